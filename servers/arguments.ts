@@ -1,0 +1,90 @@
+// Command-line parsing for `caelum`, kept apart from the entry point so it can be tested.
+import type { ConfigFlags } from './config.js';
+import { caelumVersion } from './version.js';
+
+export const usage = `caelum ${caelumVersion}: an MCP server suite for AI coding agents
+
+Usage:
+  caelum serve [--http [PORT]] [--host HOST]   serve MCP over stdio, or Streamable HTTP with --http (default port 8765)
+  caelum tools [--domain D] [--json]           list high-level tools per supervisor, and the internal catalogue
+  caelum call <tool> '<json>'                  run a high-level or internal tool in-process; prints text, then JSON
+  caelum doctor                                check config, data dir, Ollama hosts, PostgreSQL and the Claude key
+
+Options for every command:
+  --config FILE         config file (default ./caelum.config.json when present; env CAELUM_CONFIG)
+  --data-dir DIR        data directory (env CAELUM_DATA_DIR)
+  --allowed-root DIR    a root tools may read; repeat for more (env CAELUM_ALLOWED_ROOTS)
+  --threshold N         confidence threshold 0..1 (env CAELUM_CONFIDENCE_THRESHOLD, default 0.75)
+  --log-level LEVEL     debug | info | warn | error (env CAELUM_LOG_LEVEL, default info)
+`;
+
+export interface ParsedArgs {
+  command: string | undefined;
+  positionals: string[];
+  flags: ConfigFlags;
+  domain?: string;
+  json: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const parsed: ParsedArgs = { command: undefined, positionals: [], flags: {}, json: false, help: false, version: false };
+  const value = (index: number, flag: string) => {
+    const next = argv[index + 1];
+    if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    return next;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    switch (arg) {
+      case '--help':
+      case '-h':
+        parsed.help = true;
+        break;
+      case '--version':
+        parsed.version = true;
+        break;
+      case '--json':
+        parsed.json = true;
+        break;
+      case '--http': {
+        const next = argv[i + 1];
+        if (next !== undefined && /^\d+$/.test(next)) {
+          parsed.flags.http = Number(next);
+          i++;
+        } else parsed.flags.http = true;
+        break;
+      }
+      case '--host':
+        parsed.flags.host = value(i++, arg);
+        break;
+      case '--config':
+        parsed.flags.config = value(i++, arg);
+        break;
+      case '--data-dir':
+        parsed.flags.dataDir = value(i++, arg);
+        break;
+      case '--allowed-root':
+        (parsed.flags.allowedRoots ??= []).push(value(i++, arg));
+        break;
+      case '--log-level':
+        parsed.flags.logLevel = value(i++, arg);
+        break;
+      case '--threshold':
+        parsed.flags.threshold = value(i++, arg);
+        break;
+      case '--domain':
+        parsed.domain = value(i++, arg);
+        break;
+      default:
+        if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
+        if (parsed.command === undefined) parsed.command = arg;
+        else parsed.positionals.push(arg);
+    }
+  }
+  return parsed;
+}
+

@@ -1,0 +1,63 @@
+// The composition root: the only place that builds concrete pool, ledger and knowledge instances
+// and wires them into the supervisors.
+import path from 'node:path';
+import { createModelPool } from '../gpu-pool/model-pool.js';
+import { JsonlLedger } from '../gpu-pool/ledger.js';
+import { createKnowledgeStore } from '../knowledge/knowledge-store.js';
+import { ToolRegistry } from '../tools/registry.js';
+import { toolsByDomain } from '../tools/catalogue.js';
+import type { Clock, Logger, SuiteEnvironment } from '../tools/context.js';
+import type { AnyTool } from '../tools/define-tool.js';
+import { Dispatcher } from '../supervisors/dispatcher.js';
+import { highLevelTools, supervisors } from '../supervisors/index.js';
+import type { CaelumConfig } from './config.js';
+import { createLogger } from './logger.js';
+
+export interface Suite {
+  config: CaelumConfig;
+  logger: Logger;
+  registry: ToolRegistry;
+  dispatcher: Dispatcher;
+  environment: SuiteEnvironment;
+}
+
+export interface SuiteOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** Extra internal tools (tests, mounted servers). */
+  extraTools?: readonly AnyTool[];
+}
+
+export function environmentOf(config: CaelumConfig): SuiteEnvironment {
+  return {
+    dataDir: config.dataDir,
+    allowedRoots: config.allowedRoots,
+    confidenceThreshold: config.confidenceThreshold,
+    services: {
+      ollamaHosts: config.ollamaHosts.map((host) => ({ name: host.name, url: host.url })),
+      databaseUrl: config.databaseUrl,
+      claude: { keyConfigured: Boolean(config.claude.apiKey), baseUrl: config.claude.baseUrl, model: config.claude.model },
+    },
+  };
+}
+
+export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): Suite {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const registry = new ToolRegistry([...Object.values(toolsByDomain), options.extraTools ?? []]);
+  const environment = environmentOf(config);
+  const dispatcher = new Dispatcher(
+    registry,
+    {
+      logger,
+      clock: options.clock ?? { now: () => performance.now() },
+      pool: createModelPool({ hosts: config.ollamaHosts, claudeKeyConfigured: Boolean(config.claude.apiKey) }),
+      ledger: new JsonlLedger(path.join(config.dataDir, 'ledger')),
+      knowledge: createKnowledgeStore({ dataDir: config.dataDir }),
+      environment,
+    },
+    highLevelTools(),
+  );
+  return { config, logger, registry, dispatcher, environment };
+}
+
+export { supervisors };

@@ -1,0 +1,206 @@
+// Caelum's configuration: one zod schema, four sources in increasing priority (defaults, the config
+// file, environment variables, CLI flags). A bad value stops start-up with a message that names the
+// key, where it came from, and what is valid.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const hostSchema = z.object({
+  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, { error: 'host names use letters, digits, _ . -' }),
+  url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://gpu-host:11434' }),
+  gpu: z.string().optional(),
+  vramGiB: z.number().positive().optional(),
+  weight: z.number().positive().default(1),
+  maxConcurrent: z.number().int().min(1).max(256).default(2),
+  tags: z.array(z.string()).default([]),
+  access: z.enum(['network', 'localhost']).default('network'),
+});
+
+const logLevels = ['debug', 'info', 'warn', 'error'] as const;
+
+export const configSchema = z
+  .object({
+    dataDir: z.string().min(1),
+    allowedRoots: z.array(z.string().min(1)).min(1, { error: 'at least one allowed root is needed' }),
+    ollamaHosts: z.array(hostSchema).default([]),
+    claude: z
+      .object({
+        apiKey: z.string().min(1).optional(),
+        baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+        model: z.string().min(1).default('claude-sonnet-4-5'),
+      })
+      .strict()
+      .default({ model: 'claude-sonnet-4-5' }),
+    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, { error: 'expected a postgres:// or postgresql:// URL' }).optional(),
+    confidenceThreshold: z.number({ error: 'expected a number from 0 to 1' }).min(0, { error: 'expected a number from 0 to 1' }).max(1, { error: 'expected a number from 0 to 1' }).default(0.75),
+    http: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number({ error: 'expected a port number 1-65535' }).int().min(1).max(65535, { error: 'expected a port number 1-65535' }).default(8765),
+        allowedHosts: z.array(z.string()).default([]).describe('extra Host header values accepted besides localhost forms'),
+        allowedOrigins: z.array(z.string()).default([]).describe('extra Origin values accepted besides localhost forms'),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8765, allowedHosts: [], allowedOrigins: [] }),
+    logLevel: z.enum(logLevels).default('info'),
+  })
+  .strict();
+
+export type CaelumConfig = z.output<typeof configSchema>;
+export type HostConfig = CaelumConfig['ollamaHosts'][number];
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Flags the CLI understands that feed configuration. */
+export interface ConfigFlags {
+  config?: string;
+  dataDir?: string;
+  allowedRoots?: string[];
+  http?: number | true;
+  host?: string;
+  logLevel?: string;
+  threshold?: string;
+}
+
+type Layer = { values: Record<string, unknown>; origin: Record<string, string> };
+
+export function parseHostList(text: string): { name: string; url: string }[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item, index) => {
+      const match = /^([A-Za-z0-9_.-]+)=(.+)$/.exec(item);
+      const url = match ? match[2]! : item;
+      let name = match?.[1];
+      if (!name) {
+        try {
+          name = new URL(url).hostname.replace(/[^A-Za-z0-9_.-]/g, '') || `host${index + 1}`;
+        } catch {
+          name = `host${index + 1}`;
+        }
+      }
+      return { name, url };
+    });
+}
+
+function numberOrRaw(value: string): number | string {
+  const trimmed = value.trim();
+  return trimmed !== '' && Number.isFinite(Number(trimmed)) ? Number(trimmed) : value;
+}
+
+function fromEnv(env: Record<string, string | undefined>): Layer {
+  const values: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+  const set = (key: string, variable: string, value: unknown) => {
+    values[key] = value;
+    origin[key] = `environment variable ${variable}`;
+  };
+  if (env.CAELUM_DATA_DIR) set('dataDir', 'CAELUM_DATA_DIR', env.CAELUM_DATA_DIR);
+  if (env.CAELUM_ALLOWED_ROOTS) set('allowedRoots', 'CAELUM_ALLOWED_ROOTS', env.CAELUM_ALLOWED_ROOTS.split(/[,:]/).map((p) => p.trim()).filter(Boolean));
+  if (env.CAELUM_OLLAMA_HOSTS !== undefined) set('ollamaHosts', 'CAELUM_OLLAMA_HOSTS', parseHostList(env.CAELUM_OLLAMA_HOSTS));
+  if (env.DATABASE_URL) set('databaseUrl', 'DATABASE_URL', env.DATABASE_URL);
+  if (env.CAELUM_CONFIDENCE_THRESHOLD !== undefined) set('confidenceThreshold', 'CAELUM_CONFIDENCE_THRESHOLD', numberOrRaw(env.CAELUM_CONFIDENCE_THRESHOLD));
+  if (env.CAELUM_LOG_LEVEL) set('logLevel', 'CAELUM_LOG_LEVEL', env.CAELUM_LOG_LEVEL);
+  const claude: Record<string, unknown> = {};
+  if (env.ANTHROPIC_API_KEY) claude.apiKey = env.ANTHROPIC_API_KEY;
+  if (env.ANTHROPIC_BASE_URL) claude.baseUrl = env.ANTHROPIC_BASE_URL;
+  if (env.CAELUM_CLAUDE_MODEL) claude.model = env.CAELUM_CLAUDE_MODEL;
+  if (Object.keys(claude).length > 0) set('claude', 'ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL / CAELUM_CLAUDE_MODEL', claude);
+  return { values, origin };
+}
+
+function fromFlags(flags: ConfigFlags): Layer {
+  const values: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+  const set = (key: string, flag: string, value: unknown) => {
+    values[key] = value;
+    origin[key] = `flag ${flag}`;
+  };
+  if (flags.dataDir) set('dataDir', '--data-dir', flags.dataDir);
+  if (flags.allowedRoots?.length) set('allowedRoots', '--allowed-root', flags.allowedRoots);
+  if (flags.logLevel) set('logLevel', '--log-level', flags.logLevel);
+  if (flags.threshold !== undefined) set('confidenceThreshold', '--threshold', numberOrRaw(flags.threshold));
+  const http: Record<string, unknown> = {};
+  if (typeof flags.http === 'number') http.port = flags.http;
+  if (flags.host) http.host = flags.host;
+  if (Object.keys(http).length > 0) set('http', '--http / --host', http);
+  return { values, origin };
+}
+
+function fromFile(file: string | undefined): Layer & { path?: string } {
+  if (!file) return { values: {}, origin: {} };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`config file ${file}: ${(error as Error).message}; fix the JSON or remove the file`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`config file ${file}: expected a JSON object`);
+  const values = parsed as Record<string, unknown>;
+  return { values, origin: Object.fromEntries(Object.keys(values).map((key) => [key, `config file ${file}`])), path: file };
+}
+
+function merge(target: Record<string, unknown>, layer: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(layer)) {
+    const current = target[key];
+    if (value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object' && !Array.isArray(current)) {
+      target[key] = { ...(current as Record<string, unknown>), ...(value as Record<string, unknown>) };
+    } else {
+      target[key] = value;
+    }
+  }
+}
+
+export interface LoadedConfig {
+  config: CaelumConfig;
+  configFile: string | undefined;
+  origin: Record<string, string>;
+}
+
+export function loadConfig(flags: ConfigFlags, env: Record<string, string | undefined>, cwd: string): LoadedConfig {
+  const home = env.HOME ?? os.homedir();
+  const defaults: Layer = {
+    values: { dataDir: path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'caelum'), allowedRoots: [cwd] },
+    origin: { dataDir: 'default', allowedRoots: 'default (the working directory)' },
+  };
+  const explicitFile = flags.config ?? env.CAELUM_CONFIG;
+  if (explicitFile && !existsSync(path.resolve(cwd, explicitFile))) throw new ConfigError(`config file ${explicitFile} does not exist; pass an existing file to --config / CAELUM_CONFIG`);
+  const fileCandidate = explicitFile ? path.resolve(cwd, explicitFile) : path.join(cwd, 'caelum.config.json');
+  const file = fromFile(existsSync(fileCandidate) ? fileCandidate : undefined);
+  const layers = [defaults, file, fromEnv(env), fromFlags(flags)];
+  const raw: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+  for (const layer of layers) {
+    merge(raw, layer.values);
+    Object.assign(origin, layer.origin);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = issue.path.map(String).join('.') || '(config)';
+      const from = origin[String(issue.path[0])] ?? 'default';
+      const valid = issue.code === 'invalid_value' && 'values' in issue ? ` Valid values: ${(issue.values as unknown[]).join(', ')}.` : '';
+      const unknown = issue.code === 'unrecognized_keys' ? ` Valid keys: ${Object.keys(configSchema.shape).join(', ')}.` : '';
+      return `  ${key} (from ${from}): ${issue.message}.${valid}${unknown}`;
+    });
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = parsed.data;
+  config.dataDir = path.resolve(cwd, config.dataDir);
+  config.allowedRoots = config.allowedRoots.map((root) => path.resolve(cwd, root));
+  for (const [index, root] of config.allowedRoots.entries()) {
+    if (!existsSync(root) || !statSync(root).isDirectory()) {
+      throw new ConfigError(`invalid configuration:\n  allowedRoots.${index} (from ${origin.allowedRoots}): ${root} is not an existing directory`);
+    }
+  }
+  const names = new Set<string>();
+  for (const host of config.ollamaHosts) {
+    if (names.has(host.name)) throw new ConfigError(`invalid configuration:\n  ollamaHosts (from ${origin.ollamaHosts}): two hosts are named "${host.name}"; names must be unique`);
+    names.add(host.name);
+  }
+  return { config, configFile: file.path, origin };
+}

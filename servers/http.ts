@@ -1,0 +1,121 @@
+// Streamable HTTP, stateless: every POST gets a fresh protocol server over the shared suite, so no
+// session state lives here (the spec is moving to sessionless). Bound to 127.0.0.1 by default;
+// Host and Origin are checked against DNS rebinding before the SDK sees the request.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Suite } from './composition.js';
+import { createServer } from './mcp-server.js';
+import { caelumVersion } from './version.js';
+
+const maxBodyBytes = 32 * 1024 * 1024;
+const loopbackNames = ['localhost', '127.0.0.1', '[::1]'];
+
+export interface HttpEndpoint {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function jsonRpcError(res: http.ServerResponse, status: number, code: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }));
+}
+
+/** Host header values accepted for this listener: loopback forms plus any configured ones. */
+export function allowedHostsFor(host: string, port: number, extra: readonly string[]): Set<string> {
+  const names = new Set([...loopbackNames, ...extra]);
+  if (host !== '0.0.0.0' && host !== '::') names.add(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+  const allowed = new Set<string>();
+  for (const name of names) {
+    allowed.add(name.toLowerCase());
+    allowed.add(`${name.toLowerCase()}:${port}`);
+  }
+  return allowed;
+}
+
+export function originAllowed(origin: string, port: number, extra: readonly string[]): boolean {
+  if (extra.includes(origin)) return true;
+  try {
+    const url = new URL(origin);
+    const hostname = url.hostname === '[::1]' || url.hostname === '::1' ? '[::1]' : url.hostname;
+    return (url.protocol === 'http:' || url.protocol === 'https:') && loopbackNames.includes(hostname) && (url.port === '' || Number(url.port) === port);
+  } catch {
+    return false;
+  }
+}
+
+async function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBodyBytes) return 'too-large';
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function serveHttp(suite: Suite, options: { host: string; port: number }): Promise<HttpEndpoint> {
+  const { allowedHosts: extraHosts, allowedOrigins } = suite.config.http;
+  let hosts = new Set<string>();
+  let port = options.port;
+
+  const server = http.createServer(async (req, res) => {
+    try {
+      const hostHeader = (req.headers.host ?? '').toLowerCase();
+      if (!hosts.has(hostHeader)) return jsonRpcError(res, 403, -32000, `Forbidden: Host "${hostHeader}" is not allowed`);
+      const origin = req.headers.origin;
+      if (origin !== undefined && !originAllowed(origin, port, allowedOrigins)) return jsonRpcError(res, 403, -32000, `Forbidden: Origin "${origin}" is not allowed`);
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname === '/health' && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, name: 'caelum', version: caelumVersion }));
+        return;
+      }
+      if (url.pathname !== '/mcp') return jsonRpcError(res, 404, -32000, `Not found: the MCP endpoint is /mcp`);
+      if (req.method !== 'POST') {
+        res.setHeader('allow', 'POST');
+        return jsonRpcError(res, 405, -32000, 'Method not allowed: this server is stateless; send requests with POST /mcp');
+      }
+      const body = await readBody(req);
+      if (body === 'too-large') return jsonRpcError(res, 413, -32600, `Invalid Request: body over ${maxBodyBytes} bytes`);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch (error) {
+        return jsonRpcError(res, 400, -32700, `Parse error: ${(error as Error).message}`);
+      }
+      const { server: protocol, close } = createServer(suite);
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+      res.on('close', () => {
+        void transport.close().catch(() => undefined);
+        void close().catch(() => undefined);
+      });
+      await protocol.connect(transport);
+      await transport.handleRequest(req, res, parsed);
+    } catch (error) {
+      suite.logger.error('http_request_failed', { error: (error as Error).message });
+      if (!res.headersSent) jsonRpcError(res, 500, -32603, 'Internal error');
+      else res.end();
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  hosts = allowedHostsFor(options.host, port, extraHosts);
+  const display = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${display}:${port}/mcp`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,79 @@
+// findTools and runTool: the agent's way into the internal catalogue without listing hundreds of
+// tools. findTools ranks by keywords; runTool calls any internal tool with validated arguments.
+import { z } from 'zod';
+import { domains } from '../tools/define-tool.js';
+import { InputError } from '../tools/errors.js';
+import { StepFailure, defineHighLevelTool } from './high-level-tool.js';
+
+const hit = z.object({
+  name: z.string(),
+  domain: z.string(),
+  title: z.string(),
+  effect: z.enum(['readOnly', 'action', 'destructive']),
+  score: z.number(),
+  description: z.string(),
+  inputSchema: z.record(z.string(), z.unknown()).describe('JSON Schema of the tool\'s arguments, for runTool'),
+  example: z.unknown().describe('a valid arguments object'),
+});
+
+export const findTools = defineHighLevelTool({
+  name: 'findTools',
+  owner: 'suite',
+  title: 'Find internal tools',
+  description:
+    'Searches Caelum\'s internal tool catalogue by keywords and returns the best matches, ranked, each with its argument schema and an example, ready for runTool. Filter by domain (development, infrastructure, knowledge-base, trading, ml-training, monitoring). Omit the query to list a domain\'s tools. Example: {"query": "cyclomatic complexity", "limit": 5}',
+  kind: { effect: 'readOnly' },
+  liveDescription(registry) {
+    const counts = domains.map((domain) => `${domain} ${registry.byDomain(domain).length}`).join(', ');
+    return `Catalogue now: ${registry.size} internal tools (${counts}).`;
+  },
+  input: z.object({
+    query: z.string().max(500).optional().describe('Keywords describing what you want to do, e.g. "project structure languages". Omit to list every tool of `domain`.'),
+    domain: z.enum(domains).optional().describe('Only search this domain.'),
+    limit: z.number().int().min(1).max(50).default(10).describe('Most results to return. Default 10.'),
+  }),
+  output: z.object({ query: z.string().optional(), domain: z.string().optional(), total: z.number().int().describe('internal tools searched'), results: z.array(hit) }),
+  examples: [{ query: 'complexity', limit: 3 }, { domain: 'infrastructure' }],
+  async handler(input, call) {
+    if (!input.query?.trim() && !input.domain) throw new InputError('query', 'give keywords to search for, or a domain to list');
+    const pool = input.domain ? call.registry.byDomain(input.domain) : call.registry.all();
+    const hits = input.query?.trim()
+      ? call.search().search(input.query, { domain: input.domain, limit: input.limit })
+      : pool.slice(0, input.limit).map((tool) => ({ tool, score: 0, matched: [] as string[] }));
+    const results = hits.map(({ tool, score }) => ({
+      name: tool.name,
+      domain: tool.domain,
+      title: tool.title,
+      effect: tool.kind.effect,
+      score,
+      description: tool.description,
+      inputSchema: z.toJSONSchema(tool.input, { io: 'input' }) as Record<string, unknown>,
+      example: tool.examples[0],
+    }));
+    const lines = results.map((r, i) => `${i + 1}. ${r.name} [${r.domain}, ${r.effect}] ${r.title}: example runTool {"name":"${r.name}","arguments":${JSON.stringify(r.example)}}`);
+    const text = results.length > 0 ? lines.join('\n') : `No internal tool matches "${input.query ?? ''}". Try broader keywords, or list a domain with {"domain": "development"}.`;
+    return { result: { query: input.query, domain: input.domain, total: pool.length, results }, text };
+  },
+});
+
+export const runTool = defineHighLevelTool({
+  name: 'runTool',
+  owner: 'suite',
+  title: 'Run an internal tool',
+  description:
+    'Runs one of Caelum\'s internal tools by name (find names with findTools) with arguments validated against its schema. Destructive tools run only with confirm: true. Returns the tool\'s structured result. Example: {"name": "development_get_project_structure", "arguments": {"path": "."}}',
+  kind: { effect: 'action' },
+  input: z.object({
+    name: z.string().min(1).max(64).describe('Internal tool name, e.g. "development_analyze_complexity". Use findTools to discover names.'),
+    arguments: z.record(z.string(), z.unknown()).default({}).describe('The tool\'s arguments as an object; see its inputSchema in findTools.'),
+    confirm: z.boolean().default(false).describe('Must be true to run a destructive tool.'),
+  }),
+  output: z.object({ tool: z.string(), domain: z.string(), result: z.record(z.string(), z.unknown()) }),
+  examples: [{ name: 'infrastructure_get_host_resources', arguments: {} }],
+  async handler(input, call) {
+    const outcome = await call.run(input.name, input.arguments, { fieldPrefix: 'arguments', confirm: input.confirm });
+    if (!outcome.ok) throw new StepFailure(outcome.error);
+    const tool = call.registry.get(outcome.tool)!;
+    return { result: { tool: outcome.tool, domain: tool.domain, result: outcome.output }, text: outcome.text };
+  },
+});

@@ -1,0 +1,121 @@
+// Routes a high-level call: validate its arguments once, run the supervisor's handler with a
+// recorder for the internal steps, check the result against the published outputSchema, and turn
+// failures into the right channel (caller's fault, cancellation, or ours).
+import { z } from 'zod';
+import type { Logger, ProgressReporter, ToolContext } from '../tools/context.js';
+import { InputError, isAbortError } from '../tools/errors.js';
+import type { ToolRegistry } from '../tools/registry.js';
+import { ToolRouter, describeError } from '../tools/router.js';
+import { ToolSearchIndex } from '../tools/search.js';
+import { parseArguments, formatIssues } from '../tools/validation.js';
+import { suggestNames } from '../tools/search.js';
+import { ExecutionRecorder, executionSchema } from './execution.js';
+import { StepFailure, type AnyHighLevelTool, type SupervisorCall } from './high-level-tool.js';
+
+export type BaseContext = Omit<ToolContext, 'signal' | 'progress'>;
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  progress?: ProgressReporter;
+  logger?: Logger;
+}
+
+export interface HighLevelResult {
+  isError: boolean;
+  text: string;
+  structuredContent?: Record<string, unknown>;
+  /** For errors: INVALID_INPUT, CANCELLED, or our own stable code. */
+  errorCode?: string;
+}
+
+const noProgress: ProgressReporter = () => undefined;
+
+export class Dispatcher {
+  readonly router: ToolRouter;
+  private readonly byName: Map<string, AnyHighLevelTool>;
+  private readonly outputSchemas = new Map<string, z.ZodObject>();
+  private index: ToolSearchIndex | undefined;
+
+  constructor(
+    readonly registry: ToolRegistry,
+    private readonly base: BaseContext,
+    tools: readonly AnyHighLevelTool[],
+  ) {
+    this.router = new ToolRouter(registry);
+    this.byName = new Map(tools.map((tool) => [tool.name, tool]));
+    registry.onChange(() => (this.index = undefined));
+  }
+
+  /** High-level tools in deterministic (name) order. */
+  tools(): AnyHighLevelTool[] {
+    return [...this.byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  get(name: string): AnyHighLevelTool | undefined {
+    return this.byName.get(name);
+  }
+
+  description(tool: AnyHighLevelTool): string {
+    return tool.liveDescription ? `${tool.description} ${tool.liveDescription(this.registry)}` : tool.description;
+  }
+
+  outputSchema(tool: AnyHighLevelTool): z.ZodObject {
+    let schema = this.outputSchemas.get(tool.name);
+    if (!schema) {
+      schema = tool.output.extend({ execution: executionSchema });
+      this.outputSchemas.set(tool.name, schema);
+    }
+    return schema;
+  }
+
+  searchIndex(): ToolSearchIndex {
+    this.index ??= new ToolSearchIndex(this.registry.all());
+    return this.index;
+  }
+
+  context(options: CallOptions): ToolContext {
+    return { ...this.base, logger: options.logger ?? this.base.logger, signal: options.signal ?? new AbortController().signal, progress: options.progress ?? noProgress };
+  }
+
+  async call(name: string, rawArguments: unknown, options: CallOptions = {}): Promise<HighLevelResult> {
+    const context = this.context(options);
+    const started = context.clock.now();
+    const tool = this.byName.get(name);
+    if (!tool) {
+      const near = suggestNames(name, [...this.byName.keys()]);
+      return inputError(`name: no tool named "${name}".${near.length ? ` Did you mean "${near[0]}"?` : ''} Call tools/list for the tools, or runTool for an internal tool.`);
+    }
+    const recorder = new ExecutionRecorder();
+    const supervisorCall: SupervisorCall = {
+      context,
+      registry: this.registry,
+      search: () => this.searchIndex(),
+      run: async (internal, args, invokeOptions) => {
+        const outcome = await this.router.invoke(internal, args, context, invokeOptions);
+        recorder.record(outcome);
+        return outcome;
+      },
+    };
+    try {
+      const input = parseArguments(tool.input, rawArguments, '', tool.examples[0]);
+      const { result, text } = await tool.handler(input, supervisorCall);
+      const execution = recorder.finish(tool.owner, tool.name, context.clock.now() - started);
+      const checked = this.outputSchema(tool).safeParse({ ...result, execution });
+      if (!checked.success) {
+        context.logger.error('output_invalid', { tool: tool.name, issues: formatIssues(checked.error.issues, '') });
+        return { isError: true, errorCode: 'OUTPUT_INVALID', text: `${tool.name} failed inside Caelum (OUTPUT_INVALID). This is not a problem with your input; details are in the server log.` };
+      }
+      return { isError: false, text, structuredContent: checked.data as Record<string, unknown> };
+    } catch (error) {
+      if (error instanceof InputError) return inputError(error.message);
+      if (error instanceof StepFailure) return { isError: true, errorCode: error.failure.code, text: error.failure.message };
+      if (context.signal.aborted || isAbortError(error)) return { isError: true, errorCode: 'CANCELLED', text: `${tool.name} was cancelled` };
+      context.logger.error('high_level_failed', { tool: tool.name, error: describeError(error) });
+      return { isError: true, errorCode: 'TOOL_FAILED', text: `${tool.name} failed inside Caelum (TOOL_FAILED). This is not a problem with your input; details are in the server log.` };
+    }
+  }
+}
+
+function inputError(text: string): HighLevelResult {
+  return { isError: true, errorCode: 'INVALID_INPUT', text };
+}

@@ -1,0 +1,51 @@
+// The execution block every high-level result carries: which internal tools ran, how long they
+// took, and for each LLM step the backend, model, tokens, cost and saving.
+import { z } from 'zod';
+import type { ToolOutcome } from '../tools/router.js';
+
+export const executionSchema = z
+  .object({
+    supervisor: z.string(),
+    tool: z.string(),
+    durationMs: z.number(),
+    steps: z.array(
+      z.object({
+        tool: z.string(),
+        durationMs: z.number(),
+        ok: z.boolean(),
+        error: z.string().optional().describe('error code when the step failed'),
+      }),
+    ),
+    llm: z.array(
+      z.object({
+        backend: z.enum(['ollama', 'claude']),
+        host: z.string().optional(),
+        model: z.string(),
+        inputTokens: z.number().int(),
+        outputTokens: z.number().int(),
+        costUsd: z.number(),
+        baselineCostUsd: z.number(),
+        savingUsd: z.number(),
+      }),
+    ).describe('LLM steps; empty when no model was used'),
+  })
+  .describe('what ran to produce this result');
+export type Execution = z.infer<typeof executionSchema>;
+
+export class ExecutionRecorder {
+  readonly steps: Execution['steps'] = [];
+  readonly llm: Execution['llm'] = [];
+
+  record(outcome: ToolOutcome): void {
+    this.steps.push({
+      tool: outcome.tool,
+      durationMs: Number(outcome.durationMs.toFixed(3)),
+      ok: outcome.ok,
+      ...(outcome.ok ? {} : { error: outcome.error.code }),
+    });
+  }
+
+  finish(supervisor: string, tool: string, durationMs: number): Execution {
+    return { supervisor, tool, durationMs: Number(durationMs.toFixed(3)), steps: this.steps, llm: this.llm };
+  }
+}

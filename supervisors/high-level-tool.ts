@@ -1,0 +1,62 @@
+// A high-level (agent-facing) tool: what a supervisor exposes over MCP. Its handler routes to
+// internal tools through `call.run`, which records every step in the execution block.
+import type { z } from 'zod';
+import type { ToolKind } from '../tools/define-tool.js';
+import type { ToolContext } from '../tools/context.js';
+import type { InvokeOptions, ToolFailure, ToolOutcome } from '../tools/router.js';
+import type { ToolRegistry } from '../tools/registry.js';
+import type { ToolSearchIndex } from '../tools/search.js';
+
+export const supervisorNames = ['development', 'infrastructure', 'knowledge-base', 'trading', 'ml-training', 'monitoring'] as const;
+export type SupervisorName = (typeof supervisorNames)[number];
+/** Catalogue tools (findTools, runTool) belong to the suite rather than one domain. */
+export type ToolOwner = SupervisorName | 'suite';
+
+export interface SupervisorCall {
+  context: ToolContext;
+  registry: ToolRegistry;
+  search: () => ToolSearchIndex;
+  /** Runs an internal tool and records it as a step. */
+  run(name: string, args: unknown, options?: InvokeOptions): Promise<ToolOutcome>;
+}
+
+export interface HighLevelTool<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  name: string;
+  owner: ToolOwner;
+  title: string;
+  description: string;
+  kind: ToolKind;
+  input: I;
+  /** The result's own fields; the execution block is added to the published outputSchema. */
+  output: O;
+  examples: z.input<I>[];
+  /** Adds live catalogue facts to the description; tools/list changes when the catalogue does. */
+  liveDescription?: (registry: ToolRegistry) => string;
+  handler(input: z.output<I>, call: SupervisorCall): Promise<{ result: z.input<O>; text: string }>;
+}
+
+export type AnyHighLevelTool = HighLevelTool<z.ZodObject, z.ZodObject>;
+
+export interface Supervisor {
+  name: SupervisorName;
+  description: string;
+  tools: readonly AnyHighLevelTool[];
+}
+
+const highLevelName = /^[a-z][a-zA-Z0-9]{2,63}$/;
+
+export function defineHighLevelTool<I extends z.ZodObject, O extends z.ZodObject>(tool: HighLevelTool<I, O>): AnyHighLevelTool {
+  if (!highLevelName.test(tool.name)) throw new Error(`high-level tool ${tool.name}: name must be camelCase [a-zA-Z0-9], at most 64 characters`);
+  if (tool.examples.length === 0) throw new Error(`high-level tool ${tool.name}: needs an example input`);
+  for (const [key, field] of Object.entries(tool.input.shape)) {
+    if (!(field as z.ZodType).description) throw new Error(`high-level tool ${tool.name}: input field "${key}" has no .describe()`);
+  }
+  return tool as unknown as AnyHighLevelTool;
+}
+
+/** Thrown by a high-level handler to surface an internal step's failure as the call's own. */
+export class StepFailure extends Error {
+  constructor(readonly failure: ToolFailure) {
+    super(failure.message);
+  }
+}

@@ -1,0 +1,23 @@
+// The six supervisors and the suite-level catalogue tools, in one deterministic list.
+import type { AnyHighLevelTool, Supervisor } from './high-level-tool.js';
+import { infrastructureSupervisor } from './infrastructure.js';
+import { monitoringSupervisor } from './monitoring.js';
+import { findTools, runTool } from './catalogue-tools.js';
+
+const pending = (name: Supervisor['name'], description: string): Supervisor => ({ name, description, tools: [] });
+
+export const supervisors: readonly Supervisor[] = [
+  pending('development', 'Code analysis and improvement (analyzeAndImproveCode arrives with its issue); internal development tools are reachable through runTool.'),
+  infrastructureSupervisor,
+  pending('knowledge-base', 'The knowledge graph, vector search and snapshot builds.'),
+  pending('trading', 'Trading research and metrics.'),
+  pending('ml-training', 'Model training jobs.'),
+  monitoringSupervisor,
+];
+
+export const suiteTools: readonly AnyHighLevelTool[] = [findTools, runTool];
+
+/** Every high-level tool, sorted by name so tools/list is deterministic. */
+export function highLevelTools(): AnyHighLevelTool[] {
+  return [...suiteTools, ...supervisors.flatMap((s) => s.tools)].sort((a, b) => a.name.localeCompare(b.name));
+}

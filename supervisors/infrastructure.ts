@@ -1,0 +1,113 @@
+// The infrastructure supervisor: the GPU pool, hosts and services.
+import { z } from 'zod';
+import { getHostResources } from '../tools/infrastructure/host-resources.js';
+import { checkServices } from '../tools/infrastructure/check-services.js';
+import { StepFailure, defineHighLevelTool, type Supervisor, type SupervisorCall } from './high-level-tool.js';
+
+type Resources = z.output<typeof getHostResources.output>;
+type Services = z.output<typeof checkServices.output>['services'];
+
+const missingItem = z.object({
+  severity: z.enum(['error', 'warning', 'info']),
+  what: z.string(),
+  impact: z.string(),
+  fix: z.string(),
+});
+type Missing = z.infer<typeof missingItem>;
+
+async function step<T>(call: SupervisorCall, name: string, args: unknown): Promise<T> {
+  const outcome = await call.run(name, args);
+  if (!outcome.ok) throw new StepFailure(outcome.error);
+  return outcome.output as T;
+}
+
+/** What is missing or broken, each with its impact and the fix. */
+export function diagnose(resources: Resources, services: Services): Missing[] {
+  const missing: Missing[] = [];
+  for (const service of services) {
+    if (service.service === 'ollama') {
+      if (!service.configured) {
+        missing.push({ severity: 'warning', what: 'no Ollama host', impact: 'LLM steps have no local model; deterministic tools still run', fix: 'set CAELUM_OLLAMA_HOSTS=http://gpu-host:11434 (comma-separated; name=url allowed) or add ollamaHosts to caelum.config.json' });
+      } else if (!service.reachable) {
+        missing.push({ severity: 'error', what: `Ollama host ${service.name} unreachable (${service.detail})`, impact: 'its models are unavailable; work goes to the other hosts or to Claude', fix: `check that \`ollama serve\` runs on ${service.target} and listens beyond localhost (OLLAMA_HOST=0.0.0.0), or disable the host` });
+      }
+    } else if (service.service === 'claude') {
+      if (!service.configured) {
+        missing.push({ severity: 'info', what: 'no Claude API key', impact: 'no escalation past local models; low-confidence answers come back marked lowConfidence', fix: 'export ANTHROPIC_API_KEY=… (and ANTHROPIC_BASE_URL for a proxy)' });
+      } else if (!service.reachable) {
+        missing.push({ severity: 'error', what: `Claude API unreachable (${service.detail})`, impact: 'escalations past local models fail', fix: 'check network access to the endpoint, or set ANTHROPIC_BASE_URL to a reachable proxy' });
+      }
+    } else if (service.service === 'postgresql') {
+      if (!service.configured) {
+        missing.push({ severity: 'info', what: 'no DATABASE_URL', impact: 'the cost ledger is local JSONL, not shared between Caelum instances', fix: 'set DATABASE_URL=postgres://user@host:5432/db to share one ledger' });
+      } else if (!service.reachable) {
+        missing.push({ severity: 'error', what: `PostgreSQL unreachable (${service.detail})`, impact: 'the shared ledger cannot be written', fix: `start PostgreSQL or correct DATABASE_URL (${service.target})` });
+      }
+    } else if (service.service === 'data-dir' && !service.reachable) {
+      missing.push({ severity: 'error', what: `data directory not writable (${service.detail})`, impact: 'ledger, indexes and checkpoints cannot be saved', fix: `make ${service.target} writable or set CAELUM_DATA_DIR to a writable directory` });
+    }
+  }
+  if (resources.disk.freeGiB < 1) {
+    missing.push({ severity: 'warning', what: `only ${resources.disk.freeGiB} GiB free at ${resources.disk.path}`, impact: 'snapshots and indexes may fail to write', fix: 'free disk space or point CAELUM_DATA_DIR at a larger disk' });
+  }
+  return missing;
+}
+
+const getSystemStatus = defineHighLevelTool({
+  name: 'getSystemStatus',
+  owner: 'infrastructure',
+  title: 'System status',
+  description:
+    'Reports the health of this Caelum installation: CPU, memory and disk of the data dir, the Node version, every configured service (Ollama hosts, PostgreSQL, Claude API, data dir) with reachability and latency, the LLM pool mode, the knowledge layer, and the internal tool catalogue. Ends with what is missing and exactly how to fix it. Example: {}',
+  kind: { effect: 'readOnly', openWorld: true },
+  input: z.object({
+    timeoutMs: z.number().int().min(100).max(30000).default(2000).describe('Deadline for each service probe in milliseconds. Default 2000.'),
+  }),
+  output: z.object({
+    healthy: z.boolean().describe('true when nothing is at error severity'),
+    resources: getHostResources.output,
+    services: checkServices.output.shape.services,
+    pool: z.object({ mode: z.string(), hosts: z.array(z.object({ name: z.string(), url: z.string(), probed: z.boolean() })), claudeConfigured: z.boolean() }),
+    knowledge: z.object({ graph: z.object({ available: z.boolean(), detail: z.string() }), vectors: z.object({ available: z.boolean(), detail: z.string() }) }),
+    catalogue: z.object({ internalTools: z.number().int(), byDomain: z.record(z.string(), z.number().int()) }),
+    missing: z.array(missingItem),
+  }),
+  examples: [{}, { timeoutMs: 500 }],
+  async handler(input, call) {
+    const [resources, services] = await Promise.all([
+      step<Resources>(call, getHostResources.name, {}),
+      step<{ services: Services }>(call, checkServices.name, { timeoutMs: input.timeoutMs }),
+    ]);
+    const missing = diagnose(resources, services.services);
+    const byDomain: Record<string, number> = {};
+    for (const tool of call.registry.all()) byDomain[tool.domain] = (byDomain[tool.domain] ?? 0) + 1;
+    const pool = call.context.pool.status();
+    const result = {
+      healthy: !missing.some((m) => m.severity === 'error'),
+      resources,
+      services: services.services,
+      pool: { mode: pool.mode, hosts: pool.hosts, claudeConfigured: pool.claudeConfigured },
+      knowledge: call.context.knowledge.status(),
+      catalogue: { internalTools: call.registry.size, byDomain },
+      missing,
+    };
+    const serviceLines = services.services.map((s) => `  ${s.configured ? (s.reachable ? 'ok  ' : 'FAIL') : '--  '} ${s.service}: ${s.detail}`);
+    const missingLines = missing.map((m) => `  [${m.severity}] ${m.what}: ${m.impact}. Fix: ${m.fix}`);
+    const text = [
+      `Caelum is ${result.healthy ? 'healthy' : 'NOT healthy'}; LLM pool mode: ${pool.mode}.`,
+      `Host: ${resources.cpu.cores} cores (load ${resources.cpu.loadAverage.join('/')}), ${resources.memory.freeGiB}/${resources.memory.totalGiB} GiB memory free, ${resources.disk.freeGiB} GiB free at ${resources.disk.path}, Node ${resources.runtime.node}.`,
+      'Services:',
+      ...serviceLines,
+      `Catalogue: ${call.registry.size} internal tools.`,
+      missing.length ? 'Missing or broken:' : 'Nothing missing.',
+      ...missingLines,
+    ].join('\n');
+    return { result, text };
+  },
+});
+
+export const infrastructureSupervisor: Supervisor = {
+  name: 'infrastructure',
+  description: 'The GPU pool, hosts and services.',
+  tools: [getSystemStatus],
+};

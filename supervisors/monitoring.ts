@@ -1,0 +1,29 @@
+// The monitoring supervisor: costs, and later metrics and alerts.
+import { z } from 'zod';
+import { costSummarySchema, summarizeCosts } from '../tools/monitoring/summarize-costs.js';
+import { StepFailure, defineHighLevelTool, type Supervisor } from './high-level-tool.js';
+
+const getCostReport = defineHighLevelTool({
+  name: 'getCostReport',
+  owner: 'monitoring',
+  title: 'LLM cost report',
+  description:
+    'Reports what Caelum\'s LLM work cost, from the append-only cost ledger: calls, tokens, actual cost, the all-Claude baseline and the saving, grouped by model, backend, day or tool, optionally since a date. Shows zeros when no LLM call has been made. Example: {"groupBy": "model"}',
+  kind: { effect: 'readOnly' },
+  input: summarizeCosts.input,
+  output: costSummarySchema,
+  examples: [{ groupBy: 'model' }, { groupBy: 'day', since: '2026-11-01' }],
+  async handler(input, call) {
+    const outcome = await call.run(summarizeCosts.name, input);
+    if (!outcome.ok) throw new StepFailure(outcome.error);
+    const summary = outcome.output as z.output<typeof costSummarySchema>;
+    const text = summary.totals.calls === 0 ? `No LLM calls recorded in the ledger at ${summary.source}${summary.since ? ` since ${summary.since}` : ''}: cost $0, saving $0.` : outcome.text;
+    return { result: summary, text };
+  },
+});
+
+export const monitoringSupervisor: Supervisor = {
+  name: 'monitoring',
+  description: 'Costs, metrics and alerts.',
+  tools: [getCostReport],
+};

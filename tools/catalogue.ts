@@ -1,0 +1,14 @@
+// The internal catalogue: one explicit list per domain. Domains without tools yet have empty lists.
+import type { AnyTool, Domain } from './define-tool.js';
+import { developmentTools } from './development/index.js';
+import { infrastructureTools } from './infrastructure/index.js';
+import { monitoringTools } from './monitoring/index.js';
+
+export const toolsByDomain: Record<Domain, readonly AnyTool[]> = {
+  development: developmentTools,
+  infrastructure: infrastructureTools,
+  'knowledge-base': [],
+  trading: [],
+  'ml-training': [],
+  monitoring: monitoringTools,
+};

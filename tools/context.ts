@@ -1,0 +1,48 @@
+// What every internal tool handler receives. No MCP types and no process globals here:
+// the composition root in servers/ fills these in.
+import type { ModelPool } from '../gpu-pool/model-pool.js';
+import type { CostLedger } from '../gpu-pool/ledger.js';
+import type { KnowledgeStore } from '../knowledge/knowledge-store.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Logger {
+  debug(event: string, fields?: Record<string, unknown>): void;
+  info(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
+  error(event: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+/** Reports progress of long work; the MCP edge turns it into notifications/progress. */
+export type ProgressReporter = (progress: number, total?: number, message?: string) => void;
+
+/** A redacted view of the services Caelum is configured to use. Never holds secrets. */
+export interface ServicesView {
+  ollamaHosts: { name: string; url: string }[];
+  /** Connection string for PostgreSQL; the password is kept only for connecting, never reported. */
+  databaseUrl: string | undefined;
+  claude: { keyConfigured: boolean; baseUrl: string | undefined; model: string };
+}
+
+export interface SuiteEnvironment {
+  dataDir: string;
+  allowedRoots: string[];
+  services: ServicesView;
+  confidenceThreshold: number;
+}
+
+export interface ToolContext {
+  logger: Logger;
+  clock: Clock;
+  signal: AbortSignal;
+  progress: ProgressReporter;
+  pool: ModelPool;
+  ledger: CostLedger;
+  knowledge: KnowledgeStore;
+  environment: SuiteEnvironment;
+}

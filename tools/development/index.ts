@@ -1,0 +1,6 @@
+// The development domain's internal tools, listed explicitly.
+import type { AnyTool } from '../define-tool.js';
+import { getProjectStructure } from './project-structure.js';
+import { analyzeComplexity } from './analyze-complexity.js';
+
+export const developmentTools: readonly AnyTool[] = [getProjectStructure, analyzeComplexity] as unknown as AnyTool[];

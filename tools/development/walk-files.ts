@@ -1,0 +1,79 @@
+// Walks a project tree the way git sees it: nested .gitignore files are honoured (through the
+// `ignore` package, which implements git's matching rules) and .git itself is never entered.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+
+export interface WalkedFile {
+  /** Path relative to the walk's root, with forward slashes. */
+  relative: string;
+  absolute: string;
+}
+
+export interface WalkStats {
+  ignored: number;
+}
+
+interface Rules {
+  base: string;
+  matcher: Ignore;
+}
+
+async function loadRules(directory: string, relativeDir: string): Promise<Rules | undefined> {
+  try {
+    const text = await readFile(path.join(directory, '.gitignore'), 'utf8');
+    return { base: relativeDir, matcher: ignore().add(text) };
+  } catch {
+    return undefined;
+  }
+}
+
+function isIgnored(rules: readonly Rules[], relative: string, isDirectory: boolean): boolean {
+  let ignored = false;
+  for (const rule of rules) {
+    const local = rule.base ? relative.slice(rule.base.length + 1) : relative;
+    const probe = isDirectory ? `${local}/` : local;
+    const result = rule.matcher.test(probe);
+    if (result.ignored) ignored = true;
+    else if (result.unignored) ignored = false;
+  }
+  return ignored;
+}
+
+/** Yields files in a stable (sorted) order. Checks `signal` between directories. */
+export async function* walkFiles(root: string, options: { signal: AbortSignal; stats?: WalkStats }): AsyncGenerator<WalkedFile> {
+  const rootRules = await loadRules(root, '');
+  const stack: { directory: string; relative: string; rules: Rules[] }[] = [{ directory: root, relative: '', rules: rootRules ? [rootRules] : [] }];
+  while (stack.length > 0) {
+    options.signal.throwIfAborted();
+    const { directory, relative, rules } = stack.pop()!;
+    let entries;
+    try {
+      entries = await readdir(directory, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const subdirectories: typeof stack = [];
+    for (const entry of entries) {
+      const childRelative = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (entry.name === '.git' || isIgnored(rules, childRelative, true)) {
+          if (options.stats) options.stats.ignored += 1;
+          continue;
+        }
+        const absolute = path.join(directory, entry.name);
+        const own = await loadRules(absolute, childRelative);
+        subdirectories.push({ directory: absolute, relative: childRelative, rules: own ? [...rules, own] : rules });
+      } else if (entry.isFile()) {
+        if (isIgnored(rules, childRelative, false)) {
+          if (options.stats) options.stats.ignored += 1;
+          continue;
+        }
+        yield { relative: childRelative, absolute: path.join(directory, entry.name) };
+      }
+    }
+    // Reverse so the depth-first pop visits subdirectories in sorted order.
+    for (let i = subdirectories.length - 1; i >= 0; i--) stack.push(subdirectories[i]!);
+  }
+}

@@ -1,0 +1,137 @@
+// infrastructure_check_services: can Caelum reach what it is configured to use? Ollama hosts are
+// asked for their version, PostgreSQL for `select version()`, Claude's endpoint for any HTTP answer
+// (the key is never sent). Every probe has a deadline and honours cancellation.
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { request } from 'undici';
+import pg from 'pg';
+import { z } from 'zod';
+import { defineTool } from '../define-tool.js';
+import { redactUrl } from '../redact.js';
+
+const serviceRow = z.object({
+  service: z.enum(['ollama', 'postgresql', 'claude', 'data-dir']),
+  name: z.string(),
+  target: z.string().describe('where it was probed, with any credentials removed'),
+  configured: z.boolean(),
+  reachable: z.boolean(),
+  latencyMs: z.number().optional(),
+  detail: z.string(),
+});
+type ServiceRow = z.infer<typeof serviceRow>;
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value?: T; error?: Error; latencyMs: number }> {
+  const started = performance.now();
+  try {
+    const value = await work();
+    return { value, latencyMs: Math.round(performance.now() - started) };
+  } catch (error) {
+    return { error: error as Error, latencyMs: Math.round(performance.now() - started) };
+  }
+}
+
+function reason(error: Error | undefined): string {
+  if (!error) return 'unknown error';
+  const code = (error as NodeJS.ErrnoException).code ?? (error.cause as NodeJS.ErrnoException | undefined)?.code;
+  return code ? `${code}: ${error.message}` : error.message;
+}
+
+async function probeHttp(url: string, timeoutMs: number, signal: AbortSignal): Promise<{ status: number; body: string }> {
+  const response = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+  const body = (await response.body.text()).slice(0, 500);
+  return { status: response.statusCode, body };
+}
+
+async function probeOllama(host: { name: string; url: string }, timeoutMs: number, signal: AbortSignal): Promise<ServiceRow> {
+  const result = await timed(() => probeHttp(new URL('/api/version', host.url).toString(), timeoutMs, signal));
+  const base = { service: 'ollama' as const, name: host.name, target: redactUrl(host.url), configured: true, latencyMs: result.latencyMs };
+  if (result.error) return { ...base, reachable: false, detail: reason(result.error) };
+  const { status, body } = result.value!;
+  if (status !== 200) return { ...base, reachable: false, detail: `HTTP ${status} from /api/version` };
+  let version = 'unknown';
+  try {
+    version = String((JSON.parse(body) as { version?: unknown }).version ?? 'unknown');
+  } catch {
+    return { ...base, reachable: false, detail: 'answered /api/version with something that is not Ollama JSON' };
+  }
+  return { ...base, reachable: true, detail: `Ollama ${version}` };
+}
+
+async function probePostgres(url: string, timeoutMs: number): Promise<ServiceRow> {
+  const base = { service: 'postgresql' as const, name: 'DATABASE_URL', target: redactUrl(url), configured: true };
+  const result = await timed(async () => {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const rows = await client.query<{ version: string }>('select version() as version');
+      return rows.rows[0]?.version ?? 'unknown';
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  });
+  if (result.error) return { ...base, reachable: false, latencyMs: result.latencyMs, detail: reason(result.error) };
+  return { ...base, reachable: true, latencyMs: result.latencyMs, detail: result.value!.split(' on ')[0] ?? result.value! };
+}
+
+async function probeClaude(baseUrl: string, timeoutMs: number, signal: AbortSignal): Promise<ServiceRow> {
+  const base = { service: 'claude' as const, name: 'Claude API', target: redactUrl(baseUrl), configured: true };
+  const result = await timed(() => probeHttp(baseUrl, timeoutMs, signal));
+  if (result.error) return { ...base, reachable: false, latencyMs: result.latencyMs, detail: reason(result.error) };
+  return { ...base, reachable: true, latencyMs: result.latencyMs, detail: `endpoint answered HTTP ${result.value!.status} (key not sent)` };
+}
+
+async function probeDataDir(dataDir: string): Promise<ServiceRow> {
+  const base = { service: 'data-dir' as const, name: 'data directory', target: dataDir, configured: true };
+  const result = await timed(async () => {
+    await mkdir(dataDir, { recursive: true });
+    const temporary = path.join(dataDir, `.probe-${randomUUID()}.tmp`);
+    await writeFile(temporary, 'ok');
+    await rename(temporary, `${temporary}.done`);
+    await rm(`${temporary}.done`);
+  });
+  if (result.error) return { ...base, reachable: false, latencyMs: result.latencyMs, detail: `not writable: ${reason(result.error)}` };
+  return { ...base, reachable: true, latencyMs: result.latencyMs, detail: 'writable (temp file + rename)' };
+}
+
+export const checkServices = defineTool({
+  name: 'infrastructure_check_services',
+  domain: 'infrastructure',
+  tags: ['services', 'reachability', 'health', 'ollama', 'postgresql', 'claude', 'status'],
+  title: 'Check configured services',
+  description:
+    'Probes every service Caelum is configured to use and reports whether each is reachable, with latency: each Ollama host (GET /api/version), PostgreSQL from DATABASE_URL (select version()), the Claude API endpoint (any HTTP answer; the key is never sent), and that the data directory is writable. Services that are not configured are listed as such. Use it to find out why LLM or database work is failing. Example: {"timeoutMs": 2000}',
+  kind: { effect: 'readOnly', openWorld: true },
+  input: z.object({
+    timeoutMs: z.number().int().min(100).max(30000).default(2000).describe('Deadline for each probe in milliseconds. Default 2000.'),
+  }),
+  output: z.object({ services: z.array(serviceRow) }),
+  examples: [{ timeoutMs: 1000 }],
+  async handler(input, context) {
+    const { services, dataDir } = context.environment;
+    const probes: Promise<ServiceRow>[] = [probeDataDir(dataDir)];
+    for (const host of services.ollamaHosts) probes.push(probeOllama(host, input.timeoutMs, context.signal));
+    if (services.ollamaHosts.length === 0) {
+      probes.push(Promise.resolve({ service: 'ollama', name: 'Ollama hosts', target: '-', configured: false, reachable: false, detail: 'no Ollama host configured' }));
+    }
+    probes.push(
+      services.databaseUrl
+        ? probePostgres(services.databaseUrl, input.timeoutMs)
+        : Promise.resolve({ service: 'postgresql', name: 'DATABASE_URL', target: '-', configured: false, reachable: false, detail: 'not set; the embedded JSONL ledger is used' }),
+    );
+    const claudeBase = services.claude.baseUrl ?? 'https://api.anthropic.com';
+    probes.push(
+      services.claude.keyConfigured
+        ? probeClaude(claudeBase, input.timeoutMs, context.signal)
+        : Promise.resolve({ service: 'claude', name: 'Claude API', target: redactUrl(claudeBase), configured: false, reachable: false, detail: 'ANTHROPIC_API_KEY not set; no Claude fallback' }),
+    );
+    const rows = await Promise.all(probes);
+    context.signal.throwIfAborted();
+    return { services: rows };
+  },
+  summarize: (o) =>
+    o.services
+      .map((s) => `${s.configured ? (s.reachable ? 'ok  ' : 'FAIL') : '--  '} ${s.service} ${s.name} ${s.target}: ${s.detail}${s.latencyMs !== undefined ? ` (${s.latencyMs} ms)` : ''}`)
+      .join('\n'),
+});

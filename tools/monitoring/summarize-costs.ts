@@ -1,0 +1,53 @@
+// monitoring_summarize_costs: totals from the cost ledger, grouped, with the saving against an
+// all-Claude baseline.
+import { z } from 'zod';
+import { defineTool } from '../define-tool.js';
+import { InputError } from '../errors.js';
+
+const totals = {
+  calls: z.number().int(),
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  costUsd: z.number(),
+  baselineCostUsd: z.number().describe('the same tokens priced at the configured Claude baseline model'),
+  savingUsd: z.number().describe('baseline minus actual'),
+};
+
+export const costSummarySchema = z.object({
+  totals: z.object(totals),
+  groupBy: z.enum(['model', 'backend', 'day', 'tool']),
+  groups: z.array(z.object({ key: z.string(), ...totals })),
+  since: z.string().optional(),
+  skippedLines: z.number().int().describe('torn or invalid ledger lines that were skipped'),
+  source: z.string().describe('where the ledger lives'),
+});
+
+export const summarizeCosts = defineTool({
+  name: 'monitoring_summarize_costs',
+  domain: 'monitoring',
+  tags: ['cost', 'ledger', 'tokens', 'saving', 'llm', 'budget'],
+  title: 'Summarise LLM costs',
+  description:
+    'Reads the append-only cost ledger and totals LLM calls: tokens in and out, actual cost, the all-Claude baseline cost and the saving, grouped by model, backend, day or tool, optionally since a date. Use it to see what LLM work cost and what local models saved. It does not estimate future costs. Example: {"groupBy": "model", "since": "2026-11-01"}',
+  kind: { effect: 'readOnly' },
+  input: z.object({
+    groupBy: z.enum(['model', 'backend', 'day', 'tool']).default('model').describe('How to group the rows. Default "model".'),
+    since: z.string().optional().describe('Only calls at or after this ISO date or date-time, e.g. "2026-11-01".'),
+  }),
+  output: costSummarySchema,
+  examples: [{ groupBy: 'model' }, { groupBy: 'day', since: '2026-01-01' }],
+  async handler(input, context) {
+    let since: Date | undefined;
+    if (input.since !== undefined) {
+      since = new Date(input.since);
+      if (Number.isNaN(since.getTime())) throw new InputError('since', `"${input.since}" is not a date; use ISO form such as 2026-11-01`);
+    }
+    return context.ledger.summarize({ groupBy: input.groupBy, since, signal: context.signal });
+  },
+  summarize(o) {
+    const usd = (n: number) => `$${n.toFixed(4)}`;
+    const head = `${o.totals.calls} LLM calls; ${o.totals.inputTokens} in / ${o.totals.outputTokens} out tokens; cost ${usd(o.totals.costUsd)}, all-Claude baseline ${usd(o.totals.baselineCostUsd)}, saved ${usd(o.totals.savingUsd)}.`;
+    const rows = o.groups.slice(0, 20).map((g) => `  ${g.key}: ${g.calls} calls, ${usd(g.costUsd)} (saved ${usd(g.savingUsd)})`);
+    return [head, ...rows, o.skippedLines ? `  (${o.skippedLines} unreadable ledger lines skipped)` : ''].filter(Boolean).join('\n');
+  },
+});
