@@ -1,0 +1,79 @@
+// Keeps the layer picture of STYLE.md true: reads every import line and fails on an edge the table
+// does not allow, on the MCP SDK outside servers/, and on console.log outside the CLI printer.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { repoRoot } from '../helpers.js';
+
+const layers = ['servers', 'supervisors', 'tools', 'gpu-pool', 'knowledge'] as const;
+type Layer = (typeof layers)[number];
+const allowed: Record<Layer, Layer[]> = {
+  servers: ['servers', 'supervisors', 'tools', 'gpu-pool', 'knowledge'],
+  supervisors: ['supervisors', 'tools', 'gpu-pool', 'knowledge'],
+  tools: ['tools', 'gpu-pool', 'knowledge'],
+  'gpu-pool': ['gpu-pool'],
+  knowledge: ['knowledge'],
+};
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(path.join(repoRoot, dir), { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile() && e.name.endsWith('.ts')).map((e) => path.relative(repoRoot, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)));
+}
+
+export function importsOf(text: string): string[] {
+  const specifiers: string[] = [];
+  const pattern = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g;
+  for (const match of text.matchAll(pattern)) specifiers.push((match[1] ?? match[2] ?? match[3])!);
+  return specifiers;
+}
+
+function layerOf(file: string): Layer | undefined {
+  return layers.find((layer) => file === layer || file.startsWith(`${layer}/`));
+}
+
+test('import lines are parsed, including dynamic and side-effect imports', () => {
+  assert.deepEqual(importsOf("import a from '../x.js';\nexport { b } from './y.js';\nconst c = await import('../z.js');\nimport 'side';"), ['../x.js', './y.js', '../z.js', 'side']);
+});
+
+test('every import follows servers → supervisors → tools → gpu-pool/knowledge', async () => {
+  const violations: string[] = [];
+  for (const layer of layers) {
+    for (const file of await sourceFiles(layer)) {
+      const text = await readFile(path.join(repoRoot, file), 'utf8');
+      for (const specifier of importsOf(text)) {
+        if (specifier.startsWith('.')) {
+          const target = path.relative(repoRoot, path.resolve(repoRoot, path.dirname(file), specifier));
+          const targetLayer = layerOf(target);
+          if (!targetLayer) violations.push(`${file} imports ${specifier}, outside every layer`);
+          else if (!allowed[layer].includes(targetLayer)) violations.push(`${file} (${layer}) imports ${specifier} (${targetLayer})`);
+        } else if (specifier.startsWith('@modelcontextprotocol/') && layer !== 'servers') {
+          violations.push(`${file} imports ${specifier}; only servers/ may import the MCP SDK`);
+        }
+      }
+    }
+  }
+  assert.deepEqual(violations, []);
+});
+
+test('no console.log and no direct stdout writes outside the CLI printer', async () => {
+  const offenders: string[] = [];
+  for (const layer of layers) {
+    for (const file of await sourceFiles(layer)) {
+      if (file === 'servers/printer.ts') continue;
+      const text = await readFile(path.join(repoRoot, file), 'utf8');
+      if (/console\.(log|info|debug)\s*\(|process\.stdout\.write\s*\(/.test(text)) offenders.push(file);
+    }
+  }
+  assert.deepEqual(offenders, []);
+});
+
+test('tools/, gpu-pool/ and knowledge/ never read process.env', async () => {
+  const offenders: string[] = [];
+  for (const layer of ['tools', 'gpu-pool', 'knowledge', 'supervisors'] as const) {
+    for (const file of await sourceFiles(layer)) {
+      if (/process\.env\b/.test(await readFile(path.join(repoRoot, file), 'utf8'))) offenders.push(file);
+    }
+  }
+  assert.deepEqual(offenders, []);
+});

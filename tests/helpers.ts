@@ -1,0 +1,100 @@
+// Shared test helpers: temp directories, a suite over them, a capturing logger, and an MCP
+// client linked to a real server in one process.
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { loadConfig, type ConfigFlags } from '../servers/config.js';
+import { createSuite, type Suite, type SuiteOptions } from '../servers/composition.js';
+import { createLogger } from '../servers/logger.js';
+import { createServer } from '../servers/mcp-server.js';
+import type { Logger } from '../tools/context.js';
+
+export const repoRoot = path.resolve(import.meta.dirname, '..');
+export const cliPath = path.join(repoRoot, 'dist', 'servers', 'cli.js');
+
+export async function tempDir(t: { after(fn: () => Promise<void> | void): void }, prefix = 'caelum-test-'): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Writes a tree of files: keys are relative paths, values are contents. */
+export async function writeTree(root: string, files: Record<string, string | Buffer>): Promise<void> {
+  for (const [relative, content] of Object.entries(files)) {
+    const file = path.join(root, relative);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, content);
+  }
+}
+
+export interface CapturedLog {
+  entries: Record<string, unknown>[];
+  logger: Logger;
+}
+
+export function captureLogger(): CapturedLog {
+  const entries: Record<string, unknown>[] = [];
+  return { entries, logger: createLogger({ level: 'debug', sink: (_line, entry) => entries.push(entry) }) };
+}
+
+export interface TestSuite extends Suite {
+  log: CapturedLog;
+  project: string;
+  dataDir: string;
+}
+
+/** A suite whose allowed root is a fresh project dir and whose data dir is fresh too. */
+export async function testSuite(
+  t: { after(fn: () => Promise<void> | void): void },
+  options: { env?: Record<string, string>; flags?: ConfigFlags; files?: Record<string, string>; suite?: SuiteOptions } = {},
+): Promise<TestSuite> {
+  const base = await tempDir(t);
+  const project = path.join(base, 'project');
+  const dataDir = path.join(base, 'data');
+  await mkdir(project, { recursive: true });
+  await writeTree(project, options.files ?? { 'src/index.ts': 'export function add(a: number, b: number) {\n  return a > 0 ? a + b : b;\n}\n' });
+  const env = { HOME: base, CAELUM_DATA_DIR: dataDir, CAELUM_ALLOWED_ROOTS: project, ...options.env };
+  const { config } = loadConfig(options.flags ?? {}, env, project);
+  const log = captureLogger();
+  const suite = createSuite(config, { logger: log.logger, ...options.suite });
+  return { ...suite, log, project, dataDir };
+}
+
+export async function connectClient(t: { after(fn: () => Promise<void> | void): void }, suite: Suite): Promise<Client> {
+  const { server, close } = createServer(suite);
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'caelum-test', version: '0.0.0' }, { capabilities: {} });
+  await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+  t.after(async () => {
+    await client.close();
+    await close();
+  });
+  return client;
+}
+
+export function textOf(result: { content?: unknown }): string {
+  const content = (result.content ?? []) as { type: string; text?: string }[];
+  return content.map((c) => c.text ?? '').join('\n');
+}
+
+export const pgUrl = process.env.CAELUM_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Resolves whether PostgreSQL answers; CI sets CAELUM_REQUIRE_PG=1 so a missing server fails instead of skipping. */
+export async function postgresAvailable(): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return { ok: true };
+  } catch (error) {
+    const reason = `PostgreSQL not reachable at ${pgUrl}: ${(error as Error).message}`;
+    if (process.env.CAELUM_REQUIRE_PG === '1') throw new Error(`${reason} (CAELUM_REQUIRE_PG=1 makes this a failure)`);
+    return { ok: false, reason };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
