@@ -85,9 +85,14 @@ export class JsonlLedger implements CostLedger {
   async append(entry: LedgerEntry): Promise<void> {
     const row = ledgerEntrySchema.parse(entry);
     await mkdir(this.directory, { recursive: true });
-    const handle = await open(this.fileFor(new Date(row.ts)), 'a');
+    const handle = await open(this.fileFor(new Date(row.ts)), 'a+');
     try {
-      await handle.write(`${JSON.stringify(row)}\n`);
+      // A killed writer may have left a torn line; start ours on a fresh line so it is not lost too.
+      const { size } = await handle.stat();
+      const last = Buffer.alloc(1);
+      if (size > 0) await handle.read(last, 0, 1, size - 1);
+      const lead = size > 0 && last[0] !== 10 ? '\n' : '';
+      await handle.write(`${lead}${JSON.stringify(row)}\n`);
       await handle.sync();
     } finally {
       await handle.close();

@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFile, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { JsonlLedger, type LedgerEntry } from '../../gpu-pool/ledger.js';
+import { tempDir, testSuite } from '../helpers.js';
+
+function entry(overrides: Partial<LedgerEntry>): LedgerEntry {
+  return {
+    ts: '2026-11-20T10:00:00.000Z',
+    callId: 'c1',
+    backend: 'ollama',
+    model: 'qwen3:4b',
+    inputTokens: 1000,
+    outputTokens: 200,
+    cacheWriteTokens: 0,
+    cacheReadTokens: 0,
+    latencyMs: 120,
+    costUsd: 0,
+    baselineCostUsd: 0.006,
+    savingUsd: 0.006,
+    flags: [],
+    ...overrides,
+  };
+}
+
+test('appends survive a new ledger instance and are summed by group', async (t) => {
+  const dir = await tempDir(t);
+  const first = new JsonlLedger(dir);
+  await first.append(entry({ callId: 'a' }));
+  await first.append(entry({ callId: 'b', backend: 'claude', model: 'claude-sonnet-4-5', costUsd: 0.006, savingUsd: 0 }));
+  await first.append(entry({ callId: 'c', ts: '2026-10-02T00:00:00.000Z' }));
+  const summary = await new JsonlLedger(dir).summarize({ groupBy: 'model' });
+  assert.equal(summary.totals.calls, 3);
+  assert.equal(summary.totals.inputTokens, 3000);
+  assert.equal(Number(summary.totals.savingUsd.toFixed(6)), 0.012);
+  assert.deepEqual(summary.groups.map((g) => [g.key, g.calls]), [
+    ['claude:claude-sonnet-4-5', 1],
+    ['ollama:qwen3:4b', 2],
+  ]);
+  const files = (await import('node:fs/promises')).readdir(dir);
+  assert.deepEqual((await files).sort(), ['ledger-2026-10.jsonl', 'ledger-2026-11.jsonl']);
+});
+
+test('a torn last line from a killed writer is skipped and counted, not fatal', async (t) => {
+  const dir = await tempDir(t);
+  const ledger = new JsonlLedger(dir);
+  await ledger.append(entry({}));
+  await appendFile(path.join(dir, 'ledger-2026-11.jsonl'), '{"ts":"2026-11-20T1');
+  const summary = await ledger.summarize({ groupBy: 'backend' });
+  assert.equal(summary.totals.calls, 1);
+  assert.equal(summary.skippedLines, 1);
+  await ledger.append(entry({ callId: 'after' }));
+  const after = await ledger.summarize({ groupBy: 'backend' });
+  assert.deepEqual([after.totals.calls, after.skippedLines], [2, 1], 'the row written after the torn line is kept');
+  const text = await readFile(path.join(dir, 'ledger-2026-11.jsonl'), 'utf8');
+  assert.ok(text.startsWith(JSON.stringify(entry({})).slice(0, 20)), 'earlier rows are untouched (append-only)');
+});
+
+test('since filters rows and whole month files', async (t) => {
+  const dir = await tempDir(t);
+  const ledger = new JsonlLedger(dir);
+  await ledger.append(entry({ ts: '2026-09-30T23:59:59.000Z' }));
+  await ledger.append(entry({ ts: '2026-11-01T00:00:00.000Z' }));
+  const summary = await ledger.summarize({ groupBy: 'day', since: new Date('2026-10-15') });
+  assert.deepEqual(summary.groups.map((g) => g.key), ['2026-11-01']);
+});
+
+test('getCostReport shows zeros on an empty ledger and real totals once rows exist', async (t) => {
+  const suite = await testSuite(t);
+  const empty = await suite.dispatcher.call('getCostReport', {});
+  assert.equal(empty.isError, false);
+  assert.match(empty.text, /No LLM calls recorded/);
+  assert.equal((empty.structuredContent!.totals as { calls: number }).calls, 0);
+  await new JsonlLedger(path.join(suite.dataDir, 'ledger')).append(entry({ tool: 'analyzeAndImproveCode' }));
+  const report = await suite.dispatcher.call('getCostReport', { groupBy: 'tool' });
+  assert.equal((report.structuredContent!.totals as { calls: number }).calls, 1);
+  assert.match(report.text, /analyzeAndImproveCode: 1 calls/);
+  const bad = await suite.dispatcher.call('getCostReport', { since: 'last tuesday' });
+  assert.equal(bad.isError, true);
+  assert.match(bad.text, /^since: "last tuesday" is not a date/);
+});
