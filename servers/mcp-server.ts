@@ -16,6 +16,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { annotationsFor } from '../tools/define-tool.js';
+import { redactText } from '../tools/redact.js';
 import type { Logger, ProgressReporter } from '../tools/context.js';
 import type { Suite } from './composition.js';
 import { caelumVersion } from './version.js';
@@ -181,19 +182,28 @@ export function createServer(suite: Suite): CreatedServer {
   };
 }
 
-/** Logs to stderr as usual and forwards warnings and errors to the client as MCP log messages. */
-function clientForwardingLogger(base: Logger, forward: (level: 'warning' | 'error', data: unknown) => unknown): Logger {
+/**
+ * Logs to stderr as usual and forwards warnings and errors to the client as MCP log messages,
+ * scrubbed of secrets and without stack traces.
+ */
+function clientForwardingLogger(base: Logger, forward: (level: 'warning' | 'error', data: unknown) => unknown, bound: Record<string, unknown> = {}): Logger {
+  const send = (level: 'warning' | 'error', event: string, fields: Record<string, unknown> | undefined) => {
+    const { error, ...rest } = fields ?? {};
+    const message = error && typeof error === 'object' ? (error as { message?: unknown }).message : error;
+    const data = { event, ...bound, ...rest, ...(message !== undefined ? { message } : {}) };
+    forward(level, JSON.parse(redactText(JSON.stringify(data))));
+  };
   return {
     debug: base.debug,
     info: base.info,
     warn(event, fields) {
       base.warn(event, fields);
-      forward('warning', { event, ...fields });
+      send('warning', event, fields);
     },
     error(event, fields) {
       base.error(event, fields);
-      forward('error', { event, message: typeof fields?.error === 'object' ? (fields.error as { message?: string }).message : undefined, tool: fields?.tool });
+      send('error', event, fields);
     },
-    child: (fields) => clientForwardingLogger(base.child(fields), forward),
+    child: (fields) => clientForwardingLogger(base.child(fields), forward, { ...bound, ...fields }),
   };
 }

@@ -1,0 +1,61 @@
+// The CLI as a person runs it: tools, call, doctor.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { cliPath, repoRoot, tempDir, writeTree } from '../helpers.js';
+import { caelumVersion } from '../../servers/version.js';
+
+async function cli(t: { after(fn: () => Promise<void>): void }, args: string[], env: Record<string, string> = {}) {
+  const dir = await tempDir(t);
+  await writeTree(dir, { 'src/a.ts': 'export const f = (x: number) => (x > 1 ? x : 0);\n' });
+  return spawnSync(process.execPath, [cliPath, ...args], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir, CAELUM_DATA_DIR: path.join(dir, '.data'), ...env }, encoding: 'utf8', timeout: 30_000 });
+}
+
+test('caelum tools shows every supervisor, "no tools yet" where none exist, and the internal catalogue', async (t) => {
+  const run = await cli(t, ['tools']);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /infrastructure: getSystemStatus/);
+  assert.match(run.stdout, /trading: no tools yet/);
+  assert.match(run.stdout, /development_analyze_complexity\s+readOnly/);
+  const json = await cli(t, ['tools', '--domain', 'development', '--json']);
+  const parsed = JSON.parse(json.stdout);
+  assert.deepEqual(parsed.internal.map((t: { name: string }) => t.name), ['development_analyze_complexity', 'development_get_project_structure']);
+  const bad = await cli(t, ['tools', '--domain', 'nope']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--domain: unknown domain "nope"; valid domains: development, infrastructure/);
+});
+
+test('caelum call runs internal and high-level tools and prints text, then JSON', async (t) => {
+  const run = await cli(t, ['call', 'development_analyze_complexity', '{"path": "src"}']);
+  assert.equal(run.status, 0, run.stderr);
+  const [text, json] = run.stdout.split(/\n(?=\{)/);
+  assert.match(text!, /1 files, 1 functions/);
+  assert.equal(JSON.parse(json!).result.functions[0].complexity, 2);
+  const high = await cli(t, ['call', 'findTools', '{"query": "line counts"}']);
+  assert.match(high.stdout, /development_get_project_structure/);
+});
+
+test('caelum call reports bad JSON and bad arguments with a non-zero exit', async (t) => {
+  const badJson = await cli(t, ['call', 'runTool', '{name:']);
+  assert.equal(badJson.status, 2);
+  assert.match(badJson.stderr, /arguments: not valid JSON/);
+  const badArgs = await cli(t, ['call', 'development_analyze_complexity', '{"limit": "ten"}']);
+  assert.equal(badArgs.status, 1);
+  assert.match(badArgs.stderr, /arguments\.limit: .*expected number/);
+});
+
+test('caelum doctor says what works and what to fix, without leaking the key', async (t) => {
+  const run = await cli(t, ['doctor'], { ANTHROPIC_API_KEY: 'sk-ant-api03-doctorsecret999', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' });
+  assert.match(run.stdout, /configuration is valid/);
+  assert.match(run.stdout, /Claude API unreachable/);
+  assert.match(run.stdout, /no Ollama host.*Fix: set CAELUM_OLLAMA_HOSTS/);
+  assert.doesNotMatch(run.stdout + run.stderr, /doctorsecret999/);
+  assert.equal(run.status, 1, 'an unreachable configured service is an error');
+});
+
+test('the announced version matches package.json', async () => {
+  const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8'));
+  assert.equal(caelumVersion, pkg.version);
+});
