@@ -117,10 +117,10 @@ test('ping, resources and logging work', async (t) => {
   await client.ping();
   const { resources } = await client.listResources();
   assert.deepEqual(resources.map((r) => r.uri), ['caelum://catalog', 'caelum://costs']);
-  const catalogue = JSON.parse((await client.readResource({ uri: 'caelum://catalog' })).contents[0] as { text: string }).text);
+  const catalogue = JSON.parse(((await client.readResource({ uri: 'caelum://catalog' })).contents[0] as { text: string }).text);
   assert.equal(catalogue.internal.length, suite.registry.size);
   assert.ok(catalogue.internal.every((tool: { inputSchema: { type: string } }) => tool.inputSchema.type === 'object'));
-  const costs = JSON.parse((await client.readResource({ uri: 'caelum://costs' })).contents[0] as { text: string }).text);
+  const costs = JSON.parse(((await client.readResource({ uri: 'caelum://costs' })).contents[0] as { text: string }).text);
   assert.equal(costs.totals.calls, 0);
   await assert.rejects(client.readResource({ uri: 'caelum://nope' }), /uri: unknown resource/);
   await client.setLoggingLevel('warning');
