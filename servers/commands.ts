@@ -28,7 +28,7 @@ export async function serve(loaded: LoadedConfig, args: ParsedArgs): Promise<num
       'Connect a client:',
       `  Claude Code (HTTP):   claude mcp add --transport http caelum ${endpoint.url}`,
       '  Claude Code (stdio):  claude mcp add caelum -- npx caelum serve',
-      `  MCP Inspector:        npx @modelcontextprotocol/inspector --cli --transport http --server-url ${endpoint.url} --method tools/list`,
+      `  MCP Inspector:        npx @modelcontextprotocol/inspector --cli ${endpoint.url} --transport http --method tools/list`,
       'Stop with Ctrl-C.',
     ].join('\n'),
   );

@@ -37,7 +37,7 @@ export const configSchema = z
     http: z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
-        port: z.number({ error: 'expected a port number 1-65535' }).int().min(1).max(65535, { error: 'expected a port number 1-65535' }).default(8765),
+        port: z.number({ error: 'expected a port number 0-65535 (0 picks a free port)' }).int().min(0).max(65535, { error: 'expected a port number 0-65535 (0 picks a free port)' }).default(8765),
         allowedHosts: z.array(z.string()).default([]).describe('extra Host header values accepted besides localhost forms'),
         allowedOrigins: z.array(z.string()).default([]).describe('extra Origin values accepted besides localhost forms'),
       })
