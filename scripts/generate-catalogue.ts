@@ -1,0 +1,16 @@
+// Regenerates the README's tool catalogue from the tool schemas.
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig } from '../servers/config.js';
+import { createSuite } from '../servers/composition.js';
+import { createLogger } from '../servers/logger.js';
+import { renderCatalogue, replaceCatalogue } from '../servers/catalogue-markdown.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const readmePath = path.join(root, 'README.md');
+const { config } = loadConfig({ dataDir: path.join(root, '.caelum') }, { HOME: process.env.HOME }, root);
+const suite = createSuite(config, { logger: createLogger({ level: 'error' }) });
+const updated = replaceCatalogue(await readFile(readmePath, 'utf8'), renderCatalogue(suite));
+await writeFile(`${readmePath}.tmp`, updated);
+await rename(`${readmePath}.tmp`, readmePath);
+process.stderr.write('README catalogue regenerated\n');

@@ -1,0 +1,23 @@
+// The README's catalogue is generated from the schemas; this keeps it from drifting.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { renderCatalogue, replaceCatalogue } from '../servers/catalogue-markdown.js';
+import { repoRoot, testSuite } from './helpers.js';
+
+test('the README tool catalogue matches the tool schemas (run `npm run docs` to update)', async (t) => {
+  const suite = await testSuite(t);
+  const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
+  assert.equal(replaceCatalogue(readme, renderCatalogue(suite)), readme);
+  for (const tool of suite.registry.all()) assert.ok(readme.includes(`\`${tool.name}\``), tool.name);
+});
+
+test('the README gives the two commands and the Claude Code registration', async () => {
+  const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
+  assert.ok(readme.includes('npm ci && npm start'));
+  assert.ok(readme.includes('npm ci && npm test'));
+  assert.ok(readme.includes('claude mcp add caelum -- npx caelum serve'));
+  const config = JSON.parse(await readFile(path.join(repoRoot, 'mcp.config.json'), 'utf8'));
+  assert.deepEqual(config.mcpServers.caelum.args, ['caelum', 'serve']);
+});
