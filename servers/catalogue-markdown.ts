@@ -17,7 +17,7 @@ interface PropertySchema {
 function typeOf(property: PropertySchema): string {
   if (property.enum) return property.enum.map((v) => JSON.stringify(v)).join(' | ');
   if (property.type === 'array') return `${property.items?.type ?? 'any'}[]`;
-  return Array.isArray(property.type) ? property.type.join(' \\| ') : (property.type ?? 'any');
+  return Array.isArray(property.type) ? property.type.join(' | ') : (property.type ?? 'any');
 }
 
 function escape(text: string): string {

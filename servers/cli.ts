@@ -32,10 +32,15 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+  if (args.command === 'serve' && args.flags.http === undefined) {
+    const { runStdio } = await import('./serve.js');
+    await runStdio(loaded.config);
+    return -1;
+  }
   const commands = await import('./commands.js');
   switch (args.command) {
     case 'serve':
-      return commands.serve(loaded, args);
+      return commands.serveHttpCommand(loaded);
     case 'tools':
       return commands.tools(loaded, args);
     case 'call':

@@ -8,13 +8,9 @@ import { supervisors } from '../supervisors/index.js';
 import { domains, type Domain } from '../tools/define-tool.js';
 import { redactUrl } from '../tools/redact.js';
 
-export async function serve(loaded: LoadedConfig, args: ParsedArgs): Promise<number> {
+/** `caelum serve --http`: stdio goes through serve.ts directly, so it loads less at start-up. */
+export async function serveHttpCommand(loaded: LoadedConfig): Promise<number> {
   const suite = createSuite(loaded.config);
-  if (args.flags.http === undefined) {
-    const { runStdio } = await import('./serve.js');
-    await runStdio(suite);
-    return -1;
-  }
   const { runHttp } = await import('./serve.js');
   const { host, port } = loaded.config.http;
   const endpoint = await runHttp(suite, { host, port });

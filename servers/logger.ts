@@ -1,4 +1,5 @@
 // JSON-line logging to stderr (stdout is the MCP wire). Secrets are scrubbed from every line.
+// A class, so that `child()` on the dispatch hot path is one small allocation.
 import type { LogLevel, Logger } from '../tools/context.js';
 import { redactText } from '../tools/redact.js';
 
@@ -6,24 +7,44 @@ const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 
 export type LogSink = (line: string, entry: Record<string, unknown>) => void;
 
-export function createLogger(options: { level: LogLevel; sink?: LogSink; fields?: Record<string, unknown> }): Logger {
-  const sink: LogSink = options.sink ?? ((line) => process.stderr.write(`${line}\n`));
-  const write = (level: LogLevel, event: string, fields?: Record<string, unknown>) => {
-    if (rank[level] < rank[options.level]) return;
-    const entry = { time: new Date().toISOString(), level, event, ...options.fields, ...fields };
+const stderrSink: LogSink = (line) => void process.stderr.write(`${line}\n`);
+
+class JsonLogger implements Logger {
+  constructor(
+    private readonly threshold: number,
+    private readonly sink: LogSink,
+    private readonly fields: Record<string, unknown> | undefined,
+  ) {}
+
+  private write(level: LogLevel, event: string, fields?: Record<string, unknown>): void {
+    if (rank[level] < this.threshold) return;
+    const entry = { time: new Date().toISOString(), level, event, ...this.fields, ...fields };
     let line: string;
     try {
       line = redactText(JSON.stringify(entry));
     } catch {
       line = JSON.stringify({ time: entry.time, level, event, note: 'fields were not serialisable' });
     }
-    sink(line, entry);
-  };
-  return {
-    debug: (event, fields) => write('debug', event, fields),
-    info: (event, fields) => write('info', event, fields),
-    warn: (event, fields) => write('warn', event, fields),
-    error: (event, fields) => write('error', event, fields),
-    child: (fields) => createLogger({ ...options, sink, fields: { ...options.fields, ...fields } }),
-  };
+    this.sink(line, entry);
+  }
+
+  debug(event: string, fields?: Record<string, unknown>): void {
+    this.write('debug', event, fields);
+  }
+  info(event: string, fields?: Record<string, unknown>): void {
+    this.write('info', event, fields);
+  }
+  warn(event: string, fields?: Record<string, unknown>): void {
+    this.write('warn', event, fields);
+  }
+  error(event: string, fields?: Record<string, unknown>): void {
+    this.write('error', event, fields);
+  }
+  child(fields: Record<string, unknown>): Logger {
+    return new JsonLogger(this.threshold, this.sink, this.fields ? { ...this.fields, ...fields } : fields);
+  }
+}
+
+export function createLogger(options: { level: LogLevel; sink?: LogSink; fields?: Record<string, unknown> }): Logger {
+  return new JsonLogger(rank[options.level], options.sink ?? stderrSink, options.fields);
 }

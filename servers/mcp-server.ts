@@ -74,6 +74,7 @@ export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Tool['inp
 }
 
 const toolListCache = new WeakMap<Suite, Tool[]>();
+const invalidating = new WeakSet<Suite>();
 
 /** The tools/list payload, built once per catalogue version. */
 export function listTools(suite: Suite): Tool[] {
@@ -88,7 +89,10 @@ export function listTools(suite: Suite): Tool[] {
       annotations: { title: tool.title, ...annotationsFor(tool.kind) },
     }));
     toolListCache.set(suite, tools);
-    suite.registry.onChange(() => toolListCache.delete(suite));
+    if (!invalidating.has(suite)) {
+      invalidating.add(suite);
+      suite.registry.onChange(() => toolListCache.delete(suite));
+    }
   }
   return tools;
 }
@@ -119,7 +123,12 @@ export interface CreatedServer {
   close(): Promise<void>;
 }
 
-export function createServer(suite: Suite): CreatedServer {
+/**
+ * Builds the protocol server. `source` may be a promise: stdio start-up answers `initialize` while
+ * the tool catalogue is still loading, and requests that need the suite wait for it.
+ */
+export function createServer(source: Suite | Promise<Suite>): CreatedServer {
+  const ready = Promise.resolve(source);
   const server = new Server(
     { name: 'caelum', title: 'Caelum', version: caelumVersion },
     {
@@ -128,9 +137,10 @@ export function createServer(suite: Suite): CreatedServer {
     },
   );
 
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listTools(suite) }));
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listTools(await ready) }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+    const suite = await ready;
     const token = request.params._meta?.progressToken;
     let last = -Infinity;
     const progress: ProgressReporter | undefined =
@@ -157,6 +167,7 @@ export function createServer(suite: Suite): CreatedServer {
   server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources }));
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [] }));
   server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
+    const suite = await ready;
     const uri = request.params.uri;
     let body: unknown;
     if (uri === 'caelum://catalog') body = catalogueDocument(suite);
@@ -168,14 +179,23 @@ export function createServer(suite: Suite): CreatedServer {
   server.setRequestHandler(SubscribeRequestSchema, () => ({}));
   server.setRequestHandler(UnsubscribeRequestSchema, () => ({}));
 
-  const unsubscribe = suite.registry.onChange(() => {
-    void server.sendToolListChanged().catch(() => undefined);
-    void server.sendResourceUpdated({ uri: 'caelum://catalog' }).catch(() => undefined);
-  });
+  let unsubscribe = () => {};
+  let closed = false;
+  void ready.then(
+    (suite) => {
+      if (closed) return;
+      unsubscribe = suite.registry.onChange(() => {
+        void server.sendToolListChanged().catch(() => undefined);
+        void server.sendResourceUpdated({ uri: 'caelum://catalog' }).catch(() => undefined);
+      });
+    },
+    () => undefined,
+  );
 
   return {
     server,
     async close() {
+      closed = true;
       unsubscribe();
       await server.close();
     },
@@ -194,8 +214,8 @@ function clientForwardingLogger(base: Logger, forward: (level: 'warning' | 'erro
     forward(level, JSON.parse(redactText(JSON.stringify(data))));
   };
   return {
-    debug: base.debug,
-    info: base.info,
+    debug: (event, fields) => base.debug(event, fields),
+    info: (event, fields) => base.info(event, fields),
     warn(event, fields) {
       base.warn(event, fields);
       send('warning', event, fields);

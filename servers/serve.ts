@@ -1,22 +1,30 @@
 // Entry points that keep a server running: stdio (for clients that launch Caelum) and HTTP.
 // Both exit cleanly on SIGTERM/SIGINT; stdio also exits when stdin reaches EOF.
 import type { Suite } from './composition.js';
+import type { CaelumConfig } from './config.js';
+import { createLogger } from './logger.js';
 import { createServer } from './mcp-server.js';
 import { LineStdioTransport } from './stdio-transport.js';
-import { serveHttp, type HttpEndpoint } from './http.js';
+import type { HttpEndpoint } from './http.js';
 
 function onSignals(stop: (signal: string) => void): void {
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => stop(signal));
 }
 
-export async function runStdio(suite: Suite): Promise<void> {
-  const { server, close } = createServer(suite);
+/**
+ * Serves stdio. The suite (tool catalogue, supervisors) loads after the transport is connected, so
+ * `initialize` is answered without waiting for it; requests that need it wait.
+ */
+export async function runStdio(config: CaelumConfig): Promise<void> {
+  const logger = createLogger({ level: config.logLevel });
+  const suiteLoading = import('./composition.js').then(({ createSuite }) => createSuite(config, { logger }));
+  const { server, close } = createServer(suiteLoading);
   const transport = new LineStdioTransport();
   let stopping = false;
   const stop = (reason: string) => {
     if (stopping) return;
     stopping = true;
-    suite.logger.info('server_stopping', { transport: 'stdio', reason });
+    logger.info('server_stopping', { transport: 'stdio', reason });
     void close()
       .catch(() => undefined)
       .finally(() => process.exit(0));
@@ -24,10 +32,13 @@ export async function runStdio(suite: Suite): Promise<void> {
   transport.onclose = () => stop('stdin closed');
   onSignals(stop);
   await server.connect(transport);
-  suite.logger.info('server_started', { transport: 'stdio', tools: suite.dispatcher.tools().length, internalTools: suite.registry.size });
+  const suite = await suiteLoading;
+  logger.info('server_started', { transport: 'stdio', tools: suite.dispatcher.tools().length, internalTools: suite.registry.size });
 }
 
 export async function runHttp(suite: Suite, options: { host: string; port: number }): Promise<HttpEndpoint> {
+  // Loaded here so that stdio start-up does not pay for the HTTP transport's modules.
+  const { serveHttp } = await import('./http.js');
   const endpoint = await serveHttp(suite, options);
   let stopping = false;
   onSignals((reason) => {

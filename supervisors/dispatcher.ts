@@ -29,6 +29,8 @@ export interface HighLevelResult {
 }
 
 const noProgress: ProgressReporter = () => undefined;
+/** Shared by calls that bring no signal of their own; it is never aborted. */
+const neverAborted = new AbortController().signal;
 
 export class Dispatcher {
   readonly router: ToolRouter;
@@ -74,7 +76,7 @@ export class Dispatcher {
   }
 
   context(options: CallOptions): ToolContext {
-    return { ...this.base, logger: options.logger ?? this.base.logger, signal: options.signal ?? new AbortController().signal, progress: options.progress ?? noProgress };
+    return { ...this.base, logger: options.logger ?? this.base.logger, signal: options.signal ?? neverAborted, progress: options.progress ?? noProgress };
   }
 
   async call(name: string, rawArguments: unknown, options: CallOptions = {}): Promise<HighLevelResult> {

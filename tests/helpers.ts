@@ -12,7 +12,8 @@ import { createServer } from '../servers/mcp-server.js';
 import type { Logger } from '../tools/context.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..');
-export const cliPath = path.join(repoRoot, 'dist', 'servers', 'cli.js');
+/** The installed binary: the bundled CLI that package.json's `bin` points at. */
+export const cliPath = path.join(repoRoot, 'dist', 'bundle', 'cli.js');
 
 export async function tempDir(t: { after(fn: () => Promise<void> | void): void }, prefix = 'caelum-test-'): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));

@@ -11,18 +11,31 @@ function join(prefix: string, key: string | number): string {
   return prefix ? `${prefix}.${key}` : key;
 }
 
-/** Rejects strings over 1 MiB and absurdly deep nesting before zod sees the value. */
-export function checkSizes(value: unknown, field: string, depth = 0): void {
-  if (depth > maxDepth) throw new InputError(field, `nesting deeper than ${maxDepth} levels; flatten the value`);
+/** Finds the first string over 1 MiB, or nesting past the depth limit; the path is built only then. */
+function findOversize(value: unknown, depth: number): { path: (string | number)[]; problem: string } | undefined {
   if (typeof value === 'string') {
-    if (value.length > maxStringLength) {
-      throw new InputError(field, `string of ${value.length} characters is over the 1 MiB limit (${maxStringLength}); pass a shorter value or a file path instead`);
-    }
-  } else if (Array.isArray(value)) {
-    value.forEach((item, index) => checkSizes(item, join(field, index), depth + 1));
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) checkSizes(item, join(field, key), depth + 1);
+    return value.length > maxStringLength ? { path: [], problem: `string of ${value.length} characters is over the 1 MiB limit (${maxStringLength}); pass a shorter value or a file path instead` } : undefined;
   }
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth >= maxDepth) return { path: [], problem: `nesting deeper than ${maxDepth} levels; flatten the value` };
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findOversize(value[i], depth + 1);
+      if (found) return (found.path.unshift(i), found);
+    }
+    return undefined;
+  }
+  for (const key in value) {
+    const found = findOversize((value as Record<string, unknown>)[key], depth + 1);
+    if (found) return (found.path.unshift(key), found);
+  }
+  return undefined;
+}
+
+/** Rejects strings over 1 MiB and absurdly deep nesting before zod sees the value. */
+export function checkSizes(value: unknown, field: string): void {
+  const found = findOversize(value, 0);
+  if (found) throw new InputError(found.path.reduce<string>((acc, key) => join(acc, key), field), found.problem);
 }
 
 export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: string): string {
@@ -41,14 +54,13 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: string
  */
 export function parseArguments<S extends z.ZodObject>(schema: S, raw: unknown, prefix: string, example: unknown): z.output<S> {
   const value = raw ?? {};
-  const hint = () => `Valid fields: ${Object.keys(schema.shape).join(', ') || '(none)'}. Example: ${JSON.stringify(example)}`;
+  const hint = (): string => `Valid fields: ${Object.keys(schema.shape).join(', ') || '(none)'}. Example: ${JSON.stringify(example)}`;
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new InputError(prefix, `expected an object of named arguments, got ${Array.isArray(value) ? 'an array' : typeof value}. ${hint()}`);
   }
   checkSizes(value, prefix);
-  const unknown = Object.keys(value).filter((key) => !(key in schema.shape));
-  if (unknown.length > 0) {
-    throw new InputError(join(prefix, unknown[0]!), `unknown field. ${hint()}`);
+  for (const key in value) {
+    if (!(key in schema.shape)) throw new InputError(join(prefix, key), `unknown field. ${hint()}`);
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new InputError('', `${formatIssues(parsed.error.issues, prefix)}. ${hint()}`);

