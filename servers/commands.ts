@@ -13,7 +13,17 @@ export async function serveHttpCommand(loaded: LoadedConfig): Promise<number> {
   const suite = createSuite(loaded.config);
   const { runHttp } = await import('./serve.js');
   const { host, port } = loaded.config.http;
-  const endpoint = await runHttp(suite, { host, port });
+  let endpoint;
+  try {
+    endpoint = await runHttp(suite, { host, port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      printError(`caelum serve: cannot listen on ${host}:${port} (${code}); pass another port with --http PORT (0 picks a free one) or set http.port`);
+      return 2;
+    }
+    throw error;
+  }
   print(`Caelum ${suite.dispatcher.tools().length} high-level tools over ${suite.registry.size} internal tools, serving MCP (Streamable HTTP, stateless) at ${endpoint.url}\n`);
   print(configurationSummary(loaded));
   const status = await suite.dispatcher.call('getSystemStatus', { timeoutMs: 1500 });

@@ -33,7 +33,7 @@ export function diagnose(resources: Resources, services: Services): Missing[] {
       }
     } else if (service.service === 'claude') {
       if (!service.configured) {
-        missing.push({ severity: 'info', what: 'no Claude API key', impact: 'no escalation past local models; low-confidence answers come back marked lowConfidence', fix: 'export ANTHROPIC_API_KEY=… (and ANTHROPIC_BASE_URL for a proxy)' });
+        missing.push({ severity: 'info', what: 'no Claude API key', impact: 'no Claude fallback: LLM work can use local models only', fix: 'export ANTHROPIC_API_KEY=… (and ANTHROPIC_BASE_URL for a proxy)' });
       } else if (!service.reachable) {
         missing.push({ severity: 'error', what: `Claude API unreachable (${service.detail})`, impact: 'escalations past local models fail', fix: 'check network access to the endpoint, or set ANTHROPIC_BASE_URL to a reachable proxy' });
       }

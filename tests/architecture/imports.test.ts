@@ -36,22 +36,33 @@ test('import lines are parsed, including dynamic and side-effect imports', () =>
   assert.deepEqual(importsOf("import a from '../x.js';\nexport { b } from './y.js';\nconst c = await import('../z.js');\nimport 'side';"), ['../x.js', './y.js', '../z.js', 'side']);
 });
 
+function violationsIn(file: string, text: string): string[] {
+  const layer = layerOf(file)!;
+  const violations: string[] = [];
+  for (const specifier of importsOf(text)) {
+    if (specifier.startsWith('.')) {
+      const target = path.relative(repoRoot, path.resolve(repoRoot, path.dirname(file), specifier));
+      const targetLayer = layerOf(target);
+      if (!targetLayer) violations.push(`${file} imports ${specifier}, outside every layer`);
+      else if (!allowed[layer].includes(targetLayer)) violations.push(`${file} (${layer}) imports ${specifier} (${targetLayer})`);
+    } else if (specifier.startsWith('@modelcontextprotocol/') && layer !== 'servers') {
+      violations.push(`${file} imports ${specifier}; only servers/ may import the MCP SDK`);
+    }
+  }
+  return violations;
+}
+
+test('the checker flags upward imports and the SDK outside servers/', () => {
+  assert.equal(violationsIn('tools/x.ts', "import { y } from '../servers/y.js';").length, 1);
+  assert.equal(violationsIn('gpu-pool/x.ts', "import type { T } from '../tools/context.js';").length, 1);
+  assert.equal(violationsIn('supervisors/x.ts', "import { Server } from '@modelcontextprotocol/sdk/server/index.js';").length, 1);
+  assert.deepEqual(violationsIn('servers/x.ts', "import { Server } from '@modelcontextprotocol/sdk/server/index.js';\nimport { t } from '../tools/t.js';"), []);
+});
+
 test('every import follows servers → supervisors → tools → gpu-pool/knowledge', async () => {
   const violations: string[] = [];
   for (const layer of layers) {
-    for (const file of await sourceFiles(layer)) {
-      const text = await readFile(path.join(repoRoot, file), 'utf8');
-      for (const specifier of importsOf(text)) {
-        if (specifier.startsWith('.')) {
-          const target = path.relative(repoRoot, path.resolve(repoRoot, path.dirname(file), specifier));
-          const targetLayer = layerOf(target);
-          if (!targetLayer) violations.push(`${file} imports ${specifier}, outside every layer`);
-          else if (!allowed[layer].includes(targetLayer)) violations.push(`${file} (${layer}) imports ${specifier} (${targetLayer})`);
-        } else if (specifier.startsWith('@modelcontextprotocol/') && layer !== 'servers') {
-          violations.push(`${file} imports ${specifier}; only servers/ may import the MCP SDK`);
-        }
-      }
-    }
+    for (const file of await sourceFiles(layer)) violations.push(...violationsIn(file, await readFile(path.join(repoRoot, file), 'utf8')));
   }
   assert.deepEqual(violations, []);
 });

@@ -59,3 +59,14 @@ test('the announced version matches package.json', async () => {
   const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8'));
   assert.equal(caelumVersion, pkg.version);
 });
+
+test('caelum serve --http on a busy port says so and how to fix it', async (t) => {
+  const net = await import('node:net');
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+  const port = (blocker.address() as { port: number }).port;
+  const run = await cli(t, ['serve', '--http', String(port)]);
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\); pass another port with --http PORT`));
+});
