@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { domains } from '../tools/define-tool.js';
 import { InputError } from '../tools/errors.js';
-import { StepFailure, defineHighLevelTool } from './high-level-tool.js';
+import { defineHighLevelTool } from './high-level-tool.js';
 
 const hit = z.object({
   name: z.string(),
@@ -71,8 +71,7 @@ export const runTool = defineHighLevelTool({
   output: z.object({ tool: z.string(), domain: z.string(), result: z.record(z.string(), z.unknown()) }),
   examples: [{ name: 'infrastructure_get_host_resources', arguments: {} }],
   async handler(input, call) {
-    const outcome = await call.run(input.name, input.arguments, { fieldPrefix: 'arguments', confirm: input.confirm });
-    if (!outcome.ok) throw new StepFailure(outcome.error);
+    const outcome = await call.runOrFail(input.name, input.arguments, { fieldPrefix: 'arguments', confirm: input.confirm });
     const tool = call.registry.get(outcome.tool)!;
     return { result: { tool: outcome.tool, domain: tool.domain, result: outcome.output }, text: outcome.text };
   },

@@ -88,13 +88,19 @@ export class Dispatcher {
       return inputError(`name: no tool named "${name}".${near.length ? ` Did you mean "${near[0]}"?` : ''} Call tools/list for the tools, or runTool for an internal tool.`);
     }
     const recorder = new ExecutionRecorder();
+    const run: SupervisorCall['run'] = async (internal, args, invokeOptions) => {
+      const outcome = await this.router.invoke(internal, args, context, invokeOptions);
+      recorder.record(outcome);
+      return outcome;
+    };
     const supervisorCall: SupervisorCall = {
       context,
       registry: this.registry,
       search: () => this.searchIndex(),
-      run: async (internal, args, invokeOptions) => {
-        const outcome = await this.router.invoke(internal, args, context, invokeOptions);
-        recorder.record(outcome);
+      run,
+      runOrFail: async (internal, args, invokeOptions) => {
+        const outcome = await run(internal, args, invokeOptions);
+        if (!outcome.ok) throw new StepFailure(outcome.error);
         return outcome;
       },
     };

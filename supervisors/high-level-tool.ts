@@ -18,6 +18,8 @@ export interface SupervisorCall {
   search: () => ToolSearchIndex;
   /** Runs an internal tool and records it as a step. */
   run(name: string, args: unknown, options?: InvokeOptions): Promise<ToolOutcome>;
+  /** Like `run`, but a failed step becomes the call's failure (thrown as StepFailure). */
+  runOrFail(name: string, args: unknown, options?: InvokeOptions): Promise<Extract<ToolOutcome, { ok: true }>>;
 }
 
 export interface HighLevelTool<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { getHostResources } from '../tools/infrastructure/host-resources.js';
 import { checkServices } from '../tools/infrastructure/check-services.js';
-import { StepFailure, defineHighLevelTool, type Supervisor, type SupervisorCall } from './high-level-tool.js';
+import { defineHighLevelTool, type Supervisor, type SupervisorCall } from './high-level-tool.js';
 
 type Resources = z.output<typeof getHostResources.output>;
 type Services = z.output<typeof checkServices.output>['services'];
@@ -16,9 +16,7 @@ const missingItem = z.object({
 type Missing = z.infer<typeof missingItem>;
 
 async function step<T>(call: SupervisorCall, name: string, args: unknown): Promise<T> {
-  const outcome = await call.run(name, args);
-  if (!outcome.ok) throw new StepFailure(outcome.error);
-  return outcome.output as T;
+  return (await call.runOrFail(name, args)).output as T;
 }
 
 /** What is missing or broken, each with its impact and the fix. */

@@ -1,7 +1,7 @@
 // The monitoring supervisor: costs, and later metrics and alerts.
 import { z } from 'zod';
 import { costSummarySchema, summarizeCosts } from '../tools/monitoring/summarize-costs.js';
-import { StepFailure, defineHighLevelTool, type Supervisor } from './high-level-tool.js';
+import { defineHighLevelTool, type Supervisor } from './high-level-tool.js';
 
 const getCostReport = defineHighLevelTool({
   name: 'getCostReport',
@@ -14,8 +14,7 @@ const getCostReport = defineHighLevelTool({
   output: costSummarySchema,
   examples: [{ groupBy: 'model' }, { groupBy: 'day', since: '2026-11-01' }],
   async handler(input, call) {
-    const outcome = await call.run(summarizeCosts.name, input);
-    if (!outcome.ok) throw new StepFailure(outcome.error);
+    const outcome = await call.runOrFail(summarizeCosts.name, input);
     const summary = outcome.output as z.output<typeof costSummarySchema>;
     const text = summary.totals.calls === 0 ? `No LLM calls recorded in the ledger at ${summary.source}${summary.since ? ` since ${summary.since}` : ''}: cost $0, saving $0.` : outcome.text;
     return { result: summary, text };
