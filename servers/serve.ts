@@ -32,7 +32,14 @@ export async function runStdio(config: CaelumConfig): Promise<void> {
   transport.onclose = () => stop('stdin closed');
   onSignals(stop);
   await server.connect(transport);
-  const suite = await suiteLoading;
+  let suite: Suite;
+  try {
+    suite = await suiteLoading;
+  } catch (error) {
+    // Without its catalogue the server cannot answer anything useful; say why and leave.
+    logger.error('suite_load_failed', { error: (error as Error).stack ?? String(error) });
+    process.exit(1);
+  }
   logger.info('server_started', { transport: 'stdio', tools: suite.dispatcher.tools().length, internalTools: suite.registry.size });
 }
 

@@ -62,7 +62,8 @@ export const runTool = defineHighLevelTool({
   title: 'Run an internal tool',
   description:
     'Runs one of Caelum\'s internal tools by name (find names with findTools) with arguments validated against its schema. Destructive tools run only with confirm: true. Returns the tool\'s structured result. Example: {"name": "development_get_project_structure", "arguments": {"path": "."}}',
-  kind: { effect: 'action' },
+  // It can run any internal tool, including ones that reach the network.
+  kind: { effect: 'action', openWorld: true },
   input: z.object({
     name: z.string().min(1).max(64).describe('Internal tool name, e.g. "development_analyze_complexity". Use findTools to discover names.'),
     arguments: z.record(z.string(), z.unknown()).default({}).describe('The tool\'s arguments as an object; see its inputSchema in findTools.'),
