@@ -9,7 +9,7 @@ import { ToolRouter, describeError } from '../tools/router.js';
 import { ToolSearchIndex } from '../tools/search.js';
 import { parseArguments, formatIssues } from '../tools/validation.js';
 import { suggestNames } from '../tools/search.js';
-import { ExecutionRecorder, executionSchema } from './execution.js';
+import { ExecutionRecorder, executionSchema, type Execution } from './execution.js';
 import { StepFailure, type AnyHighLevelTool, type SupervisorCall } from './high-level-tool.js';
 
 export type BaseContext = Omit<ToolContext, 'signal' | 'progress'>;
@@ -107,13 +107,15 @@ export class Dispatcher {
     try {
       const input = parseArguments(tool.input, rawArguments, '', tool.examples[0]);
       const { result, text } = await tool.handler(input, supervisorCall);
-      const execution = recorder.finish(tool.owner, tool.name, context.clock.now() - started);
-      const checked = this.outputSchema(tool).safeParse({ ...result, execution });
+      // The result is checked against the tool's schema; the execution block is built by the
+      // recorder, typed, and needs no second check on this hot path.
+      const checked = tool.output.safeParse(result);
       if (!checked.success) {
         context.logger.error('output_invalid', { tool: tool.name, issues: formatIssues(checked.error.issues, '') });
         return { isError: true, errorCode: 'OUTPUT_INVALID', text: `${tool.name} failed inside Caelum (OUTPUT_INVALID). This is not a problem with your input; details are in the server log.` };
       }
-      return { isError: false, text, structuredContent: checked.data as Record<string, unknown> };
+      const execution: Execution = recorder.finish(tool.owner, tool.name, context.clock.now() - started);
+      return { isError: false, text, structuredContent: { ...(checked.data as Record<string, unknown>), execution } };
     } catch (error) {
       if (error instanceof InputError) return inputError(error.message);
       if (error instanceof StepFailure) return { isError: true, errorCode: error.failure.code, text: error.failure.message };

@@ -53,9 +53,12 @@ export class ToolRouter {
       return { ok: false, tool: name, error: classify(error, context, name), durationMs: elapsed() };
     }
     const log = context.logger.child({ tool: tool.name });
+    // The handler's context is the caller's with its own logger: a prototype link, not a copy.
+    const handlerContext: ToolContext = Object.create(context);
+    handlerContext.logger = log;
     try {
       context.signal.throwIfAborted();
-      const raw = await tool.handler(input, { ...context, logger: log });
+      const raw = await tool.handler(input, handlerContext);
       const checked = tool.output.safeParse(raw);
       if (!checked.success) {
         throw new ToolError('OUTPUT_INVALID', `${tool.name} produced output that fails its schema: ${formatIssues(checked.error.issues, '')}`);
