@@ -1,0 +1,178 @@
+// One Ollama host, reached through the official `ollama` client over undici with a keep-alive
+// connection pool. Every call carries a deadline and the caller's AbortSignal; failures become
+// PoolErrors that say whether another host could do better.
+import { Ollama, type Message } from 'ollama';
+import { Agent, fetch as undiciFetch } from 'undici';
+import type { PoolHostConfig } from './model-pool.js';
+import { PoolError } from './pool-error.js';
+
+export interface DiscoveredModel {
+  name: string;
+  sizeBytes: number;
+  parameterSize: string;
+  family: string;
+}
+
+export interface ResidentModel {
+  name: string;
+  vramBytes: number;
+  expiresAt: string;
+}
+
+export interface HostDiscovery {
+  version: string;
+  models: DiscoveredModel[];
+  resident: ResidentModel[];
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: Message[];
+  /** "json" or a JSON Schema for structured output. */
+  format?: string | object;
+  options?: Record<string, unknown>;
+  /** Called with each streamed piece; when set, the call streams. */
+  onToken?: (text: string) => void;
+}
+
+export interface ChatResult {
+  host: string;
+  model: string;
+  content: string;
+  promptTokens: number;
+  outputTokens: number;
+  doneReason: string | undefined;
+  latencyMs: number;
+}
+
+export interface CallLimits {
+  signal?: AbortSignal;
+  deadlineMs: number;
+}
+
+function errnoOf(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export class OllamaHost {
+  readonly name: string;
+  readonly url: string;
+  private readonly agent: Agent;
+
+  constructor(readonly config: PoolHostConfig) {
+    this.name = config.name;
+    this.url = config.url.replace(/\/+$/, '');
+    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: Math.max(4, config.maxConcurrent * 2), connect: { timeout: 5_000 } });
+  }
+
+  /** A client bound to one call's deadline and signal; the `ollama` client is a thin object. */
+  private client(signal: AbortSignal): Ollama {
+    const agent = this.agent;
+    const boundFetch = ((input: string, init: RequestInit = {}) =>
+      undiciFetch(input, { ...(init as object), dispatcher: agent, signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal } as never)) as unknown as typeof fetch;
+    return new Ollama({ host: this.url, fetch: boundFetch });
+  }
+
+  private async run<T>(what: string, limits: CallLimits, work: (client: Ollama) => Promise<T>): Promise<T> {
+    const deadline = AbortSignal.timeout(limits.deadlineMs);
+    const signal = limits.signal ? AbortSignal.any([limits.signal, deadline]) : deadline;
+    try {
+      return await work(this.client(signal));
+    } catch (error) {
+      throw this.classify(error, what, limits, deadline);
+    }
+  }
+
+  private classify(error: unknown, what: string, limits: CallLimits, deadline: AbortSignal): PoolError {
+    if (error instanceof PoolError) return error;
+    if (limits.signal?.aborted) return new PoolError('CANCELLED', `${what} on ${this.name} was cancelled`, this.name, { cause: error });
+    if (deadline.aborted) return new PoolError('HOST_TIMEOUT', `${what} on ${this.name} passed its ${limits.deadlineMs} ms deadline`, this.name, { cause: error });
+    const status = (error as { status_code?: unknown }).status_code;
+    if (typeof status === 'number') {
+      const detail = (error as Error).message;
+      if (status === 404) return new PoolError('MODEL_NOT_FOUND', `${this.name}: ${detail}`, this.name, { cause: error });
+      if (status >= 500 || status === 429) return new PoolError('HOST_ERROR', `${this.name} answered HTTP ${status}: ${detail}`, this.name, { cause: error });
+      return new PoolError('BAD_REQUEST', `${this.name} refused the request (HTTP ${status}): ${detail}`, this.name, { cause: error });
+    }
+    const errno = errnoOf(error);
+    if (error instanceof TypeError || errno) {
+      return new PoolError('HOST_UNREACHABLE', `${what} on ${this.name} failed: ${errno ?? (error as Error).message}`, this.name, { cause: error });
+    }
+    return new PoolError('INTERNAL', `${what} on ${this.name}: ${(error as Error)?.message ?? String(error)}`, this.name, { cause: error });
+  }
+
+  /** Version, installed models (/api/tags) and resident models with their VRAM (/api/ps). */
+  discover(limits: CallLimits): Promise<HostDiscovery> {
+    return this.run('discovery', limits, async (client) => {
+      const [version, tags, ps] = await Promise.all([client.version(), client.list(), client.ps()]);
+      return {
+        version: version.version,
+        models: tags.models.map((m) => ({ name: m.name, sizeBytes: m.size, parameterSize: m.details?.parameter_size ?? '', family: m.details?.family ?? '' })),
+        resident: ps.models.map((m) => ({ name: m.name, vramBytes: m.size_vram, expiresAt: String(m.expires_at) })),
+      };
+    });
+  }
+
+  async chat(request: ChatRequest, limits: CallLimits): Promise<ChatResult> {
+    const started = performance.now();
+    return this.run(`chat with ${request.model}`, limits, async (client) => {
+      const base = { model: request.model, messages: request.messages, ...(request.format ? { format: request.format } : {}), ...(request.options ? { options: request.options } : {}) };
+      if (!request.onToken) {
+        const response = await client.chat({ ...base, stream: false } as never);
+        const r = response as unknown as { model: string; message: { content: string }; prompt_eval_count?: number; eval_count?: number; done_reason?: string };
+        return { host: this.name, model: r.model, content: r.message.content, promptTokens: r.prompt_eval_count ?? 0, outputTokens: r.eval_count ?? 0, doneReason: r.done_reason, latencyMs: performance.now() - started };
+      }
+      const stream = await client.chat({ ...base, stream: true } as never);
+      let content = '';
+      let last: { model: string; prompt_eval_count?: number; eval_count?: number; done_reason?: string; done: boolean } | undefined;
+      for await (const part of stream as unknown as AsyncIterable<{ model: string; message: { content: string }; done: boolean; prompt_eval_count?: number; eval_count?: number; done_reason?: string }>) {
+        if (part.message.content) {
+          content += part.message.content;
+          request.onToken(part.message.content);
+        }
+        last = part;
+      }
+      if (!last?.done) throw new PoolError('HOST_ERROR', `${this.name} ended the stream before it was done`, this.name);
+      return { host: this.name, model: last.model, content, promptTokens: last.prompt_eval_count ?? 0, outputTokens: last.eval_count ?? 0, doneReason: last.done_reason, latencyMs: performance.now() - started };
+    });
+  }
+
+  embed(model: string, input: string[], limits: CallLimits): Promise<{ embeddings: number[][]; promptTokens: number }> {
+    return this.run(`embedding with ${model}`, limits, async (client) => {
+      const response = await client.embed({ model, input });
+      return { embeddings: response.embeddings, promptTokens: (response as { prompt_eval_count?: number }).prompt_eval_count ?? 0 };
+    });
+  }
+
+  /**
+   * A deep probe: Ollama's `/` says "running" even when generation hangs, so ask the smallest
+   * model for one token within the deadline.
+   */
+  async probe(model: string, limits: CallLimits): Promise<{ latencyMs: number }> {
+    const started = performance.now();
+    await this.run(`probe with ${model}`, limits, (client) => client.generate({ model, prompt: 'ping', stream: false, options: { num_predict: 1 } }));
+    return { latencyMs: performance.now() - started };
+  }
+
+  pull(model: string, onProgress: (status: string, completed?: number, total?: number) => void, limits: CallLimits): Promise<void> {
+    return this.run(`pull of ${model}`, limits, async (client) => {
+      const stream = await client.pull({ model, stream: true });
+      let last = '';
+      for await (const part of stream) {
+        last = part.status;
+        onProgress(part.status, part.completed, part.total);
+      }
+      if (last !== 'success') throw new PoolError('HOST_ERROR', `${this.name} ended the pull of ${model} with "${last}"`, this.name);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

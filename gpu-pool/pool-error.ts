@@ -1,0 +1,31 @@
+// Typed pool failures with stable codes. `retryable` says whether another host may succeed where
+// this one failed; our own bugs are never retryable, so they never trigger a failover.
+
+export type PoolErrorCode =
+  | 'NO_HEALTHY_HOST'
+  | 'HOST_UNREACHABLE'
+  | 'HOST_ERROR'
+  | 'HOST_TIMEOUT'
+  | 'MODEL_NOT_FOUND'
+  | 'BAD_REQUEST'
+  | 'CANCELLED'
+  | 'QUEUE_FULL'
+  | 'INTERNAL';
+
+const retryableCodes = new Set<PoolErrorCode>(['HOST_UNREACHABLE', 'HOST_ERROR', 'HOST_TIMEOUT', 'QUEUE_FULL']);
+
+export class PoolError extends Error {
+  override readonly name = 'PoolError';
+  constructor(
+    readonly code: PoolErrorCode,
+    message: string,
+    readonly host?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  get retryable(): boolean {
+    return retryableCodes.has(this.code);
+  }
+}

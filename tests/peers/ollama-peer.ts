@@ -1,0 +1,240 @@
+// A loopback server that speaks Ollama's REST API as Ollama 0.12 does: NDJSON streaming for chat,
+// generate and pull, the same field names and usage counters, and JSON errors. Its behaviour is
+// scriptable (latency, replies, token counts, 503s, stalls, resets mid-stream) so the pool can be
+// tested against the official `ollama` client with no module mocking.
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface PeerModel {
+  name: string;
+  sizeBytes: number;
+  parameterSize: string;
+  family: string;
+}
+
+export type Fault = { kind: 'status'; status: number; message?: string } | { kind: 'stall' } | { kind: 'reset-mid-stream'; afterChunks: number };
+
+export interface OllamaPeerOptions {
+  version?: string;
+  models?: PeerModel[];
+  resident?: string[];
+  /** Reply text for a chat/generate prompt. Default: echoes the last user message, reversed. */
+  reply?: (prompt: string, model: string) => string;
+  /** Delay before the first byte, in ms. */
+  latencyMs?: number;
+  /** Delay between streamed chunks, in ms. */
+  chunkDelayMs?: number;
+}
+
+export interface RequestLog {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+const defaultModels: PeerModel[] = [
+  { name: 'gemma3:1b', sizeBytes: 815_319_791, parameterSize: '999.89M', family: 'gemma3' },
+  { name: 'qwen3:4b', sizeBytes: 2_497_293_918, parameterSize: '4.0B', family: 'qwen3' },
+  { name: 'llama3.1:8b', sizeBytes: 4_920_753_328, parameterSize: '8.0B', family: 'llama' },
+  { name: 'nomic-embed-text:latest', sizeBytes: 274_302_450, parameterSize: '137M', family: 'nomic-bert' },
+];
+
+/** Ollama counts tokens with the model's tokenizer; the peer uses whitespace words, deterministically. */
+export function countTokens(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length;
+}
+
+function digest(name: string): string {
+  let hash = 0;
+  for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return hash.toString(16).padStart(8, '0').repeat(8);
+}
+
+export class OllamaPeer {
+  readonly requests: RequestLog[] = [];
+  private server: http.Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly faults: Fault[] = [];
+  private persistentFault: Fault | undefined;
+  url = '';
+  models: PeerModel[];
+  resident: Set<string>;
+
+  constructor(readonly options: OllamaPeerOptions = {}) {
+    this.models = options.models ?? defaultModels;
+    this.resident = new Set(options.resident ?? []);
+  }
+
+  /** The next `count` model requests (chat, generate, embed) fail this way. */
+  failNext(fault: Fault, count = 1): void {
+    for (let i = 0; i < count; i++) this.faults.push(fault);
+  }
+
+  /** Every request fails this way until `heal()`. */
+  breakWith(fault: Fault): void {
+    this.persistentFault = fault;
+  }
+
+  heal(): void {
+    this.persistentFault = undefined;
+    this.faults.length = 0;
+  }
+
+  async start(port = 0): Promise<string> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  /** Kills the host: every open connection is destroyed and the port closes. */
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    let body: Record<string, any> = {};
+    try {
+      body = raw ? JSON.parse(raw) : {};
+    } catch {
+      return this.error(res, 400, 'invalid JSON body');
+    }
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    this.requests.push({ method: req.method ?? 'GET', path, body });
+    if (this.options.latencyMs) await sleep(this.options.latencyMs);
+    switch (`${req.method} ${path}`) {
+      case 'GET /':
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('Ollama is running');
+        return;
+      case 'GET /api/version':
+        return this.json(res, { version: this.options.version ?? '0.12.6' });
+      case 'GET /api/tags':
+        return this.json(res, { models: this.models.map((m) => this.describe(m)) });
+      case 'GET /api/ps':
+        return this.json(res, {
+          models: this.models.filter((m) => this.resident.has(m.name)).map((m) => ({ ...this.describe(m), expires_at: new Date(Date.now() + 300_000).toISOString(), size_vram: m.sizeBytes, context_length: 4096 })),
+        });
+      case 'POST /api/chat':
+      case 'POST /api/generate':
+        return this.generate(res, body, path === '/api/chat');
+      case 'POST /api/embed':
+        return this.embed(res, body);
+      case 'POST /api/pull':
+        return this.pull(res, body);
+      default:
+        return this.error(res, 404, `${req.method} ${path} not found`);
+    }
+  }
+
+  private describe(model: PeerModel) {
+    return {
+      name: model.name,
+      model: model.name,
+      modified_at: '2026-10-01T10:00:00.000000000Z',
+      size: model.sizeBytes,
+      digest: digest(model.name),
+      details: { parent_model: '', format: 'gguf', family: model.family, families: [model.family], parameter_size: model.parameterSize, quantization_level: 'Q4_K_M' },
+    };
+  }
+
+  private takeFault(): Fault | undefined {
+    return this.persistentFault ?? this.faults.shift();
+  }
+
+  private findModel(name: unknown): PeerModel | undefined {
+    const wanted = String(name ?? '');
+    return this.models.find((m) => m.name === wanted || m.name === `${wanted}:latest`);
+  }
+
+  private async generate(res: http.ServerResponse, body: Record<string, any>, chat: boolean): Promise<void> {
+    const fault = this.takeFault();
+    if (fault?.kind === 'status') return this.error(res, fault.status, fault.message ?? 'server busy');
+    if (fault?.kind === 'stall') return; // never answers; the client's deadline must save it
+    const model = this.findModel(body.model);
+    if (!model) return this.error(res, 404, `model "${body.model}" not found, try pulling it first`);
+    const prompt: string = chat ? String((body.messages ?? []).filter((m: any) => m.role === 'user').at(-1)?.content ?? '') : String(body.prompt ?? '');
+    const system: string = chat ? (body.messages ?? []).filter((m: any) => m.role !== 'user').map((m: any) => m.content).join(' ') : String(body.system ?? '');
+    const text = (this.options.reply ?? ((p) => p.split(/\s+/).reverse().join(' ')))(prompt, model.name);
+    const chunks = text.split(/(?<=\s)/).filter(Boolean);
+    const numPredict = body.options?.num_predict;
+    const emitted = typeof numPredict === 'number' && numPredict >= 0 ? chunks.slice(0, numPredict) : chunks;
+    const loaded = this.resident.has(model.name);
+    this.resident.add(model.name);
+    const usage = {
+      total_duration: 1_000_000 * (emitted.length + 5),
+      load_duration: loaded ? 1_000_000 : 2_000_000_000,
+      prompt_eval_count: countTokens(`${system} ${prompt}`),
+      prompt_eval_duration: 1_000_000,
+      eval_count: emitted.length,
+      eval_duration: 1_000_000 * emitted.length,
+    };
+    const piece = (content: string, done: boolean) =>
+      chat
+        ? { model: model.name, created_at: new Date().toISOString(), message: { role: 'assistant', content }, done }
+        : { model: model.name, created_at: new Date().toISOString(), response: content, done };
+    const doneReason = emitted.length < chunks.length ? 'length' : 'stop';
+    if (body.stream === false) {
+      return this.json(res, { ...piece(emitted.join(''), true), done_reason: doneReason, ...usage });
+    }
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    for (const [index, content] of emitted.entries()) {
+      if (fault?.kind === 'reset-mid-stream' && index === fault.afterChunks) {
+        res.socket?.destroy();
+        return;
+      }
+      res.write(`${JSON.stringify(piece(content, false))}\n`);
+      if (this.options.chunkDelayMs) await sleep(this.options.chunkDelayMs);
+    }
+    res.end(`${JSON.stringify({ ...piece('', true), done_reason: doneReason, ...usage })}\n`);
+  }
+
+  private embed(res: http.ServerResponse, body: Record<string, any>): void {
+    const fault = this.takeFault();
+    if (fault?.kind === 'status') return this.error(res, fault.status, fault.message ?? 'server busy');
+    if (fault?.kind === 'stall') return;
+    const model = this.findModel(body.model);
+    if (!model) return this.error(res, 404, `model "${body.model}" not found, try pulling it first`);
+    const inputs: string[] = Array.isArray(body.input) ? body.input : [String(body.input ?? '')];
+    const embeddings = inputs.map((text) => {
+      const vector = Array.from({ length: 8 }, (_, i) => Math.sin((countTokens(text) + 1) * (i + 1)) + text.length / 1000);
+      const norm = Math.hypot(...vector);
+      return vector.map((v) => v / norm);
+    });
+    this.resident.add(model.name);
+    this.json(res, { model: model.name, embeddings, total_duration: 5_000_000, load_duration: 1_000_000, prompt_eval_count: inputs.reduce((n, t) => n + countTokens(t), 0) });
+  }
+
+  private async pull(res: http.ServerResponse, body: Record<string, any>): Promise<void> {
+    const name = String(body.model ?? body.name ?? '');
+    if (!/^[a-z0-9._-]+(:[a-z0-9._-]+)?$/i.test(name)) return this.error(res, 400, `invalid model name "${name}"`);
+    const total = 3_000_000;
+    const steps = [{ status: 'pulling manifest' }, ...[0, 1_000_000, 2_000_000, total].map((completed) => ({ status: `pulling ${digest(name).slice(0, 12)}`, digest: `sha256:${digest(name)}`, total, completed })), { status: 'verifying sha256 digest' }, { status: 'writing manifest' }, { status: 'success' }];
+    if (!this.findModel(name)) this.models.push({ name: name.includes(':') ? name : `${name}:latest`, sizeBytes: total, parameterSize: '1B', family: name.split(':')[0]! });
+    if (body.stream === false) return this.json(res, { status: 'success' });
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    for (const step of steps) {
+      res.write(`${JSON.stringify(step)}\n`);
+      if (this.options.chunkDelayMs) await sleep(this.options.chunkDelayMs);
+    }
+    res.end();
+  }
+
+  private json(res: http.ServerResponse, value: unknown): void {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(value));
+  }
+
+  private error(res: http.ServerResponse, status: number, message: string): void {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: message }));
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
