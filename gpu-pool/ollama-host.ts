@@ -80,7 +80,7 @@ export class OllamaHost {
   }
 
   private async run<T>(what: string, limits: CallLimits, work: (client: Ollama) => Promise<T>): Promise<T> {
-    const deadline = AbortSignal.timeout(limits.deadlineMs);
+    const deadline = AbortSignal.timeout(Math.max(1, Math.ceil(limits.deadlineMs)));
     const signal = limits.signal ? AbortSignal.any([limits.signal, deadline]) : deadline;
     try {
       return await work(this.client(signal));

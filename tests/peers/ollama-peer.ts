@@ -54,8 +54,8 @@ export class OllamaPeer {
   readonly requests: RequestLog[] = [];
   private server: http.Server | undefined;
   private readonly sockets = new Set<Socket>();
-  private readonly faults: Fault[] = [];
-  private persistentFault: Fault | undefined;
+  private readonly faults: { fault: Fault; path: string | undefined }[] = [];
+  private persistentFault: { fault: Fault; path: string | undefined } | undefined;
   url = '';
   models: PeerModel[];
   resident: Set<string>;
@@ -65,14 +65,14 @@ export class OllamaPeer {
     this.resident = new Set(options.resident ?? []);
   }
 
-  /** The next `count` model requests (chat, generate, embed) fail this way. */
-  failNext(fault: Fault, count = 1): void {
-    for (let i = 0; i < count; i++) this.faults.push(fault);
+  /** The next `count` model requests (chat, generate, embed; or only `path`) fail this way. */
+  failNext(fault: Fault, count = 1, path?: string): void {
+    for (let i = 0; i < count; i++) this.faults.push({ fault, path });
   }
 
-  /** Every request fails this way until `heal()`. */
-  breakWith(fault: Fault): void {
-    this.persistentFault = fault;
+  /** Every model request (or every one to `path`) fails this way until `heal()`. */
+  breakWith(fault: Fault, path?: string): void {
+    this.persistentFault = { fault, path };
   }
 
   heal(): void {
@@ -144,8 +144,10 @@ export class OllamaPeer {
     };
   }
 
-  private takeFault(): Fault | undefined {
-    return this.persistentFault ?? this.faults.shift();
+  private takeFault(path: string): Fault | undefined {
+    if (this.persistentFault && (!this.persistentFault.path || this.persistentFault.path === path)) return this.persistentFault.fault;
+    const index = this.faults.findIndex((f) => !f.path || f.path === path);
+    return index === -1 ? undefined : this.faults.splice(index, 1)[0]!.fault;
   }
 
   private findModel(name: unknown): PeerModel | undefined {
@@ -154,7 +156,7 @@ export class OllamaPeer {
   }
 
   private async generate(res: http.ServerResponse, body: Record<string, any>, chat: boolean): Promise<void> {
-    const fault = this.takeFault();
+    const fault = this.takeFault(chat ? '/api/chat' : '/api/generate');
     if (fault?.kind === 'status') return this.error(res, fault.status, fault.message ?? 'server busy');
     if (fault?.kind === 'stall') return; // never answers; the client's deadline must save it
     const model = this.findModel(body.model);
@@ -196,7 +198,7 @@ export class OllamaPeer {
   }
 
   private embed(res: http.ServerResponse, body: Record<string, any>): void {
-    const fault = this.takeFault();
+    const fault = this.takeFault('/api/embed');
     if (fault?.kind === 'status') return this.error(res, fault.status, fault.message ?? 'server busy');
     if (fault?.kind === 'stall') return;
     const model = this.findModel(body.model);
