@@ -1,0 +1,80 @@
+// Claude, the last step of the cascade, through the official @anthropic-ai/sdk with a configurable
+// base URL. Usage is read whole: input, output, and the cache writes (5 m and 1 h) and reads that
+// the ledger prices separately.
+import Anthropic from '@anthropic-ai/sdk';
+import { PoolError } from './pool-error.js';
+
+export interface ClaudeConfig {
+  apiKey: string;
+  baseUrl?: string;
+  model: string;
+  /** Our retries are the cascade's; the SDK's own are turned off so deadlines hold. */
+  maxRetries?: number;
+}
+
+export interface ClaudeResult {
+  model: string;
+  content: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  cacheReadTokens: number;
+  stopReason: string | null;
+  latencyMs: number;
+}
+
+export interface ClaudeRequest {
+  system?: string;
+  messages: { role: 'user' | 'assistant'; content: string }[];
+  maxTokens: number;
+  model?: string;
+}
+
+export class ClaudeBackend {
+  private readonly client: Anthropic;
+
+  constructor(readonly config: ClaudeConfig) {
+    this.client = new Anthropic({ apiKey: config.apiKey, baseURL: config.baseUrl ?? null, maxRetries: config.maxRetries ?? 0 });
+  }
+
+  async complete(request: ClaudeRequest, limits: { signal?: AbortSignal; deadlineMs: number }): Promise<ClaudeResult> {
+    const started = performance.now();
+    const model = request.model ?? this.config.model;
+    try {
+      const message = await this.client.messages.create(
+        { model, max_tokens: request.maxTokens, messages: request.messages, ...(request.system ? { system: request.system } : {}) },
+        { signal: limits.signal, timeout: Math.max(1, Math.ceil(limits.deadlineMs)) },
+      );
+      const usage = message.usage as Anthropic.Usage & { cache_creation?: { ephemeral_5m_input_tokens?: number; ephemeral_1h_input_tokens?: number } | null };
+      const write1h = usage.cache_creation?.ephemeral_1h_input_tokens ?? 0;
+      const write5m = usage.cache_creation?.ephemeral_5m_input_tokens ?? Math.max(0, (usage.cache_creation_input_tokens ?? 0) - write1h);
+      return {
+        model: message.model,
+        content: message.content.map((block) => (block.type === 'text' ? block.text : '')).join(''),
+        inputTokens: usage.input_tokens,
+        outputTokens: usage.output_tokens,
+        cacheWrite5mTokens: write5m,
+        cacheWrite1hTokens: write1h,
+        cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+        stopReason: message.stop_reason,
+        latencyMs: performance.now() - started,
+      };
+    } catch (error) {
+      throw this.classify(error, limits.signal);
+    }
+  }
+
+  private classify(error: unknown, signal: AbortSignal | undefined): PoolError {
+    if (signal?.aborted) return new PoolError('CANCELLED', 'the Claude call was cancelled', 'claude', { cause: error });
+    if (error instanceof Anthropic.APIConnectionTimeoutError) return new PoolError('HOST_TIMEOUT', 'Claude did not answer before the deadline', 'claude', { cause: error });
+    if (error instanceof Anthropic.APIConnectionError) return new PoolError('HOST_UNREACHABLE', `Claude is unreachable: ${error.message}`, 'claude', { cause: error });
+    if (error instanceof Anthropic.APIError) {
+      const status = error.status ?? 0;
+      if (status === 401 || status === 403) return new PoolError('BAD_REQUEST', `Claude refused the API key (HTTP ${status}); check ANTHROPIC_API_KEY`, 'claude', { cause: error });
+      if (status === 429 || status >= 500) return new PoolError('HOST_ERROR', `Claude answered HTTP ${status}`, 'claude', { cause: error });
+      return new PoolError('BAD_REQUEST', `Claude refused the request (HTTP ${status}): ${error.message}`, 'claude', { cause: error });
+    }
+    return new PoolError('INTERNAL', `Claude call failed: ${(error as Error)?.message ?? String(error)}`, 'claude', { cause: error });
+  }
+}
