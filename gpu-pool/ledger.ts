@@ -11,6 +11,7 @@ export const ledgerEntrySchema = z.object({
   ts: z.string().describe('ISO-8601 time the call finished'),
   callId: z.string(),
   tool: z.string().optional(),
+  supervisor: z.string().optional(),
   backend: z.enum(['ollama', 'claude']),
   host: z.string().optional(),
   model: z.string(),
@@ -23,6 +24,10 @@ export const ledgerEntrySchema = z.object({
   baselineCostUsd: z.number().nonnegative(),
   savingUsd: z.number(),
   priceVersion: z.string().optional(),
+  /** ok: answered; error: the attempt failed (errorCode says why). */
+  outcome: z.enum(['ok', 'error']).default('ok'),
+  errorCode: z.string().optional(),
+  confidence: z.number().min(0).max(1).optional(),
   flags: z.array(z.string()).default([]),
 });
 export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;

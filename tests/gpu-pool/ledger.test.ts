@@ -19,6 +19,7 @@ function entry(overrides: Partial<LedgerEntry>): LedgerEntry {
     costUsd: 0,
     baselineCostUsd: 0.006,
     savingUsd: 0.006,
+    outcome: 'ok',
     flags: [],
     ...overrides,
   };
