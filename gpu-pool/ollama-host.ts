@@ -160,6 +160,13 @@ export class OllamaHost {
     return { latencyMs: performance.now() - started };
   }
 
+  /** Unloads a model from VRAM: a generate request with keep_alive 0, as Ollama documents. */
+  unload(model: string, limits: CallLimits): Promise<void> {
+    return this.run(`unload of ${model}`, limits, async (client) => {
+      await client.generate({ model, prompt: '', keep_alive: 0, stream: false });
+    });
+  }
+
   pull(model: string, onProgress: (status: string, completed?: number, total?: number) => void, limits: CallLimits): Promise<void> {
     return this.run(`pull of ${model}`, limits, async (client) => {
       const stream = await client.pull({ model, stream: true });

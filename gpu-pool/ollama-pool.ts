@@ -34,7 +34,7 @@ export interface PoolEvents {
 }
 
 export interface HostRuntime {
-  config: PoolHostConfig & { tierModels?: Partial<Record<Tier, string>> };
+  config: PoolHostConfig;
   client: OllamaHost;
   enabled: boolean;
   health: HostHealth;
@@ -50,7 +50,7 @@ export interface HostRuntime {
 }
 
 export interface OllamaPoolOptions {
-  hosts: (PoolHostConfig & { tierModels?: Partial<Record<Tier, string>> })[];
+  hosts: PoolHostConfig[];
   tierModels?: Partial<Record<Tier, string>>;
   now?: () => number;
   random?: () => number;
@@ -192,6 +192,9 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
 
   async chat(request: PoolChatRequest, limits: { signal?: AbortSignal; deadlineMs: number }): Promise<PoolChatResult> {
     const started = this.now();
+    // Routing needs each host's model list: a host never probed yet is probed before the first call.
+    const unprobed = this.hosts.filter((h) => h.enabled && h.lastProbeAt === undefined);
+    if (unprobed.length > 0) await Promise.all(unprobed.map((h) => this.probe(h)));
     const attempts: PoolChatResult['attempts'] = [];
     const tried = new Set<string>();
     let streamed = false;

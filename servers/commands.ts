@@ -16,6 +16,7 @@ export async function serveHttpCommand(loaded: LoadedConfig): Promise<number> {
   let endpoint;
   try {
     endpoint = await runHttp(suite, { host, port });
+    void suite.pool.start();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
@@ -115,7 +116,7 @@ export async function call(loaded: LoadedConfig, args: ParsedArgs): Promise<numb
   const suite = createSuite(loaded.config);
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  const result = await runAny(suite, name, input, controller.signal);
+  const result = await runAny(suite, name, input, controller.signal).finally(() => suite.close());
   if (result.isError) {
     printError(`caelum call: ${result.text}`);
     return 1;
@@ -130,7 +131,8 @@ export async function doctor(loaded: LoadedConfig): Promise<number> {
   const suite = createSuite(loaded.config);
   print(`caelum doctor: configuration is valid.\n`);
   print(configurationSummary(loaded));
-  const status = await suite.dispatcher.call('getSystemStatus', { timeoutMs: 3000 });
+  await suite.pool.reprobe();
+  const status = await suite.dispatcher.call('getSystemStatus', { timeoutMs: 3000 }).finally(() => suite.close());
   if (status.isError) {
     printError(`caelum doctor: ${status.text}`);
     return 1;

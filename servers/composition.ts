@@ -1,7 +1,7 @@
 // The composition root: the only place that builds concrete pool, ledger and knowledge instances
 // and wires them into the supervisors.
 import path from 'node:path';
-import { createModelPool } from '../gpu-pool/model-pool.js';
+import { createModelPool, type ModelPool } from '../gpu-pool/model-pool.js';
 import { JsonlLedger } from '../gpu-pool/ledger.js';
 import { createKnowledgeStore } from '../knowledge/knowledge-store.js';
 import { ToolRegistry } from '../tools/registry.js';
@@ -19,6 +19,8 @@ export interface Suite {
   registry: ToolRegistry;
   dispatcher: Dispatcher;
   environment: SuiteEnvironment;
+  pool: ModelPool;
+  close(): Promise<void>;
 }
 
 export interface SuiteOptions {
@@ -33,6 +35,7 @@ export function environmentOf(config: CaelumConfig): SuiteEnvironment {
     dataDir: config.dataDir,
     allowedRoots: config.allowedRoots,
     confidenceThreshold: config.confidenceThreshold,
+    thresholds: config.thresholds,
     services: {
       ollamaHosts: config.ollamaHosts.map((host) => ({ name: host.name, url: host.url })),
       databaseUrl: config.databaseUrl,
@@ -45,19 +48,41 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const registry = new ToolRegistry([...Object.values(toolsByDomain), options.extraTools ?? []]);
   const environment = environmentOf(config);
+  const ledger = new JsonlLedger(path.join(config.dataDir, 'ledger'));
+  const pool = createModelPool({
+    hosts: config.ollamaHosts,
+    claude: config.claude.apiKey ? { apiKey: config.claude.apiKey, baseUrl: config.claude.baseUrl, model: config.claude.model } : undefined,
+    baselineModel: config.claude.baselineModel,
+    ledger,
+    defaultThreshold: config.confidenceThreshold,
+    localUsdPerHour: config.localCostUsdPerGpuHour,
+    probeIntervalMs: config.probeIntervalMs,
+    onWarning: (event, fields) => logger.warn(event, fields),
+  });
+  pool.on('host-down', (event) => logger.warn('host_down', event));
+  pool.on('host-up', (event) => logger.info('host_up', event));
+  pool.on('failover', (event) => logger.info('failover', event));
   const dispatcher = new Dispatcher(
     registry,
     {
       logger,
       clock: options.clock ?? { now: () => performance.now() },
-      pool: createModelPool({ hosts: config.ollamaHosts, claudeKeyConfigured: Boolean(config.claude.apiKey) }),
-      ledger: new JsonlLedger(path.join(config.dataDir, 'ledger')),
+      pool,
+      ledger,
       knowledge: createKnowledgeStore({ dataDir: config.dataDir }),
       environment,
     },
     highLevelTools(),
   );
-  return { config, logger, registry, dispatcher, environment };
+  return {
+    config,
+    logger,
+    registry,
+    dispatcher,
+    environment,
+    pool,
+    close: () => pool.close(),
+  };
 }
 
 export { supervisors };

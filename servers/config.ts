@@ -15,6 +15,7 @@ const hostSchema = z.object({
   maxConcurrent: z.number().int().min(1).max(256).default(2),
   tags: z.array(z.string()).default([]),
   access: z.enum(['network', 'localhost']).default('network'),
+  tierModels: z.record(z.enum(['micro', 'small', 'full', 'large', 'code', 'embed']), z.string().min(1)).optional().describe('per-host model for a tier, e.g. {"small": "phi4-mini"}'),
 });
 
 const logLevels = ['debug', 'info', 'warn', 'error'] as const;
@@ -29,9 +30,10 @@ export const configSchema = z
         apiKey: z.string().min(1).optional(),
         baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
         model: z.string().min(1).default('claude-sonnet-4-5'),
+        baselineModel: z.string().min(1).default('claude-sonnet-4-5').describe('the model an all-Claude run would use; prices the saving'),
       })
       .strict()
-      .default({ model: 'claude-sonnet-4-5' }),
+      .default({ model: 'claude-sonnet-4-5', baselineModel: 'claude-sonnet-4-5' }),
     databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, { error: 'expected a postgres:// or postgresql:// URL' }).optional(),
     confidenceThreshold: z.number({ error: 'expected a number from 0 to 1' }).min(0, { error: 'expected a number from 0 to 1' }).max(1, { error: 'expected a number from 0 to 1' }).default(0.75),
     http: z
@@ -44,6 +46,16 @@ export const configSchema = z
       .strict()
       .default({ host: '127.0.0.1', port: 8765, allowedHosts: [], allowedOrigins: [] }),
     logLevel: z.enum(logLevels).default('info'),
+    thresholds: z
+      .object({
+        supervisors: z.record(z.string(), z.number().min(0).max(1)).default({}),
+        tools: z.record(z.string(), z.number().min(0).max(1)).default({}),
+      })
+      .strict()
+      .default({ supervisors: {}, tools: {} })
+      .describe('confidence thresholds per supervisor and per tool, over confidenceThreshold'),
+    localCostUsdPerGpuHour: z.number().min(0).default(0).describe('what an hour of local model time costs (GPU-hour or electricity); 0 by default'),
+    probeIntervalMs: z.number().int().min(1000).default(60_000),
   })
   .strict();
 
@@ -109,7 +121,8 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
   if (env.ANTHROPIC_API_KEY) claude.apiKey = env.ANTHROPIC_API_KEY;
   if (env.ANTHROPIC_BASE_URL) claude.baseUrl = env.ANTHROPIC_BASE_URL;
   if (env.CAELUM_CLAUDE_MODEL) claude.model = env.CAELUM_CLAUDE_MODEL;
-  if (Object.keys(claude).length > 0) set('claude', 'ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL / CAELUM_CLAUDE_MODEL', claude);
+  if (env.CAELUM_BASELINE_MODEL) claude.baselineModel = env.CAELUM_BASELINE_MODEL;
+  if (Object.keys(claude).length > 0) set('claude', 'ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL / CAELUM_CLAUDE_MODEL / CAELUM_BASELINE_MODEL', claude);
   return { values, origin };
 }
 

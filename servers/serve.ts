@@ -41,6 +41,7 @@ export async function runStdio(config: CaelumConfig): Promise<void> {
     process.exit(1);
   }
   logger.info('server_started', { transport: 'stdio', tools: suite.dispatcher.tools().length, internalTools: suite.registry.size });
+  void suite.pool.start();
 }
 
 export async function runHttp(suite: Suite, options: { host: string; port: number }): Promise<HttpEndpoint> {

@@ -3,6 +3,7 @@
 // failures into the right channel (caller's fault, cancellation, or ours).
 import { z } from 'zod';
 import type { Logger, ProgressReporter, ToolContext } from '../tools/context.js';
+import type { ModelPool } from '../gpu-pool/model-pool.js';
 import { InputError, isAbortError } from '../tools/errors.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { ToolRouter, describeError } from '../tools/router.js';
@@ -75,19 +76,44 @@ export class Dispatcher {
     return this.index;
   }
 
+  /**
+   * The call's context with a pool that records every LLM step in the execution block and applies
+   * the threshold configured for this tool or its supervisor.
+   */
+  private recordingContext(context: ToolContext, recorder: ExecutionRecorder, owner: string, toolName: string): ToolContext {
+    const { thresholds } = context.environment;
+    const pool = context.pool;
+    const recording: ModelPool = Object.create(pool);
+    recording.complete = async (request) => {
+      const result = await pool.complete({
+        ...request,
+        tool: request.tool ?? toolName,
+        supervisor: request.supervisor ?? owner,
+        threshold: request.threshold ?? thresholds.tools[request.tool ?? toolName] ?? thresholds.tools[toolName] ?? thresholds.supervisors[owner],
+        signal: request.signal ?? context.signal,
+      });
+      for (const step of result.steps) {
+        recorder.llm.push({ backend: step.backend, ...(step.host ? { host: step.host } : {}), model: step.model, inputTokens: step.inputTokens, outputTokens: step.outputTokens, costUsd: step.costUsd, baselineCostUsd: step.baselineCostUsd, savingUsd: step.savingUsd });
+      }
+      return result;
+    };
+    return { ...context, pool: recording };
+  }
+
   context(options: CallOptions): ToolContext {
     return { ...this.base, logger: options.logger ?? this.base.logger, signal: options.signal ?? neverAborted, progress: options.progress ?? noProgress };
   }
 
   async call(name: string, rawArguments: unknown, options: CallOptions = {}): Promise<HighLevelResult> {
-    const context = this.context(options);
-    const started = context.clock.now();
+    const baseContext = this.context(options);
+    const started = baseContext.clock.now();
     const tool = this.byName.get(name);
     if (!tool) {
       const near = suggestNames(name, [...this.byName.keys()]);
       return inputError(`name: no tool named "${name}".${near.length ? ` Did you mean "${near[0]}"?` : ''} Call tools/list for the tools, or runTool for an internal tool.`);
     }
     const recorder = new ExecutionRecorder();
+    const context = this.recordingContext(baseContext, recorder, tool.owner, tool.name);
     const run: SupervisorCall['run'] = async (internal, args, invokeOptions) => {
       const outcome = await this.router.invoke(internal, args, context, invokeOptions);
       recorder.record(outcome);

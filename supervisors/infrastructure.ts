@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { getHostResources } from '../tools/infrastructure/host-resources.js';
 import { checkServices } from '../tools/infrastructure/check-services.js';
+import { getPoolStatus as poolStatusTool, poolStatusSchema, probeHosts, pullModel, setHostEnabled, unloadModel } from '../tools/infrastructure/pool-tools.js';
+import { InputError } from '../tools/errors.js';
 import { defineHighLevelTool, type Supervisor, type SupervisorCall } from './high-level-tool.js';
 
 type Resources = z.output<typeof getHostResources.output>;
@@ -65,7 +67,7 @@ const getSystemStatus = defineHighLevelTool({
     healthy: z.boolean().describe('true when nothing is at error severity'),
     resources: getHostResources.output,
     services: checkServices.output.shape.services,
-    pool: z.object({ mode: z.string(), hosts: z.array(z.object({ name: z.string(), url: z.string(), probed: z.boolean() })), claudeConfigured: z.boolean() }),
+    pool: z.object({ mode: z.string(), hosts: z.array(z.object({ name: z.string(), url: z.string(), health: z.string(), probed: z.boolean() })), claudeConfigured: z.boolean() }),
     knowledge: z.object({ graph: z.object({ available: z.boolean(), detail: z.string() }), vectors: z.object({ available: z.boolean(), detail: z.string() }) }),
     catalogue: z.object({ internalTools: z.number().int(), byDomain: z.record(z.string(), z.number().int()) }),
     missing: z.array(missingItem),
@@ -84,7 +86,7 @@ const getSystemStatus = defineHighLevelTool({
       healthy: !missing.some((m) => m.severity === 'error'),
       resources,
       services: services.services,
-      pool: { mode: pool.mode, hosts: pool.hosts, claudeConfigured: pool.claudeConfigured },
+      pool: { mode: pool.mode, hosts: pool.hosts.map((h) => ({ name: h.name, url: h.url, health: h.health, probed: h.probed })), claudeConfigured: pool.claudeConfigured },
       knowledge: call.context.knowledge.status(),
       catalogue: { internalTools: call.registry.size, byDomain },
       missing,
@@ -104,8 +106,59 @@ const getSystemStatus = defineHighLevelTool({
   },
 });
 
+const getPoolStatus = defineHighLevelTool({
+  name: 'getPoolStatus',
+  owner: 'infrastructure',
+  title: 'GPU pool status',
+  description:
+    'Shows the LLM pool: each Ollama host with health, installed and resident models (with VRAM), requests running and queued, circuit-breaker state and latency, and whether Claude is the fallback. Set probe: true to probe the hosts first. Example: {"probe": true}',
+  kind: { effect: 'readOnly', openWorld: true },
+  input: z.object({ probe: z.boolean().default(false).describe('Probe every host now before reporting. Default false (last probe).') }),
+  output: poolStatusSchema,
+  examples: [{}, { probe: true }],
+  async handler(input, call) {
+    const outcome = await call.runOrFail(input.probe ? probeHosts.name : poolStatusTool.name, {});
+    return { result: outcome.output as z.output<typeof poolStatusSchema>, text: poolStatusTool.summarize!(outcome.output as never) };
+  },
+});
+
+const operations = {
+  enable: { tool: setHostEnabled.name, needs: ['host'], destructive: false },
+  disable: { tool: setHostEnabled.name, needs: ['host'], destructive: true },
+  pull: { tool: pullModel.name, needs: ['host', 'model'], destructive: false },
+  unload: { tool: unloadModel.name, needs: ['host', 'model'], destructive: true },
+  reprobe: { tool: probeHosts.name, needs: [], destructive: false },
+} as const;
+
+const managePool = defineHighLevelTool({
+  name: 'managePool',
+  owner: 'infrastructure',
+  title: 'Manage the GPU pool',
+  description:
+    'Changes the LLM pool: enable or disable a host, pull a model onto a host (with progress), unload a model from a host\'s VRAM, or re-probe every host. disable and unload are destructive and need confirm: true. Example: {"operation": "pull", "host": "gpu1", "model": "qwen3:4b"}',
+  kind: { effect: 'destructive', openWorld: true },
+  input: z.object({
+    operation: z.enum(['enable', 'disable', 'pull', 'unload', 'reprobe']).describe('What to do.'),
+    host: z.string().min(1).optional().describe('Host name, for enable, disable, pull and unload.'),
+    model: z.string().min(1).optional().describe('Model name, for pull and unload, e.g. "qwen3:4b".'),
+    confirm: z.boolean().default(false).describe('Must be true for disable and unload.'),
+  }),
+  output: z.object({ operation: z.string(), detail: z.record(z.string(), z.unknown()) }),
+  examples: [{ operation: 'reprobe' }, { operation: 'enable', host: 'gpu1' }],
+  async handler(input, call) {
+    const spec = operations[input.operation];
+    for (const field of spec.needs) {
+      if (!input[field]) throw new InputError(field, `${input.operation} needs a ${field}; e.g. {"operation": "${input.operation}", "host": "gpu1"${field === 'model' ? ', "model": "qwen3:4b"' : ''}}`);
+    }
+    if (spec.destructive && !input.confirm) throw new InputError('confirm', `${input.operation} is destructive; pass confirm: true to do it`);
+    const args = input.operation === 'reprobe' ? {} : input.operation === 'enable' || input.operation === 'disable' ? { host: input.host, enabled: input.operation === 'enable' } : { host: input.host, model: input.model };
+    const outcome = await call.runOrFail(spec.tool, args, { confirm: true });
+    return { result: { operation: input.operation, detail: outcome.output }, text: outcome.text };
+  },
+});
+
 export const infrastructureSupervisor: Supervisor = {
   name: 'infrastructure',
   description: 'The GPU pool, hosts and services.',
-  tools: [getSystemStatus],
+  tools: [getSystemStatus, getPoolStatus, managePool],
 };

@@ -34,6 +34,8 @@ export interface SuiteEnvironment {
   allowedRoots: string[];
   services: ServicesView;
   confidenceThreshold: number;
+  /** Overrides of the threshold by supervisor and by tool name. */
+  thresholds: { supervisors: Record<string, number>; tools: Record<string, number> };
 }
 
 export interface ToolContext {

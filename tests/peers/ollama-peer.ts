@@ -161,6 +161,10 @@ export class OllamaPeer {
     if (fault?.kind === 'stall') return; // never answers; the client's deadline must save it
     const model = this.findModel(body.model);
     if (!model) return this.error(res, 404, `model "${body.model}" not found, try pulling it first`);
+    if (!chat && body.keep_alive === 0 && !body.prompt) {
+      this.resident.delete(model.name);
+      return this.json(res, { model: model.name, created_at: new Date().toISOString(), response: '', done: true, done_reason: 'unload' });
+    }
     const prompt: string = chat ? String((body.messages ?? []).filter((m: any) => m.role === 'user').at(-1)?.content ?? '') : String(body.prompt ?? '');
     const system: string = chat ? (body.messages ?? []).filter((m: any) => m.role !== 'user').map((m: any) => m.content).join(' ') : String(body.system ?? '');
     const text = (this.options.reply ?? ((p) => p.split(/\s+/).reverse().join(' ')))(prompt, model.name);

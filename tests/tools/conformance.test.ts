@@ -6,6 +6,22 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { annotationsFor, definitionProblems } from '../../tools/define-tool.js';
 import { jsonSchema, listTools } from '../../servers/mcp-server.js';
 import { testSuite } from '../helpers.js';
+import { OllamaPeer } from '../peers/ollama-peer.js';
+
+/** A suite with one loopback Ollama host named gpu1, so pool tools run their examples for real. */
+async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: () => Promise<void>): void }) {
+  const peer = new OllamaPeer({ models: [
+    { name: 'gemma3:1b', sizeBytes: 1, parameterSize: '1B', family: 'gemma3' },
+    { name: 'qwen3:4b', sizeBytes: 2, parameterSize: '4B', family: 'qwen3' },
+  ] });
+  await peer.start();
+  const suite = await testSuite(t, { env: { CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}` } });
+  t.after(async () => {
+    await suite.close();
+    await peer.stop();
+  });
+  return suite;
+}
 
 test('every internal tool is well-formed and its annotations follow its kind', async (t) => {
   const suite = await testSuite(t);
@@ -20,7 +36,7 @@ test('every internal tool is well-formed and its annotations follow its kind', a
 });
 
 test('every internal tool runs on each example and its output validates against its schema', async (t) => {
-  const suite = await testSuite(t);
+  const suite = await suiteWithHost(t);
   const context = suite.dispatcher.context({});
   for (const tool of suite.registry.all()) {
     for (const example of tool.examples) {
@@ -34,7 +50,7 @@ test('every internal tool runs on each example and its output validates against 
 });
 
 test('every high-level tool runs on its examples; structuredContent validates against the published outputSchema', async (t) => {
-  const suite = await testSuite(t);
+  const suite = await suiteWithHost(t);
   const ajv = new Ajv2020({ strict: false });
   const published = new Map(listTools(suite).map((tool) => [tool.name, tool]));
   for (const tool of suite.dispatcher.tools()) {

@@ -1,0 +1,199 @@
+// Internal tools over the model pool: status, host enable/disable, model pull and unload,
+// re-probe, and a completion through the confidence cascade.
+import { z } from 'zod';
+import { defineTool } from '../define-tool.js';
+import { InputError, ToolError } from '../errors.js';
+
+const hostRow = z.object({
+  name: z.string(),
+  url: z.string(),
+  gpu: z.string().optional(),
+  vramGiB: z.number().optional(),
+  enabled: z.boolean(),
+  health: z.enum(['unknown', 'healthy', 'degraded', 'down']),
+  version: z.string().optional(),
+  models: z.array(z.string()),
+  resident: z.array(z.object({ name: z.string(), vramBytes: z.number() })).describe('models loaded in memory, with their VRAM'),
+  inFlight: z.number().int(),
+  queued: z.number().int().describe('requests waiting for a slot'),
+  breaker: z.enum(['closed', 'open', 'half-open']),
+  ewmaLatencyMs: z.number().optional(),
+  lastError: z.string().optional(),
+});
+
+export const poolStatusSchema = z.object({
+  mode: z.enum(['local-and-claude', 'local-only', 'claude-only', 'none']),
+  claudeConfigured: z.boolean(),
+  hosts: z.array(hostRow),
+});
+
+function hostsOf(context: { pool: { status(): z.input<typeof poolStatusSchema> } }) {
+  const status = context.pool.status();
+  return {
+    mode: status.mode,
+    claudeConfigured: status.claudeConfigured,
+    hosts: status.hosts.map((h) => Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined))) as z.input<typeof hostRow>[],
+  };
+}
+
+function requireHost(context: { pool: { status(): z.input<typeof poolStatusSchema> } }, host: string): void {
+  const names = context.pool.status().hosts.map((h) => h.name);
+  if (!names.includes(host)) throw new InputError('host', `no Ollama host named "${host}"; configured hosts: ${names.join(', ') || 'none (set CAELUM_OLLAMA_HOSTS)'}`);
+}
+
+export const getPoolStatus = defineTool({
+  name: 'infrastructure_get_pool_status',
+  domain: 'infrastructure',
+  tags: ['pool', 'gpu', 'ollama', 'hosts', 'models', 'vram', 'health', 'breaker', 'queue'],
+  title: 'Pool status',
+  description:
+    'Lists every Ollama host of the GPU pool with its health (healthy, degraded, down), installed models, resident models and their VRAM, requests in flight and queued, circuit-breaker state and latency, plus whether Claude is configured. Reads the pool\'s last probe; it does not probe. Example: {}',
+  kind: { effect: 'readOnly' },
+  input: z.object({}),
+  output: poolStatusSchema,
+  examples: [{}],
+  handler: async (_input, context) => hostsOf(context),
+  summarize: (o) =>
+    [`pool mode ${o.mode}; Claude ${o.claudeConfigured ? 'configured' : 'not configured'}`, ...o.hosts.map((h) => `  ${h.name} ${h.health}${h.enabled ? '' : ' (disabled)'} ${h.url}: ${h.models.length} models, resident ${h.resident.map((r) => r.name).join(', ') || 'none'}; ${h.inFlight} running, ${h.queued} queued; breaker ${h.breaker}${h.lastError ? `; last error: ${h.lastError}` : ''}`)].join('\n'),
+});
+
+export const setHostEnabled = defineTool({
+  name: 'infrastructure_set_host_enabled',
+  domain: 'infrastructure',
+  tags: ['pool', 'host', 'enable', 'disable', 'maintenance'],
+  title: 'Enable or disable a host',
+  description:
+    'Takes an Ollama host out of the pool (no new requests go to it; running ones finish) or puts it back. Disabling is destructive for capacity and needs confirm: true. Example: {"host": "gpu1", "enabled": false}',
+  kind: { effect: 'destructive', idempotent: true },
+  input: z.object({
+    host: z.string().min(1).describe('Host name as configured, e.g. "gpu1".'),
+    enabled: z.boolean().describe('true to put the host back, false to take it out.'),
+  }),
+  output: z.object({ host: z.string(), enabled: z.boolean() }),
+  examples: [{ host: 'gpu1', enabled: true }],
+  async handler(input, context) {
+    requireHost(context, input.host);
+    context.pool.setHostEnabled(input.host, input.enabled);
+    return { host: input.host, enabled: input.enabled };
+  },
+  summarize: (o) => `${o.host} is now ${o.enabled ? 'enabled' : 'disabled'}`,
+});
+
+export const probeHosts = defineTool({
+  name: 'infrastructure_probe_hosts',
+  domain: 'infrastructure',
+  tags: ['pool', 'probe', 'health', 'ollama'],
+  title: 'Re-probe the pool',
+  description:
+    'Probes every enabled Ollama host now (discovery plus a one-token generation, because Ollama\'s "/" says running even when generation hangs) and returns the fresh pool status. Example: {}',
+  kind: { effect: 'readOnly', openWorld: true },
+  input: z.object({}),
+  output: poolStatusSchema,
+  examples: [{}],
+  async handler(_input, context) {
+    await context.pool.reprobe();
+    return hostsOf(context);
+  },
+  summarize: (o) => o.hosts.map((h) => `${h.name}: ${h.health}`).join('; ') || 'no Ollama hosts configured',
+});
+
+export const pullModel = defineTool({
+  name: 'infrastructure_pull_model',
+  domain: 'infrastructure',
+  tags: ['pool', 'model', 'pull', 'download', 'ollama'],
+  title: 'Pull a model onto a host',
+  description:
+    'Has an Ollama host download a model (ollama pull), reporting progress as it goes; the host is re-probed afterwards so routing sees the model. Example: {"host": "gpu1", "model": "qwen3:4b"}',
+  kind: { effect: 'action', openWorld: true, idempotent: true },
+  input: z.object({
+    host: z.string().min(1).describe('Host name as configured.'),
+    model: z.string().regex(/^[a-zA-Z0-9._/-]+(:[a-zA-Z0-9._-]+)?$/, { error: 'expected an Ollama model name such as qwen3:4b' }).describe('Model to pull, e.g. "qwen3:4b".'),
+  }),
+  output: z.object({ host: z.string(), model: z.string(), status: z.string() }),
+  examples: [{ host: 'gpu1', model: 'qwen3:4b' }],
+  async handler(input, context) {
+    requireHost(context, input.host);
+    let last = '';
+    await context.pool.pull(
+      input.host,
+      input.model,
+      (status, completed, total) => {
+        last = status;
+        if (completed !== undefined && total) context.progress(completed, total, status);
+      },
+      context.signal,
+    );
+    return { host: input.host, model: input.model, status: last };
+  },
+  summarize: (o) => `${o.model} pulled on ${o.host} (${o.status})`,
+});
+
+export const unloadModel = defineTool({
+  name: 'infrastructure_unload_model',
+  domain: 'infrastructure',
+  tags: ['pool', 'model', 'unload', 'vram', 'ollama'],
+  title: 'Unload a model from a host',
+  description:
+    'Evicts a model from a host\'s memory (keep_alive 0), freeing its VRAM; the next request for it pays the load time again. Destructive: needs confirm: true. Example: {"host": "gpu1", "model": "qwen3:30b"}',
+  kind: { effect: 'destructive', openWorld: true, idempotent: true },
+  input: z.object({
+    host: z.string().min(1).describe('Host name as configured.'),
+    model: z.string().min(1).describe('Model to unload, e.g. "qwen3:30b".'),
+  }),
+  output: z.object({ host: z.string(), model: z.string(), unloaded: z.boolean() }),
+  examples: [{ host: 'gpu1', model: 'qwen3:4b' }],
+  async handler(input, context) {
+    requireHost(context, input.host);
+    await context.pool.unload(input.host, input.model, context.signal);
+    return { host: input.host, model: input.model, unloaded: true };
+  },
+  summarize: (o) => `${o.model} unloaded from ${o.host}`,
+});
+
+export const runCompletion = defineTool({
+  name: 'infrastructure_run_completion',
+  domain: 'infrastructure',
+  tags: ['llm', 'completion', 'prompt', 'ollama', 'claude', 'cascade', 'cheap'],
+  title: 'Run a completion through the pool',
+  description:
+    'Answers a prompt with the cheapest model that is confident enough: local Ollama tiers first, escalating by confidence, Claude last. Returns the answer, its confidence, which model answered, and the tokens, cost and saving of every step. Use it to offload simple questions from an expensive model. Example: {"prompt": "Summarise: ...", "tier": "small"}',
+  kind: { effect: 'readOnly', openWorld: true },
+  input: z.object({
+    prompt: z.string().min(1).describe('The question or instruction.'),
+    system: z.string().optional().describe('Optional system prompt.'),
+    tier: z.enum(['micro', 'small', 'full', 'large', 'code']).default('small').describe('Cheapest tier to start from. Default "small".'),
+    json: z.boolean().default(false).describe('Ask for a JSON object with a "confidence" field and judge it by validity and that self-rating.'),
+    samples: z.number().int().min(1).max(5).default(1).describe('Samples per tier; more than 1 measures agreement. Default 1.'),
+    threshold: z.number().min(0).max(1).optional().describe('Confidence needed to stop escalating; default from configuration (0.75).'),
+    maxTokens: z.number().int().min(1).max(8192).default(1024).describe('Most output tokens. Default 1024.'),
+  }),
+  output: z.object({
+    text: z.string(),
+    value: z.unknown().optional().describe('the parsed JSON object when json: true'),
+    confidence: z.number(),
+    threshold: z.number(),
+    lowConfidence: z.boolean(),
+    answeredBy: z.object({ backend: z.enum(['ollama', 'claude']), host: z.string().optional(), model: z.string() }),
+  }),
+  examples: [{ prompt: 'Say hello in one word.' }],
+  async handler(input, context) {
+    const schema = input.json ? z.object({ confidence: z.number().min(0).max(1).optional() }).passthrough() : undefined;
+    try {
+      const result = await context.pool.complete({
+        prompt: input.json ? `${input.prompt}\n\nAnswer with one JSON object and include a "confidence" field from 0 to 1.` : input.prompt,
+        system: input.system,
+        tier: input.tier,
+        schema,
+        samples: input.samples,
+        threshold: input.threshold,
+        maxTokens: input.maxTokens,
+      });
+      return { text: result.text, ...(input.json ? { value: result.value } : {}), confidence: result.confidence, threshold: result.threshold, lowConfidence: result.lowConfidence, answeredBy: result.answeredBy };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'NO_HEALTHY_HOST') throw new ToolError('NOT_CONFIGURED', (error as Error).message, { cause: error });
+      throw error;
+    }
+  },
+  summarize: (o) => `${o.text}\n\n(${o.answeredBy.backend} ${o.answeredBy.model}${o.answeredBy.host ? ` on ${o.answeredBy.host}` : ''}; confidence ${o.confidence}${o.lowConfidence ? ', below the threshold' : ''})`,
+});
