@@ -56,6 +56,11 @@ export class ToolRouter {
     // The handler's context is the caller's with its own logger: a prototype link, not a copy.
     const handlerContext: ToolContext = Object.create(context);
     handlerContext.logger = log;
+    // LLM calls made by this tool are booked to it in the ledger.
+    const pool = context.pool;
+    const scoped: ToolContext['pool'] = Object.create(pool);
+    scoped.complete = (request) => pool.complete({ ...request, tool: request.tool ?? tool.name });
+    handlerContext.pool = scoped;
     try {
       context.signal.throwIfAborted();
       const raw = await tool.handler(input, handlerContext);
