@@ -41,10 +41,31 @@ export interface CostTotals {
   savingUsd: number;
 }
 
+export interface HostStats {
+  host: string;
+  calls: number;
+  errors: number;
+  avgLatencyMs: number;
+}
+
+export interface CostBreakdown {
+  localCalls: number;
+  claudeCalls: number;
+  /** Answered attempts over all attempts on local hosts; the goal is above 0.8. */
+  localSuccessRate: number | undefined;
+  errorRate: number | undefined;
+  /** Rows flagged with an unknown price: their cost is not known, and not counted as $0 silently. */
+  unpricedCalls: number;
+  hosts: HostStats[];
+}
+
+export type GroupBy = 'model' | 'backend' | 'day' | 'tool' | 'supervisor' | 'host';
+
 export interface CostSummary {
   totals: CostTotals;
   groups: (CostTotals & { key: string })[];
-  groupBy: 'model' | 'backend' | 'day' | 'tool';
+  breakdown: CostBreakdown;
+  groupBy: GroupBy;
   since: string | undefined;
   /** Lines that could not be parsed (a torn write from a killed process), skipped. */
   skippedLines: number;
@@ -53,7 +74,7 @@ export interface CostSummary {
 
 export interface CostLedger {
   append(entry: LedgerEntry): Promise<void>;
-  summarize(options: { since?: Date; groupBy: CostSummary['groupBy']; signal?: AbortSignal }): Promise<CostSummary>;
+  summarize(options: { since?: Date; groupBy: GroupBy; signal?: AbortSignal }): Promise<CostSummary>;
 }
 
 const emptyTotals = (): CostTotals => ({ calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, baselineCostUsd: 0, savingUsd: 0 });
@@ -67,8 +88,12 @@ function add(totals: CostTotals, entry: LedgerEntry): void {
   totals.savingUsd += entry.savingUsd;
 }
 
-function groupKey(entry: LedgerEntry, groupBy: CostSummary['groupBy']): string {
+function groupKey(entry: LedgerEntry, groupBy: GroupBy): string {
   switch (groupBy) {
+    case 'supervisor':
+      return entry.supervisor ?? '(none)';
+    case 'host':
+      return entry.host ?? (entry.backend === 'claude' ? 'claude' : '(none)');
     case 'model':
       return `${entry.backend}:${entry.model}`;
     case 'backend':
@@ -77,6 +102,63 @@ function groupKey(entry: LedgerEntry, groupBy: CostSummary['groupBy']): string {
       return entry.ts.slice(0, 10);
     case 'tool':
       return entry.tool ?? '(none)';
+  }
+}
+
+/** Folds ledger rows into a summary; shared by every ledger store. */
+export class SummaryBuilder {
+  private readonly totals = emptyTotals();
+  private readonly groups = new Map<string, CostTotals>();
+  private readonly hosts = new Map<string, { calls: number; errors: number; latency: number; answered: number }>();
+  private local = { calls: 0, ok: 0 };
+  private claudeCalls = 0;
+  private errors = 0;
+  private unpriced = 0;
+
+  constructor(private readonly groupBy: GroupBy) {}
+
+  add(entry: LedgerEntry): void {
+    add(this.totals, entry);
+    const key = groupKey(entry, this.groupBy);
+    const group = this.groups.get(key) ?? emptyTotals();
+    add(group, entry);
+    this.groups.set(key, group);
+    const ok = entry.outcome !== 'error';
+    if (!ok) this.errors++;
+    if (entry.flags.includes('UNKNOWN_MODEL_PRICE')) this.unpriced++;
+    if (entry.backend === 'ollama') {
+      this.local.calls++;
+      if (ok) this.local.ok++;
+    } else {
+      this.claudeCalls++;
+    }
+    const hostKey = entry.host ?? entry.backend;
+    const host = this.hosts.get(hostKey) ?? { calls: 0, errors: 0, latency: 0, answered: 0 };
+    host.calls++;
+    if (ok) {
+      host.answered++;
+      host.latency += entry.latencyMs;
+    } else host.errors++;
+    this.hosts.set(hostKey, host);
+  }
+
+  build(extra: { since: string | undefined; skippedLines: number; source: string }): CostSummary {
+    return {
+      totals: this.totals,
+      groups: [...this.groups.entries()].map(([key, value]) => ({ key, ...value })).sort((a, b) => b.costUsd - a.costUsd || b.calls - a.calls || a.key.localeCompare(b.key)),
+      breakdown: {
+        localCalls: this.local.calls,
+        claudeCalls: this.claudeCalls,
+        localSuccessRate: this.local.calls ? this.local.ok / this.local.calls : undefined,
+        errorRate: this.totals.calls ? this.errors / this.totals.calls : undefined,
+        unpricedCalls: this.unpriced,
+        hosts: [...this.hosts.entries()]
+          .map(([host, h]) => ({ host, calls: h.calls, errors: h.errors, avgLatencyMs: h.answered ? Number((h.latency / h.answered).toFixed(1)) : 0 }))
+          .sort((a, b) => a.host.localeCompare(b.host)),
+      },
+      groupBy: this.groupBy,
+      ...extra,
+    };
   }
 }
 
@@ -104,9 +186,8 @@ export class JsonlLedger implements CostLedger {
     }
   }
 
-  async summarize(options: { since?: Date; groupBy: CostSummary['groupBy']; signal?: AbortSignal }): Promise<CostSummary> {
-    const totals = emptyTotals();
-    const groups = new Map<string, CostTotals>();
+  async summarize(options: { since?: Date; groupBy: GroupBy; signal?: AbortSignal }): Promise<CostSummary> {
+    const builder = new SummaryBuilder(options.groupBy);
     let skippedLines = 0;
     const sinceIso = options.since?.toISOString();
     for (const file of await this.files(options.since)) {
@@ -120,21 +201,10 @@ export class JsonlLedger implements CostLedger {
           continue;
         }
         if (sinceIso && entry.ts < sinceIso) continue;
-        add(totals, entry);
-        const key = groupKey(entry, options.groupBy);
-        const group = groups.get(key) ?? emptyTotals();
-        add(group, entry);
-        groups.set(key, group);
+        builder.add(entry);
       }
     }
-    return {
-      totals,
-      groups: [...groups.entries()].map(([key, value]) => ({ key, ...value })).sort((a, b) => b.costUsd - a.costUsd || a.key.localeCompare(b.key)),
-      groupBy: options.groupBy,
-      since: sinceIso,
-      skippedLines,
-      source: this.directory,
-    };
+    return builder.build({ since: sinceIso, skippedLines, source: this.directory });
   }
 
   private async files(since: Date | undefined): Promise<string[]> {

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { createModelPool, type ModelPool } from '../gpu-pool/model-pool.js';
 import { JsonlLedger } from '../gpu-pool/ledger.js';
+import { PgLedger } from '../gpu-pool/pg-ledger.js';
 import { createKnowledgeStore } from '../knowledge/knowledge-store.js';
 import { ToolRegistry } from '../tools/registry.js';
 import { toolsByDomain } from '../tools/catalogue.js';
@@ -48,7 +49,8 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const registry = new ToolRegistry([...Object.values(toolsByDomain), options.extraTools ?? []]);
   const environment = environmentOf(config);
-  const ledger = new JsonlLedger(path.join(config.dataDir, 'ledger'));
+  // With DATABASE_URL the ledger is shared through PostgreSQL; otherwise it is JSONL in the data dir.
+  const ledger = config.databaseUrl ? new PgLedger(config.databaseUrl) : new JsonlLedger(path.join(config.dataDir, 'ledger'));
   const pool = createModelPool({
     hosts: config.ollamaHosts,
     claude: config.claude.apiKey ? { apiKey: config.claude.apiKey, baseUrl: config.claude.baseUrl, model: config.claude.model } : undefined,
@@ -81,7 +83,10 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     dispatcher,
     environment,
     pool,
-    close: () => pool.close(),
+    close: async () => {
+      await pool.close();
+      if (ledger instanceof PgLedger) await ledger.close();
+    },
   };
 }
 

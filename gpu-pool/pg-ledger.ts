@@ -1,0 +1,91 @@
+// The cost ledger in PostgreSQL, so several Caelum instances share one. The table is append-only:
+// a trigger refuses UPDATE and DELETE. Summaries read rows in keyset-paged batches, never the whole
+// table at once.
+import pg from 'pg';
+import { SummaryBuilder, ledgerEntrySchema, type CostLedger, type CostSummary, type GroupBy, type LedgerEntry } from './ledger.js';
+
+const table = 'caelum_cost_ledger';
+const batchSize = 5000;
+
+const schemaSql = `
+create table if not exists ${table} (
+  id bigserial primary key,
+  ts timestamptz not null,
+  entry jsonb not null
+);
+create index if not exists ${table}_ts on ${table} (ts);
+create or replace function ${table}_append_only() returns trigger language plpgsql as $$
+begin
+  raise exception 'the cost ledger is append-only';
+end $$;
+do $$ begin
+  if not exists (select 1 from pg_trigger where tgname = '${table}_no_rewrite') then
+    create trigger ${table}_no_rewrite before update or delete on ${table}
+      for each row execute function ${table}_append_only();
+  end if;
+end $$;`;
+
+export class PgLedger implements CostLedger {
+  private readonly pool: pg.Pool;
+  private ready: Promise<void> | undefined;
+
+  constructor(readonly connectionString: string) {
+    this.pool = new pg.Pool({ connectionString, max: 4, connectionTimeoutMillis: 5000 });
+    this.pool.on('error', () => undefined);
+  }
+
+  /** Creates the table once; an advisory lock keeps instances starting together from racing. */
+  private ensure(): Promise<void> {
+    this.ready ??= (async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query(`select pg_advisory_lock(hashtext('${table}'))`);
+        try {
+          await client.query(schemaSql);
+        } finally {
+          await client.query(`select pg_advisory_unlock(hashtext('${table}'))`);
+        }
+      } finally {
+        client.release();
+      }
+    })().catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  async append(entry: LedgerEntry): Promise<void> {
+    const row = ledgerEntrySchema.parse(entry);
+    await this.ensure();
+    await this.pool.query(`insert into ${table} (ts, entry) values ($1, $2)`, [row.ts, JSON.stringify(row)]);
+  }
+
+  async summarize(options: { since?: Date; groupBy: GroupBy; signal?: AbortSignal }): Promise<CostSummary> {
+    await this.ensure();
+    const builder = new SummaryBuilder(options.groupBy);
+    let skipped = 0;
+    let lastId = 0;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const { rows } = await this.pool.query<{ id: string; entry: unknown }>(
+        `select id, entry from ${table} where id > $1 and ($2::timestamptz is null or ts >= $2) order by id limit ${batchSize}`,
+        [lastId, options.since?.toISOString() ?? null],
+      );
+      for (const row of rows) {
+        const parsed = ledgerEntrySchema.safeParse(row.entry);
+        if (parsed.success) builder.add(parsed.data);
+        else skipped++;
+      }
+      if (rows.length < batchSize) break;
+      lastId = Number(rows.at(-1)!.id);
+    }
+    const url = new URL(this.connectionString);
+    if (url.password) url.password = '***';
+    return builder.build({ since: options.since?.toISOString(), skippedLines: skipped, source: `postgresql ${url.host}${url.pathname} table ${table}` });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
