@@ -61,6 +61,11 @@ export interface OllamaPoolOptions {
   breakerThreshold?: number;
   breakerCooldownMs?: number;
   queuePerHost?: number;
+  /**
+   * Longest one host may take on one attempt, so that a stalled host leaves time to fail over
+   * within the call's deadline. Default: half the call's deadline.
+   */
+  attemptTimeoutMs?: number;
 }
 
 export interface PoolChatRequest {
@@ -220,7 +225,8 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
       try {
         release = await host.slots.acquire(limits.signal);
         host.breaker.begin();
-        const result = await host.client.chat({ ...request, model: hostModel, onToken }, { signal: limits.signal, deadlineMs: remaining });
+        const attemptMs = Math.min(remaining, this.options.attemptTimeoutMs ?? Math.max(remaining / 2, 1)) ;
+        const result = await host.client.chat({ ...request, model: hostModel, onToken }, { signal: limits.signal, deadlineMs: attemptMs });
         host.breaker.success();
         host.ewmaLatencyMs = ewma(host.ewmaLatencyMs, result.latencyMs);
         host.resident.set(hostModel, host.resident.get(hostModel) ?? 0);
