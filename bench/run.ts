@@ -172,6 +172,8 @@ process.stdout.write(`\n${table('tools/list over stdio (ms, 200 calls) and agent
 results.toolsList = { rows: listRows, targetMs: 20 };
 results.footprint = { ...footprint, targetTools: 24, targetBytes: 16 * 1024 };
 
+results.pool = await (await import('./pool.js')).runPoolBench();
+
 await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
 const file = path.join(root, 'bench', 'results', 'suite.json');
 await writeFile(`${file}.tmp`, `${JSON.stringify(results, null, 2)}\n`);

@@ -79,6 +79,8 @@ export interface PoolChatRequest {
 
 export interface PoolChatResult extends ChatResult {
   attempts: { host: string; code: string }[];
+  /** Whether the model was already resident on the host that answered. */
+  resident: boolean;
 }
 
 export class OllamaPool extends EventEmitter<PoolEvents> {
@@ -222,6 +224,7 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
       const { host, model: hostModel } = chosen;
       tried.add(host.config.name);
       let release: (() => void) | undefined;
+      const wasResident = host.resident.has(hostModel);
       try {
         release = await host.slots.acquire(limits.signal);
         host.breaker.begin();
@@ -230,7 +233,7 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
         host.breaker.success();
         host.ewmaLatencyMs = ewma(host.ewmaLatencyMs, result.latencyMs);
         host.resident.set(hostModel, host.resident.get(hostModel) ?? 0);
-        return { ...result, attempts };
+        return { ...result, attempts, resident: wasResident };
       } catch (error) {
         const failure = error instanceof PoolError ? error : new PoolError('INTERNAL', (error as Error).message, host.config.name, { cause: error });
         attempts.push({ host: host.config.name, code: failure.code });

@@ -1,7 +1,9 @@
 // Host choice for one request. Only hosts that are usable and have the model qualify. A host where
 // the model is already resident and that is idle wins outright (no load time, no queue). Otherwise
-// the least loaded host wins, load being outstanding requests over capacity (weight × cap),
-// scaled by its EWMA latency; ties go to the injected `random`, so tests are deterministic.
+// the host with the lowest expected completion time wins: outstanding requests over capacity
+// (weight × cap) times its EWMA latency, plus the load time of a model that is not resident.
+// A host with no latency history is assumed as fast as the average known host. Ties go to the
+// injected `random`, so tests are deterministic.
 
 export interface HostView {
   name: string;
@@ -21,22 +23,34 @@ export interface Selection {
   reason: 'resident-idle' | 'least-loaded';
 }
 
+/** What loading a model that is not resident costs, in ms: Ollama loads take seconds. */
+export const coldLoadMs = 3000;
+const unknownLatencyMs = 500;
+
 export function selectHost(hosts: readonly HostView[], model: string, random: () => number, exclude?: ReadonlySet<string>): Selection | undefined {
   let idleResident: HostView[] | undefined;
   let best: HostView | undefined;
   let bestScore = Infinity;
   let ties = 0;
+  let known = 0;
+  let knownSum = 0;
+  for (const host of hosts) {
+    if (host.ewmaLatencyMs !== undefined) {
+      known++;
+      knownSum += host.ewmaLatencyMs;
+    }
+  }
+  const fallbackLatency = known ? knownSum / known : unknownLatencyMs;
   for (const host of hosts) {
     if (!host.usable || exclude?.has(host.name) || !host.hasModel(model)) continue;
     const outstanding = host.inFlight + host.queued;
-    if (outstanding === 0 && host.isResident(model)) {
+    const resident = host.isResident(model);
+    if (outstanding === 0 && resident) {
       (idleResident ??= []).push(host);
       continue;
     }
-    const latency = host.ewmaLatencyMs ?? 1;
-    // Residency counts for a lot: a cold model costs a load of seconds.
-    const residency = host.isResident(model) ? 1 : 4;
-    const score = ((outstanding + 1) / (host.weight * host.maxConcurrent)) * Math.max(1, latency) * residency;
+    const latency = Math.max(1, host.ewmaLatencyMs ?? fallbackLatency);
+    const score = ((outstanding + 1) / (host.weight * host.maxConcurrent)) * latency + (resident ? 0 : coldLoadMs);
     if (score < bestScore) {
       best = host;
       bestScore = score;

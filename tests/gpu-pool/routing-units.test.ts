@@ -93,3 +93,11 @@ test('ewma moves a fifth of the way toward each sample', () => {
   assert.equal(ewma(undefined, 100), 100);
   assert.equal(ewma(100, 200), 120);
 });
+
+test('a busy resident host beats an idle cold one; a cold host with no history is not favoured', () => {
+  const resident = view('warm', { inFlight: 6, resident: ['qwen3:4b'], maxConcurrent: 8, ewmaLatencyMs: 200 });
+  const cold = view('cold', { maxConcurrent: 8 });
+  assert.equal(selectHost([resident, cold], 'qwen3:4b', () => 0)?.host.name, 'warm');
+  const swamped = view('swamped', { inFlight: 8, queued: 200, resident: ['qwen3:4b'], maxConcurrent: 8, ewmaLatencyMs: 200 });
+  assert.equal(selectHost([swamped, cold], 'qwen3:4b', () => 0)?.host.name, 'cold', 'a long enough queue costs more than a model load');
+});
