@@ -9,7 +9,8 @@ import type { z } from 'zod';
 import type { ClaudeBackend } from './claude-backend.js';
 import { agreement, combineConfidence, judge } from './confidence.js';
 import type { CostLedger, LedgerEntry } from './ledger.js';
-import type { OllamaPool, Tier } from './ollama-pool.js';
+import type { EventEmitter } from 'node:events';
+import type { OllamaPool, PoolEvents, Tier } from './ollama-pool.js';
 import { PoolError } from './pool-error.js';
 import { priceCall, type TokenUsage } from './prices.js';
 
@@ -56,6 +57,8 @@ export interface CompleteResult<T> {
   lowConfidence: boolean;
   answeredBy: { backend: 'ollama' | 'claude'; host?: string; model: string };
   steps: LlmStep[];
+  /** Set when Claude was skipped because the day's Claude budget was spent. */
+  budgetExceeded?: boolean;
 }
 
 export interface CascadeOptions {
@@ -69,6 +72,10 @@ export interface CascadeOptions {
   defaultThreshold: number;
   clock?: () => Date;
   onWarning?: (event: string, fields: Record<string, unknown>) => void;
+  /** Typed pool events: escalations and budget. */
+  events?: EventEmitter<PoolEvents>;
+  /** Claude spend allowed per UTC day; past it, escalations stop at the best local answer. */
+  claudeBudgetUsdPerDay?: number;
 }
 
 const ladders: Record<Tier, Tier[]> = {
@@ -89,6 +96,8 @@ interface Candidate<T> {
 
 export class Cascade {
   private readonly clock: () => Date;
+  /** Claude spend of the current UTC day, seeded from the ledger on first use. */
+  private spend: { day: string; usd: number } | undefined;
 
   constructor(private readonly options: CascadeOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -154,6 +163,25 @@ export class Cascade {
     }
   }
 
+  private async claudeSpentToday(): Promise<{ day: string; usd: number }> {
+    const day = this.clock().toISOString().slice(0, 10);
+    if (this.spend?.day !== day) {
+      const summary = await this.options.ledger.summarize({ groupBy: 'backend', since: new Date(`${day}T00:00:00Z`) });
+      this.spend = { day, usd: summary.groups.find((g) => g.key === 'claude')?.costUsd ?? 0 };
+    }
+    return this.spend;
+  }
+
+  /** Whether Claude may be called now; emits a budget event when the day's budget is spent. */
+  private async withinBudget(): Promise<boolean> {
+    const budget = this.options.claudeBudgetUsdPerDay;
+    if (budget === undefined) return true;
+    const spent = await this.claudeSpentToday();
+    if (spent.usd < budget) return true;
+    this.options.events?.emit('budget', { spentUsd: spent.usd, budgetUsd: budget, day: spent.day });
+    return false;
+  }
+
   async complete<T = string>(request: CompleteRequest<T>): Promise<CompleteResult<T>> {
     const threshold = request.threshold ?? this.options.defaultThreshold;
     const deadlineMs = request.deadlineMs ?? 120_000;
@@ -217,8 +245,13 @@ export class Cascade {
       const candidate: Candidate<T> = { value: valid.length ? chosen.value : undefined, text: chosen.text, confidence, answeredBy: { backend: 'ollama', host: chosen.host, model: chosen.model } };
       if (!best || candidate.confidence > best.confidence) best = candidate;
       if (confidence >= threshold) return this.finish(candidate, threshold, steps);
+      const ladder = ladders[request.tier ?? 'small'];
+      const next = ladder[ladder.indexOf(tier) + 1] ?? (this.options.claude ? 'claude' : undefined);
+      if (next) this.options.events?.emit('escalation', { from: tier, to: next, confidence, threshold, ...(request.tool ? { tool: request.tool } : {}) });
     }
-    if (this.options.claude) {
+    let budgetExceeded = false;
+    if (this.options.claude && !(await this.withinBudget())) budgetExceeded = true;
+    if (this.options.claude && !budgetExceeded) {
       const at = this.clock();
       try {
         const result = await this.options.claude.complete(
@@ -235,6 +268,8 @@ export class Cascade {
         const step = this.price({ backend: 'claude', model: result.model, inputTokens: result.inputTokens + result.cacheWrite5mTokens + result.cacheWrite1hTokens + result.cacheReadTokens, outputTokens: result.outputTokens, latencyMs: result.latencyMs, outcome: 'ok', confidence }, usage, at);
         steps.push(step);
         await this.record(step, request as CompleteRequest<unknown>, at);
+        const spent = await this.claudeSpentToday();
+        spent.usd += step.costUsd;
         const candidate: Candidate<T> = { value: verdict.value, text: result.content, confidence, answeredBy: { backend: 'claude', model: result.model } };
         if (!best || verdict.signals.validity === 1 || candidate.confidence >= best.confidence) return this.finish(candidate, threshold, steps);
       } catch (error) {
@@ -246,7 +281,8 @@ export class Cascade {
         await this.record(step, request as CompleteRequest<unknown>, at);
       }
     }
-    if (best) return this.finish(best, threshold, steps);
+    if (best) return { ...this.finish(best, threshold, steps), ...(budgetExceeded ? { budgetExceeded: true } : {}) };
+    if (budgetExceeded) throw new PoolError('BUDGET_EXCEEDED', `the Claude budget of $${this.options.claudeBudgetUsdPerDay} for today is spent and no local model answered`);
     const configured = !ollama && !this.options.claude ? ' No Ollama host and no Claude key are configured; see getSystemStatus.' : '';
     throw new PoolError('NO_HEALTHY_HOST', `no LLM backend answered${failures.length ? ` (${failures.join(', ')})` : ''}.${configured}`);
   }

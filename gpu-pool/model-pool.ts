@@ -7,6 +7,7 @@ import { ClaudeBackend } from './claude-backend.js';
 import type { CostLedger } from './ledger.js';
 import { OllamaPool, type HostHealth, type PoolEvents, type Tier } from './ollama-pool.js';
 import { PoolError } from './pool-error.js';
+import { EventEmitter } from 'node:events';
 
 export interface PoolHostConfig {
   name: string;
@@ -66,13 +67,26 @@ export interface ModelPoolOptions {
   defaultThreshold: number;
   localUsdPerHour?: number;
   probeIntervalMs?: number;
+  claudeBudgetUsdPerDay?: number;
   onWarning?: (event: string, fields: Record<string, unknown>) => void;
 }
 
 export function createModelPool(options: ModelPoolOptions): ModelPool {
   const ollama = options.hosts.length > 0 ? new OllamaPool({ hosts: options.hosts, probeIntervalMs: options.probeIntervalMs }) : undefined;
   const claude = options.claude ? new ClaudeBackend(options.claude) : undefined;
-  const cascade = new Cascade({ ollama, claude, ledger: options.ledger, baselineModel: options.baselineModel, defaultThreshold: options.defaultThreshold, localUsdPerHour: options.localUsdPerHour, onWarning: options.onWarning });
+  // Escalation and budget events come from the cascade; host events from the Ollama pool.
+  const events = new EventEmitter<PoolEvents>();
+  const cascade = new Cascade({
+    ollama,
+    claude,
+    ledger: options.ledger,
+    baselineModel: options.baselineModel,
+    defaultThreshold: options.defaultThreshold,
+    localUsdPerHour: options.localUsdPerHour,
+    claudeBudgetUsdPerDay: options.claudeBudgetUsdPerDay,
+    onWarning: options.onWarning,
+    events,
+  });
   const hostNamed = (name: string) => {
     const host = ollama?.hosts.find((h) => h.config.name === name);
     if (!host) throw new PoolError('BAD_REQUEST', `no Ollama host named "${name}"; configured: ${ollama?.hosts.map((h) => h.config.name).join(', ') || 'none'}`);
@@ -99,7 +113,8 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
       await ollama!.probe(host);
     },
     on(event, listener) {
-      ollama?.on(event, listener as never);
+      if (event === 'escalation' || event === 'budget') events.on(event, listener as never);
+      else ollama?.on(event, listener as never);
     },
     start: () => ollama?.start() ?? Promise.resolve(),
     close: () => ollama?.close() ?? Promise.resolve(),

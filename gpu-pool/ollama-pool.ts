@@ -31,6 +31,8 @@ export interface PoolEvents {
   'host-up': [{ host: string; previous: HostHealth }];
   'host-down': [{ host: string; previous: HostHealth; reason: string }];
   failover: [{ from: string; code: string; model: string }];
+  escalation: [{ from: Tier; to: Tier | 'claude'; confidence: number; threshold: number; tool?: string }];
+  budget: [{ spentUsd: number; budgetUsd: number; day: string }];
 }
 
 export interface HostRuntime {

@@ -10,6 +10,7 @@ export type PoolErrorCode =
   | 'BAD_REQUEST'
   | 'CANCELLED'
   | 'QUEUE_FULL'
+  | 'BUDGET_EXCEEDED'
   | 'INTERNAL';
 
 const retryableCodes = new Set<PoolErrorCode>(['HOST_UNREACHABLE', 'HOST_ERROR', 'HOST_TIMEOUT', 'QUEUE_FULL']);

@@ -59,11 +59,14 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     defaultThreshold: config.confidenceThreshold,
     localUsdPerHour: config.localCostUsdPerGpuHour,
     probeIntervalMs: config.probeIntervalMs,
+    claudeBudgetUsdPerDay: config.claudeBudgetUsdPerDay,
     onWarning: (event, fields) => logger.warn(event, fields),
   });
   pool.on('host-down', (event) => logger.warn('host_down', event));
   pool.on('host-up', (event) => logger.info('host_up', event));
   pool.on('failover', (event) => logger.info('failover', event));
+  pool.on('escalation', (event) => logger.info('escalation', event));
+  pool.on('budget', (event) => logger.warn('claude_budget_spent', event));
   const dispatcher = new Dispatcher(
     registry,
     {

@@ -54,6 +54,7 @@ export const configSchema = z
       .strict()
       .default({ supervisors: {}, tools: {} })
       .describe('confidence thresholds per supervisor and per tool, over confidenceThreshold'),
+    claudeBudgetUsdPerDay: z.number().min(0).optional().describe('Claude spend allowed per UTC day; past it, answers stay local and a budget event is logged'),
     localCostUsdPerGpuHour: z.number().min(0).default(0).describe('what an hour of local model time costs (GPU-hour or electricity); 0 by default'),
     probeIntervalMs: z.number().int().min(1000).default(60_000),
   })

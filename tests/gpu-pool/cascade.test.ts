@@ -8,7 +8,8 @@ import { Cascade } from '../../gpu-pool/cascade.js';
 import { ClaudeBackend } from '../../gpu-pool/claude-backend.js';
 import { combineConfidence, extractJson } from '../../gpu-pool/confidence.js';
 import { JsonlLedger } from '../../gpu-pool/ledger.js';
-import { OllamaPool } from '../../gpu-pool/ollama-pool.js';
+import { OllamaPool, type PoolEvents } from '../../gpu-pool/ollama-pool.js';
+import { EventEmitter } from 'node:events';
 import { PoolError } from '../../gpu-pool/pool-error.js';
 import { priceCall } from '../../gpu-pool/prices.js';
 import { AnthropicPeer } from '../peers/anthropic-peer.js';
@@ -19,7 +20,7 @@ const answerSchema = z.object({ answer: z.string(), confidence: z.number().min(0
 
 async function rig(
   t: { after(fn: () => Promise<void>): void },
-  options: { reply: (prompt: string, model: string) => string; claude?: boolean; claudeModel?: string; hosts?: number },
+  options: { reply: (prompt: string, model: string) => string; claude?: boolean; claudeModel?: string; hosts?: number; budget?: number },
 ) {
   const dir = await tempDir(t);
   const peers: OllamaPeer[] = [];
@@ -41,7 +42,10 @@ async function rig(
   }
   const ledger = new JsonlLedger(path.join(dir, 'ledger'));
   const warnings: string[] = [];
+  const events = new EventEmitter<PoolEvents>();
   const cascade = new Cascade({
+    events,
+    ...(options.budget !== undefined ? { claudeBudgetUsdPerDay: options.budget } : {}),
     ollama: pool,
     claude: anthropic ? new ClaudeBackend({ apiKey: 'sk-ant-k', baseUrl: anthropic.url, model: options.claudeModel ?? 'claude-sonnet-4-5' }) : undefined,
     ledger,
@@ -55,7 +59,7 @@ async function rig(
     await Promise.all(peers.map((p) => p.stop()));
     await anthropic?.stop();
   });
-  return { cascade, ledger, peers, anthropic, warnings, dir };
+  return { cascade, ledger, peers, anthropic, warnings, dir, events };
 }
 
 test('the confidence formula: invalid is 0, signals are averaged, an unverified answer is 0.8', () => {
@@ -133,4 +137,25 @@ test('a Claude model with no known price is flagged and warned about, never pric
   const claude = result.steps.at(-1)!;
   assert.deepEqual(claude.flags, ['UNKNOWN_MODEL_PRICE']);
   assert.ok(warnings.includes('unknown_model_price'));
+});
+
+test('each escalation is an event naming the tiers, the confidence and the threshold', async (t) => {
+  const { cascade, events } = await rig(t, { reply: () => '{"answer":"maybe","confidence":0.3}', claude: true });
+  const seen: string[] = [];
+  events.on('escalation', (e) => seen.push(`${e.from}->${e.to}@${e.confidence}/${e.threshold}`));
+  await cascade.complete({ prompt: 'q', schema: answerSchema, tool: 'demo' });
+  assert.deepEqual(seen, ['small->full@0.3/0.75', 'full->large@0.3/0.75']);
+});
+
+test('past the daily Claude budget, answers stay local, marked, and a budget event fires', async (t) => {
+  const { cascade, events } = await rig(t, { reply: () => '{"answer":"local","confidence":0.3}', claude: true, budget: 0.001 });
+  const budget: number[] = [];
+  events.on('budget', (e) => budget.push(e.budgetUsd));
+  const first = await cascade.complete({ prompt: 'q', schema: answerSchema });
+  assert.equal(first.answeredBy.backend, 'claude', 'within budget: $0 spent so far');
+  const second = await cascade.complete({ prompt: 'q', schema: answerSchema });
+  assert.equal(second.answeredBy.backend, 'ollama');
+  assert.equal(second.budgetExceeded, true);
+  assert.equal(second.lowConfidence, true);
+  assert.deepEqual(budget, [0.001]);
 });
