@@ -1,7 +1,7 @@
 // Claude, the last step of the cascade, through the official @anthropic-ai/sdk with a configurable
 // base URL. Usage is read whole: input, output, and the cache writes (5 m and 1 h) and reads that
 // the ledger prices separately.
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { PoolError } from './pool-error.js';
 
 export interface ClaudeConfig {
@@ -32,17 +32,25 @@ export interface ClaudeRequest {
 }
 
 export class ClaudeBackend {
-  private readonly client: Anthropic;
+  /** The SDK loads on the first escalation, so start-up without a key pays nothing. */
+  private sdk: Promise<{ client: Anthropic; Anthropic: typeof Anthropic }> | undefined;
 
-  constructor(readonly config: ClaudeConfig) {
-    this.client = new Anthropic({ apiKey: config.apiKey, baseURL: config.baseUrl ?? null, maxRetries: config.maxRetries ?? 0 });
+  constructor(readonly config: ClaudeConfig) {}
+
+  private load() {
+    this.sdk ??= import('@anthropic-ai/sdk').then(({ default: Sdk }) => ({
+      Anthropic: Sdk,
+      client: new Sdk({ apiKey: this.config.apiKey, baseURL: this.config.baseUrl ?? null, maxRetries: this.config.maxRetries ?? 0 }),
+    }));
+    return this.sdk;
   }
 
   async complete(request: ClaudeRequest, limits: { signal?: AbortSignal; deadlineMs: number }): Promise<ClaudeResult> {
     const started = performance.now();
     const model = request.model ?? this.config.model;
+    const { client, Anthropic: Sdk } = await this.load();
     try {
-      const message = await this.client.messages.create(
+      const message = await client.messages.create(
         { model, max_tokens: request.maxTokens, messages: request.messages, ...(request.system ? { system: request.system } : {}) },
         { signal: limits.signal, timeout: Math.max(1, Math.ceil(limits.deadlineMs)) },
       );
@@ -61,11 +69,11 @@ export class ClaudeBackend {
         latencyMs: performance.now() - started,
       };
     } catch (error) {
-      throw this.classify(error, limits.signal);
+      throw this.classify(Sdk, error, limits.signal);
     }
   }
 
-  private classify(error: unknown, signal: AbortSignal | undefined): PoolError {
+  private classify(Anthropic: typeof import('@anthropic-ai/sdk').default, error: unknown, signal: AbortSignal | undefined): PoolError {
     if (signal?.aborted) return new PoolError('CANCELLED', 'the Claude call was cancelled', 'claude', { cause: error });
     if (error instanceof Anthropic.APIConnectionTimeoutError) return new PoolError('HOST_TIMEOUT', 'Claude did not answer before the deadline', 'claude', { cause: error });
     if (error instanceof Anthropic.APIConnectionError) return new PoolError('HOST_UNREACHABLE', `Claude is unreachable: ${error.message}`, 'claude', { cause: error });

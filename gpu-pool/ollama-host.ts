@@ -1,8 +1,8 @@
 // One Ollama host, reached through the official `ollama` client over undici with a keep-alive
 // connection pool. Every call carries a deadline and the caller's AbortSignal; failures become
 // PoolErrors that say whether another host could do better.
-import { Ollama, type Message } from 'ollama';
-import { Agent, fetch as undiciFetch } from 'undici';
+import type { Message, Ollama } from 'ollama';
+import type { Agent } from 'undici';
 import type { PoolHostConfig } from './model-pool.js';
 import { PoolError } from './pool-error.js';
 
@@ -63,27 +63,36 @@ function errnoOf(error: unknown): string | undefined {
 export class OllamaHost {
   readonly name: string;
   readonly url: string;
-  private readonly agent: Agent;
+  private transport: Promise<{ Ollama: typeof Ollama; fetch: typeof import('undici').fetch; agent: Agent }> | undefined;
 
   constructor(readonly config: PoolHostConfig) {
     this.name = config.name;
     this.url = config.url.replace(/\/+$/, '');
-    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: Math.max(4, config.maxConcurrent * 2), connect: { timeout: 5_000 } });
+  }
+
+  /** The `ollama` client and undici load on first use, so start-up without hosts pays nothing. */
+  private loadTransport() {
+    this.transport ??= Promise.all([import('ollama'), import('undici')]).then(([ollama, undici]) => ({
+      Ollama: ollama.Ollama,
+      fetch: undici.fetch,
+      agent: new undici.Agent({ keepAliveTimeout: 30_000, connections: Math.max(4, this.config.maxConcurrent * 2), connect: { timeout: 5_000 } }),
+    }));
+    return this.transport;
   }
 
   /** A client bound to one call's deadline and signal; the `ollama` client is a thin object. */
-  private client(signal: AbortSignal): Ollama {
-    const agent = this.agent;
+  private async client(signal: AbortSignal): Promise<Ollama> {
+    const { Ollama: Client, fetch: undiciFetch, agent } = await this.loadTransport();
     const boundFetch = ((input: string, init: RequestInit = {}) =>
       undiciFetch(input, { ...(init as object), dispatcher: agent, signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal } as never)) as unknown as typeof fetch;
-    return new Ollama({ host: this.url, fetch: boundFetch });
+    return new Client({ host: this.url, fetch: boundFetch });
   }
 
   private async run<T>(what: string, limits: CallLimits, work: (client: Ollama) => Promise<T>): Promise<T> {
     const deadline = AbortSignal.timeout(Math.max(1, Math.ceil(limits.deadlineMs)));
     const signal = limits.signal ? AbortSignal.any([limits.signal, deadline]) : deadline;
     try {
-      return await work(this.client(signal));
+      return await work(await this.client(signal));
     } catch (error) {
       throw this.classify(error, what, limits, deadline);
     }
@@ -180,6 +189,6 @@ export class OllamaHost {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    if (this.transport) await (await this.transport).agent.close();
   }
 }

@@ -1,7 +1,7 @@
 // The cost ledger in PostgreSQL, so several Caelum instances share one. The table is append-only:
 // a trigger refuses UPDATE and DELETE. Summaries read rows in keyset-paged batches, never the whole
 // table at once.
-import pg from 'pg';
+import type pg from 'pg';
 import { SummaryBuilder, ledgerEntrySchema, type CostLedger, type CostSummary, type GroupBy, type LedgerEntry } from './ledger.js';
 
 const table = 'caelum_cost_ledger';
@@ -26,18 +26,25 @@ do $$ begin
 end $$;`;
 
 export class PgLedger implements CostLedger {
-  private readonly pool: pg.Pool;
+  private poolLoading: Promise<pg.Pool> | undefined;
   private ready: Promise<void> | undefined;
 
-  constructor(readonly connectionString: string) {
-    this.pool = new pg.Pool({ connectionString, max: 4, connectionTimeoutMillis: 5000 });
-    this.pool.on('error', () => undefined);
+  constructor(readonly connectionString: string) {}
+
+  /** pg loads on first use, so a server that never books a call pays nothing at start-up. */
+  private connection(): Promise<pg.Pool> {
+    this.poolLoading ??= import('pg').then(({ default: driver }) => {
+      const pool = new driver.Pool({ connectionString: this.connectionString, max: 4, connectionTimeoutMillis: 5000 });
+      pool.on('error', () => undefined);
+      return pool;
+    });
+    return this.poolLoading;
   }
 
   /** Creates the table once; an advisory lock keeps instances starting together from racing. */
   private ensure(): Promise<void> {
     this.ready ??= (async () => {
-      const client = await this.pool.connect();
+      const client = await (await this.connection()).connect();
       try {
         await client.query(`select pg_advisory_lock(hashtext('${table}'))`);
         try {
@@ -58,7 +65,7 @@ export class PgLedger implements CostLedger {
   async append(entry: LedgerEntry): Promise<void> {
     const row = ledgerEntrySchema.parse(entry);
     await this.ensure();
-    await this.pool.query(`insert into ${table} (ts, entry) values ($1, $2)`, [row.ts, JSON.stringify(row)]);
+    await (await this.connection()).query(`insert into ${table} (ts, entry) values ($1, $2)`, [row.ts, JSON.stringify(row)]);
   }
 
   async summarize(options: { since?: Date; groupBy: GroupBy; signal?: AbortSignal }): Promise<CostSummary> {
@@ -68,7 +75,7 @@ export class PgLedger implements CostLedger {
     let lastId = 0;
     for (;;) {
       options.signal?.throwIfAborted();
-      const { rows } = await this.pool.query<{ id: string; entry: unknown }>(
+      const { rows } = await (await this.connection()).query<{ id: string; entry: unknown }>(
         `select id, entry from ${table} where id > $1 and ($2::timestamptz is null or ts >= $2) order by id limit ${batchSize}`,
         [lastId, options.since?.toISOString() ?? null],
       );
@@ -86,6 +93,6 @@ export class PgLedger implements CostLedger {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    if (this.poolLoading) await (await this.poolLoading).end();
   }
 }

@@ -3,11 +3,11 @@
 // failures into the right channel (caller's fault, cancellation, or ours).
 import { z } from 'zod';
 import type { Logger, ProgressReporter, ToolContext } from '../tools/context.js';
-import type { ModelPool } from '../gpu-pool/model-pool.js';
 import { InputError, isAbortError } from '../tools/errors.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { ToolRouter, describeError } from '../tools/router.js';
 import { ToolSearchIndex } from '../tools/search.js';
+import { ScopedContext, interceptPool } from '../tools/scoped-context.js';
 import { parseArguments, formatIssues } from '../tools/validation.js';
 import { suggestNames } from '../tools/search.js';
 import { ExecutionRecorder, executionSchema, type Execution } from './execution.js';
@@ -78,26 +78,27 @@ export class Dispatcher {
 
   /**
    * The call's context with a pool that records every LLM step in the execution block and applies
-   * the threshold configured for this tool or its supervisor.
+   * the threshold configured for this tool or its supervisor. Built lazily, on first use.
    */
   private recordingContext(context: ToolContext, recorder: ExecutionRecorder, owner: string, toolName: string): ToolContext {
     const { thresholds } = context.environment;
-    const pool = context.pool;
-    const recording: ModelPool = Object.create(pool);
-    recording.complete = async (request) => {
-      const result = await pool.complete({
-        ...request,
-        tool: request.tool ?? toolName,
-        supervisor: request.supervisor ?? owner,
-        threshold: request.threshold ?? thresholds.tools[request.tool ?? toolName] ?? thresholds.tools[toolName] ?? thresholds.supervisors[owner],
-        signal: request.signal ?? context.signal,
-      });
-      for (const step of result.steps) {
-        recorder.llm.push({ backend: step.backend, ...(step.host ? { host: step.host } : {}), model: step.model, inputTokens: step.inputTokens, outputTokens: step.outputTokens, costUsd: step.costUsd, baselineCostUsd: step.baselineCostUsd, savingUsd: step.savingUsd });
-      }
-      return result;
-    };
-    return { ...context, pool: recording };
+    return new ScopedContext(context, { tool: toolName }, (pool) =>
+      interceptPool(
+        pool,
+        (request) => ({
+          ...request,
+          tool: request.tool ?? toolName,
+          supervisor: request.supervisor ?? owner,
+          threshold: request.threshold ?? thresholds.tools[request.tool ?? toolName] ?? thresholds.tools[toolName] ?? thresholds.supervisors[owner],
+          signal: request.signal ?? context.signal,
+        }),
+        (result) => {
+          for (const step of result.steps) {
+            recorder.llm.push({ backend: step.backend, ...(step.host ? { host: step.host } : {}), model: step.model, inputTokens: step.inputTokens, outputTokens: step.outputTokens, costUsd: step.costUsd, baselineCostUsd: step.baselineCostUsd, savingUsd: step.savingUsd });
+          }
+        },
+      ),
+    );
   }
 
   context(options: CallOptions): ToolContext {

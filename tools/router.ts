@@ -7,6 +7,7 @@ import type { ToolRegistry } from './registry.js';
 import { InputError, ToolError, isAbortError } from './errors.js';
 import { formatIssues, parseArguments } from './validation.js';
 import { suggestNames } from './search.js';
+import { ScopedContext, interceptPool } from './scoped-context.js';
 
 export type ToolFailure = { kind: 'input' | 'cancelled' | 'internal'; code: string; message: string };
 
@@ -52,15 +53,9 @@ export class ToolRouter {
     } catch (error) {
       return { ok: false, tool: name, error: classify(error, context, name), durationMs: elapsed() };
     }
-    const log = context.logger.child({ tool: tool.name });
-    // The handler's context is the caller's with its own logger: a prototype link, not a copy.
-    const handlerContext: ToolContext = Object.create(context);
-    handlerContext.logger = log;
-    // LLM calls made by this tool are booked to it in the ledger.
-    const pool = context.pool;
-    const scoped: ToolContext['pool'] = Object.create(pool);
-    scoped.complete = (request) => pool.complete({ ...request, tool: request.tool ?? tool.name });
-    handlerContext.pool = scoped;
+    // The handler logs with its tool's name, and its LLM calls are booked to it in the ledger.
+    const toolName = tool.name;
+    const handlerContext = new ScopedContext(context, { tool: toolName }, (pool) => interceptPool(pool, (request) => ({ ...request, tool: request.tool ?? toolName })));
     try {
       context.signal.throwIfAborted();
       const raw = await tool.handler(input, handlerContext);
@@ -70,7 +65,7 @@ export class ToolRouter {
       }
       const output = checked.data as Record<string, unknown>;
       const text = tool.summarize ? tool.summarize(output) : summarizeOutput(output);
-      log.debug('tool_completed', { durationMs: elapsed() });
+      context.logger.debug('tool_completed', { tool: toolName, durationMs: elapsed() });
       return { ok: true, tool: tool.name, output, text, durationMs: elapsed() };
     } catch (error) {
       // A handler names its own fields; through runTool they sit under the prefix.
