@@ -1,0 +1,13 @@
+// Typed knowledge-layer failures with stable codes.
+export type KnowledgeErrorCode = 'EMBEDDER_MISMATCH' | 'DIMENSION_MISMATCH' | 'INDEX_CORRUPT' | 'NOT_FOUND' | 'QUERY_REJECTED' | 'INTERNAL';
+
+export class KnowledgeError extends Error {
+  override readonly name = 'KnowledgeError';
+  constructor(
+    readonly code: KnowledgeErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
