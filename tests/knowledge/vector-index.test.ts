@@ -101,7 +101,7 @@ test('save and load round-trip with ids, metadata, deletes and results intact; t
   loaded.upsert('new', q, { namespace: 'ns0', type: 'p' });
   assert.equal(loaded.search(q, 1, { embedder: 'test/8' })[0]!.score > 0.999, true);
   const bytes = await readFile(path.join(dir, 'demo.hnsw'));
-  bytes[bytes.length - 1] ^= 0xff;
+  bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
   await writeFile(path.join(dir, 'demo.hnsw'), bytes);
   await assert.rejects(VectorIndex.load(dir, 'demo'), (e: KnowledgeError) => e.code === 'INDEX_CORRUPT');
   await assert.rejects(VectorIndex.load(dir, 'missing'), (e: KnowledgeError) => e.code === 'NOT_FOUND');
