@@ -1,7 +1,7 @@
 // Renders the tool catalogue as Markdown from the tool schemas, for the README; a test checks the
 // README's copy is current, so the docs cannot drift from the code.
 import type { Suite } from './composition.js';
-import { jsonSchema } from './mcp-server.js';
+import { jsonSchema } from '../tools/json-schema.js';
 import { supervisors } from '../supervisors/index.js';
 import { domains } from '../tools/define-tool.js';
 import type { z } from 'zod';

@@ -10,7 +10,7 @@ import { toolsByDomain } from '../tools/catalogue.js';
 import type { Clock, Logger, SuiteEnvironment } from '../tools/context.js';
 import type { AnyTool } from '../tools/define-tool.js';
 import { Dispatcher } from '../supervisors/dispatcher.js';
-import { highLevelTools, supervisors } from '../supervisors/index.js';
+import { highLevelTools } from '../supervisors/index.js';
 import type { CaelumConfig } from './config.js';
 import { createLogger } from './logger.js';
 
@@ -93,4 +93,3 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
   };
 }
 
-export { supervisors };

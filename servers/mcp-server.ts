@@ -14,8 +14,8 @@ import {
   type CallToolResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
 import { annotationsFor } from '../tools/define-tool.js';
+import { jsonSchema } from '../tools/json-schema.js';
 import { redactText } from '../tools/redact.js';
 import type { Logger, ProgressReporter } from '../tools/context.js';
 import type { Suite } from './composition.js';
@@ -23,55 +23,6 @@ import { caelumVersion } from './version.js';
 
 const instructions =
   'Caelum routes work across a large internal tool catalogue. Use findTools to discover internal tools by keyword, then runTool to call one. getSystemStatus says what is configured and how to fix what is missing; getCostReport shows LLM costs and savings.';
-
-const safeInteger = Number.MAX_SAFE_INTEGER;
-
-/**
- * Drops what only costs the agent tokens: the dialect (2020-12 is MCP's default), the safe-integer
- * bounds zod puts on every int, string-typed propertyNames, and, in output schemas,
- * additionalProperties: false (clients then accept fields added later).
- */
-function compact(node: unknown, io: 'input' | 'output'): unknown {
-  if (Array.isArray(node)) return node.map((item) => compact(item, io));
-  if (node === null || typeof node !== 'object') return node;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) {
-    if (key === '$schema') continue;
-    if ((key === 'minimum' && value === -safeInteger) || (key === 'maximum' && value === safeInteger)) continue;
-    if (key === 'propertyNames' && JSON.stringify(value) === '{"type":"string"}') continue;
-    if (io === 'output' && key === 'additionalProperties' && value === false) continue;
-    out[key] = key === 'properties' ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, compact(v, io)])) : compact(value, io);
-  }
-  return out;
-}
-
-/**
- * Output schemas are published to a depth of two object levels; deeper objects keep only their type
- * and description. The full schema still validates every result inside Caelum, and what is
- * published is a relaxation of it, so structuredContent always validates against it. This keeps
- * tools/list small: the execution block alone would otherwise repeat ~600 bytes per tool.
- */
-function prune(node: Record<string, unknown>, depth: number): Record<string, unknown> {
-  const isObject = node.type === 'object';
-  const isArray = node.type === 'array';
-  if (depth <= 0 && (isObject || isArray)) {
-    const shallow: Record<string, unknown> = { type: node.type };
-    if (node.description) shallow.description = node.description;
-    if (isArray) shallow.items = { type: (node.items as { type?: unknown } | undefined)?.type ?? 'object' };
-    return shallow;
-  }
-  if (isObject && node.properties) {
-    const properties = Object.fromEntries(Object.entries(node.properties as Record<string, Record<string, unknown>>).map(([k, v]) => [k, prune(v, depth - 1)]));
-    return { ...node, properties };
-  }
-  if (isArray && node.items && typeof node.items === 'object') return { ...node, items: prune(node.items as Record<string, unknown>, depth) };
-  return node;
-}
-
-export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Tool['inputSchema'] {
-  const full = compact(z.toJSONSchema(schema, { io, unrepresentable: 'any' }), io) as Record<string, unknown>;
-  return (io === 'output' ? prune(full, 2) : full) as Tool['inputSchema'];
-}
 
 const toolListCache = new WeakMap<Suite, Tool[]>();
 const invalidating = new WeakSet<Suite>();

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { domains } from '../tools/define-tool.js';
 import { InputError } from '../tools/errors.js';
+import { jsonSchema } from '../tools/json-schema.js';
 import { defineHighLevelTool } from './high-level-tool.js';
 
 const hit = z.object({
@@ -47,7 +48,7 @@ export const findTools = defineHighLevelTool({
       effect: tool.kind.effect,
       score,
       description: tool.description,
-      inputSchema: z.toJSONSchema(tool.input, { io: 'input' }) as Record<string, unknown>,
+      inputSchema: jsonSchema(tool.input, 'input'),
       example: tool.examples[0],
     }));
     const lines = results.map((r, i) => `${i + 1}. ${r.name} [${r.domain}, ${r.effect}] ${r.title}: example runTool {"name":"${r.name}","arguments":${JSON.stringify(r.example)}}`);

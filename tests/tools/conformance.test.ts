@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { annotationsFor, definitionProblems } from '../../tools/define-tool.js';
-import { jsonSchema, listTools } from '../../servers/mcp-server.js';
+import { listTools } from '../../servers/mcp-server.js';
+import { jsonSchema } from '../../tools/json-schema.js';
 import { testSuite } from '../helpers.js';
 import { OllamaPeer } from '../peers/ollama-peer.js';
 
@@ -55,7 +56,7 @@ test('every high-level tool runs on its examples; structuredContent validates ag
   const published = new Map(listTools(suite).map((tool) => [tool.name, tool]));
   for (const tool of suite.dispatcher.tools()) {
     const validate = ajv.compile(published.get(tool.name)!.outputSchema!);
-    const validateFull = ajv.compile(jsonSchema(suite.dispatcher.outputSchema(tool), 'output'));
+    const validateFull = ajv.compile(jsonSchema(suite.dispatcher.outputSchema(tool), 'full'));
     for (const example of tool.examples) {
       const result = await suite.dispatcher.call(tool.name, example);
       assert.equal(result.isError, false, `${tool.name} ${JSON.stringify(example)}: ${result.text}`);
