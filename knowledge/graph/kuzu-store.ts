@@ -1,0 +1,404 @@
+// GraphStore over Kuzu 0.11.3, with the access discipline its crashes taught (see
+// shared/reference/kuzu-hnsw-onnx-notes.md, B2.4):
+// - one read-write Database per process, opened lazily so start-up without a graph pays nothing;
+// - `await conn.init()` on every connection before any concurrent use (lazy init segfaults);
+// - one writer connection behind a queue, because Kuzu rejects a second write transaction at once
+//   instead of waiting; queued batches are group-committed in one transaction;
+// - a small pool of initialised read connections, each used by one query at a time;
+// - every QueryResult closed, async API only, prepared statements cached per connection.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type kuzuTypes from 'kuzu';
+import { KnowledgeError } from '../knowledge-error.js';
+import type { GraphRow, GraphStore, ReadOptions, ReadResult, Statement, TableInfo } from './graph-store.js';
+import { migrations as defaultMigrations, type Migration } from './schema.js';
+
+type Kuzu = typeof kuzuTypes;
+type Connection = InstanceType<Kuzu['Connection']>;
+type Database = InstanceType<Kuzu['Database']>;
+type PreparedStatement = InstanceType<Kuzu['PreparedStatement']>;
+type QueryResult = InstanceType<Kuzu['QueryResult']>;
+
+export interface KuzuStoreOptions {
+  /** The database file (Kuzu 0.11: one file plus a .wal), or ":memory:". */
+  location: string;
+  readConnections?: number;
+  /** Buffer pool size in bytes; Kuzu's own default takes 80% of RAM. Default 512 MiB. */
+  bufferPoolBytes?: number;
+  defaultTimeoutMs?: number;
+  /** Migrations to apply; tests pass a prefix to build an old database. */
+  migrations?: readonly Migration[];
+  /** Largest number of statements group-committed in one write transaction. */
+  maxGroupStatements?: number;
+}
+
+const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const cacheLimit = 256;
+
+class PooledConnection {
+  private readonly prepared = new Map<string, PreparedStatement>();
+  timeoutMs = 0;
+
+  constructor(readonly conn: Connection) {}
+
+  async prepare(cypher: string, cache: boolean): Promise<PreparedStatement> {
+    const cached = this.prepared.get(cypher);
+    if (cached) return cached;
+    const statement = await this.conn.prepare(cypher);
+    if (!statement.isSuccess()) throw rejected(statement.getErrorMessage());
+    if (cache) {
+      if (this.prepared.size >= cacheLimit) this.prepared.delete(this.prepared.keys().next().value!);
+      this.prepared.set(cypher, statement);
+    }
+    return statement;
+  }
+
+  setTimeout(ms: number): void {
+    if (ms !== this.timeoutMs) {
+      this.conn.setQueryTimeout(ms);
+      this.timeoutMs = ms;
+    }
+  }
+
+  /** Runs a statement text that needs no parameters (transaction control, DDL). */
+  async run(cypher: string): Promise<void> {
+    const result = await this.conn.query(cypher);
+    for (const r of Array.isArray(result) ? result : [result]) r.close();
+  }
+}
+
+function rejected(message: string): KnowledgeError {
+  return new KnowledgeError('QUERY_REJECTED', cleanMessage(message));
+}
+
+function cleanMessage(message: string): string {
+  return message.replace(/\s+/g, ' ').trim();
+}
+
+function failure(error: unknown, cypher: string): KnowledgeError {
+  if (error instanceof KnowledgeError) return error;
+  const message = cleanMessage((error as Error)?.message ?? String(error));
+  if (/interrupted/i.test(message)) return new KnowledgeError('TIMEOUT', `the query was interrupted by its timeout: ${cypher.slice(0, 120)}`, { cause: error });
+  if (/binder exception|parser exception|catalog exception/i.test(message)) return new KnowledgeError('QUERY_REJECTED', message, { cause: error });
+  return new KnowledgeError('QUERY_FAILED', message, { cause: error });
+}
+
+function isNodeId(value: unknown): value is { offset: number; table: number } {
+  return typeof value === 'object' && value !== null && 'offset' in value && 'table' in value && Object.keys(value).length === 2;
+}
+
+/** Kuzu values to plain JSON: ids as "table:offset", big integers as numbers or strings. */
+export function plainValue(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(plainValue);
+  if (typeof value === 'object') {
+    if (isNodeId(value)) return `${value.table}:${value.offset}`;
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) out[key] = plainValue(v);
+    return out;
+  }
+  return value;
+}
+
+async function collect(result: QueryResult, maxRows: number): Promise<{ columns: string[]; rows: GraphRow[]; totalRows: number }> {
+  try {
+    const columns = await result.getColumnNames();
+    const totalRows = result.getNumTuples();
+    let raw: Record<string, unknown>[];
+    if (totalRows <= maxRows) {
+      raw = await result.getAll();
+    } else {
+      raw = [];
+      while (raw.length < maxRows && result.hasNext()) raw.push((await result.getNext())!);
+    }
+    return { columns, rows: raw.map((row) => plainValue(row) as GraphRow), totalRows };
+  } finally {
+    result.close();
+  }
+}
+
+function single(result: QueryResult | QueryResult[]): QueryResult {
+  if (!Array.isArray(result)) return result;
+  for (const extra of result.slice(1)) extra.close();
+  return result[0]!;
+}
+
+interface PendingWrite {
+  statements: readonly Statement[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export class KuzuGraphStore implements GraphStore {
+  readonly engine: string;
+  schemaVersion = 0;
+  private readonly idle: PooledConnection[] = [];
+  private readonly waiting: ((conn: PooledConnection) => void)[] = [];
+  private readonly pending: PendingWrite[] = [];
+  private writing = false;
+  private closed = false;
+  private tablesCache: Promise<TableInfo[]> | undefined;
+
+  private constructor(
+    private readonly kuzu: Kuzu,
+    private readonly db: Database,
+    private readonly writer: PooledConnection,
+    private readonly readers: PooledConnection[],
+    readonly location: string,
+    private readonly options: Required<Pick<KuzuStoreOptions, 'defaultTimeoutMs' | 'maxGroupStatements'>>,
+  ) {
+    this.engine = `kuzu ${(kuzu as unknown as { VERSION: string }).VERSION}`;
+    this.idle.push(...readers);
+  }
+
+  static async open(options: KuzuStoreOptions): Promise<KuzuGraphStore> {
+    const kuzu = (await import('kuzu')).default as Kuzu;
+    if (options.location !== ':memory:') await mkdir(path.dirname(options.location), { recursive: true });
+    const db = new kuzu.Database(options.location, options.bufferPoolBytes ?? 512 * 1024 * 1024);
+    try {
+      await db.init();
+    } catch (error) {
+      const message = (error as Error).message;
+      if (/lock/i.test(message)) {
+        throw new KnowledgeError('LOCKED', `the knowledge graph at ${options.location} is open in another process (Kuzu allows one writer per file); stop that Caelum process, or give this one another data dir (CAELUM_DATA_DIR)`, { cause: error });
+      }
+      throw new KnowledgeError('UNAVAILABLE', `could not open the knowledge graph at ${options.location}: ${cleanMessage(message)}`, { cause: error });
+    }
+    const connect = async () => {
+      const conn = new kuzu.Connection(db);
+      await conn.init(); // before any concurrent use: lazy init under concurrency segfaults
+      return new PooledConnection(conn);
+    };
+    const writer = await connect();
+    const readers = await Promise.all(Array.from({ length: Math.max(1, options.readConnections ?? 2) }, connect));
+    const store = new KuzuGraphStore(kuzu, db, writer, readers, options.location, {
+      defaultTimeoutMs: options.defaultTimeoutMs ?? 5_000,
+      maxGroupStatements: options.maxGroupStatements ?? 5_000,
+    });
+    try {
+      await store.migrate(options.migrations ?? defaultMigrations);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
+  }
+
+  private async migrate(list: readonly Migration[]): Promise<void> {
+    await this.enqueue([{ cypher: 'CREATE NODE TABLE IF NOT EXISTS _Meta(key STRING PRIMARY KEY, value STRING)' }], true);
+    const found = await this.read("MATCH (m:_Meta {key: 'schemaVersion'}) RETURN m.value AS v");
+    this.schemaVersion = found.rows.length ? Number(found.rows[0]!.v) : 0;
+    for (const migration of list) {
+      if (migration.version <= this.schemaVersion) continue;
+      // DDL runs in autocommit; each statement is idempotent, so a crash mid-way is safe to redo.
+      for (const cypher of migration.statements) await this.enqueue([{ cypher }], true);
+      await this.enqueue([{ cypher: "MERGE (m:_Meta {key: 'schemaVersion'}) SET m.value = $v", params: { v: String(migration.version) } }]);
+      this.schemaVersion = migration.version;
+    }
+    this.tablesCache = undefined;
+  }
+
+  private acquire(): Promise<PooledConnection> {
+    if (this.closed) return Promise.reject(new KnowledgeError('UNAVAILABLE', 'the knowledge graph is closed'));
+    const conn = this.idle.pop();
+    if (conn) return Promise.resolve(conn);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(conn: PooledConnection): void {
+    const next = this.waiting.shift();
+    if (next) next(conn);
+    else this.idle.push(conn);
+  }
+
+  async read(cypher: string, params: Record<string, unknown> = {}, options: ReadOptions = {}): Promise<ReadResult> {
+    const started = performance.now();
+    const conn = await this.acquire();
+    try {
+      conn.setTimeout(options.timeoutMs ?? this.options.defaultTimeoutMs);
+      const statement = await conn.prepare(cypher, true);
+      const result = single(await conn.conn.execute(statement, params as never));
+      const { columns, rows, totalRows } = await collect(result, options.maxRows ?? 1_000);
+      return { columns, rows, totalRows, truncated: totalRows > rows.length, elapsedMs: performance.now() - started };
+    } catch (error) {
+      throw failure(error, cypher);
+    } finally {
+      this.release(conn);
+    }
+  }
+
+  async readOnly(cypher: string, params: Record<string, unknown> = {}, options: ReadOptions = {}): Promise<ReadResult> {
+    const started = performance.now();
+    const conn = await this.acquire();
+    let open = false;
+    try {
+      conn.setTimeout(options.timeoutMs ?? this.options.defaultTimeoutMs);
+      await conn.run('BEGIN TRANSACTION READ ONLY');
+      open = true;
+      // prepare() refuses more than one statement: no "RETURN 1; COMMIT; CREATE ..." escape.
+      const statement = await conn.prepare(cypher, false);
+      const result = single(await conn.conn.execute(statement, params as never));
+      const { columns, rows, totalRows } = await collect(result, options.maxRows ?? 1_000);
+      await conn.run('COMMIT');
+      open = false;
+      return { columns, rows, totalRows, truncated: totalRows > rows.length, elapsedMs: performance.now() - started };
+    } catch (error) {
+      throw failure(error, cypher);
+    } finally {
+      if (open) await conn.run('ROLLBACK').catch(() => undefined); // an interrupted query already aborted it
+      this.release(conn);
+    }
+  }
+
+  async explain(cypher: string): Promise<{ operators: string[]; functions: string[] }> {
+    const conn = await this.acquire();
+    try {
+      conn.setTimeout(this.options.defaultTimeoutMs);
+      const statement = await conn.prepare(`EXPLAIN ${cypher}`, false);
+      const { rows } = await collect(single(await conn.conn.execute(statement, {})), 10);
+      const plan = rows.map((row) => Object.values(row).join('\n')).join('\n');
+      const operators = [...new Set([...plan.matchAll(/│\s*([A-Z][A-Z0-9_]*)\[\d+\]\s*│/g)].map((m) => m[1]!))];
+      const functions = [...new Set([...plan.matchAll(/Function:\s*([A-Za-z0-9_]+)/g)].map((m) => m[1]!.toUpperCase()))];
+      if (operators.length === 0) throw new KnowledgeError('QUERY_REJECTED', 'the query plan could not be read, so the query is not run');
+      return { operators, functions };
+    } catch (error) {
+      throw failure(error, cypher);
+    } finally {
+      this.release(conn);
+    }
+  }
+
+  write(statements: readonly Statement[]): Promise<void> {
+    return this.enqueue(statements);
+  }
+
+  /** Queues a write. `autocommit` runs it alone, outside an explicit transaction (DDL). */
+  private enqueue(statements: readonly Statement[], autocommit = false): Promise<void> {
+    if (this.closed) return Promise.reject(new KnowledgeError('UNAVAILABLE', 'the knowledge graph is closed'));
+    if (statements.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ statements, resolve, reject, ...(autocommit ? { autocommit } : {}) } as PendingWrite);
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.pending.length > 0) {
+        const first = this.pending[0] as PendingWrite & { autocommit?: boolean };
+        if (first.autocommit) {
+          this.pending.shift();
+          await this.settle([first], () => this.runAutocommit(first.statements));
+          continue;
+        }
+        // Group commit: every queued batch that fits goes into one transaction.
+        const group: PendingWrite[] = [];
+        let size = 0;
+        while (this.pending.length > 0 && !(this.pending[0] as { autocommit?: boolean }).autocommit && (group.length === 0 || size + this.pending[0]!.statements.length <= this.options.maxGroupStatements)) {
+          const next = this.pending.shift()!;
+          group.push(next);
+          size += next.statements.length;
+        }
+        try {
+          await this.transaction(group.flatMap((w) => w.statements));
+          for (const w of group) w.resolve();
+        } catch (error) {
+          if (group.length === 1) {
+            group[0]!.reject(failure(error, group[0]!.statements[0]?.cypher ?? ''));
+            continue;
+          }
+          // One batch failed the group: run each alone, so only the bad one fails.
+          for (const w of group) await this.settle([w], () => this.transaction(w.statements));
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async settle(group: PendingWrite[], work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+      for (const w of group) w.resolve();
+    } catch (error) {
+      for (const w of group) w.reject(failure(error, w.statements[0]?.cypher ?? ''));
+    }
+  }
+
+  private async runAutocommit(statements: readonly Statement[]): Promise<void> {
+    for (const s of statements) await this.execute(s);
+    this.tablesCache = undefined;
+  }
+
+  private async execute(s: Statement): Promise<void> {
+    const statement = await this.writer.prepare(s.cypher, true);
+    const result = await this.writer.conn.execute(statement, (s.params ?? {}) as never);
+    for (const r of Array.isArray(result) ? result : [result]) r.close();
+  }
+
+  private async transaction(statements: readonly Statement[]): Promise<void> {
+    this.writer.setTimeout(600_000);
+    await this.writer.run('BEGIN TRANSACTION');
+    try {
+      for (const s of statements) await this.execute(s);
+      await this.writer.run('COMMIT');
+    } catch (error) {
+      await this.writer.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  tables(): Promise<TableInfo[]> {
+    this.tablesCache ??= this.loadTables().catch((error) => {
+      this.tablesCache = undefined;
+      throw error;
+    });
+    return this.tablesCache;
+  }
+
+  private async loadTables(): Promise<TableInfo[]> {
+    const listed = await this.read('CALL show_tables() RETURN *');
+    const tables: TableInfo[] = [];
+    for (const row of listed.rows) {
+      const name = String(row.name);
+      const kind = String(row.type).toUpperCase() === 'REL' ? 'rel' : 'node';
+      if (String(row.type).toUpperCase() !== 'NODE' && kind !== 'rel') continue;
+      const info = await this.read(`CALL table_info('${name}') RETURN *`);
+      const properties = info.rows.map((p) => ({ name: String(p.name), type: String(p.type), primaryKey: p['primary key'] === true }));
+      const table: TableInfo = { name, kind, properties };
+      if (kind === 'rel') {
+        const connections = await this.read(`CALL show_connection('${name}') RETURN *`);
+        table.connections = connections.rows.map((c) => ({ from: String(c['source table name']), to: String(c['destination table name']) }));
+      }
+      tables.push(table);
+    }
+    return tables.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'node' ? -1 : 1));
+  }
+
+  async count(table: string): Promise<number> {
+    const known = (await this.tables()).find((t) => t.name === table);
+    if (!known || !identifier.test(table)) throw new KnowledgeError('NOT_FOUND', `no table named "${table}"`);
+    const cypher = known.kind === 'node' ? `MATCH (n:${table}) RETURN count(n) AS c` : `MATCH ()-[r:${table}]->() RETURN count(r) AS c`;
+    return Number((await this.read(cypher)).rows[0]!.c);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Let queued writes finish: an acknowledged write is never dropped by shutdown.
+    while (this.writing || this.pending.length > 0) await new Promise((r) => setTimeout(r, 5));
+    this.closed = true;
+    while (this.idle.length < this.readers.length) await new Promise((r) => setTimeout(r, 5));
+    for (const c of [this.writer, ...this.readers]) await c.conn.close();
+    await this.db.close();
+    void this.kuzu;
+  }
+}
+
+export function openKuzuStore(options: KuzuStoreOptions): Promise<KuzuGraphStore> {
+  return KuzuGraphStore.open(options);
+}
