@@ -4,7 +4,8 @@
 // plainly that no LLM backend is available.
 import { Cascade, type CompleteRequest, type CompleteResult } from './cascade.js';
 import { ClaudeBackend } from './claude-backend.js';
-import type { CostLedger } from './ledger.js';
+import type { CostLedger, LedgerEntry } from './ledger.js';
+import { randomUUID } from 'node:crypto';
 import { OllamaPool, type HostHealth, type PoolEvents, type Tier } from './ollama-pool.js';
 import { PoolError } from './pool-error.js';
 import { EventEmitter } from 'node:events';
@@ -46,9 +47,31 @@ export interface PoolStatus {
   mode: 'local-and-claude' | 'local-only' | 'claude-only' | 'none';
 }
 
+export interface EmbedRequest {
+  texts: string[];
+  /** An Ollama embedding model; default the embed tier's (nomic-embed-text). */
+  model?: string;
+  tool?: string;
+  supervisor?: string;
+  signal?: AbortSignal;
+  deadlineMs?: number;
+}
+
+export interface EmbedResult {
+  embeddings: number[][];
+  host: string;
+  model: string;
+  inputTokens: number;
+  latencyMs: number;
+  /** Local GPU time priced at localCostUsdPerGpuHour; Claude has no embedding API to compare. */
+  costUsd: number;
+}
+
 export interface ModelPool {
   status(): PoolStatus;
   complete<T = string>(request: CompleteRequest<T>): Promise<CompleteResult<T>>;
+  /** Embeddings from an Ollama host; there is no Claude fallback for embeddings. */
+  embed(request: EmbedRequest): Promise<EmbedResult>;
   setHostEnabled(name: string, enabled: boolean): boolean;
   reprobe(): Promise<void>;
   pull(host: string, model: string, onProgress: (status: string, completed?: number, total?: number) => void, signal?: AbortSignal): Promise<void>;
@@ -100,6 +123,32 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
       return { hosts, claudeConfigured: claude !== undefined, mode };
     },
     complete: (request) => cascade.complete(request),
+    async embed(request) {
+      if (!ollama) throw new PoolError('NO_HEALTHY_HOST', 'no Ollama host is configured, so there is no embedding model; set CAELUM_OLLAMA_HOSTS or use the ONNX or lexical embedder');
+      const result = await ollama.embed(request.texts, request.model ? { model: request.model } : {}, { signal: request.signal, deadlineMs: request.deadlineMs ?? 60_000 });
+      const costUsd = ((options.localUsdPerHour ?? 0) * result.latencyMs) / 3_600_000;
+      const entry: LedgerEntry = {
+        ts: new Date().toISOString(),
+        callId: randomUUID(),
+        tool: request.tool,
+        supervisor: request.supervisor,
+        backend: 'ollama',
+        host: result.host,
+        model: result.model,
+        inputTokens: result.promptTokens,
+        outputTokens: 0,
+        cacheWriteTokens: 0,
+        cacheReadTokens: 0,
+        latencyMs: Number(result.latencyMs.toFixed(3)),
+        costUsd,
+        baselineCostUsd: 0,
+        savingUsd: 0,
+        outcome: 'ok',
+        flags: ['EMBEDDING'],
+      };
+      await options.ledger.append(entry).catch((error: Error) => options.onWarning?.('ledger_write_failed', { error: error.message }));
+      return { embeddings: result.embeddings, host: result.host, model: result.model, inputTokens: result.promptTokens, latencyMs: result.latencyMs, costUsd };
+    },
     setHostEnabled: (name, enabled) => ollama?.setEnabled(name, enabled) ?? false,
     reprobe: () => ollama?.probeAll() ?? Promise.resolve(),
     async pull(name, model, onProgress, signal) {

@@ -251,6 +251,47 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
     }
   }
 
+  /** Embeddings from the embed tier's model (or `model`), with the same routing and failover as chat. */
+  async embed(texts: string[], request: { model?: string }, limits: { signal?: AbortSignal; deadlineMs: number }): Promise<{ embeddings: number[][]; host: string; model: string; promptTokens: number; latencyMs: number; attempts: { host: string; code: string }[] }> {
+    const started = this.now();
+    const unprobed = this.hosts.filter((h) => h.enabled && h.lastProbeAt === undefined);
+    if (unprobed.length > 0) await Promise.all(unprobed.map((h) => this.probe(h)));
+    const attempts: { host: string; code: string }[] = [];
+    const tried = new Set<string>();
+    const model = request.model ? canonicalModel(request.model) : this.modelFor('embed');
+    for (;;) {
+      limits.signal?.throwIfAborted();
+      const remaining = limits.deadlineMs - (this.now() - started);
+      if (remaining <= 0) throw new PoolError('HOST_TIMEOUT', `no host embedded within ${limits.deadlineMs} ms (${attempts.map((a) => `${a.host}: ${a.code}`).join(', ')})`);
+      const chosen = this.choose(model, request.model ? undefined : 'embed', tried);
+      if (!chosen) throw new PoolError('NO_HEALTHY_HOST', `no usable Ollama host has ${model}${attempts.length ? ` after ${attempts.map((a) => `${a.host}: ${a.code}`).join(', ')}` : ''}`);
+      const { host, model: hostModel } = chosen;
+      tried.add(host.config.name);
+      let release: (() => void) | undefined;
+      try {
+        release = await host.slots.acquire(limits.signal);
+        host.breaker.begin();
+        const callStarted = this.now();
+        const result = await host.client.embed(hostModel, texts, { signal: limits.signal, deadlineMs: Math.min(remaining, this.options.attemptTimeoutMs ?? Math.max(remaining / 2, 1)) });
+        host.breaker.success();
+        const latencyMs = this.now() - callStarted;
+        host.ewmaLatencyMs = ewma(host.ewmaLatencyMs, latencyMs);
+        return { embeddings: result.embeddings, host: host.config.name, model: hostModel, promptTokens: result.promptTokens, latencyMs, attempts };
+      } catch (error) {
+        const failure = error instanceof PoolError ? error : new PoolError('INTERNAL', (error as Error).message, host.config.name, { cause: error });
+        attempts.push({ host: host.config.name, code: failure.code });
+        if (failure.code === 'CANCELLED' || !failure.retryable) throw failure;
+        if (failure.code !== 'QUEUE_FULL') {
+          host.breaker.failure();
+          void this.probe(host);
+        }
+        this.emit('failover', { from: host.config.name, code: failure.code, model: hostModel });
+      } finally {
+        release?.();
+      }
+    }
+  }
+
   private choose(model: string, tier: Tier | undefined, tried: ReadonlySet<string>): { host: HostRuntime; model: string } | undefined {
     // Per-host tier overrides mean each host may serve the tier with its own model.
     if (tier && this.hosts.some((h) => h.config.tierModels?.[tier])) {

@@ -3,12 +3,9 @@
 // feature hashing, log term frequency, L2-normalised). It needs no model file, so search works out
 // of the box; a sentence-embedding model (ONNX or Ollama) understands meaning and is better.
 
-export interface Embedder {
-  /** Identifies the embedder and its settings; an index refuses queries from another. */
-  readonly name: string;
-  readonly dimension: number;
-  embed(texts: readonly string[]): Promise<number[][]>;
-}
+import type { Embedder } from './embedder.js';
+
+export type { Embedder } from './embedder.js';
 
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
@@ -36,6 +33,7 @@ export function lexicalFeatures(text: string): Map<string, number> {
 
 export class LexicalEmbedder implements Embedder {
   readonly name: string;
+  readonly semantic = false;
 
   constructor(readonly dimension = 384) {
     this.name = `lexical-hash/${dimension}`;

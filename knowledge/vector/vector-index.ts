@@ -69,9 +69,11 @@ export class VectorIndex {
   private constructor(
     readonly settings: Required<IndexSettings>,
     index?: hnswlib.HierarchicalNSW,
+    vectors?: Float32Array,
   ) {
     this.capacity = settings.capacity;
-    this.vectors = new Float32Array(this.capacity * settings.dimension);
+    this.vectors = vectors && vectors.length >= this.capacity * settings.dimension ? vectors : new Float32Array(this.capacity * settings.dimension);
+    if (vectors && vectors !== this.vectors) this.vectors.set(vectors);
     this.index = index ?? new hnswlib.HierarchicalNSW(settings.space, settings.dimension);
     // Freed labels are reused in place (addPoint on a deleted label unmarks and updates it), so
     // hnswlib's own replace-deleted mode, which relabels arbitrary slots, stays off.
@@ -143,6 +145,51 @@ export class VectorIndex {
 
   has(id: string): boolean {
     return this.labels.has(id);
+  }
+
+  /** The stored (normalised) vector of an item. */
+  vectorOf(id: string): number[] | undefined {
+    const label = this.labels.get(id);
+    if (label === undefined) return undefined;
+    const d = this.settings.dimension;
+    return Array.from(this.vectors.subarray(label * d, (label + 1) * d));
+  }
+
+  metaOf(id: string): ItemMeta | undefined {
+    const label = this.labels.get(id);
+    if (label === undefined) return undefined;
+    const item = this.items[label]!;
+    return { namespace: item.namespace, type: item.type };
+  }
+
+  ids(): string[] {
+    return [...this.labels.keys()];
+  }
+
+  /** Live items packed densely (deleted slots dropped), into shared memory when asked. */
+  pack(shared = false): PackedItems {
+    const d = this.settings.dimension;
+    const n = this.labels.size;
+    const buffer = shared ? new SharedArrayBuffer(n * d * 4) : new ArrayBuffer(n * d * 4);
+    const vectors = new Float32Array(buffer);
+    const ids: string[] = [];
+    const namespaces: string[] = [];
+    const types: string[] = [];
+    let row = 0;
+    for (const [id, label] of this.labels) {
+      const item = this.items[label]!;
+      ids.push(id);
+      namespaces.push(item.namespace);
+      types.push(item.type);
+      vectors.set(this.vectors.subarray(label * d, (label + 1) * d), row * d);
+      row++;
+    }
+    return { ids, namespaces, types, vectors };
+  }
+
+  /** Index statistics for status tools. */
+  stats() {
+    return { count: this.live, capacity: this.capacity, deletedSlots: this.free.length, ...this.settings };
   }
 
   private score(distance: number): number {
@@ -238,6 +285,29 @@ export class VectorIndex {
     await rename(`${manifestFile}.tmp`, manifestFile); // the manifest last: it names a complete pair
   }
 
+  /**
+   * Adopts an index a worker has just built and saved, without blocking the event loop for long:
+   * hnswlib reads its file on the libuv pool, the vectors are the worker's shared memory (already
+   * normalised, row i = label i), and the id map is filled in slices that yield between them.
+   */
+  static async adoptBuild(directory: string, name: string, settings: IndexSettings, items: PackedItems): Promise<VectorIndex> {
+    const full = { capacity: 1024, m: 16, efConstruction: 200, ef: 64, ...settings };
+    const index = new hnswlib.HierarchicalNSW(full.space, full.dimension);
+    await index.readIndex(path.join(directory, `${name}.hnsw`), false);
+    const adopted = new VectorIndex({ ...full, capacity: index.getMaxElements() }, index, items.vectors);
+    const slice = 20_000;
+    for (let start = 0; start < items.ids.length; start += slice) {
+      const end = Math.min(items.ids.length, start + slice);
+      for (let label = start; label < end; label++) {
+        adopted.labels.set(items.ids[label]!, label);
+        adopted.items[label] = { id: items.ids[label]!, namespace: items.namespaces[label]!, type: items.types[label]! };
+      }
+      if (end < items.ids.length) await new Promise((resolve) => setImmediate(resolve));
+    }
+    adopted.live = items.ids.length;
+    return adopted;
+  }
+
   static async load(directory: string, name: string): Promise<VectorIndex> {
     const manifestFile = path.join(directory, `${name}.manifest.json`);
     let manifest: Manifest;
@@ -267,4 +337,13 @@ export class VectorIndex {
     loaded.items.length = highest + 1;
     return loaded;
   }
+}
+
+/** Every live item of an index, packed for a rebuild (in a worker) or an export. */
+export interface PackedItems {
+  ids: string[];
+  namespaces: string[];
+  types: string[];
+  /** ids.length × dimension floats, row-major. */
+  vectors: Float32Array;
 }

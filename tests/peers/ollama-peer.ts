@@ -208,11 +208,9 @@ export class OllamaPeer {
     const model = this.findModel(body.model);
     if (!model) return this.error(res, 404, `model "${body.model}" not found, try pulling it first`);
     const inputs: string[] = Array.isArray(body.input) ? body.input : [String(body.input ?? '')];
-    const embeddings = inputs.map((text) => {
-      const vector = Array.from({ length: 8 }, (_, i) => Math.sin((countTokens(text) + 1) * (i + 1)) + text.length / 1000);
-      const norm = Math.hypot(...vector);
-      return vector.map((v) => v / norm);
-    });
+    // 768 dimensions like nomic-embed-text; texts sharing words get close vectors, so search
+    // through the peer behaves like search through a real model on paraphrase-free text.
+    const embeddings = inputs.map((text) => peerEmbedding(text, 768));
     this.resident.add(model.name);
     this.json(res, { model: model.name, embeddings, total_duration: 5_000_000, load_duration: 1_000_000, prompt_eval_count: inputs.reduce((n, t) => n + countTokens(t), 0) });
   }
@@ -239,6 +237,20 @@ export class OllamaPeer {
   private error(res: http.ServerResponse, status: number, message: string): void {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: message }));
   }
+}
+
+export function peerEmbedding(text: string, dimension: number): number[] {
+  const vector = new Array<number>(dimension).fill(0);
+  for (const word of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+    let seed = 2166136261;
+    for (let i = 0; i < word.length; i++) seed = Math.imul(seed ^ word.charCodeAt(i), 16777619) >>> 0;
+    for (let d = 0; d < dimension; d++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      vector[d]! += (seed / 2 ** 32) * 2 - 1;
+    }
+  }
+  const norm = Math.hypot(...vector) || 1;
+  return vector.map((v) => v / norm);
 }
 
 function sleep(ms: number): Promise<void> {
