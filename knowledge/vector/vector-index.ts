@@ -189,7 +189,7 @@ export class VectorIndex {
 
   /** Index statistics for status tools. */
   stats() {
-    return { count: this.live, capacity: this.capacity, deletedSlots: this.free.length, ...this.settings };
+    return { ...this.settings, count: this.live, capacity: this.capacity, deletedSlots: this.free.length };
   }
 
   private score(distance: number): number {
