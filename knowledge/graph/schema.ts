@@ -35,7 +35,7 @@ export const migrations: readonly Migration[] = [
       'CREATE NODE TABLE IF NOT EXISTS Observation(id STRING PRIMARY KEY, entity STRING, content STRING, createdAt STRING)',
       'CREATE REL TABLE IF NOT EXISTS HAS_OBSERVATION(FROM Entity TO Observation)',
       'CREATE REL TABLE IF NOT EXISTS RELATION(FROM Entity TO Entity, relationType STRING, createdAt STRING)',
-      'CREATE NODE TABLE IF NOT EXISTS Document(id STRING PRIMARY KEY, namespace STRING, type STRING, text STRING, ref STRING, updatedAt STRING)',
+      'CREATE NODE TABLE IF NOT EXISTS Document(id STRING PRIMARY KEY, collection STRING, namespace STRING, type STRING, text STRING, ref STRING, updatedAt STRING)',
     ],
   },
 ];
