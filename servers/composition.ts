@@ -4,7 +4,10 @@ import path from 'node:path';
 import { createModelPool, type ModelPool } from '../gpu-pool/model-pool.js';
 import { JsonlLedger } from '../gpu-pool/ledger.js';
 import { PgLedger } from '../gpu-pool/pg-ledger.js';
-import { createKnowledgeStore } from '../knowledge/knowledge-store.js';
+import { createKnowledgeStore, type KnowledgeStore } from '../knowledge/knowledge-store.js';
+import type { Embedder } from '../knowledge/vector/embedder.js';
+import { LexicalEmbedder } from '../knowledge/vector/lexical-embedder.js';
+import { OllamaEmbedder } from '../knowledge/vector/ollama-embedder.js';
 import { ToolRegistry } from '../tools/registry.js';
 import { toolsByDomain } from '../tools/catalogue.js';
 import type { Clock, Logger, SuiteEnvironment } from '../tools/context.js';
@@ -21,7 +24,26 @@ export interface Suite {
   dispatcher: Dispatcher;
   environment: SuiteEnvironment;
   pool: ModelPool;
+  knowledge: KnowledgeStore;
   close(): Promise<void>;
+}
+
+/** The configured embedder; the ONNX runtime and model load only when first used. */
+export function embedderFor(config: CaelumConfig, pool: ModelPool): Embedder | (() => Promise<Embedder>) {
+  const e = config.embedder;
+  if (e.kind === 'ollama') {
+    return new OllamaEmbedder(async (texts, options) => {
+      const result = await pool.embed({ texts, model: options.model, tool: 'knowledge-embed', supervisor: 'knowledge-base', ...(options.signal ? { signal: options.signal } : {}) });
+      return result;
+    }, e.model, e.dimension ?? 768);
+  }
+  if (e.kind === 'onnx') {
+    return async () => {
+      const { OnnxEmbedder } = await import('../knowledge/vector/onnx-embedder.js');
+      return OnnxEmbedder.load({ modelPath: path.resolve(e.modelPath!), tokenizerPath: path.resolve(e.tokenizerPath!) });
+    };
+  }
+  return new LexicalEmbedder(e.dimension ?? 384);
 }
 
 export interface SuiteOptions {
@@ -67,6 +89,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
   pool.on('failover', (event) => logger.info('failover', event));
   pool.on('escalation', (event) => logger.info('escalation', event));
   pool.on('budget', (event) => logger.warn('claude_budget_spent', event));
+  const knowledge = createKnowledgeStore({ dataDir: config.dataDir, embedder: embedderFor(config, pool), onWarning: (event, fields) => logger.warn(event, fields) });
   const dispatcher = new Dispatcher(
     registry,
     {
@@ -74,7 +97,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
       clock: options.clock ?? { now: () => performance.now() },
       pool,
       ledger,
-      knowledge: createKnowledgeStore({ dataDir: config.dataDir }),
+      knowledge,
       environment,
     },
     highLevelTools(),
@@ -86,7 +109,9 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     dispatcher,
     environment,
     pool,
+    knowledge,
     close: async () => {
+      await knowledge.close();
       await pool.close();
       if (ledger instanceof PgLedger) await ledger.close();
     },

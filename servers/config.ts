@@ -57,8 +57,24 @@ export const configSchema = z
     claudeBudgetUsdPerDay: z.number().min(0).optional().describe('Claude spend allowed per UTC day; past it, answers stay local and a budget event is logged'),
     localCostUsdPerGpuHour: z.number().min(0).default(0).describe('what an hour of local model time costs (GPU-hour or electricity); 0 by default'),
     probeIntervalMs: z.number().int().min(1000).default(60_000),
+    embedder: z
+      .object({
+        kind: z.enum(['lexical', 'ollama', 'onnx']).default('lexical').describe('lexical: zero-download hashed n-grams (not semantic); ollama: an embedding model through the pool; onnx: a local sentence-embedding model'),
+        model: z.string().min(1).default('nomic-embed-text').describe('Ollama embedding model'),
+        dimension: z.number().int().min(8).max(8192).optional().describe('vector size: default 384 for lexical, 768 for nomic-embed-text'),
+        modelPath: z.string().min(1).optional().describe('ONNX model file (for kind onnx)'),
+        tokenizerPath: z.string().min(1).optional().describe('vocab.txt or tokenizer.json (for kind onnx)'),
+      })
+      .strict()
+      .default({ kind: 'lexical', model: 'nomic-embed-text' })
+      .describe('the embedder for knowledge-base text'),
   })
-  .strict();
+  .strict()
+  .superRefine((config, issues) => {
+    if (config.embedder.kind === 'onnx' && (!config.embedder.modelPath || !config.embedder.tokenizerPath)) {
+      issues.addIssue({ code: 'custom', path: ['embedder', 'modelPath'], message: 'the onnx embedder needs modelPath and tokenizerPath (CAELUM_ONNX_MODEL, CAELUM_ONNX_TOKENIZER)' });
+    }
+  });
 
 export type CaelumConfig = z.output<typeof configSchema>;
 export type HostConfig = CaelumConfig['ollamaHosts'][number];
@@ -118,6 +134,13 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
   if (env.DATABASE_URL) set('databaseUrl', 'DATABASE_URL', env.DATABASE_URL);
   if (env.CAELUM_CONFIDENCE_THRESHOLD !== undefined) set('confidenceThreshold', 'CAELUM_CONFIDENCE_THRESHOLD', numberOrRaw(env.CAELUM_CONFIDENCE_THRESHOLD));
   if (env.CAELUM_LOG_LEVEL) set('logLevel', 'CAELUM_LOG_LEVEL', env.CAELUM_LOG_LEVEL);
+  const embedder: Record<string, unknown> = {};
+  if (env.CAELUM_EMBEDDER) embedder.kind = env.CAELUM_EMBEDDER;
+  if (env.CAELUM_EMBEDDER_MODEL) embedder.model = env.CAELUM_EMBEDDER_MODEL;
+  if (env.CAELUM_EMBEDDER_DIMENSION) embedder.dimension = numberOrRaw(env.CAELUM_EMBEDDER_DIMENSION);
+  if (env.CAELUM_ONNX_MODEL) embedder.modelPath = env.CAELUM_ONNX_MODEL;
+  if (env.CAELUM_ONNX_TOKENIZER) embedder.tokenizerPath = env.CAELUM_ONNX_TOKENIZER;
+  if (Object.keys(embedder).length > 0) set('embedder', 'CAELUM_EMBEDDER / CAELUM_EMBEDDER_MODEL / CAELUM_EMBEDDER_DIMENSION / CAELUM_ONNX_MODEL / CAELUM_ONNX_TOKENIZER', embedder);
   const claude: Record<string, unknown> = {};
   if (env.ANTHROPIC_API_KEY) claude.apiKey = env.ANTHROPIC_API_KEY;
   if (env.ANTHROPIC_BASE_URL) claude.baseUrl = env.ANTHROPIC_BASE_URL;

@@ -15,6 +15,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { annotationsFor } from '../tools/define-tool.js';
+import { schemaText } from '../tools/knowledge-base/common.js';
 import { jsonSchema } from '../tools/json-schema.js';
 import { redactText } from '../tools/redact.js';
 import type { Logger, ProgressReporter } from '../tools/context.js';
@@ -67,6 +68,7 @@ export function catalogueDocument(suite: Suite): Record<string, unknown> {
 const resources = [
   { uri: 'caelum://catalog', name: 'catalog', title: 'Internal tool catalogue', description: 'Every internal tool with its domain, tags, effect and input schema.', mimeType: 'application/json' },
   { uri: 'caelum://costs', name: 'costs', title: 'LLM cost report', description: 'Cost ledger totals by model: calls, tokens, cost, all-Claude baseline and saving.', mimeType: 'application/json' },
+  { uri: 'caelum://kb/schema', name: 'kb-schema', title: 'Knowledge graph schema', description: 'Node and relationship tables of the knowledge graph, with keys and types, for writing Cypher (under 1,500 tokens; cached per schema version).', mimeType: 'text/plain' },
 ];
 
 export interface CreatedServer {
@@ -121,6 +123,14 @@ export function createServer(source: Suite | Promise<Suite>): CreatedServer {
     const suite = await ready;
     const uri = request.params.uri;
     let body: unknown;
+    if (uri === 'caelum://kb/schema') {
+      try {
+        const text = await schemaText(await suite.knowledge.graph());
+        return { contents: [{ uri, mimeType: 'text/plain', text }] };
+      } catch (error) {
+        throw new McpError(ErrorCode.InternalError, `the knowledge graph is not available: ${(error as Error).message}`);
+      }
+    }
     if (uri === 'caelum://catalog') body = catalogueDocument(suite);
     else if (uri === 'caelum://costs') body = await suite.dispatcher.context({ signal: extra.signal }).ledger.summarize({ groupBy: 'model', signal: extra.signal });
     else throw new McpError(ErrorCode.InvalidParams, `uri: unknown resource ${uri}; resources/list names the available ones`);

@@ -2,6 +2,7 @@
 import type { AnyHighLevelTool, Supervisor } from './high-level-tool.js';
 import { infrastructureSupervisor } from './infrastructure.js';
 import { monitoringSupervisor } from './monitoring.js';
+import { knowledgeBaseSupervisor } from './knowledge-base.js';
 import { findTools, runTool } from './catalogue-tools.js';
 
 const pending = (name: Supervisor['name'], description: string): Supervisor => ({ name, description, tools: [] });
@@ -9,7 +10,7 @@ const pending = (name: Supervisor['name'], description: string): Supervisor => (
 export const supervisors: readonly Supervisor[] = [
   pending('development', 'Code analysis and improvement (analyzeAndImproveCode arrives with its issue); internal development tools are reachable through runTool.'),
   infrastructureSupervisor,
-  pending('knowledge-base', 'The knowledge graph, vector search and snapshot builds.'),
+  knowledgeBaseSupervisor,
   pending('trading', 'Trading research and metrics.'),
   pending('ml-training', 'Model training jobs.'),
   monitoringSupervisor,

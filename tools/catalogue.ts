@@ -2,12 +2,13 @@
 import type { AnyTool, Domain } from './define-tool.js';
 import { developmentTools } from './development/index.js';
 import { infrastructureTools } from './infrastructure/index.js';
+import { knowledgeBaseTools } from './knowledge-base/index.js';
 import { monitoringTools } from './monitoring/index.js';
 
 export const toolsByDomain: Record<Domain, readonly AnyTool[]> = {
   development: developmentTools,
   infrastructure: infrastructureTools,
-  'knowledge-base': [],
+  'knowledge-base': knowledgeBaseTools,
   trading: [],
   'ml-training': [],
   monitoring: monitoringTools,

@@ -24,8 +24,9 @@ function compact(node: unknown, io: 'input' | 'output'): unknown {
 }
 
 /**
- * Output schemas are published to a depth of two object levels; deeper objects keep only their type
- * and description. The full schema still validates every result inside Caelum, and what is
+ * Output schemas are published to one object level: each top-level field with its type and
+ * description; nested objects keep only their type and description (ten high-level tools at two
+ * levels came to 22 KB, over the 16 KB tools/list budget). The full schema still validates every result inside Caelum, and what is
  * published is a relaxation of it, so structuredContent always validates against it. This keeps
  * tools/list small: the execution block alone would otherwise repeat ~600 bytes per tool.
  */
@@ -60,7 +61,7 @@ export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' | 'full'): 
   if (!converted) {
     const mode = io === 'input' ? 'input' : 'output';
     const full = compact(z.toJSONSchema(schema, { io: mode, unrepresentable: 'any' }), mode) as Record<string, unknown>;
-    converted = (io === 'output' ? prune(full, 2) : full) as JsonSchemaObject;
+    converted = (io === 'output' ? prune(full, 1) : full) as JsonSchemaObject;
     memo[io].set(schema, converted);
   }
   return converted;

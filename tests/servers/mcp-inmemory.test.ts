@@ -116,7 +116,11 @@ test('ping, resources and logging work', async (t) => {
   const client = await connectClient(t, suite);
   await client.ping();
   const { resources } = await client.listResources();
-  assert.deepEqual(resources.map((r) => r.uri), ['caelum://catalog', 'caelum://costs']);
+  assert.deepEqual(resources.map((r) => r.uri), ['caelum://catalog', 'caelum://costs', 'caelum://kb/schema']);
+  const schema = ((await client.readResource({ uri: 'caelum://kb/schema' })).contents[0] as { text: string }).text;
+  assert.match(schema, /Country\(iso3\*/);
+  assert.match(schema, /\(Statistic\)-\[CONTAGION \{weight:DOUBLE/);
+  assert.ok(schema.length / 4 <= 1_500, `the schema resource is about ${Math.round(schema.length / 4)} tokens`);
   const catalogue = JSON.parse(((await client.readResource({ uri: 'caelum://catalog' })).contents[0] as { text: string }).text);
   assert.equal(catalogue.internal.length, suite.registry.size);
   assert.ok(catalogue.internal.every((tool: { inputSchema: { type: string } }) => tool.inputSchema.type === 'object'));

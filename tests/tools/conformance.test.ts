@@ -6,22 +6,50 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { annotationsFor, definitionProblems } from '../../tools/define-tool.js';
 import { listTools } from '../../servers/mcp-server.js';
 import { jsonSchema } from '../../tools/json-schema.js';
-import { testSuite } from '../helpers.js';
+import { pgUrl, postgresAvailable, testSuite } from '../helpers.js';
 import { OllamaPeer } from '../peers/ollama-peer.js';
+import { financialGraph } from '../knowledge/financial-fixture.js';
+import { ingestFinancial } from '../../knowledge/financial.js';
 
-/** A suite with one loopback Ollama host named gpu1, so pool tools run their examples for real. */
+/** The PostgreSQL table the import tool's example names; 8-d vectors, one bad row. */
+async function conceptTable(): Promise<boolean> {
+  const available = await postgresAvailable();
+  if (!available.ok) return false;
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    await client.query('CREATE TABLE IF NOT EXISTS public.cpe_entry (cpe_id text PRIMARY KEY, concept_text text, concept_vec real[], tmd_code text, dataset_source text)');
+    await client.query(`INSERT INTO public.cpe_entry VALUES ('c1', 'inflation expectations', '{1,0,0,0,0,0,0,0}', 'T1', 'fixture'), ('c2', 'policy rate path', '{0,1,0,0,0,0,0,0}', 'T2', 'fixture'), ('c3', 'bad row', NULL, 'T3', 'fixture') ON CONFLICT DO NOTHING`);
+  } finally {
+    await client.end();
+  }
+  return true;
+}
+
+/**
+ * A suite with one loopback Ollama host named gpu1, so pool tools run their examples for real, a
+ * financial graph of the peer KB's shape, the graph file and the PostgreSQL table the knowledge
+ * tools' examples name. The peer answers NL→Cypher prompts with a valid query.
+ */
 async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: () => Promise<void>): void }) {
-  const peer = new OllamaPeer({ models: [
-    { name: 'gemma3:1b', sizeBytes: 1, parameterSize: '1B', family: 'gemma3' },
-    { name: 'qwen3:4b', sizeBytes: 2, parameterSize: '4B', family: 'qwen3' },
-  ] });
+  const peer = new OllamaPeer({
+    models: [
+      { name: 'gemma3:1b', sizeBytes: 1, parameterSize: '1B', family: 'gemma3' },
+      { name: 'qwen3:4b', sizeBytes: 2, parameterSize: '4B', family: 'qwen3' },
+    ],
+    reply: (prompt) => (prompt.includes('Question:') ? JSON.stringify({ cypher: "MATCH (a:Country {iso3: 'USA'})-[e:TRADE_DEPENDS]->(b:Country) RETURN b.iso3 AS country, e.weight AS weight ORDER BY weight DESC LIMIT 5", explanation: 'corridors out of the USA' }) : prompt.split(/\s+/).reverse().join(' ')),
+  });
   await peer.start();
-  const suite = await testSuite(t, { env: { CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}` } });
+  const pg = await conceptTable();
+  const graphFile = JSON.stringify(financialGraph({ statistics: 12 }));
+  const suite = await testSuite(t, { env: { CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}`, ...(pg ? { DATABASE_URL: pgUrl } : {}) }, files: { 'src/index.ts': 'export const x = 1;\n', 'kb/financial_kg.json': graphFile } });
+  await ingestFinancial(await suite.knowledge.graph(), financialGraph({ points: 3 }));
   t.after(async () => {
     await suite.close();
     await peer.stop();
   });
-  return suite;
+  return Object.assign(suite, { pg });
 }
 
 test('every internal tool is well-formed and its annotations follow its kind', async (t) => {
@@ -40,6 +68,10 @@ test('every internal tool runs on each example and its output validates against 
   const suite = await suiteWithHost(t);
   const context = suite.dispatcher.context({});
   for (const tool of suite.registry.all()) {
+    if (tool.name === 'knowledge_base_import_postgres' && !suite.pg) {
+      t.diagnostic('PostgreSQL is not reachable: the import tool\'s example was not run');
+      continue;
+    }
     for (const example of tool.examples) {
       const outcome = await suite.dispatcher.router.invoke(tool.name, example, context, { confirm: true });
       assert.ok(outcome.ok, `${tool.name} ${JSON.stringify(example)}: ${outcome.ok ? '' : outcome.error.message}`);

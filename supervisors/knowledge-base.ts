@@ -1,0 +1,100 @@
+// The knowledge-base supervisor: graph queries (Cypher or a question), semantic search with graph
+// expansion, and agent memory. Each routes to internal tools, so the execution block shows them.
+import { z } from 'zod';
+import { askGraph } from '../tools/knowledge-base/ask-graph.js';
+import { runCypher } from '../tools/knowledge-base/graph-tools.js';
+import { recallFacts as recallTool, rememberFacts as rememberTool } from '../tools/knowledge-base/memory-tools.js';
+import { searchVectors } from '../tools/knowledge-base/vector-tools.js';
+import { InputError } from '../tools/errors.js';
+import { defineHighLevelTool, type Supervisor } from './high-level-tool.js';
+
+const row = z.record(z.string(), z.unknown());
+
+const queryKnowledgeGraph = defineHighLevelTool({
+  name: 'queryKnowledgeGraph',
+  owner: 'knowledge-base',
+  title: 'Query the knowledge graph',
+  description:
+    'Reads the knowledge graph (countries, statistics, series, regimes, trade and contagion edges, agent memory) with read-only Cypher, or a plain-language question turned into Cypher by the LLM pool. Returns rows, the Cypher that ran, and a truncation flag. Schema: resource caelum://kb/schema. Example: {"question": "Which countries depend most on China?"}',
+  kind: { effect: 'readOnly', openWorld: true },
+  input: z.object({
+    cypher: z.string().min(1).max(10_000).optional().describe('One read-only Cypher statement (Kuzu dialect).'),
+    question: z.string().min(3).max(2_000).optional().describe('A question in plain language, instead of cypher.'),
+    params: z.record(z.string(), z.unknown()).default({}).describe('Parameters for cypher ($name).'),
+    maxRows: z.number().int().min(1).max(10_000).default(200).describe('Row cap.'),
+  }),
+  output: z.object({ cypher: z.string(), columns: z.array(z.string()), rows: z.array(row), totalRows: z.number().int(), truncated: z.boolean(), truncatedBy: z.enum(['rows', 'tokens']).optional(), translatedBy: z.object({ backend: z.string(), model: z.string(), confidence: z.number() }).optional() }),
+  examples: [{ cypher: 'MATCH (c:Country) RETURN count(c) AS countries' }],
+  async handler(input, call) {
+    if (!input.cypher === !input.question) throw new InputError(input.cypher ? 'question' : 'cypher', 'give exactly one of cypher or question');
+    const outcome = input.cypher
+      ? await call.runOrFail(runCypher.name, { cypher: input.cypher, params: input.params, maxRows: input.maxRows })
+      : await call.runOrFail(askGraph.name, { question: input.question, maxRows: input.maxRows });
+    const o = outcome.output as { cypher: string; columns: string[]; rows: Record<string, unknown>[]; totalRows: number; truncated: boolean; truncatedBy?: 'rows' | 'tokens'; translatedBy?: { backend: string; model: string; confidence: number } };
+    const result = { cypher: o.cypher, columns: o.columns, rows: o.rows, totalRows: o.totalRows, truncated: o.truncated, ...(o.truncatedBy ? { truncatedBy: o.truncatedBy } : {}), ...(o.translatedBy ? { translatedBy: { backend: o.translatedBy.backend, model: o.translatedBy.model, confidence: o.translatedBy.confidence } } : {}) };
+    return { result, text: `Cypher: ${o.cypher}\n${o.rows.length} of ${o.totalRows} rows${o.truncated ? ` (truncated by ${o.truncatedBy})` : ''}\n${JSON.stringify(o.rows.slice(0, 50))}` };
+  },
+});
+
+const searchKnowledge = defineHighLevelTool({
+  name: 'searchKnowledge',
+  owner: 'knowledge-base',
+  title: 'Search the knowledge base',
+  description:
+    'Semantic search over the knowledge base (memory, indexed documents, imported collections) with an optional 1–2 hop expansion through the graph around each hit. Example: {"query": "oil supply shock", "k": 5, "expandHops": 1}',
+  kind: { effect: 'readOnly' },
+  input: z.object({
+    query: z.string().min(1).max(8_000).describe('What to look for.'),
+    k: z.number().int().min(1).max(100).default(10).describe('Number of hits.'),
+    collection: z.string().max(64).optional().describe('Collection; default "knowledge".'),
+    namespace: z.string().max(200).optional().describe('Only this namespace, e.g. "memory".'),
+    expandHops: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0).describe('Graph hops around each hit.'),
+  }),
+  output: z.object({ collection: z.string(), embedder: z.string(), hits: z.array(row) }),
+  examples: [{ query: 'GPU pool maintainer', k: 3 }],
+  async handler(input, call) {
+    const outcome = await call.runOrFail(searchVectors.name, { query: input.query, k: input.k, expandHops: input.expandHops, ...(input.collection ? { collection: input.collection } : {}), ...(input.namespace ? { namespace: input.namespace } : {}) });
+    const o = outcome.output as { collection: string; embedder: string; hits: Record<string, unknown>[] };
+    return { result: { collection: o.collection, embedder: o.embedder, hits: o.hits }, text: outcome.text };
+  },
+});
+
+const rememberFacts = defineHighLevelTool({
+  name: 'rememberFacts',
+  owner: 'knowledge-base',
+  title: 'Remember facts',
+  description:
+    'Stores facts in agent memory: entities with a type and observations, and relations between them. One call is one transaction; nothing is duplicated; everything becomes searchable. Example: {"entities": [{"name": "Ada", "entityType": "person", "observations": ["owns the GPU pool"]}]}',
+  kind: { effect: 'action', idempotent: true },
+  input: rememberTool.input,
+  output: rememberTool.output,
+  examples: rememberTool.examples,
+  async handler(input, call) {
+    const outcome = await call.runOrFail(rememberTool.name, input);
+    const o = outcome.output as z.output<typeof rememberTool.output>;
+    return { result: o, text: `remembered ${o.entities} entities, ${o.observations} observations, ${o.relations} relations` };
+  },
+});
+
+const recallFacts = defineHighLevelTool({
+  name: 'recallFacts',
+  owner: 'knowledge-base',
+  title: 'Recall facts',
+  description: 'Recalls agent memory by question or by entity names: each entity with its observations and relations. Example: {"query": "who owns the GPU pool?"}',
+  kind: { effect: 'readOnly' },
+  input: recallTool.input,
+  output: recallTool.output,
+  examples: recallTool.examples,
+  async handler(input, call) {
+    const outcome = await call.runOrFail(recallTool.name, input);
+    const o = outcome.output as z.output<typeof recallTool.output>;
+    const lines = o.entities.map((e) => `${e.name} (${e.entityType}): ${e.observations.join('; ')}${e.relations.length ? ` | ${e.relations.map((r) => (r.direction === 'out' ? `${r.relationType} → ${r.other}` : `${r.other} ${r.relationType} →`)).join(', ')}` : ''}`);
+    return { result: o, text: lines.length ? lines.join('\n') : 'nothing recalled' };
+  },
+});
+
+export const knowledgeBaseSupervisor: Supervisor = {
+  name: 'knowledge-base',
+  description: 'The knowledge graph (Kuzu), vector search (HNSW) and agent memory.',
+  tools: [queryKnowledgeGraph, searchKnowledge, rememberFacts, recallFacts],
+};
