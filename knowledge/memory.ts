@@ -50,7 +50,11 @@ export function observationId(entity: string, content: string): string {
 export async function remember(store: KnowledgeStore, input: RememberInput, options: { signal?: AbortSignal; onUsage?: (usage: EmbedUsage) => void } = {}): Promise<RememberResult> {
   const now = new Date().toISOString();
   const entities = new Map<string, string>();
-  for (const e of input.entities ?? []) entities.set(e.name, e.entityType ?? entities.get(e.name) ?? 'unspecified');
+  const typed = new Map<string, string>();
+  for (const e of input.entities ?? []) {
+    entities.set(e.name, e.entityType ?? entities.get(e.name) ?? 'unspecified');
+    if (e.entityType) typed.set(e.name, e.entityType);
+  }
   const observations: { id: string; entity: string; content: string }[] = [];
   const seen = new Set<string>();
   const addObservation = (entity: string, content: string) => {
@@ -66,7 +70,10 @@ export async function remember(store: KnowledgeStore, input: RememberInput, opti
   const implicit = new Set([...relations.flatMap((r) => [r.from, r.to]), ...observations.map((o) => o.entity)].filter((n) => !entities.has(n)));
   if (entities.size + implicit.size === 0) throw new KnowledgeError('BAD_INPUT', 'nothing to remember: give entities, relations or observations');
   const statements = [
-    { cypher: 'UNWIND $rows AS r MERGE (e:Entity {name: r.name}) ON CREATE SET e.entityType = r.type, e.createdAt = $now, e.updatedAt = $now ON MATCH SET e.entityType = CASE WHEN r.explicit THEN r.type ELSE e.entityType END, e.updatedAt = $now', params: { now, rows: [...[...entities].map(([name, type]) => ({ name, type, explicit: true })), ...[...implicit].map((name) => ({ name, type: 'unspecified', explicit: false }))] } },
+    // Kuzu 0.11.3 fails with bad_function_call on ON MATCH SET with a CASE over the matched node,
+    // so the type update of explicitly typed entities is its own statement.
+    { cypher: 'UNWIND $rows AS r MERGE (e:Entity {name: r.name}) ON CREATE SET e.entityType = r.type, e.createdAt = $now, e.updatedAt = $now', params: { now, rows: [...[...entities].map(([name, type]) => ({ name, type })), ...[...implicit].map((name) => ({ name, type: 'unspecified' }))] } },
+    { cypher: 'UNWIND $rows AS r MATCH (e:Entity {name: r.name}) SET e.entityType = r.type, e.updatedAt = $now', params: { now, rows: [...typed].map(([name, type]) => ({ name, type })) } },
     { cypher: 'UNWIND $rows AS r MATCH (e:Entity {name: r.entity}) MERGE (o:Observation {id: r.id}) ON CREATE SET o.entity = r.entity, o.content = r.content, o.createdAt = $now MERGE (e)-[:HAS_OBSERVATION]->(o)', params: { now, rows: observations } },
     { cypher: 'UNWIND $rows AS r MATCH (a:Entity {name: r.from}), (b:Entity {name: r.to}) WHERE NOT EXISTS { MATCH (a)-[x:RELATION]->(b) WHERE x.relationType = r.type } CREATE (a)-[:RELATION {relationType: r.type, createdAt: $now}]->(b)', params: { now, rows: relations.map((r) => ({ from: r.from, to: r.to, type: r.relationType })) } },
   ];
