@@ -19,7 +19,8 @@ begin
   raise exception 'the cost ledger is append-only';
 end $$;
 do $$ begin
-  if not exists (select 1 from pg_trigger where tgname = '${table}_no_rewrite') then
+  -- the trigger of this schema's table: another schema's ledger must not count
+  if not exists (select 1 from pg_trigger where tgname = '${table}_no_rewrite' and tgrelid = '${table}'::regclass) then
     create trigger ${table}_no_rewrite before update or delete on ${table}
       for each row execute function ${table}_append_only();
   end if;

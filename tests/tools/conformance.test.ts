@@ -11,20 +11,27 @@ import { OllamaPeer } from '../peers/ollama-peer.js';
 import { financialGraph } from '../knowledge/financial-fixture.js';
 import { ingestFinancial } from '../../knowledge/financial.js';
 
-/** The PostgreSQL table the import tool's example names; 8-d vectors, one bad row. */
-async function conceptTable(): Promise<boolean> {
+/**
+ * The PostgreSQL table the import tool's example names (8-d vectors, one bad row), in a schema of
+ * this test's own; the returned URL puts it first on the search path. Undefined without PostgreSQL.
+ */
+async function conceptTable(t: { after(fn: () => Promise<void>): void }): Promise<string | undefined> {
   const available = await postgresAvailable();
-  if (!available.ok) return false;
+  if (!available.ok) return undefined;
   const pg = (await import('pg')).default;
+  const schema = `caelum_conformance_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
   const client = new pg.Client({ connectionString: pgUrl });
   await client.connect();
-  try {
-    await client.query('CREATE TABLE IF NOT EXISTS public.cpe_entry (cpe_id text PRIMARY KEY, concept_text text, concept_vec real[], tmd_code text, dataset_source text)');
-    await client.query(`INSERT INTO public.cpe_entry VALUES ('c1', 'inflation expectations', '{1,0,0,0,0,0,0,0}', 'T1', 'fixture'), ('c2', 'policy rate path', '{0,1,0,0,0,0,0,0}', 'T2', 'fixture'), ('c3', 'bad row', NULL, 'T3', 'fixture') ON CONFLICT DO NOTHING`);
-  } finally {
+  await client.query(`CREATE SCHEMA ${schema}`);
+  await client.query(`CREATE TABLE ${schema}.cpe_entry (cpe_id text PRIMARY KEY, concept_text text, concept_vec real[], tmd_code text, dataset_source text)`);
+  await client.query(`INSERT INTO ${schema}.cpe_entry VALUES ('c1', 'inflation expectations', '{1,0,0,0,0,0,0,0}', 'T1', 'fixture'), ('c2', 'policy rate path', '{0,1,0,0,0,0,0,0}', 'T2', 'fixture'), ('c3', 'bad row', NULL, 'T3', 'fixture')`);
+  t.after(async () => {
+    await client.query(`DROP SCHEMA ${schema} CASCADE`);
     await client.end();
-  }
-  return true;
+  });
+  const url = new URL(pgUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
 }
 
 /**
@@ -41,15 +48,15 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
     reply: (prompt) => (prompt.includes('Question:') ? JSON.stringify({ cypher: "MATCH (a:Country {iso3: 'USA'})-[e:TRADE_DEPENDS]->(b:Country) RETURN b.iso3 AS country, e.weight AS weight ORDER BY weight DESC LIMIT 5", explanation: 'corridors out of the USA' }) : prompt.split(/\s+/).reverse().join(' ')),
   });
   await peer.start();
-  const pg = await conceptTable();
+  const pg = await conceptTable(t);
   const graphFile = JSON.stringify(financialGraph({ statistics: 12 }));
-  const suite = await testSuite(t, { env: { CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}`, ...(pg ? { DATABASE_URL: pgUrl } : {}) }, files: { 'src/index.ts': 'export const x = 1;\n', 'kb/financial_kg.json': graphFile } });
+  const suite = await testSuite(t, { env: { CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}`, ...(pg ? { DATABASE_URL: pg } : {}) }, files: { 'src/index.ts': 'export const x = 1;\n', 'kb/financial_kg.json': graphFile } });
   await ingestFinancial(await suite.knowledge.graph(), financialGraph({ points: 3 }));
   t.after(async () => {
     await suite.close();
     await peer.stop();
   });
-  return Object.assign(suite, { pg });
+  return Object.assign(suite, { pg: pg !== undefined });
 }
 
 test('every internal tool is well-formed and its annotations follow its kind', async (t) => {

@@ -1,6 +1,7 @@
 // Shared pieces of the knowledge-base tools: knowledge errors mapped onto the tool error channels,
 // and the schema text cached per schema version.
 import { KnowledgeError } from '../../knowledge/knowledge-error.js';
+import { PoolError } from '../../gpu-pool/pool-error.js';
 import type { GraphStore } from '../../knowledge/graph/graph-store.js';
 import { describeSchema } from '../../knowledge/graph/schema-text.js';
 import { InputError, ToolError } from '../errors.js';
@@ -15,6 +16,8 @@ export async function knowledge<T>(field: string, work: () => Promise<T>): Promi
 }
 
 export function mapKnowledgeError(error: unknown, field: string): unknown {
+  // An embedding through the pool that no host could serve: the tool is unavailable, not broken.
+  if (error instanceof PoolError && error.code !== 'CANCELLED') return new ToolError('UNAVAILABLE', `embedding failed: ${error.message}`, { cause: error });
   if (!(error instanceof KnowledgeError)) return error;
   switch (error.code) {
     case 'QUERY_REJECTED':
