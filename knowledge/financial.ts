@@ -24,34 +24,39 @@ export interface FinancialGraphData {
 
 const edge = (e: EdgeRow) => ({ from: e.from, to: e.to, weight: e.weight, mechanism: e.mechanism ?? '', lagMonths: e.lagMonths ?? 0, confidence: e.confidence ?? 1, provenance: e.provenance ?? '' });
 
-/** The ingestion as statements for one transaction: nodes are merged by key, edges replaced. */
-export function ingestStatements(data: FinancialGraphData): Statement[] {
+/**
+ * The ingestion as statements for one transaction: nodes are merged by key, edges replaced. Into an
+ * empty graph (`fresh`), nodes and their parent edges are CREATEd instead, which is about twice as
+ * fast; a duplicate key in the data then fails the whole transaction instead of merging.
+ */
+export function ingestStatements(data: FinancialGraphData, options: { fresh?: boolean } = {}): Statement[] {
   const statements: Statement[] = [];
+  const fresh = options.fresh === true;
   const add = (cypher: string, rows: unknown[] | undefined) => {
-    if (rows && rows.length > 0) statements.push({ cypher, params: { rows } });
+    if (rows && rows.length > 0) {
+      // MERGE (x:T {k: r.k}) SET x.a = r.a, … MERGE (p)-[:R]->(x)  →  CREATE (p)-[:R]->(x:T {k: r.k, a: r.a, …})
+      if (fresh) cypher = toCreate(cypher);
+      statements.push({ cypher, params: { rows } });
+    }
   };
   add('UNWIND $rows AS r MERGE (c:Country {iso3: r.iso3}) SET c.iso2 = r.iso2, c.name = r.name, c.region = r.region, c.gdpRank = r.gdpRank, c.regime = r.regime',
     data.countries?.map((c) => ({ iso3: c.iso3, iso2: c.iso2 ?? '', name: c.name, region: c.region ?? '', gdpRank: c.gdpRank ?? 0, regime: c.regime ?? '' })));
-  add('UNWIND $rows AS r MERGE (s:Statistic {id: r.id}) SET s.country = r.country, s.name = r.name, s.category = r.category, s.unit = r.unit, s.value = r.value, s.period = r.period, s.sourceType = r.sourceType, s.provider = r.provider',
+  // A child node is merged under its matched parent, and the edge merged in the same statement:
+  // with Kuzu 0.11.3 this runs ~5× faster than matching both ends by key in a later statement.
+  add('UNWIND $rows AS r MATCH (c:Country {iso3: r.country}) MERGE (s:Statistic {id: r.id}) SET s.country = r.country, s.name = r.name, s.category = r.category, s.unit = r.unit, s.value = r.value, s.period = r.period, s.sourceType = r.sourceType, s.provider = r.provider MERGE (c)-[:MONITORS]->(s)',
     data.statistics?.map((s) => ({ id: s.id, country: s.country, name: s.name, category: s.category ?? '', unit: s.unit ?? '', value: s.value ?? null, period: s.period ?? null, sourceType: s.sourceType ?? 'api', provider: s.provider ?? '' })));
-  add('UNWIND $rows AS r MATCH (c:Country {iso3: r.country}), (s:Statistic {id: r.id}) WHERE NOT EXISTS { MATCH (c)-[:MONITORS]->(s) } CREATE (c)-[:MONITORS]->(s)',
-    data.statistics?.map((s) => ({ id: s.id, country: s.country })));
-  add('UNWIND $rows AS r MERGE (p:SeriesPoint {id: r.id}) SET p.statistic = r.statistic, p.period = r.period, p.value = r.value, p.source = r.source',
+  add('UNWIND $rows AS r MATCH (s:Statistic {id: r.statistic}) MERGE (p:SeriesPoint {id: r.id}) SET p.statistic = r.statistic, p.period = r.period, p.value = r.value, p.source = r.source MERGE (s)-[:HAS_POINT]->(p)',
     data.points?.map((p) => ({ id: `${p.statistic}@${p.period}`, statistic: p.statistic, period: p.period, value: p.value, source: p.source ?? '' })));
-  add('UNWIND $rows AS r MATCH (s:Statistic {id: r.statistic}), (p:SeriesPoint {id: r.id}) WHERE NOT EXISTS { MATCH (s)-[:HAS_POINT]->(p) } CREATE (s)-[:HAS_POINT]->(p)',
-    data.points?.map((p) => ({ id: `${p.statistic}@${p.period}`, statistic: p.statistic })));
   if (data.corridors?.length) {
-    add('UNWIND $rows AS r MATCH (a:Country {iso3: r.from})-[e:TRADE_DEPENDS]->(b:Country {iso3: r.to}) DELETE e', data.corridors.map((e) => ({ from: e.from, to: e.to })));
+    if (!fresh) add('UNWIND $rows AS r MATCH (a:Country {iso3: r.from})-[e:TRADE_DEPENDS]->(b:Country {iso3: r.to}) DELETE e', data.corridors.map((e) => ({ from: e.from, to: e.to })));
     add('UNWIND $rows AS r MATCH (a:Country {iso3: r.from}), (b:Country {iso3: r.to}) CREATE (a)-[:TRADE_DEPENDS {weight: r.weight, mechanism: r.mechanism, lagMonths: r.lagMonths, confidence: r.confidence, provenance: r.provenance}]->(b)', data.corridors.map(edge));
   }
   if (data.contagion?.length) {
-    add('UNWIND $rows AS r MATCH (a:Statistic {id: r.from})-[e:CONTAGION]->(b:Statistic {id: r.to}) DELETE e', data.contagion.map((e) => ({ from: e.from, to: e.to })));
+    if (!fresh) add('UNWIND $rows AS r MATCH (a:Statistic {id: r.from})-[e:CONTAGION]->(b:Statistic {id: r.to}) DELETE e', data.contagion.map((e) => ({ from: e.from, to: e.to })));
     add('UNWIND $rows AS r MATCH (a:Statistic {id: r.from}), (b:Statistic {id: r.to}) CREATE (a)-[:CONTAGION {weight: r.weight, mechanism: r.mechanism, lagMonths: r.lagMonths, confidence: r.confidence, provenance: r.provenance}]->(b)', data.contagion.map(edge));
   }
-  add('UNWIND $rows AS r MERGE (g:Regime {id: r.id}) SET g.country = r.country, g.state = r.state, g.probability = r.probability, g.asOf = r.asOf, g.model = r.model',
+  add('UNWIND $rows AS r MATCH (c:Country {iso3: r.country}) MERGE (g:Regime {id: r.id}) SET g.country = r.country, g.state = r.state, g.probability = r.probability, g.asOf = r.asOf, g.model = r.model MERGE (c)-[:IN_REGIME]->(g)',
     data.regimes?.map((g) => ({ id: `${g.country}@${g.asOf}`, country: g.country, state: g.state, probability: g.probability, asOf: g.asOf, model: g.model ?? '' })));
-  add('UNWIND $rows AS r MATCH (c:Country {iso3: r.country}), (g:Regime {id: r.id}) WHERE NOT EXISTS { MATCH (c)-[:IN_REGIME]->(g) } CREATE (c)-[:IN_REGIME]->(g)',
-    data.regimes?.map((g) => ({ id: `${g.country}@${g.asOf}`, country: g.country })));
   add('UNWIND $rows AS r MERGE (s:Scenario {id: r.id}) SET s.name = r.name, s.description = r.description, s.probability = r.probability, s.horizonMonths = r.horizonMonths',
     data.scenarios?.map((s) => ({ id: s.id, name: s.name, description: s.description ?? '', probability: s.probability ?? 0, horizonMonths: s.horizonMonths ?? 12 })));
   add('UNWIND $rows AS r MATCH (s:Scenario {id: r.id}), (c:Country {iso3: r.country}) CREATE (s)-[:AFFECTS {weight: r.weight, mechanism: r.mechanism}]->(c)',
@@ -59,14 +64,44 @@ export function ingestStatements(data: FinancialGraphData): Statement[] {
   return statements;
 }
 
+function toCreate(cypher: string): string {
+  const merged = /MERGE \((\w+):(\w+) \{(\w+): ([\w.]+)\}\) SET (.*?)(?: MERGE \((\w+)\)-\[:(\w+)\]->\(\1\))?$/.exec(cypher);
+  if (!merged) return cypher;
+  const [whole, variable, label, key, value, sets, parent, rel] = merged;
+  const properties = [`${key}: ${value}`, ...sets!.split(/,\s*/).map((assignment) => assignment.replace(new RegExp(`^${variable}\\.(\\w+) = `), '$1: '))].join(', ');
+  const node = `(${variable}:${label} {${properties}})`;
+  return cypher.slice(0, merged.index) + (parent ? `CREATE (${parent})-[:${rel}]->${node}` : `CREATE ${node}`) + cypher.slice(merged.index + whole!.length);
+}
+
 export function rowCount(data: FinancialGraphData): number {
   return (data.countries?.length ?? 0) + (data.statistics?.length ?? 0) * 2 + (data.points?.length ?? 0) * 2 + (data.corridors?.length ?? 0) + (data.contagion?.length ?? 0) + (data.regimes?.length ?? 0) * 2 + (data.scenarios?.length ?? 0);
 }
 
-export async function ingestFinancial(graph: GraphStore, data: FinancialGraphData): Promise<{ rows: number; elapsedMs: number }> {
+/** Parents every row needs (a statistic's country, a point's statistic…) that neither the data nor the graph has. */
+async function missingParents(graph: GraphStore, data: FinancialGraphData): Promise<string[]> {
+  const missing: string[] = [];
+  const check = async (label: string, key: string, wanted: Iterable<string>, given: Iterable<string>) => {
+    const have = new Set(given);
+    const ask = [...new Set(wanted)].filter((k) => !have.has(k));
+    if (ask.length === 0) return;
+    const { rows } = await graph.read(`UNWIND $keys AS k MATCH (n:${label} {${key}: k}) RETURN k`, { keys: ask }, { maxRows: ask.length });
+    const found = new Set(rows.map((r) => String(r.k)));
+    for (const k of ask) if (!found.has(k)) missing.push(`${label} ${k}`);
+  };
+  const countries = (data.countries ?? []).map((c) => c.iso3);
+  const statistics = (data.statistics ?? []).map((s) => s.id);
+  await check('Country', 'iso3', [...(data.statistics ?? []).map((s) => s.country), ...(data.regimes ?? []).map((g) => g.country), ...(data.corridors ?? []).flatMap((e) => [e.from, e.to]), ...(data.scenarios ?? []).flatMap((s) => (s.affects ?? []).map((a) => a.country))], countries);
+  await check('Statistic', 'id', [...(data.points ?? []).map((p) => p.statistic), ...(data.contagion ?? []).flatMap((e) => [e.from, e.to])], statistics);
+  return missing;
+}
+
+export async function ingestFinancial(graph: GraphStore, data: FinancialGraphData): Promise<{ rows: number; elapsedMs: number; mode: 'create' | 'merge' }> {
   const started = performance.now();
-  await graph.write(ingestStatements(data));
-  return { rows: rowCount(data), elapsedMs: performance.now() - started };
+  const missing = await missingParents(graph, data);
+  if (missing.length > 0) throw new KnowledgeError('BAD_INPUT', `${missing.length} rows refer to nodes that are neither in the file nor in the graph: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`);
+  const fresh = (await graph.read('MATCH (c:Country) RETURN count(c) AS n')).rows[0]!.n === 0 && (await graph.read('MATCH (s:Statistic) RETURN count(s) AS n')).rows[0]!.n === 0;
+  await graph.write(ingestStatements(data, { fresh }));
+  return { rows: rowCount(data), elapsedMs: performance.now() - started, mode: fresh ? 'create' : 'merge' };
 }
 
 async function requireCountry(graph: GraphStore, iso3: string): Promise<GraphRow> {
