@@ -114,18 +114,23 @@ async function requireCountry(graph: GraphStore, iso3: string): Promise<GraphRow
 }
 
 export async function neighbours(graph: GraphStore, iso3: string, options: { direction: 'out' | 'in' | 'both'; minWeight: number; limit: number }) {
-  await requireCountry(graph, iso3);
   const reads: Promise<{ rows: GraphRow[] }>[] = [];
   if (options.direction !== 'in') reads.push(graph.read('MATCH (a:Country {iso3: $c})-[e:TRADE_DEPENDS]->(b:Country) WHERE e.weight >= $w RETURN b.iso3 AS country, b.name AS name, e.weight AS weight, e.mechanism AS mechanism, "out" AS direction ORDER BY weight DESC LIMIT $n', { c: iso3, w: options.minWeight, n: options.limit }));
   if (options.direction !== 'out') reads.push(graph.read('MATCH (a:Country {iso3: $c})<-[e:TRADE_DEPENDS]-(b:Country) WHERE e.weight >= $w RETURN b.iso3 AS country, b.name AS name, e.weight AS weight, e.mechanism AS mechanism, "in" AS direction ORDER BY weight DESC LIMIT $n', { c: iso3, w: options.minWeight, n: options.limit }));
   const rows = (await Promise.all(reads)).flatMap((r) => r.rows);
+  if (rows.length === 0) await requireCountry(graph, iso3); // an unknown country is an error, not an empty list
   return rows.sort((a, b) => Number(b.weight) - Number(a.weight)).slice(0, options.limit);
 }
 
 /** Two-hop contagion from a statistic: the summed product of weights per reachable target. */
 export async function contagionTwoHop(graph: GraphStore, statistic: string, limit: number) {
-  const direct = await graph.read('MATCH (s:Statistic {id: $s})-[e:CONTAGION]->(t:Statistic) RETURN t.id AS target, e.weight AS weight, e.mechanism AS mechanism ORDER BY weight DESC LIMIT $n', { s: statistic, n: limit });
-  const second = await graph.read('MATCH (s:Statistic {id: $s})-[e1:CONTAGION]->(m:Statistic)-[e2:CONTAGION]->(t:Statistic) WHERE t.id <> $s RETURN t.id AS target, SUM(e1.weight * e2.weight) AS strength, COUNT(*) AS paths ORDER BY strength DESC LIMIT $n', { s: statistic, n: limit });
+  const [direct, second] = await Promise.all([
+    graph.read('MATCH (s:Statistic {id: $s})-[e:CONTAGION]->(t:Statistic) RETURN t.id AS target, e.weight AS weight, e.mechanism AS mechanism ORDER BY weight DESC LIMIT $n', { s: statistic, n: limit }),
+    graph.read('MATCH (s:Statistic {id: $s})-[e1:CONTAGION]->(m:Statistic)-[e2:CONTAGION]->(t:Statistic) WHERE t.id <> $s RETURN t.id AS target, SUM(e1.weight * e2.weight) AS strength, COUNT(*) AS paths ORDER BY strength DESC LIMIT $n', { s: statistic, n: limit }),
+  ]);
+  if (direct.rows.length === 0 && (await graph.read('MATCH (s:Statistic {id: $s}) RETURN s.id', { s: statistic })).rows.length === 0) {
+    throw new KnowledgeError('NOT_FOUND', `no statistic "${statistic}"; statistic ids look like "USA_policy_rate" (find them with knowledge_base_find_nodes)`);
+  }
   return { direct: direct.rows, twoHop: second.rows };
 }
 

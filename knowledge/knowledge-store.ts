@@ -376,7 +376,7 @@ export class KnowledgeBase implements KnowledgeStore {
     let count = 0;
     if (await this.exists(name)) {
       try {
-        count = (await VectorIndex.load(this.vectorDir, name)).count;
+        count = (await VectorIndex.load(this.vectorDir, name, { verify: true })).count;
       } catch (error) {
         problems.push((error as Error).message);
       }

@@ -9,6 +9,8 @@ export interface ReadOptions {
   timeoutMs?: number;
   /** Rows beyond this are not returned and `truncated` is set. Default 1,000. */
   maxRows?: number;
+  /** Serve a repeated trusted read from the result cache (cleared by every committed write). Default true. */
+  cache?: boolean;
 }
 
 export interface ReadResult {

@@ -140,7 +140,16 @@ export class KuzuGraphStore implements GraphStore {
   private readonly pending: PendingWrite[] = [];
   private writing = false;
   private closed = false;
+  /** Bumped by every committed write; a read that straddles a bump is not cached. */
+  private generation = 0;
   private tablesCache: Promise<TableInfo[]> | undefined;
+  /**
+   * Results of trusted reads, keyed by statement, parameters and row cap. This process is the
+   * graph's only writer (Kuzu locks the file), and every committed write clears the cache, so a
+   * hit is always what the query would return now. Rows are shared: callers must not mutate them.
+   */
+  private readonly results = new Map<string, ReadResult>();
+  private static readonly resultCacheSize = 1_000;
 
   private constructor(
     private readonly kuzu: Kuzu,
@@ -216,13 +225,27 @@ export class KuzuGraphStore implements GraphStore {
 
   async read(cypher: string, params: Record<string, unknown> = {}, options: ReadOptions = {}): Promise<ReadResult> {
     const started = performance.now();
+    const key = options.cache === false ? undefined : `${options.maxRows ?? 1_000}\u0000${cypher}\u0000${JSON.stringify(params)}`;
+    const cached = key === undefined ? undefined : this.results.get(key);
+    if (cached) {
+      this.results.delete(key!); // most recently used last
+      this.results.set(key!, cached);
+      return { ...cached, elapsedMs: performance.now() - started };
+    }
+    const generation = this.generation;
     const conn = await this.acquire();
     try {
       conn.setTimeout(options.timeoutMs ?? this.options.defaultTimeoutMs);
       const statement = await conn.prepare(cypher, true);
       const result = single(await conn.conn.execute(statement, params as never));
       const { columns, rows, totalRows } = await collect(result, options.maxRows ?? 1_000);
-      return { columns, rows, totalRows, truncated: totalRows > rows.length, elapsedMs: performance.now() - started };
+      const read = { columns, rows, totalRows, truncated: totalRows > rows.length, elapsedMs: performance.now() - started };
+      // Only if no write committed while the query ran: otherwise it may predate that write.
+      if (key !== undefined && generation === this.generation && rows.length <= 1_000) {
+        if (this.results.size >= KuzuGraphStore.resultCacheSize) this.results.delete(this.results.keys().next().value!);
+        this.results.set(key, read);
+      }
+      return read;
     } catch (error) {
       throw failure(error, cypher);
     } finally {
@@ -331,8 +354,17 @@ export class KuzuGraphStore implements GraphStore {
   }
 
   private async runAutocommit(statements: readonly Statement[]): Promise<void> {
-    for (const s of statements) await this.execute(s);
-    this.tablesCache = undefined;
+    try {
+      for (const s of statements) await this.execute(s);
+    } finally {
+      this.changed();
+      this.tablesCache = undefined;
+    }
+  }
+
+  private changed(): void {
+    this.generation++;
+    this.results.clear();
   }
 
   private async execute(s: Statement): Promise<void> {
@@ -347,6 +379,7 @@ export class KuzuGraphStore implements GraphStore {
     try {
       for (const s of statements) await this.execute(s);
       await this.writer.run('COMMIT');
+      this.changed();
     } catch (error) {
       await this.writer.run('ROLLBACK').catch(() => undefined);
       throw error;

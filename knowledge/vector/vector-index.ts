@@ -4,7 +4,7 @@
 // exact scan over a Float32Array copy of the vectors: the JS filter callback inside hnswlib runs at
 // about 50 QPS at 1% selectivity, the scan at thousands, with recall 1.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { KnowledgeError } from '../knowledge-error.js';
@@ -51,6 +51,9 @@ interface Manifest {
   ef: number;
   checksum: string;
   vectorsChecksum: string;
+  /** File sizes, checked on every load; the checksums are checked by verify (and load with verify). */
+  indexBytes?: number;
+  vectorsBytes?: number;
   items: [id: string, label: number, namespace: string, type: string][];
   savedAt: string;
 }
@@ -275,6 +278,8 @@ export class VectorIndex {
       ef: this.settings.ef,
       checksum: createHash('sha256').update(indexBytes).digest('hex'),
       vectorsChecksum: createHash('sha256').update(vectorBytes).digest('hex'),
+      indexBytes: indexBytes.byteLength,
+      vectorsBytes: vectorBytes.byteLength,
       items: [...this.labels].map(([id, label]) => [id, label, this.items[label]!.namespace, this.items[label]!.type]),
       savedAt: new Date().toISOString(),
     };
@@ -308,7 +313,12 @@ export class VectorIndex {
     return adopted;
   }
 
-  static async load(directory: string, name: string): Promise<VectorIndex> {
+  /**
+   * Loads an index. File sizes are always checked against the manifest (the files are written to
+   * temp names and renamed, so a torn write cannot look complete); `verify` also checks the SHA-256
+   * checksums, which costs about a second per 300 MB and is what knowledge_base_verify_index does.
+   */
+  static async load(directory: string, name: string, options: { verify?: boolean } = {}): Promise<VectorIndex> {
     const manifestFile = path.join(directory, `${name}.manifest.json`);
     let manifest: Manifest;
     try {
@@ -318,14 +328,28 @@ export class VectorIndex {
     }
     if (manifest.format !== 'caelum-vector-index') throw new KnowledgeError('INDEX_CORRUPT', `${manifestFile} is not a Caelum vector index manifest`);
     const indexFile = path.join(directory, `${name}.hnsw`);
-    const indexBytes = await readFile(indexFile);
-    if (createHash('sha256').update(indexBytes).digest('hex') !== manifest.checksum) throw new KnowledgeError('INDEX_CORRUPT', `${indexFile} does not match its manifest's checksum; rebuild the index`);
-    const vectorBytes = await readFile(path.join(directory, `${name}.vectors`));
-    if (createHash('sha256').update(vectorBytes).digest('hex') !== manifest.vectorsChecksum) throw new KnowledgeError('INDEX_CORRUPT', `${name}.vectors does not match its manifest's checksum; rebuild the index`);
+    const vectorsFile = path.join(directory, `${name}.vectors`);
+    const [indexSize, vectorsSize] = await Promise.all([stat(indexFile).then((s) => s.size, () => -1), stat(vectorsFile).then((s) => s.size, () => -1)]);
+    if (indexSize < 0 || vectorsSize < 0) throw new KnowledgeError('INDEX_CORRUPT', `${name}: the manifest names files that are missing; rebuild the index`);
+    if ((manifest.indexBytes !== undefined && manifest.indexBytes !== indexSize) || (manifest.vectorsBytes !== undefined && manifest.vectorsBytes !== vectorsSize)) {
+      throw new KnowledgeError('INDEX_CORRUPT', `${name}: the index files do not have the sizes its manifest records; rebuild the index`);
+    }
+    if (options.verify || manifest.indexBytes === undefined) {
+      const indexBytes = await readFile(indexFile);
+      if (createHash('sha256').update(indexBytes).digest('hex') !== manifest.checksum) throw new KnowledgeError('INDEX_CORRUPT', `${indexFile} does not match its manifest's checksum; rebuild the index`);
+      const vectorBytes = await readFile(vectorsFile);
+      if (createHash('sha256').update(vectorBytes).digest('hex') !== manifest.vectorsChecksum) throw new KnowledgeError('INDEX_CORRUPT', `${name}.vectors does not match its manifest's checksum; rebuild the index`);
+    }
     const index = new hnswlib.HierarchicalNSW(manifest.space, manifest.dimension);
     await index.readIndex(indexFile, false);
     const loaded = new VectorIndex({ space: manifest.space, dimension: manifest.dimension, embedder: manifest.embedder, capacity: Math.max(manifest.capacity, index.getMaxElements()), m: manifest.m, efConstruction: manifest.efConstruction, ef: manifest.ef }, index);
-    loaded.vectors.set(new Float32Array(vectorBytes.buffer, vectorBytes.byteOffset, vectorBytes.byteLength / 4));
+    // The vectors are read straight into the index's own array: no second copy of ~150 MB.
+    const handle = await open(vectorsFile, 'r');
+    try {
+      await handle.read(new Uint8Array(loaded.vectors.buffer, loaded.vectors.byteOffset, vectorsSize), 0, vectorsSize, 0);
+    } finally {
+      await handle.close();
+    }
     let highest = -1;
     for (const [id, label, namespace, type] of manifest.items) {
       loaded.labels.set(id, label);

@@ -124,6 +124,22 @@ export function graphStoreConformance(engine: string, factory: StoreFactory): vo
     }
   });
 
+  test(`${engine}: repeated reads never serve rows older than the last acknowledged write`, async () => {
+    const store = await factory.open('fresh-reads');
+    try {
+      const countQuery = 'MATCH (e:Entity) RETURN count(e) AS n';
+      for (let i = 0; i < 20; i++) {
+        const pending = store.read(countQuery); // may straddle the write below
+        await store.write([{ cypher: 'CREATE (:Entity {name: $n})', params: { n: `w${i}` } }]);
+        await pending;
+        assert.equal((await store.read(countQuery)).rows[0]!.n, i + 1);
+        assert.equal((await store.read(countQuery)).rows[0]!.n, i + 1);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   test(`${engine}: acknowledged writes survive close and reopen`, async () => {
     const store = await factory.open('persist');
     await Promise.all(Array.from({ length: 50 }, (_, i) => store.write([{ cypher: 'CREATE (:Entity {name: $n})', params: { n: `p${i}` } }])));

@@ -103,7 +103,9 @@ test('save and load round-trip with ids, metadata, deletes and results intact; t
   const bytes = await readFile(path.join(dir, 'demo.hnsw'));
   bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
   await writeFile(path.join(dir, 'demo.hnsw'), bytes);
-  await assert.rejects(VectorIndex.load(dir, 'demo'), (e: KnowledgeError) => e.code === 'INDEX_CORRUPT');
+  await assert.rejects(VectorIndex.load(dir, 'demo', { verify: true }), (e: KnowledgeError) => e.code === 'INDEX_CORRUPT', 'a flipped byte fails the checksum');
+  await writeFile(path.join(dir, 'demo.hnsw'), bytes.subarray(0, bytes.length - 8));
+  await assert.rejects(VectorIndex.load(dir, 'demo'), (e: KnowledgeError) => e.code === 'INDEX_CORRUPT' && /sizes/.test(e.message), 'a truncated file fails the size check on every load');
   await assert.rejects(VectorIndex.load(dir, 'missing'), (e: KnowledgeError) => e.code === 'NOT_FOUND');
 });
 
