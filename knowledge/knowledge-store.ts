@@ -142,7 +142,7 @@ export class KnowledgeBase implements KnowledgeStore {
 
   graph(): Promise<GraphStore> {
     if (this.closed) return Promise.reject(new KnowledgeError('UNAVAILABLE', 'the knowledge store is closed'));
-    this.graphPromise ??= openKuzuStore({ location: this.graphLocation, readConnections: this.options.readConnections ?? 2 }).then(
+    this.graphPromise ??= openKuzuStore({ location: this.graphLocation, readConnections: this.options.readConnections ?? 4 }).then(
       (store) => {
         this.graphState = { available: true, detail: `${store.engine} graph at ${this.graphLocation}, schema v${store.schemaVersion}` };
         return store;
@@ -279,7 +279,7 @@ export class KnowledgeBase implements KnowledgeStore {
     const now = new Date().toISOString();
     // The graph first: it is the source of truth the index is reconciled against.
     const graph = await this.graph();
-    await graph.write([...(options.statements ?? []), { cypher: 'UNWIND $rows AS r MERGE (d:Document {id: r.id}) SET d.collection = $c, d.namespace = r.namespace, d.type = r.type, d.text = r.text, d.ref = r.ref, d.updatedAt = r.at', params: { c: name, rows: documents.map((d) => ({ id: d.id, namespace: d.namespace, type: d.type, text: d.text, ref: d.ref ?? '', at: now })) } }]);
+    await graph.write([...(options.statements ?? []), { cypher: 'UNWIND $rows AS r MERGE (d:Document {id: r.id}) SET d.collection = r.collection, d.namespace = r.namespace, d.type = r.type, d.text = r.text, d.ref = r.ref, d.updatedAt = r.at', params: { rows: documents.map((d) => ({ id: d.id, collection: name, namespace: d.namespace, type: d.type, text: d.text, ref: d.ref ?? '', at: now })) } }]);
     await this.lock(name).run(() => documents.forEach((d, i) => index.upsert(d.id, vectors[i]!, { namespace: d.namespace, type: d.type })));
     this.markDirty(name);
     return documents.length;

@@ -72,10 +72,12 @@ export async function remember(store: KnowledgeStore, input: RememberInput, opti
   const statements = [
     // Kuzu 0.11.3 fails with bad_function_call on ON MATCH SET with a CASE over the matched node,
     // so the type update of explicitly typed entities is its own statement.
-    { cypher: 'UNWIND $rows AS r MERGE (e:Entity {name: r.name}) ON CREATE SET e.entityType = r.type, e.createdAt = $now, e.updatedAt = $now', params: { now, rows: [...[...entities].map(([name, type]) => ({ name, type })), ...[...implicit].map((name) => ({ name, type: 'unspecified' }))] } },
-    { cypher: 'UNWIND $rows AS r MATCH (e:Entity {name: r.name}) SET e.entityType = r.type, e.updatedAt = $now', params: { now, rows: [...typed].map(([name, type]) => ({ name, type })) } },
-    { cypher: 'UNWIND $rows AS r MATCH (e:Entity {name: r.entity}) MERGE (o:Observation {id: r.id}) ON CREATE SET o.entity = r.entity, o.content = r.content, o.createdAt = $now MERGE (e)-[:HAS_OBSERVATION]->(o)', params: { now, rows: observations } },
-    { cypher: 'UNWIND $rows AS r MATCH (a:Entity {name: r.from}), (b:Entity {name: r.to}) WHERE NOT EXISTS { MATCH (a)-[x:RELATION]->(b) WHERE x.relationType = r.type } CREATE (a)-[:RELATION {relationType: r.type, createdAt: $now}]->(b)', params: { now, rows: relations.map((r) => ({ from: r.from, to: r.to, type: r.relationType })) } },
+    // `now` travels in each row (not as a parameter), so the store can coalesce concurrent calls'
+    // statements into one UNWIND each; MERGE keeps duplicates across them apart.
+    { cypher: 'UNWIND $rows AS r MERGE (e:Entity {name: r.name}) ON CREATE SET e.entityType = r.type, e.createdAt = r.now, e.updatedAt = r.now', params: { rows: [...[...entities].map(([name, type]) => ({ name, type, now })), ...[...implicit].map((name) => ({ name, type: 'unspecified', now }))] } },
+    { cypher: 'UNWIND $rows AS r MATCH (e:Entity {name: r.name}) SET e.entityType = r.type, e.updatedAt = r.now', params: { rows: [...typed].map(([name, type]) => ({ name, type, now })) } },
+    { cypher: 'UNWIND $rows AS r MATCH (e:Entity {name: r.entity}) MERGE (o:Observation {id: r.id}) ON CREATE SET o.entity = r.entity, o.content = r.content, o.createdAt = r.now MERGE (e)-[:HAS_OBSERVATION]->(o)', params: { rows: observations.map((o) => ({ ...o, now })) } },
+    { cypher: 'UNWIND $rows AS r MATCH (a:Entity {name: r.from}), (b:Entity {name: r.to}) MERGE (a)-[x:RELATION {relationType: r.type}]->(b) ON CREATE SET x.createdAt = r.now', params: { rows: relations.map((r) => ({ from: r.from, to: r.to, type: r.relationType, now })) } },
   ];
   // Documents: one per observation, one per entity that was named with a type.
   const documents = [
@@ -92,12 +94,20 @@ export async function remember(store: KnowledgeStore, input: RememberInput, opti
 export async function entitiesNamed(store: KnowledgeStore, names: readonly string[]): Promise<RecalledEntity[]> {
   if (names.length === 0) return [];
   const graph = await store.graph();
-  const [base, observations, relations] = await Promise.all([
-    graph.read('UNWIND $names AS n MATCH (e:Entity {name: n}) RETURN e.name AS name, e.entityType AS type', { names: [...names] }, { maxRows: names.length }),
-    graph.read('UNWIND $names AS n MATCH (e:Entity {name: n})-[:HAS_OBSERVATION]->(o:Observation) RETURN e.name AS name, o.content AS content ORDER BY o.createdAt, o.content', { names: [...names] }, { maxRows: 10_000 }),
-    graph.read('UNWIND $names AS n MATCH (e:Entity {name: n})-[r:RELATION]->(x:Entity) RETURN e.name AS name, r.relationType AS type, x.name AS other, "out" AS direction', { names: [...names] }, { maxRows: 10_000 }),
-    graph.read('UNWIND $names AS n MATCH (e:Entity {name: n})<-[r:RELATION]-(x:Entity) RETURN e.name AS name, r.relationType AS type, x.name AS other, "in" AS direction', { names: [...names] }, { maxRows: 10_000 }),
-  ]).then(([b, o, out, incoming]) => [b, o, { rows: [...out.rows, ...incoming.rows] }] as const);
+  // Two queries for any number of names: entities with their observations, and relations both ways.
+  const [withObservations, relations] = await Promise.all([
+    graph.read('UNWIND $names AS n MATCH (e:Entity {name: n}) OPTIONAL MATCH (e)-[:HAS_OBSERVATION]->(o:Observation) RETURN e.name AS name, e.entityType AS type, collect({content: o.content, at: o.createdAt}) AS observations', { names: [...names] }, { maxRows: names.length }),
+    graph.read('UNWIND $names AS n MATCH (e:Entity {name: n})-[r:RELATION]->(x:Entity) RETURN e.name AS name, r.relationType AS type, x.name AS other, "out" AS direction UNION ALL UNWIND $names AS n MATCH (e:Entity {name: n})<-[r:RELATION]-(x:Entity) RETURN e.name AS name, r.relationType AS type, x.name AS other, "in" AS direction', { names: [...names] }, { maxRows: 10_000 }),
+  ]);
+  const base = { rows: withObservations.rows };
+  const observations = {
+    rows: withObservations.rows.flatMap((row) =>
+      (row.observations as { content: string | null; at: string | null }[])
+        .filter((o) => o.content !== null)
+        .sort((a, b) => String(a.at).localeCompare(String(b.at)) || String(a.content).localeCompare(String(b.content)))
+        .map((o) => ({ name: row.name, content: o.content })),
+    ),
+  };
   const byName = new Map<string, RecalledEntity>();
   for (const row of base.rows) byName.set(String(row.name), { name: String(row.name), entityType: String(row.type ?? 'unspecified'), observations: [], relations: [] });
   for (const row of observations.rows) byName.get(String(row.name))?.observations.push(String(row.content));

@@ -1,7 +1,7 @@
 // Vector tools: semantic search with graph expansion, document indexing, collection listing and
 // statistics, rebuild and verify, drop, and the PostgreSQL concept import.
 import { z } from 'zod';
-import { expandRef } from '../../knowledge/financial.js';
+import { expandRefs } from '../../knowledge/financial.js';
 import { defaultCollection } from '../../knowledge/knowledge-store.js';
 import { importConcepts } from '../../knowledge/pg-import.js';
 import { defineTool } from '../define-tool.js';
@@ -60,7 +60,8 @@ export const searchVectors = defineTool({
     let hits = found.hits.map((h) => ({ ...h, score: Number(h.score.toFixed(5)) }));
     if (input.expandHops > 0) {
       const graph = await context.knowledge.graph();
-      hits = await Promise.all(hits.map(async (h) => (h.ref ? { ...h, related: (await expandRef(graph, h.ref, input.expandHops as 1 | 2, 10)) as { label: string; name: unknown }[] } : h)));
+      const related = await expandRefs(graph, hits.flatMap((h) => (h.ref ? [h.ref] : [])), input.expandHops as 1 | 2, 10);
+      hits = hits.map((h) => (h.ref ? { ...h, related: (related.get(h.ref) ?? []) as { label: string; name: unknown }[] } : h));
     }
     return { collection: found.collection, embedder: found.embedder, hits, ...usage.result() };
   },
