@@ -4,6 +4,26 @@ import { z } from 'zod';
 import { domains } from '../tools/define-tool.js';
 import { InputError } from '../tools/errors.js';
 import { jsonSchema } from '../tools/json-schema.js';
+import { HybridToolSearch } from '../tools/hybrid-search.js';
+import type { ToolSearchIndex } from '../tools/search.js';
+import type { SupervisorCall } from './high-level-tool.js';
+
+/** One hybrid index per BM25 index (rebuilt when the catalogue changes) and embedder. */
+const hybrids = new WeakMap<ToolSearchIndex, Map<string, Promise<HybridToolSearch>>>();
+
+async function hybridFor(call: SupervisorCall): Promise<HybridToolSearch> {
+  const bm25 = call.search();
+  const embedder = await call.context.knowledge.embedder();
+  let byEmbedder = hybrids.get(bm25);
+  if (!byEmbedder) hybrids.set(bm25, (byEmbedder = new Map()));
+  let hybrid = byEmbedder.get(embedder.name);
+  if (!hybrid) {
+    hybrid = HybridToolSearch.build(bm25, call.registry.all(), embedder);
+    hybrid.catch(() => byEmbedder!.delete(embedder.name));
+    byEmbedder.set(embedder.name, hybrid);
+  }
+  return hybrid;
+}
 import { defineHighLevelTool } from './high-level-tool.js';
 
 const hit = z.object({
@@ -11,7 +31,7 @@ const hit = z.object({
   domain: z.string(),
   title: z.string(),
   effect: z.enum(['readOnly', 'action', 'destructive']),
-  score: z.number(),
+  score: z.number().describe('fused rank score (reciprocal rank fusion of keyword and vector ranks)'),
   description: z.string(),
   inputSchema: z.record(z.string(), z.unknown()).describe('JSON Schema of the tool\'s arguments, for runTool'),
   example: z.unknown().describe('a valid arguments object'),
@@ -33,14 +53,25 @@ export const findTools = defineHighLevelTool({
     domain: z.enum(domains).optional().describe('Only search this domain.'),
     limit: z.number().int().min(1).max(50).default(10).describe('Most results to return. Default 10.'),
   }),
-  output: z.object({ query: z.string().optional(), domain: z.string().optional(), total: z.number().int().describe('internal tools searched'), results: z.array(hit) }),
+  output: z.object({ query: z.string().optional(), domain: z.string().optional(), total: z.number().int().describe('internal tools searched'), retrieval: z.string().describe('how the ranking was made'), results: z.array(hit) }),
   examples: [{ query: 'complexity', limit: 3 }, { domain: 'infrastructure' }],
   async handler(input, call) {
     if (!input.query?.trim() && !input.domain) throw new InputError('query', 'give keywords to search for, or a domain to list');
     const pool = input.domain ? call.registry.byDomain(input.domain) : call.registry.all();
-    const hits = input.query?.trim()
-      ? call.search().search(input.query, { domain: input.domain, limit: input.limit })
-      : pool.slice(0, input.limit).map((tool) => ({ tool, score: 0, matched: [] as string[] }));
+    let retrieval = 'listing';
+    let hits: { tool: (typeof pool)[number]; score: number }[];
+    if (input.query?.trim()) {
+      try {
+        const hybrid = await hybridFor(call);
+        hits = await hybrid.search(input.query, { ...(input.domain ? { domain: input.domain } : {}), limit: input.limit, signal: call.context.signal });
+        retrieval = `hybrid: BM25 + vectors (${hybrid.embedderName}), reciprocal rank fusion`;
+      } catch (error) {
+        hits = call.search().search(input.query, { ...(input.domain ? { domain: input.domain } : {}), limit: input.limit });
+        retrieval = `BM25 only: the vector side failed (${(error as Error).message})`;
+      }
+    } else {
+      hits = pool.slice(0, input.limit).map((tool) => ({ tool, score: 0 }));
+    }
     const results = hits.map(({ tool, score }) => ({
       name: tool.name,
       domain: tool.domain,
@@ -53,7 +84,7 @@ export const findTools = defineHighLevelTool({
     }));
     const lines = results.map((r, i) => `${i + 1}. ${r.name} [${r.domain}, ${r.effect}] ${r.title}: example runTool {"name":"${r.name}","arguments":${JSON.stringify(r.example)}}`);
     const text = results.length > 0 ? lines.join('\n') : `No internal tool matches "${input.query ?? ''}". Try broader keywords, or list a domain with {"domain": "development"}.`;
-    return { result: { query: input.query, domain: input.domain, total: pool.length, results }, text };
+    return { result: { query: input.query, domain: input.domain, total: pool.length, retrieval, results }, text };
   },
 });
 

@@ -18,16 +18,26 @@ function fnv1a(text: string): number {
 
 const tokenPattern = /[\p{L}\p{N}]+/gu;
 
+const stopwords = new Set('a an and are as at be by for from has have in into is it its of on or that the this to was were will with which when where who how what do does not no'.split(' '));
+const featureWeight = { w: 1, b: 0.5, c: 0.2 } as const;
+
+/**
+ * Hashed features of a text with their weights: words (stopwords dropped), word pairs, and
+ * character trigrams of each word (so "contagoin" still meets "contagion"). A feature seen n times
+ * weighs base × (1 + ln n).
+ */
 export function lexicalFeatures(text: string): Map<string, number> {
-  const features = new Map<string, number>();
-  const bump = (key: string, weight: number) => features.set(key, (features.get(key) ?? 0) + weight);
-  const words = (text.toLowerCase().match(tokenPattern) ?? []) as string[];
+  const counts = new Map<string, number>();
+  const bump = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
+  const words = ((text.toLowerCase().match(tokenPattern) ?? []) as string[]).filter((word) => !stopwords.has(word));
   words.forEach((word, i) => {
-    bump(`w:${word}`, 1);
-    if (i > 0) bump(`b:${words[i - 1]} ${word}`, 0.5);
+    bump(`w:${word}`);
+    if (i > 0) bump(`b:${words[i - 1]} ${word}`);
     const padded = `^${word}$`;
-    for (let j = 0; j + 3 <= padded.length; j++) bump(`c:${padded.slice(j, j + 3)}`, 0.25);
+    for (let j = 0; j + 3 <= padded.length; j++) bump(`c:${padded.slice(j, j + 3)}`);
   });
+  const features = new Map<string, number>();
+  for (const [key, n] of counts) features.set(key, featureWeight[key[0] as keyof typeof featureWeight] * (1 + Math.log(n)));
   return features;
 }
 
@@ -36,15 +46,16 @@ export class LexicalEmbedder implements Embedder {
   readonly semantic = false;
 
   constructor(readonly dimension = 384) {
-    this.name = `lexical-hash/${dimension}`;
+    // v2: stopwords dropped and weights fixed; v1 vectors differ, so the name differs too.
+    this.name = `lexical-hash-v2/${dimension}`;
   }
 
   embedOne(text: string): number[] {
     const vector = new Array<number>(this.dimension).fill(0);
-    for (const [feature, count] of lexicalFeatures(text)) {
+    for (const [feature, weight] of lexicalFeatures(text)) {
       const hash = fnv1a(feature);
       const sign = hash & 1 ? 1 : -1;
-      vector[(hash >>> 1) % this.dimension]! += sign * (1 + Math.log(count));
+      vector[(hash >>> 1) % this.dimension]! += sign * weight;
     }
     const norm = Math.hypot(...vector);
     return norm > 0 ? vector.map((v) => v / norm) : vector;

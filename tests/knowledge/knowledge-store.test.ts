@@ -74,12 +74,12 @@ test('an index refuses queries from another embedder, and a re-embedding rebuild
   await first.close();
   const second = new KnowledgeBase({ dataDir, embedder: new LexicalEmbedder(256) });
   t.after(() => second.close());
-  await assert.rejects(second.search({ query: 'graph', k: 1 }), (error: KnowledgeError) => error.code === 'EMBEDDER_MISMATCH' && /built with the embedder "lexical-hash\/384"/.test(error.message) && /rebuild/.test(error.message));
+  await assert.rejects(second.search({ query: 'graph', k: 1 }), (error: KnowledgeError) => error.code === 'EMBEDDER_MISMATCH' && /built with the embedder "lexical-hash-v2\/384"/.test(error.message) && /rebuild/.test(error.message));
   await assert.rejects(second.indexDocuments([{ id: 'c', namespace: 'docs', type: 'note', text: 'x' }]), (error: KnowledgeError) => error.code === 'EMBEDDER_MISMATCH');
   const rebuilt = await second.rebuild('knowledge', { reembed: true });
   assert.deepEqual([rebuilt.count, rebuilt.reembedded], [2, true]);
   const found = await second.search({ query: 'kuzu graph', k: 1 });
-  assert.equal(found.embedder, 'lexical-hash/256');
+  assert.equal(found.embedder, 'lexical-hash-v2/256');
   assert.equal(found.hits[0]!.id, 'b');
 });
 

@@ -113,7 +113,7 @@ test('ONNX embedder: an index built with it refuses another embedder; bad files 
   (await embedder.embed(texts)).forEach((v, i) => index.upsert(`t${i}`, v, { namespace: 'n', type: 't' }));
   const [query] = await embedder.embed(['the kuzu graph']);
   assert.equal(index.search(query!, 1, { embedder: embedder.name })[0]!.id, 't1');
-  assert.throws(() => index.search(query!, 1, { embedder: 'lexical-hash/16' }), (e: KnowledgeError) => e.code === 'EMBEDDER_MISMATCH');
+  assert.throws(() => index.search(query!, 1, { embedder: 'lexical-hash-v2/16' }), (e: KnowledgeError) => e.code === 'EMBEDDER_MISMATCH');
   await assert.rejects(OnnxEmbedder.load({ modelPath: path.join(dir, 'missing.onnx'), tokenizerPath }), (e: KnowledgeError) => e.code === 'NOT_FOUND');
   await writeFile(path.join(dir, 'junk.onnx'), 'not a model');
   await assert.rejects(OnnxEmbedder.load({ modelPath: path.join(dir, 'junk.onnx'), tokenizerPath }), (e: KnowledgeError) => e.code === 'BAD_INPUT' && /onnxruntime could not load/.test(e.message));

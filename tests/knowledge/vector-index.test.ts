@@ -77,10 +77,10 @@ test('updates replace in place; deletes disappear and free their slot for reuse'
 });
 
 test('an index refuses a query from another embedder, or of the wrong dimension', () => {
-  const index = VectorIndex.create({ space: 'cosine', dimension: 4, embedder: 'lexical-hash/4' });
+  const index = VectorIndex.create({ space: 'cosine', dimension: 4, embedder: 'lexical-hash-v2/4' });
   index.upsert('a', [1, 0, 0, 0], { namespace: 'n', type: 't' });
-  assert.throws(() => index.search([1, 0, 0, 0], 1, { embedder: 'onnx:minilm/4' }), (e: KnowledgeError) => e.code === 'EMBEDDER_MISMATCH' && /built with the embedder "lexical-hash\/4"/.test(e.message));
-  assert.throws(() => index.search([1, 0, 0], 1, { embedder: 'lexical-hash/4' }), (e: KnowledgeError) => e.code === 'DIMENSION_MISMATCH');
+  assert.throws(() => index.search([1, 0, 0, 0], 1, { embedder: 'onnx:minilm/4' }), (e: KnowledgeError) => e.code === 'EMBEDDER_MISMATCH' && /built with the embedder "lexical-hash-v2\/4"/.test(e.message));
+  assert.throws(() => index.search([1, 0, 0], 1, { embedder: 'lexical-hash-v2/4' }), (e: KnowledgeError) => e.code === 'DIMENSION_MISMATCH');
 });
 
 test('save and load round-trip with ids, metadata, deletes and results intact; tampering is caught', async (t) => {
@@ -115,5 +115,5 @@ test('the lexical embedder puts texts that share words closer than unrelated one
   assert.ok(cosine(a!, b!) > cosine(a!, c!) + 0.3, `${cosine(a!, b!)} vs ${cosine(a!, c!)}`);
   assert.deepEqual((await embedder.embed(['central bank raises interest rates']))[0], a);
   assert.ok(Math.abs(Math.hypot(...a!) - 1) < 1e-9);
-  assert.equal(embedder.name, 'lexical-hash/384');
+  assert.equal(embedder.name, 'lexical-hash-v2/384');
 });

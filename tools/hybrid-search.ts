@@ -1,0 +1,68 @@
+// Hybrid tool retrieval: BM25 over names, tags, titles and descriptions (search.ts) fused with a
+// vector search over the same texts, embedded by the knowledge base's configured embedder. The two
+// rankings are combined by reciprocal rank fusion (RRF, k = 60), which needs no score calibration
+// between a BM25 score and a cosine. With a semantic embedder (ONNX, Ollama) a query that shares no
+// word with a tool's text can still find it; with the lexical default the vector side adds
+// character-trigram matching (typos, inflections). If embedding fails, BM25 alone answers and the
+// result says why.
+import type { Embedder } from '../knowledge/vector/embedder.js';
+import { VectorIndex } from '../knowledge/vector/vector-index.js';
+import type { AnyTool, Domain } from './define-tool.js';
+import type { SearchHit, ToolSearchIndex } from './search.js';
+
+export interface HybridHit extends SearchHit {
+  bm25Rank?: number;
+  vectorRank?: number;
+}
+
+const rrfK = 60;
+
+export function toolText(tool: AnyTool): string {
+  return `${tool.name.replaceAll('_', ' ')}. ${tool.title}. ${tool.tags.join(', ')}. ${tool.description}`;
+}
+
+export class HybridToolSearch {
+  private constructor(
+    private readonly bm25: ToolSearchIndex,
+    private readonly tools: Map<string, AnyTool>,
+    private readonly index: VectorIndex,
+    private readonly embedder: Embedder,
+  ) {}
+
+  static async build(bm25: ToolSearchIndex, tools: readonly AnyTool[], embedder: Embedder): Promise<HybridToolSearch> {
+    const index = VectorIndex.create({ space: 'cosine', dimension: embedder.dimension, embedder: embedder.name, capacity: Math.max(64, tools.length) });
+    const vectors = await embedder.embed(tools.map(toolText));
+    tools.forEach((tool, i) => index.upsert(tool.name, vectors[i]!, { namespace: tool.domain, type: tool.kind.effect }));
+    return new HybridToolSearch(bm25, new Map(tools.map((t) => [t.name, t])), index, embedder);
+  }
+
+  get embedderName(): string {
+    return this.embedder.name;
+  }
+
+  async search(query: string, options: { domain?: Domain; limit: number; signal?: AbortSignal }): Promise<HybridHit[]> {
+    const depth = Math.max(options.limit * 3, 20);
+    const lexical = this.bm25.search(query, { ...(options.domain ? { domain: options.domain } : {}), limit: depth });
+    const [vector] = await this.embedder.embed([query], options.signal ? { signal: options.signal } : {});
+    const semantic = this.index.search(vector!, Math.min(depth, this.index.count), { embedder: this.embedder.name, ...(options.domain ? { filter: { namespace: options.domain } } : {}) });
+    const fused = new Map<string, HybridHit>();
+    lexical.forEach((hit, rank) => fused.set(hit.tool.name, { ...hit, score: 1 / (rrfK + rank + 1), bm25Rank: rank + 1 }));
+    // A vector hit counts only when it is at least somewhat similar; otherwise every query would
+    // return the whole catalogue in vector order.
+    semantic
+      .filter((hit) => hit.score > 0.05)
+      .forEach((hit, rank) => {
+        const tool = this.tools.get(hit.id);
+        if (!tool) return;
+        const existing = fused.get(hit.id);
+        const add = 1 / (rrfK + rank + 1);
+        if (existing) fused.set(hit.id, { ...existing, score: existing.score + add, vectorRank: rank + 1 });
+        else fused.set(hit.id, { tool, score: add, matched: [], vectorRank: rank + 1 });
+      });
+    return [...fused.values()]
+      .map((hit) => ({ ...hit, score: Number((hit.score * rrfK).toFixed(4)) }))
+      // Ties (a rank pair mirrored) go to the better keyword rank, then to the better vector rank.
+      .sort((a, b) => b.score - a.score || (a.bm25Rank ?? Infinity) - (b.bm25Rank ?? Infinity) || (a.vectorRank ?? Infinity) - (b.vectorRank ?? Infinity) || a.tool.name.localeCompare(b.tool.name))
+      .slice(0, options.limit);
+  }
+}
