@@ -195,7 +195,15 @@ export class KnowledgeBase implements KnowledgeStore {
 
   private async open(name: string): Promise<VectorIndex | undefined> {
     let index: VectorIndex | undefined;
-    if (await this.exists(name)) index = await VectorIndex.load(this.vectorDir, name);
+    if (await this.exists(name)) {
+      try {
+        index = await VectorIndex.load(this.vectorDir, name);
+      } catch (error) {
+        // The default collection is derived from the graph's documents: rebuild it rather than fail.
+        if (name !== defaultCollection || !(error instanceof KnowledgeError) || error.code !== 'INDEX_CORRUPT') throw error;
+        this.options.onWarning?.('vector_index_corrupt', { collection: name, error: error.message });
+      }
+    }
     if (name === defaultCollection) {
       const embedder = await this.embedder();
       index ??= VectorIndex.create({ space: 'cosine', dimension: embedder.dimension, embedder: embedder.name });
@@ -257,7 +265,7 @@ export class KnowledgeBase implements KnowledgeStore {
       const index = await this.collection(name);
       if (!index) continue;
       let bytes = 0;
-      for (const suffix of ['.hnsw', '.vectors', '.manifest.json']) bytes += await stat(path.join(this.vectorDir, name + suffix)).then((s) => s.size, () => 0);
+      for (const suffix of ['.hnsw', '.vectors', '.items.json', '.manifest.json']) bytes += await stat(path.join(this.vectorDir, name + suffix)).then((s) => s.size, () => 0);
       out.push({ name, embedder: index.embedder, dimension: index.settings.dimension, space: index.settings.space, count: index.count, loaded: true, bytesOnDisk: bytes });
     }
     return out;
@@ -406,7 +414,7 @@ export class KnowledgeBase implements KnowledgeStore {
       this.loaded.delete(name);
       this.dirty.delete(name);
       // The manifest first: without it the pair is not a collection, whatever else remains.
-      for (const suffix of ['.manifest.json', '.hnsw', '.vectors']) await rm(path.join(this.vectorDir, name + suffix), { force: true });
+      for (const suffix of ['.manifest.json', '.hnsw', '.vectors', '.items.json']) await rm(path.join(this.vectorDir, name + suffix), { force: true });
     });
     return existed;
   }

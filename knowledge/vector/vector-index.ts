@@ -40,7 +40,7 @@ export interface IndexSettings {
 
 interface Manifest {
   format: 'caelum-vector-index';
-  formatVersion: 1;
+  formatVersion: 1 | 2;
   embedder: string;
   dimension: number;
   space: Space;
@@ -54,11 +54,22 @@ interface Manifest {
   /** File sizes, checked on every load; the checksums are checked by verify (and load with verify). */
   indexBytes?: number;
   vectorsBytes?: number;
-  items: [id: string, label: number, namespace: string, type: string][];
+  /** v1 kept the items here; v2 keeps them in <name>.items.json, read in parallel with the rest. */
+  items?: [id: string, label: number, namespace: string, type: string][];
+  itemsBytes?: number;
   savedAt: string;
 }
 
 export const exactScanLimit = 20_000;
+
+interface ItemColumns {
+  ids: string[];
+  labels: number[];
+  namespaces: string[];
+  namespaceCodes: number[];
+  types: string[];
+  typeCodes: number[];
+}
 
 export class VectorIndex {
   private index: hnswlib.HierarchicalNSW;
@@ -67,6 +78,9 @@ export class VectorIndex {
   private vectors: Float32Array;
   private capacity: number;
   private readonly free: number[] = [];
+  /** Labels by namespace and by type, so a filter finds its candidates without a full pass. */
+  private readonly byNamespace = new Map<string, Set<number>>();
+  private readonly byType = new Map<string, Set<number>>();
   private live = 0;
 
   private constructor(
@@ -103,7 +117,9 @@ export class VectorIndex {
   private normalise(vector: readonly number[]): number[] {
     if (this.settings.space !== 'cosine') return vector as number[];
     let norm = 0;
-    for (const v of vector) norm += v * v;
+    for (let i = 0; i < vector.length; i++) norm += vector[i]! * vector[i]!;
+    // Embedders mostly return unit vectors already: no copy then.
+    if (Math.abs(norm - 1) < 1e-6) return vector as number[];
     norm = Math.sqrt(norm) || 1;
     return vector.map((v) => v / norm);
   }
@@ -132,7 +148,10 @@ export class VectorIndex {
       this.live++;
     }
     this.index.addPoint(stored, label);
+    const previous = this.items[label];
+    if (previous && previous.id === id) this.unindex(label, previous);
     this.items[label] = { id, ...meta };
+    this.reindex(label, meta);
     this.vectors.set(stored, label * this.settings.dimension);
   }
 
@@ -140,10 +159,25 @@ export class VectorIndex {
     const label = this.labels.get(id);
     if (label === undefined) return false;
     this.index.markDelete(label);
+    this.unindex(label, this.items[label]!);
     this.labels.delete(id);
     this.free.push(label);
     this.live--;
     return true;
+  }
+
+  private reindex(label: number, meta: ItemMeta): void {
+    let ns = this.byNamespace.get(meta.namespace);
+    if (!ns) this.byNamespace.set(meta.namespace, (ns = new Set()));
+    ns.add(label);
+    let ty = this.byType.get(meta.type);
+    if (!ty) this.byType.set(meta.type, (ty = new Set()));
+    ty.add(label);
+  }
+
+  private unindex(label: number, meta: ItemMeta): void {
+    this.byNamespace.get(meta.namespace)?.delete(label);
+    this.byType.get(meta.type)?.delete(label);
   }
 
   has(id: string): boolean {
@@ -209,24 +243,29 @@ export class VectorIndex {
     const filter = options.filter;
     const wanted = filter && (filter.namespace !== undefined || filter.type !== undefined) ? filter : undefined;
     if (wanted) {
-      const candidates: number[] = [];
-      for (const [, label] of this.labels) {
-        const item = this.items[label]!;
-        if ((wanted.namespace === undefined || item.namespace === wanted.namespace) && (wanted.type === undefined || item.type === wanted.type)) candidates.push(label);
-        if (candidates.length > exactScanLimit) break;
+      const empty = new Set<number>();
+      const sets = [wanted.namespace !== undefined ? (this.byNamespace.get(wanted.namespace) ?? empty) : undefined, wanted.type !== undefined ? (this.byType.get(wanted.type) ?? empty) : undefined]
+        .filter((set): set is Set<number> => set !== undefined)
+        .sort((a, b) => a.size - b.size);
+      const [smallest, ...others] = sets as [Set<number>, ...Set<number>[]];
+      if (smallest.size <= exactScanLimit) {
+        const candidates: number[] = [];
+        for (const label of smallest) if (others.every((set) => set.has(label))) candidates.push(label);
+        return this.exact(q, k, candidates);
       }
-      if (candidates.length <= exactScanLimit) return this.exact(q, k, candidates);
-      const accept = (label: number) => {
-        const item = this.items[label];
-        return item !== undefined && (wanted.namespace === undefined || item.namespace === wanted.namespace) && (wanted.type === undefined || item.type === wanted.type);
-      };
+      const accept = (label: number) => sets.every((set) => set.has(label));
       return this.hnsw(q, k, Math.max(options.ef ?? this.settings.ef, k * 8), accept);
     }
     return this.hnsw(q, k, Math.max(options.ef ?? this.settings.ef, k));
   }
 
+  private currentEf = -1;
+
   private hnsw(q: number[], k: number, ef: number, accept?: (label: number) => boolean): SearchHit[] {
-    this.index.setEf(ef);
+    if (ef !== this.currentEf) {
+      this.index.setEf(ef);
+      this.currentEf = ef;
+    }
     const found = this.index.searchKnn(q, Math.min(k, this.live), accept);
     return found.neighbors.map((label, i) => {
       const item = this.items[label]!;
@@ -256,6 +295,25 @@ export class VectorIndex {
     });
   }
 
+  private columns(): ItemColumns {
+    const namespaces: string[] = [];
+    const types: string[] = [];
+    const code = (dict: string[], value: string) => {
+      let at = dict.indexOf(value);
+      if (at < 0) at = dict.push(value) - 1;
+      return at;
+    };
+    const columns: ItemColumns = { ids: [], labels: [], namespaces, namespaceCodes: [], types, typeCodes: [] };
+    for (const [id, label] of this.labels) {
+      const item = this.items[label]!;
+      columns.ids.push(id);
+      columns.labels.push(label);
+      columns.namespaceCodes.push(code(namespaces, item.namespace));
+      columns.typeCodes.push(code(types, item.type));
+    }
+    return columns;
+  }
+
   /** Writes the index, the vectors and the manifest, each through a temp file and a rename. */
   async save(directory: string, name: string): Promise<void> {
     await mkdir(directory, { recursive: true });
@@ -265,9 +323,13 @@ export class VectorIndex {
     const indexBytes = await readFile(`${indexFile}.tmp`);
     const vectorBytes = Buffer.from(this.vectors.buffer, this.vectors.byteOffset, this.items.length * this.settings.dimension * 4);
     await writeFile(`${vectorsFile}.tmp`, vectorBytes);
+    // Items column by column, namespaces and types dictionary-coded: parses several times faster.
+    const itemsFile = path.join(directory, `${name}.items.json`);
+    const itemsText = JSON.stringify(this.columns());
+    await writeFile(`${itemsFile}.tmp`, itemsText);
     const manifest: Manifest = {
       format: 'caelum-vector-index',
-      formatVersion: 1,
+      formatVersion: 2,
       embedder: this.settings.embedder,
       dimension: this.settings.dimension,
       space: this.settings.space,
@@ -280,10 +342,11 @@ export class VectorIndex {
       vectorsChecksum: createHash('sha256').update(vectorBytes).digest('hex'),
       indexBytes: indexBytes.byteLength,
       vectorsBytes: vectorBytes.byteLength,
-      items: [...this.labels].map(([id, label]) => [id, label, this.items[label]!.namespace, this.items[label]!.type]),
+      itemsBytes: Buffer.byteLength(itemsText),
       savedAt: new Date().toISOString(),
     };
     await rename(`${indexFile}.tmp`, indexFile);
+    await rename(`${itemsFile}.tmp`, itemsFile);
     await rename(`${vectorsFile}.tmp`, vectorsFile);
     const manifestFile = path.join(directory, `${name}.manifest.json`);
     await writeFile(`${manifestFile}.tmp`, JSON.stringify(manifest));
@@ -306,6 +369,7 @@ export class VectorIndex {
       for (let label = start; label < end; label++) {
         adopted.labels.set(items.ids[label]!, label);
         adopted.items[label] = { id: items.ids[label]!, namespace: items.namespaces[label]!, type: items.types[label]! };
+        adopted.reindex(label, adopted.items[label]!);
       }
       if (end < items.ids.length) await new Promise((resolve) => setImmediate(resolve));
     }
@@ -340,23 +404,61 @@ export class VectorIndex {
       const vectorBytes = await readFile(vectorsFile);
       if (createHash('sha256').update(vectorBytes).digest('hex') !== manifest.vectorsChecksum) throw new KnowledgeError('INDEX_CORRUPT', `${name}.vectors does not match its manifest's checksum; rebuild the index`);
     }
+    // The graph file, the vectors and the items load in parallel: hnswlib reads on the libuv pool,
+    // the vectors go straight into the index's own array, the items parse meanwhile.
+    const capacity = manifest.capacity;
+    const vectors = new Float32Array(Math.max(capacity * manifest.dimension, vectorsSize / 4));
     const index = new hnswlib.HierarchicalNSW(manifest.space, manifest.dimension);
-    await index.readIndex(indexFile, false);
-    const loaded = new VectorIndex({ space: manifest.space, dimension: manifest.dimension, embedder: manifest.embedder, capacity: Math.max(manifest.capacity, index.getMaxElements()), m: manifest.m, efConstruction: manifest.efConstruction, ef: manifest.ef }, index);
-    // The vectors are read straight into the index's own array: no second copy of ~150 MB.
-    const handle = await open(vectorsFile, 'r');
-    try {
-      await handle.read(new Uint8Array(loaded.vectors.buffer, loaded.vectors.byteOffset, vectorsSize), 0, vectorsSize, 0);
-    } finally {
-      await handle.close();
+    const itemsFile = path.join(directory, `${name}.items.json`);
+    const reads = Promise.all([
+      index.readIndex(indexFile, false),
+      (async () => {
+        const handle = await open(vectorsFile, 'r');
+        try {
+          await handle.read(new Uint8Array(vectors.buffer, 0, vectorsSize), 0, vectorsSize, 0);
+        } finally {
+          await handle.close();
+        }
+      })(),
+    ]);
+    reads.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+    // Meanwhile, on this thread: the items and their lookup structures.
+    let columns: ItemColumns | undefined;
+    if (!manifest.items) {
+      let text: string;
+      try {
+        text = await readFile(itemsFile, 'utf8');
+      } catch (error) {
+        throw new KnowledgeError('INDEX_CORRUPT', `${name}.items.json is missing or unreadable; rebuild the index`, { cause: error });
+      }
+      if (manifest.itemsBytes !== undefined && Buffer.byteLength(text) !== manifest.itemsBytes) throw new KnowledgeError('INDEX_CORRUPT', `${name}.items.json does not have the size its manifest records; rebuild the index`);
+      columns = JSON.parse(text) as ItemColumns;
     }
+    const labels = new Map<string, number>();
+    const items: ({ id: string } & ItemMeta)[] = [];
+    const byNamespace = new Map<string, Set<number>>();
+    const byType = new Map<string, Set<number>>();
     let highest = -1;
-    for (const [id, label, namespace, type] of manifest.items) {
-      loaded.labels.set(id, label);
-      loaded.items[label] = { id, namespace, type };
-      highest = Math.max(highest, label);
-    }
-    loaded.live = manifest.items.length;
+    const add = (id: string, label: number, namespace: string, type: string) => {
+      labels.set(id, label);
+      items[label] = { id, namespace, type };
+      let ns = byNamespace.get(namespace);
+      if (!ns) byNamespace.set(namespace, (ns = new Set()));
+      ns.add(label);
+      let ty = byType.get(type);
+      if (!ty) byType.set(type, (ty = new Set()));
+      ty.add(label);
+      if (label > highest) highest = label;
+    };
+    if (manifest.items) for (const [id, label, namespace, type] of manifest.items) add(id, label, namespace, type);
+    else for (let i = 0; i < columns!.ids.length; i++) add(columns!.ids[i]!, columns!.labels[i]!, columns!.namespaces[columns!.namespaceCodes[i]!]!, columns!.types[columns!.typeCodes[i]!]!);
+    await reads;
+    const loaded = new VectorIndex({ space: manifest.space, dimension: manifest.dimension, embedder: manifest.embedder, capacity: Math.max(capacity, index.getMaxElements()), m: manifest.m, efConstruction: manifest.efConstruction, ef: manifest.ef }, index, vectors);
+    loaded.labels = labels;
+    loaded.items = items;
+    for (const [k, v] of byNamespace) loaded.byNamespace.set(k, v);
+    for (const [k, v] of byType) loaded.byType.set(k, v);
+    loaded.live = labels.size;
     for (let label = 0; label <= highest; label++) if (!loaded.items[label]) loaded.free.push(label);
     loaded.items.length = highest + 1;
     return loaded;
