@@ -145,13 +145,14 @@ async function vectorBench() {
   }, 1);
   process.stdout.write('vectors: Caelum build in a worker…\n');
   const buildStarted = performance.now();
-  const index = await kb.replaceCollection('bench', { space: 'cosine', dimension: d, embedder: 'bench/384', m: 16, efConstruction: 200, ef: 32, capacity: n }, { ids, namespaces: ids.map((_, i) => (i % 100 === 0 ? 'rare' : 'common')), types: ids.map(() => 'point'), vectors });
+  const efc = option('efc', 200);
+  const index = await kb.replaceCollection('bench', { space: 'cosine', dimension: d, embedder: 'bench/384', m: 16, efConstruction: efc, ef: 32, capacity: n }, { ids, namespaces: ids.map((_, i) => (i % 100 === 0 ? 'rare' : 'common')), types: ids.map(() => 'point'), vectors });
   const caelumBuildMs = performance.now() - buildStarted;
   clearInterval(gaps);
 
   process.stdout.write('vectors: peer build (bare hnswlib-node, in-thread)…\n');
   const peer = new hnswlib.HierarchicalNSW('cosine', d);
-  peer.initIndex(n, 16, 200, 100);
+  peer.initIndex(n, 16, efc, 100);
   const peerStarted = performance.now();
   for (let i = 0; i < n; i++) peer.addPoint(Array.from(vectors.subarray(i * d, (i + 1) * d)), i);
   const peerBuildMs = performance.now() - peerStarted;
@@ -164,7 +165,7 @@ async function vectorBench() {
     const theirs = qps(queries, (q) => peer.searchKnn(q, 10).neighbors);
     sweep.push({ ef, 'Caelum R@10': round(recall(ours.answers, truth), 4), 'Caelum QPS': ours.qps, 'Caelum p99 ms': ours.p99, 'hnswlib R@10': round(recall(theirs.answers, truth), 4), 'hnswlib QPS': theirs.qps, 'hnswlib p99 ms': theirs.p99, 'QPS ratio': round(ours.qps / theirs.qps, 2) });
   }
-  process.stdout.write(`\n${table(`vectors ${n} × ${d}: recall@10 and single-thread QPS (Caelum VectorIndex.search vs bare hnswlib-node searchKnn)`, sweep)}`);
+  process.stdout.write(`\n${table(`vectors ${n} × ${d}, M=16, efConstruction=${efc}: recall@10 and single-thread QPS (Caelum VectorIndex.search vs bare hnswlib-node searchKnn)`, sweep)}`);
 
   const filteredOurs = qps(queries, (q) => index.search(q, 10, { embedder: 'bench/384', filter: { namespace: 'rare' } }).map((h: { id: string }) => label(h.id)));
   peer.setEf(64);
@@ -194,7 +195,7 @@ async function vectorBench() {
   ];
   process.stdout.write(`\n${table('vectors: build and load', build)}`);
   await kb.close();
-  return { n, d, sweep, filtered, build, targets: { recall: 0.99, qps: 5_000, filteredRecall: 0.99, filteredQps: 1_000, buildSeconds: 60, maxPauseMs: 20, loadMs: 300 } };
+  return { n, d, m: 16, efConstruction: efc, sweep, filtered, build, targets: { recall: 0.99, qps: 5_000, filteredRecall: 0.99, filteredQps: 1_000, buildSeconds: 60, maxPauseMs: 20, loadMs: 300 } };
 }
 
 async function graphBench() {

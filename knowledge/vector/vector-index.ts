@@ -249,6 +249,7 @@ export class VectorIndex {
         .sort((a, b) => a.size - b.size);
       const [smallest, ...others] = sets as [Set<number>, ...Set<number>[]];
       if (smallest.size <= exactScanLimit) {
+        if (others.length === 0) return this.exact(q, k, smallest);
         const candidates: number[] = [];
         for (const label of smallest) if (others.every((set) => set.has(label))) candidates.push(label);
         return this.exact(q, k, candidates);
@@ -273,26 +274,46 @@ export class VectorIndex {
     });
   }
 
-  private exact(q: number[], k: number, labels: readonly number[]): SearchHit[] {
+  /** Exact top-k over candidate labels: unrolled dot products and a k-slot insertion list, no sort. */
+  private exact(q: number[], k: number, labels: Iterable<number>): SearchHit[] {
     const d = this.settings.dimension;
-    const space = this.settings.space;
-    const scored: { label: number; score: number }[] = [];
+    const vectors = this.vectors;
+    const query = Float64Array.from(q);
+    const l2 = this.settings.space === 'l2';
+    const topLabels = new Int32Array(k).fill(-1);
+    const topScores = new Float64Array(k).fill(-Infinity);
+    let filled = 0;
     for (const label of labels) {
-      const offset = label * d;
-      let dot = 0;
-      let l2 = 0;
-      for (let i = 0; i < d; i++) {
-        const v = this.vectors[offset + i]!;
-        dot += v * q[i]!;
-        if (space === 'l2') l2 += (v - q[i]!) ** 2;
+      const o = label * d;
+      let score = 0;
+      let i = 0;
+      if (l2) {
+        for (; i < d; i++) {
+          const diff = vectors[o + i]! - query[i]!;
+          score -= diff * diff;
+        }
+      } else {
+        for (; i + 3 < d; i += 4) score += vectors[o + i]! * query[i]! + vectors[o + i + 1]! * query[i + 1]! + vectors[o + i + 2]! * query[i + 2]! + vectors[o + i + 3]! * query[i + 3]!;
+        for (; i < d; i++) score += vectors[o + i]! * query[i]!;
       }
-      scored.push({ label, score: space === 'l2' ? -l2 : dot });
+      if (filled < k || score > topScores[k - 1]!) {
+        let at = Math.min(filled, k - 1);
+        while (at > 0 && topScores[at - 1]! < score) {
+          topScores[at] = topScores[at - 1]!;
+          topLabels[at] = topLabels[at - 1]!;
+          at--;
+        }
+        topScores[at] = score;
+        topLabels[at] = label;
+        if (filled < k) filled++;
+      }
     }
-    scored.sort((a, b) => b.score - a.score);
-    return scored.slice(0, k).map(({ label, score }) => {
-      const item = this.items[label]!;
-      return { id: item.id, namespace: item.namespace, type: item.type, score };
-    });
+    const hits: SearchHit[] = [];
+    for (let r = 0; r < filled; r++) {
+      const item = this.items[topLabels[r]!]!;
+      hits.push({ id: item.id, namespace: item.namespace, type: item.type, score: topScores[r]! });
+    }
+    return hits;
   }
 
   private columns(): ItemColumns {
