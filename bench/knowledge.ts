@@ -145,7 +145,7 @@ async function vectorBench() {
   }, 1);
   process.stdout.write('vectors: Caelum build in a worker…\n');
   const buildStarted = performance.now();
-  const efc = option('efc', 200);
+  const efc = option('efc', 100);
   const index = await kb.replaceCollection('bench', { space: 'cosine', dimension: d, embedder: 'bench/384', m: 16, efConstruction: efc, ef: 32, capacity: n }, { ids, namespaces: ids.map((_, i) => (i % 100 === 0 ? 'rare' : 'common')), types: ids.map(() => 'point'), vectors });
   const caelumBuildMs = performance.now() - buildStarted;
   clearInterval(gaps);

@@ -384,7 +384,7 @@ export class VectorIndex {
     const index = new hnswlib.HierarchicalNSW(full.space, full.dimension);
     await index.readIndex(path.join(directory, `${name}.hnsw`), false);
     const adopted = new VectorIndex({ ...full, capacity: index.getMaxElements() }, index, items.vectors);
-    const slice = 20_000;
+    const slice = 4_000; // about 7 ms of work between yields at 100k items
     for (let start = 0; start < items.ids.length; start += slice) {
       const end = Math.min(items.ids.length, start + slice);
       for (let label = start; label < end; label++) {
