@@ -128,7 +128,6 @@ export async function readConceptsFromPostgres(spec: PgImportSpec, options: { co
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     let total: number | undefined;
-    void total;
     try {
       const estimate = await client.query(`SELECT count(*)::bigint AS n FROM ${table}${spec.where ? ` WHERE ${spec.where}` : ''}`);
       total = Number(estimate.rows[0].n);

@@ -189,7 +189,7 @@ export class KuzuGraphStore implements GraphStore {
   private static readonly resultCacheSize = 1_000;
 
   private constructor(
-    private readonly kuzu: Kuzu,
+    kuzu: Kuzu,
     private readonly db: Database,
     private readonly writer: PooledConnection,
     private readonly readers: PooledConnection[],
@@ -465,7 +465,6 @@ export class KuzuGraphStore implements GraphStore {
     while (this.idle.length < this.readers.length) await new Promise((r) => setTimeout(r, 5));
     for (const c of [this.writer, ...this.readers]) await c.conn.close();
     await this.db.close();
-    void this.kuzu;
   }
 }
 

@@ -7,7 +7,7 @@ import { runAgentCypher } from '../../knowledge/graph/agent-query.js';
 import { guardCypher } from '../../knowledge/graph/cypher-guard.js';
 import { KnowledgeError } from '../../knowledge/knowledge-error.js';
 import { defineTool } from '../define-tool.js';
-import { InputError, ToolError } from '../errors.js';
+import { InputError } from '../errors.js';
 import type { ToolContext } from '../context.js';
 import { knowledge, schemaText } from './common.js';
 import { queryResultSchema } from './graph-tools.js';
@@ -94,7 +94,6 @@ export const askGraph = defineTool({
   async handler(input, context) {
     const translation = await translateQuestion(input.question, context);
     const result = await knowledge('question', async () => runAgentCypher(await context.knowledge.graph(), translation.cypher, { maxRows: input.maxRows, timeoutMs: input.timeoutMs }));
-    if (!result) throw new ToolError('TOOL_FAILED', 'no result');
     return { ...result, question: input.question, explanation: translation.explanation, attempts: translation.attempts, translatedBy: { ...translation.answeredBy, confidence: translation.confidence } };
   },
   summarize: (o) => `Cypher: ${o.cypher}\n${o.rows.length} of ${o.totalRows} rows${o.truncated ? ` (truncated by ${o.truncatedBy})` : ''}\n${JSON.stringify(o.rows.slice(0, 20))}`,
