@@ -41,7 +41,16 @@ function isIgnored(rules: readonly Rules[], relative: string, isDirectory: boole
 }
 
 /** Yields files in a stable (sorted) order. Checks `signal` between directories. */
-export async function* walkFiles(root: string, options: { signal: AbortSignal; stats?: WalkStats }): AsyncGenerator<WalkedFile> {
+export interface WalkOptions {
+  signal: AbortSignal;
+  stats?: WalkStats;
+  /** Called for entries that are not walked: symlinks (never followed, so no loops), unreadable directories. */
+  onSkip?: (relative: string, reason: string) => void;
+  /** Directories (by name) never entered, e.g. node_modules. */
+  skipDirectories?: ReadonlySet<string>;
+}
+
+export async function* walkFiles(root: string, options: WalkOptions): AsyncGenerator<WalkedFile> {
   const rootRules = await loadRules(root, '');
   const stack: { directory: string; relative: string; rules: Rules[] }[] = [{ directory: root, relative: '', rules: rootRules ? [rootRules] : [] }];
   while (stack.length > 0) {
@@ -50,7 +59,8 @@ export async function* walkFiles(root: string, options: { signal: AbortSignal; s
     let entries;
     try {
       entries = await readdir(directory, { withFileTypes: true });
-    } catch {
+    } catch (error) {
+      options.onSkip?.(relative || '.', `unreadable directory (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
       continue;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -58,6 +68,10 @@ export async function* walkFiles(root: string, options: { signal: AbortSignal; s
     for (const entry of entries) {
       const childRelative = relative ? `${relative}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
+        if (options.skipDirectories?.has(entry.name)) {
+          options.onSkip?.(childRelative, `${entry.name} is not analysed`);
+          continue;
+        }
         if (entry.name === '.git' || isIgnored(rules, childRelative, true)) {
           if (options.stats) options.stats.ignored += 1;
           continue;
@@ -71,6 +85,8 @@ export async function* walkFiles(root: string, options: { signal: AbortSignal; s
           continue;
         }
         yield { relative: childRelative, absolute: path.join(directory, entry.name) };
+      } else if (entry.isSymbolicLink()) {
+        if (!isIgnored(rules, childRelative, false)) options.onSkip?.(childRelative, 'symbolic link, not followed');
       }
     }
     // Reverse so the depth-first pop visits subdirectories in sorted order.
