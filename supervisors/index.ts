@@ -3,12 +3,13 @@ import type { AnyHighLevelTool, Supervisor } from './high-level-tool.js';
 import { infrastructureSupervisor } from './infrastructure.js';
 import { monitoringSupervisor } from './monitoring.js';
 import { knowledgeBaseSupervisor } from './knowledge-base.js';
+import { developmentSupervisor } from './development.js';
 import { findTools, runTool } from './catalogue-tools.js';
 
 const pending = (name: Supervisor['name'], description: string): Supervisor => ({ name, description, tools: [] });
 
 export const supervisors: readonly Supervisor[] = [
-  pending('development', 'Code analysis and improvement (analyzeAndImproveCode arrives with its issue); internal development tools are reachable through runTool.'),
+  developmentSupervisor,
   infrastructureSupervisor,
   knowledgeBaseSupervisor,
   pending('trading', 'Trading research and metrics.'),

@@ -24,7 +24,7 @@ function sourceText(origin: Origin): string {
 function taintFinding(file: string, hit: { cls: keyof typeof sinkClasses; line: number; endLine: number; evidence: string; what: string; origin: Origin; variant?: string }, trace: Finding['trace']): Finding {
   const cls = sinkClasses[hit.cls];
   const source = sourceText(hit.origin);
-  let message = `${cls.title}: ${source} (user input) reaches ${hit.what}`;
+  let message = `${cls.title}: ${source} (user input) reaches a sink: ${hit.what}`;
   let severity: Severity = cls.severity;
   let confidence: Finding['confidence'] = 'high';
   if (hit.variant === 'operator') {

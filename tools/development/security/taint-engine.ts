@@ -73,14 +73,19 @@ export interface TaintResult {
 interface Scope {
   vars: Map<string, Value>;
   parent?: Scope;
+  /** The function this scope belongs to; parameter bits are only meaningful inside it. */
+  owner?: TS.Node;
 }
 
 interface FnState {
   scope: Scope;
+  /** Parameters of this function: when it has some, outer functions' parameter bits are hidden. */
+  parameterCount: number;
   name?: string;
   summary?: FunctionSummary;
   conditional: number;
   handler?: HandlerState;
+  returned?: Value;
 }
 
 interface HandlerState {
@@ -88,7 +93,7 @@ interface HandlerState {
   candidates: { line: number; endLine: number; evidence: string; origin: Origin }[];
 }
 
-const idLike = /^(id|_id|uid|ids)$|Id$|_id$|^user(name)?$|^account$|^owner$|^email$/;
+const idLike = /^(id|_id|uid|ids)$|Id$|_id$|^(user|account|owner|customer|order|profile)$/;
 const dataAccess = /^(find|get|fetch|load|read|update|delete|remove|destroy|query|select|save|modify|patch|upsert|lookup)/i;
 const dataReceiver = /(dao|model|repo|repository|service|store|db|database|collection|table|users?|accounts?|orders?|profiles?|knex|prisma|sequelize|mongoose)$/i;
 const stringMethods = new Set(['concat', 'trim', 'trimStart', 'trimEnd', 'toLowerCase', 'toUpperCase', 'slice', 'substring', 'substr', 'split', 'join', 'padStart', 'padEnd', 'repeat', 'replace', 'replaceAll', 'normalize', 'at', 'charAt', 'toLocaleLowerCase', 'toLocaleUpperCase', 'map', 'filter', 'flat', 'reduce', 'find', 'pop', 'shift', 'reverse', 'sort', 'values', 'entries', 'keys', 'then', 'valueOf', 'toJSON', 'format', 'read']);
@@ -111,21 +116,21 @@ export class TaintEngine {
   }
 
   run(): TaintResult {
-    const state: FnState = { scope: { vars: new Map() }, conditional: 0 };
+    const state: FnState = { scope: { vars: new Map() }, conditional: 0, parameterCount: 0 };
     this.statements(this.source.statements, state);
     return { hits: this.hits, summaries: this.summaries, calls: this.calls };
   }
 
   // ---- functions ---------------------------------------------------------------------------
 
-  private analyzeFunction(fn: TS.SignatureDeclaration & { body?: TS.Node }, outer: FnState, options: { name?: string; routeCall?: boolean; exportedName?: string }): void {
+  private analyzeFunction(fn: TS.SignatureDeclaration & { body?: TS.Node }, outer: FnState, options: { name?: string; routeCall?: boolean; exportedName?: string }): Value | undefined {
     const ts = this.ts;
-    if (!fn.body) return;
-    const scope: Scope = { vars: new Map(), parent: outer.scope };
+    if (!fn.body) return undefined;
+    const scope: Scope = { vars: new Map(), parent: outer.scope, owner: fn };
     const summary: FunctionSummary | undefined = options.name ? { name: options.name, line: this.lineOf(fn.getStart(this.source)), paramCount: fn.parameters.length, reaches: [], returnsParams: 0 } : undefined;
     const request = requestParameter(ts, fn, options.routeCall === true, options.exportedName);
     const handler: HandlerState | undefined = request ? { identityUsed: false, candidates: [] } : outer.handler;
-    const state: FnState = { scope, conditional: 0, ...(options.name ? { name: options.name } : {}), ...(summary ? { summary } : {}), ...(handler ? { handler } : {}) };
+    const state: FnState = { scope, conditional: 0, parameterCount: fn.parameters.length, ...(options.name ? { name: options.name } : {}), ...(summary ? { summary } : {}), ...(handler ? { handler } : {}) };
     fn.parameters.forEach((parameter, index) => {
       if (request && index === request.index) {
         this.bindRequestParameter(parameter.name, request.kind, state);
@@ -140,13 +145,14 @@ export class TaintEngine {
     else {
       const value = this.evaluate(fn.body as TS.Expression, state);
       if (summary && value.taint) summary.returnsParams |= value.taint.params;
+      this.returnValue(state, value);
     }
     if (summary) this.summaries.push(summary);
     if (request && handler && !handler.identityUsed && handler.candidates.length > 0) {
       const first = handler.candidates[0]!;
       this.hit({ cls: 'idor', line: first.line, endLine: first.endLine, evidence: first.evidence, what: `this handler looks a record up by ${first.origin.text} and never checks the caller's identity (req.user / the session)`, origin: first.origin, variant: 'idor' });
     }
-    if (handler && outer.handler && handler === outer.handler) return;
+    return fn.parameters.length === 0 ? state.returned : undefined;
   }
 
   private bindRequestParameter(name: TS.BindingName, kind: 'request' | 'koa', state: FnState): void {
@@ -200,7 +206,8 @@ export class TaintEngine {
   private statement(node: TS.Node, state: FnState): void {
     const ts = this.ts;
     if (ts.isFunctionDeclaration(node)) {
-      this.analyzeFunction(node, state, { ...(this.functionName(node) ? { name: this.functionName(node)! } : {}), ...(this.isExported(node) ? { exportedName: this.isExported(node)! } : {}) });
+      const returns = this.analyzeFunction(node, state, { ...(this.functionName(node) ? { name: this.functionName(node)! } : {}), ...(this.isExported(node) ? { exportedName: this.isExported(node)! } : {}) });
+      if (node.name) state.scope.vars.set(node.name.text, { ...emptyValue(), isFunction: true, ...(returns ? { returns } : {}) });
       return;
     }
     if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) {
@@ -296,7 +303,16 @@ export class TaintEngine {
     else this.statement(node, state);
   }
 
-  private returnValue(_state: FnState, _value: Value): void {}
+  private returnValue(state: FnState, value: Value): void {
+    const previous = state.returned;
+    if (!previous) {
+      state.returned = value;
+      return;
+    }
+    const properties = previous.properties || value.properties ? new Map([...(value.properties ?? []), ...(previous.properties ?? [])]) : undefined;
+    const taint = unionTaint(previous.taint, value.taint);
+    state.returned = { ...previous, ...(taint ? { taint } : {}), isObjectLiteral: previous.isObjectLiteral || value.isObjectLiteral, ...(properties ? { properties } : {}) };
+  }
 
   private variable(declaration: TS.VariableDeclaration, state: FnState): void {
     if (!declaration.initializer) {
@@ -335,7 +351,13 @@ export class TaintEngine {
   private lookup(name: string, state: FnState): Value | undefined {
     for (let scope: Scope | undefined = state.scope; scope; scope = scope.parent) {
       const value = scope.vars.get(name);
-      if (value) return value;
+      if (!value) continue;
+      // An outer function's parameter bits would collide with this function's own: hide them.
+      if (scope !== state.scope && state.parameterCount > 0 && value.taint?.params) {
+        const { taint, ...rest } = value;
+        return taint.origin ? { ...rest, taint: { ...taint, params: 0, wholeParams: 0 } } : rest;
+      }
+      return value;
     }
     return undefined;
   }
@@ -441,8 +463,8 @@ export class TaintEngine {
     }
     if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
       const name = this.functionName(node);
-      this.analyzeFunction(node, state, name ? { name } : {});
-      return { ...emptyValue(), isFunction: true };
+      const returns = this.analyzeFunction(node, state, name ? { name } : {});
+      return { ...emptyValue(), isFunction: true, ...(returns ? { returns } : {}) };
     }
     if (ts.isClassExpression(node)) {
       this.statement(node, state);
@@ -497,7 +519,7 @@ export class TaintEngine {
       if (ts.isPropertyAssignment(property)) {
         const value = this.evaluate(property.initializer, state);
         const key = ts.isIdentifier(property.name) || ts.isStringLiteralLike(property.name) ? property.name.text : property.name.getText(this.source);
-        properties.set(key, value);
+        properties.set(key, { ...value, at: { ...this.span(property), evidence: this.evidence(property) } });
         taint = unionTaint(taint, derived(value.taint));
         literal += ` ${key}`;
       } else if (ts.isShorthandPropertyAssignment(property)) {
@@ -599,7 +621,8 @@ export class TaintEngine {
       const name = callee.name.text;
       const inline = requiredModule(ts, receiver);
       if (inline) return { name, receiver: 'require', module: inline, member: name, isNew, argumentCount };
-      const receiverText = receiver.getText(this.source).replace(/\s+/g, '');
+      // res.status(500).send(...) is still res.send(...).
+      const receiverText = receiver.getText(this.source).replace(/\s+/g, '').replace(/^(res|response|reply|ctx)(\.(status|type|set|header|append|contentType|code|vary)\([^()]*\))+$/, '$1');
       let binding = ts.isIdentifier(receiver) ? this.imports.get(receiver.text) : undefined;
       // fs.promises.readFile, cp.default.exec
       if (!binding && ts.isPropertyAccessExpression(receiver) && ts.isIdentifier(receiver.expression)) binding = this.imports.get(receiver.expression.text);
@@ -627,6 +650,10 @@ export class TaintEngine {
     });
     if (!site) return emptyValue();
     const name = site.name;
+    if (ts.isIdentifier(callee) && args.length === 0) {
+      const local = this.lookup(callee.text, state);
+      if (local?.returns) return local.returns;
+    }
 
     // Request methods: req.param('x'), req.get('header'), await request.json(), ctx.cookies.get().
     if (receiver.request && requestMethods.has(name)) {
@@ -684,7 +711,7 @@ export class TaintEngine {
     if (value.isObjectLiteral && value.properties) {
       for (const [key, property] of value.properties) {
         if (key === '$where') {
-          this.sinkCheck({ ...spec, what: 'the $where clause runs as JavaScript in the database' }, property, node, state, 'where');
+          this.sinkCheck({ ...spec, what: 'the $where clause runs as JavaScript in the database' }, property, node, state, 'where', property.at);
           continue;
         }
         if (!liveFor(property.taint, bit) || property.isStringBuilt || property.isObjectLiteral) continue;
@@ -709,7 +736,7 @@ export class TaintEngine {
       const origin = value.taint?.origin;
       const candidates = value.properties ? [...value.properties.values()].map((p) => p.taint?.origin) : [origin];
       for (const candidate of candidates) {
-        if (!candidate || !['params', 'query', 'body'].includes(candidate.part)) continue;
+        if (!candidate || !['params', 'query'].includes(candidate.part)) continue;
         if (!candidate.key || !idLike.test(candidate.key)) continue;
         handler.candidates.push({ ...this.span(node), evidence: this.evidence(node), origin: candidate });
         return;
@@ -719,7 +746,7 @@ export class TaintEngine {
 
   // ---- reporting ---------------------------------------------------------------------------
 
-  private sinkCheck(spec: SinkSpec, value: Value, node: TS.Node, state: FnState, variant?: string): void {
+  private sinkCheck(spec: SinkSpec, value: Value, node: TS.Node, state: FnState, variant?: string, at?: { line: number; endLine: number; evidence: string }): void {
     const cls = sinkClasses[spec.cls];
     const taint = value.taint;
     if (!liveFor(taint, cls.bit) || !taint) return;
@@ -729,13 +756,13 @@ export class TaintEngine {
     if (taint.origin) {
       const origin = taint.origin;
       const ok = (!needsWhole || origin.whole) && (!needsObject || origin.part === 'body' || origin.part === 'query');
-      if (ok) this.hit({ cls: spec.cls, ...this.span(node), evidence: this.evidence(node), what: spec.what, origin, ...(variant ? { variant } : {}) });
+      if (ok) this.hit({ cls: spec.cls, ...(at ?? { ...this.span(node), evidence: this.evidence(node) }), what: spec.what, origin, ...(variant ? { variant } : {}) });
     }
     if (state.summary && taint.params) {
       const bits = needsWhole ? taint.wholeParams : taint.params;
       for (let i = 0; i < 31; i++) {
         if (!(bits & (1 << i))) continue;
-        const reach: SinkReach = { param: i, cls: spec.cls, ...this.span(node), evidence: this.evidence(node), what: spec.what, ...(needsObject ? { needsObject } : {}), ...(needsWhole ? { needsWhole } : {}) };
+        const reach: SinkReach = { param: i, cls: spec.cls, ...(at ?? { ...this.span(node), evidence: this.evidence(node) }), what: spec.what, ...(needsObject ? { needsObject } : {}), ...(needsWhole ? { needsWhole } : {}) };
         if (!state.summary.reaches.some((r) => r.param === i && r.cls === spec.cls && r.line === reach.line)) state.summary.reaches.push(reach);
       }
     }

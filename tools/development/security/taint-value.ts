@@ -32,6 +32,10 @@ export interface Value extends ValueShape {
   browser?: boolean;
   /** For object literals, the values of their properties by name. */
   properties?: Map<string, Value>;
+  /** Where an object literal's property was written, so a finding can point at it. */
+  at?: { line: number; endLine: number; evidence: string };
+  /** For a function without parameters, what it returns (closures building a query, say). */
+  returns?: Value;
 }
 
 export function emptyValue(): Value {

@@ -1,0 +1,164 @@
+// The development supervisor: analyzeAndImproveCode (the flagship) and reviewChanges. Both route
+// to the static analysis tools, rank what they find, turn it into prioritised suggestions, and
+// render JSON or SARIF 2.1.0.
+import { z } from 'zod';
+import { analyzeCode, scanSecurity } from '../tools/development/analyze-code.js';
+import { findingSchema, metricsSchema, skippedSchema } from '../tools/development/static-report.js';
+import { toSarif } from '../tools/development/analysis/sarif.js';
+import type { Finding } from '../tools/development/security/finding.js';
+import { defineHighLevelTool, type Supervisor } from './high-level-tool.js';
+
+const tasks = ['analyze', 'improve', 'security_scan', 'performance', 'comprehensive'] as const;
+
+const suggestionSchema = z.object({ priority: z.number().int(), title: z.string(), detail: z.string(), findings: z.array(z.string()) });
+
+const reportSchema = z.object({
+  project: z.string(),
+  task: z.string(),
+  summary: z.string(),
+  findings: z.array(findingSchema).describe('ranked: severity, category, confidence, churn'),
+  totalFindings: z.number().int(),
+  metrics: metricsSchema,
+  suggestions: z.array(suggestionSchema),
+  skipped: skippedSchema,
+  skippedCount: z.number().int(),
+  aiReview: z.object({ status: z.enum(['done', 'skipped']), reason: z.string() }),
+  changedFiles: z.array(z.string()).optional(),
+  sarif: z.record(z.string(), z.unknown()).optional().describe('SARIF 2.1.0 log when format is "sarif"'),
+  cache: z.object({ hits: z.number().int(), misses: z.number().int() }),
+  durationMs: z.number(),
+  notes: z.array(z.string()),
+});
+
+type StaticOutput = z.output<typeof analyzeCode.output>;
+
+function suggestionsFor(findings: readonly Finding[]): z.infer<typeof suggestionSchema>[] {
+  const suggestions: z.infer<typeof suggestionSchema>[] = [];
+  const byRule = new Map<string, Finding[]>();
+  for (const finding of findings) byRule.set(finding.rule, [...(byRule.get(finding.rule) ?? []), finding]);
+  const groups = [...byRule.entries()].map(([rule, list]) => ({ rule, list, worst: list[0]! }));
+  const rank = { critical: 5, high: 4, medium: 3, low: 2, info: 1 };
+  groups.sort((a, b) => rank[b.worst.severity] - rank[a.worst.severity] || b.list.length - a.list.length);
+  for (const group of groups.slice(0, 10)) {
+    const where = group.list.slice(0, 3).map((f) => `${f.file}:${f.line}`).join(', ');
+    const title = group.worst.category === 'security'
+      ? `Fix ${group.list.length} ${group.rule.replace(/-/g, ' ')} finding${group.list.length > 1 ? 's' : ''}${group.worst.cwe ? ` (${group.worst.cwe})` : ''}`
+      : `Refactor ${group.list.length} function${group.list.length > 1 ? 's' : ''} flagged ${group.rule.replace(/-/g, ' ')}`;
+    suggestions.push({ priority: suggestions.length + 1, title, detail: `${group.worst.fix?.description ?? group.worst.message} First: ${where}${group.list.length > 3 ? ` and ${group.list.length - 3} more` : ''}.`, findings: group.list.slice(0, 20).map((f) => f.id) });
+  }
+  return suggestions;
+}
+
+function textReport(result: z.input<typeof reportSchema>): string {
+  const lines = result.findings.slice(0, 25).map((f) => `- [${f.severity}] ${f.cwe ? `${f.cwe} ` : ''}${f.file}:${f.line} ${f.message}${f.fix?.patch ? ' (patch available)' : ''}`);
+  const suggestions = result.suggestions.slice(0, 5).map((s) => `${s.priority}. ${s.title}: ${s.detail}`);
+  return [
+    result.summary,
+    lines.length ? `Findings (top ${lines.length} of ${result.totalFindings}):\n${lines.join('\n')}` : 'No findings.',
+    suggestions.length ? `Suggestions:\n${suggestions.join('\n')}` : '',
+    result.skippedCount ? `Skipped ${result.skippedCount} file(s), e.g. ${result.skipped.slice(0, 3).map((s) => `${s.path} (${s.reason})`).join('; ')}` : '',
+    `AI review: ${result.aiReview.status} (${result.aiReview.reason})`,
+  ].filter(Boolean).join('\n\n');
+}
+
+const analyzeAndImproveCode = defineHighLevelTool({
+  name: 'analyzeAndImproveCode',
+  owner: 'development',
+  title: 'Analyze and improve code',
+  description:
+    'Analyses a repository and returns a ranked report: security vulnerabilities traced from request input to dangerous sinks across files (with CWE, evidence, fix, and a patch when mechanical), config and crypto issues, complexity hotspots weighted by git churn, metrics, and prioritised suggestions. Read-only: project code is never run. JSON or SARIF 2.1.0. Example: {"project": ".", "task": "security_scan"}',
+  kind: { effect: 'readOnly' },
+  input: z.object({
+    project: z.string().default('.').describe('Project directory inside the allowed roots. Default ".".'),
+    task: z.enum(tasks).default('comprehensive').describe('analyze | improve | security_scan | performance | comprehensive.'),
+    paths: z.array(z.string().min(1).max(500)).max(50).optional().describe('Glob filters, e.g. ["src/**"].'),
+    changedSince: z.string().min(1).max(200).optional().describe('Review only lines changed since this git ref.'),
+    maxFindings: z.number().int().min(1).max(5000).default(100).describe('Most findings returned. Default 100.'),
+    format: z.enum(['json', 'sarif']).default('json').describe('json, or sarif for a SARIF 2.1.0 log.'),
+  }),
+  output: reportSchema,
+  examples: [{ project: '.', task: 'security_scan', maxFindings: 20 }],
+  async handler(input, call) {
+    const tool = input.task === 'security_scan' ? scanSecurity : analyzeCode;
+    const outcome = await call.runOrFail(tool.name, { path: input.project, ...(input.paths ? { paths: input.paths } : {}), ...(input.changedSince ? { changedSince: input.changedSince } : {}), maxFindings: 5000 });
+    const report = outcome.output as StaticOutput;
+    let findings = report.findings as Finding[];
+    if (input.task === 'performance') findings = findings.filter((f) => f.category === 'performance' || f.category === 'complexity' || f.rule === 'redos');
+    const notes = [...report.notes];
+    if (input.task === 'performance') notes.push('performance covers complexity hotspots and ReDoS; runtime profiling is not part of static analysis');
+    const shown = findings.slice(0, input.maxFindings);
+    const bySeverity = findings.reduce<Record<string, number>>((acc, f) => ({ ...acc, [f.severity]: (acc[f.severity] ?? 0) + 1 }), {});
+    const summary = `${input.task} of ${report.root}: ${report.metrics.files} files, ${report.metrics.codeLines} code lines, ${report.metrics.functions} functions in ${(report.durationMs / 1000).toFixed(2)} s. ${findings.length} findings (${Object.entries(bySeverity).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}).`;
+    const result: z.input<typeof reportSchema> = {
+      project: report.root,
+      task: input.task,
+      summary,
+      findings: shown,
+      totalFindings: findings.length,
+      metrics: { ...report.metrics, findingsBySeverity: bySeverity, findingsByCategory: findings.reduce<Record<string, number>>((acc, f) => ({ ...acc, [f.category]: (acc[f.category] ?? 0) + 1 }), {}) },
+      suggestions: suggestionsFor(findings),
+      skipped: report.skipped,
+      skippedCount: report.skippedCount,
+      aiReview: { status: 'skipped', reason: 'the AI review pass is not part of this build; the static report is complete' },
+      ...(report.changedFiles ? { changedFiles: report.changedFiles } : {}),
+      cache: report.cache,
+      durationMs: report.durationMs,
+      notes,
+    };
+    if (input.format === 'sarif') {
+      const sarif = toSarif(shown, { toolVersion: '0.1.0', root: report.root });
+      return { result: { ...result, sarif }, text: JSON.stringify(sarif) };
+    }
+    return { result, text: textReport(result) };
+  },
+});
+
+const reviewChanges = defineHighLevelTool({
+  name: 'reviewChanges',
+  owner: 'development',
+  title: 'Review changes',
+  description:
+    'Reviews a git diff with the same engine as analyzeAndImproveCode: the staged changes, or everything changed since a ref (branch, tag, commit), including untracked files. Reports findings on changed lines, plus flows whose source or sink was changed. Example: {"project": ".", "against": "main"}',
+  kind: { effect: 'readOnly' },
+  input: z.object({
+    project: z.string().default('.').describe('Repository directory inside the allowed roots. Default ".".'),
+    against: z.string().min(1).max(200).default('HEAD').describe('Git ref to diff against, or "staged" for the index. Default "HEAD" (uncommitted work).'),
+    maxFindings: z.number().int().min(1).max(5000).default(100).describe('Most findings returned. Default 100.'),
+    format: z.enum(['json', 'sarif']).default('json').describe('json, or sarif for a SARIF 2.1.0 log.'),
+  }),
+  output: reportSchema,
+  examples: [{ project: '.', against: 'HEAD' }],
+  async handler(input, call) {
+    const outcome = await call.runOrFail(analyzeCode.name, { path: input.project, changedSince: input.against, maxFindings: 5000 });
+    const report = outcome.output as StaticOutput;
+    const findings = report.findings as Finding[];
+    const shown = findings.slice(0, input.maxFindings);
+    const result: z.input<typeof reportSchema> = {
+      project: report.root,
+      task: 'review',
+      summary: `review of ${report.changedFiles?.length ?? 0} changed file(s) against ${input.against}: ${findings.length} findings on changed lines.`,
+      findings: shown,
+      totalFindings: findings.length,
+      metrics: report.metrics,
+      suggestions: suggestionsFor(findings),
+      skipped: report.skipped,
+      skippedCount: report.skippedCount,
+      aiReview: { status: 'skipped', reason: 'the AI review pass is not part of this build; the static report is complete' },
+      ...(report.changedFiles ? { changedFiles: report.changedFiles } : {}),
+      cache: report.cache,
+      durationMs: report.durationMs,
+      notes: report.notes,
+    };
+    if (input.format === 'sarif') {
+      const sarif = toSarif(shown, { toolVersion: '0.1.0', root: report.root });
+      return { result: { ...result, sarif }, text: JSON.stringify(sarif) };
+    }
+    return { result, text: textReport(result) };
+  },
+});
+
+export const developmentSupervisor: Supervisor = {
+  name: 'development',
+  description: 'Code analysis and improvement: analyzeAndImproveCode and reviewChanges over static analysis (taint tracking, config and crypto checks, complexity with churn).',
+  tools: [analyzeAndImproveCode, reviewChanges],
+};

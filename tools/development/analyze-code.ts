@@ -1,0 +1,90 @@
+// development_analyze_code and development_scan_security: the static report as internal tools.
+// Both read the same cached per-file analyses; the scan keeps security findings only.
+import { z } from 'zod';
+import { defineTool } from '../define-tool.js';
+import { buildStaticReport, findingSchema, metricsSchema, skippedSchema } from './static-report.js';
+
+const input = z.object({
+  path: z.string().default('.').describe('Project directory inside the allowed roots. Default ".".'),
+  paths: z.array(z.string().min(1).max(500)).max(50).optional().describe('Glob filters relative to the project, e.g. ["src/**/*.ts"].'),
+  changedSince: z.string().min(1).max(200).optional().describe('Only findings on lines changed since this git ref ("staged" for the index), e.g. "main".'),
+  maxFindings: z.number().int().min(1).max(5000).default(200).describe('Most findings to return, highest ranked first. Default 200.'),
+});
+
+const output = z.object({
+  root: z.string(),
+  findings: z.array(findingSchema),
+  totalFindings: z.number().int(),
+  metrics: metricsSchema,
+  skipped: skippedSchema.describe('files left out, with the reason (at most 500 listed)'),
+  skippedCount: z.number().int(),
+  cache: z.object({ hits: z.number().int(), misses: z.number().int() }),
+  changedFiles: z.array(z.string()).optional(),
+  durationMs: z.number(),
+  notes: z.array(z.string()),
+});
+
+type Output = z.input<typeof output>;
+
+function summarize(o: z.output<typeof output>): string {
+  const lines = o.findings.slice(0, 15).map((f) => `  [${f.severity}] ${f.cwe ? `${f.cwe} ` : ''}${f.file}:${f.line} ${f.message}`);
+  return `${o.metrics.files} files, ${o.metrics.codeLines} code lines in ${(o.durationMs / 1000).toFixed(2)} s (cache ${o.cache.hits} hits, ${o.cache.misses} misses); ${o.totalFindings} findings${o.skippedCount ? `; ${o.skippedCount} files skipped` : ''}.\n${lines.join('\n') || '  no findings'}`;
+}
+
+export const analyzeCode = defineTool({
+  name: 'development_analyze_code',
+  domain: 'development',
+  tags: ['analysis', 'static', 'security', 'complexity', 'quality', 'taint', 'cwe', 'review', 'metrics'],
+  title: 'Static analysis (security and quality)',
+  description:
+    'Analyses a TS/JS project without running it: taint tracking from request input to dangerous sinks (SQL/NoSQL, shell, eval, paths, redirects, SSRF, XSS, deserialization, ReDoS, XXE, mass assignment, IDOR), config and crypto checks, template escaping, and per-function complexity weighted by git churn. Results are ranked and cached by content hash. Example: {"path": ".", "maxFindings": 50}',
+  kind: { effect: 'readOnly' },
+  input,
+  output,
+  examples: [{ path: '.', maxFindings: 20 }],
+  async handler(args, context): Promise<Output> {
+    const report = await buildStaticReport(context, { path: args.path, paths: args.paths, changedSince: args.changedSince, security: true, quality: true });
+    return {
+      root: report.root,
+      findings: report.findings.slice(0, args.maxFindings),
+      totalFindings: report.findings.length,
+      metrics: report.metrics,
+      skipped: report.skipped,
+      skippedCount: report.skippedCount,
+      cache: report.cache,
+      ...(report.changed ? { changedFiles: report.changed.map((c) => c.path) } : {}),
+      durationMs: Number(report.durationMs.toFixed(1)),
+      notes: report.gitNote ? [report.gitNote] : [],
+    };
+  },
+  summarize,
+});
+
+export const scanSecurity = defineTool({
+  name: 'development_scan_security',
+  domain: 'development',
+  tags: ['security', 'vulnerabilities', 'taint', 'injection', 'xss', 'ssrf', 'secrets', 'cwe', 'owasp', 'sast'],
+  title: 'Security scan (SAST)',
+  description:
+    'Finds vulnerabilities in a TS/JS web project statically: source-to-sink taint flows within and across functions and files (Express, Koa, Fastify, Next.js inputs), hard-coded secrets, weak password hashing, insecure randomness, JWT "none", disabled TLS checks, cookie flags, permissive CORS, missing helmet/CSRF, stack traces in responses, unescaped templates. Each finding has a CWE, the evidence and a fix. Example: {"path": "."}',
+  kind: { effect: 'readOnly' },
+  input,
+  output,
+  examples: [{ path: '.', maxFindings: 50 }],
+  async handler(args, context): Promise<Output> {
+    const report = await buildStaticReport(context, { path: args.path, paths: args.paths, changedSince: args.changedSince, security: true, quality: false });
+    return {
+      root: report.root,
+      findings: report.findings.slice(0, args.maxFindings),
+      totalFindings: report.findings.length,
+      metrics: report.metrics,
+      skipped: report.skipped,
+      skippedCount: report.skippedCount,
+      cache: report.cache,
+      ...(report.changed ? { changedFiles: report.changed.map((c) => c.path) } : {}),
+      durationMs: Number(report.durationMs.toFixed(1)),
+      notes: report.gitNote ? [report.gitNote] : [],
+    };
+  },
+  summarize,
+});

@@ -1,0 +1,168 @@
+// The static report behind analyzeAndImproveCode and its internal tools: analyse the project
+// (cached by content hash), link taint across files, add complexity findings weighted by git churn,
+// narrow to a diff when asked, rank, and summarise the metrics.
+import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { ToolContext } from '../context.js';
+import { resolveInsideRoots } from '../roots.js';
+import { InputError } from '../errors.js';
+import { analyzeProject } from './analysis/project-analysis.js';
+import { complexityFindings, rankFindings, securityFindings } from './analysis/findings.js';
+import type { Finding } from './security/finding.js';
+import { changedFiles, checkRef, churn, isGitRepository, type ChangedFile } from './git.js';
+
+export const findingSchema = z.object({
+  id: z.string(),
+  file: z.string(),
+  line: z.number().int(),
+  endLine: z.number().int(),
+  severity: z.enum(['critical', 'high', 'medium', 'low', 'info']),
+  category: z.enum(['security', 'complexity', 'maintainability', 'dependencies', 'tests', 'performance', 'ai-review']),
+  cwe: z.string().optional(),
+  rule: z.string(),
+  message: z.string(),
+  evidence: z.string(),
+  confidence: z.enum(['high', 'medium', 'low']),
+  fix: z.object({ description: z.string(), patch: z.string().optional() }).optional(),
+  trace: z.array(z.object({ file: z.string(), line: z.number().int(), note: z.string() })).optional(),
+});
+
+export const metricsSchema = z.object({
+  files: z.number().int(),
+  lines: z.number().int(),
+  codeLines: z.number().int(),
+  functions: z.number().int(),
+  averageCyclomatic: z.number(),
+  maxCyclomatic: z.number().int(),
+  averageCognitive: z.number(),
+  maxCognitive: z.number().int(),
+  functionsOverLimits: z.number().int(),
+  todos: z.number().int(),
+  filesWithSyntaxErrors: z.number().int(),
+  byLanguage: z.record(z.string(), z.number().int()),
+  findingsBySeverity: z.record(z.string(), z.number().int()),
+  findingsByCategory: z.record(z.string(), z.number().int()),
+});
+
+export const skippedSchema = z.array(z.object({ path: z.string(), reason: z.string() }));
+
+export type Metrics = z.infer<typeof metricsSchema>;
+
+export interface StaticReportInput {
+  path: string;
+  paths?: string[] | undefined;
+  changedSince?: string | undefined;
+  security: boolean;
+  quality: boolean;
+}
+
+export interface StaticReport {
+  root: string;
+  findings: Finding[];
+  metrics: Metrics;
+  skipped: { path: string; reason: string }[];
+  skippedCount: number;
+  cache: { hits: number; misses: number };
+  changed?: ChangedFile[];
+  churn?: Map<string, number>;
+  durationMs: number;
+  gitNote?: string;
+}
+
+async function dependencyMajors(root: string): Promise<Map<string, number>> {
+  const majors = new Map<string, number>();
+  try {
+    const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+    for (const group of ['dependencies', 'devDependencies', 'optionalDependencies']) {
+      for (const [name, range] of Object.entries(manifest[group] ?? {})) {
+        const match = /(\d+)/.exec(String(range));
+        if (match) majors.set(name, Number(match[1]));
+      }
+    }
+  } catch {
+    // No manifest: version-dependent rules fall back to reporting.
+  }
+  return majors;
+}
+
+export async function buildStaticReport(context: ToolContext, input: StaticReportInput): Promise<StaticReport> {
+  const started = performance.now();
+  const target = await resolveInsideRoots(input.path, context.environment.allowedRoots, 'project');
+  if (!target.isDirectory) throw new InputError('project', `${input.path} is a file; pass the project directory (narrow with paths)`);
+  const ts = (await import('typescript')).default;
+  const project = await analyzeProject(ts, {
+    root: target.absolute,
+    dataDir: context.environment.dataDir,
+    signal: context.signal,
+    progress: (done, total, message) => context.progress(done, total, message),
+    ...(input.paths?.length ? { paths: input.paths } : {}),
+  });
+  let changed: ChangedFile[] | undefined;
+  let churnCounts: Map<string, number> | undefined;
+  let gitNote: string | undefined;
+  const inGit = await isGitRepository(target.absolute);
+  if (input.changedSince) {
+    if (!inGit) throw new InputError('changedSince', `${target.absolute} is not a git repository, so there is no diff to review; drop changedSince`);
+    if (input.changedSince !== 'staged') await checkRef(input.changedSince, target.absolute, 'changedSince');
+    changed = await changedFiles(target.absolute, input.changedSince, context.signal);
+  }
+  if (inGit) {
+    try {
+      churnCounts = await churn(target.absolute, { days: 365, signal: context.signal });
+    } catch (error) {
+      gitNote = `git history unavailable: ${(error as Error).message.slice(0, 120)}`;
+    }
+  } else {
+    gitNote = 'not a git repository: hotspots are not weighted by churn';
+  }
+  const majors = await dependencyMajors(target.absolute);
+  const findings: Finding[] = [];
+  if (input.security) {
+    findings.push(...securityFindings(project, { dependencyMajors: majors, readText: (file) => { try { return readFileSync(path.join(target.absolute, file), 'utf8'); } catch { return undefined; } } }));
+  }
+  if (input.quality) findings.push(...complexityFindings(project.files, undefined, churnCounts));
+  let selected = findings;
+  if (changed) {
+    // A diff review reports findings on changed lines (and whole new files).
+    const byFile = new Map(changed.map((c) => [c.path, c]));
+    selected = findings.filter((f) => {
+      const change = byFile.get(f.file);
+      if (!change) return false;
+      return change.ranges.some(([start, end]) => f.line <= end && f.endLine >= start) || (f.trace?.some((step) => byFile.get(step.file)?.ranges.some(([s, e]) => step.line >= s && step.line <= e)) ?? false);
+    });
+  }
+  const ranked = rankFindings(selected, churnCounts);
+  const functions = project.files.flatMap((f) => f.functions);
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const count = <K extends string>(keys: K[]) => keys.reduce<Record<string, number>>((acc, key) => ({ ...acc, [key]: (acc[key] ?? 0) + 1 }), {});
+  const metrics: Metrics = {
+    files: project.files.length,
+    lines: sum(project.files.map((f) => f.lines)),
+    codeLines: sum(project.files.map((f) => f.codeLines)),
+    functions: functions.length,
+    averageCyclomatic: functions.length ? Number((sum(functions.map((f) => f.cyclomatic)) / functions.length).toFixed(2)) : 0,
+    maxCyclomatic: functions.reduce((m, f) => Math.max(m, f.cyclomatic), 0),
+    averageCognitive: functions.length ? Number((sum(functions.map((f) => f.cognitive)) / functions.length).toFixed(2)) : 0,
+    maxCognitive: functions.reduce((m, f) => Math.max(m, f.cognitive), 0),
+    functionsOverLimits: complexityFindings(project.files).length,
+    todos: sum(project.files.map((f) => f.todos.length)),
+    filesWithSyntaxErrors: project.files.filter((f) => f.syntaxErrors > 0).length,
+    byLanguage: count(project.files.map((f) => f.language)),
+    findingsBySeverity: count(ranked.map((f) => f.severity)),
+    findingsByCategory: count(ranked.map((f) => f.category)),
+  };
+  return {
+    root: target.absolute,
+    findings: ranked,
+    metrics,
+    skipped: project.skipped,
+    skippedCount: project.skippedCount,
+    cache: project.cache,
+    ...(changed ? { changed } : {}),
+    ...(churnCounts ? { churn: churnCounts } : {}),
+    durationMs: performance.now() - started,
+    ...(gitNote ? { gitNote } : {}),
+  };
+}
