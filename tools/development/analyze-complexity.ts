@@ -1,4 +1,5 @@
 // development_analyze_complexity: per-function cyclomatic complexity for TS/JS files.
+import { typescript } from './typescript-module.js';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -52,7 +53,7 @@ export const analyzeComplexity = defineTool({
   examples: [{ path: '.', threshold: 10, limit: 20 }],
   async handler(input, context) {
     const target = await resolveInsideRoots(input.path, context.environment.allowedRoots, 'path');
-    const ts = (await import('typescript')).default;
+    const ts = typescript();
     const candidates: { relative: string; absolute: string }[] = [];
     if (target.isDirectory) {
       for await (const file of walkFiles(target.absolute, { signal: context.signal })) if (isScript(file.relative)) candidates.push(file);

@@ -1,6 +1,7 @@
 // The static report behind analyzeAndImproveCode and its internal tools: analyse the project
 // (cached by content hash), link taint across files, add complexity findings weighted by git churn,
 // narrow to a diff when asked, rank, and summarise the metrics.
+import { typescript } from './typescript-module.js';
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -91,7 +92,7 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
   const started = performance.now();
   const target = await resolveInsideRoots(input.path, context.environment.allowedRoots, 'project');
   if (!target.isDirectory) throw new InputError('project', `${input.path} is a file; pass the project directory (narrow with paths)`);
-  const ts = (await import('typescript')).default;
+  const ts = typescript();
   const project = await analyzeProject(ts, {
     root: target.absolute,
     dataDir: context.environment.dataDir,

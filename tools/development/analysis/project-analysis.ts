@@ -6,7 +6,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type TS from 'typescript';
 import { analyzeScript, analyzeTemplate, type FileAnalysis } from './file-analysis.js';
 import { AnalysisCache, contentHash } from './analysis-cache.js';
-import { collectFiles, readCandidate, type SkippedFile } from './project-files.js';
+import { collectFiles, readCandidate, type ReadResult, type SkippedFile } from './project-files.js';
 
 export interface ProjectAnalysisOptions {
   root: string;
@@ -18,6 +18,7 @@ export interface ProjectAnalysisOptions {
   maxFiles?: number;
   /** Use and update the content-hash cache (default true). */
   cache?: boolean;
+
 }
 
 export interface ProjectAnalysis {
@@ -64,36 +65,60 @@ export async function analyzeProject(ts: typeof TS, options: ProjectAnalysisOpti
   const cache = useCache ? await AnalysisCache.open(options.dataDir, options.root) : undefined;
   const files: FileAnalysis[] = [];
   const total = collected.files.length;
-  let lastYield = performance.now();
+  const skipFile = (relative: string, reason: string) => {
+    skippedCount++;
+    if (skipped.length < 500) skipped.push({ path: relative, reason });
+  };
+  // Reads run ahead of the analysis, so the disk and the parser overlap.
+  const readAhead = 16;
+  const reads: Promise<ReadResult>[] = [];
+  const schedule = (i: number) => {
+    const next = collected.files[i];
+    if (next && next.kind !== 'python') reads[i] = readCandidate(next);
+  };
+  for (let i = 0; i < readAhead; i++) schedule(i);
+  const pending: { relative: string; text: string; kind: 'script' | 'template'; hash: string }[] = [];
   for (const [index, candidate] of collected.files.entries()) {
+    options.signal.throwIfAborted();
+    schedule(index + readAhead);
+    if (candidate.kind === 'python') continue;
+    const read = await reads[index]!;
+    delete reads[index];
+    if (!read.ok) {
+      skipFile(candidate.relative, read.reason);
+      continue;
+    }
+    const hash = contentHash(read.text);
+    const cached = cache?.get(candidate.relative, hash);
+    if (cached) files.push(cached);
+    else pending.push({ relative: candidate.relative, text: read.text, kind: candidate.kind, hash });
+  }
+  const hashes = new Map(pending.map((item) => [item.relative, item.hash]));
+  let done = files.length;
+  const accept = (analysis: FileAnalysis) => {
+    cache?.set(analysis.file, hashes.get(analysis.file)!, analysis);
+    files.push(analysis);
+    done++;
+    if (done % 50 === 0 || done === total) options.progress?.(done, total, `${done}/${total} files`);
+  };
+  // In process: measured on this 2-core machine, worker threads were slower (1.68 s in process vs
+  // 1.84 s with one worker and 2.05 s with two on a 138k-line tree), because each worker pays the
+  // compiler's load and JIT warm-up again and the results have to be cloned back.
+  let lastYield = performance.now();
+  for (const item of pending) {
     options.signal.throwIfAborted();
     // Parsing is synchronous: give the event loop a turn every ~10 ms so the server stays responsive.
     if (performance.now() - lastYield > 10) {
       await yieldToEventLoop();
       lastYield = performance.now();
     }
-    if (candidate.kind === 'python') continue;
-    const read = await readCandidate(candidate);
-    if (!read.ok) {
-      skippedCount++;
-      if (skipped.length < 500) skipped.push({ path: candidate.relative, reason: read.reason });
-      continue;
+    try {
+      accept(item.kind === 'template' ? analyzeTemplate(item.relative, item.text) : analyzeScript(ts, item.relative, item.text));
+    } catch (error) {
+      skipFile(item.relative, `analysis failed: ${(error as Error).message.slice(0, 120)}`);
     }
-    const hash = contentHash(read.text);
-    let analysis = cache?.get(candidate.relative, hash);
-    if (!analysis) {
-      try {
-        analysis = candidate.kind === 'template' ? analyzeTemplate(candidate.relative, read.text) : analyzeScript(ts, candidate.relative, read.text);
-      } catch (error) {
-        skippedCount++;
-        if (skipped.length < 500) skipped.push({ path: candidate.relative, reason: `analysis failed: ${(error as Error).message.slice(0, 120)}` });
-        continue;
-      }
-      cache?.set(candidate.relative, hash, analysis);
-    }
-    files.push(analysis);
-    if ((index + 1) % 50 === 0 || index + 1 === total) options.progress?.(index + 1, total, `${index + 1}/${total} files`);
   }
+  files.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   if (cache) {
     if (!options.only && !options.paths) cache.retainOnly(new Set(files.map((f) => f.file)));
     void cache.persist();

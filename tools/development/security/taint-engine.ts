@@ -411,14 +411,17 @@ export class TaintEngine {
 
   private evaluate(node: TS.Expression, state: FnState): Value {
     const ts = this.ts;
-    if (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isTypeAssertionExpression(node) || ts.isSatisfiesExpression(node) || ts.isAwaitExpression(node)) {
-      return this.evaluate(node.expression, state);
-    }
+    // The commonest kinds first: this runs on every expression of every file.
     if (ts.isIdentifier(node)) {
       const value = this.lookup(node.text, state);
       if (value) return value;
       if (node.text in browserSources) return { ...emptyValue(), browser: true };
       return emptyValue();
+    }
+    if (ts.isPropertyAccessExpression(node)) return this.member(node, state);
+    if (ts.isCallExpression(node) || ts.isNewExpression(node)) return this.call(node, state);
+    if (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isTypeAssertionExpression(node) || ts.isSatisfiesExpression(node) || ts.isAwaitExpression(node)) {
+      return this.evaluate(node.expression, state);
     }
     if (ts.isStringLiteralLike(node)) return { ...emptyValue(), prefix: node.text, literalText: node.text };
     if (ts.isNumericLiteral(node) || node.kind === ts.SyntaxKind.TrueKeyword || node.kind === ts.SyntaxKind.FalseKeyword || node.kind === ts.SyntaxKind.NullKeyword) return emptyValue();
@@ -436,7 +439,6 @@ export class TaintEngine {
       if (ts.isTemplateExpression(node.template)) for (const span of node.template.templateSpans) this.evaluate(span.expression, state);
       return emptyValue();
     }
-    if (ts.isPropertyAccessExpression(node)) return this.member(node, state);
     if (ts.isElementAccessExpression(node)) {
       const base = this.evaluate(node.expression, state);
       const key = this.evaluate(node.argumentExpression, state);
@@ -446,7 +448,6 @@ export class TaintEngine {
       void key;
       return { ...emptyValue(), ...(base.taint ? { taint: derived(base.taint, keyText)! } : {}) };
     }
-    if (ts.isCallExpression(node) || ts.isNewExpression(node)) return this.call(node, state);
     if (ts.isBinaryExpression(node)) return this.binary(node, state);
     if (ts.isConditionalExpression(node)) {
       this.evaluate(node.condition, state);
