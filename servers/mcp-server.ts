@@ -38,7 +38,8 @@ export function listTools(suite: Suite): Tool[] {
       description: suite.dispatcher.description(tool),
       inputSchema: jsonSchema(tool.input, 'input'),
       outputSchema: jsonSchema(suite.dispatcher.outputSchema(tool), 'output'),
-      annotations: { title: tool.title, ...annotationsFor(tool.kind) },
+      // The title is on the tool itself; repeating it in the annotations only adds bytes.
+      annotations: annotationsFor(tool.kind),
     }));
     toolListCache.set(suite, tools);
     if (!invalidating.has(suite)) {

@@ -16,7 +16,7 @@ const reportSchema = z.object({
   project: z.string(),
   task: z.string(),
   summary: z.string(),
-  findings: z.array(findingSchema).describe('ranked: severity, category, confidence, churn'),
+  findings: z.array(findingSchema),
   totalFindings: z.number().int(),
   metrics: metricsSchema,
   suggestions: z.array(suggestionSchema),
@@ -24,7 +24,7 @@ const reportSchema = z.object({
   skippedCount: z.number().int(),
   aiReview: z.object({ status: z.enum(['done', 'skipped']), reason: z.string() }),
   changedFiles: z.array(z.string()).optional(),
-  sarif: z.record(z.string(), z.unknown()).optional().describe('SARIF 2.1.0 log when format is "sarif"'),
+  sarif: z.record(z.string(), z.unknown()).optional(),
   cache: z.object({ hits: z.number().int(), misses: z.number().int() }),
   durationMs: z.number(),
   notes: z.array(z.string()),
@@ -66,15 +66,15 @@ const analyzeAndImproveCode = defineHighLevelTool({
   owner: 'development',
   title: 'Analyze and improve code',
   description:
-    'Analyses a repository and returns a ranked report: security vulnerabilities traced from request input to dangerous sinks across files (with CWE, evidence, fix, and a patch when mechanical), config and crypto issues, complexity hotspots weighted by git churn, metrics, and prioritised suggestions. Read-only: project code is never run. JSON or SARIF 2.1.0. Example: {"project": ".", "task": "security_scan"}',
+    'Analyses a repository (never runs it) and returns a ranked report: vulnerabilities traced from request input to sinks across files (CWE, evidence, fix, patch when mechanical), config/crypto issues, complexity hotspots weighted by git churn, metrics and prioritised suggestions. JSON or SARIF. Example: {"task": "security_scan"}',
   kind: { effect: 'readOnly' },
   input: z.object({
-    project: z.string().default('.').describe('Project directory inside the allowed roots. Default ".".'),
-    task: z.enum(tasks).default('comprehensive').describe('analyze | improve | security_scan | performance | comprehensive.'),
-    paths: z.array(z.string().min(1).max(500)).max(50).optional().describe('Glob filters, e.g. ["src/**"].'),
-    changedSince: z.string().min(1).max(200).optional().describe('Review only lines changed since this git ref.'),
-    maxFindings: z.number().int().min(1).max(5000).default(100).describe('Most findings returned. Default 100.'),
-    format: z.enum(['json', 'sarif']).default('json').describe('json, or sarif for a SARIF 2.1.0 log.'),
+    project: z.string().default('.').describe('Project directory (inside the allowed roots).'),
+    task: z.enum(tasks).default('comprehensive').describe('What to look for.'),
+    paths: z.array(z.string().min(1).max(500)).max(50).optional().describe('Globs, e.g. ["src/**"].'),
+    changedSince: z.string().min(1).max(200).optional().describe('Only lines changed since this git ref.'),
+    maxFindings: z.number().int().min(1).max(5000).default(100).describe('Most findings returned.'),
+    format: z.enum(['json', 'sarif']).default('json').describe('SARIF 2.1.0 or JSON.'),
   }),
   output: reportSchema,
   examples: [{ project: '.', task: 'security_scan', maxFindings: 20 }],
@@ -118,18 +118,18 @@ const reviewChanges = defineHighLevelTool({
   owner: 'development',
   title: 'Review changes',
   description:
-    'Reviews a git diff with the same engine as analyzeAndImproveCode: the staged changes, or everything changed since a ref (branch, tag, commit), including untracked files. Reports findings on changed lines, plus flows whose source or sink was changed. Example: {"project": ".", "against": "main"}',
+    'Reviews a git diff (staged, or changed since a ref, untracked files included) with the analyzeAndImproveCode engine: findings on changed lines and flows through them. Example: {"against": "main"}',
   kind: { effect: 'readOnly' },
   input: z.object({
-    project: z.string().default('.').describe('Repository directory inside the allowed roots. Default ".".'),
-    against: z.string().min(1).max(200).default('HEAD').describe('Git ref to diff against, or "staged" for the index. Default "HEAD" (uncommitted work).'),
-    maxFindings: z.number().int().min(1).max(5000).default(100).describe('Most findings returned. Default 100.'),
-    format: z.enum(['json', 'sarif']).default('json').describe('json, or sarif for a SARIF 2.1.0 log.'),
+    project: z.string().default('.').describe('Repository directory (inside the allowed roots).'),
+    against: z.string().min(1).max(200).default('HEAD').describe('Git ref, or "staged". HEAD: uncommitted work.'),
+    maxFindings: z.number().int().min(1).max(5000).default(100).describe('Most findings returned.'),
+    format: z.enum(['json', 'sarif']).default('json').describe('SARIF 2.1.0 or JSON.'),
   }),
   output: reportSchema,
   examples: [{ project: '.', against: 'HEAD' }],
   async handler(input, call) {
-    const outcome = await call.runOrFail(analyzeCode.name, { path: input.project, changedSince: input.against, maxFindings: 5000 });
+    const outcome = await call.runOrFail(analyzeCode.name, { path: input.project, changedSince: input.against, withoutGit: 'all', maxFindings: 5000 });
     const report = outcome.output as StaticOutput;
     const findings = report.findings as Finding[];
     const shown = findings.slice(0, input.maxFindings);

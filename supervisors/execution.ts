@@ -28,8 +28,7 @@ export const executionSchema = z
         savingUsd: z.number(),
       }),
     ).describe('LLM steps; empty when no model was used'),
-  })
-  .describe('what ran to produce this result');
+  });
 export type Execution = z.infer<typeof executionSchema>;
 
 export class ExecutionRecorder {

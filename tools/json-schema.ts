@@ -36,7 +36,9 @@ function prune(node: Record<string, unknown>, depth: number): Record<string, unk
   if (depth <= 0 && (isObject || isArray)) {
     const shallow: Record<string, unknown> = { type: node.type };
     if (node.description) shallow.description = node.description;
-    if (isArray) shallow.items = { type: (node.items as { type?: unknown } | undefined)?.type ?? 'object' };
+    const itemType = (node.items as { type?: unknown } | undefined)?.type;
+    // Arrays of objects publish as plain arrays; arrays of scalars keep their item type.
+    if (isArray && itemType !== undefined && itemType !== 'object') shallow.items = { type: itemType };
     return shallow;
   }
   if (isObject && node.properties) {
@@ -61,7 +63,14 @@ export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' | 'full'): 
   if (!converted) {
     const mode = io === 'input' ? 'input' : 'output';
     const full = compact(z.toJSONSchema(schema, { io: mode, unrepresentable: 'any' }), mode) as Record<string, unknown>;
-    converted = (io === 'output' ? prune(full, 1) : full) as JsonSchemaObject;
+    if (io === 'output') {
+      // Published output schemas are a relaxation of the full one: pruned, and without `required`
+      // (about 200 bytes a tool); results are still validated against the full schema inside.
+      const { required: _required, ...relaxed } = prune(full, 1);
+      converted = relaxed as JsonSchemaObject;
+    } else {
+      converted = full as JsonSchemaObject;
+    }
     memo[io].set(schema, converted);
   }
   return converted;

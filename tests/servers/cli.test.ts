@@ -21,7 +21,10 @@ test('caelum tools shows every supervisor, "no tools yet" where none exist, and 
   assert.match(run.stdout, /development_analyze_complexity\s+readOnly/);
   const json = await cli(t, ['tools', '--domain', 'development', '--json']);
   const parsed = JSON.parse(json.stdout);
-  assert.deepEqual(parsed.internal.map((t: { name: string }) => t.name), ['development_analyze_complexity', 'development_get_project_structure']);
+  const names = parsed.internal.map((t: { name: string }) => t.name) as string[];
+  assert.deepEqual(names, [...names].sort(), 'sorted by name');
+  for (const name of ['development_analyze_code', 'development_analyze_complexity', 'development_get_project_structure', 'development_scan_security']) assert.ok(names.includes(name), name);
+  assert.ok(names.every((name) => name.startsWith('development_')));
   const bad = await cli(t, ['tools', '--domain', 'nope']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--domain: unknown domain "nope"; valid domains: development, infrastructure/);

@@ -9,6 +9,7 @@ const input = z.object({
   paths: z.array(z.string().min(1).max(500)).max(50).optional().describe('Glob filters relative to the project, e.g. ["src/**/*.ts"].'),
   changedSince: z.string().min(1).max(200).optional().describe('Only findings on lines changed since this git ref ("staged" for the index), e.g. "main".'),
   maxFindings: z.number().int().min(1).max(5000).default(200).describe('Most findings to return, highest ranked first. Default 200.'),
+  withoutGit: z.enum(['error', 'all']).default('error').describe('With changedSince outside a git repository: "error", or "all" to review every file as new.'),
 });
 
 const output = z.object({
@@ -43,7 +44,7 @@ export const analyzeCode = defineTool({
   output,
   examples: [{ path: '.', maxFindings: 20 }],
   async handler(args, context): Promise<Output> {
-    const report = await buildStaticReport(context, { path: args.path, paths: args.paths, changedSince: args.changedSince, security: true, quality: true });
+    const report = await buildStaticReport(context, { path: args.path, paths: args.paths, changedSince: args.changedSince, withoutGit: args.withoutGit, security: true, quality: true });
     return {
       root: report.root,
       findings: report.findings.slice(0, args.maxFindings),
@@ -72,7 +73,7 @@ export const scanSecurity = defineTool({
   output,
   examples: [{ path: '.', maxFindings: 50 }],
   async handler(args, context): Promise<Output> {
-    const report = await buildStaticReport(context, { path: args.path, paths: args.paths, changedSince: args.changedSince, security: true, quality: false });
+    const report = await buildStaticReport(context, { path: args.path, paths: args.paths, changedSince: args.changedSince, withoutGit: args.withoutGit, security: true, quality: false });
     return {
       root: report.root,
       findings: report.findings.slice(0, args.maxFindings),

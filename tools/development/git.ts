@@ -11,7 +11,7 @@ export interface GitOptions {
 
 export function git(args: string[], options: GitOptions): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd: options.cwd, timeout: options.timeoutMs ?? 20_000, maxBuffer: 64 * 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}), env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } }, (error, stdout, stderr) => {
+    execFile('git', args, { cwd: options.cwd, timeout: options.timeoutMs ?? 20_000, maxBuffer: 64 * 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}) }, (error, stdout, stderr) => {
       if (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') reject(new ToolError('UNAVAILABLE', 'git is not installed on this machine'));

@@ -57,6 +57,8 @@ export interface StaticReportInput {
   changedSince?: string | undefined;
   security: boolean;
   quality: boolean;
+  /** Without git, a diff review either fails (the caller asked for a diff) or covers every file. */
+  withoutGit?: 'error' | 'all';
 }
 
 export interface StaticReport {
@@ -104,7 +106,9 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
   let churnCounts: Map<string, number> | undefined;
   let gitNote: string | undefined;
   const inGit = await isGitRepository(target.absolute);
-  if (input.changedSince) {
+  if (input.changedSince && !inGit && input.withoutGit === 'all') {
+    gitNote = `${target.absolute} is not a git repository: every file was reviewed as new`;
+  } else if (input.changedSince) {
     if (!inGit) throw new InputError('changedSince', `${target.absolute} is not a git repository, so there is no diff to review; drop changedSince`);
     if (input.changedSince !== 'staged') await checkRef(input.changedSince, target.absolute, 'changedSince');
     changed = await changedFiles(target.absolute, input.changedSince, context.signal);
@@ -116,7 +120,7 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
       gitNote = `git history unavailable: ${(error as Error).message.slice(0, 120)}`;
     }
   } else {
-    gitNote = 'not a git repository: hotspots are not weighted by churn';
+    gitNote ??= 'not a git repository: hotspots are not weighted by churn';
   }
   const majors = await dependencyMajors(target.absolute);
   const findings: Finding[] = [];

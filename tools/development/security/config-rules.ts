@@ -101,7 +101,7 @@ export function checkPatterns(ts: Typescript, source: TS.SourceFile, options: { 
     if (literal.length < 6 || /\s/.test(literal) || placeholder.test(literal) || /^[a-z_]+$/.test(literal) && literal.length < 10) return;
     if (!secretName.test(name) || notSecretName.test(name)) return;
     if (options.isTestFile) return;
-    push(at, { rule: 'hardcoded-secret', cwe: 'CWE-798', severity: 'high', confidence: 'medium', message: `"${name}" is a hard-coded secret in the source; anyone with the code (or the bundle) has it`, fix: { description: 'Read it from the environment or a secret store (process.env.X), and rotate the exposed value.' } });
+    push(at, { rule: 'hardcoded-secret', cwe: 'CWE-798', severity: 'high', confidence: 'medium', message: `"${name}" is a hard-coded secret in the source; anyone with the code (or the bundle) has it`, fix: { description: 'Read it from the environment or a secret store, and rotate the exposed value.' } });
   };
 
   const visit = (node: TS.Node): void => {
