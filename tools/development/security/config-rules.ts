@@ -186,6 +186,18 @@ export function checkPatterns(ts: Typescript, source: TS.SourceFile, options: { 
     if ((receiver === 'jwt' || receiver === 'jsonwebtoken') && name === 'decode' && !options.isTestFile) {
       push(node, { rule: 'jwt-unverified', cwe: 'CWE-347', severity: 'medium', confidence: 'low', message: 'jwt.decode() does not check the signature; do not trust its claims', fix: { description: 'Use jwt.verify() with the expected algorithms.' } });
     }
+    // Keys for HMACs and ciphers written into the source.
+    if ((name === 'createHmac' || name === 'createCipheriv' || name === 'createDecipheriv' || name === 'createCipher') && args[1] && ts.isStringLiteralLike(args[1]) && args[1].text.length >= 6 && !options.isTestFile) {
+      push(args[1], { rule: 'hardcoded-secret', cwe: 'CWE-798', severity: 'high', confidence: 'high', message: `the ${name === 'createHmac' ? 'HMAC' : 'cipher'} key is a literal in the source`, fix: { description: 'Load the key from the environment or a key store, and rotate the exposed one.' } });
+    }
+    // Angular's sanitiser bypasses: whatever reaches them is rendered as trusted HTML/script/URL.
+    if (/^bypassSecurityTrust(Html|Script|Style|Url|ResourceUrl)$/.test(name) && first && !ts.isStringLiteralLike(first)) {
+      push(node, { rule: 'xss', cwe: 'CWE-79', severity: 'medium', confidence: 'medium', message: `${name}() marks this value as trusted, so Angular renders it without sanitising`, fix: { description: "Let Angular sanitise the value (bind it normally), or sanitise it with DOMPurify before trusting it." } });
+    }
+    // Directory listings.
+    if (name === 'serveIndex') {
+      push(node, { rule: 'directory-listing', cwe: 'CWE-548', severity: 'low', confidence: 'medium', message: 'a directory listing is served: every file in the folder is discoverable', fix: { description: 'Remove serve-index, or restrict it to authenticated administrators.' } });
+    }
     // Sessions and cookies.
     if ((name === 'session' || name === 'cookieSession') && (!first || ts.isObjectLiteralExpression(first))) {
       app.usesSession = true;

@@ -733,11 +733,12 @@ export class TaintEngine {
     if (!handler || !site.receiver || !dataAccess.test(site.name)) return;
     if (/^(req|request|res|response|ctx|app|router|map|cache|headers|searchParams|url|params|_|lodash|Object|Array|JSON|Promise|path|fs|console)$/.test(site.receiver)) return;
     if (!dataReceiver.test(site.receiver) && !/^[A-Z]/.test(site.receiver) && !/^this\./.test(site.receiver)) return;
+    // Ids may sit in a nested filter: { where: { id: req.body.id } }.
+    const origins = (value: Value, depth: number): (Origin | undefined)[] =>
+      value.properties && depth < 3 ? [...value.properties.values()].flatMap((p) => origins(p, depth + 1)) : [value.taint?.origin];
     for (const value of values) {
-      const origin = value.taint?.origin;
-      const candidates = value.properties ? [...value.properties.values()].map((p) => p.taint?.origin) : [origin];
-      for (const candidate of candidates) {
-        if (!candidate || !['params', 'query'].includes(candidate.part)) continue;
+      for (const candidate of origins(value, 0)) {
+        if (!candidate || !['params', 'query', 'body'].includes(candidate.part)) continue;
         if (!candidate.key || !idLike.test(candidate.key)) continue;
         handler.candidates.push({ ...this.span(node), evidence: this.evidence(node), origin: candidate });
         return;
