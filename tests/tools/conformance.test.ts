@@ -6,6 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { annotationsFor, definitionProblems } from '../../tools/define-tool.js';
 import { listTools } from '../../servers/mcp-server.js';
 import { jsonSchema } from '../../tools/json-schema.js';
+import { execFileSync } from 'node:child_process';
 import { pgUrl, postgresAvailable, testSuite } from '../helpers.js';
 import { OllamaPeer } from '../peers/ollama-peer.js';
 import { financialGraph } from '../knowledge/financial-fixture.js';
@@ -52,6 +53,11 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
   const graphFile = JSON.stringify(financialGraph({ statistics: 12 }));
   const suite = await testSuite(t, { env: { CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}`, ...(pg ? { DATABASE_URL: pg } : {}) }, files: { 'src/index.ts': 'export const x = 1;\n', 'kb/financial_kg.json': graphFile } });
   await ingestFinancial(await suite.knowledge.graph(), financialGraph({ points: 3 }));
+  // The git tools' examples need a repository with history.
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: suite.project, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-qm', 'fixture');
   t.after(async () => {
     await suite.close();
     await peer.stop();

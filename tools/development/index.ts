@@ -3,5 +3,20 @@ import type { AnyTool } from '../define-tool.js';
 import { getProjectStructure } from './project-structure.js';
 import { analyzeComplexity } from './analyze-complexity.js';
 import { analyzeCode, scanSecurity } from './analyze-code.js';
+import { gitChurn, gitDiff, gitLog, gitStatus } from './git-tools.js';
+import { checkDependencies, findUnusedExports, listTodos, mapImports } from './project-tools.js';
 
-export const developmentTools: readonly AnyTool[] = [getProjectStructure, analyzeComplexity, analyzeCode, scanSecurity] as unknown as AnyTool[];
+export const developmentTools: readonly AnyTool[] = [
+  getProjectStructure,
+  analyzeComplexity,
+  analyzeCode,
+  scanSecurity,
+  gitStatus,
+  gitDiff,
+  gitLog,
+  gitChurn,
+  listTodos,
+  mapImports,
+  findUnusedExports,
+  checkDependencies,
+] as unknown as AnyTool[];

@@ -12,7 +12,7 @@ import { scriptKindFor } from '../cyclomatic.js';
 type Typescript = typeof TS;
 
 /** Bump when the analysis changes, so cached results are recomputed. */
-export const analysisVersion = 1;
+export const analysisVersion = 2;
 
 export interface TodoItem {
   line: number;
@@ -40,7 +40,9 @@ export interface FileAnalysis {
 }
 
 const testFile = /(^|\/)(test|tests|__tests__|spec|specs|fixtures?|__mocks__|mocks?|e2e|cypress|seed|seeds)(\/|$)|\.(test|spec|e2e)\.[cm]?[jt]sx?$/i;
-const todoPattern = /\b(TODO|FIXME|HACK|XXX|BUG)\b[:(\s]?(.*)$/;
+// The tag must open the comment ("// TODO: x", "/* FIXME(ann) x", "# XXX x"), so prose that merely
+// mentions a TODO is not an item.
+const todoPattern = /(?:\/\/+|\/\*+|^\*+|#|<!--|\{\{!--)\s*@?(TODO|FIXME|HACK|XXX|BUG)\b[:(\s]?(.*)$/;
 
 export function isTestPath(relative: string): boolean {
   return testFile.test(relative);
@@ -75,7 +77,7 @@ function countLines(text: string): { lines: number; codeLines: number; todos: To
       if (code) codeLines++;
       if (line.includes('TODO') || line.includes('FIXME') || line.includes('HACK') || line.includes('XXX') || line.includes('BUG')) {
         const match = todoPattern.exec(line);
-        if (match && /(\/\/|\/\*|\*|#|<!--)/.test(line.slice(0, match.index + 1) || line)) todos.push({ line: lines, tag: match[1]!, text: match[2]!.replace(/\*\/\s*$/, '').trim().slice(0, 200) });
+        if (match) todos.push({ line: lines, tag: match[1]!, text: match[2]!.replace(/\*\/\s*$/, '').trim().slice(0, 200) });
       }
     }
     if (end === length) break;

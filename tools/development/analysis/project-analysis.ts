@@ -34,22 +34,26 @@ export interface ProjectAnalysis {
 
 const resolvable = ['', '.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs', '.mts', '.cts', '/index.ts', '/index.tsx', '/index.js', '/index.mjs'];
 
+/** The project file a relative specifier names, trying the usual extensions and index files. */
+export function resolveSpecifier(from: string, specifier: string, known: ReadonlySet<string>): string | undefined {
+  if (!specifier.startsWith('.')) return undefined;
+  const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), specifier));
+  const stripped = base.replace(/\.(js|mjs|cjs)$/, '');
+  for (const candidate of [base, stripped]) {
+    const hit = resolvable.map((suffix) => candidate + suffix).find((c) => known.has(c));
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
 export function resolveRelativeImports(files: readonly FileAnalysis[]): Map<string, string[]> {
   const known = new Set(files.map((f) => f.file));
   const resolved = new Map<string, string[]>();
   for (const file of files) {
     const targets: string[] = [];
     for (const specifier of file.imports) {
-      if (!specifier.startsWith('.')) continue;
-      const base = path.posix.normalize(path.posix.join(path.posix.dirname(file.file), specifier));
-      const stripped = base.replace(/\.(js|mjs|cjs)$/, '');
-      for (const candidate of [base, stripped]) {
-        const hit = resolvable.map((suffix) => candidate + suffix).find((c) => known.has(c));
-        if (hit) {
-          targets.push(hit);
-          break;
-        }
-      }
+      const hit = resolveSpecifier(file.file, specifier, known);
+      if (hit) targets.push(hit);
     }
     resolved.set(file.file, targets);
   }
