@@ -36,7 +36,6 @@ export interface FileAnalysis {
   /** Module specifiers imported or required, as written. */
   imports: string[];
   exports: string[];
-  /** Source lines of the file, kept only where findings need evidence and patches. */
 }
 
 const testFile = /(^|\/)(test|tests|__tests__|spec|specs|fixtures?|__mocks__|mocks?|e2e|cypress|seed|seeds)(\/|$)|\.(test|spec|e2e)\.[cm]?[jt]sx?$/i;

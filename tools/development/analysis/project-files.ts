@@ -1,7 +1,7 @@
 // Chooses and reads the files an analysis covers, and says why every other candidate was left out:
 // over 2 MiB, binary, minified or vendored, unreadable, a symlink (never followed, so loops cannot
 // happen), outside the `paths` globs, or past the file limit of a huge tree.
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { walkFiles } from '../walk-files.js';
@@ -51,7 +51,6 @@ export async function collectFiles(root: string, options: CollectOptions): Promi
   };
   const matchers = options.paths?.length ? options.paths.map((glob) => picomatch(glob, { dot: true })) : undefined;
   const files: CandidateFile[] = [];
-  let limitReported = false;
   for await (const file of walkFiles(root, { signal: options.signal, skipDirectories: neverEntered, onSkip: (relative, reason) => {
     if (reason.endsWith('is not analysed')) return; // dependency and build folders are expected, not worth a line each
     skip(relative, reason);
@@ -65,9 +64,6 @@ export async function collectFiles(root: string, options: CollectOptions): Promi
       continue;
     }
     if (files.length >= options.maxFiles) {
-      if (!limitReported) {
-        limitReported = true;
-      }
       skip(file.relative, `file limit of ${options.maxFiles} reached (narrow the analysis with paths)`);
       continue;
     }
@@ -100,16 +96,4 @@ function looksMinified(text: string): boolean {
   const lines = sample.split('\n');
   const long = lines.filter((line) => line.length > 1_000).length;
   return sample.length / lines.length > 300 || long > lines.length / 4;
-}
-
-/** True when the path exists but is a file, not a directory, for a clear error. */
-export async function isRegularFile(absolute: string): Promise<boolean> {
-  try {
-    const handle = await open(absolute, 'r');
-    const info = await handle.stat();
-    await handle.close();
-    return info.isFile();
-  } catch {
-    return false;
-  }
 }

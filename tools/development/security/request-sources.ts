@@ -40,7 +40,6 @@ export function requestParameter(ts: Typescript, fn: TS.SignatureDeclaration, ro
   const params = fn.parameters;
   const first = paramName(ts, params[0]);
   const second = paramName(ts, params[1]);
-  const third = paramName(ts, params[2]);
   // Express error handlers: (err, req, res, next).
   if (params.length === 4 && first && /^(err|error|e)$/.test(first)) return { index: 1, kind: 'request' };
   if (first === 'ctx' || first === 'context') {
@@ -51,7 +50,6 @@ export function requestParameter(ts: Typescript, fn: TS.SignatureDeclaration, ro
   if (first && /^req/i.test(first) && second && responseNames.test(second)) return { index: 0, kind: 'request' };
   if (params[0] && !first && second && responseNames.test(second)) return { index: 0, kind: 'request' };
   if (exportedName && nextVerbs.has(exportedName) && params.length > 0) return { index: 0, kind: 'request' };
-  void third;
   return undefined;
 }
 

@@ -63,7 +63,6 @@ const byReceiver: Record<string, number> = {
   mysql: bitsOf('sql'),
   SqlString: bitsOf('sql'),
   sqlstring: bitsOf('sql'),
-  connection: 0,
   Joi: everything,
   joi: everything,
   Math: everything,
@@ -89,10 +88,7 @@ export function sanitiserFor(site: CallSite): number | undefined {
     if (name === 'pick' || name === 'omit') return bitsOf('mass', 'prototype');
     if (name === 'toNumber' || name === 'toInteger' || name === 'toSafeInteger') return everything;
   }
-  if (receiver && byReceiver[receiver] !== undefined) {
-    const bits = byReceiver[receiver]!;
-    if (bits !== 0) return bits;
-  }
+  if (receiver && byReceiver[receiver] !== undefined) return byReceiver[receiver];
   if (receiver && /(^|\.)(escape|format)$/.test(`.${name}`) && /mysql|connection|pool|db|conn|SqlString|client/i.test(receiver)) return bitsOf('sql');
   if (receiver && byName[name] === undefined) return undefined;
   if (byName[name] !== undefined && (!receiver || ['escape', 'escapeHtml', 'sanitize', 'basename', 'escapeId', 'escapeLiteral', 'escapeIdentifier', 'quote', 'parseInt', 'parseFloat', 'isValidObjectId', 'ObjectId', 'createHash', 'hash', 'hashSync', 'compare', 'compareSync', 'pick', 'omit'].includes(name))) return byName[name];

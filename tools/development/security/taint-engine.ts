@@ -441,11 +441,10 @@ export class TaintEngine {
     }
     if (ts.isElementAccessExpression(node)) {
       const base = this.evaluate(node.expression, state);
-      const key = this.evaluate(node.argumentExpression, state);
+      this.evaluate(node.argumentExpression, state);
       const keyText = ts.isStringLiteralLike(node.argumentExpression) ? node.argumentExpression.text : undefined;
       if (base.request && keyText) return this.requestMember(base, keyText, node, state);
       if (base.properties && keyText && base.properties.has(keyText)) return base.properties.get(keyText)!;
-      void key;
       return { ...emptyValue(), ...(base.taint ? { taint: derived(base.taint, keyText)! } : {}) };
     }
     if (ts.isBinaryExpression(node)) return this.binary(node, state);
@@ -667,7 +666,7 @@ export class TaintEngine {
     for (const spec of sinksForCall(site)) {
       const value = values[spec.argument];
       if (!value) continue;
-      if (spec.cls === 'nosql') this.nosqlCheck(spec, value, args[spec.argument]!, node, state);
+      if (spec.cls === 'nosql') this.nosqlCheck(spec, value, node, state);
       else if (spec.cls === 'xxe') continue; // judged on the parser flags in config-rules.ts
       else this.sinkCheck(spec, value, node, state);
     }
@@ -706,7 +705,7 @@ export class TaintEngine {
     return emptyValue();
   }
 
-  private nosqlCheck(spec: SinkSpec, value: Value, argument: TS.Expression, node: TS.Node, state: FnState): void {
+  private nosqlCheck(spec: SinkSpec, value: Value, node: TS.Node, state: FnState): void {
     const bit = sinkClasses.nosql.bit;
     if (spec.safe?.(value)) return;
     if (value.isObjectLiteral && value.properties) {
@@ -724,7 +723,6 @@ export class TaintEngine {
       if (/\$where|where/.test(spec.what) || /\bthis\./.test(value.literalText)) this.sinkCheck(spec, value, node, state, 'where');
       return;
     }
-    void argument;
     this.sinkCheck({ ...spec, what: 'the whole query object comes from input' }, value, node, state, 'operator');
   }
 
