@@ -2,6 +2,7 @@
 // Both read the same cached per-file analyses; the scan keeps security findings only.
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
+import type { ToolContext } from '../context.js';
 import { buildStaticReport, findingSchema, metricsSchema, skippedSchema } from './static-report.js';
 
 const input = z.object({
@@ -27,6 +28,23 @@ const output = z.object({
 
 type Output = z.input<typeof output>;
 
+/** Both tools: the same cached analysis, with or without the quality findings. */
+async function staticReport(args: z.output<typeof input>, context: ToolContext, quality: boolean): Promise<Output> {
+  const report = await buildStaticReport(context, { path: args.path, paths: args.paths, changedSince: args.changedSince, withoutGit: args.withoutGit, security: true, quality });
+  return {
+    root: report.root,
+    findings: report.findings.slice(0, args.maxFindings),
+    totalFindings: report.findings.length,
+    metrics: report.metrics,
+    skipped: report.skipped,
+    skippedCount: report.skippedCount,
+    cache: report.cache,
+    ...(report.changed ? { changedFiles: report.changed.map((c) => c.path) } : {}),
+    durationMs: Number(report.durationMs.toFixed(1)),
+    notes: report.gitNote ? [report.gitNote] : [],
+  };
+}
+
 function summarize(o: z.output<typeof output>): string {
   const lines = o.findings.slice(0, 15).map((f) => `  [${f.severity}] ${f.cwe ? `${f.cwe} ` : ''}${f.file}:${f.line} ${f.message}`);
   return `${o.metrics.files} files, ${o.metrics.codeLines} code lines in ${(o.durationMs / 1000).toFixed(2)} s (cache ${o.cache.hits} hits, ${o.cache.misses} misses); ${o.totalFindings} findings${o.skippedCount ? `; ${o.skippedCount} files skipped` : ''}.\n${lines.join('\n') || '  no findings'}`;
@@ -43,21 +61,7 @@ export const analyzeCode = defineTool({
   input,
   output,
   examples: [{ path: '.', maxFindings: 20 }],
-  async handler(args, context): Promise<Output> {
-    const report = await buildStaticReport(context, { path: args.path, paths: args.paths, changedSince: args.changedSince, withoutGit: args.withoutGit, security: true, quality: true });
-    return {
-      root: report.root,
-      findings: report.findings.slice(0, args.maxFindings),
-      totalFindings: report.findings.length,
-      metrics: report.metrics,
-      skipped: report.skipped,
-      skippedCount: report.skippedCount,
-      cache: report.cache,
-      ...(report.changed ? { changedFiles: report.changed.map((c) => c.path) } : {}),
-      durationMs: Number(report.durationMs.toFixed(1)),
-      notes: report.gitNote ? [report.gitNote] : [],
-    };
-  },
+  handler: (args, context) => staticReport(args, context, true),
   summarize,
 });
 
@@ -72,20 +76,6 @@ export const scanSecurity = defineTool({
   input,
   output,
   examples: [{ path: '.', maxFindings: 50 }],
-  async handler(args, context): Promise<Output> {
-    const report = await buildStaticReport(context, { path: args.path, paths: args.paths, changedSince: args.changedSince, withoutGit: args.withoutGit, security: true, quality: false });
-    return {
-      root: report.root,
-      findings: report.findings.slice(0, args.maxFindings),
-      totalFindings: report.findings.length,
-      metrics: report.metrics,
-      skipped: report.skipped,
-      skippedCount: report.skippedCount,
-      cache: report.cache,
-      ...(report.changed ? { changedFiles: report.changed.map((c) => c.path) } : {}),
-      durationMs: Number(report.durationMs.toFixed(1)),
-      notes: report.gitNote ? [report.gitNote] : [],
-    };
-  },
+  handler: (args, context) => staticReport(args, context, false),
   summarize,
 });
