@@ -61,6 +61,35 @@ function textReport(result: z.input<typeof reportSchema>): string {
   ].filter(Boolean).join('\n\n');
 }
 
+const countBy = (findings: readonly Finding[], key: 'severity' | 'category') => findings.reduce<Record<string, number>>((acc, f) => ({ ...acc, [f[key]]: (acc[f[key]] ?? 0) + 1 }), {});
+const severityList = (findings: readonly Finding[]) => Object.entries(countBy(findings, 'severity')).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
+
+/** The report both tools return, as JSON or with the SARIF log as its text. */
+function renderReport(report: StaticOutput, findings: Finding[], options: { task: string; summary: string; maxFindings: number; format: 'json' | 'sarif'; notes: string[] }): { result: z.input<typeof reportSchema>; text: string } {
+  const shown = findings.slice(0, options.maxFindings);
+  const result: z.input<typeof reportSchema> = {
+    project: report.root,
+    task: options.task,
+    summary: options.summary,
+    findings: shown,
+    totalFindings: findings.length,
+    metrics: { ...report.metrics, findingsBySeverity: countBy(findings, 'severity'), findingsByCategory: countBy(findings, 'category') },
+    suggestions: suggestionsFor(findings),
+    skipped: report.skipped,
+    skippedCount: report.skippedCount,
+    aiReview: { status: 'skipped', reason: 'the AI review pass is not part of this build; the static report is complete' },
+    ...(report.changedFiles ? { changedFiles: report.changedFiles } : {}),
+    cache: report.cache,
+    durationMs: report.durationMs,
+    notes: options.notes,
+  };
+  if (options.format === 'sarif') {
+    const sarif = toSarif(shown, { toolVersion: '0.1.0', root: report.root });
+    return { result: { ...result, sarif }, text: JSON.stringify(sarif) };
+  }
+  return { result, text: textReport(result) };
+}
+
 const analyzeAndImproveCode = defineHighLevelTool({
   name: 'analyzeAndImproveCode',
   owner: 'development',
@@ -86,30 +115,8 @@ const analyzeAndImproveCode = defineHighLevelTool({
     if (input.task === 'performance') findings = findings.filter((f) => f.category === 'performance' || f.category === 'complexity' || f.rule === 'redos');
     const notes = [...report.notes];
     if (input.task === 'performance') notes.push('performance covers complexity hotspots and ReDoS; runtime profiling is not part of static analysis');
-    const shown = findings.slice(0, input.maxFindings);
-    const bySeverity = findings.reduce<Record<string, number>>((acc, f) => ({ ...acc, [f.severity]: (acc[f.severity] ?? 0) + 1 }), {});
-    const summary = `${input.task} of ${report.root}: ${report.metrics.files} files, ${report.metrics.codeLines} code lines, ${report.metrics.functions} functions in ${(report.durationMs / 1000).toFixed(2)} s. ${findings.length} findings (${Object.entries(bySeverity).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}).`;
-    const result: z.input<typeof reportSchema> = {
-      project: report.root,
-      task: input.task,
-      summary,
-      findings: shown,
-      totalFindings: findings.length,
-      metrics: { ...report.metrics, findingsBySeverity: bySeverity, findingsByCategory: findings.reduce<Record<string, number>>((acc, f) => ({ ...acc, [f.category]: (acc[f.category] ?? 0) + 1 }), {}) },
-      suggestions: suggestionsFor(findings),
-      skipped: report.skipped,
-      skippedCount: report.skippedCount,
-      aiReview: { status: 'skipped', reason: 'the AI review pass is not part of this build; the static report is complete' },
-      ...(report.changedFiles ? { changedFiles: report.changedFiles } : {}),
-      cache: report.cache,
-      durationMs: report.durationMs,
-      notes,
-    };
-    if (input.format === 'sarif') {
-      const sarif = toSarif(shown, { toolVersion: '0.1.0', root: report.root });
-      return { result: { ...result, sarif }, text: JSON.stringify(sarif) };
-    }
-    return { result, text: textReport(result) };
+    const summary = `${input.task} of ${report.root}: ${report.metrics.files} files, ${report.metrics.codeLines} code lines, ${report.metrics.functions} functions in ${(report.durationMs / 1000).toFixed(2)} s. ${findings.length} findings (${severityList(findings)}).`;
+    return renderReport(report, findings, { task: input.task, summary, maxFindings: input.maxFindings, format: input.format, notes });
   },
 });
 
@@ -132,28 +139,8 @@ const reviewChanges = defineHighLevelTool({
     const outcome = await call.runOrFail(analyzeCode.name, { path: input.project, changedSince: input.against, withoutGit: 'all', maxFindings: 5000 });
     const report = outcome.output as StaticOutput;
     const findings = report.findings as Finding[];
-    const shown = findings.slice(0, input.maxFindings);
-    const result: z.input<typeof reportSchema> = {
-      project: report.root,
-      task: 'review',
-      summary: `review of ${report.changedFiles?.length ?? 0} changed file(s) against ${input.against}: ${findings.length} findings on changed lines.`,
-      findings: shown,
-      totalFindings: findings.length,
-      metrics: report.metrics,
-      suggestions: suggestionsFor(findings),
-      skipped: report.skipped,
-      skippedCount: report.skippedCount,
-      aiReview: { status: 'skipped', reason: 'the AI review pass is not part of this build; the static report is complete' },
-      ...(report.changedFiles ? { changedFiles: report.changedFiles } : {}),
-      cache: report.cache,
-      durationMs: report.durationMs,
-      notes: report.notes,
-    };
-    if (input.format === 'sarif') {
-      const sarif = toSarif(shown, { toolVersion: '0.1.0', root: report.root });
-      return { result: { ...result, sarif }, text: JSON.stringify(sarif) };
-    }
-    return { result, text: textReport(result) };
+    const summary = `review of ${report.changedFiles?.length ?? 0} changed file(s) against ${input.against}: ${findings.length} findings on changed lines (${severityList(findings)}).`;
+    return renderReport(report, findings, { task: 'review', summary, maxFindings: input.maxFindings, format: input.format, notes: report.notes });
   },
 });
 

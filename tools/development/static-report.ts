@@ -127,7 +127,9 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
   if (input.security) {
     findings.push(...securityFindings(project, { dependencyMajors: majors, readText: (file) => { try { return readFileSync(path.join(target.absolute, file), 'utf8'); } catch { return undefined; } } }));
   }
-  if (input.quality) findings.push(...complexityFindings(project.files, undefined, churnCounts));
+  // Computed once: the metrics count them even when the report leaves quality findings out.
+  const quality = complexityFindings(project.files, undefined, churnCounts);
+  if (input.quality) findings.push(...quality);
   let selected = findings;
   if (changed) {
     // A diff review reports findings on changed lines (and whole new files).
@@ -151,7 +153,7 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
     maxCyclomatic: functions.reduce((m, f) => Math.max(m, f.cyclomatic), 0),
     averageCognitive: functions.length ? Number((sum(functions.map((f) => f.cognitive)) / functions.length).toFixed(2)) : 0,
     maxCognitive: functions.reduce((m, f) => Math.max(m, f.cognitive), 0),
-    functionsOverLimits: complexityFindings(project.files).length,
+    functionsOverLimits: quality.length,
     todos: sum(project.files.map((f) => f.todos.length)),
     filesWithSyntaxErrors: project.files.filter((f) => f.syntaxErrors > 0).length,
     byLanguage: count(project.files.map((f) => f.language)),
