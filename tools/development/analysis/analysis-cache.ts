@@ -75,7 +75,7 @@ export class AnalysisCache {
     }
   }
 
-  /** Writes in the background; the next open of the same root waits for it. */
+  /** Writes the cache (serialised per file: the next open of the same root waits for it). */
   persist(): Promise<void> {
     if (!this.dirty) return Promise.resolve();
     this.dirty = false;

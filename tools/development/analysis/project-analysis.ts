@@ -125,7 +125,9 @@ export async function analyzeProject(ts: typeof TS, options: ProjectAnalysisOpti
   files.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   if (cache) {
     if (!options.only && !options.paths) cache.retainOnly(new Set(files.map((f) => f.file)));
-    void cache.persist();
+    // Awaited: a short-lived caller (the CLI, a test cleaning its data dir) must not exit or delete
+    // the directory under a write still in flight. Unchanged caches are not written at all.
+    await cache.persist();
   }
   return {
     root: options.root,
