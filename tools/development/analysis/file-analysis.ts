@@ -12,7 +12,7 @@ import { scriptKindFor } from '../cyclomatic.js';
 type Typescript = typeof TS;
 
 /** Bump when the analysis changes, so cached results are recomputed. */
-export const analysisVersion = 2;
+export const analysisVersion = 3;
 
 export interface TodoItem {
   line: number;
@@ -22,7 +22,7 @@ export interface TodoItem {
 
 export interface FileAnalysis {
   file: string;
-  language: 'typescript' | 'javascript' | 'template';
+  language: 'typescript' | 'javascript' | 'template' | 'python';
   lines: number;
   codeLines: number;
   syntaxErrors: number;
@@ -45,6 +45,13 @@ const todoPattern = /(?:\/\/+|\/\*+|^\*+|#|<!--|\{\{!--)\s*@?(TODO|FIXME|HACK|XX
 
 export function isTestPath(relative: string): boolean {
   return testFile.test(relative);
+}
+
+/** The TODO-style item a comment line opens, if any. */
+export function todoIn(line: string, lineNumber: number): TodoItem | undefined {
+  if (!(line.includes('TODO') || line.includes('FIXME') || line.includes('HACK') || line.includes('XXX') || line.includes('BUG'))) return undefined;
+  const match = todoPattern.exec(line);
+  return match ? { line: lineNumber, tag: match[1]!, text: match[2]!.replace(/\*\/\s*$/, '').trim().slice(0, 200) } : undefined;
 }
 
 function countLines(text: string): { lines: number; codeLines: number; todos: TodoItem[] } {
@@ -74,10 +81,8 @@ function countLines(text: string): { lines: number; codeLines: number; todos: To
         code = true;
       }
       if (code) codeLines++;
-      if (line.includes('TODO') || line.includes('FIXME') || line.includes('HACK') || line.includes('XXX') || line.includes('BUG')) {
-        const match = todoPattern.exec(line);
-        if (match) todos.push({ line: lines, tag: match[1]!, text: match[2]!.replace(/\*\/\s*$/, '').trim().slice(0, 200) });
-      }
+      const todo = todoIn(line, lines);
+      if (todo) todos.push(todo);
     }
     if (end === length) break;
     start = end + 1;

@@ -5,6 +5,7 @@
 // whole project because an app is often assembled across files.
 import type TS from 'typescript';
 import safeRegex from 'safe-regex2';
+import { looksLikeSecretAssignment, passwordContext, tokenContext, tokenPatterns } from './secret-patterns.js';
 import type { Severity } from './finding.js';
 
 type Typescript = typeof TS;
@@ -32,21 +33,6 @@ export interface AppFacts {
   usesSession: boolean;
 }
 
-const secretName = /(secret|passwd|password|passphrase|api_?key|apikey|access_?key|private_?key|client_?secret|auth_?token|access_?token|jwt_?key|signing_?key|encryption_?key|credentials?)$/i;
-const notSecretName = /(error|message|msg|label|placeholder|field|hint|url|uri|path|route|regex|pattern|name|text|title|prompt|length|min|max|policy|confirm|reset|expires|header|type|id|question|input|selector|column|env|key_?name)$/i;
-const tokenPattern: { name: string; pattern: RegExp }[] = [
-  { name: 'AWS access key id', pattern: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/ },
-  { name: 'GitHub token', pattern: /\bgh[pousr]_[A-Za-z0-9]{36,}\b/ },
-  { name: 'Slack token', pattern: /\bxox[abprs]-[A-Za-z0-9-]{10,}/ },
-  { name: 'Stripe live key', pattern: /\b(sk|rk)_live_[A-Za-z0-9]{20,}/ },
-  { name: 'Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}\b/ },
-  { name: 'private key', pattern: /-----BEGIN (RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----/ },
-  { name: 'Anthropic key', pattern: /\bsk-ant-[A-Za-z0-9_-]{20,}/ },
-  { name: 'OpenAI key', pattern: /\bsk-(proj-)?[A-Za-z0-9]{32,}\b/ },
-];
-const placeholder = /^(x+|\*+|\.+|changeme|change_me|todo|tbd|your[-_ ].*|<.*>|\$\{.*\}|%.*%|test|example|dummy|secret|password|null|undefined|none|false|true)$/i;
-const tokenContext = /(token|secret|password|passwd|salt|nonce|otp|csrf|session|reset|api_?key|auth|captcha|verification|invite|magic)/i;
-const passwordContext = /(pass|pwd|password|credential)/i;
 const weakHashes = new Set(['md5', 'sha1', 'md4', 'md2', 'ripemd', 'sha-1']);
 
 export function checkPatterns(ts: Typescript, source: TS.SourceFile, options: { isTestFile: boolean }): { hits: PatternHit[]; app: AppFacts } {
@@ -98,15 +84,14 @@ export function checkPatterns(ts: Typescript, source: TS.SourceFile, options: { 
   const secretLiteral = (name: string, value: TS.Expression | undefined, at: TS.Node) => {
     if (!value || !ts.isStringLiteralLike(value)) return;
     const literal = value.text;
-    if (literal.length < 6 || /\s/.test(literal) || placeholder.test(literal) || /^[a-z_]+$/.test(literal) && literal.length < 10) return;
-    if (!secretName.test(name) || notSecretName.test(name)) return;
+    if (!looksLikeSecretAssignment(name, literal)) return;
     if (options.isTestFile) return;
     push(at, { rule: 'hardcoded-secret', cwe: 'CWE-798', severity: 'high', confidence: 'medium', message: `"${name}" is a hard-coded secret in the source; anyone with the code (or the bundle) has it`, fix: { description: 'Read it from the environment or a secret store, and rotate the exposed value.' } });
   };
 
   const visit = (node: TS.Node): void => {
     if (ts.isStringLiteralLike(node) && !options.isTestFile) {
-      for (const { name, pattern } of tokenPattern) {
+      for (const { name, pattern } of tokenPatterns) {
         if (pattern.test(node.text)) push(node, { rule: 'hardcoded-secret', cwe: 'CWE-798', severity: 'critical', confidence: 'high', message: `a ${name} is committed in the source`, fix: { description: 'Revoke and rotate it, then load it from the environment or a secret store.' } });
       }
     }
