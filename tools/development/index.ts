@@ -5,6 +5,8 @@ import { analyzeComplexity } from './analyze-complexity.js';
 import { analyzeCode, scanSecurity } from './analyze-code.js';
 import { gitChurn, gitDiff, gitLog, gitStatus } from './git-tools.js';
 import { checkDependencies, findUnusedExports, listTodos, mapImports } from './project-tools.js';
+import { checkLockfile, findDuplicatePackages, listInstallScripts, listLicences } from './dependency-tools.js';
+import { auditVulnerabilities, explainDependency } from './dependency-audit-tools.js';
 
 export const developmentTools: readonly AnyTool[] = [
   getProjectStructure,
@@ -19,4 +21,10 @@ export const developmentTools: readonly AnyTool[] = [
   mapImports,
   findUnusedExports,
   checkDependencies,
+  checkLockfile,
+  findDuplicatePackages,
+  listInstallScripts,
+  listLicences,
+  auditVulnerabilities,
+  explainDependency,
 ] as unknown as AnyTool[];

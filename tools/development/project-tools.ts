@@ -6,18 +6,12 @@ import path from 'node:path';
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import type { ToolContext } from '../context.js';
-import { resolveInsideRoots } from '../roots.js';
-import { InputError } from '../errors.js';
-import { analyzeProject, resolveSpecifier, type ProjectAnalysis } from './analysis/project-analysis.js';
+import { resolveSpecifier, type ProjectAnalysis } from './analysis/project-analysis.js';
+import { analysedProject, projectPathField } from './project-directory.js';
 import { typescript } from './typescript-module.js';
 
-const pathField = z.string().default('.').describe('Project directory inside the allowed roots. Default ".".');
-
-async function project(requested: string, context: ToolContext): Promise<ProjectAnalysis> {
-  const target = await resolveInsideRoots(requested, context.environment.allowedRoots, 'path');
-  if (!target.isDirectory) throw new InputError('path', `${requested} is a file; pass the project directory`);
-  return analyzeProject(typescript(), { root: target.absolute, dataDir: context.environment.dataDir, signal: context.signal, progress: (d, t, m) => context.progress(d, t, m) });
-}
+const pathField = projectPathField;
+const project = (requested: string, context: ToolContext): Promise<ProjectAnalysis> => analysedProject(requested, context);
 
 export const listTodos = defineTool({
   name: 'development_list_todos',
