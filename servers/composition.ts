@@ -53,10 +53,21 @@ export interface SuiteOptions {
   extraTools?: readonly AnyTool[];
 }
 
+/**
+ * The environment for programs Caelum starts on a project's behalf (its tests, npm): ours, minus
+ * our own secrets and settings, and minus node:test's marker, which would make a child test run
+ * started from inside a test silently skip its files.
+ */
+export function childEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !/^(CAELUM_|ANTHROPIC_|NODE_TEST_CONTEXT$)/.test(entry[0])));
+}
+
 export function environmentOf(config: CaelumConfig): SuiteEnvironment {
   return {
+    childEnvironment: childEnvironment(process.env),
     dataDir: config.dataDir,
     allowedRoots: config.allowedRoots,
+    testRunsAllowed: config.testRunsAllowed,
     confidenceThreshold: config.confidenceThreshold,
     thresholds: config.thresholds,
     services: {

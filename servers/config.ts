@@ -46,6 +46,7 @@ export const configSchema = z
       .strict()
       .default({ host: '127.0.0.1', port: 8765, allowedHosts: [], allowedOrigins: [] }),
     logLevel: z.enum(logLevels).default('info'),
+    testRunsAllowed: z.array(z.string().min(1)).default([]).describe('project directories (inside the allowed roots) where development_run_tests may run without confirm: true'),
     thresholds: z
       .object({
         supervisors: z.record(z.string(), z.number().min(0).max(1)).default({}),
@@ -229,6 +230,7 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
   const config = parsed.data;
   config.dataDir = path.resolve(cwd, config.dataDir);
   config.allowedRoots = config.allowedRoots.map((root) => path.resolve(cwd, root));
+  config.testRunsAllowed = config.testRunsAllowed.map((directory) => path.resolve(cwd, directory));
   for (const [index, root] of config.allowedRoots.entries()) {
     if (!existsSync(root) || !statSync(root).isDirectory()) {
       throw new ConfigError(`invalid configuration:\n  allowedRoots.${index} (from ${origin.allowedRoots}): ${root} is not an existing directory`);

@@ -32,6 +32,10 @@ export interface ServicesView {
 export interface SuiteEnvironment {
   dataDir: string;
   allowedRoots: string[];
+  /** Environment for child processes run on a project's behalf (tests, npm), without Caelum's secrets. */
+  childEnvironment?: Record<string, string>;
+  /** Project directories where the test-running tool may run without confirm: true. */
+  testRunsAllowed?: string[];
   services: ServicesView;
   confidenceThreshold: number;
   /** Overrides of the threshold by supervisor and by tool name. */

@@ -47,7 +47,7 @@ export const auditVulnerabilities = defineTool({
     const lock = await readLockfile(root);
     if ('missing' in lock) return { status: 'no-lockfile' as const, reason: lock.missing, ...empty };
     const args = ['audit', '--json', '--package-lock-only', ...(input.registry ? ['--registry', input.registry] : [])];
-    const result = await runProcess('npm', args, { cwd: root, timeoutMs: input.timeoutSeconds * 1000, signal: context.signal });
+    const result = await runProcess('npm', args, { cwd: root, timeoutMs: input.timeoutSeconds * 1000, signal: context.signal, ...(context.environment.childEnvironment ? { env: context.environment.childEnvironment } : {}) });
     if (result.spawnError) return { status: 'unavailable' as const, reason: `npm could not run (${result.spawnError})`, ...empty };
     if (result.timedOut) return { status: 'unavailable' as const, reason: `npm audit did not finish within ${input.timeoutSeconds} s (is the registry reachable?)`, ...empty };
     let report: AuditJson;

@@ -7,6 +7,8 @@ import { gitChurn, gitDiff, gitLog, gitStatus } from './git-tools.js';
 import { checkDependencies, findUnusedExports, listTodos, mapImports } from './project-tools.js';
 import { checkLockfile, findDuplicatePackages, listInstallScripts, listLicences } from './dependency-tools.js';
 import { auditVulnerabilities, explainDependency } from './dependency-audit-tools.js';
+import { detectTestRunner, findCoverageGaps, parseTestResultsTool, readCoverageTool, runTests } from './test-tools.js';
+import { listTests } from './test-inventory.js';
 
 export const developmentTools: readonly AnyTool[] = [
   getProjectStructure,
@@ -27,4 +29,10 @@ export const developmentTools: readonly AnyTool[] = [
   listLicences,
   auditVulnerabilities,
   explainDependency,
+  detectTestRunner,
+  runTests,
+  parseTestResultsTool,
+  readCoverageTool,
+  findCoverageGaps,
+  listTests,
 ] as unknown as AnyTool[];
