@@ -9,6 +9,11 @@ import { checkLockfile, findDuplicatePackages, listInstallScripts, listLicences 
 import { auditVulnerabilities, explainDependency } from './dependency-audit-tools.js';
 import { detectTestRunner, findCoverageGaps, parseTestResultsTool, readCoverageTool, runTests } from './test-tools.js';
 import { listTests } from './test-inventory.js';
+import { findCallSites, findDefinition, listSymbols } from './code-navigation-tools.js';
+import { findDuplicateCode, findHotspots, findUnusedFiles } from './structure-tools.js';
+import { auditTsconfig } from './tsconfig-audit.js';
+import { gitBlame, gitShowCommit } from './git-history-tools.js';
+import { checkRegex, listRoutes, scanSecrets } from './security-tools.js';
 
 export const developmentTools: readonly AnyTool[] = [
   getProjectStructure,
@@ -35,4 +40,16 @@ export const developmentTools: readonly AnyTool[] = [
   readCoverageTool,
   findCoverageGaps,
   listTests,
+  listSymbols,
+  findDefinition,
+  findCallSites,
+  findUnusedFiles,
+  findDuplicateCode,
+  findHotspots,
+  auditTsconfig,
+  gitBlame,
+  gitShowCommit,
+  scanSecrets,
+  listRoutes,
+  checkRegex,
 ] as unknown as AnyTool[];

@@ -12,7 +12,7 @@ import { scriptKindFor } from '../cyclomatic.js';
 type Typescript = typeof TS;
 
 /** Bump when the analysis changes, so cached results are recomputed. */
-export const analysisVersion = 3;
+export const analysisVersion = 4;
 
 export interface TodoItem {
   line: number;
@@ -99,6 +99,10 @@ function importsAndExports(ts: Typescript, source: TS.SourceFile): { imports: st
     if (ts.isCallExpression(node) && node.arguments.length === 1 && ts.isStringLiteralLike(node.arguments[0]!) && ((ts.isIdentifier(node.expression) && node.expression.text === 'require') || node.expression.kind === ts.SyntaxKind.ImportKeyword)) {
       imports.add((node.arguments[0] as TS.StringLiteral).text);
     }
+    // new URL('./worker.js', import.meta.url): a worker or asset loaded relative to this module.
+    if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'URL' && node.arguments?.length === 2 && ts.isStringLiteralLike(node.arguments[0]!) && node.arguments[0].text.startsWith('.') && node.arguments[1]!.getText(source) === 'import.meta.url') {
+      imports.add(node.arguments[0].text);
+    }
     if (ts.isExportDeclaration(node) && node.exportClause && ts.isNamedExports(node.exportClause)) for (const element of node.exportClause.elements) exports.add(element.name.text);
     if (ts.isExportAssignment(node)) exports.add('default');
     if ((ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node) || ts.isEnumDeclaration(node)) && exported(node)) {
@@ -114,7 +118,7 @@ function importsAndExports(ts: Typescript, source: TS.SourceFile): { imports: st
       if (left === 'module.exports') exports.add('default');
       else if (/^(module\.)?exports\.\w+$/.test(left)) exports.add(node.left.name.text);
     }
-    if (ts.isModuleBlock(node) || ts.isSourceFile(node) || ts.isExpressionStatement(node) || ts.isBinaryExpression(node) || ts.isCallExpression(node) || ts.isVariableStatement(node) || ts.isVariableDeclarationList(node) || ts.isVariableDeclaration(node) || ts.isAwaitExpression(node) || ts.isArrowFunction(node) || ts.isBlock(node) || ts.isIfStatement(node)) {
+    if (ts.isModuleBlock(node) || ts.isSourceFile(node) || ts.isExpressionStatement(node) || ts.isBinaryExpression(node) || ts.isCallExpression(node) || ts.isVariableStatement(node) || ts.isVariableDeclarationList(node) || ts.isVariableDeclaration(node) || ts.isNewExpression(node) || ts.isAwaitExpression(node) || ts.isArrowFunction(node) || ts.isBlock(node) || ts.isIfStatement(node)) {
       ts.forEachChild(node, visit);
     }
   };

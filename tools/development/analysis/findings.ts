@@ -9,6 +9,7 @@ import { findingId, severityRank, type Finding, type Severity } from '../securit
 import type { Origin } from '../security/taint-value.js';
 import type { PatternHit } from '../security/config-rules.js';
 import { replacementPatch } from './patches.js';
+import { redactLine } from '../security/secret-patterns.js';
 
 export interface ProjectContext {
   /** Major versions of dependencies declared in package.json, for version-dependent rules. */
@@ -70,7 +71,8 @@ function patternFinding(file: string, hit: PatternHit, context: ProjectContext):
     cwe: hit.cwe,
     rule: hit.rule,
     message: hit.message,
-    evidence: hit.evidence,
+    // A report must not repeat a committed secret: the value is masked in the evidence.
+    evidence: hit.rule === 'hardcoded-secret' ? redactLine(hit.evidence) : hit.evidence,
     confidence: hit.confidence,
     ...(hit.fix ? { fix: { description: hit.fix.description, ...(patch ? { patch } : {}) } } : {}),
   };

@@ -44,3 +44,17 @@ export function entropy(text: string): number {
   }
   return bits;
 }
+
+/** A value with only its first characters kept, so a report can point at a secret without repeating it. */
+export function mask(value: string): string {
+  return value.length <= 8 ? '*'.repeat(value.length) : `${value.slice(0, 4)}…(${value.length} chars)`;
+}
+
+/** The line with every provider token and every long quoted or assigned value masked. */
+export function redactLine(line: string): string {
+  let result = line;
+  for (const { pattern } of tokenPatterns) result = result.replace(new RegExp(pattern.source, 'g'), (match) => mask(match));
+  return result
+    .replace(/(["'`])([^"'`\s]{8,})\1/g, (_match, quote: string, value: string) => `${quote}${value.includes('…(') ? value : mask(value)}${quote}`)
+    .replace(/(=\s*)([^\s"'`;,]{8,})/g, (_match, prefix: string, value: string) => `${prefix}${value.includes('…(') ? value : mask(value)}`);
+}
