@@ -22,7 +22,7 @@ const reportSchema = z.object({
   suggestions: z.array(suggestionSchema),
   skipped: skippedSchema,
   skippedCount: z.number().int(),
-  aiReview: z.object({ status: z.enum(['done', 'skipped']), reason: z.string() }),
+  aiReview: z.object({ status: z.enum(['done', 'partial', 'skipped']), reason: z.string(), reviewed: z.number().int().optional(), models: z.array(z.string()).optional(), duplicatesOfStatic: z.number().int().optional() }),
   changedFiles: z.array(z.string()).optional(),
   sarif: z.record(z.string(), z.unknown()).optional(),
   cache: z.object({ hits: z.number().int(), misses: z.number().int() }),
@@ -65,7 +65,7 @@ const countBy = (findings: readonly Finding[], key: 'severity' | 'category') => 
 const severityList = (findings: readonly Finding[]) => Object.entries(countBy(findings, 'severity')).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
 
 /** The report both tools return, as JSON or with the SARIF log as its text. */
-function renderReport(report: StaticOutput, findings: Finding[], options: { task: string; summary: string; maxFindings: number; format: 'json' | 'sarif'; notes: string[] }): { result: z.input<typeof reportSchema>; text: string } {
+function renderReport(report: StaticOutput, findings: Finding[], options: { task: string; summary: string; maxFindings: number; format: 'json' | 'sarif'; notes: string[]; aiSkipReason: string }): { result: z.input<typeof reportSchema>; text: string } {
   const shown = findings.slice(0, options.maxFindings);
   const result: z.input<typeof reportSchema> = {
     project: report.root,
@@ -77,7 +77,9 @@ function renderReport(report: StaticOutput, findings: Finding[], options: { task
     suggestions: suggestionsFor(findings),
     skipped: report.skipped,
     skippedCount: report.skippedCount,
-    aiReview: { status: 'skipped', reason: 'the AI review pass is not part of this build; the static report is complete' },
+    aiReview: report.aiReview
+      ? { status: report.aiReview.status, reason: report.aiReview.reason, reviewed: report.aiReview.reviewed.filter((r) => !r.error).length, models: [...new Set(report.aiReview.reviewed.flatMap((r) => (r.answeredBy ? [r.answeredBy] : [])))], duplicatesOfStatic: report.aiReview.duplicatesOfStatic }
+      : { status: 'skipped', reason: options.aiSkipReason },
     ...(report.changedFiles ? { changedFiles: report.changedFiles } : {}),
     cache: report.cache,
     durationMs: report.durationMs,
@@ -95,7 +97,7 @@ const analyzeAndImproveCode = defineHighLevelTool({
   owner: 'development',
   title: 'Analyze and improve code',
   description:
-    'Analyses a repository (never runs it) and returns a ranked report: vulnerabilities traced from request input to sinks across files (CWE, evidence, fix, patch when mechanical), config/crypto issues, complexity hotspots weighted by git churn, metrics and prioritised suggestions. JSON or SARIF. Example: {"task": "security_scan"}',
+    'Analyses a repository (never runs it) and returns a ranked report: vulnerabilities traced from request input to sinks across files (CWE, evidence, fix, patch when mechanical), config/crypto issues, complexity hotspots weighted by git churn, an LLM review of the riskiest functions when the pool has a backend, metrics and suggestions. JSON or SARIF. Example: {"task": "security_scan"}',
   kind: { effect: 'readOnly' },
   input: z.object({
     project: z.string().default('.').describe('Project directory (inside the allowed roots).'),
@@ -104,19 +106,22 @@ const analyzeAndImproveCode = defineHighLevelTool({
     changedSince: z.string().min(1).max(200).optional().describe('Only lines changed since this git ref.'),
     maxFindings: z.number().int().min(1).max(5000).default(100).describe('Most findings returned.'),
     format: z.enum(['json', 'sarif']).default('json').describe('SARIF 2.1.0 or JSON.'),
+    aiReview: z.number().int().min(0).max(50).default(8).describe('Riskiest functions also reviewed by an LLM via the pool when one is available; 0 = static only.'),
   }),
   output: reportSchema,
   examples: [{ project: '.', task: 'security_scan', maxFindings: 20 }],
   async handler(input, call) {
     const tool = input.task === 'security_scan' ? scanSecurity : analyzeCode;
-    const outcome = await call.runOrFail(tool.name, { path: input.project, ...(input.paths ? { paths: input.paths } : {}), ...(input.changedSince ? { changedSince: input.changedSince } : {}), maxFindings: 5000 });
+    const ai = input.task === 'performance' ? 0 : input.aiReview;
+    const outcome = await call.runOrFail(tool.name, { path: input.project, ...(input.paths ? { paths: input.paths } : {}), ...(input.changedSince ? { changedSince: input.changedSince } : {}), maxFindings: 5000, aiReview: ai });
     const report = outcome.output as StaticOutput;
     let findings = report.findings as Finding[];
     if (input.task === 'performance') findings = findings.filter((f) => f.category === 'performance' || f.category === 'complexity' || f.rule === 'redos');
+    if (input.task === 'security_scan') findings = findings.filter((f) => f.category === 'security' || (f.category === 'ai-review' && f.cwe !== undefined));
     const notes = [...report.notes];
     if (input.task === 'performance') notes.push('performance covers complexity hotspots and ReDoS; runtime profiling is not part of static analysis');
     const summary = `${input.task} of ${report.root}: ${report.metrics.files} files, ${report.metrics.codeLines} code lines, ${report.metrics.functions} functions in ${(report.durationMs / 1000).toFixed(2)} s. ${findings.length} findings (${severityList(findings)}).`;
-    return renderReport(report, findings, { task: input.task, summary, maxFindings: input.maxFindings, format: input.format, notes });
+    return renderReport(report, findings, { task: input.task, summary, maxFindings: input.maxFindings, format: input.format, notes, aiSkipReason: ai === 0 ? (input.task === 'performance' ? 'not run for the performance task' : 'not requested (aiReview: 0)') : 'not run' });
   },
 });
 
@@ -132,15 +137,16 @@ const reviewChanges = defineHighLevelTool({
     against: z.string().min(1).max(200).default('HEAD').describe('Git ref, or "staged". HEAD: uncommitted work.'),
     maxFindings: z.number().int().min(1).max(5000).default(100).describe('Most findings returned.'),
     format: z.enum(['json', 'sarif']).default('json').describe('SARIF 2.1.0 or JSON.'),
+    aiReview: z.number().int().min(0).max(50).default(5).describe('Riskiest changed functions also reviewed by an LLM via the pool when one is available; 0 = static only.'),
   }),
   output: reportSchema,
   examples: [{ project: '.', against: 'HEAD' }],
   async handler(input, call) {
-    const outcome = await call.runOrFail(analyzeCode.name, { path: input.project, changedSince: input.against, withoutGit: 'all', maxFindings: 5000 });
+    const outcome = await call.runOrFail(analyzeCode.name, { path: input.project, changedSince: input.against, withoutGit: 'all', maxFindings: 5000, aiReview: input.aiReview });
     const report = outcome.output as StaticOutput;
     const findings = report.findings as Finding[];
     const summary = `review of ${report.changedFiles?.length ?? 0} changed file(s) against ${input.against}: ${findings.length} findings on changed lines (${severityList(findings)}).`;
-    return renderReport(report, findings, { task: 'review', summary, maxFindings: input.maxFindings, format: input.format, notes: report.notes });
+    return renderReport(report, findings, { task: 'review', summary, maxFindings: input.maxFindings, format: input.format, notes: report.notes, aiSkipReason: 'not requested (aiReview: 0)' });
   },
 });
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import type { ToolContext } from '../context.js';
 import { buildStaticReport, findingSchema, metricsSchema, skippedSchema } from './static-report.js';
+import { aiReviewSchema, reviewReport } from './ai-review/review-report.js';
 
 const input = z.object({
   path: z.string().default('.').describe('Project directory inside the allowed roots. Default ".".'),
@@ -11,6 +12,7 @@ const input = z.object({
   changedSince: z.string().min(1).max(200).optional().describe('Only findings on lines changed since this git ref ("staged" for the index), e.g. "main".'),
   maxFindings: z.number().int().min(1).max(5000).default(200).describe('Most findings to return, highest ranked first. Default 200.'),
   withoutGit: z.enum(['error', 'all']).default('error').describe('With changedSince outside a git repository: "error", or "all" to review every file as new.'),
+  aiReview: z.number().int().min(0).max(50).default(0).describe('Also review this many of the riskiest functions with an LLM through the pool (code tier, confidence cascade). 0 (default): static only.'),
 });
 
 const output = z.object({
@@ -24,6 +26,7 @@ const output = z.object({
   changedFiles: z.array(z.string()).optional(),
   durationMs: z.number(),
   notes: z.array(z.string()),
+  aiReview: aiReviewSchema.optional(),
 });
 
 type Output = z.input<typeof output>;
@@ -31,10 +34,12 @@ type Output = z.input<typeof output>;
 /** Both tools: the same cached analysis, with or without the quality findings. */
 async function staticReport(args: z.output<typeof input>, context: ToolContext, quality: boolean): Promise<Output> {
   const report = await buildStaticReport(context, { path: args.path, paths: args.paths, changedSince: args.changedSince, withoutGit: args.withoutGit, security: true, quality });
+  const reviewed = args.aiReview > 0 ? await reviewReport(context, report, args.aiReview) : undefined;
+  const findings = reviewed?.findings ?? report.findings;
   return {
     root: report.root,
-    findings: report.findings.slice(0, args.maxFindings),
-    totalFindings: report.findings.length,
+    findings: findings.slice(0, args.maxFindings),
+    totalFindings: findings.length,
     metrics: report.metrics,
     skipped: report.skipped,
     skippedCount: report.skippedCount,
@@ -42,12 +47,13 @@ async function staticReport(args: z.output<typeof input>, context: ToolContext, 
     ...(report.changed ? { changedFiles: report.changed.map((c) => c.path) } : {}),
     durationMs: Number(report.durationMs.toFixed(1)),
     notes: report.gitNote ? [report.gitNote] : [],
+    ...(reviewed ? { aiReview: reviewed.review } : {}),
   };
 }
 
 function summarize(o: z.output<typeof output>): string {
   const lines = o.findings.slice(0, 15).map((f) => `  [${f.severity}] ${f.cwe ? `${f.cwe} ` : ''}${f.file}:${f.line} ${f.message}`);
-  return `${o.metrics.files} files, ${o.metrics.codeLines} code lines in ${(o.durationMs / 1000).toFixed(2)} s (cache ${o.cache.hits} hits, ${o.cache.misses} misses); ${o.totalFindings} findings${o.skippedCount ? `; ${o.skippedCount} files skipped` : ''}.\n${lines.join('\n') || '  no findings'}`;
+  return `${o.metrics.files} files, ${o.metrics.codeLines} code lines in ${(o.durationMs / 1000).toFixed(2)} s (cache ${o.cache.hits} hits, ${o.cache.misses} misses); ${o.totalFindings} findings${o.skippedCount ? `; ${o.skippedCount} files skipped` : ''}.${o.aiReview ? `\nAI review: ${o.aiReview.status} (${o.aiReview.reason})` : ''}\n${lines.join('\n') || '  no findings'}`;
 }
 
 export const analyzeCode = defineTool({

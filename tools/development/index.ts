@@ -14,6 +14,7 @@ import { findDuplicateCode, findHotspots, findUnusedFiles } from './structure-to
 import { auditTsconfig } from './tsconfig-audit.js';
 import { gitBlame, gitShowCommit } from './git-history-tools.js';
 import { checkRegex, listRoutes, scanSecrets } from './security-tools.js';
+import { reviewWithAi } from './ai-review-tool.js';
 
 export const developmentTools: readonly AnyTool[] = [
   getProjectStructure,
@@ -52,4 +53,5 @@ export const developmentTools: readonly AnyTool[] = [
   scanSecrets,
   listRoutes,
   checkRegex,
+  reviewWithAi,
 ] as unknown as AnyTool[];

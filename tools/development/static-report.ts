@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { ToolContext } from '../context.js';
 import { resolveInsideRoots } from '../roots.js';
 import { InputError } from '../errors.js';
-import { analyzeProject } from './analysis/project-analysis.js';
+import { analyzeProject, type ProjectAnalysis } from './analysis/project-analysis.js';
 import { complexityFindings, rankFindings, securityFindings } from './analysis/findings.js';
 import type { Finding } from './security/finding.js';
 import { changedFiles, checkRef, churn, isGitRepository, type ChangedFile } from './git.js';
@@ -63,6 +63,8 @@ export interface StaticReportInput {
 
 export interface StaticReport {
   root: string;
+  /** The per-file analyses the report was built from (for passes that build on it, like the AI review). */
+  project: ProjectAnalysis;
   findings: Finding[];
   metrics: Metrics;
   skipped: { path: string; reason: string }[];
@@ -162,6 +164,7 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
   };
   return {
     root: target.absolute,
+    project,
     findings: ranked,
     metrics,
     skipped: project.skipped,

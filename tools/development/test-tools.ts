@@ -173,8 +173,8 @@ export const readCoverageTool = defineTool({
 export const findCoverageGaps = defineTool({
   name: 'development_find_coverage_gaps',
   domain: 'development',
-  tags: ['coverage', 'untested', 'risk', 'complexity', 'tests', 'hotspots'],
-  title: 'Untested complex code',
+  tags: ['coverage', 'untested', 'risk', 'tests', 'gaps'],
+  title: 'Coverage gaps by risk',
   description: 'Joins the coverage report with per-function complexity: functions that never ran or ran only in part, ranked by cyclomatic complexity times the share of their lines not covered, plus source files no test loaded at all. Tells you where a new test buys the most. Example: {"path": "."}',
   kind: { effect: 'readOnly' },
   input: z.object({ path: projectPathField, report: z.string().optional().describe('Coverage report relative to the project (default: found under coverage/).'), limit: z.number().int().min(1).max(1000).default(30).describe('Most functions returned. Default 30.') }),

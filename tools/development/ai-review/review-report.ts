@@ -1,0 +1,27 @@
+// Runs the AI review on top of a static report: picks targets (only changed files in a diff
+// review), reads their text, and merges the accepted AI findings into the ranked list.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { ToolContext } from '../../context.js';
+import type { StaticReport } from '../static-report.js';
+import { rankFindings } from '../analysis/findings.js';
+import type { Finding } from '../security/finding.js';
+import { selectReviewTargets } from './review-targets.js';
+import { runAiReview, type AiReviewResult } from './ai-review.js';
+
+export const aiReviewSchema = z.object({
+  status: z.enum(['done', 'partial', 'skipped']),
+  reason: z.string(),
+  reviewed: z.array(z.object({ file: z.string(), name: z.string(), line: z.number().int(), endLine: z.number().int(), answeredBy: z.string().optional(), confidence: z.number().optional(), lowConfidence: z.boolean().optional(), error: z.string().optional() })),
+  duplicatesOfStatic: z.number().int().describe('AI findings dropped because static analysis reports the same problem'),
+});
+
+export async function reviewReport(context: ToolContext, report: StaticReport, maxFunctions: number): Promise<{ findings: Finding[]; review: Omit<AiReviewResult, 'findings'>; aiFindings: Finding[] }> {
+  const changed = report.changed ? new Set(report.changed.map((c) => c.path)) : undefined;
+  const analysis = changed ? { ...report.project, files: report.project.files.filter((f) => changed.has(f.file)) } : report.project;
+  const targets = selectReviewTargets(analysis, report.findings, report.churn ?? new Map(), maxFunctions);
+  const result = await runAiReview(context, targets, (file) => readFile(path.join(report.root, file), 'utf8').catch(() => undefined), report.findings);
+  const { findings: aiFindings, ...review } = result;
+  return { findings: aiFindings.length ? rankFindings([...report.findings, ...aiFindings], report.churn) : report.findings, review, aiFindings };
+}
