@@ -15,6 +15,8 @@ import { auditTsconfig } from './tsconfig-audit.js';
 import { gitBlame, gitShowCommit } from './git-history-tools.js';
 import { checkRegex, listRoutes, scanSecrets } from './security-tools.js';
 import { reviewWithAi } from './ai-review-tool.js';
+import { applyFix } from './fix-tools.js';
+import { explainRule, outlineFile } from './file-tools.js';
 
 export const developmentTools: readonly AnyTool[] = [
   getProjectStructure,
@@ -54,4 +56,7 @@ export const developmentTools: readonly AnyTool[] = [
   listRoutes,
   checkRegex,
   reviewWithAi,
+  applyFix,
+  outlineFile,
+  explainRule,
 ] as unknown as AnyTool[];
