@@ -8,6 +8,7 @@ import { defineTool } from '../define-tool.js';
 import type { ToolContext } from '../context.js';
 import { resolveSpecifier, type ProjectAnalysis } from './analysis/project-analysis.js';
 import { analysedProject, projectPathField } from './project-directory.js';
+import { parseScript } from './cyclomatic.js';
 import { typescript } from './typescript-module.js';
 
 const pathField = projectPathField;
@@ -144,7 +145,7 @@ export const findUnusedExports = defineTool({
       const targets = analysis.resolvedImports.get(file.file) ?? [];
       if (targets.length === 0) continue;
       const text = await readFile(path.join(analysis.root, file.file), 'utf8').catch(() => '');
-      const source = ts.createSourceFile(file.file, text, ts.ScriptTarget.Latest, true);
+      const source = parseScript(ts, file.file, text);
       const mark = (specifier: string, name: string) => {
         const target = resolveSpecifier(file.file, specifier, known);
         if (!target) return;

@@ -11,6 +11,7 @@ import { walkFiles } from './walk-files.js';
 import { collectFiles } from './analysis/project-files.js';
 import { entropy, looksLikeSecretAssignment, redactLine, tokenKind } from './security/secret-patterns.js';
 import { routesOf } from './security/routes.js';
+import { parseScript } from './cyclomatic.js';
 import { typescript } from './typescript-module.js';
 import { git, isGitRepository } from './git.js';
 
@@ -143,7 +144,7 @@ export const checkRegex = defineTool({
     for (const file of files) {
       if (file.kind !== 'script') continue;
       const text = await readFile(file.absolute, 'utf8').catch(() => '');
-      const source = ts.createSourceFile(file.relative, text, ts.ScriptTarget.Latest, true);
+      const source = parseScript(ts, file.relative, text);
       const visit = (node: import('typescript').Node): void => {
         let pattern: string | undefined;
         if (ts.isRegularExpressionLiteral(node)) pattern = node.text.slice(1, node.text.lastIndexOf('/'));

@@ -11,7 +11,7 @@ import { projectDirectory, projectPathField } from './project-directory.js';
 import { collectFiles } from './analysis/project-files.js';
 import { isTestPath } from './analysis/file-analysis.js';
 import { typescript } from './typescript-module.js';
-import { scriptKindFor } from './cyclomatic.js';
+import { parseScript } from './cyclomatic.js';
 
 interface DeclaredTest {
   name: string;
@@ -28,7 +28,7 @@ const testCallees = new Map<string, { kind: 'test' | 'suite'; mode: DeclaredTest
 ]);
 
 function scriptTests(ts: typeof TS, file: string, text: string): DeclaredTest[] {
-  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKindFor(ts, file));
+  const source = parseScript(ts, file, text);
   const found: DeclaredTest[] = [];
   const visit = (node: TS.Node): void => {
     if (ts.isCallExpression(node) && node.arguments[0] && (ts.isStringLiteralLike(node.arguments[0]) || ts.isTemplateExpression(node.arguments[0]))) {

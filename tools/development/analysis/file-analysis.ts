@@ -7,12 +7,12 @@ import { measureFunctions, type FunctionMetrics } from './function-metrics.js';
 import { TaintEngine, type CallRecord, type FunctionSummary, type TaintHit } from '../security/taint-engine.js';
 import { checkPatterns, type AppFacts, type PatternHit } from '../security/config-rules.js';
 import { checkTemplate, templateExtensions } from '../security/template-rules.js';
-import { scriptKindFor } from '../cyclomatic.js';
+import { parseScript } from '../cyclomatic.js';
 
 type Typescript = typeof TS;
 
 /** Bump when the analysis changes, so cached results are recomputed. */
-export const analysisVersion = 4;
+export const analysisVersion = 5;
 
 export interface TodoItem {
   line: number;
@@ -127,7 +127,7 @@ function importsAndExports(ts: Typescript, source: TS.SourceFile): { imports: st
 }
 
 export function analyzeScript(ts: Typescript, relative: string, text: string): FileAnalysis {
-  const source = ts.createSourceFile(relative, text, ts.ScriptTarget.Latest, true, scriptKindFor(ts, relative));
+  const source = parseScript(ts, relative, text);
   const diagnostics = (source as unknown as { parseDiagnostics?: unknown[] }).parseDiagnostics ?? [];
   const counted = countLines(text);
   const taint = new TaintEngine(ts, source).run();

@@ -3,7 +3,7 @@
 // enclosing function); Python through tree-sitter (functions, classes, methods, module constants).
 import type TS from 'typescript';
 import type { Parser } from 'web-tree-sitter';
-import { scriptKindFor } from '../cyclomatic.js';
+import { parseScript } from '../cyclomatic.js';
 import { withPythonTree, type PythonNode } from '../python/python-parser.js';
 import { children } from '../python/python-metrics.js';
 
@@ -28,7 +28,7 @@ export interface CallSite {
 const firstLine = (text: string) => text.split('\n')[0]!.replace(/\s*\{?\s*$/, '').trim().slice(0, 200);
 
 export function scriptSymbols(ts: typeof TS, file: string, text: string): SymbolInfo[] {
-  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKindFor(ts, file));
+  const source = parseScript(ts, file, text);
   const symbols: SymbolInfo[] = [];
   const lineOf = (position: number) => source.getLineAndCharacterOfPosition(position).line + 1;
   const exported = (node: TS.Node) => (ts.canHaveModifiers(node) ? ts.getModifiers(node) : undefined)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) === true;
@@ -77,7 +77,7 @@ export function scriptSymbols(ts: typeof TS, file: string, text: string): Symbol
 }
 
 export function scriptCallSites(ts: typeof TS, file: string, text: string, wanted: (callee: string) => boolean): CallSite[] {
-  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKindFor(ts, file));
+  const source = parseScript(ts, file, text);
   const sites: CallSite[] = [];
   const lines = text.split('\n');
   const visit = (node: TS.Node, caller: string): void => {

@@ -3,7 +3,7 @@
 // and Next.js route handlers (app/**/route.ts exporting GET/POST..., pages/api/**), with the
 // middleware in front of each and whether any of it looks like authentication.
 import type TS from 'typescript';
-import { scriptKindFor } from '../cyclomatic.js';
+import { parseScript } from '../cyclomatic.js';
 
 export interface Route {
   method: string;
@@ -18,7 +18,7 @@ const verbs = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'o
 export const authName = /auth|login|jwt|passport|session|protect|require(d)?(User|Login|Role|Admin)|guard|verify|ensure|isAdmin|isLogged|permission|acl|rbac|authorize|can[A-Z]/i;
 
 export function routesOf(ts: typeof TS, file: string, text: string): Route[] {
-  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKindFor(ts, file));
+  const source = parseScript(ts, file, text);
   const routes: Route[] = [];
   const lineOf = (node: TS.Node) => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
   const nameOf = (node: TS.Expression): string => (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) ? node.getText(source) : ts.isCallExpression(node) ? `${node.expression.getText(source)}(…)` : ts.isArrowFunction(node) || ts.isFunctionExpression(node) ? '(inline)' : node.getText(source).slice(0, 40));
