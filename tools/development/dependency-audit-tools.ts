@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
 import { projectDirectory, projectPathField } from './project-directory.js';
-import { declaredDependencies, linkEntries, readLockfile, readManifest } from './dependencies/lockfile.js';
+import { declaredDependencies, linkEntries, readLockfile, readManifest, requirersOf } from './dependencies/lockfile.js';
 import { runProcess } from './run-process.js';
 
 const severities = ['info', 'low', 'moderate', 'high', 'critical'] as const;
@@ -93,8 +93,7 @@ export const explainDependency = defineTool({
     if ('missing' in lock) return { name: input.name, found: false, copies: [], note: lock.missing };
     const manifest = await readManifest(root);
     const { edges } = linkEntries(lock, Object.fromEntries(declaredDependencies(manifest ?? {}).map((d) => [d.name, d.range])));
-    const incoming = new Map<string, { from: string; range: string }[]>();
-    for (const edge of edges) incoming.set(edge.to, [...(incoming.get(edge.to) ?? []), { from: edge.from, range: edge.range }]);
+    const incoming = requirersOf(edges);
     const label = (installPath: string) => (installPath === '' ? (manifest?.name ?? '(project)') : `${lock.entries.get(installPath)!.name}@${lock.entries.get(installPath)!.version}`);
     const copies = [...lock.entries.values()].filter((e) => e.name === input.name && e.path !== '' && !e.link).map((entry) => {
       // Breadth-first from the copy back to the project, so the shortest chains come first. Each

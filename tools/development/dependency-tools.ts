@@ -6,7 +6,7 @@ import semver from 'semver';
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { projectDirectory, projectPathField } from './project-directory.js';
-import { declaredDependencies, linkEntries, readLockfile, readManifest, type LockEntry, type Lockfile } from './dependencies/lockfile.js';
+import { declaredDependencies, linkEntries, readLockfile, readManifest, requirersOf, type LockEntry, type Lockfile } from './dependencies/lockfile.js';
 import { licenceCategory } from './dependencies/licences.js';
 
 const isSemverRange = (range: string) => semver.validRange(range) !== null && !/^(file|link|git|github|http|https|npm|workspace):|\//.test(range);
@@ -106,8 +106,7 @@ export const findDuplicatePackages = defineTool({
     if (!lock) return { duplicated: 0, extraCopies: 0, packages: [], ...(note ? { note } : {}) };
     const manifest = await readManifest(root);
     const { edges } = linkEntries(lock, Object.fromEntries(declaredDependencies(manifest ?? {}).map((d) => [d.name, d.range])));
-    const incoming = new Map<string, { from: string; range: string }[]>();
-    for (const edge of edges) incoming.set(edge.to, [...(incoming.get(edge.to) ?? []), { from: edge.from, range: edge.range }]);
+    const incoming = requirersOf(edges);
     const byName = new Map<string, LockEntry[]>();
     for (const entry of lock.entries.values()) if (entry.path !== '' && !entry.link && entry.path.includes('node_modules/')) byName.set(entry.name, [...(byName.get(entry.name) ?? []), entry]);
     const label = (installPath: string) => (installPath === '' ? '(project)' : `${lock.entries.get(installPath)?.name}@${lock.entries.get(installPath)?.version}`);

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
 import { buildStaticReport, findingSchema } from './static-report.js';
-import { projectPathField } from './project-directory.js';
+import { projectPathField, projectRelative } from './project-directory.js';
 import { pythonSymbols, scriptSymbols } from './analysis/symbols.js';
 import { pythonParser } from './python/python-parser.js';
 import { typescript } from './typescript-module.js';
@@ -34,8 +34,7 @@ export const outlineFile = defineTool({
   }),
   examples: [{ path: '.', file: 'src/index.ts' }],
   async handler(input, context) {
-    const relative = path.posix.normalize(input.file.replace(/\\/g, '/'));
-    if (path.posix.isAbsolute(relative) || relative.startsWith('..')) throw new InputError('file', 'give the file relative to the project, inside it');
+    const relative = projectRelative(input.file, 'file');
     const report = await buildStaticReport(context, { path: input.path, paths: [relative], security: true, quality: true });
     const analysis = report.project.files.find((f) => f.file === relative);
     if (!analysis) {

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
 import { buildStaticReport } from './static-report.js';
-import { projectPathField } from './project-directory.js';
+import { projectPathField, projectRelative } from './project-directory.js';
 
 export const applyFix = defineTool({
   name: 'development_apply_fix',
@@ -35,8 +35,7 @@ export const applyFix = defineTool({
   }),
   examples: [{ path: '.', file: 'src/index.ts', dryRun: true }],
   async handler(input, context) {
-    const relative = path.posix.normalize(input.file.replace(/\\/g, '/'));
-    if (path.posix.isAbsolute(relative) || relative.startsWith('..')) throw new InputError('file', 'give the file relative to the project, inside it');
+    const relative = projectRelative(input.file, 'file');
     const report = await buildStaticReport(context, { path: input.path, paths: [relative], security: true, quality: true });
     const inFile = report.findings.filter((f) => f.file === relative);
     const fixable = inFile.filter((f) => f.fix?.patch).map((f) => ({ id: f.id, rule: f.rule, line: f.line, message: f.message, patch: f.fix!.patch! }));

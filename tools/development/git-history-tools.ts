@@ -6,6 +6,7 @@ import { defineTool } from '../define-tool.js';
 import { resolveInsideRoots } from '../roots.js';
 import { InputError } from '../errors.js';
 import { checkRef, git, isGitRepository } from './git.js';
+import { repository } from './git-tools.js';
 
 export const gitBlame = defineTool({
   name: 'development_git_blame',
@@ -79,10 +80,7 @@ export const gitShowCommit = defineTool({
   output: z.object({ hash: z.string(), author: z.string(), date: z.string(), message: z.string(), files: z.array(z.object({ path: z.string(), added: z.number().int(), removed: z.number().int() })), patch: z.string(), truncated: z.boolean() }),
   examples: [{ path: '.', ref: 'HEAD', maxPatchBytes: 2000 }],
   async handler(input, context) {
-    const target = await resolveInsideRoots(input.path, context.environment.allowedRoots, 'path');
-    if (!target.isDirectory) throw new InputError('path', `${input.path} is a file; pass the repository directory`);
-    if (!(await isGitRepository(target.absolute))) throw new InputError('path', `${target.absolute} is not inside a git repository`);
-    const cwd = target.absolute;
+    const cwd = await repository(input.path, context.environment.allowedRoots);
     const ref = await checkRef(input.ref, cwd, 'ref');
     const header = await git(['show', '-s', '--format=%H%x00%an <%ae>%x00%aI%x00%B', ref], { cwd, signal: context.signal });
     const [hash, author, date, message] = header.split('\0');

@@ -6,7 +6,7 @@ import { resolveInsideRoots } from '../roots.js';
 import { InputError } from '../errors.js';
 import { changedFiles, checkRef, churn, git, isGitRepository } from './git.js';
 
-async function repository(requested: string, roots: string[]): Promise<string> {
+export async function repository(requested: string, roots: string[]): Promise<string> {
   const target = await resolveInsideRoots(requested, roots, 'path');
   if (!target.isDirectory) throw new InputError('path', `${requested} is a file; pass the repository directory`);
   if (!(await isGitRepository(target.absolute))) throw new InputError('path', `${target.absolute} is not inside a git repository`);

@@ -1,5 +1,6 @@
 // The project directory a development tool works on: inside the allowed roots, and a directory.
 // Also the analysed view of it that several structure tools share (cached by content hash).
+import path from 'node:path';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
 import { resolveInsideRoots } from '../roots.js';
@@ -13,6 +14,13 @@ export async function projectDirectory(requested: string, context: ToolContext, 
   const target = await resolveInsideRoots(requested, context.environment.allowedRoots, field);
   if (!target.isDirectory) throw new InputError(field, `${requested} is a file; pass the project directory`);
   return target.absolute;
+}
+
+/** A path the caller gives relative to the project: normalised, and refused if absolute or escaping it. */
+export function projectRelative(value: string, field: string): string {
+  const relative = path.posix.normalize(value.replace(/\\/g, '/'));
+  if (path.posix.isAbsolute(relative) || relative === '..' || relative.startsWith('../')) throw new InputError(field, `give ${field} relative to the project, inside it (not ${value})`);
+  return relative;
 }
 
 export async function analysedProject(requested: string, context: ToolContext, paths?: string[]): Promise<ProjectAnalysis> {

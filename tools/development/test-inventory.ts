@@ -83,7 +83,7 @@ export const listTests = defineTool({
   async handler(input, context) {
     const root = await projectDirectory(input.path, context);
     const { files } = await collectFiles(root, { signal: context.signal, maxFiles: 20_000 });
-    const wanted = files.filter((f) => (input.file ? f.relative === path.posix.normalize(input.file) : isTestPath(f.relative) || /(^|\/)test_[^/]+\.py$|_test\.py$/.test(f.relative)));
+    const wanted = files.filter((f) => (input.file ? f.relative === path.posix.normalize(input.file) : isTestPath(f.relative)));
     const ts = typescript();
     const perFile = [];
     const focused = [];

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
 import { resolveInsideRoots } from '../roots.js';
-import { analysedProject, projectDirectory, projectPathField } from './project-directory.js';
+import { analysedProject, projectDirectory, projectPathField, projectRelative } from './project-directory.js';
 import { readManifest } from './dependencies/lockfile.js';
 import { collectFiles } from './analysis/project-files.js';
 import { isTestPath } from './analysis/file-analysis.js';
@@ -22,7 +22,7 @@ const renderSummary = (s: TestSummary) => `${s.total} test(s): ${s.passed} passe
 
 async function testFiles(root: string, signal: AbortSignal): Promise<string[]> {
   const { files } = await collectFiles(root, { signal, maxFiles: 20_000 });
-  return files.map((f) => f.relative).filter((f) => isTestPath(f) || /(^|\/)test_[^/]+\.py$|_test\.py$/.test(f));
+  return files.map((f) => f.relative).filter(isTestPath);
 }
 
 export const detectTestRunner = defineTool({
@@ -155,7 +155,7 @@ export const readCoverageTool = defineTool({
   examples: [{ path: '.' }],
   async handler(input, context) {
     const root = await projectDirectory(input.path, context);
-    if (input.report && (path.isAbsolute(input.report) || input.report.split(/[\\/]/).includes('..'))) throw new InputError('report', 'give the report path relative to the project, without ".."');
+    if (input.report) projectRelative(input.report, 'report');
     let report;
     try {
       report = await readCoverage(root, input.report);
@@ -186,7 +186,7 @@ export const findCoverageGaps = defineTool({
   }),
   examples: [{ path: '.' }],
   async handler(input, context) {
-    if (input.report && (path.isAbsolute(input.report) || input.report.split(/[\\/]/).includes('..'))) throw new InputError('report', 'give the report path relative to the project, without ".."');
+    if (input.report) projectRelative(input.report, 'report');
     const analysis = await analysedProject(input.path, context);
     const report = await readCoverage(analysis.root, input.report).catch(() => undefined);
     if (!report) return { found: false, functions: [], filesNeverLoaded: [] };

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
-import { analysedProject, projectPathField } from './project-directory.js';
+import { analysedProject, projectPathField, projectRelative } from './project-directory.js';
 import { typescript } from './typescript-module.js';
 
 interface Check {
@@ -56,7 +56,7 @@ export const auditTsconfig = defineTool({
   }),
   examples: [{ path: '.' }],
   async handler(input, context) {
-    if (path.isAbsolute(input.config) || input.config.split(/[\\/]/).includes('..')) throw new InputError('config', 'give the config path relative to the project, without ".."');
+    projectRelative(input.config, 'config');
     const ts = typescript();
     const analysis = await analysedProject(input.path, context);
     const file = path.join(analysis.root, input.config);

@@ -36,7 +36,7 @@ export interface AiReviewResult {
   duplicatesOfStatic: number;
 }
 
-const unavailable = new Set(['NO_HEALTHY_HOST', 'NOT_CONFIGURED', 'NO_BACKEND', 'UNAVAILABLE', 'MODEL_NOT_FOUND', 'HOST_UNREACHABLE']);
+const unavailable = new Set(['NO_HEALTHY_HOST', 'MODEL_NOT_FOUND', 'HOST_UNREACHABLE']);
 
 export async function runAiReview(context: ToolContext, targets: readonly ReviewTarget[], readText: (file: string) => Promise<string | undefined>, staticFindings: readonly Finding[]): Promise<AiReviewResult> {
   const status = context.pool.status();

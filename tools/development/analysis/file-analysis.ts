@@ -12,7 +12,7 @@ import { parseScript } from '../cyclomatic.js';
 type Typescript = typeof TS;
 
 /** Bump when the analysis changes, so cached results are recomputed. */
-export const analysisVersion = 5;
+export const analysisVersion = 6;
 
 export interface TodoItem {
   line: number;
@@ -38,7 +38,7 @@ export interface FileAnalysis {
   exports: string[];
 }
 
-const testFile = /(^|\/)(test|tests|__tests__|spec|specs|fixtures?|__mocks__|mocks?|e2e|cypress|seed|seeds)(\/|$)|\.(test|spec|e2e)\.[cm]?[jt]sx?$/i;
+const testFile = /(^|\/)(test|tests|__tests__|spec|specs|fixtures?|__mocks__|mocks?|e2e|cypress|seed|seeds)(\/|$)|\.(test|spec|e2e)\.[cm]?[jt]sx?$|(^|\/)(test_[^/]+|[^/]+_test|conftest)\.py$/i;
 // The tag must open the comment ("// TODO: x", "/* FIXME(ann) x", "# XXX x"), so prose that merely
 // mentions a TODO is not an item.
 const todoPattern = /(?:\/\/+|\/\*+|^\*+|#|<!--|\{\{!--)\s*@?(TODO|FIXME|HACK|XXX|BUG)\b[:(\s]?(.*)$/;

@@ -149,6 +149,17 @@ export interface DependencyEdge {
   range: string;
 }
 
+/** For each install path, the entries that require it and with which range. */
+export function requirersOf(edges: readonly DependencyEdge[]): Map<string, { from: string; range: string }[]> {
+  const incoming = new Map<string, { from: string; range: string }[]>();
+  for (const edge of edges) {
+    const list = incoming.get(edge.to);
+    if (list) list.push({ from: edge.from, range: edge.range });
+    else incoming.set(edge.to, [{ from: edge.from, range: edge.range }]);
+  }
+  return incoming;
+}
+
 /** Edges from every entry to the entries its requirements resolve to, plus unresolved requirements. */
 export function linkEntries(lock: Lockfile, rootRequires: Record<string, string>): { edges: DependencyEdge[]; unresolved: DependencyEdge[] } {
   const edges: DependencyEdge[] = [];

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
+import { asArray, type XmlNode } from './xml.js';
 
 export interface Ratio {
   found: number;
@@ -143,8 +144,6 @@ export function parseIstanbulSummary(json: Record<string, SummaryEntry>, root: s
   }));
 }
 
-type XmlNode = Record<string, unknown>;
-const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 export function parseCobertura(text: string, root: string): FileCoverage[] {
   const document = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@' }).parse(text) as XmlNode;

@@ -3,6 +3,7 @@
 // --junitxml) and JSON (jest/vitest --json, mocha's json reporter). Counts come from the runner's
 // own summary when it prints one, else from the individual results.
 import { XMLParser } from 'fast-xml-parser';
+import { asArray, type XmlNode } from './xml.js';
 
 export type ResultFormat = 'tap' | 'spec' | 'junit' | 'json';
 
@@ -156,8 +157,6 @@ function parseSpec(text: string): TestSummary {
   return summary;
 }
 
-type XmlNode = Record<string, unknown>;
-const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 function parseJunit(text: string): TestSummary {
   const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', processEntities: true, allowBooleanAttributes: true });
