@@ -9,6 +9,10 @@ Usage:
   caelum tools [--domain D] [--json]           list high-level tools per supervisor, and the internal catalogue
   caelum call <tool> '<json>'                  run a high-level or internal tool in-process; prints text, then JSON
   caelum doctor                                check config, data dir, Ollama hosts, PostgreSQL and the Claude key
+  caelum kb build [--resume] [--skip-llm] [--offline] [--skip-ingestion] [--background]
+                                               build a knowledge snapshot (progress bar on a terminal)
+  caelum kb list | verify [NAME] | diff [FROM TO] | signals | status
+                                               list, verify or compare snapshots; daily signals; build status
 
 Options for every command:
   --config FILE         config file (default ./caelum.config.json when present; env CAELUM_CONFIG)
@@ -24,6 +28,8 @@ export interface ParsedArgs {
   flags: ConfigFlags;
   domain?: string;
   json: boolean;
+  /** Boolean switches of `caelum kb build`. */
+  switches: Set<string>;
   help: boolean;
   version: boolean;
 }
@@ -31,7 +37,7 @@ export interface ParsedArgs {
 export class UsageError extends Error {}
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const parsed: ParsedArgs = { command: undefined, positionals: [], flags: {}, json: false, help: false, version: false };
+  const parsed: ParsedArgs = { command: undefined, positionals: [], flags: {}, json: false, switches: new Set(), help: false, version: false };
   const value = (index: number, flag: string) => {
     const next = argv[index + 1];
     if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -75,6 +81,13 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case '--threshold':
         parsed.flags.threshold = value(i++, arg);
+        break;
+      case '--resume':
+      case '--skip-llm':
+      case '--offline':
+      case '--skip-ingestion':
+      case '--background':
+        parsed.switches.add(arg.slice(2));
         break;
       case '--domain':
         parsed.domain = value(i++, arg);

@@ -47,6 +47,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return commands.call(loaded, args);
     case 'doctor':
       return commands.doctor(loaded);
+    case 'kb':
+      return (await import('./kb-command.js')).kbCommand(loaded, args);
     default:
       printError(`caelum: unknown command "${args.command}"\n\n${usage}`);
       return 2;

@@ -16,6 +16,7 @@ import { Dispatcher } from '../supervisors/dispatcher.js';
 import { highLevelTools } from '../supervisors/index.js';
 import type { CaelumConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { caelumVersion } from './version.js';
 
 export interface Suite {
   config: CaelumConfig;
@@ -66,6 +67,8 @@ export function environmentOf(config: CaelumConfig): SuiteEnvironment {
   return {
     childEnvironment: childEnvironment(process.env),
     dataDir: config.dataDir,
+    codeVersion: caelumVersion,
+    knowledgeBase: { sources: config.knowledgeBase.sources, ...(config.knowledgeBase.startYear ? { startYear: config.knowledgeBase.startYear } : {}), llmCacheDays: config.knowledgeBase.llmCacheDays },
     allowedRoots: config.allowedRoots,
     testRunsAllowed: config.testRunsAllowed,
     confidenceThreshold: config.confidenceThreshold,

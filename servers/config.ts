@@ -20,6 +20,16 @@ const hostSchema = z.object({
 
 const logLevels = ['debug', 'info', 'warn', 'error'] as const;
 
+export const kbProviders = ['world_bank', 'fred', 'imf', 'oecd', 'bis', 'eia'] as const;
+const kbSource = z
+  .object({
+    baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional().describe('the provider API root; default its public address'),
+    apiKey: z.string().min(1).optional().describe('FRED and EIA need one (FRED_API_KEY, EIA_API_KEY)'),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+const kbSources = z.object(Object.fromEntries(kbProviders.map((p) => [p, kbSource.default({ enabled: true })])) as Record<(typeof kbProviders)[number], z.ZodDefault<typeof kbSource>>).strict();
+
 export const configSchema = z
   .object({
     dataDir: z.string().min(1),
@@ -47,6 +57,15 @@ export const configSchema = z
       .default({ host: '127.0.0.1', port: 8765, allowedHosts: [], allowedOrigins: [] }),
     logLevel: z.enum(logLevels).default('info'),
     testRunsAllowed: z.array(z.string().min(1)).default([]).describe('project directories (inside the allowed roots) where development_run_tests may run without confirm: true'),
+    knowledgeBase: z
+      .object({
+        sources: kbSources.default(Object.fromEntries(kbProviders.map((p) => [p, { enabled: true }])) as never),
+        startYear: z.number().int().min(1960).max(2100).optional().describe('first year ingested; default 8 years before the current one'),
+        llmCacheDays: z.number().min(0).default(30).describe('LLM-inferred values younger than this are reused by the next build'),
+      })
+      .strict()
+      .default({ sources: Object.fromEntries(kbProviders.map((p) => [p, { enabled: true }])) as never, llmCacheDays: 30 })
+      .describe('knowledge snapshot builds: data providers, window, LLM reuse'),
     thresholds: z
       .object({
         supervisors: z.record(z.string(), z.number().min(0).max(1)).default({}),
@@ -142,6 +161,14 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
   if (env.CAELUM_ONNX_MODEL) embedder.modelPath = env.CAELUM_ONNX_MODEL;
   if (env.CAELUM_ONNX_TOKENIZER) embedder.tokenizerPath = env.CAELUM_ONNX_TOKENIZER;
   if (Object.keys(embedder).length > 0) set('embedder', 'CAELUM_EMBEDDER / CAELUM_EMBEDDER_MODEL / CAELUM_EMBEDDER_DIMENSION / CAELUM_ONNX_MODEL / CAELUM_ONNX_TOKENIZER', embedder);
+  const sources: Record<string, Record<string, unknown>> = {};
+  for (const provider of kbProviders) {
+    const url = env[`CAELUM_KB_${provider.toUpperCase()}_URL`] ?? env.CAELUM_KB_SOURCES_URL;
+    if (url) sources[provider] = { ...sources[provider], baseUrl: url };
+  }
+  if (env.FRED_API_KEY) sources.fred = { ...sources.fred, apiKey: env.FRED_API_KEY };
+  if (env.EIA_API_KEY) sources.eia = { ...sources.eia, apiKey: env.EIA_API_KEY };
+  if (Object.keys(sources).length > 0) set('knowledgeBase', 'CAELUM_KB_SOURCES_URL / CAELUM_KB_<PROVIDER>_URL / FRED_API_KEY / EIA_API_KEY', { sources });
   const claude: Record<string, unknown> = {};
   if (env.ANTHROPIC_API_KEY) claude.apiKey = env.ANTHROPIC_API_KEY;
   if (env.ANTHROPIC_BASE_URL) claude.baseUrl = env.ANTHROPIC_BASE_URL;
@@ -186,7 +213,10 @@ function merge(target: Record<string, unknown>, layer: Record<string, unknown>):
   for (const [key, value] of Object.entries(layer)) {
     const current = target[key];
     if (value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object' && !Array.isArray(current)) {
-      target[key] = { ...(current as Record<string, unknown>), ...(value as Record<string, unknown>) };
+      // Deep: an environment variable for knowledgeBase.sources.fred.apiKey keeps the file's baseUrl.
+      const merged = { ...(current as Record<string, unknown>) };
+      merge(merged, value as Record<string, unknown>);
+      target[key] = merged;
     } else {
       target[key] = value;
     }

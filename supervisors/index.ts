@@ -4,6 +4,7 @@ import { infrastructureSupervisor } from './infrastructure.js';
 import { monitoringSupervisor } from './monitoring.js';
 import { knowledgeBaseSupervisor } from './knowledge-base.js';
 import { developmentSupervisor } from './development.js';
+import { tradingSupervisor } from './trading.js';
 import { findTools, runTool } from './catalogue-tools.js';
 
 const pending = (name: Supervisor['name'], description: string): Supervisor => ({ name, description, tools: [] });
@@ -12,7 +13,7 @@ export const supervisors: readonly Supervisor[] = [
   developmentSupervisor,
   infrastructureSupervisor,
   knowledgeBaseSupervisor,
-  pending('trading', 'Trading research and metrics.'),
+  tradingSupervisor,
   pending('ml-training', 'Model training jobs.'),
   monitoringSupervisor,
 ];

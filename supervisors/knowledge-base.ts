@@ -5,6 +5,7 @@ import { askGraph } from '../tools/knowledge-base/ask-graph.js';
 import { runCypher } from '../tools/knowledge-base/graph-tools.js';
 import { recallFacts as recallTool, rememberFacts as rememberTool } from '../tools/knowledge-base/memory-tools.js';
 import { searchVectors } from '../tools/knowledge-base/vector-tools.js';
+import { buildSnapshotTool, snapshotStatusTool } from '../tools/knowledge-base/snapshot-tools.js';
 import { InputError } from '../tools/errors.js';
 import { defineHighLevelTool, type Supervisor } from './high-level-tool.js';
 
@@ -93,8 +94,45 @@ const recallFacts = defineHighLevelTool({
   },
 });
 
+const buildKnowledgeSnapshot = defineHighLevelTool({
+  name: 'buildKnowledgeSnapshot',
+  owner: 'knowledge-base',
+  title: 'Build a knowledge snapshot',
+  description:
+    'Builds the macro-financial knowledge base: World Bank/FRED/IMF/OECD/BIS/EIA data for 20 countries, LLM-inferred stats and contagion weights, a regime HMM per country, the graph, kb_snapshot_YYYYMMDD.tar.gz and the daily outputs. Reports progress; cancellable; background: true returns a job id (poll getSnapshotStatus); resume: true continues a killed build. Example: {"background": true}',
+  kind: { effect: 'action', openWorld: true },
+  input: buildSnapshotTool.input,
+  // The full build summary schema is knowledge_base_build_snapshot's (findTools shows it); tools/list stays small.
+  output: z.object({ status: z.enum(['done', 'running']), jobId: z.string().optional(), build: row.optional() }),
+  examples: [{ offline: true, skipLlm: true }],
+  async handler(input, call) {
+    const outcome = await call.runOrFail(buildSnapshotTool.name, input);
+    return { result: outcome.output as { status: 'done' | 'running'; jobId?: string; build?: Record<string, unknown> }, text: outcome.text };
+  },
+});
+
+const getSnapshotStatus = defineHighLevelTool({
+  name: 'getSnapshotStatus',
+  owner: 'knowledge-base',
+  title: 'Snapshot build status',
+  description: 'Snapshot build jobs (phase, progress, result) and builds on disk, with which are resumable. Example: {}',
+  kind: { effect: 'readOnly' },
+  input: snapshotStatusTool.input,
+  output: z.object({ jobs: z.array(row), builds: z.array(row) }),
+  examples: [{}],
+  async handler(input, call) {
+    const outcome = await call.runOrFail(snapshotStatusTool.name, input);
+    const o = outcome.output as z.output<typeof snapshotStatusTool.output>;
+    const lines = [
+      ...o.jobs.map((j) => `job ${j.jobId}: ${j.status}${j.progress ? ` — ${j.progress.phase} (${j.progress.phaseIndex}/${j.progress.phases}) ${j.progress.done}/${j.progress.total} ${j.progress.message}` : ''}${j.build ? ` → ${j.build.snapshot}` : ''}${j.error ? ` (${j.error})` : ''}`),
+      ...o.builds.map((b) => `build ${b.buildId}: ${b.status}${b.resumable ? ' (resumable)' : ''}; done: ${b.phasesDone.join(', ') || 'nothing yet'}${b.snapshot ? `; snapshot ${b.snapshot}` : ''}${b.error ? `; ${b.error}` : ''}`),
+    ];
+    return { result: o, text: lines.length ? lines.join('\n') : 'No snapshot build has run yet.' };
+  },
+});
+
 export const knowledgeBaseSupervisor: Supervisor = {
   name: 'knowledge-base',
-  description: 'The knowledge graph (Kuzu), vector search (HNSW) and agent memory.',
-  tools: [queryKnowledgeGraph, searchKnowledge, rememberFacts, recallFacts],
+  description: 'The knowledge graph (Kuzu), vector search (HNSW), agent memory, and the macro-financial snapshot builds.',
+  tools: [queryKnowledgeGraph, searchKnowledge, rememberFacts, recallFacts, buildKnowledgeSnapshot, getSnapshotStatus],
 };

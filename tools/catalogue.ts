@@ -4,12 +4,13 @@ import { developmentTools } from './development/index.js';
 import { infrastructureTools } from './infrastructure/index.js';
 import { knowledgeBaseTools } from './knowledge-base/index.js';
 import { monitoringTools } from './monitoring/index.js';
+import { tradingTools } from './trading/index.js';
 
 export const toolsByDomain: Record<Domain, readonly AnyTool[]> = {
   development: developmentTools,
   infrastructure: infrastructureTools,
   'knowledge-base': knowledgeBaseTools,
-  trading: [],
+  trading: tradingTools,
   'ml-training': [],
   monitoring: monitoringTools,
 };

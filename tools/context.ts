@@ -29,8 +29,19 @@ export interface ServicesView {
   claude: { keyConfigured: boolean; baseUrl: string | undefined; model: string };
 }
 
+/** A data provider for knowledge snapshot builds. The key is for requests only, never reported. */
+export interface SnapshotSource {
+  baseUrl?: string;
+  apiKey?: string;
+  enabled: boolean;
+}
+
 export interface SuiteEnvironment {
   dataDir: string;
+  /** Caelum's version, recorded in snapshot manifests. */
+  codeVersion?: string;
+  /** Knowledge snapshot builds: providers by name (world_bank, fred, imf, oecd, bis, eia), window, LLM reuse. */
+  knowledgeBase?: { sources: Record<string, SnapshotSource>; startYear?: number; llmCacheDays: number };
   allowedRoots: string[];
   /** Environment for child processes run on a project's behalf (tests, npm), without Caelum's secrets. */
   childEnvironment?: Record<string, string>;

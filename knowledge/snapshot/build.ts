@@ -385,6 +385,8 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
         sources,
         timingsMs: { ...buildState.timingsMs } as Record<string, number>,
         notes: [
+          `ingestion: ${tasks.length} tasks: ${['fetched', 'cached', 'empty', 'not_covered', 'skipped', 'error'].map((k) => `${byStatus[k] ?? 0} ${k.replace('_', ' ')}`).join(', ')}${observations.length === 0 ? '; no observations at all, so the graph holds placeholders and no regime could be fitted' : ''}`,
+          ...tasks.filter((t) => t.status === 'error').slice(0, 10).map((t) => `error ${t.country} ${t.stat}: ${t.detail ?? ''}`),
           ...providerNotes(settings).notes,
           ...(llmReason ? [`LLM phases skipped: ${llmReason}`] : []),
           ...phaseNotes,

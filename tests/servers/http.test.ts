@@ -36,7 +36,7 @@ test('the SDK client lists and calls tools over Streamable HTTP, with progress',
   await client.connect(new StreamableHTTPClientTransport(new URL(served.url)));
   t.after(() => client.close());
   const { tools } = await client.listTools();
-  assert.deepEqual(tools.map((tool) => tool.name), ['analyzeAndImproveCode', 'findTools', 'getCostReport', 'getPoolStatus', 'getSystemStatus', 'managePool', 'queryKnowledgeGraph', 'recallFacts', 'rememberFacts', 'reviewChanges', 'runTool', 'searchKnowledge']);
+  assert.deepEqual(tools.map((tool) => tool.name), ['analyzeAndImproveCode', 'buildKnowledgeSnapshot', 'findTools', 'generateMarketSignals', 'getCostReport', 'getPoolStatus', 'getSnapshotStatus', 'getSystemStatus', 'managePool', 'queryKnowledgeGraph', 'recallFacts', 'rememberFacts', 'reviewChanges', 'runTool', 'searchKnowledge']);
   let progress = 0;
   const result = await client.callTool({ name: 'runTool', arguments: { name: 'development_analyze_complexity', arguments: { path: '.' } } }, undefined, { onprogress: () => void progress++ });
   assert.match(textOf(result), /60 files, 60 functions/);

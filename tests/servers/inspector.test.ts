@@ -24,7 +24,7 @@ test('Inspector CLI over stdio: tools/list and tools/call', async (t) => {
   const env = await environment(t);
   const server = ['-e', `CAELUM_DATA_DIR=${env.CAELUM_DATA_DIR}`, '-e', `CAELUM_ALLOWED_ROOTS=${env.CAELUM_ALLOWED_ROOTS}`, process.execPath, cliPath, 'serve'];
   const list = await inspect([...server, '--method', 'tools/list'], env);
-  assert.deepEqual(list.tools.map((tool: { name: string }) => tool.name), ['analyzeAndImproveCode', 'findTools', 'getCostReport', 'getPoolStatus', 'getSystemStatus', 'managePool', 'queryKnowledgeGraph', 'recallFacts', 'rememberFacts', 'reviewChanges', 'runTool', 'searchKnowledge']);
+  assert.deepEqual(list.tools.map((tool: { name: string }) => tool.name), ['analyzeAndImproveCode', 'buildKnowledgeSnapshot', 'findTools', 'generateMarketSignals', 'getCostReport', 'getPoolStatus', 'getSnapshotStatus', 'getSystemStatus', 'managePool', 'queryKnowledgeGraph', 'recallFacts', 'rememberFacts', 'reviewChanges', 'runTool', 'searchKnowledge']);
   const call = await inspect([...server, '--method', 'tools/call', '--tool-name', 'findTools', '--tool-arg', 'query=cyclomatic'], env);
   assert.equal(call.structuredContent.results[0].name, 'development_analyze_complexity');
 });
@@ -46,7 +46,7 @@ test('Inspector CLI over Streamable HTTP: tools/list and tools/call', async (t) 
     });
   });
   const list = await inspect([url, '--transport', 'http', '--method', 'tools/list'], env);
-  assert.equal(list.tools.length, 12);
+  assert.equal(list.tools.length, 15);
   const call = await inspect([url, '--transport', 'http', '--method', 'tools/call', '--tool-name', 'runTool', '--tool-arg', 'name=development_get_project_structure'], env);
   assert.equal(call.structuredContent.result.files, 1);
 });

@@ -20,7 +20,10 @@ test('tools/list is deterministic, small, and every tool has annotations and an 
   assert.deepEqual(names, [...names].sort());
   assert.ok(names.includes('getSystemStatus') && names.includes('findTools') && names.includes('runTool') && names.includes('getCostReport'));
   assert.ok(first.tools.length <= 24);
-  assert.ok(JSON.stringify(first).length <= 16 * 1024, `tools/list is ${JSON.stringify(first).length} bytes`);
+  // About 1.3 KB per high-level tool, execution block included: 15 tools across five supervisors fit
+  // in 20 KB (about 5k tokens of an agent's context); the cap grew from 16 KB with the snapshot and
+  // trading tools, whose detailed schemas stay on their internal tools.
+  assert.ok(JSON.stringify(first).length <= 20 * 1024, `tools/list is ${JSON.stringify(first).length} bytes`);
   for (const tool of first.tools) {
     assert.equal(tool.inputSchema.type, 'object', tool.name);
     assert.equal(tool.outputSchema?.type, 'object', tool.name);
@@ -185,7 +188,7 @@ test('a catalogue change sends tools/list_changed and a catalogue update, and fi
   assert.deepEqual(updated, ['caelum://catalog']);
   const after = (await client.listTools()).tools.find((tool) => tool.name === 'findTools')!.description!;
   assert.notEqual(after, before);
-  assert.match(after, /trading 1/);
+  assert.match(after, /trading 2/);
   const found = await client.callTool({ name: 'findTools', arguments: { query: 'sharpe' } });
   assert.match(textOf(found), /trading_compute_sharpe_ratio/);
 });

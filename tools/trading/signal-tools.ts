@@ -1,0 +1,41 @@
+// Market signals from the knowledge snapshots: the daily outputs (scanner signals, risk report,
+// threshold alerts) for a snapshot against the one before it.
+import { z } from 'zod';
+import { dailyOutputs } from '../../knowledge/snapshot/build.js';
+import { listSnapshots } from '../../knowledge/snapshot/snapshot-archive.js';
+import { scannerSignalsSchema } from '../../knowledge/snapshot/daily-outputs.js';
+import { snapshotsDirectory } from '../../knowledge/snapshot/build-state.js';
+import { defineTool } from '../define-tool.js';
+import { InputError } from '../errors.js';
+
+export const generateSignals = defineTool({
+  name: 'trading_generate_signals',
+  domain: 'trading',
+  tags: ['signals', 'scanner', 'risk report', 'alerts', 'regime', 'snapshot', 'daily'],
+  title: 'Daily market signals from snapshots',
+  description:
+    'Compares the newest knowledge snapshot with the one before it (or two named ones) and returns scanner_signals.json (regime, probabilities, position-size multiplier, crisis probability and its change per country, top movers), daily_risk_report.md, and threshold alerts: a scenario probability that moved more than 5 percentage points or a regime change. Example: {}',
+  kind: { effect: 'readOnly' },
+  input: z.object({
+    snapshot: z.string().optional().describe('The snapshot to report on; default the newest.'),
+    previous: z.string().optional().describe('The snapshot to compare with; default the one before `snapshot`.'),
+  }),
+  output: z.object({ snapshot: z.string(), previous: z.string().nullable(), signals: scannerSignalsSchema, report: z.string(), alerts: z.number().int() }),
+  examples: [{}],
+  async handler(input, context) {
+    const all = await listSnapshots(snapshotsDirectory(context.environment.dataDir));
+    if (all.length === 0) throw new InputError('snapshot', 'there is no knowledge snapshot yet; build one with buildKnowledgeSnapshot (knowledge_base_build_snapshot)');
+    const find = (name: string, field: string) => {
+      const index = all.findIndex((s) => s.name === name || s.name === `${name}.tar.gz`);
+      if (index < 0) throw new InputError(field, `no snapshot "${name}"; available: ${all.map((s) => s.name).join(', ')}`);
+      return index;
+    };
+    const currentIndex = input.snapshot ? find(input.snapshot, 'snapshot') : all.length - 1;
+    const previousIndex = input.previous ? find(input.previous, 'previous') : currentIndex - 1;
+    const current = all[currentIndex]!;
+    const previous = previousIndex >= 0 ? all[previousIndex] : undefined;
+    const outputs = await dailyOutputs(current.file, previous?.file, new Date().toISOString());
+    return { snapshot: current.name, previous: previous?.name ?? null, signals: outputs.signals, report: outputs.report, alerts: outputs.signals.alerts.length };
+  },
+  summarize: (o) => o.report,
+});
