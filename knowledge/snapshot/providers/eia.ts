@@ -56,7 +56,14 @@ export async function fetchEia(context: ProviderContext, fetch: SeriesFetch, fac
       record.rows++;
     }
     offset += rows.length;
-    if (rows.length === 0 || offset >= Number(body.response?.total ?? 0)) break;
+    const total = Number(body.response?.total ?? 0);
+    if (rows.length === 0 || offset >= total) break;
+    // A short page before `total` means the API cut the answer (its "incomplete return"): asking on
+    // would repeat it, so stop with what came and say so.
+    if (rows.length < length) {
+      result.warnings.push(`EIA product ${fetch.code}: ${offset} of ${total} rows returned; the rest was not served`);
+      break;
+    }
   }
   return result;
 }

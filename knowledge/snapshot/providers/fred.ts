@@ -65,6 +65,10 @@ async function observations(context: ProviderContext, fetch: SeriesFetch, code: 
     }
     offset += rows.length;
     if (rows.length === 0 || offset >= Number(page.count ?? 0)) break;
+    if (rows.length < limit) {
+      result.warnings.push(`FRED ${code}: ${offset} of ${page.count} observations returned; the rest was not served`);
+      break;
+    }
   }
   if (missing > 0) result.warnings.push(`FRED ${code}: ${missing} missing value(s) (".") skipped`);
   return points;

@@ -48,7 +48,8 @@ async function fetchBatch(context: ProviderContext, fetch: SeriesFetch, countrie
     if (first.message) {
       throw new ProviderError(`World Bank ${fetch.code}: ${first.message.map((m) => `id ${m.id} ${m.key ?? ''}: ${m.value ?? ''}`.trim()).join('; ')}`);
     }
-    pages = Number(first.pages ?? 0);
+    // A hostile or broken `pages` must not keep a build paging forever.
+    pages = Math.min(Number(first.pages ?? 0), 500);
     const rows = body[1] as Row[] | null | undefined;
     if (!rows) return;
     for (const row of rows) {
