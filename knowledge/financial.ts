@@ -22,7 +22,14 @@ export interface FinancialGraphData {
   scenarios?: ScenarioRow[];
 }
 
-const edge = (e: EdgeRow) => ({ from: e.from, to: e.to, weight: e.weight, mechanism: e.mechanism ?? '', lagMonths: e.lagMonths ?? 0, confidence: e.confidence ?? 1, provenance: e.provenance ?? '' });
+/**
+ * DOUBLE values travel as text and are CAST in the statement: Kuzu 0.11.3's Node binding types an
+ * UNWIND list's field from its first row, so an integer-valued number (57) followed by 1.5 comes out
+ * as 4.6e18, and 1.5 followed by 57 as 2.8e-322. Text has one type whatever the values.
+ */
+const double = (value: number | null | undefined): string | null => (value === null || value === undefined || !Number.isFinite(value) ? null : String(value));
+
+const edge = (e: EdgeRow) => ({ from: e.from, to: e.to, weight: double(e.weight), mechanism: e.mechanism ?? '', lagMonths: Math.round(e.lagMonths ?? 0), confidence: double(e.confidence ?? 1), provenance: e.provenance ?? '' });
 
 /**
  * The ingestion as statements for one transaction: nodes are merged by key, edges replaced. Into an
@@ -40,27 +47,27 @@ export function ingestStatements(data: FinancialGraphData, options: { fresh?: bo
     }
   };
   add('UNWIND $rows AS r MERGE (c:Country {iso3: r.iso3}) SET c.iso2 = r.iso2, c.name = r.name, c.region = r.region, c.gdpRank = r.gdpRank, c.regime = r.regime',
-    data.countries?.map((c) => ({ iso3: c.iso3, iso2: c.iso2 ?? '', name: c.name, region: c.region ?? '', gdpRank: c.gdpRank ?? 0, regime: c.regime ?? '' })));
+    data.countries?.map((c) => ({ iso3: c.iso3, iso2: c.iso2 ?? '', name: c.name, region: c.region ?? '', gdpRank: Math.round(c.gdpRank ?? 0), regime: c.regime ?? '' })));
   // A child node is merged under its matched parent, and the edge merged in the same statement:
   // with Kuzu 0.11.3 this runs ~5× faster than matching both ends by key in a later statement.
   add('UNWIND $rows AS r MATCH (c:Country {iso3: r.country}) MERGE (s:Statistic {id: r.id}) SET s.country = r.country, s.name = r.name, s.category = r.category, s.unit = r.unit, s.value = CAST(r.value AS DOUBLE), s.period = r.period, s.sourceType = r.sourceType, s.provider = r.provider MERGE (c)-[:MONITORS]->(s)',
-    data.statistics?.map((s) => ({ id: s.id, country: s.country, name: s.name, category: s.category ?? '', unit: s.unit ?? '', value: s.value ?? null, period: s.period ?? null, sourceType: s.sourceType ?? 'api', provider: s.provider ?? '' })));
-  add('UNWIND $rows AS r MATCH (s:Statistic {id: r.statistic}) MERGE (p:SeriesPoint {id: r.id}) SET p.statistic = r.statistic, p.period = r.period, p.value = r.value, p.source = r.source MERGE (s)-[:HAS_POINT]->(p)',
-    data.points?.map((p) => ({ id: `${p.statistic}@${p.period}`, statistic: p.statistic, period: p.period, value: p.value, source: p.source ?? '' })));
+    data.statistics?.map((s) => ({ id: s.id, country: s.country, name: s.name, category: s.category ?? '', unit: s.unit ?? '', value: double(s.value), period: s.period ?? null, sourceType: s.sourceType ?? 'api', provider: s.provider ?? '' })));
+  add('UNWIND $rows AS r MATCH (s:Statistic {id: r.statistic}) MERGE (p:SeriesPoint {id: r.id}) SET p.statistic = r.statistic, p.period = r.period, p.value = CAST(r.value AS DOUBLE), p.source = r.source MERGE (s)-[:HAS_POINT]->(p)',
+    data.points?.map((p) => ({ id: `${p.statistic}@${p.period}`, statistic: p.statistic, period: p.period, value: double(p.value), source: p.source ?? '' })));
   if (data.corridors?.length) {
     if (!fresh) add('UNWIND $rows AS r MATCH (a:Country {iso3: r.from})-[e:TRADE_DEPENDS]->(b:Country {iso3: r.to}) DELETE e', data.corridors.map((e) => ({ from: e.from, to: e.to })));
-    add('UNWIND $rows AS r MATCH (a:Country {iso3: r.from}), (b:Country {iso3: r.to}) CREATE (a)-[:TRADE_DEPENDS {weight: r.weight, mechanism: r.mechanism, lagMonths: r.lagMonths, confidence: r.confidence, provenance: r.provenance}]->(b)', data.corridors.map(edge));
+    add('UNWIND $rows AS r MATCH (a:Country {iso3: r.from}), (b:Country {iso3: r.to}) CREATE (a)-[:TRADE_DEPENDS {weight: CAST(r.weight AS DOUBLE), mechanism: r.mechanism, lagMonths: r.lagMonths, confidence: CAST(r.confidence AS DOUBLE), provenance: r.provenance}]->(b)', data.corridors.map(edge));
   }
   if (data.contagion?.length) {
     if (!fresh) add('UNWIND $rows AS r MATCH (a:Statistic {id: r.from})-[e:CONTAGION]->(b:Statistic {id: r.to}) DELETE e', data.contagion.map((e) => ({ from: e.from, to: e.to })));
-    add('UNWIND $rows AS r MATCH (a:Statistic {id: r.from}), (b:Statistic {id: r.to}) CREATE (a)-[:CONTAGION {weight: r.weight, mechanism: r.mechanism, lagMonths: r.lagMonths, confidence: r.confidence, provenance: r.provenance}]->(b)', data.contagion.map(edge));
+    add('UNWIND $rows AS r MATCH (a:Statistic {id: r.from}), (b:Statistic {id: r.to}) CREATE (a)-[:CONTAGION {weight: CAST(r.weight AS DOUBLE), mechanism: r.mechanism, lagMonths: r.lagMonths, confidence: CAST(r.confidence AS DOUBLE), provenance: r.provenance}]->(b)', data.contagion.map(edge));
   }
-  add('UNWIND $rows AS r MATCH (c:Country {iso3: r.country}) MERGE (g:Regime {id: r.id}) SET g.country = r.country, g.state = r.state, g.probability = r.probability, g.asOf = r.asOf, g.model = r.model MERGE (c)-[:IN_REGIME]->(g)',
-    data.regimes?.map((g) => ({ id: `${g.country}@${g.asOf}`, country: g.country, state: g.state, probability: g.probability, asOf: g.asOf, model: g.model ?? '' })));
-  add('UNWIND $rows AS r MERGE (s:Scenario {id: r.id}) SET s.name = r.name, s.description = r.description, s.probability = r.probability, s.horizonMonths = r.horizonMonths',
-    data.scenarios?.map((s) => ({ id: s.id, name: s.name, description: s.description ?? '', probability: s.probability ?? 0, horizonMonths: s.horizonMonths ?? 12 })));
-  add('UNWIND $rows AS r MATCH (s:Scenario {id: r.id}), (c:Country {iso3: r.country}) CREATE (s)-[:AFFECTS {weight: r.weight, mechanism: r.mechanism}]->(c)',
-    data.scenarios?.flatMap((s) => (s.affects ?? []).map((a) => ({ id: s.id, country: a.country, weight: a.weight, mechanism: a.mechanism ?? '' }))));
+  add('UNWIND $rows AS r MATCH (c:Country {iso3: r.country}) MERGE (g:Regime {id: r.id}) SET g.country = r.country, g.state = r.state, g.probability = CAST(r.probability AS DOUBLE), g.asOf = r.asOf, g.model = r.model MERGE (c)-[:IN_REGIME]->(g)',
+    data.regimes?.map((g) => ({ id: `${g.country}@${g.asOf}`, country: g.country, state: g.state, probability: double(g.probability), asOf: g.asOf, model: g.model ?? '' })));
+  add('UNWIND $rows AS r MERGE (s:Scenario {id: r.id}) SET s.name = r.name, s.description = r.description, s.probability = CAST(r.probability AS DOUBLE), s.horizonMonths = r.horizonMonths',
+    data.scenarios?.map((s) => ({ id: s.id, name: s.name, description: s.description ?? '', probability: double(s.probability ?? 0), horizonMonths: Math.round(s.horizonMonths ?? 12) })));
+  add('UNWIND $rows AS r MATCH (s:Scenario {id: r.id}), (c:Country {iso3: r.country}) CREATE (s)-[:AFFECTS {weight: CAST(r.weight AS DOUBLE), mechanism: r.mechanism}]->(c)',
+    data.scenarios?.flatMap((s) => (s.affects ?? []).map((a) => ({ id: s.id, country: a.country, weight: double(a.weight), mechanism: a.mechanism ?? '' }))));
   return statements;
 }
 

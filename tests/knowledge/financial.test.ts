@@ -64,3 +64,18 @@ test('queries: 2-hop contagion sums weight products, shocks decay per hop, trade
   assert.deepEqual(paths[0]!.path, ['MEX', 'USA', 'KOR']);
   assert.equal(paths[0]!.strength, Number((0.648 * 0.33).toFixed(6)));
 });
+
+test('whole and fractional numbers in one batch keep their values (Kuzu types a batch field by its first row)', async (t) => {
+  const graph = await openKuzuStore({ location: path.join(await tempDir(t), 'mixed.kuzu') });
+  t.after(() => graph.close());
+  await ingestFinancial(graph, {
+    countries: [{ iso3: 'AAA', name: 'A' }, { iso3: 'BBB', name: 'B' }],
+    statistics: [{ id: 'AAA_x', country: 'AAA', name: 'x', value: 57 }, { id: 'BBB_x', country: 'BBB', name: 'x', value: 1.5 }, { id: 'AAA_y', country: 'AAA', name: 'y', value: null }],
+    points: [{ statistic: 'AAA_x', period: '2024', value: 1.5 }, { statistic: 'AAA_x', period: '2025', value: 162 }],
+    contagion: [{ from: 'AAA_x', to: 'BBB_x', weight: 1, confidence: 0.5 }, { from: 'BBB_x', to: 'AAA_x', weight: 0.25, confidence: 1 }],
+  });
+  const values = (await graph.read('MATCH (s:Statistic) RETURN s.id AS id, s.value AS v ORDER BY id')).rows;
+  assert.deepEqual(values, [{ id: 'AAA_x', v: 57 }, { id: 'AAA_y', v: null }, { id: 'BBB_x', v: 1.5 }]);
+  assert.deepEqual((await graph.read('MATCH (p:SeriesPoint) RETURN p.value AS v ORDER BY v')).rows.map((r) => r.v), [1.5, 162]);
+  assert.deepEqual((await graph.read('MATCH ()-[e:CONTAGION]->() RETURN e.weight AS w, e.confidence AS c ORDER BY w')).rows, [{ w: 0.25, c: 1 }, { w: 1, c: 0.5 }]);
+});
