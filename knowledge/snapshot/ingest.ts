@@ -214,8 +214,9 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
         settled.push([iso3, { stat: group.stat.name, status: 'error', provider: group.provider, rows: 0, detail: error ?? 'no result' }, []]);
         continue;
       }
-      const request = result.requests.at(-1);
-      const url = result.requests[0]?.url ?? '';
+      // Provenance is the data request (FRED's first request is the series metadata).
+      const request = result.requests.find((r) => r.rows > 0) ?? result.requests.at(-1);
+      const url = request?.url ?? '';
       const fetchedAt = request?.fetchedAt ?? now.toISOString();
       const frequency = nativeFrequency(group.fetch.source, result.metadata);
       const observations = toObservations(iso3, group.stat, group.fetch.source, group.fetch.code, result.points.get(iso3) ?? [], frequency, url, fetchedAt, window);

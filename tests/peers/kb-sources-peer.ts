@@ -57,13 +57,12 @@ export function datesBetween(start: string, end: string, frequency: Frequency): 
   if (frequency === 'A') for (let y = y0; ms(`${y}-01-01`) <= last; y++) out.push(`${y}-01-01`);
   else if (frequency === 'Q' || frequency === 'M') {
     const step = frequency === 'Q' ? 3 : 1;
-    for (let y = y0, m = frequency === 'Q' ? Math.floor((m0 - 1) / 3) * 3 + 1 : m0; ms(`${y}-${String(m).padStart(2, '0')}-01`) <= last; m += step) {
-      if (m > 12) {
-        m -= 12;
-        y++;
-        if (ms(`${y}-${String(m).padStart(2, '0')}-01`) > last) break;
-      }
-      out.push(`${y}-${String(m).padStart(2, '0')}-01`);
+    let month = y0 * 12 + (frequency === 'Q' ? Math.floor((m0 - 1) / 3) * 3 : m0 - 1);
+    for (;;) {
+      const date = `${Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}-01`;
+      if (ms(date) > last) break;
+      out.push(date);
+      month += step;
     }
   } else {
     for (let t = ms(start); t <= last; t += 86_400_000) {

@@ -52,6 +52,7 @@ test('a full build ingests all six providers, infers LLM stats and edges matched
   assert.equal(c.tasks_error, 2, 'the two unconfirmed FRED ids answer 400');
   assert.ok(build.notes.some((n) => /error USA shipping_cost_index: FRED FBXGLOBAL: HTTP 400: Bad Request\.  The series does not exist/.test(n)));
   assert.ok(c.observations! > 30_000, `${c.observations} observations`);
+  assert.equal(c.tasks_empty ?? 0, 0, 'every covered series has data in the window');
   assert.equal(c.llmStats, 340, '17 LLM stats × 20 countries, no duplicates');
   assert.equal(c.llmEdgeWeights, 31 * 12);
   assert.equal(c.hmmFitted, 20);
@@ -84,6 +85,8 @@ test('a full build ingests all six providers, infers LLM stats and edges matched
   assert.equal(llmStat.value, kbStatValue('DEU', 'median_age'));
   const cpi = graph.statistics!.find((s) => s.id === 'USA_core_cpi')!;
   assert.equal(cpi.unit, 'percent_yoy');
+  const cpiPoints = graph.points!.filter((p) => p.statistic === 'USA_core_cpi');
+  assert.ok(cpiPoints.length >= 100 && cpiPoints[0]!.period === '2018-01', `${cpiPoints.length} monthly YoY points from January 2018 (the index is fetched from 2017)`);
   const secret = [...members.values()].some((b) => b.toString('utf8').includes('fred-test-key') || b.toString('utf8').includes('eia-test-key'));
   assert.equal(secret, false, 'API keys appear in no snapshot file');
 
