@@ -5,6 +5,8 @@ import { loadConfig } from '../servers/config.js';
 import { createSuite } from '../servers/composition.js';
 import { createLogger } from '../servers/logger.js';
 import { renderCatalogue, replaceCatalogue } from '../servers/catalogue-markdown.js';
+import { z } from 'zod';
+import { scannerSignalsSchema } from '../knowledge/snapshot/daily-outputs.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const readmePath = path.join(root, 'README.md');
@@ -13,4 +15,8 @@ const suite = createSuite(config, { logger: createLogger({ level: 'error' }) });
 const updated = replaceCatalogue(await readFile(readmePath, 'utf8'), renderCatalogue(suite));
 await writeFile(`${readmePath}.tmp`, updated);
 await rename(`${readmePath}.tmp`, readmePath);
-process.stderr.write('README catalogue regenerated\n');
+// The scanner signals' documented schema, generated from the zod schema the outputs are checked against.
+const schemaPath = path.join(root, 'docs', 'scanner-signals.schema.json');
+await writeFile(`${schemaPath}.tmp`, JSON.stringify({ $id: 'https://caelum.dev/schemas/scanner-signals-1.0.json', title: 'scanner_signals.json', ...z.toJSONSchema(scannerSignalsSchema) }, null, 2) + '\n');
+await rename(`${schemaPath}.tmp`, schemaPath);
+process.stderr.write('README catalogue and docs/scanner-signals.schema.json regenerated\n');
