@@ -165,6 +165,7 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
     const t0 = performance.now();
     progress(phase, 0, 1, `${phase}: starting`);
     const outcome = await work();
+    progress(phase, 1, 1, `${phase}: ${outcome?.skipped ? `skipped (${outcome.skipped})` : 'done'}`);
     const ms = Math.round(performance.now() - t0);
     buildState.timingsMs[phase] = (buildState.timingsMs[phase] ?? 0) + ms;
     buildState.phases[phase] = { status: outcome?.skipped ? 'skipped' : 'done', ms, ...(outcome?.skipped ? { note: outcome.skipped } : {}) };
