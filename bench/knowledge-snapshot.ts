@@ -6,6 +6,7 @@
 //   - an offline rebuild from the cached observations (all phases, Kuzu and tar.gz included);
 //   - HMM training for the 20 countries vs a numpy implementation of the same algorithm on the
 //     same feature matrices.
+import { groupBy } from '../knowledge/snapshot/group-by.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -88,8 +89,7 @@ await peer.stop();
 const snapshots = path.join(dataDir, 'kb', 'snapshots');
 const members = await readSnapshot(path.join(snapshots, 'kb_snapshot_20261122.tar.gz'));
 const observations = fromColumnar(JSON.parse(members.get('observations.columnar.json')!.toString('utf8')) as ColumnarObservations);
-const byCountry = new Map<string, typeof observations>();
-for (const o of observations) byCountry.set(o.country, [...(byCountry.get(o.country) ?? []), o]);
+const byCountry = groupBy(observations, (o) => o.country);
 const hmmRuns: number[] = [];
 let fitted = 0;
 let converged = 0;

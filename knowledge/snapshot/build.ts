@@ -3,6 +3,7 @@
 // build's directory, so a build killed at any point resumes (`resume: true`) where it stopped and
 // produces the same data files as an uninterrupted build. Long loops yield to the event loop and
 // honour the abort signal.
+import { groupBy } from './group-by.js';
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -205,8 +206,7 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
 
     const ingested = (await checkpoints.readAll<{ country: string; tasks: CountryIngest['tasks']; observations: CompactObservation[] }>('ingest'));
     const apiObservations = ingested.flatMap((c) => c.observations.map(expand));
-    const byCountry = new Map<string, Observation[]>();
-    for (const o of apiObservations) byCountry.set(o.country, [...(byCountry.get(o.country) ?? []), o]);
+    const byCountry = groupBy(apiObservations, (o) => o.country);
 
     // 2. Derived statistics (cheap: one checkpoint for the phase).
     await runPhase('derive', async () => {
@@ -215,7 +215,7 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
     });
     const derivedFile = (await readJson<{ country: string; observations: CompactObservation[]; notComputed: { stat: string; reason: string }[] }[]>(checkpoints.file('derived.json'))) ?? [];
     const observations = [...apiObservations, ...derivedFile.flatMap((d) => d.observations.map(expand))].sort(compareObservations);
-    for (const o of derivedFile.flatMap((d) => d.observations.map(expand))) byCountry.set(o.country, [...(byCountry.get(o.country) ?? []), o]);
+    groupBy(derivedFile.flatMap((d) => d.observations.map(expand)), (o) => o.country, byCountry);
 
     // 3–4. LLM phases, with a cross-build cache so offline builds and resumes reuse answers.
     const llmReason = mode.skipLlm ? 'skip-llm: built from API data alone' : !options.complete && !mode.offline ? options.llmUnavailable ?? 'no LLM backend is configured' : undefined;

@@ -2,6 +2,7 @@
 // month) minus inflation, where inflation is core CPI year on year when the country has it (computed
 // from the index, see the catalogue note) and otherwise that year's headline CPI inflation. The other
 // derived stats need data that is not ingested; the catalogue says why and the build reports them.
+import { groupBy } from './group-by.js';
 import { derivedStatistics } from './catalogue/statistics.js';
 import type { Observation } from './observation.js';
 
@@ -11,8 +12,7 @@ export interface DerivedResult {
 }
 
 export function deriveStatistics(country: string, observations: readonly Observation[]): DerivedResult {
-  const byStat = new Map<string, Observation[]>();
-  for (const o of observations) byStat.set(o.stat, [...(byStat.get(o.stat) ?? []), o]);
+  const byStat = groupBy(observations, (o) => o.stat);
   const derived: Observation[] = [];
   const policy = new Map<string, Observation>();
   for (const o of (byStat.get('policy_rate') ?? []).sort((a, b) => a.date.localeCompare(b.date))) policy.set(o.date.slice(0, 7), o);

@@ -3,6 +3,7 @@
 // (a crash mid-append) is ignored. A task re-fetches when its entry is older than the provider's
 // staleness limit (World Bank 30 d, FRED 1 d, IMF 30 d, OECD 30 d, BIS 1 d, EIA 30 d); offline and
 // --skip-ingestion builds take whatever is cached. Errors are not cached, so they are retried.
+import { groupBy } from './group-by.js';
 import { createReadStream } from 'node:fs';
 import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -79,11 +80,8 @@ export class ObservationCache {
 
   /** Appends entries for one provider; writes to a provider's file are serialised. */
   async put(entries: readonly CacheEntry[]): Promise<void> {
-    const byProvider = new Map<Provider, CacheEntry[]>();
-    for (const entry of entries) {
-      this.entries.set(entry.key, entry);
-      byProvider.set(entry.provider, [...(byProvider.get(entry.provider) ?? []), entry]);
-    }
+    for (const entry of entries) this.entries.set(entry.key, entry);
+    const byProvider = groupBy(entries, (e) => e.provider) as Map<Provider, CacheEntry[]>;
     await Promise.all([...byProvider].map(([provider, list]) => this.serial(provider, async () => {
       await appendFile(this.file(provider), list.map((e) => JSON.stringify(e)).join('\n') + '\n');
       this.lines.set(provider, (this.lines.get(provider) ?? 0) + list.length);

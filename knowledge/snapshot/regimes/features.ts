@@ -3,6 +3,7 @@
 // period's first month until the next observation; features covering under half of the months are
 // dropped, months before every kept feature has started are trimmed, and each feature is
 // standardised (z-score) within the country. Mixed units are never averaged together.
+import { groupBy } from '../group-by.js';
 import type { Observation } from '../observation.js';
 
 export interface FeatureSpec {
@@ -38,8 +39,7 @@ const monthIndex = (date: string) => Number(date.slice(0, 4)) * 12 + Number(date
 const monthText = (index: number) => `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 
 export function featureMatrix(observations: readonly Observation[], startYear: number, minimumCoverage = 0.5): FeatureMatrix {
-  const byStat = new Map<string, Observation[]>();
-  for (const o of observations) byStat.set(o.stat, [...(byStat.get(o.stat) ?? []), o]);
+  const byStat = groupBy(observations, (o) => o.stat);
   const dropped: FeatureMatrix['dropped'] = [];
   let last = -1;
   for (const o of observations) last = Math.max(last, monthIndex(o.date));
