@@ -170,3 +170,23 @@ test('a background build returns a job at once, reports progress, can be cancell
   assert.equal(build.resumed, true);
   assert.equal(build.counts.tasks, 1760);
 });
+
+test('an offline rebuild makes no request at all and reproduces the data from the caches, LLM answers included', async (t) => {
+  const { suite, sources, ollama } = await setup(t, { llm: true });
+  const online = await suite.dispatcher.call('buildKnowledgeSnapshot', {});
+  assert.equal(online.isError, false, online.text);
+  const requests = sources.requests.length;
+  const chats = ollama!.requests.filter((r) => r.path === '/api/chat').length;
+  const offline = await suite.dispatcher.call('buildKnowledgeSnapshot', { offline: true });
+  assert.equal(offline.isError, false, offline.text);
+  assert.equal(sources.requests.length, requests, 'no provider request');
+  assert.equal(ollama!.requests.filter((r) => r.path === '/api/chat').length, chats, 'no LLM call');
+  const files = (result: typeof online) => readSnapshot((result.structuredContent as { build: { file: string } }).build.file);
+  const [a, b] = await Promise.all([files(online), files(offline)]);
+  for (const name of ['observations.columnar.json', 'graph.json', 'regimes.json', 'hmm_params.json']) assert.ok(a.get(name)!.equals(b.get(name)!), `${name} is the same`);
+  // The LLM files also count this run's calls and dropped answers (none offline); the values are the same.
+  for (const name of ['llm_stats.json', 'edge_weights.json']) assert.deepEqual(json<{ inferred: unknown[] }>(b, name).inferred, json<{ inferred: unknown[] }>(a, name).inferred, name);
+  assert.equal(json<{ calls: number }>(b, 'llm_stats.json').calls, 0);
+  const build = (offline.structuredContent as { build: { counts: Record<string, number> } }).build;
+  assert.equal(build.counts.tasks_cached, 1760 - build.counts.tasks_not_covered! - 2, 'every covered task but the two FRED errors came from the cache');
+});
