@@ -8,7 +8,7 @@
 //     same feature matrices.
 import { groupBy } from '../knowledge/snapshot/group-by.js';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SourcesPeer } from '../tests/peers/kb-sources-peer.js';
@@ -121,4 +121,3 @@ console.log(table('Offline rebuild from cached observations', [{ observations: c
 console.log(table('HMM training, 20 countries × 8 restarts', [{ implementation: 'Caelum (TypeScript)', 'median ms': median(hmmRuns).toFixed(1), fitted, converged }, { implementation: 'numpy, same algorithm and data', 'median ms': median(numpyRuns).toFixed(1), fitted: matrices.length, converged: '-' }]));
 await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
 await writeFile(path.join(root, 'bench', 'results', 'knowledge-snapshot.json'), JSON.stringify(results, null, 2));
-void readFile;

@@ -14,7 +14,7 @@ import { corridors, seedContagion, tradeEdges } from './catalogue/corridors.js';
 import { apiStatistics, derivedStatistics, llmStatistics, providers, statistics, type Provider } from './catalogue/statistics.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from './atomic-file.js';
 import { buildsDirectory, cacheDirectory, listBuilds, newBuildId, outputsDirectory, ownerAlive, phases, snapshotsDirectory, writeBuildState, type BuildState, type Phase } from './build-state.js';
-import { fromColumnar, toColumnar, type ColumnarObservations } from './columnar.js';
+import { toColumnar, type ColumnarObservations } from './columnar.js';
 import { computeSignals, riskReport, type ScannerSignals, type SnapshotView } from './daily-outputs.js';
 import { deriveStatistics } from './derive.js';
 import { buildGraph, contagionEdges, graphData } from './graph-build.js';
@@ -487,4 +487,3 @@ export async function dailyOutputs(currentFile: string, previousFile: string | u
   return { signals, report: riskReport(signals, current) };
 }
 
-export { fromColumnar };

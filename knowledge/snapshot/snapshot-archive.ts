@@ -5,9 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import os from 'node:os';
 import * as tar from 'tar';
-import { writeFileAtomic } from './atomic-file.js';
 
 export const snapshotSchemaVersion = 1;
 export const snapshotPattern = /^kb_snapshot_(\d{8})(?:-(\d+))?\.tar\.gz$/;
@@ -63,13 +61,6 @@ export async function readSnapshot(file: string): Promise<Map<string, Buffer>> {
     },
   });
   return members;
-}
-
-export async function readManifest(file: string): Promise<SnapshotManifest> {
-  const members = await readSnapshot(file);
-  const manifest = members.get('manifest.json');
-  if (!manifest) throw new Error(`${path.basename(file)} has no manifest.json`);
-  return JSON.parse(manifest.toString('utf8')) as SnapshotManifest;
 }
 
 export interface VerifyReport {
@@ -147,6 +138,11 @@ export async function listSnapshots(directory: string): Promise<SnapshotInfo[]> 
   return found.map(({ sequence: _sequence, ...info }) => info);
 }
 
+/** The index of a snapshot named with or without `.tar.gz`, or -1. */
+export function snapshotIndex(snapshots: readonly SnapshotInfo[], name: string): number {
+  return snapshots.findIndex((s) => s.name === name || s.name === `${name}.tar.gz`);
+}
+
 /** kb_snapshot_YYYYMMDD.tar.gz, or -2, -3… when that day already has one. */
 export async function nextSnapshotName(directory: string, date: Date): Promise<string> {
   const day = date.toISOString().slice(0, 10).replace(/-/g, '');
@@ -155,11 +151,3 @@ export async function nextSnapshotName(directory: string, date: Date): Promise<s
   for (let n = 2; taken.has(name); n++) name = `kb_snapshot_${day}-${n}.tar.gz`;
   return name;
 }
-
-export async function extractSnapshot(file: string, into?: string): Promise<string> {
-  const directory = into ?? (await mkdtemp(path.join(os.tmpdir(), 'caelum-snapshot-')));
-  await tar.x({ file, cwd: directory });
-  return directory;
-}
-
-export { writeFileAtomic };

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { buildSnapshot, type BuildProgress, type BuildResult } from '../../knowledge/snapshot/build.js';
 import { listBuilds, ownerAlive, snapshotsDirectory } from '../../knowledge/snapshot/build-state.js';
 import type { CompleteJson } from '../../knowledge/snapshot/llm-inference.js';
-import { listSnapshots, readSnapshot, verifySnapshot, type SnapshotManifest } from '../../knowledge/snapshot/snapshot-archive.js';
+import { listSnapshots, readSnapshot, snapshotIndex, verifySnapshot, type SnapshotManifest } from '../../knowledge/snapshot/snapshot-archive.js';
 import { diffSnapshots } from '../../knowledge/snapshot/snapshot-diff.js';
 import type { Provider } from '../../knowledge/snapshot/catalogue/statistics.js';
 import type { ProviderSettings } from '../../knowledge/snapshot/ingest.js';
@@ -184,7 +184,7 @@ export const cancelSnapshotTool = defineTool({
 async function resolveSnapshot(context: ToolContext, name: string | undefined, field: string, offset = 0): Promise<{ name: string; file: string }> {
   const all = await listSnapshots(snapshotsDirectory(context.environment.dataDir));
   if (name) {
-    const found = all.find((s) => s.name === name || s.name === `${name}.tar.gz`);
+    const found = all[snapshotIndex(all, name)];
     if (!found) throw new InputError(field, `no snapshot "${name}"; available: ${all.map((s) => s.name).join(', ') || 'none (build one with knowledge_base_build_snapshot)'}`);
     return found;
   }

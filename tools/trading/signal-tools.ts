@@ -2,7 +2,7 @@
 // threshold alerts) for a snapshot against the one before it.
 import { z } from 'zod';
 import { dailyOutputs } from '../../knowledge/snapshot/build.js';
-import { listSnapshots } from '../../knowledge/snapshot/snapshot-archive.js';
+import { listSnapshots, snapshotIndex } from '../../knowledge/snapshot/snapshot-archive.js';
 import { scannerSignalsSchema } from '../../knowledge/snapshot/daily-outputs.js';
 import { snapshotsDirectory } from '../../knowledge/snapshot/build-state.js';
 import { defineTool } from '../define-tool.js';
@@ -26,7 +26,7 @@ export const generateSignals = defineTool({
     const all = await listSnapshots(snapshotsDirectory(context.environment.dataDir));
     if (all.length === 0) throw new InputError('snapshot', 'there is no knowledge snapshot yet; build one with buildKnowledgeSnapshot (knowledge_base_build_snapshot)');
     const find = (name: string, field: string) => {
-      const index = all.findIndex((s) => s.name === name || s.name === `${name}.tar.gz`);
+      const index = snapshotIndex(all, name);
       if (index < 0) throw new InputError(field, `no snapshot "${name}"; available: ${all.map((s) => s.name).join(', ')}`);
       return index;
     };
