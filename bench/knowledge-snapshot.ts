@@ -17,7 +17,7 @@ import { ingest } from '../knowledge/snapshot/ingest.js';
 import { ObservationCache } from '../knowledge/snapshot/observation-cache.js';
 import { SourceClient, defaultConcurrency } from '../knowledge/snapshot/source-client.js';
 import { countries } from '../knowledge/snapshot/catalogue/countries.js';
-import { apiStatistics, sourceFor, type Provider } from '../knowledge/snapshot/catalogue/statistics.js';
+import { apiStatistics, sourceFor } from '../knowledge/snapshot/catalogue/statistics.js';
 import { fitCountryRegime } from '../knowledge/snapshot/regimes/country-regimes.js';
 import { featureMatrix } from '../knowledge/snapshot/regimes/features.js';
 import { readSnapshot } from '../knowledge/snapshot/snapshot-archive.js';

@@ -14,8 +14,9 @@ import { corridors, seedContagion, tradeEdges } from './catalogue/corridors.js';
 import { apiStatistics, derivedStatistics, llmStatistics, providers, statistics, type Provider } from './catalogue/statistics.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from './atomic-file.js';
 import { buildsDirectory, cacheDirectory, listBuilds, newBuildId, outputsDirectory, ownerAlive, phases, snapshotsDirectory, writeBuildState, type BuildState, type Phase } from './build-state.js';
-import { toColumnar, type ColumnarObservations } from './columnar.js';
-import { computeSignals, riskReport, type ScannerSignals, type SnapshotView } from './daily-outputs.js';
+import { toColumnar } from './columnar.js';
+import { dailyOutputs, type ScannerSignals } from './daily-outputs.js';
+import { readRequests, sourceSummary, sumDropped } from './source-records.js';
 import { deriveStatistics } from './derive.js';
 import { buildGraph, contagionEdges, graphData } from './graph-build.js';
 import { defaultBaseUrls, ingest, providerNotes, type CountryIngest, type ProviderSettings } from './ingest.js';
@@ -436,54 +437,3 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
     throw error;
   }
 }
-
-function sumDropped(list: readonly { unknown: number; duplicates: number; missing: number }[]) {
-  return list.reduce((s, d) => ({ unknown: s.unknown + d.unknown, duplicates: s.duplicates + d.duplicates, missing: s.missing + d.missing }), { unknown: 0, duplicates: 0, missing: 0 });
-}
-
-interface RequestLine { provider: Provider; url?: string; fetchedAt?: string; status?: number; rows?: number; attempts?: number; warning?: string }
-
-async function readRequests(file: string): Promise<RequestLine[]> {
-  try {
-    const text = await readFile(file, 'utf8');
-    return text.split('\n').flatMap((line) => {
-      try {
-        return line.trim() ? [JSON.parse(line) as RequestLine] : [];
-      } catch {
-        return [];
-      }
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-}
-
-function sourceSummary(settings: Record<Provider, ProviderSettings>, requests: readonly RequestLine[], observations: readonly Observation[]): SnapshotManifest['sources'] {
-  const { enabled, notes } = providerNotes(settings);
-  return Object.fromEntries(providers.map((p) => {
-    const rows = observations.filter((o) => o.provider === p);
-    const times = rows.map((o) => o.fetchedAt).filter(Boolean).sort();
-    const note = notes.find((n) => n.startsWith(p));
-    return [p, { enabled: enabled.has(p), ...(note ? { note } : {}), requests: requests.filter((r) => r.provider === p && r.url).length, rows: rows.length, ...(times.length ? { firstFetchedAt: times[0]!, lastFetchedAt: times.at(-1)! } : {}) }];
-  }));
-}
-
-/** Reads what the daily outputs need from a snapshot file. */
-export async function snapshotView(file: string): Promise<SnapshotView> {
-  const members = await readSnapshot(file);
-  const get = (name: string) => {
-    const content = members.get(name);
-    if (!content) throw new Error(`${path.basename(file)} has no ${name}`);
-    return JSON.parse(content.toString('utf8')) as unknown;
-  };
-  return { manifest: get('manifest.json') as SnapshotManifest, regimes: get('regimes.json') as CountryRegime[], observations: get('observations.columnar.json') as ColumnarObservations };
-}
-
-export async function dailyOutputs(currentFile: string, previousFile: string | undefined, generatedAt: string): Promise<{ signals: ScannerSignals; report: string }> {
-  const current = await snapshotView(currentFile);
-  const previous = previousFile ? await snapshotView(previousFile) : undefined;
-  const signals = computeSignals(current, previous, generatedAt);
-  return { signals, report: riskReport(signals, current) };
-}
-

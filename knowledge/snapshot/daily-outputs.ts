@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { countryByIso3 } from './catalogue/countries.js';
 import { statisticByName } from './catalogue/statistics.js';
 import { fromColumnar, type ColumnarObservations } from './columnar.js';
-import type { SnapshotManifest } from './snapshot-archive.js';
+import path from 'node:path';
+import { readSnapshot, type SnapshotManifest } from './snapshot-archive.js';
 import type { CountryRegime, StateName } from './regimes/country-regimes.js';
 
 export const signalsSchemaVersion = '1.0';
@@ -197,3 +198,22 @@ export function riskReport(signals: ScannerSignals, current: SnapshotView): stri
   lines.push(`Regimes come from a 3-state Gaussian HMM per country on standardised monthly features; position size = Σ P(state) × (1.0, 0.6, 0.2).`, '');
   return lines.join('\n');
 }
+
+/** Reads what the daily outputs need from a snapshot file. */
+export async function snapshotView(file: string): Promise<SnapshotView> {
+  const members = await readSnapshot(file);
+  const get = (name: string) => {
+    const content = members.get(name);
+    if (!content) throw new Error(`${path.basename(file)} has no ${name}`);
+    return JSON.parse(content.toString('utf8')) as unknown;
+  };
+  return { manifest: get('manifest.json') as SnapshotManifest, regimes: get('regimes.json') as CountryRegime[], observations: get('observations.columnar.json') as ColumnarObservations };
+}
+
+export async function dailyOutputs(currentFile: string, previousFile: string | undefined, generatedAt: string): Promise<{ signals: ScannerSignals; report: string }> {
+  const current = await snapshotView(currentFile);
+  const previous = previousFile ? await snapshotView(previousFile) : undefined;
+  const signals = computeSignals(current, previous, generatedAt);
+  return { signals, report: riskReport(signals, current) };
+}
+

@@ -1,9 +1,8 @@
 // Market signals from the knowledge snapshots: the daily outputs (scanner signals, risk report,
 // threshold alerts) for a snapshot against the one before it.
 import { z } from 'zod';
-import { dailyOutputs } from '../../knowledge/snapshot/build.js';
 import { listSnapshots, snapshotIndex } from '../../knowledge/snapshot/snapshot-archive.js';
-import { scannerSignalsSchema } from '../../knowledge/snapshot/daily-outputs.js';
+import { dailyOutputs, scannerSignalsSchema } from '../../knowledge/snapshot/daily-outputs.js';
 import { snapshotsDirectory } from '../../knowledge/snapshot/build-state.js';
 import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';

@@ -58,7 +58,9 @@ export function featureMatrix(observations: readonly Observation[], startYear: n
     for (const o of [...byStat.get(stat)!].sort((a, b) => a.date.localeCompare(b.date))) monthly.set(monthIndex(o.date), o.value);
     const values: (number | undefined)[] = new Array(length).fill(undefined);
     let carried: number | undefined;
-    for (const [m, v] of [...monthly].filter(([m]) => m < first).sort((a, b) => a[0] - b[0])) carried = v ?? carried;
+    // The last value before the window starts carries into its first months.
+    const before = [...monthly].filter(([month]) => month < first).sort((a, b) => a[0] - b[0]).at(-1);
+    if (before) carried = before[1];
     for (let i = 0; i < length; i++) {
       const v = monthly.get(first + i);
       if (v !== undefined) carried = v;
