@@ -9,7 +9,7 @@ Usage:
   caelum tools [--domain D] [--json]           list high-level tools per supervisor, and the internal catalogue
   caelum call <tool> '<json>'                  run a high-level or internal tool in-process; prints text, then JSON
   caelum doctor                                check config, data dir, Ollama hosts, PostgreSQL and the Claude key
-  caelum kb build [--resume] [--skip-llm] [--offline] [--skip-ingestion] [--background]
+  caelum kb build [--resume] [--skip-llm] [--offline] [--skip-ingestion] [--publish]
                                                build a knowledge snapshot (progress bar on a terminal)
   caelum kb list | verify [NAME] | diff [FROM TO] | signals | status
                                                list, verify or compare snapshots; daily signals; build status
@@ -86,7 +86,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case '--skip-llm':
       case '--offline':
       case '--skip-ingestion':
-      case '--background':
+      case '--publish':
         parsed.switches.add(arg.slice(2));
         break;
       case '--domain':

@@ -52,6 +52,7 @@ export async function kbCommand(loaded: LoadedConfig, args: ParsedArgs): Promise
       skipLlm: args.switches.has('skip-llm'),
       offline: args.switches.has('offline'),
       skipIngestion: args.switches.has('skip-ingestion'),
+      publish: args.switches.has('publish'),
     };
     const result = await suite.dispatcher.call('buildKnowledgeSnapshot', input, {
       signal: controller.signal,
