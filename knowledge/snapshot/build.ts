@@ -113,6 +113,20 @@ class Checkpoints {
 
 interface LlmCache<T> { savedAt: string; items: Record<string, T & { at: string }> }
 
+/**
+ * Merges a phase's answers into the cross-build LLM cache. An answer keeps its cached time when it
+ * came from a fresh cache entry with the same content; a new answer is stamped `at`.
+ */
+async function saveLlmCache<T extends object>(file: string, cache: LlmCache<T>, items: readonly T[], keyOf: (item: T) => string, at: string, fresh: (at: string) => boolean): Promise<void> {
+  for (const item of items) {
+    const key = keyOf(item);
+    const cached = cache.items[key];
+    const same = cached !== undefined && fresh(cached.at) && JSON.stringify({ ...cached, at: '' }) === JSON.stringify({ ...item, at: '' });
+    cache.items[key] = { ...item, at: same ? cached!.at : at };
+  }
+  await writeJsonAtomic(file, { savedAt: at, items: cache.items });
+}
+
 export async function buildSnapshot(options: BuildOptions): Promise<BuildResult> {
   const now = options.now ?? (() => new Date());
   const started = now();
@@ -253,10 +267,7 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
         await writeJsonAtomic(checkpoints.file('llm-stats', `${country.iso3}.json`), { country: country.iso3, items, failures, calls, dropped });
         progress('llm_stats', index, countries.length, `${country.iso3}: ${items.length} stats inferred`);
       }
-      const all = await checkpoints.readAll<{ items: InferredStat[] }>('llm-stats');
-      const at = now().toISOString();
-      for (const item of all.flatMap((c) => c.items)) if (!llmCache.items[`${item.country}|${item.stat}`] || !mode.offline) llmCache.items[`${item.country}|${item.stat}`] = { ...item, at: llmCache.items[`${item.country}|${item.stat}`]?.at && fresh(llmCache.items[`${item.country}|${item.stat}`]!.at) ? llmCache.items[`${item.country}|${item.stat}`]!.at : at };
-      if (!mode.offline) await writeJsonAtomic(llmStatsCacheFile, { savedAt: at, items: llmCache.items });
+      if (!mode.offline) await saveLlmCache(llmStatsCacheFile, llmCache, (await checkpoints.readAll<{ items: InferredStat[] }>('llm-stats')).flatMap((c) => c.items), (item) => `${item.country}|${item.stat}`, now().toISOString(), fresh);
       if (mode.offline && unanswered) phaseNotes.push(`offline: ${unanswered} LLM stat values were not in the LLM cache`);
     });
 
@@ -280,11 +291,7 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
         await writeJsonAtomic(checkpoints.file('llm-edges', `${name}.json`), record);
         progress('llm_edges', index + 1, corridors.length, `${name}: ${record.items.length} edge weights`);
       }
-      if (!mode.offline) {
-        const at = now().toISOString();
-        for (const item of (await checkpoints.readAll<{ items: InferredEdge[] }>('llm-edges')).flatMap((c) => c.items)) llmCache.items[item.key] = { ...item, at: llmCache.items[item.key]?.at && fresh(llmCache.items[item.key]!.at) ? llmCache.items[item.key]!.at : at };
-        await writeJsonAtomic(llmEdgesCacheFile, { savedAt: at, items: llmCache.items });
-      }
+      if (!mode.offline) await saveLlmCache(llmEdgesCacheFile, llmCache, (await checkpoints.readAll<{ items: InferredEdge[] }>('llm-edges')).flatMap((c) => c.items), (item) => item.key, now().toISOString(), fresh);
     });
     const llmStatRecords = await checkpoints.readAll<{ country: string; items: InferredStat[]; failures: string[]; calls: number; dropped: { unknown: number; duplicates: number; missing: number } }>('llm-stats');
     const llmEdgeRecords = await checkpoints.readAll<{ corridor: string; items: InferredEdge[]; failures: string[]; dropped: { unknown: number; duplicates: number; missing: number } }>('llm-edges');

@@ -4,8 +4,9 @@
 // staleness limit (World Bank 30 d, FRED 1 d, IMF 30 d, OECD 30 d, BIS 1 d, EIA 30 d); offline and
 // --skip-ingestion builds take whatever is cached. Errors are not cached, so they are retried.
 import { groupBy } from './group-by.js';
+import { writeFileAtomic } from './atomic-file.js';
 import { createReadStream } from 'node:fs';
-import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Frequency, Provider } from './catalogue/statistics.js';
@@ -94,9 +95,7 @@ export class ObservationCache {
       const live = [...this.entries.values()].filter((e) => e.provider === provider);
       if ((this.lines.get(provider) ?? 0) <= Math.max(64, live.length * 2)) continue;
       await this.serial(provider, async () => {
-        const temp = `${this.file(provider)}.${process.pid}.tmp`;
-        await writeFile(temp, live.map((e) => JSON.stringify(e)).join('\n') + (live.length ? '\n' : ''));
-        await rename(temp, this.file(provider));
+        await writeFileAtomic(this.file(provider), live.map((e) => JSON.stringify(e)).join('\n') + (live.length ? '\n' : ''));
         this.lines.set(provider, live.length);
       });
     }
