@@ -12,8 +12,19 @@ const { securityFindings, complexityFindings } = await import('../dist/tools/dev
 async function once(cache) {
   const started = performance.now();
   const project = await analyzeProject(ts, { root, dataDir, signal: new AbortController().signal, cache });
-  const findings = [...securityFindings(project, { dependencyMajors: new Map() }), ...complexityFindings(project.files)];
-  return { ms: performance.now() - started, files: project.files.length, lines: project.files.reduce((sum, f) => sum + f.lines, 0), skipped: project.skippedCount, findings: findings.length, security: findings.filter((f) => f.category === 'security').length, cache: project.cache };
+  const findings = [
+    ...securityFindings(project, { dependencyMajors: new Map() }),
+    ...complexityFindings(project.files),
+  ];
+  return {
+    ms: performance.now() - started,
+    files: project.files.length,
+    lines: project.files.reduce((sum, f) => sum + f.lines, 0),
+    skipped: project.skippedCount,
+    findings: findings.length,
+    security: findings.filter((f) => f.category === 'security').length,
+    cache: project.cache,
+  };
 }
 
 const result = {};

@@ -16,10 +16,20 @@ const root = path.resolve(import.meta.dirname, '..');
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3;
 const work = await mkdtemp(path.join(os.tmpdir(), 'caelum-dev-bench-'));
 const tree = path.join(work, 'tree');
-for (const source of ['eslint/lib', 'undici/lib']) await cp(path.join(root, 'node_modules', source), path.join(tree, source.replace('/', '-')), { recursive: true });
+for (const source of ['eslint/lib', 'undici/lib'])
+  await cp(path.join(root, 'node_modules', source), path.join(tree, source.replace('/', '-')), { recursive: true });
 
 interface ChildResult {
-  run: { ms: number; files: number; lines?: number; findings: number; security?: number; skipped?: number; parseErrors?: number; cache?: { hits: number; misses: number } };
+  run: {
+    ms: number;
+    files: number;
+    lines?: number;
+    findings: number;
+    security?: number;
+    skipped?: number;
+    parseErrors?: number;
+    cache?: { hits: number; misses: number };
+  };
   fill?: { ms: number };
   maxRssMB: number;
 }
@@ -27,10 +37,15 @@ interface ChildResult {
 function child(script: string, args: string[]): Promise<{ wallMs: number; result: ChildResult }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--max-old-space-size=4096', path.join(root, 'bench', script), ...args], { maxBuffer: 64 * 1024 * 1024, cwd: root }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${script}: ${stderr || error.message}`));
-      else resolve({ wallMs: performance.now() - started, result: JSON.parse(stdout) as ChildResult });
-    });
+    execFile(
+      process.execPath,
+      ['--max-old-space-size=4096', path.join(root, 'bench', script), ...args],
+      { maxBuffer: 64 * 1024 * 1024, cwd: root },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${script}: ${stderr || error.message}`));
+        else resolve({ wallMs: performance.now() - started, result: JSON.parse(stdout) as ChildResult });
+      },
+    );
   });
 }
 
@@ -53,19 +68,47 @@ const fresh = await child('development-caelum.mjs', [tree, path.join(work, 'data
 
 const caelum = caelumRuns.at(-1)!.result.run;
 const rows = [
-  { tool: 'Caelum (security + complexity)', files: caelum.files, lines: caelum.lines ?? 0, 'wall s (median)': (median(caelumRuns.map((r) => r.wallMs)) / 1000).toFixed(2), 'analysis s': (median(caelumRuns.map((r) => r.result.run.ms)) / 1000).toFixed(2), 'peak MiB': Math.max(...caelumRuns.map((r) => r.result.maxRssMB)), findings: caelum.findings },
-  { tool: 'ESLint + eslint-plugin-security', files: eslintRuns[0]!.result.run.files, lines: caelum.lines ?? 0, 'wall s (median)': (median(eslintRuns.map((r) => r.wallMs)) / 1000).toFixed(2), 'analysis s': (median(eslintRuns.map((r) => r.result.run.ms)) / 1000).toFixed(2), 'peak MiB': Math.max(...eslintRuns.map((r) => r.result.maxRssMB)), findings: eslintRuns[0]!.result.run.findings },
+  {
+    tool: 'Caelum (security + complexity)',
+    files: caelum.files,
+    lines: caelum.lines ?? 0,
+    'wall s (median)': (median(caelumRuns.map((r) => r.wallMs)) / 1000).toFixed(2),
+    'analysis s': (median(caelumRuns.map((r) => r.result.run.ms)) / 1000).toFixed(2),
+    'peak MiB': Math.max(...caelumRuns.map((r) => r.result.maxRssMB)),
+    findings: caelum.findings,
+  },
+  {
+    tool: 'ESLint + eslint-plugin-security',
+    files: eslintRuns[0]!.result.run.files,
+    lines: caelum.lines ?? 0,
+    'wall s (median)': (median(eslintRuns.map((r) => r.wallMs)) / 1000).toFixed(2),
+    'analysis s': (median(eslintRuns.map((r) => r.result.run.ms)) / 1000).toFixed(2),
+    'peak MiB': Math.max(...eslintRuns.map((r) => r.result.maxRssMB)),
+    findings: eslintRuns[0]!.result.run.findings,
+  },
 ];
 const speedup = median(eslintRuns.map((r) => r.wallMs)) / median(caelumRuns.map((r) => r.wallMs));
-console.log(`\nComprehensive static analysis, ${caelum.lines} lines in ${caelum.files} files (${runs} runs each, alternating)`);
-console.log(table("full analysis", rows));
+console.log(
+  `\nComprehensive static analysis, ${caelum.lines} lines in ${caelum.files} files (${runs} runs each, alternating)`,
+);
+console.log(table('full analysis', rows));
 console.log(`Caelum is ${speedup.toFixed(2)}× faster (wall time; target ≥ 2×, ≤ 20 s, ≤ 1 GiB)`);
 const incremental = [
-  { case: 'one file changed, same process (memory cache)', 'analysis ms': warm.result.run.ms.toFixed(0), 'cache hits/misses': `${warm.result.run.cache?.hits}/${warm.result.run.cache?.misses}`, 'full run ms': warm.result.fill?.ms.toFixed(0) ?? '' },
-  { case: 'one file changed, fresh process (cache read from the data dir)', 'analysis ms': fresh.result.run.ms.toFixed(0), 'cache hits/misses': `${fresh.result.run.cache?.hits}/${fresh.result.run.cache?.misses}`, 'full run ms': '' },
+  {
+    case: 'one file changed, same process (memory cache)',
+    'analysis ms': warm.result.run.ms.toFixed(0),
+    'cache hits/misses': `${warm.result.run.cache?.hits}/${warm.result.run.cache?.misses}`,
+    'full run ms': warm.result.fill?.ms.toFixed(0) ?? '',
+  },
+  {
+    case: 'one file changed, fresh process (cache read from the data dir)',
+    'analysis ms': fresh.result.run.ms.toFixed(0),
+    'cache hits/misses': `${fresh.result.run.cache?.hits}/${fresh.result.run.cache?.misses}`,
+    'full run ms': '',
+  },
 ];
 console.log('\nIncremental re-analysis (target ≤ 1 s)');
-console.log(table("incremental", incremental));
+console.log(table('incremental', incremental));
 
 const results = {
   date: new Date().toISOString(),
@@ -75,7 +118,12 @@ const results = {
   tree: { sources: ['eslint/lib', 'undici/lib'], files: caelum.files, lines: caelum.lines },
   full: rows,
   speedup: Number(speedup.toFixed(2)),
-  incremental: { sameProcessMs: Number(warm.result.run.ms.toFixed(1)), freshProcessMs: Number(fresh.result.run.ms.toFixed(1)), sameProcess: warm.result.run.cache, freshProcess: fresh.result.run.cache },
+  incremental: {
+    sameProcessMs: Number(warm.result.run.ms.toFixed(1)),
+    freshProcessMs: Number(fresh.result.run.ms.toFixed(1)),
+    sameProcess: warm.result.run.cache,
+    freshProcess: fresh.result.run.cache,
+  },
   targets: { wallSeconds: 20, peakMiB: 1024, speedup: 2, incrementalMs: 1000 },
 };
 await mkdir(path.join(root, 'bench', 'results'), { recursive: true });

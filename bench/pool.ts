@@ -23,7 +23,9 @@ interface PeerProcess {
 
 async function startPeers(options: OllamaPeerOptions[]): Promise<PeerProcess> {
   const script = path.resolve(import.meta.dirname, '..', 'tests', 'peers', 'serve-peers.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(options)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const urls = JSON.parse((await lines.next()).value as string) as string[];
   return {
@@ -44,10 +46,20 @@ export async function runPoolBench(): Promise<Record<string, unknown>> {
 
   // Host selection, 16 hosts with mixed load, residency and latency.
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const views: HostView[] = Array.from({ length: 16 }, (_, i) => {
     const models = new Set(['qwen3:4b', ...(i % 3 === 0 ? ['llama3.1:8b'] : [])]);
-    return { name: `gpu${i}`, usable: i % 7 !== 0, hasModel: (m) => models.has(m), isResident: (m) => i % 4 === 0 && models.has(m), inFlight: i % 5, queued: i % 2, weight: 1 + (i % 3), maxConcurrent: 4, ewmaLatencyMs: 100 + i * 13 };
+    return {
+      name: `gpu${i}`,
+      usable: i % 7 !== 0,
+      hasModel: (m) => models.has(m),
+      isResident: (m) => i % 4 === 0 && models.has(m),
+      inFlight: i % 5,
+      queued: i % 2,
+      weight: 1 + (i % 3),
+      maxConcurrent: 4,
+      ewmaLatencyMs: 100 + i * 13,
+    };
   });
   const pick: number[] = [];
   const floor: number[] = [];
@@ -70,10 +82,26 @@ export async function runPoolBench(): Promise<Record<string, unknown>> {
 
   // Pool overhead at concurrency 50 against a loopback host with no model time.
   const peers = await startPeers([0, 1, 2].map(() => ({ resident: ['qwen3:4b'] })));
-  const pool = new OllamaPool({ hosts: peers.urls.map((url, i) => ({ name: `gpu${i}`, url, weight: 1, maxConcurrent: 32, tags: [], access: 'localhost' as const })) });
+  const pool = new OllamaPool({
+    hosts: peers.urls.map((url, i) => ({
+      name: `gpu${i}`,
+      url,
+      weight: 1,
+      maxConcurrent: 32,
+      tags: [],
+      access: 'localhost' as const,
+    })),
+  });
   await pool.start();
   const message = [{ role: 'user', content: 'one two three' }];
-  const host = new OllamaHost({ name: 'direct', url: peers.urls[0]!, weight: 1, maxConcurrent: 64, tags: [], access: 'localhost' });
+  const host = new OllamaHost({
+    name: 'direct',
+    url: peers.urls[0]!,
+    weight: 1,
+    maxConcurrent: 64,
+    tags: [],
+    access: 'localhost',
+  });
   const bare = new Ollama({ host: peers.urls[0]! });
   const callPool = async () => {
     const started = performance.now();
@@ -127,7 +155,9 @@ export async function runPoolBench(): Promise<Record<string, unknown>> {
     { measure: 'OllamaHost.chat alone (no routing)', ...summary(latency.host!), wallPerCallMs: perCall('host') },
     { measure: 'peer: bare ollama client', ...summary(latency.bare!), wallPerCallMs: perCall('bare') },
   ];
-  process.stdout.write(`\n${table('Pool per call (ms; peers in their own process; wallPerCallMs = batch wall time / calls)', overheadRows)}`);
+  process.stdout.write(
+    `\n${table('Pool per call (ms; peers in their own process; wallPerCallMs = batch wall time / calls)', overheadRows)}`,
+  );
   results.poolOverhead = {
     rows: overheadRows,
     addedWallPerCallMs: round(perCall('pool') - perCall('bare'), 4),
@@ -139,11 +169,23 @@ export async function runPoolBench(): Promise<Record<string, unknown>> {
 
   // Detection under traffic: a killed host, then a stalled one.
   const detect = async (action: 'stop' | 'stall', victim: number): Promise<number> => {
-    const watched = new OllamaPool({ hosts: peers.urls.map((url, i) => ({ name: `gpu${i}`, url, weight: 1, maxConcurrent: 8, tags: [], access: 'localhost' as const })), attemptTimeoutMs: 1000, probeDeadlineMs: 800 });
+    const watched = new OllamaPool({
+      hosts: peers.urls.map((url, i) => ({
+        name: `gpu${i}`,
+        url,
+        weight: 1,
+        maxConcurrent: 8,
+        tags: [],
+        access: 'localhost' as const,
+      })),
+      attemptTimeoutMs: 1000,
+      probeDeadlineMs: 800,
+    });
     await watched.start();
     let stop = false;
     const traffic = Array.from({ length: 8 }, async () => {
-      while (!stop) await watched.chat({ tier: 'small', messages: message }, { deadlineMs: 5000 }).catch(() => undefined);
+      while (!stop)
+        await watched.chat({ tier: 'small', messages: message }, { deadlineMs: 5000 }).catch(() => undefined);
     });
     await new Promise((r) => setTimeout(r, 100));
     const started = performance.now();
@@ -166,29 +208,44 @@ export async function runPoolBench(): Promise<Record<string, unknown>> {
     { fault: 'host killed', detectedMs: round(killedMs, 1) },
     { fault: 'host stalls (accepts, never answers)', detectedMs: round(stalledMs, 1) },
   ];
-  process.stdout.write(`\n${table('Unhealthy host detected under traffic (ms from fault to down/breaker open)', detectRows)}`);
+  process.stdout.write(
+    `\n${table('Unhealthy host detected under traffic (ms from fault to down/breaker open)', detectRows)}`,
+  );
   results.detection = { rows: detectRows, targetMs: 2000 };
 
   // Residency: 4 hosts, the model resident on 2; 2,000 requests at concurrency 16.
   const residencyPeers = await startPeers([0, 1, 2, 3].map((i) => ({ resident: i < 2 ? ['qwen3:4b'] : [] })));
-  const residencyPool = new OllamaPool({ hosts: residencyPeers.urls.map((url, i) => ({ name: `gpu${i}`, url, weight: 1, maxConcurrent: 8, tags: [], access: 'localhost' as const })) });
+  const residencyPool = new OllamaPool({
+    hosts: residencyPeers.urls.map((url, i) => ({
+      name: `gpu${i}`,
+      url,
+      weight: 1,
+      maxConcurrent: 8,
+      tags: [],
+      access: 'localhost' as const,
+    })),
+  });
   await residencyPool.start();
   let landed = 0;
   let sent = 0;
   let randomLanded = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (sent < 2000) {
-      sent++;
-      const result = await residencyPool.chat({ tier: 'small', messages: message }, { deadlineMs: 5000 });
-      if (result.resident) landed++;
-      if (random() < 0.5) randomLanded++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (sent < 2000) {
+        sent++;
+        const result = await residencyPool.chat({ tier: 'small', messages: message }, { deadlineMs: 5000 });
+        if (result.resident) landed++;
+        if (random() < 0.5) randomLanded++;
+      }
+    }),
+  );
   const residencyRows = [
     { router: 'Caelum pool', residentShare: round(landed / 2000, 4) },
     { router: 'peer: random host (model resident on 2 of 4)', residentShare: round(randomLanded / 2000, 4) },
   ];
-  process.stdout.write(`\n${table('Requests landing where the model is resident (4 hosts, resident on 2, concurrency 16)', residencyRows)}`);
+  process.stdout.write(
+    `\n${table('Requests landing where the model is resident (4 hosts, resident on 2, concurrency 16)', residencyRows)}`,
+  );
   results.residency = { rows: residencyRows, target: 0.95 };
   await residencyPool.close();
   await residencyPeers.close();

@@ -24,7 +24,13 @@ import { round, summary, table } from './stats.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const work = await mkdtemp(path.join(os.tmpdir(), 'caelum-bench-'));
-const env = { PATH: process.env.PATH!, HOME: work, CAELUM_DATA_DIR: path.join(work, 'data'), CAELUM_ALLOWED_ROOTS: root, MEMORY_FILE_PATH: path.join(work, 'memory.jsonl') };
+const env = {
+  PATH: process.env.PATH!,
+  HOME: work,
+  CAELUM_DATA_DIR: path.join(work, 'data'),
+  CAELUM_ALLOWED_ROOTS: root,
+  MEMORY_FILE_PATH: path.join(work, 'memory.jsonl'),
+};
 const servers = {
   caelum: [path.join(root, 'dist', 'bundle', 'cli.js'), 'serve'],
   'server-memory': [path.join(root, 'node_modules', '@modelcontextprotocol', 'server-memory', 'dist', 'index.js')],
@@ -69,7 +75,11 @@ async function time(work: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
-const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length };
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: os.cpus().length,
+};
 
 // Dispatch runs first, while no spawned server is competing for the two cores.
 // 3. Dispatch overhead: a trivial internal tool, so the time is the routing, not the work.
@@ -87,10 +97,17 @@ const echo = defineTool({
 });
 await mkdir(env.CAELUM_DATA_DIR, { recursive: true });
 const { config } = loadConfig({}, env, root);
-const suite = createSuite(config, { logger: createLogger({ level: 'error' }), extraTools: [echo as unknown as AnyTool] });
+const suite = createSuite(config, {
+  logger: createLogger({ level: 'error' }),
+  extraTools: [echo as unknown as AnyTool],
+});
 const callArgs = { name: echo.name, arguments: { value: 'hello', count: 3 } };
 
-async function concurrentLatencies(call: () => Promise<unknown>, rounds: number, concurrency: number): Promise<{ latencies: number[]; perCallMs: number }> {
+async function concurrentLatencies(
+  call: () => Promise<unknown>,
+  rounds: number,
+  concurrency: number,
+): Promise<{ latencies: number[]; perCallMs: number }> {
   for (let i = 0; i < 200; i++) await call();
   const latencies: number[] = [];
   const started = performance.now();
@@ -101,7 +118,11 @@ async function concurrentLatencies(call: () => Promise<unknown>, rounds: number,
 }
 
 const inProcess = await concurrentLatencies(() => suite.dispatcher.call('runTool', callArgs), 200, 50);
-const direct = await concurrentLatencies(() => echo.handler({ value: 'hello', count: 3 }, suite.dispatcher.context({})), 200, 50);
+const direct = await concurrentLatencies(
+  () => echo.handler({ value: 'hello', count: 3 }, suite.dispatcher.context({})),
+  200,
+  50,
+);
 
 // Same trivial tool over InMemoryTransport with the SDK client: Caelum's runTool vs the SDK's McpServer.
 const { server: caelumServer } = createServer(suite);
@@ -110,21 +131,55 @@ const caelumClient = new Client({ name: 'bench', version: '0' });
 await Promise.all([caelumServer.connect(caelumServerSide), caelumClient.connect(caelumClientSide)]);
 await caelumClient.listTools();
 const peer = new McpServer({ name: 'peer', version: '0' });
-peer.registerTool('echo', { description: 'echo', inputSchema: { value: z.string(), count: z.number().int() }, outputSchema: { value: z.string(), count: z.number().int() } }, async (input) => ({ content: [{ type: 'text', text: input.value }], structuredContent: input }));
+peer.registerTool(
+  'echo',
+  {
+    description: 'echo',
+    inputSchema: { value: z.string(), count: z.number().int() },
+    outputSchema: { value: z.string(), count: z.number().int() },
+  },
+  async (input) => ({ content: [{ type: 'text', text: input.value }], structuredContent: input }),
+);
 const [peerClientSide, peerServerSide] = InMemoryTransport.createLinkedPair();
 const peerClient = new Client({ name: 'bench', version: '0' });
 await Promise.all([peer.connect(peerServerSide), peerClient.connect(peerClientSide)]);
 await peerClient.listTools();
-const overMcp = await concurrentLatencies(() => caelumClient.callTool({ name: 'runTool', arguments: callArgs }), 100, 50);
-const overMcpPeer = await concurrentLatencies(() => peerClient.callTool({ name: 'echo', arguments: { value: 'hello', count: 3 } }), 100, 50);
+const overMcp = await concurrentLatencies(
+  () => caelumClient.callTool({ name: 'runTool', arguments: callArgs }),
+  100,
+  50,
+);
+const overMcpPeer = await concurrentLatencies(
+  () => peerClient.callTool({ name: 'echo', arguments: { value: 'hello', count: 3 } }),
+  100,
+  50,
+);
 
 const dispatchRows = [
-  { path: 'Caelum dispatcher: runTool → internal (in process)', ...summary(inProcess.latencies), perCallMs: round(inProcess.perCallMs, 4) },
-  { path: 'direct handler call (no routing, floor)', ...summary(direct.latencies), perCallMs: round(direct.perCallMs, 4) },
-  { path: 'Caelum over MCP (InMemoryTransport, SDK client)', ...summary(overMcp.latencies), perCallMs: round(overMcp.perCallMs, 4) },
-  { path: 'peer: SDK McpServer.registerTool (same transport)', ...summary(overMcpPeer.latencies), perCallMs: round(overMcpPeer.perCallMs, 4) },
+  {
+    path: 'Caelum dispatcher: runTool → internal (in process)',
+    ...summary(inProcess.latencies),
+    perCallMs: round(inProcess.perCallMs, 4),
+  },
+  {
+    path: 'direct handler call (no routing, floor)',
+    ...summary(direct.latencies),
+    perCallMs: round(direct.perCallMs, 4),
+  },
+  {
+    path: 'Caelum over MCP (InMemoryTransport, SDK client)',
+    ...summary(overMcp.latencies),
+    perCallMs: round(overMcp.perCallMs, 4),
+  },
+  {
+    path: 'peer: SDK McpServer.registerTool (same transport)',
+    ...summary(overMcpPeer.latencies),
+    perCallMs: round(overMcpPeer.perCallMs, 4),
+  },
 ];
-process.stdout.write(`\n${table('Dispatch at 50 concurrent calls (ms per call; perCallMs = wall time / calls)', dispatchRows)}`);
+process.stdout.write(
+  `\n${table('Dispatch at 50 concurrent calls (ms per call; perCallMs = wall time / calls)', dispatchRows)}`,
+);
 results.dispatch = {
   rows: dispatchRows,
   targets: { p50Ms: 1, p99Ms: 5, anchor: "LiteLLM's published router overhead, 2-12 ms median" },
@@ -150,8 +205,16 @@ const coldRows = Object.keys(cold).flatMap((name) => [
 ]);
 process.stdout.write(table('Cold start over stdio from spawn (ms, 20 runs each, interleaved)', coldRows));
 results.coldStart = {
-  initialize: { caelum: summary(cold.caelum!), peer: summary(cold['server-memory']!), ratioP95: round(summary(cold.caelum!).p95 / summary(cold['server-memory']!).p95) },
-  toolsList: { caelum: summary(coldList.caelum!), peer: summary(coldList['server-memory']!), ratioP95: round(summary(coldList.caelum!).p95 / summary(coldList['server-memory']!).p95) },
+  initialize: {
+    caelum: summary(cold.caelum!),
+    peer: summary(cold['server-memory']!),
+    ratioP95: round(summary(cold.caelum!).p95 / summary(cold['server-memory']!).p95),
+  },
+  toolsList: {
+    caelum: summary(coldList.caelum!),
+    peer: summary(coldList['server-memory']!),
+    ratioP95: round(summary(coldList.caelum!).p95 / summary(coldList['server-memory']!).p95),
+  },
   targetP95Ms: 250,
 };
 
@@ -165,7 +228,12 @@ for (const [name, args] of Object.entries(servers)) {
   for (let i = 0; i < 200; i++) times.push(await time(() => client.listTools()));
   const list = await client.listTools();
   footprint[name] = { tools: list.tools.length, bytes: Buffer.byteLength(JSON.stringify(list)) };
-  listRows.push({ server: name, ...summary(times), tools: list.tools.length, bytes: Buffer.byteLength(JSON.stringify(list)) });
+  listRows.push({
+    server: name,
+    ...summary(times),
+    tools: list.tools.length,
+    bytes: Buffer.byteLength(JSON.stringify(list)),
+  });
   await client.close();
 }
 process.stdout.write(`\n${table('tools/list over stdio (ms, 200 calls) and agent-visible footprint', listRows)}`);

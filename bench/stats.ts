@@ -7,7 +7,13 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 export function summary(values: readonly number[]) {
-  return { n: values.length, p50: round(percentile(values, 50)), p95: round(percentile(values, 95)), p99: round(percentile(values, 99)), max: round(Math.max(...values)) };
+  return {
+    n: values.length,
+    p50: round(percentile(values, 50)),
+    p95: round(percentile(values, 95)),
+    p99: round(percentile(values, 99)),
+    max: round(Math.max(...values)),
+  };
 }
 
 export function round(value: number, digits = 3): number {
@@ -19,5 +25,12 @@ export function table(title: string, rows: Record<string, string | number>[]): s
   const columns = Object.keys(rows[0]!);
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
-  return [title, line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => String(r[c]))))].join('\n') + '\n';
+  return (
+    [
+      title,
+      line(columns),
+      line(widths.map((w) => '-'.repeat(w))),
+      ...rows.map((r) => line(columns.map((c) => String(r[c])))),
+    ].join('\n') + '\n'
+  );
 }

@@ -107,7 +107,11 @@ export class Cascade {
     return this.options.claude !== undefined;
   }
 
-  private price(step: Omit<LlmStep, 'costUsd' | 'baselineCostUsd' | 'savingUsd' | 'flags'>, usage: TokenUsage, at: Date): LlmStep {
+  private price(
+    step: Omit<LlmStep, 'costUsd' | 'baselineCostUsd' | 'savingUsd' | 'flags'>,
+    usage: TokenUsage,
+    at: Date,
+  ): LlmStep {
     const flags: string[] = [];
     let costUsd = 0;
     let priceVersion: string | undefined;
@@ -129,7 +133,14 @@ export class Cascade {
       this.options.onWarning?.('unknown_baseline_price', { model: this.options.baselineModel });
     }
     const baselineCostUsd = baseline.known ? baseline.usd : 0;
-    return { ...step, costUsd, baselineCostUsd, savingUsd: baselineCostUsd - costUsd, flags, ...(priceVersion ? { priceVersion } : {}) };
+    return {
+      ...step,
+      costUsd,
+      baselineCostUsd,
+      savingUsd: baselineCostUsd - costUsd,
+      flags,
+      ...(priceVersion ? { priceVersion } : {}),
+    };
   }
 
   private async record(step: LlmStep, request: CompleteRequest<unknown>, at: Date): Promise<void> {
@@ -202,21 +213,54 @@ export class Cascade {
         Array.from({ length: samples }, () =>
           ollama!
             .chat(
-              { tier, messages, ...(request.schema ? { format: 'json' } : {}), options: { temperature: samples > 1 ? 0.7 : 0, ...(request.maxTokens ? { num_predict: request.maxTokens } : {}) } },
+              {
+                tier,
+                messages,
+                ...(request.schema ? { format: 'json' } : {}),
+                options: {
+                  temperature: samples > 1 ? 0.7 : 0,
+                  ...(request.maxTokens ? { num_predict: request.maxTokens } : {}),
+                },
+              },
               { signal: request.signal, deadlineMs: remaining() },
             )
-            .then((result) => ({ result }), (error: unknown) => ({ error })),
+            .then(
+              (result) => ({ result }),
+              (error: unknown) => ({ error }),
+            ),
         ),
       );
-      const judged: { text: string; value: T | undefined; valid: boolean; self?: number; host: string; model: string }[] = [];
+      const judged: {
+        text: string;
+        value: T | undefined;
+        valid: boolean;
+        self?: number;
+        host: string;
+        model: string;
+      }[] = [];
       for (const attempt of attempts) {
         const at = this.clock();
         if ('error' in attempt) {
-          const error = attempt.error instanceof PoolError ? attempt.error : new PoolError('INTERNAL', String(attempt.error));
+          const error =
+            attempt.error instanceof PoolError ? attempt.error : new PoolError('INTERNAL', String(attempt.error));
           if (error.code === 'CANCELLED') throw error;
           failures.push(`${tier}: ${error.code}`);
           if (error.code !== 'NO_HEALTHY_HOST') {
-            const step = this.price({ backend: 'ollama', host: error.host, model: ollama!.modelFor(tier), tier, inputTokens: 0, outputTokens: 0, latencyMs: 0, outcome: 'error', errorCode: error.code }, { inputTokens: 0, outputTokens: 0 }, at);
+            const step = this.price(
+              {
+                backend: 'ollama',
+                host: error.host,
+                model: ollama!.modelFor(tier),
+                tier,
+                inputTokens: 0,
+                outputTokens: 0,
+                latencyMs: 0,
+                outcome: 'error',
+                errorCode: error.code,
+              },
+              { inputTokens: 0, outputTokens: 0 },
+              at,
+            );
             steps.push(step);
             await this.record(step, request as CompleteRequest<unknown>, at);
           }
@@ -224,9 +268,26 @@ export class Cascade {
         }
         const { result } = attempt;
         const verdict = judge(result.content, request.schema);
-        judged.push({ text: result.content, value: verdict.value, valid: verdict.signals.validity === 1, self: verdict.signals.self, host: result.host, model: result.model });
+        judged.push({
+          text: result.content,
+          value: verdict.value,
+          valid: verdict.signals.validity === 1,
+          self: verdict.signals.self,
+          host: result.host,
+          model: result.model,
+        });
         const step = this.price(
-          { backend: 'ollama', host: result.host, model: result.model, tier, inputTokens: result.promptTokens, outputTokens: result.outputTokens, latencyMs: result.latencyMs, outcome: 'ok', confidence: combineConfidence(verdict.signals) },
+          {
+            backend: 'ollama',
+            host: result.host,
+            model: result.model,
+            tier,
+            inputTokens: result.promptTokens,
+            outputTokens: result.outputTokens,
+            latencyMs: result.latencyMs,
+            outcome: 'ok',
+            confidence: combineConfidence(verdict.signals),
+          },
           { inputTokens: result.promptTokens, outputTokens: result.outputTokens },
           at,
         );
@@ -240,14 +301,30 @@ export class Cascade {
       if (valid.length > 0) {
         const { share, modal } = agreement(valid.map((v) => v.value));
         chosen = valid[modal]!;
-        confidence = combineConfidence({ validity: 1, ...(chosen.self !== undefined ? { self: chosen.self } : {}), ...(samples > 1 ? { agreement: (share * valid.length) / judged.length } : {}) });
+        confidence = combineConfidence({
+          validity: 1,
+          ...(chosen.self !== undefined ? { self: chosen.self } : {}),
+          ...(samples > 1 ? { agreement: (share * valid.length) / judged.length } : {}),
+        });
       }
-      const candidate: Candidate<T> = { value: valid.length ? chosen.value : undefined, text: chosen.text, confidence, answeredBy: { backend: 'ollama', host: chosen.host, model: chosen.model } };
+      const candidate: Candidate<T> = {
+        value: valid.length ? chosen.value : undefined,
+        text: chosen.text,
+        confidence,
+        answeredBy: { backend: 'ollama', host: chosen.host, model: chosen.model },
+      };
       if (!best || candidate.confidence > best.confidence) best = candidate;
       if (confidence >= threshold) return this.finish(candidate, threshold, steps);
       const ladder = ladders[request.tier ?? 'small'];
       const next = ladder[ladder.indexOf(tier) + 1] ?? (this.options.claude ? 'claude' : undefined);
-      if (next) this.options.events?.emit('escalation', { from: tier, to: next, confidence, threshold, ...(request.tool ? { tool: request.tool } : {}) });
+      if (next)
+        this.options.events?.emit('escalation', {
+          from: tier,
+          to: next,
+          confidence,
+          threshold,
+          ...(request.tool ? { tool: request.tool } : {}),
+        });
     }
     let budgetExceeded = false;
     if (this.options.claude && !(await this.withinBudget())) budgetExceeded = true;
@@ -264,27 +341,72 @@ export class Cascade {
         );
         const verdict = judge(result.content, request.schema);
         const confidence = combineConfidence(verdict.signals);
-        const usage: TokenUsage = { inputTokens: result.inputTokens, outputTokens: result.outputTokens, cacheWrite5mTokens: result.cacheWrite5mTokens, cacheWrite1hTokens: result.cacheWrite1hTokens, cacheReadTokens: result.cacheReadTokens };
-        const step = this.price({ backend: 'claude', model: result.model, inputTokens: result.inputTokens + result.cacheWrite5mTokens + result.cacheWrite1hTokens + result.cacheReadTokens, outputTokens: result.outputTokens, latencyMs: result.latencyMs, outcome: 'ok', confidence }, usage, at);
+        const usage: TokenUsage = {
+          inputTokens: result.inputTokens,
+          outputTokens: result.outputTokens,
+          cacheWrite5mTokens: result.cacheWrite5mTokens,
+          cacheWrite1hTokens: result.cacheWrite1hTokens,
+          cacheReadTokens: result.cacheReadTokens,
+        };
+        const step = this.price(
+          {
+            backend: 'claude',
+            model: result.model,
+            inputTokens:
+              result.inputTokens + result.cacheWrite5mTokens + result.cacheWrite1hTokens + result.cacheReadTokens,
+            outputTokens: result.outputTokens,
+            latencyMs: result.latencyMs,
+            outcome: 'ok',
+            confidence,
+          },
+          usage,
+          at,
+        );
         steps.push(step);
         await this.record(step, request as CompleteRequest<unknown>, at);
         const spent = await this.claudeSpentToday();
         spent.usd += step.costUsd;
-        const candidate: Candidate<T> = { value: verdict.value, text: result.content, confidence, answeredBy: { backend: 'claude', model: result.model } };
-        if (!best || verdict.signals.validity === 1 || candidate.confidence >= best.confidence) return this.finish(candidate, threshold, steps);
+        const candidate: Candidate<T> = {
+          value: verdict.value,
+          text: result.content,
+          confidence,
+          answeredBy: { backend: 'claude', model: result.model },
+        };
+        if (!best || verdict.signals.validity === 1 || candidate.confidence >= best.confidence)
+          return this.finish(candidate, threshold, steps);
       } catch (error) {
         const failure = error instanceof PoolError ? error : new PoolError('INTERNAL', String(error));
         if (failure.code === 'CANCELLED') throw failure;
         failures.push(`claude: ${failure.code}`);
-        const step = this.price({ backend: 'claude', model: this.options.claude.config.model, inputTokens: 0, outputTokens: 0, latencyMs: 0, outcome: 'error', errorCode: failure.code }, { inputTokens: 0, outputTokens: 0 }, at);
+        const step = this.price(
+          {
+            backend: 'claude',
+            model: this.options.claude.config.model,
+            inputTokens: 0,
+            outputTokens: 0,
+            latencyMs: 0,
+            outcome: 'error',
+            errorCode: failure.code,
+          },
+          { inputTokens: 0, outputTokens: 0 },
+          at,
+        );
         steps.push(step);
         await this.record(step, request as CompleteRequest<unknown>, at);
       }
     }
     if (best) return { ...this.finish(best, threshold, steps), ...(budgetExceeded ? { budgetExceeded: true } : {}) };
-    if (budgetExceeded) throw new PoolError('BUDGET_EXCEEDED', `the Claude budget of $${this.options.claudeBudgetUsdPerDay} for today is spent and no local model answered`);
-    const configured = !ollama && !this.options.claude ? ' No Ollama host and no Claude key are configured; see getSystemStatus.' : '';
-    throw new PoolError('NO_HEALTHY_HOST', `no LLM backend answered${failures.length ? ` (${failures.join(', ')})` : ''}.${configured}`);
+    if (budgetExceeded)
+      throw new PoolError(
+        'BUDGET_EXCEEDED',
+        `the Claude budget of $${this.options.claudeBudgetUsdPerDay} for today is spent and no local model answered`,
+      );
+    const configured =
+      !ollama && !this.options.claude ? ' No Ollama host and no Claude key are configured; see getSystemStatus.' : '';
+    throw new PoolError(
+      'NO_HEALTHY_HOST',
+      `no LLM backend answered${failures.length ? ` (${failures.join(', ')})` : ''}.${configured}`,
+    );
   }
 
   private finish<T>(candidate: Candidate<T>, threshold: number, steps: LlmStep[]): CompleteResult<T> {

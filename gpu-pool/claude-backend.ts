@@ -40,7 +40,11 @@ export class ClaudeBackend {
   private load() {
     this.sdk ??= import('@anthropic-ai/sdk').then(({ default: Sdk }) => ({
       Anthropic: Sdk,
-      client: new Sdk({ apiKey: this.config.apiKey, baseURL: this.config.baseUrl ?? null, maxRetries: this.config.maxRetries ?? 0 }),
+      client: new Sdk({
+        apiKey: this.config.apiKey,
+        baseURL: this.config.baseUrl ?? null,
+        maxRetries: this.config.maxRetries ?? 0,
+      }),
     }));
     return this.sdk;
   }
@@ -51,12 +55,21 @@ export class ClaudeBackend {
     const { client, Anthropic: Sdk } = await this.load();
     try {
       const message = await client.messages.create(
-        { model, max_tokens: request.maxTokens, messages: request.messages, ...(request.system ? { system: request.system } : {}) },
+        {
+          model,
+          max_tokens: request.maxTokens,
+          messages: request.messages,
+          ...(request.system ? { system: request.system } : {}),
+        },
         { signal: limits.signal, timeout: Math.max(1, Math.ceil(limits.deadlineMs)) },
       );
-      const usage = message.usage as Anthropic.Usage & { cache_creation?: { ephemeral_5m_input_tokens?: number; ephemeral_1h_input_tokens?: number } | null };
+      const usage = message.usage as Anthropic.Usage & {
+        cache_creation?: { ephemeral_5m_input_tokens?: number; ephemeral_1h_input_tokens?: number } | null;
+      };
       const write1h = usage.cache_creation?.ephemeral_1h_input_tokens ?? 0;
-      const write5m = usage.cache_creation?.ephemeral_5m_input_tokens ?? Math.max(0, (usage.cache_creation_input_tokens ?? 0) - write1h);
+      const write5m =
+        usage.cache_creation?.ephemeral_5m_input_tokens ??
+        Math.max(0, (usage.cache_creation_input_tokens ?? 0) - write1h);
       return {
         model: message.model,
         content: message.content.map((block) => (block.type === 'text' ? block.text : '')).join(''),
@@ -73,16 +86,33 @@ export class ClaudeBackend {
     }
   }
 
-  private classify(Anthropic: typeof import('@anthropic-ai/sdk').default, error: unknown, signal: AbortSignal | undefined): PoolError {
+  private classify(
+    Anthropic: typeof import('@anthropic-ai/sdk').default,
+    error: unknown,
+    signal: AbortSignal | undefined,
+  ): PoolError {
     if (signal?.aborted) return new PoolError('CANCELLED', 'the Claude call was cancelled', 'claude', { cause: error });
-    if (error instanceof Anthropic.APIConnectionTimeoutError) return new PoolError('HOST_TIMEOUT', 'Claude did not answer before the deadline', 'claude', { cause: error });
-    if (error instanceof Anthropic.APIConnectionError) return new PoolError('HOST_UNREACHABLE', `Claude is unreachable: ${error.message}`, 'claude', { cause: error });
+    if (error instanceof Anthropic.APIConnectionTimeoutError)
+      return new PoolError('HOST_TIMEOUT', 'Claude did not answer before the deadline', 'claude', { cause: error });
+    if (error instanceof Anthropic.APIConnectionError)
+      return new PoolError('HOST_UNREACHABLE', `Claude is unreachable: ${error.message}`, 'claude', { cause: error });
     if (error instanceof Anthropic.APIError) {
       const status = error.status ?? 0;
-      if (status === 401 || status === 403) return new PoolError('BAD_REQUEST', `Claude refused the API key (HTTP ${status}); check ANTHROPIC_API_KEY`, 'claude', { cause: error });
-      if (status === 429 || status >= 500) return new PoolError('HOST_ERROR', `Claude answered HTTP ${status}`, 'claude', { cause: error });
-      return new PoolError('BAD_REQUEST', `Claude refused the request (HTTP ${status}): ${error.message}`, 'claude', { cause: error });
+      if (status === 401 || status === 403)
+        return new PoolError(
+          'BAD_REQUEST',
+          `Claude refused the API key (HTTP ${status}); check ANTHROPIC_API_KEY`,
+          'claude',
+          { cause: error },
+        );
+      if (status === 429 || status >= 500)
+        return new PoolError('HOST_ERROR', `Claude answered HTTP ${status}`, 'claude', { cause: error });
+      return new PoolError('BAD_REQUEST', `Claude refused the request (HTTP ${status}): ${error.message}`, 'claude', {
+        cause: error,
+      });
     }
-    return new PoolError('INTERNAL', `Claude call failed: ${(error as Error)?.message ?? String(error)}`, 'claude', { cause: error });
+    return new PoolError('INTERNAL', `Claude call failed: ${(error as Error)?.message ?? String(error)}`, 'claude', {
+      cause: error,
+    });
   }
 }

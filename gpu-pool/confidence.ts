@@ -19,7 +19,9 @@ export const unverifiedConfidence = 0.8;
 
 export function combineConfidence(signals: ConfidenceSignals): number {
   if (signals.validity === 0) return 0;
-  const present = [signals.self, signals.agreement, signals.logprob].filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const present = [signals.self, signals.agreement, signals.logprob].filter(
+    (v): v is number => typeof v === 'number' && Number.isFinite(v),
+  );
   if (present.length === 0) return unverifiedConfidence;
   const mean = present.reduce((a, b) => a + Math.min(1, Math.max(0, b)), 0) / present.length;
   return Number(mean.toFixed(4));
@@ -55,7 +57,13 @@ export function judge<T>(text: string, schema: z.ZodType<T> | undefined): Judged
     return { value: undefined, text, signals: { validity: 0 }, error: (error as Error).message };
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) return { value: undefined, text, signals: { validity: 0 }, error: parsed.error.issues[0]?.message ?? 'schema mismatch' };
+  if (!parsed.success)
+    return {
+      value: undefined,
+      text,
+      signals: { validity: 0 },
+      error: parsed.error.issues[0]?.message ?? 'schema mismatch',
+    };
   const self = (raw as { confidence?: unknown })?.confidence;
   return { value: parsed.data, text, signals: { validity: 1, ...(typeof self === 'number' ? { self } : {}) } };
 }
@@ -77,7 +85,13 @@ export function agreement(values: readonly unknown[]): { share: number; modal: n
 function canonical(value: unknown): string {
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const { confidence: _ignored, ...rest } = value as Record<string, unknown>;
-    return JSON.stringify(Object.fromEntries(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, JSON.parse(canonical(v))])));
+    return JSON.stringify(
+      Object.fromEntries(
+        Object.entries(rest)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, v]) => [k, JSON.parse(canonical(v))]),
+      ),
+    );
   }
   if (typeof value === 'string') return JSON.stringify(value.trim().toLowerCase());
   return JSON.stringify(value ?? null);

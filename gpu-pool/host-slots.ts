@@ -28,12 +28,22 @@ export class HostSlots {
   }
 
   acquire(signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) return Promise.reject(new PoolError('CANCELLED', `request for ${this.host} was cancelled while queued`, this.host));
+    if (signal?.aborted)
+      return Promise.reject(
+        new PoolError('CANCELLED', `request for ${this.host} was cancelled while queued`, this.host),
+      );
     if (this.active < this.limit) {
       this.active++;
       return Promise.resolve(this.releaser());
     }
-    if (this.waiters.length >= this.maxQueue) return Promise.reject(new PoolError('QUEUE_FULL', `${this.host} has ${this.active} running and ${this.waiters.length} queued`, this.host));
+    if (this.waiters.length >= this.maxQueue)
+      return Promise.reject(
+        new PoolError(
+          'QUEUE_FULL',
+          `${this.host} has ${this.active} running and ${this.waiters.length} queued`,
+          this.host,
+        ),
+      );
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         resolve,

@@ -77,7 +77,14 @@ export interface CostLedger {
   summarize(options: { since?: Date; groupBy: GroupBy; signal?: AbortSignal }): Promise<CostSummary>;
 }
 
-const emptyTotals = (): CostTotals => ({ calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, baselineCostUsd: 0, savingUsd: 0 });
+const emptyTotals = (): CostTotals => ({
+  calls: 0,
+  inputTokens: 0,
+  outputTokens: 0,
+  costUsd: 0,
+  baselineCostUsd: 0,
+  savingUsd: 0,
+});
 
 function add(totals: CostTotals, entry: LedgerEntry): void {
   totals.calls += 1;
@@ -145,7 +152,9 @@ export class SummaryBuilder {
   build(extra: { since: string | undefined; skippedLines: number; source: string }): CostSummary {
     return {
       totals: this.totals,
-      groups: [...this.groups.entries()].map(([key, value]) => ({ key, ...value })).sort((a, b) => b.costUsd - a.costUsd || b.calls - a.calls || a.key.localeCompare(b.key)),
+      groups: [...this.groups.entries()]
+        .map(([key, value]) => ({ key, ...value }))
+        .sort((a, b) => b.costUsd - a.costUsd || b.calls - a.calls || a.key.localeCompare(b.key)),
       breakdown: {
         localCalls: this.local.calls,
         claudeCalls: this.claudeCalls,
@@ -153,7 +162,12 @@ export class SummaryBuilder {
         errorRate: this.totals.calls ? this.errors / this.totals.calls : undefined,
         unpricedCalls: this.unpriced,
         hosts: [...this.hosts.entries()]
-          .map(([host, h]) => ({ host, calls: h.calls, errors: h.errors, avgLatencyMs: h.answered ? Number((h.latency / h.answered).toFixed(1)) : 0 }))
+          .map(([host, h]) => ({
+            host,
+            calls: h.calls,
+            errors: h.errors,
+            avgLatencyMs: h.answered ? Number((h.latency / h.answered).toFixed(1)) : 0,
+          }))
           .sort((a, b) => a.host.localeCompare(b.host)),
       },
       groupBy: this.groupBy,

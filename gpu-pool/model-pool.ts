@@ -74,7 +74,12 @@ export interface ModelPool {
   embed(request: EmbedRequest): Promise<EmbedResult>;
   setHostEnabled(name: string, enabled: boolean): boolean;
   reprobe(): Promise<void>;
-  pull(host: string, model: string, onProgress: (status: string, completed?: number, total?: number) => void, signal?: AbortSignal): Promise<void>;
+  pull(
+    host: string,
+    model: string,
+    onProgress: (status: string, completed?: number, total?: number) => void,
+    signal?: AbortSignal,
+  ): Promise<void>;
   unload(host: string, model: string, signal?: AbortSignal): Promise<void>;
   on<E extends keyof PoolEvents>(event: E, listener: (...args: PoolEvents[E]) => void): void;
   /** Starts the periodic deep probes (60 s by default); the first runs at once. */
@@ -95,7 +100,10 @@ export interface ModelPoolOptions {
 }
 
 export function createModelPool(options: ModelPoolOptions): ModelPool {
-  const ollama = options.hosts.length > 0 ? new OllamaPool({ hosts: options.hosts, probeIntervalMs: options.probeIntervalMs }) : undefined;
+  const ollama =
+    options.hosts.length > 0
+      ? new OllamaPool({ hosts: options.hosts, probeIntervalMs: options.probeIntervalMs })
+      : undefined;
   const claude = options.claude ? new ClaudeBackend(options.claude) : undefined;
   // Escalation and budget events come from the cascade; host events from the Ollama pool.
   const events = new EventEmitter<PoolEvents>();
@@ -112,20 +120,42 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
   });
   const hostNamed = (name: string) => {
     const host = ollama?.hosts.find((h) => h.config.name === name);
-    if (!host) throw new PoolError('BAD_REQUEST', `no Ollama host named "${name}"; configured: ${ollama?.hosts.map((h) => h.config.name).join(', ') || 'none'}`);
+    if (!host)
+      throw new PoolError(
+        'BAD_REQUEST',
+        `no Ollama host named "${name}"; configured: ${ollama?.hosts.map((h) => h.config.name).join(', ') || 'none'}`,
+      );
     return host;
   };
   return {
     status() {
-      const hosts = (ollama?.hostStatus() ?? []).map((h, i) => ({ ...h, gpu: options.hosts[i]!.gpu, vramGiB: options.hosts[i]!.vramGiB, probed: ollama!.hosts[i]!.lastProbeAt !== undefined }));
+      const hosts = (ollama?.hostStatus() ?? []).map((h, i) => ({
+        ...h,
+        gpu: options.hosts[i]!.gpu,
+        vramGiB: options.hosts[i]!.vramGiB,
+        probed: ollama!.hosts[i]!.lastProbeAt !== undefined,
+      }));
       const local = hosts.length > 0;
-      const mode: PoolStatus['mode'] = local ? (claude ? 'local-and-claude' : 'local-only') : claude ? 'claude-only' : 'none';
+      const mode: PoolStatus['mode'] = local
+        ? claude
+          ? 'local-and-claude'
+          : 'local-only'
+        : claude
+          ? 'claude-only'
+          : 'none';
       return { hosts, claudeConfigured: claude !== undefined, mode };
     },
     complete: (request) => cascade.complete(request),
     async embed(request) {
-      if (!ollama) throw new PoolError('NO_HEALTHY_HOST', 'no Ollama host is configured, so there is no embedding model; set CAELUM_OLLAMA_HOSTS or use the ONNX or lexical embedder');
-      const result = await ollama.embed(request.texts, request.model ? { model: request.model } : {}, { signal: request.signal, deadlineMs: request.deadlineMs ?? 60_000 });
+      if (!ollama)
+        throw new PoolError(
+          'NO_HEALTHY_HOST',
+          'no Ollama host is configured, so there is no embedding model; set CAELUM_OLLAMA_HOSTS or use the ONNX or lexical embedder',
+        );
+      const result = await ollama.embed(request.texts, request.model ? { model: request.model } : {}, {
+        signal: request.signal,
+        deadlineMs: request.deadlineMs ?? 60_000,
+      });
       const costUsd = ((options.localUsdPerHour ?? 0) * result.latencyMs) / 3_600_000;
       const entry: LedgerEntry = {
         ts: new Date().toISOString(),
@@ -146,8 +176,17 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
         outcome: 'ok',
         flags: ['EMBEDDING'],
       };
-      await options.ledger.append(entry).catch((error: Error) => options.onWarning?.('ledger_write_failed', { error: error.message }));
-      return { embeddings: result.embeddings, host: result.host, model: result.model, inputTokens: result.promptTokens, latencyMs: result.latencyMs, costUsd };
+      await options.ledger
+        .append(entry)
+        .catch((error: Error) => options.onWarning?.('ledger_write_failed', { error: error.message }));
+      return {
+        embeddings: result.embeddings,
+        host: result.host,
+        model: result.model,
+        inputTokens: result.promptTokens,
+        latencyMs: result.latencyMs,
+        costUsd,
+      };
     },
     setHostEnabled: (name, enabled) => ollama?.setEnabled(name, enabled) ?? false,
     reprobe: () => ollama?.probeAll() ?? Promise.resolve(),

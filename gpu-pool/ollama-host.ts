@@ -75,7 +75,11 @@ export class OllamaHost {
     this.transport ??= Promise.all([import('ollama'), import('undici')]).then(([ollama, undici]) => ({
       Ollama: ollama.Ollama,
       fetch: undici.fetch,
-      agent: new undici.Agent({ keepAliveTimeout: 30_000, connections: Math.max(4, this.config.maxConcurrent * 2), connect: { timeout: 5_000 } }),
+      agent: new undici.Agent({
+        keepAliveTimeout: 30_000,
+        connections: Math.max(4, this.config.maxConcurrent * 2),
+        connect: { timeout: 5_000 },
+      }),
     }));
     return this.transport;
   }
@@ -84,7 +88,11 @@ export class OllamaHost {
   private async client(signal: AbortSignal): Promise<Ollama> {
     const { Ollama: Client, fetch: undiciFetch, agent } = await this.loadTransport();
     const boundFetch = ((input: string, init: RequestInit = {}) =>
-      undiciFetch(input, { ...(init as object), dispatcher: agent, signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal } as never)) as unknown as typeof fetch;
+      undiciFetch(input, {
+        ...(init as object),
+        dispatcher: agent,
+        signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal,
+      } as never)) as unknown as typeof fetch;
     return new Client({ host: this.url, fetch: boundFetch });
   }
 
@@ -100,20 +108,43 @@ export class OllamaHost {
 
   private classify(error: unknown, what: string, limits: CallLimits, deadline: AbortSignal): PoolError {
     if (error instanceof PoolError) return error;
-    if (limits.signal?.aborted) return new PoolError('CANCELLED', `${what} on ${this.name} was cancelled`, this.name, { cause: error });
-    if (deadline.aborted) return new PoolError('HOST_TIMEOUT', `${what} on ${this.name} passed its ${limits.deadlineMs} ms deadline`, this.name, { cause: error });
+    if (limits.signal?.aborted)
+      return new PoolError('CANCELLED', `${what} on ${this.name} was cancelled`, this.name, { cause: error });
+    if (deadline.aborted)
+      return new PoolError(
+        'HOST_TIMEOUT',
+        `${what} on ${this.name} passed its ${limits.deadlineMs} ms deadline`,
+        this.name,
+        { cause: error },
+      );
     const status = (error as { status_code?: unknown }).status_code;
     if (typeof status === 'number') {
       const detail = (error as Error).message;
-      if (status === 404) return new PoolError('MODEL_NOT_FOUND', `${this.name}: ${detail}`, this.name, { cause: error });
-      if (status >= 500 || status === 429) return new PoolError('HOST_ERROR', `${this.name} answered HTTP ${status}: ${detail}`, this.name, { cause: error });
-      return new PoolError('BAD_REQUEST', `${this.name} refused the request (HTTP ${status}): ${detail}`, this.name, { cause: error });
+      if (status === 404)
+        return new PoolError('MODEL_NOT_FOUND', `${this.name}: ${detail}`, this.name, { cause: error });
+      if (status >= 500 || status === 429)
+        return new PoolError('HOST_ERROR', `${this.name} answered HTTP ${status}: ${detail}`, this.name, {
+          cause: error,
+        });
+      return new PoolError('BAD_REQUEST', `${this.name} refused the request (HTTP ${status}): ${detail}`, this.name, {
+        cause: error,
+      });
     }
     const errno = errnoOf(error);
     if (error instanceof TypeError || errno) {
-      return new PoolError('HOST_UNREACHABLE', `${what} on ${this.name} failed: ${errno ?? (error as Error).message}`, this.name, { cause: error });
+      return new PoolError(
+        'HOST_UNREACHABLE',
+        `${what} on ${this.name} failed: ${errno ?? (error as Error).message}`,
+        this.name,
+        { cause: error },
+      );
     }
-    return new PoolError('INTERNAL', `${what} on ${this.name}: ${(error as Error)?.message ?? String(error)}`, this.name, { cause: error });
+    return new PoolError(
+      'INTERNAL',
+      `${what} on ${this.name}: ${(error as Error)?.message ?? String(error)}`,
+      this.name,
+      { cause: error },
+    );
   }
 
   /** Version, installed models (/api/tags) and resident models with their VRAM (/api/ps). */
@@ -122,7 +153,12 @@ export class OllamaHost {
       const [version, tags, ps] = await Promise.all([client.version(), client.list(), client.ps()]);
       return {
         version: version.version,
-        models: tags.models.map((m) => ({ name: m.name, sizeBytes: m.size, parameterSize: m.details?.parameter_size ?? '', family: m.details?.family ?? '' })),
+        models: tags.models.map((m) => ({
+          name: m.name,
+          sizeBytes: m.size,
+          parameterSize: m.details?.parameter_size ?? '',
+          family: m.details?.family ?? '',
+        })),
         resident: ps.models.map((m) => ({ name: m.name, vramBytes: m.size_vram, expiresAt: String(m.expires_at) })),
       };
     });
@@ -131,16 +167,44 @@ export class OllamaHost {
   async chat(request: ChatRequest, limits: CallLimits): Promise<ChatResult> {
     const started = performance.now();
     return this.run(`chat with ${request.model}`, limits, async (client) => {
-      const base = { model: request.model, messages: request.messages, ...(request.format ? { format: request.format } : {}), ...(request.options ? { options: request.options } : {}) };
+      const base = {
+        model: request.model,
+        messages: request.messages,
+        ...(request.format ? { format: request.format } : {}),
+        ...(request.options ? { options: request.options } : {}),
+      };
       if (!request.onToken) {
         const response = await client.chat({ ...base, stream: false } as never);
-        const r = response as unknown as { model: string; message: { content: string }; prompt_eval_count?: number; eval_count?: number; done_reason?: string };
-        return { host: this.name, model: r.model, content: r.message.content, promptTokens: r.prompt_eval_count ?? 0, outputTokens: r.eval_count ?? 0, doneReason: r.done_reason, latencyMs: performance.now() - started };
+        const r = response as unknown as {
+          model: string;
+          message: { content: string };
+          prompt_eval_count?: number;
+          eval_count?: number;
+          done_reason?: string;
+        };
+        return {
+          host: this.name,
+          model: r.model,
+          content: r.message.content,
+          promptTokens: r.prompt_eval_count ?? 0,
+          outputTokens: r.eval_count ?? 0,
+          doneReason: r.done_reason,
+          latencyMs: performance.now() - started,
+        };
       }
       const stream = await client.chat({ ...base, stream: true } as never);
       let content = '';
-      let last: { model: string; prompt_eval_count?: number; eval_count?: number; done_reason?: string; done: boolean } | undefined;
-      for await (const part of stream as unknown as AsyncIterable<{ model: string; message: { content: string }; done: boolean; prompt_eval_count?: number; eval_count?: number; done_reason?: string }>) {
+      let last:
+        | { model: string; prompt_eval_count?: number; eval_count?: number; done_reason?: string; done: boolean }
+        | undefined;
+      for await (const part of stream as unknown as AsyncIterable<{
+        model: string;
+        message: { content: string };
+        done: boolean;
+        prompt_eval_count?: number;
+        eval_count?: number;
+        done_reason?: string;
+      }>) {
         if (part.message.content) {
           content += part.message.content;
           request.onToken(part.message.content);
@@ -148,14 +212,25 @@ export class OllamaHost {
         last = part;
       }
       if (!last?.done) throw new PoolError('HOST_ERROR', `${this.name} ended the stream before it was done`, this.name);
-      return { host: this.name, model: last.model, content, promptTokens: last.prompt_eval_count ?? 0, outputTokens: last.eval_count ?? 0, doneReason: last.done_reason, latencyMs: performance.now() - started };
+      return {
+        host: this.name,
+        model: last.model,
+        content,
+        promptTokens: last.prompt_eval_count ?? 0,
+        outputTokens: last.eval_count ?? 0,
+        doneReason: last.done_reason,
+        latencyMs: performance.now() - started,
+      };
     });
   }
 
   embed(model: string, input: string[], limits: CallLimits): Promise<{ embeddings: number[][]; promptTokens: number }> {
     return this.run(`embedding with ${model}`, limits, async (client) => {
       const response = await client.embed({ model, input });
-      return { embeddings: response.embeddings, promptTokens: (response as { prompt_eval_count?: number }).prompt_eval_count ?? 0 };
+      return {
+        embeddings: response.embeddings,
+        promptTokens: (response as { prompt_eval_count?: number }).prompt_eval_count ?? 0,
+      };
     });
   }
 
@@ -165,7 +240,9 @@ export class OllamaHost {
    */
   async probe(model: string, limits: CallLimits): Promise<{ latencyMs: number }> {
     const started = performance.now();
-    await this.run(`probe with ${model}`, limits, (client) => client.generate({ model, prompt: 'ping', stream: false, options: { num_predict: 1 } }));
+    await this.run(`probe with ${model}`, limits, (client) =>
+      client.generate({ model, prompt: 'ping', stream: false, options: { num_predict: 1 } }),
+    );
     return { latencyMs: performance.now() - started };
   }
 
@@ -176,7 +253,11 @@ export class OllamaHost {
     });
   }
 
-  pull(model: string, onProgress: (status: string, completed?: number, total?: number) => void, limits: CallLimits): Promise<void> {
+  pull(
+    model: string,
+    onProgress: (status: string, completed?: number, total?: number) => void,
+    limits: CallLimits,
+  ): Promise<void> {
     return this.run(`pull of ${model}`, limits, async (client) => {
       const stream = await client.pull({ model, stream: true });
       let last = '';
@@ -184,7 +265,8 @@ export class OllamaHost {
         last = part.status;
         onProgress(part.status, part.completed, part.total);
       }
-      if (last !== 'success') throw new PoolError('HOST_ERROR', `${this.name} ended the pull of ${model} with "${last}"`, this.name);
+      if (last !== 'success')
+        throw new PoolError('HOST_ERROR', `${this.name} ended the pull of ${model} with "${last}"`, this.name);
     });
   }
 

@@ -110,7 +110,11 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
       version: undefined,
       models: new Set<string>(),
       resident: new Map<string, number>(),
-      breaker: new CircuitBreaker(this.now, this.options.breakerThreshold ?? 3, this.options.breakerCooldownMs ?? 10_000),
+      breaker: new CircuitBreaker(
+        this.now,
+        this.options.breakerThreshold ?? 3,
+        this.options.breakerCooldownMs ?? 10_000,
+      ),
       slots: new HostSlots(config.name, config.maxConcurrent, this.options.queuePerHost ?? config.maxConcurrent * 8),
       ewmaLatencyMs: undefined,
       lastProbeAt: undefined,
@@ -172,7 +176,9 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
       host.version = found.version;
       host.models = new Set(found.models.map((m) => canonicalModel(m.name)));
       host.resident = new Map(found.resident.map((m) => [canonicalModel(m.name), m.vramBytes]));
-      const smallest = [...found.models].filter((m) => !/embed/.test(m.name)).sort((a, b) => a.sizeBytes - b.sizeBytes)[0];
+      const smallest = [...found.models]
+        .filter((m) => !/embed/.test(m.name))
+        .sort((a, b) => a.sizeBytes - b.sizeBytes)[0];
       if (!smallest) {
         this.setHealth(host, 'degraded', 'no generation model installed');
         return;
@@ -188,8 +194,10 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
     const previous = host.health;
     host.health = health;
     host.lastError = health === 'down' ? reason : undefined;
-    if (health === 'down' && previous !== 'down') this.emit('host-down', { host: host.config.name, previous, reason: reason ?? 'probe failed' });
-    if (health !== 'down' && (previous === 'down' || previous === 'unknown')) this.emit('host-up', { host: host.config.name, previous });
+    if (health === 'down' && previous !== 'down')
+      this.emit('host-down', { host: host.config.name, previous, reason: reason ?? 'probe failed' });
+    if (health !== 'down' && (previous === 'down' || previous === 'unknown'))
+      this.emit('host-up', { host: host.config.name, previous });
   }
 
   setEnabled(name: string, enabled: boolean): boolean {
@@ -216,7 +224,11 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
     for (;;) {
       limits.signal?.throwIfAborted();
       const remaining = limits.deadlineMs - (this.now() - started);
-      if (remaining <= 0) throw new PoolError('HOST_TIMEOUT', `no host answered within ${limits.deadlineMs} ms (${attempts.map((a) => `${a.host}: ${a.code}`).join(', ')})`);
+      if (remaining <= 0)
+        throw new PoolError(
+          'HOST_TIMEOUT',
+          `no host answered within ${limits.deadlineMs} ms (${attempts.map((a) => `${a.host}: ${a.code}`).join(', ')})`,
+        );
       const model = request.model ? canonicalModel(request.model) : this.modelFor(request.tier ?? 'small');
       const chosen = this.choose(model, request.tier, tried);
       if (!chosen) {
@@ -230,14 +242,20 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
       try {
         release = await host.slots.acquire(limits.signal);
         host.breaker.begin();
-        const attemptMs = Math.min(remaining, this.options.attemptTimeoutMs ?? Math.max(remaining / 2, 1)) ;
-        const result = await host.client.chat({ ...request, model: hostModel, onToken }, { signal: limits.signal, deadlineMs: attemptMs });
+        const attemptMs = Math.min(remaining, this.options.attemptTimeoutMs ?? Math.max(remaining / 2, 1));
+        const result = await host.client.chat(
+          { ...request, model: hostModel, onToken },
+          { signal: limits.signal, deadlineMs: attemptMs },
+        );
         host.breaker.success();
         host.ewmaLatencyMs = ewma(host.ewmaLatencyMs, result.latencyMs);
         host.resident.set(hostModel, host.resident.get(hostModel) ?? 0);
         return { ...result, attempts, resident: wasResident };
       } catch (error) {
-        const failure = error instanceof PoolError ? error : new PoolError('INTERNAL', (error as Error).message, host.config.name, { cause: error });
+        const failure =
+          error instanceof PoolError
+            ? error
+            : new PoolError('INTERNAL', (error as Error).message, host.config.name, { cause: error });
         attempts.push({ host: host.config.name, code: failure.code });
         if (failure.code === 'CANCELLED' || !failure.retryable || streamed) throw failure;
         if (failure.code !== 'QUEUE_FULL') {
@@ -252,7 +270,18 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
   }
 
   /** Embeddings from the embed tier's model (or `model`), with the same routing and failover as chat. */
-  async embed(texts: string[], request: { model?: string }, limits: { signal?: AbortSignal; deadlineMs: number }): Promise<{ embeddings: number[][]; host: string; model: string; promptTokens: number; latencyMs: number; attempts: { host: string; code: string }[] }> {
+  async embed(
+    texts: string[],
+    request: { model?: string },
+    limits: { signal?: AbortSignal; deadlineMs: number },
+  ): Promise<{
+    embeddings: number[][];
+    host: string;
+    model: string;
+    promptTokens: number;
+    latencyMs: number;
+    attempts: { host: string; code: string }[];
+  }> {
     const started = this.now();
     const unprobed = this.hosts.filter((h) => h.enabled && h.lastProbeAt === undefined);
     if (unprobed.length > 0) await Promise.all(unprobed.map((h) => this.probe(h)));
@@ -262,9 +291,17 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
     for (;;) {
       limits.signal?.throwIfAborted();
       const remaining = limits.deadlineMs - (this.now() - started);
-      if (remaining <= 0) throw new PoolError('HOST_TIMEOUT', `no host embedded within ${limits.deadlineMs} ms (${attempts.map((a) => `${a.host}: ${a.code}`).join(', ')})`);
+      if (remaining <= 0)
+        throw new PoolError(
+          'HOST_TIMEOUT',
+          `no host embedded within ${limits.deadlineMs} ms (${attempts.map((a) => `${a.host}: ${a.code}`).join(', ')})`,
+        );
       const chosen = this.choose(model, request.model ? undefined : 'embed', tried);
-      if (!chosen) throw new PoolError('NO_HEALTHY_HOST', `no usable Ollama host has ${model}${attempts.length ? ` after ${attempts.map((a) => `${a.host}: ${a.code}`).join(', ')}` : ''}`);
+      if (!chosen)
+        throw new PoolError(
+          'NO_HEALTHY_HOST',
+          `no usable Ollama host has ${model}${attempts.length ? ` after ${attempts.map((a) => `${a.host}: ${a.code}`).join(', ')}` : ''}`,
+        );
       const { host, model: hostModel } = chosen;
       tried.add(host.config.name);
       let release: (() => void) | undefined;
@@ -272,13 +309,26 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
         release = await host.slots.acquire(limits.signal);
         host.breaker.begin();
         const callStarted = this.now();
-        const result = await host.client.embed(hostModel, texts, { signal: limits.signal, deadlineMs: Math.min(remaining, this.options.attemptTimeoutMs ?? Math.max(remaining / 2, 1)) });
+        const result = await host.client.embed(hostModel, texts, {
+          signal: limits.signal,
+          deadlineMs: Math.min(remaining, this.options.attemptTimeoutMs ?? Math.max(remaining / 2, 1)),
+        });
         host.breaker.success();
         const latencyMs = this.now() - callStarted;
         host.ewmaLatencyMs = ewma(host.ewmaLatencyMs, latencyMs);
-        return { embeddings: result.embeddings, host: host.config.name, model: hostModel, promptTokens: result.promptTokens, latencyMs, attempts };
+        return {
+          embeddings: result.embeddings,
+          host: host.config.name,
+          model: hostModel,
+          promptTokens: result.promptTokens,
+          latencyMs,
+          attempts,
+        };
       } catch (error) {
-        const failure = error instanceof PoolError ? error : new PoolError('INTERNAL', (error as Error).message, host.config.name, { cause: error });
+        const failure =
+          error instanceof PoolError
+            ? error
+            : new PoolError('INTERNAL', (error as Error).message, host.config.name, { cause: error });
         attempts.push({ host: host.config.name, code: failure.code });
         if (failure.code === 'CANCELLED' || !failure.retryable) throw failure;
         if (failure.code !== 'QUEUE_FULL') {
@@ -292,16 +342,33 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
     }
   }
 
-  private choose(model: string, tier: Tier | undefined, tried: ReadonlySet<string>): { host: HostRuntime; model: string } | undefined {
+  private choose(
+    model: string,
+    tier: Tier | undefined,
+    tried: ReadonlySet<string>,
+  ): { host: HostRuntime; model: string } | undefined {
     // Per-host tier overrides mean each host may serve the tier with its own model.
     if (tier && this.hosts.some((h) => h.config.tierModels?.[tier])) {
-      const views = this.hosts.map((h) => ({ ...h.view, usable: h.view.usable, inFlight: h.view.inFlight, queued: h.view.queued, ewmaLatencyMs: h.view.ewmaLatencyMs, hasModel: (_m: string) => h.models.has(this.modelFor(tier, h)), isResident: (_m: string) => h.resident.has(this.modelFor(tier, h)) }));
+      const views = this.hosts.map((h) => ({
+        ...h.view,
+        usable: h.view.usable,
+        inFlight: h.view.inFlight,
+        queued: h.view.queued,
+        ewmaLatencyMs: h.view.ewmaLatencyMs,
+        hasModel: (_m: string) => h.models.has(this.modelFor(tier, h)),
+        isResident: (_m: string) => h.resident.has(this.modelFor(tier, h)),
+      }));
       const picked = selectHost(views, model, this.random, tried);
       if (!picked) return undefined;
       const host = this.hosts.find((h) => h.config.name === picked.host.name)!;
       return { host, model: this.modelFor(tier, host) };
     }
-    const picked = selectHost(this.hosts.map((h) => h.view), model, this.random, tried);
+    const picked = selectHost(
+      this.hosts.map((h) => h.view),
+      model,
+      this.random,
+      tried,
+    );
     return picked ? { host: this.hosts.find((h) => h.view === picked.host)!, model } : undefined;
   }
 

@@ -2,7 +2,14 @@
 // a trigger refuses UPDATE and DELETE. Summaries read rows in keyset-paged batches, never the whole
 // table at once.
 import type pg from 'pg';
-import { SummaryBuilder, ledgerEntrySchema, type CostLedger, type CostSummary, type GroupBy, type LedgerEntry } from './ledger.js';
+import {
+  SummaryBuilder,
+  ledgerEntrySchema,
+  type CostLedger,
+  type CostSummary,
+  type GroupBy,
+  type LedgerEntry,
+} from './ledger.js';
 
 const table = 'caelum_cost_ledger';
 const batchSize = 5000;
@@ -66,7 +73,9 @@ export class PgLedger implements CostLedger {
   async append(entry: LedgerEntry): Promise<void> {
     const row = ledgerEntrySchema.parse(entry);
     await this.ensure();
-    await (await this.connection()).query(`insert into ${table} (ts, entry) values ($1, $2)`, [row.ts, JSON.stringify(row)]);
+    await (
+      await this.connection()
+    ).query(`insert into ${table} (ts, entry) values ($1, $2)`, [row.ts, JSON.stringify(row)]);
   }
 
   async summarize(options: { since?: Date; groupBy: GroupBy; signal?: AbortSignal }): Promise<CostSummary> {
@@ -76,7 +85,9 @@ export class PgLedger implements CostLedger {
     let lastId = 0;
     for (;;) {
       options.signal?.throwIfAborted();
-      const { rows } = await (await this.connection()).query<{ id: string; entry: unknown }>(
+      const { rows } = await (
+        await this.connection()
+      ).query<{ id: string; entry: unknown }>(
         `select id, entry from ${table} where id > $1 and ($2::timestamptz is null or ts >= $2) order by id limit ${batchSize}`,
         [lastId, options.since?.toISOString() ?? null],
       );
@@ -90,7 +101,11 @@ export class PgLedger implements CostLedger {
     }
     const url = new URL(this.connectionString);
     if (url.password) url.password = '***';
-    return builder.build({ since: options.since?.toISOString(), skippedLines: skipped, source: `postgresql ${url.host}${url.pathname} table ${table}` });
+    return builder.build({
+      since: options.since?.toISOString(),
+      skippedLines: skipped,
+      source: `postgresql ${url.host}${url.pathname} table ${table}`,
+    });
   }
 
   async close(): Promise<void> {

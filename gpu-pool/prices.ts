@@ -22,18 +22,41 @@ export interface PriceRow extends Rates {
 }
 
 const since = '2024-01-01'; // in force before Caelum's ledger began
-const rates = (input: number, output: number, cacheWrite5m: number, cacheWrite1h: number, cacheRead: number): Rates => ({ input, output, cacheWrite5m, cacheWrite1h, cacheRead });
+const rates = (
+  input: number,
+  output: number,
+  cacheWrite5m: number,
+  cacheWrite1h: number,
+  cacheRead: number,
+): Rates => ({ input, output, cacheWrite5m, cacheWrite1h, cacheRead });
 
 export const priceTable: readonly PriceRow[] = [
   { model: 'claude-fable-5-1', effectiveFrom: since, ...rates(10, 50, 12.5, 20, 0.25) },
   { model: 'claude-opus-5-5', effectiveFrom: '2026-09-22', ...rates(4, 20, 5, 8, 0.2) },
-  ...['claude-opus-5', 'claude-opus-4-8', 'claude-opus-4-7', 'claude-opus-4-6', 'claude-opus-4-5'].map((model) => ({ model, effectiveFrom: since, ...rates(5, 25, 6.25, 10, 0.5) })),
-  ...['claude-opus-4-1', 'claude-opus-4-0', 'claude-opus-4'].map((model) => ({ model, effectiveFrom: since, ...rates(15, 75, 18.75, 30, 1.5) })),
+  ...['claude-opus-5', 'claude-opus-4-8', 'claude-opus-4-7', 'claude-opus-4-6', 'claude-opus-4-5'].map((model) => ({
+    model,
+    effectiveFrom: since,
+    ...rates(5, 25, 6.25, 10, 0.5),
+  })),
+  ...['claude-opus-4-1', 'claude-opus-4-0', 'claude-opus-4'].map((model) => ({
+    model,
+    effectiveFrom: since,
+    ...rates(15, 75, 18.75, 30, 1.5),
+  })),
   { model: 'claude-sonnet-5-5', effectiveFrom: since, ...rates(2, 10, 2.5, 4, 0.2) },
   { model: 'claude-sonnet-5-5', effectiveFrom: '2026-10-07', ...rates(2, 10, 2.5, 4, 0.1) },
   { model: 'claude-sonnet-5', effectiveFrom: since, ...rates(2, 10, 2.5, 4, 0.2) },
-  ...['claude-sonnet-4-6', 'claude-sonnet-4-5', 'claude-sonnet-4-0', 'claude-sonnet-4'].map((model) => ({ model, effectiveFrom: since, ...rates(3, 15, 3.75, 6, 0.3) })),
-  { model: 'claude-haiku-5-5', effectiveFrom: since, ...rates(0.1, 0.5, 0.125, 0.2, 0.01), longPrompt: { overPromptTokens: 100_000, ...rates(0.5, 2.5, 0.625, 1, 0.05) } },
+  ...['claude-sonnet-4-6', 'claude-sonnet-4-5', 'claude-sonnet-4-0', 'claude-sonnet-4'].map((model) => ({
+    model,
+    effectiveFrom: since,
+    ...rates(3, 15, 3.75, 6, 0.3),
+  })),
+  {
+    model: 'claude-haiku-5-5',
+    effectiveFrom: since,
+    ...rates(0.1, 0.5, 0.125, 0.2, 0.01),
+    longPrompt: { overPromptTokens: 100_000, ...rates(0.5, 2.5, 0.625, 1, 0.05) },
+  },
   { model: 'claude-haiku-4-5', effectiveFrom: since, ...rates(1, 5, 1.25, 2, 0.1) },
   { model: 'claude-3-5-haiku', effectiveFrom: since, ...rates(0.8, 4, 1, 1.6, 0.08) },
   { model: 'claude-3-haiku', effectiveFrom: since, ...rates(0.25, 1.25, 0.3, 0.5, 0.03) },
@@ -49,7 +72,8 @@ export function priceFor(model: string, at: Date, table: readonly PriceRow[] = p
   const day = at.toISOString().slice(0, 10);
   let best: PriceRow | undefined;
   for (const row of table) {
-    if (row.model === family && row.effectiveFrom <= day && (!best || row.effectiveFrom > best.effectiveFrom)) best = row;
+    if (row.model === family && row.effectiveFrom <= day && (!best || row.effectiveFrom > best.effectiveFrom))
+      best = row;
   }
   return best;
 }
@@ -67,7 +91,12 @@ export type Priced =
   | { known: false; model: string; flag: 'UNKNOWN_MODEL_PRICE' };
 
 /** The cost of one call. Batch halves input and output (not cache) rates. */
-export function priceCall(model: string, usage: TokenUsage, at: Date, options: { batch?: boolean; table?: readonly PriceRow[] } = {}): Priced {
+export function priceCall(
+  model: string,
+  usage: TokenUsage,
+  at: Date,
+  options: { batch?: boolean; table?: readonly PriceRow[] } = {},
+): Priced {
   const row = priceFor(model, at, options.table);
   if (!row) return { known: false, model, flag: 'UNKNOWN_MODEL_PRICE' };
   const write5m = usage.cacheWrite5mTokens ?? 0;
@@ -77,6 +106,17 @@ export function priceCall(model: string, usage: TokenUsage, at: Date, options: {
   const long = row.longPrompt && prompt > row.longPrompt.overPromptTokens;
   const r: Rates = long ? row.longPrompt! : row;
   const discount = options.batch ? 0.5 : 1;
-  const usd = (usage.inputTokens * r.input * discount + usage.outputTokens * r.output * discount + write5m * r.cacheWrite5m + write1h * r.cacheWrite1h + read * r.cacheRead) / 1_000_000;
-  return { known: true, usd, priceVersion: `${row.model}@${row.effectiveFrom}`, band: long ? 'long-prompt' : 'standard' };
+  const usd =
+    (usage.inputTokens * r.input * discount +
+      usage.outputTokens * r.output * discount +
+      write5m * r.cacheWrite5m +
+      write1h * r.cacheWrite1h +
+      read * r.cacheRead) /
+    1_000_000;
+  return {
+    known: true,
+    usd,
+    priceVersion: `${row.model}@${row.effectiveFrom}`,
+    band: long ? 'long-prompt' : 'standard',
+  };
 }

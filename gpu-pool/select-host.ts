@@ -27,7 +27,12 @@ export interface Selection {
 export const coldLoadMs = 3000;
 const unknownLatencyMs = 500;
 
-export function selectHost(hosts: readonly HostView[], model: string, random: () => number, exclude?: ReadonlySet<string>): Selection | undefined {
+export function selectHost(
+  hosts: readonly HostView[],
+  model: string,
+  random: () => number,
+  exclude?: ReadonlySet<string>,
+): Selection | undefined {
   let idleResident: HostView[] | undefined;
   let best: HostView | undefined;
   let bestScore = Infinity;

@@ -1,5 +1,16 @@
 // Typed knowledge-layer failures with stable codes.
-export type KnowledgeErrorCode = 'EMBEDDER_MISMATCH' | 'DIMENSION_MISMATCH' | 'INDEX_CORRUPT' | 'NOT_FOUND' | 'QUERY_REJECTED' | 'QUERY_FAILED' | 'TIMEOUT' | 'LOCKED' | 'UNAVAILABLE' | 'BAD_INPUT' | 'INTERNAL';
+export type KnowledgeErrorCode =
+  | 'EMBEDDER_MISMATCH'
+  | 'DIMENSION_MISMATCH'
+  | 'INDEX_CORRUPT'
+  | 'NOT_FOUND'
+  | 'QUERY_REJECTED'
+  | 'QUERY_FAILED'
+  | 'TIMEOUT'
+  | 'LOCKED'
+  | 'UNAVAILABLE'
+  | 'BAD_INPUT'
+  | 'INTERNAL';
 
 export class KnowledgeError extends Error {
   override readonly name = 'KnowledgeError';

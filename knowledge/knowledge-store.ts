@@ -11,7 +11,13 @@ import type { GraphStore, Statement } from './graph/graph-store.js';
 import { openKuzuStore } from './graph/kuzu-store.js';
 import type { EmbedUsage, Embedder } from './vector/embedder.js';
 import { LexicalEmbedder } from './vector/lexical-embedder.js';
-import { VectorIndex, type IndexSettings, type PackedItems, type SearchHit, type Space } from './vector/vector-index.js';
+import {
+  VectorIndex,
+  type IndexSettings,
+  type PackedItems,
+  type SearchHit,
+  type Space,
+} from './vector/vector-index.js';
 import { buildIndexInWorker } from './vector/worker-build.js';
 
 export interface KnowledgeStatus {
@@ -70,9 +76,23 @@ export interface KnowledgeStore {
   removeDocuments(ids: readonly string[], collection?: string): Promise<number>;
   search(request: KnowledgeSearchRequest): Promise<{ hits: KnowledgeHit[]; embedder: string; collection: string }>;
   /** Replaces a collection with one built (in a worker) from packed items. */
-  replaceCollection(name: string, settings: IndexSettings, items: PackedItems, options?: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal }): Promise<VectorIndex>;
+  replaceCollection(
+    name: string,
+    settings: IndexSettings,
+    items: PackedItems,
+    options?: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal },
+  ): Promise<VectorIndex>;
   /** Rebuilds a collection: re-embeds its documents when they are text, or repacks its vectors. */
-  rebuild(name: string, options?: { reembed?: boolean; m?: number; efConstruction?: number; onProgress?: (done: number, total: number) => void; signal?: AbortSignal }): Promise<{ count: number; reembedded: boolean; elapsedMs: number }>;
+  rebuild(
+    name: string,
+    options?: {
+      reembed?: boolean;
+      m?: number;
+      efConstruction?: number;
+      onProgress?: (done: number, total: number) => void;
+      signal?: AbortSignal;
+    },
+  ): Promise<{ count: number; reembedded: boolean; elapsedMs: number }>;
   verify(name: string): Promise<{ ok: boolean; problems: string[]; count: number; documents: number }>;
   dropCollection(name: string): Promise<boolean>;
   flush(): Promise<void>;
@@ -101,7 +121,11 @@ export const defaultCollection = 'knowledge';
 const collectionName = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 function checkName(name: string): void {
-  if (!collectionName.test(name)) throw new KnowledgeError('BAD_INPUT', `"${name}" is not a valid collection name: use letters, digits, "_", "." and "-", up to 64 characters`);
+  if (!collectionName.test(name))
+    throw new KnowledgeError(
+      'BAD_INPUT',
+      `"${name}" is not a valid collection name: use letters, digits, "_", "." and "-", up to 64 characters`,
+    );
 }
 
 /** A per-collection lock: hnswlib must not be written while it saves on another thread. */
@@ -136,15 +160,24 @@ export class KnowledgeBase implements KnowledgeStore {
     const loaded = [...this.loaded.keys()];
     return {
       graph: this.graphState,
-      vectors: { available: true, detail: `HNSW collections in ${this.vectorDir}${loaded.length ? `; loaded: ${loaded.join(', ')}` : ' (load on first use)'}` },
+      vectors: {
+        available: true,
+        detail: `HNSW collections in ${this.vectorDir}${loaded.length ? `; loaded: ${loaded.join(', ')}` : ' (load on first use)'}`,
+      },
     };
   }
 
   graph(): Promise<GraphStore> {
     if (this.closed) return Promise.reject(new KnowledgeError('UNAVAILABLE', 'the knowledge store is closed'));
-    this.graphPromise ??= openKuzuStore({ location: this.graphLocation, readConnections: this.options.readConnections ?? 4 }).then(
+    this.graphPromise ??= openKuzuStore({
+      location: this.graphLocation,
+      readConnections: this.options.readConnections ?? 4,
+    }).then(
       (store) => {
-        this.graphState = { available: true, detail: `${store.engine} graph at ${this.graphLocation}, schema v${store.schemaVersion}` };
+        this.graphState = {
+          available: true,
+          detail: `${store.engine} graph at ${this.graphLocation}, schema v${store.schemaVersion}`,
+        };
         return store;
       },
       (error: KnowledgeError) => {
@@ -158,7 +191,9 @@ export class KnowledgeBase implements KnowledgeStore {
 
   embedder(): Promise<Embedder> {
     const configured = this.options.embedder;
-    this.embedderPromise ??= (typeof configured === 'function' ? configured() : Promise.resolve(configured ?? new LexicalEmbedder(384))).catch((error) => {
+    this.embedderPromise ??= (
+      typeof configured === 'function' ? configured() : Promise.resolve(configured ?? new LexicalEmbedder(384))
+    ).catch((error) => {
       this.embedderPromise = undefined;
       throw error;
     });
@@ -200,7 +235,8 @@ export class KnowledgeBase implements KnowledgeStore {
         index = await VectorIndex.load(this.vectorDir, name);
       } catch (error) {
         // The default collection is derived from the graph's documents: rebuild it rather than fail.
-        if (name !== defaultCollection || !(error instanceof KnowledgeError) || error.code !== 'INDEX_CORRUPT') throw error;
+        if (name !== defaultCollection || !(error instanceof KnowledgeError) || error.code !== 'INDEX_CORRUPT')
+          throw error;
         this.options.onWarning?.('vector_index_corrupt', { collection: name, error: error.message });
       }
     }
@@ -215,7 +251,11 @@ export class KnowledgeBase implements KnowledgeStore {
   /** Documents the graph has and the index lacks (a crash before a save) are embedded again. */
   private async reconcile(name: string, index: VectorIndex, embedder: Embedder): Promise<void> {
     const graph = await this.graph();
-    const { rows } = await graph.read('MATCH (d:Document) WHERE d.collection = $c RETURN d.id AS id, d.namespace AS namespace, d.type AS type, d.text AS text', { c: name }, { maxRows: 10_000_000, timeoutMs: 600_000 });
+    const { rows } = await graph.read(
+      'MATCH (d:Document) WHERE d.collection = $c RETURN d.id AS id, d.namespace AS namespace, d.type AS type, d.text AS text',
+      { c: name },
+      { maxRows: 10_000_000, timeoutMs: 600_000 },
+    );
     const missing = rows.filter((row) => !index.has(String(row.id)));
     const known = new Set(rows.map((row) => String(row.id)));
     const orphans = index.ids().filter((id) => !known.has(id));
@@ -223,10 +263,16 @@ export class KnowledgeBase implements KnowledgeStore {
     for (let i = 0; i < missing.length; i += 256) {
       const slice = missing.slice(i, i + 256);
       const vectors = await embedder.embed(slice.map((row) => String(row.text)));
-      slice.forEach((row, j) => index.upsert(String(row.id), vectors[j]!, { namespace: String(row.namespace), type: String(row.type) }));
+      slice.forEach((row, j) =>
+        index.upsert(String(row.id), vectors[j]!, { namespace: String(row.namespace), type: String(row.type) }),
+      );
     }
     if (missing.length || orphans.length) {
-      this.options.onWarning?.('vector_index_reconciled', { collection: name, added: missing.length, removed: orphans.length });
+      this.options.onWarning?.('vector_index_reconciled', {
+        collection: name,
+        added: missing.length,
+        removed: orphans.length,
+      });
       this.markDirty(name);
     }
   }
@@ -259,14 +305,29 @@ export class KnowledgeBase implements KnowledgeStore {
     } catch {
       files = [];
     }
-    const names = new Set([...files.filter((f) => f.endsWith('.manifest.json')).map((f) => f.slice(0, -'.manifest.json'.length)), ...this.loaded.keys()]);
+    const names = new Set([
+      ...files.filter((f) => f.endsWith('.manifest.json')).map((f) => f.slice(0, -'.manifest.json'.length)),
+      ...this.loaded.keys(),
+    ]);
     const out: CollectionInfo[] = [];
     for (const name of [...names].sort()) {
       const index = await this.collection(name);
       if (!index) continue;
       let bytes = 0;
-      for (const suffix of ['.hnsw', '.vectors', '.items.json', '.manifest.json']) bytes += await stat(path.join(this.vectorDir, name + suffix)).then((s) => s.size, () => 0);
-      out.push({ name, embedder: index.embedder, dimension: index.settings.dimension, space: index.settings.space, count: index.count, loaded: true, bytesOnDisk: bytes });
+      for (const suffix of ['.hnsw', '.vectors', '.items.json', '.manifest.json'])
+        bytes += await stat(path.join(this.vectorDir, name + suffix)).then(
+          (s) => s.size,
+          () => 0,
+        );
+      out.push({
+        name,
+        embedder: index.embedder,
+        dimension: index.settings.dimension,
+        space: index.settings.space,
+        count: index.count,
+        loaded: true,
+        bytesOnDisk: bytes,
+      });
     }
     return out;
   }
@@ -281,14 +342,42 @@ export class KnowledgeBase implements KnowledgeStore {
     const index = await this.collection(name);
     if (!index) throw new KnowledgeError('NOT_FOUND', `no collection named "${name}"`);
     if (index.embedder !== embedder.name) {
-      throw new KnowledgeError('EMBEDDER_MISMATCH', `collection "${name}" was built with "${index.embedder}", but the configured embedder is "${embedder.name}"; rebuild it (knowledge-base_rebuild_index with reembed: true) before adding documents`);
+      throw new KnowledgeError(
+        'EMBEDDER_MISMATCH',
+        `collection "${name}" was built with "${index.embedder}", but the configured embedder is "${embedder.name}"; rebuild it (knowledge-base_rebuild_index with reembed: true) before adding documents`,
+      );
     }
-    const vectors = await embedder.embed(documents.map((d) => d.text), { ...(options.signal ? { signal: options.signal } : {}), ...(options.onUsage ? { onUsage: options.onUsage } : {}) });
+    const vectors = await embedder.embed(
+      documents.map((d) => d.text),
+      {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onUsage ? { onUsage: options.onUsage } : {}),
+      },
+    );
     const now = new Date().toISOString();
     // The graph first: it is the source of truth the index is reconciled against.
     const graph = await this.graph();
-    await graph.write([...(options.statements ?? []), { cypher: 'UNWIND $rows AS r MERGE (d:Document {id: r.id}) SET d.collection = r.collection, d.namespace = r.namespace, d.type = r.type, d.text = r.text, d.ref = r.ref, d.updatedAt = r.at', params: { rows: documents.map((d) => ({ id: d.id, collection: name, namespace: d.namespace, type: d.type, text: d.text, ref: d.ref ?? '', at: now })) } }]);
-    await this.lock(name).run(() => documents.forEach((d, i) => index.upsert(d.id, vectors[i]!, { namespace: d.namespace, type: d.type })));
+    await graph.write([
+      ...(options.statements ?? []),
+      {
+        cypher:
+          'UNWIND $rows AS r MERGE (d:Document {id: r.id}) SET d.collection = r.collection, d.namespace = r.namespace, d.type = r.type, d.text = r.text, d.ref = r.ref, d.updatedAt = r.at',
+        params: {
+          rows: documents.map((d) => ({
+            id: d.id,
+            collection: name,
+            namespace: d.namespace,
+            type: d.type,
+            text: d.text,
+            ref: d.ref ?? '',
+            at: now,
+          })),
+        },
+      },
+    ]);
+    await this.lock(name).run(() =>
+      documents.forEach((d, i) => index.upsert(d.id, vectors[i]!, { namespace: d.namespace, type: d.type })),
+    );
     this.markDirty(name);
     return documents.length;
   }
@@ -296,7 +385,9 @@ export class KnowledgeBase implements KnowledgeStore {
   async removeDocuments(ids: readonly string[], collection = defaultCollection): Promise<number> {
     if (ids.length === 0) return 0;
     const graph = await this.graph();
-    await graph.write([{ cypher: 'UNWIND $ids AS id MATCH (d:Document {id: id}) DELETE d', params: { ids: [...ids] } }]);
+    await graph.write([
+      { cypher: 'UNWIND $ids AS id MATCH (d:Document {id: id}) DELETE d', params: { ids: [...ids] } },
+    ]);
     const index = await this.collection(collection);
     if (!index) return 0;
     const removed = await this.lock(collection).run(() => ids.filter((id) => index.remove(id)).length);
@@ -304,10 +395,16 @@ export class KnowledgeBase implements KnowledgeStore {
     return removed;
   }
 
-  async search(request: KnowledgeSearchRequest): Promise<{ hits: KnowledgeHit[]; embedder: string; collection: string }> {
+  async search(
+    request: KnowledgeSearchRequest,
+  ): Promise<{ hits: KnowledgeHit[]; embedder: string; collection: string }> {
     const name = request.collection ?? defaultCollection;
     const index = await this.collection(name);
-    if (!index) throw new KnowledgeError('NOT_FOUND', `no collection named "${name}"; list them with knowledge-base_list_collections`);
+    if (!index)
+      throw new KnowledgeError(
+        'NOT_FOUND',
+        `no collection named "${name}"; list them with knowledge-base_list_collections`,
+      );
     let vector: number[];
     let embedderName: string;
     if (request.vector) {
@@ -317,26 +414,49 @@ export class KnowledgeBase implements KnowledgeStore {
       const embedder = await this.embedder();
       embedderName = embedder.name;
       if (embedderName !== index.embedder) {
-        throw new KnowledgeError('EMBEDDER_MISMATCH', `collection "${name}" was built with the embedder "${index.embedder}"; the configured embedder is "${embedderName}". Configure "${index.embedder}" again, search with a vector from it, or rebuild the collection with reembed: true`);
+        throw new KnowledgeError(
+          'EMBEDDER_MISMATCH',
+          `collection "${name}" was built with the embedder "${index.embedder}"; the configured embedder is "${embedderName}". Configure "${index.embedder}" again, search with a vector from it, or rebuild the collection with reembed: true`,
+        );
       }
-      [vector] = (await embedder.embed([request.query ?? ''], { ...(request.signal ? { signal: request.signal } : {}), ...(request.onUsage ? { onUsage: request.onUsage } : {}) })) as [number[]];
+      [vector] = (await embedder.embed([request.query ?? ''], {
+        ...(request.signal ? { signal: request.signal } : {}),
+        ...(request.onUsage ? { onUsage: request.onUsage } : {}),
+      })) as [number[]];
     }
-    const hits = index.search(vector, request.k, { embedder: embedderName, ...(request.filter ? { filter: request.filter } : {}), ...(request.ef ? { ef: request.ef } : {}) });
+    const hits = index.search(vector, request.k, {
+      embedder: embedderName,
+      ...(request.filter ? { filter: request.filter } : {}),
+      ...(request.ef ? { ef: request.ef } : {}),
+    });
     if (hits.length === 0) return { hits: [], embedder: embedderName, collection: name };
     const graph = await this.graph();
-    const docs = await graph.read('UNWIND $ids AS id MATCH (d:Document {id: id}) RETURN d.id AS id, d.text AS text, d.ref AS ref', { ids: hits.map((h) => h.id) }, { maxRows: hits.length });
+    const docs = await graph.read(
+      'UNWIND $ids AS id MATCH (d:Document {id: id}) RETURN d.id AS id, d.text AS text, d.ref AS ref',
+      { ids: hits.map((h) => h.id) },
+      { maxRows: hits.length },
+    );
     const byId = new Map(docs.rows.map((row) => [String(row.id), row]));
     return {
       hits: hits.map((hit) => {
         const doc = byId.get(hit.id);
-        return { ...hit, ...(doc?.text ? { text: String(doc.text) } : {}), ...(doc?.ref ? { ref: String(doc.ref) } : {}) };
+        return {
+          ...hit,
+          ...(doc?.text ? { text: String(doc.text) } : {}),
+          ...(doc?.ref ? { ref: String(doc.ref) } : {}),
+        };
       }),
       embedder: embedderName,
       collection: name,
     };
   }
 
-  async replaceCollection(name: string, settings: IndexSettings, items: PackedItems, options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {}): Promise<VectorIndex> {
+  async replaceCollection(
+    name: string,
+    settings: IndexSettings,
+    items: PackedItems,
+    options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+  ): Promise<VectorIndex> {
     checkName(name);
     await mkdir(this.vectorDir, { recursive: true });
     return this.lock(name).run(async () => {
@@ -347,7 +467,16 @@ export class KnowledgeBase implements KnowledgeStore {
     });
   }
 
-  async rebuild(name: string, options: { reembed?: boolean; m?: number; efConstruction?: number; onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {}): Promise<{ count: number; reembedded: boolean; elapsedMs: number }> {
+  async rebuild(
+    name: string,
+    options: {
+      reembed?: boolean;
+      m?: number;
+      efConstruction?: number;
+      onProgress?: (done: number, total: number) => void;
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<{ count: number; reembedded: boolean; elapsedMs: number }> {
     const started = performance.now();
     const index = await this.collection(name);
     const embedder = await this.embedder();
@@ -356,21 +485,40 @@ export class KnowledgeBase implements KnowledgeStore {
     const reembed = options.reembed === true || (name === defaultCollection && index?.embedder !== embedder.name);
     if (reembed) {
       const graph = await this.graph();
-      const { rows } = await graph.read('MATCH (d:Document) WHERE d.collection = $c RETURN d.id AS id, d.namespace AS namespace, d.type AS type, d.text AS text ORDER BY id', { c: name }, { maxRows: 10_000_000, timeoutMs: 600_000 });
+      const { rows } = await graph.read(
+        'MATCH (d:Document) WHERE d.collection = $c RETURN d.id AS id, d.namespace AS namespace, d.type AS type, d.text AS text ORDER BY id',
+        { c: name },
+        { maxRows: 10_000_000, timeoutMs: 600_000 },
+      );
       const vectors = new Float32Array(new SharedArrayBuffer(rows.length * embedder.dimension * 4));
       for (let i = 0; i < rows.length; i += 256) {
         options.signal?.throwIfAborted();
         const slice = rows.slice(i, i + 256);
-        const embedded = await embedder.embed(slice.map((r) => String(r.text)), options.signal ? { signal: options.signal } : {});
+        const embedded = await embedder.embed(
+          slice.map((r) => String(r.text)),
+          options.signal ? { signal: options.signal } : {},
+        );
         embedded.forEach((v, j) => vectors.set(v, (i + j) * embedder.dimension));
         await new Promise((resolve) => setImmediate(resolve));
       }
-      items = { ids: rows.map((r) => String(r.id)), namespaces: rows.map((r) => String(r.namespace)), types: rows.map((r) => String(r.type)), vectors };
+      items = {
+        ids: rows.map((r) => String(r.id)),
+        namespaces: rows.map((r) => String(r.namespace)),
+        types: rows.map((r) => String(r.type)),
+        vectors,
+      };
       settings = { space: 'cosine', dimension: embedder.dimension, embedder: embedder.name };
     } else {
       if (!index) throw new KnowledgeError('NOT_FOUND', `no collection named "${name}"`);
       items = await this.lock(name).run(() => index.pack(true));
-      settings = { space: index.settings.space, dimension: index.settings.dimension, embedder: index.embedder, m: index.settings.m, efConstruction: index.settings.efConstruction, ef: index.settings.ef };
+      settings = {
+        space: index.settings.space,
+        dimension: index.settings.dimension,
+        embedder: index.embedder,
+        m: index.settings.m,
+        efConstruction: index.settings.efConstruction,
+        ef: index.settings.ef,
+      };
     }
     if (options.m) settings.m = options.m;
     if (options.efConstruction) settings.efConstruction = options.efConstruction;
@@ -395,9 +543,14 @@ export class KnowledgeBase implements KnowledgeStore {
     let documents = 0;
     if (index) {
       const graph = await this.graph();
-      const { rows } = await graph.read('MATCH (d:Document) WHERE d.collection = $c RETURN d.id AS id', { c: name }, { maxRows: 10_000_000, timeoutMs: 600_000 });
+      const { rows } = await graph.read(
+        'MATCH (d:Document) WHERE d.collection = $c RETURN d.id AS id',
+        { c: name },
+        { maxRows: 10_000_000, timeoutMs: 600_000 },
+      );
       documents = rows.length;
-      if (documents === 0 && name !== defaultCollection) return { ok: problems.length === 0, problems, count, documents };
+      if (documents === 0 && name !== defaultCollection)
+        return { ok: problems.length === 0, problems, count, documents };
       const missing = rows.filter((r) => !index.has(String(r.id))).length;
       if (missing) problems.push(`${missing} documents in the graph have no vector`);
       if (index.count !== documents) problems.push(`the index holds ${index.count} vectors for ${documents} documents`);
@@ -407,14 +560,19 @@ export class KnowledgeBase implements KnowledgeStore {
 
   async dropCollection(name: string): Promise<boolean> {
     checkName(name);
-    if (name === defaultCollection) throw new KnowledgeError('BAD_INPUT', `"${defaultCollection}" holds the graph's documents and cannot be dropped; rebuild it instead`);
+    if (name === defaultCollection)
+      throw new KnowledgeError(
+        'BAD_INPUT',
+        `"${defaultCollection}" holds the graph's documents and cannot be dropped; rebuild it instead`,
+      );
     const { rm } = await import('node:fs/promises');
     const existed = await this.exists(name);
     await this.lock(name).run(async () => {
       this.loaded.delete(name);
       this.dirty.delete(name);
       // The manifest first: without it the pair is not a collection, whatever else remains.
-      for (const suffix of ['.manifest.json', '.hnsw', '.vectors', '.items.json']) await rm(path.join(this.vectorDir, name + suffix), { force: true });
+      for (const suffix of ['.manifest.json', '.hnsw', '.vectors', '.items.json'])
+        await rm(path.join(this.vectorDir, name + suffix), { force: true });
     });
     return existed;
   }
@@ -423,7 +581,9 @@ export class KnowledgeBase implements KnowledgeStore {
     if (this.closed) return;
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    await this.flush().catch((error: Error) => this.options.onWarning?.('vector_save_failed', { error: error.message }));
+    await this.flush().catch((error: Error) =>
+      this.options.onWarning?.('vector_save_failed', { error: error.message }),
+    );
     this.closed = true;
     const graph = await this.graphPromise?.catch(() => undefined);
     await graph?.close();

@@ -49,7 +49,11 @@ const identifier = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 export function quoteIdentifier(name: string, field: string): string {
   const parts = name.split('.');
-  if (parts.length > 2 || !parts.every((p) => identifier.test(p))) throw new KnowledgeError('BAD_INPUT', `${field} "${name}" is not a plain SQL identifier (letters, digits, _; optionally schema.table)`);
+  if (parts.length > 2 || !parts.every((p) => identifier.test(p)))
+    throw new KnowledgeError(
+      'BAD_INPUT',
+      `${field} "${name}" is not a plain SQL identifier (letters, digits, _; optionally schema.table)`,
+    );
   return parts.map((p) => `"${p}"`).join('.');
 }
 
@@ -61,7 +65,8 @@ export function parseVector(value: unknown): Float32Array | 'nullVector' | 'nonN
     parts = value;
   } else if (typeof value === 'string') {
     const text = value.trim();
-    if (!((text.startsWith('[') && text.endsWith(']')) || (text.startsWith('{') && text.endsWith('}')))) return 'nonNumeric';
+    if (!((text.startsWith('[') && text.endsWith(']')) || (text.startsWith('{') && text.endsWith('}'))))
+      return 'nonNumeric';
     const inner = text.slice(1, -1).trim();
     parts = inner.length ? inner.split(',') : [];
   } else {
@@ -88,7 +93,10 @@ export interface PgImportSink {
  * Reads the table into packed vectors and documents. Memory: the vectors only (4 bytes a float),
  * growing by doubling; rows are never held beyond their batch.
  */
-export async function readConceptsFromPostgres(spec: PgImportSpec, options: { collection: string; signal?: AbortSignal; onProgress?: (rows: number, total?: number) => void }): Promise<PgImportResult & PgImportSink> {
+export async function readConceptsFromPostgres(
+  spec: PgImportSpec,
+  options: { collection: string; signal?: AbortSignal; onProgress?: (rows: number, total?: number) => void },
+): Promise<PgImportResult & PgImportSink> {
   const pg = (await import('pg')).default;
   const table = quoteIdentifier(spec.table, 'table');
   const id = quoteIdentifier(spec.idColumn, 'idColumn');
@@ -97,8 +105,16 @@ export async function readConceptsFromPostgres(spec: PgImportSpec, options: { co
   const metadata = (spec.metadataColumns ?? []).map((c) => ({ name: c, sql: quoteIdentifier(c, 'metadataColumns') }));
   const namespaceColumn = spec.namespaceColumn ? quoteIdentifier(spec.namespaceColumn, 'namespaceColumn') : undefined;
   const typeColumn = spec.typeColumn ? quoteIdentifier(spec.typeColumn, 'typeColumn') : undefined;
-  if (spec.where && /;|--|\/\*/.test(spec.where)) throw new KnowledgeError('BAD_INPUT', 'where must be a single boolean expression without ";" or comments');
-  const columns = [`${id}::text AS id`, `${vector} AS vec`, text ? `${text}::text AS text` : `NULL::text AS text`, namespaceColumn ? `${namespaceColumn}::text AS ns` : `NULL::text AS ns`, typeColumn ? `${typeColumn}::text AS ty` : `NULL::text AS ty`, ...metadata.map((m, i) => `${m.sql}::text AS m${i}`)];
+  if (spec.where && /;|--|\/\*/.test(spec.where))
+    throw new KnowledgeError('BAD_INPUT', 'where must be a single boolean expression without ";" or comments');
+  const columns = [
+    `${id}::text AS id`,
+    `${vector} AS vec`,
+    text ? `${text}::text AS text` : `NULL::text AS text`,
+    namespaceColumn ? `${namespaceColumn}::text AS ns` : `NULL::text AS ns`,
+    typeColumn ? `${typeColumn}::text AS ty` : `NULL::text AS ty`,
+    ...metadata.map((m, i) => `${m.sql}::text AS m${i}`),
+  ];
   const client = new pg.Client({ connectionString: spec.connectionString, application_name: 'caelum-import' });
   // real[] and float8[] arrive as text and are parsed here, faster than per-element type parsing.
   const raw = (v: string) => v;
@@ -108,7 +124,9 @@ export async function readConceptsFromPostgres(spec: PgImportSpec, options: { co
   try {
     await client.connect();
   } catch (error) {
-    throw new KnowledgeError('UNAVAILABLE', `cannot connect to PostgreSQL: ${(error as Error).message}`, { cause: error });
+    throw new KnowledgeError('UNAVAILABLE', `cannot connect to PostgreSQL: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const skipped: PgImportSkips = { nullVector: 0, nonNumeric: 0, wrongDimension: 0, duplicateId: 0, nullId: 0 };
   const examples: { id: string; reason: string }[] = [];
@@ -129,12 +147,16 @@ export async function readConceptsFromPostgres(spec: PgImportSpec, options: { co
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     let total: number | undefined;
     try {
-      const estimate = await client.query(`SELECT count(*)::bigint AS n FROM ${table}${spec.where ? ` WHERE ${spec.where}` : ''}`);
+      const estimate = await client.query(
+        `SELECT count(*)::bigint AS n FROM ${table}${spec.where ? ` WHERE ${spec.where}` : ''}`,
+      );
       total = Number(estimate.rows[0].n);
     } catch (error) {
       throw new KnowledgeError('BAD_INPUT', `cannot read ${spec.table}: ${(error as Error).message}`, { cause: error });
     }
-    await client.query(`DECLARE caelum_import NO SCROLL CURSOR FOR SELECT ${columns.join(', ')} FROM ${table}${spec.where ? ` WHERE ${spec.where}` : ''}${spec.limit ? ` LIMIT ${Math.floor(spec.limit)}` : ''}`);
+    await client.query(
+      `DECLARE caelum_import NO SCROLL CURSOR FOR SELECT ${columns.join(', ')} FROM ${table}${spec.where ? ` WHERE ${spec.where}` : ''}${spec.limit ? ` LIMIT ${Math.floor(spec.limit)}` : ''}`,
+    );
     const batchSize = spec.batchSize ?? 2_000;
     for (;;) {
       options.signal?.throwIfAborted();
@@ -154,7 +176,8 @@ export async function readConceptsFromPostgres(spec: PgImportSpec, options: { co
           continue;
         }
         if (dimension === 0) dimension = parsed.length;
-        if (buffer.length === 0 && dimension > 0) buffer = new Float32Array(new SharedArrayBuffer(Math.max(1, total ?? 1024) * dimension * 4));
+        if (buffer.length === 0 && dimension > 0)
+          buffer = new Float32Array(new SharedArrayBuffer(Math.max(1, total ?? 1024) * dimension * 4));
         if (parsed.length !== dimension || dimension === 0) {
           skip(rowId, 'wrongDimension');
           continue;
@@ -177,7 +200,10 @@ export async function readConceptsFromPostgres(spec: PgImportSpec, options: { co
         const type = row.ty ?? 'concept';
         namespaces.push(namespace);
         types.push(type);
-        const lines = [row.text ?? '', ...metadata.map((m, i) => (row[`m${i}`] === null ? '' : `${m.name}: ${row[`m${i}`]}`))].filter(Boolean);
+        const lines = [
+          row.text ?? '',
+          ...metadata.map((m, i) => (row[`m${i}`] === null ? '' : `${m.name}: ${row[`m${i}`]}`)),
+        ].filter(Boolean);
         documents.push({ id: itemId, namespace, type, text: lines.join('\n'), ref: `${spec.table}:${rowId}` });
       }
       options.onProgress?.(rowsRead, total);
@@ -188,7 +214,9 @@ export async function readConceptsFromPostgres(spec: PgImportSpec, options: { co
     await client.query('ROLLBACK').catch(() => undefined);
     if (error instanceof KnowledgeError) throw error;
     if ((error as Error).name === 'AbortError') throw error;
-    throw new KnowledgeError('QUERY_FAILED', `reading ${spec.table} failed: ${(error as Error).message}`, { cause: error });
+    throw new KnowledgeError('QUERY_FAILED', `reading ${spec.table} failed: ${(error as Error).message}`, {
+      cause: error,
+    });
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -198,7 +226,17 @@ export async function readConceptsFromPostgres(spec: PgImportSpec, options: { co
     shared = new Float32Array(new SharedArrayBuffer(ids.length * dimension * 4));
     shared.set(buffer.subarray(0, ids.length * dimension));
   }
-  return { rowsRead, imported: ids.length, skipped, dimension, batches, readMs: performance.now() - started, examples, items: { ids, namespaces, types, vectors: shared }, documents };
+  return {
+    rowsRead,
+    imported: ids.length,
+    skipped,
+    dimension,
+    batches,
+    readMs: performance.now() - started,
+    examples,
+    items: { ids, namespaces, types, vectors: shared },
+    documents,
+  };
 }
 
 export interface ConceptImportOptions {
@@ -215,26 +253,73 @@ export interface ConceptImportOptions {
 }
 
 /** Reads the table, writes documents to the graph, builds the collection in a worker, swaps it in. */
-export async function importConcepts(store: import('./knowledge-store.js').KnowledgeStore, spec: PgImportSpec, options: ConceptImportOptions): Promise<PgImportResult & { collection: string; embedder: string; buildMs: number; documentsMs: number; totalMs: number }> {
+export async function importConcepts(
+  store: import('./knowledge-store.js').KnowledgeStore,
+  spec: PgImportSpec,
+  options: ConceptImportOptions,
+): Promise<
+  PgImportResult & { collection: string; embedder: string; buildMs: number; documentsMs: number; totalMs: number }
+> {
   const started = performance.now();
-  const read = await readConceptsFromPostgres(spec, { collection: options.collection, ...(options.signal ? { signal: options.signal } : {}), onProgress: (rows, total) => options.onProgress?.('read', rows, total) });
-  if (read.imported === 0) throw new KnowledgeError('BAD_INPUT', `no usable rows in ${spec.table}: ${read.rowsRead} read, skipped ${JSON.stringify(read.skipped)}`);
+  const read = await readConceptsFromPostgres(spec, {
+    collection: options.collection,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: (rows, total) => options.onProgress?.('read', rows, total),
+  });
+  if (read.imported === 0)
+    throw new KnowledgeError(
+      'BAD_INPUT',
+      `no usable rows in ${spec.table}: ${read.rowsRead} read, skipped ${JSON.stringify(read.skipped)}`,
+    );
   const embedder = options.embedder ?? `pg:${spec.table}.${spec.vectorColumn}/${read.dimension}`;
   let documentsMs = 0;
   if (options.documents !== false) {
     const documentsStarted = performance.now();
     const graph = await store.graph();
     const at = new Date().toISOString();
-    const statements: import('./graph/graph-store.js').Statement[] = [{ cypher: 'MATCH (d:Document) WHERE d.collection = $c DELETE d', params: { c: options.collection } }];
+    const statements: import('./graph/graph-store.js').Statement[] = [
+      { cypher: 'MATCH (d:Document) WHERE d.collection = $c DELETE d', params: { c: options.collection } },
+    ];
     for (let i = 0; i < read.documents.length; i += 10_000) {
-      statements.push({ cypher: 'UNWIND $rows AS r CREATE (:Document {id: r.id, collection: $c, namespace: r.namespace, type: r.type, text: r.text, ref: r.ref, updatedAt: $at})', params: { c: options.collection, at, rows: read.documents.slice(i, i + 10_000).map((d) => ({ ...d, ref: d.ref ?? '' })) } });
+      statements.push({
+        cypher:
+          'UNWIND $rows AS r CREATE (:Document {id: r.id, collection: $c, namespace: r.namespace, type: r.type, text: r.text, ref: r.ref, updatedAt: $at})',
+        params: {
+          c: options.collection,
+          at,
+          rows: read.documents.slice(i, i + 10_000).map((d) => ({ ...d, ref: d.ref ?? '' })),
+        },
+      });
     }
     await graph.write(statements);
     documentsMs = performance.now() - documentsStarted;
     options.onProgress?.('documents', read.documents.length, read.documents.length);
   }
   const buildStarted = performance.now();
-  await store.replaceCollection(options.collection, { space: options.space ?? 'cosine', dimension: read.dimension, embedder, m: options.m ?? 16, efConstruction: options.efConstruction ?? 64, ef: 64, capacity: Math.max(1024, read.imported) }, read.items, { onProgress: (done, total) => options.onProgress?.('build', done, total), ...(options.signal ? { signal: options.signal } : {}) });
+  await store.replaceCollection(
+    options.collection,
+    {
+      space: options.space ?? 'cosine',
+      dimension: read.dimension,
+      embedder,
+      m: options.m ?? 16,
+      efConstruction: options.efConstruction ?? 64,
+      ef: 64,
+      capacity: Math.max(1024, read.imported),
+    },
+    read.items,
+    {
+      onProgress: (done, total) => options.onProgress?.('build', done, total),
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+  );
   const { items: _items, documents: _documents, ...summary } = read;
-  return { ...summary, collection: options.collection, embedder, buildMs: performance.now() - buildStarted, documentsMs, totalMs: performance.now() - started };
+  return {
+    ...summary,
+    collection: options.collection,
+    embedder,
+    buildMs: performance.now() - buildStarted,
+    documentsMs,
+    totalMs: performance.now() - started,
+  };
 }

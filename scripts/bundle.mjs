@@ -13,8 +13,19 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  external: ['typescript', 'pg', 'undici', 'hnswlib-node', 'kuzu', 'onnxruntime-node', 'web-tree-sitter', 'tree-sitter-python'],
+  external: [
+    'typescript',
+    'pg',
+    'undici',
+    'hnswlib-node',
+    'kuzu',
+    'onnxruntime-node',
+    'web-tree-sitter',
+    'tree-sitter-python',
+  ],
   // CommonJS dependencies bundled into ESM need a real `require` for Node built-ins.
-  banner: { js: "import { createRequire as __caelumCreateRequire } from 'node:module'; const require = __caelumCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __caelumCreateRequire } from 'node:module'; const require = __caelumCreateRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

@@ -17,6 +17,17 @@ await writeFile(`${readmePath}.tmp`, updated);
 await rename(`${readmePath}.tmp`, readmePath);
 // The scanner signals' documented schema, generated from the zod schema the outputs are checked against.
 const schemaPath = path.join(root, 'docs', 'scanner-signals.schema.json');
-await writeFile(`${schemaPath}.tmp`, JSON.stringify({ $id: 'https://caelum.dev/schemas/scanner-signals-1.0.json', title: 'scanner_signals.json', ...z.toJSONSchema(scannerSignalsSchema) }, null, 2) + '\n');
+await writeFile(
+  `${schemaPath}.tmp`,
+  JSON.stringify(
+    {
+      $id: 'https://caelum.dev/schemas/scanner-signals-1.0.json',
+      title: 'scanner_signals.json',
+      ...z.toJSONSchema(scannerSignalsSchema),
+    },
+    null,
+    2,
+  ) + '\n',
+);
 await rename(`${schemaPath}.tmp`, schemaPath);
 process.stderr.write('README catalogue and docs/scanner-signals.schema.json regenerated\n');

@@ -20,16 +20,32 @@ try {
 const marker = path.join(dir, 'build', 'caelum-native.json');
 const cpu = `${os.cpus()[0]?.model ?? 'unknown'} ${process.versions.node}`;
 if (existsSync(marker) && JSON.parse(readFileSync(marker, 'utf8')).cpu === cpu) process.exit(0);
-const gyp = path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+const gyp = path.join(
+  path.dirname(process.execPath),
+  '..',
+  'lib',
+  'node_modules',
+  'npm',
+  'node_modules',
+  'node-gyp',
+  'bin',
+  'node-gyp.js',
+);
 const args = existsSync(gyp) ? [gyp, 'rebuild'] : [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild'];
 // Node's own headers, so node-gyp never tries to download them (there is no network here).
-const nodedir = [process.env.npm_config_nodedir, path.join(path.dirname(process.execPath), '..')].find((d) => d && existsSync(path.join(d, 'include', 'node', 'node.h')));
+const nodedir = [process.env.npm_config_nodedir, path.join(path.dirname(process.execPath), '..')].find(
+  (d) => d && existsSync(path.join(d, 'include', 'node', 'node.h')),
+);
 if (nodedir) args.push(`--nodedir=${nodedir}`);
 const addon = path.join(dir, 'build', 'Release', 'addon.node');
 const backup = path.join(os.tmpdir(), `caelum-hnswlib-addon-${process.pid}.node`);
 if (existsSync(addon)) copyFileSync(addon, backup);
 const started = Date.now();
-const result = spawnSync(process.execPath, args, { cwd: dir, env: { ...process.env, CXXFLAGS: '-O3 -march=native', CFLAGS: '-O3 -march=native' }, encoding: 'utf8' });
+const result = spawnSync(process.execPath, args, {
+  cwd: dir,
+  env: { ...process.env, CXXFLAGS: '-O3 -march=native', CFLAGS: '-O3 -march=native' },
+  encoding: 'utf8',
+});
 if (result.status !== 0 && existsSync(backup)) {
   // node-gyp rebuild cleans first: put the working portable addon back.
   mkdirSync(path.dirname(addon), { recursive: true });
@@ -37,7 +53,11 @@ if (result.status !== 0 && existsSync(backup)) {
 }
 if (result.status === 0) {
   writeFileSync(marker, JSON.stringify({ cpu, flags: '-O3 -march=native', builtAt: new Date().toISOString() }));
-  console.error(`caelum: rebuilt hnswlib-node for this CPU (-march=native) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.error(
+    `caelum: rebuilt hnswlib-node for this CPU (-march=native) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 } else {
-  console.error(`caelum: could not rebuild hnswlib-node for this CPU; the portable build stays (slower). ${(result.stderr || result.error?.message || '').split('\n').slice(-3).join(' ')}`);
+  console.error(
+    `caelum: could not rebuild hnswlib-node for this CPU; the portable build stays (slower). ${(result.stderr || result.error?.message || '').split('\n').slice(-3).join(' ')}`,
+  );
 }

@@ -10,5 +10,9 @@ const files = readdirSync('tests', { recursive: true, withFileTypes: true })
   .map((entry) => path.join(entry.parentPath ?? entry.path, entry.name))
   .filter((file) => only.length === 0 || only.some((filter) => file.includes(filter)))
   .sort();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
+  { stdio: 'inherit' },
+);
 process.exit(result.status ?? 1);

@@ -37,7 +37,15 @@ export interface ParsedArgs {
 export class UsageError extends Error {}
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const parsed: ParsedArgs = { command: undefined, positionals: [], flags: {}, json: false, switches: new Set(), help: false, version: false };
+  const parsed: ParsedArgs = {
+    command: undefined,
+    positionals: [],
+    flags: {},
+    json: false,
+    switches: new Set(),
+    help: false,
+    version: false,
+  };
   const value = (index: number, flag: string) => {
     const next = argv[index + 1];
     if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -100,4 +108,3 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   return parsed;
 }
-

@@ -39,16 +39,32 @@ function parameters(schema: z.ZodObject): string {
 export function renderCatalogue(suite: Suite): string {
   const out: string[] = ['### High-level tools (what an MCP client sees)', ''];
   for (const tool of suite.dispatcher.tools()) {
-    out.push(`#### \`${tool.name}\` (${tool.owner}, ${tool.kind.effect}${tool.kind.openWorld ? ', open world' : ''})`, '', tool.description, '', parameters(tool.input));
+    out.push(
+      `#### \`${tool.name}\` (${tool.owner}, ${tool.kind.effect}${tool.kind.openWorld ? ', open world' : ''})`,
+      '',
+      tool.description,
+      '',
+      parameters(tool.input),
+    );
   }
   out.push('### Supervisors', '', '| supervisor | high-level tools |', '|---|---|');
-  for (const supervisor of supervisors) out.push(`| ${supervisor.name} | ${supervisor.tools.length ? supervisor.tools.map((t) => `\`${t.name}\``).join(', ') : 'no tools yet'} |`);
+  for (const supervisor of supervisors)
+    out.push(
+      `| ${supervisor.name} | ${supervisor.tools.length ? supervisor.tools.map((t) => `\`${t.name}\``).join(', ') : 'no tools yet'} |`,
+    );
   out.push('', `### Internal tools (${suite.registry.size}, reached through \`runTool\`)`, '');
   for (const domain of domains) {
     const tools = suite.registry.byDomain(domain);
     if (tools.length === 0) continue;
     out.push(`#### ${domain}`, '');
-    for (const tool of tools) out.push(`##### \`${tool.name}\` (${tool.kind.effect}${tool.kind.openWorld ? ', open world' : ''})`, '', tool.description, '', parameters(tool.input));
+    for (const tool of tools)
+      out.push(
+        `##### \`${tool.name}\` (${tool.kind.effect}${tool.kind.openWorld ? ', open world' : ''})`,
+        '',
+        tool.description,
+        '',
+        parameters(tool.input),
+      );
   }
   return out.join('\n').trimEnd() + '\n';
 }

@@ -20,16 +20,29 @@ export async function serveHttpCommand(loaded: LoadedConfig): Promise<number> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      printError(`caelum serve: cannot listen on ${host}:${port} (${code}); pass another port with --http PORT (0 picks a free one) or set http.port`);
+      printError(
+        `caelum serve: cannot listen on ${host}:${port} (${code}); pass another port with --http PORT (0 picks a free one) or set http.port`,
+      );
       return 2;
     }
     throw error;
   }
-  print(`Caelum ${suite.dispatcher.tools().length} high-level tools over ${suite.registry.size} internal tools, serving MCP (Streamable HTTP, stateless) at ${endpoint.url}\n`);
+  print(
+    `Caelum ${suite.dispatcher.tools().length} high-level tools over ${suite.registry.size} internal tools, serving MCP (Streamable HTTP, stateless) at ${endpoint.url}\n`,
+  );
   print(configurationSummary(loaded));
   const status = await suite.dispatcher.call('getSystemStatus', { timeoutMs: 1500 });
-  const missing = (status.structuredContent?.missing ?? []) as { severity: string; what: string; impact: string; fix: string }[];
-  print(missing.length ? `What is missing:\n${missing.map((m) => `  [${m.severity}] ${m.what}: ${m.impact}.\n      fix: ${m.fix}`).join('\n')}\n` : 'Nothing is missing.\n');
+  const missing = (status.structuredContent?.missing ?? []) as {
+    severity: string;
+    what: string;
+    impact: string;
+    fix: string;
+  }[];
+  print(
+    missing.length
+      ? `What is missing:\n${missing.map((m) => `  [${m.severity}] ${m.what}: ${m.impact}.\n      fix: ${m.fix}`).join('\n')}\n`
+      : 'Nothing is missing.\n',
+  );
   print(
     [
       'Connect a client:',
@@ -45,7 +58,9 @@ export async function serveHttpCommand(loaded: LoadedConfig): Promise<number> {
 export function configurationSummary(loaded: LoadedConfig): string {
   const { config, origin } = loaded;
   const from = (key: string) => origin[key] ?? 'default';
-  const hosts = config.ollamaHosts.length ? config.ollamaHosts.map((h) => `${h.name}=${redactUrl(h.url)}`).join(', ') : 'none';
+  const hosts = config.ollamaHosts.length
+    ? config.ollamaHosts.map((h) => `${h.name}=${redactUrl(h.url)}`).join(', ')
+    : 'none';
   return [
     'Configuration:',
     `  config file          ${loaded.configFile ?? 'none (defaults, environment and flags only)'}`,
@@ -70,15 +85,34 @@ export function tools(loaded: LoadedConfig, args: ParsedArgs): number {
   const internal = domain ? suite.registry.byDomain(domain) : suite.registry.all();
   if (args.json) {
     printJson({
-      highLevel: listTools(suite).filter((t) => !domain || chosen.some((s) => s.tools.some((st) => st.name === t.name))),
+      highLevel: listTools(suite).filter(
+        (t) => !domain || chosen.some((s) => s.tools.some((st) => st.name === t.name)),
+      ),
       supervisors: chosen.map((s) => ({ name: s.name, description: s.description, tools: s.tools.map((t) => t.name) })),
-      internal: internal.map((t) => ({ name: t.name, domain: t.domain, tags: t.tags, title: t.title, effect: t.kind.effect, description: t.description })),
+      internal: internal.map((t) => ({
+        name: t.name,
+        domain: t.domain,
+        tags: t.tags,
+        title: t.title,
+        effect: t.kind.effect,
+        description: t.description,
+      })),
     });
     return 0;
   }
   const lines: string[] = ['High-level tools (what an MCP client sees):'];
-  if (!domain) lines.push(`  suite: ${suite.dispatcher.tools().filter((t) => t.owner === 'suite').map((t) => t.name).join(', ')}`);
-  for (const supervisor of chosen) lines.push(`  ${supervisor.name}: ${supervisor.tools.length ? supervisor.tools.map((t) => t.name).join(', ') : 'no tools yet'}`);
+  if (!domain)
+    lines.push(
+      `  suite: ${suite.dispatcher
+        .tools()
+        .filter((t) => t.owner === 'suite')
+        .map((t) => t.name)
+        .join(', ')}`,
+    );
+  for (const supervisor of chosen)
+    lines.push(
+      `  ${supervisor.name}: ${supervisor.tools.length ? supervisor.tools.map((t) => t.name).join(', ') : 'no tools yet'}`,
+    );
   lines.push('', `Internal tools (${internal.length}; reach them with runTool):`);
   for (const name of domain ? [domain] : domains) {
     const list = suite.registry.byDomain(name);
@@ -91,7 +125,13 @@ export function tools(loaded: LoadedConfig, args: ParsedArgs): number {
 
 /** Internal tools run through runTool, so they get the same validation, confirm rule and execution block. */
 async function runAny(suite: Suite, name: string, input: unknown, signal: AbortSignal) {
-  if (!suite.dispatcher.get(name) && suite.registry.get(name) && input && typeof input === 'object' && !Array.isArray(input)) {
+  if (
+    !suite.dispatcher.get(name) &&
+    suite.registry.get(name) &&
+    input &&
+    typeof input === 'object' &&
+    !Array.isArray(input)
+  ) {
     const { confirm, ...rest } = input as Record<string, unknown>;
     return suite.dispatcher.call('runTool', { name, arguments: rest, confirm: confirm === true }, { signal });
   }
@@ -109,7 +149,9 @@ export async function call(loaded: LoadedConfig, args: ParsedArgs): Promise<numb
     try {
       input = JSON.parse(json);
     } catch (error) {
-      printError(`caelum call: arguments: not valid JSON (${(error as Error).message}); pass one JSON object, e.g. '{"path": "."}'`);
+      printError(
+        `caelum call: arguments: not valid JSON (${(error as Error).message}); pass one JSON object, e.g. '{"path": "."}'`,
+      );
       return 2;
     }
   }

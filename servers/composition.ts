@@ -33,15 +33,28 @@ export interface Suite {
 export function embedderFor(config: CaelumConfig, pool: ModelPool): Embedder | (() => Promise<Embedder>) {
   const e = config.embedder;
   if (e.kind === 'ollama') {
-    return new OllamaEmbedder(async (texts, options) => {
-      const result = await pool.embed({ texts, model: options.model, tool: 'knowledge-embed', supervisor: 'knowledge-base', ...(options.signal ? { signal: options.signal } : {}) });
-      return result;
-    }, e.model, e.dimension ?? 768);
+    return new OllamaEmbedder(
+      async (texts, options) => {
+        const result = await pool.embed({
+          texts,
+          model: options.model,
+          tool: 'knowledge-embed',
+          supervisor: 'knowledge-base',
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        return result;
+      },
+      e.model,
+      e.dimension ?? 768,
+    );
   }
   if (e.kind === 'onnx') {
     return async () => {
       const { OnnxEmbedder } = await import('../knowledge/vector/onnx-embedder.js');
-      return OnnxEmbedder.load({ modelPath: path.resolve(e.modelPath!), tokenizerPath: path.resolve(e.tokenizerPath!) });
+      return OnnxEmbedder.load({
+        modelPath: path.resolve(e.modelPath!),
+        tokenizerPath: path.resolve(e.tokenizerPath!),
+      });
     };
   }
   return new LexicalEmbedder(e.dimension ?? 384);
@@ -60,7 +73,12 @@ export interface SuiteOptions {
  * started from inside a test silently skip its files.
  */
 export function childEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !/^(CAELUM_|ANTHROPIC_|NODE_TEST_CONTEXT$)/.test(entry[0])));
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] =>
+        entry[1] !== undefined && !/^(CAELUM_|ANTHROPIC_|NODE_TEST_CONTEXT$)/.test(entry[0]),
+    ),
+  );
 }
 
 export function environmentOf(config: CaelumConfig): SuiteEnvironment {
@@ -68,7 +86,11 @@ export function environmentOf(config: CaelumConfig): SuiteEnvironment {
     childEnvironment: childEnvironment(process.env),
     dataDir: config.dataDir,
     codeVersion: caelumVersion,
-    knowledgeBase: { sources: config.knowledgeBase.sources, ...(config.knowledgeBase.startYear ? { startYear: config.knowledgeBase.startYear } : {}), llmCacheDays: config.knowledgeBase.llmCacheDays },
+    knowledgeBase: {
+      sources: config.knowledgeBase.sources,
+      ...(config.knowledgeBase.startYear ? { startYear: config.knowledgeBase.startYear } : {}),
+      llmCacheDays: config.knowledgeBase.llmCacheDays,
+    },
     allowedRoots: config.allowedRoots,
     testRunsAllowed: config.testRunsAllowed,
     confidenceThreshold: config.confidenceThreshold,
@@ -76,7 +98,11 @@ export function environmentOf(config: CaelumConfig): SuiteEnvironment {
     services: {
       ollamaHosts: config.ollamaHosts.map((host) => ({ name: host.name, url: host.url })),
       databaseUrl: config.databaseUrl,
-      claude: { keyConfigured: Boolean(config.claude.apiKey), baseUrl: config.claude.baseUrl, model: config.claude.model },
+      claude: {
+        keyConfigured: Boolean(config.claude.apiKey),
+        baseUrl: config.claude.baseUrl,
+        model: config.claude.model,
+      },
     },
   };
 }
@@ -86,10 +112,14 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
   const registry = new ToolRegistry([...Object.values(toolsByDomain), options.extraTools ?? []]);
   const environment = environmentOf(config);
   // With DATABASE_URL the ledger is shared through PostgreSQL; otherwise it is JSONL in the data dir.
-  const ledger = config.databaseUrl ? new PgLedger(config.databaseUrl) : new JsonlLedger(path.join(config.dataDir, 'ledger'));
+  const ledger = config.databaseUrl
+    ? new PgLedger(config.databaseUrl)
+    : new JsonlLedger(path.join(config.dataDir, 'ledger'));
   const pool = createModelPool({
     hosts: config.ollamaHosts,
-    claude: config.claude.apiKey ? { apiKey: config.claude.apiKey, baseUrl: config.claude.baseUrl, model: config.claude.model } : undefined,
+    claude: config.claude.apiKey
+      ? { apiKey: config.claude.apiKey, baseUrl: config.claude.baseUrl, model: config.claude.model }
+      : undefined,
     baselineModel: config.claude.baselineModel,
     ledger,
     defaultThreshold: config.confidenceThreshold,
@@ -103,7 +133,11 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
   pool.on('failover', (event) => logger.info('failover', event));
   pool.on('escalation', (event) => logger.info('escalation', event));
   pool.on('budget', (event) => logger.warn('claude_budget_spent', event));
-  const knowledge = createKnowledgeStore({ dataDir: config.dataDir, embedder: embedderFor(config, pool), onWarning: (event, fields) => logger.warn(event, fields) });
+  const knowledge = createKnowledgeStore({
+    dataDir: config.dataDir,
+    embedder: embedderFor(config, pool),
+    onWarning: (event, fields) => logger.warn(event, fields),
+  });
   const dispatcher = new Dispatcher(
     registry,
     {
@@ -131,4 +165,3 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     },
   };
 }
-

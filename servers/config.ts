@@ -7,7 +7,10 @@ import path from 'node:path';
 import { z } from 'zod';
 
 const hostSchema = z.object({
-  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, { error: 'host names use letters, digits, _ . -' }),
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_.-]+$/, { error: 'host names use letters, digits, _ . -' }),
   url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://gpu-host:11434' }),
   gpu: z.string().optional(),
   vramGiB: z.number().positive().optional(),
@@ -15,7 +18,10 @@ const hostSchema = z.object({
   maxConcurrent: z.number().int().min(1).max(256).default(2),
   tags: z.array(z.string()).default([]),
   access: z.enum(['network', 'localhost']).default('network'),
-  tierModels: z.record(z.enum(['micro', 'small', 'full', 'large', 'code', 'embed']), z.string().min(1)).optional().describe('per-host model for a tier, e.g. {"small": "phi4-mini"}'),
+  tierModels: z
+    .record(z.enum(['micro', 'small', 'full', 'large', 'code', 'embed']), z.string().min(1))
+    .optional()
+    .describe('per-host model for a tier, e.g. {"small": "phi4-mini"}'),
 });
 
 const logLevels = ['debug', 'info', 'warn', 'error'] as const;
@@ -23,12 +29,22 @@ const logLevels = ['debug', 'info', 'warn', 'error'] as const;
 export const kbProviders = ['world_bank', 'fred', 'imf', 'oecd', 'bis', 'eia'] as const;
 const kbSource = z
   .object({
-    baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional().describe('the provider API root; default its public address'),
+    baseUrl: z
+      .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+      .optional()
+      .describe('the provider API root; default its public address'),
     apiKey: z.string().min(1).optional().describe('FRED and EIA need one (FRED_API_KEY, EIA_API_KEY)'),
     enabled: z.boolean().default(true),
   })
   .strict();
-const kbSources = z.object(Object.fromEntries(kbProviders.map((p) => [p, kbSource.default({ enabled: true })])) as Record<(typeof kbProviders)[number], z.ZodDefault<typeof kbSource>>).strict();
+const kbSources = z
+  .object(
+    Object.fromEntries(kbProviders.map((p) => [p, kbSource.default({ enabled: true })])) as Record<
+      (typeof kbProviders)[number],
+      z.ZodDefault<typeof kbSource>
+    >,
+  )
+  .strict();
 
 export const configSchema = z
   .object({
@@ -40,31 +56,71 @@ export const configSchema = z
         apiKey: z.string().min(1).optional(),
         baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
         model: z.string().min(1).default('claude-sonnet-4-5'),
-        baselineModel: z.string().min(1).default('claude-sonnet-4-5').describe('the model an all-Claude run would use; prices the saving'),
+        baselineModel: z
+          .string()
+          .min(1)
+          .default('claude-sonnet-4-5')
+          .describe('the model an all-Claude run would use; prices the saving'),
       })
       .strict()
       .default({ model: 'claude-sonnet-4-5', baselineModel: 'claude-sonnet-4-5' }),
-    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, { error: 'expected a postgres:// or postgresql:// URL' }).optional(),
-    confidenceThreshold: z.number({ error: 'expected a number from 0 to 1' }).min(0, { error: 'expected a number from 0 to 1' }).max(1, { error: 'expected a number from 0 to 1' }).default(0.75),
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { error: 'expected a postgres:// or postgresql:// URL' })
+      .optional(),
+    confidenceThreshold: z
+      .number({ error: 'expected a number from 0 to 1' })
+      .min(0, { error: 'expected a number from 0 to 1' })
+      .max(1, { error: 'expected a number from 0 to 1' })
+      .default(0.75),
     http: z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
-        port: z.number({ error: 'expected a port number 0-65535 (0 picks a free port)' }).int().min(0).max(65535, { error: 'expected a port number 0-65535 (0 picks a free port)' }).default(8765),
-        allowedHosts: z.array(z.string()).default([]).describe('extra Host header values accepted besides localhost forms'),
-        allowedOrigins: z.array(z.string()).default([]).describe('extra Origin values accepted besides localhost forms'),
+        port: z
+          .number({ error: 'expected a port number 0-65535 (0 picks a free port)' })
+          .int()
+          .min(0)
+          .max(65535, { error: 'expected a port number 0-65535 (0 picks a free port)' })
+          .default(8765),
+        allowedHosts: z
+          .array(z.string())
+          .default([])
+          .describe('extra Host header values accepted besides localhost forms'),
+        allowedOrigins: z
+          .array(z.string())
+          .default([])
+          .describe('extra Origin values accepted besides localhost forms'),
       })
       .strict()
       .default({ host: '127.0.0.1', port: 8765, allowedHosts: [], allowedOrigins: [] }),
     logLevel: z.enum(logLevels).default('info'),
-    testRunsAllowed: z.array(z.string().min(1)).default([]).describe('project directories (inside the allowed roots) where development_run_tests may run without confirm: true'),
+    testRunsAllowed: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'project directories (inside the allowed roots) where development_run_tests may run without confirm: true',
+      ),
     knowledgeBase: z
       .object({
         sources: kbSources.default(Object.fromEntries(kbProviders.map((p) => [p, { enabled: true }])) as never),
-        startYear: z.number().int().min(1960).max(2100).optional().describe('first year ingested; default 8 years before the current one'),
-        llmCacheDays: z.number().min(0).default(30).describe('LLM-inferred values younger than this are reused by the next build'),
+        startYear: z
+          .number()
+          .int()
+          .min(1960)
+          .max(2100)
+          .optional()
+          .describe('first year ingested; default 8 years before the current one'),
+        llmCacheDays: z
+          .number()
+          .min(0)
+          .default(30)
+          .describe('LLM-inferred values younger than this are reused by the next build'),
       })
       .strict()
-      .default({ sources: Object.fromEntries(kbProviders.map((p) => [p, { enabled: true }])) as never, llmCacheDays: 30 })
+      .default({
+        sources: Object.fromEntries(kbProviders.map((p) => [p, { enabled: true }])) as never,
+        llmCacheDays: 30,
+      })
       .describe('knowledge snapshot builds: data providers, window, LLM reuse'),
     thresholds: z
       .object({
@@ -74,14 +130,33 @@ export const configSchema = z
       .strict()
       .default({ supervisors: {}, tools: {} })
       .describe('confidence thresholds per supervisor and per tool, over confidenceThreshold'),
-    claudeBudgetUsdPerDay: z.number().min(0).optional().describe('Claude spend allowed per UTC day; past it, answers stay local and a budget event is logged'),
-    localCostUsdPerGpuHour: z.number().min(0).default(0).describe('what an hour of local model time costs (GPU-hour or electricity); 0 by default'),
+    claudeBudgetUsdPerDay: z
+      .number()
+      .min(0)
+      .optional()
+      .describe('Claude spend allowed per UTC day; past it, answers stay local and a budget event is logged'),
+    localCostUsdPerGpuHour: z
+      .number()
+      .min(0)
+      .default(0)
+      .describe('what an hour of local model time costs (GPU-hour or electricity); 0 by default'),
     probeIntervalMs: z.number().int().min(1000).default(60_000),
     embedder: z
       .object({
-        kind: z.enum(['lexical', 'ollama', 'onnx']).default('lexical').describe('lexical: zero-download hashed n-grams (not semantic); ollama: an embedding model through the pool; onnx: a local sentence-embedding model'),
+        kind: z
+          .enum(['lexical', 'ollama', 'onnx'])
+          .default('lexical')
+          .describe(
+            'lexical: zero-download hashed n-grams (not semantic); ollama: an embedding model through the pool; onnx: a local sentence-embedding model',
+          ),
         model: z.string().min(1).default('nomic-embed-text').describe('Ollama embedding model'),
-        dimension: z.number().int().min(8).max(8192).optional().describe('vector size: default 384 for lexical, 768 for nomic-embed-text'),
+        dimension: z
+          .number()
+          .int()
+          .min(8)
+          .max(8192)
+          .optional()
+          .describe('vector size: default 384 for lexical, 768 for nomic-embed-text'),
         modelPath: z.string().min(1).optional().describe('ONNX model file (for kind onnx)'),
         tokenizerPath: z.string().min(1).optional().describe('vocab.txt or tokenizer.json (for kind onnx)'),
       })
@@ -92,7 +167,11 @@ export const configSchema = z
   .strict()
   .superRefine((config, issues) => {
     if (config.embedder.kind === 'onnx' && (!config.embedder.modelPath || !config.embedder.tokenizerPath)) {
-      issues.addIssue({ code: 'custom', path: ['embedder', 'modelPath'], message: 'the onnx embedder needs modelPath and tokenizerPath (CAELUM_ONNX_MODEL, CAELUM_ONNX_TOKENIZER)' });
+      issues.addIssue({
+        code: 'custom',
+        path: ['embedder', 'modelPath'],
+        message: 'the onnx embedder needs modelPath and tokenizerPath (CAELUM_ONNX_MODEL, CAELUM_ONNX_TOKENIZER)',
+      });
     }
   });
 
@@ -149,10 +228,19 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
     origin[key] = `environment variable ${variable}`;
   };
   if (env.CAELUM_DATA_DIR) set('dataDir', 'CAELUM_DATA_DIR', env.CAELUM_DATA_DIR);
-  if (env.CAELUM_ALLOWED_ROOTS) set('allowedRoots', 'CAELUM_ALLOWED_ROOTS', env.CAELUM_ALLOWED_ROOTS.split(/[,:]/).map((p) => p.trim()).filter(Boolean));
-  if (env.CAELUM_OLLAMA_HOSTS !== undefined) set('ollamaHosts', 'CAELUM_OLLAMA_HOSTS', parseHostList(env.CAELUM_OLLAMA_HOSTS));
+  if (env.CAELUM_ALLOWED_ROOTS)
+    set(
+      'allowedRoots',
+      'CAELUM_ALLOWED_ROOTS',
+      env.CAELUM_ALLOWED_ROOTS.split(/[,:]/)
+        .map((p) => p.trim())
+        .filter(Boolean),
+    );
+  if (env.CAELUM_OLLAMA_HOSTS !== undefined)
+    set('ollamaHosts', 'CAELUM_OLLAMA_HOSTS', parseHostList(env.CAELUM_OLLAMA_HOSTS));
   if (env.DATABASE_URL) set('databaseUrl', 'DATABASE_URL', env.DATABASE_URL);
-  if (env.CAELUM_CONFIDENCE_THRESHOLD !== undefined) set('confidenceThreshold', 'CAELUM_CONFIDENCE_THRESHOLD', numberOrRaw(env.CAELUM_CONFIDENCE_THRESHOLD));
+  if (env.CAELUM_CONFIDENCE_THRESHOLD !== undefined)
+    set('confidenceThreshold', 'CAELUM_CONFIDENCE_THRESHOLD', numberOrRaw(env.CAELUM_CONFIDENCE_THRESHOLD));
   if (env.CAELUM_LOG_LEVEL) set('logLevel', 'CAELUM_LOG_LEVEL', env.CAELUM_LOG_LEVEL);
   const embedder: Record<string, unknown> = {};
   if (env.CAELUM_EMBEDDER) embedder.kind = env.CAELUM_EMBEDDER;
@@ -160,7 +248,12 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
   if (env.CAELUM_EMBEDDER_DIMENSION) embedder.dimension = numberOrRaw(env.CAELUM_EMBEDDER_DIMENSION);
   if (env.CAELUM_ONNX_MODEL) embedder.modelPath = env.CAELUM_ONNX_MODEL;
   if (env.CAELUM_ONNX_TOKENIZER) embedder.tokenizerPath = env.CAELUM_ONNX_TOKENIZER;
-  if (Object.keys(embedder).length > 0) set('embedder', 'CAELUM_EMBEDDER / CAELUM_EMBEDDER_MODEL / CAELUM_EMBEDDER_DIMENSION / CAELUM_ONNX_MODEL / CAELUM_ONNX_TOKENIZER', embedder);
+  if (Object.keys(embedder).length > 0)
+    set(
+      'embedder',
+      'CAELUM_EMBEDDER / CAELUM_EMBEDDER_MODEL / CAELUM_EMBEDDER_DIMENSION / CAELUM_ONNX_MODEL / CAELUM_ONNX_TOKENIZER',
+      embedder,
+    );
   const sources: Record<string, Record<string, unknown>> = {};
   for (const provider of kbProviders) {
     const url = env[`CAELUM_KB_${provider.toUpperCase()}_URL`] ?? env.CAELUM_KB_SOURCES_URL;
@@ -168,13 +261,15 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
   }
   if (env.FRED_API_KEY) sources.fred = { ...sources.fred, apiKey: env.FRED_API_KEY };
   if (env.EIA_API_KEY) sources.eia = { ...sources.eia, apiKey: env.EIA_API_KEY };
-  if (Object.keys(sources).length > 0) set('knowledgeBase', 'CAELUM_KB_SOURCES_URL / CAELUM_KB_<PROVIDER>_URL / FRED_API_KEY / EIA_API_KEY', { sources });
+  if (Object.keys(sources).length > 0)
+    set('knowledgeBase', 'CAELUM_KB_SOURCES_URL / CAELUM_KB_<PROVIDER>_URL / FRED_API_KEY / EIA_API_KEY', { sources });
   const claude: Record<string, unknown> = {};
   if (env.ANTHROPIC_API_KEY) claude.apiKey = env.ANTHROPIC_API_KEY;
   if (env.ANTHROPIC_BASE_URL) claude.baseUrl = env.ANTHROPIC_BASE_URL;
   if (env.CAELUM_CLAUDE_MODEL) claude.model = env.CAELUM_CLAUDE_MODEL;
   if (env.CAELUM_BASELINE_MODEL) claude.baselineModel = env.CAELUM_BASELINE_MODEL;
-  if (Object.keys(claude).length > 0) set('claude', 'ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL / CAELUM_CLAUDE_MODEL / CAELUM_BASELINE_MODEL', claude);
+  if (Object.keys(claude).length > 0)
+    set('claude', 'ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL / CAELUM_CLAUDE_MODEL / CAELUM_BASELINE_MODEL', claude);
   return { values, origin };
 }
 
@@ -204,15 +299,27 @@ function fromFile(file: string | undefined): Layer & { path?: string } {
   } catch (error) {
     throw new ConfigError(`config file ${file}: ${(error as Error).message}; fix the JSON or remove the file`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`config file ${file}: expected a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new ConfigError(`config file ${file}: expected a JSON object`);
   const values = parsed as Record<string, unknown>;
-  return { values, origin: Object.fromEntries(Object.keys(values).map((key) => [key, `config file ${file}`])), path: file };
+  return {
+    values,
+    origin: Object.fromEntries(Object.keys(values).map((key) => [key, `config file ${file}`])),
+    path: file,
+  };
 }
 
 function merge(target: Record<string, unknown>, layer: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(layer)) {
     const current = target[key];
-    if (value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object' && !Array.isArray(current)) {
+    if (
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      current &&
+      typeof current === 'object' &&
+      !Array.isArray(current)
+    ) {
       // Deep: an environment variable for knowledgeBase.sources.fred.apiKey keeps the file's baseUrl.
       const merged = { ...(current as Record<string, unknown>) };
       merge(merged, value as Record<string, unknown>);
@@ -232,11 +339,17 @@ export interface LoadedConfig {
 export function loadConfig(flags: ConfigFlags, env: Record<string, string | undefined>, cwd: string): LoadedConfig {
   const home = env.HOME ?? os.homedir();
   const defaults: Layer = {
-    values: { dataDir: path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'caelum'), allowedRoots: [cwd] },
+    values: {
+      dataDir: path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'caelum'),
+      allowedRoots: [cwd],
+    },
     origin: { dataDir: 'default', allowedRoots: 'default (the working directory)' },
   };
   const explicitFile = flags.config ?? env.CAELUM_CONFIG;
-  if (explicitFile && !existsSync(path.resolve(cwd, explicitFile))) throw new ConfigError(`config file ${explicitFile} does not exist; pass an existing file to --config / CAELUM_CONFIG`);
+  if (explicitFile && !existsSync(path.resolve(cwd, explicitFile)))
+    throw new ConfigError(
+      `config file ${explicitFile} does not exist; pass an existing file to --config / CAELUM_CONFIG`,
+    );
   const fileCandidate = explicitFile ? path.resolve(cwd, explicitFile) : path.join(cwd, 'caelum.config.json');
   const file = fromFile(existsSync(fileCandidate) ? fileCandidate : undefined);
   const layers = [defaults, file, fromEnv(env), fromFlags(flags)];
@@ -251,8 +364,12 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     const lines = parsed.error.issues.map((issue) => {
       const key = issue.path.map(String).join('.') || '(config)';
       const from = origin[String(issue.path[0])] ?? 'default';
-      const valid = issue.code === 'invalid_value' && 'values' in issue ? ` Valid values: ${(issue.values as unknown[]).join(', ')}.` : '';
-      const unknown = issue.code === 'unrecognized_keys' ? ` Valid keys: ${Object.keys(configSchema.shape).join(', ')}.` : '';
+      const valid =
+        issue.code === 'invalid_value' && 'values' in issue
+          ? ` Valid values: ${(issue.values as unknown[]).join(', ')}.`
+          : '';
+      const unknown =
+        issue.code === 'unrecognized_keys' ? ` Valid keys: ${Object.keys(configSchema.shape).join(', ')}.` : '';
       return `  ${key} (from ${from}): ${issue.message}.${valid}${unknown}`;
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
@@ -263,12 +380,17 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
   config.testRunsAllowed = config.testRunsAllowed.map((directory) => path.resolve(cwd, directory));
   for (const [index, root] of config.allowedRoots.entries()) {
     if (!existsSync(root) || !statSync(root).isDirectory()) {
-      throw new ConfigError(`invalid configuration:\n  allowedRoots.${index} (from ${origin.allowedRoots}): ${root} is not an existing directory`);
+      throw new ConfigError(
+        `invalid configuration:\n  allowedRoots.${index} (from ${origin.allowedRoots}): ${root} is not an existing directory`,
+      );
     }
   }
   const names = new Set<string>();
   for (const host of config.ollamaHosts) {
-    if (names.has(host.name)) throw new ConfigError(`invalid configuration:\n  ollamaHosts (from ${origin.ollamaHosts}): two hosts are named "${host.name}"; names must be unique`);
+    if (names.has(host.name))
+      throw new ConfigError(
+        `invalid configuration:\n  ollamaHosts (from ${origin.ollamaHosts}): two hosts are named "${host.name}"; names must be unique`,
+      );
     names.add(host.name);
   }
   return { config, configFile: file.path, origin };

@@ -18,7 +18,9 @@ export interface HttpEndpoint {
 }
 
 function jsonRpcError(res: http.ServerResponse, status: number, code: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }));
+  res
+    .writeHead(status, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }));
 }
 
 /** Host header values accepted for this listener: loopback forms plus any configured ones. */
@@ -38,7 +40,11 @@ export function originAllowed(origin: string, port: number, extra: readonly stri
   try {
     const url = new URL(origin);
     const hostname = url.hostname === '[::1]' || url.hostname === '::1' ? '[::1]' : url.hostname;
-    return (url.protocol === 'http:' || url.protocol === 'https:') && loopbackNames.includes(hostname) && (url.port === '' || Number(url.port) === port);
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      loopbackNames.includes(hostname) &&
+      (url.port === '' || Number(url.port) === port)
+    );
   } catch {
     return false;
   }
@@ -63,21 +69,31 @@ export async function serveHttp(suite: Suite, options: { host: string; port: num
   const server = http.createServer(async (req, res) => {
     try {
       const hostHeader = (req.headers.host ?? '').toLowerCase();
-      if (!hosts.has(hostHeader)) return jsonRpcError(res, 403, -32000, `Forbidden: Host "${hostHeader}" is not allowed`);
+      if (!hosts.has(hostHeader))
+        return jsonRpcError(res, 403, -32000, `Forbidden: Host "${hostHeader}" is not allowed`);
       const origin = req.headers.origin;
-      if (origin !== undefined && !originAllowed(origin, port, allowedOrigins)) return jsonRpcError(res, 403, -32000, `Forbidden: Origin "${origin}" is not allowed`);
+      if (origin !== undefined && !originAllowed(origin, port, allowedOrigins))
+        return jsonRpcError(res, 403, -32000, `Forbidden: Origin "${origin}" is not allowed`);
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === '/health' && req.method === 'GET') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, name: 'caelum', version: caelumVersion }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ ok: true, name: 'caelum', version: caelumVersion }));
         return;
       }
       if (url.pathname !== '/mcp') return jsonRpcError(res, 404, -32000, `Not found: the MCP endpoint is /mcp`);
       if (req.method !== 'POST') {
         res.setHeader('allow', 'POST');
-        return jsonRpcError(res, 405, -32000, 'Method not allowed: this server is stateless; send requests with POST /mcp');
+        return jsonRpcError(
+          res,
+          405,
+          -32000,
+          'Method not allowed: this server is stateless; send requests with POST /mcp',
+        );
       }
       const body = await readBody(req);
-      if (body === 'too-large') return jsonRpcError(res, 413, -32600, `Invalid Request: body over ${maxBodyBytes} bytes`);
+      if (body === 'too-large')
+        return jsonRpcError(res, 413, -32600, `Invalid Request: body over ${maxBodyBytes} bytes`);
       let parsed: unknown;
       try {
         parsed = JSON.parse(body.toString('utf8'));

@@ -35,13 +35,22 @@ export async function kbCommand(loaded: LoadedConfig, args: ParsedArgs): Promise
       const input: Record<string, unknown> = {};
       if (sub === 'verify' && rest[0]) input.snapshot = rest[0];
       if (sub === 'diff' && rest[0]) Object.assign(input, rest[1] ? { from: rest[0], to: rest[1] } : { to: rest[0] });
-      const result = await suite.dispatcher.call('runTool', { name: kbTools[sub]!, arguments: input }, { signal: controller.signal });
+      const result = await suite.dispatcher.call(
+        'runTool',
+        { name: kbTools[sub]!, arguments: input },
+        { signal: controller.signal },
+      );
       if (result.isError) {
         printError(`caelum kb ${sub}: ${result.text}`);
         return 1;
       }
       if (args.json) printJson(result.structuredContent);
-      else print(sub === 'signals' ? String((result.structuredContent as { result?: { report?: string } })?.result?.report ?? result.text) : result.text);
+      else
+        print(
+          sub === 'signals'
+            ? String((result.structuredContent as { result?: { report?: string } })?.result?.report ?? result.text)
+            : result.text,
+        );
       return 0;
     }
     await suite.pool.reprobe();
@@ -66,7 +75,9 @@ export async function kbCommand(loaded: LoadedConfig, args: ParsedArgs): Promise
     });
     if (tty) process.stderr.write('\n');
     if (result.isError) {
-      printError(`caelum kb build: ${result.text}${controller.signal.aborted ? '\nCancelled; continue with: caelum kb build --resume' : ''}`);
+      printError(
+        `caelum kb build: ${result.text}${controller.signal.aborted ? '\nCancelled; continue with: caelum kb build --resume' : ''}`,
+      );
       return 1;
     }
     if (args.json) printJson(result.structuredContent);

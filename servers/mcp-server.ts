@@ -52,7 +52,9 @@ export function listTools(suite: Suite): Tool[] {
 
 export function catalogueDocument(suite: Suite): Record<string, unknown> {
   return {
-    highLevel: suite.dispatcher.tools().map((tool) => ({ name: tool.name, owner: tool.owner, title: tool.title, effect: tool.kind.effect })),
+    highLevel: suite.dispatcher
+      .tools()
+      .map((tool) => ({ name: tool.name, owner: tool.owner, title: tool.title, effect: tool.kind.effect })),
     internal: suite.registry.all().map((tool) => ({
       name: tool.name,
       domain: tool.domain,
@@ -67,9 +69,28 @@ export function catalogueDocument(suite: Suite): Record<string, unknown> {
 }
 
 const resources = [
-  { uri: 'caelum://catalog', name: 'catalog', title: 'Internal tool catalogue', description: 'Every internal tool with its domain, tags, effect and input schema.', mimeType: 'application/json' },
-  { uri: 'caelum://costs', name: 'costs', title: 'LLM cost report', description: 'Cost ledger totals by model: calls, tokens, cost, all-Claude baseline and saving.', mimeType: 'application/json' },
-  { uri: 'caelum://kb/schema', name: 'kb-schema', title: 'Knowledge graph schema', description: 'Node and relationship tables of the knowledge graph, with keys and types, for writing Cypher (under 1,500 tokens; cached per schema version).', mimeType: 'text/plain' },
+  {
+    uri: 'caelum://catalog',
+    name: 'catalog',
+    title: 'Internal tool catalogue',
+    description: 'Every internal tool with its domain, tags, effect and input schema.',
+    mimeType: 'application/json',
+  },
+  {
+    uri: 'caelum://costs',
+    name: 'costs',
+    title: 'LLM cost report',
+    description: 'Cost ledger totals by model: calls, tokens, cost, all-Claude baseline and saving.',
+    mimeType: 'application/json',
+  },
+  {
+    uri: 'caelum://kb/schema',
+    name: 'kb-schema',
+    title: 'Knowledge graph schema',
+    description:
+      'Node and relationship tables of the knowledge graph, with keys and types, for writing Cypher (under 1,500 tokens; cached per schema version).',
+    mimeType: 'text/plain',
+  },
 ];
 
 export interface CreatedServer {
@@ -104,13 +125,27 @@ export function createServer(source: Suite | Promise<Suite>): CreatedServer {
             if (value <= last) return;
             last = value;
             void extra
-              .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: value, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) } })
+              .sendNotification({
+                method: 'notifications/progress',
+                params: {
+                  progressToken: token,
+                  progress: value,
+                  ...(total !== undefined ? { total } : {}),
+                  ...(message ? { message } : {}),
+                },
+              })
               .catch(() => undefined);
           };
     const logger = clientForwardingLogger(suite.logger.child({ call: String(extra.requestId) }), (level, data) =>
-      extra.sendNotification({ method: 'notifications/message', params: { level, logger: 'caelum', data } }).catch(() => undefined),
+      extra
+        .sendNotification({ method: 'notifications/message', params: { level, logger: 'caelum', data } })
+        .catch(() => undefined),
     );
-    const result = await suite.dispatcher.call(request.params.name, request.params.arguments, { signal: extra.signal, progress, logger });
+    const result = await suite.dispatcher.call(request.params.name, request.params.arguments, {
+      signal: extra.signal,
+      progress,
+      logger,
+    });
     return {
       content: [{ type: 'text', text: result.text }],
       ...(result.structuredContent ? { structuredContent: result.structuredContent } : {}),
@@ -129,12 +164,22 @@ export function createServer(source: Suite | Promise<Suite>): CreatedServer {
         const text = await schemaText(await suite.knowledge.graph());
         return { contents: [{ uri, mimeType: 'text/plain', text }] };
       } catch (error) {
-        throw new McpError(ErrorCode.InternalError, `the knowledge graph is not available: ${(error as Error).message}`);
+        throw new McpError(
+          ErrorCode.InternalError,
+          `the knowledge graph is not available: ${(error as Error).message}`,
+        );
       }
     }
     if (uri === 'caelum://catalog') body = catalogueDocument(suite);
-    else if (uri === 'caelum://costs') body = await suite.dispatcher.context({ signal: extra.signal }).ledger.summarize({ groupBy: 'model', signal: extra.signal });
-    else throw new McpError(ErrorCode.InvalidParams, `uri: unknown resource ${uri}; resources/list names the available ones`);
+    else if (uri === 'caelum://costs')
+      body = await suite.dispatcher
+        .context({ signal: extra.signal })
+        .ledger.summarize({ groupBy: 'model', signal: extra.signal });
+    else
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `uri: unknown resource ${uri}; resources/list names the available ones`,
+      );
     return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(body, null, 2) }] };
   });
   // Updates to caelum://catalog are sent to every connected client, so subscribing needs no state.
@@ -168,7 +213,11 @@ export function createServer(source: Suite | Promise<Suite>): CreatedServer {
  * Logs to stderr as usual and forwards warnings and errors to the client as MCP log messages,
  * scrubbed of secrets and without stack traces.
  */
-function clientForwardingLogger(base: Logger, forward: (level: 'warning' | 'error', data: unknown) => unknown, bound: Record<string, unknown> = {}): Logger {
+function clientForwardingLogger(
+  base: Logger,
+  forward: (level: 'warning' | 'error', data: unknown) => unknown,
+  bound: Record<string, unknown> = {},
+): Logger {
   const send = (level: 'warning' | 'error', event: string, fields: Record<string, unknown> | undefined) => {
     const { error, ...rest } = fields ?? {};
     const message = error && typeof error === 'object' ? (error as { message?: unknown }).message : error;

@@ -40,7 +40,11 @@ export async function runStdio(config: CaelumConfig): Promise<void> {
     logger.error('suite_load_failed', { error: (error as Error).stack ?? String(error) });
     process.exit(1);
   }
-  logger.info('server_started', { transport: 'stdio', tools: suite.dispatcher.tools().length, internalTools: suite.registry.size });
+  logger.info('server_started', {
+    transport: 'stdio',
+    tools: suite.dispatcher.tools().length,
+    internalTools: suite.registry.size,
+  });
   void suite.pool.start();
 }
 

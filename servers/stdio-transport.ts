@@ -68,7 +68,13 @@ export class LineStdioTransport implements Transport {
     }
     const parsed = JSONRPCMessageSchema.safeParse(value);
     if (!parsed.success) {
-      const id = typeof value === 'object' && value !== null && 'id' in value && (typeof value.id === 'string' || typeof value.id === 'number') ? value.id : null;
+      const id =
+        typeof value === 'object' &&
+        value !== null &&
+        'id' in value &&
+        (typeof value.id === 'string' || typeof value.id === 'number')
+          ? value.id
+          : null;
       this.reply(id, -32600, 'Invalid Request: not a JSON-RPC 2.0 message (batches are not supported)');
       return;
     }

@@ -33,7 +33,7 @@ const hit = z.object({
   effect: z.enum(['readOnly', 'action', 'destructive']),
   score: z.number().describe('fused rank score (reciprocal rank fusion of keyword and vector ranks)'),
   description: z.string(),
-  inputSchema: z.record(z.string(), z.unknown()).describe('JSON Schema of the tool\'s arguments, for runTool'),
+  inputSchema: z.record(z.string(), z.unknown()).describe("JSON Schema of the tool's arguments, for runTool"),
   example: z.unknown().describe('a valid arguments object'),
 });
 
@@ -49,24 +49,43 @@ export const findTools = defineHighLevelTool({
     return `Catalogue now: ${registry.size} internal tools (${counts}).`;
   },
   input: z.object({
-    query: z.string().max(500).optional().describe('Keywords describing what you want to do, e.g. "project structure languages". Omit to list every tool of `domain`.'),
+    query: z
+      .string()
+      .max(500)
+      .optional()
+      .describe(
+        'Keywords describing what you want to do, e.g. "project structure languages". Omit to list every tool of `domain`.',
+      ),
     domain: z.enum(domains).optional().describe('Only search this domain.'),
     limit: z.number().int().min(1).max(50).default(10).describe('Most results to return. Default 10.'),
   }),
-  output: z.object({ query: z.string().optional(), domain: z.string().optional(), total: z.number().int().describe('internal tools searched'), retrieval: z.string().describe('how the ranking was made'), results: z.array(hit) }),
+  output: z.object({
+    query: z.string().optional(),
+    domain: z.string().optional(),
+    total: z.number().int().describe('internal tools searched'),
+    retrieval: z.string().describe('how the ranking was made'),
+    results: z.array(hit),
+  }),
   examples: [{ query: 'complexity', limit: 3 }, { domain: 'infrastructure' }],
   async handler(input, call) {
-    if (!input.query?.trim() && !input.domain) throw new InputError('query', 'give keywords to search for, or a domain to list');
+    if (!input.query?.trim() && !input.domain)
+      throw new InputError('query', 'give keywords to search for, or a domain to list');
     const pool = input.domain ? call.registry.byDomain(input.domain) : call.registry.all();
     let retrieval = 'listing';
     let hits: { tool: (typeof pool)[number]; score: number }[];
     if (input.query?.trim()) {
       try {
         const hybrid = await hybridFor(call);
-        hits = await hybrid.search(input.query, { ...(input.domain ? { domain: input.domain } : {}), limit: input.limit, signal: call.context.signal });
+        hits = await hybrid.search(input.query, {
+          ...(input.domain ? { domain: input.domain } : {}),
+          limit: input.limit,
+          signal: call.context.signal,
+        });
         retrieval = `hybrid: BM25 + vectors (${hybrid.embedderName}), reciprocal rank fusion`;
       } catch (error) {
-        hits = call.search().search(input.query, { ...(input.domain ? { domain: input.domain } : {}), limit: input.limit });
+        hits = call
+          .search()
+          .search(input.query, { ...(input.domain ? { domain: input.domain } : {}), limit: input.limit });
         retrieval = `BM25 only: the vector side failed (${(error as Error).message})`;
       }
     } else {
@@ -82,8 +101,14 @@ export const findTools = defineHighLevelTool({
       inputSchema: jsonSchema(tool.input, 'input'),
       example: tool.examples[0],
     }));
-    const lines = results.map((r, i) => `${i + 1}. ${r.name} [${r.domain}, ${r.effect}] ${r.title}: example runTool {"name":"${r.name}","arguments":${JSON.stringify(r.example)}}`);
-    const text = results.length > 0 ? lines.join('\n') : `No internal tool matches "${input.query ?? ''}". Try broader keywords, or list a domain with {"domain": "development"}.`;
+    const lines = results.map(
+      (r, i) =>
+        `${i + 1}. ${r.name} [${r.domain}, ${r.effect}] ${r.title}: example runTool {"name":"${r.name}","arguments":${JSON.stringify(r.example)}}`,
+    );
+    const text =
+      results.length > 0
+        ? lines.join('\n')
+        : `No internal tool matches "${input.query ?? ''}". Try broader keywords, or list a domain with {"domain": "development"}.`;
     return { result: { query: input.query, domain: input.domain, total: pool.length, retrieval, results }, text };
   },
 });
@@ -97,14 +122,24 @@ export const runTool = defineHighLevelTool({
   // It can run any internal tool, including ones that reach the network.
   kind: { effect: 'action', openWorld: true },
   input: z.object({
-    name: z.string().min(1).max(64).describe('Internal tool name, e.g. "development_analyze_complexity". Use findTools to discover names.'),
-    arguments: z.record(z.string(), z.unknown()).default({}).describe('The tool\'s arguments as an object; see its inputSchema in findTools.'),
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .describe('Internal tool name, e.g. "development_analyze_complexity". Use findTools to discover names.'),
+    arguments: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe("The tool's arguments as an object; see its inputSchema in findTools."),
     confirm: z.boolean().default(false).describe('Must be true to run a destructive tool.'),
   }),
   output: z.object({ tool: z.string(), domain: z.string(), result: z.record(z.string(), z.unknown()) }),
   examples: [{ name: 'infrastructure_get_host_resources', arguments: {} }],
   async handler(input, call) {
-    const outcome = await call.runOrFail(input.name, input.arguments, { fieldPrefix: 'arguments', confirm: input.confirm });
+    const outcome = await call.runOrFail(input.name, input.arguments, {
+      fieldPrefix: 'arguments',
+      confirm: input.confirm,
+    });
     const tool = call.registry.get(outcome.tool)!;
     return { result: { tool: outcome.tool, domain: tool.domain, result: outcome.output }, text: outcome.text };
   },

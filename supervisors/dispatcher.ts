@@ -80,7 +80,12 @@ export class Dispatcher {
    * The call's context with a pool that records every LLM step in the execution block and applies
    * the threshold configured for this tool or its supervisor. Built lazily, on first use.
    */
-  private recordingContext(context: ToolContext, recorder: ExecutionRecorder, owner: string, toolName: string): ToolContext {
+  private recordingContext(
+    context: ToolContext,
+    recorder: ExecutionRecorder,
+    owner: string,
+    toolName: string,
+  ): ToolContext {
     const { thresholds } = context.environment;
     return new ScopedContext(context, { tool: toolName }, (pool) =>
       interceptPool(
@@ -89,12 +94,25 @@ export class Dispatcher {
           ...request,
           tool: request.tool ?? toolName,
           supervisor: request.supervisor ?? owner,
-          threshold: request.threshold ?? thresholds.tools[request.tool ?? toolName] ?? thresholds.tools[toolName] ?? thresholds.supervisors[owner],
+          threshold:
+            request.threshold ??
+            thresholds.tools[request.tool ?? toolName] ??
+            thresholds.tools[toolName] ??
+            thresholds.supervisors[owner],
           signal: request.signal ?? context.signal,
         }),
         (result) => {
           for (const step of result.steps) {
-            recorder.llm.push({ backend: step.backend, ...(step.host ? { host: step.host } : {}), model: step.model, inputTokens: step.inputTokens, outputTokens: step.outputTokens, costUsd: step.costUsd, baselineCostUsd: step.baselineCostUsd, savingUsd: step.savingUsd });
+            recorder.llm.push({
+              backend: step.backend,
+              ...(step.host ? { host: step.host } : {}),
+              model: step.model,
+              inputTokens: step.inputTokens,
+              outputTokens: step.outputTokens,
+              costUsd: step.costUsd,
+              baselineCostUsd: step.baselineCostUsd,
+              savingUsd: step.savingUsd,
+            });
           }
         },
       ),
@@ -102,7 +120,12 @@ export class Dispatcher {
   }
 
   context(options: CallOptions): ToolContext {
-    return { ...this.base, logger: options.logger ?? this.base.logger, signal: options.signal ?? neverAborted, progress: options.progress ?? noProgress };
+    return {
+      ...this.base,
+      logger: options.logger ?? this.base.logger,
+      signal: options.signal ?? neverAborted,
+      progress: options.progress ?? noProgress,
+    };
   }
 
   async call(name: string, rawArguments: unknown, options: CallOptions = {}): Promise<HighLevelResult> {
@@ -111,7 +134,9 @@ export class Dispatcher {
     const tool = this.byName.get(name);
     if (!tool) {
       const near = suggestNames(name, [...this.byName.keys()]);
-      return inputError(`name: no tool named "${name}".${near.length ? ` Did you mean "${near[0]}"?` : ''} Call tools/list for the tools, or runTool for an internal tool.`);
+      return inputError(
+        `name: no tool named "${name}".${near.length ? ` Did you mean "${near[0]}"?` : ''} Call tools/list for the tools, or runTool for an internal tool.`,
+      );
     }
     const recorder = new ExecutionRecorder();
     const context = this.recordingContext(baseContext, recorder, tool.owner, tool.name);
@@ -139,16 +164,26 @@ export class Dispatcher {
       const checked = tool.output.safeParse(result);
       if (!checked.success) {
         context.logger.error('output_invalid', { tool: tool.name, issues: formatIssues(checked.error.issues, '') });
-        return { isError: true, errorCode: 'OUTPUT_INVALID', text: `${tool.name} failed inside Caelum (OUTPUT_INVALID). This is not a problem with your input; details are in the server log.` };
+        return {
+          isError: true,
+          errorCode: 'OUTPUT_INVALID',
+          text: `${tool.name} failed inside Caelum (OUTPUT_INVALID). This is not a problem with your input; details are in the server log.`,
+        };
       }
       const execution: Execution = recorder.finish(tool.owner, tool.name, context.clock.now() - started);
       return { isError: false, text, structuredContent: { ...(checked.data as Record<string, unknown>), execution } };
     } catch (error) {
       if (error instanceof InputError) return inputError(error.message);
-      if (error instanceof StepFailure) return { isError: true, errorCode: error.failure.code, text: error.failure.message };
-      if (context.signal.aborted || isAbortError(error)) return { isError: true, errorCode: 'CANCELLED', text: `${tool.name} was cancelled` };
+      if (error instanceof StepFailure)
+        return { isError: true, errorCode: error.failure.code, text: error.failure.message };
+      if (context.signal.aborted || isAbortError(error))
+        return { isError: true, errorCode: 'CANCELLED', text: `${tool.name} was cancelled` };
       context.logger.error('high_level_failed', { tool: tool.name, error: describeError(error) });
-      return { isError: true, errorCode: 'TOOL_FAILED', text: `${tool.name} failed inside Caelum (TOOL_FAILED). This is not a problem with your input; details are in the server log.` };
+      return {
+        isError: true,
+        errorCode: 'TOOL_FAILED',
+        text: `${tool.name} failed inside Caelum (TOOL_FAILED). This is not a problem with your input; details are in the server log.`,
+      };
     }
   }
 }

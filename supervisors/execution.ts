@@ -3,20 +3,20 @@
 import { z } from 'zod';
 import type { ToolOutcome } from '../tools/router.js';
 
-export const executionSchema = z
-  .object({
-    supervisor: z.string(),
-    tool: z.string(),
-    durationMs: z.number(),
-    steps: z.array(
-      z.object({
-        tool: z.string(),
-        durationMs: z.number(),
-        ok: z.boolean(),
-        error: z.string().optional().describe('error code when the step failed'),
-      }),
-    ),
-    llm: z.array(
+export const executionSchema = z.object({
+  supervisor: z.string(),
+  tool: z.string(),
+  durationMs: z.number(),
+  steps: z.array(
+    z.object({
+      tool: z.string(),
+      durationMs: z.number(),
+      ok: z.boolean(),
+      error: z.string().optional().describe('error code when the step failed'),
+    }),
+  ),
+  llm: z
+    .array(
       z.object({
         backend: z.enum(['ollama', 'claude']),
         host: z.string().optional(),
@@ -27,8 +27,9 @@ export const executionSchema = z
         baselineCostUsd: z.number(),
         savingUsd: z.number(),
       }),
-    ).describe('LLM steps; empty when no model was used'),
-  });
+    )
+    .describe('LLM steps; empty when no model was used'),
+});
 export type Execution = z.infer<typeof executionSchema>;
 
 export class ExecutionRecorder {

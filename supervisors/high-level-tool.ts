@@ -7,7 +7,14 @@ import type { InvokeOptions, ToolFailure, ToolOutcome } from '../tools/router.js
 import type { ToolRegistry } from '../tools/registry.js';
 import type { ToolSearchIndex } from '../tools/search.js';
 
-export const supervisorNames = ['development', 'infrastructure', 'knowledge-base', 'trading', 'ml-training', 'monitoring'] as const;
+export const supervisorNames = [
+  'development',
+  'infrastructure',
+  'knowledge-base',
+  'trading',
+  'ml-training',
+  'monitoring',
+] as const;
 export type SupervisorName = (typeof supervisorNames)[number];
 /** Catalogue tools (findTools, runTool) belong to the suite rather than one domain. */
 export type ToolOwner = SupervisorName | 'suite';
@@ -47,11 +54,15 @@ export interface Supervisor {
 
 const highLevelName = /^[a-z][a-zA-Z0-9]{2,63}$/;
 
-export function defineHighLevelTool<I extends z.ZodObject, O extends z.ZodObject>(tool: HighLevelTool<I, O>): AnyHighLevelTool {
-  if (!highLevelName.test(tool.name)) throw new Error(`high-level tool ${tool.name}: name must be camelCase [a-zA-Z0-9], at most 64 characters`);
+export function defineHighLevelTool<I extends z.ZodObject, O extends z.ZodObject>(
+  tool: HighLevelTool<I, O>,
+): AnyHighLevelTool {
+  if (!highLevelName.test(tool.name))
+    throw new Error(`high-level tool ${tool.name}: name must be camelCase [a-zA-Z0-9], at most 64 characters`);
   if (tool.examples.length === 0) throw new Error(`high-level tool ${tool.name}: needs an example input`);
   for (const [key, field] of Object.entries(tool.input.shape)) {
-    if (!(field as z.ZodType).description) throw new Error(`high-level tool ${tool.name}: input field "${key}" has no .describe()`);
+    if (!(field as z.ZodType).description)
+      throw new Error(`high-level tool ${tool.name}: input field "${key}" has no .describe()`);
   }
   return tool as unknown as AnyHighLevelTool;
 }

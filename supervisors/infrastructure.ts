@@ -2,7 +2,14 @@
 import { z } from 'zod';
 import { getHostResources } from '../tools/infrastructure/host-resources.js';
 import { checkServices } from '../tools/infrastructure/check-services.js';
-import { getPoolStatus as poolStatusTool, poolStatusSchema, probeHosts, pullModel, setHostEnabled, unloadModel } from '../tools/infrastructure/pool-tools.js';
+import {
+  getPoolStatus as poolStatusTool,
+  poolStatusSchema,
+  probeHosts,
+  pullModel,
+  setHostEnabled,
+  unloadModel,
+} from '../tools/infrastructure/pool-tools.js';
 import { InputError } from '../tools/errors.js';
 import { defineHighLevelTool, type Supervisor, type SupervisorCall } from './high-level-tool.js';
 
@@ -27,28 +34,68 @@ export function diagnose(resources: Resources, services: Services): Missing[] {
   for (const service of services) {
     if (service.service === 'ollama') {
       if (!service.configured) {
-        missing.push({ severity: 'warning', what: 'no Ollama host', impact: 'LLM steps have no local model; deterministic tools still run', fix: 'set CAELUM_OLLAMA_HOSTS=http://gpu-host:11434 (comma-separated; name=url allowed) or add ollamaHosts to caelum.config.json' });
+        missing.push({
+          severity: 'warning',
+          what: 'no Ollama host',
+          impact: 'LLM steps have no local model; deterministic tools still run',
+          fix: 'set CAELUM_OLLAMA_HOSTS=http://gpu-host:11434 (comma-separated; name=url allowed) or add ollamaHosts to caelum.config.json',
+        });
       } else if (!service.reachable) {
-        missing.push({ severity: 'error', what: `Ollama host ${service.name} unreachable (${service.detail})`, impact: 'its models are unavailable; work goes to the other hosts or to Claude', fix: `check that \`ollama serve\` runs on ${service.target} and listens beyond localhost (OLLAMA_HOST=0.0.0.0), or disable the host` });
+        missing.push({
+          severity: 'error',
+          what: `Ollama host ${service.name} unreachable (${service.detail})`,
+          impact: 'its models are unavailable; work goes to the other hosts or to Claude',
+          fix: `check that \`ollama serve\` runs on ${service.target} and listens beyond localhost (OLLAMA_HOST=0.0.0.0), or disable the host`,
+        });
       }
     } else if (service.service === 'claude') {
       if (!service.configured) {
-        missing.push({ severity: 'info', what: 'no Claude API key', impact: 'no Claude fallback: LLM work can use local models only', fix: 'export ANTHROPIC_API_KEY=… (and ANTHROPIC_BASE_URL for a proxy)' });
+        missing.push({
+          severity: 'info',
+          what: 'no Claude API key',
+          impact: 'no Claude fallback: LLM work can use local models only',
+          fix: 'export ANTHROPIC_API_KEY=… (and ANTHROPIC_BASE_URL for a proxy)',
+        });
       } else if (!service.reachable) {
-        missing.push({ severity: 'error', what: `Claude API unreachable (${service.detail})`, impact: 'escalations past local models fail', fix: 'check network access to the endpoint, or set ANTHROPIC_BASE_URL to a reachable proxy' });
+        missing.push({
+          severity: 'error',
+          what: `Claude API unreachable (${service.detail})`,
+          impact: 'escalations past local models fail',
+          fix: 'check network access to the endpoint, or set ANTHROPIC_BASE_URL to a reachable proxy',
+        });
       }
     } else if (service.service === 'postgresql') {
       if (!service.configured) {
-        missing.push({ severity: 'info', what: 'no DATABASE_URL', impact: 'the cost ledger is local JSONL, not shared between Caelum instances', fix: 'set DATABASE_URL=postgres://user@host:5432/db to share one ledger' });
+        missing.push({
+          severity: 'info',
+          what: 'no DATABASE_URL',
+          impact: 'the cost ledger is local JSONL, not shared between Caelum instances',
+          fix: 'set DATABASE_URL=postgres://user@host:5432/db to share one ledger',
+        });
       } else if (!service.reachable) {
-        missing.push({ severity: 'error', what: `PostgreSQL unreachable (${service.detail})`, impact: 'the shared ledger cannot be written', fix: `start PostgreSQL or correct DATABASE_URL (${service.target})` });
+        missing.push({
+          severity: 'error',
+          what: `PostgreSQL unreachable (${service.detail})`,
+          impact: 'the shared ledger cannot be written',
+          fix: `start PostgreSQL or correct DATABASE_URL (${service.target})`,
+        });
       }
     } else if (service.service === 'data-dir' && !service.reachable) {
-      missing.push({ severity: 'error', what: `data directory not writable (${service.detail})`, impact: 'ledger, indexes and checkpoints cannot be saved', fix: `make ${service.target} writable or set CAELUM_DATA_DIR to a writable directory` });
+      missing.push({
+        severity: 'error',
+        what: `data directory not writable (${service.detail})`,
+        impact: 'ledger, indexes and checkpoints cannot be saved',
+        fix: `make ${service.target} writable or set CAELUM_DATA_DIR to a writable directory`,
+      });
     }
   }
   if (resources.disk.freeGiB < 1) {
-    missing.push({ severity: 'warning', what: `only ${resources.disk.freeGiB} GiB free at ${resources.disk.path}`, impact: 'snapshots and indexes may fail to write', fix: 'free disk space or point CAELUM_DATA_DIR at a larger disk' });
+    missing.push({
+      severity: 'warning',
+      what: `only ${resources.disk.freeGiB} GiB free at ${resources.disk.path}`,
+      impact: 'snapshots and indexes may fail to write',
+      fix: 'free disk space or point CAELUM_DATA_DIR at a larger disk',
+    });
   }
   return missing;
 }
@@ -61,14 +108,27 @@ const getSystemStatus = defineHighLevelTool({
     'Reports the health of this Caelum installation: CPU, memory and disk of the data dir, the Node version, every configured service (Ollama hosts, PostgreSQL, Claude API, data dir) with reachability and latency, the LLM pool mode, the knowledge layer, and the internal tool catalogue. Ends with what is missing and exactly how to fix it. Example: {}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
-    timeoutMs: z.number().int().min(100).max(30000).default(2000).describe('Deadline for each service probe in milliseconds. Default 2000.'),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(30000)
+      .default(2000)
+      .describe('Deadline for each service probe in milliseconds. Default 2000.'),
   }),
   output: z.object({
     healthy: z.boolean().describe('true when nothing is at error severity'),
     resources: getHostResources.output,
     services: checkServices.output.shape.services,
-    pool: z.object({ mode: z.string(), hosts: z.array(z.object({ name: z.string(), url: z.string(), health: z.string(), probed: z.boolean() })), claudeConfigured: z.boolean() }),
-    knowledge: z.object({ graph: z.object({ available: z.boolean(), detail: z.string() }), vectors: z.object({ available: z.boolean(), detail: z.string() }) }),
+    pool: z.object({
+      mode: z.string(),
+      hosts: z.array(z.object({ name: z.string(), url: z.string(), health: z.string(), probed: z.boolean() })),
+      claudeConfigured: z.boolean(),
+    }),
+    knowledge: z.object({
+      graph: z.object({ available: z.boolean(), detail: z.string() }),
+      vectors: z.object({ available: z.boolean(), detail: z.string() }),
+    }),
     catalogue: z.object({ internalTools: z.number().int(), byDomain: z.record(z.string(), z.number().int()) }),
     missing: z.array(missingItem),
   }),
@@ -86,12 +146,18 @@ const getSystemStatus = defineHighLevelTool({
       healthy: !missing.some((m) => m.severity === 'error'),
       resources,
       services: services.services,
-      pool: { mode: pool.mode, hosts: pool.hosts.map((h) => ({ name: h.name, url: h.url, health: h.health, probed: h.probed })), claudeConfigured: pool.claudeConfigured },
+      pool: {
+        mode: pool.mode,
+        hosts: pool.hosts.map((h) => ({ name: h.name, url: h.url, health: h.health, probed: h.probed })),
+        claudeConfigured: pool.claudeConfigured,
+      },
       knowledge: call.context.knowledge.status(),
       catalogue: { internalTools: call.registry.size, byDomain },
       missing,
     };
-    const serviceLines = services.services.map((s) => `  ${s.configured ? (s.reachable ? 'ok  ' : 'FAIL') : '--  '} ${s.service}: ${s.detail}`);
+    const serviceLines = services.services.map(
+      (s) => `  ${s.configured ? (s.reachable ? 'ok  ' : 'FAIL') : '--  '} ${s.service}: ${s.detail}`,
+    );
     const missingLines = missing.map((m) => `  [${m.severity}] ${m.what}: ${m.impact}. Fix: ${m.fix}`);
     const text = [
       `Caelum is ${result.healthy ? 'healthy' : 'NOT healthy'}; LLM pool mode: ${pool.mode}.`,
@@ -113,12 +179,17 @@ const getPoolStatus = defineHighLevelTool({
   description:
     'Shows the LLM pool: each Ollama host with health, installed and resident models (with VRAM), requests running and queued, circuit-breaker state and latency, and whether Claude is the fallback. Set probe: true to probe the hosts first. Example: {"probe": true}',
   kind: { effect: 'readOnly', openWorld: true },
-  input: z.object({ probe: z.boolean().default(false).describe('Probe every host now before reporting. Default false (last probe).') }),
+  input: z.object({
+    probe: z.boolean().default(false).describe('Probe every host now before reporting. Default false (last probe).'),
+  }),
   output: poolStatusSchema,
   examples: [{}, { probe: true }],
   async handler(input, call) {
     const outcome = await call.runOrFail(input.probe ? probeHosts.name : poolStatusTool.name, {});
-    return { result: outcome.output as z.output<typeof poolStatusSchema>, text: poolStatusTool.summarize!(outcome.output as never) };
+    return {
+      result: outcome.output as z.output<typeof poolStatusSchema>,
+      text: poolStatusTool.summarize!(outcome.output as never),
+    };
   },
 });
 
@@ -148,10 +219,20 @@ const managePool = defineHighLevelTool({
   async handler(input, call) {
     const spec = operations[input.operation];
     for (const field of spec.needs) {
-      if (!input[field]) throw new InputError(field, `${input.operation} needs a ${field}; e.g. {"operation": "${input.operation}", "host": "gpu1"${field === 'model' ? ', "model": "qwen3:4b"' : ''}}`);
+      if (!input[field])
+        throw new InputError(
+          field,
+          `${input.operation} needs a ${field}; e.g. {"operation": "${input.operation}", "host": "gpu1"${field === 'model' ? ', "model": "qwen3:4b"' : ''}}`,
+        );
     }
-    if (spec.destructive && !input.confirm) throw new InputError('confirm', `${input.operation} is destructive; pass confirm: true to do it`);
-    const args = input.operation === 'reprobe' ? {} : input.operation === 'enable' || input.operation === 'disable' ? { host: input.host, enabled: input.operation === 'enable' } : { host: input.host, model: input.model };
+    if (spec.destructive && !input.confirm)
+      throw new InputError('confirm', `${input.operation} is destructive; pass confirm: true to do it`);
+    const args =
+      input.operation === 'reprobe'
+        ? {}
+        : input.operation === 'enable' || input.operation === 'disable'
+          ? { host: input.host, enabled: input.operation === 'enable' }
+          : { host: input.host, model: input.model };
     const outcome = await call.runOrFail(spec.tool, args, { confirm: true });
     return { result: { operation: input.operation, detail: outcome.output }, text: outcome.text };
   },

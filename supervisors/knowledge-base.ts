@@ -24,16 +24,52 @@ const queryKnowledgeGraph = defineHighLevelTool({
     params: z.record(z.string(), z.unknown()).default({}).describe('Parameters for cypher ($name).'),
     maxRows: z.number().int().min(1).max(10_000).default(200).describe('Row cap.'),
   }),
-  output: z.object({ cypher: z.string(), columns: z.array(z.string()), rows: z.array(row), totalRows: z.number().int(), truncated: z.boolean(), truncatedBy: z.enum(['rows', 'tokens']).optional(), translatedBy: z.object({ backend: z.string(), model: z.string(), confidence: z.number() }).optional() }),
+  output: z.object({
+    cypher: z.string(),
+    columns: z.array(z.string()),
+    rows: z.array(row),
+    totalRows: z.number().int(),
+    truncated: z.boolean(),
+    truncatedBy: z.enum(['rows', 'tokens']).optional(),
+    translatedBy: z.object({ backend: z.string(), model: z.string(), confidence: z.number() }).optional(),
+  }),
   examples: [{ cypher: 'MATCH (c:Country) RETURN count(c) AS countries' }],
   async handler(input, call) {
-    if (!input.cypher === !input.question) throw new InputError(input.cypher ? 'question' : 'cypher', 'give exactly one of cypher or question');
+    if (!input.cypher === !input.question)
+      throw new InputError(input.cypher ? 'question' : 'cypher', 'give exactly one of cypher or question');
     const outcome = input.cypher
       ? await call.runOrFail(runCypher.name, { cypher: input.cypher, params: input.params, maxRows: input.maxRows })
       : await call.runOrFail(askGraph.name, { question: input.question, maxRows: input.maxRows });
-    const o = outcome.output as { cypher: string; columns: string[]; rows: Record<string, unknown>[]; totalRows: number; truncated: boolean; truncatedBy?: 'rows' | 'tokens'; translatedBy?: { backend: string; model: string; confidence: number } };
-    const result = { cypher: o.cypher, columns: o.columns, rows: o.rows, totalRows: o.totalRows, truncated: o.truncated, ...(o.truncatedBy ? { truncatedBy: o.truncatedBy } : {}), ...(o.translatedBy ? { translatedBy: { backend: o.translatedBy.backend, model: o.translatedBy.model, confidence: o.translatedBy.confidence } } : {}) };
-    return { result, text: `Cypher: ${o.cypher}\n${o.rows.length} of ${o.totalRows} rows${o.truncated ? ` (truncated by ${o.truncatedBy})` : ''}\n${JSON.stringify(o.rows.slice(0, 50))}` };
+    const o = outcome.output as {
+      cypher: string;
+      columns: string[];
+      rows: Record<string, unknown>[];
+      totalRows: number;
+      truncated: boolean;
+      truncatedBy?: 'rows' | 'tokens';
+      translatedBy?: { backend: string; model: string; confidence: number };
+    };
+    const result = {
+      cypher: o.cypher,
+      columns: o.columns,
+      rows: o.rows,
+      totalRows: o.totalRows,
+      truncated: o.truncated,
+      ...(o.truncatedBy ? { truncatedBy: o.truncatedBy } : {}),
+      ...(o.translatedBy
+        ? {
+            translatedBy: {
+              backend: o.translatedBy.backend,
+              model: o.translatedBy.model,
+              confidence: o.translatedBy.confidence,
+            },
+          }
+        : {}),
+    };
+    return {
+      result,
+      text: `Cypher: ${o.cypher}\n${o.rows.length} of ${o.totalRows} rows${o.truncated ? ` (truncated by ${o.truncatedBy})` : ''}\n${JSON.stringify(o.rows.slice(0, 50))}`,
+    };
   },
 });
 
@@ -49,12 +85,21 @@ const searchKnowledge = defineHighLevelTool({
     k: z.number().int().min(1).max(100).default(10).describe('Number of hits.'),
     collection: z.string().max(64).optional().describe('Collection; default "knowledge".'),
     namespace: z.string().max(200).optional().describe('Only this namespace, e.g. "memory".'),
-    expandHops: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0).describe('Graph hops around each hit.'),
+    expandHops: z
+      .union([z.literal(0), z.literal(1), z.literal(2)])
+      .default(0)
+      .describe('Graph hops around each hit.'),
   }),
   output: z.object({ collection: z.string(), embedder: z.string(), hits: z.array(row) }),
   examples: [{ query: 'GPU pool maintainer', k: 3 }],
   async handler(input, call) {
-    const outcome = await call.runOrFail(searchVectors.name, { query: input.query, k: input.k, expandHops: input.expandHops, ...(input.collection ? { collection: input.collection } : {}), ...(input.namespace ? { namespace: input.namespace } : {}) });
+    const outcome = await call.runOrFail(searchVectors.name, {
+      query: input.query,
+      k: input.k,
+      expandHops: input.expandHops,
+      ...(input.collection ? { collection: input.collection } : {}),
+      ...(input.namespace ? { namespace: input.namespace } : {}),
+    });
     const o = outcome.output as { collection: string; embedder: string; hits: Record<string, unknown>[] };
     return { result: { collection: o.collection, embedder: o.embedder, hits: o.hits }, text: outcome.text };
   },
@@ -73,7 +118,10 @@ const rememberFacts = defineHighLevelTool({
   async handler(input, call) {
     const outcome = await call.runOrFail(rememberTool.name, input);
     const o = outcome.output as z.output<typeof rememberTool.output>;
-    return { result: o, text: `remembered ${o.entities} entities, ${o.observations} observations, ${o.relations} relations` };
+    return {
+      result: o,
+      text: `remembered ${o.entities} entities, ${o.observations} observations, ${o.relations} relations`,
+    };
   },
 });
 
@@ -81,7 +129,8 @@ const recallFacts = defineHighLevelTool({
   name: 'recallFacts',
   owner: 'knowledge-base',
   title: 'Recall facts',
-  description: 'Recalls agent memory by question or by entity names: each entity with its observations and relations. Example: {"query": "who owns the GPU pool?"}',
+  description:
+    'Recalls agent memory by question or by entity names: each entity with its observations and relations. Example: {"query": "who owns the GPU pool?"}',
   kind: { effect: 'readOnly' },
   input: recallTool.input,
   output: recallTool.output,
@@ -89,7 +138,10 @@ const recallFacts = defineHighLevelTool({
   async handler(input, call) {
     const outcome = await call.runOrFail(recallTool.name, input);
     const o = outcome.output as z.output<typeof recallTool.output>;
-    const lines = o.entities.map((e) => `${e.name} (${e.entityType}): ${e.observations.join('; ')}${e.relations.length ? ` | ${e.relations.map((r) => (r.direction === 'out' ? `${r.relationType} → ${r.other}` : `${r.other} ${r.relationType} →`)).join(', ')}` : ''}`);
+    const lines = o.entities.map(
+      (e) =>
+        `${e.name} (${e.entityType}): ${e.observations.join('; ')}${e.relations.length ? ` | ${e.relations.map((r) => (r.direction === 'out' ? `${r.relationType} → ${r.other}` : `${r.other} ${r.relationType} →`)).join(', ')}` : ''}`,
+    );
     return { result: o, text: lines.length ? lines.join('\n') : 'nothing recalled' };
   },
 });
@@ -107,7 +159,10 @@ const buildKnowledgeSnapshot = defineHighLevelTool({
   examples: [{ offline: true, skipLlm: true }],
   async handler(input, call) {
     const outcome = await call.runOrFail(buildSnapshotTool.name, input);
-    return { result: outcome.output as { status: 'done' | 'running'; jobId?: string; build?: Record<string, unknown> }, text: outcome.text };
+    return {
+      result: outcome.output as { status: 'done' | 'running'; jobId?: string; build?: Record<string, unknown> },
+      text: outcome.text,
+    };
   },
 });
 
@@ -115,7 +170,8 @@ const getSnapshotStatus = defineHighLevelTool({
   name: 'getSnapshotStatus',
   owner: 'knowledge-base',
   title: 'Snapshot build status',
-  description: 'Snapshot build jobs (phase, progress, result) and builds on disk, with which are resumable. Example: {}',
+  description:
+    'Snapshot build jobs (phase, progress, result) and builds on disk, with which are resumable. Example: {}',
   kind: { effect: 'readOnly' },
   input: snapshotStatusTool.input,
   output: z.object({ jobs: z.array(row), builds: z.array(row) }),
@@ -124,8 +180,14 @@ const getSnapshotStatus = defineHighLevelTool({
     const outcome = await call.runOrFail(snapshotStatusTool.name, input);
     const o = outcome.output as z.output<typeof snapshotStatusTool.output>;
     const lines = [
-      ...o.jobs.map((j) => `job ${j.jobId}: ${j.status}${j.progress ? ` — ${j.progress.phase} (${j.progress.phaseIndex}/${j.progress.phases}) ${j.progress.done}/${j.progress.total} ${j.progress.message}` : ''}${j.build ? ` → ${j.build.snapshot}` : ''}${j.error ? ` (${j.error})` : ''}`),
-      ...o.builds.map((b) => `build ${b.buildId}: ${b.status}${b.resumable ? ' (resumable)' : ''}; done: ${b.phasesDone.join(', ') || 'nothing yet'}${b.snapshot ? `; snapshot ${b.snapshot}` : ''}${b.error ? `; ${b.error}` : ''}`),
+      ...o.jobs.map(
+        (j) =>
+          `job ${j.jobId}: ${j.status}${j.progress ? ` — ${j.progress.phase} (${j.progress.phaseIndex}/${j.progress.phases}) ${j.progress.done}/${j.progress.total} ${j.progress.message}` : ''}${j.build ? ` → ${j.build.snapshot}` : ''}${j.error ? ` (${j.error})` : ''}`,
+      ),
+      ...o.builds.map(
+        (b) =>
+          `build ${b.buildId}: ${b.status}${b.resumable ? ' (resumable)' : ''}; done: ${b.phasesDone.join(', ') || 'nothing yet'}${b.snapshot ? `; snapshot ${b.snapshot}` : ''}${b.error ? `; ${b.error}` : ''}`,
+      ),
     ];
     return { result: o, text: lines.length ? lines.join('\n') : 'No snapshot build has run yet.' };
   },
@@ -133,6 +195,7 @@ const getSnapshotStatus = defineHighLevelTool({
 
 export const knowledgeBaseSupervisor: Supervisor = {
   name: 'knowledge-base',
-  description: 'The knowledge graph (Kuzu), vector search (HNSW), agent memory, and the macro-financial snapshot builds.',
+  description:
+    'The knowledge graph (Kuzu), vector search (HNSW), agent memory, and the macro-financial snapshot builds.',
   tools: [queryKnowledgeGraph, searchKnowledge, rememberFacts, recallFacts, buildKnowledgeSnapshot, getSnapshotStatus],
 };

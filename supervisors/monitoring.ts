@@ -16,7 +16,10 @@ const getCostReport = defineHighLevelTool({
   async handler(input, call) {
     const outcome = await call.runOrFail(summarizeCosts.name, input);
     const summary = outcome.output as z.output<typeof costSummarySchema>;
-    const text = summary.totals.calls === 0 ? `No LLM calls recorded in the ledger at ${summary.source}${summary.since ? ` since ${summary.since}` : ''}: cost $0, saving $0.` : outcome.text;
+    const text =
+      summary.totals.calls === 0
+        ? `No LLM calls recorded in the ledger at ${summary.source}${summary.since ? ` since ${summary.since}` : ''}: cost $0, saving $0.`
+        : outcome.text;
     return { result: summary, text };
   },
 });

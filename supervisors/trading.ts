@@ -12,7 +12,13 @@ const generateMarketSignals = defineHighLevelTool({
   kind: { effect: 'readOnly' },
   input: generateSignals.input,
   // The signals' full schema is trading_generate_signals' (and in the README); tools/list stays small.
-  output: z.object({ snapshot: z.string(), previous: z.string().nullable(), signals: z.record(z.string(), z.unknown()), report: z.string(), alerts: z.number().int() }),
+  output: z.object({
+    snapshot: z.string(),
+    previous: z.string().nullable(),
+    signals: z.record(z.string(), z.unknown()),
+    report: z.string(),
+    alerts: z.number().int(),
+  }),
   examples: [{}],
   async handler(input, call) {
     const outcome = await call.runOrFail(generateSignals.name, input);

@@ -15,7 +15,10 @@ export const repoRoot = path.resolve(import.meta.dirname, '..');
 /** The installed binary: the bundled CLI that package.json's `bin` points at. */
 export const cliPath = path.join(repoRoot, 'dist', 'bundle', 'cli.js');
 
-export async function tempDir(t: { after(fn: () => Promise<void> | void): void }, prefix = 'caelum-test-'): Promise<string> {
+export async function tempDir(
+  t: { after(fn: () => Promise<void> | void): void },
+  prefix = 'caelum-test-',
+): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   t.after(() => rm(dir, { recursive: true, force: true }));
   return dir;
@@ -49,13 +52,23 @@ export interface TestSuite extends Suite {
 /** A suite whose allowed root is a fresh project dir and whose data dir is fresh too. */
 export async function testSuite(
   t: { after(fn: () => Promise<void> | void): void },
-  options: { env?: Record<string, string>; flags?: ConfigFlags; files?: Record<string, string>; suite?: SuiteOptions } = {},
+  options: {
+    env?: Record<string, string>;
+    flags?: ConfigFlags;
+    files?: Record<string, string>;
+    suite?: SuiteOptions;
+  } = {},
 ): Promise<TestSuite> {
   const base = await tempDir(t);
   const project = path.join(base, 'project');
   const dataDir = path.join(base, 'data');
   await mkdir(project, { recursive: true });
-  await writeTree(project, options.files ?? { 'src/index.ts': 'export function add(a: number, b: number) {\n  return a > 0 ? a + b : b;\n}\n' });
+  await writeTree(
+    project,
+    options.files ?? {
+      'src/index.ts': 'export function add(a: number, b: number) {\n  return a > 0 ? a + b : b;\n}\n',
+    },
+  );
   const env = { HOME: base, CAELUM_DATA_DIR: dataDir, CAELUM_ALLOWED_ROOTS: project, ...options.env };
   const { config } = loadConfig(options.flags ?? {}, env, project);
   const log = captureLogger();

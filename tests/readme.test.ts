@@ -25,7 +25,9 @@ test('the README gives the two commands and the Claude Code registration', async
 test('docs/scanner-signals.schema.json is the schema the signals are checked against (run `npm run docs` to update)', async () => {
   const { z } = await import('zod');
   const { scannerSignalsSchema } = await import('../knowledge/snapshot/daily-outputs.js');
-  const documented = JSON.parse(await readFile(path.join(repoRoot, 'docs', 'scanner-signals.schema.json'), 'utf8')) as Record<string, unknown>;
+  const documented = JSON.parse(
+    await readFile(path.join(repoRoot, 'docs', 'scanner-signals.schema.json'), 'utf8'),
+  ) as Record<string, unknown>;
   const { $id: _id, title: _title, ...rest } = documented;
   assert.deepEqual(rest, z.toJSONSchema(scannerSignalsSchema));
 });

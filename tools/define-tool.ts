@@ -3,7 +3,14 @@
 import type { z } from 'zod';
 import type { ToolContext } from './context.js';
 
-export const domains = ['development', 'infrastructure', 'knowledge-base', 'trading', 'ml-training', 'monitoring'] as const;
+export const domains = [
+  'development',
+  'infrastructure',
+  'knowledge-base',
+  'trading',
+  'ml-training',
+  'monitoring',
+] as const;
 export type Domain = (typeof domains)[number];
 
 /** One field from which all four MCP annotations are derived, so they cannot disagree. */
@@ -57,7 +64,8 @@ export function definitionProblems(tool: AnyTool): string[] {
   if (!namePattern.test(tool.name)) problems.push('name must be snake_case <domain>_<verb>_<noun> of [a-z0-9_]');
   const prefix = tool.domain.replace('-', '_') + '_';
   if (!tool.name.startsWith(prefix)) problems.push(`name must start with its domain, "${prefix}"`);
-  if (tool.description.trim().length < 40) problems.push('description must tell a model what the tool does and when to use it');
+  if (tool.description.trim().length < 40)
+    problems.push('description must tell a model what the tool does and when to use it');
   if (tool.examples.length === 0) problems.push('at least one example input is required');
   for (const [key, field] of Object.entries(tool.input.shape)) {
     if (!(field as z.ZodType).description) problems.push(`input field "${key}" has no .describe()`);
@@ -65,7 +73,9 @@ export function definitionProblems(tool: AnyTool): string[] {
   return problems;
 }
 
-export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(definition: ToolDefinition<I, O>): ToolDefinition<I, O> {
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
+  definition: ToolDefinition<I, O>,
+): ToolDefinition<I, O> {
   const problems = definitionProblems(definition as unknown as AnyTool);
   if (problems.length > 0) throw new Error(`tool ${definition.name}: ${problems.join('; ')}`);
   return definition;

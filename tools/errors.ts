@@ -14,12 +14,7 @@ export class InputError extends Error {
 }
 
 export type ToolErrorCode =
-  | 'TOOL_FAILED'
-  | 'OUTPUT_INVALID'
-  | 'CANCELLED'
-  | 'TIMEOUT'
-  | 'NOT_CONFIGURED'
-  | 'UNAVAILABLE';
+  'TOOL_FAILED' | 'OUTPUT_INVALID' | 'CANCELLED' | 'TIMEOUT' | 'NOT_CONFIGURED' | 'UNAVAILABLE';
 
 export class ToolError extends Error {
   override readonly name = 'ToolError';

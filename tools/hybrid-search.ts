@@ -30,9 +30,16 @@ export class HybridToolSearch {
   ) {}
 
   static async build(bm25: ToolSearchIndex, tools: readonly AnyTool[], embedder: Embedder): Promise<HybridToolSearch> {
-    const index = VectorIndex.create({ space: 'cosine', dimension: embedder.dimension, embedder: embedder.name, capacity: Math.max(64, tools.length) });
+    const index = VectorIndex.create({
+      space: 'cosine',
+      dimension: embedder.dimension,
+      embedder: embedder.name,
+      capacity: Math.max(64, tools.length),
+    });
     const vectors = await embedder.embed(tools.map(toolText));
-    tools.forEach((tool, i) => index.upsert(tool.name, vectors[i]!, { namespace: tool.domain, type: tool.kind.effect }));
+    tools.forEach((tool, i) =>
+      index.upsert(tool.name, vectors[i]!, { namespace: tool.domain, type: tool.kind.effect }),
+    );
     return new HybridToolSearch(bm25, new Map(tools.map((t) => [t.name, t])), index, embedder);
   }
 
@@ -44,9 +51,14 @@ export class HybridToolSearch {
     const depth = Math.max(options.limit * 3, 20);
     const lexical = this.bm25.search(query, { ...(options.domain ? { domain: options.domain } : {}), limit: depth });
     const [vector] = await this.embedder.embed([query], options.signal ? { signal: options.signal } : {});
-    const semantic = this.index.search(vector!, Math.min(depth, this.index.count), { embedder: this.embedder.name, ...(options.domain ? { filter: { namespace: options.domain } } : {}) });
+    const semantic = this.index.search(vector!, Math.min(depth, this.index.count), {
+      embedder: this.embedder.name,
+      ...(options.domain ? { filter: { namespace: options.domain } } : {}),
+    });
     const fused = new Map<string, HybridHit>();
-    lexical.forEach((hit, rank) => fused.set(hit.tool.name, { ...hit, score: 1 / (rrfK + rank + 1), bm25Rank: rank + 1 }));
+    lexical.forEach((hit, rank) =>
+      fused.set(hit.tool.name, { ...hit, score: 1 / (rrfK + rank + 1), bm25Rank: rank + 1 }),
+    );
     // A vector hit counts only when it is at least somewhat similar; otherwise every query would
     // return the whole catalogue in vector order.
     semantic
@@ -59,10 +71,18 @@ export class HybridToolSearch {
         if (existing) fused.set(hit.id, { ...existing, score: existing.score + add, vectorRank: rank + 1 });
         else fused.set(hit.id, { tool, score: add, matched: [], vectorRank: rank + 1 });
       });
-    return [...fused.values()]
-      .map((hit) => ({ ...hit, score: Number((hit.score * rrfK).toFixed(4)) }))
-      // Ties (a rank pair mirrored) go to the better keyword rank, then to the better vector rank.
-      .sort((a, b) => b.score - a.score || (a.bm25Rank ?? Infinity) - (b.bm25Rank ?? Infinity) || (a.vectorRank ?? Infinity) - (b.vectorRank ?? Infinity) || a.tool.name.localeCompare(b.tool.name))
-      .slice(0, options.limit);
+    return (
+      [...fused.values()]
+        .map((hit) => ({ ...hit, score: Number((hit.score * rrfK).toFixed(4)) }))
+        // Ties (a rank pair mirrored) go to the better keyword rank, then to the better vector rank.
+        .sort(
+          (a, b) =>
+            b.score - a.score ||
+            (a.bm25Rank ?? Infinity) - (b.bm25Rank ?? Infinity) ||
+            (a.vectorRank ?? Infinity) - (b.vectorRank ?? Infinity) ||
+            a.tool.name.localeCompare(b.tool.name),
+        )
+        .slice(0, options.limit)
+    );
   }
 }

@@ -18,7 +18,10 @@ function compact(node: unknown, io: 'input' | 'output'): unknown {
     if ((key === 'minimum' && value === -safeInteger) || (key === 'maximum' && value === safeInteger)) continue;
     if (key === 'propertyNames' && JSON.stringify(value) === '{"type":"string"}') continue;
     if (io === 'output' && key === 'additionalProperties' && value === false) continue;
-    out[key] = key === 'properties' ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, compact(v, io)])) : compact(value, io);
+    out[key] =
+      key === 'properties'
+        ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, compact(v, io)]))
+        : compact(value, io);
   }
   return out;
 }
@@ -42,16 +45,31 @@ function prune(node: Record<string, unknown>, depth: number): Record<string, unk
     return shallow;
   }
   if (isObject && node.properties) {
-    const properties = Object.fromEntries(Object.entries(node.properties as Record<string, Record<string, unknown>>).map(([k, v]) => [k, prune(v, depth - 1)]));
+    const properties = Object.fromEntries(
+      Object.entries(node.properties as Record<string, Record<string, unknown>>).map(([k, v]) => [
+        k,
+        prune(v, depth - 1),
+      ]),
+    );
     return { ...node, properties };
   }
-  if (isArray && node.items && typeof node.items === 'object') return { ...node, items: prune(node.items as Record<string, unknown>, depth) };
+  if (isArray && node.items && typeof node.items === 'object')
+    return { ...node, items: prune(node.items as Record<string, unknown>, depth) };
   return node;
 }
 
-export type JsonSchemaObject = { type: 'object'; properties?: Record<string, object>; required?: string[]; [key: string]: unknown };
+export type JsonSchemaObject = {
+  type: 'object';
+  properties?: Record<string, object>;
+  required?: string[];
+  [key: string]: unknown;
+};
 
-const memo = { input: new WeakMap<z.ZodType, JsonSchemaObject>(), output: new WeakMap<z.ZodType, JsonSchemaObject>(), full: new WeakMap<z.ZodType, JsonSchemaObject>() };
+const memo = {
+  input: new WeakMap<z.ZodType, JsonSchemaObject>(),
+  output: new WeakMap<z.ZodType, JsonSchemaObject>(),
+  full: new WeakMap<z.ZodType, JsonSchemaObject>(),
+};
 
 /**
  * The JSON Schema of a zod schema as Caelum publishes it, memoised per schema object (tool
@@ -75,4 +93,3 @@ export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' | 'full'): 
   }
   return converted;
 }
-

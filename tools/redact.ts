@@ -16,5 +16,8 @@ export function redactUrl(value: string): string {
 const secretPatterns = [/sk-ant-[A-Za-z0-9_-]{8,}/g, /\b(postgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]+@/g];
 
 export function redactText(text: string): string {
-  return secretPatterns.reduce((acc, pattern) => acc.replace(pattern, (match, prefix?: string) => (prefix ? `${prefix}***@` : 'sk-ant-***')), text);
+  return secretPatterns.reduce(
+    (acc, pattern) => acc.replace(pattern, (match, prefix?: string) => (prefix ? `${prefix}***@` : 'sk-ant-***')),
+    text,
+  );
 }

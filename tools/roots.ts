@@ -19,7 +19,11 @@ export interface ResolvedPath {
  * Resolves `requested` (relative paths against the first root) and checks it lies inside a root.
  * `field` names the argument in error messages.
  */
-export async function resolveInsideRoots(requested: string, roots: readonly string[], field: string): Promise<ResolvedPath> {
+export async function resolveInsideRoots(
+  requested: string,
+  roots: readonly string[],
+  field: string,
+): Promise<ResolvedPath> {
   if (roots.length === 0) throw new InputError(field, 'no allowed roots are configured; set CAELUM_ALLOWED_ROOTS');
   if (requested.includes('\0')) throw new InputError(field, 'path contains a NUL byte');
   const base = roots[0]!;
@@ -29,13 +33,17 @@ export async function resolveInsideRoots(requested: string, roots: readonly stri
     real = await realpath(candidate);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new InputError(field, `${requested} does not exist; pass an existing path inside ${roots.join(', ')}`);
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new InputError(field, `${requested} does not exist; pass an existing path inside ${roots.join(', ')}`);
     throw new InputError(field, `${requested} cannot be read (${code ?? 'error'})`);
   }
   const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => path.resolve(root))));
   const root = realRoots.find((r) => inside(real, r));
   if (!root) {
-    throw new InputError(field, `${requested} is outside the allowed roots (${roots.join(', ')}); pass a path inside them, or add its directory to CAELUM_ALLOWED_ROOTS`);
+    throw new InputError(
+      field,
+      `${requested} is outside the allowed roots (${roots.join(', ')}); pass a path inside them, or add its directory to CAELUM_ALLOWED_ROOTS`,
+    );
   }
   const info = await stat(real);
   return { absolute: real, root, isDirectory: info.isDirectory() };

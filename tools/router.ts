@@ -33,12 +33,20 @@ export class ToolRouter {
   resolve(name: string, field: string): AnyTool {
     const tool = this.registry.get(name);
     if (tool) return tool;
-    const near = suggestNames(name, this.registry.all().map((t) => t.name));
+    const near = suggestNames(
+      name,
+      this.registry.all().map((t) => t.name),
+    );
     const hint = near.length > 0 ? ` Did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : '';
     throw new InputError(field, `no internal tool named "${name}".${hint} Use findTools to search the catalogue.`);
   }
 
-  async invoke(name: string, rawArguments: unknown, context: ToolContext, options: InvokeOptions = {}): Promise<ToolOutcome> {
+  async invoke(
+    name: string,
+    rawArguments: unknown,
+    context: ToolContext,
+    options: InvokeOptions = {},
+  ): Promise<ToolOutcome> {
     const started = context.clock.now();
     const elapsed = () => context.clock.now() - started;
     const prefix = options.fieldPrefix ?? '';
@@ -55,13 +63,18 @@ export class ToolRouter {
     }
     // The handler logs with its tool's name, and its LLM calls are booked to it in the ledger.
     const toolName = tool.name;
-    const handlerContext = new ScopedContext(context, { tool: toolName }, (pool) => interceptPool(pool, (request) => ({ ...request, tool: request.tool ?? toolName })));
+    const handlerContext = new ScopedContext(context, { tool: toolName }, (pool) =>
+      interceptPool(pool, (request) => ({ ...request, tool: request.tool ?? toolName })),
+    );
     try {
       context.signal.throwIfAborted();
       const raw = await tool.handler(input, handlerContext);
       const checked = tool.output.safeParse(raw);
       if (!checked.success) {
-        throw new ToolError('OUTPUT_INVALID', `${tool.name} produced output that fails its schema: ${formatIssues(checked.error.issues, '')}`);
+        throw new ToolError(
+          'OUTPUT_INVALID',
+          `${tool.name} produced output that fails its schema: ${formatIssues(checked.error.issues, '')}`,
+        );
       }
       const output = checked.data as Record<string, unknown>;
       const text = tool.summarize ? tool.summarize(output) : summarizeOutput(output);
@@ -69,7 +82,10 @@ export class ToolRouter {
       return { ok: true, tool: tool.name, output, text, durationMs: elapsed() };
     } catch (error) {
       // A handler names its own fields; through runTool they sit under the prefix.
-      const located = error instanceof InputError && prefix && error.field ? new InputError(`${prefix}.${error.field}`, error.message.slice(error.field.length + 2)) : error;
+      const located =
+        error instanceof InputError && prefix && error.field
+          ? new InputError(`${prefix}.${error.field}`, error.message.slice(error.field.length + 2))
+          : error;
       return { ok: false, tool: tool.name, error: classify(located, context, tool.name), durationMs: elapsed() };
     }
   }
@@ -84,10 +100,19 @@ function classify(error: unknown, context: ToolContext, tool: string): ToolFailu
   const code = error instanceof ToolError ? error.code : 'TOOL_FAILED';
   context.logger.error('tool_failed', { tool, code, error: describeError(error) });
   const detail = error instanceof ToolError && error.code !== 'OUTPUT_INVALID' ? `: ${error.message}` : '';
-  return { kind: 'internal', code, message: `${tool} failed inside Caelum (${code})${detail}. This is not a problem with your input; details are in the server log.` };
+  return {
+    kind: 'internal',
+    code,
+    message: `${tool} failed inside Caelum (${code})${detail}. This is not a problem with your input; details are in the server log.`,
+  };
 }
 
 export function describeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { value: String(error) };
-  return { name: error.name, message: error.message, stack: error.stack, cause: error.cause === undefined ? undefined : describeError(error.cause) };
+  return {
+    name: error.name,
+    message: error.message,
+    stack: error.stack,
+    cause: error.cause === undefined ? undefined : describeError(error.cause),
+  };
 }

@@ -41,7 +41,11 @@ export class ScopedContext implements ToolContext {
 }
 
 /** A pool whose `complete` fills in defaults and observes each result. */
-export function interceptPool(pool: ModelPool, before: (request: Parameters<ModelPool['complete']>[0]) => Parameters<ModelPool['complete']>[0], after?: (result: Awaited<ReturnType<ModelPool['complete']>>) => void): ModelPool {
+export function interceptPool(
+  pool: ModelPool,
+  before: (request: Parameters<ModelPool['complete']>[0]) => Parameters<ModelPool['complete']>[0],
+  after?: (result: Awaited<ReturnType<ModelPool['complete']>>) => void,
+): ModelPool {
   const wrapped: ModelPool = Object.create(pool);
   wrapped.complete = async (request) => {
     const result = await pool.complete(before(request));

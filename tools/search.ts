@@ -4,7 +4,30 @@
 import type { AnyTool, Domain } from './define-tool.js';
 
 const fieldWeights = { name: 3, tags: 2.5, title: 2, description: 1 } as const;
-const stopWords = new Set(['a', 'an', 'the', 'of', 'to', 'for', 'and', 'or', 'in', 'on', 'with', 'is', 'it', 'me', 'my', 'how', 'what', 'i', 'do', 'can', 'this', 'that']);
+const stopWords = new Set([
+  'a',
+  'an',
+  'the',
+  'of',
+  'to',
+  'for',
+  'and',
+  'or',
+  'in',
+  'on',
+  'with',
+  'is',
+  'it',
+  'me',
+  'my',
+  'how',
+  'what',
+  'i',
+  'do',
+  'can',
+  'this',
+  'that',
+]);
 
 export function tokenize(text: string): string[] {
   return text
@@ -54,7 +77,8 @@ export class ToolSearchIndex {
           length += fieldWeights[field];
         }
       }
-      for (const token of weights.keys()) this.documentFrequency.set(token, (this.documentFrequency.get(token) ?? 0) + 1);
+      for (const token of weights.keys())
+        this.documentFrequency.set(token, (this.documentFrequency.get(token) ?? 0) + 1);
       return { tool, weights, length };
     });
     this.averageLength = this.docs.reduce((sum, doc) => sum + doc.length, 0) / Math.max(1, this.docs.length);
@@ -91,7 +115,11 @@ export class ToolSearchIndex {
     let best = 0;
     let bestToken = term;
     for (const [token, weight] of doc.weights) {
-      if ((token.startsWith(term) || term.startsWith(token)) && Math.min(token.length, term.length) >= 3 && weight * 0.6 > best) {
+      if (
+        (token.startsWith(term) || term.startsWith(token)) &&
+        Math.min(token.length, term.length) >= 3 &&
+        weight * 0.6 > best
+      ) {
         best = weight * 0.6;
         bestToken = token;
       }

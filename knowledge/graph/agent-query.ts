@@ -24,7 +24,11 @@ export interface AgentQueryResult {
 
 export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
 
-export async function runAgentCypher(store: GraphStore, cypher: string, options: AgentQueryOptions = {}): Promise<AgentQueryResult> {
+export async function runAgentCypher(
+  store: GraphStore,
+  cypher: string,
+  options: AgentQueryOptions = {},
+): Promise<AgentQueryResult> {
   await guardCypher(store, cypher);
   const maxRows = options.maxRows ?? 200;
   const result = await store.readOnly(cypher, options.params ?? {}, { timeoutMs: options.timeoutMs ?? 5_000, maxRows });

@@ -11,25 +11,95 @@ import type { GraphStore } from './graph-store.js';
 export const maxCypherLength = 10_000;
 
 const deniedKeywords = new Map<string, string>([
-  ['CREATE', 'writes'], ['MERGE', 'writes'], ['SET', 'writes'], ['DELETE', 'writes'], ['DETACH', 'writes'], ['REMOVE', 'writes'],
-  ['DROP', 'DDL'], ['ALTER', 'DDL'], ['RENAME', 'DDL'], ['COMMENT', 'DDL'],
-  ['COPY', 'file access'], ['EXPORT', 'file access'], ['IMPORT', 'file access'], ['LOAD', 'file access'],
-  ['INSTALL', 'extensions'], ['UNINSTALL', 'extensions'], ['ATTACH', 'other databases'], ['USE', 'other databases'],
-  ['BEGIN', 'transaction control'], ['COMMIT', 'transaction control'], ['ROLLBACK', 'transaction control'], ['TRANSACTION', 'transaction control'], ['CHECKPOINT', 'transaction control'],
-  ['EXPLAIN', 'plan statements'], ['PROFILE', 'plan statements'], ['MACRO', 'DDL'], ['SEQUENCE', 'DDL'], ['TYPE', 'DDL'],
+  ['CREATE', 'writes'],
+  ['MERGE', 'writes'],
+  ['SET', 'writes'],
+  ['DELETE', 'writes'],
+  ['DETACH', 'writes'],
+  ['REMOVE', 'writes'],
+  ['DROP', 'DDL'],
+  ['ALTER', 'DDL'],
+  ['RENAME', 'DDL'],
+  ['COMMENT', 'DDL'],
+  ['COPY', 'file access'],
+  ['EXPORT', 'file access'],
+  ['IMPORT', 'file access'],
+  ['LOAD', 'file access'],
+  ['INSTALL', 'extensions'],
+  ['UNINSTALL', 'extensions'],
+  ['ATTACH', 'other databases'],
+  ['USE', 'other databases'],
+  ['BEGIN', 'transaction control'],
+  ['COMMIT', 'transaction control'],
+  ['ROLLBACK', 'transaction control'],
+  ['TRANSACTION', 'transaction control'],
+  ['CHECKPOINT', 'transaction control'],
+  ['EXPLAIN', 'plan statements'],
+  ['PROFILE', 'plan statements'],
+  ['MACRO', 'DDL'],
+  ['SEQUENCE', 'DDL'],
+  ['TYPE', 'DDL'],
 ]);
 
 /** Procedures an agent may CALL: catalogue introspection and read-only search. */
-export const allowedProcedures = new Set(['SHOW_TABLES', 'TABLE_INFO', 'SHOW_CONNECTION', 'DB_VERSION', 'SHOW_FUNCTIONS', 'CURRENT_SETTING', 'SHOW_INDEXES', 'QUERY_FTS_INDEX']);
+export const allowedProcedures = new Set([
+  'SHOW_TABLES',
+  'TABLE_INFO',
+  'SHOW_CONNECTION',
+  'DB_VERSION',
+  'SHOW_FUNCTIONS',
+  'CURRENT_SETTING',
+  'SHOW_INDEXES',
+  'QUERY_FTS_INDEX',
+]);
 
 /** Physical operators of read-only plans (collected from EXPLAIN over a corpus of reads). */
 export const allowedOperators = new Set([
-  'RESULT_COLLECTOR', 'PROJECTION', 'SCAN_NODE_TABLE', 'SCAN_REL_TABLE', 'TABLE_FUNCTION_CALL', 'FILTER', 'FLATTEN', 'LIMIT', 'SKIP',
-  'HASH_JOIN_BUILD', 'HASH_JOIN_PROBE', 'INTERSECT_BUILD', 'INTERSECT', 'CROSS_PRODUCT', 'AGGREGATE', 'AGGREGATE_FINALIZE', 'AGGREGATE_SCAN',
-  'HASH_AGGREGATE', 'HASH_AGGREGATE_FINALIZE', 'HASH_AGGREGATE_SCAN', 'SIMPLE_AGGREGATE', 'SIMPLE_AGGREGATE_FINALIZE', 'SIMPLE_AGGREGATE_SCAN',
-  'ORDER_BY', 'ORDER_BY_MERGE', 'ORDER_BY_SCAN', 'TOP_K', 'TOP_K_SCAN', 'UNWIND', 'UNION_ALL_SCAN', 'RECURSIVE_EXTEND', 'PATH_PROPERTY_PROBE',
-  'SEMI_MASKER', 'MULTIPLICITY_REDUCER', 'EMPTY_RESULT', 'INDEX_LOOKUP', 'PRIMARY_KEY_SCAN_NODE_TABLE', 'DUMMY_SCAN', 'DUMMY_SINK',
-  'COUNT_REL_TABLE', 'OFFSET_SCAN_NODE_TABLE', 'PARTITIONER', 'EXTEND', 'DISTINCT', 'MARK_JOIN',
+  'RESULT_COLLECTOR',
+  'PROJECTION',
+  'SCAN_NODE_TABLE',
+  'SCAN_REL_TABLE',
+  'TABLE_FUNCTION_CALL',
+  'FILTER',
+  'FLATTEN',
+  'LIMIT',
+  'SKIP',
+  'HASH_JOIN_BUILD',
+  'HASH_JOIN_PROBE',
+  'INTERSECT_BUILD',
+  'INTERSECT',
+  'CROSS_PRODUCT',
+  'AGGREGATE',
+  'AGGREGATE_FINALIZE',
+  'AGGREGATE_SCAN',
+  'HASH_AGGREGATE',
+  'HASH_AGGREGATE_FINALIZE',
+  'HASH_AGGREGATE_SCAN',
+  'SIMPLE_AGGREGATE',
+  'SIMPLE_AGGREGATE_FINALIZE',
+  'SIMPLE_AGGREGATE_SCAN',
+  'ORDER_BY',
+  'ORDER_BY_MERGE',
+  'ORDER_BY_SCAN',
+  'TOP_K',
+  'TOP_K_SCAN',
+  'UNWIND',
+  'UNION_ALL_SCAN',
+  'RECURSIVE_EXTEND',
+  'PATH_PROPERTY_PROBE',
+  'SEMI_MASKER',
+  'MULTIPLICITY_REDUCER',
+  'EMPTY_RESULT',
+  'INDEX_LOOKUP',
+  'PRIMARY_KEY_SCAN_NODE_TABLE',
+  'DUMMY_SCAN',
+  'DUMMY_SINK',
+  'COUNT_REL_TABLE',
+  'OFFSET_SCAN_NODE_TABLE',
+  'PARTITIONER',
+  'EXTEND',
+  'DISTINCT',
+  'MARK_JOIN',
 ]);
 
 /** Table functions that may appear in a plan. READ_FTABLE scans intermediate results. */
@@ -96,13 +166,20 @@ export function tokens(cypher: string): { words: Token[]; statements: number } {
 /** The reason a query fails the lexical check, or undefined when it passes. */
 export function lexicalProblem(cypher: string): string | undefined {
   if (cypher.trim().length === 0) return 'the query is empty';
-  if (cypher.length > maxCypherLength) return `the query is ${cypher.length} characters; the limit is ${maxCypherLength}`;
+  if (cypher.length > maxCypherLength)
+    return `the query is ${cypher.length} characters; the limit is ${maxCypherLength}`;
   if (cypher.includes('\0')) return 'the query contains a NUL character';
   const { words, statements } = tokens(cypher);
   if (statements > 1) return 'only one statement is allowed (found ";" between statements)';
   for (let i = 0; i < words.length; i++) {
     const token = words[i]!;
-    if (token.before === '.' || token.before === ':' || token.before === '$' || token.after === ':' && token.before === '{') continue; // names, labels, parameters, map keys
+    if (
+      token.before === '.' ||
+      token.before === ':' ||
+      token.before === '$' ||
+      (token.after === ':' && token.before === '{')
+    )
+      continue; // names, labels, parameters, map keys
     if (token.before === ',' && token.after === ':') continue; // later map keys
     const category = deniedKeywords.get(token.word);
     if (category) return `${token.word} is not allowed: agent queries are read-only (${category} rejected)`;
@@ -120,9 +197,17 @@ export function lexicalProblem(cypher: string): string | undefined {
 export async function guardPlan(store: Pick<GraphStore, 'explain'>, cypher: string): Promise<void> {
   const plan = await store.explain(cypher);
   const operator = plan.operators.find((op) => !allowedOperators.has(op));
-  if (operator) throw new KnowledgeError('QUERY_REJECTED', `the plan contains ${operator}, which is not a read-only operator; agent queries may only read`);
+  if (operator)
+    throw new KnowledgeError(
+      'QUERY_REJECTED',
+      `the plan contains ${operator}, which is not a read-only operator; agent queries may only read`,
+    );
   const fn = plan.functions.find((f) => !allowedPlanFunctions.has(f));
-  if (fn) throw new KnowledgeError('QUERY_REJECTED', `the plan calls ${fn}, which is not allowed; callable procedures: ${[...allowedProcedures].map((p) => p.toLowerCase()).join(', ')}`);
+  if (fn)
+    throw new KnowledgeError(
+      'QUERY_REJECTED',
+      `the plan calls ${fn}, which is not allowed; callable procedures: ${[...allowedProcedures].map((p) => p.toLowerCase()).join(', ')}`,
+    );
 }
 
 /** Throws QUERY_REJECTED unless the query passes the lexical and the plan check. */

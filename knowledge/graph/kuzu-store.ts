@@ -80,13 +80,23 @@ function cleanMessage(message: string): string {
 function failure(error: unknown, cypher: string): KnowledgeError {
   if (error instanceof KnowledgeError) return error;
   const message = cleanMessage((error as Error)?.message ?? String(error));
-  if (/interrupted/i.test(message)) return new KnowledgeError('TIMEOUT', `the query was interrupted by its timeout: ${cypher.slice(0, 120)}`, { cause: error });
-  if (/binder exception|parser exception|catalog exception/i.test(message)) return new KnowledgeError('QUERY_REJECTED', message, { cause: error });
+  if (/interrupted/i.test(message))
+    return new KnowledgeError('TIMEOUT', `the query was interrupted by its timeout: ${cypher.slice(0, 120)}`, {
+      cause: error,
+    });
+  if (/binder exception|parser exception|catalog exception/i.test(message))
+    return new KnowledgeError('QUERY_REJECTED', message, { cause: error });
   return new KnowledgeError('QUERY_FAILED', message, { cause: error });
 }
 
 function isNodeId(value: unknown): value is { offset: number; table: number } {
-  return typeof value === 'object' && value !== null && 'offset' in value && 'table' in value && Object.keys(value).length === 2;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'offset' in value &&
+    'table' in value &&
+    Object.keys(value).length === 2
+  );
 }
 
 /** Kuzu values to plain JSON: ids as "table:offset", big integers as numbers or strings. */
@@ -105,7 +115,10 @@ export function plainValue(value: unknown): unknown {
   return value;
 }
 
-async function collect(result: QueryResult, maxRows: number): Promise<{ columns: string[]; rows: GraphRow[]; totalRows: number }> {
+async function collect(
+  result: QueryResult,
+  maxRows: number,
+): Promise<{ columns: string[]; rows: GraphRow[]; totalRows: number }> {
   try {
     const columns = await result.getColumnNames();
     const totalRows = result.getNumTuples();
@@ -209,9 +222,17 @@ export class KuzuGraphStore implements GraphStore {
     } catch (error) {
       const message = (error as Error).message;
       if (/lock/i.test(message)) {
-        throw new KnowledgeError('LOCKED', `the knowledge graph at ${options.location} is open in another process (Kuzu allows one writer per file); stop that Caelum process, or give this one another data dir (CAELUM_DATA_DIR)`, { cause: error });
+        throw new KnowledgeError(
+          'LOCKED',
+          `the knowledge graph at ${options.location} is open in another process (Kuzu allows one writer per file); stop that Caelum process, or give this one another data dir (CAELUM_DATA_DIR)`,
+          { cause: error },
+        );
       }
-      throw new KnowledgeError('UNAVAILABLE', `could not open the knowledge graph at ${options.location}: ${cleanMessage(message)}`, { cause: error });
+      throw new KnowledgeError(
+        'UNAVAILABLE',
+        `could not open the knowledge graph at ${options.location}: ${cleanMessage(message)}`,
+        { cause: error },
+      );
     }
     const connect = async () => {
       const conn = new kuzu.Connection(db, options.threadsPerConnection ?? 1);
@@ -234,14 +255,19 @@ export class KuzuGraphStore implements GraphStore {
   }
 
   private async migrate(list: readonly Migration[]): Promise<void> {
-    await this.enqueue([{ cypher: 'CREATE NODE TABLE IF NOT EXISTS _Meta(key STRING PRIMARY KEY, value STRING)' }], true);
+    await this.enqueue(
+      [{ cypher: 'CREATE NODE TABLE IF NOT EXISTS _Meta(key STRING PRIMARY KEY, value STRING)' }],
+      true,
+    );
     const found = await this.read("MATCH (m:_Meta {key: 'schemaVersion'}) RETURN m.value AS v");
     this.schemaVersion = found.rows.length ? Number(found.rows[0]!.v) : 0;
     for (const migration of list) {
       if (migration.version <= this.schemaVersion) continue;
       // DDL runs in autocommit; each statement is idempotent, so a crash mid-way is safe to redo.
       for (const cypher of migration.statements) await this.enqueue([{ cypher }], true);
-      await this.enqueue([{ cypher: "MERGE (m:_Meta {key: 'schemaVersion'}) SET m.value = $v", params: { v: String(migration.version) } }]);
+      await this.enqueue([
+        { cypher: "MERGE (m:_Meta {key: 'schemaVersion'}) SET m.value = $v", params: { v: String(migration.version) } },
+      ]);
       this.schemaVersion = migration.version;
     }
     this.tablesCache = undefined;
@@ -262,7 +288,8 @@ export class KuzuGraphStore implements GraphStore {
 
   async read(cypher: string, params: Record<string, unknown> = {}, options: ReadOptions = {}): Promise<ReadResult> {
     const started = performance.now();
-    const key = options.cache === false ? undefined : `${options.maxRows ?? 1_000}\u0000${cypher}\u0000${JSON.stringify(params)}`;
+    const key =
+      options.cache === false ? undefined : `${options.maxRows ?? 1_000}\u0000${cypher}\u0000${JSON.stringify(params)}`;
     const cached = key === undefined ? undefined : this.results.get(key);
     if (cached) {
       this.results.delete(key!); // most recently used last
@@ -276,7 +303,13 @@ export class KuzuGraphStore implements GraphStore {
       const statement = await conn.prepare(cypher, true);
       const result = single(await conn.conn.execute(statement, params as never));
       const { columns, rows, totalRows } = await collect(result, options.maxRows ?? 1_000);
-      const read = { columns, rows, totalRows, truncated: totalRows > rows.length, elapsedMs: performance.now() - started };
+      const read = {
+        columns,
+        rows,
+        totalRows,
+        truncated: totalRows > rows.length,
+        elapsedMs: performance.now() - started,
+      };
       // Only if no write committed while the query ran: otherwise it may predate that write.
       if (key !== undefined && generation === this.generation && rows.length <= 1_000) {
         if (this.results.size >= KuzuGraphStore.resultCacheSize) this.results.delete(this.results.keys().next().value!);
@@ -321,8 +354,11 @@ export class KuzuGraphStore implements GraphStore {
       const { rows } = await collect(single(await conn.conn.execute(statement, {})), 10);
       const plan = rows.map((row) => Object.values(row).join('\n')).join('\n');
       const operators = [...new Set([...plan.matchAll(/│\s*([A-Z][A-Z0-9_]*)\[\d+\]\s*│/g)].map((m) => m[1]!))];
-      const functions = [...new Set([...plan.matchAll(/Function:\s*([A-Za-z0-9_]+)/g)].map((m) => m[1]!.toUpperCase()))];
-      if (operators.length === 0) throw new KnowledgeError('QUERY_REJECTED', 'the query plan could not be read, so the query is not run');
+      const functions = [
+        ...new Set([...plan.matchAll(/Function:\s*([A-Za-z0-9_]+)/g)].map((m) => m[1]!.toUpperCase())),
+      ];
+      if (operators.length === 0)
+        throw new KnowledgeError('QUERY_REJECTED', 'the query plan could not be read, so the query is not run');
       return { operators, functions };
     } catch (error) {
       throw failure(error, cypher);
@@ -359,13 +395,21 @@ export class KuzuGraphStore implements GraphStore {
         // Group commit: every queued batch that fits goes into one transaction.
         const group: PendingWrite[] = [];
         let size = 0;
-        while (this.pending.length > 0 && !(this.pending[0] as { autocommit?: boolean }).autocommit && (group.length === 0 || size + this.pending[0]!.statements.length <= this.options.maxGroupStatements)) {
+        while (
+          this.pending.length > 0 &&
+          !(this.pending[0] as { autocommit?: boolean }).autocommit &&
+          (group.length === 0 || size + this.pending[0]!.statements.length <= this.options.maxGroupStatements)
+        ) {
           const next = this.pending.shift()!;
           group.push(next);
           size += next.statements.length;
         }
         try {
-          await this.transaction(group.length > 1 ? (coalesce(group.map((w) => w.statements)) ?? group.flatMap((w) => w.statements)) : group[0]!.statements);
+          await this.transaction(
+            group.length > 1
+              ? (coalesce(group.map((w) => w.statements)) ?? group.flatMap((w) => w.statements))
+              : group[0]!.statements,
+          );
           for (const w of group) w.resolve();
         } catch (error) {
           if (group.length === 1) {
@@ -439,11 +483,18 @@ export class KuzuGraphStore implements GraphStore {
       const kind = String(row.type).toUpperCase() === 'REL' ? 'rel' : 'node';
       if (String(row.type).toUpperCase() !== 'NODE' && kind !== 'rel') continue;
       const info = await this.read(`CALL table_info('${name}') RETURN *`);
-      const properties = info.rows.map((p) => ({ name: String(p.name), type: String(p.type), primaryKey: p['primary key'] === true }));
+      const properties = info.rows.map((p) => ({
+        name: String(p.name),
+        type: String(p.type),
+        primaryKey: p['primary key'] === true,
+      }));
       const table: TableInfo = { name, kind, properties };
       if (kind === 'rel') {
         const connections = await this.read(`CALL show_connection('${name}') RETURN *`);
-        table.connections = connections.rows.map((c) => ({ from: String(c['source table name']), to: String(c['destination table name']) }));
+        table.connections = connections.rows.map((c) => ({
+          from: String(c['source table name']),
+          to: String(c['destination table name']),
+        }));
       }
       tables.push(table);
     }
@@ -453,7 +504,10 @@ export class KuzuGraphStore implements GraphStore {
   async count(table: string): Promise<number> {
     const known = (await this.tables()).find((t) => t.name === table);
     if (!known || !identifier.test(table)) throw new KnowledgeError('NOT_FOUND', `no table named "${table}"`);
-    const cypher = known.kind === 'node' ? `MATCH (n:${table}) RETURN count(n) AS c` : `MATCH ()-[r:${table}]->() RETURN count(r) AS c`;
+    const cypher =
+      known.kind === 'node'
+        ? `MATCH (n:${table}) RETURN count(n) AS c`
+        : `MATCH ()-[r:${table}]->() RETURN count(r) AS c`;
     return Number((await this.read(cypher)).rows[0]!.c);
   }
 

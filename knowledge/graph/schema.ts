@@ -11,7 +11,8 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   {
     version: 1,
-    description: 'financial knowledge base: countries, statistics and their series, regimes, scenarios, trade corridors and contagion',
+    description:
+      'financial knowledge base: countries, statistics and their series, regimes, scenarios, trade corridors and contagion',
     statements: [
       'CREATE NODE TABLE IF NOT EXISTS _Meta(key STRING PRIMARY KEY, value STRING)',
       'CREATE NODE TABLE IF NOT EXISTS Country(iso3 STRING PRIMARY KEY, iso2 STRING, name STRING, region STRING, gdpRank INT64, regime STRING)',

@@ -11,20 +11,53 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { openKuzuStore } from '../graph/kuzu-store.js';
 import { countries } from './catalogue/countries.js';
 import { corridors, seedContagion, tradeEdges } from './catalogue/corridors.js';
-import { apiStatistics, derivedStatistics, llmStatistics, providers, statistics, type Provider } from './catalogue/statistics.js';
+import {
+  apiStatistics,
+  derivedStatistics,
+  llmStatistics,
+  providers,
+  statistics,
+  type Provider,
+} from './catalogue/statistics.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from './atomic-file.js';
-import { buildsDirectory, cacheDirectory, listBuilds, newBuildId, outputsDirectory, ownerAlive, phases, snapshotsDirectory, writeBuildState, type BuildState, type Phase } from './build-state.js';
+import {
+  buildsDirectory,
+  cacheDirectory,
+  listBuilds,
+  newBuildId,
+  outputsDirectory,
+  ownerAlive,
+  phases,
+  snapshotsDirectory,
+  writeBuildState,
+  type BuildState,
+  type Phase,
+} from './build-state.js';
 import { toColumnar } from './columnar.js';
 import { dailyOutputs, type ScannerSignals } from './daily-outputs.js';
 import { readRequests, sourceSummary, sumDropped } from './source-records.js';
 import { deriveStatistics } from './derive.js';
 import { buildGraph, contagionEdges, graphData } from './graph-build.js';
 import { defaultBaseUrls, ingest, providerNotes, type CountryIngest, type ProviderSettings } from './ingest.js';
-import { corridorRequests, inferCorridorEdges, inferCountryStats, type CompleteJson, type InferredEdge, type InferredStat } from './llm-inference.js';
+import {
+  corridorRequests,
+  inferCorridorEdges,
+  inferCountryStats,
+  type CompleteJson,
+  type InferredEdge,
+  type InferredStat,
+} from './llm-inference.js';
 import { ObservationCache } from './observation-cache.js';
 import { compareObservations, type Observation } from './observation.js';
 import { fitCountryRegime, type CountryRegime } from './regimes/country-regimes.js';
-import { listSnapshots, nextSnapshotName, readSnapshot, snapshotSchemaVersion, writeSnapshot, type SnapshotManifest } from './snapshot-archive.js';
+import {
+  listSnapshots,
+  nextSnapshotName,
+  readSnapshot,
+  snapshotSchemaVersion,
+  writeSnapshot,
+  type SnapshotManifest,
+} from './snapshot-archive.js';
 import { SourceClient, type SourceClientOptions } from './source-client.js';
 
 export interface BuildProgress {
@@ -75,18 +108,67 @@ export interface BuildResult {
 }
 
 type CompactObservation = [string, string, string, string, number, string, string, string, string, string, string];
-const compact = (o: Observation): CompactObservation => [o.country, o.stat, o.period, o.date, o.value, o.unit, o.frequency, o.provider, o.series, o.url, o.fetchedAt];
-const expand = (c: CompactObservation): Observation => ({ country: c[0], stat: c[1], period: c[2], date: c[3], value: c[4], unit: c[5], frequency: c[6] as Observation['frequency'], provider: c[7] as Observation['provider'], series: c[8], url: c[9], fetchedAt: c[10] });
+const compact = (o: Observation): CompactObservation => [
+  o.country,
+  o.stat,
+  o.period,
+  o.date,
+  o.value,
+  o.unit,
+  o.frequency,
+  o.provider,
+  o.series,
+  o.url,
+  o.fetchedAt,
+];
+const expand = (c: CompactObservation): Observation => ({
+  country: c[0],
+  stat: c[1],
+  period: c[2],
+  date: c[3],
+  value: c[4],
+  unit: c[5],
+  frequency: c[6] as Observation['frequency'],
+  provider: c[7] as Observation['provider'],
+  series: c[8],
+  url: c[9],
+  fetchedAt: c[10],
+});
 
-export const catalogueHash = createHash('sha256').update(JSON.stringify({ countries, statistics, corridors })).digest('hex');
+export const catalogueHash = createHash('sha256')
+  .update(JSON.stringify({ countries, statistics, corridors }))
+  .digest('hex');
 
 function settingsFor(options: BuildOptions): Record<Provider, ProviderSettings> {
-  return Object.fromEntries(providers.map((p) => [p, { baseUrl: defaultBaseUrls[p], ...options.providers?.[p] }])) as Record<Provider, ProviderSettings>;
+  return Object.fromEntries(
+    providers.map((p) => [p, { baseUrl: defaultBaseUrls[p], ...options.providers?.[p] }]),
+  ) as Record<Provider, ProviderSettings>;
 }
 
-function configHashOf(options: BuildOptions, window: { startYear: number; endYear: number }, settings: Record<Provider, ProviderSettings>): string {
-  const sources = Object.fromEntries(Object.entries(settings).map(([p, s]) => [p, { baseUrl: s.baseUrl, enabled: s.enabled !== false, keyed: Boolean(s.apiKey) }]));
-  return createHash('sha256').update(JSON.stringify({ catalogueHash, window, offline: Boolean(options.offline), skipIngestion: Boolean(options.skipIngestion), skipLlm: Boolean(options.skipLlm), sources })).digest('hex').slice(0, 16);
+function configHashOf(
+  options: BuildOptions,
+  window: { startYear: number; endYear: number },
+  settings: Record<Provider, ProviderSettings>,
+): string {
+  const sources = Object.fromEntries(
+    Object.entries(settings).map(([p, s]) => [
+      p,
+      { baseUrl: s.baseUrl, enabled: s.enabled !== false, keyed: Boolean(s.apiKey) },
+    ]),
+  );
+  return createHash('sha256')
+    .update(
+      JSON.stringify({
+        catalogueHash,
+        window,
+        offline: Boolean(options.offline),
+        skipIngestion: Boolean(options.skipIngestion),
+        skipLlm: Boolean(options.skipLlm),
+        sources,
+      }),
+    )
+    .digest('hex')
+    .slice(0, 16);
 }
 
 class Checkpoints {
@@ -111,17 +193,30 @@ class Checkpoints {
   }
 }
 
-interface LlmCache<T> { savedAt: string; items: Record<string, T & { at: string }> }
+interface LlmCache<T> {
+  savedAt: string;
+  items: Record<string, T & { at: string }>;
+}
 
 /**
  * Merges a phase's answers into the cross-build LLM cache. An answer keeps its cached time when it
  * came from a fresh cache entry with the same content; a new answer is stamped `at`.
  */
-async function saveLlmCache<T extends object>(file: string, cache: LlmCache<T>, items: readonly T[], keyOf: (item: T) => string, at: string, fresh: (at: string) => boolean): Promise<void> {
+async function saveLlmCache<T extends object>(
+  file: string,
+  cache: LlmCache<T>,
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  at: string,
+  fresh: (at: string) => boolean,
+): Promise<void> {
   for (const item of items) {
     const key = keyOf(item);
     const cached = cache.items[key];
-    const same = cached !== undefined && fresh(cached.at) && JSON.stringify({ ...cached, at: '' }) === JSON.stringify({ ...item, at: '' });
+    const same =
+      cached !== undefined &&
+      fresh(cached.at) &&
+      JSON.stringify({ ...cached, at: '' }) === JSON.stringify({ ...item, at: '' });
     cache.items[key] = { ...item, at: same ? cached!.at : at };
   }
   await writeJsonAtomic(file, { savedAt: at, items: cache.items });
@@ -130,10 +225,17 @@ async function saveLlmCache<T extends object>(file: string, cache: LlmCache<T>, 
 export async function buildSnapshot(options: BuildOptions): Promise<BuildResult> {
   const now = options.now ?? (() => new Date());
   const started = now();
-  const window = { startYear: options.startYear ?? started.getUTCFullYear() - 8, endYear: options.endYear ?? started.getUTCFullYear() };
+  const window = {
+    startYear: options.startYear ?? started.getUTCFullYear() - 8,
+    endYear: options.endYear ?? started.getUTCFullYear(),
+  };
   const settings = settingsFor(options);
   const configHash = configHashOf(options, window, settings);
-  const mode = { offline: Boolean(options.offline), skipIngestion: Boolean(options.skipIngestion), skipLlm: Boolean(options.skipLlm) };
+  const mode = {
+    offline: Boolean(options.offline),
+    skipIngestion: Boolean(options.skipIngestion),
+    skipLlm: Boolean(options.skipLlm),
+  };
   const signal = options.signal;
 
   // Find or start the build.
@@ -141,12 +243,25 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
   let state: BuildState | undefined;
   const notes: string[] = [];
   if (options.resume) {
-    const candidate = (await listBuilds(options.dataDir)).find((b) => b.state.status !== 'done' && b.state.configHash === configHash && !(b.state.status === 'running' && b.state.pid !== process.pid && ownerAlive(b.state)));
+    const candidate = (await listBuilds(options.dataDir)).find(
+      (b) =>
+        b.state.status !== 'done' &&
+        b.state.configHash === configHash &&
+        !(b.state.status === 'running' && b.state.pid !== process.pid && ownerAlive(b.state)),
+    );
     if (candidate) {
       directory = candidate.directory;
-      state = { ...candidate.state, status: 'running', pid: process.pid, resumedFrom: (candidate.state.resumedFrom ?? 0) + 1, error: undefined } as BuildState;
+      state = {
+        ...candidate.state,
+        status: 'running',
+        pid: process.pid,
+        resumedFrom: (candidate.state.resumedFrom ?? 0) + 1,
+        error: undefined,
+      } as BuildState;
       delete state.error;
-      notes.push(`resumed build ${state.buildId}: phases done before: ${Object.keys(state.phases).join(', ') || 'none'}`);
+      notes.push(
+        `resumed build ${state.buildId}: phases done before: ${Object.keys(state.phases).join(', ') || 'none'}`,
+      );
     } else {
       notes.push('--resume: no unfinished build with this configuration; started a new one');
     }
@@ -154,7 +269,19 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
   if (!directory || !state) {
     const buildId = newBuildId(started);
     directory = path.join(buildsDirectory(options.dataDir), buildId);
-    state = { buildId, configHash, status: 'running', startedAt: started.toISOString(), updatedAt: started.toISOString(), pid: process.pid, mode, window, phases: {}, timingsMs: {}, notes: [] };
+    state = {
+      buildId,
+      configHash,
+      status: 'running',
+      startedAt: started.toISOString(),
+      updatedAt: started.toISOString(),
+      pid: process.pid,
+      mode,
+      window,
+      phases: {},
+      timingsMs: {},
+      notes: [],
+    };
   }
   await mkdir(directory, { recursive: true });
   const checkpoints = new Checkpoints(directory);
@@ -184,7 +311,11 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
     progress(phase, 1, 1, `${phase}: ${outcome?.skipped ? `skipped (${outcome.skipped})` : 'done'}`);
     const ms = Math.round(performance.now() - t0);
     buildState.timingsMs[phase] = (buildState.timingsMs[phase] ?? 0) + ms;
-    buildState.phases[phase] = { status: outcome?.skipped ? 'skipped' : 'done', ms, ...(outcome?.skipped ? { note: outcome.skipped } : {}) };
+    buildState.phases[phase] = {
+      status: outcome?.skipped ? 'skipped' : 'done',
+      ms,
+      ...(outcome?.skipped ? { note: outcome.skipped } : {}),
+    };
     buildState.updatedAt = now().toISOString();
     await writeBuildState(buildDirectory, buildState);
   };
@@ -210,30 +341,68 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
         ...(signal ? { signal } : {}),
         onTask: (d, total, message) => progress('ingest', d, total, message),
         onCountry: async (result) => {
-          await writeJsonAtomic(checkpoints.file('ingest', `${result.country}.json`), { country: result.country, tasks: result.tasks, observations: result.observations.sort(compareObservations).map(compact) });
+          await writeJsonAtomic(checkpoints.file('ingest', `${result.country}.json`), {
+            country: result.country,
+            tasks: result.tasks,
+            observations: result.observations.sort(compareObservations).map(compact),
+          });
         },
         onRequests: (provider, requests, warnings) => {
-          if (requests.length || warnings.length) void appendFile(requestsFile, [...requests.map((r) => JSON.stringify({ provider, ...r })), ...warnings.map((w) => JSON.stringify({ provider, warning: w }))].join('\n') + '\n').catch(() => undefined);
+          if (requests.length || warnings.length)
+            void appendFile(
+              requestsFile,
+              [
+                ...requests.map((r) => JSON.stringify({ provider, ...r })),
+                ...warnings.map((w) => JSON.stringify({ provider, warning: w })),
+              ].join('\n') + '\n',
+            ).catch(() => undefined);
         },
       });
       await writeJsonAtomic(checkpoints.file('ingest-summary.json'), summary);
     });
 
-    const ingested = (await checkpoints.readAll<{ country: string; tasks: CountryIngest['tasks']; observations: CompactObservation[] }>('ingest'));
+    const ingested = await checkpoints.readAll<{
+      country: string;
+      tasks: CountryIngest['tasks'];
+      observations: CompactObservation[];
+    }>('ingest');
     const apiObservations = ingested.flatMap((c) => c.observations.map(expand));
     const byCountry = groupBy(apiObservations, (o) => o.country);
 
     // 2. Derived statistics (cheap: one checkpoint for the phase).
     await runPhase('derive', async () => {
-      const derived = countries.map((c) => ({ country: c.iso3, ...deriveStatistics(c.iso3, byCountry.get(c.iso3) ?? []) }));
-      await writeJsonAtomic(checkpoints.file('derived.json'), derived.map((d) => ({ country: d.country, observations: d.observations.map(compact), notComputed: d.notComputed })));
+      const derived = countries.map((c) => ({
+        country: c.iso3,
+        ...deriveStatistics(c.iso3, byCountry.get(c.iso3) ?? []),
+      }));
+      await writeJsonAtomic(
+        checkpoints.file('derived.json'),
+        derived.map((d) => ({
+          country: d.country,
+          observations: d.observations.map(compact),
+          notComputed: d.notComputed,
+        })),
+      );
     });
-    const derivedFile = (await readJson<{ country: string; observations: CompactObservation[]; notComputed: { stat: string; reason: string }[] }[]>(checkpoints.file('derived.json'))) ?? [];
-    const observations = [...apiObservations, ...derivedFile.flatMap((d) => d.observations.map(expand))].sort(compareObservations);
-    groupBy(derivedFile.flatMap((d) => d.observations.map(expand)), (o) => o.country, byCountry);
+    const derivedFile =
+      (await readJson<
+        { country: string; observations: CompactObservation[]; notComputed: { stat: string; reason: string }[] }[]
+      >(checkpoints.file('derived.json'))) ?? [];
+    const observations = [...apiObservations, ...derivedFile.flatMap((d) => d.observations.map(expand))].sort(
+      compareObservations,
+    );
+    groupBy(
+      derivedFile.flatMap((d) => d.observations.map(expand)),
+      (o) => o.country,
+      byCountry,
+    );
 
     // 3–4. LLM phases, with a cross-build cache so offline builds and resumes reuse answers.
-    const llmReason = mode.skipLlm ? 'skip-llm: built from API data alone' : !options.complete && !mode.offline ? options.llmUnavailable ?? 'no LLM backend is configured' : undefined;
+    const llmReason = mode.skipLlm
+      ? 'skip-llm: built from API data alone'
+      : !options.complete && !mode.offline
+        ? (options.llmUnavailable ?? 'no LLM backend is configured')
+        : undefined;
     const cacheDays = options.llmCacheDays ?? 30;
     const llmStatsCacheFile = path.join(cacheDirectory(options.dataDir), 'llm-stats.json');
     const llmEdgesCacheFile = path.join(cacheDirectory(options.dataDir), 'llm-edges.json');
@@ -249,7 +418,9 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
         index++;
         if (done.has(country.iso3)) continue;
         signal?.throwIfAborted();
-        const cached = llmStatistics.map((s) => llmCache.items[`${country.iso3}|${s.name}`]).filter((x): x is InferredStat & { at: string } => Boolean(x) && fresh(x!.at));
+        const cached = llmStatistics
+          .map((s) => llmCache.items[`${country.iso3}|${s.name}`])
+          .filter((x): x is InferredStat & { at: string } => Boolean(x) && fresh(x!.at));
         let items: InferredStat[];
         let failures: string[] = [];
         let calls = 0;
@@ -258,17 +429,36 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
           items = cached.map(({ at: _at, ...item }) => item);
           if (items.length < llmStatistics.length) unanswered += llmStatistics.length - items.length;
         } else {
-          const report = await inferCountryStats(options.complete, country.iso3, byCountry.get(country.iso3) ?? [], { ...(signal ? { signal } : {}), onCall: (d, t) => progress('llm_stats', (index - 1) * t + d, countries.length * t, `${country.iso3}: stat batch ${d}/${t}`) });
+          const report = await inferCountryStats(options.complete, country.iso3, byCountry.get(country.iso3) ?? [], {
+            ...(signal ? { signal } : {}),
+            onCall: (d, t) =>
+              progress('llm_stats', (index - 1) * t + d, countries.length * t, `${country.iso3}: stat batch ${d}/${t}`),
+          });
           items = report.items;
           failures = report.failures;
           calls = report.calls;
           dropped = report.dropped;
         }
-        await writeJsonAtomic(checkpoints.file('llm-stats', `${country.iso3}.json`), { country: country.iso3, items, failures, calls, dropped });
+        await writeJsonAtomic(checkpoints.file('llm-stats', `${country.iso3}.json`), {
+          country: country.iso3,
+          items,
+          failures,
+          calls,
+          dropped,
+        });
         progress('llm_stats', index, countries.length, `${country.iso3}: ${items.length} stats inferred`);
       }
-      if (!mode.offline) await saveLlmCache(llmStatsCacheFile, llmCache, (await checkpoints.readAll<{ items: InferredStat[] }>('llm-stats')).flatMap((c) => c.items), (item) => `${item.country}|${item.stat}`, now().toISOString(), fresh);
-      if (mode.offline && unanswered) phaseNotes.push(`offline: ${unanswered} LLM stat values were not in the LLM cache`);
+      if (!mode.offline)
+        await saveLlmCache(
+          llmStatsCacheFile,
+          llmCache,
+          (await checkpoints.readAll<{ items: InferredStat[] }>('llm-stats')).flatMap((c) => c.items),
+          (item) => `${item.country}|${item.stat}`,
+          now().toISOString(),
+          fresh,
+        );
+      if (mode.offline && unanswered)
+        phaseNotes.push(`offline: ${unanswered} LLM stat values were not in the LLM cache`);
     });
 
     await runPhase('llm_edges', async () => {
@@ -279,11 +469,25 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
         const name = `${corridor.a}-${corridor.b}`;
         if (done.has(name)) continue;
         signal?.throwIfAborted();
-        const keys = corridorRequests(corridor).map((r) => `${r.sourceCountry}_${r.sourceStat}->${r.targetCountry}_${r.targetStat}`);
-        const cached = keys.map((k) => llmCache.items[k]).filter((x): x is InferredEdge & { at: string } => Boolean(x) && fresh(x!.at));
-        let record: { corridor: string; items: InferredEdge[]; failures: string[]; dropped: { unknown: number; duplicates: number; missing: number } };
+        const keys = corridorRequests(corridor).map(
+          (r) => `${r.sourceCountry}_${r.sourceStat}->${r.targetCountry}_${r.targetStat}`,
+        );
+        const cached = keys
+          .map((k) => llmCache.items[k])
+          .filter((x): x is InferredEdge & { at: string } => Boolean(x) && fresh(x!.at));
+        let record: {
+          corridor: string;
+          items: InferredEdge[];
+          failures: string[];
+          dropped: { unknown: number; duplicates: number; missing: number };
+        };
         if (cached.length === keys.length || mode.offline || !options.complete) {
-          record = { corridor: name, items: cached.map(({ at: _at, ...item }) => item), failures: [], dropped: { unknown: 0, duplicates: 0, missing: keys.length - cached.length } };
+          record = {
+            corridor: name,
+            items: cached.map(({ at: _at, ...item }) => item),
+            failures: [],
+            dropped: { unknown: 0, duplicates: 0, missing: keys.length - cached.length },
+          };
         } else {
           const report = await inferCorridorEdges(options.complete, corridor, signal ? { signal } : {});
           record = { corridor: name, items: report.items, failures: report.failures, dropped: report.dropped };
@@ -291,11 +495,32 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
         await writeJsonAtomic(checkpoints.file('llm-edges', `${name}.json`), record);
         progress('llm_edges', index + 1, corridors.length, `${name}: ${record.items.length} edge weights`);
       }
-      if (!mode.offline) await saveLlmCache(llmEdgesCacheFile, llmCache, (await checkpoints.readAll<{ items: InferredEdge[] }>('llm-edges')).flatMap((c) => c.items), (item) => item.key, now().toISOString(), fresh);
+      if (!mode.offline)
+        await saveLlmCache(
+          llmEdgesCacheFile,
+          llmCache,
+          (await checkpoints.readAll<{ items: InferredEdge[] }>('llm-edges')).flatMap((c) => c.items),
+          (item) => item.key,
+          now().toISOString(),
+          fresh,
+        );
     });
-    const llmStatRecords = await checkpoints.readAll<{ country: string; items: InferredStat[]; failures: string[]; calls: number; dropped: { unknown: number; duplicates: number; missing: number } }>('llm-stats');
-    const llmEdgeRecords = await checkpoints.readAll<{ corridor: string; items: InferredEdge[]; failures: string[]; dropped: { unknown: number; duplicates: number; missing: number } }>('llm-edges');
-    const llmStats = llmStatRecords.flatMap((r) => r.items).sort((a, b) => a.country.localeCompare(b.country) || a.stat.localeCompare(b.stat));
+    const llmStatRecords = await checkpoints.readAll<{
+      country: string;
+      items: InferredStat[];
+      failures: string[];
+      calls: number;
+      dropped: { unknown: number; duplicates: number; missing: number };
+    }>('llm-stats');
+    const llmEdgeRecords = await checkpoints.readAll<{
+      corridor: string;
+      items: InferredEdge[];
+      failures: string[];
+      dropped: { unknown: number; duplicates: number; missing: number };
+    }>('llm-edges');
+    const llmStats = llmStatRecords
+      .flatMap((r) => r.items)
+      .sort((a, b) => a.country.localeCompare(b.country) || a.stat.localeCompare(b.stat));
     const llmEdges = llmEdgeRecords.flatMap((r) => r.items).sort((a, b) => a.key.localeCompare(b.key));
 
     // 5. Regimes: one checkpoint per country.
@@ -304,13 +529,23 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
       for (const [index, country] of countries.entries()) {
         if (done.has(country.iso3)) continue;
         signal?.throwIfAborted();
-        const regime = fitCountryRegime(country.iso3, byCountry.get(country.iso3) ?? [], { startYear: window.startYear, ...(options.hmmRestarts ? { restarts: options.hmmRestarts } : {}) });
+        const regime = fitCountryRegime(country.iso3, byCountry.get(country.iso3) ?? [], {
+          startYear: window.startYear,
+          ...(options.hmmRestarts ? { restarts: options.hmmRestarts } : {}),
+        });
         await writeJsonAtomic(checkpoints.file('hmm', `${country.iso3}.json`), regime);
-        progress('hmm', index + 1, countries.length, `${country.iso3}: ${regime.status === 'fitted' ? regime.state : regime.reason}`);
+        progress(
+          'hmm',
+          index + 1,
+          countries.length,
+          `${country.iso3}: ${regime.status === 'fitted' ? regime.state : regime.reason}`,
+        );
         await yieldToLoop();
       }
     });
-    const regimes = (await checkpoints.readAll<CountryRegime>('hmm')).sort((a, b) => countries.findIndex((c) => c.iso3 === a.country) - countries.findIndex((c) => c.iso3 === b.country));
+    const regimes = (await checkpoints.readAll<CountryRegime>('hmm')).sort(
+      (a, b) => countries.findIndex((c) => c.iso3 === a.country) - countries.findIndex((c) => c.iso3 === b.country),
+    );
 
     // 6. Graph: a fresh Kuzu database per build, rebuilt whole if the phase is re-run.
     await runPhase('graph', async () => {
@@ -319,10 +554,19 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
       await rm(`${location}.wal`, { force: true });
       const graph = await openKuzuStore({ location, bufferPoolBytes: 256 * 1024 * 1024 });
       try {
-        progress('graph', 0, 1, `graph: writing ${observations.length} series points and ${countries.length * statistics.length} statistics`);
+        progress(
+          'graph',
+          0,
+          1,
+          `graph: writing ${observations.length} series points and ${countries.length * statistics.length} statistics`,
+        );
         const built = await buildGraph(graph, graphData({ observations, llmStats, llmEdges, regimes }));
         await writeJsonAtomic(checkpoints.file('graph.json'), built.export);
-        await writeJsonAtomic(checkpoints.file('graph-counts.json'), { nodes: built.nodes, edges: built.edges, elapsedMs: Math.round(built.elapsedMs) });
+        await writeJsonAtomic(checkpoints.file('graph-counts.json'), {
+          nodes: built.nodes,
+          edges: built.edges,
+          elapsedMs: Math.round(built.elapsedMs),
+        });
       } finally {
         await graph.close();
       }
@@ -349,14 +593,73 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
       const blend = contagionEdges(llmEdges);
       const files: Record<string, string> = {
         'observations.columnar.json': JSON.stringify(toColumnar(observations)),
-        'tasks.json': JSON.stringify(tasks.sort((a, b) => a.country.localeCompare(b.country) || a.stat.localeCompare(b.stat))),
+        'tasks.json': JSON.stringify(
+          tasks.sort((a, b) => a.country.localeCompare(b.country) || a.stat.localeCompare(b.stat)),
+        ),
         'graph.json': graphJson,
-        'hmm_params.json': JSON.stringify(Object.fromEntries(regimes.map((r) => [r.country, { status: r.status, ...(r.reason ? { reason: r.reason } : {}), features: r.features, dropped: r.dropped, start: r.start ?? null, transition: r.transition ?? null, means: r.means ?? null, variances: r.variances ?? null, stress: r.stress ?? null, logLikelihood: r.logLikelihood ?? null, iterations: r.iterations ?? null, converged: r.converged ?? null, restarts: r.restarts ?? null }]))),
-        'hmm_states.json': JSON.stringify(Object.fromEntries(regimes.map((r) => [r.country, { status: r.status, state: r.state ?? null, probabilities: r.probabilities ?? null, asOf: r.asOf ?? null, scenarios: r.scenarios ?? null, months: r.months, viterbi: r.viterbi ?? [], posteriors: r.posteriors ?? [] }]))),
+        'hmm_params.json': JSON.stringify(
+          Object.fromEntries(
+            regimes.map((r) => [
+              r.country,
+              {
+                status: r.status,
+                ...(r.reason ? { reason: r.reason } : {}),
+                features: r.features,
+                dropped: r.dropped,
+                start: r.start ?? null,
+                transition: r.transition ?? null,
+                means: r.means ?? null,
+                variances: r.variances ?? null,
+                stress: r.stress ?? null,
+                logLikelihood: r.logLikelihood ?? null,
+                iterations: r.iterations ?? null,
+                converged: r.converged ?? null,
+                restarts: r.restarts ?? null,
+              },
+            ]),
+          ),
+        ),
+        'hmm_states.json': JSON.stringify(
+          Object.fromEntries(
+            regimes.map((r) => [
+              r.country,
+              {
+                status: r.status,
+                state: r.state ?? null,
+                probabilities: r.probabilities ?? null,
+                asOf: r.asOf ?? null,
+                scenarios: r.scenarios ?? null,
+                months: r.months,
+                viterbi: r.viterbi ?? [],
+                posteriors: r.posteriors ?? [],
+              },
+            ]),
+          ),
+        ),
         'regimes.json': JSON.stringify(regimes),
-        'edge_weights.json': JSON.stringify({ inferred: llmEdges, blended: blend.blended, added: blend.added, droppedBelowMinimum: blend.droppedLight, failures: llmEdgeRecords.flatMap((r) => r.failures), dropped: sumDropped(llmEdgeRecords.map((r) => r.dropped)) }),
-        'llm_stats.json': JSON.stringify({ inferred: llmStats, failures: llmStatRecords.flatMap((r) => r.failures), dropped: sumDropped(llmStatRecords.map((r) => r.dropped)), calls: llmStatRecords.reduce((s, r) => s + (r.calls ?? 0), 0) }),
-        'catalogue.json': JSON.stringify({ hash: catalogueHash, countries, statistics, corridors, notes: statistics.filter((s) => s.note || s.notComputable).map((s) => ({ stat: s.name, note: s.note ?? s.notComputable })) }),
+        'edge_weights.json': JSON.stringify({
+          inferred: llmEdges,
+          blended: blend.blended,
+          added: blend.added,
+          droppedBelowMinimum: blend.droppedLight,
+          failures: llmEdgeRecords.flatMap((r) => r.failures),
+          dropped: sumDropped(llmEdgeRecords.map((r) => r.dropped)),
+        }),
+        'llm_stats.json': JSON.stringify({
+          inferred: llmStats,
+          failures: llmStatRecords.flatMap((r) => r.failures),
+          dropped: sumDropped(llmStatRecords.map((r) => r.dropped)),
+          calls: llmStatRecords.reduce((s, r) => s + (r.calls ?? 0), 0),
+        }),
+        'catalogue.json': JSON.stringify({
+          hash: catalogueHash,
+          countries,
+          statistics,
+          corridors,
+          notes: statistics
+            .filter((s) => s.note || s.notComputable)
+            .map((s) => ({ stat: s.name, note: s.note ?? s.notComputable })),
+        }),
         'sources.json': JSON.stringify({ providers: sources, requests }),
       };
       const fitted = regimes.filter((r) => r.status === 'fitted').length;
@@ -395,7 +698,10 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
         timingsMs: { ...buildState.timingsMs } as Record<string, number>,
         notes: [
           `ingestion: ${tasks.length} tasks: ${['fetched', 'cached', 'empty', 'not_covered', 'skipped', 'error'].map((k) => `${byStatus[k] ?? 0} ${k.replace('_', ' ')}`).join(', ')}${observations.length === 0 ? '; no observations at all, so the graph holds placeholders and no regime could be fitted' : ''}`,
-          ...tasks.filter((t) => t.status === 'error').slice(0, 10).map((t) => `error ${t.country} ${t.stat}: ${t.detail ?? ''}`),
+          ...tasks
+            .filter((t) => t.status === 'error')
+            .slice(0, 10)
+            .map((t) => `error ${t.country} ${t.stat}: ${t.detail ?? ''}`),
           ...providerNotes(settings).notes,
           ...(llmReason ? [`LLM phases skipped: ${llmReason}`] : []),
           ...phaseNotes,
@@ -404,7 +710,9 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
         ],
       });
     });
-    manifest ??= JSON.parse((await readSnapshot(snapshotFile)).get('manifest.json')!.toString('utf8')) as SnapshotManifest;
+    manifest ??= JSON.parse(
+      (await readSnapshot(snapshotFile)).get('manifest.json')!.toString('utf8'),
+    ) as SnapshotManifest;
 
     // 8. Daily outputs against the previous snapshot.
     const outputDir = path.join(outputsDirectory(options.dataDir), buildState.snapshotName!.replace(/\.tar\.gz$/, ''));
@@ -432,7 +740,11 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
       snapshot: snapshotFile,
       manifest,
       signals,
-      outputs: { signals: path.join(outputDir, 'scanner_signals.json'), report: path.join(outputDir, 'daily_risk_report.md'), alerts: path.join(outputDir, 'alerts.json') },
+      outputs: {
+        signals: path.join(outputDir, 'scanner_signals.json'),
+        report: path.join(outputDir, 'daily_risk_report.md'),
+        alerts: path.join(outputDir, 'alerts.json'),
+      },
       resumed,
       notes: buildState.notes,
     };

@@ -19,8 +19,16 @@ export interface ColumnarObservations {
 export function toColumnar(observations: readonly Observation[]): ColumnarObservations {
   const sorted = [...observations].sort(compareObservations);
   const dictionaries = Object.fromEntries(encoded.map((f) => [f, [] as string[]])) as Record<EncodedField, string[]>;
-  const lookup = Object.fromEntries(encoded.map((f) => [f, new Map<string, number>()])) as Record<EncodedField, Map<string, number>>;
-  const columns = { ...Object.fromEntries(encoded.map((f) => [f, [] as number[]])), period: [] as string[], date: [] as string[], value: [] as number[] } as ColumnarObservations['columns'];
+  const lookup = Object.fromEntries(encoded.map((f) => [f, new Map<string, number>()])) as Record<
+    EncodedField,
+    Map<string, number>
+  >;
+  const columns = {
+    ...Object.fromEntries(encoded.map((f) => [f, [] as number[]])),
+    period: [] as string[],
+    date: [] as string[],
+    value: [] as number[],
+  } as ColumnarObservations['columns'];
   for (const o of sorted) {
     for (const field of encoded) {
       const text = String(o[field]);
@@ -39,15 +47,31 @@ export function toColumnar(observations: readonly Observation[]): ColumnarObserv
   return { format: 'caelum-columnar-observations', version: 1, rows: sorted.length, dictionaries, columns };
 }
 
-export function fromColumnar(data: ColumnarObservations, fetchedAt: (provider: string, country: string, stat: string) => string = () => ''): Observation[] {
-  if (data.format !== 'caelum-columnar-observations') throw new Error(`not a columnar observations file (format ${String(data.format)})`);
+export function fromColumnar(
+  data: ColumnarObservations,
+  fetchedAt: (provider: string, country: string, stat: string) => string = () => '',
+): Observation[] {
+  if (data.format !== 'caelum-columnar-observations')
+    throw new Error(`not a columnar observations file (format ${String(data.format)})`);
   const out: Observation[] = [];
   for (let i = 0; i < data.rows; i++) {
     const get = (field: EncodedField) => data.dictionaries[field][data.columns[field][i]!]!;
     const provider = get('provider') as Observation['provider'];
     const country = get('country');
     const stat = get('stat');
-    out.push({ country, stat, period: data.columns.period[i]!, date: data.columns.date[i]!, value: data.columns.value[i]!, unit: get('unit'), frequency: get('frequency') as Observation['frequency'], provider, series: get('series'), url: get('url'), fetchedAt: fetchedAt(provider, country, stat) });
+    out.push({
+      country,
+      stat,
+      period: data.columns.period[i]!,
+      date: data.columns.date[i]!,
+      value: data.columns.value[i]!,
+      unit: get('unit'),
+      frequency: get('frequency') as Observation['frequency'],
+      provider,
+      series: get('series'),
+      url: get('url'),
+      fetchedAt: fetchedAt(provider, country, stat),
+    });
   }
   return out;
 }

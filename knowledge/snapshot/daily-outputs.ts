@@ -18,7 +18,9 @@ export const regimeMultipliers: Readonly<Record<StateName, number>> = { tranquil
 const probabilities = z.object({ tranquil: z.number(), turbulent: z.number(), crisis: z.number() });
 
 export const alertSchema = z.object({
-  kind: z.enum(['regime_change', 'scenario_probability']).describe('regime_change: the HMM state changed; scenario_probability: a scenario moved more than the threshold'),
+  kind: z
+    .enum(['regime_change', 'scenario_probability'])
+    .describe('regime_change: the HMM state changed; scenario_probability: a scenario moved more than the threshold'),
   severity: z.enum(['high', 'medium']).describe('high when the move is toward crisis'),
   country: z.string().describe('ISO-3'),
   scenario: z.string().optional().describe('scenario id for scenario_probability alerts'),
@@ -45,22 +47,30 @@ export const scannerSignalsSchema = z.object({
   schemaVersion: z.literal(signalsSchemaVersion),
   generatedAt: z.string().describe('ISO time the signals were computed'),
   snapshot: z.object({ name: z.string(), createdAt: z.string() }),
-  previous: z.object({ name: z.string(), createdAt: z.string() }).nullable().describe('null for the first snapshot: nothing to compare'),
+  previous: z
+    .object({ name: z.string(), createdAt: z.string() })
+    .nullable()
+    .describe('null for the first snapshot: nothing to compare'),
   thresholds: z.object({ scenarioDeltaPp: z.number(), regimeChange: z.literal(true) }),
-  countries: z.array(z.object({
-    iso3: z.string(),
-    name: z.string(),
-    regime: z.enum(['tranquil', 'turbulent', 'crisis']).nullable().describe('null when the regime model had too little data'),
-    previousRegime: z.enum(['tranquil', 'turbulent', 'crisis']).nullable(),
-    regimeChanged: z.boolean(),
-    probabilities: probabilities.nullable(),
-    crisisProbability12m: z.number().nullable(),
-    crisisProbability12mDeltaPp: z.number().nullable(),
-    stressProbability3m: z.number().nullable(),
-    positionSizeMultiplier: z.number().nullable().describe('Σ P(state) × {tranquil 1.0, turbulent 0.6, crisis 0.2}'),
-    signal: z.enum(['risk_on', 'neutral', 'risk_off', 'no_data']),
-    topMovers: z.array(moverSchema),
-  })),
+  countries: z.array(
+    z.object({
+      iso3: z.string(),
+      name: z.string(),
+      regime: z
+        .enum(['tranquil', 'turbulent', 'crisis'])
+        .nullable()
+        .describe('null when the regime model had too little data'),
+      previousRegime: z.enum(['tranquil', 'turbulent', 'crisis']).nullable(),
+      regimeChanged: z.boolean(),
+      probabilities: probabilities.nullable(),
+      crisisProbability12m: z.number().nullable(),
+      crisisProbability12mDeltaPp: z.number().nullable(),
+      stressProbability3m: z.number().nullable(),
+      positionSizeMultiplier: z.number().nullable().describe('Σ P(state) × {tranquil 1.0, turbulent 0.6, crisis 0.2}'),
+      signal: z.enum(['risk_on', 'neutral', 'risk_off', 'no_data']),
+      topMovers: z.array(moverSchema),
+    }),
+  ),
   alerts: z.array(alertSchema),
   movers: z.array(moverSchema).describe('largest moves across all countries, by |zScore|'),
 });
@@ -78,7 +88,9 @@ export interface SnapshotView {
 const pp = (x: number) => Math.round(x * 1000) / 10;
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 
-function latestValues(view: SnapshotView): Map<string, { value: number; period: string; date: string; unit: string; history: number[] }> {
+function latestValues(
+  view: SnapshotView,
+): Map<string, { value: number; period: string; date: string; unit: string; history: number[] }> {
   const latest = new Map<string, { value: number; period: string; date: string; unit: string; history: number[] }>();
   for (const o of fromColumnar(view.observations)) {
     const key = `${o.country}|${o.stat}`;
@@ -106,12 +118,29 @@ function movers(current: SnapshotView, previous: SnapshotView | undefined): Move
     const change = c.value - p.value;
     if (change === 0) continue;
     const [country, stat] = key.split('|') as [string, string];
-    out.push({ country, stat, unit: c.unit, previous: p.value, current: c.value, previousPeriod: p.period, currentPeriod: c.period, change: round(change, 6), zScore: round(std > 0 ? change / std : Math.sign(change) * 10, 3) });
+    out.push({
+      country,
+      stat,
+      unit: c.unit,
+      previous: p.value,
+      current: c.value,
+      previousPeriod: p.period,
+      currentPeriod: c.period,
+      change: round(change, 6),
+      zScore: round(std > 0 ? change / std : Math.sign(change) * 10, 3),
+    });
   }
-  return out.sort((a, b) => Math.abs(b.zScore) - Math.abs(a.zScore) || a.country.localeCompare(b.country) || a.stat.localeCompare(b.stat));
+  return out.sort(
+    (a, b) =>
+      Math.abs(b.zScore) - Math.abs(a.zScore) || a.country.localeCompare(b.country) || a.stat.localeCompare(b.stat),
+  );
 }
 
-export function computeSignals(current: SnapshotView, previous: SnapshotView | undefined, generatedAt: string): ScannerSignals {
+export function computeSignals(
+  current: SnapshotView,
+  previous: SnapshotView | undefined,
+  generatedAt: string,
+): ScannerSignals {
   const before = new Map((previous?.regimes ?? []).map((r) => [r.country, r]));
   const allMovers = movers(current, previous);
   const alerts: Alert[] = [];
@@ -121,17 +150,53 @@ export function computeSignals(current: SnapshotView, previous: SnapshotView | u
     const previousFitted = p?.status === 'fitted';
     const regimeChanged = fitted && previousFitted && p!.state !== r.state;
     if (regimeChanged) {
-      const worse = (['tranquil', 'turbulent', 'crisis'] as const).indexOf(r.state!) > (['tranquil', 'turbulent', 'crisis'] as const).indexOf(p!.state!);
-      alerts.push({ kind: 'regime_change', severity: worse ? 'high' : 'medium', country: r.country, from: p!.state!, to: r.state!, message: `${countryByIso3.get(r.country)?.name ?? r.country}: regime ${p!.state} → ${r.state}` });
+      const worse =
+        (['tranquil', 'turbulent', 'crisis'] as const).indexOf(r.state!) >
+        (['tranquil', 'turbulent', 'crisis'] as const).indexOf(p!.state!);
+      alerts.push({
+        kind: 'regime_change',
+        severity: worse ? 'high' : 'medium',
+        country: r.country,
+        from: p!.state!,
+        to: r.state!,
+        message: `${countryByIso3.get(r.country)?.name ?? r.country}: regime ${p!.state} → ${r.state}`,
+      });
     }
     const crisis = fitted ? r.scenarios!.crisis12m : null;
     const delta = fitted && previousFitted ? pp(r.scenarios!.crisis12m - p!.scenarios!.crisis12m) : null;
-    for (const [scenario, now, then] of fitted && previousFitted ? [['crisis_12m', r.scenarios!.crisis12m, p!.scenarios!.crisis12m], ['stress_3m', r.scenarios!.stress3m, p!.scenarios!.stress3m]] as const : []) {
+    for (const [scenario, now, then] of fitted && previousFitted
+      ? ([
+          ['crisis_12m', r.scenarios!.crisis12m, p!.scenarios!.crisis12m],
+          ['stress_3m', r.scenarios!.stress3m, p!.scenarios!.stress3m],
+        ] as const)
+      : []) {
       const d = pp(now - then);
-      if (Math.abs(d) > scenarioAlertPp) alerts.push({ kind: 'scenario_probability', severity: d > 0 ? 'high' : 'medium', country: r.country, scenario: `${scenario}_${r.country}`, from: round(then), to: round(now), deltaPp: d, message: `${countryByIso3.get(r.country)?.name ?? r.country}: ${scenario === 'crisis_12m' ? 'crisis within 12 months' : 'turbulence or worse within 3 months'} ${pp(then)}% → ${pp(now)}% (${d > 0 ? '+' : ''}${d} pp)` });
+      if (Math.abs(d) > scenarioAlertPp)
+        alerts.push({
+          kind: 'scenario_probability',
+          severity: d > 0 ? 'high' : 'medium',
+          country: r.country,
+          scenario: `${scenario}_${r.country}`,
+          from: round(then),
+          to: round(now),
+          deltaPp: d,
+          message: `${countryByIso3.get(r.country)?.name ?? r.country}: ${scenario === 'crisis_12m' ? 'crisis within 12 months' : 'turbulence or worse within 3 months'} ${pp(then)}% → ${pp(now)}% (${d > 0 ? '+' : ''}${d} pp)`,
+        });
     }
-    const multiplier = fitted ? round(r.probabilities!.tranquil * regimeMultipliers.tranquil + r.probabilities!.turbulent * regimeMultipliers.turbulent + r.probabilities!.crisis * regimeMultipliers.crisis) : null;
-    const signal = !fitted ? 'no_data' : r.state === 'crisis' || (delta !== null && delta > scenarioAlertPp) ? 'risk_off' : r.state === 'tranquil' && crisis! < 0.1 ? 'risk_on' : 'neutral';
+    const multiplier = fitted
+      ? round(
+          r.probabilities!.tranquil * regimeMultipliers.tranquil +
+            r.probabilities!.turbulent * regimeMultipliers.turbulent +
+            r.probabilities!.crisis * regimeMultipliers.crisis,
+        )
+      : null;
+    const signal = !fitted
+      ? 'no_data'
+      : r.state === 'crisis' || (delta !== null && delta > scenarioAlertPp)
+        ? 'risk_off'
+        : r.state === 'tranquil' && crisis! < 0.1
+          ? 'risk_on'
+          : 'neutral';
     return {
       iso3: r.country,
       name: countryByIso3.get(r.country)?.name ?? r.country,
@@ -147,7 +212,9 @@ export function computeSignals(current: SnapshotView, previous: SnapshotView | u
       topMovers: allMovers.filter((m) => m.country === r.country).slice(0, 5),
     };
   });
-  alerts.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'high' ? -1 : 1) || a.country.localeCompare(b.country));
+  alerts.sort(
+    (a, b) => (a.severity === b.severity ? 0 : a.severity === 'high' ? -1 : 1) || a.country.localeCompare(b.country),
+  );
   return {
     schemaVersion: signalsSchemaVersion,
     generatedAt,
@@ -178,24 +245,42 @@ export function riskReport(signals: ScannerSignals, current: SnapshotView): stri
     '',
     '## Alerts',
     '',
-    ...(signals.alerts.length ? signals.alerts.map((a) => `- **${a.severity.toUpperCase()}** ${a.message}`) : ['None: no regime changed and no scenario moved more than 5 percentage points.']),
+    ...(signals.alerts.length
+      ? signals.alerts.map((a) => `- **${a.severity.toUpperCase()}** ${a.message}`)
+      : ['None: no regime changed and no scenario moved more than 5 percentage points.']),
     '',
     '## Regimes',
     '',
     '| Country | Regime | Before | P(tranquil) | P(turbulent) | P(crisis) | Crisis in 12 m | Δ pp | Position size |',
     '|---|---|---|---:|---:|---:|---:|---:|---:|',
-    ...signals.countries.map((c) => `| ${c.name} (${c.iso3}) | ${c.regime ?? 'no data'}${c.regimeChanged ? ' ⚠' : ''} | ${c.previousRegime ?? '–'} | ${percent(c.probabilities?.tranquil ?? null)} | ${percent(c.probabilities?.turbulent ?? null)} | ${percent(c.probabilities?.crisis ?? null)} | ${percent(c.crisisProbability12m)} | ${c.crisisProbability12mDeltaPp === null ? '–' : `${c.crisisProbability12mDeltaPp > 0 ? '+' : ''}${c.crisisProbability12mDeltaPp}`} | ${c.positionSizeMultiplier ?? '–'} |`),
+    ...signals.countries.map(
+      (c) =>
+        `| ${c.name} (${c.iso3}) | ${c.regime ?? 'no data'}${c.regimeChanged ? ' ⚠' : ''} | ${c.previousRegime ?? '–'} | ${percent(c.probabilities?.tranquil ?? null)} | ${percent(c.probabilities?.turbulent ?? null)} | ${percent(c.probabilities?.crisis ?? null)} | ${percent(c.crisisProbability12m)} | ${c.crisisProbability12mDeltaPp === null ? '–' : `${c.crisisProbability12mDeltaPp > 0 ? '+' : ''}${c.crisisProbability12mDeltaPp}`} | ${c.positionSizeMultiplier ?? '–'} |`,
+    ),
     '',
     '## Movers',
     '',
     ...(signals.movers.length
-      ? ['| Country | Statistic | Before | Now | Change | z |', '|---|---|---:|---:|---:|---:|', ...signals.movers.slice(0, 15).map((m) => `| ${m.country} | ${statisticByName.get(m.stat)?.label ?? m.stat} | ${m.previous} (${m.previousPeriod}) | ${m.current} (${m.currentPeriod}) | ${m.change > 0 ? '+' : ''}${m.change} ${m.unit} | ${m.zScore} |`)]
+      ? [
+          '| Country | Statistic | Before | Now | Change | z |',
+          '|---|---|---:|---:|---:|---:|',
+          ...signals.movers
+            .slice(0, 15)
+            .map(
+              (m) =>
+                `| ${m.country} | ${statisticByName.get(m.stat)?.label ?? m.stat} | ${m.previous} (${m.previousPeriod}) | ${m.current} (${m.currentPeriod}) | ${m.change > 0 ? '+' : ''}${m.change} ${m.unit} | ${m.zScore} |`,
+            ),
+        ]
       : ['No statistic changed between the two snapshots.']),
     '',
   ];
   const thin = current.regimes.filter((r) => r.status !== 'fitted');
-  if (thin.length) lines.push('## Data notes', '', ...thin.map((r) => `- ${r.country}: no regime model (${r.reason}).`), '');
-  lines.push(`Regimes come from a 3-state Gaussian HMM per country on standardised monthly features; position size = Σ P(state) × (1.0, 0.6, 0.2).`, '');
+  if (thin.length)
+    lines.push('## Data notes', '', ...thin.map((r) => `- ${r.country}: no regime model (${r.reason}).`), '');
+  lines.push(
+    `Regimes come from a 3-state Gaussian HMM per country on standardised monthly features; position size = Σ P(state) × (1.0, 0.6, 0.2).`,
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -207,13 +292,20 @@ export async function snapshotView(file: string): Promise<SnapshotView> {
     if (!content) throw new Error(`${path.basename(file)} has no ${name}`);
     return JSON.parse(content.toString('utf8')) as unknown;
   };
-  return { manifest: get('manifest.json') as SnapshotManifest, regimes: get('regimes.json') as CountryRegime[], observations: get('observations.columnar.json') as ColumnarObservations };
+  return {
+    manifest: get('manifest.json') as SnapshotManifest,
+    regimes: get('regimes.json') as CountryRegime[],
+    observations: get('observations.columnar.json') as ColumnarObservations,
+  };
 }
 
-export async function dailyOutputs(currentFile: string, previousFile: string | undefined, generatedAt: string): Promise<{ signals: ScannerSignals; report: string }> {
+export async function dailyOutputs(
+  currentFile: string,
+  previousFile: string | undefined,
+  generatedAt: string,
+): Promise<{ signals: ScannerSignals; report: string }> {
   const current = await snapshotView(currentFile);
   const previous = previousFile ? await snapshotView(previousFile) : undefined;
   const signals = computeSignals(current, previous, generatedAt);
   return { signals, report: riskReport(signals, current) };
 }
-

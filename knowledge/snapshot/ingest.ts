@@ -5,7 +5,14 @@
 // source for that country), skipped (provider disabled, e.g. no API key) or error. A country is
 // handed to `onCountry` (the checkpoint) as soon as all its tasks are done.
 import { countries, countryByIso3 } from './catalogue/countries.js';
-import { apiStatistics, sourceFor, type Frequency, type Provider, type SeriesSource, type StatisticDefinition } from './catalogue/statistics.js';
+import {
+  apiStatistics,
+  sourceFor,
+  type Frequency,
+  type Provider,
+  type SeriesSource,
+  type StatisticDefinition,
+} from './catalogue/statistics.js';
 import { cacheKey, entryObservations, type CacheEntry, type ObservationCache } from './observation-cache.js';
 import { periodOf, yearOnYear, type Observation, type RawPoint } from './observation.js';
 import { fetchBis } from './providers/bis.js';
@@ -76,12 +83,18 @@ export interface IngestSummary {
 }
 
 /** Which providers can run, and why the others cannot. */
-export function providerNotes(settings: Readonly<Record<Provider, ProviderSettings>>): { enabled: Set<Provider>; notes: string[] } {
+export function providerNotes(settings: Readonly<Record<Provider, ProviderSettings>>): {
+  enabled: Set<Provider>;
+  notes: string[];
+} {
   const enabled = new Set<Provider>();
   const notes: string[] = [];
   for (const [provider, s] of Object.entries(settings) as [Provider, ProviderSettings][]) {
     if (s.enabled === false) notes.push(`${provider}: disabled by configuration; its tasks are skipped`);
-    else if (needsKey[provider] && !s.apiKey) notes.push(`${provider}: no API key (set ${needsKey[provider]}); its tasks are skipped and the build continues without them`);
+    else if (needsKey[provider] && !s.apiKey)
+      notes.push(
+        `${provider}: no API key (set ${needsKey[provider]}); its tasks are skipped and the build continues without them`,
+      );
     else enabled.add(provider);
   }
   return { enabled, notes };
@@ -112,12 +125,37 @@ function nativeFrequency(source: SeriesSource, metadata: FetchResult['metadata']
   return stated && frequencies.has(stated) ? (stated as Frequency) : source.frequency;
 }
 
-export function toObservations(iso3: string, stat: StatisticDefinition, source: SeriesSource, series: string, points: readonly RawPoint[], frequency: Frequency, url: string, fetchedAt: string, window: { startYear: number; endYear: number }): Observation[] {
-  const transformed = source.transform === 'yoy' ? yearOnYear(points, frequency) : [...points].sort((a, b) => a.date.localeCompare(b.date));
+export function toObservations(
+  iso3: string,
+  stat: StatisticDefinition,
+  source: SeriesSource,
+  series: string,
+  points: readonly RawPoint[],
+  frequency: Frequency,
+  url: string,
+  fetchedAt: string,
+  window: { startYear: number; endYear: number },
+): Observation[] {
+  const transformed =
+    source.transform === 'yoy'
+      ? yearOnYear(points, frequency)
+      : [...points].sort((a, b) => a.date.localeCompare(b.date));
   const start = `${window.startYear}`;
   return transformed
     .filter((p) => p.date.slice(0, 4) >= start && Number(p.date.slice(0, 4)) <= window.endYear)
-    .map((p) => ({ country: iso3, stat: stat.name, period: periodOf(p.date, frequency), date: p.date, value: p.value, unit: stat.unit, frequency, provider: source.provider, series: source.minus ? `${series}-${source.minus}` : series, url, fetchedAt }));
+    .map((p) => ({
+      country: iso3,
+      stat: stat.name,
+      period: periodOf(p.date, frequency),
+      date: p.date,
+      value: p.value,
+      unit: stat.unit,
+      frequency,
+      provider: source.provider,
+      series: source.minus ? `${series}-${source.minus}` : series,
+      url,
+      fetchedAt,
+    }));
 }
 
 export async function ingest(options: IngestOptions): Promise<IngestSummary> {
@@ -128,7 +166,14 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const pending = new Map<string, number>();
   const total = apiStatistics.length * countries.length;
   let doneTasks = 0;
-  const byStatus: Record<TaskStatus, number> = { fetched: 0, cached: 0, empty: 0, not_covered: 0, skipped: 0, error: 0 };
+  const byStatus: Record<TaskStatus, number> = {
+    fetched: 0,
+    cached: 0,
+    empty: 0,
+    not_covered: 0,
+    skipped: 0,
+    error: 0,
+  };
   const groups = new Map<string, PlannedFetch>();
 
   for (const country of countries) {
@@ -164,80 +209,186 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     for (const stat of apiStatistics) {
       const source = sourceFor(stat, iso3);
       if (!source) {
-        immediate.push([iso3, { stat: stat.name, status: 'not_covered', rows: 0, detail: `no ${stat.sources.map((s) => s.provider).join('/')} series for ${iso3} in the catalogue` }, []]);
+        immediate.push([
+          iso3,
+          {
+            stat: stat.name,
+            status: 'not_covered',
+            rows: 0,
+            detail: `no ${stat.sources.map((s) => s.provider).join('/')} series for ${iso3} in the catalogue`,
+          },
+          [],
+        ]);
         continue;
       }
       const cached = options.cache.get(cacheKey(iso3, stat.name));
       if (cached && (options.cacheOnly || options.cache.isFresh(cached, now))) {
         const observations = entryObservations(cached);
-        immediate.push([iso3, { stat: stat.name, status: 'cached', provider: source.provider, rows: observations.length, detail: `fetched ${cached.fetchedAt}` }, observations]);
+        immediate.push([
+          iso3,
+          {
+            stat: stat.name,
+            status: 'cached',
+            provider: source.provider,
+            rows: observations.length,
+            detail: `fetched ${cached.fetchedAt}`,
+          },
+          observations,
+        ]);
         continue;
       }
       if (options.cacheOnly) {
-        immediate.push([iso3, { stat: stat.name, status: 'skipped', provider: source.provider, rows: 0, detail: 'offline build and nothing cached for this task' }, []]);
+        immediate.push([
+          iso3,
+          {
+            stat: stat.name,
+            status: 'skipped',
+            provider: source.provider,
+            rows: 0,
+            detail: 'offline build and nothing cached for this task',
+          },
+          [],
+        ]);
         continue;
       }
       if (!enabled.has(source.provider)) {
-        immediate.push([iso3, { stat: stat.name, status: 'skipped', provider: source.provider, rows: 0, detail: notes.find((n) => n.startsWith(source.provider)) ?? `${source.provider} is disabled` }, []]);
+        immediate.push([
+          iso3,
+          {
+            stat: stat.name,
+            status: 'skipped',
+            provider: source.provider,
+            rows: 0,
+            detail: notes.find((n) => n.startsWith(source.provider)) ?? `${source.provider} is disabled`,
+          },
+          [],
+        ]);
         continue;
       }
       const code = seriesCode(source, iso3);
       const key = `${source.provider}|${stat.name}|${code}`;
       let group = groups.get(key);
       if (!group) {
-        group = { provider: source.provider, stat, fetch: { source, code, countries: [], startYear: options.startYear - (source.transform === 'yoy' ? 1 : 0), endYear: options.endYear } };
+        group = {
+          provider: source.provider,
+          stat,
+          fetch: {
+            source,
+            code,
+            countries: [],
+            startYear: options.startYear - (source.transform === 'yoy' ? 1 : 0),
+            endYear: options.endYear,
+          },
+        };
         groups.set(key, group);
       }
-      (group.fetch.countries as { iso3: string; providerCode: string }[]).push({ iso3, providerCode: providerCode(source, iso3) });
+      (group.fetch.countries as { iso3: string; providerCode: string }[]).push({
+        iso3,
+        providerCode: providerCode(source, iso3),
+      });
     }
   }
   for (const [iso3, outcome, observations] of immediate) await settle(iso3, outcome, observations);
 
   const window = { startYear: options.startYear, endYear: options.endYear };
-  await Promise.all([...groups.values()].map(async (group) => {
-    const settings = options.providers[group.provider];
-    const context: ProviderContext = { client: options.client, baseUrl: settings.baseUrl, ...(settings.apiKey ? { apiKey: settings.apiKey } : {}), ...(settings.pageSize ? { pageSize: settings.pageSize } : {}), ...(options.signal ? { signal: options.signal } : {}) };
-    let result: FetchResult | undefined;
-    let failure: string | undefined;
-    try {
-      result = await runFetch(group.provider, context, group.fetch);
-    } catch (error) {
-      if (options.signal?.aborted) throw error;
-      failure = (error as Error).message;
-    }
-    if (result) options.onRequests?.(group.provider, result.requests, result.warnings);
-    const entries: CacheEntry[] = [];
-    const settled: [string, TaskOutcome, Observation[]][] = [];
-    for (const { iso3 } of group.fetch.countries) {
-      const error = failure ?? result?.errors.get(iso3);
-      if (error || !result) {
-        settled.push([iso3, { stat: group.stat.name, status: 'error', provider: group.provider, rows: 0, detail: error ?? 'no result' }, []]);
-        continue;
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      const settings = options.providers[group.provider];
+      const context: ProviderContext = {
+        client: options.client,
+        baseUrl: settings.baseUrl,
+        ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+        ...(settings.pageSize ? { pageSize: settings.pageSize } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      };
+      let result: FetchResult | undefined;
+      let failure: string | undefined;
+      try {
+        result = await runFetch(group.provider, context, group.fetch);
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        failure = (error as Error).message;
       }
-      // Provenance is the data request (FRED's first request is the series metadata).
-      const request = result.requests.find((r) => r.rows > 0) ?? result.requests.at(-1);
-      const url = request?.url ?? '';
-      const fetchedAt = request?.fetchedAt ?? now.toISOString();
-      const frequency = nativeFrequency(group.fetch.source, result.metadata);
-      const observations = toObservations(iso3, group.stat, group.fetch.source, group.fetch.code, result.points.get(iso3) ?? [], frequency, url, fetchedAt, window);
-      entries.push({ key: cacheKey(iso3, group.stat.name), provider: group.provider, fetchedAt, status: observations.length ? 'ok' : 'empty', series: observations[0]?.series ?? group.fetch.code, url, unit: group.stat.unit, frequency, points: observations.map((o) => [o.date, o.period, o.value]) });
-      settled.push([iso3, { stat: group.stat.name, status: observations.length ? 'fetched' : 'empty', provider: group.provider, rows: observations.length, ...(observations.length ? {} : { detail: result.warnings[0] ?? `${group.provider} returned no rows in ${options.startYear}-${options.endYear}` }) }, observations]);
-    }
-    // Cache first, then checkpoint: a crash in between re-reads the cache instead of re-fetching.
-    if (entries.length) await options.cache.put(entries);
-    for (const [iso3, outcome, observations] of settled) await settle(iso3, outcome, observations);
-  }));
+      if (result) options.onRequests?.(group.provider, result.requests, result.warnings);
+      const entries: CacheEntry[] = [];
+      const settled: [string, TaskOutcome, Observation[]][] = [];
+      for (const { iso3 } of group.fetch.countries) {
+        const error = failure ?? result?.errors.get(iso3);
+        if (error || !result) {
+          settled.push([
+            iso3,
+            { stat: group.stat.name, status: 'error', provider: group.provider, rows: 0, detail: error ?? 'no result' },
+            [],
+          ]);
+          continue;
+        }
+        // Provenance is the data request (FRED's first request is the series metadata).
+        const request = result.requests.find((r) => r.rows > 0) ?? result.requests.at(-1);
+        const url = request?.url ?? '';
+        const fetchedAt = request?.fetchedAt ?? now.toISOString();
+        const frequency = nativeFrequency(group.fetch.source, result.metadata);
+        const observations = toObservations(
+          iso3,
+          group.stat,
+          group.fetch.source,
+          group.fetch.code,
+          result.points.get(iso3) ?? [],
+          frequency,
+          url,
+          fetchedAt,
+          window,
+        );
+        entries.push({
+          key: cacheKey(iso3, group.stat.name),
+          provider: group.provider,
+          fetchedAt,
+          status: observations.length ? 'ok' : 'empty',
+          series: observations[0]?.series ?? group.fetch.code,
+          url,
+          unit: group.stat.unit,
+          frequency,
+          points: observations.map((o) => [o.date, o.period, o.value]),
+        });
+        settled.push([
+          iso3,
+          {
+            stat: group.stat.name,
+            status: observations.length ? 'fetched' : 'empty',
+            provider: group.provider,
+            rows: observations.length,
+            ...(observations.length
+              ? {}
+              : {
+                  detail:
+                    result.warnings[0] ??
+                    `${group.provider} returned no rows in ${options.startYear}-${options.endYear}`,
+                }),
+          },
+          observations,
+        ]);
+      }
+      // Cache first, then checkpoint: a crash in between re-reads the cache instead of re-fetching.
+      if (entries.length) await options.cache.put(entries);
+      for (const [iso3, outcome, observations] of settled) await settle(iso3, outcome, observations);
+    }),
+  );
   await options.cache.compact();
   return { tasks: total, byStatus, notes };
 }
 
 function runFetch(provider: Provider, context: ProviderContext, fetch: SeriesFetch): Promise<FetchResult> {
   switch (provider) {
-    case 'world_bank': return fetchWorldBank(context, fetch);
-    case 'fred': return fetchFred(context, fetch);
-    case 'imf': return fetchImf(context, fetch);
-    case 'oecd': return fetchOecd(context, fetch);
-    case 'bis': return fetchBis(context, fetch);
-    case 'eia': return fetchEia(context, fetch);
+    case 'world_bank':
+      return fetchWorldBank(context, fetch);
+    case 'fred':
+      return fetchFred(context, fetch);
+    case 'imf':
+      return fetchImf(context, fetch);
+    case 'oecd':
+      return fetchOecd(context, fetch);
+    case 'bis':
+      return fetchBis(context, fetch);
+    case 'eia':
+      return fetchEia(context, fetch);
   }
 }

@@ -17,7 +17,13 @@ export interface LlmAnswer<T> {
   costUsd?: number;
 }
 
-export type CompleteJson = <T>(request: { system: string; prompt: string; schema: z.ZodType<T>; maxTokens: number; signal?: AbortSignal }) => Promise<LlmAnswer<T>>;
+export type CompleteJson = <T>(request: {
+  system: string;
+  prompt: string;
+  schema: z.ZodType<T>;
+  maxTokens: number;
+  signal?: AbortSignal;
+}) => Promise<LlmAnswer<T>>;
 
 export interface InferredStat {
   country: string;
@@ -55,32 +61,45 @@ export interface InferenceReport<T> {
 export const statsPerCall = 5;
 
 const statAnswer = z.object({
-  stats: z.array(z.object({
-    name: z.string().min(1),
-    value: z.number().finite(),
-    unit: z.string().default(''),
-    confidence: z.number().min(0).max(1),
-    reasoning: z.string().default(''),
-  })),
+  stats: z.array(
+    z.object({
+      name: z.string().min(1),
+      value: z.number().finite(),
+      unit: z.string().default(''),
+      confidence: z.number().min(0).max(1),
+      reasoning: z.string().default(''),
+    }),
+  ),
 });
 
 const edgeAnswer = z.object({
-  edges: z.array(z.object({
-    source_country: z.string().min(3),
-    source_stat: z.string().min(1),
-    target_country: z.string().min(3),
-    target_stat: z.string().min(1),
-    weight: z.number().min(0).max(1),
-    mechanism: z.string().default(''),
-    lag_months: z.number().int().min(0).max(60).default(3),
-    confidence: z.number().min(0).max(1),
-  })),
+  edges: z.array(
+    z.object({
+      source_country: z.string().min(3),
+      source_stat: z.string().min(1),
+      target_country: z.string().min(3),
+      target_stat: z.string().min(1),
+      weight: z.number().min(0).max(1),
+      mechanism: z.string().default(''),
+      lag_months: z.number().int().min(0).max(60).default(3),
+      confidence: z.number().min(0).max(1),
+    }),
+  ),
 });
 
-const statSystem = 'You estimate macro-financial statistics for a country. Answer with JSON only: {"stats": [{"name": <stat name exactly as given>, "value": <number>, "unit": <unit>, "confidence": <0-1>, "reasoning": <one sentence>}]}. Give one entry per stat asked for, no others. Use the unit given.';
-const edgeSystem = 'You estimate how strongly a shock to one statistic of a country transmits to a statistic of its trade partner. Answer with JSON only: {"edges": [{"source_country": <ISO-3>, "source_stat": <name>, "target_country": <ISO-3>, "target_stat": <name>, "weight": <0-1 transmission strength>, "mechanism": <one sentence>, "lag_months": <integer>, "confidence": <0-1>}]}. One entry per pair asked for, names exactly as given.';
+const statSystem =
+  'You estimate macro-financial statistics for a country. Answer with JSON only: {"stats": [{"name": <stat name exactly as given>, "value": <number>, "unit": <unit>, "confidence": <0-1>, "reasoning": <one sentence>}]}. Give one entry per stat asked for, no others. Use the unit given.';
+const edgeSystem =
+  'You estimate how strongly a shock to one statistic of a country transmits to a statistic of its trade partner. Answer with JSON only: {"edges": [{"source_country": <ISO-3>, "source_stat": <name>, "target_country": <ISO-3>, "target_stat": <name>, "weight": <0-1 transmission strength>, "mechanism": <one sentence>, "lag_months": <integer>, "confidence": <0-1>}]}. One entry per pair asked for, names exactly as given.';
 
-const anchors = ['real_gdp_growth', 'headline_inflation', 'policy_rate', 'debt_to_gdp', 'current_account_gdp', 'private_credit_npls'];
+const anchors = [
+  'real_gdp_growth',
+  'headline_inflation',
+  'policy_rate',
+  'debt_to_gdp',
+  'current_account_gdp',
+  'private_credit_npls',
+];
 
 /** The latest value per stat, for the prompt's context: anchors first, then the batch's categories. */
 function knownValues(observations: readonly Observation[], batch: readonly StatisticDefinition[]): string[] {
@@ -90,11 +109,18 @@ function knownValues(observations: readonly Observation[], batch: readonly Stati
     if (!current || o.date > current.date) latest.set(o.stat, o);
   }
   const categories = new Set(batch.map((s) => s.category));
-  const chosen = [...anchors, ...[...latest.keys()].filter((name) => categories.has(statisticByName.get(name)?.category ?? '') && !anchors.includes(name)).sort()];
-  return chosen.flatMap((name) => {
-    const o = latest.get(name);
-    return o ? [`${name} = ${o.value} ${o.unit} (${o.period}, ${o.provider})`] : [];
-  }).slice(0, 12);
+  const chosen = [
+    ...anchors,
+    ...[...latest.keys()]
+      .filter((name) => categories.has(statisticByName.get(name)?.category ?? '') && !anchors.includes(name))
+      .sort(),
+  ];
+  return chosen
+    .flatMap((name) => {
+      const o = latest.get(name);
+      return o ? [`${name} = ${o.value} ${o.unit} (${o.period}, ${o.provider})`] : [];
+    })
+    .slice(0, 12);
 }
 
 export function statBatches(): StatisticDefinition[][] {
@@ -103,9 +129,20 @@ export function statBatches(): StatisticDefinition[][] {
   return batches;
 }
 
-export async function inferCountryStats(complete: CompleteJson, iso3: string, observations: readonly Observation[], options: { signal?: AbortSignal; onCall?: (done: number, total: number) => void } = {}): Promise<InferenceReport<InferredStat>> {
+export async function inferCountryStats(
+  complete: CompleteJson,
+  iso3: string,
+  observations: readonly Observation[],
+  options: { signal?: AbortSignal; onCall?: (done: number, total: number) => void } = {},
+): Promise<InferenceReport<InferredStat>> {
   const country = countryByIso3.get(iso3)!;
-  const report: InferenceReport<InferredStat> = { items: [], calls: 0, failures: [], dropped: { unknown: 0, duplicates: 0, missing: 0 }, models: [] };
+  const report: InferenceReport<InferredStat> = {
+    items: [],
+    calls: 0,
+    failures: [],
+    dropped: { unknown: 0, duplicates: 0, missing: 0 },
+    models: [],
+  };
   const batches = statBatches();
   for (const [index, batch] of batches.entries()) {
     options.signal?.throwIfAborted();
@@ -118,7 +155,13 @@ export async function inferCountryStats(complete: CompleteJson, iso3: string, ob
     ].join('\n');
     report.calls++;
     try {
-      const answer = await complete({ system: statSystem, prompt, schema: statAnswer, maxTokens: 1200, ...(options.signal ? { signal: options.signal } : {}) });
+      const answer = await complete({
+        system: statSystem,
+        prompt,
+        schema: statAnswer,
+        maxTokens: 1200,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       if (!report.models.includes(answer.model)) report.models.push(answer.model);
       if (!answer.value) {
         report.failures.push(`${iso3} batch ${index + 1}: the answer did not match the schema (${answer.model})`);
@@ -138,12 +181,22 @@ export async function inferCountryStats(complete: CompleteJson, iso3: string, ob
           continue;
         }
         seen.add(stat.name);
-        report.items.push({ country: iso3, stat: stat.name, value: item.value, unit: stat.unit, confidence: item.confidence, reasoning: item.reasoning.slice(0, 400), provenance: `llm:${answer.model}` });
+        report.items.push({
+          country: iso3,
+          stat: stat.name,
+          value: item.value,
+          unit: stat.unit,
+          confidence: item.confidence,
+          reasoning: item.reasoning.slice(0, 400),
+          provenance: `llm:${answer.model}`,
+        });
       }
       report.dropped.missing += batch.length - seen.size;
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      report.failures.push(`${iso3} batch ${index + 1}: ${(error as { code?: string }).code ?? ''} ${(error as Error).message}`.trim());
+      report.failures.push(
+        `${iso3} batch ${index + 1}: ${(error as { code?: string }).code ?? ''} ${(error as Error).message}`.trim(),
+      );
       report.dropped.missing += batch.length;
     } finally {
       options.onCall?.(index + 1, batches.length);
@@ -152,14 +205,32 @@ export async function inferCountryStats(complete: CompleteJson, iso3: string, ob
   return report;
 }
 
-export const edgeKey = (sourceCountry: string, sourceStat: string, targetCountry: string, targetStat: string) => `${sourceCountry}_${sourceStat}->${targetCountry}_${targetStat}`;
+export const edgeKey = (sourceCountry: string, sourceStat: string, targetCountry: string, targetStat: string) =>
+  `${sourceCountry}_${sourceStat}->${targetCountry}_${targetStat}`;
 
-export function corridorRequests(corridor: Corridor): { sourceCountry: string; sourceStat: string; targetCountry: string; targetStat: string }[] {
-  return [[corridor.a, corridor.b], [corridor.b, corridor.a]].flatMap(([from, to]) => corridorStatPairs.map(([s, t]) => ({ sourceCountry: from!, sourceStat: s, targetCountry: to!, targetStat: t })));
+export function corridorRequests(
+  corridor: Corridor,
+): { sourceCountry: string; sourceStat: string; targetCountry: string; targetStat: string }[] {
+  return [
+    [corridor.a, corridor.b],
+    [corridor.b, corridor.a],
+  ].flatMap(([from, to]) =>
+    corridorStatPairs.map(([s, t]) => ({ sourceCountry: from!, sourceStat: s, targetCountry: to!, targetStat: t })),
+  );
 }
 
-export async function inferCorridorEdges(complete: CompleteJson, corridor: Corridor, options: { signal?: AbortSignal } = {}): Promise<InferenceReport<InferredEdge>> {
-  const report: InferenceReport<InferredEdge> = { items: [], calls: 1, failures: [], dropped: { unknown: 0, duplicates: 0, missing: 0 }, models: [] };
+export async function inferCorridorEdges(
+  complete: CompleteJson,
+  corridor: Corridor,
+  options: { signal?: AbortSignal } = {},
+): Promise<InferenceReport<InferredEdge>> {
+  const report: InferenceReport<InferredEdge> = {
+    items: [],
+    calls: 1,
+    failures: [],
+    dropped: { unknown: 0, duplicates: 0, missing: 0 },
+    models: [],
+  };
   const requests = corridorRequests(corridor);
   const a = countryByIso3.get(corridor.a)!;
   const b = countryByIso3.get(corridor.b)!;
@@ -169,7 +240,13 @@ export async function inferCorridorEdges(complete: CompleteJson, corridor: Corri
     ...requests.map((r) => `- ${r.sourceCountry}.${r.sourceStat} -> ${r.targetCountry}.${r.targetStat}`),
   ].join('\n');
   try {
-    const answer = await complete({ system: edgeSystem, prompt, schema: edgeAnswer, maxTokens: 2500, ...(options.signal ? { signal: options.signal } : {}) });
+    const answer = await complete({
+      system: edgeSystem,
+      prompt,
+      schema: edgeAnswer,
+      maxTokens: 2500,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     report.models.push(answer.model);
     if (!answer.value) {
       report.failures.push(`${corridor.a}-${corridor.b}: the answer did not match the schema (${answer.model})`);
@@ -179,7 +256,12 @@ export async function inferCorridorEdges(complete: CompleteJson, corridor: Corri
     const wanted = new Set(requests.map((r) => edgeKey(r.sourceCountry, r.sourceStat, r.targetCountry, r.targetStat)));
     const seen = new Set<string>();
     for (const item of answer.value.edges) {
-      const key = edgeKey(item.source_country.trim().toUpperCase(), item.source_stat.trim(), item.target_country.trim().toUpperCase(), item.target_stat.trim());
+      const key = edgeKey(
+        item.source_country.trim().toUpperCase(),
+        item.source_stat.trim(),
+        item.target_country.trim().toUpperCase(),
+        item.target_stat.trim(),
+      );
       if (!wanted.has(key)) {
         report.dropped.unknown++;
         continue;
@@ -191,14 +273,24 @@ export async function inferCorridorEdges(complete: CompleteJson, corridor: Corri
       seen.add(key);
       const [source, target] = key.split('->') as [string, string];
       report.items.push({
-        key, sourceCountry: source.slice(0, 3), sourceStat: source.slice(4), targetCountry: target.slice(0, 3), targetStat: target.slice(4),
-        weight: item.weight, mechanism: item.mechanism.slice(0, 400), lagMonths: item.lag_months, confidence: item.confidence, provenance: `llm:${answer.model}`,
+        key,
+        sourceCountry: source.slice(0, 3),
+        sourceStat: source.slice(4),
+        targetCountry: target.slice(0, 3),
+        targetStat: target.slice(4),
+        weight: item.weight,
+        mechanism: item.mechanism.slice(0, 400),
+        lagMonths: item.lag_months,
+        confidence: item.confidence,
+        provenance: `llm:${answer.model}`,
       });
     }
     report.dropped.missing = requests.length - seen.size;
   } catch (error) {
     if (options.signal?.aborted) throw error;
-    report.failures.push(`${corridor.a}-${corridor.b}: ${(error as { code?: string }).code ?? ''} ${(error as Error).message}`.trim());
+    report.failures.push(
+      `${corridor.a}-${corridor.b}: ${(error as { code?: string }).code ?? ''} ${(error as Error).message}`.trim(),
+    );
     report.dropped.missing = requests.length;
   }
   return report;

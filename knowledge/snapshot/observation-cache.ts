@@ -12,7 +12,14 @@ import { createInterface } from 'node:readline';
 import type { Frequency, Provider } from './catalogue/statistics.js';
 import type { Observation } from './observation.js';
 
-export const stalenessDays: Readonly<Record<Provider, number>> = { world_bank: 30, fred: 1, imf: 30, oecd: 30, bis: 1, eia: 30 };
+export const stalenessDays: Readonly<Record<Provider, number>> = {
+  world_bank: 30,
+  fred: 1,
+  imf: 30,
+  oecd: 30,
+  bis: 1,
+  eia: 30,
+};
 
 export interface CacheEntry {
   key: string;
@@ -31,7 +38,19 @@ export const cacheKey = (iso3: string, stat: string) => `${iso3}|${stat}`;
 
 export function entryObservations(entry: CacheEntry): Observation[] {
   const [country, stat] = entry.key.split('|') as [string, string];
-  return entry.points.map(([date, period, value]) => ({ country, stat, date, period, value, unit: entry.unit, frequency: entry.frequency, provider: entry.provider, series: entry.series, url: entry.url, fetchedAt: entry.fetchedAt }));
+  return entry.points.map(([date, period, value]) => ({
+    country,
+    stat,
+    date,
+    period,
+    value,
+    unit: entry.unit,
+    frequency: entry.frequency,
+    provider: entry.provider,
+    series: entry.series,
+    url: entry.url,
+    fetchedAt: entry.fetchedAt,
+  }));
 }
 
 export class ObservationCache {
@@ -83,10 +102,14 @@ export class ObservationCache {
   async put(entries: readonly CacheEntry[]): Promise<void> {
     for (const entry of entries) this.entries.set(entry.key, entry);
     const byProvider = groupBy(entries, (e) => e.provider) as Map<Provider, CacheEntry[]>;
-    await Promise.all([...byProvider].map(([provider, list]) => this.serial(provider, async () => {
-      await appendFile(this.file(provider), list.map((e) => JSON.stringify(e)).join('\n') + '\n');
-      this.lines.set(provider, (this.lines.get(provider) ?? 0) + list.length);
-    })));
+    await Promise.all(
+      [...byProvider].map(([provider, list]) =>
+        this.serial(provider, async () => {
+          await appendFile(this.file(provider), list.map((e) => JSON.stringify(e)).join('\n') + '\n');
+          this.lines.set(provider, (this.lines.get(provider) ?? 0) + list.length);
+        }),
+      ),
+    );
   }
 
   /** Rewrites a provider's file with only its live entries once it holds twice as many lines. */
@@ -95,7 +118,10 @@ export class ObservationCache {
       const live = [...this.entries.values()].filter((e) => e.provider === provider);
       if ((this.lines.get(provider) ?? 0) <= Math.max(64, live.length * 2)) continue;
       await this.serial(provider, async () => {
-        await writeFileAtomic(this.file(provider), live.map((e) => JSON.stringify(e)).join('\n') + (live.length ? '\n' : ''));
+        await writeFileAtomic(
+          this.file(provider),
+          live.map((e) => JSON.stringify(e)).join('\n') + (live.length ? '\n' : ''),
+        );
         this.lines.set(provider, live.length);
       });
     }
@@ -103,7 +129,10 @@ export class ObservationCache {
 
   private serial(provider: Provider, work: () => Promise<void>): Promise<void> {
     const next = (this.writes.get(provider) ?? Promise.resolve()).then(work);
-    this.writes.set(provider, next.catch(() => undefined));
+    this.writes.set(
+      provider,
+      next.catch(() => undefined),
+    );
     return next;
   }
 

@@ -46,10 +46,14 @@ export function periodOf(date: string, frequency: Frequency): string {
   const year = date.slice(0, 4);
   const month = Number(date.slice(5, 7));
   switch (frequency) {
-    case 'A': return year;
-    case 'Q': return `${year}-Q${Math.floor((month - 1) / 3) + 1}`;
-    case 'M': return date.slice(0, 7);
-    default: return date.slice(0, 10);
+    case 'A':
+      return year;
+    case 'Q':
+      return `${year}-Q${Math.floor((month - 1) / 3) + 1}`;
+    case 'M':
+      return date.slice(0, 7);
+    default:
+      return date.slice(0, 10);
   }
 }
 
@@ -67,7 +71,8 @@ export function yearOnYear(points: readonly RawPoint[], frequency: Frequency): R
     for (let i = 0; i < sorted.length; i++) {
       const target = Date.parse(`${Number(sorted[i]!.date.slice(0, 4)) - 1}${sorted[i]!.date.slice(4)}T00:00:00Z`);
       while (j + 1 < i && times[j + 1]! <= target) j++;
-      if (times[j]! <= target && target - times[j]! <= 7 * 86_400_000 && sorted[j]!.value !== 0) out.push({ date: sorted[i]!.date, value: (sorted[i]!.value / sorted[j]!.value - 1) * 100 });
+      if (times[j]! <= target && target - times[j]! <= 7 * 86_400_000 && sorted[j]!.value !== 0)
+        out.push({ date: sorted[i]!.date, value: (sorted[i]!.value / sorted[j]!.value - 1) * 100 });
     }
     return out.map(round);
   }
@@ -85,5 +90,17 @@ function round(p: RawPoint): RawPoint {
 
 /** Sorts observations by country, stat, date: the canonical order of every file that holds them. */
 export function compareObservations(a: Observation, b: Observation): number {
-  return a.country < b.country ? -1 : a.country > b.country ? 1 : a.stat < b.stat ? -1 : a.stat > b.stat ? 1 : a.date < b.date ? -1 : a.date > b.date ? 1 : 0;
+  return a.country < b.country
+    ? -1
+    : a.country > b.country
+      ? 1
+      : a.stat < b.stat
+        ? -1
+        : a.stat > b.stat
+          ? 1
+          : a.date < b.date
+            ? -1
+            : a.date > b.date
+              ? 1
+              : 0;
 }

@@ -21,7 +21,10 @@ export interface SnapshotManifest {
   window: { startYear: number; endYear: number };
   mode: { offline: boolean; skipIngestion: boolean; skipLlm: boolean };
   counts: Record<string, number>;
-  sources: Record<string, { enabled: boolean; note?: string; requests: number; rows: number; firstFetchedAt?: string; lastFetchedAt?: string }>;
+  sources: Record<
+    string,
+    { enabled: boolean; note?: string; requests: number; rows: number; firstFetchedAt?: string; lastFetchedAt?: string }
+  >;
   files: Record<string, { sha256: string; bytes: number }>;
   timingsMs: Record<string, number>;
   notes: string[];
@@ -30,7 +33,11 @@ export interface SnapshotManifest {
 export const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /** Writes the files and the manifest into a tar.gz at `target` (atomically). */
-export async function writeSnapshot(target: string, files: Record<string, string>, manifest: Omit<SnapshotManifest, 'files'>): Promise<SnapshotManifest> {
+export async function writeSnapshot(
+  target: string,
+  files: Record<string, string>,
+  manifest: Omit<SnapshotManifest, 'files'>,
+): Promise<SnapshotManifest> {
   const staging = await mkdtemp(path.join(path.dirname(target), '.staging-'));
   try {
     const entries: SnapshotManifest['files'] = {};
@@ -41,7 +48,10 @@ export async function writeSnapshot(target: string, files: Record<string, string
     const full: SnapshotManifest = { ...manifest, files: entries };
     await writeFile(path.join(staging, 'manifest.json'), JSON.stringify(full, null, 2));
     const temp = `${target}.${process.pid}.tmp`;
-    await tar.create({ gzip: { level: 6 }, file: temp, cwd: staging, portable: true, mtime: new Date(manifest.createdAt) }, ['manifest.json', ...Object.keys(entries)]);
+    await tar.create(
+      { gzip: { level: 6 }, file: temp, cwd: staging, portable: true, mtime: new Date(manifest.createdAt) },
+      ['manifest.json', ...Object.keys(entries)],
+    );
     await rename(temp, target);
     return full;
   } finally {
@@ -87,7 +97,8 @@ export async function verifySnapshot(file: string): Promise<VerifyReport> {
   } catch (error) {
     return { file, ok: false, problems: [`manifest.json is not JSON: ${(error as Error).message}`], checked: 0 };
   }
-  if (manifest.schemaVersion !== snapshotSchemaVersion) problems.push(`schema version ${manifest.schemaVersion}; this Caelum reads ${snapshotSchemaVersion}`);
+  if (manifest.schemaVersion !== snapshotSchemaVersion)
+    problems.push(`schema version ${manifest.schemaVersion}; this Caelum reads ${snapshotSchemaVersion}`);
   let checked = 0;
   for (const [name, expected] of Object.entries(manifest.files ?? {})) {
     const content = members.get(name);
@@ -96,9 +107,11 @@ export async function verifySnapshot(file: string): Promise<VerifyReport> {
       continue;
     }
     checked++;
-    if (content.length !== expected.bytes) problems.push(`${name}: ${content.length} bytes, the manifest says ${expected.bytes}`);
+    if (content.length !== expected.bytes)
+      problems.push(`${name}: ${content.length} bytes, the manifest says ${expected.bytes}`);
     const actual = sha256(content);
-    if (actual !== expected.sha256) problems.push(`${name}: sha256 ${actual.slice(0, 16)}…, the manifest says ${expected.sha256.slice(0, 16)}…`);
+    if (actual !== expected.sha256)
+      problems.push(`${name}: sha256 ${actual.slice(0, 16)}…, the manifest says ${expected.sha256.slice(0, 16)}…`);
     if (name.endsWith('.json')) {
       try {
         JSON.parse(content.toString('utf8'));
@@ -107,7 +120,9 @@ export async function verifySnapshot(file: string): Promise<VerifyReport> {
       }
     }
   }
-  for (const name of members.keys()) if (name !== 'manifest.json' && !manifest.files?.[name]) problems.push(`${name} is in the archive but not in the manifest`);
+  for (const name of members.keys())
+    if (name !== 'manifest.json' && !manifest.files?.[name])
+      problems.push(`${name} is in the archive but not in the manifest`);
   return { file, ok: problems.length === 0, problems, checked, manifest };
 }
 
@@ -132,7 +147,13 @@ export async function listSnapshots(directory: string): Promise<SnapshotInfo[]> 
     const match = snapshotPattern.exec(name);
     if (!match) continue;
     const file = path.join(directory, name);
-    found.push({ name, file, date: `${match[1]!.slice(0, 4)}-${match[1]!.slice(4, 6)}-${match[1]!.slice(6)}`, bytes: (await stat(file)).size, sequence: Number(match[2] ?? 1) });
+    found.push({
+      name,
+      file,
+      date: `${match[1]!.slice(0, 4)}-${match[1]!.slice(4, 6)}-${match[1]!.slice(6)}`,
+      bytes: (await stat(file)).size,
+      sequence: Number(match[2] ?? 1),
+    });
   }
   found.sort((a, b) => a.date.localeCompare(b.date) || a.sequence - b.sequence);
   return found.map(({ sequence: _sequence, ...info }) => info);

@@ -7,7 +7,14 @@ import { request, type Dispatcher } from 'undici';
 import type { Provider } from './catalogue/statistics.js';
 import { Semaphore } from './semaphore.js';
 
-export const defaultConcurrency: Readonly<Record<Provider, number>> = { world_bank: 3, fred: 8, imf: 5, oecd: 3, bis: 5, eia: 5 };
+export const defaultConcurrency: Readonly<Record<Provider, number>> = {
+  world_bank: 3,
+  fred: 8,
+  imf: 5,
+  oecd: 3,
+  bis: 5,
+  eia: 5,
+};
 
 export interface SourceClientOptions {
   concurrency?: Partial<Record<Provider, number>>;
@@ -34,7 +41,11 @@ export interface SourceResponse {
 
 export class SourceHttpError extends Error {
   override readonly name = 'SourceHttpError';
-  constructor(message: string, readonly attempts: number, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -47,18 +58,19 @@ export interface ProviderTraffic {
   maxInFlight: number;
 }
 
-const sleepFor = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve, reject) => {
-  if (signal?.aborted) return reject(signal.reason);
-  const timer = setTimeout(() => {
-    signal?.removeEventListener('abort', abort);
-    resolve();
-  }, ms);
-  const abort = () => {
-    clearTimeout(timer);
-    reject(signal!.reason);
-  };
-  signal?.addEventListener('abort', abort, { once: true });
-});
+const sleepFor = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }, ms);
+    const abort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', abort, { once: true });
+  });
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date. */
 export function retryAfterMs(value: string | string[] | undefined, now: Date): number | undefined {
@@ -83,8 +95,13 @@ export class SourceClient {
 
   constructor(private readonly options: SourceClientOptions = {}) {
     const limits = { ...defaultConcurrency, ...options.concurrency };
-    this.semaphores = Object.fromEntries(Object.entries(limits).map(([p, n]) => [p, new Semaphore(n)])) as Record<Provider, Semaphore>;
-    this.counters = Object.fromEntries(Object.keys(limits).map((p) => [p, { requests: 0, retries: 0, failures: 0 }])) as SourceClient['counters'];
+    this.semaphores = Object.fromEntries(Object.entries(limits).map(([p, n]) => [p, new Semaphore(n)])) as Record<
+      Provider,
+      Semaphore
+    >;
+    this.counters = Object.fromEntries(
+      Object.keys(limits).map((p) => [p, { requests: 0, retries: 0, failures: 0 }]),
+    ) as SourceClient['counters'];
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.maxAttempts = options.maxAttempts ?? 4;
     this.baseDelayMs = options.baseDelayMs ?? 500;
@@ -96,11 +113,20 @@ export class SourceClient {
   }
 
   traffic(): Record<Provider, ProviderTraffic> {
-    return Object.fromEntries(Object.entries(this.semaphores).map(([p, s]) => [p, { ...this.counters[p as Provider], limit: s.limit, maxInFlight: s.maxInFlight }])) as Record<Provider, ProviderTraffic>;
+    return Object.fromEntries(
+      Object.entries(this.semaphores).map(([p, s]) => [
+        p,
+        { ...this.counters[p as Provider], limit: s.limit, maxInFlight: s.maxInFlight },
+      ]),
+    ) as Record<Provider, ProviderTraffic>;
   }
 
   /** GET with the provider's limit and the retry policy. `label` is the URL as it may be logged. */
-  async get(provider: Provider, url: string, options: { headers?: Record<string, string>; signal?: AbortSignal; label: string }): Promise<SourceResponse> {
+  async get(
+    provider: Provider,
+    url: string,
+    options: { headers?: Record<string, string>; signal?: AbortSignal; label: string },
+  ): Promise<SourceResponse> {
     const counters = this.counters[provider];
     let lastError = '';
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
@@ -109,7 +135,9 @@ export class SourceClient {
       const release = await this.semaphores[provider].acquire(options.signal);
       try {
         counters.requests++;
-        const attemptSignal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs);
+        const attemptSignal = options.signal
+          ? AbortSignal.any([options.signal, AbortSignal.timeout(this.timeoutMs)])
+          : AbortSignal.timeout(this.timeoutMs);
         const response = await request(url, {
           method: 'GET',
           headers: { 'user-agent': 'caelum-kb/1', ...options.headers },
@@ -125,18 +153,30 @@ export class SourceClient {
           const asked = retryAfterMs(response.headers['retry-after'], this.now());
           if (asked !== undefined && asked > this.maxRetryAfterMs) {
             counters.failures++;
-            throw new SourceHttpError(`${options.label}: HTTP ${response.statusCode} with Retry-After ${Math.round(asked / 1000)} s, longer than the ${this.maxRetryAfterMs / 1000} s this build waits`, attempt);
+            throw new SourceHttpError(
+              `${options.label}: HTTP ${response.statusCode} with Retry-After ${Math.round(asked / 1000)} s, longer than the ${this.maxRetryAfterMs / 1000} s this build waits`,
+              attempt,
+            );
           }
           wait = Math.max(asked ?? 0, this.backoff(attempt));
         } else {
-          return { status: response.statusCode, contentType, body, attempts: attempt, fetchedAt: this.now().toISOString() };
+          return {
+            status: response.statusCode,
+            contentType,
+            body,
+            attempts: attempt,
+            fetchedAt: this.now().toISOString(),
+          };
         }
       } catch (error) {
         if (error instanceof SourceHttpError) throw error;
         if (options.signal?.aborted) throw options.signal.reason;
         const name = (error as Error).name;
         const code = (error as { code?: string }).code ?? '';
-        lastError = name === 'TimeoutError' || name === 'AbortError' || /TIMEOUT/.test(code) ? `timed out after ${this.timeoutMs} ms` : `${code || name}: ${(error as Error).message}`;
+        lastError =
+          name === 'TimeoutError' || name === 'AbortError' || /TIMEOUT/.test(code)
+            ? `timed out after ${this.timeoutMs} ms`
+            : `${code || name}: ${(error as Error).message}`;
         wait = this.backoff(attempt);
       } finally {
         release();
@@ -147,7 +187,10 @@ export class SourceClient {
       }
     }
     counters.failures++;
-    throw new SourceHttpError(`${options.label}: ${lastError} (gave up after ${this.maxAttempts} attempts)`, this.maxAttempts);
+    throw new SourceHttpError(
+      `${options.label}: ${lastError} (gave up after ${this.maxAttempts} attempts)`,
+      this.maxAttempts,
+    );
   }
 
   /** Full jitter: a uniform wait up to base × 2^(attempt-1), capped. */

@@ -8,10 +8,25 @@ import type { Observation } from './observation.js';
 import type { SnapshotManifest } from './snapshot-archive.js';
 
 export function sumDropped(list: readonly { unknown: number; duplicates: number; missing: number }[]) {
-  return list.reduce((s, d) => ({ unknown: s.unknown + d.unknown, duplicates: s.duplicates + d.duplicates, missing: s.missing + d.missing }), { unknown: 0, duplicates: 0, missing: 0 });
+  return list.reduce(
+    (s, d) => ({
+      unknown: s.unknown + d.unknown,
+      duplicates: s.duplicates + d.duplicates,
+      missing: s.missing + d.missing,
+    }),
+    { unknown: 0, duplicates: 0, missing: 0 },
+  );
 }
 
-export interface RequestLine { provider: Provider; url?: string; fetchedAt?: string; status?: number; rows?: number; attempts?: number; warning?: string }
+export interface RequestLine {
+  provider: Provider;
+  url?: string;
+  fetchedAt?: string;
+  status?: number;
+  rows?: number;
+  attempts?: number;
+  warning?: string;
+}
 
 export async function readRequests(file: string): Promise<RequestLine[]> {
   try {
@@ -29,13 +44,30 @@ export async function readRequests(file: string): Promise<RequestLine[]> {
   }
 }
 
-export function sourceSummary(settings: Record<Provider, ProviderSettings>, requests: readonly RequestLine[], observations: readonly Observation[]): SnapshotManifest['sources'] {
+export function sourceSummary(
+  settings: Record<Provider, ProviderSettings>,
+  requests: readonly RequestLine[],
+  observations: readonly Observation[],
+): SnapshotManifest['sources'] {
   const { enabled, notes } = providerNotes(settings);
-  return Object.fromEntries(providers.map((p) => {
-    const rows = observations.filter((o) => o.provider === p);
-    const times = rows.map((o) => o.fetchedAt).filter(Boolean).sort();
-    const note = notes.find((n) => n.startsWith(p));
-    return [p, { enabled: enabled.has(p), ...(note ? { note } : {}), requests: requests.filter((r) => r.provider === p && r.url).length, rows: rows.length, ...(times.length ? { firstFetchedAt: times[0]!, lastFetchedAt: times.at(-1)! } : {}) }];
-  }));
+  return Object.fromEntries(
+    providers.map((p) => {
+      const rows = observations.filter((o) => o.provider === p);
+      const times = rows
+        .map((o) => o.fetchedAt)
+        .filter(Boolean)
+        .sort();
+      const note = notes.find((n) => n.startsWith(p));
+      return [
+        p,
+        {
+          enabled: enabled.has(p),
+          ...(note ? { note } : {}),
+          requests: requests.filter((r) => r.provider === p && r.url).length,
+          rows: rows.length,
+          ...(times.length ? { firstFetchedAt: times[0]!, lastFetchedAt: times.at(-1)! } : {}),
+        },
+      ];
+    }),
+  );
 }
-

@@ -18,7 +18,11 @@ function fnv1a(text: string): number {
 
 const tokenPattern = /[\p{L}\p{N}]+/gu;
 
-const stopwords = new Set('a an and are as at be by for from has have in into is it its of on or that the this to was were will with which when where who how what do does not no'.split(' '));
+const stopwords = new Set(
+  'a an and are as at be by for from has have in into is it its of on or that the this to was were will with which when where who how what do does not no'.split(
+    ' ',
+  ),
+);
 const featureWeight = { w: 1, b: 0.5, c: 0.2 } as const;
 
 /**
@@ -37,7 +41,8 @@ export function lexicalFeatures(text: string): Map<string, number> {
     for (let j = 0; j + 3 <= padded.length; j++) bump(`c:${padded.slice(j, j + 3)}`);
   });
   const features = new Map<string, number>();
-  for (const [key, n] of counts) features.set(key, featureWeight[key[0] as keyof typeof featureWeight] * (1 + Math.log(n)));
+  for (const [key, n] of counts)
+    features.set(key, featureWeight[key[0] as keyof typeof featureWeight] * (1 + Math.log(n)));
   return features;
 }
 

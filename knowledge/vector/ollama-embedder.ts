@@ -33,14 +33,27 @@ export class OllamaEmbedder implements Embedder {
     const out: number[][] = [];
     for (let i = 0; i < texts.length; i += this.batchSize) {
       signal?.throwIfAborted();
-      const result = await this.embedThroughPool(texts.slice(i, i + this.batchSize), { model: this.model, ...(signal ? { signal } : {}) });
+      const result = await this.embedThroughPool(texts.slice(i, i + this.batchSize), {
+        model: this.model,
+        ...(signal ? { signal } : {}),
+      });
       for (const vector of result.embeddings) {
         if (vector.length !== this.dimension) {
-          throw new KnowledgeError('DIMENSION_MISMATCH', `${this.model} on ${result.host} returned ${vector.length}-dimensional vectors; this embedder is configured for ${this.dimension}. Set the embedder dimension to ${vector.length} and rebuild the index`);
+          throw new KnowledgeError(
+            'DIMENSION_MISMATCH',
+            `${this.model} on ${result.host} returned ${vector.length}-dimensional vectors; this embedder is configured for ${this.dimension}. Set the embedder dimension to ${vector.length} and rebuild the index`,
+          );
         }
         out.push(vector);
       }
-      options.onUsage?.({ source: `ollama ${result.host} ${result.model}`, host: result.host, model: result.model, inputTokens: result.inputTokens, latencyMs: result.latencyMs, costUsd: result.costUsd });
+      options.onUsage?.({
+        source: `ollama ${result.host} ${result.model}`,
+        host: result.host,
+        model: result.model,
+        inputTokens: result.inputTokens,
+        latencyMs: result.latencyMs,
+        costUsd: result.costUsd,
+      });
     }
     return out;
   }

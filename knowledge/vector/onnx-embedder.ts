@@ -42,25 +42,51 @@ export class OnnxEmbedder implements Embedder {
     try {
       bytes = await readFile(options.modelPath);
     } catch (error) {
-      throw new KnowledgeError('NOT_FOUND', `cannot read the ONNX model ${options.modelPath}: ${(error as Error).message}`, { cause: error });
+      throw new KnowledgeError(
+        'NOT_FOUND',
+        `cannot read the ONNX model ${options.modelPath}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
-    const tokenizer = await WordPieceTokenizer.fromFile(options.tokenizerPath, options.lowercase === undefined ? {} : { lowercase: options.lowercase });
+    const tokenizer = await WordPieceTokenizer.fromFile(
+      options.tokenizerPath,
+      options.lowercase === undefined ? {} : { lowercase: options.lowercase },
+    );
     let session: ortTypes.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: options.threads ?? 1, graphOptimizationLevel: 'all' });
+      session = await ort.InferenceSession.create(bytes, {
+        intraOpNumThreads: options.threads ?? 1,
+        graphOptimizationLevel: 'all',
+      });
     } catch (error) {
-      throw new KnowledgeError('BAD_INPUT', `onnxruntime could not load ${options.modelPath}: ${(error as Error).message}`, { cause: error });
+      throw new KnowledgeError(
+        'BAD_INPUT',
+        `onnxruntime could not load ${options.modelPath}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     for (const input of ['input_ids', 'attention_mask']) {
-      if (!session.inputNames.includes(input)) throw new KnowledgeError('BAD_INPUT', `${options.modelPath} has no "${input}" input (it has ${session.inputNames.join(', ')}); export a sentence-embedding model with input_ids and attention_mask`);
+      if (!session.inputNames.includes(input))
+        throw new KnowledgeError(
+          'BAD_INPUT',
+          `${options.modelPath} has no "${input}" input (it has ${session.inputNames.join(', ')}); export a sentence-embedding model with input_ids and attention_mask`,
+        );
     }
     const maxTokens = options.maxTokens ?? 256;
-    const probe = new OnnxEmbedder(ort, session, tokenizer, 'probe', 0, { maxTokens, batchSize: options.batchSize ?? 32, modelFile: options.modelPath });
+    const probe = new OnnxEmbedder(ort, session, tokenizer, 'probe', 0, {
+      maxTokens,
+      batchSize: options.batchSize ?? 32,
+      modelFile: options.modelPath,
+    });
     const [vector] = await probe.run(['dimension probe']);
     const dimension = vector!.length;
     const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
     const name = `onnx/${path.basename(options.modelPath, '.onnx')}@${digest}/${dimension}`;
-    return new OnnxEmbedder(ort, session, tokenizer, name, dimension, { maxTokens, batchSize: options.batchSize ?? 32, modelFile: options.modelPath });
+    return new OnnxEmbedder(ort, session, tokenizer, name, dimension, {
+      maxTokens,
+      batchSize: options.batchSize ?? 32,
+      modelFile: options.modelPath,
+    });
   }
 
   private async run(texts: readonly string[]): Promise<number[][]> {
@@ -79,7 +105,8 @@ export class OnnxEmbedder implements Embedder {
       input_ids: new this.ort.Tensor('int64', ids, [batch, length]),
       attention_mask: new this.ort.Tensor('int64', mask, [batch, length]),
     };
-    if (this.session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new this.ort.Tensor('int64', new BigInt64Array(batch * length), [batch, length]);
+    if (this.session.inputNames.includes('token_type_ids'))
+      feeds.token_type_ids = new this.ort.Tensor('int64', new BigInt64Array(batch * length), [batch, length]);
     const outputs = await this.session.run(feeds);
     const output = outputs[this.session.outputNames[0]!]!;
     const data = output.data as Float32Array;
@@ -102,7 +129,10 @@ export class OnnxEmbedder implements Embedder {
       const dim = dims[1]!;
       for (let b = 0; b < batch; b++) vectors.push(normalise(Array.from(data.subarray(b * dim, (b + 1) * dim))));
     } else {
-      throw new KnowledgeError('BAD_INPUT', `${this.options.modelFile}'s first output has shape [${dims.join(', ')}]; expected [batch, tokens, dim] or [batch, dim]`);
+      throw new KnowledgeError(
+        'BAD_INPUT',
+        `${this.options.modelFile}'s first output has shape [${dims.join(', ')}]; expected [batch, tokens, dim] or [batch, dim]`,
+      );
     }
     for (const output of Object.values(outputs)) output.dispose?.();
     return vectors;
@@ -119,7 +149,13 @@ export class OnnxEmbedder implements Embedder {
       for (const text of slice) tokens += this.tokenizer.encode(text, this.options.maxTokens).ids.length;
       out.push(...(await this.run(slice)));
     }
-    options.onUsage?.({ source: `onnx ${path.basename(this.options.modelFile)}`, model: this.name, inputTokens: tokens, latencyMs: performance.now() - started, costUsd: 0 });
+    options.onUsage?.({
+      source: `onnx ${path.basename(this.options.modelFile)}`,
+      model: this.name,
+      inputTokens: tokens,
+      latencyMs: performance.now() - started,
+      costUsd: 0,
+    });
     return out;
   }
 

@@ -89,7 +89,10 @@ export class VectorIndex {
     vectors?: Float32Array,
   ) {
     this.capacity = settings.capacity;
-    this.vectors = vectors && vectors.length >= this.capacity * settings.dimension ? vectors : new Float32Array(this.capacity * settings.dimension);
+    this.vectors =
+      vectors && vectors.length >= this.capacity * settings.dimension
+        ? vectors
+        : new Float32Array(this.capacity * settings.dimension);
     if (vectors && vectors !== this.vectors) this.vectors.set(vectors);
     this.index = index ?? new hnswlib.HierarchicalNSW(settings.space, settings.dimension);
     // Freed labels are reused in place (addPoint on a deleted label unmarks and updates it), so
@@ -111,7 +114,11 @@ export class VectorIndex {
   }
 
   private check(vector: readonly number[], what: string): void {
-    if (vector.length !== this.settings.dimension) throw new KnowledgeError('DIMENSION_MISMATCH', `${what} has ${vector.length} dimensions; this index holds ${this.settings.dimension}`);
+    if (vector.length !== this.settings.dimension)
+      throw new KnowledgeError(
+        'DIMENSION_MISMATCH',
+        `${what} has ${vector.length} dimensions; this index holds ${this.settings.dimension}`,
+      );
   }
 
   private normalise(vector: readonly number[]): number[] {
@@ -235,7 +242,10 @@ export class VectorIndex {
 
   search(query: readonly number[], k: number, options: SearchOptions): SearchHit[] {
     if (options.embedder !== this.settings.embedder) {
-      throw new KnowledgeError('EMBEDDER_MISMATCH', `this index was built with the embedder "${this.settings.embedder}"; the query was embedded with "${options.embedder}". Re-embed the query with "${this.settings.embedder}" or rebuild the index`);
+      throw new KnowledgeError(
+        'EMBEDDER_MISMATCH',
+        `this index was built with the embedder "${this.settings.embedder}"; the query was embedded with "${options.embedder}". Re-embed the query with "${this.settings.embedder}" or rebuild the index`,
+      );
     }
     this.check(query, 'the query');
     if (this.live === 0) return [];
@@ -244,7 +254,10 @@ export class VectorIndex {
     const wanted = filter && (filter.namespace !== undefined || filter.type !== undefined) ? filter : undefined;
     if (wanted) {
       const empty = new Set<number>();
-      const sets = [wanted.namespace !== undefined ? (this.byNamespace.get(wanted.namespace) ?? empty) : undefined, wanted.type !== undefined ? (this.byType.get(wanted.type) ?? empty) : undefined]
+      const sets = [
+        wanted.namespace !== undefined ? (this.byNamespace.get(wanted.namespace) ?? empty) : undefined,
+        wanted.type !== undefined ? (this.byType.get(wanted.type) ?? empty) : undefined,
+      ]
         .filter((set): set is Set<number> => set !== undefined)
         .sort((a, b) => a.size - b.size);
       const [smallest, ...others] = sets as [Set<number>, ...Set<number>[]];
@@ -293,7 +306,12 @@ export class VectorIndex {
           score -= diff * diff;
         }
       } else {
-        for (; i + 3 < d; i += 4) score += vectors[o + i]! * query[i]! + vectors[o + i + 1]! * query[i + 1]! + vectors[o + i + 2]! * query[i + 2]! + vectors[o + i + 3]! * query[i + 3]!;
+        for (; i + 3 < d; i += 4)
+          score +=
+            vectors[o + i]! * query[i]! +
+            vectors[o + i + 1]! * query[i + 1]! +
+            vectors[o + i + 2]! * query[i + 2]! +
+            vectors[o + i + 3]! * query[i + 3]!;
         for (; i < d; i++) score += vectors[o + i]! * query[i]!;
       }
       if (filled < k || score > topScores[k - 1]!) {
@@ -342,7 +360,11 @@ export class VectorIndex {
     const vectorsFile = path.join(directory, `${name}.vectors`);
     await this.index.writeIndex(`${indexFile}.tmp`);
     const indexBytes = await readFile(`${indexFile}.tmp`);
-    const vectorBytes = Buffer.from(this.vectors.buffer, this.vectors.byteOffset, this.items.length * this.settings.dimension * 4);
+    const vectorBytes = Buffer.from(
+      this.vectors.buffer,
+      this.vectors.byteOffset,
+      this.items.length * this.settings.dimension * 4,
+    );
     await writeFile(`${vectorsFile}.tmp`, vectorBytes);
     // Items column by column, namespaces and types dictionary-coded: parses several times faster.
     const itemsFile = path.join(directory, `${name}.items.json`);
@@ -379,7 +401,12 @@ export class VectorIndex {
    * hnswlib reads its file on the libuv pool, the vectors are the worker's shared memory (already
    * normalised, row i = label i), and the id map is filled in slices that yield between them.
    */
-  static async adoptBuild(directory: string, name: string, settings: IndexSettings, items: PackedItems): Promise<VectorIndex> {
+  static async adoptBuild(
+    directory: string,
+    name: string,
+    settings: IndexSettings,
+    items: PackedItems,
+  ): Promise<VectorIndex> {
     const full = { capacity: 1024, m: 16, efConstruction: 200, ef: 64, ...settings };
     const index = new hnswlib.HierarchicalNSW(full.space, full.dimension);
     await index.readIndex(path.join(directory, `${name}.hnsw`), false);
@@ -389,7 +416,11 @@ export class VectorIndex {
       const end = Math.min(items.ids.length, start + slice);
       for (let label = start; label < end; label++) {
         adopted.labels.set(items.ids[label]!, label);
-        adopted.items[label] = { id: items.ids[label]!, namespace: items.namespaces[label]!, type: items.types[label]! };
+        adopted.items[label] = {
+          id: items.ids[label]!,
+          namespace: items.namespaces[label]!,
+          type: items.types[label]!,
+        };
         adopted.reindex(label, adopted.items[label]!);
       }
       if (end < items.ids.length) await new Promise((resolve) => setImmediate(resolve));
@@ -411,19 +442,47 @@ export class VectorIndex {
     } catch (error) {
       throw new KnowledgeError('NOT_FOUND', `no readable index manifest at ${manifestFile}`, { cause: error });
     }
-    if (manifest.format !== 'caelum-vector-index') throw new KnowledgeError('INDEX_CORRUPT', `${manifestFile} is not a Caelum vector index manifest`);
+    if (manifest.format !== 'caelum-vector-index')
+      throw new KnowledgeError('INDEX_CORRUPT', `${manifestFile} is not a Caelum vector index manifest`);
     const indexFile = path.join(directory, `${name}.hnsw`);
     const vectorsFile = path.join(directory, `${name}.vectors`);
-    const [indexSize, vectorsSize] = await Promise.all([stat(indexFile).then((s) => s.size, () => -1), stat(vectorsFile).then((s) => s.size, () => -1)]);
-    if (indexSize < 0 || vectorsSize < 0) throw new KnowledgeError('INDEX_CORRUPT', `${name}: the manifest names files that are missing; rebuild the index`);
-    if ((manifest.indexBytes !== undefined && manifest.indexBytes !== indexSize) || (manifest.vectorsBytes !== undefined && manifest.vectorsBytes !== vectorsSize)) {
-      throw new KnowledgeError('INDEX_CORRUPT', `${name}: the index files do not have the sizes its manifest records; rebuild the index`);
+    const [indexSize, vectorsSize] = await Promise.all([
+      stat(indexFile).then(
+        (s) => s.size,
+        () => -1,
+      ),
+      stat(vectorsFile).then(
+        (s) => s.size,
+        () => -1,
+      ),
+    ]);
+    if (indexSize < 0 || vectorsSize < 0)
+      throw new KnowledgeError(
+        'INDEX_CORRUPT',
+        `${name}: the manifest names files that are missing; rebuild the index`,
+      );
+    if (
+      (manifest.indexBytes !== undefined && manifest.indexBytes !== indexSize) ||
+      (manifest.vectorsBytes !== undefined && manifest.vectorsBytes !== vectorsSize)
+    ) {
+      throw new KnowledgeError(
+        'INDEX_CORRUPT',
+        `${name}: the index files do not have the sizes its manifest records; rebuild the index`,
+      );
     }
     if (options.verify || manifest.indexBytes === undefined) {
       const indexBytes = await readFile(indexFile);
-      if (createHash('sha256').update(indexBytes).digest('hex') !== manifest.checksum) throw new KnowledgeError('INDEX_CORRUPT', `${indexFile} does not match its manifest's checksum; rebuild the index`);
+      if (createHash('sha256').update(indexBytes).digest('hex') !== manifest.checksum)
+        throw new KnowledgeError(
+          'INDEX_CORRUPT',
+          `${indexFile} does not match its manifest's checksum; rebuild the index`,
+        );
       const vectorBytes = await readFile(vectorsFile);
-      if (createHash('sha256').update(vectorBytes).digest('hex') !== manifest.vectorsChecksum) throw new KnowledgeError('INDEX_CORRUPT', `${name}.vectors does not match its manifest's checksum; rebuild the index`);
+      if (createHash('sha256').update(vectorBytes).digest('hex') !== manifest.vectorsChecksum)
+        throw new KnowledgeError(
+          'INDEX_CORRUPT',
+          `${name}.vectors does not match its manifest's checksum; rebuild the index`,
+        );
     }
     // The graph file, the vectors and the items load in parallel: hnswlib reads on the libuv pool,
     // the vectors go straight into the index's own array, the items parse meanwhile.
@@ -450,9 +509,15 @@ export class VectorIndex {
       try {
         text = await readFile(itemsFile, 'utf8');
       } catch (error) {
-        throw new KnowledgeError('INDEX_CORRUPT', `${name}.items.json is missing or unreadable; rebuild the index`, { cause: error });
+        throw new KnowledgeError('INDEX_CORRUPT', `${name}.items.json is missing or unreadable; rebuild the index`, {
+          cause: error,
+        });
       }
-      if (manifest.itemsBytes !== undefined && Buffer.byteLength(text) !== manifest.itemsBytes) throw new KnowledgeError('INDEX_CORRUPT', `${name}.items.json does not have the size its manifest records; rebuild the index`);
+      if (manifest.itemsBytes !== undefined && Buffer.byteLength(text) !== manifest.itemsBytes)
+        throw new KnowledgeError(
+          'INDEX_CORRUPT',
+          `${name}.items.json does not have the size its manifest records; rebuild the index`,
+        );
       columns = JSON.parse(text) as ItemColumns;
     }
     const labels = new Map<string, number>();
@@ -472,9 +537,28 @@ export class VectorIndex {
       if (label > highest) highest = label;
     };
     if (manifest.items) for (const [id, label, namespace, type] of manifest.items) add(id, label, namespace, type);
-    else for (let i = 0; i < columns!.ids.length; i++) add(columns!.ids[i]!, columns!.labels[i]!, columns!.namespaces[columns!.namespaceCodes[i]!]!, columns!.types[columns!.typeCodes[i]!]!);
+    else
+      for (let i = 0; i < columns!.ids.length; i++)
+        add(
+          columns!.ids[i]!,
+          columns!.labels[i]!,
+          columns!.namespaces[columns!.namespaceCodes[i]!]!,
+          columns!.types[columns!.typeCodes[i]!]!,
+        );
     await reads;
-    const loaded = new VectorIndex({ space: manifest.space, dimension: manifest.dimension, embedder: manifest.embedder, capacity: Math.max(capacity, index.getMaxElements()), m: manifest.m, efConstruction: manifest.efConstruction, ef: manifest.ef }, index, vectors);
+    const loaded = new VectorIndex(
+      {
+        space: manifest.space,
+        dimension: manifest.dimension,
+        embedder: manifest.embedder,
+        capacity: Math.max(capacity, index.getMaxElements()),
+        m: manifest.m,
+        efConstruction: manifest.efConstruction,
+        ef: manifest.ef,
+      },
+      index,
+      vectors,
+    );
     loaded.labels = labels;
     loaded.items = items;
     for (const [k, v] of byNamespace) loaded.byNamespace.set(k, v);

@@ -18,11 +18,21 @@ export interface Encoding {
 }
 
 const isPunctuation = (cp: number, ch: string) =>
-  (cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126) || /\p{P}/u.test(ch);
+  (cp >= 33 && cp <= 47) ||
+  (cp >= 58 && cp <= 64) ||
+  (cp >= 91 && cp <= 96) ||
+  (cp >= 123 && cp <= 126) ||
+  /\p{P}/u.test(ch);
 
 const isCjk = (cp: number) =>
-  (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x20000 && cp <= 0x2a6df) || (cp >= 0x2a700 && cp <= 0x2b73f) ||
-  (cp >= 0x2b740 && cp <= 0x2b81f) || (cp >= 0x2b820 && cp <= 0x2ceaf) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0x2f800 && cp <= 0x2fa1f);
+  (cp >= 0x4e00 && cp <= 0x9fff) ||
+  (cp >= 0x3400 && cp <= 0x4dbf) ||
+  (cp >= 0x20000 && cp <= 0x2a6df) ||
+  (cp >= 0x2a700 && cp <= 0x2b73f) ||
+  (cp >= 0x2b740 && cp <= 0x2b81f) ||
+  (cp >= 0x2b820 && cp <= 0x2ceaf) ||
+  (cp >= 0xf900 && cp <= 0xfaff) ||
+  (cp >= 0x2f800 && cp <= 0x2fa1f);
 
 export class WordPieceTokenizer {
   readonly cls: number;
@@ -38,7 +48,11 @@ export class WordPieceTokenizer {
   ) {
     const need = (token: string) => {
       const id = vocab.get(token);
-      if (id === undefined) throw new KnowledgeError('BAD_INPUT', `the vocabulary has no ${token} token; is it a BERT WordPiece vocabulary?`);
+      if (id === undefined)
+        throw new KnowledgeError(
+          'BAD_INPUT',
+          `the vocabulary has no ${token} token; is it a BERT WordPiece vocabulary?`,
+        );
       return id;
     };
     this.cls = need('[CLS]');
@@ -55,12 +69,24 @@ export class WordPieceTokenizer {
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      throw new KnowledgeError('NOT_FOUND', `cannot read the tokenizer file ${file}: ${(error as Error).message}`, { cause: error });
+      throw new KnowledgeError('NOT_FOUND', `cannot read the tokenizer file ${file}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     if (file.endsWith('.json')) {
-      const json = JSON.parse(text) as { model?: { type?: string; vocab?: Record<string, number> }; normalizer?: { lowercase?: boolean } };
-      if (json.model?.type !== 'WordPiece' || !json.model.vocab) throw new KnowledgeError('BAD_INPUT', `${file} is not a WordPiece tokenizer.json (model.type is ${json.model?.type ?? 'missing'})`);
-      return new WordPieceTokenizer(new Map(Object.entries(json.model.vocab)), { lowercase: json.normalizer?.lowercase ?? true, ...options });
+      const json = JSON.parse(text) as {
+        model?: { type?: string; vocab?: Record<string, number> };
+        normalizer?: { lowercase?: boolean };
+      };
+      if (json.model?.type !== 'WordPiece' || !json.model.vocab)
+        throw new KnowledgeError(
+          'BAD_INPUT',
+          `${file} is not a WordPiece tokenizer.json (model.type is ${json.model?.type ?? 'missing'})`,
+        );
+      return new WordPieceTokenizer(new Map(Object.entries(json.model.vocab)), {
+        lowercase: json.normalizer?.lowercase ?? true,
+        ...options,
+      });
     }
     const vocab = new Map<string, number>();
     text.split(/\r?\n/).forEach((token, i) => {
@@ -77,7 +103,11 @@ export class WordPieceTokenizer {
       if (cp === 0 || cp === 0xfffd || (/\p{Cc}/u.test(ch) && !/\s/.test(ch))) continue;
       cleaned += isCjk(cp) ? ` ${ch} ` : /\s/.test(ch) ? ' ' : ch;
     }
-    if (this.lowercase) cleaned = cleaned.toLowerCase().normalize('NFD').replace(/\p{Mn}/gu, '');
+    if (this.lowercase)
+      cleaned = cleaned
+        .toLowerCase()
+        .normalize('NFD')
+        .replace(/\p{Mn}/gu, '');
     const out: string[] = [];
     for (const word of cleaned.split(' ')) {
       if (!word) continue;

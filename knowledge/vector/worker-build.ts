@@ -22,10 +22,17 @@ export function workerUrl(): URL {
 export async function buildIndexInWorker(options: WorkerBuildOptions): Promise<VectorIndex> {
   const { items } = options;
   if (items.vectors.length !== items.ids.length * options.settings.dimension) {
-    throw new KnowledgeError('DIMENSION_MISMATCH', `${items.vectors.length} floats for ${items.ids.length} items of dimension ${options.settings.dimension}`);
+    throw new KnowledgeError(
+      'DIMENSION_MISMATCH',
+      `${items.vectors.length} floats for ${items.ids.length} items of dimension ${options.settings.dimension}`,
+    );
   }
   let shared: SharedArrayBuffer;
-  if (items.vectors.buffer instanceof SharedArrayBuffer && items.vectors.byteOffset === 0 && items.vectors.byteLength === items.vectors.buffer.byteLength) {
+  if (
+    items.vectors.buffer instanceof SharedArrayBuffer &&
+    items.vectors.byteOffset === 0 &&
+    items.vectors.byteLength === items.vectors.buffer.byteLength
+  ) {
     shared = items.vectors.buffer;
   } else {
     shared = new SharedArrayBuffer(items.vectors.byteLength);
@@ -39,7 +46,15 @@ export async function buildIndexInWorker(options: WorkerBuildOptions): Promise<V
     : url;
   const worker = new Worker(entry, {
     eval: typeof entry === 'string',
-    workerData: { settings: options.settings, ids: items.ids, namespaces: items.namespaces, types: items.types, vectors: shared, directory: options.directory, name: options.name },
+    workerData: {
+      settings: options.settings,
+      ids: items.ids,
+      namespaces: items.namespaces,
+      types: items.types,
+      vectors: shared,
+      directory: options.directory,
+      name: options.name,
+    },
   });
   await new Promise<void>((resolve, reject) => {
     const abort = () => {
@@ -64,5 +79,8 @@ export async function buildIndexInWorker(options: WorkerBuildOptions): Promise<V
   });
   await worker.terminate();
   options.onProgress?.(items.ids.length, items.ids.length);
-  return VectorIndex.adoptBuild(options.directory, options.name, options.settings, { ...items, vectors: new Float32Array(shared) });
+  return VectorIndex.adoptBuild(options.directory, options.name, options.settings, {
+    ...items,
+    vectors: new Float32Array(shared),
+  });
 }

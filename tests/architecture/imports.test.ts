@@ -18,12 +18,15 @@ const allowed: Record<Layer, Layer[]> = {
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(path.join(repoRoot, dir), { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile() && e.name.endsWith('.ts')).map((e) => path.relative(repoRoot, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)));
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+    .map((e) => path.relative(repoRoot, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)));
 }
 
 export function importsOf(text: string): string[] {
   const specifiers: string[] = [];
-  const pattern = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g;
+  const pattern =
+    /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g;
   for (const match of text.matchAll(pattern)) specifiers.push((match[1] ?? match[2] ?? match[3])!);
   return specifiers;
 }
@@ -33,7 +36,12 @@ function layerOf(file: string): Layer | undefined {
 }
 
 test('import lines are parsed, including dynamic and side-effect imports', () => {
-  assert.deepEqual(importsOf("import a from '../x.js';\nexport { b } from './y.js';\nconst c = await import('../z.js');\nimport 'side';"), ['../x.js', './y.js', '../z.js', 'side']);
+  assert.deepEqual(
+    importsOf(
+      "import a from '../x.js';\nexport { b } from './y.js';\nconst c = await import('../z.js');\nimport 'side';",
+    ),
+    ['../x.js', './y.js', '../z.js', 'side'],
+  );
 });
 
 function violationsIn(file: string, text: string): string[] {
@@ -44,7 +52,8 @@ function violationsIn(file: string, text: string): string[] {
       const target = path.relative(repoRoot, path.resolve(repoRoot, path.dirname(file), specifier));
       const targetLayer = layerOf(target);
       if (!targetLayer) violations.push(`${file} imports ${specifier}, outside every layer`);
-      else if (!allowed[layer].includes(targetLayer)) violations.push(`${file} (${layer}) imports ${specifier} (${targetLayer})`);
+      else if (!allowed[layer].includes(targetLayer))
+        violations.push(`${file} (${layer}) imports ${specifier} (${targetLayer})`);
     } else if (specifier.startsWith('@modelcontextprotocol/') && layer !== 'servers') {
       violations.push(`${file} imports ${specifier}; only servers/ may import the MCP SDK`);
     }
@@ -55,14 +64,24 @@ function violationsIn(file: string, text: string): string[] {
 test('the checker flags upward imports and the SDK outside servers/', () => {
   assert.equal(violationsIn('tools/x.ts', "import { y } from '../servers/y.js';").length, 1);
   assert.equal(violationsIn('gpu-pool/x.ts', "import type { T } from '../tools/context.js';").length, 1);
-  assert.equal(violationsIn('supervisors/x.ts', "import { Server } from '@modelcontextprotocol/sdk/server/index.js';").length, 1);
-  assert.deepEqual(violationsIn('servers/x.ts', "import { Server } from '@modelcontextprotocol/sdk/server/index.js';\nimport { t } from '../tools/t.js';"), []);
+  assert.equal(
+    violationsIn('supervisors/x.ts', "import { Server } from '@modelcontextprotocol/sdk/server/index.js';").length,
+    1,
+  );
+  assert.deepEqual(
+    violationsIn(
+      'servers/x.ts',
+      "import { Server } from '@modelcontextprotocol/sdk/server/index.js';\nimport { t } from '../tools/t.js';",
+    ),
+    [],
+  );
 });
 
 test('every import follows servers → supervisors → tools → gpu-pool/knowledge', async () => {
   const violations: string[] = [];
   for (const layer of layers) {
-    for (const file of await sourceFiles(layer)) violations.push(...violationsIn(file, await readFile(path.join(repoRoot, file), 'utf8')));
+    for (const file of await sourceFiles(layer))
+      violations.push(...violationsIn(file, await readFile(path.join(repoRoot, file), 'utf8')));
   }
   assert.deepEqual(violations, []);
 });

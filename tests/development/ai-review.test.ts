@@ -27,7 +27,10 @@ const files = {
   'src/db.js': 'module.exports = { query: async () => [] };\n',
 };
 
-const models = [{ name: 'qwen3-coder:30b', sizeBytes: 18_000_000_000, parameterSize: '30.5B', family: 'qwen3moe' }, { name: 'gpt-oss:120b', sizeBytes: 65_000_000_000, parameterSize: '120B', family: 'gptoss' }];
+const models = [
+  { name: 'qwen3-coder:30b', sizeBytes: 18_000_000_000, parameterSize: '30.5B', family: 'qwen3moe' },
+  { name: 'gpt-oss:120b', sizeBytes: 65_000_000_000, parameterSize: '120B', family: 'gptoss' },
+];
 
 function review(prompt: string): string {
   const kept = /\s+10\s+ {2}res\.json/.test(prompt);
@@ -35,8 +38,22 @@ function review(prompt: string): string {
     confidence: 0.9,
     findings: kept
       ? [
-          { line: 10, severity: 'medium', category: 'bug', title: 'Division by zero when the user has no orders', explanation: 'rows.length is 0 for a user without orders, so average is NaN and is serialised as null.', fix: 'Return average 0 (or omit it) when rows is empty.' },
-          { line: 5, severity: 'critical', category: 'security', cwe: 'CWE-89', title: 'SQL injection', explanation: 'the query concatenates req.query.user' },
+          {
+            line: 10,
+            severity: 'medium',
+            category: 'bug',
+            title: 'Division by zero when the user has no orders',
+            explanation: 'rows.length is 0 for a user without orders, so average is NaN and is serialised as null.',
+            fix: 'Return average 0 (or omit it) when rows is empty.',
+          },
+          {
+            line: 5,
+            severity: 'critical',
+            category: 'security',
+            cwe: 'CWE-89',
+            title: 'SQL injection',
+            explanation: 'the query concatenates req.query.user',
+          },
           { line: 400, severity: 'high', category: 'bug', title: 'Made-up line', explanation: 'not in the code shown' },
         ]
       : [],
@@ -51,20 +68,35 @@ test('the AI pass adds validated, in-range, non-duplicate findings with the mode
   t.after(() => suite.close());
   const result = await suite.dispatcher.call('analyzeAndImproveCode', { task: 'comprehensive', aiReview: 3 });
   assert.equal(result.isError, false, result.text);
-  const report = result.structuredContent as { findings: { rule: string; line: number; category: string; cwe?: string; message: string; file: string }[]; aiReview: { status: string; reviewed: number; models: string[]; duplicatesOfStatic: number }; execution: { llm?: { model: string; inputTokens: number }[] } };
+  const report = result.structuredContent as {
+    findings: { rule: string; line: number; category: string; cwe?: string; message: string; file: string }[];
+    aiReview: { status: string; reviewed: number; models: string[]; duplicatesOfStatic: number };
+    execution: { llm?: { model: string; inputTokens: number }[] };
+  };
   assert.equal(report.aiReview.status, 'done', JSON.stringify(report.aiReview));
   assert.ok(report.aiReview.reviewed >= 1);
   assert.deepEqual(report.aiReview.models, ['qwen3-coder:30b']);
   assert.equal(report.aiReview.duplicatesOfStatic, 1, 'the SQL injection is already a static finding');
   const ai = report.findings.filter((f) => f.category === 'ai-review');
-  assert.deepEqual(ai.map((f) => `${f.file}:${f.line}:${f.rule}`), ['src/orders.js:10:ai-bug']);
+  assert.deepEqual(
+    ai.map((f) => `${f.file}:${f.line}:${f.rule}`),
+    ['src/orders.js:10:ai-bug'],
+  );
   assert.match(ai[0]!.message, /Division by zero.*qwen3-coder:30b/);
-  assert.ok(report.findings.some((f) => f.rule === 'sql-injection' && f.line === 5), 'the static finding stays');
-  const chats = peer.requests.filter((r) => (r.path === '/api/chat' || r.path === '/api/generate') && JSON.stringify(r.body).includes('orders.js'));
+  assert.ok(
+    report.findings.some((f) => f.rule === 'sql-injection' && f.line === 5),
+    'the static finding stays',
+  );
+  const chats = peer.requests.filter(
+    (r) => (r.path === '/api/chat' || r.path === '/api/generate') && JSON.stringify(r.body).includes('orders.js'),
+  );
   assert.ok(chats.length >= 1 && chats.length <= 3);
   assert.match(JSON.stringify(chats[0]!.body), /orders\.js/);
   const steps = (report.execution.llm ?? []) as { model: string; inputTokens: number }[];
-  assert.ok(steps.some((s) => s.model === 'qwen3-coder:30b' && s.inputTokens > 0), JSON.stringify(report.execution));
+  assert.ok(
+    steps.some((s) => s.model === 'qwen3-coder:30b' && s.inputTokens > 0),
+    JSON.stringify(report.execution),
+  );
 });
 
 test('with no LLM backend the static report is complete and says the AI pass was skipped', async (t) => {
@@ -72,7 +104,10 @@ test('with no LLM backend the static report is complete and says the AI pass was
   t.after(() => suite.close());
   const result = await suite.dispatcher.call('analyzeAndImproveCode', { task: 'comprehensive' });
   assert.equal(result.isError, false, result.text);
-  const report = result.structuredContent as { aiReview: { status: string; reason: string }; findings: { rule: string }[] };
+  const report = result.structuredContent as {
+    aiReview: { status: string; reason: string };
+    findings: { rule: string }[];
+  };
   assert.equal(report.aiReview.status, 'skipped');
   assert.match(report.aiReview.reason, /no LLM backend/);
   assert.ok(report.findings.some((f) => f.rule === 'sql-injection'));
@@ -82,14 +117,23 @@ test('with no LLM backend the static report is complete and says the AI pass was
 });
 
 test('an answer that does not fit the review schema is not turned into findings', async (t) => {
-  const peer = new OllamaPeer({ models, resident: ['qwen3-coder:30b'], reply: () => 'Looks fine to me, nothing to add!' });
+  const peer = new OllamaPeer({
+    models,
+    resident: ['qwen3-coder:30b'],
+    reply: () => 'Looks fine to me, nothing to add!',
+  });
   await peer.start();
   t.after(() => peer.stop());
   const suite = await testSuite(t, { files, env: { CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}` } });
   t.after(() => suite.close());
-  const result = await suite.dispatcher.call('runTool', { name: 'development_review_with_ai', arguments: { maxFunctions: 1 } });
+  const result = await suite.dispatcher.call('runTool', {
+    name: 'development_review_with_ai',
+    arguments: { maxFunctions: 1 },
+  });
   assert.equal(result.isError, false, result.text);
-  const review = (result.structuredContent as { result: { status: string; findings: unknown[]; reviewed: { error?: string }[] } }).result;
+  const review = (
+    result.structuredContent as { result: { status: string; findings: unknown[]; reviewed: { error?: string }[] } }
+  ).result;
   assert.deepEqual(review.findings, []);
   assert.equal(review.status, 'skipped');
   assert.match(review.reviewed[0]?.error ?? '', /schema/);

@@ -10,13 +10,27 @@ import { connectClient, repoRoot, testSuite, textOf, writeTree } from '../helper
 const fixture = path.join(repoRoot, 'tests', 'development', 'fixtures', 'vulnerable-app');
 
 interface Report {
-  findings: { id: string; file: string; line: number; cwe?: string; severity: string; fix?: { patch?: string }; trace?: unknown[] }[];
+  findings: {
+    id: string;
+    file: string;
+    line: number;
+    cwe?: string;
+    severity: string;
+    fix?: { patch?: string };
+    trace?: unknown[];
+  }[];
   totalFindings: number;
   suggestions: { title: string }[];
   skipped: { path: string; reason: string }[];
   aiReview: { status: string; reason: string };
   metrics: { files: number; functions: number };
-  sarif?: { version: string; runs: { results: { ruleId: string; locations: unknown[] }[]; tool: { driver: { rules: { properties: { tags: string[] } }[] } } }[] };
+  sarif?: {
+    version: string;
+    runs: {
+      results: { ruleId: string; locations: unknown[] }[];
+      tool: { driver: { rules: { properties: { tags: string[] } }[] } };
+    }[];
+  };
   cache: { hits: number; misses: number };
   changedFiles?: string[];
   execution?: { steps: { tool: string }[] };
@@ -36,9 +50,18 @@ test('a security scan returns ranked findings with CWEs, fixes, traces, suggesti
   const report = result.structuredContent as unknown as Report;
   assert.ok(report.totalFindings >= 30);
   assert.equal(report.findings[0]!.severity, 'critical', 'ranked most severe first');
-  assert.ok(report.findings.every((f) => f.cwe), 'security findings carry a CWE');
-  assert.ok(report.findings.some((f) => f.fix?.patch?.startsWith('--- a/')), 'a mechanical fix comes as a unified diff');
-  assert.ok(report.findings.some((f) => (f.trace?.length ?? 0) >= 3), 'cross-file flows carry their trace');
+  assert.ok(
+    report.findings.every((f) => f.cwe),
+    'security findings carry a CWE',
+  );
+  assert.ok(
+    report.findings.some((f) => f.fix?.patch?.startsWith('--- a/')),
+    'a mechanical fix comes as a unified diff',
+  );
+  assert.ok(
+    report.findings.some((f) => (f.trace?.length ?? 0) >= 3),
+    'cross-file flows carry their trace',
+  );
   assert.ok(report.suggestions.length > 0);
   assert.equal(report.aiReview.status, 'skipped');
   assert.ok(report.execution?.steps.some((s) => s.tool === 'development_scan_security'));
@@ -47,38 +70,71 @@ test('a security scan returns ranked findings with CWEs, fixes, traces, suggesti
 
 test('format sarif returns a SARIF 2.1.0 log with rules tagged by CWE', async (t) => {
   const { client } = await setup(t);
-  const result = await client.callTool({ name: 'analyzeAndImproveCode', arguments: { task: 'security_scan', format: 'sarif', maxFindings: 10 } });
+  const result = await client.callTool({
+    name: 'analyzeAndImproveCode',
+    arguments: { task: 'security_scan', format: 'sarif', maxFindings: 10 },
+  });
   const report = result.structuredContent as unknown as Report;
   assert.equal(report.sarif?.version, '2.1.0');
   assert.equal(report.sarif?.runs[0]?.results.length, 10);
-  assert.ok(report.sarif?.runs[0]?.tool.driver.rules.some((r) => r.properties.tags.some((tag) => tag.startsWith('external/cwe/cwe-'))));
+  assert.ok(
+    report.sarif?.runs[0]?.tool.driver.rules.some((r) =>
+      r.properties.tags.some((tag) => tag.startsWith('external/cwe/cwe-')),
+    ),
+  );
   assert.equal(JSON.parse(textOf(result)).version, '2.1.0', 'the text is the SARIF log itself');
 });
 
 test('comprehensive adds complexity findings and metrics; a second run is served from the content-hash cache', async (t) => {
   const { client } = await setup(t);
-  const first = (await client.callTool({ name: 'analyzeAndImproveCode', arguments: {} })).structuredContent as unknown as Report;
+  const first = (await client.callTool({ name: 'analyzeAndImproveCode', arguments: {} }))
+    .structuredContent as unknown as Report;
   assert.ok(first.metrics.functions > 20);
   assert.equal(first.cache.hits, 0);
-  const second = (await client.callTool({ name: 'analyzeAndImproveCode', arguments: {} })).structuredContent as unknown as Report;
+  const second = (await client.callTool({ name: 'analyzeAndImproveCode', arguments: {} }))
+    .structuredContent as unknown as Report;
   assert.equal(second.cache.misses, 0);
   assert.equal(second.cache.hits, first.cache.misses);
-  assert.deepEqual(second.findings.map((f) => f.id), first.findings.map((f) => f.id));
+  assert.deepEqual(
+    second.findings.map((f) => f.id),
+    first.findings.map((f) => f.id),
+  );
 });
 
 test('reviewChanges reports findings on changed lines only, including untracked files', async (t) => {
   const { suite, client } = await setup(t);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: suite.project, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: suite.project,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
+    });
   git('init', '-q');
   git('add', '.');
   git('commit', '-qm', 'base');
-  const clean = (await client.callTool({ name: 'reviewChanges', arguments: {} })).structuredContent as unknown as Report;
+  const clean = (await client.callTool({ name: 'reviewChanges', arguments: {} }))
+    .structuredContent as unknown as Report;
   assert.equal(clean.totalFindings, 0, 'nothing changed, nothing to report');
-  await appendFile(path.join(suite.project, 'routes', 'web.js'), "\nmodule.exports.extra = (app) => app.get('/x', (req, res) => res.redirect(req.query.to));\n");
-  await writeFile(path.join(suite.project, 'routes', 'new.js'), "module.exports = (app) => app.get('/y', (req, res) => require('child_process').exec(req.query.cmd));\n");
-  const review = (await client.callTool({ name: 'reviewChanges', arguments: { against: 'HEAD' } })).structuredContent as unknown as Report;
+  await appendFile(
+    path.join(suite.project, 'routes', 'web.js'),
+    "\nmodule.exports.extra = (app) => app.get('/x', (req, res) => res.redirect(req.query.to));\n",
+  );
+  await writeFile(
+    path.join(suite.project, 'routes', 'new.js'),
+    "module.exports = (app) => app.get('/y', (req, res) => require('child_process').exec(req.query.cmd));\n",
+  );
+  const review = (await client.callTool({ name: 'reviewChanges', arguments: { against: 'HEAD' } }))
+    .structuredContent as unknown as Report;
   assert.deepEqual(review.changedFiles?.sort(), ['routes/new.js', 'routes/web.js']);
-  assert.deepEqual(review.findings.map((f) => `${f.file}:${f.cwe}`).sort(), ['routes/new.js:CWE-78', 'routes/web.js:CWE-601']);
+  assert.deepEqual(review.findings.map((f) => `${f.file}:${f.cwe}`).sort(), [
+    'routes/new.js:CWE-78',
+    'routes/web.js:CWE-601',
+  ]);
   const bad = await client.callTool({ name: 'reviewChanges', arguments: { against: '--output=/tmp/x' } });
   assert.equal(bad.isError, true);
   assert.match(textOf(bad), /not a valid git ref/);
@@ -123,12 +179,18 @@ test('binary, oversized, minified, unparseable files and symlink loops are skipp
   assert.match(reasons['odd/bundle.js'] ?? '', /minified/);
   assert.match(reasons['odd/loop'] ?? '', /symbolic link/);
   assert.match(reasons['vendor/jquery.js'] ?? '', /vendored/);
-  assert.ok(report.findings.some((f) => f.file === 'odd/broken.js'), 'a file with syntax errors is still analysed as far as it parses');
+  assert.ok(
+    report.findings.some((f) => f.file === 'odd/broken.js'),
+    'a file with syntax errors is still analysed as far as it parses',
+  );
 });
 
 test('the internal tools are reachable through runTool, with paths globs', async (t) => {
   const { client } = await setup(t);
-  const result = await client.callTool({ name: 'runTool', arguments: { name: 'development_scan_security', arguments: { paths: ['routes/shell.js'] } } });
+  const result = await client.callTool({
+    name: 'runTool',
+    arguments: { name: 'development_scan_security', arguments: { paths: ['routes/shell.js'] } },
+  });
   assert.equal(result.isError, undefined, textOf(result));
   const findings = (result.structuredContent as unknown as { result: Report }).result.findings;
   assert.ok(findings.length > 0);

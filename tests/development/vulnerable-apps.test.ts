@@ -20,7 +20,8 @@ async function expectations(root: string): Promise<Set<string>> {
     const lines = (await readFile(file.absolute, 'utf8')).split('\n');
     lines.forEach((line, index) => {
       const marker = /vuln:\s*((?:CWE-\d+\s*)+)/.exec(line);
-      if (marker) for (const cwe of marker[1]!.trim().split(/\s+/)) expected.add(`${file.relative}:${index + 1}:${cwe}`);
+      if (marker)
+        for (const cwe of marker[1]!.trim().split(/\s+/)) expected.add(`${file.relative}:${index + 1}:${cwe}`);
     });
   }
   return expected;
@@ -29,11 +30,18 @@ async function expectations(root: string): Promise<Set<string>> {
 async function scan(t: { after(fn: () => Promise<void> | void): void }, name: string) {
   const root = path.join(await tempDir(t), name);
   await cp(path.join(fixtures, name), root, { recursive: true });
-  const project = await analyzeProject(ts, { root, dataDir: path.join(root, '..', 'data'), signal: new AbortController().signal });
+  const project = await analyzeProject(ts, {
+    root,
+    dataDir: path.join(root, '..', 'data'),
+    signal: new AbortController().signal,
+  });
   const majors = new Map<string, number>();
   try {
-    const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-    for (const [dep, range] of Object.entries(manifest.dependencies ?? {})) majors.set(dep, Number(/\d+/.exec(range)?.[0] ?? 0));
+    const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    for (const [dep, range] of Object.entries(manifest.dependencies ?? {}))
+      majors.set(dep, Number(/\d+/.exec(range)?.[0] ?? 0));
   } catch {
     // no manifest
   }
@@ -46,7 +54,10 @@ test('every marked vulnerability is found at its line with its CWE, and nothing 
   const expected = await expectations(root);
   const actual = new Set(findings.map((f) => `${f.file}:${f.line}:${f.cwe}`));
   const missed = [...expected].filter((key) => !actual.has(key)).sort();
-  const extra = findings.filter((f) => !expected.has(`${f.file}:${f.line}:${f.cwe}`)).map((f) => `${f.file}:${f.line}:${f.cwe} ${f.rule}: ${f.message}`).sort();
+  const extra = findings
+    .filter((f) => !expected.has(`${f.file}:${f.line}:${f.cwe}`))
+    .map((f) => `${f.file}:${f.line}:${f.cwe} ${f.rule}: ${f.message}`)
+    .sort();
   assert.deepEqual({ missed, extra }, { missed: [], extra: [] });
   assert.ok(expected.size >= 30, `the fixture marks ${expected.size} vulnerabilities`);
 });
@@ -55,7 +66,32 @@ test('sink classes are all covered by the fixture (one positive per class at lea
   const { root } = await scan(t, 'vulnerable-app');
   const expected = await expectations(root);
   const cwes = new Set([...expected].map((key) => key.split(':').pop()));
-  for (const cwe of ['CWE-89', 'CWE-943', 'CWE-78', 'CWE-95', 'CWE-22', 'CWE-601', 'CWE-918', 'CWE-79', 'CWE-502', 'CWE-1333', 'CWE-611', 'CWE-915', 'CWE-639', 'CWE-1321', 'CWE-798', 'CWE-916', 'CWE-338', 'CWE-347', 'CWE-295', 'CWE-614', 'CWE-693', 'CWE-200', 'CWE-352', 'CWE-209']) {
+  for (const cwe of [
+    'CWE-89',
+    'CWE-943',
+    'CWE-78',
+    'CWE-95',
+    'CWE-22',
+    'CWE-601',
+    'CWE-918',
+    'CWE-79',
+    'CWE-502',
+    'CWE-1333',
+    'CWE-611',
+    'CWE-915',
+    'CWE-639',
+    'CWE-1321',
+    'CWE-798',
+    'CWE-916',
+    'CWE-338',
+    'CWE-347',
+    'CWE-295',
+    'CWE-614',
+    'CWE-693',
+    'CWE-200',
+    'CWE-352',
+    'CWE-209',
+  ]) {
     assert.ok(cwes.has(cwe), `no positive case for ${cwe}`);
   }
 });
@@ -72,5 +108,8 @@ test('flows through calls are traced: the finding sits at the sink and its trace
 
 test('the hardened app has no findings', async (t) => {
   const { findings } = await scan(t, 'hardened-app');
-  assert.deepEqual(findings.map((f) => `${f.file}:${f.line} ${f.rule}: ${f.message}`), []);
+  assert.deepEqual(
+    findings.map((f) => `${f.file}:${f.line} ${f.rule}: ${f.message}`),
+    [],
+  );
 });

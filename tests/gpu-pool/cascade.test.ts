@@ -20,24 +20,50 @@ const answerSchema = z.object({ answer: z.string(), confidence: z.number().min(0
 
 async function rig(
   t: { after(fn: () => Promise<void>): void },
-  options: { reply: (prompt: string, model: string) => string; claude?: boolean; claudeModel?: string; hosts?: number; budget?: number },
+  options: {
+    reply: (prompt: string, model: string) => string;
+    claude?: boolean;
+    claudeModel?: string;
+    hosts?: number;
+    budget?: number;
+  },
 ) {
   const dir = await tempDir(t);
   const peers: OllamaPeer[] = [];
   for (let i = 0; i < (options.hosts ?? 1); i++) {
-    const peer = new OllamaPeer({ reply: options.reply, models: [
-      { name: 'qwen3:4b', sizeBytes: 2, parameterSize: '4B', family: 'qwen3' },
-      { name: 'llama3.1:8b', sizeBytes: 5, parameterSize: '8B', family: 'llama' },
-      { name: 'gemma3:1b', sizeBytes: 1, parameterSize: '1B', family: 'gemma3' },
-    ] });
+    const peer = new OllamaPeer({
+      reply: options.reply,
+      models: [
+        { name: 'qwen3:4b', sizeBytes: 2, parameterSize: '4B', family: 'qwen3' },
+        { name: 'llama3.1:8b', sizeBytes: 5, parameterSize: '8B', family: 'llama' },
+        { name: 'gemma3:1b', sizeBytes: 1, parameterSize: '1B', family: 'gemma3' },
+      ],
+    });
     await peer.start();
     peers.push(peer);
   }
-  const pool = options.hosts === 0 ? undefined : new OllamaPool({ hosts: peers.map((p, i) => ({ name: `gpu${i + 1}`, url: p.url, weight: 1, maxConcurrent: 4, tags: [], access: 'localhost' as const })), random: () => 0 });
+  const pool =
+    options.hosts === 0
+      ? undefined
+      : new OllamaPool({
+          hosts: peers.map((p, i) => ({
+            name: `gpu${i + 1}`,
+            url: p.url,
+            weight: 1,
+            maxConcurrent: 4,
+            tags: [],
+            access: 'localhost' as const,
+          })),
+          random: () => 0,
+        });
   await pool?.start();
   let anthropic: AnthropicPeer | undefined;
   if (options.claude) {
-    anthropic = new AnthropicPeer({ apiKey: 'sk-ant-k', usage: { cacheCreation5m: 1000, cacheRead: 4000 }, reply: () => '{"answer":"from claude","confidence":0.95}' });
+    anthropic = new AnthropicPeer({
+      apiKey: 'sk-ant-k',
+      usage: { cacheCreation5m: 1000, cacheRead: 4000 },
+      reply: () => '{"answer":"from claude","confidence":0.95}',
+    });
     await anthropic.start();
   }
   const ledger = new JsonlLedger(path.join(dir, 'ledger'));
@@ -47,7 +73,13 @@ async function rig(
     events,
     ...(options.budget !== undefined ? { claudeBudgetUsdPerDay: options.budget } : {}),
     ollama: pool,
-    claude: anthropic ? new ClaudeBackend({ apiKey: 'sk-ant-k', baseUrl: anthropic.url, model: options.claudeModel ?? 'claude-sonnet-4-5' }) : undefined,
+    claude: anthropic
+      ? new ClaudeBackend({
+          apiKey: 'sk-ant-k',
+          baseUrl: anthropic.url,
+          model: options.claudeModel ?? 'claude-sonnet-4-5',
+        })
+      : undefined,
     ledger,
     baselineModel: 'claude-sonnet-4-5',
     defaultThreshold: 0.75,
@@ -70,16 +102,28 @@ test('the confidence formula: invalid is 0, signals are averaged, an unverified 
   assert.deepEqual(extractJson('here: {"a": 2} done'), { a: 2 });
 });
 
-test('a confident local answer stays local; the ledger row has the peer\'s token counts and the saving', async (t) => {
+test("a confident local answer stays local; the ledger row has the peer's token counts and the saving", async (t) => {
   const { cascade, ledger } = await rig(t, { reply: () => '{"answer":"42","confidence":0.9}' });
-  const result = await cascade.complete({ prompt: 'what is six times seven', schema: answerSchema, tool: 'demo_tool', supervisor: 'development' });
+  const result = await cascade.complete({
+    prompt: 'what is six times seven',
+    schema: answerSchema,
+    tool: 'demo_tool',
+    supervisor: 'development',
+  });
   assert.deepEqual(result.value, { answer: '42', confidence: 0.9 });
-  assert.deepEqual([result.answeredBy.backend, result.answeredBy.model, result.lowConfidence, result.confidence], ['ollama', 'qwen3:4b', false, 0.9]);
+  assert.deepEqual(
+    [result.answeredBy.backend, result.answeredBy.model, result.lowConfidence, result.confidence],
+    ['ollama', 'qwen3:4b', false, 0.9],
+  );
   assert.equal(result.steps.length, 1);
   const step = result.steps[0]!;
   assert.equal(step.inputTokens, countTokens('what is six times seven'));
   assert.equal(step.outputTokens, 1);
-  const baseline = priceCall('claude-sonnet-4-5', { inputTokens: step.inputTokens, outputTokens: 1 }, new Date('2026-11-20'));
+  const baseline = priceCall(
+    'claude-sonnet-4-5',
+    { inputTokens: step.inputTokens, outputTokens: 1 },
+    new Date('2026-11-20'),
+  );
   assert.ok(baseline.known);
   assert.equal(step.costUsd, 0);
   assert.equal(step.baselineCostUsd, baseline.usd);
@@ -89,10 +133,18 @@ test('a confident local answer stays local; the ledger row has the peer\'s token
 });
 
 test('an invalid answer escalates to the next local tier', async (t) => {
-  const { cascade } = await rig(t, { reply: (_p, model) => (model === 'qwen3:4b' ? 'I think the answer is 42' : '{"answer":"42","confidence":0.85}') });
+  const { cascade } = await rig(t, {
+    reply: (_p, model) => (model === 'qwen3:4b' ? 'I think the answer is 42' : '{"answer":"42","confidence":0.85}'),
+  });
   const result = await cascade.complete({ prompt: 'q', schema: answerSchema });
   assert.equal(result.answeredBy.model, 'llama3.1:8b');
-  assert.deepEqual(result.steps.map((s) => [s.model, s.confidence]), [['qwen3:4b', 0], ['llama3.1:8b', 0.85]]);
+  assert.deepEqual(
+    result.steps.map((s) => [s.model, s.confidence]),
+    [
+      ['qwen3:4b', 0],
+      ['llama3.1:8b', 0.85],
+    ],
+  );
 });
 
 test('low local confidence goes to Claude last; Claude usage with cache writes and reads is priced', async (t) => {
@@ -100,19 +152,34 @@ test('low local confidence goes to Claude last; Claude usage with cache writes a
   const result = await cascade.complete({ prompt: 'hard question', schema: answerSchema, threshold: 0.75 });
   assert.equal(result.answeredBy.backend, 'claude');
   assert.deepEqual(result.value, { answer: 'from claude', confidence: 0.95 });
-  assert.deepEqual(result.steps.map((s) => s.backend), ['ollama', 'ollama', 'claude'], 'small and full (no host has large), then Claude');
+  assert.deepEqual(
+    result.steps.map((s) => s.backend),
+    ['ollama', 'ollama', 'claude'],
+    'small and full (no host has large), then Claude',
+  );
   const claude = result.steps.at(-1)!;
-  const expected = priceCall('claude-sonnet-4-5', { inputTokens: 2, outputTokens: 2, cacheWrite5mTokens: 1000, cacheReadTokens: 4000 }, new Date('2026-11-20'));
+  const expected = priceCall(
+    'claude-sonnet-4-5',
+    { inputTokens: 2, outputTokens: 2, cacheWrite5mTokens: 1000, cacheReadTokens: 4000 },
+    new Date('2026-11-20'),
+  );
   assert.ok(expected.known);
   assert.ok(Math.abs(claude.costUsd - expected.usd) < 1e-12);
   assert.equal(claude.priceVersion, 'claude-sonnet-4-5@2024-01-01');
   const summary = await ledger.summarize({ groupBy: 'backend' });
   assert.equal(summary.totals.calls, 3);
-  assert.equal(Math.round(summary.totals.costUsd * 100), Math.round(expected.usd * 100), 'totals match the peers to the cent');
+  assert.equal(
+    Math.round(summary.totals.costUsd * 100),
+    Math.round(expected.usd * 100),
+    'totals match the peers to the cent',
+  );
 });
 
 test('without a Claude key the best local answer comes back marked lowConfidence, not an error', async (t) => {
-  const { cascade } = await rig(t, { reply: (_p, model) => (model === 'qwen3:4b' ? '{"answer":"a","confidence":0.4}' : '{"answer":"b","confidence":0.6}') });
+  const { cascade } = await rig(t, {
+    reply: (_p, model) =>
+      model === 'qwen3:4b' ? '{"answer":"a","confidence":0.4}' : '{"answer":"b","confidence":0.6}',
+  });
   const result = await cascade.complete({ prompt: 'q', schema: answerSchema });
   assert.equal(result.lowConfidence, true);
   assert.equal(result.value?.answer, 'b');
@@ -128,11 +195,18 @@ test('k samples that agree raise confidence; the agreement share is a signal', a
 
 test('with no backend at all the error says so', async (t) => {
   const { cascade } = await rig(t, { reply: () => 'x', hosts: 0 });
-  await assert.rejects(cascade.complete({ prompt: 'q' }), (e: PoolError) => e.code === 'NO_HEALTHY_HOST' && /No Ollama host and no Claude key/.test(e.message));
+  await assert.rejects(
+    cascade.complete({ prompt: 'q' }),
+    (e: PoolError) => e.code === 'NO_HEALTHY_HOST' && /No Ollama host and no Claude key/.test(e.message),
+  );
 });
 
 test('a Claude model with no known price is flagged and warned about, never priced at $0 silently', async (t) => {
-  const { cascade, warnings } = await rig(t, { reply: () => 'not json', claude: true, claudeModel: 'claude-mystery-9' });
+  const { cascade, warnings } = await rig(t, {
+    reply: () => 'not json',
+    claude: true,
+    claudeModel: 'claude-mystery-9',
+  });
   const result = await cascade.complete({ prompt: 'q', schema: answerSchema });
   const claude = result.steps.at(-1)!;
   assert.deepEqual(claude.flags, ['UNKNOWN_MODEL_PRICE']);
@@ -148,7 +222,11 @@ test('each escalation is an event naming the tiers, the confidence and the thres
 });
 
 test('past the daily Claude budget, answers stay local, marked, and a budget event fires', async (t) => {
-  const { cascade, events } = await rig(t, { reply: () => '{"answer":"local","confidence":0.3}', claude: true, budget: 0.001 });
+  const { cascade, events } = await rig(t, {
+    reply: () => '{"answer":"local","confidence":0.3}',
+    claude: true,
+    budget: 0.001,
+  });
   const budget: number[] = [];
   events.on('budget', (e) => budget.push(e.budgetUsd));
   const first = await cascade.complete({ prompt: 'q', schema: answerSchema });

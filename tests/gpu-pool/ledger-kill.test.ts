@@ -21,7 +21,9 @@ for (;;) {
 
 test('SIGKILL during appends loses at most the record being written', { timeout: 60_000 }, async (t) => {
   const dir = await tempDir(t);
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', writer, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', writer, dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await once(child.stdout, 'data');
   await new Promise((r) => setTimeout(r, 400));
   child.kill('SIGKILL');
@@ -33,6 +35,25 @@ test('SIGKILL during appends loses at most the record being written', { timeout:
   const summary = await ledger.summarize({ groupBy: 'model' });
   assert.equal(summary.totals.calls, complete.length, 'every complete line is read back');
   assert.ok(summary.skippedLines <= 1, `at most the torn record is lost (${summary.skippedLines})`);
-  await ledger.append({ ts: '2026-11-20T11:00:00.000Z', callId: 'after', backend: 'ollama', model: 'qwen3:4b', inputTokens: 1, outputTokens: 1, cacheWriteTokens: 0, cacheReadTokens: 0, latencyMs: 1, costUsd: 0, baselineCostUsd: 0, savingUsd: 0, outcome: 'ok', flags: [] });
-  assert.equal((await ledger.summarize({ groupBy: 'model' })).totals.calls, complete.length + 1, 'a restarted writer carries on');
+  await ledger.append({
+    ts: '2026-11-20T11:00:00.000Z',
+    callId: 'after',
+    backend: 'ollama',
+    model: 'qwen3:4b',
+    inputTokens: 1,
+    outputTokens: 1,
+    cacheWriteTokens: 0,
+    cacheReadTokens: 0,
+    latencyMs: 1,
+    costUsd: 0,
+    baselineCostUsd: 0,
+    savingUsd: 0,
+    outcome: 'ok',
+    flags: [],
+  });
+  assert.equal(
+    (await ledger.summarize({ groupBy: 'model' })).totals.calls,
+    complete.length + 1,
+    'a restarted writer carries on',
+  );
 });

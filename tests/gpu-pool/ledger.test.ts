@@ -29,16 +29,21 @@ test('appends survive a new ledger instance and are summed by group', async (t) 
   const dir = await tempDir(t);
   const first = new JsonlLedger(dir);
   await first.append(entry({ callId: 'a' }));
-  await first.append(entry({ callId: 'b', backend: 'claude', model: 'claude-sonnet-4-5', costUsd: 0.006, savingUsd: 0 }));
+  await first.append(
+    entry({ callId: 'b', backend: 'claude', model: 'claude-sonnet-4-5', costUsd: 0.006, savingUsd: 0 }),
+  );
   await first.append(entry({ callId: 'c', ts: '2026-10-02T00:00:00.000Z' }));
   const summary = await new JsonlLedger(dir).summarize({ groupBy: 'model' });
   assert.equal(summary.totals.calls, 3);
   assert.equal(summary.totals.inputTokens, 3000);
   assert.equal(Number(summary.totals.savingUsd.toFixed(6)), 0.012);
-  assert.deepEqual(summary.groups.map((g) => [g.key, g.calls]), [
-    ['claude:claude-sonnet-4-5', 1],
-    ['ollama:qwen3:4b', 2],
-  ]);
+  assert.deepEqual(
+    summary.groups.map((g) => [g.key, g.calls]),
+    [
+      ['claude:claude-sonnet-4-5', 1],
+      ['ollama:qwen3:4b', 2],
+    ],
+  );
   const files = (await import('node:fs/promises')).readdir(dir);
   assert.deepEqual((await files).sort(), ['ledger-2026-10.jsonl', 'ledger-2026-11.jsonl']);
 });
@@ -64,7 +69,10 @@ test('since filters rows and whole month files', async (t) => {
   await ledger.append(entry({ ts: '2026-09-30T23:59:59.000Z' }));
   await ledger.append(entry({ ts: '2026-11-01T00:00:00.000Z' }));
   const summary = await ledger.summarize({ groupBy: 'day', since: new Date('2026-10-15') });
-  assert.deepEqual(summary.groups.map((g) => g.key), ['2026-11-01']);
+  assert.deepEqual(
+    summary.groups.map((g) => g.key),
+    ['2026-11-01'],
+  );
 });
 
 test('getCostReport shows zeros on an empty ledger and real totals once rows exist', async (t) => {

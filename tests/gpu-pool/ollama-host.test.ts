@@ -6,10 +6,20 @@ import { OllamaHost } from '../../gpu-pool/ollama-host.js';
 import { PoolError } from '../../gpu-pool/pool-error.js';
 import { OllamaPeer, countTokens } from '../peers/ollama-peer.js';
 
-async function setup(t: { after(fn: () => Promise<void>): void }, options: ConstructorParameters<typeof OllamaPeer>[0] = {}) {
+async function setup(
+  t: { after(fn: () => Promise<void>): void },
+  options: ConstructorParameters<typeof OllamaPeer>[0] = {},
+) {
   const peer = new OllamaPeer(options);
   await peer.start();
-  const host = new OllamaHost({ name: 'gpu1', url: peer.url, weight: 1, maxConcurrent: 4, tags: [], access: 'localhost' });
+  const host = new OllamaHost({
+    name: 'gpu1',
+    url: peer.url,
+    weight: 1,
+    maxConcurrent: 4,
+    tags: [],
+    access: 'localhost',
+  });
   t.after(async () => {
     await host.close();
     await peer.stop();
@@ -34,13 +44,28 @@ test('discovery reads the version, installed models and resident models with VRA
   const { host } = await setup(t, { version: '0.12.6', resident: ['qwen3:4b'] });
   const found = await host.discover(limits);
   assert.equal(found.version, '0.12.6');
-  assert.deepEqual(found.models.map((m) => m.name), ['gemma3:1b', 'qwen3:4b', 'llama3.1:8b', 'nomic-embed-text:latest']);
-  assert.deepEqual(found.resident.map((m) => [m.name, m.vramBytes]), [['qwen3:4b', 2_497_293_918]]);
+  assert.deepEqual(
+    found.models.map((m) => m.name),
+    ['gemma3:1b', 'qwen3:4b', 'llama3.1:8b', 'nomic-embed-text:latest'],
+  );
+  assert.deepEqual(
+    found.resident.map((m) => [m.name, m.vramBytes]),
+    [['qwen3:4b', 2_497_293_918]],
+  );
 });
 
 test('a non-streamed chat returns the content and the prompt_eval_count / eval_count usage', async (t) => {
   const { host, peer } = await setup(t);
-  const result = await host.chat({ model: 'qwen3:4b', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'one two three' }] }, limits);
+  const result = await host.chat(
+    {
+      model: 'qwen3:4b',
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: 'one two three' },
+      ],
+    },
+    limits,
+  );
   assert.equal(result.content, 'three two one');
   assert.equal(result.promptTokens, countTokens('be brief one two three'));
   assert.equal(result.outputTokens, 3);
@@ -52,7 +77,10 @@ test('a non-streamed chat returns the content and the prompt_eval_count / eval_c
 test('a streamed chat delivers tokens as they come and the usage from the final chunk', async (t) => {
   const { host } = await setup(t, { chunkDelayMs: 5 });
   const tokens: string[] = [];
-  const result = await host.chat({ model: 'qwen3:4b', messages: [{ role: 'user', content: 'a b c d' }], onToken: (text) => tokens.push(text) }, limits);
+  const result = await host.chat(
+    { model: 'qwen3:4b', messages: [{ role: 'user', content: 'a b c d' }], onToken: (text) => tokens.push(text) },
+    limits,
+  );
   assert.deepEqual(tokens, ['d ', 'c ', 'b ', 'a']);
   assert.equal(result.content, 'd c b a');
   assert.equal(result.outputTokens, 4);
@@ -82,7 +110,10 @@ test('failures are classified: 503 and 500 are host errors, 404 is a missing mod
   assert.equal((await rejectsWith(chat(), 'HOST_ERROR')).retryable, true);
   peer.failNext({ kind: 'status', status: 500 });
   await rejectsWith(chat(), 'HOST_ERROR');
-  const missing = await rejectsWith(host.chat({ model: 'nope:1b', messages: [{ role: 'user', content: 'x' }] }, limits), 'MODEL_NOT_FOUND');
+  const missing = await rejectsWith(
+    host.chat({ model: 'nope:1b', messages: [{ role: 'user', content: 'x' }] }, limits),
+    'MODEL_NOT_FOUND',
+  );
   assert.equal(missing.retryable, false);
   peer.failNext({ kind: 'status', status: 400, message: 'bad options' });
   assert.equal((await rejectsWith(chat(), 'BAD_REQUEST')).retryable, false);
@@ -93,13 +124,22 @@ test('a stalled host is cut off at the deadline, and a caller abort is a cancell
   const { host, peer } = await setup(t);
   peer.failNext({ kind: 'stall' });
   const started = performance.now();
-  const timedOut = await rejectsWith(host.chat({ model: 'qwen3:4b', messages: [{ role: 'user', content: 'x' }] }, { deadlineMs: 300 }), 'HOST_TIMEOUT');
+  const timedOut = await rejectsWith(
+    host.chat({ model: 'qwen3:4b', messages: [{ role: 'user', content: 'x' }] }, { deadlineMs: 300 }),
+    'HOST_TIMEOUT',
+  );
   assert.ok(performance.now() - started < 1500);
   assert.equal(timedOut.retryable, true);
   peer.failNext({ kind: 'stall' });
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 50);
-  const cancelled = await rejectsWith(host.chat({ model: 'qwen3:4b', messages: [{ role: 'user', content: 'x' }] }, { deadlineMs: 5000, signal: controller.signal }), 'CANCELLED');
+  const cancelled = await rejectsWith(
+    host.chat(
+      { model: 'qwen3:4b', messages: [{ role: 'user', content: 'x' }] },
+      { deadlineMs: 5000, signal: controller.signal },
+    ),
+    'CANCELLED',
+  );
   assert.equal(cancelled.retryable, false);
 });
 
@@ -107,7 +147,13 @@ test('a connection reset mid-stream and a dead host are unreachable, and retryab
   const { host, peer } = await setup(t, { chunkDelayMs: 5 });
   peer.failNext({ kind: 'reset-mid-stream', afterChunks: 2 });
   const tokens: string[] = [];
-  await rejectsWith(host.chat({ model: 'qwen3:4b', messages: [{ role: 'user', content: 'a b c d e' }], onToken: (x) => tokens.push(x) }, limits), 'HOST_UNREACHABLE');
+  await rejectsWith(
+    host.chat(
+      { model: 'qwen3:4b', messages: [{ role: 'user', content: 'a b c d e' }], onToken: (x) => tokens.push(x) },
+      limits,
+    ),
+    'HOST_UNREACHABLE',
+  );
   assert.equal(tokens.length, 2, 'the tokens before the reset were delivered');
   await peer.stop();
   const dead = await rejectsWith(host.discover(limits), 'HOST_UNREACHABLE');

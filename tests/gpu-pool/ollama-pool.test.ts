@@ -6,14 +6,27 @@ import { OllamaPool } from '../../gpu-pool/ollama-pool.js';
 import { PoolError } from '../../gpu-pool/pool-error.js';
 import { OllamaPeer, type OllamaPeerOptions } from '../peers/ollama-peer.js';
 
-async function cluster(t: { after(fn: () => Promise<void>): void }, peers: OllamaPeerOptions[], poolOptions: Partial<ConstructorParameters<typeof OllamaPool>[0]> = {}) {
-  const started = await Promise.all(peers.map(async (options) => {
-    const peer = new OllamaPeer(options);
-    await peer.start();
-    return peer;
-  }));
+async function cluster(
+  t: { after(fn: () => Promise<void>): void },
+  peers: OllamaPeerOptions[],
+  poolOptions: Partial<ConstructorParameters<typeof OllamaPool>[0]> = {},
+) {
+  const started = await Promise.all(
+    peers.map(async (options) => {
+      const peer = new OllamaPeer(options);
+      await peer.start();
+      return peer;
+    }),
+  );
   const pool = new OllamaPool({
-    hosts: started.map((peer, i) => ({ name: `gpu${i + 1}`, url: peer.url, weight: 1, maxConcurrent: 4, tags: [], access: 'localhost' as const })),
+    hosts: started.map((peer, i) => ({
+      name: `gpu${i + 1}`,
+      url: peer.url,
+      weight: 1,
+      maxConcurrent: 4,
+      tags: [],
+      access: 'localhost' as const,
+    })),
     random: () => 0,
     probeDeadlineMs: 500,
     ...poolOptions,
@@ -33,9 +46,18 @@ test('start probes every host: discovery plus a one-token generation', async (t)
   const up: string[] = [];
   pool.on('host-up', (e) => up.push(e.host));
   await pool.start();
-  assert.deepEqual(pool.hostStatus().map((h) => [h.name, h.health, h.version]), [['gpu1', 'healthy', '0.12.6'], ['gpu2', 'healthy', '0.12.6']]);
+  assert.deepEqual(
+    pool.hostStatus().map((h) => [h.name, h.health, h.version]),
+    [
+      ['gpu1', 'healthy', '0.12.6'],
+      ['gpu2', 'healthy', '0.12.6'],
+    ],
+  );
   assert.deepEqual(up.sort(), ['gpu1', 'gpu2']);
-  assert.ok(peers[0]!.requests.some((r) => r.path === '/api/generate' && (r.body as { model: string }).model === 'gemma3:1b'), 'probed with the smallest model');
+  assert.ok(
+    peers[0]!.requests.some((r) => r.path === '/api/generate' && (r.body as { model: string }).model === 'gemma3:1b'),
+    'probed with the smallest model',
+  );
 });
 
 test('a request goes to the idle host where the model is resident', async (t) => {
@@ -89,7 +111,10 @@ test('a request the host rightly refuses (400) or a missing model is not failed 
 test('a model no host has is NO_HEALTHY_HOST, with the model named', async (t) => {
   const { pool } = await cluster(t, [{}]);
   await pool.start();
-  await assert.rejects(pool.chat({ tier: 'large', messages: [{ role: 'user', content: 'x' }] }, limits), (error: PoolError) => error.code === 'NO_HEALTHY_HOST' && /qwen3:30b/.test(error.message));
+  await assert.rejects(
+    pool.chat({ tier: 'large', messages: [{ role: 'user', content: 'x' }] }, limits),
+    (error: PoolError) => error.code === 'NO_HEALTHY_HOST' && /qwen3:30b/.test(error.message),
+  );
 });
 
 test('a streamed reply is not retried once tokens have reached the caller', async (t) => {
@@ -97,7 +122,10 @@ test('a streamed reply is not retried once tokens have reached the caller', asyn
   await pool.start();
   peers[0]!.failNext({ kind: 'reset-mid-stream', afterChunks: 1 });
   const tokens: string[] = [];
-  await assert.rejects(pool.chat({ ...ask, messages: [{ role: 'user', content: 'a b c' }], onToken: (x) => tokens.push(x) }, limits), (error: PoolError) => error.code === 'HOST_UNREACHABLE');
+  await assert.rejects(
+    pool.chat({ ...ask, messages: [{ role: 'user', content: 'a b c' }], onToken: (x) => tokens.push(x) }, limits),
+    (error: PoolError) => error.code === 'HOST_UNREACHABLE',
+  );
   assert.deepEqual(tokens, ['c ']);
   assert.equal(peers[1]!.requests.filter((r) => r.path === '/api/chat').length, 0);
 });
@@ -112,10 +140,25 @@ test('a disabled host gets no traffic; re-enabled it does', async (t) => {
   assert.ok(peers[0]!.requests.some((r) => r.path === '/api/chat'));
 });
 
-test('per-host tier overrides pick that host\'s model', async (t) => {
-  const peer = new OllamaPeer({ models: [{ name: 'phi4-mini:latest', sizeBytes: 1, parameterSize: '3.8B', family: 'phi3' }] });
+test("per-host tier overrides pick that host's model", async (t) => {
+  const peer = new OllamaPeer({
+    models: [{ name: 'phi4-mini:latest', sizeBytes: 1, parameterSize: '3.8B', family: 'phi3' }],
+  });
   await peer.start();
-  const custom = new OllamaPool({ hosts: [{ name: 'edge', url: peer.url, weight: 1, maxConcurrent: 2, tags: [], access: 'localhost', tierModels: { small: 'phi4-mini' } }], random: () => 0 });
+  const custom = new OllamaPool({
+    hosts: [
+      {
+        name: 'edge',
+        url: peer.url,
+        weight: 1,
+        maxConcurrent: 2,
+        tags: [],
+        access: 'localhost',
+        tierModels: { small: 'phi4-mini' },
+      },
+    ],
+    random: () => 0,
+  });
   t.after(async () => {
     await custom.close();
     await peer.stop();
@@ -126,7 +169,10 @@ test('per-host tier overrides pick that host\'s model', async (t) => {
 });
 
 test('the breaker stops traffic to a host after consecutive failures', async (t) => {
-  const { pool, peers } = await cluster(t, [{ resident: ['qwen3:4b'] }, {}], { breakerThreshold: 2, breakerCooldownMs: 60_000 });
+  const { pool, peers } = await cluster(t, [{ resident: ['qwen3:4b'] }, {}], {
+    breakerThreshold: 2,
+    breakerCooldownMs: 60_000,
+  });
   await pool.start();
   // Chat fails but probes (generate) pass, so only the breaker can stop the traffic.
   peers[0]!.breakWith({ kind: 'status', status: 500 }, '/api/chat');
@@ -136,5 +182,9 @@ test('the breaker stops traffic to a host after consecutive failures', async (t)
   assert.equal(pool.hostStatus()[0]!.breaker, 'open');
   const before = peers[0]!.requests.filter((r) => r.path === '/api/chat').length;
   await pool.chat(ask, limits);
-  assert.equal(peers[0]!.requests.filter((r) => r.path === '/api/chat').length, before, 'an open breaker sends nothing');
+  assert.equal(
+    peers[0]!.requests.filter((r) => r.path === '/api/chat').length,
+    before,
+    'an open breaker sends nothing',
+  );
 });

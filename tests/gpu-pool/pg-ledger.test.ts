@@ -22,8 +22,24 @@ async function scopedUrl(t: { after(fn: () => Promise<void>): void }): Promise<s
 }
 
 const row = (overrides: Partial<LedgerEntry>): LedgerEntry => ({
-  ts: '2026-11-20T10:00:00.000Z', callId: randomUUID(), backend: 'ollama', host: 'gpu1', model: 'qwen3:4b', supervisor: 'development', tool: 'development_x',
-  inputTokens: 100, outputTokens: 20, cacheWriteTokens: 0, cacheReadTokens: 0, latencyMs: 50, costUsd: 0, baselineCostUsd: 0.0006, savingUsd: 0.0006, outcome: 'ok', flags: [], ...overrides,
+  ts: '2026-11-20T10:00:00.000Z',
+  callId: randomUUID(),
+  backend: 'ollama',
+  host: 'gpu1',
+  model: 'qwen3:4b',
+  supervisor: 'development',
+  tool: 'development_x',
+  inputTokens: 100,
+  outputTokens: 20,
+  cacheWriteTokens: 0,
+  cacheReadTokens: 0,
+  latencyMs: 50,
+  costUsd: 0,
+  baselineCostUsd: 0.0006,
+  savingUsd: 0.0006,
+  outcome: 'ok',
+  flags: [],
+  ...overrides,
 });
 
 test('two instances share one append-only ledger that survives a restart', async (t) => {
@@ -32,7 +48,23 @@ test('two instances share one append-only ledger that survives a restart', async
   const url = await scopedUrl(t);
   const first = new PgLedger(url);
   const second = new PgLedger(url);
-  await Promise.all([first.append(row({})), second.append(row({ backend: 'claude', host: undefined, model: 'claude-sonnet-4-5', costUsd: 0.0006, savingUsd: 0 })), first.append(row({ outcome: 'error', errorCode: 'HOST_ERROR', host: 'gpu2', inputTokens: 0, outputTokens: 0, baselineCostUsd: 0, savingUsd: 0 }))]);
+  await Promise.all([
+    first.append(row({})),
+    second.append(
+      row({ backend: 'claude', host: undefined, model: 'claude-sonnet-4-5', costUsd: 0.0006, savingUsd: 0 }),
+    ),
+    first.append(
+      row({
+        outcome: 'error',
+        errorCode: 'HOST_ERROR',
+        host: 'gpu2',
+        inputTokens: 0,
+        outputTokens: 0,
+        baselineCostUsd: 0,
+        savingUsd: 0,
+      }),
+    ),
+  ]);
   await first.close();
   await second.close();
   const restarted = new PgLedger(url);
@@ -61,5 +93,8 @@ test('since filters rows in the database', async (t) => {
   await ledger.append(row({ ts: '2026-10-01T00:00:00.000Z' }));
   await ledger.append(row({ ts: '2026-11-15T00:00:00.000Z' }));
   const summary = await ledger.summarize({ groupBy: 'day', since: new Date('2026-11-01') });
-  assert.deepEqual(summary.groups.map((g) => g.key), ['2026-11-15']);
+  assert.deepEqual(
+    summary.groups.map((g) => g.key),
+    ['2026-11-15'],
+  );
 });

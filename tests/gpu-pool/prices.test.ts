@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { modelFamily, priceCall, priceFor } from '../../gpu-pool/prices.js';
 
 const day = (iso: string) => new Date(`${iso}T12:00:00Z`);
-const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≠ ${expected}`);
+const close = (actual: number, expected: number) =>
+  assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≠ ${expected}`);
 
 test('dated API ids price as their family', () => {
   assert.equal(modelFamily('claude-sonnet-4-5-20250929'), 'claude-sonnet-4-5');
@@ -12,7 +13,17 @@ test('dated API ids price as their family', () => {
 });
 
 test('input, output and the three cache rates are all charged', () => {
-  const priced = priceCall('claude-sonnet-4-5', { inputTokens: 1_000_000, outputTokens: 100_000, cacheWrite5mTokens: 200_000, cacheWrite1hTokens: 10_000, cacheReadTokens: 500_000 }, day('2026-11-01'));
+  const priced = priceCall(
+    'claude-sonnet-4-5',
+    {
+      inputTokens: 1_000_000,
+      outputTokens: 100_000,
+      cacheWrite5mTokens: 200_000,
+      cacheWrite1hTokens: 10_000,
+      cacheReadTokens: 500_000,
+    },
+    day('2026-11-01'),
+  );
   assert.ok(priced.known);
   close(priced.usd, 3 + 1.5 + 0.75 + 0.06 + 0.15);
   assert.equal(priced.priceVersion, 'claude-sonnet-4-5@2024-01-01');
@@ -34,8 +45,16 @@ test('a model is not priced before its release date', () => {
 });
 
 test('Haiku 5.5 bills the whole request, output included, at the long-prompt band past 100k prompt tokens', () => {
-  const under = priceCall('claude-haiku-5-5', { inputTokens: 90_000, outputTokens: 10_000, cacheReadTokens: 10_000 }, day('2026-11-01'));
-  const over = priceCall('claude-haiku-5-5', { inputTokens: 90_000, outputTokens: 10_000, cacheReadTokens: 10_001 }, day('2026-11-01'));
+  const under = priceCall(
+    'claude-haiku-5-5',
+    { inputTokens: 90_000, outputTokens: 10_000, cacheReadTokens: 10_000 },
+    day('2026-11-01'),
+  );
+  const over = priceCall(
+    'claude-haiku-5-5',
+    { inputTokens: 90_000, outputTokens: 10_000, cacheReadTokens: 10_001 },
+    day('2026-11-01'),
+  );
   assert.ok(under.known && over.known);
   assert.equal(under.band, 'standard');
   close(under.usd, (90_000 * 0.1 + 10_000 * 0.5 + 10_000 * 0.01) / 1e6);
@@ -44,7 +63,12 @@ test('Haiku 5.5 bills the whole request, output included, at the long-prompt ban
 });
 
 test('batch halves input and output but not cache rates', () => {
-  const priced = priceCall('claude-haiku-4-5', { inputTokens: 1_000_000, outputTokens: 1_000_000, cacheReadTokens: 1_000_000 }, day('2026-11-01'), { batch: true });
+  const priced = priceCall(
+    'claude-haiku-4-5',
+    { inputTokens: 1_000_000, outputTokens: 1_000_000, cacheReadTokens: 1_000_000 },
+    day('2026-11-01'),
+    { batch: true },
+  );
   assert.ok(priced.known);
   close(priced.usd, 0.5 + 2.5 + 0.1);
 });

@@ -59,19 +59,40 @@ test('slots cap concurrency, queue in order, refuse past the queue bound, and dr
 function view(name: string, overrides: Partial<HostView> & { models?: string[]; resident?: string[] } = {}): HostView {
   const models = new Set(overrides.models ?? ['qwen3:4b']);
   const resident = new Set(overrides.resident ?? []);
-  return { name, usable: true, hasModel: (m) => models.has(m), isResident: (m) => resident.has(m), inFlight: 0, queued: 0, weight: 1, maxConcurrent: 2, ewmaLatencyMs: undefined, ...overrides };
+  return {
+    name,
+    usable: true,
+    hasModel: (m) => models.has(m),
+    isResident: (m) => resident.has(m),
+    inFlight: 0,
+    queued: 0,
+    weight: 1,
+    maxConcurrent: 2,
+    ewmaLatencyMs: undefined,
+    ...overrides,
+  };
 }
 
 test('only usable hosts that have the model qualify', () => {
   const hosts = [view('down', { usable: false }), view('other', { models: ['llama3.1:8b'] }), view('ok')];
   assert.equal(selectHost(hosts, 'qwen3:4b', () => 0)?.host.name, 'ok');
-  assert.equal(selectHost(hosts, 'gemma3:1b', () => 0), undefined);
-  assert.equal(selectHost(hosts, 'qwen3:4b', () => 0, new Set(['ok'])), undefined, 'excluded after a failure');
+  assert.equal(
+    selectHost(hosts, 'gemma3:1b', () => 0),
+    undefined,
+  );
+  assert.equal(
+    selectHost(hosts, 'qwen3:4b', () => 0, new Set(['ok'])),
+    undefined,
+    'excluded after a failure',
+  );
 });
 
 test('an idle host with the model resident wins over a less loaded cold one', () => {
   const hosts = [view('cold', { weight: 10, maxConcurrent: 8 }), view('warm', { resident: ['qwen3:4b'] })];
-  assert.deepEqual(selectHost(hosts, 'qwen3:4b', () => 0), { host: hosts[1], reason: 'resident-idle' });
+  assert.deepEqual(
+    selectHost(hosts, 'qwen3:4b', () => 0),
+    { host: hosts[1], reason: 'resident-idle' },
+  );
 });
 
 test('otherwise the fewest outstanding requests per unit of capacity, scaled by latency, wins', () => {
@@ -98,6 +119,16 @@ test('a busy resident host beats an idle cold one; a cold host with no history i
   const resident = view('warm', { inFlight: 6, resident: ['qwen3:4b'], maxConcurrent: 8, ewmaLatencyMs: 200 });
   const cold = view('cold', { maxConcurrent: 8 });
   assert.equal(selectHost([resident, cold], 'qwen3:4b', () => 0)?.host.name, 'warm');
-  const swamped = view('swamped', { inFlight: 8, queued: 200, resident: ['qwen3:4b'], maxConcurrent: 8, ewmaLatencyMs: 200 });
-  assert.equal(selectHost([swamped, cold], 'qwen3:4b', () => 0)?.host.name, 'cold', 'a long enough queue costs more than a model load');
+  const swamped = view('swamped', {
+    inFlight: 8,
+    queued: 200,
+    resident: ['qwen3:4b'],
+    maxConcurrent: 8,
+    ewmaLatencyMs: 200,
+  });
+  assert.equal(
+    selectHost([swamped, cold], 'qwen3:4b', () => 0)?.host.name,
+    'cold',
+    'a long enough queue costs more than a model load',
+  );
 });

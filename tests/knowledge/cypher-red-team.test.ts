@@ -47,16 +47,16 @@ function hostile(dir: string, canary: string): string[] {
     "RETURN 1; COMMIT; CREATE (:Country {iso3: 'ESC'})",
     'RETURN 1; MATCH (c:Country) DETACH DELETE c',
     "CALL show_tables() RETURN *; CREATE (:Country {iso3: 'ESC'})",
-    "MATCH (c:Country) RETURN c /* harmless? */ ; DROP TABLE Country",
+    'MATCH (c:Country) RETURN c /* harmless? */ ; DROP TABLE Country',
     "MATCH (c:Country) RETURN c // comment\n; CREATE (:Country {iso3: 'ESC'})",
     'CALL threads=1',
     "CALL CREATE_FTS_INDEX('Country', 'evil', ['name'])",
     "CALL DROP_FTS_INDEX('Country', 'evil')",
     "CALL PROJECT_GRAPH('g', ['Country'], ['TRADE_DEPENDS'])",
     "CALL CREATE_VECTOR_INDEX('Document', 'v', 'text')",
-    "CALL clear_warnings() RETURN *",
+    'CALL clear_warnings() RETURN *',
     "MATCH (c:Country) WITH c CREATE (:Country {iso3: c.iso3 + 'X'})",
-    "UNWIND [1, 2] AS x CREATE (:Entity {name: string(x)})",
+    'UNWIND [1, 2] AS x CREATE (:Entity {name: string(x)})',
     "cReAtE (:Country {iso3: 'MIX'})",
     'EXPLAIN MATCH (c:Country) DETACH DELETE c',
     'PROFILE MATCH (c:Country) RETURN c',
@@ -65,7 +65,7 @@ function hostile(dir: string, canary: string): string[] {
     "MATCH (a:Country {iso3: 'USA'}) CREATE (a)-[:TRADE_DEPENDS {weight: 1.0}]->(a)",
     '',
     'x'.repeat(20_000),
-    "RETURN 1\u0000; DROP TABLE Country",
+    'RETURN 1\u0000; DROP TABLE Country',
   ];
 }
 
@@ -77,8 +77,19 @@ async function setup(t: Parameters<typeof tempDir>[0]) {
   const store = await openKuzuStore({ location: path.join(dir, 'db', 'graph.kz') });
   t.after(() => store.close());
   await store.write([
-    { cypher: "UNWIND $rows AS r CREATE (:Country {iso3: r.c, name: r.n})", params: { rows: [{ c: 'USA', n: 'United States' }, { c: 'CAN', n: 'Canada' }] } },
-    { cypher: "MATCH (a:Country {iso3: 'USA'}), (b:Country {iso3: 'CAN'}) CREATE (a)-[:TRADE_DEPENDS {weight: 0.75}]->(b)" },
+    {
+      cypher: 'UNWIND $rows AS r CREATE (:Country {iso3: r.c, name: r.n})',
+      params: {
+        rows: [
+          { c: 'USA', n: 'United States' },
+          { c: 'CAN', n: 'Canada' },
+        ],
+      },
+    },
+    {
+      cypher:
+        "MATCH (a:Country {iso3: 'USA'}), (b:Country {iso3: 'CAN'}) CREATE (a)-[:TRADE_DEPENDS {weight: 0.75}]->(b)",
+    },
   ]);
   return { dir, watched, canary, store };
 }
@@ -107,7 +118,11 @@ test('red team: 50 hostile queries are all rejected, with no crash, no file writ
   }
   assert.deepEqual(await snapshot(store), before);
   assert.deepEqual((await readdir(dir)).sort(), ['canary.csv', 'db'], 'no file or directory was created');
-  assert.equal((await runAgentCypher(store, 'MATCH (c:Country) RETURN count(c) AS n')).rows[0]!.n, 2, 'the store still serves');
+  assert.equal(
+    (await runAgentCypher(store, 'MATCH (c:Country) RETURN count(c) AS n')).rows[0]!.n,
+    2,
+    'the store still serves',
+  );
 });
 
 test('red team: the lexical layer alone rejects every hostile query', async (t) => {
@@ -130,7 +145,11 @@ test('red team: the plan layer alone rejects every hostile query that parses', a
     }
     if (!explained) continue;
     planned++;
-    await assert.rejects(guardPlan(store, query), (e: KnowledgeError) => e.code === 'QUERY_REJECTED', query.slice(0, 80));
+    await assert.rejects(
+      guardPlan(store, query),
+      (e: KnowledgeError) => e.code === 'QUERY_REJECTED',
+      query.slice(0, 80),
+    );
   }
   assert.ok(planned >= 15, `only ${planned} hostile queries produced a plan`);
   assert.deepEqual((await readdir(dir)).sort(), ['canary.csv', 'db']);
@@ -141,7 +160,10 @@ test('kuzu pitfall pinned: EXPLAIN EXPORT DATABASE writes a directory, so it mus
   const target = path.join(dir, 'exported');
   await store.explain(`EXPORT DATABASE '${target.replaceAll('\\', '/')}'`).catch(() => undefined);
   assert.ok((await readdir(dir)).includes('exported'), 'if this fails, the engine no longer has the side effect');
-  await assert.rejects(runAgentCypher(store, `EXPORT DATABASE '${path.join(dir, 'again')}'`), (e: KnowledgeError) => e.code === 'QUERY_REJECTED');
+  await assert.rejects(
+    runAgentCypher(store, `EXPORT DATABASE '${path.join(dir, 'again')}'`),
+    (e: KnowledgeError) => e.code === 'QUERY_REJECTED',
+  );
   assert.ok(!(await readdir(dir)).includes('again'));
 });
 
@@ -149,8 +171,8 @@ test('guard: reads pass, including keywords inside strings, comments, names and 
   const { store } = await setup(t);
   const reads = [
     "MATCH (c:Country) WHERE c.name <> 'CREATE DELETE SET COPY' RETURN c.iso3 ORDER BY c.iso3",
-    "MATCH (c:Country) /* DROP TABLE Country */ RETURN count(*) AS n",
-    "MATCH (c:Country) RETURN {set: c.iso3, load: 1} AS m ORDER BY c.iso3",
+    'MATCH (c:Country) /* DROP TABLE Country */ RETURN count(*) AS n',
+    'MATCH (c:Country) RETURN {set: c.iso3, load: 1} AS m ORDER BY c.iso3',
     'MATCH (`delete`:Country) RETURN `delete`.iso3 ORDER BY `delete`.iso3',
     "MATCH (a:Country {iso3: 'USA'})-[e:TRADE_DEPENDS]->(b) RETURN b.iso3, e.weight",
     "MATCH p = (a:Country {iso3: 'USA'})-[:TRADE_DEPENDS* SHORTEST 1..3]->(b:Country {iso3: 'CAN'}) RETURN length(p) AS hops",
@@ -167,7 +189,9 @@ test('guard: reads pass, including keywords inside strings, comments, names and 
 
 test('agent queries: parameters, the token budget and the row cap set an explicit truncation flag', async (t) => {
   const { store } = await setup(t);
-  await store.write([{ cypher: 'UNWIND range(1, 500) AS i CREATE (:Entity {name: "e" + string(i), entityType: "x"})' }]);
+  await store.write([
+    { cypher: 'UNWIND range(1, 500) AS i CREATE (:Entity {name: "e" + string(i), entityType: "x"})' },
+  ]);
   const byRows = await runAgentCypher(store, 'MATCH (e:Entity) RETURN e.name', { maxRows: 20 });
   assert.equal(byRows.rows.length, 20);
   assert.equal(byRows.truncatedBy, 'rows');
@@ -176,7 +200,9 @@ test('agent queries: parameters, the token budget and the row cap set an explici
   assert.equal(byTokens.truncated, true);
   assert.equal(byTokens.truncatedBy, 'tokens');
   assert.ok(byTokens.tokens <= 300 && byTokens.rows.length > 0);
-  const whole = await runAgentCypher(store, 'MATCH (c:Country) WHERE c.iso3 = $code RETURN c.name AS name', { params: { code: 'CAN' } });
+  const whole = await runAgentCypher(store, 'MATCH (c:Country) WHERE c.iso3 = $code RETURN c.name AS name', {
+    params: { code: 'CAN' },
+  });
   assert.deepEqual(whole.rows, [{ name: 'Canada' }]);
   assert.equal(whole.truncated, false);
   assert.equal(whole.truncatedBy, undefined);

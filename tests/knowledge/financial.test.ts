@@ -6,7 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { openKuzuStore } from '../../knowledge/graph/kuzu-store.js';
-import { contagionTwoHop, graphCounts, ingestFinancial, propagateShock, tradePaths } from '../../knowledge/financial.js';
+import {
+  contagionTwoHop,
+  graphCounts,
+  ingestFinancial,
+  propagateShock,
+  tradePaths,
+} from '../../knowledge/financial.js';
 import { KnowledgeError } from '../../knowledge/knowledge-error.js';
 import { financialGraph } from './financial-fixture.js';
 import { tempDir } from '../helpers.js';
@@ -26,10 +32,19 @@ test('ingest: CREATE into an empty graph, MERGE over it again, same counts; the 
   const changed = structuredClone(data);
   changed.corridors![0]!.weight = 0.99;
   changed.statistics![0]!.value = 42;
-  await ingestFinancial(store, { corridors: changed.corridors!.slice(0, 1), statistics: changed.statistics!.slice(0, 1) });
-  const corridor = await store.read("MATCH (a:Country {iso3: 'USA'})-[e:TRADE_DEPENDS]->(b:Country {iso3: 'CHN'}) RETURN e.weight AS w");
+  await ingestFinancial(store, {
+    corridors: changed.corridors!.slice(0, 1),
+    statistics: changed.statistics!.slice(0, 1),
+  });
+  const corridor = await store.read(
+    "MATCH (a:Country {iso3: 'USA'})-[e:TRADE_DEPENDS]->(b:Country {iso3: 'CHN'}) RETURN e.weight AS w",
+  );
   assert.deepEqual(corridor.rows, [{ w: 0.99 }], 'an edge is replaced, not duplicated');
-  assert.equal((await store.read('MATCH (s:Statistic {id: $id}) RETURN s.value AS v', { id: changed.statistics![0]!.id })).rows[0]!.v, 42);
+  assert.equal(
+    (await store.read('MATCH (s:Statistic {id: $id}) RETURN s.value AS v', { id: changed.statistics![0]!.id })).rows[0]!
+      .v,
+    42,
+  );
   assert.deepEqual(await graphCounts(store), counts);
 });
 
@@ -37,8 +52,16 @@ test('ingest: rows whose parents are neither in the data nor in the graph are re
   const store = await openKuzuStore({ location: path.join(await tempDir(t), 'graph.kz') });
   t.after(() => store.close());
   await assert.rejects(
-    ingestFinancial(store, { countries: [{ iso3: 'USA', name: 'United States' }], statistics: [{ id: 'USA_x', country: 'USA', name: 'x' }, { id: 'ZZZ_x', country: 'ZZZ', name: 'x' }], points: [{ statistic: 'NOPE_y', period: '2020', value: 1 }] }),
-    (e: KnowledgeError) => e.code === 'BAD_INPUT' && /Country ZZZ/.test(e.message) && /Statistic NOPE_y/.test(e.message),
+    ingestFinancial(store, {
+      countries: [{ iso3: 'USA', name: 'United States' }],
+      statistics: [
+        { id: 'USA_x', country: 'USA', name: 'x' },
+        { id: 'ZZZ_x', country: 'ZZZ', name: 'x' },
+      ],
+      points: [{ statistic: 'NOPE_y', period: '2020', value: 1 }],
+    }),
+    (e: KnowledgeError) =>
+      e.code === 'BAD_INPUT' && /Country ZZZ/.test(e.message) && /Statistic NOPE_y/.test(e.message),
   );
   assert.equal(await store.count('Country'), 0);
 });
@@ -53,7 +76,13 @@ test('queries: 2-hop contagion sums weight products, shocks decay per hop, trade
   // USA→CAN (0.6) then CAN→MEX (0.16): the only 2-hop path to MEX through CAN, plus USA→MEX→… none back.
   const mex = chains.twoHop.find((d) => d.target === 'MEX_real_gdp_growth');
   assert.ok(mex, 'MEX is reached in two hops');
-  const impacts = await propagateShock(store, 'USA_real_gdp_growth', { shock: 1, decay: 0.6, floor: 0.01, maxHops: 3, limit: 100 });
+  const impacts = await propagateShock(store, 'USA_real_gdp_growth', {
+    shock: 1,
+    decay: 0.6,
+    floor: 0.01,
+    maxHops: 3,
+    limit: 100,
+  });
   const first = impacts.find((i) => i.statistic === 'CAN_real_gdp_growth')!;
   assert.deepEqual([first.impact, first.hops], [0.36, 1]);
   for (const impact of impacts.filter((i) => i.hops === 2)) {
@@ -69,13 +98,39 @@ test('whole and fractional numbers in one batch keep their values (Kuzu types a 
   const graph = await openKuzuStore({ location: path.join(await tempDir(t), 'mixed.kuzu') });
   t.after(() => graph.close());
   await ingestFinancial(graph, {
-    countries: [{ iso3: 'AAA', name: 'A' }, { iso3: 'BBB', name: 'B' }],
-    statistics: [{ id: 'AAA_x', country: 'AAA', name: 'x', value: 57 }, { id: 'BBB_x', country: 'BBB', name: 'x', value: 1.5 }, { id: 'AAA_y', country: 'AAA', name: 'y', value: null }],
-    points: [{ statistic: 'AAA_x', period: '2024', value: 1.5 }, { statistic: 'AAA_x', period: '2025', value: 162 }],
-    contagion: [{ from: 'AAA_x', to: 'BBB_x', weight: 1, confidence: 0.5 }, { from: 'BBB_x', to: 'AAA_x', weight: 0.25, confidence: 1 }],
+    countries: [
+      { iso3: 'AAA', name: 'A' },
+      { iso3: 'BBB', name: 'B' },
+    ],
+    statistics: [
+      { id: 'AAA_x', country: 'AAA', name: 'x', value: 57 },
+      { id: 'BBB_x', country: 'BBB', name: 'x', value: 1.5 },
+      { id: 'AAA_y', country: 'AAA', name: 'y', value: null },
+    ],
+    points: [
+      { statistic: 'AAA_x', period: '2024', value: 1.5 },
+      { statistic: 'AAA_x', period: '2025', value: 162 },
+    ],
+    contagion: [
+      { from: 'AAA_x', to: 'BBB_x', weight: 1, confidence: 0.5 },
+      { from: 'BBB_x', to: 'AAA_x', weight: 0.25, confidence: 1 },
+    ],
   });
   const values = (await graph.read('MATCH (s:Statistic) RETURN s.id AS id, s.value AS v ORDER BY id')).rows;
-  assert.deepEqual(values, [{ id: 'AAA_x', v: 57 }, { id: 'AAA_y', v: null }, { id: 'BBB_x', v: 1.5 }]);
-  assert.deepEqual((await graph.read('MATCH (p:SeriesPoint) RETURN p.value AS v ORDER BY v')).rows.map((r) => r.v), [1.5, 162]);
-  assert.deepEqual((await graph.read('MATCH ()-[e:CONTAGION]->() RETURN e.weight AS w, e.confidence AS c ORDER BY w')).rows, [{ w: 0.25, c: 1 }, { w: 1, c: 0.5 }]);
+  assert.deepEqual(values, [
+    { id: 'AAA_x', v: 57 },
+    { id: 'AAA_y', v: null },
+    { id: 'BBB_x', v: 1.5 },
+  ]);
+  assert.deepEqual(
+    (await graph.read('MATCH (p:SeriesPoint) RETURN p.value AS v ORDER BY v')).rows.map((r) => r.v),
+    [1.5, 162],
+  );
+  assert.deepEqual(
+    (await graph.read('MATCH ()-[e:CONTAGION]->() RETURN e.weight AS w, e.confidence AS c ORDER BY w')).rows,
+    [
+      { w: 0.25, c: 1 },
+      { w: 1, c: 0.5 },
+    ],
+  );
 });

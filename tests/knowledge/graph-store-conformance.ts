@@ -11,8 +11,9 @@ export interface StoreFactory {
   open(key: string): Promise<GraphStore>;
 }
 
-const countries = (n: number) => Array.from({ length: n }, (_, i) => ({ iso3: `C${String(i).padStart(3, '0')}`, name: `Country ${i}`, rank: i }));
-const insertCountries = "UNWIND $rows AS r CREATE (:Country {iso3: r.iso3, name: r.name, gdpRank: r.rank})";
+const countries = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ iso3: `C${String(i).padStart(3, '0')}`, name: `Country ${i}`, rank: i }));
+const insertCountries = 'UNWIND $rows AS r CREATE (:Country {iso3: r.iso3, name: r.name, gdpRank: r.rank})';
 
 async function code(promise: Promise<unknown>): Promise<string> {
   try {
@@ -31,11 +32,27 @@ export function graphStoreConformance(engine: string, factory: StoreFactory): vo
       assert.equal(store.schemaVersion, currentSchemaVersion);
       const tables = await store.tables();
       const names = tables.map((t) => t.name);
-      for (const name of ['Country', 'Statistic', 'SeriesPoint', 'Regime', 'Scenario', 'TRADE_DEPENDS', 'CONTAGION', 'Entity', 'Observation', 'RELATION', 'Document']) assert.ok(names.includes(name), name);
+      for (const name of [
+        'Country',
+        'Statistic',
+        'SeriesPoint',
+        'Regime',
+        'Scenario',
+        'TRADE_DEPENDS',
+        'CONTAGION',
+        'Entity',
+        'Observation',
+        'RELATION',
+        'Document',
+      ])
+        assert.ok(names.includes(name), name);
       const contagion = tables.find((t) => t.name === 'CONTAGION')!;
       assert.equal(contagion.kind, 'rel');
       assert.deepEqual(contagion.connections, [{ from: 'Statistic', to: 'Statistic' }]);
-      assert.deepEqual(contagion.properties.map((p) => p.name).filter((n) => !n.startsWith('_')), ['weight', 'mechanism', 'lagMonths', 'confidence', 'provenance']);
+      assert.deepEqual(
+        contagion.properties.map((p) => p.name).filter((n) => !n.startsWith('_')),
+        ['weight', 'mechanism', 'lagMonths', 'confidence', 'provenance'],
+      );
       assert.ok(tables.find((t) => t.name === 'Country')!.properties.find((p) => p.name === 'iso3')!.primaryKey);
     } finally {
       await store.close();
@@ -62,7 +79,9 @@ export function graphStoreConformance(engine: string, factory: StoreFactory): vo
   test(`${engine}: 200 concurrent writers all succeed through the queue, and one bad batch fails alone`, async () => {
     const store = await factory.open('concurrent');
     try {
-      const writes = Array.from({ length: 200 }, (_, i) => store.write([{ cypher: 'CREATE (:Entity {name: $n, entityType: $t})', params: { n: `e${i}`, t: 'thing' } }]));
+      const writes = Array.from({ length: 200 }, (_, i) =>
+        store.write([{ cypher: 'CREATE (:Entity {name: $n, entityType: $t})', params: { n: `e${i}`, t: 'thing' } }]),
+      );
       const bad = store.write([{ cypher: 'CREATE (:Entity {name: $n})', params: { n: 'e7' } }]); // duplicate key
       const results = await Promise.allSettled(writes);
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 200);
@@ -77,8 +96,12 @@ export function graphStoreConformance(engine: string, factory: StoreFactory): vo
     const store = await factory.open('reads');
     try {
       await store.write([{ cypher: insertCountries, params: { rows: countries(50) } }]);
-      const reads = Array.from({ length: 100 }, (_, i) => store.read('MATCH (c:Country) WHERE c.gdpRank = $r RETURN c.iso3 AS iso3', { r: i % 50 }));
-      const writes = Array.from({ length: 20 }, (_, i) => store.write([{ cypher: 'CREATE (:Scenario {id: $id, name: $id})', params: { id: `s${i}` } }]));
+      const reads = Array.from({ length: 100 }, (_, i) =>
+        store.read('MATCH (c:Country) WHERE c.gdpRank = $r RETURN c.iso3 AS iso3', { r: i % 50 }),
+      );
+      const writes = Array.from({ length: 20 }, (_, i) =>
+        store.write([{ cypher: 'CREATE (:Scenario {id: $id, name: $id})', params: { id: `s${i}` } }]),
+      );
       const [readResults] = await Promise.all([Promise.all(reads), Promise.all(writes)]);
       readResults.forEach((r, i) => assert.deepEqual(r.rows, [{ iso3: `C${String(i % 50).padStart(3, '0')}` }]));
       assert.equal(await store.count('Scenario'), 20);
@@ -97,7 +120,11 @@ export function graphStoreConformance(engine: string, factory: StoreFactory): vo
       assert.equal(capped.rows.length, 10);
       assert.equal(capped.totalRows, 300);
       assert.equal(capped.truncated, true);
-      const slow = store.readOnly('MATCH (a:Country), (b:Country), (c:Country) WHERE a.name + b.name + c.name = $x RETURN count(*)', { x: 'none' }, { timeoutMs: 100 });
+      const slow = store.readOnly(
+        'MATCH (a:Country), (b:Country), (c:Country) WHERE a.name + b.name + c.name = $x RETURN count(*)',
+        { x: 'none' },
+        { timeoutMs: 100 },
+      );
       const started = performance.now();
       assert.equal(await code(slow), 'TIMEOUT');
       assert.ok(performance.now() - started < 3_000);
@@ -142,7 +169,11 @@ export function graphStoreConformance(engine: string, factory: StoreFactory): vo
 
   test(`${engine}: acknowledged writes survive close and reopen`, async () => {
     const store = await factory.open('persist');
-    await Promise.all(Array.from({ length: 50 }, (_, i) => store.write([{ cypher: 'CREATE (:Entity {name: $n})', params: { n: `p${i}` } }])));
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        store.write([{ cypher: 'CREATE (:Entity {name: $n})', params: { n: `p${i}` } }]),
+      ),
+    );
     await store.close();
     const again = await factory.open('persist');
     try {
@@ -158,9 +189,14 @@ export function graphStoreConformance(engine: string, factory: StoreFactory): vo
     try {
       await store.write([
         { cypher: insertCountries, params: { rows: countries(2) } },
-        { cypher: "MATCH (a:Country {iso3: 'C000'}), (b:Country {iso3: 'C001'}) CREATE (a)-[:TRADE_DEPENDS {weight: 0.5, lagMonths: 3}]->(b)" },
+        {
+          cypher:
+            "MATCH (a:Country {iso3: 'C000'}), (b:Country {iso3: 'C001'}) CREATE (a)-[:TRADE_DEPENDS {weight: 0.5, lagMonths: 3}]->(b)",
+        },
       ]);
-      const { rows } = await store.read('MATCH p = (a:Country)-[e:TRADE_DEPENDS]->(b) RETURN a, e, p, e.lagMonths AS lag');
+      const { rows } = await store.read(
+        'MATCH p = (a:Country)-[e:TRADE_DEPENDS]->(b) RETURN a, e, p, e.lagMonths AS lag',
+      );
       const row = rows[0]!;
       assert.doesNotThrow(() => JSON.stringify(row));
       assert.equal((row.a as Record<string, unknown>).iso3, 'C000');

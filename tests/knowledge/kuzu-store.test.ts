@@ -27,7 +27,10 @@ test('kuzu: a database at schema version 1 is migrated to the current version on
   try {
     assert.equal(current.schemaVersion, currentSchemaVersion);
     assert.ok((await current.tables()).some((table) => table.name === 'Entity'));
-    assert.equal((await current.read("MATCH (c:Country {iso3: 'USA'}) RETURN c.name AS name")).rows[0]!.name, 'United States');
+    assert.equal(
+      (await current.read("MATCH (c:Country {iso3: 'USA'}) RETURN c.name AS name")).rows[0]!.name,
+      'United States',
+    );
     const meta = await current.read("MATCH (m:_Meta {key: 'schemaVersion'}) RETURN m.value AS v");
     assert.equal(meta.rows[0]!.v, String(currentSchemaVersion));
   } finally {
@@ -41,7 +44,11 @@ test('kuzu: a second process cannot open a graph this one holds, and is told why
   try {
     const script = `import { openKuzuStore } from ${JSON.stringify(path.join(repoRoot, 'knowledge/graph/kuzu-store.ts'))};
 try { await openKuzuStore({ location: ${JSON.stringify(location)} }); console.log('opened'); } catch (e) { console.log(e.code + ': ' + e.message); }`;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: repoRoot, timeout: 30_000 });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      cwd: repoRoot,
+      timeout: 30_000,
+    });
     assert.equal(child.status, 0, child.stderr);
     assert.match(child.stdout, /^LOCKED: the knowledge graph at .* is open in another process/);
   } finally {

@@ -14,25 +14,56 @@ import { KnowledgeError } from '../../knowledge/knowledge-error.js';
 import { tempDir } from '../helpers.js';
 
 const { onnx } = onnxProto;
-const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', 'the', 'gpu', 'pool', 'graph', 'kuzu', 'un', '##aff', '##able', 'rate', 'central', 'bank', 'hike', '##s', ',', '.', 'inflation'];
+const vocab = [
+  '[PAD]',
+  '[UNK]',
+  '[CLS]',
+  '[SEP]',
+  'the',
+  'gpu',
+  'pool',
+  'graph',
+  'kuzu',
+  'un',
+  '##aff',
+  '##able',
+  'rate',
+  'central',
+  'bank',
+  'hike',
+  '##s',
+  ',',
+  '.',
+  'inflation',
+];
 const dim = 16;
 
 function weights(n: number, seed: number): Float32Array {
   let s = seed;
-  return Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5);
+  return Float32Array.from({ length: n }, () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5);
 }
 
 const embedding = weights(vocab.length * dim, 11);
 const projection = weights(dim * dim, 29);
 
 function tensor(name: string, dims: number[], data: Float32Array) {
-  return onnx.TensorProto.create({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer.slice(0)) });
+  return onnx.TensorProto.create({
+    name,
+    dims,
+    dataType: onnx.TensorProto.DataType.FLOAT,
+    rawData: new Uint8Array(data.buffer.slice(0)),
+  });
 }
 
 function valueInfo(name: string, elemType: number, shape: (string | number)[]) {
   return onnx.ValueInfoProto.create({
     name,
-    type: { tensorType: { elemType, shape: { dim: shape.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: shape.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+      },
+    },
   });
 }
 
@@ -40,15 +71,33 @@ function buildModel(): Uint8Array {
   const graph = onnx.GraphProto.create({
     name: 'tiny-sentence-encoder',
     node: [
-      onnx.NodeProto.create({ opType: 'Gather', input: ['embeddings', 'input_ids'], output: ['tokens'], name: 'gather' }),
-      onnx.NodeProto.create({ opType: 'MatMul', input: ['tokens', 'projection'], output: ['projected'], name: 'matmul' }),
+      onnx.NodeProto.create({
+        opType: 'Gather',
+        input: ['embeddings', 'input_ids'],
+        output: ['tokens'],
+        name: 'gather',
+      }),
+      onnx.NodeProto.create({
+        opType: 'MatMul',
+        input: ['tokens', 'projection'],
+        output: ['projected'],
+        name: 'matmul',
+      }),
       onnx.NodeProto.create({ opType: 'Tanh', input: ['projected'], output: ['last_hidden_state'], name: 'tanh' }),
     ],
     initializer: [tensor('embeddings', [vocab.length, dim], embedding), tensor('projection', [dim, dim], projection)],
-    input: [valueInfo('input_ids', onnx.TensorProto.DataType.INT64, ['batch', 'tokens']), valueInfo('attention_mask', onnx.TensorProto.DataType.INT64, ['batch', 'tokens'])],
+    input: [
+      valueInfo('input_ids', onnx.TensorProto.DataType.INT64, ['batch', 'tokens']),
+      valueInfo('attention_mask', onnx.TensorProto.DataType.INT64, ['batch', 'tokens']),
+    ],
     output: [valueInfo('last_hidden_state', onnx.TensorProto.DataType.FLOAT, ['batch', 'tokens', dim])],
   });
-  const model = onnx.ModelProto.create({ irVersion: 8, producerName: 'caelum-test', opsetImport: [{ domain: '', version: 13 }], graph });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'caelum-test',
+    opsetImport: [{ domain: '', version: 13 }],
+    graph,
+  });
   return onnx.ModelProto.encode(model).finish();
 }
 
@@ -79,7 +128,18 @@ async function files(t: Parameters<typeof tempDir>[0]) {
 test('WordPiece: lowercasing, accents, punctuation and ## continuations, with [CLS]/[SEP] and truncation', () => {
   const tokenizer = new WordPieceTokenizer(new Map(vocab.map((v, i) => [v, i])));
   const ids = (text: string, max = 64) => tokenizer.encode(text, max).ids.map((id) => vocab[id]);
-  assert.deepEqual(ids('The GPU pool, unaffable.'), ['[CLS]', 'the', 'gpu', 'pool', ',', 'un', '##aff', '##able', '.', '[SEP]']);
+  assert.deepEqual(ids('The GPU pool, unaffable.'), [
+    '[CLS]',
+    'the',
+    'gpu',
+    'pool',
+    ',',
+    'un',
+    '##aff',
+    '##able',
+    '.',
+    '[SEP]',
+  ]);
   assert.deepEqual(ids('Central bank HIKES'), ['[CLS]', 'central', 'bank', 'hike', '##s', '[SEP]']);
   assert.deepEqual(ids('Kùzu zebra'), ['[CLS]', 'kuzu', '[UNK]', '[SEP]']);
   assert.deepEqual(tokenizer.encode('the gpu pool graph kuzu', 4), { ids: [2, 4, 5, 3], truncated: 3 });
@@ -93,7 +153,9 @@ test('ONNX embedder: vectors match the reference, padding in a batch changes not
   assert.equal(embedder.semantic, true);
   assert.match(embedder.name, /^onnx\/tiny-encoder@[0-9a-f]{12}\/16$/);
   const usage: number[] = [];
-  const [short, long] = await embedder.embed(['gpu pool', 'the central bank hikes rates, inflation'], { onUsage: (u) => usage.push(u.inputTokens) });
+  const [short, long] = await embedder.embed(['gpu pool', 'the central bank hikes rates, inflation'], {
+    onUsage: (u) => usage.push(u.inputTokens),
+  });
   const alone = (await embedder.embed(['gpu pool']))[0]!;
   const expected = reference([2, 5, 6, 3]);
   for (let i = 0; i < dim; i++) {
@@ -113,10 +175,22 @@ test('ONNX embedder: an index built with it refuses another embedder; bad files 
   (await embedder.embed(texts)).forEach((v, i) => index.upsert(`t${i}`, v, { namespace: 'n', type: 't' }));
   const [query] = await embedder.embed(['the kuzu graph']);
   assert.equal(index.search(query!, 1, { embedder: embedder.name })[0]!.id, 't1');
-  assert.throws(() => index.search(query!, 1, { embedder: 'lexical-hash-v2/16' }), (e: KnowledgeError) => e.code === 'EMBEDDER_MISMATCH');
-  await assert.rejects(OnnxEmbedder.load({ modelPath: path.join(dir, 'missing.onnx'), tokenizerPath }), (e: KnowledgeError) => e.code === 'NOT_FOUND');
+  assert.throws(
+    () => index.search(query!, 1, { embedder: 'lexical-hash-v2/16' }),
+    (e: KnowledgeError) => e.code === 'EMBEDDER_MISMATCH',
+  );
+  await assert.rejects(
+    OnnxEmbedder.load({ modelPath: path.join(dir, 'missing.onnx'), tokenizerPath }),
+    (e: KnowledgeError) => e.code === 'NOT_FOUND',
+  );
   await writeFile(path.join(dir, 'junk.onnx'), 'not a model');
-  await assert.rejects(OnnxEmbedder.load({ modelPath: path.join(dir, 'junk.onnx'), tokenizerPath }), (e: KnowledgeError) => e.code === 'BAD_INPUT' && /onnxruntime could not load/.test(e.message));
+  await assert.rejects(
+    OnnxEmbedder.load({ modelPath: path.join(dir, 'junk.onnx'), tokenizerPath }),
+    (e: KnowledgeError) => e.code === 'BAD_INPUT' && /onnxruntime could not load/.test(e.message),
+  );
   await writeFile(path.join(dir, 'bad-vocab.txt'), 'hello\nworld\n');
-  await assert.rejects(OnnxEmbedder.load({ modelPath, tokenizerPath: path.join(dir, 'bad-vocab.txt') }), (e: KnowledgeError) => e.code === 'BAD_INPUT' && /\[CLS\]/.test(e.message));
+  await assert.rejects(
+    OnnxEmbedder.load({ modelPath, tokenizerPath: path.join(dir, 'bad-vocab.txt') }),
+    (e: KnowledgeError) => e.code === 'BAD_INPUT' && /\[CLS\]/.test(e.message),
+  );
 });

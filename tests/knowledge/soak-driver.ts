@@ -39,7 +39,13 @@ function connect(options: SoakOptions, dataDir: string, project: string) {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [options.cliPath, 'serve'],
-    env: { PATH: process.env.PATH ?? '', HOME: options.workDir, CAELUM_DATA_DIR: dataDir, CAELUM_ALLOWED_ROOTS: project, CAELUM_LOG_LEVEL: 'error' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: options.workDir,
+      CAELUM_DATA_DIR: dataDir,
+      CAELUM_ALLOWED_ROOTS: project,
+      CAELUM_LOG_LEVEL: 'error',
+    },
     stderr: 'pipe',
   });
   const client = new Client({ name: 'soak', version: '1' });
@@ -52,7 +58,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   await mkdir(path.join(project, 'kb'), { recursive: true });
   await writeFile(path.join(project, 'kb', 'graph.json'), JSON.stringify(financialGraph({ statistics: 20 })));
   let seed = options.seed ?? Date.now();
-  const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const killAfter = options.killAfter ?? Math.floor(options.calls * (0.2 + 0.6 * random()));
 
   const { transport, client } = connect(options, dataDir, project);
@@ -71,7 +77,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
     }, 20);
   });
-  const imported = await client.callTool({ name: 'runTool', arguments: { name: 'knowledge_base_import_graph', arguments: { path: 'kb/graph.json' } } });
+  const imported = await client.callTool({
+    name: 'runTool',
+    arguments: { name: 'knowledge_base_import_graph', arguments: { path: 'kb/graph.json' } },
+  });
   if (imported.isError) throw new Error(`seeding failed: ${JSON.stringify(imported.content)}`);
 
   const acknowledged: { name: string; fact: string }[] = [];
@@ -84,7 +93,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (kind <= 2) {
       const name = `soak-${i}`;
       const fact = `observation ${i} about topic ${i % 37}`;
-      const result = await client.callTool({ name: 'rememberFacts', arguments: { entities: [{ name, entityType: 'soak', observations: [fact] }], relations: i > 10 ? [{ from: name, to: `soak-${i - 10}`, relationType: 'follows' }] : [] } });
+      const result = await client.callTool({
+        name: 'rememberFacts',
+        arguments: {
+          entities: [{ name, entityType: 'soak', observations: [fact] }],
+          relations: i > 10 ? [{ from: name, to: `soak-${i - 10}`, relationType: 'follows' }] : [],
+        },
+      });
       if (result.isError) throw new Error(JSON.stringify(result.content));
       acknowledged.push({ name, fact });
       return;
@@ -93,9 +108,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       3: ['recallFacts', { query: `topic ${i % 37}`, k: 3 }],
       4: ['recallFacts', { names: [`soak-${Math.max(0, i - 4)}`] }],
       5: ['queryKnowledgeGraph', { cypher: 'MATCH (e:Entity) RETURN count(e) AS n' }],
-      6: ['queryKnowledgeGraph', { cypher: 'MATCH (a:Country {iso3: $c})-[e:TRADE_DEPENDS]->(b) RETURN b.iso3 AS to, e.weight AS w ORDER BY w DESC', params: { c: 'USA' } }],
+      6: [
+        'queryKnowledgeGraph',
+        {
+          cypher:
+            'MATCH (a:Country {iso3: $c})-[e:TRADE_DEPENDS]->(b) RETURN b.iso3 AS to, e.weight AS w ORDER BY w DESC',
+          params: { c: 'USA' },
+        },
+      ],
       7: ['searchKnowledge', { query: `observation about topic ${i % 37}`, k: 5, expandHops: 1 }],
-      8: ['runTool', { name: 'knowledge_base_trace_contagion', arguments: { statistic: 'USA_policy_rate', limit: 10 } }],
+      8: [
+        'runTool',
+        { name: 'knowledge_base_trace_contagion', arguments: { statistic: 'USA_policy_rate', limit: 10 } },
+      ],
       9: ['runTool', { name: 'knowledge_base_get_country_profile', arguments: { country: 'DEU', statistics: 5 } }],
     };
     const [name, args] = argsFor[kind]!;
@@ -131,11 +156,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const kb = new KnowledgeBase({ dataDir });
   const graph = await kb.graph();
   const names = acknowledged.map((a) => a.name);
-  const found = await graph.read('UNWIND $names AS n MATCH (e:Entity {name: n})-[:HAS_OBSERVATION]->(o:Observation) RETURN e.name AS name, o.content AS fact', { names }, { maxRows: names.length * 2 + 10, cache: false });
+  const found = await graph.read(
+    'UNWIND $names AS n MATCH (e:Entity {name: n})-[:HAS_OBSERVATION]->(o:Observation) RETURN e.name AS name, o.content AS fact',
+    { names },
+    { maxRows: names.length * 2 + 10, cache: false },
+  );
   const have = new Set(found.rows.map((r) => `${r.name}\u0000${r.fact}`));
   const lostWrites = acknowledged.filter((a) => !have.has(`${a.name}\u0000${a.fact}`)).map((a) => a.name);
   const index = await kb.collection();
-  const docs = await graph.read("MATCH (d:Document) WHERE d.collection = 'knowledge' RETURN d.id AS id", {}, { maxRows: 10_000_000, cache: false });
+  const docs = await graph.read(
+    "MATCH (d:Document) WHERE d.collection = 'knowledge' RETURN d.id AS id",
+    {},
+    { maxRows: 10_000_000, cache: false },
+  );
   const missingVectors = docs.rows.filter((r) => !index!.has(String(r.id))).length;
   const entities = Number((await graph.read('MATCH (e:Entity) RETURN count(e) AS n', {}, { cache: false })).rows[0]!.n);
   const verify = await kb.verify('knowledge');
@@ -145,7 +178,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const again = connect(options, dataDir, project);
   await again.client.connect(again.transport);
   const probe = await again.client.callTool({ name: 'recallFacts', arguments: { names: names.slice(-1) } });
-  const servesAfterRestart = !probe.isError && (names.length === 0 || JSON.stringify(probe.structuredContent).includes(names.at(-1)!));
+  const servesAfterRestart =
+    !probe.isError && (names.length === 0 || JSON.stringify(probe.structuredContent).includes(names.at(-1)!));
   await again.client.close();
 
   return {

@@ -21,7 +21,9 @@ function dataset(n: number, dimension: number, seed = 1) {
 }
 
 function cosine(a: number[], b: number[]) {
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     dot += a[i]! * b[i]!;
     na += a[i]! ** 2;
@@ -40,7 +42,11 @@ test('recall@10 against brute force is at least 0.99 on clustered data, across a
   const queries = dataset(100, 32, 7);
   let hits = 0;
   for (const q of queries) {
-    const truth = vectors.map((v, i) => ({ i, s: cosine(q, v) })).sort((a, b) => b.s - a.s).slice(0, 10).map((x) => `v${x.i}`);
+    const truth = vectors
+      .map((v, i) => ({ i, s: cosine(q, v) }))
+      .sort((a, b) => b.s - a.s)
+      .slice(0, 10)
+      .map((x) => `v${x.i}`);
     const found = new Set(index.search(q, 10, { embedder, ef: 100 }).map((h) => h.id));
     hits += truth.filter((id) => found.has(id)).length;
   }
@@ -55,8 +61,15 @@ test('a filtered search is exact over the candidates and returns only matches', 
   const hits = index.search(q, 5, { embedder: 'test/16', filter: { namespace: 'rare' } });
   assert.equal(hits.length, 5);
   assert.ok(hits.every((h) => h.namespace === 'rare'));
-  const truth = vectors.map((v, i) => ({ id: `v${i}`, s: cosine(q, v), rare: i % 100 === 0 })).filter((x) => x.rare).sort((a, b) => b.s - a.s).slice(0, 5);
-  assert.deepEqual(hits.map((h) => h.id), truth.map((t) => t.id));
+  const truth = vectors
+    .map((v, i) => ({ id: `v${i}`, s: cosine(q, v), rare: i % 100 === 0 }))
+    .filter((x) => x.rare)
+    .sort((a, b) => b.s - a.s)
+    .slice(0, 5);
+  assert.deepEqual(
+    hits.map((h) => h.id),
+    truth.map((t) => t.id),
+  );
   assert.ok(Math.abs(hits[0]!.score - truth[0]!.s) < 1e-5);
 });
 
@@ -69,7 +82,10 @@ test('updates replace in place; deletes disappear and free their slot for reuse'
   assert.equal(index.search([9.4, 9.4], 1, { embedder: 'test/2' })[0]!.id, 'a', 'the update moved a');
   assert.equal(index.count, 2);
   assert.equal(index.remove('a'), true);
-  assert.deepEqual(index.search([9.4, 9.4], 2, { embedder: 'test/2' }).map((h) => h.id), ['b']);
+  assert.deepEqual(
+    index.search([9.4, 9.4], 2, { embedder: 'test/2' }).map((h) => h.id),
+    ['b'],
+  );
   index.upsert('c', [1, 1], { namespace: 'n', type: 't' });
   assert.equal(index.search([1, 1], 1, { embedder: 'test/2' })[0]!.id, 'c');
   for (let i = 0; i < 10; i++) index.upsert(`x${i}`, [100 + i, 0], { namespace: 'n', type: 't' });
@@ -79,8 +95,15 @@ test('updates replace in place; deletes disappear and free their slot for reuse'
 test('an index refuses a query from another embedder, or of the wrong dimension', () => {
   const index = VectorIndex.create({ space: 'cosine', dimension: 4, embedder: 'lexical-hash-v2/4' });
   index.upsert('a', [1, 0, 0, 0], { namespace: 'n', type: 't' });
-  assert.throws(() => index.search([1, 0, 0, 0], 1, { embedder: 'onnx:minilm/4' }), (e: KnowledgeError) => e.code === 'EMBEDDER_MISMATCH' && /built with the embedder "lexical-hash-v2\/4"/.test(e.message));
-  assert.throws(() => index.search([1, 0, 0], 1, { embedder: 'lexical-hash-v2/4' }), (e: KnowledgeError) => e.code === 'DIMENSION_MISMATCH');
+  assert.throws(
+    () => index.search([1, 0, 0, 0], 1, { embedder: 'onnx:minilm/4' }),
+    (e: KnowledgeError) =>
+      e.code === 'EMBEDDER_MISMATCH' && /built with the embedder "lexical-hash-v2\/4"/.test(e.message),
+  );
+  assert.throws(
+    () => index.search([1, 0, 0], 1, { embedder: 'lexical-hash-v2/4' }),
+    (e: KnowledgeError) => e.code === 'DIMENSION_MISMATCH',
+  );
 });
 
 test('save and load round-trip with ids, metadata, deletes and results intact; tampering is caught', async (t) => {
@@ -91,27 +114,45 @@ test('save and load round-trip with ids, metadata, deletes and results intact; t
   index.remove('v3');
   await index.save(dir, 'demo');
   const manifest = JSON.parse(await readFile(path.join(dir, 'demo.manifest.json'), 'utf8'));
-  assert.deepEqual([manifest.embedder, manifest.dimension, manifest.space, manifest.count], ['test/8', 8, 'cosine', 499]);
+  assert.deepEqual(
+    [manifest.embedder, manifest.dimension, manifest.space, manifest.count],
+    ['test/8', 8, 'cosine', 499],
+  );
   const loaded = await VectorIndex.load(dir, 'demo');
   assert.equal(loaded.count, 499);
   assert.equal(loaded.has('v3'), false);
   const q = vectors[10]!;
   assert.deepEqual(loaded.search(q, 5, { embedder: 'test/8' }), index.search(q, 5, { embedder: 'test/8' }));
-  assert.deepEqual(loaded.search(q, 3, { embedder: 'test/8', filter: { namespace: 'ns1' } }), index.search(q, 3, { embedder: 'test/8', filter: { namespace: 'ns1' } }));
+  assert.deepEqual(
+    loaded.search(q, 3, { embedder: 'test/8', filter: { namespace: 'ns1' } }),
+    index.search(q, 3, { embedder: 'test/8', filter: { namespace: 'ns1' } }),
+  );
   loaded.upsert('new', q, { namespace: 'ns0', type: 'p' });
   assert.equal(loaded.search(q, 1, { embedder: 'test/8' })[0]!.score > 0.999, true);
   const bytes = await readFile(path.join(dir, 'demo.hnsw'));
   bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
   await writeFile(path.join(dir, 'demo.hnsw'), bytes);
-  await assert.rejects(VectorIndex.load(dir, 'demo', { verify: true }), (e: KnowledgeError) => e.code === 'INDEX_CORRUPT', 'a flipped byte fails the checksum');
+  await assert.rejects(
+    VectorIndex.load(dir, 'demo', { verify: true }),
+    (e: KnowledgeError) => e.code === 'INDEX_CORRUPT',
+    'a flipped byte fails the checksum',
+  );
   await writeFile(path.join(dir, 'demo.hnsw'), bytes.subarray(0, bytes.length - 8));
-  await assert.rejects(VectorIndex.load(dir, 'demo'), (e: KnowledgeError) => e.code === 'INDEX_CORRUPT' && /sizes/.test(e.message), 'a truncated file fails the size check on every load');
+  await assert.rejects(
+    VectorIndex.load(dir, 'demo'),
+    (e: KnowledgeError) => e.code === 'INDEX_CORRUPT' && /sizes/.test(e.message),
+    'a truncated file fails the size check on every load',
+  );
   await assert.rejects(VectorIndex.load(dir, 'missing'), (e: KnowledgeError) => e.code === 'NOT_FOUND');
 });
 
 test('the lexical embedder puts texts that share words closer than unrelated ones, deterministically', async () => {
   const embedder = new LexicalEmbedder(384);
-  const [a, b, c] = await embedder.embed(['central bank raises interest rates', 'the central bank cut interest rates', 'a recipe for lemon cake']);
+  const [a, b, c] = await embedder.embed([
+    'central bank raises interest rates',
+    'the central bank cut interest rates',
+    'a recipe for lemon cake',
+  ]);
   assert.ok(cosine(a!, b!) > cosine(a!, c!) + 0.3, `${cosine(a!, b!)} vs ${cosine(a!, c!)}`);
   assert.deepEqual((await embedder.embed(['central bank raises interest rates']))[0], a);
   assert.ok(Math.abs(Math.hypot(...a!) - 1) < 1e-9);

@@ -48,7 +48,9 @@ export class AnthropicPeer {
   }
 
   private error(res: http.ServerResponse, status: number, type: string, message: string): void {
-    res.writeHead(status, { 'content-type': 'application/json', 'request-id': 'req_peer' }).end(JSON.stringify({ type: 'error', error: { type, message } }));
+    res
+      .writeHead(status, { 'content-type': 'application/json', 'request-id': 'req_peer' })
+      .end(JSON.stringify({ type: 'error', error: { type, message } }));
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -56,14 +58,19 @@ export class AnthropicPeer {
     for await (const chunk of req) raw += chunk;
     const body = raw ? JSON.parse(raw) : {};
     this.requests.push({ headers: req.headers, body });
-    if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://x').pathname !== '/v1/messages') return this.error(res, 404, 'not_found_error', 'Not found');
+    if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://x').pathname !== '/v1/messages')
+      return this.error(res, 404, 'not_found_error', 'Not found');
     // The API takes the key as x-api-key or, as SDK 1.x sends it, a Bearer token.
     const presented = req.headers['x-api-key'] ?? req.headers.authorization?.replace(/^Bearer /, '');
-    if (this.options.apiKey && presented !== this.options.apiKey) return this.error(res, 401, 'authentication_error', 'invalid x-api-key');
+    if (this.options.apiKey && presented !== this.options.apiKey)
+      return this.error(res, 401, 'authentication_error', 'invalid x-api-key');
     const failure = this.failures.shift();
     if (failure) return this.error(res, failure.status, failure.type, failure.message);
-    if (typeof body.model !== 'string' || !Array.isArray(body.messages) || typeof body.max_tokens !== 'number') return this.error(res, 400, 'invalid_request_error', 'model, messages and max_tokens are required');
-    const prompt = body.messages.map((m: { content: unknown }) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join(' ');
+    if (typeof body.model !== 'string' || !Array.isArray(body.messages) || typeof body.max_tokens !== 'number')
+      return this.error(res, 400, 'invalid_request_error', 'model, messages and max_tokens are required');
+    const prompt = body.messages
+      .map((m: { content: unknown }) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)))
+      .join(' ');
     const system = typeof body.system === 'string' ? body.system : '';
     const text = (this.options.reply ?? ((p) => `Claude says: ${p}`))(body.messages.at(-1)?.content ?? '', body.model);
     const script = this.options.usage ?? {};
@@ -71,22 +78,46 @@ export class AnthropicPeer {
       input_tokens: words(`${system} ${prompt}`),
       cache_creation_input_tokens: (script.cacheCreation5m ?? 0) + (script.cacheCreation1h ?? 0),
       cache_read_input_tokens: script.cacheRead ?? 0,
-      cache_creation: { ephemeral_5m_input_tokens: script.cacheCreation5m ?? 0, ephemeral_1h_input_tokens: script.cacheCreation1h ?? 0 },
+      cache_creation: {
+        ephemeral_5m_input_tokens: script.cacheCreation5m ?? 0,
+        ephemeral_1h_input_tokens: script.cacheCreation1h ?? 0,
+      },
       output_tokens: words(text),
       service_tier: 'standard',
     };
-    const message = { id: `msg_peer${this.requests.length}`, type: 'message', role: 'assistant', model: body.model, content: [{ type: 'text', text }], stop_reason: 'end_turn', stop_sequence: null, usage };
+    const message = {
+      id: `msg_peer${this.requests.length}`,
+      type: 'message',
+      role: 'assistant',
+      model: body.model,
+      content: [{ type: 'text', text }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage,
+    };
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_peer' }).end(JSON.stringify(message));
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    send('message_start', { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } });
+    send('message_start', {
+      type: 'message_start',
+      message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } },
+    });
     send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
-    for (const piece of text.split(/(?<=\s)/)) send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } });
+    for (const piece of text.split(/(?<=\s)/))
+      send('content_block_delta', {
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'text_delta', text: piece },
+      });
     send('content_block_stop', { type: 'content_block_stop', index: 0 });
-    send('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+    send('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: { output_tokens: usage.output_tokens },
+    });
     send('message_stop', { type: 'message_stop' });
     res.end();
   }

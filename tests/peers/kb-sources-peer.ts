@@ -36,13 +36,24 @@ export interface PeerRequest {
   url: string;
 }
 
-const dailyFred = new Set(['DFEDTARU', 'ECBMRRFR', 'T10Y3M', 'T10YIE', 'DCOILWTICO', 'DCOILBRENTEU', 'BAMLC0A4CBBB', 'BAMLH0A0HYM2']);
+const dailyFred = new Set([
+  'DFEDTARU',
+  'ECBMRRFR',
+  'T10Y3M',
+  'T10YIE',
+  'DCOILWTICO',
+  'DCOILBRENTEU',
+  'BAMLC0A4CBBB',
+  'BAMLH0A0HYM2',
+]);
 const missingFred = new Set(['FBXGLOBAL', 'EUETSACALEGP']);
 
 function fredFrequency(code: string): Frequency | undefined {
   if (missingFred.has(code)) return undefined;
   if (dailyFred.has(code)) return 'D';
-  for (const stat of statistics) for (const source of stat.sources) if (source.provider === 'fred' && Object.values(source.codes).includes(code)) return source.frequency;
+  for (const stat of statistics)
+    for (const source of stat.sources)
+      if (source.provider === 'fred' && Object.values(source.codes).includes(code)) return source.frequency;
   return undefined;
 }
 
@@ -159,7 +170,12 @@ export class SourcesPeer {
           req.socket.destroy();
           return;
         }
-        res.writeHead(fault.fault.status, { 'content-type': 'application/json', ...(fault.fault.retryAfter ? { 'retry-after': fault.fault.retryAfter } : {}) }).end(fault.fault.body ?? '{"error":"injected"}');
+        res
+          .writeHead(fault.fault.status, {
+            'content-type': 'application/json',
+            ...(fault.fault.retryAfter ? { 'retry-after': fault.fault.retryAfter } : {}),
+          })
+          .end(fault.fault.body ?? '{"error":"injected"}');
         return;
       }
       const [status, type, body] = this.answer(provider, url);
@@ -181,21 +197,30 @@ export class SourcesPeer {
 
   private answer(provider: ProviderName, url: URL): [number, string, string | Buffer] {
     switch (provider) {
-      case 'world_bank': return this.worldBank(url);
-      case 'fred': return this.fred(url);
-      case 'imf': return this.imf(url);
-      case 'oecd': return this.oecd(url);
-      case 'bis': return this.bis(url);
-      case 'eia': return this.eia(url);
+      case 'world_bank':
+        return this.worldBank(url);
+      case 'fred':
+        return this.fred(url);
+      case 'imf':
+        return this.imf(url);
+      case 'oecd':
+        return this.oecd(url);
+      case 'bis':
+        return this.bis(url);
+      case 'eia':
+        return this.eia(url);
     }
   }
 
   private worldBank(url: URL): [number, string, string | Buffer] {
-    if (url.searchParams.get('source') === 'invalid_source_id') return [400, 'text/html', fixture('world-bank/http400-invalid-source-param.html')];
+    if (url.searchParams.get('source') === 'invalid_source_id')
+      return [400, 'text/html', fixture('world-bank/http400-invalid-source-param.html')];
     const [, , , codes, , indicator] = url.pathname.split('/');
     const list = decodeURIComponent(codes ?? '').split(';');
-    if (list.some((c) => !countryByIso2.has(c.toUpperCase()))) return [200, 'application/json;charset=utf-8', fixture('world-bank/error-invalid-country-code-message120.json')];
-    if (indicator === 'NO.DATA.IND') return [200, 'application/json;charset=utf-8', fixture('world-bank/empty-result-page0-rows-null.json')];
+    if (list.some((c) => !countryByIso2.has(c.toUpperCase())))
+      return [200, 'application/json;charset=utf-8', fixture('world-bank/error-invalid-country-code-message120.json')];
+    if (indicator === 'NO.DATA.IND')
+      return [200, 'application/json;charset=utf-8', fixture('world-bank/empty-result-page0-rows-null.json')];
     const [from, to] = (url.searchParams.get('date') ?? '2018:2026').split(':').map(Number) as [number, number];
     const lastYear = Number(this.lastDate().slice(0, 4)) - 1;
     const rows: unknown[] = [];
@@ -203,45 +228,131 @@ export class SourcesPeer {
       const country = countryByIso2.get(code.toUpperCase())!;
       for (let year = to; year >= from; year--) {
         const value = year > lastYear ? null : this.value(indicator!, country.iso3, `${year}-01-01`);
-        rows.push({ indicator: { id: indicator, value: `Indicator ${indicator}` }, country: { id: country.iso2, value: country.name }, countryiso3code: country.iso3, date: String(year), value, unit: '', obs_status: '', decimal: 1 });
+        rows.push({
+          indicator: { id: indicator, value: `Indicator ${indicator}` },
+          country: { id: country.iso2, value: country.name },
+          countryiso3code: country.iso3,
+          date: String(year),
+          value,
+          unit: '',
+          obs_status: '',
+          decimal: 1,
+        });
       }
     }
     const perPage = Number(url.searchParams.get('per_page') ?? 50);
     const page = Number(url.searchParams.get('page') ?? 1);
     const pages = Math.max(1, Math.ceil(rows.length / perPage));
-    const meta = { page, pages, per_page: perPage, total: rows.length, sourceid: '2', sourcename: 'World Development Indicators', lastupdated: '2026-10-15' };
-    return [200, 'application/json;charset=utf-8', JSON.stringify([meta, rows.slice((page - 1) * perPage, page * perPage)])];
+    const meta = {
+      page,
+      pages,
+      per_page: perPage,
+      total: rows.length,
+      sourceid: '2',
+      sourcename: 'World Development Indicators',
+      lastupdated: '2026-10-15',
+    };
+    return [
+      200,
+      'application/json;charset=utf-8',
+      JSON.stringify([meta, rows.slice((page - 1) * perPage, page * perPage)]),
+    ];
   }
 
   private fred(url: URL): [number, string, string] {
     const key = url.searchParams.get('api_key');
-    if (!key || (this.options.fredKey && key !== this.options.fredKey)) return [400, 'application/json', JSON.stringify({ error_code: 400, error_message: 'Bad Request.  The value for variable api_key is not registered.  Read https://fred.stlouisfed.org/docs/api/api_key.html for more information.' })];
+    if (!key || (this.options.fredKey && key !== this.options.fredKey))
+      return [
+        400,
+        'application/json',
+        JSON.stringify({
+          error_code: 400,
+          error_message:
+            'Bad Request.  The value for variable api_key is not registered.  Read https://fred.stlouisfed.org/docs/api/api_key.html for more information.',
+        }),
+      ];
     const code = url.searchParams.get('series_id') ?? '';
     const frequency = fredFrequency(code);
-    if (!frequency) return [400, 'application/json', JSON.stringify({ error_code: 400, error_message: 'Bad Request.  The series does not exist.' })];
+    if (!frequency)
+      return [
+        400,
+        'application/json',
+        JSON.stringify({ error_code: 400, error_message: 'Bad Request.  The series does not exist.' }),
+      ];
     if (url.pathname === '/fred/series') {
-      const base = JSON.parse(fixture('fred/CPILFESL-series-metadata.json').toString('utf8')) as { seriess: Record<string, unknown>[] };
+      const base = JSON.parse(fixture('fred/CPILFESL-series-metadata.json').toString('utf8')) as {
+        seriess: Record<string, unknown>[];
+      };
       const names = { D: 'Daily', W: 'Weekly, Ending Friday', M: 'Monthly', Q: 'Quarterly', A: 'Annual' };
-      return [200, 'application/json', JSON.stringify({ ...base, seriess: [{ ...base.seriess[0], id: code, title: `Series ${code}`, frequency: names[frequency], frequency_short: frequency, units: 'Units' }] })];
+      return [
+        200,
+        'application/json',
+        JSON.stringify({
+          ...base,
+          seriess: [
+            {
+              ...base.seriess[0],
+              id: code,
+              title: `Series ${code}`,
+              frequency: names[frequency],
+              frequency_short: frequency,
+              units: 'Units',
+            },
+          ],
+        }),
+      ];
     }
     const start = url.searchParams.get('observation_start') ?? '1776-07-04';
     const end = [url.searchParams.get('observation_end') ?? '9999-12-31', this.lastDate()].sort()[0]!;
-    const all = datesBetween(start, end, frequency).map((date) => ({ realtime_start: '2026-11-01', realtime_end: '2026-11-01', date, value: frequency === 'D' && date.slice(5) === '01-01' ? '.' : this.value(code, 'USA', date).toFixed(3) }));
+    const all = datesBetween(start, end, frequency).map((date) => ({
+      realtime_start: '2026-11-01',
+      realtime_end: '2026-11-01',
+      date,
+      value: frequency === 'D' && date.slice(5) === '01-01' ? '.' : this.value(code, 'USA', date).toFixed(3),
+    }));
     const limit = Number(url.searchParams.get('limit') ?? 100_000);
     const offset = Number(url.searchParams.get('offset') ?? 0);
-    return [200, 'application/json', JSON.stringify({ realtime_start: '2026-11-01', realtime_end: '2026-11-01', observation_start: start, observation_end: end, units: 'lin', output_type: 1, file_type: 'json', order_by: 'observation_date', sort_order: 'asc', count: all.length, offset, limit, observations: all.slice(offset, offset + limit) })];
+    return [
+      200,
+      'application/json',
+      JSON.stringify({
+        realtime_start: '2026-11-01',
+        realtime_end: '2026-11-01',
+        observation_start: start,
+        observation_end: end,
+        units: 'lin',
+        output_type: 1,
+        file_type: 'json',
+        order_by: 'observation_date',
+        sort_order: 'asc',
+        count: all.length,
+        offset,
+        limit,
+        observations: all.slice(offset, offset + limit),
+      }),
+    ];
   }
 
   private imf(url: URL): [number, string, string | Buffer] {
     const indicator = url.pathname.split('/')[5] ?? '';
-    const known = statistics.some((s) => s.sources.some((src) => src.provider === 'imf' && Object.values(src.codes).includes(indicator)));
+    const known = statistics.some((s) =>
+      s.sources.some((src) => src.provider === 'imf' && Object.values(src.codes).includes(indicator)),
+    );
     if (!known) return [200, 'application/json', fixture('imf/datamapper-unknown-indicator-no-values-key.json')];
     const years = (url.searchParams.get('periods') ?? '2018,2019,2020,2021,2022,2023,2024,2025,2026').split(',');
     const values: Record<string, Record<string, number>> = { '': {} };
     for (const iso3 of [...countries.map((c) => c.iso3), 'ARG', 'ZAF']) {
-      values[iso3] = Object.fromEntries(years.filter((y) => Number(y) <= Number(this.lastDate().slice(0, 4))).map((y) => [y, this.value(indicator, iso3, `${y}-01-01`)]));
+      values[iso3] = Object.fromEntries(
+        years
+          .filter((y) => Number(y) <= Number(this.lastDate().slice(0, 4)))
+          .map((y) => [y, this.value(indicator, iso3, `${y}-01-01`)]),
+      );
     }
-    return [200, 'application/json', JSON.stringify({ values: { [indicator]: values }, api: { version: '1', 'output-method': 'json' } })];
+    return [
+      200,
+      'application/json',
+      JSON.stringify({ values: { [indicator]: values }, api: { version: '1', 'output-method': 'json' } }),
+    ];
   }
 
   private oecd(url: URL): [number, string, string] {
@@ -251,14 +362,26 @@ export class SourcesPeer {
     const monthly = parts[1] === 'M';
     const start = url.searchParams.get('startPeriod') ?? '2018';
     const end = url.searchParams.get('endPeriod') ?? '2026';
-    const dates = datesBetween(`${start.slice(0, 4)}-${monthly ? start.slice(5, 7) || '01' : '01'}-01`, [`${end.slice(0, 4)}-12-31`, this.lastDate()].sort()[0]!, monthly ? 'M' : 'A');
+    const dates = datesBetween(
+      `${start.slice(0, 4)}-${monthly ? start.slice(5, 7) || '01' : '01'}-01`,
+      [`${end.slice(0, 4)}-12-31`, this.lastDate()].sort()[0]!,
+      monthly ? 'M' : 'A',
+    );
     if (dates.length === 0 || areas.length === 0) return [404, 'text/plain', 'NoRecordsFound'];
-    const header = 'DATAFLOW,REF_AREA,FREQ,MEASURE,UNIT_MEASURE,ACTIVITY,ADJUSTMENT,TRANSFORMATION,TIME_PERIOD,OBS_VALUE,OBS_STATUS,UNIT_MULT,DECIMALS,BASE_PER';
+    const header =
+      'DATAFLOW,REF_AREA,FREQ,MEASURE,UNIT_MEASURE,ACTIVITY,ADJUSTMENT,TRANSFORMATION,TIME_PERIOD,OBS_VALUE,OBS_STATUS,UNIT_MULT,DECIMALS,BASE_PER';
     const rows: string[] = [];
     const dataflow = decodeURIComponent(flow ?? '').replace(/^([^,]+),([^,]+),(.*)$/, '$1:$2($3)');
-    for (const area of areas) for (const date of dates) rows.push(`${dataflow},${area},${parts[1]},${parts[2] ?? ''},PA,_Z,_Z,_Z,${monthly ? date.slice(0, 7) : date.slice(0, 4)},${this.value(key ?? '', area, date)},,,,`);
+    for (const area of areas)
+      for (const date of dates)
+        rows.push(
+          `${dataflow},${area},${parts[1]},${parts[2] ?? ''},PA,_Z,_Z,_Z,${monthly ? date.slice(0, 7) : date.slice(0, 4)},${this.value(key ?? '', area, date)},,,,`,
+        );
     // SDMX-CSV rows come in no particular order (the recorded KEI answer shows it).
-    const shuffled = rows.map((r, i) => [hashSeed(`${r}|${i}`), r] as const).sort((a, b) => a[0] - b[0]).map(([, r]) => r);
+    const shuffled = rows
+      .map((r, i) => [hashSeed(`${r}|${i}`), r] as const)
+      .sort((a, b) => a[0] - b[0])
+      .map(([, r]) => r);
     return [200, 'application/vnd.sdmx.data+csv; charset=utf-8', [header, ...shuffled].join('\r\n') + '\r\n'];
   }
 
@@ -267,26 +390,79 @@ export class SourcesPeer {
     const [frequency, areas] = key.split('.');
     const start = url.searchParams.get('startPeriod') ?? '2018-01';
     const end = url.searchParams.get('endPeriod') ?? '2026-12';
-    const dates = datesBetween(`${start.slice(0, 7)}-01`.slice(0, 10), [`${end.slice(0, 7)}-28`, this.lastDate()].sort()[0]!, 'M');
-    const series = (areas ?? '').split('+').filter((a) => countryByIso2.has(a)).map((area) => `<Series FREQ="${frequency}" REF_AREA="${area}" TITLE_TS="Central bank policy rate">${dates.map((d) => `<Obs TIME_PERIOD="${d.slice(0, 7)}" OBS_VALUE="${Math.max(0, this.value('WS_CBPOL', area, d)) / 4}" OBS_STATUS="A" OBS_CONF="F"/>`).join('')}</Series>`);
+    const dates = datesBetween(
+      `${start.slice(0, 7)}-01`.slice(0, 10),
+      [`${end.slice(0, 7)}-28`, this.lastDate()].sort()[0]!,
+      'M',
+    );
+    const series = (areas ?? '')
+      .split('+')
+      .filter((a) => countryByIso2.has(a))
+      .map(
+        (area) =>
+          `<Series FREQ="${frequency}" REF_AREA="${area}" TITLE_TS="Central bank policy rate">${dates.map((d) => `<Obs TIME_PERIOD="${d.slice(0, 7)}" OBS_VALUE="${Math.max(0, this.value('WS_CBPOL', area, d)) / 4}" OBS_STATUS="A" OBS_CONF="F"/>`).join('')}</Series>`,
+      );
     if (series.length === 0) return [404, 'text/plain', 'NoResultsFound'];
-    return [200, 'application/vnd.sdmx.structurespecificdata+xml; charset=utf-8', `<?xml version="1.0" encoding="UTF-8"?><message:StructureSpecificData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" xmlns:ss="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific"><message:Header><message:ID>IDREF1</message:ID><message:Test>false</message:Test></message:Header><message:DataSet ss:dataScope="DataStructure" ss:structureRef="BIS_WS_CBPOL_1_0" UNIT_MEASURE="368">${series.join('')}</message:DataSet></message:StructureSpecificData>`];
+    return [
+      200,
+      'application/vnd.sdmx.structurespecificdata+xml; charset=utf-8',
+      `<?xml version="1.0" encoding="UTF-8"?><message:StructureSpecificData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" xmlns:ss="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific"><message:Header><message:ID>IDREF1</message:ID><message:Test>false</message:Test></message:Header><message:DataSet ss:dataScope="DataStructure" ss:structureRef="BIS_WS_CBPOL_1_0" UNIT_MEASURE="368">${series.join('')}</message:DataSet></message:StructureSpecificData>`,
+    ];
   }
 
   private eia(url: URL): [number, string, string] {
     const key = url.searchParams.get('api_key');
-    if (!key || (this.options.eiaKey && key !== this.options.eiaKey)) return [403, 'application/json', JSON.stringify({ error: { code: 'API_KEY_INVALID', message: 'An invalid api_key was supplied.' } })];
+    if (!key || (this.options.eiaKey && key !== this.options.eiaKey))
+      return [
+        403,
+        'application/json',
+        JSON.stringify({ error: { code: 'API_KEY_INVALID', message: 'An invalid api_key was supplied.' } }),
+      ];
     const areas = url.searchParams.getAll('facets[countryRegionId][]');
     const product = url.searchParams.get('facets[productId][]') ?? '57';
     const start = url.searchParams.get('start') ?? '2018-01';
     const end = url.searchParams.get('end') ?? '2026-12';
     const dates = datesBetween(`${start.slice(0, 7)}-01`, [`${end.slice(0, 7)}-28`, this.lastDate()].sort()[0]!, 'M');
-    const rows = dates.flatMap((d) => areas.map((area) => ({ period: d.slice(0, 7), productId: product, productName: 'Crude oil including lease condensate', activityId: '1', activityName: 'Production', countryRegionId: area, countryRegionName: area, countryRegionTypeId: 'c', countryRegionTypeName: 'Country', dataFlagId: null, dataFlagDescription: null, unitName: 'thousand barrels per day', value: String(Math.round(Math.abs(this.value(`EIA${product}`, area, d)) * 100)), unit: 'TBPD' })));
+    const rows = dates.flatMap((d) =>
+      areas.map((area) => ({
+        period: d.slice(0, 7),
+        productId: product,
+        productName: 'Crude oil including lease condensate',
+        activityId: '1',
+        activityName: 'Production',
+        countryRegionId: area,
+        countryRegionName: area,
+        countryRegionTypeId: 'c',
+        countryRegionTypeName: 'Country',
+        dataFlagId: null,
+        dataFlagDescription: null,
+        unitName: 'thousand barrels per day',
+        value: String(Math.round(Math.abs(this.value(`EIA${product}`, area, d)) * 100)),
+        unit: 'TBPD',
+      })),
+    );
     const offset = Number(url.searchParams.get('offset') ?? 0);
     const length = Math.min(5000, Number(url.searchParams.get('length') ?? 5000));
     const page = rows.slice(offset, offset + length);
-    const body: Record<string, unknown> = { response: { total: String(rows.length), dateFormat: 'YYYY-MM', frequency: 'monthly', data: page, description: 'Country level production' }, request: { command: '/v2/international/data/', params: { api_key: 'MOCK_API_KEY' } }, apiVersion: '2.1.13', ExcelAddInVersion: '2.1.0' };
-    if (rows.length > offset + length) body.warnings = [{ warning: 'incomplete return', description: `The API can only return ${length} rows in JSON format.  Please consider constraining your request with facet, start, or end, or using offset to paginate results.` }];
+    const body: Record<string, unknown> = {
+      response: {
+        total: String(rows.length),
+        dateFormat: 'YYYY-MM',
+        frequency: 'monthly',
+        data: page,
+        description: 'Country level production',
+      },
+      request: { command: '/v2/international/data/', params: { api_key: 'MOCK_API_KEY' } },
+      apiVersion: '2.1.13',
+      ExcelAddInVersion: '2.1.0',
+    };
+    if (rows.length > offset + length)
+      body.warnings = [
+        {
+          warning: 'incomplete return',
+          description: `The API can only return ${length} rows in JSON format.  Please consider constraining your request with facet, start, or end, or using offset to paginate results.`,
+        },
+      ];
     return [200, 'application/json', JSON.stringify(body)];
   }
 }

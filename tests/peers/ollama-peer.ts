@@ -12,7 +12,10 @@ export interface PeerModel {
   family: string;
 }
 
-export type Fault = { kind: 'status'; status: number; message?: string } | { kind: 'stall' } | { kind: 'reset-mid-stream'; afterChunks: number };
+export type Fault =
+  | { kind: 'status'; status: number; message?: string }
+  | { kind: 'stall' }
+  | { kind: 'reset-mid-stream'; afterChunks: number };
 
 export interface OllamaPeerOptions {
   version?: string;
@@ -119,7 +122,14 @@ export class OllamaPeer {
         return this.json(res, { models: this.models.map((m) => this.describe(m)) });
       case 'GET /api/ps':
         return this.json(res, {
-          models: this.models.filter((m) => this.resident.has(m.name)).map((m) => ({ ...this.describe(m), expires_at: new Date(Date.now() + 300_000).toISOString(), size_vram: m.sizeBytes, context_length: 4096 })),
+          models: this.models
+            .filter((m) => this.resident.has(m.name))
+            .map((m) => ({
+              ...this.describe(m),
+              expires_at: new Date(Date.now() + 300_000).toISOString(),
+              size_vram: m.sizeBytes,
+              context_length: 4096,
+            })),
         });
       case 'POST /api/chat':
       case 'POST /api/generate':
@@ -140,12 +150,20 @@ export class OllamaPeer {
       modified_at: '2026-10-01T10:00:00.000000000Z',
       size: model.sizeBytes,
       digest: digest(model.name),
-      details: { parent_model: '', format: 'gguf', family: model.family, families: [model.family], parameter_size: model.parameterSize, quantization_level: 'Q4_K_M' },
+      details: {
+        parent_model: '',
+        format: 'gguf',
+        family: model.family,
+        families: [model.family],
+        parameter_size: model.parameterSize,
+        quantization_level: 'Q4_K_M',
+      },
     };
   }
 
   private takeFault(path: string): Fault | undefined {
-    if (this.persistentFault && (!this.persistentFault.path || this.persistentFault.path === path)) return this.persistentFault.fault;
+    if (this.persistentFault && (!this.persistentFault.path || this.persistentFault.path === path))
+      return this.persistentFault.fault;
     const index = this.faults.findIndex((f) => !f.path || f.path === path);
     return index === -1 ? undefined : this.faults.splice(index, 1)[0]!.fault;
   }
@@ -163,10 +181,23 @@ export class OllamaPeer {
     if (!model) return this.error(res, 404, `model "${body.model}" not found, try pulling it first`);
     if (!chat && body.keep_alive === 0 && !body.prompt) {
       this.resident.delete(model.name);
-      return this.json(res, { model: model.name, created_at: new Date().toISOString(), response: '', done: true, done_reason: 'unload' });
+      return this.json(res, {
+        model: model.name,
+        created_at: new Date().toISOString(),
+        response: '',
+        done: true,
+        done_reason: 'unload',
+      });
     }
-    const prompt: string = chat ? String((body.messages ?? []).filter((m: any) => m.role === 'user').at(-1)?.content ?? '') : String(body.prompt ?? '');
-    const system: string = chat ? (body.messages ?? []).filter((m: any) => m.role !== 'user').map((m: any) => m.content).join(' ') : String(body.system ?? '');
+    const prompt: string = chat
+      ? String((body.messages ?? []).filter((m: any) => m.role === 'user').at(-1)?.content ?? '')
+      : String(body.prompt ?? '');
+    const system: string = chat
+      ? (body.messages ?? [])
+          .filter((m: any) => m.role !== 'user')
+          .map((m: any) => m.content)
+          .join(' ')
+      : String(body.system ?? '');
     const text = (this.options.reply ?? ((p) => p.split(/\s+/).reverse().join(' ')))(prompt, model.name);
     const chunks = text.split(/(?<=\s)/).filter(Boolean);
     const numPredict = body.options?.num_predict;
@@ -212,15 +243,38 @@ export class OllamaPeer {
     // through the peer behaves like search through a real model on paraphrase-free text.
     const embeddings = inputs.map((text) => peerEmbedding(text, 768));
     this.resident.add(model.name);
-    this.json(res, { model: model.name, embeddings, total_duration: 5_000_000, load_duration: 1_000_000, prompt_eval_count: inputs.reduce((n, t) => n + countTokens(t), 0) });
+    this.json(res, {
+      model: model.name,
+      embeddings,
+      total_duration: 5_000_000,
+      load_duration: 1_000_000,
+      prompt_eval_count: inputs.reduce((n, t) => n + countTokens(t), 0),
+    });
   }
 
   private async pull(res: http.ServerResponse, body: Record<string, any>): Promise<void> {
     const name = String(body.model ?? body.name ?? '');
     if (!/^[a-z0-9._-]+(:[a-z0-9._-]+)?$/i.test(name)) return this.error(res, 400, `invalid model name "${name}"`);
     const total = 3_000_000;
-    const steps = [{ status: 'pulling manifest' }, ...[0, 1_000_000, 2_000_000, total].map((completed) => ({ status: `pulling ${digest(name).slice(0, 12)}`, digest: `sha256:${digest(name)}`, total, completed })), { status: 'verifying sha256 digest' }, { status: 'writing manifest' }, { status: 'success' }];
-    if (!this.findModel(name)) this.models.push({ name: name.includes(':') ? name : `${name}:latest`, sizeBytes: total, parameterSize: '1B', family: name.split(':')[0]! });
+    const steps = [
+      { status: 'pulling manifest' },
+      ...[0, 1_000_000, 2_000_000, total].map((completed) => ({
+        status: `pulling ${digest(name).slice(0, 12)}`,
+        digest: `sha256:${digest(name)}`,
+        total,
+        completed,
+      })),
+      { status: 'verifying sha256 digest' },
+      { status: 'writing manifest' },
+      { status: 'success' },
+    ];
+    if (!this.findModel(name))
+      this.models.push({
+        name: name.includes(':') ? name : `${name}:latest`,
+        sizeBytes: total,
+        parameterSize: '1B',
+        family: name.split(':')[0]!,
+      });
     if (body.stream === false) return this.json(res, { status: 'success' });
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     for (const step of steps) {
@@ -235,7 +289,9 @@ export class OllamaPeer {
   }
 
   private error(res: http.ServerResponse, status: number, message: string): void {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: message }));
+    res
+      .writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
+      .end(JSON.stringify({ error: message }));
   }
 }
 

@@ -5,11 +5,13 @@ import { createInterface } from 'node:readline';
 import { OllamaPeer, type OllamaPeerOptions } from './ollama-peer.js';
 
 const options = JSON.parse(process.argv[2] ?? '[{}]') as OllamaPeerOptions[];
-const peers = await Promise.all(options.map(async (o) => {
-  const peer = new OllamaPeer(o);
-  await peer.start();
-  return peer;
-}));
+const peers = await Promise.all(
+  options.map(async (o) => {
+    const peer = new OllamaPeer(o);
+    await peer.start();
+    return peer;
+  }),
+);
 process.stdout.write(`${JSON.stringify(peers.map((p) => p.url))}\n`);
 for await (const line of createInterface({ input: process.stdin })) {
   const command = JSON.parse(line) as { peer: number; action: 'stop' | 'stall' | 'heal' };

@@ -10,7 +10,12 @@ import { caelumVersion } from '../../servers/version.js';
 async function cli(t: { after(fn: () => Promise<void>): void }, args: string[], env: Record<string, string> = {}) {
   const dir = await tempDir(t);
   await writeTree(dir, { 'src/a.ts': 'export const f = (x: number) => (x > 1 ? x : 0);\n' });
-  return spawnSync(process.execPath, [cliPath, ...args], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir, CAELUM_DATA_DIR: path.join(dir, '.data'), ...env }, encoding: 'utf8', timeout: 30_000 });
+  return spawnSync(process.execPath, [cliPath, ...args], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOME: dir, CAELUM_DATA_DIR: path.join(dir, '.data'), ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
 }
 
 test('caelum tools shows every supervisor, "no tools yet" where none exist, and the internal catalogue', async (t) => {
@@ -24,7 +29,13 @@ test('caelum tools shows every supervisor, "no tools yet" where none exist, and 
   const parsed = JSON.parse(json.stdout);
   const names = parsed.internal.map((t: { name: string }) => t.name) as string[];
   assert.deepEqual(names, [...names].sort(), 'sorted by name');
-  for (const name of ['development_analyze_code', 'development_analyze_complexity', 'development_get_project_structure', 'development_scan_security']) assert.ok(names.includes(name), name);
+  for (const name of [
+    'development_analyze_code',
+    'development_analyze_complexity',
+    'development_get_project_structure',
+    'development_scan_security',
+  ])
+    assert.ok(names.includes(name), name);
   assert.ok(names.every((name) => name.startsWith('development_')));
   const bad = await cli(t, ['tools', '--domain', 'nope']);
   assert.equal(bad.status, 2);
@@ -51,7 +62,10 @@ test('caelum call reports bad JSON and bad arguments with a non-zero exit', asyn
 });
 
 test('caelum doctor says what works and what to fix, without leaking the key', async (t) => {
-  const run = await cli(t, ['doctor'], { ANTHROPIC_API_KEY: 'sk-ant-api03-doctorsecret999', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' });
+  const run = await cli(t, ['doctor'], {
+    ANTHROPIC_API_KEY: 'sk-ant-api03-doctorsecret999',
+    ANTHROPIC_BASE_URL: 'http://127.0.0.1:9',
+  });
   assert.match(run.stdout, /configuration is valid/);
   assert.match(run.stdout, /Claude API unreachable/);
   assert.match(run.stdout, /no Ollama host.*Fix: set CAELUM_OLLAMA_HOSTS/);
@@ -72,5 +86,8 @@ test('caelum serve --http on a busy port says so and how to fix it', async (t) =
   const port = (blocker.address() as { port: number }).port;
   const run = await cli(t, ['serve', '--http', String(port)]);
   assert.equal(run.status, 2);
-  assert.match(run.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\); pass another port with --http PORT`));
+  assert.match(
+    run.stderr,
+    new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\); pass another port with --http PORT`),
+  );
 });

@@ -9,7 +9,10 @@ import { cliPath, tempDir } from '../helpers.js';
 
 test('sources apply in order: defaults < config file < environment < flags', async (t) => {
   const dir = await tempDir(t);
-  await writeFile(path.join(dir, 'caelum.config.json'), JSON.stringify({ confidenceThreshold: 0.6, logLevel: 'warn', http: { port: 9000 } }));
+  await writeFile(
+    path.join(dir, 'caelum.config.json'),
+    JSON.stringify({ confidenceThreshold: 0.6, logLevel: 'warn', http: { port: 9000 } }),
+  );
   const env = { HOME: dir };
   assert.equal(loadConfig({}, env, dir).config.confidenceThreshold, 0.6);
   assert.equal(loadConfig({}, { ...env, CAELUM_CONFIDENCE_THRESHOLD: '0.9' }, dir).config.confidenceThreshold, 0.9);
@@ -35,15 +38,28 @@ test('CAELUM_OLLAMA_HOSTS takes URLs, optionally name=url', () => {
 test('bad values name the key, where it came from, and what is valid', async (t) => {
   const dir = await tempDir(t);
   const cases: [Record<string, string>, RegExp][] = [
-    [{ CAELUM_CONFIDENCE_THRESHOLD: 'high' }, /confidenceThreshold \(from environment variable CAELUM_CONFIDENCE_THRESHOLD\): expected a number from 0 to 1/],
+    [
+      { CAELUM_CONFIDENCE_THRESHOLD: 'high' },
+      /confidenceThreshold \(from environment variable CAELUM_CONFIDENCE_THRESHOLD\): expected a number from 0 to 1/,
+    ],
     [{ CAELUM_CONFIDENCE_THRESHOLD: '1.5' }, /confidenceThreshold .*expected a number from 0 to 1/],
-    [{ CAELUM_LOG_LEVEL: 'loud' }, /logLevel \(from environment variable CAELUM_LOG_LEVEL\): .*Valid values: debug, info, warn, error/],
-    [{ CAELUM_OLLAMA_HOSTS: 'gpu=ftp://x' }, /ollamaHosts\.0\.url \(from environment variable CAELUM_OLLAMA_HOSTS\): expected an http\(s\) URL/],
+    [
+      { CAELUM_LOG_LEVEL: 'loud' },
+      /logLevel \(from environment variable CAELUM_LOG_LEVEL\): .*Valid values: debug, info, warn, error/,
+    ],
+    [
+      { CAELUM_OLLAMA_HOSTS: 'gpu=ftp://x' },
+      /ollamaHosts\.0\.url \(from environment variable CAELUM_OLLAMA_HOSTS\): expected an http\(s\) URL/,
+    ],
     [{ DATABASE_URL: 'mysql://x' }, /databaseUrl .*expected a postgres:\/\/ or postgresql:\/\/ URL/],
     [{ CAELUM_ALLOWED_ROOTS: '/does/not/exist' }, /allowedRoots\.0 .*is not an existing directory/],
   ];
   for (const [env, pattern] of cases) {
-    assert.throws(() => loadConfig({}, { HOME: dir, ...env }, dir), (error: Error) => error instanceof ConfigError && pattern.test(error.message), JSON.stringify(env));
+    assert.throws(
+      () => loadConfig({}, { HOME: dir, ...env }, dir),
+      (error: Error) => error instanceof ConfigError && pattern.test(error.message),
+      JSON.stringify(env),
+    );
   }
   await writeFile(path.join(dir, 'caelum.config.json'), JSON.stringify({ ollamaHost: [] }));
   assert.throws(() => loadConfig({}, { HOME: dir }, dir), /Valid keys: dataDir, allowedRoots, ollamaHosts/);
@@ -53,7 +69,11 @@ test('bad values name the key, where it came from, and what is valid', async (t)
 
 test('the CLI exits non-zero on a bad value and says which key', async (t) => {
   const dir = await tempDir(t);
-  const run = spawnSync(process.execPath, [cliPath, 'doctor'], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir, CAELUM_CONFIDENCE_THRESHOLD: '7' }, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [cliPath, 'doctor'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOME: dir, CAELUM_CONFIDENCE_THRESHOLD: '7' },
+    encoding: 'utf8',
+  });
   assert.equal(run.status, 2);
   assert.match(run.stderr, /confidenceThreshold \(from environment variable CAELUM_CONFIDENCE_THRESHOLD\)/);
   assert.equal(run.stdout, '');

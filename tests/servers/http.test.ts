@@ -14,19 +14,40 @@ async function endpoint(t: { after(fn: () => Promise<void>): void }, files?: Rec
   return { suite, served };
 }
 
-function raw(port: number, options: { method?: string; path?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+function raw(
+  port: number,
+  options: { method?: string; path?: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: options.method ?? 'POST', path: options.path ?? '/mcp', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...options.headers } }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'POST',
+        path: options.path ?? '/mcp',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...options.headers,
+        },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body ?? '');
   });
 }
 
-const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+const initialize = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+});
 
 test('the SDK client lists and calls tools over Streamable HTTP, with progress', async (t) => {
   const files: Record<string, string> = {};
@@ -36,12 +57,38 @@ test('the SDK client lists and calls tools over Streamable HTTP, with progress',
   await client.connect(new StreamableHTTPClientTransport(new URL(served.url)));
   t.after(() => client.close());
   const { tools } = await client.listTools();
-  assert.deepEqual(tools.map((tool) => tool.name), ['analyzeAndImproveCode', 'buildKnowledgeSnapshot', 'findTools', 'generateMarketSignals', 'getCostReport', 'getPoolStatus', 'getSnapshotStatus', 'getSystemStatus', 'managePool', 'queryKnowledgeGraph', 'recallFacts', 'rememberFacts', 'reviewChanges', 'runTool', 'searchKnowledge']);
+  assert.deepEqual(
+    tools.map((tool) => tool.name),
+    [
+      'analyzeAndImproveCode',
+      'buildKnowledgeSnapshot',
+      'findTools',
+      'generateMarketSignals',
+      'getCostReport',
+      'getPoolStatus',
+      'getSnapshotStatus',
+      'getSystemStatus',
+      'managePool',
+      'queryKnowledgeGraph',
+      'recallFacts',
+      'rememberFacts',
+      'reviewChanges',
+      'runTool',
+      'searchKnowledge',
+    ],
+  );
   let progress = 0;
-  const result = await client.callTool({ name: 'runTool', arguments: { name: 'development_analyze_complexity', arguments: { path: '.' } } }, undefined, { onprogress: () => void progress++ });
+  const result = await client.callTool(
+    { name: 'runTool', arguments: { name: 'development_analyze_complexity', arguments: { path: '.' } } },
+    undefined,
+    { onprogress: () => void progress++ },
+  );
   assert.match(textOf(result), /60 files, 60 functions/);
   assert.ok(progress >= 2, `saw ${progress} progress notifications`);
-  const bad = await client.callTool({ name: 'runTool', arguments: { name: 'development_analyze_complexity', arguments: { path: '/etc' } } });
+  const bad = await client.callTool({
+    name: 'runTool',
+    arguments: { name: 'development_analyze_complexity', arguments: { path: '/etc' } },
+  });
   assert.equal(bad.isError, true);
   assert.match(textOf(bad), /^arguments\.path: \/etc is outside the allowed roots/);
 });

@@ -16,22 +16,60 @@ async function environment(t: { after(fn: () => Promise<void>): void }) {
 }
 
 async function inspect(args: string[], env: Record<string, string>): Promise<any> {
-  const { stdout } = await run(process.execPath, [inspector, '--cli', ...args], { env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run(process.execPath, [inspector, '--cli', ...args], {
+    env,
+    timeout: 60_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return JSON.parse(stdout.slice(stdout.indexOf('{')));
 }
 
 test('Inspector CLI over stdio: tools/list and tools/call', async (t) => {
   const env = await environment(t);
-  const server = ['-e', `CAELUM_DATA_DIR=${env.CAELUM_DATA_DIR}`, '-e', `CAELUM_ALLOWED_ROOTS=${env.CAELUM_ALLOWED_ROOTS}`, process.execPath, cliPath, 'serve'];
+  const server = [
+    '-e',
+    `CAELUM_DATA_DIR=${env.CAELUM_DATA_DIR}`,
+    '-e',
+    `CAELUM_ALLOWED_ROOTS=${env.CAELUM_ALLOWED_ROOTS}`,
+    process.execPath,
+    cliPath,
+    'serve',
+  ];
   const list = await inspect([...server, '--method', 'tools/list'], env);
-  assert.deepEqual(list.tools.map((tool: { name: string }) => tool.name), ['analyzeAndImproveCode', 'buildKnowledgeSnapshot', 'findTools', 'generateMarketSignals', 'getCostReport', 'getPoolStatus', 'getSnapshotStatus', 'getSystemStatus', 'managePool', 'queryKnowledgeGraph', 'recallFacts', 'rememberFacts', 'reviewChanges', 'runTool', 'searchKnowledge']);
-  const call = await inspect([...server, '--method', 'tools/call', '--tool-name', 'findTools', '--tool-arg', 'query=cyclomatic'], env);
+  assert.deepEqual(
+    list.tools.map((tool: { name: string }) => tool.name),
+    [
+      'analyzeAndImproveCode',
+      'buildKnowledgeSnapshot',
+      'findTools',
+      'generateMarketSignals',
+      'getCostReport',
+      'getPoolStatus',
+      'getSnapshotStatus',
+      'getSystemStatus',
+      'managePool',
+      'queryKnowledgeGraph',
+      'recallFacts',
+      'rememberFacts',
+      'reviewChanges',
+      'runTool',
+      'searchKnowledge',
+    ],
+  );
+  const call = await inspect(
+    [...server, '--method', 'tools/call', '--tool-name', 'findTools', '--tool-arg', 'query=cyclomatic'],
+    env,
+  );
   assert.equal(call.structuredContent.results[0].name, 'development_analyze_complexity');
 });
 
 test('Inspector CLI over Streamable HTTP: tools/list and tools/call', async (t) => {
   const env = await environment(t);
-  const server = spawn(process.execPath, [cliPath, 'serve', '--http', '0'], { env, cwd: env.HOME, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn(process.execPath, [cliPath, 'serve', '--http', '0'], {
+    env,
+    cwd: env.HOME,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.after(() => void server.kill('SIGTERM'));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -47,6 +85,19 @@ test('Inspector CLI over Streamable HTTP: tools/list and tools/call', async (t) 
   });
   const list = await inspect([url, '--transport', 'http', '--method', 'tools/list'], env);
   assert.equal(list.tools.length, 15);
-  const call = await inspect([url, '--transport', 'http', '--method', 'tools/call', '--tool-name', 'runTool', '--tool-arg', 'name=development_get_project_structure'], env);
+  const call = await inspect(
+    [
+      url,
+      '--transport',
+      'http',
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'runTool',
+      '--tool-arg',
+      'name=development_get_project_structure',
+    ],
+    env,
+  );
   assert.equal(call.structuredContent.result.files, 1);
 });

@@ -18,7 +18,12 @@ test('tools/list is deterministic, small, and every tool has annotations and an 
   assert.deepEqual(first, second);
   const names = first.tools.map((tool) => tool.name);
   assert.deepEqual(names, [...names].sort());
-  assert.ok(names.includes('getSystemStatus') && names.includes('findTools') && names.includes('runTool') && names.includes('getCostReport'));
+  assert.ok(
+    names.includes('getSystemStatus') &&
+      names.includes('findTools') &&
+      names.includes('runTool') &&
+      names.includes('getCostReport'),
+  );
   assert.ok(first.tools.length <= 24);
   // About 1.3 KB per high-level tool, execution block included: 15 tools across five supervisors fit
   // in 20 KB (about 5k tokens of an agent's context); the cap grew from 16 KB with the snapshot and
@@ -32,19 +37,32 @@ test('tools/list is deterministic, small, and every tool has annotations and an 
     assert.equal(typeof tool.annotations?.openWorldHint, 'boolean', tool.name);
   }
   const status = first.tools.find((tool) => tool.name === 'getSystemStatus')!;
-  assert.deepEqual([status.annotations?.readOnlyHint, status.annotations?.openWorldHint, status.annotations?.destructiveHint], [true, true, false]);
+  assert.deepEqual(
+    [status.annotations?.readOnlyHint, status.annotations?.openWorldHint, status.annotations?.destructiveHint],
+    [true, true, false],
+  );
 });
 
 test('a tool call returns text, structuredContent (validated by the SDK client) and an execution block', async (t) => {
   const suite = await testSuite(t);
   const client = await connectClient(t, suite);
   await client.listTools(); // the client caches output schemas and validates structuredContent against them
-  const result = await client.callTool({ name: 'runTool', arguments: { name: 'development_analyze_complexity', arguments: { path: 'src' } } });
+  const result = await client.callTool({
+    name: 'runTool',
+    arguments: { name: 'development_analyze_complexity', arguments: { path: 'src' } },
+  });
   assert.equal(result.isError, undefined);
   assert.match(textOf(result), /1 files, 1 functions; average complexity 2/);
-  const structured = result.structuredContent as { tool: string; result: { functions: { name: string }[] }; execution: { steps: { tool: string }[] } };
+  const structured = result.structuredContent as {
+    tool: string;
+    result: { functions: { name: string }[] };
+    execution: { steps: { tool: string }[] };
+  };
   assert.equal(structured.result.functions[0]!.name, 'add');
-  assert.deepEqual(structured.execution.steps.map((s) => s.tool), ['development_analyze_complexity']);
+  assert.deepEqual(
+    structured.execution.steps.map((s) => s.tool),
+    ['development_analyze_complexity'],
+  );
 });
 
 test('bad calls get isError with a message naming the field, and the server keeps serving', async (t) => {
@@ -54,8 +72,16 @@ test('bad calls get isError with a message naming the field, and the server keep
     ['noSuchTool', {}, /^name: no tool named "noSuchTool"/],
     ['findTools', { limit: 'ten' }, /^limit: .*expected number/],
     ['findTools', { domain: 'cooking' }, /^domain: .*expected one of/],
-    ['runTool', { name: 'development_get_project_structure', arguments: { path: '/' } }, /^arguments\.path: \/ is outside the allowed roots/],
-    ['runTool', { name: 'development_get_project_structure', arguments: { path: 'z'.repeat(1_100_000) } }, /^arguments\.path: string of 1100000 characters is over the 1 MiB limit/],
+    [
+      'runTool',
+      { name: 'development_get_project_structure', arguments: { path: '/' } },
+      /^arguments\.path: \/ is outside the allowed roots/,
+    ],
+    [
+      'runTool',
+      { name: 'development_get_project_structure', arguments: { path: 'z'.repeat(1_100_000) } },
+      /^arguments\.path: string of 1100000 characters is over the 1 MiB limit/,
+    ],
     ['runTool', { arguments: {} }, /^name: .*expected string/],
   ];
   for (const [name, args, pattern] of cases) {
@@ -75,7 +101,9 @@ test('1,000 malformed calls are answered with errors, then a valid call succeeds
     { name: 'getCostReport', arguments: { groupBy: 'planet' } },
     { name: '', arguments: {} },
   ];
-  const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => client.callTool(shapes[i % shapes.length]!)));
+  const results = await Promise.all(
+    Array.from({ length: 1000 }, (_, i) => client.callTool(shapes[i % shapes.length]!)),
+  );
   assert.equal(results.filter((r) => r.isError === true).length, 1000);
   const ok = await client.callTool({ name: 'findTools', arguments: { query: 'complexity' } });
   assert.equal(ok.isError, undefined);
@@ -88,13 +116,20 @@ test('progress notifications arrive for calls that report progress', async (t) =
   const suite = await testSuite(t, { files });
   const client = await connectClient(t, suite);
   const seen: { progress: number; total?: number }[] = [];
-  const result = await client.callTool({ name: 'runTool', arguments: { name: 'development_analyze_complexity', arguments: { path: '.' } } }, undefined, {
-    onprogress: (p) => seen.push({ progress: p.progress, total: p.total }),
-  });
+  const result = await client.callTool(
+    { name: 'runTool', arguments: { name: 'development_analyze_complexity', arguments: { path: '.' } } },
+    undefined,
+    {
+      onprogress: (p) => seen.push({ progress: p.progress, total: p.total }),
+    },
+  );
   assert.equal(result.isError, undefined);
   assert.ok(seen.length >= 4, `saw ${seen.length} progress notifications`);
   assert.deepEqual(seen.at(-1), { progress: 120, total: 120 });
-  assert.ok(seen.every((p, i) => i === 0 || p.progress > seen[i - 1]!.progress), 'progress increases');
+  assert.ok(
+    seen.every((p, i) => i === 0 || p.progress > seen[i - 1]!.progress),
+    'progress increases',
+  );
 });
 
 test('cancelling a call aborts the handler on the server', async (t) => {
@@ -103,15 +138,25 @@ test('cancelling a call aborts the handler on the server', async (t) => {
   const suite = await testSuite(t, { files });
   const client = await connectClient(t, suite);
   const controller = new AbortController();
-  const call = client.callTool({ name: 'runTool', arguments: { name: 'development_analyze_complexity', arguments: { path: '.' } } }, undefined, {
-    signal: controller.signal,
-    onprogress: () => controller.abort(),
-  });
+  const call = client.callTool(
+    { name: 'runTool', arguments: { name: 'development_analyze_complexity', arguments: { path: '.' } } },
+    undefined,
+    {
+      signal: controller.signal,
+      onprogress: () => controller.abort(),
+    },
+  );
   await assert.rejects(call, /abort/i);
   const deadline = Date.now() + 5000;
-  while (!suite.log.entries.some((e) => e.event === 'tool_cancelled') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(suite.log.entries.some((e) => e.event === 'tool_cancelled'), 'the handler saw the abort');
-  assert.ok(!suite.log.entries.some((e) => e.event === 'tool_completed' && e.tool === 'development_analyze_complexity'));
+  while (!suite.log.entries.some((e) => e.event === 'tool_cancelled') && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 10));
+  assert.ok(
+    suite.log.entries.some((e) => e.event === 'tool_cancelled'),
+    'the handler saw the abort',
+  );
+  assert.ok(
+    !suite.log.entries.some((e) => e.event === 'tool_completed' && e.tool === 'development_analyze_complexity'),
+  );
 });
 
 test('ping, resources and logging work', async (t) => {
@@ -119,15 +164,22 @@ test('ping, resources and logging work', async (t) => {
   const client = await connectClient(t, suite);
   await client.ping();
   const { resources } = await client.listResources();
-  assert.deepEqual(resources.map((r) => r.uri), ['caelum://catalog', 'caelum://costs', 'caelum://kb/schema']);
+  assert.deepEqual(
+    resources.map((r) => r.uri),
+    ['caelum://catalog', 'caelum://costs', 'caelum://kb/schema'],
+  );
   const schema = ((await client.readResource({ uri: 'caelum://kb/schema' })).contents[0] as { text: string }).text;
   assert.match(schema, /Country\(iso3\*/);
   assert.match(schema, /\(Statistic\)-\[CONTAGION \{weight:DOUBLE/);
   assert.ok(schema.length / 4 <= 1_500, `the schema resource is about ${Math.round(schema.length / 4)} tokens`);
-  const catalogue = JSON.parse(((await client.readResource({ uri: 'caelum://catalog' })).contents[0] as { text: string }).text);
+  const catalogue = JSON.parse(
+    ((await client.readResource({ uri: 'caelum://catalog' })).contents[0] as { text: string }).text,
+  );
   assert.equal(catalogue.internal.length, suite.registry.size);
   assert.ok(catalogue.internal.every((tool: { inputSchema: { type: string } }) => tool.inputSchema.type === 'object'));
-  const costs = JSON.parse(((await client.readResource({ uri: 'caelum://costs' })).contents[0] as { text: string }).text);
+  const costs = JSON.parse(
+    ((await client.readResource({ uri: 'caelum://costs' })).contents[0] as { text: string }).text,
+  );
   assert.equal(costs.totals.calls, 0);
   await assert.rejects(client.readResource({ uri: 'caelum://nope' }), /uri: unknown resource/);
   await client.setLoggingLevel('warning');
@@ -155,7 +207,13 @@ test('warnings from a tool reach the client as MCP log messages', async (t) => {
   client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void messages.push(n.params));
   await client.callTool({ name: 'runTool', arguments: { name: noisy.name } });
   await new Promise((r) => setTimeout(r, 20));
-  assert.deepEqual(messages, [{ level: 'warning', logger: 'caelum', data: { event: 'disk_nearly_full', freeGiB: 0.5, tool: 'monitoring_warn_test_once' } }]);
+  assert.deepEqual(messages, [
+    {
+      level: 'warning',
+      logger: 'caelum',
+      data: { event: 'disk_nearly_full', freeGiB: 0.5, tool: 'monitoring_warn_test_once' },
+    },
+  ]);
 });
 
 test('a catalogue change sends tools/list_changed and a catalogue update, and findTools sees the new tool', async (t) => {

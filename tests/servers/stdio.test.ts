@@ -12,7 +12,15 @@ import { cliPath, tempDir, textOf, writeTree } from '../helpers.js';
 async function environment(t: { after(fn: () => Promise<void>): void }) {
   const dir = await tempDir(t);
   await writeTree(dir, { 'project/src/a.ts': 'export function f(x: number) { return x || 1; }\n' });
-  return { cwd: path.join(dir, 'project'), env: { PATH: process.env.PATH!, HOME: dir, CAELUM_DATA_DIR: path.join(dir, 'data'), CAELUM_ALLOWED_ROOTS: path.join(dir, 'project') } };
+  return {
+    cwd: path.join(dir, 'project'),
+    env: {
+      PATH: process.env.PATH!,
+      HOME: dir,
+      CAELUM_DATA_DIR: path.join(dir, 'data'),
+      CAELUM_ALLOWED_ROOTS: path.join(dir, 'project'),
+    },
+  };
 }
 
 function spawnServer(options: { cwd: string; env: Record<string, string> }): ChildProcessWithoutNullStreams {
@@ -20,11 +28,18 @@ function spawnServer(options: { cwd: string; env: Record<string, string> }): Chi
 }
 
 /** Sends lines and collects parsed stdout lines until `count` responses have arrived. */
-async function exchange(child: ChildProcessWithoutNullStreams, lines: string[], count: number): Promise<{ raw: string[]; parsed: any[] }> {
+async function exchange(
+  child: ChildProcessWithoutNullStreams,
+  lines: string[],
+  count: number,
+): Promise<{ raw: string[]; parsed: any[] }> {
   const raw: string[] = [];
   let buffer = '';
   const done = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out with ${raw.length}/${count} lines: ${raw.join('\n').slice(0, 500)}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out with ${raw.length}/${count} lines: ${raw.join('\n').slice(0, 500)}`)),
+      20_000,
+    );
     child.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('utf8');
       let index;
@@ -43,18 +58,32 @@ async function exchange(child: ChildProcessWithoutNullStreams, lines: string[], 
   return { raw, parsed: raw.map((line) => JSON.parse(line)) };
 }
 
-const initialize = JSON.stringify({ jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+const initialize = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 'init',
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+});
 const initialized = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
 
 test('the SDK StdioClientTransport lists tools and calls one on the spawned CLI', async (t) => {
   const { cwd, env } = await environment(t);
-  const transport = new StdioClientTransport({ command: process.execPath, args: [cliPath, 'serve'], cwd, env, stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [cliPath, 'serve'],
+    cwd,
+    env,
+    stderr: 'pipe',
+  });
   const client = new Client({ name: 'stdio-test', version: '0' });
   await client.connect(transport);
   t.after(() => client.close());
   const { tools } = await client.listTools();
   assert.ok(tools.some((tool) => tool.name === 'runTool'));
-  const result = await client.callTool({ name: 'runTool', arguments: { name: 'development_analyze_complexity', arguments: { path: 'src' } } });
+  const result = await client.callTool({
+    name: 'runTool',
+    arguments: { name: 'development_analyze_complexity', arguments: { path: 'src' } },
+  });
   assert.match(textOf(result), /1 files, 1 functions; average complexity 2/);
 });
 
@@ -63,13 +92,38 @@ test('malformed lines get JSON-RPC errors, the server keeps serving, and stdout 
   const child = spawnServer({ cwd, env });
   t.after(() => void child.kill('SIGKILL'));
   const bad = ['{not json', '[1,2,3]', '{"jsonrpc":"2.0","id":7,"method":42}', '"just a string"'];
-  const hugeCall = JSON.stringify({ jsonrpc: '2.0', id: 'huge', method: 'tools/call', params: { name: 'findTools', arguments: { query: 'q'.repeat(2 * 1024 * 1024) } } });
+  const hugeCall = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 'huge',
+    method: 'tools/call',
+    params: { name: 'findTools', arguments: { query: 'q'.repeat(2 * 1024 * 1024) } },
+  });
   const list = JSON.stringify({ jsonrpc: '2.0', id: 'list', method: 'tools/list' });
-  const unknownTool = JSON.stringify({ jsonrpc: '2.0', id: 'unknown', method: 'tools/call', params: { name: 'rm_rf', arguments: {} } });
-  const { raw, parsed } = await exchange(child, [...bad, initialize, initialized, hugeCall, unknownTool, list], bad.length + 4);
-  assert.ok(raw.every((line) => JSON.parse(line).jsonrpc === '2.0'), 'every stdout line is a JSON-RPC message');
+  const unknownTool = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 'unknown',
+    method: 'tools/call',
+    params: { name: 'rm_rf', arguments: {} },
+  });
+  const { raw, parsed } = await exchange(
+    child,
+    [...bad, initialize, initialized, hugeCall, unknownTool, list],
+    bad.length + 4,
+  );
+  assert.ok(
+    raw.every((line) => JSON.parse(line).jsonrpc === '2.0'),
+    'every stdout line is a JSON-RPC message',
+  );
   const errors = parsed.filter((m) => m.error);
-  assert.deepEqual(errors.map((m) => [m.id, m.error.code]), [[null, -32700], [null, -32600], [7, -32600], [null, -32600]]);
+  assert.deepEqual(
+    errors.map((m) => [m.id, m.error.code]),
+    [
+      [null, -32700],
+      [null, -32600],
+      [7, -32600],
+      [null, -32600],
+    ],
+  );
   const byId = new Map(parsed.filter((m) => m.id).map((m) => [m.id, m]));
   assert.equal(byId.get('init').result.serverInfo.name, 'caelum');
   assert.equal(byId.get('huge').result.isError, true);
@@ -109,7 +163,9 @@ function children(pid: number): string {
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no exit within ${ms} ms`)), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`no exit within ${ms} ms`)), ms)),
+  );
   try {
     return await Promise.race([promise, timeout]);
   } finally {

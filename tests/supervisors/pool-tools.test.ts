@@ -28,17 +28,38 @@ async function pooled(t: { after(fn: () => Promise<void>): void }, options: { cl
 test('a completion through runTool reports model, tokens, cost and saving in the execution block and the ledger', async (t) => {
   const { suite } = await pooled(t);
   const client = await connectClient(t, suite);
-  const result = await client.callTool({ name: 'runTool', arguments: { name: 'infrastructure_run_completion', arguments: { prompt: 'what colour is the sky', json: true } } });
+  const result = await client.callTool({
+    name: 'runTool',
+    arguments: { name: 'infrastructure_run_completion', arguments: { prompt: 'what colour is the sky', json: true } },
+  });
   assert.equal(result.isError, undefined, textOf(result));
-  const structured = result.structuredContent as { result: { confidence: number; answeredBy: { model: string; host: string } }; execution: { llm: { backend: string; model: string; inputTokens: number; outputTokens: number; baselineCostUsd: number; savingUsd: number }[] } };
-  assert.deepEqual([structured.result.answeredBy.model, structured.result.answeredBy.host, structured.result.confidence], ['qwen3:4b', 'gpu1', 0.9]);
+  const structured = result.structuredContent as {
+    result: { confidence: number; answeredBy: { model: string; host: string } };
+    execution: {
+      llm: {
+        backend: string;
+        model: string;
+        inputTokens: number;
+        outputTokens: number;
+        baselineCostUsd: number;
+        savingUsd: number;
+      }[];
+    };
+  };
+  assert.deepEqual(
+    [structured.result.answeredBy.model, structured.result.answeredBy.host, structured.result.confidence],
+    ['qwen3:4b', 'gpu1', 0.9],
+  );
   assert.equal(structured.execution.llm.length, 1);
   const step = structured.execution.llm[0]!;
   assert.equal(step.backend, 'ollama');
   assert.ok(step.inputTokens > 0 && step.outputTokens === 4);
   assert.ok(step.baselineCostUsd > 0 && step.savingUsd === step.baselineCostUsd);
   const report = await client.callTool({ name: 'getCostReport', arguments: { groupBy: 'tool' } });
-  const totals = (report.structuredContent as { totals: { calls: number; inputTokens: number }; groups: { key: string }[] });
+  const totals = report.structuredContent as {
+    totals: { calls: number; inputTokens: number };
+    groups: { key: string }[];
+  };
   assert.equal(totals.totals.calls, 1);
   assert.equal(totals.totals.inputTokens, step.inputTokens);
   assert.equal(totals.groups[0]!.key, 'infrastructure_run_completion');
@@ -46,7 +67,10 @@ test('a completion through runTool reports model, tokens, cost and saving in the
 
 test('with no host and no key, a completion says what is missing instead of failing obscurely', async (t) => {
   const suite = await testSuite(t);
-  const result = await suite.dispatcher.call('runTool', { name: 'infrastructure_run_completion', arguments: { prompt: 'hi' } });
+  const result = await suite.dispatcher.call('runTool', {
+    name: 'infrastructure_run_completion',
+    arguments: { prompt: 'hi' },
+  });
   assert.equal(result.isError, true);
   assert.equal(result.errorCode, 'NOT_CONFIGURED');
   assert.match(result.text, /No Ollama host and no Claude key are configured/);
@@ -56,7 +80,16 @@ test('getPoolStatus shows health, resident models with VRAM, queues and breakers
   const { suite } = await pooled(t);
   const result = await suite.dispatcher.call('getPoolStatus', { probe: true });
   assert.equal(result.isError, false, result.text);
-  const status = result.structuredContent as { mode: string; hosts: { name: string; health: string; resident: { name: string; vramBytes: number }[]; breaker: string; queued: number }[] };
+  const status = result.structuredContent as {
+    mode: string;
+    hosts: {
+      name: string;
+      health: string;
+      resident: { name: string; vramBytes: number }[];
+      breaker: string;
+      queued: number;
+    }[];
+  };
   assert.equal(status.mode, 'local-only');
   const host = status.hosts[0]!;
   assert.deepEqual([host.name, host.health, host.breaker, host.queued], ['gpu1', 'healthy', 'closed', 0]);
@@ -80,22 +113,35 @@ test('managePool: disable and unload need confirm; pull reports progress; each c
   assert.equal(suite.pool.status().hosts[0]!.enabled, true);
 
   const progress: number[] = [];
-  const pulled = await client.callTool({ name: 'managePool', arguments: { operation: 'pull', host: 'gpu1', model: 'phi4-mini' } }, undefined, { onprogress: (p) => progress.push(p.progress) });
+  const pulled = await client.callTool(
+    { name: 'managePool', arguments: { operation: 'pull', host: 'gpu1', model: 'phi4-mini' } },
+    undefined,
+    { onprogress: (p) => progress.push(p.progress) },
+  );
   assert.equal(pulled.isError, undefined, textOf(pulled));
   assert.ok(progress.length >= 2, `progress: ${progress.join(',')}`);
   assert.ok(suite.pool.status().hosts[0]!.models.includes('phi4-mini:latest'), 're-probed after the pull');
 
-  await client.callTool({ name: 'managePool', arguments: { operation: 'unload', host: 'gpu1', model: 'qwen3:4b', confirm: true } });
+  await client.callTool({
+    name: 'managePool',
+    arguments: { operation: 'unload', host: 'gpu1', model: 'qwen3:4b', confirm: true },
+  });
   assert.equal(peer.resident.has('qwen3:4b'), false);
   assert.ok(!suite.pool.status().hosts[0]!.resident.some((r) => r.name === 'qwen3:4b'));
 });
 
 test('a per-supervisor threshold sends work to Claude that the default would keep local', async (t) => {
   const { suite } = await pooled(t, { claude: true });
-  const keep = await suite.dispatcher.call('runTool', { name: 'infrastructure_run_completion', arguments: { prompt: 'q' } });
+  const keep = await suite.dispatcher.call('runTool', {
+    name: 'infrastructure_run_completion',
+    arguments: { prompt: 'q' },
+  });
   assert.equal((keep.structuredContent as any).result.answeredBy.backend, 'ollama', 'unverified 0.8 ≥ 0.75');
   suite.environment.thresholds.supervisors.suite = 0.9;
-  const escalated = await suite.dispatcher.call('runTool', { name: 'infrastructure_run_completion', arguments: { prompt: 'q' } });
+  const escalated = await suite.dispatcher.call('runTool', {
+    name: 'infrastructure_run_completion',
+    arguments: { prompt: 'q' },
+  });
   assert.equal((escalated.structuredContent as any).result.answeredBy.backend, 'claude');
   const llm = (escalated.structuredContent as any).execution.llm as { backend: string; costUsd: number }[];
   assert.equal(llm.at(-1)!.backend, 'claude');

@@ -23,7 +23,9 @@ async function closedPort(): Promise<number> {
 
 type Row = { service: string; name: string; configured: boolean; reachable: boolean; detail: string; target: string };
 
-async function services(suite: Awaited<ReturnType<typeof testSuite>>): Promise<{ rows: Row[]; text: string; missing: { what: string; fix: string }[] }> {
+async function services(
+  suite: Awaited<ReturnType<typeof testSuite>>,
+): Promise<{ rows: Row[]; text: string; missing: { what: string; fix: string }[] }> {
   const result = await suite.dispatcher.call('getSystemStatus', { timeoutMs: 1500 });
   assert.equal(result.isError, false, result.text);
   const content = result.structuredContent as { services: Row[]; missing: { what: string; fix: string }[] };
@@ -32,7 +34,8 @@ async function services(suite: Awaited<ReturnType<typeof testSuite>>): Promise<{
 
 test('an Ollama host is reachable when /api/version answers, and down when its port is closed', async (t) => {
   const ollama = await loopback(t, (req, res) => {
-    if (req.url === '/api/version') res.writeHead(200, { 'content-type': 'application/json' }).end('{"version":"0.12.6"}');
+    if (req.url === '/api/version')
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"version":"0.12.6"}');
     else res.writeHead(404).end();
   });
   const dead = `http://127.0.0.1:${await closedPort()}`;
@@ -47,7 +50,9 @@ test('an Ollama host is reachable when /api/version answers, and down when its p
 });
 
 test('a host that answers but is not Ollama is reported as such', async (t) => {
-  const other = await loopback(t, (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>router login</html>'));
+  const other = await loopback(t, (_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<html>router login</html>'),
+  );
   const suite = await testSuite(t, { env: { CAELUM_OLLAMA_HOSTS: other } });
   const { rows } = await services(suite);
   const row = rows.find((r) => r.service === 'ollama')!;
@@ -59,7 +64,10 @@ test('a stalled host is cut off at the deadline', async (t) => {
   const stalled = await loopback(t, () => undefined);
   const suite = await testSuite(t, { env: { CAELUM_OLLAMA_HOSTS: stalled } });
   const started = performance.now();
-  const result = await suite.dispatcher.call('runTool', { name: 'infrastructure_check_services', arguments: { timeoutMs: 300 } });
+  const result = await suite.dispatcher.call('runTool', {
+    name: 'infrastructure_check_services',
+    arguments: { timeoutMs: 300 },
+  });
   assert.ok(performance.now() - started < 2500);
   const row = (result.structuredContent as any).result.services.find((r: Row) => r.service === 'ollama');
   assert.equal(row.reachable, false);
@@ -69,7 +77,9 @@ test('the Claude endpoint is probed without sending the key, and the key never a
   const seen: http.IncomingHttpHeaders[] = [];
   const claude = await loopback(t, (req, res) => {
     seen.push(req.headers);
-    res.writeHead(404, { 'content-type': 'application/json' }).end('{"type":"error","error":{"type":"not_found_error","message":"Not found"}}');
+    res
+      .writeHead(404, { 'content-type': 'application/json' })
+      .end('{"type":"error","error":{"type":"not_found_error","message":"Not found"}}');
   });
   const key = 'sk-ant-api03-supersecretvalue123';
   const suite = await testSuite(t, { env: { ANTHROPIC_API_KEY: key, ANTHROPIC_BASE_URL: claude } });
@@ -92,7 +102,9 @@ test('PostgreSQL from DATABASE_URL is probed for real; a wrong port is reported 
   assert.match(row.detail, /PostgreSQL \d+/);
   assert.ok(!text.includes('hunter2'), 'the password is not in the result');
 
-  const wrong = await testSuite(t, { env: { DATABASE_URL: `postgres://postgres:hunter2@127.0.0.1:${await closedPort()}/test` } });
+  const wrong = await testSuite(t, {
+    env: { DATABASE_URL: `postgres://postgres:hunter2@127.0.0.1:${await closedPort()}/test` },
+  });
   const down = await services(wrong);
   assert.equal(down.rows.find((r) => r.service === 'postgresql')!.reachable, false);
   assert.ok(down.missing.some((m) => /PostgreSQL unreachable/.test(m.what)));
@@ -102,7 +114,10 @@ test('PostgreSQL from DATABASE_URL is probed for real; a wrong port is reported 
 test('with nothing configured, status says what is missing and how to fix it', async (t) => {
   const suite = await testSuite(t);
   const { rows, missing } = await services(suite);
-  assert.deepEqual(rows.filter((r) => r.configured).map((r) => r.service), ['data-dir']);
+  assert.deepEqual(
+    rows.filter((r) => r.configured).map((r) => r.service),
+    ['data-dir'],
+  );
   assert.deepEqual(missing.map((m) => m.what).sort(), ['no Claude API key', 'no DATABASE_URL', 'no Ollama host']);
   assert.ok(missing.every((m) => m.fix.length > 10));
 });

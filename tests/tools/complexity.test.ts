@@ -43,7 +43,14 @@ export class Store {
 const handlers = { onClick() { if (1) {} } };
 app.get('/x', function (req, res) { if (req) res.end(); });
 export default function () { return 1; }`;
-  assert.deepEqual(measure(code), { 'get Store.size': 2, 'Store.load': 2, inner: 2, '<object>.onClick': 2, 'app.get callback': 2, default: 1 });
+  assert.deepEqual(measure(code), {
+    'get Store.size': 2,
+    'Store.load': 2,
+    inner: 2,
+    '<object>.onClick': 2,
+    'app.get callback': 2,
+    default: 1,
+  });
 });
 
 test('JSX and TSX files parse', () => {
@@ -63,7 +70,10 @@ test('the tool ranks functions across files, skips .d.ts, and honours .gitignore
       'README.md': '# not code\n',
     },
   });
-  const result = await suite.dispatcher.call('runTool', { name: 'development_analyze_complexity', arguments: { path: '.', threshold: 4 } });
+  const result = await suite.dispatcher.call('runTool', {
+    name: 'development_analyze_complexity',
+    arguments: { path: '.', threshold: 4 },
+  });
   assert.equal(result.isError, false, result.text);
   const out = (result.structuredContent as { result: any }).result;
   assert.equal(out.filesAnalyzed, 2);
@@ -82,7 +92,10 @@ test('the tool ranks functions across files, skips .d.ts, and honours .gitignore
 
 test('a single file can be analysed, and a file with syntax errors is counted', async (t) => {
   const suite = await testSuite(t, { files: { 'bad.ts': 'function ok() { return 1 }\nfunction broken( {\n' } });
-  const result = await suite.dispatcher.call('runTool', { name: 'development_analyze_complexity', arguments: { path: 'bad.ts' } });
+  const result = await suite.dispatcher.call('runTool', {
+    name: 'development_analyze_complexity',
+    arguments: { path: 'bad.ts' },
+  });
   assert.equal(result.isError, false, result.text);
   const out = (result.structuredContent as { result: any }).result;
   assert.equal(out.filesWithSyntaxErrors, 1);

@@ -24,8 +24,12 @@ async function conceptTable(t: { after(fn: () => Promise<void>): void }): Promis
   const client = new pg.Client({ connectionString: pgUrl });
   await client.connect();
   await client.query(`CREATE SCHEMA ${schema}`);
-  await client.query(`CREATE TABLE ${schema}.cpe_entry (cpe_id text PRIMARY KEY, concept_text text, concept_vec real[], tmd_code text, dataset_source text)`);
-  await client.query(`INSERT INTO ${schema}.cpe_entry VALUES ('c1', 'inflation expectations', '{1,0,0,0,0,0,0,0}', 'T1', 'fixture'), ('c2', 'policy rate path', '{0,1,0,0,0,0,0,0}', 'T2', 'fixture'), ('c3', 'bad row', NULL, 'T3', 'fixture')`);
+  await client.query(
+    `CREATE TABLE ${schema}.cpe_entry (cpe_id text PRIMARY KEY, concept_text text, concept_vec real[], tmd_code text, dataset_source text)`,
+  );
+  await client.query(
+    `INSERT INTO ${schema}.cpe_entry VALUES ('c1', 'inflation expectations', '{1,0,0,0,0,0,0,0}', 'T1', 'fixture'), ('c2', 'policy rate path', '{0,1,0,0,0,0,0,0}', 'T2', 'fixture'), ('c3', 'bad row', NULL, 'T3', 'fixture')`,
+  );
   t.after(async () => {
     await client.query(`DROP SCHEMA ${schema} CASCADE`);
     await client.end();
@@ -46,15 +50,35 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
       { name: 'gemma3:1b', sizeBytes: 1, parameterSize: '1B', family: 'gemma3' },
       { name: 'qwen3:4b', sizeBytes: 2, parameterSize: '4B', family: 'qwen3' },
     ],
-    reply: (prompt) => (prompt.includes('Question:') ? JSON.stringify({ cypher: "MATCH (a:Country {iso3: 'USA'})-[e:TRADE_DEPENDS]->(b:Country) RETURN b.iso3 AS country, e.weight AS weight ORDER BY weight DESC LIMIT 5", explanation: 'corridors out of the USA' }) : prompt.split(/\s+/).reverse().join(' ')),
+    reply: (prompt) =>
+      prompt.includes('Question:')
+        ? JSON.stringify({
+            cypher:
+              "MATCH (a:Country {iso3: 'USA'})-[e:TRADE_DEPENDS]->(b:Country) RETURN b.iso3 AS country, e.weight AS weight ORDER BY weight DESC LIMIT 5",
+            explanation: 'corridors out of the USA',
+          })
+        : prompt.split(/\s+/).reverse().join(' '),
   });
   await peer.start();
   const pg = await conceptTable(t);
   const graphFile = JSON.stringify(financialGraph({ statistics: 12 }));
-  const suite = await testSuite(t, { env: { CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}`, ...(pg ? { DATABASE_URL: pg } : {}) }, files: { 'src/index.ts': 'export const x = 1;\n', 'kb/financial_kg.json': graphFile } });
+  const suite = await testSuite(t, {
+    env: { CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}`, ...(pg ? { DATABASE_URL: pg } : {}) },
+    files: { 'src/index.ts': 'export const x = 1;\n', 'kb/financial_kg.json': graphFile },
+  });
   await ingestFinancial(await suite.knowledge.graph(), financialGraph({ points: 3 }));
   // The git tools' examples need a repository with history.
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: suite.project, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: suite.project,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
+    });
   git('init', '-q');
   git('add', '.');
   git('commit', '-qm', 'fixture');
@@ -82,7 +106,7 @@ test('every internal tool runs on each example and its output validates against 
   const context = suite.dispatcher.context({});
   for (const tool of suite.registry.all()) {
     if (tool.name === 'knowledge_base_import_postgres' && !suite.pg) {
-      t.diagnostic('PostgreSQL is not reachable: the import tool\'s example was not run');
+      t.diagnostic("PostgreSQL is not reachable: the import tool's example was not run");
       continue;
     }
     for (const example of tool.examples) {
@@ -106,7 +130,10 @@ test('every high-level tool runs on its examples; structuredContent validates ag
       const result = await suite.dispatcher.call(tool.name, example);
       assert.equal(result.isError, false, `${tool.name} ${JSON.stringify(example)}: ${result.text}`);
       assert.ok(validate(result.structuredContent), `${tool.name}: ${ajv.errorsText(validate.errors)}`);
-      assert.ok(validateFull(result.structuredContent), `${tool.name} (full schema): ${ajv.errorsText(validateFull.errors)}`);
+      assert.ok(
+        validateFull(result.structuredContent),
+        `${tool.name} (full schema): ${ajv.errorsText(validateFull.errors)}`,
+      );
       const execution = result.structuredContent!.execution as { tool: string; steps: unknown[]; llm: unknown[] };
       assert.equal(execution.tool, tool.name);
       assert.ok(Array.isArray(execution.llm));

@@ -17,11 +17,25 @@ class ConceptEmbedder implements Embedder {
   readonly name = 'test/concepts';
   readonly dimension = 8;
   readonly semantic = true;
-  private readonly concepts: Record<string, number> = { contagion: 0, spillover: 0, domino: 0, knock: 0, cascade: 0, memory: 1, remember: 1, recollect: 1, jot: 1, gpu: 2, vram: 2, accelerator: 2 };
+  private readonly concepts: Record<string, number> = {
+    contagion: 0,
+    spillover: 0,
+    domino: 0,
+    knock: 0,
+    cascade: 0,
+    memory: 1,
+    remember: 1,
+    recollect: 1,
+    jot: 1,
+    gpu: 2,
+    vram: 2,
+    accelerator: 2,
+  };
   async embed(texts: readonly string[]): Promise<number[][]> {
     return texts.map((text) => {
       const v = new Array<number>(this.dimension).fill(0);
-      for (const word of text.toLowerCase().match(/[a-z]+/g) ?? []) if (this.concepts[word] !== undefined) v[this.concepts[word]!]! += 1;
+      for (const word of text.toLowerCase().match(/[a-z]+/g) ?? [])
+        if (this.concepts[word] !== undefined) v[this.concepts[word]!]! += 1;
       v[7] = 0.01;
       return v;
     });
@@ -33,7 +47,10 @@ test('hybrid: a query with no shared word finds the tool through a semantic embe
   assert.deepEqual(bm25.search('domino knock', { limit: 5 }), []);
   const hybrid = await HybridToolSearch.build(bm25, tools, new ConceptEmbedder());
   const hits = await hybrid.search('domino knock', { limit: 3 });
-  assert.ok(['knowledge_base_trace_contagion', 'knowledge_base_propagate_shock'].includes(hits[0]!.tool.name), hits.map((h) => h.tool.name).join());
+  assert.ok(
+    ['knowledge_base_trace_contagion', 'knowledge_base_propagate_shock'].includes(hits[0]!.tool.name),
+    hits.map((h) => h.tool.name).join(),
+  );
   assert.equal(hits[0]!.bm25Rank, undefined);
   assert.equal(hits[0]!.vectorRank, 1);
   const jot = await hybrid.search('jot this down', { limit: 3, domain: 'knowledge-base' });
@@ -48,7 +65,10 @@ test('hybrid: with the lexical default both signals agree on the obvious match a
   assert.equal(both[0]!.bm25Rank, 1);
   assert.equal(both[0]!.vectorRank, 1);
   const shock = await hybrid.search('shock propagation through contagion', { limit: 3 });
-  assert.deepEqual(shock.slice(0, 2).map((h) => h.tool.name), ['knowledge_base_propagate_shock', 'knowledge_base_trace_contagion']);
+  assert.deepEqual(
+    shock.slice(0, 2).map((h) => h.tool.name),
+    ['knowledge_base_propagate_shock', 'knowledge_base_trace_contagion'],
+  );
   assert.ok(shock[0]!.score > 1.9, 'keyword and vector ranks both contribute');
 });
 

@@ -30,7 +30,8 @@ test('nested .gitignore files, negations and .git are honoured', async (t) => {
   assert.match(listed, /a\.ts/);
   assert.match(listed, /keep\.log/);
   assert.match(listed, /main\.py/);
-  for (const hidden of ['debug.log', 'node_modules', 'dist', 'generated', 'HEAD']) assert.doesNotMatch(listed, new RegExp(hidden), hidden);
+  for (const hidden of ['debug.log', 'node_modules', 'dist', 'generated', 'HEAD'])
+    assert.doesNotMatch(listed, new RegExp(hidden), hidden);
   assert.equal(out.files, 5, 'src/a.ts, keep.log, pkg/main.py and the two .gitignore files');
   assert.equal(out.ignoredEntries, 5, 'debug.log, node_modules, dist, pkg/generated and .git');
 });
@@ -55,7 +56,9 @@ test('line counts, languages and shares are exact', async (t) => {
 });
 
 test('binary files are counted but not line-counted', async (t) => {
-  const suite = await testSuite(t, { files: { 'img.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 10, 10]) as unknown as string, 'a.md': '# x\n' } });
+  const suite = await testSuite(t, {
+    files: { 'img.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 10, 10]) as unknown as string, 'a.md': '# x\n' },
+  });
   const out = await structure(suite);
   assert.equal(out.binaryFiles, 1);
   assert.equal(out.totalLines, 1);
@@ -73,10 +76,16 @@ test('paths outside the allowed roots are refused, symlinks included', async (t)
   const outside = await tempDir(t);
   await symlink(outside, path.join(suite.project, 'escape'));
   for (const target of ['/etc', '..', 'escape']) {
-    const result = await suite.dispatcher.call('runTool', { name: 'development_get_project_structure', arguments: { path: target } });
+    const result = await suite.dispatcher.call('runTool', {
+      name: 'development_get_project_structure',
+      arguments: { path: target },
+    });
     assert.equal(result.isError, true, target);
     assert.match(result.text, /^arguments\.path: .* is outside the allowed roots/, target);
   }
-  const missing = await suite.dispatcher.call('runTool', { name: 'development_get_project_structure', arguments: { path: 'nope' } });
+  const missing = await suite.dispatcher.call('runTool', {
+    name: 'development_get_project_structure',
+    arguments: { path: 'nope' },
+  });
   assert.match(missing.text, /^arguments\.path: nope does not exist/);
 });

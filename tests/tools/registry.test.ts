@@ -22,7 +22,10 @@ function tool(name: string, overrides: Partial<AnyTool> = {}): AnyTool {
 }
 
 test('names must be unique across the per-domain lists', () => {
-  assert.throws(() => new ToolRegistry([[tool('trading_get_risk_report')], [tool('trading_get_risk_report')]]), /duplicate tool name: trading_get_risk_report/);
+  assert.throws(
+    () => new ToolRegistry([[tool('trading_get_risk_report')], [tool('trading_get_risk_report')]]),
+    /duplicate tool name: trading_get_risk_report/,
+  );
 });
 
 test('names must be <domain>_<verb>_<noun> snake_case of at most 64 characters', () => {
@@ -30,7 +33,10 @@ test('names must be <domain>_<verb>_<noun> snake_case of at most 64 characters',
   assert.throws(() => defineTool(tool('monitoring_get_risk') as never), /must start with its domain, "trading_"/);
   assert.throws(() => defineTool(tool(`trading_get_${'x'.repeat(60)}`) as never), /the limit is 64/);
   assert.throws(() => defineTool(tool('trading_get_risk', { examples: [] }) as never), /example input is required/);
-  assert.throws(() => defineTool(tool('trading_get_risk', { input: z.object({ x: z.number() }) }) as never), /input field "x" has no \.describe\(\)/);
+  assert.throws(
+    () => defineTool(tool('trading_get_risk', { input: z.object({ x: z.number() }) }) as never),
+    /input field "x" has no \.describe\(\)/,
+  );
 });
 
 test('hyphenated domains use underscores in names', () => {
@@ -38,9 +44,20 @@ test('hyphenated domains use underscores in names', () => {
 });
 
 test('lookup by name, domain and tag; listings are sorted', () => {
-  const registry = new ToolRegistry([[tool('trading_get_var_report', { tags: ['risk', 'var'] }), tool('trading_compute_sharpe_ratio', { tags: ['returns'] })]]);
-  assert.deepEqual(registry.all().map((t) => t.name), ['trading_compute_sharpe_ratio', 'trading_get_var_report']);
-  assert.deepEqual(registry.byTag('var').map((t) => t.name), ['trading_get_var_report']);
+  const registry = new ToolRegistry([
+    [
+      tool('trading_get_var_report', { tags: ['risk', 'var'] }),
+      tool('trading_compute_sharpe_ratio', { tags: ['returns'] }),
+    ],
+  ]);
+  assert.deepEqual(
+    registry.all().map((t) => t.name),
+    ['trading_compute_sharpe_ratio', 'trading_get_var_report'],
+  );
+  assert.deepEqual(
+    registry.byTag('var').map((t) => t.name),
+    ['trading_get_var_report'],
+  );
   assert.deepEqual(registry.byDomain('trading').length, 2);
   assert.deepEqual(registry.byDomain('monitoring'), []);
   assert.equal(registry.get('trading_get_var_report')?.tags[1], 'var');

@@ -43,7 +43,10 @@ const extraTools = [purge, broken] as unknown as AnyTool[];
 
 test('a wrong type names the field under its prefix, lists the valid fields and gives an example', async (t) => {
   const suite = await testSuite(t);
-  const result = await suite.dispatcher.call('runTool', { name: 'development_analyze_complexity', arguments: { path: 42 } });
+  const result = await suite.dispatcher.call('runTool', {
+    name: 'development_analyze_complexity',
+    arguments: { path: 42 },
+  });
   assert.equal(result.isError, true);
   assert.equal(result.errorCode, 'INVALID_INPUT');
   assert.match(result.text, /^arguments\.path: .*expected string/);
@@ -53,7 +56,10 @@ test('a wrong type names the field under its prefix, lists the valid fields and 
 
 test('an unknown field is refused by name instead of being ignored', async (t) => {
   const suite = await testSuite(t);
-  const result = await suite.dispatcher.call('runTool', { name: 'development_get_project_structure', arguments: { pth: '.' } });
+  const result = await suite.dispatcher.call('runTool', {
+    name: 'development_get_project_structure',
+    arguments: { pth: '.' },
+  });
   assert.equal(result.isError, true);
   assert.match(result.text, /^arguments\.pth: unknown field/);
 });
@@ -62,12 +68,18 @@ test('an unknown internal tool suggests the closest name', async (t) => {
   const suite = await testSuite(t);
   const result = await suite.dispatcher.call('runTool', { name: 'development_analyze_complexty' });
   assert.equal(result.isError, true);
-  assert.match(result.text, /^name: no internal tool named "development_analyze_complexty"\. Did you mean "development_analyze_complexity"/);
+  assert.match(
+    result.text,
+    /^name: no internal tool named "development_analyze_complexty"\. Did you mean "development_analyze_complexity"/,
+  );
 });
 
 test('a string over 1 MiB is refused with its field path before any handler runs', async (t) => {
   const suite = await testSuite(t);
-  const result = await suite.dispatcher.call('runTool', { name: 'development_get_project_structure', arguments: { path: 'x'.repeat(1024 * 1024 + 1) } });
+  const result = await suite.dispatcher.call('runTool', {
+    name: 'development_get_project_structure',
+    arguments: { path: 'x'.repeat(1024 * 1024 + 1) },
+  });
   assert.equal(result.isError, true);
   assert.match(result.text, /^arguments\.path: string of 1048577 characters is over the 1 MiB limit/);
   const top = await suite.dispatcher.call('findTools', { query: 'y'.repeat(1024 * 1024 + 5) });
@@ -118,15 +130,22 @@ test('the execution block records each internal step with its duration and outco
   const suite = await testSuite(t);
   const result = await suite.dispatcher.call('getSystemStatus', { timeoutMs: 500 });
   assert.equal(result.isError, false, result.text);
-  const execution = result.structuredContent!.execution as { supervisor: string; steps: { tool: string; ok: boolean; durationMs: number }[] };
+  const execution = result.structuredContent!.execution as {
+    supervisor: string;
+    steps: { tool: string; ok: boolean; durationMs: number }[];
+  };
   assert.equal(execution.supervisor, 'infrastructure');
-  assert.deepEqual(execution.steps.map((s) => s.tool).sort(), ['infrastructure_check_services', 'infrastructure_get_host_resources']);
+  assert.deepEqual(execution.steps.map((s) => s.tool).sort(), [
+    'infrastructure_check_services',
+    'infrastructure_get_host_resources',
+  ]);
   assert.ok(execution.steps.every((s) => s.ok && s.durationMs >= 0));
 });
 
 test('a cancelled signal stops a long tool and is reported as cancelled', async (t) => {
   const files: Record<string, string> = {};
-  for (let i = 0; i < 300; i++) files[`src/f${String(i).padStart(3, '0')}.ts`] = `export function f${i}(x: number) { return x > ${i} ? x : -x; }\n`;
+  for (let i = 0; i < 300; i++)
+    files[`src/f${String(i).padStart(3, '0')}.ts`] = `export function f${i}(x: number) { return x > ${i} ? x : -x; }\n`;
   const suite = await testSuite(t, { files });
   const controller = new AbortController();
   let reports = 0;

@@ -7,7 +7,12 @@ import type { AnyTool } from '../../tools/define-tool.js';
 const all = Object.values(toolsByDomain).flat() as AnyTool[];
 
 test('tokenize splits snake_case and camelCase and folds plurals', () => {
-  assert.deepEqual(tokenize('analyzeComplexity of project_structures'), ['analyze', 'complexity', 'project', 'structure']);
+  assert.deepEqual(tokenize('analyzeComplexity of project_structures'), [
+    'analyze',
+    'complexity',
+    'project',
+    'structure',
+  ]);
 });
 
 test('a name hit outranks a description hit', () => {
@@ -20,7 +25,10 @@ test('prefix matches find longer words, and ranking is deterministic', () => {
   const index = new ToolSearchIndex(all);
   const first = index.search('complex function', { limit: 5 }).map((h) => h.tool.name);
   assert.equal(first[0], 'development_analyze_complexity');
-  assert.deepEqual(index.search('complex function', { limit: 5 }).map((h) => h.tool.name), first);
+  assert.deepEqual(
+    index.search('complex function', { limit: 5 }).map((h) => h.tool.name),
+    first,
+  );
 });
 
 test('the domain filter keeps other domains out', () => {

@@ -8,11 +8,37 @@ import { aiReviewSchema, reviewReport } from './ai-review/review-report.js';
 
 const input = z.object({
   path: z.string().default('.').describe('Project directory inside the allowed roots. Default ".".'),
-  paths: z.array(z.string().min(1).max(500)).max(50).optional().describe('Glob filters relative to the project, e.g. ["src/**/*.ts"].'),
-  changedSince: z.string().min(1).max(200).optional().describe('Only findings on lines changed since this git ref ("staged" for the index), e.g. "main".'),
-  maxFindings: z.number().int().min(1).max(5000).default(200).describe('Most findings to return, highest ranked first. Default 200.'),
-  withoutGit: z.enum(['error', 'all']).default('error').describe('With changedSince outside a git repository: "error", or "all" to review every file as new.'),
-  aiReview: z.number().int().min(0).max(50).default(0).describe('Also review this many of the riskiest functions with an LLM through the pool (code tier, confidence cascade). 0 (default): static only.'),
+  paths: z
+    .array(z.string().min(1).max(500))
+    .max(50)
+    .optional()
+    .describe('Glob filters relative to the project, e.g. ["src/**/*.ts"].'),
+  changedSince: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Only findings on lines changed since this git ref ("staged" for the index), e.g. "main".'),
+  maxFindings: z
+    .number()
+    .int()
+    .min(1)
+    .max(5000)
+    .default(200)
+    .describe('Most findings to return, highest ranked first. Default 200.'),
+  withoutGit: z
+    .enum(['error', 'all'])
+    .default('error')
+    .describe('With changedSince outside a git repository: "error", or "all" to review every file as new.'),
+  aiReview: z
+    .number()
+    .int()
+    .min(0)
+    .max(50)
+    .default(0)
+    .describe(
+      'Also review this many of the riskiest functions with an LLM through the pool (code tier, confidence cascade). 0 (default): static only.',
+    ),
 });
 
 const output = z.object({
@@ -33,7 +59,14 @@ type Output = z.input<typeof output>;
 
 /** Both tools: the same cached analysis, with or without the quality findings. */
 async function staticReport(args: z.output<typeof input>, context: ToolContext, quality: boolean): Promise<Output> {
-  const report = await buildStaticReport(context, { path: args.path, paths: args.paths, changedSince: args.changedSince, withoutGit: args.withoutGit, security: true, quality });
+  const report = await buildStaticReport(context, {
+    path: args.path,
+    paths: args.paths,
+    changedSince: args.changedSince,
+    withoutGit: args.withoutGit,
+    security: true,
+    quality,
+  });
   const reviewed = args.aiReview > 0 ? await reviewReport(context, report, args.aiReview) : undefined;
   const findings = reviewed?.findings ?? report.findings;
   return {
@@ -52,7 +85,9 @@ async function staticReport(args: z.output<typeof input>, context: ToolContext, 
 }
 
 function summarize(o: z.output<typeof output>): string {
-  const lines = o.findings.slice(0, 15).map((f) => `  [${f.severity}] ${f.cwe ? `${f.cwe} ` : ''}${f.file}:${f.line} ${f.message}`);
+  const lines = o.findings
+    .slice(0, 15)
+    .map((f) => `  [${f.severity}] ${f.cwe ? `${f.cwe} ` : ''}${f.file}:${f.line} ${f.message}`);
   return `${o.metrics.files} files, ${o.metrics.codeLines} code lines in ${(o.durationMs / 1000).toFixed(2)} s (cache ${o.cache.hits} hits, ${o.cache.misses} misses); ${o.totalFindings} findings${o.skippedCount ? `; ${o.skippedCount} files skipped` : ''}.${o.aiReview ? `\nAI review: ${o.aiReview.status} (${o.aiReview.reason})` : ''}\n${lines.join('\n') || '  no findings'}`;
 }
 

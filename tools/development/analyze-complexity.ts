@@ -33,9 +33,24 @@ export const analyzeComplexity = defineTool({
     'Measures the cyclomatic complexity of every function, method and arrow function in TypeScript/JavaScript files (.ts .tsx .js .jsx .mjs .cjs), using the TypeScript compiler parser. Honours .gitignore. Returns the most complex functions first, with file and line, plus per-file totals. Use it to find refactoring hotspots. It does not judge style or find bugs. Example: {"path": "src", "threshold": 10}',
   kind: { effect: 'readOnly' },
   input: z.object({
-    path: z.string().default('.').describe('A file or directory, absolute or relative to the first allowed root. Default ".".'),
-    threshold: z.number().int().min(1).max(1000).default(10).describe('Functions above this complexity are counted as over the threshold. Default 10.'),
-    limit: z.number().int().min(1).max(5000).default(50).describe('Most functions to return, most complex first. Default 50.'),
+    path: z
+      .string()
+      .default('.')
+      .describe('A file or directory, absolute or relative to the first allowed root. Default ".".'),
+    threshold: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(10)
+      .describe('Functions above this complexity are counted as over the threshold. Default 10.'),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(5000)
+      .default(50)
+      .describe('Most functions to return, most complex first. Default 50.'),
   }),
   output: z.object({
     root: z.string(),
@@ -48,7 +63,11 @@ export const analyzeComplexity = defineTool({
     threshold: z.number().int(),
     overThreshold: z.number().int(),
     functions: z.array(functionRow).describe('most complex first'),
-    files: z.array(z.object({ file: z.string(), functions: z.number().int(), total: z.number().int(), max: z.number().int() })).describe('files by total complexity, at most 50'),
+    files: z
+      .array(
+        z.object({ file: z.string(), functions: z.number().int(), total: z.number().int(), max: z.number().int() }),
+      )
+      .describe('files by total complexity, at most 50'),
   }),
   examples: [{ path: '.', threshold: 10, limit: 20 }],
   async handler(input, context) {
@@ -56,7 +75,8 @@ export const analyzeComplexity = defineTool({
     const ts = typescript();
     const candidates: { relative: string; absolute: string }[] = [];
     if (target.isDirectory) {
-      for await (const file of walkFiles(target.absolute, { signal: context.signal })) if (isScript(file.relative)) candidates.push(file);
+      for await (const file of walkFiles(target.absolute, { signal: context.signal }))
+        if (isScript(file.relative)) candidates.push(file);
     } else {
       candidates.push({ relative: path.basename(target.absolute), absolute: target.absolute });
     }
@@ -85,9 +105,15 @@ export const analyzeComplexity = defineTool({
       const rows = measured.functions.map((fn) => ({ file: file.relative, ...fn }));
       all.push(...rows);
       if (rows.length > 0) {
-        files.push({ file: file.relative, functions: rows.length, total: rows.reduce((s, r) => s + r.complexity, 0), max: Math.max(...rows.map((r) => r.complexity)) });
+        files.push({
+          file: file.relative,
+          functions: rows.length,
+          total: rows.reduce((s, r) => s + r.complexity, 0),
+          max: Math.max(...rows.map((r) => r.complexity)),
+        });
       }
-      if ((index + 1) % 25 === 0 || index + 1 === candidates.length) context.progress(index + 1, candidates.length, `${index + 1}/${candidates.length} files`);
+      if ((index + 1) % 25 === 0 || index + 1 === candidates.length)
+        context.progress(index + 1, candidates.length, `${index + 1}/${candidates.length} files`);
     }
     const total = all.reduce((sum, row) => sum + row.complexity, 0);
     all.sort((a, b) => b.complexity - a.complexity || a.file.localeCompare(b.file) || a.line - b.line);
@@ -107,7 +133,10 @@ export const analyzeComplexity = defineTool({
     };
   },
   summarize(output) {
-    const top = output.functions.slice(0, 10).map((f) => `  ${String(f.complexity).padStart(3)}  ${f.name} (${f.file}:${f.line})`).join('\n');
+    const top = output.functions
+      .slice(0, 10)
+      .map((f) => `  ${String(f.complexity).padStart(3)}  ${f.name} (${f.file}:${f.line})`)
+      .join('\n');
     return `${output.filesAnalyzed} files, ${output.functionCount} functions; average complexity ${output.averageComplexity}, max ${output.maxComplexity}; ${output.overThreshold} over ${output.threshold}.\nMost complex:\n${top || '  (no functions found)'}`;
   },
 });

@@ -26,7 +26,13 @@ export function scriptKindFor(ts: Typescript, fileName: string): TS.ScriptKind {
  * skipping it took about a third off parsing a 138k-line tree of heavily documented JS.
  */
 export function parseScript(ts: Typescript, fileName: string, text: string): TS.SourceFile {
-  return ts.createSourceFile(fileName, text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, true, scriptKindFor(ts, fileName));
+  return ts.createSourceFile(
+    fileName,
+    text,
+    { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone },
+    true,
+    scriptKindFor(ts, fileName),
+  );
 }
 
 function isFunctionLike(ts: Typescript, node: TS.Node): node is TS.SignatureDeclaration & { body?: TS.Node } {
@@ -41,9 +47,14 @@ function isFunctionLike(ts: Typescript, node: TS.Node): node is TS.SignatureDecl
   );
 }
 
-function propertyNameText(ts: Typescript, name: TS.PropertyName | TS.BindingName | undefined, source: TS.SourceFile): string | undefined {
+function propertyNameText(
+  ts: Typescript,
+  name: TS.PropertyName | TS.BindingName | undefined,
+  source: TS.SourceFile,
+): string | undefined {
   if (!name) return undefined;
-  if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text;
+  if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name))
+    return name.text;
   return name.getText(source);
 }
 
@@ -67,7 +78,8 @@ function functionName(ts: Typescript, node: TS.Node, source: TS.SourceFile): str
   if (ts.isVariableDeclaration(parent)) return propertyNameText(ts, parent.name, source) ?? '<anonymous>';
   if (ts.isPropertyAssignment(parent)) return propertyNameText(ts, parent.name, source) ?? '<anonymous>';
   if (ts.isPropertyDeclaration(parent)) return `${className(ts, parent)}.${propertyNameText(ts, parent.name, source)}`;
-  if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken) return parent.left.getText(source);
+  if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken)
+    return parent.left.getText(source);
   if (ts.isCallExpression(parent)) return `${parent.expression.getText(source).slice(0, 60)} callback`;
   if (ts.isExportAssignment(parent)) return 'default';
   return '<anonymous>';
@@ -110,14 +122,24 @@ function isBranchPoint(ts: Typescript, node: TS.Node): boolean {
 }
 
 /** Measures every function in one file. Returns functions in source order. */
-export function measureSource(ts: Typescript, fileName: string, text: string): { functions: FunctionComplexity[]; syntaxErrors: number } {
+export function measureSource(
+  ts: Typescript,
+  fileName: string,
+  text: string,
+): { functions: FunctionComplexity[]; syntaxErrors: number } {
   const source = parseScript(ts, fileName, text);
   const functions: FunctionComplexity[] = [];
   const lineOf = (position: number) => source.getLineAndCharacterOfPosition(position).line + 1;
   const visit = (node: TS.Node, current: FunctionComplexity | undefined): void => {
     let owner = current;
     if (isFunctionLike(ts, node) && node.body) {
-      owner = { name: functionName(ts, node, source), kind: kindName(ts, node), line: lineOf(node.getStart(source)), endLine: lineOf(node.end), complexity: 1 };
+      owner = {
+        name: functionName(ts, node, source),
+        kind: kindName(ts, node),
+        line: lineOf(node.getStart(source)),
+        endLine: lineOf(node.end),
+        complexity: 1,
+      };
       functions.push(owner);
     } else if (owner && isBranchPoint(ts, node)) {
       owner.complexity++;

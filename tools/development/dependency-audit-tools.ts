@@ -11,25 +11,42 @@ import { runProcess } from './run-process.js';
 const severities = ['info', 'low', 'moderate', 'high', 'critical'] as const;
 
 interface AuditJson {
-  vulnerabilities?: Record<string, { name: string; severity: string; isDirect?: boolean; range?: string; via?: (string | { title?: string; url?: string; source?: number })[]; fixAvailable?: boolean | { name: string; version: string; isSemVerMajor?: boolean } }>;
+  vulnerabilities?: Record<
+    string,
+    {
+      name: string;
+      severity: string;
+      isDirect?: boolean;
+      range?: string;
+      via?: (string | { title?: string; url?: string; source?: number })[];
+      fixAvailable?: boolean | { name: string; version: string; isSemVerMajor?: boolean };
+    }
+  >;
   metadata?: { vulnerabilities?: Record<string, number>; dependencies?: { total?: number } };
   error?: { code?: string; summary?: string; detail?: string };
   message?: string;
   statusCode?: number;
 }
 
-const offline = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|network|socket hang up|request to .* failed/i;
+const offline =
+  /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|network|socket hang up|request to .* failed/i;
 
 export const auditVulnerabilities = defineTool({
   name: 'development_audit_vulnerabilities',
   domain: 'development',
   tags: ['npm audit', 'vulnerabilities', 'cve', 'advisories', 'security', 'dependencies', 'supply chain'],
   title: 'Known-vulnerable dependencies (npm audit)',
-  description: 'Runs "npm audit --json --package-lock-only" on the project\'s lockfile and returns each vulnerable package with severity, affected range, advisories and whether a fix is available. Needs the npm registry (or the one given); when it is unreachable the result says "unavailable" and why, and nothing else is guessed. Example: {"path": "."}',
+  description:
+    'Runs "npm audit --json --package-lock-only" on the project\'s lockfile and returns each vulnerable package with severity, affected range, advisories and whether a fix is available. Needs the npm registry (or the one given); when it is unreachable the result says "unavailable" and why, and nothing else is guessed. Example: {"path": "."}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     path: projectPathField,
-    registry: z.string().url().refine((url) => /^https?:\/\//.test(url), 'must be an http(s) URL').optional().describe('Registry to audit against (default: npm\'s configured registry).'),
+    registry: z
+      .string()
+      .url()
+      .refine((url) => /^https?:\/\//.test(url), 'must be an http(s) URL')
+      .optional()
+      .describe("Registry to audit against (default: npm's configured registry)."),
     timeoutSeconds: z.number().int().min(5).max(300).default(60).describe('Give up after this long. Default 60.'),
   }),
   output: z.object({
@@ -37,43 +54,117 @@ export const auditVulnerabilities = defineTool({
     reason: z.string().optional(),
     counts: z.record(z.string(), z.number().int()),
     dependencies: z.number().int().optional(),
-    vulnerabilities: z.array(z.object({ name: z.string(), severity: z.string(), direct: z.boolean(), range: z.string(), advisories: z.array(z.object({ title: z.string(), url: z.string().optional() })), fix: z.string() })),
+    vulnerabilities: z.array(
+      z.object({
+        name: z.string(),
+        severity: z.string(),
+        direct: z.boolean(),
+        range: z.string(),
+        advisories: z.array(z.object({ title: z.string(), url: z.string().optional() })),
+        fix: z.string(),
+      }),
+    ),
   }),
   examples: [{ path: '.', timeoutSeconds: 20 }],
   async handler(input, context) {
     const root = await projectDirectory(input.path, context);
     const empty = { counts: {}, vulnerabilities: [] };
-    if (!(await readManifest(root))) return { status: 'no-manifest' as const, reason: 'no package.json in the project', ...empty };
+    if (!(await readManifest(root)))
+      return { status: 'no-manifest' as const, reason: 'no package.json in the project', ...empty };
     const lock = await readLockfile(root);
     if ('missing' in lock) return { status: 'no-lockfile' as const, reason: lock.missing, ...empty };
     const args = ['audit', '--json', '--package-lock-only', ...(input.registry ? ['--registry', input.registry] : [])];
-    const result = await runProcess('npm', args, { cwd: root, timeoutMs: input.timeoutSeconds * 1000, signal: context.signal, ...(context.environment.childEnvironment ? { env: context.environment.childEnvironment } : {}) });
-    if (result.spawnError) return { status: 'unavailable' as const, reason: `npm could not run (${result.spawnError})`, ...empty };
-    if (result.timedOut) return { status: 'unavailable' as const, reason: `npm audit did not finish within ${input.timeoutSeconds} s (is the registry reachable?)`, ...empty };
+    const result = await runProcess('npm', args, {
+      cwd: root,
+      timeoutMs: input.timeoutSeconds * 1000,
+      signal: context.signal,
+      ...(context.environment.childEnvironment ? { env: context.environment.childEnvironment } : {}),
+    });
+    if (result.spawnError)
+      return { status: 'unavailable' as const, reason: `npm could not run (${result.spawnError})`, ...empty };
+    if (result.timedOut)
+      return {
+        status: 'unavailable' as const,
+        reason: `npm audit did not finish within ${input.timeoutSeconds} s (is the registry reachable?)`,
+        ...empty,
+      };
     let report: AuditJson;
     try {
       report = JSON.parse(result.stdout) as AuditJson;
     } catch {
       const text = `${result.stderr}\n${result.stdout}`.trim();
-      return { status: 'unavailable' as const, reason: offline.test(text) ? `the registry is unreachable: ${text.split('\n').find((l) => offline.test(l))?.slice(0, 200)}` : `npm audit failed: ${text.slice(0, 300)}`, ...empty };
+      return {
+        status: 'unavailable' as const,
+        reason: offline.test(text)
+          ? `the registry is unreachable: ${text
+              .split('\n')
+              .find((l) => offline.test(l))
+              ?.slice(0, 200)}`
+          : `npm audit failed: ${text.slice(0, 300)}`,
+        ...empty,
+      };
     }
     if (report.error || report.message) {
-      const detail = [report.error?.code, report.error?.summary || report.message, report.error?.detail].filter(Boolean).join(' ').trim() || `exit code ${result.exitCode}`;
-      const reason = offline.test(detail) ? `the registry is unreachable (${detail.slice(0, 200)})` : /\b(40[345]|501)\b.*advisories/.test(detail) ? `the registry does not serve the audit endpoint (${detail.slice(0, 200)})` : `npm audit failed: ${detail.slice(0, 300)}`;
+      const detail =
+        [report.error?.code, report.error?.summary || report.message, report.error?.detail]
+          .filter(Boolean)
+          .join(' ')
+          .trim() || `exit code ${result.exitCode}`;
+      const reason = offline.test(detail)
+        ? `the registry is unreachable (${detail.slice(0, 200)})`
+        : /\b(40[345]|501)\b.*advisories/.test(detail)
+          ? `the registry does not serve the audit endpoint (${detail.slice(0, 200)})`
+          : `npm audit failed: ${detail.slice(0, 300)}`;
       return { status: 'unavailable' as const, reason, ...empty };
     }
-    const vulnerabilities = Object.values(report.vulnerabilities ?? {}).map((v) => ({
-      name: v.name,
-      severity: v.severity,
-      direct: v.isDirect === true,
-      range: v.range ?? '',
-      advisories: (v.via ?? []).map((via) => (typeof via === 'string' ? { title: `through ${via}` } : { title: via.title ?? 'advisory', ...(via.url ? { url: via.url } : {}) })),
-      fix: v.fixAvailable === true ? 'npm audit fix' : v.fixAvailable ? `upgrade ${v.fixAvailable.name} to ${v.fixAvailable.version}${v.fixAvailable.isSemVerMajor ? ' (a major version: check for breaking changes)' : ''}` : 'no fix available yet',
-    })).sort((a, b) => severities.indexOf(b.severity as 'low') - severities.indexOf(a.severity as 'low') || a.name.localeCompare(b.name));
+    const vulnerabilities = Object.values(report.vulnerabilities ?? {})
+      .map((v) => ({
+        name: v.name,
+        severity: v.severity,
+        direct: v.isDirect === true,
+        range: v.range ?? '',
+        advisories: (v.via ?? []).map((via) =>
+          typeof via === 'string'
+            ? { title: `through ${via}` }
+            : { title: via.title ?? 'advisory', ...(via.url ? { url: via.url } : {}) },
+        ),
+        fix:
+          v.fixAvailable === true
+            ? 'npm audit fix'
+            : v.fixAvailable
+              ? `upgrade ${v.fixAvailable.name} to ${v.fixAvailable.version}${v.fixAvailable.isSemVerMajor ? ' (a major version: check for breaking changes)' : ''}`
+              : 'no fix available yet',
+      }))
+      .sort(
+        (a, b) =>
+          severities.indexOf(b.severity as 'low') - severities.indexOf(a.severity as 'low') ||
+          a.name.localeCompare(b.name),
+      );
     const counts = report.metadata?.vulnerabilities ?? {};
-    return { status: 'ok' as const, counts, ...(report.metadata?.dependencies?.total !== undefined ? { dependencies: report.metadata.dependencies.total } : {}), vulnerabilities };
+    return {
+      status: 'ok' as const,
+      counts,
+      ...(report.metadata?.dependencies?.total !== undefined
+        ? { dependencies: report.metadata.dependencies.total }
+        : {}),
+      vulnerabilities,
+    };
   },
-  summarize: (o) => o.status !== 'ok' ? `npm audit ${o.status}: ${o.reason}` : `${o.vulnerabilities.length} vulnerable package(s)${o.dependencies !== undefined ? ` of ${o.dependencies}` : ''}: ${severities.filter((s) => o.counts[s]).map((s) => `${o.counts[s]} ${s}`).join(', ') || 'none'}\n${o.vulnerabilities.slice(0, 40).map((v) => `  [${v.severity}] ${v.name} ${v.range}${v.direct ? ' (direct)' : ''}: ${v.advisories.map((a) => a.title).join('; ')} — ${v.fix}`).join('\n')}`,
+  summarize: (o) =>
+    o.status !== 'ok'
+      ? `npm audit ${o.status}: ${o.reason}`
+      : `${o.vulnerabilities.length} vulnerable package(s)${o.dependencies !== undefined ? ` of ${o.dependencies}` : ''}: ${
+          severities
+            .filter((s) => o.counts[s])
+            .map((s) => `${o.counts[s]} ${s}`)
+            .join(', ') || 'none'
+        }\n${o.vulnerabilities
+          .slice(0, 40)
+          .map(
+            (v) =>
+              `  [${v.severity}] ${v.name} ${v.range}${v.direct ? ' (direct)' : ''}: ${v.advisories.map((a) => a.title).join('; ')} — ${v.fix}`,
+          )
+          .join('\n')}`,
 });
 
 export const explainDependency = defineTool({
@@ -81,41 +172,75 @@ export const explainDependency = defineTool({
   domain: 'development',
   tags: ['why', 'npm explain', 'dependency chain', 'transitive', 'lockfile', 'dependencies'],
   title: 'Why is a package installed',
-  description: 'For every installed copy of a package: its version, whether it is dev-only, and the chains of requirements from the project that lead to it (shortest first), like "npm explain" but from the lockfile alone. Example: {"path": ".", "name": "debug"}',
+  description:
+    'For every installed copy of a package: its version, whether it is dev-only, and the chains of requirements from the project that lead to it (shortest first), like "npm explain" but from the lockfile alone. Example: {"path": ".", "name": "debug"}',
   kind: { effect: 'readOnly' },
-  input: z.object({ path: projectPathField, name: z.string().min(1).describe('Package name, e.g. "ms" or "@types/node".'), limit: z.number().int().min(1).max(50).default(5).describe('Most chains per copy. Default 5.') }),
-  output: z.object({ name: z.string(), found: z.boolean(), copies: z.array(z.object({ path: z.string(), version: z.string(), dev: z.boolean(), chains: z.array(z.array(z.string())) })), note: z.string().optional() }),
+  input: z.object({
+    path: projectPathField,
+    name: z.string().min(1).describe('Package name, e.g. "ms" or "@types/node".'),
+    limit: z.number().int().min(1).max(50).default(5).describe('Most chains per copy. Default 5.'),
+  }),
+  output: z.object({
+    name: z.string(),
+    found: z.boolean(),
+    copies: z.array(
+      z.object({ path: z.string(), version: z.string(), dev: z.boolean(), chains: z.array(z.array(z.string())) }),
+    ),
+    note: z.string().optional(),
+  }),
   examples: [{ path: '.', name: 'zod' }],
   async handler(input, context) {
-    if (!/^(@[\w.-]+\/)?[\w.-]+$/.test(input.name)) throw new InputError('name', `"${input.name}" is not a package name; pass e.g. "debug" or "@types/node"`);
+    if (!/^(@[\w.-]+\/)?[\w.-]+$/.test(input.name))
+      throw new InputError('name', `"${input.name}" is not a package name; pass e.g. "debug" or "@types/node"`);
     const root = await projectDirectory(input.path, context);
     const lock = await readLockfile(root);
     if ('missing' in lock) return { name: input.name, found: false, copies: [], note: lock.missing };
     const manifest = await readManifest(root);
-    const { edges } = linkEntries(lock, Object.fromEntries(declaredDependencies(manifest ?? {}).map((d) => [d.name, d.range])));
+    const { edges } = linkEntries(
+      lock,
+      Object.fromEntries(declaredDependencies(manifest ?? {}).map((d) => [d.name, d.range])),
+    );
     const incoming = requirersOf(edges);
-    const label = (installPath: string) => (installPath === '' ? (manifest?.name ?? '(project)') : `${lock.entries.get(installPath)!.name}@${lock.entries.get(installPath)!.version}`);
-    const copies = [...lock.entries.values()].filter((e) => e.name === input.name && e.path !== '' && !e.link).map((entry) => {
-      // Breadth-first from the copy back to the project, so the shortest chains come first. Each
-      // partial chain holds install paths (the copy first) and the range each was required with.
-      const chains: string[][] = [];
-      const queue: { nodes: string[]; ranges: string[] }[] = [{ nodes: [entry.path], ranges: [] }];
-      while (queue.length > 0 && chains.length < input.limit) {
-        const { nodes, ranges } = queue.shift()!;
-        for (const parent of incoming.get(nodes[nodes.length - 1]!) ?? []) {
-          if (parent.from === '') {
-            const requiredWith = [...ranges, parent.range];
-            const steps = nodes.map((node, i) => `${label(node)} (${requiredWith[i]})`).reverse();
-            chains.push([label(''), ...steps]);
-            if (chains.length >= input.limit) break;
-          } else if (!nodes.includes(parent.from) && queue.length < 10_000) {
-            queue.push({ nodes: [...nodes, parent.from], ranges: [...ranges, parent.range] });
+    const label = (installPath: string) =>
+      installPath === ''
+        ? (manifest?.name ?? '(project)')
+        : `${lock.entries.get(installPath)!.name}@${lock.entries.get(installPath)!.version}`;
+    const copies = [...lock.entries.values()]
+      .filter((e) => e.name === input.name && e.path !== '' && !e.link)
+      .map((entry) => {
+        // Breadth-first from the copy back to the project, so the shortest chains come first. Each
+        // partial chain holds install paths (the copy first) and the range each was required with.
+        const chains: string[][] = [];
+        const queue: { nodes: string[]; ranges: string[] }[] = [{ nodes: [entry.path], ranges: [] }];
+        while (queue.length > 0 && chains.length < input.limit) {
+          const { nodes, ranges } = queue.shift()!;
+          for (const parent of incoming.get(nodes[nodes.length - 1]!) ?? []) {
+            if (parent.from === '') {
+              const requiredWith = [...ranges, parent.range];
+              const steps = nodes.map((node, i) => `${label(node)} (${requiredWith[i]})`).reverse();
+              chains.push([label(''), ...steps]);
+              if (chains.length >= input.limit) break;
+            } else if (!nodes.includes(parent.from) && queue.length < 10_000) {
+              queue.push({ nodes: [...nodes, parent.from], ranges: [...ranges, parent.range] });
+            }
           }
         }
-      }
-      return { path: entry.path, version: entry.version, dev: entry.dev, chains };
-    });
-    return { name: input.name, found: copies.length > 0, copies, ...(copies.length === 0 ? { note: `${input.name} is not in ${lock.file}` } : {}) };
+        return { path: entry.path, version: entry.version, dev: entry.dev, chains };
+      });
+    return {
+      name: input.name,
+      found: copies.length > 0,
+      copies,
+      ...(copies.length === 0 ? { note: `${input.name} is not in ${lock.file}` } : {}),
+    };
   },
-  summarize: (o) => !o.found ? o.note ?? `${o.name} is not installed` : o.copies.map((c) => `${o.name}@${c.version} (${c.path}${c.dev ? ', dev' : ''})\n${c.chains.map((chain) => `  ${chain.join(' → ')}`).join('\n') || '  (nothing requires it: extraneous)'}`).join('\n'),
+  summarize: (o) =>
+    !o.found
+      ? (o.note ?? `${o.name} is not installed`)
+      : o.copies
+          .map(
+            (c) =>
+              `${o.name}@${c.version} (${c.path}${c.dev ? ', dev' : ''})\n${c.chains.map((chain) => `  ${chain.join(' → ')}`).join('\n') || '  (nothing requires it: extraneous)'}`,
+          )
+          .join('\n'),
 });

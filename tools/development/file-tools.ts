@@ -16,7 +16,8 @@ export const outlineFile = defineTool({
   domain: 'development',
   tags: ['outline', 'file summary', 'symbols', 'metrics', 'findings', 'imports', 'overview'],
   title: 'File outline',
-  description: 'Everything known about one source file (TS/JS or Python) in a single call: symbols with line ranges, imports and exports, per-function metrics, TODOs and the findings on it. Cross-file flows into the file are not traced here; use analyzeAndImproveCode for those. Example: {"path": ".", "file": "src/index.ts"}',
+  description:
+    'Everything known about one source file (TS/JS or Python) in a single call: symbols with line ranges, imports and exports, per-function metrics, TODOs and the findings on it. Cross-file flows into the file are not traced here; use analyzeAndImproveCode for those. Example: {"path": ".", "file": "src/index.ts"}',
   kind: { effect: 'readOnly' },
   input: z.object({ path: projectPathField, file: z.string().min(1).describe('The file, relative to the project.') }),
   output: z.object({
@@ -27,22 +28,56 @@ export const outlineFile = defineTool({
     syntaxErrors: z.number().int(),
     imports: z.array(z.string()),
     exports: z.array(z.string()),
-    symbols: z.array(z.object({ name: z.string(), kind: z.string(), line: z.number().int(), endLine: z.number().int(), exported: z.boolean(), container: z.string().optional() })),
-    functions: z.array(z.object({ name: z.string(), line: z.number().int(), cyclomatic: z.number().int(), cognitive: z.number().int(), nesting: z.number().int(), length: z.number().int(), parameters: z.number().int() })),
+    symbols: z.array(
+      z.object({
+        name: z.string(),
+        kind: z.string(),
+        line: z.number().int(),
+        endLine: z.number().int(),
+        exported: z.boolean(),
+        container: z.string().optional(),
+      }),
+    ),
+    functions: z.array(
+      z.object({
+        name: z.string(),
+        line: z.number().int(),
+        cyclomatic: z.number().int(),
+        cognitive: z.number().int(),
+        nesting: z.number().int(),
+        length: z.number().int(),
+        parameters: z.number().int(),
+      }),
+    ),
     todos: z.array(z.object({ line: z.number().int(), tag: z.string(), text: z.string() })),
     findings: z.array(findingSchema),
   }),
   examples: [{ path: '.', file: 'src/index.ts' }],
   async handler(input, context) {
     const relative = projectRelative(input.file, 'file');
-    const report = await buildStaticReport(context, { path: input.path, paths: [relative], security: true, quality: true });
+    const report = await buildStaticReport(context, {
+      path: input.path,
+      paths: [relative],
+      security: true,
+      quality: true,
+    });
     const analysis = report.project.files.find((f) => f.file === relative);
     if (!analysis) {
       const skipped = report.skipped.find((s) => s.path === relative);
-      throw new InputError('file', skipped ? `${relative} was not analysed: ${skipped.reason}` : `${relative} is not a TS/JS, Python or template file in the project`);
+      throw new InputError(
+        'file',
+        skipped
+          ? `${relative} was not analysed: ${skipped.reason}`
+          : `${relative} is not a TS/JS, Python or template file in the project`,
+      );
     }
     const text = await readFile(path.join(report.root, relative), 'utf8');
-    const symbols = analysis.language === 'python' ? pythonSymbols(await pythonParser(), text) : analysis.language === 'template' ? [] : scriptSymbols(typescript(), relative, text);
+    const symbols =
+      analysis.language === 'python'
+        ? pythonSymbols(await pythonParser(), text)
+        : analysis.language === 'template'
+          ? []
+          : scriptSymbols(typescript(), relative, text);
     return {
       file: relative,
       language: analysis.language,
@@ -57,7 +92,19 @@ export const outlineFile = defineTool({
       findings: report.findings.filter((f) => f.file === relative),
     };
   },
-  summarize: (o) => `${o.file} (${o.language}): ${o.lines} lines, ${o.codeLines} code${o.syntaxErrors ? `, ${o.syntaxErrors} syntax error(s)` : ''}\nImports: ${o.imports.join(', ') || 'none'}\nExports: ${o.exports.join(', ') || 'none'}\nSymbols:\n${o.symbols.slice(0, 40).map((s) => `  ${s.line}-${s.endLine} ${s.kind} ${s.container ? `${s.container}.` : ''}${s.name}`).join('\n')}\nFunctions over cognitive 10: ${o.functions.filter((f) => f.cognitive > 10).map((f) => `${f.name} (${f.cognitive})`).join(', ') || 'none'}\n${o.findings.length} finding(s)${o.findings.slice(0, 15).map((f) => `\n  [${f.severity}] ${f.line} ${f.rule}: ${f.message}`).join('')}${o.todos.length ? `\nTODOs: ${o.todos.map((t) => `${t.line} ${t.tag}`).join(', ')}` : ''}`,
+  summarize: (o) =>
+    `${o.file} (${o.language}): ${o.lines} lines, ${o.codeLines} code${o.syntaxErrors ? `, ${o.syntaxErrors} syntax error(s)` : ''}\nImports: ${o.imports.join(', ') || 'none'}\nExports: ${o.exports.join(', ') || 'none'}\nSymbols:\n${o.symbols
+      .slice(0, 40)
+      .map((s) => `  ${s.line}-${s.endLine} ${s.kind} ${s.container ? `${s.container}.` : ''}${s.name}`)
+      .join('\n')}\nFunctions over cognitive 10: ${
+      o.functions
+        .filter((f) => f.cognitive > 10)
+        .map((f) => `${f.name} (${f.cognitive})`)
+        .join(', ') || 'none'
+    }\n${o.findings.length} finding(s)${o.findings
+      .slice(0, 15)
+      .map((f) => `\n  [${f.severity}] ${f.line} ${f.rule}: ${f.message}`)
+      .join('')}${o.todos.length ? `\nTODOs: ${o.todos.map((t) => `${t.line} ${t.tag}`).join(', ')}` : ''}`,
 });
 
 export const explainRule = defineTool({
@@ -65,16 +112,50 @@ export const explainRule = defineTool({
   domain: 'development',
   tags: ['rules', 'cwe', 'explain', 'finding', 'documentation', 'security'],
   title: 'Explain an analysis rule',
-  description: 'What an analysis rule (or every rule for a CWE) detects, how it decides, which languages it covers, and the fix. With no rule and no CWE, lists the whole catalogue. Example: {"rule": "ssrf"}',
+  description:
+    'What an analysis rule (or every rule for a CWE) detects, how it decides, which languages it covers, and the fix. With no rule and no CWE, lists the whole catalogue. Example: {"rule": "ssrf"}',
   kind: { effect: 'readOnly' },
-  input: z.object({ rule: z.string().max(100).optional().describe('Rule id from a finding, e.g. "sql-injection".'), cwe: z.string().regex(/^CWE-\d+$/i).optional().describe('A CWE id, e.g. "CWE-89".') }),
-  output: z.object({ rules: z.array(z.object({ rule: z.string(), cwe: z.string().optional(), title: z.string(), kind: z.string(), languages: z.array(z.string()), detects: z.string(), fix: z.string() })) }),
+  input: z.object({
+    rule: z.string().max(100).optional().describe('Rule id from a finding, e.g. "sql-injection".'),
+    cwe: z
+      .string()
+      .regex(/^CWE-\d+$/i)
+      .optional()
+      .describe('A CWE id, e.g. "CWE-89".'),
+  }),
+  output: z.object({
+    rules: z.array(
+      z.object({
+        rule: z.string(),
+        cwe: z.string().optional(),
+        title: z.string(),
+        kind: z.string(),
+        languages: z.array(z.string()),
+        detects: z.string(),
+        fix: z.string(),
+      }),
+    ),
+  }),
   examples: [{ rule: 'sql-injection' }, { cwe: 'CWE-347' }],
   async handler(input) {
     const catalogue = ruleCatalogue();
-    const rules = catalogue.filter((r) => (!input.rule || r.rule === input.rule.toLowerCase() || r.rule === `ai-${input.rule}`) && (!input.cwe || r.cwe === input.cwe.toUpperCase()));
-    if (rules.length === 0) throw new InputError(input.rule ? 'rule' : 'cwe', `no rule ${input.rule ?? input.cwe}; known rules: ${catalogue.map((r) => r.rule).join(', ')}`);
+    const rules = catalogue.filter(
+      (r) =>
+        (!input.rule || r.rule === input.rule.toLowerCase() || r.rule === `ai-${input.rule}`) &&
+        (!input.cwe || r.cwe === input.cwe.toUpperCase()),
+    );
+    if (rules.length === 0)
+      throw new InputError(
+        input.rule ? 'rule' : 'cwe',
+        `no rule ${input.rule ?? input.cwe}; known rules: ${catalogue.map((r) => r.rule).join(', ')}`,
+      );
     return { rules };
   },
-  summarize: (o) => o.rules.map((r) => `${r.rule}${r.cwe ? ` (${r.cwe})` : ''} — ${r.title} [${r.kind}; ${r.languages.join(', ')}]\n  detects: ${r.detects}\n  fix: ${r.fix}`).join('\n'),
+  summarize: (o) =>
+    o.rules
+      .map(
+        (r) =>
+          `${r.rule}${r.cwe ? ` (${r.cwe})` : ''} — ${r.title} [${r.kind}; ${r.languages.join(', ')}]\n  detects: ${r.detects}\n  fix: ${r.fix}`,
+      )
+      .join('\n'),
 });

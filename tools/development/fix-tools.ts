@@ -16,19 +16,27 @@ export const applyFix = defineTool({
   name: 'development_apply_fix',
   domain: 'development',
   tags: ['fix', 'patch', 'autofix', 'remediation', 'apply', 'improve'],
-  title: 'Apply a finding\'s patch',
-  description: 'Applies the unified-diff patch of one finding (analyzeAndImproveCode returns a patch when the fix is mechanical, e.g. a TLS flag or an unsafe call) to the file, atomically, after checking the finding still exists and the patch\'s context still matches; then re-analyses the file. Without findingId (or with dryRun) it only lists the file\'s fixable findings and their patches. Destructive: runTool needs confirm: true. Example: {"path": ".", "file": "src/app.js", "findingId": "tls-verification-disabled:src/app.js:12:1a2b3c4d"}',
+  title: "Apply a finding's patch",
+  description:
+    'Applies the unified-diff patch of one finding (analyzeAndImproveCode returns a patch when the fix is mechanical, e.g. a TLS flag or an unsafe call) to the file, atomically, after checking the finding still exists and the patch\'s context still matches; then re-analyses the file. Without findingId (or with dryRun) it only lists the file\'s fixable findings and their patches. Destructive: runTool needs confirm: true. Example: {"path": ".", "file": "src/app.js", "findingId": "tls-verification-disabled:src/app.js:12:1a2b3c4d"}',
   kind: { effect: 'destructive' },
   input: z.object({
     path: projectPathField,
-    file: z.string().min(1).describe('The finding\'s file, relative to the project.'),
-    findingId: z.string().min(1).max(300).optional().describe('The finding\'s id from the report. Omit it to list the file\'s fixable findings.'),
+    file: z.string().min(1).describe("The finding's file, relative to the project."),
+    findingId: z
+      .string()
+      .min(1)
+      .max(300)
+      .optional()
+      .describe("The finding's id from the report. Omit it to list the file's fixable findings."),
     dryRun: z.boolean().default(false).describe('Show the patch without writing it.'),
   }),
   output: z.object({
     applied: z.boolean(),
     file: z.string(),
-    fixable: z.array(z.object({ id: z.string(), rule: z.string(), line: z.number().int(), message: z.string(), patch: z.string() })),
+    fixable: z.array(
+      z.object({ id: z.string(), rule: z.string(), line: z.number().int(), message: z.string(), patch: z.string() }),
+    ),
     patch: z.string().optional(),
     stillReported: z.boolean().optional(),
     remainingInFile: z.number().int().optional(),
@@ -36,19 +44,38 @@ export const applyFix = defineTool({
   examples: [{ path: '.', file: 'src/index.ts', dryRun: true }],
   async handler(input, context) {
     const relative = projectRelative(input.file, 'file');
-    const report = await buildStaticReport(context, { path: input.path, paths: [relative], security: true, quality: true });
+    const report = await buildStaticReport(context, {
+      path: input.path,
+      paths: [relative],
+      security: true,
+      quality: true,
+    });
     const inFile = report.findings.filter((f) => f.file === relative);
-    const fixable = inFile.filter((f) => f.fix?.patch).map((f) => ({ id: f.id, rule: f.rule, line: f.line, message: f.message, patch: f.fix!.patch! }));
+    const fixable = inFile
+      .filter((f) => f.fix?.patch)
+      .map((f) => ({ id: f.id, rule: f.rule, line: f.line, message: f.message, patch: f.fix!.patch! }));
     if (!input.findingId) return { applied: false, file: relative, fixable };
     const finding = inFile.find((f) => f.id === input.findingId);
-    if (!finding) throw new InputError('findingId', `no current finding ${input.findingId} in ${relative}; ids follow the line's text, so re-run analyzeAndImproveCode and use a fresh id`);
+    if (!finding)
+      throw new InputError(
+        'findingId',
+        `no current finding ${input.findingId} in ${relative}; ids follow the line's text, so re-run analyzeAndImproveCode and use a fresh id`,
+      );
     const patch = finding.fix?.patch;
-    if (!patch) throw new InputError('findingId', `this finding has no mechanical patch; apply its advice by hand: ${finding.fix?.description ?? finding.message}`);
+    if (!patch)
+      throw new InputError(
+        'findingId',
+        `this finding has no mechanical patch; apply its advice by hand: ${finding.fix?.description ?? finding.message}`,
+      );
     if (input.dryRun) return { applied: false, file: relative, fixable, patch };
     const absolute = path.join(report.root, relative);
     const before = await readFile(absolute, 'utf8');
     const after = applyPatch(before, patch);
-    if (after === false) throw new InputError('findingId', `${relative} changed since the patch was made; re-run the analysis for a fresh patch`);
+    if (after === false)
+      throw new InputError(
+        'findingId',
+        `${relative} changed since the patch was made; re-run the analysis for a fresh patch`,
+      );
     const mode = (await stat(absolute)).mode;
     const temporary = path.join(path.dirname(absolute), `.${path.basename(absolute)}.${randomUUID()}.tmp`);
     try {
@@ -59,9 +86,24 @@ export const applyFix = defineTool({
       await rm(temporary, { force: true });
       throw error;
     }
-    const again = await buildStaticReport(context, { path: input.path, paths: [relative], security: true, quality: true });
+    const again = await buildStaticReport(context, {
+      path: input.path,
+      paths: [relative],
+      security: true,
+      quality: true,
+    });
     const remaining = again.findings.filter((f) => f.file === relative);
-    return { applied: true, file: relative, fixable, patch, stillReported: remaining.some((f) => f.rule === finding.rule && f.line === finding.line), remainingInFile: remaining.length };
+    return {
+      applied: true,
+      file: relative,
+      fixable,
+      patch,
+      stillReported: remaining.some((f) => f.rule === finding.rule && f.line === finding.line),
+      remainingInFile: remaining.length,
+    };
   },
-  summarize: (o) => !o.patch ? `${o.fixable.length} fixable finding(s) in ${o.file}${o.fixable.map((f) => `\n  ${f.id} (line ${f.line}): ${f.message}`).join('')}` : `${o.applied ? 'applied' : 'dry run, not written'}: ${o.file}\n${o.patch}${o.applied ? `\n${o.stillReported ? 'the finding is still reported after the patch' : 'the finding is gone'}; ${o.remainingInFile} finding(s) left in the file` : ''}`,
+  summarize: (o) =>
+    !o.patch
+      ? `${o.fixable.length} fixable finding(s) in ${o.file}${o.fixable.map((f) => `\n  ${f.id} (line ${f.line}): ${f.message}`).join('')}`
+      : `${o.applied ? 'applied' : 'dry run, not written'}: ${o.file}\n${o.patch}${o.applied ? `\n${o.stillReported ? 'the finding is still reported after the patch' : 'the finding is gone'}; ${o.remainingInFile} finding(s) left in the file` : ''}`,
 });

@@ -13,30 +13,58 @@ export const gitBlame = defineTool({
   domain: 'development',
   tags: ['git', 'blame', 'history', 'authorship', 'who changed'],
   title: 'Git blame',
-  description: 'Who last changed each line of a file (or a line range), in which commit, when and why (the commit subject), with the lines grouped into runs from the same commit. Use it to find the change that introduced a line. Example: {"file": "src/index.ts", "startLine": 10, "endLine": 30}',
+  description:
+    'Who last changed each line of a file (or a line range), in which commit, when and why (the commit subject), with the lines grouped into runs from the same commit. Use it to find the change that introduced a line. Example: {"file": "src/index.ts", "startLine": 10, "endLine": 30}',
   kind: { effect: 'readOnly' },
   input: z.object({
     file: z.string().min(1).describe('File inside the allowed roots.'),
     startLine: z.number().int().min(1).optional().describe('First line (default 1).'),
     endLine: z.number().int().min(1).optional().describe('Last line (default: the end).'),
   }),
-  output: z.object({ file: z.string(), runs: z.array(z.object({ startLine: z.number().int(), endLine: z.number().int(), commit: z.string(), author: z.string(), date: z.string(), subject: z.string() })), authors: z.record(z.string(), z.number().int()) }),
+  output: z.object({
+    file: z.string(),
+    runs: z.array(
+      z.object({
+        startLine: z.number().int(),
+        endLine: z.number().int(),
+        commit: z.string(),
+        author: z.string(),
+        date: z.string(),
+        subject: z.string(),
+      }),
+    ),
+    authors: z.record(z.string(), z.number().int()),
+  }),
   examples: [{ file: 'src/index.ts', startLine: 1, endLine: 3 }],
   async handler(input, context) {
     const target = await resolveInsideRoots(input.file, context.environment.allowedRoots, 'file');
     if (target.isDirectory) throw new InputError('file', `${input.file} is a directory; pass a file`);
-    if (input.startLine && input.endLine && input.endLine < input.startLine) throw new InputError('endLine', 'must not be before startLine');
+    if (input.startLine && input.endLine && input.endLine < input.startLine)
+      throw new InputError('endLine', 'must not be before startLine');
     const cwd = path.dirname(target.absolute);
     if (!(await isGitRepository(cwd))) throw new InputError('file', `${input.file} is not inside a git repository`);
     const range = input.startLine || input.endLine ? ['-L', `${input.startLine ?? 1},${input.endLine ?? ''}`] : [];
     let output: string;
     try {
-      output = await git(['blame', '--porcelain', ...range, '--', path.basename(target.absolute)], { cwd, signal: context.signal });
+      output = await git(['blame', '--porcelain', ...range, '--', path.basename(target.absolute)], {
+        cwd,
+        signal: context.signal,
+      });
     } catch (error) {
-      throw new InputError('file', `git cannot blame ${input.file}: ${(error as Error).message.split('\n')[0]!.replace(/^fatal: /, '')}`);
+      throw new InputError(
+        'file',
+        `git cannot blame ${input.file}: ${(error as Error).message.split('\n')[0]!.replace(/^fatal: /, '')}`,
+      );
     }
     const commits = new Map<string, { author: string; date: string; subject: string }>();
-    const runs: { startLine: number; endLine: number; commit: string; author: string; date: string; subject: string }[] = [];
+    const runs: {
+      startLine: number;
+      endLine: number;
+      commit: string;
+      author: string;
+      date: string;
+      subject: string;
+    }[] = [];
     const authors: Record<string, number> = {};
     let current: { hash: string; line: number } | undefined;
     for (const line of output.split('\n')) {
@@ -56,13 +84,31 @@ export const gitBlame = defineTool({
         const author = uncommitted ? '(not committed yet)' : info.author;
         authors[author] = (authors[author] ?? 0) + 1;
         const last = runs[runs.length - 1];
-        if (last && last.commit === current.hash.slice(0, 12) && last.endLine === current.line - 1) last.endLine = current.line;
-        else runs.push({ startLine: current.line, endLine: current.line, commit: current.hash.slice(0, 12), author, date: info.date, subject: uncommitted ? '' : info.subject });
+        if (last && last.commit === current.hash.slice(0, 12) && last.endLine === current.line - 1)
+          last.endLine = current.line;
+        else
+          runs.push({
+            startLine: current.line,
+            endLine: current.line,
+            commit: current.hash.slice(0, 12),
+            author,
+            date: info.date,
+            subject: uncommitted ? '' : info.subject,
+          });
       }
     }
     return { file: input.file, runs, authors };
   },
-  summarize: (o) => `${o.file}: ${Object.entries(o.authors).map(([a, n]) => `${a} ${n} line(s)`).join(', ')}\n${o.runs.slice(0, 60).map((r) => `  ${r.startLine}${r.endLine > r.startLine ? `-${r.endLine}` : ''}: ${r.commit} ${r.date.slice(0, 10)} ${r.author} — ${r.subject}`).join('\n')}`,
+  summarize: (o) =>
+    `${o.file}: ${Object.entries(o.authors)
+      .map(([a, n]) => `${a} ${n} line(s)`)
+      .join(', ')}\n${o.runs
+      .slice(0, 60)
+      .map(
+        (r) =>
+          `  ${r.startLine}${r.endLine > r.startLine ? `-${r.endLine}` : ''}: ${r.commit} ${r.date.slice(0, 10)} ${r.author} — ${r.subject}`,
+      )
+      .join('\n')}`,
 });
 
 export const gitShowCommit = defineTool({
@@ -70,28 +116,65 @@ export const gitShowCommit = defineTool({
   domain: 'development',
   tags: ['git', 'commit', 'show', 'history', 'patch', 'change'],
   title: 'Show a commit',
-  description: 'One commit: author, date, full message, the files it changed with lines added and removed, and its patch (capped). Example: {"ref": "HEAD"}',
+  description:
+    'One commit: author, date, full message, the files it changed with lines added and removed, and its patch (capped). Example: {"ref": "HEAD"}',
   kind: { effect: 'readOnly' },
   input: z.object({
     path: z.string().default('.').describe('Repository directory inside the allowed roots. Default ".".'),
     ref: z.string().min(1).default('HEAD').describe('Commit, tag or branch. Default HEAD.'),
-    maxPatchBytes: z.number().int().min(0).max(2_000_000).default(50_000).describe('Cap on the patch text. Default 50 KB; 0 for none.'),
+    maxPatchBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(2_000_000)
+      .default(50_000)
+      .describe('Cap on the patch text. Default 50 KB; 0 for none.'),
   }),
-  output: z.object({ hash: z.string(), author: z.string(), date: z.string(), message: z.string(), files: z.array(z.object({ path: z.string(), added: z.number().int(), removed: z.number().int() })), patch: z.string(), truncated: z.boolean() }),
+  output: z.object({
+    hash: z.string(),
+    author: z.string(),
+    date: z.string(),
+    message: z.string(),
+    files: z.array(z.object({ path: z.string(), added: z.number().int(), removed: z.number().int() })),
+    patch: z.string(),
+    truncated: z.boolean(),
+  }),
   examples: [{ path: '.', ref: 'HEAD', maxPatchBytes: 2000 }],
   async handler(input, context) {
     const cwd = await repository(input.path, context.environment.allowedRoots);
     const ref = await checkRef(input.ref, cwd, 'ref');
-    const header = await git(['show', '-s', '--format=%H%x00%an <%ae>%x00%aI%x00%B', ref], { cwd, signal: context.signal });
+    const header = await git(['show', '-s', '--format=%H%x00%an <%ae>%x00%aI%x00%B', ref], {
+      cwd,
+      signal: context.signal,
+    });
     const [hash, author, date, message] = header.split('\0');
     const numstat = await git(['show', '--format=', '--numstat', '--relative', ref], { cwd, signal: context.signal });
-    const files = numstat.split('\n').filter(Boolean).map((line) => {
-      const [added, removed, file] = line.split('\t');
-      return { path: file ?? '', added: added === '-' ? 0 : Number(added), removed: removed === '-' ? 0 : Number(removed) };
-    });
-    const patch = input.maxPatchBytes === 0 ? '' : await git(['show', '--format=', '--patch', '--relative', ref], { cwd, signal: context.signal });
+    const files = numstat
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [added, removed, file] = line.split('\t');
+        return {
+          path: file ?? '',
+          added: added === '-' ? 0 : Number(added),
+          removed: removed === '-' ? 0 : Number(removed),
+        };
+      });
+    const patch =
+      input.maxPatchBytes === 0
+        ? ''
+        : await git(['show', '--format=', '--patch', '--relative', ref], { cwd, signal: context.signal });
     const truncated = patch.length > input.maxPatchBytes;
-    return { hash: hash!, author: author!, date: date!, message: (message ?? '').trim(), files, patch: truncated ? patch.slice(0, input.maxPatchBytes) : patch, truncated };
+    return {
+      hash: hash!,
+      author: author!,
+      date: date!,
+      message: (message ?? '').trim(),
+      files,
+      patch: truncated ? patch.slice(0, input.maxPatchBytes) : patch,
+      truncated,
+    };
   },
-  summarize: (o) => `${o.hash.slice(0, 12)} ${o.date.slice(0, 10)} ${o.author}\n${o.message}\n${o.files.map((f) => `  +${f.added} -${f.removed} ${f.path}`).join('\n')}${o.patch ? `\n\n${o.patch.slice(0, 4000)}${o.truncated || o.patch.length > 4000 ? '\n…' : ''}` : ''}`,
+  summarize: (o) =>
+    `${o.hash.slice(0, 12)} ${o.date.slice(0, 10)} ${o.author}\n${o.message}\n${o.files.map((f) => `  +${f.added} -${f.removed} ${f.path}`).join('\n')}${o.patch ? `\n\n${o.patch.slice(0, 4000)}${o.truncated || o.patch.length > 4000 ? '\n…' : ''}` : ''}`,
 });

@@ -11,15 +11,25 @@ export interface GitOptions {
 
 export function git(args: string[], options: GitOptions): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd: options.cwd, timeout: options.timeoutMs ?? 20_000, maxBuffer: 64 * 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}) }, (error, stdout, stderr) => {
-      if (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') reject(new ToolError('UNAVAILABLE', 'git is not installed on this machine'));
-        else reject(new GitError(stderr.trim() || error.message));
-        return;
-      }
-      resolve(stdout);
-    });
+    execFile(
+      'git',
+      args,
+      {
+        cwd: options.cwd,
+        timeout: options.timeoutMs ?? 20_000,
+        maxBuffer: 64 * 1024 * 1024,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+      (error, stdout, stderr) => {
+        if (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') reject(new ToolError('UNAVAILABLE', 'git is not installed on this machine'));
+          else reject(new GitError(stderr.trim() || error.message));
+          return;
+        }
+        resolve(stdout);
+      },
+    );
   });
 }
 
@@ -36,11 +46,15 @@ export async function isGitRepository(cwd: string): Promise<boolean> {
 }
 
 export async function checkRef(ref: string, cwd: string, field: string): Promise<string> {
-  if (ref.startsWith('-') || !/^[\w./@{}~^-]+$/.test(ref)) throw new InputError(field, `"${ref}" is not a valid git ref`);
+  if (ref.startsWith('-') || !/^[\w./@{}~^-]+$/.test(ref))
+    throw new InputError(field, `"${ref}" is not a valid git ref`);
   try {
     return (await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd })).trim();
   } catch {
-    throw new InputError(field, `"${ref}" is not a commit in this repository; pass a branch, tag or commit (e.g. "main" or "HEAD~3")`);
+    throw new InputError(
+      field,
+      `"${ref}" is not a commit in this repository; pass a branch, tag or commit (e.g. "main" or "HEAD~3")`,
+    );
   }
 }
 
@@ -57,7 +71,9 @@ export async function changedFiles(cwd: string, ref: string | 'staged', signal?:
   const [names, hunks, untracked] = await Promise.all([
     git([...diffArgs, '--name-status', '--no-renames', '--relative'], { cwd, ...(signal ? { signal } : {}) }),
     git([...diffArgs, '-U0', '--no-color', '--no-ext-diff', '--relative'], { cwd, ...(signal ? { signal } : {}) }),
-    ref === 'staged' ? Promise.resolve('') : git(['ls-files', '--others', '--exclude-standard'], { cwd, ...(signal ? { signal } : {}) }),
+    ref === 'staged'
+      ? Promise.resolve('')
+      : git(['ls-files', '--others', '--exclude-standard'], { cwd, ...(signal ? { signal } : {}) }),
   ]);
   const files = new Map<string, ChangedFile>();
   for (const line of names.split('\n')) {
@@ -85,8 +101,18 @@ export async function changedFiles(cwd: string, ref: string | 'staged', signal?:
 }
 
 /** Commits touching each file in the last `days` days (or `maxCommits` commits). */
-export async function churn(cwd: string, options: { days?: number; maxCommits?: number; signal?: AbortSignal } = {}): Promise<Map<string, number>> {
-  const args = ['log', '--no-merges', '--format=', '--name-only', '--relative', `--max-count=${options.maxCommits ?? 2000}`];
+export async function churn(
+  cwd: string,
+  options: { days?: number; maxCommits?: number; signal?: AbortSignal } = {},
+): Promise<Map<string, number>> {
+  const args = [
+    'log',
+    '--no-merges',
+    '--format=',
+    '--name-only',
+    '--relative',
+    `--max-count=${options.maxCommits ?? 2000}`,
+  ];
   if (options.days) args.push(`--since=${options.days}.days`);
   const output = await git(args, { cwd, ...(options.signal ? { signal: options.signal } : {}) });
   const counts = new Map<string, number>();

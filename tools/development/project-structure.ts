@@ -42,7 +42,11 @@ interface TreeNode {
   files: number;
 }
 
-function renderTree(paths: readonly string[], maxDepth: number, maxEntries: number): { text: string; truncated: boolean } {
+function renderTree(
+  paths: readonly string[],
+  maxDepth: number,
+  maxEntries: number,
+): { text: string; truncated: boolean } {
   const root: TreeNode = { children: new Map(), files: 0 };
   for (const file of paths) {
     let node = root;
@@ -57,7 +61,9 @@ function renderTree(paths: readonly string[], maxDepth: number, maxEntries: numb
   const lines: string[] = [];
   let truncated = false;
   const visit = (node: TreeNode, indent: string, depth: number) => {
-    const entries = [...node.children.entries()].sort(([a, x], [b, y]) => Number(y.children.size > 0) - Number(x.children.size > 0) || a.localeCompare(b));
+    const entries = [...node.children.entries()].sort(
+      ([a, x], [b, y]) => Number(y.children.size > 0) - Number(x.children.size > 0) || a.localeCompare(b),
+    );
     for (const [name, child] of entries) {
       if (lines.length >= maxEntries) {
         truncated = true;
@@ -79,7 +85,13 @@ function renderTree(paths: readonly string[], maxDepth: number, maxEntries: numb
   return { text: lines.join('\n'), truncated };
 }
 
-const languageRow = z.object({ language: z.string(), files: z.number().int(), lines: z.number().int(), bytes: z.number().int(), share: z.number().describe('share of non-binary lines, 0..1') });
+const languageRow = z.object({
+  language: z.string(),
+  files: z.number().int(),
+  lines: z.number().int(),
+  bytes: z.number().int(),
+  share: z.number().describe('share of non-binary lines, 0..1'),
+});
 
 export const getProjectStructure = defineTool({
   name: 'development_get_project_structure',
@@ -90,9 +102,24 @@ export const getProjectStructure = defineTool({
     'Summarises a project directory as git sees it (honours nested .gitignore files, skips .git): a file tree, file and directory counts, languages with line counts and shares, and the largest files. Use it first to orient yourself in an unfamiliar repository. It does not parse code; use development_analyze_complexity for that. Example: {"path": "."}',
   kind: { effect: 'readOnly' },
   input: z.object({
-    path: z.string().default('.').describe('Directory to summarise, absolute or relative to the first allowed root. Default ".".'),
-    maxDepth: z.number().int().min(1).max(20).default(3).describe('Depth of the rendered tree; deeper directories are collapsed with a file count. Default 3.'),
-    maxTreeEntries: z.number().int().min(10).max(5000).default(300).describe('Most lines in the rendered tree. Default 300.'),
+    path: z
+      .string()
+      .default('.')
+      .describe('Directory to summarise, absolute or relative to the first allowed root. Default ".".'),
+    maxDepth: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(3)
+      .describe('Depth of the rendered tree; deeper directories are collapsed with a file count. Default 3.'),
+    maxTreeEntries: z
+      .number()
+      .int()
+      .min(10)
+      .max(5000)
+      .default(300)
+      .describe('Most lines in the rendered tree. Default 300.'),
   }),
   output: z.object({
     root: z.string(),
@@ -140,9 +167,14 @@ export const getProjectStructure = defineTool({
       languages.set(fact.language, row);
       totalLines += fact.lines;
       totalBytes += fact.bytes;
-      for (let i = fact.path.indexOf('/'); i !== -1; i = fact.path.indexOf('/', i + 1)) directories.add(fact.path.slice(0, i));
+      for (let i = fact.path.indexOf('/'); i !== -1; i = fact.path.indexOf('/', i + 1))
+        directories.add(fact.path.slice(0, i));
     }
-    const tree = renderTree(facts.map((f) => f.path), input.maxDepth, input.maxTreeEntries);
+    const tree = renderTree(
+      facts.map((f) => f.path),
+      input.maxDepth,
+      input.maxTreeEntries,
+    );
     return {
       root: target.absolute,
       files: facts.length,
@@ -152,15 +184,25 @@ export const getProjectStructure = defineTool({
       binaryFiles: facts.filter((f) => f.binary).length,
       ignoredEntries: stats.ignored,
       languages: [...languages.entries()]
-        .map(([language, row]) => ({ language, ...row, share: totalLines ? Number((row.lines / totalLines).toFixed(4)) : 0 }))
+        .map(([language, row]) => ({
+          language,
+          ...row,
+          share: totalLines ? Number((row.lines / totalLines).toFixed(4)) : 0,
+        }))
         .sort((a, b) => b.lines - a.lines || b.files - a.files || a.language.localeCompare(b.language)),
-      largestFiles: [...facts].sort((a, b) => b.lines - a.lines || b.bytes - a.bytes).slice(0, 10).map(({ path, lines, bytes }) => ({ path, lines, bytes })),
+      largestFiles: [...facts]
+        .sort((a, b) => b.lines - a.lines || b.bytes - a.bytes)
+        .slice(0, 10)
+        .map(({ path, lines, bytes }) => ({ path, lines, bytes })),
       tree: tree.text,
       treeTruncated: tree.truncated,
     };
   },
   summarize(output) {
-    const langs = output.languages.slice(0, 6).map((l) => `${l.language} ${l.files} files / ${l.lines} lines (${Math.round(l.share * 100)}%)`).join('; ');
+    const langs = output.languages
+      .slice(0, 6)
+      .map((l) => `${l.language} ${l.files} files / ${l.lines} lines (${Math.round(l.share * 100)}%)`)
+      .join('; ');
     return `${output.root}: ${output.files} files in ${output.directories} directories, ${output.totalLines} lines (${output.ignoredEntries} entries ignored by .gitignore).\nLanguages: ${langs || 'none'}\n\n${output.tree}${output.treeTruncated ? '\n…(tree truncated)' : ''}`;
   },
 });

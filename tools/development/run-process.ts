@@ -29,7 +29,13 @@ export function runProcess(command: string, args: readonly string[], options: Ru
   const started = performance.now();
   const cap = options.maxOutputBytes ?? 8 * 1024 * 1024;
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, shell: false });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      shell: false,
+    });
     const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
     let bytes = 0;
     let truncated = false;
@@ -64,9 +70,21 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     const finish = (exitCode: number | null, signal: string | null, spawnError?: string) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      resolve({ exitCode, signal, stdout: Buffer.concat(chunks.stdout).toString('utf8'), stderr: Buffer.concat(chunks.stderr).toString('utf8'), timedOut, cancelled, truncated, durationMs: Math.round(performance.now() - started), ...(spawnError ? { spawnError } : {}) });
+      resolve({
+        exitCode,
+        signal,
+        stdout: Buffer.concat(chunks.stdout).toString('utf8'),
+        stderr: Buffer.concat(chunks.stderr).toString('utf8'),
+        timedOut,
+        cancelled,
+        truncated,
+        durationMs: Math.round(performance.now() - started),
+        ...(spawnError ? { spawnError } : {}),
+      });
     };
-    child.on('error', (error: NodeJS.ErrnoException) => finish(null, null, `${command}: ${error.code ?? error.message}`));
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      finish(null, null, `${command}: ${error.code ?? error.message}`),
+    );
     child.on('close', (code, signal) => finish(code, signal));
   });
 }

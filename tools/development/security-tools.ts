@@ -15,25 +15,64 @@ import { parseScript } from './cyclomatic.js';
 import { typescript } from './typescript-module.js';
 import { git, isGitRepository } from './git.js';
 
-const skippedDirectories = new Set(['node_modules', '.git', 'dist', 'build', 'coverage', '.next', '__pycache__', '.venv', 'venv', 'vendor']);
+const skippedDirectories = new Set([
+  'node_modules',
+  '.git',
+  'dist',
+  'build',
+  'coverage',
+  '.next',
+  '__pycache__',
+  '.venv',
+  'venv',
+  'vendor',
+]);
 const textLimit = 2 * 1024 * 1024;
-const assignment = /^\s*(?:export\s+|const\s+|let\s+|var\s+)?["']?([A-Za-z_][\w.-]*)["']?\s*[:=]\s*(?:"([^"]*)"|'([^']*)'|([^\s"',;#]+))\s*[,;]?\s*(?:#.*)?$/;
-const exampleFile = /(^|\/)[^/]*\.(example|sample|template|dist|defaults?)(\.[\w]+)?$|(^|\/)(examples?|fixtures?|test|tests|__tests__|spec)\//i;
+const assignment =
+  /^\s*(?:export\s+|const\s+|let\s+|var\s+)?["']?([A-Za-z_][\w.-]*)["']?\s*[:=]\s*(?:"([^"]*)"|'([^']*)'|([^\s"',;#]+))\s*[,;]?\s*(?:#.*)?$/;
+const exampleFile =
+  /(^|\/)[^/]*\.(example|sample|template|dist|defaults?)(\.[\w]+)?$|(^|\/)(examples?|fixtures?|test|tests|__tests__|spec)\//i;
 
 export const scanSecrets = defineTool({
   name: 'development_scan_secrets',
   domain: 'development',
   tags: ['secrets', 'credentials', 'api keys', 'private keys', '.env', 'leak', 'security'],
   title: 'Committed secrets',
-  description: 'Scans every text file git would see (config, .env, YAML, JSON, keys and code; .gitignored files are skipped because they are not committed) for provider tokens (AWS, GitHub, Slack, Stripe, Google, OpenAI, Anthropic), private keys, and secret-named settings holding random-looking values. Values are masked in the result. Example/fixture files are reported as low confidence. Example: {"path": "."}',
+  description:
+    'Scans every text file git would see (config, .env, YAML, JSON, keys and code; .gitignored files are skipped because they are not committed) for provider tokens (AWS, GitHub, Slack, Stripe, Google, OpenAI, Anthropic), private keys, and secret-named settings holding random-looking values. Values are masked in the result. Example/fixture files are reported as low confidence. Example: {"path": "."}',
   kind: { effect: 'readOnly' },
-  input: z.object({ path: projectPathField, limit: z.number().int().min(1).max(5000).default(200).describe('Most findings returned. Default 200.') }),
-  output: z.object({ findings: z.array(z.object({ file: z.string(), line: z.number().int(), kind: z.string(), confidence: z.enum(['high', 'medium', 'low']), tracked: z.boolean().optional(), evidence: z.string() })), filesScanned: z.number().int(), total: z.number().int() }),
+  input: z.object({
+    path: projectPathField,
+    limit: z.number().int().min(1).max(5000).default(200).describe('Most findings returned. Default 200.'),
+  }),
+  output: z.object({
+    findings: z.array(
+      z.object({
+        file: z.string(),
+        line: z.number().int(),
+        kind: z.string(),
+        confidence: z.enum(['high', 'medium', 'low']),
+        tracked: z.boolean().optional(),
+        evidence: z.string(),
+      }),
+    ),
+    filesScanned: z.number().int(),
+    total: z.number().int(),
+  }),
   examples: [{ path: '.' }],
   async handler(input, context) {
     const root = await projectDirectory(input.path, context);
-    const tracked = (await isGitRepository(root)) ? new Set((await git(['ls-files', '-z'], { cwd: root, signal: context.signal })).split('\0')) : undefined;
-    const findings: { file: string; line: number; kind: string; confidence: 'high' | 'medium' | 'low'; tracked?: boolean; evidence: string }[] = [];
+    const tracked = (await isGitRepository(root))
+      ? new Set((await git(['ls-files', '-z'], { cwd: root, signal: context.signal })).split('\0'))
+      : undefined;
+    const findings: {
+      file: string;
+      line: number;
+      kind: string;
+      confidence: 'high' | 'medium' | 'low';
+      tracked?: boolean;
+      evidence: string;
+    }[] = [];
     let scanned = 0;
     for await (const file of walkFiles(root, { signal: context.signal, skipDirectories: skippedDirectories })) {
       const handle = await open(file.absolute, 'r').catch(() => undefined);
@@ -53,19 +92,40 @@ export const scanSecrets = defineTool({
       const lines = text.split('\n');
       lines.forEach((line, index) => {
         if (line.length > 2000) return;
-        const push = (kind: string, confidence: 'high' | 'medium' | 'low') => findings.push({ file: file.relative, line: index + 1, kind, confidence: example ? 'low' : confidence, ...(tracked ? { tracked: tracked.has(file.relative) } : {}), evidence: redactLine(line.trim()).slice(0, 200) });
+        const push = (kind: string, confidence: 'high' | 'medium' | 'low') =>
+          findings.push({
+            file: file.relative,
+            line: index + 1,
+            kind,
+            confidence: example ? 'low' : confidence,
+            ...(tracked ? { tracked: tracked.has(file.relative) } : {}),
+            evidence: redactLine(line.trim()).slice(0, 200),
+          });
         const token = tokenKind(line);
         if (token) return push(token, 'high');
         const match = assignment.exec(line);
         const value = match ? (match[2] ?? match[3] ?? match[4] ?? '') : '';
-        if (match && looksLikeSecretAssignment(match[1]!.split('.').pop()!, value) && entropy(value) >= 3 && !/^(process\.env|os\.environ|\$\{|env\(|getenv)/.test(value)) push(`secret-named setting ${match[1]}`, /^\.env/.test(path.basename(file.relative)) ? 'high' : 'medium');
+        if (
+          match &&
+          looksLikeSecretAssignment(match[1]!.split('.').pop()!, value) &&
+          entropy(value) >= 3 &&
+          !/^(process\.env|os\.environ|\$\{|env\(|getenv)/.test(value)
+        )
+          push(`secret-named setting ${match[1]}`, /^\.env/.test(path.basename(file.relative)) ? 'high' : 'medium');
       });
     }
     const rank = { high: 0, medium: 1, low: 2 };
     findings.sort((a, b) => rank[a.confidence] - rank[b.confidence] || a.file.localeCompare(b.file) || a.line - b.line);
     return { findings: findings.slice(0, input.limit), filesScanned: scanned, total: findings.length };
   },
-  summarize: (o) => `${o.total} possible secret(s) in ${o.filesScanned} file(s)${o.total ? ' (values masked)' : ''}\n${o.findings.slice(0, 40).map((f) => `  [${f.confidence}] ${f.file}:${f.line} ${f.kind}${f.tracked === false ? ' (untracked)' : ''}: ${f.evidence}`).join('\n')}`,
+  summarize: (o) =>
+    `${o.total} possible secret(s) in ${o.filesScanned} file(s)${o.total ? ' (values masked)' : ''}\n${o.findings
+      .slice(0, 40)
+      .map(
+        (f) =>
+          `  [${f.confidence}] ${f.file}:${f.line} ${f.kind}${f.tracked === false ? ' (untracked)' : ''}: ${f.evidence}`,
+      )
+      .join('\n')}`,
 });
 
 export const listRoutes = defineTool({
@@ -73,11 +133,22 @@ export const listRoutes = defineTool({
   domain: 'development',
   tags: ['routes', 'endpoints', 'http', 'express', 'fastify', 'next.js', 'api', 'authentication', 'attack surface'],
   title: 'HTTP route inventory',
-  description: 'Every HTTP route the code registers (Express, Koa router, Fastify, Next.js route handlers and pages/api), with method, path, the middleware in front of it and whether any of it looks like authentication; state-changing routes without it are listed separately. Use it to map an API\'s attack surface. Example: {"path": "."}',
+  description:
+    'Every HTTP route the code registers (Express, Koa router, Fastify, Next.js route handlers and pages/api), with method, path, the middleware in front of it and whether any of it looks like authentication; state-changing routes without it are listed separately. Use it to map an API\'s attack surface. Example: {"path": "."}',
   kind: { effect: 'readOnly' },
   input: z.object({ path: projectPathField }),
   output: z.object({
-    routes: z.array(z.object({ method: z.string(), path: z.string(), file: z.string(), line: z.number().int(), middleware: z.array(z.string()), handler: z.string(), authenticated: z.boolean() })),
+    routes: z.array(
+      z.object({
+        method: z.string(),
+        path: z.string(),
+        file: z.string(),
+        line: z.number().int(),
+        middleware: z.array(z.string()),
+        handler: z.string(),
+        authenticated: z.boolean(),
+      }),
+    ),
     unauthenticatedWrites: z.array(z.string()),
   }),
   examples: [{ path: '.' }],
@@ -90,18 +161,35 @@ export const listRoutes = defineTool({
       if (file.kind !== 'script') continue;
       context.signal.throwIfAborted();
       const text = await readFile(file.absolute, 'utf8').catch(() => '');
-      if (!/\.(get|post|put|patch|delete|del|all|route)\s*\(|\/route\.[cm]?[jt]sx?$|pages\/api\//.test(text + file.relative)) continue;
+      if (
+        !/\.(get|post|put|patch|delete|del|all|route)\s*\(|\/route\.[cm]?[jt]sx?$|pages\/api\//.test(
+          text + file.relative,
+        )
+      )
+        continue;
       for (const route of routesOf(ts, file.relative, text)) routes.push({ ...route, file: file.relative });
     }
-    const unauthenticatedWrites = routes.filter((r) => /^(POST|PUT|PATCH|DELETE|ALL)$/.test(r.method) && !r.authenticated).map((r) => `${r.method} ${r.path} (${r.file}:${r.line})`);
+    const unauthenticatedWrites = routes
+      .filter((r) => /^(POST|PUT|PATCH|DELETE|ALL)$/.test(r.method) && !r.authenticated)
+      .map((r) => `${r.method} ${r.path} (${r.file}:${r.line})`);
     return { routes, unauthenticatedWrites };
   },
-  summarize: (o) => `${o.routes.length} route(s)${o.unauthenticatedWrites.length ? `, ${o.unauthenticatedWrites.length} state-changing without authentication middleware` : ''}\n${o.routes.slice(0, 80).map((r) => `  ${r.method.padEnd(6)} ${r.path}  ${r.file}:${r.line}${r.middleware.length ? ` [${r.middleware.join(', ')}]` : ''}${r.authenticated ? '' : ' (no auth)'}`).join('\n')}`,
+  summarize: (o) =>
+    `${o.routes.length} route(s)${o.unauthenticatedWrites.length ? `, ${o.unauthenticatedWrites.length} state-changing without authentication middleware` : ''}\n${o.routes
+      .slice(0, 80)
+      .map(
+        (r) =>
+          `  ${r.method.padEnd(6)} ${r.path}  ${r.file}:${r.line}${r.middleware.length ? ` [${r.middleware.join(', ')}]` : ''}${r.authenticated ? '' : ' (no auth)'}`,
+      )
+      .join('\n')}`,
 });
 
 /** The quantified group inside a quantified group that makes a regex backtrack exponentially, if any. */
 function nestedQuantifier(source: string): string | undefined {
-  return /\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)[+*{]/.exec(source)?.[0] ?? /\((?:[^()|\\]|\\.)*\|(?:[^()\\]|\\.)*\)[+*]/.exec(source)?.[0];
+  return (
+    /\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)[+*{]/.exec(source)?.[0] ??
+    /\((?:[^()|\\]|\\.)*\|(?:[^()\\]|\\.)*\)[+*]/.exec(source)?.[0]
+  );
 }
 
 export const checkRegex = defineTool({
@@ -109,13 +197,29 @@ export const checkRegex = defineTool({
   domain: 'development',
   tags: ['regex', 'redos', 'regular expression', 'denial of service', 'backtracking', 'security'],
   title: 'ReDoS check',
-  description: 'Checks regular expressions for catastrophic backtracking (ReDoS): one pattern you give, or every regex literal and new RegExp("literal") in the project. Uses safe-regex2\'s star-height analysis and points at the nested or overlapping quantifier. The regex is never executed. Example: {"pattern": "^(a+)+$"}',
+  description:
+    'Checks regular expressions for catastrophic backtracking (ReDoS): one pattern you give, or every regex literal and new RegExp("literal") in the project. Uses safe-regex2\'s star-height analysis and points at the nested or overlapping quantifier. The regex is never executed. Example: {"pattern": "^(a+)+$"}',
   kind: { effect: 'readOnly' },
-  input: z.object({ pattern: z.string().max(10_000).optional().describe('One regex source to check (without slashes).'), path: z.string().optional().describe('Or a project directory whose regexes to check.') }),
-  output: z.object({ checked: z.number().int(), unsafe: z.array(z.object({ pattern: z.string(), file: z.string().optional(), line: z.number().int().optional(), culprit: z.string().optional(), advice: z.string() })) }),
+  input: z.object({
+    pattern: z.string().max(10_000).optional().describe('One regex source to check (without slashes).'),
+    path: z.string().optional().describe('Or a project directory whose regexes to check.'),
+  }),
+  output: z.object({
+    checked: z.number().int(),
+    unsafe: z.array(
+      z.object({
+        pattern: z.string(),
+        file: z.string().optional(),
+        line: z.number().int().optional(),
+        culprit: z.string().optional(),
+        advice: z.string(),
+      }),
+    ),
+  }),
   examples: [{ pattern: '^([a-z0-9]+)*@example\\.com$' }],
   async handler(input, context) {
-    if ((input.pattern === undefined) === (input.path === undefined)) throw new InputError('pattern', 'pass exactly one of pattern or path');
+    if ((input.pattern === undefined) === (input.path === undefined))
+      throw new InputError('pattern', 'pass exactly one of pattern or path');
     const judge = (pattern: string) => {
       let safe: boolean;
       try {
@@ -130,7 +234,15 @@ export const checkRegex = defineTool({
         }
       }
       const culprit = nestedQuantifier(pattern);
-      return safe && !culprit ? undefined : { pattern, ...(culprit ? { culprit } : {}), advice: culprit ? `the group ${culprit} repeats something that itself repeats (or alternatives that overlap): make the inner part match one way only, or use a possessive/atomic rewrite, and bound the input length` : 'star height above 1: a crafted input makes it backtrack exponentially; simplify the nested repetition and bound the input length' };
+      return safe && !culprit
+        ? undefined
+        : {
+            pattern,
+            ...(culprit ? { culprit } : {}),
+            advice: culprit
+              ? `the group ${culprit} repeats something that itself repeats (or alternatives that overlap): make the inner part match one way only, or use a possessive/atomic rewrite, and bound the input length`
+              : 'star height above 1: a crafted input makes it backtrack exponentially; simplify the nested repetition and bound the input length',
+          };
     };
     if (input.pattern !== undefined) {
       const verdict = judge(input.pattern);
@@ -148,12 +260,24 @@ export const checkRegex = defineTool({
       const visit = (node: import('typescript').Node): void => {
         let pattern: string | undefined;
         if (ts.isRegularExpressionLiteral(node)) pattern = node.text.slice(1, node.text.lastIndexOf('/'));
-        else if ((ts.isNewExpression(node) || ts.isCallExpression(node)) && ts.isIdentifier(node.expression) && node.expression.text === 'RegExp' && node.arguments?.[0] && ts.isStringLiteralLike(node.arguments[0])) pattern = node.arguments[0].text;
+        else if (
+          (ts.isNewExpression(node) || ts.isCallExpression(node)) &&
+          ts.isIdentifier(node.expression) &&
+          node.expression.text === 'RegExp' &&
+          node.arguments?.[0] &&
+          ts.isStringLiteralLike(node.arguments[0])
+        )
+          pattern = node.arguments[0].text;
         if (pattern !== undefined) {
           checked++;
           try {
             const verdict = judge(pattern);
-            if (verdict) unsafe.push({ ...verdict, file: file.relative, line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1 });
+            if (verdict)
+              unsafe.push({
+                ...verdict,
+                file: file.relative,
+                line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1,
+              });
           } catch {
             // an invalid pattern in the project is a syntax problem, not ReDoS
           }
@@ -164,5 +288,12 @@ export const checkRegex = defineTool({
     }
     return { checked, unsafe };
   },
-  summarize: (o) => `${o.unsafe.length} of ${o.checked} regex(es) prone to catastrophic backtracking\n${o.unsafe.slice(0, 40).map((u) => `  ${u.file ? `${u.file}:${u.line} ` : ''}/${u.pattern.slice(0, 80)}/${u.culprit ? ` — ${u.culprit}` : ''}: ${u.advice}`).join('\n')}`,
+  summarize: (o) =>
+    `${o.unsafe.length} of ${o.checked} regex(es) prone to catastrophic backtracking\n${o.unsafe
+      .slice(0, 40)
+      .map(
+        (u) =>
+          `  ${u.file ? `${u.file}:${u.line} ` : ''}/${u.pattern.slice(0, 80)}/${u.culprit ? ` — ${u.culprit}` : ''}: ${u.advice}`,
+      )
+      .join('\n')}`,
 });

@@ -79,7 +79,10 @@ export interface StaticReport {
 async function dependencyMajors(root: string): Promise<Map<string, number>> {
   const majors = new Map<string, number>();
   try {
-    const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+    const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as Record<
+      string,
+      Record<string, string> | undefined
+    >;
     for (const group of ['dependencies', 'devDependencies', 'optionalDependencies']) {
       for (const [name, range] of Object.entries(manifest[group] ?? {})) {
         const match = /(\d+)/.exec(String(range));
@@ -95,7 +98,8 @@ async function dependencyMajors(root: string): Promise<Map<string, number>> {
 export async function buildStaticReport(context: ToolContext, input: StaticReportInput): Promise<StaticReport> {
   const started = performance.now();
   const target = await resolveInsideRoots(input.path, context.environment.allowedRoots, 'project');
-  if (!target.isDirectory) throw new InputError('project', `${input.path} is a file; pass the project directory (narrow with paths)`);
+  if (!target.isDirectory)
+    throw new InputError('project', `${input.path} is a file; pass the project directory (narrow with paths)`);
   const ts = typescript();
   const project = await analyzeProject(ts, {
     root: target.absolute,
@@ -111,7 +115,11 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
   if (input.changedSince && !inGit && input.withoutGit === 'all') {
     gitNote = `${target.absolute} is not a git repository: every file was reviewed as new`;
   } else if (input.changedSince) {
-    if (!inGit) throw new InputError('changedSince', `${target.absolute} is not a git repository, so there is no diff to review; drop changedSince`);
+    if (!inGit)
+      throw new InputError(
+        'changedSince',
+        `${target.absolute} is not a git repository, so there is no diff to review; drop changedSince`,
+      );
     if (input.changedSince !== 'staged') await checkRef(input.changedSince, target.absolute, 'changedSince');
     changed = await changedFiles(target.absolute, input.changedSince, context.signal);
   }
@@ -127,7 +135,18 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
   const majors = await dependencyMajors(target.absolute);
   const findings: Finding[] = [];
   if (input.security) {
-    findings.push(...securityFindings(project, { dependencyMajors: majors, readText: (file) => { try { return readFileSync(path.join(target.absolute, file), 'utf8'); } catch { return undefined; } } }));
+    findings.push(
+      ...securityFindings(project, {
+        dependencyMajors: majors,
+        readText: (file) => {
+          try {
+            return readFileSync(path.join(target.absolute, file), 'utf8');
+          } catch {
+            return undefined;
+          }
+        },
+      }),
+    );
   }
   // Computed once: the metrics count them even when the report leaves quality findings out.
   const quality = complexityFindings(project.files, undefined, churnCounts);
@@ -139,21 +158,30 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
     selected = findings.filter((f) => {
       const change = byFile.get(f.file);
       if (!change) return false;
-      return change.ranges.some(([start, end]) => f.line <= end && f.endLine >= start) || (f.trace?.some((step) => byFile.get(step.file)?.ranges.some(([s, e]) => step.line >= s && step.line <= e)) ?? false);
+      return (
+        change.ranges.some(([start, end]) => f.line <= end && f.endLine >= start) ||
+        (f.trace?.some((step) => byFile.get(step.file)?.ranges.some(([s, e]) => step.line >= s && step.line <= e)) ??
+          false)
+      );
     });
   }
   const ranked = rankFindings(selected, churnCounts);
   const functions = project.files.flatMap((f) => f.functions);
   const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-  const count = <K extends string>(keys: K[]) => keys.reduce<Record<string, number>>((acc, key) => ({ ...acc, [key]: (acc[key] ?? 0) + 1 }), {});
+  const count = <K extends string>(keys: K[]) =>
+    keys.reduce<Record<string, number>>((acc, key) => ({ ...acc, [key]: (acc[key] ?? 0) + 1 }), {});
   const metrics: Metrics = {
     files: project.files.length,
     lines: sum(project.files.map((f) => f.lines)),
     codeLines: sum(project.files.map((f) => f.codeLines)),
     functions: functions.length,
-    averageCyclomatic: functions.length ? Number((sum(functions.map((f) => f.cyclomatic)) / functions.length).toFixed(2)) : 0,
+    averageCyclomatic: functions.length
+      ? Number((sum(functions.map((f) => f.cyclomatic)) / functions.length).toFixed(2))
+      : 0,
     maxCyclomatic: functions.reduce((m, f) => Math.max(m, f.cyclomatic), 0),
-    averageCognitive: functions.length ? Number((sum(functions.map((f) => f.cognitive)) / functions.length).toFixed(2)) : 0,
+    averageCognitive: functions.length
+      ? Number((sum(functions.map((f) => f.cognitive)) / functions.length).toFixed(2))
+      : 0,
     maxCognitive: functions.reduce((m, f) => Math.max(m, f.cognitive), 0),
     functionsOverLimits: quality.length,
     todos: sum(project.files.map((f) => f.todos.length)),

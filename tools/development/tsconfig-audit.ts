@@ -20,21 +20,98 @@ interface Check {
 
 const checks: Check[] = [
   { option: 'strict', recommended: true, weight: 'high', why: 'turns on the whole strict family below' },
-  { option: 'noImplicitAny', recommended: true, strictFamily: true, weight: 'high', why: 'untyped parameters silently become any' },
-  { option: 'strictNullChecks', recommended: true, strictFamily: true, weight: 'high', why: 'null and undefined are otherwise assignable to everything: the commonest runtime crash' },
-  { option: 'strictFunctionTypes', recommended: true, strictFamily: true, weight: 'medium', why: 'callback parameters are otherwise checked bivariantly' },
-  { option: 'strictBindCallApply', recommended: true, strictFamily: true, weight: 'low', why: 'bind/call/apply arguments are otherwise unchecked' },
-  { option: 'strictPropertyInitialization', recommended: true, strictFamily: true, weight: 'medium', why: 'class fields may otherwise be read before they are set' },
-  { option: 'noImplicitThis', recommended: true, strictFamily: true, weight: 'medium', why: '"this" of type any in functions' },
-  { option: 'useUnknownInCatchVariables', recommended: true, strictFamily: true, weight: 'medium', why: 'caught errors are otherwise any' },
+  {
+    option: 'noImplicitAny',
+    recommended: true,
+    strictFamily: true,
+    weight: 'high',
+    why: 'untyped parameters silently become any',
+  },
+  {
+    option: 'strictNullChecks',
+    recommended: true,
+    strictFamily: true,
+    weight: 'high',
+    why: 'null and undefined are otherwise assignable to everything: the commonest runtime crash',
+  },
+  {
+    option: 'strictFunctionTypes',
+    recommended: true,
+    strictFamily: true,
+    weight: 'medium',
+    why: 'callback parameters are otherwise checked bivariantly',
+  },
+  {
+    option: 'strictBindCallApply',
+    recommended: true,
+    strictFamily: true,
+    weight: 'low',
+    why: 'bind/call/apply arguments are otherwise unchecked',
+  },
+  {
+    option: 'strictPropertyInitialization',
+    recommended: true,
+    strictFamily: true,
+    weight: 'medium',
+    why: 'class fields may otherwise be read before they are set',
+  },
+  {
+    option: 'noImplicitThis',
+    recommended: true,
+    strictFamily: true,
+    weight: 'medium',
+    why: '"this" of type any in functions',
+  },
+  {
+    option: 'useUnknownInCatchVariables',
+    recommended: true,
+    strictFamily: true,
+    weight: 'medium',
+    why: 'caught errors are otherwise any',
+  },
   { option: 'alwaysStrict', recommended: true, strictFamily: true, weight: 'low', why: 'emits "use strict"' },
-  { option: 'noUncheckedIndexedAccess', recommended: true, weight: 'medium', why: 'array[i] and record[key] may be undefined; without it the type says otherwise' },
-  { option: 'noImplicitReturns', recommended: true, weight: 'low', why: 'a path that falls off the end returns undefined unnoticed' },
-  { option: 'noFallthroughCasesInSwitch', recommended: true, weight: 'low', why: 'a missing break falls into the next case' },
-  { option: 'noImplicitOverride', recommended: true, weight: 'low', why: 'a renamed base method leaves the override orphaned' },
-  { option: 'exactOptionalPropertyTypes', recommended: true, weight: 'low', why: 'an optional property may otherwise be set to undefined explicitly' },
-  { option: 'forceConsistentCasingInFileNames', recommended: true, weight: 'low', why: 'imports that differ in case break on case-sensitive file systems' },
-  { option: 'isolatedModules', recommended: true, weight: 'low', why: 'keeps files compilable one at a time (esbuild, swc, tsx)' },
+  {
+    option: 'noUncheckedIndexedAccess',
+    recommended: true,
+    weight: 'medium',
+    why: 'array[i] and record[key] may be undefined; without it the type says otherwise',
+  },
+  {
+    option: 'noImplicitReturns',
+    recommended: true,
+    weight: 'low',
+    why: 'a path that falls off the end returns undefined unnoticed',
+  },
+  {
+    option: 'noFallthroughCasesInSwitch',
+    recommended: true,
+    weight: 'low',
+    why: 'a missing break falls into the next case',
+  },
+  {
+    option: 'noImplicitOverride',
+    recommended: true,
+    weight: 'low',
+    why: 'a renamed base method leaves the override orphaned',
+  },
+  {
+    option: 'exactOptionalPropertyTypes',
+    recommended: true,
+    weight: 'low',
+    why: 'an optional property may otherwise be set to undefined explicitly',
+  },
+  {
+    option: 'forceConsistentCasingInFileNames',
+    recommended: true,
+    weight: 'low',
+    why: 'imports that differ in case break on case-sensitive file systems',
+  },
+  {
+    option: 'isolatedModules',
+    recommended: true,
+    weight: 'low',
+    why: 'keeps files compilable one at a time (esbuild, swc, tsx)',
+  },
 ];
 
 export const auditTsconfig = defineTool({
@@ -42,16 +119,36 @@ export const auditTsconfig = defineTool({
   domain: 'development',
   tags: ['tsconfig', 'typescript', 'strict', 'type safety', 'compiler options', 'any'],
   title: 'tsconfig strictness audit',
-  description: 'Reads tsconfig.json the way tsc does (extends chains resolved) and reports each strictness option as effective, with why it matters, a strictness score, and how often the code opts out of checking: @ts-ignore, @ts-nocheck, bare @ts-expect-error, "as any" and explicit any. Example: {"path": ".", "config": "tsconfig.json"}',
+  description:
+    'Reads tsconfig.json the way tsc does (extends chains resolved) and reports each strictness option as effective, with why it matters, a strictness score, and how often the code opts out of checking: @ts-ignore, @ts-nocheck, bare @ts-expect-error, "as any" and explicit any. Example: {"path": ".", "config": "tsconfig.json"}',
   kind: { effect: 'readOnly' },
-  input: z.object({ path: projectPathField, config: z.string().default('tsconfig.json').describe('Config file relative to the project. Default tsconfig.json.') }),
+  input: z.object({
+    path: projectPathField,
+    config: z.string().default('tsconfig.json').describe('Config file relative to the project. Default tsconfig.json.'),
+  }),
   output: z.object({
     found: z.boolean(),
     config: z.string(),
     extends: z.array(z.string()),
     score: z.number().describe('share of recommended options in effect, weighted (0-100)'),
-    options: z.array(z.object({ option: z.string(), effective: z.boolean(), recommended: z.boolean(), source: z.enum(['set', 'strict', 'default']), weight: z.string(), why: z.string() })),
-    optOuts: z.object({ tsIgnore: z.number().int(), tsNocheck: z.number().int(), tsExpectErrorWithoutReason: z.number().int(), asAny: z.number().int(), explicitAny: z.number().int(), worstFiles: z.array(z.object({ file: z.string(), count: z.number().int() })) }),
+    options: z.array(
+      z.object({
+        option: z.string(),
+        effective: z.boolean(),
+        recommended: z.boolean(),
+        source: z.enum(['set', 'strict', 'default']),
+        weight: z.string(),
+        why: z.string(),
+      }),
+    ),
+    optOuts: z.object({
+      tsIgnore: z.number().int(),
+      tsNocheck: z.number().int(),
+      tsExpectErrorWithoutReason: z.number().int(),
+      asAny: z.number().int(),
+      explicitAny: z.number().int(),
+      worstFiles: z.array(z.object({ file: z.string(), count: z.number().int() })),
+    }),
     errors: z.array(z.string()),
   }),
   examples: [{ path: '.' }],
@@ -61,8 +158,24 @@ export const auditTsconfig = defineTool({
     const analysis = await analysedProject(input.path, context);
     const file = path.join(analysis.root, input.config);
     const read = ts.readConfigFile(file, ts.sys.readFile);
-    const emptyOptOuts = { tsIgnore: 0, tsNocheck: 0, tsExpectErrorWithoutReason: 0, asAny: 0, explicitAny: 0, worstFiles: [] };
-    if (read.error && !read.config) return { found: false, config: input.config, extends: [], score: 0, options: [], optOuts: emptyOptOuts, errors: [ts.flattenDiagnosticMessageText(read.error.messageText, '\n')] };
+    const emptyOptOuts = {
+      tsIgnore: 0,
+      tsNocheck: 0,
+      tsExpectErrorWithoutReason: 0,
+      asAny: 0,
+      explicitAny: 0,
+      worstFiles: [],
+    };
+    if (read.error && !read.config)
+      return {
+        found: false,
+        config: input.config,
+        extends: [],
+        score: 0,
+        options: [],
+        optOuts: emptyOptOuts,
+        errors: [ts.flattenDiagnosticMessageText(read.error.messageText, '\n')],
+      };
     const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, path.dirname(file), undefined, file);
     const options = parsed.options as Record<string, unknown>;
     // The bases named by this file; the compiler has already merged the whole chain into `options`.
@@ -72,18 +185,35 @@ export const auditTsconfig = defineTool({
     const results = checks.map((check) => {
       const value = options[check.option];
       const effective = typeof value === 'boolean' ? value : check.strictFamily ? strict : false;
-      return { option: check.option, effective, recommended: check.recommended, source: (typeof value === 'boolean' ? 'set' : check.strictFamily && strict ? 'strict' : 'default') as 'set' | 'strict' | 'default', weight: check.weight, why: check.why };
+      return {
+        option: check.option,
+        effective,
+        recommended: check.recommended,
+        source: (typeof value === 'boolean' ? 'set' : check.strictFamily && strict ? 'strict' : 'default') as
+          'set' | 'strict' | 'default',
+        weight: check.weight,
+        why: check.why,
+      };
     });
     const points = { high: 3, medium: 2, low: 1 };
     const total = checks.reduce((sum, c) => sum + points[c.weight], 0);
-    const earned = results.reduce((sum, r) => sum + (r.effective === r.recommended ? points[r.weight as 'high'] : 0), 0);
+    const earned = results.reduce(
+      (sum, r) => sum + (r.effective === r.recommended ? points[r.weight as 'high'] : 0),
+      0,
+    );
     const optOuts = { tsIgnore: 0, tsNocheck: 0, tsExpectErrorWithoutReason: 0, asAny: 0, explicitAny: 0 };
     const perFile = new Map<string, number>();
     for (const entry of analysis.files) {
       if (entry.language !== 'typescript') continue;
       const text = await readFile(path.join(analysis.root, entry.file), 'utf8').catch(() => '');
       const count = (pattern: RegExp) => text.match(pattern)?.length ?? 0;
-      const found = { tsIgnore: count(/@ts-ignore\b/g), tsNocheck: count(/@ts-nocheck\b/g), tsExpectErrorWithoutReason: count(/@ts-expect-error\s*$/gm), asAny: count(/\bas\s+any\b/g), explicitAny: count(/:\s*any\b(?!\w)|<any>|any\[\]/g) };
+      const found = {
+        tsIgnore: count(/@ts-ignore\b/g),
+        tsNocheck: count(/@ts-nocheck\b/g),
+        tsExpectErrorWithoutReason: count(/@ts-expect-error\s*$/gm),
+        asAny: count(/\bas\s+any\b/g),
+        explicitAny: count(/:\s*any\b(?!\w)|<any>|any\[\]/g),
+      };
       let sum = 0;
       for (const [key, value] of Object.entries(found)) {
         optOuts[key as keyof typeof optOuts] += value;
@@ -91,8 +221,32 @@ export const auditTsconfig = defineTool({
       }
       if (sum > 0) perFile.set(entry.file, sum);
     }
-    const errors = parsed.errors.filter((e) => e.code !== 18003).map((e) => ts.flattenDiagnosticMessageText(e.messageText, '\n'));
-    return { found: true, config: input.config, extends: chain, score: Math.round((earned / total) * 100), options: results, optOuts: { ...optOuts, worstFiles: [...perFile.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([f, c]) => ({ file: f, count: c })) }, errors };
+    const errors = parsed.errors
+      .filter((e) => e.code !== 18003)
+      .map((e) => ts.flattenDiagnosticMessageText(e.messageText, '\n'));
+    return {
+      found: true,
+      config: input.config,
+      extends: chain,
+      score: Math.round((earned / total) * 100),
+      options: results,
+      optOuts: {
+        ...optOuts,
+        worstFiles: [...perFile.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 10)
+          .map(([f, c]) => ({ file: f, count: c })),
+      },
+      errors,
+    };
   },
-  summarize: (o) => !o.found ? `no ${o.config}: ${o.errors.join('; ')}` : `${o.config}${o.extends.length ? ` (extends ${o.extends.join(', ')})` : ''}: strictness ${o.score}/100\n${o.options.filter((x) => x.effective !== x.recommended).map((x) => `  off: ${x.option} [${x.weight}] — ${x.why}`).join('\n') || '  every recommended option is on'}\nOpt-outs: ${o.optOuts.tsIgnore} @ts-ignore, ${o.optOuts.tsNocheck} @ts-nocheck, ${o.optOuts.tsExpectErrorWithoutReason} bare @ts-expect-error, ${o.optOuts.asAny} "as any", ${o.optOuts.explicitAny} explicit any${o.errors.length ? `\nConfig errors: ${o.errors.join('; ')}` : ''}`,
+  summarize: (o) =>
+    !o.found
+      ? `no ${o.config}: ${o.errors.join('; ')}`
+      : `${o.config}${o.extends.length ? ` (extends ${o.extends.join(', ')})` : ''}: strictness ${o.score}/100\n${
+          o.options
+            .filter((x) => x.effective !== x.recommended)
+            .map((x) => `  off: ${x.option} [${x.weight}] — ${x.why}`)
+            .join('\n') || '  every recommended option is on'
+        }\nOpt-outs: ${o.optOuts.tsIgnore} @ts-ignore, ${o.optOuts.tsNocheck} @ts-nocheck, ${o.optOuts.tsExpectErrorWithoutReason} bare @ts-expect-error, ${o.optOuts.asAny} "as any", ${o.optOuts.explicitAny} explicit any${o.errors.length ? `\nConfig errors: ${o.errors.join('; ')}` : ''}`,
 });

@@ -52,7 +52,9 @@ export interface WalkOptions {
 
 export async function* walkFiles(root: string, options: WalkOptions): AsyncGenerator<WalkedFile> {
   const rootRules = await loadRules(root, '');
-  const stack: { directory: string; relative: string; rules: Rules[] }[] = [{ directory: root, relative: '', rules: rootRules ? [rootRules] : [] }];
+  const stack: { directory: string; relative: string; rules: Rules[] }[] = [
+    { directory: root, relative: '', rules: rootRules ? [rootRules] : [] },
+  ];
   while (stack.length > 0) {
     options.signal.throwIfAborted();
     const { directory, relative, rules } = stack.pop()!;

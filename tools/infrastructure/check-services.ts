@@ -36,16 +36,35 @@ function reason(error: Error | undefined): string {
 }
 
 // undici and pg load on first use: they cost ~65 ms of start-up that most sessions never need.
-async function probeHttp(url: string, timeoutMs: number, signal: AbortSignal): Promise<{ status: number; body: string }> {
+async function probeHttp(
+  url: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<{ status: number; body: string }> {
   const { request } = await import('undici');
-  const response = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+  const response = await request(url, {
+    method: 'GET',
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+  });
   const body = (await response.body.text()).slice(0, 500);
   return { status: response.statusCode, body };
 }
 
-async function probeOllama(host: { name: string; url: string }, timeoutMs: number, signal: AbortSignal): Promise<ServiceRow> {
+async function probeOllama(
+  host: { name: string; url: string },
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<ServiceRow> {
   const result = await timed(() => probeHttp(new URL('/api/version', host.url).toString(), timeoutMs, signal));
-  const base = { service: 'ollama' as const, name: host.name, target: redactUrl(host.url), configured: true, latencyMs: result.latencyMs };
+  const base = {
+    service: 'ollama' as const,
+    name: host.name,
+    target: redactUrl(host.url),
+    configured: true,
+    latencyMs: result.latencyMs,
+  };
   if (result.error) return { ...base, reachable: false, detail: reason(result.error) };
   const { status, body } = result.value!;
   if (status !== 200) return { ...base, reachable: false, detail: `HTTP ${status} from /api/version` };
@@ -62,7 +81,11 @@ async function probePostgres(url: string, timeoutMs: number): Promise<ServiceRow
   const base = { service: 'postgresql' as const, name: 'DATABASE_URL', target: redactUrl(url), configured: true };
   const result = await timed(async () => {
     const pg = (await import('pg')).default;
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+    const client = new pg.Client({
+      connectionString: url,
+      connectionTimeoutMillis: timeoutMs,
+      query_timeout: timeoutMs,
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -73,14 +96,24 @@ async function probePostgres(url: string, timeoutMs: number): Promise<ServiceRow
     }
   });
   if (result.error) return { ...base, reachable: false, latencyMs: result.latencyMs, detail: reason(result.error) };
-  return { ...base, reachable: true, latencyMs: result.latencyMs, detail: result.value!.split(' on ')[0] ?? result.value! };
+  return {
+    ...base,
+    reachable: true,
+    latencyMs: result.latencyMs,
+    detail: result.value!.split(' on ')[0] ?? result.value!,
+  };
 }
 
 async function probeClaude(baseUrl: string, timeoutMs: number, signal: AbortSignal): Promise<ServiceRow> {
   const base = { service: 'claude' as const, name: 'Claude API', target: redactUrl(baseUrl), configured: true };
   const result = await timed(() => probeHttp(baseUrl, timeoutMs, signal));
   if (result.error) return { ...base, reachable: false, latencyMs: result.latencyMs, detail: reason(result.error) };
-  return { ...base, reachable: true, latencyMs: result.latencyMs, detail: `endpoint answered HTTP ${result.value!.status} (key not sent)` };
+  return {
+    ...base,
+    reachable: true,
+    latencyMs: result.latencyMs,
+    detail: `endpoint answered HTTP ${result.value!.status} (key not sent)`,
+  };
 }
 
 async function probeDataDir(dataDir: string): Promise<ServiceRow> {
@@ -92,7 +125,8 @@ async function probeDataDir(dataDir: string): Promise<ServiceRow> {
     await rename(temporary, `${temporary}.done`);
     await rm(`${temporary}.done`);
   });
-  if (result.error) return { ...base, reachable: false, latencyMs: result.latencyMs, detail: `not writable: ${reason(result.error)}` };
+  if (result.error)
+    return { ...base, reachable: false, latencyMs: result.latencyMs, detail: `not writable: ${reason(result.error)}` };
   return { ...base, reachable: true, latencyMs: result.latencyMs, detail: 'writable (temp file + rename)' };
 }
 
@@ -105,7 +139,13 @@ export const checkServices = defineTool({
     'Probes every service Caelum is configured to use and reports whether each is reachable, with latency: each Ollama host (GET /api/version), PostgreSQL from DATABASE_URL (select version()), the Claude API endpoint (any HTTP answer; the key is never sent), and that the data directory is writable. Services that are not configured are listed as such. Use it to find out why LLM or database work is failing. Example: {"timeoutMs": 2000}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
-    timeoutMs: z.number().int().min(100).max(30000).default(2000).describe('Deadline for each probe in milliseconds. Default 2000.'),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(30000)
+      .default(2000)
+      .describe('Deadline for each probe in milliseconds. Default 2000.'),
   }),
   output: z.object({ services: z.array(serviceRow) }),
   examples: [{ timeoutMs: 1000 }],
@@ -114,18 +154,41 @@ export const checkServices = defineTool({
     const probes: Promise<ServiceRow>[] = [probeDataDir(dataDir)];
     for (const host of services.ollamaHosts) probes.push(probeOllama(host, input.timeoutMs, context.signal));
     if (services.ollamaHosts.length === 0) {
-      probes.push(Promise.resolve({ service: 'ollama', name: 'Ollama hosts', target: '-', configured: false, reachable: false, detail: 'no Ollama host configured' }));
+      probes.push(
+        Promise.resolve({
+          service: 'ollama',
+          name: 'Ollama hosts',
+          target: '-',
+          configured: false,
+          reachable: false,
+          detail: 'no Ollama host configured',
+        }),
+      );
     }
     probes.push(
       services.databaseUrl
         ? probePostgres(services.databaseUrl, input.timeoutMs)
-        : Promise.resolve({ service: 'postgresql', name: 'DATABASE_URL', target: '-', configured: false, reachable: false, detail: 'not set; the embedded JSONL ledger is used' }),
+        : Promise.resolve({
+            service: 'postgresql',
+            name: 'DATABASE_URL',
+            target: '-',
+            configured: false,
+            reachable: false,
+            detail: 'not set; the embedded JSONL ledger is used',
+          }),
     );
     const claudeBase = services.claude.baseUrl ?? 'https://api.anthropic.com';
     probes.push(
       services.claude.keyConfigured
         ? probeClaude(claudeBase, input.timeoutMs, context.signal)
-        : Promise.resolve({ service: 'claude', name: 'Claude API', target: redactUrl(claudeBase), configured: false, reachable: false, detail: 'ANTHROPIC_API_KEY not set; no Claude fallback' }),
+        : Promise.resolve({
+            service: 'claude',
+            name: 'Claude API',
+            target: redactUrl(claudeBase),
+            configured: false,
+            reachable: false,
+            detail: 'ANTHROPIC_API_KEY not set; no Claude fallback',
+          }),
     );
     const rows = await Promise.all(probes);
     context.signal.throwIfAborted();
@@ -133,6 +196,9 @@ export const checkServices = defineTool({
   },
   summarize: (o) =>
     o.services
-      .map((s) => `${s.configured ? (s.reachable ? 'ok  ' : 'FAIL') : '--  '} ${s.service} ${s.name} ${s.target}: ${s.detail}${s.latencyMs !== undefined ? ` (${s.latencyMs} ms)` : ''}`)
+      .map(
+        (s) =>
+          `${s.configured ? (s.reachable ? 'ok  ' : 'FAIL') : '--  '} ${s.service} ${s.name} ${s.target}: ${s.detail}${s.latencyMs !== undefined ? ` (${s.latencyMs} ms)` : ''}`,
+      )
       .join('\n'),
 });

@@ -12,11 +12,15 @@ export const getHostResources = defineTool({
   tags: ['cpu', 'memory', 'disk', 'node', 'host', 'resources', 'status'],
   title: 'Host resources',
   description:
-    'Reports this machine\'s CPU (model, cores, load average), memory (total, free, this process\'s RSS), the disk holding Caelum\'s data directory (size, free), and the Node.js runtime. Use it to check whether the host can take more work. It does not probe GPU hosts or services; use infrastructure_check_services for those. Example: {}',
+    "Reports this machine's CPU (model, cores, load average), memory (total, free, this process's RSS), the disk holding Caelum's data directory (size, free), and the Node.js runtime. Use it to check whether the host can take more work. It does not probe GPU hosts or services; use infrastructure_check_services for those. Example: {}",
   kind: { effect: 'readOnly' },
   input: z.object({}),
   output: z.object({
-    cpu: z.object({ model: z.string(), cores: z.number().int(), loadAverage: z.array(z.number()).describe('1, 5 and 15 minute load averages') }),
+    cpu: z.object({
+      model: z.string(),
+      cores: z.number().int(),
+      loadAverage: z.array(z.number()).describe('1, 5 and 15 minute load averages'),
+    }),
     memory: z.object({ totalGiB: z.number(), freeGiB: z.number(), processRssMiB: z.number() }),
     disk: z.object({ path: z.string(), totalGiB: z.number(), freeGiB: z.number(), usedShare: z.number() }),
     runtime: z.object({ node: z.string(), platform: z.string(), arch: z.string(), uptimeSeconds: z.number() }),
@@ -30,10 +34,28 @@ export const getHostResources = defineTool({
     const free = fs.bavail * fs.bsize;
     const cpus = os.cpus();
     return {
-      cpu: { model: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, loadAverage: os.loadavg().map((n) => Number(n.toFixed(2))) },
-      memory: { totalGiB: gib(os.totalmem()), freeGiB: gib(os.freemem()), processRssMiB: Number((process.memoryUsage.rss() / 1024 ** 2).toFixed(1)) },
-      disk: { path: dataDir, totalGiB: gib(total), freeGiB: gib(free), usedShare: total ? Number((1 - free / total).toFixed(4)) : 0 },
-      runtime: { node: process.version, platform: process.platform, arch: process.arch, uptimeSeconds: Math.round(process.uptime()) },
+      cpu: {
+        model: cpus[0]?.model.trim() ?? 'unknown',
+        cores: cpus.length,
+        loadAverage: os.loadavg().map((n) => Number(n.toFixed(2))),
+      },
+      memory: {
+        totalGiB: gib(os.totalmem()),
+        freeGiB: gib(os.freemem()),
+        processRssMiB: Number((process.memoryUsage.rss() / 1024 ** 2).toFixed(1)),
+      },
+      disk: {
+        path: dataDir,
+        totalGiB: gib(total),
+        freeGiB: gib(free),
+        usedShare: total ? Number((1 - free / total).toFixed(4)) : 0,
+      },
+      runtime: {
+        node: process.version,
+        platform: process.platform,
+        arch: process.arch,
+        uptimeSeconds: Math.round(process.uptime()),
+      },
     };
   },
   summarize: (o) =>

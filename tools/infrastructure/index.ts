@@ -4,4 +4,13 @@ import { getHostResources } from './host-resources.js';
 import { checkServices } from './check-services.js';
 import { getPoolStatus, probeHosts, pullModel, runCompletion, setHostEnabled, unloadModel } from './pool-tools.js';
 
-export const infrastructureTools: readonly AnyTool[] = [getHostResources, checkServices, getPoolStatus, setHostEnabled, probeHosts, pullModel, unloadModel, runCompletion] as unknown as AnyTool[];
+export const infrastructureTools: readonly AnyTool[] = [
+  getHostResources,
+  checkServices,
+  getPoolStatus,
+  setHostEnabled,
+  probeHosts,
+  pullModel,
+  unloadModel,
+  runCompletion,
+] as unknown as AnyTool[];

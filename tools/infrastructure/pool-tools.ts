@@ -13,7 +13,9 @@ const hostRow = z.object({
   health: z.enum(['unknown', 'healthy', 'degraded', 'down']),
   version: z.string().optional(),
   models: z.array(z.string()),
-  resident: z.array(z.object({ name: z.string(), vramBytes: z.number() })).describe('models loaded in memory, with their VRAM'),
+  resident: z
+    .array(z.object({ name: z.string(), vramBytes: z.number() }))
+    .describe('models loaded in memory, with their VRAM'),
   inFlight: z.number().int(),
   queued: z.number().int().describe('requests waiting for a slot'),
   breaker: z.enum(['closed', 'open', 'half-open']),
@@ -32,13 +34,19 @@ function hostsOf(context: { pool: { status(): z.input<typeof poolStatusSchema> }
   return {
     mode: status.mode,
     claudeConfigured: status.claudeConfigured,
-    hosts: status.hosts.map((h) => Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined))) as z.input<typeof hostRow>[],
+    hosts: status.hosts.map((h) => Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined))) as z.input<
+      typeof hostRow
+    >[],
   };
 }
 
 function requireHost(context: { pool: { status(): z.input<typeof poolStatusSchema> } }, host: string): void {
   const names = context.pool.status().hosts.map((h) => h.name);
-  if (!names.includes(host)) throw new InputError('host', `no Ollama host named "${host}"; configured hosts: ${names.join(', ') || 'none (set CAELUM_OLLAMA_HOSTS)'}`);
+  if (!names.includes(host))
+    throw new InputError(
+      'host',
+      `no Ollama host named "${host}"; configured hosts: ${names.join(', ') || 'none (set CAELUM_OLLAMA_HOSTS)'}`,
+    );
 }
 
 export const getPoolStatus = defineTool({
@@ -47,14 +55,20 @@ export const getPoolStatus = defineTool({
   tags: ['pool', 'gpu', 'ollama', 'hosts', 'models', 'vram', 'health', 'breaker', 'queue'],
   title: 'Pool status',
   description:
-    'Lists every Ollama host of the GPU pool with its health (healthy, degraded, down), installed models, resident models and their VRAM, requests in flight and queued, circuit-breaker state and latency, plus whether Claude is configured. Reads the pool\'s last probe; it does not probe. Example: {}',
+    "Lists every Ollama host of the GPU pool with its health (healthy, degraded, down), installed models, resident models and their VRAM, requests in flight and queued, circuit-breaker state and latency, plus whether Claude is configured. Reads the pool's last probe; it does not probe. Example: {}",
   kind: { effect: 'readOnly' },
   input: z.object({}),
   output: poolStatusSchema,
   examples: [{}],
   handler: async (_input, context) => hostsOf(context),
   summarize: (o) =>
-    [`pool mode ${o.mode}; Claude ${o.claudeConfigured ? 'configured' : 'not configured'}`, ...o.hosts.map((h) => `  ${h.name} ${h.health}${h.enabled ? '' : ' (disabled)'} ${h.url}: ${h.models.length} models, resident ${h.resident.map((r) => r.name).join(', ') || 'none'}; ${h.inFlight} running, ${h.queued} queued; breaker ${h.breaker}${h.lastError ? `; last error: ${h.lastError}` : ''}`)].join('\n'),
+    [
+      `pool mode ${o.mode}; Claude ${o.claudeConfigured ? 'configured' : 'not configured'}`,
+      ...o.hosts.map(
+        (h) =>
+          `  ${h.name} ${h.health}${h.enabled ? '' : ' (disabled)'} ${h.url}: ${h.models.length} models, resident ${h.resident.map((r) => r.name).join(', ') || 'none'}; ${h.inFlight} running, ${h.queued} queued; breaker ${h.breaker}${h.lastError ? `; last error: ${h.lastError}` : ''}`,
+      ),
+    ].join('\n'),
 });
 
 export const setHostEnabled = defineTool({
@@ -107,7 +121,10 @@ export const pullModel = defineTool({
   kind: { effect: 'action', openWorld: true, idempotent: true },
   input: z.object({
     host: z.string().min(1).describe('Host name as configured.'),
-    model: z.string().regex(/^[a-zA-Z0-9._/-]+(:[a-zA-Z0-9._-]+)?$/, { error: 'expected an Ollama model name such as qwen3:4b' }).describe('Model to pull, e.g. "qwen3:4b".'),
+    model: z
+      .string()
+      .regex(/^[a-zA-Z0-9._/-]+(:[a-zA-Z0-9._-]+)?$/, { error: 'expected an Ollama model name such as qwen3:4b' })
+      .describe('Model to pull, e.g. "qwen3:4b".'),
   }),
   output: z.object({ host: z.string(), model: z.string(), status: z.string() }),
   examples: [{ host: 'gpu1', model: 'qwen3:4b' }],
@@ -161,10 +178,27 @@ export const runCompletion = defineTool({
   input: z.object({
     prompt: z.string().min(1).describe('The question or instruction.'),
     system: z.string().optional().describe('Optional system prompt.'),
-    tier: z.enum(['micro', 'small', 'full', 'large', 'code']).default('small').describe('Cheapest tier to start from. Default "small".'),
-    json: z.boolean().default(false).describe('Ask for a JSON object with a "confidence" field and judge it by validity and that self-rating.'),
-    samples: z.number().int().min(1).max(5).default(1).describe('Samples per tier; more than 1 measures agreement. Default 1.'),
-    threshold: z.number().min(0).max(1).optional().describe('Confidence needed to stop escalating; default from configuration (0.75).'),
+    tier: z
+      .enum(['micro', 'small', 'full', 'large', 'code'])
+      .default('small')
+      .describe('Cheapest tier to start from. Default "small".'),
+    json: z
+      .boolean()
+      .default(false)
+      .describe('Ask for a JSON object with a "confidence" field and judge it by validity and that self-rating.'),
+    samples: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .default(1)
+      .describe('Samples per tier; more than 1 measures agreement. Default 1.'),
+    threshold: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('Confidence needed to stop escalating; default from configuration (0.75).'),
     maxTokens: z.number().int().min(1).max(8192).default(1024).describe('Most output tokens. Default 1024.'),
   }),
   output: z.object({
@@ -180,7 +214,9 @@ export const runCompletion = defineTool({
     const schema = input.json ? z.object({ confidence: z.number().min(0).max(1).optional() }).passthrough() : undefined;
     try {
       const result = await context.pool.complete({
-        prompt: input.json ? `${input.prompt}\n\nAnswer with one JSON object and include a "confidence" field from 0 to 1.` : input.prompt,
+        prompt: input.json
+          ? `${input.prompt}\n\nAnswer with one JSON object and include a "confidence" field from 0 to 1.`
+          : input.prompt,
         system: input.system,
         tier: input.tier,
         schema,
@@ -188,12 +224,20 @@ export const runCompletion = defineTool({
         threshold: input.threshold,
         maxTokens: input.maxTokens,
       });
-      return { text: result.text, ...(input.json ? { value: result.value } : {}), confidence: result.confidence, threshold: result.threshold, lowConfidence: result.lowConfidence, answeredBy: result.answeredBy };
+      return {
+        text: result.text,
+        ...(input.json ? { value: result.value } : {}),
+        confidence: result.confidence,
+        threshold: result.threshold,
+        lowConfidence: result.lowConfidence,
+        answeredBy: result.answeredBy,
+      };
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'NO_HEALTHY_HOST') throw new ToolError('NOT_CONFIGURED', (error as Error).message, { cause: error });
       throw error;
     }
   },
-  summarize: (o) => `${o.text}\n\n(${o.answeredBy.backend} ${o.answeredBy.model}${o.answeredBy.host ? ` on ${o.answeredBy.host}` : ''}; confidence ${o.confidence}${o.lowConfidence ? ', below the threshold' : ''})`,
+  summarize: (o) =>
+    `${o.text}\n\n(${o.answeredBy.backend} ${o.answeredBy.model}${o.answeredBy.host ? ` on ${o.answeredBy.host}` : ''}; confidence ${o.confidence}${o.lowConfidence ? ', below the threshold' : ''})`,
 });

@@ -31,7 +31,11 @@ export interface Translation {
 }
 
 function stripFences(text: string): string {
-  return text.replace(/^```(?:cypher|json)?\s*/i, '').replace(/```\s*$/, '').trim().replace(/;\s*$/, '');
+  return text
+    .replace(/^```(?:cypher|json)?\s*/i, '')
+    .replace(/```\s*$/, '')
+    .trim()
+    .replace(/;\s*$/, '');
 }
 
 export async function translateQuestion(question: string, context: ToolContext): Promise<Translation> {
@@ -53,7 +57,10 @@ export async function translateQuestion(question: string, context: ToolContext):
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'NO_HEALTHY_HOST' || code === 'NOT_CONFIGURED') {
-        throw new InputError('question', `no LLM backend could translate the question (${(error as Error).message}). Send Cypher instead: {"cypher": "MATCH ... RETURN ..."}; the schema is in the resource caelum://kb/schema`);
+        throw new InputError(
+          'question',
+          `no LLM backend could translate the question (${(error as Error).message}). Send Cypher instead: {"cypher": "MATCH ... RETURN ..."}; the schema is in the resource caelum://kb/schema`,
+        );
       }
       throw error;
     }
@@ -61,14 +68,23 @@ export async function translateQuestion(question: string, context: ToolContext):
     try {
       await guardCypher(graph, cypher);
       attempts.push({ cypher });
-      return { cypher, explanation: result.value?.explanation ?? '', attempts, answeredBy: result.answeredBy, confidence: result.confidence };
+      return {
+        cypher,
+        explanation: result.value?.explanation ?? '',
+        attempts,
+        answeredBy: result.answeredBy,
+        confidence: result.confidence,
+      };
     } catch (error) {
       const message = error instanceof KnowledgeError ? error.message : String(error);
       attempts.push({ cypher, error: message });
       feedback = `\n\nYour previous Cypher was:\n${cypher}\nIt failed: ${message}\nFix it and answer again.`;
     }
   }
-  throw new InputError('question', `could not turn the question into valid read-only Cypher after 2 attempts: ${attempts.map((a) => `${a.cypher} → ${a.error}`).join(' | ')}. Rephrase it, or send Cypher`);
+  throw new InputError(
+    'question',
+    `could not turn the question into valid read-only Cypher after 2 attempts: ${attempts.map((a) => `${a.cypher} → ${a.error}`).join(' | ')}. Rephrase it, or send Cypher`,
+  );
 }
 
 export const askGraph = defineTool({
@@ -87,14 +103,33 @@ export const askGraph = defineTool({
   output: queryResultSchema.extend({
     question: z.string(),
     explanation: z.string(),
-    attempts: z.array(z.object({ cypher: z.string(), error: z.string().optional() })).describe('every Cypher the model wrote, with why it was refused'),
-    translatedBy: z.object({ backend: z.string(), model: z.string(), host: z.string().optional(), confidence: z.number() }),
+    attempts: z
+      .array(z.object({ cypher: z.string(), error: z.string().optional() }))
+      .describe('every Cypher the model wrote, with why it was refused'),
+    translatedBy: z.object({
+      backend: z.string(),
+      model: z.string(),
+      host: z.string().optional(),
+      confidence: z.number(),
+    }),
   }),
   examples: [{ question: 'Which countries does the USA depend on most for trade?' }],
   async handler(input, context) {
     const translation = await translateQuestion(input.question, context);
-    const result = await knowledge('question', async () => runAgentCypher(await context.knowledge.graph(), translation.cypher, { maxRows: input.maxRows, timeoutMs: input.timeoutMs }));
-    return { ...result, question: input.question, explanation: translation.explanation, attempts: translation.attempts, translatedBy: { ...translation.answeredBy, confidence: translation.confidence } };
+    const result = await knowledge('question', async () =>
+      runAgentCypher(await context.knowledge.graph(), translation.cypher, {
+        maxRows: input.maxRows,
+        timeoutMs: input.timeoutMs,
+      }),
+    );
+    return {
+      ...result,
+      question: input.question,
+      explanation: translation.explanation,
+      attempts: translation.attempts,
+      translatedBy: { ...translation.answeredBy, confidence: translation.confidence },
+    };
   },
-  summarize: (o) => `Cypher: ${o.cypher}\n${o.rows.length} of ${o.totalRows} rows${o.truncated ? ` (truncated by ${o.truncatedBy})` : ''}\n${JSON.stringify(o.rows.slice(0, 20))}`,
+  summarize: (o) =>
+    `Cypher: ${o.cypher}\n${o.rows.length} of ${o.totalRows} rows${o.truncated ? ` (truncated by ${o.truncatedBy})` : ''}\n${JSON.stringify(o.rows.slice(0, 20))}`,
 });

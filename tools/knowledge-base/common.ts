@@ -17,7 +17,8 @@ export async function knowledge<T>(field: string, work: () => Promise<T>): Promi
 
 export function mapKnowledgeError(error: unknown, field: string): unknown {
   // An embedding through the pool that no host could serve: the tool is unavailable, not broken.
-  if (error instanceof PoolError && error.code !== 'CANCELLED') return new ToolError('UNAVAILABLE', `embedding failed: ${error.message}`, { cause: error });
+  if (error instanceof PoolError && error.code !== 'CANCELLED')
+    return new ToolError('UNAVAILABLE', `embedding failed: ${error.message}`, { cause: error });
   if (!(error instanceof KnowledgeError)) return error;
   switch (error.code) {
     case 'QUERY_REJECTED':
@@ -27,7 +28,10 @@ export function mapKnowledgeError(error: unknown, field: string): unknown {
     case 'DIMENSION_MISMATCH':
       return new InputError(field, error.message);
     case 'TIMEOUT':
-      return new InputError(field, `${error.message}. Narrow the query (a LIMIT, a more selective MATCH) or raise timeoutMs (up to 60000)`);
+      return new InputError(
+        field,
+        `${error.message}. Narrow the query (a LIMIT, a more selective MATCH) or raise timeoutMs (up to 60000)`,
+      );
     case 'LOCKED':
     case 'UNAVAILABLE':
       return new ToolError('UNAVAILABLE', error.message, { cause: error });

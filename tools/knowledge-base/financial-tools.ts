@@ -5,8 +5,15 @@ import * as financial from '../../knowledge/financial.js';
 import { defineTool } from '../define-tool.js';
 import { knowledge } from './common.js';
 
-const iso3 = z.string().regex(/^[A-Za-z]{3}$/, 'an ISO-3 country code such as USA').transform((s) => s.toUpperCase());
-const statisticId = z.string().min(3).max(200).describe('Statistic id "<ISO3>_<name>", e.g. "USA_policy_rate" (find ids with knowledge_base_find_nodes).');
+const iso3 = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, 'an ISO-3 country code such as USA')
+  .transform((s) => s.toUpperCase());
+const statisticId = z
+  .string()
+  .min(3)
+  .max(200)
+  .describe('Statistic id "<ISO3>_<name>", e.g. "USA_policy_rate" (find ids with knowledge_base_find_nodes).');
 const row = z.record(z.string(), z.unknown());
 
 export const getNeighbours = defineTool({
@@ -14,17 +21,26 @@ export const getNeighbours = defineTool({
   domain: 'knowledge-base',
   tags: ['trade', 'corridor', 'neighbours', 'country', 'dependency', 'graph', '1-hop'],
   title: 'Trade neighbours of a country',
-  description: 'Lists the countries a country depends on through trade corridors (TRADE_DEPENDS weight = bilateral trade intensity), outgoing, incoming or both, strongest first. Example: {"country": "DEU", "direction": "both"}',
+  description:
+    'Lists the countries a country depends on through trade corridors (TRADE_DEPENDS weight = bilateral trade intensity), outgoing, incoming or both, strongest first. Example: {"country": "DEU", "direction": "both"}',
   kind: { effect: 'readOnly' },
   input: z.object({
     country: iso3.describe('ISO-3 code, e.g. "DEU".'),
-    direction: z.enum(['out', 'in', 'both']).default('both').describe('out: countries it depends on; in: countries depending on it.'),
+    direction: z
+      .enum(['out', 'in', 'both'])
+      .default('both')
+      .describe('out: countries it depends on; in: countries depending on it.'),
     minWeight: z.number().min(0).max(1).default(0).describe('Skip corridors weaker than this.'),
     limit: z.number().int().min(1).max(200).default(20).describe('Most neighbours; default 20.'),
   }),
   output: z.object({ country: z.string(), neighbours: z.array(row) }),
   examples: [{ country: 'USA' }],
-  handler: async (input, context) => ({ country: input.country, neighbours: await knowledge('country', async () => financial.neighbours(await context.knowledge.graph(), input.country, input)) }),
+  handler: async (input, context) => ({
+    country: input.country,
+    neighbours: await knowledge('country', async () =>
+      financial.neighbours(await context.knowledge.graph(), input.country, input),
+    ),
+  }),
 });
 
 export const traceContagion = defineTool({
@@ -32,12 +48,21 @@ export const traceContagion = defineTool({
   domain: 'knowledge-base',
   tags: ['contagion', 'chain', 'spillover', '2-hop', 'statistic', 'risk', 'graph'],
   title: 'Contagion chains from a statistic',
-  description: 'Traces contagion from a statistic: direct CONTAGION edges with their weights and mechanisms, and 2-hop targets with the summed product of weights along every path. Example: {"statistic": "USA_policy_rate"}',
+  description:
+    'Traces contagion from a statistic: direct CONTAGION edges with their weights and mechanisms, and 2-hop targets with the summed product of weights along every path. Example: {"statistic": "USA_policy_rate"}',
   kind: { effect: 'readOnly' },
-  input: z.object({ statistic: statisticId, limit: z.number().int().min(1).max(500).default(20).describe('Most targets per hop; default 20.') }),
+  input: z.object({
+    statistic: statisticId,
+    limit: z.number().int().min(1).max(500).default(20).describe('Most targets per hop; default 20.'),
+  }),
   output: z.object({ statistic: z.string(), direct: z.array(row), twoHop: z.array(row) }),
   examples: [{ statistic: 'USA_policy_rate' }],
-  handler: async (input, context) => ({ statistic: input.statistic, ...(await knowledge('statistic', async () => financial.contagionTwoHop(await context.knowledge.graph(), input.statistic, input.limit))) }),
+  handler: async (input, context) => ({
+    statistic: input.statistic,
+    ...(await knowledge('statistic', async () =>
+      financial.contagionTwoHop(await context.knowledge.graph(), input.statistic, input.limit),
+    )),
+  }),
 });
 
 export const propagateShock = defineTool({
@@ -45,7 +70,8 @@ export const propagateShock = defineTool({
   domain: 'knowledge-base',
   tags: ['shock', 'propagation', 'contagion', 'scenario', 'stress', 'impact', 'decay'],
   title: 'Propagate a shock through contagion',
-  description: 'Propagates a shock from a statistic through CONTAGION edges, breadth-first: impact(child) = impact(parent) × weight × decay, each node once, stopping below the floor or past maxHops. Returns impacted statistics, largest first, with the path step. Example: {"statistic": "USA_policy_rate", "shock": 1}',
+  description:
+    'Propagates a shock from a statistic through CONTAGION edges, breadth-first: impact(child) = impact(parent) × weight × decay, each node once, stopping below the floor or past maxHops. Returns impacted statistics, largest first, with the path step. Example: {"statistic": "USA_policy_rate", "shock": 1}',
   kind: { effect: 'readOnly' },
   input: z.object({
     statistic: statisticId,
@@ -55,9 +81,17 @@ export const propagateShock = defineTool({
     maxHops: z.number().int().min(1).max(6).default(4).describe('Deepest hop; default 4.'),
     limit: z.number().int().min(1).max(1000).default(50).describe('Most results; default 50.'),
   }),
-  output: z.object({ statistic: z.string(), impacts: z.array(z.object({ statistic: z.string(), impact: z.number(), hops: z.number().int(), via: z.string() })) }),
+  output: z.object({
+    statistic: z.string(),
+    impacts: z.array(z.object({ statistic: z.string(), impact: z.number(), hops: z.number().int(), via: z.string() })),
+  }),
   examples: [{ statistic: 'USA_policy_rate' }],
-  handler: async (input, context) => ({ statistic: input.statistic, impacts: await knowledge('statistic', async () => financial.propagateShock(await context.knowledge.graph(), input.statistic, input)) }),
+  handler: async (input, context) => ({
+    statistic: input.statistic,
+    impacts: await knowledge('statistic', async () =>
+      financial.propagateShock(await context.knowledge.graph(), input.statistic, input),
+    ),
+  }),
 });
 
 export const findTradePaths = defineTool({
@@ -65,12 +99,27 @@ export const findTradePaths = defineTool({
   domain: 'knowledge-base',
   tags: ['path', 'shortest', 'trade', 'corridor', 'route', 'country'],
   title: 'Trade paths between countries',
-  description: 'Finds the fewest-hop chains of trade dependency from one country to another (up to 6 hops), strongest first by the product of corridor weights. Example: {"from": "MEX", "to": "KOR"}',
+  description:
+    'Finds the fewest-hop chains of trade dependency from one country to another (up to 6 hops), strongest first by the product of corridor weights. Example: {"from": "MEX", "to": "KOR"}',
   kind: { effect: 'readOnly' },
-  input: z.object({ from: iso3.describe('Start country, ISO-3.'), to: iso3.describe('End country, ISO-3.'), limit: z.number().int().min(1).max(50).default(5).describe('Most paths; default 5.') }),
-  output: z.object({ from: z.string(), to: z.string(), paths: z.array(z.object({ path: z.array(z.string()), weights: z.array(z.number()), strength: z.number() })) }),
+  input: z.object({
+    from: iso3.describe('Start country, ISO-3.'),
+    to: iso3.describe('End country, ISO-3.'),
+    limit: z.number().int().min(1).max(50).default(5).describe('Most paths; default 5.'),
+  }),
+  output: z.object({
+    from: z.string(),
+    to: z.string(),
+    paths: z.array(z.object({ path: z.array(z.string()), weights: z.array(z.number()), strength: z.number() })),
+  }),
   examples: [{ from: 'MEX', to: 'KOR' }],
-  handler: async (input, context) => ({ from: input.from, to: input.to, paths: await knowledge('from', async () => financial.tradePaths(await context.knowledge.graph(), input.from, input.to, input.limit)) }),
+  handler: async (input, context) => ({
+    from: input.from,
+    to: input.to,
+    paths: await knowledge('from', async () =>
+      financial.tradePaths(await context.knowledge.graph(), input.from, input.to, input.limit),
+    ),
+  }),
 });
 
 export const getCountryProfile = defineTool({
@@ -78,12 +127,26 @@ export const getCountryProfile = defineTool({
   domain: 'knowledge-base',
   tags: ['country', 'profile', 'statistics', 'regime', 'corridors', 'exposure', 'summary'],
   title: 'Country profile',
-  description: 'Summarises one country: its attributes, latest statistic values, current regime, strongest trade corridors, and the countries whose statistics feed contagion into it. Example: {"country": "JPN"}',
+  description:
+    'Summarises one country: its attributes, latest statistic values, current regime, strongest trade corridors, and the countries whose statistics feed contagion into it. Example: {"country": "JPN"}',
   kind: { effect: 'readOnly' },
-  input: z.object({ country: iso3.describe('ISO-3 code, e.g. "JPN".'), statistics: z.number().int().min(0).max(500).default(30).describe('Most statistics listed; default 30.') }),
-  output: z.object({ country: row, statistics: z.array(row), totalStatistics: z.number().int(), regime: row.nullable(), topCorridors: z.array(row), contagionSources: z.array(row) }),
+  input: z.object({
+    country: iso3.describe('ISO-3 code, e.g. "JPN".'),
+    statistics: z.number().int().min(0).max(500).default(30).describe('Most statistics listed; default 30.'),
+  }),
+  output: z.object({
+    country: row,
+    statistics: z.array(row),
+    totalStatistics: z.number().int(),
+    regime: row.nullable(),
+    topCorridors: z.array(row),
+    contagionSources: z.array(row),
+  }),
   examples: [{ country: 'USA' }],
-  handler: (input, context) => knowledge('country', async () => financial.countryProfile(await context.knowledge.graph(), input.country, input.statistics)),
+  handler: (input, context) =>
+    knowledge('country', async () =>
+      financial.countryProfile(await context.knowledge.graph(), input.country, input.statistics),
+    ),
 });
 
 export const getSeries = defineTool({
@@ -91,12 +154,22 @@ export const getSeries = defineTool({
   domain: 'knowledge-base',
   tags: ['series', 'time series', 'observations', 'history', 'statistic', 'values'],
   title: 'Statistic time series',
-  description: 'Returns the observations of a statistic in period order, optionally between two periods (inclusive, compared as text: "2020", "2020-03"). Example: {"statistic": "USA_policy_rate", "from": "2015"}',
+  description:
+    'Returns the observations of a statistic in period order, optionally between two periods (inclusive, compared as text: "2020", "2020-03"). Example: {"statistic": "USA_policy_rate", "from": "2015"}',
   kind: { effect: 'readOnly' },
-  input: z.object({ statistic: statisticId, from: z.string().max(20).optional().describe('First period, e.g. "2015".'), to: z.string().max(20).optional().describe('Last period, e.g. "2024-12".') }),
+  input: z.object({
+    statistic: statisticId,
+    from: z.string().max(20).optional().describe('First period, e.g. "2015".'),
+    to: z.string().max(20).optional().describe('Last period, e.g. "2024-12".'),
+  }),
   output: z.object({ statistic: z.string(), points: z.array(row) }),
   examples: [{ statistic: 'USA_policy_rate' }],
-  handler: async (input, context) => ({ statistic: input.statistic, points: await knowledge('statistic', async () => financial.series(await context.knowledge.graph(), input.statistic, input.from, input.to)) }),
+  handler: async (input, context) => ({
+    statistic: input.statistic,
+    points: await knowledge('statistic', async () =>
+      financial.series(await context.knowledge.graph(), input.statistic, input.from, input.to),
+    ),
+  }),
 });
 
 export const getRegime = defineTool({
@@ -104,12 +177,21 @@ export const getRegime = defineTool({
   domain: 'knowledge-base',
   tags: ['regime', 'hmm', 'state', 'markov', 'country', 'stress'],
   title: 'Country regime history',
-  description: 'Returns a country\'s market regimes (HMM states such as S0_Tranquil or S1_Stressed) with probability and date, newest first. Example: {"country": "TUR"}',
+  description:
+    'Returns a country\'s market regimes (HMM states such as S0_Tranquil or S1_Stressed) with probability and date, newest first. Example: {"country": "TUR"}',
   kind: { effect: 'readOnly' },
-  input: z.object({ country: iso3.describe('ISO-3 code.'), limit: z.number().int().min(1).max(500).default(12).describe('Most entries; default 12.') }),
+  input: z.object({
+    country: iso3.describe('ISO-3 code.'),
+    limit: z.number().int().min(1).max(500).default(12).describe('Most entries; default 12.'),
+  }),
   output: z.object({ country: z.string(), regimes: z.array(row) }),
   examples: [{ country: 'USA' }],
-  handler: async (input, context) => ({ country: input.country, regimes: await knowledge('country', async () => financial.regimes(await context.knowledge.graph(), input.country, input.limit)) }),
+  handler: async (input, context) => ({
+    country: input.country,
+    regimes: await knowledge('country', async () =>
+      financial.regimes(await context.knowledge.graph(), input.country, input.limit),
+    ),
+  }),
 });
 
 export const aggregateStatistic = defineTool({
@@ -117,10 +199,18 @@ export const aggregateStatistic = defineTool({
   domain: 'knowledge-base',
   tags: ['aggregate', 'region', 'average', 'compare', 'statistic', 'cross-country'],
   title: 'Aggregate a statistic by region',
-  description: 'Aggregates one statistic across countries by region: count, mean, min and max of the latest values. Example: {"name": "policy_rate"}',
+  description:
+    'Aggregates one statistic across countries by region: count, mean, min and max of the latest values. Example: {"name": "policy_rate"}',
   kind: { effect: 'readOnly' },
-  input: z.object({ name: z.string().min(1).max(200).describe('Statistic name without the country prefix, e.g. "policy_rate".') }),
+  input: z.object({
+    name: z.string().min(1).max(200).describe('Statistic name without the country prefix, e.g. "policy_rate".'),
+  }),
   output: z.object({ name: z.string(), regions: z.array(row) }),
   examples: [{ name: 'policy_rate' }],
-  handler: async (input, context) => ({ name: input.name, regions: await knowledge('name', async () => financial.aggregateStatistic(await context.knowledge.graph(), input.name)) }),
+  handler: async (input, context) => ({
+    name: input.name,
+    regions: await knowledge('name', async () =>
+      financial.aggregateStatistic(await context.knowledge.graph(), input.name),
+    ),
+  }),
 });

@@ -25,11 +25,32 @@ export const queryResultSchema = z.object({
 });
 
 export const cypherInput = {
-  cypher: z.string().min(1).max(10_000).describe('One read-only Cypher statement (Kuzu dialect). Writes, DDL, COPY/LOAD/EXPORT, transactions and most CALLs are rejected.'),
-  params: z.record(z.string(), z.unknown()).default({}).describe('Query parameters, referenced as $name; always prefer them to literals.'),
+  cypher: z
+    .string()
+    .min(1)
+    .max(10_000)
+    .describe(
+      'One read-only Cypher statement (Kuzu dialect). Writes, DDL, COPY/LOAD/EXPORT, transactions and most CALLs are rejected.',
+    ),
+  params: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .describe('Query parameters, referenced as $name; always prefer them to literals.'),
   maxRows: z.number().int().min(1).max(10_000).default(200).describe('Row cap; default 200.'),
-  maxTokens: z.number().int().min(100).max(100_000).default(4_000).describe('Token budget for the returned rows; default 4000.'),
-  timeoutMs: z.number().int().min(10).max(60_000).default(5_000).describe('Query timeout in milliseconds; default 5000.'),
+  maxTokens: z
+    .number()
+    .int()
+    .min(100)
+    .max(100_000)
+    .default(4_000)
+    .describe('Token budget for the returned rows; default 4000.'),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(10)
+    .max(60_000)
+    .default(5_000)
+    .describe('Query timeout in milliseconds; default 5000.'),
 };
 
 export const runCypher = defineTool({
@@ -43,8 +64,10 @@ export const runCypher = defineTool({
   input: z.object(cypherInput),
   output: queryResultSchema,
   examples: [{ cypher: 'MATCH (c:Country) RETURN c.iso3 AS iso3, c.name AS name ORDER BY iso3 LIMIT 5' }],
-  handler: (input, context) => knowledge('cypher', async () => runAgentCypher(await context.knowledge.graph(), input.cypher, input)),
-  summarize: (o) => `${o.rows.length} of ${o.totalRows} rows${o.truncated ? ` (truncated by ${o.truncatedBy})` : ''} in ${o.elapsedMs.toFixed(1)} ms\n${JSON.stringify(o.rows.slice(0, 20))}`,
+  handler: (input, context) =>
+    knowledge('cypher', async () => runAgentCypher(await context.knowledge.graph(), input.cypher, input)),
+  summarize: (o) =>
+    `${o.rows.length} of ${o.totalRows} rows${o.truncated ? ` (truncated by ${o.truncatedBy})` : ''} in ${o.elapsedMs.toFixed(1)} ms\n${JSON.stringify(o.rows.slice(0, 20))}`,
 });
 
 export const explainCypher = defineTool({
@@ -56,7 +79,12 @@ export const explainCypher = defineTool({
     'Checks a Cypher query against the read-only guard and returns its physical plan operators, without running it. Use it to validate generated Cypher before queryKnowledgeGraph. Example: {"cypher": "MATCH (s:Statistic) RETURN count(*)"}',
   kind: { effect: 'readOnly' },
   input: z.object({ cypher: cypherInput.cypher }),
-  output: z.object({ allowed: z.boolean(), reason: z.string().optional(), operators: z.array(z.string()), functions: z.array(z.string()) }),
+  output: z.object({
+    allowed: z.boolean(),
+    reason: z.string().optional(),
+    operators: z.array(z.string()),
+    functions: z.array(z.string()),
+  }),
   examples: [{ cypher: 'MATCH (c:Country) RETURN count(*)' }],
   async handler(input, context) {
     const problem = lexicalProblem(input.cypher);
@@ -84,15 +112,29 @@ export const getSchema = defineTool({
     tables: z.array(z.string().min(1)).max(50).optional().describe('Only these tables; default all.'),
     counts: z.boolean().default(true).describe('Include row counts; default true.'),
   }),
-  output: z.object({ schemaVersion: z.number().int(), engine: z.string(), text: z.string(), tables: z.array(z.string()) }),
+  output: z.object({
+    schemaVersion: z.number().int(),
+    engine: z.string(),
+    text: z.string(),
+    tables: z.array(z.string()),
+  }),
   examples: [{}, { tables: ['Country', 'TRADE_DEPENDS'] }],
   async handler(input, context) {
     const graph = await knowledge('tables', () => context.knowledge.graph());
     const tables = await graph.tables();
     const names = tables.map((t) => t.name).filter((n) => !n.startsWith('_'));
     const unknown = input.tables?.filter((t) => !names.includes(t)) ?? [];
-    if (unknown.length) throw new InputError('tables', `unknown tables ${unknown.join(', ')}; the graph has ${names.join(', ')}`);
-    const text = !input.counts && !input.tables ? await schemaText(graph) : describeSchema(tables, { engine: graph.engine, version: graph.schemaVersion, ...(input.counts ? { counts: await graphCounts(graph) } : {}), ...(input.tables ? { only: input.tables } : {}) });
+    if (unknown.length)
+      throw new InputError('tables', `unknown tables ${unknown.join(', ')}; the graph has ${names.join(', ')}`);
+    const text =
+      !input.counts && !input.tables
+        ? await schemaText(graph)
+        : describeSchema(tables, {
+            engine: graph.engine,
+            version: graph.schemaVersion,
+            ...(input.counts ? { counts: await graphCounts(graph) } : {}),
+            ...(input.tables ? { only: input.tables } : {}),
+          });
     return { schemaVersion: graph.schemaVersion, engine: graph.engine, text, tables: input.tables ?? names };
   },
   summarize: (o) => o.text,
@@ -103,17 +145,33 @@ export const getGraphStats = defineTool({
   domain: 'knowledge-base',
   tags: ['graph', 'stats', 'counts', 'status', 'size'],
   title: 'Graph statistics',
-  description: 'Counts the rows of every node and relationship table in the knowledge graph, with the engine, schema version and file location. Example: {}',
+  description:
+    'Counts the rows of every node and relationship table in the knowledge graph, with the engine, schema version and file location. Example: {}',
   kind: { effect: 'readOnly' },
   input: z.object({}),
-  output: z.object({ engine: z.string(), location: z.string(), schemaVersion: z.number().int(), nodes: z.number().int(), relationships: z.number().int(), tables: z.record(z.string(), z.number().int()) }),
+  output: z.object({
+    engine: z.string(),
+    location: z.string(),
+    schemaVersion: z.number().int(),
+    nodes: z.number().int(),
+    relationships: z.number().int(),
+    tables: z.record(z.string(), z.number().int()),
+  }),
   examples: [{}],
   async handler(_input, context) {
     const graph = await knowledge('', () => context.knowledge.graph());
     const tables = await graph.tables();
     const counts = await graphCounts(graph);
-    const sum = (kind: 'node' | 'rel') => tables.filter((t) => t.kind === kind && !t.name.startsWith('_')).reduce((n, t) => n + (counts[t.name] ?? 0), 0);
-    return { engine: graph.engine, location: graph.location, schemaVersion: graph.schemaVersion, nodes: sum('node'), relationships: sum('rel'), tables: counts };
+    const sum = (kind: 'node' | 'rel') =>
+      tables.filter((t) => t.kind === kind && !t.name.startsWith('_')).reduce((n, t) => n + (counts[t.name] ?? 0), 0);
+    return {
+      engine: graph.engine,
+      location: graph.location,
+      schemaVersion: graph.schemaVersion,
+      nodes: sum('node'),
+      relationships: sum('rel'),
+      tables: counts,
+    };
   },
 });
 
@@ -122,21 +180,90 @@ export const findGraphNodes = defineTool({
   domain: 'knowledge-base',
   tags: ['graph', 'lookup', 'find', 'country', 'statistic', 'entity', 'name'],
   title: 'Find nodes by name',
-  description: 'Finds countries (by name or ISO code), statistics (by id or name) and memory entities whose names contain the text. Use it to get the exact keys other tools need. Example: {"text": "policy_rate"}',
+  description:
+    'Finds countries (by name or ISO code), statistics (by id or name) and memory entities whose names contain the text. Use it to get the exact keys other tools need. Example: {"text": "policy_rate"}',
   kind: { effect: 'readOnly' },
-  input: z.object({ text: z.string().min(1).max(200).describe('Text to look for, case-insensitive.'), limit: z.number().int().min(1).max(200).default(20).describe('Most results; default 20.') }),
+  input: z.object({
+    text: z.string().min(1).max(200).describe('Text to look for, case-insensitive.'),
+    limit: z.number().int().min(1).max(200).default(20).describe('Most results; default 20.'),
+  }),
   output: z.object({ nodes: z.array(z.object({ label: z.string(), key: z.string(), name: z.string().nullable() })) }),
   examples: [{ text: 'usa' }],
-  handler: async (input, context) => ({ nodes: (await knowledge('text', async () => findNodes(await context.knowledge.graph(), input.text, input.limit))) as { label: string; key: string; name: string | null }[] }),
+  handler: async (input, context) => ({
+    nodes: (await knowledge('text', async () =>
+      findNodes(await context.knowledge.graph(), input.text, input.limit),
+    )) as { label: string; key: string; name: string | null }[],
+  }),
 });
 
 const graphFile = z.object({
-  countries: z.array(z.object({ iso3: z.string().length(3), iso2: z.string().optional(), name: z.string(), region: z.string().optional(), gdpRank: z.number().int().optional(), regime: z.string().optional() })).optional(),
-  statistics: z.array(z.object({ id: z.string(), country: z.string(), name: z.string(), category: z.string().optional(), unit: z.string().optional(), value: z.number().nullable().optional(), period: z.string().nullable().optional(), sourceType: z.string().optional(), provider: z.string().optional() })).optional(),
-  points: z.array(z.object({ statistic: z.string(), period: z.string(), value: z.number(), source: z.string().optional() })).optional(),
-  corridors: z.array(z.object({ from: z.string(), to: z.string(), weight: z.number(), mechanism: z.string().optional(), lagMonths: z.number().int().optional(), confidence: z.number().optional(), provenance: z.string().optional() })).optional(),
-  contagion: z.array(z.object({ from: z.string(), to: z.string(), weight: z.number(), mechanism: z.string().optional(), lagMonths: z.number().int().optional(), confidence: z.number().optional(), provenance: z.string().optional() })).optional(),
-  regimes: z.array(z.object({ country: z.string(), state: z.string(), probability: z.number(), asOf: z.string(), model: z.string().optional() })).optional(),
+  countries: z
+    .array(
+      z.object({
+        iso3: z.string().length(3),
+        iso2: z.string().optional(),
+        name: z.string(),
+        region: z.string().optional(),
+        gdpRank: z.number().int().optional(),
+        regime: z.string().optional(),
+      }),
+    )
+    .optional(),
+  statistics: z
+    .array(
+      z.object({
+        id: z.string(),
+        country: z.string(),
+        name: z.string(),
+        category: z.string().optional(),
+        unit: z.string().optional(),
+        value: z.number().nullable().optional(),
+        period: z.string().nullable().optional(),
+        sourceType: z.string().optional(),
+        provider: z.string().optional(),
+      }),
+    )
+    .optional(),
+  points: z
+    .array(z.object({ statistic: z.string(), period: z.string(), value: z.number(), source: z.string().optional() }))
+    .optional(),
+  corridors: z
+    .array(
+      z.object({
+        from: z.string(),
+        to: z.string(),
+        weight: z.number(),
+        mechanism: z.string().optional(),
+        lagMonths: z.number().int().optional(),
+        confidence: z.number().optional(),
+        provenance: z.string().optional(),
+      }),
+    )
+    .optional(),
+  contagion: z
+    .array(
+      z.object({
+        from: z.string(),
+        to: z.string(),
+        weight: z.number(),
+        mechanism: z.string().optional(),
+        lagMonths: z.number().int().optional(),
+        confidence: z.number().optional(),
+        provenance: z.string().optional(),
+      }),
+    )
+    .optional(),
+  regimes: z
+    .array(
+      z.object({
+        country: z.string(),
+        state: z.string(),
+        probability: z.number(),
+        asOf: z.string(),
+        model: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 
 export const importGraph = defineTool({
@@ -147,7 +274,14 @@ export const importGraph = defineTool({
   description:
     'Loads a JSON file (under an allowed root) of countries, statistics, series points, trade corridors, contagion edges and regimes into the knowledge graph in one transaction, merging nodes by key and replacing edges. Example: {"path": "kb/financial_kg.json"}',
   kind: { effect: 'action', idempotent: true },
-  input: z.object({ path: z.string().min(1).describe('JSON file with countries, statistics, points, corridors, contagion, regimes arrays; relative to the first allowed root.') }),
+  input: z.object({
+    path: z
+      .string()
+      .min(1)
+      .describe(
+        'JSON file with countries, statistics, points, corridors, contagion, regimes arrays; relative to the first allowed root.',
+      ),
+  }),
   output: z.object({ file: z.string(), rows: z.number().int(), elapsedMs: z.number(), rowsPerSecond: z.number() }),
   examples: [{ path: 'kb/financial_kg.json' }],
   async handler(input, context) {
@@ -159,8 +293,22 @@ export const importGraph = defineTool({
       throw new InputError('path', `cannot read ${input.path} as JSON: ${(error as Error).message}`);
     }
     const data = graphFile.safeParse(parsed);
-    if (!data.success) throw new InputError('path', `${input.path} does not have the graph file shape: ${data.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    const result = await knowledge('path', async () => ingestFinancial(await context.knowledge.graph(), data.data as FinancialGraphData));
-    return { file, rows: result.rows, elapsedMs: result.elapsedMs, rowsPerSecond: Math.round(result.rows / Math.max(0.001, result.elapsedMs / 1000)) };
+    if (!data.success)
+      throw new InputError(
+        'path',
+        `${input.path} does not have the graph file shape: ${data.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.')}: ${i.message}`)
+          .join('; ')}`,
+      );
+    const result = await knowledge('path', async () =>
+      ingestFinancial(await context.knowledge.graph(), data.data as FinancialGraphData),
+    );
+    return {
+      file,
+      rows: result.rows,
+      elapsedMs: result.elapsedMs,
+      rowsPerSecond: Math.round(result.rows / Math.max(0.001, result.elapsedMs / 1000)),
+    };
   },
 });

@@ -7,9 +7,21 @@ import { InputError } from '../errors.js';
 import { knowledge } from './common.js';
 
 const name = z.string().trim().min(1).max(300);
-const relation = z.object({ from: name.describe('Source entity name.'), to: name.describe('Target entity name.'), relationType: z.string().trim().min(1).max(100).describe('Active-voice relation, e.g. "works_on".') });
+const relation = z.object({
+  from: name.describe('Source entity name.'),
+  to: name.describe('Target entity name.'),
+  relationType: z.string().trim().min(1).max(100).describe('Active-voice relation, e.g. "works_on".'),
+});
 
-export const embeddingUsage = z.object({ source: z.string(), model: z.string(), inputTokens: z.number().int(), costUsd: z.number(), latencyMs: z.number() }).describe('the embedding calls this request made');
+export const embeddingUsage = z
+  .object({
+    source: z.string(),
+    model: z.string(),
+    inputTokens: z.number().int(),
+    costUsd: z.number(),
+    latencyMs: z.number(),
+  })
+  .describe('the embedding calls this request made');
 
 export function usageCollector() {
   const usage = { source: '', model: '', inputTokens: 0, costUsd: 0, latencyMs: 0 };
@@ -36,27 +48,65 @@ export const rememberFacts = defineTool({
     'Stores facts in agent memory: entities (with a type and observations), observations added to entities, and relations between entities. One call is one transaction; repeated observations are not duplicated; everything becomes searchable. Example: {"entities": [{"name": "Ada", "entityType": "person", "observations": ["maintains the GPU pool"]}], "relations": [{"from": "Ada", "to": "Caelum", "relationType": "works_on"}]}',
   kind: { effect: 'action', idempotent: true },
   input: z.object({
-    entities: z.array(z.object({ name: name.describe('Entity name, unique.'), entityType: z.string().trim().min(1).max(100).optional().describe('e.g. "person", "service".'), observations: z.array(z.string().trim().min(1).max(4_000)).max(200).optional().describe('Facts about the entity.') })).max(500).optional().describe('Entities to create or update.'),
-    observations: z.array(z.object({ entity: name.describe('Entity name.'), contents: z.array(z.string().trim().min(1).max(4_000)).min(1).max(200).describe('Facts to add.') })).max(500).optional().describe('Observations for entities (created if missing).'),
+    entities: z
+      .array(
+        z.object({
+          name: name.describe('Entity name, unique.'),
+          entityType: z.string().trim().min(1).max(100).optional().describe('e.g. "person", "service".'),
+          observations: z
+            .array(z.string().trim().min(1).max(4_000))
+            .max(200)
+            .optional()
+            .describe('Facts about the entity.'),
+        }),
+      )
+      .max(500)
+      .optional()
+      .describe('Entities to create or update.'),
+    observations: z
+      .array(
+        z.object({
+          entity: name.describe('Entity name.'),
+          contents: z.array(z.string().trim().min(1).max(4_000)).min(1).max(200).describe('Facts to add.'),
+        }),
+      )
+      .max(500)
+      .optional()
+      .describe('Observations for entities (created if missing).'),
     relations: z.array(relation).max(1_000).optional().describe('Relations to add (endpoints created if missing).'),
   }),
-  output: z.object({ entities: z.number().int(), observations: z.number().int(), relations: z.number().int(), indexed: z.number().int(), embedding: embeddingUsage.optional() }),
+  output: z.object({
+    entities: z.number().int(),
+    observations: z.number().int(),
+    relations: z.number().int(),
+    indexed: z.number().int(),
+    embedding: embeddingUsage.optional(),
+  }),
   examples: [{ entities: [{ name: 'Ada', entityType: 'person', observations: ['maintains the GPU pool'] }] }],
   async handler(input, context) {
     const usage = usageCollector();
-    const result = await knowledge('entities', () => remember(context.knowledge, input, { signal: context.signal, onUsage: usage.onUsage }));
+    const result = await knowledge('entities', () =>
+      remember(context.knowledge, input, { signal: context.signal, onUsage: usage.onUsage }),
+    );
     return { ...result, ...usage.result() };
   },
 });
 
-const recalled = z.object({ name: z.string(), entityType: z.string(), observations: z.array(z.string()), relations: z.array(z.object({ direction: z.enum(['out', 'in']), relationType: z.string(), other: z.string() })), score: z.number().optional() });
+const recalled = z.object({
+  name: z.string(),
+  entityType: z.string(),
+  observations: z.array(z.string()),
+  relations: z.array(z.object({ direction: z.enum(['out', 'in']), relationType: z.string(), other: z.string() })),
+  score: z.number().optional(),
+});
 
 export const recallFacts = defineTool({
   name: 'knowledge_base_recall_facts',
   domain: 'knowledge-base',
   tags: ['memory', 'recall', 'search', 'entity', 'observation', 'facts'],
   title: 'Recall facts',
-  description: 'Recalls agent memory: entities by exact name, or by a question searched over observations, entities and relations; returns each entity with its observations and relations. Example: {"query": "who maintains the GPU pool?"}',
+  description:
+    'Recalls agent memory: entities by exact name, or by a question searched over observations, entities and relations; returns each entity with its observations and relations. Example: {"query": "who maintains the GPU pool?"}',
   kind: { effect: 'readOnly' },
   input: z.object({
     query: z.string().trim().min(1).max(2_000).optional().describe('A question or keywords to search memory with.'),
@@ -64,12 +114,19 @@ export const recallFacts = defineTool({
     entityType: z.string().max(100).optional().describe('Only entities of this type.'),
     k: z.number().int().min(1).max(100).default(10).describe('Most entities; default 10.'),
   }),
-  output: z.object({ entities: z.array(recalled), matches: z.array(z.object({ id: z.string(), text: z.string(), score: z.number() })), embedding: embeddingUsage.optional() }),
+  output: z.object({
+    entities: z.array(recalled),
+    matches: z.array(z.object({ id: z.string(), text: z.string(), score: z.number() })),
+    embedding: embeddingUsage.optional(),
+  }),
   examples: [{ query: 'GPU pool maintainer' }, { names: ['Ada'] }],
   async handler(input, context) {
-    if (!input.query && !input.names?.length) throw new InputError('query', 'give a query to search memory, or names of entities to fetch');
+    if (!input.query && !input.names?.length)
+      throw new InputError('query', 'give a query to search memory, or names of entities to fetch');
     const usage = usageCollector();
-    const result = await knowledge('query', () => recall(context.knowledge, { ...input, signal: context.signal, onUsage: usage.onUsage }));
+    const result = await knowledge('query', () =>
+      recall(context.knowledge, { ...input, signal: context.signal, onUsage: usage.onUsage }),
+    );
     return { ...result, ...usage.result() };
   },
 });
@@ -79,11 +136,21 @@ export const forgetFacts = defineTool({
   domain: 'knowledge-base',
   tags: ['memory', 'forget', 'delete', 'entity', 'observation', 'relation'],
   title: 'Forget facts',
-  description: 'Deletes from agent memory: whole entities (with their observations and relations), single observations, or relations. Destructive: needs confirm: true through runTool. Example: {"observations": [{"entity": "Ada", "contents": ["maintains the GPU pool"]}]}',
+  description:
+    'Deletes from agent memory: whole entities (with their observations and relations), single observations, or relations. Destructive: needs confirm: true through runTool. Example: {"observations": [{"entity": "Ada", "contents": ["maintains the GPU pool"]}]}',
   kind: { effect: 'destructive', idempotent: true },
   input: z.object({
     entities: z.array(name).max(500).optional().describe('Entity names to delete with everything attached.'),
-    observations: z.array(z.object({ entity: name.describe('Entity name.'), contents: z.array(z.string().min(1)).min(1).describe('Exact observation texts.') })).max(500).optional().describe('Observations to delete.'),
+    observations: z
+      .array(
+        z.object({
+          entity: name.describe('Entity name.'),
+          contents: z.array(z.string().min(1)).min(1).describe('Exact observation texts.'),
+        }),
+      )
+      .max(500)
+      .optional()
+      .describe('Observations to delete.'),
     relations: z.array(relation).max(1_000).optional().describe('Relations to delete.'),
   }),
   output: z.object({ entities: z.number().int(), observations: z.number().int(), relations: z.number().int() }),

@@ -33,7 +33,12 @@ export function jobsOf(store: KnowledgeStore): Map<string, SnapshotJob> {
 
 export function startJob(store: KnowledgeStore, run: (job: SnapshotJob) => Promise<BuildResult>): SnapshotJob {
   const controller = new AbortController();
-  const job = { jobId: randomUUID(), status: 'running', startedAt: new Date().toISOString(), controller } as SnapshotJob;
+  const job = {
+    jobId: randomUUID(),
+    status: 'running',
+    startedAt: new Date().toISOString(),
+    controller,
+  } as SnapshotJob;
   job.promise = (async () => {
     try {
       job.result = await run(job);

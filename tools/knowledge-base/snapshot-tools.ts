@@ -6,7 +6,13 @@ import { z } from 'zod';
 import { buildSnapshot, type BuildProgress, type BuildResult } from '../../knowledge/snapshot/build.js';
 import { listBuilds, ownerAlive, snapshotsDirectory } from '../../knowledge/snapshot/build-state.js';
 import type { CompleteJson } from '../../knowledge/snapshot/llm-inference.js';
-import { listSnapshots, readSnapshot, snapshotIndex, verifySnapshot, type SnapshotManifest } from '../../knowledge/snapshot/snapshot-archive.js';
+import {
+  listSnapshots,
+  readSnapshot,
+  snapshotIndex,
+  verifySnapshot,
+  type SnapshotManifest,
+} from '../../knowledge/snapshot/snapshot-archive.js';
 import { diffSnapshots } from '../../knowledge/snapshot/snapshot-diff.js';
 import type { Provider } from '../../knowledge/snapshot/catalogue/statistics.js';
 import type { ProviderSettings } from '../../knowledge/snapshot/ingest.js';
@@ -26,14 +32,32 @@ const summarySchema = z.object({
   resumed: z.boolean(),
   counts: countsSchema,
   timingsMs: z.record(z.string(), z.number()),
-  sources: z.record(z.string(), z.object({ enabled: z.boolean(), note: z.string().optional(), requests: z.number(), rows: z.number(), lastFetchedAt: z.string().optional() })),
-  regimes: z.array(z.object({ country: z.string(), regime: z.string().nullable(), crisisProbability12m: z.number().nullable() })),
+  sources: z.record(
+    z.string(),
+    z.object({
+      enabled: z.boolean(),
+      note: z.string().optional(),
+      requests: z.number(),
+      rows: z.number(),
+      lastFetchedAt: z.string().optional(),
+    }),
+  ),
+  regimes: z.array(
+    z.object({ country: z.string(), regime: z.string().nullable(), crisisProbability12m: z.number().nullable() }),
+  ),
   alerts: z.array(z.string()),
   outputs: z.object({ signals: z.string(), report: z.string(), alerts: z.string() }),
   notes: z.array(z.string()),
 });
 
-const progressSchema = z.object({ phase: z.string(), phaseIndex: z.number(), phases: z.number(), done: z.number(), total: z.number(), message: z.string() });
+const progressSchema = z.object({
+  phase: z.string(),
+  phaseIndex: z.number(),
+  phases: z.number(),
+  done: z.number(),
+  total: z.number(),
+  message: z.string(),
+});
 
 export function summarise(result: BuildResult): z.input<typeof summarySchema> {
   return {
@@ -44,8 +68,23 @@ export function summarise(result: BuildResult): z.input<typeof summarySchema> {
     resumed: result.resumed,
     counts: result.manifest.counts,
     timingsMs: result.manifest.timingsMs,
-    sources: Object.fromEntries(Object.entries(result.manifest.sources).map(([p, s]) => [p, { enabled: s.enabled, ...(s.note ? { note: s.note } : {}), requests: s.requests, rows: s.rows, ...(s.lastFetchedAt ? { lastFetchedAt: s.lastFetchedAt } : {}) }])),
-    regimes: result.signals.countries.map((c) => ({ country: c.iso3, regime: c.regime, crisisProbability12m: c.crisisProbability12m })),
+    sources: Object.fromEntries(
+      Object.entries(result.manifest.sources).map(([p, s]) => [
+        p,
+        {
+          enabled: s.enabled,
+          ...(s.note ? { note: s.note } : {}),
+          requests: s.requests,
+          rows: s.rows,
+          ...(s.lastFetchedAt ? { lastFetchedAt: s.lastFetchedAt } : {}),
+        },
+      ]),
+    ),
+    regimes: result.signals.countries.map((c) => ({
+      country: c.iso3,
+      regime: c.regime,
+      crisisProbability12m: c.crisisProbability12m,
+    })),
     alerts: result.signals.alerts.map((a) => a.message),
     outputs: result.outputs,
     notes: result.notes,
@@ -54,14 +93,34 @@ export function summarise(result: BuildResult): z.input<typeof summarySchema> {
 
 function providerSettings(context: ToolContext): Partial<Record<Provider, ProviderSettings>> {
   const sources = context.environment.knowledgeBase?.sources ?? {};
-  return Object.fromEntries(Object.entries(sources).map(([p, s]) => [p, { ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}), ...(s.apiKey ? { apiKey: s.apiKey } : {}), enabled: s.enabled }])) as Partial<Record<Provider, ProviderSettings>>;
+  return Object.fromEntries(
+    Object.entries(sources).map(([p, s]) => [
+      p,
+      { ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}), ...(s.apiKey ? { apiKey: s.apiKey } : {}), enabled: s.enabled },
+    ]),
+  ) as Partial<Record<Provider, ProviderSettings>>;
 }
 
 /** The pool's cascade as the snapshot build's `complete`. */
 function completeThroughPool(context: ToolContext): CompleteJson {
   return async (request) => {
-    const result = await context.pool.complete({ system: request.system, prompt: request.prompt, schema: request.schema, tier: 'full', maxTokens: request.maxTokens, tool: 'knowledge_base_build_snapshot', supervisor: 'knowledge-base', ...(request.signal ? { signal: request.signal } : {}) });
-    return { value: result.value, model: result.answeredBy.model, confidence: result.confidence, lowConfidence: result.lowConfidence, costUsd: result.steps.reduce((s, step) => s + step.costUsd, 0) };
+    const result = await context.pool.complete({
+      system: request.system,
+      prompt: request.prompt,
+      schema: request.schema,
+      tier: 'full',
+      maxTokens: request.maxTokens,
+      tool: 'knowledge_base_build_snapshot',
+      supervisor: 'knowledge-base',
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    return {
+      value: result.value,
+      model: result.answeredBy.model,
+      confidence: result.confidence,
+      lowConfidence: result.lowConfidence,
+      costUsd: result.steps.reduce((s, step) => s + step.costUsd, 0),
+    };
   };
 }
 
@@ -84,40 +143,70 @@ export const buildSnapshotTool = defineTool({
     'Builds the macro-financial knowledge base: ingests 88 statistics for 20 countries from the World Bank, FRED, IMF, OECD, BIS and EIA; infers 17 more and the contagion weights with the LLM pool; fits a regime HMM per country; builds the graph; writes kb_snapshot_YYYYMMDD.tar.gz and the daily outputs. Checkpoints every country; resume: true continues a killed build. Example: {"skipLlm": true, "background": true}',
   kind: { effect: 'action', openWorld: true },
   input: buildInput,
-  output: z.object({ status: z.enum(['done', 'running']), jobId: z.string().optional(), build: summarySchema.optional(), progress: progressSchema.optional() }),
+  output: z.object({
+    status: z.enum(['done', 'running']),
+    jobId: z.string().optional(),
+    build: summarySchema.optional(),
+    progress: progressSchema.optional(),
+  }),
   examples: [{ offline: true, skipLlm: true }],
   async handler(input, context) {
     const running = runningJob(context.knowledge);
-    if (running) throw new InputError('background', `a snapshot build is already running (job ${running.jobId}, ${running.progress?.phase ?? 'starting'}); poll knowledge_base_get_snapshot_status or cancel it with knowledge_base_cancel_snapshot_build`);
+    if (running)
+      throw new InputError(
+        'background',
+        `a snapshot build is already running (job ${running.jobId}, ${running.progress?.phase ?? 'starting'}); poll knowledge_base_get_snapshot_status or cancel it with knowledge_base_cancel_snapshot_build`,
+      );
     const poolMode = context.pool.status().mode;
-    const llmUnavailable = poolMode === 'none' ? 'no LLM backend: no Ollama host is configured or healthy and no Claude key is set' : undefined;
-    const run = (signal: AbortSignal, onProgress: (p: BuildProgress) => void, onStart?: (id: string) => void) => buildSnapshot({
-      dataDir: context.environment.dataDir,
-      providers: providerSettings(context),
-      ...(input.startYear ?? context.environment.knowledgeBase?.startYear ? { startYear: input.startYear ?? context.environment.knowledgeBase?.startYear } : {}),
-      resume: input.resume,
-      skipLlm: input.skipLlm,
-      offline: input.offline,
-      skipIngestion: input.skipIngestion,
-      ...(llmUnavailable ? { llmUnavailable } : { complete: completeThroughPool(context) }),
-      llmCacheDays: context.environment.knowledgeBase?.llmCacheDays ?? 30,
-      codeVersion: context.environment.codeVersion ?? 'unknown',
-      signal,
-      onProgress,
-      ...(onStart ? { onStart } : {}),
-    }).then(async (result) => {
-      if (input.publish) await publish(context, result.snapshot);
-      return result;
-    });
+    const llmUnavailable =
+      poolMode === 'none'
+        ? 'no LLM backend: no Ollama host is configured or healthy and no Claude key is set'
+        : undefined;
+    const run = (signal: AbortSignal, onProgress: (p: BuildProgress) => void, onStart?: (id: string) => void) =>
+      buildSnapshot({
+        dataDir: context.environment.dataDir,
+        providers: providerSettings(context),
+        ...((input.startYear ?? context.environment.knowledgeBase?.startYear)
+          ? { startYear: input.startYear ?? context.environment.knowledgeBase?.startYear }
+          : {}),
+        resume: input.resume,
+        skipLlm: input.skipLlm,
+        offline: input.offline,
+        skipIngestion: input.skipIngestion,
+        ...(llmUnavailable ? { llmUnavailable } : { complete: completeThroughPool(context) }),
+        llmCacheDays: context.environment.knowledgeBase?.llmCacheDays ?? 30,
+        codeVersion: context.environment.codeVersion ?? 'unknown',
+        signal,
+        onProgress,
+        ...(onStart ? { onStart } : {}),
+      }).then(async (result) => {
+        if (input.publish) await publish(context, result.snapshot);
+        return result;
+      });
     if (input.background) {
-      const job = startJob(context.knowledge, (j) => run(j.controller.signal, (p) => (j.progress = p), (id) => (j.buildId = id)));
+      const job = startJob(context.knowledge, (j) =>
+        run(
+          j.controller.signal,
+          (p) => (j.progress = p),
+          (id) => (j.buildId = id),
+        ),
+      );
       context.logger.info('snapshot_build_started', { jobId: job.jobId, background: true });
       return { status: 'running' as const, jobId: job.jobId };
     }
-    const result = await run(context.signal, (p) => context.progress((p.phaseIndex - 1) * 100 + Math.round((100 * p.done) / Math.max(1, p.total)), p.phases * 100, `${p.phase} (${p.phaseIndex}/${p.phases}): ${p.message}`));
+    const result = await run(context.signal, (p) =>
+      context.progress(
+        (p.phaseIndex - 1) * 100 + Math.round((100 * p.done) / Math.max(1, p.total)),
+        p.phases * 100,
+        `${p.phase} (${p.phaseIndex}/${p.phases}): ${p.message}`,
+      ),
+    );
     return { status: 'done' as const, build: summarise(result) };
   },
-  summarize: (o) => o.status === 'running' ? `Snapshot build started in the background: job ${o.jobId}. Poll knowledge_base_get_snapshot_status.` : `Snapshot ${o.build!.snapshot}: ${o.build!.counts.observations} observations, ${o.build!.counts.llmStats} LLM stats, ${o.build!.counts.graphNodes} nodes / ${o.build!.counts.graphEdges} edges, ${o.build!.counts.hmmFitted} regimes.${o.build!.alerts.length ? ` Alerts: ${o.build!.alerts.join('; ')}` : ''}${o.build!.notes.length ? `\nNotes: ${o.build!.notes.slice(0, 6).join('; ')}` : ''}`,
+  summarize: (o) =>
+    o.status === 'running'
+      ? `Snapshot build started in the background: job ${o.jobId}. Poll knowledge_base_get_snapshot_status.`
+      : `Snapshot ${o.build!.snapshot}: ${o.build!.counts.observations} observations, ${o.build!.counts.llmStats} LLM stats, ${o.build!.counts.graphNodes} nodes / ${o.build!.counts.graphEdges} edges, ${o.build!.counts.hmmFitted} regimes.${o.build!.alerts.length ? ` Alerts: ${o.build!.alerts.join('; ')}` : ''}${o.build!.notes.length ? `\nNotes: ${o.build!.notes.slice(0, 6).join('; ')}` : ''}`,
 });
 
 async function publish(context: ToolContext, file: string): Promise<number> {
@@ -127,24 +216,64 @@ async function publish(context: ToolContext, file: string): Promise<number> {
   return (await ingestFinancial(await context.knowledge.graph(), data)).rows;
 }
 
-const jobView = (job: SnapshotJob) => ({ jobId: job.jobId, status: job.status, startedAt: job.startedAt, ...(job.finishedAt ? { finishedAt: job.finishedAt } : {}), ...(job.buildId ? { buildId: job.buildId } : {}), ...(job.progress ? { progress: job.progress } : {}), ...(job.error ? { error: job.error } : {}), ...(job.result ? { build: summarise(job.result) } : {}) });
+const jobView = (job: SnapshotJob) => ({
+  jobId: job.jobId,
+  status: job.status,
+  startedAt: job.startedAt,
+  ...(job.finishedAt ? { finishedAt: job.finishedAt } : {}),
+  ...(job.buildId ? { buildId: job.buildId } : {}),
+  ...(job.progress ? { progress: job.progress } : {}),
+  ...(job.error ? { error: job.error } : {}),
+  ...(job.result ? { build: summarise(job.result) } : {}),
+});
 
 export const snapshotStatusTool = defineTool({
   name: 'knowledge_base_get_snapshot_status',
   domain: 'knowledge-base',
   tags: ['snapshot', 'status', 'job', 'progress', 'build'],
   title: 'Snapshot build status',
-  description: 'Reports snapshot build jobs started by this server (progress by phase, result, error) and every build on disk with the phases it finished, so a killed or cancelled build shows as resumable. Example: {"jobId": "…"} or {}',
+  description:
+    'Reports snapshot build jobs started by this server (progress by phase, result, error) and every build on disk with the phases it finished, so a killed or cancelled build shows as resumable. Example: {"jobId": "…"} or {}',
   kind: { effect: 'readOnly' },
-  input: z.object({ jobId: z.string().optional().describe('A job id from a background build; omit for all jobs and recent builds.'), limit: z.number().int().min(1).max(100).default(10).describe('Builds on disk to list, newest first.') }),
+  input: z.object({
+    jobId: z.string().optional().describe('A job id from a background build; omit for all jobs and recent builds.'),
+    limit: z.number().int().min(1).max(100).default(10).describe('Builds on disk to list, newest first.'),
+  }),
   output: z.object({
-    jobs: z.array(z.object({ jobId: z.string(), status: z.string(), startedAt: z.string(), finishedAt: z.string().optional(), buildId: z.string().optional(), progress: progressSchema.optional(), error: z.string().optional(), build: summarySchema.optional() })),
-    builds: z.array(z.object({ buildId: z.string(), status: z.string(), resumable: z.boolean(), startedAt: z.string(), updatedAt: z.string(), phasesDone: z.array(z.string()), current: z.object({ phase: z.string(), done: z.number(), total: z.number(), message: z.string() }).optional(), snapshot: z.string().optional(), error: z.string().optional() })),
+    jobs: z.array(
+      z.object({
+        jobId: z.string(),
+        status: z.string(),
+        startedAt: z.string(),
+        finishedAt: z.string().optional(),
+        buildId: z.string().optional(),
+        progress: progressSchema.optional(),
+        error: z.string().optional(),
+        build: summarySchema.optional(),
+      }),
+    ),
+    builds: z.array(
+      z.object({
+        buildId: z.string(),
+        status: z.string(),
+        resumable: z.boolean(),
+        startedAt: z.string(),
+        updatedAt: z.string(),
+        phasesDone: z.array(z.string()),
+        current: z.object({ phase: z.string(), done: z.number(), total: z.number(), message: z.string() }).optional(),
+        snapshot: z.string().optional(),
+        error: z.string().optional(),
+      }),
+    ),
   }),
   examples: [{}],
   async handler(input, context) {
     const jobs = [...jobsOf(context.knowledge).values()];
-    if (input.jobId && !jobs.some((j) => j.jobId === input.jobId)) throw new InputError('jobId', `no job ${input.jobId} in this server; known jobs: ${jobs.map((j) => j.jobId).join(', ') || 'none'} (builds on disk are listed without a jobId)`);
+    if (input.jobId && !jobs.some((j) => j.jobId === input.jobId))
+      throw new InputError(
+        'jobId',
+        `no job ${input.jobId} in this server; known jobs: ${jobs.map((j) => j.jobId).join(', ') || 'none'} (builds on disk are listed without a jobId)`,
+      );
     const builds = (await listBuilds(context.environment.dataDir)).slice(0, input.limit).map(({ state }) => ({
       buildId: state.buildId,
       status: state.status === 'running' && !ownerAlive(state) ? 'interrupted' : state.status,
@@ -165,7 +294,8 @@ export const cancelSnapshotTool = defineTool({
   domain: 'knowledge-base',
   tags: ['snapshot', 'cancel', 'stop', 'job'],
   title: 'Cancel a snapshot build',
-  description: 'Cancels a background snapshot build. Its checkpoints stay, so knowledge_base_build_snapshot with resume: true continues it later. Example: {"jobId": "…"}',
+  description:
+    'Cancels a background snapshot build. Its checkpoints stay, so knowledge_base_build_snapshot with resume: true continues it later. Example: {"jobId": "…"}',
   kind: { effect: 'action', idempotent: true },
   input: z.object({ jobId: z.string().optional().describe('The job to cancel; omit for the running one.') }),
   output: z.object({ cancelled: z.boolean(), jobId: z.string().optional(), status: z.string() }),
@@ -181,15 +311,30 @@ export const cancelSnapshotTool = defineTool({
   },
 });
 
-async function resolveSnapshot(context: ToolContext, name: string | undefined, field: string, offset = 0): Promise<{ name: string; file: string }> {
+async function resolveSnapshot(
+  context: ToolContext,
+  name: string | undefined,
+  field: string,
+  offset = 0,
+): Promise<{ name: string; file: string }> {
   const all = await listSnapshots(snapshotsDirectory(context.environment.dataDir));
   if (name) {
     const found = all[snapshotIndex(all, name)];
-    if (!found) throw new InputError(field, `no snapshot "${name}"; available: ${all.map((s) => s.name).join(', ') || 'none (build one with knowledge_base_build_snapshot)'}`);
+    if (!found)
+      throw new InputError(
+        field,
+        `no snapshot "${name}"; available: ${all.map((s) => s.name).join(', ') || 'none (build one with knowledge_base_build_snapshot)'}`,
+      );
     return found;
   }
   const found = all.at(-1 - offset);
-  if (!found) throw new InputError(field, all.length === 0 ? 'there is no snapshot yet; build one with knowledge_base_build_snapshot' : `only ${all.length} snapshot(s) exist; name one explicitly`);
+  if (!found)
+    throw new InputError(
+      field,
+      all.length === 0
+        ? 'there is no snapshot yet; build one with knowledge_base_build_snapshot'
+        : `only ${all.length} snapshot(s) exist; name one explicitly`,
+    );
   return found;
 }
 
@@ -198,21 +343,46 @@ export const listSnapshotsTool = defineTool({
   domain: 'knowledge-base',
   tags: ['snapshot', 'list', 'history'],
   title: 'List knowledge snapshots',
-  description: 'Lists the knowledge snapshots in the data directory, oldest first, with size, creation time, counts and code version from each manifest. Example: {}',
+  description:
+    'Lists the knowledge snapshots in the data directory, oldest first, with size, creation time, counts and code version from each manifest. Example: {}',
   kind: { effect: 'readOnly' },
   input: z.object({ limit: z.number().int().min(1).max(500).default(50).describe('Most recent snapshots to list.') }),
-  output: z.object({ directory: z.string(), snapshots: z.array(z.object({ name: z.string(), date: z.string(), bytes: z.number(), createdAt: z.string().optional(), codeVersion: z.string().optional(), counts: countsSchema.optional(), error: z.string().optional() })) }),
+  output: z.object({
+    directory: z.string(),
+    snapshots: z.array(
+      z.object({
+        name: z.string(),
+        date: z.string(),
+        bytes: z.number(),
+        createdAt: z.string().optional(),
+        codeVersion: z.string().optional(),
+        counts: countsSchema.optional(),
+        error: z.string().optional(),
+      }),
+    ),
+  }),
   examples: [{}],
   async handler(input, context) {
     const directory = snapshotsDirectory(context.environment.dataDir);
-    const snapshots = await Promise.all((await listSnapshots(directory)).slice(-input.limit).map(async (s) => {
-      try {
-        const manifest = JSON.parse((await readSnapshot(s.file)).get('manifest.json')!.toString('utf8')) as SnapshotManifest;
-        return { name: s.name, date: s.date, bytes: s.bytes, createdAt: manifest.createdAt, codeVersion: manifest.codeVersion, counts: manifest.counts };
-      } catch (error) {
-        return { name: s.name, date: s.date, bytes: s.bytes, error: `unreadable: ${(error as Error).message}` };
-      }
-    }));
+    const snapshots = await Promise.all(
+      (await listSnapshots(directory)).slice(-input.limit).map(async (s) => {
+        try {
+          const manifest = JSON.parse(
+            (await readSnapshot(s.file)).get('manifest.json')!.toString('utf8'),
+          ) as SnapshotManifest;
+          return {
+            name: s.name,
+            date: s.date,
+            bytes: s.bytes,
+            createdAt: manifest.createdAt,
+            codeVersion: manifest.codeVersion,
+            counts: manifest.counts,
+          };
+        } catch (error) {
+          return { name: s.name, date: s.date, bytes: s.bytes, error: `unreadable: ${(error as Error).message}` };
+        }
+      }),
+    );
     return { directory, snapshots };
   },
 });
@@ -222,15 +392,31 @@ export const verifySnapshotTool = defineTool({
   domain: 'knowledge-base',
   tags: ['snapshot', 'verify', 'checksum', 'integrity'],
   title: 'Verify a knowledge snapshot',
-  description: 'Re-hashes every file of a snapshot against the sha256 in its manifest, checks sizes, JSON validity and that nothing is missing or extra. Example: {"snapshot": "kb_snapshot_20261122.tar.gz"} or {} for the newest.',
+  description:
+    'Re-hashes every file of a snapshot against the sha256 in its manifest, checks sizes, JSON validity and that nothing is missing or extra. Example: {"snapshot": "kb_snapshot_20261122.tar.gz"} or {} for the newest.',
   kind: { effect: 'readOnly' },
   input: z.object({ snapshot: z.string().optional().describe('Snapshot file name; default the newest.') }),
-  output: z.object({ snapshot: z.string(), ok: z.boolean(), checked: z.number(), problems: z.array(z.string()), schemaVersion: z.number().optional(), createdAt: z.string().optional() }),
+  output: z.object({
+    snapshot: z.string(),
+    ok: z.boolean(),
+    checked: z.number(),
+    problems: z.array(z.string()),
+    schemaVersion: z.number().optional(),
+    createdAt: z.string().optional(),
+  }),
   examples: [{}],
   async handler(input, context) {
     const found = await resolveSnapshot(context, input.snapshot, 'snapshot');
     const report = await verifySnapshot(found.file);
-    return { snapshot: found.name, ok: report.ok, checked: report.checked, problems: report.problems, ...(report.manifest ? { schemaVersion: report.manifest.schemaVersion, createdAt: report.manifest.createdAt } : {}) };
+    return {
+      snapshot: found.name,
+      ok: report.ok,
+      checked: report.checked,
+      problems: report.problems,
+      ...(report.manifest
+        ? { schemaVersion: report.manifest.schemaVersion, createdAt: report.manifest.createdAt }
+        : {}),
+    };
   },
 });
 
@@ -239,21 +425,37 @@ export const diffSnapshotsTool = defineTool({
   domain: 'knowledge-base',
   tags: ['snapshot', 'diff', 'compare', 'changes', 'movers'],
   title: 'Compare two knowledge snapshots',
-  description: 'Compares two snapshots: counts, regime changes, the statistics whose latest value moved most, contagion edges whose weight changed, and observations added or removed. Defaults to the newest two. Example: {"from": "kb_snapshot_20261121.tar.gz", "to": "kb_snapshot_20261122.tar.gz"}',
+  description:
+    'Compares two snapshots: counts, regime changes, the statistics whose latest value moved most, contagion edges whose weight changed, and observations added or removed. Defaults to the newest two. Example: {"from": "kb_snapshot_20261121.tar.gz", "to": "kb_snapshot_20261122.tar.gz"}',
   kind: { effect: 'readOnly' },
-  input: z.object({ from: z.string().optional().describe('Older snapshot; default the second newest.'), to: z.string().optional().describe('Newer snapshot; default the newest.'), limit: z.number().int().min(1).max(500).default(25).describe('Rows per list.') }),
+  input: z.object({
+    from: z.string().optional().describe('Older snapshot; default the second newest.'),
+    to: z.string().optional().describe('Newer snapshot; default the newest.'),
+    limit: z.number().int().min(1).max(500).default(25).describe('Rows per list.'),
+  }),
   output: z.object({
-    from: z.string(), to: z.string(),
+    from: z.string(),
+    to: z.string(),
     counts: z.record(z.string(), z.object({ from: z.number(), to: z.number(), delta: z.number() })),
     regimeChanges: z.array(z.object({ country: z.string(), from: z.string().nullable(), to: z.string().nullable() })),
-    valueChanges: z.array(z.object({ statistic: z.string(), from: z.number().nullable(), to: z.number().nullable(), fromPeriod: z.string().nullable(), toPeriod: z.string().nullable() })),
+    valueChanges: z.array(
+      z.object({
+        statistic: z.string(),
+        from: z.number().nullable(),
+        to: z.number().nullable(),
+        fromPeriod: z.string().nullable(),
+        toPeriod: z.string().nullable(),
+      }),
+    ),
     edgeChanges: z.array(z.object({ edge: z.string(), from: z.number().nullable(), to: z.number().nullable() })),
     observations: z.object({ added: z.number(), removed: z.number(), changed: z.number() }),
   }),
   examples: [{ limit: 10 }],
   async handler(input, context) {
     const to = await resolveSnapshot(context, input.to, 'to');
-    const from = input.from ? await resolveSnapshot(context, input.from, 'from') : await resolveSnapshot(context, undefined, 'from', input.to ? 0 : 1).catch(() => to);
+    const from = input.from
+      ? await resolveSnapshot(context, input.from, 'from')
+      : await resolveSnapshot(context, undefined, 'from', input.to ? 0 : 1).catch(() => to);
     return diffSnapshots(from.file, to.file, input.limit);
   },
 });
@@ -263,7 +465,8 @@ export const restoreSnapshotTool = defineTool({
   domain: 'knowledge-base',
   tags: ['snapshot', 'restore', 'publish', 'load', 'graph'],
   title: 'Restore a snapshot into the graph',
-  description: 'Verifies a snapshot, then loads its graph (countries, statistics, series points, corridors, contagion, regimes, scenarios) into the live knowledge graph: nodes are merged by key and their values overwritten, edges replaced. Needs confirm: true. Example: {"snapshot": "kb_snapshot_20261122.tar.gz"}',
+  description:
+    'Verifies a snapshot, then loads its graph (countries, statistics, series points, corridors, contagion, regimes, scenarios) into the live knowledge graph: nodes are merged by key and their values overwritten, edges replaced. Needs confirm: true. Example: {"snapshot": "kb_snapshot_20261122.tar.gz"}',
   kind: { effect: 'destructive', idempotent: true },
   input: z.object({ snapshot: z.string().optional().describe('Snapshot file name; default the newest.') }),
   output: z.object({ snapshot: z.string(), rows: z.number(), verified: z.boolean() }),
@@ -271,7 +474,8 @@ export const restoreSnapshotTool = defineTool({
   async handler(input, context) {
     const found = await resolveSnapshot(context, input.snapshot, 'snapshot');
     const report = await verifySnapshot(found.file);
-    if (!report.ok) throw new InputError('snapshot', `${found.name} failed verification: ${report.problems.slice(0, 3).join('; ')}`);
+    if (!report.ok)
+      throw new InputError('snapshot', `${found.name} failed verification: ${report.problems.slice(0, 3).join('; ')}`);
     const rows = await knowledge('snapshot', () => publish(context, found.file));
     return { snapshot: found.name, rows, verified: true };
   },

@@ -18,7 +18,10 @@ const hit = z.object({
   type: z.string(),
   text: z.string().optional(),
   ref: z.string().optional().describe('the graph node the hit is about'),
-  related: z.array(z.object({ label: z.string(), name: z.unknown() })).optional().describe('graph neighbours of ref within the requested hops'),
+  related: z
+    .array(z.object({ label: z.string(), name: z.unknown() }))
+    .optional()
+    .describe('graph neighbours of ref within the requested hops'),
 });
 
 export const searchVectors = defineTool({
@@ -31,27 +34,50 @@ export const searchVectors = defineTool({
   kind: { effect: 'readOnly' },
   input: z.object({
     query: z.string().trim().min(1).max(8_000).optional().describe('Text to search for.'),
-    vector: z.array(z.number()).min(1).max(4_096).optional().describe('A query vector instead of text; it must come from the collection\'s embedder.'),
-    vectorEmbedder: z.string().max(200).optional().describe('The embedder that produced `vector` (checked against the collection).'),
+    vector: z
+      .array(z.number())
+      .min(1)
+      .max(4_096)
+      .optional()
+      .describe("A query vector instead of text; it must come from the collection's embedder."),
+    vectorEmbedder: z
+      .string()
+      .max(200)
+      .optional()
+      .describe('The embedder that produced `vector` (checked against the collection).'),
     collection: collection.default(defaultCollection).describe(`Collection name; default "${defaultCollection}".`),
     k: z.number().int().min(1).max(1_000).default(10).describe('Number of hits; default 10.'),
     namespace: z.string().max(200).optional().describe('Only items in this namespace (e.g. "memory").'),
     type: z.string().max(200).optional().describe('Only items of this type.'),
-    expandHops: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0).describe('Graph neighbours of each hit to include: 0, 1 or 2 hops.'),
+    expandHops: z
+      .union([z.literal(0), z.literal(1), z.literal(2)])
+      .default(0)
+      .describe('Graph neighbours of each hit to include: 0, 1 or 2 hops.'),
     ef: z.number().int().min(1).max(4_096).optional().describe('HNSW search breadth; higher is slower and more exact.'),
   }),
-  output: z.object({ collection: z.string(), embedder: z.string(), hits: z.array(hit), embedding: embeddingUsage.optional() }),
+  output: z.object({
+    collection: z.string(),
+    embedder: z.string(),
+    hits: z.array(hit),
+    embedding: embeddingUsage.optional(),
+  }),
   examples: [{ query: 'who maintains the GPU pool', k: 3 }],
   async handler(input, context) {
-    if (!input.query && !input.vector) throw new InputError('query', 'give a text query, or a vector with vectorEmbedder');
+    if (!input.query && !input.vector)
+      throw new InputError('query', 'give a text query, or a vector with vectorEmbedder');
     const usage = usageCollector();
     const found = await knowledge(input.vector ? 'vector' : 'query', () =>
       context.knowledge.search({
         ...(input.query ? { query: input.query } : {}),
-        ...(input.vector ? { vector: input.vector, ...(input.vectorEmbedder ? { vectorEmbedder: input.vectorEmbedder } : {}) } : {}),
+        ...(input.vector
+          ? { vector: input.vector, ...(input.vectorEmbedder ? { vectorEmbedder: input.vectorEmbedder } : {}) }
+          : {}),
         k: input.k,
         collection: input.collection,
-        filter: { ...(input.namespace ? { namespace: input.namespace } : {}), ...(input.type ? { type: input.type } : {}) },
+        filter: {
+          ...(input.namespace ? { namespace: input.namespace } : {}),
+          ...(input.type ? { type: input.type } : {}),
+        },
         ...(input.ef ? { ef: input.ef } : {}),
         signal: context.signal,
         onUsage: usage.onUsage,
@@ -60,12 +86,23 @@ export const searchVectors = defineTool({
     let hits = found.hits.map((h) => ({ ...h, score: Number(h.score.toFixed(5)) }));
     if (input.expandHops > 0) {
       const graph = await context.knowledge.graph();
-      const related = await expandRefs(graph, hits.flatMap((h) => (h.ref ? [h.ref] : [])), input.expandHops as 1 | 2, 10);
-      hits = hits.map((h) => (h.ref ? { ...h, related: (related.get(h.ref) ?? []) as { label: string; name: unknown }[] } : h));
+      const related = await expandRefs(
+        graph,
+        hits.flatMap((h) => (h.ref ? [h.ref] : [])),
+        input.expandHops as 1 | 2,
+        10,
+      );
+      hits = hits.map((h) =>
+        h.ref ? { ...h, related: (related.get(h.ref) ?? []) as { label: string; name: unknown }[] } : h,
+      );
     }
     return { collection: found.collection, embedder: found.embedder, hits, ...usage.result() };
   },
-  summarize: (o) => [`${o.hits.length} hits in ${o.collection} (${o.embedder})`, ...o.hits.map((h) => `  ${h.score.toFixed(3)} ${h.id}${h.text ? `: ${h.text.slice(0, 160)}` : ''}`)].join('\n'),
+  summarize: (o) =>
+    [
+      `${o.hits.length} hits in ${o.collection} (${o.embedder})`,
+      ...o.hits.map((h) => `  ${h.score.toFixed(3)} ${h.id}${h.text ? `: ${h.text.slice(0, 160)}` : ''}`),
+    ].join('\n'),
 });
 
 export const indexDocuments = defineTool({
@@ -73,35 +110,68 @@ export const indexDocuments = defineTool({
   domain: 'knowledge-base',
   tags: ['index', 'documents', 'embed', 'add', 'vector', 'text'],
   title: 'Index documents',
-  description: 'Adds or replaces text documents in the default collection: each is embedded, stored in the graph and added to the HNSW index, so searchKnowledge finds it. Example: {"documents": [{"id": "adr-7", "text": "We route LLM work Ollama-first.", "namespace": "docs", "type": "adr"}]}',
+  description:
+    'Adds or replaces text documents in the default collection: each is embedded, stored in the graph and added to the HNSW index, so searchKnowledge finds it. Example: {"documents": [{"id": "adr-7", "text": "We route LLM work Ollama-first.", "namespace": "docs", "type": "adr"}]}',
   kind: { effect: 'action', idempotent: true },
   input: z.object({
-    documents: z.array(z.object({ id: z.string().min(1).max(300).describe('Unique id; an existing id is replaced.'), text: z.string().min(1).max(32_000).describe('The text to embed.'), namespace: z.string().min(1).max(100).default('docs').describe('Namespace for filtering.'), type: z.string().min(1).max(100).default('document').describe('Type for filtering.'), ref: z.string().max(300).optional().describe('Graph node it is about, e.g. "Country:USA".') })).min(1).max(5_000).describe('Documents to index.'),
+    documents: z
+      .array(
+        z.object({
+          id: z.string().min(1).max(300).describe('Unique id; an existing id is replaced.'),
+          text: z.string().min(1).max(32_000).describe('The text to embed.'),
+          namespace: z.string().min(1).max(100).default('docs').describe('Namespace for filtering.'),
+          type: z.string().min(1).max(100).default('document').describe('Type for filtering.'),
+          ref: z.string().max(300).optional().describe('Graph node it is about, e.g. "Country:USA".'),
+        }),
+      )
+      .min(1)
+      .max(5_000)
+      .describe('Documents to index.'),
   }),
   output: z.object({ indexed: z.number().int(), collection: z.string(), embedding: embeddingUsage.optional() }),
   examples: [{ documents: [{ id: 'note-1', text: 'The pool escalates below confidence 0.75.' }] }],
   async handler(input, context) {
     const usage = usageCollector();
-    const indexed = await knowledge('documents', () => context.knowledge.indexDocuments(input.documents.map((d) => ({ ...d, id: `doc:${d.id}` })), { signal: context.signal, onUsage: usage.onUsage }));
+    const indexed = await knowledge('documents', () =>
+      context.knowledge.indexDocuments(
+        input.documents.map((d) => ({ ...d, id: `doc:${d.id}` })),
+        { signal: context.signal, onUsage: usage.onUsage },
+      ),
+    );
     return { indexed, collection: defaultCollection, ...usage.result() };
   },
 });
 
-const collectionRow = z.object({ name: z.string(), embedder: z.string(), dimension: z.number().int(), space: z.string(), count: z.number().int(), loaded: z.boolean(), bytesOnDisk: z.number().int() });
+const collectionRow = z.object({
+  name: z.string(),
+  embedder: z.string(),
+  dimension: z.number().int(),
+  space: z.string(),
+  count: z.number().int(),
+  loaded: z.boolean(),
+  bytesOnDisk: z.number().int(),
+});
 
 export const listCollections = defineTool({
   name: 'knowledge_base_list_collections',
   domain: 'knowledge-base',
   tags: ['collections', 'vector', 'index', 'list', 'embedder'],
   title: 'List vector collections',
-  description: 'Lists the vector collections with their embedder, dimension, space, item count and size on disk, and the embedder configured for text. Example: {}',
+  description:
+    'Lists the vector collections with their embedder, dimension, space, item count and size on disk, and the embedder configured for text. Example: {}',
   kind: { effect: 'readOnly' },
   input: z.object({}),
-  output: z.object({ embedder: z.object({ name: z.string(), dimension: z.number().int(), semantic: z.boolean() }), collections: z.array(collectionRow) }),
+  output: z.object({
+    embedder: z.object({ name: z.string(), dimension: z.number().int(), semantic: z.boolean() }),
+    collections: z.array(collectionRow),
+  }),
   examples: [{}],
   async handler(_input, context) {
     const embedder = await knowledge('', () => context.knowledge.embedder());
-    return { embedder: { name: embedder.name, dimension: embedder.dimension, semantic: embedder.semantic }, collections: await knowledge('', () => context.knowledge.collections()) };
+    return {
+      embedder: { name: embedder.name, dimension: embedder.dimension, semantic: embedder.semantic },
+      collections: await knowledge('', () => context.knowledge.collections()),
+    };
   },
 });
 
@@ -110,16 +180,43 @@ export const getIndexStats = defineTool({
   domain: 'knowledge-base',
   tags: ['index', 'stats', 'hnsw', 'vector', 'capacity', 'parameters'],
   title: 'Vector index statistics',
-  description: 'Reports one collection\'s HNSW parameters (M, efConstruction, ef, space), item count, capacity, deleted slots awaiting reuse, and embedder. Example: {"collection": "knowledge"}',
+  description:
+    'Reports one collection\'s HNSW parameters (M, efConstruction, ef, space), item count, capacity, deleted slots awaiting reuse, and embedder. Example: {"collection": "knowledge"}',
   kind: { effect: 'readOnly' },
   input: z.object({ collection: collection.default(defaultCollection).describe('Collection name.') }),
-  output: z.object({ collection: z.string(), embedder: z.string(), space: z.string(), dimension: z.number().int(), count: z.number().int(), capacity: z.number().int(), deletedSlots: z.number().int(), m: z.number().int(), efConstruction: z.number().int(), ef: z.number().int() }),
+  output: z.object({
+    collection: z.string(),
+    embedder: z.string(),
+    space: z.string(),
+    dimension: z.number().int(),
+    count: z.number().int(),
+    capacity: z.number().int(),
+    deletedSlots: z.number().int(),
+    m: z.number().int(),
+    efConstruction: z.number().int(),
+    ef: z.number().int(),
+  }),
   examples: [{}],
   async handler(input, context) {
     const index = await knowledge('collection', () => context.knowledge.collection(input.collection));
-    if (!index) throw new InputError('collection', `no collection named "${input.collection}"; see knowledge_base_list_collections`);
+    if (!index)
+      throw new InputError(
+        'collection',
+        `no collection named "${input.collection}"; see knowledge_base_list_collections`,
+      );
     const s = index.stats();
-    return { collection: input.collection, embedder: s.embedder, space: s.space, dimension: s.dimension, count: s.count, capacity: s.capacity, deletedSlots: s.deletedSlots, m: s.m, efConstruction: s.efConstruction, ef: s.ef };
+    return {
+      collection: input.collection,
+      embedder: s.embedder,
+      space: s.space,
+      dimension: s.dimension,
+      count: s.count,
+      capacity: s.capacity,
+      deletedSlots: s.deletedSlots,
+      m: s.m,
+      efConstruction: s.efConstruction,
+      ef: s.ef,
+    };
   },
 });
 
@@ -128,7 +225,8 @@ export const rebuildIndex = defineTool({
   domain: 'knowledge-base',
   tags: ['rebuild', 'index', 'hnsw', 'reembed', 'compact', 'worker'],
   title: 'Rebuild a vector index',
-  description: 'Rebuilds a collection in a worker thread (the server keeps serving), reporting progress: compacts deleted slots, applies new M/efConstruction, or with reembed: true re-embeds the documents with the configured embedder (after switching embedders). Example: {"collection": "knowledge", "reembed": true}',
+  description:
+    'Rebuilds a collection in a worker thread (the server keeps serving), reporting progress: compacts deleted slots, applies new M/efConstruction, or with reembed: true re-embeds the documents with the configured embedder (after switching embedders). Example: {"collection": "knowledge", "reembed": true}',
   kind: { effect: 'action', idempotent: true },
   input: z.object({
     collection: collection.default(defaultCollection).describe('Collection name.'),
@@ -140,7 +238,13 @@ export const rebuildIndex = defineTool({
   examples: [{ collection: 'knowledge' }],
   async handler(input, context) {
     const result = await knowledge('collection', () =>
-      context.knowledge.rebuild(input.collection, { reembed: input.reembed, ...(input.m ? { m: input.m } : {}), ...(input.efConstruction ? { efConstruction: input.efConstruction } : {}), signal: context.signal, onProgress: (done, total) => context.progress(done, total, `indexed ${done} of ${total}`) }),
+      context.knowledge.rebuild(input.collection, {
+        reembed: input.reembed,
+        ...(input.m ? { m: input.m } : {}),
+        ...(input.efConstruction ? { efConstruction: input.efConstruction } : {}),
+        signal: context.signal,
+        onProgress: (done, total) => context.progress(done, total, `indexed ${done} of ${total}`),
+      }),
     );
     return { collection: input.collection, ...result };
   },
@@ -151,12 +255,22 @@ export const verifyIndex = defineTool({
   domain: 'knowledge-base',
   tags: ['verify', 'checksum', 'integrity', 'index', 'consistency'],
   title: 'Verify a vector index',
-  description: 'Verifies a collection: saves pending changes, re-reads the files against their SHA-256 checksums, and checks every document in the graph has a vector. Example: {"collection": "knowledge"}',
+  description:
+    'Verifies a collection: saves pending changes, re-reads the files against their SHA-256 checksums, and checks every document in the graph has a vector. Example: {"collection": "knowledge"}',
   kind: { effect: 'readOnly' },
   input: z.object({ collection: collection.default(defaultCollection).describe('Collection name.') }),
-  output: z.object({ collection: z.string(), ok: z.boolean(), problems: z.array(z.string()), count: z.number().int(), documents: z.number().int() }),
+  output: z.object({
+    collection: z.string(),
+    ok: z.boolean(),
+    problems: z.array(z.string()),
+    count: z.number().int(),
+    documents: z.number().int(),
+  }),
   examples: [{}],
-  handler: async (input, context) => ({ collection: input.collection, ...(await knowledge('collection', () => context.knowledge.verify(input.collection))) }),
+  handler: async (input, context) => ({
+    collection: input.collection,
+    ...(await knowledge('collection', () => context.knowledge.verify(input.collection))),
+  }),
 });
 
 export const dropCollection = defineTool({
@@ -164,12 +278,16 @@ export const dropCollection = defineTool({
   domain: 'knowledge-base',
   tags: ['drop', 'delete', 'collection', 'index', 'vector'],
   title: 'Drop a vector collection',
-  description: 'Deletes a vector collection\'s files (not the default collection). Destructive: needs confirm: true through runTool. Example: {"collection": "cpe_entry"}',
+  description:
+    'Deletes a vector collection\'s files (not the default collection). Destructive: needs confirm: true through runTool. Example: {"collection": "cpe_entry"}',
   kind: { effect: 'destructive', idempotent: true },
   input: z.object({ collection: collection.describe('Collection name.') }),
   output: z.object({ collection: z.string(), dropped: z.boolean() }),
   examples: [{ collection: 'scratch' }],
-  handler: async (input, context) => ({ collection: input.collection, dropped: await knowledge('collection', () => context.knowledge.dropCollection(input.collection)) }),
+  handler: async (input, context) => ({
+    collection: input.collection,
+    dropped: await knowledge('collection', () => context.knowledge.dropCollection(input.collection)),
+  }),
 });
 
 export const importPostgres = defineTool({
@@ -185,14 +303,30 @@ export const importPostgres = defineTool({
     idColumn: z.string().min(1).max(63).describe('Unique id column.'),
     vectorColumn: z.string().min(1).max(63).describe('real[] / float8[] / vector column.'),
     textColumn: z.string().min(1).max(63).optional().describe('Text shown with hits.'),
-    metadataColumns: z.array(z.string().min(1).max(63)).max(20).default([]).describe('Columns appended to the text as "name: value".'),
+    metadataColumns: z
+      .array(z.string().min(1).max(63))
+      .max(20)
+      .default([])
+      .describe('Columns appended to the text as "name: value".'),
     namespaceColumn: z.string().min(1).max(63).optional().describe('Column used as the namespace filter.'),
     typeColumn: z.string().min(1).max(63).optional().describe('Column used as the type filter.'),
     where: z.string().max(1_000).optional().describe('SQL boolean expression to select rows.'),
     collection: collection.optional().describe('Target collection; default the table name.'),
-    embedder: z.string().max(200).optional().describe('Name of the model that made the vectors, e.g. "gtr-t5-base"; queries from another embedder are refused.'),
+    embedder: z
+      .string()
+      .max(200)
+      .optional()
+      .describe(
+        'Name of the model that made the vectors, e.g. "gtr-t5-base"; queries from another embedder are refused.',
+      ),
     space: z.enum(['cosine', 'ip', 'l2']).default('cosine').describe('Distance space.'),
-    efConstruction: z.number().int().min(10).max(1_000).default(64).describe('HNSW build breadth; default 64 (faster builds).'),
+    efConstruction: z
+      .number()
+      .int()
+      .min(10)
+      .max(1_000)
+      .default(64)
+      .describe('HNSW build breadth; default 64 (faster builds).'),
     batchSize: z.number().int().min(10).max(50_000).default(2_000).describe('Rows per cursor fetch.'),
     connectionString: z.string().max(2_000).optional().describe('postgres://… ; default DATABASE_URL.'),
   }),
@@ -201,7 +335,13 @@ export const importPostgres = defineTool({
     embedder: z.string(),
     rowsRead: z.number().int(),
     imported: z.number().int(),
-    skipped: z.object({ nullVector: z.number().int(), nonNumeric: z.number().int(), wrongDimension: z.number().int(), duplicateId: z.number().int(), nullId: z.number().int() }),
+    skipped: z.object({
+      nullVector: z.number().int(),
+      nonNumeric: z.number().int(),
+      wrongDimension: z.number().int(),
+      duplicateId: z.number().int(),
+      nullId: z.number().int(),
+    }),
     examples: z.array(z.object({ id: z.string(), reason: z.string() })),
     dimension: z.number().int(),
     batches: z.number().int(),
@@ -213,16 +353,41 @@ export const importPostgres = defineTool({
   examples: [{ table: 'cpe_entry', idColumn: 'cpe_id', textColumn: 'concept_text', vectorColumn: 'concept_vec' }],
   async handler(input, context) {
     const connectionString = input.connectionString ?? context.environment.services.databaseUrl;
-    if (!connectionString) throw new InputError('connectionString', 'no PostgreSQL configured: pass connectionString or set DATABASE_URL');
+    if (!connectionString)
+      throw new InputError('connectionString', 'no PostgreSQL configured: pass connectionString or set DATABASE_URL');
     const target = input.collection ?? input.table.replace(/^.*\./, '');
-    if (target === defaultCollection) throw new InputError('collection', `"${defaultCollection}" is reserved for memory and documents; pick another collection name`);
+    if (target === defaultCollection)
+      throw new InputError(
+        'collection',
+        `"${defaultCollection}" is reserved for memory and documents; pick another collection name`,
+      );
     return knowledge('table', () =>
       importConcepts(
         context.knowledge,
-        { connectionString, table: input.table, idColumn: input.idColumn, vectorColumn: input.vectorColumn, ...(input.textColumn ? { textColumn: input.textColumn } : {}), metadataColumns: input.metadataColumns, ...(input.namespaceColumn ? { namespaceColumn: input.namespaceColumn } : {}), ...(input.typeColumn ? { typeColumn: input.typeColumn } : {}), ...(input.where ? { where: input.where } : {}), batchSize: input.batchSize },
-        { collection: target, ...(input.embedder ? { embedder: input.embedder } : {}), space: input.space, efConstruction: input.efConstruction, signal: context.signal, onProgress: (phase, done, total) => context.progress(done, total, `${phase}: ${done}${total ? ` of ${total}` : ''}`) },
+        {
+          connectionString,
+          table: input.table,
+          idColumn: input.idColumn,
+          vectorColumn: input.vectorColumn,
+          ...(input.textColumn ? { textColumn: input.textColumn } : {}),
+          metadataColumns: input.metadataColumns,
+          ...(input.namespaceColumn ? { namespaceColumn: input.namespaceColumn } : {}),
+          ...(input.typeColumn ? { typeColumn: input.typeColumn } : {}),
+          ...(input.where ? { where: input.where } : {}),
+          batchSize: input.batchSize,
+        },
+        {
+          collection: target,
+          ...(input.embedder ? { embedder: input.embedder } : {}),
+          space: input.space,
+          efConstruction: input.efConstruction,
+          signal: context.signal,
+          onProgress: (phase, done, total) =>
+            context.progress(done, total, `${phase}: ${done}${total ? ` of ${total}` : ''}`),
+        },
       ),
     );
   },
-  summarize: (o) => `imported ${o.imported} of ${o.rowsRead} rows into ${o.collection} (${o.dimension}-d, ${o.embedder}); skipped ${JSON.stringify(o.skipped)}; read ${(o.readMs / 1000).toFixed(1)} s, build ${(o.buildMs / 1000).toFixed(1)} s`,
+  summarize: (o) =>
+    `imported ${o.imported} of ${o.rowsRead} rows into ${o.collection} (${o.dimension}-d, ${o.embedder}); skipped ${JSON.stringify(o.skipped)}; read ${(o.readMs / 1000).toFixed(1)} s, build ${(o.buildMs / 1000).toFixed(1)} s`,
 });

@@ -24,7 +24,9 @@ export const costSummarySchema = z.object({
     localSuccessRate: z.number().optional().describe('answered local attempts / all local attempts; goal > 0.8'),
     errorRate: z.number().optional(),
     unpricedCalls: z.number().int().describe('calls to a model with no known price; flagged, not counted as $0'),
-    hosts: z.array(z.object({ host: z.string(), calls: z.number().int(), errors: z.number().int(), avgLatencyMs: z.number() })),
+    hosts: z.array(
+      z.object({ host: z.string(), calls: z.number().int(), errors: z.number().int(), avgLatencyMs: z.number() }),
+    ),
   }),
   groups: z.array(z.object({ key: z.string(), ...totals })),
   since: z.string().optional(),
@@ -50,17 +52,31 @@ export const summarizeCosts = defineTool({
     let since: Date | undefined;
     if (input.since !== undefined) {
       since = new Date(input.since);
-      if (Number.isNaN(since.getTime())) throw new InputError('since', `"${input.since}" is not a date; use ISO form such as 2026-11-01`);
+      if (Number.isNaN(since.getTime()))
+        throw new InputError('since', `"${input.since}" is not a date; use ISO form such as 2026-11-01`);
     }
     return context.ledger.summarize({ groupBy: input.groupBy, since, signal: context.signal });
   },
   summarize(o) {
     const usd = (n: number) => `$${n.toFixed(4)}`;
     const head = `${o.totals.calls} LLM calls; ${o.totals.inputTokens} in / ${o.totals.outputTokens} out tokens; cost ${usd(o.totals.costUsd)}, all-Claude baseline ${usd(o.totals.baselineCostUsd)}, saved ${usd(o.totals.savingUsd)}.`;
-    const rows = o.groups.slice(0, 20).map((g) => `  ${g.key}: ${g.calls} calls, ${usd(g.costUsd)} (saved ${usd(g.savingUsd)})`);
+    const rows = o.groups
+      .slice(0, 20)
+      .map((g) => `  ${g.key}: ${g.calls} calls, ${usd(g.costUsd)} (saved ${usd(g.savingUsd)})`);
     const b = o.breakdown;
     const rates = `${b.localCalls} local / ${b.claudeCalls} Claude calls; local success ${b.localSuccessRate === undefined ? 'n/a' : `${(b.localSuccessRate * 100).toFixed(1)}%`}; error rate ${b.errorRate === undefined ? 'n/a' : `${(b.errorRate * 100).toFixed(1)}%`}`;
-    const hosts = b.hosts.map((h) => `  host ${h.host}: ${h.calls} calls, ${h.errors} errors, avg ${h.avgLatencyMs} ms`);
-    return [head, rates, ...rows, ...hosts, b.unpricedCalls ? `  (${b.unpricedCalls} calls to a model with no known price: flagged)` : '', o.skippedLines ? `  (${o.skippedLines} unreadable ledger lines skipped)` : ''].filter(Boolean).join('\n');
+    const hosts = b.hosts.map(
+      (h) => `  host ${h.host}: ${h.calls} calls, ${h.errors} errors, avg ${h.avgLatencyMs} ms`,
+    );
+    return [
+      head,
+      rates,
+      ...rows,
+      ...hosts,
+      b.unpricedCalls ? `  (${b.unpricedCalls} calls to a model with no known price: flagged)` : '',
+      o.skippedLines ? `  (${o.skippedLines} unreadable ledger lines skipped)` : '',
+    ]
+      .filter(Boolean)
+      .join('\n');
   },
 });

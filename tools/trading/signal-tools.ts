@@ -19,14 +19,25 @@ export const generateSignals = defineTool({
     snapshot: z.string().optional().describe('The snapshot to report on; default the newest.'),
     previous: z.string().optional().describe('The snapshot to compare with; default the one before `snapshot`.'),
   }),
-  output: z.object({ snapshot: z.string(), previous: z.string().nullable(), signals: scannerSignalsSchema, report: z.string(), alerts: z.number().int() }),
+  output: z.object({
+    snapshot: z.string(),
+    previous: z.string().nullable(),
+    signals: scannerSignalsSchema,
+    report: z.string(),
+    alerts: z.number().int(),
+  }),
   examples: [{}],
   async handler(input, context) {
     const all = await listSnapshots(snapshotsDirectory(context.environment.dataDir));
-    if (all.length === 0) throw new InputError('snapshot', 'there is no knowledge snapshot yet; build one with buildKnowledgeSnapshot (knowledge_base_build_snapshot)');
+    if (all.length === 0)
+      throw new InputError(
+        'snapshot',
+        'there is no knowledge snapshot yet; build one with buildKnowledgeSnapshot (knowledge_base_build_snapshot)',
+      );
     const find = (name: string, field: string) => {
       const index = snapshotIndex(all, name);
-      if (index < 0) throw new InputError(field, `no snapshot "${name}"; available: ${all.map((s) => s.name).join(', ')}`);
+      if (index < 0)
+        throw new InputError(field, `no snapshot "${name}"; available: ${all.map((s) => s.name).join(', ')}`);
       return index;
     };
     const currentIndex = input.snapshot ? find(input.snapshot, 'snapshot') : all.length - 1;
@@ -34,7 +45,13 @@ export const generateSignals = defineTool({
     const current = all[currentIndex]!;
     const previous = previousIndex >= 0 ? all[previousIndex] : undefined;
     const outputs = await dailyOutputs(current.file, previous?.file, new Date().toISOString());
-    return { snapshot: current.name, previous: previous?.name ?? null, signals: outputs.signals, report: outputs.report, alerts: outputs.signals.alerts.length };
+    return {
+      snapshot: current.name,
+      previous: previous?.name ?? null,
+      signals: outputs.signals,
+      report: outputs.report,
+      alerts: outputs.signals.alerts.length,
+    };
   },
   summarize: (o) => o.report,
 });

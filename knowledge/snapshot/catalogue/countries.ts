@@ -11,7 +11,14 @@ export interface Country {
   euro: boolean;
 }
 
-const row = (iso3: string, iso2: string, name: string, region: string, flags = ''): Country => ({ iso3, iso2, name, region, oecd: flags.includes('o'), euro: flags.includes('e') });
+const row = (iso3: string, iso2: string, name: string, region: string, flags = ''): Country => ({
+  iso3,
+  iso2,
+  name,
+  region,
+  oecd: flags.includes('o'),
+  euro: flags.includes('e'),
+});
 
 export const countries: readonly Country[] = [
   row('USA', 'US', 'United States', 'North America', 'o'),

@@ -2,17 +2,35 @@
 // ISO-3 code), paged with offset/length until `total`. `total` and `value` are strings; a top-level
 // `warnings` array (e.g. "incomplete return") is kept as a build warning.
 import { parseDate } from '../observation.js';
-import { addPoint, bodySnippet, emptyResult, joinUrl, parseJson, ProviderError, redactKey, type FetchResult, type ProviderContext, type SeriesFetch } from './provider.js';
+import {
+  addPoint,
+  bodySnippet,
+  emptyResult,
+  joinUrl,
+  parseJson,
+  ProviderError,
+  redactKey,
+  type FetchResult,
+  type ProviderContext,
+  type SeriesFetch,
+} from './provider.js';
 
 interface EiaBody {
-  response?: { total?: string | number; data?: { period?: string; countryRegionId?: string; value?: string | number | null; unit?: string }[] };
+  response?: {
+    total?: string | number;
+    data?: { period?: string; countryRegionId?: string; value?: string | number | null; unit?: string }[];
+  };
   warnings?: { warning?: string; description?: string }[];
   error?: string | { message?: string };
 }
 
 const frequencyName = { A: 'annual', M: 'monthly', Q: 'quarterly', W: 'weekly', D: 'daily' } as const;
 
-export async function fetchEia(context: ProviderContext, fetch: SeriesFetch, facets: { activityId: string; unit: string } = { activityId: '1', unit: 'TBPD' }): Promise<FetchResult> {
+export async function fetchEia(
+  context: ProviderContext,
+  fetch: SeriesFetch,
+  facets: { activityId: string; unit: string } = { activityId: '1', unit: 'TBPD' },
+): Promise<FetchResult> {
   if (!context.apiKey) throw new ProviderError('EIA needs an API key (EIA_API_KEY)');
   const result = emptyResult();
   const wanted = new Map(fetch.countries.map((c) => [c.providerCode, c.iso3]));
@@ -38,14 +56,25 @@ export async function fetchEia(context: ProviderContext, fetch: SeriesFetch, fac
     ].join('&');
     const url = joinUrl(context.baseUrl, `/v2/international/data/?${query}`);
     const response = await context.client.get('eia', url, { signal: context.signal, label: redactKey(url) });
-    const record = { url: redactKey(url), fetchedAt: response.fetchedAt, status: response.status, rows: 0, attempts: response.attempts };
+    const record = {
+      url: redactKey(url),
+      fetchedAt: response.fetchedAt,
+      status: response.status,
+      rows: 0,
+      attempts: response.attempts,
+    };
     result.requests.push(record);
     const body = response.status === 200 ? (parseJson(response.body, `EIA ${fetch.code}`) as EiaBody) : undefined;
     if (!body || body.error) {
-      const message = body?.error ? (typeof body.error === 'string' ? body.error : body.error.message) : bodySnippet(response.body);
+      const message = body?.error
+        ? typeof body.error === 'string'
+          ? body.error
+          : body.error.message
+        : bodySnippet(response.body);
       throw new ProviderError(`EIA product ${fetch.code}: HTTP ${response.status}: ${message}`);
     }
-    for (const warning of body.warnings ?? []) result.warnings.push(`EIA: ${warning.warning ?? 'warning'}: ${warning.description ?? ''}`.trim());
+    for (const warning of body.warnings ?? [])
+      result.warnings.push(`EIA: ${warning.warning ?? 'warning'}: ${warning.description ?? ''}`.trim());
     const rows = body.response?.data ?? [];
     for (const row of rows) {
       const iso3 = wanted.get(String(row.countryRegionId ?? ''));

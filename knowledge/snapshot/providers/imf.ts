@@ -2,17 +2,33 @@
 // `values[indicator][ISO3][year]`. An unknown indicator answers HTTP 200 without a `values` key, and
 // some answers carry an extra empty-string key; both mean "no data" for what is missing.
 import { parseDate } from '../observation.js';
-import { addPoint, bodySnippet, emptyResult, joinUrl, parseJson, ProviderError, type FetchResult, type ProviderContext, type SeriesFetch } from './provider.js';
+import {
+  addPoint,
+  bodySnippet,
+  emptyResult,
+  joinUrl,
+  parseJson,
+  ProviderError,
+  type FetchResult,
+  type ProviderContext,
+  type SeriesFetch,
+} from './provider.js';
 
 export async function fetchImf(context: ProviderContext, fetch: SeriesFetch): Promise<FetchResult> {
   const result = emptyResult();
   const years = Array.from({ length: fetch.endYear - fetch.startYear + 1 }, (_, i) => fetch.startYear + i);
-  const url = joinUrl(context.baseUrl, `/external/datamapper/api/v1/${encodeURIComponent(fetch.code)}?periods=${years.join(',')}`);
+  const url = joinUrl(
+    context.baseUrl,
+    `/external/datamapper/api/v1/${encodeURIComponent(fetch.code)}?periods=${years.join(',')}`,
+  );
   const response = await context.client.get('imf', url, { signal: context.signal, label: url });
   const record = { url, fetchedAt: response.fetchedAt, status: response.status, rows: 0, attempts: response.attempts };
   result.requests.push(record);
-  if (response.status !== 200) throw new ProviderError(`IMF ${fetch.code}: HTTP ${response.status}: ${bodySnippet(response.body)}`);
-  const body = parseJson(response.body, `IMF ${fetch.code}`) as { values?: Record<string, Record<string, Record<string, number | null>>> };
+  if (response.status !== 200)
+    throw new ProviderError(`IMF ${fetch.code}: HTTP ${response.status}: ${bodySnippet(response.body)}`);
+  const body = parseJson(response.body, `IMF ${fetch.code}`) as {
+    values?: Record<string, Record<string, Record<string, number | null>>>;
+  };
   const series = body.values?.[fetch.code];
   if (!series) {
     result.warnings.push(`IMF ${fetch.code}: the answer has no values for this indicator`);

@@ -68,7 +68,11 @@ export function redactKey(url: string): string {
 
 /** A short, safe description of a non-JSON or error body. */
 export function bodySnippet(body: string): string {
-  const text = body.replace(/^\uFEFF/, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  const text = body
+    .replace(/^\uFEFF/, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return text.slice(0, 160);
 }
 

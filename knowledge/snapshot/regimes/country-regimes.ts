@@ -44,15 +44,38 @@ export interface RegimeOptions {
 
 const round = (x: number, digits = 6) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-export function fitCountryRegime(country: string, observations: readonly Observation[], options: RegimeOptions): CountryRegime {
+export function fitCountryRegime(
+  country: string,
+  observations: readonly Observation[],
+  options: RegimeOptions,
+): CountryRegime {
   const matrix = featureMatrix(observations, options.startYear);
-  const base = { country, features: matrix.features.map((f) => ({ ...f, mean: round(f.mean), std: round(f.std) })), dropped: matrix.dropped, months: matrix.months };
+  const base = {
+    country,
+    features: matrix.features.map((f) => ({ ...f, mean: round(f.mean), std: round(f.std) })),
+    dropped: matrix.dropped,
+    months: matrix.months,
+  };
   const minimum = options.minimumMonths ?? 24;
   if (matrix.features.length === 0 || matrix.rows.length < minimum) {
-    return { ...base, status: 'insufficient_data', reason: matrix.features.length === 0 ? 'no usable feature (see dropped)' : `${matrix.rows.length} months of features; at least ${minimum} are needed` };
+    return {
+      ...base,
+      status: 'insufficient_data',
+      reason:
+        matrix.features.length === 0
+          ? 'no usable feature (see dropped)'
+          : `${matrix.rows.length} months of features; at least ${minimum} are needed`,
+    };
   }
-  const fit = fitHmm(matrix.rows, { states: 3, random: seededRandom(hashSeed(`${options.seed ?? 'caelum'}:${country}`)), restarts: options.restarts ?? 8 });
-  const { parameters, stress } = orderByStress(fit.parameters, matrix.features.map((f) => f.direction / matrix.features.length));
+  const fit = fitHmm(matrix.rows, {
+    states: 3,
+    random: seededRandom(hashSeed(`${options.seed ?? 'caelum'}:${country}`)),
+    restarts: options.restarts ?? 8,
+  });
+  const { parameters, stress } = orderByStress(
+    fit.parameters,
+    matrix.features.map((f) => f.direction / matrix.features.length),
+  );
   const fb = forwardBackward(matrix.rows, parameters);
   const path = viterbi(matrix.rows, parameters);
   const posteriors = fb.gamma.map((g) => Array.from(g, (x) => round(x)));
@@ -76,6 +99,9 @@ export function fitCountryRegime(country: string, observations: readonly Observa
     state: stateNames[stateIndex]!,
     probabilities: { tranquil: round(current[0]!), turbulent: round(current[1]!), crisis: round(current[2]!) },
     asOf: matrix.months.at(-1)!,
-    scenarios: { crisis12m: round(hitProbability(current, parameters.transition, [2], 12)), stress3m: round(hitProbability(current, parameters.transition, [1, 2], 3)) },
+    scenarios: {
+      crisis12m: round(hitProbability(current, parameters.transition, [2], 12)),
+      stress3m: round(hitProbability(current, parameters.transition, [1, 2], 3)),
+    },
   };
 }

@@ -38,35 +38,57 @@ export interface FeatureMatrix {
 const monthIndex = (date: string) => Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7)) - 1;
 const monthText = (index: number) => `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 
-export function featureMatrix(observations: readonly Observation[], startYear: number, minimumCoverage = 0.5): FeatureMatrix {
+export function featureMatrix(
+  observations: readonly Observation[],
+  startYear: number,
+  minimumCoverage = 0.5,
+): FeatureMatrix {
   const byStat = groupBy(observations, (o) => o.stat);
   const dropped: FeatureMatrix['dropped'] = [];
   let last = -1;
   for (const o of observations) last = Math.max(last, monthIndex(o.date));
   const first = startYear * 12;
-  if (last < first) return { months: [], features: [], rows: [], dropped: regimeFeatures.map((f) => ({ stat: f.stat, reason: 'no observations in the window' })) };
+  if (last < first)
+    return {
+      months: [],
+      features: [],
+      rows: [],
+      dropped: regimeFeatures.map((f) => ({ stat: f.stat, reason: 'no observations in the window' })),
+    };
   const length = last - first + 1;
   const columns: { spec: FeatureSpec; stat: string; values: (number | undefined)[] }[] = [];
   for (const spec of regimeFeatures) {
-    const stat = byStat.has(spec.stat) ? spec.stat : spec.fallback && byStat.has(spec.fallback) ? spec.fallback : undefined;
+    const stat = byStat.has(spec.stat)
+      ? spec.stat
+      : spec.fallback && byStat.has(spec.fallback)
+        ? spec.fallback
+        : undefined;
     if (!stat) {
       dropped.push({ stat: spec.stat, reason: 'no data' });
       continue;
     }
     // Monthly series: the last value within each month, carried forward.
     const monthly = new Map<number, number>();
-    for (const o of [...byStat.get(stat)!].sort((a, b) => a.date.localeCompare(b.date))) monthly.set(monthIndex(o.date), o.value);
+    for (const o of [...byStat.get(stat)!].sort((a, b) => a.date.localeCompare(b.date)))
+      monthly.set(monthIndex(o.date), o.value);
     const values: (number | undefined)[] = new Array(length).fill(undefined);
     let carried: number | undefined;
     // The last value before the window starts carries into its first months.
-    const before = [...monthly].filter(([month]) => month < first).sort((a, b) => a[0] - b[0]).at(-1);
+    const before = [...monthly]
+      .filter(([month]) => month < first)
+      .sort((a, b) => a[0] - b[0])
+      .at(-1);
     if (before) carried = before[1];
     for (let i = 0; i < length; i++) {
       const v = monthly.get(first + i);
       if (v !== undefined) carried = v;
       values[i] = carried;
     }
-    const series = spec.change ? values.map((v, i) => (v !== undefined && i >= 12 && values[i - 12] !== undefined ? v - values[i - 12]! : undefined)) : values;
+    const series = spec.change
+      ? values.map((v, i) =>
+          v !== undefined && i >= 12 && values[i - 12] !== undefined ? v - values[i - 12]! : undefined,
+        )
+      : values;
     const coverage = series.filter((v) => v !== undefined).length / length;
     if (coverage < minimumCoverage) {
       dropped.push({ stat, reason: `covers ${Math.round(coverage * 100)}% of the months` });
@@ -86,9 +108,17 @@ export function featureMatrix(observations: readonly Observation[], startYear: n
       continue;
     }
     kept.push({ ...column, values });
-    features.push({ stat: column.stat, direction: column.spec.direction, change: column.spec.change === true, mean, std });
+    features.push({
+      stat: column.stat,
+      direction: column.spec.direction,
+      change: column.spec.change === true,
+      mean,
+      std,
+    });
   }
   const months = Array.from({ length: length - startAt }, (_, i) => monthText(first + startAt + i));
-  const rows = months.map((_, t) => kept.map((c, d) => ((c.values[t] as number) - features[d]!.mean) / features[d]!.std));
+  const rows = months.map((_, t) =>
+    kept.map((c, d) => ((c.values[t] as number) - features[d]!.mean) / features[d]!.std),
+  );
   return { months, features, rows, dropped };
 }

@@ -158,7 +158,15 @@ function mStep(data: readonly number[][], fb: ForwardBackward, floor: number): H
     means.push(mean);
     variances.push(variance);
   }
-  return { start: start.map((x) => x / startSum), transition: transition.map((row) => { const s = row.reduce((a, x) => a + x, 0); return row.map((x) => x / s); }), means, variances };
+  return {
+    start: start.map((x) => x / startSum),
+    transition: transition.map((row) => {
+      const s = row.reduce((a, x) => a + x, 0);
+      return row.map((x) => x / s);
+    }),
+    means,
+    variances,
+  };
 }
 
 function initialParameters(data: readonly number[][], K: number, random: Random): HmmParameters {
@@ -176,15 +184,27 @@ function initialParameters(data: readonly number[][], K: number, random: Random)
     let pick = random() * total;
     let index = 0;
     while (index < T - 1 && pick > distances[index]!) pick -= distances[index++]!;
-    means.push(total > 0 ? data[index]!.slice() : globalMean.map((m, d) => m + normal(random) * Math.sqrt(globalVariance[d]! || 1)));
+    means.push(
+      total > 0
+        ? data[index]!.slice()
+        : globalMean.map((m, d) => m + normal(random) * Math.sqrt(globalVariance[d]! || 1)),
+    );
   }
   const stay = 0.7 + 0.25 * random();
-  const transition = Array.from({ length: K }, (_, i) => Array.from({ length: K }, (_, j) => (i === j ? stay : (1 - stay) / (K - 1))));
-  return { start: new Array<number>(K).fill(1 / K), transition, means, variances: means.map(() => globalVariance.map((v) => Math.max(v, 1e-3))) };
+  const transition = Array.from({ length: K }, (_, i) =>
+    Array.from({ length: K }, (_, j) => (i === j ? stay : (1 - stay) / (K - 1))),
+  );
+  return {
+    start: new Array<number>(K).fill(1 / K),
+    transition,
+    means,
+    variances: means.map(() => globalVariance.map((v) => Math.max(v, 1e-3))),
+  };
 }
 
 export function fitHmm(data: readonly number[][], options: FitOptions): HmmFit {
-  if (data.length < 2 || data[0]!.length === 0) throw new RangeError('an HMM needs at least two observations with at least one feature');
+  if (data.length < 2 || data[0]!.length === 0)
+    throw new RangeError('an HMM needs at least two observations with at least one feature');
   const restarts = options.restarts ?? 8;
   const maxIterations = options.maxIterations ?? 300;
   const tolerance = options.tolerance ?? 1e-6;
@@ -208,13 +228,17 @@ export function fitHmm(data: readonly number[][], options: FitOptions): HmmFit {
       previous = fb.logLikelihood;
     }
     restartLogLikelihoods.push(fb.logLikelihood);
-    if (!best || fb.logLikelihood > best.logLikelihood) best = { parameters, logLikelihood: fb.logLikelihood, iterations, converged, restarts, restartLogLikelihoods };
+    if (!best || fb.logLikelihood > best.logLikelihood)
+      best = { parameters, logLikelihood: fb.logLikelihood, iterations, converged, restarts, restartLogLikelihoods };
   }
   return { ...best!, restartLogLikelihoods };
 }
 
 /** Reorders states by ascending stress: Σ_d direction[d] × mean[k][d]. */
-export function orderByStress(p: HmmParameters, direction: readonly number[]): { parameters: HmmParameters; order: number[]; stress: number[] } {
+export function orderByStress(
+  p: HmmParameters,
+  direction: readonly number[],
+): { parameters: HmmParameters; order: number[]; stress: number[] } {
   const stress = p.means.map((m) => m.reduce((s, v, d) => s + (direction[d] ?? 0) * v, 0));
   const order = stress.map((_, k) => k).sort((a, b) => stress[a]! - stress[b]!);
   return {
@@ -286,7 +310,12 @@ export function simulate(p: HmmParameters, length: number, random: Random): { st
  * Probability of entering any of `states` within `horizon` steps, from a distribution over the
  * current state: the target states absorb, so each path counts once.
  */
-export function hitProbability(current: readonly number[], transition: readonly (readonly number[])[], states: readonly number[], horizon: number): number {
+export function hitProbability(
+  current: readonly number[],
+  transition: readonly (readonly number[])[],
+  states: readonly number[],
+  horizon: number,
+): number {
   const K = current.length;
   const target = new Set(states);
   let v = current.slice();

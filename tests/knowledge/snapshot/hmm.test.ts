@@ -3,15 +3,35 @@
 // them in, decode the path, and report convergence truthfully.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitHmm, forwardBackward, hitProbability, orderByStress, simulate, viterbi, type HmmParameters } from '../../../knowledge/snapshot/regimes/gaussian-hmm.js';
+import {
+  fitHmm,
+  forwardBackward,
+  hitProbability,
+  orderByStress,
+  simulate,
+  viterbi,
+  type HmmParameters,
+} from '../../../knowledge/snapshot/regimes/gaussian-hmm.js';
 import { seededRandom } from '../../../knowledge/snapshot/regimes/random.js';
 
 const truth: HmmParameters = {
   start: [0.6, 0.3, 0.1],
-  transition: [[0.95, 0.04, 0.01], [0.08, 0.87, 0.05], [0.03, 0.1, 0.87]],
+  transition: [
+    [0.95, 0.04, 0.01],
+    [0.08, 0.87, 0.05],
+    [0.03, 0.1, 0.87],
+  ],
   // features: growth (stress −), inflation (stress +), credit losses (stress +)
-  means: [[1.0, -0.6, -0.8], [-0.2, 0.4, 0.3], [-1.6, 1.3, 1.9]],
-  variances: [[0.25, 0.3, 0.2], [0.3, 0.25, 0.3], [0.35, 0.4, 0.3]],
+  means: [
+    [1.0, -0.6, -0.8],
+    [-0.2, 0.4, 0.3],
+    [-1.6, 1.3, 1.9],
+  ],
+  variances: [
+    [0.25, 0.3, 0.2],
+    [0.3, 0.25, 0.3],
+    [0.35, 0.4, 0.3],
+  ],
 };
 const direction = [-1, 1, 1];
 
@@ -20,9 +40,13 @@ test('Baum-Welch recovers the transition matrix of simulated data to within 0.02
   const fit = fitHmm(data, { states: 3, random: seededRandom(11), restarts: 4 });
   const { parameters } = orderByStress(fit.parameters, direction);
   let worst = 0;
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) worst = Math.max(worst, Math.abs(parameters.transition[i]![j]! - truth.transition[i]![j]!));
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < 3; j++)
+      worst = Math.max(worst, Math.abs(parameters.transition[i]![j]! - truth.transition[i]![j]!));
   assert.ok(worst <= 0.02, `largest transition error ${worst.toFixed(4)}`);
-  for (let k = 0; k < 3; k++) for (let d = 0; d < 3; d++) assert.ok(Math.abs(parameters.means[k]![d]! - truth.means[k]![d]!) < 0.05, `mean ${k},${d}`);
+  for (let k = 0; k < 3; k++)
+    for (let d = 0; d < 3; d++)
+      assert.ok(Math.abs(parameters.means[k]![d]! - truth.means[k]![d]!) < 0.05, `mean ${k},${d}`);
   assert.equal(fit.converged, true);
   assert.ok(fit.iterations < 300);
   // Viterbi on the ordered model agrees with the true path almost everywhere.
@@ -56,7 +80,11 @@ test('scaled forward-backward stays finite on long sequences and its posteriors 
 });
 
 test('crisis-within-horizon probability counts each path once', () => {
-  const A = [[0.9, 0.1, 0], [0, 0.5, 0.5], [0, 0, 1]];
+  const A = [
+    [0.9, 0.1, 0],
+    [0, 0.5, 0.5],
+    [0, 0, 1],
+  ];
   // From tranquil: crisis needs two steps. P(within 2) = 0.1 × 0.5.
   assert.ok(Math.abs(hitProbability([1, 0, 0], A, [2], 2) - 0.05) < 1e-12);
   assert.equal(hitProbability([1, 0, 0], A, [2], 1), 0);

@@ -12,9 +12,16 @@ import { SourcesPeer } from '../../peers/kb-sources-peer.js';
 import { kbReply } from '../../peers/kb-llm-reply.js';
 import { readSnapshot } from '../../../knowledge/snapshot/snapshot-archive.js';
 
-function run(args: string[], env: Record<string, string>, options: { killWhen?: () => Promise<boolean> } = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string>,
+  options: { killWhen?: () => Promise<boolean> } = {},
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -48,7 +55,11 @@ async function snapshotHashes(dataDir: string): Promise<Record<string, string>> 
   const [name] = (await readdir(directory)).filter((n) => n.endsWith('.tar.gz'));
   const members = await readSnapshot(path.join(directory, name!));
   // manifest (times, build id), sources and tasks (fetch times, cached vs fetched) are provenance.
-  return Object.fromEntries([...members].filter(([n]) => !['manifest.json', 'sources.json', 'tasks.json'].includes(n)).map(([n, b]) => [n, createHash('sha256').update(b).digest('hex')]));
+  return Object.fromEntries(
+    [...members]
+      .filter(([n]) => !['manifest.json', 'sources.json', 'tasks.json'].includes(n))
+      .map(([n, b]) => [n, createHash('sha256').update(b).digest('hex')]),
+  );
 }
 
 test('a build killed mid-phase resumes to the same result as an uninterrupted build', async (t) => {
@@ -63,7 +74,16 @@ test('a build killed mid-phase resumes to the same result as an uninterrupted bu
   });
   const project = path.join(base, 'project');
   await mkdir(project, { recursive: true });
-  const env = (dataDir: string) => ({ HOME: base, CAELUM_DATA_DIR: dataDir, CAELUM_ALLOWED_ROOTS: project, CAELUM_KB_SOURCES_URL: sources.url, FRED_API_KEY: 'k', EIA_API_KEY: 'k', CAELUM_OLLAMA_HOSTS: `gpu1=${ollama.url}`, CAELUM_LOG_LEVEL: 'warn' });
+  const env = (dataDir: string) => ({
+    HOME: base,
+    CAELUM_DATA_DIR: dataDir,
+    CAELUM_ALLOWED_ROOTS: project,
+    CAELUM_KB_SOURCES_URL: sources.url,
+    FRED_API_KEY: 'k',
+    EIA_API_KEY: 'k',
+    CAELUM_OLLAMA_HOSTS: `gpu1=${ollama.url}`,
+    CAELUM_LOG_LEVEL: 'warn',
+  });
   const killed = path.join(base, 'killed');
   const llmCheckpoints = async () => {
     const builds = await readdir(path.join(killed, 'kb', 'builds')).catch(() => [] as string[]);
@@ -71,7 +91,11 @@ test('a build killed mid-phase resumes to the same result as an uninterrupted bu
   };
   const first = await run(['kb', 'build'], env(killed), { killWhen: llmCheckpoints });
   assert.equal(first.signal, 'SIGKILL', `the build finished before it could be killed: ${first.stdout.slice(-300)}`);
-  assert.deepEqual(await readdir(path.join(killed, 'kb', 'snapshots')).catch(() => []), [], 'no snapshot from the killed run');
+  assert.deepEqual(
+    await readdir(path.join(killed, 'kb', 'snapshots')).catch(() => []),
+    [],
+    'no snapshot from the killed run',
+  );
   const builds = await readdir(path.join(killed, 'kb', 'builds'));
   const done = await count(path.join(killed, 'kb', 'builds', builds[0]!, 'llm-stats'));
   assert.ok(done >= 4 && done < 20, `killed with ${done} of 20 countries' LLM stats checkpointed`);
@@ -87,10 +111,22 @@ test('a build killed mid-phase resumes to the same result as an uninterrupted bu
   const uninterrupted = await run(['kb', 'build'], env(clean));
   assert.equal(uninterrupted.code, 0, uninterrupted.stderr);
   const cleanChats = ollama.requests.filter((r) => r.path === '/api/chat').length - chatsBeforeClean;
-  assert.ok(resumedChats < cleanChats, `the resumed run asked the LLM ${resumedChats} times, a whole build ${cleanChats}`);
+  assert.ok(
+    resumedChats < cleanChats,
+    `the resumed run asked the LLM ${resumedChats} times, a whole build ${cleanChats}`,
+  );
 
   const a = await snapshotHashes(killed);
   const b = await snapshotHashes(clean);
-  assert.deepEqual(Object.keys(a).sort(), ['catalogue.json', 'edge_weights.json', 'graph.json', 'hmm_params.json', 'hmm_states.json', 'llm_stats.json', 'observations.columnar.json', 'regimes.json']);
+  assert.deepEqual(Object.keys(a).sort(), [
+    'catalogue.json',
+    'edge_weights.json',
+    'graph.json',
+    'hmm_params.json',
+    'hmm_states.json',
+    'llm_stats.json',
+    'observations.columnar.json',
+    'regimes.json',
+  ]);
   assert.deepEqual(a, b);
 });

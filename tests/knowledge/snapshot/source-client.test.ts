@@ -54,7 +54,10 @@ test('a 4xx other than 429 is returned without retrying, and repeated 5xx give u
   p.fault(/datamapper/, { status: 500 }, 4);
   const client = new SourceClient({ sleep: async () => undefined });
   assert.equal((await client.get('imf', imfUrl(p), { label: 'imf' })).status, 404);
-  await assert.rejects(client.get('imf', imfUrl(p), { label: 'the IMF' }), /the IMF: HTTP 500 \(gave up after 4 attempts\)/);
+  await assert.rejects(
+    client.get('imf', imfUrl(p), { label: 'the IMF' }),
+    /the IMF: HTTP 500 \(gave up after 4 attempts\)/,
+  );
   assert.equal(p.count('imf'), 5);
 });
 
@@ -63,7 +66,11 @@ test('no provider ever has more requests in flight than its limit', async (t) =>
   const client = new SourceClient({ concurrency: { imf: 2, world_bank: 3 } });
   await Promise.all([
     ...Array.from({ length: 12 }, () => client.get('imf', imfUrl(p), { label: 'imf' })),
-    ...Array.from({ length: 12 }, () => client.get('world_bank', `${p.url}/v2/country/US/indicator/NY.GDP.MKTP.KD.ZG?format=json&date=2020:2021`, { label: 'wb' })),
+    ...Array.from({ length: 12 }, () =>
+      client.get('world_bank', `${p.url}/v2/country/US/indicator/NY.GDP.MKTP.KD.ZG?format=json&date=2020:2021`, {
+        label: 'wb',
+      }),
+    ),
   ]);
   assert.equal(p.maxInFlight.imf, 2);
   assert.equal(p.maxInFlight.world_bank, 3);
@@ -74,7 +81,10 @@ test('an aborted build stops waiting for a permit and for the network', async (t
   const p = await peer(t, { latencyMs: 200 });
   const client = new SourceClient({ concurrency: { imf: 1 } });
   const controller = new AbortController();
-  const calls = [client.get('imf', imfUrl(p), { label: 'imf', signal: controller.signal }), client.get('imf', imfUrl(p), { label: 'imf', signal: controller.signal })];
+  const calls = [
+    client.get('imf', imfUrl(p), { label: 'imf', signal: controller.signal }),
+    client.get('imf', imfUrl(p), { label: 'imf', signal: controller.signal }),
+  ];
   setTimeout(() => controller.abort(new Error('cancelled')), 50);
   const results = await Promise.allSettled(calls);
   assert.ok(results.every((r) => r.status === 'rejected' && /cancelled/.test(String((r.reason as Error).message))));

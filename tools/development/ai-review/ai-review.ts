@@ -9,15 +9,22 @@ import { findingId, type Finding, type Severity } from '../security/finding.js';
 import type { ReviewTarget } from './review-targets.js';
 
 const reviewSchema = z.object({
-  findings: z.array(z.object({
-    line: z.number().int().min(1),
-    severity: z.enum(['critical', 'high', 'medium', 'low']),
-    category: z.enum(['security', 'bug', 'performance', 'maintainability']),
-    cwe: z.string().regex(/^CWE-\d+$/).optional(),
-    title: z.string().min(3).max(200),
-    explanation: z.string().max(2000).default(''),
-    fix: z.string().max(2000).optional(),
-  })).max(20),
+  findings: z
+    .array(
+      z.object({
+        line: z.number().int().min(1),
+        severity: z.enum(['critical', 'high', 'medium', 'low']),
+        category: z.enum(['security', 'bug', 'performance', 'maintainability']),
+        cwe: z
+          .string()
+          .regex(/^CWE-\d+$/)
+          .optional(),
+        title: z.string().min(3).max(200),
+        explanation: z.string().max(2000).default(''),
+        fix: z.string().max(2000).optional(),
+      }),
+    )
+    .max(20),
   confidence: z.number().min(0).max(1).optional(),
 });
 
@@ -31,17 +38,46 @@ const system = [
 export interface AiReviewResult {
   status: 'done' | 'partial' | 'skipped';
   reason: string;
-  reviewed: { file: string; name: string; line: number; endLine: number; answeredBy?: string; confidence?: number; lowConfidence?: boolean; error?: string }[];
+  reviewed: {
+    file: string;
+    name: string;
+    line: number;
+    endLine: number;
+    answeredBy?: string;
+    confidence?: number;
+    lowConfidence?: boolean;
+    error?: string;
+  }[];
   findings: Finding[];
   duplicatesOfStatic: number;
 }
 
 const unavailable = new Set(['NO_HEALTHY_HOST', 'MODEL_NOT_FOUND', 'HOST_UNREACHABLE']);
 
-export async function runAiReview(context: ToolContext, targets: readonly ReviewTarget[], readText: (file: string) => Promise<string | undefined>, staticFindings: readonly Finding[]): Promise<AiReviewResult> {
+export async function runAiReview(
+  context: ToolContext,
+  targets: readonly ReviewTarget[],
+  readText: (file: string) => Promise<string | undefined>,
+  staticFindings: readonly Finding[],
+): Promise<AiReviewResult> {
   const status = context.pool.status();
-  if (status.mode === 'none') return { status: 'skipped', reason: 'no LLM backend: no Ollama host is configured or healthy and no Claude key is set; the static report is complete', reviewed: [], findings: [], duplicatesOfStatic: 0 };
-  if (targets.length === 0) return { status: 'done', reason: 'nothing to review: no functions in the analysed files', reviewed: [], findings: [], duplicatesOfStatic: 0 };
+  if (status.mode === 'none')
+    return {
+      status: 'skipped',
+      reason:
+        'no LLM backend: no Ollama host is configured or healthy and no Claude key is set; the static report is complete',
+      reviewed: [],
+      findings: [],
+      duplicatesOfStatic: 0,
+    };
+  if (targets.length === 0)
+    return {
+      status: 'done',
+      reason: 'nothing to review: no functions in the analysed files',
+      reviewed: [],
+      findings: [],
+      duplicatesOfStatic: 0,
+    };
   const reviewed: AiReviewResult['reviewed'] = [];
   const findings: Finding[] = [];
   let duplicates = 0;
@@ -54,12 +90,30 @@ export async function runAiReview(context: ToolContext, targets: readonly Review
     if (text === undefined) continue;
     const lines = text.split('\n');
     const end = Math.min(target.endLine, target.line + 159);
-    const numbered = lines.slice(target.line - 1, end).map((line, i) => `${String(target.line + i).padStart(5)}  ${line}`).join('\n');
+    const numbered = lines
+      .slice(target.line - 1, end)
+      .map((line, i) => `${String(target.line + i).padStart(5)}  ${line}`)
+      .join('\n');
     const known = staticFindings.filter((f) => f.file === target.file && f.line >= target.line && f.line <= end);
     const prompt = `File: ${target.file}\nFunction: ${target.name} (lines ${target.line}-${end})\nWhy it was picked: ${target.reasons.join(', ') || 'complexity'}\n${known.length ? `Static analysis already reports:\n${known.map((f) => `- line ${f.line}: ${f.rule} ${f.cwe ?? ''} ${f.message}`).join('\n')}\n` : ''}\n${numbered}`;
     try {
-      const result = await context.pool.complete({ system, prompt, schema: reviewSchema, tier: 'code', maxTokens: 1500, signal: context.signal });
-      const entry = { file: target.file, name: target.name, line: target.line, endLine: end, answeredBy: result.answeredBy.model, confidence: result.confidence, ...(result.lowConfidence ? { lowConfidence: true } : {}) };
+      const result = await context.pool.complete({
+        system,
+        prompt,
+        schema: reviewSchema,
+        tier: 'code',
+        maxTokens: 1500,
+        signal: context.signal,
+      });
+      const entry = {
+        file: target.file,
+        name: target.name,
+        line: target.line,
+        endLine: end,
+        answeredBy: result.answeredBy.model,
+        confidence: result.confidence,
+        ...(result.lowConfidence ? { lowConfidence: true } : {}),
+      };
       if (!result.value) {
         reviewed.push({ ...entry, error: 'the answer did not match the review schema' });
         failures++;
@@ -68,7 +122,14 @@ export async function runAiReview(context: ToolContext, targets: readonly Review
       reviewed.push(entry);
       for (const item of result.value.findings) {
         if (item.line < target.line || item.line > end) continue;
-        const duplicate = staticFindings.some((f) => f.file === target.file && Math.abs(f.line - item.line) <= 2 && ((item.cwe && f.cwe === item.cwe) || (f.category === 'security' && item.category === 'security' && !item.cwe) || f.category === 'complexity' && item.category === 'maintainability'));
+        const duplicate = staticFindings.some(
+          (f) =>
+            f.file === target.file &&
+            Math.abs(f.line - item.line) <= 2 &&
+            ((item.cwe && f.cwe === item.cwe) ||
+              (f.category === 'security' && item.category === 'security' && !item.cwe) ||
+              (f.category === 'complexity' && item.category === 'maintainability')),
+        );
         if (duplicate) {
           duplicates++;
           continue;
@@ -98,7 +159,13 @@ export async function runAiReview(context: ToolContext, targets: readonly Review
       lastError = `${code} ${(error as Error).message}`.trim().slice(0, 200);
       reviewed.push({ file: target.file, name: target.name, line: target.line, endLine: end, error: lastError });
       if (unavailable.has(code) && findings.length === 0 && failures === index + 1) {
-        return { status: 'skipped', reason: `the LLM backend is unavailable (${lastError}); the static report is complete`, reviewed, findings: [], duplicatesOfStatic: 0 };
+        return {
+          status: 'skipped',
+          reason: `the LLM backend is unavailable (${lastError}); the static report is complete`,
+          reviewed,
+          findings: [],
+          duplicatesOfStatic: 0,
+        };
       }
     }
   }
@@ -106,7 +173,10 @@ export async function runAiReview(context: ToolContext, targets: readonly Review
   const ok = reviewed.filter((r) => !r.error).length;
   return {
     status: failures === 0 ? 'done' : ok > 0 ? 'partial' : 'skipped',
-    reason: failures === 0 ? `reviewed ${ok} function(s) chosen by static risk` : `${ok} of ${reviewed.length} function(s) reviewed; ${failures} failed (${lastError})`,
+    reason:
+      failures === 0
+        ? `reviewed ${ok} function(s) chosen by static risk`
+        : `${ok} of ${reviewed.length} function(s) reviewed; ${failures} failed (${lastError})`,
     reviewed,
     findings,
     duplicatesOfStatic: duplicates,

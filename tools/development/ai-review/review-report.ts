@@ -13,15 +13,41 @@ import { runAiReview, type AiReviewResult } from './ai-review.js';
 export const aiReviewSchema = z.object({
   status: z.enum(['done', 'partial', 'skipped']),
   reason: z.string(),
-  reviewed: z.array(z.object({ file: z.string(), name: z.string(), line: z.number().int(), endLine: z.number().int(), answeredBy: z.string().optional(), confidence: z.number().optional(), lowConfidence: z.boolean().optional(), error: z.string().optional() })),
+  reviewed: z.array(
+    z.object({
+      file: z.string(),
+      name: z.string(),
+      line: z.number().int(),
+      endLine: z.number().int(),
+      answeredBy: z.string().optional(),
+      confidence: z.number().optional(),
+      lowConfidence: z.boolean().optional(),
+      error: z.string().optional(),
+    }),
+  ),
   duplicatesOfStatic: z.number().int().describe('AI findings dropped because static analysis reports the same problem'),
 });
 
-export async function reviewReport(context: ToolContext, report: StaticReport, maxFunctions: number): Promise<{ findings: Finding[]; review: Omit<AiReviewResult, 'findings'>; aiFindings: Finding[] }> {
+export async function reviewReport(
+  context: ToolContext,
+  report: StaticReport,
+  maxFunctions: number,
+): Promise<{ findings: Finding[]; review: Omit<AiReviewResult, 'findings'>; aiFindings: Finding[] }> {
   const changed = report.changed ? new Set(report.changed.map((c) => c.path)) : undefined;
-  const analysis = changed ? { ...report.project, files: report.project.files.filter((f) => changed.has(f.file)) } : report.project;
+  const analysis = changed
+    ? { ...report.project, files: report.project.files.filter((f) => changed.has(f.file)) }
+    : report.project;
   const targets = selectReviewTargets(analysis, report.findings, report.churn ?? new Map(), maxFunctions);
-  const result = await runAiReview(context, targets, (file) => readFile(path.join(report.root, file), 'utf8').catch(() => undefined), report.findings);
+  const result = await runAiReview(
+    context,
+    targets,
+    (file) => readFile(path.join(report.root, file), 'utf8').catch(() => undefined),
+    report.findings,
+  );
   const { findings: aiFindings, ...review } = result;
-  return { findings: aiFindings.length ? rankFindings([...report.findings, ...aiFindings], report.churn) : report.findings, review, aiFindings };
+  return {
+    findings: aiFindings.length ? rankFindings([...report.findings, ...aiFindings], report.churn) : report.findings,
+    review,
+    aiFindings,
+  };
 }

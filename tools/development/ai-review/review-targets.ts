@@ -14,12 +14,19 @@ export interface ReviewTarget {
   reasons: string[];
 }
 
-export function selectReviewTargets(analysis: ProjectAnalysis, findings: readonly Finding[], churn: ReadonlyMap<string, number>, limit: number): ReviewTarget[] {
+export function selectReviewTargets(
+  analysis: ProjectAnalysis,
+  findings: readonly Finding[],
+  churn: ReadonlyMap<string, number>,
+  limit: number,
+): ReviewTarget[] {
   const candidates: ReviewTarget[] = [];
   for (const file of analysis.files) {
     if (file.language === 'template' || isTestPath(file.file)) continue;
     const inFile = findings.filter((f) => f.file === file.file && f.category === 'security');
-    const handlesRequests = file.taintHits.length > 0 || file.calls.some((call) => call.args.some((argument) => argument?.origin !== undefined));
+    const handlesRequests =
+      file.taintHits.length > 0 ||
+      file.calls.some((call) => call.args.some((argument) => argument?.origin !== undefined));
     const commits = churn.get(file.file) ?? 0;
     for (const fn of file.functions) {
       if (fn.length < 3) continue;
@@ -39,7 +46,14 @@ export function selectReviewTargets(analysis: ProjectAnalysis, findings: readonl
         reasons.push(`${commits} recent commit(s)`);
       }
       if (fn.cognitive >= 10) reasons.push(`cognitive complexity ${fn.cognitive}`);
-      candidates.push({ file: file.file, name: fn.name, line: fn.line, endLine: fn.endLine, risk: Math.round(risk * 10) / 10, reasons });
+      candidates.push({
+        file: file.file,
+        name: fn.name,
+        line: fn.line,
+        endLine: fn.endLine,
+        risk: Math.round(risk * 10) / 10,
+        reasons,
+      });
     }
   }
   candidates.sort((a, b) => b.risk - a.risk || a.file.localeCompare(b.file) || a.line - b.line);
@@ -47,8 +61,15 @@ export function selectReviewTargets(analysis: ProjectAnalysis, findings: readonl
   const picked: ReviewTarget[] = [];
   for (const candidate of candidates) {
     if (picked.length >= limit) break;
-    if (picked.some((p) => p.file === candidate.file && p.line <= candidate.line && p.endLine >= candidate.endLine)) continue;
-    const inner = picked.findIndex((p) => p.file === candidate.file && candidate.line <= p.line && candidate.endLine >= p.endLine && candidate.endLine - candidate.line < 150);
+    if (picked.some((p) => p.file === candidate.file && p.line <= candidate.line && p.endLine >= candidate.endLine))
+      continue;
+    const inner = picked.findIndex(
+      (p) =>
+        p.file === candidate.file &&
+        candidate.line <= p.line &&
+        candidate.endLine >= p.endLine &&
+        candidate.endLine - candidate.line < 150,
+    );
     if (inner !== -1) picked.splice(inner, 1);
     picked.push(candidate);
   }

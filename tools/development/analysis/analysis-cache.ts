@@ -80,14 +80,16 @@ export class AnalysisCache {
     if (!this.dirty) return Promise.resolve();
     this.dirty = false;
     const previous = pendingWrites.get(this.file) ?? Promise.resolve();
-    const write = previous.then(async () => {
-      await mkdir(path.dirname(this.file), { recursive: true });
-      const temporary = `${this.file}.${process.pid}.tmp`;
-      await writeFile(temporary, JSON.stringify(this.data));
-      await rename(temporary, this.file);
-    }).catch(() => {
-      // The cache is an optimisation: a failed write costs a re-analysis, never a wrong result.
-    });
+    const write = previous
+      .then(async () => {
+        await mkdir(path.dirname(this.file), { recursive: true });
+        const temporary = `${this.file}.${process.pid}.tmp`;
+        await writeFile(temporary, JSON.stringify(this.data));
+        await rename(temporary, this.file);
+      })
+      .catch(() => {
+        // The cache is an optimisation: a failed write costs a re-analysis, never a wrong result.
+      });
     pendingWrites.set(this.file, write);
     return write;
   }

@@ -17,8 +17,13 @@ export interface Clone {
   b: { file: string; startLine: number; endLine: number };
 }
 
-const wordPattern = /[A-Za-z_$][\w$]*|\d[\w.]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`|\/\/[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\/|[^\s\w]/g;
-const keywords = new Set('break case catch class const continue debugger default delete do else export extends finally for function if import in instanceof new return super switch this throw try typeof var void while with yield let static async await of def elif except lambda pass raise from as is not and or None True False self interface type enum implements private public protected readonly abstract'.split(' '));
+const wordPattern =
+  /[A-Za-z_$][\w$]*|\d[\w.]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`|\/\/[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\/|[^\s\w]/g;
+const keywords = new Set(
+  'break case catch class const continue debugger default delete do else export extends finally for function if import in instanceof new return super switch this throw try typeof var void while with yield let static async await of def elif except lambda pass raise from as is not and or None True False self interface type enum implements private public protected readonly abstract'.split(
+    ' ',
+  ),
+);
 
 function codeOf(token: string, table: Map<string, number>): number {
   let code = table.get(token);
@@ -88,12 +93,22 @@ export function findClones(streams: readonly TokenStream[], minTokens: number, m
       const sameStream = earlier.stream === streamIndex;
       let length = 0;
       // Verify (hashes can collide) and grow; a copy inside one file must not overlap itself.
-      while (i + length < codes.length && earlier.at + length < other.codes.length && codes[i + length] === other.codes[earlier.at + length] && !(sameStream && earlier.at + length >= i)) length++;
+      while (
+        i + length < codes.length &&
+        earlier.at + length < other.codes.length &&
+        codes[i + length] === other.codes[earlier.at + length] &&
+        !(sameStream && earlier.at + length >= i)
+      )
+        length++;
       if (length < minTokens) {
         i++;
         continue;
       }
-      const a = { file: other.file, startLine: other.lines[earlier.at]!, endLine: other.lines[earlier.at + length - 1]! };
+      const a = {
+        file: other.file,
+        startLine: other.lines[earlier.at]!,
+        endLine: other.lines[earlier.at + length - 1]!,
+      };
       const b = { file: stream.file, startLine: stream.lines[i]!, endLine: stream.lines[i + length - 1]! };
       if (b.endLine - b.startLine + 1 >= minLines) clones.push({ tokens: length, a, b });
       i += length;

@@ -38,7 +38,8 @@ export interface FileAnalysis {
   exports: string[];
 }
 
-const testFile = /(^|\/)(test|tests|__tests__|spec|specs|fixtures?|__mocks__|mocks?|e2e|cypress|seed|seeds)(\/|$)|\.(test|spec|e2e)\.[cm]?[jt]sx?$|(^|\/)(test_[^/]+|[^/]+_test|conftest)\.py$/i;
+const testFile =
+  /(^|\/)(test|tests|__tests__|spec|specs|fixtures?|__mocks__|mocks?|e2e|cypress|seed|seeds)(\/|$)|\.(test|spec|e2e)\.[cm]?[jt]sx?$|(^|\/)(test_[^/]+|[^/]+_test|conftest)\.py$/i;
 // The tag must open the comment ("// TODO: x", "/* FIXME(ann) x", "# XXX x"), so prose that merely
 // mentions a TODO is not an item.
 const todoPattern = /(?:\/\/+|\/\*+|^\*+|#|<!--|\{\{!--)\s*@?(TODO|FIXME|HACK|XXX|BUG)\b[:(\s]?(.*)$/;
@@ -49,9 +50,25 @@ export function isTestPath(relative: string): boolean {
 
 /** The TODO-style item a comment line opens, if any. */
 export function todoIn(line: string, lineNumber: number): TodoItem | undefined {
-  if (!(line.includes('TODO') || line.includes('FIXME') || line.includes('HACK') || line.includes('XXX') || line.includes('BUG'))) return undefined;
+  if (!(
+    line.includes('TODO') ||
+    line.includes('FIXME') ||
+    line.includes('HACK') ||
+    line.includes('XXX') ||
+    line.includes('BUG')
+  ))
+    return undefined;
   const match = todoPattern.exec(line);
-  return match ? { line: lineNumber, tag: match[1]!, text: match[2]!.replace(/\*\/\s*$/, '').trim().slice(0, 200) } : undefined;
+  return match
+    ? {
+        line: lineNumber,
+        tag: match[1]!,
+        text: match[2]!
+          .replace(/\*\/\s*$/, '')
+          .trim()
+          .slice(0, 200),
+      }
+    : undefined;
 }
 
 function countLines(text: string): { lines: number; codeLines: number; todos: TodoItem[] } {
@@ -93,32 +110,81 @@ function countLines(text: string): { lines: number; codeLines: number; todos: To
 function importsAndExports(ts: Typescript, source: TS.SourceFile): { imports: string[]; exports: string[] } {
   const imports = new Set<string>();
   const exports = new Set<string>();
-  const exported = (node: TS.Node) => (ts.canHaveModifiers(node) ? ts.getModifiers(node) : undefined)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) === true;
+  const exported = (node: TS.Node) =>
+    (ts.canHaveModifiers(node) ? ts.getModifiers(node) : undefined)?.some(
+      (m) => m.kind === ts.SyntaxKind.ExportKeyword,
+    ) === true;
   const visit = (node: TS.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) imports.add(node.moduleSpecifier.text);
-    if (ts.isCallExpression(node) && node.arguments.length === 1 && ts.isStringLiteralLike(node.arguments[0]!) && ((ts.isIdentifier(node.expression) && node.expression.text === 'require') || node.expression.kind === ts.SyntaxKind.ImportKeyword)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    )
+      imports.add(node.moduleSpecifier.text);
+    if (
+      ts.isCallExpression(node) &&
+      node.arguments.length === 1 &&
+      ts.isStringLiteralLike(node.arguments[0]!) &&
+      ((ts.isIdentifier(node.expression) && node.expression.text === 'require') ||
+        node.expression.kind === ts.SyntaxKind.ImportKeyword)
+    ) {
       imports.add((node.arguments[0] as TS.StringLiteral).text);
     }
     // new URL('./worker.js', import.meta.url): a worker or asset loaded relative to this module.
-    if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'URL' && node.arguments?.length === 2 && ts.isStringLiteralLike(node.arguments[0]!) && node.arguments[0].text.startsWith('.') && node.arguments[1]!.getText(source) === 'import.meta.url') {
+    if (
+      ts.isNewExpression(node) &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === 'URL' &&
+      node.arguments?.length === 2 &&
+      ts.isStringLiteralLike(node.arguments[0]!) &&
+      node.arguments[0].text.startsWith('.') &&
+      node.arguments[1]!.getText(source) === 'import.meta.url'
+    ) {
       imports.add(node.arguments[0].text);
     }
-    if (ts.isExportDeclaration(node) && node.exportClause && ts.isNamedExports(node.exportClause)) for (const element of node.exportClause.elements) exports.add(element.name.text);
+    if (ts.isExportDeclaration(node) && node.exportClause && ts.isNamedExports(node.exportClause))
+      for (const element of node.exportClause.elements) exports.add(element.name.text);
     if (ts.isExportAssignment(node)) exports.add('default');
-    if ((ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node) || ts.isEnumDeclaration(node)) && exported(node)) {
+    if (
+      (ts.isFunctionDeclaration(node) ||
+        ts.isClassDeclaration(node) ||
+        ts.isInterfaceDeclaration(node) ||
+        ts.isTypeAliasDeclaration(node) ||
+        ts.isEnumDeclaration(node)) &&
+      exported(node)
+    ) {
       const isDefault = ts.getModifiers(node)?.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
       exports.add(isDefault ? 'default' : (node.name?.text ?? 'default'));
     }
     if (ts.isVariableStatement(node) && exported(node)) {
-      for (const declaration of node.declarationList.declarations) if (ts.isIdentifier(declaration.name)) exports.add(declaration.name.text);
+      for (const declaration of node.declarationList.declarations)
+        if (ts.isIdentifier(declaration.name)) exports.add(declaration.name.text);
     }
     // CommonJS: module.exports = ..., exports.x = ..., module.exports.x = ...
-    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(node.left)) {
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isPropertyAccessExpression(node.left)
+    ) {
       const left = node.left.getText(source);
       if (left === 'module.exports') exports.add('default');
       else if (/^(module\.)?exports\.\w+$/.test(left)) exports.add(node.left.name.text);
     }
-    if (ts.isModuleBlock(node) || ts.isSourceFile(node) || ts.isExpressionStatement(node) || ts.isBinaryExpression(node) || ts.isCallExpression(node) || ts.isVariableStatement(node) || ts.isVariableDeclarationList(node) || ts.isVariableDeclaration(node) || ts.isNewExpression(node) || ts.isAwaitExpression(node) || ts.isArrowFunction(node) || ts.isBlock(node) || ts.isIfStatement(node)) {
+    if (
+      ts.isModuleBlock(node) ||
+      ts.isSourceFile(node) ||
+      ts.isExpressionStatement(node) ||
+      ts.isBinaryExpression(node) ||
+      ts.isCallExpression(node) ||
+      ts.isVariableStatement(node) ||
+      ts.isVariableDeclarationList(node) ||
+      ts.isVariableDeclaration(node) ||
+      ts.isNewExpression(node) ||
+      ts.isAwaitExpression(node) ||
+      ts.isArrowFunction(node) ||
+      ts.isBlock(node) ||
+      ts.isIfStatement(node)
+    ) {
       ts.forEachChild(node, visit);
     }
   };
@@ -145,7 +211,14 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
     summaries: taint.summaries,
     calls: taint.calls,
     patternHits: patterns.hits,
-    ...(patterns.app.expressApps.length > 0 || patterns.app.usesHelmet || patterns.app.usesCsrf || patterns.app.disablesPoweredBy || patterns.app.stateChangingRoutes > 0 || patterns.app.usesSession ? { app: patterns.app } : {}),
+    ...(patterns.app.expressApps.length > 0 ||
+    patterns.app.usesHelmet ||
+    patterns.app.usesCsrf ||
+    patterns.app.disablesPoweredBy ||
+    patterns.app.stateChangingRoutes > 0 ||
+    patterns.app.usesSession
+      ? { app: patterns.app }
+      : {}),
     todos: counted.todos,
     imports,
     exports,

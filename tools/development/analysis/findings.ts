@@ -22,7 +22,19 @@ function sourceText(origin: Origin): string {
   return origin.key && !origin.text.endsWith(`.${origin.key}`) ? `${origin.text}.${origin.key}` : origin.text;
 }
 
-function taintFinding(file: string, hit: { cls: keyof typeof sinkClasses; line: number; endLine: number; evidence: string; what: string; origin: Origin; variant?: string }, trace: Finding['trace']): Finding {
+function taintFinding(
+  file: string,
+  hit: {
+    cls: keyof typeof sinkClasses;
+    line: number;
+    endLine: number;
+    evidence: string;
+    what: string;
+    origin: Origin;
+    variant?: string;
+  },
+  trace: Finding['trace'],
+): Finding {
   const cls = sinkClasses[hit.cls];
   const source = sourceText(hit.origin);
   let message = `${cls.title}: ${source} (user input) reaches a sink: ${hit.what}`;
@@ -89,13 +101,55 @@ function appFindings(files: readonly FileAnalysis[]): Finding[] {
   const findings: Finding[] = [];
   const evidence = 'const app = express()';
   if (!any('usesHelmet')) {
-    findings.push({ id: findingId('missing-security-headers', anchor.file, line, evidence), file: anchor.file, line, endLine: line, severity: 'medium', category: 'security', cwe: 'CWE-693', rule: 'missing-security-headers', message: 'this Express app sets no security headers (no helmet): no CSP, HSTS, X-Frame-Options or nosniff', evidence, confidence: 'medium', fix: { description: 'npm install helmet, then app.use(helmet()) before the routes.' } });
+    findings.push({
+      id: findingId('missing-security-headers', anchor.file, line, evidence),
+      file: anchor.file,
+      line,
+      endLine: line,
+      severity: 'medium',
+      category: 'security',
+      cwe: 'CWE-693',
+      rule: 'missing-security-headers',
+      message: 'this Express app sets no security headers (no helmet): no CSP, HSTS, X-Frame-Options or nosniff',
+      evidence,
+      confidence: 'medium',
+      fix: { description: 'npm install helmet, then app.use(helmet()) before the routes.' },
+    });
   }
   if (!any('usesHelmet') && !any('disablesPoweredBy')) {
-    findings.push({ id: findingId('x-powered-by', anchor.file, line, evidence), file: anchor.file, line, endLine: line, severity: 'low', category: 'security', cwe: 'CWE-200', rule: 'x-powered-by', message: 'the X-Powered-By: Express header advertises the framework to attackers', evidence, confidence: 'high', fix: { description: "Call app.disable('x-powered-by') (helmet does it too)." } });
+    findings.push({
+      id: findingId('x-powered-by', anchor.file, line, evidence),
+      file: anchor.file,
+      line,
+      endLine: line,
+      severity: 'low',
+      category: 'security',
+      cwe: 'CWE-200',
+      rule: 'x-powered-by',
+      message: 'the X-Powered-By: Express header advertises the framework to attackers',
+      evidence,
+      confidence: 'high',
+      fix: { description: "Call app.disable('x-powered-by') (helmet does it too)." },
+    });
   }
   if (!any('usesCsrf') && routes > 0 && any('usesSession')) {
-    findings.push({ id: findingId('missing-csrf', anchor.file, line, evidence), file: anchor.file, line, endLine: line, severity: 'medium', category: 'security', cwe: 'CWE-352', rule: 'missing-csrf', message: `the app keeps a session cookie and has ${routes} state-changing route(s), but no CSRF protection`, evidence, confidence: 'medium', fix: { description: 'Add CSRF tokens (csrf-csrf or csrf-sync) to state-changing routes, and set sameSite on the session cookie.' } });
+    findings.push({
+      id: findingId('missing-csrf', anchor.file, line, evidence),
+      file: anchor.file,
+      line,
+      endLine: line,
+      severity: 'medium',
+      category: 'security',
+      cwe: 'CWE-352',
+      rule: 'missing-csrf',
+      message: `the app keeps a session cookie and has ${routes} state-changing route(s), but no CSRF protection`,
+      evidence,
+      confidence: 'medium',
+      fix: {
+        description:
+          'Add CSRF tokens (csrf-csrf or csrf-sync) to state-changing routes, and set sameSite on the session cookie.',
+      },
+    });
   }
   return findings;
 }
@@ -105,28 +159,66 @@ export function securityFindings(project: ProjectAnalysis, context: ProjectConte
   const byFile = new Map(project.files.map((f) => [f.file, f]));
   for (const file of project.files) {
     for (const hit of file.taintHits) {
-      findings.push(taintFinding(file.file, hit, [{ file: file.file, line: hit.origin.line, note: `source: ${sourceText(hit.origin)}` }, { file: file.file, line: hit.line, note: `sink: ${hit.what}` }]));
+      findings.push(
+        taintFinding(file.file, hit, [
+          { file: file.file, line: hit.origin.line, note: `source: ${sourceText(hit.origin)}` },
+          { file: file.file, line: hit.line, note: `sink: ${hit.what}` },
+        ]),
+      );
     }
     for (const hit of file.patternHits) {
       if (hit.rule === 'unsafe-deserialization' && /js-yaml/.test(hit.message)) continue;
       findings.push(patternFinding(file.file, hit, context));
     }
   }
-  const linked = linkTaint(project.files.filter((f) => f.summaries.length > 0 || f.calls.length > 0).map((f) => ({ file: f.file, summaries: f.summaries, calls: f.calls, imports: project.resolvedImports.get(f.file) ?? [] })));
+  const linked = linkTaint(
+    project.files
+      .filter((f) => f.summaries.length > 0 || f.calls.length > 0)
+      .map((f) => ({
+        file: f.file,
+        summaries: f.summaries,
+        calls: f.calls,
+        imports: project.resolvedImports.get(f.file) ?? [],
+      })),
+  );
   for (const link of linked) {
     if (!byFile.has(link.sinkFile)) continue;
-    if (link.reach.cls === 'deserialization' && /js-yaml/.test(link.reach.what) && (context.dependencyMajors.get('js-yaml') ?? 0) >= 4) continue;
+    if (
+      link.reach.cls === 'deserialization' &&
+      /js-yaml/.test(link.reach.what) &&
+      (context.dependencyMajors.get('js-yaml') ?? 0) >= 4
+    )
+      continue;
     findings.push(
-      taintFinding(link.sinkFile, { cls: link.reach.cls, line: link.reach.line, endLine: link.reach.endLine, evidence: link.reach.evidence, what: link.reach.what, origin: link.origin, ...(link.reach.needsObject ? { variant: 'operator' } : /\$where/.test(link.reach.what) ? { variant: 'where' } : {}) }, [
-        { file: link.callFile, line: link.origin.line, note: `source: ${sourceText(link.origin)}` },
-        { file: link.callFile, line: link.callLine, note: `passed to ${link.callee}()` },
-        { file: link.sinkFile, line: link.reach.line, note: `sink: ${link.reach.what}` },
-      ]),
+      taintFinding(
+        link.sinkFile,
+        {
+          cls: link.reach.cls,
+          line: link.reach.line,
+          endLine: link.reach.endLine,
+          evidence: link.reach.evidence,
+          what: link.reach.what,
+          origin: link.origin,
+          ...(link.reach.needsObject
+            ? { variant: 'operator' }
+            : /\$where/.test(link.reach.what)
+              ? { variant: 'where' }
+              : {}),
+        },
+        [
+          { file: link.callFile, line: link.origin.line, note: `source: ${sourceText(link.origin)}` },
+          { file: link.callFile, line: link.callLine, note: `passed to ${link.callee}()` },
+          { file: link.sinkFile, line: link.reach.line, note: `sink: ${link.reach.what}` },
+        ],
+      ),
     );
   }
   // js-yaml load() is only unsafe before version 4.
   const yamlMajor = context.dependencyMajors.get('js-yaml');
-  const kept = findings.filter((f) => !(f.rule === 'unsafe-deserialization' && /js-yaml/.test(f.message) && yamlMajor !== undefined && yamlMajor >= 4));
+  const kept = findings.filter(
+    (f) =>
+      !(f.rule === 'unsafe-deserialization' && /js-yaml/.test(f.message) && yamlMajor !== undefined && yamlMajor >= 4),
+  );
   kept.push(...appFindings(project.files));
   return dedupe(kept);
 }
@@ -138,7 +230,12 @@ function dedupe(findings: Finding[]): Finding[] {
   for (const finding of findings) {
     const key = `${finding.file}:${finding.line}:${finding.cwe ?? finding.rule}`;
     const existing = best.get(key);
-    if (!existing || severityRank[finding.severity] * 4 + confidenceRank[finding.confidence] > severityRank[existing.severity] * 4 + confidenceRank[existing.confidence]) best.set(key, finding);
+    if (
+      !existing ||
+      severityRank[finding.severity] * 4 + confidenceRank[finding.confidence] >
+        severityRank[existing.severity] * 4 + confidenceRank[existing.confidence]
+    )
+      best.set(key, finding);
   }
   return [...best.values()];
 }
@@ -151,21 +248,34 @@ export interface ComplexityLimits {
   nesting: number;
 }
 
-export const defaultLimits: ComplexityLimits = { cyclomatic: 15, cognitive: 20, length: 120, parameters: 6, nesting: 5 };
+export const defaultLimits: ComplexityLimits = {
+  cyclomatic: 15,
+  cognitive: 20,
+  length: 120,
+  parameters: 6,
+  nesting: 5,
+};
 
-export function complexityFindings(files: readonly FileAnalysis[], limits: ComplexityLimits = defaultLimits, churn?: Map<string, number>): Finding[] {
+export function complexityFindings(
+  files: readonly FileAnalysis[],
+  limits: ComplexityLimits = defaultLimits,
+  churn?: Map<string, number>,
+): Finding[] {
   const findings: Finding[] = [];
   for (const file of files) {
     for (const fn of file.functions) {
       const problems: string[] = [];
-      if (fn.cognitive > limits.cognitive) problems.push(`cognitive complexity ${fn.cognitive} (limit ${limits.cognitive})`);
-      if (fn.cyclomatic > limits.cyclomatic) problems.push(`cyclomatic complexity ${fn.cyclomatic} (limit ${limits.cyclomatic})`);
+      if (fn.cognitive > limits.cognitive)
+        problems.push(`cognitive complexity ${fn.cognitive} (limit ${limits.cognitive})`);
+      if (fn.cyclomatic > limits.cyclomatic)
+        problems.push(`cyclomatic complexity ${fn.cyclomatic} (limit ${limits.cyclomatic})`);
       if (fn.nesting > limits.nesting) problems.push(`nesting depth ${fn.nesting}`);
       if (fn.length > limits.length) problems.push(`${fn.length} lines`);
       if (fn.parameters > limits.parameters) problems.push(`${fn.parameters} parameters`);
       if (problems.length === 0) continue;
       const changes = churn?.get(file.file) ?? 0;
-      const severity: Severity = fn.cognitive > limits.cognitive * 2 || fn.cyclomatic > limits.cyclomatic * 2 ? 'medium' : 'low';
+      const severity: Severity =
+        fn.cognitive > limits.cognitive * 2 || fn.cyclomatic > limits.cyclomatic * 2 ? 'medium' : 'low';
       const evidence = `${fn.name} (lines ${fn.line}-${fn.endLine})`;
       findings.push({
         id: findingId('complex-function', file.file, fn.line, evidence),
@@ -173,12 +283,23 @@ export function complexityFindings(files: readonly FileAnalysis[], limits: Compl
         line: fn.line,
         endLine: fn.endLine,
         severity,
-        category: fn.cognitive > limits.cognitive || fn.cyclomatic > limits.cyclomatic ? 'complexity' : 'maintainability',
-        rule: fn.cognitive > limits.cognitive || fn.cyclomatic > limits.cyclomatic ? 'complex-function' : fn.length > limits.length ? 'long-function' : 'function-shape',
+        category:
+          fn.cognitive > limits.cognitive || fn.cyclomatic > limits.cyclomatic ? 'complexity' : 'maintainability',
+        rule:
+          fn.cognitive > limits.cognitive || fn.cyclomatic > limits.cyclomatic
+            ? 'complex-function'
+            : fn.length > limits.length
+              ? 'long-function'
+              : 'function-shape',
         message: `${fn.name}: ${problems.join(', ')}${changes ? `; changed in ${changes} commits, so the complexity is paid often` : ''}`,
         evidence,
         confidence: 'high',
-        fix: { description: fn.parameters > limits.parameters ? 'Group related parameters into an options object; extract helpers for the deepest branches.' : 'Extract the nested branches into well-named helpers, return early instead of nesting, and replace flag-driven switches with lookup tables.' },
+        fix: {
+          description:
+            fn.parameters > limits.parameters
+              ? 'Group related parameters into an options object; extract helpers for the deepest branches.'
+              : 'Extract the nested branches into well-named helpers, return early instead of nesting, and replace flag-driven switches with lookup tables.',
+        },
       });
     }
   }
@@ -187,7 +308,19 @@ export function complexityFindings(files: readonly FileAnalysis[], limits: Compl
 
 export function rankFindings(findings: Finding[], churn?: Map<string, number>): Finding[] {
   const confidenceRank = { high: 3, medium: 2, low: 1 };
-  const categoryRank: Record<string, number> = { security: 3, 'ai-review': 2, dependencies: 2, complexity: 1, maintainability: 0, tests: 1, performance: 1 };
-  const score = (f: Finding) => severityRank[f.severity] * 100 + (categoryRank[f.category] ?? 0) * 10 + confidenceRank[f.confidence] * 3 + Math.min(9, Math.log2(1 + (churn?.get(f.file) ?? 0)));
+  const categoryRank: Record<string, number> = {
+    security: 3,
+    'ai-review': 2,
+    dependencies: 2,
+    complexity: 1,
+    maintainability: 0,
+    tests: 1,
+    performance: 1,
+  };
+  const score = (f: Finding) =>
+    severityRank[f.severity] * 100 +
+    (categoryRank[f.category] ?? 0) * 10 +
+    confidenceRank[f.confidence] * 3 +
+    Math.min(9, Math.log2(1 + (churn?.get(f.file) ?? 0)));
   return [...findings].sort((a, b) => score(b) - score(a) || a.file.localeCompare(b.file) || a.line - b.line);
 }

@@ -18,28 +18,49 @@ export interface FunctionMetrics {
 }
 
 function isFunctionLike(ts: Typescript, node: TS.Node): node is TS.FunctionLikeDeclaration {
-  return ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isArrowFunction(node) || ts.isMethodDeclaration(node) || ts.isConstructorDeclaration(node) || ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node);
+  return (
+    ts.isFunctionDeclaration(node) ||
+    ts.isFunctionExpression(node) ||
+    ts.isArrowFunction(node) ||
+    ts.isMethodDeclaration(node) ||
+    ts.isConstructorDeclaration(node) ||
+    ts.isGetAccessorDeclaration(node) ||
+    ts.isSetAccessorDeclaration(node)
+  );
 }
 
 function nameOf(ts: Typescript, node: TS.FunctionLikeDeclaration, source: TS.SourceFile): string {
   if (ts.isConstructorDeclaration(node)) return 'constructor';
   if (node.name) return node.name.getText(source);
   const parent = node.parent;
-  if (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) return parent.name.getText(source);
+  if (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent))
+    return parent.name.getText(source);
   if (ts.isBinaryExpression(parent)) return parent.left.getText(source).slice(0, 60);
   if (ts.isCallExpression(parent)) return `${parent.expression.getText(source).slice(0, 40)} callback`;
   if (ts.isExportAssignment(parent)) return 'default';
   return '<anonymous>';
 }
 
-const logical = (ts: Typescript, kind: TS.SyntaxKind) => kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken || kind === ts.SyntaxKind.QuestionQuestionToken;
+const logical = (ts: Typescript, kind: TS.SyntaxKind) =>
+  kind === ts.SyntaxKind.AmpersandAmpersandToken ||
+  kind === ts.SyntaxKind.BarBarToken ||
+  kind === ts.SyntaxKind.QuestionQuestionToken;
 
 export function measureFunctions(ts: Typescript, source: TS.SourceFile): FunctionMetrics[] {
   const results: FunctionMetrics[] = [];
   const lineOf = (position: number) => source.getLineAndCharacterOfPosition(position).line + 1;
 
   const measure = (fn: TS.FunctionLikeDeclaration): FunctionMetrics => {
-    const metrics: FunctionMetrics = { name: nameOf(ts, fn, source), line: lineOf(fn.getStart(source)), endLine: lineOf(fn.end), cyclomatic: 1, cognitive: 0, nesting: 0, length: 0, parameters: fn.parameters.length };
+    const metrics: FunctionMetrics = {
+      name: nameOf(ts, fn, source),
+      line: lineOf(fn.getStart(source)),
+      endLine: lineOf(fn.end),
+      cyclomatic: 1,
+      cognitive: 0,
+      nesting: 0,
+      length: 0,
+      parameters: fn.parameters.length,
+    };
     metrics.length = metrics.endLine - metrics.line + 1;
     const walk = (node: TS.Node, depth: number): void => {
       if (node !== fn && isFunctionLike(ts, node)) {

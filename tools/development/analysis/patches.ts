@@ -2,7 +2,14 @@
 // only produced when the text to replace occurs exactly once on the finding's line, so applying it
 // with `git apply` or `patch -p1` cannot touch anything else.
 
-export function replacementPatch(file: string, text: string, line: number, from: string, to: string, context = 3): string | undefined {
+export function replacementPatch(
+  file: string,
+  text: string,
+  line: number,
+  from: string,
+  to: string,
+  context = 3,
+): string | undefined {
   const lines = text.split('\n');
   const index = line - 1;
   const original = lines[index];
@@ -15,7 +22,16 @@ export function replacementPatch(file: string, text: string, line: number, from:
   const before = lines.slice(start, index).map((l) => ` ${l}`);
   const after = lines.slice(index + 1, end + 1).map((l) => ` ${l}`);
   const count = end - start + 1;
-  return [`--- a/${file}`, `+++ b/${file}`, `@@ -${start + 1},${count} +${start + 1},${count} @@`, ...before, `-${original}`, `+${replaced}`, ...after, ''].join('\n');
+  return [
+    `--- a/${file}`,
+    `+++ b/${file}`,
+    `@@ -${start + 1},${count} +${start + 1},${count} @@`,
+    ...before,
+    `-${original}`,
+    `+${replaced}`,
+    ...after,
+    '',
+  ].join('\n');
 }
 
 /** A patch that inserts `insertion` after line `line` (1-based; 0 inserts at the top). */
@@ -26,5 +42,13 @@ export function insertionPatch(file: string, text: string, line: number, inserti
   const before = lines.slice(start, line).map((l) => ` ${l}`);
   const after = lines.slice(line, end + 1).map((l) => ` ${l}`);
   const oldCount = before.length + after.length;
-  return [`--- a/${file}`, `+++ b/${file}`, `@@ -${start + 1},${oldCount} +${start + 1},${oldCount + 1} @@`, ...before, `+${insertion}`, ...after, ''].join('\n');
+  return [
+    `--- a/${file}`,
+    `+++ b/${file}`,
+    `@@ -${start + 1},${oldCount} +${start + 1},${oldCount + 1} @@`,
+    ...before,
+    `+${insertion}`,
+    ...after,
+    '',
+  ].join('\n');
 }

@@ -21,7 +21,6 @@ export interface ProjectAnalysisOptions {
   maxFiles?: number;
   /** Use and update the content-hash cache (default true). */
   cache?: boolean;
-
 }
 
 export interface ProjectAnalysis {
@@ -35,7 +34,21 @@ export interface ProjectAnalysis {
   durationMs: number;
 }
 
-const resolvable = ['', '.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs', '.mts', '.cts', '/index.ts', '/index.tsx', '/index.js', '/index.mjs'];
+const resolvable = [
+  '',
+  '.ts',
+  '.tsx',
+  '.js',
+  '.jsx',
+  '.mjs',
+  '.cjs',
+  '.mts',
+  '.cts',
+  '/index.ts',
+  '/index.tsx',
+  '/index.js',
+  '/index.mjs',
+];
 
 /** The project file a relative specifier names, trying the usual extensions and index files. */
 export function resolveSpecifier(from: string, specifier: string, known: ReadonlySet<string>): string | undefined {
@@ -65,7 +78,12 @@ export function resolveRelativeImports(files: readonly FileAnalysis[]): Map<stri
 
 export async function analyzeProject(ts: typeof TS, options: ProjectAnalysisOptions): Promise<ProjectAnalysis> {
   const started = performance.now();
-  const collected = await collectFiles(options.root, { signal: options.signal, maxFiles: options.maxFiles ?? 20_000, ...(options.paths ? { paths: options.paths } : {}), ...(options.only ? { only: options.only } : {}) });
+  const collected = await collectFiles(options.root, {
+    signal: options.signal,
+    maxFiles: options.maxFiles ?? 20_000,
+    ...(options.paths ? { paths: options.paths } : {}),
+    ...(options.only ? { only: options.only } : {}),
+  });
   const skipped = [...collected.skipped];
   let skippedCount = collected.skippedCount;
   const useCache = options.cache !== false;
@@ -112,7 +130,10 @@ export async function analyzeProject(ts: typeof TS, options: ProjectAnalysisOpti
   // compiler's load and JIT warm-up again and the results have to be cloned back.
   let python: Parser | string | undefined;
   if (pending.some((item) => item.kind === 'python')) {
-    python = await pythonParser().catch((error: unknown) => `the Python parser (web-tree-sitter) could not load: ${(error as Error).message.slice(0, 120)}`);
+    python = await pythonParser().catch(
+      (error: unknown) =>
+        `the Python parser (web-tree-sitter) could not load: ${(error as Error).message.slice(0, 120)}`,
+    );
   }
   let lastYield = performance.now();
   for (const item of pending) {
@@ -127,7 +148,11 @@ export async function analyzeProject(ts: typeof TS, options: ProjectAnalysisOpti
         if (typeof python === 'string') skipFile(item.relative, python);
         else accept(analyzePython(python!, item.relative, item.text));
       } else {
-        accept(item.kind === 'template' ? analyzeTemplate(item.relative, item.text) : analyzeScript(ts, item.relative, item.text));
+        accept(
+          item.kind === 'template'
+            ? analyzeTemplate(item.relative, item.text)
+            : analyzeScript(ts, item.relative, item.text),
+        );
       }
     } catch (error) {
       skipFile(item.relative, `analysis failed: ${(error as Error).message.slice(0, 120)}`);

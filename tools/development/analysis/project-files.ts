@@ -21,8 +21,25 @@ export interface CandidateFile {
   kind: 'script' | 'template' | 'python';
 }
 
-const neverEntered = new Set(['node_modules', 'bower_components', 'jspm_packages', '.next', '.nuxt', '.svelte-kit', 'coverage', '.nyc_output', '.cache', '.turbo', '.yarn', '__pycache__', '.venv', 'venv', '.tox']);
-const vendored = /(^|\/)(vendor|vendors|third[-_]party|external|lib\/(jquery|bootstrap|angular))(\/|$)|(^|\/)(jquery|bootstrap|angular|react|vue|lodash|moment|d3|chart)([-.][\w.]*)?\.js$/i;
+const neverEntered = new Set([
+  'node_modules',
+  'bower_components',
+  'jspm_packages',
+  '.next',
+  '.nuxt',
+  '.svelte-kit',
+  'coverage',
+  '.nyc_output',
+  '.cache',
+  '.turbo',
+  '.yarn',
+  '__pycache__',
+  '.venv',
+  'venv',
+  '.tox',
+]);
+const vendored =
+  /(^|\/)(vendor|vendors|third[-_]party|external|lib\/(jquery|bootstrap|angular))(\/|$)|(^|\/)(jquery|bootstrap|angular|react|vue|lodash|moment|d3|chart)([-.][\w.]*)?\.js$/i;
 const minifiedName = /[.-]min\.(c|m)?js$|\.bundle\.js$|\.chunk\.js$/i;
 
 function kindOf(relative: string): CandidateFile['kind'] | undefined {
@@ -42,7 +59,10 @@ export interface CollectOptions {
   only?: ReadonlySet<string>;
 }
 
-export async function collectFiles(root: string, options: CollectOptions): Promise<{ files: CandidateFile[]; skipped: SkippedFile[]; skippedCount: number }> {
+export async function collectFiles(
+  root: string,
+  options: CollectOptions,
+): Promise<{ files: CandidateFile[]; skipped: SkippedFile[]; skippedCount: number }> {
   const skipped: SkippedFile[] = [];
   let skippedCount = 0;
   const skip = (file: string, reason: string) => {
@@ -51,10 +71,14 @@ export async function collectFiles(root: string, options: CollectOptions): Promi
   };
   const matchers = options.paths?.length ? options.paths.map((glob) => picomatch(glob, { dot: true })) : undefined;
   const files: CandidateFile[] = [];
-  for await (const file of walkFiles(root, { signal: options.signal, skipDirectories: neverEntered, onSkip: (relative, reason) => {
-    if (reason.endsWith('is not analysed')) return; // dependency and build folders are expected, not worth a line each
-    skip(relative, reason);
-  } })) {
+  for await (const file of walkFiles(root, {
+    signal: options.signal,
+    skipDirectories: neverEntered,
+    onSkip: (relative, reason) => {
+      if (reason.endsWith('is not analysed')) return; // dependency and build folders are expected, not worth a line each
+      skip(relative, reason);
+    },
+  })) {
     const kind = kindOf(file.relative);
     if (!kind) continue;
     if (options.only && !options.only.has(file.relative)) continue;
@@ -79,7 +103,8 @@ export async function readCandidate(file: CandidateFile): Promise<ReadResult> {
   try {
     // One read, then the size check: scripts over 2 MiB are rare, and a stat first would double the syscalls.
     const buffer = await readFile(file.absolute);
-    if (buffer.length > maxFileBytes) return { ok: false, reason: `over 2 MiB (${(buffer.length / 1048576).toFixed(1)} MiB)` };
+    if (buffer.length > maxFileBytes)
+      return { ok: false, reason: `over 2 MiB (${(buffer.length / 1048576).toFixed(1)} MiB)` };
     const probe = buffer.subarray(0, 8000);
     if (probe.includes(0)) return { ok: false, reason: 'binary content' };
     const text = buffer.toString('utf8');

@@ -47,12 +47,15 @@ export async function readManifest(root: string): Promise<Manifest | undefined> 
 }
 
 /** Every declared dependency with its range and kind. */
-export function declaredDependencies(manifest: Manifest): { name: string; range: string; kind: 'dependencies' | 'devDependencies' | 'optionalDependencies' }[] {
+export function declaredDependencies(
+  manifest: Manifest,
+): { name: string; range: string; kind: 'dependencies' | 'devDependencies' | 'optionalDependencies' }[] {
   const kinds = ['dependencies', 'devDependencies', 'optionalDependencies'] as const;
   return kinds.flatMap((kind) => Object.entries(manifest[kind] ?? {}).map(([name, range]) => ({ name, range, kind })));
 }
 
-const nameFromPath = (installPath: string) => installPath.slice(installPath.lastIndexOf('node_modules/') + 'node_modules/'.length);
+const nameFromPath = (installPath: string) =>
+  installPath.slice(installPath.lastIndexOf('node_modules/') + 'node_modules/'.length);
 
 interface RawEntry {
   name?: string;
@@ -100,22 +103,59 @@ export async function readLockfile(root: string): Promise<Lockfile | { missing: 
           optional: entry.optional === true,
           link: entry.link === true,
           ...(entry.resolved ? { resolved: entry.resolved } : {}),
-          requires: { ...(entry.peerDependencies ?? {}), ...(entry.optionalDependencies ?? {}), ...((entry.dependencies ?? {}) as Record<string, string>), ...(installPath === '' ? (entry.devDependencies ?? {}) : {}) },
+          requires: {
+            ...(entry.peerDependencies ?? {}),
+            ...(entry.optionalDependencies ?? {}),
+            ...((entry.dependencies ?? {}) as Record<string, string>),
+            ...(installPath === '' ? (entry.devDependencies ?? {}) : {}),
+          },
         });
       }
       const rootEntry = raw.packages[''];
-      return { file, lockfileVersion: version, entries, ...(rootEntry ? { rootDeclared: { ...(rootEntry.dependencies as Record<string, string> | undefined), ...rootEntry.devDependencies, ...rootEntry.optionalDependencies } } : {}) };
+      return {
+        file,
+        lockfileVersion: version,
+        entries,
+        ...(rootEntry
+          ? {
+              rootDeclared: {
+                ...(rootEntry.dependencies as Record<string, string> | undefined),
+                ...rootEntry.devDependencies,
+                ...rootEntry.optionalDependencies,
+              },
+            }
+          : {}),
+      };
     }
     // Version 1: a nested "dependencies" tree.
     const walk = (tree: Record<string, RawEntry>, prefix: string) => {
       for (const [name, entry] of Object.entries(tree)) {
         const installPath = `${prefix}node_modules/${name}`;
-        entries.set(installPath, { path: installPath, name, version: entry.version ?? '', hasInstallScript: false, dev: entry.dev === true, optional: entry.optional === true, link: false, ...(entry.resolved ? { resolved: entry.resolved } : {}), requires: typeof entry.requires === 'object' ? entry.requires : {} });
+        entries.set(installPath, {
+          path: installPath,
+          name,
+          version: entry.version ?? '',
+          hasInstallScript: false,
+          dev: entry.dev === true,
+          optional: entry.optional === true,
+          link: false,
+          ...(entry.resolved ? { resolved: entry.resolved } : {}),
+          requires: typeof entry.requires === 'object' ? entry.requires : {},
+        });
         if (entry.dependencies) walk(entry.dependencies as Record<string, RawEntry>, `${installPath}/`);
       }
     };
     walk(raw.dependencies ?? {}, '');
-    entries.set('', { path: '', name: '', version: '', hasInstallScript: false, dev: false, optional: false, link: false, requires: {} });
+    entries.set('', {
+      path: '',
+      name: '',
+      version: '',
+      hasInstallScript: false,
+      dev: false,
+      optional: false,
+      link: false,
+      requires: {},
+    });
     return { file, lockfileVersion: version, entries };
   }
   for (const other of ['yarn.lock', 'pnpm-lock.yaml', 'bun.lockb']) {
@@ -135,7 +175,8 @@ export function resolveFrom(lock: Lockfile, from: string, name: string): LockEnt
   for (;;) {
     const candidate = lock.entries.get(base === '' ? `node_modules/${name}` : `${base}/node_modules/${name}`);
     // A workspace link points at the folder that holds the real entry.
-    if (candidate) return candidate.link && candidate.resolved ? (lock.entries.get(candidate.resolved) ?? candidate) : candidate;
+    if (candidate)
+      return candidate.link && candidate.resolved ? (lock.entries.get(candidate.resolved) ?? candidate) : candidate;
     if (base === '') return undefined;
     const cut = base.lastIndexOf('/node_modules/');
     base = cut === -1 ? '' : base.slice(0, cut);
@@ -161,7 +202,10 @@ export function requirersOf(edges: readonly DependencyEdge[]): Map<string, { fro
 }
 
 /** Edges from every entry to the entries its requirements resolve to, plus unresolved requirements. */
-export function linkEntries(lock: Lockfile, rootRequires: Record<string, string>): { edges: DependencyEdge[]; unresolved: DependencyEdge[] } {
+export function linkEntries(
+  lock: Lockfile,
+  rootRequires: Record<string, string>,
+): { edges: DependencyEdge[]; unresolved: DependencyEdge[] } {
   const edges: DependencyEdge[] = [];
   const unresolved: DependencyEdge[] = [];
   for (const entry of lock.entries.values()) {

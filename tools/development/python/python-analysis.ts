@@ -12,7 +12,8 @@ function importsOf(root: PythonNode): string[] {
   const imports = new Set<string>();
   for (const child of children(root)) {
     if (child.type === 'import_statement') {
-      for (const name of children(child)) imports.add((name.type === 'aliased_import' ? name.childForFieldName('name')! : name).text);
+      for (const name of children(child))
+        imports.add((name.type === 'aliased_import' ? name.childForFieldName('name')! : name).text);
     } else if (child.type === 'import_from_statement') {
       const module = child.childForFieldName('module_name')?.text;
       if (module) imports.add(module);
@@ -21,7 +22,10 @@ function importsOf(root: PythonNode): string[] {
   // Imports inside functions and conditionals count too.
   for (const nested of root.descendantsOfType(['import_statement', 'import_from_statement'])) {
     if (!nested || nested.parent?.id === root.id) continue;
-    const module = nested.type === 'import_from_statement' ? nested.childForFieldName('module_name')?.text : children(nested)[0]?.text.split(' ')[0];
+    const module =
+      nested.type === 'import_from_statement'
+        ? nested.childForFieldName('module_name')?.text
+        : children(nested)[0]?.text.split(' ')[0];
     if (module) imports.add(module);
   }
   return [...imports];
@@ -40,7 +44,12 @@ function publicNames(root: PythonNode): string[] {
       const assignment = children(child)[0];
       const left = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : undefined;
       if (left?.type === 'identifier') {
-        if (left.text === '__all__') declared = assignment!.childForFieldName('right')?.descendantsOfType('string_content').filter((s): s is PythonNode => s !== null).map((s) => s.text);
+        if (left.text === '__all__')
+          declared = assignment!
+            .childForFieldName('right')
+            ?.descendantsOfType('string_content')
+            .filter((s): s is PythonNode => s !== null)
+            .map((s) => s.text);
         else if (/^[A-Z][A-Z0-9_]*$/.test(left.text)) names.push(left.text);
       }
     }

@@ -6,8 +6,25 @@
 import type { PythonNode } from './python-parser.js';
 import type { FunctionMetrics } from '../analysis/function-metrics.js';
 
-const nestingStructures = new Set(['if_statement', 'for_statement', 'while_statement', 'try_statement', 'with_statement', 'match_statement']);
-const branching = new Set(['if_statement', 'elif_clause', 'for_statement', 'while_statement', 'except_clause', 'conditional_expression', 'if_clause', 'case_clause', 'for_in_clause']);
+const nestingStructures = new Set([
+  'if_statement',
+  'for_statement',
+  'while_statement',
+  'try_statement',
+  'with_statement',
+  'match_statement',
+]);
+const branching = new Set([
+  'if_statement',
+  'elif_clause',
+  'for_statement',
+  'while_statement',
+  'except_clause',
+  'conditional_expression',
+  'if_clause',
+  'case_clause',
+  'for_in_clause',
+]);
 
 export function children(node: PythonNode): PythonNode[] {
   return node.namedChildren.filter((child): child is PythonNode => child !== null);
@@ -16,8 +33,11 @@ export function children(node: PythonNode): PythonNode[] {
 function parameterCount(definition: PythonNode, isMethod: boolean): number {
   const parameters = definition.childForFieldName('parameters');
   if (!parameters) return 0;
-  const names = children(parameters).filter((p) => p.type !== 'comment' && p.type !== 'positional_separator' && p.type !== 'keyword_separator');
-  if (isMethod && names[0]?.type === 'identifier' && (names[0].text === 'self' || names[0].text === 'cls')) names.shift();
+  const names = children(parameters).filter(
+    (p) => p.type !== 'comment' && p.type !== 'positional_separator' && p.type !== 'keyword_separator',
+  );
+  if (isMethod && names[0]?.type === 'identifier' && (names[0].text === 'self' || names[0].text === 'cls'))
+    names.shift();
   return names.length;
 }
 
@@ -26,7 +46,16 @@ export function measurePythonFunctions(root: PythonNode): FunctionMetrics[] {
   const measure = (definition: PythonNode, qualifiedName: string, isMethod: boolean) => {
     const line = definition.startPosition.row + 1;
     const endLine = definition.endPosition.row + 1;
-    const metrics: FunctionMetrics = { name: qualifiedName, line, endLine, cyclomatic: 1, cognitive: 0, nesting: 0, length: endLine - line + 1, parameters: parameterCount(definition, isMethod) };
+    const metrics: FunctionMetrics = {
+      name: qualifiedName,
+      line,
+      endLine,
+      cyclomatic: 1,
+      cognitive: 0,
+      nesting: 0,
+      length: endLine - line + 1,
+      parameters: parameterCount(definition, isMethod),
+    };
     const walk = (node: PythonNode, depth: number, structuralDepth: number): void => {
       for (const child of children(node)) {
         if (child.type === 'function_definition') {
@@ -43,13 +72,23 @@ export function measurePythonFunctions(root: PythonNode): FunctionMetrics[] {
           const operator = child.childForFieldName('operator')?.text;
           const parent = child.parent;
           // A run of like operators (a and b and c) costs one cognitive point.
-          if (!(parent?.type === 'boolean_operator' && parent.childForFieldName('operator')?.text === operator)) metrics.cognitive++;
+          if (!(parent?.type === 'boolean_operator' && parent.childForFieldName('operator')?.text === operator))
+            metrics.cognitive++;
         }
         let nextDepth = depth;
         let nextStructural = structuralDepth;
         if (child.type === 'elif_clause' || child.type === 'else_clause') {
           metrics.cognitive++;
-        } else if (['if_statement', 'for_statement', 'while_statement', 'except_clause', 'conditional_expression', 'match_statement'].includes(child.type)) {
+        } else if (
+          [
+            'if_statement',
+            'for_statement',
+            'while_statement',
+            'except_clause',
+            'conditional_expression',
+            'match_statement',
+          ].includes(child.type)
+        ) {
           metrics.cognitive += 1 + depth;
           nextDepth = depth + 1;
         } else if (child.type === 'lambda') {
@@ -75,9 +114,22 @@ export function measurePythonFunctions(root: PythonNode): FunctionMetrics[] {
         const definition = child.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
         if (!definition) continue;
         const name = definition.childForFieldName('name')?.text ?? '?';
-        if (definition.type === 'function_definition') measure(definition, prefix ? `${prefix}.${name}` : name, scope.type === 'class_definition');
+        if (definition.type === 'function_definition')
+          measure(definition, prefix ? `${prefix}.${name}` : name, scope.type === 'class_definition');
         else if (definition.type === 'class_definition') visitScope(definition, prefix ? `${prefix}.${name}` : name);
-        else if (['if_statement', 'try_statement', 'with_statement', 'block', 'else_clause', 'elif_clause', 'except_clause', 'finally_clause'].includes(definition.type)) visit(definition);
+        else if (
+          [
+            'if_statement',
+            'try_statement',
+            'with_statement',
+            'block',
+            'else_clause',
+            'elif_clause',
+            'except_clause',
+            'finally_clause',
+          ].includes(definition.type)
+        )
+          visit(definition);
       }
     };
     visit(body);

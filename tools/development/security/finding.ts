@@ -5,7 +5,8 @@ export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
 export const severityRank: Record<Severity, number> = { critical: 5, high: 4, medium: 3, low: 2, info: 1 };
 
-export type FindingCategory = 'security' | 'complexity' | 'maintainability' | 'dependencies' | 'tests' | 'performance' | 'ai-review';
+export type FindingCategory =
+  'security' | 'complexity' | 'maintainability' | 'dependencies' | 'tests' | 'performance' | 'ai-review';
 
 export interface Finding {
   /** Stable across runs: rule, file, line and a short hash of the evidence. */

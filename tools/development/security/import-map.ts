@@ -20,16 +20,16 @@ const aliases: Record<string, string> = {
   'mz/fs': 'fs',
   'child-process-promise': 'child_process',
   'mz/child_process': 'child_process',
-  'libxmljs2': 'libxmljs',
+  libxmljs2: 'libxmljs',
   'node-serialize': 'node-serialize',
   'serialize-to-js': 'node-serialize',
-  'funcster': 'node-serialize',
+  funcster: 'node-serialize',
   'js-yaml': 'js-yaml',
   'node-fetch': 'fetch',
   'cross-fetch': 'fetch',
   'isomorphic-fetch': 'fetch',
-  'undici': 'undici',
-  'mathjs': 'mathjs',
+  undici: 'undici',
+  mathjs: 'mathjs',
 };
 
 export function normaliseModule(specifier: string): string {
@@ -55,7 +55,12 @@ export function buildImportMap(ts: Typescript, source: TS.SourceFile): ImportMap
     }
     if (ts.isObjectBindingPattern(pattern)) {
       for (const element of pattern.elements) {
-        const member = element.propertyName && ts.isIdentifier(element.propertyName) ? element.propertyName.text : ts.isIdentifier(element.name) ? element.name.text : undefined;
+        const member =
+          element.propertyName && ts.isIdentifier(element.propertyName)
+            ? element.propertyName.text
+            : ts.isIdentifier(element.name)
+              ? element.name.text
+              : undefined;
         if (member && ts.isIdentifier(element.name)) map.set(element.name.text, { module, member });
       }
     }
@@ -68,11 +73,16 @@ export function buildImportMap(ts: Typescript, source: TS.SourceFile): ImportMap
       const bindings = clause?.namedBindings;
       if (bindings && ts.isNamespaceImport(bindings)) map.set(bindings.name.text, { module, member: '*' });
       if (bindings && ts.isNamedImports(bindings)) {
-        for (const element of bindings.elements) map.set(element.name.text, { module, member: (element.propertyName ?? element.name).text });
+        for (const element of bindings.elements)
+          map.set(element.name.text, { module, member: (element.propertyName ?? element.name).text });
       }
       return;
     }
-    if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+    if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
       map.set(node.name.text, { module: normaliseModule(node.moduleReference.expression.text), member: '*' });
       return;
     }
@@ -87,7 +97,13 @@ export function buildImportMap(ts: Typescript, source: TS.SourceFile): ImportMap
         if (module && ts.isIdentifier(node.name)) map.set(node.name.text, { module, member: init.name.text });
       }
       // const { promisify } = require('util'); const exec = promisify(cp.exec)
-      if (ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'promisify' && init.arguments[0] && ts.isIdentifier(node.name)) {
+      if (
+        ts.isCallExpression(init) &&
+        ts.isIdentifier(init.expression) &&
+        init.expression.text === 'promisify' &&
+        init.arguments[0] &&
+        ts.isIdentifier(node.name)
+      ) {
         const inner = init.arguments[0];
         if (ts.isPropertyAccessExpression(inner) && ts.isIdentifier(inner.expression)) {
           const base = map.get(inner.expression.text);

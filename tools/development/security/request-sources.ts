@@ -5,11 +5,45 @@ import type TS from 'typescript';
 type Typescript = typeof TS;
 
 /** Request properties that hold attacker-controlled data. */
-export const requestParts = new Set(['query', 'params', 'body', 'headers', 'cookies', 'signedCookies', 'url', 'originalUrl', 'path', 'files', 'file', 'rawBody', 'hostname', 'host', 'search', 'searchParams', 'nextUrl', 'raw']);
+export const requestParts = new Set([
+  'query',
+  'params',
+  'body',
+  'headers',
+  'cookies',
+  'signedCookies',
+  'url',
+  'originalUrl',
+  'path',
+  'files',
+  'file',
+  'rawBody',
+  'hostname',
+  'host',
+  'search',
+  'searchParams',
+  'nextUrl',
+  'raw',
+]);
 /** Request methods that return attacker-controlled data. */
 export const requestMethods = new Set(['param', 'get', 'header', 'json', 'text', 'formData', 'arrayBuffer', 'blob']);
 /** Request properties that identify the authenticated caller: using one is an authorization check. */
-export const identityParts = new Set(['user', 'session', 'auth', 'isAuthenticated', 'state', 'token', 'currentUser', 'userId', 'account', 'principal', 'claims', 'identity', 'jwt', 'kauth']);
+export const identityParts = new Set([
+  'user',
+  'session',
+  'auth',
+  'isAuthenticated',
+  'state',
+  'token',
+  'currentUser',
+  'userId',
+  'account',
+  'principal',
+  'claims',
+  'identity',
+  'jwt',
+  'kauth',
+]);
 /** Browser globals whose properties are attacker-controlled (DOM XSS, client-side redirects). */
 export const browserSources: Record<string, Set<string>> = {
   location: new Set(['hash', 'search', 'href', 'pathname']),
@@ -17,7 +51,21 @@ export const browserSources: Record<string, Set<string>> = {
   window: new Set(['name']),
 };
 
-export const routeMethods = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'use', 'options', 'head', 'route', 'handle', 'any']);
+export const routeMethods = new Set([
+  'get',
+  'post',
+  'put',
+  'patch',
+  'delete',
+  'del',
+  'all',
+  'use',
+  'options',
+  'head',
+  'route',
+  'handle',
+  'any',
+]);
 const responseNames = /^(res|response|resp|reply|h|rep)$/;
 const requestNames = /^(req|request|_req|httpRequest|incomingMessage)$/;
 const nextVerbs = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
@@ -36,7 +84,12 @@ export interface RequestParameter {
  * the function is passed to a route registration (`app.get('/x', fn)`), so the first parameter is
  * the request whatever it is called.
  */
-export function requestParameter(ts: Typescript, fn: TS.SignatureDeclaration, routeCall: boolean, exportedName?: string): RequestParameter | undefined {
+export function requestParameter(
+  ts: Typescript,
+  fn: TS.SignatureDeclaration,
+  routeCall: boolean,
+  exportedName?: string,
+): RequestParameter | undefined {
   const params = fn.parameters;
   const first = paramName(ts, params[0]);
   const second = paramName(ts, params[1]);
@@ -62,10 +115,26 @@ export function isRouteRegistration(ts: Typescript, call: TS.CallExpression): bo
   if (!first) return false;
   const receiver = call.expression.expression;
   const receiverText = ts.isIdentifier(receiver) ? receiver.text : '';
-  if (/^(map|cache|store|params|searchParams|headers|localStorage|sessionStorage|redis|client|axios|http|https|request|got|needle|fetch|superagent)$/i.test(receiverText)) return false;
-  if (ts.isStringLiteralLike(first) || ts.isTemplateExpression(first) || ts.isRegularExpressionLiteral(first) || ts.isArrayLiteralExpression(first)) return call.arguments.length >= 2;
+  if (
+    /^(map|cache|store|params|searchParams|headers|localStorage|sessionStorage|redis|client|axios|http|https|request|got|needle|fetch|superagent)$/i.test(
+      receiverText,
+    )
+  )
+    return false;
+  if (
+    ts.isStringLiteralLike(first) ||
+    ts.isTemplateExpression(first) ||
+    ts.isRegularExpressionLiteral(first) ||
+    ts.isArrayLiteralExpression(first)
+  )
+    return call.arguments.length >= 2;
   if (method === 'use') return true;
   // router.route('/x').get(handler): the path is on the receiver.
-  if (ts.isCallExpression(receiver) && ts.isPropertyAccessExpression(receiver.expression) && receiver.expression.name.text === 'route') return true;
+  if (
+    ts.isCallExpression(receiver) &&
+    ts.isPropertyAccessExpression(receiver.expression) &&
+    receiver.expression.name.text === 'route'
+  )
+    return true;
   return false;
 }

@@ -74,7 +74,15 @@ const byReceiver: Record<string, number> = {
 /** The sink bits a call's result is cleared for, or undefined if the call is no sanitiser. */
 export function sanitiserFor(site: CallSite): number | undefined {
   const { name, receiver, module } = site;
-  if (module === 'escape-html' || module === 'he' || module === 'xss' || module === 'sanitize-html' || module === 'dompurify' || module === 'isomorphic-dompurify') return html;
+  if (
+    module === 'escape-html' ||
+    module === 'he' ||
+    module === 'xss' ||
+    module === 'sanitize-html' ||
+    module === 'dompurify' ||
+    module === 'isomorphic-dompurify'
+  )
+    return html;
   if (module === 'mongo-sanitize' || module === 'express-mongo-sanitize') return bitsOf('nosql');
   if (module === 'shell-quote' || module === 'shell-escape') return bitsOf('command');
   if (module === 'validator') return name === 'escape' ? html : everything;
@@ -89,10 +97,41 @@ export function sanitiserFor(site: CallSite): number | undefined {
     if (name === 'toNumber' || name === 'toInteger' || name === 'toSafeInteger') return everything;
   }
   if (receiver && byReceiver[receiver] !== undefined) return byReceiver[receiver];
-  if (receiver && /(^|\.)(escape|format)$/.test(`.${name}`) && /mysql|connection|pool|db|conn|SqlString|client/i.test(receiver)) return bitsOf('sql');
+  if (
+    receiver &&
+    /(^|\.)(escape|format)$/.test(`.${name}`) &&
+    /mysql|connection|pool|db|conn|SqlString|client/i.test(receiver)
+  )
+    return bitsOf('sql');
   if (receiver && byName[name] === undefined) return undefined;
-  if (byName[name] !== undefined && (!receiver || ['escape', 'escapeHtml', 'sanitize', 'basename', 'escapeId', 'escapeLiteral', 'escapeIdentifier', 'quote', 'parseInt', 'parseFloat', 'isValidObjectId', 'ObjectId', 'createHash', 'hash', 'hashSync', 'compare', 'compareSync', 'pick', 'omit'].includes(name))) return byName[name];
-  if (/^(sanitize|escape|encode|clean|validate|purify)/i.test(name) && !receiver) return html | bitsOf('sql', 'nosql', 'command', 'path');
+  if (
+    byName[name] !== undefined &&
+    (!receiver ||
+      [
+        'escape',
+        'escapeHtml',
+        'sanitize',
+        'basename',
+        'escapeId',
+        'escapeLiteral',
+        'escapeIdentifier',
+        'quote',
+        'parseInt',
+        'parseFloat',
+        'isValidObjectId',
+        'ObjectId',
+        'createHash',
+        'hash',
+        'hashSync',
+        'compare',
+        'compareSync',
+        'pick',
+        'omit',
+      ].includes(name))
+  )
+    return byName[name];
+  if (/^(sanitize|escape|encode|clean|validate|purify)/i.test(name) && !receiver)
+    return html | bitsOf('sql', 'nosql', 'command', 'path');
   if (/^(sanitize|escape)/i.test(name) && receiver) return html | bitsOf('sql', 'nosql', 'command', 'path');
   return undefined;
 }

@@ -2,8 +2,10 @@
 // any-file secret scan: provider token formats (high confidence on their own) and the
 // name-plus-literal heuristic (a variable called like a secret holding a non-placeholder string).
 
-export const secretName = /(secret|passwd|password|passphrase|api_?key|apikey|access_?key|private_?key|client_?secret|secret_?key|auth_?token|access_?token|jwt_?key|signing_?key|encryption_?key|credentials?)$/i;
-export const notSecretName = /(error|message|msg|label|placeholder|field|hint|url|uri|path|route|regex|pattern|name|text|title|prompt|length|min|max|policy|confirm|reset|expires|header|type|id|question|input|selector|column|env|key_?name)$/i;
+export const secretName =
+  /(secret|passwd|password|passphrase|api_?key|apikey|access_?key|private_?key|client_?secret|secret_?key|auth_?token|access_?token|jwt_?key|signing_?key|encryption_?key|credentials?)$/i;
+export const notSecretName =
+  /(error|message|msg|label|placeholder|field|hint|url|uri|path|route|regex|pattern|name|text|title|prompt|length|min|max|policy|confirm|reset|expires|header|type|id|question|input|selector|column|env|key_?name)$/i;
 
 export const tokenPatterns: readonly { name: string; pattern: RegExp }[] = [
   { name: 'AWS access key id', pattern: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/ },
@@ -17,10 +19,12 @@ export const tokenPatterns: readonly { name: string; pattern: RegExp }[] = [
 ];
 
 /** Names around a value that make predictability or a fast hash a security problem. */
-export const tokenContext = /(token|secret|password|passwd|salt|nonce|otp|csrf|session|reset|api_?key|auth|captcha|verification|invite|magic)/i;
+export const tokenContext =
+  /(token|secret|password|passwd|salt|nonce|otp|csrf|session|reset|api_?key|auth|captcha|verification|invite|magic)/i;
 export const passwordContext = /(pass|pwd|password|credential)/i;
 
-const placeholder = /^(x+|\*+|\.+|changeme|change_me|todo|tbd|your[-_ ].*|<.*>|\$\{.*\}|%.*%|test|example|dummy|secret|password|null|undefined|none|false|true)$/i;
+const placeholder =
+  /^(x+|\*+|\.+|changeme|change_me|todo|tbd|your[-_ ].*|<.*>|\$\{.*\}|%.*%|test|example|dummy|secret|password|null|undefined|none|false|true)$/i;
 
 /** The provider token format a string contains, if any. */
 export function tokenKind(text: string): string | undefined {
@@ -29,7 +33,13 @@ export function tokenKind(text: string): string | undefined {
 
 /** True when `name = literal` looks like a hard-coded credential rather than a label or a placeholder. */
 export function looksLikeSecretAssignment(name: string, literal: string): boolean {
-  if (literal.length < 6 || /\s/.test(literal) || placeholder.test(literal) || (/^[a-z_]+$/.test(literal) && literal.length < 10)) return false;
+  if (
+    literal.length < 6 ||
+    /\s/.test(literal) ||
+    placeholder.test(literal) ||
+    (/^[a-z_]+$/.test(literal) && literal.length < 10)
+  )
+    return false;
   return secretName.test(name) && !notSecretName.test(name);
 }
 
@@ -53,8 +63,15 @@ export function mask(value: string): string {
 /** The line with every provider token and every long quoted or assigned value masked. */
 export function redactLine(line: string): string {
   let result = line;
-  for (const { pattern } of tokenPatterns) result = result.replace(new RegExp(pattern.source, 'g'), (match) => mask(match));
+  for (const { pattern } of tokenPatterns)
+    result = result.replace(new RegExp(pattern.source, 'g'), (match) => mask(match));
   return result
-    .replace(/(["'`])([^"'`\s]{8,})\1/g, (_match, quote: string, value: string) => `${quote}${value.includes('…(') ? value : mask(value)}${quote}`)
-    .replace(/(=\s*)([^\s"'`;,]{8,})/g, (_match, prefix: string, value: string) => `${prefix}${value.includes('…(') ? value : mask(value)}`);
+    .replace(
+      /(["'`])([^"'`\s]{8,})\1/g,
+      (_match, quote: string, value: string) => `${quote}${value.includes('…(') ? value : mask(value)}${quote}`,
+    )
+    .replace(
+      /(=\s*)([^\s"'`;,]{8,})/g,
+      (_match, prefix: string, value: string) => `${prefix}${value.includes('…(') ? value : mask(value)}`,
+    );
 }

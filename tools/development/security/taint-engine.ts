@@ -9,8 +9,24 @@ import type TS from 'typescript';
 import { sinkClasses, allSinkBits, bitsOf, type SinkClassName } from './sink-classes.js';
 import { sinksForCall, type CallSite, type SinkSpec } from './sink-rules.js';
 import { buildImportMap, requiredModule, type ImportMap } from './import-map.js';
-import { browserSources, identityParts, isRouteRegistration, requestMethods, requestParameter, requestParts } from './request-sources.js';
-import { cleared, derived, emptyValue, liveFor, unionTaint, type Origin, type Taint, type Value } from './taint-value.js';
+import {
+  browserSources,
+  identityParts,
+  isRouteRegistration,
+  requestMethods,
+  requestParameter,
+  requestParts,
+} from './request-sources.js';
+import {
+  cleared,
+  derived,
+  emptyValue,
+  liveFor,
+  unionTaint,
+  type Origin,
+  type Taint,
+  type Value,
+} from './taint-value.js';
 import { sanitiserFor } from './sanitisers.js';
 
 type Typescript = typeof TS;
@@ -94,12 +110,110 @@ interface HandlerState {
 }
 
 const idLike = /^(id|_id|uid|ids)$|Id$|_id$|^(user|account|owner|customer|order|profile)$/;
-const dataAccess = /^(find|get|fetch|load|read|update|delete|remove|destroy|query|select|save|modify|patch|upsert|lookup)/i;
-const dataReceiver = /(dao|model|repo|repository|service|store|db|database|collection|table|users?|accounts?|orders?|profiles?|knex|prisma|sequelize|mongoose)$/i;
-const stringMethods = new Set(['concat', 'trim', 'trimStart', 'trimEnd', 'toLowerCase', 'toUpperCase', 'slice', 'substring', 'substr', 'split', 'join', 'padStart', 'padEnd', 'repeat', 'replace', 'replaceAll', 'normalize', 'at', 'charAt', 'toLocaleLowerCase', 'toLocaleUpperCase', 'map', 'filter', 'flat', 'reduce', 'find', 'pop', 'shift', 'reverse', 'sort', 'values', 'entries', 'keys', 'then', 'valueOf', 'toJSON', 'format', 'read']);
-const stringOutputMethods = new Set(['toString', 'join', 'concat', 'trim', 'toLowerCase', 'toUpperCase', 'slice', 'substring', 'substr', 'padStart', 'padEnd', 'replace', 'replaceAll', 'normalize']);
-const booleanMethods = new Set(['includes', 'startsWith', 'endsWith', 'test', 'indexOf', 'lastIndexOf', 'localeCompare', 'search', 'has', 'hasOwnProperty', 'isArray', 'isInteger', 'isNaN', 'isFinite', 'every', 'some', 'length', 'findIndex']);
-const propagatingFunctions = new Set(['String', 'decodeURIComponent', 'decodeURI', 'unescape', 'JSON.parse', 'Buffer.from', 'Buffer', 'path.join', 'path.resolve', 'path.normalize', 'util.format', 'format', 'Object.assign', 'Object.values', 'Object.keys', 'Array.from', 'url.parse', 'URL', 'querystring.parse', 'qs.parse', 'atob', 'btoa']);
+const dataAccess =
+  /^(find|get|fetch|load|read|update|delete|remove|destroy|query|select|save|modify|patch|upsert|lookup)/i;
+const dataReceiver =
+  /(dao|model|repo|repository|service|store|db|database|collection|table|users?|accounts?|orders?|profiles?|knex|prisma|sequelize|mongoose)$/i;
+const stringMethods = new Set([
+  'concat',
+  'trim',
+  'trimStart',
+  'trimEnd',
+  'toLowerCase',
+  'toUpperCase',
+  'slice',
+  'substring',
+  'substr',
+  'split',
+  'join',
+  'padStart',
+  'padEnd',
+  'repeat',
+  'replace',
+  'replaceAll',
+  'normalize',
+  'at',
+  'charAt',
+  'toLocaleLowerCase',
+  'toLocaleUpperCase',
+  'map',
+  'filter',
+  'flat',
+  'reduce',
+  'find',
+  'pop',
+  'shift',
+  'reverse',
+  'sort',
+  'values',
+  'entries',
+  'keys',
+  'then',
+  'valueOf',
+  'toJSON',
+  'format',
+  'read',
+]);
+const stringOutputMethods = new Set([
+  'toString',
+  'join',
+  'concat',
+  'trim',
+  'toLowerCase',
+  'toUpperCase',
+  'slice',
+  'substring',
+  'substr',
+  'padStart',
+  'padEnd',
+  'replace',
+  'replaceAll',
+  'normalize',
+]);
+const booleanMethods = new Set([
+  'includes',
+  'startsWith',
+  'endsWith',
+  'test',
+  'indexOf',
+  'lastIndexOf',
+  'localeCompare',
+  'search',
+  'has',
+  'hasOwnProperty',
+  'isArray',
+  'isInteger',
+  'isNaN',
+  'isFinite',
+  'every',
+  'some',
+  'length',
+  'findIndex',
+]);
+const propagatingFunctions = new Set([
+  'String',
+  'decodeURIComponent',
+  'decodeURI',
+  'unescape',
+  'JSON.parse',
+  'Buffer.from',
+  'Buffer',
+  'path.join',
+  'path.resolve',
+  'path.normalize',
+  'util.format',
+  'format',
+  'Object.assign',
+  'Object.values',
+  'Object.keys',
+  'Array.from',
+  'url.parse',
+  'URL',
+  'querystring.parse',
+  'qs.parse',
+  'atob',
+  'btoa',
+]);
 
 export class TaintEngine {
   private readonly imports: ImportMap;
@@ -123,14 +237,33 @@ export class TaintEngine {
 
   // ---- functions ---------------------------------------------------------------------------
 
-  private analyzeFunction(fn: TS.SignatureDeclaration & { body?: TS.Node }, outer: FnState, options: { name?: string; routeCall?: boolean; exportedName?: string }): Value | undefined {
+  private analyzeFunction(
+    fn: TS.SignatureDeclaration & { body?: TS.Node },
+    outer: FnState,
+    options: { name?: string; routeCall?: boolean; exportedName?: string },
+  ): Value | undefined {
     const ts = this.ts;
     if (!fn.body) return undefined;
     const scope: Scope = { vars: new Map(), parent: outer.scope, owner: fn };
-    const summary: FunctionSummary | undefined = options.name ? { name: options.name, line: this.lineOf(fn.getStart(this.source)), paramCount: fn.parameters.length, reaches: [], returnsParams: 0 } : undefined;
+    const summary: FunctionSummary | undefined = options.name
+      ? {
+          name: options.name,
+          line: this.lineOf(fn.getStart(this.source)),
+          paramCount: fn.parameters.length,
+          reaches: [],
+          returnsParams: 0,
+        }
+      : undefined;
     const request = requestParameter(ts, fn, options.routeCall === true, options.exportedName);
     const handler: HandlerState | undefined = request ? { identityUsed: false, candidates: [] } : outer.handler;
-    const state: FnState = { scope, conditional: 0, parameterCount: fn.parameters.length, ...(options.name ? { name: options.name } : {}), ...(summary ? { summary } : {}), ...(handler ? { handler } : {}) };
+    const state: FnState = {
+      scope,
+      conditional: 0,
+      parameterCount: fn.parameters.length,
+      ...(options.name ? { name: options.name } : {}),
+      ...(summary ? { summary } : {}),
+      ...(handler ? { handler } : {}),
+    };
     fn.parameters.forEach((parameter, index) => {
       if (request && index === request.index) {
         this.bindRequestParameter(parameter.name, request.kind, state);
@@ -150,7 +283,15 @@ export class TaintEngine {
     if (summary) this.summaries.push(summary);
     if (request && handler && !handler.identityUsed && handler.candidates.length > 0) {
       const first = handler.candidates[0]!;
-      this.hit({ cls: 'idor', line: first.line, endLine: first.endLine, evidence: first.evidence, what: `this handler looks a record up by ${first.origin.text} and never checks the caller's identity (req.user / the session)`, origin: first.origin, variant: 'idor' });
+      this.hit({
+        cls: 'idor',
+        line: first.line,
+        endLine: first.endLine,
+        evidence: first.evidence,
+        what: `this handler looks a record up by ${first.origin.text} and never checks the caller's identity (req.user / the session)`,
+        origin: first.origin,
+        variant: 'idor',
+      });
     }
     return fn.parameters.length === 0 ? state.returned : undefined;
   }
@@ -163,10 +304,20 @@ export class TaintEngine {
     }
     if (ts.isObjectBindingPattern(name)) {
       for (const element of name.elements) {
-        const key = element.propertyName && ts.isIdentifier(element.propertyName) ? element.propertyName.text : ts.isIdentifier(element.name) ? element.name.text : undefined;
+        const key =
+          element.propertyName && ts.isIdentifier(element.propertyName)
+            ? element.propertyName.text
+            : ts.isIdentifier(element.name)
+              ? element.name.text
+              : undefined;
         if (!key) continue;
         if (requestParts.has(key)) {
-          const origin: Origin = { line: this.lineOf(element.getStart(this.source)), text: `req.${key}`, part: key, whole: true };
+          const origin: Origin = {
+            line: this.lineOf(element.getStart(this.source)),
+            text: `req.${key}`,
+            part: key,
+            whole: true,
+          };
           this.bind(element.name, { ...emptyValue(), taint: { origin, params: 0, cleared: 0, wholeParams: 0 } }, state);
         } else if (identityParts.has(key) && state.handler) {
           state.handler.identityUsed = true;
@@ -178,13 +329,22 @@ export class TaintEngine {
   private functionName(node: TS.Node): string | undefined {
     const ts = this.ts;
     if ((ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node)) && node.name) return node.name.text;
-    if ((ts.isMethodDeclaration(node) || ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node)) && (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))) return node.name.text;
+    if (
+      (ts.isMethodDeclaration(node) || ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node)) &&
+      (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))
+    )
+      return node.name.text;
     const parent = node.parent;
     if (!parent) return undefined;
     if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
-    if (ts.isPropertyAssignment(parent) && (ts.isIdentifier(parent.name) || ts.isStringLiteral(parent.name))) return parent.name.text;
+    if (ts.isPropertyAssignment(parent) && (ts.isIdentifier(parent.name) || ts.isStringLiteral(parent.name)))
+      return parent.name.text;
     if (ts.isPropertyDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
-    if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(parent.left)) {
+    if (
+      ts.isBinaryExpression(parent) &&
+      parent.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isPropertyAccessExpression(parent.left)
+    ) {
       const name = parent.left.name.text;
       return name === 'exports' ? undefined : name;
     }
@@ -193,7 +353,12 @@ export class TaintEngine {
 
   private isExported(node: TS.Node): string | undefined {
     const ts = this.ts;
-    if (ts.isFunctionDeclaration(node) && node.name && node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) return node.name.text;
+    if (
+      ts.isFunctionDeclaration(node) &&
+      node.name &&
+      node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
+    )
+      return node.name.text;
     return undefined;
   }
 
@@ -206,13 +371,23 @@ export class TaintEngine {
   private statement(node: TS.Node, state: FnState): void {
     const ts = this.ts;
     if (ts.isFunctionDeclaration(node)) {
-      const returns = this.analyzeFunction(node, state, { ...(this.functionName(node) ? { name: this.functionName(node)! } : {}), ...(this.isExported(node) ? { exportedName: this.isExported(node)! } : {}) });
-      if (node.name) state.scope.vars.set(node.name.text, { ...emptyValue(), isFunction: true, ...(returns ? { returns } : {}) });
+      const returns = this.analyzeFunction(node, state, {
+        ...(this.functionName(node) ? { name: this.functionName(node)! } : {}),
+        ...(this.isExported(node) ? { exportedName: this.isExported(node)! } : {}),
+      });
+      if (node.name)
+        state.scope.vars.set(node.name.text, { ...emptyValue(), isFunction: true, ...(returns ? { returns } : {}) });
       return;
     }
     if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) {
       for (const member of node.members) {
-        if ((ts.isMethodDeclaration(member) || ts.isConstructorDeclaration(member) || ts.isGetAccessorDeclaration(member) || ts.isSetAccessorDeclaration(member)) && member.body) {
+        if (
+          (ts.isMethodDeclaration(member) ||
+            ts.isConstructorDeclaration(member) ||
+            ts.isGetAccessorDeclaration(member) ||
+            ts.isSetAccessorDeclaration(member)) &&
+          member.body
+        ) {
           const name = ts.isConstructorDeclaration(member) ? undefined : this.functionName(member);
           this.analyzeFunction(member, state, name ? { name } : {});
         } else if (ts.isPropertyDeclaration(member) && member.initializer) {
@@ -272,7 +447,8 @@ export class TaintEngine {
       this.statement(node.tryBlock, state);
       state.conditional++;
       if (node.catchClause) {
-        if (node.catchClause.variableDeclaration) this.bind(node.catchClause.variableDeclaration.name, emptyValue(), state);
+        if (node.catchClause.variableDeclaration)
+          this.bind(node.catchClause.variableDeclaration.name, emptyValue(), state);
         this.statement(node.catchClause.block, state);
       }
       if (node.finallyBlock) this.statement(node.finallyBlock, state);
@@ -299,7 +475,8 @@ export class TaintEngine {
   private child(node: TS.Node, state: FnState): void {
     const ts = this.ts;
     if (ts.isExpression(node) && !ts.isFunctionLike(node)) this.evaluate(node, state);
-    else if (ts.isVariableDeclarationList(node)) for (const declaration of node.declarations) this.variable(declaration, state);
+    else if (ts.isVariableDeclarationList(node))
+      for (const declaration of node.declarations) this.variable(declaration, state);
     else this.statement(node, state);
   }
 
@@ -309,9 +486,17 @@ export class TaintEngine {
       state.returned = value;
       return;
     }
-    const properties = previous.properties || value.properties ? new Map([...(value.properties ?? []), ...(previous.properties ?? [])]) : undefined;
+    const properties =
+      previous.properties || value.properties
+        ? new Map([...(value.properties ?? []), ...(previous.properties ?? [])])
+        : undefined;
     const taint = unionTaint(previous.taint, value.taint);
-    state.returned = { ...previous, ...(taint ? { taint } : {}), isObjectLiteral: previous.isObjectLiteral || value.isObjectLiteral, ...(properties ? { properties } : {}) };
+    state.returned = {
+      ...previous,
+      ...(taint ? { taint } : {}),
+      isObjectLiteral: previous.isObjectLiteral || value.isObjectLiteral,
+      ...(properties ? { properties } : {}),
+    };
   }
 
   private variable(declaration: TS.VariableDeclaration, state: FnState): void {
@@ -333,11 +518,17 @@ export class TaintEngine {
     }
     if (ts.isObjectBindingPattern(name)) {
       for (const element of name.elements) {
-        const key = element.propertyName && ts.isIdentifier(element.propertyName) ? element.propertyName.text : ts.isIdentifier(element.name) ? element.name.text : undefined;
+        const key =
+          element.propertyName && ts.isIdentifier(element.propertyName)
+            ? element.propertyName.text
+            : ts.isIdentifier(element.name)
+              ? element.name.text
+              : undefined;
         let part: Value = emptyValue();
         if (value.request && key) part = this.requestMember(value, key, element, state);
         else if (value.properties && key && value.properties.has(key)) part = value.properties.get(key)!;
-        else if (value.taint) part = { ...emptyValue(), taint: element.dotDotDotToken ? value.taint : derived(value.taint, key)! };
+        else if (value.taint)
+          part = { ...emptyValue(), taint: element.dotDotDotToken ? value.taint : derived(value.taint, key)! };
         this.bind(element.name, part, state);
       }
       return;
@@ -370,7 +561,10 @@ export class TaintEngine {
         const existing = scope.vars.get(target.text);
         if (existing) {
           // A write under a condition may not happen: keep what was there too.
-          scope.vars.set(target.text, state.conditional > 0 ? { ...value, taint: unionTaint(existing.taint, value.taint) } as Value : value);
+          scope.vars.set(
+            target.text,
+            state.conditional > 0 ? ({ ...value, taint: unionTaint(existing.taint, value.taint) } as Value) : value,
+          );
           return;
         }
       }
@@ -379,7 +573,11 @@ export class TaintEngine {
     }
     if (ts.isObjectLiteralExpression(target) || ts.isArrayLiteralExpression(target)) {
       for (const element of ts.isObjectLiteralExpression(target) ? target.properties : target.elements) {
-        const inner = ts.isPropertyAssignment(element) ? element.initializer : ts.isShorthandPropertyAssignment(element) ? element.name : element;
+        const inner = ts.isPropertyAssignment(element)
+          ? element.initializer
+          : ts.isShorthandPropertyAssignment(element)
+            ? element.name
+            : element;
         this.assign(inner, { ...emptyValue(), ...(value.taint ? { taint: derived(value.taint)! } : {}) }, state);
       }
       return;
@@ -387,9 +585,40 @@ export class TaintEngine {
     if (ts.isPropertyAccessExpression(target)) {
       const property = target.name.text;
       const receiverText = target.expression.getText(this.source);
-      if (['innerHTML', 'outerHTML'].includes(property)) this.sinkCheck({ cls: 'xss', argument: 0, what: `${property} parses this as HTML` }, value, target.parent, state);
-      if (property === 'body' && (receiverText === 'ctx' || receiverText === 'this')) this.sinkCheck({ cls: 'xss', argument: 0, what: 'ctx.body is sent as HTML when it is a string', safe: (shape) => shape.isObjectLiteral || !/</.test(shape.literalText) }, value, target.parent, state);
-      if ((property === 'href' && /(^|\.)location$/.test(receiverText)) || (property === 'location' && /^(window|document|self|top)$/.test(receiverText))) this.sinkCheck({ cls: 'redirect', argument: 0, what: 'assigning location navigates the browser to this URL', safe: (shape) => shape.prefix !== undefined && /^\/(?![/\\])/.test(shape.prefix) }, value, target.parent, state);
+      if (['innerHTML', 'outerHTML'].includes(property))
+        this.sinkCheck(
+          { cls: 'xss', argument: 0, what: `${property} parses this as HTML` },
+          value,
+          target.parent,
+          state,
+        );
+      if (property === 'body' && (receiverText === 'ctx' || receiverText === 'this'))
+        this.sinkCheck(
+          {
+            cls: 'xss',
+            argument: 0,
+            what: 'ctx.body is sent as HTML when it is a string',
+            safe: (shape) => shape.isObjectLiteral || !/</.test(shape.literalText),
+          },
+          value,
+          target.parent,
+          state,
+        );
+      if (
+        (property === 'href' && /(^|\.)location$/.test(receiverText)) ||
+        (property === 'location' && /^(window|document|self|top)$/.test(receiverText))
+      )
+        this.sinkCheck(
+          {
+            cls: 'redirect',
+            argument: 0,
+            what: 'assigning location navigates the browser to this URL',
+            safe: (shape) => shape.prefix !== undefined && /^\/(?![/\\])/.test(shape.prefix),
+          },
+          value,
+          target.parent,
+          state,
+        );
       // obj.x = tainted: the object now carries tainted data.
       if (value.taint && ts.isIdentifier(target.expression)) {
         const holder = this.lookup(target.expression.text, state);
@@ -401,8 +630,19 @@ export class TaintEngine {
       const key = this.evaluate(target.argumentExpression, state);
       const holder = this.evaluate(target.expression, state);
       // obj[input] = input: a __proto__ key writes to Object.prototype.
-      if (liveFor(key.taint, sinkClasses.prototype.bit) && key.taint?.origin && value.taint && !holder.request && !/^(new Map|Map)/.test(target.expression.getText(this.source))) {
-        this.sinkCheck({ cls: 'prototype', argument: 0, what: 'an object is written under a key taken from input' }, { ...key, taint: { ...key.taint, origin: { ...key.taint.origin, whole: true } } }, target.parent, state);
+      if (
+        liveFor(key.taint, sinkClasses.prototype.bit) &&
+        key.taint?.origin &&
+        value.taint &&
+        !holder.request &&
+        !/^(new Map|Map)/.test(target.expression.getText(this.source))
+      ) {
+        this.sinkCheck(
+          { cls: 'prototype', argument: 0, what: 'an object is written under a key taken from input' },
+          { ...key, taint: { ...key.taint, origin: { ...key.taint.origin, whole: true } } },
+          target.parent,
+          state,
+        );
       }
     }
   }
@@ -420,11 +660,24 @@ export class TaintEngine {
     }
     if (ts.isPropertyAccessExpression(node)) return this.member(node, state);
     if (ts.isCallExpression(node) || ts.isNewExpression(node)) return this.call(node, state);
-    if (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isTypeAssertionExpression(node) || ts.isSatisfiesExpression(node) || ts.isAwaitExpression(node)) {
+    if (
+      ts.isParenthesizedExpression(node) ||
+      ts.isAsExpression(node) ||
+      ts.isNonNullExpression(node) ||
+      ts.isTypeAssertionExpression(node) ||
+      ts.isSatisfiesExpression(node) ||
+      ts.isAwaitExpression(node)
+    ) {
       return this.evaluate(node.expression, state);
     }
     if (ts.isStringLiteralLike(node)) return { ...emptyValue(), prefix: node.text, literalText: node.text };
-    if (ts.isNumericLiteral(node) || node.kind === ts.SyntaxKind.TrueKeyword || node.kind === ts.SyntaxKind.FalseKeyword || node.kind === ts.SyntaxKind.NullKeyword) return emptyValue();
+    if (
+      ts.isNumericLiteral(node) ||
+      node.kind === ts.SyntaxKind.TrueKeyword ||
+      node.kind === ts.SyntaxKind.FalseKeyword ||
+      node.kind === ts.SyntaxKind.NullKeyword
+    )
+      return emptyValue();
     if (ts.isTemplateExpression(node)) {
       let taint: Taint | undefined;
       let literal = node.head.text;
@@ -432,11 +685,18 @@ export class TaintEngine {
         taint = unionTaint(taint, derived(this.evaluate(span.expression, state).taint));
         literal += ` ${span.literal.text}`;
       }
-      return { ...emptyValue(), ...(taint ? { taint: this.stringified(taint) } : {}), prefix: node.head.text, literalText: literal, isStringBuilt: true };
+      return {
+        ...emptyValue(),
+        ...(taint ? { taint: this.stringified(taint) } : {}),
+        prefix: node.head.text,
+        literalText: literal,
+        isStringBuilt: true,
+      };
     }
     if (ts.isTaggedTemplateExpression(node)) {
       // sql`...`, Prisma.sql`...`: tag functions bind the interpolations as parameters.
-      if (ts.isTemplateExpression(node.template)) for (const span of node.template.templateSpans) this.evaluate(span.expression, state);
+      if (ts.isTemplateExpression(node.template))
+        for (const span of node.template.templateSpans) this.evaluate(span.expression, state);
       return emptyValue();
     }
     if (ts.isElementAccessExpression(node)) {
@@ -453,12 +713,21 @@ export class TaintEngine {
       const a = this.evaluate(node.whenTrue, state);
       const b = this.evaluate(node.whenFalse, state);
       const taint = unionTaint(a.taint, b.taint);
-      return { ...emptyValue(), ...(taint ? { taint } : {}), literalText: `${a.literalText} ${b.literalText}`, isObjectLiteral: a.isObjectLiteral && b.isObjectLiteral };
+      return {
+        ...emptyValue(),
+        ...(taint ? { taint } : {}),
+        literalText: `${a.literalText} ${b.literalText}`,
+        isObjectLiteral: a.isObjectLiteral && b.isObjectLiteral,
+      };
     }
     if (ts.isObjectLiteralExpression(node)) return this.objectLiteral(node, state);
     if (ts.isArrayLiteralExpression(node)) {
       let taint: Taint | undefined;
-      for (const element of node.elements) taint = unionTaint(taint, derived(this.evaluate(ts.isSpreadElement(element) ? element.expression : element, state).taint));
+      for (const element of node.elements)
+        taint = unionTaint(
+          taint,
+          derived(this.evaluate(ts.isSpreadElement(element) ? element.expression : element, state).taint),
+        );
       return { ...emptyValue(), ...(taint ? { taint } : {}) };
     }
     if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
@@ -495,10 +764,22 @@ export class TaintEngine {
   private jsx(node: TS.Node, state: FnState): void {
     const ts = this.ts;
     const visit = (child: TS.Node): void => {
-      if (ts.isJsxAttribute(child) && ts.isIdentifier(child.name) && child.name.text === 'dangerouslySetInnerHTML' && child.initializer && ts.isJsxExpression(child.initializer) && child.initializer.expression) {
+      if (
+        ts.isJsxAttribute(child) &&
+        ts.isIdentifier(child.name) &&
+        child.name.text === 'dangerouslySetInnerHTML' &&
+        child.initializer &&
+        ts.isJsxExpression(child.initializer) &&
+        child.initializer.expression
+      ) {
         const value = this.evaluate(child.initializer.expression, state);
         const html = value.properties?.get('__html') ?? value;
-        this.sinkCheck({ cls: 'xss', argument: 0, what: 'dangerouslySetInnerHTML inserts this without escaping' }, html, child, state);
+        this.sinkCheck(
+          { cls: 'xss', argument: 0, what: 'dangerouslySetInnerHTML inserts this without escaping' },
+          html,
+          child,
+          state,
+        );
         return;
       }
       if (ts.isJsxExpression(child) && child.expression) {
@@ -518,7 +799,10 @@ export class TaintEngine {
     for (const property of node.properties) {
       if (ts.isPropertyAssignment(property)) {
         const value = this.evaluate(property.initializer, state);
-        const key = ts.isIdentifier(property.name) || ts.isStringLiteralLike(property.name) ? property.name.text : property.name.getText(this.source);
+        const key =
+          ts.isIdentifier(property.name) || ts.isStringLiteralLike(property.name)
+            ? property.name.text
+            : property.name.getText(this.source);
         properties.set(key, { ...value, at: { ...this.span(property), evidence: this.evidence(property) } });
         taint = unionTaint(taint, derived(value.taint));
         literal += ` ${key}`;
@@ -530,7 +814,11 @@ export class TaintEngine {
         const value = this.evaluate(property.expression, state);
         // {...req.body} is still the whole body for mass assignment.
         taint = unionTaint(taint, value.taint);
-      } else if (ts.isMethodDeclaration(property) || ts.isGetAccessorDeclaration(property) || ts.isSetAccessorDeclaration(property)) {
+      } else if (
+        ts.isMethodDeclaration(property) ||
+        ts.isGetAccessorDeclaration(property) ||
+        ts.isSetAccessorDeclaration(property)
+      ) {
         const name = this.functionName(property);
         this.analyzeFunction(property, state, name ? { name } : {});
       }
@@ -541,7 +829,7 @@ export class TaintEngine {
   private member(node: TS.PropertyAccessExpression, state: FnState): Value {
     const ts = this.ts;
     const name = node.name.text;
-    if (ts.isIdentifier(node.expression) && node.expression.text === 'process' && (name === 'argv')) return emptyValue();
+    if (ts.isIdentifier(node.expression) && node.expression.text === 'process' && name === 'argv') return emptyValue();
     const base = this.evaluate(node.expression, state);
     if (base.request) return this.requestMember(base, name, node, state);
     if (base.browser && ts.isIdentifier(node.expression)) {
@@ -552,14 +840,26 @@ export class TaintEngine {
       return emptyValue();
     }
     if (base.browser && browserSources.location!.has(name)) return this.sourceValue(node, 'location', name);
-    if (ts.isIdentifier(node.expression) && /^(res|response)$/.test(node.expression.text) && name === 'locals' && state.handler) state.handler.identityUsed = true;
+    if (
+      ts.isIdentifier(node.expression) &&
+      /^(res|response)$/.test(node.expression.text) &&
+      name === 'locals' &&
+      state.handler
+    )
+      state.handler.identityUsed = true;
     if (base.properties && base.properties.has(name)) return base.properties.get(name)!;
     if (name === 'length') return emptyValue();
     return { ...emptyValue(), ...(base.taint ? { taint: derived(base.taint, name)! } : {}) };
   }
 
   private sourceValue(node: TS.Node, part: string, key?: string, whole = false): Value {
-    const origin: Origin = { line: this.lineOf(node.getStart(this.source)), text: node.getText(this.source).slice(0, 120), part, ...(key ? { key } : {}), whole };
+    const origin: Origin = {
+      line: this.lineOf(node.getStart(this.source)),
+      text: node.getText(this.source).slice(0, 120),
+      part,
+      ...(key ? { key } : {}),
+      whole,
+    };
     return { ...emptyValue(), taint: { origin, params: 0, cleared: 0, wholeParams: 0 } };
   }
 
@@ -587,14 +887,38 @@ export class TaintEngine {
     const left = this.evaluate(node.left, state);
     const right = this.evaluate(node.right, state);
     if (operator === ts.SyntaxKind.PlusToken || operator === ts.SyntaxKind.PlusEqualsToken) {
-      const taint = unionTaint(left.taint ? this.stringified(left.taint) : undefined, right.taint ? this.stringified(right.taint) : undefined);
-      const value: Value = { ...emptyValue(), ...(taint ? { taint } : {}), ...(left.prefix !== undefined ? { prefix: left.prefix } : {}), literalText: `${left.literalText} ${right.literalText}`, isStringBuilt: true };
+      const taint = unionTaint(
+        left.taint ? this.stringified(left.taint) : undefined,
+        right.taint ? this.stringified(right.taint) : undefined,
+      );
+      const value: Value = {
+        ...emptyValue(),
+        ...(taint ? { taint } : {}),
+        ...(left.prefix !== undefined ? { prefix: left.prefix } : {}),
+        literalText: `${left.literalText} ${right.literalText}`,
+        isStringBuilt: true,
+      };
       if (operator === ts.SyntaxKind.PlusEqualsToken) this.assign(node.left, value, state);
       return value;
     }
-    if (operator === ts.SyntaxKind.BarBarToken || operator === ts.SyntaxKind.QuestionQuestionToken || operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.CommaToken) {
-      const taint = operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.CommaToken ? right.taint : unionTaint(left.taint, right.taint);
-      return { ...emptyValue(), ...(taint ? { taint } : {}), ...(left.prefix !== undefined ? { prefix: left.prefix } : {}), literalText: `${left.literalText} ${right.literalText}`, isObjectLiteral: left.isObjectLiteral, properties: left.properties ?? right.properties } as Value;
+    if (
+      operator === ts.SyntaxKind.BarBarToken ||
+      operator === ts.SyntaxKind.QuestionQuestionToken ||
+      operator === ts.SyntaxKind.AmpersandAmpersandToken ||
+      operator === ts.SyntaxKind.CommaToken
+    ) {
+      const taint =
+        operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.CommaToken
+          ? right.taint
+          : unionTaint(left.taint, right.taint);
+      return {
+        ...emptyValue(),
+        ...(taint ? { taint } : {}),
+        ...(left.prefix !== undefined ? { prefix: left.prefix } : {}),
+        literalText: `${left.literalText} ${right.literalText}`,
+        isObjectLiteral: left.isObjectLiteral,
+        properties: left.properties ?? right.properties,
+      } as Value;
     }
     if (operator === ts.SyntaxKind.BarBarEqualsToken || operator === ts.SyntaxKind.QuestionQuestionEqualsToken) {
       const value = { ...right, taint: unionTaint(left.taint, right.taint) } as Value;
@@ -614,7 +938,12 @@ export class TaintEngine {
     const isNew = ts.isNewExpression(node);
     if (ts.isIdentifier(callee)) {
       const binding = this.imports.get(callee.text);
-      return { name: callee.text, isNew, argumentCount, ...(binding ? { module: binding.module, member: binding.member } : {}) };
+      return {
+        name: callee.text,
+        isNew,
+        argumentCount,
+        ...(binding ? { module: binding.module, member: binding.member } : {}),
+      };
     }
     if (ts.isPropertyAccessExpression(callee)) {
       const receiver = callee.expression;
@@ -622,13 +951,27 @@ export class TaintEngine {
       const inline = requiredModule(ts, receiver);
       if (inline) return { name, receiver: 'require', module: inline, member: name, isNew, argumentCount };
       // res.status(500).send(...) is still res.send(...).
-      const receiverText = receiver.getText(this.source).replace(/\s+/g, '').replace(/^(res|response|reply|ctx)(\.(status|type|set|header|append|contentType|code|vary)\([^()]*\))+$/, '$1');
+      const receiverText = receiver
+        .getText(this.source)
+        .replace(/\s+/g, '')
+        .replace(
+          /^(res|response|reply|ctx)(\.(status|type|set|header|append|contentType|code|vary)\([^()]*\))+$/,
+          '$1',
+        );
       let binding = ts.isIdentifier(receiver) ? this.imports.get(receiver.text) : undefined;
       // fs.promises.readFile, cp.default.exec
-      if (!binding && ts.isPropertyAccessExpression(receiver) && ts.isIdentifier(receiver.expression)) binding = this.imports.get(receiver.expression.text);
-      return { name, receiver: receiverText.length > 80 ? receiverText.slice(0, 80) : receiverText, isNew, argumentCount, ...(binding ? { module: binding.module, member: binding.member === '*' ? name : binding.member } : {}) };
+      if (!binding && ts.isPropertyAccessExpression(receiver) && ts.isIdentifier(receiver.expression))
+        binding = this.imports.get(receiver.expression.text);
+      return {
+        name,
+        receiver: receiverText.length > 80 ? receiverText.slice(0, 80) : receiverText,
+        isNew,
+        argumentCount,
+        ...(binding ? { module: binding.module, member: binding.member === '*' ? name : binding.member } : {}),
+      };
     }
-    if (ts.isCallExpression(callee) || ts.isElementAccessExpression(callee)) return { name: '', receiver: callee.getText(this.source).slice(0, 80), isNew, argumentCount };
+    if (ts.isCallExpression(callee) || ts.isElementAccessExpression(callee))
+      return { name: '', receiver: callee.getText(this.source).slice(0, 80), isNew, argumentCount };
     return undefined;
   }
 
@@ -658,7 +1001,16 @@ export class TaintEngine {
     // Request methods: req.param('x'), req.get('header'), await request.json(), ctx.cookies.get().
     if (receiver.request && requestMethods.has(name)) {
       const key = args[0] && ts.isStringLiteralLike(args[0]) ? args[0].text : undefined;
-      return this.sourceValue(node, name === 'json' || name === 'formData' || name === 'text' ? 'body' : name === 'get' || name === 'header' ? 'headers' : 'query', key, name === 'json');
+      return this.sourceValue(
+        node,
+        name === 'json' || name === 'formData' || name === 'text'
+          ? 'body'
+          : name === 'get' || name === 'header'
+            ? 'headers'
+            : 'query',
+        key,
+        name === 'json',
+      );
     }
     if (receiver.request && identityParts.has(name) && state.handler) state.handler.identityUsed = true;
     if (receiver.browser && name === 'get') return emptyValue();
@@ -667,7 +1019,8 @@ export class TaintEngine {
       const value = values[spec.argument];
       if (!value) continue;
       if (spec.cls === 'nosql') this.nosqlCheck(spec, value, node, state);
-      else if (spec.cls === 'xxe') continue; // judged on the parser flags in config-rules.ts
+      else if (spec.cls === 'xxe')
+        continue; // judged on the parser flags in config-rules.ts
       else this.sinkCheck(spec, value, node, state);
     }
     if (ts.isCallExpression(node)) this.idorCheck(site, values, node, state);
@@ -677,27 +1030,55 @@ export class TaintEngine {
     const allArgs = values.reduce<Taint | undefined>((taint, value) => unionTaint(taint, value.taint), undefined);
     if (sanitiser !== undefined) {
       if (sanitiser === allSinkBits) return emptyValue();
-      const input = site.receiver && receiver.taint && values.length === 0 ? receiver.taint : allArgs ?? receiver.taint;
+      const input =
+        site.receiver && receiver.taint && values.length === 0 ? receiver.taint : (allArgs ?? receiver.taint);
       return { ...emptyValue(), ...(input ? { taint: cleared(input, sanitiser)! } : {}) };
     }
     if (receiver.taint && site.receiver) {
       if (booleanMethods.has(name)) return emptyValue();
-      if (name === 'toString' || name === 'valueOf') return { ...emptyValue(), taint: cleared(receiver.taint, bitsOf('nosql', 'mass'))! };
+      if (name === 'toString' || name === 'valueOf')
+        return { ...emptyValue(), taint: cleared(receiver.taint, bitsOf('nosql', 'mass'))! };
       if (stringMethods.has(name) || stringOutputMethods.has(name)) {
-        const taint = stringOutputMethods.has(name) ? cleared(unionTaint(receiver.taint, allArgs), bitsOf('nosql', 'mass')) : derived(unionTaint(receiver.taint, allArgs));
-        return { ...emptyValue(), ...(taint ? { taint } : {}), ...(receiver.prefix !== undefined ? { prefix: receiver.prefix } : {}), literalText: receiver.literalText, isStringBuilt: receiver.isStringBuilt };
+        const taint = stringOutputMethods.has(name)
+          ? cleared(unionTaint(receiver.taint, allArgs), bitsOf('nosql', 'mass'))
+          : derived(unionTaint(receiver.taint, allArgs));
+        return {
+          ...emptyValue(),
+          ...(taint ? { taint } : {}),
+          ...(receiver.prefix !== undefined ? { prefix: receiver.prefix } : {}),
+          literalText: receiver.literalText,
+          isStringBuilt: receiver.isStringBuilt,
+        };
       }
       return { ...emptyValue(), taint: derived(unionTaint(receiver.taint, allArgs))! };
     }
     const qualified = site.receiver ? `${site.receiver}.${name}` : name;
     if (allArgs && (allArgs.origin || allArgs.params)) {
-      const record: CallRecord = { callee: name, line: this.lineOf(node.getStart(this.source)), ...(state.name ? { enclosing: state.name } : {}), args: values.map((v) => (v.taint ? { ...(v.taint.origin ? { origin: v.taint.origin } : {}), params: v.taint.params, cleared: v.taint.cleared, wholeParams: v.taint.wholeParams } : null)) };
+      const record: CallRecord = {
+        callee: name,
+        line: this.lineOf(node.getStart(this.source)),
+        ...(state.name ? { enclosing: state.name } : {}),
+        args: values.map((v) =>
+          v.taint
+            ? {
+                ...(v.taint.origin ? { origin: v.taint.origin } : {}),
+                params: v.taint.params,
+                cleared: v.taint.cleared,
+                wholeParams: v.taint.wholeParams,
+              }
+            : null,
+        ),
+      };
       if (name && !site.module) this.calls.push(record);
     }
     if (propagatingFunctions.has(qualified) || propagatingFunctions.has(name)) {
       const taint = qualified === 'String' ? cleared(allArgs, bitsOf('nosql', 'mass')) : derived(allArgs);
       const prefix = values[0]?.prefix;
-      return { ...emptyValue(), ...(taint ? { taint } : {}), ...(prefix !== undefined && /^path\.(join|resolve)$/.test(qualified) ? { prefix } : {}) };
+      return {
+        ...emptyValue(),
+        ...(taint ? { taint } : {}),
+        ...(prefix !== undefined && /^path\.(join|resolve)$/.test(qualified) ? { prefix } : {}),
+      };
     }
     // Unknown free functions pass their arguments' taint through; methods of untainted objects
     // (a database client, a model) do not: their results are data from storage, not from input.
@@ -711,16 +1092,33 @@ export class TaintEngine {
     if (value.isObjectLiteral && value.properties) {
       for (const [key, property] of value.properties) {
         if (key === '$where') {
-          this.sinkCheck({ ...spec, what: 'the $where clause runs as JavaScript in the database' }, property, node, state, 'where', property.at);
+          this.sinkCheck(
+            { ...spec, what: 'the $where clause runs as JavaScript in the database' },
+            property,
+            node,
+            state,
+            'where',
+            property.at,
+          );
           continue;
         }
         if (!liveFor(property.taint, bit) || property.isStringBuilt || property.isObjectLiteral) continue;
-        this.sinkCheck({ ...spec, what: `the query value for "${key}" comes straight from input, so {"$ne": null}-style operators pass through` }, property, node, state, 'operator');
+        this.sinkCheck(
+          {
+            ...spec,
+            what: `the query value for "${key}" comes straight from input, so {"$ne": null}-style operators pass through`,
+          },
+          property,
+          node,
+          state,
+          'operator',
+        );
       }
       return;
     }
     if (value.isStringBuilt) {
-      if (/\$where|where/.test(spec.what) || /\bthis\./.test(value.literalText)) this.sinkCheck(spec, value, node, state, 'where');
+      if (/\$where|where/.test(spec.what) || /\bthis\./.test(value.literalText))
+        this.sinkCheck(spec, value, node, state, 'where');
       return;
     }
     this.sinkCheck({ ...spec, what: 'the whole query object comes from input' }, value, node, state, 'operator');
@@ -729,11 +1127,18 @@ export class TaintEngine {
   private idorCheck(site: CallSite, values: Value[], node: TS.CallExpression, state: FnState): void {
     const handler = state.handler;
     if (!handler || !site.receiver || !dataAccess.test(site.name)) return;
-    if (/^(req|request|res|response|ctx|app|router|map|cache|headers|searchParams|url|params|_|lodash|Object|Array|JSON|Promise|path|fs|console)$/.test(site.receiver)) return;
+    if (
+      /^(req|request|res|response|ctx|app|router|map|cache|headers|searchParams|url|params|_|lodash|Object|Array|JSON|Promise|path|fs|console)$/.test(
+        site.receiver,
+      )
+    )
+      return;
     if (!dataReceiver.test(site.receiver) && !/^[A-Z]/.test(site.receiver) && !/^this\./.test(site.receiver)) return;
     // Ids may sit in a nested filter: { where: { id: req.body.id } }.
     const origins = (value: Value, depth: number): (Origin | undefined)[] =>
-      value.properties && depth < 3 ? [...value.properties.values()].flatMap((p) => origins(p, depth + 1)) : [value.taint?.origin];
+      value.properties && depth < 3
+        ? [...value.properties.values()].flatMap((p) => origins(p, depth + 1))
+        : [value.taint?.origin];
     for (const value of values) {
       for (const candidate of origins(value, 0)) {
         if (!candidate || !['params', 'query', 'body'].includes(candidate.part)) continue;
@@ -746,24 +1151,47 @@ export class TaintEngine {
 
   // ---- reporting ---------------------------------------------------------------------------
 
-  private sinkCheck(spec: SinkSpec, value: Value, node: TS.Node, state: FnState, variant?: string, at?: { line: number; endLine: number; evidence: string }): void {
+  private sinkCheck(
+    spec: SinkSpec,
+    value: Value,
+    node: TS.Node,
+    state: FnState,
+    variant?: string,
+    at?: { line: number; endLine: number; evidence: string },
+  ): void {
     const cls = sinkClasses[spec.cls];
     const taint = value.taint;
     if (!liveFor(taint, cls.bit) || !taint) return;
     if (spec.safe?.(value)) return;
-    const needsWhole = spec.cls === 'mass' || (spec.cls === 'prototype' && variant === undefined && this.ts.isCallExpression(node));
+    const needsWhole =
+      spec.cls === 'mass' || (spec.cls === 'prototype' && variant === undefined && this.ts.isCallExpression(node));
     const needsObject = variant === 'operator';
     if (taint.origin) {
       const origin = taint.origin;
       const ok = (!needsWhole || origin.whole) && (!needsObject || origin.part === 'body' || origin.part === 'query');
-      if (ok) this.hit({ cls: spec.cls, ...(at ?? { ...this.span(node), evidence: this.evidence(node) }), what: spec.what, origin, ...(variant ? { variant } : {}) });
+      if (ok)
+        this.hit({
+          cls: spec.cls,
+          ...(at ?? { ...this.span(node), evidence: this.evidence(node) }),
+          what: spec.what,
+          origin,
+          ...(variant ? { variant } : {}),
+        });
     }
     if (state.summary && taint.params) {
       const bits = needsWhole ? taint.wholeParams : taint.params;
       for (let i = 0; i < 31; i++) {
         if (!(bits & (1 << i))) continue;
-        const reach: SinkReach = { param: i, cls: spec.cls, ...(at ?? { ...this.span(node), evidence: this.evidence(node) }), what: spec.what, ...(needsObject ? { needsObject } : {}), ...(needsWhole ? { needsWhole } : {}) };
-        if (!state.summary.reaches.some((r) => r.param === i && r.cls === spec.cls && r.line === reach.line)) state.summary.reaches.push(reach);
+        const reach: SinkReach = {
+          param: i,
+          cls: spec.cls,
+          ...(at ?? { ...this.span(node), evidence: this.evidence(node) }),
+          what: spec.what,
+          ...(needsObject ? { needsObject } : {}),
+          ...(needsWhole ? { needsWhole } : {}),
+        };
+        if (!state.summary.reaches.some((r) => r.param === i && r.cls === spec.cls && r.line === reach.line))
+          state.summary.reaches.push(reach);
       }
     }
   }

@@ -43,7 +43,9 @@ export function linkTaint(inputs: LinkInput[]): LinkedHit[] {
     }
   }
   const resolve = (input: LinkInput, call: CallRecord): Located[] => {
-    const candidates = (byName.get(call.callee) ?? []).filter((c) => c.summary.paramCount === 0 || c.summary.paramCount >= Math.min(call.args.length, 1));
+    const candidates = (byName.get(call.callee) ?? []).filter(
+      (c) => c.summary.paramCount === 0 || c.summary.paramCount >= Math.min(call.args.length, 1),
+    );
     if (candidates.length === 0) return [];
     const local = candidates.filter((c) => c.file === input.file);
     if (local.length > 0) return local;
@@ -64,9 +66,19 @@ export function linkTaint(inputs: LinkInput[]): LinkedHit[] {
             if ((argument.cleared & sinkClasses[reach.cls].bit) !== 0) continue;
             if (argument.origin) {
               const origin = argument.origin;
-              const fits = (!reach.needsWhole || origin.whole) && (!reach.needsObject || origin.part === 'body' || origin.part === 'query');
+              const fits =
+                (!reach.needsWhole || origin.whole) &&
+                (!reach.needsObject || origin.part === 'body' || origin.part === 'query');
               const key = `${reach.file ?? callee.file}:${reach.line}:${reach.cls}`;
-              if (fits && !hits.has(key)) hits.set(key, { sinkFile: reach.file ?? callee.file, reach, origin, callFile: input.file, callLine: call.line, callee: call.callee });
+              if (fits && !hits.has(key))
+                hits.set(key, {
+                  sinkFile: reach.file ?? callee.file,
+                  reach,
+                  origin,
+                  callFile: input.file,
+                  callLine: call.line,
+                  callee: call.callee,
+                });
             }
             const bits = reach.needsWhole ? argument.wholeParams : argument.params;
             if (bits && call.enclosing) {
@@ -74,7 +86,16 @@ export function linkTaint(inputs: LinkInput[]): LinkedHit[] {
                 if (owner.file !== input.file) continue;
                 for (let i = 0; i < 31; i++) {
                   if (!(bits & (1 << i))) continue;
-                  if (owner.summary.reaches.some((r) => r.param === i && r.cls === reach.cls && r.line === reach.line && (r.file ?? owner.file) === (reach.file ?? callee.file))) continue;
+                  if (
+                    owner.summary.reaches.some(
+                      (r) =>
+                        r.param === i &&
+                        r.cls === reach.cls &&
+                        r.line === reach.line &&
+                        (r.file ?? owner.file) === (reach.file ?? callee.file),
+                    )
+                  )
+                    continue;
                   owner.summary.reaches.push({ ...reach, param: i, file: reach.file ?? callee.file });
                   changed = true;
                 }

@@ -52,13 +52,20 @@ export function unionTaint(a: Taint | undefined, b: Taint | undefined): Taint | 
 /** The value with whole-object flags dropped: it is now a part, a copy or a derivation. */
 export function derived(taint: Taint | undefined, key?: string): Taint | undefined {
   if (!taint) return undefined;
-  const origin = taint.origin ? { ...taint.origin, whole: false, ...(key && !taint.origin.key ? { key } : {}) } : undefined;
+  const origin = taint.origin
+    ? { ...taint.origin, whole: false, ...(key && !taint.origin.key ? { key } : {}) }
+    : undefined;
   return { ...(origin ? { origin } : {}), params: taint.params, cleared: taint.cleared, wholeParams: 0 };
 }
 
 export function cleared(taint: Taint | undefined, bits: number): Taint | undefined {
   if (!taint) return undefined;
-  return { ...taint, cleared: taint.cleared | bits, wholeParams: 0, ...(taint.origin ? { origin: { ...taint.origin, whole: false } } : {}) };
+  return {
+    ...taint,
+    cleared: taint.cleared | bits,
+    wholeParams: 0,
+    ...(taint.origin ? { origin: { ...taint.origin, whole: false } } : {}),
+  };
 }
 
 /** Is the value still dangerous for a sink of class `bit`? */

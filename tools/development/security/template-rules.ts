@@ -3,9 +3,25 @@
 // as raw HTML, which is cross-site scripting when the variable holds user data.
 import type { PatternHit } from './config-rules.js';
 
-export const templateExtensions = new Set(['.ejs', '.pug', '.jade', '.hbs', '.handlebars', '.mustache', '.marko', '.njk', '.nunjucks', '.swig', '.html', '.htm', '.twig', '.liquid']);
+export const templateExtensions = new Set([
+  '.ejs',
+  '.pug',
+  '.jade',
+  '.hbs',
+  '.handlebars',
+  '.mustache',
+  '.marko',
+  '.njk',
+  '.nunjucks',
+  '.swig',
+  '.html',
+  '.htm',
+  '.twig',
+  '.liquid',
+]);
 
-const layoutHelpers = /^\s*(include|body|partial|layout|contentFor|block|script|style|defineContent|blocks?\.|yield|csrf|t\(|__\(|icon|svg)/;
+const layoutHelpers =
+  /^\s*(include|body|partial|layout|contentFor|block|script|style|defineContent|blocks?\.|yield|csrf|t\(|__\(|icon|svg)/;
 
 interface Pattern {
   extensions: Set<string>;
@@ -15,14 +31,54 @@ interface Pattern {
 }
 
 const patterns: Pattern[] = [
-  { extensions: new Set(['.ejs', '.html', '.htm']), regex: /<%-\s*([\s\S]*?)\s*-?%>/g, describe: 'EJS <%- %> outputs raw HTML', expression: (m) => m[1]! },
-  { extensions: new Set(['.pug', '.jade']), regex: /!\{([^}]*)\}/g, describe: 'Pug !{} outputs raw HTML', expression: (m) => m[1]! },
-  { extensions: new Set(['.pug', '.jade']), regex: /^\s*[\w.#-]*(?:\([^)]*\))?!=\s*(.+)$/gm, describe: 'Pug != outputs raw HTML', expression: (m) => m[1]! },
-  { extensions: new Set(['.hbs', '.handlebars', '.mustache', '.html', '.htm']), regex: /\{\{\{\s*([^}]*?)\s*\}\}\}/g, describe: 'Handlebars {{{ }}} outputs raw HTML', expression: (m) => m[1]! },
-  { extensions: new Set(['.hbs', '.handlebars', '.mustache']), regex: /\{\{&\s*([^}]*?)\s*\}\}/g, describe: 'Mustache {{& }} outputs raw HTML', expression: (m) => m[1]! },
-  { extensions: new Set(['.marko']), regex: /\$!\{([^}]*)\}/g, describe: 'Marko $!{} outputs raw HTML', expression: (m) => m[1]! },
-  { extensions: new Set(['.njk', '.nunjucks', '.swig', '.html', '.htm', '.twig', '.liquid']), regex: /\{\{\s*([^}|]*?)\s*\|\s*safe\s*\}\}/g, describe: 'the | safe filter outputs raw HTML', expression: (m) => m[1]! },
-  { extensions: new Set(['.njk', '.nunjucks', '.swig', '.html', '.htm', '.twig']), regex: /\{%\s*autoescape\s+(false|off)\s*%\}/g, describe: 'autoescape is turned off for this block', expression: () => 'autoescape false' },
+  {
+    extensions: new Set(['.ejs', '.html', '.htm']),
+    regex: /<%-\s*([\s\S]*?)\s*-?%>/g,
+    describe: 'EJS <%- %> outputs raw HTML',
+    expression: (m) => m[1]!,
+  },
+  {
+    extensions: new Set(['.pug', '.jade']),
+    regex: /!\{([^}]*)\}/g,
+    describe: 'Pug !{} outputs raw HTML',
+    expression: (m) => m[1]!,
+  },
+  {
+    extensions: new Set(['.pug', '.jade']),
+    regex: /^\s*[\w.#-]*(?:\([^)]*\))?!=\s*(.+)$/gm,
+    describe: 'Pug != outputs raw HTML',
+    expression: (m) => m[1]!,
+  },
+  {
+    extensions: new Set(['.hbs', '.handlebars', '.mustache', '.html', '.htm']),
+    regex: /\{\{\{\s*([^}]*?)\s*\}\}\}/g,
+    describe: 'Handlebars {{{ }}} outputs raw HTML',
+    expression: (m) => m[1]!,
+  },
+  {
+    extensions: new Set(['.hbs', '.handlebars', '.mustache']),
+    regex: /\{\{&\s*([^}]*?)\s*\}\}/g,
+    describe: 'Mustache {{& }} outputs raw HTML',
+    expression: (m) => m[1]!,
+  },
+  {
+    extensions: new Set(['.marko']),
+    regex: /\$!\{([^}]*)\}/g,
+    describe: 'Marko $!{} outputs raw HTML',
+    expression: (m) => m[1]!,
+  },
+  {
+    extensions: new Set(['.njk', '.nunjucks', '.swig', '.html', '.htm', '.twig', '.liquid']),
+    regex: /\{\{\s*([^}|]*?)\s*\|\s*safe\s*\}\}/g,
+    describe: 'the | safe filter outputs raw HTML',
+    expression: (m) => m[1]!,
+  },
+  {
+    extensions: new Set(['.njk', '.nunjucks', '.swig', '.html', '.htm', '.twig']),
+    regex: /\{%\s*autoescape\s+(false|off)\s*%\}/g,
+    describe: 'autoescape is turned off for this block',
+    expression: () => 'autoescape false',
+  },
 ];
 
 export function checkTemplate(extension: string, text: string): PatternHit[] {
@@ -46,7 +102,10 @@ export function checkTemplate(extension: string, text: string): PatternHit[] {
       const expression = pattern.expression(match).trim();
       if (!expression || layoutHelpers.test(expression) || /^['"][^'"]*['"]$/.test(expression)) continue;
       const line = lineOf(match.index);
-      const evidence = text.slice(lineStarts[line - 1], lineStarts[line] ?? text.length).trim().slice(0, 240);
+      const evidence = text
+        .slice(lineStarts[line - 1], lineStarts[line] ?? text.length)
+        .trim()
+        .slice(0, 240);
       hits.push({
         rule: 'xss-template',
         cwe: 'CWE-79',
@@ -56,7 +115,10 @@ export function checkTemplate(extension: string, text: string): PatternHit[] {
         endLine: lineOf(match.index + match[0].length),
         evidence,
         message: `${pattern.describe}: "${expression.slice(0, 60)}" is not escaped`,
-        fix: { description: 'Use the escaping form (EJS <%= %>, Pug #{}, Handlebars {{ }}) unless the value is trusted HTML you produced.' },
+        fix: {
+          description:
+            'Use the escaping form (EJS <%= %>, Pug #{}, Handlebars {{ }}) unless the value is trusted HTML you produced.',
+        },
       });
     }
   }

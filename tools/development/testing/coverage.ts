@@ -29,9 +29,24 @@ export interface CoverageReport {
   files: FileCoverage[];
 }
 
-export const coverageCandidates = ['coverage/lcov.info', 'lcov.info', 'coverage/coverage-final.json', '.nyc_output/coverage-final.json', 'coverage/coverage-summary.json', 'coverage.xml', 'coverage/cobertura-coverage.xml'];
+export const coverageCandidates = [
+  'coverage/lcov.info',
+  'lcov.info',
+  'coverage/coverage-final.json',
+  '.nyc_output/coverage-final.json',
+  'coverage/coverage-summary.json',
+  'coverage.xml',
+  'coverage/cobertura-coverage.xml',
+];
 
-const emptyFile = (file: string): FileCoverage => ({ file, lines: { found: 0, hit: 0 }, functions: { found: 0, hit: 0 }, branches: { found: 0, hit: 0 }, uncoveredLines: [], uncoveredFunctions: [] });
+const emptyFile = (file: string): FileCoverage => ({
+  file,
+  lines: { found: 0, hit: 0 },
+  functions: { found: 0, hit: 0 },
+  branches: { found: 0, hit: 0 },
+  uncoveredLines: [],
+  uncoveredFunctions: [],
+});
 
 function relativeTo(root: string, file: string): string {
   const cleaned = file.replace(/^file:\/\//, '');
@@ -123,7 +138,11 @@ export function parseIstanbulFinal(json: Record<string, IstanbulFile>, root: str
     for (const [id, hits] of Object.entries(data.f)) {
       coverage.functions.found++;
       if (hits > 0) coverage.functions.hit++;
-      else coverage.uncoveredFunctions.push({ name: data.fnMap[id]?.name ?? '?', line: data.fnMap[id]?.decl?.start.line ?? data.fnMap[id]?.loc?.start.line ?? 0 });
+      else
+        coverage.uncoveredFunctions.push({
+          name: data.fnMap[id]?.name ?? '?',
+          line: data.fnMap[id]?.decl?.start.line ?? data.fnMap[id]?.loc?.start.line ?? 0,
+        });
     }
     for (const counts of Object.values(data.b)) {
       coverage.branches.found += counts.length;
@@ -136,26 +155,27 @@ export function parseIstanbulFinal(json: Record<string, IstanbulFile>, root: str
 type SummaryEntry = Record<'lines' | 'functions' | 'branches', { total: number; covered: number }>;
 
 export function parseIstanbulSummary(json: Record<string, SummaryEntry>, root: string): FileCoverage[] {
-  return Object.entries(json).filter(([key]) => key !== 'total').map(([key, entry]) => ({
-    ...emptyFile(relativeTo(root, key)),
-    lines: { found: entry.lines.total, hit: entry.lines.covered },
-    functions: { found: entry.functions.total, hit: entry.functions.covered },
-    branches: { found: entry.branches.total, hit: entry.branches.covered },
-  }));
+  return Object.entries(json)
+    .filter(([key]) => key !== 'total')
+    .map(([key, entry]) => ({
+      ...emptyFile(relativeTo(root, key)),
+      lines: { found: entry.lines.total, hit: entry.lines.covered },
+      functions: { found: entry.functions.total, hit: entry.functions.covered },
+      branches: { found: entry.branches.total, hit: entry.branches.covered },
+    }));
 }
-
 
 export function parseCobertura(text: string, root: string): FileCoverage[] {
   const document = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@' }).parse(text) as XmlNode;
   const coverage = document.coverage as XmlNode | undefined;
-  const base = asArray(((coverage?.sources as XmlNode | undefined)?.source) as string | string[] | undefined)[0] ?? '';
+  const base = asArray((coverage?.sources as XmlNode | undefined)?.source as string | string[] | undefined)[0] ?? '';
   const byFile = new Map<string, FileCoverage>();
-  for (const pkg of asArray(((coverage?.packages as XmlNode | undefined)?.package) as XmlNode | XmlNode[] | undefined)) {
-    for (const cls of asArray(((pkg.classes as XmlNode | undefined)?.class) as XmlNode | XmlNode[] | undefined)) {
+  for (const pkg of asArray((coverage?.packages as XmlNode | undefined)?.package as XmlNode | XmlNode[] | undefined)) {
+    for (const cls of asArray((pkg.classes as XmlNode | undefined)?.class as XmlNode | XmlNode[] | undefined)) {
       const name = String(cls['@filename'] ?? '');
       const file = relativeTo(root, base && !path.isAbsolute(name) ? path.join(base, name) : name);
       const entry = byFile.get(file) ?? emptyFile(file);
-      for (const line of asArray(((cls.lines as XmlNode | undefined)?.line) as XmlNode | XmlNode[] | undefined)) {
+      for (const line of asArray((cls.lines as XmlNode | undefined)?.line as XmlNode | XmlNode[] | undefined)) {
         entry.lines.found++;
         if (Number(line['@hits']) > 0) {
           entry.lines.hit++;
@@ -185,16 +205,23 @@ export async function readCoverage(root: string, named?: string): Promise<Covera
       continue;
     }
     const source = candidate;
-    if (/\.info$/.test(candidate) || /^(TN|SF):/m.test(text.slice(0, 200))) return { source, format: 'lcov', files: parseLcov(text, root) };
+    if (/\.info$/.test(candidate) || /^(TN|SF):/m.test(text.slice(0, 200)))
+      return { source, format: 'lcov', files: parseLcov(text, root) };
     if (text.trimStart().startsWith('<')) return { source, format: 'cobertura', files: parseCobertura(text, root) };
     const json = JSON.parse(text) as Record<string, unknown>;
-    if ('total' in json) return { source, format: 'istanbul-summary', files: parseIstanbulSummary(json as Record<string, SummaryEntry>, root) };
+    if ('total' in json)
+      return {
+        source,
+        format: 'istanbul-summary',
+        files: parseIstanbulSummary(json as Record<string, SummaryEntry>, root),
+      };
     return { source, format: 'istanbul-final', files: parseIstanbulFinal(json as Record<string, IstanbulFile>, root) };
   }
   return undefined;
 }
 
-export const percent = (ratio: Ratio): number | null => (ratio.found === 0 ? null : Math.round((ratio.hit / ratio.found) * 1000) / 10);
+export const percent = (ratio: Ratio): number | null =>
+  ratio.found === 0 ? null : Math.round((ratio.hit / ratio.found) * 1000) / 10;
 
 /** Line ranges ("3-4, 9") from sorted line numbers, for compact reports. */
 export function lineRanges(lines: readonly number[]): string {

@@ -81,7 +81,11 @@ function parseTap(text: string): TestSummary {
     else {
       summary.failed++;
       const message = /(?:error|message):\s*(?:\|-?\s*\n\s*)?['"]?([^\n'"]+)/.exec(yaml)?.[1]?.trim() ?? 'failed';
-      summary.failures.push({ name: result[3]!.trim(), ...location(/location:\s*'([^']+)'/.exec(yaml)?.[1] ?? /at\s.*$/m.exec(yaml)?.[0]), message });
+      summary.failures.push({
+        name: result[3]!.trim(),
+        ...location(/location:\s*'([^']+)'/.exec(yaml)?.[1] ?? /at\s.*$/m.exec(yaml)?.[0]),
+        message,
+      });
     }
   }
   if (counted.tests !== undefined) {
@@ -108,15 +112,31 @@ function parseSpec(text: string): TestSummary {
   const jest = /^Tests:\s+(.*)$/m.exec(plain)?.[1];
   const vitest = /^\s*Tests\s+(.*\(\d+\))\s*$/m.exec(plain)?.[1];
   if (nodeTotal !== undefined) {
-    Object.assign(summary, { total: nodeTotal, passed: number(/^ℹ pass (\d+)/m) ?? 0, failed: (number(/^ℹ fail (\d+)/m) ?? 0) + (number(/^ℹ cancelled (\d+)/m) ?? 0), skipped: number(/^ℹ skipped (\d+)/m) ?? 0, todo: number(/^ℹ todo (\d+)/m) ?? 0 });
+    Object.assign(summary, {
+      total: nodeTotal,
+      passed: number(/^ℹ pass (\d+)/m) ?? 0,
+      failed: (number(/^ℹ fail (\d+)/m) ?? 0) + (number(/^ℹ cancelled (\d+)/m) ?? 0),
+      skipped: number(/^ℹ skipped (\d+)/m) ?? 0,
+      todo: number(/^ℹ todo (\d+)/m) ?? 0,
+    });
     const duration = number(/^ℹ duration_ms ([\d.]+)/m);
     if (duration !== undefined) summary.durationMs = Math.round(duration);
   } else if (jest || vitest) {
     const counts = jest ?? vitest!;
     const get = (word: string) => Number(new RegExp(`(\\d+) ${word}`).exec(counts)?.[1] ?? 0);
-    Object.assign(summary, { failed: get('failed'), passed: get('passed'), skipped: get('skipped'), todo: get('todo'), total: Number(/(\d+) total/.exec(counts)?.[1] ?? /\((\d+)\)/.exec(counts)?.[1] ?? 0) });
+    Object.assign(summary, {
+      failed: get('failed'),
+      passed: get('passed'),
+      skipped: get('skipped'),
+      todo: get('todo'),
+      total: Number(/(\d+) total/.exec(counts)?.[1] ?? /\((\d+)\)/.exec(counts)?.[1] ?? 0),
+    });
   } else if (/^\s*\d+ (passing|failing|pending)/m.test(plain)) {
-    Object.assign(summary, { passed: number(/^\s*(\d+) passing/m) ?? 0, failed: number(/^\s*(\d+) failing/m) ?? 0, skipped: number(/^\s*(\d+) pending/m) ?? 0 });
+    Object.assign(summary, {
+      passed: number(/^\s*(\d+) passing/m) ?? 0,
+      failed: number(/^\s*(\d+) failing/m) ?? 0,
+      skipped: number(/^\s*(\d+) pending/m) ?? 0,
+    });
     summary.total = summary.passed + summary.failed + summary.skipped;
   }
   // Failures: node's "✖ failing tests:" section, mocha's numbered "1) name" blocks, jest's "● name" headers.
@@ -126,7 +146,13 @@ function parseSpec(text: string): TestSummary {
     for (let i = 0; i < section.length; i++) {
       const at = /^test at (.+?):(\d+):\d+$/.exec(section[i]!);
       const name = at ? /^✖ (.*?)(?: \([\d.]+m?s\))?$/.exec(section[i + 1] ?? '')?.[1] : undefined;
-      if (at && name) summary.failures.push({ name, file: at[1]!, line: Number(at[2]), message: (section[i + 2] ?? '').trim().slice(0, 300) });
+      if (at && name)
+        summary.failures.push({
+          name,
+          file: at[1]!,
+          line: Number(at[2]),
+          message: (section[i + 2] ?? '').trim().slice(0, 300),
+        });
     }
   } else {
     for (let i = 0; i < lines.length; i++) {
@@ -142,7 +168,8 @@ function parseSpec(text: string): TestSummary {
         if (!where.file && /\bat\b|[(]/.test(body)) where = location(body);
         if (where.file && message) break;
       }
-      if (!summary.failures.some((f) => f.name === header.trim())) summary.failures.push({ name: header.trim(), ...where, message: message.slice(0, 300) || 'failed' });
+      if (!summary.failures.some((f) => f.name === header.trim()))
+        summary.failures.push({ name: header.trim(), ...where, message: message.slice(0, 300) || 'failed' });
     }
   }
   if (summary.total === 0) {
@@ -157,9 +184,13 @@ function parseSpec(text: string): TestSummary {
   return summary;
 }
 
-
 function parseJunit(text: string): TestSummary {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', processEntities: true, allowBooleanAttributes: true });
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@',
+    processEntities: true,
+    allowBooleanAttributes: true,
+  });
   const document = parser.parse(text) as XmlNode;
   const summary: TestSummary = { format: 'junit', total: 0, passed: 0, failed: 0, skipped: 0, todo: 0, failures: [] };
   let seconds = 0;
@@ -168,12 +199,22 @@ function parseJunit(text: string): TestSummary {
     if (suite['@time'] && !file) seconds += Number(suite['@time']) || 0;
     for (const testcase of asArray(suite.testcase as XmlNode | XmlNode[])) {
       summary.total++;
-      const failure = (asArray(testcase.failure as XmlNode | string | undefined)[0] ?? asArray(testcase.error as XmlNode | string | undefined)[0] ?? testcase['@failure']) as XmlNode | string | undefined;
+      const failure = (asArray(testcase.failure as XmlNode | string | undefined)[0] ??
+        asArray(testcase.error as XmlNode | string | undefined)[0] ??
+        testcase['@failure']) as XmlNode | string | undefined;
       if (failure !== undefined) {
         summary.failed++;
-        const detail = typeof failure === 'string' ? failure : `${(failure['@message'] as string | undefined) ?? ''}\n${(failure['#text'] as string | undefined) ?? ''}`;
+        const detail =
+          typeof failure === 'string'
+            ? failure
+            : `${(failure['@message'] as string | undefined) ?? ''}\n${(failure['#text'] as string | undefined) ?? ''}`;
         const caseFile = (testcase['@file'] as string | undefined) ?? suiteFile;
-        summary.failures.push({ name: `${testcase['@classname'] && !caseFile ? `${testcase['@classname'] as string} › ` : ''}${testcase['@name'] as string}`, ...(caseFile ? { file: caseFile } : location(detail)), ...(testcase['@line'] ? { line: Number(testcase['@line']) } : {}), message: detail.trim().split('\n')[0]!.slice(0, 300) || 'failed' });
+        summary.failures.push({
+          name: `${testcase['@classname'] && !caseFile ? `${testcase['@classname'] as string} › ` : ''}${testcase['@name'] as string}`,
+          ...(caseFile ? { file: caseFile } : location(detail)),
+          ...(testcase['@line'] ? { line: Number(testcase['@line']) } : {}),
+          message: detail.trim().split('\n')[0]!.slice(0, 300) || 'failed',
+        });
       } else if (testcase.skipped !== undefined) {
         if ((testcase.skipped as XmlNode)['@type'] === 'todo') summary.todo++;
         else summary.skipped++;
@@ -198,7 +239,17 @@ interface JestJson {
   numPendingTests?: number;
   numTodoTests?: number;
   startTime?: number;
-  testResults?: { name?: string; endTime?: number; assertionResults?: { fullName?: string; title?: string; status?: string; failureMessages?: string[]; location?: { line?: number } }[] }[];
+  testResults?: {
+    name?: string;
+    endTime?: number;
+    assertionResults?: {
+      fullName?: string;
+      title?: string;
+      status?: string;
+      failureMessages?: string[];
+      location?: { line?: number };
+    }[];
+  }[];
   stats?: { tests?: number; passes?: number; failures?: number; pending?: number; duration?: number };
   failures?: { fullTitle?: string; title?: string; file?: string; err?: { message?: string; stack?: string } }[];
 }
@@ -215,7 +266,13 @@ function parseJson(text: string): TestSummary {
       skipped: json.stats.pending ?? 0,
       todo: 0,
       ...(json.stats.duration !== undefined ? { durationMs: json.stats.duration } : {}),
-      failures: (json.failures ?? []).map((f) => ({ name: f.fullTitle ?? f.title ?? '?', ...(f.file ? { file: f.file, ...(location(f.err?.stack).line ? { line: location(f.err?.stack).line! } : {}) } : location(f.err?.stack)), message: (f.err?.message ?? 'failed').split('\n')[0]!.slice(0, 300) })),
+      failures: (json.failures ?? []).map((f) => ({
+        name: f.fullTitle ?? f.title ?? '?',
+        ...(f.file
+          ? { file: f.file, ...(location(f.err?.stack).line ? { line: location(f.err?.stack).line! } : {}) }
+          : location(f.err?.stack)),
+        message: (f.err?.message ?? 'failed').split('\n')[0]!.slice(0, 300),
+      })),
     };
   }
   // jest --json, vitest --reporter=json
@@ -226,7 +283,12 @@ function parseJson(text: string): TestSummary {
     for (const assertion of file.assertionResults ?? []) {
       if (assertion.status !== 'failed') continue;
       const message = (assertion.failureMessages ?? []).join('\n').replace(/\x1b\[[0-9;]*m/g, '');
-      failures.push({ name: assertion.fullName ?? assertion.title ?? '?', ...(file.name ? { file: file.name } : {}), ...(assertion.location?.line ? { line: assertion.location.line } : {}), message: message.split('\n')[0]!.slice(0, 300) || 'failed' });
+      failures.push({
+        name: assertion.fullName ?? assertion.title ?? '?',
+        ...(file.name ? { file: file.name } : {}),
+        ...(assertion.location?.line ? { line: assertion.location.line } : {}),
+        message: message.split('\n')[0]!.slice(0, 300) || 'failed',
+      });
     }
   }
   return {

@@ -24,9 +24,17 @@ const configFiles: Record<RunnerName, string[]> = {
   'node:test': [],
 };
 
-const exists = (file: string) => access(file).then(() => true, () => false);
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 
-export async function detectRunners(root: string, manifest: Manifest | undefined, testFileSample: readonly string[]): Promise<DetectedRunner[]> {
+export async function detectRunners(
+  root: string,
+  manifest: Manifest | undefined,
+  testFileSample: readonly string[],
+): Promise<DetectedRunner[]> {
   const evidence = new Map<RunnerName, string[]>();
   const add = (name: RunnerName, why: string) => evidence.set(name, [...(evidence.get(name) ?? []), why]);
   const script = manifest?.scripts?.test ?? '';
@@ -38,11 +46,16 @@ export async function detectRunners(root: string, manifest: Manifest | undefined
   if (/\bava\b/.test(script)) add('ava', `scripts.test: ${script}`);
   if (/(^|\s)tap(\s|$)/.test(script)) add('tap', `scripts.test: ${script}`);
   const dependencies = { ...manifest?.dependencies, ...manifest?.devDependencies };
-  for (const name of ['jest', 'vitest', 'mocha', 'ava', 'tap'] as const) if (dependencies[name]) add(name, `devDependency ${name}@${dependencies[name]}`);
+  for (const name of ['jest', 'vitest', 'mocha', 'ava', 'tap'] as const)
+    if (dependencies[name]) add(name, `devDependency ${name}@${dependencies[name]}`);
   for (const [name, files] of Object.entries(configFiles) as [RunnerName, string[]][]) {
     for (const file of files) if (await exists(path.join(root, file))) add(name, `config file ${file}`);
   }
-  for (const [file, marker] of [['pyproject.toml', '[tool.pytest'], ['setup.cfg', '[tool:pytest]'], ['tox.ini', '[pytest]']] as const) {
+  for (const [file, marker] of [
+    ['pyproject.toml', '[tool.pytest'],
+    ['setup.cfg', '[tool:pytest]'],
+    ['tox.ini', '[pytest]'],
+  ] as const) {
     const text = await readFile(path.join(root, file), 'utf8').catch(() => '');
     if (text.includes(marker)) add('pytest', `${file} has ${marker}`);
   }
@@ -53,14 +66,20 @@ export async function detectRunners(root: string, manifest: Manifest | undefined
       break;
     }
   }
-  if (testFileSample.some((f) => /(^|\/)test_[^/]+\.py$|_test\.py$/.test(f)) && !evidence.has('pytest')) add('pytest', 'Python test files (test_*.py)');
+  if (testFileSample.some((f) => /(^|\/)test_[^/]+\.py$|_test\.py$/.test(f)) && !evidence.has('pytest'))
+    add('pytest', 'Python test files (test_*.py)');
   const runners: DetectedRunner[] = [];
   for (const [name, why] of evidence) {
-    const installed = name === 'node:test' || name === 'pytest' ? true : await exists(path.join(root, 'node_modules', '.bin', name));
+    const installed =
+      name === 'node:test' || name === 'pytest' ? true : await exists(path.join(root, 'node_modules', '.bin', name));
     runners.push({ name, evidence: why, installed });
   }
   // The runner named by the test script first, then by the amount of evidence.
-  return runners.sort((a, b) => Number(b.evidence.some((e) => e.startsWith('scripts.test'))) - Number(a.evidence.some((e) => e.startsWith('scripts.test'))) || b.evidence.length - a.evidence.length);
+  return runners.sort(
+    (a, b) =>
+      Number(b.evidence.some((e) => e.startsWith('scripts.test'))) -
+        Number(a.evidence.some((e) => e.startsWith('scripts.test'))) || b.evidence.length - a.evidence.length,
+  );
 }
 
 export interface RunCommand {
@@ -74,24 +93,65 @@ export interface RunCommand {
 const shellSyntax = /[|&;<>$`()*?]/;
 
 /** The command that runs `runner` in `root` with results in a parseable format. */
-export function commandFor(runner: RunnerName, root: string, manifest: Manifest | undefined, resultsFile: string, namePattern?: string): RunCommand {
+export function commandFor(
+  runner: RunnerName,
+  root: string,
+  manifest: Manifest | undefined,
+  resultsFile: string,
+  namePattern?: string,
+): RunCommand {
   const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
   switch (runner) {
     case 'node:test': {
       // Reuse the project's own "node ... --test ..." script when it is a plain command line
       // (it may load a TypeScript loader or name the files), with the TAP reporter added.
       const script = manifest?.scripts?.test ?? '';
-      const words = /^\s*node\s/.test(script) && !shellSyntax.test(script) ? script.trim().split(/\s+/).slice(1).filter((w) => !w.startsWith('--test-reporter')) : ['--test'];
-      return { program: 'node', args: [...words.filter((w) => w.startsWith('-')), '--test-reporter=tap', ...(namePattern ? [`--test-name-pattern=${namePattern}`] : []), ...words.filter((w) => !w.startsWith('-'))], format: 'tap' };
+      const words =
+        /^\s*node\s/.test(script) && !shellSyntax.test(script)
+          ? script
+              .trim()
+              .split(/\s+/)
+              .slice(1)
+              .filter((w) => !w.startsWith('--test-reporter'))
+          : ['--test'];
+      return {
+        program: 'node',
+        args: [
+          ...words.filter((w) => w.startsWith('-')),
+          '--test-reporter=tap',
+          ...(namePattern ? [`--test-name-pattern=${namePattern}`] : []),
+          ...words.filter((w) => !w.startsWith('-')),
+        ],
+        format: 'tap',
+      };
     }
     case 'jest':
-      return { program: bin('jest'), args: ['--ci', '--json', `--outputFile=${resultsFile}`, ...(namePattern ? ['-t', namePattern] : [])], resultsFile, format: 'json' };
+      return {
+        program: bin('jest'),
+        args: ['--ci', '--json', `--outputFile=${resultsFile}`, ...(namePattern ? ['-t', namePattern] : [])],
+        resultsFile,
+        format: 'json',
+      };
     case 'vitest':
-      return { program: bin('vitest'), args: ['run', '--reporter=json', `--outputFile=${resultsFile}`, ...(namePattern ? ['-t', namePattern] : [])], resultsFile, format: 'json' };
+      return {
+        program: bin('vitest'),
+        args: ['run', '--reporter=json', `--outputFile=${resultsFile}`, ...(namePattern ? ['-t', namePattern] : [])],
+        resultsFile,
+        format: 'json',
+      };
     case 'mocha':
-      return { program: bin('mocha'), args: ['--reporter', 'json', ...(namePattern ? ['--grep', namePattern] : [])], format: 'json' };
+      return {
+        program: bin('mocha'),
+        args: ['--reporter', 'json', ...(namePattern ? ['--grep', namePattern] : [])],
+        format: 'json',
+      };
     case 'pytest':
-      return { program: 'python3', args: ['-m', 'pytest', '-q', `--junitxml=${resultsFile}`, ...(namePattern ? ['-k', namePattern] : [])], resultsFile, format: 'junit' };
+      return {
+        program: 'python3',
+        args: ['-m', 'pytest', '-q', `--junitxml=${resultsFile}`, ...(namePattern ? ['-k', namePattern] : [])],
+        resultsFile,
+        format: 'junit',
+      };
     case 'ava':
       return { program: bin('ava'), args: ['--tap', ...(namePattern ? ['--match', namePattern] : [])], format: 'tap' };
     case 'tap':
