@@ -106,7 +106,8 @@ export async function postgresAvailable(): Promise<{ ok: true } | { ok: false; r
     return { ok: true };
   } catch (error) {
     const reason = `PostgreSQL not reachable at ${pgUrl}: ${(error as Error).message}`;
-    if (process.env.CAELUM_REQUIRE_PG === '1') throw new Error(`${reason} (CAELUM_REQUIRE_PG=1 makes this a failure)`);
+    if (process.env.CAELUM_REQUIRE_PG === '1')
+      throw new Error(`${reason} (CAELUM_REQUIRE_PG=1 makes this a failure)`, { cause: error });
     return { ok: false, reason };
   } finally {
     await client.end().catch(() => undefined);

@@ -67,7 +67,7 @@ test('binary files are counted but not line-counted', async (t) => {
 test('the tree collapses below maxDepth with a file count', async (t) => {
   const suite = await testSuite(t, { files: { 'a/b/c/d.ts': 'x\n', 'a/b/e.ts': 'y\n' } });
   const out = await structure(suite, { maxDepth: 2 });
-  assert.match(out.tree, /^a\/\n  b\/ \(2 files\)$/m);
+  assert.match(out.tree, /^a\/\n {2}b\/ \(2 files\)$/m);
   assert.equal(out.treeTruncated, true);
 });
 

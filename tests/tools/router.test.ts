@@ -117,7 +117,7 @@ test('our own faults get a short safe message and a full log entry, never blamin
   assert.match(typed.text, /the widget service is down/);
 });
 
-test('secrets are scrubbed from log lines', async (t) => {
+test('secrets are scrubbed from log lines', async () => {
   const lines: string[] = [];
   const { createLogger } = await import('../../servers/logger.js');
   const logger = createLogger({ level: 'info', sink: (line) => lines.push(line) });

@@ -5,7 +5,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
-import { InputError } from '../errors.js';
 import { analysedProject, projectPathField, projectRelative } from './project-directory.js';
 import { typescript } from './typescript-module.js';
 

@@ -66,7 +66,7 @@ test('a full build ingests all six providers, infers LLM stats and edges matched
   assert.equal(c.tasks_error, 2, 'the two unconfirmed FRED ids answer 400');
   assert.ok(
     build.notes.some((n) =>
-      /error USA shipping_cost_index: FRED FBXGLOBAL: HTTP 400: Bad Request\.  The series does not exist/.test(n),
+      /error USA shipping_cost_index: FRED FBXGLOBAL: HTTP 400: Bad Request\. {2}The series does not exist/.test(n),
     ),
   );
   assert.ok(c.observations! > 30_000, `${c.observations} observations`);

@@ -171,7 +171,7 @@ test('FRED: "." values are skipped and counted, metadata gives the native freque
   assert.equal(Math.round(yoy.find((p) => p.date === '2024-12-01')!.value * 10) / 10, 3.2);
   await assert.rejects(
     fetchFred(context, request(source('fred'), 'NOPE', [['USA', 'NOPE']])),
-    /FRED NOPE: HTTP 400: Bad Request\.  The series does not exist\./,
+    /FRED NOPE: HTTP 400: Bad Request\. {2}The series does not exist\./,
   );
   await assert.rejects(
     fetchFred({ client: client(), baseUrl: server.url }, request(source('fred'), 'GDP', [['USA', 'GDP']])),

@@ -101,6 +101,7 @@ function parseTap(text: string): TestSummary {
 
 function parseSpec(text: string): TestSummary {
   const summary: TestSummary = { format: 'spec', total: 0, passed: 0, failed: 0, skipped: 0, todo: 0, failures: [] };
+  // eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes being stripped
   const plain = text.replace(/\x1b\[[0-9;]*m/g, '');
   const lines = plain.split('\n');
   const number = (pattern: RegExp) => {
@@ -282,6 +283,7 @@ function parseJson(text: string): TestSummary {
     end = Math.max(end, file.endTime ?? 0);
     for (const assertion of file.assertionResults ?? []) {
       if (assertion.status !== 'failed') continue;
+      // eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes being stripped
       const message = (assertion.failureMessages ?? []).join('\n').replace(/\x1b\[[0-9;]*m/g, '');
       failures.push({
         name: assertion.fullName ?? assertion.title ?? '?',
