@@ -5,9 +5,12 @@ import { caelumVersion } from './version.js';
 export const usage = `caelum ${caelumVersion}: an MCP server suite for AI coding agents
 
 Usage:
-  caelum serve [--http [PORT]] [--host HOST]   serve MCP over stdio, or Streamable HTTP with --http (default port 8765)
+  caelum serve                                 MCP over stdio, relayed to the shared service of the data dir (started when none runs)
+  caelum serve --http [PORT] [--host HOST]     the shared service with a Streamable HTTP endpoint (default port 8765)
+  caelum service status|start|stop|restart [--force] [--json]
+                                               the shared service: show it, start it, stop it (--force even while a job runs)
   caelum tools [--domain D] [--json]           list high-level tools per supervisor, and the internal catalogue
-  caelum call <tool> '<json>'                  run a high-level or internal tool in-process; prints text, then JSON
+  caelum call <tool> '<json>'                  run a high-level or internal tool (through the service when one runs); prints text, then JSON
   caelum doctor                                check config, data dir, Ollama hosts, PostgreSQL and the Claude key
   caelum kb build [--resume] [--skip-llm] [--offline] [--skip-ingestion] [--publish]
                                                build a knowledge snapshot (progress bar on a terminal)
@@ -95,6 +98,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case '--offline':
       case '--skip-ingestion':
       case '--publish':
+      case '--force':
         parsed.switches.add(arg.slice(2));
         break;
       case '--domain':

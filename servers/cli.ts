@@ -33,14 +33,16 @@ async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
   if (args.command === 'serve' && args.flags.http === undefined) {
-    const { runStdio } = await import('./serve.js');
-    await runStdio(loaded.config);
+    const { serveStdioCommand } = await import('./service-command.js');
+    await serveStdioCommand(loaded, args);
     return -1;
+  }
+  if (args.command === 'service' || args.command === 'serve') {
+    const service = await import('./service-command.js');
+    return args.command === 'serve' ? service.serveHttpCommand(loaded) : service.serviceCommand(loaded, args);
   }
   const commands = await import('./commands.js');
   switch (args.command) {
-    case 'serve':
-      return commands.serveHttpCommand(loaded);
     case 'tools':
       return commands.tools(loaded, args);
     case 'call':

@@ -1,59 +1,17 @@
 // The CLI commands. Each returns an exit code; `serve` returns -1 and keeps the process alive.
 import type { LoadedConfig } from './config.js';
 import type { ParsedArgs } from './arguments.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { createSuite, type Suite } from './composition.js';
+import { connectService } from './service-client.js';
+import { servicePaths } from './service-paths.js';
+import { LineStdioTransport } from './stdio-transport.js';
+import { caelumVersion } from './version.js';
 import { print, printError, printJson } from './printer.js';
 import { listTools } from './mcp-server.js';
 import { supervisors } from '../supervisors/index.js';
 import { domains, type Domain } from '../tools/define-tool.js';
 import { redactUrl } from '../tools/redact.js';
-
-/** `caelum serve --http`: stdio goes through serve.ts directly, so it loads less at start-up. */
-export async function serveHttpCommand(loaded: LoadedConfig): Promise<number> {
-  const suite = createSuite(loaded.config);
-  const { runHttp } = await import('./serve.js');
-  const { host, port } = loaded.config.http;
-  let endpoint;
-  try {
-    endpoint = await runHttp(suite, { host, port });
-    void suite.pool.start();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      printError(
-        `caelum serve: cannot listen on ${host}:${port} (${code}); pass another port with --http PORT (0 picks a free one) or set http.port`,
-      );
-      return 2;
-    }
-    throw error;
-  }
-  print(
-    `Caelum ${suite.dispatcher.tools().length} high-level tools over ${suite.registry.size} internal tools, serving MCP (Streamable HTTP, stateless) at ${endpoint.url}\n`,
-  );
-  print(configurationSummary(loaded));
-  const status = await suite.dispatcher.call('getSystemStatus', { timeoutMs: 1500 });
-  const missing = (status.structuredContent?.missing ?? []) as {
-    severity: string;
-    what: string;
-    impact: string;
-    fix: string;
-  }[];
-  print(
-    missing.length
-      ? `What is missing:\n${missing.map((m) => `  [${m.severity}] ${m.what}: ${m.impact}.\n      fix: ${m.fix}`).join('\n')}\n`
-      : 'Nothing is missing.\n',
-  );
-  print(
-    [
-      'Connect a client:',
-      `  Claude Code (HTTP):   claude mcp add --transport http caelum ${endpoint.url}`,
-      '  Claude Code (stdio):  claude mcp add caelum -- npx caelum serve',
-      `  MCP Inspector:        npx @modelcontextprotocol/inspector --cli ${endpoint.url} --transport http --method tools/list`,
-      'Stop with Ctrl-C.',
-    ].join('\n'),
-  );
-  return -1;
-}
 
 export function configurationSummary(loaded: LoadedConfig): string {
   const { config, origin } = loaded;
@@ -155,10 +113,22 @@ export async function call(loaded: LoadedConfig, args: ParsedArgs): Promise<numb
       return 2;
     }
   }
-  const suite = createSuite(loaded.config);
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  const result = await runAny(suite, name, input, controller.signal).finally(() => suite.close());
+  const { config } = loaded;
+  // The running service owns the graph and the pool; a call goes through it when there is one.
+  const viaService = config.service.enabled
+    ? await callThroughService(loaded, name, input, controller.signal).catch((error: unknown) => {
+        printError(`caelum call: the service did not answer (${(error as Error).message}); running in-process`);
+        return undefined;
+      })
+    : undefined;
+  let result: { isError: boolean; text: string; structuredContent?: Record<string, unknown> };
+  if (viaService) result = viaService;
+  else {
+    const suite = createSuite(config);
+    result = await runAny(suite, name, input, controller.signal).finally(() => suite.close());
+  }
   if (result.isError) {
     printError(`caelum call: ${result.text}`);
     return 1;
@@ -167,6 +137,46 @@ export async function call(loaded: LoadedConfig, args: ParsedArgs): Promise<numb
   print('');
   printJson(result.structuredContent);
   return 0;
+}
+
+/** Runs the call on the data dir's service over its socket; undefined when no service runs. */
+async function callThroughService(loaded: LoadedConfig, name: string, input: unknown, signal: AbortSignal) {
+  const { config } = loaded;
+  const connected = await connectService(servicePaths(config.dataDir), {
+    allowedRoots: config.allowedRoots,
+    testRunsAllowed: config.testRunsAllowed,
+  });
+  if (!connected || connected === 'restarting') return undefined;
+  const transport = new LineStdioTransport(connected.socket, connected.socket);
+  if (connected.rest.length) connected.socket.unshift(connected.rest);
+  const client = new Client({ name: 'caelum-call', version: caelumVersion });
+  try {
+    await client.connect(transport);
+    const { tools } = await client.listTools();
+    let toolName = name;
+    let toolArguments = input as Record<string, unknown>;
+    if (!tools.some((tool) => tool.name === name) && input && typeof input === 'object' && !Array.isArray(input)) {
+      // An internal tool: through runTool, as in-process, with the same validation and confirm rule.
+      const { confirm, ...rest } = input as Record<string, unknown>;
+      toolName = 'runTool';
+      toolArguments = { name, arguments: rest, confirm: confirm === true };
+    }
+    const result = await client.callTool({ name: toolName, arguments: toolArguments }, undefined, {
+      signal,
+      timeout: 24 * 3600_000,
+    });
+    const text = (result.content as { type: string; text?: string }[])
+      .map((part) => (part.type === 'text' ? part.text : ''))
+      .join('\n');
+    return {
+      isError: result.isError === true,
+      text,
+      ...(result.structuredContent ? { structuredContent: result.structuredContent as Record<string, unknown> } : {}),
+    };
+  } finally {
+    await client.close().catch(() => undefined);
+    connected.socket.destroy();
+  }
 }
 
 export async function doctor(loaded: LoadedConfig): Promise<number> {

@@ -10,7 +10,8 @@ import { LexicalEmbedder } from '../knowledge/vector/lexical-embedder.js';
 import { OllamaEmbedder } from '../knowledge/vector/ollama-embedder.js';
 import { ToolRegistry } from '../tools/registry.js';
 import { toolsByDomain } from '../tools/catalogue.js';
-import type { Clock, Logger, SuiteEnvironment } from '../tools/context.js';
+import type { Clock, Logger, RuntimeView, SuiteEnvironment } from '../tools/context.js';
+import { runningJob } from '../tools/knowledge-base/snapshot-jobs.js';
 import type { AnyTool } from '../tools/define-tool.js';
 import { Dispatcher } from '../supervisors/dispatcher.js';
 import { highLevelTools } from '../supervisors/index.js';
@@ -26,6 +27,8 @@ export interface Suite {
   environment: SuiteEnvironment;
   pool: ModelPool;
   knowledge: KnowledgeStore;
+  /** Long work in progress (background jobs); the service never idles out while it is not empty. */
+  busy(): string[];
   close(): Promise<void>;
 }
 
@@ -65,6 +68,8 @@ export interface SuiteOptions {
   clock?: Clock;
   /** Extra internal tools (tests, mounted servers). */
   extraTools?: readonly AnyTool[];
+  /** How this process serves: the shared service, or in-process with the reason. */
+  runtime?: () => RuntimeView;
 }
 
 /**
@@ -111,6 +116,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const registry = new ToolRegistry([...Object.values(toolsByDomain), options.extraTools ?? []]);
   const environment = environmentOf(config);
+  if (options.runtime) environment.runtime = options.runtime;
   // With DATABASE_URL the ledger is shared through PostgreSQL; otherwise it is JSONL in the data dir.
   const ledger = config.databaseUrl
     ? new PgLedger(config.databaseUrl)
@@ -158,6 +164,10 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     environment,
     pool,
     knowledge,
+    busy: () => {
+      const job = runningJob(knowledge);
+      return job ? [`snapshot build job ${job.jobId}`] : [];
+    },
     close: async () => {
       await knowledge.close();
       await pool.close();

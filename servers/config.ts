@@ -141,6 +141,21 @@ export const configSchema = z
       .default(0)
       .describe('what an hour of local model time costs (GPU-hour or electricity); 0 by default'),
     probeIntervalMs: z.number().int().min(1000).default(60_000),
+    service: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe('serve stdio sessions through the shared service of the data dir; false runs each in-process'),
+        idleMinutes: z
+          .number()
+          .min(0)
+          .default(30)
+          .describe('the service stops after this long with no client and no job; 0 never'),
+      })
+      .strict()
+      .default({ enabled: true, idleMinutes: 30 })
+      .describe('the one Caelum service per data dir that every front-end shares'),
     embedder: z
       .object({
         kind: z
@@ -242,6 +257,10 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
   if (env.CAELUM_CONFIDENCE_THRESHOLD !== undefined)
     set('confidenceThreshold', 'CAELUM_CONFIDENCE_THRESHOLD', numberOrRaw(env.CAELUM_CONFIDENCE_THRESHOLD));
   if (env.CAELUM_LOG_LEVEL) set('logLevel', 'CAELUM_LOG_LEVEL', env.CAELUM_LOG_LEVEL);
+  const service: Record<string, unknown> = {};
+  if (env.CAELUM_SERVICE !== undefined) service.enabled = !/^(0|off|false|no)$/i.test(env.CAELUM_SERVICE.trim());
+  if (env.CAELUM_SERVICE_IDLE_MINUTES !== undefined) service.idleMinutes = numberOrRaw(env.CAELUM_SERVICE_IDLE_MINUTES);
+  if (Object.keys(service).length > 0) set('service', 'CAELUM_SERVICE / CAELUM_SERVICE_IDLE_MINUTES', service);
   const embedder: Record<string, unknown> = {};
   if (env.CAELUM_EMBEDDER) embedder.kind = env.CAELUM_EMBEDDER;
   if (env.CAELUM_EMBEDDER_MODEL) embedder.model = env.CAELUM_EMBEDDER_MODEL;

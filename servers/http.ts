@@ -61,7 +61,10 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'
   return Buffer.concat(chunks);
 }
 
-export async function serveHttp(suite: Suite, options: { host: string; port: number }): Promise<HttpEndpoint> {
+export async function serveHttp(
+  suite: Suite,
+  options: { host: string; port: number; allowedRoots?: string[] },
+): Promise<HttpEndpoint> {
   const { allowedHosts: extraHosts, allowedOrigins } = suite.config.http;
   let hosts = new Set<string>();
   let port = options.port;
@@ -100,7 +103,10 @@ export async function serveHttp(suite: Suite, options: { host: string; port: num
       } catch (error) {
         return jsonRpcError(res, 400, -32700, `Parse error: ${(error as Error).message}`);
       }
-      const { server: protocol, close } = createServer(suite);
+      const { server: protocol, close } = createServer(suite, {
+        notifications: false,
+        ...(options.allowedRoots ? { allowedRoots: options.allowedRoots } : {}),
+      });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       res.on('close', () => {
         void transport.close().catch(() => undefined);

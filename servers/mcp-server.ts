@@ -102,7 +102,17 @@ export interface CreatedServer {
  * Builds the protocol server. `source` may be a promise: stdio start-up answers `initialize` while
  * the tool catalogue is still loading, and requests that need the suite wait for it.
  */
-export function createServer(source: Suite | Promise<Suite>): CreatedServer {
+export interface ServerOptions {
+  /** Whether the transport can deliver server-initiated messages (list changes, resource updates). */
+  notifications?: boolean;
+  /** The session's own roots (a front-end's working directory), over the suite's configured ones. */
+  allowedRoots?: string[];
+  testRunsAllowed?: string[];
+  /** A line added to every tool result, e.g. that this process serves in-process and why. */
+  notice?: string;
+}
+
+export function createServer(source: Suite | Promise<Suite>, options: ServerOptions = {}): CreatedServer {
   const ready = Promise.resolve(source);
   const server = new Server(
     { name: 'caelum', title: 'Caelum', version: caelumVersion },
@@ -111,6 +121,16 @@ export function createServer(source: Suite | Promise<Suite>): CreatedServer {
       instructions,
     },
   );
+  let sessionEnvironment: Suite['environment'] | undefined;
+  const environmentFor = (suite: Suite) => {
+    if (!options.allowedRoots?.length) return undefined;
+    sessionEnvironment ??= {
+      ...suite.environment,
+      allowedRoots: options.allowedRoots,
+      testRunsAllowed: options.testRunsAllowed ?? suite.environment.testRunsAllowed ?? [],
+    };
+    return sessionEnvironment;
+  };
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listTools(await ready) }));
 
@@ -141,13 +161,15 @@ export function createServer(source: Suite | Promise<Suite>): CreatedServer {
         .sendNotification({ method: 'notifications/message', params: { level, logger: 'caelum', data } })
         .catch(() => undefined),
     );
+    const environment = environmentFor(suite);
     const result = await suite.dispatcher.call(request.params.name, request.params.arguments, {
       signal: extra.signal,
       progress,
       logger,
+      ...(environment ? { environment } : {}),
     });
     return {
-      content: [{ type: 'text', text: result.text }],
+      content: [{ type: 'text', text: options.notice ? `${result.text}\n\nNote: ${options.notice}` : result.text }],
       ...(result.structuredContent ? { structuredContent: result.structuredContent } : {}),
       ...(result.isError ? { isError: true } : {}),
     };

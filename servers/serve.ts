@@ -5,7 +5,6 @@ import type { CaelumConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createServer } from './mcp-server.js';
 import { LineStdioTransport } from './stdio-transport.js';
-import type { HttpEndpoint } from './http.js';
 
 function onSignals(stop: (signal: string) => void): void {
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => stop(signal));
@@ -15,10 +14,16 @@ function onSignals(stop: (signal: string) => void): void {
  * Serves stdio. The suite (tool catalogue, supervisors) loads after the transport is connected, so
  * `initialize` is answered without waiting for it; requests that need it wait.
  */
-export async function runStdio(config: CaelumConfig): Promise<void> {
+export async function runStdio(config: CaelumConfig, options: { reason?: string } = {}): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
-  const suiteLoading = import('./composition.js').then(({ createSuite }) => createSuite(config, { logger }));
-  const { server, close } = createServer(suiteLoading);
+  const runtime = () => ({
+    mode: 'in-process' as const,
+    detail: `this session is served in-process (pid ${process.pid}): ${options.reason ?? 'no shared service'}`,
+  });
+  const suiteLoading = import('./composition.js').then(({ createSuite }) => createSuite(config, { logger, runtime }));
+  const { server, close } = createServer(suiteLoading, {
+    ...(options.reason ? { notice: `served in-process, not by the shared Caelum service (${options.reason})` } : {}),
+  });
   const transport = new LineStdioTransport();
   let stopping = false;
   const stop = (reason: string) => {
@@ -46,19 +51,4 @@ export async function runStdio(config: CaelumConfig): Promise<void> {
     internalTools: suite.registry.size,
   });
   void suite.pool.start();
-}
-
-export async function runHttp(suite: Suite, options: { host: string; port: number }): Promise<HttpEndpoint> {
-  // Loaded here so that stdio start-up does not pay for the HTTP transport's modules.
-  const { serveHttp } = await import('./http.js');
-  const endpoint = await serveHttp(suite, options);
-  let stopping = false;
-  onSignals((reason) => {
-    if (stopping) return;
-    stopping = true;
-    suite.logger.info('server_stopping', { transport: 'http', reason });
-    void endpoint.close().finally(() => process.exit(0));
-  });
-  suite.logger.info('server_started', { transport: 'http', url: endpoint.url });
-  return endpoint;
 }

@@ -97,6 +97,8 @@ export class LineStdioTransport implements Transport {
     this.input.on('data', this.onData);
     this.input.on('end', this.onEnd);
     this.input.on('error', this.onStreamError);
+    // A socket handed over paused (after a service handshake) does not flow by itself.
+    this.input.resume();
   }
 
   send(message: JSONRPCMessage): Promise<void> {

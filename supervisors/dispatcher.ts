@@ -16,6 +16,8 @@ import { StepFailure, type AnyHighLevelTool, type SupervisorCall } from './high-
 export type BaseContext = Omit<ToolContext, 'signal' | 'progress'>;
 
 export interface CallOptions {
+  /** The session's own view (its allowed roots) when it differs from the suite's. */
+  environment?: ToolContext['environment'];
   signal?: AbortSignal;
   progress?: ProgressReporter;
   logger?: Logger;
@@ -122,6 +124,7 @@ export class Dispatcher {
   context(options: CallOptions): ToolContext {
     return {
       ...this.base,
+      environment: options.environment ?? this.base.environment,
       logger: options.logger ?? this.base.logger,
       signal: options.signal ?? neverAborted,
       progress: options.progress ?? noProgress,

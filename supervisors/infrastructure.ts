@@ -130,6 +130,7 @@ const getSystemStatus = defineHighLevelTool({
       vectors: z.object({ available: z.boolean(), detail: z.string() }),
     }),
     catalogue: z.object({ internalTools: z.number().int(), byDomain: z.record(z.string(), z.number().int()) }),
+    runtime: z.object({ mode: z.enum(['service', 'in-process']), detail: z.string() }),
     missing: z.array(missingItem),
   }),
   examples: [{}, { timeoutMs: 500 }],
@@ -153,6 +154,10 @@ const getSystemStatus = defineHighLevelTool({
       },
       knowledge: call.context.knowledge.status(),
       catalogue: { internalTools: call.registry.size, byDomain },
+      runtime: call.context.environment.runtime?.() ?? {
+        mode: 'in-process' as const,
+        detail: 'embedded (no front-end)',
+      },
       missing,
     };
     const serviceLines = services.services.map(
@@ -165,6 +170,7 @@ const getSystemStatus = defineHighLevelTool({
       'Services:',
       ...serviceLines,
       `Catalogue: ${call.registry.size} internal tools.`,
+      `Serving: ${result.runtime.mode}: ${result.runtime.detail}.`,
       missing.length ? 'Missing or broken:' : 'Nothing missing.',
       ...missingLines,
     ].join('\n');

@@ -36,6 +36,12 @@ export interface SnapshotSource {
   enabled: boolean;
 }
 
+/** How the suite is being served, for getSystemStatus. */
+export interface RuntimeView {
+  mode: 'service' | 'in-process';
+  detail: string;
+}
+
 export interface SuiteEnvironment {
   dataDir: string;
   /** Caelum's version, recorded in snapshot manifests. */
@@ -51,6 +57,8 @@ export interface SuiteEnvironment {
   confidenceThreshold: number;
   /** Overrides of the threshold by supervisor and by tool name. */
   thresholds: { supervisors: Record<string, number>; tools: Record<string, number> };
+  /** Live: the shared service (with its sessions) or an in-process server and why. */
+  runtime?: () => RuntimeView;
 }
 
 export interface ToolContext {

@@ -60,6 +60,9 @@ export class OllamaPeer {
   private readonly faults: { fault: Fault; path: string | undefined }[] = [];
   private persistentFault: { fault: Fault; path: string | undefined } | undefined;
   url = '';
+  /** Model requests (chat, generate, embed) being answered now, and the most there ever were. */
+  inFlight = 0;
+  maxInFlight = 0;
   models: PeerModel[];
   resident: Set<string>;
 
@@ -111,6 +114,12 @@ export class OllamaPeer {
     }
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     this.requests.push({ method: req.method ?? 'GET', path, body });
+    const model = req.method === 'POST' && ['/api/chat', '/api/generate', '/api/embed'].includes(path);
+    if (model) {
+      this.inFlight++;
+      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+      res.once('close', () => this.inFlight--);
+    }
     if (this.options.latencyMs) await sleep(this.options.latencyMs);
     switch (`${req.method} ${path}`) {
       case 'GET /':
