@@ -20,7 +20,7 @@ export async function lockHolder(file: string, self = process.pid): Promise<Lock
       const inode = Number(fields[5]?.split(':')[2]);
       if (inode !== ino || !Number.isInteger(pid) || pid === self) continue;
       const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').then(
-        (text) => text.split('\0').filter(Boolean).join(' ').slice(0, 120),
+        (text) => text.split('\0').filter(Boolean).slice(0, 3).join(' ').slice(0, 80),
         () => '',
       );
       return { pid, command };
