@@ -7,6 +7,8 @@ export type KnowledgeErrorCode =
   | 'QUERY_REJECTED'
   | 'QUERY_FAILED'
   | 'TIMEOUT'
+  | 'BUDGET_EXCEEDED'
+  | 'READ_ONLY'
   | 'LOCKED'
   | 'UNAVAILABLE'
   | 'BAD_INPUT'

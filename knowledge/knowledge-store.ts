@@ -62,8 +62,30 @@ export interface KnowledgeHit extends SearchHit {
   ref?: string;
 }
 
+/** How this process holds the graph. */
+export interface GraphMode {
+  /**
+   * read-write: this process holds it. read-only: another process holds it read-only, so this one
+   * reads and refuses writes. unavailable: another process holds it read-write (Kuzu then refuses
+   * even a read-only open) or it failed to open. unopened: not used yet (it opens on first use).
+   */
+  access: 'read-write' | 'read-only' | 'unavailable' | 'unopened';
+  reason?: string;
+}
+
+/** The budgets every agent query runs under (servers/config.ts `graph`). */
+export interface QueryLimits {
+  timeoutMs: number;
+  /** Rows are read one at a time and reading stops past this many bytes of JSON. */
+  maxBytes: number;
+  /** Agent queries are refused while the process's resident memory is above this. */
+  memoryCapBytes: number;
+}
+
 export interface KnowledgeStore {
   status(): KnowledgeStatus;
+  mode(): GraphMode;
+  queryLimits(): QueryLimits;
   graph(): Promise<GraphStore>;
   embedder(): Promise<Embedder>;
   collection(name?: string): Promise<VectorIndex | undefined>;
@@ -112,10 +134,27 @@ export interface KnowledgeStoreOptions {
   /** The embedder for text; default the zero-download lexical one. */
   embedder?: Embedder | (() => Promise<Embedder>);
   readConnections?: number;
+  /** Budgets of the graph and of agent queries; defaults in `defaultGraphLimits`. */
+  graph?: Partial<GraphLimits>;
   /** Background save delay for changed collections. Default 1,000 ms. */
   saveDelayMs?: number;
   onWarning?: (event: string, fields: Record<string, unknown>) => void;
 }
+
+export interface GraphLimits {
+  queryTimeoutMs: number;
+  /** Kuzu's buffer pool: the memory budget of every query. */
+  bufferPoolBytes: number;
+  maxResultBytes: number;
+  memoryCapBytes: number;
+}
+
+export const defaultGraphLimits: GraphLimits = {
+  queryTimeoutMs: 5_000,
+  bufferPoolBytes: 512 * 2 ** 20,
+  maxResultBytes: 2 ** 20,
+  memoryCapBytes: 2 * 2 ** 30,
+};
 
 export const defaultCollection = 'knowledge';
 const collectionName = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -146,6 +185,8 @@ export class KnowledgeBase implements KnowledgeStore {
   private readonly dirty = new Set<string>();
   private saveTimer: NodeJS.Timeout | undefined;
   private graphState: KnowledgeStatus['graph'];
+  private graphMode: GraphMode = { access: 'unopened' };
+  private readonly limits: GraphLimits;
   private closed = false;
   readonly vectorDir: string;
   readonly graphLocation: string;
@@ -154,6 +195,19 @@ export class KnowledgeBase implements KnowledgeStore {
     this.vectorDir = path.join(options.dataDir, 'knowledge', 'vectors');
     this.graphLocation = path.join(options.dataDir, 'knowledge', 'graph.kz');
     this.graphState = { available: true, detail: `Kuzu graph at ${this.graphLocation} (opens on first use)` };
+    this.limits = { ...defaultGraphLimits, ...options.graph };
+  }
+
+  mode(): GraphMode {
+    return this.graphMode;
+  }
+
+  queryLimits(): QueryLimits {
+    return {
+      timeoutMs: this.limits.queryTimeoutMs,
+      maxBytes: this.limits.maxResultBytes,
+      memoryCapBytes: this.limits.memoryCapBytes,
+    };
   }
 
   status(): KnowledgeStatus {
@@ -172,17 +226,25 @@ export class KnowledgeBase implements KnowledgeStore {
     this.graphPromise ??= openKuzuStore({
       location: this.graphLocation,
       readConnections: this.options.readConnections ?? 4,
+      bufferPoolBytes: this.limits.bufferPoolBytes,
+      defaultTimeoutMs: this.limits.queryTimeoutMs,
+      maxResultBytes: this.limits.maxResultBytes,
     }).then(
       (store) => {
         this.graphState = {
           available: true,
-          detail: `${store.engine} graph at ${this.graphLocation}, schema v${store.schemaVersion}`,
+          detail: `${store.engine} graph at ${this.graphLocation}, schema v${store.schemaVersion}, ${store.access}`,
+        };
+        this.graphMode = {
+          access: store.access,
+          ...(store.accessReason ? { reason: store.accessReason } : {}),
         };
         return store;
       },
       (error: KnowledgeError) => {
         this.graphPromise = undefined;
         this.graphState = { available: false, detail: error.message };
+        this.graphMode = { access: 'unavailable', reason: error.message };
         throw error;
       },
     );

@@ -142,6 +142,12 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
   const knowledge = createKnowledgeStore({
     dataDir: config.dataDir,
     embedder: embedderFor(config, pool),
+    graph: {
+      queryTimeoutMs: config.graph.queryTimeoutMs,
+      bufferPoolBytes: config.graph.bufferPoolMiB * 2 ** 20,
+      maxResultBytes: config.graph.maxResultBytes,
+      memoryCapBytes: config.graph.memoryCapMiB * 2 ** 20,
+    },
     onWarning: (event, fields) => logger.warn(event, fields),
   });
   const dispatcher = new Dispatcher(

@@ -122,6 +122,44 @@ export const configSchema = z
         llmCacheDays: 30,
       })
       .describe('knowledge snapshot builds: data providers, window, LLM reuse'),
+    graph: z
+      .object({
+        queryTimeoutMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(600_000)
+          .default(5_000)
+          .describe(
+            'time budget of an agent Cypher query, in ms; Kuzu interrupts it, and the caller is answered by then + 0.5 s',
+          ),
+        bufferPoolMiB: z
+          .number()
+          .int()
+          .min(16)
+          .max(1_048_576)
+          .default(512)
+          .describe(
+            "Kuzu's buffer pool in MiB: the memory budget of every graph query (Kuzu's own default is 80% of RAM)",
+          ),
+        maxResultBytes: z
+          .number()
+          .int()
+          .min(1_024)
+          .max(1_073_741_824)
+          .default(1_048_576)
+          .describe('agent query rows are read one at a time and reading stops past this many bytes of JSON'),
+        memoryCapMiB: z
+          .number()
+          .int()
+          .min(64)
+          .max(1_048_576)
+          .default(2_048)
+          .describe("the process's resident-memory cap in MiB; above it agent queries are refused until memory falls"),
+      })
+      .strict()
+      .default({ queryTimeoutMs: 5_000, bufferPoolMiB: 512, maxResultBytes: 1_048_576, memoryCapMiB: 2_048 })
+      .describe('budgets of the knowledge graph and of agent Cypher queries'),
     thresholds: z
       .object({
         supervisors: z.record(z.string(), z.number().min(0).max(1)).default({}),
@@ -261,6 +299,17 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
   if (env.CAELUM_SERVICE !== undefined) service.enabled = !/^(0|off|false|no)$/i.test(env.CAELUM_SERVICE.trim());
   if (env.CAELUM_SERVICE_IDLE_MINUTES !== undefined) service.idleMinutes = numberOrRaw(env.CAELUM_SERVICE_IDLE_MINUTES);
   if (Object.keys(service).length > 0) set('service', 'CAELUM_SERVICE / CAELUM_SERVICE_IDLE_MINUTES', service);
+  const graph: Record<string, unknown> = {};
+  if (env.CAELUM_GRAPH_QUERY_TIMEOUT_MS) graph.queryTimeoutMs = numberOrRaw(env.CAELUM_GRAPH_QUERY_TIMEOUT_MS);
+  if (env.CAELUM_GRAPH_BUFFER_POOL_MIB) graph.bufferPoolMiB = numberOrRaw(env.CAELUM_GRAPH_BUFFER_POOL_MIB);
+  if (env.CAELUM_GRAPH_MAX_RESULT_BYTES) graph.maxResultBytes = numberOrRaw(env.CAELUM_GRAPH_MAX_RESULT_BYTES);
+  if (env.CAELUM_MEMORY_CAP_MIB) graph.memoryCapMiB = numberOrRaw(env.CAELUM_MEMORY_CAP_MIB);
+  if (Object.keys(graph).length > 0)
+    set(
+      'graph',
+      'CAELUM_GRAPH_QUERY_TIMEOUT_MS / CAELUM_GRAPH_BUFFER_POOL_MIB / CAELUM_GRAPH_MAX_RESULT_BYTES / CAELUM_MEMORY_CAP_MIB',
+      graph,
+    );
   const embedder: Record<string, unknown> = {};
   if (env.CAELUM_EMBEDDER) embedder.kind = env.CAELUM_EMBEDDER;
   if (env.CAELUM_EMBEDDER_MODEL) embedder.model = env.CAELUM_EMBEDDER_MODEL;

@@ -128,6 +128,10 @@ const getSystemStatus = defineHighLevelTool({
     knowledge: z.object({
       graph: z.object({ available: z.boolean(), detail: z.string() }),
       vectors: z.object({ available: z.boolean(), detail: z.string() }),
+      access: z
+        .enum(['read-write', 'read-only', 'unavailable', 'unopened'])
+        .describe('how this process holds the graph; read-only or unavailable when another Caelum process holds it'),
+      accessReason: z.string().optional(),
     }),
     catalogue: z.object({ internalTools: z.number().int(), byDomain: z.record(z.string(), z.number().int()) }),
     runtime: z.object({ mode: z.enum(['service', 'in-process']), detail: z.string() }),
@@ -143,6 +147,7 @@ const getSystemStatus = defineHighLevelTool({
     const byDomain: Record<string, number> = {};
     for (const tool of call.registry.all()) byDomain[tool.domain] = (byDomain[tool.domain] ?? 0) + 1;
     const pool = call.context.pool.status();
+    const mode = call.context.knowledge.mode();
     const result = {
       healthy: !missing.some((m) => m.severity === 'error'),
       resources,
@@ -152,7 +157,11 @@ const getSystemStatus = defineHighLevelTool({
         hosts: pool.hosts.map((h) => ({ name: h.name, url: h.url, health: h.health, probed: h.probed })),
         claudeConfigured: pool.claudeConfigured,
       },
-      knowledge: call.context.knowledge.status(),
+      knowledge: {
+        ...call.context.knowledge.status(),
+        access: mode.access,
+        ...(mode.reason ? { accessReason: mode.reason } : {}),
+      },
       catalogue: { internalTools: call.registry.size, byDomain },
       runtime: call.context.environment.runtime?.() ?? {
         mode: 'in-process' as const,
@@ -169,6 +178,7 @@ const getSystemStatus = defineHighLevelTool({
       `Host: ${resources.cpu.cores} cores (load ${resources.cpu.loadAverage.join('/')}), ${resources.memory.freeGiB}/${resources.memory.totalGiB} GiB memory free, ${resources.disk.freeGiB} GiB free at ${resources.disk.path}, Node ${resources.runtime.node}.`,
       'Services:',
       ...serviceLines,
+      `Knowledge graph: ${mode.access}${mode.reason ? ` (${mode.reason})` : ''}.`,
       `Catalogue: ${call.registry.size} internal tools.`,
       `Serving: ${result.runtime.mode}: ${result.runtime.detail}.`,
       missing.length ? 'Missing or broken:' : 'Nothing missing.',

@@ -30,7 +30,7 @@ const queryKnowledgeGraph = defineHighLevelTool({
     rows: z.array(row),
     totalRows: z.number().int(),
     truncated: z.boolean(),
-    truncatedBy: z.enum(['rows', 'tokens']).optional(),
+    truncatedBy: z.enum(['rows', 'bytes', 'tokens']).optional(),
     translatedBy: z.object({ backend: z.string(), model: z.string(), confidence: z.number() }).optional(),
   }),
   examples: [{ cypher: 'MATCH (c:Country) RETURN count(c) AS countries' }],
@@ -46,7 +46,7 @@ const queryKnowledgeGraph = defineHighLevelTool({
       rows: Record<string, unknown>[];
       totalRows: number;
       truncated: boolean;
-      truncatedBy?: 'rows' | 'tokens';
+      truncatedBy?: 'rows' | 'bytes' | 'tokens';
       translatedBy?: { backend: string; model: string; confidence: number };
     };
     const result = {

@@ -5,7 +5,9 @@
 //    of allow-listed procedures (keywords inside strings, comments and `quoted` names don't count);
 // 2. plan: EXPLAIN's physical operators and table functions must all be on a read-only allow-list;
 // 3. execution: prepare() (one statement) inside BEGIN TRANSACTION READ ONLY, with a timeout.
+// Between 1 and 2, cypher-budget.ts refuses shapes that no runtime budget can stop.
 import { KnowledgeError } from '../knowledge-error.js';
+import { budgetProblem } from './cypher-budget.js';
 import type { GraphStore } from './graph-store.js';
 
 export const maxCypherLength = 10_000;
@@ -210,9 +212,13 @@ export async function guardPlan(store: Pick<GraphStore, 'explain'>, cypher: stri
     );
 }
 
-/** Throws QUERY_REJECTED unless the query passes the lexical and the plan check. */
-export async function guardCypher(store: Pick<GraphStore, 'explain'>, cypher: string): Promise<void> {
-  const problem = lexicalProblem(cypher);
+/** Throws QUERY_REJECTED unless the query passes the lexical, the budget and the plan check. */
+export async function guardCypher(
+  store: Pick<GraphStore, 'explain'>,
+  cypher: string,
+  params: Record<string, unknown> = {},
+): Promise<void> {
+  const problem = lexicalProblem(cypher) ?? budgetProblem(cypher, params);
   if (problem) throw new KnowledgeError('QUERY_REJECTED', problem);
   await guardPlan(store, cypher);
 }

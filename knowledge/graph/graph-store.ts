@@ -9,6 +9,11 @@ export interface ReadOptions {
   timeoutMs?: number;
   /** Rows beyond this are not returned and `truncated` is set. Default 1,000. */
   maxRows?: number;
+  /**
+   * Agent reads: rows are read one at a time and reading stops once their JSON passes this many
+   * bytes (`truncatedBy: 'bytes'`). Default the store's maxResultBytes.
+   */
+  maxBytes?: number;
   /** Serve a repeated trusted read from the result cache (cleared by every committed write). Default true. */
   cache?: boolean;
 }
@@ -16,8 +21,9 @@ export interface ReadOptions {
 export interface ReadResult {
   columns: string[];
   rows: GraphRow[];
-  /** True when `maxRows` cut the result. */
+  /** True when `maxRows` (or, for agent reads, `maxBytes`) cut the result. */
   truncated: boolean;
+  truncatedBy?: 'rows' | 'bytes';
   /** Rows the query produced, including those cut. */
   totalRows: number;
   elapsedMs: number;
@@ -46,6 +52,11 @@ export interface GraphStore {
   /** Engine and version, e.g. "kuzu 0.11.3". */
   readonly engine: string;
   readonly location: string;
+  /**
+   * read-write: this process holds the graph. read-only: another process holds it and this one
+   * could only open it read-only; `write` fails with READ_ONLY.
+   */
+  readonly access: 'read-write' | 'read-only';
   /** The schema version the migrations brought the database to. */
   readonly schemaVersion: number;
   /** A trusted read (Caelum's own queries): prepared, cached, parameterised. */

@@ -6,12 +6,13 @@
 //   instead of waiting; queued batches are group-committed in one transaction;
 // - a small pool of initialised read connections, each used by one query at a time;
 // - every QueryResult closed, async API only, prepared statements cached per connection.
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type kuzuTypes from 'kuzu';
 import { KnowledgeError } from '../knowledge-error.js';
 import type { GraphRow, GraphStore, ReadOptions, ReadResult, Statement, TableInfo } from './graph-store.js';
 import { migrations as defaultMigrations, type Migration } from './schema.js';
+import { describeHolder, lockHolder } from './lock-holder.js';
 
 type Kuzu = typeof kuzuTypes;
 type Connection = InstanceType<Kuzu['Connection']>;
@@ -23,9 +24,19 @@ export interface KuzuStoreOptions {
   /** The database file (Kuzu 0.11: one file plus a .wal), or ":memory:". */
   location: string;
   readConnections?: number;
-  /** Buffer pool size in bytes; Kuzu's own default takes 80% of RAM. Default 512 MiB. */
+  /**
+   * Buffer pool size in bytes; Kuzu's own default takes 80% of RAM. Default 512 MiB. It is the
+   * memory budget of every query: one that needs more fails with BUDGET_EXCEEDED.
+   */
   bufferPoolBytes?: number;
   defaultTimeoutMs?: number;
+  /** Agent reads stop reading rows once their JSON passes this many bytes. Default 1 MiB. */
+  maxResultBytes?: number;
+  /**
+   * Past its timeout, an agent read that Kuzu has not stopped is answered as timed out after this
+   * many more milliseconds; its connection rejoins the pool when the engine lets go. Default 500.
+   */
+  timeoutGraceMs?: number;
   /** Migrations to apply; tests pass a prefix to build an old database. */
   migrations?: readonly Migration[];
   /** Largest number of statements group-committed in one write transaction. */
@@ -69,6 +80,13 @@ class PooledConnection {
   }
 }
 
+function unavailable(location: string, error: unknown): KnowledgeError {
+  const message = cleanMessage((error as Error)?.message ?? String(error));
+  return new KnowledgeError('UNAVAILABLE', `could not open the knowledge graph at ${location}: ${message}`, {
+    cause: error,
+  });
+}
+
 function rejected(message: string): KnowledgeError {
   return new KnowledgeError('QUERY_REJECTED', cleanMessage(message));
 }
@@ -77,13 +95,35 @@ function cleanMessage(message: string): string {
   return message.replace(/\s+/g, ' ').trim();
 }
 
-function failure(error: unknown, cypher: string): KnowledgeError {
+const narrow =
+  'narrow the query: a more selective MATCH, a LIMIT, bounded paths (-[*1..3]->), fewer collect()ed values';
+
+export function timeBudgetError(timeoutMs: number, cause?: unknown): KnowledgeError {
+  return new KnowledgeError(
+    'TIMEOUT',
+    `the query hit its time budget (${timeoutMs} ms) and was stopped; ${narrow}, or raise timeoutMs (up to 60000)`,
+    { cause },
+  );
+}
+
+export function memoryBudgetError(budget: string, cause?: unknown): KnowledgeError {
+  return new KnowledgeError(
+    'BUDGET_EXCEEDED',
+    `the query hit its memory budget (${budget}) and was stopped; ${narrow}`,
+    {
+      cause,
+    },
+  );
+}
+
+function failure(error: unknown, cypher: string, timeoutMs = 0, bufferPoolBytes = 0): KnowledgeError {
   if (error instanceof KnowledgeError) return error;
   const message = cleanMessage((error as Error)?.message ?? String(error));
-  if (/interrupted/i.test(message))
-    return new KnowledgeError('TIMEOUT', `the query was interrupted by its timeout: ${cypher.slice(0, 120)}`, {
-      cause: error,
-    });
+  if (/interrupted/i.test(message)) return timeBudgetError(timeoutMs, error);
+  if (/buffer manager exception: unable to allocate|bad_alloc|out of memory/i.test(message))
+    return memoryBudgetError(`buffer pool ${Math.round(bufferPoolBytes / 2 ** 20)} MiB`, error);
+  if (/read-only database|read only mode/i.test(message))
+    return new KnowledgeError('READ_ONLY', message, { cause: error });
   if (/binder exception|parser exception|catalog exception/i.test(message))
     return new KnowledgeError('QUERY_REJECTED', message, { cause: error });
   return new KnowledgeError('QUERY_FAILED', message, { cause: error });
@@ -118,18 +158,26 @@ export function plainValue(value: unknown): unknown {
 async function collect(
   result: QueryResult,
   maxRows: number,
-): Promise<{ columns: string[]; rows: GraphRow[]; totalRows: number }> {
+  maxBytes = Infinity,
+): Promise<{ columns: string[]; rows: GraphRow[]; totalRows: number; truncatedBy?: 'rows' | 'bytes' }> {
   try {
     const columns = await result.getColumnNames();
     const totalRows = result.getNumTuples();
-    let raw: Record<string, unknown>[];
-    if (totalRows <= maxRows) {
-      raw = await result.getAll();
-    } else {
-      raw = [];
-      while (raw.length < maxRows && result.hasNext()) raw.push((await result.getNext())!);
+    if (totalRows <= maxRows && maxBytes === Infinity) {
+      const raw = await result.getAll();
+      return { columns, rows: raw.map((row) => plainValue(row) as GraphRow), totalRows };
     }
-    return { columns, rows: raw.map((row) => plainValue(row) as GraphRow), totalRows };
+    // Row by row, so a huge result never sits in JS memory whole.
+    const rows: GraphRow[] = [];
+    let bytes = 0;
+    while (result.hasNext()) {
+      if (rows.length >= maxRows) return { columns, rows, totalRows, truncatedBy: 'rows' };
+      const row = plainValue(await result.getNext()) as GraphRow;
+      bytes += JSON.stringify(row).length + 1;
+      if (bytes > maxBytes) return { columns, rows, totalRows, truncatedBy: 'bytes' };
+      rows.push(row);
+    }
+    return { columns, rows, totalRows };
   } finally {
     result.close();
   }
@@ -182,6 +230,13 @@ interface PendingWrite {
   reject: (error: unknown) => void;
 }
 
+type StoreSettings = Required<
+  Pick<
+    KuzuStoreOptions,
+    'defaultTimeoutMs' | 'maxGroupStatements' | 'maxResultBytes' | 'timeoutGraceMs' | 'bufferPoolBytes'
+  >
+>;
+
 export class KuzuGraphStore implements GraphStore {
   readonly engine: string;
   schemaVersion = 0;
@@ -207,7 +262,10 @@ export class KuzuGraphStore implements GraphStore {
     private readonly writer: PooledConnection,
     private readonly readers: PooledConnection[],
     readonly location: string,
-    private readonly options: Required<Pick<KuzuStoreOptions, 'defaultTimeoutMs' | 'maxGroupStatements'>>,
+    private readonly options: StoreSettings,
+    readonly access: 'read-write' | 'read-only',
+    /** Why the store is read-only, for status reports and the READ_ONLY message. */
+    readonly accessReason?: string,
   ) {
     this.engine = `kuzu ${(kuzu as unknown as { VERSION: string }).VERSION}`;
     this.idle.push(...readers);
@@ -216,24 +274,8 @@ export class KuzuGraphStore implements GraphStore {
   static async open(options: KuzuStoreOptions): Promise<KuzuGraphStore> {
     const kuzu = (await import('kuzu')).default as Kuzu;
     if (options.location !== ':memory:') await mkdir(path.dirname(options.location), { recursive: true });
-    const db = new kuzu.Database(options.location, options.bufferPoolBytes ?? 512 * 1024 * 1024);
-    try {
-      await db.init();
-    } catch (error) {
-      const message = (error as Error).message;
-      if (/lock/i.test(message)) {
-        throw new KnowledgeError(
-          'LOCKED',
-          `the knowledge graph at ${options.location} is open in another process (Kuzu allows one writer per file); stop that Caelum process, or give this one another data dir (CAELUM_DATA_DIR)`,
-          { cause: error },
-        );
-      }
-      throw new KnowledgeError(
-        'UNAVAILABLE',
-        `could not open the knowledge graph at ${options.location}: ${cleanMessage(message)}`,
-        { cause: error },
-      );
-    }
+    const bufferPoolBytes = options.bufferPoolBytes ?? 512 * 1024 * 1024;
+    const { db, access, reason } = await KuzuGraphStore.openDatabase(kuzu, options.location, bufferPoolBytes);
     const connect = async () => {
       const conn = new kuzu.Connection(db, options.threadsPerConnection ?? 1);
       await conn.init(); // before any concurrent use: lazy init under concurrency segfaults
@@ -241,17 +283,72 @@ export class KuzuGraphStore implements GraphStore {
     };
     const writer = await connect();
     const readers = await Promise.all(Array.from({ length: Math.max(1, options.readConnections ?? 2) }, connect));
-    const store = new KuzuGraphStore(kuzu, db, writer, readers, options.location, {
+    const settings: StoreSettings = {
       defaultTimeoutMs: options.defaultTimeoutMs ?? 5_000,
       maxGroupStatements: options.maxGroupStatements ?? 5_000,
-    });
+      maxResultBytes: options.maxResultBytes ?? 1024 * 1024,
+      timeoutGraceMs: options.timeoutGraceMs ?? 500,
+      bufferPoolBytes,
+    };
+    const store = new KuzuGraphStore(kuzu, db, writer, readers, options.location, settings, access, reason);
     try {
-      await store.migrate(options.migrations ?? defaultMigrations);
+      if (access === 'read-only') await store.readSchemaVersion();
+      else await store.migrate(options.migrations ?? defaultMigrations);
     } catch (error) {
       await store.close();
       throw error;
     }
     return store;
+  }
+
+  /**
+   * Read-write if this process can lock the file; read-only if another process holds it read-only
+   * (Kuzu 0.11.3 lets readers share); otherwise LOCKED, naming the holder. Kuzu refuses a
+   * read-only open while another process holds the file read-write, so a second Caelum next to a
+   * running one gets LOCKED, not a read-only graph.
+   */
+  private static async openDatabase(
+    kuzu: Kuzu,
+    location: string,
+    bufferPoolBytes: number,
+  ): Promise<{ db: Database; access: 'read-write' | 'read-only'; reason?: string }> {
+    const attempt = async (readOnly: boolean) => {
+      const db = new kuzu.Database(location, bufferPoolBytes, true, readOnly);
+      await db.init();
+      return db;
+    };
+    let lockError: unknown;
+    try {
+      return { db: await attempt(false), access: 'read-write' };
+    } catch (error) {
+      if (!/lock/i.test((error as Error).message)) throw unavailable(location, error);
+      lockError = error;
+    }
+    const holder = describeHolder(await lockHolder(location));
+    const exists =
+      location !== ':memory:' &&
+      (await access(location).then(
+        () => true,
+        () => false,
+      ));
+    if (exists) {
+      try {
+        const reason = `${holder} holds the knowledge graph at ${location}, so this process opened it read-only`;
+        return { db: await attempt(true), access: 'read-only', reason };
+      } catch (error) {
+        if (!/lock/i.test((error as Error).message)) throw unavailable(location, error);
+      }
+    }
+    throw new KnowledgeError(
+      'LOCKED',
+      `the knowledge graph at ${location} is held by ${holder}; use that Caelum (caelum service status), stop it, or give this one another data dir (CAELUM_DATA_DIR)`,
+      { cause: lockError },
+    );
+  }
+
+  private async readSchemaVersion(): Promise<void> {
+    const found = await this.read("MATCH (m:_Meta {key: 'schemaVersion'}) RETURN m.value AS v").catch(() => undefined);
+    this.schemaVersion = found?.rows.length ? Number(found.rows[0]!.v) : 0;
   }
 
   private async migrate(list: readonly Migration[]): Promise<void> {
@@ -323,26 +420,71 @@ export class KuzuGraphStore implements GraphStore {
     }
   }
 
+  /**
+   * An agent read, under three budgets: Kuzu's own timeout interrupts the engine; should it not
+   * (the engine only checks between batches), the caller is answered anyway at timeout + grace and
+   * the connection rejoins the pool once the engine lets go. The buffer pool bounds its memory,
+   * and rows are read one at a time up to maxRows and maxBytes.
+   */
   async readOnly(cypher: string, params: Record<string, unknown> = {}, options: ReadOptions = {}): Promise<ReadResult> {
     const started = performance.now();
-    const conn = await this.acquire();
+    const timeoutMs = options.timeoutMs ?? this.options.defaultTimeoutMs;
+    let expired = false;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        expired = true;
+        reject(timeBudgetError(timeoutMs));
+      }, timeoutMs + this.options.timeoutGraceMs);
+    });
+    const work = this.acquire().then(async (conn) => {
+      if (expired) return (this.release(conn), undefined);
+      try {
+        return await this.runReadOnly(conn, cypher, params, options, timeoutMs, started);
+      } finally {
+        this.release(conn);
+      }
+    });
+    work.catch(() => undefined); // past the deadline nobody awaits it
+    try {
+      return (await Promise.race([work, deadline]))!;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async runReadOnly(
+    conn: PooledConnection,
+    cypher: string,
+    params: Record<string, unknown>,
+    options: ReadOptions,
+    timeoutMs: number,
+    started: number,
+  ): Promise<ReadResult> {
     let open = false;
     try {
-      conn.setTimeout(options.timeoutMs ?? this.options.defaultTimeoutMs);
+      conn.setTimeout(timeoutMs);
       await conn.run('BEGIN TRANSACTION READ ONLY');
       open = true;
       // prepare() refuses more than one statement: no "RETURN 1; COMMIT; CREATE ..." escape.
       const statement = await conn.prepare(cypher, false);
       const result = single(await conn.conn.execute(statement, params as never));
-      const { columns, rows, totalRows } = await collect(result, options.maxRows ?? 1_000);
+      const maxBytes = options.maxBytes ?? this.options.maxResultBytes;
+      const { columns, rows, totalRows, truncatedBy } = await collect(result, options.maxRows ?? 1_000, maxBytes);
       await conn.run('COMMIT');
       open = false;
-      return { columns, rows, totalRows, truncated: totalRows > rows.length, elapsedMs: performance.now() - started };
+      return {
+        columns,
+        rows,
+        totalRows,
+        truncated: truncatedBy !== undefined,
+        ...(truncatedBy ? { truncatedBy } : {}),
+        elapsedMs: performance.now() - started,
+      };
     } catch (error) {
-      throw failure(error, cypher);
+      throw failure(error, cypher, timeoutMs, this.options.bufferPoolBytes);
     } finally {
       if (open) await conn.run('ROLLBACK').catch(() => undefined); // an interrupted query already aborted it
-      this.release(conn);
     }
   }
 
@@ -374,6 +516,13 @@ export class KuzuGraphStore implements GraphStore {
   /** Queues a write. `autocommit` runs it alone, outside an explicit transaction (DDL). */
   private enqueue(statements: readonly Statement[], autocommit = false): Promise<void> {
     if (this.closed) return Promise.reject(new KnowledgeError('UNAVAILABLE', 'the knowledge graph is closed'));
+    if (this.access === 'read-only')
+      return Promise.reject(
+        new KnowledgeError(
+          'READ_ONLY',
+          `the knowledge graph is read-only here: ${this.accessReason ?? 'another process holds it'}; make changes through that Caelum (caelum service status), or stop it and retry`,
+        ),
+      );
     if (statements.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.pending.push({ statements, resolve, reject, ...(autocommit ? { autocommit } : {}) } as PendingWrite);

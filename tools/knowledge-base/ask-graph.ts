@@ -9,7 +9,7 @@ import { KnowledgeError } from '../../knowledge/knowledge-error.js';
 import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
 import type { ToolContext } from '../context.js';
-import { knowledge, schemaText } from './common.js';
+import { agentQueryOptions, knowledge, schemaText } from './common.js';
 import { queryResultSchema } from './graph-tools.js';
 
 const system = [
@@ -98,7 +98,13 @@ export const askGraph = defineTool({
   input: z.object({
     question: z.string().trim().min(3).max(2_000).describe('The question, in plain language.'),
     maxRows: z.number().int().min(1).max(10_000).default(100).describe('Row cap; default 100.'),
-    timeoutMs: z.number().int().min(10).max(60_000).default(5_000).describe('Query timeout; default 5000.'),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(10)
+      .max(60_000)
+      .optional()
+      .describe("Query timeout in milliseconds; default the server's graph.queryTimeoutMs (5000)."),
   }),
   output: queryResultSchema.extend({
     question: z.string(),
@@ -117,10 +123,11 @@ export const askGraph = defineTool({
   async handler(input, context) {
     const translation = await translateQuestion(input.question, context);
     const result = await knowledge('question', async () =>
-      runAgentCypher(await context.knowledge.graph(), translation.cypher, {
-        maxRows: input.maxRows,
-        timeoutMs: input.timeoutMs,
-      }),
+      runAgentCypher(
+        await context.knowledge.graph(),
+        translation.cypher,
+        agentQueryOptions(context.knowledge, { maxRows: input.maxRows, timeoutMs: input.timeoutMs }),
+      ),
     );
     return {
       ...result,

@@ -3,6 +3,8 @@
 import { KnowledgeError } from '../../knowledge/knowledge-error.js';
 import { PoolError } from '../../gpu-pool/pool-error.js';
 import type { GraphStore } from '../../knowledge/graph/graph-store.js';
+import type { AgentQueryOptions } from '../../knowledge/graph/agent-query.js';
+import type { KnowledgeStore } from '../../knowledge/knowledge-store.js';
 import { describeSchema } from '../../knowledge/graph/schema-text.js';
 import { InputError, ToolError } from '../errors.js';
 
@@ -20,24 +22,40 @@ export function mapKnowledgeError(error: unknown, field: string): unknown {
   if (error instanceof PoolError && error.code !== 'CANCELLED')
     return new ToolError('UNAVAILABLE', `embedding failed: ${error.message}`, { cause: error });
   if (!(error instanceof KnowledgeError)) return error;
+  // One line, never a stack: engine messages can carry newlines and "See the docs" trailers.
+  const message = error.message.replace(/\s+/g, ' ').trim();
   switch (error.code) {
     case 'QUERY_REJECTED':
     case 'BAD_INPUT':
     case 'NOT_FOUND':
     case 'EMBEDDER_MISMATCH':
     case 'DIMENSION_MISMATCH':
-      return new InputError(field, error.message);
-    case 'TIMEOUT':
-      return new InputError(
-        field,
-        `${error.message}. Narrow the query (a LIMIT, a more selective MATCH) or raise timeoutMs (up to 60000)`,
-      );
+    case 'TIMEOUT': // the message names the budget and how to narrow the query
+    case 'BUDGET_EXCEEDED':
+      return new InputError(field, message);
     case 'LOCKED':
     case 'UNAVAILABLE':
-      return new ToolError('UNAVAILABLE', error.message, { cause: error });
+    case 'READ_ONLY':
+      return new ToolError('UNAVAILABLE', message, { cause: error });
     default:
-      return new ToolError('TOOL_FAILED', error.message, { cause: error });
+      return new ToolError('TOOL_FAILED', message, { cause: error });
   }
+}
+
+/** A tool's query settings over the server's configured budgets (servers/config.ts `graph`). */
+export function agentQueryOptions(
+  store: KnowledgeStore,
+  input: { params?: Record<string, unknown>; maxRows?: number; maxTokens?: number; timeoutMs?: number | undefined },
+): AgentQueryOptions {
+  const limits = store.queryLimits();
+  return {
+    ...(input.params ? { params: input.params } : {}),
+    ...(input.maxRows ? { maxRows: input.maxRows } : {}),
+    ...(input.maxTokens ? { maxTokens: input.maxTokens } : {}),
+    timeoutMs: input.timeoutMs ?? limits.timeoutMs,
+    maxBytes: limits.maxBytes,
+    memoryCapBytes: limits.memoryCapBytes,
+  };
 }
 
 const schemaCache = new WeakMap<GraphStore, { version: number; text: string }>();

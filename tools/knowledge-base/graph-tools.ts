@@ -9,7 +9,7 @@ import { findNodes, graphCounts, ingestFinancial, type FinancialGraphData } from
 import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
 import { resolveInsideRoots } from '../roots.js';
-import { knowledge, schemaText } from './common.js';
+import { agentQueryOptions, knowledge, schemaText } from './common.js';
 
 const row = z.record(z.string(), z.unknown());
 
@@ -19,7 +19,7 @@ export const queryResultSchema = z.object({
   rows: z.array(row),
   totalRows: z.number().int().describe('rows the query produced before any cut'),
   truncated: z.boolean(),
-  truncatedBy: z.enum(['rows', 'tokens']).optional().describe('which limit cut the rows'),
+  truncatedBy: z.enum(['rows', 'bytes', 'tokens']).optional().describe('which limit cut the rows'),
   tokens: z.number().int(),
   elapsedMs: z.number(),
 });
@@ -49,8 +49,8 @@ export const cypherInput = {
     .int()
     .min(10)
     .max(60_000)
-    .default(5_000)
-    .describe('Query timeout in milliseconds; default 5000.'),
+    .optional()
+    .describe("Query timeout in milliseconds; default the server's graph.queryTimeoutMs (5000)."),
 };
 
 export const runCypher = defineTool({
@@ -65,7 +65,9 @@ export const runCypher = defineTool({
   output: queryResultSchema,
   examples: [{ cypher: 'MATCH (c:Country) RETURN c.iso3 AS iso3, c.name AS name ORDER BY iso3 LIMIT 5' }],
   handler: (input, context) =>
-    knowledge('cypher', async () => runAgentCypher(await context.knowledge.graph(), input.cypher, input)),
+    knowledge('cypher', async () =>
+      runAgentCypher(await context.knowledge.graph(), input.cypher, agentQueryOptions(context.knowledge, input)),
+    ),
   summarize: (o) =>
     `${o.rows.length} of ${o.totalRows} rows${o.truncated ? ` (truncated by ${o.truncatedBy})` : ''} in ${o.elapsedMs.toFixed(1)} ms\n${JSON.stringify(o.rows.slice(0, 20))}`,
 });
