@@ -7,6 +7,7 @@ import { listTools } from './mcp-server.js';
 import { supervisors } from '../supervisors/index.js';
 import { domains, type Domain } from '../tools/define-tool.js';
 import { redactUrl } from '../tools/redact.js';
+import { claudeAddLine, serveCommand } from './setup-command.js';
 
 /** `caelum serve --http`: stdio goes through serve.ts directly, so it loads less at start-up. */
 export async function serveHttpCommand(loaded: LoadedConfig): Promise<number> {
@@ -47,7 +48,8 @@ export async function serveHttpCommand(loaded: LoadedConfig): Promise<number> {
     [
       'Connect a client:',
       `  Claude Code (HTTP):   claude mcp add --transport http caelum ${endpoint.url}`,
-      '  Claude Code (stdio):  claude mcp add caelum -- npx caelum serve',
+      `  Claude Code (stdio):  ${claudeAddLine(serveCommand())}`,
+      '  Other clients:        caelum setup json prints the mcpServers block with that command',
       `  MCP Inspector:        npx @modelcontextprotocol/inspector --cli ${endpoint.url} --transport http --method tools/list`,
       'Stop with Ctrl-C.',
     ].join('\n'),
