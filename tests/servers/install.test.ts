@@ -99,7 +99,7 @@ test(
       cwd: repoRoot,
       env: userEnvironment({}),
     });
-    const [{ filename }] = JSON.parse(packed.stdout) as { filename: string }[];
+    const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
     t.diagnostic(`npm pack: ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
     // The README's install line. ONNXRUNTIME_NODE_INSTALL=skip stops onnxruntime-node's
