@@ -246,6 +246,14 @@ export class OllamaHost {
     return { latencyMs: performance.now() - started };
   }
 
+  /**
+   * A cheap liveness check for between deep probes: `GET /api/version`, which Ollama answers
+   * without touching a model. It says the server is up, not that generation works.
+   */
+  async ping(limits: CallLimits): Promise<void> {
+    await this.run('liveness check', limits, (client) => client.version());
+  }
+
   /** Unloads a model from VRAM: a generate request with keep_alive 0, as Ollama documents. */
   unload(model: string, limits: CallLimits): Promise<void> {
     return this.run(`unload of ${model}`, limits, async (client) => {

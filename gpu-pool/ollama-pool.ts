@@ -1,6 +1,7 @@
 // The Ollama side of the pool: hosts with health, discovery, breakers and slots; routing by model
 // tier; failover to another host on connection errors, 5xx and timeouts (never on our own bugs or
-// on a request the host rightly refused); and typed events for host up/down.
+// on a request the host rightly refused); and typed events for host up/down. Between the deep
+// probes, a cheap liveness check every second notices a host that died while idle.
 import { EventEmitter } from 'node:events';
 import type { Message } from 'ollama';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
@@ -48,6 +49,8 @@ export interface HostRuntime {
   ewmaLatencyMs: number | undefined;
   lastProbeAt: number | undefined;
   lastError: string | undefined;
+  /** Down because it could not be reached; a liveness check that reaches it again re-probes it. */
+  unreachable: boolean;
   view: HostView;
 }
 
@@ -58,6 +61,10 @@ export interface OllamaPoolOptions {
   random?: () => number;
   probeIntervalMs?: number;
   probeDeadlineMs?: number;
+  /** Pause between rounds of liveness checks (GET /api/version); 0 turns them off. Default 1 s. */
+  livenessIntervalMs?: number;
+  /** A liveness check slower than this counts as a failure. Default 750 ms. */
+  livenessDeadlineMs?: number;
   /** A probe slower than this marks the host degraded. */
   degradedAfterMs?: number;
   breakerThreshold?: number;
@@ -91,6 +98,9 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
   private readonly now: () => number;
   private readonly random: () => number;
   private timer: NodeJS.Timeout | undefined;
+  private livenessTimer: NodeJS.Timeout | undefined;
+  /** Aborted by close(), so that a liveness check in flight does not hold it up. */
+  private readonly closing = new AbortController();
   private readonly probing = new Map<string, Promise<void>>();
 
   constructor(private readonly options: OllamaPoolOptions) {
@@ -119,6 +129,7 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
       ewmaLatencyMs: undefined,
       lastProbeAt: undefined,
       lastError: undefined,
+      unreachable: false,
     } as Omit<HostRuntime, 'view'> as HostRuntime;
     runtime.view = {
       name: config.name,
@@ -147,12 +158,53 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
     return canonicalModel(host?.config.tierModels?.[tier] ?? this.tiers[tier]);
   }
 
-  /** Probes every host now, then every `probeIntervalMs` (60 s by default). */
+  /**
+   * Probes every host now, then every `probeIntervalMs` (60 s by default); in between, checks
+   * every `livenessIntervalMs` (1 s) that each host still answers at all.
+   */
   async start(): Promise<void> {
     await this.probeAll();
+    if (this.closing.signal.aborted) return;
     const interval = this.options.probeIntervalMs ?? 60_000;
     this.timer = setInterval(() => void this.probeAll(), interval);
     this.timer.unref();
+    this.scheduleLiveness();
+  }
+
+  /** A chain of timeouts, not an interval, so that two rounds never overlap. */
+  private scheduleLiveness(): void {
+    const interval = this.options.livenessIntervalMs ?? 1_000;
+    if (interval <= 0 || this.closing.signal.aborted) return;
+    this.livenessTimer = setTimeout(() => {
+      void this.checkLiveness().finally(() => this.scheduleLiveness());
+    }, interval);
+    this.livenessTimer.unref();
+  }
+
+  /** One round of liveness checks. A host under a deep probe is left to it. */
+  checkLiveness(): Promise<void> {
+    const hosts = this.hosts.filter((h) => h.enabled && !this.probing.has(h.config.name));
+    return Promise.all(hosts.map((h) => this.checkHost(h))).then(() => undefined);
+  }
+
+  /**
+   * A failed check marks the host down (one host-down event, however long it stays down). A
+   * check that reaches a host that was unreachable again starts a deep probe, which decides
+   * between healthy and degraded. Nothing here is logged or written to the ledger per check.
+   */
+  private async checkHost(host: HostRuntime): Promise<void> {
+    try {
+      await host.client.ping({ signal: this.closing.signal, deadlineMs: this.options.livenessDeadlineMs ?? 750 });
+    } catch (error) {
+      if (this.closing.signal.aborted) return;
+      host.unreachable = true;
+      if (host.health !== 'down') this.setHealth(host, 'down', (error as Error).message);
+      return;
+    }
+    if (host.unreachable) {
+      host.unreachable = false;
+      void this.probe(host);
+    }
   }
 
   probeAll(): Promise<void> {
@@ -173,6 +225,7 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
     host.lastProbeAt = this.now();
     try {
       const found = await host.client.discover({ deadlineMs });
+      host.unreachable = false;
       host.version = found.version;
       host.models = new Set(found.models.map((m) => canonicalModel(m.name)));
       host.resident = new Map(found.resident.map((m) => [canonicalModel(m.name), m.vramBytes]));
@@ -186,6 +239,9 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
       const { latencyMs } = await host.client.probe(smallest.name, { deadlineMs });
       this.setHealth(host, latencyMs > (this.options.degradedAfterMs ?? 2_000) ? 'degraded' : 'healthy');
     } catch (error) {
+      // A host that cannot be reached comes back through the liveness check; one that answers but
+      // cannot generate waits for the next deep probe.
+      host.unreachable = error instanceof PoolError && error.code === 'HOST_UNREACHABLE';
       this.setHealth(host, 'down', (error as Error).message);
     }
   }
@@ -390,7 +446,9 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
   }
 
   async close(): Promise<void> {
+    this.closing.abort();
     if (this.timer) clearInterval(this.timer);
+    if (this.livenessTimer) clearTimeout(this.livenessTimer);
     await Promise.all(this.hosts.map((h) => h.client.close()));
   }
 }

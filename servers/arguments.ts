@@ -16,6 +16,8 @@ Usage:
                                                build a knowledge snapshot (progress bar on a terminal)
   caelum kb list | verify [NAME] | diff [FROM TO] | signals | status
                                                list, verify or compare snapshots; daily signals; build status
+  caelum setup claude [--apply]                print (or run) the claude mcp add line that registers this install
+  caelum setup json                            print the mcpServers block for Claude Desktop, Cursor and other clients
 
 Options for every command:
   --config FILE         config file (default ./caelum.config.json when present; env CAELUM_CONFIG)
@@ -31,7 +33,7 @@ export interface ParsedArgs {
   flags: ConfigFlags;
   domain?: string;
   json: boolean;
-  /** Boolean switches of `caelum kb build`. */
+  /** Boolean switches of `caelum kb build` and `caelum setup`. */
   switches: Set<string>;
   help: boolean;
   version: boolean;
@@ -99,6 +101,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case '--skip-ingestion':
       case '--publish':
       case '--force':
+      case '--apply':
         parsed.switches.add(arg.slice(2));
         break;
       case '--domain':

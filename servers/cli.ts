@@ -51,6 +51,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return commands.doctor(loaded);
     case 'kb':
       return (await import('./kb-command.js')).kbCommand(loaded, args);
+    case 'setup':
+      return (await import('./setup-command.js')).setupCommand(loaded, args);
     default:
       printError(`caelum: unknown command "${args.command}"\n\n${usage}`);
       return 2;

@@ -9,6 +9,7 @@ import { print, printError, printJson } from './printer.js';
 import { servicePaths } from './service-paths.js';
 import { connectOrStart, control, ServiceUnavailableError, type StartSpec } from './service-client.js';
 import type { ServiceStatus } from './service-protocol.js';
+import { claudeAddLine, serveCommand } from './setup-command.js';
 
 /** How to start the service with the same configuration as this command. */
 export function startSpec(args: ParsedArgs): StartSpec {
@@ -248,7 +249,8 @@ async function printBanner(
     [
       'Connect a client:',
       `  Claude Code (HTTP):   claude mcp add --transport http caelum ${url}`,
-      '  Claude Code (stdio):  caelum setup claude   (prints the exact `claude mcp add` line for this install)',
+      `  Claude Code (stdio):  ${claudeAddLine(serveCommand())}`,
+      '  Other clients:        caelum setup json prints the mcpServers block with that command',
       `  MCP Inspector:        npx @modelcontextprotocol/inspector --cli ${url} --transport http --method tools/list`,
       'Stop with Ctrl-C.',
     ].join('\n'),

@@ -29,6 +29,8 @@ async function cluster(
     })),
     random: () => 0,
     probeDeadlineMs: 500,
+    // Most tests here watch what calls find out about a host; the liveness tests turn it back on.
+    livenessIntervalMs: 0,
     ...poolOptions,
   });
   t.after(async () => {
@@ -187,4 +189,78 @@ test('the breaker stops traffic to a host after consecutive failures', async (t)
     before,
     'an open breaker sends nothing',
   );
+});
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
+}
+
+test('a host that dies while idle is reported down within 2 s, and up again when it listens again', async (t) => {
+  const { pool, peers } = await cluster(t, [{}], { livenessIntervalMs: 1000 });
+  await pool.start();
+  const events: string[] = [];
+  pool.on('host-down', (e) => events.push(`down:${e.host}`));
+  pool.on('host-up', (e) => events.push(`up:${e.host}`));
+  assert.equal(pool.hostStatus()[0]!.health, 'healthy');
+  const port = Number(new URL(peers[0]!.url).port);
+
+  const killed = performance.now();
+  await peers[0]!.stop();
+  assert.ok(await until(() => pool.hostStatus()[0]!.health === 'down', 5000), 'reported down');
+  const detectedMs = performance.now() - killed;
+  assert.ok(detectedMs <= 2000, `reported down after ${detectedMs.toFixed(0)} ms`);
+  assert.match(pool.hostStatus()[0]!.lastError ?? '', /liveness check on gpu1 failed: ECONNREFUSED/);
+  // Staying down for several more checks raises no further event.
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.deepEqual(events, ['down:gpu1']);
+
+  peers[0]!.requests.length = 0;
+  await peers[0]!.start(port);
+  const listening = performance.now();
+  assert.ok(await until(() => pool.hostStatus()[0]!.health === 'healthy', 5000), 'reported up');
+  const upMs = performance.now() - listening;
+  assert.ok(upMs <= 2000, `reported up after ${upMs.toFixed(0)} ms`);
+  assert.deepEqual(events, ['down:gpu1', 'up:gpu1']);
+  assert.ok(
+    peers[0]!.requests.some((r) => r.path === '/api/generate'),
+    'coming back takes a deep probe, not only a liveness check',
+  );
+});
+
+test('a host that answers but cannot generate is not deep-probed again by every liveness check', async (t) => {
+  const { pool, peers } = await cluster(t, [{}], { livenessIntervalMs: 200, probeDeadlineMs: 300 });
+  peers[0]!.breakWith({ kind: 'stall' }, '/api/generate');
+  await pool.start();
+  assert.equal(pool.hostStatus()[0]!.health, 'down', 'the deep probe found generation stalled');
+  peers[0]!.requests.length = 0;
+  await new Promise((r) => setTimeout(r, 1000));
+  const paths = peers[0]!.requests.map((r) => r.path);
+  assert.ok(paths.filter((p) => p === '/api/version').length >= 3, `liveness checks ran: ${paths.join(', ')}`);
+  assert.deepEqual(
+    paths.filter((p) => p !== '/api/version'),
+    [],
+    'only liveness checks; the next deep probe waits for its interval',
+  );
+  assert.equal(pool.hostStatus()[0]!.health, 'down');
+});
+
+test('close() stops the liveness checks: nothing reaches the host afterwards', async (t) => {
+  const peer = new OllamaPeer();
+  await peer.start();
+  t.after(() => peer.stop());
+  const pool = new OllamaPool({
+    hosts: [{ name: 'gpu1', url: peer.url, weight: 1, maxConcurrent: 2, tags: [], access: 'localhost' }],
+    livenessIntervalMs: 100,
+  });
+  await pool.start();
+  assert.ok(await until(() => peer.requests.filter((r) => r.path === '/api/version').length >= 3, 2000));
+  await pool.close();
+  const after = peer.requests.length;
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(peer.requests.length, after, 'no check after close()');
 });

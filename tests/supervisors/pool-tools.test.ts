@@ -147,3 +147,27 @@ test('a per-supervisor threshold sends work to Claude that the default would kee
   assert.equal(llm.at(-1)!.backend, 'claude');
   assert.ok(llm.at(-1)!.costUsd > 0);
 });
+
+test('getPoolStatus reports a host that died while idle as down within 2 s, with one log line and no ledger row', async (t) => {
+  const { suite, peer } = await pooled(t);
+  await suite.pool.start();
+  const health = async () =>
+    ((await suite.dispatcher.call('getPoolStatus', {})).structuredContent as { hosts: { health: string }[] }).hosts[0]!
+      .health;
+  assert.equal(await health(), 'healthy');
+  const killed = performance.now();
+  await peer.stop();
+  while ((await health()) !== 'down' && performance.now() - killed < 5000) await new Promise((r) => setTimeout(r, 10));
+  const detectedMs = performance.now() - killed;
+  assert.ok(detectedMs <= 2000, `getPoolStatus said down after ${detectedMs.toFixed(0)} ms`);
+  await new Promise((r) => setTimeout(r, 2200)); // two more failed checks
+  // Everything but the getPoolStatus calls of this test.
+  const poolLines = suite.log.entries.filter((e) => e.event !== 'tool_completed');
+  assert.deepEqual(
+    poolLines.map((e) => e.event),
+    ['host_up', 'host_down'],
+    'one line when the host goes down, none per check',
+  );
+  const report = await suite.dispatcher.call('getCostReport', {});
+  assert.equal((report.structuredContent as { totals: { calls: number } }).totals.calls, 0, 'checks are not billed');
+});
