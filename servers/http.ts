@@ -100,7 +100,7 @@ export async function serveHttp(suite: Suite, options: { host: string; port: num
       } catch (error) {
         return jsonRpcError(res, 400, -32700, `Parse error: ${(error as Error).message}`);
       }
-      const { server: protocol, close } = createServer(suite);
+      const { server: protocol, close } = createServer(suite, { notifications: false });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       res.on('close', () => {
         void transport.close().catch(() => undefined);

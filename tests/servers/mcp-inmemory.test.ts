@@ -216,7 +216,7 @@ test('warnings from a tool reach the client as MCP log messages', async (t) => {
   ]);
 });
 
-test('a catalogue change sends tools/list_changed and a catalogue update, and findTools sees the new tool', async (t) => {
+test('a catalogue change sends tools/list_changed and, to a subscriber, a catalogue update; findTools sees the new tool', async (t) => {
   const suite = await testSuite(t);
   const client = await connectClient(t, suite);
   const before = (await client.listTools()).tools.find((tool) => tool.name === 'findTools')!.description!;
@@ -224,6 +224,7 @@ test('a catalogue change sends tools/list_changed and a catalogue update, and fi
   const updated: string[] = [];
   client.setNotificationHandler(ToolListChangedNotificationSchema, () => void listChanged++);
   client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updated.push(n.params.uri));
+  await client.subscribeResource({ uri: 'caelum://catalog' });
   const added = defineTool({
     name: 'trading_compute_sharpe_ratio',
     domain: 'trading',
