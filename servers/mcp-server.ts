@@ -17,9 +17,10 @@ import {
   type LoggingLevel,
   type ServerCapabilities,
   type Tool,
+  type ToolAnnotations,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { annotationsFor } from '../tools/define-tool.js';
+import { annotationsFor, type ToolKind } from '../tools/define-tool.js';
 import { jsonSchema } from '../tools/json-schema.js';
 import type { ProgressReporter } from '../tools/context.js';
 import { clientForwardingLogger, defaultClientLevel } from './client-logger.js';
@@ -34,10 +35,19 @@ import { caelumVersion } from './version.js';
 export { catalogueDocument } from './resources.js';
 
 const instructions =
-  'Caelum routes work across a large internal tool catalogue. Use findTools to discover internal tools by keyword, then runTool to call one. getSystemStatus says what is configured and how to fix what is missing; getCostReport shows LLM costs and savings.';
+  'Caelum routes work across a large internal tool catalogue. Use findTools to discover internal tools by keyword, then runTool to call one. getSystemStatus says what is configured and how to fix what is missing; getCostReport shows LLM costs and savings. Every tool result also carries `execution`: the supervisor, the internal steps that ran (tool, durationMs, ok, error code), and each LLM step (backend, host, model, tokens, cost, baseline cost, saving).';
 
 const toolListCache = new WeakMap<Suite, Tool[]>();
 const invalidating = new WeakSet<Suite>();
+
+/**
+ * The four hints, less the two the spec calls meaningful only when readOnlyHint is false
+ * (destructiveHint, idempotentHint) on read-only tools.
+ */
+function publishedAnnotations(kind: ToolKind): ToolAnnotations {
+  const { destructiveHint, idempotentHint, ...always } = annotationsFor(kind);
+  return always.readOnlyHint ? always : { ...always, destructiveHint, idempotentHint };
+}
 
 /** The tools/list payload, built once per catalogue version. */
 export function listTools(suite: Suite): Tool[] {
@@ -48,9 +58,12 @@ export function listTools(suite: Suite): Tool[] {
       title: tool.title,
       description: suite.dispatcher.description(tool),
       inputSchema: jsonSchema(tool.input, 'input'),
-      outputSchema: jsonSchema(suite.dispatcher.outputSchema(tool), 'output'),
+      // The result's own fields. Every result also carries the execution block, which the
+      // server instructions describe once instead of fifteen times; the published schema does
+      // not forbid extra fields, so results still validate against it.
+      outputSchema: jsonSchema(tool.output, 'output'),
       // The title is on the tool itself; repeating it in the annotations only adds bytes.
-      annotations: annotationsFor(tool.kind),
+      annotations: publishedAnnotations(tool.kind),
     }));
     toolListCache.set(suite, tools);
     if (!invalidating.has(suite)) {
