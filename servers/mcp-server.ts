@@ -1,32 +1,53 @@
-// createServer: the MCP face of a Suite. It holds no per-session state of its own: every request
-// is answered from the suite, so the same factory serves stdio and stateless Streamable HTTP.
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+// createServer: the MCP face of a Suite, made once per session (stdio, a socket session) or per
+// request (stateless HTTP). What a session keeps is protocol state only: its logging level and its
+// resource subscriptions; every answer comes from the suite.
 import {
   CallToolRequestSchema,
+  CompleteRequestSchema,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   ReadResourceRequestSchema,
+  SetLevelRequestSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
-  McpError,
-  ErrorCode,
   type CallToolResult,
+  type LoggingLevel,
+  type ServerCapabilities,
   type Tool,
+  type ToolAnnotations,
 } from '@modelcontextprotocol/sdk/types.js';
-import { annotationsFor } from '../tools/define-tool.js';
-import { schemaText } from '../tools/knowledge-base/common.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { annotationsFor, type ToolKind } from '../tools/define-tool.js';
 import { jsonSchema } from '../tools/json-schema.js';
-import { redactText } from '../tools/redact.js';
-import type { Logger, ProgressReporter } from '../tools/context.js';
+import type { ProgressReporter } from '../tools/context.js';
+import { clientForwardingLogger, defaultClientLevel } from './client-logger.js';
+import { complete } from './completions.js';
 import type { Suite } from './composition.js';
+import { getPrompt, listPrompts } from './prompts.js';
+import { listResources, readResource, resourceTemplates } from './resources.js';
+import { onSnapshotsChanged } from './snapshot-watch.js';
+import { StrictServer } from './strict-server.js';
 import { caelumVersion } from './version.js';
 
+export { catalogueDocument } from './resources.js';
+
 const instructions =
-  'Caelum routes work across a large internal tool catalogue. Use findTools to discover internal tools by keyword, then runTool to call one. getSystemStatus says what is configured and how to fix what is missing; getCostReport shows LLM costs and savings.';
+  'Caelum routes work across a large internal tool catalogue. Use findTools to discover internal tools by keyword, then runTool to call one. getSystemStatus says what is configured and how to fix what is missing; getCostReport shows LLM costs and savings. Every tool result also carries `execution`: the supervisor, the internal steps that ran (tool, durationMs, ok, error code), and each LLM step (backend, host, model, tokens, cost, baseline cost, saving).';
 
 const toolListCache = new WeakMap<Suite, Tool[]>();
 const invalidating = new WeakSet<Suite>();
+
+/**
+ * The four hints, less the two the spec calls meaningful only when readOnlyHint is false
+ * (destructiveHint, idempotentHint) on read-only tools.
+ */
+function publishedAnnotations(kind: ToolKind): ToolAnnotations {
+  const { destructiveHint, idempotentHint, ...always } = annotationsFor(kind);
+  return always.readOnlyHint ? always : { ...always, destructiveHint, idempotentHint };
+}
 
 /** The tools/list payload, built once per catalogue version. */
 export function listTools(suite: Suite): Tool[] {
@@ -37,9 +58,12 @@ export function listTools(suite: Suite): Tool[] {
       title: tool.title,
       description: suite.dispatcher.description(tool),
       inputSchema: jsonSchema(tool.input, 'input'),
-      outputSchema: jsonSchema(suite.dispatcher.outputSchema(tool), 'output'),
+      // The result's own fields. Every result also carries the execution block, which the
+      // server instructions describe once instead of fifteen times; the published schema does
+      // not forbid extra fields, so results still validate against it.
+      outputSchema: jsonSchema(tool.output, 'output'),
       // The title is on the tool itself; repeating it in the annotations only adds bytes.
-      annotations: annotationsFor(tool.kind),
+      annotations: publishedAnnotations(tool.kind),
     }));
     toolListCache.set(suite, tools);
     if (!invalidating.has(suite)) {
@@ -50,60 +74,13 @@ export function listTools(suite: Suite): Tool[] {
   return tools;
 }
 
-export function catalogueDocument(suite: Suite): Record<string, unknown> {
-  return {
-    highLevel: suite.dispatcher
-      .tools()
-      .map((tool) => ({ name: tool.name, owner: tool.owner, title: tool.title, effect: tool.kind.effect })),
-    internal: suite.registry.all().map((tool) => ({
-      name: tool.name,
-      domain: tool.domain,
-      tags: tool.tags,
-      title: tool.title,
-      effect: tool.kind.effect,
-      openWorld: tool.kind.openWorld === true,
-      description: tool.description,
-      inputSchema: jsonSchema(tool.input, 'input'),
-    })),
-  };
-}
-
-const resources = [
-  {
-    uri: 'caelum://catalog',
-    name: 'catalog',
-    title: 'Internal tool catalogue',
-    description: 'Every internal tool with its domain, tags, effect and input schema.',
-    mimeType: 'application/json',
-  },
-  {
-    uri: 'caelum://costs',
-    name: 'costs',
-    title: 'LLM cost report',
-    description: 'Cost ledger totals by model: calls, tokens, cost, all-Claude baseline and saving.',
-    mimeType: 'application/json',
-  },
-  {
-    uri: 'caelum://kb/schema',
-    name: 'kb-schema',
-    title: 'Knowledge graph schema',
-    description:
-      'Node and relationship tables of the knowledge graph, with keys and types, for writing Cypher (under 1,500 tokens; cached per schema version).',
-    mimeType: 'text/plain',
-  },
-];
-
-export interface CreatedServer {
-  server: Server;
-  close(): Promise<void>;
-}
-
-/**
- * Builds the protocol server. `source` may be a promise: stdio start-up answers `initialize` while
- * the tool catalogue is still loading, and requests that need the suite wait for it.
- */
 export interface ServerOptions {
-  /** Whether the transport can deliver server-initiated messages (list changes, resource updates). */
+  /**
+   * Whether the transport can deliver messages the server starts on its own: true for stdio and
+   * socket sessions, false for stateless HTTP, where a message not tied to a request has nowhere to
+   * go. Only when true does the server advertise and send tools/resources list_changed and resource
+   * updates (and accept resources/subscribe). Default true.
+   */
   notifications?: boolean;
   /** The session's own roots (a front-end's working directory), over the suite's configured ones. */
   allowedRoots?: string[];
@@ -112,14 +89,31 @@ export interface ServerOptions {
   notice?: string;
 }
 
+export interface CreatedServer {
+  server: Server;
+  close(): Promise<void>;
+}
+
+function capabilitiesFor(notifications: boolean): ServerCapabilities {
+  return {
+    tools: notifications ? { listChanged: true } : {},
+    resources: notifications ? { listChanged: true, subscribe: true } : {},
+    prompts: {},
+    completions: {},
+    logging: {},
+  };
+}
+
+/**
+ * Builds the protocol server. `source` may be a promise: stdio start-up answers `initialize` while
+ * the tool catalogue is still loading, and requests that need the suite wait for it.
+ */
 export function createServer(source: Suite | Promise<Suite>, options: ServerOptions = {}): CreatedServer {
+  const notifications = options.notifications ?? true;
   const ready = Promise.resolve(source);
-  const server = new Server(
+  const server = new StrictServer(
     { name: 'caelum', title: 'Caelum', version: caelumVersion },
-    {
-      capabilities: { tools: { listChanged: true }, resources: { listChanged: true, subscribe: true }, logging: {} },
-      instructions,
-    },
+    { capabilities: capabilitiesFor(notifications), instructions },
   );
   let sessionEnvironment: Suite['environment'] | undefined;
   const environmentFor = (suite: Suite) => {
@@ -131,6 +125,13 @@ export function createServer(source: Suite | Promise<Suite>, options: ServerOpti
     };
     return sessionEnvironment;
   };
+  // This session's logging level; on stateless HTTP every request is its own session, so there
+  // the default always applies.
+  let level: LoggingLevel = defaultClientLevel;
+  server.setRequestHandler(SetLevelRequestSchema, (request) => {
+    level = request.params.level;
+    return {};
+  });
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listTools(await ready) }));
 
@@ -156,10 +157,16 @@ export function createServer(source: Suite | Promise<Suite>, options: ServerOpti
               })
               .catch(() => undefined);
           };
-    const logger = clientForwardingLogger(suite.logger.child({ call: String(extra.requestId) }), (level, data) =>
-      extra
-        .sendNotification({ method: 'notifications/message', params: { level, logger: 'caelum', data } })
-        .catch(() => undefined),
+    const logger = clientForwardingLogger(
+      suite.logger.child({ call: String(extra.requestId) }),
+      () => level,
+      (messageLevel, data) =>
+        extra
+          .sendNotification({
+            method: 'notifications/message',
+            params: { level: messageLevel, logger: 'caelum', data },
+          })
+          .catch(() => undefined),
     );
     const environment = environmentFor(suite);
     const result = await suite.dispatcher.call(request.params.name, request.params.arguments, {
@@ -175,88 +182,51 @@ export function createServer(source: Suite | Promise<Suite>, options: ServerOpti
     };
   });
 
-  server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources }));
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [] }));
-  server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
-    const suite = await ready;
-    const uri = request.params.uri;
-    let body: unknown;
-    if (uri === 'caelum://kb/schema') {
-      try {
-        const text = await schemaText(await suite.knowledge.graph());
-        return { contents: [{ uri, mimeType: 'text/plain', text }] };
-      } catch (error) {
-        throw new McpError(
-          ErrorCode.InternalError,
-          `the knowledge graph is not available: ${(error as Error).message}`,
-        );
-      }
-    }
-    if (uri === 'caelum://catalog') body = catalogueDocument(suite);
-    else if (uri === 'caelum://costs')
-      body = await suite.dispatcher
-        .context({ signal: extra.signal })
-        .ledger.summarize({ groupBy: 'model', signal: extra.signal });
-    else
-      throw new McpError(
-        ErrorCode.InvalidParams,
-        `uri: unknown resource ${uri}; resources/list names the available ones`,
-      );
-    return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(body, null, 2) }] };
-  });
-  // Updates to caelum://catalog are sent to every connected client, so subscribing needs no state.
-  server.setRequestHandler(SubscribeRequestSchema, () => ({}));
-  server.setRequestHandler(UnsubscribeRequestSchema, () => ({}));
-
-  let unsubscribe = () => {};
-  let closed = false;
-  void ready.then(
-    (suite) => {
-      if (closed) return;
-      unsubscribe = suite.registry.onChange(() => {
-        void server.sendToolListChanged().catch(() => undefined);
-        void server.sendResourceUpdated({ uri: 'caelum://catalog' }).catch(() => undefined);
-      });
-    },
-    () => undefined,
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: await listResources(await ready) }));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) =>
+    readResource(await ready, request.params.uri, extra.signal),
   );
+  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: listPrompts() }));
+  server.setRequestHandler(GetPromptRequestSchema, (request) =>
+    getPrompt(request.params.name, request.params.arguments),
+  );
+  server.setRequestHandler(CompleteRequestSchema, async (request) => complete(await ready, request.params));
+
+  const stops: (() => void)[] = [];
+  let closed = false;
+  if (notifications) {
+    const subscribed = new Set<string>();
+    server.setRequestHandler(SubscribeRequestSchema, (request) => {
+      subscribed.add(request.params.uri);
+      return {};
+    });
+    server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
+      subscribed.delete(request.params.uri);
+      return {};
+    });
+    const quietly = (sending: Promise<void>) => void sending.catch(() => undefined);
+    void ready.then(
+      (suite) => {
+        if (closed) return;
+        stops.push(
+          suite.registry.onChange(() => {
+            quietly(server.sendToolListChanged());
+            if (subscribed.has('caelum://catalog')) quietly(server.sendResourceUpdated({ uri: 'caelum://catalog' }));
+          }),
+          onSnapshotsChanged(suite, () => quietly(server.sendResourceListChanged())),
+        );
+      },
+      () => undefined,
+    );
+  }
 
   return {
     server,
     async close() {
       closed = true;
-      unsubscribe();
+      for (const stop of stops) stop();
       await server.close();
     },
-  };
-}
-
-/**
- * Logs to stderr as usual and forwards warnings and errors to the client as MCP log messages,
- * scrubbed of secrets and without stack traces.
- */
-function clientForwardingLogger(
-  base: Logger,
-  forward: (level: 'warning' | 'error', data: unknown) => unknown,
-  bound: Record<string, unknown> = {},
-): Logger {
-  const send = (level: 'warning' | 'error', event: string, fields: Record<string, unknown> | undefined) => {
-    const { error, ...rest } = fields ?? {};
-    const message = error && typeof error === 'object' ? (error as { message?: unknown }).message : error;
-    const data = { event, ...bound, ...rest, ...(message !== undefined ? { message } : {}) };
-    forward(level, JSON.parse(redactText(JSON.stringify(data))));
-  };
-  return {
-    debug: (event, fields) => base.debug(event, fields),
-    info: (event, fields) => base.info(event, fields),
-    warn(event, fields) {
-      base.warn(event, fields);
-      send('warning', event, fields);
-    },
-    error(event, fields) {
-      base.error(event, fields);
-      send('error', event, fields);
-    },
-    child: (fields) => clientForwardingLogger(base.child(fields), forward, { ...bound, ...fields }),
   };
 }

@@ -42,22 +42,20 @@ export const findTools = defineHighLevelTool({
   owner: 'suite',
   title: 'Find internal tools',
   description:
-    'Searches Caelum\'s internal tool catalogue by keywords and returns the best matches, ranked, each with its argument schema and an example, ready for runTool. Filter by domain (development, infrastructure, knowledge-base, trading, ml-training, monitoring). Omit the query to list a domain\'s tools. Example: {"query": "cyclomatic complexity", "limit": 5}',
+    'Finds internal tools by keywords, ranked, each with its argument schema and an example for runTool. Example: {"query": "cyclomatic complexity", "limit": 5}',
   kind: { effect: 'readOnly' },
   liveDescription(registry) {
     const counts = domains.map((domain) => `${domain} ${registry.byDomain(domain).length}`).join(', ');
-    return `Catalogue now: ${registry.size} internal tools (${counts}).`;
+    return `Catalogue: ${registry.size} tools (${counts}).`;
   },
   input: z.object({
     query: z
       .string()
       .max(500)
       .optional()
-      .describe(
-        'Keywords describing what you want to do, e.g. "project structure languages". Omit to list every tool of `domain`.',
-      ),
+      .describe('What you want to do, e.g. "project structure languages"; omit to list `domain`.'),
     domain: z.enum(domains).optional().describe('Only search this domain.'),
-    limit: z.number().int().min(1).max(50).default(10).describe('Most results to return. Default 10.'),
+    limit: z.number().int().min(1).max(50).default(10).describe('Most results.'),
   }),
   output: z.object({
     query: z.string().optional(),
@@ -118,19 +116,15 @@ export const runTool = defineHighLevelTool({
   owner: 'suite',
   title: 'Run an internal tool',
   description:
-    'Runs one of Caelum\'s internal tools by name (find names with findTools) with arguments validated against its schema. Destructive tools run only with confirm: true. Returns the tool\'s structured result. Example: {"name": "development_get_project_structure", "arguments": {"path": "."}}',
+    'Runs an internal tool found with findTools, arguments checked against its schema; destructive ones need confirm: true. Example: {"name": "development_get_project_structure", "arguments": {"path": "."}}',
   // It can run any internal tool, including ones that reach the network.
   kind: { effect: 'action', openWorld: true },
   input: z.object({
-    name: z
-      .string()
-      .min(1)
-      .max(64)
-      .describe('Internal tool name, e.g. "development_analyze_complexity". Use findTools to discover names.'),
+    name: z.string().min(1).max(64).describe('Internal tool name from findTools.'),
     arguments: z
       .record(z.string(), z.unknown())
       .default({})
-      .describe("The tool's arguments as an object; see its inputSchema in findTools."),
+      .describe("The tool's arguments (its inputSchema in findTools)."),
     confirm: z.boolean().default(false).describe('Must be true to run a destructive tool.'),
   }),
   output: z.object({ tool: z.string(), domain: z.string(), result: z.record(z.string(), z.unknown()) }),

@@ -154,10 +154,10 @@ const analyzeAndImproveCode = defineHighLevelTool({
   owner: 'development',
   title: 'Analyze and improve code',
   description:
-    'Analyses a repository (never runs it) and returns a ranked report: vulnerabilities traced from request input to sinks across files (CWE, evidence, fix, patch when mechanical), config/crypto issues, complexity hotspots weighted by git churn, an LLM review of the riskiest functions when the pool has a backend, metrics and suggestions. JSON or SARIF. Example: {"task": "security_scan"}',
+    'Static analysis of a repository (never runs it): taint flows from input to sinks across files (CWE, evidence, fix, patch), config/crypto issues, complexity hotspots by git churn, LLM review of the riskiest functions. Example: {"task": "security_scan"}',
   kind: { effect: 'readOnly' },
   input: z.object({
-    project: z.string().default('.').describe('Project directory (inside the allowed roots).'),
+    project: z.string().default('.').describe('Directory inside the allowed roots.'),
     task: z.enum(tasks).default('comprehensive').describe('What to look for.'),
     paths: z.array(z.string().min(1).max(500)).max(50).optional().describe('Globs, e.g. ["src/**"].'),
     changedSince: z.string().min(1).max(200).optional().describe('Only lines changed since this git ref.'),
@@ -169,7 +169,7 @@ const analyzeAndImproveCode = defineHighLevelTool({
       .min(0)
       .max(50)
       .default(8)
-      .describe('Riskiest functions also reviewed by an LLM via the pool when one is available; 0 = static only.'),
+      .describe('Riskiest functions an LLM also reviews; 0: static only.'),
   }),
   output: reportSchema,
   examples: [{ project: '.', task: 'security_scan', maxFindings: 20 }],
@@ -218,10 +218,10 @@ const reviewChanges = defineHighLevelTool({
   owner: 'development',
   title: 'Review changes',
   description:
-    'Reviews a git diff (staged, or changed since a ref, untracked files included) with the analyzeAndImproveCode engine: findings on changed lines and flows through them. Example: {"against": "main"}',
+    'Reviews a git diff (staged, or since a ref; untracked files included) like analyzeAndImproveCode: findings on changed lines and flows through them. Example: {"against": "main"}',
   kind: { effect: 'readOnly' },
   input: z.object({
-    project: z.string().default('.').describe('Repository directory (inside the allowed roots).'),
+    project: z.string().default('.').describe('Directory inside the allowed roots.'),
     against: z.string().min(1).max(200).default('HEAD').describe('Git ref, or "staged". HEAD: uncommitted work.'),
     maxFindings: z.number().int().min(1).max(5000).default(100).describe('Most findings returned.'),
     format: z.enum(['json', 'sarif']).default('json').describe('SARIF 2.1.0 or JSON.'),
@@ -231,9 +231,7 @@ const reviewChanges = defineHighLevelTool({
       .min(0)
       .max(50)
       .default(5)
-      .describe(
-        'Riskiest changed functions also reviewed by an LLM via the pool when one is available; 0 = static only.',
-      ),
+      .describe('Riskiest changed functions an LLM also reviews; 0: static only.'),
   }),
   output: reportSchema,
   examples: [{ project: '.', against: 'HEAD' }],

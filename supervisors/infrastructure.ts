@@ -105,16 +105,10 @@ const getSystemStatus = defineHighLevelTool({
   owner: 'infrastructure',
   title: 'System status',
   description:
-    'Reports the health of this Caelum installation: CPU, memory and disk of the data dir, the Node version, every configured service (Ollama hosts, PostgreSQL, Claude API, data dir) with reachability and latency, the LLM pool mode, the knowledge layer, and the internal tool catalogue. Ends with what is missing and exactly how to fix it. Example: {}',
+    'Health of this installation (CPU, memory, disk, Node; Ollama, PostgreSQL, Claude API with latency; pool, knowledge, catalogue), then what is missing and how to fix it. Example: {}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
-    timeoutMs: z
-      .number()
-      .int()
-      .min(100)
-      .max(30000)
-      .default(2000)
-      .describe('Deadline for each service probe in milliseconds. Default 2000.'),
+    timeoutMs: z.number().int().min(100).max(30000).default(2000).describe('Deadline per service probe, ms.'),
   }),
   output: z.object({
     healthy: z.boolean().describe('true when nothing is at error severity'),
@@ -193,10 +187,10 @@ const getPoolStatus = defineHighLevelTool({
   owner: 'infrastructure',
   title: 'GPU pool status',
   description:
-    'Shows the LLM pool: each Ollama host with health, installed and resident models (with VRAM), requests running and queued, circuit-breaker state and latency, and whether Claude is the fallback. Set probe: true to probe the hosts first. Example: {"probe": true}',
+    'The LLM pool: per Ollama host health, models (installed; resident with VRAM), load, breaker, latency; and whether Claude is the fallback. Example: {"probe": true}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
-    probe: z.boolean().default(false).describe('Probe every host now before reporting. Default false (last probe).'),
+    probe: z.boolean().default(false).describe('Probe the hosts first.'),
   }),
   output: poolStatusSchema,
   examples: [{}, { probe: true }],
@@ -222,12 +216,12 @@ const managePool = defineHighLevelTool({
   owner: 'infrastructure',
   title: 'Manage the GPU pool',
   description:
-    'Changes the LLM pool: enable or disable a host, pull a model onto a host (with progress), unload a model from a host\'s VRAM, or re-probe every host. disable and unload are destructive and need confirm: true. Example: {"operation": "pull", "host": "gpu1", "model": "qwen3:4b"}',
+    'Changes the LLM pool: enable or disable a host, pull or unload a model, re-probe hosts; disable and unload need confirm: true. Example: {"operation": "pull", "host": "gpu1", "model": "qwen3:4b"}',
   kind: { effect: 'destructive', openWorld: true },
   input: z.object({
     operation: z.enum(['enable', 'disable', 'pull', 'unload', 'reprobe']).describe('What to do.'),
-    host: z.string().min(1).optional().describe('Host name, for enable, disable, pull and unload.'),
-    model: z.string().min(1).optional().describe('Model name, for pull and unload, e.g. "qwen3:4b".'),
+    host: z.string().min(1).optional().describe('Host name (not for reprobe).'),
+    model: z.string().min(1).optional().describe('Model, for pull and unload.'),
     confirm: z.boolean().default(false).describe('Must be true for disable and unload.'),
   }),
   output: z.object({ operation: z.string(), detail: z.record(z.string(), z.unknown()) }),

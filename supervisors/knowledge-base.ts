@@ -16,11 +16,11 @@ const queryKnowledgeGraph = defineHighLevelTool({
   owner: 'knowledge-base',
   title: 'Query the knowledge graph',
   description:
-    'Reads the knowledge graph (countries, statistics, series, regimes, trade and contagion edges, agent memory) with read-only Cypher, or a plain-language question turned into Cypher by the LLM pool. Returns rows, the Cypher that ran, and a truncation flag. Schema: resource caelum://kb/schema. Example: {"question": "Which countries depend most on China?"}',
+    'Reads the knowledge graph (countries, statistics, regimes, trade and contagion edges, memory) with read-only Cypher, or a question the LLM pool turns into Cypher. Schema: caelum://kb/schema. Example: {"question": "Which countries depend most on China?"}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     cypher: z.string().min(1).max(10_000).optional().describe('One read-only Cypher statement (Kuzu dialect).'),
-    question: z.string().min(3).max(2_000).optional().describe('A question in plain language, instead of cypher.'),
+    question: z.string().min(3).max(2_000).optional().describe('Plain-language question, instead of cypher.'),
     params: z.record(z.string(), z.unknown()).default({}).describe('Parameters for cypher ($name).'),
     maxRows: z.number().int().min(1).max(10_000).default(200).describe('Row cap.'),
   }),
@@ -78,7 +78,7 @@ const searchKnowledge = defineHighLevelTool({
   owner: 'knowledge-base',
   title: 'Search the knowledge base',
   description:
-    'Semantic search over the knowledge base (memory, indexed documents, imported collections) with an optional 1–2 hop expansion through the graph around each hit. Example: {"query": "oil supply shock", "k": 5, "expandHops": 1}',
+    'Semantic search over memory, documents and imported collections, optionally 1–2 graph hops around each hit. Example: {"query": "oil supply shock", "k": 5, "expandHops": 1}',
   kind: { effect: 'readOnly' },
   input: z.object({
     query: z.string().min(1).max(8_000).describe('What to look for.'),
@@ -110,7 +110,7 @@ const rememberFacts = defineHighLevelTool({
   owner: 'knowledge-base',
   title: 'Remember facts',
   description:
-    'Stores facts in agent memory: entities with a type and observations, and relations between them. One call is one transaction; nothing is duplicated; everything becomes searchable. Example: {"entities": [{"name": "Ada", "entityType": "person", "observations": ["owns the GPU pool"]}]}',
+    'Stores entities (type, observations) and relations in agent memory, in one transaction, without duplicates. Example: {"entities": [{"name": "Ada", "entityType": "person", "observations": ["owns the GPU pool"]}]}',
   kind: { effect: 'action', idempotent: true },
   input: rememberTool.input,
   output: rememberTool.output,
@@ -130,7 +130,7 @@ const recallFacts = defineHighLevelTool({
   owner: 'knowledge-base',
   title: 'Recall facts',
   description:
-    'Recalls agent memory by question or by entity names: each entity with its observations and relations. Example: {"query": "who owns the GPU pool?"}',
+    'Recalls agent memory by question or entity names: entities with observations and relations. Example: {"query": "who owns the GPU pool?"}',
   kind: { effect: 'readOnly' },
   input: recallTool.input,
   output: recallTool.output,
@@ -151,7 +151,7 @@ const buildKnowledgeSnapshot = defineHighLevelTool({
   owner: 'knowledge-base',
   title: 'Build a knowledge snapshot',
   description:
-    'Builds the macro-financial knowledge base: World Bank/FRED/IMF/OECD/BIS/EIA data for 20 countries, LLM-inferred stats and contagion weights, a regime HMM per country, the graph, kb_snapshot_YYYYMMDD.tar.gz and the daily outputs. Reports progress; cancellable; background: true returns a job id (poll getSnapshotStatus); resume: true continues a killed build. Example: {"background": true}',
+    'Builds the macro-financial snapshot (World Bank/FRED/IMF/OECD/BIS/EIA data for 20 countries, LLM-inferred stats and contagion, regime HMMs, graph, daily outputs). background: true returns a job id for getSnapshotStatus. Example: {"background": true}',
   kind: { effect: 'action', openWorld: true },
   input: buildSnapshotTool.input,
   // The full build summary schema is knowledge_base_build_snapshot's (findTools shows it); tools/list stays small.

@@ -8,7 +8,7 @@ const getCostReport = defineHighLevelTool({
   owner: 'monitoring',
   title: 'LLM cost report',
   description:
-    'Reports what Caelum\'s LLM work cost, from the append-only cost ledger: calls, tokens, actual cost, the all-Claude baseline and the saving, grouped by model, backend, day or tool, optionally since a date. Shows zeros when no LLM call has been made. Example: {"groupBy": "model"}',
+    'LLM cost from the cost ledger: calls, tokens, cost, the all-Claude baseline and the saving, grouped as asked. Example: {"groupBy": "model"}',
   kind: { effect: 'readOnly' },
   input: summarizeCosts.input,
   output: costSummarySchema,

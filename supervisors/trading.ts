@@ -8,7 +8,7 @@ const generateMarketSignals = defineHighLevelTool({
   owner: 'trading',
   title: 'Generate daily market signals',
   description:
-    'Daily outputs for the latest two knowledge snapshots: scanner_signals.json (regime, probabilities, position size, crisis odds and their change, movers per country), daily_risk_report.md, and alerts (scenario Δ > 5 pp or a regime change). Example: {}',
+    'Daily signals from two knowledge snapshots: per country regime, probabilities, position size, crisis odds and change; a risk report; alerts (scenario Δ > 5 pp, regime change). Example: {}',
   kind: { effect: 'readOnly' },
   input: generateSignals.input,
   // The signals' full schema is trading_generate_signals' (and in the README); tools/list stays small.

@@ -4,10 +4,26 @@ import { z } from 'zod';
 
 const safeInteger = Number.MAX_SAFE_INTEGER;
 
+/** `anyOf` of same-typed constants (zod's union of literals), as the shorter `enum`. */
+function constants(value: unknown): { type: unknown; enum: unknown[] } | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const branches = value as Record<string, unknown>[];
+  const type = branches[0]!.type;
+  const simple = branches.every((b) => 'const' in b && b.type === type && Object.keys(b).length === 2);
+  return simple
+    ? {
+        type: type === 'number' && branches.every((b) => Number.isInteger(b.const)) ? 'integer' : type,
+        enum: branches.map((b) => b.const),
+      }
+    : undefined;
+}
+
 /**
  * Drops what only costs the agent tokens: the dialect (2020-12 is MCP's default), the safe-integer
- * bounds zod puts on every int, string-typed propertyNames, and, in output schemas,
- * additionalProperties: false (clients then accept fields added later).
+ * bounds zod puts on every int, string-typed propertyNames, string length and array size bounds (a
+ * value past one is rejected with a message that names the limit; they were ~700 bytes of
+ * tools/list), `additionalProperties: {}`, defaults of false and {}, and, in output schemas, additionalProperties: false
+ * (clients then accept fields added later). A union of literals becomes an enum.
  */
 function compact(node: unknown, io: 'input' | 'output'): unknown {
   if (Array.isArray(node)) return node.map((item) => compact(item, io));
@@ -17,6 +33,15 @@ function compact(node: unknown, io: 'input' | 'output'): unknown {
     if (key === '$schema') continue;
     if ((key === 'minimum' && value === -safeInteger) || (key === 'maximum' && value === safeInteger)) continue;
     if (key === 'propertyNames' && JSON.stringify(value) === '{"type":"string"}') continue;
+    if (key === 'minLength' || key === 'maxLength' || key === 'minItems' || key === 'maxItems') continue;
+    // additionalProperties: {} (any value) is what JSON Schema assumes anyway, and a flag that is
+    // off or an object that is empty unless given needs no default.
+    if (key === 'additionalProperties' && JSON.stringify(value) === '{}') continue;
+    if (key === 'default' && (value === false || JSON.stringify(value) === '{}')) continue;
+    if (key === 'anyOf' && constants(value)) {
+      Object.assign(out, constants(value));
+      continue;
+    }
     if (io === 'output' && key === 'additionalProperties' && value === false) continue;
     out[key] =
       key === 'properties'
@@ -27,35 +52,16 @@ function compact(node: unknown, io: 'input' | 'output'): unknown {
 }
 
 /**
- * Output schemas are published to one object level: each top-level field with its type and
- * description; nested objects keep only their type and description (ten high-level tools at two
- * levels came to 22 KB, over the 16 KB tools/list budget). The full schema still validates every result inside Caelum, and what is
- * published is a relaxation of it, so structuredContent always validates against it. This keeps
- * tools/list small: the execution block alone would otherwise repeat ~600 bytes per tool.
+ * The published output schema names the result's top-level fields and nothing more: each is `{}`
+ * (any value). Types, nested structure, enums, descriptions and `required` stay out. With one
+ * level of types and descriptions, fifteen high-level tools spent ~4 KB of tools/list on output
+ * schemas, which a client uses to check structuredContent and a model does not read (it reads the
+ * result). The full schema still validates every result inside Caelum, and what is published is a
+ * relaxation of it, so structuredContent always validates against it.
  */
-function prune(node: Record<string, unknown>, depth: number): Record<string, unknown> {
-  const isObject = node.type === 'object';
-  const isArray = node.type === 'array';
-  if (depth <= 0 && (isObject || isArray)) {
-    const shallow: Record<string, unknown> = { type: node.type };
-    if (node.description) shallow.description = node.description;
-    const itemType = (node.items as { type?: unknown } | undefined)?.type;
-    // Arrays of objects publish as plain arrays; arrays of scalars keep their item type.
-    if (isArray && itemType !== undefined && itemType !== 'object') shallow.items = { type: itemType };
-    return shallow;
-  }
-  if (isObject && node.properties) {
-    const properties = Object.fromEntries(
-      Object.entries(node.properties as Record<string, Record<string, unknown>>).map(([k, v]) => [
-        k,
-        prune(v, depth - 1),
-      ]),
-    );
-    return { ...node, properties };
-  }
-  if (isArray && node.items && typeof node.items === 'object')
-    return { ...node, items: prune(node.items as Record<string, unknown>, depth) };
-  return node;
+function published(full: Record<string, unknown>): JsonSchemaObject {
+  const fields = Object.keys((full.properties ?? {}) as Record<string, unknown>);
+  return { type: 'object', properties: Object.fromEntries(fields.map((field) => [field, {}])) };
 }
 
 export type JsonSchemaObject = {
@@ -82,10 +88,7 @@ export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' | 'full'): 
     const mode = io === 'input' ? 'input' : 'output';
     const full = compact(z.toJSONSchema(schema, { io: mode, unrepresentable: 'any' }), mode) as Record<string, unknown>;
     if (io === 'output') {
-      // Published output schemas are a relaxation of the full one: pruned, and without `required`
-      // (about 200 bytes a tool); results are still validated against the full schema inside.
-      const { required: _required, ...relaxed } = prune(full, 1);
-      converted = relaxed as JsonSchemaObject;
+      converted = published(full);
     } else {
       converted = full as JsonSchemaObject;
     }

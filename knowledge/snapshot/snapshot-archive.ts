@@ -73,6 +73,20 @@ export async function readSnapshot(file: string): Promise<Map<string, Buffer>> {
   return members;
 }
 
+/** The manifest alone: the archive is streamed, and only manifest.json is kept. */
+export async function readSnapshotManifest(file: string): Promise<SnapshotManifest> {
+  const chunks: Buffer[] = [];
+  await tar.t({
+    file,
+    filter: (member) => member.replace(/^\.\//, '') === 'manifest.json',
+    onReadEntry(entry) {
+      entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+    },
+  });
+  if (chunks.length === 0) throw new Error(`${path.basename(file)} has no manifest.json`);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as SnapshotManifest;
+}
+
 export interface VerifyReport {
   file: string;
   ok: boolean;

@@ -99,6 +99,8 @@ test('malformed lines get JSON-RPC errors, the server keeps serving, and stdout 
     params: { name: 'findTools', arguments: { query: 'q'.repeat(2 * 1024 * 1024) } },
   });
   const list = JSON.stringify({ jsonrpc: '2.0', id: 'list', method: 'tools/list' });
+  const nameless = JSON.stringify({ jsonrpc: '2.0', id: 'nameless', method: 'tools/call', params: { arguments: {} } });
+  const loud = JSON.stringify({ jsonrpc: '2.0', id: 'loud', method: 'logging/setLevel', params: { level: 'loud' } });
   const unknownTool = JSON.stringify({
     jsonrpc: '2.0',
     id: 'unknown',
@@ -107,8 +109,8 @@ test('malformed lines get JSON-RPC errors, the server keeps serving, and stdout 
   });
   const { raw, parsed } = await exchange(
     child,
-    [...bad, initialize, initialized, hugeCall, unknownTool, list],
-    bad.length + 4,
+    [...bad, initialize, initialized, hugeCall, unknownTool, nameless, loud, list],
+    bad.length + 6,
   );
   assert.ok(
     raw.every((line) => JSON.parse(line).jsonrpc === '2.0'),
@@ -122,6 +124,8 @@ test('malformed lines get JSON-RPC errors, the server keeps serving, and stdout 
       [null, -32600],
       [7, -32600],
       [null, -32600],
+      ['nameless', -32602],
+      ['loud', -32602],
     ],
   );
   const byId = new Map(parsed.filter((m) => m.id).map((m) => [m.id, m]));
@@ -129,6 +133,11 @@ test('malformed lines get JSON-RPC errors, the server keeps serving, and stdout 
   assert.equal(byId.get('huge').result.isError, true);
   assert.match(byId.get('huge').result.content[0].text, /^query: string of 2097152 characters is over the 1 MiB limit/);
   assert.equal(byId.get('unknown').result.isError, true);
+  assert.equal(byId.get('nameless').error.message, 'Invalid params for tools/call: params.name is required (string)');
+  assert.match(
+    byId.get('loud').error.message,
+    /^Invalid params for logging\/setLevel: params\.level must be one of .*"emergency"; got "loud"$/,
+  );
   assert.ok(byId.get('list').result.tools.length >= 4);
 });
 

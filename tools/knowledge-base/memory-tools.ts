@@ -51,7 +51,7 @@ export const rememberFacts = defineTool({
     entities: z
       .array(
         z.object({
-          name: name.describe('Entity name, unique.'),
+          name: name.describe('Unique name.'),
           entityType: z.string().trim().min(1).max(100).optional().describe('e.g. "person", "service".'),
           observations: z
             .array(z.string().trim().min(1).max(4_000))
@@ -109,10 +109,10 @@ export const recallFacts = defineTool({
     'Recalls agent memory: entities by exact name, or by a question searched over observations, entities and relations; returns each entity with its observations and relations. Example: {"query": "who maintains the GPU pool?"}',
   kind: { effect: 'readOnly' },
   input: z.object({
-    query: z.string().trim().min(1).max(2_000).optional().describe('A question or keywords to search memory with.'),
+    query: z.string().trim().min(1).max(2_000).optional().describe('Question or keywords.'),
     names: z.array(name).max(100).optional().describe('Exact entity names to fetch.'),
     entityType: z.string().max(100).optional().describe('Only entities of this type.'),
-    k: z.number().int().min(1).max(100).default(10).describe('Most entities; default 10.'),
+    k: z.number().int().min(1).max(100).default(10).describe('Most entities.'),
   }),
   output: z.object({
     entities: z.array(recalled),

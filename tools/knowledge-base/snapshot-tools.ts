@@ -125,10 +125,10 @@ function completeThroughPool(context: ToolContext): CompleteJson {
 }
 
 const buildInput = z.object({
-  resume: z.boolean().default(false).describe('Continue the newest unfinished build with this configuration.'),
+  resume: z.boolean().default(false).describe('Continue the newest unfinished build (after a kill).'),
   skipLlm: z.boolean().default(false).describe('API data alone, no LLM phases.'),
-  offline: z.boolean().default(false).describe('No network: use cached observations and LLM answers.'),
-  skipIngestion: z.boolean().default(false).describe('Cached observations whatever their age; LLM phases run.'),
+  offline: z.boolean().default(false).describe('No network: cached data and LLM answers.'),
+  skipIngestion: z.boolean().default(false).describe('Use cached observations, however old.'),
   background: z.boolean().default(false).describe('Return a job id at once.'),
   startYear: z.number().int().min(1960).max(2100).optional().describe('First year to ingest (default 8 years back).'),
   publish: z.boolean().default(false).describe('Also load the snapshot into the live graph.'),
@@ -236,7 +236,7 @@ export const snapshotStatusTool = defineTool({
     'Reports snapshot build jobs started by this server (progress by phase, result, error) and every build on disk with the phases it finished, so a killed or cancelled build shows as resumable. Example: {"jobId": "…"} or {}',
   kind: { effect: 'readOnly' },
   input: z.object({
-    jobId: z.string().optional().describe('A job id from a background build; omit for all jobs and recent builds.'),
+    jobId: z.string().optional().describe("A background build's job id; omit for all."),
     limit: z.number().int().min(1).max(100).default(10).describe('Builds on disk to list, newest first.'),
   }),
   output: z.object({

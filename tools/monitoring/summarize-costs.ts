@@ -43,8 +43,8 @@ export const summarizeCosts = defineTool({
     'Reads the append-only cost ledger and totals LLM calls: tokens in and out, actual cost, the all-Claude baseline cost and the saving, grouped by model, backend, day, tool, supervisor or host, optionally since a date, with local vs Claude counts, the local success rate, error rate and average latency per host. Use it to see what LLM work cost and what local models saved. It does not estimate future costs. Example: {"groupBy": "model", "since": "2026-11-01"}',
   kind: { effect: 'readOnly' },
   input: z.object({
-    groupBy: z.enum(groupings).default('model').describe('How to group the rows. Default "model".'),
-    since: z.string().optional().describe('Only calls at or after this ISO date or date-time, e.g. "2026-11-01".'),
+    groupBy: z.enum(groupings).default('model').describe('How to group the rows.'),
+    since: z.string().optional().describe('Only calls from this ISO date(-time) on, e.g. "2026-11-01".'),
   }),
   output: costSummarySchema,
   examples: [{ groupBy: 'model' }, { groupBy: 'day', since: '2026-01-01' }],

@@ -16,8 +16,8 @@ export const generateSignals = defineTool({
     'Compares the newest knowledge snapshot with the one before it (or two named ones) and returns scanner_signals.json (regime, probabilities, position-size multiplier, crisis probability and its change per country, top movers), daily_risk_report.md, and threshold alerts: a scenario probability that moved more than 5 percentage points or a regime change. Example: {}',
   kind: { effect: 'readOnly' },
   input: z.object({
-    snapshot: z.string().optional().describe('The snapshot to report on; default the newest.'),
-    previous: z.string().optional().describe('The snapshot to compare with; default the one before `snapshot`.'),
+    snapshot: z.string().optional().describe('Snapshot to report on; default the newest.'),
+    previous: z.string().optional().describe('Snapshot to compare with; default the one before.'),
   }),
   output: z.object({
     snapshot: z.string(),
