@@ -49,6 +49,7 @@ export function runFrontEnd(options: FrontEndOptions, first: Connected): Promise
   let queue: string[] = [];
   let inputEnded = false;
   let replays = 0;
+  let reconnecting = false;
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
 
@@ -62,6 +63,8 @@ export function runFrontEnd(options: FrontEndOptions, first: Connected): Promise
   const toService = (line: string) => {
     if (!socket) {
       queue.push(line);
+      // Lazily: a service stopped on purpose stays stopped until this client asks for something.
+      if (!reconnecting) void reconnect();
       return;
     }
     if (!socket.write(`${line}\n`)) {
@@ -128,6 +131,8 @@ export function runFrontEnd(options: FrontEndOptions, first: Connected): Promise
     socket.resume();
     socket.once('close', () => lost(connected.socket));
     socket.on('error', () => undefined);
+    // Reading from the client may have paused for a socket that died before it drained.
+    input.resume();
     const pending = queue;
     queue = [];
     for (const line of pending) toService(line);
@@ -136,6 +141,7 @@ export function runFrontEnd(options: FrontEndOptions, first: Connected): Promise
   const lost = (dead: net.Socket) => {
     if (socket !== dead) return;
     socket = undefined;
+    input.resume();
     if (inputEnded) return finish();
     // Requests the dead service held will never be answered by it.
     for (const id of inFlight) {
@@ -151,52 +157,53 @@ export function runFrontEnd(options: FrontEndOptions, first: Connected): Promise
       );
     }
     inFlight.clear();
-    void reconnect();
   };
 
   const reconnect = async () => {
-    for (let attempt = 1; !inputEnded; attempt++) {
-      try {
-        const connected = await connectOrStart(
-          options.dataDir,
-          { allowedRoots: options.allowedRoots, testRunsAllowed: options.testRunsAllowed },
-          options.start,
-        );
-        options.warn(`reconnected to the Caelum service (pid ${connected.welcome.pid})`);
-        const replayed = [
-          ...(initialize ? [replay(initialize)] : []),
-          ...(initialized ? [initialized] : []),
-          ...(logLevel ? [replay(logLevel)] : []),
-          ...[...subscriptions.values()].map(replay),
-        ];
-        queue = [...replayed, ...queue];
-        attach(connected);
-        return;
-      } catch (error) {
-        options.warn(`cannot restart the Caelum service (attempt ${attempt}): ${(error as Error).message}`);
-        for (const line of queue) {
-          let message: { id?: Id; method?: string } | undefined;
-          try {
-            message = JSON.parse(line) as typeof message;
-          } catch {
-            continue;
-          }
-          if (message?.id === undefined || message.method === undefined) continue;
-          inFlight.delete(message.id);
-          toClient(
-            JSON.stringify({
-              jsonrpc: '2.0',
-              id: message.id,
-              error: {
-                code: -32603,
-                message: `the Caelum service is down and could not be restarted: ${(error as Error).message}`,
-              },
-            }),
-          );
+    reconnecting = true;
+    try {
+      const connected = await connectOrStart(
+        options.dataDir,
+        { allowedRoots: options.allowedRoots, testRunsAllowed: options.testRunsAllowed },
+        options.start,
+      );
+      options.warn(`reconnected to the Caelum service (pid ${connected.welcome.pid})`);
+      const replayed = [
+        ...(initialize ? [replay(initialize)] : []),
+        ...(initialized ? [initialized] : []),
+        ...(logLevel ? [replay(logLevel)] : []),
+        ...[...subscriptions.values()].map(replay),
+      ];
+      queue = [...replayed, ...queue];
+      reconnecting = false;
+      attach(connected);
+      return;
+    } catch (error) {
+      options.warn(`cannot restart the Caelum service: ${(error as Error).message}`);
+      for (const line of queue) {
+        let message: { id?: Id; method?: string } | undefined;
+        try {
+          message = JSON.parse(line) as typeof message;
+        } catch {
+          continue;
         }
-        queue = [];
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 250 * attempt)));
+        if (message?.id === undefined || message.method === undefined) continue;
+        inFlight.delete(message.id);
+        toClient(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: message.id,
+            error: {
+              code: -32603,
+              message: `the Caelum service is down and could not be restarted: ${(error as Error).message}`,
+            },
+          }),
+        );
       }
+      queue = [];
+      // The next request tries again.
+      reconnecting = false;
+      return;
     }
   };
 

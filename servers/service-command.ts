@@ -33,6 +33,8 @@ export async function serveStdioCommand(loaded: LoadedConfig, args: ParsedArgs):
     const session = { allowedRoots: config.allowedRoots, testRunsAllowed: config.testRunsAllowed };
     try {
       const connected = await connectOrStart(config.dataDir, session, startSpec(args));
+      // The client ends the session: the service goes on serving the others.
+      for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => process.exit(0));
       const { runFrontEnd } = await import('./front-end.js');
       await runFrontEnd({ dataDir: config.dataDir, ...session, start: startSpec(args), warn }, connected);
       process.exit(0);
@@ -59,15 +61,23 @@ function describeStatus(status: ServiceStatus): string {
   ].join('\n');
 }
 
-async function waitGone(dataDir: string, timeoutMs: number): Promise<boolean> {
-  const paths = servicePaths(dataDir);
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const answer = await control(paths, { op: 'status' }).catch(() => undefined);
-    if (!answer) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  return false;
+}
+
+/** Waits until the process has exited: its socket closes first, its files are closed last. */
+async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (alive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return true;
 }
 
 /** `caelum service status|stop|restart|run`. */
@@ -91,13 +101,14 @@ export async function serviceCommand(loaded: LoadedConfig, args: ParsedArgs): Pr
     }
     case 'stop':
     case 'restart': {
-      const answer = await control(paths, { op: 'stop', force: args.switches.has('force') });
+      const before = await control(paths, { op: 'status' });
+      const answer = before && (await control(paths, { op: 'stop', force: args.switches.has('force') }));
       if (answer && !answer.reply.ok) {
         printError(`caelum service ${action}: ${answer.reply.message}`);
         return 1;
       }
       if (answer) {
-        if (!(await waitGone(config.dataDir, 15_000))) {
+        if (!(await waitGone(before!.reply.status!.pid, 15_000))) {
           printError(`caelum service ${action}: the service did not stop within 15 s; see ${paths.log}`);
           return 1;
         }

@@ -1,6 +1,6 @@
 // Shared test helpers: temp directories, a suite over them, a capturing logger, and an MCP
 // client linked to a real server in one process.
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -9,6 +9,8 @@ import { loadConfig, type ConfigFlags } from '../servers/config.js';
 import { createSuite, type Suite, type SuiteOptions } from '../servers/composition.js';
 import { createLogger } from '../servers/logger.js';
 import { createServer } from '../servers/mcp-server.js';
+import { control } from '../servers/service-client.js';
+import { servicePaths } from '../servers/service-paths.js';
 import type { Logger } from '../tools/context.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -20,8 +22,44 @@ export async function tempDir(
   prefix = 'caelum-test-',
 ): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  t.after(async () => {
+    await stopServicesUnder(dir);
+    await rm(dir, { recursive: true, force: true });
+  });
   return dir;
+}
+
+/**
+ * Stops every Caelum service whose data dir lies under `dir` (a test that runs `caelum serve`
+ * starts one, detached), and waits for each to exit so that nothing writes into a removed tree.
+ */
+export async function stopServicesUnder(dir: string, depth = 3): Promise<void> {
+  const sockets: string[] = [];
+  const walk = async (current: string, level: number) => {
+    const entries = await readdir(current, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (entry.name === 'caelum.sock') sockets.push(path.join(current, entry.name));
+      else if (entry.isDirectory() && level < depth && entry.name !== 'node_modules')
+        await walk(path.join(current, entry.name), level + 1);
+    }
+  };
+  await walk(dir, 0);
+  for (const socket of sockets) {
+    const paths = servicePaths(path.dirname(socket));
+    const answer = await control(paths, { op: 'status' }).catch(() => undefined);
+    const pid = answer?.reply.status?.pid;
+    if (!pid) continue;
+    await control(paths, { op: 'stop', force: true }).catch(() => undefined);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
 }
 
 /** Writes a tree of files: keys are relative paths, values are contents. */

@@ -45,6 +45,9 @@ function connect(options: SoakOptions, dataDir: string, project: string) {
       CAELUM_DATA_DIR: dataDir,
       CAELUM_ALLOWED_ROOTS: project,
       CAELUM_LOG_LEVEL: 'error',
+      // The process killed mid-way must be the one holding the graph: serve in-process, not through
+      // a shared service (tests/servers/service.test.ts kills the service itself).
+      CAELUM_SERVICE: 'off',
     },
     stderr: 'pipe',
   });

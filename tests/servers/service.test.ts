@@ -176,6 +176,7 @@ test('kill -9 of the service mid-traffic: front-ends bring up a new one, no ackn
       if (result.isError) {
         assert.ok(killed, `a write failed before the kill: ${JSON.stringify(result)}`);
         failedDuringKill++;
+        assert.ok(failedDuringKill <= 9, `too many failures after the kill: ${JSON.stringify(result)}`);
         n--;
         continue;
       }

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { cliPath, tempDir, textOf, writeTree } from '../helpers.js';
+import { control } from '../../servers/service-client.js';
+import { servicePaths } from '../../servers/service-paths.js';
 
 async function environment(t: { after(fn: () => Promise<void>): void }) {
   const dir = await tempDir(t);
@@ -145,7 +147,9 @@ test('the server exits cleanly on stdin EOF, leaving no child process', async (t
   const { cwd, env } = await environment(t);
   const child = spawnServer({ cwd, env });
   await exchange(child, [initialize], 1);
-  assert.equal(children(child.pid!), '', 'the server spawned no children');
+  // Its one child is the shared service it started, detached; that one outlives the front-end.
+  const service = await control(servicePaths(env.CAELUM_DATA_DIR), { op: 'status' });
+  assert.equal(children(child.pid!), String(service?.reply.status?.pid), 'the server spawned only the service');
   const exited = once(child, 'exit');
   child.stdin.end();
   const [code] = await withTimeout(exited, 5000);

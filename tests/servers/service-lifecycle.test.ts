@@ -1,0 +1,173 @@
+// The shared service's life: idle shutdown, a front-end of another build, `caelum call` through
+// the service, and an HTTP endpoint opened on the running service by `caelum serve --http`.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { cliPath, textOf } from '../helpers.js';
+
+interface Place {
+  dataDir: string;
+  cwd: string;
+  env: Record<string, string>;
+}
+
+type After = { after(fn: () => Promise<void> | void): void };
+
+async function place(t: After, extraEnv: Record<string, string> = {}): Promise<Place> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'caelum-lifecycle-'));
+  const cwd = path.join(dir, 'project');
+  await mkdir(cwd);
+  const where = {
+    dataDir: path.join(dir, 'data'),
+    cwd,
+    env: { PATH: process.env.PATH!, HOME: dir, CAELUM_LOG_LEVEL: 'warn', ...extraEnv },
+  };
+  t.after(async () => {
+    const status = serviceStatus(where);
+    cli(where, ['service', 'stop', '--force']);
+    if (status.pid) await gone(status.pid);
+    await rm(dir, { recursive: true, force: true });
+  });
+  return where;
+}
+
+function cli(where: Place, args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [cliPath, ...args, '--data-dir', where.dataDir], {
+    cwd: where.cwd,
+    env: { ...where.env, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+}
+
+function serviceStatus(where: Place): { running: boolean; pid?: number; build?: string; http?: string[] } {
+  return JSON.parse(cli(where, ['service', 'status', '--json']).stdout || '{"running":false}');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function gone(pid: number, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  return !alive(pid);
+}
+
+async function session(t: After, where: Place, env: Record<string, string> = {}) {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [cliPath, 'serve', '--data-dir', where.dataDir],
+    cwd: where.cwd,
+    env: { ...where.env, ...env },
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const client = new Client({ name: 'lifecycle-test', version: '1.0.0' });
+  await client.connect(transport);
+  t.after(() => client.close().catch(() => undefined));
+  return { client, stderr: () => stderr };
+}
+
+test('the service stops by itself once idle with no client, not while a client is connected', async (t) => {
+  const where = await place(t, { CAELUM_SERVICE_IDLE_MINUTES: '0.02' });
+  const { client } = await session(t, where);
+  const { pid } = serviceStatus(where);
+  assert.ok(pid);
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  assert.equal(alive(pid), true, 'a connected client keeps the service up past its idle time');
+  assert.ok((await client.listTools()).tools.length > 0);
+  await client.close();
+  assert.equal(await gone(pid), true, 'the idle service exited');
+  assert.equal(serviceStatus(where).running, false);
+});
+
+test('a front-end of another build replaces an idle service, and is told what to do when it is busy', async (t) => {
+  const where = await place(t);
+  const old = await session(t, where, { CAELUM_BUILD_ID: 'build-old' });
+  const first = serviceStatus(where);
+  assert.equal(first.build, 'build-old');
+  await old.client.close();
+  const current = await session(t, where, { CAELUM_BUILD_ID: 'build-new' });
+  const second = serviceStatus(where);
+  assert.equal(second.build, 'build-new', 'the idle service of the old build was replaced');
+  assert.notEqual(second.pid, first.pid);
+  assert.equal(await gone(first.pid!), true, 'the old service exited');
+  // Busy now: a third build keeps being served, and is told how to switch.
+  const newer = await session(t, where, { CAELUM_BUILD_ID: 'build-newer' });
+  assert.ok((await newer.client.listTools()).tools.length > 0);
+  assert.equal(serviceStatus(where).pid, second.pid, 'a busy service is not restarted under its clients');
+  assert.match(newer.stderr(), /this service runs build build-new and your front-end is build build-newer/);
+  assert.match(newer.stderr(), /caelum service restart/);
+  assert.ok((await current.client.listTools()).tools.length > 0);
+});
+
+test('caelum call goes through the running service instead of fighting it for the graph', async (t) => {
+  const where = await place(t);
+  const { client } = await session(t, where);
+  const written = cli(where, [
+    'call',
+    'rememberFacts',
+    JSON.stringify({ entities: [{ name: 'from-cli', entityType: 'note', observations: ['written by caelum call'] }] }),
+  ]);
+  assert.equal(written.status, 0, written.stderr);
+  const recalled = await client.callTool({ name: 'recallFacts', arguments: { names: ['from-cli'] } });
+  assert.match(textOf(recalled), /written by caelum call/);
+  const internal = cli(where, ['call', 'knowledge_base_recall_facts', JSON.stringify({ names: ['from-cli'] })]);
+  assert.equal(internal.status, 0, internal.stderr);
+  assert.match(internal.stdout, /written by caelum call/);
+});
+
+test('caelum serve --http opens an endpoint on the running service, and closes it when stopped', async (t) => {
+  const where = await place(t);
+  const { client } = await session(t, where);
+  await client.callTool({
+    name: 'rememberFacts',
+    arguments: { entities: [{ name: 'over-stdio', entityType: 'note', observations: ['seen over HTTP too'] }] },
+  });
+  const serve = spawn(process.execPath, [cliPath, 'serve', '--http', '0', '--data-dir', where.dataDir], {
+    cwd: where.cwd,
+    env: where.env,
+  });
+  t.after(() => void serve.kill('SIGKILL'));
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    serve.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /serving MCP \(Streamable HTTP, stateless\) at (http:\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    serve.once('exit', (code) => reject(new Error(`serve --http exited ${code}: ${out}`)));
+  });
+  assert.match(out, /Attached to the running Caelum service/);
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'recallFacts', arguments: { names: ['over-stdio'] } },
+    }),
+  });
+  assert.equal(response.status, 200);
+  assert.match(await response.text(), /seen over HTTP too/);
+  assert.deepEqual(serviceStatus(where).http, [url]);
+  serve.kill('SIGINT');
+  await new Promise((resolve) => serve.once('exit', resolve));
+  const deadline = Date.now() + 5000;
+  while (serviceStatus(where).http?.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(serviceStatus(where).http, [], 'the endpoint closed with the terminal that opened it');
+  assert.ok((await client.listTools()).tools.length > 0, 'the service keeps serving its stdio session');
+});
