@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `caelum` command: serve, tools, call, doctor. Heavy modules load per command, so that
 // `caelum serve` over stdio starts fast.
-import { ConfigError, loadConfig, type LoadedConfig } from './config.js';
+import type { LoadedConfig } from './config.js';
 import { print, printError } from './printer.js';
 import { caelumVersion } from './version.js';
 import { parseArgs, usage, type ParsedArgs } from './arguments.js';
@@ -22,6 +22,11 @@ async function main(argv: readonly string[]): Promise<number> {
     print(usage);
     return args.command === undefined && !args.help ? 2 : 0;
   }
+  if (args.command === 'serve' && args.flags.http === undefined) {
+    // Loads the configuration schema only when no service is running.
+    return (await import('./serve-stdio.js')).serveStdio(args);
+  }
+  const { ConfigError, loadConfig } = await import('./config.js');
   let loaded: LoadedConfig;
   try {
     loaded = loadConfig(args.flags, process.env, process.cwd());
@@ -31,11 +36,6 @@ async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     throw error;
-  }
-  if (args.command === 'serve' && args.flags.http === undefined) {
-    const { serveStdioCommand } = await import('./service-command.js');
-    await serveStdioCommand(loaded, args);
-    return -1;
   }
   if (args.command === 'service' || args.command === 'serve') {
     const service = await import('./service-command.js');

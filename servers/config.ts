@@ -2,9 +2,9 @@
 // file, environment variables, CLI flags). A bad value stops start-up with a message that names the
 // key, where it came from, and what is valid.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { defaultDataDir } from './session-config.js';
 
 const hostSchema = z.object({
   name: z
@@ -405,10 +405,9 @@ export interface LoadedConfig {
 }
 
 export function loadConfig(flags: ConfigFlags, env: Record<string, string | undefined>, cwd: string): LoadedConfig {
-  const home = env.HOME ?? os.homedir();
   const defaults: Layer = {
     values: {
-      dataDir: path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'caelum'),
+      dataDir: defaultDataDir(env),
       allowedRoots: [cwd],
     },
     origin: { dataDir: 'default', allowedRoots: 'default (the working directory)' },

@@ -4,8 +4,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import { rotateLog } from './service.js';
-import { kernelLocks, servicePaths, type ServicePaths } from './service-paths.js';
+import { kernelLocks, rotateLog, servicePaths, type ServicePaths } from './service-paths.js';
 import {
   buildId,
   parseLine,

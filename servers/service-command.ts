@@ -9,18 +9,12 @@ import { print, printError, printJson } from './printer.js';
 import { servicePaths } from './service-paths.js';
 import { connectOrStart, control, ServiceUnavailableError, type StartSpec } from './service-client.js';
 import type { ServiceStatus } from './service-protocol.js';
+import { startSpec as startSpecFor } from './start-spec.js';
 import { claudeAddLine, serveCommand } from './setup-command.js';
 
 /** How to start the service with the same configuration as this command. */
 export function startSpec(args: ParsedArgs): StartSpec {
-  const flags = args.flags;
-  const forwarded: string[] = [];
-  if (flags.config) forwarded.push('--config', flags.config);
-  if (flags.dataDir) forwarded.push('--data-dir', flags.dataDir);
-  for (const root of flags.allowedRoots ?? []) forwarded.push('--allowed-root', root);
-  if (flags.logLevel) forwarded.push('--log-level', flags.logLevel);
-  if (flags.threshold !== undefined) forwarded.push('--threshold', flags.threshold);
-  return { entry: realpathSync(process.argv[1]!), args: forwarded };
+  return startSpecFor(args, realpathSync(process.argv[1]!));
 }
 
 const warn = (message: string) => void process.stderr.write(`caelum: ${message}\n`);

@@ -2,7 +2,7 @@
 // the names of two kernel-held locks. The locks are Linux abstract sockets, which the kernel frees
 // when their holder dies, so a `kill -9` never leaves a stale lock behind.
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -46,3 +46,14 @@ export function servicePaths(dataDir: string): ServicePaths {
 
 /** Abstract socket names exist on Linux only; elsewhere the socket file alone decides. */
 export const kernelLocks = process.platform === 'linux';
+
+const maxLogBytes = 10 * 1024 * 1024;
+
+/** Keeps the detached service's log from growing without end: one old generation is kept. */
+export function rotateLog(file: string): void {
+  try {
+    if (statSync(file).size > maxLogBytes) renameSync(file, `${file}.1`);
+  } catch {
+    // No log yet.
+  }
+}

@@ -2,7 +2,7 @@
 // jobs) and serves every front-end over a Unix socket: `caelum serve` relays a client's stdio here,
 // `caelum call` and `caelum service` send a line or two. Each socket session gets its own protocol
 // server over the shared suite, with the allowed roots of the front-end that opened it.
-import { chmodSync, existsSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import type { Suite } from './composition.js';
 import type { CaelumConfig } from './config.js';
@@ -24,7 +24,6 @@ import { caelumVersion } from './version.js';
 
 /** A hello or control line longer than this is not from a Caelum front-end. */
 const maxFirstLineBytes = 256 * 1024;
-const maxLogBytes = 10 * 1024 * 1024;
 
 export interface ServiceOptions {
   config: CaelumConfig;
@@ -57,15 +56,6 @@ function listen(server: net.Server, address: string): Promise<void> {
       resolve();
     });
   });
-}
-
-/** Keeps the detached service's log from growing without end: one old generation is kept. */
-export function rotateLog(file: string): void {
-  try {
-    if (statSync(file).size > maxLogBytes) renameSync(file, `${file}.1`);
-  } catch {
-    // No log yet.
-  }
 }
 
 /**
@@ -301,7 +291,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       }
       socket.off('data', onData);
       const message = first.value as { caelum?: unknown } | undefined;
-      if (message?.caelum === 'hello') startSession(socket, message as Hello, first.rest);
+      // A session is welcomed once the suite has loaded, so that its first requests are answered at once.
+      if (message?.caelum === 'hello')
+        void suite.then(
+          () => startSession(socket, message as Hello, first.rest),
+          () => socket.destroy(),
+        );
       else if (message?.caelum === 'control') void control(socket, message as ControlRequest);
       else socket.destroy();
     };
