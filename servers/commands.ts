@@ -180,11 +180,20 @@ async function callThroughService(loaded: LoadedConfig, name: string, input: unk
 }
 
 export async function doctor(loaded: LoadedConfig): Promise<number> {
-  const suite = createSuite(loaded.config);
   print(`caelum doctor: configuration is valid.\n`);
   print(configurationSummary(loaded));
-  await suite.pool.reprobe();
-  const status = await suite.dispatcher.call('getSystemStatus', { timeoutMs: 3000 }).finally(() => suite.close());
+  // The running service's view is the one that counts: its pool, its graph, its sessions.
+  const signal = new AbortController().signal;
+  const viaService = loaded.config.service.enabled
+    ? await callThroughService(loaded, 'getSystemStatus', { timeoutMs: 3000 }, signal).catch(() => undefined)
+    : undefined;
+  let status: { isError: boolean; text: string; structuredContent?: Record<string, unknown> };
+  if (viaService) status = viaService;
+  else {
+    const suite = createSuite(loaded.config);
+    await suite.pool.reprobe();
+    status = await suite.dispatcher.call('getSystemStatus', { timeoutMs: 3000 }).finally(() => suite.close());
+  }
   if (status.isError) {
     printError(`caelum doctor: ${status.text}`);
     return 1;

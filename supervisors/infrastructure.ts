@@ -159,7 +159,7 @@ const getSystemStatus = defineHighLevelTool({
       catalogue: { internalTools: call.registry.size, byDomain },
       runtime: call.context.environment.runtime?.() ?? {
         mode: 'in-process' as const,
-        detail: 'embedded (no front-end)',
+        detail: 'this command in its own process; no shared service is running',
       },
       missing,
     };
