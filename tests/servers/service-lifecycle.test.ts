@@ -8,6 +8,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ResourceListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { snapshotsDirectory } from '../../knowledge/snapshot/build-state.js';
+import { writeSnapshot } from '../../knowledge/snapshot/snapshot-archive.js';
 import { cliPath, textOf } from '../helpers.js';
 
 interface Place {
@@ -170,4 +173,41 @@ test('caelum serve --http opens an endpoint on the running service, and closes i
   while (serviceStatus(where).http?.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(serviceStatus(where).http, [], 'the endpoint closed with the terminal that opened it');
   assert.ok((await client.listTools()).tools.length > 0, 'the service keeps serving its stdio session');
+});
+
+test('notifications reach a client through the front-end: a new snapshot on disk sends resources/list_changed', async (t) => {
+  const where = await place(t);
+  const { client } = await session(t, where);
+  const capabilities = client.getServerCapabilities();
+  assert.equal(capabilities?.resources?.listChanged, true, 'socket sessions advertise list_changed');
+  let notified = 0;
+  client.setNotificationHandler(ResourceListChangedNotificationSchema, () => void notified++);
+  await client.listResources();
+  const directory = snapshotsDirectory(where.dataDir);
+  await mkdir(directory, { recursive: true });
+  const name = 'kb_snapshot_20261202';
+  await writeSnapshot(
+    path.join(directory, `${name}.tar.gz`),
+    { 'graph.json': '{}' },
+    {
+      schemaVersion: 1,
+      name,
+      buildId: `build-${name}`,
+      createdAt: '2026-12-02T06:00:00.000Z',
+      codeVersion: '0.1.0',
+      configHash: 'c',
+      catalogueHash: 'k',
+      window: { startYear: 2018, endYear: 2026 },
+      mode: { offline: true, skipIngestion: false, skipLlm: true },
+      counts: { observations: 1 },
+      sources: {},
+      timingsMs: { ingest: 1 },
+      notes: [],
+    },
+  );
+  const deadline = Date.now() + 5000;
+  while (notified === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+  assert.ok(notified > 0, 'resources/list_changed arrived through the relay');
+  const listed = await client.listResources();
+  assert.ok(listed.resources.some((r) => r.uri.includes(name)));
 });
