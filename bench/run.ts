@@ -5,7 +5,7 @@
 //  4. the agent-visible footprint (tool count, tools/list bytes)
 // Peers: the official @modelcontextprotocol/server-memory (a real MCP server from npm), and the
 // SDK's own McpServer.registerTool dispatch for the same trivial tool.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -188,7 +188,8 @@ results.dispatch = {
 await caelumClient.close();
 await peerClient.close();
 
-// 1. Cold start
+// 1. Cold start. Caelum's front-end reaches the shared service, which the first spawn starts and
+// the rest find running; bench/service.ts measures the start with no service running.
 const cold: Record<string, number[]> = { caelum: [], 'server-memory': [] };
 const coldList: Record<string, number[]> = { caelum: [], 'server-memory': [] };
 for (const args of Object.values(servers)) await coldStart(args); // warm the file cache once
@@ -247,4 +248,6 @@ const file = path.join(root, 'bench', 'results', 'suite.json');
 await writeFile(`${file}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
 await (await import('node:fs/promises')).rename(`${file}.tmp`, file);
 process.stdout.write(`\nwrote ${path.relative(root, file)}\n`);
+// `caelum serve` started the shared service of the bench's data dir; stop it before removing it.
+spawnSync(process.execPath, [servers.caelum[0]!, 'service', 'stop', '--force'], { env, cwd: root });
 await rm(work, { recursive: true, force: true });
