@@ -200,6 +200,8 @@ export async function connectOrStart(
           );
         }
         started = undefined;
+        // The winner may still be closing an old service that holds the data dir: do not respawn at once.
+        await delay(250);
       }
       if (!started) {
         lock ??= await takeLock(paths.startLock);
