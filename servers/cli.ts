@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // The `caelum` command: serve, tools, call, doctor. Heavy modules load per command, so that
 // `caelum serve` over stdio starts fast.
-import type { LoadedConfig } from './config.js';
 import { print, printError } from './printer.js';
 import { caelumVersion } from './version.js';
 import { parseArgs, usage, type ParsedArgs } from './arguments.js';
@@ -26,17 +25,9 @@ async function main(argv: readonly string[]): Promise<number> {
     // Loads the configuration schema only when no service is running.
     return (await import('./serve-stdio.js')).serveStdio(args);
   }
-  const { ConfigError, loadConfig } = await import('./config.js');
-  let loaded: LoadedConfig;
-  try {
-    loaded = loadConfig(args.flags, process.env, process.cwd());
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      printError(`caelum: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  }
+  const { loadConfigOrReport } = await import('./config.js');
+  const loaded = loadConfigOrReport(args.flags, process.env, process.cwd(), printError);
+  if (!loaded) return 2;
   if (args.command === 'service' || args.command === 'serve') {
     const service = await import('./service-command.js');
     return args.command === 'serve' ? service.serveHttpCommand(loaded) : service.serviceCommand(loaded, args);

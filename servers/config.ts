@@ -462,3 +462,21 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
   }
   return { config, configFile: file.path, origin };
 }
+
+/** For the CLI: the configuration, or undefined after printing what is wrong with it. */
+export function loadConfigOrReport(
+  flags: ConfigFlags,
+  env: Record<string, string | undefined>,
+  cwd: string,
+  report: (message: string) => void,
+): LoadedConfig | undefined {
+  try {
+    return loadConfig(flags, env, cwd);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      report(`caelum: ${error.message}`);
+      return undefined;
+    }
+    throw error;
+  }
+}

@@ -28,17 +28,9 @@ export async function serveStdio(args: ParsedArgs): Promise<number> {
       process.exit(0);
     }
   }
-  const { ConfigError, loadConfig } = await import('./config.js');
-  let loaded;
-  try {
-    loaded = loadConfig(args.flags, process.env, process.cwd());
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      printError(`caelum: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  }
+  const { loadConfigOrReport } = await import('./config.js');
+  const loaded = loadConfigOrReport(args.flags, process.env, process.cwd(), printError);
+  if (!loaded) return 2;
   const { serveStdioCommand } = await import('./service-command.js');
   await serveStdioCommand(loaded, args);
   return -1;

@@ -1,87 +1,15 @@
 // The shared service's life: idle shutdown, a front-end of another build, `caelum call` through
 // the service, and an HTTP endpoint opened on the running service by `caelum serve --http`.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ResourceListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { snapshotsDirectory } from '../../knowledge/snapshot/build-state.js';
 import { writeSnapshot } from '../../knowledge/snapshot/snapshot-archive.js';
 import { cliPath, textOf } from '../helpers.js';
-
-interface Place {
-  dataDir: string;
-  cwd: string;
-  env: Record<string, string>;
-}
-
-type After = { after(fn: () => Promise<void> | void): void };
-
-async function place(t: After, extraEnv: Record<string, string> = {}): Promise<Place> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'caelum-lifecycle-'));
-  const cwd = path.join(dir, 'project');
-  await mkdir(cwd);
-  const where = {
-    dataDir: path.join(dir, 'data'),
-    cwd,
-    env: { PATH: process.env.PATH!, HOME: dir, CAELUM_LOG_LEVEL: 'warn', ...extraEnv },
-  };
-  t.after(async () => {
-    const status = serviceStatus(where);
-    cli(where, ['service', 'stop', '--force']);
-    if (status.pid) await gone(status.pid);
-    await rm(dir, { recursive: true, force: true });
-  });
-  return where;
-}
-
-function cli(where: Place, args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [cliPath, ...args, '--data-dir', where.dataDir], {
-    cwd: where.cwd,
-    env: { ...where.env, ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-}
-
-function serviceStatus(where: Place): { running: boolean; pid?: number; build?: string; http?: string[] } {
-  return JSON.parse(cli(where, ['service', 'status', '--json']).stdout || '{"running":false}');
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function gone(pid: number, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-  return !alive(pid);
-}
-
-async function session(t: After, where: Place, env: Record<string, string> = {}) {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [cliPath, 'serve', '--data-dir', where.dataDir],
-    cwd: where.cwd,
-    env: { ...where.env, ...env },
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const client = new Client({ name: 'lifecycle-test', version: '1.0.0' });
-  await client.connect(transport);
-  t.after(() => client.close().catch(() => undefined));
-  return { client, stderr: () => stderr };
-}
+import { alive, cli, gone, place, serviceStatus, session } from './service-fixture.js';
 
 test('the service stops by itself once idle with no client, not while a client is connected', async (t) => {
   const where = await place(t, { CAELUM_SERVICE_IDLE_MINUTES: '0.02' });

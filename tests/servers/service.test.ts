@@ -4,91 +4,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { cliPath, textOf } from '../helpers.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { textOf } from '../helpers.js';
 import { OllamaPeer } from '../peers/ollama-peer.js';
-
-interface Place {
-  dataDir: string;
-  cwd: string;
-  env: Record<string, string>;
-}
+import { alive, cli, gone, place, serviceStatus, session as open, type Place } from './service-fixture.js';
 
 type After = { after(fn: () => Promise<void> | void): void };
-
-async function place(t: After, extraEnv: Record<string, string> = {}): Promise<Place> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'caelum-service-'));
-  const cwd = path.join(dir, 'project');
-  await mkdir(cwd);
-  const dataDir = path.join(dir, 'data');
-  const env = { PATH: process.env.PATH!, HOME: dir, CAELUM_LOG_LEVEL: 'warn', ...extraEnv };
-  // The service goes before its data dir does.
-  t.after(async () => {
-    stopService({ dataDir, cwd, env });
-    await rm(dir, { recursive: true, force: true });
-  });
-  return { dataDir, cwd, env };
-}
-
-function cli(where: Place, args: string[]) {
-  return spawnSync(process.execPath, [cliPath, ...args, '--data-dir', where.dataDir], {
-    cwd: where.cwd,
-    env: where.env,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-}
-
-function serviceStatus(where: Place): { running: boolean; pid?: number; sessions?: number } {
-  const run = cli(where, ['service', 'status', '--json']);
-  assert.ok(run.stdout, `service status printed nothing: ${run.error?.message ?? run.stderr}`);
-  return JSON.parse(run.stdout);
-}
-
-function stopService(where: Place): void {
-  const status = serviceStatus(where);
-  cli(where, ['service', 'stop', '--force']);
-  if (status.pid) {
-    try {
-      process.kill(status.pid, 'SIGKILL');
-    } catch {
-      // Already gone, as it should be.
-    }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function gone(pid: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-}
-
-async function session(t: After, where: Place): Promise<Client> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [cliPath, 'serve', '--data-dir', where.dataDir],
-    cwd: where.cwd,
-    env: where.env,
-    stderr: 'pipe',
-  });
-  const client = new Client({ name: 'service-test', version: '1.0.0' });
-  await client.connect(transport);
-  t.after(() => client.close().catch(() => undefined));
-  return client;
-}
+const session = async (t: After, where: Place): Promise<Client> => (await open(t, where)).client;
 
 async function call(client: Client, name: string, args: Record<string, unknown>) {
   const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 });
