@@ -2,14 +2,14 @@
 // suite (snapshots on disk, vector collections, Ollama hosts) and filtered by what has been typed.
 import type { CompleteRequest, CompleteResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Suite } from './composition.js';
-import { findPrompt } from './prompts.js';
+import { findPrompt, prompts, type CompletionSource, type PromptDefinition } from './prompts.js';
 import { collectionNames, hostNames, resourceTemplates, snapshotNames } from './resources.js';
 import { invalidParams } from './strict-server.js';
 
 /** The protocol's cap on values in one completion result. */
 export const maxCompletions = 100;
 
-type Source = (suite: Suite, context: Record<string, string>) => Promise<readonly string[]> | readonly string[];
+type Source = CompletionSource;
 
 const snapshots: Source = (suite) => snapshotNames(suite).then((names) => [...names].reverse());
 
@@ -32,16 +32,17 @@ const templateSources: Record<string, Record<string, Source>> = {
   'caelum://pool/hosts/{name}': { name: hostNames },
 };
 
-function sourceFor(params: CompleteRequest['params']): Source | undefined {
+function sourceFor(params: CompleteRequest['params'], served: readonly PromptDefinition[]): Source | undefined {
   const { ref, argument } = params;
   if (ref.type === 'ref/prompt') {
-    const prompt = findPrompt(ref.name);
+    const prompt = findPrompt(ref.name, served);
     if (!prompt.arguments.some((a) => a.name === argument.name))
       throw invalidParams(
         `argument.name: prompt ${prompt.name} has no argument ${JSON.stringify(argument.name)}; its arguments: ${prompt.arguments.map((a) => a.name).join(', ')}`,
       );
     const choices = prompt.choices?.[argument.name];
-    return choices ? () => choices : promptSources[prompt.name]?.[argument.name];
+    if (choices) return () => choices;
+    return prompt.completions?.[argument.name] ?? promptSources[prompt.name]?.[argument.name];
   }
   const template = resourceTemplates.find((t) => t.uriTemplate === ref.uri);
   if (!template)
@@ -54,8 +55,12 @@ function sourceFor(params: CompleteRequest['params']): Source | undefined {
   return source;
 }
 
-export async function complete(suite: Suite, params: CompleteRequest['params']): Promise<CompleteResult> {
-  const source = sourceFor(params);
+export async function complete(
+  suite: Suite,
+  params: CompleteRequest['params'],
+  served: readonly PromptDefinition[] = prompts,
+): Promise<CompleteResult> {
+  const source = sourceFor(params, served);
   if (!source) return { completion: { values: [], total: 0, hasMore: false } };
   const typed = params.argument.value.toLowerCase();
   const matches = (await source(suite, params.context?.arguments ?? {})).filter((value) =>

@@ -5,7 +5,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Suite } from './composition.js';
-import { createServer } from './mcp-server.js';
+import { createServer, type ServerOptions } from './mcp-server.js';
+import { promptsWith } from './prompts.js';
 import { caelumVersion } from './version.js';
 
 const maxBodyBytes = 32 * 1024 * 1024;
@@ -61,11 +62,15 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'
   return Buffer.concat(chunks);
 }
 
-export async function serveHttp(
-  suite: Suite,
-  options: { host: string; port: number; allowedRoots?: string[] },
-): Promise<HttpEndpoint> {
+export interface HttpOptions extends Pick<ServerOptions, 'allowedRoots' | 'extraPrompts'> {
+  host: string;
+  port: number;
+}
+
+export async function serveHttp(suite: Suite, options: HttpOptions): Promise<HttpEndpoint> {
   const { allowedHosts: extraHosts, allowedOrigins } = suite.config.http;
+  // A prompt name clash fails here, at start, rather than on every request.
+  promptsWith(options.extraPrompts);
   let hosts = new Set<string>();
   let port = options.port;
 
@@ -106,6 +111,7 @@ export async function serveHttp(
       const { server: protocol, close } = createServer(suite, {
         notifications: false,
         ...(options.allowedRoots ? { allowedRoots: options.allowedRoots } : {}),
+        ...(options.extraPrompts ? { extraPrompts: options.extraPrompts } : {}),
       });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       res.on('close', () => {

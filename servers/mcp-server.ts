@@ -26,7 +26,7 @@ import type { ProgressReporter } from '../tools/context.js';
 import { clientForwardingLogger, defaultClientLevel } from './client-logger.js';
 import { complete } from './completions.js';
 import type { Suite } from './composition.js';
-import { getPrompt, listPrompts } from './prompts.js';
+import { getPrompt, listPrompts, promptsWith, type PromptDefinition } from './prompts.js';
 import { listResources, readResource, resourceTemplates } from './resources.js';
 import { onSnapshotsChanged } from './snapshot-watch.js';
 import { StrictServer } from './strict-server.js';
@@ -87,6 +87,8 @@ export interface ServerOptions {
   testRunsAllowed?: string[];
   /** A line added to every tool result, e.g. that this process serves in-process and why. */
   notice?: string;
+  /** Prompts this server offers besides Caelum's own (listed after them; names must differ). */
+  extraPrompts?: PromptDefinition[];
 }
 
 export interface CreatedServer {
@@ -111,6 +113,7 @@ function capabilitiesFor(notifications: boolean): ServerCapabilities {
 export function createServer(source: Suite | Promise<Suite>, options: ServerOptions = {}): CreatedServer {
   const notifications = options.notifications ?? true;
   const ready = Promise.resolve(source);
+  const served = promptsWith(options.extraPrompts);
   const server = new StrictServer(
     { name: 'caelum', title: 'Caelum', version: caelumVersion },
     { capabilities: capabilitiesFor(notifications), instructions },
@@ -187,11 +190,11 @@ export function createServer(source: Suite | Promise<Suite>, options: ServerOpti
   server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) =>
     readResource(await ready, request.params.uri, extra.signal),
   );
-  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: listPrompts() }));
+  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: listPrompts(served) }));
   server.setRequestHandler(GetPromptRequestSchema, (request) =>
-    getPrompt(request.params.name, request.params.arguments),
+    getPrompt(request.params.name, request.params.arguments, served),
   );
-  server.setRequestHandler(CompleteRequestSchema, async (request) => complete(await ready, request.params));
+  server.setRequestHandler(CompleteRequestSchema, async (request) => complete(await ready, request.params, served));
 
   const stops: (() => void)[] = [];
   let closed = false;

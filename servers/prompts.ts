@@ -1,16 +1,24 @@
 // MCP prompts: ready-made tasks that clients such as Claude Code offer as slash commands. Each one
 // returns a user message that tells the agent which Caelum tools to call, with the arguments
-// filled in from the prompt's own.
-import type { GetPromptResult, Prompt } from '@modelcontextprotocol/sdk/types.js';
+// filled in from the prompt's own. A server may offer more prompts than these (ServerOptions
+// .extraPrompts); every function here takes the list it serves from.
+import type { GetPromptResult, Prompt, PromptMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { Suite } from './composition.js';
 import { invalidParams } from './strict-server.js';
 
 type Arguments = Record<string, string>;
+
+/** Completion values for one argument, given the arguments chosen so far. */
+export type CompletionSource = (suite: Suite, context: Arguments) => Promise<readonly string[]> | readonly string[];
 
 export interface PromptDefinition extends Prompt {
   arguments: { name: string; description: string; required?: boolean }[];
   /** Values an argument accepts, where it is a closed set (its completions, and checked on get). */
   choices?: Record<string, readonly string[]>;
-  render(args: Arguments): string;
+  /** Completions for arguments that take any value but have likely ones. */
+  completions?: Record<string, CompletionSource>;
+  /** A string is one user text message; messages can also carry images and embedded resources. */
+  render(args: Arguments): string | PromptMessage[];
 }
 
 const groupings = ['model', 'backend', 'day', 'tool', 'supervisor', 'host'] as const;
@@ -124,8 +132,20 @@ export const prompts: PromptDefinition[] = [
   },
 ];
 
-export function listPrompts(): Prompt[] {
-  return prompts.map(({ name, title, description, arguments: args }) => ({
+/** Caelum's prompts followed by a server's own; a name may be served only once. */
+export function promptsWith(extra: readonly PromptDefinition[] = []): readonly PromptDefinition[] {
+  if (!extra.length) return prompts;
+  const all = [...prompts, ...extra];
+  const names = new Set<string>();
+  for (const { name } of all) {
+    if (names.has(name)) throw new Error(`extraPrompts: a prompt named ${JSON.stringify(name)} is already served`);
+    names.add(name);
+  }
+  return all;
+}
+
+export function listPrompts(served: readonly PromptDefinition[] = prompts): Prompt[] {
+  return served.map(({ name, title, description, arguments: args }) => ({
     name,
     title,
     description,
@@ -133,19 +153,24 @@ export function listPrompts(): Prompt[] {
   }));
 }
 
-export function findPrompt(name: string): PromptDefinition {
-  const prompt = prompts.find((p) => p.name === name);
+/** The prompt named, or -32602 Invalid params (what the spec says for an unknown name). */
+export function findPrompt(name: string, served: readonly PromptDefinition[] = prompts): PromptDefinition {
+  const prompt = served.find((p) => p.name === name);
   if (!prompt)
     throw invalidParams(
-      `name: no prompt named ${JSON.stringify(name)}; prompts: ${prompts.map((p) => p.name).join(', ')}`,
+      `name: no prompt named ${JSON.stringify(name)}; prompts: ${served.map((p) => p.name).join(', ')}`,
     );
   return prompt;
 }
 
 const isoDate = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/;
 
-export function getPrompt(name: string, args: Arguments = {}): GetPromptResult {
-  const prompt = findPrompt(name);
+export function getPrompt(
+  name: string,
+  args: Arguments = {},
+  served: readonly PromptDefinition[] = prompts,
+): GetPromptResult {
+  const prompt = findPrompt(name, served);
   const known = prompt.arguments.map((a) => a.name);
   for (const [key, value] of Object.entries(args)) {
     if (!known.includes(key))
@@ -156,8 +181,12 @@ export function getPrompt(name: string, args: Arguments = {}): GetPromptResult {
   }
   if (args.since && (!isoDate.test(args.since) || Number.isNaN(Date.parse(args.since))))
     throw invalidParams(`arguments.since must be an ISO date such as 2026-11-01; got ${JSON.stringify(args.since)}`);
+  const missing = prompt.arguments.filter((a) => a.required && !args[a.name]).map((a) => a.name);
+  if (missing.length)
+    throw invalidParams(`arguments.${missing[0]} is required; prompt ${name} requires ${missing.join(', ')}`);
+  const rendered = prompt.render(args);
   return {
     description: prompt.description,
-    messages: [{ role: 'user', content: { type: 'text', text: prompt.render(args) } }],
+    messages: typeof rendered === 'string' ? [{ role: 'user', content: { type: 'text', text: rendered } }] : rendered,
   };
 }

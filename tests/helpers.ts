@@ -8,7 +8,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { loadConfig, type ConfigFlags } from '../servers/config.js';
 import { createSuite, type Suite, type SuiteOptions } from '../servers/composition.js';
 import { createLogger } from '../servers/logger.js';
-import { createServer } from '../servers/mcp-server.js';
+import { createServer, type ServerOptions } from '../servers/mcp-server.js';
 import { control } from '../servers/service-client.js';
 import { servicePaths } from '../servers/service-paths.js';
 import type { Logger } from '../tools/context.js';
@@ -114,8 +114,12 @@ export async function testSuite(
   return { ...suite, log, project, dataDir };
 }
 
-export async function connectClient(t: { after(fn: () => Promise<void> | void): void }, suite: Suite): Promise<Client> {
-  const { server, close } = createServer(suite);
+export async function connectClient(
+  t: { after(fn: () => Promise<void> | void): void },
+  suite: Suite,
+  options: ServerOptions = {},
+): Promise<Client> {
+  const { server, close } = createServer(suite, options);
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'caelum-test', version: '0.0.0' }, { capabilities: {} });
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);

@@ -7,7 +7,11 @@ import path from 'node:path';
 import { ResourceListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { snapshotsDirectory } from '../../knowledge/snapshot/build-state.js';
 import { writeSnapshot } from '../../knowledge/snapshot/snapshot-archive.js';
+import { createServer } from '../../servers/mcp-server.js';
+import { hostNames } from '../../servers/resources.js';
+import type { PromptDefinition } from '../../servers/prompts.js';
 import { connectClient, testSuite } from '../helpers.js';
+import { tinyPng } from './reference-prompts.js';
 
 const manifest = (name: string) => ({
   schemaVersion: 1,
@@ -94,6 +98,87 @@ test('each prompt tells the agent which Caelum tools to call, with its arguments
   await assert.rejects(
     client.getPrompt({ name: 'cost_savings', arguments: { colour: 'red' } }),
     /arguments\.colour: prompt cost_savings has no such argument; its arguments: since, groupBy/,
+  );
+});
+
+/** A server's own prompt: text, an image and an embedded resource, and a host completed from the suite. */
+const hostIncident: PromptDefinition = {
+  name: 'host_incident',
+  title: 'Report an incident on an Ollama host',
+  description: 'Writes an incident report for one Ollama host from its status and a screenshot.',
+  arguments: [
+    { name: 'host', description: 'The Ollama host, e.g. "gpu1".', required: true },
+    { name: 'severity', description: 'low or high; default low.' },
+  ],
+  choices: { severity: ['low', 'high'] },
+  completions: { host: (suite) => hostNames(suite) },
+  render: (args) => [
+    {
+      role: 'user',
+      content: { type: 'text', text: `Write a ${args.severity || 'low'} incident report for ${args.host}.` },
+    },
+    { role: 'user', content: { type: 'image', data: tinyPng, mimeType: 'image/png' } },
+    {
+      role: 'user',
+      content: {
+        type: 'resource',
+        resource: { uri: `caelum://pool/hosts/${args.host}`, mimeType: 'application/json', text: '{"healthy":false}' },
+      },
+    },
+  ],
+};
+
+test('extraPrompts are listed, rendered with image and resource content, and completed, on that server only', async (t) => {
+  const suite = await testSuite(t, {
+    env: { CAELUM_OLLAMA_HOSTS: 'gpu1=http://127.0.0.1:9,gpu2=http://127.0.0.1:9,cpu=http://127.0.0.1:9' },
+  });
+  const client = await connectClient(t, suite, { extraPrompts: [hostIncident] });
+  const { prompts } = await client.listPrompts();
+  assert.deepEqual(
+    prompts.map((p) => p.name),
+    ['security_review', 'review_changes', 'market_briefing', 'cost_savings', 'host_incident'],
+  );
+  assert.deepEqual(prompts.at(-1)!.arguments![0], hostIncident.arguments[0]);
+
+  const { messages } = await client.getPrompt({ name: 'host_incident', arguments: { host: 'gpu2', severity: 'high' } });
+  assert.deepEqual(messages[0]!.content, { type: 'text', text: 'Write a high incident report for gpu2.' });
+  assert.deepEqual(messages[1]!.content, { type: 'image', data: tinyPng, mimeType: 'image/png' });
+  assert.deepEqual(Buffer.from(tinyPng, 'base64').subarray(1, 4).toString(), 'PNG');
+  assert.deepEqual(messages[2]!.content, {
+    type: 'resource',
+    resource: { uri: 'caelum://pool/hosts/gpu2', mimeType: 'application/json', text: '{"healthy":false}' },
+  });
+
+  const ref = { type: 'ref/prompt' as const, name: 'host_incident' };
+  const hosts = await client.complete({ ref, argument: { name: 'host', value: 'gp' } });
+  assert.deepEqual(hosts.completion, { values: ['gpu1', 'gpu2'], total: 2, hasMore: false });
+  const severity = await client.complete({ ref, argument: { name: 'severity', value: 'h' } });
+  assert.deepEqual(severity.completion.values, ['high']);
+
+  await assert.rejects(
+    client.getPrompt({ name: 'host_incident', arguments: { severity: 'low' } }),
+    (error: { code: number; message: string }) =>
+      error.code === -32602 && /arguments\.host is required; prompt host_incident requires host/.test(error.message),
+  );
+  await assert.rejects(
+    client.getPrompt({ name: 'host_incident', arguments: { host: 'gpu1', severity: 'urgent' } }),
+    /arguments\.severity must be one of low, high/,
+  );
+  // Another server over the same suite does not have it, and says so the spec's way.
+  const plain = await connectClient(t, suite);
+  assert.equal((await plain.listPrompts()).prompts.length, 4);
+  await assert.rejects(
+    plain.getPrompt({ name: 'host_incident', arguments: { host: 'gpu1' } }),
+    (error: { code: number; message: string }) =>
+      error.code === -32602 && /no prompt named "host_incident"; prompts: security_review, /.test(error.message),
+  );
+  await assert.rejects(
+    plain.complete({ ref, argument: { name: 'host', value: '' } }),
+    (error: { code: number }) => error.code === -32602,
+  );
+  assert.throws(
+    () => createServer(suite, { extraPrompts: [{ ...hostIncident, name: 'cost_savings' }] }),
+    /extraPrompts: a prompt named "cost_savings" is already served/,
   );
 });
 
