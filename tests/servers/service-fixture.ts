@@ -22,6 +22,7 @@ export interface ServiceStatusJson {
   build?: string;
   sessions?: number;
   http?: string[];
+  jobs?: string[];
 }
 
 type After = { after(fn: () => Promise<void> | void): void };

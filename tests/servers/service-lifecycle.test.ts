@@ -2,13 +2,14 @@
 // the service, and an HTTP endpoint opened on the running service by `caelum serve --http`.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ResourceListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { snapshotsDirectory } from '../../knowledge/snapshot/build-state.js';
 import { writeSnapshot } from '../../knowledge/snapshot/snapshot-archive.js';
 import { cliPath, textOf } from '../helpers.js';
+import { SourcesPeer } from '../peers/kb-sources-peer.js';
 import { alive, cli, gone, place, serviceStatus, session } from './service-fixture.js';
 
 test('the service stops by itself once idle with no client, not while a client is connected', async (t) => {
@@ -138,4 +139,33 @@ test('notifications reach a client through the front-end: a new snapshot on disk
   assert.ok(notified > 0, 'resources/list_changed arrived through the relay');
   const listed = await client.listResources();
   assert.ok(listed.resources.some((r) => r.uri.includes(name)));
+});
+
+test('an idle service waits for a running background job before it stops', async (t) => {
+  const sources = new SourcesPeer({ latencyMs: 25 });
+  await sources.start();
+  t.after(() => sources.stop());
+  const where = await place(t, {
+    CAELUM_SERVICE_IDLE_MINUTES: '0.02',
+    CAELUM_KB_SOURCES_URL: sources.url,
+    FRED_API_KEY: 'fred-test-key',
+    EIA_API_KEY: 'eia-test-key',
+  });
+  const { client } = await session(t, where);
+  const started = await client.callTool({
+    name: 'buildKnowledgeSnapshot',
+    arguments: { background: true, skipLlm: true },
+  });
+  assert.equal(started.isError, undefined, textOf(started));
+  await client.close();
+  const { pid } = serviceStatus(where);
+  assert.ok(pid);
+  // Past the 1.2 s idle time with no client, the job keeps the service up.
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  const during = serviceStatus(where);
+  assert.equal(during.running, true, 'the service waits for its job');
+  assert.equal(during.jobs?.length, 1, JSON.stringify(during));
+  assert.equal(await gone(pid, 90_000), true, 'the service stopped once the job was done');
+  const snapshots = await readdir(snapshotsDirectory(where.dataDir));
+  assert.equal(snapshots.filter((name) => name.endsWith('.tar.gz')).length, 1, 'the build finished first');
 });
