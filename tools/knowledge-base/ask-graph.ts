@@ -10,7 +10,7 @@ import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
 import type { ToolContext } from '../context.js';
 import { agentQueryOptions, knowledge, schemaText } from './common.js';
-import { queryResultSchema } from './graph-tools.js';
+import { queryResultSchema, queryTimeoutField } from './graph-tools.js';
 
 const system = [
   'You translate questions into one read-only Cypher query for the Kuzu graph database.',
@@ -98,13 +98,7 @@ export const askGraph = defineTool({
   input: z.object({
     question: z.string().trim().min(3).max(2_000).describe('The question, in plain language.'),
     maxRows: z.number().int().min(1).max(10_000).default(100).describe('Row cap; default 100.'),
-    timeoutMs: z
-      .number()
-      .int()
-      .min(10)
-      .max(60_000)
-      .optional()
-      .describe("Query timeout in milliseconds; default the server's graph.queryTimeoutMs (5000)."),
+    timeoutMs: queryTimeoutField,
   }),
   output: queryResultSchema.extend({
     question: z.string(),

@@ -24,6 +24,15 @@ export const queryResultSchema = z.object({
   elapsedMs: z.number(),
 });
 
+/** An agent query's own time budget; without it the configured graph.queryTimeoutMs applies. */
+export const queryTimeoutField = z
+  .number()
+  .int()
+  .min(10)
+  .max(60_000)
+  .optional()
+  .describe("Query timeout in milliseconds; default the server's graph.queryTimeoutMs (5000).");
+
 export const cypherInput = {
   cypher: z
     .string()
@@ -44,13 +53,7 @@ export const cypherInput = {
     .max(100_000)
     .default(4_000)
     .describe('Token budget for the returned rows; default 4000.'),
-  timeoutMs: z
-    .number()
-    .int()
-    .min(10)
-    .max(60_000)
-    .optional()
-    .describe("Query timeout in milliseconds; default the server's graph.queryTimeoutMs (5000)."),
+  timeoutMs: queryTimeoutField,
 };
 
 export const runCypher = defineTool({
