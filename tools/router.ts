@@ -5,6 +5,7 @@ import type { AnyTool } from './define-tool.js';
 import type { ToolContext } from './context.js';
 import type { ToolRegistry } from './registry.js';
 import { InputError, ToolError, isAbortError } from './errors.js';
+import { ConfinedError } from './confined-fs.js';
 import { formatIssues, parseArguments } from './validation.js';
 import { suggestNames } from './search.js';
 import { ScopedContext, interceptPool } from './scoped-context.js';
@@ -93,6 +94,8 @@ export class ToolRouter {
 
 function classify(error: unknown, context: ToolContext, tool: string): ToolFailure {
   if (error instanceof InputError) return { kind: 'input', code: 'INVALID_INPUT', message: error.message };
+  // A project file the confined layer refused (a link out, a device, too large): the project's, not ours.
+  if (error instanceof ConfinedError) return { kind: 'input', code: 'INVALID_INPUT', message: error.message };
   if (context.signal.aborted || isAbortError(error) || (error instanceof ToolError && error.code === 'CANCELLED')) {
     context.logger.info('tool_cancelled', { tool });
     return { kind: 'cancelled', code: 'CANCELLED', message: `${tool} was cancelled` };

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { repoRoot } from '../helpers.js';
+import { importsOf } from './source-imports.js';
 
 const layers = ['servers', 'supervisors', 'tools', 'gpu-pool', 'knowledge'] as const;
 type Layer = (typeof layers)[number];
@@ -21,14 +22,6 @@ async function sourceFiles(dir: string): Promise<string[]> {
   return entries
     .filter((e) => e.isFile() && e.name.endsWith('.ts'))
     .map((e) => path.relative(repoRoot, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)));
-}
-
-export function importsOf(text: string): string[] {
-  const specifiers: string[] = [];
-  const pattern =
-    /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g;
-  for (const match of text.matchAll(pattern)) specifiers.push((match[1] ?? match[2] ?? match[3])!);
-  return specifiers;
 }
 
 function layerOf(file: string): Layer | undefined {

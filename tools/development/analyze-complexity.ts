@@ -1,6 +1,5 @@
 // development_analyze_complexity: per-function cyclomatic complexity for TS/JS files.
 import { typescript } from './typescript-module.js';
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { z } from 'zod';
@@ -9,6 +8,7 @@ import { resolveInsideRoots } from '../roots.js';
 import { walkFiles } from './walk-files.js';
 import { scriptExtensions } from './languages.js';
 import { measureSource } from './cyclomatic.js';
+import { Confinement, readConfinedText } from '../confined-fs.js';
 
 const maxFileBytes = 2 * 1024 * 1024;
 const functionRow = z.object({
@@ -73,12 +73,16 @@ export const analyzeComplexity = defineTool({
   async handler(input, context) {
     const target = await resolveInsideRoots(input.path, context.environment.allowedRoots, 'path');
     const ts = typescript();
-    const candidates: { relative: string; absolute: string }[] = [];
+    const candidates: { relative: string; absolute: string; confinement: Confinement }[] = [];
     if (target.isDirectory) {
       for await (const file of walkFiles(target.absolute, { signal: context.signal }))
         if (isScript(file.relative)) candidates.push(file);
     } else {
-      candidates.push({ relative: path.basename(target.absolute), absolute: target.absolute });
+      candidates.push({
+        relative: path.basename(target.absolute),
+        absolute: target.absolute,
+        confinement: Confinement.ofReal([target.root]),
+      });
     }
     const all: z.infer<typeof functionRow>[] = [];
     const files: { file: string; functions: number; total: number; max: number }[] = [];
@@ -88,14 +92,10 @@ export const analyzeComplexity = defineTool({
       context.signal.throwIfAborted();
       // Parsing is synchronous; give the event loop a turn between files so the server stays responsive.
       await yieldToEventLoop();
-      const size = (await stat(file.absolute)).size;
-      if (size > maxFileBytes) {
-        skipped++;
-        continue;
-      }
       let text: string;
       try {
-        text = await readFile(file.absolute, 'utf8');
+        // Over maxFileBytes, a link, a device: skipped, without reading a byte.
+        text = await readConfinedText(file.absolute, file.confinement, { maxBytes: maxFileBytes });
       } catch {
         skipped++;
         continue;

@@ -1,7 +1,6 @@
 // Code navigation over TS/JS (TypeScript's parser) and Python (tree-sitter): the symbols a file or
 // project declares, where a name is defined, and every place it is called. Files are pre-filtered
 // by a plain text search for the name, so only candidates are parsed.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
@@ -19,6 +18,7 @@ import {
 } from './analysis/symbols.js';
 import { pythonParser } from './python/python-parser.js';
 import { typescript } from './typescript-module.js';
+import { fileCaps, readConfinedText } from '../confined-fs.js';
 
 const symbolKinds = [
   'function',
@@ -60,7 +60,9 @@ async function* sources(
   for (const file of files) {
     context.signal.throwIfAborted();
     if (file.kind === 'template') continue;
-    const text = await readFile(file.absolute, 'utf8').catch(() => undefined);
+    const text = await readConfinedText(file.absolute, file.confinement, { maxBytes: fileCaps.source }).catch(
+      () => undefined,
+    );
     if (text === undefined || text.length > maxFileBytes || !keep(text)) continue;
     yield { file, text };
   }

@@ -1,6 +1,5 @@
 // Dependency tools over package.json and npm's lockfile: drift between them, duplicate versions,
 // install scripts, licences, known vulnerabilities (npm audit) and why a package is installed.
-import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import semver from 'semver';
 import { z } from 'zod';
@@ -16,6 +15,7 @@ import {
   type Lockfile,
 } from './dependencies/lockfile.js';
 import { licenceCategory } from './dependencies/licences.js';
+import { confinedFileExists, Confinement, readProjectJson } from '../confined-fs.js';
 
 const isSemverRange = (range: string) =>
   semver.validRange(range) !== null && !/^(file|link|git|github|http|https|npm|workspace):|\//.test(range);
@@ -30,7 +30,7 @@ async function installedManifest(
   installPath: string,
 ): Promise<{ version?: string; license?: unknown; licenses?: unknown; scripts?: Record<string, string> } | undefined> {
   try {
-    return JSON.parse(await readFile(path.join(root, installPath, 'package.json'), 'utf8')) as {
+    return (await readProjectJson(root, path.join(installPath, 'package.json'))) as {
       version?: string;
       scripts?: Record<string, string>;
     };
@@ -335,10 +335,7 @@ export const listInstallScripts = defineTool({
         installed &&
         !scripts.install &&
         !scripts.preinstall &&
-        (await access(path.join(root, entry.path, 'binding.gyp')).then(
-          () => true,
-          () => false,
-        ))
+        (await confinedFileExists(path.join(root, entry.path, 'binding.gyp'), Confinement.ofReal([root])))
       )
         scripts.install = 'node-gyp rebuild (implicit: the package has a binding.gyp)';
       if (!entry.hasInstallScript && Object.keys(scripts).length === 0) continue;

@@ -1,6 +1,4 @@
 // One-file views: everything the analysis knows about a file in one call, and the rule catalogue.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
@@ -10,6 +8,7 @@ import { pythonSymbols, scriptSymbols } from './analysis/symbols.js';
 import { pythonParser } from './python/python-parser.js';
 import { typescript } from './typescript-module.js';
 import { ruleCatalogue } from './security/rule-catalogue.js';
+import { fileCaps, readProjectText } from '../confined-fs.js';
 
 export const outlineFile = defineTool({
   name: 'development_outline_file',
@@ -71,7 +70,7 @@ export const outlineFile = defineTool({
           : `${relative} is not a TS/JS, Python or template file in the project`,
       );
     }
-    const text = await readFile(path.join(report.root, relative), 'utf8');
+    const text = await readProjectText(report.root, relative, fileCaps.source);
     const symbols =
       analysis.language === 'python'
         ? pythonSymbols(await pythonParser(), text)

@@ -2,8 +2,6 @@
 // again in the file's current state (so a stale id is refused rather than misapplied), the patch is
 // applied with jsdiff (context lines must match exactly), the write is atomic (temp file + rename,
 // file mode kept), and the file is analysed again to show the finding is gone.
-import { randomUUID } from 'node:crypto';
-import { readFile, rename, stat, writeFile, chmod, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { applyPatch } from 'diff';
 import { z } from 'zod';
@@ -11,6 +9,7 @@ import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
 import { buildStaticReport } from './static-report.js';
 import { projectPathField, projectRelative } from './project-directory.js';
+import { Confinement, fileCaps, readConfinedText, writeConfined } from '../confined-fs.js';
 
 export const applyFix = defineTool({
   name: 'development_apply_fix',
@@ -69,23 +68,16 @@ export const applyFix = defineTool({
       );
     if (input.dryRun) return { applied: false, file: relative, fixable, patch };
     const absolute = path.join(report.root, relative);
-    const before = await readFile(absolute, 'utf8');
+    const confinement = Confinement.ofReal([report.root]);
+    const before = await readConfinedText(absolute, confinement, { maxBytes: fileCaps.source });
     const after = applyPatch(before, patch);
     if (after === false)
       throw new InputError(
         'findingId',
         `${relative} changed since the patch was made; re-run the analysis for a fresh patch`,
       );
-    const mode = (await stat(absolute)).mode;
-    const temporary = path.join(path.dirname(absolute), `.${path.basename(absolute)}.${randomUUID()}.tmp`);
-    try {
-      await writeFile(temporary, after);
-      await chmod(temporary, mode & 0o7777);
-      await rename(temporary, absolute);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
-    }
+    // Through the verified parent directory: a directory swapped for a link since cannot redirect it.
+    await writeConfined(absolute, after, confinement);
     const again = await buildStaticReport(context, {
       path: input.path,
       paths: [relative],

@@ -1,11 +1,11 @@
 // development_get_project_structure: the tree, languages and line counts of a project, as git sees it.
-import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { resolveInsideRoots } from '../roots.js';
 import { InputError } from '../errors.js';
-import { walkFiles, type WalkStats } from './walk-files.js';
+import { walkFiles, type WalkedFile, type WalkStats } from './walk-files.js';
 import { languageOf } from './languages.js';
+import { readConfinedHead } from '../confined-fs.js';
 
 const maxReadBytes = 8 * 1024 * 1024;
 const concurrency = 16;
@@ -18,23 +18,17 @@ interface FileFacts {
   binary: boolean;
 }
 
-async function inspectFile(absolute: string, relative: string): Promise<FileFacts> {
-  const handle = await open(absolute, 'r');
-  try {
-    const { size } = await handle.stat();
-    const buffer = Buffer.allocUnsafe(Math.min(size, maxReadBytes));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const view = buffer.subarray(0, bytesRead);
-    const binary = view.subarray(0, 8000).includes(0);
-    let lines = 0;
-    if (!binary && bytesRead > 0) {
-      for (let i = view.indexOf(10); i !== -1; i = view.indexOf(10, i + 1)) lines++;
-      if (view[bytesRead - 1] !== 10) lines++;
-    }
-    return { path: relative, language: binary ? 'Binary' : languageOf(relative), bytes: size, lines, binary };
-  } finally {
-    await handle.close();
+async function inspectFile(file: WalkedFile): Promise<FileFacts> {
+  const relative = file.relative;
+  const { head: view, size } = await readConfinedHead(file.absolute, file.confinement, maxReadBytes);
+  const bytesRead = view.length;
+  const binary = view.subarray(0, 8000).includes(0);
+  let lines = 0;
+  if (!binary && bytesRead > 0) {
+    for (let i = view.indexOf(10); i !== -1; i = view.indexOf(10, i + 1)) lines++;
+    if (view[bytesRead - 1] !== 10) lines++;
   }
+  return { path: relative, language: binary ? 'Binary' : languageOf(relative), bytes: size, lines, binary };
 }
 
 interface TreeNode {
@@ -143,7 +137,7 @@ export const getProjectStructure = defineTool({
     const inFlight = new Set<Promise<void>>();
     let walked = 0;
     for await (const file of walkFiles(target.absolute, { signal: context.signal, stats })) {
-      const task = inspectFile(file.absolute, file.relative)
+      const task = inspectFile(file)
         .then((fact) => void facts.push(fact))
         .catch(() => undefined)
         .finally(() => inFlight.delete(task));

@@ -1,6 +1,5 @@
 // Project-wide structure tools built on the cached per-file analyses: TODO inventory, the import
 // graph with its cycles, unused exports, and declared-vs-imported dependencies.
-import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
@@ -10,6 +9,7 @@ import { resolveSpecifier, type ProjectAnalysis } from './analysis/project-analy
 import { analysedProject, projectPathField } from './project-directory.js';
 import { parseScript } from './cyclomatic.js';
 import { typescript } from './typescript-module.js';
+import { fileCaps, readProjectJson, readProjectText } from '../confined-fs.js';
 
 const pathField = projectPathField;
 const project = (requested: string, context: ToolContext): Promise<ProjectAnalysis> =>
@@ -186,7 +186,7 @@ export const findUnusedExports = defineTool({
     const ts = typescript();
     const entryPoints = new Set<string>();
     try {
-      const manifest = JSON.parse(await readFile(path.join(analysis.root, 'package.json'), 'utf8')) as {
+      const manifest = (await readProjectJson(analysis.root, 'package.json')) as {
         main?: string;
         bin?: string | Record<string, string>;
         exports?: unknown;
@@ -207,7 +207,7 @@ export const findUnusedExports = defineTool({
     for (const file of analysis.files) {
       const targets = analysis.resolvedImports.get(file.file) ?? [];
       if (targets.length === 0) continue;
-      const text = await readFile(path.join(analysis.root, file.file), 'utf8').catch(() => '');
+      const text = await readProjectText(analysis.root, file.file, fileCaps.source).catch(() => '');
       const source = parseScript(ts, file.file, text);
       const mark = (specifier: string, name: string) => {
         const target = resolveSpecifier(file.file, specifier, known);
@@ -304,7 +304,7 @@ export const checkDependencies = defineTool({
     let manifest: Record<string, Record<string, string> | undefined> = {};
     let manifestFound = true;
     try {
-      manifest = JSON.parse(await readFile(path.join(analysis.root, 'package.json'), 'utf8')) as typeof manifest;
+      manifest = (await readProjectJson(analysis.root, 'package.json')) as typeof manifest;
     } catch {
       // Without a manifest nothing is declared: every imported package is reported missing.
       manifestFound = false;

@@ -1,6 +1,5 @@
 // Focused security tools: committed secrets in any text file (config, .env, keys, JSON, YAML, not
 // only code), the HTTP route inventory with authentication per route, and ReDoS checks of regexes.
-import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import safeRegex from 'safe-regex2';
 import { z } from 'zod';
@@ -14,6 +13,7 @@ import { routesOf } from './security/routes.js';
 import { parseScript } from './cyclomatic.js';
 import { typescript } from './typescript-module.js';
 import { git, isGitRepository } from './git.js';
+import { fileCaps, readConfined, readConfinedText } from '../confined-fs.js';
 
 const skippedDirectories = new Set([
   'node_modules',
@@ -75,18 +75,11 @@ export const scanSecrets = defineTool({
     }[] = [];
     let scanned = 0;
     for await (const file of walkFiles(root, { signal: context.signal, skipDirectories: skippedDirectories })) {
-      const handle = await open(file.absolute, 'r').catch(() => undefined);
-      if (!handle) continue;
-      let text: string;
-      try {
-        const { size } = await handle.stat();
-        if (size > textLimit) continue;
-        const buffer = await handle.readFile();
-        if (buffer.subarray(0, 8000).includes(0)) continue;
-        text = buffer.toString('utf8');
-      } finally {
-        await handle.close();
-      }
+      const buffer = await readConfined(file.absolute, file.confinement, { maxBytes: textLimit }).catch(
+        () => undefined,
+      );
+      if (!buffer || buffer.subarray(0, 8000).includes(0)) continue;
+      const text = buffer.toString('utf8');
       scanned++;
       const example = exampleFile.test(file.relative);
       const lines = text.split('\n');
@@ -160,7 +153,9 @@ export const listRoutes = defineTool({
     for (const file of files) {
       if (file.kind !== 'script') continue;
       context.signal.throwIfAborted();
-      const text = await readFile(file.absolute, 'utf8').catch(() => '');
+      const text = await readConfinedText(file.absolute, file.confinement, { maxBytes: fileCaps.source }).catch(
+        () => '',
+      );
       if (
         !/\.(get|post|put|patch|delete|del|all|route)\s*\(|\/route\.[cm]?[jt]sx?$|pages\/api\//.test(
           text + file.relative,
@@ -255,7 +250,9 @@ export const checkRegex = defineTool({
     let checked = 0;
     for (const file of files) {
       if (file.kind !== 'script') continue;
-      const text = await readFile(file.absolute, 'utf8').catch(() => '');
+      const text = await readConfinedText(file.absolute, file.confinement, { maxBytes: fileCaps.source }).catch(
+        () => '',
+      );
       const source = parseScript(ts, file.relative, text);
       const visit = (node: import('typescript').Node): void => {
         let pattern: string | undefined;

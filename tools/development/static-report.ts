@@ -2,12 +2,10 @@
 // (cached by content hash), link taint across files, add complexity findings weighted by git churn,
 // narrow to a diff when asked, rank, and summarise the metrics.
 import { typescript } from './typescript-module.js';
-import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
 import { resolveInsideRoots } from '../roots.js';
+import { fileCaps, readProjectJson, readProjectTextSync } from '../confined-fs.js';
 import { InputError } from '../errors.js';
 import { analyzeProject, type ProjectAnalysis } from './analysis/project-analysis.js';
 import { complexityFindings, rankFindings, securityFindings } from './analysis/findings.js';
@@ -79,10 +77,7 @@ export interface StaticReport {
 async function dependencyMajors(root: string): Promise<Map<string, number>> {
   const majors = new Map<string, number>();
   try {
-    const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as Record<
-      string,
-      Record<string, string> | undefined
-    >;
+    const manifest = await readProjectJson<Record<string, Record<string, string> | undefined>>(root, 'package.json');
     for (const group of ['dependencies', 'devDependencies', 'optionalDependencies']) {
       for (const [name, range] of Object.entries(manifest[group] ?? {})) {
         const match = /(\d+)/.exec(String(range));
@@ -140,7 +135,7 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
         dependencyMajors: majors,
         readText: (file) => {
           try {
-            return readFileSync(path.join(target.absolute, file), 'utf8');
+            return readProjectTextSync(target.absolute, file, fileCaps.source);
           } catch {
             return undefined;
           }

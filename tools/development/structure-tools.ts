@@ -1,6 +1,5 @@
 // Project-structure quality: files nothing reaches from an entry point, duplicated code, and
 // complexity hotspots weighted by how often git says each file changes.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
@@ -9,6 +8,7 @@ import { readManifest } from './dependencies/lockfile.js';
 import { isTestPath } from './analysis/file-analysis.js';
 import { findClones, tokenize, type TokenStream } from './analysis/duplicates.js';
 import { churn, isGitRepository } from './git.js';
+import { fileCaps, readProjectText } from '../confined-fs.js';
 
 const configFile =
   /(^|\/)[^/]*\.config\.[cm]?[jt]s$|(^|\/)\.[\w-]+rc\.[cm]?js$|(^|\/)(gulpfile|gruntfile|webpack\.[\w.]+|rollup\.[\w.]+|vite\.[\w.]+)\.[cm]?[jt]s$/i;
@@ -135,7 +135,7 @@ export const findDuplicateCode = defineTool({
     for (const file of analysis.files) {
       if (file.language === 'template' || (!input.includeTests && isTestPath(file.file))) continue;
       context.signal.throwIfAborted();
-      const text = await readFile(path.join(analysis.root, file.file), 'utf8').catch(() => '');
+      const text = await readProjectText(analysis.root, file.file, fileCaps.source).catch(() => '');
       streams.push(tokenize(file.file, text, file.language === 'python', table));
       codeLines += file.codeLines;
     }

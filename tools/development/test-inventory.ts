@@ -2,7 +2,6 @@
 // running them (TS/JS: test/it/describe calls with a literal name, including .skip/.only/.todo and
 // xit/fit; Python: test_ functions and Test classes), with focused tests (.only, fit) called out
 // because they silently skip the rest of a suite in CI.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type TS from 'typescript';
 import { z } from 'zod';
@@ -12,6 +11,7 @@ import { collectFiles } from './analysis/project-files.js';
 import { isTestPath } from './analysis/file-analysis.js';
 import { typescript } from './typescript-module.js';
 import { parseScript } from './cyclomatic.js';
+import { fileCaps, readConfinedText } from '../confined-fs.js';
 
 interface DeclaredTest {
   name: string;
@@ -125,7 +125,9 @@ export const listTests = defineTool({
     const all = [];
     for (const file of wanted) {
       context.signal.throwIfAborted();
-      const text = await readFile(file.absolute, 'utf8').catch(() => '');
+      const text = await readConfinedText(file.absolute, file.confinement, { maxBytes: fileCaps.source }).catch(
+        () => '',
+      );
       const tests =
         file.kind === 'python' ? pythonTests(text) : file.kind === 'script' ? scriptTests(ts, file.relative, text) : [];
       if (tests.length === 0) continue;

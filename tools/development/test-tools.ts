@@ -1,12 +1,13 @@
 // Test tools: detect the runner, run it (an action: confirm: true or a configured allow-list),
 // parse results in any common format, read coverage, and rank untested complex code.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
 import { resolveInsideRoots } from '../roots.js';
+import { asInputError, Confinement, fileCaps, readConfinedText } from '../confined-fs.js';
 import { analysedProject, projectDirectory, projectPathField, projectRelative } from './project-directory.js';
 import { readManifest } from './dependencies/lockfile.js';
 import { collectFiles } from './analysis/project-files.js';
@@ -170,7 +171,12 @@ export const runTests = defineTool({
       ].join(' ');
       if (result.spawnError)
         return { ran: false, runner, command: display, reason: `the runner could not start (${result.spawnError})` };
-      let raw = command.resultsFile ? await readFile(command.resultsFile, 'utf8').catch(() => '') : result.stdout;
+      // The results file is in our scratch directory; a test could still replace it with a link.
+      let raw = command.resultsFile
+        ? await readConfinedText(command.resultsFile, await Confinement.of([scratch]), {
+            maxBytes: fileCaps.large,
+          }).catch(() => '')
+        : result.stdout;
       if (runner === 'mocha') raw = raw.slice(Math.max(0, raw.indexOf('{\n')));
       let summary: TestSummary | undefined;
       try {
@@ -228,7 +234,13 @@ export const parseTestResultsTool = defineTool({
     if (input.file !== undefined) {
       const target = await resolveInsideRoots(input.file, context.environment.allowedRoots, 'file');
       if (target.isDirectory) throw new InputError('file', `${input.file} is a directory; pass the results file`);
-      text = await readFile(target.absolute, 'utf8');
+      try {
+        text = await readConfinedText(target.absolute, await Confinement.of(context.environment.allowedRoots), {
+          maxBytes: fileCaps.large,
+        });
+      } catch (error) {
+        throw asInputError(error, 'file', input.file);
+      }
     }
     try {
       return parseTestResults(text!, input.format);

@@ -1,12 +1,12 @@
 // development_audit_tsconfig: how strict the TypeScript configuration really is, after "extends"
 // is resolved by the compiler's own config reader, and how much the code opts out of checking
 // (@ts-ignore, @ts-nocheck, @ts-expect-error without a reason, "as any", explicit any).
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { analysedProject, projectPathField, projectRelative } from './project-directory.js';
 import { typescript } from './typescript-module.js';
+import { Confinement, fileCaps, readConfinedSync, readProjectText } from '../confined-fs.js';
 
 interface Check {
   option: string;
@@ -156,7 +156,35 @@ export const auditTsconfig = defineTool({
     const ts = typescript();
     const analysis = await analysedProject(input.path, context);
     const file = path.join(analysis.root, input.config);
-    const read = ts.readConfigFile(file, ts.sys.readFile);
+    // The config and every file it extends are read through the confined layer: an `extends` that
+    // climbs out of the project, or a link out, is refused and reported, never read. Directory
+    // listing is not needed for the options, so include/files globs are never expanded.
+    const confinement = Confinement.ofReal([analysis.root]);
+    const refused: string[] = [];
+    const readConfig = (name: string): string | undefined => {
+      try {
+        return readConfinedSync(path.resolve(name), confinement, { maxBytes: fileCaps.config }).toString('utf8');
+      } catch (error) {
+        const reason = (error as { reason?: string }).reason;
+        if (reason && reason !== 'missing')
+          refused.push(`${path.relative(analysis.root, path.resolve(name))} ${(error as { detail: string }).detail}`);
+        return undefined;
+      }
+    };
+    const host: import('typescript').ParseConfigHost = {
+      useCaseSensitiveFileNames: true,
+      readFile: readConfig,
+      fileExists: (name) => {
+        try {
+          readConfinedSync(path.resolve(name), confinement, { maxBytes: fileCaps.config });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      readDirectory: () => [],
+    };
+    const read = ts.readConfigFile(file, readConfig);
     const emptyOptOuts = {
       tsIgnore: 0,
       tsNocheck: 0,
@@ -173,9 +201,9 @@ export const auditTsconfig = defineTool({
         score: 0,
         options: [],
         optOuts: emptyOptOuts,
-        errors: [ts.flattenDiagnosticMessageText(read.error.messageText, '\n')],
+        errors: refused.length ? refused : [ts.flattenDiagnosticMessageText(read.error.messageText, '\n')],
       };
-    const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, path.dirname(file), undefined, file);
+    const parsed = ts.parseJsonConfigFileContent(read.config, host, path.dirname(file), undefined, file);
     const options = parsed.options as Record<string, unknown>;
     // The bases named by this file; the compiler has already merged the whole chain into `options`.
     const named: unknown = (read.config as { extends?: unknown }).extends;
@@ -204,7 +232,7 @@ export const auditTsconfig = defineTool({
     const perFile = new Map<string, number>();
     for (const entry of analysis.files) {
       if (entry.language !== 'typescript') continue;
-      const text = await readFile(path.join(analysis.root, entry.file), 'utf8').catch(() => '');
+      const text = await readProjectText(analysis.root, entry.file, fileCaps.source).catch(() => '');
       const count = (pattern: RegExp) => text.match(pattern)?.length ?? 0;
       const found = {
         tsIgnore: count(/@ts-ignore\b/g),
@@ -220,9 +248,10 @@ export const auditTsconfig = defineTool({
       }
       if (sum > 0) perFile.set(entry.file, sum);
     }
-    const errors = parsed.errors
-      .filter((e) => e.code !== 18003)
-      .map((e) => ts.flattenDiagnosticMessageText(e.messageText, '\n'));
+    const errors = [
+      ...refused,
+      ...parsed.errors.filter((e) => e.code !== 18003).map((e) => ts.flattenDiagnosticMessageText(e.messageText, '\n')),
+    ];
     return {
       found: true,
       config: input.config,

@@ -1,13 +1,20 @@
 // Walks a project tree the way git sees it: nested .gitignore files are honoured (through the
 // `ignore` package, which implements git's matching rules) and .git itself is never entered.
-import { readdir, readFile } from 'node:fs/promises';
+// Directories are listed, and .gitignore files read, through the confined layer: a directory swapped
+// for a link out of the project is not listed, and a .gitignore linked to /dev/zero is not read.
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { Confinement, readConfinedDirectory, readConfinedText } from '../confined-fs.js';
+
+/** .gitignore files over this are not read (git itself has no limit; real ones are a few KiB). */
+const maxIgnoreBytes = 1024 * 1024;
 
 export interface WalkedFile {
   /** Path relative to the walk's root, with forward slashes. */
   relative: string;
   absolute: string;
+  /** The walk's confinement: read the file through it (readConfined), never with plain fs. */
+  confinement: Confinement;
 }
 
 export interface WalkStats {
@@ -19,9 +26,9 @@ interface Rules {
   matcher: Ignore;
 }
 
-async function loadRules(directory: string, relativeDir: string): Promise<Rules | undefined> {
+async function loadRules(directory: string, relativeDir: string, confinement: Confinement): Promise<Rules | undefined> {
   try {
-    const text = await readFile(path.join(directory, '.gitignore'), 'utf8');
+    const text = await readConfinedText(path.join(directory, '.gitignore'), confinement, { maxBytes: maxIgnoreBytes });
     return { base: relativeDir, matcher: ignore().add(text) };
   } catch {
     return undefined;
@@ -48,10 +55,13 @@ export interface WalkOptions {
   onSkip?: (relative: string, reason: string) => void;
   /** Directories (by name) never entered, e.g. node_modules. */
   skipDirectories?: ReadonlySet<string>;
+  /** Where listing may go; the walk's root when not given. */
+  confinement?: Confinement;
 }
 
 export async function* walkFiles(root: string, options: WalkOptions): AsyncGenerator<WalkedFile> {
-  const rootRules = await loadRules(root, '');
+  const confinement = options.confinement ?? (await Confinement.of([root]));
+  const rootRules = await loadRules(root, '', confinement);
   const stack: { directory: string; relative: string; rules: Rules[] }[] = [
     { directory: root, relative: '', rules: rootRules ? [rootRules] : [] },
   ];
@@ -60,9 +70,15 @@ export async function* walkFiles(root: string, options: WalkOptions): AsyncGener
     const { directory, relative, rules } = stack.pop()!;
     let entries;
     try {
-      entries = await readdir(directory, { withFileTypes: true });
+      entries = await readConfinedDirectory(directory, confinement);
     } catch (error) {
-      options.onSkip?.(relative || '.', `unreadable directory (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      const reason = (error as { reason?: string }).reason;
+      options.onSkip?.(
+        relative || '.',
+        reason === 'link' || reason === 'outside'
+          ? 'symbolic link, not followed'
+          : `unreadable directory (${reason ?? 'error'})`,
+      );
       continue;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -79,14 +95,14 @@ export async function* walkFiles(root: string, options: WalkOptions): AsyncGener
           continue;
         }
         const absolute = path.join(directory, entry.name);
-        const own = await loadRules(absolute, childRelative);
+        const own = await loadRules(absolute, childRelative, confinement);
         subdirectories.push({ directory: absolute, relative: childRelative, rules: own ? [...rules, own] : rules });
       } else if (entry.isFile()) {
         if (isIgnored(rules, childRelative, false)) {
           if (options.stats) options.stats.ignored += 1;
           continue;
         }
-        yield { relative: childRelative, absolute: path.join(directory, entry.name) };
+        yield { relative: childRelative, absolute: path.join(directory, entry.name), confinement };
       } else if (entry.isSymbolicLink()) {
         if (!isIgnored(rules, childRelative, false)) options.onSkip?.(childRelative, 'symbolic link, not followed');
       }

@@ -1,6 +1,5 @@
 // Graph tools: guarded agent Cypher, its plan check, the schema, table counts, node lookup, and
 // the import of a financial graph from a JSON file under an allowed root.
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { runAgentCypher } from '../../knowledge/graph/agent-query.js';
 import { guardCypher, lexicalProblem } from '../../knowledge/graph/cypher-guard.js';
@@ -10,6 +9,7 @@ import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
 import { resolveInsideRoots } from '../roots.js';
 import { agentQueryOptions, knowledge, schemaText } from './common.js';
+import { asInputError, Confinement, fileCaps, parseJsonFile, readConfinedText } from '../confined-fs.js';
 
 const row = z.record(z.string(), z.unknown());
 
@@ -293,9 +293,12 @@ export const importGraph = defineTool({
     const file = (await resolveInsideRoots(input.path, context.environment.allowedRoots, 'path')).absolute;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(await readFile(file, 'utf8'));
+      const text = await readConfinedText(file, await Confinement.of(context.environment.allowedRoots), {
+        maxBytes: fileCaps.large,
+      });
+      parsed = parseJsonFile(text, input.path);
     } catch (error) {
-      throw new InputError('path', `cannot read ${input.path} as JSON: ${(error as Error).message}`);
+      throw asInputError(error, 'path', input.path);
     }
     const data = graphFile.safeParse(parsed);
     if (!data.success)

@@ -1,7 +1,5 @@
 // Runs the AI review on top of a static report: picks targets (only changed files in a diff
 // review), reads their text, and merges the accepted AI findings into the ranked list.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
 import type { ToolContext } from '../../context.js';
 import type { StaticReport } from '../static-report.js';
@@ -9,6 +7,7 @@ import { rankFindings } from '../analysis/findings.js';
 import type { Finding } from '../security/finding.js';
 import { selectReviewTargets } from './review-targets.js';
 import { runAiReview, type AiReviewResult } from './ai-review.js';
+import { fileCaps, readProjectText } from '../../confined-fs.js';
 
 export const aiReviewSchema = z.object({
   status: z.enum(['done', 'partial', 'skipped']),
@@ -41,7 +40,7 @@ export async function reviewReport(
   const result = await runAiReview(
     context,
     targets,
-    (file) => readFile(path.join(report.root, file), 'utf8').catch(() => undefined),
+    (file) => readProjectText(report.root, file, fileCaps.source).catch(() => undefined),
     report.findings,
   );
   const { findings: aiFindings, ...review } = result;

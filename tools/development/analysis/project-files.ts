@@ -1,10 +1,10 @@
 // Chooses and reads the files an analysis covers, and says why every other candidate was left out:
 // over 2 MiB, binary, minified or vendored, unreadable, a symlink (never followed, so loops cannot
 // happen), outside the `paths` globs, or past the file limit of a huge tree.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { walkFiles } from '../walk-files.js';
+import { Confinement, readConfined } from '../../confined-fs.js';
 import { scriptExtensions } from '../languages.js';
 import { isTemplatePath } from './file-analysis.js';
 
@@ -18,6 +18,7 @@ export interface SkippedFile {
 export interface CandidateFile {
   relative: string;
   absolute: string;
+  confinement: Confinement;
   kind: 'script' | 'template' | 'python';
 }
 
@@ -101,17 +102,20 @@ export type ReadResult = { ok: true; text: string } | { ok: false; reason: strin
 /** Reads a candidate, refusing what should not be parsed. */
 export async function readCandidate(file: CandidateFile): Promise<ReadResult> {
   try {
-    // One read, then the size check: scripts over 2 MiB are rare, and a stat first would double the syscalls.
-    const buffer = await readFile(file.absolute);
-    if (buffer.length > maxFileBytes)
-      return { ok: false, reason: `over 2 MiB (${(buffer.length / 1048576).toFixed(1)} MiB)` };
+    // The size comes from fstat on the opened descriptor, before any byte is read: a sparse 500 MB file costs nothing.
+    const buffer = await readConfined(file.absolute, file.confinement, { maxBytes: maxFileBytes });
     const probe = buffer.subarray(0, 8000);
     if (probe.includes(0)) return { ok: false, reason: 'binary content' };
     const text = buffer.toString('utf8');
     if (file.kind === 'script' && looksMinified(text)) return { ok: false, reason: 'minified (very long lines)' };
     return { ok: true, text };
   } catch (error) {
-    return { ok: false, reason: `unreadable (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+    const { reason, message } = error as { reason?: string; message: string };
+    if (reason === 'too-large')
+      return { ok: false, reason: `over 2 MiB (${/is ([\d.]+ MiB)/.exec(message)?.[1] ?? 'larger'})` };
+    if (reason === 'link' || reason === 'outside') return { ok: false, reason: 'symbolic link, not followed' };
+    if (reason === 'not-a-file') return { ok: false, reason: 'not a regular file' };
+    return { ok: false, reason: `unreadable (${reason ?? (error as NodeJS.ErrnoException).code ?? 'error'})` };
   }
 }
 

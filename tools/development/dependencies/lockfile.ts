@@ -1,7 +1,15 @@
 // Reads npm's package-lock.json / npm-shrinkwrap.json (lockfile versions 1, 2 and 3) into one
 // shape, and links every entry to the entries its dependencies resolve to, with Node's lookup rule
 // (the nearest node_modules up the path). Everything the dependency tools report comes from here.
-import { readFile } from 'node:fs/promises';
+import {
+  ConfinedError,
+  confinedFileExists,
+  Confinement,
+  fileCaps,
+  parseJsonFile,
+  readProjectJson,
+  readProjectText,
+} from '../../confined-fs.js';
 import path from 'node:path';
 
 export interface LockEntry {
@@ -40,7 +48,7 @@ export interface Manifest {
 
 export async function readManifest(root: string): Promise<Manifest | undefined> {
   try {
-    return JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as Manifest;
+    return await readProjectJson<Manifest>(root, 'package.json');
   } catch {
     return undefined;
   }
@@ -79,15 +87,16 @@ export async function readLockfile(root: string): Promise<Lockfile | { missing: 
   for (const file of ['npm-shrinkwrap.json', 'package-lock.json']) {
     let text: string;
     try {
-      text = await readFile(path.join(root, file), 'utf8');
-    } catch {
+      text = await readProjectText(root, file, fileCaps.large);
+    } catch (error) {
+      if (error instanceof ConfinedError && error.reason !== 'missing') return { missing: `${file} ${error.detail}` };
       continue;
     }
     let raw: { lockfileVersion?: number; packages?: Record<string, RawEntry>; dependencies?: Record<string, RawEntry> };
     try {
-      raw = JSON.parse(text) as typeof raw;
+      raw = parseJsonFile<typeof raw>(text, file);
     } catch (error) {
-      return { missing: `${file} is not valid JSON (${(error as Error).message.slice(0, 80)})` };
+      return { missing: (error as Error).message };
     }
     const entries = new Map<string, LockEntry>();
     const version = raw.lockfileVersion ?? 1;
@@ -160,7 +169,7 @@ export async function readLockfile(root: string): Promise<Lockfile | { missing: 
   }
   for (const other of ['yarn.lock', 'pnpm-lock.yaml', 'bun.lockb']) {
     try {
-      await readFile(path.join(root, other));
+      if (!(await confinedFileExists(path.join(root, other), Confinement.ofReal([root])))) continue;
       return { missing: `${other} found: only npm lockfiles (package-lock.json, npm-shrinkwrap.json) are read` };
     } catch {
       // try the next

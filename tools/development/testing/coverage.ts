@@ -2,10 +2,10 @@
 // lcov.info (node --experimental-test-coverage, c8, nyc, jest), istanbul's coverage-final.json and
 // coverage-summary.json, and Cobertura XML (pytest-cov, coverage.py). lcov is a line format of a
 // dozen record types, read here directly rather than through an unmaintained parser package.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { asArray, type XmlNode } from './xml.js';
+import { fileCaps, parseJsonFile, readProjectText } from '../../confined-fs.js';
 
 export interface Ratio {
   found: number;
@@ -200,15 +200,17 @@ export async function readCoverage(root: string, named?: string): Promise<Covera
   for (const candidate of named ? [named] : coverageCandidates) {
     let text: string;
     try {
-      text = await readFile(path.resolve(root, candidate), 'utf8');
-    } catch {
+      // A report path may be a link (or lie under a linked directory) out of the project: refused, not read.
+      text = await readProjectText(root, candidate, fileCaps.large);
+    } catch (error) {
+      if (named && (error as { reason?: string }).reason !== 'missing') throw error;
       continue;
     }
     const source = candidate;
     if (/\.info$/.test(candidate) || /^(TN|SF):/m.test(text.slice(0, 200)))
       return { source, format: 'lcov', files: parseLcov(text, root) };
     if (text.trimStart().startsWith('<')) return { source, format: 'cobertura', files: parseCobertura(text, root) };
-    const json = JSON.parse(text) as Record<string, unknown>;
+    const json = parseJsonFile<Record<string, unknown>>(text, candidate);
     if ('total' in json)
       return {
         source,

@@ -1,9 +1,9 @@
 // Which test runner a project uses, from its package.json scripts and dependencies, its config
 // files and its test files; and the command that runs it with machine-readable output.
-import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../dependencies/lockfile.js';
 import type { ResultFormat } from './test-results.js';
+import { confinedFileExists, Confinement, fileCaps, readProjectText } from '../../confined-fs.js';
 
 export const runnerNames = ['node:test', 'jest', 'vitest', 'mocha', 'pytest', 'ava', 'tap'] as const;
 export type RunnerName = (typeof runnerNames)[number];
@@ -24,11 +24,8 @@ const configFiles: Record<RunnerName, string[]> = {
   'node:test': [],
 };
 
-const exists = (file: string) =>
-  access(file).then(
-    () => true,
-    () => false,
-  );
+/** `file` must lie in a real project root; a link out counts as absent. */
+const exists = (file: string) => confinedFileExists(file, Confinement.ofReal([path.dirname(file)]));
 
 export async function detectRunners(
   root: string,
@@ -56,11 +53,11 @@ export async function detectRunners(
     ['setup.cfg', '[tool:pytest]'],
     ['tox.ini', '[pytest]'],
   ] as const) {
-    const text = await readFile(path.join(root, file), 'utf8').catch(() => '');
+    const text = await readProjectText(root, file, fileCaps.source).catch(() => '');
     if (text.includes(marker)) add('pytest', `${file} has ${marker}`);
   }
   for (const file of testFileSample) {
-    const text = await readFile(path.join(root, file), 'utf8').catch(() => '');
+    const text = await readProjectText(root, file, fileCaps.source).catch(() => '');
     if (/from ['"]node:test['"]|require\(['"]node:test['"]\)/.test(text)) {
       add('node:test', `${file} imports node:test`);
       break;
