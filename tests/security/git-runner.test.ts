@@ -174,9 +174,9 @@ const redirections: [string, RegExp, (project: string, outside: string, marks: M
     (project, outside) => alternatesOutside(project, outside),
   ],
   [
-    'core.worktree naming an outside directory',
+    'core.worktree naming a directory above the root',
     /has its work tree at .*outside the allowed roots/,
-    (project, outside) => worktreeOutside(project, outside),
+    (project) => worktreeOutside(project),
   ],
   [
     'include.path naming an outside config file',

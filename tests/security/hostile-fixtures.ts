@@ -219,10 +219,13 @@ export async function alternatesOutside(project: string, outside: string): Promi
   fixtureGit(project, 'update-ref', 'refs/heads/main', fixtureGit(outside, 'rev-parse', 'HEAD').trim());
 }
 
-/** The project is a repository whose core.worktree is a directory outside the roots. */
-export async function worktreeOutside(project: string, outside: string): Promise<void> {
+/**
+ * The project is a repository whose core.worktree is the project's PARENT, a directory outside the
+ * roots that holds the outside repository too: its files would show up as untracked.
+ */
+export async function worktreeOutside(project: string): Promise<void> {
   await initRepository(project);
-  fixtureGit(project, 'config', 'core.worktree', outside);
+  fixtureGit(project, 'config', 'core.worktree', path.dirname(project));
 }
 
 /** The project's git config includes a config file outside the roots (which names a marker program). */
