@@ -15,6 +15,7 @@ import {
   fixtureGit,
   gitFileOutside,
   includeOutside,
+  indexLinkedOutside,
   initRepository,
   markers,
   outsideRepository,
@@ -177,6 +178,11 @@ const redirections: [string, RegExp, (project: string, outside: string, marks: M
     'core.worktree naming a directory above the root',
     /has its work tree at .*outside the allowed roots/,
     (project) => worktreeOutside(project),
+  ],
+  [
+    'an index linked to the outside repository',
+    /has its git data linked at .*index -> .*outside the allowed roots/,
+    (project, outside) => indexLinkedOutside(project, outside),
   ],
   [
     'include.path naming an outside config file',

@@ -6,7 +6,7 @@
 // Setup itself runs git with the caller's plain environment but with the hostile settings written
 // last, so building a fixture fires nothing; `fired()` is cleared at the end of each builder.
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 const author = {
@@ -226,6 +226,13 @@ export async function alternatesOutside(project: string, outside: string): Promi
 export async function worktreeOutside(project: string): Promise<void> {
   await initRepository(project);
   fixtureGit(project, 'config', 'core.worktree', path.dirname(project));
+}
+
+/** The project's `.git/index` is a symbolic link to the outside repository's index. */
+export async function indexLinkedOutside(project: string, outside: string): Promise<void> {
+  await initRepository(project);
+  await rm(path.join(project, '.git', 'index'));
+  await symlink(path.join(outside, '.git', 'index'), path.join(project, '.git', 'index'));
 }
 
 /** The project's git config includes a config file outside the roots (which names a marker program). */

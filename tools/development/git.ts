@@ -17,7 +17,8 @@
 //   --no-textconv / --no-ext-diff / --no-show-signature wherever a subcommand takes them).
 // - Includes (include.path, includeIf.*.path) that read a file outside the allowed roots cannot be
 //   switched off from the command line, so such a repository is REFUSED, as are a work tree, git
-//   dir, common dir, object store or alternate outside the roots. After these checks every call
+//   dir, common dir, object store or alternate outside the roots, and a symbolic link from the git
+//   directory (index, config, refs, packs, ...) to outside them. After these checks every call
 //   sets GIT_DIR and GIT_WORK_TREE explicitly, so nothing in the repository can move them.
 // - Discovery stops at the allowed root (GIT_CEILING_DIRECTORIES is its parent). A root that is a
 //   SUBFOLDER of an outer repository is therefore "not a git repository": nothing of the outer
@@ -26,7 +27,7 @@
 // - Output is capped in bytes (stated in the error, or reported as truncated by runCapped) and
 //   every call has a time limit.
 import { spawn } from 'node:child_process';
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, ToolError } from '../errors.js';
 
@@ -83,9 +84,13 @@ const FIXED_OVERRIDES: [string, string][] = [
   ['color.blame', 'never'],
 ];
 
-/** Repository-named keys that run a program; each one found is overridden with an empty value. */
+/**
+ * Repository-named keys that run a program; each one found is overridden with an empty value
+ * (pager.<cmd> with false, filter.<x>.required with false so that a filter without its program
+ * does not fail the command).
+ */
 const DRIVER_KEY =
-  /^(filter\..+\.(clean|smudge|process)|diff\..+\.(textconv|command)|merge\..+\.driver|credential\..+\.helper|trailer\..+\.(command|cmd)|gpg\..+\.program|remote\..+\.(uploadpack|receivepack)|pager\..+)$/i;
+  /^(filter\..+\.(clean|smudge|process|required)|diff\..+\.(textconv|command)|merge\..+\.driver|credential\..+\.helper|trailer\..+\.(command|cmd)|gpg\..+\.program|remote\..+\.(uploadpack|receivepack)|pager\..+)$/i;
 
 export class GitError extends Error {
   override readonly name = 'GitError';
@@ -305,7 +310,7 @@ async function scanConfig(
     const lower = name.toLowerCase();
     if (DRIVER_KEY.test(name) && !seen.has(lower)) {
       seen.add(lower);
-      overrides.push([name, /^pager\./i.test(name) ? 'false' : '']);
+      overrides.push([name, /^pager\.|^filter\..+\.required$/i.test(name) ? 'false' : '']);
       const filter = /^(filter\..+)\.(clean|smudge|process)$/i.exec(name);
       if (filter && !seen.has(`${filter[1]!.toLowerCase()}.required`)) {
         seen.add(`${filter[1]!.toLowerCase()}.required`);
@@ -314,6 +319,7 @@ async function scanConfig(
     }
   }
   const stamps = await Promise.all([...files].map(async (file) => [file, await stampOf(file)] as [string, string]));
+  if (configScans.size >= 256) configScans.delete(configScans.keys().next().value!);
   configScans.set(key, { overrides, stamps });
   return overrides;
 }
@@ -337,6 +343,34 @@ async function objectStores(objects: string, depth = 0): Promise<string[]> {
     stores.push(...(await objectStores(await realpath(target).catch(() => target), depth + 1)));
   }
   return stores;
+}
+
+/**
+ * Files and folders of the git directories that git reads, and everything directly in the object
+ * store and its pack folder: a symbolic link among them must stay inside the roots (a linked index
+ * or pack would show another repository's names and contents). Returns the first one that leaves.
+ */
+async function linkOutside(
+  gitDir: string,
+  commonDir: string,
+  within: (p: string) => boolean,
+): Promise<string | undefined> {
+  const candidates = new Set<string>();
+  for (const dir of new Set([gitDir, commonDir]))
+    for (const name of ['HEAD', 'index', 'config', 'config.worktree', 'packed-refs', 'shallow', 'refs', 'info', 'logs'])
+      candidates.add(path.join(dir, name));
+  for (const dir of ['objects', 'objects/pack', 'objects/info']) {
+    const full = path.join(commonDir, dir);
+    for (const entry of await readdir(full, { withFileTypes: true }).catch(() => []))
+      if (entry.isSymbolicLink()) candidates.add(path.join(full, entry.name));
+  }
+  for (const candidate of candidates) {
+    const info = await lstat(candidate).catch(() => undefined);
+    if (!info?.isSymbolicLink()) continue;
+    const target = await realpath(candidate).catch(() => undefined);
+    if (target && !within(target)) return `${candidate} -> ${target}`;
+  }
+  return undefined;
 }
 
 const notARepository = Symbol('not a repository');
@@ -396,6 +430,8 @@ async function discover(
   const objects = await realpath(path.join(commonDir, 'objects')).catch(() => path.join(commonDir, 'objects'));
   for (const store of await objectStores(objects))
     if (outsideRoots(store)) throw refuse(store === objects ? 'object store' : 'alternate object store', store);
+  const linked = await linkOutside(gitDir, commonDir, (p) => !outsideRoots(p));
+  if (linked) throw refuse('git data linked', linked);
   const base = { cwd, gitDir, commonDir, topLevel };
   const drivers = await scanConfig(host, base, real, field, options);
   const env = gitEnvironment(host, { GIT_DIR: gitDir, GIT_WORK_TREE: topLevel }, [...FIXED_OVERRIDES, ...drivers]);
