@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { resolveInsideRoots } from '../roots.js';
 import { InputError } from '../errors.js';
-import { checkRef, git, isGitRepository } from './git.js';
+import { checkRef, openRepository, SAFE_DIFF_FLAGS } from './git.js';
 import { repository } from './git-tools.js';
 
 export const gitBlame = defineTool({
@@ -41,15 +41,17 @@ export const gitBlame = defineTool({
     if (target.isDirectory) throw new InputError('file', `${input.file} is a directory; pass a file`);
     if (input.startLine && input.endLine && input.endLine < input.startLine)
       throw new InputError('endLine', 'must not be before startLine');
-    const cwd = path.dirname(target.absolute);
-    if (!(await isGitRepository(cwd))) throw new InputError('file', `${input.file} is not inside a git repository`);
+    const repo = await openRepository(path.dirname(target.absolute), context.environment, {
+      field: 'file',
+      signal: context.signal,
+    });
     const range = input.startLine || input.endLine ? ['-L', `${input.startLine ?? 1},${input.endLine ?? ''}`] : [];
     let output: string;
     try {
-      output = await git(['blame', '--porcelain', ...range, '--', path.basename(target.absolute)], {
-        cwd,
-        signal: context.signal,
-      });
+      output = await repo.run(
+        ['blame', '--porcelain', '--no-textconv', ...range, '--', path.basename(target.absolute)],
+        { signal: context.signal },
+      );
     } catch (error) {
       throw new InputError(
         'file',
@@ -141,14 +143,16 @@ export const gitShowCommit = defineTool({
   }),
   examples: [{ path: '.', ref: 'HEAD', maxPatchBytes: 2000 }],
   async handler(input, context) {
-    const cwd = await repository(input.path, context.environment.allowedRoots);
-    const ref = await checkRef(input.ref, cwd, 'ref');
-    const header = await git(['show', '-s', '--format=%H%x00%an <%ae>%x00%aI%x00%B', ref], {
-      cwd,
+    const repo = await repository(input.path, context.environment, context.signal);
+    const ref = await checkRef(input.ref, repo, 'ref');
+    const header = await repo.run(['show', '-s', '--no-show-signature', '--format=%H%x00%an <%ae>%x00%aI%x00%B', ref], {
       signal: context.signal,
     });
     const [hash, author, date, message] = header.split('\0');
-    const numstat = await git(['show', '--format=', '--numstat', '--relative', ref], { cwd, signal: context.signal });
+    const numstat = await repo.run(
+      ['show', '--no-show-signature', ...SAFE_DIFF_FLAGS, '--format=', '--numstat', '--relative', ref],
+      { signal: context.signal },
+    );
     const files = numstat
       .split('\n')
       .filter(Boolean)
@@ -160,18 +164,21 @@ export const gitShowCommit = defineTool({
           removed: removed === '-' ? 0 : Number(removed),
         };
       });
-    const patch =
+    const { text: patch, truncated } =
       input.maxPatchBytes === 0
-        ? ''
-        : await git(['show', '--format=', '--patch', '--relative', ref], { cwd, signal: context.signal });
-    const truncated = patch.length > input.maxPatchBytes;
+        ? { text: '', truncated: false }
+        : await repo.runCapped(
+            ['show', '--no-show-signature', ...SAFE_DIFF_FLAGS, '--format=', '--patch', '--relative', ref],
+            input.maxPatchBytes,
+            { signal: context.signal },
+          );
     return {
       hash: hash!,
       author: author!,
       date: date!,
       message: (message ?? '').trim(),
       files,
-      patch: truncated ? patch.slice(0, input.maxPatchBytes) : patch,
+      patch,
       truncated,
     };
   },

@@ -1,17 +1,24 @@
 // Git tools for the development domain: status, diff, recent history and churn hotspots. All run
-// git through execFile (no shell) inside the allowed roots; refs are verified before use.
+// git through the hardened runner of git.ts (no shell, no program named by the repository, nothing
+// outside the allowed roots); refs are verified before use.
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { resolveInsideRoots } from '../roots.js';
 import { InputError } from '../errors.js';
-import { changedFiles, checkRef, churn, git, isGitRepository } from './git.js';
+import {
+  changedFiles,
+  checkRef,
+  churn,
+  openRepository,
+  SAFE_DIFF_FLAGS,
+  type GitAccess,
+  type GitRepository,
+} from './git.js';
 
-export async function repository(requested: string, roots: string[]): Promise<string> {
-  const target = await resolveInsideRoots(requested, roots, 'path');
+export async function repository(requested: string, access: GitAccess, signal?: AbortSignal): Promise<GitRepository> {
+  const target = await resolveInsideRoots(requested, access.allowedRoots, 'path');
   if (!target.isDirectory) throw new InputError('path', `${requested} is a file; pass the repository directory`);
-  if (!(await isGitRepository(target.absolute)))
-    throw new InputError('path', `${target.absolute} is not inside a git repository`);
-  return target.absolute;
+  return openRepository(target.absolute, access, { field: 'path', ...(signal ? { signal } : {}) });
 }
 
 const pathField = z.string().default('.').describe('Repository directory inside the allowed roots. Default ".".');
@@ -35,11 +42,11 @@ export const gitStatus = defineTool({
   }),
   examples: [{ path: '.' }],
   async handler(input, context) {
-    const cwd = await repository(input.path, context.environment.allowedRoots);
-    const output = await git(['status', '--porcelain=v2', '--branch', '--untracked-files=all'], {
-      cwd,
-      signal: context.signal,
-    });
+    const repo = await repository(input.path, context.environment, context.signal);
+    const output = await repo.run(
+      ['status', '--porcelain=v2', '--branch', '--untracked-files=all', '--ignore-submodules=all'],
+      { signal: context.signal },
+    );
     let branch = '(detached)';
     let upstream: string | undefined;
     let ahead = 0;
@@ -112,16 +119,14 @@ export const gitDiff = defineTool({
   }),
   examples: [{ path: '.', against: 'HEAD' }],
   async handler(input, context) {
-    const cwd = await repository(input.path, context.environment.allowedRoots);
-    if (input.against !== 'staged') await checkRef(input.against, cwd, 'against');
-    const files = await changedFiles(cwd, input.against, context.signal);
-    const diff = await git(
-      input.against === 'staged'
-        ? ['diff', '--cached', '--no-color', '--no-ext-diff']
-        : ['diff', input.against, '--no-color', '--no-ext-diff'],
-      { cwd, signal: context.signal },
+    const repo = await repository(input.path, context.environment, context.signal);
+    if (input.against !== 'staged') await checkRef(input.against, repo, 'against');
+    const files = await changedFiles(repo, input.against, context.signal);
+    const { text: diff, truncated } = await repo.runCapped(
+      [...(input.against === 'staged' ? ['diff', '--cached'] : ['diff', input.against]), ...SAFE_DIFF_FLAGS],
+      input.maxBytes,
+      { signal: context.signal },
     );
-    const truncated = diff.length > input.maxBytes;
     return {
       against: input.against,
       files: files.map((f) => ({
@@ -129,7 +134,7 @@ export const gitDiff = defineTool({
         status: f.status,
         ranges: f.ranges.map(([a, b]) => [a, Math.min(b, 2_147_483_647)] as [number, number]),
       })),
-      diff: truncated ? diff.slice(0, input.maxBytes) : diff,
+      diff,
       truncated,
     };
   },
@@ -170,18 +175,21 @@ export const gitLog = defineTool({
   }),
   examples: [{ path: '.', limit: 10 }],
   async handler(input, context) {
-    const cwd = await repository(input.path, context.environment.allowedRoots);
+    const repo = await repository(input.path, context.environment, context.signal);
     if (input.file?.startsWith('-')) throw new InputError('file', 'must be a path, not an option');
-    const output = await git(
+    const output = await repo.run(
       [
         'log',
         `--max-count=${input.limit}`,
         '--no-merges',
+        '--no-show-signature',
+        '--no-textconv',
+        '--no-ext-diff',
         '--numstat',
         '--format=%x1e%H%x1f%an%x1f%aI%x1f%s',
         ...(input.file ? ['--', input.file] : []),
       ],
-      { cwd, signal: context.signal },
+      { signal: context.signal },
     );
     const commits = output
       .split('\x1e')
@@ -231,8 +239,8 @@ export const gitChurn = defineTool({
   }),
   examples: [{ path: '.', days: 90, limit: 10 }],
   async handler(input, context) {
-    const cwd = await repository(input.path, context.environment.allowedRoots);
-    const counts = await churn(cwd, { days: input.days, signal: context.signal });
+    const repo = await repository(input.path, context.environment, context.signal);
+    const counts = await churn(repo, { days: input.days, signal: context.signal });
     const files = [...counts.entries()]
       .map(([path, commits]) => ({ path, commits }))
       .sort((a, b) => b.commits - a.commits || a.path.localeCompare(b.path))

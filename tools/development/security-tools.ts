@@ -12,7 +12,7 @@ import { entropy, looksLikeSecretAssignment, redactLine, tokenKind } from './sec
 import { routesOf } from './security/routes.js';
 import { parseScript } from './cyclomatic.js';
 import { typescript } from './typescript-module.js';
-import { git, isGitRepository } from './git.js';
+import { findRepository } from './git.js';
 import { fileCaps, readConfined, readConfinedText } from '../confined-fs.js';
 
 const skippedDirectories = new Set([
@@ -62,8 +62,13 @@ export const scanSecrets = defineTool({
   examples: [{ path: '.' }],
   async handler(input, context) {
     const root = await projectDirectory(input.path, context);
-    const tracked = (await isGitRepository(root))
-      ? new Set((await git(['ls-files', '-z'], { cwd: root, signal: context.signal })).split('\0'))
+    // A repository that reaches outside the roots is refused by the runner: scan without git then.
+    const repo = await findRepository(root, context.environment, { signal: context.signal }).catch((error) => {
+      if (error instanceof InputError) return undefined;
+      throw error;
+    });
+    const tracked = repo
+      ? new Set((await repo.run(['ls-files', '-z'], { signal: context.signal })).split('\0'))
       : undefined;
     const findings: {
       file: string;

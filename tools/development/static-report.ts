@@ -10,7 +10,7 @@ import { InputError } from '../errors.js';
 import { analyzeProject, type ProjectAnalysis } from './analysis/project-analysis.js';
 import { complexityFindings, rankFindings, securityFindings } from './analysis/findings.js';
 import type { Finding } from './security/finding.js';
-import { changedFiles, checkRef, churn, isGitRepository, type ChangedFile } from './git.js';
+import { changedFiles, checkRef, churn, findRepository, type ChangedFile, type GitRepository } from './git.js';
 
 export const findingSchema = z.object({
   id: z.string(),
@@ -106,21 +106,32 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
   let changed: ChangedFile[] | undefined;
   let churnCounts: Map<string, number> | undefined;
   let gitNote: string | undefined;
-  const inGit = await isGitRepository(target.absolute);
-  if (input.changedSince && !inGit && input.withoutGit === 'all') {
+  // changedSince needs the repository, so a refused one (reaching outside the roots) is an error
+  // there; otherwise git only weighs hotspots, and a refused repository becomes a note.
+  let repo: GitRepository | undefined;
+  try {
+    repo = await findRepository(target.absolute, context.environment, {
+      field: input.changedSince ? 'changedSince' : 'project',
+      signal: context.signal,
+    });
+  } catch (error) {
+    if (!(error instanceof InputError) || input.changedSince) throw error;
+    gitNote = `git not used: ${error.message.replace(/^project: /, '')}`;
+  }
+  if (input.changedSince && !repo && input.withoutGit === 'all') {
     gitNote = `${target.absolute} is not a git repository: every file was reviewed as new`;
   } else if (input.changedSince) {
-    if (!inGit)
+    if (!repo)
       throw new InputError(
         'changedSince',
         `${target.absolute} is not a git repository, so there is no diff to review; drop changedSince`,
       );
-    if (input.changedSince !== 'staged') await checkRef(input.changedSince, target.absolute, 'changedSince');
-    changed = await changedFiles(target.absolute, input.changedSince, context.signal);
+    if (input.changedSince !== 'staged') await checkRef(input.changedSince, repo, 'changedSince');
+    changed = await changedFiles(repo, input.changedSince, context.signal);
   }
-  if (inGit) {
+  if (repo) {
     try {
-      churnCounts = await churn(target.absolute, { days: 365, signal: context.signal });
+      churnCounts = await churn(repo, { days: 365, signal: context.signal });
     } catch (error) {
       gitNote = `git history unavailable: ${(error as Error).message.slice(0, 120)}`;
     }

@@ -7,7 +7,8 @@ import { analysedProject, projectPathField } from './project-directory.js';
 import { readManifest } from './dependencies/lockfile.js';
 import { isTestPath } from './analysis/file-analysis.js';
 import { findClones, tokenize, type TokenStream } from './analysis/duplicates.js';
-import { churn, isGitRepository } from './git.js';
+import { churn, findRepository } from './git.js';
+import { InputError } from '../errors.js';
 import { fileCaps, readProjectText } from '../confined-fs.js';
 
 const configFile =
@@ -203,10 +204,13 @@ export const findHotspots = defineTool({
   examples: [{ path: '.', days: 90 }],
   async handler(input, context) {
     const analysis = await analysedProject(input.path, context);
-    const gitAvailable = await isGitRepository(analysis.root);
-    const counts = gitAvailable
-      ? await churn(analysis.root, { days: input.days, signal: context.signal })
-      : new Map<string, number>();
+    // A repository the runner refuses (it reaches outside the roots) ranks by complexity alone.
+    const repo = await findRepository(analysis.root, context.environment, { signal: context.signal }).catch((error) => {
+      if (error instanceof InputError) return undefined;
+      throw error;
+    });
+    const gitAvailable = repo !== undefined;
+    const counts = repo ? await churn(repo, { days: input.days, signal: context.signal }) : new Map<string, number>();
     const weight = (file: string) => (gitAvailable ? 1 + (counts.get(file) ?? 0) : 1);
     const files = analysis.files
       .filter((f) => f.functions.length > 0 && !isTestPath(f.file))
