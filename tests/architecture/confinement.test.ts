@@ -22,6 +22,7 @@ const processLayer: Record<string, string> = {
 /** The only files in tools/ and supervisors/ that may use the file system directly. */
 const fsLayer: Record<string, string> = {
   'tools/confined-fs.ts': 'the confined file layer itself',
+  'tools/development/git.ts': "the git runner's checks: stat, lstat and realpath of the git dir, never content",
   'tools/roots.ts': 'resolves an agent path against the roots (realpath/stat, no content)',
   'tools/development/test-tools.ts': "creates and removes Caelum's own scratch directory for a test run",
   'tools/development/analysis/analysis-cache.ts': "reads and writes the analysis cache in Caelum's data dir",

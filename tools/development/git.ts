@@ -27,7 +27,8 @@
 // - Output is capped in bytes (stated in the error, or reported as truncated by runCapped) and
 //   every call has a time limit.
 import { spawn } from 'node:child_process';
-import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { ConfinedError, Confinement, readConfinedText } from '../confined-fs.js';
 import path from 'node:path';
 import { InputError, ToolError } from '../errors.js';
 
@@ -328,7 +329,17 @@ async function scanConfig(
 async function objectStores(objects: string, depth = 0): Promise<string[]> {
   const stores = [objects];
   if (depth > 5) return stores;
-  const list = await readFile(path.join(objects, 'info', 'alternates'), 'utf8').catch(() => '');
+  // Read through the confined layer: an alternates file linked to /dev/zero or out of the store is
+  // refused (git would follow it), and a missing one means no alternates.
+  let list = '';
+  try {
+    list = await readConfinedText(path.join(objects, 'info', 'alternates'), Confinement.ofReal([objects]), {
+      maxBytes: 64 * 1024,
+    });
+  } catch (error) {
+    if (!(error instanceof ConfinedError) || error.reason !== 'missing')
+      throw new GitError(`the object store's alternates file cannot be checked (${(error as Error).message})`);
+  }
   for (const raw of list.split('\n')) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
@@ -428,7 +439,13 @@ async function discover(
   if (outsideRoots(gitDir)) throw refuse('git directory', gitDir);
   if (outsideRoots(commonDir)) throw refuse('common git directory', commonDir);
   const objects = await realpath(path.join(commonDir, 'objects')).catch(() => path.join(commonDir, 'objects'));
-  for (const store of await objectStores(objects))
+  let stores: string[];
+  try {
+    stores = await objectStores(objects);
+  } catch (error) {
+    throw new InputError(field, `the git repository at ${cwd}: ${(error as Error).message}; git tools refuse it`);
+  }
+  for (const store of stores)
     if (outsideRoots(store)) throw refuse(store === objects ? 'object store' : 'alternate object store', store);
   const linked = await linkOutside(gitDir, commonDir, (p) => !outsideRoots(p));
   if (linked) throw refuse('git data linked', linked);
