@@ -62,6 +62,8 @@ export async function kbCommand(loaded: LoadedConfig, args: ParsedArgs): Promise
       offline: args.switches.has('offline'),
       skipIngestion: args.switches.has('skip-ingestion'),
       publish: args.switches.has('publish'),
+      // --publish typed at the terminal is the person's own confirmation.
+      confirm: args.switches.has('publish'),
     };
     const result = await suite.dispatcher.call('buildKnowledgeSnapshot', input, {
       signal: controller.signal,

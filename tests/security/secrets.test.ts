@@ -4,13 +4,14 @@
 // environment, a request npm sends, or the CLI's output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { OllamaPeer } from '../peers/ollama-peer.js';
+import { financialGraph } from '../knowledge/financial-fixture.js';
 import { cliPath, connectClient, tempDir, testSuite, textOf, writeTree } from '../helpers.js';
 import { createLogger } from '../../servers/logger.js';
 import { childEnvironment } from '../../tools/child-environment.js';
@@ -305,6 +306,47 @@ test('publishing a snapshot into the live graph needs confirm: true, through the
   assert.doesNotMatch(JSON.stringify(status.structuredContent), /"status":"running"/);
 });
 
+test('importing a graph file, or a PostgreSQL table over an existing collection, needs confirm: true', async (t) => {
+  const suite = await testSuite(t, {
+    env: { DATABASE_URL: `postgres://caelum:${canary.dbPassword}@127.0.0.1:${await deadPort()}/caelum` },
+    files: { 'kb/graph.json': JSON.stringify(financialGraph({ statistics: 3, points: 2 })) },
+  });
+  const graph = await suite.dispatcher.call('runTool', {
+    name: 'knowledge_base_import_graph',
+    arguments: { path: 'kb/graph.json' },
+  });
+  assert.equal(graph.isError, true);
+  assert.match(graph.text, /^confirm: knowledge_base_import_graph is destructive; pass confirm: true/);
+  const confirmed = await suite.dispatcher.call('runTool', {
+    name: 'knowledge_base_import_graph',
+    arguments: { path: 'kb/graph.json' },
+    confirm: true,
+  });
+  assert.equal(confirmed.isError, false, confirmed.text);
+
+  await suite.knowledge.replaceCollection(
+    'cpe',
+    { space: 'cosine', dimension: 2, embedder: 'fixture-2' },
+    { ids: ['a'], namespaces: [''], types: [''], vectors: new Float32Array([1, 0]) },
+  );
+  const args = { table: 'cpe_entry', idColumn: 'cpe_id', vectorColumn: 'v', collection: 'cpe' };
+  const replace = await suite.dispatcher.call('runTool', { name: 'knowledge_base_import_postgres', arguments: args });
+  assert.equal(replace.isError, true);
+  assert.match(
+    replace.text,
+    /^arguments\.confirm: collection "cpe" exists and the import replaces it; pass confirm: true/,
+  );
+  // With confirm it goes on to PostgreSQL (nothing listens there), and the error names no password.
+  const attempted = await suite.dispatcher.call('runTool', {
+    name: 'knowledge_base_import_postgres',
+    arguments: { ...args, confirm: true },
+  });
+  assert.equal(attempted.isError, true);
+  assert.doesNotMatch(attempted.text, /exists and the import replaces it/);
+  assertClean('the import error', attempted.text);
+  assert.equal((await suite.knowledge.collection('cpe'))?.count, 1, 'the refused import left the collection alone');
+});
+
 // The CLI, as a person runs it (needs `npm run build`).
 
 async function cliSetup(t: { after(fn: () => Promise<void>): void }) {
@@ -320,30 +362,36 @@ async function cliSetup(t: { after(fn: () => Promise<void>): void }) {
   return { peer, port, dir, env };
 }
 
-function runCli(args: string[], cwd: string, env: Record<string, string>) {
-  const run = spawnSync(process.execPath, [cliPath, ...args], { cwd, env, encoding: 'utf8', timeout: 60_000 });
-  return { ...run, all: `${run.stdout}\n${run.stderr}` };
+/** Runs the CLI without blocking this process: the Ollama peer it calls lives here. */
+async function runCli(args: string[], cwd: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, [cliPath, ...args], { cwd, env, timeout: 60_000 });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { status, stdout, stderr, all: `${stdout}\n${stderr}` };
 }
 
 test('caelum doctor, caelum call (results and errors) print no secret value', async (t) => {
   const { peer, port, dir, env } = await cliSetup(t);
   const off = { ...env, CAELUM_SERVICE: 'off', CAELUM_LOG_LEVEL: 'debug' };
-  const doctor = runCli(['doctor'], dir, off);
+  const doctor = await runCli(['doctor'], dir, off);
   assert.match(doctor.stdout, new RegExp(`gpu1=http://ops:\\*\\*\\*@127\\.0\\.0\\.1:${port}`), doctor.all);
   assert.match(doctor.stdout, /PostgreSQL\s+postgres:\/\/caelum:\*\*\*@/);
   assertClean('caelum doctor', doctor.all);
-  const status = runCli(['call', 'getSystemStatus', '{}'], dir, off);
+  const status = await runCli(['call', 'getSystemStatus', '{}'], dir, off);
   assert.match(status.stdout, /"healthy"/, status.all);
   assertClean('caelum call getSystemStatus', status.all);
-  const pool = runCli(['call', 'getPoolStatus', '{}'], dir, off);
+  const pool = await runCli(['call', 'getPoolStatus', '{}'], dir, off);
   assert.match(pool.stdout, new RegExp(`127\\.0\\.0\\.1:${port}`), pool.all);
   assertClean('caelum call getPoolStatus', pool.all);
-  const error = runCli(['call', 'getSystemStatus', JSON.stringify({ [canary.eia]: 1 })], dir, off);
+  const error = await runCli(['call', 'getSystemStatus', JSON.stringify({ [canary.eia]: 1 })], dir, off);
   assert.equal(error.status, 1, error.all);
   assertClean('a caelum call error', error.all);
   // With the host down, doctor's probe logs host_down on stderr.
   await peer.stop();
-  const down = runCli(['doctor'], dir, off);
+  const down = await runCli(['doctor'], dir, off);
   assert.match(down.stderr, /host_down/, down.all);
   assertClean('caelum doctor with a host down', down.all);
 });
@@ -365,7 +413,7 @@ test('the start-up banner of caelum serve --http and caelum service status print
     await new Promise((resolve) => setTimeout(resolve, 50));
   assert.match(stdout, /Stop with Ctrl-C\./, `${stdout}\n${stderr}`);
   assert.match(stdout, /Ollama hosts\s+gpu1=http:\/\/ops:\*\*\*@/);
-  const status = runCli(['service', 'status', '--json'], dir, env);
+  const status = await runCli(['service', 'status', '--json'], dir, env);
   assert.match(status.stdout, /"running": true/, status.all);
   child.kill('SIGTERM');
   await exited;
