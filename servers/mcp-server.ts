@@ -22,7 +22,7 @@ import {
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { annotationsFor, type ToolKind } from '../tools/define-tool.js';
 import { jsonSchema } from '../tools/json-schema.js';
-import { scrubDeep } from '../tools/secrets.js';
+import { scrubDeep, scrubText } from '../tools/secrets.js';
 import type { ProgressReporter } from '../tools/context.js';
 import { clientForwardingLogger, defaultClientLevel } from './client-logger.js';
 import { complete } from './completions.js';
@@ -156,7 +156,7 @@ export function createServer(source: Suite | Promise<Suite>, options: ServerOpti
                   progressToken: token,
                   progress: value,
                   ...(total !== undefined ? { total } : {}),
-                  ...(message ? { message } : {}),
+                  ...(message ? { message: scrubText(message) } : {}),
                 },
               })
               .catch(() => undefined);
