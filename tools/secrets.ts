@@ -112,12 +112,13 @@ export class SecretSet {
     }
   }
 
-  /** Environment variables named like secrets, and the credentials of every URL-valued variable. */
+  /** Environment variables named like secrets, and the credentials of every URL inside any variable (lists included). */
   addFromEnv(env: Record<string, string | undefined>): void {
     for (const [name, value] of Object.entries(env)) {
       if (!value) continue;
       if (secretNamePattern.test(name) && !notSecretNames.has(name)) this.add(value, /API_KEY$|_TOKEN$/.test(name));
-      if (/^[a-z][a-z0-9+.-]*:\/\/[^\s]*@/i.test(value)) this.addUrl(value);
+      if (value.includes('@'))
+        for (const [url] of value.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s,;]+/gi)) if (url.includes('@')) this.addUrl(url);
     }
   }
 

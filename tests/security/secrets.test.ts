@@ -106,10 +106,11 @@ test('a secret set matches by value: encoded forms, whole tokens below 12 charac
     PGPASSWORD: 'pgsecret99',
     NPM_TOKEN: 'npm_0123456789',
     OTHER_URL: 'https://bot:urlsecret@example.com/x',
+    HOST_LIST: 'a=http://u:listsecret1@h1:1,b=http://h2:2',
   });
   assert.equal(
-    fromEnv.scrub('Jane Doe Smith /tmp/ssh-agent.sock 3600 pgsecret99 npm_0123456789 urlsecret'),
-    'Jane Doe Smith /tmp/ssh-agent.sock 3600 *** *** ***',
+    fromEnv.scrub('Jane Doe Smith /tmp/ssh-agent.sock 3600 pgsecret99 npm_0123456789 urlsecret listsecret1'),
+    'Jane Doe Smith /tmp/ssh-agent.sock 3600 *** *** *** ***',
   );
 });
 
