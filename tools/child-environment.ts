@@ -9,8 +9,10 @@ import { secretNamePattern } from './secrets.js';
  * Python site-packages and tool caches (a test run keeps the real one; npm gets a temp one); the
  * locale, TZ and TERM keep output and dates as the user sees them; TMPDIR is where runners write;
  * CI and NODE_ENV change how test suites behave on purpose; the Python variables select the
- * interpreter environment pytest runs in; SYSTEMROOT and friends are what Node needs on Windows.
- * NODE_OPTIONS is left out: a flag meant for Caelum's own process has no business in a project's.
+ * interpreter environment pytest runs in; SYSTEMROOT and friends are what Node needs on Windows;
+ * the CA variables and the proxy settings let npm reach a registry from behind a corporate proxy,
+ * but a proxy URL with credentials in it is left out. NODE_OPTIONS is left out: a flag meant for
+ * Caelum's own process has no business in a project's.
  */
 const allowedNames = new Set([
   'PATH',
@@ -49,7 +51,14 @@ const allowedNames = new Set([
   'USERPROFILE',
   'APPDATA',
   'LOCALAPPDATA',
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
 ]);
+const proxyNames = new Set(['HTTP_PROXY', 'HTTPS_PROXY']);
 const allowedPrefixes = ['LC_'];
 /** Never passed, whatever the lists above say (defence in depth for future edits). */
 const forbidden = /^(CAELUM_|ANTHROPIC_|PG|DATABASE_URL$|NODE_TEST_CONTEXT$|NPM_CONFIG_)/i;
@@ -61,6 +70,7 @@ export function childEnvironment(env: Record<string, string | undefined>): Recor
     const upper = name.toUpperCase();
     if (!allowedNames.has(upper) && !allowedPrefixes.some((prefix) => upper.startsWith(prefix))) continue;
     if (forbidden.test(name) || secretNamePattern.test(name)) continue;
+    if (proxyNames.has(upper) && /\/\/[^/@]*@/.test(value)) continue;
     out[name] = value;
   }
   return out;

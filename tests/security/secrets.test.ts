@@ -132,8 +132,10 @@ test('child processes get an allow-listed environment, not ours minus a deny-lis
     npm_config_registry: 'http://evil',
     AWS_SECRET_ACCESS_KEY: 'x',
     SOMETHING_ELSE: 'y',
+    https_proxy: 'http://proxy:3128',
+    HTTP_PROXY: 'http://user:pw@proxy:3128',
   });
-  assert.deepEqual(Object.keys(env).sort(), ['CI', 'HOME', 'LANG', 'LC_ALL', 'PATH', 'TMPDIR']);
+  assert.deepEqual(Object.keys(env).sort(), ['CI', 'HOME', 'LANG', 'LC_ALL', 'PATH', 'TMPDIR', 'https_proxy']);
 });
 
 test('tool results, errors, resources and log lines carry no secret value; the pool authenticates with the URL credentials', async (t) => {
