@@ -14,6 +14,7 @@ import type { Clock, Logger, RuntimeView, SuiteEnvironment } from '../tools/cont
 import { runningJob } from '../tools/knowledge-base/snapshot-jobs.js';
 import { registerSecrets } from '../tools/secrets.js';
 import { childEnvironment } from '../tools/child-environment.js';
+import { setGitEnvironment } from '../tools/development/git.js';
 import type { AnyTool } from '../tools/define-tool.js';
 import { Dispatcher } from '../supervisors/dispatcher.js';
 import { highLevelTools } from '../supervisors/index.js';
@@ -109,6 +110,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const registry = new ToolRegistry([...Object.values(toolsByDomain), options.extraTools ?? []]);
   const environment = environmentOf(config);
+  setGitEnvironment(environment.childEnvironment);
   if (options.runtime) environment.runtime = options.runtime;
   // With DATABASE_URL the ledger is shared through PostgreSQL; otherwise it is JSONL in the data dir.
   const ledger = config.databaseUrl

@@ -15,6 +15,7 @@ import { financialGraph } from '../knowledge/financial-fixture.js';
 import { cliPath, connectClient, tempDir, testSuite, textOf, writeTree } from '../helpers.js';
 import { createLogger } from '../../servers/logger.js';
 import { childEnvironment } from '../../tools/child-environment.js';
+import { git } from '../../tools/development/git.js';
 import { SecretSet } from '../../tools/secrets.js';
 
 const canary = {
@@ -220,6 +221,16 @@ test('run_tests: a test that prints its environment sees no secret, and the resu
   const seen = Object.keys(JSON.parse(dump) as Record<string, string>);
   assert.ok(seen.includes('PATH'));
   for (const name of Object.keys(processCanaries)) assert.ok(!seen.includes(name), `${name} reached the tests`);
+});
+
+test('git, which a repository can make run programs, runs with the allow-listed environment', async (t) => {
+  const suite = await testSuite(t);
+  await git(['init', '-q'], { cwd: suite.project });
+  // A shell alias stands for what a hostile repository config can run (fsmonitor, textconv).
+  const seen = await git(['-c', 'alias.envdump=!env', 'envdump'], { cwd: suite.project });
+  assert.match(seen, /^PATH=/m);
+  assertClean('the environment git gives the programs it runs', seen);
+  for (const name of Object.keys(processCanaries)) assert.doesNotMatch(seen, new RegExp(`^${name}=`, 'm'));
 });
 
 test('npm audit reads no project .npmrc and sends no credential to the registry the agent names', async (t) => {

@@ -9,6 +9,17 @@ export interface GitOptions {
   timeoutMs?: number;
 }
 
+let gitEnvironment: Record<string, string> | undefined;
+
+/**
+ * The environment git runs with. The composition root sets the allow-listed child environment
+ * (tools/child-environment.ts): a repository's config can make git run programs (fsmonitor,
+ * textconv, aliases), and those must not inherit Caelum's keys. Unset, git inherits (tests).
+ */
+export function setGitEnvironment(env: Record<string, string> | undefined): void {
+  gitEnvironment = env;
+}
+
 export function git(args: string[], options: GitOptions): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
@@ -16,6 +27,7 @@ export function git(args: string[], options: GitOptions): Promise<string> {
       args,
       {
         cwd: options.cwd,
+        ...(gitEnvironment ? { env: gitEnvironment } : {}),
         timeout: options.timeoutMs ?? 20_000,
         maxBuffer: 64 * 1024 * 1024,
         ...(options.signal ? { signal: options.signal } : {}),
