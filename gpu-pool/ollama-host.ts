@@ -60,14 +60,47 @@ function errnoOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * A host URL's userinfo (http://user:password@proxy:11434, Ollama behind a proxy with basic auth)
+ * becomes an Authorization header: fetch refuses URLs with credentials, and its error message would
+ * carry the password. The URL kept for requests and status has no credentials.
+ */
+export function splitCredentials(value: string): { url: string; authorization?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    return { url: value.replace(/\/+$/, '') };
+  }
+  if (!parsed.username && !parsed.password) return { url: value.replace(/\/+$/, '') };
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  parsed.username = '';
+  parsed.password = '';
+  return {
+    url: parsed.toString().replace(/\/+$/, ''),
+    authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+  };
+}
+
+function withAuthorization(headers: RequestInit['headers'], authorization: string): Headers {
+  const merged = new Headers(headers);
+  if (!merged.has('authorization')) merged.set('authorization', authorization);
+  return merged;
+}
+
 export class OllamaHost {
   readonly name: string;
+  /** The host's URL without credentials. */
   readonly url: string;
+  private readonly authorization: string | undefined;
   private transport: Promise<{ Ollama: typeof Ollama; fetch: typeof import('undici').fetch; agent: Agent }> | undefined;
 
   constructor(readonly config: PoolHostConfig) {
     this.name = config.name;
-    this.url = config.url.replace(/\/+$/, '');
+    const { url, authorization } = splitCredentials(config.url);
+    this.url = url;
+    this.authorization = authorization;
   }
 
   /** The `ollama` client and undici load on first use, so start-up without hosts pays nothing. */
@@ -87,9 +120,11 @@ export class OllamaHost {
   /** A client bound to one call's deadline and signal; the `ollama` client is a thin object. */
   private async client(signal: AbortSignal): Promise<Ollama> {
     const { Ollama: Client, fetch: undiciFetch, agent } = await this.loadTransport();
+    const authorization = this.authorization;
     const boundFetch = ((input: string, init: RequestInit = {}) =>
       undiciFetch(input, {
         ...(init as object),
+        ...(authorization ? { headers: withAuthorization(init.headers, authorization) } : {}),
         dispatcher: agent,
         signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal,
       } as never)) as unknown as typeof fetch;

@@ -431,7 +431,7 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
   hostStatus() {
     return this.hosts.map((h) => ({
       name: h.config.name,
-      url: h.config.url,
+      url: h.client.url,
       enabled: h.enabled,
       health: h.health,
       version: h.version,

@@ -12,6 +12,8 @@ import { ToolRegistry } from '../tools/registry.js';
 import { toolsByDomain } from '../tools/catalogue.js';
 import type { Clock, Logger, RuntimeView, SuiteEnvironment } from '../tools/context.js';
 import { runningJob } from '../tools/knowledge-base/snapshot-jobs.js';
+import { registerSecrets } from '../tools/secrets.js';
+import { childEnvironment } from '../tools/child-environment.js';
 import type { AnyTool } from '../tools/define-tool.js';
 import { Dispatcher } from '../supervisors/dispatcher.js';
 import { highLevelTools } from '../supervisors/index.js';
@@ -72,19 +74,8 @@ export interface SuiteOptions {
   runtime?: () => RuntimeView;
 }
 
-/**
- * The environment for programs Caelum starts on a project's behalf (its tests, npm): ours, minus
- * our own secrets and settings, and minus node:test's marker, which would make a child test run
- * started from inside a test silently skip its files.
- */
-export function childEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(env).filter(
-      (entry): entry is [string, string] =>
-        entry[1] !== undefined && !/^(CAELUM_|ANTHROPIC_|NODE_TEST_CONTEXT$)/.test(entry[0]),
-    ),
-  );
-}
+/** The environment for programs Caelum starts on a project's behalf: an allow-list (tools/child-environment.ts). */
+export { childEnvironment };
 
 export function environmentOf(config: CaelumConfig): SuiteEnvironment {
   return {
@@ -113,6 +104,8 @@ export function environmentOf(config: CaelumConfig): SuiteEnvironment {
 }
 
 export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): Suite {
+  // A suite built from a config object (tests, mounted servers) registers its secrets too.
+  registerSecrets(config, process.env);
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const registry = new ToolRegistry([...Object.values(toolsByDomain), options.extraTools ?? []]);
   const environment = environmentOf(config);

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { registerSecrets } from '../tools/secrets.js';
 import { defaultDataDir } from './session-config.js';
 
 const hostSchema = z.object({
@@ -405,6 +406,8 @@ export interface LoadedConfig {
 }
 
 export function loadConfig(flags: ConfigFlags, env: Record<string, string | undefined>, cwd: string): LoadedConfig {
+  // Secrets are registered before anything is checked, so that no message below can carry one.
+  registerSecrets(undefined, env);
   const defaults: Layer = {
     values: {
       dataDir: defaultDataDir(env),
@@ -426,6 +429,7 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     merge(raw, layer.values);
     Object.assign(origin, layer.origin);
   }
+  registerSecrets(raw);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {

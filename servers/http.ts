@@ -36,16 +36,20 @@ export function allowedHostsFor(host: string, port: number, extra: readonly stri
   return allowed;
 }
 
+/**
+ * Whether a browser Origin may call this listener: a configured value, or the listener's own origin
+ * under a loopback name, compared as scheme, host and port with the scheme's default port applied
+ * (`http://127.0.0.1` is port 80, a different origin from this server's unless it listens on 80).
+ * The listener speaks plain HTTP, so an https origin is another site even on the same port.
+ */
 export function originAllowed(origin: string, port: number, extra: readonly string[]): boolean {
   if (extra.includes(origin)) return true;
   try {
     const url = new URL(origin);
     const hostname = url.hostname === '[::1]' || url.hostname === '::1' ? '[::1]' : url.hostname;
-    return (
-      (url.protocol === 'http:' || url.protocol === 'https:') &&
-      loopbackNames.includes(hostname) &&
-      (url.port === '' || Number(url.port) === port)
-    );
+    // URL leaves port empty when it is the scheme's default.
+    const effectivePort = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+    return url.protocol === 'http:' && loopbackNames.includes(hostname) && effectivePort === port;
   } catch {
     return false;
   }

@@ -5,6 +5,7 @@ import type { LoadedConfig } from './config.js';
 import type { ParsedArgs } from './arguments.js';
 import { createSuite } from './composition.js';
 import { print, printError, printJson } from './printer.js';
+import { scrubText } from '../tools/secrets.js';
 
 const kbTools: Record<string, string> = {
   list: 'knowledge_base_list_snapshots',
@@ -18,7 +19,7 @@ function progressBar(progress: number, total: number | undefined, message: strin
   const fraction = total ? Math.min(1, progress / total) : 0;
   const width = 30;
   const filled = Math.round(fraction * width);
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${(message ?? '').slice(0, 70)}`;
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${scrubText(message ?? '').slice(0, 70)}`;
 }
 
 export async function kbCommand(loaded: LoadedConfig, args: ParsedArgs): Promise<number> {
@@ -62,6 +63,8 @@ export async function kbCommand(loaded: LoadedConfig, args: ParsedArgs): Promise
       offline: args.switches.has('offline'),
       skipIngestion: args.switches.has('skip-ingestion'),
       publish: args.switches.has('publish'),
+      // --publish typed at the terminal is the person's own confirmation.
+      confirm: args.switches.has('publish'),
     };
     const result = await suite.dispatcher.call('buildKnowledgeSnapshot', input, {
       signal: controller.signal,

@@ -22,6 +22,7 @@ import {
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { annotationsFor, type ToolKind } from '../tools/define-tool.js';
 import { jsonSchema } from '../tools/json-schema.js';
+import { scrubDeep, scrubText } from '../tools/secrets.js';
 import type { ProgressReporter } from '../tools/context.js';
 import { clientForwardingLogger, defaultClientLevel } from './client-logger.js';
 import { complete } from './completions.js';
@@ -155,7 +156,7 @@ export function createServer(source: Suite | Promise<Suite>, options: ServerOpti
                   progressToken: token,
                   progress: value,
                   ...(total !== undefined ? { total } : {}),
-                  ...(message ? { message } : {}),
+                  ...(message ? { message: scrubText(message) } : {}),
                 },
               })
               .catch(() => undefined);
@@ -188,7 +189,8 @@ export function createServer(source: Suite | Promise<Suite>, options: ServerOpti
   server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: await listResources(await ready) }));
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates }));
   server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) =>
-    readResource(await ready, request.params.uri, extra.signal),
+    // Resources (host status, the catalogue, snapshots) leave scrubbed, as tool results do.
+    scrubDeep(await readResource(await ready, request.params.uri, extra.signal)),
   );
   server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: listPrompts(served) }));
   server.setRequestHandler(GetPromptRequestSchema, (request) =>

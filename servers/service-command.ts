@@ -17,7 +17,7 @@ export function startSpec(args: ParsedArgs): StartSpec {
   return startSpecFor(args, realpathSync(process.argv[1]!));
 }
 
-const warn = (message: string) => void process.stderr.write(`caelum: ${message}\n`);
+const warn = (message: string) => printError(`caelum: ${message}`);
 
 /** `caelum serve` over stdio: relay to the shared service, or serve in-process when none can run. */
 export async function serveStdioCommand(loaded: LoadedConfig, args: ParsedArgs): Promise<void> {

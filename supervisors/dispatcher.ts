@@ -9,6 +9,7 @@ import { ToolRouter, describeError } from '../tools/router.js';
 import { ToolSearchIndex } from '../tools/search.js';
 import { ScopedContext, interceptPool } from '../tools/scoped-context.js';
 import { parseArguments, formatIssues } from '../tools/validation.js';
+import { scrubDeep, scrubText } from '../tools/secrets.js';
 import { suggestNames } from '../tools/search.js';
 import { ExecutionRecorder, executionSchema, type Execution } from './execution.js';
 import { StepFailure, type AnyHighLevelTool, type SupervisorCall } from './high-level-tool.js';
@@ -131,7 +132,21 @@ export class Dispatcher {
     };
   }
 
+  /**
+   * Runs a high-level tool. This is the one place every result leaves through (stdio, HTTP, the
+   * service socket and `caelum call` all call it), so it is where the process's secrets are
+   * scrubbed from the text and the structured content, errors included.
+   */
   async call(name: string, rawArguments: unknown, options: CallOptions = {}): Promise<HighLevelResult> {
+    const result = await this.dispatch(name, rawArguments, options);
+    return {
+      ...result,
+      text: scrubText(result.text),
+      ...(result.structuredContent ? { structuredContent: scrubDeep(result.structuredContent) } : {}),
+    };
+  }
+
+  private async dispatch(name: string, rawArguments: unknown, options: CallOptions): Promise<HighLevelResult> {
     const baseContext = this.context(options);
     const started = baseContext.clock.now();
     const tool = this.byName.get(name);

@@ -82,7 +82,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   });
   const imported = await client.callTool({
     name: 'runTool',
-    arguments: { name: 'knowledge_base_import_graph', arguments: { path: 'kb/graph.json' } },
+    arguments: { name: 'knowledge_base_import_graph', arguments: { path: 'kb/graph.json' }, confirm: true },
   });
   if (imported.isError) throw new Error(`seeding failed: ${JSON.stringify(imported.content)}`);
 

@@ -33,6 +33,8 @@ export interface RequestLog {
   method: string;
   path: string;
   body: unknown;
+  /** The Authorization header, when the request carried one. */
+  authorization?: string;
 }
 
 const defaultModels: PeerModel[] = [
@@ -113,7 +115,12 @@ export class OllamaPeer {
       return this.error(res, 400, 'invalid JSON body');
     }
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    this.requests.push({ method: req.method ?? 'GET', path, body });
+    this.requests.push({
+      method: req.method ?? 'GET',
+      path,
+      body,
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    });
     const model = req.method === 'POST' && ['/api/chat', '/api/generate', '/api/embed'].includes(path);
     if (model) {
       this.inFlight++;

@@ -42,8 +42,17 @@ async function probeHttp(
   signal: AbortSignal,
 ): Promise<{ status: number; body: string }> {
   const { request } = await import('undici');
-  const response = await request(url, {
+  // Credentials in the URL (a proxy with basic auth) go as a header, as the pool sends them.
+  const parsed = new URL(url);
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  parsed.username = '';
+  parsed.password = '';
+  const response = await request(parsed.toString(), {
     method: 'GET',
+    ...(user || password
+      ? { headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } }
+      : {}),
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),

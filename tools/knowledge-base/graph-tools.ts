@@ -277,8 +277,8 @@ export const importGraph = defineTool({
   tags: ['import', 'ingest', 'graph', 'json', 'financial', 'bulk'],
   title: 'Import a financial graph file',
   description:
-    'Loads a JSON file (under an allowed root) of countries, statistics, series points, trade corridors, contagion edges and regimes into the knowledge graph in one transaction, merging nodes by key and replacing edges. Example: {"path": "kb/financial_kg.json"}',
-  kind: { effect: 'action', idempotent: true },
+    'Loads a JSON file (under an allowed root) of countries, statistics, series points, trade corridors, contagion edges and regimes into the knowledge graph in one transaction, merging nodes by key and replacing edges. It overwrites the shared live graph as knowledge_base_restore_snapshot does, so it is destructive: needs confirm: true. Example: {"path": "kb/financial_kg.json"}',
+  kind: { effect: 'destructive', idempotent: true },
   input: z.object({
     path: z
       .string()

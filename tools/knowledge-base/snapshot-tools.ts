@@ -131,7 +131,14 @@ const buildInput = z.object({
   skipIngestion: z.boolean().default(false).describe('Use cached observations, however old.'),
   background: z.boolean().default(false).describe('Return a job id at once.'),
   startYear: z.number().int().min(1960).max(2100).optional().describe('First year to ingest (default 8 years back).'),
-  publish: z.boolean().default(false).describe('Also load the snapshot into the live graph.'),
+  publish: z
+    .boolean()
+    .default(false)
+    .describe('Also load the snapshot into the live graph, overwriting its values; needs confirm: true.'),
+  confirm: z
+    .boolean()
+    .default(false)
+    .describe('Must be true with publish: true, which replaces values in the shared live graph.'),
 });
 
 export const buildSnapshotTool = defineTool({
@@ -151,6 +158,12 @@ export const buildSnapshotTool = defineTool({
   }),
   examples: [{ offline: true, skipLlm: true }],
   async handler(input, context) {
+    // Publishing does what knowledge_base_restore_snapshot does, which is destructive: same rule.
+    if (input.publish && !input.confirm)
+      throw new InputError(
+        'confirm',
+        'publish: true replaces values in the shared live graph; pass confirm: true with it, or build without publish and restore later',
+      );
     const running = runningJob(context.knowledge);
     if (running)
       throw new InputError(

@@ -328,6 +328,10 @@ export const importPostgres = defineTool({
       .default(64)
       .describe('HNSW build breadth; default 64 (faster builds).'),
     batchSize: z.number().int().min(10).max(50_000).default(2_000).describe('Rows per cursor fetch.'),
+    confirm: z
+      .boolean()
+      .default(false)
+      .describe('Must be true when the target collection already exists: the import replaces it.'),
     connectionString: z.string().max(2_000).optional().describe('postgres://… ; default DATABASE_URL.'),
   }),
   output: z.object({
@@ -360,6 +364,12 @@ export const importPostgres = defineTool({
       throw new InputError(
         'collection',
         `"${defaultCollection}" is reserved for memory and documents; pick another collection name`,
+      );
+    const existing = await knowledge('', () => context.knowledge.collections());
+    if (!input.confirm && existing.some((c) => c.name === target))
+      throw new InputError(
+        'confirm',
+        `collection "${target}" exists and the import replaces it; pass confirm: true, or another collection name`,
       );
     return knowledge('table', () =>
       importConcepts(
