@@ -12,6 +12,7 @@ import { parseArguments, formatIssues } from '../tools/validation.js';
 import { suggestNames } from '../tools/search.js';
 import { ExecutionRecorder, executionSchema, type Execution } from './execution.js';
 import { StepFailure, type AnyHighLevelTool, type SupervisorCall } from './high-level-tool.js';
+import { budgetResult, defaultMaxResultBytes } from './result-budget.js';
 
 export type BaseContext = Omit<ToolContext, 'signal' | 'progress'>;
 
@@ -45,6 +46,8 @@ export class Dispatcher {
     readonly registry: ToolRegistry,
     private readonly base: BaseContext,
     tools: readonly AnyHighLevelTool[],
+    /** Most bytes of one result (text plus structuredContent); past it the result is cut, and says so. */
+    private readonly maxResultBytes = defaultMaxResultBytes,
   ) {
     this.router = new ToolRouter(registry);
     this.byName = new Map(tools.map((tool) => [tool.name, tool]));
@@ -174,7 +177,19 @@ export class Dispatcher {
         };
       }
       const execution: Execution = recorder.finish(tool.owner, tool.name, context.clock.now() - started);
-      return { isError: false, text, structuredContent: { ...(checked.data as Record<string, unknown>), execution } };
+      const structuredContent = { ...(checked.data as Record<string, unknown>), execution };
+      const budgeted = budgetResult(text, structuredContent, this.maxResultBytes, this.outputSchema(tool));
+      if (!budgeted.ok) {
+        context.logger.warn('result_too_large', { tool: tool.name, bytes: budgeted.originalBytes });
+        return {
+          isError: true,
+          errorCode: 'RESULT_TOO_LARGE',
+          text: `${tool.name} produced a result of ${budgeted.originalBytes} bytes, over the limit of ${this.maxResultBytes} bytes for one tool result, and it cannot be shortened; narrow the request (fewer paths, a smaller limit, a filter).`,
+        };
+      }
+      if (budgeted.truncated)
+        context.logger.warn('result_truncated', { tool: tool.name, bytes: budgeted.truncated.originalBytes });
+      return { isError: false, text: budgeted.text, structuredContent: budgeted.structuredContent };
     } catch (error) {
       if (error instanceof InputError) return inputError(error.message);
       if (error instanceof StepFailure)
