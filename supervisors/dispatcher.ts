@@ -135,6 +135,14 @@ export class Dispatcher {
   }
 
   async call(name: string, rawArguments: unknown, options: CallOptions = {}): Promise<HighLevelResult> {
+    const result = await this.callWithinBudget(name, rawArguments, options);
+    // Error texts can quote the caller's input; they stay within the budget too.
+    if (result.isError && Buffer.byteLength(result.text) > this.maxResultBytes)
+      return { ...result, text: cutErrorText(result.text, this.maxResultBytes) };
+    return result;
+  }
+
+  private async callWithinBudget(name: string, rawArguments: unknown, options: CallOptions): Promise<HighLevelResult> {
     const baseContext = this.context(options);
     const started = baseContext.clock.now();
     const tool = this.byName.get(name);
@@ -204,6 +212,11 @@ export class Dispatcher {
       };
     }
   }
+}
+
+function cutErrorText(text: string, maxBytes: number): string {
+  const keep = Math.floor((maxBytes - 200) / 3); // at most 3 UTF-8 bytes per character
+  return `${text.slice(0, keep)}… [truncated: the message was ${Buffer.byteLength(text)} bytes, over the limit of ${maxBytes}]`;
 }
 
 function inputError(text: string): HighLevelResult {

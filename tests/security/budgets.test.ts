@@ -17,7 +17,7 @@ import { compileGlob } from '../../tools/glob-budget.js';
 import { collectFiles } from '../../tools/development/analysis/project-files.js';
 import { checkAgentConnectionString } from '../../tools/connection-string.js';
 import { verifySnapshot, readSnapshot, writeSnapshot } from '../../knowledge/snapshot/snapshot-archive.js';
-import { tempDir, testSuite } from '../helpers.js';
+import { pgUrl, postgresAvailable, tempDir, testSuite } from '../helpers.js';
 
 const hostileGlob = '+(+(+(a|aa)|b)|c)*x';
 
@@ -351,4 +351,43 @@ test('indexing documents past the vector quota is refused, naming the collection
     refused.text,
     /^arguments\.documents: the vector collections of this data dir take [\d.]+ MiB; .* quota of 1\.0 MiB \(budgets\.vectorQuotaMiB\)\. Drop a collection/,
   );
+});
+
+test('an agent connection string to a network host imports, and imports past the vector quota are refused', async (t) => {
+  const available = await postgresAvailable();
+  if (!available.ok) return t.skip(available.reason);
+  const pg = (await import('pg')).default;
+  const schema = `caelum_budget_${process.pid}`;
+  const admin = new pg.Client({ connectionString: pgUrl });
+  await admin.connect();
+  t.after(async () => {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  });
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
+  await admin.query(`CREATE TABLE ${schema}.concepts (id text, body text, vec real[])`);
+  await admin.query(
+    `INSERT INTO ${schema}.concepts SELECT 'c' || i, 'concept ' || i, ARRAY(SELECT ((i * 31 + j) % 97) / 97.0 FROM generate_series(0, 63) j)::real[] FROM generate_series(1, 2000) i`,
+  );
+  // No DATABASE_URL: the string is the agent's, and it names a network host only.
+  const suite = await testSuite(t, { env: { CAELUM_VECTOR_QUOTA_MIB: '1' } });
+  t.after(() => suite.knowledge.close());
+  const importInto = (collection: string) =>
+    suite.dispatcher.call('runTool', {
+      name: 'knowledge_base_import_postgres',
+      arguments: {
+        table: `${schema}.concepts`,
+        idColumn: 'id',
+        textColumn: 'body',
+        vectorColumn: 'vec',
+        collection,
+        connectionString: pgUrl,
+      },
+    });
+  const first = await importInto('first');
+  assert.equal(first.isError, false, first.text);
+  assert.equal((first.structuredContent as { result: { imported: number } }).result.imported, 2000);
+  const second = await importInto('second');
+  assert.equal(second.errorCode, 'INVALID_INPUT', second.text);
+  assert.match(second.text, /vector collections of this data dir take [\d.]+ MiB; .*quota of 1\.0 MiB/);
 });
