@@ -88,31 +88,38 @@ interface ScanResult {
 
 const memberName = (entryPath: string) => entryPath.replace(/^\.\//, '');
 
+interface ScanOptions {
+  /** Whether to buffer a member. */
+  keep: (name: string) => boolean;
+  /** Hash every member (verify), refusing any over the limit; otherwise members not kept are skipped. */
+  hashAll: boolean;
+  /** Stop once these members have been read. */
+  stopAfter?: ReadonlySet<string>;
+}
+
 /**
- * Streams the archive once: every member is hashed, and only those `keep` names are buffered.
- * Stops reading at the first member over the limits, with a SnapshotTooLargeError naming it.
+ * Streams the archive once, buffering only the members `keep` names. Stops reading at the first
+ * member over the limits, with a SnapshotTooLargeError naming it.
  */
-async function scanSnapshot(
-  file: string,
-  keep: (name: string) => boolean,
-  limits: SnapshotReadLimits,
-): Promise<ScanResult> {
+async function scanSnapshot(file: string, options: ScanOptions, limits: SnapshotReadLimits): Promise<ScanResult> {
   const members = new Map<string, Buffer>();
   const digests = new Map<string, { sha256: string; bytes: number }>();
   let kept = 0;
   let refused: SnapshotTooLargeError | undefined;
+  let finished = false;
   const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
   const parser = new tar.Parser({
     onReadEntry(entry) {
       const name = memberName(entry.path);
-      if (refused || entry.type !== 'File') return entry.resume();
+      if (refused || finished || entry.type !== 'File') return entry.resume();
+      const buffering = options.keep(name);
+      if (!buffering && !options.hashAll) return entry.resume();
       if (entry.size > limits.maxMemberBytes) {
         refused = new SnapshotTooLargeError(
           `${name} is ${mib(entry.size)}, over the ${mib(limits.maxMemberBytes)} limit of one snapshot member`,
         );
         return entry.resume();
       }
-      const buffering = keep(name);
       if (buffering && kept + entry.size > limits.maxTotalBytes) {
         refused = new SnapshotTooLargeError(
           `the snapshot's members pass ${mib(limits.maxTotalBytes)} at ${name}, over the limit of one read`,
@@ -131,6 +138,7 @@ async function scanSnapshot(
       entry.on('end', () => {
         digests.set(name, { sha256: hash.digest('hex'), bytes });
         if (buffering) members.set(name, Buffer.concat(chunks));
+        if (options.stopAfter && [...options.stopAfter].every((wanted) => members.has(wanted))) finished = true;
       });
     },
   });
@@ -143,21 +151,23 @@ async function scanSnapshot(
   const stream = createReadStream(file, { highWaterMark: 16 * 1024 });
   try {
     for await (const chunk of stream) {
-      if (refused) break;
+      if (refused || finished) break;
       parser.write(chunk as Buffer);
     }
   } finally {
     stream.destroy();
   }
   if (refused) throw refused;
+  if (finished) return { members, digests };
   parser.end();
   await ended;
   return { members, digests };
 }
 
 /**
- * The members of a snapshot, in memory: all of them, or only `names`. Throws SnapshotTooLargeError
- * past the limits, without buffering the member that passes them.
+ * The members of a snapshot, in memory: all of them, or only `names` (reading stops once they are
+ * in). Other members are skipped whatever their size; a kept one past the limits throws a
+ * SnapshotTooLargeError before it is buffered.
  */
 export async function readSnapshot(
   file: string,
@@ -165,7 +175,8 @@ export async function readSnapshot(
   limits: SnapshotReadLimits = defaultSnapshotReadLimits,
 ): Promise<Map<string, Buffer>> {
   const wanted = names ? new Set(names) : undefined;
-  return (await scanSnapshot(file, (name) => !wanted || wanted.has(name), limits)).members;
+  const keep = (name: string) => !wanted || wanted.has(name);
+  return (await scanSnapshot(file, { keep, hashAll: false, ...(wanted ? { stopAfter: wanted } : {}) }, limits)).members;
 }
 
 /** The manifest alone: the archive is streamed, and only manifest.json is kept. */
@@ -191,7 +202,7 @@ export async function verifySnapshot(
   const problems: string[] = [];
   let scan: ScanResult;
   try {
-    scan = await scanSnapshot(file, (name) => name.endsWith('.json'), limits);
+    scan = await scanSnapshot(file, { keep: (name) => name.endsWith('.json'), hashAll: true }, limits);
   } catch (error) {
     const refused = error instanceof SnapshotTooLargeError ? 'refused: ' : 'cannot read the archive: ';
     return { file, ok: false, problems: [`${refused}${(error as Error).message}`], checked: 0 };

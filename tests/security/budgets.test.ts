@@ -259,6 +259,11 @@ test('a planted snapshot with a 1 GiB member is refused on verify with bounded m
   assert.ok(grownMiB < 200, `RSS grew ${grownMiB.toFixed(0)} MiB`);
   assert.ok(elapsed < 2_000, `refused after ${elapsed.toFixed(0)} ms`);
   await assert.rejects(readSnapshot(file, ['big.json']), /big\.json is 1024\.0 MiB/);
+  // Reading only the manifest stops once it is in, and never touches the huge member.
+  const manifestStarted = performance.now();
+  const manifestOnly = await readSnapshot(file, ['manifest.json']);
+  assert.deepEqual([...manifestOnly.keys()], ['manifest.json']);
+  assert.ok(performance.now() - manifestStarted < 200);
 });
 
 test('verify still hashes every member while streaming, and names a tampered one', async (t) => {
