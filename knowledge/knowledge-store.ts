@@ -7,6 +7,13 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { KnowledgeError } from './knowledge-error.js';
+import {
+  checkGraphQuota,
+  checkVectorQuota,
+  defaultStoreQuotas,
+  graphBytesPerDocument,
+  type StoreQuotas,
+} from './store-quota.js';
 import type { GraphStore, Statement } from './graph/graph-store.js';
 import { openKuzuStore } from './graph/kuzu-store.js';
 import type { EmbedUsage, Embedder } from './vector/embedder.js';
@@ -136,6 +143,8 @@ export interface KnowledgeStoreOptions {
   readConnections?: number;
   /** Budgets of the graph and of agent queries; defaults in `defaultGraphLimits`. */
   graph?: Partial<GraphLimits>;
+  /** Disk quotas of the graph and of the vector collections; defaults in `defaultStoreQuotas`. */
+  quotas?: Partial<StoreQuotas>;
   /** Background save delay for changed collections. Default 1,000 ms. */
   saveDelayMs?: number;
   onWarning?: (event: string, fields: Record<string, unknown>) => void;
@@ -188,6 +197,8 @@ export class KnowledgeBase implements KnowledgeStore {
   private graphMode: GraphMode = { access: 'unopened' };
   private readonly limits: GraphLimits;
   private closed = false;
+  /** Bytes of facts and documents in the graph, for its quota; undefined until counted. */
+  private graphBytesUsed: number | undefined;
   readonly vectorDir: string;
   readonly graphLocation: string;
 
@@ -409,6 +420,7 @@ export class KnowledgeBase implements KnowledgeStore {
         `collection "${name}" was built with "${index.embedder}", but the configured embedder is "${embedder.name}"; rebuild it (knowledge-base_rebuild_index with reembed: true) before adding documents`,
       );
     }
+    const booked = await this.checkQuotas(name, documents, options.statements, index.settings.dimension);
     const vectors = await embedder.embed(
       documents.map((d) => d.text),
       {
@@ -437,11 +449,54 @@ export class KnowledgeBase implements KnowledgeStore {
         },
       },
     ]);
+    if (this.graphBytesUsed !== undefined) this.graphBytesUsed += booked;
     await this.lock(name).run(() =>
       documents.forEach((d, i) => index.upsert(d.id, vectors[i]!, { namespace: d.namespace, type: d.type })),
     );
     this.markDirty(name);
     return documents.length;
+  }
+
+  /**
+   * Refuses a write that would take the graph or the vectors past their quota; returns the graph
+   * bytes it adds, booked once the write is done.
+   */
+  private async checkQuotas(
+    collection: string,
+    documents: readonly KnowledgeDocument[],
+    statements: readonly Statement[] | undefined,
+    dimension: number,
+  ): Promise<number> {
+    const quotas = { ...defaultStoreQuotas, ...this.options.quotas };
+    await checkVectorQuota(this.vectorDir, quotas.vectorBytes, documents.length * (dimension * 4 + 64));
+    // The graph quota is the memory's: facts and documents of the default collection. Other
+    // collections (imports) are bounded by the vector quota.
+    if (collection !== defaultCollection) return 0;
+    let adding = 0;
+    for (const d of documents) adding += graphBytesPerDocument(Buffer.byteLength(d.text));
+    for (const statement of statements ?? []) adding += Math.round(JSON.stringify(statement.params ?? {}).length / 4);
+    const used = await this.graphUsage(false);
+    // The running total only grows between counts (a re-remembered fact is booked again), so it is
+    // counted afresh before anything is refused.
+    if (used + adding > quotas.graphBytes) checkGraphQuota(await this.graphUsage(true), quotas.graphBytes, adding);
+    return adding;
+  }
+
+  /** Bytes of facts and documents in the graph: counted once, then kept up to date by the writes. */
+  private async graphUsage(fresh: boolean): Promise<number> {
+    if (fresh || this.graphBytesUsed === undefined) {
+      const graph = await this.graph();
+      const { rows } = await graph.read(
+        'MATCH (d:Document) WHERE d.collection = $c RETURN sum(size(d.text)) AS text, count(d) AS documents',
+        { c: defaultCollection },
+        { maxRows: 1, timeoutMs: 60_000 },
+      );
+      const documents = Number(rows[0]?.documents ?? 0);
+      const text = Number(rows[0]?.text ?? 0);
+      this.graphBytesUsed =
+        graphBytesPerDocument(text) - graphBytesPerDocument(0) + documents * graphBytesPerDocument(0);
+    }
+    return this.graphBytesUsed;
   }
 
   async removeDocuments(ids: readonly string[], collection = defaultCollection): Promise<number> {
@@ -450,6 +505,7 @@ export class KnowledgeBase implements KnowledgeStore {
     await graph.write([
       { cypher: 'UNWIND $ids AS id MATCH (d:Document {id: id}) DELETE d', params: { ids: [...ids] } },
     ]);
+    this.graphBytesUsed = undefined; // counted afresh on the next write
     const index = await this.collection(collection);
     if (!index) return 0;
     const removed = await this.lock(collection).run(() => ids.filter((id) => index.remove(id)).length);
@@ -521,6 +577,8 @@ export class KnowledgeBase implements KnowledgeStore {
   ): Promise<VectorIndex> {
     checkName(name);
     await mkdir(this.vectorDir, { recursive: true });
+    const quota = this.options.quotas?.vectorBytes ?? defaultStoreQuotas.vectorBytes;
+    await checkVectorQuota(this.vectorDir, quota, items.vectors.byteLength + items.ids.length * 64);
     return this.lock(name).run(async () => {
       const index = await buildIndexInWorker({ settings, items, directory: this.vectorDir, name, ...options });
       this.loaded.set(name, Promise.resolve(index));

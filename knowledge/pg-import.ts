@@ -24,6 +24,8 @@ export interface PgImportSpec {
   dimension?: number;
   /** Stop after this many rows (for sampling). */
   limit?: number;
+  /** How long to wait for the connection; default 10 s. */
+  connectTimeoutMs?: number;
 }
 
 export interface PgImportSkips {
@@ -115,7 +117,11 @@ export async function readConceptsFromPostgres(
     typeColumn ? `${typeColumn}::text AS ty` : `NULL::text AS ty`,
     ...metadata.map((m, i) => `${m.sql}::text AS m${i}`),
   ];
-  const client = new pg.Client({ connectionString: spec.connectionString, application_name: 'caelum-import' });
+  const client = new pg.Client({
+    connectionString: spec.connectionString,
+    application_name: 'caelum-import',
+    connectionTimeoutMillis: spec.connectTimeoutMs ?? 10_000,
+  });
   // real[] and float8[] arrive as text and are parsed here, faster than per-element type parsing.
   const raw = (v: string) => v;
   client.setTypeParser(1021 as never, raw);

@@ -141,6 +141,10 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
       maxResultBytes: config.graph.maxResultBytes,
       memoryCapBytes: config.graph.memoryCapMiB * 2 ** 20,
     },
+    quotas: {
+      graphBytes: config.budgets.memoryQuotaMiB * 2 ** 20,
+      vectorBytes: config.budgets.vectorQuotaMiB * 2 ** 20,
+    },
     onWarning: (event, fields) => logger.warn(event, fields),
   });
   const dispatcher = new Dispatcher(
@@ -154,6 +158,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
       environment,
     },
     highLevelTools(),
+    config.budgets.toolResultBytes,
   );
   return {
     config,

@@ -161,6 +161,33 @@ export const configSchema = z
       .strict()
       .default({ queryTimeoutMs: 5_000, bufferPoolMiB: 512, maxResultBytes: 1_048_576, memoryCapMiB: 2_048 })
       .describe('budgets of the knowledge graph and of agent Cypher queries'),
+    budgets: z
+      .object({
+        toolResultBytes: z
+          .number()
+          .int()
+          .min(16_384)
+          .max(1_073_741_824)
+          .default(1_048_576)
+          .describe('most bytes of one tool result; past it text, strings and lists are cut and the result says so'),
+        memoryQuotaMiB: z
+          .number()
+          .int()
+          .min(1)
+          .max(1_048_576)
+          .default(256)
+          .describe('disk quota of the knowledge graph (memory facts, documents), in MiB; writes past it are refused'),
+        vectorQuotaMiB: z
+          .number()
+          .int()
+          .min(1)
+          .max(1_048_576)
+          .default(4_096)
+          .describe('disk quota of all vector collections together, in MiB; indexing and imports past it are refused'),
+      })
+      .strict()
+      .default({ toolResultBytes: 1_048_576, memoryQuotaMiB: 256, vectorQuotaMiB: 4_096 })
+      .describe('budgets of what an agent can make Caelum produce or store'),
     thresholds: z
       .object({
         supervisors: z.record(z.string(), z.number().min(0).max(1)).default({}),
@@ -311,6 +338,12 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
       'CAELUM_GRAPH_QUERY_TIMEOUT_MS / CAELUM_GRAPH_BUFFER_POOL_MIB / CAELUM_GRAPH_MAX_RESULT_BYTES / CAELUM_MEMORY_CAP_MIB',
       graph,
     );
+  const budgets: Record<string, unknown> = {};
+  if (env.CAELUM_TOOL_RESULT_BYTES) budgets.toolResultBytes = numberOrRaw(env.CAELUM_TOOL_RESULT_BYTES);
+  if (env.CAELUM_MEMORY_QUOTA_MIB) budgets.memoryQuotaMiB = numberOrRaw(env.CAELUM_MEMORY_QUOTA_MIB);
+  if (env.CAELUM_VECTOR_QUOTA_MIB) budgets.vectorQuotaMiB = numberOrRaw(env.CAELUM_VECTOR_QUOTA_MIB);
+  if (Object.keys(budgets).length > 0)
+    set('budgets', 'CAELUM_TOOL_RESULT_BYTES / CAELUM_MEMORY_QUOTA_MIB / CAELUM_VECTOR_QUOTA_MIB', budgets);
   const embedder: Record<string, unknown> = {};
   if (env.CAELUM_EMBEDDER) embedder.kind = env.CAELUM_EMBEDDER;
   if (env.CAELUM_EMBEDDER_MODEL) embedder.model = env.CAELUM_EMBEDDER_MODEL;

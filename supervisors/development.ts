@@ -2,6 +2,7 @@
 // to the static analysis tools, rank what they find, turn it into prioritised suggestions, and
 // render JSON or SARIF 2.1.0.
 import { z } from 'zod';
+import { globListField } from '../tools/glob-budget.js';
 import { analyzeCode, scanSecurity } from '../tools/development/analyze-code.js';
 import { findingSchema, metricsSchema, skippedSchema } from '../tools/development/static-report.js';
 import { toSarif } from '../tools/development/analysis/sarif.js';
@@ -159,7 +160,7 @@ const analyzeAndImproveCode = defineHighLevelTool({
   input: z.object({
     project: z.string().default('.').describe('Directory inside the allowed roots.'),
     task: z.enum(tasks).default('comprehensive').describe('What to look for.'),
-    paths: z.array(z.string().min(1).max(500)).max(50).optional().describe('Globs, e.g. ["src/**"].'),
+    paths: globListField().optional().describe('Globs, e.g. ["src/**"].'),
     changedSince: z.string().min(1).max(200).optional().describe('Only lines changed since this git ref.'),
     maxFindings: z.number().int().min(1).max(5000).default(100).describe('Most findings returned.'),
     format: z.enum(['json', 'sarif']).default('json').describe('SARIF 2.1.0 or JSON.'),

@@ -13,6 +13,7 @@ import { scrubDeep, scrubText } from '../tools/secrets.js';
 import { suggestNames } from '../tools/search.js';
 import { ExecutionRecorder, executionSchema, type Execution } from './execution.js';
 import { StepFailure, type AnyHighLevelTool, type SupervisorCall } from './high-level-tool.js';
+import { budgetResult, defaultMaxResultBytes } from './result-budget.js';
 
 export type BaseContext = Omit<ToolContext, 'signal' | 'progress'>;
 
@@ -46,6 +47,8 @@ export class Dispatcher {
     readonly registry: ToolRegistry,
     private readonly base: BaseContext,
     tools: readonly AnyHighLevelTool[],
+    /** Most bytes of one result (text plus structuredContent); past it the result is cut, and says so. */
+    private readonly maxResultBytes = defaultMaxResultBytes,
   ) {
     this.router = new ToolRouter(registry);
     this.byName = new Map(tools.map((tool) => [tool.name, tool]));
@@ -138,15 +141,17 @@ export class Dispatcher {
    * scrubbed from the text and the structured content, errors included.
    */
   async call(name: string, rawArguments: unknown, options: CallOptions = {}): Promise<HighLevelResult> {
-    const result = await this.dispatch(name, rawArguments, options);
+    const result = await this.callWithinBudget(name, rawArguments, options);
+    if (!result.isError) return result; // scrubbed before the budget was applied, below
+    // Error texts can quote the caller's input or a failing service; scrubbed, and within the budget too.
+    const text = scrubText(result.text);
     return {
       ...result,
-      text: scrubText(result.text),
-      ...(result.structuredContent ? { structuredContent: scrubDeep(result.structuredContent) } : {}),
+      text: Buffer.byteLength(text) > this.maxResultBytes ? cutErrorText(text, this.maxResultBytes) : text,
     };
   }
 
-  private async dispatch(name: string, rawArguments: unknown, options: CallOptions): Promise<HighLevelResult> {
+  private async callWithinBudget(name: string, rawArguments: unknown, options: CallOptions): Promise<HighLevelResult> {
     const baseContext = this.context(options);
     const started = baseContext.clock.now();
     const tool = this.byName.get(name);
@@ -189,7 +194,25 @@ export class Dispatcher {
         };
       }
       const execution: Execution = recorder.finish(tool.owner, tool.name, context.clock.now() - started);
-      return { isError: false, text, structuredContent: { ...(checked.data as Record<string, unknown>), execution } };
+      const structuredContent = { ...(checked.data as Record<string, unknown>), execution };
+      // Secrets are scrubbed before the budget cuts anything, so a cut can never leave half a secret behind.
+      const budgeted = budgetResult(
+        scrubText(text),
+        scrubDeep(structuredContent),
+        this.maxResultBytes,
+        this.outputSchema(tool),
+      );
+      if (!budgeted.ok) {
+        context.logger.warn('result_too_large', { tool: tool.name, bytes: budgeted.originalBytes });
+        return {
+          isError: true,
+          errorCode: 'RESULT_TOO_LARGE',
+          text: `${tool.name} produced a result of ${budgeted.originalBytes} bytes, over the limit of ${this.maxResultBytes} bytes for one tool result, and it cannot be shortened; narrow the request (fewer paths, a smaller limit, a filter).`,
+        };
+      }
+      if (budgeted.truncated)
+        context.logger.warn('result_truncated', { tool: tool.name, bytes: budgeted.truncated.originalBytes });
+      return { isError: false, text: budgeted.text, structuredContent: budgeted.structuredContent };
     } catch (error) {
       if (error instanceof InputError) return inputError(error.message);
       if (error instanceof StepFailure)
@@ -204,6 +227,11 @@ export class Dispatcher {
       };
     }
   }
+}
+
+function cutErrorText(text: string, maxBytes: number): string {
+  const keep = Math.floor((maxBytes - 200) / 3); // at most 3 UTF-8 bytes per character
+  return `${text.slice(0, keep)}… [truncated: the message was ${Buffer.byteLength(text)} bytes, over the limit of ${maxBytes}]`;
 }
 
 function inputError(text: string): HighLevelResult {

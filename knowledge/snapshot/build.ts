@@ -711,7 +711,7 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
       });
     });
     manifest ??= JSON.parse(
-      (await readSnapshot(snapshotFile)).get('manifest.json')!.toString('utf8'),
+      (await readSnapshot(snapshotFile, ['manifest.json'])).get('manifest.json')!.toString('utf8'),
     ) as SnapshotManifest;
 
     // 8. Daily outputs against the previous snapshot.

@@ -3,6 +3,7 @@
 // sha256 per file, the code version, the config hash and the time of every phase. Writing goes
 // through a temp file and a rename; verifying re-hashes every member against the manifest.
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tar from 'tar';
@@ -59,32 +60,130 @@ export async function writeSnapshot(
   }
 }
 
-/** Every member of a snapshot, in memory. */
-export async function readSnapshot(file: string): Promise<Map<string, Buffer>> {
+/**
+ * Budgets of reading a snapshot: a member over `maxMemberBytes` (by its tar header, before any
+ * byte of it is buffered) refuses the archive, and so do more than `maxTotalBytes` of kept members.
+ * A snapshot can be planted in the data dir, and the archive is gzip: 1 MiB can inflate to 1 GiB.
+ */
+export interface SnapshotReadLimits {
+  maxMemberBytes: number;
+  maxTotalBytes: number;
+}
+
+export const defaultSnapshotReadLimits: SnapshotReadLimits = {
+  maxMemberBytes: 256 * 2 ** 20,
+  maxTotalBytes: 768 * 2 ** 20,
+};
+
+export class SnapshotTooLargeError extends Error {
+  override readonly name = 'SnapshotTooLargeError';
+}
+
+interface ScanResult {
+  /** The kept members' content. */
+  members: Map<string, Buffer>;
+  /** Every member's digest and size, hashed while streaming. */
+  digests: Map<string, { sha256: string; bytes: number }>;
+}
+
+const memberName = (entryPath: string) => entryPath.replace(/^\.\//, '');
+
+interface ScanOptions {
+  /** Whether to buffer a member. */
+  keep: (name: string) => boolean;
+  /** Hash every member (verify), refusing any over the limit; otherwise members not kept are skipped. */
+  hashAll: boolean;
+  /** Stop once these members have been read. */
+  stopAfter?: ReadonlySet<string>;
+}
+
+/**
+ * Streams the archive once, buffering only the members `keep` names. Stops reading at the first
+ * member over the limits, with a SnapshotTooLargeError naming it.
+ */
+async function scanSnapshot(file: string, options: ScanOptions, limits: SnapshotReadLimits): Promise<ScanResult> {
   const members = new Map<string, Buffer>();
-  await tar.t({
-    file,
+  const digests = new Map<string, { sha256: string; bytes: number }>();
+  let kept = 0;
+  let refused: SnapshotTooLargeError | undefined;
+  let finished = false;
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  const parser = new tar.Parser({
     onReadEntry(entry) {
+      const name = memberName(entry.path);
+      if (refused || finished || entry.type !== 'File') return entry.resume();
+      const buffering = options.keep(name);
+      if (!buffering && !options.hashAll) return entry.resume();
+      if (entry.size > limits.maxMemberBytes) {
+        refused = new SnapshotTooLargeError(
+          `${name} is ${mib(entry.size)}, over the ${mib(limits.maxMemberBytes)} limit of one snapshot member`,
+        );
+        return entry.resume();
+      }
+      if (buffering && kept + entry.size > limits.maxTotalBytes) {
+        refused = new SnapshotTooLargeError(
+          `the snapshot's members pass ${mib(limits.maxTotalBytes)} at ${name}, over the limit of one read`,
+        );
+        return entry.resume();
+      }
+      if (buffering) kept += entry.size;
+      const hash = createHash('sha256');
       const chunks: Buffer[] = [];
-      entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-      entry.on('end', () => members.set(entry.path.replace(/^\.\//, ''), Buffer.concat(chunks)));
+      let bytes = 0;
+      entry.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        bytes += chunk.length;
+        if (buffering) chunks.push(chunk);
+      });
+      entry.on('end', () => {
+        digests.set(name, { sha256: hash.digest('hex'), bytes });
+        if (buffering) members.set(name, Buffer.concat(chunks));
+        if (options.stopAfter && [...options.stopAfter].every((wanted) => members.has(wanted))) finished = true;
+      });
     },
   });
-  return members;
+  const ended = new Promise<void>((resolve, reject) => {
+    parser.on('error', reject);
+    parser.on('end', () => resolve());
+  });
+  ended.catch(() => undefined); // awaited below; a parse error must not go unhandled meanwhile
+  // Small reads: one gzip chunk can inflate about a thousandfold before the entry sees it.
+  const stream = createReadStream(file, { highWaterMark: 16 * 1024 });
+  try {
+    for await (const chunk of stream) {
+      if (refused || finished) break;
+      parser.write(chunk as Buffer);
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (refused) throw refused;
+  if (finished) return { members, digests };
+  parser.end();
+  await ended;
+  return { members, digests };
+}
+
+/**
+ * The members of a snapshot, in memory: all of them, or only `names` (reading stops once they are
+ * in). Other members are skipped whatever their size; a kept one past the limits throws a
+ * SnapshotTooLargeError before it is buffered.
+ */
+export async function readSnapshot(
+  file: string,
+  names?: readonly string[],
+  limits: SnapshotReadLimits = defaultSnapshotReadLimits,
+): Promise<Map<string, Buffer>> {
+  const wanted = names ? new Set(names) : undefined;
+  const keep = (name: string) => !wanted || wanted.has(name);
+  return (await scanSnapshot(file, { keep, hashAll: false, ...(wanted ? { stopAfter: wanted } : {}) }, limits)).members;
 }
 
 /** The manifest alone: the archive is streamed, and only manifest.json is kept. */
 export async function readSnapshotManifest(file: string): Promise<SnapshotManifest> {
-  const chunks: Buffer[] = [];
-  await tar.t({
-    file,
-    filter: (member) => member.replace(/^\.\//, '') === 'manifest.json',
-    onReadEntry(entry) {
-      entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-    },
-  });
-  if (chunks.length === 0) throw new Error(`${path.basename(file)} has no manifest.json`);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as SnapshotManifest;
+  const raw = (await readSnapshot(file, ['manifest.json'])).get('manifest.json');
+  if (!raw) throw new Error(`${path.basename(file)} has no manifest.json`);
+  return JSON.parse(raw.toString('utf8')) as SnapshotManifest;
 }
 
 export interface VerifyReport {
@@ -95,14 +194,20 @@ export interface VerifyReport {
   manifest?: SnapshotManifest;
 }
 
-export async function verifySnapshot(file: string): Promise<VerifyReport> {
+/** Re-hashes every member against the manifest, streaming: only the JSON members are held, to parse them. */
+export async function verifySnapshot(
+  file: string,
+  limits: SnapshotReadLimits = defaultSnapshotReadLimits,
+): Promise<VerifyReport> {
   const problems: string[] = [];
-  let members: Map<string, Buffer>;
+  let scan: ScanResult;
   try {
-    members = await readSnapshot(file);
+    scan = await scanSnapshot(file, { keep: (name) => name.endsWith('.json'), hashAll: true }, limits);
   } catch (error) {
-    return { file, ok: false, problems: [`cannot read the archive: ${(error as Error).message}`], checked: 0 };
+    const refused = error instanceof SnapshotTooLargeError ? 'refused: ' : 'cannot read the archive: ';
+    return { file, ok: false, problems: [`${refused}${(error as Error).message}`], checked: 0 };
   }
+  const { members, digests } = scan;
   const raw = members.get('manifest.json');
   if (!raw) return { file, ok: false, problems: ['manifest.json is missing'], checked: 0 };
   let manifest: SnapshotManifest;
@@ -115,18 +220,20 @@ export async function verifySnapshot(file: string): Promise<VerifyReport> {
     problems.push(`schema version ${manifest.schemaVersion}; this Caelum reads ${snapshotSchemaVersion}`);
   let checked = 0;
   for (const [name, expected] of Object.entries(manifest.files ?? {})) {
-    const content = members.get(name);
-    if (!content) {
+    const digest = digests.get(name);
+    if (!digest) {
       problems.push(`${name} is listed in the manifest but missing from the archive`);
       continue;
     }
     checked++;
-    if (content.length !== expected.bytes)
-      problems.push(`${name}: ${content.length} bytes, the manifest says ${expected.bytes}`);
-    const actual = sha256(content);
-    if (actual !== expected.sha256)
-      problems.push(`${name}: sha256 ${actual.slice(0, 16)}…, the manifest says ${expected.sha256.slice(0, 16)}…`);
-    if (name.endsWith('.json')) {
+    if (digest.bytes !== expected.bytes)
+      problems.push(`${name}: ${digest.bytes} bytes, the manifest says ${expected.bytes}`);
+    if (digest.sha256 !== expected.sha256)
+      problems.push(
+        `${name}: sha256 ${digest.sha256.slice(0, 16)}…, the manifest says ${String(expected.sha256).slice(0, 16)}…`,
+      );
+    const content = members.get(name);
+    if (content) {
       try {
         JSON.parse(content.toString('utf8'));
       } catch {
@@ -134,7 +241,7 @@ export async function verifySnapshot(file: string): Promise<VerifyReport> {
       }
     }
   }
-  for (const name of members.keys())
+  for (const name of digests.keys())
     if (name !== 'manifest.json' && !manifest.files?.[name])
       problems.push(`${name} is in the archive but not in the manifest`);
   return { file, ok: problems.length === 0, problems, checked, manifest };

@@ -8,7 +8,12 @@ import type { CountryRegime } from './regimes/country-regimes.js';
 import { readSnapshot, type SnapshotManifest } from './snapshot-archive.js';
 
 async function load(file: string) {
-  const members = await readSnapshot(file);
+  const members = await readSnapshot(file, [
+    'manifest.json',
+    'graph.json',
+    'regimes.json',
+    'observations.columnar.json',
+  ]);
   const json = <T>(name: string) => {
     const content = members.get(name);
     if (!content) throw new Error(`${path.basename(file)} has no ${name}`);

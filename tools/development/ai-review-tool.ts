@@ -2,6 +2,7 @@
 // opinion on the riskiest code without the whole static report.
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
+import { globListField } from '../glob-budget.js';
 import { buildStaticReport, findingSchema } from './static-report.js';
 import { aiReviewSchema, reviewReport } from './ai-review/review-report.js';
 
@@ -15,7 +16,7 @@ export const reviewWithAi = defineTool({
   kind: { effect: 'readOnly' },
   input: z.object({
     path: z.string().default('.').describe('Project directory inside the allowed roots. Default ".".'),
-    paths: z.array(z.string().min(1).max(500)).max(50).optional().describe('Glob filters, e.g. ["src/**"].'),
+    paths: globListField().optional().describe('Glob filters, e.g. ["src/**"].'),
     changedSince: z
       .string()
       .min(1)

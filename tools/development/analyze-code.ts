@@ -2,17 +2,14 @@
 // Both read the same cached per-file analyses; the scan keeps security findings only.
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
+import { globListField } from '../glob-budget.js';
 import type { ToolContext } from '../context.js';
 import { buildStaticReport, findingSchema, metricsSchema, skippedSchema } from './static-report.js';
 import { aiReviewSchema, reviewReport } from './ai-review/review-report.js';
 
 const input = z.object({
   path: z.string().default('.').describe('Project directory inside the allowed roots. Default ".".'),
-  paths: z
-    .array(z.string().min(1).max(500))
-    .max(50)
-    .optional()
-    .describe('Glob filters relative to the project, e.g. ["src/**/*.ts"].'),
+  paths: globListField().optional().describe('Glob filters relative to the project, e.g. ["src/**/*.ts"].'),
   changedSince: z
     .string()
     .min(1)

@@ -11,6 +11,7 @@ import {
   readSnapshot,
   snapshotIndex,
   verifySnapshot,
+  SnapshotTooLargeError,
   type SnapshotManifest,
 } from '../../knowledge/snapshot/snapshot-archive.js';
 import { diffSnapshots } from '../../knowledge/snapshot/snapshot-diff.js';
@@ -223,7 +224,7 @@ export const buildSnapshotTool = defineTool({
 });
 
 async function publish(context: ToolContext, file: string): Promise<number> {
-  const graphJson = (await readSnapshot(file)).get('graph.json');
+  const graphJson = (await readSnapshot(file, ['graph.json'])).get('graph.json');
   if (!graphJson) throw new InputError('snapshot', `${path.basename(file)} has no graph.json`);
   const data = JSON.parse(graphJson.toString('utf8')) as FinancialGraphData;
   return (await ingestFinancial(await context.knowledge.graph(), data)).rows;
@@ -381,7 +382,7 @@ export const listSnapshotsTool = defineTool({
       (await listSnapshots(directory)).slice(-input.limit).map(async (s) => {
         try {
           const manifest = JSON.parse(
-            (await readSnapshot(s.file)).get('manifest.json')!.toString('utf8'),
+            (await readSnapshot(s.file, ['manifest.json'])).get('manifest.json')!.toString('utf8'),
           ) as SnapshotManifest;
           return {
             name: s.name,
@@ -469,7 +470,12 @@ export const diffSnapshotsTool = defineTool({
     const from = input.from
       ? await resolveSnapshot(context, input.from, 'from')
       : await resolveSnapshot(context, undefined, 'from', input.to ? 0 : 1).catch(() => to);
-    return diffSnapshots(from.file, to.file, input.limit);
+    try {
+      return await diffSnapshots(from.file, to.file, input.limit);
+    } catch (error) {
+      if (error instanceof SnapshotTooLargeError) throw new InputError(input.from ? 'from' : 'to', error.message);
+      throw error;
+    }
   },
 });
 

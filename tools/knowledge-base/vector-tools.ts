@@ -6,6 +6,7 @@ import { defaultCollection } from '../../knowledge/knowledge-store.js';
 import { importConcepts } from '../../knowledge/pg-import.js';
 import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
+import { checkAgentConnectionString, defaultConnectTimeoutMs } from '../connection-string.js';
 import { knowledge } from './common.js';
 import { embeddingUsage, usageCollector } from './memory-tools.js';
 
@@ -332,7 +333,13 @@ export const importPostgres = defineTool({
       .boolean()
       .default(false)
       .describe('Must be true when the target collection already exists: the import replaces it.'),
-    connectionString: z.string().max(2_000).optional().describe('postgres://… ; default DATABASE_URL.'),
+    connectionString: z
+      .string()
+      .max(2_000)
+      .optional()
+      .describe(
+        'postgres://user:password@host:5432/db ; default DATABASE_URL. Local files (sslcert, sslkey, sslrootcert, passfile…) and socket paths are refused.',
+      ),
   }),
   output: z.object({
     collection: z.string(),
@@ -356,7 +363,11 @@ export const importPostgres = defineTool({
   }),
   examples: [{ table: 'cpe_entry', idColumn: 'cpe_id', textColumn: 'concept_text', vectorColumn: 'concept_vec' }],
   async handler(input, context) {
-    const connectionString = input.connectionString ?? context.environment.services.databaseUrl;
+    const configured = context.environment.services.databaseUrl;
+    const connectionString =
+      input.connectionString === undefined
+        ? configured
+        : checkAgentConnectionString(input.connectionString, 'connectionString', configured);
     if (!connectionString)
       throw new InputError('connectionString', 'no PostgreSQL configured: pass connectionString or set DATABASE_URL');
     const target = input.collection ?? input.table.replace(/^.*\./, '');
@@ -385,6 +396,7 @@ export const importPostgres = defineTool({
           ...(input.typeColumn ? { typeColumn: input.typeColumn } : {}),
           ...(input.where ? { where: input.where } : {}),
           batchSize: input.batchSize,
+          connectTimeoutMs: defaultConnectTimeoutMs,
         },
         {
           collection: target,

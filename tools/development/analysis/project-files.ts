@@ -2,7 +2,7 @@
 // over 2 MiB, binary, minified or vendored, unreadable, a symlink (never followed, so loops cannot
 // happen), outside the `paths` globs, or past the file limit of a huge tree.
 import path from 'node:path';
-import picomatch from 'picomatch';
+import { agentGlob } from '../../glob-budget.js';
 import { walkFiles } from '../walk-files.js';
 import { Confinement, readConfined } from '../../confined-fs.js';
 import { scriptExtensions } from '../languages.js';
@@ -70,7 +70,8 @@ export async function collectFiles(
     skippedCount++;
     if (skipped.length < 500) skipped.push({ path: file, reason });
   };
-  const matchers = options.paths?.length ? options.paths.map((glob) => picomatch(glob, { dot: true })) : undefined;
+  // Agent globs: matched without backtracking, so no pattern can stall the event loop.
+  const matchers = options.paths?.length ? options.paths.map((glob, i) => agentGlob(glob, `paths[${i}]`)) : undefined;
   const files: CandidateFile[] = [];
   for await (const file of walkFiles(root, {
     signal: options.signal,

@@ -33,7 +33,15 @@ export function detectFormat(text: string): ResultFormat {
   return 'spec';
 }
 
+/** Per-field budgets: a runner can print a 50 MB line, and the summary must stay readable. */
+export const maxFailureText = 500;
+export const maxFailuresListed = 500;
+
 export function parseTestResults(text: string, format: ResultFormat = detectFormat(text)): TestSummary {
+  return capSummary(parseAnyFormat(text, format));
+}
+
+function parseAnyFormat(text: string, format: ResultFormat): TestSummary {
   switch (format) {
     case 'tap':
       return parseTap(text);
@@ -44,6 +52,22 @@ export function parseTestResults(text: string, format: ResultFormat = detectForm
     default:
       return parseSpec(text);
   }
+}
+
+const cut = (text: string) =>
+  text.length > maxFailureText
+    ? `${text.slice(0, maxFailureText)}… [${text.length - maxFailureText} characters cut]`
+    : text;
+
+/** Long names, messages and paths are cut, and at most maxFailuresListed failures are listed (the counts stay whole). */
+function capSummary(summary: TestSummary): TestSummary {
+  const failures = summary.failures.slice(0, maxFailuresListed).map((failure) => ({
+    ...failure,
+    name: cut(failure.name),
+    message: cut(failure.message),
+    ...(failure.file !== undefined ? { file: cut(failure.file) } : {}),
+  }));
+  return { ...summary, failures };
 }
 
 const location = (text: string | undefined): { file?: string; line?: number } => {
