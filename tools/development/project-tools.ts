@@ -9,7 +9,7 @@ import { resolveSpecifier, type ProjectAnalysis } from './analysis/project-analy
 import { analysedProject, projectPathField } from './project-directory.js';
 import { parseScript } from './cyclomatic.js';
 import { typescript } from './typescript-module.js';
-import { fileCaps, readProjectJson, readProjectText } from '../confined-fs.js';
+import { asInputError, ConfinedError, fileCaps, readProjectJson, readProjectText } from '../confined-fs.js';
 
 const pathField = projectPathField;
 const project = (requested: string, context: ToolContext): Promise<ProjectAnalysis> =>
@@ -305,7 +305,10 @@ export const checkDependencies = defineTool({
     let manifestFound = true;
     try {
       manifest = (await readProjectJson(analysis.root, 'package.json')) as typeof manifest;
-    } catch {
+    } catch (error) {
+      // A manifest that is a link, a device or not JSON is refused by name; a missing one declares nothing.
+      if (error instanceof ConfinedError && error.reason !== 'missing')
+        throw asInputError(error, 'path', 'package.json');
       // Without a manifest nothing is declared: every imported package is reported missing.
       manifestFound = false;
     }
