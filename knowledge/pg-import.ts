@@ -26,6 +26,62 @@ export interface PgImportSpec {
   limit?: number;
   /** How long to wait for the connection; default 10 s. */
   connectTimeoutMs?: number;
+  /**
+   * The string came from an agent, not from the operator: pg gets only what the string says. Left to
+   * itself pg fills an empty user, password, host or database from PGUSER, PGPASSWORD, PGHOST,
+   * PGDATABASE and ~/.pgpass, which would hand the operator's credentials to a host the agent named.
+   */
+  agentSupplied?: boolean;
+}
+
+/** Session parameters an agent string may carry (tools/connection-string.ts allows no others). */
+const sessionParameters = {
+  application_name: 'application_name',
+  fallback_application_name: 'fallback_application_name',
+  options: 'options',
+  client_encoding: 'client_encoding',
+  statement_timeout: 'statement_timeout',
+  query_timeout: 'query_timeout',
+  lock_timeout: 'lock_timeout',
+  idle_in_transaction_session_timeout: 'idle_in_transaction_session_timeout',
+  keepalives: 'keepAlive',
+} as const;
+
+/**
+ * An explicit pg client config built from an agent's URL alone: no connectionString (whose empty
+ * fields pg would fill from the environment), and a password given as a function, so that an empty
+ * one is sent as empty instead of falling back to PGPASSWORD or ~/.pgpass.
+ */
+export function explicitClientConfig(connectionString: string): Record<string, unknown> {
+  const url = new URL(connectionString);
+  const decode = (text: string) => decodeURIComponent(text);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const user = decode(url.username);
+  if (!host) throw new KnowledgeError('BAD_INPUT', 'the connection string names no host');
+  if (!user) throw new KnowledgeError('BAD_INPUT', 'the connection string names no user (postgres://user@host/db)');
+  const password = decode(url.password);
+  const config: Record<string, unknown> = {
+    host,
+    port: url.port ? Number(url.port) : 5432,
+    user,
+    database: decode(url.pathname.replace(/^\//, '')) || user,
+    password: () => Promise.resolve(password),
+    ssl: false,
+  };
+  const params = url.searchParams;
+  const sslmode = (params.get('sslmode') ?? (params.get('ssl') === 'true' ? 'require' : 'disable')).toLowerCase();
+  if (sslmode === 'verify-ca' || sslmode === 'verify-full') config.ssl = true;
+  else if (sslmode !== 'disable' && sslmode !== 'allow' && sslmode !== 'prefer')
+    config.ssl = { rejectUnauthorized: false };
+  for (const [key, option] of Object.entries(sessionParameters)) {
+    const value = params.get(key);
+    if (value !== null)
+      config[option] = option.endsWith('timeout') ? Number(value) : option === 'keepAlive' ? value !== '0' : value;
+  }
+  const connectTimeout = params.get('connect_timeout');
+  if (connectTimeout !== null && Number(connectTimeout) > 0)
+    config.connectionTimeoutMillis = Number(connectTimeout) * 1000;
+  return config;
 }
 
 export interface PgImportSkips {
@@ -118,9 +174,9 @@ export async function readConceptsFromPostgres(
     ...metadata.map((m, i) => `${m.sql}::text AS m${i}`),
   ];
   const client = new pg.Client({
-    connectionString: spec.connectionString,
     application_name: 'caelum-import',
     connectionTimeoutMillis: spec.connectTimeoutMs ?? 10_000,
+    ...(spec.agentSupplied ? explicitClientConfig(spec.connectionString) : { connectionString: spec.connectionString }),
   });
   // real[] and float8[] arrive as text and are parsed here, faster than per-element type parsing.
   const raw = (v: string) => v;

@@ -56,6 +56,8 @@ export function checkAgentConnectionString(value: string, field: string, configu
   } catch {
     throw new InputError(field, 'is not a valid postgres:// URL');
   }
+  if (!url.hostname) throw new InputError(field, 'names no host; give postgres://user[:password]@host[:port]/database');
+  if (!url.username) throw new InputError(field, 'names no user; give postgres://user[:password]@host[:port]/database');
   for (const host of url.host.split(',')) {
     const name = decoded(host);
     if (name.includes('/') || name.includes('\\') || name.startsWith('@'))

@@ -397,6 +397,7 @@ export const importPostgres = defineTool({
           ...(input.where ? { where: input.where } : {}),
           batchSize: input.batchSize,
           connectTimeoutMs: defaultConnectTimeoutMs,
+          agentSupplied: connectionString !== configured,
         },
         {
           collection: target,
