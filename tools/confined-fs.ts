@@ -1,8 +1,10 @@
 // The one way tools read and write project files. A project is untrusted: any path in it may be a
 // symbolic link out of the allowed roots, a device, a FIFO, a sparse 500 MB file, or be swapped for a
 // link between a check and a use. So every access opens first and verifies the opened descriptor:
-//   - the last component is opened with O_NOFOLLOW (a link there fails with ELOOP), and O_NONBLOCK,
-//     so that opening a FIFO cannot block the event loop;
+//   - the last component is opened with O_NOFOLLOW, and O_NONBLOCK so that opening a FIFO cannot block
+//     the event loop; a link there is followed only when its real target lies inside the confinement
+//     (a tsconfig.json linked to a shared one in the same tree), and the target is then opened by its
+//     real name, so a device or FIFO outside is never even opened;
 //   - fstat must say "regular file", with a size under the caller's cap;
 //   - the kernel's own name for the descriptor (/proc/self/fd/N) must lie inside the confinement, so a
 //     directory swapped for a link anywhere on the path is caught after the open, not before it;
@@ -14,6 +16,7 @@ import { constants, lstatSync, openSync, fstatSync, readSync, closeSync, readlin
 import { open, readlink, realpath, lstat, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { InputError } from './errors.js';
 
 const procFd = process.platform === 'linux';
@@ -47,31 +50,47 @@ export function asInputError(error: unknown, field: string, shown: string): unkn
   return error instanceof ConfinedError ? error.toInputError(field, shown) : error;
 }
 
-/** Directories (real paths) that reads and writes must stay inside. */
+/**
+ * Directories that reads and writes must stay inside: their real paths (what the kernel reports for
+ * an opened descriptor is checked against these) and the paths as given (so that a root reached
+ * through a link, such as /tmp on macOS, still passes the cheap check before the open). `label`
+ * names them in messages: "the allowed roots" or "the project".
+ */
 export class Confinement {
-  private constructor(readonly directories: readonly string[]) {}
+  private constructor(
+    readonly directories: readonly string[],
+    private readonly given: readonly string[],
+    readonly label: string,
+  ) {}
 
   /** Resolves each directory once; a directory that does not exist confines to nothing. */
-  static async of(directories: readonly string[]): Promise<Confinement> {
+  static async of(directories: readonly string[], label = 'the allowed roots'): Promise<Confinement> {
     const real = await Promise.all(directories.map((d) => realpath(d).catch(() => undefined)));
-    return new Confinement(real.filter((d): d is string => d !== undefined));
+    const kept = directories.filter((_d, i) => real[i] !== undefined);
+    return new Confinement(
+      real.filter((d): d is string => d !== undefined),
+      kept.map((d) => path.resolve(d)),
+      label,
+    );
   }
 
-  static ofSync(directories: readonly string[]): Confinement {
+  static ofSync(directories: readonly string[], label = 'the allowed roots'): Confinement {
     const real: string[] = [];
+    const kept: string[] = [];
     for (const d of directories) {
       try {
         real.push(realpathSync(d));
+        kept.push(path.resolve(d));
       } catch {
         // A missing directory confines to nothing.
       }
     }
-    return new Confinement(real);
+    return new Confinement(real, kept, label);
   }
 
   /** For directories already resolved (a project root from resolveInsideRoots): no system call. */
-  static ofReal(directories: readonly string[]): Confinement {
-    return new Confinement([...directories]);
+  static ofReal(directories: readonly string[], label = 'the project'): Confinement {
+    return new Confinement([...directories], [...directories], label);
   }
 
   contains(real: string): boolean {
@@ -80,7 +99,8 @@ export class Confinement {
 
   /** Whether `candidate` lies lexically inside the confinement (before any link is resolved). */
   lexicallyContains(candidate: string): boolean {
-    return this.directories.some((d) => isInside(path.resolve(candidate), d));
+    const resolved = path.resolve(candidate);
+    return [...this.directories, ...this.given].some((d) => isInside(resolved, d));
   }
 }
 
@@ -94,7 +114,7 @@ export interface ReadLimits {
   maxBytes: number;
 }
 
-function errorFor(file: string, error: unknown, directory = false): ConfinedError {
+function errorFor(file: string, error: unknown, directory = false, verb = 'read'): ConfinedError {
   if (error instanceof ConfinedError) return error;
   const code = (error as NodeJS.ErrnoException).code;
   // O_DIRECTORY | O_NOFOLLOW on a link fails with ENOTDIR; say which it is.
@@ -111,11 +131,11 @@ function errorFor(file: string, error: unknown, directory = false): ConfinedErro
   if (code === 'ENOENT' || code === 'ENOTDIR') return new ConfinedError('missing', file, `${file} does not exist`);
   if (code === 'ELOOP') return new ConfinedError('link', file, `${file} is a symbolic link; links are not followed`);
   if (code === 'EISDIR') return new ConfinedError('not-a-file', file, `${file} is a directory, not a file`);
-  return new ConfinedError('unreadable', file, `${file} cannot be read (${code ?? 'error'})`);
+  return new ConfinedError('unreadable', file, `${file} cannot be ${verb} (${code ?? 'error'})`);
 }
 
-function outside(file: string): ConfinedError {
-  return new ConfinedError('outside', file, `${file} resolves outside the allowed roots; it is not read`);
+function outside(file: string, confinement: Confinement): ConfinedError {
+  return new ConfinedError('outside', file, `${file} resolves outside ${confinement.label}; it is not read`);
 }
 
 function tooLarge(file: string, size: number, cap: number): ConfinedError {
@@ -133,6 +153,47 @@ async function descriptorPath(handle: FileHandle, fallback: string): Promise<str
   return real;
 }
 
+/** Opens `file` without following a last-component link, unless that link's real target is inside. */
+async function openNoEscape(file: string, confinement: Confinement): Promise<FileHandle> {
+  try {
+    return await open(file, readFlags);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOOP') throw errorFor(file, error);
+  }
+  let real: string;
+  try {
+    real = await realpath(file);
+  } catch (error) {
+    throw errorFor(file, error);
+  }
+  if (!confinement.contains(real)) throw outside(file, confinement);
+  try {
+    return await open(real, readFlags);
+  } catch (error) {
+    throw errorFor(file, error);
+  }
+}
+
+function openNoEscapeSync(file: string, confinement: Confinement): number {
+  try {
+    return openSync(file, readFlags);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOOP') throw errorFor(file, error);
+  }
+  let real: string;
+  try {
+    real = realpathSync(file);
+  } catch (error) {
+    throw errorFor(file, error);
+  }
+  if (!confinement.contains(real)) throw outside(file, confinement);
+  try {
+    return openSync(real, readFlags);
+  } catch (error) {
+    throw errorFor(file, error);
+  }
+}
+
 /** Opens `file` (absolute) for reading inside the confinement and returns the verified handle and size. */
 async function openVerified(
   file: string,
@@ -141,17 +202,12 @@ async function openVerified(
 ): Promise<{ handle: FileHandle; size: number }> {
   if (!path.isAbsolute(file) || file.includes('\0'))
     throw new ConfinedError('unreadable', file, `${file} is not an absolute path`);
-  if (!confinement.lexicallyContains(file)) throw outside(file);
-  let handle: FileHandle;
-  try {
-    handle = await open(file, readFlags);
-  } catch (error) {
-    throw errorFor(file, error);
-  }
+  if (!confinement.lexicallyContains(file)) throw outside(file, confinement);
+  const handle = await openNoEscape(file, confinement);
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw new ConfinedError('not-a-file', file, `${file} is not a regular file; it is not read`);
-    if (!confinement.contains(await descriptorPath(handle, file))) throw outside(file);
+    if (!confinement.contains(await descriptorPath(handle, file))) throw outside(file, confinement);
     if (info.size > limits.maxBytes) throw tooLarge(file, info.size, limits.maxBytes);
     return { handle, size: info.size };
   } catch (error) {
@@ -203,18 +259,13 @@ export async function readConfinedHead(
 export function readConfinedSync(file: string, confinement: Confinement, limits: ReadLimits): Buffer {
   if (!path.isAbsolute(file) || file.includes('\0'))
     throw new ConfinedError('unreadable', file, `${file} is not an absolute path`);
-  if (!confinement.lexicallyContains(file)) throw outside(file);
-  let fd: number;
-  try {
-    fd = openSync(file, readFlags);
-  } catch (error) {
-    throw errorFor(file, error);
-  }
+  if (!confinement.lexicallyContains(file)) throw outside(file, confinement);
+  const fd = openNoEscapeSync(file, confinement);
   try {
     const info = fstatSync(fd);
     if (!info.isFile()) throw new ConfinedError('not-a-file', file, `${file} is not a regular file; it is not read`);
     const real = procFd ? readlinkSync(`/proc/self/fd/${fd}`) : realpathSync(file);
-    if (!confinement.contains(real)) throw outside(file);
+    if (!confinement.contains(real)) throw outside(file, confinement);
     if (info.size > limits.maxBytes) throw tooLarge(file, info.size, limits.maxBytes);
     const buffer = Buffer.allocUnsafe(info.size + 1);
     let filled = 0;
@@ -227,6 +278,26 @@ export function readConfinedSync(file: string, confinement: Confinement, limits:
     return buffer.subarray(0, filled);
   } catch (error) {
     throw errorFor(file, error);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether a regular file exists at `file` inside the confinement, without reading it. */
+export function confinedFileExistsSync(file: string, confinement: Confinement): boolean {
+  if (!path.isAbsolute(file) || file.includes('\0') || !confinement.lexicallyContains(file)) return false;
+  let fd: number;
+  try {
+    fd = openNoEscapeSync(file, confinement);
+  } catch {
+    return false;
+  }
+  try {
+    return (
+      fstatSync(fd).isFile() && confinement.contains(procFd ? readlinkSync(`/proc/self/fd/${fd}`) : realpathSync(file))
+    );
+  } catch {
+    return false;
   } finally {
     closeSync(fd);
   }
@@ -248,7 +319,7 @@ export async function confinedFileExists(file: string, confinement: Confinement)
  * real path must lie inside the confinement, so a directory swapped for a link is not listed.
  */
 export async function readConfinedDirectory(directory: string, confinement: Confinement): Promise<Dirent[]> {
-  if (!confinement.lexicallyContains(directory)) throw outside(directory);
+  if (!confinement.lexicallyContains(directory)) throw outside(directory, confinement);
   let handle: FileHandle;
   try {
     handle = await open(directory, directoryFlags);
@@ -257,12 +328,15 @@ export async function readConfinedDirectory(directory: string, confinement: Conf
   }
   try {
     if (!procFd) {
-      if (!confinement.contains(await descriptorPath(handle, directory))) throw outside(directory);
+      if (!confinement.contains(await descriptorPath(handle, directory))) throw outside(directory, confinement);
       return await readdir(directory, { withFileTypes: true });
     }
     const fdPath = `/proc/self/fd/${handle.fd}`;
-    if (!confinement.contains(await readlink(fdPath))) throw outside(directory);
-    return await readdir(fdPath, { withFileTypes: true });
+    if (!confinement.contains(await readlink(fdPath))) throw outside(directory, confinement);
+    const entries = await readdir(fdPath, { withFileTypes: true });
+    // Listed through the descriptor, which is closed below: the entries name the directory instead.
+    for (const entry of entries) Object.assign(entry, { parentPath: directory, path: directory });
+    return entries;
   } catch (error) {
     throw errorFor(directory, error);
   } finally {
@@ -284,18 +358,18 @@ export async function writeConfined(
 ): Promise<void> {
   if (!path.isAbsolute(file) || file.includes('\0'))
     throw new ConfinedError('unreadable', file, `${file} is not an absolute path`);
-  if (!confinement.lexicallyContains(file)) throw outside(file);
+  if (!confinement.lexicallyContains(file)) throw outside(file, confinement);
   const directory = path.dirname(file);
   const name = path.basename(file);
   let dir: FileHandle;
   try {
     dir = await open(directory, directoryFlags);
   } catch (error) {
-    throw errorFor(directory, error, true);
+    throw errorFor(directory, error, true, 'written');
   }
   try {
     const base = procFd ? `/proc/self/fd/${dir.fd}` : directory;
-    if (!confinement.contains(await descriptorPath(dir, directory))) throw outside(file);
+    if (!confinement.contains(await descriptorPath(dir, directory))) throw outside(file, confinement);
     let mode = 0o644;
     try {
       const current = await lstat(path.join(base, name));
@@ -303,9 +377,10 @@ export async function writeConfined(
         throw new ConfinedError('not-a-file', file, `${file} is not a regular file; it is not written`);
       mode = current.mode & 0o7777;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !options.create) throw errorFor(file, error);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !options.create)
+        throw errorFor(file, error, false, 'written');
     }
-    const temporaryName = `.${name}.caelum-${process.pid}-${Date.now().toString(36)}.tmp`;
+    const temporaryName = `.${name}.caelum-${randomUUID()}.tmp`;
     const temporary = path.join(base, temporaryName);
     const handle = await open(
       temporary,
@@ -318,17 +393,17 @@ export async function writeConfined(
     } catch (error) {
       await handle.close();
       await removeQuietly(temporary);
-      throw errorFor(file, error);
+      throw errorFor(file, error, false, 'written');
     }
     await handle.close();
     try {
       await rename(temporary, path.join(base, name));
     } catch (error) {
       await removeQuietly(temporary);
-      throw errorFor(file, error);
+      throw errorFor(file, error, false, 'written');
     }
   } catch (error) {
-    throw errorFor(file, error);
+    throw errorFor(file, error, false, 'written');
   } finally {
     await dir.close();
   }

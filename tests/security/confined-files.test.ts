@@ -41,10 +41,10 @@ test('the layer refuses links out, /dev/zero, FIFOs, huge files and ..; its erro
     );
   assert.deepEqual(await read('ok.ts'), { text: 'export const ok = 1;\n' });
   const expected: Record<string, string> = {
-    'src/leak.ts': 'link',
+    'src/leak.ts': 'outside',
     'linked-src/stolen.ts': 'outside',
-    'src/zero.js': 'link',
-    'sub/.gitignore': 'link',
+    'src/zero.js': 'outside',
+    'sub/.gitignore': 'outside',
     'src/pipe.js': 'not-a-file',
     'big/huge1.js': 'too-large',
     'src/missing.ts': 'missing',
@@ -63,6 +63,16 @@ test('the layer refuses links out, /dev/zero, FIFOs, huge files and ..; its erro
   const { symlink } = await import('node:fs/promises');
   await symlink(path.join(project, 'real'), path.join(project, 'alias'));
   assert.deepEqual(await read('alias/inner.ts'), { text: 'inner' });
+  // So is a file link whose real target is inside (a config linked to a shared one).
+  await symlink(path.join(project, 'real', 'inner.ts'), path.join(project, 'inner-link.ts'));
+  assert.deepEqual(await read('inner-link.ts'), { text: 'inner' });
+  // A root reached through a link (as /tmp is on macOS) confines by both names.
+  await symlink(project, path.join(base, 'project-alias'));
+  const viaAlias = await Confinement.of([path.join(base, 'project-alias')]);
+  assert.equal(
+    await readConfinedText(path.join(base, 'project-alias', 'ok.ts'), viaAlias, { maxBytes: mib }),
+    'export const ok = 1;\n',
+  );
   // Directories: a linked one is not listed.
   await assert.rejects(readConfinedDirectory(path.join(project, 'linked-src'), confinement), /symbolic link/);
   assert.ok((await readConfinedDirectory(project, confinement)).some((e) => e.name === 'ok.ts'));
@@ -71,6 +81,17 @@ test('the layer refuses links out, /dev/zero, FIFOs, huge files and ..; its erro
   await assert.rejects(writeConfined(path.join(project, 'src', 'leak.ts'), 'x', confinement), /not a regular file/);
   await assert.rejects(writeConfined(path.join(outside, 'secret.ts'), 'x', confinement), /outside/);
   assert.match(await readFile(path.join(outside, 'secret.ts'), 'utf8'), new RegExp(outsideCanary));
+  // Concurrent writes to one file (parallel apply_fix calls) each land whole.
+  const writes = await Promise.allSettled(
+    Array.from({ length: 20 }, (_v, i) =>
+      writeConfined(path.join(project, 'ok.ts'), `export const ok = ${i};\n`, confinement),
+    ),
+  );
+  assert.deepEqual(
+    writes.filter((w) => w.status === 'rejected'),
+    [],
+  );
+  assert.match(await readFile(path.join(project, 'ok.ts'), 'utf8'), /^export const ok = \d+;\n$/);
   await writeConfined(path.join(project, 'ok.ts'), 'export const ok = 2;\n', confinement);
   assert.equal(await readFile(path.join(project, 'ok.ts'), 'utf8'), 'export const ok = 2;\n');
   assert.deepEqual(
@@ -177,7 +198,7 @@ test('every development tool over a hostile project: no outside byte, no program
     name: 'runTool',
     arguments: { name: 'development_audit_tsconfig', arguments: { path: '.' } },
   });
-  assert.match(textOf(tsconfig), /outside the allowed roots; it is not read/, textOf(tsconfig));
+  assert.match(textOf(tsconfig), /resolves outside the allowed roots; it is not read/, textOf(tsconfig));
   const scripts = await client.callTool({
     name: 'runTool',
     arguments: { name: 'development_list_install_scripts', arguments: { path: '.' } },
@@ -231,91 +252,150 @@ test(
     await writeFile(path.join(project, 'sub', 'client.js'), vulnerable);
     await writeFile(path.join(outside, 'sub', 'client.js'), vulnerable);
     const swapper = startSwapper(path.join(project, 'sub'), path.join(outside, 'sub'));
-    t.after(() => swapper.stop());
-    await swapper.ready;
-    const confinement = await Confinement.of([project]);
-
-    let naiveEscapes = 0;
-    const counts = { read: 0, refused: 0, written: 0, writeRefused: 0 };
-    for (let i = 0; i < 1000; i++) {
-      // The check-then-use that the layer replaces: realpath, check, then open by name.
-      try {
-        const real = await realpath(path.join(project, 'sub', 'a.txt'));
-        if (real.startsWith(project + path.sep) && (await readFile(real, 'utf8').catch(() => '')) === outsideCanary)
-          naiveEscapes++;
-        else if (real.startsWith(project + path.sep)) {
-          const again = await readFile(path.join(project, 'sub', 'a.txt'), 'utf8').catch(() => '');
-          if (again === outsideCanary) naiveEscapes++;
-        }
-      } catch {
-        // Mid-swap: nothing there.
-      }
-      try {
-        const text = await readConfinedText(path.join(project, 'sub', 'a.txt'), confinement, { maxBytes: mib });
-        assert.equal(text, 'inside', `read ${i} escaped`);
-        counts.read++;
-      } catch (error) {
-        if (!(error instanceof ConfinedError)) throw error;
-        counts.refused++;
-      }
-      try {
-        await writeConfined(path.join(project, 'sub', 'a.txt'), 'inside', confinement);
-        counts.written++;
-      } catch (error) {
-        if (!(error instanceof ConfinedError)) throw error;
-        counts.writeRefused++;
-      }
+    // Stopped in finally, before the temporary directory is removed: a swap in flight would break rm.
+    try {
+      await swapper.ready;
+      await raceAgainst(t, base, project, outside, vulnerable);
+    } finally {
+      await swapper.stop();
     }
-    assert.equal(await readFile(path.join(outside, 'sub', 'a.txt'), 'utf8'), outsideCanary, 'a write escaped');
-    t.diagnostic(`layer: ${JSON.stringify(counts)}; the naive check-then-read escaped ${naiveEscapes} times in 1,000`);
-    assert.ok(
-      counts.read > 0 && counts.refused > 0,
-      'the swap must both succeed and fail for the test to mean anything',
-    );
-    assert.ok(counts.written > 0, 'some writes must land inside');
-    assert.ok(naiveEscapes > 0, 'the naive check-then-read never escaped: the swap is not exercising the race');
+  },
+);
 
-    // apply_fix through the real tool, with the same swapping going on.
-    const dataDir = path.join(base, 'data');
-    const { config } = loadConfig({}, { HOME: base, CAELUM_DATA_DIR: dataDir, CAELUM_ALLOWED_ROOTS: project }, project);
-    const suite = createSuite(config, { logger: captureLogger().logger });
-    t.after(() => suite.close());
-    const context = suite.dispatcher.context({});
-    let applied = 0;
-    for (let i = 0; i < 100; i++) {
-      const listed = await suite.dispatcher.router.invoke(
+async function raceAgainst(
+  t: { after(fn: () => Promise<void> | void): void; diagnostic(message: string): void },
+  base: string,
+  project: string,
+  outside: string,
+  vulnerable: string,
+): Promise<void> {
+  const confinement = await Confinement.of([project]);
+
+  let naiveEscapes = 0;
+  const counts = { read: 0, refused: 0, written: 0, writeRefused: 0 };
+  for (let i = 0; i < 1000; i++) {
+    // The check-then-use that the layer replaces: realpath, check, then open by name.
+    try {
+      const real = await realpath(path.join(project, 'sub', 'a.txt'));
+      if (real.startsWith(project + path.sep) && (await readFile(real, 'utf8').catch(() => '')) === outsideCanary)
+        naiveEscapes++;
+      else if (real.startsWith(project + path.sep)) {
+        const again = await readFile(path.join(project, 'sub', 'a.txt'), 'utf8').catch(() => '');
+        if (again === outsideCanary) naiveEscapes++;
+      }
+    } catch {
+      // Mid-swap: nothing there.
+    }
+    try {
+      const text = await readConfinedText(path.join(project, 'sub', 'a.txt'), confinement, { maxBytes: mib });
+      assert.equal(text, 'inside', `read ${i} escaped`);
+      counts.read++;
+    } catch (error) {
+      if (!(error instanceof ConfinedError)) throw error;
+      counts.refused++;
+    }
+    try {
+      await writeConfined(path.join(project, 'sub', 'a.txt'), 'inside', confinement);
+      counts.written++;
+    } catch (error) {
+      if (!(error instanceof ConfinedError)) throw error;
+      counts.writeRefused++;
+    }
+  }
+  assert.equal(await readFile(path.join(outside, 'sub', 'a.txt'), 'utf8'), outsideCanary, 'a write escaped');
+  t.diagnostic(`layer: ${JSON.stringify(counts)}; the naive check-then-read escaped ${naiveEscapes} times in 1,000`);
+  assert.ok(counts.read > 0 && counts.refused > 0, 'the swap must both succeed and fail for the test to mean anything');
+  assert.ok(counts.written > 0, 'some writes must land inside');
+  assert.ok(naiveEscapes > 0, 'the naive check-then-read never escaped: the swap is not exercising the race');
+
+  // apply_fix through the real tool, with the same swapping going on.
+  const dataDir = path.join(base, 'data');
+  const { config } = loadConfig({}, { HOME: base, CAELUM_DATA_DIR: dataDir, CAELUM_ALLOWED_ROOTS: project }, project);
+  const suite = createSuite(config, { logger: captureLogger().logger });
+  t.after(() => suite.close());
+  const context = suite.dispatcher.context({});
+  let applied = 0;
+  for (let i = 0; i < 100; i++) {
+    const listed = await suite.dispatcher.router.invoke(
+      'development_apply_fix',
+      { path: '.', file: 'sub/client.js' },
+      context,
+      { confirm: true },
+    );
+    const fix = listed.ok
+      ? (listed.output as { fixable: { id: string; rule: string }[] }).fixable.find(
+          (f) => f.rule === 'tls-verification-disabled',
+        )
+      : undefined;
+    if (fix) {
+      const outcome = await suite.dispatcher.router.invoke(
         'development_apply_fix',
-        { path: '.', file: 'sub/client.js' },
+        { path: '.', file: 'sub/client.js', findingId: fix.id },
         context,
         { confirm: true },
       );
-      const fix = listed.ok
-        ? (listed.output as { fixable: { id: string; rule: string }[] }).fixable.find(
-            (f) => f.rule === 'tls-verification-disabled',
-          )
-        : undefined;
-      if (fix) {
-        const outcome = await suite.dispatcher.router.invoke(
-          'development_apply_fix',
-          { path: '.', file: 'sub/client.js', findingId: fix.id },
-          context,
-          { confirm: true },
-        );
-        if (outcome.ok && (outcome.output as { applied: boolean }).applied) applied++;
-      }
-      // Put the vulnerable text back on whichever side is real now (the outside copy is identical).
-      for (const candidate of [path.join(project, 'sub.aside', 'client.js'), path.join(project, 'sub', 'client.js')]) {
-        const real = await realpath(candidate).catch(() => undefined);
-        if (real?.startsWith(project + path.sep)) await writeFile(real, vulnerable).catch(() => undefined);
-      }
+      if (outcome.ok && (outcome.output as { applied: boolean }).applied) applied++;
     }
-    assert.equal(await readFile(path.join(outside, 'sub', 'client.js'), 'utf8'), vulnerable, 'apply_fix wrote outside');
-    assert.deepEqual(
-      (await readdir(path.join(outside, 'sub'))).sort(),
-      ['a.txt', 'client.js'],
-      'nothing created outside',
+    // Put the vulnerable text back on whichever side is real now (the outside copy is identical).
+    for (const candidate of [path.join(project, 'sub.aside', 'client.js'), path.join(project, 'sub', 'client.js')]) {
+      const real = await realpath(candidate).catch(() => undefined);
+      if (real?.startsWith(project + path.sep)) await writeFile(real, vulnerable).catch(() => undefined);
+    }
+  }
+  assert.equal(await readFile(path.join(outside, 'sub', 'client.js'), 'utf8'), vulnerable, 'apply_fix wrote outside');
+  assert.deepEqual(
+    (await readdir(path.join(outside, 'sub'))).sort(),
+    ['a.txt', 'client.js'],
+    'nothing created outside',
+  );
+  t.diagnostic(`apply_fix applied ${applied} of 100 tries inside; none escaped`);
+  assert.ok(applied > 0, 'apply_fix never applied: the race did not exercise its write');
+}
+
+test('inside the roots, links and monorepo bases are followed: a package extends the root tsconfig', async (t) => {
+  const base = await tempDir(t);
+  const mono = path.join(base, 'mono');
+  await mkdir(path.join(mono, 'packages', 'app', 'src'), { recursive: true });
+  await writeFile(
+    path.join(mono, 'tsconfig.base.json'),
+    JSON.stringify({ compilerOptions: { strict: true, noUncheckedIndexedAccess: true } }),
+  );
+  await writeFile(path.join(mono, 'packages', 'app', 'src', 'index.ts'), 'export const a = 1;\n');
+  await writeFile(
+    path.join(mono, 'packages', 'app', 'tsconfig.json'),
+    JSON.stringify({ extends: '../../tsconfig.base.json' }),
+  );
+  const { symlink } = await import('node:fs/promises');
+  await symlink(
+    path.join(mono, 'packages', 'app', 'tsconfig.json'),
+    path.join(mono, 'packages', 'app', 'tsconfig.link.json'),
+  );
+  const { config } = loadConfig(
+    {},
+    { HOME: base, CAELUM_DATA_DIR: path.join(base, 'data'), CAELUM_ALLOWED_ROOTS: mono },
+    mono,
+  );
+  const suite = createSuite(config, { logger: captureLogger().logger });
+  t.after(() => suite.close());
+  const context = suite.dispatcher.context({});
+  for (const name of ['tsconfig.json', 'tsconfig.link.json']) {
+    const outcome = await suite.dispatcher.router.invoke(
+      'development_audit_tsconfig',
+      { path: 'packages/app', config: name },
+      context,
     );
-    t.diagnostic(`apply_fix applied ${applied} of 100 tries inside; none escaped`);
-    assert.ok(applied > 0, 'apply_fix never applied: the race did not exercise its write');
-  },
-);
+    assert.ok(outcome.ok, JSON.stringify(outcome));
+    const output = outcome.output as {
+      found: boolean;
+      errors: string[];
+      options: { option: string; effective: boolean }[];
+    };
+    assert.equal(output.found, true, name);
+    assert.deepEqual(output.errors, [], name);
+    assert.equal(
+      output.options.find((o) => o.option === 'strict')?.effective,
+      true,
+      `${name}: the base's strict is seen`,
+    );
+  }
+});

@@ -173,7 +173,7 @@ export const runTests = defineTool({
         return { ran: false, runner, command: display, reason: `the runner could not start (${result.spawnError})` };
       // The results file is in our scratch directory; a test could still replace it with a link.
       let raw = command.resultsFile
-        ? await readConfinedText(command.resultsFile, await Confinement.of([scratch]), {
+        ? await readConfinedText(command.resultsFile, await Confinement.of([scratch], 'the scratch directory'), {
             maxBytes: fileCaps.large,
           }).catch(() => '')
         : result.stdout;

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { analysedProject, projectPathField, projectRelative } from './project-directory.js';
 import { typescript } from './typescript-module.js';
-import { Confinement, fileCaps, readConfinedSync, readProjectText } from '../confined-fs.js';
+import { confinedFileExistsSync, Confinement, fileCaps, readConfinedSync, readProjectText } from '../confined-fs.js';
 
 interface Check {
   option: string;
@@ -159,7 +159,8 @@ export const auditTsconfig = defineTool({
     // The config and every file it extends are read through the confined layer: an `extends` that
     // climbs out of the project, or a link out, is refused and reported, never read. Directory
     // listing is not needed for the options, so include/files globs are never expanded.
-    const confinement = Confinement.ofReal([analysis.root]);
+    // Confined to the allowed roots, not the project: a package of a monorepo extends the root's base.
+    const confinement = await Confinement.of(context.environment.allowedRoots);
     const refused: string[] = [];
     const readConfig = (name: string): string | undefined => {
       try {
@@ -167,21 +168,16 @@ export const auditTsconfig = defineTool({
       } catch (error) {
         const reason = (error as { reason?: string }).reason;
         if (reason && reason !== 'missing')
-          refused.push(`${path.relative(analysis.root, path.resolve(name))} ${(error as { detail: string }).detail}`);
+          refused.push(
+            `${path.relative(analysis.root, path.resolve(name)) || name} ${(error as { detail: string }).detail}`,
+          );
         return undefined;
       }
     };
     const host: import('typescript').ParseConfigHost = {
       useCaseSensitiveFileNames: true,
       readFile: readConfig,
-      fileExists: (name) => {
-        try {
-          readConfinedSync(path.resolve(name), confinement, { maxBytes: fileCaps.config });
-          return true;
-        } catch {
-          return false;
-        }
-      },
+      fileExists: (name) => confinedFileExistsSync(path.resolve(name), confinement),
       readDirectory: () => [],
     };
     const read = ts.readConfigFile(file, readConfig);

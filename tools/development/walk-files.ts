@@ -60,7 +60,7 @@ export interface WalkOptions {
 }
 
 export async function* walkFiles(root: string, options: WalkOptions): AsyncGenerator<WalkedFile> {
-  const confinement = options.confinement ?? (await Confinement.of([root]));
+  const confinement = options.confinement ?? (await Confinement.of([root], 'the project'));
   const rootRules = await loadRules(root, '', confinement);
   const stack: { directory: string; relative: string; rules: Rules[] }[] = [
     { directory: root, relative: '', rules: rootRules ? [rootRules] : [] },
