@@ -53,6 +53,7 @@ function decodeQuietly(value: string): string {
 export class SecretSet {
   private readonly values = new Set<string>();
   private pattern: RegExp | null | undefined;
+  private loosePattern: RegExp | null | undefined;
 
   /** How many distinct forms are registered (a value, its percent-encoded and JSON-escaped forms). */
   get size(): number {
@@ -79,7 +80,10 @@ export class SecretSet {
       this.values.add(form);
       added = true;
     }
-    if (added) this.pattern = undefined;
+    if (added) {
+      this.pattern = undefined;
+      this.loosePattern = undefined;
+    }
   }
 
   /** The credentials inside a URL: its password (or a bare username, as in https://TOKEN@host) and secret query values. */
@@ -139,9 +143,17 @@ export class SecretSet {
     return out;
   }
 
-  /** Whether `text` holds a registered value or a known secret shape. */
+  /**
+   * Whether `text` (a result's JSON text) may hold a registered value or a known shape. A superset:
+   * values are matched without the whole-token rule, since in JSON text a value right after "\n"
+   * follows the letter n, which the rule would take for part of a longer word.
+   */
   private matches(text: string): boolean {
-    if (this.contains(text)) return true;
+    const loose = this.looseCompiled();
+    if (loose) {
+      loose.lastIndex = 0;
+      if (loose.test(text)) return true;
+    }
     return knownShapes.some(([shape]) => {
       shape.lastIndex = 0;
       return shape.test(text);
@@ -187,6 +199,13 @@ export class SecretSet {
       out[nextKey] = next;
     }
     return (changed ? out : value) as T;
+  }
+
+  private looseCompiled(): RegExp | null {
+    if (this.loosePattern !== undefined) return this.loosePattern;
+    const all = [...this.values].sort((a, b) => b.length - a.length).map(escapeRegExp);
+    this.loosePattern = all.length ? new RegExp(all.join('|'), 'g') : null;
+    return this.loosePattern;
   }
 
   private compiled(): RegExp | null {

@@ -99,6 +99,9 @@ test('a secret set matches by value: encoded forms, whole tokens below 12 charac
   assert.deepEqual(set.scrubDeep({ list: ['hunter22', 1, { 'key hunter22': true }] }), {
     list: ['***', 1, { 'key ***': true }],
   });
+  // In a result's JSON text a short value after a newline or tab follows the letter n or t of the
+  // escape; the deep scrub still finds it in the string itself.
+  assert.deepEqual(set.scrubDeep({ stdout: 'line one\nhunter22 ok\thunter22' }), { stdout: 'line one\n*** ok\t***' });
 
   const fromEnv = new SecretSet();
   fromEnv.addFromEnv({
