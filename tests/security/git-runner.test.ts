@@ -99,6 +99,33 @@ test('a repository naming programs in its config and .gitattributes: nothing run
   const outcomes = await runEveryGitTool(client);
   await assertNothingRan(marks);
   for (const outcome of outcomes) assert.equal(outcome.isError, false, `${outcome.name}: ${outcome.text}`);
+  // The control: plain git on the same fixture runs the programs, so "nothing ran" above means something.
+  {
+    const control = path.join(base, 'control');
+    const controlMarks = await markers(path.join(base, 'control-markers'));
+    await programRunningRepository(control, controlMarks);
+    // Plain git may fail after running them (the marker filter does not speak the process protocol).
+    for (const args of [
+      ['status', '--porcelain'],
+      ['diff', 'HEAD'],
+      ['log', '-1'],
+    ])
+      try {
+        fixtureGit(control, ...args);
+      } catch {
+        // what ran is what counts
+      }
+    const fired = await controlMarks.fired();
+    for (const expected of ['core.fsmonitor', 'gpg.'])
+      assert.ok(
+        fired.some((name) => name.startsWith(expected)),
+        `plain git did not run ${expected}: ${fired.join(', ')}`,
+      );
+    assert.ok(
+      fired.some((name) => name.startsWith('filter.')),
+      `plain git did not run a filter: ${fired.join(', ')}`,
+    );
+  }
 
   const status = byName(outcomes, 'development_git_status').result as {
     branch: string;
@@ -274,4 +301,33 @@ test('the runner: repositories nested in a root work; edits to the config are pi
     again.run(['diff', '--cached', ...SAFE_DIFF_FLAGS], { maxBytes: 10_000 }),
     /more than 10000 bytes/,
   );
+});
+
+test('an includeIf "onbranch:" that a branch switch turns on is neutralised too (no stale config scan)', async (t) => {
+  const base = await tempDir(t);
+  const repo = path.join(base, 'repos', 'one');
+  await initRepository(repo);
+  const marks = await markers(path.join(base, 'markers'));
+  const access = { allowedRoots: [path.join(base, 'repos')] };
+  // Scan while on main, where the include is off.
+  fixtureGit(repo, 'config', 'includeIf.onbranch:evil.path', 'evil.inc');
+  const script = await marks.script('onbranch.filter', 'filter');
+  await writeFile(
+    path.join(repo, '.git', 'evil.inc'),
+    `[filter "evil"]\n\tclean = ${script}\n\tsmudge = ${script}\n\trequired = true\n`,
+  );
+  await writeFile(path.join(repo, '.gitattributes'), '* filter=evil\n');
+  const first = (await findRepository(repo, access))!;
+  assert.match(await first.run(['status', '--porcelain']), /gitattributes/);
+  // A branch switch (as the repository's owner would do) turns the include on; no config file changed.
+  fixtureGit(repo, 'symbolic-ref', 'HEAD', 'refs/heads/evil');
+  fixtureGit(repo, 'update-ref', 'refs/heads/evil', 'refs/heads/main');
+  await writeFile(path.join(repo, 'src', 'data.txt'), 'changed after the switch\n');
+  const again = (await findRepository(repo, access))!;
+  await again.run(['status', '--porcelain']);
+  await again.run(['diff', 'HEAD', ...SAFE_DIFF_FLAGS]);
+  await assertNothingRan(marks);
+  // The control: plain git on the same repository does run the included filter.
+  fixtureGit(repo, 'status', '--porcelain');
+  assert.ok((await marks.fired()).length > 0, 'the fixture must make plain git run the filter');
 });

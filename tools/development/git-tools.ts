@@ -185,6 +185,7 @@ export const gitLog = defineTool({
         '--no-show-signature',
         '--no-textconv',
         '--no-ext-diff',
+        '--ignore-submodules=all',
         '--numstat',
         '--format=%x1e%H%x1f%an%x1f%aI%x1f%s',
         ...(input.file ? ['--', input.file] : []),

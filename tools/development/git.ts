@@ -235,7 +235,11 @@ function exec(
         else if (overflow && options.capped) resolve({ text, truncated: true, bytes });
         else if (overflow)
           reject(
-            new GitError(`git ${args[0]} wrote more than ${maxBytes} bytes; narrow the request (a path, a limit)`),
+            // The caller can fix this one (a path, a limit), so it is an input error, not Caelum's fault.
+            new InputError(
+              '',
+              `git ${args[0]} wrote more than ${maxBytes} bytes; narrow the request (a path, a limit)`,
+            ),
           );
         else if (code !== 0) reject(new GitError(stderr.trim() || `git ${args[0]} exited with code ${code}`));
         else resolve({ text, truncated: false, bytes });
@@ -272,7 +276,9 @@ async function scanConfig(
   field: string,
   options: RunOptions,
 ): Promise<[string, string][]> {
-  const key = `${base.gitDir}\0${base.commonDir}`;
+  // The roots are part of the key: a scan done for a session with wider roots must not skip another
+  // session's refusal of an include outside its own.
+  const key = `${base.gitDir}\0${base.commonDir}\0${roots.join('\0')}`;
   const defaultFiles = [path.join(base.commonDir, 'config'), path.join(base.gitDir, 'config.worktree')];
   const cached = configScans.get(key);
   if (cached) {
@@ -287,6 +293,9 @@ async function scanConfig(
   const files = new Set(defaultFiles);
   const overrides: [string, string][] = [];
   const seen = new Set<string>();
+  // includeIf conditions (onbranch:, gitdir:, hasconfig:) can turn an include on without any config
+  // file changing (a branch switch moves HEAD), so a config with one is scanned on every call.
+  let conditional = false;
   const parts = text.split('\0');
   for (let i = 0; i + 1 < parts.length; i += 2) {
     const origin = parts[i]!;
@@ -303,6 +312,7 @@ async function scanConfig(
         `the git config of ${base.topLevel} includes ${file}, outside the allowed roots; git tools refuse this repository (remove the include, or add its directory to CAELUM_ALLOWED_ROOTS)`,
       );
     files.add(file);
+    if (/^includeif\./i.test(name)) conditional = true;
     if (/^include(if\..*)?\.path$/i.test(name) && value) {
       // A file named by an include, even a missing one, is stamped too: creating it changes the config.
       const target = value.startsWith('~') ? value : path.resolve(path.dirname(file), value);
@@ -318,6 +328,10 @@ async function scanConfig(
         overrides.push([`${filter[1]!}.required`, 'false']);
       }
     }
+  }
+  if (conditional) {
+    configScans.delete(key);
+    return overrides;
   }
   const stamps = await Promise.all([...files].map(async (file) => [file, await stampOf(file)] as [string, string]));
   if (configScans.size >= 256) configScans.delete(configScans.keys().next().value!);
