@@ -11,6 +11,13 @@ import { InputError } from './errors.js';
 export const maxGlobLength = 500;
 /** Most patterns one glob may expand to through braces. */
 export const maxBraceExpansions = 256;
+/**
+ * Most pattern tokens one glob may hold once its braces are expanded, and all the globs of one call
+ * together: matching a path costs tokens × path length, so these bound the work per file (about a
+ * millisecond for a 200-character path at the call limit), whatever the patterns.
+ */
+export const maxGlobTokens = 4096;
+export const maxCallTokens = 8192;
 
 type Token =
   | { kind: 'char'; char: string }
@@ -20,7 +27,7 @@ type Token =
 /** A pattern segment: `globstar` for a whole `**`, else its tokens. */
 type Segment = 'globstar' | Token[];
 
-export type GlobMatcher = (relativePath: string) => boolean;
+export type GlobMatcher = ((relativePath: string) => boolean) & { readonly tokens: number };
 
 /** Why a glob is refused, or undefined when it is fine. */
 export function globProblem(glob: string): string | undefined {
@@ -41,6 +48,18 @@ export function agentGlob(glob: string, field: string): GlobMatcher {
   }
 }
 
+/** Matchers for a call's globs; an InputError naming the field when one, or all together, are refused. */
+export function agentGlobs(globs: readonly string[], field: string): GlobMatcher[] {
+  const matchers = globs.map((glob, i) => agentGlob(glob, `${field}[${i}]`));
+  const tokens = matchers.reduce((sum, m) => sum + m.tokens, 0);
+  if (tokens > maxCallTokens)
+    throw new InputError(
+      field,
+      `these globs expand to ${tokens} pattern tokens together, over the limit of ${maxCallTokens}; pass fewer or simpler globs`,
+    );
+  return matchers;
+}
+
 /** A zod field for a list of agent globs, refused at validation with the reason. */
 export function globListField(maxItems = 50) {
   return z
@@ -54,21 +73,37 @@ export function globListField(maxItems = 50) {
           if (problem) context.addIssue({ code: 'custom', message: problem });
         }),
     )
-    .max(maxItems);
+    .max(maxItems)
+    .superRefine((globs, context) => {
+      try {
+        agentGlobs(globs, '');
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message.replace(/^: /, '') });
+      }
+    });
 }
 
 export function compileGlob(glob: string): GlobMatcher {
   if (glob.length > maxGlobLength) throw new Error(`glob is ${glob.length} characters; the limit is ${maxGlobLength}`);
   const negated = glob.startsWith('!') && !glob.startsWith('!(');
-  const body = negated ? glob.slice(1) : glob;
+  // Paths are matched relative to the project, without a leading "./": "./src/**" means "src/**".
+  const body = (negated ? glob.slice(1) : glob).replace(/^(\.\/)+/, '');
   const extglob = /(^|[^\\])([@?+*!])\(/.exec(body);
   if (extglob)
     throw new Error(
       `extglob "${extglob[2]}(…)" is not supported (it can take exponential time); use braces, e.g. "src/{a,b}/**"`,
     );
   const patterns = expandBraces(body).map(parsePattern);
+  const tokens = patterns.reduce(
+    (sum, segments) => sum + segments.reduce((n, segment) => n + 1 + (segment === 'globstar' ? 0 : segment.length), 0),
+    0,
+  );
+  if (tokens > maxGlobTokens)
+    throw new Error(
+      `glob expands to ${tokens} pattern tokens, over the limit of ${maxGlobTokens}; write fewer alternatives in braces`,
+    );
   const matcher = (relative: string) => patterns.some((segments) => matchSegments(segments, relative.split('/')));
-  return negated ? (relative) => !matcher(relative) : matcher;
+  return Object.assign(negated ? (relative: string) => !matcher(relative) : matcher, { tokens });
 }
 
 /** Expands `{a,b}` and `{1..3}`, refusing more than maxBraceExpansions results. */
@@ -202,9 +237,10 @@ function tokenMatches(token: Token, char: string): boolean {
 function matchSegment(tokens: Token[], name: string): boolean {
   // reachable[j]: the tokens so far can consume exactly name[0, j).
   let reachable = new Uint8Array(name.length + 1);
+  let next = new Uint8Array(name.length + 1);
   reachable[0] = 1;
   for (const token of tokens) {
-    const next = new Uint8Array(name.length + 1);
+    next.fill(0);
     if (token.kind === 'star') {
       let open = false;
       for (let j = 0; j <= name.length; j++) {
@@ -214,7 +250,7 @@ function matchSegment(tokens: Token[], name: string): boolean {
     } else {
       for (let j = 0; j < name.length; j++) if (reachable[j] && tokenMatches(token, name[j]!)) next[j + 1] = 1;
     }
-    reachable = next;
+    [reachable, next] = [next, reachable];
   }
   return reachable[name.length] === 1;
 }

@@ -2,7 +2,7 @@
 // over 2 MiB, binary, minified or vendored, unreadable, a symlink (never followed, so loops cannot
 // happen), outside the `paths` globs, or past the file limit of a huge tree.
 import path from 'node:path';
-import { agentGlob } from '../../glob-budget.js';
+import { agentGlobs } from '../../glob-budget.js';
 import { walkFiles } from '../walk-files.js';
 import { Confinement, readConfined } from '../../confined-fs.js';
 import { scriptExtensions } from '../languages.js';
@@ -71,7 +71,9 @@ export async function collectFiles(
     if (skipped.length < 500) skipped.push({ path: file, reason });
   };
   // Agent globs: matched without backtracking, so no pattern can stall the event loop.
-  const matchers = options.paths?.length ? options.paths.map((glob, i) => agentGlob(glob, `paths[${i}]`)) : undefined;
+  const matchers = options.paths?.length ? agentGlobs(options.paths, 'paths') : undefined;
+  // Matching is bounded per file, not per directory: give the event loop a turn every 20 ms.
+  let lastTurn = performance.now();
   const files: CandidateFile[] = [];
   for await (const file of walkFiles(root, {
     signal: options.signal,
@@ -84,7 +86,13 @@ export async function collectFiles(
     const kind = kindOf(file.relative);
     if (!kind) continue;
     if (options.only && !options.only.has(file.relative)) continue;
-    if (matchers && !matchers.some((match) => match(file.relative))) continue;
+    if (matchers) {
+      if (performance.now() - lastTurn > 20) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastTurn = performance.now();
+      }
+      if (!matchers.some((match) => match(file.relative))) continue;
+    }
     if (kind !== 'template' && (minifiedName.test(file.relative) || vendored.test(file.relative))) {
       skip(file.relative, 'vendored or minified library code');
       continue;
