@@ -41,7 +41,10 @@ async function sources(dir: string): Promise<string[]> {
 /** Module specifiers a file reaches, including require() calls; comments are not code. */
 function reached(source: string): string[] {
   const text = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
-  const required = [...text.matchAll(/\brequire\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!);
+  // require('x'), and createRequire(import.meta.url)('x').
+  const required = [...text.matchAll(/(?:\brequire|\bcreateRequire\([^()]*\))\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
+    (m) => m[1]!,
+  );
   return [...importsOf(text), ...required];
 }
 
@@ -76,7 +79,9 @@ test('the listed exceptions still exist, so the lists cannot silently outlive th
 
 test('the checks see dynamic imports and require calls, not comments', () => {
   assert.deepEqual(
-    reached("const fs = await import('node:fs');\n// require('fs')\nconst cp = require('child_process'); // ok"),
-    ['node:fs', 'child_process'],
+    reached(
+      "const fs = await import('node:fs');\n// require('fs')\nconst cp = require('child_process'); // ok\nconst p = createRequire(import.meta.url)('fs/promises');",
+    ),
+    ['node:fs', 'child_process', 'fs/promises'],
   );
 });
