@@ -226,6 +226,9 @@ export const auditVulnerabilities = defineTool({
           .join('\n')}`,
 });
 
+/** Requirement edges looked at, per copy, before the chain search stops. */
+const maxChainWork = 2_000_000;
+
 export const explainDependency = defineTool({
   name: 'development_explain_dependency',
   domain: 'development',
@@ -260,29 +263,74 @@ export const explainDependency = defineTool({
       Object.fromEntries(declaredDependencies(manifest ?? {}).map((d) => [d.name, d.range])),
     );
     const incoming = requirersOf(edges);
+    // Each package's distance from the project: chains only step to requirers strictly closer to it,
+    // so they cannot loop and every one of them ends at the project.
+    const distance = new Map<string, number>([['', 0]]);
+    const outgoing = new Map<string, string[]>();
+    for (const edge of edges) outgoing.set(edge.from, [...(outgoing.get(edge.from) ?? []), edge.to]);
+    for (const frontier = ['']; frontier.length > 0;) {
+      const node = frontier.shift()!;
+      for (const next of outgoing.get(node) ?? [])
+        if (!distance.has(next)) {
+          distance.set(next, distance.get(node)! + 1);
+          frontier.push(next);
+        }
+    }
     const label = (installPath: string) =>
       installPath === ''
         ? (manifest?.name ?? '(project)')
         : `${lock.entries.get(installPath)!.name}@${lock.entries.get(installPath)!.version}`;
+    let budgetHit = false;
     const copies = [...lock.entries.values()]
       .filter((e) => e.name === input.name && e.path !== '' && !e.link)
       .map((entry) => {
         // Breadth-first from the copy back to the project, so the shortest chains come first. Each
         // partial chain holds install paths (the copy first) and the range each was required with.
+        // A lockfile is repository content: a layered graph has exponentially many chains, so each
+        // package is extended from at most `limit` partial chains (enough for `limit` shortest
+        // chains through it), and the search stops at a work budget.
         const chains: string[][] = [];
-        const queue: { nodes: string[]; ranges: string[] }[] = [{ nodes: [entry.path], ranges: [] }];
-        while (queue.length > 0 && chains.length < input.limit) {
-          const { nodes, ranges } = queue.shift()!;
-          for (const parent of incoming.get(nodes[nodes.length - 1]!) ?? []) {
+        const expanded = new Map<string, number>();
+        let work = 0;
+        // Partial chains share their tails: each step points at the one it extends.
+        interface Step {
+          node: string;
+          /** The range `node` was required with by the next step toward the project. */
+          range?: string;
+          next?: Step;
+        }
+        const queue: Step[] = [{ node: entry.path }];
+        for (let head = 0; head < queue.length && chains.length < input.limit; head++) {
+          const step = queue[head]!;
+          const times = expanded.get(step.node) ?? 0;
+          if (times >= input.limit) continue;
+          expanded.set(step.node, times + 1);
+          for (const parent of incoming.get(step.node) ?? []) {
+            if (++work > maxChainWork) {
+              budgetHit = true;
+              break;
+            }
             if (parent.from === '') {
-              const requiredWith = [...ranges, parent.range];
-              const steps = nodes.map((node, i) => `${label(node)} (${requiredWith[i]})`).reverse();
-              chains.push([label(''), ...steps]);
+              // Walk from the copy to the project: the copy first, each with the range it was required with.
+              const path: string[] = [];
+              let range = parent.range;
+              const order: Step[] = [];
+              for (let s: Step | undefined = step; s; s = s.next) order.push(s);
+              // `order` runs from the outermost requirer back to the copy; ranges shift one along.
+              for (let i = 0; i < order.length; i++) {
+                path.push(`${label(order[i]!.node)} (${range})`);
+                range = order[i]!.range ?? '';
+              }
+              chains.push([label(''), ...path]);
               if (chains.length >= input.limit) break;
-            } else if (!nodes.includes(parent.from) && queue.length < 10_000) {
-              queue.push({ nodes: [...nodes, parent.from], ranges: [...ranges, parent.range] });
+            } else if (
+              (distance.get(parent.from) ?? Infinity) < (distance.get(step.node) ?? Infinity) &&
+              (expanded.get(parent.from) ?? 0) < input.limit
+            ) {
+              queue.push({ node: parent.from, range: parent.range, next: step });
             }
           }
+          if (budgetHit) break;
         }
         return { path: entry.path, version: entry.version, dev: entry.dev, chains };
       });
@@ -290,7 +338,13 @@ export const explainDependency = defineTool({
       name: input.name,
       found: copies.length > 0,
       copies,
-      ...(copies.length === 0 ? { note: `${input.name} is not in ${lock.file}` } : {}),
+      ...(copies.length === 0
+        ? { note: `${input.name} is not in ${lock.file}` }
+        : budgetHit
+          ? {
+              note: `the lockfile's requirement graph is too large to search fully; the chains shown may not be all the shortest`,
+            }
+          : {}),
     };
   },
   summarize: (o) =>

@@ -1,7 +1,7 @@
 // Focused security tools: committed secrets in any text file (config, .env, keys, JSON, YAML, not
 // only code), the HTTP route inventory with authentication per route, and ReDoS checks of regexes.
 import path from 'node:path';
-import safeRegex from 'safe-regex2';
+import { hasSafeStarHeight } from './security/star-height.js';
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
@@ -224,11 +224,11 @@ export const checkRegex = defineTool({
       let safe: boolean;
       try {
         new RegExp(pattern, 'u');
-        safe = safeRegex(pattern);
+        safe = hasSafeStarHeight(pattern);
       } catch {
         try {
           new RegExp(pattern);
-          safe = safeRegex(pattern);
+          safe = hasSafeStarHeight(pattern);
         } catch (error) {
           throw new InputError('pattern', `not a valid regular expression: ${(error as Error).message}`);
         }

@@ -26,10 +26,43 @@ interface Rules {
   matcher: Ignore;
 }
 
-async function loadRules(directory: string, relativeDir: string, confinement: Confinement): Promise<Rules | undefined> {
+/**
+ * The `ignore` package compiles each rule to a backtracking RegExp, and a rule with several `**`
+ * takes time of the order of depth^count on a deep path (4 of them on a path 200 folders deep: 25 s).
+ * A .gitignore comes from the repository, so rules with more than two `**`, or over 4 KiB, are not
+ * honoured (the files they would hide are walked) and the walk says so.
+ */
+const maxGlobstarsPerRule = 2;
+const maxRuleLength = 4096;
+
+function rulesWithinBudget(text: string): { kept: string; dropped: number } {
+  let dropped = 0;
+  const kept = text
+    .split(/\r?\n/)
+    .filter((line) => {
+      const heavy = line.length > maxRuleLength || (line.match(/\*\*/g)?.length ?? 0) > maxGlobstarsPerRule;
+      if (heavy) dropped++;
+      return !heavy;
+    })
+    .join('\n');
+  return { kept, dropped };
+}
+
+async function loadRules(
+  directory: string,
+  relativeDir: string,
+  confinement: Confinement,
+  onSkip?: WalkOptions['onSkip'],
+): Promise<Rules | undefined> {
   try {
     const text = await readConfinedText(path.join(directory, '.gitignore'), confinement, { maxBytes: maxIgnoreBytes });
-    return { base: relativeDir, matcher: ignore().add(text) };
+    const { kept, dropped } = rulesWithinBudget(text);
+    if (dropped > 0)
+      onSkip?.(
+        relativeDir ? `${relativeDir}/.gitignore` : '.gitignore',
+        `${dropped} rule(s) not honoured: more than ${maxGlobstarsPerRule} "**" or over ${maxRuleLength} characters (matching them can take exponential time)`,
+      );
+    return { base: relativeDir, matcher: ignore().add(kept) };
   } catch {
     return undefined;
   }
@@ -61,7 +94,7 @@ export interface WalkOptions {
 
 export async function* walkFiles(root: string, options: WalkOptions): AsyncGenerator<WalkedFile> {
   const confinement = options.confinement ?? (await Confinement.of([root], 'the project'));
-  const rootRules = await loadRules(root, '', confinement);
+  const rootRules = await loadRules(root, '', confinement, options.onSkip);
   const stack: { directory: string; relative: string; rules: Rules[] }[] = [
     { directory: root, relative: '', rules: rootRules ? [rootRules] : [] },
   ];
@@ -95,7 +128,7 @@ export async function* walkFiles(root: string, options: WalkOptions): AsyncGener
           continue;
         }
         const absolute = path.join(directory, entry.name);
-        const own = await loadRules(absolute, childRelative, confinement);
+        const own = await loadRules(absolute, childRelative, confinement, options.onSkip);
         subdirectories.push({ directory: absolute, relative: childRelative, rules: own ? [...rules, own] : rules });
       } else if (entry.isFile()) {
         if (isIgnored(rules, childRelative, false)) {

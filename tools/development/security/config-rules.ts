@@ -4,7 +4,7 @@
 // collects per-file facts about Express apps (helmet, CSRF, x-powered-by), which are judged for the
 // whole project because an app is often assembled across files.
 import type TS from 'typescript';
-import safeRegex from 'safe-regex2';
+import { hasSafeStarHeight } from './star-height.js';
 import { looksLikeSecretAssignment, passwordContext, tokenContext, tokenPatterns } from './secret-patterns.js';
 import type { Severity } from './finding.js';
 
@@ -142,7 +142,7 @@ export function checkPatterns(
       if (/[+*}]\)?[+*{]|\)[+*]|\)\{/.test(body)) {
         let safe = true;
         try {
-          safe = safeRegex(body);
+          safe = hasSafeStarHeight(body);
         } catch {
           safe = true;
         }
