@@ -186,9 +186,12 @@ export async function readConceptsFromPostgres(
   try {
     await client.connect();
   } catch (error) {
-    throw new KnowledgeError('UNAVAILABLE', `cannot connect to PostgreSQL: ${(error as Error).message}`, {
-      cause: error,
-    });
+    // A server the agent named that does not answer is the agent's to fix; the configured one is ours.
+    throw new KnowledgeError(
+      spec.agentSupplied ? 'BAD_INPUT' : 'UNAVAILABLE',
+      `cannot connect to PostgreSQL${spec.agentSupplied ? ' at the connection string given' : ''}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const skipped: PgImportSkips = { nullVector: 0, nonNumeric: 0, wrongDimension: 0, duplicateId: 0, nullId: 0 };
   const examples: { id: string; reason: string }[] = [];

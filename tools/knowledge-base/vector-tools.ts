@@ -382,7 +382,8 @@ export const importPostgres = defineTool({
         'confirm',
         `collection "${target}" exists and the import replaces it; pass confirm: true, or another collection name`,
       );
-    return knowledge('table', () =>
+    const agentSupplied = connectionString !== configured;
+    const imported = knowledge('table', () =>
       importConcepts(
         context.knowledge,
         {
@@ -397,7 +398,7 @@ export const importPostgres = defineTool({
           ...(input.where ? { where: input.where } : {}),
           batchSize: input.batchSize,
           connectTimeoutMs: defaultConnectTimeoutMs,
-          agentSupplied: connectionString !== configured,
+          agentSupplied,
         },
         {
           collection: target,
@@ -410,6 +411,12 @@ export const importPostgres = defineTool({
         },
       ),
     );
+    // A server the agent named that does not answer is reported against connectionString.
+    return imported.catch((error: unknown) => {
+      if (agentSupplied && error instanceof InputError && error.message.startsWith('table: cannot connect'))
+        throw new InputError('connectionString', error.message.slice('table: '.length));
+      throw error;
+    });
   },
   summarize: (o) =>
     `imported ${o.imported} of ${o.rowsRead} rows into ${o.collection} (${o.dimension}-d, ${o.embedder}); skipped ${JSON.stringify(o.skipped)}; read ${(o.readMs / 1000).toFixed(1)} s, build ${(o.buildMs / 1000).toFixed(1)} s`,

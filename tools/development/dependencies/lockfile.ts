@@ -46,11 +46,16 @@ export interface Manifest {
   license?: string;
 }
 
+/**
+ * The project's package.json, or undefined when there is none. One that is refused (a link out, a
+ * device, too large, not JSON) is an error naming the file and why, never read as absent.
+ */
 export async function readManifest(root: string): Promise<Manifest | undefined> {
   try {
     return await readProjectJson<Manifest>(root, 'package.json');
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (error instanceof ConfinedError && error.reason === 'missing') return undefined;
+    throw error;
   }
 }
 
