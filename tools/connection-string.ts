@@ -54,7 +54,10 @@ export function checkAgentConnectionString(value: string, field: string, configu
   try {
     url = new URL(value);
   } catch {
-    throw new InputError(field, 'is not a valid postgres:// URL');
+    throw new InputError(
+      field,
+      'is not a valid URL; give postgres://user[:password]@host[:port]/database with one network host',
+    );
   }
   if (!url.hostname) throw new InputError(field, 'names no host; give postgres://user[:password]@host[:port]/database');
   if (!url.username) throw new InputError(field, 'names no user; give postgres://user[:password]@host[:port]/database');
