@@ -75,11 +75,20 @@ export function globListField(maxItems = 50) {
     )
     .max(maxItems)
     .superRefine((globs, context) => {
-      try {
-        agentGlobs(globs, '');
-      } catch (error) {
-        context.addIssue({ code: 'custom', message: (error as Error).message.replace(/^: /, '') });
+      // The total, once every glob passes on its own (a refused one is reported by its item).
+      let tokens = 0;
+      for (const glob of globs) {
+        try {
+          tokens += compileGlob(glob).tokens;
+        } catch {
+          return;
+        }
       }
+      if (tokens > maxCallTokens)
+        context.addIssue({
+          code: 'custom',
+          message: `these globs expand to ${tokens} pattern tokens together, over the limit of ${maxCallTokens}; pass fewer or simpler globs`,
+        });
     });
 }
 
