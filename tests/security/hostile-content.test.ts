@@ -8,22 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { testSuite } from '../helpers.js';
-
-/** Runs `work` while sampling the event loop every 10 ms; returns its value and the longest gap. */
-async function watchingTheLoop<T>(work: () => Promise<T>): Promise<{ value: T; worstGapMs: number }> {
-  let worst = 0;
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last);
-    last = now;
-  }, 10);
-  try {
-    return { value: await work(), worstGapMs: worst };
-  } finally {
-    clearInterval(timer);
-  }
-}
+import { watchingTheLoop } from './event-loop.js';
 
 test('a regex literal with a 22-digit decimal escape is checked at once, in the repository and from an agent', async (t) => {
   const escape = `\\${'1'.repeat(22)}`;
