@@ -155,3 +155,25 @@ export async function postgresAvailable(): Promise<{ ok: true } | { ok: false; r
     await client.end().catch(() => undefined);
   }
 }
+
+/**
+ * A fresh PostgreSQL schema for one test, dropped afterwards, with an admin client connected to it;
+ * undefined when PostgreSQL is not reachable (the caller skips with `reason`).
+ */
+export async function pgSchema(
+  t: { after(fn: () => Promise<void> | void): void },
+  prefix: string,
+): Promise<{ ok: true; admin: import('pg').Client; schema: string } | { ok: false; reason: string }> {
+  const available = await postgresAvailable();
+  if (!available.ok) return available;
+  const pg = (await import('pg')).default;
+  const schema = `${prefix}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: pgUrl });
+  await admin.connect();
+  t.after(async () => {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  });
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
+  return { ok: true, admin, schema };
+}

@@ -3,7 +3,7 @@
 // the real server with bad rows, and the high-level tools over an MCP client.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectClient, pgUrl, postgresAvailable, testSuite } from '../helpers.js';
+import { connectClient, pgSchema, pgUrl, testSuite } from '../helpers.js';
 import { OllamaPeer } from '../peers/ollama-peer.js';
 import { financialGraph } from './financial-fixture.js';
 import { ingestFinancial } from '../../knowledge/financial.js';
@@ -104,17 +104,9 @@ test('NL→Cypher without any LLM backend says so and asks for Cypher; bad Cyphe
 });
 
 test('PostgreSQL import: streamed in cursor batches, bad rows counted and skipped, searchable by vector, with progress', async (t) => {
-  const available = await postgresAvailable();
-  if (!available.ok) return t.skip(available.reason);
-  const pg = (await import('pg')).default;
-  const schema = `caelum_import_${process.pid}`;
-  const admin = new pg.Client({ connectionString: pgUrl });
-  await admin.connect();
-  t.after(async () => {
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
-  });
-  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
+  const database = await pgSchema(t, 'caelum_import');
+  if (!database.ok) return t.skip(database.reason);
+  const { admin, schema } = database;
   await admin.query(
     `CREATE TABLE ${schema}.cpe_entry (cpe_id text, concept_text text, concept_vec real[], vec_text text, tmd_code text, dataset_source text)`,
   );

@@ -18,7 +18,7 @@ import { watchingTheLoop } from './event-loop.js';
 import { collectFiles } from '../../tools/development/analysis/project-files.js';
 import { checkAgentConnectionString } from '../../tools/connection-string.js';
 import { verifySnapshot, readSnapshot, writeSnapshot } from '../../knowledge/snapshot/snapshot-archive.js';
-import { pgUrl, postgresAvailable, tempDir, testSuite } from '../helpers.js';
+import { pgSchema, pgUrl, tempDir, testSuite } from '../helpers.js';
 
 const hostileGlob = '+(+(+(a|aa)|b)|c)*x';
 
@@ -400,17 +400,9 @@ test('indexing documents past the vector quota is refused, naming the collection
 });
 
 test('an agent connection string to a network host imports, and imports past the vector quota are refused', async (t) => {
-  const available = await postgresAvailable();
-  if (!available.ok) return t.skip(available.reason);
-  const pg = (await import('pg')).default;
-  const schema = `caelum_budget_${process.pid}`;
-  const admin = new pg.Client({ connectionString: pgUrl });
-  await admin.connect();
-  t.after(async () => {
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
-  });
-  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
+  const database = await pgSchema(t, 'caelum_budget');
+  if (!database.ok) return t.skip(database.reason);
+  const { admin, schema } = database;
   await admin.query(`CREATE TABLE ${schema}.concepts (id text, body text, vec real[])`);
   await admin.query(
     `INSERT INTO ${schema}.concepts SELECT 'c' || i, 'concept ' || i, ARRAY(SELECT ((i * 31 + j) % 97) / 97.0 FROM generate_series(0, 63) j)::real[] FROM generate_series(1, 2000) i`,

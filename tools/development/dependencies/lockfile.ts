@@ -172,14 +172,10 @@ export async function readLockfile(root: string): Promise<Lockfile | { missing: 
     });
     return { file, lockfileVersion: version, entries };
   }
-  for (const other of ['yarn.lock', 'pnpm-lock.yaml', 'bun.lockb']) {
-    try {
-      if (!(await confinedFileExists(path.join(root, other), Confinement.ofReal([root])))) continue;
+  // confinedFileExists never throws: a link out or a device counts as absent.
+  for (const other of ['yarn.lock', 'pnpm-lock.yaml', 'bun.lockb'])
+    if (await confinedFileExists(path.join(root, other), Confinement.ofReal([root])))
       return { missing: `${other} found: only npm lockfiles (package-lock.json, npm-shrinkwrap.json) are read` };
-    } catch {
-      // try the next
-    }
-  }
   return { missing: 'no package-lock.json or npm-shrinkwrap.json (run npm install to create one)' };
 }
 
