@@ -1,18 +1,20 @@
 // complete(): the confidence cascade. It tries the cheapest suitable local tier first, escalates to
 // larger local tiers while the answer's confidence (see confidence.ts) is below the threshold, and
 // last asks Claude. Without a Claude key it returns the best local answer marked lowConfidence,
-// never an error that hides it. Every attempt is priced, recorded in the ledger, and returned as a
-// step for the caller's execution block.
+// never an error that hides it. Every attempt is priced and returned as a step for the caller's
+// execution block; the attempts of one call are written to the ledger together, with the call's
+// outcome (accepted locally, escalated, failed) and the saving it really made.
 import { randomUUID } from 'node:crypto';
 import type { Message } from 'ollama';
 import type { z } from 'zod';
 import type { ClaudeBackend } from './claude-backend.js';
-import { agreement, combineConfidence, judge } from './confidence.js';
-import type { CostLedger, LedgerEntry } from './ledger.js';
+import { agreement, combineConfidence, judge, logprobSignal } from './confidence.js';
+import type { CallOutcome, CallSummary, CostLedger, LedgerEntry } from './ledger.js';
 import type { EventEmitter } from 'node:events';
+import { localCostUsd, type LocalRate } from './local-cost.js';
 import type { OllamaPool, PoolEvents, Tier } from './ollama-pool.js';
 import { PoolError } from './pool-error.js';
-import { priceCall, type TokenUsage } from './prices.js';
+import { priceCall, priceTableVersion, type TokenUsage } from './prices.js';
 
 export interface LlmStep {
   backend: 'ollama' | 'claude';
@@ -21,15 +23,25 @@ export interface LlmStep {
   tier?: Tier;
   inputTokens: number;
   outputTokens: number;
+  /** What this attempt cost: Claude at its price, local model time at the host's rate. */
   costUsd: number;
+  /** The call's all-Claude baseline and booked saving, on the step that ends the call; 0 on the others. */
   baselineCostUsd: number;
   savingUsd: number;
   latencyMs: number;
   confidence?: number;
-  outcome: 'ok' | 'error';
+  /** accepted: returned and met the threshold; rejected: answered, but invalid or below it; error: no answer. */
+  outcome: 'accepted' | 'rejected' | 'error';
   errorCode?: string;
-  /** The price row used, e.g. "claude-sonnet-4-5@2024-01-01". */
+  /** Why the step was rejected or failed: the first schema issue, timeout, refusal, no model, budget, host error. */
+  reason?: string;
+  /** The price row used, e.g. "claude-sonnet-5-5@2024-01-01". */
   priceVersion?: string;
+  localRate?: LocalRate;
+  /** Set on the step that ends the call (the accepted one, or the last). */
+  call?: CallSummary;
+  /** False for a step that never reached a backend (no host serves the tier); it is not in the ledger. */
+  sent: boolean;
   flags: string[];
 }
 
@@ -57,6 +69,8 @@ export interface CompleteResult<T> {
   lowConfidence: boolean;
   answeredBy: { backend: 'ollama' | 'claude'; host?: string; model: string };
   steps: LlmStep[];
+  /** The call's outcome and figures, as booked in the ledger. */
+  call: CallSummary;
   /** Set when Claude was skipped because the day's Claude budget was spent. */
   budgetExceeded?: boolean;
 }
@@ -67,8 +81,8 @@ export interface CascadeOptions {
   ledger: CostLedger;
   /** The Claude model that prices the all-Claude baseline. */
   baselineModel: string;
-  /** Local cost per GPU-hour of model time; 0 by default. */
-  localUsdPerHour?: number;
+  /** What an hour of model time costs on a host; unconfigured hosts are $0 and say so. */
+  localRate?: (host: string | undefined) => LocalRate;
   defaultThreshold: number;
   clock?: () => Date;
   onWarning?: (event: string, fields: Record<string, unknown>) => void;
@@ -76,6 +90,24 @@ export interface CascadeOptions {
   events?: EventEmitter<PoolEvents>;
   /** Claude spend allowed per UTC day; past it, escalations stop at the best local answer. */
   claudeBudgetUsdPerDay?: number;
+}
+
+const unconfiguredRate: LocalRate = { basis: 'unconfigured', usdPerHour: 0 };
+
+/** A failed attempt's reason, by kind, from the pool error. */
+export function failureReason(error: PoolError): string {
+  switch (error.code) {
+    case 'HOST_TIMEOUT':
+      return `timeout: ${error.message}`;
+    case 'NO_HEALTHY_HOST':
+      return `no model for the tier: ${error.message}`;
+    case 'BUDGET_EXCEEDED':
+      return `budget: ${error.message}`;
+    case 'INTERNAL':
+      return `internal error: ${error.message}`;
+    default:
+      return `host error (${error.code}): ${error.message}`;
+  }
 }
 
 const ladders: Record<Tier, Tier[]> = {
@@ -86,13 +118,6 @@ const ladders: Record<Tier, Tier[]> = {
   code: ['code', 'large'],
   embed: [],
 };
-
-interface Candidate<T> {
-  value: T | undefined;
-  text: string;
-  confidence: number;
-  answeredBy: CompleteResult<T>['answeredBy'];
-}
 
 export class Cascade {
   private readonly clock: () => Date;
@@ -107,14 +132,17 @@ export class Cascade {
     return this.options.claude !== undefined;
   }
 
+  /** Prices one attempt: Claude at its dated price, local model time at the host's rate. */
   private price(
-    step: Omit<LlmStep, 'costUsd' | 'baselineCostUsd' | 'savingUsd' | 'flags'>,
+    step: Omit<LlmStep, 'costUsd' | 'baselineCostUsd' | 'savingUsd' | 'flags' | 'sent' | 'localRate'>,
     usage: TokenUsage,
     at: Date,
+    sent = true,
   ): LlmStep {
     const flags: string[] = [];
     let costUsd = 0;
     let priceVersion: string | undefined;
+    let localRate: LocalRate | undefined;
     if (step.backend === 'claude') {
       const priced = priceCall(step.model, usage, at);
       if (priced.known) {
@@ -125,33 +153,83 @@ export class Cascade {
         this.options.onWarning?.('unknown_model_price', { model: step.model });
       }
     } else {
-      costUsd = ((this.options.localUsdPerHour ?? 0) * step.latencyMs) / 3_600_000;
+      localRate = this.options.localRate?.(step.host) ?? unconfiguredRate;
+      costUsd = localCostUsd(localRate, step.latencyMs);
     }
-    const baseline = priceCall(this.options.baselineModel, usage, at);
-    if (!baseline.known) {
-      flags.push('UNKNOWN_BASELINE_PRICE');
-      this.options.onWarning?.('unknown_baseline_price', { model: this.options.baselineModel });
-    }
-    const baselineCostUsd = baseline.known ? baseline.usd : 0;
     return {
       ...step,
       costUsd,
-      baselineCostUsd,
-      savingUsd: baselineCostUsd - costUsd,
+      baselineCostUsd: 0,
+      savingUsd: 0,
       flags,
+      sent,
       ...(priceVersion ? { priceVersion } : {}),
+      ...(localRate ? { localRate } : {}),
     };
   }
 
-  private async record(step: LlmStep, request: CompleteRequest<unknown>, at: Date): Promise<void> {
-    const entry: LedgerEntry = {
+  /** The all-Claude baseline for an answer of these tokens. */
+  private baseline(usage: TokenUsage, at: Date): { usd: number; priceVersion?: string } {
+    const baseline = priceCall(this.options.baselineModel, usage, at);
+    if (!baseline.known) {
+      this.options.onWarning?.('unknown_baseline_price', { model: this.options.baselineModel });
+      return { usd: 0 };
+    }
+    return { usd: baseline.usd, priceVersion: baseline.priceVersion };
+  }
+
+  /**
+   * Closes the call: its outcome, cost and saving go on the step that ends it (the accepted one, or
+   * the last), and every sent step goes to the ledger in one write.
+   */
+  private async settle(
+    steps: LlmStep[],
+    request: CompleteRequest<unknown>,
+    threshold: number,
+    end: { outcome: CallOutcome; accepted?: LlmStep; usage?: TokenUsage; reason?: string },
+  ): Promise<CallSummary> {
+    const at = this.clock();
+    const sent = steps.filter((step) => step.sent);
+    const local = sent.filter((step) => step.backend === 'ollama');
+    const localComputeUsd = local.reduce((sum, step) => sum + step.costUsd, 0);
+    const claudeUsd = sent.filter((step) => step.backend === 'claude').reduce((sum, step) => sum + step.costUsd, 0);
+    const costUsd = localComputeUsd + claudeUsd;
+    const baseline = end.outcome !== 'failed' && end.usage ? this.baseline(end.usage, at) : { usd: 0 };
+    const answeredLocally = end.accepted?.backend === 'ollama' && end.outcome !== 'failed';
+    const call: CallSummary = {
+      outcome: end.outcome,
+      ...(end.accepted && end.outcome !== 'failed' ? { answeredBy: end.accepted.backend } : {}),
+      attempts: sent.length,
+      localAttempts: local.length,
+      threshold,
+      costUsd,
+      localComputeUsd,
+      claudeUsd,
+      baselineModel: this.options.baselineModel,
+      ...(baseline.priceVersion ? { baselinePriceVersion: baseline.priceVersion } : {}),
+      baselineCostUsd: baseline.usd,
+      savingUsd: answeredLocally ? baseline.usd - costUsd : 0,
+      savingExcludingLocalUsd: answeredLocally ? baseline.usd - claudeUsd : 0,
+      ...(end.reason ? { reason: end.reason } : {}),
+    };
+    const carrier = end.accepted ?? sent.at(-1) ?? steps.at(-1);
+    if (carrier) {
+      carrier.call = call;
+      carrier.baselineCostUsd = call.baselineCostUsd;
+      carrier.savingUsd = call.savingUsd;
+    }
+    if (!carrier?.sent) return call; // nothing reached a backend: nothing was spent, nothing to book
+    const callId = randomUUID();
+    const entries: LedgerEntry[] = sent.map((step) => ({
+      v: 2,
       ts: at.toISOString(),
-      callId: randomUUID(),
+      callId,
       tool: request.tool,
       supervisor: request.supervisor,
       backend: step.backend,
       host: step.host,
       model: step.model,
+      ...(step.tier ? { tier: step.tier } : {}),
       inputTokens: step.inputTokens,
       outputTokens: step.outputTokens,
       cacheWriteTokens: 0,
@@ -161,24 +239,30 @@ export class Cascade {
       baselineCostUsd: step.baselineCostUsd,
       savingUsd: step.savingUsd,
       priceVersion: step.priceVersion,
+      priceTable: priceTableVersion,
       outcome: step.outcome,
       errorCode: step.errorCode,
+      reason: step.reason,
       confidence: step.confidence,
+      ...(step.localRate ? { localRate: step.localRate } : {}),
+      ...(step.call ? { call: step.call } : {}),
       flags: step.flags,
-    };
+    }));
     try {
-      await this.options.ledger.append(entry);
+      await this.options.ledger.appendAll(entries);
     } catch (error) {
       // The answer is not thrown away because the ledger could not be written; the gap is reported.
       this.options.onWarning?.('ledger_write_failed', { error: (error as Error).message });
     }
+    if (claudeUsd > 0 && this.spend) this.spend.usd += claudeUsd;
+    return call;
   }
 
   private async claudeSpentToday(): Promise<{ day: string; usd: number }> {
     const day = this.clock().toISOString().slice(0, 10);
     if (this.spend?.day !== day) {
       const summary = await this.options.ledger.summarize({ groupBy: 'backend', since: new Date(`${day}T00:00:00Z`) });
-      this.spend = { day, usd: summary.groups.find((g) => g.key === 'claude')?.costUsd ?? 0 };
+      this.spend = { day, usd: summary.breakdown.claudeUsd + (summary.legacy?.claudeUsd ?? 0) };
     }
     return this.spend;
   }
@@ -195,6 +279,21 @@ export class Cascade {
 
   async complete<T = string>(request: CompleteRequest<T>): Promise<CompleteResult<T>> {
     const threshold = request.threshold ?? this.options.defaultThreshold;
+    const steps: LlmStep[] = [];
+    try {
+      return await this.run(request, threshold, steps);
+    } catch (error) {
+      const failure =
+        error instanceof PoolError ? error : new PoolError('INTERNAL', String(error), undefined, { cause: error });
+      const reason =
+        failure.code === 'CANCELLED' ? 'cancelled' : (steps.find((s) => s.reason)?.reason ?? failureReason(failure));
+      await this.settle(steps, request as CompleteRequest<unknown>, threshold, { outcome: 'failed', reason });
+      failure.steps = steps;
+      throw failure;
+    }
+  }
+
+  private async run<T>(request: CompleteRequest<T>, threshold: number, steps: LlmStep[]): Promise<CompleteResult<T>> {
     const deadlineMs = request.deadlineMs ?? 120_000;
     const started = performance.now();
     const remaining = () => Math.max(1, deadlineMs - (performance.now() - started));
@@ -202,12 +301,48 @@ export class Cascade {
       ...(request.system ? [{ role: 'system', content: request.system }] : []),
       ...(request.messages ?? [{ role: 'user' as const, content: request.prompt ?? '' }]),
     ];
-    const steps: LlmStep[] = [];
-    let best: Candidate<T> | undefined;
+    let best: (Candidate<T> & { step: LlmStep; usage: TokenUsage }) | undefined;
     const failures: string[] = [];
     const samples = Math.max(1, Math.min(9, request.samples ?? 1));
     const ollama = this.options.ollama;
-    for (const tier of ollama ? ladders[request.tier ?? 'small'] : []) {
+    const ladder = ollama ? ladders[request.tier ?? 'small'] : [];
+    let firstSentTier: Tier | undefined;
+    const finish = async (
+      candidate: Candidate<T> & { step: LlmStep; usage: TokenUsage },
+      extra: { budgetExceeded?: boolean } = {},
+    ): Promise<CompleteResult<T>> => {
+      const met = candidate.confidence >= threshold;
+      const outcome: CallOutcome = !met
+        ? 'failed'
+        : candidate.answeredBy.backend === 'ollama' && candidate.step.tier === firstSentTier
+          ? 'accepted_local'
+          : 'escalated';
+      if (met) candidate.step.outcome = 'accepted';
+      else candidate.step.reason ??= `below the confidence threshold (${candidate.confidence} < ${threshold})`;
+      const firstReason = steps.find((s) => s.reason && s !== candidate.step)?.reason;
+      const call = await this.settle(steps, request as CompleteRequest<unknown>, threshold, {
+        outcome,
+        accepted: candidate.step,
+        usage: candidate.usage,
+        ...(outcome === 'failed'
+          ? { reason: candidate.step.reason ?? firstReason }
+          : outcome === 'escalated' && firstReason
+            ? { reason: firstReason }
+            : {}),
+      });
+      return {
+        value: candidate.value,
+        text: candidate.text,
+        confidence: candidate.confidence,
+        answeredBy: candidate.answeredBy,
+        threshold,
+        lowConfidence: !met,
+        steps,
+        call,
+        ...extra,
+      };
+    };
+    for (const tier of ladder) {
       request.signal?.throwIfAborted();
       const attempts = await Promise.all(
         Array.from({ length: samples }, () =>
@@ -217,6 +352,7 @@ export class Cascade {
                 tier,
                 messages,
                 ...(request.schema ? { format: 'json' } : {}),
+                logprobs: true,
                 options: {
                   temperature: samples > 1 ? 0.7 : 0,
                   ...(request.maxTokens ? { num_predict: request.maxTokens } : {}),
@@ -235,18 +371,25 @@ export class Cascade {
         value: T | undefined;
         valid: boolean;
         self?: number;
+        logprob?: number;
         host: string;
         model: string;
+        step: LlmStep;
+        usage: TokenUsage;
       }[] = [];
       for (const attempt of attempts) {
         const at = this.clock();
         if ('error' in attempt) {
           const error =
-            attempt.error instanceof PoolError ? attempt.error : new PoolError('INTERNAL', String(attempt.error));
+            attempt.error instanceof PoolError
+              ? attempt.error
+              : new PoolError('INTERNAL', String(attempt.error), undefined, { cause: attempt.error });
           if (error.code === 'CANCELLED') throw error;
           failures.push(`${tier}: ${error.code}`);
-          if (error.code !== 'NO_HEALTHY_HOST') {
-            const step = this.price(
+          const sent = error.code !== 'NO_HEALTHY_HOST';
+          if (sent) firstSentTier ??= tier;
+          steps.push(
+            this.price(
               {
                 backend: 'ollama',
                 host: error.host,
@@ -257,25 +400,23 @@ export class Cascade {
                 latencyMs: 0,
                 outcome: 'error',
                 errorCode: error.code,
+                reason: failureReason(error),
               },
               { inputTokens: 0, outputTokens: 0 },
               at,
-            );
-            steps.push(step);
-            await this.record(step, request as CompleteRequest<unknown>, at);
-          }
+              sent,
+            ),
+          );
           continue;
         }
+        firstSentTier ??= tier;
         const { result } = attempt;
         const verdict = judge(result.content, request.schema);
-        judged.push({
-          text: result.content,
-          value: verdict.value,
-          valid: verdict.signals.validity === 1,
-          self: verdict.signals.self,
-          host: result.host,
-          model: result.model,
-        });
+        const logprob = logprobSignal(result.logprobs);
+        const signals = { ...verdict.signals, ...(logprob !== undefined ? { logprob } : {}) };
+        const confidence = combineConfidence(signals);
+        const cut = result.doneReason === 'length' ? ' (the answer was cut at the token limit)' : '';
+        const usage = { inputTokens: result.promptTokens, outputTokens: result.outputTokens };
         const step = this.price(
           {
             backend: 'ollama',
@@ -285,14 +426,25 @@ export class Cascade {
             inputTokens: result.promptTokens,
             outputTokens: result.outputTokens,
             latencyMs: result.latencyMs,
-            outcome: 'ok',
-            confidence: combineConfidence(verdict.signals),
+            outcome: 'rejected',
+            confidence,
+            ...(verdict.error ? { reason: `${verdict.error}${cut}` } : {}),
           },
-          { inputTokens: result.promptTokens, outputTokens: result.outputTokens },
+          usage,
           at,
         );
         steps.push(step);
-        await this.record(step, request as CompleteRequest<unknown>, at);
+        judged.push({
+          text: result.content,
+          value: verdict.value,
+          valid: verdict.signals.validity === 1,
+          ...(verdict.signals.self !== undefined ? { self: verdict.signals.self } : {}),
+          ...(logprob !== undefined ? { logprob } : {}),
+          host: result.host,
+          model: result.model,
+          step,
+          usage,
+        });
       }
       const valid = judged.filter((j) => j.valid);
       if (judged.length === 0) continue;
@@ -304,18 +456,21 @@ export class Cascade {
         confidence = combineConfidence({
           validity: 1,
           ...(chosen.self !== undefined ? { self: chosen.self } : {}),
+          ...(chosen.logprob !== undefined ? { logprob: chosen.logprob } : {}),
           ...(samples > 1 ? { agreement: (share * valid.length) / judged.length } : {}),
         });
       }
-      const candidate: Candidate<T> = {
+      const candidate = {
         value: valid.length ? chosen.value : undefined,
         text: chosen.text,
         confidence,
-        answeredBy: { backend: 'ollama', host: chosen.host, model: chosen.model },
+        answeredBy: { backend: 'ollama' as const, host: chosen.host, model: chosen.model },
+        step: chosen.step,
+        usage: chosen.usage,
       };
       if (!best || candidate.confidence > best.confidence) best = candidate;
-      if (confidence >= threshold) return this.finish(candidate, threshold, steps);
-      const ladder = ladders[request.tier ?? 'small'];
+      if (confidence >= threshold) return finish(candidate);
+      chosen.step.reason ??= `below the confidence threshold (${confidence} < ${threshold})`;
       const next = ladder[ladder.indexOf(tier) + 1] ?? (this.options.claude ? 'claude' : undefined);
       if (next)
         this.options.events?.emit('escalation', {
@@ -348,6 +503,8 @@ export class Cascade {
           cacheWrite1hTokens: result.cacheWrite1hTokens,
           cacheReadTokens: result.cacheReadTokens,
         };
+        const refused = result.stopReason === 'refusal';
+        const cut = result.stopReason === 'max_tokens' ? ' (the answer was cut at max tokens)' : '';
         const step = this.price(
           {
             backend: 'claude',
@@ -356,46 +513,55 @@ export class Cascade {
               result.inputTokens + result.cacheWrite5mTokens + result.cacheWrite1hTokens + result.cacheReadTokens,
             outputTokens: result.outputTokens,
             latencyMs: result.latencyMs,
-            outcome: 'ok',
-            confidence,
+            outcome: 'rejected',
+            confidence: refused ? 0 : confidence,
+            ...(refused
+              ? { reason: 'refusal: Claude declined to answer' }
+              : verdict.error
+                ? { reason: `${verdict.error}${cut}` }
+                : {}),
           },
           usage,
           at,
         );
         steps.push(step);
-        await this.record(step, request as CompleteRequest<unknown>, at);
-        const spent = await this.claudeSpentToday();
-        spent.usd += step.costUsd;
-        const candidate: Candidate<T> = {
-          value: verdict.value,
+        const candidate = {
+          value: refused ? undefined : verdict.value,
           text: result.content,
-          confidence,
-          answeredBy: { backend: 'claude', model: result.model },
+          confidence: refused ? 0 : confidence,
+          answeredBy: { backend: 'claude' as const, model: result.model },
+          step,
+          usage,
         };
-        if (!best || verdict.signals.validity === 1 || candidate.confidence >= best.confidence)
-          return this.finish(candidate, threshold, steps);
+        if (!best || (!refused && verdict.signals.validity === 1) || candidate.confidence >= best.confidence)
+          return finish(candidate);
       } catch (error) {
         const failure = error instanceof PoolError ? error : new PoolError('INTERNAL', String(error));
         if (failure.code === 'CANCELLED') throw failure;
         failures.push(`claude: ${failure.code}`);
-        const step = this.price(
-          {
-            backend: 'claude',
-            model: this.options.claude.config.model,
-            inputTokens: 0,
-            outputTokens: 0,
-            latencyMs: 0,
-            outcome: 'error',
-            errorCode: failure.code,
-          },
-          { inputTokens: 0, outputTokens: 0 },
-          at,
+        steps.push(
+          this.price(
+            {
+              backend: 'claude',
+              model: this.options.claude.config.model,
+              inputTokens: 0,
+              outputTokens: 0,
+              latencyMs: 0,
+              outcome: 'error',
+              errorCode: failure.code,
+              reason: failureReason(failure),
+            },
+            { inputTokens: 0, outputTokens: 0 },
+            at,
+          ),
         );
-        steps.push(step);
-        await this.record(step, request as CompleteRequest<unknown>, at);
       }
     }
-    if (best) return { ...this.finish(best, threshold, steps), ...(budgetExceeded ? { budgetExceeded: true } : {}) };
+    if (best) {
+      if (budgetExceeded)
+        best.step.reason ??= `budget: the Claude budget of $${this.options.claudeBudgetUsdPerDay} for today is spent`;
+      return finish(best, budgetExceeded ? { budgetExceeded: true } : {});
+    }
     if (budgetExceeded)
       throw new PoolError(
         'BUDGET_EXCEEDED',
@@ -403,13 +569,17 @@ export class Cascade {
       );
     const configured =
       !ollama && !this.options.claude ? ' No Ollama host and no Claude key are configured; see getSystemStatus.' : '';
+    const reasons = steps.map((step) => step.reason).filter(Boolean);
     throw new PoolError(
       'NO_HEALTHY_HOST',
-      `no LLM backend answered${failures.length ? ` (${failures.join(', ')})` : ''}.${configured}`,
+      `no LLM backend answered${reasons.length ? ` (${reasons.join('; ')})` : failures.length ? ` (${failures.join(', ')})` : ''}.${configured}`,
     );
   }
+}
 
-  private finish<T>(candidate: Candidate<T>, threshold: number, steps: LlmStep[]): CompleteResult<T> {
-    return { ...candidate, threshold, lowConfidence: candidate.confidence < threshold, steps };
-  }
+interface Candidate<T> {
+  value: T | undefined;
+  text: string;
+  confidence: number;
+  answeredBy: CompleteResult<T>['answeredBy'];
 }

@@ -49,21 +49,32 @@ export interface Judged<T> {
 }
 
 export function judge<T>(text: string, schema: z.ZodType<T> | undefined): Judged<T> {
-  if (!schema) return { value: text as unknown as T, text, signals: { validity: text.trim() ? 1 : 0 } };
+  if (!schema)
+    return text.trim()
+      ? { value: text as unknown as T, text, signals: { validity: 1 } }
+      : { value: undefined, text, signals: { validity: 0 }, error: 'the answer was empty' };
   let raw: unknown;
   try {
     raw = extractJson(text);
   } catch (error) {
-    return { value: undefined, text, signals: { validity: 0 }, error: (error as Error).message };
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success)
     return {
       value: undefined,
       text,
       signals: { validity: 0 },
-      error: parsed.error.issues[0]?.message ?? 'schema mismatch',
+      error: text.trim() ? `the answer is not JSON (${(error as Error).message})` : 'the answer was empty',
     };
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? issue.path.map(String).join('.') : '(the whole answer)';
+    return {
+      value: undefined,
+      text,
+      signals: { validity: 0 },
+      error: `schema: ${where}: ${issue?.message ?? 'does not match'}`,
+    };
+  }
   const self = (raw as { confidence?: unknown })?.confidence;
   return { value: parsed.data, text, signals: { validity: 1, ...(typeof self === 'number' ? { self } : {}) } };
 }
@@ -80,6 +91,13 @@ export function agreement(values: readonly unknown[]): { share: number; modal: n
   let best = { count: 0, first: 0 };
   for (const entry of counts.values()) if (entry.count > best.count) best = entry;
   return { share: values.length ? best.count / values.length : 0, modal: best.first };
+}
+
+/** The logprob signal: exp(mean token logprob), the geometric-mean probability of the tokens. */
+export function logprobSignal(logprobs: readonly number[] | undefined): number | undefined {
+  if (!logprobs || logprobs.length === 0) return undefined;
+  const mean = logprobs.reduce((a, b) => a + b, 0) / logprobs.length;
+  return Number(Math.exp(Math.min(0, mean)).toFixed(4));
 }
 
 function canonical(value: unknown): string {

@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { OllamaPool, type HostHealth, type PoolEvents, type Tier } from './ollama-pool.js';
 import { PoolError } from './pool-error.js';
 import { EventEmitter } from 'node:events';
+import { localCostUsd, localRate, type LocalCostSetting, type LocalRate } from './local-cost.js';
+import { priceTableVersion } from './prices.js';
 
 export interface PoolHostConfig {
   name: string;
@@ -20,6 +22,8 @@ export interface PoolHostConfig {
   tags: string[];
   access: 'network' | 'localhost';
   tierModels?: Partial<Record<Tier, string>>;
+  /** This host's own price of model time, over the pool's. */
+  cost?: LocalCostSetting | undefined;
 }
 
 export interface HostStatus {
@@ -67,8 +71,19 @@ export interface EmbedResult {
   costUsd: number;
 }
 
+export interface CostSettings {
+  baselineModel: string;
+  escalationModel: string | undefined;
+  defaultThreshold: number;
+  /** The pool-wide local rate, and each host's. */
+  localRate: LocalRate;
+  hostRates: { host: string; rate: LocalRate }[];
+}
+
 export interface ModelPool {
   status(): PoolStatus;
+  /** How calls are priced now: baseline model, local rates. */
+  costSettings(): CostSettings;
   complete<T = string>(request: CompleteRequest<T>): Promise<CompleteResult<T>>;
   /** Embeddings from an Ollama host; there is no Claude fallback for embeddings. */
   embed(request: EmbedRequest): Promise<EmbedResult>;
@@ -93,7 +108,8 @@ export interface ModelPoolOptions {
   baselineModel: string;
   ledger: CostLedger;
   defaultThreshold: number;
-  localUsdPerHour?: number;
+  /** The pool-wide price of local model time (per GPU-hour, or watts × $/kWh). */
+  localCost?: LocalCostSetting;
   probeIntervalMs?: number;
   claudeBudgetUsdPerDay?: number;
   onWarning?: (event: string, fields: Record<string, unknown>) => void;
@@ -107,13 +123,15 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
   const claude = options.claude ? new ClaudeBackend(options.claude) : undefined;
   // Escalation and budget events come from the cascade; host events from the Ollama pool.
   const events = new EventEmitter<PoolEvents>();
+  const rateOf = (host: string | undefined): LocalRate =>
+    localRate(options.hosts.find((h) => h.name === host)?.cost, options.localCost);
   const cascade = new Cascade({
     ollama,
     claude,
     ledger: options.ledger,
     baselineModel: options.baselineModel,
     defaultThreshold: options.defaultThreshold,
-    localUsdPerHour: options.localUsdPerHour,
+    localRate: rateOf,
     claudeBudgetUsdPerDay: options.claudeBudgetUsdPerDay,
     onWarning: options.onWarning,
     events,
@@ -145,6 +163,13 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
           : 'none';
       return { hosts, claudeConfigured: claude !== undefined, mode };
     },
+    costSettings: () => ({
+      baselineModel: options.baselineModel,
+      escalationModel: options.claude?.model,
+      defaultThreshold: options.defaultThreshold,
+      localRate: localRate(undefined, options.localCost),
+      hostRates: options.hosts.map((h) => ({ host: h.name, rate: rateOf(h.name) })),
+    }),
     complete: (request) => cascade.complete(request),
     async embed(request) {
       if (!ollama)
@@ -156,8 +181,10 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
         signal: request.signal,
         deadlineMs: request.deadlineMs ?? 60_000,
       });
-      const costUsd = ((options.localUsdPerHour ?? 0) * result.latencyMs) / 3_600_000;
+      const rate = rateOf(result.host);
+      const costUsd = localCostUsd(rate, result.latencyMs);
       const entry: LedgerEntry = {
+        v: 2,
         ts: new Date().toISOString(),
         callId: randomUUID(),
         tool: request.tool,
@@ -173,7 +200,9 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
         costUsd,
         baselineCostUsd: 0,
         savingUsd: 0,
-        outcome: 'ok',
+        priceTable: priceTableVersion,
+        outcome: 'accepted',
+        localRate: rate,
         flags: ['EMBEDDING'],
       };
       await options.ledger

@@ -31,6 +31,8 @@ export interface ChatRequest {
   /** "json" or a JSON Schema for structured output. */
   format?: string | object;
   options?: Record<string, unknown>;
+  /** Ask for token logprobs; a host that does not support them ignores the field and returns none. */
+  logprobs?: boolean;
   /** Called with each streamed piece; when set, the call streams. */
   onToken?: (text: string) => void;
 }
@@ -43,6 +45,16 @@ export interface ChatResult {
   outputTokens: number;
   doneReason: string | undefined;
   latencyMs: number;
+  /** The log-probability of each generated token, when the host returned them. */
+  logprobs?: number[];
+}
+
+/** Token logprobs from Ollama's `logprobs: [{token, logprob, ...}]`, dropping anything malformed. */
+function tokenLogprobs(list: unknown): number[] {
+  if (!Array.isArray(list)) return [];
+  return list
+    .map((item) => (item as { logprob?: unknown } | null)?.logprob)
+    .filter((value): value is number => typeof value === 'number' && Number.isFinite(value));
 }
 
 export interface CallLimits {
@@ -207,6 +219,7 @@ export class OllamaHost {
         messages: request.messages,
         ...(request.format ? { format: request.format } : {}),
         ...(request.options ? { options: request.options } : {}),
+        ...(request.logprobs ? { logprobs: true } : {}),
       };
       if (!request.onToken) {
         const response = await client.chat({ ...base, stream: false } as never);
@@ -216,7 +229,9 @@ export class OllamaHost {
           prompt_eval_count?: number;
           eval_count?: number;
           done_reason?: string;
+          logprobs?: unknown;
         };
+        const logprobs = tokenLogprobs(r.logprobs);
         return {
           host: this.name,
           model: r.model,
@@ -225,10 +240,12 @@ export class OllamaHost {
           outputTokens: r.eval_count ?? 0,
           doneReason: r.done_reason,
           latencyMs: performance.now() - started,
+          ...(logprobs.length ? { logprobs } : {}),
         };
       }
       const stream = await client.chat({ ...base, stream: true } as never);
       let content = '';
+      const logprobs: number[] = [];
       let last:
         | { model: string; prompt_eval_count?: number; eval_count?: number; done_reason?: string; done: boolean }
         | undefined;
@@ -239,7 +256,9 @@ export class OllamaHost {
         prompt_eval_count?: number;
         eval_count?: number;
         done_reason?: string;
+        logprobs?: unknown;
       }>) {
+        logprobs.push(...tokenLogprobs(part.logprobs));
         if (part.message.content) {
           content += part.message.content;
           request.onToken(part.message.content);
@@ -255,6 +274,7 @@ export class OllamaHost {
         outputTokens: last.eval_count ?? 0,
         doneReason: last.done_reason,
         latencyMs: performance.now() - started,
+        ...(logprobs.length ? { logprobs } : {}),
       };
     });
   }

@@ -83,6 +83,7 @@ export interface PoolChatRequest {
   messages: Message[];
   format?: string | object;
   options?: Record<string, unknown>;
+  logprobs?: boolean;
   onToken?: (text: string) => void;
 }
 

@@ -4,7 +4,11 @@
 import type pg from 'pg';
 import {
   SummaryBuilder,
+  countMigration,
+  emptyMigrationReport,
   ledgerEntrySchema,
+  migrateV1Row,
+  type MigrationReport,
   type CostLedger,
   type CostSummary,
   type GroupBy,
@@ -70,12 +74,64 @@ export class PgLedger implements CostLedger {
     return this.ready;
   }
 
-  async append(entry: LedgerEntry): Promise<void> {
-    const row = ledgerEntrySchema.parse(entry);
+  append(entry: LedgerEntry): Promise<void> {
+    return this.appendAll([entry]);
+  }
+
+  /** One call's rows in one insert, so they land together or not at all. */
+  async appendAll(entries: readonly LedgerEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const rows = entries.map((entry) => ledgerEntrySchema.parse(entry));
     await this.ensure();
+    const values = rows.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ');
     await (
       await this.connection()
-    ).query(`insert into ${table} (ts, entry) values ($1, $2)`, [row.ts, JSON.stringify(row)]);
+    ).query(
+      `insert into ${table} (ts, entry) values ${values}`,
+      rows.flatMap((row) => [row.ts, JSON.stringify(row)]),
+    );
+  }
+
+  /**
+   * Rewrites v1 rows as v2 in one transaction. The table refuses UPDATE through its trigger; an
+   * explicit migration is the one writer allowed past it: the trigger is disabled inside the
+   * transaction, so no other writer ever sees it off, and a failure rolls everything back.
+   */
+  async migrate(options: { threshold: number; dryRun: boolean; signal?: AbortSignal }): Promise<MigrationReport> {
+    await this.ensure();
+    const report = emptyMigrationReport(options.dryRun, options.threshold);
+    const client = await (await this.connection()).connect();
+    try {
+      await client.query('begin');
+      if (!options.dryRun) await client.query(`alter table ${table} disable trigger ${table}_no_rewrite`);
+      let lastId = 0;
+      for (;;) {
+        options.signal?.throwIfAborted();
+        const { rows } = await client.query<{ id: string; entry: unknown }>(
+          `select id, entry from ${table} where id > $1 and not (entry ? 'v') order by id limit ${batchSize}`,
+          [lastId],
+        );
+        for (const row of rows) {
+          const parsed = ledgerEntrySchema.safeParse(row.entry);
+          if (!parsed.success || parsed.data.v === 2) continue;
+          const migrated = migrateV1Row(parsed.data, options.threshold);
+          countMigration(report, migrated);
+          if (!options.dryRun)
+            await client.query(`update ${table} set entry = $2 where id = $1`, [row.id, JSON.stringify(migrated)]);
+        }
+        if (rows.length < batchSize) break;
+        lastId = Number(rows.at(-1)!.id);
+      }
+      if (!options.dryRun) await client.query(`alter table ${table} enable trigger ${table}_no_rewrite`);
+      await client.query(options.dryRun ? 'rollback' : 'commit');
+      if (!options.dryRun && report.rows > 0) report.files.push(table);
+      return report;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async summarize(options: { since?: Date; groupBy: GroupBy; signal?: AbortSignal }): Promise<CostSummary> {

@@ -1,5 +1,6 @@
 // Typed pool failures with stable codes. `retryable` says whether another host may succeed where
 // this one failed; our own bugs are never retryable, so they never trigger a failover.
+import type { LlmStep } from './cascade.js';
 
 export type PoolErrorCode =
   | 'NO_HEALTHY_HOST'
@@ -17,6 +18,8 @@ const retryableCodes = new Set<PoolErrorCode>(['HOST_UNREACHABLE', 'HOST_ERROR',
 
 export class PoolError extends Error {
   override readonly name = 'PoolError';
+  /** The LLM steps a failed complete() made before it gave up, for the caller's execution block. */
+  steps?: readonly LlmStep[];
   constructor(
     readonly code: PoolErrorCode,
     message: string,

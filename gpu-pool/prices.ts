@@ -62,6 +62,104 @@ export const priceTable: readonly PriceRow[] = [
   { model: 'claude-3-haiku', effectiveFrom: since, ...rates(0.25, 1.25, 0.3, 0.5, 0.03) },
 ];
 
+/** Which table a ledger row was priced with: the price rows' capture date and the lifecycle rows'. */
+export const priceTableVersion = 'prices-2026-11-22+lifecycle-2026-12-02';
+
+/**
+ * Deprecation and retirement (end-of-life) dates, per model family. Past `retiresOn` requests fail;
+ * past `deprecatedOn` the model still answers but should be replaced. Sources, as dated:
+ * - claude-sonnet-4-5: deprecated in @anthropic-ai/sdk 0.131.0 (2026-09-30, "client: deprecate sonnet
+ *   4.5"); end-of-life 2026-11-30 per the DEPRECATED_MODELS table of @anthropic-ai/sdk 1.12.0.
+ * - claude-sonnet-4 / claude-opus-4 (-0): retired 2026-06-15 (Anthropic release notes, as recorded by
+ *   ottto-ai/ai-provider-watch, retrieved 2026-06-17).
+ * - claude-opus-4-5: deprecated 2026-11-23, retirement 2027-01-22 (tentative), per the model status
+ *   table as re-read by modelpin 0.5.7 on 2026-11-26.
+ * - claude-opus-4-1: "retired except Bedrock/Google Cloud" on the pricing page captured 2026-11-22
+ *   (shared/reference/mcp-protocol-and-prices.md); that capture is the latest date we can vouch for.
+ * - claude-3-7-sonnet, claude-3-5-haiku, claude-3-opus: Anthropic's model deprecations page.
+ */
+export interface Lifecycle {
+  model: string;
+  deprecatedOn?: string;
+  retiresOn?: string;
+  replacement?: string;
+  source: string;
+}
+
+export const lifecycleTable: readonly Lifecycle[] = [
+  {
+    model: 'claude-sonnet-4-5',
+    deprecatedOn: '2026-09-30',
+    retiresOn: '2026-11-30',
+    replacement: 'claude-sonnet-5-5',
+    source: '@anthropic-ai/sdk changelog 0.131.0 and its end-of-life table in 1.12.0',
+  },
+  ...['claude-sonnet-4', 'claude-sonnet-4-0', 'claude-opus-4', 'claude-opus-4-0'].map((model) => ({
+    model,
+    retiresOn: '2026-06-15',
+    replacement: model.startsWith('claude-sonnet') ? 'claude-sonnet-5-5' : 'claude-opus-5-5',
+    source: 'Anthropic release notes, 2026-06-15',
+  })),
+  {
+    model: 'claude-opus-4-5',
+    deprecatedOn: '2026-11-23',
+    retiresOn: '2027-01-22',
+    replacement: 'claude-opus-5-5',
+    source: 'Anthropic model status table, re-read 2026-11-26 (retirement date tentative)',
+  },
+  {
+    model: 'claude-opus-4-1',
+    retiresOn: '2026-11-22',
+    replacement: 'claude-opus-5-5',
+    source: 'Anthropic pricing page captured 2026-11-22 ("retired except Bedrock/Google Cloud")',
+  },
+  {
+    model: 'claude-3-7-sonnet',
+    deprecatedOn: '2025-10-28',
+    retiresOn: '2026-02-19',
+    replacement: 'claude-sonnet-5-5',
+    source: 'Anthropic model deprecations page',
+  },
+  {
+    model: 'claude-3-5-haiku',
+    deprecatedOn: '2025-12-19',
+    retiresOn: '2026-02-19',
+    replacement: 'claude-haiku-5-5',
+    source: 'Anthropic model deprecations page',
+  },
+  {
+    model: 'claude-3-opus',
+    deprecatedOn: '2025-06-30',
+    retiresOn: '2026-01-05',
+    replacement: 'claude-opus-5-5',
+    source: 'Anthropic model deprecations page',
+  },
+];
+
+export type LifecycleStatus =
+  | { status: 'active'; model: string; known: boolean }
+  | ({ status: 'deprecated' | 'retired'; message: string } & Lifecycle);
+
+/** Where a model stands on `at`: active, deprecated (still answers) or retired (requests fail). */
+export function lifecycleOf(model: string, at: Date, table: readonly Lifecycle[] = lifecycleTable): LifecycleStatus {
+  const family = modelFamily(model);
+  const day = at.toISOString().slice(0, 10);
+  const row = table.find((r) => r.model === family);
+  if (row?.retiresOn && row.retiresOn <= day)
+    return {
+      status: 'retired',
+      ...row,
+      message: `${model} reached end-of-life on ${row.retiresOn}; requests to it fail${row.replacement ? `. Use ${row.replacement}` : ''} (source: ${row.source})`,
+    };
+  if (row?.deprecatedOn && row.deprecatedOn <= day)
+    return {
+      status: 'deprecated',
+      ...row,
+      message: `${model} is deprecated since ${row.deprecatedOn}${row.retiresOn ? ` and retires on ${row.retiresOn}` : ''}${row.replacement ? `; use ${row.replacement}` : ''} (source: ${row.source})`,
+    };
+  return { status: 'active', model, known: priceFor(model, at) !== undefined };
+}
+
 /** "claude-sonnet-4-5-20250929" and "claude-sonnet-4-5-latest" price as "claude-sonnet-4-5". */
 export function modelFamily(model: string): string {
   return model.toLowerCase().replace(/-(\d{8}|latest)$/, '');

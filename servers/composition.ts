@@ -122,7 +122,9 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     baselineModel: config.claude.baselineModel,
     ledger,
     defaultThreshold: config.confidenceThreshold,
-    localUsdPerHour: config.localCostUsdPerGpuHour,
+    localCost:
+      config.localCost ??
+      (config.localCostUsdPerGpuHour !== undefined ? { usdPerGpuHour: config.localCostUsdPerGpuHour } : undefined),
     probeIntervalMs: config.probeIntervalMs,
     claudeBudgetUsdPerDay: config.claudeBudgetUsdPerDay,
     onWarning: (event, fields) => logger.warn(event, fields),

@@ -23,9 +23,31 @@ const hostSchema = z.object({
     .record(z.enum(['micro', 'small', 'full', 'large', 'code', 'embed']), z.string().min(1))
     .optional()
     .describe('per-host model for a tier, e.g. {"small": "phi4-mini"}'),
+  cost: z
+    .lazy(() => localCostSchema)
+    .optional()
+    .describe(
+      'this host\'s price of model time, over localCost: {"usdPerGpuHour": 1.2} or {"watts": 350, "usdPerKwh": 0.3}',
+    ),
 });
 
+const nonNegative = (what: string) =>
+  z.number({ error: `expected a number of ${what}` }).min(0, { error: `${what} cannot be negative` });
+const localCostSchema = z
+  .object({
+    usdPerGpuHour: nonNegative('US dollars per GPU-hour').optional(),
+    watts: nonNegative('watts').optional().describe("the host's power draw while a model runs"),
+    usdPerKwh: nonNegative('US dollars per kWh').optional(),
+  })
+  .strict()
+  .refine((c) => (c.watts === undefined) === (c.usdPerKwh === undefined), {
+    error: 'watts and usdPerKwh go together: power cost is watts × $/kWh',
+  });
+
 const logLevels = ['debug', 'info', 'warn', 'error'] as const;
+
+/** The escalation and baseline model by default: a current one (see gpu-pool/prices.ts lifecycle). */
+export const defaultClaudeModel = 'claude-sonnet-5-5';
 
 export const kbProviders = ['world_bank', 'fred', 'imf', 'oecd', 'bis', 'eia'] as const;
 const kbSource = z
@@ -56,15 +78,15 @@ export const configSchema = z
       .object({
         apiKey: z.string().min(1).optional(),
         baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
-        model: z.string().min(1).default('claude-sonnet-4-5'),
+        model: z.string().min(1).default(defaultClaudeModel),
         baselineModel: z
           .string()
           .min(1)
-          .default('claude-sonnet-4-5')
+          .default(defaultClaudeModel)
           .describe('the model an all-Claude run would use; prices the saving'),
       })
       .strict()
-      .default({ model: 'claude-sonnet-4-5', baselineModel: 'claude-sonnet-4-5' }),
+      .default({ model: defaultClaudeModel, baselineModel: defaultClaudeModel }),
     databaseUrl: z
       .string()
       .regex(/^postgres(ql)?:\/\//, { error: 'expected a postgres:// or postgresql:// URL' })
@@ -204,8 +226,13 @@ export const configSchema = z
     localCostUsdPerGpuHour: z
       .number()
       .min(0)
-      .default(0)
-      .describe('what an hour of local model time costs (GPU-hour or electricity); 0 by default'),
+      .optional()
+      .describe('older spelling of localCost.usdPerGpuHour, still read'),
+    localCost: localCostSchema
+      .optional()
+      .describe(
+        'what an hour of local model time costs, per GPU-hour or from power draw (watts × $/kWh); unset, local time is $0 and the cost report says so',
+      ),
     probeIntervalMs: z.number().int().min(1000).default(60_000),
     service: z
       .object({
@@ -365,6 +392,12 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
   if (env.EIA_API_KEY) sources.eia = { ...sources.eia, apiKey: env.EIA_API_KEY };
   if (Object.keys(sources).length > 0)
     set('knowledgeBase', 'CAELUM_KB_SOURCES_URL / CAELUM_KB_<PROVIDER>_URL / FRED_API_KEY / EIA_API_KEY', { sources });
+  const localCost: Record<string, unknown> = {};
+  if (env.CAELUM_LOCAL_USD_PER_GPU_HOUR) localCost.usdPerGpuHour = numberOrRaw(env.CAELUM_LOCAL_USD_PER_GPU_HOUR);
+  if (env.CAELUM_LOCAL_WATTS) localCost.watts = numberOrRaw(env.CAELUM_LOCAL_WATTS);
+  if (env.CAELUM_LOCAL_USD_PER_KWH) localCost.usdPerKwh = numberOrRaw(env.CAELUM_LOCAL_USD_PER_KWH);
+  if (Object.keys(localCost).length > 0)
+    set('localCost', 'CAELUM_LOCAL_USD_PER_GPU_HOUR / CAELUM_LOCAL_WATTS / CAELUM_LOCAL_USD_PER_KWH', localCost);
   const claude: Record<string, unknown> = {};
   if (env.ANTHROPIC_API_KEY) claude.apiKey = env.ANTHROPIC_API_KEY;
   if (env.ANTHROPIC_BASE_URL) claude.baseUrl = env.ANTHROPIC_BASE_URL;

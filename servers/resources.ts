@@ -6,6 +6,7 @@ import { snapshotsDirectory } from '../knowledge/snapshot/build-state.js';
 import { listSnapshots, readSnapshotManifest, snapshotIndex } from '../knowledge/snapshot/snapshot-archive.js';
 import { schemaText } from '../tools/knowledge-base/common.js';
 import { jsonSchema } from '../tools/json-schema.js';
+import { summarizeCosts } from '../tools/monitoring/summarize-costs.js';
 import type { Suite } from './composition.js';
 import { ProtocolError, invalidParams } from './strict-server.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
@@ -22,7 +23,8 @@ const fixedResources: Resource[] = [
     uri: 'caelum://costs',
     name: 'costs',
     title: 'LLM cost report',
-    description: 'Cost ledger totals by model: calls, tokens, cost, all-Claude baseline and saving.',
+    description:
+      'Cost ledger totals by model: calls and their outcomes (accepted locally, escalated, failed), tokens, cost, all-Claude baseline, the saving booked with and without local compute cost, and how local time is priced.',
     mimeType: 'application/json',
   },
   {
@@ -116,7 +118,7 @@ function unknown(uri: string, what: string, available: readonly string[]): Proto
 export async function readResource(suite: Suite, uri: string, signal: AbortSignal): Promise<ReadResourceResult> {
   if (uri === 'caelum://catalog') return json(uri, catalogueDocument(suite));
   if (uri === 'caelum://costs')
-    return json(uri, await suite.dispatcher.context({ signal }).ledger.summarize({ groupBy: 'model', signal }));
+    return json(uri, await summarizeCosts.handler({ groupBy: 'model' }, suite.dispatcher.context({ signal })));
   if (uri === 'caelum://kb/schema') {
     try {
       const text = await schemaText(await suite.knowledge.graph());

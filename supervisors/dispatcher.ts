@@ -107,17 +107,34 @@ export class Dispatcher {
             thresholds.supervisors[owner],
           signal: request.signal ?? context.signal,
         }),
-        (result) => {
-          for (const step of result.steps) {
+        (steps) => {
+          for (const step of steps) {
             recorder.llm.push({
               backend: step.backend,
               ...(step.host ? { host: step.host } : {}),
               model: step.model,
               inputTokens: step.inputTokens,
               outputTokens: step.outputTokens,
+              ...(step.tier ? { tier: step.tier } : {}),
               costUsd: step.costUsd,
               baselineCostUsd: step.baselineCostUsd,
               savingUsd: step.savingUsd,
+              ...(step.confidence !== undefined ? { confidence: step.confidence } : {}),
+              outcome: step.outcome,
+              ...(step.reason ? { reason: step.reason } : {}),
+              ...(step.call
+                ? {
+                    call: {
+                      outcome: step.call.outcome,
+                      ...(step.call.answeredBy ? { answeredBy: step.call.answeredBy } : {}),
+                      attempts: step.call.attempts,
+                      costUsd: step.call.costUsd,
+                      savingExcludingLocalUsd: step.call.savingExcludingLocalUsd,
+                      localCostConfigured: !steps.some((s) => s.localRate?.basis === 'unconfigured'),
+                      ...(step.call.reason ? { reason: step.call.reason } : {}),
+                    },
+                  }
+                : {}),
             });
           }
         },

@@ -23,9 +23,29 @@ export const executionSchema = z.object({
         model: z.string(),
         inputTokens: z.number().int(),
         outputTokens: z.number().int(),
-        costUsd: z.number(),
-        baselineCostUsd: z.number(),
-        savingUsd: z.number(),
+        tier: z.string().optional(),
+        costUsd: z.number().describe('what this attempt cost (local model time × the host rate, or Claude)'),
+        baselineCostUsd: z.number().describe("the call's all-Claude baseline, on the step that ends the call"),
+        savingUsd: z.number().describe('the saving booked for the call, on the step that ends it'),
+        confidence: z.number().optional(),
+        outcome: z
+          .enum(['accepted', 'rejected', 'error'])
+          .describe(
+            'accepted: returned and met the threshold; rejected: answered but invalid or below it; error: no answer',
+          ),
+        reason: z.string().optional().describe('why the step was rejected or failed'),
+        call: z
+          .object({
+            outcome: z.enum(['accepted_local', 'escalated', 'failed']),
+            answeredBy: z.enum(['ollama', 'claude']).optional(),
+            attempts: z.number().int(),
+            costUsd: z.number(),
+            savingExcludingLocalUsd: z.number(),
+            localCostConfigured: z.boolean().describe('false: local model time was priced at $0'),
+            reason: z.string().optional(),
+          })
+          .optional()
+          .describe('the outcome of the LLM call this step ends'),
       }),
     )
     .describe('LLM steps; empty when no model was used'),

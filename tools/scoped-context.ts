@@ -44,12 +44,20 @@ export class ScopedContext implements ToolContext {
 export function interceptPool(
   pool: ModelPool,
   before: (request: Parameters<ModelPool['complete']>[0]) => Parameters<ModelPool['complete']>[0],
-  after?: (result: Awaited<ReturnType<ModelPool['complete']>>) => void,
+  after?: (steps: Awaited<ReturnType<ModelPool['complete']>>['steps']) => void,
 ): ModelPool {
   const wrapped: ModelPool = Object.create(pool);
   wrapped.complete = async (request) => {
-    const result = await pool.complete(before(request));
-    after?.(result);
+    let result;
+    try {
+      result = await pool.complete(before(request));
+    } catch (error) {
+      // A call that failed still made its attempts; they belong in the execution block too.
+      const steps = (error as { steps?: Awaited<ReturnType<ModelPool['complete']>>['steps'] }).steps;
+      if (steps) after?.(steps);
+      throw error;
+    }
+    after?.(result.steps);
     return result as never;
   };
   return wrapped;

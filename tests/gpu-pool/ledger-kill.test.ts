@@ -15,7 +15,7 @@ const ledger = new JsonlLedger(process.argv.at(-1));
 let i = 0;
 process.stdout.write('ready\\n');
 for (;;) {
-  await ledger.append({ ts: '2026-11-20T10:00:00.000Z', callId: 'c' + i++, backend: 'ollama', model: 'qwen3:4b', inputTokens: 10, outputTokens: 2, cacheWriteTokens: 0, cacheReadTokens: 0, latencyMs: 1, costUsd: 0, baselineCostUsd: 0.0001, savingUsd: 0.0001, outcome: 'ok', flags: [], tool: 'x'.repeat(2000) });
+  await ledger.append({ v: 2, ts: '2026-11-20T10:00:00.000Z', callId: 'c' + i++, backend: 'ollama', model: 'qwen3:4b', inputTokens: 10, outputTokens: 2, cacheWriteTokens: 0, cacheReadTokens: 0, latencyMs: 1, costUsd: 0, baselineCostUsd: 0.0001, savingUsd: 0.0001, outcome: 'ok', flags: [], tool: 'x'.repeat(2000) });
 }
 `;
 
@@ -33,9 +33,10 @@ test('SIGKILL during appends loses at most the record being written', { timeout:
   assert.ok(complete.length > 5, `the writer got ${complete.length} rows in before the kill`);
   const ledger = new JsonlLedger(dir);
   const summary = await ledger.summarize({ groupBy: 'model' });
-  assert.equal(summary.totals.calls, complete.length, 'every complete line is read back');
+  assert.equal(summary.totals.attempts, complete.length, 'every complete line is read back');
   assert.ok(summary.skippedLines <= 1, `at most the torn record is lost (${summary.skippedLines})`);
   await ledger.append({
+    v: 2,
     ts: '2026-11-20T11:00:00.000Z',
     callId: 'after',
     backend: 'ollama',
@@ -52,7 +53,7 @@ test('SIGKILL during appends loses at most the record being written', { timeout:
     flags: [],
   });
   assert.equal(
-    (await ledger.summarize({ groupBy: 'model' })).totals.calls,
+    (await ledger.summarize({ groupBy: 'model' })).totals.attempts,
     complete.length + 1,
     'a restarted writer carries on',
   );

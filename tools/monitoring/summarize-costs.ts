@@ -3,14 +3,16 @@
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
+import { localCostHelp } from '../../gpu-pool/local-cost.js';
 
 const totals = {
-  calls: z.number().int(),
+  calls: z.number().int().describe('LLM calls (one complete(), whatever its attempts) and embedding requests'),
+  attempts: z.number().int().describe('attempts on a host or on Claude'),
   inputTokens: z.number().int(),
   outputTokens: z.number().int(),
-  costUsd: z.number(),
-  baselineCostUsd: z.number().describe('the same tokens priced at the configured Claude baseline model'),
-  savingUsd: z.number().describe('baseline minus actual'),
+  costUsd: z.number().describe('every attempt: local model time at the configured rate, plus Claude'),
+  baselineCostUsd: z.number().describe('the answers priced at the configured Claude baseline model'),
+  savingUsd: z.number().describe('booked only for accepted local answers: their baseline minus the cost of the call'),
 };
 
 const groupings = ['model', 'backend', 'day', 'tool', 'supervisor', 'host'] as const;
@@ -19,10 +21,30 @@ export const costSummarySchema = z.object({
   totals: z.object(totals),
   groupBy: z.enum(groupings),
   breakdown: z.object({
-    localCalls: z.number().int(),
-    claudeCalls: z.number().int(),
-    localSuccessRate: z.number().optional().describe('answered local attempts / all local attempts; goal > 0.8'),
-    errorRate: z.number().optional(),
+    localCalls: z.number().int().describe('attempts on local hosts'),
+    claudeCalls: z.number().int().describe('attempts on Claude'),
+    outcomes: z.object({
+      acceptedLocal: z.number().int().describe('the first local tier answered at or above the threshold'),
+      escalated: z.number().int().describe('it did not, and a larger tier or Claude answered'),
+      escalatedAnsweredLocally: z.number().int(),
+      escalatedAnsweredByClaude: z.number().int(),
+      failed: z.number().int().describe('no answer met the threshold; no saving is booked'),
+      embeddings: z.number().int(),
+    }),
+    localSuccessRate: z
+      .number()
+      .optional()
+      .describe('calls answered by an accepted local answer / calls that tried a local host; goal > 0.8'),
+    errorRate: z.number().optional().describe('failed calls / LLM calls'),
+    attemptErrorRate: z.number().optional().describe('attempts with no answer / all attempts'),
+    localComputeUsd: z.number(),
+    claudeUsd: z.number(),
+    failedCallsCostUsd: z.number().describe('what failed calls cost'),
+    escalationOverheadUsd: z.number().describe('local model time spent on calls that Claude answered'),
+    savingExcludingLocalUsd: z.number().describe('the booked saving with local compute priced at $0'),
+    localCostBasis: z
+      .object({ unconfigured: z.number().int(), gpu_hour: z.number().int(), power: z.number().int() })
+      .describe('local attempts by how their model time was priced'),
     unpricedCalls: z.number().int().describe('calls to a model with no known price; flagged, not counted as $0'),
     hosts: z.array(
       z.object({ host: z.string(), calls: z.number().int(), errors: z.number().int(), avgLatencyMs: z.number() }),
@@ -30,6 +52,24 @@ export const costSummarySchema = z.object({
   }),
   groups: z.array(z.object({ key: z.string(), ...totals })),
   since: z.string().optional(),
+  legacy: z
+    .object({
+      rows: z.number().int(),
+      costUsd: z.number(),
+      claudeUsd: z.number(),
+      claimedSavingUsd: z.number().describe('what those rows claimed as saving when written; not counted above'),
+      note: z.string(),
+    })
+    .optional()
+    .describe('rows written before outcome tracking, shown apart as booked'),
+  pricing: z
+    .object({
+      baselineModel: z.string(),
+      localCost: z.object({ basis: z.enum(['unconfigured', 'gpu_hour', 'power']), usdPerHour: z.number() }),
+      note: z.string().optional().describe('set when local compute is priced at $0: how to set it'),
+    })
+    .optional()
+    .describe('how calls are priced now'),
   skippedLines: z.number().int().describe('torn or invalid ledger lines that were skipped'),
   source: z.string().describe('where the ledger lives'),
 });
@@ -55,25 +95,49 @@ export const summarizeCosts = defineTool({
       if (Number.isNaN(since.getTime()))
         throw new InputError('since', `"${input.since}" is not a date; use ISO form such as 2026-11-01`);
     }
-    return context.ledger.summarize({ groupBy: input.groupBy, since, signal: context.signal });
+    const summary = await context.ledger.summarize({ groupBy: input.groupBy, since, signal: context.signal });
+    const settings = context.pool.costSettings();
+    // Local time is $0 when the pool has no rate and a host (or, with no host yet, the pool) has none.
+    const unconfigured =
+      settings.localRate.basis === 'unconfigured' &&
+      (settings.hostRates.length === 0 || settings.hostRates.some((h) => h.rate.basis === 'unconfigured'));
+    return {
+      ...summary,
+      pricing: {
+        baselineModel: settings.baselineModel,
+        localCost: settings.localRate,
+        ...(unconfigured ? { note: localCostHelp } : {}),
+      },
+    };
   },
   summarize(o) {
     const usd = (n: number) => `$${n.toFixed(4)}`;
-    const head = `${o.totals.calls} LLM calls; ${o.totals.inputTokens} in / ${o.totals.outputTokens} out tokens; cost ${usd(o.totals.costUsd)}, all-Claude baseline ${usd(o.totals.baselineCostUsd)}, saved ${usd(o.totals.savingUsd)}.`;
+    const pct = (n: number | undefined) => (n === undefined ? 'n/a' : `${(n * 100).toFixed(1)}%`);
+    const b = o.breakdown;
+    const c = b.outcomes;
+    const llmCalls = c.acceptedLocal + c.escalated + c.failed;
+    const head = `${llmCalls} LLM calls (${o.totals.attempts} attempts${c.embeddings ? `, ${c.embeddings} embedding requests` : ''}); ${o.totals.inputTokens} in / ${o.totals.outputTokens} out tokens; cost ${usd(o.totals.costUsd)} (local compute ${usd(b.localComputeUsd)}, Claude ${usd(b.claudeUsd)}).`;
+    const outcomes = `outcomes: ${c.acceptedLocal} accepted locally, ${c.escalated} escalated (${c.escalatedAnsweredLocally} answered by a larger local tier, ${c.escalatedAnsweredByClaude} by Claude), ${c.failed} failed; local success ${pct(b.localSuccessRate)}; failed calls ${pct(b.errorRate)}; attempts with no answer ${pct(b.attemptErrorRate)}`;
+    const saving = `saved ${usd(o.totals.savingUsd)} against the all-Claude baseline of ${usd(o.totals.baselineCostUsd)}${o.pricing ? ` (${o.pricing.baselineModel})` : ''}; ${usd(b.savingExcludingLocalUsd)} with local compute at $0${b.escalationOverheadUsd ? `; escalations spent ${usd(b.escalationOverheadUsd)} of local time before Claude answered` : ''}${b.failedCallsCostUsd ? `; failed calls cost ${usd(b.failedCallsCostUsd)}` : ''}`;
     const rows = o.groups
       .slice(0, 20)
-      .map((g) => `  ${g.key}: ${g.calls} calls, ${usd(g.costUsd)} (saved ${usd(g.savingUsd)})`);
-    const b = o.breakdown;
-    const rates = `${b.localCalls} local / ${b.claudeCalls} Claude calls; local success ${b.localSuccessRate === undefined ? 'n/a' : `${(b.localSuccessRate * 100).toFixed(1)}%`}; error rate ${b.errorRate === undefined ? 'n/a' : `${(b.errorRate * 100).toFixed(1)}%`}`;
+      .map(
+        (g) => `  ${g.key}: ${g.calls} calls, ${g.attempts} attempts, ${usd(g.costUsd)} (saved ${usd(g.savingUsd)})`,
+      );
     const hosts = b.hosts.map(
-      (h) => `  host ${h.host}: ${h.calls} calls, ${h.errors} errors, avg ${h.avgLatencyMs} ms`,
+      (h) => `  host ${h.host}: ${h.calls} attempts, ${h.errors} errors, avg ${h.avgLatencyMs} ms`,
     );
     return [
       head,
-      rates,
+      outcomes,
+      saving,
       ...rows,
       ...hosts,
+      o.pricing?.note ? `  note: ${o.pricing.note}` : '',
       b.unpricedCalls ? `  (${b.unpricedCalls} calls to a model with no known price: flagged)` : '',
+      o.legacy
+        ? `  legacy: ${o.legacy.rows} rows, cost ${usd(o.legacy.costUsd)}, claimed saving ${usd(o.legacy.claimedSavingUsd)}: ${o.legacy.note}`
+        : '',
       o.skippedLines ? `  (${o.skippedLines} unreadable ledger lines skipped)` : '',
     ]
       .filter(Boolean)
