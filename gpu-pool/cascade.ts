@@ -139,6 +139,7 @@ export class Cascade {
     at: Date,
     sent = true,
   ): LlmStep {
+    step = { ...step, latencyMs: Number(step.latencyMs.toFixed(3)) }; // as the ledger keeps it
     const flags: string[] = [];
     let costUsd = 0;
     let priceVersion: string | undefined;

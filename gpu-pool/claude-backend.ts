@@ -31,11 +31,44 @@ export interface ClaudeRequest {
   model?: string;
 }
 
+export interface ClaudeBackendOptions {
+  /**
+   * The SDK's own warnings (a deprecated model, say), once per model and message, for Caelum's
+   * logger. The SDK writes them with console.warn; they never reach the console.
+   */
+  onSdkWarning?: (message: string, model: string) => void;
+}
+
 export class ClaudeBackend {
   /** The SDK loads on the first escalation, so start-up without a key pays nothing. */
   private sdk: Promise<{ client: Anthropic; Anthropic: typeof Anthropic }> | undefined;
+  private readonly warned = new Set<string>();
 
-  constructor(readonly config: ClaudeConfig) {}
+  constructor(
+    readonly config: ClaudeConfig,
+    private readonly options: ClaudeBackendOptions = {},
+  ) {}
+
+  private warn(message: string, model: string): void {
+    const key = `${model}\u0000${message}`;
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.options.onSdkWarning?.(message, model);
+  }
+
+  /**
+   * Runs the SDK's synchronous part (where it checks the model and warns) with console.warn routed
+   * to the logger. Node is single-threaded, so nothing else runs while it is swapped.
+   */
+  private quietly<T>(model: string, run: () => T): T {
+    const original = console.warn;
+    console.warn = (...args: unknown[]) => this.warn(args.map(String).join(' '), model);
+    try {
+      return run();
+    } finally {
+      console.warn = original;
+    }
+  }
 
   private load() {
     this.sdk ??= import('@anthropic-ai/sdk').then(({ default: Sdk }) => ({
@@ -44,6 +77,13 @@ export class ClaudeBackend {
         apiKey: this.config.apiKey,
         baseURL: this.config.baseUrl ?? null,
         maxRetries: this.config.maxRetries ?? 0,
+        logLevel: 'warn',
+        logger: {
+          error: (message: string) => this.warn(message, this.config.model),
+          warn: (message: string) => this.warn(message, this.config.model),
+          info: () => undefined,
+          debug: () => undefined,
+        },
       }),
     }));
     return this.sdk;
@@ -54,14 +94,16 @@ export class ClaudeBackend {
     const model = request.model ?? this.config.model;
     const { client, Anthropic: Sdk } = await this.load();
     try {
-      const message = await client.messages.create(
-        {
-          model,
-          max_tokens: request.maxTokens,
-          messages: request.messages,
-          ...(request.system ? { system: request.system } : {}),
-        },
-        { signal: limits.signal, timeout: Math.max(1, Math.ceil(limits.deadlineMs)) },
+      const message = await this.quietly(model, () =>
+        client.messages.create(
+          {
+            model,
+            max_tokens: request.maxTokens,
+            messages: request.messages,
+            ...(request.system ? { system: request.system } : {}),
+          },
+          { signal: limits.signal, timeout: Math.max(1, Math.ceil(limits.deadlineMs)) },
+        ),
       );
       const usage = message.usage as Anthropic.Usage & {
         cache_creation?: { ephemeral_5m_input_tokens?: number; ephemeral_1h_input_tokens?: number } | null;

@@ -78,6 +78,8 @@ export interface CostSettings {
   /** The pool-wide local rate, and each host's. */
   localRate: LocalRate;
   hostRates: { host: string; rate: LocalRate }[];
+  /** False when some host's model time is priced at $0 for want of a rate. */
+  localCostConfigured: boolean;
 }
 
 export interface ModelPool {
@@ -120,7 +122,11 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
     options.hosts.length > 0
       ? new OllamaPool({ hosts: options.hosts, probeIntervalMs: options.probeIntervalMs })
       : undefined;
-  const claude = options.claude ? new ClaudeBackend(options.claude) : undefined;
+  const claude = options.claude
+    ? new ClaudeBackend(options.claude, {
+        onSdkWarning: (message, model) => options.onWarning?.('claude_sdk_warning', { model, message }),
+      })
+    : undefined;
   // Escalation and budget events come from the cascade; host events from the Ollama pool.
   const events = new EventEmitter<PoolEvents>();
   const rateOf = (host: string | undefined): LocalRate =>
@@ -169,6 +175,8 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
       defaultThreshold: options.defaultThreshold,
       localRate: localRate(undefined, options.localCost),
       hostRates: options.hosts.map((h) => ({ host: h.name, rate: rateOf(h.name) })),
+      // With no host nothing runs locally, so nothing is priced at $0 for want of a rate.
+      localCostConfigured: options.hosts.every((h) => rateOf(h.name).basis !== 'unconfigured'),
     }),
     complete: (request) => cascade.complete(request),
     async embed(request) {

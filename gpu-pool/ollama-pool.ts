@@ -271,6 +271,7 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
     if (unprobed.length > 0) await Promise.all(unprobed.map((h) => this.probe(h)));
     const attempts: PoolChatResult['attempts'] = [];
     const tried = new Set<string>();
+    let lastFailure: PoolError | undefined;
     let streamed = false;
     const onToken = request.onToken
       ? (text: string) => {
@@ -289,8 +290,15 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
       const model = request.model ? canonicalModel(request.model) : this.modelFor(request.tier ?? 'small');
       const chosen = this.choose(model, request.tier, tried);
       if (!chosen) {
-        const detail = attempts.length ? ` after ${attempts.map((a) => `${a.host}: ${a.code}`).join(', ')}` : '';
-        throw new PoolError('NO_HEALTHY_HOST', `no usable Ollama host has ${model}${detail}`);
+        // Hosts were tried and every one failed: that failure is the answer, not "no host".
+        if (lastFailure)
+          throw new PoolError(
+            lastFailure.code,
+            `every host with ${model} failed (${attempts.map((a) => `${a.host}: ${a.code}`).join(', ')}); last: ${lastFailure.message}`,
+            lastFailure.host,
+            { cause: lastFailure },
+          );
+        throw new PoolError('NO_HEALTHY_HOST', `no usable Ollama host has ${model}`);
       }
       const { host, model: hostModel } = chosen;
       tried.add(host.config.name);
@@ -314,6 +322,7 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
             ? error
             : new PoolError('INTERNAL', (error as Error).message, host.config.name, { cause: error });
         attempts.push({ host: host.config.name, code: failure.code });
+        lastFailure = failure;
         if (failure.code === 'CANCELLED' || !failure.retryable || streamed) throw failure;
         if (failure.code !== 'QUEUE_FULL') {
           host.breaker.failure();

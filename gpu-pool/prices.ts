@@ -62,6 +62,9 @@ export const priceTable: readonly PriceRow[] = [
   { model: 'claude-3-haiku', effectiveFrom: since, ...rates(0.25, 1.25, 0.3, 0.5, 0.03) },
 ];
 
+/** The escalation and baseline model by default: a current one (active in lifecycleTable). */
+export const defaultClaudeModel = 'claude-sonnet-5-5';
+
 /** Which table a ledger row was priced with: the price rows' capture date and the lifecycle rows'. */
 export const priceTableVersion = 'prices-2026-11-22+lifecycle-2026-12-02';
 
@@ -217,4 +220,37 @@ export function priceCall(
     priceVersion: `${row.model}@${row.effectiveFrom}`,
     band: long ? 'long-prompt' : 'standard',
   };
+}
+
+export interface ModelNotice {
+  role: 'escalation' | 'baseline';
+  model: string;
+  status: 'deprecated' | 'retired' | 'unpriced';
+  message: string;
+}
+
+/**
+ * What is wrong with the configured Claude models on `at`: past deprecation or end-of-life, or
+ * unknown to the price table. For start-up logs and `doctor`.
+ */
+export function modelNotices(models: { escalation?: string; baseline: string }, at: Date): ModelNotice[] {
+  const notices: ModelNotice[] = [];
+  for (const [role, model] of [
+    ['escalation', models.escalation],
+    ['baseline', models.baseline],
+  ] as const) {
+    if (!model) continue;
+    const life = lifecycleOf(model, at);
+    const what = role === 'escalation' ? 'the escalation model' : 'the baseline model';
+    if (life.status !== 'active')
+      notices.push({ role, model, status: life.status, message: `${what} ${life.message}` });
+    else if (!life.known)
+      notices.push({
+        role,
+        model,
+        status: 'unpriced',
+        message: `${what} ${model} has no price in Caelum's table; its calls are flagged and not counted as $0`,
+      });
+  }
+  return notices;
 }

@@ -16,6 +16,7 @@ Usage:
                                                build a knowledge snapshot (progress bar on a terminal)
   caelum kb list | verify [NAME] | diff [FROM TO] | signals | status
                                                list, verify or compare snapshots; daily signals; build status
+  caelum ledger migrate [--confirm] [--json]   reclassify cost ledger rows from before call outcomes were tracked (dry run without --confirm)
   caelum setup claude [--apply]                print (or run) the claude mcp add line that registers this install
   caelum setup json                            print the mcpServers block for Claude Desktop, Cursor and other clients
 
@@ -102,6 +103,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case '--publish':
       case '--force':
       case '--apply':
+      case '--confirm':
         parsed.switches.add(arg.slice(2));
         break;
       case '--domain':

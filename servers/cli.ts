@@ -42,6 +42,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return commands.doctor(loaded);
     case 'kb':
       return (await import('./kb-command.js')).kbCommand(loaded, args);
+    case 'ledger':
+      return (await import('./ledger-command.js')).ledgerCommand(loaded, args);
     case 'setup':
       return (await import('./setup-command.js')).setupCommand(loaded, args);
     default:

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createModelPool, type ModelPool } from '../gpu-pool/model-pool.js';
 import { JsonlLedger } from '../gpu-pool/ledger.js';
 import { PgLedger } from '../gpu-pool/pg-ledger.js';
+import { modelNotices } from '../gpu-pool/prices.js';
 import { createKnowledgeStore, type KnowledgeStore } from '../knowledge/knowledge-store.js';
 import type { Embedder } from '../knowledge/vector/embedder.js';
 import { LexicalEmbedder } from '../knowledge/vector/lexical-embedder.js';
@@ -129,6 +130,17 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     claudeBudgetUsdPerDay: config.claudeBudgetUsdPerDay,
     onWarning: (event, fields) => logger.warn(event, fields),
   });
+  // A configured model past its deprecation or end-of-life date, or with no price, is said at start-up.
+  for (const notice of modelNotices(
+    { escalation: config.claude.apiKey ? config.claude.model : undefined, baseline: config.claude.baselineModel },
+    new Date(),
+  ))
+    logger.warn('claude_model_notice', {
+      role: notice.role,
+      model: notice.model,
+      status: notice.status,
+      message: notice.message,
+    });
   pool.on('host-down', (event) => logger.warn('host_down', event));
   pool.on('host-up', (event) => logger.info('host_up', event));
   pool.on('failover', (event) => logger.info('failover', event));

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { defaultClaudeModel } from '../gpu-pool/prices.js';
 import { registerSecrets } from '../tools/secrets.js';
 import { defaultDataDir } from './session-config.js';
 
@@ -45,9 +46,6 @@ const localCostSchema = z
   });
 
 const logLevels = ['debug', 'info', 'warn', 'error'] as const;
-
-/** The escalation and baseline model by default: a current one (see gpu-pool/prices.ts lifecycle). */
-export const defaultClaudeModel = 'claude-sonnet-5-5';
 
 export const kbProviders = ['world_bank', 'fred', 'imf', 'oecd', 'bis', 'eia'] as const;
 const kbSource = z

@@ -11,6 +11,7 @@ import {
   unloadModel,
 } from '../tools/infrastructure/pool-tools.js';
 import { InputError } from '../tools/errors.js';
+import { defaultClaudeModel, modelNotices } from '../gpu-pool/prices.js';
 import { defineHighLevelTool, type Supervisor, type SupervisorCall } from './high-level-tool.js';
 
 type Resources = z.output<typeof getHostResources.output>;
@@ -138,6 +139,29 @@ const getSystemStatus = defineHighLevelTool({
       step<{ services: Services }>(call, checkServices.name, { timeoutMs: input.timeoutMs }),
     ]);
     const missing = diagnose(resources, services.services);
+    const settings = call.context.pool.costSettings();
+    for (const notice of modelNotices(
+      { escalation: settings.escalationModel, baseline: settings.baselineModel },
+      new Date(),
+    ))
+      missing.push({
+        severity: notice.status === 'retired' && notice.role === 'escalation' ? 'error' : 'warning',
+        what: notice.message,
+        impact:
+          notice.role === 'escalation'
+            ? notice.status === 'retired'
+              ? 'escalations to Claude fail'
+              : 'escalations use a model that is being withdrawn'
+            : 'savings are priced against a model no one would run today',
+        fix: `set ${notice.role === 'escalation' ? 'claude.model (CAELUM_CLAUDE_MODEL)' : 'claude.baselineModel (CAELUM_BASELINE_MODEL)'} to a current model such as ${defaultClaudeModel}`,
+      });
+    if (!settings.localCostConfigured)
+      missing.push({
+        severity: 'info',
+        what: 'no local compute cost',
+        impact: 'local model time is priced at $0, so each saving is the whole Claude baseline',
+        fix: 'set localCost.usdPerGpuHour, or localCost.watts and localCost.usdPerKwh (CAELUM_LOCAL_USD_PER_GPU_HOUR / CAELUM_LOCAL_WATTS + CAELUM_LOCAL_USD_PER_KWH)',
+      });
     const byDomain: Record<string, number> = {};
     for (const tool of call.registry.all()) byDomain[tool.domain] = (byDomain[tool.domain] ?? 0) + 1;
     const pool = call.context.pool.status();

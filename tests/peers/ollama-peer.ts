@@ -27,6 +27,12 @@ export interface OllamaPeerOptions {
   latencyMs?: number;
   /** Delay between streamed chunks, in ms. */
   chunkDelayMs?: number;
+  /**
+   * The log-probability of each generated token. When set, a request with `logprobs: true` gets
+   * them as Ollama (0.12.11+) sends them: `logprobs: [{token, logprob, bytes}]`, per chunk when
+   * streaming. Unset, the peer is an older host that ignores the field.
+   */
+  logprob?: (token: string, index: number, model: string) => number;
 }
 
 export interface RequestLog {
@@ -233,8 +239,24 @@ export class OllamaPeer {
         ? { model: model.name, created_at: new Date().toISOString(), message: { role: 'assistant', content }, done }
         : { model: model.name, created_at: new Date().toISOString(), response: content, done };
     const doneReason = emitted.length < chunks.length ? 'length' : 'stop';
+    const logprob = body.logprobs === true ? this.options.logprob : undefined;
+    const logprobsOf = (tokens: string[], offset: number) =>
+      logprob
+        ? {
+            logprobs: tokens.map((token, i) => ({
+              token,
+              logprob: logprob(token, offset + i, model.name),
+              bytes: [...Buffer.from(token)],
+            })),
+          }
+        : {};
     if (body.stream === false) {
-      return this.json(res, { ...piece(emitted.join(''), true), done_reason: doneReason, ...usage });
+      return this.json(res, {
+        ...piece(emitted.join(''), true),
+        done_reason: doneReason,
+        ...usage,
+        ...logprobsOf(emitted, 0),
+      });
     }
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     for (const [index, content] of emitted.entries()) {
@@ -242,7 +264,7 @@ export class OllamaPeer {
         res.socket?.destroy();
         return;
       }
-      res.write(`${JSON.stringify(piece(content, false))}\n`);
+      res.write(`${JSON.stringify({ ...piece(content, false), ...logprobsOf([content], index) })}\n`);
       if (this.options.chunkDelayMs) await sleep(this.options.chunkDelayMs);
     }
     res.end(`${JSON.stringify({ ...piece('', true), done_reason: doneReason, ...usage })}\n`);

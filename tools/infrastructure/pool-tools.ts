@@ -208,6 +208,15 @@ export const runCompletion = defineTool({
     threshold: z.number(),
     lowConfidence: z.boolean(),
     answeredBy: z.object({ backend: z.enum(['ollama', 'claude']), host: z.string().optional(), model: z.string() }),
+    outcome: z
+      .enum(['accepted_local', 'escalated', 'failed'])
+      .describe(
+        'accepted_local: the first local tier was confident enough; escalated: a larger tier or Claude answered; failed: no answer met the threshold',
+      ),
+    reason: z.string().optional().describe('why the call escalated or failed'),
+    costUsd: z.number().describe('every attempt: local model time plus Claude'),
+    baselineCostUsd: z.number().describe('the answer at the baseline Claude model'),
+    savingUsd: z.number().describe('booked only for an accepted local answer'),
   }),
   examples: [{ prompt: 'Say hello in one word.' }],
   async handler(input, context) {
@@ -231,6 +240,11 @@ export const runCompletion = defineTool({
         threshold: result.threshold,
         lowConfidence: result.lowConfidence,
         answeredBy: result.answeredBy,
+        outcome: result.call.outcome,
+        ...(result.call.reason ? { reason: result.call.reason } : {}),
+        costUsd: result.call.costUsd,
+        baselineCostUsd: result.call.baselineCostUsd,
+        savingUsd: result.call.savingUsd,
       };
     } catch (error) {
       const code = (error as { code?: string }).code;
@@ -239,5 +253,5 @@ export const runCompletion = defineTool({
     }
   },
   summarize: (o) =>
-    `${o.text}\n\n(${o.answeredBy.backend} ${o.answeredBy.model}${o.answeredBy.host ? ` on ${o.answeredBy.host}` : ''}; confidence ${o.confidence}${o.lowConfidence ? ', below the threshold' : ''})`,
+    `${o.text}\n\n(${o.answeredBy.backend} ${o.answeredBy.model}${o.answeredBy.host ? ` on ${o.answeredBy.host}` : ''}; confidence ${o.confidence}${o.lowConfidence ? ', below the threshold' : ''}; ${o.outcome.replace('_', ' ')}${o.reason ? `: ${o.reason}` : ''}; cost $${o.costUsd.toFixed(6)}, saved $${o.savingUsd.toFixed(6)})`,
 });

@@ -97,16 +97,12 @@ export const summarizeCosts = defineTool({
     }
     const summary = await context.ledger.summarize({ groupBy: input.groupBy, since, signal: context.signal });
     const settings = context.pool.costSettings();
-    // Local time is $0 when the pool has no rate and a host (or, with no host yet, the pool) has none.
-    const unconfigured =
-      settings.localRate.basis === 'unconfigured' &&
-      (settings.hostRates.length === 0 || settings.hostRates.some((h) => h.rate.basis === 'unconfigured'));
     return {
       ...summary,
       pricing: {
         baselineModel: settings.baselineModel,
         localCost: settings.localRate,
-        ...(unconfigured ? { note: localCostHelp } : {}),
+        ...(settings.localCostConfigured ? {} : { note: localCostHelp }),
       },
     };
   },

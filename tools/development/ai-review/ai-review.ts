@@ -115,7 +115,13 @@ export async function runAiReview(
         ...(result.lowConfidence ? { lowConfidence: true } : {}),
       };
       if (!result.value) {
-        reviewed.push({ ...entry, error: 'the answer did not match the review schema' });
+        // The step's own reason: the first schema issue, a cut answer, a refusal, a timeout.
+        const why =
+          result.call.reason ??
+          result.steps.find((s) => s.reason)?.reason ??
+          'the answer did not match the review schema';
+        lastError = why.slice(0, 200);
+        reviewed.push({ ...entry, error: lastError });
         failures++;
         continue;
       }
