@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { modelFamily, priceCall, priceFor } from '../../gpu-pool/prices.js';
+import {
+  defaultClaudeModel,
+  lifecycleOf,
+  modelFamily,
+  modelNotices,
+  priceCall,
+  priceFor,
+} from '../../gpu-pool/prices.js';
 
 const day = (iso: string) => new Date(`${iso}T12:00:00Z`);
 const close = (actual: number, expected: number) =>
@@ -76,4 +83,34 @@ test('batch halves input and output but not cache rates', () => {
 test('an unknown model is flagged, never priced at $0', () => {
   const priced = priceCall('claude-mystery-9', { inputTokens: 1000, outputTokens: 1000 }, day('2026-11-01'));
   assert.deepEqual(priced, { known: false, model: 'claude-mystery-9', flag: 'UNKNOWN_MODEL_PRICE' });
+});
+
+test('model lifecycle by date: active, deprecated (still answers), retired (requests fail)', () => {
+  assert.equal(lifecycleOf('claude-sonnet-4-5-20250929', day('2026-09-29')).status, 'active');
+  const deprecated = lifecycleOf('claude-sonnet-4-5', day('2026-10-15'));
+  assert.equal(deprecated.status, 'deprecated');
+  assert.match((deprecated as { message: string }).message, /deprecated since 2026-09-30 and retires on 2026-11-30/);
+  const retired = lifecycleOf('claude-sonnet-4-5-20250929', day('2026-11-30'));
+  assert.equal(retired.status, 'retired');
+  assert.match((retired as { message: string }).message, /end-of-life on 2026-11-30.*claude-sonnet-5-5/);
+  assert.equal(lifecycleOf('claude-opus-4-5', day('2026-12-02')).status, 'deprecated');
+  assert.equal(lifecycleOf('claude-opus-4-5', day('2027-01-22')).status, 'retired');
+  assert.deepEqual(lifecycleOf(defaultClaudeModel, day('2026-12-02')), {
+    status: 'active',
+    model: defaultClaudeModel,
+    known: true,
+  });
+  assert.equal((lifecycleOf('claude-mystery-9', day('2026-12-02')) as { known: boolean }).known, false);
+});
+
+test('modelNotices names the role, and an unpriced model too', () => {
+  const notices = modelNotices({ escalation: 'claude-sonnet-4-5', baseline: 'claude-mystery-9' }, day('2026-12-02'));
+  assert.deepEqual(
+    notices.map((n) => [n.role, n.status]),
+    [
+      ['escalation', 'retired'],
+      ['baseline', 'unpriced'],
+    ],
+  );
+  assert.deepEqual(modelNotices({ baseline: defaultClaudeModel }, day('2026-12-02')), []);
 });

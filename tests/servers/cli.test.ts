@@ -91,3 +91,54 @@ test('caelum serve --http on a busy port says so and how to fix it', async (t) =
     new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\); pass another port with --http PORT`),
   );
 });
+
+test('caelum ledger migrate counts v1 rows without --confirm and rewrites them with it, keeping a backup', async (t) => {
+  const dir = await tempDir(t);
+  const dataDir = path.join(dir, '.data');
+  const ledgerDir = path.join(dataDir, 'ledger');
+  const v1 = (confidence: number) =>
+    JSON.stringify({
+      ts: '2026-11-20T10:00:00.000Z',
+      callId: `c${confidence}`,
+      backend: 'ollama',
+      model: 'qwen3:4b',
+      inputTokens: 1000,
+      outputTokens: 200,
+      latencyMs: 100,
+      costUsd: 0,
+      baselineCostUsd: 0.006,
+      savingUsd: 0.006,
+      outcome: 'ok',
+      confidence,
+      flags: [],
+    });
+  await writeTree(ledgerDir, { 'ledger-2026-11.jsonl': `${v1(0.8)}\n${v1(0)}\n` });
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [cliPath, 'ledger', ...args], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: dir, CAELUM_DATA_DIR: dataDir, CAELUM_SERVICE: 'off' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+  const dry = run(['migrate']);
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.match(dry.stdout, /would reclassify 2 row\(s\).*\n.*1 accepted locally, 0 answered by Claude, 1 failed/);
+  assert.match(dry.stdout, /saving: \$0\.0120 as booked then, \$0\.0060 after migration/);
+  assert.match(dry.stdout, /nothing was changed; run `caelum ledger migrate --confirm`/);
+  const applied = run(['migrate', '--confirm', '--json']);
+  assert.equal(applied.status, 0, applied.stderr);
+  assert.deepEqual(JSON.parse(applied.stdout).files, ['ledger-2026-11.jsonl']);
+  const rows = (await readFile(path.join(ledgerDir, 'ledger-2026-11.jsonl'), 'utf8')).trim().split('\n');
+  assert.deepEqual(
+    rows.map((line) => JSON.parse(line).call.outcome),
+    ['accepted_local', 'failed'],
+  );
+  assert.equal(
+    (await readFile(path.join(ledgerDir, 'ledger-2026-11.jsonl.v1-backup'), 'utf8')).split('\n')[0],
+    v1(0.8),
+  );
+  assert.match(run(['migrate']).stdout, /nothing to do/);
+  const bad = run(['rewrite']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /name a subcommand: migrate/);
+});
