@@ -326,7 +326,10 @@ export class Cascade {
         accepted: candidate.step,
         usage: candidate.usage,
         ...(outcome === 'failed'
-          ? { reason: candidate.step.reason ?? firstReason }
+          ? {
+              reason:
+                steps.find((s) => s.errorCode === 'BUDGET_EXCEEDED')?.reason ?? candidate.step.reason ?? firstReason,
+            }
           : outcome === 'escalated' && firstReason
             ? { reason: firstReason }
             : {}),
@@ -483,7 +486,27 @@ export class Cascade {
         });
     }
     let budgetExceeded = false;
-    if (this.options.claude && !(await this.withinBudget())) budgetExceeded = true;
+    if (this.options.claude && !(await this.withinBudget())) {
+      budgetExceeded = true;
+      // Claude is skipped, not called: a step that was never sent, so the reason shows and nothing is booked.
+      steps.push(
+        this.price(
+          {
+            backend: 'claude',
+            model: this.options.claude.config.model,
+            inputTokens: 0,
+            outputTokens: 0,
+            latencyMs: 0,
+            outcome: 'error',
+            errorCode: 'BUDGET_EXCEEDED',
+            reason: `budget: the Claude budget of $${this.options.claudeBudgetUsdPerDay} for today is spent`,
+          },
+          { inputTokens: 0, outputTokens: 0 },
+          this.clock(),
+          false,
+        ),
+      );
+    }
     if (this.options.claude && !budgetExceeded) {
       const at = this.clock();
       try {
@@ -558,11 +581,7 @@ export class Cascade {
         );
       }
     }
-    if (best) {
-      if (budgetExceeded)
-        best.step.reason ??= `budget: the Claude budget of $${this.options.claudeBudgetUsdPerDay} for today is spent`;
-      return finish(best, budgetExceeded ? { budgetExceeded: true } : {});
-    }
+    if (best) return finish(best, budgetExceeded ? { budgetExceeded: true } : {});
     if (budgetExceeded)
       throw new PoolError(
         'BUDGET_EXCEEDED',

@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import { PoolError } from '../../gpu-pool/pool-error.js';
 import { priceCall } from '../../gpu-pool/prices.js';
 import { AnthropicPeer } from '../peers/anthropic-peer.js';
-import { OllamaPeer, countTokens } from '../peers/ollama-peer.js';
+import { OllamaPeer, countTokens, type PeerModel } from '../peers/ollama-peer.js';
 import { tempDir } from '../helpers.js';
 
 const answerSchema = z.object({ answer: z.string(), confidence: z.number().min(0).max(1) });
@@ -26,6 +26,7 @@ async function rig(
     claudeModel?: string;
     hosts?: number;
     budget?: number;
+    models?: PeerModel[];
   },
 ) {
   const dir = await tempDir(t);
@@ -33,7 +34,7 @@ async function rig(
   for (let i = 0; i < (options.hosts ?? 1); i++) {
     const peer = new OllamaPeer({
       reply: options.reply,
-      models: [
+      models: options.models ?? [
         { name: 'qwen3:4b', sizeBytes: 2, parameterSize: '4B', family: 'qwen3' },
         { name: 'llama3.1:8b', sizeBytes: 5, parameterSize: '8B', family: 'llama' },
         { name: 'gemma3:1b', sizeBytes: 1, parameterSize: '1B', family: 'gemma3' },
@@ -236,4 +237,69 @@ test('past the daily Claude budget, answers stay local, marked, and a budget eve
   assert.equal(second.budgetExceeded, true);
   assert.equal(second.lowConfidence, true);
   assert.deepEqual(budget, [0.001]);
+});
+
+test('every failed or rejected step says why: schema issue with its path, timeout, refusal, no model, budget', async (t) => {
+  // A host that serves only an embedding model: nothing can answer a chat, and the step says so.
+  const embedOnly = await rig(t, {
+    reply: () => '{}',
+    models: [{ name: 'nomic-embed-text:latest', sizeBytes: 1, parameterSize: '137M', family: 'nomic-bert' }],
+  });
+  const none = await embedOnly.cascade.complete({ prompt: 'q' }).then(
+    () => assert.fail('no model can answer'),
+    (error: PoolError) => error,
+  );
+  assert.equal(none.code, 'NO_HEALTHY_HOST');
+  assert.ok(none.steps?.length, 'the unsent steps travel with the error');
+  for (const step of none.steps!) {
+    assert.equal(step.sent, false);
+    assert.match(step.reason!, /^no model for the tier: /);
+  }
+
+  // A schema issue names the field.
+  const { cascade } = await rig(t, { reply: () => '{"answer": 42, "confidence": 0.9}' });
+  const small = await cascade.complete({ prompt: 'q', schema: answerSchema, tier: 'full' });
+  assert.equal(small.call.outcome, 'failed');
+  assert.match(small.steps[0]!.reason!, /^schema: answer: .*expected string/);
+  assert.match(small.call.reason!, /^schema: answer/);
+
+  // A host that never answers: a timeout, by name.
+  const stalled = await rig(t, { reply: () => '{}' });
+  stalled.peers[0]!.failNext({ kind: 'stall' }, 5);
+  const timedOut = await stalled.cascade.complete({ prompt: 'q', tier: 'full', deadlineMs: 300 }).then(
+    () => assert.fail('a stalled host cannot answer'),
+    (error: PoolError) => error,
+  );
+  assert.ok(
+    timedOut.steps?.some((s) => s.sent && /^timeout: /.test(s.reason ?? '')),
+    JSON.stringify(timedOut.steps?.map((s) => s.reason)),
+  );
+
+  // Claude declining: a refusal, not an empty reason.
+  const anthropic = new AnthropicPeer({ apiKey: 'k', reply: () => '', stopReason: () => 'refusal' });
+  await anthropic.start();
+  t.after(() => anthropic.stop());
+  const refusing = new Cascade({
+    ollama: undefined,
+    claude: new ClaudeBackend({ apiKey: 'k', baseUrl: anthropic.url, model: 'claude-sonnet-5-5' }),
+    ledger: new JsonlLedger(path.join(stalled.dir, 'refusal-ledger')),
+    baselineModel: 'claude-sonnet-5-5',
+    defaultThreshold: 0.75,
+  });
+  const refused = await refusing.complete({ prompt: 'q' });
+  assert.equal(refused.call.outcome, 'failed');
+  assert.equal(refused.steps[0]!.reason, 'refusal: Claude declined to answer');
+
+  // The day's Claude budget spent: the best local answer, and the budget named.
+  const budget = await rig(t, { reply: () => '{"answer":"local","confidence":0.3}', claude: true, budget: 0 });
+  const kept = await budget.cascade.complete({ prompt: 'q', schema: answerSchema });
+  assert.equal(kept.budgetExceeded, true);
+  assert.equal(kept.call.outcome, 'failed');
+  assert.ok(
+    kept.steps.some((s) => /^budget: the Claude budget of \$0/.test(s.reason ?? '')),
+    JSON.stringify(kept.steps.map((s) => s.reason)),
+  );
+  for (const result of [small, refused, kept])
+    for (const step of result.steps)
+      if (step.outcome !== 'accepted') assert.ok(step.reason && step.reason.trim().length > 0, 'no empty reason');
 });

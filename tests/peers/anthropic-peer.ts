@@ -14,6 +14,8 @@ export interface AnthropicPeerOptions {
   apiKey?: string;
   reply?: (prompt: string, model: string) => string;
   usage?: AnthropicUsageScript;
+  /** The stop reason of a reply, e.g. "refusal" or "max_tokens". Default "end_turn". */
+  stopReason?: (prompt: string) => string;
 }
 
 export interface AnthropicRequestLog {
@@ -91,7 +93,7 @@ export class AnthropicPeer {
       role: 'assistant',
       model: body.model,
       content: [{ type: 'text', text }],
-      stop_reason: 'end_turn',
+      stop_reason: this.options.stopReason?.(body.messages.at(-1)?.content ?? '') ?? 'end_turn',
       stop_sequence: null,
       usage,
     };
