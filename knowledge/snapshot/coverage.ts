@@ -95,7 +95,9 @@ export function ingestCoverage(tasks: readonly TaskOutcome[], minimum: number): 
     providers.set(key, entry);
   }
   const byProvider = Object.fromEntries(
-    [...providers.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([p, e]) => [p, group(e.asked, e.got, e.first)]),
+    [...providers.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([p, e]) => [p, group(e.asked, e.got, e.first)]),
   );
   const asked = [...providers.values()].reduce((s, e) => s + e.asked, 0);
   const got = [...providers.values()].reduce((s, e) => s + e.got, 0);
@@ -143,8 +145,16 @@ export function coverageLines(coverage: Coverage): string[] {
   return lines;
 }
 
+/** A failure detail fit for one line: a request URL loses its query and long path segments, so the reason stays. */
 function shorten(detail: string): string {
-  return detail.length > 160 ? `${detail.slice(0, 157)}...` : detail;
+  const text = detail.replace(/https?:\/\/[^\s?]+(\?\S*?)?(?=:? |$)/g, (url) =>
+    url
+      .replace(/\?.*$/, '')
+      .split('/')
+      .map((segment) => (segment.length > 24 ? '…' : segment))
+      .join('/'),
+  );
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
 
 /** What a person can do about the failures seen, one sentence. */

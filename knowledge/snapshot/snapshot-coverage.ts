@@ -12,7 +12,10 @@ export async function snapshotCoverage(file: string, minimum: number): Promise<C
   const manifest = JSON.parse(members.get('manifest.json')?.toString('utf8') ?? '{}') as Partial<SnapshotManifest>;
   const observations = manifest.counts?.observations ?? 0;
   if (manifest.coverage) {
-    const phases = manifest.coverage.phases.map((p) => ({ ...p, meets: (p.phase !== 'ingest' || p.asked > 0) && p.share >= minimum }));
+    const phases = manifest.coverage.phases.map((p) => ({
+      ...p,
+      meets: (p.phase !== 'ingest' || p.asked > 0) && p.share >= minimum,
+    }));
     return verdict(phases, manifest.coverage.status === 'failed' ? 0 : Math.max(1, observations), minimum);
   }
   const tasks = JSON.parse(members.get('tasks.json')?.toString('utf8') ?? '[]') as TaskOutcome[];

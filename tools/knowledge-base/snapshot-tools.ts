@@ -216,12 +216,14 @@ export const buildSnapshotTool = defineTool({
         return result;
       });
     if (input.background) {
-      const job = startJob(context.knowledge, (j) =>
-        run(
-          j.controller.signal,
-          (p) => (j.progress = p),
-          (id) => (j.buildId = id),
-        ),
+      const job = startJob(
+        context.knowledge,
+        (j) =>
+          run(
+            j.controller.signal,
+            (p) => (j.progress = p),
+            (id) => (j.buildId = id),
+          ),
         input.publish,
       );
       context.logger.info('snapshot_build_started', { jobId: job.jobId, background: true });
