@@ -437,11 +437,17 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
     const cacheDays = options.llmCacheDays ?? 30;
     const llmStatsCacheFile = path.join(cacheDirectory(options.dataDir), 'llm-stats.json');
     const llmEdgesCacheFile = path.join(cacheDirectory(options.dataDir), 'llm-edges.json');
+    // Offline with an empty LLM cache is like having no LLM: the phase is skipped, not failed.
+    const offlineNoLlmCache = 'offline, and no earlier build left LLM answers in the cache';
     const fresh = (at: string) => mode.offline || now().getTime() - Date.parse(at) < cacheDays * 86_400_000;
 
     await runPhase('llm_stats', async () => {
       if (llmReason) return { skipped: llmReason };
       const llmCache = (await readJson<LlmCache<InferredStat>>(llmStatsCacheFile)) ?? { savedAt: '', items: {} };
+      if (mode.offline && Object.keys(llmCache.items).length === 0) {
+        phaseNotes.push(`LLM phases skipped: ${offlineNoLlmCache}`);
+        return { skipped: offlineNoLlmCache };
+      }
       const done = await checkpoints.names('llm-stats');
       let index = 0;
       let unanswered = 0;
@@ -495,6 +501,7 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
     await runPhase('llm_edges', async () => {
       if (llmReason) return { skipped: llmReason };
       const llmCache = (await readJson<LlmCache<InferredEdge>>(llmEdgesCacheFile)) ?? { savedAt: '', items: {} };
+      if (mode.offline && Object.keys(llmCache.items).length === 0) return { skipped: offlineNoLlmCache };
       const done = await checkpoints.names('llm-edges');
       for (const [index, corridor] of corridors.entries()) {
         const name = `${corridor.a}-${corridor.b}`;

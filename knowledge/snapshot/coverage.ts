@@ -18,6 +18,8 @@ export type FailureKind =
   | 'HTTP status'
   | 'parse error'
   | 'not cached (offline)'
+  | 'invalid answer'
+  | 'LLM unavailable'
   | 'no answer'
   | 'other';
 
@@ -57,6 +59,8 @@ const patterns: [RegExp, FailureKind][] = [
   ],
   [/timed out after/i, 'timed out'],
   [/HTTP \d{3}/, 'HTTP status'],
+  [/did not match the schema/, 'invalid answer'],
+  [/NO_HEALTHY_HOST|NOT_CONFIGURED|BUDGET_EXCEEDED/, 'LLM unavailable'],
   [/not JSON|not SDMX|unexpected answer|no DataSet|could not parse|parse/i, 'parse error'],
 ];
 
@@ -167,6 +171,8 @@ export function coverageFix(coverage: Coverage): string {
     fixes.push('check the network or the providers’ base URLs (CAELUM_KB_<PROVIDER>_URL)');
   if (kinds.has('rate limited')) fixes.push('wait and build again with resume: true');
   if (kinds.has('key missing') || kinds.has('key rejected')) fixes.push('set FRED_API_KEY / EIA_API_KEY');
+  if (kinds.has('invalid answer') || kinds.has('LLM unavailable'))
+    fixes.push('check the LLM hosts with caelum doctor, or build with skipLlm: true');
   if (fixes.length === 0) fixes.push('see the provider lines above and build again');
   // Lowering the minimum can accept a partial build; nothing makes an empty one usable.
   const lower = coverage.status === 'partial' ? `; or lower knowledgeBase.minCoverage (now ${coverage.minimum})` : '';

@@ -11,6 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { cliPath, tempDir, testSuite } from '../../helpers.js';
+import { OllamaPeer } from '../../peers/ollama-peer.js';
 import { SourcesPeer } from '../../peers/kb-sources-peer.js';
 import { buildSnapshot } from '../../../knowledge/snapshot/build.js';
 import { readBuildState, snapshotsDirectory } from '../../../knowledge/snapshot/build-state.js';
@@ -212,6 +213,20 @@ test('a build just below the minimum is partial: its snapshot carries its covera
   const status = await suite.dispatcher.call('getSnapshotStatus', {});
   assert.match(status.text, /: partial; done: ingest, derive/);
   assert.doesNotMatch(status.text, /partial \(resumable\)/);
+
+  // In the background the same build ends as a partial job that says why.
+  const started = await suite.dispatcher.call('buildKnowledgeSnapshot', { skipLlm: true, background: true });
+  const jobId = (started.structuredContent as { jobId: string }).jobId;
+  let job: { status: string; error?: string } | undefined;
+  for (let i = 0; i < 600 && job?.status !== 'partial'; i++) {
+    const polled = await suite.dispatcher.call('getSnapshotStatus', { jobId });
+    job = (polled.structuredContent as { jobs: { status: string; error?: string }[] }).jobs[0];
+    if (job?.status === 'running') await new Promise((r) => setTimeout(r, 50));
+    else break;
+  }
+  assert.equal(job?.status, 'partial');
+  assert.match(job!.error!, /is partial: kb_snapshot_\d{8}-2\.tar\.gz was written/);
+  assert.match(job!.error!, /world_bank: 720 of 720 failed; first: rate limited/);
 });
 
 test('a snapshot from before coverage was recorded is judged from its own tasks.json', async (t) => {
@@ -299,4 +314,55 @@ test('caelum kb build --offline with no cache exits non-zero with the per-provid
   for (const provider of providers)
     assert.match(stderr, new RegExp(`^ {2}${provider}: \\d+ of \\d+ failed; first: not cached \\(offline\\)`, 'm'));
   assert.deepEqual(await snapshotFiles(path.join(base, 'data')), []);
+});
+
+test('an LLM phase whose answers all fail the schema makes the build partial, with its own line', async (t) => {
+  const sources = await sourcesPeer(t);
+  const ollama = new OllamaPeer({ reply: () => 'I cannot estimate that.' });
+  await ollama.start();
+  t.after(() => ollama.stop());
+  const suite = await testSuite(t, {
+    env: {
+      CAELUM_KB_SOURCES_URL: sources.url,
+      FRED_API_KEY: 'k',
+      EIA_API_KEY: 'k',
+      CAELUM_OLLAMA_HOSTS: `gpu1=${ollama.url}`,
+    },
+  });
+  t.after(() => suite.close());
+  await suite.pool.reprobe();
+  const result = await suite.dispatcher.call('buildKnowledgeSnapshot', {});
+  assert.equal(result.isError, true, result.text);
+  assert.match(result.text, /is partial: kb_snapshot_\d{8}\.tar\.gz was written/);
+  assert.match(
+    result.text,
+    /^ingest: 898 of 900 tasks fetched \(99\.8%, minimum 50\.0%\)$/m,
+    'ingestion met its minimum',
+  );
+  assert.match(result.text, /^llm_stats: 0 of 340 values answered \(0\.0%, minimum 50\.0%\): below the minimum$/m);
+  assert.match(
+    result.text,
+    /^ {2}llm: 340 of 340 failed; first: invalid answer \(\w{3} batch 1: the answer did not match the schema/m,
+  );
+  assert.match(result.text, /^llm_edges: 0 of 372 values answered/m);
+  assert.match(result.text, /check the LLM hosts with caelum doctor, or build with skipLlm: true/);
+});
+
+test('an offline build from a full observation cache but no LLM answers is done, its LLM phases skipped and said so', async (t) => {
+  const sources = await sourcesPeer(t);
+  const suite = await testSuite(t, {
+    env: { CAELUM_KB_SOURCES_URL: sources.url, FRED_API_KEY: 'k', EIA_API_KEY: 'k' },
+  });
+  t.after(() => suite.close());
+  const online = await suite.dispatcher.call('buildKnowledgeSnapshot', { skipLlm: true });
+  assert.equal(online.isError, false, online.text);
+  const offline = await suite.dispatcher.call('buildKnowledgeSnapshot', { offline: true });
+  assert.equal(offline.isError, false, offline.text);
+  const build = (offline.structuredContent as { build: { coverage: Coverage; notes: string[] } }).build;
+  assert.equal(build.coverage.status, 'done');
+  assert.deepEqual(
+    build.coverage.phases.map((p) => p.phase),
+    ['ingest'],
+  );
+  assert.ok(build.notes.includes('LLM phases skipped: offline, and no earlier build left LLM answers in the cache'));
 });
