@@ -397,6 +397,7 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
       delete buildState.phases.ingest;
       await rm(checkpoints.file('ingest'), { recursive: true, force: true });
       await rm(checkpoints.file('ingest-summary.json'), { force: true });
+      await rm(checkpoints.file('requests.jsonl'), { force: true });
       throw new CoverageError(buildState.buildId, failed);
     }
 

@@ -164,7 +164,7 @@ export const buildSnapshotTool = defineTool({
   tags: ['snapshot', 'build', 'ingest', 'macro', 'hmm', 'regime', 'world bank', 'fred', 'imf', 'oecd', 'bis', 'eia'],
   title: 'Build a knowledge snapshot',
   description:
-    'Builds the macro-financial knowledge base: ingests 88 statistics for 20 countries from the World Bank, FRED, IMF, OECD, BIS and EIA; infers 17 more and the contagion weights with the LLM pool; fits a regime HMM per country; builds the graph; writes kb_snapshot_YYYYMMDD.tar.gz and the daily outputs. Checkpoints every country; resume: true continues a killed build. Example: {"skipLlm": true, "background": true}',
+    'Builds the macro-financial knowledge base: ingests 88 statistics for 20 countries from the World Bank, FRED, IMF, OECD, BIS and EIA; infers 17 more and the contagion weights with the LLM pool; fits a regime HMM per country; builds the graph; writes kb_snapshot_YYYYMMDD.tar.gz and the daily outputs. Checkpoints every country; resume: true continues a killed build. Done only when each phase got its minimum share of tasks (knowledgeBase.minCoverage, default 50%); below it the result is an error with one line per provider (failed: nothing written; partial: a marked, unpublished snapshot). Example: {"skipLlm": true, "background": true}',
   kind: { effect: 'action', openWorld: true },
   input: buildInput,
   output: z.object({
@@ -404,6 +404,10 @@ export const listSnapshotsTool = defineTool({
         bytes: z.number(),
         createdAt: z.string().optional(),
         codeVersion: z.string().optional(),
+        coverage: z
+          .enum(['done', 'partial', 'failed'])
+          .optional()
+          .describe('the coverage its build recorded; absent for snapshots from before it was recorded'),
         counts: countsSchema.optional(),
         error: z.string().optional(),
       }),
@@ -424,6 +428,7 @@ export const listSnapshotsTool = defineTool({
             bytes: s.bytes,
             createdAt: manifest.createdAt,
             codeVersion: manifest.codeVersion,
+            ...(manifest.coverage ? { coverage: manifest.coverage.status } : {}),
             counts: manifest.counts,
           };
         } catch (error) {
