@@ -87,6 +87,7 @@ export function environmentOf(config: CaelumConfig): SuiteEnvironment {
       sources: config.knowledgeBase.sources,
       ...(config.knowledgeBase.startYear ? { startYear: config.knowledgeBase.startYear } : {}),
       llmCacheDays: config.knowledgeBase.llmCacheDays,
+      minCoverage: config.knowledgeBase.minCoverage,
     },
     allowedRoots: config.allowedRoots,
     testRunsAllowed: config.testRunsAllowed,

@@ -136,11 +136,18 @@ export const configSchema = z
           .min(0)
           .default(30)
           .describe('LLM-inferred values younger than this are reused by the next build'),
+        minCoverage: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.5)
+          .describe('share of each build phase that must come back for the build to be done; below: partial or failed'),
       })
       .strict()
       .default({
         sources: Object.fromEntries(kbProviders.map((p) => [p, { enabled: true }])) as never,
         llmCacheDays: 30,
+        minCoverage: 0.5,
       })
       .describe('knowledge snapshot builds: data providers, window, LLM reuse'),
     graph: z
@@ -388,8 +395,15 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
   }
   if (env.FRED_API_KEY) sources.fred = { ...sources.fred, apiKey: env.FRED_API_KEY };
   if (env.EIA_API_KEY) sources.eia = { ...sources.eia, apiKey: env.EIA_API_KEY };
-  if (Object.keys(sources).length > 0)
-    set('knowledgeBase', 'CAELUM_KB_SOURCES_URL / CAELUM_KB_<PROVIDER>_URL / FRED_API_KEY / EIA_API_KEY', { sources });
+  const knowledgeBase: Record<string, unknown> = {};
+  if (Object.keys(sources).length > 0) knowledgeBase.sources = sources;
+  if (env.CAELUM_KB_MIN_COVERAGE) knowledgeBase.minCoverage = numberOrRaw(env.CAELUM_KB_MIN_COVERAGE);
+  if (Object.keys(knowledgeBase).length > 0)
+    set(
+      'knowledgeBase',
+      'CAELUM_KB_SOURCES_URL / CAELUM_KB_<PROVIDER>_URL / FRED_API_KEY / EIA_API_KEY / CAELUM_KB_MIN_COVERAGE',
+      knowledgeBase,
+    );
   const localCost: Record<string, unknown> = {};
   if (env.CAELUM_LOCAL_USD_PER_GPU_HOUR) localCost.usdPerGpuHour = numberOrRaw(env.CAELUM_LOCAL_USD_PER_GPU_HOUR);
   if (env.CAELUM_LOCAL_WATTS) localCost.watts = numberOrRaw(env.CAELUM_LOCAL_WATTS);

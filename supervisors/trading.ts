@@ -8,7 +8,7 @@ const generateMarketSignals = defineHighLevelTool({
   owner: 'trading',
   title: 'Generate daily market signals',
   description:
-    'Daily signals from two knowledge snapshots: per country regime, probabilities, position size, crisis odds and change; a risk report; alerts (scenario Δ > 5 pp, regime change). Example: {}',
+    'Daily signals from two knowledge snapshots: per country regime, probabilities, position size, crisis odds and change; a risk report; alerts (scenario Δ > 5 pp, regime change). Refuses a snapshot below coverage. Example: {}',
   kind: { effect: 'readOnly' },
   input: generateSignals.input,
   // The signals' full schema is trading_generate_signals' (and in the README); tools/list stays small.

@@ -13,8 +13,9 @@ export class InputError extends Error {
   }
 }
 
+/** INCOMPLETE: the work ran, but what it depends on outside Caelum (data sources) fell short; the message says what. */
 export type ToolErrorCode =
-  'TOOL_FAILED' | 'OUTPUT_INVALID' | 'CANCELLED' | 'TIMEOUT' | 'NOT_CONFIGURED' | 'UNAVAILABLE';
+  'TOOL_FAILED' | 'OUTPUT_INVALID' | 'CANCELLED' | 'TIMEOUT' | 'NOT_CONFIGURED' | 'UNAVAILABLE' | 'INCOMPLETE';
 
 export class ToolError extends Error {
   override readonly name = 'ToolError';

@@ -100,6 +100,11 @@ function classify(error: unknown, context: ToolContext, tool: string): ToolFailu
     context.logger.info('tool_cancelled', { tool });
     return { kind: 'cancelled', code: 'CANCELLED', message: `${tool} was cancelled` };
   }
+  // Work that ran but whose outside inputs fell short: not Caelum's fault, and the message says why.
+  if (error instanceof ToolError && error.code === 'INCOMPLETE') {
+    context.logger.warn('tool_incomplete', { tool, message: error.message });
+    return { kind: 'internal', code: error.code, message: `${tool}: ${error.message}` };
+  }
   const code = error instanceof ToolError ? error.code : 'TOOL_FAILED';
   context.logger.error('tool_failed', { tool, code, error: describeError(error) });
   const detail = error instanceof ToolError && error.code !== 'OUTPUT_INVALID' ? `: ${error.message}` : '';

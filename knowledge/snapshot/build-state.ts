@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readJson, writeJsonAtomic } from './atomic-file.js';
+import type { Coverage } from './coverage.js';
 
 export const phases = ['ingest', 'derive', 'llm_stats', 'llm_edges', 'hmm', 'graph', 'snapshot', 'outputs'] as const;
 export type Phase = (typeof phases)[number];
@@ -12,7 +13,8 @@ export type Phase = (typeof phases)[number];
 export interface BuildState {
   buildId: string;
   configHash: string;
-  status: 'running' | 'done' | 'failed' | 'cancelled';
+  /** `partial`: finished, but a phase fell short of the minimum coverage (see `coverage`). */
+  status: 'running' | 'done' | 'partial' | 'failed' | 'cancelled';
   startedAt: string;
   updatedAt: string;
   finishedAt?: string;
@@ -25,6 +27,7 @@ export interface BuildState {
   current?: { phase: Phase; done: number; total: number; message: string };
   snapshotName?: string;
   error?: string;
+  coverage?: Coverage;
   resumedFrom?: number;
   notes: string[];
 }

@@ -34,6 +34,15 @@ import {
   type Phase,
 } from './build-state.js';
 import { toColumnar } from './columnar.js';
+import {
+  CoverageError,
+  defaultMinCoverage,
+  ingestCoverage,
+  llmCoverage,
+  verdict,
+  type Coverage,
+  type PhaseCoverage,
+} from './coverage.js';
 import { dailyOutputs, type ScannerSignals } from './daily-outputs.js';
 import { readRequests, sourceSummary, sumDropped } from './source-records.js';
 import { deriveStatistics } from './derive.js';
@@ -58,6 +67,7 @@ import {
   writeSnapshot,
   type SnapshotManifest,
 } from './snapshot-archive.js';
+import { previousUsable } from './snapshot-coverage.js';
 import { SourceClient, type SourceClientOptions } from './source-client.js';
 
 export interface BuildProgress {
@@ -94,6 +104,8 @@ export interface BuildOptions {
   /** Called with the build id as soon as it is known (before any work). */
   onStart?: (buildId: string, directory: string) => void;
   hmmRestarts?: number;
+  /** Share of each phase's tasks that must come back for the build to be `done` (default 0.5). */
+  minCoverage?: number;
 }
 
 export interface BuildResult {
@@ -101,8 +113,10 @@ export interface BuildResult {
   directory: string;
   snapshot: string;
   manifest: SnapshotManifest;
-  signals: ScannerSignals;
-  outputs: { signals: string; report: string; alerts: string };
+  /** `partial` when a phase fell short of the minimum share; the snapshot then carries no daily outputs. */
+  coverage: Coverage;
+  signals?: ScannerSignals;
+  outputs?: { signals: string; report: string; alerts: string };
   resumed: boolean;
   notes: string[];
 }
@@ -246,6 +260,7 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
     const candidate = (await listBuilds(options.dataDir)).find(
       (b) =>
         b.state.status !== 'done' &&
+        b.state.status !== 'partial' &&
         b.state.configHash === configHash &&
         !(b.state.status === 'running' && b.state.pid !== process.pid && ownerAlive(b.state)),
     );
@@ -368,6 +383,23 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
     }>('ingest');
     const apiObservations = ingested.flatMap((c) => c.observations.map(expand));
     const byCountry = groupBy(apiObservations, (o) => o.country);
+    const minimum = options.minCoverage ?? defaultMinCoverage;
+    const coveragePhases: PhaseCoverage[] = [
+      ingestCoverage(
+        ingested.flatMap((c) => c.tasks),
+        minimum,
+      ),
+    ];
+    if (apiObservations.length === 0) {
+      // Nothing usable: no snapshot, and no ingest checkpoint that a resume would take as done.
+      const failed = verdict(coveragePhases, 0, minimum);
+      buildState.coverage = failed;
+      delete buildState.phases.ingest;
+      await rm(checkpoints.file('ingest'), { recursive: true, force: true });
+      await rm(checkpoints.file('ingest-summary.json'), { force: true });
+      await rm(checkpoints.file('requests.jsonl'), { force: true });
+      throw new CoverageError(buildState.buildId, failed);
+    }
 
     // 2. Derived statistics (cheap: one checkpoint for the phase).
     await runPhase('derive', async () => {
@@ -406,11 +438,17 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
     const cacheDays = options.llmCacheDays ?? 30;
     const llmStatsCacheFile = path.join(cacheDirectory(options.dataDir), 'llm-stats.json');
     const llmEdgesCacheFile = path.join(cacheDirectory(options.dataDir), 'llm-edges.json');
+    // Offline with an empty LLM cache is like having no LLM: the phase is skipped, not failed.
+    const offlineNoLlmCache = 'offline, and no earlier build left LLM answers in the cache';
     const fresh = (at: string) => mode.offline || now().getTime() - Date.parse(at) < cacheDays * 86_400_000;
 
     await runPhase('llm_stats', async () => {
       if (llmReason) return { skipped: llmReason };
       const llmCache = (await readJson<LlmCache<InferredStat>>(llmStatsCacheFile)) ?? { savedAt: '', items: {} };
+      if (mode.offline && Object.keys(llmCache.items).length === 0) {
+        phaseNotes.push(`LLM phases skipped: ${offlineNoLlmCache}`);
+        return { skipped: offlineNoLlmCache };
+      }
       const done = await checkpoints.names('llm-stats');
       let index = 0;
       let unanswered = 0;
@@ -464,6 +502,7 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
     await runPhase('llm_edges', async () => {
       if (llmReason) return { skipped: llmReason };
       const llmCache = (await readJson<LlmCache<InferredEdge>>(llmEdgesCacheFile)) ?? { savedAt: '', items: {} };
+      if (mode.offline && Object.keys(llmCache.items).length === 0) return { skipped: offlineNoLlmCache };
       const done = await checkpoints.names('llm-edges');
       for (const [index, corridor] of corridors.entries()) {
         const name = `${corridor.a}-${corridor.b}`;
@@ -522,6 +561,30 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
       .flatMap((r) => r.items)
       .sort((a, b) => a.country.localeCompare(b.country) || a.stat.localeCompare(b.stat));
     const llmEdges = llmEdgeRecords.flatMap((r) => r.items).sort((a, b) => a.key.localeCompare(b.key));
+    // A skipped LLM phase (skip-llm, no backend) asked nothing; one that ran is measured like ingestion.
+    const notCached = mode.offline ? ['offline build: not in the LLM cache'] : [];
+    if (buildState.phases.llm_stats?.status === 'done')
+      coveragePhases.push(
+        llmCoverage(
+          'llm_stats',
+          countries.length * llmStatistics.length,
+          llmStats.length,
+          [...llmStatRecords.flatMap((r) => r.failures), ...notCached],
+          minimum,
+        ),
+      );
+    if (buildState.phases.llm_edges?.status === 'done')
+      coveragePhases.push(
+        llmCoverage(
+          'llm_edges',
+          corridors.reduce((s, c) => s + corridorRequests(c).length, 0),
+          llmEdges.length,
+          [...llmEdgeRecords.flatMap((r) => r.failures), ...notCached],
+          minimum,
+        ),
+      );
+    const coverage = verdict(coveragePhases, apiObservations.length, minimum);
+    buildState.coverage = coverage;
 
     // 5. Regimes: one checkpoint per country.
     await runPhase('hmm', async () => {
@@ -674,6 +737,7 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
         catalogueHash,
         window,
         mode,
+        coverage,
         counts: {
           countries: countries.length,
           statistics: statistics.length,
@@ -718,16 +782,18 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
     const outputDir = path.join(outputsDirectory(options.dataDir), buildState.snapshotName!.replace(/\.tar\.gz$/, ''));
     let signals: ScannerSignals | undefined;
     await runPhase('outputs', async () => {
-      const previous = previousSnapshots.at(-1);
+      if (coverage.status !== 'done') return { skipped: 'coverage below the minimum: no signals from this snapshot' };
+      const previous = await previousUsable(previousSnapshots, minimum);
       const produced = await dailyOutputs(snapshotFile, previous?.file, now().toISOString());
       signals = produced.signals;
       await writeFileAtomic(path.join(outputDir, 'scanner_signals.json'), JSON.stringify(produced.signals, null, 2));
       await writeFileAtomic(path.join(outputDir, 'daily_risk_report.md'), produced.report);
       await writeFileAtomic(path.join(outputDir, 'alerts.json'), JSON.stringify(produced.signals.alerts, null, 2));
     });
-    signals ??= JSON.parse(await readFile(path.join(outputDir, 'scanner_signals.json'), 'utf8')) as ScannerSignals;
+    if (coverage.status === 'done')
+      signals ??= JSON.parse(await readFile(path.join(outputDir, 'scanner_signals.json'), 'utf8')) as ScannerSignals;
 
-    buildState.status = 'done';
+    buildState.status = coverage.status === 'done' ? 'done' : 'partial';
     buildState.finishedAt = now().toISOString();
     delete buildState.current;
     buildState.notes = [...notes, ...manifest.notes];
@@ -739,12 +805,17 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
       directory: buildDirectory,
       snapshot: snapshotFile,
       manifest,
-      signals,
-      outputs: {
-        signals: path.join(outputDir, 'scanner_signals.json'),
-        report: path.join(outputDir, 'daily_risk_report.md'),
-        alerts: path.join(outputDir, 'alerts.json'),
-      },
+      coverage,
+      ...(signals
+        ? {
+            signals,
+            outputs: {
+              signals: path.join(outputDir, 'scanner_signals.json'),
+              report: path.join(outputDir, 'daily_risk_report.md'),
+              alerts: path.join(outputDir, 'alerts.json'),
+            },
+          }
+        : {}),
       resumed,
       notes: buildState.notes,
     };

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tar from 'tar';
+import type { Coverage } from './coverage.js';
 
 export const snapshotSchemaVersion = 1;
 export const snapshotPattern = /^kb_snapshot_(\d{8})(?:-(\d+))?\.tar\.gz$/;
@@ -21,6 +22,8 @@ export interface SnapshotManifest {
   catalogueHash: string;
   window: { startYear: number; endYear: number };
   mode: { offline: boolean; skipIngestion: boolean; skipLlm: boolean };
+  /** What share of each phase came back; absent in snapshots built before coverage was recorded. */
+  coverage?: Coverage;
   counts: Record<string, number>;
   sources: Record<
     string,

@@ -11,6 +11,9 @@ import { pgUrl, postgresAvailable, testSuite } from '../helpers.js';
 import { OllamaPeer } from '../peers/ollama-peer.js';
 import { financialGraph } from '../knowledge/financial-fixture.js';
 import { ingestFinancial } from '../../knowledge/financial.js';
+import { SourcesPeer } from '../peers/kb-sources-peer.js';
+import { buildSnapshot } from '../../knowledge/snapshot/build.js';
+import { providers } from '../../knowledge/snapshot/catalogue/statistics.js';
 
 /**
  * The PostgreSQL table the import tool's example names (8-d vectors, one bad row), in a schema of
@@ -42,7 +45,9 @@ async function conceptTable(t: { after(fn: () => Promise<void>): void }): Promis
 /**
  * A suite with one loopback Ollama host named gpu1, so pool tools run their examples for real, a
  * financial graph of the peer KB's shape, the graph file and the PostgreSQL table the knowledge
- * tools' examples name. The peer answers NL→Cypher prompts with a valid query.
+ * tools' examples name. The peer answers NL→Cypher prompts with a valid query. One networked build
+ * against the loopback data providers fills the observation cache (and writes a snapshot), so the
+ * snapshot tools' offline example builds from real cached data instead of failing for want of it.
  */
 async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: () => Promise<void>): void }) {
   const peer = new OllamaPeer({
@@ -60,6 +65,8 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
         : prompt.split(/\s+/).reverse().join(' '),
   });
   await peer.start();
+  const sources = new SourcesPeer();
+  await sources.start();
   const pg = await conceptTable(t);
   const graphFile = JSON.stringify(financialGraph({ statistics: 12 }));
   const suite = await testSuite(t, {
@@ -67,6 +74,12 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
     files: { 'src/index.ts': 'export const x = 1;\n', 'kb/financial_kg.json': graphFile },
   });
   await ingestFinancial(await suite.knowledge.graph(), financialGraph({ points: 3 }));
+  await buildSnapshot({
+    dataDir: suite.dataDir,
+    providers: Object.fromEntries(providers.map((p) => [p, { baseUrl: sources.url, apiKey: 'k' }])),
+    skipLlm: true,
+    codeVersion: 'seed',
+  });
   // The git tools' examples need a repository with history.
   const git = (...args: string[]) =>
     execFileSync('git', args, {
@@ -85,6 +98,7 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
   t.after(async () => {
     await suite.close();
     await peer.stop();
+    await sources.stop();
   });
   return Object.assign(suite, { pg: pg !== undefined });
 }

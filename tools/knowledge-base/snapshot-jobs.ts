@@ -4,12 +4,14 @@
 // disconnects does not cancel it, and `cancel` does. Builds started elsewhere (the CLI, another
 // server) are visible through their state files on disk.
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { BuildProgress, BuildResult } from '../../knowledge/snapshot/build.js';
+import { partialMessage } from '../../knowledge/snapshot/coverage.js';
 import type { KnowledgeStore } from '../../knowledge/knowledge-store.js';
 
 export interface SnapshotJob {
   jobId: string;
-  status: 'running' | 'done' | 'failed' | 'cancelled';
+  status: 'running' | 'done' | 'partial' | 'failed' | 'cancelled';
   startedAt: string;
   finishedAt?: string;
   buildId?: string;
@@ -31,7 +33,12 @@ export function jobsOf(store: KnowledgeStore): Map<string, SnapshotJob> {
   return jobs;
 }
 
-export function startJob(store: KnowledgeStore, run: (job: SnapshotJob) => Promise<BuildResult>): SnapshotJob {
+/** `publish`: whether the caller asked to publish, so a partial build's message says it was not. */
+export function startJob(
+  store: KnowledgeStore,
+  run: (job: SnapshotJob) => Promise<BuildResult>,
+  publish = false,
+): SnapshotJob {
   const controller = new AbortController();
   const job = {
     jobId: randomUUID(),
@@ -41,8 +48,11 @@ export function startJob(store: KnowledgeStore, run: (job: SnapshotJob) => Promi
   } as SnapshotJob;
   job.promise = (async () => {
     try {
-      job.result = await run(job);
-      job.status = 'done';
+      const result = await run(job);
+      job.result = result;
+      job.status = result.coverage.status === 'done' ? 'done' : 'partial';
+      if (job.status === 'partial')
+        job.error = partialMessage(result.buildId, path.basename(result.snapshot), result.coverage, publish);
     } catch (error) {
       job.status = controller.signal.aborted ? 'cancelled' : 'failed';
       job.error = (error as Error).message;

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { buildSnapshot, type BuildProgress, type BuildResult } from '../../knowledge/snapshot/build.js';
+import { defaultMinCoverage } from '../../knowledge/snapshot/coverage.js';
 import { listBuilds, ownerAlive, snapshotsDirectory } from '../../knowledge/snapshot/build-state.js';
 import type { CompleteJson } from '../../knowledge/snapshot/llm-inference.js';
 import {
@@ -15,6 +16,7 @@ import {
   type SnapshotManifest,
 } from '../../knowledge/snapshot/snapshot-archive.js';
 import { diffSnapshots } from '../../knowledge/snapshot/snapshot-diff.js';
+import { CoverageError, partialMessage, type Coverage } from '../../knowledge/snapshot/coverage.js';
 import type { Provider } from '../../knowledge/snapshot/catalogue/statistics.js';
 import type { ProviderSettings } from '../../knowledge/snapshot/ingest.js';
 import { ingestFinancial, type FinancialGraphData } from '../../knowledge/financial.js';
@@ -47,8 +49,21 @@ const summarySchema = z.object({
     z.object({ country: z.string(), regime: z.string().nullable(), crisisProbability12m: z.number().nullable() }),
   ),
   alerts: z.array(z.string()),
-  outputs: z.object({ signals: z.string(), report: z.string(), alerts: z.string() }),
+  outputs: z.object({ signals: z.string(), report: z.string(), alerts: z.string() }).optional(),
+  coverage: z.object({
+    status: z.enum(['done', 'partial', 'failed']),
+    minimum: z.number(),
+    phases: z.array(
+      z.object({ phase: z.string(), asked: z.number(), got: z.number(), share: z.number(), meets: z.boolean() }),
+    ),
+  }),
   notes: z.array(z.string()),
+});
+
+const coverageView = (coverage: Coverage) => ({
+  status: coverage.status,
+  minimum: coverage.minimum,
+  phases: coverage.phases.map((p) => ({ phase: p.phase, asked: p.asked, got: p.got, share: p.share, meets: p.meets })),
 });
 
 const progressSchema = z.object({
@@ -81,13 +96,14 @@ export function summarise(result: BuildResult): z.input<typeof summarySchema> {
         },
       ]),
     ),
-    regimes: result.signals.countries.map((c) => ({
+    regimes: (result.signals?.countries ?? []).map((c) => ({
       country: c.iso3,
       regime: c.regime,
       crisisProbability12m: c.crisisProbability12m,
     })),
-    alerts: result.signals.alerts.map((a) => a.message),
-    outputs: result.outputs,
+    alerts: (result.signals?.alerts ?? []).map((a) => a.message),
+    ...(result.outputs ? { outputs: result.outputs } : {}),
+    coverage: coverageView(result.coverage),
     notes: result.notes,
   };
 }
@@ -148,7 +164,7 @@ export const buildSnapshotTool = defineTool({
   tags: ['snapshot', 'build', 'ingest', 'macro', 'hmm', 'regime', 'world bank', 'fred', 'imf', 'oecd', 'bis', 'eia'],
   title: 'Build a knowledge snapshot',
   description:
-    'Builds the macro-financial knowledge base: ingests 88 statistics for 20 countries from the World Bank, FRED, IMF, OECD, BIS and EIA; infers 17 more and the contagion weights with the LLM pool; fits a regime HMM per country; builds the graph; writes kb_snapshot_YYYYMMDD.tar.gz and the daily outputs. Checkpoints every country; resume: true continues a killed build. Example: {"skipLlm": true, "background": true}',
+    'Builds the macro-financial knowledge base: ingests 88 statistics for 20 countries from the World Bank, FRED, IMF, OECD, BIS and EIA; infers 17 more and the contagion weights with the LLM pool; fits a regime HMM per country; builds the graph; writes kb_snapshot_YYYYMMDD.tar.gz and the daily outputs. Checkpoints every country; resume: true continues a killed build. Done only when each phase got its minimum share of tasks (knowledgeBase.minCoverage, default 50%); below it the result is an error with one line per provider (failed: nothing written; partial: a marked, unpublished snapshot). Example: {"skipLlm": true, "background": true}',
   kind: { effect: 'action', openWorld: true },
   input: buildInput,
   output: z.object({
@@ -189,32 +205,49 @@ export const buildSnapshotTool = defineTool({
         skipIngestion: input.skipIngestion,
         ...(llmUnavailable ? { llmUnavailable } : { complete: completeThroughPool(context) }),
         llmCacheDays: context.environment.knowledgeBase?.llmCacheDays ?? 30,
+        minCoverage: context.environment.knowledgeBase?.minCoverage ?? defaultMinCoverage,
         codeVersion: context.environment.codeVersion ?? 'unknown',
         signal,
         onProgress,
         ...(onStart ? { onStart } : {}),
       }).then(async (result) => {
-        if (input.publish) await publish(context, result.snapshot);
+        // A partial snapshot stays on disk for inspection; only a complete one goes live.
+        if (input.publish && result.coverage.status === 'done') await publish(context, result.snapshot);
         return result;
       });
     if (input.background) {
-      const job = startJob(context.knowledge, (j) =>
-        run(
-          j.controller.signal,
-          (p) => (j.progress = p),
-          (id) => (j.buildId = id),
-        ),
+      const job = startJob(
+        context.knowledge,
+        (j) =>
+          run(
+            j.controller.signal,
+            (p) => (j.progress = p),
+            (id) => (j.buildId = id),
+          ),
+        input.publish,
       );
       context.logger.info('snapshot_build_started', { jobId: job.jobId, background: true });
       return { status: 'running' as const, jobId: job.jobId };
     }
-    const result = await run(context.signal, (p) =>
-      context.progress(
-        (p.phaseIndex - 1) * 100 + Math.round((100 * p.done) / Math.max(1, p.total)),
-        p.phases * 100,
-        `${p.phase} (${p.phaseIndex}/${p.phases}): ${p.message}`,
-      ),
-    );
+    let result: BuildResult;
+    try {
+      result = await run(context.signal, (p) =>
+        context.progress(
+          (p.phaseIndex - 1) * 100 + Math.round((100 * p.done) / Math.max(1, p.total)),
+          p.phases * 100,
+          `${p.phase} (${p.phaseIndex}/${p.phases}): ${p.message}`,
+        ),
+      );
+    } catch (error) {
+      // The sources' fault, not the caller's and not ours: said as such, one line per provider.
+      if (error instanceof CoverageError) throw new ToolError('INCOMPLETE', error.message, { cause: error });
+      throw error;
+    }
+    if (result.coverage.status !== 'done')
+      throw new ToolError(
+        'INCOMPLETE',
+        partialMessage(result.buildId, path.basename(result.snapshot), result.coverage, input.publish),
+      );
     return { status: 'done' as const, build: summarise(result) };
   },
   summarize: (o) =>
@@ -291,7 +324,8 @@ export const snapshotStatusTool = defineTool({
     const builds = (await listBuilds(context.environment.dataDir)).slice(0, input.limit).map(({ state }) => ({
       buildId: state.buildId,
       status: state.status === 'running' && !ownerAlive(state) ? 'interrupted' : state.status,
-      resumable: state.status !== 'done' && !(state.status === 'running' && ownerAlive(state)),
+      resumable:
+        state.status !== 'done' && state.status !== 'partial' && !(state.status === 'running' && ownerAlive(state)),
       startedAt: state.startedAt,
       updatedAt: state.updatedAt,
       phasesDone: Object.keys(state.phases),
@@ -370,6 +404,10 @@ export const listSnapshotsTool = defineTool({
         bytes: z.number(),
         createdAt: z.string().optional(),
         codeVersion: z.string().optional(),
+        coverage: z
+          .enum(['done', 'partial', 'failed'])
+          .optional()
+          .describe('the coverage its build recorded; absent for snapshots from before it was recorded'),
         counts: countsSchema.optional(),
         error: z.string().optional(),
       }),
@@ -390,6 +428,7 @@ export const listSnapshotsTool = defineTool({
             bytes: s.bytes,
             createdAt: manifest.createdAt,
             codeVersion: manifest.codeVersion,
+            ...(manifest.coverage ? { coverage: manifest.coverage.status } : {}),
             counts: manifest.counts,
           };
         } catch (error) {

@@ -1,9 +1,11 @@
 // Market signals from the knowledge snapshots: the daily outputs (scanner signals, risk report,
 // threshold alerts) for a snapshot against the one before it.
 import { z } from 'zod';
-import { listSnapshots, snapshotIndex } from '../../knowledge/snapshot/snapshot-archive.js';
+import { listSnapshots, snapshotIndex, type SnapshotInfo } from '../../knowledge/snapshot/snapshot-archive.js';
 import { dailyOutputs, scannerSignalsSchema } from '../../knowledge/snapshot/daily-outputs.js';
 import { snapshotsDirectory } from '../../knowledge/snapshot/build-state.js';
+import { defaultMinCoverage } from '../../knowledge/snapshot/coverage.js';
+import { previousUsable, snapshotCoverage } from '../../knowledge/snapshot/snapshot-coverage.js';
 import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
 
@@ -13,7 +15,7 @@ export const generateSignals = defineTool({
   tags: ['signals', 'scanner', 'risk report', 'alerts', 'regime', 'snapshot', 'daily'],
   title: 'Daily market signals from snapshots',
   description:
-    'Compares the newest knowledge snapshot with the one before it (or two named ones) and returns scanner_signals.json (regime, probabilities, position-size multiplier, crisis probability and its change per country, top movers), daily_risk_report.md, and threshold alerts: a scenario probability that moved more than 5 percentage points or a regime change. Example: {}',
+    'Compares the newest knowledge snapshot with the one before it (or two named ones) and returns scanner_signals.json (regime, probabilities, position-size multiplier, crisis probability and its change per country, top movers), daily_risk_report.md, and threshold alerts: a scenario probability that moved more than 5 percentage points or a regime change. Refuses a snapshot below coverage (a partial build) and says why. Example: {}',
   kind: { effect: 'readOnly' },
   input: z.object({
     snapshot: z.string().optional().describe('Snapshot to report on; default the newest.'),
@@ -41,9 +43,14 @@ export const generateSignals = defineTool({
       return index;
     };
     const currentIndex = input.snapshot ? find(input.snapshot, 'snapshot') : all.length - 1;
-    const previousIndex = input.previous ? find(input.previous, 'previous') : currentIndex - 1;
     const current = all[currentIndex]!;
-    const previous = previousIndex >= 0 ? all[previousIndex] : undefined;
+    // Signals from a snapshot that lacks most of its data would be noise dressed up as a regime call.
+    const minimum = context.environment.knowledgeBase?.minCoverage ?? defaultMinCoverage;
+    await refuseBelowCoverage(current, minimum, input.snapshot ? 'snapshot' : '');
+    if (input.previous) await refuseBelowCoverage(all[find(input.previous, 'previous')]!, minimum, 'previous');
+    const previous = input.previous
+      ? all[find(input.previous, 'previous')]
+      : await previousUsable(all.slice(0, currentIndex), minimum);
     const outputs = await dailyOutputs(current.file, previous?.file, new Date().toISOString());
     return {
       snapshot: current.name,
@@ -55,3 +62,17 @@ export const generateSignals = defineTool({
   },
   summarize: (o) => o.report,
 });
+
+async function refuseBelowCoverage(snapshot: SnapshotInfo, minimum: number, field: string): Promise<void> {
+  const coverage = await snapshotCoverage(snapshot.file, minimum);
+  if (coverage.status === 'done') return;
+  const ingest = coverage.phases.find((p) => p.phase === 'ingest');
+  const short = coverage.phases
+    .filter((p) => !p.meets)
+    .map((p) => `${p.phase} ${p.got}/${p.asked} (${(p.share * 100).toFixed(1)}%)`)
+    .join(', ');
+  throw new InputError(
+    field,
+    `${snapshot.name} is below coverage and gives no signals: ${short || `ingest ${ingest?.got ?? 0}/${ingest?.asked ?? 0}, no observation`}, minimum ${(minimum * 100).toFixed(0)}%${coverage.derived ? ' (computed from its tasks.json: it predates recorded coverage)' : ''}; build a complete snapshot with buildKnowledgeSnapshot, name another with snapshot, or lower knowledgeBase.minCoverage`,
+  );
+}
