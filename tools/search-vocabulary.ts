@@ -8,28 +8,32 @@ export const stopWords: ReadonlySet<string> = new Set(
     'a an the of to for and or in on at by from into onto with without about over under than then ' +
     "is are was were be been being am it its it's this that these those there here " +
     'i me my mine we us our ours you your yours he she they them their his her ' +
-    'do does did done doing can could would should will shall may might must ' +
+    'do does did done doing has have had having can could would should will shall may might must not ' +
     'how what which who whom whose when where why whether if so as any some all every each ' +
     'please just also only very really quickly right now yet still ' +
     'want wants need needs like let lets give tell get got make help try trying ' +
-    'thing things something anything stuff one ones way'
+    'thing things something anything everything stuff one ones way'
   ).split(/\s+/),
 );
 
-/** Each group is one meaning; the first word of a group is not special. */
+/**
+ * Each group is one meaning; the first word of a group is not special. Words with a second common
+ * meaning in this catalogue stay out ("node" the runtime, "load" a snapshot, "token" of an LLM), and
+ * so do distinct actions on one thing ("remember" and "recall", "list" and "show").
+ */
 const synonymGroups: readonly string[][] = [
   ['vulnerability', 'vuln', 'vulnerable', 'cve', 'advisory', 'exploit'],
   ['security', 'secure', 'insecure', 'vulnerability'],
-  ['dependency', 'deps', 'dep', 'package', 'packages', 'library', 'module'],
+  ['dependency', 'deps', 'dep', 'package', 'packages', 'library'],
   ['performance', 'slow', 'latency', 'speed'],
   ['gpu', 'pool', 'vram', 'cuda', 'accelerator'],
-  ['host', 'machine', 'box', 'server', 'node', 'gpu'],
+  ['host', 'machine', 'box', 'gpu'],
   ['model', 'llm', 'weights'],
   ['llm', 'ai', 'model', 'gpt', 'claude', 'ollama'],
   ['project', 'repo', 'repository', 'codebase', 'workspace'],
   ['function', 'func', 'method', 'routine'],
   ['delete', 'remove', 'erase', 'drop', 'purge', 'forget'],
-  ['secret', 'credential', 'password', 'token', 'key', 'leak'],
+  ['secret', 'credential', 'password', 'leak'],
   ['cost', 'spend', 'spent', 'money', 'bill', 'price', 'usd', 'dollar'],
   ['cycle', 'circular', 'loop'],
   ['duplicate', 'clone', 'copy', 'repeat', 'dedupe'],
@@ -37,28 +41,27 @@ const synonymGroups: readonly string[][] = [
   ['test', 'spec', 'tests', 'suite'],
   ['license', 'licence', 'licensing'],
   ['vector', 'embedding', 'embed'],
-  ['document', 'doc', 'note', 'text', 'page'],
+  ['document', 'doc', 'note', 'page'],
   ['regex', 'regexp', 'pattern'],
   ['route', 'endpoint', 'url', 'handler'],
   ['configuration', 'config', 'settings', 'options'],
   ['fix', 'patch', 'remediate', 'autofix', 'repair'],
   ['cancel', 'abort', 'stop', 'kill', 'halt'],
-  ['unload', 'evict', 'free', 'release'],
-  ['pull', 'download', 'fetch'],
+  ['unload', 'evict', 'release'],
+  ['pull', 'download'],
   ['semantic', 'similar', 'similarity', 'meaning', 'nearest'],
   ['macro', 'economy', 'economic', 'macroeconomic'],
-  ['statistic', 'indicator', 'metric', 'figure'],
+  ['statistic', 'indicator'],
   ['country', 'nation', 'economy'],
   ['history', 'past', 'historical'],
   ['commit', 'revision', 'changeset'],
   ['author', 'wrote', 'writer', 'blame'],
   ['health', 'healthy', 'alive', 'reachable'],
-  ['memory', 'remember', 'recall'],
   ['graph', 'kuzu', 'kg'],
   ['snapshot', 'archive', 'backup'],
-  ['verify', 'check', 'validate', 'integrity', 'corrupt', 'corrupted'],
+  ['verify', 'validate', 'integrity', 'corrupt', 'corrupted'],
   ['compare', 'diff', 'difference', 'versus', 'vs'],
-  ['list', 'show', 'enumerate', 'inventory'],
+  ['list', 'enumerate', 'inventory'],
   ['unused', 'dead', 'orphan', 'orphaned', 'unreferenced'],
   ['usage', 'caller', 'reference', 'invoke', 'invocation', 'call'],
   ['definition', 'declare', 'declared', 'define', 'defined', 'declaration'],
@@ -66,7 +69,7 @@ const synonymGroups: readonly string[][] = [
   ['structure', 'layout', 'tree', 'overview'],
   ['typescript', 'ts', 'tsc'],
   ['lockfile', 'lock'],
-  ['cpu', 'processor', 'load'],
+  ['cpu', 'processor'],
   ['ram', 'memory'],
   ['disk', 'storage', 'space'],
   ['signal', 'alert', 'scanner'],

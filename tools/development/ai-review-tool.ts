@@ -14,6 +14,7 @@ export const reviewWithAi = defineTool({
     'AI code review with an LLM',
     'ask a model to find bugs in risky functions',
     'second opinion on code from a local model',
+    'review code with a language model',
   ],
   title: 'AI code review',
   description:

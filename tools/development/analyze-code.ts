@@ -96,6 +96,7 @@ export const analyzeCode = defineTool({
     'static analysis report for the whole project',
     'check code quality and security issues in one pass',
     'taint analysis from request input to dangerous sinks',
+    'scan for code smells, risky patterns and complexity together',
   ],
   title: 'Static analysis (security and quality)',
   description:
@@ -116,6 +117,7 @@ export const scanSecurity = defineTool({
     'find security vulnerabilities in my web app',
     'SAST scan for injection, XSS and SSRF',
     'is my Node server exploitable',
+    'security review of a REST service for injection and auth flaws',
   ],
   title: 'Security scan (SAST)',
   description:

@@ -32,6 +32,7 @@ export const analyzeComplexity = defineTool({
     'find the hardest functions to read',
     'cyclomatic complexity of the TypeScript code',
     'which methods need refactoring because of nested branches',
+    'functions with deeply nested conditions and loops',
   ],
   title: 'Cyclomatic complexity',
   description:

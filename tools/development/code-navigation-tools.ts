@@ -82,6 +82,7 @@ export const listSymbols = defineTool({
     'outline the functions and classes in a file',
     'list the exported API of the project',
     'symbols with signatures and line ranges',
+    'all declarations in a module',
   ],
   title: 'List symbols',
   description:
@@ -128,6 +129,7 @@ export const findDefinition = defineTool({
     'go to definition of a function',
     'where is this class declared',
     'find the declaration of a type or interface',
+    'where a symbol is defined',
   ],
   title: 'Find a definition',
   description:
@@ -170,7 +172,12 @@ export const findCallSites = defineTool({
   name: 'development_find_call_sites',
   domain: 'development',
   tags: ['call sites', 'references', 'callers', 'usages', 'impact', 'refactoring', 'navigation'],
-  requests: ['find all callers of a function', 'where is this method used', 'references before changing a signature'],
+  requests: [
+    'find all callers of a function',
+    'where is this method used',
+    'references before changing a signature',
+    'everywhere a function is called',
+  ],
   title: 'Find call sites',
   description:
     'Every call (and "new") of a function or method across the project, TS/JS and Python, with the calling function, argument count and the line. A bare name matches plain calls and method calls of that name (name matches "x.name()"); a dotted name ("db.query") matches only that receiver. Use before changing a signature. Example: {"path": ".", "name": "query"}',

@@ -100,7 +100,12 @@ export const auditVulnerabilities = defineTool({
   name: 'development_audit_vulnerabilities',
   domain: 'development',
   tags: ['npm audit', 'vulnerabilities', 'cve', 'advisories', 'security', 'dependencies', 'supply chain'],
-  requests: ['npm audit', 'dependencies with known vulnerabilities', 'security advisories for installed packages'],
+  requests: [
+    'npm audit',
+    'dependencies with known vulnerabilities',
+    'security advisories for installed packages',
+    'CVE check of npm dependencies',
+  ],
   title: 'Known-vulnerable dependencies (npm audit)',
   description:
     'Runs "npm audit --json --package-lock-only" on the project\'s lockfile and returns each vulnerable package with severity, affected range, advisories and whether a fix is available. Needs the npm registry (or the one given); when it is unreachable the result says "unavailable" and why, and nothing else is guessed. Example: {"path": "."}',
@@ -238,6 +243,7 @@ export const explainDependency = defineTool({
     'why is this package installed',
     'who requires this transitive dependency',
     'dependency chain leading to a package',
+    'what brings this package into node_modules',
   ],
   title: 'Why is a package installed',
   description:

@@ -47,6 +47,7 @@ export const checkLockfile = defineTool({
     'package-lock.json out of sync with package.json',
     'will npm ci fail',
     'installed versions differ from the lockfile',
+    'lockfile drift after editing package.json',
   ],
   title: 'Lockfile drift',
   description:
@@ -189,6 +190,7 @@ export const findDuplicatePackages = defineTool({
     'same package installed in multiple versions',
     'should I run npm dedupe',
     'reduce node_modules size caused by duplicate copies',
+    'multiple versions of one dependency in the lockfile',
   ],
   title: 'Duplicate package versions',
   description:
@@ -308,6 +310,7 @@ export const listInstallScripts = defineTool({
     'which packages have postinstall scripts',
     'dangerous install hooks in dependencies',
     'npm packages that run code on install',
+    'preinstall and install scripts in node_modules',
   ],
   title: 'Install scripts',
   description:
@@ -414,7 +417,12 @@ export const listLicences = defineTool({
   name: 'development_list_licenses',
   domain: 'development',
   tags: ['licenses', 'licences', 'legal', 'compliance', 'gpl', 'copyleft', 'spdx', 'dependencies'],
-  requests: ['what licenses do our dependencies have', 'any copyleft packages', 'SPDX licence summary of node_modules'],
+  requests: [
+    'what licenses do our dependencies have',
+    'any copyleft packages',
+    'SPDX licence summary of node_modules',
+    'license audit for legal',
+  ],
   title: 'Licence inventory',
   description:
     'Every installed dependency\'s licence (lockfile, else node_modules), counted by SPDX id and category (permissive, weak copyleft, strong copyleft, proprietary, unknown), with the packages that need a look: copyleft, unlicensed, missing or non-SPDX licences. Example: {"path": ".", "includeDev": false}',

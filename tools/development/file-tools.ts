@@ -18,6 +18,7 @@ export const outlineFile = defineTool({
     'summary of one file',
     'everything about a single source file',
     'outline a file with its metrics and findings',
+    'details of one file',
   ],
   title: 'File outline',
   description:
@@ -115,7 +116,12 @@ export const explainRule = defineTool({
   name: 'development_explain_rule',
   domain: 'development',
   tags: ['rules', 'cwe', 'explain', 'finding', 'documentation', 'security'],
-  requests: ['what does this analysis rule detect', 'explain a CWE and its fix', 'list the rule catalogue'],
+  requests: [
+    'what does this analysis rule detect',
+    'explain a CWE and its fix',
+    'list the rule catalogue',
+    "what a finding's rule means",
+  ],
   title: 'Explain an analysis rule',
   description:
     'What an analysis rule (or every rule for a CWE) detects, how it decides, which languages it covers, and the fix. With no rule and no CWE, lists the whole catalogue. Example: {"rule": "ssrf"}',

@@ -31,6 +31,7 @@ export const gitStatus = defineTool({
     'what is uncommitted in my working directory',
     'show staged and unstaged files',
     'am I ahead of the remote branch',
+    'uncommitted changes and current branch',
   ],
   title: 'Git status',
   description:
@@ -94,6 +95,7 @@ export const gitDiff = defineTool({
     'what did I change since HEAD',
     'show the diff against another branch',
     'review my pending changes as a patch',
+    'lines changed in the working copy',
   ],
   title: 'Git diff',
   description:
@@ -156,7 +158,12 @@ export const gitLog = defineTool({
   name: 'development_git_log',
   domain: 'development',
   tags: ['git', 'log', 'history', 'commits', 'authors', 'blame'],
-  requests: ['show the commit history', 'recent commits that touched a file', 'who has been committing lately'],
+  requests: [
+    'show the commit history',
+    'commits affecting one path',
+    'who has been committing lately',
+    'git log of the last commits',
+  ],
   title: 'Git history',
   description:
     'Recent commits (hash, author, date, subject, files changed, lines added/removed), optionally for one path. Example: {"limit": 20, "file": "src/index.ts"}',
@@ -237,9 +244,10 @@ export const gitChurn = defineTool({
   domain: 'development',
   tags: ['git', 'churn', 'hotspots', 'history', 'change frequency'],
   requests: [
-    'which files change the most',
+    'change hotspots by commit count',
     'change frequency per file over 90 days',
     'files with the highest commit count',
+    'where edits pile up in git history',
   ],
   title: 'Churn hotspots',
   description:

@@ -95,6 +95,7 @@ export const getProjectStructure = defineTool({
     'orient me in this unfamiliar codebase',
     'how many lines of code per language',
     'print the directory tree',
+    'what is in this repository and how is it organised',
   ],
   title: 'Project structure',
   description:

@@ -41,6 +41,7 @@ export const scanSecrets = defineTool({
     'find hard-coded secrets and API keys',
     'leaked credentials committed to the repo',
     'tokens or private keys in config files',
+    'passwords or tokens committed by mistake',
   ],
   title: 'Committed secrets',
   description:
@@ -135,7 +136,12 @@ export const listRoutes = defineTool({
   name: 'development_list_routes',
   domain: 'development',
   tags: ['routes', 'endpoints', 'http', 'express', 'fastify', 'next.js', 'api', 'authentication', 'attack surface'],
-  requests: ['list the HTTP routes of the app', 'endpoints without authentication', 'API attack surface inventory'],
+  requests: [
+    'list the HTTP routes of the app',
+    'endpoints without authentication',
+    'API attack surface inventory',
+    'which endpoints does the server expose',
+  ],
   title: 'HTTP route inventory',
   description:
     'Every HTTP route the code registers (Express, Koa router, Fastify, Next.js route handlers and pages/api), with method, path, the middleware in front of it and whether any of it looks like authentication; state-changing routes without it are listed separately. Use it to map an API\'s attack surface. Example: {"path": "."}',
@@ -203,9 +209,10 @@ export const checkRegex = defineTool({
   domain: 'development',
   tags: ['regex', 'redos', 'regular expression', 'denial of service', 'backtracking', 'security'],
   requests: [
-    'is this regex vulnerable to ReDoS',
+    'ReDoS risk in a pattern',
     'catastrophic backtracking in regular expressions',
     'check regex patterns for denial of service',
+    'exponential regex matching time',
   ],
   title: 'ReDoS check',
   description:

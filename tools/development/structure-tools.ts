@@ -22,6 +22,7 @@ export const findUnusedFiles = defineTool({
     'source files that are never imported',
     'files unreachable from the entry points',
     'orphan files to clean up',
+    'files no one imports anymore',
   ],
   title: 'Unused files',
   description:
@@ -107,7 +108,12 @@ export const findDuplicateCode = defineTool({
   name: 'development_find_duplicate_code',
   domain: 'development',
   tags: ['duplicates', 'copy paste', 'clones', 'dry', 'refactoring', 'code quality'],
-  requests: ['find copy paste in the code', 'code clones with renamed variables', 'share of duplicated lines'],
+  requests: [
+    'spot copy and paste duplication',
+    'code clones with renamed variables',
+    'share of duplicated lines',
+    'repeated code blocks to refactor',
+  ],
   title: 'Duplicate code',
   description:
     'Copy-pasted code across the project (TS/JS and Python): runs of at least minTokens tokens that repeat, also when identifiers or literals were renamed. Each clone gives both locations with line ranges, and the total share of duplicated lines. Tests are included only when asked. Example: {"path": ".", "minTokens": 60}',
@@ -178,6 +184,7 @@ export const findHotspots = defineTool({
     'complex code that changes often',
     'refactoring priorities from git churn and complexity',
     'where bugs are most likely',
+    'code that is hard and keeps changing',
   ],
   title: 'Churn × complexity hotspots',
   description:

@@ -56,6 +56,7 @@ export const detectTestRunner = defineTool({
     'which test runner does the project use',
     'jest, vitest, mocha or node:test',
     'how would the tests be run here',
+    'which testing framework is configured',
   ],
   title: 'Detect the test runner',
   description:
@@ -98,7 +99,12 @@ export const runTests = defineTool({
   name: 'development_run_tests',
   domain: 'development',
   tags: ['tests', 'run tests', 'test runner', 'ci', 'failures'],
-  requests: ['run the test suite', 'execute the tests and report failures', 'npm test with a timeout'],
+  requests: [
+    'run the test suite',
+    'execute the tests and report failures',
+    'npm test with a timeout',
+    'are the tests green',
+  ],
   title: 'Run the tests',
   description:
     'Runs the project\'s test runner (detected, or the one named) with a timeout and machine-readable output, and returns the parsed results: counts, each failure with file and line, and the output\'s tail. This executes project code, so it needs confirm: true unless the project is in the testRunsAllowed config list. A timeout or a cancel kills the whole process tree. Example: {"path": ".", "confirm": true, "timeoutSeconds": 120}',
@@ -226,6 +232,7 @@ export const parseTestResultsTool = defineTool({
     'parse a JUnit XML report',
     'summarise failures from a CI log I already have',
     'read TAP or jest JSON output',
+    'summarise a test report file',
   ],
   title: 'Parse test results',
   description:
@@ -269,7 +276,12 @@ export const readCoverageTool = defineTool({
   name: 'development_read_coverage',
   domain: 'development',
   tags: ['coverage', 'lcov', 'istanbul', 'nyc', 'c8', 'cobertura', 'tests'],
-  requests: ['show the coverage report', 'lcov line coverage per file', 'uncovered lines and functions'],
+  requests: [
+    'show the coverage report',
+    'lcov line coverage per file',
+    'uncovered lines and functions',
+    'coverage percentage of the project',
+  ],
   title: 'Read coverage',
   description:
     'Reads the coverage report the tests left (lcov.info, istanbul coverage-final.json or coverage-summary.json, Cobertura coverage.xml; found under coverage/ or named) into total and per-file line, function and branch coverage with the uncovered lines and functions, least covered first. It does not run the tests. Example: {"path": "."}',
@@ -357,7 +369,12 @@ export const findCoverageGaps = defineTool({
   name: 'development_find_coverage_gaps',
   domain: 'development',
   tags: ['coverage', 'untested', 'risk', 'tests', 'gaps'],
-  requests: ['risky functions without tests', 'where to add tests first', 'uncovered complex code'],
+  requests: [
+    'risky functions without tests',
+    'where to add tests first',
+    'uncovered complex code',
+    'code that tests never reach, riskiest first',
+  ],
   title: 'Coverage gaps by risk',
   description:
     'Joins the coverage report with per-function complexity: functions that never ran or ran only in part, ranked by cyclomatic complexity times the share of their lines not covered, plus source files no test loaded at all. Tells you where a new test buys the most. Example: {"path": "."}',

@@ -121,6 +121,7 @@ export const auditTsconfig = defineTool({
     'how strict is the TypeScript config',
     'count ts-ignore and any usages',
     'effective compiler options after extends',
+    'type checking escape hatches like any and ts-ignore',
   ],
   title: 'tsconfig strictness audit',
   description:

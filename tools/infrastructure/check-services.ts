@@ -147,6 +147,7 @@ export const checkServices = defineTool({
     'are the configured services up',
     'can we reach PostgreSQL, Ollama and Claude',
     'why is the database connection failing',
+    'connectivity check for every configured service',
   ],
   title: 'Check configured services',
   description:

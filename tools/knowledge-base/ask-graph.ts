@@ -95,6 +95,7 @@ export const askGraph = defineTool({
     'ask the graph a question in English',
     'text to Cypher',
     'question about countries answered by an LLM over the graph',
+    'answer a question from the knowledge graph',
   ],
   title: 'Ask the graph in plain language',
   description:

@@ -29,7 +29,12 @@ export const searchVectors = defineTool({
   name: 'knowledge_base_search_vectors',
   domain: 'knowledge-base',
   tags: ['search', 'semantic', 'vector', 'hnsw', 'similarity', 'embedding', 'documents'],
-  requests: ['semantic search', 'vector similarity search over documents', 'find passages related to a question'],
+  requests: [
+    'semantic search',
+    'vector similarity search over documents',
+    'find passages related to a question',
+    'find documents by meaning',
+  ],
   title: 'Semantic search',
   description:
     'Searches a vector collection (HNSW) with a text query (embedded by the configured embedder) or a raw vector, optionally filtered by namespace or type, and expands each hit 1–2 hops through the graph. The default collection holds memory and indexed documents. Example: {"query": "central bank rate hikes", "k": 5, "expandHops": 1}',
@@ -111,7 +116,12 @@ export const indexDocuments = defineTool({
   name: 'knowledge_base_index_documents',
   domain: 'knowledge-base',
   tags: ['index', 'documents', 'embed', 'add', 'vector', 'text'],
-  requests: ['index documents for search', 'add text to the vector index', 'embed documents into the knowledge base'],
+  requests: [
+    'index documents for search',
+    'add text to the vector index',
+    'embed documents into the knowledge base',
+    'store documents in the vector index',
+  ],
   title: 'Index documents',
   description:
     'Adds or replaces text documents in the default collection: each is embedded, stored in the graph and added to the HNSW index, so searchKnowledge finds it. Example: {"documents": [{"id": "adr-7", "text": "We route LLM work Ollama-first.", "namespace": "docs", "type": "adr"}]}',
@@ -159,7 +169,12 @@ export const listCollections = defineTool({
   name: 'knowledge_base_list_collections',
   domain: 'knowledge-base',
   tags: ['collections', 'vector', 'index', 'list', 'embedder'],
-  requests: ['list vector collections', 'which embedder does each collection use', 'collections and their sizes'],
+  requests: [
+    'list vector collections',
+    'embedder per collection',
+    'collections and their sizes',
+    'vector collections and their embedders',
+  ],
   title: 'List vector collections',
   description:
     'Lists the vector collections with their embedder, dimension, space, item count and size on disk, and the embedder configured for text. Example: {}',
@@ -183,7 +198,12 @@ export const getIndexStats = defineTool({
   name: 'knowledge_base_get_index_stats',
   domain: 'knowledge-base',
   tags: ['index', 'stats', 'hnsw', 'vector', 'capacity', 'parameters'],
-  requests: ['HNSW parameters of a collection', 'vector index statistics', 'index capacity and deleted slots'],
+  requests: [
+    'HNSW parameters of a collection',
+    'vector index statistics',
+    'index capacity and deleted slots',
+    'how full is the vector index',
+  ],
   title: 'Vector index statistics',
   description:
     'Reports one collection\'s HNSW parameters (M, efConstruction, ef, space), item count, capacity, deleted slots awaiting reuse, and embedder. Example: {"collection": "knowledge"}',
@@ -229,7 +249,12 @@ export const rebuildIndex = defineTool({
   name: 'knowledge_base_rebuild_index',
   domain: 'knowledge-base',
   tags: ['rebuild', 'index', 'hnsw', 'reembed', 'compact', 'worker'],
-  requests: ['rebuild a vector index', 're-embed documents with the new embedder', 'compact an HNSW index'],
+  requests: [
+    'rebuild a vector index',
+    're-embed documents with the new embedder',
+    'apply new HNSW settings to a collection',
+    're-index a collection',
+  ],
   title: 'Rebuild a vector index',
   description:
     'Rebuilds a collection in a worker thread (the server keeps serving), reporting progress: compacts deleted slots, applies new M/efConstruction, or with reembed: true re-embeds the documents with the configured embedder (after switching embedders). Example: {"collection": "knowledge", "reembed": true}',
@@ -260,7 +285,12 @@ export const verifyIndex = defineTool({
   name: 'knowledge_base_verify_index',
   domain: 'knowledge-base',
   tags: ['verify', 'checksum', 'integrity', 'index', 'consistency'],
-  requests: ['verify a vector index', 'check index checksums', 'documents missing vectors'],
+  requests: [
+    'verify a vector index',
+    'check index checksums',
+    'graph documents without an embedding',
+    'is the vector index consistent',
+  ],
   title: 'Verify a vector index',
   description:
     'Verifies a collection: saves pending changes, re-reads the files against their SHA-256 checksums, and checks every document in the graph has a vector. Example: {"collection": "knowledge"}',
@@ -284,7 +314,12 @@ export const dropCollection = defineTool({
   name: 'knowledge_base_drop_collection',
   domain: 'knowledge-base',
   tags: ['drop', 'delete', 'collection', 'index', 'vector'],
-  requests: ['drop a vector collection', 'delete a collection', "remove an index's files"],
+  requests: [
+    'drop a vector collection',
+    'delete a collection',
+    "remove an index's files",
+    'remove a collection completely',
+  ],
   title: 'Drop a vector collection',
   description:
     'Deletes a vector collection\'s files (not the default collection). Destructive: needs confirm: true through runTool. Example: {"collection": "cpe_entry"}',
@@ -306,6 +341,7 @@ export const importPostgres = defineTool({
     'import vectors from PostgreSQL',
     'load a pgvector table',
     'bring embeddings from a database table into a collection',
+    'load vectors from a SQL database',
   ],
   title: 'Import vectors from PostgreSQL',
   description:

@@ -38,7 +38,12 @@ export const summarizeCosts = defineTool({
   name: 'monitoring_summarize_costs',
   domain: 'monitoring',
   tags: ['cost', 'ledger', 'tokens', 'saving', 'llm', 'budget'],
-  requests: ['LLM cost report', 'what did local models save', 'tokens and spend per model or per day'],
+  requests: [
+    'LLM cost report',
+    'what did local models save',
+    'tokens and spend per model or per day',
+    'LLM spending and savings summary',
+  ],
   title: 'Summarise LLM costs',
   description:
     'Reads the append-only cost ledger and totals LLM calls: tokens in and out, actual cost, the all-Claude baseline cost and the saving, grouped by model, backend, day, tool, supervisor or host, optionally since a date, with local vs Claude counts, the local success rate, error rate and average latency per host. Use it to see what LLM work cost and what local models saved. It does not estimate future costs. Example: {"groupBy": "model", "since": "2026-11-01"}',

@@ -15,6 +15,7 @@ export const generateSignals = defineTool({
     'market signals from the latest snapshot',
     'daily risk report',
     'regime change and crisis probability alerts',
+    'trading signals for today',
   ],
   title: 'Daily market signals from snapshots',
   description:
