@@ -8,7 +8,7 @@ import { domains } from '../tools/define-tool.js';
 import { InputError } from '../tools/errors.js';
 import { jsonSchema } from '../tools/json-schema.js';
 import { HybridToolSearch } from '../tools/hybrid-search.js';
-import type { ToolSearchIndex } from '../tools/search.js';
+import type { SearchHit, ToolSearchIndex } from '../tools/search.js';
 import type { SupervisorCall } from './high-level-tool.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { defineHighLevelTool } from './high-level-tool.js';
@@ -40,7 +40,7 @@ function hybridFor(
 }
 
 interface Ranked {
-  hits: { tool: AnyTool; score: number; vectorScore?: number }[];
+  hits: (SearchHit & { vectorScore?: number })[];
   ranking: 'keyword' | 'hybrid';
   retrieval: string;
 }
@@ -150,7 +150,7 @@ export const findTools = defineHighLevelTool({
     const pool = input.domain ? call.registry.byDomain(input.domain) : call.registry.all();
     const query = input.query?.trim();
     let ranked: Ranked = {
-      hits: pool.slice(0, input.limit).map((tool) => ({ tool, score: 0 })),
+      hits: pool.slice(0, input.limit).map((tool) => ({ tool, score: 0, matched: [] })),
       ranking: 'keyword',
       retrieval: 'listing',
     };
@@ -160,7 +160,11 @@ export const findTools = defineHighLevelTool({
     if (query) {
       ranked = await rank(call, query, input.domain, input.limit);
       const bm25 = call.search();
-      const best = bm25.search(query, { ...(input.domain ? { domain: input.domain } : {}), limit: 1 })[0];
+      // In keyword mode the best hit is the first one; in hybrid mode it is the best keyword hit.
+      const best =
+        ranked.ranking === 'keyword'
+          ? (ranked.hits[0] as SearchHit | undefined)
+          : bm25.search(query, { ...(input.domain ? { domain: input.domain } : {}), limit: 1 })[0];
       const assessment = bm25.assess(query, best);
       confidence = assessment.confidence;
       const semanticMatch = ranked.hits.some((h) => (h.vectorScore ?? 0) >= semanticMatchFloor);
