@@ -121,4 +121,10 @@ test('findTools with a semantic (Ollama) embedder fuses vectors and reports the 
   assert.equal(out.ranking, 'hybrid');
   assert.match(out.retrieval, /^hybrid: BM25F \+ vectors \(ollama\/nomic-embed-text/);
   assert.equal(out.results[0]!.name, 'development_analyze_complexity');
+  // Every query has some nearest vector; a weak one does not make an off-topic request a match.
+  const off = await suite.dispatcher.call('findTools', { query: 'bake a chocolate cake' });
+  const none = off.structuredContent as { ranking: string; match: string; results: unknown[] };
+  assert.equal(none.ranking, 'hybrid');
+  assert.equal(none.match, 'none');
+  assert.deepEqual(none.results, []);
 });
