@@ -12,6 +12,7 @@ import type { SearchHit, ToolSearchIndex } from '../tools/search.js';
 import type { SupervisorCall } from './high-level-tool.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { defineHighLevelTool } from './high-level-tool.js';
+import { rerankHits } from './tool-rerank.js';
 
 /** One hybrid index per BM25 index (rebuilt when the catalogue changes) and semantic embedder. */
 const hybrids = new WeakMap<ToolSearchIndex, Map<string, Promise<HybridToolSearch>>>();
@@ -126,6 +127,10 @@ export const findTools = defineHighLevelTool({
       .describe('What you want to do, e.g. "project structure languages"; omit to list `domain`.'),
     domain: z.enum(domains).optional().describe('Only search this domain.'),
     limit: z.number().int().min(1).max(50).default(10).describe('Most results.'),
+    rerank: z
+      .boolean()
+      .default(false)
+      .describe('Let a small local model through the pool reorder the top 5 (one LLM call; needs a model host).'),
   }),
   output: z.object({
     query: z.string().optional(),
@@ -136,6 +141,7 @@ export const findTools = defineHighLevelTool({
       .describe('keyword: BM25F alone; hybrid: BM25F fused with a semantic embedder; listing: no query'),
     retrieval: z.string().describe('how the ranking was made, and why vectors were or were not fused'),
     match: z.enum(['good', 'none', 'listing']).describe('none: no tool fits the query well; results is empty'),
+    rerank: z.string().optional().describe('with rerank: true, what the model did, or why it did not'),
     confidence: z.number().optional().describe("the best keyword hit's score over what the query could score, 0..1"),
     suggestions: z
       .array(z.object({ domain: z.string(), tools: z.number().int(), topics: z.array(z.string()) }))
@@ -157,6 +163,7 @@ export const findTools = defineHighLevelTool({
     let match: 'good' | 'none' | 'listing' = 'listing';
     let confidence: number | undefined;
     let suggestions: ReturnType<typeof suggestDomains> | undefined;
+    let rerankNote: string | undefined;
     if (query) {
       ranked = await rank(call, query, input.domain, input.limit);
       const bm25 = call.search();
@@ -172,6 +179,10 @@ export const findTools = defineHighLevelTool({
       if (match === 'none') {
         suggestions = suggestDomains(call.registry, ranked.hits);
         ranked = { ...ranked, hits: [] };
+      } else if (input.rerank) {
+        const reranked = await rerankHits(call.context, query, ranked.hits);
+        ranked = { ...ranked, hits: reranked.hits };
+        rerankNote = reranked.note;
       }
     }
     const results = ranked.hits.map(({ tool, score }) => ({
@@ -203,6 +214,7 @@ export const findTools = defineHighLevelTool({
         ranking: query ? ranked.ranking : ('listing' as const),
         retrieval: ranked.retrieval,
         match,
+        ...(rerankNote ? { rerank: rerankNote } : {}),
         ...(confidence !== undefined ? { confidence } : {}),
         ...(suggestions ? { suggestions } : {}),
         results,
