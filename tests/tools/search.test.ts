@@ -1,18 +1,51 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ToolSearchIndex, suggestNames, tokenize } from '../../tools/search.js';
+import { ToolSearchIndex, minimumConfidence, suggestNames, tokenize } from '../../tools/search.js';
 import { toolsByDomain } from '../../tools/catalogue.js';
 import type { AnyTool } from '../../tools/define-tool.js';
 
 const all = Object.values(toolsByDomain).flat() as AnyTool[];
 
-test('tokenize splits snake_case and camelCase and folds plurals', () => {
-  assert.deepEqual(tokenize('analyzeComplexity of project_structures'), [
-    'analyze',
-    'complexity',
-    'project',
-    'structure',
-  ]);
+test('tokenize splits snake_case and camelCase, drops stop words and Porter-stems', () => {
+  assert.deepEqual(tokenize('analyzeComplexity of project_structures'), ['analyz', 'complex', 'project', 'structur']);
+  assert.deepEqual(tokenize('vulnerabilities'), tokenize('vulnerable'));
+});
+
+test('a synonym finds a tool whose text never uses the query word', () => {
+  const index = new ToolSearchIndex(all);
+  const audit = all.find((t) => t.name === 'development_audit_vulnerabilities')!;
+  const text = [audit.name, audit.title, ...audit.tags, ...(audit.requests ?? []), audit.description].join(' ');
+  assert.ok(!tokenize(text).includes('vuln') && !tokenize(text).includes('dep'));
+  const hits = index.search('vuln deps', { limit: 3 });
+  assert.equal(hits[0]?.tool.name, 'development_audit_vulnerabilities');
+});
+
+test("a tool's example requests are indexed: removing them loses the match", () => {
+  const tool = all.find((t) => t.name === 'knowledge_base_restore_snapshot')!;
+  const query = tool.requests![2]!;
+  const withRequests = new ToolSearchIndex(all).search(query, { limit: 1 });
+  assert.equal(withRequests[0]?.tool.name, tool.name, query);
+  const stripped = all.map((t) => (t === tool ? { ...t, requests: [] } : t));
+  const without = new ToolSearchIndex(stripped).search(query, { limit: 1 });
+  assert.notEqual(without[0]?.tool.name, tool.name);
+});
+
+test('a name or title hit outweighs the same word in a description', () => {
+  const index = new ToolSearchIndex(all);
+  const hits = index.search('churn', { limit: 5 }).map((h) => h.tool.name);
+  assert.equal(hits[0], 'development_git_churn');
+  assert.ok(hits.includes('development_analyze_code'), 'the description-only hit still ranks');
+});
+
+test('assess: an on-topic request is a good match, an off-topic one is not', () => {
+  const index = new ToolSearchIndex(all);
+  const good = 'list the circular imports';
+  assert.equal(index.assess(good, index.search(good, { limit: 1 })[0]).confident, true);
+  for (const off of ['bake a cake', 'backtest a strategy', 'what is the weather in Paris', 'zzzqqq']) {
+    const assessment = index.assess(off, index.search(off, { limit: 1 })[0]);
+    assert.equal(assessment.confident, false, off);
+    assert.ok(assessment.confidence < minimumConfidence, off);
+  }
 });
 
 test('a name hit outranks a description hit', () => {

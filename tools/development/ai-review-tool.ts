@@ -10,6 +10,12 @@ export const reviewWithAi = defineTool({
   name: 'development_review_with_ai',
   domain: 'development',
   tags: ['ai review', 'llm', 'code review', 'bugs', 'security', 'second opinion'],
+  requests: [
+    'AI code review with an LLM',
+    'ask a model to find bugs in risky functions',
+    'second opinion on code from a local model',
+    'review code with a language model',
+  ],
   title: 'AI code review',
   description:
     'Sends the riskiest functions (ranked by static findings, request handling, complexity and churn) to an LLM through the GPU pool (code tier, local first, Claude last when configured) and returns its schema-validated findings that static analysis did not already report, each at a line inside the code it was shown. Without an LLM backend it says it skipped. Example: {"path": ".", "maxFunctions": 5}',

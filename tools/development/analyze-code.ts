@@ -92,6 +92,12 @@ export const analyzeCode = defineTool({
   name: 'development_analyze_code',
   domain: 'development',
   tags: ['analysis', 'static', 'security', 'complexity', 'quality', 'taint', 'cwe', 'review', 'metrics'],
+  requests: [
+    'static analysis report for the whole project',
+    'check code quality and security issues in one pass',
+    'taint analysis from request input to dangerous sinks',
+    'scan for code smells, risky patterns and complexity together',
+  ],
   title: 'Static analysis (security and quality)',
   description:
     'Analyses a TS/JS project without running it: taint tracking from request input to dangerous sinks (SQL/NoSQL, shell, eval, paths, redirects, SSRF, XSS, deserialization, ReDoS, XXE, mass assignment, IDOR), config and crypto checks, template escaping, and per-function complexity weighted by git churn. Results are ranked and cached by content hash. Example: {"path": ".", "maxFindings": 50}',
@@ -107,6 +113,12 @@ export const scanSecurity = defineTool({
   name: 'development_scan_security',
   domain: 'development',
   tags: ['security', 'vulnerabilities', 'taint', 'injection', 'xss', 'ssrf', 'secrets', 'cwe', 'owasp', 'sast'],
+  requests: [
+    'find security vulnerabilities in my web app',
+    'SAST scan for injection, XSS and SSRF',
+    'is my Node server exploitable',
+    'security review of a REST service for injection and auth flaws',
+  ],
   title: 'Security scan (SAST)',
   description:
     'Finds vulnerabilities in a TS/JS web project statically: source-to-sink taint flows within and across functions and files (Express, Koa, Fastify, Next.js inputs), hard-coded secrets, weak password hashing, insecure randomness, JWT "none", disabled TLS checks, cookie flags, permissive CORS, missing helmet/CSRF, stack traces in responses, unescaped templates. Each finding has a CWE, the evidence and a fix. Example: {"path": "."}',

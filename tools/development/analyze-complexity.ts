@@ -28,6 +28,12 @@ export const analyzeComplexity = defineTool({
   name: 'development_analyze_complexity',
   domain: 'development',
   tags: ['complexity', 'cyclomatic', 'typescript', 'javascript', 'quality', 'hotspots', 'functions'],
+  requests: [
+    'find the hardest functions to read',
+    'cyclomatic complexity of the TypeScript code',
+    'which methods need refactoring because of nested branches',
+    'functions with deeply nested conditions and loops',
+  ],
   title: 'Cyclomatic complexity',
   description:
     'Measures the cyclomatic complexity of every function, method and arrow function in TypeScript/JavaScript files (.ts .tsx .js .jsx .mjs .cjs), using the TypeScript compiler parser. Honours .gitignore. Returns the most complex functions first, with file and line, plus per-file totals. Use it to find refactoring hotspots. It does not judge style or find bugs. Example: {"path": "src", "threshold": 10}',

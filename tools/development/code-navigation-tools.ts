@@ -78,6 +78,12 @@ export const listSymbols = defineTool({
   name: 'development_list_symbols',
   domain: 'development',
   tags: ['symbols', 'outline', 'functions', 'classes', 'api surface', 'navigation', 'typescript', 'python'],
+  requests: [
+    'outline the functions and classes in a file',
+    'list the exported API of the project',
+    'symbols with signatures and line ranges',
+    'all declarations in a module',
+  ],
   title: 'List symbols',
   description:
     'The declarations in a file or a whole project (TS/JS and Python): functions, classes and their methods and properties, interfaces, types, enums, top-level variables and constants, each with line range, signature and whether it is exported. Use it for an outline or the public API surface. Example: {"path": "src/index.ts"}',
@@ -119,6 +125,12 @@ export const findDefinition = defineTool({
   name: 'development_find_definition',
   domain: 'development',
   tags: ['definition', 'go to definition', 'declaration', 'navigation', 'symbols'],
+  requests: [
+    'go to definition of a function',
+    'where is this class declared',
+    'find the declaration of a type or interface',
+    'where a symbol is defined',
+  ],
   title: 'Find a definition',
   description:
     'Where a name is declared in the project (TS/JS and Python): function, class, method ("Class.method" or just "method"), interface, type, enum or top-level variable, with its signature and line range. Example: {"path": ".", "name": "handleRequest"}',
@@ -160,6 +172,12 @@ export const findCallSites = defineTool({
   name: 'development_find_call_sites',
   domain: 'development',
   tags: ['call sites', 'references', 'callers', 'usages', 'impact', 'refactoring', 'navigation'],
+  requests: [
+    'find all callers of a function',
+    'where is this method used',
+    'references before changing a signature',
+    'everywhere a function is called',
+  ],
   title: 'Find call sites',
   description:
     'Every call (and "new") of a function or method across the project, TS/JS and Python, with the calling function, argument count and the line. A bare name matches plain calls and method calls of that name (name matches "x.name()"); a dotted name ("db.query") matches only that receiver. Use before changing a signature. Example: {"path": ".", "name": "query"}',

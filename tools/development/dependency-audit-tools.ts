@@ -100,6 +100,12 @@ export const auditVulnerabilities = defineTool({
   name: 'development_audit_vulnerabilities',
   domain: 'development',
   tags: ['npm audit', 'vulnerabilities', 'cve', 'advisories', 'security', 'dependencies', 'supply chain'],
+  requests: [
+    'npm audit',
+    'dependencies with known vulnerabilities',
+    'security advisories for installed packages',
+    'CVE check of npm dependencies',
+  ],
   title: 'Known-vulnerable dependencies (npm audit)',
   description:
     'Runs "npm audit --json --package-lock-only" on the project\'s lockfile and returns each vulnerable package with severity, affected range, advisories and whether a fix is available. Needs the npm registry (or the one given); when it is unreachable the result says "unavailable" and why, and nothing else is guessed. Example: {"path": "."}',
@@ -233,6 +239,12 @@ export const explainDependency = defineTool({
   name: 'development_explain_dependency',
   domain: 'development',
   tags: ['why', 'npm explain', 'dependency chain', 'transitive', 'lockfile', 'dependencies'],
+  requests: [
+    'why is this package installed',
+    'who requires this transitive dependency',
+    'dependency chain leading to a package',
+    'what brings this package into node_modules',
+  ],
   title: 'Why is a package installed',
   description:
     'For every installed copy of a package: its version, whether it is dev-only, and the chains of requirements from the project that lead to it (shortest first), like "npm explain" but from the lockfile alone. Example: {"path": ".", "name": "debug"}',

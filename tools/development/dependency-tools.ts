@@ -43,6 +43,12 @@ export const checkLockfile = defineTool({
   name: 'development_check_lockfile',
   domain: 'development',
   tags: ['lockfile', 'package-lock', 'drift', 'npm ci', 'dependencies', 'extraneous', 'out of sync'],
+  requests: [
+    'package-lock.json out of sync with package.json',
+    'will npm ci fail',
+    'installed versions differ from the lockfile',
+    'lockfile drift after editing package.json',
+  ],
   title: 'Lockfile drift',
   description:
     'Compares package.json with package-lock.json (v1–v3) and node_modules: dependencies missing from the lock, ranges changed since the lock was written, locked versions outside the declared range, lock entries nothing needs, and installed versions that differ from the lock. Use before "npm ci" fails in CI. Example: {"path": "."}',
@@ -180,6 +186,12 @@ export const findDuplicatePackages = defineTool({
   name: 'development_find_duplicate_packages',
   domain: 'development',
   tags: ['duplicates', 'dedupe', 'versions', 'bundle size', 'lockfile', 'dependencies'],
+  requests: [
+    'same package installed in multiple versions',
+    'should I run npm dedupe',
+    'reduce node_modules size caused by duplicate copies',
+    'multiple versions of one dependency in the lockfile',
+  ],
   title: 'Duplicate package versions',
   description:
     'Packages installed at more than one version (from the lockfile), who requires each copy, and whether one of the present versions satisfies every requirer (then "npm dedupe" or a version bump removes the extra copies). Example: {"path": "."}',
@@ -294,6 +306,12 @@ export const listInstallScripts = defineTool({
   name: 'development_list_install_scripts',
   domain: 'development',
   tags: ['install scripts', 'postinstall', 'supply chain', 'security', 'preinstall', 'dependencies'],
+  requests: [
+    'which packages have postinstall scripts',
+    'dangerous install hooks in dependencies',
+    'npm packages that run code on install',
+    'preinstall and install scripts in node_modules',
+  ],
   title: 'Install scripts',
   description:
     'Dependencies that run code when installed (preinstall, install, postinstall), from the lockfile\'s hasInstallScript flags and the scripts in node_modules, each rated: high when the script downloads, decodes or evaluates code, reads secrets or touches files outside the package; low for a native build. Example: {"path": "."}',
@@ -399,6 +417,12 @@ export const listLicences = defineTool({
   name: 'development_list_licenses',
   domain: 'development',
   tags: ['licenses', 'licences', 'legal', 'compliance', 'gpl', 'copyleft', 'spdx', 'dependencies'],
+  requests: [
+    'what licenses do our dependencies have',
+    'any copyleft packages',
+    'SPDX licence summary of node_modules',
+    'license audit for legal',
+  ],
   title: 'Licence inventory',
   description:
     'Every installed dependency\'s licence (lockfile, else node_modules), counted by SPDX id and category (permissive, weak copyleft, strong copyleft, proprietary, unknown), with the packages that need a look: copyleft, unlicensed, missing or non-SPDX licences. Example: {"path": ".", "includeDev": false}',

@@ -14,6 +14,12 @@ export const outlineFile = defineTool({
   name: 'development_outline_file',
   domain: 'development',
   tags: ['outline', 'file summary', 'symbols', 'metrics', 'findings', 'imports', 'overview'],
+  requests: [
+    'summary of one file',
+    'everything about a single source file',
+    'outline a file with its metrics and findings',
+    'details of one file',
+  ],
   title: 'File outline',
   description:
     'Everything known about one source file (TS/JS or Python) in a single call: symbols with line ranges, imports and exports, per-function metrics, TODOs and the findings on it. Cross-file flows into the file are not traced here; use analyzeAndImproveCode for those. Example: {"path": ".", "file": "src/index.ts"}',
@@ -110,6 +116,12 @@ export const explainRule = defineTool({
   name: 'development_explain_rule',
   domain: 'development',
   tags: ['rules', 'cwe', 'explain', 'finding', 'documentation', 'security'],
+  requests: [
+    'what does this analysis rule detect',
+    'explain a CWE and its fix',
+    'list the rule catalogue',
+    "what a finding's rule means",
+  ],
   title: 'Explain an analysis rule',
   description:
     'What an analysis rule (or every rule for a CWE) detects, how it decides, which languages it covers, and the fix. With no rule and no CWE, lists the whole catalogue. Example: {"rule": "ssrf"}',

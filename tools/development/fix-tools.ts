@@ -15,6 +15,12 @@ export const applyFix = defineTool({
   name: 'development_apply_fix',
   domain: 'development',
   tags: ['fix', 'patch', 'autofix', 'remediation', 'apply', 'improve'],
+  requests: [
+    'apply a fix patch for a finding',
+    'autofix a reported issue',
+    'list fixable findings in a file',
+    'patch the file to fix the finding',
+  ],
   title: "Apply a finding's patch",
   description:
     'Applies the unified-diff patch of one finding (analyzeAndImproveCode returns a patch when the fix is mechanical, e.g. a TLS flag or an unsafe call) to the file, atomically, after checking the finding still exists and the patch\'s context still matches; then re-analyses the file. Without findingId (or with dryRun) it only lists the file\'s fixable findings and their patches. Destructive: runTool needs confirm: true. Example: {"path": ".", "file": "src/app.js", "findingId": "tls-verification-disabled:src/app.js:12:1a2b3c4d"}',

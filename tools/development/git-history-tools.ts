@@ -12,6 +12,12 @@ export const gitBlame = defineTool({
   name: 'development_git_blame',
   domain: 'development',
   tags: ['git', 'blame', 'history', 'authorship', 'who changed'],
+  requests: [
+    'git blame a file',
+    'who changed these lines last',
+    'find the commit behind a line',
+    'last author of each line',
+  ],
   title: 'Git blame',
   description:
     'Who last changed each line of a file (or a line range), in which commit, when and why (the commit subject), with the lines grouped into runs from the same commit. Use it to find the change that introduced a line. Example: {"file": "src/index.ts", "startLine": 10, "endLine": 30}',
@@ -117,6 +123,12 @@ export const gitShowCommit = defineTool({
   name: 'development_git_show_commit',
   domain: 'development',
   tags: ['git', 'commit', 'show', 'history', 'patch', 'change'],
+  requests: [
+    'show a commit with its patch',
+    'what did the last commit do',
+    'files changed by one commit',
+    'inspect a commit by hash',
+  ],
   title: 'Show a commit',
   description:
     'One commit: author, date, full message, the files it changed with lines added and removed, and its patch (capped). Example: {"ref": "HEAD"}',

@@ -27,6 +27,12 @@ export const gitStatus = defineTool({
   name: 'development_git_status',
   domain: 'development',
   tags: ['git', 'status', 'branch', 'changes', 'staged', 'untracked'],
+  requests: [
+    'what is uncommitted in my working directory',
+    'show staged and unstaged files',
+    'am I ahead of the remote branch',
+    'uncommitted changes and current branch',
+  ],
   title: 'Git status',
   description:
     'The branch, its upstream and ahead/behind counts, and every staged, unstaged and untracked file. Read-only. Example: {"path": "."}',
@@ -85,6 +91,12 @@ export const gitDiff = defineTool({
   name: 'development_git_diff',
   domain: 'development',
   tags: ['git', 'diff', 'patch', 'changes', 'review'],
+  requests: [
+    'what did I change since HEAD',
+    'show the diff against another branch',
+    'review my pending changes as a patch',
+    'lines changed in the working copy',
+  ],
   title: 'Git diff',
   description:
     'The unified diff of the working tree against a ref (default HEAD), or of the staged changes, with per-file changed line ranges; capped in size. Example: {"against": "main", "maxBytes": 50000}',
@@ -146,6 +158,12 @@ export const gitLog = defineTool({
   name: 'development_git_log',
   domain: 'development',
   tags: ['git', 'log', 'history', 'commits', 'authors', 'blame'],
+  requests: [
+    'show the commit history',
+    'commits affecting one path',
+    'who has been committing lately',
+    'git log of the last commits',
+  ],
   title: 'Git history',
   description:
     'Recent commits (hash, author, date, subject, files changed, lines added/removed), optionally for one path. Example: {"limit": 20, "file": "src/index.ts"}',
@@ -225,6 +243,12 @@ export const gitChurn = defineTool({
   name: 'development_git_churn',
   domain: 'development',
   tags: ['git', 'churn', 'hotspots', 'history', 'change frequency'],
+  requests: [
+    'change hotspots by commit count',
+    'change frequency per file over 90 days',
+    'files with the highest commit count',
+    'where edits pile up in git history',
+  ],
   title: 'Churn hotspots',
   description:
     'Files ranked by how many commits changed them in a recent window: where change concentrates, and so where complexity costs most. Example: {"days": 90, "limit": 20}',

@@ -91,6 +91,12 @@ export const getProjectStructure = defineTool({
   name: 'development_get_project_structure',
   domain: 'development',
   tags: ['structure', 'tree', 'languages', 'lines', 'overview', 'gitignore'],
+  requests: [
+    'orient me in this unfamiliar codebase',
+    'how many lines of code per language',
+    'print the directory tree',
+    'what is in this repository and how is it organised',
+  ],
   title: 'Project structure',
   description:
     'Summarises a project directory as git sees it (honours nested .gitignore files, skips .git): a file tree, file and directory counts, languages with line counts and shares, and the largest files. Use it first to orient yourself in an unfamiliar repository. It does not parse code; use development_analyze_complexity for that. Example: {"path": "."}',

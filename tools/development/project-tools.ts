@@ -19,6 +19,12 @@ export const listTodos = defineTool({
   name: 'development_list_todos',
   domain: 'development',
   tags: ['todo', 'fixme', 'hack', 'technical debt', 'comments', 'inventory'],
+  requests: [
+    'find TODO comments',
+    'list FIXMEs with file and line',
+    'notes left for later in the source',
+    'technical debt markers in comments',
+  ],
   title: 'TODO/FIXME inventory',
   description:
     'Every TODO, FIXME, HACK, XXX and BUG comment in the project\'s TS/JS and template files, with file and line, counted by tag. Example: {"path": ".", "tags": ["FIXME"]}',
@@ -111,6 +117,12 @@ export const mapImports = defineTool({
   name: 'development_map_imports',
   domain: 'development',
   tags: ['imports', 'dependency graph', 'modules', 'cycles', 'circular', 'architecture', 'fan-in'],
+  requests: [
+    'show the import graph',
+    'find circular dependencies between files',
+    'which modules are most depended on',
+    'module dependency graph and import cycles',
+  ],
   title: 'Import graph and cycles',
   description:
     'The project\'s internal import graph (relative imports resolved to files), its circular dependencies (strongly connected components), and the most depended-on files. Example: {"path": "."}',
@@ -167,6 +179,12 @@ export const findUnusedExports = defineTool({
   name: 'development_find_unused_exports',
   domain: 'development',
   tags: ['unused', 'dead code', 'exports', 'cleanup', 'modules'],
+  requests: [
+    'find exported functions nothing imports',
+    'dead exports I can remove',
+    'unreferenced public symbols',
+    'exports that can be removed safely',
+  ],
   title: 'Unused exports',
   description:
     'Exports that no other file in the project imports by name (ES named imports and CommonJS destructured requires), and files nothing imports. Entry points (package.json main/bin/exports) and tests are excluded. Heuristic: dynamic or re-exported use is not tracked. Example: {"path": "."}',
@@ -286,6 +304,12 @@ export const checkDependencies = defineTool({
   name: 'development_check_dependencies',
   domain: 'development',
   tags: ['dependencies', 'package.json', 'unused', 'missing', 'imports', 'npm'],
+  requests: [
+    'compare package.json with the actual imports',
+    'undeclared or unused npm packages',
+    'runtime code importing devDependencies',
+    'packages required in code but missing from package.json',
+  ],
   title: 'Declared vs imported dependencies',
   description:
     'Compares package.json with what the code imports: packages imported but not declared (missing), declared but never imported (unused; tool-only packages like typescript or eslint are listed apart), and dev dependencies used by production code. Example: {"path": "."}',

@@ -37,6 +37,12 @@ export const scanSecrets = defineTool({
   name: 'development_scan_secrets',
   domain: 'development',
   tags: ['secrets', 'credentials', 'api keys', 'private keys', '.env', 'leak', 'security'],
+  requests: [
+    'find hard-coded secrets and API keys',
+    'leaked credentials committed to the repo',
+    'tokens or private keys in config files',
+    'passwords or tokens committed by mistake',
+  ],
   title: 'Committed secrets',
   description:
     'Scans every text file git would see (config, .env, YAML, JSON, keys and code; .gitignored files are skipped because they are not committed) for provider tokens (AWS, GitHub, Slack, Stripe, Google, OpenAI, Anthropic), private keys, and secret-named settings holding random-looking values. Values are masked in the result. Example/fixture files are reported as low confidence. Example: {"path": "."}',
@@ -130,6 +136,12 @@ export const listRoutes = defineTool({
   name: 'development_list_routes',
   domain: 'development',
   tags: ['routes', 'endpoints', 'http', 'express', 'fastify', 'next.js', 'api', 'authentication', 'attack surface'],
+  requests: [
+    'list the HTTP routes of the app',
+    'endpoints without authentication',
+    'API attack surface inventory',
+    'which endpoints does the server expose',
+  ],
   title: 'HTTP route inventory',
   description:
     'Every HTTP route the code registers (Express, Koa router, Fastify, Next.js route handlers and pages/api), with method, path, the middleware in front of it and whether any of it looks like authentication; state-changing routes without it are listed separately. Use it to map an API\'s attack surface. Example: {"path": "."}',
@@ -196,6 +208,12 @@ export const checkRegex = defineTool({
   name: 'development_check_regex',
   domain: 'development',
   tags: ['regex', 'redos', 'regular expression', 'denial of service', 'backtracking', 'security'],
+  requests: [
+    'ReDoS risk in a pattern',
+    'catastrophic backtracking in regular expressions',
+    'check regex patterns for denial of service',
+    'exponential regex matching time',
+  ],
   title: 'ReDoS check',
   description:
     'Checks regular expressions for catastrophic backtracking (ReDoS): one pattern you give, or every regex literal and new RegExp("literal") in the project. Uses safe-regex2\'s star-height analysis and points at the nested or overlapping quantifier. The regex is never executed. Example: {"pattern": "^(a+)+$"}',

@@ -18,6 +18,12 @@ export const findUnusedFiles = defineTool({
   name: 'development_find_unused_files',
   domain: 'development',
   tags: ['unused files', 'dead code', 'orphans', 'cleanup', 'entry points', 'imports'],
+  requests: [
+    'source files that are never imported',
+    'files unreachable from the entry points',
+    'orphan files to clean up',
+    'files no one imports anymore',
+  ],
   title: 'Unused files',
   description:
     'Source files no entry point reaches through relative imports. Entry points: package.json main/module/bin/exports and files its scripts run, root and src index files, config files, tests, and the paths you add. Heuristic: dynamic imports with computed paths and framework conventions (pages/, routes loaded by name) are not followed, so check before deleting. Example: {"path": ".", "entryPoints": ["server.js"]}',
@@ -102,6 +108,12 @@ export const findDuplicateCode = defineTool({
   name: 'development_find_duplicate_code',
   domain: 'development',
   tags: ['duplicates', 'copy paste', 'clones', 'dry', 'refactoring', 'code quality'],
+  requests: [
+    'spot copy and paste duplication',
+    'code clones with renamed variables',
+    'share of duplicated lines',
+    'repeated code blocks to refactor',
+  ],
   title: 'Duplicate code',
   description:
     'Copy-pasted code across the project (TS/JS and Python): runs of at least minTokens tokens that repeat, also when identifiers or literals were renamed. Each clone gives both locations with line ranges, and the total share of duplicated lines. Tests are included only when asked. Example: {"path": ".", "minTokens": 60}',
@@ -168,6 +180,12 @@ export const findHotspots = defineTool({
   name: 'development_find_hotspots',
   domain: 'development',
   tags: ['hotspots', 'churn', 'complexity', 'technical debt', 'refactoring', 'git', 'risk'],
+  requests: [
+    'complex code that changes often',
+    'refactoring priorities from git churn and complexity',
+    'where bugs are most likely',
+    'code that is hard and keeps changing',
+  ],
   title: 'Churn × complexity hotspots',
   description:
     'Files and functions ranked by complexity weighted by git churn (commits touching the file in the window): code that is both hard to read and often changed is where bugs and refactoring pay most. Without git, ranks by complexity alone and says so. Example: {"path": ".", "days": 180}',

@@ -84,6 +84,12 @@ export const listTests = defineTool({
   name: 'development_list_tests',
   domain: 'development',
   tags: ['tests', 'test inventory', 'only', 'skip', 'focused tests', 'pytest'],
+  requests: [
+    'enumerate test cases statically',
+    'find focused .only tests',
+    'count skipped and todo tests',
+    'test cases per file, including skipped ones',
+  ],
   title: 'Test inventory',
   description:
     'The tests the project declares, per test file, without running them: test and suite counts, skipped and todo tests, and focused tests (.only, fit, fdescribe) that make CI skip everything else. Reads TS/JS test calls with literal names and Python test_ functions. Example: {"path": "."}',

@@ -52,6 +52,12 @@ export const detectTestRunner = defineTool({
   name: 'development_detect_test_runner',
   domain: 'development',
   tags: ['tests', 'test runner', 'jest', 'vitest', 'mocha', 'node:test', 'pytest'],
+  requests: [
+    'which test runner does the project use',
+    'jest, vitest, mocha or node:test',
+    'how would the tests be run here',
+    'which testing framework is configured',
+  ],
   title: 'Detect the test runner',
   description:
     'Which test runner(s) the project uses (node:test, jest, vitest, mocha, pytest, ava, tap), with the evidence (test script, devDependencies, config files, test-file imports), whether each is installed, and the command development_run_tests would run. Example: {"path": "."}',
@@ -93,6 +99,12 @@ export const runTests = defineTool({
   name: 'development_run_tests',
   domain: 'development',
   tags: ['tests', 'run tests', 'test runner', 'ci', 'failures'],
+  requests: [
+    'run the test suite',
+    'execute the tests and report failures',
+    'npm test with a timeout',
+    'are the tests green',
+  ],
   title: 'Run the tests',
   description:
     'Runs the project\'s test runner (detected, or the one named) with a timeout and machine-readable output, and returns the parsed results: counts, each failure with file and line, and the output\'s tail. This executes project code, so it needs confirm: true unless the project is in the testRunsAllowed config list. A timeout or a cancel kills the whole process tree. Example: {"path": ".", "confirm": true, "timeoutSeconds": 120}',
@@ -216,6 +228,12 @@ export const parseTestResultsTool = defineTool({
   name: 'development_parse_test_results',
   domain: 'development',
   tags: ['tests', 'tap', 'junit', 'test results', 'failures', 'ci logs'],
+  requests: [
+    'parse a JUnit XML report',
+    'summarise failures from a CI log I already have',
+    'read TAP or jest JSON output',
+    'summarise a test report file',
+  ],
   title: 'Parse test results',
   description:
     'Parses test output you already have (a CI log, a junit.xml, jest --json) into counts and failures with file and line. Formats: TAP, spec/console output of node:test, mocha, jest and vitest, JUnit XML, and jest/vitest/mocha JSON; detected when not given. Pass the text, or a file inside the allowed roots. Example: {"text": "ok 1 - adds\\nnot ok 2 - fails\\n1..2"}',
@@ -258,6 +276,12 @@ export const readCoverageTool = defineTool({
   name: 'development_read_coverage',
   domain: 'development',
   tags: ['coverage', 'lcov', 'istanbul', 'nyc', 'c8', 'cobertura', 'tests'],
+  requests: [
+    'show the coverage report',
+    'lcov line coverage per file',
+    'uncovered lines and functions',
+    'coverage percentage of the project',
+  ],
   title: 'Read coverage',
   description:
     'Reads the coverage report the tests left (lcov.info, istanbul coverage-final.json or coverage-summary.json, Cobertura coverage.xml; found under coverage/ or named) into total and per-file line, function and branch coverage with the uncovered lines and functions, least covered first. It does not run the tests. Example: {"path": "."}',
@@ -345,6 +369,12 @@ export const findCoverageGaps = defineTool({
   name: 'development_find_coverage_gaps',
   domain: 'development',
   tags: ['coverage', 'untested', 'risk', 'tests', 'gaps'],
+  requests: [
+    'risky functions without tests',
+    'where to add tests first',
+    'uncovered complex code',
+    'code that tests never reach, riskiest first',
+  ],
   title: 'Coverage gaps by risk',
   description:
     'Joins the coverage report with per-function complexity: functions that never ran or ran only in part, ranked by cyclomatic complexity times the share of their lines not covered, plus source files no test loaded at all. Tells you where a new test buys the most. Example: {"path": "."}',

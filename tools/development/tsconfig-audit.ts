@@ -117,6 +117,12 @@ export const auditTsconfig = defineTool({
   name: 'development_audit_tsconfig',
   domain: 'development',
   tags: ['tsconfig', 'typescript', 'strict', 'type safety', 'compiler options', 'any'],
+  requests: [
+    'how strict is the TypeScript config',
+    'count ts-ignore and any usages',
+    'effective compiler options after extends',
+    'type checking escape hatches like any and ts-ignore',
+  ],
   title: 'tsconfig strictness audit',
   description:
     'Reads tsconfig.json the way tsc does (extends chains resolved) and reports each strictness option as effective, with why it matters, a strictness score, and how often the code opts out of checking: @ts-ignore, @ts-nocheck, bare @ts-expect-error, "as any" and explicit any. Example: {"path": ".", "config": "tsconfig.json"}',

@@ -143,6 +143,12 @@ export const checkServices = defineTool({
   name: 'infrastructure_check_services',
   domain: 'infrastructure',
   tags: ['services', 'reachability', 'health', 'ollama', 'postgresql', 'claude', 'status'],
+  requests: [
+    'are the configured services up',
+    'can we reach PostgreSQL, Ollama and Claude',
+    'why is the database connection failing',
+    'connectivity check for every configured service',
+  ],
   title: 'Check configured services',
   description:
     'Probes every service Caelum is configured to use and reports whether each is reachable, with latency: each Ollama host (GET /api/version), PostgreSQL from DATABASE_URL (select version()), the Claude API endpoint (any HTTP answer; the key is never sent), and that the data directory is writable. Services that are not configured are listed as such. Use it to find out why LLM or database work is failing. Example: {"timeoutMs": 2000}',

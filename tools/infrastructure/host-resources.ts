@@ -10,6 +10,12 @@ export const getHostResources = defineTool({
   name: 'infrastructure_get_host_resources',
   domain: 'infrastructure',
   tags: ['cpu', 'memory', 'disk', 'node', 'host', 'resources', 'status'],
+  requests: [
+    'free memory and disk on this server',
+    'CPU cores and load average',
+    'is this machine overloaded',
+    'memory and CPU usage of this host',
+  ],
   title: 'Host resources',
   description:
     "Reports this machine's CPU (model, cores, load average), memory (total, free, this process's RSS), the disk holding Caelum's data directory (size, free), and the Node.js runtime. Use it to check whether the host can take more work. It does not probe GPU hosts or services; use infrastructure_check_services for those. Example: {}",

@@ -53,6 +53,12 @@ export const getPoolStatus = defineTool({
   name: 'infrastructure_get_pool_status',
   domain: 'infrastructure',
   tags: ['pool', 'gpu', 'ollama', 'hosts', 'models', 'vram', 'health', 'breaker', 'queue'],
+  requests: [
+    'status of the GPU pool',
+    'which models are loaded on which host',
+    'VRAM and queue per Ollama host',
+    'are the GPU hosts healthy',
+  ],
   title: 'Pool status',
   description:
     "Lists every Ollama host of the GPU pool with its health (healthy, degraded, down), installed models, resident models and their VRAM, requests in flight and queued, circuit-breaker state and latency, plus whether Claude is configured. Reads the pool's last probe; it does not probe. Example: {}",
@@ -75,6 +81,12 @@ export const setHostEnabled = defineTool({
   name: 'infrastructure_set_host_enabled',
   domain: 'infrastructure',
   tags: ['pool', 'host', 'enable', 'disable', 'maintenance'],
+  requests: [
+    'disable an Ollama host for maintenance',
+    're-enable a host in the pool',
+    'stop routing requests to a host',
+    'take a host offline',
+  ],
   title: 'Enable or disable a host',
   description:
     'Takes an Ollama host out of the pool (no new requests go to it; running ones finish) or puts it back. Disabling is destructive for capacity and needs confirm: true. Example: {"host": "gpu1", "enabled": false}',
@@ -97,6 +109,12 @@ export const probeHosts = defineTool({
   name: 'infrastructure_probe_hosts',
   domain: 'infrastructure',
   tags: ['pool', 'probe', 'health', 'ollama'],
+  requests: [
+    'probe the Ollama hosts again',
+    'refresh host health now',
+    'check whether generation works on every host',
+    'health check of the GPU hosts right now',
+  ],
   title: 'Re-probe the pool',
   description:
     'Probes every enabled Ollama host now (discovery plus a one-token generation, because Ollama\'s "/" says running even when generation hangs) and returns the fresh pool status. Example: {}',
@@ -115,6 +133,12 @@ export const pullModel = defineTool({
   name: 'infrastructure_pull_model',
   domain: 'infrastructure',
   tags: ['pool', 'model', 'pull', 'download', 'ollama'],
+  requests: [
+    'pull a model onto a GPU host',
+    'download an Ollama model',
+    'add a model to a host',
+    'fetch a model onto an Ollama server',
+  ],
   title: 'Pull a model onto a host',
   description:
     'Has an Ollama host download a model (ollama pull), reporting progress as it goes; the host is re-probed afterwards so routing sees the model. Example: {"host": "gpu1", "model": "qwen3:4b"}',
@@ -149,6 +173,12 @@ export const unloadModel = defineTool({
   name: 'infrastructure_unload_model',
   domain: 'infrastructure',
   tags: ['pool', 'model', 'unload', 'vram', 'ollama'],
+  requests: [
+    'unload a model to free VRAM',
+    'evict a resident model from a host',
+    'release GPU memory',
+    'remove a loaded model from GPU memory',
+  ],
   title: 'Unload a model from a host',
   description:
     'Evicts a model from a host\'s memory (keep_alive 0), freeing its VRAM; the next request for it pays the load time again. Destructive: needs confirm: true. Example: {"host": "gpu1", "model": "qwen3:30b"}',
@@ -171,6 +201,12 @@ export const runCompletion = defineTool({
   name: 'infrastructure_run_completion',
   domain: 'infrastructure',
   tags: ['llm', 'completion', 'prompt', 'ollama', 'claude', 'cascade', 'cheap'],
+  requests: [
+    'run a prompt on a local model',
+    'cheapest model that can answer this question',
+    'LLM completion through the pool with Claude fallback',
+    'ask a local LLM instead of Claude',
+  ],
   title: 'Run a completion through the pool',
   description:
     'Answers a prompt with the cheapest model that is confident enough: local Ollama tiers first, escalating by confidence, Claude last. Returns the answer, its confidence, which model answered, and the tokens, cost and saving of every step. Use it to offload simple questions from an expensive model. Example: {"prompt": "Summarise: ...", "tier": "small"}',

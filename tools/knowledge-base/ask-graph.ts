@@ -91,6 +91,12 @@ export const askGraph = defineTool({
   name: 'knowledge_base_ask_graph',
   domain: 'knowledge-base',
   tags: ['natural language', 'question', 'nl2cypher', 'text-to-cypher', 'llm', 'graph', 'query'],
+  requests: [
+    'ask the graph a question in English',
+    'text to Cypher',
+    'question about countries answered by an LLM over the graph',
+    'answer a question from the knowledge graph',
+  ],
   title: 'Ask the graph in plain language',
   description:
     'Answers a question about the knowledge graph: an LLM (local first, through the pool cascade) writes read-only Cypher from the schema, the guard and EXPLAIN validate it (one retry with the error), then it runs. Returns the rows and the Cypher that ran. Example: {"question": "Which five countries depend most on China for trade?"}',

@@ -20,6 +20,12 @@ export const getNeighbours = defineTool({
   name: 'knowledge_base_get_neighbours',
   domain: 'knowledge-base',
   tags: ['trade', 'corridor', 'neighbours', 'country', 'dependency', 'graph', '1-hop'],
+  requests: [
+    'trade partners of a country',
+    'countries linked by trade corridors',
+    'who does a country depend on',
+    'countries a country trades with most',
+  ],
   title: 'Trade neighbours of a country',
   description:
     'Lists the countries a country depends on through trade corridors (TRADE_DEPENDS weight = bilateral trade intensity), outgoing, incoming or both, strongest first. Example: {"country": "DEU", "direction": "both"}',
@@ -47,6 +53,12 @@ export const traceContagion = defineTool({
   name: 'knowledge_base_trace_contagion',
   domain: 'knowledge-base',
   tags: ['contagion', 'chain', 'spillover', '2-hop', 'statistic', 'risk', 'graph'],
+  requests: [
+    'contagion from a statistic',
+    'spillover chains two hops out',
+    'what a statistic feeds into',
+    'contagion links from one statistic to others',
+  ],
   title: 'Contagion chains from a statistic',
   description:
     'Traces contagion from a statistic: direct CONTAGION edges with their weights and mechanisms, and 2-hop targets with the summed product of weights along every path. Example: {"statistic": "USA_policy_rate"}',
@@ -69,6 +81,12 @@ export const propagateShock = defineTool({
   name: 'knowledge_base_propagate_shock',
   domain: 'knowledge-base',
   tags: ['shock', 'propagation', 'contagion', 'scenario', 'stress', 'impact', 'decay'],
+  requests: [
+    'shock propagation through contagion edges',
+    'stress test a scenario',
+    'impact of a shock to a statistic',
+    'ripple effects of a shock through the graph',
+  ],
   title: 'Propagate a shock through contagion',
   description:
     'Propagates a shock from a statistic through CONTAGION edges, breadth-first: impact(child) = impact(parent) × weight × decay, each node once, stopping below the floor or past maxHops. Returns impacted statistics, largest first, with the path step. Example: {"statistic": "USA_policy_rate", "shock": 1}',
@@ -98,6 +116,12 @@ export const findTradePaths = defineTool({
   name: 'knowledge_base_find_trade_paths',
   domain: 'knowledge-base',
   tags: ['path', 'shortest', 'trade', 'corridor', 'route', 'country'],
+  requests: [
+    'trade path between two countries',
+    'shortest chain of trade dependencies',
+    'how two countries are connected by trade',
+    'route through trade partners from one country to another',
+  ],
   title: 'Trade paths between countries',
   description:
     'Finds the fewest-hop chains of trade dependency from one country to another (up to 6 hops), strongest first by the product of corridor weights. Example: {"from": "MEX", "to": "KOR"}',
@@ -126,6 +150,12 @@ export const getCountryProfile = defineTool({
   name: 'knowledge_base_get_country_profile',
   domain: 'knowledge-base',
   tags: ['country', 'profile', 'statistics', 'regime', 'corridors', 'exposure', 'summary'],
+  requests: [
+    'country fact sheet',
+    'latest statistics, regime and corridors for one country',
+    'country summary',
+    'one country at a glance',
+  ],
   title: 'Country profile',
   description:
     'Summarises one country: its attributes, latest statistic values, current regime, strongest trade corridors, and the countries whose statistics feed contagion into it. Example: {"country": "JPN"}',
@@ -153,6 +183,12 @@ export const getSeries = defineTool({
   name: 'knowledge_base_get_series',
   domain: 'knowledge-base',
   tags: ['series', 'time series', 'observations', 'history', 'statistic', 'values'],
+  requests: [
+    'time series of a statistic',
+    'observations over time',
+    'values of a statistic by period',
+    'how a statistic evolved across periods',
+  ],
   title: 'Statistic time series',
   description:
     'Returns the observations of a statistic in period order, optionally between two periods (inclusive, compared as text: "2020", "2020-03"). Example: {"statistic": "USA_policy_rate", "from": "2015"}',
@@ -176,6 +212,12 @@ export const getRegime = defineTool({
   name: 'knowledge_base_get_regime',
   domain: 'knowledge-base',
   tags: ['regime', 'hmm', 'state', 'markov', 'country', 'stress'],
+  requests: [
+    'regime classification per country',
+    'HMM regime history',
+    'is a country stressed or tranquil',
+    'crisis or calm state of a country over time',
+  ],
   title: 'Country regime history',
   description:
     'Returns a country\'s market regimes (HMM states such as S0_Tranquil or S1_Stressed) with probability and date, newest first. Example: {"country": "TUR"}',
@@ -198,6 +240,12 @@ export const aggregateStatistic = defineTool({
   name: 'knowledge_base_aggregate_statistic',
   domain: 'knowledge-base',
   tags: ['aggregate', 'region', 'average', 'compare', 'statistic', 'cross-country'],
+  requests: [
+    'statistic aggregated by region',
+    'regional mean min max',
+    'compare regions on a statistic',
+    'statistic averaged per region',
+  ],
   title: 'Aggregate a statistic by region',
   description:
     'Aggregates one statistic across countries by region: count, mean, min and max of the latest values. Example: {"name": "policy_rate"}',

@@ -60,6 +60,12 @@ export const runCypher = defineTool({
   name: 'knowledge_base_run_cypher',
   domain: 'knowledge-base',
   tags: ['cypher', 'graph', 'query', 'kuzu', 'read-only', 'sandbox'],
+  requests: [
+    'run a Cypher query',
+    'read-only query on the Kuzu graph',
+    'execute MATCH ... RETURN',
+    'cypher query results as rows',
+  ],
   title: 'Run read-only Cypher',
   description:
     'Runs one read-only Cypher query on the knowledge graph (Kuzu) after the guard: a keyword check, an EXPLAIN plan allow-list, then a read-only transaction with a timeout, a row cap and a token budget. Returns columns, rows and an explicit truncation flag. Example: {"cypher": "MATCH (c:Country)-[e:TRADE_DEPENDS]->(d) WHERE c.iso3 = $c RETURN d.iso3, e.weight", "params": {"c": "USA"}}',
@@ -79,6 +85,12 @@ export const explainCypher = defineTool({
   name: 'knowledge_base_explain_cypher',
   domain: 'knowledge-base',
   tags: ['cypher', 'plan', 'explain', 'validate', 'guard'],
+  requests: [
+    'check a Cypher query without running it',
+    'explain plan for Cypher',
+    'is this query allowed by the read-only guard',
+    'validate generated cypher',
+  ],
   title: 'Check Cypher without running it',
   description:
     'Checks a Cypher query against the read-only guard and returns its physical plan operators, without running it. Use it to validate generated Cypher before queryKnowledgeGraph. Example: {"cypher": "MATCH (s:Statistic) RETURN count(*)"}',
@@ -109,6 +121,12 @@ export const getSchema = defineTool({
   name: 'knowledge_base_get_schema',
   domain: 'knowledge-base',
   tags: ['schema', 'graph', 'tables', 'properties', 'relationships'],
+  requests: [
+    'graph schema',
+    'list node and relationship tables',
+    'property types of the graph tables',
+    'tables and columns in the graph',
+  ],
   title: 'Knowledge graph schema',
   description:
     'Returns the knowledge graph schema as compact text: node tables with keys and property types, relationship tables with their endpoints, and row counts. Optionally limited to some tables. Example: {"tables": ["Country", "TRADE_DEPENDS"]}',
@@ -149,6 +167,12 @@ export const getGraphStats = defineTool({
   name: 'knowledge_base_get_graph_stats',
   domain: 'knowledge-base',
   tags: ['graph', 'stats', 'counts', 'status', 'size'],
+  requests: [
+    'graph size and row counts',
+    'how many countries and statistics are loaded',
+    'graph database statistics',
+    'number of nodes and relationships',
+  ],
   title: 'Graph statistics',
   description:
     'Counts the rows of every node and relationship table in the knowledge graph, with the engine, schema version and file location. Example: {}',
@@ -184,6 +208,12 @@ export const findGraphNodes = defineTool({
   name: 'knowledge_base_find_nodes',
   domain: 'knowledge-base',
   tags: ['graph', 'lookup', 'find', 'country', 'statistic', 'entity', 'name'],
+  requests: [
+    'find a country by name',
+    'get the id of a statistic',
+    'look up graph nodes matching some text',
+    'exact id of a node from part of its name',
+  ],
   title: 'Find nodes by name',
   description:
     'Finds countries (by name or ISO code), statistics (by id or name) and memory entities whose names contain the text. Use it to get the exact keys other tools need. Example: {"text": "policy_rate"}',
@@ -275,6 +305,12 @@ export const importGraph = defineTool({
   name: 'knowledge_base_import_graph',
   domain: 'knowledge-base',
   tags: ['import', 'ingest', 'graph', 'json', 'financial', 'bulk'],
+  requests: [
+    'import a JSON graph file',
+    'load countries, statistics and corridors from a file',
+    'ingest a financial knowledge graph',
+    'bulk load a graph from a JSON file',
+  ],
   title: 'Import a financial graph file',
   description:
     'Loads a JSON file (under an allowed root) of countries, statistics, series points, trade corridors, contagion edges and regimes into the knowledge graph in one transaction, merging nodes by key and replacing edges. It overwrites the shared live graph as knowledge_base_restore_snapshot does, so it is destructive: needs confirm: true. Example: {"path": "kb/financial_kg.json"}',

@@ -43,6 +43,12 @@ export const rememberFacts = defineTool({
   name: 'knowledge_base_remember_facts',
   domain: 'knowledge-base',
   tags: ['memory', 'remember', 'store', 'entity', 'observation', 'relation', 'facts'],
+  requests: [
+    'remember a fact',
+    'store entities and relations in memory',
+    'add an observation to memory',
+    'keep a fact in memory',
+  ],
   title: 'Remember facts',
   description:
     'Stores facts in agent memory: entities (with a type and observations), observations added to entities, and relations between entities. One call is one transaction; repeated observations are not duplicated; everything becomes searchable. Example: {"entities": [{"name": "Ada", "entityType": "person", "observations": ["maintains the GPU pool"]}], "relations": [{"from": "Ada", "to": "Caelum", "relationType": "works_on"}]}',
@@ -104,6 +110,12 @@ export const recallFacts = defineTool({
   name: 'knowledge_base_recall_facts',
   domain: 'knowledge-base',
   tags: ['memory', 'recall', 'search', 'entity', 'observation', 'facts'],
+  requests: [
+    'recall facts from memory',
+    'what do I know about an entity',
+    'search agent memory',
+    'what is known in memory about someone',
+  ],
   title: 'Recall facts',
   description:
     'Recalls agent memory: entities by exact name, or by a question searched over observations, entities and relations; returns each entity with its observations and relations. Example: {"query": "who maintains the GPU pool?"}',
@@ -135,6 +147,12 @@ export const forgetFacts = defineTool({
   name: 'knowledge_base_forget_facts',
   domain: 'knowledge-base',
   tags: ['memory', 'forget', 'delete', 'entity', 'observation', 'relation'],
+  requests: [
+    'forget facts',
+    'drop a person or thing from agent memory',
+    'remove a relation or observation',
+    'remove a stored fact',
+  ],
   title: 'Forget facts',
   description:
     'Deletes from agent memory: whole entities (with their observations and relations), single observations, or relations. Destructive: needs confirm: true through runTool. Example: {"observations": [{"entity": "Ada", "contents": ["maintains the GPU pool"]}]}',

@@ -162,6 +162,12 @@ export const buildSnapshotTool = defineTool({
   name: 'knowledge_base_build_snapshot',
   domain: 'knowledge-base',
   tags: ['snapshot', 'build', 'ingest', 'macro', 'hmm', 'regime', 'world bank', 'fred', 'imf', 'oecd', 'bis', 'eia'],
+  requests: [
+    'build the knowledge base',
+    'ingest World Bank, IMF and FRED data',
+    'create a new macro snapshot',
+    'download fresh macro data and build the graph',
+  ],
   title: 'Build a knowledge snapshot',
   description:
     'Builds the macro-financial knowledge base: ingests 88 statistics for 20 countries from the World Bank, FRED, IMF, OECD, BIS and EIA; infers 17 more and the contagion weights with the LLM pool; fits a regime HMM per country; builds the graph; writes kb_snapshot_YYYYMMDD.tar.gz and the daily outputs. Checkpoints every country; resume: true continues a killed build. Done only when each phase got its minimum share of tasks (knowledgeBase.minCoverage, default 50%); below it the result is an error with one line per provider (failed: nothing written; partial: a marked, unpublished snapshot). Example: {"skipLlm": true, "background": true}',
@@ -278,6 +284,12 @@ export const snapshotStatusTool = defineTool({
   name: 'knowledge_base_get_snapshot_status',
   domain: 'knowledge-base',
   tags: ['snapshot', 'status', 'job', 'progress', 'build'],
+  requests: [
+    'snapshot build status',
+    'is the build still running',
+    'progress by phase of a build job',
+    'how is the build job going',
+  ],
   title: 'Snapshot build status',
   description:
     'Reports snapshot build jobs started by this server (progress by phase, result, error) and every build on disk with the phases it finished, so a killed or cancelled build shows as resumable. Example: {"jobId": "…"} or {}',
@@ -341,6 +353,12 @@ export const cancelSnapshotTool = defineTool({
   name: 'knowledge_base_cancel_snapshot_build',
   domain: 'knowledge-base',
   tags: ['snapshot', 'cancel', 'stop', 'job'],
+  requests: [
+    'cancel a snapshot build',
+    'stop a background build',
+    'abort the knowledge base build',
+    'terminate a running build job',
+  ],
   title: 'Cancel a snapshot build',
   description:
     'Cancels a background snapshot build. Its checkpoints stay, so knowledge_base_build_snapshot with resume: true continues it later. Example: {"jobId": "…"}',
@@ -390,6 +408,12 @@ export const listSnapshotsTool = defineTool({
   name: 'knowledge_base_list_snapshots',
   domain: 'knowledge-base',
   tags: ['snapshot', 'list', 'history'],
+  requests: [
+    'list snapshots',
+    'snapshot history with sizes and dates',
+    'which knowledge snapshots exist',
+    'kb_snapshot files in the data directory',
+  ],
   title: 'List knowledge snapshots',
   description:
     'Lists the knowledge snapshots in the data directory, oldest first, with size, creation time, counts and code version from each manifest. Example: {}',
@@ -444,6 +468,12 @@ export const verifySnapshotTool = defineTool({
   name: 'knowledge_base_verify_snapshot',
   domain: 'knowledge-base',
   tags: ['snapshot', 'verify', 'checksum', 'integrity'],
+  requests: [
+    'sha256 check of snapshot files',
+    'is the snapshot intact',
+    'check snapshot integrity',
+    'detect corruption in a snapshot',
+  ],
   title: 'Verify a knowledge snapshot',
   description:
     'Re-hashes every file of a snapshot against the sha256 in its manifest, checks sizes, JSON validity and that nothing is missing or extra. Example: {"snapshot": "kb_snapshot_20261122.tar.gz"} or {} for the newest.',
@@ -477,6 +507,12 @@ export const diffSnapshotsTool = defineTool({
   name: 'knowledge_base_diff_snapshots',
   domain: 'knowledge-base',
   tags: ['snapshot', 'diff', 'compare', 'changes', 'movers'],
+  requests: [
+    'compare two snapshots',
+    'regime changes between snapshots',
+    'top movers since the previous snapshot',
+    'changes between two builds',
+  ],
   title: 'Compare two knowledge snapshots',
   description:
     'Compares two snapshots: counts, regime changes, the statistics whose latest value moved most, contagion edges whose weight changed, and observations added or removed. Defaults to the newest two. Example: {"from": "kb_snapshot_20261121.tar.gz", "to": "kb_snapshot_20261122.tar.gz"}',
@@ -522,6 +558,12 @@ export const restoreSnapshotTool = defineTool({
   name: 'knowledge_base_restore_snapshot',
   domain: 'knowledge-base',
   tags: ['snapshot', 'restore', 'publish', 'load', 'graph'],
+  requests: [
+    'restore a snapshot into the graph',
+    'make a snapshot the current graph',
+    'go back to an earlier snapshot',
+    'roll back the live graph to a snapshot',
+  ],
   title: 'Restore a snapshot into the graph',
   description:
     'Verifies a snapshot, then loads its graph (countries, statistics, series points, corridors, contagion, regimes, scenarios) into the live knowledge graph: nodes are merged by key and their values overwritten, edges replaced. Needs confirm: true. Example: {"snapshot": "kb_snapshot_20261122.tar.gz"}',

@@ -29,6 +29,12 @@ export const searchVectors = defineTool({
   name: 'knowledge_base_search_vectors',
   domain: 'knowledge-base',
   tags: ['search', 'semantic', 'vector', 'hnsw', 'similarity', 'embedding', 'documents'],
+  requests: [
+    'semantic search',
+    'vector similarity search over documents',
+    'find passages related to a question',
+    'find documents by meaning',
+  ],
   title: 'Semantic search',
   description:
     'Searches a vector collection (HNSW) with a text query (embedded by the configured embedder) or a raw vector, optionally filtered by namespace or type, and expands each hit 1–2 hops through the graph. The default collection holds memory and indexed documents. Example: {"query": "central bank rate hikes", "k": 5, "expandHops": 1}',
@@ -110,6 +116,12 @@ export const indexDocuments = defineTool({
   name: 'knowledge_base_index_documents',
   domain: 'knowledge-base',
   tags: ['index', 'documents', 'embed', 'add', 'vector', 'text'],
+  requests: [
+    'index documents for search',
+    'add text to the vector index',
+    'embed documents into the knowledge base',
+    'store documents in the vector index',
+  ],
   title: 'Index documents',
   description:
     'Adds or replaces text documents in the default collection: each is embedded, stored in the graph and added to the HNSW index, so searchKnowledge finds it. Example: {"documents": [{"id": "adr-7", "text": "We route LLM work Ollama-first.", "namespace": "docs", "type": "adr"}]}',
@@ -157,6 +169,12 @@ export const listCollections = defineTool({
   name: 'knowledge_base_list_collections',
   domain: 'knowledge-base',
   tags: ['collections', 'vector', 'index', 'list', 'embedder'],
+  requests: [
+    'list vector collections',
+    'embedder per collection',
+    'collections and their sizes',
+    'vector collections and their embedders',
+  ],
   title: 'List vector collections',
   description:
     'Lists the vector collections with their embedder, dimension, space, item count and size on disk, and the embedder configured for text. Example: {}',
@@ -180,6 +198,12 @@ export const getIndexStats = defineTool({
   name: 'knowledge_base_get_index_stats',
   domain: 'knowledge-base',
   tags: ['index', 'stats', 'hnsw', 'vector', 'capacity', 'parameters'],
+  requests: [
+    'HNSW parameters of a collection',
+    'vector index statistics',
+    'index capacity and deleted slots',
+    'how full is the vector index',
+  ],
   title: 'Vector index statistics',
   description:
     'Reports one collection\'s HNSW parameters (M, efConstruction, ef, space), item count, capacity, deleted slots awaiting reuse, and embedder. Example: {"collection": "knowledge"}',
@@ -225,6 +249,12 @@ export const rebuildIndex = defineTool({
   name: 'knowledge_base_rebuild_index',
   domain: 'knowledge-base',
   tags: ['rebuild', 'index', 'hnsw', 'reembed', 'compact', 'worker'],
+  requests: [
+    'rebuild a vector index',
+    're-embed documents with the new embedder',
+    'apply new HNSW settings to a collection',
+    're-index a collection',
+  ],
   title: 'Rebuild a vector index',
   description:
     'Rebuilds a collection in a worker thread (the server keeps serving), reporting progress: compacts deleted slots, applies new M/efConstruction, or with reembed: true re-embeds the documents with the configured embedder (after switching embedders). Example: {"collection": "knowledge", "reembed": true}',
@@ -255,6 +285,12 @@ export const verifyIndex = defineTool({
   name: 'knowledge_base_verify_index',
   domain: 'knowledge-base',
   tags: ['verify', 'checksum', 'integrity', 'index', 'consistency'],
+  requests: [
+    'verify a vector index',
+    'check index checksums',
+    'graph documents without an embedding',
+    'is the vector index consistent',
+  ],
   title: 'Verify a vector index',
   description:
     'Verifies a collection: saves pending changes, re-reads the files against their SHA-256 checksums, and checks every document in the graph has a vector. Example: {"collection": "knowledge"}',
@@ -278,6 +314,12 @@ export const dropCollection = defineTool({
   name: 'knowledge_base_drop_collection',
   domain: 'knowledge-base',
   tags: ['drop', 'delete', 'collection', 'index', 'vector'],
+  requests: [
+    'drop a vector collection',
+    'delete a collection',
+    "remove an index's files",
+    'remove a collection completely',
+  ],
   title: 'Drop a vector collection',
   description:
     'Deletes a vector collection\'s files (not the default collection). Destructive: needs confirm: true through runTool. Example: {"collection": "cpe_entry"}',
@@ -295,6 +337,12 @@ export const importPostgres = defineTool({
   name: 'knowledge_base_import_postgres',
   domain: 'knowledge-base',
   tags: ['import', 'postgres', 'pg', 'pgvector', 'concepts', 'vectors', 'cursor'],
+  requests: [
+    'import vectors from PostgreSQL',
+    'load a pgvector table',
+    'bring embeddings from a database table into a collection',
+    'load vectors from a SQL database',
+  ],
   title: 'Import vectors from PostgreSQL',
   description:
     'Imports a PostgreSQL table of concepts (id, text, vector as real[] or a pgvector text literal, metadata) into a vector collection: streams it with a cursor in batches, skips and counts bad rows (NULL, non-numeric, wrong dimension, duplicate id), then builds the HNSW index in a worker with progress. Uses DATABASE_URL unless connectionString is given. Example: {"table": "cpe_entry", "idColumn": "cpe_id", "textColumn": "concept_text", "vectorColumn": "concept_vec", "metadataColumns": ["tmd_code", "dataset_source"]}',

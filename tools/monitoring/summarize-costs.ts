@@ -78,6 +78,12 @@ export const summarizeCosts = defineTool({
   name: 'monitoring_summarize_costs',
   domain: 'monitoring',
   tags: ['cost', 'ledger', 'tokens', 'saving', 'llm', 'budget'],
+  requests: [
+    'LLM cost report',
+    'what did local models save',
+    'tokens and spend per model or per day',
+    'LLM spending and savings summary',
+  ],
   title: 'Summarise LLM costs',
   description:
     'Reads the append-only cost ledger and totals LLM calls by outcome (accepted locally, escalated to a larger tier or Claude, failed): attempts, tokens, actual cost (local model time at the configured rate, plus Claude), the all-Claude baseline, and the saving, booked only for accepted local answers, with and without local compute cost; grouped by model, backend, day, tool, supervisor or host, optionally since a date, with the local success rate, failure rates and average latency per host. Says when local compute is priced at $0 because no rate is set. Use it to see what LLM work cost and what local models really saved. It does not estimate future costs. Example: {"groupBy": "model", "since": "2026-11-01"}',

@@ -13,6 +13,12 @@ export const generateSignals = defineTool({
   name: 'trading_generate_signals',
   domain: 'trading',
   tags: ['signals', 'scanner', 'risk report', 'alerts', 'regime', 'snapshot', 'daily'],
+  requests: [
+    'market signals from the latest snapshot',
+    'daily risk report',
+    'regime change and crisis probability alerts',
+    'trading signals for today',
+  ],
   title: 'Daily market signals from snapshots',
   description:
     'Compares the newest knowledge snapshot with the one before it (or two named ones) and returns scanner_signals.json (regime, probabilities, position-size multiplier, crisis probability and its change per country, top movers), daily_risk_report.md, and threshold alerts: a scenario probability that moved more than 5 percentage points or a regime change. Refuses a snapshot below coverage (a partial build) and says why. Example: {}',
