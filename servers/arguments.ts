@@ -16,6 +16,7 @@ Usage:
                                                build a knowledge snapshot (progress bar on a terminal)
   caelum kb list | verify [NAME] | diff [FROM TO] | signals | status
                                                list, verify or compare snapshots; daily signals; build status
+  caelum kb sample | source                    load the bundled sample knowledge base; say what the graph holds
   caelum setup claude [--apply]                print (or run) the claude mcp add line that registers this install
   caelum setup json                            print the mcpServers block for Claude Desktop, Cursor and other clients
 

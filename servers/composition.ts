@@ -19,6 +19,7 @@ import { Dispatcher } from '../supervisors/dispatcher.js';
 import { highLevelTools } from '../supervisors/index.js';
 import type { CaelumConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { sampleDirectory } from './sample-data.js';
 import { caelumVersion } from './version.js';
 
 export interface Suite {
@@ -86,6 +87,7 @@ export function environmentOf(config: CaelumConfig): SuiteEnvironment {
       sources: config.knowledgeBase.sources,
       ...(config.knowledgeBase.startYear ? { startYear: config.knowledgeBase.startYear } : {}),
       llmCacheDays: config.knowledgeBase.llmCacheDays,
+      ...(sampleDirectory() ? { sampleDirectory: sampleDirectory() } : {}),
     },
     allowedRoots: config.allowedRoots,
     testRunsAllowed: config.testRunsAllowed,

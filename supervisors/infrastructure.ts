@@ -11,6 +11,7 @@ import {
   unloadModel,
 } from '../tools/infrastructure/pool-tools.js';
 import { InputError } from '../tools/errors.js';
+import { currentSource, graphSourceSchema, sourceLine } from '../tools/knowledge-base/sample-tools.js';
 import { defineHighLevelTool, type Supervisor, type SupervisorCall } from './high-level-tool.js';
 
 type Resources = z.output<typeof getHostResources.output>;
@@ -126,6 +127,7 @@ const getSystemStatus = defineHighLevelTool({
         .enum(['read-write', 'read-only', 'unavailable', 'unopened'])
         .describe('how this process holds the graph; read-only or unavailable when another Caelum process holds it'),
       accessReason: z.string().optional(),
+      source: graphSourceSchema.optional(),
     }),
     catalogue: z.object({ internalTools: z.number().int(), byDomain: z.record(z.string(), z.number().int()) }),
     runtime: z.object({ mode: z.enum(['service', 'in-process']), detail: z.string() }),
@@ -142,6 +144,8 @@ const getSystemStatus = defineHighLevelTool({
     for (const tool of call.registry.all()) byDomain[tool.domain] = (byDomain[tool.domain] ?? 0) + 1;
     const pool = call.context.pool.status();
     const mode = call.context.knowledge.mode();
+    // Only a graph this process already opened is asked: a status check never opens Kuzu.
+    const source = mode.access === 'unopened' ? undefined : await currentSource(call.context);
     const result = {
       healthy: !missing.some((m) => m.severity === 'error'),
       resources,
@@ -155,6 +159,7 @@ const getSystemStatus = defineHighLevelTool({
         ...call.context.knowledge.status(),
         access: mode.access,
         ...(mode.reason ? { accessReason: mode.reason } : {}),
+        ...(source ? { source } : {}),
       },
       catalogue: { internalTools: call.registry.size, byDomain },
       runtime: call.context.environment.runtime?.() ?? {
@@ -173,6 +178,7 @@ const getSystemStatus = defineHighLevelTool({
       'Services:',
       ...serviceLines,
       `Knowledge graph: ${mode.access}${mode.reason ? ` (${mode.reason})` : ''}.`,
+      ...(source ? [`  ${sourceLine(source)}`] : []),
       `Catalogue: ${call.registry.size} internal tools.`,
       `Serving: ${result.runtime.mode}: ${result.runtime.detail}.`,
       missing.length ? 'Missing or broken:' : 'Nothing missing.',

@@ -47,7 +47,13 @@ export interface SuiteEnvironment {
   /** Caelum's version, recorded in snapshot manifests. */
   codeVersion?: string;
   /** Knowledge snapshot builds: providers by name (world_bank, fred, imf, oecd, bis, eia), window, LLM reuse. */
-  knowledgeBase?: { sources: Record<string, SnapshotSource>; startYear?: number; llmCacheDays: number };
+  knowledgeBase?: {
+    sources: Record<string, SnapshotSource>;
+    startYear?: number;
+    llmCacheDays: number;
+    /** The shipped recordings the sample knowledge base is built from (data/kb-sample). */
+    sampleDirectory?: string;
+  };
   allowedRoots: string[];
   /** Environment for child processes run on a project's behalf (tests, npm), without Caelum's secrets. */
   childEnvironment?: Record<string, string>;

@@ -56,6 +56,7 @@ import {
   readSnapshot,
   snapshotSchemaVersion,
   writeSnapshot,
+  type SampleLabel,
   type SnapshotManifest,
 } from './snapshot-archive.js';
 import { SourceClient, type SourceClientOptions } from './source-client.js';
@@ -94,6 +95,8 @@ export interface BuildOptions {
   /** Called with the build id as soon as it is known (before any work). */
   onStart?: (buildId: string, directory: string) => void;
   hmmRestarts?: number;
+  /** A sample build: only the recorded tasks run, and the manifest carries the label and sources. */
+  sample?: SampleLabel;
 }
 
 export interface BuildResult {
@@ -165,6 +168,7 @@ function configHashOf(
         skipIngestion: Boolean(options.skipIngestion),
         skipLlm: Boolean(options.skipLlm),
         sources,
+        ...(options.sample ? { sample: options.sample.tasks } : {}),
       }),
     )
     .digest('hex')
@@ -338,6 +342,9 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
         now,
         cacheOnly: mode.offline || mode.skipIngestion,
         done,
+        ...(options.sample
+          ? { only: { tasks: new Set(options.sample.tasks), reason: "not among the sample's recorded answers" } }
+          : {}),
         ...(signal ? { signal } : {}),
         onTask: (d, total, message) => progress('ingest', d, total, message),
         onCountry: async (result) => {
@@ -695,6 +702,7 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
           hmmConverged: regimes.filter((r) => r.converged).length,
         },
         sources,
+        ...(options.sample ? { sample: options.sample } : {}),
         timingsMs: { ...buildState.timingsMs } as Record<string, number>,
         notes: [
           `ingestion: ${tasks.length} tasks: ${['fetched', 'cached', 'empty', 'not_covered', 'skipped', 'error'].map((k) => `${byStatus[k] ?? 0} ${k.replace('_', ' ')}`).join(', ')}${observations.length === 0 ? '; no observations at all, so the graph holds placeholders and no regime could be fitted' : ''}`,

@@ -70,6 +70,8 @@ export interface IngestOptions {
   cacheOnly: boolean;
   /** Countries already checkpointed: their tasks are not run again. */
   done: ReadonlySet<string>;
+  /** Only these tasks (`ISO3|stat`) run; the others are skipped with `onlyReason` (the sample build). */
+  only?: { tasks: ReadonlySet<string>; reason: string };
   signal?: AbortSignal;
   onTask?: (done: number, total: number, message: string) => void;
   onCountry: (result: CountryIngest) => Promise<void>;
@@ -217,6 +219,14 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
             rows: 0,
             detail: `no ${stat.sources.map((s) => s.provider).join('/')} series for ${iso3} in the catalogue`,
           },
+          [],
+        ]);
+        continue;
+      }
+      if (options.only && !options.only.tasks.has(`${iso3}|${stat.name}`)) {
+        immediate.push([
+          iso3,
+          { stat: stat.name, status: 'skipped', provider: source.provider, rows: 0, detail: options.only.reason },
           [],
         ]);
         continue;

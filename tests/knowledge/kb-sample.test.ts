@@ -1,0 +1,274 @@
+// The sample knowledge base: built by the snapshot pipeline from the recordings the package ships
+// (a replay, no network), labelled as a sample, loaded into an empty graph on first start and on
+// demand, answering queryKnowledgeGraph on a fresh install, and replaced by a networked build
+// published through the usual path. Real Kuzu, real tar.gz, the real MCP client.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { repoRoot, tempDir, testSuite, connectClient, textOf } from '../helpers.js';
+import { SourcesPeer, fixture } from '../peers/kb-sources-peer.js';
+import { buildSampleSnapshot } from '../../knowledge/snapshot/sample/sample-build.js';
+import { loadRecordings } from '../../knowledge/snapshot/sample/recordings.js';
+import { ReplayClient } from '../../knowledge/snapshot/sample/replay-client.js';
+import { readSnapshot } from '../../knowledge/snapshot/snapshot-archive.js';
+import { fromColumnar, type ColumnarObservations } from '../../knowledge/snapshot/columnar.js';
+import { countries } from '../../knowledge/snapshot/catalogue/countries.js';
+import { statistics } from '../../knowledge/snapshot/catalogue/statistics.js';
+import { seedContagion, tradeEdges } from '../../knowledge/snapshot/catalogue/corridors.js';
+import { graphSource } from '../../knowledge/snapshot/publish.js';
+import { SourceHttpError } from '../../knowledge/snapshot/source-client.js';
+import type { FinancialGraphData } from '../../knowledge/financial.js';
+import type { CountryRegime } from '../../knowledge/snapshot/regimes/country-regimes.js';
+import { loadSampleOnFirstStart } from '../../servers/sample-data.js';
+
+const recordingsDirectory = path.join(repoRoot, 'data', 'kb-sample');
+const json = <X>(members: Map<string, Buffer>, name: string) => JSON.parse(members.get(name)!.toString('utf8')) as X;
+
+/** Core CPI year on year, month by month, worked out here from the recorded FRED answer itself. */
+async function recordedCoreCpiYoy(from: string, to: string): Promise<Map<string, number>> {
+  const body = JSON.parse(
+    await readFile(path.join(recordingsDirectory, 'fred', 'CPILFESL-observations-full-history.json'), 'utf8'),
+  ) as { observations: { date: string; value: string }[] };
+  const level = new Map(body.observations.map((o) => [o.date.slice(0, 7), Number(o.value)]));
+  const yoy = new Map<string, number>();
+  for (const [month, value] of level) {
+    const before = level.get(`${Number(month.slice(0, 4)) - 1}${month.slice(4)}`);
+    if (before && month >= from && month <= to) yoy.set(month, (value / before - 1) * 100);
+  }
+  return yoy;
+}
+
+test('the shipped recordings are the fixtures byte for byte, and a changed byte stops the sample build', async (t) => {
+  const loaded = await loadRecordings(recordingsDirectory);
+  const files = loaded.recordings.flatMap((r) => r.answers.map((a) => a.file));
+  assert.deepEqual(files.sort(), [
+    'fred/CPILFESL-observations-full-history.json',
+    'fred/CPILFESL-series-metadata.json',
+  ]);
+  for (const file of files)
+    assert.ok((await readFile(path.join(recordingsDirectory, file))).equals(fixture(file)), `${file} differs`);
+  const dir = await tempDir(t);
+  const copy = path.join(dir, 'kb-sample');
+  await cp(recordingsDirectory, copy, { recursive: true });
+  const target = path.join(copy, 'fred', 'CPILFESL-observations-full-history.json');
+  await writeFile(target, (await readFile(target, 'utf8')).replace('"323.383"', '"323.384"'));
+  await assert.rejects(loadRecordings(copy), /CPILFESL-observations-full-history\.json does not match its SHA-256/);
+});
+
+test('the replay answers only what was recorded and never goes to the network', async () => {
+  const client = new ReplayClient(await loadRecordings(recordingsDirectory));
+  const recorded = await client.get(
+    'fred',
+    'https://api.stlouisfed.org/fred/series/observations?series_id=CPILFESL&api_key=x&observation_start=2016-01-01',
+    { label: 'CPILFESL' },
+  );
+  assert.equal(recorded.fetchedAt, '2025-01-15T00:00:00.000Z');
+  assert.match(recorded.body, /"count":816/);
+  for (const url of [
+    'https://api.stlouisfed.org/fred/series/observations?series_id=UNRATE&api_key=x',
+    'https://api.worldbank.org/v2/country/US/indicator/NY.GDP.MKTP.KD.ZG?format=json',
+  ])
+    await assert.rejects(
+      client.get(url.includes('worldbank') ? 'world_bank' : 'fred', url, { label: url }),
+      (error: unknown) =>
+        error instanceof SourceHttpError && /not among the sample's recorded answers/.test(error.message),
+    );
+});
+
+test('the sample is a snapshot built by the pipeline: the catalogue, the recorded series with its provenance, a regime where the data allows, labelled sample', async (t) => {
+  const dataDir = await tempDir(t);
+  const result = await buildSampleSnapshot({ recordingsDirectory, dataDir, codeVersion: 'test' });
+  const manifest = result.manifest;
+  assert.ok(manifest.sample, 'the manifest says it is a sample');
+  assert.match(manifest.sample.label, /sample/i);
+  assert.deepEqual(manifest.sample.tasks, ['USA|core_cpi']);
+  assert.equal(manifest.sample.recordings[0]!.source.repository, 'gw-moore/pyfredapi');
+  assert.equal(manifest.sample.recordings[0]!.recordedAt, '2025-01-15T00:00:00.000Z');
+  assert.ok(manifest.sample.notShipped.some((n) => /AGPL/.test(n.reason)));
+  // Only the recorded task ran; every other task is skipped or not covered, none failed.
+  assert.equal(manifest.counts.tasks_fetched, 1);
+  assert.equal(manifest.counts.tasks_error ?? 0, 0);
+  assert.equal(
+    manifest.counts.tasks,
+    manifest.counts.tasks_fetched! + manifest.counts.tasks_skipped! + manifest.counts.tasks_not_covered!,
+  );
+  assert.deepEqual(
+    result.served.map((s) => s.file),
+    ['fred/CPILFESL-series-metadata.json', 'fred/CPILFESL-observations-full-history.json'],
+  );
+
+  const members = await readSnapshot(result.snapshot);
+  // Every value is the recorded answer's year-on-year change, month by month, 2017-01 to 2024-12.
+  const observations = fromColumnar(json<ColumnarObservations>(members, 'observations.columnar.json'));
+  const expected = await recordedCoreCpiYoy('2017-01', '2024-12');
+  assert.equal(expected.size, 96);
+  assert.equal(observations.length, expected.size);
+  for (const o of observations) {
+    assert.equal(`${o.country} ${o.stat} ${o.provider} ${o.series}`, 'USA core_cpi fred CPILFESL');
+    assert.ok(
+      Math.abs(o.value - expected.get(o.period)!) < 1e-6,
+      `${o.period}: ${o.value} vs ${expected.get(o.period)}`,
+    );
+  }
+
+  // The structural graph is the catalogue's, whole.
+  const graph = json<FinancialGraphData>(members, 'graph.json');
+  assert.deepEqual(
+    graph.countries!.map((c) => c.iso3),
+    countries.map((c) => c.iso3),
+  );
+  assert.equal(graph.statistics!.length, countries.length * statistics.length);
+  assert.equal(graph.corridors!.length, tradeEdges().length);
+  assert.equal(graph.contagion!.length, seedContagion().length);
+  const valued = graph.statistics!.filter((s) => s.value !== null);
+  assert.deepEqual(
+    valued.map((s) => [s.id, s.period, s.provider]),
+    [['USA_core_cpi', '2024-12', 'fred']],
+  );
+  assert.ok(Math.abs(valued[0]!.value! - expected.get('2024-12')!) < 1e-6);
+
+  // One regime: the USA's, fitted on core CPI alone; no other country has a series to fit.
+  const regimes = json<CountryRegime[]>(members, 'regimes.json');
+  const fitted = regimes.filter((r) => r.status === 'fitted');
+  assert.deepEqual(
+    fitted.map((r) => [r.country, r.features.map((f) => f.stat), r.asOf, r.months.length]),
+    [['USA', ['core_cpi'], '2024-12', 96]],
+  );
+  assert.deepEqual(
+    graph.regimes!.map((r) => [r.country, r.state, r.asOf]),
+    [['USA', fitted[0]!.state, '2024-12']],
+  );
+});
+
+test('first start loads the sample into an empty graph and labels it; a second start leaves it alone', async (t) => {
+  const suite = await testSuite(t);
+  t.after(() => suite.close());
+  await loadSampleOnFirstStart(suite);
+  const loaded = suite.log.entries.find((e) => e.event === 'kb_sample_loaded');
+  assert.ok(loaded, JSON.stringify(suite.log.entries.filter((e) => String(e.event).startsWith('kb_sample'))));
+  assert.equal(loaded.observations, 96);
+  assert.equal(loaded.regimes, 1);
+  assert.ok(Number(loaded.elapsedMs) > 0);
+  const graph = await suite.knowledge.graph();
+  const source = await graphSource(graph);
+  assert.equal(source?.kind, 'sample');
+  assert.equal(source?.recordings?.[0]?.recordedAt, '2025-01-15T00:00:00.000Z');
+  assert.match(source?.recordings?.[0]?.source ?? '', /gw-moore\/pyfredapi 6c77e94c176c/);
+
+  await loadSampleOnFirstStart(suite);
+  assert.equal(suite.log.entries.filter((e) => e.event === 'kb_sample_loaded').length, 1);
+  assert.match(
+    String(suite.log.entries.find((e) => e.event === 'kb_sample_not_loaded')?.reason),
+    /already holds the sample/,
+  );
+  const points = await graph.read('MATCH (p:SeriesPoint) RETURN count(p) AS n', {}, { cache: false });
+  assert.equal(points.rows[0]!.n, 96);
+});
+
+test('queryKnowledgeGraph on a fresh install answers trade partners and statistics of a country, from the sample, and says so', async (t) => {
+  const suite = await testSuite(t);
+  // As the service does it: the load runs in the background and a query that arrives meanwhile waits.
+  const firstStart = loadSampleOnFirstStart(suite);
+  const client = await connectClient(t, suite);
+  const partners = await client.callTool({
+    name: 'queryKnowledgeGraph',
+    arguments: {
+      cypher:
+        "MATCH (c:Country {iso3: 'USA'})-[e:TRADE_DEPENDS]->(p:Country) RETURN p.iso3 AS partner, p.name AS name, e.weight AS weight ORDER BY weight DESC, partner",
+    },
+  });
+  await firstStart;
+  assert.equal(partners.isError, undefined, textOf(partners));
+  const expectedPartners = tradeEdges()
+    .filter((e) => e.from === 'USA')
+    .sort((a, b) => b.weight - a.weight || a.to.localeCompare(b.to));
+  const partnerResult = partners.structuredContent as {
+    rows: { partner: string; weight: number }[];
+    source: { kind: string; recordings: { stat: string; recordedAt: string }[] };
+  };
+  assert.ok(expectedPartners.length >= 3);
+  assert.deepEqual(
+    partnerResult.rows.map((r) => [r.partner, r.weight]),
+    expectedPartners.map((e) => [e.to, e.weight]),
+  );
+  assert.equal(partnerResult.source.kind, 'sample');
+  assert.match(textOf(partners), /SAMPLE knowledge base.*fred core_cpi USA recorded 2025-01-15/);
+
+  const stats = await client.callTool({
+    name: 'queryKnowledgeGraph',
+    arguments: {
+      cypher:
+        "MATCH (c:Country {iso3: 'USA'})-[:MONITORS]->(s:Statistic) RETURN s.name AS stat, s.value AS value, s.period AS period, s.provider AS provider ORDER BY stat",
+      maxRows: 500,
+    },
+  });
+  const statRows = (stats.structuredContent as { rows: { stat: string; value: number | null; period: string }[] }).rows;
+  assert.equal(statRows.length, statistics.length);
+  const coreCpi = statRows.find((r) => r.stat === 'core_cpi')!;
+  const expected = await recordedCoreCpiYoy('2024-12', '2024-12');
+  assert.equal(coreCpi.period, '2024-12');
+  assert.ok(Math.abs(coreCpi.value! - expected.get('2024-12')!) < 1e-6);
+  assert.deepEqual(
+    statRows.filter((r) => r.value !== null).map((r) => r.stat),
+    ['core_cpi'],
+  );
+
+  const resource = JSON.parse(
+    ((await client.readResource({ uri: 'caelum://kb/source' })).contents[0] as { text: string }).text,
+  ) as { source: { kind: string; snapshot: string } };
+  assert.equal(resource.source.kind, 'sample');
+  const status = await client.callTool({ name: 'getSystemStatus', arguments: { timeoutMs: 200 } });
+  assert.equal(
+    (status.structuredContent as { knowledge: { source?: { kind: string } } }).knowledge.source?.kind,
+    'sample',
+  );
+  assert.match(textOf(status), /SAMPLE knowledge base/);
+});
+
+test('a networked build published over the sample replaces it: the label goes, and so do the values only the sample had', async (t) => {
+  const sources = new SourcesPeer();
+  await sources.start();
+  const suite = await testSuite(t, {
+    env: { CAELUM_KB_SOURCES_URL: sources.url, FRED_API_KEY: 'fred-test-key', EIA_API_KEY: 'eia-test-key' },
+  });
+  t.after(async () => {
+    await suite.close();
+    await sources.stop();
+  });
+  const load = await suite.dispatcher.call('runTool', { name: 'knowledge_base_load_sample', arguments: {} });
+  assert.equal(load.isError, false, load.text);
+  const graph = await suite.knowledge.graph();
+  const count = async (cypher: string) => Number((await graph.read(cypher, {}, { cache: false })).rows[0]!.n);
+  // The sample's window starts in 2017 and its regime is dated 2024-12.
+  assert.equal(await count("MATCH (p:SeriesPoint) WHERE p.period STARTS WITH '2017' RETURN count(p) AS n"), 12);
+  assert.equal(await count("MATCH (g:Regime {id: 'USA@2024-12'}) RETURN count(g) AS n"), 1);
+
+  const build = await suite.dispatcher.call('buildKnowledgeSnapshot', {
+    skipLlm: true,
+    startYear: 2019,
+    publish: true,
+    confirm: true,
+  });
+  assert.equal(build.isError, false, build.text);
+  const source = await graphSource(graph);
+  assert.equal(source?.kind, 'snapshot');
+  assert.equal(source?.label, undefined);
+  assert.equal(source?.snapshot, (build.structuredContent as { build: { snapshot: string } }).build.snapshot);
+  assert.equal(await count("MATCH (p:SeriesPoint) WHERE p.period STARTS WITH '2017' RETURN count(p) AS n"), 0);
+  assert.equal(await count("MATCH (g:Regime {id: 'USA@2024-12'}) RETURN count(g) AS n"), 0);
+  // What remains is the build's: its points, and no statistic from the sample's provider alone.
+  assert.ok((await count('MATCH (p:SeriesPoint) RETURN count(p) AS n')) > 1000);
+
+  const query = await suite.dispatcher.call('queryKnowledgeGraph', {
+    cypher: 'MATCH (c:Country) RETURN count(c) AS n',
+  });
+  assert.equal((query.structuredContent as { source: { kind: string } }).source.kind, 'snapshot');
+  assert.doesNotMatch(query.text, /SAMPLE/);
+
+  // The sample never replaces a build.
+  const again = await suite.dispatcher.call('runTool', { name: 'knowledge_base_load_sample', arguments: {} });
+  assert.equal(again.isError, false, again.text);
+  assert.match(again.text, /Sample not loaded: the graph holds the published snapshot/);
+  assert.equal((await graphSource(graph))?.kind, 'snapshot');
+});
