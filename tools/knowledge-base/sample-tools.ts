@@ -143,6 +143,7 @@ export const knowledgeSourceTool = defineTool({
   output: z.object({ source: graphSourceSchema.nullable() }),
   examples: [{}],
   async handler(_input, context) {
+    await settledSample(context);
     const source = await knowledge('graph', async () => graphSource(await context.knowledge.graph()));
     return { source: source ? sourceView(source) : null };
   },
