@@ -8,6 +8,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { repoRoot, tempDir, testSuite, connectClient, textOf } from '../helpers.js';
 import { SourcesPeer, fixture } from '../peers/kb-sources-peer.js';
+import { OllamaPeer } from '../peers/ollama-peer.js';
 import { buildSampleSnapshot } from '../../knowledge/snapshot/sample/sample-build.js';
 import { loadRecordings } from '../../knowledge/snapshot/sample/recordings.js';
 import { ReplayClient } from '../../knowledge/snapshot/sample/replay-client.js';
@@ -271,4 +272,64 @@ test('a networked build published over the sample replaces it: the label goes, a
   assert.equal(again.isError, false, again.text);
   assert.match(again.text, /Sample not loaded: the graph holds the published snapshot/);
   assert.equal((await graphSource(graph))?.kind, 'snapshot');
+});
+
+test('a question on a fresh install with one Ollama host: the model writes Cypher from the schema and the sample answers it', async (t) => {
+  const prompts: string[] = [];
+  const host = new OllamaPeer({
+    reply: (prompt) => {
+      if (!prompt.includes('Question:')) return 'ok';
+      prompts.push(prompt);
+      return JSON.stringify(
+        /trade partners/.test(prompt)
+          ? {
+              cypher:
+                "MATCH (c:Country {iso3: 'USA'})-[e:TRADE_DEPENDS]->(p:Country) RETURN p.name AS partner, e.weight AS weight ORDER BY weight DESC LIMIT 3",
+            }
+          : {
+              cypher:
+                "MATCH (c:Country {iso3: 'USA'})-[:MONITORS]->(s:Statistic {name: 'core_cpi'}) RETURN s.value AS value, s.unit AS unit, s.period AS period",
+            },
+      );
+    },
+  });
+  await host.start();
+  const suite = await testSuite(t, { env: { CAELUM_OLLAMA_HOSTS: `gpu1=${host.url}` } });
+  t.after(async () => {
+    await suite.close();
+    await host.stop();
+  });
+  await suite.pool.reprobe();
+  await loadSampleOnFirstStart(suite);
+
+  const partners = await suite.dispatcher.call('queryKnowledgeGraph', {
+    question: 'Who are the three largest trade partners of the United States?',
+  });
+  assert.equal(partners.isError, false, partners.text);
+  const expected = tradeEdges()
+    .filter((e) => e.from === 'USA')
+    .sort((a, b) => b.weight - a.weight)
+    .slice(0, 3)
+    .map((e) => [countries.find((c) => c.iso3 === e.to)!.name, e.weight]);
+  const partnerOut = partners.structuredContent as {
+    rows: { partner: string; weight: number }[];
+    source: { kind: string };
+  };
+  assert.deepEqual(
+    partnerOut.rows.map((r) => [r.partner, r.weight]),
+    expected,
+  );
+  assert.equal(partnerOut.source.kind, 'sample');
+
+  const inflation = await suite.dispatcher.call('queryKnowledgeGraph', {
+    question: 'What is the latest core CPI inflation in the United States?',
+  });
+  assert.equal(inflation.isError, false, inflation.text);
+  const [row] = (inflation.structuredContent as { rows: { value: number; unit: string; period: string }[] }).rows;
+  const yoy = await recordedCoreCpiYoy('2024-12', '2024-12');
+  assert.deepEqual([row!.unit, row!.period], ['percent_yoy', '2024-12']);
+  assert.ok(Math.abs(row!.value - yoy.get('2024-12')!) < 1e-6);
+  // The model was given the graph's schema to write from.
+  assert.equal(prompts.length, 2);
+  for (const prompt of prompts) assert.match(prompt, /TRADE_DEPENDS[\s\S]*Statistic|Statistic[\s\S]*TRADE_DEPENDS/);
 });
