@@ -29,7 +29,6 @@ export function sampleDirectory(): string | undefined {
 
 /** Loads the sample when the graph is empty; logs the outcome and how long it took. */
 export async function loadSampleOnFirstStart(suite: Suite): Promise<void> {
-  if (suite.knowledge.mode().access === 'read-only') return;
   try {
     const result = await loadSampleKnowledge(suite.dispatcher.context({ signal: AbortSignal.timeout(60_000) }), {
       onlyIfEmpty: true,

@@ -342,9 +342,7 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
         now,
         cacheOnly: mode.offline || mode.skipIngestion,
         done,
-        ...(options.sample
-          ? { only: { tasks: new Set(options.sample.tasks), reason: "not among the sample's recorded answers" } }
-          : {}),
+        ...(options.sample ? { only: new Set(options.sample.tasks) } : {}),
         ...(signal ? { signal } : {}),
         onTask: (d, total, message) => progress('ingest', d, total, message),
         onCountry: async (result) => {

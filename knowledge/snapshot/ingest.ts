@@ -70,8 +70,11 @@ export interface IngestOptions {
   cacheOnly: boolean;
   /** Countries already checkpointed: their tasks are not run again. */
   done: ReadonlySet<string>;
-  /** Only these tasks (`ISO3|stat`) run; the others are skipped with `onlyReason` (the sample build). */
-  only?: { tasks: ReadonlySet<string>; reason: string };
+  /**
+   * The sample build: only these tasks (`ISO3|stat`) have a source, the recordings; the others are
+   * not covered, as a task whose country has no series in the catalogue is.
+   */
+  only?: ReadonlySet<string>;
   signal?: AbortSignal;
   onTask?: (done: number, total: number, message: string) => void;
   onCountry: (result: CountryIngest) => Promise<void>;
@@ -223,10 +226,10 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
         ]);
         continue;
       }
-      if (options.only && !options.only.tasks.has(`${iso3}|${stat.name}`)) {
+      if (options.only && !options.only.has(`${iso3}|${stat.name}`)) {
         immediate.push([
           iso3,
-          { stat: stat.name, status: 'skipped', provider: source.provider, rows: 0, detail: options.only.reason },
+          { stat: stat.name, status: 'not_covered', rows: 0, detail: "not among the sample's recorded answers" },
           [],
         ]);
         continue;

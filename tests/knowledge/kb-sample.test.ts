@@ -87,12 +87,18 @@ test('the sample is a snapshot built by the pipeline: the catalogue, the recorde
   assert.equal(manifest.sample.recordings[0]!.source.repository, 'gw-moore/pyfredapi');
   assert.equal(manifest.sample.recordings[0]!.recordedAt, '2025-01-15T00:00:00.000Z');
   assert.ok(manifest.sample.notShipped.some((n) => /AGPL/.test(n.reason)));
-  // Only the recorded task ran; every other task is skipped or not covered, none failed.
+  // Only the recorded task ran; every other task has no source in the sample, none failed.
   assert.equal(manifest.counts.tasks_fetched, 1);
   assert.equal(manifest.counts.tasks_error ?? 0, 0);
-  assert.equal(
-    manifest.counts.tasks,
-    manifest.counts.tasks_fetched! + manifest.counts.tasks_skipped! + manifest.counts.tasks_not_covered!,
+  assert.equal(manifest.counts.tasks, manifest.counts.tasks_fetched! + manifest.counts.tasks_not_covered!);
+  const tasks = json<{ country: string; stat: string; status: string; detail?: string }[]>(
+    await readSnapshot(result.snapshot, ['tasks.json']),
+    'tasks.json',
+  );
+  assert.ok(
+    tasks
+      .filter((task) => task.status === 'not_covered' && !/in the catalogue/.test(task.detail ?? ''))
+      .every((task) => task.detail === "not among the sample's recorded answers"),
   );
   assert.deepEqual(
     result.served.map((s) => s.file),

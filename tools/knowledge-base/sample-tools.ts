@@ -89,8 +89,13 @@ async function loadSampleOnce(context: ToolContext, options: { onlyIfEmpty?: boo
   const directory = context.environment.knowledgeBase?.sampleDirectory;
   if (!directory)
     throw new ToolError('UNAVAILABLE', 'this installation ships no sample recordings (data/kb-sample is missing)');
+  const graph = await knowledge('graph', () => context.knowledge.graph());
+  const { access, reason } = context.knowledge.mode();
+  // Another process holds the graph: the sample is that process's to load.
+  if (access !== 'read-write')
+    return { loaded: false, reason: `the graph is ${access} here${reason ? ` (${reason})` : ''}` };
   return knowledge('graph', async () =>
-    loadSample(await context.knowledge.graph(), {
+    loadSample(graph, {
       recordingsDirectory: directory,
       dataDir: context.environment.dataDir,
       codeVersion: context.environment.codeVersion ?? 'unknown',
