@@ -1,9 +1,9 @@
 // Publishing a snapshot into the live graph, and the record of what the graph holds. The graph's
 // `_Meta` row `kb.source` says whether the financial part came from the bundled sample or from a
 // published build, with the snapshot's name and dates, so every reader can tell a sample from live
-// data. Publishing a build over the sample also removes what only the sample had (series points,
-// regimes and scenarios the build does not carry), right after loading the build, so no sample value
-// outlives it.
+// data; it is written in the ingestion's transaction, so data never lands without its label.
+// Publishing a build over the sample also removes what only the sample had (series points, regimes
+// and scenarios the build does not carry) in that same transaction, so no sample value outlives it.
 import path from 'node:path';
 import { ingestFinancial, type FinancialGraphData } from '../financial.js';
 import type { GraphStore, Statement } from '../graph/graph-store.js';
@@ -128,15 +128,13 @@ export async function publishSnapshot(graph: GraphStore, file: string, published
   };
   const previous = await graphSource(graph);
   if (previous?.kind !== 'sample') {
-    const { rows } = await ingestFinancial(graph, data);
-    await graph.write([meta]);
+    const { rows } = await ingestFinancial(graph, data, [meta]);
     return { rows, source, removedSampleRows: 0 };
   }
   const leftovers = await sampleLeftovers(graph, previous, data);
   const remove = (label: string, keys: string[]): Statement[] =>
     keys.length ? [{ cypher: `UNWIND $keys AS k MATCH (n:${label} {id: k}) DETACH DELETE n`, params: { keys } }] : [];
-  const { rows } = await ingestFinancial(graph, data);
-  await graph.write([
+  const { rows } = await ingestFinancial(graph, data, [
     ...remove('SeriesPoint', leftovers.points),
     ...remove('Regime', leftovers.regimes),
     ...remove('Scenario', leftovers.scenarios),
