@@ -23,6 +23,8 @@ export interface GraphSource {
   /** A sample's label and the recordings its values come from, with their dates and origin. */
   label?: string;
   recordings?: { provider: string; stat: string; countries: string[]; recordedAt: string; source: string }[];
+  /** Graph files imported on top since (knowledge_base_import_graph), newest last. */
+  imports?: { file: string; at: string }[];
 }
 
 export async function graphSource(graph: GraphStore): Promise<GraphSource | undefined> {
@@ -34,6 +36,22 @@ export async function graphSource(graph: GraphStore): Promise<GraphSource | unde
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The statement that notes an import on top of what the graph holds, for the import's transaction:
+ * a sample with a file imported over it is no longer the sample alone, and says so.
+ */
+export async function importNote(graph: GraphStore, file: string, at: string): Promise<Statement[]> {
+  const current = await graphSource(graph);
+  if (!current) return [];
+  const imports = [...(current.imports ?? []), { file: path.basename(file), at }].slice(-20);
+  return [
+    {
+      cypher: 'MERGE (m:_Meta {key: $k}) SET m.value = $v',
+      params: { k: sourceKey, v: JSON.stringify({ ...current, imports }) },
+    },
+  ];
 }
 
 async function readGraph(file: string): Promise<{ data: FinancialGraphData; manifest: SnapshotManifest }> {

@@ -339,3 +339,27 @@ test('a question on a fresh install with one Ollama host: the model writes Cyphe
   assert.equal(prompts.length, 2);
   for (const prompt of prompts) assert.match(prompt, /TRADE_DEPENDS[\s\S]*Statistic|Statistic[\s\S]*TRADE_DEPENDS/);
 });
+
+test('a graph file imported over the sample is listed with the sample label, which no longer claims the graph alone', async (t) => {
+  const suite = await testSuite(t, {
+    files: { 'kb/usa.json': JSON.stringify({ countries: [{ iso3: 'USA', name: 'United States' }] }) },
+  });
+  t.after(() => suite.close());
+  await loadSampleOnFirstStart(suite);
+  const imported = await suite.dispatcher.call('runTool', {
+    name: 'knowledge_base_import_graph',
+    arguments: { path: 'kb/usa.json' },
+    confirm: true,
+  });
+  assert.equal(imported.isError, false, imported.text);
+  const source = await graphSource(await suite.knowledge.graph());
+  assert.equal(source?.kind, 'sample');
+  assert.deepEqual(
+    source?.imports?.map((i) => i.file),
+    ['usa.json'],
+  );
+  const query = await suite.dispatcher.call('queryKnowledgeGraph', {
+    cypher: 'MATCH (c:Country) RETURN count(c) AS n',
+  });
+  assert.match(query.text, /SAMPLE knowledge base .* with 1 graph file\(s\) imported on top \(last usa\.json\)/);
+});

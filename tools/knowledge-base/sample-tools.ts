@@ -28,6 +28,10 @@ export const graphSourceSchema = z
         }),
       )
       .optional(),
+    imports: z
+      .array(z.object({ file: z.string(), at: z.string() }))
+      .optional()
+      .describe('graph files imported on top of it since'),
   })
   .describe("where the financial graph's data came from");
 
@@ -55,7 +59,10 @@ export function sourceLine(source: GraphSourceView | undefined): string | undefi
   const recorded = (source.recordings ?? []).map(
     (r) => `${r.provider} ${r.stat} ${r.countries.join('/')} recorded ${r.recordedAt.slice(0, 10)}`,
   );
-  return `Source: the SAMPLE knowledge base (structure from the catalogue${recorded.length ? `; values: ${recorded.join(', ')}` : ''}), not live data; run "caelum kb build --publish" to replace it.`;
+  const imported = source.imports?.length
+    ? ` with ${source.imports.length} graph file(s) imported on top (last ${source.imports.at(-1)!.file})`
+    : '';
+  return `Source: the SAMPLE knowledge base (structure from the catalogue${recorded.length ? `; values: ${recorded.join(', ')}` : ''})${imported}, not live data; run "caelum kb build --publish" to replace it.`;
 }
 
 /** A first-start load in progress per store, so a query that arrives meanwhile waits for it. */
