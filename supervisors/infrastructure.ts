@@ -139,13 +139,20 @@ const getSystemStatus = defineHighLevelTool({
       step<Resources>(call, getHostResources.name, {}),
       step<{ services: Services }>(call, checkServices.name, { timeoutMs: input.timeoutMs }),
     ]);
-    const missing = diagnose(resources, services.services);
-    const byDomain: Record<string, number> = {};
-    for (const tool of call.registry.all()) byDomain[tool.domain] = (byDomain[tool.domain] ?? 0) + 1;
-    const pool = call.context.pool.status();
     const mode = call.context.knowledge.mode();
     // Only a graph this process already opened is asked: a status check never opens Kuzu.
     const source = mode.access === 'unopened' ? undefined : await currentSource(call.context);
+    const missing = diagnose(resources, services.services);
+    if (source?.kind === 'sample')
+      missing.push({
+        severity: 'info',
+        what: 'the knowledge graph holds the bundled sample, not a snapshot build',
+        impact: `statistics have values only where a recording was shipped (${(source.recordings ?? []).map((r) => `${r.stat} ${r.countries.join('/')}`).join(', ') || 'none'}); the rest is the catalogue's structure`,
+        fix: 'build and publish a snapshot: caelum kb build --publish (needs network; FRED_API_KEY and EIA_API_KEY for those providers)',
+      });
+    const byDomain: Record<string, number> = {};
+    for (const tool of call.registry.all()) byDomain[tool.domain] = (byDomain[tool.domain] ?? 0) + 1;
+    const pool = call.context.pool.status();
     const result = {
       healthy: !missing.some((m) => m.severity === 'error'),
       resources,

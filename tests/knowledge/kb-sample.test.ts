@@ -231,6 +231,10 @@ test('queryKnowledgeGraph on a fresh install answers trade partners and statisti
     'sample',
   );
   assert.match(textOf(status), /SAMPLE knowledge base/);
+  assert.match(
+    textOf(status),
+    /\[info\] the knowledge graph holds the bundled sample, not a snapshot build: .*core_cpi USA.*Fix: build and publish a snapshot: caelum kb build --publish/,
+  );
 });
 
 test('a networked build published over the sample replaces it: the label goes, and so do the values only the sample had', async (t) => {
