@@ -367,3 +367,82 @@ test('a graph file imported over the sample is listed with the sample label, whi
   });
   assert.match(query.text, /SAMPLE knowledge base .* with 1 graph file\(s\) imported on top \(last usa\.json\)/);
 });
+
+test('a recording added to the manifest enters the sample through its own provider parser; a regime is fitted only where the data allows', async (t) => {
+  // The OECD answer is a test fixture, not shipped (see data/kb-sample/recordings.json notShipped);
+  // here it shows that a further recording needs a manifest entry and nothing else.
+  const dir = await tempDir(t);
+  const recordings = path.join(dir, 'kb-sample');
+  await cp(recordingsDirectory, recordings, { recursive: true });
+  const oecdFile = 'oecd/sdmx-oecd-KEI-GBR-IRLT-monthly-2023-01-2024-01-unordered.csv';
+  await cp(
+    path.join(repoRoot, 'tests', 'knowledge', 'fixtures', 'kb-sources', oecdFile),
+    path.join(recordings, oecdFile),
+  );
+  const manifest = JSON.parse(await readFile(path.join(recordings, 'recordings.json'), 'utf8')) as {
+    recordings: unknown[];
+  };
+  manifest.recordings.push({
+    id: 'oecd-KEI-GBR-IRLT',
+    provider: 'oecd',
+    stat: 'long_term_yield_10y',
+    countries: ['GBR'],
+    recordedAt: '2024-07-31T00:00:00.000Z',
+    answers: [
+      {
+        path: '/public/rest/data/OECD.SDD.STES,DSD_KEI@DF_KEI,4.0/GBR.M.IRLT....',
+        query: {},
+        file: oecdFile,
+        contentType: 'application/vnd.sdmx.data+csv; charset=utf-8',
+        sha256: '679de5fa28f694bed95a61df27a3d85d83d402b23c17c2a008de88c0a9196890',
+        request:
+          'GET https://sdmx.oecd.org/public/rest/data/OECD.SDD.STES,DSD_KEI@DF_KEI,4.0/GBR.M.IRLT....?startPeriod=2023-01&endPeriod=2024-01',
+      },
+    ],
+    source: { repository: 'OpenBB-finance/OpenBB', commit: '1bd76a971a86df45aa680f0963f26a38800543c1' },
+  });
+  await writeFile(path.join(recordings, 'recordings.json'), JSON.stringify(manifest));
+
+  const result = await buildSampleSnapshot({ recordingsDirectory: recordings, dataDir: dir, codeVersion: 'test' });
+  assert.deepEqual(result.manifest.sample?.tasks, ['GBR|long_term_yield_10y', 'USA|core_cpi']);
+  assert.equal(result.manifest.counts.tasks_fetched, 2);
+  const members = await readSnapshot(result.snapshot);
+  const gbr = fromColumnar(json<ColumnarObservations>(members, 'observations.columnar.json')).filter(
+    (o) => o.country === 'GBR',
+  );
+  // The CSV's rows come out of period order; the pipeline sorts them, values as recorded.
+  const csv = (await readFile(path.join(recordings, oecdFile), 'utf8')).trim().split('\r\n').slice(1);
+  const recorded = csv.map((line) => line.split(',')).map((cells) => [cells[8], Number(cells[9]), 'oecd']);
+  assert.equal(gbr.length, 13);
+  assert.deepEqual(
+    gbr.map((o) => [o.period, o.value, o.provider]),
+    recorded.sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+  );
+  const regimes = json<CountryRegime[]>(members, 'regimes.json');
+  const byCountry = new Map(regimes.map((r) => [r.country, r]));
+  assert.equal(byCountry.get('USA')!.status, 'fitted');
+  assert.equal(byCountry.get('GBR')!.status, 'insufficient_data');
+  assert.match(
+    byCountry
+      .get('GBR')!
+      .dropped.map((d) => `${d.stat}: ${d.reason}`)
+      .join('; '),
+    /long_term_yield_10y: covers \d+% of the months/,
+  );
+});
+
+test('the sample does not load over countries imported into a graph that records no source', async (t) => {
+  const suite = await testSuite(t, {
+    files: { 'kb/usa.json': JSON.stringify({ countries: [{ iso3: 'USA', name: 'United States' }] }) },
+  });
+  t.after(() => suite.close());
+  const imported = await suite.dispatcher.call('runTool', {
+    name: 'knowledge_base_import_graph',
+    arguments: { path: 'kb/usa.json' },
+    confirm: true,
+  });
+  assert.equal(imported.isError, false, imported.text);
+  const load = await suite.dispatcher.call('runTool', { name: 'knowledge_base_load_sample', arguments: {} });
+  assert.match(load.text, /Sample not loaded: the graph already holds 1 countries from an import/);
+  assert.equal(await graphSource(await suite.knowledge.graph()), undefined);
+});
