@@ -446,3 +446,19 @@ test('the sample does not load over countries imported into a graph that records
   assert.match(load.text, /Sample not loaded: the graph already holds 1 countries from an import/);
   assert.equal(await graphSource(await suite.knowledge.graph()), undefined);
 });
+
+test('a manifest that claims a task its recordings do not answer stops the sample instead of loading it incomplete', async (t) => {
+  const dir = await tempDir(t);
+  const recordings = path.join(dir, 'kb-sample');
+  await cp(recordingsDirectory, recordings, { recursive: true });
+  const manifest = JSON.parse(await readFile(path.join(recordings, 'recordings.json'), 'utf8')) as {
+    recordings: { countries: string[] }[];
+  };
+  // GBR's core CPI is another FRED series (GBRCPIALLMINMEI), which nobody recorded.
+  manifest.recordings[0]!.countries = ['USA', 'GBR'];
+  await writeFile(path.join(recordings, 'recordings.json'), JSON.stringify(manifest));
+  await assert.rejects(
+    buildSampleSnapshot({ recordingsDirectory: recordings, dataDir: dir, codeVersion: 'test' }),
+    /the sample's recordings did not give GBR\|core_cpi \(error: .*GBRCPIALLMINMEI.*not among the sample's recorded answers/,
+  );
+});

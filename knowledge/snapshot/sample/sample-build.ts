@@ -6,7 +6,8 @@
 import { providers, type Provider } from '../catalogue/statistics.js';
 import { buildSnapshot, type BuildProgress, type BuildResult } from '../build.js';
 import type { ProviderSettings } from '../ingest.js';
-import type { SampleLabel } from '../snapshot-archive.js';
+import { readSnapshot, type SampleLabel } from '../snapshot-archive.js';
+import { KnowledgeError } from '../../knowledge-error.js';
 import { loadRecordings } from './recordings.js';
 import { ReplayClient } from './replay-client.js';
 
@@ -62,5 +63,29 @@ export async function buildSampleSnapshot(options: SampleBuildOptions): Promise<
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
+  await requireComplete(result.snapshot, sample.tasks);
   return { ...result, sample, served: client.served };
+}
+
+/** The sample claims its tasks: each must have come out of its recording with rows, or no sample. */
+async function requireComplete(snapshot: string, claimed: readonly string[]): Promise<void> {
+  const tasks = JSON.parse((await readSnapshot(snapshot, ['tasks.json'])).get('tasks.json')!.toString('utf8')) as {
+    country: string;
+    stat: string;
+    status: string;
+    rows: number;
+    detail?: string;
+  }[];
+  const outcome = new Map(tasks.map((t) => [`${t.country}|${t.stat}`, t]));
+  const short = claimed.filter((key) => outcome.get(key)?.status !== 'fetched' || !(outcome.get(key)!.rows > 0));
+  if (short.length)
+    throw new KnowledgeError(
+      'UNAVAILABLE',
+      `the sample's recordings did not give ${short
+        .map(
+          (key) =>
+            `${key} (${outcome.get(key)?.status ?? 'no task'}${outcome.get(key)?.detail ? `: ${outcome.get(key)!.detail}` : ''})`,
+        )
+        .join(', ')}; the sample is not loaded incomplete`,
+    );
 }
