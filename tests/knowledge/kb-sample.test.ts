@@ -4,7 +4,7 @@
 // published through the usual path. Real Kuzu, real tar.gz, the real MCP client.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { repoRoot, tempDir, testSuite, connectClient, textOf } from '../helpers.js';
 import { SourcesPeer, fixture } from '../peers/kb-sources-peer.js';
@@ -171,6 +171,18 @@ test('first start loads the sample into an empty graph and labels it; a second s
   );
   const points = await graph.read('MATCH (p:SeriesPoint) RETURN count(p) AS n', {}, { cache: false });
   assert.equal(points.rows[0]!.n, 96);
+
+  // Asked for (caelum kb sample), it is rebuilt and replaces itself; one build and one snapshot stay.
+  const reload = await suite.dispatcher.call('runTool', { name: 'knowledge_base_load_sample', arguments: {} });
+  assert.match(reload.text, /Loaded the sample knowledge base in \d+ ms: \d+ rows, 96 observations, 1 fitted regime/);
+  const again = await graphSource(graph);
+  assert.equal(again?.kind, 'sample');
+  assert.notEqual(again?.snapshot, source?.snapshot);
+  const sampleDir = path.join(suite.dataDir, 'kb', 'sample', 'kb');
+  assert.deepEqual(await readdir(path.join(sampleDir, 'snapshots')), [again!.snapshot]);
+  assert.equal((await readdir(path.join(sampleDir, 'builds'))).length, 1);
+  const after = await graph.read('MATCH (p:SeriesPoint) RETURN count(p) AS n', {}, { cache: false });
+  assert.equal(after.rows[0]!.n, 96);
 });
 
 test('queryKnowledgeGraph on a fresh install answers trade partners and statistics of a country, from the sample, and says so', async (t) => {

@@ -4,7 +4,9 @@
 // sample; it never overwrites a published build or imported countries.
 import path from 'node:path';
 import type { GraphStore } from '../../graph/graph-store.js';
-import { kbDirectory } from '../build-state.js';
+import { rm } from 'node:fs/promises';
+import { buildsDirectory, cacheDirectory, kbDirectory, outputsDirectory, snapshotsDirectory } from '../build-state.js';
+import { listSnapshots } from '../snapshot-archive.js';
 import { graphSource, publishSnapshot, type GraphSource } from '../publish.js';
 import { buildSampleSnapshot } from './sample-build.js';
 
@@ -44,15 +46,22 @@ export async function loadSample(graph: GraphStore, options: LoadSampleOptions):
         reason: `the graph already holds ${rows[0]!.n} countries from an import; the sample only loads into an empty graph`,
       };
   }
+  // A sample is rebuilt whole each time: the last one's checkpoints, cache and outputs go first.
+  const directory = sampleDataDir(options.dataDir);
+  for (const folder of [buildsDirectory, cacheDirectory, outputsDirectory])
+    await rm(folder(directory), { recursive: true, force: true });
   const result = await buildSampleSnapshot({
     recordingsDirectory: options.recordingsDirectory,
-    dataDir: sampleDataDir(options.dataDir),
+    dataDir: directory,
     codeVersion: options.codeVersion,
     ...(options.now ? { now: options.now } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const now = options.now ?? (() => new Date());
   const published = await publishSnapshot(graph, result.snapshot, now().toISOString());
+  // Only the published sample's snapshot is kept (a later publish reads what it put in the graph).
+  for (const older of await listSnapshots(snapshotsDirectory(directory)))
+    if (older.file !== result.snapshot) await rm(older.file, { force: true });
   return {
     loaded: true,
     source: published.source,
