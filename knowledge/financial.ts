@@ -262,6 +262,8 @@ async function missingParents(graph: GraphStore, data: FinancialGraphData): Prom
 export async function ingestFinancial(
   graph: GraphStore,
   data: FinancialGraphData,
+  /** Statements that run after the ingestion in the same transaction (publishing records its source). */
+  after: readonly Statement[] = [],
 ): Promise<{ rows: number; elapsedMs: number; mode: 'create' | 'merge' }> {
   const started = performance.now();
   const missing = await missingParents(graph, data);
@@ -273,7 +275,7 @@ export async function ingestFinancial(
   const fresh =
     (await graph.read('MATCH (c:Country) RETURN count(c) AS n')).rows[0]!.n === 0 &&
     (await graph.read('MATCH (s:Statistic) RETURN count(s) AS n')).rows[0]!.n === 0;
-  await graph.write(ingestStatements(data, { fresh }));
+  await graph.write([...ingestStatements(data, { fresh }), ...after]);
   return { rows: rowCount(data), elapsedMs: performance.now() - started, mode: fresh ? 'create' : 'merge' };
 }
 

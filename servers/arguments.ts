@@ -17,6 +17,7 @@ Usage:
   caelum kb list | verify [NAME] | diff [FROM TO] | signals | status
                                                list, verify or compare snapshots; daily signals; build status
   caelum ledger migrate [--confirm] [--json]   reclassify cost ledger rows from before call outcomes were tracked (dry run without --confirm)
+  caelum kb sample | source                    load the bundled sample knowledge base; say what the graph holds
   caelum setup claude [--apply]                print (or run) the claude mcp add line that registers this install
   caelum setup json                            print the mcpServers block for Claude Desktop, Cursor and other clients
 

@@ -140,7 +140,7 @@ export async function call(loaded: LoadedConfig, args: ParsedArgs): Promise<numb
 }
 
 /** Runs the call on the data dir's service over its socket; undefined when no service runs. */
-async function callThroughService(loaded: LoadedConfig, name: string, input: unknown, signal: AbortSignal) {
+export async function callThroughService(loaded: LoadedConfig, name: string, input: unknown, signal: AbortSignal) {
   const { config } = loaded;
   const connected = await connectService(servicePaths(config.dataDir), {
     allowedRoots: config.allowedRoots,

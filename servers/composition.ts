@@ -20,6 +20,7 @@ import { Dispatcher } from '../supervisors/dispatcher.js';
 import { highLevelTools } from '../supervisors/index.js';
 import type { CaelumConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { sampleDirectory } from './sample-data.js';
 import { caelumVersion } from './version.js';
 
 export interface Suite {
@@ -88,6 +89,7 @@ export function environmentOf(config: CaelumConfig): SuiteEnvironment {
       ...(config.knowledgeBase.startYear ? { startYear: config.knowledgeBase.startYear } : {}),
       llmCacheDays: config.knowledgeBase.llmCacheDays,
       minCoverage: config.knowledgeBase.minCoverage,
+      ...(sampleDirectory() ? { sampleDirectory: sampleDirectory() } : {}),
     },
     allowedRoots: config.allowedRoots,
     testRunsAllowed: config.testRunsAllowed,

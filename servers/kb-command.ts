@@ -1,8 +1,10 @@
-// `caelum kb …`: knowledge snapshot builds and their outputs from the command line. `kb build` runs
+// `caelum kb …`: knowledge snapshot builds and their outputs from the command line (`kb sample` loads
+// the bundled sample knowledge base, `kb source` says what the graph holds). `kb build` runs
 // the same tool an agent calls, with a progress bar on stderr when stderr is a terminal (plain
 // progress lines otherwise), and Ctrl-C cancels it cleanly (resume with --resume).
 import type { LoadedConfig } from './config.js';
 import type { ParsedArgs } from './arguments.js';
+import { callThroughService } from './commands.js';
 import { createSuite } from './composition.js';
 import { print, printError, printJson } from './printer.js';
 import { scrubText } from '../tools/secrets.js';
@@ -13,6 +15,8 @@ const kbTools: Record<string, string> = {
   diff: 'knowledge_base_diff_snapshots',
   signals: 'trading_generate_signals',
   status: 'knowledge_base_get_snapshot_status',
+  sample: 'knowledge_base_load_sample',
+  source: 'knowledge_base_get_source',
 };
 
 function progressBar(progress: number, total: number | undefined, message: string | undefined): string {
@@ -28,19 +32,28 @@ export async function kbCommand(loaded: LoadedConfig, args: ParsedArgs): Promise
     printError(`caelum kb: name a subcommand: build, ${Object.keys(kbTools).join(', ')}`);
     return 2;
   }
-  const suite = createSuite(loaded.config);
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
+  // The graph belongs to the data dir's service when one runs: the sample loads through it.
+  const viaService =
+    (sub === 'sample' || sub === 'source') && loaded.config.service.enabled
+      ? await callThroughService(loaded, 'runTool', { name: kbTools[sub], arguments: {} }, controller.signal).catch(
+          () => undefined,
+        )
+      : undefined;
+  const suite = createSuite(loaded.config);
   try {
     if (sub !== 'build') {
       const input: Record<string, unknown> = {};
       if (sub === 'verify' && rest[0]) input.snapshot = rest[0];
       if (sub === 'diff' && rest[0]) Object.assign(input, rest[1] ? { from: rest[0], to: rest[1] } : { to: rest[0] });
-      const result = await suite.dispatcher.call(
-        'runTool',
-        { name: kbTools[sub]!, arguments: input },
-        { signal: controller.signal },
-      );
+      const result =
+        viaService ??
+        (await suite.dispatcher.call(
+          'runTool',
+          { name: kbTools[sub]!, arguments: input },
+          { signal: controller.signal },
+        ));
       if (result.isError) {
         printError(`caelum kb ${sub}: ${result.text}`);
         return 1;

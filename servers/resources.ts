@@ -1,10 +1,12 @@
-// MCP resources: three fixed documents (catalogue, costs, graph schema), one resource per knowledge
+// MCP resources: four fixed documents (catalogue, costs, graph schema, what the graph holds), one resource per knowledge
 // snapshot on disk, and templates for snapshots, vector collections and Ollama hosts, whose
 // variables complete through completion/complete.
 import type { ReadResourceResult, Resource, ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
 import { snapshotsDirectory } from '../knowledge/snapshot/build-state.js';
 import { listSnapshots, readSnapshotManifest, snapshotIndex } from '../knowledge/snapshot/snapshot-archive.js';
+import { graphSource } from '../knowledge/snapshot/publish.js';
 import { schemaText } from '../tools/knowledge-base/common.js';
+import { sourceLine, sourceView } from '../tools/knowledge-base/sample-tools.js';
 import { jsonSchema } from '../tools/json-schema.js';
 import { summarizeCosts } from '../tools/monitoring/summarize-costs.js';
 import type { Suite } from './composition.js';
@@ -34,6 +36,14 @@ const fixedResources: Resource[] = [
     description:
       'Node and relationship tables of the knowledge graph, with keys and types, for writing Cypher (under 1,500 tokens; cached per schema version).',
     mimeType: 'text/plain',
+  },
+  {
+    uri: 'caelum://kb/source',
+    name: 'kb-source',
+    title: 'What the knowledge graph holds',
+    description:
+      'Where the financial graph came from: the bundled sample knowledge base (labelled sample, with the recordings its values come from and their dates) or the snapshot last published.',
+    mimeType: 'application/json',
   },
 ];
 
@@ -123,6 +133,20 @@ export async function readResource(suite: Suite, uri: string, signal: AbortSigna
     try {
       const text = await schemaText(await suite.knowledge.graph());
       return { contents: [{ uri, mimeType: 'text/plain', text }] };
+    } catch (error) {
+      throw new ProtocolError(
+        ErrorCode.InternalError,
+        `the knowledge graph is not available: ${(error as Error).message}`,
+      );
+    }
+  }
+  if (uri === 'caelum://kb/source') {
+    try {
+      const source = await graphSource(await suite.knowledge.graph());
+      return json(uri, {
+        source: source ? sourceView(source) : null,
+        ...(source?.kind === 'sample' ? { note: sourceLine(sourceView(source)) } : {}),
+      });
     } catch (error) {
       throw new ProtocolError(
         ErrorCode.InternalError,

@@ -51,4 +51,5 @@ export async function runStdio(config: CaelumConfig, options: { reason?: string 
     internalTools: suite.registry.size,
   });
   void suite.pool.start();
+  void import('./sample-data.js').then(({ loadSampleOnFirstStart }) => loadSampleOnFirstStart(suite));
 }

@@ -113,7 +113,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     createSuite(config, { logger, runtime }),
   );
   suite.then(
-    (loaded) => void loaded.pool.start(),
+    (loaded) => {
+      void loaded.pool.start();
+      // In the background: the first session does not wait for it (about a second on an empty graph).
+      void import('./sample-data.js').then(({ loadSampleOnFirstStart }) => loadSampleOnFirstStart(loaded));
+    },
     (error: unknown) => {
       logger.error('suite_load_failed', { error: (error as Error).stack ?? String(error) });
       void stop('the suite failed to load');

@@ -12,6 +12,7 @@ import {
 } from '../tools/infrastructure/pool-tools.js';
 import { InputError } from '../tools/errors.js';
 import { defaultClaudeModel, modelNotices } from '../gpu-pool/prices.js';
+import { currentSource, graphSourceSchema, sourceLine } from '../tools/knowledge-base/sample-tools.js';
 import { defineHighLevelTool, type Supervisor, type SupervisorCall } from './high-level-tool.js';
 
 type Resources = z.output<typeof getHostResources.output>;
@@ -127,6 +128,7 @@ const getSystemStatus = defineHighLevelTool({
         .enum(['read-write', 'read-only', 'unavailable', 'unopened'])
         .describe('how this process holds the graph; read-only or unavailable when another Caelum process holds it'),
       accessReason: z.string().optional(),
+      source: graphSourceSchema.optional(),
     }),
     catalogue: z.object({ internalTools: z.number().int(), byDomain: z.record(z.string(), z.number().int()) }),
     runtime: z.object({ mode: z.enum(['service', 'in-process']), detail: z.string() }),
@@ -138,6 +140,9 @@ const getSystemStatus = defineHighLevelTool({
       step<Resources>(call, getHostResources.name, {}),
       step<{ services: Services }>(call, checkServices.name, { timeoutMs: input.timeoutMs }),
     ]);
+    const mode = call.context.knowledge.mode();
+    // Only a graph this process already opened is asked: a status check never opens Kuzu.
+    const source = mode.access === 'unopened' ? undefined : await currentSource(call.context);
     const missing = diagnose(resources, services.services);
     const settings = call.context.pool.costSettings();
     for (const notice of modelNotices(
@@ -162,10 +167,16 @@ const getSystemStatus = defineHighLevelTool({
         impact: 'local model time is priced at $0, so each saving is the whole Claude baseline',
         fix: 'set localCost.usdPerGpuHour, or localCost.watts and localCost.usdPerKwh (CAELUM_LOCAL_USD_PER_GPU_HOUR / CAELUM_LOCAL_WATTS + CAELUM_LOCAL_USD_PER_KWH)',
       });
+    if (source?.kind === 'sample')
+      missing.push({
+        severity: 'info',
+        what: 'the knowledge graph holds the bundled sample, not a snapshot build',
+        impact: `statistics have values only where a recording was shipped (${(source.recordings ?? []).map((r) => `${r.stat} ${r.countries.join('/')}`).join(', ') || 'none'}); the rest is the catalogue's structure`,
+        fix: 'build and publish a snapshot: caelum kb build --publish (needs network; FRED_API_KEY and EIA_API_KEY for those providers)',
+      });
     const byDomain: Record<string, number> = {};
     for (const tool of call.registry.all()) byDomain[tool.domain] = (byDomain[tool.domain] ?? 0) + 1;
     const pool = call.context.pool.status();
-    const mode = call.context.knowledge.mode();
     const result = {
       healthy: !missing.some((m) => m.severity === 'error'),
       resources,
@@ -179,6 +190,7 @@ const getSystemStatus = defineHighLevelTool({
         ...call.context.knowledge.status(),
         access: mode.access,
         ...(mode.reason ? { accessReason: mode.reason } : {}),
+        ...(source ? { source } : {}),
       },
       catalogue: { internalTools: call.registry.size, byDomain },
       runtime: call.context.environment.runtime?.() ?? {
@@ -197,6 +209,7 @@ const getSystemStatus = defineHighLevelTool({
       'Services:',
       ...serviceLines,
       `Knowledge graph: ${mode.access}${mode.reason ? ` (${mode.reason})` : ''}.`,
+      ...(source ? [`  ${sourceLine(source)}`] : []),
       `Catalogue: ${call.registry.size} internal tools.`,
       `Serving: ${result.runtime.mode}: ${result.runtime.detail}.`,
       missing.length ? 'Missing or broken:' : 'Nothing missing.',

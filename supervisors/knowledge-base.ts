@@ -6,6 +6,7 @@ import { runCypher } from '../tools/knowledge-base/graph-tools.js';
 import { recallFacts as recallTool, rememberFacts as rememberTool } from '../tools/knowledge-base/memory-tools.js';
 import { searchVectors } from '../tools/knowledge-base/vector-tools.js';
 import { buildSnapshotTool, snapshotStatusTool } from '../tools/knowledge-base/snapshot-tools.js';
+import { currentSource, graphSourceSchema, settledSample, sourceLine } from '../tools/knowledge-base/sample-tools.js';
 import { InputError } from '../tools/errors.js';
 import { defineHighLevelTool, type Supervisor } from './high-level-tool.js';
 
@@ -32,11 +33,16 @@ const queryKnowledgeGraph = defineHighLevelTool({
     truncated: z.boolean(),
     truncatedBy: z.enum(['rows', 'bytes', 'tokens']).optional(),
     translatedBy: z.object({ backend: z.string(), model: z.string(), confidence: z.number() }).optional(),
+    source: graphSourceSchema
+      .optional()
+      .describe('what the financial graph holds: kind "sample" is the bundled sample, not live data'),
   }),
   examples: [{ cypher: 'MATCH (c:Country) RETURN count(c) AS countries' }],
   async handler(input, call) {
     if (!input.cypher === !input.question)
       throw new InputError(input.cypher ? 'question' : 'cypher', 'give exactly one of cypher or question');
+    // On first start the sample may still be loading (about a second): answer from it, not before it.
+    await settledSample(call.context);
     const outcome = input.cypher
       ? await call.runOrFail(runCypher.name, { cypher: input.cypher, params: input.params, maxRows: input.maxRows })
       : await call.runOrFail(askGraph.name, { question: input.question, maxRows: input.maxRows });
@@ -49,6 +55,7 @@ const queryKnowledgeGraph = defineHighLevelTool({
       truncatedBy?: 'rows' | 'bytes' | 'tokens';
       translatedBy?: { backend: string; model: string; confidence: number };
     };
+    const source = await currentSource(call.context);
     const result = {
       cypher: o.cypher,
       columns: o.columns,
@@ -65,10 +72,12 @@ const queryKnowledgeGraph = defineHighLevelTool({
             },
           }
         : {}),
+      ...(source ? { source } : {}),
     };
+    const note = sourceLine(source);
     return {
       result,
-      text: `Cypher: ${o.cypher}\n${o.rows.length} of ${o.totalRows} rows${o.truncated ? ` (truncated by ${o.truncatedBy})` : ''}\n${JSON.stringify(o.rows.slice(0, 50))}`,
+      text: `${note ? `${note}\n` : ''}Cypher: ${o.cypher}\n${o.rows.length} of ${o.totalRows} rows${o.truncated ? ` (truncated by ${o.truncatedBy})` : ''}\n${JSON.stringify(o.rows.slice(0, 50))}`,
     };
   },
 });

@@ -53,6 +53,8 @@ export interface SuiteEnvironment {
     llmCacheDays: number;
     /** Share of a build phase's tasks that must come back for the build to be done (0..1). */
     minCoverage?: number;
+    /** The shipped recordings the sample knowledge base is built from (data/kb-sample). */
+    sampleDirectory?: string;
   };
   allowedRoots: string[];
   /** Environment for child processes run on a project's behalf (tests, npm), without Caelum's secrets. */

@@ -65,6 +65,7 @@ import {
   readSnapshot,
   snapshotSchemaVersion,
   writeSnapshot,
+  type SampleLabel,
   type SnapshotManifest,
 } from './snapshot-archive.js';
 import { previousUsable } from './snapshot-coverage.js';
@@ -106,6 +107,8 @@ export interface BuildOptions {
   hmmRestarts?: number;
   /** Share of each phase's tasks that must come back for the build to be `done` (default 0.5). */
   minCoverage?: number;
+  /** A sample build: only the recorded tasks run, and the manifest carries the label and sources. */
+  sample?: SampleLabel;
 }
 
 export interface BuildResult {
@@ -179,6 +182,7 @@ function configHashOf(
         skipIngestion: Boolean(options.skipIngestion),
         skipLlm: Boolean(options.skipLlm),
         sources,
+        ...(options.sample ? { sample: options.sample.tasks } : {}),
       }),
     )
     .digest('hex')
@@ -353,6 +357,7 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
         now,
         cacheOnly: mode.offline || mode.skipIngestion,
         done,
+        ...(options.sample ? { only: new Set(options.sample.tasks) } : {}),
         ...(signal ? { signal } : {}),
         onTask: (d, total, message) => progress('ingest', d, total, message),
         onCountry: async (result) => {
@@ -759,6 +764,7 @@ export async function buildSnapshot(options: BuildOptions): Promise<BuildResult>
           hmmConverged: regimes.filter((r) => r.converged).length,
         },
         sources,
+        ...(options.sample ? { sample: options.sample } : {}),
         timingsMs: { ...buildState.timingsMs } as Record<string, number>,
         notes: [
           `ingestion: ${tasks.length} tasks: ${['fetched', 'cached', 'empty', 'not_covered', 'skipped', 'error'].map((k) => `${byStatus[k] ?? 0} ${k.replace('_', ' ')}`).join(', ')}${observations.length === 0 ? '; no observations at all, so the graph holds placeholders and no regime could be fitted' : ''}`,

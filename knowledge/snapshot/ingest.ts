@@ -70,6 +70,11 @@ export interface IngestOptions {
   cacheOnly: boolean;
   /** Countries already checkpointed: their tasks are not run again. */
   done: ReadonlySet<string>;
+  /**
+   * The sample build: only these tasks (`ISO3|stat`) have a source, the recordings; the others are
+   * not covered, as a task whose country has no series in the catalogue is.
+   */
+  only?: ReadonlySet<string>;
   signal?: AbortSignal;
   onTask?: (done: number, total: number, message: string) => void;
   onCountry: (result: CountryIngest) => Promise<void>;
@@ -217,6 +222,14 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
             rows: 0,
             detail: `no ${stat.sources.map((s) => s.provider).join('/')} series for ${iso3} in the catalogue`,
           },
+          [],
+        ]);
+        continue;
+      }
+      if (options.only && !options.only.has(`${iso3}|${stat.name}`)) {
+        immediate.push([
+          iso3,
+          { stat: stat.name, status: 'not_covered', rows: 0, detail: "not among the sample's recorded answers" },
           [],
         ]);
         continue;

@@ -12,6 +12,24 @@ import type { Coverage } from './coverage.js';
 export const snapshotSchemaVersion = 1;
 export const snapshotPattern = /^kb_snapshot_(\d{8})(?:-(\d+))?\.tar\.gz$/;
 
+/** What a sample snapshot is, in its manifest: the label, the tasks it covers and their recordings. */
+export interface SampleLabel {
+  label: string;
+  tasks: string[];
+  recordings: {
+    id: string;
+    provider: string;
+    stat: string;
+    countries: string[];
+    recordedAt: string;
+    /** The requests as they were recorded. */
+    requests: string[];
+    files: { file: string; sha256: string }[];
+    source: Record<string, string>;
+  }[];
+  notShipped: { file: string; would: string; reason: string }[];
+}
+
 export interface SnapshotManifest {
   schemaVersion: number;
   name: string;
@@ -30,6 +48,8 @@ export interface SnapshotManifest {
     { enabled: boolean; note?: string; requests: number; rows: number; firstFetchedAt?: string; lastFetchedAt?: string }
   >;
   files: Record<string, { sha256: string; bytes: number }>;
+  /** Present on a sample snapshot (built from shipped recordings, not from the providers). */
+  sample?: SampleLabel;
   timingsMs: Record<string, number>;
   notes: string[];
 }

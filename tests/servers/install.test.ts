@@ -147,6 +147,12 @@ test(
       JSON.stringify(answer),
     );
 
+    // The installed package ships the sample's recordings where the bundle finds them: the service
+    // that `caelum serve` started has loaded the sample knowledge base into the fresh data dir.
+    const source = spawnSync(caelum, ['kb', 'source', '--json'], { cwd: elsewhere, env: serveEnv, encoding: 'utf8' });
+    assert.equal(source.status, 0, source.stderr);
+    assert.equal((JSON.parse(source.stdout) as { result: { source: { kind: string } } }).result.source.kind, 'sample');
+
     // The registration `caelum setup claude` prints names the installed cli.js behind the bin link.
     const setup = spawnSync(caelum, ['setup', 'claude'], { cwd: elsewhere, env: serveEnv, encoding: 'utf8' });
     assert.equal(setup.status, 0, setup.stderr);

@@ -189,7 +189,7 @@ test('ping, resources and logging work', async (t) => {
   const { resources } = await client.listResources();
   assert.deepEqual(
     resources.map((r) => r.uri),
-    ['caelum://catalog', 'caelum://costs', 'caelum://kb/schema'],
+    ['caelum://catalog', 'caelum://costs', 'caelum://kb/schema', 'caelum://kb/source'],
   );
   const schema = ((await client.readResource({ uri: 'caelum://kb/schema' })).contents[0] as { text: string }).text;
   assert.match(schema, /Country\(iso3\*/);

@@ -5,6 +5,7 @@ import { runAgentCypher } from '../../knowledge/graph/agent-query.js';
 import { guardCypher, lexicalProblem } from '../../knowledge/graph/cypher-guard.js';
 import { describeSchema } from '../../knowledge/graph/schema-text.js';
 import { findNodes, graphCounts, ingestFinancial, type FinancialGraphData } from '../../knowledge/financial.js';
+import { importNote } from '../../knowledge/snapshot/publish.js';
 import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
 import { resolveInsideRoots } from '../roots.js';
@@ -345,9 +346,11 @@ export const importGraph = defineTool({
           .map((i) => `${i.path.join('.')}: ${i.message}`)
           .join('; ')}`,
       );
-    const result = await knowledge('path', async () =>
-      ingestFinancial(await context.knowledge.graph(), data.data as FinancialGraphData),
-    );
+    const result = await knowledge('path', async () => {
+      const graph = await context.knowledge.graph();
+      const note = await importNote(graph, file, new Date().toISOString());
+      return ingestFinancial(graph, data.data as FinancialGraphData, note);
+    });
     return {
       file,
       rows: result.rows,

@@ -13,6 +13,7 @@ import {
 } from './financial-tools.js';
 import { explainCypher, findGraphNodes, getGraphStats, getSchema, importGraph, runCypher } from './graph-tools.js';
 import { forgetFacts, recallFacts, rememberFacts } from './memory-tools.js';
+import { knowledgeSourceTool, loadSampleTool } from './sample-tools.js';
 import {
   buildSnapshotTool,
   cancelSnapshotTool,
@@ -59,6 +60,8 @@ export const knowledgeBaseTools: readonly AnyTool[] = [
   verifySnapshotTool,
   diffSnapshotsTool,
   restoreSnapshotTool,
+  loadSampleTool,
+  knowledgeSourceTool,
   searchVectors,
   indexDocuments,
   listCollections,

@@ -19,7 +19,7 @@ import { diffSnapshots } from '../../knowledge/snapshot/snapshot-diff.js';
 import { CoverageError, partialMessage, type Coverage } from '../../knowledge/snapshot/coverage.js';
 import type { Provider } from '../../knowledge/snapshot/catalogue/statistics.js';
 import type { ProviderSettings } from '../../knowledge/snapshot/ingest.js';
-import { ingestFinancial, type FinancialGraphData } from '../../knowledge/financial.js';
+import { publishSnapshot } from '../../knowledge/snapshot/publish.js';
 import type { ToolContext } from '../context.js';
 import { defineTool } from '../define-tool.js';
 import { InputError, ToolError } from '../errors.js';
@@ -262,11 +262,10 @@ export const buildSnapshotTool = defineTool({
       : `Snapshot ${o.build!.snapshot}: ${o.build!.counts.observations} observations, ${o.build!.counts.llmStats} LLM stats, ${o.build!.counts.graphNodes} nodes / ${o.build!.counts.graphEdges} edges, ${o.build!.counts.hmmFitted} regimes.${o.build!.alerts.length ? ` Alerts: ${o.build!.alerts.join('; ')}` : ''}${o.build!.notes.length ? `\nNotes: ${o.build!.notes.slice(0, 6).join('; ')}` : ''}`,
 });
 
+/** Loads a snapshot into the live graph and records it as the graph's source (replacing a sample). */
 async function publish(context: ToolContext, file: string): Promise<number> {
-  const graphJson = (await readSnapshot(file, ['graph.json'])).get('graph.json');
-  if (!graphJson) throw new InputError('snapshot', `${path.basename(file)} has no graph.json`);
-  const data = JSON.parse(graphJson.toString('utf8')) as FinancialGraphData;
-  return (await ingestFinancial(await context.knowledge.graph(), data)).rows;
+  const graph = await context.knowledge.graph();
+  return (await knowledge('snapshot', () => publishSnapshot(graph, file, new Date().toISOString()))).rows;
 }
 
 const jobView = (job: SnapshotJob) => ({
