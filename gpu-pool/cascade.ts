@@ -10,7 +10,7 @@ import type { ClaudeBackend } from './claude-backend.js';
 import { agreement, combineConfidence, judge } from './confidence.js';
 import type { CostLedger, LedgerEntry } from './ledger.js';
 import type { EventEmitter } from 'node:events';
-import type { OllamaPool, PoolEvents, Tier } from './ollama-pool.js';
+import type { OllamaPool, PoolEvents, Tier, TierSubstitution } from './ollama-pool.js';
 import { PoolError } from './pool-error.js';
 import { priceCall, type TokenUsage } from './prices.js';
 
@@ -31,6 +31,8 @@ export interface LlmStep {
   /** The price row used, e.g. "claude-sonnet-4-5@2024-01-01". */
   priceVersion?: string;
   flags: string[];
+  /** Set when the tier was served by another model than the one it wants, and why. */
+  substitution?: TierSubstitution;
 }
 
 export interface CompleteRequest<T> {
@@ -207,8 +209,12 @@ export class Cascade {
     const failures: string[] = [];
     const samples = Math.max(1, Math.min(9, request.samples ?? 1));
     const ollama = this.options.ollama;
+    const asked = new Set<string>();
     for (const tier of ollama ? ladders[request.tier ?? 'small'] : []) {
       request.signal?.throwIfAborted();
+      // A tier that resolves to a model already asked would only repeat the same call.
+      if (asked.has(ollama!.modelFor(tier))) continue;
+      asked.add(ollama!.modelFor(tier));
       const attempts = await Promise.all(
         Array.from({ length: samples }, () =>
           ollama!
@@ -287,6 +293,7 @@ export class Cascade {
             latencyMs: result.latencyMs,
             outcome: 'ok',
             confidence: combineConfidence(verdict.signals),
+            ...(result.substitution ? { substitution: result.substitution } : {}),
           },
           { inputTokens: result.promptTokens, outputTokens: result.outputTokens },
           at,

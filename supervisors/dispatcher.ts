@@ -118,6 +118,7 @@ export class Dispatcher {
               costUsd: step.costUsd,
               baselineCostUsd: step.baselineCostUsd,
               savingUsd: step.savingUsd,
+              ...(step.substitution ? { substitution: step.substitution } : {}),
             });
           }
         },

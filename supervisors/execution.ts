@@ -26,6 +26,10 @@ export const executionSchema = z.object({
         costUsd: z.number(),
         baselineCostUsd: z.number(),
         savingUsd: z.number(),
+        substitution: z
+          .object({ tier: z.string(), wanted: z.string(), reason: z.string() })
+          .optional()
+          .describe('set when no healthy host served the model the tier wants, so `model` answered instead'),
       }),
     )
     .describe('LLM steps; empty when no model was used'),

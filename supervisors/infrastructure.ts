@@ -8,6 +8,8 @@ import {
   probeHosts,
   pullModel,
   setHostEnabled,
+  tierLines,
+  tierRow,
   unloadModel,
 } from '../tools/infrastructure/pool-tools.js';
 import { InputError } from '../tools/errors.js';
@@ -100,6 +102,21 @@ export function diagnose(resources: Resources, services: Services): Missing[] {
   return missing;
 }
 
+/** A tier that no healthy host can serve, with what that breaks and the model to pull. */
+export function unservedTiers(tiers: readonly z.input<typeof tierRow>[]): Missing[] {
+  return tiers
+    .filter((t) => !t.model)
+    .map((t) => ({
+      severity: 'warning' as const,
+      what: `no healthy Ollama host serves the ${t.tier} tier (${t.note ?? 'no model'})`,
+      impact:
+        t.tier === 'embed'
+          ? 'Ollama embeddings fail; the knowledge base needs the ONNX or lexical embedder'
+          : `LLM steps of the ${t.tier} tier go to Claude when configured, else fail`,
+      fix: `ollama pull ${t.wanted.replace(/:latest$/, '')} on a host, or set tierModels.${t.tier} to a model a host has`,
+    }));
+}
+
 const getSystemStatus = defineHighLevelTool({
   name: 'getSystemStatus',
   owner: 'infrastructure',
@@ -118,6 +135,7 @@ const getSystemStatus = defineHighLevelTool({
       mode: z.string(),
       hosts: z.array(z.object({ name: z.string(), url: z.string(), health: z.string(), probed: z.boolean() })),
       claudeConfigured: z.boolean(),
+      tiers: z.array(tierRow).describe('what each model tier resolves to, and the tiers no healthy host serves'),
     }),
     knowledge: z.object({
       graph: z.object({ available: z.boolean(), detail: z.string() }),
@@ -137,10 +155,13 @@ const getSystemStatus = defineHighLevelTool({
       step<Resources>(call, getHostResources.name, {}),
       step<{ services: Services }>(call, checkServices.name, { timeoutMs: input.timeoutMs }),
     ]);
-    const missing = diagnose(resources, services.services);
+    const pool = call.context.pool.status();
+    const tiers = pool.tiers.map((t) =>
+      Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)),
+    ) as z.input<typeof tierRow>[];
+    const missing = [...diagnose(resources, services.services), ...unservedTiers(tiers)];
     const byDomain: Record<string, number> = {};
     for (const tool of call.registry.all()) byDomain[tool.domain] = (byDomain[tool.domain] ?? 0) + 1;
-    const pool = call.context.pool.status();
     const mode = call.context.knowledge.mode();
     const result = {
       healthy: !missing.some((m) => m.severity === 'error'),
@@ -150,6 +171,7 @@ const getSystemStatus = defineHighLevelTool({
         mode: pool.mode,
         hosts: pool.hosts.map((h) => ({ name: h.name, url: h.url, health: h.health, probed: h.probed })),
         claudeConfigured: pool.claudeConfigured,
+        tiers,
       },
       knowledge: {
         ...call.context.knowledge.status(),
@@ -172,6 +194,7 @@ const getSystemStatus = defineHighLevelTool({
       `Host: ${resources.cpu.cores} cores (load ${resources.cpu.loadAverage.join('/')}), ${resources.memory.freeGiB}/${resources.memory.totalGiB} GiB memory free, ${resources.disk.freeGiB} GiB free at ${resources.disk.path}, Node ${resources.runtime.node}.`,
       'Services:',
       ...serviceLines,
+      ...(tiers.length ? ['Model tiers:', ...tierLines(tiers)] : []),
       `Knowledge graph: ${mode.access}${mode.reason ? ` (${mode.reason})` : ''}.`,
       `Catalogue: ${call.registry.size} internal tools.`,
       `Serving: ${result.runtime.mode}: ${result.runtime.detail}.`,
@@ -187,7 +210,7 @@ const getPoolStatus = defineHighLevelTool({
   owner: 'infrastructure',
   title: 'GPU pool status',
   description:
-    'The LLM pool: per Ollama host health, models (installed; resident with VRAM), load, breaker, latency; and whether Claude is the fallback. Example: {"probe": true}',
+    'The LLM pool: per Ollama host health, models (installed; resident with VRAM), load, breaker, latency; each model tier with the model it resolves to and the hosts serving it, and the tiers nothing serves; and whether Claude is the fallback. Example: {"probe": true}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     probe: z.boolean().default(false).describe('Probe the hosts first.'),
