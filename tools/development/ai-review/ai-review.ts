@@ -73,7 +73,8 @@ export async function runAiReview(
   if (targets.length === 0)
     return {
       status: 'done',
-      reason: 'nothing to review: no functions in the analysed files',
+      reason:
+        'nothing to review: the analysed files have no request handler, no function that passes non-constant input to a shell, eval, the file system or SQL, and no other function of 3 lines or more',
       reviewed: [],
       findings: [],
       duplicatesOfStatic: 0,
