@@ -111,7 +111,7 @@ export function unservedTiers(tiers: readonly z.input<typeof tierRow>[]): Missin
       what: `no healthy Ollama host serves the ${t.tier} tier (${t.note ?? 'no model'})`,
       impact:
         t.tier === 'embed'
-          ? 'Ollama embeddings fail; the knowledge base needs the ONNX or lexical embedder'
+          ? 'embeddings through Ollama fail (the ONNX and lexical embedders do not need a host)'
           : `LLM steps of the ${t.tier} tier go to Claude when configured, else fail`,
       fix: `ollama pull ${t.wanted.replace(/:latest$/, '')} on a host, or set tierModels.${t.tier} to a model a host has`,
     }));

@@ -66,7 +66,7 @@ test('getSystemStatus, which doctor prints, lists the tiers and reports the unse
     {
       severity: 'warning',
       what: 'no healthy Ollama host serves the embed tier (no embedding model on a healthy host)',
-      impact: 'Ollama embeddings fail; the knowledge base needs the ONNX or lexical embedder',
+      impact: 'embeddings through Ollama fail (the ONNX and lexical embedders do not need a host)',
       fix: 'ollama pull nomic-embed-text on a host, or set tierModels.embed to a model a host has',
     },
   ]);
