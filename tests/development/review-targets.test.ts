@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeScript } from '../../tools/development/analysis/file-analysis.js';
+import { analyzePython } from '../../tools/development/python/python-analysis.js';
+import { pythonParser } from '../../tools/development/python/python-parser.js';
 import type { ProjectAnalysis } from '../../tools/development/analysis/project-analysis.js';
 import { selectReviewTargets } from '../../tools/development/ai-review/review-targets.js';
 import { typescript } from '../../tools/development/typescript-module.js';
@@ -66,4 +68,39 @@ test('short helpers with no risk signal are not reviewed', () => {
       'function add(a, b) { return a + b; }\nconst double = (x) => x * 2;\nmodule.exports = { add, double };\n',
   });
   assert.deepEqual(selectReviewTargets(analysis, [], new Map(), 10), []);
+});
+
+test('a Flask route and a function that shells out are picked in a Python project too', async () => {
+  const parser = await pythonParser();
+  const app = [
+    'import subprocess',
+    'from flask import Flask, request',
+    'app = Flask(__name__)',
+    '',
+    "@app.route('/ping')",
+    'def ping():',
+    "    return subprocess.check_output('ping -c 1 ' + request.args['host'], shell=True)",
+    '',
+    'def archive(name):',
+    '    os.system(f"tar czf {name}.tgz {name}")',
+    '',
+    'def version():',
+    "    return open('VERSION').read()",
+    '',
+  ].join('\n');
+  const analysis = { ...project({}), files: [analyzePython(parser, 'app.py', app)] };
+  assert.deepEqual(
+    analysis.files[0]!.functions.map((f) => [f.name, f.handler ?? false, f.risky ?? []]),
+    [
+      ['ping', true, ['subprocess.check_output']],
+      ['archive', false, ['os.system']],
+      ['version', false, []],
+    ],
+    'a constant path to open is not a risky call',
+  );
+  assert.deepEqual(
+    selectReviewTargets(analysis, [], new Map(), 10).map((t) => t.name),
+    ['ping', 'archive'],
+    'the two-line version() has no risk signal',
+  );
 });
