@@ -130,6 +130,8 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
   private readonly probing = new Map<string, Promise<void>>();
   /** The last tier resolutions announced, so that a tiers event fires only on a change. */
   private announced = new Map<Tier, string>();
+  /** Each tier's preference over the installed models; cleared when a probe or setEnabled changes them. */
+  private readonly preferenceCache = new Map<Tier, string[]>();
 
   constructor(private readonly options: OllamaPoolOptions) {
     super();
@@ -197,10 +199,14 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
    * models fit for the tier, best first (see tier-resolution.ts).
    */
   private preferences(tier: Tier): string[] {
+    const cached = this.preferenceCache.get(tier);
+    if (cached) return cached;
     const catalog = new Map<string, ModelInfo>();
     for (const host of this.hosts) if (host.enabled) for (const [name, info] of host.catalog) catalog.set(name, info);
     const ranked = rankForTier(tier, [...catalog.values()]).map(canonicalModel);
-    return [...new Set([this.wanted(tier), ...ranked])];
+    const order = [...new Set([this.wanted(tier), ...ranked])];
+    this.preferenceCache.set(tier, order);
+    return order;
   }
 
   /**
@@ -338,6 +344,7 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
       host.unreachable = false;
       host.version = found.version;
       host.models = new Set(found.models.map((m) => canonicalModel(m.name)));
+      this.preferenceCache.clear();
       host.catalog = new Map(found.models.map((m) => [canonicalModel(m.name), { ...m, name: canonicalModel(m.name) }]));
       host.resident = new Map(found.resident.map((m) => [canonicalModel(m.name), m.vramBytes]));
       const smallest = [...found.models]
@@ -371,6 +378,7 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
     const host = this.hosts.find((h) => h.config.name === name);
     if (!host) return false;
     host.enabled = enabled;
+    this.preferenceCache.clear();
     this.announceTiers();
     return true;
   }
@@ -553,18 +561,20 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
       candidates.push({ host, model: choice.model });
     }
     // Each candidate serves the tier with its own model, so residency is checked per host.
-    const views = candidates.map(({ host, model: hostModel }) => ({
-      ...host.view,
+    const views: HostView[] = candidates.map(({ host, model: hostModel }) => ({
+      name: host.config.name,
       usable: true,
-      inFlight: host.view.inFlight,
-      queued: host.view.queued,
-      ewmaLatencyMs: host.view.ewmaLatencyMs,
       hasModel: () => true,
       isResident: () => host.resident.has(hostModel),
+      inFlight: host.slots.inFlight,
+      queued: host.slots.queued,
+      weight: host.config.weight,
+      maxConcurrent: host.config.maxConcurrent,
+      ewmaLatencyMs: host.ewmaLatencyMs,
     }));
     const picked = selectHost(views, '', this.random, tried);
     if (!picked) return undefined;
-    const { host, model: chosen } = candidates[views.indexOf(picked.host as (typeof views)[number])]!;
+    const { host, model: chosen } = candidates[views.indexOf(picked.host)]!;
     if (bestRank === 0) return { host, model: chosen };
     const wanted = this.wanted(tier);
     const holders = this.hosts.filter((h) => h.models.has(wanted)).map((h) => h.config.name);
