@@ -213,6 +213,10 @@ test('with only general models on the host, the review targets the Express handl
   };
   assert.equal(report.aiReview.status, 'done', report.aiReview.reason);
   assert.deepEqual([report.aiReview.reviewed, report.aiReview.models], [1, ['llama3.1:8b']]);
+  assert.match(
+    report.aiReview.reason,
+    /llama3\.1:8b answered in place of qwen3-coder:30b \(no host has qwen3-coder:30b;/,
+  );
   const chats = peer.requests.filter((r) => r.path === '/api/chat');
   assert.equal(chats.length, 1);
   assert.match(
