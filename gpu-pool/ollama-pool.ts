@@ -238,8 +238,12 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
       best = choice;
       hosts.push(host.config.name);
     }
-    if (!best)
-      return { tier, wanted, model: undefined, hosts: [], substituted: false, note: tierNote(tier, undefined) };
+    if (!best) {
+      // Before the first probes end, no host is known to serve anything: say so, not "no model".
+      const pending = this.probing.size > 0 || this.hosts.some((h) => h.enabled && h.lastProbeAt === undefined);
+      const note = pending ? 'the hosts are still being probed' : tierNote(tier, undefined);
+      return { tier, wanted, model: undefined, hosts: [], substituted: false, note };
+    }
     const substituted = best.rank > 0;
     const info = this.hosts.find((h) => h.config.name === hosts[0])!.catalog.get(best.model);
     return {

@@ -1,15 +1,16 @@
-// `caelum doctor` as a person runs it against one Ollama host that serves only general models:
-// it prints each tier with its model and host, what the substitutes replace, and the tier nothing
-// serves with the model to pull. Needs `npm run build` (it runs the bundled CLI).
+// `caelum doctor` and the start banner of `caelum serve --http`, as a person sees them with one
+// Ollama host that serves only general models: each tier with its model and host, what the
+// substitutes replace, and the tier nothing serves with the model to pull. Needs `npm run build`
+// (they run the bundled CLI).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { cliPath, tempDir } from '../helpers.js';
 import { OllamaPeer } from '../peers/ollama-peer.js';
 
-test('doctor shows every tier, the substitutes and the unserved embed tier', async (t) => {
+async function generalPeer(t: { after(fn: () => Promise<void>): void }): Promise<OllamaPeer> {
   const peer = new OllamaPeer({
     models: [
       { name: 'llama3.1:8b', sizeBytes: 4_920_753_328, parameterSize: '8.0B', family: 'llama' },
@@ -18,6 +19,11 @@ test('doctor shows every tier, the substitutes and the unserved embed tier', asy
   });
   await peer.start();
   t.after(() => peer.stop());
+  return peer;
+}
+
+test('doctor shows every tier, the substitutes and the unserved embed tier', async (t) => {
+  const peer = await generalPeer(t);
   const dir = await tempDir(t);
   // The peer answers in this process, so the CLI runs asynchronously, not through spawnSync.
   const run = await promisify(execFile)(process.execPath, [cliPath, 'doctor'], {
@@ -42,4 +48,37 @@ test('doctor shows every tier, the substitutes and the unserved embed tier', asy
     /^ {2}tier embed: NOT SERVED: no embedding model on a healthy host; fix: ollama pull nomic-embed-text/m,
   );
   assert.match(run.stdout, /\[warning\] no healthy Ollama host serves the embed tier/);
+});
+
+test('the start banner of serve --http lists the tiers and warns about the unserved one', async (t) => {
+  const peer = await generalPeer(t);
+  const dir = await tempDir(t);
+  const child = spawn(process.execPath, [cliPath, 'serve', '--http', '0'], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH,
+      HOME: dir,
+      CAELUM_DATA_DIR: path.join(dir, '.data'),
+      CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}`,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  t.after(() => void child.kill('SIGKILL'));
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner in 30 s: ${out}`)), 30_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      if (out.includes('Stop with Ctrl-C.')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  assert.match(out, /Model tiers:\n {2}tier micro: qwen3:4b on gpu1/, out);
+  assert.match(out, /^ {2}tier code: llama3\.1:8b on gpu1 \(in place of qwen3-coder:30b/m);
+  assert.match(
+    out,
+    /\[warning\] no healthy Ollama host serves the embed tier \(no embedding model on a healthy host\)/,
+  );
 });
