@@ -72,8 +72,8 @@ function embedRank(name: string): number {
 
 /**
  * The models of `models` that can serve `tier`, best first. Embedding models serve only the embed
- * tier; coder models serve the code tier first and the general tiers never (their answers to
- * prose prompts are weaker than a general model's of the same size).
+ * tier. Coder models come first for the code tier and last for the general tiers: their answers to
+ * prose prompts are weaker than a general model's of the same size, but better than none.
  */
 export function rankForTier(tier: ResolvedTier, models: readonly ModelInfo[]): string[] {
   const sized = models.map((model) => ({
@@ -97,14 +97,10 @@ export function rankForTier(tier: ResolvedTier, models: readonly ModelInfo[]): s
   const band = bands[tier];
   const closeness = (size: number) =>
     band.target === Infinity ? -size : Math.abs(Math.log(Math.max(size, 1e-3) / band.target));
-  return general
-    .sort(
-      (a, b) =>
-        bandDistance(band, a.size) - bandDistance(band, b.size) ||
-        closeness(a.size) - closeness(b.size) ||
-        byName(a, b),
-    )
-    .map((m) => m.name);
+  const bySize = (a: { size: number; name: string }, b: { size: number; name: string }) =>
+    bandDistance(band, a.size) - bandDistance(band, b.size) || closeness(a.size) - closeness(b.size) || byName(a, b);
+  const coders = sized.filter((m) => m.kind === 'coder');
+  return [...general.sort(bySize), ...coders.sort(bySize)].map((m) => m.name);
 }
 
 /** Why a tier got a model other than the one it prefers, in a few words. */
@@ -114,6 +110,7 @@ export function tierNote(tier: ResolvedTier, chosen: ModelInfo | undefined): str
   if (tier === 'code' && kind === 'general') return 'no coder model on a healthy host; the largest general model';
   if (tier === 'code') return 'the largest coder model on a healthy host';
   if (tier === 'embed') return 'an embedding model on a healthy host';
+  if (kind === 'coder') return 'no general model on a healthy host; a coder model';
   const size = parameterBillions(chosen);
   const band = bands[tier];
   const inBand = size !== undefined && bandDistance(band, size) === 0;

@@ -83,6 +83,11 @@ test('sizes come from parameter_size, else the name tag; families decide embed a
     'a coder model first, then general models largest first, never an embedding model',
   );
   assert.deepEqual(rankForTier('micro', [llama8b, qwen4b, nomic]), ['qwen3:4b', 'llama3.1:8b'], 'nearest size');
+  assert.deepEqual(
+    rankForTier('small', [coder7b, llama8b, nomic]),
+    ['llama3.1:8b', 'qwen2.5-coder:7b'],
+    'a coder model serves a general tier only when no general model is left',
+  );
   assert.deepEqual(rankForTier('embed', [llama8b, mxbai, nomic]), [
     'nomic-embed-text:latest',
     'mxbai-embed-large:latest',
