@@ -75,7 +75,7 @@ export function measureFunctions(ts: Typescript, source: TS.SourceFile): Functio
         // Sonar: a nested function adds nesting to the code inside it, counted in its own metrics.
         return;
       }
-      const label = riskyCall(ts, node, source);
+      const label = riskyCall(ts, node);
       if (label) risky.add(label);
       let nested = false;
       switch (node.kind) {
@@ -137,7 +137,7 @@ export function measureFunctions(ts: Typescript, source: TS.SourceFile): Functio
     };
     if (fn.body) ts.forEachChild(fn.body, (child) => walk(child, 0));
     // An expression body (`(req, res) => exec(...)`) is itself a call that the walk starts below.
-    const bodyCall = fn.body && !ts.isBlock(fn.body) ? riskyCall(ts, fn.body, source) : undefined;
+    const bodyCall = fn.body && !ts.isBlock(fn.body) ? riskyCall(ts, fn.body) : undefined;
     if (bodyCall) risky.add(bodyCall);
     if (risky.size > 0) metrics.risky = [...risky];
     return metrics;

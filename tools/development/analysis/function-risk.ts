@@ -52,7 +52,7 @@ const fsCalls = new Set([
   'sendFile',
   'download',
 ]);
-const fsReceivers = /^(fs|fsp|fse|promises|fs\.promises|res|response)$/;
+const fsReceivers = /^(fs|fsp|fse|promises|res|response)$/;
 const sqlCalls = new Set([
   'query',
   'execute',
@@ -100,7 +100,7 @@ function isConstant(ts: Typescript, node: TS.Expression): boolean {
  * A label such as "exec" or "db.query" when `node` calls a dangerous API with a first argument
  * that is not a constant; undefined otherwise.
  */
-export function riskyCall(ts: Typescript, node: TS.Node, source: TS.SourceFile): string | undefined {
+export function riskyCall(ts: Typescript, node: TS.Node): string | undefined {
   if (!ts.isCallExpression(node) && !ts.isNewExpression(node)) return undefined;
   const argument = node.arguments?.[0];
   if (!argument || isConstant(ts, argument)) return undefined;
@@ -112,11 +112,16 @@ export function riskyCall(ts: Typescript, node: TS.Node, source: TS.SourceFile):
   }
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
   const method = callee.name.text;
-  const receiver = callee.expression.getText(source);
-  const last = receiver.split('.').pop() ?? receiver;
+  // The receiver's last name only (`fs.promises` → promises): never the text of a long chain.
+  const receiver = callee.expression;
+  const last = ts.isIdentifier(receiver)
+    ? receiver.text
+    : ts.isPropertyAccessExpression(receiver) && ts.isIdentifier(receiver.name)
+      ? receiver.name.text
+      : '';
   if (shellCalls.has(method) && shellReceivers.test(last)) return `${last}.${method}`;
   if (codeCalls.has(method) && /^(vm|window|globalThis)$/.test(last)) return `${last}.${method}`;
-  if (fsCalls.has(method) && fsReceivers.test(receiver)) return `${last}.${method}`;
+  if (fsCalls.has(method) && fsReceivers.test(last)) return `${last}.${method}`;
   if (sqlCalls.has(method) && sqlReceivers.test(last)) return `${last}.${method}`;
   return undefined;
 }
