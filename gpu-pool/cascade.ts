@@ -12,7 +12,7 @@ import { agreement, combineConfidence, judge, logprobSignal } from './confidence
 import type { CallOutcome, CallSummary, CostLedger, LedgerEntry } from './ledger.js';
 import type { EventEmitter } from 'node:events';
 import { localCostUsd, type LocalRate } from './local-cost.js';
-import type { OllamaPool, PoolEvents, Tier } from './ollama-pool.js';
+import type { OllamaPool, PoolEvents, Tier, TierSubstitution } from './ollama-pool.js';
 import { PoolError } from './pool-error.js';
 import { priceCall, priceTableVersion, type TokenUsage } from './prices.js';
 
@@ -43,6 +43,8 @@ export interface LlmStep {
   /** False for a step that never reached a backend (no host serves the tier); it is not in the ledger. */
   sent: boolean;
   flags: string[];
+  /** Set when the tier was served by another model than the one it wants, and why. */
+  substitution?: TierSubstitution;
 }
 
 export interface CompleteRequest<T> {
@@ -346,8 +348,12 @@ export class Cascade {
         ...extra,
       };
     };
+    const asked = new Set<string>();
     for (const tier of ladder) {
       request.signal?.throwIfAborted();
+      // A tier that resolves to a model already asked would only repeat the same call.
+      if (asked.has(ollama!.modelFor(tier))) continue;
+      asked.add(ollama!.modelFor(tier));
       const attempts = await Promise.all(
         Array.from({ length: samples }, () =>
           ollama!
@@ -433,6 +439,7 @@ export class Cascade {
             outcome: 'rejected',
             confidence,
             ...(verdict.error ? { reason: `${verdict.error}${cut}` } : {}),
+            ...(result.substitution ? { substitution: result.substitution } : {}),
           },
           usage,
           at,

@@ -6,7 +6,7 @@ import { Cascade, type CompleteRequest, type CompleteResult } from './cascade.js
 import { ClaudeBackend } from './claude-backend.js';
 import type { CostLedger, LedgerEntry } from './ledger.js';
 import { randomUUID } from 'node:crypto';
-import { OllamaPool, type HostHealth, type PoolEvents, type Tier } from './ollama-pool.js';
+import { OllamaPool, type HostHealth, type PoolEvents, type Tier, type TierResolution } from './ollama-pool.js';
 import { PoolError } from './pool-error.js';
 import { EventEmitter } from 'node:events';
 import { localCostUsd, localRate, type LocalCostSetting, type LocalRate } from './local-cost.js';
@@ -47,6 +47,8 @@ export interface HostStatus {
 export interface PoolStatus {
   hosts: HostStatus[];
   claudeConfigured: boolean;
+  /** Each tier's model and the healthy hosts that serve it; empty when no Ollama host is configured. */
+  tiers: TierResolution[];
   /** What LLM work can use right now. */
   mode: 'local-and-claude' | 'local-only' | 'claude-only' | 'none';
 }
@@ -106,6 +108,8 @@ export interface ModelPool {
 
 export interface ModelPoolOptions {
   hosts: PoolHostConfig[];
+  /** A model per tier, preferred over the tier's own family-and-size preference. */
+  tierModels?: Partial<Record<Tier, string>>;
   claude?: { apiKey: string; baseUrl?: string; model: string };
   baselineModel: string;
   ledger: CostLedger;
@@ -120,7 +124,11 @@ export interface ModelPoolOptions {
 export function createModelPool(options: ModelPoolOptions): ModelPool {
   const ollama =
     options.hosts.length > 0
-      ? new OllamaPool({ hosts: options.hosts, probeIntervalMs: options.probeIntervalMs })
+      ? new OllamaPool({
+          hosts: options.hosts,
+          probeIntervalMs: options.probeIntervalMs,
+          ...(options.tierModels ? { tierModels: options.tierModels } : {}),
+        })
       : undefined;
   const claude = options.claude
     ? new ClaudeBackend(options.claude, {
@@ -167,7 +175,7 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
         : claude
           ? 'claude-only'
           : 'none';
-      return { hosts, claudeConfigured: claude !== undefined, mode };
+      return { hosts, claudeConfigured: claude !== undefined, tiers: ollama?.resolveAll() ?? [], mode };
     },
     costSettings: () => ({
       baselineModel: options.baselineModel,

@@ -10,6 +10,7 @@ import type { PoolHostConfig } from './model-pool.js';
 import { OllamaHost, type ChatResult } from './ollama-host.js';
 import { PoolError } from './pool-error.js';
 import { ewma, selectHost, type HostView } from './select-host.js';
+import { modelKind, rankForTier, tierNote, type ModelInfo } from './tier-resolution.js';
 
 export const defaultTierModels = {
   micro: 'gemma3:1b',
@@ -28,7 +29,29 @@ export function canonicalModel(name: string): string {
   return name.includes(':') ? name : `${name}:latest`;
 }
 
+/** What a tier resolves to now: its model and the healthy hosts that serve it. */
+export interface TierResolution {
+  tier: Tier;
+  /** The configured model, or the built-in default when none is configured. */
+  wanted: string;
+  /** Undefined when no healthy host serves any model fit for the tier. */
+  model: string | undefined;
+  hosts: string[];
+  substituted: boolean;
+  /** Why the tier got another model than the one wanted, or why nothing serves it. */
+  note?: string;
+}
+
+/** Set on a tier request answered by another model than the tier's wanted one. */
+export interface TierSubstitution {
+  tier: Tier;
+  wanted: string;
+  reason: string;
+}
+
 export interface PoolEvents {
+  /** After probes change what a tier resolves to (and once after the first probes). */
+  tiers: [{ tiers: TierResolution[]; changed: Tier[] }];
   'host-up': [{ host: string; previous: HostHealth }];
   'host-down': [{ host: string; previous: HostHealth; reason: string }];
   failover: [{ from: string; code: string; model: string }];
@@ -43,6 +66,8 @@ export interface HostRuntime {
   health: HostHealth;
   version: string | undefined;
   models: Set<string>;
+  /** Family and size of each installed model, from /api/tags; tiers resolve over these. */
+  catalog: Map<string, ModelInfo>;
   resident: Map<string, number>;
   breaker: CircuitBreaker;
   slots: HostSlots;
@@ -91,6 +116,7 @@ export interface PoolChatResult extends ChatResult {
   attempts: { host: string; code: string }[];
   /** Whether the model was already resident on the host that answered. */
   resident: boolean;
+  substitution?: TierSubstitution;
 }
 
 export class OllamaPool extends EventEmitter<PoolEvents> {
@@ -103,6 +129,10 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
   /** Aborted by close(), so that a liveness check in flight does not hold it up. */
   private readonly closing = new AbortController();
   private readonly probing = new Map<string, Promise<void>>();
+  /** The last tier resolutions announced, so that a tiers event fires only on a change. */
+  private announced = new Map<Tier, string>();
+  /** Each tier's preference over the installed models; cleared when a probe or setEnabled changes them. */
+  private readonly preferenceCache = new Map<Tier, string[]>();
 
   constructor(private readonly options: OllamaPoolOptions) {
     super();
@@ -120,6 +150,7 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
       health: 'unknown' as HostHealth,
       version: undefined,
       models: new Set<string>(),
+      catalog: new Map<string, ModelInfo>(),
       resident: new Map<string, number>(),
       breaker: new CircuitBreaker(
         this.now,
@@ -154,9 +185,91 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
     return runtime;
   }
 
-  /** The model a tier maps to, with the host's own override when it has one. */
-  modelFor(tier: Tier, host?: HostRuntime): string {
-    return canonicalModel(host?.config.tierModels?.[tier] ?? this.tiers[tier]);
+  /** The model a tier resolves to now (see resolve), else the model it wants. */
+  modelFor(tier: Tier): string {
+    return this.resolve(tier).model ?? this.wanted(tier);
+  }
+
+  /** The configured model of a tier, or the built-in default. */
+  wanted(tier: Tier): string {
+    return canonicalModel(this.tiers[tier]);
+  }
+
+  /**
+   * A tier's preference over every model the enabled hosts have: the wanted model, then the
+   * models fit for the tier, best first (see tier-resolution.ts).
+   */
+  private preferences(tier: Tier): string[] {
+    const cached = this.preferenceCache.get(tier);
+    if (cached) return cached;
+    const catalog = new Map<string, ModelInfo>();
+    for (const host of this.hosts) if (host.enabled) for (const [name, info] of host.catalog) catalog.set(name, info);
+    const ranked = rankForTier(tier, [...catalog.values()]).map(canonicalModel);
+    const order = [...new Set([this.wanted(tier), ...ranked])];
+    this.preferenceCache.set(tier, order);
+    return order;
+  }
+
+  /**
+   * The model one host would serve a tier with, and its rank in the tier's preference: the host's
+   * own override counts as the wanted model; otherwise the best model of the preference it has.
+   */
+  private hostChoice(
+    tier: Tier,
+    host: HostRuntime,
+    order: readonly string[],
+  ): { model: string; rank: number } | undefined {
+    const override = host.config.tierModels?.[tier];
+    if (override && host.models.has(canonicalModel(override))) return { model: canonicalModel(override), rank: 0 };
+    const rank = order.findIndex((model) => host.models.has(model));
+    return rank === -1 ? undefined : { model: order[rank]!, rank };
+  }
+
+  /** What a tier resolves to over the usable hosts now; recomputed from the last probes on each call. */
+  resolve(tier: Tier): TierResolution {
+    const order = this.preferences(tier);
+    const wanted = this.wanted(tier);
+    let best: { model: string; rank: number } | undefined;
+    const hosts: string[] = [];
+    for (const host of this.hosts) {
+      if (!host.view.usable) continue;
+      const choice = this.hostChoice(tier, host, order);
+      if (!choice || (best && choice.rank > best.rank)) continue;
+      if (!best || choice.rank < best.rank) hosts.length = 0;
+      best = choice;
+      hosts.push(host.config.name);
+    }
+    if (!best) {
+      // Before the first probes end, no host is known to serve anything: say so, not "no model".
+      const pending = this.probing.size > 0 || this.hosts.some((h) => h.enabled && h.lastProbeAt === undefined);
+      const note = pending ? 'the hosts are still being probed' : tierNote(tier, undefined);
+      return { tier, wanted, model: undefined, hosts: [], substituted: false, note };
+    }
+    const substituted = best.rank > 0;
+    const info = this.hosts.find((h) => h.config.name === hosts[0])!.catalog.get(best.model);
+    return {
+      tier,
+      wanted,
+      model: best.model,
+      hosts,
+      substituted,
+      ...(substituted ? { note: info ? tierNote(tier, info) : 'the best model a healthy host serves' } : {}),
+    };
+  }
+
+  /** Every tier's resolution, in the tiers' order. */
+  resolveAll(): TierResolution[] {
+    return (Object.keys(defaultTierModels) as Tier[]).map((tier) => this.resolve(tier));
+  }
+
+  /** Emits a tiers event when what the tiers resolve to has changed since the last one. */
+  private announceTiers(): void {
+    if (this.closing.signal.aborted) return;
+    const tiers = this.resolveAll();
+    const changed = tiers.filter((t) => this.announced.get(t.tier) !== JSON.stringify(t)).map((t) => t.tier);
+    if (changed.length === 0) return;
+    for (const t of tiers) this.announced.set(t.tier, JSON.stringify(t));
+    this.emit('tiers', { tiers, changed });
   }
 
   /**
@@ -199,7 +312,10 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
     } catch (error) {
       if (this.closing.signal.aborted) return;
       host.unreachable = true;
-      if (host.health !== 'down') this.setHealth(host, 'down', (error as Error).message);
+      if (host.health !== 'down') {
+        this.setHealth(host, 'down', (error as Error).message);
+        if (this.probing.size === 0) this.announceTiers();
+      }
       return;
     }
     if (host.unreachable) {
@@ -216,7 +332,11 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
   probe(host: HostRuntime): Promise<void> {
     const running = this.probing.get(host.config.name);
     if (running) return running;
-    const work = this.runProbe(host).finally(() => this.probing.delete(host.config.name));
+    const work = this.runProbe(host).finally(() => {
+      this.probing.delete(host.config.name);
+      // Probes started together (start, probeAll) announce once, when the last one is done.
+      if (this.probing.size === 0) this.announceTiers();
+    });
     this.probing.set(host.config.name, work);
     return work;
   }
@@ -229,9 +349,11 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
       host.unreachable = false;
       host.version = found.version;
       host.models = new Set(found.models.map((m) => canonicalModel(m.name)));
+      this.preferenceCache.clear();
+      host.catalog = new Map(found.models.map((m) => [canonicalModel(m.name), { ...m, name: canonicalModel(m.name) }]));
       host.resident = new Map(found.resident.map((m) => [canonicalModel(m.name), m.vramBytes]));
       const smallest = [...found.models]
-        .filter((m) => !/embed/.test(m.name))
+        .filter((m) => modelKind(m) !== 'embed')
         .sort((a, b) => a.sizeBytes - b.sizeBytes)[0];
       if (!smallest) {
         this.setHealth(host, 'degraded', 'no generation model installed');
@@ -261,6 +383,8 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
     const host = this.hosts.find((h) => h.config.name === name);
     if (!host) return false;
     host.enabled = enabled;
+    this.preferenceCache.clear();
+    this.announceTiers();
     return true;
   }
 
@@ -287,20 +411,20 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
           'HOST_TIMEOUT',
           `no host answered within ${limits.deadlineMs} ms (${attempts.map((a) => `${a.host}: ${a.code}`).join(', ')})`,
         );
-      const model = request.model ? canonicalModel(request.model) : this.modelFor(request.tier ?? 'small');
-      const chosen = this.choose(model, request.tier, tried);
+      const tier = request.tier ?? 'small';
+      const chosen = this.choose(request.model, tier, tried);
       if (!chosen) {
         // Hosts were tried and every one failed: that failure is the answer, not "no host".
         if (lastFailure)
           throw new PoolError(
             lastFailure.code,
-            `every host with ${model} failed (${attempts.map((a) => `${a.host}: ${a.code}`).join(', ')}); last: ${lastFailure.message}`,
+            `every host with ${this.lacking(request.model, tier)} failed (${attempts.map((a) => `${a.host}: ${a.code}`).join(', ')}); last: ${lastFailure.message}`,
             lastFailure.host,
             { cause: lastFailure },
           );
-        throw new PoolError('NO_HEALTHY_HOST', `no usable Ollama host has ${model}`);
+        throw new PoolError('NO_HEALTHY_HOST', `no usable Ollama host has ${this.lacking(request.model, tier)}`);
       }
-      const { host, model: hostModel } = chosen;
+      const { host, model: hostModel, substitution } = chosen;
       tried.add(host.config.name);
       let release: (() => void) | undefined;
       const wasResident = host.resident.has(hostModel);
@@ -315,7 +439,7 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
         host.breaker.success();
         host.ewmaLatencyMs = ewma(host.ewmaLatencyMs, result.latencyMs);
         host.resident.set(hostModel, host.resident.get(hostModel) ?? 0);
-        return { ...result, attempts, resident: wasResident };
+        return { ...result, attempts, resident: wasResident, ...(substitution ? { substitution } : {}) };
       } catch (error) {
         const failure =
           error instanceof PoolError
@@ -347,13 +471,13 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
     promptTokens: number;
     latencyMs: number;
     attempts: { host: string; code: string }[];
+    substitution?: TierSubstitution;
   }> {
     const started = this.now();
     const unprobed = this.hosts.filter((h) => h.enabled && h.lastProbeAt === undefined);
     if (unprobed.length > 0) await Promise.all(unprobed.map((h) => this.probe(h)));
     const attempts: { host: string; code: string }[] = [];
     const tried = new Set<string>();
-    const model = request.model ? canonicalModel(request.model) : this.modelFor('embed');
     for (;;) {
       limits.signal?.throwIfAborted();
       const remaining = limits.deadlineMs - (this.now() - started);
@@ -362,13 +486,13 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
           'HOST_TIMEOUT',
           `no host embedded within ${limits.deadlineMs} ms (${attempts.map((a) => `${a.host}: ${a.code}`).join(', ')})`,
         );
-      const chosen = this.choose(model, request.model ? undefined : 'embed', tried);
+      const chosen = this.choose(request.model, 'embed', tried);
       if (!chosen)
         throw new PoolError(
           'NO_HEALTHY_HOST',
-          `no usable Ollama host has ${model}${attempts.length ? ` after ${attempts.map((a) => `${a.host}: ${a.code}`).join(', ')}` : ''}`,
+          `no usable Ollama host has ${this.lacking(request.model, 'embed')}${attempts.length ? ` after ${attempts.map((a) => `${a.host}: ${a.code}`).join(', ')}` : ''}`,
         );
-      const { host, model: hostModel } = chosen;
+      const { host, model: hostModel, substitution } = chosen;
       tried.add(host.config.name);
       let release: (() => void) | undefined;
       try {
@@ -389,6 +513,7 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
           promptTokens: result.promptTokens,
           latencyMs,
           attempts,
+          ...(substitution ? { substitution } : {}),
         };
       } catch (error) {
         const failure =
@@ -408,34 +533,71 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
     }
   }
 
+  /** What no usable host has, for the NO_HEALTHY_HOST message. */
+  private lacking(model: string | undefined, tier: Tier): string {
+    if (model) return canonicalModel(model);
+    const kind = tier === 'embed' ? 'embedding model' : 'generation model';
+    return `${this.wanted(tier)} nor any other ${kind} for the ${tier} tier`;
+  }
+
+  /**
+   * The host (and model) for one attempt. A named model must be served as named. A tier goes to
+   * the hosts whose best model for it ranks highest in the tier's preference, and among those to
+   * the least loaded (selectHost); a model other than the wanted one comes with the reason.
+   */
   private choose(
-    model: string,
-    tier: Tier | undefined,
+    model: string | undefined,
+    tier: Tier,
     tried: ReadonlySet<string>,
-  ): { host: HostRuntime; model: string } | undefined {
-    // Per-host tier overrides mean each host may serve the tier with its own model.
-    if (tier && this.hosts.some((h) => h.config.tierModels?.[tier])) {
-      const views = this.hosts.map((h) => ({
-        ...h.view,
-        usable: h.view.usable,
-        inFlight: h.view.inFlight,
-        queued: h.view.queued,
-        ewmaLatencyMs: h.view.ewmaLatencyMs,
-        hasModel: (_m: string) => h.models.has(this.modelFor(tier, h)),
-        isResident: (_m: string) => h.resident.has(this.modelFor(tier, h)),
-      }));
-      const picked = selectHost(views, model, this.random, tried);
-      if (!picked) return undefined;
-      const host = this.hosts.find((h) => h.config.name === picked.host.name)!;
-      return { host, model: this.modelFor(tier, host) };
+  ): { host: HostRuntime; model: string; substitution?: TierSubstitution } | undefined {
+    if (model) {
+      const exact = canonicalModel(model);
+      const picked = selectHost(
+        this.hosts.map((h) => h.view),
+        exact,
+        this.random,
+        tried,
+      );
+      return picked ? { host: this.hosts.find((h) => h.view === picked.host)!, model: exact } : undefined;
     }
-    const picked = selectHost(
-      this.hosts.map((h) => h.view),
-      model,
-      this.random,
-      tried,
-    );
-    return picked ? { host: this.hosts.find((h) => h.view === picked.host)!, model } : undefined;
+    const order = this.preferences(tier);
+    let bestRank = Infinity;
+    let candidates: { host: HostRuntime; model: string }[] = [];
+    for (const host of this.hosts) {
+      if (!host.view.usable || tried.has(host.config.name)) continue;
+      const choice = this.hostChoice(tier, host, order);
+      if (!choice || choice.rank > bestRank) continue;
+      if (choice.rank < bestRank) candidates = [];
+      bestRank = choice.rank;
+      candidates.push({ host, model: choice.model });
+    }
+    // Each candidate serves the tier with its own model, so residency is checked per host.
+    const views: HostView[] = candidates.map(({ host, model: hostModel }) => ({
+      name: host.config.name,
+      usable: true,
+      hasModel: () => true,
+      isResident: () => host.resident.has(hostModel),
+      inFlight: host.slots.inFlight,
+      queued: host.slots.queued,
+      weight: host.config.weight,
+      maxConcurrent: host.config.maxConcurrent,
+      ewmaLatencyMs: host.ewmaLatencyMs,
+    }));
+    const picked = selectHost(views, '', this.random, tried);
+    if (!picked) return undefined;
+    const { host, model: chosen } = candidates[views.indexOf(picked.host)]!;
+    if (bestRank === 0) return { host, model: chosen };
+    const wanted = this.wanted(tier);
+    const holders = this.hosts.filter((h) => h.models.has(wanted)).map((h) => h.config.name);
+    const why = holders.length
+      ? `${wanted} is only on ${holders.join(', ')}, which ${holders.length > 1 ? 'are' : 'is'} down, disabled or failed this call`
+      : `no host has ${wanted}`;
+    const info = host.catalog.get(chosen);
+    return {
+      host,
+      model: chosen,
+      substitution: { tier, wanted, reason: `${why}; ${info ? tierNote(tier, info) : 'the best model left'}` },
+    };
   }
 
   hostStatus() {

@@ -120,6 +120,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     : new JsonlLedger(path.join(config.dataDir, 'ledger'));
   const pool = createModelPool({
     hosts: config.ollamaHosts,
+    ...(config.tierModels ? { tierModels: config.tierModels } : {}),
     claude: config.claude.apiKey
       ? { apiKey: config.claude.apiKey, baseUrl: config.claude.baseUrl, model: config.claude.model }
       : undefined,
@@ -149,6 +150,12 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
   pool.on('failover', (event) => logger.info('failover', event));
   pool.on('escalation', (event) => logger.info('escalation', event));
   pool.on('budget', (event) => logger.warn('claude_budget_spent', event));
+  // Once the first probes are done, one line per tier; later, one per tier that changed.
+  pool.on('tiers', ({ tiers, changed }) => {
+    for (const tier of tiers.filter((t) => changed.includes(t.tier)))
+      if (tier.model) logger.info('tier_resolved', { ...tier });
+      else logger.warn('tier_unserved', { ...tier });
+  });
   const knowledge = createKnowledgeStore({
     dataDir: config.dataDir,
     embedder: embedderFor(config, pool),

@@ -21,7 +21,7 @@ const hostSchema = z.object({
   tags: z.array(z.string()).default([]),
   access: z.enum(['network', 'localhost']).default('network'),
   tierModels: z
-    .record(z.enum(['micro', 'small', 'full', 'large', 'code', 'embed']), z.string().min(1))
+    .partialRecord(z.enum(['micro', 'small', 'full', 'large', 'code', 'embed']), z.string().min(1))
     .optional()
     .describe('per-host model for a tier, e.g. {"small": "phi4-mini"}'),
   cost: z
@@ -72,6 +72,12 @@ export const configSchema = z
     dataDir: z.string().min(1),
     allowedRoots: z.array(z.string().min(1)).min(1, { error: 'at least one allowed root is needed' }),
     ollamaHosts: z.array(hostSchema).default([]),
+    tierModels: z
+      .partialRecord(z.enum(['micro', 'small', 'full', 'large', 'code', 'embed']), z.string().min(1))
+      .optional()
+      .describe(
+        'a model per tier for every host, preferred over the tier\'s family-and-size choice, e.g. {"code": "qwen2.5-coder:7b"}',
+      ),
     claude: z
       .object({
         apiKey: z.string().min(1).optional(),

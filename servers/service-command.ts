@@ -237,6 +237,8 @@ async function printBanner(
   print(configurationSummary(loaded));
   if (suiteLoading) {
     const suite = await suiteLoading;
+    // Joins the start-up probes (a probe in flight is shared), so that the tiers are resolved.
+    await suite.pool.reprobe();
     const status = await suite.dispatcher.call('getSystemStatus', { timeoutMs: 1500 });
     const missing = (status.structuredContent?.missing ?? []) as {
       severity: string;
@@ -244,6 +246,9 @@ async function printBanner(
       impact: string;
       fix: string;
     }[];
+    const { tierLines } = await import('../tools/infrastructure/pool-tools.js');
+    const tiers = (status.structuredContent?.pool as { tiers?: Parameters<typeof tierLines>[0] } | undefined)?.tiers;
+    if (tiers?.length) print(`Model tiers:\n${tierLines(tiers).join('\n')}\n`);
     print(
       missing.length
         ? `What is missing:\n${missing.map((m) => `  [${m.severity}] ${m.what}: ${m.impact}.\n      fix: ${m.fix}`).join('\n')}\n`

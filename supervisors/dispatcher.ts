@@ -135,6 +135,7 @@ export class Dispatcher {
                     },
                   }
                 : {}),
+              ...(step.substitution ? { substitution: step.substitution } : {}),
             });
           }
         },

@@ -46,6 +46,10 @@ export const executionSchema = z.object({
           })
           .optional()
           .describe('the outcome of the LLM call this step ends'),
+        substitution: z
+          .object({ tier: z.string(), wanted: z.string(), reason: z.string() })
+          .optional()
+          .describe('set when no healthy host served the model the tier wants, so `model` answered instead'),
       }),
     )
     .describe('LLM steps; empty when no model was used'),

@@ -8,6 +8,8 @@ import {
   probeHosts,
   pullModel,
   setHostEnabled,
+  tierLines,
+  tierRow,
   unloadModel,
 } from '../tools/infrastructure/pool-tools.js';
 import { InputError } from '../tools/errors.js';
@@ -102,6 +104,21 @@ export function diagnose(resources: Resources, services: Services): Missing[] {
   return missing;
 }
 
+/** A tier that no healthy host can serve, with what that breaks and the model to pull. */
+export function unservedTiers(tiers: readonly z.input<typeof tierRow>[]): Missing[] {
+  return tiers
+    .filter((t) => !t.model)
+    .map((t) => ({
+      severity: 'warning' as const,
+      what: `no healthy Ollama host serves the ${t.tier} tier (${t.note ?? 'no model'})`,
+      impact:
+        t.tier === 'embed'
+          ? 'embeddings through Ollama fail (the ONNX and lexical embedders do not need a host)'
+          : `LLM steps of the ${t.tier} tier go to Claude when configured, else fail`,
+      fix: `ollama pull ${t.wanted.replace(/:latest$/, '')} on a host, or set tierModels.${t.tier} to a model a host has`,
+    }));
+}
+
 const getSystemStatus = defineHighLevelTool({
   name: 'getSystemStatus',
   owner: 'infrastructure',
@@ -120,6 +137,7 @@ const getSystemStatus = defineHighLevelTool({
       mode: z.string(),
       hosts: z.array(z.object({ name: z.string(), url: z.string(), health: z.string(), probed: z.boolean() })),
       claudeConfigured: z.boolean(),
+      tiers: z.array(tierRow).describe('what each model tier resolves to, and the tiers no healthy host serves'),
     }),
     knowledge: z.object({
       graph: z.object({ available: z.boolean(), detail: z.string() }),
@@ -143,7 +161,11 @@ const getSystemStatus = defineHighLevelTool({
     const mode = call.context.knowledge.mode();
     // Only a graph this process already opened is asked: a status check never opens Kuzu.
     const source = mode.access === 'unopened' ? undefined : await currentSource(call.context);
-    const missing = diagnose(resources, services.services);
+    const pool = call.context.pool.status();
+    const tiers = pool.tiers.map((t) =>
+      Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)),
+    ) as z.input<typeof tierRow>[];
+    const missing = [...diagnose(resources, services.services), ...unservedTiers(tiers)];
     const settings = call.context.pool.costSettings();
     for (const notice of modelNotices(
       { escalation: settings.escalationModel, baseline: settings.baselineModel },
@@ -176,7 +198,6 @@ const getSystemStatus = defineHighLevelTool({
       });
     const byDomain: Record<string, number> = {};
     for (const tool of call.registry.all()) byDomain[tool.domain] = (byDomain[tool.domain] ?? 0) + 1;
-    const pool = call.context.pool.status();
     const result = {
       healthy: !missing.some((m) => m.severity === 'error'),
       resources,
@@ -185,6 +206,7 @@ const getSystemStatus = defineHighLevelTool({
         mode: pool.mode,
         hosts: pool.hosts.map((h) => ({ name: h.name, url: h.url, health: h.health, probed: h.probed })),
         claudeConfigured: pool.claudeConfigured,
+        tiers,
       },
       knowledge: {
         ...call.context.knowledge.status(),
@@ -208,6 +230,7 @@ const getSystemStatus = defineHighLevelTool({
       `Host: ${resources.cpu.cores} cores (load ${resources.cpu.loadAverage.join('/')}), ${resources.memory.freeGiB}/${resources.memory.totalGiB} GiB memory free, ${resources.disk.freeGiB} GiB free at ${resources.disk.path}, Node ${resources.runtime.node}.`,
       'Services:',
       ...serviceLines,
+      ...(tiers.length ? ['Model tiers:', ...tierLines(tiers)] : []),
       `Knowledge graph: ${mode.access}${mode.reason ? ` (${mode.reason})` : ''}.`,
       ...(source ? [`  ${sourceLine(source)}`] : []),
       `Catalogue: ${call.registry.size} internal tools.`,
@@ -224,7 +247,7 @@ const getPoolStatus = defineHighLevelTool({
   owner: 'infrastructure',
   title: 'GPU pool status',
   description:
-    'The LLM pool: per Ollama host health, models (installed; resident with VRAM), load, breaker, latency; and whether Claude is the fallback. Example: {"probe": true}',
+    'The LLM pool: per Ollama host health, models (installed; resident with VRAM), load, breaker, latency; each model tier with the model it resolves to and the hosts serving it, and the tiers nothing serves; and whether Claude is the fallback. Example: {"probe": true}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     probe: z.boolean().default(false).describe('Probe the hosts first.'),

@@ -138,3 +138,113 @@ test('an answer that does not fit the review schema is not turned into findings'
   assert.equal(review.status, 'skipped');
   assert.match(review.reviewed[0]?.error ?? '', /schema/);
 });
+
+// A one-file Express app: three helpers and one anonymous route callback with a command injection.
+const tinyApp = {
+  'package.json': JSON.stringify({ name: 'tiny', dependencies: { express: '^4.18.0' } }),
+  'app.js': [
+    "const express = require('express');",
+    "const { exec } = require('child_process');",
+    'const app = express();',
+    'function formatBytes(n) {',
+    '  return n > 1024 ? (n / 1024).toFixed(1) + " KiB" : n + " B";',
+    '}',
+    'function sum(values) {',
+    '  let total = 0;',
+    '  for (const v of values) total += v;',
+    '  return total;',
+    '}',
+    "app.get('/ping', (req, res) => {",
+    "  exec('ping -c 1 ' + req.query.host, (err, stdout) => {",
+    '    res.send(stdout);',
+    '  });',
+    '});',
+    'function isName(s) {',
+    '  return /^[a-z]+$/.test(s);',
+    '}',
+    'app.listen(3000);',
+    '',
+  ].join('\n'),
+};
+
+test('with only general models on the host, the review targets the Express handler and answers with the largest one', async (t) => {
+  const general = [
+    { name: 'llama3.1:8b', sizeBytes: 4_920_753_328, parameterSize: '8.0B', family: 'llama' },
+    { name: 'qwen3:4b', sizeBytes: 2_497_293_918, parameterSize: '4.0B', family: 'qwen3' },
+  ];
+  const peer = new OllamaPeer({
+    models: general,
+    reply: (prompt) =>
+      JSON.stringify({
+        confidence: 0.9,
+        findings: /\s14\s+ {3}res\.send\(stdout\)/.test(prompt)
+          ? [
+              {
+                line: 13,
+                severity: 'critical',
+                category: 'security',
+                cwe: 'CWE-78',
+                title: 'Command injection',
+                explanation: 'req.query.host is passed to a shell',
+              },
+              {
+                line: 14,
+                severity: 'medium',
+                category: 'bug',
+                title: 'The ping error is ignored',
+                explanation: 'when ping fails, err is dropped and the client gets an empty 200 answer',
+              },
+            ]
+          : [],
+      }),
+  });
+  await peer.start();
+  t.after(() => peer.stop());
+  const suite = await testSuite(t, { files: tinyApp, env: { CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}` } });
+  t.after(() => suite.close());
+  const result = await suite.dispatcher.call('analyzeAndImproveCode', { task: 'comprehensive', aiReview: 1 });
+  assert.equal(result.isError, false, result.text);
+  const report = result.structuredContent as {
+    findings: { rule: string; line: number; category: string; message: string }[];
+    aiReview: { status: string; reason: string; reviewed: number; models: string[]; duplicatesOfStatic: number };
+    execution: {
+      llm: { model: string; host?: string; substitution?: { tier: string; wanted: string; reason: string } }[];
+    };
+  };
+  assert.equal(report.aiReview.status, 'done', report.aiReview.reason);
+  assert.deepEqual([report.aiReview.reviewed, report.aiReview.models], [1, ['llama3.1:8b']]);
+  assert.match(
+    report.aiReview.reason,
+    /llama3\.1:8b answered in place of qwen3-coder:30b \(no host has qwen3-coder:30b;/,
+  );
+  const chats = peer.requests.filter((r) => r.path === '/api/chat');
+  assert.equal(chats.length, 1);
+  assert.match(
+    JSON.stringify(chats[0]!.body),
+    /Function: app\.get callback \(lines 12-16\)/,
+    'the handler was the target',
+  );
+  assert.equal((chats[0]!.body as { model: string }).model, 'llama3.1:8b');
+  assert.ok(
+    report.findings.some((f) => f.rule === 'command-injection' && f.line === 13),
+    'the static finding stays',
+  );
+  assert.equal(report.aiReview.duplicatesOfStatic, 1, 'the AI command injection repeats the static one');
+  const ai = report.findings.filter((f) => f.category === 'ai-review');
+  assert.deepEqual(
+    ai.map((f) => `${f.line}:${f.rule}`),
+    ['14:ai-bug'],
+  );
+  assert.deepEqual(report.execution.llm, [
+    {
+      ...report.execution.llm[0],
+      model: 'llama3.1:8b',
+      host: 'gpu1',
+      substitution: {
+        tier: 'code',
+        wanted: 'qwen3-coder:30b',
+        reason: 'no host has qwen3-coder:30b; no coder model on a healthy host; the largest general model',
+      },
+    },
+  ]);
+});

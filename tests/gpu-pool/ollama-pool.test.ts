@@ -110,11 +110,11 @@ test('a request the host rightly refuses (400) or a missing model is not failed 
   assert.equal(peers[1]!.requests.filter((r) => r.path === '/api/chat').length, 0);
 });
 
-test('a model no host has is NO_HEALTHY_HOST, with the model named', async (t) => {
+test('a named model no host has is NO_HEALTHY_HOST, with the model named', async (t) => {
   const { pool } = await cluster(t, [{}]);
   await pool.start();
   await assert.rejects(
-    pool.chat({ tier: 'large', messages: [{ role: 'user', content: 'x' }] }, limits),
+    pool.chat({ model: 'qwen3:30b', messages: [{ role: 'user', content: 'x' }] }, limits),
     (error: PoolError) => error.code === 'NO_HEALTHY_HOST' && /qwen3:30b/.test(error.message),
   );
 });

@@ -161,12 +161,18 @@ test('getPoolStatus reports a host that died while idle as down within 2 s, with
   const detectedMs = performance.now() - killed;
   assert.ok(detectedMs <= 2000, `getPoolStatus said down after ${detectedMs.toFixed(0)} ms`);
   await new Promise((r) => setTimeout(r, 2200)); // two more failed checks
-  // Everything but the getPoolStatus calls of this test.
-  const poolLines = suite.log.entries.filter((e) => e.event !== 'tool_completed');
+  // Everything but the getPoolStatus calls of this test and the tier lines (checked below).
+  const poolLines = suite.log.entries.filter((e) => e.event !== 'tool_completed' && !/^tier_/.test(String(e.event)));
   assert.deepEqual(
     poolLines.map((e) => e.event),
     ['host_up', 'host_down'],
     'one line when the host goes down, none per check',
+  );
+  const tiers = ['micro', 'small', 'full', 'large', 'code', 'embed'];
+  assert.deepEqual(
+    suite.log.entries.filter((e) => /^tier_/.test(String(e.event))).map((e) => `${e.event} ${e.tier}`),
+    [...tiers.map((tier) => `tier_resolved ${tier}`), ...tiers.map((tier) => `tier_unserved ${tier}`)],
+    'each tier once at start-up and once when its only host went down, none per check',
   );
   const report = await suite.dispatcher.call('getCostReport', {});
   assert.equal((report.structuredContent as { totals: { calls: number } }).totals.calls, 0, 'checks are not billed');

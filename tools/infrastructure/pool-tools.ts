@@ -23,17 +23,42 @@ const hostRow = z.object({
   lastError: z.string().optional(),
 });
 
+export const tierRow = z.object({
+  tier: z.enum(['micro', 'small', 'full', 'large', 'code', 'embed']),
+  wanted: z.string().describe('the configured model of the tier, or its built-in default'),
+  model: z.string().optional().describe('the model the tier resolves to now; absent when no healthy host serves one'),
+  hosts: z.array(z.string()).describe('healthy hosts that serve the tier with that model'),
+  substituted: z.boolean().describe('true when the tier runs on another model than the one wanted'),
+  note: z.string().optional().describe('why it was substituted, or why nothing serves the tier'),
+});
+
 export const poolStatusSchema = z.object({
   mode: z.enum(['local-and-claude', 'local-only', 'claude-only', 'none']),
   claudeConfigured: z.boolean(),
   hosts: z.array(hostRow),
+  tiers: z.array(tierRow).describe('what each model tier resolves to; empty when no Ollama host is configured'),
 });
+
+/** One line per tier: its model and hosts, what it replaced, or that nothing serves it. */
+export function tierLines(tiers: readonly z.input<typeof tierRow>[]): string[] {
+  return tiers.map((t) => {
+    if (!t.model)
+      return `  tier ${t.tier}: NOT SERVED: ${t.note ?? 'no model on a healthy host'}; fix: ollama pull ${t.wanted.replace(/:latest$/, '')} on a host`;
+    const where = `${t.model} on ${t.hosts.join(', ')}`;
+    return t.substituted
+      ? `  tier ${t.tier}: ${where} (in place of ${t.wanted}: ${t.note ?? 'not on a healthy host'})`
+      : `  tier ${t.tier}: ${where}`;
+  });
+}
 
 function hostsOf(context: { pool: { status(): z.input<typeof poolStatusSchema> } }) {
   const status = context.pool.status();
   return {
     mode: status.mode,
     claudeConfigured: status.claudeConfigured,
+    tiers: status.tiers.map((t) => Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined))) as z.input<
+      typeof tierRow
+    >[],
     hosts: status.hosts.map((h) => Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined))) as z.input<
       typeof hostRow
     >[],
@@ -61,7 +86,7 @@ export const getPoolStatus = defineTool({
   ],
   title: 'Pool status',
   description:
-    "Lists every Ollama host of the GPU pool with its health (healthy, degraded, down), installed models, resident models and their VRAM, requests in flight and queued, circuit-breaker state and latency, plus whether Claude is configured. Reads the pool's last probe; it does not probe. Example: {}",
+    "Lists every Ollama host of the GPU pool with its health (healthy, degraded, down), installed models, resident models and their VRAM, requests in flight and queued, circuit-breaker state and latency; each model tier (micro, small, full, large, code, embed) with the model it resolves to and the hosts that serve it, or that nothing serves it; plus whether Claude is configured. Reads the pool's last probe; it does not probe. Example: {}",
   kind: { effect: 'readOnly' },
   input: z.object({}),
   output: poolStatusSchema,
@@ -74,6 +99,7 @@ export const getPoolStatus = defineTool({
         (h) =>
           `  ${h.name} ${h.health}${h.enabled ? '' : ' (disabled)'} ${h.url}: ${h.models.length} models, resident ${h.resident.map((r) => r.name).join(', ') || 'none'}; ${h.inFlight} running, ${h.queued} queued; breaker ${h.breaker}${h.lastError ? `; last error: ${h.lastError}` : ''}`,
       ),
+      ...tierLines(o.tiers),
     ].join('\n'),
 });
 
@@ -126,7 +152,11 @@ export const probeHosts = defineTool({
     await context.pool.reprobe();
     return hostsOf(context);
   },
-  summarize: (o) => o.hosts.map((h) => `${h.name}: ${h.health}`).join('; ') || 'no Ollama hosts configured',
+  summarize: (o) =>
+    [
+      o.hosts.map((h) => `${h.name}: ${h.health}`).join('; ') || 'no Ollama hosts configured',
+      ...tierLines(o.tiers),
+    ].join('\n'),
 });
 
 export const pullModel = defineTool({

@@ -73,7 +73,8 @@ export async function runAiReview(
   if (targets.length === 0)
     return {
       status: 'done',
-      reason: 'nothing to review: no functions in the analysed files',
+      reason:
+        'nothing to review: the analysed files have no request handler, no function that passes non-constant input to a shell, eval, the file system or SQL, and no other function of 3 lines or more',
       reviewed: [],
       findings: [],
       duplicatesOfStatic: 0,
@@ -83,6 +84,8 @@ export async function runAiReview(
   let duplicates = 0;
   let failures = 0;
   let lastError = '';
+  // The code tier may run on another model than it wants (no coder model installed); say so once.
+  const substitutes = new Set<string>();
   for (const [index, target] of targets.entries()) {
     context.signal.throwIfAborted();
     context.progress(index, targets.length, `AI review ${index + 1}/${targets.length}: ${target.file} ${target.name}`);
@@ -105,6 +108,11 @@ export async function runAiReview(
         maxTokens: 1500,
         signal: context.signal,
       });
+      for (const step of result.steps)
+        if (step.substitution)
+          substitutes.add(
+            `${step.model} answered in place of ${step.substitution.wanted} (${step.substitution.reason})`,
+          );
       const entry = {
         file: target.file,
         name: target.name,
@@ -177,12 +185,13 @@ export async function runAiReview(
   }
   context.progress(targets.length, targets.length, 'AI review done');
   const ok = reviewed.filter((r) => !r.error).length;
+  const substituted = substitutes.size ? `; ${[...substitutes].join('; ')}` : '';
   return {
     status: failures === 0 ? 'done' : ok > 0 ? 'partial' : 'skipped',
     reason:
       failures === 0
-        ? `reviewed ${ok} function(s) chosen by static risk`
-        : `${ok} of ${reviewed.length} function(s) reviewed; ${failures} failed (${lastError})`,
+        ? `reviewed ${ok} function(s) chosen by static risk${substituted}`
+        : `${ok} of ${reviewed.length} function(s) reviewed; ${failures} failed (${lastError})${substituted}`,
     reviewed,
     findings,
     duplicatesOfStatic: duplicates,

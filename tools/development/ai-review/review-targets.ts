@@ -1,6 +1,8 @@
 // Which code the AI review reads. The LLM pass is the expensive one, so it goes where the static
 // signals say risk concentrates: functions with security findings (weighted by severity), request
-// handlers, high cognitive complexity, and files that change often.
+// handlers (anonymous route callbacks included), functions that pass non-constant input to a shell,
+// eval, the file system or a SQL query, high cognitive complexity, and files that change often.
+// Handlers and risky functions qualify however short they are; other functions need three lines.
 import type { ProjectAnalysis } from '../analysis/project-analysis.js';
 import { isTestPath } from '../analysis/file-analysis.js';
 import { severityRank, type Finding } from '../security/finding.js';
@@ -24,22 +26,31 @@ export function selectReviewTargets(
   for (const file of analysis.files) {
     if (file.language === 'template' || isTestPath(file.file)) continue;
     const inFile = findings.filter((f) => f.file === file.file && f.category === 'security');
-    const handlesRequests =
-      file.taintHits.length > 0 ||
-      file.calls.some((call) => call.args.some((argument) => argument?.origin !== undefined));
     const commits = churn.get(file.file) ?? 0;
     for (const fn of file.functions) {
-      if (fn.length < 3) continue;
+      const within = (line: number) => line >= fn.line && line <= fn.endLine;
+      const inside = inFile.filter((f) => within(f.line));
+      const tainted =
+        file.taintHits.some((hit) => within(hit.line)) ||
+        file.calls.some((call) => within(call.line) && call.args.some((argument) => argument?.origin !== undefined));
+      const risky = fn.risky ?? [];
+      if (fn.length < 3 && !fn.handler && risky.length === 0 && inside.length === 0 && !tainted) continue;
       const reasons: string[] = [];
       let risk = fn.cognitive + fn.cyclomatic / 2;
-      const inside = inFile.filter((f) => f.line >= fn.line && f.line <= fn.endLine);
       if (inside.length > 0) {
         risk += inside.reduce((sum, f) => sum + 4 * severityRank[f.severity], 0);
         reasons.push(`${inside.length} static security finding(s)`);
       }
-      if (handlesRequests) {
+      if (fn.handler) {
+        risk += 8;
+        reasons.push('request handler');
+      } else if (tainted) {
         risk += 5;
         reasons.push('handles request input');
+      }
+      if (risky.length > 0) {
+        risk += 4 * risky.length;
+        reasons.push(`calls ${risky.join(', ')} with non-constant input`);
       }
       if (commits > 0) {
         risk *= 1 + Math.log2(1 + commits) / 4;

@@ -3,6 +3,7 @@
 // maximum nesting depth, length in lines and parameter count. Nested functions are measured on
 // their own; for cognitive complexity they also add nesting to what they contain, as Sonar does.
 import type TS from 'typescript';
+import { isRequestHandler, riskyCall } from './function-risk.js';
 
 type Typescript = typeof TS;
 
@@ -15,6 +16,10 @@ export interface FunctionMetrics {
   nesting: number;
   length: number;
   parameters: number;
+  /** Set when the function handles requests: a route callback or a (req, res) function. */
+  handler?: boolean;
+  /** Dangerous calls with non-constant input in its own body, e.g. ["exec", "db.query"]. */
+  risky?: string[];
 }
 
 function isFunctionLike(ts: Typescript, node: TS.Node): node is TS.FunctionLikeDeclaration {
@@ -62,12 +67,16 @@ export function measureFunctions(ts: Typescript, source: TS.SourceFile): Functio
       parameters: fn.parameters.length,
     };
     metrics.length = metrics.endLine - metrics.line + 1;
+    if (isRequestHandler(ts, fn)) metrics.handler = true;
+    const risky = new Set<string>();
     const walk = (node: TS.Node, depth: number): void => {
       if (node !== fn && isFunctionLike(ts, node)) {
         results.push(measure(node));
         // Sonar: a nested function adds nesting to the code inside it, counted in its own metrics.
         return;
       }
+      const label = riskyCall(ts, node);
+      if (label) risky.add(label);
       let nested = false;
       switch (node.kind) {
         case ts.SyntaxKind.IfStatement: {
@@ -127,6 +136,10 @@ export function measureFunctions(ts: Typescript, source: TS.SourceFile): Functio
       ts.forEachChild(node, (child) => walk(child, nested ? depth + 1 : depth));
     };
     if (fn.body) ts.forEachChild(fn.body, (child) => walk(child, 0));
+    // An expression body (`(req, res) => exec(...)`) is itself a call that the walk starts below.
+    const bodyCall = fn.body && !ts.isBlock(fn.body) ? riskyCall(ts, fn.body) : undefined;
+    if (bodyCall) risky.add(bodyCall);
+    if (risky.size > 0) metrics.risky = [...risky];
     return metrics;
   };
 

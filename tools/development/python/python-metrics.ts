@@ -41,6 +41,32 @@ function parameterCount(definition: PythonNode, isMethod: boolean): number {
   return names.length;
 }
 
+const routeDecorator = /^@[\w.]*\.(route|get|post|put|patch|delete|api_route|websocket|view_config)\s*\(/;
+const riskyCallee =
+  /^(os\.(system|popen)|subprocess\.(run|call|Popen|check_output|check_call)|eval|exec|open|pickle\.loads?|yaml\.load|[\w.]*(cursor|db|conn|connection|session|engine)\.(execute|executemany|executescript|raw))$/;
+
+/** A Flask/FastAPI/Pyramid route (by decorator) or a Django-style view (first parameter `request`). */
+function isPythonHandler(definition: PythonNode): boolean {
+  const decorated = definition.parent?.type === 'decorated_definition' ? definition.parent : undefined;
+  if (decorated && children(decorated).some((d) => d.type === 'decorator' && routeDecorator.test(d.text))) return true;
+  const parameters = definition.childForFieldName('parameters');
+  const first = parameters ? children(parameters).find((p) => p.type !== 'comment') : undefined;
+  return first?.type === 'identifier' && first.text === 'request';
+}
+
+/** The callee when a call runs a shell, eval, open, unpickling or raw SQL on a non-constant first argument. */
+function riskyPythonCall(call: PythonNode): string | undefined {
+  const callee = call.childForFieldName('function')?.text ?? '';
+  if (!riskyCallee.test(callee)) return undefined;
+  const args = call.childForFieldName('arguments');
+  const first = args ? children(args).find((a) => a.type !== 'comment' && a.type !== 'keyword_argument') : undefined;
+  if (!first) return undefined;
+  const constant =
+    (first.type === 'string' && !children(first).some((part) => part.type === 'interpolation')) ||
+    first.type === 'integer';
+  return constant ? undefined : callee;
+}
+
 export function measurePythonFunctions(root: PythonNode): FunctionMetrics[] {
   const results: FunctionMetrics[] = [];
   const measure = (definition: PythonNode, qualifiedName: string, isMethod: boolean) => {
@@ -56,6 +82,8 @@ export function measurePythonFunctions(root: PythonNode): FunctionMetrics[] {
       length: endLine - line + 1,
       parameters: parameterCount(definition, isMethod),
     };
+    if (isPythonHandler(definition)) metrics.handler = true;
+    const risky = new Set<string>();
     const walk = (node: PythonNode, depth: number, structuralDepth: number): void => {
       for (const child of children(node)) {
         if (child.type === 'function_definition') {
@@ -65,6 +93,10 @@ export function measurePythonFunctions(root: PythonNode): FunctionMetrics[] {
         if (child.type === 'class_definition') {
           visitScope(child, `${qualifiedName}.${child.childForFieldName('name')?.text ?? '?'}`);
           continue;
+        }
+        if (child.type === 'call') {
+          const label = riskyPythonCall(child);
+          if (label) risky.add(label);
         }
         if (branching.has(child.type)) metrics.cyclomatic++;
         if (child.type === 'boolean_operator') {
@@ -104,6 +136,7 @@ export function measurePythonFunctions(root: PythonNode): FunctionMetrics[] {
     };
     const body = definition.childForFieldName('body');
     if (body) walk(body, 0, 0);
+    if (risky.size > 0) metrics.risky = [...risky];
     results.push(metrics);
   };
   const visitScope = (scope: PythonNode, prefix: string) => {
