@@ -136,7 +136,9 @@ test('an answer that does not fit the review schema is not turned into findings'
   ).result;
   assert.deepEqual(review.findings, []);
   assert.equal(review.status, 'skipped');
-  assert.match(review.reviewed[0]?.error ?? '', /schema/);
+  // The reason is the step's own, never empty: here the reply is prose, not the JSON asked for.
+  assert.equal(review.reviewed[0]?.error, 'the answer is not JSON (no JSON object in the reply)');
+  assert.match(result.text, /failed \(the answer is not JSON/);
 });
 
 // A one-file Express app: three helpers and one anonymous route callback with a command injection.
