@@ -116,6 +116,12 @@ export const loadSampleTool = defineTool({
   name: 'knowledge_base_load_sample',
   domain: 'knowledge-base',
   tags: ['sample', 'knowledge base', 'first start', 'offline', 'snapshot', 'graph', 'demo'],
+  requests: [
+    'the graph is empty, give me something to try queries on',
+    'load the demo data that ships with caelum',
+    'populate the knowledge base without network access',
+    'reset the knowledge graph to the bundled sample',
+  ],
   title: 'Load the sample knowledge base',
   description:
     'Loads the bundled sample knowledge base into an empty graph: the catalogue (20 countries, their statistics, trade corridors, contagion channels) and the real provider answers shipped with Caelum, built offline by the snapshot pipeline and labelled as a sample. It replaces an earlier sample and never a published build. Use it when the graph is empty and no networked build has run. Example: {}',
@@ -147,6 +153,12 @@ export const knowledgeSourceTool = defineTool({
   name: 'knowledge_base_get_source',
   domain: 'knowledge-base',
   tags: ['sample', 'source', 'provenance', 'snapshot', 'published', 'live'],
+  requests: [
+    'is the knowledge graph real data or just the sample',
+    'which snapshot is live right now',
+    'where do the values in the graph come from',
+    'when was the knowledge base last built',
+  ],
   title: 'What the knowledge graph holds',
   description:
     'Says where the financial graph came from: the bundled sample (with the recordings its values come from and their dates) or the snapshot last published, with its build date. Example: {}',
