@@ -33,6 +33,11 @@ export interface Suite {
   knowledge: KnowledgeStore;
   /** Long work in progress (background jobs); the service never idles out while it is not empty. */
   busy(): string[];
+  /**
+   * Work the suite runs on its own (the first-start sample load), cancelled and awaited by close(),
+   * so nothing writes to the data dir after the suite is closed.
+   */
+  background(name: string, work: (signal: AbortSignal) => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -184,6 +189,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     highLevelTools(),
     config.budgets.toolResultBytes,
   );
+  const background = new Map<string, { controller: AbortController; done: Promise<void> }>();
   return {
     config,
     logger,
@@ -194,9 +200,19 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     knowledge,
     busy: () => {
       const job = runningJob(knowledge);
+      // Background work (the sample load) is cheap to redo, so it never holds a stop: close() cancels it.
       return job ? [`snapshot build job ${job.jobId}`] : [];
     },
+    background: (name, work) => {
+      const controller = new AbortController();
+      const done = work(controller.signal)
+        .catch((error: unknown) => logger.warn('background_failed', { name, error: (error as Error).message }))
+        .finally(() => background.delete(name));
+      background.set(name, { controller, done });
+    },
     close: async () => {
+      for (const task of background.values()) task.controller.abort();
+      await Promise.all([...background.values()].map((task) => task.done));
       await knowledge.close();
       await pool.close();
       if (ledger instanceof PgLedger) await ledger.close();

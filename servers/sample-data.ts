@@ -27,12 +27,22 @@ export function sampleDirectory(): string | undefined {
   return found ?? undefined;
 }
 
-/** Loads the sample when the graph is empty; logs the outcome and how long it took. */
-export async function loadSampleOnFirstStart(suite: Suite): Promise<void> {
+/**
+ * Loads the sample when the graph is empty, as the suite's background work (so closing the suite
+ * cancels and awaits it); logs the outcome and how long it took.
+ */
+export function loadSampleOnFirstStart(suite: Suite): Promise<void> {
+  return new Promise((resolve) =>
+    suite.background('first-start sample knowledge base', (signal) => load(suite, signal).finally(resolve)),
+  );
+}
+
+async function load(suite: Suite, stop: AbortSignal): Promise<void> {
   try {
-    const result = await loadSampleKnowledge(suite.dispatcher.context({ signal: AbortSignal.timeout(60_000) }), {
-      onlyIfEmpty: true,
-    });
+    const result = await loadSampleKnowledge(
+      suite.dispatcher.context({ signal: AbortSignal.any([stop, AbortSignal.timeout(60_000)]) }),
+      { onlyIfEmpty: true },
+    );
     if (result.loaded)
       suite.logger.info('kb_sample_loaded', {
         elapsedMs: result.elapsedMs,

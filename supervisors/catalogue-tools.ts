@@ -113,7 +113,7 @@ export const findTools = defineHighLevelTool({
   owner: 'suite',
   title: 'Find internal tools',
   description:
-    'Finds internal tools for a request in plain words, ranked, each with its argument schema and an example for runTool. When nothing fits well it says "no good match" and suggests domains to list. Example: {"query": "which functions are too complex", "limit": 5}',
+    'Finds internal tools for a request in plain words, ranked, with argument schemas and runTool examples; says "no good match" when nothing fits. Example: {"query": "which functions are too complex", "limit": 5}',
   kind: { effect: 'readOnly' },
   liveDescription(registry) {
     const counts = domains.map((domain) => `${domain} ${registry.byDomain(domain).length}`).join(', ');

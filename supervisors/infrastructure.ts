@@ -247,7 +247,7 @@ const getPoolStatus = defineHighLevelTool({
   owner: 'infrastructure',
   title: 'GPU pool status',
   description:
-    'The LLM pool: per Ollama host health, models (installed; resident with VRAM), load, breaker, latency; each model tier with the model it resolves to and the hosts serving it, and the tiers nothing serves; and whether Claude is the fallback. Example: {"probe": true}',
+    'The LLM pool: per host health, models (installed; resident, VRAM), load, breaker, latency; each tier\'s model and hosts, or that none serves it; the Claude fallback. Example: {"probe": true}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     probe: z.boolean().default(false).describe('Probe the hosts first.'),

@@ -160,7 +160,7 @@ const buildKnowledgeSnapshot = defineHighLevelTool({
   owner: 'knowledge-base',
   title: 'Build a knowledge snapshot',
   description:
-    'Builds the macro-financial snapshot (World Bank/FRED/IMF/OECD/BIS/EIA data for 20 countries, LLM-inferred stats and contagion, regime HMMs, graph, daily outputs). background: true returns a job id for getSnapshotStatus; publish: true also loads it into the shared live graph and needs confirm: true. A build below its minimum coverage is an error naming each failing provider. Example: {"background": true}',
+    'Builds the macro-financial snapshot (six data providers, 20 countries, LLM-inferred stats and contagion, regimes, graph, daily outputs). background: true returns a job id for getSnapshotStatus; publish: true loads it into the live graph (needs confirm: true). Below minimum coverage it is an error naming each failing provider. Example: {"background": true}',
   kind: { effect: 'action', openWorld: true },
   input: buildSnapshotTool.input,
   // The full build summary schema is knowledge_base_build_snapshot's (findTools shows it); tools/list stays small.

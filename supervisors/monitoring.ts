@@ -8,7 +8,7 @@ const getCostReport = defineHighLevelTool({
   owner: 'monitoring',
   title: 'LLM cost report',
   description:
-    'LLM cost from the cost ledger: calls by outcome (accepted locally, escalated, failed), tokens, cost, the all-Claude baseline, and the saving booked for accepted local answers, with and without local compute cost, grouped as asked. Example: {"groupBy": "model"}',
+    'LLM cost from the ledger: calls by outcome (accepted locally, escalated, failed), tokens, cost, and the saving against an all-Claude baseline. Example: {"groupBy": "model"}',
   kind: { effect: 'readOnly' },
   input: summarizeCosts.input,
   output: costSummarySchema,

@@ -11,8 +11,11 @@ const inspector = path.join(repoRoot, 'node_modules', '@modelcontextprotocol', '
 
 async function environment(t: { after(fn: () => Promise<void>): void }) {
   const dir = await tempDir(t);
-  await writeTree(dir, { 'src/a.ts': 'export const f = (x: number) => (x ? 1 : 2);\n' });
-  return { PATH: process.env.PATH!, HOME: dir, CAELUM_DATA_DIR: path.join(dir, 'data'), CAELUM_ALLOWED_ROOTS: dir };
+  // The data dir sits beside the project, as by default: a fresh service fills it (the sample
+  // knowledge base), and the project's structure must not count those files.
+  const project = path.join(dir, 'project');
+  await writeTree(project, { 'src/a.ts': 'export const f = (x: number) => (x ? 1 : 2);\n' });
+  return { PATH: process.env.PATH!, HOME: dir, CAELUM_DATA_DIR: path.join(dir, 'data'), CAELUM_ALLOWED_ROOTS: project };
 }
 
 async function inspect(args: string[], env: Record<string, string>): Promise<any> {

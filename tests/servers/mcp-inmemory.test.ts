@@ -39,13 +39,14 @@ test('tools/list is deterministic, small, and every tool has annotations and an 
   assert.deepEqual(names, [...names].sort());
   assert.ok(todaysTools.every((name) => names.includes(name)));
   // The agent-visible footprint: at most 24 high-level tools in at most 20 KB (about 5k tokens of
-  // an agent's context), whatever supervisors are added; today's fifteen fit in 14 KB (they took
-  // 19.5 KB before output schemas became field names and descriptions were tightened).
+  // an agent's context), whatever supervisors are added; today's fifteen fit in 15 KB (they took
+  // 19.5 KB before output schemas became field names and descriptions were tightened; 14.4 KB once
+  // results gained call outcomes, tier status, build coverage and findTools' ranking fields).
   assert.ok(first.tools.length <= 24, `${first.tools.length} high-level tools`);
   const bytes = JSON.stringify(first).length;
   assert.ok(bytes <= 20 * 1024, `tools/list is ${bytes} bytes`);
   const today = JSON.stringify({ tools: first.tools.filter((tool) => todaysTools.includes(tool.name)) }).length;
-  assert.ok(today <= 14 * 1024, `today's fifteen tools take ${today} bytes`);
+  assert.ok(today <= 15 * 1024, `today's fifteen tools take ${today} bytes`);
   for (const tool of first.tools) {
     assert.equal(tool.inputSchema.type, 'object', tool.name);
     assert.equal(tool.outputSchema?.type, 'object', tool.name);
