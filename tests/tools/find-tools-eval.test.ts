@@ -42,13 +42,13 @@ test('the evaluation set covers every registered internal tool, and its labels n
   );
 });
 
-test('every internal tool declares 2-4 example requests, none copied from the evaluation set', async (t) => {
+test('every internal tool declares 2-8 example requests, none copied from the evaluation set', async (t) => {
   const suite = await testSuite(t);
   t.after(() => suite.close());
   const held = new Set(evalSet.requests.map((r) => tokenize(r.query).join(' ')));
   for (const tool of suite.registry.all()) {
     const requests = tool.requests ?? [];
-    assert.ok(requests.length >= 2 && requests.length <= 4, `${tool.name}: ${requests.length} requests`);
+    assert.ok(requests.length >= 2 && requests.length <= 8, `${tool.name}: ${requests.length} requests`);
     for (const request of requests) assert.ok(!held.has(tokenize(request).join(' ')), `${tool.name}: "${request}"`);
   }
 });

@@ -96,6 +96,8 @@ export const getProjectStructure = defineTool({
     'how many lines of code per language',
     'print the directory tree',
     'what is in this repository and how is it organised',
+    'file counts and biggest files in the repo',
+    'what kind of project is this',
   ],
   title: 'Project structure',
   description:
