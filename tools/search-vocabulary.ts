@@ -10,7 +10,7 @@ export const stopWords: ReadonlySet<string> = new Set(
     'i me my mine we us our ours you your yours he she they them their his her ' +
     'do does did done doing has have had having can could would should will shall may might must not ' +
     'how what which who whom whose when where why whether if so as any some all every each ' +
-    'please just also only very really quickly right now yet still ' +
+    'please just also very really quickly right now yet still ' +
     'want wants need needs like let lets give tell get got make help try trying ' +
     'thing things something anything everything stuff one ones way'
   ).split(/\s+/),
@@ -30,7 +30,7 @@ const synonymGroups: readonly string[][] = [
   ['host', 'machine', 'box', 'gpu'],
   ['model', 'llm', 'weights'],
   ['llm', 'ai', 'model', 'gpt', 'claude', 'ollama'],
-  ['project', 'repo', 'repository', 'codebase', 'workspace'],
+  ['project', 'repo', 'repository', 'codebase', 'workspace', 'monorepo'],
   ['function', 'func', 'method', 'routine'],
   ['delete', 'remove', 'erase', 'drop', 'purge', 'forget'],
   ['secret', 'credential', 'password', 'leak'],
@@ -40,6 +40,7 @@ const synonymGroups: readonly string[][] = [
   ['complexity', 'complex', 'complicated', 'branchy', 'mccabe'],
   ['test', 'spec', 'tests', 'suite'],
   ['license', 'licence', 'licensing'],
+  ['copyleft', 'gpl', 'agpl', 'lgpl', 'mpl'],
   ['vector', 'embedding', 'embed'],
   ['document', 'doc', 'note', 'page'],
   ['regex', 'regexp', 'pattern'],
@@ -62,7 +63,7 @@ const synonymGroups: readonly string[][] = [
   ['verify', 'validate', 'integrity', 'corrupt', 'corrupted'],
   ['compare', 'diff', 'difference', 'versus', 'vs'],
   ['list', 'enumerate', 'inventory'],
-  ['unused', 'dead', 'orphan', 'orphaned', 'unreferenced'],
+  ['unused', 'dead', 'orphan', 'orphaned', 'unreferenced', 'nobody'],
   ['usage', 'caller', 'reference', 'invoke', 'invocation', 'call'],
   ['definition', 'declare', 'declared', 'define', 'defined', 'declaration'],
   ['coverage', 'covered', 'uncovered'],

@@ -21,14 +21,29 @@ const fieldSettings: Record<Field, { weight: number; b: number }> = {
 const fields = Object.keys(fieldSettings) as Field[];
 const tuning = { k1: 1.2, synonymDiscount: 0.6, prefixDiscount: 0.5 };
 
-export function tokenize(text: string): string[] {
-  return text
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .toLowerCase()
-    .replace(/'s\b/g, '')
-    .split(/[^a-z0-9]+/)
-    .filter((token) => token.length > 1 && !stopWords.has(token))
-    .map(stem);
+/**
+ * Lower-cased, Porter-stemmed words without stop words. A camel-cased word ("noImplicitAny",
+ * "TypeScript") gives its parts and the whole; with `known` (the query side), only the whole when
+ * the catalogue knows it, so "TypeScript" does not also match "script".
+ */
+export function tokenize(text: string, known?: (token: string) => boolean): string[] {
+  const tokens: string[] = [];
+  for (const word of text.replace(/'s\b/g, '').split(/[^A-Za-z0-9]+/)) {
+    const parts = word
+      .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+      .toLowerCase()
+      .split(' ');
+    const whole = stem(word.toLowerCase());
+    if (parts.length > 1 && !stopWords.has(word.toLowerCase()) && word.length > 1) {
+      if (known?.(whole)) {
+        tokens.push(whole);
+        continue;
+      }
+      if (!known) tokens.push(whole);
+    }
+    for (const part of parts) if (part.length > 1 && !stopWords.has(part)) tokens.push(stem(part));
+  }
+  return tokens;
 }
 
 const synonyms = synonymTable(stem);
@@ -116,7 +131,7 @@ export class ToolSearchIndex {
 
   private termGroups(query: string): TermGroup[] {
     const groups: TermGroup[] = [];
-    for (const term of new Set(tokenize(query))) {
+    for (const term of new Set(tokenize(query, (token) => this.isKnown(token)))) {
       const variants = new Map<string, number>([[term, 1]]);
       for (const synonym of synonyms.get(term) ?? [])
         variants.set(synonym, Math.max(variants.get(synonym) ?? 0, tuning.synonymDiscount));
@@ -129,6 +144,10 @@ export class ToolSearchIndex {
       groups.push({ term, variants });
     }
     return groups;
+  }
+
+  private isKnown(token: string): boolean {
+    return this.documentFrequency.has(token) || (synonyms.get(token) ?? []).some((s) => this.documentFrequency.has(s));
   }
 
   private idf(token: string): number {

@@ -106,7 +106,7 @@ export const auditVulnerabilities = defineTool({
     'security advisories for installed packages',
     'CVE check of npm dependencies',
     'are our dependencies safe to ship',
-    'known security holes in third-party packages',
+    'known security holes in packages we depend on',
   ],
   title: 'Known-vulnerable dependencies (npm audit)',
   description:
