@@ -248,6 +248,7 @@ export const explainDependency = defineTool({
     'what brings this package into node_modules',
     'which dependency pulls in this package',
     'why does this old version appear in the lockfile',
+    'why is a package in node_modules',
   ],
   title: 'Why is a package installed',
   description:

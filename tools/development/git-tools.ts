@@ -173,6 +173,7 @@ export const gitLog = defineTool({
     'recent commit messages and authors',
     'what was merged recently',
     'history of changes to a file',
+    'commits from the last month',
   ],
   title: 'Git history',
   description:

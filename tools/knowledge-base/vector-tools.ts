@@ -180,6 +180,7 @@ export const listCollections = defineTool({
     'vector collections and their embedders',
     'how many items in each collection',
     'which embedder is configured',
+    'what is in the vector store',
   ],
   title: 'List vector collections',
   description:
