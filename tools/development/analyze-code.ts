@@ -100,6 +100,7 @@ export const analyzeCode = defineTool({
     'full code review without an LLM',
     'data flow from user input to risky calls',
     'quality metrics weighted by git churn',
+    'full audit of an app before a release',
   ],
   title: 'Static analysis (security and quality)',
   description:

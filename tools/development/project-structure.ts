@@ -98,6 +98,7 @@ export const getProjectStructure = defineTool({
     'what is in this repository and how is it organised',
     'file counts and biggest files in the repo',
     'what kind of project is this',
+    'how much TypeScript, JavaScript or Python code',
   ],
   title: 'Project structure',
   description:
