@@ -90,7 +90,7 @@ const synonymGroups: readonly string[][] = [
   ['partner', 'neighbour', 'neighbor'],
   ['regime', 'stressed', 'tranquil', 'crisis', 'calm'],
   ['series', 'timeline', 'trend', 'plot', 'chart', 'evolution'],
-  ['contagion', 'spillover', 'ripple', 'knock'],
+  ['contagion', 'spillover', 'ripple'],
   ['restore', 'rollback', 'revert'],
   ['recall', 'retrieve', 'lookup'],
   ['pass', 'passing', 'green'],

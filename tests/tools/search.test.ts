@@ -7,7 +7,18 @@ import type { AnyTool } from '../../tools/define-tool.js';
 const all = Object.values(toolsByDomain).flat() as AnyTool[];
 
 test('tokenize splits snake_case and camelCase, drops stop words and Porter-stems', () => {
-  assert.deepEqual(tokenize('analyzeComplexity of project_structures'), ['analyz', 'complex', 'project', 'structur']);
+  // Indexed text keeps a camel-cased word whole and in parts.
+  assert.deepEqual(tokenize('analyzeComplexity of project_structures'), [
+    'analyzecomplex',
+    'analyz',
+    'complex',
+    'project',
+    'structur',
+  ]);
+  // A query's camel-cased word stays whole when the catalogue knows it, else it splits.
+  const known = (token: string) => token === 'typescript';
+  assert.deepEqual(tokenize('TypeScript scripts', known), ['typescript', 'script']);
+  assert.deepEqual(tokenize('noImplicitAny', known), ['no', 'implicit']);
   assert.deepEqual(tokenize('vulnerabilities'), tokenize('vulnerable'));
 });
 
