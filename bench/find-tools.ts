@@ -25,6 +25,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const evalSet = JSON.parse(await readFile(path.join(root, 'tests', 'tools', 'find-tools-eval.json'), 'utf8')) as {
   requests: { query: string; expected: string[]; round?: number }[];
   offTopic: string[];
+  offTopicRound2: string[];
 };
 /** Off-topic requests used only here, to show the threshold on requests the test never checks. */
 const calibrationOffTopic = [
@@ -115,7 +116,7 @@ async function latencies(ranker: Ranker, queries: readonly string[]): Promise<nu
   return times;
 }
 
-const queries = [...evalSet.requests.map((r) => r.query), ...evalSet.offTopic];
+const queries = [...evalSet.requests.map((r) => r.query), ...evalSet.offTopic, ...evalSet.offTopicRound2];
 const real = await rankers(tools);
 const large = await rankers(padded);
 const rows: Record<string, string | number>[] = [];
@@ -134,6 +135,7 @@ for (const [i, ranker] of real.entries()) {
   const held = split('heldOut');
   const blind = split('blind');
   const offTopic = await Promise.all(evalSet.offTopic.map((q) => ranker.rank(q)));
+  const offTopic2 = await Promise.all(evalSet.offTopicRound2.map((q) => ranker.rank(q)));
   const calibration = await Promise.all(calibrationOffTopic.map((q) => ranker.rank(q)));
   const onTopicRejected = ranked.filter((names) => names.length === 0).length;
   const small = summary(await latencies(ranker, queries));
@@ -145,7 +147,7 @@ for (const [i, ranker] of real.entries()) {
     'MRR@10': all.mrr10,
     'top-1 tuned/held-out/blind': `${tuned.top1} / ${held.top1} / ${blind.top1}`,
     'recall@5 tuned/held-out/blind': `${tuned.recall5} / ${held.recall5} / ${blind.recall5}`,
-    'off-topic rejected': `${offTopic.filter((names) => names.length === 0).length}/${offTopic.length}`,
+    'off-topic rejected (round 2)': `${offTopic.filter((names) => names.length === 0).length}/${offTopic.length} (${offTopic2.filter((names) => names.length === 0).length}/${offTopic2.length})`,
     'on-topic rejected': onTopicRejected,
     [`p50/p95 ms @${tools.length}`]: `${small.p50} / ${small.p95}`,
     [`p50/p95 ms @${padded.length}`]: `${big.p50} / ${big.p95}`,
@@ -158,6 +160,8 @@ for (const [i, ranker] of real.entries()) {
     blind,
     offTopicRejected: offTopic.filter((names) => names.length === 0).length,
     offTopic: offTopic.length,
+    offTopicRound2Rejected: offTopic2.filter((names) => names.length === 0).length,
+    offTopicRound2: offTopic2.length,
     calibrationRejected: calibration.filter((names) => names.length === 0).length,
     calibration: calibration.length,
     onTopicRejected,
@@ -179,6 +183,7 @@ const threshold = {
   lowestOnTopic: onTopic.slice(0, 5),
   lowestOwnExample: own[0],
   offTopicBelow: evalSet.offTopic.filter((q) => confidence(q) < minimumConfidence).length,
+  offTopicRound2Below: evalSet.offTopicRound2.filter((q) => confidence(q) < minimumConfidence).length,
   calibrationBelow: calibrationOffTopic.filter((q) => confidence(q) < minimumConfidence).length,
 };
 
@@ -187,7 +192,7 @@ const peer = results[1] as { all: { top1: number }; latencyMs: Record<number, { 
 process.stdout.write(
   `${table(`findTools ranking: ${evalSet.requests.length} requests, ${evalSet.offTopic.length} off-topic, ${tools.length} tools (latency also padded to ${padded.length} with replicas)`, rows)}\n` +
     `top-1 now / peer: ${round(now.all.top1 / peer.all.top1)}; p95 at ${padded.length} tools now ${now.latencyMs[padded.length]!.p95} ms (target ≤ 5), peer ${peer.latencyMs[padded.length]!.p95} ms\n` +
-    `no-match threshold ${minimumConfidence}: lowest on-topic confidence ${threshold.lowestOnTopic[0]}, lowest own example ${threshold.lowestOwnExample}; off-topic below it ${threshold.offTopicBelow}/${evalSet.offTopic.length}, calibration set ${threshold.calibrationBelow}/${calibrationOffTopic.length}\n`,
+    `no-match threshold ${minimumConfidence}: lowest on-topic confidence ${threshold.lowestOnTopic[0]}, lowest own example ${threshold.lowestOwnExample}; off-topic below it ${threshold.offTopicBelow}/${evalSet.offTopic.length}, round 2 ${threshold.offTopicRound2Below}/${evalSet.offTopicRound2.length}, calibration set ${threshold.calibrationBelow}/${calibrationOffTopic.length}\n`,
 );
 const out = path.join(root, 'bench', 'results');
 await mkdir(out, { recursive: true });

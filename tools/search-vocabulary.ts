@@ -17,6 +17,20 @@ export const stopWords: ReadonlySet<string> = new Set(
 );
 
 /**
+ * Everyday words that say what to do or when, but not what about ("create", "send", "next",
+ * "app"). They rank as usual, but count half towards a match being good: "send an email" should
+ * not pass as a request for a tool whose description happens to say "send".
+ */
+export const everydayWords: ReadonlySet<string> = new Set(
+  (
+    'create make new find search look show get give set up open close send write read add put take use ' +
+    'start go come know think say ask call plan book order buy pay generate current latest next last ' +
+    'today tomorrow yesterday week month year time day good best old big small app data message text ' +
+    'name number information info question answer people user team idea convert update free cheap simple quick'
+  ).split(/\s+/),
+);
+
+/**
  * Each group is one meaning; the first word of a group is not special. Words with a second common
  * meaning in this catalogue stay out ("node" the runtime, "load" a snapshot, "token" of an LLM), and
  * so do distinct actions on one thing ("remember" and "recall", "list" and "show").

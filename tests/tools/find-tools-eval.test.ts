@@ -14,6 +14,7 @@ import { tokenize } from '../../tools/search.js';
 interface EvalSet {
   requests: { query: string; expected: string[]; round?: number }[];
   offTopic: string[];
+  offTopicRound2: string[];
 }
 
 const evalSet = JSON.parse(await readFile(path.join(import.meta.dirname, 'find-tools-eval.json'), 'utf8')) as EvalSet;
@@ -80,7 +81,8 @@ test('findTools on the embedded default: top-1, recall@5 and MRR@10 on the held-
   const n = evalSet.requests.length;
   const figures = { top1: top1 / n, recall5: recall5 / n, mrr10: reciprocal / n };
   let rejected = 0;
-  for (const query of evalSet.offTopic) {
+  const offTopic = [...evalSet.offTopic, ...evalSet.offTopicRound2];
+  for (const query of offTopic) {
     const result = await suite.dispatcher.call('findTools', { query });
     const found = result.structuredContent as unknown as Found;
     if (found.match === 'none') {
@@ -88,7 +90,7 @@ test('findTools on the embedded default: top-1, recall@5 and MRR@10 on the held-
       assert.deepEqual(found.results, []);
     }
   }
-  const rejection = rejected / evalSet.offTopic.length;
+  const rejection = rejected / offTopic.length;
   const round2 = { top1: blind.top1 / blind.n, recall5: blind.recall5 / blind.n };
   t.diagnostic(JSON.stringify({ ...figures, round2, offTopicRejected: rejection }));
   assert.deepEqual(turnedAway, [], 'no on-topic request gets "no good match"');
@@ -96,5 +98,5 @@ test('findTools on the embedded default: top-1, recall@5 and MRR@10 on the held-
   assert.ok(figures.recall5 >= 0.98, `recall@5 ${figures.recall5}`);
   assert.ok(figures.mrr10 >= 0.93, `MRR@10 ${figures.mrr10}`);
   assert.ok(round2.top1 >= 0.85, `round-2 top-1 ${round2.top1}`);
-  assert.ok(rejection >= 0.4, `off-topic rejection ${rejection}`);
+  assert.ok(rejection >= 0.65, `off-topic rejection ${rejection}`);
 });

@@ -59,6 +59,16 @@ test('assess: an on-topic request is a good match, an off-topic one is not', () 
   }
 });
 
+test('assess: an everyday word counts half, so one shared "create" is no good match', () => {
+  const index = new ToolSearchIndex(all);
+  const query = 'create an S3 bucket on AWS';
+  const best = index.search(query, { limit: 1 })[0];
+  assert.deepEqual(best?.matched, ['creat'], 'a tool shares the word "create"');
+  const assessment = index.assess(query, best);
+  assert.equal(assessment.confident, false);
+  assert.ok(assessment.confidence * 2 >= minimumConfidence, 'at full weight the shared word would pass');
+});
+
 test('a name hit outranks a description hit', () => {
   const index = new ToolSearchIndex(all);
   const hits = index.search('complexity', { limit: 5 });
