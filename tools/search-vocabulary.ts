@@ -98,6 +98,8 @@ const synonymGroups: readonly string[][] = [
   ['failure', 'fail', 'failed', 'failing', 'broken', 'error'],
   ['reachable', 'reach', 'connect', 'connection', 'ping'],
   ['store', 'save', 'persist', 'record'],
+  ['rebuild', 'reindex', 'reembed', 're-embed'],
+  ['remember', 'memorise', 'memorize', 'jot'],
   ['latest', 'last', 'recent', 'newest', 'lately'],
   ['show', 'display', 'print', 'view'],
   ['key', 'id', 'identifier'],
