@@ -10,9 +10,23 @@ export const stopWords: ReadonlySet<string> = new Set(
     'i me my mine we us our ours you your yours he she they them their his her ' +
     'do does did done doing has have had having can could would should will shall may might must not ' +
     'how what which who whom whose when where why whether if so as any some all every each ' +
-    'please just also only very really quickly right now yet still ' +
+    'please just also very really quickly right now yet still ' +
     'want wants need needs like let lets give tell get got make help try trying ' +
     'thing things something anything everything stuff one ones way'
+  ).split(/\s+/),
+);
+
+/**
+ * Everyday words that say what to do or when, but not what about ("create", "send", "next",
+ * "app"). They rank as usual, but count half towards a match being good: "send an email" should
+ * not pass as a request for a tool whose description happens to say "send".
+ */
+export const everydayWords: ReadonlySet<string> = new Set(
+  (
+    'create make new find search look show get give set up open close send write read add put take use ' +
+    'start go come know think say ask call plan book order buy pay generate current latest next last ' +
+    'today tomorrow yesterday week month year time day good best old big small app data message text ' +
+    'name number information info question answer people user team idea convert update free cheap simple quick'
   ).split(/\s+/),
 );
 
@@ -30,7 +44,7 @@ const synonymGroups: readonly string[][] = [
   ['host', 'machine', 'box', 'gpu'],
   ['model', 'llm', 'weights'],
   ['llm', 'ai', 'model', 'gpt', 'claude', 'ollama'],
-  ['project', 'repo', 'repository', 'codebase', 'workspace'],
+  ['project', 'repo', 'repository', 'codebase', 'workspace', 'monorepo'],
   ['function', 'func', 'method', 'routine'],
   ['delete', 'remove', 'erase', 'drop', 'purge', 'forget'],
   ['secret', 'credential', 'password', 'leak'],
@@ -40,6 +54,7 @@ const synonymGroups: readonly string[][] = [
   ['complexity', 'complex', 'complicated', 'branchy', 'mccabe'],
   ['test', 'spec', 'tests', 'suite'],
   ['license', 'licence', 'licensing'],
+  ['copyleft', 'gpl', 'agpl', 'lgpl', 'mpl'],
   ['vector', 'embedding', 'embed'],
   ['document', 'doc', 'note', 'page'],
   ['regex', 'regexp', 'pattern'],
@@ -62,7 +77,7 @@ const synonymGroups: readonly string[][] = [
   ['verify', 'validate', 'integrity', 'corrupt', 'corrupted'],
   ['compare', 'diff', 'difference', 'versus', 'vs'],
   ['list', 'enumerate', 'inventory'],
-  ['unused', 'dead', 'orphan', 'orphaned', 'unreferenced'],
+  ['unused', 'dead', 'orphan', 'orphaned', 'unreferenced', 'nobody'],
   ['usage', 'caller', 'reference', 'invoke', 'invocation', 'call'],
   ['definition', 'declare', 'declared', 'define', 'defined', 'declaration'],
   ['coverage', 'covered', 'uncovered'],
@@ -83,6 +98,26 @@ const synonymGroups: readonly string[][] = [
   ['failure', 'fail', 'failed', 'failing', 'broken', 'error'],
   ['reachable', 'reach', 'connect', 'connection', 'ping'],
   ['store', 'save', 'persist', 'record'],
+  ['rebuild', 'reindex', 'reembed', 're-embed'],
+  ['remember', 'memorise', 'memorize', 'jot'],
+  ['latest', 'last', 'recent', 'newest', 'lately'],
+  ['show', 'display', 'print', 'view'],
+  ['key', 'id', 'identifier'],
+  ['partner', 'neighbour', 'neighbor'],
+  ['regime', 'stressed', 'tranquil', 'crisis', 'calm'],
+  ['series', 'timeline', 'trend', 'plot', 'chart', 'evolution'],
+  ['contagion', 'spillover', 'ripple'],
+  ['restore', 'rollback', 'revert'],
+  ['recall', 'retrieve', 'lookup'],
+  ['pass', 'passing', 'green'],
+  ['failure', 'red'],
+  ['upgrade', 'update', 'bump'],
+  ['refactor', 'cleanup', 'simplify'],
+  ['complexity', 'readability', 'readable'],
+  ['aggregate', 'average', 'mean', 'regional'],
+  ['propagate', 'propagation', 'downstream', 'ripple'],
+  ['probe', 'recheck', 'refresh'],
+  ['endpoint', 'api'],
 ];
 
 /** Stemmed word -> stemmed synonyms (not including itself), built once by the caller's stemmer. */

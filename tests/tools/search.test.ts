@@ -7,7 +7,18 @@ import type { AnyTool } from '../../tools/define-tool.js';
 const all = Object.values(toolsByDomain).flat() as AnyTool[];
 
 test('tokenize splits snake_case and camelCase, drops stop words and Porter-stems', () => {
-  assert.deepEqual(tokenize('analyzeComplexity of project_structures'), ['analyz', 'complex', 'project', 'structur']);
+  // Indexed text keeps a camel-cased word whole and in parts.
+  assert.deepEqual(tokenize('analyzeComplexity of project_structures'), [
+    'analyzecomplex',
+    'analyz',
+    'complex',
+    'project',
+    'structur',
+  ]);
+  // A query's camel-cased word stays whole when the catalogue knows it, else it splits.
+  const known = (token: string) => token === 'typescript';
+  assert.deepEqual(tokenize('TypeScript scripts', known), ['typescript', 'script']);
+  assert.deepEqual(tokenize('noImplicitAny', known), ['no', 'implicit']);
   assert.deepEqual(tokenize('vulnerabilities'), tokenize('vulnerable'));
 });
 
@@ -46,6 +57,16 @@ test('assess: an on-topic request is a good match, an off-topic one is not', () 
     assert.equal(assessment.confident, false, off);
     assert.ok(assessment.confidence < minimumConfidence, off);
   }
+});
+
+test('assess: an everyday word counts half, so one shared "create" is no good match', () => {
+  const index = new ToolSearchIndex(all);
+  const query = 'create an S3 bucket on AWS';
+  const best = index.search(query, { limit: 1 })[0];
+  assert.deepEqual(best?.matched, ['creat'], 'a tool shares the word "create"');
+  const assessment = index.assess(query, best);
+  assert.equal(assessment.confident, false);
+  assert.ok(assessment.confidence * 2 >= minimumConfidence, 'at full weight the shared word would pass');
 });
 
 test('a name hit outranks a description hit', () => {

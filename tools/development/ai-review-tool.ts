@@ -15,6 +15,8 @@ export const reviewWithAi = defineTool({
     'ask a model to find bugs in risky functions',
     'second opinion on code from a local model',
     'review code with a language model',
+    'let an LLM look for bugs static analysis misses',
+    'AI review of request handlers',
   ],
   title: 'AI code review',
   description:

@@ -97,6 +97,10 @@ export const analyzeCode = defineTool({
     'check code quality and security issues in one pass',
     'taint analysis from request input to dangerous sinks',
     'scan for code smells, risky patterns and complexity together',
+    'full code review without an LLM',
+    'data flow from user input to risky calls',
+    'quality metrics weighted by git churn',
+    'full audit of an app before a release',
   ],
   title: 'Static analysis (security and quality)',
   description:
@@ -118,6 +122,9 @@ export const scanSecurity = defineTool({
     'SAST scan for injection, XSS and SSRF',
     'is my Node server exploitable',
     'security review of a REST service for injection and auth flaws',
+    'OWASP top ten check of the web app',
+    'can an attacker inject commands through a request',
+    'weak password hashing or insecure cookies',
   ],
   title: 'Security scan (SAST)',
   description:

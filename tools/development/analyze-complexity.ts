@@ -33,6 +33,8 @@ export const analyzeComplexity = defineTool({
     'cyclomatic complexity of the TypeScript code',
     'which methods need refactoring because of nested branches',
     'functions with deeply nested conditions and loops',
+    'functions with too many branches or conditions',
+    'complexity score per function',
   ],
   title: 'Cyclomatic complexity',
   description:

@@ -83,6 +83,8 @@ export const listSymbols = defineTool({
     'list the exported API of the project',
     'symbols with signatures and line ranges',
     'all declarations in a module',
+    'public API of a module',
+    'interfaces, types and enums declared in a file',
   ],
   title: 'List symbols',
   description:
@@ -130,6 +132,8 @@ export const findDefinition = defineTool({
     'where is this class declared',
     'find the declaration of a type or interface',
     'where a symbol is defined',
+    'where is Class.method implemented',
+    'locate the source of a function by name',
   ],
   title: 'Find a definition',
   description:
@@ -177,6 +181,9 @@ export const findCallSites = defineTool({
     'where is this method used',
     'references before changing a signature',
     'everywhere a function is called',
+    'where is this class instantiated with new',
+    'who uses this function',
+    'impact of renaming a function',
   ],
   title: 'Find call sites',
   description:

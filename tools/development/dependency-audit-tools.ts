@@ -105,6 +105,8 @@ export const auditVulnerabilities = defineTool({
     'dependencies with known vulnerabilities',
     'security advisories for installed packages',
     'CVE check of npm dependencies',
+    'are our dependencies safe to ship',
+    'known security holes in packages we depend on',
   ],
   title: 'Known-vulnerable dependencies (npm audit)',
   description:
@@ -244,6 +246,9 @@ export const explainDependency = defineTool({
     'who requires this transitive dependency',
     'dependency chain leading to a package',
     'what brings this package into node_modules',
+    'which dependency pulls in this package',
+    'why does this old version appear in the lockfile',
+    'why is a package in node_modules',
   ],
   title: 'Why is a package installed',
   description:

@@ -48,6 +48,8 @@ export const checkLockfile = defineTool({
     'will npm ci fail',
     'installed versions differ from the lockfile',
     'lockfile drift after editing package.json',
+    'lock file disagrees with package.json',
+    'node_modules does not match the lock',
   ],
   title: 'Lockfile drift',
   description:
@@ -191,6 +193,8 @@ export const findDuplicatePackages = defineTool({
     'should I run npm dedupe',
     'reduce node_modules size caused by duplicate copies',
     'multiple versions of one dependency in the lockfile',
+    'why is node_modules so big',
+    'one library pulled in at several versions',
   ],
   title: 'Duplicate package versions',
   description:
@@ -311,6 +315,8 @@ export const listInstallScripts = defineTool({
     'dangerous install hooks in dependencies',
     'npm packages that run code on install',
     'preinstall and install scripts in node_modules',
+    'supply chain risk from install hooks',
+    'packages that execute code during npm install',
   ],
   title: 'Install scripts',
   description:
@@ -422,6 +428,8 @@ export const listLicences = defineTool({
     'any copyleft packages',
     'SPDX licence summary of node_modules',
     'license audit for legal',
+    'are we allowed to use these packages commercially',
+    'GPL dependencies in production',
   ],
   title: 'Licence inventory',
   description:

@@ -19,6 +19,8 @@ export const outlineFile = defineTool({
     'everything about a single source file',
     'outline a file with its metrics and findings',
     'details of one file',
+    'all about one source file at once',
+    'symbols, imports and findings of a file',
   ],
   title: 'File outline',
   description:
@@ -121,6 +123,9 @@ export const explainRule = defineTool({
     'explain a CWE and its fix',
     'list the rule catalogue',
     "what a finding's rule means",
+    'why was this code flagged by the analyser',
+    'what does CWE-79 mean',
+    'how does the analyser decide a finding',
   ],
   title: 'Explain an analysis rule',
   description:

@@ -20,6 +20,8 @@ export const applyFix = defineTool({
     'autofix a reported issue',
     'list fixable findings in a file',
     'patch the file to fix the finding',
+    'fix the finding automatically',
+    'apply the mechanical fix to the file',
   ],
   title: "Apply a finding's patch",
   description:

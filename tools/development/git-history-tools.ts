@@ -17,6 +17,9 @@ export const gitBlame = defineTool({
     'who changed these lines last',
     'find the commit behind a line',
     'last author of each line',
+    'which commit added this code',
+    'who is responsible for this code',
+    'when was this line last changed and why',
   ],
   title: 'Git blame',
   description:
@@ -128,6 +131,9 @@ export const gitShowCommit = defineTool({
     'what did the last commit do',
     'files changed by one commit',
     'inspect a commit by hash',
+    'details of one commit',
+    'the latest commit in full',
+    'diff introduced by a specific commit',
   ],
   title: 'Show a commit',
   description:

@@ -32,6 +32,10 @@ export const gitStatus = defineTool({
     'show staged and unstaged files',
     'am I ahead of the remote branch',
     'uncommitted changes and current branch',
+    'modified files waiting to be committed',
+    'is anything left to commit',
+    'untracked files in the working tree',
+    'which branch am I on',
   ],
   title: 'Git status',
   description:
@@ -96,6 +100,9 @@ export const gitDiff = defineTool({
     'show the diff against another branch',
     'review my pending changes as a patch',
     'lines changed in the working copy',
+    'my edits since the last commit',
+    'show the changed lines before committing',
+    'diff of the staged changes',
   ],
   title: 'Git diff',
   description:
@@ -163,6 +170,10 @@ export const gitLog = defineTool({
     'commits affecting one path',
     'who has been committing lately',
     'git log of the last commits',
+    'recent commit messages and authors',
+    'what was merged recently',
+    'history of changes to a file',
+    'commits from the last month',
   ],
   title: 'Git history',
   description:
@@ -248,6 +259,8 @@ export const gitChurn = defineTool({
     'change frequency per file over 90 days',
     'files with the highest commit count',
     'where edits pile up in git history',
+    'files changed most often in git',
+    'which files are edited the most',
   ],
   title: 'Churn hotspots',
   description:

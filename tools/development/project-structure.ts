@@ -96,6 +96,9 @@ export const getProjectStructure = defineTool({
     'how many lines of code per language',
     'print the directory tree',
     'what is in this repository and how is it organised',
+    'file counts and biggest files in the repo',
+    'what kind of project is this',
+    'how much TypeScript, JavaScript or Python code',
   ],
   title: 'Project structure',
   description:

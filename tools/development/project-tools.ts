@@ -24,6 +24,8 @@ export const listTodos = defineTool({
     'list FIXMEs with file and line',
     'notes left for later in the source',
     'technical debt markers in comments',
+    'unfinished work marked in the code',
+    'count FIXME and HACK comments',
   ],
   title: 'TODO/FIXME inventory',
   description:
@@ -122,6 +124,8 @@ export const mapImports = defineTool({
     'find circular dependencies between files',
     'which modules are most depended on',
     'module dependency graph and import cycles',
+    'who imports whom between files',
+    'architecture of internal module dependencies',
   ],
   title: 'Import graph and cycles',
   description:
@@ -184,6 +188,7 @@ export const findUnusedExports = defineTool({
     'dead exports I can remove',
     'unreferenced public symbols',
     'exports that can be removed safely',
+    'exports no one uses',
   ],
   title: 'Unused exports',
   description:
@@ -309,6 +314,8 @@ export const checkDependencies = defineTool({
     'undeclared or unused npm packages',
     'runtime code importing devDependencies',
     'packages required in code but missing from package.json',
+    'package.json lists packages the code never uses',
+    'imports that are not declared as dependencies',
   ],
   title: 'Declared vs imported dependencies',
   description:

@@ -42,6 +42,8 @@ export const scanSecrets = defineTool({
     'leaked credentials committed to the repo',
     'tokens or private keys in config files',
     'passwords or tokens committed by mistake',
+    'is there a password in the code',
+    'check the .env and config files for keys',
   ],
   title: 'Committed secrets',
   description:
@@ -141,6 +143,8 @@ export const listRoutes = defineTool({
     'endpoints without authentication',
     'API attack surface inventory',
     'which endpoints does the server expose',
+    'which routes change state without auth',
+    'map the REST API of the service',
   ],
   title: 'HTTP route inventory',
   description:
@@ -213,6 +217,8 @@ export const checkRegex = defineTool({
     'catastrophic backtracking in regular expressions',
     'check regex patterns for denial of service',
     'exponential regex matching time',
+    'is this regex vulnerable to ReDoS',
+    'slow regular expression with nested quantifiers',
   ],
   title: 'ReDoS check',
   description:

@@ -23,6 +23,7 @@ export const findUnusedFiles = defineTool({
     'files unreachable from the entry points',
     'orphan files to clean up',
     'files no one imports anymore',
+    'dead files that can be deleted',
   ],
   title: 'Unused files',
   description:
@@ -113,6 +114,8 @@ export const findDuplicateCode = defineTool({
     'code clones with renamed variables',
     'share of duplicated lines',
     'repeated code blocks to refactor',
+    'copy-pasted functions',
+    'duplicate logic across files',
   ],
   title: 'Duplicate code',
   description:
@@ -185,6 +188,8 @@ export const findHotspots = defineTool({
     'refactoring priorities from git churn and complexity',
     'where bugs are most likely',
     'code that is hard and keeps changing',
+    'files that are both complex and frequently changed',
+    'where to refactor first',
   ],
   title: 'Churn × complexity hotspots',
   description:

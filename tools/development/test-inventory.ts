@@ -89,6 +89,7 @@ export const listTests = defineTool({
     'find focused .only tests',
     'count skipped and todo tests',
     'test cases per file, including skipped ones',
+    'how many tests are there without running them',
   ],
   title: 'Test inventory',
   description:

@@ -57,6 +57,8 @@ export const detectTestRunner = defineTool({
     'jest, vitest, mocha or node:test',
     'how would the tests be run here',
     'which testing framework is configured',
+    'what testing tool does this repo use',
+    'command to run the tests in this project',
   ],
   title: 'Detect the test runner',
   description:
@@ -104,6 +106,9 @@ export const runTests = defineTool({
     'execute the tests and report failures',
     'npm test with a timeout',
     'are the tests green',
+    'check that the tests pass before merging',
+    'do the tests still pass after my change',
+    'run the specs and show failing tests',
   ],
   title: 'Run the tests',
   description:
@@ -233,6 +238,8 @@ export const parseTestResultsTool = defineTool({
     'summarise failures from a CI log I already have',
     'read TAP or jest JSON output',
     'summarise a test report file',
+    'which tests failed in this CI log',
+    'extract failures from a pasted test log',
   ],
   title: 'Parse test results',
   description:
@@ -281,6 +288,8 @@ export const readCoverageTool = defineTool({
     'lcov line coverage per file',
     'uncovered lines and functions',
     'coverage percentage of the project',
+    'share of the code the tests cover',
+    'test coverage percentage per file',
   ],
   title: 'Read coverage',
   description:
@@ -374,6 +383,7 @@ export const findCoverageGaps = defineTool({
     'where to add tests first',
     'uncovered complex code',
     'code that tests never reach, riskiest first',
+    'which important code has no tests',
   ],
   title: 'Coverage gaps by risk',
   description:

@@ -122,6 +122,7 @@ export const auditTsconfig = defineTool({
     'count ts-ignore and any usages',
     'effective compiler options after extends',
     'type checking escape hatches like any and ts-ignore',
+    'is strict mode enabled in tsconfig',
   ],
   title: 'tsconfig strictness audit',
   description:

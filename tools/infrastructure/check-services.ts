@@ -148,6 +148,9 @@ export const checkServices = defineTool({
     'can we reach PostgreSQL, Ollama and Claude',
     'why is the database connection failing',
     'connectivity check for every configured service',
+    'is Claude reachable from this server',
+    'is the data directory writable',
+    'can we connect to Postgres',
   ],
   title: 'Check configured services',
   description:

@@ -15,6 +15,8 @@ export const getHostResources = defineTool({
     'CPU cores and load average',
     'is this machine overloaded',
     'memory and CPU usage of this host',
+    'how busy is this server',
+    'Node.js runtime and disk space of the host',
   ],
   title: 'Host resources',
   description:

@@ -83,6 +83,9 @@ export const getPoolStatus = defineTool({
     'which models are loaded on which host',
     'VRAM and queue per Ollama host',
     'are the GPU hosts healthy',
+    'which models are loaded on the GPU hosts',
+    'is the GPU pool up',
+    'models resident in VRAM per host',
   ],
   title: 'Pool status',
   description:
@@ -112,6 +115,8 @@ export const setHostEnabled = defineTool({
     're-enable a host in the pool',
     'stop routing requests to a host',
     'take a host offline',
+    'pause routing to a GPU server',
+    'put a host back into the pool',
   ],
   title: 'Enable or disable a host',
   description:
@@ -140,6 +145,8 @@ export const probeHosts = defineTool({
     'refresh host health now',
     'check whether generation works on every host',
     'health check of the GPU hosts right now',
+    'force a fresh health check of the pool',
+    'is generation hanging on a host',
   ],
   title: 'Re-probe the pool',
   description:
@@ -168,6 +175,7 @@ export const pullModel = defineTool({
     'download an Ollama model',
     'add a model to a host',
     'fetch a model onto an Ollama server',
+    'make a model available on a GPU machine',
   ],
   title: 'Pull a model onto a host',
   description:
@@ -208,6 +216,8 @@ export const unloadModel = defineTool({
     'evict a resident model from a host',
     'release GPU memory',
     'remove a loaded model from GPU memory',
+    'evict a model from VRAM',
+    'free GPU memory on a host',
   ],
   title: 'Unload a model from a host',
   description:
@@ -236,6 +246,8 @@ export const runCompletion = defineTool({
     'cheapest model that can answer this question',
     'LLM completion through the pool with Claude fallback',
     'ask a local LLM instead of Claude',
+    'offload a simple question to a local model',
+    'cheapest confident model for a prompt',
   ],
   title: 'Run a completion through the pool',
   description:

@@ -96,6 +96,8 @@ export const askGraph = defineTool({
     'text to Cypher',
     'question about countries answered by an LLM over the graph',
     'answer a question from the knowledge graph',
+    'natural language question over the graph',
+    'ask which countries depend on another',
   ],
   title: 'Ask the graph in plain language',
   description:

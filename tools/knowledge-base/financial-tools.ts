@@ -25,6 +25,8 @@ export const getNeighbours = defineTool({
     'countries linked by trade corridors',
     'who does a country depend on',
     'countries a country trades with most',
+    'which countries a country depends on for trade',
+    'biggest trading partners of a country',
   ],
   title: 'Trade neighbours of a country',
   description:
@@ -58,6 +60,8 @@ export const traceContagion = defineTool({
     'spillover chains two hops out',
     'what a statistic feeds into',
     'contagion links from one statistic to others',
+    'which statistics does this one spill over into',
+    'contagion edges out of a statistic',
   ],
   title: 'Contagion chains from a statistic',
   description:
@@ -86,6 +90,8 @@ export const propagateShock = defineTool({
     'stress test a scenario',
     'impact of a shock to a statistic',
     'ripple effects of a shock through the graph',
+    'what if a statistic jumps',
+    'simulate the impact of a shock across the graph',
   ],
   title: 'Propagate a shock through contagion',
   description:
@@ -121,6 +127,8 @@ export const findTradePaths = defineTool({
     'shortest chain of trade dependencies',
     'how two countries are connected by trade',
     'route through trade partners from one country to another',
+    'chain of trade links between two countries',
+    'fewest hops from one country to another',
   ],
   title: 'Trade paths between countries',
   description:
@@ -155,6 +163,8 @@ export const getCountryProfile = defineTool({
     'latest statistics, regime and corridors for one country',
     'country summary',
     'one country at a glance',
+    'overview of a country',
+    'everything the graph knows about a country',
   ],
   title: 'Country profile',
   description:
@@ -188,6 +198,8 @@ export const getSeries = defineTool({
     'observations over time',
     'values of a statistic by period',
     'how a statistic evolved across periods',
+    'history of a statistic over the years',
+    'data points of an indicator between two dates',
   ],
   title: 'Statistic time series',
   description:
@@ -217,6 +229,8 @@ export const getRegime = defineTool({
     'HMM regime history',
     'is a country stressed or tranquil',
     'crisis or calm state of a country over time',
+    'which regime is a country in now',
+    'regime probabilities over time',
   ],
   title: 'Country regime history',
   description:
@@ -245,6 +259,8 @@ export const aggregateStatistic = defineTool({
     'regional mean min max',
     'compare regions on a statistic',
     'statistic averaged per region',
+    'average of a statistic per region',
+    'compare a statistic across regions',
   ],
   title: 'Aggregate a statistic by region',
   description:

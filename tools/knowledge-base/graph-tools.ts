@@ -66,6 +66,8 @@ export const runCypher = defineTool({
     'read-only query on the Kuzu graph',
     'execute MATCH ... RETURN',
     'cypher query results as rows',
+    'query the graph with Cypher',
+    'MATCH query returning rows from Kuzu',
   ],
   title: 'Run read-only Cypher',
   description:
@@ -91,6 +93,8 @@ export const explainCypher = defineTool({
     'explain plan for Cypher',
     'is this query allowed by the read-only guard',
     'validate generated cypher',
+    'validate a Cypher query before running it',
+    'physical plan of a Cypher query',
   ],
   title: 'Check Cypher without running it',
   description:
@@ -127,6 +131,8 @@ export const getSchema = defineTool({
     'list node and relationship tables',
     'property types of the graph tables',
     'tables and columns in the graph',
+    'data model of the graph',
+    'which node types and relationship types exist',
   ],
   title: 'Knowledge graph schema',
   description:
@@ -173,6 +179,8 @@ export const getGraphStats = defineTool({
     'how many countries and statistics are loaded',
     'graph database statistics',
     'number of nodes and relationships',
+    'row counts of every graph table',
+    'how many nodes are in the graph',
   ],
   title: 'Graph statistics',
   description:
@@ -214,6 +222,8 @@ export const findGraphNodes = defineTool({
     'get the id of a statistic',
     'look up graph nodes matching some text',
     'exact id of a node from part of its name',
+    'key of a country node',
+    'search graph nodes by partial name',
   ],
   title: 'Find nodes by name',
   description:
@@ -311,6 +321,8 @@ export const importGraph = defineTool({
     'load countries, statistics and corridors from a file',
     'ingest a financial knowledge graph',
     'bulk load a graph from a JSON file',
+    'merge a JSON export into the graph',
+    'bulk import nodes and edges',
   ],
   title: 'Import a financial graph file',
   description:

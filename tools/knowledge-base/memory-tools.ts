@@ -48,6 +48,7 @@ export const rememberFacts = defineTool({
     'store entities and relations in memory',
     'add an observation to memory',
     'keep a fact in memory',
+    'save a note about someone for later',
   ],
   title: 'Remember facts',
   description:
@@ -115,6 +116,9 @@ export const recallFacts = defineTool({
     'what do I know about an entity',
     'search agent memory',
     'what is known in memory about someone',
+    'what do you remember about a person',
+    'retrieve stored facts',
+    'fetch a fact I saved before',
   ],
   title: 'Recall facts',
   description:
@@ -152,6 +156,8 @@ export const forgetFacts = defineTool({
     'drop a person or thing from agent memory',
     'remove a relation or observation',
     'remove a stored fact',
+    'delete an entity from memory',
+    'erase an observation from agent memory',
   ],
   title: 'Forget facts',
   description:

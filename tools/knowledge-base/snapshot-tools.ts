@@ -167,6 +167,8 @@ export const buildSnapshotTool = defineTool({
     'ingest World Bank, IMF and FRED data',
     'create a new macro snapshot',
     'download fresh macro data and build the graph',
+    'resume an interrupted snapshot build',
+    'rebuild the knowledge base from the data providers',
   ],
   title: 'Build a knowledge snapshot',
   description:
@@ -288,6 +290,8 @@ export const snapshotStatusTool = defineTool({
     'is the build still running',
     'progress by phase of a build job',
     'how is the build job going',
+    'which phase is the snapshot build in',
+    'did the build finish or fail',
   ],
   title: 'Snapshot build status',
   description:
@@ -357,6 +361,8 @@ export const cancelSnapshotTool = defineTool({
     'stop a background build',
     'abort the knowledge base build',
     'terminate a running build job',
+    'kill the snapshot job',
+    'stop building the knowledge base',
   ],
   title: 'Cancel a snapshot build',
   description:
@@ -412,6 +418,7 @@ export const listSnapshotsTool = defineTool({
     'snapshot history with sizes and dates',
     'which knowledge snapshots exist',
     'kb_snapshot files in the data directory',
+    'snapshots stored on disk',
   ],
   title: 'List knowledge snapshots',
   description:
@@ -472,6 +479,8 @@ export const verifySnapshotTool = defineTool({
     'is the snapshot intact',
     'check snapshot integrity',
     'detect corruption in a snapshot',
+    'verify snapshot checksums',
+    'is a snapshot archive corrupted',
   ],
   title: 'Verify a knowledge snapshot',
   description:
@@ -511,6 +520,8 @@ export const diffSnapshotsTool = defineTool({
     'regime changes between snapshots',
     'top movers since the previous snapshot',
     'changes between two builds',
+    "what changed since yesterday's snapshot",
+    'differences between two knowledge builds',
   ],
   title: 'Compare two knowledge snapshots',
   description:
@@ -562,6 +573,8 @@ export const restoreSnapshotTool = defineTool({
     'make a snapshot the current graph',
     'go back to an earlier snapshot',
     'roll back the live graph to a snapshot',
+    'load an older snapshot into the graph',
+    'publish a snapshot to the live graph',
   ],
   title: 'Restore a snapshot into the graph',
   description:

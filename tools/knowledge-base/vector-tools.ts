@@ -34,6 +34,8 @@ export const searchVectors = defineTool({
     'vector similarity search over documents',
     'find passages related to a question',
     'find documents by meaning',
+    'search documents by similarity',
+    'nearest neighbours of a text in the vector index',
   ],
   title: 'Semantic search',
   description:
@@ -121,6 +123,8 @@ export const indexDocuments = defineTool({
     'add text to the vector index',
     'embed documents into the knowledge base',
     'store documents in the vector index',
+    'make notes searchable by meaning',
+    'add a batch of documents to semantic search',
   ],
   title: 'Index documents',
   description:
@@ -174,6 +178,9 @@ export const listCollections = defineTool({
     'embedder per collection',
     'collections and their sizes',
     'vector collections and their embedders',
+    'how many items in each collection',
+    'which embedder is configured',
+    'what is in the vector store',
   ],
   title: 'List vector collections',
   description:
@@ -203,6 +210,8 @@ export const getIndexStats = defineTool({
     'vector index statistics',
     'index capacity and deleted slots',
     'how full is the vector index',
+    'current HNSW settings of a collection',
+    'M and efConstruction of an index',
   ],
   title: 'Vector index statistics',
   description:
@@ -254,6 +263,7 @@ export const rebuildIndex = defineTool({
     're-embed documents with the new embedder',
     'apply new HNSW settings to a collection',
     're-index a collection',
+    'compact a vector index',
   ],
   title: 'Rebuild a vector index',
   description:
@@ -290,6 +300,8 @@ export const verifyIndex = defineTool({
     'check index checksums',
     'graph documents without an embedding',
     'is the vector index consistent',
+    'documents missing from the vector index',
+    'check the HNSW files are intact',
   ],
   title: 'Verify a vector index',
   description:
@@ -319,6 +331,8 @@ export const dropCollection = defineTool({
     'delete a collection',
     "remove an index's files",
     'remove a collection completely',
+    "delete a vector collection's files",
+    'get rid of an unused collection',
   ],
   title: 'Drop a vector collection',
   description:
@@ -342,6 +356,8 @@ export const importPostgres = defineTool({
     'load a pgvector table',
     'bring embeddings from a database table into a collection',
     'load vectors from a SQL database',
+    'migrate embeddings from Postgres',
+    'import a concepts table with vectors',
   ],
   title: 'Import vectors from PostgreSQL',
   description:

@@ -83,6 +83,9 @@ export const summarizeCosts = defineTool({
     'what did local models save',
     'tokens and spend per model or per day',
     'LLM spending and savings summary',
+    'how much did the LLM calls cost',
+    'money saved by running models locally',
+    'tokens consumed per model',
   ],
   title: 'Summarise LLM costs',
   description:

@@ -18,6 +18,9 @@ export const generateSignals = defineTool({
     'daily risk report',
     'regime change and crisis probability alerts',
     'trading signals for today',
+    'crisis probability changes per country',
+    'position size multipliers from the regimes',
+    "today's market alerts",
   ],
   title: 'Daily market signals from snapshots',
   description:
