@@ -117,14 +117,14 @@ export const loadSampleTool = defineTool({
   domain: 'knowledge-base',
   tags: ['sample', 'knowledge base', 'first start', 'offline', 'snapshot', 'graph', 'demo'],
   requests: [
-    'the graph is empty, give me something to try queries on',
-    'load the demo data that ships with caelum',
-    'populate the knowledge base without network access',
-    'reset the knowledge graph to the bundled sample',
+    'the knowledge graph is empty after install, give me something to query',
+    'fill an empty graph with the example data that ships with caelum',
+    'try graph queries offline before any snapshot build exists',
+    'reset the financial graph to the built-in demo data',
   ],
   title: 'Load the sample knowledge base',
   description:
-    'Loads the bundled sample knowledge base into an empty graph: the catalogue (20 countries, their statistics, trade corridors, contagion channels) and the real provider answers shipped with Caelum, built offline by the snapshot pipeline and labelled as a sample. It replaces an earlier sample and never a published build. Use it when the graph is empty and no networked build has run. Example: {}',
+    'Loads the bundled sample knowledge base into an empty graph: the catalogue (20 countries, their statistics, trade corridors, contagion channels) and the real provider answers shipped with Caelum, built offline by the snapshot pipeline and labelled as a sample. It replaces an earlier sample and never a published build. Use it when the graph is empty and no build from the live providers has run. Example: {}',
   kind: { effect: 'action', idempotent: true },
   input: z.object({}),
   output: z.object({
@@ -154,10 +154,10 @@ export const knowledgeSourceTool = defineTool({
   domain: 'knowledge-base',
   tags: ['sample', 'source', 'provenance', 'snapshot', 'published', 'live'],
   requests: [
-    'is the knowledge graph real data or just the sample',
-    'which snapshot is live right now',
-    'where do the values in the graph come from',
-    'when was the knowledge base last built',
+    'is the knowledge graph serving the sample or a published snapshot',
+    'which snapshot backs the live graph and what date was it built',
+    'is this real data or demo data in the knowledge graph',
+    'where did the values in the financial graph come from',
   ],
   title: 'What the knowledge graph holds',
   description:
