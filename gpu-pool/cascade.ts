@@ -171,6 +171,36 @@ export class Cascade {
     };
   }
 
+  /** A step that got no answer: nothing was generated, and the reason says why. */
+  private unanswered(
+    backend: LlmStep['backend'],
+    model: string,
+    errorCode: string,
+    reason: string,
+    at: Date,
+    sent = true,
+    host?: string,
+    tier?: Tier,
+  ): LlmStep {
+    return this.price(
+      {
+        backend,
+        ...(host ? { host } : {}),
+        model,
+        ...(tier ? { tier } : {}),
+        inputTokens: 0,
+        outputTokens: 0,
+        latencyMs: 0,
+        outcome: 'error',
+        errorCode,
+        reason,
+      },
+      { inputTokens: 0, outputTokens: 0 },
+      at,
+      sent,
+    );
+  }
+
   /** The all-Claude baseline for an answer of these tokens. */
   private baseline(usage: TokenUsage, at: Date): { usd: number; priceVersion?: string } {
     const baseline = priceCall(this.options.baselineModel, usage, at);
@@ -399,22 +429,15 @@ export class Cascade {
           const sent = error.code !== 'NO_HEALTHY_HOST';
           if (sent) firstSentTier ??= tier;
           steps.push(
-            this.price(
-              {
-                backend: 'ollama',
-                host: error.host,
-                model: ollama!.modelFor(tier),
-                tier,
-                inputTokens: 0,
-                outputTokens: 0,
-                latencyMs: 0,
-                outcome: 'error',
-                errorCode: error.code,
-                reason: failureReason(error),
-              },
-              { inputTokens: 0, outputTokens: 0 },
+            this.unanswered(
+              'ollama',
+              ollama!.modelFor(tier),
+              error.code,
+              failureReason(error),
               at,
               sent,
+              error.host,
+              tier,
             ),
           );
           continue;
@@ -497,18 +520,11 @@ export class Cascade {
       budgetExceeded = true;
       // Claude is skipped, not called: a step that was never sent, so the reason shows and nothing is booked.
       steps.push(
-        this.price(
-          {
-            backend: 'claude',
-            model: this.options.claude.config.model,
-            inputTokens: 0,
-            outputTokens: 0,
-            latencyMs: 0,
-            outcome: 'error',
-            errorCode: 'BUDGET_EXCEEDED',
-            reason: `budget: the Claude budget of $${this.options.claudeBudgetUsdPerDay} for today is spent`,
-          },
-          { inputTokens: 0, outputTokens: 0 },
+        this.unanswered(
+          'claude',
+          this.options.claude.config.model,
+          'BUDGET_EXCEEDED',
+          `budget: the Claude budget of $${this.options.claudeBudgetUsdPerDay} for today is spent`,
           this.clock(),
           false,
         ),
@@ -571,20 +587,7 @@ export class Cascade {
         if (failure.code === 'CANCELLED') throw failure;
         failures.push(`claude: ${failure.code}`);
         steps.push(
-          this.price(
-            {
-              backend: 'claude',
-              model: this.options.claude.config.model,
-              inputTokens: 0,
-              outputTokens: 0,
-              latencyMs: 0,
-              outcome: 'error',
-              errorCode: failure.code,
-              reason: failureReason(failure),
-            },
-            { inputTokens: 0, outputTokens: 0 },
-            at,
-          ),
+          this.unanswered('claude', this.options.claude.config.model, failure.code, failureReason(failure), at),
         );
       }
     }

@@ -3,22 +3,11 @@
 // dangerous API (a shell, eval, the file system, a raw SQL query) with input that is not a constant.
 // Syntax only: a file is read on its own, so these are signals for ranking, not findings.
 import type TS from 'typescript';
+import { routeMethods } from '../security/request-sources.js';
+import { fsMethods } from '../security/sink-rules.js';
 
 type Typescript = typeof TS;
 
-const routeMethods = new Set([
-  'get',
-  'post',
-  'put',
-  'patch',
-  'delete',
-  'del',
-  'all',
-  'use',
-  'options',
-  'head',
-  'route',
-]);
 const requestParams = /^(req|request|ctx|context|c)$/;
 const responseParams = /^(res|response|reply|next|h)$/;
 
@@ -32,26 +21,8 @@ const codeCalls = new Set([
   'runInThisContext',
   'compileFunction',
 ]);
-const fsCalls = new Set([
-  'readFile',
-  'readFileSync',
-  'writeFile',
-  'writeFileSync',
-  'appendFile',
-  'appendFileSync',
-  'createReadStream',
-  'createWriteStream',
-  'unlink',
-  'unlinkSync',
-  'rm',
-  'rmSync',
-  'readdir',
-  'readdirSync',
-  'open',
-  'openSync',
-  'sendFile',
-  'download',
-]);
+// The same route methods and file-system calls the taint rules know.
+const fsCalls = fsMethods;
 const fsReceivers = /^(fs|fsp|fse|promises|res|response)$/;
 const sqlCalls = new Set([
   'query',

@@ -42,7 +42,7 @@ const dbReceiver =
 const sqlKeywords = /\b(select|insert|update|delete|from|where|values|order\s+by|create\s+table|drop|union)\b/i;
 const mongoReceiver = /(^[A-Z]\w*$)|(\.[A-Z]\w*$)|collection|model|^db\.|\.db\.|Collection$|Model$|^this\.\w+$|^\w+s$/;
 const responseReceiver = /^(res|response|resp|reply|ctx|h|this\.res)$/;
-const fsMethods = new Set([
+export const fsMethods = new Set([
   'readFile',
   'readFileSync',
   'writeFile',
