@@ -47,3 +47,11 @@ test('on a fresh data dir the first queryKnowledgeGraph over caelum serve answer
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stdout, /Loaded the sample knowledge base in \d+ ms: \d+ rows, 96 observations, 1 fitted regime/);
 });
+
+test('with no service, a one-shot caelum call on a fresh data dir loads the sample for its first query', async (t) => {
+  const where = await place(t, { CAELUM_SERVICE: 'off' });
+  const run = cli(where, ['call', 'queryKnowledgeGraph', '{"cypher": "MATCH (c:Country) RETURN count(c) AS n"}']);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /^Source: the SAMPLE knowledge base/);
+  assert.match(run.stdout, /"n": 20/);
+});

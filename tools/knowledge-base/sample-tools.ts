@@ -68,9 +68,20 @@ export function sourceLine(source: GraphSourceView | undefined): string | undefi
 /** A first-start load in progress per store, so a query that arrives meanwhile waits for it. */
 const loading = new WeakMap<KnowledgeStore, Promise<unknown>>();
 
-/** Waits (at most `timeoutMs`) for a first-start sample load that is still running. */
+/** Stores whose first query has made sure the sample is there (loaded now, earlier, or not needed). */
+const ensured = new WeakSet<KnowledgeStore>();
+
+/**
+ * Waits (at most `timeoutMs`) for a first-start sample load that is still running. On a path that
+ * started none (a one-shot `caelum call`, an in-process stdio session), the first query loads the
+ * sample itself when the graph is empty, so every path answers from it.
+ */
 export async function settledSample(context: ToolContext, timeoutMs = 30_000): Promise<void> {
-  const pending = loading.get(context.knowledge);
+  let pending = loading.get(context.knowledge);
+  if (!pending && !ensured.has(context.knowledge) && context.environment.knowledgeBase?.sampleDirectory) {
+    ensured.add(context.knowledge);
+    pending = loadSampleKnowledge(context, { onlyIfEmpty: true });
+  }
   if (!pending) return;
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
@@ -83,6 +94,7 @@ export function loadSampleKnowledge(
   context: ToolContext,
   options: { onlyIfEmpty?: boolean } = {},
 ): Promise<LoadSampleResult> {
+  ensured.add(context.knowledge);
   const work = loadSampleOnce(context, options);
   loading.set(context.knowledge, work);
   void work.then(
