@@ -124,6 +124,8 @@ export interface CostBreakdown {
   escalationOverheadUsd: number;
   /** The booked saving with local compute priced at $0. */
   savingExcludingLocalUsd: number;
+  /** The Claude models the calls' baselines were priced at. */
+  baselineModels: string[];
   /** Local rows by how their compute was priced. */
   localCostBasis: { unconfigured: number; gpu_hour: number; power: number };
   /** Rows flagged with an unknown price: their cost is not known, and not counted as $0 silently. */
@@ -226,6 +228,7 @@ export class SummaryBuilder {
   private triedLocal = 0;
   private spend = { local: 0, claude: 0, failed: 0, overhead: 0, savingExcludingLocal: 0 };
   private readonly basis = { unconfigured: 0, gpu_hour: 0, power: 0 };
+  private readonly baselineModels = new Set<string>();
   private unpriced = 0;
   private legacy = { rows: 0, costUsd: 0, claudeUsd: 0, claimedSavingUsd: 0 };
 
@@ -270,6 +273,7 @@ export class SummaryBuilder {
         } else this.outcomes.escalatedAnsweredLocally++;
       }
       this.spend.savingExcludingLocal += call.savingExcludingLocalUsd;
+      if (call.baselineCostUsd > 0) this.baselineModels.add(call.baselineModel);
       if (call.localAttempts > 0) this.triedLocal++;
     }
     const hostKey = entry.host ?? entry.backend;
@@ -304,6 +308,7 @@ export class SummaryBuilder {
         failedCallsCostUsd: this.spend.failed,
         escalationOverheadUsd: this.spend.overhead,
         savingExcludingLocalUsd: this.spend.savingExcludingLocal,
+        baselineModels: [...this.baselineModels].sort(),
         localCostBasis: { ...this.basis },
         unpricedCalls: this.unpriced,
         hosts: [...this.hosts.entries()]
@@ -485,7 +490,8 @@ export function countMigration(report: MigrationReport, migrated: LedgerRow & { 
  * - an answered local row at or above `threshold` was returned: accepted_local, saving baseline − cost;
  * - an answered local row below it (or without a confidence): failed, no saving, because the row
  *   cannot say whether a later attempt answered the call;
- * - an answered Claude row: escalated, answered by Claude (failed if below the threshold), no saving;
+ * - an answered Claude row: escalated, answered by Claude (failed if its recorded confidence is below
+ *   the threshold; with none recorded it was returned, Claude being the cascade's last step), no saving;
  * - an error row: failed, no saving;
  * - an embedding row: kept as an embedding, with no baseline.
  */
@@ -494,19 +500,24 @@ export function migrateV1Row(row: LedgerRow, threshold: number): LedgerRow & { _
   if (row.flags.includes('EMBEDDING'))
     return { ...base, outcome: row.outcome === 'error' ? 'error' : 'accepted', baselineCostUsd: 0, savingUsd: 0 };
   const answered = row.outcome !== 'error';
-  const met = answered && row.confidence !== undefined && row.confidence >= threshold;
   const local = row.backend === 'ollama';
+  const known = row.confidence !== undefined;
+  // Claude was the last step of v1's cascade: an answered Claude row with no confidence was returned.
+  const met = answered && (known ? row.confidence! >= threshold : !local);
   const outcome: CallOutcome = !met ? 'failed' : local ? 'accepted_local' : 'escalated';
   const baseline = outcome === 'failed' ? 0 : row.baselineCostUsd;
   const saving = outcome === 'accepted_local' ? baseline - row.costUsd : 0;
+  const why = !answered
+    ? `${row.errorCode ?? 'error'} (migrated v1 row)`
+    : !known
+      ? 'no confidence was recorded, so the v1 row cannot say whether its answer was accepted (migrated v1 row)'
+      : `below the confidence threshold (${row.confidence} < ${threshold}) (migrated v1 row)`;
   return {
     ...base,
     outcome: !answered ? 'error' : met ? 'accepted' : 'rejected',
     baselineCostUsd: baseline,
     savingUsd: saving,
-    ...(met
-      ? {}
-      : { reason: answered ? 'below the confidence threshold (migrated v1 row)' : (row.errorCode ?? 'error') }),
+    ...(met ? {} : { reason: why }),
     call: {
       outcome,
       ...(met ? { answeredBy: row.backend } : {}),
@@ -520,9 +531,7 @@ export function migrateV1Row(row: LedgerRow, threshold: number): LedgerRow & { _
       baselineCostUsd: baseline,
       savingUsd: saving,
       savingExcludingLocalUsd: outcome === 'accepted_local' ? baseline : 0,
-      ...(outcome === 'failed'
-        ? { reason: answered ? 'below the confidence threshold' : (row.errorCode ?? 'error') }
-        : {}),
+      ...(met ? {} : { reason: why }),
     },
   };
 }

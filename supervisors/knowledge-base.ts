@@ -75,9 +75,15 @@ const queryKnowledgeGraph = defineHighLevelTool({
       ...(source ? { source } : {}),
     };
     const note = sourceLine(source);
+    // A question's Cypher came from a model: say which, and warn when it was not confident, e.g. a
+    // reply that ignored the requested JSON and was run as Cypher as it stood.
+    const threshold = call.context.pool.costSettings().defaultThreshold;
+    const translated = o.translatedBy
+      ? `Translated by ${o.translatedBy.model} (${o.translatedBy.backend}), confidence ${o.translatedBy.confidence}${o.translatedBy.confidence < threshold ? ': LOW, the answer did not meet the confidence threshold; check the Cypher before trusting these rows' : ''}\n`
+      : '';
     return {
       result,
-      text: `${note ? `${note}\n` : ''}Cypher: ${o.cypher}\n${o.rows.length} of ${o.totalRows} rows${o.truncated ? ` (truncated by ${o.truncatedBy})` : ''}\n${JSON.stringify(o.rows.slice(0, 50))}`,
+      text: `${note ? `${note}\n` : ''}${translated}Cypher: ${o.cypher}\n${o.rows.length} of ${o.totalRows} rows${o.truncated ? ` (truncated by ${o.truncatedBy})` : ''}\n${JSON.stringify(o.rows.slice(0, 50))}`,
     };
   },
 });

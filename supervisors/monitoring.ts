@@ -17,7 +17,7 @@ const getCostReport = defineHighLevelTool({
     const outcome = await call.runOrFail(summarizeCosts.name, input);
     const summary = outcome.output as z.output<typeof costSummarySchema>;
     const text =
-      summary.totals.calls === 0
+      summary.totals.calls === 0 && !summary.legacy
         ? `No LLM calls recorded in the ledger at ${summary.source}${summary.since ? ` since ${summary.since}` : ''}: cost $0, saving $0.`
         : outcome.text;
     return { result: summary, text };

@@ -256,8 +256,8 @@ test('answers that all fail validation: local success 0%, nothing saved, and $0 
   assert.equal(report.breakdown.outcomes.failed, 5);
   assert.equal(report.totals.savingUsd, 0);
   const text = textOf(reply);
-  assert.match(text, /local success 0\.0%/);
-  assert.match(text, /saved \$0\.0000/);
+  assert.match(text, /answered locally 0\.0% of the calls that tried a local host/);
+  assert.match(text, /saved \$0\.0000 against an all-Claude baseline of \$0\.0000 for the answered calls/);
   assert.match(report.pricing.note ?? '', /local compute is priced at \$0.*localCost\.usdPerGpuHour/);
   assert.match(text, /note: local compute is priced at \$0/);
   const status = await client.callTool({ name: 'getSystemStatus', arguments: { timeoutMs: 500 } });

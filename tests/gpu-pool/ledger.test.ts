@@ -153,18 +153,35 @@ test('rows from before outcome tracking are shown apart as booked, and migrate o
   assert.equal(Number(dry.bookedSavingUsd.toFixed(6)), 0.006, 'the confidence-0 row loses its saving');
   assert.equal((await ledger.summarize({ groupBy: 'model' })).legacy?.rows, 4, 'a dry run changes nothing');
 
+  // v1 rows written by hand (or by an older build) may lack a confidence.
+  await appendFile(
+    file,
+    `${v1({ backend: 'claude', model: 'claude-sonnet-4-5', costUsd: 0.001, savingUsd: 0 })}\n${v1({})}\n`,
+  );
+  const more = await ledger.migrate({ threshold: 0.75, dryRun: true });
+  assert.deepEqual([more.rows, more.acceptedLocal, more.escalated, more.failed], [6, 1, 2, 3]);
   const done = await ledger.migrate({ threshold: 0.75, dryRun: false });
   assert.deepEqual(done.files, ['ledger-2026-11.jsonl']);
   const after = await ledger.summarize({ groupBy: 'model' });
   assert.equal(after.legacy, undefined);
-  assert.equal(after.totals.calls, 5);
+  assert.equal(after.totals.calls, 7);
   assert.deepEqual(
     [after.breakdown.outcomes.acceptedLocal, after.breakdown.outcomes.escalated, after.breakdown.outcomes.failed],
-    [2, 1, 2],
+    [2, 2, 3],
+  );
+  const reasons = (await readFile(file, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as { reason?: string }).reason)
+    .filter(Boolean);
+  assert.ok(reasons.includes('below the confidence threshold (0 < 0.75) (migrated v1 row)'), String(reasons));
+  assert.ok(
+    reasons.some((r) => /^no confidence was recorded/.test(r!)),
+    'an unknown confidence is said, not guessed',
   );
   assert.equal(Number(after.totals.savingUsd.toFixed(6)), 0.012);
-  assert.equal(after.breakdown.localSuccessRate, 2 / 4, 'two of the four calls that tried a local host');
+  assert.equal(after.breakdown.localSuccessRate, 2 / 5, 'two of the five calls that tried a local host');
   const backup = await readFile(`${file}.v1-backup`, 'utf8');
-  assert.equal(backup.split('\n').filter(Boolean).length, 5, 'the original file is kept beside');
+  assert.equal(backup.split('\n').filter(Boolean).length, 7, 'the original file is kept beside');
   assert.equal((await ledger.migrate({ threshold: 0.75, dryRun: false })).rows, 0, 'migrating twice is a no-op');
 });

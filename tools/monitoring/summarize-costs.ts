@@ -42,6 +42,7 @@ export const costSummarySchema = z.object({
     failedCallsCostUsd: z.number().describe('what failed calls cost'),
     escalationOverheadUsd: z.number().describe('local model time spent on calls that Claude answered'),
     savingExcludingLocalUsd: z.number().describe('the booked saving with local compute priced at $0'),
+    baselineModels: z.array(z.string()).describe('the Claude models the baselines were priced at'),
     localCostBasis: z
       .object({ unconfigured: z.number().int(), gpu_hour: z.number().int(), power: z.number().int() })
       .describe('local attempts by how their model time was priced'),
@@ -116,14 +117,24 @@ export const summarizeCosts = defineTool({
     };
   },
   summarize(o) {
-    const usd = (n: number) => `$${n.toFixed(4)}`;
+    // Small amounts keep six decimals, so the parts of a cost still add up on screen.
+    const usd = (n: number) => `$${n !== 0 && Math.abs(n) < 0.01 ? n.toFixed(6) : n.toFixed(4)}`;
     const pct = (n: number | undefined) => (n === undefined ? 'n/a' : `${(n * 100).toFixed(1)}%`);
     const b = o.breakdown;
     const c = b.outcomes;
     const llmCalls = c.acceptedLocal + c.escalated + c.failed;
     const head = `${llmCalls} LLM calls (${o.totals.attempts} attempts${c.embeddings ? `, ${c.embeddings} embedding requests` : ''}); ${o.totals.inputTokens} in / ${o.totals.outputTokens} out tokens; cost ${usd(o.totals.costUsd)} (local compute ${usd(b.localComputeUsd)}, Claude ${usd(b.claudeUsd)}).`;
-    const outcomes = `outcomes: ${c.acceptedLocal} accepted locally, ${c.escalated} escalated (${c.escalatedAnsweredLocally} answered by a larger local tier, ${c.escalatedAnsweredByClaude} by Claude), ${c.failed} failed; local success ${pct(b.localSuccessRate)}; failed calls ${pct(b.errorRate)}; attempts with no answer ${pct(b.attemptErrorRate)}`;
-    const saving = `saved ${usd(o.totals.savingUsd)} against the all-Claude baseline of ${usd(o.totals.baselineCostUsd)}${o.pricing ? ` (${o.pricing.baselineModel})` : ''}; ${usd(b.savingExcludingLocalUsd)} with local compute at $0${b.escalationOverheadUsd ? `; escalations spent ${usd(b.escalationOverheadUsd)} of local time before Claude answered` : ''}${b.failedCallsCostUsd ? `; failed calls cost ${usd(b.failedCallsCostUsd)}` : ''}`;
+    const outcomes = `outcomes: ${c.acceptedLocal} accepted locally, ${c.escalated} escalated (${c.escalatedAnsweredLocally} answered by a larger local tier, ${c.escalatedAnsweredByClaude} by Claude), ${c.failed} failed; answered locally ${pct(b.localSuccessRate)} of the calls that tried a local host; failed calls ${pct(b.errorRate)}; attempts with no answer ${pct(b.attemptErrorRate)}`;
+    const models = b.baselineModels.length ? ` (priced at ${b.baselineModels.join(', ')})` : '';
+    const saving = `saved ${usd(o.totals.savingUsd)} against an all-Claude baseline of ${usd(o.totals.baselineCostUsd)} for the answered calls${models}; ${usd(b.savingExcludingLocalUsd)} with local compute at $0${b.escalationOverheadUsd ? `; escalations spent ${usd(b.escalationOverheadUsd)} of local time before Claude answered` : ''}${b.failedCallsCostUsd ? `; failed calls cost ${usd(b.failedCallsCostUsd)}` : ''}`;
+    const local = o.pricing
+      ? o.pricing.localCost.basis === 'unconfigured'
+        ? ''
+        : `local compute is priced at $${o.pricing.localCost.usdPerHour.toFixed(4)} an hour of model time (${o.pricing.localCost.basis === 'power' ? 'power draw × $/kWh' : 'per GPU-hour'})`
+      : '';
+    const zeroRows = b.localCostBasis.unconfigured
+      ? `  (${b.localCostBasis.unconfigured} local attempt(s) were booked at $0: no local rate was set when they ran)`
+      : '';
     const rows = o.groups
       .slice(0, 20)
       .map(
@@ -133,12 +144,12 @@ export const summarizeCosts = defineTool({
       (h) => `  host ${h.host}: ${h.calls} attempts, ${h.errors} errors, avg ${h.avgLatencyMs} ms`,
     );
     return [
-      head,
-      outcomes,
-      saving,
+      llmCalls || c.embeddings ? head : `No LLM calls with outcomes recorded in the ledger at ${o.source}.`,
+      ...(llmCalls ? [outcomes, saving] : []),
+      local,
       ...rows,
       ...hosts,
-      o.pricing?.note ? `  note: ${o.pricing.note}` : '',
+      o.pricing?.note ? `  note: ${o.pricing.note}` : zeroRows,
       b.unpricedCalls ? `  (${b.unpricedCalls} calls to a model with no known price: flagged)` : '',
       o.legacy
         ? `  legacy: ${o.legacy.rows} rows, cost ${usd(o.legacy.costUsd)}, claimed saving ${usd(o.legacy.claimedSavingUsd)}: ${o.legacy.note}`
