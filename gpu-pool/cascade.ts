@@ -102,7 +102,8 @@ export function failureReason(error: PoolError): string {
     case 'HOST_TIMEOUT':
       return `timeout: ${error.message}`;
     case 'NO_HEALTHY_HOST':
-      return `no model for the tier: ${error.message}`;
+      // Either no healthy host, or none that serves a usable model: the message says which.
+      return `no healthy host serves the tier: ${error.message}`;
     case 'BUDGET_EXCEEDED':
       return `budget: ${error.message}`;
     case 'INTERNAL':

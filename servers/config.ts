@@ -41,8 +41,20 @@ const localCostSchema = z
     usdPerKwh: nonNegative('US dollars per kWh').optional(),
   })
   .strict()
-  .refine((c) => (c.watts === undefined) === (c.usdPerKwh === undefined), {
-    error: 'watts and usdPerKwh go together: power cost is watts × $/kWh',
+  .superRefine((c, context) => {
+    // Power cost is watts × $/kWh: name the half that is missing, and where to set it.
+    if (c.watts !== undefined && c.usdPerKwh === undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['usdPerKwh'],
+        message: 'missing: power cost is watts × $/kWh; set usdPerKwh too (CAELUM_LOCAL_USD_PER_KWH)',
+      });
+    if (c.usdPerKwh !== undefined && c.watts === undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['watts'],
+        message: 'missing: power cost is watts × $/kWh; set watts too (CAELUM_LOCAL_WATTS)',
+      });
   });
 
 const logLevels = ['debug', 'info', 'warn', 'error'] as const;

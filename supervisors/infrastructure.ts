@@ -7,6 +7,7 @@ import {
   poolStatusSchema,
   probeHosts,
   pullModel,
+  tierFix,
   setHostEnabled,
   tierLines,
   tierRow,
@@ -115,7 +116,7 @@ export function unservedTiers(tiers: readonly z.input<typeof tierRow>[]): Missin
         t.tier === 'embed'
           ? 'embeddings through Ollama fail (the ONNX and lexical embedders do not need a host)'
           : `LLM steps of the ${t.tier} tier go to Claude when configured, else fail`,
-      fix: `ollama pull ${t.wanted.replace(/:latest$/, '')} on a host, or set tierModels.${t.tier} to a model a host has`,
+      fix: tierFix(t).replace(/^fix: /, ''),
     }));
 }
 

@@ -253,7 +253,7 @@ test('every failed or rejected step says why: schema issue with its path, timeou
   assert.ok(none.steps?.length, 'the unsent steps travel with the error');
   for (const step of none.steps!) {
     assert.equal(step.sent, false);
-    assert.match(step.reason!, /^no model for the tier: /);
+    assert.match(step.reason!, /^no healthy host serves the tier: /);
   }
 
   // A schema issue names the field.

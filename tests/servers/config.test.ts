@@ -86,3 +86,22 @@ test('argument parsing: --http with and without a port, repeatable roots, unknow
   assert.deepEqual(parseArgs(['call', 'runTool', '{}']).positionals, ['runTool', '{}']);
   assert.throws(() => parseArgs(['serve', '--bogus']), /unknown option --bogus/);
 });
+
+test('local cost: per GPU-hour, or watts with $/kWh; a missing half is named with where to set it', () => {
+  const env = { HOME: '/tmp', CAELUM_DATA_DIR: '/tmp/caelum-config-test' };
+  assert.deepEqual(loadConfig({}, { ...env, CAELUM_LOCAL_USD_PER_GPU_HOUR: '1.2' }, '/tmp').config.localCost, {
+    usdPerGpuHour: 1.2,
+  });
+  assert.deepEqual(
+    loadConfig({}, { ...env, CAELUM_LOCAL_WATTS: '350', CAELUM_LOCAL_USD_PER_KWH: '0.3' }, '/tmp').config.localCost,
+    { watts: 350, usdPerKwh: 0.3 },
+  );
+  assert.throws(
+    () => loadConfig({}, { ...env, CAELUM_LOCAL_WATTS: '350' }, '/tmp'),
+    (error: ConfigError) => /localCost\.usdPerKwh .*set usdPerKwh too \(CAELUM_LOCAL_USD_PER_KWH\)/.test(error.message),
+  );
+  assert.throws(
+    () => loadConfig({}, { ...env, CAELUM_LOCAL_USD_PER_GPU_HOUR: 'abc' }, '/tmp'),
+    (error: ConfigError) => /localCost\.usdPerGpuHour .*expected a number/.test(error.message),
+  );
+});

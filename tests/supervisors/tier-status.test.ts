@@ -2,6 +2,7 @@
 // each tier with its model and hosts, the substitutes and what they replace, and the tiers nothing
 // serves with the model to pull; a completion on a substituted tier says so in its execution block.
 import { test } from 'node:test';
+import { tierFix } from '../../tools/infrastructure/pool-tools.js';
 import assert from 'node:assert/strict';
 import { testSuite } from '../helpers.js';
 import { OllamaPeer } from '../peers/ollama-peer.js';
@@ -33,7 +34,7 @@ test('getPoolStatus shows each tier, its model and hosts, the substitutes, and t
     '  tier full: llama3.1:8b on gpu1',
     '  tier large: llama3.1:8b on gpu1 (in place of qwen3:30b: nothing in the large band (15B and up); nearest size)',
     '  tier code: llama3.1:8b on gpu1 (in place of qwen3-coder:30b: no coder model on a healthy host; the largest general model)',
-    '  tier embed: NOT SERVED: no embedding model on a healthy host; fix: ollama pull nomic-embed-text on a host',
+    '  tier embed: NOT SERVED: no embedding model on a healthy host; fix: ollama pull nomic-embed-text on a host, or set tierModels.embed to a model a host has',
   ]);
   const tiers = (result.structuredContent as { tiers: { tier: string; model?: string; hosts: string[] }[] }).tiers;
   assert.deepEqual(
@@ -125,4 +126,13 @@ test('a per-host tier model for one tier is a valid configuration', async (t) =>
   });
   t.after(() => suite.close());
   assert.deepEqual(suite.config.ollamaHosts[0]!.tierModels, { small: 'phi4-mini' });
+});
+
+test('a tier not yet probed is told to wait, not to pull a model it may already have', () => {
+  const row = { tier: 'small' as const, wanted: 'qwen3:4b', hosts: [], substituted: false };
+  assert.equal(
+    tierFix({ ...row, note: 'the hosts are still being probed' }),
+    'wait a moment for the first probe (or managePool reprobe)',
+  );
+  assert.match(tierFix({ ...row, note: 'no model on a healthy host' }), /^fix: ollama pull qwen3:4b on a host/);
 });

@@ -39,11 +39,16 @@ export const poolStatusSchema = z.object({
   tiers: z.array(tierRow).describe('what each model tier resolves to; empty when no Ollama host is configured'),
 });
 
+/** What to do about a tier nothing serves: wait for the first probe, or pull a model. */
+export function tierFix(t: z.input<typeof tierRow>): string {
+  if (t.note === 'the hosts are still being probed') return 'wait a moment for the first probe (or managePool reprobe)';
+  return `fix: ollama pull ${t.wanted.replace(/:latest$/, '')} on a host, or set tierModels.${t.tier} to a model a host has`;
+}
+
 /** One line per tier: its model and hosts, what it replaced, or that nothing serves it. */
 export function tierLines(tiers: readonly z.input<typeof tierRow>[]): string[] {
   return tiers.map((t) => {
-    if (!t.model)
-      return `  tier ${t.tier}: NOT SERVED: ${t.note ?? 'no model on a healthy host'}; fix: ollama pull ${t.wanted.replace(/:latest$/, '')} on a host`;
+    if (!t.model) return `  tier ${t.tier}: NOT SERVED: ${t.note ?? 'no model on a healthy host'}; ${tierFix(t)}`;
     const where = `${t.model} on ${t.hosts.join(', ')}`;
     return t.substituted
       ? `  tier ${t.tier}: ${where} (in place of ${t.wanted}: ${t.note ?? 'not on a healthy host'})`
