@@ -208,7 +208,7 @@ function groupKey(entry: LedgerRow, groupBy: GroupBy): string {
   }
 }
 
-export const legacyNote = (rows: number) =>
+const legacyNote = (rows: number) =>
   `${rows} ledger row(s) from before outcome tracking are shown apart, as they were booked, and not counted in the figures above; run \`caelum ledger migrate\` to reclassify them`;
 
 /** Folds ledger rows into a summary; shared by every ledger store. */
@@ -377,7 +377,7 @@ export class JsonlLedger implements CostLedger {
           continue;
         }
         const migrated = migrateV1Row(entry, options.threshold);
-        countMigration(report, migrated);
+        countMigration(report, entry, migrated);
         out.push(JSON.stringify(migrated));
         changed++;
       }
@@ -473,10 +473,9 @@ export function emptyMigrationReport(dryRun: boolean, threshold: number): Migrat
   };
 }
 
-export function countMigration(report: MigrationReport, migrated: LedgerRow & { _claimed?: number }): void {
+export function countMigration(report: MigrationReport, original: LedgerRow, migrated: LedgerRow): void {
   report.rows++;
-  report.claimedSavingUsd += migrated._claimed ?? 0;
-  delete migrated._claimed;
+  report.claimedSavingUsd += original.savingUsd;
   report.bookedSavingUsd += migrated.savingUsd;
   if (migrated.flags.includes('EMBEDDING')) report.embeddings++;
   else if (migrated.call?.outcome === 'accepted_local') report.acceptedLocal++;
@@ -495,8 +494,8 @@ export function countMigration(report: MigrationReport, migrated: LedgerRow & { 
  * - an error row: failed, no saving;
  * - an embedding row: kept as an embedding, with no baseline.
  */
-export function migrateV1Row(row: LedgerRow, threshold: number): LedgerRow & { _claimed?: number } {
-  const base = { ...row, v: 2 as const, migratedFrom: 1 as const, _claimed: row.savingUsd };
+export function migrateV1Row(row: LedgerRow, threshold: number): LedgerRow {
+  const base = { ...row, v: 2 as const, migratedFrom: 1 as const };
   if (row.flags.includes('EMBEDDING'))
     return { ...base, outcome: row.outcome === 'error' ? 'error' : 'accepted', baselineCostUsd: 0, savingUsd: 0 };
   const answered = row.outcome !== 'error';

@@ -77,9 +77,8 @@ export interface CostSettings {
   baselineModel: string;
   escalationModel: string | undefined;
   defaultThreshold: number;
-  /** The pool-wide local rate, and each host's. */
+  /** The pool-wide local rate (a host's own rate may differ). */
   localRate: LocalRate;
-  hostRates: { host: string; rate: LocalRate }[];
   /** False when some host's model time is priced at $0 for want of a rate. */
   localCostConfigured: boolean;
 }
@@ -182,7 +181,6 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
       escalationModel: options.claude?.model,
       defaultThreshold: options.defaultThreshold,
       localRate: localRate(undefined, options.localCost),
-      hostRates: options.hosts.map((h) => ({ host: h.name, rate: rateOf(h.name) })),
       // With no host nothing runs locally, so nothing is priced at $0 for want of a rate.
       localCostConfigured: options.hosts.every((h) => rateOf(h.name).basis !== 'unconfigured'),
     }),

@@ -115,7 +115,7 @@ export class PgLedger implements CostLedger {
           const parsed = ledgerEntrySchema.safeParse(row.entry);
           if (!parsed.success || parsed.data.v === 2) continue;
           const migrated = migrateV1Row(parsed.data, options.threshold);
-          countMigration(report, migrated);
+          countMigration(report, parsed.data, migrated);
           if (!options.dryRun)
             await client.query(`update ${table} set entry = $2 where id = $1`, [row.id, JSON.stringify(migrated)]);
         }
