@@ -388,11 +388,21 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
     return true;
   }
 
+  /**
+   * Routing needs each host's model list: a host never probed is probed before the first call, and
+   * a first probe still running (a call just after start-up) is waited for rather than read as
+   * "no model". A host whose first probe failed is not waited for again.
+   */
+  private async firstProbes(): Promise<void> {
+    const pending = this.hosts.filter(
+      (h) => h.enabled && (h.lastProbeAt === undefined || (h.version === undefined && this.probing.has(h.config.name))),
+    );
+    if (pending.length > 0) await Promise.all(pending.map((h) => this.probe(h)));
+  }
+
   async chat(request: PoolChatRequest, limits: { signal?: AbortSignal; deadlineMs: number }): Promise<PoolChatResult> {
     const started = this.now();
-    // Routing needs each host's model list: a host never probed yet is probed before the first call.
-    const unprobed = this.hosts.filter((h) => h.enabled && h.lastProbeAt === undefined);
-    if (unprobed.length > 0) await Promise.all(unprobed.map((h) => this.probe(h)));
+    await this.firstProbes();
     const attempts: PoolChatResult['attempts'] = [];
     const tried = new Set<string>();
     let lastFailure: PoolError | undefined;
@@ -474,8 +484,7 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
     substitution?: TierSubstitution;
   }> {
     const started = this.now();
-    const unprobed = this.hosts.filter((h) => h.enabled && h.lastProbeAt === undefined);
-    if (unprobed.length > 0) await Promise.all(unprobed.map((h) => this.probe(h)));
+    await this.firstProbes();
     const attempts: { host: string; code: string }[] = [];
     const tried = new Set<string>();
     for (;;) {

@@ -264,3 +264,13 @@ test('close() stops the liveness checks: nothing reaches the host afterwards', a
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(peer.requests.length, after, 'no check after close()');
 });
+
+test('a call that arrives while the first probe is still running waits for it instead of finding no model', async (t) => {
+  // The peer answers each request after 150 ms, so the start-up probe is in flight when the call comes.
+  const { pool } = await cluster(t, [{ latencyMs: 150 }], { probeDeadlineMs: 3000 });
+  const starting = pool.start();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const result = await pool.chat(ask, limits);
+  assert.deepEqual([result.host, result.model], ['gpu1', 'qwen3:4b']);
+  await starting;
+});
