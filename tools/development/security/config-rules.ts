@@ -131,7 +131,7 @@ export function checkPatterns(
             cwe: 'CWE-798',
             severity: 'critical',
             confidence: 'high',
-            message: `a ${name} is committed in the source`,
+            message: `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name} is committed in the source`,
             fix: { description: 'Revoke and rotate it, then load it from the environment or a secret store.' },
           });
       }
@@ -256,16 +256,8 @@ export function checkPatterns(
     const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
     const receiver = ts.isPropertyAccessExpression(callee) ? text(callee.expression) : '';
     const first = args[0];
-    if (ts.isIdentifier(callee) && callee.text === 'require' && first && ts.isStringLiteral(first)) {
-      if (/^(helmet|lusca)$/.test(first.text)) app.usesHelmet = true;
-      if (
-        /^(csurf|csrf|csrf-csrf|tiny-csrf|@dr\.pogodin\/csurf|lusca|csrf-sync|@fastify\/csrf-protection|koa-csrf)$/.test(
-          first.text,
-        )
-      )
-        app.usesCsrf = true;
-      if (/^(express-session|cookie-session|koa-session)$/.test(first.text)) app.usesSession = true;
-    }
+    if (ts.isIdentifier(callee) && callee.text === 'require' && first && ts.isStringLiteral(first))
+      noteModule(app, first.text);
     // express() apps, not express.Router().
     if (ts.isIdentifier(callee) && callee.text === 'express' && args.length === 0)
       app.expressApps.push(lineOf(node.getStart(source)));
@@ -275,12 +267,9 @@ export function checkPatterns(
       (name === 'set' && first && ts.isStringLiteral(first) && first.text === 'x-powered-by')
     )
       app.disablesPoweredBy = true;
-    if (
-      ['post', 'put', 'patch', 'delete'].includes(name) &&
-      first &&
-      (ts.isStringLiteralLike(first) || ts.isTemplateExpression(first))
-    )
-      app.stateChangingRoutes++;
+    if (isStateChangingRoute(ts, name, receiver, args)) app.stateChangingRoutes++;
+    if (/^(setHeader|header|set)$/.test(name) && first && ts.isStringLiteral(first) && securityHeader.test(first.text))
+      app.usesHelmet = true;
     if (name === 'hidePoweredBy') app.disablesPoweredBy = true;
 
     // Weak hashes for passwords.
@@ -492,31 +481,28 @@ export function checkPatterns(
           message: `Access-Control-Allow-Origin is ${value === "'*'" || value === '"*"' ? '*' : 'reflected from the request'}`,
         });
     }
-    // Stack traces and errors sent to clients.
+    // Stack traces sent to clients. A bare error object is not one: Express's res.send(err) and
+    // res.json(err) serialise it with JSON.stringify (message and stack are not enumerable, so
+    // "{}"), and Fastify's reply.send(err) goes through the error handler, which sends
+    // { statusCode, error, message } and no stack.
     if (
       /^(send|json|end|write|render)$/.test(name) &&
-      /^(res|response|res\.status\(.*\)|reply)$/.test(receiver.replace(/\s+/g, ''))
+      /^(res|response|res\.status\(.*\)|reply|reply\.code\(.*\)|reply\.status\(.*\))$/.test(
+        receiver.replace(/\s+/g, ''),
+      )
     ) {
-      const argument = name === 'render' ? args[1] : first;
-      const value = text(argument);
-      if (
-        /\.stack\b/.test(value) ||
-        (argument &&
-          ts.isIdentifier(argument) &&
-          /^(err|error|e|ex|exception)$/.test(argument.text) &&
-          name !== 'render')
-      ) {
+      const exposed = exposesStack(ts, source, name === 'render' ? args[1] : first);
+      if (exposed)
         push(node, {
           rule: 'stack-trace-exposure',
           cwe: 'CWE-209',
           severity: 'medium',
-          confidence: /\.stack\b/.test(value) ? 'high' : 'medium',
-          message: 'an error object or stack trace is sent to the client, exposing internals',
+          confidence: 'high',
+          message: `${exposed} is sent to the client, exposing file paths, code and library versions`,
           fix: { description: 'Log the error on the server and send a generic message with an error id.' },
         });
-      }
     }
-    if (name === 'errorHandler' || name === 'errorhandler')
+    if (!receiver && (name === 'errorHandler' || name === 'errorhandler'))
       push(node, {
         rule: 'stack-trace-exposure',
         cwe: 'CWE-209',
@@ -556,6 +542,71 @@ export function checkPatterns(
     }
   };
 
+  for (const statement of source.statements)
+    if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier))
+      noteModule(app, statement.moduleSpecifier.text);
   visit(source);
   return { hits, app };
+}
+
+// Packages that set security headers: helmet, its sub-middlewares published on their own, and the
+// Koa and Fastify ports.
+const headerModules =
+  /^(helmet|lusca|koa-helmet|@fastify\/helmet|fastify-helmet|hsts|frameguard|x-xss-protection|nocache|helmet-csp|content-security-policy|x-frame-options|dont-sniff-mimetype|hide-powered-by|referrer-policy|expect-ct)$/;
+const csrfModules =
+  /^(csurf|csrf|csrf-csrf|tiny-csrf|@dr\.pogodin\/csurf|lusca|csrf-sync|@fastify\/csrf-protection|koa-csrf)$/;
+const securityHeader =
+  /^(content-security-policy|strict-transport-security|x-frame-options|x-content-type-options|cross-origin-opener-policy)$/i;
+
+function noteModule(app: AppFacts, module: string): void {
+  if (headerModules.test(module)) app.usesHelmet = true;
+  if (csrfModules.test(module)) app.usesCsrf = true;
+  if (/^(express-session|cookie-session|koa-session|@fastify\/session|@fastify\/secure-session)$/.test(module))
+    app.usesSession = true;
+}
+
+// app.post('/x', handler), router.delete(`/x/${id}`, ...): a route, not axios.post('/x', body) on a
+// client, so a route table needs a handler after the path and a receiver that is not an HTTP client.
+const httpClientReceiver = /(^|\.)(axios|http|https|got|request|superagent|fetch|api|client|\$http|ky|needle|instance)$/i;
+
+function isStateChangingRoute(ts: Typescript, name: string, receiver: string, args: readonly TS.Expression[]): boolean {
+  const first = args[0];
+  if (!['post', 'put', 'patch', 'delete'].includes(name) || !first || args.length < 2) return false;
+  if (!(ts.isStringLiteralLike(first) || ts.isTemplateExpression(first))) return false;
+  if (!receiver || httpClientReceiver.test(receiver)) return false;
+  const last = args[args.length - 1]!;
+  return ts.isFunctionLike(last) || ts.isIdentifier(last) || ts.isPropertyAccessExpression(last) || ts.isCallExpression(last);
+}
+
+/** What of an error a response argument carries that holds its stack, if anything does. */
+function exposesStack(
+  ts: Typescript,
+  source: TS.SourceFile,
+  argument: TS.Expression | undefined,
+): string | undefined {
+  if (!argument) return undefined;
+  let found: string | undefined;
+  const visit = (node: TS.Node): void => {
+    if (found) return;
+    if (ts.isPropertyAccessExpression(node) && node.name.text === 'stack') {
+      found = `the stack trace (${node.getText(source).slice(0, 60)})`;
+      return;
+    }
+    // util.inspect(err) and JSON.stringify(err, Object.getOwnPropertyNames(err)) include the stack.
+    if (ts.isCallExpression(node)) {
+      const callee = node.expression.getText(source);
+      if (/(^|\.)inspect$/.test(callee) && node.arguments.length > 0) {
+        found = `util.inspect(${node.arguments[0]!.getText(source).slice(0, 40)}), with its stack,`;
+        return;
+      }
+      if (callee === 'JSON.stringify' && node.arguments[1] && /getOwnPropertyNames/.test(node.arguments[1].getText(source))) {
+        found = 'the error with all its own properties (stack included)';
+        return;
+      }
+    }
+    if (ts.isFunctionLike(node)) return;
+    ts.forEachChild(node, visit);
+  };
+  visit(argument);
+  return found;
 }
