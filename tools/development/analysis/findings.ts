@@ -11,6 +11,7 @@ import type { PatternHit } from '../security/config-rules.js';
 import { replacementPatch } from './patches.js';
 import { redactLine } from '../security/secret-patterns.js';
 import { appFindings } from './app-findings.js';
+import { nameTemplateEngine } from '../security/template-rules.js';
 
 export interface ProjectContext {
   /** Major versions of dependencies declared in package.json, for version-dependent rules. */
@@ -87,7 +88,7 @@ function patternFinding(file: string, hit: PatternHit, context: ProjectContext):
     category: 'security',
     cwe: hit.cwe,
     rule: hit.rule,
-    message: hit.message,
+    message: hit.rule === 'xss-template' ? nameTemplateEngine(hit.message, file, context.dependencyMajors.keys()) : hit.message,
     // A report must not repeat a committed secret: the value is masked in the evidence.
     evidence: hit.rule === 'hardcoded-secret' ? redactLine(hit.evidence) : hit.evidence,
     confidence: hit.confidence,
