@@ -232,6 +232,19 @@ export function checkPatterns(
     }
     if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
       const left = text(node.left);
+      // Koa: ctx.body = err is serialised to {}; ctx.body = err.stack sends the trace.
+      const exposed = /^(ctx|this|ctx\.response|this\.response)\.body$/.test(left)
+        ? exposesStack(ts, source, node.right)
+        : undefined;
+      if (exposed)
+        push(node, {
+          rule: 'stack-trace-exposure',
+          cwe: 'CWE-209',
+          severity: 'medium',
+          confidence: 'high',
+          message: `${exposed} is sent to the client, exposing file paths, code and library versions`,
+          fix: { description: 'Log the error on the server and send a generic message with an error id.' },
+        });
       if (/NODE_TLS_REJECT_UNAUTHORIZED/.test(left) && /['"]?0['"]?/.test(text(node.right)))
         push(node, {
           rule: 'tls-verification-disabled',
@@ -487,9 +500,7 @@ export function checkPatterns(
     // { statusCode, error, message } and no stack.
     if (
       /^(send|json|end|write|render)$/.test(name) &&
-      /^(res|response|res\.status\(.*\)|reply|reply\.code\(.*\)|reply\.status\(.*\))$/.test(
-        receiver.replace(/\s+/g, ''),
-      )
+      /^(res|response|reply)(\.(status|code|type|set|header|contentType)\(.*\))*$/.test(receiver.replace(/\s+/g, ''))
     ) {
       const exposed = exposesStack(ts, source, name === 'render' ? args[1] : first);
       if (exposed)
