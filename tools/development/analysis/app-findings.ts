@@ -30,7 +30,10 @@ function scopeOf(file: string, programs: readonly Set<string>[], project: Projec
   return scope.size > 0 ? scope : closure(file, project.resolvedImports);
 }
 
-export function appFindings(project: ProjectShape, lineText?: (file: string, line: number) => string | undefined): Finding[] {
+export function appFindings(
+  project: ProjectShape,
+  lineText?: (file: string, line: number) => string | undefined,
+): Finding[] {
   const creators = project.files.filter((f) => (f.app?.expressApps.length ?? 0) > 0);
   if (creators.length === 0) return [];
   const imported = new Set([...project.resolvedImports.values()].flat());
@@ -52,7 +55,10 @@ export function appFindings(project: ProjectShape, lineText?: (file: string, lin
     const routes = routeFiles.reduce((sum, f) => sum + byFile.get(f)!.app!.stateChangingRoutes, 0);
     const line = anchor.app!.expressApps[0]!;
     const evidence = lineText?.(anchor.file, line) ?? 'const app = express()';
-    const finding = (rule: string, f: Omit<Finding, 'id' | 'file' | 'line' | 'endLine' | 'rule' | 'evidence' | 'category'>) =>
+    const finding = (
+      rule: string,
+      f: Omit<Finding, 'id' | 'file' | 'line' | 'endLine' | 'rule' | 'evidence' | 'category'>,
+    ) =>
       findings.push({
         id: findingId(rule, anchor.file, line, evidence),
         file: anchor.file,

@@ -88,7 +88,10 @@ function patternFinding(file: string, hit: PatternHit, context: ProjectContext):
     category: 'security',
     cwe: hit.cwe,
     rule: hit.rule,
-    message: hit.rule === 'xss-template' ? nameTemplateEngine(hit.message, file, context.dependencyMajors.keys()) : hit.message,
+    message:
+      hit.rule === 'xss-template'
+        ? nameTemplateEngine(hit.message, file, context.dependencyMajors.keys())
+        : hit.message,
     // A report must not repeat a committed secret: the value is masked in the evidence.
     evidence: hit.rule === 'hardcoded-secret' ? redactLine(hit.evidence) : hit.evidence,
     confidence: hit.confidence,
@@ -162,9 +165,7 @@ export function securityFindings(project: ProjectAnalysis, context: ProjectConte
       !(f.rule === 'unsafe-deserialization' && /js-yaml/.test(f.message) && yamlMajor !== undefined && yamlMajor >= 4),
   );
   kept.push(
-    ...appFindings(project, (file, line) =>
-      context.readText?.(file)?.split('\n')[line - 1]?.trim().slice(0, 240),
-    ),
+    ...appFindings(project, (file, line) => context.readText?.(file)?.split('\n')[line - 1]?.trim().slice(0, 240)),
   );
   return dedupe(kept);
 }

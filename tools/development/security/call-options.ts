@@ -23,9 +23,7 @@ export function objectArgumentKeys(ts: Typescript, args: readonly TS.Expression[
 const sqlOrmOptions = new Set(['where', 'attributes', 'include', 'replacements', 'individualHooks', 'paranoid']);
 
 export function hasSqlOrmOptions(keys: readonly (readonly string[] | undefined)[] | undefined): boolean {
-  return (
-    keys?.some((list) => list?.some((key) => sqlOrmOptions.has(key)) && !list.includes('$where')) ?? false
-  );
+  return keys?.some((list) => list?.some((key) => sqlOrmOptions.has(key)) && !list.includes('$where')) ?? false;
 }
 
 /** res.sendFile(name, { root }) and res.download(name, filename, { root }): send confines the path to root. */

@@ -122,6 +122,8 @@ export function checkPatterns(
     });
   };
 
+  // The connect/express `errorhandler` package, not any function of that name.
+  const errorhandlerNames = new Set<string>();
   const visit = (node: TS.Node): void => {
     if (ts.isStringLiteralLike(node) && !options.isTestFile) {
       for (const { name, pattern } of tokenPatterns) {
@@ -142,7 +144,8 @@ export function checkPatterns(
       if (/[+*}]\)?[+*{]|\)[+*]|\)\{/.test(body)) {
         let safe = true;
         try {
-          safe = hasSafeStarHeight(body);
+          // X{4} is XXXX: an exact count adds no ambiguity, so it is not a nested quantifier.
+          safe = hasSafeStarHeight(body.replace(/(?<!\\)\{\d+\}/g, ''));
         } catch {
           safe = true;
         }
@@ -166,7 +169,8 @@ export function checkPatterns(
           key === 'strictSSL' ||
           key === 'verify_ssl' ||
           key === 'checkServerIdentity') &&
-        isFalse(node.initializer)
+        isFalse(node.initializer) &&
+        !underInsecureOptIn(ts, source, node)
       ) {
         push(node, {
           rule: 'tls-verification-disabled',
@@ -269,8 +273,11 @@ export function checkPatterns(
     const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
     const receiver = ts.isPropertyAccessExpression(callee) ? text(callee.expression) : '';
     const first = args[0];
-    if (ts.isIdentifier(callee) && callee.text === 'require' && first && ts.isStringLiteral(first))
+    if (ts.isIdentifier(callee) && callee.text === 'require' && first && ts.isStringLiteral(first)) {
       noteModule(app, first.text);
+      if (first.text === 'errorhandler' && ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name))
+        errorhandlerNames.add(node.parent.name.text);
+    }
     // express() apps, not express.Router().
     if (ts.isIdentifier(callee) && callee.text === 'express' && args.length === 0)
       app.expressApps.push(lineOf(node.getStart(source)));
@@ -300,7 +307,7 @@ export function checkPatterns(
               'Hash passwords with bcrypt, scrypt or argon2 (crypto.scrypt is built in), with a per-user salt.',
           },
         });
-      else
+      else if (securityUse.test(context))
         push(node, {
           rule: 'weak-hash',
           cwe: 'CWE-328',
@@ -513,7 +520,7 @@ export function checkPatterns(
           fix: { description: 'Log the error on the server and send a generic message with an error id.' },
         });
     }
-    if (!receiver && (name === 'errorHandler' || name === 'errorhandler'))
+    if (!receiver && errorhandlerNames.has(name))
       push(node, {
         rule: 'stack-trace-exposure',
         cwe: 'CWE-209',
@@ -554,8 +561,11 @@ export function checkPatterns(
   };
 
   for (const statement of source.statements)
-    if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier))
+    if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier)) {
       noteModule(app, statement.moduleSpecifier.text);
+      const local = statement.importClause?.name?.text;
+      if (statement.moduleSpecifier.text === 'errorhandler' && local) errorhandlerNames.add(local);
+    }
   visit(source);
   return { hits, app };
 }
@@ -569,6 +579,25 @@ const csrfModules =
 const securityHeader =
   /^(content-security-policy|strict-transport-security|x-frame-options|x-content-type-options|cross-origin-opener-policy)$/i;
 
+// A weak hash matters where it protects something; sha1 for the WebSocket accept key, an ETag or a
+// cache key is a protocol or a checksum, not a security use.
+const securityUse = /sign|token|secret|hmac|auth|credential|nonce|otp|session|integrity|verif|csrf|salt/i;
+
+// rejectUnauthorized: false where the code maps an explicit opt-out the user asked for
+// (sslmode=no-verify, an `insecure` flag): a driver's documented option, not a disabled check.
+const insecureOptIn = /no-?verify|insecure|unverified|skip-?verif|allow-?unauthori[sz]ed|self-?signed/i;
+
+function underInsecureOptIn(ts: Typescript, source: TS.SourceFile, node: TS.Node): boolean {
+  let depth = 0;
+  for (let current = node.parent; current && depth < 8; current = current.parent, depth++) {
+    if (ts.isCaseClause(current) && insecureOptIn.test(current.expression.getText(source))) return true;
+    if (ts.isIfStatement(current) && insecureOptIn.test(current.expression.getText(source))) return true;
+    if (ts.isConditionalExpression(current) && insecureOptIn.test(current.condition.getText(source))) return true;
+    if (ts.isFunctionLike(current)) return false;
+  }
+  return false;
+}
+
 function noteModule(app: AppFacts, module: string): void {
   if (headerModules.test(module)) app.usesHelmet = true;
   if (csrfModules.test(module)) app.usesCsrf = true;
@@ -578,7 +607,8 @@ function noteModule(app: AppFacts, module: string): void {
 
 // app.post('/x', handler), router.delete(`/x/${id}`, ...): a route, not axios.post('/x', body) on a
 // client, so a route table needs a handler after the path and a receiver that is not an HTTP client.
-const httpClientReceiver = /(^|\.)(axios|http|https|got|request|superagent|fetch|api|client|\$http|ky|needle|instance)$/i;
+const httpClientReceiver =
+  /(^|\.)(axios|http|https|got|request|superagent|fetch|api|client|\$http|ky|needle|instance)$/i;
 
 function isStateChangingRoute(ts: Typescript, name: string, receiver: string, args: readonly TS.Expression[]): boolean {
   const first = args[0];
@@ -586,15 +616,13 @@ function isStateChangingRoute(ts: Typescript, name: string, receiver: string, ar
   if (!(ts.isStringLiteralLike(first) || ts.isTemplateExpression(first))) return false;
   if (!receiver || httpClientReceiver.test(receiver)) return false;
   const last = args[args.length - 1]!;
-  return ts.isFunctionLike(last) || ts.isIdentifier(last) || ts.isPropertyAccessExpression(last) || ts.isCallExpression(last);
+  return (
+    ts.isFunctionLike(last) || ts.isIdentifier(last) || ts.isPropertyAccessExpression(last) || ts.isCallExpression(last)
+  );
 }
 
 /** What of an error a response argument carries that holds its stack, if anything does. */
-function exposesStack(
-  ts: Typescript,
-  source: TS.SourceFile,
-  argument: TS.Expression | undefined,
-): string | undefined {
+function exposesStack(ts: Typescript, source: TS.SourceFile, argument: TS.Expression | undefined): string | undefined {
   if (!argument) return undefined;
   let found: string | undefined;
   const visit = (node: TS.Node): void => {
@@ -610,7 +638,11 @@ function exposesStack(
         found = `util.inspect(${node.arguments[0]!.getText(source).slice(0, 40)}), with its stack,`;
         return;
       }
-      if (callee === 'JSON.stringify' && node.arguments[1] && /getOwnPropertyNames/.test(node.arguments[1].getText(source))) {
+      if (
+        callee === 'JSON.stringify' &&
+        node.arguments[1] &&
+        /getOwnPropertyNames/.test(node.arguments[1].getText(source))
+      ) {
         found = 'the error with all its own properties (stack included)';
         return;
       }
