@@ -11,6 +11,7 @@ import { securityFindings, sourceText } from '../../tools/development/analysis/f
 import { analyzeScript, analyzeTemplate } from '../../tools/development/analysis/file-analysis.js';
 import { resolveRelativeImports } from '../../tools/development/analysis/project-analysis.js';
 import { mustacheEngine, nameTemplateEngine } from '../../tools/development/security/template-rules.js';
+import { hasRiskyNesting } from '../../tools/development/security/regex-nesting.js';
 import { connectClient, repoRoot, tempDir, testSuite } from '../helpers.js';
 
 const fixture = path.join(repoRoot, 'tests', 'development', 'fixtures', 'vulnerable-app');
@@ -160,4 +161,27 @@ test('analyzeAndImproveCode leaves test files out by default, says how many, and
     'test/server.test.js',
   ]);
   assert.ok(!all.notes.some((n) => /left out/.test(n)));
+});
+
+test('nested quantifiers are judged by how many ways they can match, not by nesting alone', () => {
+  const risky = [
+    String.raw`^([a-zA-Z0-9]+)*@example\.com$`,
+    String.raw`(x+x+)+y`,
+    String.raw`(a{1,4})*`,
+    String.raw`(a+){10}y`,
+    String.raw`^(a?){25}(a){25}$`,
+    String.raw`^(\w+\s?)*$`,
+    String.raw`^(?:[a-z]+,?)+$`,
+  ];
+  const bounded = [
+    String.raw`^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==)?$`,
+    String.raw`^(?:::|(?:0{1,4}:){1,4}:|(?:0{1,4}:){5})ffff:(\d+)$`,
+    String.raw`((?:;[^,;=]+=[^,;]+)*)`,
+    String.raw`^(\d+\.){3}\d+$`,
+  ];
+  for (const source of risky) assert.equal(hasRiskyNesting(source), true, source);
+  for (const source of bounded) assert.equal(hasRiskyNesting(source), false, source);
+  // Case-insensitive: [a-z]+ can match the "A" that follows it.
+  assert.equal(hasRiskyNesting('(?:[a-z]+A)*', 'i'), true);
+  assert.equal(hasRiskyNesting('(?:[a-z]+A)*'), false);
 });

@@ -5,6 +5,7 @@
 // whole project because an app is often assembled across files.
 import type TS from 'typescript';
 import { hasSafeStarHeight } from './star-height.js';
+import { hasRiskyNesting } from './regex-nesting.js';
 import { looksLikeSecretAssignment, passwordContext, tokenContext, tokenPatterns } from './secret-patterns.js';
 import type { Severity } from './finding.js';
 
@@ -144,8 +145,7 @@ export function checkPatterns(
       if (/[+*}]\)?[+*{]|\)[+*]|\)\{/.test(body)) {
         let safe = true;
         try {
-          // X{4} is XXXX: an exact count adds no ambiguity, so it is not a nested quantifier.
-          safe = hasSafeStarHeight(body.replace(/(?<!\\)\{\d+\}/g, ''));
+          safe = !hasRiskyNesting(body, literal.slice(literal.lastIndexOf('/') + 1)) || hasSafeStarHeight(body);
         } catch {
           safe = true;
         }
