@@ -50,7 +50,7 @@ function taintFinding(
     message = `NoSQL operator injection: ${hit.what} (${source})`;
     confidence = 'medium';
   } else if (hit.variant === 'where') {
-    message = `NoSQL injection: ${source} (user input) is built into JavaScript the database runs: ${hit.what}`;
+    message = `NoSQL injection: ${source} (user input) is built into a query the database evaluates as JavaScript: ${hit.what}`;
     severity = 'critical';
   } else if (hit.variant === 'idor') {
     message = `${cls.title}: ${hit.what}`;
