@@ -164,6 +164,12 @@ const analyzeAndImproveCode = defineHighLevelTool({
     changedSince: z.string().min(1).max(200).optional().describe('Only lines changed since this git ref.'),
     maxFindings: z.number().int().min(1).max(5000).default(100).describe('Most findings returned.'),
     format: z.enum(['json', 'sarif']).default('json').describe('SARIF 2.1.0 or JSON.'),
+    includeTests: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Also analyse test files (test dirs, fixtures, mocks, *.test.*, *.spec.*). Default false: they are left out and counted in the notes.',
+      ),
     aiReview: z
       .number()
       .int()
@@ -181,6 +187,7 @@ const analyzeAndImproveCode = defineHighLevelTool({
       path: input.project,
       ...(input.paths ? { paths: input.paths } : {}),
       ...(input.changedSince ? { changedSince: input.changedSince } : {}),
+      ...(input.includeTests ? { includeTests: true } : {}),
       maxFindings: 5000,
       aiReview: ai,
     });

@@ -27,6 +27,12 @@ const input = z.object({
     .enum(['error', 'all'])
     .default('error')
     .describe('With changedSince outside a git repository: "error", or "all" to review every file as new.'),
+  includeTests: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Also analyse test files (test/tests/__tests__/spec dirs, fixtures, mocks, *.test.*, *.spec.*). Default false: tests are left out, since their deliberate fakes (self-signed TLS, hard-coded tokens, bad regexes) are not shipped code; the notes say how many were skipped.',
+    ),
   aiReview: z
     .number()
     .int()
@@ -61,6 +67,7 @@ async function staticReport(args: z.output<typeof input>, context: ToolContext, 
     paths: args.paths,
     changedSince: args.changedSince,
     withoutGit: args.withoutGit,
+    includeTests: args.includeTests,
     security: true,
     quality,
   });
@@ -76,7 +83,14 @@ async function staticReport(args: z.output<typeof input>, context: ToolContext, 
     cache: report.cache,
     ...(report.changed ? { changedFiles: report.changed.map((c) => c.path) } : {}),
     durationMs: Number(report.durationMs.toFixed(1)),
-    notes: report.gitNote ? [report.gitNote] : [],
+    notes: [
+      ...(report.gitNote ? [report.gitNote] : []),
+      ...(report.testFilesExcluded > 0
+        ? [
+            `${report.testFilesExcluded} test file${report.testFilesExcluded === 1 ? ' was' : 's were'} left out (pass includeTests: true to analyse them)`,
+          ]
+        : []),
+    ],
     ...(reviewed ? { aiReview: reviewed.review } : {}),
   };
 }

@@ -57,6 +57,9 @@ export interface StaticReportInput {
   quality: boolean;
   /** Without git, a diff review either fails (the caller asked for a diff) or covers every file. */
   withoutGit?: 'error' | 'all';
+  /** false: leave test files out (and count them), as analyzeAndImproveCode does by default. Unset:
+   * keep them, for tools that name one file. */
+  includeTests?: boolean | undefined;
 }
 
 export interface StaticReport {
@@ -72,6 +75,8 @@ export interface StaticReport {
   churn?: Map<string, number>;
   durationMs: number;
   gitNote?: string;
+  /** Test files left out of the analysis (0 when includeTests was set). */
+  testFilesExcluded: number;
 }
 
 async function dependencyMajors(root: string): Promise<Map<string, number>> {
@@ -102,6 +107,7 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
     signal: context.signal,
     progress: (done, total, message) => context.progress(done, total, message),
     ...(input.paths?.length ? { paths: input.paths } : {}),
+    excludeTests: input.includeTests === false,
   });
   let changed: ChangedFile[] | undefined;
   let churnCounts: Map<string, number> | undefined;
@@ -208,5 +214,6 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
     ...(churnCounts ? { churn: churnCounts } : {}),
     durationMs: performance.now() - started,
     ...(gitNote ? { gitNote } : {}),
+    testFilesExcluded: project.testFilesExcluded ?? 0,
   };
 }

@@ -10,6 +10,8 @@ import type { Origin } from '../security/taint-value.js';
 import type { PatternHit } from '../security/config-rules.js';
 import { replacementPatch } from './patches.js';
 import { redactLine } from '../security/secret-patterns.js';
+import { appFindings } from './app-findings.js';
+import { nameTemplateEngine } from '../security/template-rules.js';
 
 export interface ProjectContext {
   /** Major versions of dependencies declared in package.json, for version-dependent rules. */
@@ -18,8 +20,12 @@ export interface ProjectContext {
   readText?: (file: string) => string | undefined;
 }
 
-function sourceText(origin: Origin): string {
-  return origin.key && !origin.text.endsWith(`.${origin.key}`) ? `${origin.text}.${origin.key}` : origin.text;
+/** The source as written: `req.query.id` for `const { id } = req.query`, but `req.get('Referrer')` as is. */
+export function sourceText(origin: Origin): string {
+  const { key, text } = origin;
+  // Only a plain property path lacks the key; a call or an index (req.get('x'), req.headers['x']) names it.
+  if (!key || !/^[\w$]+(\.[\w$]+)*$/.test(text) || text.endsWith(`.${key}`)) return text;
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${text}.${key}` : `${text}[${JSON.stringify(key)}]`;
 }
 
 function taintFinding(
@@ -44,7 +50,7 @@ function taintFinding(
     message = `NoSQL operator injection: ${hit.what} (${source})`;
     confidence = 'medium';
   } else if (hit.variant === 'where') {
-    message = `NoSQL injection: ${source} is built into ${hit.what}`;
+    message = `NoSQL injection: ${source} (user input) is built into a query the database evaluates as JavaScript: ${hit.what}`;
     severity = 'critical';
   } else if (hit.variant === 'idor') {
     message = `${cls.title}: ${hit.what}`;
@@ -82,76 +88,15 @@ function patternFinding(file: string, hit: PatternHit, context: ProjectContext):
     category: 'security',
     cwe: hit.cwe,
     rule: hit.rule,
-    message: hit.message,
+    message:
+      hit.rule === 'xss-template'
+        ? nameTemplateEngine(hit.message, file, context.dependencyMajors.keys())
+        : hit.message,
     // A report must not repeat a committed secret: the value is masked in the evidence.
     evidence: hit.rule === 'hardcoded-secret' ? redactLine(hit.evidence) : hit.evidence,
     confidence: hit.confidence,
     ...(hit.fix ? { fix: { description: hit.fix.description, ...(patch ? { patch } : {}) } } : {}),
   };
-}
-
-function appFindings(files: readonly FileAnalysis[]): Finding[] {
-  const apps = files.filter((f) => f.app);
-  const creators = apps.filter((f) => f.app!.expressApps.length > 0);
-  if (creators.length === 0) return [];
-  const anchor = creators.find((f) => f.app!.listens) ?? creators[0]!;
-  const line = anchor.app!.expressApps[0]!;
-  const any = (key: 'usesHelmet' | 'usesCsrf' | 'disablesPoweredBy' | 'usesSession') => apps.some((f) => f.app![key]);
-  const routes = apps.reduce((sum, f) => sum + f.app!.stateChangingRoutes, 0);
-  const findings: Finding[] = [];
-  const evidence = 'const app = express()';
-  if (!any('usesHelmet')) {
-    findings.push({
-      id: findingId('missing-security-headers', anchor.file, line, evidence),
-      file: anchor.file,
-      line,
-      endLine: line,
-      severity: 'medium',
-      category: 'security',
-      cwe: 'CWE-693',
-      rule: 'missing-security-headers',
-      message: 'this Express app sets no security headers (no helmet): no CSP, HSTS, X-Frame-Options or nosniff',
-      evidence,
-      confidence: 'medium',
-      fix: { description: 'npm install helmet, then app.use(helmet()) before the routes.' },
-    });
-  }
-  if (!any('usesHelmet') && !any('disablesPoweredBy')) {
-    findings.push({
-      id: findingId('x-powered-by', anchor.file, line, evidence),
-      file: anchor.file,
-      line,
-      endLine: line,
-      severity: 'low',
-      category: 'security',
-      cwe: 'CWE-200',
-      rule: 'x-powered-by',
-      message: 'the X-Powered-By: Express header advertises the framework to attackers',
-      evidence,
-      confidence: 'high',
-      fix: { description: "Call app.disable('x-powered-by') (helmet does it too)." },
-    });
-  }
-  if (!any('usesCsrf') && routes > 0 && any('usesSession')) {
-    findings.push({
-      id: findingId('missing-csrf', anchor.file, line, evidence),
-      file: anchor.file,
-      line,
-      endLine: line,
-      severity: 'medium',
-      category: 'security',
-      cwe: 'CWE-352',
-      rule: 'missing-csrf',
-      message: `the app keeps a session cookie and has ${routes} state-changing route(s), but no CSRF protection`,
-      evidence,
-      confidence: 'medium',
-      fix: {
-        description:
-          'Add CSRF tokens (csrf-csrf or csrf-sync) to state-changing routes, and set sameSite on the session cookie.',
-      },
-    });
-  }
-  return findings;
 }
 
 export function securityFindings(project: ProjectAnalysis, context: ProjectContext): Finding[] {
@@ -219,7 +164,9 @@ export function securityFindings(project: ProjectAnalysis, context: ProjectConte
     (f) =>
       !(f.rule === 'unsafe-deserialization' && /js-yaml/.test(f.message) && yamlMajor !== undefined && yamlMajor >= 4),
   );
-  kept.push(...appFindings(project.files));
+  kept.push(
+    ...appFindings(project, (file, line) => context.readText?.(file)?.split('\n')[line - 1]?.trim().slice(0, 240)),
+  );
   return dedupe(kept);
 }
 

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type TS from 'typescript';
-import { analyzeScript, analyzeTemplate, type FileAnalysis } from './file-analysis.js';
+import { analyzeScript, analyzeTemplate, isTestPath, type FileAnalysis } from './file-analysis.js';
 import { AnalysisCache, contentHash } from './analysis-cache.js';
 import type { Parser } from 'web-tree-sitter';
 import { analyzePython } from '../python/python-analysis.js';
@@ -21,6 +21,8 @@ export interface ProjectAnalysisOptions {
   maxFiles?: number;
   /** Use and update the content-hash cache (default true). */
   cache?: boolean;
+  /** Leave test files (isTestPath: test dirs, *.test.*, *.spec.*, fixtures, mocks) out (default false). */
+  excludeTests?: boolean;
 }
 
 export interface ProjectAnalysis {
@@ -29,6 +31,8 @@ export interface ProjectAnalysis {
   skipped: SkippedFile[];
   skippedCount: number;
   cache: { hits: number; misses: number };
+  /** Test files left out because excludeTests was set. */
+  testFilesExcluded?: number;
   /** Project-relative files each file imports, resolved from relative specifiers. */
   resolvedImports: Map<string, string[]>;
   durationMs: number;
@@ -84,6 +88,12 @@ export async function analyzeProject(ts: typeof TS, options: ProjectAnalysisOpti
     ...(options.paths ? { paths: options.paths } : {}),
     ...(options.only ? { only: options.only } : {}),
   });
+  let testFilesExcluded = 0;
+  if (options.excludeTests) {
+    const kept = collected.files.filter((candidate) => !isTestPath(candidate.relative));
+    testFilesExcluded = collected.files.length - kept.length;
+    collected.files = kept;
+  }
   const skipped = [...collected.skipped];
   let skippedCount = collected.skippedCount;
   const useCache = options.cache !== false;
@@ -171,6 +181,7 @@ export async function analyzeProject(ts: typeof TS, options: ProjectAnalysisOpti
     skipped,
     skippedCount,
     cache: { hits: cache?.hits ?? 0, misses: cache?.misses ?? files.length },
+    testFilesExcluded,
     resolvedImports: resolveRelativeImports(files),
     durationMs: performance.now() - started,
   };

@@ -5,6 +5,7 @@
 // whole project because an app is often assembled across files.
 import type TS from 'typescript';
 import { hasSafeStarHeight } from './star-height.js';
+import { hasRiskyNesting } from './regex-nesting.js';
 import { looksLikeSecretAssignment, passwordContext, tokenContext, tokenPatterns } from './secret-patterns.js';
 import type { Severity } from './finding.js';
 
@@ -122,6 +123,8 @@ export function checkPatterns(
     });
   };
 
+  // The connect/express `errorhandler` package, not any function of that name.
+  const errorhandlerNames = new Set<string>();
   const visit = (node: TS.Node): void => {
     if (ts.isStringLiteralLike(node) && !options.isTestFile) {
       for (const { name, pattern } of tokenPatterns) {
@@ -131,7 +134,7 @@ export function checkPatterns(
             cwe: 'CWE-798',
             severity: 'critical',
             confidence: 'high',
-            message: `a ${name} is committed in the source`,
+            message: `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name} is committed in the source`,
             fix: { description: 'Revoke and rotate it, then load it from the environment or a secret store.' },
           });
       }
@@ -142,7 +145,7 @@ export function checkPatterns(
       if (/[+*}]\)?[+*{]|\)[+*]|\)\{/.test(body)) {
         let safe = true;
         try {
-          safe = hasSafeStarHeight(body);
+          safe = !hasRiskyNesting(body, literal.slice(literal.lastIndexOf('/') + 1)) || hasSafeStarHeight(body);
         } catch {
           safe = true;
         }
@@ -166,7 +169,8 @@ export function checkPatterns(
           key === 'strictSSL' ||
           key === 'verify_ssl' ||
           key === 'checkServerIdentity') &&
-        isFalse(node.initializer)
+        isFalse(node.initializer) &&
+        !underInsecureOptIn(ts, source, node)
       ) {
         push(node, {
           rule: 'tls-verification-disabled',
@@ -232,6 +236,19 @@ export function checkPatterns(
     }
     if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
       const left = text(node.left);
+      // Koa: ctx.body = err is serialised to {}; ctx.body = err.stack sends the trace.
+      const exposed = /^(ctx|this|ctx\.response|this\.response)\.body$/.test(left)
+        ? exposesStack(ts, source, node.right)
+        : undefined;
+      if (exposed)
+        push(node, {
+          rule: 'stack-trace-exposure',
+          cwe: 'CWE-209',
+          severity: 'medium',
+          confidence: 'high',
+          message: `${exposed} is sent to the client, exposing file paths, code and library versions`,
+          fix: { description: 'Log the error on the server and send a generic message with an error id.' },
+        });
       if (/NODE_TLS_REJECT_UNAUTHORIZED/.test(left) && /['"]?0['"]?/.test(text(node.right)))
         push(node, {
           rule: 'tls-verification-disabled',
@@ -257,14 +274,9 @@ export function checkPatterns(
     const receiver = ts.isPropertyAccessExpression(callee) ? text(callee.expression) : '';
     const first = args[0];
     if (ts.isIdentifier(callee) && callee.text === 'require' && first && ts.isStringLiteral(first)) {
-      if (/^(helmet|lusca)$/.test(first.text)) app.usesHelmet = true;
-      if (
-        /^(csurf|csrf|csrf-csrf|tiny-csrf|@dr\.pogodin\/csurf|lusca|csrf-sync|@fastify\/csrf-protection|koa-csrf)$/.test(
-          first.text,
-        )
-      )
-        app.usesCsrf = true;
-      if (/^(express-session|cookie-session|koa-session)$/.test(first.text)) app.usesSession = true;
+      noteModule(app, first.text);
+      if (first.text === 'errorhandler' && ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name))
+        errorhandlerNames.add(node.parent.name.text);
     }
     // express() apps, not express.Router().
     if (ts.isIdentifier(callee) && callee.text === 'express' && args.length === 0)
@@ -275,12 +287,9 @@ export function checkPatterns(
       (name === 'set' && first && ts.isStringLiteral(first) && first.text === 'x-powered-by')
     )
       app.disablesPoweredBy = true;
-    if (
-      ['post', 'put', 'patch', 'delete'].includes(name) &&
-      first &&
-      (ts.isStringLiteralLike(first) || ts.isTemplateExpression(first))
-    )
-      app.stateChangingRoutes++;
+    if (isStateChangingRoute(ts, name, receiver, args)) app.stateChangingRoutes++;
+    if (/^(setHeader|header|set)$/.test(name) && first && ts.isStringLiteral(first) && securityHeader.test(first.text))
+      app.usesHelmet = true;
     if (name === 'hidePoweredBy') app.disablesPoweredBy = true;
 
     // Weak hashes for passwords.
@@ -298,7 +307,7 @@ export function checkPatterns(
               'Hash passwords with bcrypt, scrypt or argon2 (crypto.scrypt is built in), with a per-user salt.',
           },
         });
-      else
+      else if (securityUse.test(context))
         push(node, {
           rule: 'weak-hash',
           cwe: 'CWE-328',
@@ -492,31 +501,26 @@ export function checkPatterns(
           message: `Access-Control-Allow-Origin is ${value === "'*'" || value === '"*"' ? '*' : 'reflected from the request'}`,
         });
     }
-    // Stack traces and errors sent to clients.
+    // Stack traces sent to clients. A bare error object is not one: Express's res.send(err) and
+    // res.json(err) serialise it with JSON.stringify (message and stack are not enumerable, so
+    // "{}"), and Fastify's reply.send(err) goes through the error handler, which sends
+    // { statusCode, error, message } and no stack.
     if (
       /^(send|json|end|write|render)$/.test(name) &&
-      /^(res|response|res\.status\(.*\)|reply)$/.test(receiver.replace(/\s+/g, ''))
+      /^(res|response|reply)(\.(status|code|type|set|header|contentType)\(.*\))*$/.test(receiver.replace(/\s+/g, ''))
     ) {
-      const argument = name === 'render' ? args[1] : first;
-      const value = text(argument);
-      if (
-        /\.stack\b/.test(value) ||
-        (argument &&
-          ts.isIdentifier(argument) &&
-          /^(err|error|e|ex|exception)$/.test(argument.text) &&
-          name !== 'render')
-      ) {
+      const exposed = exposesStack(ts, source, name === 'render' ? args[1] : first);
+      if (exposed)
         push(node, {
           rule: 'stack-trace-exposure',
           cwe: 'CWE-209',
           severity: 'medium',
-          confidence: /\.stack\b/.test(value) ? 'high' : 'medium',
-          message: 'an error object or stack trace is sent to the client, exposing internals',
+          confidence: 'high',
+          message: `${exposed} is sent to the client, exposing file paths, code and library versions`,
           fix: { description: 'Log the error on the server and send a generic message with an error id.' },
         });
-      }
     }
-    if (name === 'errorHandler' || name === 'errorhandler')
+    if (!receiver && errorhandlerNames.has(name))
       push(node, {
         rule: 'stack-trace-exposure',
         cwe: 'CWE-209',
@@ -556,6 +560,96 @@ export function checkPatterns(
     }
   };
 
+  for (const statement of source.statements)
+    if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier)) {
+      noteModule(app, statement.moduleSpecifier.text);
+      const local = statement.importClause?.name?.text;
+      if (statement.moduleSpecifier.text === 'errorhandler' && local) errorhandlerNames.add(local);
+    }
   visit(source);
   return { hits, app };
+}
+
+// Packages that set security headers: helmet, its sub-middlewares published on their own, and the
+// Koa and Fastify ports.
+const headerModules =
+  /^(helmet|lusca|koa-helmet|@fastify\/helmet|fastify-helmet|hsts|frameguard|x-xss-protection|nocache|helmet-csp|content-security-policy|x-frame-options|dont-sniff-mimetype|hide-powered-by|referrer-policy|expect-ct)$/;
+const csrfModules =
+  /^(csurf|csrf|csrf-csrf|tiny-csrf|@dr\.pogodin\/csurf|lusca|csrf-sync|@fastify\/csrf-protection|koa-csrf)$/;
+const securityHeader =
+  /^(content-security-policy|strict-transport-security|x-frame-options|x-content-type-options|cross-origin-opener-policy)$/i;
+
+// A weak hash matters where it protects something; sha1 for the WebSocket accept key, an ETag or a
+// cache key is a protocol or a checksum, not a security use.
+const securityUse = /sign|token|secret|hmac|auth|credential|nonce|otp|session|integrity|verif|csrf|salt/i;
+
+// rejectUnauthorized: false where the code maps an explicit opt-out the user asked for
+// (sslmode=no-verify, an `insecure` flag): a driver's documented option, not a disabled check.
+const insecureOptIn = /no-?verify|insecure|unverified|skip-?verif|allow-?unauthori[sz]ed|self-?signed/i;
+
+function underInsecureOptIn(ts: Typescript, source: TS.SourceFile, node: TS.Node): boolean {
+  let depth = 0;
+  for (let current = node.parent; current && depth < 8; current = current.parent, depth++) {
+    if (ts.isCaseClause(current) && insecureOptIn.test(current.expression.getText(source))) return true;
+    if (ts.isIfStatement(current) && insecureOptIn.test(current.expression.getText(source))) return true;
+    if (ts.isConditionalExpression(current) && insecureOptIn.test(current.condition.getText(source))) return true;
+    if (ts.isFunctionLike(current)) return false;
+  }
+  return false;
+}
+
+function noteModule(app: AppFacts, module: string): void {
+  if (headerModules.test(module)) app.usesHelmet = true;
+  if (csrfModules.test(module)) app.usesCsrf = true;
+  if (/^(express-session|cookie-session|koa-session|@fastify\/session|@fastify\/secure-session)$/.test(module))
+    app.usesSession = true;
+}
+
+// app.post('/x', handler), router.delete(`/x/${id}`, ...): a route, not axios.post('/x', body) on a
+// client, so a route table needs a handler after the path and a receiver that is not an HTTP client.
+const httpClientReceiver =
+  /(^|\.)(axios|http|https|got|request|superagent|fetch|api|client|\$http|ky|needle|instance)$/i;
+
+function isStateChangingRoute(ts: Typescript, name: string, receiver: string, args: readonly TS.Expression[]): boolean {
+  const first = args[0];
+  if (!['post', 'put', 'patch', 'delete'].includes(name) || !first || args.length < 2) return false;
+  if (!(ts.isStringLiteralLike(first) || ts.isTemplateExpression(first))) return false;
+  if (!receiver || httpClientReceiver.test(receiver)) return false;
+  const last = args[args.length - 1]!;
+  return (
+    ts.isFunctionLike(last) || ts.isIdentifier(last) || ts.isPropertyAccessExpression(last) || ts.isCallExpression(last)
+  );
+}
+
+/** What of an error a response argument carries that holds its stack, if anything does. */
+function exposesStack(ts: Typescript, source: TS.SourceFile, argument: TS.Expression | undefined): string | undefined {
+  if (!argument) return undefined;
+  let found: string | undefined;
+  const visit = (node: TS.Node): void => {
+    if (found) return;
+    if (ts.isPropertyAccessExpression(node) && node.name.text === 'stack') {
+      found = `the stack trace (${node.getText(source).slice(0, 60)})`;
+      return;
+    }
+    // util.inspect(err) and JSON.stringify(err, Object.getOwnPropertyNames(err)) include the stack.
+    if (ts.isCallExpression(node)) {
+      const callee = node.expression.getText(source);
+      if (/(^|\.)inspect$/.test(callee) && node.arguments.length > 0) {
+        found = `util.inspect(${node.arguments[0]!.getText(source).slice(0, 40)}), with its stack,`;
+        return;
+      }
+      if (
+        callee === 'JSON.stringify' &&
+        node.arguments[1] &&
+        /getOwnPropertyNames/.test(node.arguments[1].getText(source))
+      ) {
+        found = 'the error with all its own properties (stack included)';
+        return;
+      }
+    }
+    if (ts.isFunctionLike(node)) return;
+    ts.forEachChild(node, visit);
+  };
+  visit(argument);
+  return found;
 }

@@ -3,6 +3,7 @@
 // otherwise by method name and a receiver that looks like the right kind of object, which keeps
 // `map.get(key)` from being mistaken for a SQL call.
 import type { SinkClassName } from './sink-classes.js';
+import { hasRootOption, hasSqlOrmOptions } from './call-options.js';
 
 export interface CallSite {
   /** The callee's last name: `query` in `db.query(...)`, `eval` in `eval(...)`. */
@@ -15,6 +16,8 @@ export interface CallSite {
   member?: string;
   isNew: boolean;
   argumentCount: number;
+  /** Keys of the object-literal arguments (undefined for other arguments). */
+  argumentKeys?: (string[] | undefined)[];
 }
 
 /** What a sink argument's value looks like, beyond its taint. */
@@ -242,7 +245,8 @@ export function sinksForCall(site: CallSite): SinkSpec[] {
     receiver &&
     mongoMethods.includes(name) &&
     mongoReceiver.test(receiver) &&
-    !/^(req|res|request|response|app|router|_|lodash|Array|Object|\[)/.test(receiver)
+    !/^(req|res|request|response|app|router|_|lodash|Array|Object|\[)/.test(receiver) &&
+    !hasSqlOrmOptions(site.argumentKeys)
   ) {
     add('nosql', 0, `${receiver}.${name}() takes its query from this argument`, (shape) => shape.isFunction);
   }
@@ -261,7 +265,8 @@ export function sinksForCall(site: CallSite): SinkSpec[] {
   if (
     receiver &&
     responseReceiver.test(receiver) &&
-    (name === 'sendFile' || name === 'download' || name === 'sendfile')
+    (name === 'sendFile' || name === 'download' || name === 'sendfile') &&
+    !hasRootOption(site.argumentKeys)
   )
     add('path', 0, `res.${name}() serves the file the path names`);
   if (!receiver && name === 'require' && site.argumentCount === 1)
@@ -315,7 +320,7 @@ export function sinksForCall(site: CallSite): SinkSpec[] {
 
   // Regular expressions built from input.
   if (name === 'RegExp' && !receiver)
-    add('regex', 0, 'a RegExp built from input can be catastrophic (and matches unintended text)');
+    add('regex', 0, 'a RegExp built from input can backtrack catastrophically (and match unintended text)');
 
   // XML.
   if (fromModule('libxmljs') || receiver === 'libxmljs' || receiver === 'libxml') {

@@ -8,6 +8,7 @@
 import type TS from 'typescript';
 import { sinkClasses, allSinkBits, bitsOf, type SinkClassName } from './sink-classes.js';
 import { sinksForCall, type CallSite, type SinkSpec } from './sink-rules.js';
+import { objectArgumentKeys } from './call-options.js';
 import { buildImportMap, requiredModule, type ImportMap } from './import-map.js';
 import {
   browserSources,
@@ -936,12 +937,14 @@ export class TaintEngine {
     while (ts.isParenthesizedExpression(callee) || ts.isNonNullExpression(callee)) callee = callee.expression;
     const argumentCount = node.arguments?.length ?? 0;
     const isNew = ts.isNewExpression(node);
+    const argumentKeys = objectArgumentKeys(ts, node.arguments ?? []);
     if (ts.isIdentifier(callee)) {
       const binding = this.imports.get(callee.text);
       return {
         name: callee.text,
         isNew,
         argumentCount,
+        argumentKeys,
         ...(binding ? { module: binding.module, member: binding.member } : {}),
       };
     }
@@ -967,6 +970,7 @@ export class TaintEngine {
         receiver: receiverText.length > 80 ? receiverText.slice(0, 80) : receiverText,
         isNew,
         argumentCount,
+        argumentKeys,
         ...(binding ? { module: binding.module, member: binding.member === '*' ? name : binding.member } : {}),
       };
     }

@@ -28,6 +28,29 @@ interface Pattern {
   regex: RegExp;
   describe: string;
   expression: (match: RegExpExecArray) => string;
+  /** The escaping form to use instead. */
+  escaped: string;
+}
+
+/** The mustache-family engine a template is written for: by extension, else by the project's packages. */
+export function mustacheEngine(extension: string, dependencies?: Iterable<string>): string {
+  if (extension === '.mustache') return 'Mustache';
+  if (extension === '.hbs' || extension === '.handlebars') return 'Handlebars';
+  const deps = new Set(dependencies ?? []);
+  const handlebars = ['handlebars', 'hbs', 'express-handlebars', 'express-hbs', 'koa-hbs'].some((d) => deps.has(d));
+  const mustache = ['mustache', 'mustache-express', 'hogan.js', 'hogan-express', 'consolidate-mustache'].some((d) =>
+    deps.has(d),
+  );
+  return mustache && !handlebars ? 'Mustache' : handlebars && !mustache ? 'Handlebars' : 'Handlebars or Mustache';
+}
+
+/** A {{{ }}} finding on an .html template, worded for the engine the project's packages name. */
+export function nameTemplateEngine(message: string, file: string, dependencies: Iterable<string>): string {
+  const extension = /\.[^./]+$/.exec(file)?.[0]?.toLowerCase() ?? '';
+  const engine = mustacheEngine(extension, dependencies);
+  return message.startsWith('Handlebars or Mustache ') && engine !== 'Handlebars or Mustache'
+    ? `${engine} ${message.slice('Handlebars or Mustache '.length)}`
+    : message;
 }
 
 const patterns: Pattern[] = [
@@ -36,48 +59,56 @@ const patterns: Pattern[] = [
     regex: /<%-\s*([\s\S]*?)\s*-?%>/g,
     describe: 'EJS <%- %> outputs raw HTML',
     expression: (m) => m[1]!,
+    escaped: 'EJS <%= %>',
   },
   {
     extensions: new Set(['.pug', '.jade']),
     regex: /!\{([^}]*)\}/g,
     describe: 'Pug !{} outputs raw HTML',
     expression: (m) => m[1]!,
+    escaped: 'Pug #{}',
   },
   {
     extensions: new Set(['.pug', '.jade']),
     regex: /^\s*[\w.#-]*(?:\([^)]*\))?!=\s*(.+)$/gm,
     describe: 'Pug != outputs raw HTML',
     expression: (m) => m[1]!,
+    escaped: 'Pug =',
   },
   {
     extensions: new Set(['.hbs', '.handlebars', '.mustache', '.html', '.htm']),
     regex: /\{\{\{\s*([^}]*?)\s*\}\}\}/g,
-    describe: 'Handlebars {{{ }}} outputs raw HTML',
+    describe: '{{{ }}} outputs raw HTML',
     expression: (m) => m[1]!,
+    escaped: '{{ }}',
   },
   {
     extensions: new Set(['.hbs', '.handlebars', '.mustache']),
     regex: /\{\{&\s*([^}]*?)\s*\}\}/g,
-    describe: 'Mustache {{& }} outputs raw HTML',
+    describe: '{{& }} outputs raw HTML',
     expression: (m) => m[1]!,
+    escaped: '{{ }}',
   },
   {
     extensions: new Set(['.marko']),
     regex: /\$!\{([^}]*)\}/g,
     describe: 'Marko $!{} outputs raw HTML',
     expression: (m) => m[1]!,
+    escaped: 'Marko ${}',
   },
   {
     extensions: new Set(['.njk', '.nunjucks', '.swig', '.html', '.htm', '.twig', '.liquid']),
     regex: /\{\{\s*([^}|]*?)\s*\|\s*safe\s*\}\}/g,
     describe: 'the | safe filter outputs raw HTML',
     expression: (m) => m[1]!,
+    escaped: '{{ }} without | safe',
   },
   {
     extensions: new Set(['.njk', '.nunjucks', '.swig', '.html', '.htm', '.twig']),
     regex: /\{%\s*autoescape\s+(false|off)\s*%\}/g,
     describe: 'autoescape is turned off for this block',
     expression: () => 'autoescape false',
+    escaped: 'autoescape on',
   },
 ];
 
@@ -102,6 +133,8 @@ export function checkTemplate(extension: string, text: string): PatternHit[] {
       const expression = pattern.expression(match).trim();
       if (!expression || layoutHelpers.test(expression) || /^['"][^'"]*['"]$/.test(expression)) continue;
       const line = lineOf(match.index);
+      // {{{ }}} and {{& }} belong to the mustache family: name the engine by the extension.
+      const engine = pattern.describe.startsWith('{{') ? `${mustacheEngine(extension)} ` : '';
       const evidence = text
         .slice(lineStarts[line - 1], lineStarts[line] ?? text.length)
         .trim()
@@ -114,10 +147,9 @@ export function checkTemplate(extension: string, text: string): PatternHit[] {
         line,
         endLine: lineOf(match.index + match[0].length),
         evidence,
-        message: `${pattern.describe}: "${expression.slice(0, 60)}" is not escaped`,
+        message: `${engine}${pattern.describe}: "${expression.slice(0, 60)}" is not escaped`,
         fix: {
-          description:
-            'Use the escaping form (EJS <%= %>, Pug #{}, Handlebars {{ }}) unless the value is trusted HTML you produced.',
+          description: `Use the escaping form (${engine}${pattern.escaped}) unless the value is trusted HTML you produced.`,
         },
       });
     }
