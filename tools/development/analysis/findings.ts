@@ -10,6 +10,7 @@ import type { Origin } from '../security/taint-value.js';
 import type { PatternHit } from '../security/config-rules.js';
 import { replacementPatch } from './patches.js';
 import { redactLine } from '../security/secret-patterns.js';
+import { linkPython } from '../python/python-linker.js';
 
 export interface ProjectContext {
   /** Major versions of dependencies declared in package.json, for version-dependent rules. */
@@ -213,6 +214,9 @@ export function securityFindings(project: ProjectAnalysis, context: ProjectConte
       ),
     );
   }
+  findings.push(
+    ...linkPython(project.files.flatMap((f) => (f.pythonFlow ? [{ file: f.file, flow: f.pythonFlow }] : []))),
+  );
   // js-yaml load() is only unsafe before version 4.
   const yamlMajor = context.dependencyMajors.get('js-yaml');
   const kept = findings.filter(
