@@ -30,7 +30,25 @@ interface Target {
 
 const maxReachPerParam = 24;
 
-function moduleFile(from: string, module: string, files: ReadonlyMap<string, PyModuleFlow>): string | undefined {
+/** Every file under each of its path suffixes ("c.py", "b/c.py", "a/b/c.py"), for absolute imports. */
+function suffixIndex(files: Iterable<string>): Map<string, string[]> {
+  const index = new Map<string, string[]>();
+  for (const file of files) {
+    const parts = file.split('/');
+    for (let i = 0; i < parts.length; i++) {
+      const suffix = parts.slice(i).join('/');
+      index.set(suffix, [...(index.get(suffix) ?? []), file]);
+    }
+  }
+  return index;
+}
+
+function moduleFile(
+  from: string,
+  module: string,
+  files: ReadonlyMap<string, PyModuleFlow>,
+  bySuffix: ReadonlyMap<string, string[]>,
+): string | undefined {
   const candidates = (base: string) => [`${base}.py`, `${base}/__init__.py`].map((c) => path.posix.normalize(c));
   if (module.startsWith('.')) {
     const dots = /^\.+/.exec(module)![0].length;
@@ -44,8 +62,7 @@ function moduleFile(from: string, module: string, files: ReadonlyMap<string, PyM
   const suffix = module.split('.').join('/');
   let best: string | undefined;
   let bestShared = -1;
-  for (const file of files.keys()) {
-    if (!candidates(suffix).some((c) => file === c || file.endsWith(`/${c}`))) continue;
+  for (const file of candidates(suffix).flatMap((c) => bySuffix.get(c) ?? [])) {
     const a = path.posix.dirname(from).split('/');
     const b = file.split('/');
     let shared = 0;
@@ -83,10 +100,18 @@ export function linkPython(modules: readonly { file: string; flow: PyModuleFlow 
       ? resolve(file, { module: bound.module, path: [...bound.path, ...names.slice(1)], method }, depth + 1)
       : undefined;
   };
+  // Module names resolve the same way from every file of a directory: memoised per directory.
+  const moduleCache = new Map<string, string | undefined>();
+  const bySuffix = suffixIndex(files.keys());
+  const fileOf = (from: string, module: string) => {
+    const key = `${path.posix.dirname(from)}\0${module}`;
+    if (!moduleCache.has(key)) moduleCache.set(key, moduleFile(from, module, files, bySuffix));
+    return moduleCache.get(key);
+  };
   function resolve(file: string, callee: PyCallee, depth = 0): Target | 'class' | undefined {
     if (callee.module === undefined) return lookup(file, callee.path, Boolean(callee.method), depth);
     for (let i = callee.path.length; i >= 0; i--) {
-      const target = moduleFile(file, joinModule(callee.module, callee.path.slice(0, i)), files);
+      const target = fileOf(file, joinModule(callee.module, callee.path.slice(0, i)));
       if (target) return lookup(target, callee.path.slice(i), Boolean(callee.method), depth);
     }
     return undefined;
@@ -106,11 +131,11 @@ export function linkPython(modules: readonly { file: string; flow: PyModuleFlow 
     const name = target.node.fn.params[param];
     return call.keywords.find((k) => k.name === name)?.labels ?? [];
   };
-  const resolveLabels = (node: Node, labels: readonly string[], seen = new Set<string>()): Resolved => {
+  // What a call's result carries, memoised; cleared whenever summaries may have changed.
+  const carriedBy = new Map<PyCall, Resolved>();
+  const resolveLabels = (node: Node, labels: readonly string[]): Resolved => {
     const out: Resolved = { params: new Set(), sources: new Map() };
     for (const label of labels) {
-      if (seen.has(label)) continue;
-      seen.add(label);
       const index = Number(label.slice(1));
       if (label[0] === 'p') out.params.add(index);
       else if (label[0] === 's') out.sources.set(index, undefined);
@@ -119,10 +144,15 @@ export function linkPython(modules: readonly { file: string; flow: PyModuleFlow 
         if (!call) continue;
         const target = targets.get(call);
         if (target === 'class') continue;
-        const carried = target
-          ? [...target.node.returns].flatMap((p) => argumentLabels(call, target, p))
-          : call.fallback;
-        const inner = resolveLabels(node, carried, seen);
+        let inner = carriedBy.get(call);
+        if (!inner) {
+          // A call's arguments only refer to earlier calls' results, so this recursion ends.
+          inner = resolveLabels(
+            node,
+            target ? [...target.node.returns].flatMap((p) => argumentLabels(call, target, p)) : call.fallback,
+          );
+          carriedBy.set(call, inner);
+        }
         for (const p of inner.params) out.params.add(p);
         for (const [s, via] of inner.sources) out.sources.set(s, via ?? (target ? call : undefined));
       }
@@ -133,6 +163,7 @@ export function linkPython(modules: readonly { file: string; flow: PyModuleFlow 
   // Fixed point: parameters that reach the return value and sinks, through any chain of calls.
   for (let round = 0, changed = true; changed && round < 10; round++) {
     changed = false;
+    carriedBy.clear();
     for (const node of nodes.values()) {
       const add = (param: number, reach: Reach) => {
         const list = node.reach.get(param) ?? [];
@@ -165,6 +196,7 @@ export function linkPython(modules: readonly { file: string; flow: PyModuleFlow 
     }
   }
 
+  carriedBy.clear();
   const findings: Finding[] = [];
   const report = (node: Node, source: number, reach: Reach, before: Step[]) => {
     const origin = node.fn.sources[source]!;
