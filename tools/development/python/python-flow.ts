@@ -284,6 +284,9 @@ export function pythonFlow(root: PythonNode, lines: readonly string[]): PyModule
         }
         case 'call':
           return call(node);
+        // TABLE[key] is an element of TABLE: a tainted key picks among constant values.
+        case 'subscript':
+          return expr(node.childForFieldName('value')!);
         case 'keyword_argument':
           return expr(node.childForFieldName('value')!);
         default:
@@ -351,7 +354,9 @@ export function pythonFlow(root: PythonNode, lines: readonly string[]): PyModule
       const fallback = new Set<string>();
       if (!sanitiser.test(name) && !sanitiser.test(method)) {
         if (callee.type === 'attribute') for (const l of expr(callee.childForFieldName('object')!)) fallback.add(l);
-        for (const labels of [...positionalLabels, ...keywordLabels.map((k) => k.labels)])
+        // mapping.get(key, default) returns one of the mapping's values (or the default).
+        const picked = method === 'get' ? positionalLabels.slice(1) : positionalLabels;
+        for (const labels of [...picked, ...keywordLabels.map((k) => k.labels)])
           for (const l of labels) fallback.add(l);
       }
       const target = calleeOf(callee, cls, instances);
