@@ -341,6 +341,15 @@ export function checkPython(
 ): PatternHit[] {
   const hits: PatternHit[] = [];
   const aliases = importAliases(root);
+  // Calls into project code (functions of this file, names imported relatively) are left to the
+  // cross-module linker (python-linker.ts), which knows whether they return their input or clean it.
+  const projectNames = new Set(
+    children(root)
+      .map((c) => (c.type === 'decorated_definition' ? c.childForFieldName('definition') : c))
+      .filter((c): c is PythonNode => c?.type === 'function_definition')
+      .map((c) => c.childForFieldName('name')!.text),
+  );
+  for (const [local, dotted] of aliases) if (dotted.startsWith('.')) projectNames.add(local);
   const push = (node: PythonNode, hit: Omit<PatternHit, 'line' | 'endLine' | 'evidence'>) => {
     const line = node.startPosition.row + 1;
     if (hits.some((h) => h.rule === hit.rule && h.line === line)) return;
@@ -377,6 +386,8 @@ export function checkPython(
       const callee = expression.childForFieldName('function');
       const name = callee ? dottedName(callee, aliases) : '';
       if (name === 'input' || name === 'raw_input') return true;
+      const head = callee?.type === 'attribute' ? callee.text.split('.')[0]! : (callee?.text ?? '');
+      if ((callee?.type === 'identifier' || callee?.type === 'attribute') && projectNames.has(head)) return false;
       // A sanitiser's result is clean.
       if (/(^|\.)(secure_filename|escape|quote|shlex\.quote|int|float|bool|basename|literal_eval)$/.test(name))
         return false;
