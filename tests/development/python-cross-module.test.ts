@@ -282,3 +282,41 @@ test('Django request.GET and FastAPI route parameters are sources; an int-typed 
   assert.equal(route(fastapi[0]!), 'app/api.py:6 > app/api.py:7 > app/dao.py:30');
   assert.match(fastapi[0]!.message, /name \(a parameter of the read_file route\)/);
 });
+
+test('a getter in another module that returns request input is a source where its result is used', async (t) => {
+  const root = path.join(await tempDir(t), 'project');
+  await writeTree(root, {
+    'web/params.py': lines(
+      'from flask import request', // 1
+      '', // 2
+      'def wanted_url():', // 3
+      '    return request.args.get("url", "")', // 4
+      '', // 5
+      'def wanted_port():', // 6
+      '    return int(request.args.get("port", "80"))', // 7
+    ),
+    'web/views.py': lines(
+      'import requests', // 1
+      'from web.params import wanted_port, wanted_url', // 2
+      '', // 3
+      'def proxy():', // 4
+      '    url = wanted_url()', // 5
+      '    return requests.get(url, timeout=5).text', // 6
+      '', // 7
+      'def port():', // 8
+      '    return requests.get("https://x.example/%d" % wanted_port(), timeout=5).text', // 9
+    ),
+  });
+  const project = await analyzeProject(ts, {
+    root,
+    dataDir: path.join(root, '..', 'data'),
+    signal: new AbortController().signal,
+    cache: false,
+  });
+  const all = securityFindings(project, { dependencyMajors: new Map() });
+  assert.deepEqual(
+    all.map((f) => `${f.file}:${f.line}:${f.cwe}`),
+    ['web/views.py:6:CWE-918'],
+  );
+  assert.equal(route(all[0]!), 'web/params.py:4 > web/views.py:5 > web/views.py:6');
+});

@@ -20,7 +20,15 @@ interface Node {
   file: string;
   fn: PyFunction;
   returns: Set<number>;
+  /** Request input read in this function (or in a getter it calls) that it returns. */
+  returnSources: Map<string, SourceRef>;
   reach: Map<number, Reach[]>;
+}
+
+/** A request read: the function that reads it and the index into its sources. */
+interface SourceRef {
+  node: Node;
+  index: number;
 }
 
 interface Target {
@@ -82,7 +90,7 @@ export function linkPython(modules: readonly { file: string; flow: PyModuleFlow 
   const nodes = new Map<string, Node>();
   for (const { file, flow } of modules)
     for (const fn of flow.functions)
-      nodes.set(`${file}#${fn.name}`, { file, fn, returns: new Set(), reach: new Map() });
+      nodes.set(`${file}#${fn.name}`, { file, fn, returns: new Set(), returnSources: new Map(), reach: new Map() });
 
   const lookup = (
     file: string,
@@ -122,8 +130,8 @@ export function linkPython(modules: readonly { file: string; flow: PyModuleFlow 
 
   interface Resolved {
     params: Set<number>;
-    /** Source index to the call whose return carried it (undefined: read in this function). */
-    sources: Map<number, PyCall | undefined>;
+    /** Each source reached, with the call whose return carried it (undefined: read in this function). */
+    sources: Map<string, { ref: SourceRef; via?: PyCall }>;
   }
   const argumentLabels = (call: PyCall, target: Target, param: number): string[] => {
     const positional = call.args[param - target.offset];
@@ -138,7 +146,7 @@ export function linkPython(modules: readonly { file: string; flow: PyModuleFlow 
     for (const label of labels) {
       const index = Number(label.slice(1));
       if (label[0] === 'p') out.params.add(index);
-      else if (label[0] === 's') out.sources.set(index, undefined);
+      else if (label[0] === 's') out.sources.set(`${node.file}#${node.fn.name}#${index}`, { ref: { node, index } });
       else {
         const call = node.fn.calls[index];
         if (!call) continue;
@@ -151,10 +159,13 @@ export function linkPython(modules: readonly { file: string; flow: PyModuleFlow 
             node,
             target ? [...target.node.returns].flatMap((p) => argumentLabels(call, target, p)) : call.fallback,
           );
+          // A getter's own request reads come back with its result.
+          if (target) for (const [key, ref] of target.node.returnSources) inner.sources.set(key, { ref });
           carriedBy.set(call, inner);
         }
         for (const p of inner.params) out.params.add(p);
-        for (const [s, via] of inner.sources) out.sources.set(s, via ?? (target ? call : undefined));
+        for (const [key, s] of inner.sources)
+          out.sources.set(key, { ref: s.ref, via: s.via ?? (target ? call : undefined) });
       }
     }
     return out;
@@ -174,9 +185,15 @@ export function linkPython(modules: readonly { file: string; flow: PyModuleFlow 
         node.reach.set(param, list);
         changed = true;
       };
-      for (const p of resolveLabels(node, node.fn.returns).params)
+      const returned = resolveLabels(node, node.fn.returns);
+      for (const p of returned.params)
         if (!node.returns.has(p)) {
           node.returns.add(p);
+          changed = true;
+        }
+      for (const [key, s] of returned.sources)
+        if (!node.returnSources.has(key)) {
+          node.returnSources.set(key, s.ref);
           changed = true;
         }
       for (const sink of node.fn.sinks)
@@ -198,8 +215,9 @@ export function linkPython(modules: readonly { file: string; flow: PyModuleFlow 
 
   carriedBy.clear();
   const findings: Finding[] = [];
-  const report = (node: Node, source: number, reach: Reach, before: Step[]) => {
-    const origin = node.fn.sources[source]!;
+  const report = (source: SourceRef, reach: Reach, before: Step[]) => {
+    const origin = source.node.fn.sources[source.index]!;
+    const from = source.node.file;
     const { sink } = reach;
     const via = [...before, ...reach.steps];
     findings.push({
@@ -211,12 +229,12 @@ export function linkPython(modules: readonly { file: string; flow: PyModuleFlow 
       category: 'security',
       cwe: sink.cwe,
       rule: sink.rule,
-      message: `${sink.message}: ${origin.text} (user input, ${node.file}:${origin.line}) reaches it${via.length ? ` through ${via.map((s) => s.note.replace(/^(passed to|returned by) /, '')).join(', ')}` : ''}`,
+      message: `${sink.message}: ${origin.text} (user input, ${from}:${origin.line}) reaches it${via.length ? ` through ${via.map((s) => s.note.replace(/^(passed to|returned by) /, '')).join(', ')}` : ''}`,
       evidence: sink.evidence,
       confidence: 'high',
       fix: { description: sink.fix },
       trace: [
-        { file: node.file, line: origin.line, note: `source: ${origin.text}` },
+        { file: from, line: origin.line, note: `source: ${origin.text}` },
         ...via,
         { file: reach.file, line: sink.line, note: `sink: ${sink.evidence}` },
       ],
@@ -225,12 +243,11 @@ export function linkPython(modules: readonly { file: string; flow: PyModuleFlow 
   for (const node of nodes.values()) {
     // Sinks in this function fed by input that came back from project code, or by route parameters.
     for (const sink of node.fn.sinks)
-      for (const [source, via] of resolveLabels(node, sink.labels).sources) {
-        const routeParameter = / \(a parameter of the .* route\)$/.test(node.fn.sources[source]!.text);
+      for (const { ref, via } of resolveLabels(node, sink.labels).sources.values()) {
+        const routeParameter = / \(a parameter of the .* route\)$/.test(ref.node.fn.sources[ref.index]!.text);
         if (via || routeParameter)
           report(
-            node,
-            source,
+            ref,
             { sink, file: node.file, steps: [] },
             via ? [{ file: node.file, line: via.line, note: `returned by ${via.text}()` }] : [],
           );
@@ -240,9 +257,9 @@ export function linkPython(modules: readonly { file: string; flow: PyModuleFlow 
       const target = targets.get(call);
       if (!target || target === 'class') continue;
       for (const [param, reaches] of target.node.reach)
-        for (const [source, via] of resolveLabels(node, argumentLabels(call, target, param)).sources)
+        for (const { ref, via } of resolveLabels(node, argumentLabels(call, target, param)).sources.values())
           for (const reach of reaches)
-            report(node, source, reach, [
+            report(ref, reach, [
               ...(via ? [{ file: node.file, line: via.line, note: `returned by ${via.text}()` }] : []),
               { file: node.file, line: call.line, note: `passed to ${call.text}()` },
             ]);
