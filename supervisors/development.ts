@@ -34,6 +34,10 @@ const reportSchema = z.object({
     reviewed: z.number().int().optional(),
     models: z.array(z.string()).optional(),
     duplicatesOfStatic: z.number().int().optional(),
+    rejected: z
+      .array(z.object({ file: z.string(), line: z.number().int(), reason: z.string() }))
+      .optional()
+      .describe('AI answers or findings not accepted (schema failures, lines outside the code shown), with why'),
   }),
   changedFiles: z.array(z.string()).optional(),
   sarif: z.record(z.string(), z.unknown()).optional(),
@@ -88,7 +92,14 @@ function textReport(result: z.input<typeof reportSchema>): string {
           .map((s) => `${s.path} (${s.reason})`)
           .join('; ')}`
       : '',
-    `AI review: ${result.aiReview.status} (${result.aiReview.reason})`,
+    `AI review: ${result.aiReview.status} (${result.aiReview.reason})${
+      result.aiReview.rejected?.length
+        ? `; ${result.aiReview.rejected.length} rejected: ${result.aiReview.rejected
+            .slice(0, 3)
+            .map((r) => `${r.file}:${r.line} ${r.reason}`)
+            .join('; ')}`
+        : ''
+    }`,
   ]
     .filter(Boolean)
     .join('\n\n');
@@ -136,6 +147,7 @@ function renderReport(
           reviewed: report.aiReview.reviewed.filter((r) => !r.error).length,
           models: [...new Set(report.aiReview.reviewed.flatMap((r) => (r.answeredBy ? [r.answeredBy] : [])))],
           duplicatesOfStatic: report.aiReview.duplicatesOfStatic,
+          rejected: report.aiReview.rejected,
         }
       : { status: 'skipped', reason: options.aiSkipReason },
     ...(report.changedFiles ? { changedFiles: report.changedFiles } : {}),
@@ -197,11 +209,19 @@ const analyzeAndImproveCode = defineHighLevelTool({
       findings = findings.filter(
         (f) => f.category === 'performance' || f.category === 'complexity' || f.rule === 'redos',
       );
-    if (input.task === 'security_scan')
-      findings = findings.filter(
-        (f) => f.category === 'security' || (f.category === 'ai-review' && f.cwe !== undefined),
-      );
     const notes = [...report.notes];
+    if (input.task === 'security_scan') {
+      // AI findings the model filed as security count (business-logic flaws often have no CWE);
+      // its bug and performance findings are left out, and the note says how many.
+      const isSecurity = (f: Finding) =>
+        f.category === 'security' || (f.category === 'ai-review' && (f.rule === 'ai-security' || f.cwe !== undefined));
+      const left = findings.filter((f) => f.category === 'ai-review' && !isSecurity(f)).length;
+      findings = findings.filter(isSecurity);
+      if (left)
+        notes.push(
+          `${left} AI review finding(s) that are not security issues (bugs, performance, maintainability) are left out of security_scan; task "comprehensive" shows them`,
+        );
+    }
     if (input.task === 'performance')
       notes.push('performance covers complexity hotspots and ReDoS; runtime profiling is not part of static analysis');
     const summary = `${input.task} of ${report.root}: ${report.metrics.files} files, ${report.metrics.codeLines} code lines, ${report.metrics.functions} functions in ${(report.durationMs / 1000).toFixed(2)} s. ${findings.length} findings (${severityList(findings)}).`;

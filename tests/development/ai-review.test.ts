@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OllamaPeer } from '../peers/ollama-peer.js';
-import { testSuite } from '../helpers.js';
+import { connectClient, testSuite, textOf } from '../helpers.js';
 
 const files = {
   'package.json': JSON.stringify({ name: 'orders', dependencies: { express: '^4.18.0' } }),
@@ -249,4 +249,187 @@ test('with only general models on the host, the review targets the Express handl
       },
     },
   ]);
+});
+
+// A flaw no static rule can see: the coupon is taken off the whole cart, then again off the
+// matching item (line 10). The same project has an SQL injection the static analysis reports.
+const shopFiles = {
+  'package.json': JSON.stringify({ name: 'shop', dependencies: { express: '^4.18.0' } }),
+  'src/cart.js': [
+    "const express = require('express');", // 1
+    "const db = require('./db');", // 2
+    'const router = express.Router();', // 3
+    '', // 4
+    'function checkout(cart, coupon) {', // 5
+    '  let total = 0;', // 6
+    '  for (const item of cart.items) total += item.price * item.qty;', // 7
+    '  if (coupon) total -= (total * coupon.percent) / 100;', // 8
+    '  for (const item of cart.items) {', // 9
+    '    if (coupon && coupon.sku === item.sku) total -= (item.price * item.qty * coupon.percent) / 100;', // 10
+    '  }', // 11
+    '  return total;', // 12
+    '}', // 13
+    '', // 14
+    "router.post('/checkout', async (req, res) => {", // 15
+    '  const cart = await db.query("SELECT * FROM carts WHERE id = \'" + req.body.cart + "\'");', // 16
+    '  res.json({ total: checkout(cart, req.body.coupon) });', // 17
+    '});', // 18
+    'module.exports = router;', // 19
+    '',
+  ].join('\n'),
+  'src/db.js': 'module.exports = { query: async () => ({ items: [] }) };\n',
+};
+
+function shopReview(prompt: string, garbleHandler = false): string {
+  if (/Function: checkout /.test(prompt))
+    return JSON.stringify({
+      confidence: 0.92,
+      findings: [
+        {
+          line: 10,
+          severity: 'high',
+          category: 'security',
+          cwe: 'CWE-840',
+          title: 'Coupon discount applied twice',
+          explanation:
+            'line 8 already took the coupon off the whole cart; line 10 takes it off the matching item again',
+          fix: 'Apply the coupon once: either to the cart total or to the matching items.',
+        },
+        {
+          line: 12,
+          severity: 'medium',
+          category: 'bug',
+          title: 'The total can go negative',
+          explanation: 'with a coupon of 60% the two discounts exceed the subtotal',
+        },
+        { line: 2, severity: 'high', category: 'bug', title: 'Made-up line', explanation: 'not in the code shown' },
+      ],
+    });
+  if (/Function: router\.post callback/.test(prompt))
+    return garbleHandler
+      ? '{"findings": [{"line": "sixteen", "severity": "urgent"}]'
+      : JSON.stringify({
+          confidence: 0.9,
+          findings: [
+            {
+              line: 16,
+              severity: 'critical',
+              category: 'security',
+              cwe: 'CWE-89',
+              title: 'SQL injection',
+              explanation: 'req.body.cart is concatenated into the query',
+            },
+          ],
+        });
+  return JSON.stringify({ confidence: 0.9, findings: [] });
+}
+
+interface ShopReport {
+  findings: {
+    id: string;
+    rule: string;
+    line: number;
+    file: string;
+    category: string;
+    cwe?: string;
+    confidence: string;
+    message: string;
+    ai?: { model: string; confidence: number; role: string };
+  }[];
+  aiReview: {
+    status: string;
+    reason: string;
+    duplicatesOfStatic?: number;
+    models?: string[];
+    rejected?: { file: string; line: number; reason: string }[];
+  };
+  notes: string[];
+}
+
+async function shopClient(t: { after(fn: () => Promise<void> | void): void }, garbleHandler = false) {
+  const peer = new OllamaPeer({
+    models,
+    resident: ['qwen3-coder:30b'],
+    reply: (prompt) => shopReview(prompt, garbleHandler),
+  });
+  await peer.start();
+  t.after(() => peer.stop());
+  const suite = await testSuite(t, { files: shopFiles, env: { CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}` } });
+  t.after(() => suite.close());
+  const client = await connectClient(t, suite);
+  const call = async (args: Record<string, unknown>) => {
+    const result = await client.callTool({ name: 'analyzeAndImproveCode', arguments: args });
+    assert.notEqual(result.isError, true, textOf(result));
+    return { report: result.structuredContent as unknown as ShopReport, text: textOf(result) };
+  };
+  return { call, peer };
+}
+
+test('over MCP, the AI review adds a business-logic flaw static analysis misses, merges a repeat of a static finding and reports a made-up line', async (t) => {
+  const { call } = await shopClient(t);
+  const { report: staticOnly } = await call({ task: 'comprehensive', aiReview: 0 });
+  assert.deepEqual(
+    staticOnly.findings.filter((f) => f.file === 'src/cart.js' && f.line === 10),
+    [],
+    'no static rule sees the double discount',
+  );
+  assert.ok(staticOnly.findings.some((f) => f.rule === 'sql-injection' && f.line === 16));
+
+  const { report, text } = await call({ task: 'comprehensive', aiReview: 8 });
+  assert.equal(report.aiReview.status, 'done', report.aiReview.reason);
+  const discount = report.findings.filter((f) => f.file === 'src/cart.js' && f.line === 10);
+  assert.equal(discount.length, 1, JSON.stringify(discount));
+  assert.deepEqual(
+    {
+      category: discount[0]!.category,
+      rule: discount[0]!.rule,
+      cwe: discount[0]!.cwe,
+      confidence: discount[0]!.confidence,
+      ai: discount[0]!.ai,
+    },
+    {
+      category: 'ai-review',
+      rule: 'ai-security',
+      cwe: 'CWE-840',
+      confidence: 'high',
+      ai: { model: 'qwen3-coder:30b', confidence: 0.92, role: 'found' },
+    },
+  );
+  assert.match(discount[0]!.message, /Coupon discount applied twice.*qwen3-coder:30b/);
+  // The repeat of the static SQL injection is merged into it, not added.
+  const sql = report.findings.filter((f) => f.file === 'src/cart.js' && f.line === 16);
+  assert.equal(sql.length, 1, JSON.stringify(sql));
+  assert.equal(sql[0]!.rule, 'sql-injection');
+  assert.deepEqual(sql[0]!.ai, { model: 'qwen3-coder:30b', confidence: 0.9, role: 'confirmed' });
+  assert.equal(report.aiReview.duplicatesOfStatic, 1);
+  // The finding at a line outside the function shown is rejected, and the report says so.
+  assert.deepEqual(
+    report.aiReview.rejected?.map((r) => `${r.file}:${r.line}`),
+    ['src/cart.js:2'],
+  );
+  assert.match(report.aiReview.rejected![0]!.reason, /Made-up line.*outside the code shown \(checkout, lines 5-13\)/);
+  assert.match(text, /1 rejected: src\/cart\.js:2/);
+  assert.ok(report.findings.some((f) => f.line === 12 && f.rule === 'ai-bug'));
+
+  // security_scan keeps the AI security finding and says that the AI bug finding was left out.
+  const { report: scan } = await call({ task: 'security_scan', aiReview: 8 });
+  assert.ok(scan.findings.some((f) => f.line === 10 && f.rule === 'ai-security'));
+  assert.ok(!scan.findings.some((f) => f.rule === 'ai-bug'));
+  assert.ok(
+    scan.notes.some((n) => /^1 AI review finding\(s\) that are not security issues/.test(n)),
+    JSON.stringify(scan.notes),
+  );
+});
+
+test('over MCP, a garbled review is rejected and reported while the valid one is kept', async (t) => {
+  const { call } = await shopClient(t, true);
+  const { report } = await call({ task: 'comprehensive', aiReview: 8 });
+  assert.equal(report.aiReview.status, 'partial', report.aiReview.reason);
+  const garbled = report.aiReview.rejected?.find((r) => r.line === 15);
+  assert.ok(garbled, JSON.stringify(report.aiReview));
+  assert.match(garbled.reason, /review of router\.post callback was rejected: \S/);
+  assert.ok(report.findings.some((f) => f.line === 10 && f.rule === 'ai-security'));
+  const sql = report.findings.filter((f) => f.line === 16);
+  assert.equal(sql.length, 1);
+  assert.equal(sql[0]!.ai, undefined, 'nothing confirmed it');
 });

@@ -47,5 +47,5 @@ export const reviewWithAi = defineTool({
     return { ...review, findings: aiFindings };
   },
   summarize: (o) =>
-    `AI review ${o.status}: ${o.reason}\n${o.reviewed.map((r) => `  ${r.file}:${r.line} ${r.name}${r.answeredBy ? ` — ${r.answeredBy}, confidence ${r.confidence}${r.lowConfidence ? ' (low)' : ''}` : ''}${r.error ? ` — ${r.error}` : ''}`).join('\n')}\n${o.findings.map((f) => `  [${f.severity}] ${f.cwe ? `${f.cwe} ` : ''}${f.file}:${f.line} ${f.message}`).join('\n') || '  no new findings'}${o.duplicatesOfStatic ? `\n${o.duplicatesOfStatic} finding(s) matched static ones and were dropped` : ''}`,
+    `AI review ${o.status}: ${o.reason}\n${o.reviewed.map((r) => `  ${r.file}:${r.line} ${r.name}${r.answeredBy ? ` — ${r.answeredBy}, confidence ${r.confidence}${r.lowConfidence ? ' (low)' : ''}` : ''}${r.error ? ` — ${r.error}` : ''}`).join('\n')}\n${o.findings.map((f) => `  [${f.severity}] ${f.cwe ? `${f.cwe} ` : ''}${f.file}:${f.line} ${f.message}`).join('\n') || '  no new findings'}${o.duplicatesOfStatic ? `\n${o.duplicatesOfStatic} finding(s) matched static ones and were merged into them` : ''}${o.rejected.length ? `\nrejected: ${o.rejected.map((r) => `${r.file}:${r.line} ${r.reason}`).join('; ')}` : ''}`,
 });

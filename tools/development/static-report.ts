@@ -26,6 +26,10 @@ export const findingSchema = z.object({
   confidence: z.enum(['high', 'medium', 'low']),
   fix: z.object({ description: z.string(), patch: z.string().optional() }).optional(),
   trace: z.array(z.object({ file: z.string(), line: z.number().int(), note: z.string() })).optional(),
+  ai: z
+    .object({ model: z.string(), confidence: z.number(), role: z.enum(['found', 'confirmed']) })
+    .optional()
+    .describe('AI review: the model that found this finding, or that confirmed a static one'),
 });
 
 export const metricsSchema = z.object({

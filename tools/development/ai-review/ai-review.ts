@@ -50,6 +50,10 @@ export interface AiReviewResult {
   }[];
   findings: Finding[];
   duplicatesOfStatic: number;
+  /** Static findings the model reported too: merged into them (by id), not added twice. */
+  confirmed: { id: string; model: string; confidence: number }[];
+  /** Answers or findings that were not accepted, with the reason: never dropped silently. */
+  rejected: { file: string; line: number; reason: string }[];
 }
 
 const unavailable = new Set(['NO_HEALTHY_HOST', 'MODEL_NOT_FOUND', 'HOST_UNREACHABLE']);
@@ -69,6 +73,8 @@ export async function runAiReview(
       reviewed: [],
       findings: [],
       duplicatesOfStatic: 0,
+      confirmed: [],
+      rejected: [],
     };
   if (targets.length === 0)
     return {
@@ -78,10 +84,14 @@ export async function runAiReview(
       reviewed: [],
       findings: [],
       duplicatesOfStatic: 0,
+      confirmed: [],
+      rejected: [],
     };
   const reviewed: AiReviewResult['reviewed'] = [];
   const findings: Finding[] = [];
   let duplicates = 0;
+  const confirmed: AiReviewResult['confirmed'] = [];
+  const rejected: AiReviewResult['rejected'] = [];
   let failures = 0;
   let lastError = '';
   // The code tier may run on another model than it wants (no coder model installed); say so once.
@@ -130,22 +140,37 @@ export async function runAiReview(
           'the answer did not match the review schema';
         lastError = why.slice(0, 200);
         reviewed.push({ ...entry, error: lastError });
+        rejected.push({
+          file: target.file,
+          line: target.line,
+          reason: `the review of ${target.name} was rejected: ${lastError}`,
+        });
         failures++;
         continue;
       }
       reviewed.push(entry);
       for (const item of result.value.findings) {
-        if (item.line < target.line || item.line > end) continue;
-        const duplicate = staticFindings.some(
+        if (item.line < target.line || item.line > end) {
+          rejected.push({
+            file: target.file,
+            line: item.line,
+            reason: `"${item.title.slice(0, 80)}" cites line ${item.line}, outside the code shown (${target.name}, lines ${target.line}-${end})`,
+          });
+          continue;
+        }
+        const duplicate = staticFindings.find(
           (f) =>
             f.file === target.file &&
             Math.abs(f.line - item.line) <= 2 &&
             ((item.cwe && f.cwe === item.cwe) ||
-              (f.category === 'security' && item.category === 'security' && !item.cwe) ||
+              // Without a CWE, only a security finding on the very same line is the same problem.
+              (f.category === 'security' && item.category === 'security' && !item.cwe && f.line === item.line) ||
               (f.category === 'complexity' && item.category === 'maintainability')),
         );
         if (duplicate) {
           duplicates++;
+          if (!confirmed.some((c) => c.id === duplicate.id))
+            confirmed.push({ id: duplicate.id, model: result.answeredBy.model, confidence: result.confidence });
           continue;
         }
         const evidence = (lines[item.line - 1] ?? '').trim().slice(0, 240);
@@ -164,6 +189,7 @@ export async function runAiReview(
           evidence,
           confidence: result.lowConfidence ? 'low' : result.confidence >= 0.9 ? 'high' : 'medium',
           ...(item.fix ? { fix: { description: item.fix } } : {}),
+          ai: { model: result.answeredBy.model, confidence: result.confidence, role: 'found' },
         });
       }
     } catch (error) {
@@ -172,6 +198,11 @@ export async function runAiReview(
       failures++;
       lastError = `${code} ${(error as Error).message}`.trim().slice(0, 200);
       reviewed.push({ file: target.file, name: target.name, line: target.line, endLine: end, error: lastError });
+      rejected.push({
+        file: target.file,
+        line: target.line,
+        reason: `the review of ${target.name} failed: ${lastError}`,
+      });
       if (unavailable.has(code) && findings.length === 0 && failures === index + 1) {
         return {
           status: 'skipped',
@@ -179,6 +210,8 @@ export async function runAiReview(
           reviewed,
           findings: [],
           duplicatesOfStatic: 0,
+          confirmed: [],
+          rejected,
         };
       }
     }
@@ -195,5 +228,7 @@ export async function runAiReview(
     reviewed,
     findings,
     duplicatesOfStatic: duplicates,
+    confirmed,
+    rejected,
   };
 }

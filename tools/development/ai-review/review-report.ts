@@ -24,7 +24,16 @@ export const aiReviewSchema = z.object({
       error: z.string().optional(),
     }),
   ),
-  duplicatesOfStatic: z.number().int().describe('AI findings dropped because static analysis reports the same problem'),
+  duplicatesOfStatic: z
+    .number()
+    .int()
+    .describe('AI findings that repeat a static finding: merged into it (its `ai` field says confirmed), not added'),
+  confirmed: z
+    .array(z.object({ id: z.string(), model: z.string(), confidence: z.number() }))
+    .describe('Static findings the model confirmed'),
+  rejected: z
+    .array(z.object({ file: z.string(), line: z.number().int(), reason: z.string() }))
+    .describe('Answers that failed the review schema and findings at lines outside the code shown'),
 });
 
 export async function reviewReport(
@@ -44,8 +53,13 @@ export async function reviewReport(
     report.findings,
   );
   const { findings: aiFindings, ...review } = result;
+  const confirmations = new Map(result.confirmed.map((c) => [c.id, c]));
+  const merged = report.findings.map((f) => {
+    const by = confirmations.get(f.id);
+    return by ? { ...f, ai: { model: by.model, confidence: by.confidence, role: 'confirmed' as const } } : f;
+  });
   return {
-    findings: aiFindings.length ? rankFindings([...report.findings, ...aiFindings], report.churn) : report.findings,
+    findings: aiFindings.length ? rankFindings([...merged, ...aiFindings], report.churn) : merged,
     review,
     aiFindings,
   };

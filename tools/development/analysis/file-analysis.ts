@@ -8,11 +8,12 @@ import { TaintEngine, type CallRecord, type FunctionSummary, type TaintHit } fro
 import { checkPatterns, type AppFacts, type PatternHit } from '../security/config-rules.js';
 import { checkTemplate, templateExtensions } from '../security/template-rules.js';
 import { parseScript } from '../cyclomatic.js';
+import type { PyModuleFlow } from '../python/python-flow.js';
 
 type Typescript = typeof TS;
 
 /** Bump when the analysis changes, so cached results are recomputed. */
-export const analysisVersion = 8;
+export const analysisVersion = 9;
 
 export interface TodoItem {
   line: number;
@@ -36,6 +37,8 @@ export interface FileAnalysis {
   /** Module specifiers imported or required, as written. */
   imports: string[];
   exports: string[];
+  /** Python only: the data-flow summary the cross-module linker reads. */
+  pythonFlow?: PyModuleFlow;
 }
 
 const testFile =

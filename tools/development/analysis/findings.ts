@@ -12,6 +12,7 @@ import { replacementPatch } from './patches.js';
 import { redactLine } from '../security/secret-patterns.js';
 import { appFindings } from './app-findings.js';
 import { nameTemplateEngine } from '../security/template-rules.js';
+import { linkPython } from '../python/python-linker.js';
 
 export interface ProjectContext {
   /** Major versions of dependencies declared in package.json, for version-dependent rules. */
@@ -158,6 +159,9 @@ export function securityFindings(project: ProjectAnalysis, context: ProjectConte
       ),
     );
   }
+  findings.push(
+    ...linkPython(project.files.flatMap((f) => (f.pythonFlow ? [{ file: f.file, flow: f.pythonFlow }] : []))),
+  );
   // js-yaml load() is only unsafe before version 4.
   const yamlMajor = context.dependencyMajors.get('js-yaml');
   const kept = findings.filter(

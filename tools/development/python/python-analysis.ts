@@ -1,11 +1,12 @@
 // One Python file's analysis in the same cacheable shape as a TS/JS file's: line counts, TODOs,
 // per-function metrics, security pattern hits, imports (as written, dotted) and public names
 // (__all__ when it is declared, else the module's top-level functions, classes and constants
-// without a leading underscore). The taint linker does not run across Python files.
+// without a leading underscore), and the data-flow summary python-linker.ts links across modules.
 import type { Parser } from 'web-tree-sitter';
 import { isTestPath, todoIn, type FileAnalysis, type TodoItem } from '../analysis/file-analysis.js';
 import { children, measurePythonFunctions } from './python-metrics.js';
 import { checkPython } from './python-rules.js';
+import { pythonFlow } from './python-flow.js';
 import { withPythonTree, type PythonNode } from './python-parser.js';
 
 function importsOf(root: PythonNode): string[] {
@@ -97,6 +98,7 @@ export function analyzePython(parser: Parser, relative: string, text: string): F
       todos: counted.todos,
       imports: importsOf(root),
       exports: publicNames(root),
+      pythonFlow: pythonFlow(root, lines),
     };
   });
 }

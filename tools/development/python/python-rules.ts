@@ -10,10 +10,10 @@ import { looksLikeSecretAssignment, passwordContext, tokenContext, tokenKind } f
 import { children } from './python-metrics.js';
 import type { PythonNode } from './python-parser.js';
 
-const requestAttributes =
+export const requestAttributes =
   /^(args|form|values|json|data|files|cookies|headers|GET|POST|FILES|COOKIES|META|body|query_params|path_params|get_json|get_data)$/;
 
-interface CallRule {
+export interface CallRule {
   rule: string;
   cwe: string;
   severity: PatternHit['severity'];
@@ -27,7 +27,7 @@ interface CallRule {
   keyword?: { name: string; value: string };
 }
 
-const callRules: Record<string, CallRule> = {
+export const callRules: Record<string, CallRule> = {
   eval: {
     rule: 'code-injection',
     cwe: 'CWE-95',
@@ -280,7 +280,7 @@ for (const verb of ['post', 'put', 'patch', 'delete', 'head', 'request', 'Sessio
   callRules[`requests.${verb}`] = callRules['requests.get']!;
 for (const verb of ['get', 'post', 'put', 'delete', 'Client', 'AsyncClient'])
   callRules[`httpx.${verb}`] = callRules['requests.get']!;
-const ssrfRule: CallRule = {
+export const ssrfRule: CallRule = {
   rule: 'ssrf',
   cwe: 'CWE-918',
   severity: 'high',
@@ -299,10 +299,10 @@ const inherentlyDangerous = new Set([
   'marshal.loads',
   'jsonpickle.decode',
 ]);
-const sqlMethods = new Set(['execute', 'executemany', 'executescript', 'raw', 'extra']);
+export const sqlMethods = new Set(['execute', 'executemany', 'executescript', 'raw', 'extra']);
 
 /** Maps local names to the dotted names they were imported as. */
-function importAliases(root: PythonNode): Map<string, string> {
+export function importAliases(root: PythonNode): Map<string, string> {
   const aliases = new Map<string, string>();
   for (const statement of root.descendantsOfType(['import_statement', 'import_from_statement'])) {
     if (!statement) continue;
@@ -324,7 +324,7 @@ function importAliases(root: PythonNode): Map<string, string> {
   return aliases;
 }
 
-function dottedName(node: PythonNode, aliases: Map<string, string>): string {
+export function dottedName(node: PythonNode, aliases: Map<string, string>): string {
   const text = node.type === 'identifier' || node.type === 'attribute' ? node.text.replace(/\s+/g, '') : '';
   if (!text) return '';
   const [head, ...rest] = text.split('.');
@@ -341,6 +341,15 @@ export function checkPython(
 ): PatternHit[] {
   const hits: PatternHit[] = [];
   const aliases = importAliases(root);
+  // Calls into project code (functions of this file, names imported relatively) are left to the
+  // cross-module linker (python-linker.ts), which knows whether they return their input or clean it.
+  const projectNames = new Set(
+    children(root)
+      .map((c) => (c.type === 'decorated_definition' ? c.childForFieldName('definition') : c))
+      .filter((c): c is PythonNode => c?.type === 'function_definition')
+      .map((c) => c.childForFieldName('name')!.text),
+  );
+  for (const [local, dotted] of aliases) if (dotted.startsWith('.')) projectNames.add(local);
   const push = (node: PythonNode, hit: Omit<PatternHit, 'line' | 'endLine' | 'evidence'>) => {
     const line = node.startPosition.row + 1;
     if (hits.some((h) => h.rule === hit.rule && h.line === line)) return;
@@ -377,6 +386,8 @@ export function checkPython(
       const callee = expression.childForFieldName('function');
       const name = callee ? dottedName(callee, aliases) : '';
       if (name === 'input' || name === 'raw_input') return true;
+      const head = callee?.type === 'attribute' ? callee.text.split('.')[0]! : (callee?.text ?? '');
+      if ((callee?.type === 'identifier' || callee?.type === 'attribute') && projectNames.has(head)) return false;
       // A sanitiser's result is clean.
       if (/(^|\.)(secure_filename|escape|quote|shlex\.quote|int|float|bool|basename|literal_eval)$/.test(name))
         return false;

@@ -25,6 +25,8 @@ export interface Finding {
   fix?: { description: string; patch?: string };
   /** The source-to-sink path for taint findings, in order. */
   trace?: { file: string; line: number; note: string }[];
+  /** Set by the AI review: found (an AI finding) or confirmed (a static finding the model also reported). */
+  ai?: { model: string; confidence: number; role: 'found' | 'confirmed' };
 }
 
 /** A short stable hash (FNV-1a) for finding ids. */
