@@ -6,6 +6,7 @@ import { globListField } from '../tools/glob-budget.js';
 import { analyzeCode, scanSecurity } from '../tools/development/analyze-code.js';
 import { findingSchema, metricsSchema, skippedSchema } from '../tools/development/static-report.js';
 import { toSarif } from '../tools/development/analysis/sarif.js';
+import { sarifInformationUri, sarifToolVersion } from '../tools/development/analysis/sarif-tool.js';
 import type { Finding } from '../tools/development/security/finding.js';
 import { defineHighLevelTool, type Supervisor } from './high-level-tool.js';
 
@@ -144,7 +145,13 @@ function renderReport(
     notes: options.notes,
   };
   if (options.format === 'sarif') {
-    const sarif = toSarif(shown, { toolVersion: '0.1.0', root: report.root });
+    const sarif = toSarif(shown, {
+      toolVersion: sarifToolVersion,
+      ...(sarifInformationUri ? { informationUri: sarifInformationUri } : {}),
+      root: report.root,
+      category: options.task,
+      omitted: findings.length - shown.length,
+    });
     return { result: { ...result, sarif }, text: JSON.stringify(sarif) };
   }
   return { result, text: textReport(result) };
@@ -163,7 +170,12 @@ const analyzeAndImproveCode = defineHighLevelTool({
     paths: globListField().optional().describe('Globs, e.g. ["src/**"].'),
     changedSince: z.string().min(1).max(200).optional().describe('Only lines changed since this git ref.'),
     maxFindings: z.number().int().min(1).max(5000).default(100).describe('Most findings returned.'),
-    format: z.enum(['json', 'sarif']).default('json').describe('SARIF 2.1.0 or JSON.'),
+    format: z
+      .enum(['json', 'sarif'])
+      .default('json')
+      .describe(
+        "sarif: the text is a SARIF 2.1.0 log (for GitHub code scanning and other CI viewers), also in the report's sarif field. From a shell, `caelum call <tool> '{...}' --output sarif > x.sarif` writes only the log.",
+      ),
     aiReview: z
       .number()
       .int()
@@ -225,7 +237,12 @@ const reviewChanges = defineHighLevelTool({
     project: z.string().default('.').describe('Directory inside the allowed roots.'),
     against: z.string().min(1).max(200).default('HEAD').describe('Git ref, or "staged". HEAD: uncommitted work.'),
     maxFindings: z.number().int().min(1).max(5000).default(100).describe('Most findings returned.'),
-    format: z.enum(['json', 'sarif']).default('json').describe('SARIF 2.1.0 or JSON.'),
+    format: z
+      .enum(['json', 'sarif'])
+      .default('json')
+      .describe(
+        "sarif: the text is a SARIF 2.1.0 log (for GitHub code scanning and other CI viewers), also in the report's sarif field. From a shell, `caelum call <tool> '{...}' --output sarif > x.sarif` writes only the log.",
+      ),
     aiReview: z
       .number()
       .int()
