@@ -162,7 +162,7 @@ const analyzeAndImproveCode = defineHighLevelTool({
   owner: 'development',
   title: 'Analyze and improve code',
   description:
-    'Static analysis of a repository (never runs it): taint flows from input to sinks across files (CWE, evidence, fix, patch), config/crypto issues, complexity hotspots by git churn, LLM review of the riskiest functions. Example: {"task": "security_scan"}',
+    'Static analysis of a repository (never runs it): taint flows from input to sinks across files (CWE, evidence, fix, patch), config/crypto issues, complexity hotspots by git churn, LLM review of the riskiest functions. format "sarif" returns a SARIF 2.1.0 log for GitHub code scanning (CLI: caelum call ... --output sarif > x.sarif). Example: {"task": "security_scan"}',
   kind: { effect: 'readOnly' },
   input: z.object({
     project: z.string().default('.').describe('Directory inside the allowed roots.'),

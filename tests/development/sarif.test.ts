@@ -84,7 +84,7 @@ async function sarifOf(
   files: Record<string, string> | 'fixture',
   args: Record<string, unknown> = {},
   subdir?: string,
-): Promise<{ log: Log; root: string; text: string }> {
+): Promise<{ log: Log; root: string; text: string; findings: Finding[] }> {
   const suite = await testSuite(t, { files: files === 'fixture' ? {} : subdir ? {} : files });
   let root = suite.project;
   if (files === 'fixture') await cp(fixture, root, { recursive: true });
@@ -103,7 +103,8 @@ async function sarifOf(
   });
   assert.equal(result.isError, undefined, textOf(result));
   const text = textOf(result);
-  return { log: JSON.parse(text) as Log, root, text };
+  const { findings } = result.structuredContent as { findings: Finding[] };
+  return { log: JSON.parse(text) as Log, root, text, findings };
 }
 
 function assertValid(log: unknown) {
@@ -366,6 +367,7 @@ test('hard-coded secrets never appear in the log: no snippet on their lines, no 
   const { log, root, text } = await sarifOf(t, 'fixture');
   const secrets = log.runs[0]!.results.filter((r) => r.ruleId === 'hardcoded-secret');
   assert.ok(secrets.length >= 2);
+  let checked = 0;
   for (const result of secrets) {
     const { artifactLocation, region } = result.locations[0]!.physicalLocation;
     assert.equal(region.snippet, undefined);
@@ -373,10 +375,11 @@ test('hard-coded secrets never appear in the log: no snippet on their lines, no 
       region.startLine - 1
     ]!;
     const literals = [...line.matchAll(/(["'`])([^"'`\s]{12,})\1/g)].map((m) => m[2]!);
-    assert.ok(literals.length > 0, line);
+    checked += literals.length;
     for (const literal of literals)
       assert.ok(!text.includes(literal), `the secret on ${artifactLocation.uri}:${region.startLine} is not in the log`);
   }
+  assert.ok(checked >= 2, "the fixture's long secret literals were looked for");
   // Another rule reported on a secret's line shows no snippet either.
   const source = "const token = jwt.sign(payload, 'sk_live_4eC39HqLyjWDarjtT1zdp7dc', { algorithm: 'none' });\n";
   const mixed = toSarif(
@@ -390,25 +393,10 @@ test('hard-coded secrets never appear in the log: no snippet on their lines, no 
 });
 
 test('fixes carry artifactChanges that make exactly the change of the patch; findings without a patch get no fix object', async (t) => {
-  const { log, root } = await sarifOf(t, 'fixture');
+  const { log, root, findings } = await sarifOf(t, 'fixture');
   const results = log.runs[0]!.results;
   const withFix = results.filter((r) => r.fixes);
   assert.ok(withFix.length >= 1);
-  const { findings } = JSON.parse(
-    JSON.stringify(
-      (
-        await (async () => {
-          const suite = await testSuite(t, { files: {} });
-          await cp(fixture, suite.project, { recursive: true });
-          const client = await connectClient(t, suite);
-          return client.callTool({
-            name: 'analyzeAndImproveCode',
-            arguments: { task: 'security_scan', maxFindings: 5000, aiReview: 0 },
-          });
-        })()
-      ).structuredContent,
-    ),
-  ) as { findings: Finding[] };
   const patches = new Map(findings.map((f) => [f.id, f.fix?.patch]));
   for (const result of withFix) {
     const fix = result.fixes![0]!;
