@@ -13,8 +13,9 @@ export function rootUri(root: string): string {
 
 /** A project-relative path as a relative URI reference: each segment percent-encoded. */
 export function relativeUri(file: string): string {
+  // A backslash separates segments on Windows only; elsewhere it is part of a name (and encoded).
   return file
-    .split(/[\\/]+/)
+    .split(path.sep === '\\' ? /[\\/]+/ : /\/+/)
     .filter((segment) => segment !== '' && segment !== '.')
     .map((segment) => encodeURIComponent(segment))
     .join('/');
