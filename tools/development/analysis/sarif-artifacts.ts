@@ -35,9 +35,8 @@ export function artifactLocation(file: string, root: string): ArtifactLocation {
   return { uri: relativeUri(file), uriBaseId: 'SRCROOT' };
 }
 
-/** The text of lines start..end (1-based, inclusive), exactly as in the file, without the last line break. */
-export function sourceLines(text: string, start: number, end: number): string | undefined {
-  const lines = text.split('\n');
+/** Lines start..end (1-based, inclusive) of a file split on '\n', exactly, without the last line break. */
+export function sourceLines(lines: readonly string[], start: number, end: number): string | undefined {
   if (start < 1 || end < start || end > lines.length) return undefined;
   const slice = lines.slice(start - 1, end).join('\n');
   return slice.endsWith('\r') ? slice.slice(0, -1) : slice;

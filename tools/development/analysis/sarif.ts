@@ -53,6 +53,13 @@ export function toSarif(findings: readonly Finding[], options: SarifOptions): Re
     if (!texts.has(file)) texts.set(file, read(file));
     return texts.get(file);
   };
+  const splitLines = new Map<string, string[]>();
+  const linesOf = (file: string) => {
+    const text = textOf(file);
+    if (text === undefined) return undefined;
+    if (!splitLines.has(file)) splitLines.set(file, text.split('\n'));
+    return splitLines.get(file);
+  };
   const hashes = new Map<string, string[]>();
   const hashOf = (file: string, line: number) => {
     const text = textOf(file);
@@ -76,14 +83,13 @@ export function toSarif(findings: readonly Finding[], options: SarifOptions): Re
 
   const results = findings.map((finding) => {
     const text = textOf(finding.file);
-    const lineCount = text?.split('\n').length;
+    const lines = linesOf(finding.file);
+    const lineCount = lines?.length;
     const startLine = Math.max(1, finding.line);
     const endLine = Math.max(startLine, Math.min(finding.endLine, lineCount ?? Number.MAX_SAFE_INTEGER));
     const hidden = [...(secretLines.get(finding.file) ?? [])].some((line) => line >= startLine && line <= endLine);
     const snippet =
-      text !== undefined && !hidden && endLine - startLine < maxSnippetLines
-        ? sourceLines(text, startLine, endLine)
-        : undefined;
+      lines && !hidden && endLine - startLine < maxSnippetLines ? sourceLines(lines, startLine, endLine) : undefined;
     const location = artifactLocation(finding.file, options.root);
     const replacements =
       finding.fix?.patch && !hidden ? patchReplacements(finding.fix.patch, finding.file, text) : undefined;
@@ -93,7 +99,7 @@ export function toSarif(findings: readonly Finding[], options: SarifOptions): Re
         : undefined;
     const lineHash = hashOf(finding.file, startLine);
     // Stable when lines move: the rule, the file and the code of the line, numbered per repeat.
-    const code = (text !== undefined ? sourceLines(text, startLine, startLine) : undefined) ?? finding.evidence;
+    const code = (lines ? sourceLines(lines, startLine, startLine) : undefined) ?? finding.evidence;
     const key = shortHash(`${finding.rule}\0${finding.file}\0${code.replace(/\s+/g, '')}`);
     const occurrence = (seen.get(key) ?? 0) + 1;
     seen.set(key, occurrence);
