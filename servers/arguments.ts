@@ -12,7 +12,7 @@ Usage:
   caelum tools [--domain D] [--json]           list high-level tools per supervisor, and the internal catalogue
   caelum call <tool> '<json>' [--output text|json|sarif]
                                                run a high-level or internal tool (through the service when one runs); prints text, then JSON,
-                                               or only one of them: --output sarif prints only the SARIF log (sets "format": "sarif")
+                                               or only one of them; --output sarif (or "format": "sarif") prints only the SARIF log
   caelum doctor                                check config, data dir, Ollama hosts, PostgreSQL and the Claude key
   caelum kb build [--resume] [--skip-llm] [--offline] [--skip-ingestion] [--publish]
                                                build a knowledge snapshot (progress bar on a terminal)

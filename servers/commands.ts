@@ -136,7 +136,12 @@ export async function call(loaded: LoadedConfig, args: ParsedArgs): Promise<numb
     printError(`caelum call: ${result.text}`);
     return 1;
   }
-  return printResult(name, result, args.output);
+  // Asking for "format": "sarif" is asking for a log that parses: print only the log, unless
+  // --output says otherwise (or the tool wrote none).
+  const askedForSarif =
+    input !== null && typeof input === 'object' && (input as { format?: unknown }).format === 'sarif';
+  const implied = askedForSarif && result.structuredContent?.sarif ? 'sarif' : undefined;
+  return printResult(name, result, args.output ?? implied);
 }
 
 /** Text, a blank line and JSON for a person; one of them alone for a pipe or a file. */

@@ -34,15 +34,19 @@ test('caelum call --output sarif prints only the SARIF log, which parses whole a
   assert.equal(log.version, '2.1.0');
   assert.ok(log.runs[0]!.results.some((r) => r.ruleId === 'command-injection'));
   assert.deepEqual(sarifSchemaErrors(log), []);
-  // An explicit format is kept.
-  const explicit = await cli(t, [
+  // "format": "sarif" alone, as in `caelum call analyzeAndImproveCode '{"format":"sarif"}' > x.sarif`.
+  const implied = await cli(t, ['call', 'analyzeAndImproveCode', '{"format": "sarif", "aiReview": 0}']);
+  assert.equal(implied.status, 0, implied.stderr);
+  assert.deepEqual(sarifSchemaErrors(JSON.parse(implied.stdout)), []);
+  // --output json still gets the whole report, the log inside it.
+  const report = await cli(t, [
     'call',
     'analyzeAndImproveCode',
     '{"format": "sarif", "aiReview": 0}',
     '--output',
-    'sarif',
+    'json',
   ]);
-  assert.equal(JSON.parse(explicit.stdout).version, '2.1.0');
+  assert.equal(JSON.parse(report.stdout).sarif.version, '2.1.0');
 });
 
 test('caelum call --output json prints only the JSON report; --output text only the text', async (t) => {
