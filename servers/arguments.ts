@@ -10,7 +10,9 @@ Usage:
   caelum service status|start|stop|restart [--force] [--json]
                                                the shared service: show it, start it, stop it (--force even while a job runs)
   caelum tools [--domain D] [--json]           list high-level tools per supervisor, and the internal catalogue
-  caelum call <tool> '<json>'                  run a high-level or internal tool (through the service when one runs); prints text, then JSON
+  caelum call <tool> '<json>' [--output text|json|sarif]
+                                               run a high-level or internal tool (through the service when one runs); prints text, then JSON,
+                                               or only one of them; --output sarif (or "format": "sarif") prints only the SARIF log
   caelum doctor                                check config, data dir, Ollama hosts, PostgreSQL and the Claude key
   caelum kb build [--resume] [--skip-llm] [--offline] [--skip-ingestion] [--publish]
                                                build a knowledge snapshot (progress bar on a terminal)
@@ -35,6 +37,8 @@ export interface ParsedArgs {
   flags: ConfigFlags;
   domain?: string;
   json: boolean;
+  /** `caelum call --output`: print only the text, only the JSON, or only the SARIF log. */
+  output?: CallOutput;
   /** Boolean switches of `caelum kb build` and `caelum setup`. */
   switches: Set<string>;
   help: boolean;
@@ -42,6 +46,9 @@ export interface ParsedArgs {
 }
 
 export class UsageError extends Error {}
+
+export const callOutputs = ['text', 'json', 'sarif'] as const;
+export type CallOutput = (typeof callOutputs)[number];
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const parsed: ParsedArgs = {
@@ -110,6 +117,13 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case '--domain':
         parsed.domain = value(i++, arg);
         break;
+      case '--output': {
+        const output = value(i++, arg);
+        if (!(callOutputs as readonly string[]).includes(output))
+          throw new UsageError(`--output: unknown output "${output}"; valid outputs: ${callOutputs.join(', ')}`);
+        parsed.output = output as CallOutput;
+        break;
+      }
       default:
         if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
         if (parsed.command === undefined) parsed.command = arg;

@@ -13,6 +13,10 @@ async function main(argv: readonly string[]): Promise<number> {
     printError(`caelum: ${(error as Error).message}\n\n${usage}`);
     return 2;
   }
+  if (args.output !== undefined && args.command !== 'call') {
+    printError(`caelum: --output is an option of caelum call\n\n${usage}`);
+    return 2;
+  }
   if (args.version) {
     print(caelumVersion);
     return 0;

@@ -113,6 +113,9 @@ export async function call(loaded: LoadedConfig, args: ParsedArgs): Promise<numb
       return 2;
     }
   }
+  // A SARIF log is what a CI step wants in its file: ask the tool for one unless told otherwise.
+  if (args.output === 'sarif' && input && typeof input === 'object' && !Array.isArray(input) && !('format' in input))
+    input = { ...input, format: 'sarif' };
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   const { config } = loaded;
@@ -133,7 +136,37 @@ export async function call(loaded: LoadedConfig, args: ParsedArgs): Promise<numb
     printError(`caelum call: ${result.text}`);
     return 1;
   }
+  // Asking for "format": "sarif" is asking for a log that parses: print only the log, unless
+  // --output says otherwise (or the tool wrote none).
+  const askedForSarif =
+    input !== null && typeof input === 'object' && (input as { format?: unknown }).format === 'sarif';
+  const implied = askedForSarif && result.structuredContent?.sarif ? 'sarif' : undefined;
+  return printResult(name, result, args.output ?? implied);
+}
+
+/** Text, a blank line and JSON for a person; one of them alone for a pipe or a file. */
+function printResult(
+  name: string,
+  result: { text: string; structuredContent?: Record<string, unknown> },
+  output: ParsedArgs['output'],
+): number {
+  if (output === 'sarif') {
+    const sarif = result.structuredContent?.sarif;
+    if (!sarif || typeof sarif !== 'object') {
+      printError(
+        `caelum call: --output sarif: ${name} returned no SARIF log; analyzeAndImproveCode and reviewChanges write one (with "format": "sarif")`,
+      );
+      return 1;
+    }
+    printJson(sarif);
+    return 0;
+  }
+  if (output === 'json') {
+    printJson(result.structuredContent ?? null);
+    return 0;
+  }
   print(result.text);
+  if (output === 'text') return 0;
   print('');
   printJson(result.structuredContent);
   return 0;

@@ -6,6 +6,7 @@ import { globListField } from '../tools/glob-budget.js';
 import { analyzeCode, scanSecurity } from '../tools/development/analyze-code.js';
 import { findingSchema, metricsSchema, skippedSchema } from '../tools/development/static-report.js';
 import { toSarif } from '../tools/development/analysis/sarif.js';
+import { sarifInformationUri, sarifToolVersion } from '../tools/development/analysis/sarif-tool.js';
 import type { Finding } from '../tools/development/security/finding.js';
 import { defineHighLevelTool, type Supervisor } from './high-level-tool.js';
 
@@ -156,7 +157,13 @@ function renderReport(
     notes: options.notes,
   };
   if (options.format === 'sarif') {
-    const sarif = toSarif(shown, { toolVersion: '0.1.0', root: report.root });
+    const sarif = toSarif(shown, {
+      toolVersion: sarifToolVersion,
+      ...(sarifInformationUri ? { informationUri: sarifInformationUri } : {}),
+      root: report.root,
+      category: options.task,
+      omitted: findings.length - shown.length,
+    });
     return { result: { ...result, sarif }, text: JSON.stringify(sarif) };
   }
   return { result, text: textReport(result) };
@@ -167,7 +174,7 @@ const analyzeAndImproveCode = defineHighLevelTool({
   owner: 'development',
   title: 'Analyze and improve code',
   description:
-    'Static analysis of a repository (never runs it): taint flows from input to sinks across files (CWE, evidence, fix, patch), config/crypto issues, complexity hotspots by git churn, LLM review of the riskiest functions. Example: {"task": "security_scan"}',
+    'Static analysis of a repository (never runs it): taint flows from input to sinks across files (CWE, evidence, fix, patch), config/crypto issues, complexity hotspots by git churn, LLM review of the riskiest functions. format "sarif" returns a SARIF 2.1.0 log for GitHub code scanning (CLI: caelum call ... --output sarif > x.sarif). Example: {"task": "security_scan"}',
   kind: { effect: 'readOnly' },
   input: z.object({
     project: z.string().default('.').describe('Directory inside the allowed roots.'),
@@ -175,7 +182,12 @@ const analyzeAndImproveCode = defineHighLevelTool({
     paths: globListField().optional().describe('Globs, e.g. ["src/**"].'),
     changedSince: z.string().min(1).max(200).optional().describe('Only lines changed since this git ref.'),
     maxFindings: z.number().int().min(1).max(5000).default(100).describe('Most findings returned.'),
-    format: z.enum(['json', 'sarif']).default('json').describe('SARIF 2.1.0 or JSON.'),
+    format: z
+      .enum(['json', 'sarif'])
+      .default('json')
+      .describe(
+        "sarif: the text is a SARIF 2.1.0 log (for GitHub code scanning and other CI viewers), also in the report's sarif field. From a shell, `caelum call <tool> '{...}' --output sarif > x.sarif` writes only the log.",
+      ),
     includeTests: z
       .boolean()
       .default(false)
@@ -252,7 +264,12 @@ const reviewChanges = defineHighLevelTool({
     project: z.string().default('.').describe('Directory inside the allowed roots.'),
     against: z.string().min(1).max(200).default('HEAD').describe('Git ref, or "staged". HEAD: uncommitted work.'),
     maxFindings: z.number().int().min(1).max(5000).default(100).describe('Most findings returned.'),
-    format: z.enum(['json', 'sarif']).default('json').describe('SARIF 2.1.0 or JSON.'),
+    format: z
+      .enum(['json', 'sarif'])
+      .default('json')
+      .describe(
+        "sarif: the text is a SARIF 2.1.0 log (for GitHub code scanning and other CI viewers), also in the report's sarif field. From a shell, `caelum call <tool> '{...}' --output sarif > x.sarif` writes only the log.",
+      ),
     aiReview: z
       .number()
       .int()

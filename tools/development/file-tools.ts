@@ -145,6 +145,7 @@ export const explainRule = defineTool({
         rule: z.string(),
         cwe: z.string().optional(),
         title: z.string(),
+        severity: z.string().optional(),
         kind: z.string(),
         languages: z.array(z.string()),
         detects: z.string(),

@@ -1,12 +1,18 @@
 // Every rule the analysis reports, with its CWE, what it detects, how it decides, and the fix: the
 // taint classes come from sink-classes.ts; the pattern and project rules are described here.
 import { sinkClasses } from './sink-classes.js';
+import type { Severity } from './finding.js';
 import { defaultLimits } from '../analysis/findings.js';
 
 export interface RuleEntry {
   rule: string;
   cwe?: string;
   title: string;
+  /**
+   * The rule's default severity: the worst its findings get. SARIF's rule-level level and
+   * security-severity come from it; a rule without one counts as medium.
+   */
+  severity?: Severity;
   kind: 'taint' | 'pattern' | 'project' | 'quality';
   languages: string[];
   detects: string;
@@ -18,6 +24,7 @@ const patternRules: RuleEntry[] = [
     rule: 'hardcoded-secret',
     cwe: 'CWE-798',
     title: 'Hard-coded secret',
+    severity: 'critical',
     kind: 'pattern',
     languages: ['ts', 'js', 'python'],
     detects:
@@ -28,6 +35,7 @@ const patternRules: RuleEntry[] = [
     rule: 'weak-password-hash',
     cwe: 'CWE-916',
     title: 'Fast hash for passwords',
+    severity: 'high',
     kind: 'pattern',
     languages: ['ts', 'js', 'python'],
     detects:
@@ -38,6 +46,7 @@ const patternRules: RuleEntry[] = [
     rule: 'weak-hash',
     cwe: 'CWE-328',
     title: 'Broken hash',
+    severity: 'low',
     kind: 'pattern',
     languages: ['ts', 'js'],
     detects: 'md5/sha1 used for signatures or integrity',
@@ -47,6 +56,7 @@ const patternRules: RuleEntry[] = [
     rule: 'insecure-randomness',
     cwe: 'CWE-338',
     title: 'Predictable randomness for secrets',
+    severity: 'medium',
     kind: 'pattern',
     languages: ['ts', 'js', 'python'],
     detects:
@@ -57,6 +67,7 @@ const patternRules: RuleEntry[] = [
     rule: 'jwt-none-algorithm',
     cwe: 'CWE-347',
     title: 'JWT "none" algorithm accepted',
+    severity: 'critical',
     kind: 'pattern',
     languages: ['ts', 'js'],
     detects: 'jsonwebtoken verify/sign with algorithms including "none"',
@@ -66,6 +77,7 @@ const patternRules: RuleEntry[] = [
     rule: 'jwt-unverified',
     cwe: 'CWE-347',
     title: 'JWT not verified',
+    severity: 'high',
     kind: 'pattern',
     languages: ['ts', 'js', 'python'],
     detects: 'jwt.decode used where a verification is needed, verify_signature False, verify=False',
@@ -75,6 +87,7 @@ const patternRules: RuleEntry[] = [
     rule: 'tls-verification-disabled',
     cwe: 'CWE-295',
     title: 'TLS verification disabled',
+    severity: 'high',
     kind: 'pattern',
     languages: ['ts', 'js', 'python'],
     detects:
@@ -85,6 +98,7 @@ const patternRules: RuleEntry[] = [
     rule: 'insecure-cookie',
     cwe: 'CWE-614',
     title: 'Cookie without Secure/HttpOnly',
+    severity: 'medium',
     kind: 'pattern',
     languages: ['ts', 'js'],
     detects:
@@ -95,6 +109,7 @@ const patternRules: RuleEntry[] = [
     rule: 'permissive-cors',
     cwe: 'CWE-942',
     title: 'Permissive CORS',
+    severity: 'medium',
     kind: 'pattern',
     languages: ['ts', 'js'],
     detects: 'cors() with origin * or a reflected origin together with credentials',
@@ -104,6 +119,7 @@ const patternRules: RuleEntry[] = [
     rule: 'stack-trace-exposure',
     cwe: 'CWE-209',
     title: 'Stack trace in a response',
+    severity: 'medium',
     kind: 'pattern',
     languages: ['ts', 'js'],
     detects: 'err.stack (or the error object) sent in a response',
@@ -113,6 +129,7 @@ const patternRules: RuleEntry[] = [
     rule: 'directory-listing',
     cwe: 'CWE-548',
     title: 'Directory listing',
+    severity: 'low',
     kind: 'pattern',
     languages: ['ts', 'js'],
     detects: 'serve-index mounted on a route',
@@ -122,6 +139,7 @@ const patternRules: RuleEntry[] = [
     rule: 'template-injection',
     cwe: 'CWE-1336',
     title: 'Server-side template injection',
+    severity: 'critical',
     kind: 'pattern',
     languages: ['python'],
     detects: 'render_template_string / jinja2.Template built from request input',
@@ -131,6 +149,7 @@ const patternRules: RuleEntry[] = [
     rule: 'insecure-temp-file',
     cwe: 'CWE-377',
     title: 'Insecure temporary file',
+    severity: 'medium',
     kind: 'pattern',
     languages: ['python'],
     detects: 'tempfile.mktemp()',
@@ -140,6 +159,7 @@ const patternRules: RuleEntry[] = [
     rule: 'debug-mode',
     cwe: 'CWE-489',
     title: 'Debug mode in the app',
+    severity: 'high',
     kind: 'pattern',
     languages: ['python'],
     detects: 'app.run(debug=True)',
@@ -149,6 +169,7 @@ const patternRules: RuleEntry[] = [
     rule: 'missing-security-headers',
     cwe: 'CWE-693',
     title: 'No security headers',
+    severity: 'medium',
     kind: 'project',
     languages: ['ts', 'js'],
     detects: 'an Express app in the project and no helmet anywhere',
@@ -158,6 +179,7 @@ const patternRules: RuleEntry[] = [
     rule: 'x-powered-by',
     cwe: 'CWE-200',
     title: 'X-Powered-By header',
+    severity: 'low',
     kind: 'project',
     languages: ['ts', 'js'],
     detects: 'an Express app that neither disables x-powered-by nor uses helmet',
@@ -167,6 +189,7 @@ const patternRules: RuleEntry[] = [
     rule: 'missing-csrf',
     cwe: 'CWE-352',
     title: 'No CSRF protection',
+    severity: 'medium',
     kind: 'project',
     languages: ['ts', 'js'],
     detects: 'a session cookie plus state-changing routes and no CSRF middleware in the project',
@@ -175,6 +198,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'complex-function',
     title: 'Complex function',
+    severity: 'low',
     kind: 'quality',
     languages: ['ts', 'js', 'python'],
     detects: `cognitive complexity over ${defaultLimits.cognitive} or cyclomatic over ${defaultLimits.cyclomatic} (ranked higher when git churn is high)`,
@@ -183,6 +207,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'long-function',
     title: 'Long function',
+    severity: 'low',
     kind: 'quality',
     languages: ['ts', 'js', 'python'],
     detects: `more than ${defaultLimits.length} lines`,
@@ -191,6 +216,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'function-shape',
     title: 'Too many parameters or too deep',
+    severity: 'low',
     kind: 'quality',
     languages: ['ts', 'js', 'python'],
     detects: `more than ${defaultLimits.parameters} parameters or nesting deeper than ${defaultLimits.nesting}`,
@@ -203,6 +229,7 @@ export function ruleCatalogue(): RuleEntry[] {
     rule: cls.rule,
     cwe: cls.cwe,
     title: cls.title,
+    severity: cls.severity,
     kind: 'taint',
     languages: [
       'sql-injection',
