@@ -28,6 +28,8 @@ import {
   type Value,
 } from './taint-value.js';
 import { sanitiserFor } from './sanitisers.js';
+import { archiveCallback, archiveSource, urlAttribute, urlProperty } from './sink-extras.js';
+import { exits, guardOf } from './guards.js';
 
 type Typescript = typeof TS;
 
@@ -240,7 +242,7 @@ export class TaintEngine {
   private analyzeFunction(
     fn: TS.SignatureDeclaration & { body?: TS.Node },
     outer: FnState,
-    options: { name?: string; routeCall?: boolean; exportedName?: string },
+    options: { name?: string; routeCall?: boolean; exportedName?: string; seed?: Value },
   ): Value | undefined {
     const ts = this.ts;
     if (!fn.body) return undefined;
@@ -267,6 +269,10 @@ export class TaintEngine {
     fn.parameters.forEach((parameter, index) => {
       if (request && index === request.index) {
         this.bindRequestParameter(parameter.name, request.kind, state);
+        return;
+      }
+      if (options.seed && index === 0) {
+        this.bind(parameter.name, options.seed, state);
         return;
       }
       const value = emptyValue();
@@ -414,10 +420,14 @@ export class TaintEngine {
     }
     if (ts.isIfStatement(node)) {
       this.evaluate(node.expression, state);
+      const guard = guardOf(ts, node.expression);
       state.conditional++;
+      const restore = guard && !guard.failing ? this.clearGuarded(guard.name, guard.bits, state) : undefined;
       this.statement(node.thenStatement, state);
+      restore?.();
       if (node.elseStatement) this.statement(node.elseStatement, state);
       state.conditional--;
+      if (guard?.failing && exits(ts, node.thenStatement)) this.clearGuarded(guard.name, guard.bits, state);
       return;
     }
     if (ts.isBlock(node)) {
@@ -470,6 +480,19 @@ export class TaintEngine {
       return;
     }
     ts.forEachChild(node, (child) => this.child(child, state));
+  }
+
+  /** A check passed: `name` is safe for `bits` from here; the returned function undoes it. */
+  private clearGuarded(name: string, bits: number, state: FnState): () => void {
+    for (let scope: Scope | undefined = state.scope; scope; scope = scope.parent) {
+      const value = scope.vars.get(name);
+      if (!value) continue;
+      if (!value.taint) break;
+      const holder = scope;
+      holder.vars.set(name, { ...value, taint: cleared(value.taint, bits)! });
+      return () => holder.vars.set(name, value);
+    }
+    return () => undefined;
   }
 
   private child(node: TS.Node, state: FnState): void {
@@ -604,6 +627,8 @@ export class TaintEngine {
           target.parent,
           state,
         );
+      const url = urlProperty(property, receiverText);
+      if (url) this.sinkCheck(url, value, target.parent, state);
       if (
         (property === 'href' && /(^|\.)location$/.test(receiverText)) ||
         (property === 'location' && /^(window|document|self|top)$/.test(receiverText))
@@ -782,6 +807,19 @@ export class TaintEngine {
         );
         return;
       }
+      const url =
+        ts.isJsxAttribute(child) &&
+        ts.isIdentifier(child.name) &&
+        child.initializer &&
+        ts.isJsxExpression(child.initializer) &&
+        child.initializer.expression
+          ? urlAttribute(child.name.text, child.parent.parent.tagName.getText(this.source))
+          : undefined;
+      if (url) {
+        const expression = ((child as TS.JsxAttribute).initializer as TS.JsxExpression).expression!;
+        this.sinkCheck(url, this.evaluate(expression, state), child, state);
+        return;
+      }
       if (ts.isJsxExpression(child) && child.expression) {
         this.evaluate(child.expression, state);
         return;
@@ -936,6 +974,9 @@ export class TaintEngine {
     while (ts.isParenthesizedExpression(callee) || ts.isNonNullExpression(callee)) callee = callee.expression;
     const argumentCount = node.arguments?.length ?? 0;
     const isNew = ts.isNewExpression(node);
+    const first = node.arguments?.[0];
+    const firstArgument =
+      first && (ts.isStringLiteralLike(first) || ts.isRegularExpressionLiteral(first)) ? first.text : undefined;
     if (ts.isIdentifier(callee)) {
       const binding = this.imports.get(callee.text);
       return {
@@ -967,6 +1008,7 @@ export class TaintEngine {
         receiver: receiverText.length > 80 ? receiverText.slice(0, 80) : receiverText,
         isNew,
         argumentCount,
+        ...(firstArgument !== undefined ? { firstArgument } : {}),
         ...(binding ? { module: binding.module, member: binding.member === '*' ? name : binding.member } : {}),
       };
     }
@@ -984,10 +1026,23 @@ export class TaintEngine {
     const callee = node.expression;
     if (ts.isPropertyAccessExpression(callee)) receiver = this.evaluate(callee.expression, state);
     else if (!ts.isIdentifier(callee)) this.evaluate(callee, state);
-    const values: Value[] = args.map((argument) => {
+    const seeded = site && archiveCallback(site, args[0] && ts.isStringLiteralLike(args[0]) ? args[0].text : undefined);
+    const values: Value[] = args.map((argument, index) => {
       if ((ts.isArrowFunction(argument) || ts.isFunctionExpression(argument)) && route) {
         this.analyzeFunction(argument, state, { routeCall: true });
         return { ...emptyValue(), isFunction: true };
+      }
+      if ((ts.isArrowFunction(argument) || ts.isFunctionExpression(argument)) && seeded !== undefined) {
+        // Archive entries: .on('entry', e => ...) and getEntries().forEach(e => ...).
+        const entries =
+          seeded === 'event' ? undefined : receiver.taint?.origin?.part === 'archive' ? receiver : undefined;
+        if (seeded === 'event' || (entries && index === 0)) {
+          const seed = entries
+            ? { ...emptyValue(), taint: derived(entries.taint)! }
+            : this.sourceValue(argument.parameters[0] ?? argument, 'archive', 'entry');
+          this.analyzeFunction(argument, state, { seed });
+          return { ...emptyValue(), isFunction: true };
+        }
       }
       return this.evaluate(argument, state);
     });
@@ -1014,6 +1069,7 @@ export class TaintEngine {
     }
     if (receiver.request && identityParts.has(name) && state.handler) state.handler.identityUsed = true;
     if (receiver.browser && name === 'get') return emptyValue();
+    if (archiveSource(site)) return this.sourceValue(node, 'archive', 'entries');
 
     for (const spec of sinksForCall(site)) {
       const value = values[spec.argument];
