@@ -8,11 +8,13 @@ import { TaintEngine, type CallRecord, type FunctionSummary, type TaintHit } fro
 import { checkPatterns, type AppFacts, type PatternHit } from '../security/config-rules.js';
 import { checkTemplate, templateExtensions } from '../security/template-rules.js';
 import { parseScript } from '../cyclomatic.js';
+import { checkExposure } from '../security/exposure-rules.js';
+import { checkXmlParsers } from '../security/xml-rules.js';
 
 type Typescript = typeof TS;
 
 /** Bump when the analysis changes, so cached results are recomputed. */
-export const analysisVersion = 7;
+export const analysisVersion = 8;
 
 export interface TodoItem {
   line: number;
@@ -210,7 +212,11 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
     taintHits: isTestPath(relative) ? [] : taint.hits,
     summaries: taint.summaries,
     calls: taint.calls,
-    patternHits: patterns.hits,
+    patternHits: [
+      ...patterns.hits,
+      ...checkExposure(ts, source, { isTestFile: isTestPath(relative) }),
+      ...checkXmlParsers(ts, source),
+    ],
     ...(patterns.app.expressApps.length > 0 ||
     patterns.app.usesHelmet ||
     patterns.app.usesCsrf ||
