@@ -10,6 +10,7 @@ import { checkTemplate, templateExtensions } from '../security/template-rules.js
 import { parseScript } from '../cyclomatic.js';
 import { checkExposure } from '../security/exposure-rules.js';
 import { checkXmlParsers } from '../security/xml-rules.js';
+import { checkInlineScripts } from '../security/inline-scripts.js';
 
 type Typescript = typeof TS;
 
@@ -231,8 +232,9 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
   };
 }
 
-export function analyzeTemplate(relative: string, text: string): FileAnalysis {
+export function analyzeTemplate(relative: string, text: string, ts?: Typescript): FileAnalysis {
   const counted = countLines(text);
+  const extension = path.extname(relative).toLowerCase();
   return {
     file: relative,
     language: 'template',
@@ -243,7 +245,7 @@ export function analyzeTemplate(relative: string, text: string): FileAnalysis {
     taintHits: [],
     summaries: [],
     calls: [],
-    patternHits: checkTemplate(path.extname(relative).toLowerCase(), text),
+    patternHits: [...checkTemplate(extension, text), ...(ts ? checkInlineScripts(ts, extension, text) : [])],
     todos: counted.todos,
     imports: [],
     exports: [],
