@@ -60,8 +60,8 @@ export function checkExposure(ts: Typescript, source: TS.SourceFile, options: { 
     return source;
   };
   /** Does `fn` read a password/hash field of `name` (user.password), or select it explicitly? */
-  const readsSecretOf = (fn: TS.Node, name: string): boolean => {
-    let found = false;
+  const readsSecretOf = (fn: TS.Node, name: string): string | undefined => {
+    let found: string | undefined;
     let removed = false;
     const visit = (node: TS.Node): void => {
       if (found && removed) return;
@@ -80,14 +80,14 @@ export function checkExposure(ts: Typescript, source: TS.SourceFile, options: { 
             parent.operatorToken.kind === ts.SyntaxKind.EqualsToken)
         )
           removed = true;
-        else found = true;
+        else found = `${name}.${node.name.text}`;
       }
       if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === name && node.initializer)
-        if (/['"`]\+password/.test(text(node.initializer))) found = true;
+        if (/['"`]\+password/.test(text(node.initializer))) found = `${name}.password`;
       ts.forEachChild(node, visit);
     };
     visit(fn);
-    return found && !removed;
+    return removed ? undefined : found;
   };
   /** The record variables an expression sends whole: `user`, `{ user }`, `{ ...user }`, `{ data: user }`. */
   const wholeRecords = (node: TS.Expression): TS.Identifier[] => {
@@ -131,13 +131,14 @@ export function checkExposure(ts: Typescript, source: TS.SourceFile, options: { 
       }
     const fn = enclosingFunction(at);
     for (const record of wholeRecords(body)) {
-      if (!readsSecretOf(fn, record.text)) continue;
+      const read = readsSecretOf(fn, record.text);
+      if (!read) continue;
       push(at, {
         rule: 'sensitive-data-in-response',
         cwe: 'CWE-200',
         severity: 'high',
         confidence: 'medium',
-        message: `the whole "${record.text}" record is sent, and it holds the password hash this function reads (${record.text}.password)`,
+        message: `the whole "${record.text}" record is sent, and it holds the password hash this function reads (${read})`,
         fix: {
           description: `Send a projection: const { password, ...safe } = ${record.text}; or select('-password') in the query.`,
         },

@@ -11,7 +11,7 @@ import { parseScript } from '../cyclomatic.js';
 
 type Typescript = typeof TS;
 
-const scriptBlock = /<script\b([^>]*)>([\s\S]*?)<\/script\s*>/gi;
+const scriptBlock = /<script\b((?:<%[\s\S]*?%>|\{\{[\s\S]*?\}\}|[^>])*)>([\s\S]*?)<\/script\s*>/gi;
 const interpolation = /<%([=-]?)([\s\S]*?)-?%>|\{\{(\{?)([\s\S]*?)\}?\}\}/g;
 const javascriptType = /^\s*$|type\s*=\s*["']?(text\/javascript|application\/javascript|module)["']?/i;
 const SOURCE = 'window.name';
@@ -27,13 +27,14 @@ export function checkInlineScripts(ts: Typescript, extension: string, text: stri
   };
   scriptBlock.lastIndex = 0;
   for (let block = scriptBlock.exec(text); block; block = scriptBlock.exec(text)) {
-    const attributes = block[1]!;
+    const attributes = block[1]!.replace(/<%[\s\S]*?%>|\{\{[\s\S]*?\}\}/g, 'x');
     if (
       /\bsrc\s*=/.test(attributes) ||
       !javascriptType.test(attributes.replace(/\b(nonce|defer|async|id|class)(=("[^"]*"|'[^']*'|\S+))?/g, ''))
     )
       continue;
-    const bodyStart = block.index + block[0].indexOf('>') + 1;
+    const closing = /<\/script\s*>$/i.exec(block[0])![0].length;
+    const bodyStart = block.index + block[0].length - closing - block[2]!.length;
     const firstLine = lineAt(bodyStart);
     const { code, origins } = translate(block[2]!, firstLine);
     if (

@@ -1039,7 +1039,7 @@ export class TaintEngine {
         if (seeded === 'event' || (entries && index === 0)) {
           const seed = entries
             ? { ...emptyValue(), taint: derived(entries.taint)! }
-            : this.sourceValue(argument.parameters[0] ?? argument, 'archive', 'entry');
+            : this.sourceValue(argument.parameters[0] ?? argument, 'archive');
           this.analyzeFunction(argument, state, { seed });
           return { ...emptyValue(), isFunction: true };
         }
@@ -1069,7 +1069,7 @@ export class TaintEngine {
     }
     if (receiver.request && identityParts.has(name) && state.handler) state.handler.identityUsed = true;
     if (receiver.browser && name === 'get') return emptyValue();
-    if (archiveSource(site)) return this.sourceValue(node, 'archive', 'entries');
+    if (archiveSource(site)) return this.sourceValue(node, 'archive');
 
     for (const spec of sinksForCall(site)) {
       const value = values[spec.argument];
