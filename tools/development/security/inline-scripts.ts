@@ -46,6 +46,7 @@ export function checkInlineScripts(ts: Typescript, extension: string, text: stri
     const source = parseScript(ts, 'inline.js', '\n'.repeat(firstLine - 1) + code);
     const lines = text.split('\n');
     for (const hit of new TaintEngine(ts, source).run().hits) {
+      if (hit.cls === 'log') continue; // the browser console is not a log anyone parses
       const cls = sinkClasses[hit.cls];
       const from = hit.origin.text.includes(SOURCE)
         ? (origins.get(hit.origin.line) ?? 'template output')

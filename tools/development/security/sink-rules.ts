@@ -125,8 +125,23 @@ const notString = (shape: ValueShape) => shape.isObjectLiteral || shape.isFuncti
 /** A URL that starts with a fixed path, fragment or web scheme cannot become `javascript:`. */
 export const fixedUrlStart = (shape: ValueShape) =>
   shape.prefix !== undefined && /^([/?#.]|https?:\/\/|mailto:)/i.test(shape.prefix);
-const logReceiver =
-  /^(console|logger|log|this\.logger|this\.log|winston|req\.log|request\.log|ctx\.log|app\.log|fastify\.log)$/;
+// Fastify's request.log / fastify.log are pino: JSON lines, which escape CR/LF.
+const logReceiver = /^(console|logger|log|this\.logger|this\.log|winston)$/;
+/** console.log(req.query): an object is printed with its strings quoted and escaped. */
+const wholeRequestPart = (shape: ValueShape) => {
+  const origin = (shape as { taint?: { origin?: { key?: string; part: string; text: string } } }).taint?.origin;
+  return (
+    origin !== undefined &&
+    origin.key === undefined &&
+    /^(query|params|headers|body|cookies|signedCookies)$/.test(origin.part) &&
+    origin.text.endsWith(origin.part)
+  );
+};
+/** Header values cannot hold CR/LF (Node's parser rejects them), and a browser console is no log. */
+const noLineBreaks = (shape: ValueShape) => {
+  const part = (shape as { taint?: { origin?: { part: string } } }).taint?.origin?.part;
+  return part === 'headers' || part === 'location' || part === 'url' || part === 'originalUrl';
+};
 const logMethods = new Set(['log', 'info', 'warn', 'error', 'debug', 'trace', 'fatal', 'verbose', 'silly', 'notice']);
 
 /** The sinks this call is, with the arguments that must not be tainted. */
@@ -329,7 +344,12 @@ export function sinksForCall(site: CallSite): SinkSpec[] {
   // Log entries: CR/LF in input forges lines. Structured entries (an object) are encoded safely.
   if (receiver && logReceiver.test(receiver) && logMethods.has(name) && !fromModule('pino') && !fromModule('bunyan'))
     for (let i = 0; i < Math.min(site.argumentCount, 4); i++)
-      add('log', i, `${receiver}.${name}() writes this into a plain-text log`, notString);
+      add(
+        'log',
+        i,
+        `${receiver}.${name}() writes this into a plain-text log`,
+        (shape) => notString(shape) || wholeRequestPart(shape) || noLineBreaks(shape),
+      );
 
   // Deserialization.
   if (
