@@ -757,7 +757,9 @@ export class TaintEngine {
     }
     if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
       const name = this.functionName(node);
-      const returns = this.analyzeFunction(node, state, name ? { name } : {});
+      // node-tar's { onentry(entry) {...} }: the entry's path is the archive's.
+      const seed = name === 'onentry' ? this.sourceValue(node.parameters[0] ?? node, 'archive') : undefined;
+      const returns = this.analyzeFunction(node, state, { ...(name ? { name } : {}), ...(seed ? { seed } : {}) });
       return { ...emptyValue(), isFunction: true, ...(returns ? { returns } : {}) };
     }
     if (ts.isClassExpression(node)) {
@@ -858,7 +860,9 @@ export class TaintEngine {
         ts.isSetAccessorDeclaration(property)
       ) {
         const name = this.functionName(property);
-        this.analyzeFunction(property, state, name ? { name } : {});
+        const seed =
+          name === 'onentry' ? this.sourceValue(property.parameters[0] ?? property, 'archive') : undefined;
+        this.analyzeFunction(property, state, { ...(name ? { name } : {}), ...(seed ? { seed } : {}) });
       }
     }
     return { ...emptyValue(), ...(taint ? { taint } : {}), isObjectLiteral: true, properties, literalText: literal };

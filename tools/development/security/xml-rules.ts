@@ -1,4 +1,5 @@
-// XML parsers configured to expand external entities (CWE-611). libxmljs/libxmljs2 `noent: true`
+// Parser and extractor flags that open a hole: XML parsers configured to expand external entities
+// (CWE-611), and node-tar told to keep unsafe entry paths (CWE-22). libxmljs/libxmljs2 `noent: true`
 // is judged in config-rules.ts; this file adds libxml2-wasm, whose option is a libxml2 flag set
 // (`ParseOption.XML_PARSE_NOENT`, or the number 2 within a bitwise or), and libxmljs's
 // `Document.fromXml`. Not flagged, because they do not resolve external entities: xml2js (sax),
@@ -37,6 +38,18 @@ export function checkXmlParsers(ts: Typescript, source: TS.SourceFile): PatternH
         return property.initializer;
     return undefined;
   };
+  const lines = (node: TS.Node) => {
+    const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
+    const starts = source.getLineStarts();
+    return {
+      line: line + 1,
+      endLine: source.getLineAndCharacterOfPosition(node.end).line + 1,
+      evidence: source.text
+        .slice(starts[line], starts[line + 1] ?? source.text.length)
+        .trim()
+        .slice(0, 240),
+    };
+  };
   const visit = (node: TS.Node): void => {
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
       const method = node.expression.name.text;
@@ -53,6 +66,22 @@ export function checkXmlParsers(ts: Typescript, source: TS.SourceFile): PatternH
         const noent = optionOf(node.arguments[1], 'noent');
         if (noent?.kind === ts.SyntaxKind.TrueKeyword) expands = noent;
       }
+      // node-tar keeps ".." and absolute entry paths only when told to.
+      if (
+        /^(tar|tarModule)$/.test(receiver) &&
+        /^(x|extract)$/.test(method) &&
+        optionOf(node.arguments[0], 'preservePaths')?.kind === ts.SyntaxKind.TrueKeyword
+      )
+        hits.push({
+          rule: 'path-traversal',
+          cwe: 'CWE-22',
+          severity: 'high',
+          confidence: 'high',
+          ...lines(node),
+          message:
+            'tar extraction with preservePaths: true writes entries named "../x" or "/etc/x" where they say (zip slip)',
+          fix: { description: 'Drop preservePaths; node-tar then strips ".." and leading "/" from entry paths.' },
+        });
       if (expands) {
         const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
         const starts = source.getLineStarts();
