@@ -860,8 +860,7 @@ export class TaintEngine {
         ts.isSetAccessorDeclaration(property)
       ) {
         const name = this.functionName(property);
-        const seed =
-          name === 'onentry' ? this.sourceValue(property.parameters[0] ?? property, 'archive') : undefined;
+        const seed = name === 'onentry' ? this.sourceValue(property.parameters[0] ?? property, 'archive') : undefined;
         this.analyzeFunction(property, state, { ...(name ? { name } : {}), ...(seed ? { seed } : {}) });
       }
     }

@@ -140,6 +140,37 @@ function checkUrlAttributes(extension: string, text: string, lineOf: (offset: nu
   return hits;
 }
 
+const cleartextResource = /<(script|form|iframe)\b[^>]*?\s(src|action)\s*=\s*["']?(http|ws):\/\/([^/"'\s:?#>]+)/gi;
+const localHost =
+  /^(localhost|127\.|10\.|192\.168\.|0\.0\.0\.0)|(^|\.)(local|internal|test|example|example\.(com|org|net)|invalid)$/i;
+
+/** <script src="http://...">, <form action="http://...">: code or credentials over plain HTTP. */
+function checkCleartextResources(text: string, lineOf: (offset: number) => number): PatternHit[] {
+  const hits: PatternHit[] = [];
+  cleartextResource.lastIndex = 0;
+  for (let match = cleartextResource.exec(text); match; match = cleartextResource.exec(text)) {
+    const host = match[4]!;
+    if (!host.includes('.') || localHost.test(host)) continue;
+    const line = lineOf(match.index + match[0].length - 1);
+    const tag = match[1]!.toLowerCase();
+    hits.push({
+      rule: 'cleartext-transport',
+      cwe: 'CWE-319',
+      severity: 'medium',
+      confidence: 'high',
+      line,
+      endLine: line,
+      evidence: (text.split('\n')[line - 1] ?? '').trim().slice(0, 240),
+      message:
+        tag === 'form'
+          ? `the form posts to http://${host}: what is typed into it crosses the network in clear`
+          : `the ${tag} loads from http://${host}: anyone on the path can replace it with their own code`,
+      fix: { description: 'Use https:// (and Subresource Integrity for third-party scripts).' },
+    });
+  }
+  return hits;
+}
+
 export function checkTemplate(extension: string, text: string): PatternHit[] {
   const hits: PatternHit[] = [];
   const lineStarts: number[] = [0];
@@ -182,5 +213,6 @@ export function checkTemplate(extension: string, text: string): PatternHit[] {
     }
   }
   hits.push(...checkUrlAttributes(extension, text, lineOf));
+  if (!['.pug', '.jade'].includes(extension)) hits.push(...checkCleartextResources(text, lineOf));
   return hits;
 }
