@@ -257,7 +257,7 @@ export function ruleCatalogue(): RuleEntry[] {
     ].includes(cls.rule)
       ? ['ts', 'js', 'python']
       : ['ts', 'js'],
-    detects: `request input (Express/Koa/Fastify/Next.js query, params, body, headers, cookies; browser location) reaching a ${cls.title.toLowerCase()} sink, within a function, through calls and across files, unless a sanitiser for this class is on the path`,
+    detects: `request input (Express/Koa/Fastify/Next.js query, params, body, headers, cookies; browser location; archive entry names) reaching a ${cls.title.toLowerCase()} sink, within a function, through calls and across files, unless a sanitiser for this class is on the path`,
     fix: cls.advice,
   }));
   return [...taint, ...patternRules.filter((p) => !taint.some((t) => t.rule === p.rule))];
