@@ -92,6 +92,10 @@ test('sink classes are all covered by the fixture (one positive per class at lea
     'CWE-352',
     'CWE-209',
     'CWE-328',
+    'CWE-117',
+    'CWE-532',
+    'CWE-319',
+    'CWE-312',
   ]) {
     assert.ok(cwes.has(cwe), `no positive case for ${cwe}`);
   }

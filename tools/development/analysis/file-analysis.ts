@@ -9,11 +9,14 @@ import { checkPatterns, type AppFacts, type PatternHit } from '../security/confi
 import { checkTemplate, templateExtensions } from '../security/template-rules.js';
 import { parseScript } from '../cyclomatic.js';
 import type { PyModuleFlow } from '../python/python-flow.js';
+import { checkExposure } from '../security/exposure-rules.js';
+import { checkXmlParsers } from '../security/xml-rules.js';
+import { checkInlineScripts } from '../security/inline-scripts.js';
 
 type Typescript = typeof TS;
 
 /** Bump when the analysis changes, so cached results are recomputed. */
-export const analysisVersion = 9;
+export const analysisVersion = 10;
 
 export interface TodoItem {
   line: number;
@@ -213,7 +216,11 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
     taintHits: isTestPath(relative) ? [] : taint.hits,
     summaries: taint.summaries,
     calls: taint.calls,
-    patternHits: patterns.hits,
+    patternHits: [
+      ...patterns.hits,
+      ...checkExposure(ts, source, { isTestFile: isTestPath(relative) }),
+      ...checkXmlParsers(ts, source),
+    ],
     ...(patterns.app.expressApps.length > 0 ||
     patterns.app.usesHelmet ||
     patterns.app.usesCsrf ||
@@ -228,8 +235,9 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
   };
 }
 
-export function analyzeTemplate(relative: string, text: string): FileAnalysis {
+export function analyzeTemplate(relative: string, text: string, ts?: Typescript): FileAnalysis {
   const counted = countLines(text);
+  const extension = path.extname(relative).toLowerCase();
   return {
     file: relative,
     language: 'template',
@@ -240,7 +248,7 @@ export function analyzeTemplate(relative: string, text: string): FileAnalysis {
     taintHits: [],
     summaries: [],
     calls: [],
-    patternHits: checkTemplate(path.extname(relative).toLowerCase(), text),
+    patternHits: [...checkTemplate(extension, text), ...(ts ? checkInlineScripts(ts, extension, text) : [])],
     todos: counted.todos,
     imports: [],
     exports: [],

@@ -44,7 +44,8 @@ function taintFinding(
 ): Finding {
   const cls = sinkClasses[hit.cls];
   const source = sourceText(hit.origin);
-  let message = `${cls.title}: ${source} (user input) reaches a sink: ${hit.what}`;
+  const kind = hit.origin.part === 'archive' ? 'an archive entry, named by whoever made the archive' : 'user input';
+  let message = `${cls.title}: ${source} (${kind}) reaches a sink: ${hit.what}`;
   let severity: Severity = cls.severity;
   let confidence: Finding['confidence'] = 'high';
   if (hit.variant === 'operator') {

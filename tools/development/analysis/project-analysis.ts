@@ -160,7 +160,7 @@ export async function analyzeProject(ts: typeof TS, options: ProjectAnalysisOpti
       } else {
         accept(
           item.kind === 'template'
-            ? analyzeTemplate(item.relative, item.text)
+            ? analyzeTemplate(item.relative, item.text, ts)
             : analyzeScript(ts, item.relative, item.text),
         );
       }

@@ -196,6 +196,46 @@ const patternRules: RuleEntry[] = [
     fix: 'CSRF tokens (csrf-csrf, csrf-sync) and sameSite cookies.',
   },
   {
+    rule: 'sensitive-data-in-response',
+    cwe: 'CWE-200',
+    title: 'Secret field in a response',
+    kind: 'pattern',
+    languages: ['ts', 'js'],
+    detects:
+      'password, hash, salt or private-key fields in res.json/res.send/ctx.body, or a whole user record sent by a function that reads its password hash',
+    fix: 'Send a projection without the secret fields (select("-password"), or destructure them out).',
+  },
+  {
+    rule: 'sensitive-data-in-log',
+    cwe: 'CWE-532',
+    title: 'Secret written to a log',
+    kind: 'pattern',
+    languages: ['ts', 'js'],
+    detects:
+      'console/logger calls given passwords, tokens, API keys, card numbers or SSNs, a request body carrying a password, or a whole record with its password hash',
+    fix: 'Log an id or a masked value.',
+  },
+  {
+    rule: 'cleartext-transport',
+    cwe: 'CWE-319',
+    title: 'Cleartext HTTP',
+    kind: 'pattern',
+    languages: ['ts', 'js'],
+    detects:
+      'http:// and ws:// URLs to public hosts in fetch/axios/got/WebSocket calls, and http.createServer in a file with logins or sessions and no TLS or trusted proxy',
+    fix: 'https:// and wss://; terminate TLS in the server or a trusted proxy.',
+  },
+  {
+    rule: 'cleartext-storage',
+    cwe: 'CWE-312',
+    title: 'Sensitive data stored in clear',
+    kind: 'pattern',
+    languages: ['ts', 'js'],
+    detects:
+      'card numbers, CVVs and SSNs written to a store without encryption, and passwords or card data in localStorage, sessionStorage or cookies',
+    fix: 'Encrypt the field, or keep a processor token; keep credentials out of the browser.',
+  },
+  {
     rule: 'complex-function',
     title: 'Complex function',
     severity: 'low',
@@ -244,7 +284,7 @@ export function ruleCatalogue(): RuleEntry[] {
     ].includes(cls.rule)
       ? ['ts', 'js', 'python']
       : ['ts', 'js'],
-    detects: `request input (Express/Koa/Fastify/Next.js query, params, body, headers, cookies; browser location) reaching a ${cls.title.toLowerCase()} sink, within a function, through calls and across files, unless a sanitiser for this class is on the path`,
+    detects: `request input (Express/Koa/Fastify/Next.js query, params, body, headers, cookies; browser location; archive entry names) reaching a ${cls.title.toLowerCase()} sink, within a function, through calls and across files, unless a sanitiser for this class is on the path`,
     fix: cls.advice,
   }));
   return [...taint, ...patternRules.filter((p) => !taint.some((t) => t.rule === p.rule))];

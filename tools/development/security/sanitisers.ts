@@ -23,7 +23,9 @@ const byName: Record<string, number> = {
   filterXSS: html,
   xss: html,
   purify: html,
-  encodeURIComponent: html | bitsOf('path', 'command', 'redirect', 'header', 'sql'),
+  encodeURIComponent: html | bitsOf('path', 'command', 'redirect', 'header', 'sql', 'url', 'log'),
+  sanitizeUrl: bitsOf('url'),
+  sanitizeURL: bitsOf('url'),
   encodeURI: bitsOf('header'),
   escapeId: bitsOf('sql'),
   escapeLiteral: bitsOf('sql'),
@@ -43,7 +45,7 @@ const byName: Record<string, number> = {
   pick: bitsOf('mass', 'prototype'),
   omit: bitsOf('mass'),
   uuidValidate: everything,
-  stringify: bitsOf('nosql', 'mass', 'prototype', 'code'),
+  stringify: bitsOf('nosql', 'mass', 'prototype', 'code', 'log'),
   createHash: everything,
   hash: everything,
   hashSync: everything,
@@ -88,6 +90,10 @@ export function sanitiserFor(site: CallSite): number | undefined {
   if (module === 'validator') return name === 'escape' ? html : everything;
   if (module === 'sqlstring' || module === 'pg-format') return bitsOf('sql');
   if (receiver === 'JSON' && name === 'stringify') return byName.stringify;
+  if (module === '@braintree/sanitize-url') return bitsOf('url');
+  // x.replace(/[\r\n]/g, ''): no line breaks left to forge log lines or headers with.
+  if ((name === 'replace' || name === 'replaceAll') && /\\[rn]|\\s|\\v/.test(site.firstArgument ?? ''))
+    return bitsOf('log', 'header');
   if (receiver === 'path' && name === 'basename') return byName.basename;
   if (receiver === 'Number' || receiver === 'Math') return everything;
   if (receiver === '_' || receiver === 'lodash') {
@@ -131,7 +137,7 @@ export function sanitiserFor(site: CallSite): number | undefined {
   )
     return byName[name];
   if (/^(sanitize|escape|encode|clean|validate|purify)/i.test(name) && !receiver)
-    return html | bitsOf('sql', 'nosql', 'command', 'path');
+    return html | bitsOf('sql', 'nosql', 'command', 'path') | (/ur[li]|href|link/i.test(name) ? bitsOf('url') : 0);
   if (/^(sanitize|escape)/i.test(name) && receiver) return html | bitsOf('sql', 'nosql', 'command', 'path');
   return undefined;
 }

@@ -142,6 +142,24 @@ export const sinkClasses = {
     severity: 'medium',
     advice: 'Strip CR/LF from values placed in headers, or let the framework encode them.',
   },
+  url: {
+    bit: 1 << 15,
+    cwe: 'CWE-79',
+    rule: 'xss-url',
+    title: 'Cross-site scripting through a URL',
+    severity: 'medium',
+    advice:
+      'Parse the URL and allow only http: and https: (new URL(x) and a protocol allow-list), or a sanitize-url function; HTML escaping does not stop javascript: URLs.',
+  },
+  log: {
+    bit: 1 << 16,
+    cwe: 'CWE-117',
+    rule: 'log-injection',
+    title: 'Log injection',
+    severity: 'low',
+    advice:
+      "Log input as a field of a structured entry (logger.info({ q })), or strip CR/LF first (.replace(/[\\r\\n]/g, '')).",
+  },
 } satisfies Record<string, SinkClass>;
 
 export type SinkClassName = keyof typeof sinkClasses;

@@ -18,6 +18,8 @@ export interface CallSite {
   argumentCount: number;
   /** Keys of the object-literal arguments (undefined for other arguments). */
   argumentKeys?: (string[] | undefined)[];
+  /** The first argument's text when it is a string or regular expression literal. */
+  firstArgument?: string;
 }
 
 /** What a sink argument's value looks like, beyond its taint. */
@@ -123,6 +125,27 @@ const relativePath = (shape: ValueShape) => shape.prefix !== undefined && /^\/(?
 const fixedHost = (shape: ValueShape) =>
   shape.prefix !== undefined && /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+[/?#]/i.test(shape.prefix);
 const notString = (shape: ValueShape) => shape.isObjectLiteral || shape.isFunction;
+/** A URL that starts with a fixed path, fragment or web scheme cannot become `javascript:`. */
+export const fixedUrlStart = (shape: ValueShape) =>
+  shape.prefix !== undefined && /^([/?#.]|https?:\/\/|mailto:)/i.test(shape.prefix);
+// Fastify's request.log / fastify.log are pino: JSON lines, which escape CR/LF.
+const logReceiver = /^(console|logger|log|this\.logger|this\.log|winston)$/;
+/** console.log(req.query): an object is printed with its strings quoted and escaped. */
+const wholeRequestPart = (shape: ValueShape) => {
+  const origin = (shape as { taint?: { origin?: { key?: string; part: string; text: string } } }).taint?.origin;
+  return (
+    origin !== undefined &&
+    origin.key === undefined &&
+    /^(query|params|headers|body|cookies|signedCookies)$/.test(origin.part) &&
+    origin.text.endsWith(origin.part)
+  );
+};
+/** Header values cannot hold CR/LF (Node's parser rejects them), and a browser console is no log. */
+const noLineBreaks = (shape: ValueShape) => {
+  const part = (shape as { taint?: { origin?: { part: string } } }).taint?.origin?.part;
+  return part === 'headers' || part === 'location' || part === 'url' || part === 'originalUrl';
+};
+const logMethods = new Set(['log', 'info', 'warn', 'error', 'debug', 'trace', 'fatal', 'verbose', 'silly', 'notice']);
 
 /** The sinks this call is, with the arguments that must not be tainted. */
 export function sinksForCall(site: CallSite): SinkSpec[] {
@@ -308,6 +331,30 @@ export function sinksForCall(site: CallSite): SinkSpec[] {
   if (name === 'insertAdjacentHTML') add('xss', 1, 'insertAdjacentHTML() parses this as HTML');
   if (name === 'html' && receiver && /^\$|jQuery/.test(receiver)) add('xss', 0, 'jQuery .html() parses this as HTML');
   if (name === 'SafeString' && site.isNew) add('xss', 0, 'a Handlebars SafeString is inserted without escaping');
+
+  // URLs a browser navigates to or loads: javascript: runs script (HTML escaping does not help).
+  if (
+    name === 'setAttribute' &&
+    site.argumentCount === 2 &&
+    /^(href|src|action|formaction|xlink:href)$/i.test(site.firstArgument ?? '')
+  )
+    add('url', 1, `setAttribute('${site.firstArgument}') loads or navigates to this URL`, fixedUrlStart);
+  if (name === 'open' && (receiver === 'window' || receiver === 'self' || receiver === 'top'))
+    add('url', 0, 'window.open() navigates to this URL', fixedUrlStart);
+  if ((name === 'assign' || name === 'replace') && receiver && /^((window|document)\.)?location$/.test(receiver)) {
+    add('url', 0, `location.${name}() navigates to this URL`, fixedUrlStart);
+    add('redirect', 0, `location.${name}() navigates the browser to this URL`, relativePath);
+  }
+
+  // Log entries: CR/LF in input forges lines. Structured entries (an object) are encoded safely.
+  if (receiver && logReceiver.test(receiver) && logMethods.has(name) && !fromModule('pino') && !fromModule('bunyan'))
+    for (let i = 0; i < Math.min(site.argumentCount, 4); i++)
+      add(
+        'log',
+        i,
+        `${receiver}.${name}() writes this into a plain-text log`,
+        (shape) => notString(shape) || wholeRequestPart(shape) || noLineBreaks(shape),
+      );
 
   // Deserialization.
   if (

@@ -29,6 +29,8 @@ import {
   type Value,
 } from './taint-value.js';
 import { sanitiserFor } from './sanitisers.js';
+import { archiveCallback, archiveSource, urlAttribute, urlProperty } from './sink-extras.js';
+import { exits, guardOf } from './guards.js';
 
 type Typescript = typeof TS;
 
@@ -241,7 +243,7 @@ export class TaintEngine {
   private analyzeFunction(
     fn: TS.SignatureDeclaration & { body?: TS.Node },
     outer: FnState,
-    options: { name?: string; routeCall?: boolean; exportedName?: string },
+    options: { name?: string; routeCall?: boolean; exportedName?: string; seed?: Value },
   ): Value | undefined {
     const ts = this.ts;
     if (!fn.body) return undefined;
@@ -268,6 +270,10 @@ export class TaintEngine {
     fn.parameters.forEach((parameter, index) => {
       if (request && index === request.index) {
         this.bindRequestParameter(parameter.name, request.kind, state);
+        return;
+      }
+      if (options.seed && index === 0) {
+        this.bind(parameter.name, options.seed, state);
         return;
       }
       const value = emptyValue();
@@ -415,10 +421,14 @@ export class TaintEngine {
     }
     if (ts.isIfStatement(node)) {
       this.evaluate(node.expression, state);
+      const guard = guardOf(ts, node.expression);
       state.conditional++;
+      const restore = guard && !guard.failing ? this.clearGuarded(guard.name, guard.bits, state) : undefined;
       this.statement(node.thenStatement, state);
+      restore?.();
       if (node.elseStatement) this.statement(node.elseStatement, state);
       state.conditional--;
+      if (guard?.failing && exits(ts, node.thenStatement)) this.clearGuarded(guard.name, guard.bits, state);
       return;
     }
     if (ts.isBlock(node)) {
@@ -471,6 +481,19 @@ export class TaintEngine {
       return;
     }
     ts.forEachChild(node, (child) => this.child(child, state));
+  }
+
+  /** A check passed: `name` is safe for `bits` from here; the returned function undoes it. */
+  private clearGuarded(name: string, bits: number, state: FnState): () => void {
+    for (let scope: Scope | undefined = state.scope; scope; scope = scope.parent) {
+      const value = scope.vars.get(name);
+      if (!value) continue;
+      if (!value.taint) break;
+      const holder = scope;
+      holder.vars.set(name, { ...value, taint: cleared(value.taint, bits)! });
+      return () => holder.vars.set(name, value);
+    }
+    return () => undefined;
   }
 
   private child(node: TS.Node, state: FnState): void {
@@ -605,6 +628,8 @@ export class TaintEngine {
           target.parent,
           state,
         );
+      const url = urlProperty(property, receiverText);
+      if (url) this.sinkCheck(url, value, target.parent, state);
       if (
         (property === 'href' && /(^|\.)location$/.test(receiverText)) ||
         (property === 'location' && /^(window|document|self|top)$/.test(receiverText))
@@ -733,7 +758,9 @@ export class TaintEngine {
     }
     if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
       const name = this.functionName(node);
-      const returns = this.analyzeFunction(node, state, name ? { name } : {});
+      // node-tar's { onentry(entry) {...} }: the entry's path is the archive's.
+      const seed = name === 'onentry' ? this.sourceValue(node.parameters[0] ?? node, 'archive') : undefined;
+      const returns = this.analyzeFunction(node, state, { ...(name ? { name } : {}), ...(seed ? { seed } : {}) });
       return { ...emptyValue(), isFunction: true, ...(returns ? { returns } : {}) };
     }
     if (ts.isClassExpression(node)) {
@@ -783,6 +810,19 @@ export class TaintEngine {
         );
         return;
       }
+      const url =
+        ts.isJsxAttribute(child) &&
+        ts.isIdentifier(child.name) &&
+        child.initializer &&
+        ts.isJsxExpression(child.initializer) &&
+        child.initializer.expression
+          ? urlAttribute(child.name.text, child.parent.parent.tagName.getText(this.source))
+          : undefined;
+      if (url) {
+        const expression = ((child as TS.JsxAttribute).initializer as TS.JsxExpression).expression!;
+        this.sinkCheck(url, this.evaluate(expression, state), child, state);
+        return;
+      }
       if (ts.isJsxExpression(child) && child.expression) {
         this.evaluate(child.expression, state);
         return;
@@ -821,7 +861,8 @@ export class TaintEngine {
         ts.isSetAccessorDeclaration(property)
       ) {
         const name = this.functionName(property);
-        this.analyzeFunction(property, state, name ? { name } : {});
+        const seed = name === 'onentry' ? this.sourceValue(property.parameters[0] ?? property, 'archive') : undefined;
+        this.analyzeFunction(property, state, { ...(name ? { name } : {}), ...(seed ? { seed } : {}) });
       }
     }
     return { ...emptyValue(), ...(taint ? { taint } : {}), isObjectLiteral: true, properties, literalText: literal };
@@ -938,6 +979,9 @@ export class TaintEngine {
     const argumentCount = node.arguments?.length ?? 0;
     const isNew = ts.isNewExpression(node);
     const argumentKeys = objectArgumentKeys(ts, node.arguments ?? []);
+    const first = node.arguments?.[0];
+    const firstArgument =
+      first && (ts.isStringLiteralLike(first) || ts.isRegularExpressionLiteral(first)) ? first.text : undefined;
     if (ts.isIdentifier(callee)) {
       const binding = this.imports.get(callee.text);
       return {
@@ -971,6 +1015,7 @@ export class TaintEngine {
         isNew,
         argumentCount,
         argumentKeys,
+        ...(firstArgument !== undefined ? { firstArgument } : {}),
         ...(binding ? { module: binding.module, member: binding.member === '*' ? name : binding.member } : {}),
       };
     }
@@ -988,10 +1033,23 @@ export class TaintEngine {
     const callee = node.expression;
     if (ts.isPropertyAccessExpression(callee)) receiver = this.evaluate(callee.expression, state);
     else if (!ts.isIdentifier(callee)) this.evaluate(callee, state);
-    const values: Value[] = args.map((argument) => {
+    const seeded = site && archiveCallback(site, args[0] && ts.isStringLiteralLike(args[0]) ? args[0].text : undefined);
+    const values: Value[] = args.map((argument, index) => {
       if ((ts.isArrowFunction(argument) || ts.isFunctionExpression(argument)) && route) {
         this.analyzeFunction(argument, state, { routeCall: true });
         return { ...emptyValue(), isFunction: true };
+      }
+      if ((ts.isArrowFunction(argument) || ts.isFunctionExpression(argument)) && seeded !== undefined) {
+        // Archive entries: .on('entry', e => ...) and getEntries().forEach(e => ...).
+        const entries =
+          seeded === 'event' ? undefined : receiver.taint?.origin?.part === 'archive' ? receiver : undefined;
+        if (seeded === 'event' || (entries && index === 0)) {
+          const seed = entries
+            ? { ...emptyValue(), taint: derived(entries.taint)! }
+            : this.sourceValue(argument.parameters[0] ?? argument, 'archive');
+          this.analyzeFunction(argument, state, { seed });
+          return { ...emptyValue(), isFunction: true };
+        }
       }
       return this.evaluate(argument, state);
     });
@@ -1018,6 +1076,7 @@ export class TaintEngine {
     }
     if (receiver.request && identityParts.has(name) && state.handler) state.handler.identityUsed = true;
     if (receiver.browser && name === 'get') return emptyValue();
+    if (archiveSource(site)) return this.sourceValue(node, 'archive');
 
     for (const spec of sinksForCall(site)) {
       const value = values[spec.argument];

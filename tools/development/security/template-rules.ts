@@ -112,6 +112,96 @@ const patterns: Pattern[] = [
   },
 ];
 
+/** Template values that look like a URL a user supplied: a request part or a profile link. */
+const userUrl =
+  /\b(query|params|body|website|homepage|returnUrl|returnTo|redirectUrl|redirect_uri|redirect|next|callbackUrl)\b|\b(user|profile|author|owner|member|account|customer)\.\w*(url|link|site|homepage|href)\w*\b/i;
+const urlAttributes: { extensions: Set<string>; regex: RegExp }[] = [
+  {
+    // <a href="<%= x %>">, <form action="{{ x }}">, <iframe src="{{x}}">: the value opens the attribute.
+    extensions: new Set([
+      '.ejs',
+      '.html',
+      '.htm',
+      '.hbs',
+      '.handlebars',
+      '.mustache',
+      '.njk',
+      '.nunjucks',
+      '.twig',
+      '.liquid',
+    ]),
+    regex:
+      /<(\w+)\b[^>]*?\s(href|action|formaction|src)\s*=\s*["']?\s*(?:<%=\s*([\s\S]*?)\s*-?%>|\{\{(?!\{)\s*([^}]*?)\s*\}\})/gi,
+  },
+  {
+    extensions: new Set(['.pug', '.jade']),
+    regex: /^\s*(\w+)\b[^(\n]*\([^)\n]*?\b(href|action|formaction|src)\s*=\s*(?!['"`])([\w.$[\]]+)()/gim,
+  },
+];
+
+/** Escaped output in a URL attribute still runs `javascript:` URLs when the value is the user's. */
+function checkUrlAttributes(extension: string, text: string, lineOf: (offset: number) => number): PatternHit[] {
+  const hits: PatternHit[] = [];
+  for (const { extensions, regex } of urlAttributes) {
+    if (!extensions.has(extension)) continue;
+    regex.lastIndex = 0;
+    for (let match = regex.exec(text); match; match = regex.exec(text)) {
+      const tag = match[1]!.toLowerCase();
+      const attribute = match[2]!.toLowerCase();
+      const expression = (match[3] || match[4] || '').trim();
+      if (attribute === 'src' && !/^(iframe|frame|embed)$/.test(tag)) continue;
+      if (!expression || !userUrl.test(expression)) continue;
+      const line = lineOf(match.index + match[0].length - 1);
+      hits.push({
+        rule: 'xss-url',
+        cwe: 'CWE-79',
+        severity: 'medium',
+        confidence: 'medium',
+        line,
+        endLine: line,
+        evidence: (text.split('\n')[line - 1] ?? '').trim().slice(0, 240),
+        message: `"${expression.slice(0, 60)}" opens the ${attribute} attribute: HTML escaping leaves a javascript: URL intact`,
+        fix: {
+          description:
+            'Check the URL before rendering it: parse it and allow only http: and https: (or prefix a fixed path).',
+        },
+      });
+    }
+  }
+  return hits;
+}
+
+const cleartextResource = /<(script|form|iframe)\b[^>]*?\s(src|action)\s*=\s*["']?(http|ws):\/\/([^/"'\s:?#>]+)/gi;
+const localHost =
+  /^(localhost|127\.|10\.|192\.168\.|0\.0\.0\.0)|(^|\.)(local|internal|test|example|example\.(com|org|net)|invalid)$/i;
+
+/** <script src="http://...">, <form action="http://...">: code or credentials over plain HTTP. */
+function checkCleartextResources(text: string, lineOf: (offset: number) => number): PatternHit[] {
+  const hits: PatternHit[] = [];
+  cleartextResource.lastIndex = 0;
+  for (let match = cleartextResource.exec(text); match; match = cleartextResource.exec(text)) {
+    const host = match[4]!;
+    if (!host.includes('.') || localHost.test(host)) continue;
+    const line = lineOf(match.index + match[0].length - 1);
+    const tag = match[1]!.toLowerCase();
+    hits.push({
+      rule: 'cleartext-transport',
+      cwe: 'CWE-319',
+      severity: 'medium',
+      confidence: 'high',
+      line,
+      endLine: line,
+      evidence: (text.split('\n')[line - 1] ?? '').trim().slice(0, 240),
+      message:
+        tag === 'form'
+          ? `the form posts to http://${host}: what is typed into it crosses the network in clear`
+          : `the ${tag} loads from http://${host}: anyone on the path can replace it with their own code`,
+      fix: { description: 'Use https:// (and Subresource Integrity for third-party scripts).' },
+    });
+  }
+  return hits;
+}
+
 export function checkTemplate(extension: string, text: string): PatternHit[] {
   const hits: PatternHit[] = [];
   const lineStarts: number[] = [0];
@@ -154,5 +244,7 @@ export function checkTemplate(extension: string, text: string): PatternHit[] {
       });
     }
   }
+  hits.push(...checkUrlAttributes(extension, text, lineOf));
+  if (!['.pug', '.jade'].includes(extension)) hits.push(...checkCleartextResources(text, lineOf));
   return hits;
 }

@@ -1,0 +1,3 @@
+// The ESLint peers ship no type declarations.
+declare module 'eslint-plugin-security';
+declare module 'eslint-plugin-no-unsanitized';
