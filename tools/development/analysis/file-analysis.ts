@@ -6,13 +6,14 @@ import path from 'node:path';
 import { measureFunctions, type FunctionMetrics } from './function-metrics.js';
 import { TaintEngine, type CallRecord, type FunctionSummary, type TaintHit } from '../security/taint-engine.js';
 import { checkPatterns, type AppFacts, type PatternHit } from '../security/config-rules.js';
+import { checkAuth, type AuthFacts } from '../security/auth-rules.js';
 import { checkTemplate, templateExtensions } from '../security/template-rules.js';
 import { parseScript } from '../cyclomatic.js';
 
 type Typescript = typeof TS;
 
 /** Bump when the analysis changes, so cached results are recomputed. */
-export const analysisVersion = 7;
+export const analysisVersion = 8;
 
 export interface TodoItem {
   line: number;
@@ -32,6 +33,8 @@ export interface FileAnalysis {
   calls: CallRecord[];
   patternHits: PatternHit[];
   app?: AppFacts;
+  /** Authentication facts judged for the whole project (rate limiters, hashing hooks, pending hits). */
+  auth?: AuthFacts;
   todos: TodoItem[];
   /** Module specifiers imported or required, as written. */
   imports: string[];
@@ -198,6 +201,7 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
   const counted = countLines(text);
   const taint = new TaintEngine(ts, source).run();
   const patterns = checkPatterns(ts, source, { isTestFile: isTestPath(relative) });
+  const auth = checkAuth(ts, source, { isTestFile: isTestPath(relative) });
   const { imports, exports } = importsAndExports(ts, source);
   const extension = path.extname(relative).toLowerCase();
   return {
@@ -210,7 +214,8 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
     taintHits: isTestPath(relative) ? [] : taint.hits,
     summaries: taint.summaries,
     calls: taint.calls,
-    patternHits: patterns.hits,
+    patternHits: [...patterns.hits, ...auth.hits],
+    ...(auth.facts ? { auth: auth.facts } : {}),
     ...(patterns.app.expressApps.length > 0 ||
     patterns.app.usesHelmet ||
     patterns.app.usesCsrf ||

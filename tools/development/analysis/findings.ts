@@ -10,6 +10,7 @@ import type { Origin } from '../security/taint-value.js';
 import type { PatternHit } from '../security/config-rules.js';
 import { replacementPatch } from './patches.js';
 import { redactLine } from '../security/secret-patterns.js';
+import { authProjectHits } from '../security/auth-project.js';
 
 export interface ProjectContext {
   /** Major versions of dependencies declared in package.json, for version-dependent rules. */
@@ -220,6 +221,7 @@ export function securityFindings(project: ProjectAnalysis, context: ProjectConte
       !(f.rule === 'unsafe-deserialization' && /js-yaml/.test(f.message) && yamlMajor !== undefined && yamlMajor >= 4),
   );
   kept.push(...appFindings(project.files));
+  for (const { file, hit } of authProjectHits(project.files)) kept.push(patternFinding(file, hit, context));
   return dedupe(kept);
 }
 
