@@ -103,6 +103,8 @@ export function checkAuth(
     return undefined;
   };
   const outerText = (node: TS.Node) => functionsOf(node).map(text).pop() ?? '';
+  // The code of the outermost function without its string literals (messages say "expired" too).
+  const outerCode = (node: TS.Node) => outerText(node).replace(/(['"`])(?:\\.|(?!\1).)*\1/g, "''");
   const innerText = (node: TS.Node) => text(functionOf(node));
   const isRawPassword = (expression: TS.Node | undefined): boolean => {
     if (!expression) return false;
@@ -183,7 +185,7 @@ export function checkAuth(
       // Reset tokens stored with no expiry.
       if (/^(reset_?(password_?)?token|password_?reset_?token|reset_?code|reset_?hash|token)$/i.test(key) && call) {
         const name = calleeName(call);
-        if (contextOf(object) !== 'reset' || expiryWords.test(outerText(object))) continue;
+        if (contextOf(object) !== 'reset' || expiryWords.test(outerCode(object))) continue;
         if (persist.test(name) || ts.isNewExpression(call))
           push(
             property,
@@ -486,7 +488,7 @@ export function checkAuth(
           plaintext(node, 'stored', 'hash-hook');
         }
       }
-      if (/^(reset_?(password_?)?token|password_?reset_?token|reset_?code)$/i.test(key) && contextOf(node) === 'reset' && !expiryWords.test(outerText(node)))
+      if (/^(reset_?(password_?)?token|password_?reset_?token|reset_?code)$/i.test(key) && contextOf(node) === 'reset' && !expiryWords.test(outerCode(node)))
         push(
           node,
           {
