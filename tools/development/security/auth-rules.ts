@@ -436,6 +436,7 @@ export function checkAuth(
     });
   };
 
+  const ifStatements: TS.IfStatement[] = [];
   const visit = (node: TS.Node): void => {
     if (ts.isObjectLiteralExpression(node)) objectChecks(node);
     if (ts.isCallExpression(node)) callChecks(node);
@@ -534,7 +535,48 @@ export function checkAuth(
       )
         push(node, enumeration(`answers "${node.text.slice(0, 60)}" for an unknown account`));
     }
+    if (ts.isIfStatement(node)) ifStatements.push(node);
     ts.forEachChild(node, visit);
+  };
+  // Timing: `if (!user) return ...` before the hash comparison answers unknown accounts fast.
+  const missingRecord = /^!\s*\w*(user|account|member|customer|record|row)\w*$|^\w*(user|account|member|customer|record|row)\w*\s*(===?|==)\s*(null|undefined)$/i;
+  const compares = (node: TS.Node): TS.CallExpression[] => {
+    const found: TS.CallExpression[] = [];
+    const walk = (n: TS.Node): void => {
+      if (ts.isCallExpression(n) && compareCall.test(calleeName(n))) found.push(n);
+      ts.forEachChild(n, walk);
+    };
+    walk(node);
+    return found;
+  };
+  const earlyReturn = (statement: TS.IfStatement) => {
+    if (!missingRecord.test(text(statement.expression).replace(/\s+/g, ' '))) return;
+    if (contextOf(statement) !== 'login') return;
+    const outer = functionsOf(statement).pop();
+    if (!outer || compares(statement.thenStatement).length > 0) return;
+    const after = compares(outer).filter((c) => c.getStart(source) > statement.end);
+    const before = compares(outer).filter((c) => c.end < statement.getStart(source));
+    if (after.length === 0 || before.length > 0) return;
+    let exit: TS.Node | undefined;
+    const findExit = (n: TS.Node): void => {
+      if (!exit && (ts.isReturnStatement(n) || ts.isThrowStatement(n))) exit = n;
+      if (!exit && !ts.isFunctionLike(n)) ts.forEachChild(n, findExit);
+    };
+    findExit(statement.thenStatement);
+    if (!exit) return;
+    const first = lineOf(statement.thenStatement.getStart(source));
+    const last = lineOf(statement.thenStatement.end);
+    if ([...hits, ...pending.map((p) => p.hit)].some((h) => h.rule === 'user-enumeration' && h.line >= first && h.line <= last))
+      return;
+    push(exit, {
+      rule: 'user-enumeration',
+      cwe: 'CWE-203',
+      severity: 'low',
+      confidence: 'low',
+      message:
+        'the login returns before comparing the password when the account does not exist: the faster answer tells which accounts exist',
+      fix: { description: 'Compare against a dummy hash when the user is missing, so both paths take the same time.' },
+    });
   };
   const guessableExpression = (expression: TS.Expression) => {
     const value = text(expression);
@@ -543,6 +585,8 @@ export function checkAuth(
     else if (/createHash\(|md5\(|sha1\(/.test(value) && /email|user|name|id\b/i.test(value)) guessable(expression, 'a hash of data the attacker knows');
   };
   visit(source);
+  // After the walk, so that a message already reported as enumeration on the same branch wins.
+  ifStatements.forEach(earlyReturn);
 
   // Sign-up with no password policy.
   for (const [fn, at] of consumed) {
