@@ -91,6 +91,14 @@ test('sink classes are all covered by the fixture (one positive per class at lea
     'CWE-200',
     'CWE-352',
     'CWE-209',
+    'CWE-256',
+    'CWE-521',
+    'CWE-384',
+    'CWE-204',
+    'CWE-203',
+    'CWE-307',
+    'CWE-613',
+    'CWE-640',
   ]) {
     assert.ok(cwes.has(cwe), `no positive case for ${cwe}`);
   }

@@ -4,7 +4,9 @@
 import type { PatternHit } from './config-rules.js';
 import type { AuthFacts, Mitigation } from './auth-rules.js';
 
-export function authProjectHits(files: readonly { file: string; auth?: AuthFacts }[]): { file: string; hit: PatternHit }[] {
+export function authProjectHits(
+  files: readonly { file: string; auth?: AuthFacts }[],
+): { file: string; hit: PatternHit }[] {
   const facts = files.flatMap((f) => (f.auth ? [f.auth] : []));
   const mitigated: Record<Mitigation, boolean> = {
     'rate-limit': facts.some((f) => f.globalRateLimit),

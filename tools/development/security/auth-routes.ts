@@ -59,7 +59,8 @@ export function authRoutes(ts: typeof TS, source: TS.SourceFile): AuthRoutes {
       chain.some(isLimiter) ||
       property(config, 'rateLimit') !== undefined ||
       chain.some((m) => ts.isObjectLiteralExpression(m) && m.properties.some((p) => isLimiter(p)));
-    const key: TS.Node | string = ts.isIdentifier(handler) || ts.isPropertyAccessExpression(handler) ? text(handler).split('.').pop()! : handler;
+    const key: TS.Node | string =
+      ts.isIdentifier(handler) || ts.isPropertyAccessExpression(handler) ? text(handler).split('.').pop()! : handler;
     pathOf.set(key, path);
     middlewareOf.set(key, chain.map(text).join(' ').slice(0, 400));
     if (verbs.has(method.toLowerCase()) && bruteForceTarget.test(path))
@@ -81,12 +82,7 @@ export function authRoutes(ts: typeof TS, source: TS.SourceFile): AuthRoutes {
         const global = property(args[1], 'global');
         if (!global || global.kind !== ts.SyntaxKind.FalseKeyword) globalRateLimit = true;
       }
-      if (
-        (verbs.has(method) || method === 'get') &&
-        first &&
-        ts.isStringLiteralLike(first) &&
-        args.length >= 2
-      )
+      if ((verbs.has(method) || method === 'get') && first && ts.isStringLiteralLike(first) && args.length >= 2)
         register(node, method, first.text, args.slice(1), receiver);
       else if (
         (verbs.has(method) || method === 'get') &&
@@ -114,9 +110,7 @@ export function authRoutes(ts: typeof TS, source: TS.SourceFile): AuthRoutes {
     .filter(
       (c) =>
         !c.limited &&
-        !limitedPrefixes.some(
-          (l) => (l.receiver === c.receiver || l.prefix === '') && c.path.startsWith(l.prefix),
-        ),
+        !limitedPrefixes.some((l) => (l.receiver === c.receiver || l.prefix === '') && c.path.startsWith(l.prefix)),
     )
     .map(({ node, method, path }) => ({ node, method, path }));
   return { pathOf, middlewareOf, unlimited, globalRateLimit };

@@ -110,7 +110,10 @@ export function checkAuth(
     if (!expression) return false;
     if (ts.isPropertyAccessExpression(expression)) return rawPasswordAccess.test(text(expression));
     if (!ts.isIdentifier(expression) || !rawPasswordName.test(expression.text)) return false;
-    const hashed = new RegExp(`\\b${expression.text}\\s*=\\s*(await\\s+)?[\\w.]*(hash|crypt|argon|scrypt|pbkdf|digest)`, 'i');
+    const hashed = new RegExp(
+      `\\b${expression.text}\\s*=\\s*(await\\s+)?[\\w.]*(hash|crypt|argon|scrypt|pbkdf|digest)`,
+      'i',
+    );
     return !hashed.test(outerText(expression));
   };
   const propertyName = (property: TS.ObjectLiteralElementLike) =>
@@ -161,7 +164,9 @@ export function checkAuth(
         severity: 'high',
         confidence: 'medium',
         message: `the password is ${how} as the user typed it: anyone who reads the database has every password`,
-        fix: { description: 'Store only a slow salted hash: await bcrypt.hash(password, 12) or argon2.hash(password).' },
+        fix: {
+          description: 'Store only a slow salted hash: await bcrypt.hash(password, 12) or argon2.hash(password).',
+        },
       },
       unless,
     );
@@ -174,7 +179,11 @@ export function checkAuth(
       if (/^(password|passwd|pwd|pass|password_?hash|hashed_?password)$/i.test(key) && isRawPassword(value) && call) {
         const name = calleeName(call);
         const receiver = receiverOf(call);
-        if (/^(res|response|reply|ctx|req|request|headers|params|searchParams|form|formData|localStorage|errors?)$/i.test(receiver))
+        if (
+          /^(res|response|reply|ctx|req|request|headers|params|searchParams|form|formData|localStorage|errors?)$/i.test(
+            receiver,
+          )
+        )
           continue;
         const model = ts.isNewExpression(call) && /^[A-Z]/.test(name);
         if (persist.test(name) || model) {
@@ -194,8 +203,11 @@ export function checkAuth(
               cwe: 'CWE-640',
               severity: 'medium',
               confidence: 'medium',
-              message: 'the password reset token is stored with no expiry: a leaked or old link resets the password forever',
-              fix: { description: 'Store an expiry (e.g. resetExpires: Date.now() + 15 * 60_000) and check it on use.' },
+              message:
+                'the password reset token is stored with no expiry: a leaked or old link resets the password forever',
+              fix: {
+                description: 'Store an expiry (e.g. resetExpires: Date.now() + 15 * 60_000) and check it on use.',
+              },
             },
             'ttl',
           );
@@ -213,7 +225,10 @@ export function checkAuth(
       if (key === 'algorithms' && value && ts.isArrayLiteralExpression(value)) {
         const names = value.elements.filter(ts.isStringLiteral).map((e) => e.text.toUpperCase());
         if (names.some((n) => n.startsWith('HS')) && names.some((n) => /^(RS|ES|PS)/.test(n)))
-          push(property, jwtConfusion('both HMAC and public-key algorithms are accepted, so the public key can sign tokens'));
+          push(
+            property,
+            jwtConfusion('both HMAC and public-key algorithms are accepted, so the public key can sign tokens'),
+          );
       }
     }
   };
@@ -237,7 +252,9 @@ export function checkAuth(
     const module =
       ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)
         ? node.moduleSpecifier.text
-        : ts.isVariableDeclaration(node) && node.initializer && /^require\(['"][^'"]+['"]\)$/.test(text(node.initializer))
+        : ts.isVariableDeclaration(node) &&
+            node.initializer &&
+            /^require\(['"][^'"]+['"]\)$/.test(text(node.initializer))
           ? text(node.initializer).slice(9, -2)
           : '';
     if (module === 'jsonwebtoken') {
@@ -259,8 +276,17 @@ export function checkAuth(
         if (imported === 'verify') jwtVerifiers.add(local);
       }
     }
-    if (module === 'cookie-session') facts.cookieSession = true;
-    if (/^(express-session|@fastify\/session|fastify-session|@fastify\/secure-session)$/.test(module))
+    const loaded =
+      module ||
+      (ts.isCallExpression(node) &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === 'require' &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+        ? node.arguments[0].text
+        : '');
+    if (loaded === 'cookie-session') facts.cookieSession = true;
+    if (/^(express-session|@fastify\/session|fastify-session|koa-generic-session)$/.test(loaded))
       facts.serverSession = true;
     ts.forEachChild(node, collect);
   };
@@ -319,14 +345,20 @@ export function checkAuth(
         (options && hasKey(options, /^(expiresIn|exp)$/)) ||
         (payload && hasKey(payload, /^exp$/)) ||
         (!payload && /\bexp\s*:|\.exp\s*=/.test(innerText(call)));
-      if (!expires && !optionsUnknown && !(args[0] && ts.isIdentifier(args[0]) && !payload && /\bexp\b/.test(outerText(call))))
+      if (
+        !expires &&
+        !optionsUnknown &&
+        !(args[0] && ts.isIdentifier(args[0]) && !payload && /\bexp\b/.test(outerText(call)))
+      )
         push(call, {
           rule: 'jwt-no-expiry',
           cwe: 'CWE-613',
           severity: 'medium',
           confidence: 'medium',
           message: 'the JWT is signed without expiresIn or exp: a stolen token works forever',
-          fix: { description: "Pass { expiresIn: '15m' } (short-lived access tokens, refresh tokens for longer sessions)." },
+          fix: {
+            description: "Pass { expiresIn: '15m' } (short-lived access tokens, refresh tokens for longer sessions).",
+          },
         });
     }
     if (jwtCall(call, 'verify')) {
@@ -334,12 +366,23 @@ export function checkAuth(
       const options = objectFor(args[2]);
       const pinned = options ? hasKey(options, /^algorithms$/) : args[2] !== undefined && !ts.isFunctionLike(args[2]);
       if (!pinned && publicKeyish(args[1]))
-        push(call, jwtConfusion('the token is verified with a public key and no algorithms allow-list, so an HS256 token signed with that public key passes'));
+        push(
+          call,
+          jwtConfusion(
+            'the token is verified with a public key and no algorithms allow-list, so an HS256 token signed with that public key passes',
+          ),
+        );
     }
     // Fast hashes (SHA-2) of passwords; MD5/SHA-1 are judged in config-rules.ts.
-    if (name === 'createHash' && args[0] && ts.isStringLiteral(args[0]) && /^sha(-?(224|256|384|512)|3-\d+)$/i.test(args[0].text)) {
+    if (
+      name === 'createHash' &&
+      args[0] &&
+      ts.isStringLiteral(args[0]) &&
+      /^sha(-?(224|256|384|512)|3-\d+)$/i.test(args[0].text)
+    ) {
       const update = call.parent;
-      const updateCall = update && ts.isPropertyAccessExpression(update) && update.name.text === 'update' ? update.parent : undefined;
+      const updateCall =
+        update && ts.isPropertyAccessExpression(update) && update.name.text === 'update' ? update.parent : undefined;
       if (updateCall && ts.isCallExpression(updateCall) && updateCall.arguments[0]) {
         const argument = updateCall.arguments[0];
         const mentions: TS.Node[] = [];
@@ -348,18 +391,31 @@ export function checkAuth(
           if (!ts.isPropertyAccessExpression(n)) ts.forEachChild(n, gather);
         };
         gather(argument);
-        if (mentions.some((m) => isRawPassword(m) || (ts.isPropertyAccessExpression(m) && rawPasswordName.test(m.name.text))))
+        if (
+          mentions.some(
+            (m) => isRawPassword(m) || (ts.isPropertyAccessExpression(m) && rawPasswordName.test(m.name.text)),
+          )
+        )
           push(call, {
             rule: 'weak-password-hash',
             cwe: 'CWE-916',
             severity: 'high',
             confidence: 'medium',
             message: `${args[0].text} is a fast hash: a GPU tries billions of guesses a second against passwords hashed with it, salted or not`,
-            fix: { description: 'Hash passwords with bcrypt, scrypt or argon2 (crypto.scrypt is built in), with a per-user salt.' },
+            fix: {
+              description:
+                'Hash passwords with bcrypt, scrypt or argon2 (crypto.scrypt is built in), with a per-user salt.',
+            },
           });
       }
     }
-    if (/^pbkdf2(Sync)?$/.test(name) && isRawPassword(args[0]) && args[2] && ts.isNumericLiteral(args[2]) && Number(args[2].text) < 100_000)
+    if (
+      /^pbkdf2(Sync)?$/.test(name) &&
+      isRawPassword(args[0]) &&
+      args[2] &&
+      ts.isNumericLiteral(args[2]) &&
+      Number(args[2].text) < 100_000
+    )
       push(call, {
         rule: 'weak-password-hash',
         cwe: 'CWE-916',
@@ -394,7 +450,8 @@ export function checkAuth(
         if (/insert\s+into|update\s+\S+\s+set/i.test(sql)) {
           noteConsumed(call);
           plaintext(call, 'stored');
-        } else if (/select[\s\S]+where[\s\S]*pass(word|wd)?\s*=/i.test(sql)) plaintext(call, 'compared in a query (so it is stored)');
+        } else if (/select[\s\S]+where[\s\S]*pass(word|wd)?\s*=/i.test(sql))
+          plaintext(call, 'compared in a query (so it is stored)');
       }
     }
     // Hooks that hash passwords before they are saved.
@@ -403,15 +460,20 @@ export function checkAuth(
       /bcrypt|argon|scrypt|pbkdf|hash\(/i.test(args.map(text).join(' '))
     )
       facts.hashHook = true;
-    if (name === 'setDataValue' && /password/i.test(text(args[0])) && hashCall.test(text(args[1]))) facts.hashHook = true;
+    if (name === 'setDataValue' && /password/i.test(text(args[0])) && hashCall.test(text(args[1])))
+      facts.hashHook = true;
     // User enumeration: a 404 from login or reset.
     if ((name === 'status' || name === 'sendStatus') && args[0] && text(args[0]) === '404') {
       const context = contextOf(call);
-      if ((context === 'login' || context === 'reset') && /\bif\s*\(\s*!\s*\w*(user|account|member)/i.test(innerText(call)))
+      if (
+        (context === 'login' || context === 'reset') &&
+        /\bif\s*\(\s*!\s*\w*(user|account|member)/i.test(innerText(call))
+      )
         push(call, enumeration('answers 404 when the account does not exist'));
     }
     // Guessable reset tokens.
-    if (/^(v1|uuidv1|uuidV1)$/.test(name) && (receiver === '' || /uuid/i.test(receiver))) guessable(call, 'a time-based UUID (v1)');
+    if (/^(v1|uuidv1|uuidV1)$/.test(name) && (receiver === '' || /uuid/i.test(receiver)))
+      guessable(call, 'a time-based UUID (v1)');
   };
   const enumeration = (how: string): Omit<PatternHit, 'line' | 'endLine' | 'evidence'> => ({
     rule: 'user-enumeration',
@@ -419,10 +481,16 @@ export function checkAuth(
     severity: 'medium',
     confidence: 'medium',
     message: `the sign-in or reset flow ${how}, so an attacker can list which accounts exist`,
-    fix: { description: 'Give one answer for unknown user and wrong password ("Invalid email or password"), with the same status.' },
+    fix: {
+      description:
+        'Give one answer for unknown user and wrong password ("Invalid email or password"), with the same status.',
+    },
   });
   const guessable = (node: TS.Node, what: string) => {
-    const holder = node.parent && (ts.isVariableDeclaration(node.parent) || ts.isPropertyAssignment(node.parent)) ? text(node.parent.name) : '';
+    const holder =
+      node.parent && (ts.isVariableDeclaration(node.parent) || ts.isPropertyAssignment(node.parent))
+        ? text(node.parent.name)
+        : '';
     const named = holder || (ts.isBinaryExpression(node.parent) ? text(node.parent.left) : '');
     if (!/token|code|key|secret|nonce|link/i.test(named) || /expir|ttl|until|date|time/i.test(named)) return;
     if (contextOf(node) !== 'reset' && !/reset|recover|verif|invite|activation|magic/i.test(named)) return;
@@ -432,7 +500,9 @@ export function checkAuth(
       severity: 'high',
       confidence: 'medium',
       message: `the reset token is ${what}: an attacker can predict it and take over the account`,
-      fix: { description: "Use crypto.randomBytes(32).toString('hex') and store only its SHA-256 hash, with an expiry." },
+      fix: {
+        description: "Use crypto.randomBytes(32).toString('hex') and store only its SHA-256 hash, with an expiry.",
+      },
     });
   };
 
@@ -460,7 +530,12 @@ export function checkAuth(
     if (ts.isNewExpression(node) && text(node.expression) === 'SignJWT') {
       let chain: TS.Node = node;
       const methods: string[] = [];
-      while (chain.parent && (ts.isPropertyAccessExpression(chain.parent) || ts.isCallExpression(chain.parent) || ts.isParenthesizedExpression(chain.parent))) {
+      while (
+        chain.parent &&
+        (ts.isPropertyAccessExpression(chain.parent) ||
+          ts.isCallExpression(chain.parent) ||
+          ts.isParenthesizedExpression(chain.parent))
+      ) {
         chain = chain.parent;
         if (ts.isPropertyAccessExpression(chain)) methods.push(chain.name.text);
       }
@@ -483,13 +558,21 @@ export function checkAuth(
     ) {
       const key = node.left.name.text;
       const owner = text(node.left.expression);
-      if (/^(password|passwd|pwd)$/i.test(key) && /user|account|member|customer|admin|doc|record/i.test(owner) && isRawPassword(node.right)) {
+      if (
+        /^(password|passwd|pwd)$/i.test(key) &&
+        /user|account|member|customer|admin|doc|record/i.test(owner) &&
+        isRawPassword(node.right)
+      ) {
         if (/\.save\(|update/i.test(outerText(node))) {
           noteConsumed(node);
           plaintext(node, 'stored', 'hash-hook');
         }
       }
-      if (/^(reset_?(password_?)?token|password_?reset_?token|reset_?code)$/i.test(key) && contextOf(node) === 'reset' && !expiryWords.test(outerCode(node)))
+      if (
+        /^(reset_?(password_?)?token|password_?reset_?token|reset_?code)$/i.test(key) &&
+        contextOf(node) === 'reset' &&
+        !expiryWords.test(outerCode(node))
+      )
         push(
           node,
           {
@@ -497,7 +580,8 @@ export function checkAuth(
             cwe: 'CWE-640',
             severity: 'medium',
             confidence: 'medium',
-            message: 'the password reset token is stored with no expiry: a leaked or old link resets the password forever',
+            message:
+              'the password reset token is stored with no expiry: a leaked or old link resets the password forever',
             fix: { description: 'Store an expiry next to the token and check it on use.' },
           },
           'ttl',
@@ -516,14 +600,19 @@ export function checkAuth(
             cwe: 'CWE-384',
             severity: 'medium',
             confidence: 'medium',
-            message: 'the login stores the user in the existing session without a new session id: an id planted before login stays valid after it',
-            fix: { description: 'Call req.session.regenerate() and set the user inside its callback (passport ≥ 0.6 req.login does it).' },
+            message:
+              'the login stores the user in the existing session without a new session id: an id planted before login stays valid after it',
+            fix: {
+              description:
+                'Call req.session.regenerate() and set the user inside its callback (passport ≥ 0.6 req.login does it).',
+            },
           },
           'cookie-session',
         );
       if (/^(token|code|resetToken|resetCode)$/i.test(key) || /token|code/i.test(key)) guessableExpression(node.right);
     }
-    if ((ts.isVariableDeclaration(node) || ts.isPropertyAssignment(node)) && node.initializer) guessableExpression(node.initializer);
+    if ((ts.isVariableDeclaration(node) || ts.isPropertyAssignment(node)) && node.initializer)
+      guessableExpression(node.initializer);
     // User enumeration through messages.
     if (ts.isStringLiteralLike(node) && notFoundMessage.test(node.text)) {
       const context = contextOf(node);
@@ -539,7 +628,8 @@ export function checkAuth(
     ts.forEachChild(node, visit);
   };
   // Timing: `if (!user) return ...` before the hash comparison answers unknown accounts fast.
-  const missingRecord = /^!\s*\w*(user|account|member|customer|record|row)\w*$|^\w*(user|account|member|customer|record|row)\w*\s*(===?|==)\s*(null|undefined)$/i;
+  const missingRecord =
+    /^!\s*\w*(user|account|member|customer|record|row)\w*$|^\w*(user|account|member|customer|record|row)\w*\s*(===?|==)\s*(null|undefined)$/i;
   const compares = (node: TS.Node): TS.CallExpression[] => {
     const found: TS.CallExpression[] = [];
     const walk = (n: TS.Node): void => {
@@ -566,7 +656,11 @@ export function checkAuth(
     if (!exit) return;
     const first = lineOf(statement.thenStatement.getStart(source));
     const last = lineOf(statement.thenStatement.end);
-    if ([...hits, ...pending.map((p) => p.hit)].some((h) => h.rule === 'user-enumeration' && h.line >= first && h.line <= last))
+    if (
+      [...hits, ...pending.map((p) => p.hit)].some(
+        (h) => h.rule === 'user-enumeration' && h.line >= first && h.line <= last,
+      )
+    )
       return;
     push(exit, {
       rule: 'user-enumeration',
@@ -581,8 +675,10 @@ export function checkAuth(
   const guessableExpression = (expression: TS.Expression) => {
     const value = text(expression);
     if (/randomBytes|randomUUID|getRandomValues|nanoid|randomInt|uuidv4|v4\(/.test(value)) return;
-    if (/Date\.now\(\)|new Date\(\)\.getTime\(\)|\.getTime\(\)/.test(value)) guessable(expression, 'derived from the clock');
-    else if (/createHash\(|md5\(|sha1\(/.test(value) && /email|user|name|id\b/i.test(value)) guessable(expression, 'a hash of data the attacker knows');
+    if (/Date\.now\(\)|new Date\(\)\.getTime\(\)|\.getTime\(\)/.test(value))
+      guessable(expression, 'derived from the clock');
+    else if (/createHash\(|md5\(|sha1\(/.test(value) && /email|user|name|id\b/i.test(value))
+      guessable(expression, 'a hash of data the attacker knows');
   };
   visit(source);
   // After the walk, so that a message already reported as enumeration on the same branch wins.
@@ -613,12 +709,19 @@ export function checkAuth(
         severity: 'medium',
         confidence: 'medium',
         message: `${route.method} ${route.path} has no rate limiting: passwords or codes can be guessed without limit`,
-        fix: { description: 'Add express-rate-limit (or rate-limiter-flexible) on this route, keyed by IP and account.' },
+        fix: {
+          description: 'Add express-rate-limit (or rate-limiter-flexible) on this route, keyed by IP and account.',
+        },
       },
       'rate-limit',
     );
   const hasFacts =
-    pending.length > 0 || facts.hashHook || facts.ttl || facts.cookieSession || facts.serverSession || routes.globalRateLimit;
+    pending.length > 0 ||
+    facts.hashHook ||
+    facts.ttl ||
+    facts.cookieSession ||
+    facts.serverSession ||
+    routes.globalRateLimit;
   return {
     hits,
     ...(hasFacts ? { facts: { pending, ...facts, globalRateLimit: routes.globalRateLimit } } : {}),
