@@ -102,6 +102,18 @@ export function checkAuth(
     }
     return undefined;
   };
+  // The functions from a node up to the request handler (the first with a req/request parameter).
+  const handlerChain = (node: TS.Node): TS.FunctionLikeDeclaration[] => {
+    const all = functionsOf(node);
+    const handler = all.findIndex((fn) => fn.parameters.some((p) => /^(req|request)$/.test(text(p.name))));
+    return handler === -1 ? all : all.slice(0, handler + 1);
+  };
+  // Inside req.session.regenerate(cb) or req.login(user, cb), or after a regenerate in the handler.
+  const renewed = (node: TS.Node): boolean => {
+    for (let current = node.parent; current; current = current.parent)
+      if (ts.isCallExpression(current) && /^(regenerate|login|logIn)$/.test(calleeName(current))) return true;
+    return handlerChain(node).some((fn) => /\bregenerate\b|\.log[iI]n\(/.test(text(fn)));
+  };
   const outerText = (node: TS.Node) => functionsOf(node).map(text).pop() ?? '';
   // The code of the outermost function without its string literals (messages say "expired" too).
   const outerCode = (node: TS.Node) => outerText(node).replace(/(['"`])(?:\\.|(?!\1).)*\1/g, "''");
@@ -171,8 +183,23 @@ export function checkAuth(
       unless,
     );
 
+  // var user = { password }; usersCol.insert(user): the call that takes the object's variable.
+  const callTaking = (object: TS.ObjectLiteralExpression): TS.CallExpression | undefined => {
+    const declaration = object.parent;
+    const scope = functionOf(object);
+    if (!scope || !ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name)) return undefined;
+    const name = declaration.name.text;
+    let found: TS.CallExpression | undefined;
+    const walk = (n: TS.Node): void => {
+      if (found) return;
+      if (ts.isCallExpression(n) && n.arguments.some((a) => ts.isIdentifier(a) && a.text === name)) found = n;
+      ts.forEachChild(n, walk);
+    };
+    walk(scope);
+    return found;
+  };
   const objectChecks = (object: TS.ObjectLiteralExpression) => {
-    const call = callOf(object);
+    const call = callOf(object) ?? callTaking(object);
     for (const property of object.properties) {
       const key = propertyName(property);
       const value = valueOf(property);
@@ -590,8 +617,8 @@ export function checkAuth(
       if (
         /^(req|request)\.session$/.test(owner) &&
         sessionUserKey.test(key) &&
-        !functionsOf(node).some((fn) => /\.regenerate\(|\.log[iI]n\(/.test(text(fn))) &&
-        /password|\.compare\(|verify\w*\(|authenticat|otp|totp/i.test(outerText(node))
+        !renewed(node) &&
+        /password|\.compare\(|verify\w*\(|authenticat|otp|totp/i.test(handlerChain(node).map(text).pop() ?? '')
       )
         push(
           node,
@@ -618,9 +645,12 @@ export function checkAuth(
       const context = contextOf(node);
       let statement: TS.Node = node;
       while (statement.parent && !ts.isStatement(statement)) statement = statement.parent;
+      const messageVariable =
+        ts.isVariableDeclaration(node.parent) && /message|error|msg|reason/i.test(text(node.parent.name));
       if (
         (context === 'login' || context === 'reset') &&
-        /\b(res|response|reply|ctx|done|cb|callback|next|flash|throw|return)\b/.test(text(statement))
+        (messageVariable ||
+          /\b(res|response|reply|ctx|done|cb|callback|next|flash|throw|return)\b/.test(text(statement)))
       )
         push(node, enumeration(`answers "${node.text.slice(0, 60)}" for an unknown account`));
     }
