@@ -48,6 +48,8 @@ const notFoundMessage =
   /\b(no|unknown|unregistered|nonexistent)\s+(such\s+)?(user|account|email|username|member)\b|\b(user|account|email|username|member)(name)?\s+(was\s+|is\s+)?(not\s+found|not\s+registered|does\s*n[o']?t\s+exist|not\s+exist)|\bno account (with|for)\b|\b(couldn't|could not|cannot|can't) find (that |the |this |your |a |an )?(user|account|email)|\b(incorrect|invalid|wrong|bad)\s+(username|user\s*name|email|user|login)\b(?!\s*(or|and|\/|&))/i;
 const sessionUserKey = /user|uid|account|auth|logged|login|admin|role|member|identity|principal|email/i;
 const expiryWords = /expir|expires|ttl|valid_?until|validUntil|\bexp\b|maxAge|\bEX\b|\bPX\b|setex/i;
+// A model method that checks the token (verifyTokenAndIp, isTokenValid) is trusted to check its age.
+const tokenCheck = /\.\w*(verify|valid|check)\w*Token\w*\(|\.\w*Token\w*(Valid|Expired)\w*\(|isExpired\(/i;
 
 export function checkAuth(
   ts: Typescript,
@@ -221,7 +223,8 @@ export function checkAuth(
       // Reset tokens stored with no expiry.
       if (/^(reset_?(password_?)?token|password_?reset_?token|reset_?code|reset_?hash|token)$/i.test(key) && call) {
         const name = calleeName(call);
-        if (contextOf(object) !== 'reset' || expiryWords.test(outerCode(object))) continue;
+        if (contextOf(object) !== 'reset' || expiryWords.test(outerCode(object)) || tokenCheck.test(outerCode(object)))
+          continue;
         if (persist.test(name) || ts.isNewExpression(call))
           push(
             property,
@@ -248,6 +251,13 @@ export function checkAuth(
             fix: { description: 'Query with the expiry too: { resetToken, resetExpires: { $gt: Date.now() } }.' },
           });
       }
+      // passport-jwt / express-jwt options: a public key with no algorithms allow-list.
+      if (
+        (key === 'secretOrKey' || key === 'secretOrKeyProvider') &&
+        publicKeyish(value) &&
+        !object.properties.some((p) => propertyName(p) === 'algorithms' || ts.isSpreadAssignment(p))
+      )
+        push(property, jwtConfusion('the strategy verifies tokens with a public key and no algorithms allow-list'));
       // Algorithm confusion: one verifier that accepts both HMAC and public-key algorithms.
       if (key === 'algorithms' && value && ts.isArrayLiteralExpression(value)) {
         const names = value.elements.filter(ts.isStringLiteral).map((e) => e.text.toUpperCase());
