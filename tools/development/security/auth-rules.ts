@@ -46,7 +46,7 @@ const compareCall =
 const policy =
   /\.length\s*(<|>|<=|>=)|isStrongPassword|isLength|zxcvbn|\.min\(\s*\d|passwordSchema|password-validator|validatePassword|checkPassword(Strength|Policy)?|passwordStrength|assertStrong|strongPassword|passwordPolicy|\.safeParse\(|\.parse\(|\.validate\(|validationResult|checkSchema|celebrate|matches\(/i;
 const notFoundMessage =
-  /\b(no|unknown|unregistered|nonexistent)\s+(such\s+)?(user|account|email|username|member)\b|\b(user|account|email|username|member)(name)?\s+(was\s+|is\s+)?(not\s+found|not\s+registered|does\s*n[o']?t\s+exist|not\s+exist)|\bno account (with|for)\b|\b(couldn't|could not|cannot|can't) find (that |the |this |your |a |an )?(user|account|email)|\b(incorrect|invalid|wrong|bad)\s+(username|user\s*name|email|user|login)\b(?!\s*(or|and|\/|&))/i;
+  /\b(no|unknown|unregistered|nonexistent)\s+(such\s+)?(user|account|email|username|member)\b|\b(user|account|email|username|member)(name)?\s+(was\s+|is\s+)?(not\s+found|not\s+registered|does\s*n[o']?t\s+exist|not\s+exist)|\bno account (with|for)\b|\b(couldn't|could not|cannot|can't) find (that |the |this |your |a |an )?(user|account|email)|\b(incorrect|invalid|wrong|bad)\s+(username|user\s*name|email|user|login)\b(?!\s*(or|and|\/|&|address|format))/i;
 const sessionUserKey = /user|uid|account|auth|logged|login|admin|role|member|identity|principal|email/i;
 const expiryWords = /expir|expires|ttl|valid_?until|validUntil|\bexp\b|maxAge|\bEX\b|\bPX\b|setex/i;
 // A model method that checks the token (verifyTokenAndIp, isTokenValid) is trusted to check its age.
@@ -116,6 +116,14 @@ export function checkAuth(
     for (let current = node.parent; current; current = current.parent)
       if (ts.isCallExpression(current) && /^(regenerate|login|logIn)$/.test(calleeName(current))) return true;
     return handlerChain(node).some((fn) => /\bregenerate\b|\.log[iI]n\(/.test(text(fn)));
+  };
+  // A login, sign-up or OTP check, by name or route, or a handler that compares a password or code.
+  const signsIn = (node: TS.Node): boolean => {
+    const context = contextOf(node);
+    if (context === 'login' || context === 'register' || context === 'otp') return true;
+    return handlerChain(node).some((fn) =>
+      /\b(compare|compareSync|verify|verifyPassword|checkPassword)\(/.test(text(fn)),
+    );
   };
   const outerText = (node: TS.Node) => functionsOf(node).map(text).pop() ?? '';
   // The code of the outermost function without its string literals (messages say "expired" too).
@@ -451,12 +459,7 @@ export function checkAuth(
           'ttl',
         );
       // Session fixation: the login writes the user into the session it was handed.
-      if (
-        /^(req|request)\.session$/.test(owner) &&
-        sessionUserKey.test(key) &&
-        !renewed(node) &&
-        /password|\.compare\(|verify\w*\(|authenticat|otp|totp/i.test(handlerChain(node).map(text).pop() ?? '')
-      )
+      if (/^(req|request)\.session$/.test(owner) && sessionUserKey.test(key) && !renewed(node) && signsIn(node))
         push(
           node,
           {
