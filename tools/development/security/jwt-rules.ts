@@ -159,7 +159,11 @@ export function checkJwt(ts: Typescript, source: TS.SourceFile, push: (node: TS.
       const value = node.initializer;
       // passport-jwt / express-jwt options: a public key with no algorithms allow-list.
       if (
-        (key === 'secretOrKey' || key === 'secretOrKeyProvider') &&
+        (key === 'secretOrKey' ||
+          key === 'secretOrKeyProvider' ||
+          (key === 'secret' &&
+            ts.isCallExpression(object.parent) &&
+            /^(expressJwt|expressjwt|koaJwt|jwt)$/.test(text(object.parent.expression)))) &&
         publicKeyish(value) &&
         !object.properties.some((p) => propertyName(p) === 'algorithms' || ts.isSpreadAssignment(p))
       )

@@ -237,7 +237,8 @@ const patternRules: RuleEntry[] = [
     title: 'JWT algorithm confusion',
     kind: 'pattern',
     languages: ['ts', 'js'],
-    detects: 'jwt.verify with a public key and no algorithms allow-list, or an allow-list mixing HS* with RS*/ES*/PS*',
+    detects:
+      'jwt.verify, passport-jwt (secretOrKey) or express-jwt (secret) with a public key and no algorithms allow-list, or an allow-list mixing HS* with RS*/ES*/PS*',
     fix: "algorithms: ['RS256'] (one family).",
   },
   {
