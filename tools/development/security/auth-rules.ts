@@ -96,10 +96,20 @@ export function checkAuth(
     if (ts.isBinaryExpression(parent)) return text(parent.left);
     return '';
   };
+  // passport.use('local-signup', new LocalStrategy(verify)): the verify callback's strategy name;
+  // an unnamed LocalStrategy is passport's 'local' sign-in.
+  const strategyName = (fn: TS.FunctionLikeDeclaration): string | undefined => {
+    const strategy = fn.parent;
+    if (!ts.isNewExpression(strategy) || !/Strategy$/.test(text(strategy.expression))) return undefined;
+    const use = strategy.parent;
+    const named = ts.isCallExpression(use) && use.arguments[0] && ts.isStringLiteralLike(use.arguments[0]);
+    if (named) return (use.arguments[0] as TS.StringLiteralLike).text;
+    return /LocalStrategy|^Strategy$/.test(text(strategy.expression)) ? 'login' : undefined;
+  };
   /** What a function is for, from its name, the route it handles and the strategy it implements. */
   const contextOf = (node: TS.Node): Context | undefined => {
     for (const fn of functionsOf(node)) {
-      const label = `${nameOf(fn)} ${routes.pathOf.get(fn) ?? ''} ${routes.pathOf.get(nameOf(fn)) ?? ''}`;
+      const label = `${nameOf(fn)} ${routes.pathOf.get(fn) ?? ''} ${routes.pathOf.get(nameOf(fn)) ?? ''} ${strategyName(fn) ?? ''}`;
       for (const [context, pattern] of contexts)
         if (pattern.test(label) && !/log-?_?out|sign-?_?out/i.test(label)) return context;
     }
@@ -350,9 +360,7 @@ export function checkAuth(
         fix: { description: 'Use a cost of 12 (or more as hardware allows).' },
       });
     // Password hashing in a handler counts as consuming the password (for the policy check).
-    if (/^(hash|hashSync)$/.test(name) && /bcrypt|argon|scrypt/i.test(receiver) && isRawPassword(args[0]))
-      noteConsumed(call);
-    if (/^(pbkdf2|pbkdf2Sync|scrypt|scryptSync)$/.test(name) && isRawPassword(args[0])) noteConsumed(call);
+    if (/hash|crypt|pbkdf2|scrypt/i.test(name) && isRawPassword(args[0])) noteConsumed(call);
     // SQL that stores or compares a password in plain text.
     const sql = args[0] && (ts.isStringLiteralLike(args[0]) || ts.isTemplateExpression(args[0])) ? text(args[0]) : '';
     if (sql && /\bpass(word|wd)?\b|\bpwd\b/i.test(sql)) {
@@ -558,7 +566,10 @@ export function checkAuth(
   // Sign-up with no password policy.
   for (const [fn, at] of consumed) {
     if (contextOf(at) !== 'register') continue;
-    if (!/\b(req|request|ctx\.request)\.body\b/.test(text(fn))) continue;
+    const fromRequest =
+      /\b(req|request|ctx\.request)\.body\b/.test(text(fn)) ||
+      functionsOf(at).some((f) => strategyName(f) !== undefined);
+    if (!fromRequest) continue;
     const chain = routes.middlewareOf.get(fn) ?? routes.middlewareOf.get(nameOf(fn)) ?? '';
     if (policy.test(text(fn)) || /valid|schema|check|body\(|policy|strength/i.test(chain)) continue;
     push(at, {

@@ -189,7 +189,7 @@ const patternRules: RuleEntry[] = [
     kind: 'pattern',
     languages: ['ts', 'js'],
     detects:
-      'a sign-up handler (by route path or name) that hashes or stores the password from the request body with no length or strength check in the handler or its middleware (length comparison, zod/joi min, express-validator, zxcvbn)',
+      'a sign-up handler (by route path, name or passport strategy name) that hashes or stores the password from the request with no length or strength check in the handler or its middleware (length comparison, zod/joi min, express-validator, zxcvbn)',
     fix: 'Require at least 8 characters and reject weak or breached passwords.',
   },
   {
