@@ -4,11 +4,13 @@
 // the mitigating file, so the finding is shown to exist before it is shown to go away.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import ts from 'typescript';
 import { analyzeProject } from '../../tools/development/analysis/project-analysis.js';
 import { securityFindings } from '../../tools/development/analysis/findings.js';
-import { tempDir, writeTree } from '../helpers.js';
+import { ruleCatalogue } from '../../tools/development/security/rule-catalogue.js';
+import { repoRoot, tempDir, writeTree } from '../helpers.js';
 
 async function findings(t: { after(fn: () => Promise<void> | void): void }, files: Record<string, string>) {
   const root = path.join(await tempDir(t), 'app');
@@ -118,4 +120,34 @@ test('a reset token stored without expiry is reported unless the store expires i
     'reset-model.js': `const schema = new mongoose.Schema({ userId: String, token: String, createdAt: { type: Date, expires: 3600 } });\n`,
   });
   assert.deepEqual(ttl, []);
+});
+
+test('every authentication rule that fires on the fixture is in the rule catalogue (SARIF rules come from it)', async (t) => {
+  const root = path.join(await tempDir(t), 'vulnerable-app');
+  await cp(path.join(repoRoot, 'tests', 'development', 'fixtures', 'vulnerable-app', 'auth'), path.join(root, 'auth'), {
+    recursive: true,
+  });
+  const project = await analyzeProject(ts, {
+    root,
+    dataDir: path.join(root, '..', 'data'),
+    signal: new AbortController().signal,
+  });
+  const found = securityFindings(project, { dependencyMajors: new Map() });
+  const catalogue = new Map(ruleCatalogue().map((entry) => [entry.rule, entry]));
+  const rules = new Set(found.map((f) => f.rule));
+  for (const rule of [
+    'plaintext-password',
+    'no-password-policy',
+    'session-fixation',
+    'user-enumeration',
+    'missing-rate-limit',
+    'jwt-no-expiry',
+    'jwt-algorithm-confusion',
+    'guessable-reset-token',
+    'reset-token-no-expiry',
+  ]) {
+    assert.ok(rules.has(rule), `${rule} fires on the fixture`);
+    assert.ok(catalogue.has(rule), `${rule} is in the catalogue`);
+  }
+  for (const finding of found) assert.ok(catalogue.has(finding.rule), `${finding.rule} is in the catalogue`);
 });
