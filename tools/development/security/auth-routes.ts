@@ -20,6 +20,7 @@ export interface AuthRoutes extends AuthRouteFacts {
 const verbs = new Set(['post', 'put', 'patch', 'all']);
 const bruteForceTarget =
   /log-?_?in|sign-?_?in|authenticat|sessions?$|forgot|reset|recover|otp|2fa|mfa|totp|two-?factor|verify-?code|\/token$/i;
+const routing = new Set([...verbs, 'get', 'use', 'register', 'route']);
 const limiterName = /limit|throttl|slow-?down|brute|ratelimit/i;
 
 export function authRoutes(ts: typeof TS, source: TS.SourceFile): AuthRoutes {
@@ -67,8 +68,11 @@ export function authRoutes(ts: typeof TS, source: TS.SourceFile): AuthRoutes {
       candidates.push({ node, method: method.toUpperCase(), path, receiver, limited });
   };
   const visit = (node: TS.Node): void => {
-    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
-      const method = node.expression.name.text.toLowerCase();
+    const method =
+      ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)
+        ? node.expression.name.text.toLowerCase()
+        : '';
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && routing.has(method)) {
       const receiverNode = node.expression.expression;
       const receiver = text(receiverNode);
       const args = node.arguments;

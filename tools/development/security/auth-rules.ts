@@ -220,6 +220,8 @@ export function checkAuth(
     return found;
   };
   const objectChecks = (object: TS.ObjectLiteralExpression) => {
+    // Most objects hold neither a password nor a token: skip the search for the call that takes them.
+    if (!object.properties.some((p) => /pass|pwd|token|code|hash/i.test(propertyName(p)))) return;
     const call = callOf(object) ?? callTaking(object);
     for (const property of object.properties) {
       const key = propertyName(property);
@@ -272,24 +274,6 @@ export function checkAuth(
       }
     }
   };
-  // Which session middleware the file loads: cookie-session keeps no server-side id to fix.
-  const collect = (node: TS.Node): void => {
-    const loaded =
-      ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)
-        ? node.moduleSpecifier.text
-        : ts.isCallExpression(node) &&
-            ts.isIdentifier(node.expression) &&
-            node.expression.text === 'require' &&
-            node.arguments[0] &&
-            ts.isStringLiteral(node.arguments[0])
-          ? node.arguments[0].text
-          : '';
-    if (loaded === 'cookie-session') facts.cookieSession = true;
-    if (/^(express-session|@fastify\/session|fastify-session|koa-generic-session)$/.test(loaded))
-      facts.serverSession = true;
-    ts.forEachChild(node, collect);
-  };
-  collect(source);
 
   const callChecks = (call: TS.CallExpression) => {
     const name = calleeName(call);
@@ -426,9 +410,45 @@ export function checkAuth(
     });
   };
 
+  // Which session middleware the file loads: cookie-session keeps no server-side id to fix.
+  const noteSessionModule = (node: TS.Node): void => {
+    const loaded =
+      ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)
+        ? node.moduleSpecifier.text
+        : ts.isCallExpression(node) &&
+            ts.isIdentifier(node.expression) &&
+            node.expression.text === 'require' &&
+            node.arguments[0] &&
+            ts.isStringLiteral(node.arguments[0])
+          ? node.arguments[0].text
+          : '';
+    if (/^(cookie-session|client-sessions|@fastify\/secure-session|@fastify\/cookie-session)$/.test(loaded))
+      facts.cookieSession = true;
+    if (/^(express-session|@fastify\/session|fastify-session|koa-generic-session)$/.test(loaded))
+      facts.serverSession = true;
+  };
   const ifStatements: TS.IfStatement[] = [];
   const visit = (node: TS.Node): void => {
+    if (ts.isImportDeclaration(node) || ts.isCallExpression(node)) noteSessionModule(node);
     if (ts.isObjectLiteralExpression(node)) objectChecks(node);
+    // process.env.JWT_SECRET || 'dev-secret': the fallback ships to production when the variable is unset.
+    if (
+      ts.isBinaryExpression(node) &&
+      (node.operatorToken.kind === ts.SyntaxKind.BarBarToken ||
+        node.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) &&
+      /^process\.env\.\w*(SECRET|KEY|TOKEN|PASSWORD)\w*$/i.test(text(node.left)) &&
+      ts.isStringLiteralLike(node.right) &&
+      node.right.text.length > 0
+    )
+      push(node, {
+        rule: 'hardcoded-secret',
+        cwe: 'CWE-798',
+        severity: 'high',
+        confidence: 'high',
+        message: `${text(node.left)} falls back to a literal in the source: when the variable is unset, everyone knows the key`,
+        fix: { description: 'Fail at start-up when the variable is missing instead of falling back to a literal.' },
+      });
+
     if (ts.isCallExpression(node)) callChecks(node);
     // user.password = req.body.password; await user.save()
     if (
@@ -484,9 +504,13 @@ export function checkAuth(
           },
           'cookie-session',
         );
-      if (/^(token|code|resetToken|resetCode)$/i.test(key) || /token|code/i.test(key)) guessableExpression(node.right);
+      if (/token|code|key|secret|nonce|link/i.test(key)) guessableExpression(node.right);
     }
-    if ((ts.isVariableDeclaration(node) || ts.isPropertyAssignment(node)) && node.initializer)
+    if (
+      (ts.isVariableDeclaration(node) || ts.isPropertyAssignment(node)) &&
+      node.initializer &&
+      /token|code|key|secret|nonce|link/i.test(text(node.name))
+    )
       guessableExpression(node.initializer);
     // User enumeration through messages.
     if (ts.isStringLiteralLike(node) && notFoundMessage.test(node.text)) {

@@ -1,7 +1,7 @@
 // JWT checks for one file: tokens signed without an expiry (jsonwebtoken sign, jose SignJWT),
 // algorithm confusion (a public key verified with no algorithms allow-list, or an allow-list that
-// mixes HMAC and public-key algorithms), and signing keys kept in the source (a literal constant,
-// or a process.env fallback). The "none" algorithm and inline literal keys are config-rules.ts's.
+// mixes HMAC and public-key algorithms), and signing keys held in a literal constant. The "none"
+// algorithm and inline literal keys are config-rules.ts's; process.env fallbacks are auth-rules.ts's.
 import type TS from 'typescript';
 import type { PatternHit } from './config-rules.js';
 
@@ -9,6 +9,8 @@ type Typescript = typeof TS;
 type Hit = Omit<PatternHit, 'line' | 'endLine' | 'evidence'>;
 
 export function checkJwt(ts: Typescript, source: TS.SourceFile, push: (node: TS.Node, hit: Hit) => void): void {
+  // Most files never touch a JWT: skip the two walks below for them.
+  if (!/jwt|jose|secretOrKey/i.test(source.text)) return;
   const text = (node: TS.Node | undefined) => (node ? node.getText(source) : '');
   const functionOf = (node: TS.Node): TS.Node | undefined => {
     for (let current = node.parent; current; current = current.parent) if (ts.isFunctionLike(current)) return current;
@@ -178,23 +180,6 @@ export function checkJwt(ts: Typescript, source: TS.SourceFile, push: (node: TS.
           );
       }
     }
-    // process.env.JWT_SECRET || 'dev-secret': the fallback ships to production when the variable is unset.
-    if (
-      ts.isBinaryExpression(node) &&
-      (node.operatorToken.kind === ts.SyntaxKind.BarBarToken ||
-        node.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) &&
-      /^process\.env\.\w*(SECRET|KEY|TOKEN|PASSWORD)\w*$/i.test(text(node.left)) &&
-      ts.isStringLiteralLike(node.right) &&
-      node.right.text.length > 0
-    )
-      push(node, {
-        rule: 'hardcoded-secret',
-        cwe: 'CWE-798',
-        severity: 'high',
-        confidence: 'high',
-        message: `${text(node.left)} falls back to a literal in the source: when the variable is unset, everyone knows the key`,
-        fix: { description: 'Fail at start-up when the variable is missing instead of falling back to a literal.' },
-      });
     if (ts.isNewExpression(node) && text(node.expression) === 'SignJWT') {
       let chain: TS.Node = node;
       const methods: string[] = [];
