@@ -542,7 +542,11 @@ export function checkAuth(
     return found;
   };
   const earlyReturn = (statement: TS.IfStatement) => {
-    if (!missingRecord.test(text(statement.expression).replace(/\s+/g, ' '))) return;
+    const condition = statement.expression;
+    const shaped =
+      (ts.isPrefixUnaryExpression(condition) && condition.operator === ts.SyntaxKind.ExclamationToken) ||
+      (ts.isBinaryExpression(condition) && /null|undefined/.test(text(condition.right)));
+    if (!shaped || !missingRecord.test(text(condition).replace(/\s+/g, ' '))) return;
     if (contextOf(statement) !== 'login') return;
     const outer = functionsOf(statement).pop();
     if (!outer || compares(statement.thenStatement).length > 0) return;
