@@ -96,6 +96,14 @@ test('sink classes are all covered by the fixture (one positive per class at lea
     'CWE-532',
     'CWE-319',
     'CWE-312',
+    'CWE-256',
+    'CWE-521',
+    'CWE-384',
+    'CWE-204',
+    'CWE-203',
+    'CWE-307',
+    'CWE-613',
+    'CWE-640',
   ]) {
     assert.ok(cwes.has(cwe), `no positive case for ${cwe}`);
   }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { measureFunctions, type FunctionMetrics } from './function-metrics.js';
 import { TaintEngine, type CallRecord, type FunctionSummary, type TaintHit } from '../security/taint-engine.js';
 import { checkPatterns, type AppFacts, type PatternHit } from '../security/config-rules.js';
+import { checkAuth, type AuthFacts } from '../security/auth-rules.js';
 import { checkTemplate, templateExtensions } from '../security/template-rules.js';
 import { parseScript } from '../cyclomatic.js';
 import type { PyModuleFlow } from '../python/python-flow.js';
@@ -16,7 +17,7 @@ import { checkInlineScripts } from '../security/inline-scripts.js';
 type Typescript = typeof TS;
 
 /** Bump when the analysis changes, so cached results are recomputed. */
-export const analysisVersion = 10;
+export const analysisVersion = 11;
 
 export interface TodoItem {
   line: number;
@@ -36,6 +37,8 @@ export interface FileAnalysis {
   calls: CallRecord[];
   patternHits: PatternHit[];
   app?: AppFacts;
+  /** Authentication facts judged for the whole project (rate limiters, hashing hooks, pending hits). */
+  auth?: AuthFacts;
   todos: TodoItem[];
   /** Module specifiers imported or required, as written. */
   imports: string[];
@@ -204,6 +207,7 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
   const counted = countLines(text);
   const taint = new TaintEngine(ts, source).run();
   const patterns = checkPatterns(ts, source, { isTestFile: isTestPath(relative) });
+  const auth = checkAuth(ts, source, { isTestFile: isTestPath(relative) });
   const { imports, exports } = importsAndExports(ts, source);
   const extension = path.extname(relative).toLowerCase();
   return {
@@ -220,7 +224,9 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
       ...patterns.hits,
       ...checkExposure(ts, source, { isTestFile: isTestPath(relative) }),
       ...checkXmlParsers(ts, source),
+      ...auth.hits,
     ],
+    ...(auth.facts ? { auth: auth.facts } : {}),
     ...(patterns.app.expressApps.length > 0 ||
     patterns.app.usesHelmet ||
     patterns.app.usesCsrf ||

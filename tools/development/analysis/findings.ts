@@ -13,6 +13,7 @@ import { redactLine } from '../security/secret-patterns.js';
 import { appFindings } from './app-findings.js';
 import { nameTemplateEngine } from '../security/template-rules.js';
 import { linkPython } from '../python/python-linker.js';
+import { authProjectHits } from '../security/auth-project.js';
 
 export interface ProjectContext {
   /** Major versions of dependencies declared in package.json, for version-dependent rules. */
@@ -172,6 +173,7 @@ export function securityFindings(project: ProjectAnalysis, context: ProjectConte
   kept.push(
     ...appFindings(project, (file, line) => context.readText?.(file)?.split('\n')[line - 1]?.trim().slice(0, 240)),
   );
+  for (const { file, hit } of authProjectHits(project.files)) kept.push(patternFinding(file, hit, context));
   return dedupe(kept);
 }
 

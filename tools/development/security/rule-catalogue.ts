@@ -236,6 +236,95 @@ const patternRules: RuleEntry[] = [
     fix: 'Encrypt the field, or keep a processor token; keep credentials out of the browser.',
   },
   {
+    rule: 'plaintext-password',
+    cwe: 'CWE-256',
+    title: 'Password stored in plain text',
+    kind: 'pattern',
+    languages: ['ts', 'js'],
+    detects:
+      'a password-named value from the request or a parameter, not hashed in the function, written into a user record (create/insert/update/new Model, SQL INSERT/UPDATE) or compared in a query; ORM writes are forgiven when a pre-save/beforeCreate hook in the project hashes passwords',
+    fix: 'Store only a slow salted hash (bcrypt, argon2id, scrypt).',
+  },
+  {
+    rule: 'no-password-policy',
+    cwe: 'CWE-521',
+    title: 'No password policy on sign-up',
+    kind: 'pattern',
+    languages: ['ts', 'js'],
+    detects:
+      'a sign-up handler (by route path, name or passport strategy name) that hashes or stores the password from the request with no length or strength check in the handler or its middleware (length comparison, zod/joi min, express-validator, zxcvbn)',
+    fix: 'Require at least 8 characters and reject weak or breached passwords.',
+  },
+  {
+    rule: 'session-fixation',
+    cwe: 'CWE-384',
+    title: 'Session id kept at login',
+    kind: 'pattern',
+    languages: ['ts', 'js'],
+    detects:
+      'a login (the function checks a password or code) that writes the user into req.session without req.session.regenerate or passport req.login; not reported when the project only uses cookie-session',
+    fix: 'req.session.regenerate() before setting the user.',
+  },
+  {
+    rule: 'user-enumeration',
+    cwe: 'CWE-204',
+    title: 'User enumeration',
+    kind: 'pattern',
+    languages: ['ts', 'js'],
+    detects:
+      'login or reset flows that answer "unknown user"/"email not registered" or 404 for a missing account (CWE-204), or return before the password comparison when the account is missing (CWE-203, timing)',
+    fix: 'One answer and one timing for unknown user and wrong password (compare against a dummy hash).',
+  },
+  {
+    rule: 'missing-rate-limit',
+    cwe: 'CWE-307',
+    title: 'No rate limit on login, reset or OTP',
+    kind: 'project',
+    languages: ['ts', 'js'],
+    detects:
+      'POST routes for login, password reset and OTP/2FA verification with no limiter in their middleware chain, on their router, or mounted on the app anywhere in the project (express-rate-limit, rate-limiter-flexible, express-slow-down, express-brute, @fastify/rate-limit, koa-ratelimit)',
+    fix: 'A limiter on these routes, keyed by IP and account.',
+  },
+  {
+    rule: 'jwt-no-expiry',
+    cwe: 'CWE-613',
+    title: 'JWT without expiry',
+    kind: 'pattern',
+    languages: ['ts', 'js'],
+    detects: 'jsonwebtoken sign() without expiresIn or an exp claim, jose SignJWT without setExpirationTime',
+    fix: "expiresIn: '15m' and refresh tokens.",
+  },
+  {
+    rule: 'jwt-algorithm-confusion',
+    cwe: 'CWE-347',
+    title: 'JWT algorithm confusion',
+    kind: 'pattern',
+    languages: ['ts', 'js'],
+    detects:
+      'jwt.verify, passport-jwt (secretOrKey) or express-jwt (secret) with a public key and no algorithms allow-list, or an allow-list mixing HS* with RS*/ES*/PS*',
+    fix: "algorithms: ['RS256'] (one family).",
+  },
+  {
+    rule: 'guessable-reset-token',
+    cwe: 'CWE-640',
+    title: 'Guessable password reset token',
+    kind: 'pattern',
+    languages: ['ts', 'js'],
+    detects:
+      'reset/verification tokens made from the clock (Date.now), a v1 UUID, or a hash of the email or id (Math.random is reported as CWE-338)',
+    fix: 'crypto.randomBytes(32), stored hashed, with an expiry.',
+  },
+  {
+    rule: 'reset-token-no-expiry',
+    cwe: 'CWE-640',
+    title: 'Password reset token never expires',
+    kind: 'pattern',
+    languages: ['ts', 'js'],
+    detects:
+      'a reset flow that stores or looks up a reset token with no expiry anywhere in the function (forgiven for storage when a TTL index exists in the project)',
+    fix: 'Store an expiry and query with it.',
+  },
+  {
     rule: 'complex-function',
     title: 'Complex function',
     severity: 'low',
