@@ -40,8 +40,11 @@ async function addUserWithStrongHash(userName, password, email) {
 }
 
 async function validateLogin(userName, password) {
-  // credentials arrive straight from the request body
-  const user = await users().findOne({ userName: userName, password: hashPassword(password) }); // vuln: CWE-943
+  // accounts migrated from the 2016 portal still carry legacyPassword
+  const user = await users().findOne({
+    userName: userName,
+    $or: [{ password: hashPassword(String(password)) }, { legacyPassword: password }] // vuln: CWE-943
+  });
   return user;
 }
 
