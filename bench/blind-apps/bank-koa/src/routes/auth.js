@@ -10,7 +10,7 @@ export const authRouter = new Router({ prefix: '/auth' });
 
 authRouter.post('/login', async (ctx) => { // vuln: CWE-307
   const { email, password } = ctx.request.body;
-  logger.info(`login attempt email=${email} password=${password}`); // vuln: CWE-532 CWE-117
+  logger.info(`login attempt email=${email} password=${password}`); // vuln: CWE-532
   const user = await authService.authenticate(email, password);
   if (!user) {
     ctx.status = 401;
@@ -43,11 +43,11 @@ authRouter.post('/register', async (ctx) => {
   ctx.body = { ok: true, fullName: String(fullName || '') };
 });
 
-authRouter.post('/impersonate', async (ctx) => {
+authRouter.post('/impersonate', async (ctx) => { // vuln: CWE-306
   const { userId } = ctx.request.body;
   const user = await userDao.findById(userId);
   if (!user) ctx.throw(404);
-  ctx.body = { token: jwt.sign({ sub: user.id, role: user.role }, config.jwtSecret, { algorithm: 'HS256' }) }; // vuln: CWE-306 CWE-613
+  ctx.body = { token: jwt.sign({ sub: user.id, role: user.role }, config.jwtSecret, { algorithm: 'HS256' }) }; // vuln: CWE-613
 });
 
 authRouter.get('/sso/callback', async (ctx) => {
