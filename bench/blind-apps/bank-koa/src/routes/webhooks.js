@@ -42,6 +42,6 @@ webhooksRouter.post('/status', async (ctx) => {
   const raw = ctx.request.rawBody || '';
   const sig = ctx.get('X-Signature');
   const expected = crypto.createHmac('sha256', config.webhookSecret || '').update(raw).digest('hex');
-  if (sig !== expected) ctx.throw(401, 'Bad signature');
+  if (sig !== expected) ctx.throw(401, 'Bad signature'); // vuln: CWE-208
   ctx.body = { ok: true };
 });

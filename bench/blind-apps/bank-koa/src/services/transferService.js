@@ -11,14 +11,14 @@ export class TransferError extends Error {
 
 export async function transfer({ fromAccountId, toIban, cents, memo }, userId) {
   if (!Number.isInteger(cents) || cents <= 0) throw new TransferError('Amount must be positive');
-  const from = await accountDao.findAccount(fromAccountId);
+  const from = await accountDao.findAccount(fromAccountId); // vuln: CWE-639
   if (!from) throw new TransferError('Unknown source account', 404);
   const to = await accountDao.findByIban(toIban);
   if (!to) throw new TransferError('Unknown destination account', 404);
   if (from.balance_cents < cents) throw new TransferError('Insufficient funds');
 
   await withTransaction(async (client) => {
-    await accountDao.debit(client, from.id, cents, memo || 'Transfer', to.iban); // vuln: CWE-639
+    await accountDao.debit(client, from.id, cents, memo || 'Transfer', to.iban);
     await accountDao.credit(client, to.id, cents, memo || 'Transfer', from.iban);
   });
   logger.info({ userId, from: from.id, to: to.id, cents }, 'transfer completed');
