@@ -22,7 +22,6 @@ module.exports = async function settingsRoutes(app) {
   app.post('/api/me/settings', async (request) => {
     const settings = Object.assign({}, request.user.settings);
     setByPath(settings, request.body.path, request.body.value);
-    await userRepository.updateDisplayName(request.user.id, request.user.displayName || '');
     await request.user.update({ settings });
     return settings;
   });
