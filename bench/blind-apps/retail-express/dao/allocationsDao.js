@@ -22,7 +22,7 @@ async function getByUserIdAndThreshold(userId, threshold) {
   return allocations().find(searchCriteria()).toArray();
 }
 
-async function getByUserIdAndThresholdSafe(userId, threshold) {
+async function getByUserIdAboveThreshold(userId, threshold) {
   const query = { userId: String(userId) };
   const parsed = parseInt(threshold, 10);
   if (!Number.isNaN(parsed) && parsed >= 0 && parsed <= 99) {
@@ -39,4 +39,4 @@ async function update(userId, stocks, funds, bonds) {
   );
 }
 
-module.exports = { getByUserId, getByUserIdAndThreshold, getByUserIdAndThresholdSafe, update };
+module.exports = { getByUserId, getByUserIdAndThreshold, getByUserIdAboveThreshold, update };

@@ -5,8 +5,8 @@ const { getDb } = require('../models/db');
 const { escapeRegex } = require('../utils/strings');
 
 async function searchByName(term) {
-  const safe = escapeRegex(String(term || '')).slice(0, 64);
-  return Product.find({ name: new RegExp(safe, 'i'), hidden: false }).limit(50).lean();
+  const pattern = escapeRegex(String(term || '')).slice(0, 64);
+  return Product.find({ name: new RegExp(pattern, 'i'), hidden: false }).limit(50).lean();
 }
 
 async function searchByPriceExpression(maxPrice) {

@@ -12,7 +12,7 @@ function hashPassword(password) {
   return crypto.createHash('md5').update(password).digest('hex'); // vuln: CWE-916
 }
 
-function hashPasswordStrong(password, salt) {
+function hashPasswordScrypt(password, salt) {
   const useSalt = salt || crypto.randomBytes(16).toString('hex');
   const derived = crypto.scryptSync(password, useSalt, 64).toString('hex');
   return { salt: useSalt, hash: derived };
@@ -33,8 +33,8 @@ async function addUser(userName, firstName, lastName, password, email) {
   return doc;
 }
 
-async function addUserWithStrongHash(userName, password, email) {
-  const { salt, hash } = hashPasswordStrong(password);
+async function addUserWithScrypt(userName, password, email) {
+  const { salt, hash } = hashPasswordScrypt(password);
   const result = await users().insertOne({ userName, email, salt, password: hash, scheme: 'scrypt', isAdmin: false });
   return result.insertedId;
 }
@@ -65,7 +65,7 @@ async function updateUser(id, fields) {
   return users().updateOne({ _id: new ObjectId(id) }, { $set: fields });
 }
 
-async function updateProfileSafe(id, fields) {
+async function updateProfileFields(id, fields) {
   const allowed = ['firstName', 'lastName', 'email', 'website', 'bio', 'address'];
   const update = {};
   for (const key of allowed) {
@@ -88,15 +88,15 @@ async function deleteUser(id) {
 
 module.exports = {
   hashPassword,
-  hashPasswordStrong,
+  hashPasswordScrypt,
   addUser,
-  addUserWithStrongHash,
+  addUserWithScrypt,
   validateLogin,
   findByUserName,
   getUserById,
   getUserByIdRaw,
   updateUser,
-  updateProfileSafe,
+  updateProfileFields,
   setPassword,
   listUsers,
   deleteUser

@@ -21,8 +21,8 @@ function auditLogin(userName, ok) {
   write(`${new Date().toISOString()} login user=${userName} ok=${ok}`); // vuln: CWE-117
 }
 
-function auditLoginSafe(userName, ok) {
+function auditLoginJson(userName, ok) {
   write(`${new Date().toISOString()} login user=${JSON.stringify(String(userName))} ok=${Boolean(ok)}`);
 }
 
-module.exports = { requestLogger, auditLogin, auditLoginSafe, write };
+module.exports = { requestLogger, auditLogin, auditLoginJson, write };

@@ -8,7 +8,7 @@ const router = express.Router();
 
 router.get('/', async (req, res, next) => {
   try {
-    const rows = await allocationsDao.getByUserIdAndThresholdSafe(currentUserId(req), req.query.threshold);
+    const rows = await allocationsDao.getByUserIdAboveThreshold(currentUserId(req), req.query.threshold);
     res.render('allocations', { allocations: rows, threshold: req.query.threshold || '' });
   } catch (err) {
     next(err);

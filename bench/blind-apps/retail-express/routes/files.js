@@ -16,7 +16,7 @@ const storage = multer.diskStorage({
 });
 const upload = multer({ storage, limits: { fileSize: config.maxUploadBytes } });
 
-const safeUpload = multer({
+const receiptUpload = multer({
   storage: multer.diskStorage({
     destination: (req, file, cb) => cb(null, config.uploadDir),
     filename: (req, file, cb) => {
@@ -32,7 +32,7 @@ router.post('/upload', isLoggedIn, upload.single('receipt'), (req, res) => {
   res.json({ stored: req.file && req.file.filename });
 });
 
-router.post('/receipts', isLoggedIn, safeUpload.single('receipt'), (req, res) => {
+router.post('/receipts', isLoggedIn, receiptUpload.single('receipt'), (req, res) => {
   if (!req.file) return res.status(400).json({ error: 'Unsupported file' });
   return res.json({ stored: req.file.filename });
 });

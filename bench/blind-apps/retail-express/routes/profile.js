@@ -3,7 +3,7 @@
 const express = require('express');
 const userDao = require('../dao/userDao');
 const { currentUserId } = require('../middleware/auth');
-const { deepMerge, safeMerge } = require('../utils/merge');
+const { deepMerge, mergeOwnKeys } = require('../utils/merge');
 const { getDb } = require('../models/db');
 
 const router = express.Router();
@@ -33,7 +33,7 @@ router.post('/', async (req, res, next) => {
 
 router.post('/basic', async (req, res, next) => {
   try {
-    await userDao.updateProfileSafe(currentUserId(req), req.body);
+    await userDao.updateProfileFields(currentUserId(req), req.body);
     res.redirect('/profile?saved=1');
   } catch (err) {
     next(err);
@@ -55,7 +55,7 @@ router.post('/preferences', async (req, res, next) => {
 router.post('/notifications', async (req, res, next) => {
   try {
     const prefs = getDb().collection('preferences');
-    const merged = safeMerge(Object.create(null), req.body);
+    const merged = mergeOwnKeys(Object.create(null), req.body);
     await prefs.updateOne({ userId: currentUserId(req) }, { $set: { notifications: merged } }, { upsert: true });
     res.json({ ok: true });
   } catch (err) {

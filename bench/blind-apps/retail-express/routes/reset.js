@@ -46,7 +46,7 @@ router.post('/v2/reset/:token', async (req, res, next) => {
     if (password.length < 12 || !/[0-9]/.test(password) || !/[A-Za-z]/.test(password)) {
       return res.status(400).render('reset', { token: req.params.token, error: 'Password too weak' });
     }
-    const userId = await resetService.consumeTokenSecure(req.params.token);
+    const userId = await resetService.redeemResetToken(req.params.token);
     if (!userId) return res.status(400).render('reset', { token: req.params.token, error: 'Link is invalid or expired' });
     await userDao.setPassword(userId, password);
     return res.redirect('/login');

@@ -5,7 +5,7 @@ const passport = require('passport');
 const userDao = require('../dao/userDao');
 const mailer = require('../services/mailer');
 const { auditLogin } = require('../middleware/logging');
-const { isSafeRelativePath } = require('../utils/strings');
+const { isLocalPath } = require('../utils/strings');
 
 const router = express.Router();
 
@@ -43,7 +43,7 @@ router.post('/login/sso', passport.authenticate('local', { failureRedirect: '/lo
     if (err) return res.redirect('/login');
     req.session.userId = String(req.user._id);
     const target = req.query.returnTo;
-    return res.redirect(isSafeRelativePath(target) ? target : '/dashboard');
+    return res.redirect(isLocalPath(target) ? target : '/dashboard');
   });
 });
 

@@ -18,7 +18,7 @@ async function issueToken(userId) {
   return token;
 }
 
-async function issueTokenSecure(userId) {
+async function issueResetToken(userId) {
   const token = crypto.randomBytes(32).toString('hex');
   const digest = crypto.createHash('sha256').update(token).digest('hex');
   const expiresAt = new Date(Date.now() + config.resetTokenTtlMinutes * 60 * 1000);
@@ -32,7 +32,7 @@ async function consumeToken(token) {
   return doc.userId;
 }
 
-async function consumeTokenSecure(token) {
+async function redeemResetToken(token) {
   const digest = crypto.createHash('sha256').update(String(token)).digest('hex');
   const doc = await tokens().findOneAndUpdate(
     { digest, used: false, expiresAt: { $gt: new Date() } },
@@ -41,4 +41,4 @@ async function consumeTokenSecure(token) {
   return doc.value ? doc.value.userId : null;
 }
 
-module.exports = { issueToken, issueTokenSecure, consumeToken, consumeTokenSecure };
+module.exports = { issueToken, issueResetToken, consumeToken, redeemResetToken };

@@ -17,12 +17,12 @@ function deepMerge(target, source) {
   return target;
 }
 
-function safeMerge(target, source) {
+function mergeOwnKeys(target, source) {
   for (const key of Object.keys(source)) {
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
     if (isObject(source[key])) {
       if (!isObject(target[key])) target[key] = Object.create(null);
-      safeMerge(target[key], source[key]);
+      mergeOwnKeys(target[key], source[key]);
     } else {
       target[key] = source[key];
     }
@@ -30,4 +30,4 @@ function safeMerge(target, source) {
   return target;
 }
 
-module.exports = { deepMerge, safeMerge };
+module.exports = { deepMerge, mergeOwnKeys };

@@ -13,8 +13,8 @@ function escapeHtml(input) {
     .replace(/'/g, '&#39;');
 }
 
-function isSafeRelativePath(p) {
+function isLocalPath(p) {
   return typeof p === 'string' && p.startsWith('/') && !p.startsWith('//') && !p.includes('\\');
 }
 
-module.exports = { escapeRegex, escapeHtml, isSafeRelativePath };
+module.exports = { escapeRegex, escapeHtml, isLocalPath };

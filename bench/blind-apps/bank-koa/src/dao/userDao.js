@@ -32,6 +32,6 @@ export async function searchByName(name) {
   return query(`SELECT id, email, full_name FROM users WHERE full_name ILIKE '%${name}%' LIMIT 25`); // vuln: CWE-89
 }
 
-export async function searchByNameSafe(name) {
+export async function searchByNameParam(name) {
   return query("SELECT id, email, full_name FROM users WHERE full_name ILIKE '%' || $1 || '%' LIMIT 25", [name]);
 }

@@ -18,7 +18,7 @@ export async function requireAuth(ctx, next) {
   await next();
 }
 
-export async function requireAuthStrict(ctx, next) {
+export async function requireAuthScoped(ctx, next) {
   const token = bearer(ctx);
   if (!token) ctx.throw(401, 'Authentication required');
   try {

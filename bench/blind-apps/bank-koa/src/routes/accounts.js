@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import * as accountDao from '../dao/accountDao.js';
 import * as transferService from '../services/transferService.js';
-import { requireAuth, requireAuthStrict } from '../middleware/auth.js';
+import { requireAuth, requireAuthScoped } from '../middleware/auth.js';
 import { isIban, isIsoDate, toAmountCents } from '../utils/validators.js';
 
 export const accountsRouter = new Router({ prefix: '/accounts' });
@@ -41,7 +41,7 @@ accountsRouter.post('/transfers', requireAuth, async (ctx) => {
   }
 });
 
-accountsRouter.post('/v2/transfers', requireAuthStrict, async (ctx) => {
+accountsRouter.post('/v2/transfers', requireAuthScoped, async (ctx) => {
   const { fromAccountId, toIban, amount, memo } = ctx.request.body;
   if (!isIban(toIban)) ctx.throw(400, 'Invalid IBAN');
   if (ctx.state.user.scope !== 'transfer') ctx.throw(403, 'Token lacks transfer scope');

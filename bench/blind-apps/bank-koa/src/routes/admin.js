@@ -36,5 +36,5 @@ adminRouter.get('/reports/:name/render', requireAuth, requireAdmin, async (ctx) 
 
 adminRouter.get('/reports/:name/render-v2', requireAuth, requireAdmin, async (ctx) => {
   ctx.type = 'text/plain';
-  ctx.body = await reportService.renderPdfSafe(ctx.params.name, String(ctx.query.format || 'pdf'));
+  ctx.body = await reportService.renderPdfArgs(ctx.params.name, String(ctx.query.format || 'pdf'));
 });

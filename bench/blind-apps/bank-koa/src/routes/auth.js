@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import jwt from 'jsonwebtoken';
 import * as authService from '../services/authService.js';
 import * as userDao from '../dao/userDao.js';
-import { isEmail, isSafeReturnPath } from '../utils/validators.js';
+import { isEmail, isLocalReturnPath } from '../utils/validators.js';
 import { logger } from '../utils/logger.js';
 import { config } from '../config.js';
 
@@ -57,5 +57,5 @@ authRouter.get('/sso/callback', async (ctx) => {
 
 authRouter.get('/sso/done', async (ctx) => {
   const returnTo = ctx.query.return_to;
-  ctx.redirect(isSafeReturnPath(returnTo) ? returnTo : '/app');
+  ctx.redirect(isLocalReturnPath(returnTo) ? returnTo : '/app');
 });

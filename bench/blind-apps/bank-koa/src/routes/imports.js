@@ -24,7 +24,7 @@ importsRouter.post('/v2/camt/:accountId', requireAuth, async (ctx) => {
   const account = await accountDao.findOwnedAccount(ctx.params.accountId, ctx.state.user.sub);
   if (!account) ctx.throw(404);
   const xml = (await uploadedBuffer(ctx, 'statement')).toString('utf8');
-  const lines = importService.parseCamtSafe(xml);
+  const lines = importService.parseCamtNoDtd(xml);
   ctx.body = { imported: await importService.importLines(account.id, lines) };
 });
 
@@ -36,6 +36,6 @@ importsRouter.post('/bundle', requireAuth, async (ctx) => {
 
 importsRouter.post('/v2/bundle', requireAuth, async (ctx) => {
   const buffer = await uploadedBuffer(ctx, 'bundle');
-  const files = importService.unpackBundleSafe(buffer, `${ctx.state.user.sub}-${Date.now()}`);
+  const files = importService.unpackBundleContained(buffer, `${ctx.state.user.sub}-${Date.now()}`);
   ctx.body = { files: files.length };
 });

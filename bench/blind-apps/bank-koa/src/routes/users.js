@@ -24,7 +24,7 @@ usersRouter.get('/search', requireAuth, requireAdmin, async (ctx) => {
 });
 
 usersRouter.get('/lookup', requireAuth, requireAdmin, async (ctx) => {
-  ctx.body = await userDao.searchByNameSafe(String(ctx.query.name || ''));
+  ctx.body = await userDao.searchByNameParam(String(ctx.query.name || ''));
 });
 
 usersRouter.get('/:id', requireAuth, async (ctx) => {

@@ -20,7 +20,7 @@ export function parseCamt(xml) {
   return linesFromDoc(doc);
 }
 
-export function parseCamtSafe(xml) {
+export function parseCamtNoDtd(xml) {
   const doc = libxmljs.parseXml(xml, { noent: false, dtdload: false, nonet: true });
   return linesFromDoc(doc);
 }
@@ -49,7 +49,7 @@ export function unpackBundle(buffer, batchId) {
   return written;
 }
 
-export function unpackBundleSafe(buffer, batchId) {
+export function unpackBundleContained(buffer, batchId) {
   const target = path.resolve(config.importDir, String(batchId).replace(/[^a-zA-Z0-9-]/g, ''));
   fs.mkdirSync(target, { recursive: true });
   const zip = new AdmZip(buffer);

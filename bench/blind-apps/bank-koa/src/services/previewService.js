@@ -4,7 +4,7 @@ import net from 'net';
 import axios from 'axios';
 import { config } from '../config.js';
 
-const insecureAgent = new https.Agent({ rejectUnauthorized: false }); // vuln: CWE-295
+const previewAgent = new https.Agent({ rejectUnauthorized: false }); // vuln: CWE-295
 
 function extractMeta(html) {
   const title = /<title[^>]*>([^<]{0,300})<\/title>/i.exec(html);
@@ -13,7 +13,7 @@ function extractMeta(html) {
 }
 
 export async function preview(url) {
-  const response = await axios.get(url, { timeout: 5000, httpsAgent: insecureAgent, maxContentLength: 1_000_000 }); // vuln: CWE-918
+  const response = await axios.get(url, { timeout: 5000, httpsAgent: previewAgent, maxContentLength: 1_000_000 }); // vuln: CWE-918
   return { url, status: response.status, ...extractMeta(String(response.data)) };
 }
 

@@ -28,7 +28,7 @@ export async function renderPdf(reportName, format) {
   return stdout;
 }
 
-export async function renderPdfSafe(reportName, format) {
+export async function renderPdfArgs(reportName, format) {
   if (!/^[a-z0-9_-]{1,40}$/.test(reportName) || !['pdf', 'csv'].includes(format)) {
     throw Object.assign(new Error('Invalid report parameters'), { status: 400 });
   }

@@ -20,6 +20,6 @@ export function toAmountCents(value) {
   return Math.round(n * 100);
 }
 
-export function isSafeReturnPath(value) {
+export function isLocalReturnPath(value) {
   return typeof value === 'string' && /^\/[A-Za-z0-9/_-]*$/.test(value);
 }

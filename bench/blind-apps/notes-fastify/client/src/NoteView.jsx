@@ -1,9 +1,9 @@
 import React, { useEffect, useState } from 'react';
-import { marked } from 'marked';
+import marked from 'marked';
 import DOMPurify from 'dompurify';
 import { api } from './api';
 
-function safeHref(url) {
+function allowedHref(url) {
   try {
     const parsed = new URL(url, window.location.origin);
     return ['http:', 'https:', 'mailto:'].includes(parsed.protocol) ? parsed.href : undefined;
@@ -16,7 +16,7 @@ export function NotePreview({ note }) {
   return (
     <article className="note-preview">
       <h2>{note.title}</h2>
-      <div className="markdown" dangerouslySetInnerHTML={{ __html: marked.parse(note.body || '') }} /> {/* vuln: CWE-79 */}
+      <div className="markdown" dangerouslySetInnerHTML={{ __html: marked(note.body || '') }} /> {/* vuln: CWE-79 */}
       {note.link && <a href={note.link}>Source</a>} {/* vuln: CWE-79 */}
     </article>
   );
@@ -45,7 +45,7 @@ export function NoteReader({ id }) {
 }
 
 export function NoteCard({ note, onOpen }) {
-  const href = safeHref(note.link);
+  const href = allowedHref(note.link);
   return (
     <li className="note-card">
       <button type="button" onClick={() => onOpen(note.id)}>{note.title}</button>

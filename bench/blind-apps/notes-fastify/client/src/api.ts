@@ -15,7 +15,7 @@ export interface RenderedNote {
 const BASE = '/api';
 
 async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(`${BASE}${path}`, {
+  const res = await fetch(path.startsWith('/v2/') ? path : `${BASE}${path}`, {
     credentials: 'same-origin',
     headers: { 'Content-Type': 'application/json', ...(init.headers || {}) },
     ...init
@@ -43,9 +43,9 @@ export const api = {
   create: (title: string, body: string) => request<Note>('/notes', { method: 'POST', body: JSON.stringify({ title, body }) }),
   share: (id: number, days = 7) =>
     request<{ url: string }>(`/notes/${encodeURIComponent(String(id))}/share`, { method: 'POST', body: JSON.stringify({ days }) }),
-  requestOtp: (email: string) => request<{ sent: boolean }>('/../v2/auth/otp/request', { method: 'POST', body: JSON.stringify({ email }) }),
+  requestOtp: (email: string) => request<{ sent: boolean }>('/v2/auth/otp/request', { method: 'POST', body: JSON.stringify({ email }) }),
   verifyOtp: (email: string, code: string) =>
-    request<{ ok: boolean }>('/../v2/auth/otp/verify', { method: 'POST', body: JSON.stringify({ email, code }) })
+    request<{ ok: boolean }>('/v2/auth/otp/verify', { method: 'POST', body: JSON.stringify({ email, code }) })
 };
 
 export function afterLoginRedirect(): void {
@@ -53,7 +53,7 @@ export function afterLoginRedirect(): void {
   window.location.href = next || '/'; // vuln: CWE-601
 }
 
-export function afterLoginRedirectSafe(): void {
+export function afterLoginRedirectLocal(): void {
   const next = new URLSearchParams(window.location.search).get('next') || '/';
   const target = new URL(next, window.location.origin);
   window.location.href = target.origin === window.location.origin ? target.pathname + target.search : '/';

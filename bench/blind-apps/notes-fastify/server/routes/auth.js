@@ -7,7 +7,7 @@ const { startSession, endSession } = require('../plugins/auth');
 const { audit, auditRaw } = require('../plugins/logging');
 
 module.exports = async function authRoutes(app) {
-  app.post('/auth/otp/request', async (request, reply) => {
+  app.post('/auth/otp/request', async (request, reply) => { // vuln: CWE-799
     const email = String(request.body.email || '').trim().toLowerCase();
     const user = await userRepository.findByEmail(email);
     if (!user) {
@@ -35,7 +35,7 @@ module.exports = async function authRoutes(app) {
     const email = String(request.body.email || '').trim().toLowerCase();
     const user = await userRepository.findByEmail(email);
     if (user) {
-      const code = await otpService.issue(email, { secure: true });
+      const code = await otpService.issue(email, { crypto: true });
       await mailer.sendOtp(email, code);
     }
     audit('otp.requested', { email });
@@ -46,7 +46,7 @@ module.exports = async function authRoutes(app) {
     config: { rateLimit: { max: 5, timeWindow: '15 minutes' } }
   }, async (request, reply) => {
     const { email, code } = request.body;
-    const ok = await otpService.verifyStrict(email, code);
+    const ok = await otpService.verifyAndConsume(email, code);
     if (!ok) return reply.code(401).send({ error: 'Invalid code' });
     const user = await userRepository.findByEmail(email);
     startSession(reply, user.id);

@@ -20,7 +20,7 @@ module.exports = async function exportRoutes(app) {
   app.post('/api/v2/exports/pdf/:id', async (request, reply) => {
     const note = await noteRepository.findOwned(request.params.id, request.user.id);
     if (!note) return reply.code(404).send({ error: 'Not found' });
-    const file = await exportService.toPdfSafe(note, String(request.query.paper || 'A4'));
+    const file = await exportService.toPdfArgs(note, String(request.query.paper || 'A4'));
     return { file: path.relative(config.exportDir, file) };
   });
 

@@ -82,7 +82,7 @@ module.exports = async function noteRoutes(app) {
 
   app.post('/api/notes/import/gist', async (request, reply) => {
     const text = await importService.fetchMarkdownFromGist(String(request.body.url || ''));
-    const { meta, body } = importService.parseFrontMatterSafe(text);
+    const { meta, body } = importService.parseFrontMatterCore(text);
     const note = await noteRepository.create(request.user.id, { title: String(meta.title || 'Imported note').slice(0, 200), body });
     return reply.code(201).send(note);
   });

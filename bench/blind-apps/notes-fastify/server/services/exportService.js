@@ -28,7 +28,7 @@ function toPdf(note, paperSize) {
   });
 }
 
-function toPdfSafe(note, paperSize) {
+function toPdfArgs(note, paperSize) {
   const size = ['A4', 'Letter', 'Legal'].includes(paperSize) ? paperSize : 'A4';
   const dir = jobDir();
   const htmlFile = path.join(dir, 'note.html');
@@ -64,4 +64,4 @@ function toZip(notes) {
   });
 }
 
-module.exports = { toPdf, toPdfSafe, writeMarkdownTree, toZip, slug };
+module.exports = { toPdf, toPdfArgs, writeMarkdownTree, toZip, slug };

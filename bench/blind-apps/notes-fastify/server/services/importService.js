@@ -30,11 +30,11 @@ function parseFrontMatter(text) {
   return { meta: meta || {}, body: text.slice(match[0].length) };
 }
 
-function parseFrontMatterSafe(text) {
+function parseFrontMatterCore(text) {
   const match = /^---\n([\s\S]*?)\n---\n/.exec(text);
   if (!match) return { meta: {}, body: text };
   const meta = yaml.safeLoad(match[1]);
   return { meta: meta && typeof meta === 'object' ? meta : {}, body: text.slice(match[0].length) };
 }
 
-module.exports = { fetchMarkdown, fetchMarkdownFromGist, parseFrontMatter, parseFrontMatterSafe };
+module.exports = { fetchMarkdown, fetchMarkdownFromGist, parseFrontMatter, parseFrontMatterCore };

@@ -9,12 +9,12 @@ function generateCode() {
   return String(Math.floor(100000 + Math.random() * 900000)); // vuln: CWE-338
 }
 
-function generateCodeSecure() {
+function generateCodeCrypto() {
   return String(crypto.randomInt(0, 1000000)).padStart(6, '0');
 }
 
-async function issue(email, { secure = false } = {}) {
-  const code = secure ? generateCodeSecure() : generateCode();
+async function issue(email, { crypto: useCrypto = false } = {}) {
+  const code = useCrypto ? generateCodeCrypto() : generateCode();
   await OtpCode.create({
     email: email.toLowerCase(),
     code,
@@ -31,7 +31,7 @@ async function verify(email, code) {
   return Boolean(row); // vuln: CWE-613
 }
 
-async function verifyStrict(email, code) {
+async function verifyAndConsume(email, code) {
   const row = await OtpCode.findOne({
     where: { email: String(email).toLowerCase(), expiresAt: { [Op.gt]: new Date() } },
     order: [['createdAt', 'DESC']]
@@ -48,4 +48,4 @@ async function verifyStrict(email, code) {
   return ok;
 }
 
-module.exports = { issue, verify, verifyStrict };
+module.exports = { issue, verify, verifyAndConsume };
