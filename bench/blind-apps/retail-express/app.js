@@ -10,6 +10,7 @@ const passport = require('passport');
 const config = require('./config/config');
 const db = require('./models/db');
 const routes = require('./routes');
+const userDao = require('./dao/userDao');
 const { configurePassport } = require('./services/authService');
 const { requestLogger } = require('./middleware/logging');
 const { errorHandler } = require('./middleware/errors');
@@ -44,6 +45,17 @@ async function start() {
   app.use(passport.session());
 
   app.use(requestLogger);
+
+  app.use(async (req, res, next) => {
+    if (!req.user && req.session.userId) {
+      try {
+        req.user = await userDao.getUserById(req.session.userId);
+      } catch (err) {
+        return next(err);
+      }
+    }
+    return next();
+  });
 
   app.use((req, res, next) => {
     res.locals.currentUser = req.user || null;

@@ -8,7 +8,7 @@ const { sequelize } = require('./models');
 const { registerRequestLogging } = require('./plugins/logging');
 
 async function build() {
-  const app = Fastify({ logger: { level: process.env.LOG_LEVEL || 'info' }, trustProxy: true }); // vuln: CWE-352
+  const app = Fastify({ logger: { level: process.env.LOG_LEVEL || 'info' } }); // vuln: CWE-352
 
   await app.register(require('@fastify/helmet'), {
     contentSecurityPolicy: {

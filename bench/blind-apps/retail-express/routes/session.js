@@ -60,6 +60,9 @@ router.post('/signup', async (req, res, next) => {
     if (!password || password !== verify) {
       return res.render('signup', { error: 'Passwords do not match', values: req.body });
     }
+    if (password.length < 12 || !/[0-9]/.test(password) || !/[A-Za-z]/.test(password)) {
+      return res.render('signup', { error: 'Password must be at least 12 characters with letters and digits', values: req.body });
+    }
     if (await userDao.findByUserName(userName)) {
       return res.render('signup', { error: 'Choose another user name', values: req.body });
     }

@@ -41,7 +41,11 @@ export async function statementSearch(accountId, text, order) {
 }
 
 export async function debit(client, accountId, cents, description, counterparty) {
-  await client.query('UPDATE accounts SET balance_cents = balance_cents - $2 WHERE id = $1', [accountId, cents]);
+  const result = await client.query(
+    'UPDATE accounts SET balance_cents = balance_cents - $2 WHERE id = $1 AND balance_cents >= $2',
+    [accountId, cents]
+  );
+  if (result.rowCount !== 1) throw Object.assign(new Error('Insufficient funds'), { status: 409, expose: true });
   await client.query(
     'INSERT INTO transactions (account_id, amount_cents, description, counterparty) VALUES ($1, $2, $3, $4)',
     [accountId, -cents, description, counterparty]

@@ -10,7 +10,7 @@ previewRouter.get('/', optionalUser, async (ctx) => {
   ctx.body = await previewService.preview(url);
 });
 
-previewRouter.get('/card', requireAuth, async (ctx) => {
+previewRouter.get('/v2', requireAuth, async (ctx) => {
   ctx.body = await previewService.previewAllowed(String(ctx.query.url || ''));
 });
 

@@ -4,6 +4,8 @@ import { query } from '../db/pool.js';
 import { config } from '../config.js';
 import { logger } from '../utils/logger.js';
 
+const UNPARSED = Symbol.for('unparsedBody');
+
 export const webhooksRouter = new Router({ prefix: '/webhooks' });
 
 function validSignature(rawBody, signature) {
@@ -15,7 +17,7 @@ function validSignature(rawBody, signature) {
 }
 
 webhooksRouter.post('/card-processor', async (ctx) => {
-  const raw = ctx.request.rawBody || '';
+  const raw = ctx.request.body[UNPARSED] || '';
   if (!validSignature(raw, ctx.get('X-Signature'))) ctx.throw(401, 'Bad signature');
   const event = ctx.request.body;
   await query(
@@ -39,7 +41,7 @@ webhooksRouter.post('/payroll', async (ctx) => { // vuln: CWE-306
 });
 
 webhooksRouter.post('/status', async (ctx) => {
-  const raw = ctx.request.rawBody || '';
+  const raw = ctx.request.body[UNPARSED] || '';
   const sig = ctx.get('X-Signature');
   const expected = crypto.createHmac('sha256', config.webhookSecret || '').update(raw).digest('hex');
   if (sig !== expected) ctx.throw(401, 'Bad signature'); // vuln: CWE-208

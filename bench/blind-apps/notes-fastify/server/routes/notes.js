@@ -4,7 +4,7 @@ const noteRepository = require('../repositories/noteRepository');
 const importService = require('../services/importService');
 const { requireUser } = require('../plugins/auth');
 const { highlightMatches, highlightLiteral } = require('../utils/highlight');
-const { renderMarkdownClean } = require('../utils/markdown');
+const { renderMarkdownSanitized } = require('../utils/markdown');
 
 const noteBody = {
   type: 'object',
@@ -38,7 +38,7 @@ module.exports = async function noteRoutes(app) {
   app.get('/api/notes/:id/rendered', async (request, reply) => {
     const note = await noteRepository.findOwned(request.params.id, request.user.id);
     if (!note) return reply.code(404).send({ error: 'Not found' });
-    return { id: note.id, title: note.title, html: renderMarkdownClean(note.body) };
+    return { id: note.id, title: note.title, html: renderMarkdownSanitized(note.body) };
   });
 
   app.put('/api/notes/:id', { schema: { body: noteBody } }, async (request, reply) => {

@@ -4,7 +4,7 @@ const crypto = require('crypto');
 const { Share } = require('../models');
 const noteRepository = require('../repositories/noteRepository');
 const { requireUser } = require('../plugins/auth');
-const { renderMarkdown, renderMarkdownClean } = require('../utils/markdown');
+const { renderMarkdown, renderMarkdownSanitized } = require('../utils/markdown');
 const config = require('../config');
 
 module.exports = async function shareRoutes(app) {
@@ -31,7 +31,7 @@ module.exports = async function shareRoutes(app) {
   app.get('/s/:token/print', async (request, reply) => {
     const note = await noteRepository.findByShareToken(request.params.token);
     if (!note) return reply.code(404).view('not-found.hbs', {});
-    return reply.view('print-note.hbs', { title: note.title, html: renderMarkdownClean(note.body) });
+    return reply.view('print-note.hbs', { title: note.title, html: renderMarkdownSanitized(note.body) });
   });
 
   app.get('/embed', async (request, reply) => {

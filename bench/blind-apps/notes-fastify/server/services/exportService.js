@@ -6,7 +6,7 @@ const crypto = require('crypto');
 const { exec, execFile } = require('child_process');
 const archiver = require('archiver');
 const config = require('../config');
-const { renderMarkdown } = require('../utils/markdown');
+const { renderMarkdown, renderMarkdownSanitized } = require('../utils/markdown');
 
 function jobDir() {
   const dir = path.join(config.exportDir, crypto.randomUUID());
@@ -32,10 +32,10 @@ function toPdfArgs(note, paperSize) {
   const size = ['A4', 'Letter', 'Legal'].includes(paperSize) ? paperSize : 'A4';
   const dir = jobDir();
   const htmlFile = path.join(dir, 'note.html');
-  fs.writeFileSync(htmlFile, renderMarkdown(note.body));
+  fs.writeFileSync(htmlFile, renderMarkdownSanitized(note.body));
   const out = path.join(dir, `${slug(note.title)}.pdf`);
   return new Promise((resolve, reject) => {
-    execFile('wkhtmltopdf', ['--page-size', size, '--title', String(note.title), htmlFile, out], (err) => (err ? reject(err) : resolve(out)));
+    execFile('wkhtmltopdf', ['--disable-local-file-access', '--page-size', size, '--title', String(note.title), htmlFile, out], (err) => (err ? reject(err) : resolve(out)));
   });
 }
 

@@ -10,8 +10,8 @@ function renderMarkdown(text) {
   return marked(String(text || ''));
 }
 
-function renderMarkdownClean(text) {
+function renderMarkdownSanitized(text) {
   return purifier.sanitize(marked(String(text || '')));
 }
 
-module.exports = { renderMarkdown, renderMarkdownClean };
+module.exports = { renderMarkdown, renderMarkdownSanitized };
