@@ -8,11 +8,12 @@ import { TaintEngine, type CallRecord, type FunctionSummary, type TaintHit } fro
 import { checkPatterns, type AppFacts, type PatternHit } from '../security/config-rules.js';
 import { checkTemplate, templateExtensions } from '../security/template-rules.js';
 import { parseScript } from '../cyclomatic.js';
+import { moduleReferences } from './module-references.js';
 
 type Typescript = typeof TS;
 
 /** Bump when the analysis changes, so cached results are recomputed. */
-export const analysisVersion = 7;
+export const analysisVersion = 8;
 
 export interface TodoItem {
   line: number;
@@ -36,6 +37,8 @@ export interface FileAnalysis {
   /** Module specifiers imported or required, as written. */
   imports: string[];
   exports: string[];
+  /** Packages used without an import edge: require.resolve('x'), the JSX runtime. */
+  packageUses?: string[];
 }
 
 const testFile =
@@ -115,21 +118,6 @@ function importsAndExports(ts: Typescript, source: TS.SourceFile): { imports: st
       (m) => m.kind === ts.SyntaxKind.ExportKeyword,
     ) === true;
   const visit = (node: TS.Node): void => {
-    if (
-      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
-      node.moduleSpecifier &&
-      ts.isStringLiteral(node.moduleSpecifier)
-    )
-      imports.add(node.moduleSpecifier.text);
-    if (
-      ts.isCallExpression(node) &&
-      node.arguments.length === 1 &&
-      ts.isStringLiteralLike(node.arguments[0]!) &&
-      ((ts.isIdentifier(node.expression) && node.expression.text === 'require') ||
-        node.expression.kind === ts.SyntaxKind.ImportKeyword)
-    ) {
-      imports.add((node.arguments[0] as TS.StringLiteral).text);
-    }
     // new URL('./worker.js', import.meta.url): a worker or asset loaded relative to this module.
     if (
       ts.isNewExpression(node) &&
@@ -198,7 +186,9 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
   const counted = countLines(text);
   const taint = new TaintEngine(ts, source).run();
   const patterns = checkPatterns(ts, source, { isTestFile: isTestPath(relative) });
-  const { imports, exports } = importsAndExports(ts, source);
+  const { imports: assetImports, exports } = importsAndExports(ts, source);
+  const references = moduleReferences(ts, source);
+  const imports = [...new Set([...references.imports, ...assetImports])];
   const extension = path.extname(relative).toLowerCase();
   return {
     file: relative,
@@ -222,6 +212,7 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
     todos: counted.todos,
     imports,
     exports,
+    ...(references.packageUses.length > 0 ? { packageUses: references.packageUses } : {}),
   };
 }
 
