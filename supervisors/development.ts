@@ -6,6 +6,7 @@ import { globListField } from '../tools/glob-budget.js';
 import { analyzeCode, scanSecurity } from '../tools/development/analyze-code.js';
 import { findingSchema, metricsSchema, skippedSchema } from '../tools/development/static-report.js';
 import { toSarif } from '../tools/development/analysis/sarif.js';
+import { advisoryStatusSchema } from '../tools/development/dependencies/advisory-status.js';
 import type { Finding } from '../tools/development/security/finding.js';
 import { defineHighLevelTool, type Supervisor } from './high-level-tool.js';
 
@@ -40,6 +41,7 @@ const reportSchema = z.object({
   cache: z.object({ hits: z.number().int(), misses: z.number().int() }),
   durationMs: z.number(),
   notes: z.array(z.string()),
+  dependencyAdvisories: advisoryStatusSchema.optional(),
 });
 
 type StaticOutput = z.output<typeof analyzeCode.output>;
@@ -89,6 +91,13 @@ function textReport(result: z.input<typeof reportSchema>): string {
           .join('; ')}`
       : '',
     `AI review: ${result.aiReview.status} (${result.aiReview.reason})`,
+    result.dependencyAdvisories && result.dependencyAdvisories.status !== 'no-manifest'
+      ? `Dependency advisories: ${
+          result.dependencyAdvisories.status === 'checked'
+            ? `${result.dependencyAdvisories.checked} checked with ${result.dependencyAdvisories.source}, ${result.dependencyAdvisories.vulnerable} known-vulnerable`
+            : `${result.dependencyAdvisories.status}: ${result.dependencyAdvisories.reason}`
+        }`
+      : '',
   ]
     .filter(Boolean)
     .join('\n\n');
@@ -142,6 +151,7 @@ function renderReport(
     cache: report.cache,
     durationMs: report.durationMs,
     notes: options.notes,
+    ...(report.dependencyAdvisories ? { dependencyAdvisories: report.dependencyAdvisories } : {}),
   };
   if (options.format === 'sarif') {
     const sarif = toSarif(shown, { toolVersion: '0.1.0', root: report.root });

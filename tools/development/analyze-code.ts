@@ -6,6 +6,7 @@ import { globListField } from '../glob-budget.js';
 import type { ToolContext } from '../context.js';
 import { buildStaticReport, findingSchema, metricsSchema, skippedSchema } from './static-report.js';
 import { aiReviewSchema, reviewReport } from './ai-review/review-report.js';
+import { advisoryNote, advisoryStatus, advisoryStatusSchema } from './dependencies/advisory-status.js';
 
 const input = z.object({
   path: z.string().default('.').describe('Project directory inside the allowed roots. Default ".".'),
@@ -49,6 +50,7 @@ const output = z.object({
   changedFiles: z.array(z.string()).optional(),
   durationMs: z.number(),
   notes: z.array(z.string()),
+  dependencyAdvisories: advisoryStatusSchema.optional(),
   aiReview: aiReviewSchema.optional(),
 });
 
@@ -76,7 +78,11 @@ async function staticReport(args: z.output<typeof input>, context: ToolContext, 
     cache: report.cache,
     ...(report.changed ? { changedFiles: report.changed.map((c) => c.path) } : {}),
     durationMs: Number(report.durationMs.toFixed(1)),
-    notes: report.gitNote ? [report.gitNote] : [],
+    notes: [
+      ...(report.gitNote ? [report.gitNote] : []),
+      ...(report.advisories && report.advisories.status !== 'no-manifest' ? [advisoryNote(report.advisories)] : []),
+    ],
+    ...(report.advisories ? { dependencyAdvisories: advisoryStatus(report.advisories) } : {}),
     ...(reviewed ? { aiReview: reviewed.review } : {}),
   };
 }

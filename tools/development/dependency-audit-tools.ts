@@ -1,100 +1,14 @@
 // Known-vulnerable dependency versions through `npm audit --json` (the registry's advisory
 // database), degrading with the reason when the registry cannot be reached; and `npm explain`-style
 // chains that say why a package is installed, computed from the lockfile without running npm.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
 import { projectDirectory, projectPathField } from './project-directory.js';
 import { declaredDependencies, linkEntries, readLockfile, readManifest, requirersOf } from './dependencies/lockfile.js';
-import { runProcess, type ProcessResult } from './run-process.js';
-import type { ToolContext } from '../context.js';
-import { ConfinedError, fileCaps, readProjectText } from '../confined-fs.js';
+import { isolatedAudit, offline, type AuditJson } from './dependencies/npm-audit.js';
 
 const severities = ['info', 'low', 'moderate', 'high', 'critical'] as const;
-
-interface AuditJson {
-  vulnerabilities?: Record<
-    string,
-    {
-      name: string;
-      severity: string;
-      isDirect?: boolean;
-      range?: string;
-      via?: (string | { title?: string; url?: string; source?: number })[];
-      fixAvailable?: boolean | { name: string; version: string; isSemVerMajor?: boolean };
-    }
-  >;
-  metadata?: { vulnerabilities?: Record<string, number>; dependencies?: { total?: number } };
-  error?: { code?: string; summary?: string; detail?: string };
-  message?: string;
-  statusCode?: number;
-}
-
-const offline =
-  /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|network|socket hang up|request to .* failed/i;
-
-/**
- * Runs `npm audit` where nothing of the project's or the user's npm configuration can reach it: in a
- * temporary directory holding only copies of package.json and the lockfile (so the project's .npmrc,
- * which may hold `_authToken=${SOME_KEY}` or a registry of its choosing, is never read), with
- * --userconfig and --globalconfig pointing at empty files Caelum wrote, a temporary HOME and cache,
- * and the allow-listed child environment (no npm_config_* variables, no keys). npm so has no
- * credential of any kind to send, whichever registry the caller names.
- */
-async function isolatedAudit(
-  root: string,
-  registry: string | undefined,
-  timeoutSeconds: number,
-  context: ToolContext,
-): Promise<ProcessResult> {
-  const scratch = await mkdtemp(path.join(tmpdir(), 'caelum-audit-'));
-  try {
-    const project = path.join(scratch, 'project');
-    const home = path.join(scratch, 'home');
-    await Promise.all([mkdir(project), mkdir(home)]);
-    // Copied through the confined layer: a manifest linked to /dev/zero or out of the project is refused.
-    for (const file of ['package.json', 'package-lock.json', 'npm-shrinkwrap.json']) {
-      let text: string;
-      try {
-        text = await readProjectText(root, file, fileCaps.large);
-      } catch (error) {
-        if (error instanceof ConfinedError && error.reason === 'missing') continue;
-        throw error;
-      }
-      await writeFile(path.join(project, file), text);
-    }
-    const userconfig = path.join(scratch, 'userconfig.npmrc');
-    const globalconfig = path.join(scratch, 'globalconfig.npmrc');
-    await Promise.all([writeFile(userconfig, ''), writeFile(globalconfig, '')]);
-    const args = [
-      'audit',
-      '--json',
-      '--package-lock-only',
-      '--userconfig',
-      userconfig,
-      '--globalconfig',
-      globalconfig,
-      ...(registry ? ['--registry', registry] : []),
-    ];
-    return await runProcess('npm', args, {
-      cwd: project,
-      timeoutMs: timeoutSeconds * 1000,
-      signal: context.signal,
-      env: {
-        ...context.environment.childEnvironment,
-        HOME: home,
-        npm_config_cache: path.join(scratch, 'cache'),
-        npm_config_update_notifier: 'false',
-        npm_config_fund: 'false',
-      },
-    });
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
-}
 
 export const auditVulnerabilities = defineTool({
   name: 'development_audit_vulnerabilities',
@@ -146,7 +60,7 @@ export const auditVulnerabilities = defineTool({
       return { status: 'no-manifest' as const, reason: 'no package.json in the project', ...empty };
     const lock = await readLockfile(root);
     if ('missing' in lock) return { status: 'no-lockfile' as const, reason: lock.missing, ...empty };
-    const result = await isolatedAudit(root, input.registry, input.timeoutSeconds, context);
+    const result = await isolatedAudit(root, input.registry, input.timeoutSeconds * 1000, context);
     if (result.spawnError)
       return { status: 'unavailable' as const, reason: `npm could not run (${result.spawnError})`, ...empty };
     if (result.timedOut)

@@ -10,6 +10,8 @@ import { InputError } from '../errors.js';
 import { analyzeProject, type ProjectAnalysis } from './analysis/project-analysis.js';
 import { complexityFindings, rankFindings, securityFindings } from './analysis/findings.js';
 import type { Finding } from './security/finding.js';
+import { checkAdvisories, defaultAdvisorySettings, type AdvisoryCheck } from './dependencies/advisories.js';
+import { advisoryFindings } from './dependencies/advisory-findings.js';
 import { changedFiles, checkRef, churn, findRepository, type ChangedFile, type GitRepository } from './git.js';
 
 export const findingSchema = z.object({
@@ -72,6 +74,8 @@ export interface StaticReport {
   churn?: Map<string, number>;
   durationMs: number;
   gitNote?: string;
+  /** The dependency advisory check; absent when the review is narrowed to paths. */
+  advisories?: AdvisoryCheck;
 }
 
 async function dependencyMajors(root: string): Promise<Map<string, number>> {
@@ -154,6 +158,23 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
       }),
     );
   }
+  let advisories: AdvisoryCheck | undefined;
+  if (input.security && !input.paths?.length) {
+    advisories = await checkAdvisories(
+      target.absolute,
+      context.environment.advisories ?? defaultAdvisorySettings,
+      context,
+    );
+    if (advisories.vulnerable.length > 0) {
+      let manifestText: string | undefined;
+      try {
+        manifestText = readProjectTextSync(target.absolute, 'package.json', fileCaps.large);
+      } catch {
+        manifestText = undefined;
+      }
+      findings.push(...advisoryFindings(advisories, manifestText));
+    }
+  }
   // Computed once: the metrics count them even when the report leaves quality findings out.
   const quality = complexityFindings(project.files, undefined, churnCounts);
   if (input.quality) findings.push(...quality);
@@ -208,5 +229,6 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
     ...(churnCounts ? { churn: churnCounts } : {}),
     durationMs: performance.now() - started,
     ...(gitNote ? { gitNote } : {}),
+    ...(advisories ? { advisories } : {}),
   };
 }
