@@ -308,9 +308,14 @@ export const configSchema = z
               .string()
               .min(1)
               .optional()
-              .describe('a JSON file of OSV records (an array, {"vulns": [...]}, or a querybatch answer with full records)'),
+              .describe(
+                'a JSON file of OSV records (an array, {"vulns": [...]}, or a querybatch answer with full records)',
+              ),
             osvUrl: z
-              .url({ protocol: /^https?$/, error: 'expected an http(s) URL of an OSV API server, e.g. https://api.osv.dev' })
+              .url({
+                protocol: /^https?$/,
+                error: 'expected an http(s) URL of an OSV API server, e.g. https://api.osv.dev',
+              })
               .optional()
               .describe('an OSV API-compatible server (POST /v1/querybatch, GET /v1/vulns/{id})'),
             registry: z

@@ -72,31 +72,49 @@ interface Query {
   line: number;
 }
 
-/** The 1-based line of each dependency entry in package.json, by section. */
+const sections = new Set(['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies']);
+
+/** The 1-based line of each dependency entry in package.json, keyed "section:name". */
 export function manifestLines(text: string): Map<string, number> {
   const lines = new Map<string, number>();
-  const rows = text.split('\n');
-  let section: string | undefined;
-  let depth = 0;
-  let sectionDepth = -1;
-  rows.forEach((row, index) => {
-    const opens = /"(dependencies|devDependencies|optionalDependencies|peerDependencies)"\s*:\s*\{/.exec(row);
-    if (opens && section === undefined) {
-      section = opens[1];
-      sectionDepth = depth + 1;
-    }
-    // Entries may share a line with the section (minified manifests): take every "name": "range" on it.
-    if (section !== undefined)
-      for (const entry of row.matchAll(/"((?:@[^"/]+\/)?[^"@/][^"]*)"\s*:\s*"[^"]*"/g))
-        if (!lines.has(`${section}:${entry[1]}`)) lines.set(`${section}:${entry[1]}`, index + 1);
-    for (const char of row.replace(/"(?:[^"\\]|\\.)*"/g, '""')) {
-      if (char === '{') depth++;
-      else if (char === '}') {
-        depth--;
-        if (section !== undefined && depth < sectionDepth) section = undefined;
+  const stack: { kind: string; section?: string }[] = [];
+  let line = 1;
+  let expectKey = false;
+  let pendingKey: { name: string; line: number } | undefined;
+  for (const [token] of text.matchAll(/"(?:[^"\\\n]|\\.)*"|[{}[\]:,\n]/g)) {
+    const top = stack.at(-1);
+    if (token === '\n') line++;
+    else if (token === '{' || token === '[') {
+      const section =
+        token === '{' && stack.length === 1 && pendingKey && sections.has(pendingKey.name)
+          ? pendingKey.name
+          : undefined;
+      stack.push({ kind: token, ...(section ? { section } : {}) });
+      pendingKey = undefined;
+      expectKey = token === '{';
+    } else if (token === '}' || token === ']') {
+      stack.pop();
+      pendingKey = undefined;
+      expectKey = false;
+    } else if (token === ',') {
+      expectKey = top?.kind === '{';
+      pendingKey = undefined;
+    } else if (token === ':') expectKey = false;
+    else if (expectKey) {
+      let name: string;
+      try {
+        name = JSON.parse(token) as string;
+      } catch {
+        name = token.slice(1, -1);
       }
+      pendingKey = { name, line };
+      expectKey = false;
+    } else {
+      if (top?.section && pendingKey && !lines.has(`${top.section}:${pendingKey.name}`))
+        lines.set(`${top.section}:${pendingKey.name}`, pendingKey.line);
+      pendingKey = undefined;
     }
-  });
+  }
   return lines;
 }
 
@@ -220,7 +238,11 @@ async function fromOsvServer(base: string, queries: Query[], signal: AbortSignal
   }
   const records: OsvRecord[] = [];
   for (const id of [...ids].slice(0, maxRecords)) {
-    const record = (await fetchJson(`${root}/v1/vulns/${encodeURIComponent(id)}`, { method: 'GET' }, signal)) as OsvRecord;
+    const record = (await fetchJson(
+      `${root}/v1/vulns/${encodeURIComponent(id)}`,
+      { method: 'GET' },
+      signal,
+    )) as OsvRecord;
     if (record && typeof record.id === 'string') records.push(record);
   }
   // The server chose the ids; the versions are checked here again, so a record that does not cover
@@ -323,9 +345,19 @@ export async function checkAdvisories(
   const empty = { checked: 0, vulnerable: [] };
   if (settings.source === 'off')
     return { status: 'off', reason: 'advisory checks are turned off (development.advisories.source: "off")', ...empty };
-  const manifest = await readManifest(root);
+  let manifest: Manifest | undefined;
+  try {
+    manifest = await readManifest(root);
+  } catch (error) {
+    return {
+      status: 'no-manifest',
+      reason: `package.json not read: ${(error as Error).message.slice(0, 200)}`,
+      ...empty,
+    };
+  }
   if (!manifest) return { status: 'no-manifest', reason: 'no package.json', ...empty };
   const queries = await queriesOf(root, manifest);
+  if (queries.length === 0) return { status: 'checked', source: 'none needed (no versioned dependency)', ...empty };
   const lock = await readLockfile(root);
   const hash = createHash('sha256')
     .update(JSON.stringify(queries))

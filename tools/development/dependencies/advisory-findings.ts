@@ -23,7 +23,12 @@ export function advisoryFindings(check: AdvisoryCheck, manifestText: string | un
         : `${dependency.version} (the lowest version "${dependency.declared}" allows; no lockfile pins it)`;
     const count = dependency.advisories.length;
     return {
-      id: findingId(vulnerableDependencyRule, 'package.json', dependency.line, `${dependency.name}@${dependency.version}`),
+      id: findingId(
+        vulnerableDependencyRule,
+        'package.json',
+        dependency.line,
+        `${dependency.name}@${dependency.version}`,
+      ),
       file: 'package.json',
       line: dependency.line,
       endLine: dependency.line,

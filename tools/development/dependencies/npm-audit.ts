@@ -102,4 +102,3 @@ export async function isolatedAudit(
     await rm(scratch, { recursive: true, force: true });
   }
 }
-

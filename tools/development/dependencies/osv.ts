@@ -77,7 +77,9 @@ export function affects(record: OsvRecord, name: string, target: string): { affe
       const fixed = (entry.ranges ?? [])
         .flatMap((r) => r.events ?? [])
         .map((e) => e.fixed)
-        .filter((f): f is string => f !== undefined && semver.valid(f) !== null && wanted !== null && semver.gt(f, wanted))
+        .filter(
+          (f): f is string => f !== undefined && semver.valid(f) !== null && wanted !== null && semver.gt(f, wanted),
+        )
         .sort(semver.compare)[0];
       return { affected: true, ...(fixed ? { fixed } : {}) };
     }
