@@ -154,7 +154,9 @@ function candidateNames(value: string): string[] {
   return names;
 }
 
-const stringLiterals = /(["'`])((?:(?!\1)[^\\\n]|\\.){1,200})\1|^\s*-?\s*([@\w][\w@./:-]*)\s*:?\s*$/gm;
+// Quoted strings, bare YAML words on a line of their own, and bare object keys (`autoprefixer: {}`).
+const stringLiterals =
+  /(["'`])((?:(?!\1)[^\\\n]|\\.){1,200})\1|^\s*-?\s*([@\w][\w@./:-]*)\s*:?\s*$|([A-Za-z_$][\w$-]*)\s*:/gm;
 
 function stringsOf(value: unknown, into: string[]): void {
   if (typeof value === 'string') into.push(value);
@@ -183,7 +185,7 @@ export async function packagesUsedByConfig(root: string, manifest: Manifest, dec
       stringsOf(parseJsonFile<unknown>(text, file), strings);
     } catch {
       // JS, YAML or JSON with comments: take the quoted strings and bare YAML words.
-      for (const match of text.matchAll(stringLiterals)) strings.push(match[2] ?? match[3] ?? '');
+      for (const match of text.matchAll(stringLiterals)) strings.push(match[2] ?? match[3] ?? match[4] ?? '');
     }
   }
   const used = new Set<string>();
