@@ -302,7 +302,7 @@ export const configSchema = z
               .enum(['auto', 'npm', 'osv', 'off'])
               .default('auto')
               .describe(
-                'where known-vulnerable dependency versions come from: auto (an OSV file or server when set, else npm audit), npm, osv, off',
+                'where known-vulnerable dependency versions come from: auto (npm audit where the registry serves advisories, else the OSV file or server), npm, osv, off',
               ),
             osvFile: z
               .string()

@@ -4,7 +4,8 @@
 // line in package.json; and the plain statement when no advisory source answers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -207,7 +208,7 @@ test('OSV matching: ranges with several intervals, last_affected, version lists,
 test('a loopback OSV server: known-vulnerable locked versions are findings at their package.json line', async (t) => {
   const osv = await osvServer(t);
   const suite = await testSuite(t, {
-    env: { CAELUM_OSV_URL: osv.url },
+    env: { CAELUM_OSV_URL: osv.url, CAELUM_ADVISORIES: 'osv' },
     files: {
       'package.json': manifest,
       'package-lock.json': lockfile,
@@ -340,4 +341,91 @@ test('no advisory source reachable: the report says dependencies were not checke
   const auto = (scan.structuredContent as unknown as Report).dependencyAdvisories;
   assert.equal(auto?.status, 'unavailable');
   assert.match(auto?.reason ?? '', /npm audit needs a lockfile/);
+});
+
+/** A loopback npm registry: the bulk advisory endpoint answers with `answer`, or 405 like a registry mirror without it. */
+async function npmRegistry(
+  t: { after(fn: () => Promise<void>): void },
+  answer: Record<string, unknown> | undefined,
+) {
+  const asked: string[] = [];
+  const server = createServer((request, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const body = (request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+      asked.push(`${request.method} ${request.url} ${body.slice(0, 200)}`);
+      if (request.method === 'POST' && request.url?.startsWith('/-/npm/v1/security/advisories/bulk') && answer) {
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify(answer));
+        return;
+      }
+      response.statusCode = 405;
+      response.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, asked };
+}
+
+test('auto: npm audit where the registry serves advisories, else the configured OSV file', async (t) => {
+  const base = await tempDir(t);
+  const osvFile = path.join(base, 'osv.json');
+  await writeFile(osvFile, JSON.stringify(records));
+  const scan = async (registry: string) => {
+    const suite = await testSuite(t, {
+      env: { CAELUM_OSV_FILE: osvFile },
+      files: {
+        'package.json': manifest,
+        'package-lock.json': lockfile,
+        'caelum.config.json': JSON.stringify({ development: { advisories: { registry, timeoutMs: 60_000 } } }),
+        'src/a.js': "require('lodash');\n",
+      },
+    });
+    t.after(() => suite.close());
+    const result = await suite.dispatcher.call('analyzeAndImproveCode', {
+      project: suite.project,
+      task: 'security_scan',
+      aiReview: 0,
+    });
+    assert.equal(result.isError, false, result.text);
+    return result.structuredContent as unknown as Report;
+  };
+
+  const serving = await npmRegistry(t, {
+    lodash: [
+      {
+        id: 1106913,
+        url: 'https://github.com/advisories/GHSA-35jh-r3h4-6jhm',
+        title: 'Command Injection in lodash',
+        severity: 'high',
+        vulnerable_versions: '<4.17.21',
+        cwe: ['CWE-77', 'CWE-94'],
+        cvss: { score: 7.2, vectorString: 'CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H' },
+      },
+    ],
+  });
+  const viaNpm = await scan(serving.url);
+  assert.match(viaNpm.dependencyAdvisories?.source ?? '', /^npm audit \(http:\/\/127\.0\.0\.1/);
+  const npmFindings = viaNpm.findings.filter((f) => f.rule === 'vulnerable-dependency');
+  assert.deepEqual(
+    npmFindings.map((f) => `${f.line} ${f.severity} ${f.cwe}`),
+    [`${lineOf(manifest, '"lodash"')} high CWE-1395`],
+  );
+  assert.match(npmFindings[0]!.message, /Command Injection in lodash/);
+  assert.ok(serving.asked.some((a) => a.includes('lodash')), 'npm sent the locked packages to the registry');
+
+  const mirror = await npmRegistry(t, undefined);
+  const viaOsv = await scan(mirror.url);
+  assert.match(viaOsv.dependencyAdvisories?.source ?? '', /^OSV file /);
+  assert.match(viaOsv.dependencyAdvisories?.reason ?? '', /npm audit: the registry does not serve npm's audit endpoint/);
+  assert.deepEqual(
+    viaOsv.findings
+      .filter((f) => f.rule === 'vulnerable-dependency')
+      .map((f) => f.line)
+      .sort((a, b) => a - b),
+    [lineOf(manifest, '"lodash"'), lineOf(manifest, '"minimist"')],
+  );
 });

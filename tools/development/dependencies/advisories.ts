@@ -1,6 +1,6 @@
-// Known-vulnerable dependency versions, from whichever advisory source answers: an OSV file or an
-// OSV API server the user configured (POST /v1/querybatch, GET /v1/vulns/{id}), else `npm audit`
-// against the registry. Each direct dependency is checked at the version the lockfile pins (else
+// Known-vulnerable dependency versions, from whichever advisory source answers: `npm audit` where
+// the registry serves advisories, else an OSV file or an OSV API server the user configured
+// (POST /v1/querybatch, GET /v1/vulns/{id}); "osv" or "npm" pins one. Each direct dependency is checked at the version the lockfile pins (else
 // the lowest version its range allows), and reported at its line in package.json. When no source
 // answers the result says so (status "unavailable" and why): nothing checked is never "no
 // vulnerabilities".
@@ -384,38 +384,52 @@ async function freshCheck(
   const done = (source: string, vulnerable: VulnerableDependency[]): AdvisoryCheck => ({
     status: 'checked',
     source,
+    ...(failures.length > 0 ? { reason: `tried first: ${failures.join('; ')}` } : {}),
     checked: queries.length,
     vulnerable: vulnerable.sort((a, b) => a.line - b.line),
   });
-  const tryOsv = settings.source === 'osv' || settings.source === 'auto';
-  if (tryOsv && settings.osvFile) {
-    try {
-      return done(`OSV file ${settings.osvFile}`, await fromOsvFile(settings.osvFile, queries));
-    } catch (error) {
-      failures.push(`OSV file ${settings.osvFile}: ${(error as Error).message.slice(0, 200)}`);
-    }
-  }
-  if (tryOsv && settings.osvUrl) {
-    const signal = AbortSignal.any([context.signal, AbortSignal.timeout(settings.timeoutMs)]);
-    try {
-      return done(`OSV server ${settings.osvUrl}`, await fromOsvServer(settings.osvUrl, queries, signal));
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      failures.push(
-        `OSV server ${settings.osvUrl}: ${signal.aborted && !context.signal.aborted ? `no answer within ${settings.timeoutMs} ms` : `${(error as Error).message}${cause ? ` (${cause})` : ''}`.slice(0, 200)}`,
-      );
-    }
-  }
-  if (settings.source === 'osv' && !settings.osvFile && !settings.osvUrl)
-    failures.push('source "osv" needs osvFile or osvUrl (CAELUM_OSV_FILE / CAELUM_OSV_URL)');
-  if (settings.source === 'npm' || settings.source === 'auto') {
-    if (noLockfile) failures.push(`npm audit needs a lockfile: ${noLockfile}`);
-    else {
+  // auto: npm audit where the registry serves it, else the OSV file, else the OSV server.
+  const attempts =
+    settings.source === 'npm'
+      ? (['npm'] as const)
+      : settings.source === 'osv'
+        ? (['osvFile', 'osvUrl'] as const)
+        : (['npm', 'osvFile', 'osvUrl'] as const);
+  for (const attempt of attempts) {
+    if (attempt === 'npm') {
+      if (noLockfile) {
+        failures.push(`npm audit needs a lockfile (${noLockfile})`);
+        continue;
+      }
       const audited = await npmAudit(root, settings, queries, context);
       if (Array.isArray(audited)) return done(`npm audit (${settings.registry ?? 'the npm registry'})`, audited);
       failures.push(`npm audit: ${audited.reason}`);
+    } else if (attempt === 'osvFile' && settings.osvFile) {
+      try {
+        return done(`OSV file ${settings.osvFile}`, await fromOsvFile(settings.osvFile, queries));
+      } catch (error) {
+        failures.push(`OSV file ${settings.osvFile}: ${(error as Error).message.slice(0, 200)}`);
+      }
+    } else if (attempt === 'osvUrl' && settings.osvUrl) {
+      const signal = AbortSignal.any([context.signal, AbortSignal.timeout(settings.timeoutMs)]);
+      try {
+        return done(`OSV server ${settings.osvUrl}`, await fromOsvServer(settings.osvUrl, queries, signal));
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string } }).cause?.code;
+        failures.push(
+          `OSV server ${settings.osvUrl}: ${
+            signal.aborted && !context.signal.aborted
+              ? `no answer within ${settings.timeoutMs} ms`
+              : `${(error as Error).message}${cause ? ` (${cause})` : ''}`.slice(0, 200)
+          }`,
+        );
+      }
     }
   }
+  if (!settings.osvFile && !settings.osvUrl)
+    failures.push(
+      settings.source === 'osv' ? 'source "osv" needs osvFile or osvUrl' : 'no OSV file or server is configured',
+    );
   return {
     status: 'unavailable',
     reason: `no advisory source is reachable, so dependencies were NOT checked for known vulnerabilities — ${failures.join('; ')}. Configure an OSV file or server (development.advisories.osvFile / osvUrl, CAELUM_OSV_FILE / CAELUM_OSV_URL).`,
