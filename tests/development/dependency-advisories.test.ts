@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { testSuite, tempDir } from '../helpers.js';
+import { connectClient, testSuite, tempDir, textOf } from '../helpers.js';
 import { affects, cvss3BaseScore, recordSeverity, type OsvRecord } from '../../tools/development/dependencies/osv.js';
 import { manifestLines } from '../../tools/development/dependencies/advisories.js';
 
@@ -344,10 +344,7 @@ test('no advisory source reachable: the report says dependencies were not checke
 });
 
 /** A loopback npm registry: the bulk advisory endpoint answers with `answer`, or 405 like a registry mirror without it. */
-async function npmRegistry(
-  t: { after(fn: () => Promise<void>): void },
-  answer: Record<string, unknown> | undefined,
-) {
+async function npmRegistry(t: { after(fn: () => Promise<void>): void }, answer: Record<string, unknown> | undefined) {
   const asked: string[] = [];
   const server = createServer((request, response: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -415,12 +412,18 @@ test('auto: npm audit where the registry serves advisories, else the configured 
     [`${lineOf(manifest, '"lodash"')} high CWE-1395`],
   );
   assert.match(npmFindings[0]!.message, /Command Injection in lodash/);
-  assert.ok(serving.asked.some((a) => a.includes('lodash')), 'npm sent the locked packages to the registry');
+  assert.ok(
+    serving.asked.some((a) => a.includes('lodash')),
+    'npm sent the locked packages to the registry',
+  );
 
   const mirror = await npmRegistry(t, undefined);
   const viaOsv = await scan(mirror.url);
   assert.match(viaOsv.dependencyAdvisories?.source ?? '', /^OSV file /);
-  assert.match(viaOsv.dependencyAdvisories?.reason ?? '', /npm audit: the registry does not serve npm's audit endpoint/);
+  assert.match(
+    viaOsv.dependencyAdvisories?.reason ?? '',
+    /npm audit: the registry does not serve npm's audit endpoint/,
+  );
   assert.deepEqual(
     viaOsv.findings
       .filter((f) => f.rule === 'vulnerable-dependency')
@@ -428,4 +431,37 @@ test('auto: npm audit where the registry serves advisories, else the configured 
       .sort((a, b) => a - b),
     [lineOf(manifest, '"lodash"'), lineOf(manifest, '"minimist"')],
   );
+});
+
+test('the audit tool: where the registry does not serve advisories, the configured OSV server answers', async (t) => {
+  const osv = await osvServer(t);
+  const mirror = await npmRegistry(t, undefined);
+  const suite = await testSuite(t, {
+    env: { CAELUM_OSV_URL: osv.url },
+    files: { 'package.json': manifest, 'package-lock.json': lockfile },
+  });
+  const client = await connectClient(t, suite);
+  const result = await client.callTool({
+    name: 'runTool',
+    arguments: { name: 'development_audit_vulnerabilities', arguments: { registry: mirror.url } },
+  });
+  assert.equal(result.isError, undefined, textOf(result));
+  const audit = (
+    result.structuredContent as {
+      result: {
+        status: string;
+        source?: string;
+        reason?: string;
+        vulnerabilities: { name: string; severity: string; fix: string; advisories: { title: string }[] }[];
+      };
+    }
+  ).result;
+  assert.equal(audit.status, 'ok');
+  assert.match(audit.source ?? '', /^OSV server /);
+  assert.match(audit.reason ?? '', /npm audit unavailable \(the registry does not serve the audit endpoint/);
+  assert.deepEqual(
+    audit.vulnerabilities.map((v) => `${v.name} ${v.severity} ${v.fix}`),
+    ['minimist critical upgrade minimist to 1.2.6', 'lodash high upgrade lodash to 4.17.21'],
+  );
+  assert.match(audit.vulnerabilities[1]!.advisories[0]!.title, /GHSA-35jh-r3h4-6jhm \(CVE-2021-23337\)/);
 });
