@@ -12,6 +12,7 @@ import path from 'node:path';
 import { connectClient, testSuite, tempDir, textOf } from '../helpers.js';
 import { affects, cvss3BaseScore, recordSeverity, type OsvRecord } from '../../tools/development/dependencies/osv.js';
 import { manifestLines } from '../../tools/development/dependencies/advisories.js';
+import { loadConfig } from '../../servers/config.js';
 
 // GHSA-35jh-r3h4-6jhm / CVE-2021-23337: command injection through lodash's template (fixed in 4.17.21).
 const lodashTemplate: OsvRecord = {
@@ -254,6 +255,30 @@ test('a loopback OSV server: known-vulnerable locked versions are findings at th
     'the locked versions are asked about',
   );
   assert.ok(osv.seen.some((s) => s.method === 'GET' && s.url === '/v1/vulns/GHSA-35jh-r3h4-6jhm'));
+
+  const sarif = await suite.dispatcher.call('analyzeAndImproveCode', {
+    project: suite.project,
+    task: 'security_scan',
+    aiReview: 0,
+    format: 'sarif',
+  });
+  const log = JSON.parse(sarif.text) as {
+    runs: {
+      results: {
+        ruleId: string;
+        locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[];
+      }[];
+    }[];
+  };
+  assert.deepEqual(
+    log.runs[0]!.results.filter((r) => r.ruleId === 'vulnerable-dependency')
+      .map(
+        (r) =>
+          `${r.locations[0]!.physicalLocation.artifactLocation.uri}:${r.locations[0]!.physicalLocation.region.startLine}`,
+      )
+      .sort(),
+    [`package.json:${lineOf(manifest, '"lodash"')}`, `package.json:${lineOf(manifest, '"minimist"')}`],
+  );
 });
 
 test('an OSV file (records, or a querybatch answer with full records): without a lockfile the lowest allowed version is checked', async (t) => {
@@ -464,4 +489,31 @@ test('the audit tool: where the registry does not serve advisories, the configur
     ['minimist critical upgrade minimist to 1.2.6', 'lodash high upgrade lodash to 4.17.21'],
   );
   assert.match(audit.vulnerabilities[1]!.advisories[0]!.title, /GHSA-35jh-r3h4-6jhm \(CVE-2021-23337\)/);
+});
+
+test('development.advisories: defaults < config file < environment, and a bad source names the valid ones', async (t) => {
+  const dir = await tempDir(t);
+  const env = { HOME: dir };
+  assert.deepEqual(loadConfig({}, env, dir).config.development.advisories, { source: 'auto', timeoutMs: 15_000 });
+  await writeFile(
+    path.join(dir, 'caelum.config.json'),
+    JSON.stringify({ development: { advisories: { osvFile: 'advisories/osv.json', timeoutMs: 5_000 } } }),
+  );
+  const fromFile = loadConfig({}, env, dir).config.development.advisories;
+  assert.deepEqual(fromFile, { source: 'auto', osvFile: path.join(dir, 'advisories/osv.json'), timeoutMs: 5_000 });
+  const fromEnv = loadConfig(
+    {},
+    { ...env, CAELUM_ADVISORIES: 'osv', CAELUM_OSV_URL: 'http://127.0.0.1:9/', CAELUM_ADVISORIES_TIMEOUT_MS: '2000' },
+    dir,
+  ).config.development.advisories;
+  assert.deepEqual(fromEnv, {
+    source: 'osv',
+    osvFile: path.join(dir, 'advisories/osv.json'),
+    osvUrl: 'http://127.0.0.1:9/',
+    timeoutMs: 2_000,
+  });
+  assert.throws(
+    () => loadConfig({}, { ...env, CAELUM_ADVISORIES: 'snyk' }, dir),
+    /development\.advisories\.source \(from environment variable CAELUM_ADVISORIES.*Valid values: auto, npm, osv, off/s,
+  );
 });
