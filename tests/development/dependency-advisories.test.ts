@@ -517,3 +517,53 @@ test('development.advisories: defaults < config file < environment, and a bad so
     /development\.advisories\.source \(from environment variable CAELUM_ADVISORIES.*Valid values: auto, npm, osv, off/s,
   );
 });
+
+test('a vulnerable package deep in the lockfile is reported at the line of the direct dependency that brings it', async (t) => {
+  const base = await tempDir(t);
+  const osvFile = path.join(base, 'osv.json');
+  await writeFile(osvFile, JSON.stringify({ vulns: records }));
+  const cli = `{
+  "name": "cli",
+  "version": "1.0.0",
+  "dependencies": {
+    "optimist": "^0.6.1",
+    "minimist": "^1.2.6"
+  }
+}
+`;
+  const lock = {
+    name: 'cli',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    packages: {
+      '': { name: 'cli', version: '1.0.0', dependencies: { optimist: '^0.6.1', minimist: '^1.2.6' } },
+      'node_modules/optimist': { version: '0.6.1', dependencies: { minimist: '~0.0.1', wordwrap: '~0.0.2' } },
+      'node_modules/optimist/node_modules/minimist': { version: '0.0.10' },
+      'node_modules/wordwrap': { version: '0.0.3' },
+      'node_modules/minimist': { version: '1.2.8' },
+    },
+  };
+  const suite = await testSuite(t, {
+    env: { CAELUM_OSV_FILE: osvFile, CAELUM_ADVISORIES: 'osv' },
+    files: { 'package.json': cli, 'package-lock.json': JSON.stringify(lock), 'bin.js': "require('optimist');\n" },
+  });
+  t.after(() => suite.close());
+  const result = await suite.dispatcher.call('analyzeAndImproveCode', {
+    project: suite.project,
+    task: 'security_scan',
+    aiReview: 0,
+  });
+  const report = result.structuredContent as unknown as Report;
+  const found = report.findings.filter((f) => f.rule === 'vulnerable-dependency');
+  assert.deepEqual(
+    found.map((f) => `${f.line} ${f.severity}`),
+    [`${lineOf(cli, '"optimist"')} critical`],
+    'minimist 1.2.8 (direct) is fixed; optimist’s own minimist 0.0.10 is not',
+  );
+  assert.match(
+    found[0]!.message,
+    /^minimist 0\.0\.10 \(locked\), installed through optimist → minimist, has 1 known vulnerability/,
+  );
+  assert.match(found[0]!.fix?.description ?? '', /update optimist .*"overrides": \{ "minimist": "\^0\.2\.4" \}/);
+  assert.equal(report.dependencyAdvisories?.checked, 4, 'optimist, minimist 1.2.8, minimist 0.0.10, wordwrap');
+});

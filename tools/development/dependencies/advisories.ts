@@ -10,7 +10,14 @@ import semver from 'semver';
 import type { ToolContext } from '../../context.js';
 import type { Severity } from '../security/finding.js';
 import { fileCaps, readProjectText } from '../../confined-fs.js';
-import { declaredDependencies, readLockfile, readManifest, type Manifest } from './lockfile.js';
+import {
+  declaredDependencies,
+  linkEntries,
+  readLockfile,
+  readManifest,
+  type Lockfile,
+  type Manifest,
+} from './lockfile.js';
 import { affects, recordSeverity, recordUrl, severityOfWord, type OsvRecord } from './osv.js';
 import { isolatedAudit, offline, type AuditJson } from './npm-audit.js';
 
@@ -48,8 +55,10 @@ export interface VulnerableDependency {
   versionFrom: 'lockfile' | 'range minimum';
   declared: string;
   kind: string;
-  /** 1-based line of the "name": "range" entry in package.json. */
+  /** 1-based line of the "name": "range" entry in package.json (for a transitive package: of the direct dependency that brings it). */
   line: number;
+  /** For a transitive package: the chain of packages from the direct dependency to it. */
+  via?: string[];
   advisories: Advisory[];
 }
 
@@ -58,7 +67,7 @@ export interface AdvisoryCheck {
   /** Which source answered (or was tried). */
   source?: string;
   reason?: string;
-  /** Direct dependencies looked up. */
+  /** Packages looked up: the direct dependencies, and with a lockfile every package they lead to. */
   checked: number;
   vulnerable: VulnerableDependency[];
 }
@@ -70,6 +79,7 @@ interface Query {
   declared: string;
   kind: string;
   line: number;
+  via?: string[];
 }
 
 const sections = new Set(['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies']);
@@ -151,6 +161,53 @@ async function queriesOf(root: string, manifest: Manifest): Promise<Query[]> {
       line: lines.get(`${dependency.kind}:${dependency.name}`) ?? 1,
     });
   }
+  if (!('missing' in lock)) queries.push(...transitiveQueries(lock, queries));
+  return queries;
+}
+
+/**
+ * Every locked package the direct dependencies lead to, once per name@version, each with its
+ * shortest chain from a direct dependency (whose package.json line it is reported at).
+ */
+function transitiveQueries(lock: Lockfile, direct: Query[]): Query[] {
+  const byName = new Map(direct.map((q) => [q.name, q]));
+  const { edges } = linkEntries(lock, Object.fromEntries(direct.map((q) => [q.name, q.declared])));
+  const outgoing = new Map<string, string[]>();
+  for (const edge of edges) outgoing.set(edge.from, [...(outgoing.get(edge.from) ?? []), edge.to]);
+  const parent = new Map<string, string>();
+  const seen = new Set<string>(['']);
+  const queue = [''];
+  for (let head = 0; head < queue.length; head++) {
+    for (const next of outgoing.get(queue[head]!) ?? []) {
+      if (seen.has(next)) continue;
+      seen.add(next);
+      parent.set(next, queue[head]!);
+      queue.push(next);
+    }
+  }
+  const asked = new Set(direct.map((q) => `${q.name}@${q.version}`));
+  const queries: Query[] = [];
+  for (const installPath of queue) {
+    const entry = lock.entries.get(installPath);
+    if (!entry || installPath === '' || entry.link || !semver.valid(entry.version)) continue;
+    const chain: string[] = [];
+    for (let at: string | undefined = installPath; at && at !== ''; at = parent.get(at))
+      chain.unshift(lock.entries.get(at)?.name ?? at);
+    if (chain.length < 2) continue; // a direct dependency: asked already
+    const top = byName.get(chain[0]!);
+    const key = `${entry.name}@${entry.version}`;
+    if (!top || asked.has(key)) continue;
+    asked.add(key);
+    queries.push({
+      name: entry.name,
+      version: entry.version,
+      versionFrom: 'lockfile',
+      declared: top.declared,
+      kind: top.kind,
+      line: top.line,
+      via: chain,
+    });
+  }
   return queries;
 }
 
@@ -169,11 +226,14 @@ function advisoryOf(record: OsvRecord, fixed: string | undefined): Advisory {
 }
 
 function match(queries: Query[], records: Iterable<OsvRecord>): VulnerableDependency[] {
-  const all = [...records];
+  const byPackage = new Map<string, OsvRecord[]>();
+  for (const record of records)
+    for (const name of new Set((record.affected ?? []).map((a) => a.package?.name ?? '')))
+      byPackage.set(name, [...(byPackage.get(name) ?? []), record]);
   return queries
     .map((query) => ({
       ...query,
-      advisories: all.flatMap((record) => {
+      advisories: (byPackage.get(query.name) ?? []).flatMap((record) => {
         const verdict = affects(record, query.name, query.version);
         return verdict.affected ? [advisoryOf(record, verdict.fixed)] : [];
       }),
@@ -237,13 +297,18 @@ async function fromOsvServer(base: string, queries: Query[], signal: AbortSignal
     }
   }
   const records: OsvRecord[] = [];
-  for (const id of [...ids].slice(0, maxRecords)) {
-    const record = (await fetchJson(
-      `${root}/v1/vulns/${encodeURIComponent(id)}`,
-      { method: 'GET' },
-      signal,
-    )) as OsvRecord;
-    if (record && typeof record.id === 'string') records.push(record);
+  const wanted = [...ids].slice(0, maxRecords);
+  // A few records at a time: one request per record is what the OSV API offers.
+  for (let start = 0; start < wanted.length; start += 8) {
+    const fetched = await Promise.all(
+      wanted
+        .slice(start, start + 8)
+        .map(
+          (id) =>
+            fetchJson(`${root}/v1/vulns/${encodeURIComponent(id)}`, { method: 'GET' }, signal) as Promise<OsvRecord>,
+        ),
+    );
+    for (const record of fetched) if (record && typeof record.id === 'string') records.push(record);
   }
   // The server chose the ids; the versions are checked here again, so a record that does not cover
   // the version (or a server that answers everything) reports nothing.
@@ -253,34 +318,32 @@ async function fromOsvServer(base: string, queries: Query[], signal: AbortSignal
 function fromAudit(report: AuditJson, queries: Query[]): VulnerableDependency[] {
   const byName = new Map(queries.map((q) => [q.name, q]));
   const vulnerabilities = report.vulnerabilities ?? {};
-  const collect = (name: string, seen: Set<string>): Advisory[] => {
-    if (seen.has(name)) return [];
-    seen.add(name);
-    return (vulnerabilities[name]?.via ?? []).flatMap((via) =>
-      typeof via === 'string'
-        ? collect(via, seen)
-        : [
-            {
-              id: via.url?.split('/').pop() ?? String(via.source ?? 'advisory'),
-              aliases: [],
-              summary: `${via.title ?? 'advisory'}${via.name && via.name !== name ? ` (in ${via.name})` : ''}`,
-              severity: severityOfWord(via.severity),
-              ...(typeof via.cvss?.score === 'number' && via.cvss.score > 0 ? { score: via.cvss.score } : {}),
-              cwe: via.cwe ?? [],
-              url: via.url ?? '',
-              ...(typeof vulnerabilities[name]?.fixAvailable === 'object' &&
-              (vulnerabilities[name]!.fixAvailable as { name: string }).name === name
-                ? { fixed: (vulnerabilities[name]!.fixAvailable as { version: string }).version }
-                : {}),
-            },
-          ],
-    );
-  };
+  // Only the package's own advisories: one it has through another package is reported at that package.
+  const own = (name: string): Advisory[] =>
+    (vulnerabilities[name]?.via ?? []).flatMap((via) => {
+      if (typeof via === 'string' || (via.name !== undefined && via.name !== name)) return [];
+      // "<4.17.21" or ">=1.0.0 <1.2.6": the upper bound is the first fixed version.
+      const bound = /<\s*(\d+\.\d+\.\d+[\w.+-]*)\s*$/.exec(via.range ?? '')?.[1];
+      const fix = vulnerabilities[name]?.fixAvailable;
+      const fixed = bound ?? (typeof fix === 'object' && fix.name === name ? fix.version : undefined);
+      return [
+        {
+          id: via.url?.split('/').pop() ?? String(via.source ?? 'advisory'),
+          aliases: [],
+          summary: via.title ?? 'advisory',
+          severity: severityOfWord(via.severity),
+          ...(typeof via.cvss?.score === 'number' && via.cvss.score > 0 ? { score: via.cvss.score } : {}),
+          cwe: via.cwe ?? [],
+          url: via.url ?? '',
+          ...(fixed ? { fixed } : {}),
+        },
+      ];
+    });
   const found: VulnerableDependency[] = [];
-  for (const [name, entry] of Object.entries(vulnerabilities)) {
+  for (const name of Object.keys(vulnerabilities)) {
     const query = byName.get(name);
-    if (!query || entry.isDirect === false) continue;
-    const advisories = collect(name, new Set());
+    if (!query) continue;
+    const advisories = own(name);
     const unique = [...new Map(advisories.map((a) => [`${a.id}:${a.summary}`, a])).values()];
     if (unique.length > 0) found.push({ ...query, advisories: unique });
   }
@@ -442,7 +505,7 @@ async function freshCheck(
 export function advisoryNote(check: AdvisoryCheck): string {
   switch (check.status) {
     case 'checked':
-      return `dependency advisories: ${check.checked} direct dependenc${check.checked === 1 ? 'y' : 'ies'} checked with ${check.source}; ${check.vulnerable.length} known-vulnerable`;
+      return `dependency advisories: ${check.checked} dependenc${check.checked === 1 ? 'y' : 'ies'} checked with ${check.source}; ${check.vulnerable.length} known-vulnerable${check.reason ? ` (${check.reason})` : ''}`;
     case 'unavailable':
       return `dependency advisories: ${check.reason}`;
     case 'off':

@@ -17,10 +17,12 @@ export function advisoryFindings(check: AdvisoryCheck, manifestText: string | un
           `${a.id}${a.aliases.length ? ` (${a.aliases.slice(0, 2).join(', ')})` : ''} ${a.summary} [${a.severity}${a.fixed ? `, fixed in ${a.fixed}` : ', no fix yet'}]`,
       )
       .join('; ');
-    const where =
-      dependency.versionFrom === 'lockfile'
+    const where = dependency.via
+      ? `${dependency.version} (locked), installed through ${dependency.via.join(' → ')},`
+      : dependency.versionFrom === 'lockfile'
         ? `${dependency.version} (locked)`
         : `${dependency.version} (the lowest version "${dependency.declared}" allows; no lockfile pins it)`;
+    const top = dependency.via?.[0];
     const count = dependency.advisories.length;
     return {
       id: findingId(
@@ -40,9 +42,12 @@ export function advisoryFindings(check: AdvisoryCheck, manifestText: string | un
       evidence,
       confidence: dependency.versionFrom === 'lockfile' ? ('high' as const) : ('medium' as const),
       fix: {
-        description: fixed
-          ? `Upgrade ${dependency.name} to ${fixed} or later (npm install ${dependency.name}@^${fixed}), then run the tests.`
-          : `No released version of ${dependency.name} fixes every advisory: replace the package, or confirm the vulnerable code is not reachable.`,
+        description:
+          fixed && top
+            ? `Move ${dependency.name} to ${fixed} or later: update ${top} to a release that requires it (npm update ${top}, npm audit fix), or pin it with "overrides": { "${dependency.name}": "^${fixed}" }; then run the tests.`
+            : fixed
+              ? `Upgrade ${dependency.name} to ${fixed} or later (npm install ${dependency.name}@^${fixed}), then run the tests.`
+              : `No released version of ${dependency.name} fixes every advisory: replace ${top ?? 'the package'}, or confirm the vulnerable code is not reachable.`,
       },
     };
   });

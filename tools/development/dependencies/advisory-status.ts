@@ -12,8 +12,8 @@ export const advisoryStatusSchema = z
       .describe('checked; unavailable: no advisory source answered, so nothing was checked; off; no-manifest'),
     source: z.string().optional().describe('the advisory source that answered'),
     reason: z.string().optional().describe('why dependencies were not checked'),
-    checked: z.number().int().describe('direct dependencies looked up'),
-    vulnerable: z.number().int().describe('direct dependencies with a known vulnerability at the checked version'),
+    checked: z.number().int().describe('packages looked up (direct, and transitive ones when a lockfile pins them)'),
+    vulnerable: z.number().int().describe('packages with a known vulnerability at the checked version'),
   })
   .describe('known-vulnerable dependency check (CWE-1395 findings sit at package.json lines)');
 
