@@ -166,7 +166,8 @@ const analyzeAndImproveCode = defineHighLevelTool({
   title: 'Analyze and improve code',
   description:
     'Static analysis of a repository (never runs it): taint flows from input to sinks across files (CWE, evidence, fix, patch), config/crypto issues, complexity hotspots by git churn, LLM review of the riskiest functions. Example: {"task": "security_scan"}',
-  kind: { effect: 'readOnly' },
+  // openWorld: the dependency advisory check asks npm's registry or the configured OSV server.
+  kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     project: z.string().default('.').describe('Directory inside the allowed roots.'),
     task: z.enum(tasks).default('comprehensive').describe('What to look for.'),
@@ -230,7 +231,8 @@ const reviewChanges = defineHighLevelTool({
   title: 'Review changes',
   description:
     'Reviews a git diff (staged, or since a ref; untracked files included) like analyzeAndImproveCode: findings on changed lines and flows through them. Example: {"against": "main"}',
-  kind: { effect: 'readOnly' },
+  // openWorld: the dependency advisory check asks npm's registry or the configured OSV server.
+  kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     project: z.string().default('.').describe('Directory inside the allowed roots.'),
     against: z.string().min(1).max(200).default('HEAD').describe('Git ref, or "staged". HEAD: uncommitted work.'),

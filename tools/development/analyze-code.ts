@@ -111,7 +111,8 @@ export const analyzeCode = defineTool({
   title: 'Static analysis (security and quality)',
   description:
     'Analyses a TS/JS project without running it: taint tracking from request input to dangerous sinks (SQL/NoSQL, shell, eval, paths, redirects, SSRF, XSS, deserialization, ReDoS, XXE, mass assignment, IDOR), config and crypto checks, template escaping, and per-function complexity weighted by git churn. Results are ranked and cached by content hash. Example: {"path": ".", "maxFindings": 50}',
-  kind: { effect: 'readOnly' },
+  // openWorld: the dependency advisory check asks npm's registry or the configured OSV server.
+  kind: { effect: 'readOnly', openWorld: true },
   input,
   output,
   examples: [{ path: '.', maxFindings: 20 }],
@@ -135,7 +136,8 @@ export const scanSecurity = defineTool({
   title: 'Security scan (SAST)',
   description:
     'Finds vulnerabilities in a TS/JS web project statically: source-to-sink taint flows within and across functions and files (Express, Koa, Fastify, Next.js inputs), hard-coded secrets, weak password hashing, insecure randomness, JWT "none", disabled TLS checks, cookie flags, permissive CORS, missing helmet/CSRF, stack traces in responses, unescaped templates. Each finding has a CWE, the evidence and a fix. Example: {"path": "."}',
-  kind: { effect: 'readOnly' },
+  // openWorld: the dependency advisory check asks npm's registry or the configured OSV server.
+  kind: { effect: 'readOnly', openWorld: true },
   input,
   output,
   examples: [{ path: '.', maxFindings: 50 }],
