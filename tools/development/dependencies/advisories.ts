@@ -143,6 +143,8 @@ async function queriesOf(root: string, manifest: Manifest): Promise<Query[]> {
     const lockedVersion = locked && !locked.link ? semver.valid(locked.version) : null;
     let version = lockedVersion;
     let versionFrom: Query['versionFrom'] = 'lockfile';
+    // "*" or "latest" without a lockfile installs the newest release: its lowest version says nothing.
+    if (!version && /^\s*(\*|x|latest|)\s*$/i.test(dependency.range)) continue;
     if (!version) {
       versionFrom = 'range minimum';
       try {

@@ -24,6 +24,7 @@ export function advisoryFindings(check: AdvisoryCheck, manifestText: string | un
         : `${dependency.version} (the lowest version "${dependency.declared}" allows; no lockfile pins it)`;
     const top = dependency.via?.[0];
     const count = dependency.advisories.length;
+    const dev = dependency.kind === 'devDependencies' ? ' [dev dependency]' : '';
     return {
       id: findingId(
         vulnerableDependencyRule,
@@ -38,7 +39,7 @@ export function advisoryFindings(check: AdvisoryCheck, manifestText: string | un
       category: 'security' as const,
       cwe: 'CWE-1395',
       rule: vulnerableDependencyRule,
-      message: `${dependency.name} ${where} has ${count} known vulnerabilit${count === 1 ? 'y' : 'ies'}: ${listed}${count > 5 ? ` and ${count - 5} more` : ''} (source: ${check.source})`,
+      message: `${dependency.name}${dev} ${where} has ${count} known vulnerabilit${count === 1 ? 'y' : 'ies'}: ${listed}${count > 5 ? ` and ${count - 5} more` : ''} (source: ${check.source})`,
       evidence,
       confidence: dependency.versionFrom === 'lockfile' ? ('high' as const) : ('medium' as const),
       fix: {
