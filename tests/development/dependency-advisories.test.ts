@@ -110,7 +110,7 @@ const lockfile = JSON.stringify({
 });
 
 /** A loopback OSV API: querybatch answers every record naming the package (the client checks versions). */
-async function osvServer(t: { after(fn: () => Promise<void>): void }) {
+async function osvServer(t: { after(fn: () => Promise<void>): void }, served = records, pageSize = Infinity) {
   const seen: { method: string; url: string; body?: unknown }[] = [];
   const body = (request: IncomingMessage) =>
     new Promise<string>((resolve) => {
@@ -123,23 +123,26 @@ async function osvServer(t: { after(fn: () => Promise<void>): void }) {
     response.setHeader('content-type', 'application/json');
     if (request.method === 'POST' && request.url === '/v1/querybatch') {
       const query = JSON.parse(text) as {
-        queries: { package: { name: string; ecosystem: string }; version: string }[];
+        queries: { package: { name: string; ecosystem: string }; version: string; page_token?: string }[];
       };
       seen.push({ method: 'POST', url: request.url, body: query });
       response.end(
         JSON.stringify({
           results: query.queries.map((q) => {
-            const vulns = records
+            const all = served
               .filter((r) => r.affected?.some((a) => a.package?.name === q.package.name))
               .map((r) => ({ id: r.id, modified: r.modified ?? '2024-01-01T00:00:00Z' }));
-            return vulns.length ? { vulns } : {};
+            const from = Number(q.page_token ?? 0);
+            const vulns = all.slice(from, from + pageSize);
+            const more = from + pageSize < all.length ? { next_page_token: String(from + pageSize) } : {};
+            return vulns.length ? { vulns, ...more } : {};
           }),
         }),
       );
       return;
     }
     const match = /^\/v1\/vulns\/([^/]+)$/.exec(request.url ?? '');
-    const record = match && records.find((r) => r.id === decodeURIComponent(match[1]!));
+    const record = match && served.find((r) => r.id === decodeURIComponent(match[1]!));
     seen.push({ method: request.method ?? '', url: request.url ?? '' });
     if (request.method === 'GET' && record) {
       response.end(JSON.stringify(record));
@@ -566,4 +569,48 @@ test('a vulnerable package deep in the lockfile is reported at the line of the d
   );
   assert.match(found[0]!.fix?.description ?? '', /update optimist .*"overrides": \{ "minimist": "\^0\.2\.4" \}/);
   assert.equal(report.dependencyAdvisories?.checked, 4, 'optimist, minimist 1.2.8, minimist 0.0.10, wordwrap');
+});
+
+test('OSV querybatch pages: every page of ids is followed before the records are fetched', async (t) => {
+  // GHSA-29mw-wpgm-hmr9 / CVE-2020-28500: ReDoS in lodash's toNumber, trim and trimEnd (fixed in 4.17.21).
+  const lodashRedos: OsvRecord = {
+    id: 'GHSA-29mw-wpgm-hmr9',
+    aliases: ['CVE-2020-28500'],
+    summary: 'Regular Expression Denial of Service (ReDoS) in lodash',
+    severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L' }],
+    affected: [
+      {
+        package: { ecosystem: 'npm', name: 'lodash' },
+        ranges: [{ type: 'SEMVER', events: [{ introduced: '4.0.0' }, { fixed: '4.17.21' }] }],
+      },
+    ],
+    database_specific: { severity: 'MODERATE', cwe_ids: ['CWE-400', 'CWE-1333'] },
+  };
+  const osv = await osvServer(t, [lodashTemplate, lodashRedos], 1);
+  const suite = await testSuite(t, {
+    env: { CAELUM_OSV_URL: `${osv.url}/v1`, CAELUM_ADVISORIES: 'osv' },
+    files: { 'package.json': manifest, 'package-lock.json': lockfile },
+  });
+  t.after(() => suite.close());
+  const result = await suite.dispatcher.call('analyzeAndImproveCode', {
+    project: suite.project,
+    task: 'security_scan',
+    aiReview: 0,
+  });
+  const report = result.structuredContent as unknown as Report;
+  const lodash = report.findings.find((f) => f.rule === 'vulnerable-dependency' && f.message.startsWith('lodash'));
+  assert.ok(lodash, JSON.stringify(report.dependencyAdvisories));
+  assert.match(
+    lodash.message,
+    /has 2 known vulnerabilities: GHSA-35jh-r3h4-6jhm .*; GHSA-29mw-wpgm-hmr9 \(CVE-2020-28500\) Regular Expression Denial of Service \(ReDoS\) in lodash \[medium, fixed in 4\.17\.21\]/,
+  );
+  assert.equal(lodash.severity, 'high', 'the worst of the two');
+  const pages = osv.seen
+    .filter((s) => s.url === '/v1/querybatch')
+    .map((s) => s.body as { queries: { page_token?: string }[] });
+  assert.equal(pages.length, 2, 'a second querybatch for the page token');
+  assert.deepEqual(
+    pages[1]!.queries.map((q) => q.page_token),
+    ['1'],
+  );
 });
