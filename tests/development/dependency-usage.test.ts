@@ -15,6 +15,7 @@ const declared = {
   'resolved-only': '^1.0.0', // require.resolve('resolved-only')
   'type-only': '^1.0.0', // import type { T } from 'type-only'
   'ts-equals': '^1.0.0', // import x = require('ts-equals')
+  'type-query': '^1.0.0', // type Options = import('type-query').Options
   react: '^18.0.0', // the JSX runtime of a .jsx file
   'script-bin': '^1.0.0', // a binary (from its bin map) run by an npm script
   'script-name': '^1.0.0', // run by an npm script under its own name
@@ -66,6 +67,7 @@ const files: Record<string, string> = {
     "import sub from 'sub-import/sub';",
     "import eq = require('ts-equals');",
     "export * from 'star-export';",
+    "export type Options = import('type-query').Options;",
     'export const value: T = sub(eq);',
     '',
   ].join('\n'),

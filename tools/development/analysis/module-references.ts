@@ -47,7 +47,14 @@ export function moduleReferences(ts: Typescript, source: TS.SourceFile): ModuleR
         callee.expression.text === 'require'
       )
         packageUses.add(specifier);
-    } else if (ts.isJsxElement(node) || ts.isJsxSelfClosingElement(node) || ts.isJsxFragment(node)) hasJsx = true;
+    } else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    )
+      // type T = import('x').T
+      imports.add(node.argument.literal.text);
+    else if (ts.isJsxElement(node) || ts.isJsxSelfClosingElement(node) || ts.isJsxFragment(node)) hasJsx = true;
     if (mayRefer || !hasJsx) ts.forEachChild(node, visit);
   };
   visit(source);
