@@ -99,6 +99,19 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
   const target = await resolveInsideRoots(input.path, context.environment.allowedRoots, 'project');
   if (!target.isDirectory)
     throw new InputError('project', `${input.path} is a file; pass the project directory (narrow with paths)`);
+  // The advisory check (a registry or OSV round trip) runs while the files are analysed.
+  // A failure of the check itself is a status, never a failed report (nor an unhandled rejection).
+  const advisoryCheck =
+    input.security && !input.paths?.length
+      ? checkAdvisories(target.absolute, context.environment.advisories ?? defaultAdvisorySettings, context).catch(
+          (error: unknown): AdvisoryCheck => ({
+            status: 'unavailable',
+            reason: `dependencies were NOT checked for known vulnerabilities: the check failed (${(error as Error).message.slice(0, 200)})`,
+            checked: 0,
+            vulnerable: [],
+          }),
+        )
+      : undefined;
   const ts = typescript();
   const project = await analyzeProject(ts, {
     root: target.absolute,
@@ -158,13 +171,8 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
       }),
     );
   }
-  let advisories: AdvisoryCheck | undefined;
-  if (input.security && !input.paths?.length) {
-    advisories = await checkAdvisories(
-      target.absolute,
-      context.environment.advisories ?? defaultAdvisorySettings,
-      context,
-    );
+  const advisories: AdvisoryCheck | undefined = await advisoryCheck;
+  if (advisories) {
     if (advisories.vulnerable.length > 0) {
       let manifestText: string | undefined;
       try {
