@@ -98,6 +98,7 @@ export function environmentOf(config: CaelumConfig): SuiteEnvironment {
     },
     allowedRoots: config.allowedRoots,
     testRunsAllowed: config.testRunsAllowed,
+    advisories: config.development.advisories,
     confidenceThreshold: config.confidenceThreshold,
     thresholds: config.thresholds,
     services: {

@@ -294,6 +294,48 @@ export const configSchema = z
       .strict()
       .default({ kind: 'lexical', model: 'nomic-embed-text' })
       .describe('the embedder for knowledge-base text'),
+    development: z
+      .object({
+        advisories: z
+          .object({
+            source: z
+              .enum(['auto', 'npm', 'osv', 'off'])
+              .default('auto')
+              .describe(
+                'where known-vulnerable dependency versions come from: auto (npm audit where the registry serves advisories, else the OSV file or server), npm, osv, off',
+              ),
+            osvFile: z
+              .string()
+              .min(1)
+              .optional()
+              .describe(
+                'a JSON file of OSV records (an array, {"vulns": [...]}, or a querybatch answer with full records)',
+              ),
+            osvUrl: z
+              .url({
+                protocol: /^https?$/,
+                error: 'expected an http(s) URL of an OSV API server, e.g. https://api.osv.dev',
+              })
+              .optional()
+              .describe('an OSV API-compatible server (POST /v1/querybatch, GET /v1/vulns/{id})'),
+            registry: z
+              .url({ protocol: /^https?$/, error: 'expected an http(s) registry URL' })
+              .optional()
+              .describe('npm registry for npm audit; no credential is ever sent to it'),
+            timeoutMs: z
+              .number()
+              .int()
+              .min(500)
+              .max(300_000)
+              .default(15_000)
+              .describe('give up on an advisory source after this long'),
+          })
+          .strict()
+          .default({ source: 'auto', timeoutMs: 15_000 }),
+      })
+      .strict()
+      .default({ advisories: { source: 'auto', timeoutMs: 15_000 } })
+      .describe('analyzeAndImproveCode: the dependency advisory source'),
   })
   .strict()
   .superRefine((config, issues) => {
@@ -428,6 +470,15 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
   if (env.CAELUM_LOCAL_USD_PER_KWH) localCost.usdPerKwh = numberOrRaw(env.CAELUM_LOCAL_USD_PER_KWH);
   if (Object.keys(localCost).length > 0)
     set('localCost', 'CAELUM_LOCAL_USD_PER_GPU_HOUR / CAELUM_LOCAL_WATTS / CAELUM_LOCAL_USD_PER_KWH', localCost);
+  const advisories: Record<string, unknown> = {};
+  if (env.CAELUM_ADVISORIES) advisories.source = env.CAELUM_ADVISORIES.trim();
+  if (env.CAELUM_OSV_FILE) advisories.osvFile = env.CAELUM_OSV_FILE;
+  if (env.CAELUM_OSV_URL) advisories.osvUrl = env.CAELUM_OSV_URL;
+  if (env.CAELUM_ADVISORIES_TIMEOUT_MS) advisories.timeoutMs = numberOrRaw(env.CAELUM_ADVISORIES_TIMEOUT_MS);
+  if (Object.keys(advisories).length > 0)
+    set('development', 'CAELUM_ADVISORIES / CAELUM_OSV_FILE / CAELUM_OSV_URL / CAELUM_ADVISORIES_TIMEOUT_MS', {
+      advisories,
+    });
   const claude: Record<string, unknown> = {};
   if (env.ANTHROPIC_API_KEY) claude.apiKey = env.ANTHROPIC_API_KEY;
   if (env.ANTHROPIC_BASE_URL) claude.baseUrl = env.ANTHROPIC_BASE_URL;
@@ -545,6 +596,8 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
   config.dataDir = path.resolve(cwd, config.dataDir);
   config.allowedRoots = config.allowedRoots.map((root) => path.resolve(cwd, root));
   config.testRunsAllowed = config.testRunsAllowed.map((directory) => path.resolve(cwd, directory));
+  if (config.development.advisories.osvFile)
+    config.development.advisories.osvFile = path.resolve(cwd, config.development.advisories.osvFile);
   for (const [index, root] of config.allowedRoots.entries()) {
     if (!existsSync(root) || !statSync(root).isDirectory()) {
       throw new ConfigError(

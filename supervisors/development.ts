@@ -7,6 +7,7 @@ import { analyzeCode, scanSecurity } from '../tools/development/analyze-code.js'
 import { findingSchema, metricsSchema, skippedSchema } from '../tools/development/static-report.js';
 import { toSarif } from '../tools/development/analysis/sarif.js';
 import { sarifInformationUri, sarifToolVersion } from '../tools/development/analysis/sarif-tool.js';
+import { advisoryStatusSchema } from '../tools/development/dependencies/advisory-status.js';
 import type { Finding } from '../tools/development/security/finding.js';
 import { defineHighLevelTool, type Supervisor } from './high-level-tool.js';
 
@@ -45,6 +46,7 @@ const reportSchema = z.object({
   cache: z.object({ hits: z.number().int(), misses: z.number().int() }),
   durationMs: z.number(),
   notes: z.array(z.string()),
+  dependencyAdvisories: advisoryStatusSchema.optional(),
 });
 
 type StaticOutput = z.output<typeof analyzeCode.output>;
@@ -101,6 +103,13 @@ function textReport(result: z.input<typeof reportSchema>): string {
             .join('; ')}`
         : ''
     }`,
+    result.dependencyAdvisories && result.dependencyAdvisories.status !== 'no-manifest'
+      ? `Dependency advisories: ${
+          result.dependencyAdvisories.status === 'checked'
+            ? `${result.dependencyAdvisories.checked} checked with ${result.dependencyAdvisories.source}, ${result.dependencyAdvisories.vulnerable} known-vulnerable`
+            : `${result.dependencyAdvisories.status}: ${result.dependencyAdvisories.reason}`
+        }`
+      : '',
   ]
     .filter(Boolean)
     .join('\n\n');
@@ -155,6 +164,7 @@ function renderReport(
     cache: report.cache,
     durationMs: report.durationMs,
     notes: options.notes,
+    ...(report.dependencyAdvisories ? { dependencyAdvisories: report.dependencyAdvisories } : {}),
   };
   if (options.format === 'sarif') {
     const sarif = toSarif(shown, {
@@ -175,7 +185,8 @@ const analyzeAndImproveCode = defineHighLevelTool({
   title: 'Analyze and improve code',
   description:
     'Static analysis of a repository (never runs it): taint flows from input to sinks across files (CWE, evidence, fix, patch), config/crypto issues, complexity hotspots by git churn, LLM review of the riskiest functions. format "sarif" returns a SARIF 2.1.0 log for GitHub code scanning (CLI: caelum call ... --output sarif > x.sarif). Example: {"task": "security_scan"}',
-  kind: { effect: 'readOnly' },
+  // openWorld: the dependency advisory check asks npm's registry or the configured OSV server.
+  kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     project: z.string().default('.').describe('Directory inside the allowed roots.'),
     task: z.enum(tasks).default('comprehensive').describe('What to look for.'),
@@ -259,7 +270,8 @@ const reviewChanges = defineHighLevelTool({
   title: 'Review changes',
   description:
     'Reviews a git diff (staged, or since a ref; untracked files included) like analyzeAndImproveCode: findings on changed lines and flows through them. Example: {"against": "main"}',
-  kind: { effect: 'readOnly' },
+  // openWorld: the dependency advisory check asks npm's registry or the configured OSV server.
+  kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     project: z.string().default('.').describe('Directory inside the allowed roots.'),
     against: z.string().min(1).max(200).default('HEAD').describe('Git ref, or "staged". HEAD: uncommitted work.'),

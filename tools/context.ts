@@ -61,6 +61,14 @@ export interface SuiteEnvironment {
   childEnvironment?: Record<string, string>;
   /** Project directories where the test-running tool may run without confirm: true. */
   testRunsAllowed?: string[];
+  /** Where known-vulnerable dependency versions come from (development.advisories). */
+  advisories?: {
+    source: 'auto' | 'npm' | 'osv' | 'off';
+    osvFile?: string;
+    osvUrl?: string;
+    registry?: string;
+    timeoutMs: number;
+  };
   services: ServicesView;
   confidenceThreshold: number;
   /** Overrides of the threshold by supervisor and by tool name. */

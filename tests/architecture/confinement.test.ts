@@ -28,7 +28,9 @@ const fsLayer: Record<string, string> = {
   'tools/development/analysis/analysis-cache.ts': "reads and writes the analysis cache in Caelum's data dir",
   'tools/infrastructure/check-services.ts': "probes that Caelum's data dir is writable",
   'tools/infrastructure/host-resources.ts': "measures free space of Caelum's data dir",
-  'tools/development/dependency-audit-tools.ts': 'writes the copies npm audit reads into a private scratch directory',
+  'tools/development/dependencies/npm-audit.ts': 'writes the copies npm audit reads into a private scratch directory',
+  'tools/development/dependencies/advisories.ts':
+    "reads the OSV advisory file named in Caelum's configuration (not project content)",
 };
 
 async function sources(dir: string): Promise<string[]> {

@@ -6,6 +6,7 @@ import { globListField } from '../glob-budget.js';
 import type { ToolContext } from '../context.js';
 import { buildStaticReport, findingSchema, metricsSchema, skippedSchema } from './static-report.js';
 import { aiReviewSchema, reviewReport } from './ai-review/review-report.js';
+import { advisoryNote, advisoryStatus, advisoryStatusSchema } from './dependencies/advisory-status.js';
 
 const input = z.object({
   path: z.string().default('.').describe('Project directory inside the allowed roots. Default ".".'),
@@ -55,6 +56,7 @@ const output = z.object({
   changedFiles: z.array(z.string()).optional(),
   durationMs: z.number(),
   notes: z.array(z.string()),
+  dependencyAdvisories: advisoryStatusSchema.optional(),
   aiReview: aiReviewSchema.optional(),
 });
 
@@ -90,7 +92,9 @@ async function staticReport(args: z.output<typeof input>, context: ToolContext, 
             `${report.testFilesExcluded} test file${report.testFilesExcluded === 1 ? ' was' : 's were'} left out (pass includeTests: true to analyse them)`,
           ]
         : []),
+      ...(report.advisories && report.advisories.status !== 'no-manifest' ? [advisoryNote(report.advisories)] : []),
     ],
+    ...(report.advisories ? { dependencyAdvisories: advisoryStatus(report.advisories) } : {}),
     ...(reviewed ? { aiReview: reviewed.review } : {}),
   };
 }
@@ -119,7 +123,8 @@ export const analyzeCode = defineTool({
   title: 'Static analysis (security and quality)',
   description:
     'Analyses a TS/JS project without running it: taint tracking from request input to dangerous sinks (SQL/NoSQL, shell, eval, paths, redirects, SSRF, XSS, deserialization, ReDoS, XXE, mass assignment, IDOR), config and crypto checks, template escaping, and per-function complexity weighted by git churn. Results are ranked and cached by content hash. Example: {"path": ".", "maxFindings": 50}',
-  kind: { effect: 'readOnly' },
+  // openWorld: the dependency advisory check asks npm's registry or the configured OSV server.
+  kind: { effect: 'readOnly', openWorld: true },
   input,
   output,
   examples: [{ path: '.', maxFindings: 20 }],
@@ -143,7 +148,8 @@ export const scanSecurity = defineTool({
   title: 'Security scan (SAST)',
   description:
     'Finds vulnerabilities in a TS/JS web project statically: source-to-sink taint flows within and across functions and files (Express, Koa, Fastify, Next.js inputs), hard-coded secrets, weak password hashing, insecure randomness, JWT "none", disabled TLS checks, cookie flags, permissive CORS, missing helmet/CSRF, stack traces in responses, unescaped templates. Each finding has a CWE, the evidence and a fix. Example: {"path": "."}',
-  kind: { effect: 'readOnly' },
+  // openWorld: the dependency advisory check asks npm's registry or the configured OSV server.
+  kind: { effect: 'readOnly', openWorld: true },
   input,
   output,
   examples: [{ path: '.', maxFindings: 50 }],

@@ -1,99 +1,149 @@
 // Known-vulnerable dependency versions through `npm audit --json` (the registry's advisory
 // database), degrading with the reason when the registry cannot be reached; and `npm explain`-style
 // chains that say why a package is installed, computed from the lockfile without running npm.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
 import { InputError } from '../errors.js';
 import { projectDirectory, projectPathField } from './project-directory.js';
 import { declaredDependencies, linkEntries, readLockfile, readManifest, requirersOf } from './dependencies/lockfile.js';
-import { runProcess, type ProcessResult } from './run-process.js';
+import { isolatedAudit, offline, type AuditJson } from './dependencies/npm-audit.js';
+import {
+  checkAdvisories,
+  defaultAdvisorySettings,
+  fixingVersion,
+  worstSeverity,
+  type AdvisoryCheck,
+} from './dependencies/advisories.js';
 import type { ToolContext } from '../context.js';
-import { ConfinedError, fileCaps, readProjectText } from '../confined-fs.js';
+
+interface AuditOutput {
+  status: 'ok' | 'unavailable' | 'no-lockfile' | 'no-manifest';
+  source?: string;
+  reason?: string;
+  counts: Record<string, number>;
+  dependencies?: number;
+  vulnerabilities: {
+    name: string;
+    severity: string;
+    direct: boolean;
+    range: string;
+    advisories: { title: string; url?: string }[];
+    fix: string;
+  }[];
+}
 
 const severities = ['info', 'low', 'moderate', 'high', 'critical'] as const;
 
-interface AuditJson {
-  vulnerabilities?: Record<
-    string,
-    {
-      name: string;
-      severity: string;
-      isDirect?: boolean;
-      range?: string;
-      via?: (string | { title?: string; url?: string; source?: number })[];
-      fixAvailable?: boolean | { name: string; version: string; isSemVerMajor?: boolean };
-    }
-  >;
-  metadata?: { vulnerabilities?: Record<string, number>; dependencies?: { total?: number } };
-  error?: { code?: string; summary?: string; detail?: string };
-  message?: string;
-  statusCode?: number;
+type AuditInput = { registry?: string | undefined; timeoutSeconds: number };
+
+/** npm audit of the project's lockfile, in the tool's output shape. */
+async function npmAuditOutput(root: string, input: AuditInput, context: ToolContext): Promise<AuditOutput> {
+  const empty = { counts: {}, vulnerabilities: [] };
+  if (!(await readManifest(root)))
+    return { status: 'no-manifest' as const, reason: 'no package.json in the project', ...empty };
+  const lock = await readLockfile(root);
+  if ('missing' in lock) return { status: 'no-lockfile' as const, reason: lock.missing, ...empty };
+  const result = await isolatedAudit(root, input.registry, input.timeoutSeconds * 1000, context);
+  if (result.spawnError)
+    return { status: 'unavailable' as const, reason: `npm could not run (${result.spawnError})`, ...empty };
+  if (result.timedOut)
+    return {
+      status: 'unavailable' as const,
+      reason: `npm audit did not finish within ${input.timeoutSeconds} s (is the registry reachable?)`,
+      ...empty,
+    };
+  let report: AuditJson;
+  try {
+    report = JSON.parse(result.stdout) as AuditJson;
+  } catch {
+    const text = `${result.stderr}\n${result.stdout}`.trim();
+    return {
+      status: 'unavailable' as const,
+      reason: offline.test(text)
+        ? `the registry is unreachable: ${text
+            .split('\n')
+            .find((l) => offline.test(l))
+            ?.slice(0, 200)}`
+        : `npm audit failed: ${text.slice(0, 300)}`,
+      ...empty,
+    };
+  }
+  if (report.error || report.message) {
+    const detail =
+      [report.error?.code, report.error?.summary || report.message, report.error?.detail]
+        .filter(Boolean)
+        .join(' ')
+        .trim() || `exit code ${result.exitCode}`;
+    const reason = offline.test(detail)
+      ? `the registry is unreachable (${detail.slice(0, 200)})`
+      : /\b(40[345]|501)\b.*advisories/.test(detail)
+        ? `the registry does not serve the audit endpoint (${detail.slice(0, 200)})`
+        : `npm audit failed: ${detail.slice(0, 300)}`;
+    return { status: 'unavailable' as const, reason, ...empty };
+  }
+  const vulnerabilities = Object.values(report.vulnerabilities ?? {})
+    .map((v) => ({
+      name: v.name,
+      severity: v.severity,
+      direct: v.isDirect === true,
+      range: v.range ?? '',
+      advisories: (v.via ?? []).map((via) =>
+        typeof via === 'string'
+          ? { title: `through ${via}` }
+          : { title: via.title ?? 'advisory', ...(via.url ? { url: via.url } : {}) },
+      ),
+      fix:
+        v.fixAvailable === true
+          ? 'npm audit fix'
+          : v.fixAvailable
+            ? `upgrade ${v.fixAvailable.name} to ${v.fixAvailable.version}${v.fixAvailable.isSemVerMajor ? ' (a major version: check for breaking changes)' : ''}`
+            : 'no fix available yet',
+    }))
+    .sort(
+      (a, b) =>
+        severities.indexOf(b.severity as 'low') - severities.indexOf(a.severity as 'low') ||
+        a.name.localeCompare(b.name),
+    );
+  const counts = report.metadata?.vulnerabilities ?? {};
+  return {
+    status: 'ok' as const,
+    counts,
+    ...(report.metadata?.dependencies?.total !== undefined ? { dependencies: report.metadata.dependencies.total } : {}),
+    vulnerabilities,
+  };
 }
 
-const offline =
-  /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|network|socket hang up|request to .* failed/i;
-
-/**
- * Runs `npm audit` where nothing of the project's or the user's npm configuration can reach it: in a
- * temporary directory holding only copies of package.json and the lockfile (so the project's .npmrc,
- * which may hold `_authToken=${SOME_KEY}` or a registry of its choosing, is never read), with
- * --userconfig and --globalconfig pointing at empty files Caelum wrote, a temporary HOME and cache,
- * and the allow-listed child environment (no npm_config_* variables, no keys). npm so has no
- * credential of any kind to send, whichever registry the caller names.
- */
-async function isolatedAudit(
-  root: string,
-  registry: string | undefined,
-  timeoutSeconds: number,
-  context: ToolContext,
-): Promise<ProcessResult> {
-  const scratch = await mkdtemp(path.join(tmpdir(), 'caelum-audit-'));
-  try {
-    const project = path.join(scratch, 'project');
-    const home = path.join(scratch, 'home');
-    await Promise.all([mkdir(project), mkdir(home)]);
-    // Copied through the confined layer: a manifest linked to /dev/zero or out of the project is refused.
-    for (const file of ['package.json', 'package-lock.json', 'npm-shrinkwrap.json']) {
-      let text: string;
-      try {
-        text = await readProjectText(root, file, fileCaps.large);
-      } catch (error) {
-        if (error instanceof ConfinedError && error.reason === 'missing') continue;
-        throw error;
-      }
-      await writeFile(path.join(project, file), text);
-    }
-    const userconfig = path.join(scratch, 'userconfig.npmrc');
-    const globalconfig = path.join(scratch, 'globalconfig.npmrc');
-    await Promise.all([writeFile(userconfig, ''), writeFile(globalconfig, '')]);
-    const args = [
-      'audit',
-      '--json',
-      '--package-lock-only',
-      '--userconfig',
-      userconfig,
-      '--globalconfig',
-      globalconfig,
-      ...(registry ? ['--registry', registry] : []),
-    ];
-    return await runProcess('npm', args, {
-      cwd: project,
-      timeoutMs: timeoutSeconds * 1000,
-      signal: context.signal,
-      env: {
-        ...context.environment.childEnvironment,
-        HOME: home,
-        npm_config_cache: path.join(scratch, 'cache'),
-        npm_config_update_notifier: 'false',
-        npm_config_fund: 'false',
-      },
-    });
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+/** An OSV check in the tool's output shape (npm's severity words). */
+function osvOutput(check: AdvisoryCheck, npmReason: string | undefined): AuditOutput {
+  const word = (severity: string) => (severity === 'medium' ? 'moderate' : severity);
+  const vulnerabilities = check.vulnerable.map((dependency) => {
+    const fixed = fixingVersion(dependency);
+    return {
+      name: dependency.name,
+      severity: word(worstSeverity(dependency)),
+      direct: true,
+      range: `${dependency.declared} (checked ${dependency.version}, ${dependency.versionFrom})`,
+      advisories: dependency.advisories.map((a) => ({
+        title: `${a.id}${a.aliases.length ? ` (${a.aliases.join(', ')})` : ''}: ${a.summary}`,
+        ...(a.url ? { url: a.url } : {}),
+      })),
+      fix: fixed ? `upgrade ${dependency.name} to ${fixed}` : 'no fix available yet',
+    };
+  });
+  const counts: Record<string, number> = {};
+  for (const v of vulnerabilities) counts[v.severity] = (counts[v.severity] ?? 0) + 1;
+  return {
+    status: 'ok',
+    source: check.source ?? 'OSV',
+    ...(npmReason ? { reason: `npm audit unavailable (${npmReason}); advisories from ${check.source}` } : {}),
+    counts,
+    dependencies: check.checked,
+    vulnerabilities: vulnerabilities.sort(
+      (a, b) =>
+        severities.indexOf(b.severity as 'low') - severities.indexOf(a.severity as 'low') ||
+        a.name.localeCompare(b.name),
+    ),
+  };
 }
 
 export const auditVulnerabilities = defineTool({
@@ -108,9 +158,9 @@ export const auditVulnerabilities = defineTool({
     'are our dependencies safe to ship',
     'known security holes in packages we depend on',
   ],
-  title: 'Known-vulnerable dependencies (npm audit)',
+  title: 'Known-vulnerable dependencies (npm audit, OSV)',
   description:
-    'Runs "npm audit --json --package-lock-only" on the project\'s lockfile and returns each vulnerable package with severity, affected range, advisories and whether a fix is available. Needs the npm registry (or the one given); when it is unreachable the result says "unavailable" and why, and nothing else is guessed. Example: {"path": "."}',
+    'Runs "npm audit --json --package-lock-only" on the project\'s lockfile and returns each vulnerable package with severity, affected range, advisories and whether a fix is available. Where the registry does not answer, uses the OSV file or server configured (development.advisories, CAELUM_OSV_FILE / CAELUM_OSV_URL). When no source answers the result says "unavailable" and why, and nothing else is guessed. Example: {"path": "."}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     path: projectPathField,
@@ -124,6 +174,7 @@ export const auditVulnerabilities = defineTool({
   }),
   output: z.object({
     status: z.enum(['ok', 'unavailable', 'no-lockfile', 'no-manifest']),
+    source: z.string().optional().describe('npm audit, or the OSV file or server that answered'),
     reason: z.string().optional(),
     counts: z.record(z.string(), z.number().int()),
     dependencies: z.number().int().optional(),
@@ -141,86 +192,33 @@ export const auditVulnerabilities = defineTool({
   examples: [{ path: '.', timeoutSeconds: 20 }],
   async handler(input, context) {
     const root = await projectDirectory(input.path, context);
-    const empty = { counts: {}, vulnerabilities: [] };
-    if (!(await readManifest(root)))
-      return { status: 'no-manifest' as const, reason: 'no package.json in the project', ...empty };
-    const lock = await readLockfile(root);
-    if ('missing' in lock) return { status: 'no-lockfile' as const, reason: lock.missing, ...empty };
-    const result = await isolatedAudit(root, input.registry, input.timeoutSeconds, context);
-    if (result.spawnError)
-      return { status: 'unavailable' as const, reason: `npm could not run (${result.spawnError})`, ...empty };
-    if (result.timedOut)
+    const settings = context.environment.advisories ?? defaultAdvisorySettings;
+    const osvConfigured = Boolean(settings.osvFile || settings.osvUrl);
+    // source "osv" skips npm; otherwise npm audit first, and the configured OSV source when npm cannot answer.
+    const npm =
+      settings.source === 'osv' && osvConfigured
+        ? undefined
+        : await npmAuditOutput(
+            root,
+            { registry: input.registry ?? settings.registry, timeoutSeconds: input.timeoutSeconds },
+            context,
+          );
+    if (npm && (npm.status === 'ok' || npm.status === 'no-manifest' || !osvConfigured || settings.source === 'npm'))
+      return npm.status === 'ok' ? { ...npm, source: 'npm audit' } : npm;
+    const check = await checkAdvisories(root, { ...settings, source: 'osv' }, context);
+    if (check.status !== 'checked')
       return {
         status: 'unavailable' as const,
-        reason: `npm audit did not finish within ${input.timeoutSeconds} s (is the registry reachable?)`,
-        ...empty,
+        reason: [npm?.reason, check.reason].filter(Boolean).join('; '),
+        counts: {},
+        vulnerabilities: [],
       };
-    let report: AuditJson;
-    try {
-      report = JSON.parse(result.stdout) as AuditJson;
-    } catch {
-      const text = `${result.stderr}\n${result.stdout}`.trim();
-      return {
-        status: 'unavailable' as const,
-        reason: offline.test(text)
-          ? `the registry is unreachable: ${text
-              .split('\n')
-              .find((l) => offline.test(l))
-              ?.slice(0, 200)}`
-          : `npm audit failed: ${text.slice(0, 300)}`,
-        ...empty,
-      };
-    }
-    if (report.error || report.message) {
-      const detail =
-        [report.error?.code, report.error?.summary || report.message, report.error?.detail]
-          .filter(Boolean)
-          .join(' ')
-          .trim() || `exit code ${result.exitCode}`;
-      const reason = offline.test(detail)
-        ? `the registry is unreachable (${detail.slice(0, 200)})`
-        : /\b(40[345]|501)\b.*advisories/.test(detail)
-          ? `the registry does not serve the audit endpoint (${detail.slice(0, 200)})`
-          : `npm audit failed: ${detail.slice(0, 300)}`;
-      return { status: 'unavailable' as const, reason, ...empty };
-    }
-    const vulnerabilities = Object.values(report.vulnerabilities ?? {})
-      .map((v) => ({
-        name: v.name,
-        severity: v.severity,
-        direct: v.isDirect === true,
-        range: v.range ?? '',
-        advisories: (v.via ?? []).map((via) =>
-          typeof via === 'string'
-            ? { title: `through ${via}` }
-            : { title: via.title ?? 'advisory', ...(via.url ? { url: via.url } : {}) },
-        ),
-        fix:
-          v.fixAvailable === true
-            ? 'npm audit fix'
-            : v.fixAvailable
-              ? `upgrade ${v.fixAvailable.name} to ${v.fixAvailable.version}${v.fixAvailable.isSemVerMajor ? ' (a major version: check for breaking changes)' : ''}`
-              : 'no fix available yet',
-      }))
-      .sort(
-        (a, b) =>
-          severities.indexOf(b.severity as 'low') - severities.indexOf(a.severity as 'low') ||
-          a.name.localeCompare(b.name),
-      );
-    const counts = report.metadata?.vulnerabilities ?? {};
-    return {
-      status: 'ok' as const,
-      counts,
-      ...(report.metadata?.dependencies?.total !== undefined
-        ? { dependencies: report.metadata.dependencies.total }
-        : {}),
-      vulnerabilities,
-    };
+    return osvOutput(check, npm?.reason);
   },
   summarize: (o) =>
     o.status !== 'ok'
       ? `npm audit ${o.status}: ${o.reason}`
-      : `${o.vulnerabilities.length} vulnerable package(s)${o.dependencies !== undefined ? ` of ${o.dependencies}` : ''}: ${
+      : `${o.source ? `${o.source}: ` : ''}${o.vulnerabilities.length} vulnerable package(s)${o.dependencies !== undefined ? ` of ${o.dependencies}` : ''}: ${
           severities
             .filter((s) => o.counts[s])
             .map((s) => `${o.counts[s]} ${s}`)

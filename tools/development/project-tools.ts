@@ -9,6 +9,8 @@ import { resolveSpecifier, type ProjectAnalysis } from './analysis/project-analy
 import { analysedProject, projectPathField } from './project-directory.js';
 import { parseScript } from './cyclomatic.js';
 import { typescript } from './typescript-module.js';
+import { packageOf, packagesUsedByConfig, packagesUsedByScripts } from './dependencies/usage.js';
+import type { Manifest } from './dependencies/lockfile.js';
 import { asInputError, ConfinedError, fileCaps, readProjectJson, readProjectText } from '../confined-fs.js';
 
 const pathField = projectPathField;
@@ -332,7 +334,7 @@ export const checkDependencies = defineTool({
   examples: [{ path: '.' }],
   async handler(input, context) {
     const analysis = await project(input.path, context);
-    let manifest: Record<string, Record<string, string> | undefined> = {};
+    let manifest: Manifest = {};
     let manifestFound = true;
     try {
       manifest = (await readProjectJson(analysis.root, 'package.json')) as typeof manifest;
@@ -350,23 +352,32 @@ export const checkDependencies = defineTool({
     ]);
     const development = new Set(Object.keys(manifest.devDependencies ?? {}));
     const builtins = new Set(builtinModules);
-    const packageOf = (specifier: string) =>
-      specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
     const usedBy = new Map<string, string[]>();
+    const alsoUsed = new Set<string>();
+    const external = (specifier: string) =>
+      !(
+        specifier.startsWith('.') ||
+        specifier.startsWith('/') ||
+        specifier.startsWith('node:') ||
+        specifier.startsWith('#') ||
+        builtins.has(packageOf(specifier))
+      );
     for (const file of analysis.files) {
+      if (file.language === 'python') continue;
       for (const specifier of file.imports) {
-        if (
-          specifier.startsWith('.') ||
-          specifier.startsWith('/') ||
-          specifier.startsWith('node:') ||
-          specifier.startsWith('#')
-        )
-          continue;
+        if (!external(specifier)) continue;
         const name = packageOf(specifier);
-        if (builtins.has(name)) continue;
         usedBy.set(name, [...(usedBy.get(name) ?? []), file.file]);
       }
+      // require.resolve and the JSX runtime keep a declared package in use, but never make one missing.
+      for (const specifier of file.packageUses ?? []) if (external(specifier)) alsoUsed.add(packageOf(specifier));
     }
+    const selfName = typeof manifest.name === 'string' ? manifest.name : undefined;
+    // A package's own files (its tests, its examples) may import it by its own name.
+    if (selfName) usedBy.delete(selfName);
+    const declaredSet = new Set([...runtime, ...development]);
+    for (const name of await packagesUsedByScripts(analysis.root, manifest, declaredSet)) alsoUsed.add(name);
+    for (const name of await packagesUsedByConfig(analysis.root, manifest, declaredSet)) alsoUsed.add(name);
     const isTestOrTooling = (file: string) =>
       /(^|\/)(test|tests|__tests__|spec|bench|scripts|tools?|e2e|cypress)(\/|$)|\.(test|spec)\.|config\.[cm]?[jt]s$/.test(
         file,
@@ -377,7 +388,7 @@ export const checkDependencies = defineTool({
     const declared = [...runtime, ...development];
     const tooling =
       /^(typescript|tsx|ts-node|eslint|prettier|@types\/|@typescript-eslint|jest|vitest|mocha|nyc|c8|husky|lint-staged|nodemon|rimraf|cross-env|concurrently|esbuild|webpack|rollup|vite|babel|@babel|turbo|lerna|npm-run-all|patch-package|.*-cli$|@modelcontextprotocol\/inspector)/;
-    const unusedDeclared = declared.filter((name) => !usedBy.has(name));
+    const unusedDeclared = declared.filter((name) => !usedBy.has(name) && !alsoUsed.has(name));
     const devUsedInProduction = [...usedBy.entries()]
       .filter(([name]) => development.has(name) && !runtime.has(name))
       .map(([name, files]) => ({

@@ -10,6 +10,8 @@ import { InputError } from '../errors.js';
 import { analyzeProject, type ProjectAnalysis } from './analysis/project-analysis.js';
 import { complexityFindings, rankFindings, securityFindings } from './analysis/findings.js';
 import type { Finding } from './security/finding.js';
+import { checkAdvisories, defaultAdvisorySettings, type AdvisoryCheck } from './dependencies/advisories.js';
+import { advisoryFindings } from './dependencies/advisory-findings.js';
 import { changedFiles, checkRef, churn, findRepository, type ChangedFile, type GitRepository } from './git.js';
 
 export const findingSchema = z.object({
@@ -81,6 +83,8 @@ export interface StaticReport {
   gitNote?: string;
   /** Test files left out of the analysis (0 when includeTests was set). */
   testFilesExcluded: number;
+  /** The dependency advisory check; absent when the review is narrowed to paths. */
+  advisories?: AdvisoryCheck;
 }
 
 async function dependencyMajors(root: string): Promise<Map<string, number>> {
@@ -104,6 +108,19 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
   const target = await resolveInsideRoots(input.path, context.environment.allowedRoots, 'project');
   if (!target.isDirectory)
     throw new InputError('project', `${input.path} is a file; pass the project directory (narrow with paths)`);
+  // The advisory check (a registry or OSV round trip) runs while the files are analysed.
+  // A failure of the check itself is a status, never a failed report (nor an unhandled rejection).
+  const advisoryCheck =
+    input.security && !input.paths?.length
+      ? checkAdvisories(target.absolute, context.environment.advisories ?? defaultAdvisorySettings, context).catch(
+          (error: unknown): AdvisoryCheck => ({
+            status: 'unavailable',
+            reason: `dependencies were NOT checked for known vulnerabilities: the check failed (${(error as Error).message.slice(0, 200)})`,
+            checked: 0,
+            vulnerable: [],
+          }),
+        )
+      : undefined;
   const ts = typescript();
   const project = await analyzeProject(ts, {
     root: target.absolute,
@@ -164,6 +181,18 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
       }),
     );
   }
+  const advisories: AdvisoryCheck | undefined = await advisoryCheck;
+  if (advisories) {
+    if (advisories.vulnerable.length > 0) {
+      let manifestText: string | undefined;
+      try {
+        manifestText = readProjectTextSync(target.absolute, 'package.json', fileCaps.large);
+      } catch {
+        manifestText = undefined;
+      }
+      findings.push(...advisoryFindings(advisories, manifestText));
+    }
+  }
   // Computed once: the metrics count them even when the report leaves quality findings out.
   const quality = complexityFindings(project.files, undefined, churnCounts);
   if (input.quality) findings.push(...quality);
@@ -219,5 +248,6 @@ export async function buildStaticReport(context: ToolContext, input: StaticRepor
     durationMs: performance.now() - started,
     ...(gitNote ? { gitNote } : {}),
     testFilesExcluded: project.testFilesExcluded ?? 0,
+    ...(advisories ? { advisories } : {}),
   };
 }

@@ -13,11 +13,12 @@ import type { PyModuleFlow } from '../python/python-flow.js';
 import { checkExposure } from '../security/exposure-rules.js';
 import { checkXmlParsers } from '../security/xml-rules.js';
 import { checkInlineScripts } from '../security/inline-scripts.js';
+import { moduleReferences } from './module-references.js';
 
 type Typescript = typeof TS;
 
 /** Bump when the analysis changes, so cached results are recomputed. */
-export const analysisVersion = 11;
+export const analysisVersion = 12;
 
 export interface TodoItem {
   line: number;
@@ -45,6 +46,8 @@ export interface FileAnalysis {
   exports: string[];
   /** Python only: the data-flow summary the cross-module linker reads. */
   pythonFlow?: PyModuleFlow;
+  /** Packages used without an import edge: require.resolve('x'), the JSX runtime. */
+  packageUses?: string[];
 }
 
 const testFile =
@@ -124,21 +127,6 @@ function importsAndExports(ts: Typescript, source: TS.SourceFile): { imports: st
       (m) => m.kind === ts.SyntaxKind.ExportKeyword,
     ) === true;
   const visit = (node: TS.Node): void => {
-    if (
-      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
-      node.moduleSpecifier &&
-      ts.isStringLiteral(node.moduleSpecifier)
-    )
-      imports.add(node.moduleSpecifier.text);
-    if (
-      ts.isCallExpression(node) &&
-      node.arguments.length === 1 &&
-      ts.isStringLiteralLike(node.arguments[0]!) &&
-      ((ts.isIdentifier(node.expression) && node.expression.text === 'require') ||
-        node.expression.kind === ts.SyntaxKind.ImportKeyword)
-    ) {
-      imports.add((node.arguments[0] as TS.StringLiteral).text);
-    }
     // new URL('./worker.js', import.meta.url): a worker or asset loaded relative to this module.
     if (
       ts.isNewExpression(node) &&
@@ -208,7 +196,9 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
   const taint = new TaintEngine(ts, source).run();
   const patterns = checkPatterns(ts, source, { isTestFile: isTestPath(relative) });
   const auth = checkAuth(ts, source, { isTestFile: isTestPath(relative) });
-  const { imports, exports } = importsAndExports(ts, source);
+  const { imports: assetImports, exports } = importsAndExports(ts, source);
+  const references = moduleReferences(ts, source);
+  const imports = [...new Set([...references.imports, ...assetImports])];
   const extension = path.extname(relative).toLowerCase();
   return {
     file: relative,
@@ -238,6 +228,7 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
     todos: counted.todos,
     imports,
     exports,
+    ...(references.packageUses.length > 0 ? { packageUses: references.packageUses } : {}),
   };
 }
 

@@ -325,6 +325,16 @@ const patternRules: RuleEntry[] = [
     fix: 'Store an expiry and query with it.',
   },
   {
+    rule: 'vulnerable-dependency',
+    cwe: 'CWE-1395',
+    title: 'Known-vulnerable dependency',
+    kind: 'project',
+    languages: ['ts', 'js'],
+    detects:
+      'a direct dependency whose locked version (else the lowest version its range allows) an advisory affects: OSV records from a configured file or server (SEMVER/ECOSYSTEM ranges, version lists), else npm audit; reported at its package.json line',
+    fix: 'Upgrade to the first fixed version the advisory names, or replace the package.',
+  },
+  {
     rule: 'complex-function',
     title: 'Complex function',
     severity: 'low',
