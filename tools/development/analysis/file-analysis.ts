@@ -12,7 +12,7 @@ import { parseScript } from '../cyclomatic.js';
 type Typescript = typeof TS;
 
 /** Bump when the analysis changes, so cached results are recomputed. */
-export const analysisVersion = 7;
+export const analysisVersion = 8;
 
 export interface TodoItem {
   line: number;
@@ -30,6 +30,8 @@ export interface FileAnalysis {
   taintHits: TaintHit[];
   summaries: FunctionSummary[];
   calls: CallRecord[];
+  /** Exported name → local function (summary) name, for calls from other modules. */
+  exportMap?: Record<string, string>;
   patternHits: PatternHit[];
   app?: AppFacts;
   todos: TodoItem[];
@@ -210,6 +212,7 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
     taintHits: isTestPath(relative) ? [] : taint.hits,
     summaries: taint.summaries,
     calls: taint.calls,
+    ...(Object.keys(taint.exports).length > 0 ? { exportMap: taint.exports } : {}),
     patternHits: patterns.hits,
     ...(patterns.app.expressApps.length > 0 ||
     patterns.app.usesHelmet ||

@@ -28,6 +28,8 @@ import {
   type Value,
 } from './taint-value.js';
 import { sanitiserFor } from './sanitisers.js';
+import { moduleExports, type ExportMap } from './module-exports.js';
+import { databaseCallback, databaseRead, databaseValue, isCollectionHandle, recordReturn } from './module-flow.js';
 
 type Typescript = typeof TS;
 
@@ -52,6 +54,8 @@ export interface FunctionSummary {
   paramCount: number;
   reaches: SinkReach[];
   returnsParams: number;
+  /** Sink-class bits cleared on every return of a parameter (a helper that sanitises). */
+  returnCleared?: number;
 }
 
 export interface ArgumentTaint {
@@ -67,6 +71,9 @@ export interface CallRecord {
   /** The enclosing named function, so a parameter-to-parameter flow extends its summary. */
   enclosing?: string;
   args: (ArgumentTaint | null)[];
+  /** A relative module specifier the callee was imported from (`./dao`), and its exported member. */
+  module?: string;
+  member?: string;
 }
 
 export interface TaintHit {
@@ -84,6 +91,8 @@ export interface TaintResult {
   hits: TaintHit[];
   summaries: FunctionSummary[];
   calls: CallRecord[];
+  /** Exported name → local function name, for calls from other modules. */
+  exports: ExportMap;
 }
 
 interface Scope {
@@ -232,7 +241,12 @@ export class TaintEngine {
   run(): TaintResult {
     const state: FnState = { scope: { vars: new Map() }, conditional: 0, parameterCount: 0 };
     this.statements(this.source.statements, state);
-    return { hits: this.hits, summaries: this.summaries, calls: this.calls };
+    return {
+      hits: this.hits,
+      summaries: this.summaries,
+      calls: this.calls,
+      exports: moduleExports(this.ts, this.source),
+    };
   }
 
   // ---- functions ---------------------------------------------------------------------------
@@ -240,7 +254,7 @@ export class TaintEngine {
   private analyzeFunction(
     fn: TS.SignatureDeclaration & { body?: TS.Node },
     outer: FnState,
-    options: { name?: string; routeCall?: boolean; exportedName?: string },
+    options: { name?: string; routeCall?: boolean; exportedName?: string; bindings?: Map<number, Value> },
   ): Value | undefined {
     const ts = this.ts;
     if (!fn.body) return undefined;
@@ -269,6 +283,11 @@ export class TaintEngine {
         this.bindRequestParameter(parameter.name, request.kind, state);
         return;
       }
+      const bound = options.bindings?.get(index);
+      if (bound) {
+        this.bind(parameter.name, bound, state);
+        return;
+      }
       const value = emptyValue();
       if (index < 31) value.taint = { params: 1 << index, cleared: 0, wholeParams: 1 << index };
       this.bind(parameter.name, value, state);
@@ -277,7 +296,7 @@ export class TaintEngine {
     if (ts.isBlock(fn.body)) this.statements(fn.body.statements, state);
     else {
       const value = this.evaluate(fn.body as TS.Expression, state);
-      if (summary && value.taint) summary.returnsParams |= value.taint.params;
+      if (summary) recordReturn(summary, value.taint);
       this.returnValue(state, value);
     }
     if (summary) this.summaries.push(summary);
@@ -346,8 +365,11 @@ export class TaintEngine {
       ts.isPropertyAccessExpression(parent.left)
     ) {
       const name = parent.left.name.text;
-      return name === 'exports' ? undefined : name;
+      return name === 'exports' ? (parent.left.getText(this.source) === 'module.exports' ? 'default' : undefined) : name;
     }
+    // export default (x) => ..., export default function (x) {...}: the module's default export.
+    if (ts.isExportAssignment(parent)) return 'default';
+    if (ts.isFunctionDeclaration(node) && !node.name && ts.isSourceFile(parent)) return 'default';
     return undefined;
   }
 
@@ -407,7 +429,7 @@ export class TaintEngine {
     if (ts.isReturnStatement(node)) {
       if (node.expression) {
         const value = this.evaluate(node.expression, state);
-        if (state.summary && value.taint) state.summary.returnsParams |= value.taint.params;
+        if (state.summary) recordReturn(state.summary, value.taint);
         this.returnValue(state, value);
       }
       return;
@@ -984,9 +1006,16 @@ export class TaintEngine {
     const callee = node.expression;
     if (ts.isPropertyAccessExpression(callee)) receiver = this.evaluate(callee.expression, state);
     else if (!ts.isIdentifier(callee)) this.evaluate(callee, state);
-    const values: Value[] = args.map((argument) => {
+    if (site && receiver.collection) site.collection = true;
+    const rows = site && databaseCallback(site) ? this.databaseRead(node, site) : undefined;
+    const values: Value[] = args.map((argument, index) => {
       if ((ts.isArrowFunction(argument) || ts.isFunctionExpression(argument)) && route) {
         this.analyzeFunction(argument, state, { routeCall: true });
+        return { ...emptyValue(), isFunction: true };
+      }
+      // conn.query(sql, (err, rows) => ...): the rows are read from the database.
+      if (rows && index === args.length - 1 && (ts.isArrowFunction(argument) || ts.isFunctionExpression(argument))) {
+        this.analyzeFunction(argument, state, { bindings: new Map([[1, rows]]) });
         return { ...emptyValue(), isFunction: true };
       }
       return this.evaluate(argument, state);
@@ -1026,6 +1055,8 @@ export class TaintEngine {
     if (ts.isCallExpression(node)) this.idorCheck(site, values, node, state);
 
     // What the call returns.
+    if (databaseRead(site)) return this.databaseRead(node, site);
+    if (isCollectionHandle(site)) return { ...emptyValue(), collection: true };
     const sanitiser = sanitiserFor(site);
     const allArgs = values.reduce<Taint | undefined>((taint, value) => unionTaint(taint, value.taint), undefined);
     if (sanitiser !== undefined) {
@@ -1053,6 +1084,9 @@ export class TaintEngine {
       return { ...emptyValue(), taint: derived(unionTaint(receiver.taint, allArgs))! };
     }
     const qualified = site.receiver ? `${site.receiver}.${name}` : name;
+    // A call into another module of the project: linked by the module and its exported member.
+    const project = site.module?.startsWith('.') === true;
+    const callIndex = this.calls.length;
     if (allArgs && (allArgs.origin || allArgs.params)) {
       const record: CallRecord = {
         callee: name,
@@ -1068,8 +1102,20 @@ export class TaintEngine {
               }
             : null,
         ),
+        ...(project
+          ? { module: site.module!, member: site.member === '*' && !site.receiver ? 'default' : (site.member ?? name) }
+          : {}),
       };
-      if (name && !site.module) this.calls.push(record);
+      if (name && (!site.module || project)) this.calls.push(record);
+      // What a helper of another module returns is known only to the linker: the result carries
+      // the argument's taint, marked with this call so the linker can check the callee returns it.
+      if (project && !site.isNew && name) {
+        const taint = derived(allArgs)!;
+        return {
+          ...emptyValue(),
+          taint: taint.origin ? { ...taint, origin: { ...taint.origin, via: callIndex } } : taint,
+        };
+      }
     }
     if (propagatingFunctions.has(qualified) || propagatingFunctions.has(name)) {
       const taint = qualified === 'String' ? cleared(allArgs, bitsOf('nosql', 'mass')) : derived(allArgs);
@@ -1084,6 +1130,10 @@ export class TaintEngine {
     // (a database client, a model) do not: their results are data from storage, not from input.
     if (!site.receiver && allArgs) return { ...emptyValue(), taint: derived(allArgs)! };
     return emptyValue();
+  }
+
+  private databaseRead(node: TS.Node, site: CallSite): Value {
+    return databaseValue(this.lineOf(node.getStart(this.source)), `${site.receiver}.${site.name}()`);
   }
 
   private nosqlCheck(spec: SinkSpec, value: Value, node: TS.Node, state: FnState): void {
