@@ -222,6 +222,7 @@ const propagatingFunctions = new Set([
   'qs.parse',
   'atob',
   'btoa',
+  'vm.createContext',
 ]);
 
 export class TaintEngine {

@@ -1,0 +1,276 @@
+// Taint across modules: for each common export/import form, a two-file project (a DAO holding a
+// SQL sink, a route passing request input to it) must give the SQL injection at the sink with a
+// trace from the route; the same project with the route sanitising the input must give nothing.
+// Also: helper return values, collections held in variables, second-order eval, vm context input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import ts from 'typescript';
+import { analyzeProject } from '../../tools/development/analysis/project-analysis.js';
+import { securityFindings } from '../../tools/development/analysis/findings.js';
+import type { Finding } from '../../tools/development/security/finding.js';
+import { tempDir, writeTree } from '../helpers.js';
+
+type Context = { after(fn: () => Promise<void> | void): void };
+
+async function findingsOf(t: Context, files: Record<string, string>): Promise<Finding[]> {
+  const root = path.join(await tempDir(t), 'app');
+  await writeTree(root, files);
+  const project = await analyzeProject(ts, {
+    root,
+    dataDir: path.join(root, '..', 'data'),
+    signal: new AbortController().signal,
+    cache: false,
+  });
+  return securityFindings(project, { dependencyMajors: new Map() });
+}
+
+const sqlLine = "  return conn.query('SELECT * FROM users WHERE name = \\'' + name + '\\'');";
+const head = "const conn = require('./conn');\n";
+const esmHead = "import conn from './conn.js';\n";
+const conn = { 'conn.js': "module.exports = require('mysql').createConnection({});\n" };
+
+interface Form {
+  name: string;
+  dao: Record<string, string>;
+  /** The route, with INPUT where the request value goes. */
+  route: string;
+  routeFile?: string;
+}
+
+const forms: Form[] = [
+  {
+    name: 'module.exports = { f }',
+    dao: { 'dao.js': `${head}function findUser(name) {\n${sqlLine}\n}\nmodule.exports = { findUser };\n` },
+    route: "const dao = require('./dao');\nmodule.exports = (req, res) => dao.findUser(INPUT);\n",
+  },
+  {
+    name: 'module.exports = { alias: f }',
+    dao: { 'dao.js': `${head}function lookup(name) {\n${sqlLine}\n}\nmodule.exports = { findUser: lookup };\n` },
+    route: "const dao = require('./dao');\nmodule.exports = (req, res) => dao.findUser(INPUT);\n",
+  },
+  {
+    name: 'module.exports.f = arrow',
+    dao: { 'dao.js': `${head}module.exports.findUser = (name) => {\n${sqlLine}\n};\n` },
+    route: "const users = require('./dao');\nmodule.exports = (req, res) => users.findUser(INPUT);\n",
+  },
+  {
+    name: 'exports.f = function',
+    dao: { 'dao.js': `${head}exports.findUser = function (name) {\n${sqlLine}\n};\n` },
+    route: "const dao = require('./dao.js');\nmodule.exports = (req, res) => dao.findUser(INPUT);\n",
+  },
+  {
+    name: 'module.exports = function f',
+    dao: { 'dao.js': `${head}module.exports = function findUser(name) {\n${sqlLine}\n};\n` },
+    route: "const lookup = require('./dao');\nmodule.exports = (req, res) => lookup(INPUT);\n",
+  },
+  {
+    name: 'module.exports = anonymous function',
+    dao: { 'dao.js': `${head}module.exports = function (name) {\n${sqlLine}\n};\n` },
+    route: "const lookup = require('./dao');\nmodule.exports = (req, res) => lookup(INPUT);\n",
+  },
+  {
+    name: 'module.exports = class, then new',
+    dao: {
+      'dao.js': `${head}module.exports = class UserDao {\n  find(name) {\n  ${sqlLine}\n  }\n};\n`,
+    },
+    route: "const UserDao = require('./dao');\nconst dao = new UserDao();\nmodule.exports = (req, res) => dao.find(INPUT);\n",
+  },
+  {
+    name: 'destructured require with alias',
+    dao: { 'dao.js': `${head}module.exports.findUser = (name) => {\n${sqlLine}\n};\n` },
+    route: "const { findUser: lookup } = require('./dao');\nmodule.exports = (req, res) => lookup(INPUT);\n",
+  },
+  {
+    name: "require('./x').f(...)",
+    dao: { 'dao.js': `${head}exports.findUser = (name) => {\n${sqlLine}\n};\n` },
+    route: "module.exports = (req, res) => require('./dao').findUser(INPUT);\n",
+  },
+  {
+    name: 'ESM export function + named import with alias',
+    dao: { 'dao.mjs': `${esmHead}export function findUser(name) {\n${sqlLine}\n}\n` },
+    route: "import { findUser as lookup } from './dao.mjs';\nexport default (req, res) => lookup(INPUT);\n",
+    routeFile: 'route.mjs',
+  },
+  {
+    name: 'ESM export const arrow + import * as ns',
+    dao: { 'dao.mjs': `${esmHead}export const findUser = (name) => {\n${sqlLine}\n};\n` },
+    route: "import * as dao from './dao.mjs';\nexport default (req, res) => dao.findUser(INPUT);\n",
+    routeFile: 'route.mjs',
+  },
+  {
+    name: 'ESM export default function + default import',
+    dao: { 'dao.mjs': `${esmHead}export default function (name) {\n${sqlLine}\n}\n` },
+    route: "import lookup from './dao.mjs';\nexport default (req, res) => lookup(INPUT);\n",
+    routeFile: 'route.mjs',
+  },
+  {
+    name: 'ESM export { a as b }',
+    dao: { 'dao.mjs': `${esmHead}function lookup(name) {\n${sqlLine}\n}\nexport { lookup as findUser };\n` },
+    route: "import { findUser } from './dao.mjs';\nexport default (req, res) => findUser(INPUT);\n",
+    routeFile: 'route.mjs',
+  },
+  {
+    name: 'ESM export default { f } + default import',
+    dao: { 'dao.mjs': `${esmHead}function findUser(name) {\n${sqlLine}\n}\nexport default { findUser };\n` },
+    route: "import dao from './dao.mjs';\nexport default (req, res) => dao.findUser(INPUT);\n",
+    routeFile: 'route.mjs',
+  },
+  {
+    name: 'TypeScript export function + import without extension',
+    dao: {
+      'dao.ts': `${esmHead}export async function findUser(name: string) {\n${sqlLine}\n}\n`,
+    },
+    route: "import { findUser } from './dao';\nexport default (req: any, res: any) => findUser(INPUT);\n",
+    routeFile: 'route.ts',
+  },
+];
+
+for (const form of forms) {
+  test(`cross-module SQL injection through ${form.name}`, async (t) => {
+    const routeFile = form.routeFile ?? 'route.js';
+    const daoFile = Object.keys(form.dao)[0]!;
+    const sinkLine = form.dao[daoFile]!.split('\n').findIndex((line) => line.includes('conn.query')) + 1;
+    const flawed = await findingsOf(t, {
+      ...conn,
+      ...form.dao,
+      [routeFile]: form.route.replace('INPUT', 'req.query.name'),
+    });
+    const sql = flawed.filter((f) => f.cwe === 'CWE-89');
+    assert.deepEqual(
+      sql.map((f) => `${f.file}:${f.line}`),
+      [`${daoFile}:${sinkLine}`],
+      JSON.stringify(flawed, null, 1),
+    );
+    assert.equal(sql[0]!.trace?.[0]?.file, routeFile);
+    assert.match(sql[0]!.trace?.[0]?.note ?? '', /req\.query/);
+    const safe = await findingsOf(t, {
+      ...conn,
+      ...form.dao,
+      [routeFile]: form.route.replace('INPUT', 'parseInt(req.query.name, 10)'),
+    });
+    assert.deepEqual(
+      safe.filter((f) => f.cwe === 'CWE-89'),
+      [],
+    );
+  });
+}
+
+test('a call on a package is not linked to a project function of the same name', async (t) => {
+  const findings = await findingsOf(t, {
+    ...conn,
+    'dao.js': `${head}exports.findUser = (name) => {\n${sqlLine}\n};\n`,
+    'route.js':
+      "require('./dao');\nconst cache = require('lru-store');\nmodule.exports = (req, res) => cache.findUser(req.query.name);\n",
+  });
+  assert.deepEqual(
+    findings.filter((f) => f.cwe === 'CWE-89'),
+    [],
+  );
+});
+
+test("a helper module's return value carries the input, unless the helper sanitises it", async (t) => {
+  const route = (helper: string) =>
+    [
+      "const utils = require('./utils');",
+      'module.exports = (db) => (req, res) => {',
+      `  const q = utils.${helper}(req.query.q);`,
+      "  return db.collection('items').find({ $where: 'this.name == \\'' + q + '\\'' });",
+      '};',
+      '',
+    ].join('\n');
+  const utils = [
+    'exports.trunc = (s, n = 40) => (s.length > n ? s.slice(0, n) : s);',
+    "exports.label = (s) => 'item';",
+    'exports.digits = (s) => parseInt(s, 10);',
+    '',
+  ].join('\n');
+  const flawed = await findingsOf(t, { 'utils.js': utils, 'route.js': route('trunc') });
+  assert.deepEqual(
+    flawed.filter((f) => f.cwe === 'CWE-943').map((f) => `${f.file}:${f.line}`),
+    ['route.js:4'],
+  );
+  for (const helper of ['label', 'digits']) {
+    const safe = await findingsOf(t, { 'utils.js': utils, 'route.js': route(helper) });
+    assert.deepEqual(
+      safe.filter((f) => f.cwe === 'CWE-943'),
+      [],
+      helper,
+    );
+  }
+});
+
+test('a collection held in a variable or a class field is a query sink', async (t) => {
+  const findings = await findingsOf(t, {
+    'route.js': [
+      'module.exports = (db) => {',
+      "  const col = db.collection('items');",
+      '  return (req, res) => col.find({ $where: `this.owner == "${req.query.owner}"` });',
+      '};',
+      'class Store {',
+      '  constructor(db) {',
+      "    this.col = db.collection('items');",
+      '  }',
+      '  handler() {',
+      '    return (req, res) => this.col.find({ $where: `this.owner == "${req.body.owner}"` });',
+      '  }',
+      '}',
+      'module.exports.Store = Store;',
+      '',
+    ].join('\n'),
+  });
+  assert.deepEqual(
+    findings
+      .filter((f) => f.cwe === 'CWE-943')
+      .map((f) => f.line)
+      .sort(),
+    [10, 3],
+  );
+});
+
+test('a value read from the database reaching eval is second-order code injection; not other sinks', async (t) => {
+  const findings = await findingsOf(t, {
+    'rules.js': [
+      'module.exports = (db, conn) => async (req, res) => {',
+      "  const rule = await db.collection('rules').findOne({ name: 'discount' });",
+      '  const total = eval(rule.expression);',
+      "  conn.query('SELECT * FROM t WHERE x = ' + rule.expression);",
+      "  conn.query('SELECT code FROM scripts', (err, rows) => {",
+      '    new Function(rows[0].code)();',
+      '  });',
+      '  res.json({ total, parsed: JSON.parse(rule.expression) });',
+      '};',
+      '',
+    ].join('\n'),
+  });
+  const code = findings.filter((f) => f.cwe === 'CWE-95');
+  assert.deepEqual(code.map((f) => f.line).sort(), [3, 6]);
+  for (const finding of code) assert.match(finding.message, /value read from the database/);
+  assert.deepEqual(
+    findings.filter((f) => f.cwe === 'CWE-89'),
+    [],
+  );
+});
+
+test('request input in a vm context object is code injection', async (t) => {
+  const findings = await findingsOf(t, {
+    'calc.js': [
+      "const vm = require('vm');",
+      'module.exports = (req, res) => {',
+      "  const out = vm.runInNewContext('price * qty', { price: 3, qty: req.query.qty });",
+      '  const context = vm.createContext({ user: req.body.user });',
+      "  new vm.Script('greet(user)').runInContext(context);",
+      "  vm.runInNewContext('price * qty', { price: 3, qty: parseInt(req.query.qty, 10) });",
+      '  res.json({ out });',
+      '};',
+      '',
+    ].join('\n'),
+  });
+  assert.deepEqual(
+    findings
+      .filter((f) => f.cwe === 'CWE-95')
+      .map((f) => f.line)
+      .sort(),
+    [3, 5],
+  );
+});
