@@ -74,7 +74,8 @@ const forms: Form[] = [
     dao: {
       'dao.js': `${head}module.exports = class UserDao {\n  find(name) {\n  ${sqlLine}\n  }\n};\n`,
     },
-    route: "const UserDao = require('./dao');\nconst dao = new UserDao();\nmodule.exports = (req, res) => dao.find(INPUT);\n",
+    route:
+      "const UserDao = require('./dao');\nconst dao = new UserDao();\nmodule.exports = (req, res) => dao.find(INPUT);\n",
   },
   {
     name: 'destructured require with alias',

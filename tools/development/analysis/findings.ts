@@ -172,7 +172,10 @@ export function securityFindings(project: ProjectAnalysis, context: ProjectConte
         imports: project.resolvedImports.get(f.file) ?? [],
         ...(f.exportMap ? { exports: f.exportMap } : {}),
       })),
-    { resolve: (from, specifier) => resolveSpecifier(from, specifier, known) },
+    {
+      resolve: (from, specifier) => resolveSpecifier(from, specifier, known),
+      importsOf: (file) => project.resolvedImports.get(file) ?? [],
+    },
   );
   for (const file of project.files) {
     for (const hit of file.taintHits) {

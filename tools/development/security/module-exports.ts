@@ -30,10 +30,16 @@ function localName(ts: Typescript, node: TS.Expression, fallback: string): strin
 function objectMembers(ts: Typescript, literal: TS.ObjectLiteralExpression, into: ExportMap): void {
   for (const property of literal.properties) {
     if (ts.isShorthandPropertyAssignment(property)) into[property.name.text] = property.name.text;
-    else if (ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) {
+    else if (
+      ts.isPropertyAssignment(property) &&
+      (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))
+    ) {
       const local = localName(ts, property.initializer, property.name.text);
       if (local) into[property.name.text] = local;
-    } else if (ts.isMethodDeclaration(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)))
+    } else if (
+      ts.isMethodDeclaration(property) &&
+      (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))
+    )
       into[property.name.text] = property.name.text;
   }
 }

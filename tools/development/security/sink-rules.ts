@@ -254,7 +254,13 @@ export function sinksForCall(site: CallSite): SinkSpec[] {
   ) {
     add('nosql', 0, `${receiver}.${name}() takes its query from this argument`, (shape) => shape.isFunction);
   }
-  if (name === '$where' || (name === 'where' && receiver && (site.collection === true || mongoReceiver.test(receiver)) && site.argumentCount === 1))
+  if (
+    name === '$where' ||
+    (name === 'where' &&
+      receiver &&
+      (site.collection === true || mongoReceiver.test(receiver)) &&
+      site.argumentCount === 1)
+  )
     add('nosql', 0, `${name}() evaluates a JavaScript predicate`, (shape) => shape.isObjectLiteral || shape.isFunction);
 
   // Filesystem paths.

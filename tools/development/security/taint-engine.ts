@@ -366,7 +366,11 @@ export class TaintEngine {
       ts.isPropertyAccessExpression(parent.left)
     ) {
       const name = parent.left.name.text;
-      return name === 'exports' ? (parent.left.getText(this.source) === 'module.exports' ? 'default' : undefined) : name;
+      return name === 'exports'
+        ? parent.left.getText(this.source) === 'module.exports'
+          ? 'default'
+          : undefined
+        : name;
     }
     // export default (x) => ..., export default function (x) {...}: the module's default export.
     if (ts.isExportAssignment(parent)) return 'default';

@@ -25,6 +25,8 @@ export interface LinkInput {
 export interface LinkOptions {
   /** The project file a relative specifier names, from a given file. */
   resolve?: (from: string, specifier: string) => string | undefined;
+  /** The project files a file imports (for re-exports: `module.exports = require('./dao')`). */
+  importsOf?: (file: string) => readonly string[];
 }
 
 export interface LinkedHit {
@@ -78,16 +80,25 @@ export class TaintLinker {
 
   private lookup(input: LinkInput, call: CallRecord): Located[] {
     if (call.module) {
+      // Only the module the call names (or what it re-exports), never a same-named function elsewhere.
       const target = this.options.resolve?.(input.file, call.module);
-      if (target) {
-        const exported = this.inputsByFile.get(target)?.exports?.[call.member ?? call.callee];
-        const precise =
-          (exported ? this.byFileName.get(`${target}\0${exported}`) : undefined) ??
-          this.byFileName.get(`${target}\0${call.callee}`);
-        if (precise && precise.length > 0) return precise;
+      if (!target) return [];
+      const inFile = (file: string): Located[] | undefined => {
+        const exported = this.inputsByFile.get(file)?.exports?.[call.member ?? call.callee];
+        const found =
+          (exported ? this.byFileName.get(`${file}\0${exported}`) : undefined) ??
+          this.byFileName.get(`${file}\0${call.callee}`);
+        return found && found.length > 0 ? found : undefined;
+      };
+      const precise = inFile(target);
+      if (precise) return precise;
+      for (const next of this.options.importsOf?.(target) ?? []) {
+        const hop = inFile(next);
+        if (hop) return hop;
       }
+      return [];
     }
-    if (call.member === 'default' || call.callee === 'default') return [];
+    if (call.callee === 'default') return [];
     const candidates = this.byName.get(call.callee) ?? [];
     if (candidates.length === 0) return [];
     const local = candidates.filter((c) => c.file === input.file);
