@@ -118,6 +118,23 @@ const forms: Form[] = [
     routeFile: 'route.mjs',
   },
   {
+    name: "a folder's index re-exporting the DAO (CommonJS)",
+    dao: {
+      'dao/users.js': `const conn = require('../conn');\nexports.findUser = (name) => {\n${sqlLine}\n};\n`,
+      'dao/index.js': "module.exports = require('./users');\n",
+    },
+    route: "const dao = require('./dao');\nmodule.exports = (req, res) => dao.findUser(INPUT);\n",
+  },
+  {
+    name: 'ESM export * from a barrel',
+    dao: {
+      'dao/users.mjs': `import conn from '../conn.js';\nexport function findUser(name) {\n${sqlLine}\n}\n`,
+      'dao/index.mjs': "export * from './users.mjs';\n",
+    },
+    route: "import { findUser } from './dao/index.mjs';\nexport default (req, res) => findUser(INPUT);\n",
+    routeFile: 'route.mjs',
+  },
+  {
     name: 'TypeScript export function + import without extension',
     dao: {
       'dao.ts': `${esmHead}export async function findUser(name: string) {\n${sqlLine}\n}\n`,
@@ -251,6 +268,28 @@ test('a value read from the database reaching eval is second-order code injectio
     findings.filter((f) => f.cwe === 'CWE-89'),
     [],
   );
+});
+
+test('a database value passed to an eval helper in another module is second-order code injection', async (t) => {
+  const findings = await findingsOf(t, {
+    'runner.js':
+      'exports.runScript = (source) => eval(source);\nexports.parseScript = (source) => JSON.parse(source);\n',
+    'jobs.js': [
+      "const { runScript, parseScript } = require('./runner');",
+      'module.exports = async (db) => {',
+      "  const job = await db.collection('jobs').findOne({ due: true });",
+      '  runScript(job.script);',
+      '  parseScript(job.script);',
+      '};',
+      '',
+    ].join('\n'),
+  });
+  assert.deepEqual(
+    findings.map((f) => `${f.file}:${f.line}:${f.cwe}`),
+    ['runner.js:1:CWE-95'],
+  );
+  assert.match(findings[0]!.message, /value read from the database/);
+  assert.equal(findings[0]!.trace?.[0]?.file, 'jobs.js');
 });
 
 test('request input in a vm context object is code injection', async (t) => {

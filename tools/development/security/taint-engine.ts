@@ -1111,7 +1111,10 @@ export class TaintEngine {
           ? { module: site.module!, member: site.member === '*' && !site.receiver ? 'default' : (site.member ?? name) }
           : {}),
       };
-      if (name && (!site.module || project)) this.calls.push(record);
+      // A value read from the database matters only for code sinks: record its calls into
+      // functions (a helper that evals), not every method call that takes a row (res.json(rows)).
+      const storedOnly = allArgs.origin?.part === 'database' && !allArgs.params;
+      if (name && (!site.module || project) && (!storedOnly || !site.receiver || project)) this.calls.push(record);
       // What a helper of another module returns is known only to the linker: the result carries
       // the argument's taint, marked with this call so the linker can check the callee returns it.
       if (project && !site.isNew && name) {
