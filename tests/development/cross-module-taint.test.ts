@@ -78,6 +78,13 @@ const forms: Form[] = [
       "const UserDao = require('./dao');\nconst dao = new UserDao();\nmodule.exports = (req, res) => dao.find(INPUT);\n",
   },
   {
+    name: 'module.exports = new Service()',
+    dao: {
+      'dao.js': `${head}class UserService {\n  lookup(name) {\n  ${sqlLine}\n  }\n}\nmodule.exports = new UserService();\n`,
+    },
+    route: "const users = require('./dao');\nmodule.exports = (req, res) => users.lookup(INPUT);\n",
+  },
+  {
     name: 'destructured require with alias',
     dao: { 'dao.js': `${head}module.exports.findUser = (name) => {\n${sqlLine}\n};\n` },
     route: "const { findUser: lookup } = require('./dao');\nmodule.exports = (req, res) => lookup(INPUT);\n",
