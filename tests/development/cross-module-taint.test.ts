@@ -205,7 +205,8 @@ test("a helper module's return value carries the input, unless the helper saniti
       '',
     ].join('\n');
   const utils = [
-    'exports.trunc = (s, n = 40) => (s.length > n ? s.slice(0, n) : s);',
+    'exports.trunc = (s) => s.slice(0, 40);',
+    'exports.json = (s) => JSON.stringify(String(s));',
     "exports.label = (s) => 'item';",
     'exports.digits = (s) => parseInt(s, 10);',
     '',
@@ -215,7 +216,7 @@ test("a helper module's return value carries the input, unless the helper saniti
     flawed.filter((f) => f.cwe === 'CWE-943').map((f) => `${f.file}:${f.line}`),
     ['route.js:4'],
   );
-  for (const helper of ['label', 'digits']) {
+  for (const helper of ['label', 'digits', 'json']) {
     const safe = await findingsOf(t, { 'utils.js': utils, 'route.js': route(helper) });
     assert.deepEqual(
       safe.filter((f) => f.cwe === 'CWE-943'),
@@ -223,6 +224,24 @@ test("a helper module's return value carries the input, unless the helper saniti
       helper,
     );
   }
+});
+
+test('$where is JavaScript: String() or slice() does not make input safe there; JSON.stringify does', async (t) => {
+  const findings = await findingsOf(t, {
+    'route.js': [
+      'module.exports = (db) => (req, res) => {',
+      "  const items = db.collection('items');",
+      "  items.find({ $where: 'this.name == \\'' + String(req.query.name) + '\\'' });",
+      "  items.find({ $where: 'this.name == ' + JSON.stringify(String(req.query.name)) });",
+      '  items.find({ name: String(req.query.name) });',
+      '};',
+      '',
+    ].join('\n'),
+  });
+  assert.deepEqual(
+    findings.map((f) => `${f.line}:${f.cwe}`),
+    ['3:CWE-943'],
+  );
 });
 
 test('a collection held in a variable or a class field is a query sink', async (t) => {

@@ -181,7 +181,8 @@ export function securityFindings(project: ProjectAnalysis, context: ProjectConte
     for (const hit of file.taintHits) {
       // Through a helper of another module: only if that helper returns its argument.
       const via = hit.origin.via;
-      if (via !== undefined && !linker.returnsTaint(file.file, via, sinkClasses[hit.cls].bit)) continue;
+      if (via !== undefined && !linker.returnsTaint(file.file, via, sinkClasses[hit.cls].bit, hit.variant === 'where'))
+        continue;
       const helper = via !== undefined ? file.calls[via] : undefined;
       findings.push(
         taintFinding(file.file, hit, [

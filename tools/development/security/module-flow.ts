@@ -54,6 +54,25 @@ export function databaseCallback(site: CallSite): boolean {
   return databaseRead(site) && site.argumentCount >= 2;
 }
 
+/**
+ * The sink bit that decides whether a value is still dangerous in a $where clause. $where is
+ * JavaScript: String() or .slice() rule out `{"$ne": null}` operators (they clear the nosql bit)
+ * but not code, so a value stays live there unless it is also cleared for code (parseInt,
+ * JSON.stringify). Values read from the database stay a source for eval-like sinks only.
+ */
+export function whereMask(taint: Taint): number {
+  const nosql = sinkClasses.nosql.bit;
+  if ((taint.cleared & nosql) === 0) return nosql;
+  if (taint.origin?.part === 'database' && !taint.params) return nosql;
+  return sinkClasses.code.bit;
+}
+
+/** Is an argument with these cleared bits still live for a sink of this class (or $where)? */
+export function liveBits(cleared: number, bit: number, where: boolean, fromDatabase: boolean): boolean {
+  if ((cleared & bit) === 0) return true;
+  return where && !fromDatabase && (cleared & sinkClasses.code.bit) === 0;
+}
+
 /** A value read from the database: a source for code-execution sinks only. */
 export function databaseValue(line: number, text: string): Value {
   return {

@@ -29,7 +29,14 @@ import {
 } from './taint-value.js';
 import { sanitiserFor } from './sanitisers.js';
 import { moduleExports, type ExportMap } from './module-exports.js';
-import { databaseCallback, databaseRead, databaseValue, isCollectionHandle, recordReturn } from './module-flow.js';
+import {
+  databaseCallback,
+  databaseRead,
+  databaseValue,
+  isCollectionHandle,
+  recordReturn,
+  whereMask,
+} from './module-flow.js';
 
 type Typescript = typeof TS;
 
@@ -46,6 +53,8 @@ export interface SinkReach {
   needsWhole?: boolean;
   /** The file of the sink when it is not the summarised function's own (a reach through a call). */
   file?: string;
+  /** A $where clause: JavaScript, so a string conversion that rules out operators does not clear it. */
+  where?: boolean;
 }
 
 export interface FunctionSummary {
@@ -1219,12 +1228,13 @@ export class TaintEngine {
   ): void {
     const cls = sinkClasses[spec.cls];
     const taint = value.taint;
-    if (!liveFor(taint, cls.bit) || !taint) return;
+    const where = variant === 'where' && spec.cls === 'nosql';
+    if (!taint || !liveFor(taint, where ? whereMask(taint) : cls.bit)) return;
     if (spec.safe?.(value)) return;
     const needsWhole =
       spec.cls === 'mass' || (spec.cls === 'prototype' && variant === undefined && this.ts.isCallExpression(node));
     const needsObject = variant === 'operator';
-    if (taint.origin) {
+    if (taint.origin && !(where && taint.origin.part === 'database')) {
       const origin = taint.origin;
       const ok = (!needsWhole || origin.whole) && (!needsObject || origin.part === 'body' || origin.part === 'query');
       if (ok)
@@ -1247,6 +1257,7 @@ export class TaintEngine {
           what: spec.what,
           ...(needsObject ? { needsObject } : {}),
           ...(needsWhole ? { needsWhole } : {}),
+          ...(where ? { where } : {}),
         };
         if (!state.summary.reaches.some((r) => r.param === i && r.cls === spec.cls && r.line === reach.line))
           state.summary.reaches.push(reach);

@@ -11,6 +11,7 @@
 import type { CallRecord, FunctionSummary, SinkReach } from './taint-engine.js';
 import type { Origin } from './taint-value.js';
 import { sinkClasses } from './sink-classes.js';
+import { liveBits } from './module-flow.js';
 
 export interface LinkInput {
   file: string;
@@ -112,7 +113,7 @@ export class TaintLinker {
    * Does the value returned by call `index` of `file` still carry its argument's input for a sink
    * of class `bit`? True when a callee returns that argument and clears nothing of `bit` on the way.
    */
-  returnsTaint(file: string, index: number, bit: number, depth = 0): boolean {
+  returnsTaint(file: string, index: number, bit: number, where = false, depth = 0): boolean {
     const input = this.inputsByFile.get(file);
     const call = input?.calls[index];
     if (!input || !call) return false;
@@ -120,9 +121,11 @@ export class TaintLinker {
       const { returnsParams, returnCleared } = callee.summary;
       for (const [i, argument] of call.args.entries()) {
         if (!argument?.origin || i > 30 || !(returnsParams & (1 << i))) continue;
-        if (((argument.cleared | (returnCleared ?? 0)) & bit) !== 0) continue;
+        const fromDatabase = argument.origin.part === 'database';
+        if (!liveBits(argument.cleared | (returnCleared ?? 0), bit, where, fromDatabase)) continue;
         const via = argument.origin.via;
-        if (via !== undefined && (depth >= maxReturnDepth || !this.returnsTaint(file, via, bit, depth + 1))) continue;
+        if (via !== undefined && (depth >= maxReturnDepth || !this.returnsTaint(file, via, bit, where, depth + 1)))
+          continue;
         return true;
       }
     }
@@ -141,8 +144,9 @@ export class TaintLinker {
               const argument = call.args[reach.param];
               if (!argument) continue;
               const bit = sinkClasses[reach.cls].bit;
-              if ((argument.cleared & bit) !== 0) continue;
-              if (argument.origin) {
+              const where = reach.where === true;
+              if (!liveBits(argument.cleared, bit, where, false)) continue;
+              if (argument.origin && liveBits(argument.cleared, bit, where, argument.origin.part === 'database')) {
                 const origin = argument.origin;
                 const fits =
                   (!reach.needsWhole || origin.whole) &&
@@ -151,7 +155,7 @@ export class TaintLinker {
                 if (
                   fits &&
                   !hits.has(key) &&
-                  (origin.via === undefined || this.returnsTaint(input.file, origin.via, bit))
+                  (origin.via === undefined || this.returnsTaint(input.file, origin.via, bit, where))
                 )
                   hits.set(key, {
                     sinkFile: reach.file ?? callee.file,
