@@ -1027,9 +1027,15 @@ export class TaintEngine {
         this.analyzeFunction(argument, state, { routeCall: true });
         return { ...emptyValue(), isFunction: true };
       }
-      // conn.query(sql, (err, rows) => ...): the rows are read from the database.
-      if (rows && index === args.length - 1 && (ts.isArrowFunction(argument) || ts.isFunctionExpression(argument))) {
-        this.analyzeFunction(argument, state, { bindings: new Map([[1, rows]]) });
+      // conn.query(sql, (err, rows) => ...), Model.findOne(q).then((doc) => ...): rows read from the database.
+      const read =
+        rows && index === args.length - 1
+          ? [1, rows]
+          : index === 0 && site?.name === 'then' && receiver.taint?.origin?.part === 'database'
+            ? [0, { ...emptyValue(), taint: derived(receiver.taint)! }]
+            : undefined;
+      if (read && (ts.isArrowFunction(argument) || ts.isFunctionExpression(argument))) {
+        this.analyzeFunction(argument, state, { bindings: new Map([read as [number, Value]]) });
         return { ...emptyValue(), isFunction: true };
       }
       return this.evaluate(argument, state);
