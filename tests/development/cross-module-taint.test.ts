@@ -181,6 +181,19 @@ for (const form of forms) {
   });
 }
 
+test('a capitalised model module of the project is still linked (and its results are stored data)', async (t) => {
+  const findings = await findingsOf(t, {
+    ...conn,
+    'models/User.js': `${head.replace('./conn', '../conn')}exports.findAll = (name) => {\n${sqlLine}\n};\n`,
+    'route.js':
+      "const User = require('./models/User');\nmodule.exports = async (req, res) => {\n  const rows = await User.findAll(req.query.name);\n  eval(rows[0].code);\n};\n",
+  });
+  assert.deepEqual(findings.map((f) => `${f.file}:${f.line}:${f.cwe}`).sort(), [
+    'models/User.js:3:CWE-89',
+    'route.js:4:CWE-95',
+  ]);
+});
+
 test('a call on a package is not linked to a project function of the same name', async (t) => {
   const findings = await findingsOf(t, {
     ...conn,

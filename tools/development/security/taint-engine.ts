@@ -1021,7 +1021,7 @@ export class TaintEngine {
     if (ts.isPropertyAccessExpression(callee)) receiver = this.evaluate(callee.expression, state);
     else if (!ts.isIdentifier(callee)) this.evaluate(callee, state);
     if (site && receiver.collection) site.collection = true;
-    const rows = site && databaseCallback(site) ? this.databaseRead(node, site) : undefined;
+    const rows = site && databaseCallback(site) ? this.storedValue(node, site) : undefined;
     const values: Value[] = args.map((argument, index) => {
       if ((ts.isArrowFunction(argument) || ts.isFunctionExpression(argument)) && route) {
         this.analyzeFunction(argument, state, { routeCall: true });
@@ -1075,7 +1075,7 @@ export class TaintEngine {
     if (ts.isCallExpression(node)) this.idorCheck(site, values, node, state);
 
     // What the call returns.
-    if (databaseRead(site)) return this.databaseRead(node, site);
+    const stored = databaseRead(site) ? this.storedValue(node, site) : undefined;
     if (isCollectionHandle(site)) return { ...emptyValue(), collection: true };
     const sanitiser = sanitiserFor(site);
     const allArgs = values.reduce<Taint | undefined>((taint, value) => unionTaint(taint, value.taint), undefined);
@@ -1132,7 +1132,7 @@ export class TaintEngine {
       if (name && (!site.module || project) && (!storedOnly || !site.receiver || project)) this.calls.push(record);
       // What a helper of another module returns is known only to the linker: the result carries
       // the argument's taint, marked with this call so the linker can check the callee returns it.
-      if (project && !site.isNew && name) {
+      if (project && !site.isNew && name && !stored) {
         const taint = derived(allArgs)!;
         return {
           ...emptyValue(),
@@ -1140,6 +1140,7 @@ export class TaintEngine {
         };
       }
     }
+    if (stored) return stored;
     if (propagatingFunctions.has(qualified) || propagatingFunctions.has(name)) {
       const taint = qualified === 'String' ? cleared(allArgs, bitsOf('nosql', 'mass')) : derived(allArgs);
       const prefix = values[0]?.prefix;
@@ -1155,7 +1156,7 @@ export class TaintEngine {
     return emptyValue();
   }
 
-  private databaseRead(node: TS.Node, site: CallSite): Value {
+  private storedValue(node: TS.Node, site: CallSite): Value {
     return databaseValue(this.lineOf(node.getStart(this.source)), `${site.receiver}.${site.name}()`);
   }
 
