@@ -85,6 +85,13 @@ const forms: Form[] = [
     route: "const users = require('./dao');\nmodule.exports = (req, res) => users.lookup(INPUT);\n",
   },
   {
+    name: 'a factory module: require(./dao)(conn)',
+    dao: {
+      'dao.js': `module.exports = (conn) => ({\n  findUser(name) {\n  ${sqlLine}\n  },\n});\n`,
+    },
+    route: "const dao = require('./dao')(require('./conn'));\nmodule.exports = (req, res) => dao.findUser(INPUT);\n",
+  },
+  {
     name: 'destructured require with alias',
     dao: { 'dao.js': `${head}module.exports.findUser = (name) => {\n${sqlLine}\n};\n` },
     route: "const { findUser: lookup } = require('./dao');\nmodule.exports = (req, res) => lookup(INPUT);\n",
