@@ -246,6 +246,22 @@ test("a helper module's return value carries the input, unless the helper saniti
   }
 });
 
+test('a plain helper from a module outside the project passes its argument through, as in one file', async (t) => {
+  const findings = await findingsOf(t, {
+    'route.js': [
+      "const { shorten } = require('./vendor/text.json.js');",
+      'module.exports = (conn) => (req, res) => {',
+      "  conn.query('SELECT * FROM t WHERE a = ' + shorten(req.query.a));",
+      '};',
+      '',
+    ].join('\n'),
+  });
+  assert.deepEqual(
+    findings.map((f) => `${f.file}:${f.line}:${f.cwe}`),
+    ['route.js:3:CWE-89'],
+  );
+});
+
 test('$where is JavaScript: String() or slice() does not make input safe there; JSON.stringify does', async (t) => {
   const findings = await findingsOf(t, {
     'route.js': [

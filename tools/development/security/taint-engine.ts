@@ -83,6 +83,8 @@ export interface CallRecord {
   /** A relative module specifier the callee was imported from (`./dao`), and its exported member. */
   module?: string;
   member?: string;
+  /** A plain call (`f(x)`, not `obj.f(x)`): an unknown one passes its arguments' taint through. */
+  free?: boolean;
 }
 
 export interface TaintHit {
@@ -1123,7 +1125,11 @@ export class TaintEngine {
             : null,
         ),
         ...(project
-          ? { module: site.module!, member: site.member === '*' && !site.receiver ? 'default' : (site.member ?? name) }
+          ? {
+              module: site.module!,
+              member: site.member === '*' && !site.receiver ? 'default' : (site.member ?? name),
+              ...(site.receiver ? {} : { free: true }),
+            }
           : {}),
       };
       // A value read from the database matters only for code sinks: record its calls into
