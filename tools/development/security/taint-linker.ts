@@ -49,9 +49,12 @@ const maxReturnDepth = 4;
 
 export class TaintLinker {
   private readonly byName = new Map<string, Located[]>();
-  private readonly byFileName = new Map<string, Located[]>();
+  /** File → function name → summaries (nested maps: no string keys built per call). */
+  private readonly byFileName = new Map<string, Map<string, Located[]>>();
   private readonly inputsByFile = new Map<string, LinkInput>();
   private readonly callees = new Map<CallRecord, Located[]>();
+  /** File → specifier → the project file it names (undefined: none). */
+  private readonly targets = new Map<string, Map<string, string | undefined>>();
 
   constructor(
     private readonly inputs: LinkInput[],
@@ -62,7 +65,9 @@ export class TaintLinker {
       for (const summary of input.summaries) {
         const located = { file: input.file, summary: { ...summary, reaches: [...summary.reaches] } };
         push(this.byName, summary.name, located);
-        push(this.byFileName, `${input.file}\0${summary.name}`, located);
+        let names = this.byFileName.get(input.file);
+        if (!names) this.byFileName.set(input.file, (names = new Map()));
+        push(names, summary.name, located);
       }
     }
   }
@@ -70,31 +75,30 @@ export class TaintLinker {
   /** The functions a call may reach, cached per call. */
   private resolve(input: LinkInput, call: CallRecord): Located[] {
     let found = this.callees.get(call);
-    if (!found) {
-      found = this.lookup(input, call).filter(
-        (c) => c.summary.paramCount === 0 || c.summary.paramCount >= Math.min(call.args.length, 1),
-      );
-      this.callees.set(call, found);
-    }
+    if (found) return found;
+    const arity = Math.min(call.args.length, 1);
+    found = this.lookup(input, call);
+    if (found.some((c) => c.summary.paramCount !== 0 && c.summary.paramCount < arity))
+      found = found.filter((c) => c.summary.paramCount === 0 || c.summary.paramCount >= arity);
+    this.callees.set(call, found);
     return found;
   }
 
   private lookup(input: LinkInput, call: CallRecord): Located[] {
     if (call.module) {
       // Only the module the call names (or what it re-exports), never a same-named function elsewhere.
-      const target = this.options.resolve?.(input.file, call.module);
+      let specifiers = this.targets.get(input.file);
+      if (!specifiers) this.targets.set(input.file, (specifiers = new Map()));
+      let target = specifiers.get(call.module);
+      if (target === undefined && !specifiers.has(call.module)) {
+        target = this.options.resolve?.(input.file, call.module);
+        specifiers.set(call.module, target);
+      }
       if (!target) return [];
-      const inFile = (file: string): Located[] | undefined => {
-        const exported = this.inputsByFile.get(file)?.exports?.[call.member ?? call.callee];
-        const found =
-          (exported ? this.byFileName.get(`${file}\0${exported}`) : undefined) ??
-          this.byFileName.get(`${file}\0${call.callee}`);
-        return found && found.length > 0 ? found : undefined;
-      };
-      const precise = inFile(target);
+      const precise = this.exportedBy(target, call);
       if (precise) return precise;
       for (const next of this.options.importsOf?.(target) ?? []) {
-        const hop = inFile(next);
+        const hop = this.exportedBy(next, call);
         if (hop) return hop;
       }
       return [];
@@ -107,6 +111,16 @@ export class TaintLinker {
     const imported = candidates.filter((c) => input.imports.includes(c.file));
     if (imported.length > 0) return imported;
     return candidates.length <= 2 ? candidates : [];
+  }
+
+  /** The function `file` exports under the call's member (or, failing that, its name). */
+  private exportedBy(file: string, call: CallRecord): Located[] | undefined {
+    const names = this.byFileName.get(file);
+    if (!names) return undefined;
+    const member = call.member ?? call.callee;
+    const exports = this.inputsByFile.get(file)?.exports;
+    const exported = exports && Object.hasOwn(exports, member) ? exports[member] : undefined;
+    return (exported ? names.get(exported) : undefined) ?? names.get(call.callee);
   }
 
   /**
@@ -153,7 +167,10 @@ export class TaintLinker {
         for (const call of input.calls) {
           const callees = this.resolve(input, call);
           for (const callee of callees) {
-            for (const reach of [...callee.summary.reaches]) {
+            // Reaches added to this summary during the pass are seen in the next round.
+            const reaches = callee.summary.reaches;
+            for (let r = 0, count = reaches.length; r < count; r++) {
+              const reach = reaches[r]!;
               const argument = call.args[reach.param];
               if (!argument) continue;
               const bit = sinkClasses[reach.cls].bit;
@@ -181,7 +198,7 @@ export class TaintLinker {
               }
               const bits = reach.needsWhole ? argument.wholeParams : argument.params;
               if (bits && call.enclosing) {
-                for (const owner of this.byFileName.get(`${input.file}\0${call.enclosing}`) ?? []) {
+                for (const owner of this.byFileName.get(input.file)?.get(call.enclosing) ?? []) {
                   for (let i = 0; i < 31; i++) {
                     if (!(bits & (1 << i))) continue;
                     if (
