@@ -18,7 +18,7 @@ import { moduleReferences } from './module-references.js';
 type Typescript = typeof TS;
 
 /** Bump when the analysis changes, so cached results are recomputed. */
-export const analysisVersion = 12;
+export const analysisVersion = 13;
 
 export interface TodoItem {
   line: number;
@@ -36,6 +36,8 @@ export interface FileAnalysis {
   taintHits: TaintHit[];
   summaries: FunctionSummary[];
   calls: CallRecord[];
+  /** Exported name → local function (summary) name, for calls from other modules. */
+  exportMap?: Record<string, string>;
   patternHits: PatternHit[];
   app?: AppFacts;
   /** Authentication facts judged for the whole project (rate limiters, hashing hooks, pending hits). */
@@ -210,6 +212,7 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
     taintHits: isTestPath(relative) ? [] : taint.hits,
     summaries: taint.summaries,
     calls: taint.calls,
+    ...(Object.keys(taint.exports).length > 0 ? { exportMap: taint.exports } : {}),
     patternHits: [
       ...patterns.hits,
       ...checkExposure(ts, source, { isTestFile: isTestPath(relative) }),

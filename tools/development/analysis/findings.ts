@@ -3,7 +3,8 @@
 // complexity findings; each with its CWE, evidence, a fix and, where the fix is mechanical, a patch.
 import type { ProjectAnalysis } from './project-analysis.js';
 import type { FileAnalysis } from './file-analysis.js';
-import { linkTaint } from '../security/taint-linker.js';
+import { TaintLinker } from '../security/taint-linker.js';
+import { resolveSpecifier } from './project-analysis.js';
 import { sinkClasses } from '../security/sink-classes.js';
 import { findingId, severityRank, type Finding, type Severity } from '../security/finding.js';
 import type { Origin } from '../security/taint-value.js';
@@ -46,7 +47,10 @@ function taintFinding(
   const cls = sinkClasses[hit.cls];
   const source = sourceText(hit.origin);
   const kind = hit.origin.part === 'archive' ? 'an archive entry, named by whoever made the archive' : 'user input';
-  let message = `${cls.title}: ${source} (${kind}) reaches a sink: ${hit.what}`;
+  let message =
+    hit.origin.part === 'database'
+      ? `${cls.title}, second-order: a value read from the database (${source}) reaches a sink: ${hit.what}`
+      : `${cls.title}: ${source} (${kind}) reaches a sink: ${hit.what}`;
   let severity: Severity = cls.severity;
   let confidence: Finding['confidence'] = 'high';
   if (hit.variant === 'operator') {
@@ -105,11 +109,33 @@ function patternFinding(file: string, hit: PatternHit, context: ProjectContext):
 export function securityFindings(project: ProjectAnalysis, context: ProjectContext): Finding[] {
   const findings: Finding[] = [];
   const byFile = new Map(project.files.map((f) => [f.file, f]));
+  const known = new Set(byFile.keys());
+  const linker = new TaintLinker(
+    project.files
+      .filter((f) => f.summaries.length > 0 || f.calls.length > 0)
+      .map((f) => ({
+        file: f.file,
+        summaries: f.summaries,
+        calls: f.calls,
+        imports: project.resolvedImports.get(f.file) ?? [],
+        ...(f.exportMap ? { exports: f.exportMap } : {}),
+      })),
+    {
+      resolve: (from, specifier) => resolveSpecifier(from, specifier, known),
+      importsOf: (file) => project.resolvedImports.get(file) ?? [],
+    },
+  );
   for (const file of project.files) {
     for (const hit of file.taintHits) {
+      // Through a helper of another module: only if that helper returns its argument.
+      const via = hit.origin.via;
+      if (via !== undefined && !linker.returnsTaint(file.file, via, sinkClasses[hit.cls].bit, hit.variant === 'where'))
+        continue;
+      const helper = via !== undefined ? file.calls[via] : undefined;
       findings.push(
         taintFinding(file.file, hit, [
           { file: file.file, line: hit.origin.line, note: `source: ${sourceText(hit.origin)}` },
+          ...(helper ? [{ file: file.file, line: helper.line, note: `returned by ${helper.callee}()` }] : []),
           { file: file.file, line: hit.line, note: `sink: ${hit.what}` },
         ]),
       );
@@ -119,16 +145,7 @@ export function securityFindings(project: ProjectAnalysis, context: ProjectConte
       findings.push(patternFinding(file.file, hit, context));
     }
   }
-  const linked = linkTaint(
-    project.files
-      .filter((f) => f.summaries.length > 0 || f.calls.length > 0)
-      .map((f) => ({
-        file: f.file,
-        summaries: f.summaries,
-        calls: f.calls,
-        imports: project.resolvedImports.get(f.file) ?? [],
-      })),
-  );
+  const linked = linker.link();
   for (const link of linked) {
     if (!byFile.has(link.sinkFile)) continue;
     if (

@@ -20,6 +20,8 @@ export interface CallSite {
   argumentKeys?: (string[] | undefined)[];
   /** The first argument's text when it is a string or regular expression literal. */
   firstArgument?: string;
+  /** The receiver holds a MongoDB collection or model (`const col = db.collection('x')`). */
+  collection?: boolean;
 }
 
 /** What a sink argument's value looks like, beyond its taint. */
@@ -184,6 +186,12 @@ export function sinksForCall(site: CallSite): SinkSpec[] {
     )
   )
     add('code', 0, `vm.${name}() runs its argument as code (vm is not a security boundary)`);
+  // Input in the context object: the script works on it, and vm is not a security boundary.
+  const vmRun = ['runInNewContext', 'runInContext'];
+  if (fromModule('vm') && vmRun.includes(member === '*' ? name : (member ?? name)))
+    add('code', 1, `vm.${name}() hands this input to the script as its context (vm is not a security boundary)`);
+  if (!module && receiver && vmRun.includes(name) && /(^|\.)script$|Script\(/i.test(receiver))
+    add('code', 0, `${name}() hands this input to the script as its context (vm is not a security boundary)`);
   if (
     (fromModule('mathjs') || receiver === 'mathjs' || receiver === 'math') &&
     (name === 'eval' || name === 'evaluate')
@@ -267,13 +275,19 @@ export function sinksForCall(site: CallSite): SinkSpec[] {
   if (
     receiver &&
     mongoMethods.includes(name) &&
-    mongoReceiver.test(receiver) &&
+    (site.collection === true || mongoReceiver.test(receiver)) &&
     !/^(req|res|request|response|app|router|_|lodash|Array|Object|\[)/.test(receiver) &&
     !hasSqlOrmOptions(site.argumentKeys)
   ) {
     add('nosql', 0, `${receiver}.${name}() takes its query from this argument`, (shape) => shape.isFunction);
   }
-  if (name === '$where' || (name === 'where' && receiver && mongoReceiver.test(receiver) && site.argumentCount === 1))
+  if (
+    name === '$where' ||
+    (name === 'where' &&
+      receiver &&
+      (site.collection === true || mongoReceiver.test(receiver)) &&
+      site.argumentCount === 1)
+  )
     add('nosql', 0, `${name}() evaluates a JavaScript predicate`, (shape) => shape.isObjectLiteral || shape.isFunction);
 
   // Filesystem paths.

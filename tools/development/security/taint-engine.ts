@@ -31,6 +31,15 @@ import {
 import { sanitiserFor } from './sanitisers.js';
 import { archiveCallback, archiveSource, urlAttribute, urlProperty } from './sink-extras.js';
 import { exits, guardOf } from './guards.js';
+import { moduleExports, type ExportMap } from './module-exports.js';
+import {
+  databaseCallback,
+  databaseRead,
+  databaseValue,
+  isCollectionHandle,
+  recordReturn,
+  whereMask,
+} from './module-flow.js';
 
 type Typescript = typeof TS;
 
@@ -47,6 +56,8 @@ export interface SinkReach {
   needsWhole?: boolean;
   /** The file of the sink when it is not the summarised function's own (a reach through a call). */
   file?: string;
+  /** A $where clause: JavaScript, so a string conversion that rules out operators does not clear it. */
+  where?: boolean;
 }
 
 export interface FunctionSummary {
@@ -55,6 +66,8 @@ export interface FunctionSummary {
   paramCount: number;
   reaches: SinkReach[];
   returnsParams: number;
+  /** Sink-class bits cleared on every return of a parameter (a helper that sanitises). */
+  returnCleared?: number;
 }
 
 export interface ArgumentTaint {
@@ -70,6 +83,11 @@ export interface CallRecord {
   /** The enclosing named function, so a parameter-to-parameter flow extends its summary. */
   enclosing?: string;
   args: (ArgumentTaint | null)[];
+  /** A relative module specifier the callee was imported from (`./dao`), and its exported member. */
+  module?: string;
+  member?: string;
+  /** A plain call (`f(x)`, not `obj.f(x)`): an unknown one passes its arguments' taint through. */
+  free?: boolean;
 }
 
 export interface TaintHit {
@@ -87,6 +105,8 @@ export interface TaintResult {
   hits: TaintHit[];
   summaries: FunctionSummary[];
   calls: CallRecord[];
+  /** Exported name → local function name, for calls from other modules. */
+  exports: ExportMap;
 }
 
 interface Scope {
@@ -216,6 +236,7 @@ const propagatingFunctions = new Set([
   'qs.parse',
   'atob',
   'btoa',
+  'vm.createContext',
 ]);
 
 export class TaintEngine {
@@ -235,7 +256,12 @@ export class TaintEngine {
   run(): TaintResult {
     const state: FnState = { scope: { vars: new Map() }, conditional: 0, parameterCount: 0 };
     this.statements(this.source.statements, state);
-    return { hits: this.hits, summaries: this.summaries, calls: this.calls };
+    return {
+      hits: this.hits,
+      summaries: this.summaries,
+      calls: this.calls,
+      exports: moduleExports(this.ts, this.source),
+    };
   }
 
   // ---- functions ---------------------------------------------------------------------------
@@ -243,7 +269,7 @@ export class TaintEngine {
   private analyzeFunction(
     fn: TS.SignatureDeclaration & { body?: TS.Node },
     outer: FnState,
-    options: { name?: string; routeCall?: boolean; exportedName?: string; seed?: Value },
+    options: { name?: string; routeCall?: boolean; exportedName?: string; seed?: Value; bindings?: Map<number, Value> },
   ): Value | undefined {
     const ts = this.ts;
     if (!fn.body) return undefined;
@@ -272,8 +298,9 @@ export class TaintEngine {
         this.bindRequestParameter(parameter.name, request.kind, state);
         return;
       }
-      if (options.seed && index === 0) {
-        this.bind(parameter.name, options.seed, state);
+      const bound = options.bindings?.get(index) ?? (index === 0 ? options.seed : undefined);
+      if (bound) {
+        this.bind(parameter.name, bound, state);
         return;
       }
       const value = emptyValue();
@@ -284,7 +311,7 @@ export class TaintEngine {
     if (ts.isBlock(fn.body)) this.statements(fn.body.statements, state);
     else {
       const value = this.evaluate(fn.body as TS.Expression, state);
-      if (summary && value.taint) summary.returnsParams |= value.taint.params;
+      if (summary) recordReturn(summary, value.taint);
       this.returnValue(state, value);
     }
     if (summary) this.summaries.push(summary);
@@ -353,8 +380,15 @@ export class TaintEngine {
       ts.isPropertyAccessExpression(parent.left)
     ) {
       const name = parent.left.name.text;
-      return name === 'exports' ? undefined : name;
+      return name === 'exports'
+        ? parent.left.getText(this.source) === 'module.exports'
+          ? 'default'
+          : undefined
+        : name;
     }
+    // export default (x) => ..., export default function (x) {...}: the module's default export.
+    if (ts.isExportAssignment(parent)) return 'default';
+    if (ts.isFunctionDeclaration(node) && !node.name && ts.isSourceFile(parent)) return 'default';
     return undefined;
   }
 
@@ -414,7 +448,7 @@ export class TaintEngine {
     if (ts.isReturnStatement(node)) {
       if (node.expression) {
         const value = this.evaluate(node.expression, state);
-        if (state.summary && value.taint) state.summary.returnsParams |= value.taint.params;
+        if (state.summary) recordReturn(state.summary, value.taint);
         this.returnValue(state, value);
       }
       return;
@@ -1034,6 +1068,8 @@ export class TaintEngine {
     if (ts.isPropertyAccessExpression(callee)) receiver = this.evaluate(callee.expression, state);
     else if (!ts.isIdentifier(callee)) this.evaluate(callee, state);
     const seeded = site && archiveCallback(site, args[0] && ts.isStringLiteralLike(args[0]) ? args[0].text : undefined);
+    if (site && receiver.collection) site.collection = true;
+    const rows = site && databaseCallback(site) ? this.storedValue(node, site) : undefined;
     const values: Value[] = args.map((argument, index) => {
       if ((ts.isArrowFunction(argument) || ts.isFunctionExpression(argument)) && route) {
         this.analyzeFunction(argument, state, { routeCall: true });
@@ -1050,6 +1086,17 @@ export class TaintEngine {
           this.analyzeFunction(argument, state, { seed });
           return { ...emptyValue(), isFunction: true };
         }
+      }
+      // conn.query(sql, (err, rows) => ...), Model.findOne(q).then((doc) => ...): rows read from the database.
+      const read =
+        rows && index === args.length - 1
+          ? [1, rows]
+          : index === 0 && site?.name === 'then' && receiver.taint?.origin?.part === 'database'
+            ? [0, { ...emptyValue(), taint: derived(receiver.taint)! }]
+            : undefined;
+      if (read && (ts.isArrowFunction(argument) || ts.isFunctionExpression(argument))) {
+        this.analyzeFunction(argument, state, { bindings: new Map([read as [number, Value]]) });
+        return { ...emptyValue(), isFunction: true };
       }
       return this.evaluate(argument, state);
     });
@@ -1089,6 +1136,8 @@ export class TaintEngine {
     if (ts.isCallExpression(node)) this.idorCheck(site, values, node, state);
 
     // What the call returns.
+    const stored = databaseRead(site) ? this.storedValue(node, site) : undefined;
+    if (isCollectionHandle(site)) return { ...emptyValue(), collection: true };
     const sanitiser = sanitiserFor(site);
     const allArgs = values.reduce<Taint | undefined>((taint, value) => unionTaint(taint, value.taint), undefined);
     if (sanitiser !== undefined) {
@@ -1116,6 +1165,9 @@ export class TaintEngine {
       return { ...emptyValue(), taint: derived(unionTaint(receiver.taint, allArgs))! };
     }
     const qualified = site.receiver ? `${site.receiver}.${name}` : name;
+    // A call into another module of the project: linked by the module and its exported member.
+    const project = site.module?.startsWith('.') === true;
+    const callIndex = this.calls.length;
     if (allArgs && (allArgs.origin || allArgs.params)) {
       const record: CallRecord = {
         callee: name,
@@ -1131,9 +1183,29 @@ export class TaintEngine {
               }
             : null,
         ),
+        ...(project
+          ? {
+              module: site.module!,
+              member: site.member === '*' && !site.receiver ? 'default' : (site.member ?? name),
+              ...(site.receiver ? {} : { free: true }),
+            }
+          : {}),
       };
-      if (name && !site.module) this.calls.push(record);
+      // A value read from the database matters only for code sinks: record its calls into
+      // functions (a helper that evals), not every method call that takes a row (res.json(rows)).
+      const storedOnly = allArgs.origin?.part === 'database' && !allArgs.params;
+      if (name && (!site.module || project) && (!storedOnly || !site.receiver || project)) this.calls.push(record);
+      // What a helper of another module returns is known only to the linker: the result carries
+      // the argument's taint, marked with this call so the linker can check the callee returns it.
+      if (project && !site.isNew && name && !stored) {
+        const taint = derived(allArgs)!;
+        return {
+          ...emptyValue(),
+          taint: taint.origin ? { ...taint, origin: { ...taint.origin, via: callIndex } } : taint,
+        };
+      }
     }
+    if (stored) return stored;
     if (propagatingFunctions.has(qualified) || propagatingFunctions.has(name)) {
       const taint = qualified === 'String' ? cleared(allArgs, bitsOf('nosql', 'mass')) : derived(allArgs);
       const prefix = values[0]?.prefix;
@@ -1147,6 +1219,10 @@ export class TaintEngine {
     // (a database client, a model) do not: their results are data from storage, not from input.
     if (!site.receiver && allArgs) return { ...emptyValue(), taint: derived(allArgs)! };
     return emptyValue();
+  }
+
+  private storedValue(node: TS.Node, site: CallSite): Value {
+    return databaseValue(this.lineOf(node.getStart(this.source)), `${site.receiver}.${site.name}()`);
   }
 
   private nosqlCheck(spec: SinkSpec, value: Value, node: TS.Node, state: FnState): void {
@@ -1224,12 +1300,13 @@ export class TaintEngine {
   ): void {
     const cls = sinkClasses[spec.cls];
     const taint = value.taint;
-    if (!liveFor(taint, cls.bit) || !taint) return;
+    const where = variant === 'where' && spec.cls === 'nosql';
+    if (!taint || !liveFor(taint, where ? whereMask(taint) : cls.bit)) return;
     if (spec.safe?.(value)) return;
     const needsWhole =
       spec.cls === 'mass' || (spec.cls === 'prototype' && variant === undefined && this.ts.isCallExpression(node));
     const needsObject = variant === 'operator';
-    if (taint.origin) {
+    if (taint.origin && !(where && taint.origin.part === 'database')) {
       const origin = taint.origin;
       const ok = (!needsWhole || origin.whole) && (!needsObject || origin.part === 'body' || origin.part === 'query');
       if (ok)
@@ -1252,6 +1329,7 @@ export class TaintEngine {
           what: spec.what,
           ...(needsObject ? { needsObject } : {}),
           ...(needsWhole ? { needsWhole } : {}),
+          ...(where ? { where } : {}),
         };
         if (!state.summary.reaches.some((r) => r.param === i && r.cls === spec.cls && r.line === reach.line))
           state.summary.reaches.push(reach);

@@ -12,6 +12,11 @@ export interface Origin {
   key?: string;
   /** True while the value is the part itself (all of req.body), for mass-assignment checks. */
   whole: boolean;
+  /**
+   * The value came back from a call into another project module (the index of that call in the
+   * file's call records): it is only tainted if the callee returns that argument (taint-linker.ts).
+   */
+  via?: number;
 }
 
 export interface Taint {
@@ -36,6 +41,8 @@ export interface Value extends ValueShape {
   at?: { line: number; endLine: number; evidence: string };
   /** For a function without parameters, what it returns (closures building a query, say). */
   returns?: Value;
+  /** A MongoDB collection or model handle (`db.collection('x')`, `mongoose.model('X')`). */
+  collection?: boolean;
 }
 
 export function emptyValue(): Value {
@@ -45,8 +52,14 @@ export function emptyValue(): Value {
 export function unionTaint(a: Taint | undefined, b: Taint | undefined): Taint | undefined {
   if (!a) return b;
   if (!b) return a;
-  const origin = a.origin && b.origin ? { ...a.origin, whole: false } : (a.origin ?? b.origin);
+  // Prefer the firmer origin: request input over a database read or a helper's return value.
+  const first = a.origin && b.origin && originRank(b.origin) < originRank(a.origin) ? b.origin : a.origin;
+  const origin = a.origin && b.origin ? { ...first!, whole: false } : (a.origin ?? b.origin);
   return { ...(origin ? { origin } : {}), params: a.params | b.params, cleared: a.cleared & b.cleared, wholeParams: 0 };
+}
+
+function originRank(origin: Origin): number {
+  return (origin.part === 'database' ? 2 : 0) + (origin.via !== undefined ? 1 : 0);
 }
 
 /** The value with whole-object flags dropped: it is now a part, a copy or a derivation. */
