@@ -8,11 +8,12 @@ import { TaintEngine, type CallRecord, type FunctionSummary, type TaintHit } fro
 import { checkPatterns, type AppFacts, type PatternHit } from '../security/config-rules.js';
 import { checkTemplate, templateExtensions } from '../security/template-rules.js';
 import { parseScript } from '../cyclomatic.js';
+import { routeInventory, type RouteInventory } from '../security/route-inventory.js';
 
 type Typescript = typeof TS;
 
 /** Bump when the analysis changes, so cached results are recomputed. */
-export const analysisVersion = 7;
+export const analysisVersion = 8;
 
 export interface TodoItem {
   line: number;
@@ -32,6 +33,8 @@ export interface FileAnalysis {
   calls: CallRecord[];
   patternHits: PatternHit[];
   app?: AppFacts;
+  /** Routes, mounts and guards, for the project's access-control judgement. */
+  access?: RouteInventory;
   todos: TodoItem[];
   /** Module specifiers imported or required, as written. */
   imports: string[];
@@ -199,6 +202,7 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
   const taint = new TaintEngine(ts, source).run();
   const patterns = checkPatterns(ts, source, { isTestFile: isTestPath(relative) });
   const { imports, exports } = importsAndExports(ts, source);
+  const access = isTestPath(relative) ? undefined : routeInventory(ts, source);
   const extension = path.extname(relative).toLowerCase();
   return {
     file: relative,
@@ -219,6 +223,7 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
     patterns.app.usesSession
       ? { app: patterns.app }
       : {}),
+    ...(access ? { access } : {}),
     todos: counted.todos,
     imports,
     exports,

@@ -10,6 +10,7 @@ import type { Origin } from '../security/taint-value.js';
 import type { PatternHit } from '../security/config-rules.js';
 import { replacementPatch } from './patches.js';
 import { redactLine } from '../security/secret-patterns.js';
+import { accessFindings, serverSetFields } from '../security/access-rules.js';
 
 export interface ProjectContext {
   /** Major versions of dependencies declared in package.json, for version-dependent rules. */
@@ -157,8 +158,11 @@ function appFindings(files: readonly FileAnalysis[]): Finding[] {
 export function securityFindings(project: ProjectAnalysis, context: ProjectContext): Finding[] {
   const findings: Finding[] = [];
   const byFile = new Map(project.files.map((f) => [f.file, f]));
+  const serverSet = serverSetFields(project.files);
   for (const file of project.files) {
     for (const hit of file.taintHits) {
+      // An id that a middleware copied from the session is the caller's own, not a lookup by input.
+      if (hit.variant === 'idor' && serverSet.has(`${hit.origin.part}.${hit.origin.key}`)) continue;
       findings.push(
         taintFinding(file.file, hit, [
           { file: file.file, line: hit.origin.line, note: `source: ${sourceText(hit.origin)}` },
@@ -220,6 +224,7 @@ export function securityFindings(project: ProjectAnalysis, context: ProjectConte
       !(f.rule === 'unsafe-deserialization' && /js-yaml/.test(f.message) && yamlMajor !== undefined && yamlMajor >= 4),
   );
   kept.push(...appFindings(project.files));
+  kept.push(...accessFindings(project.files, project.resolvedImports));
   return dedupe(kept);
 }
 
