@@ -91,6 +91,8 @@ test('sink classes are all covered by the fixture (one positive per class at lea
     'CWE-200',
     'CWE-352',
     'CWE-209',
+    'CWE-306',
+    'CWE-862',
   ]) {
     assert.ok(cwes.has(cwe), `no positive case for ${cwe}`);
   }

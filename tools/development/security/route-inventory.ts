@@ -90,7 +90,8 @@ export function guardKindOf(text: string): GuardKind {
 
 export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInventory | undefined {
   const text = source.text;
-  if (!/\.(get|post|put|patch|delete|del|all|route|use|register|addHook)\s*\(/.test(text)) return undefined;
+  if (!/\.(get|post|put|patch|delete|del|all|route|use|register|addHook)\s*\(|\b40[13]\b|ctx\.throw|jwtVerify/.test(text))
+    return undefined;
   const imports = buildImportMap(ts, source);
   const inventory: RouteInventory = { routes: [], mounts: [], apps: [], routers: [], guards: {}, serverSet: [] };
   const routers = new Map<string, string>(); // receiver key -> prefix
