@@ -18,8 +18,18 @@ const authName =
 const publicPath =
   /(^|\/)(login|logout|signin|sign-in|signout|signup|sign-up|register|forgot|reset|password-reset|verify|confirm|activate|health|healthz|ping|ready|readiness|liveness|metrics|webhooks?|callback|oauth|auth|sessions?|refresh|public|static|assets|docs|swagger|openapi|api-docs|contact|newsletter|subscribe|feedback|csp-report|favicon\.ico|robots\.txt|sitemap)(\/|$|\.|:)/i;
 const sensitivePath =
-  /(^|\/)(admin|users?|accounts?|profile|me|orders?|invoices?|billing|payments?|settings|dashboard|export|reports?|secrets?|keys|api-keys|private|internal|messages|transactions|balance|wallet|cards|customers|employees|salar(y|ies)|audit|logs)(\/|$)/i;
+  /(^|\/)(admin|users?|accounts?|profile|me|orders?|invoices?|billing|payments?|settings|dashboard|export|reports?|secrets?|keys|api-keys|private|internal|messages|transactions|balances?|wallets?|cards|payouts|transfers|customers|employees|salar(y|ies)|audit|logs)(\/|$)/i;
 const adminPath = /(^|\/)(admin|administrator|manage|management|staff|superuser)(\/|$)/i;
+
+/** A read of sensitive data: anything under /admin, or a resource whose name says so (/billing/cards, not /billing/plans). */
+function sensitiveRead(path: string): boolean {
+  if (adminPath.test(path)) return true;
+  const resource = path
+    .split('/')
+    .filter((segment) => segment && !segment.startsWith(':') && !segment.startsWith('*'))
+    .pop();
+  return resource !== undefined && sensitivePath.test(`/${resource}`);
+}
 
 interface Judged {
   auth: boolean;
@@ -131,12 +141,12 @@ export function accessFindings(files: readonly FileAnalysis[], resolvedImports: 
         path: above.path,
       };
       if (judged.auth) guardedGroups.add(group.get(file)!);
-      const segment = (p: string) => p.split('/').filter(Boolean)[0];
+      // The same URL guarded for another method (POST /x guarded, GET /x not).
       const sibling = inventory.routes.some(
         (other) =>
           other !== route &&
           other.receiver === route.receiver &&
-          segment(other.path) === segment(route.path) &&
+          other.path === route.path &&
           other.chain.some((ref) => classify(file, ref) !== 'none'),
       );
       verdicts.push({ file, route, judged, sibling });
@@ -150,7 +160,7 @@ export function accessFindings(files: readonly FileAnalysis[], resolvedImports: 
     if (!judged.auth) {
       if (publicPath.test(judged.path)) continue;
       const changes = !['GET', 'HEAD', 'OPTIONS', 'ALL'].includes(route.method);
-      if (!changes && !sensitivePath.test(judged.path) && !sibling) continue;
+      if (!changes && !sensitiveRead(judged.path) && !sibling) continue;
       findings.push(
         finding(file, route, 'missing-authentication', 'CWE-306', changes ? 'high' : 'medium', {
           message: `${where} has no authentication guard, although other routes of this app require one: anyone can call it`,

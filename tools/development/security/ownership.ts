@@ -15,7 +15,11 @@ const echoCallee =
   /^(console|logger|log|winston|pino|debug|res|response|reply|ctx|h)(\.|$)|\.(log|info|warn|error|debug|trace|json|send|render|write|end|status|set|header|cookie|jsonp)$|^(String|JSON\.stringify|util\.format|format|debug|log)$/;
 const roleMember = /\b(isAdmin|admin|role|roles|permissions?|scopes?|can|owns|isOwner)\b/;
 
-export function checksOwnership(ts: Typescript, fn: TS.SignatureDeclaration & { body?: TS.Node }, requestIndex: number): boolean {
+export function checksOwnership(
+  ts: Typescript,
+  fn: TS.SignatureDeclaration & { body?: TS.Node },
+  requestIndex: number,
+): boolean {
   if (!fn.body) return false;
   const source = fn.getSourceFile();
   const aliases = new Set<string>();

@@ -64,7 +64,8 @@ export interface RouteInventory {
 }
 
 const verbs = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all']);
-const identityRead = /\b(req|request|ctx)\.(user|session|isAuthenticated|state\.user|auth)\b|jwtVerify|jwt\.verify|\bverifyToken\(/;
+const identityRead =
+  /\b(req|request|ctx)\.(user|session|isAuthenticated|state\.user|auth)\b|jwtVerify|jwt\.verify|\bverifyToken\(/;
 const denial = /\b40[13]\b|Unauthori[sz]ed|Forbidden|redirect\(\s*['"`][^'"`]*(login|signin)|ctx\.throw\(/;
 const roleRead = /\.(role|roles|isAdmin|admin|permissions)\b|hasRole|hasPermission|isAdmin\(/;
 const adminAction =
@@ -90,7 +91,9 @@ export function guardKindOf(text: string): GuardKind {
 
 export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInventory | undefined {
   const text = source.text;
-  if (!/\.(get|post|put|patch|delete|del|all|route|use|register|addHook)\s*\(|\b40[13]\b|ctx\.throw|jwtVerify/.test(text))
+  if (
+    !/\.(get|post|put|patch|delete|del|all|route|use|register|addHook)\s*\(|\b40[13]\b|ctx\.throw|jwtVerify/.test(text)
+  )
     return undefined;
   const imports = buildImportMap(ts, source);
   const inventory: RouteInventory = { routes: [], mounts: [], apps: [], routers: [], guards: {}, serverSet: [] };
@@ -100,7 +103,10 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
   const evidenceOf = (node: TS.Node) => {
     const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
     const starts = source.getLineStarts();
-    return text.slice(starts[line], starts[line + 1] ?? text.length).trim().slice(0, 200);
+    return text
+      .slice(starts[line], starts[line + 1] ?? text.length)
+      .trim()
+      .slice(0, 200);
   };
 
   // Local functions, and the guards among them.
@@ -150,7 +156,9 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
     return name;
   };
   const reference = (node: TS.Expression): Reference => {
-    const textOf = ts.isCallExpression(node) ? `${node.expression.getText(source)}(…)` : node.getText(source).slice(0, 60);
+    const textOf = ts.isCallExpression(node)
+      ? `${node.expression.getText(source)}(…)`
+      : node.getText(source).slice(0, 60);
     const isRequire = (n: TS.Expression): boolean =>
       ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'require';
     let root: TS.Expression = ts.isCallExpression(node) && !isRequire(node) ? node.expression : node;
@@ -181,7 +189,8 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
     if (ts.isIdentifier(root) && functions.has(root.text)) {
       const fn = functions.get(root.text)!;
       reference.local = inventory.guards[root.text] ?? 'none';
-      if (ts.isFunctionLike(fn) && fn.parameters[0]) reference.receiver = `${lineOf(fn)}:${fn.parameters[0].name.getText(source)}`;
+      if (ts.isFunctionLike(fn) && fn.parameters[0])
+        reference.receiver = `${lineOf(fn)}:${fn.parameters[0].name.getText(source)}`;
     }
     if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) reference.local = guardOf(ts, node, source);
     return reference;
@@ -258,7 +267,11 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
     )
       inventory.exported = `${lineOf(node)}:${node.parameters[0].name.getText(source)}`;
     if (exported) {
-      while (ts.isCallExpression(exported) && exported.arguments.length === 1 && /^(fp|fastifyPlugin)$/.test(exported.expression.getText(source)))
+      while (
+        ts.isCallExpression(exported) &&
+        exported.arguments.length === 1 &&
+        /^(fp|fastifyPlugin)$/.test(exported.expression.getText(source))
+      )
         exported = exported.arguments[0]!;
       if (ts.isIdentifier(exported)) {
         const fn = functions.get(exported.text);
@@ -332,15 +345,35 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
       });
       return;
     }
-    if (method === 'addHook' && first && ts.isStringLiteralLike(first) && /^(onRequest|preValidation|preHandler)$/.test(first.text) && args[1]) {
-      inventory.mounts.push({ receiver: receiverKey(receiver), line: 0, path: '', chain: chainOf([args[1]]), targets: [], hook: true });
+    if (
+      method === 'addHook' &&
+      first &&
+      ts.isStringLiteralLike(first) &&
+      /^(onRequest|preValidation|preHandler)$/.test(first.text) &&
+      args[1]
+    ) {
+      inventory.mounts.push({
+        receiver: receiverKey(receiver),
+        line: 0,
+        path: '',
+        chain: chainOf([args[1]]),
+        targets: [],
+        hook: true,
+      });
       return;
     }
     if (method === 'route' && first && ts.isObjectLiteralExpression(first)) {
       const url = option(first, 'url') ?? option(first, 'path');
       const verb = option(first, 'method');
       if (url && ts.isStringLiteralLike(url))
-        addRoute(receiver, verb && ts.isStringLiteralLike(verb) ? verb.text : 'GET', url.text, node, hooksOf(first), option(first, 'handler'));
+        addRoute(
+          receiver,
+          verb && ts.isStringLiteralLike(verb) ? verb.text : 'GET',
+          url.text,
+          node,
+          hooksOf(first),
+          option(first, 'handler'),
+        );
       return;
     }
     if (!verbs.has(method)) return;
