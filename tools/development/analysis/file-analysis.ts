@@ -9,6 +9,7 @@ import { checkPatterns, type AppFacts, type PatternHit } from '../security/confi
 import { checkTemplate, templateExtensions } from '../security/template-rules.js';
 import { parseScript } from '../cyclomatic.js';
 import { routeInventory, type RouteInventory } from '../security/route-inventory.js';
+import { clientRouteHits } from '../security/client-routes.js';
 
 type Typescript = typeof TS;
 
@@ -214,7 +215,7 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
     taintHits: isTestPath(relative) ? [] : taint.hits,
     summaries: taint.summaries,
     calls: taint.calls,
-    patternHits: patterns.hits,
+    patternHits: isTestPath(relative) ? patterns.hits : [...patterns.hits, ...clientRouteHits(ts, source)],
     ...(patterns.app.expressApps.length > 0 ||
     patterns.app.usesHelmet ||
     patterns.app.usesCsrf ||

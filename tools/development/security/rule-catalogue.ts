@@ -193,6 +193,16 @@ const patternRules: RuleEntry[] = [
     fix: "Add a role check (requireRole('admin'), or req.user.role === 'admin' with a 403).",
   },
   {
+    rule: 'unguarded-client-route',
+    cwe: 'CWE-862',
+    title: 'Private front-end route without a guard',
+    kind: 'pattern',
+    languages: ['ts', 'js'],
+    detects:
+      'an Angular route (no canActivate/canMatch/canActivateChild/canLoad on it or a parent) or a React Router route (no <RequireAuth>-style wrapper element and no loader that redirects anonymous users, on it or a parent) whose path looks private (admin, account, settings, profile, orders...), in a file that guards other routes',
+    fix: 'Guard it like the other routes; the server must still check every request.',
+  },
+  {
     rule: 'complex-function',
     title: 'Complex function',
     kind: 'quality',
