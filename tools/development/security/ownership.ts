@@ -13,6 +13,7 @@ const comparisons = new Set(['===', '!==', '==', '!=']);
 // Calls that only record or echo a value: passing the identity to them checks nothing.
 const echoCallee =
   /^(console|logger|log|winston|pino|debug|res|response|reply|ctx|h)(\.|$)|\.(log|info|warn|error|debug|trace|json|send|render|write|end|status|set|header|cookie|jsonp)$|^(String|JSON\.stringify|util\.format|format|debug|log)$/;
+const callerMember = /^(user|userId|session|sessionId|authInfo|auth|principal|currentUser|tenant|tenantId|claims|identity)$/;
 const roleMember = /\b(isAdmin|admin|role|roles|permissions?|scopes?|can|owns|isOwner)\b/;
 
 export function checksOwnership(
@@ -31,6 +32,14 @@ export function checksOwnership(
       if (identityParts.has(key) && ts.isIdentifier(element.name)) aliases.add(element.name.text);
     }
 
+  const otherParameters = new Set(
+    fn.parameters
+      .filter((_, index) => index !== requestIndex)
+      .map((p) => p.name)
+      .filter(ts.isIdentifier)
+      .map((name) => name.text),
+  );
+
   /** `req.user…`, `req.session…`, `ctx.state.user…`, `res.locals…`, or an alias of one. */
   const isIdentity = (node: TS.Node): boolean => {
     if (ts.isIdentifier(node)) return aliases.has(node.text);
@@ -44,8 +53,9 @@ export function checksOwnership(
     if (!ts.isIdentifier(cursor)) return false;
     if (/^(res|response)$/.test(cursor.text) && chain[0] === 'locals') return true;
     if (aliases.has(cursor.text)) return true;
-    if (cursor.text !== requestName) return false;
-    return chain.slice(0, 2).some((part) => identityParts.has(part) && part !== 'token');
+    if (cursor.text === requestName) return chain.slice(0, 2).some((part) => identityParts.has(part) && part !== 'token');
+    // Another parameter of the handler that carries the caller: extra.sessionId, context.authInfo.
+    return otherParameters.has(cursor.text) && chain.some((part) => callerMember.test(part));
   };
   const mentions = (node: TS.Node): boolean => {
     let found = false;
