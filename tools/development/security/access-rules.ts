@@ -8,13 +8,14 @@
 import { resolveSpecifier } from '../analysis/project-analysis.js';
 import type { FileAnalysis } from '../analysis/file-analysis.js';
 import { findingId, type Finding } from './finding.js';
-import type { GuardKind, MountFact, Reference, RouteFact, RouteInventory } from './route-inventory.js';
+import type { GuardKind, HandlerFacts, MountFact, Reference, RouteFact, RouteInventory } from './route-inventory.js';
 
 const notGuard =
   /csrf|xsrf|rateLimit|ratelimit|limiter|slowDown|cors|helmet|^validate(Body|Query|Params|Request|Input)|celebrate|validator|json|urlencoded|multer|upload|static|bodyParser|cookieParser|compress|morgan|logger|^(express|cookie)?[sS]ession$|passport\.(initialize|session)|serveIndex|favicon|i18n|timeout/;
-const roleName = /role|admin|permission|authori[sz]e|acl|rbac|can[A-Z_]|scope|policy|ability|staff|owner/;
+const roleName = /role|admin|permission|acl|rbac|policy|ability|staff|superuser|scope|owner/i;
+const roleArgument = /admin|role|staff|manager|owner|superuser|moderator/i;
 const authName =
-  /auth(?!or)|login|loggedin|jwt|passport|protect|guard|verify|ensure|signedin|requireUser|currentUser|isUser|bearer|apiKey|token/i;
+  /auth(?!or)|authori[sz]ed?|login|loggedin|jwt|passport|protect|guard|verify|ensure|signedin|requireUser|currentUser|isUser|bearer|apiKey|token/i;
 const publicPath =
   /(^|\/)(login|logout|signin|sign-in|signout|signup|sign-up|register|forgot|reset|password-reset|verify|confirm|activate|health|healthz|ping|ready|readiness|liveness|metrics|webhooks?|callback|oauth|auth|sessions?|refresh|public|static|assets|docs|swagger|openapi|api-docs|contact|newsletter|subscribe|feedback|csp-report|favicon\.ico|robots\.txt|sitemap)(\/|$|\.|:)/i;
 const sensitivePath =
@@ -62,8 +63,16 @@ export function accessFindings(files: readonly FileAnalysis[], resolvedImports: 
     }
     const name = ref.text.replace(/\(…\)$/, '');
     if (ref.local === 'none' || notGuard.test(name)) return 'none';
-    if (roleName.test(ref.text) || /^(isAdmin|requireAdmin|adminOnly)/i.test(name)) return 'role';
+    if (roleName.test(name) || /\bcan[A-Z_]/.test(name) || (ref.args && roleArgument.test(ref.args))) return 'role';
     return authName.test(name) ? 'auth' : 'none';
+  };
+  /** A controller function in another file (or a method of an imported module), read there. */
+  const handlerElsewhere = (file: string, ref: Reference | undefined): HandlerFacts | undefined => {
+    if (!ref) return undefined;
+    const target = moduleFile(file, ref.module);
+    const handlers = target ? inventories.get(target)?.handlers : inventories.get(file)?.handlers;
+    const member = ref.member && ref.member !== '*' ? ref.member : ref.text.split('.').pop();
+    return member ? handlers?.[member] : undefined;
   };
   const targetOf = (file: string, ref: Reference): string | undefined => {
     if (ref.receiver) return `${file}#${ref.receiver}`;
@@ -127,7 +136,13 @@ export function accessFindings(files: readonly FileAnalysis[], resolvedImports: 
 
   // One application per group of files that import each other.
   const group = components(files, resolvedImports);
-  const verdicts: { file: string; route: RouteFact; judged: Judged; sibling: boolean }[] = [];
+  const verdicts: {
+    file: string;
+    route: RouteFact;
+    judged: Judged;
+    sibling: boolean;
+    handler: HandlerFacts | undefined;
+  }[] = [];
   const guardedGroups = new Set<number>();
   for (const [file, inventory] of inventories) {
     for (const route of inventory.routes) {
@@ -135,9 +150,10 @@ export function accessFindings(files: readonly FileAnalysis[], resolvedImports: 
       const chainKinds = route.chain.map((ref) => classify(file, ref));
       const above = judge(node, route.line, route.path, new Set());
       if (!above) continue; // a receiver we cannot place in any application
+      const handler = route.handlerVisible ? route : handlerElsewhere(file, route.handlerRef);
       const judged = {
-        auth: above.auth || chainKinds.some((k) => k !== 'none') || route.inlineAuth,
-        role: above.role || chainKinds.includes('role') || route.inlineRole,
+        auth: above.auth || chainKinds.some((k) => k !== 'none') || (handler?.inlineAuth ?? false),
+        role: above.role || chainKinds.includes('role') || (handler?.inlineRole ?? false),
         path: above.path,
       };
       if (judged.auth) guardedGroups.add(group.get(file)!);
@@ -149,12 +165,12 @@ export function accessFindings(files: readonly FileAnalysis[], resolvedImports: 
           other.path === route.path &&
           other.chain.some((ref) => classify(file, ref) !== 'none'),
       );
-      verdicts.push({ file, route, judged, sibling });
+      verdicts.push({ file, route, judged, sibling, handler });
     }
   }
 
   const findings: Finding[] = [];
-  for (const { file, route, judged, sibling } of verdicts) {
+  for (const { file, route, judged, sibling, handler } of verdicts) {
     if (!guardedGroups.has(group.get(file)!)) continue;
     const where = `${route.method} ${judged.path || '/'}`;
     if (!judged.auth) {
@@ -169,8 +185,9 @@ export function accessFindings(files: readonly FileAnalysis[], resolvedImports: 
       );
       continue;
     }
-    if (judged.role || !route.handlerVisible) continue;
-    if (adminPath.test(judged.path) || route.adminAction)
+    // Where the handler cannot be read, it may check the role itself.
+    if (judged.role || !handler) continue;
+    if (adminPath.test(judged.path) || handler.adminAction)
       findings.push(
         finding(file, route, 'missing-role-check', 'CWE-862', 'high', {
           message: `${where} performs an administrative action but only checks that the caller is logged in, not that the caller is an administrator`,

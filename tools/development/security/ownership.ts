@@ -13,7 +13,8 @@ const comparisons = new Set(['===', '!==', '==', '!=']);
 // Calls that only record or echo a value: passing the identity to them checks nothing.
 const echoCallee =
   /^(console|logger|log|winston|pino|debug|res|response|reply|ctx|h)(\.|$)|\.(log|info|warn|error|debug|trace|json|send|render|write|end|status|set|header|cookie|jsonp)$|^(String|JSON\.stringify|util\.format|format|debug|log)$/;
-const callerMember = /^(user|userId|session|sessionId|authInfo|auth|principal|currentUser|tenant|tenantId|claims|identity)$/;
+const callerMember =
+  /^(user|userId|session|sessionId|authInfo|auth|principal|currentUser|tenant|tenantId|claims|identity)$/;
 const roleMember = /\b(isAdmin|admin|role|roles|permissions?|scopes?|can|owns|isOwner)\b/;
 
 export function checksOwnership(
@@ -53,7 +54,8 @@ export function checksOwnership(
     if (!ts.isIdentifier(cursor)) return false;
     if (/^(res|response)$/.test(cursor.text) && chain[0] === 'locals') return true;
     if (aliases.has(cursor.text)) return true;
-    if (cursor.text === requestName) return chain.slice(0, 2).some((part) => identityParts.has(part) && part !== 'token');
+    if (cursor.text === requestName)
+      return chain.slice(0, 2).some((part) => identityParts.has(part) && part !== 'token');
     // Another parameter of the handler that carries the caller: extra.sessionId, context.authInfo.
     return otherParameters.has(cursor.text) && chain.some((part) => callerMember.test(part));
   };

@@ -16,13 +16,21 @@ export interface Reference {
   member?: string;
   /** What a function defined in this file does, judged by its body. */
   local?: GuardKind;
+  /** The literal arguments of a middleware factory call. */
+  args?: string;
   /** A router or plugin defined in this file: its receiver key. */
   receiver?: string;
 }
 
 export type GuardKind = 'auth' | 'role' | 'none';
 
-export interface RouteFact {
+export interface HandlerFacts {
+  inlineAuth: boolean;
+  inlineRole: boolean;
+  adminAction: boolean;
+}
+
+export interface RouteFact extends HandlerFacts {
   receiver: string;
   method: string;
   path: string;
@@ -31,9 +39,8 @@ export interface RouteFact {
   chain: Reference[];
   /** The handler's body is in this file, so its own checks can be read. */
   handlerVisible: boolean;
-  inlineAuth: boolean;
-  inlineRole: boolean;
-  adminAction: boolean;
+  /** A handler defined elsewhere (`users.remove`, an imported controller), to be read there. */
+  handlerRef?: Reference;
 }
 
 export interface MountFact {
@@ -59,6 +66,8 @@ export interface RouteInventory {
   exported?: string;
   /** Guard functions defined here, by name. */
   guards: Record<string, GuardKind>;
+  /** Request handlers defined here, by name, with what their bodies check. */
+  handlers: Record<string, HandlerFacts>;
   /** Request fields that a middleware sets from the session (`req.body.userId = req.session.userId`). */
   serverSet: string[];
 }
@@ -83,6 +92,17 @@ function guardOf(ts: Typescript, fn: TS.Node, source: TS.SourceFile): GuardKind 
   return guardKindOf(text);
 }
 
+/** What a handler's own body checks, and whether it does something only administrators should. */
+export function handlerFacts(text: string): HandlerFacts {
+  const kind = text ? guardKindOf(text) : 'none';
+  return {
+    inlineAuth: kind !== 'none',
+    inlineRole: kind === 'role',
+    // Deleting or listing one's own records is not an administrative action.
+    adminAction: adminAction.test(text) && !identityRead.test(text),
+  };
+}
+
 export function guardKindOf(text: string): GuardKind {
   if (!identityRead.test(text) && !roleRead.test(text)) return 'none';
   if (!denial.test(text)) return 'none';
@@ -96,7 +116,15 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
   )
     return undefined;
   const imports = buildImportMap(ts, source);
-  const inventory: RouteInventory = { routes: [], mounts: [], apps: [], routers: [], guards: {}, serverSet: [] };
+  const inventory: RouteInventory = {
+    routes: [],
+    mounts: [],
+    apps: [],
+    routers: [],
+    guards: {},
+    handlers: {},
+    serverSet: [],
+  };
   const routers = new Map<string, string>(); // receiver key -> prefix
   const functions = new Map<string, TS.Node>(); // local function name -> node
   const lineOf = (node: TS.Node) => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
@@ -141,6 +169,8 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
       functions.set(name, fn);
       const kind = guardOf(ts, fn, source);
       if (kind !== 'none') inventory.guards[name] = kind;
+      const first = ts.isFunctionLike(fn) ? (fn.parameters[0]?.name.getText(source) ?? '') : '';
+      if (requestLike.test(first)) inventory.handlers[name] = handlerFacts(fn.getText(source));
     }
     ts.forEachChild(node, collect);
   };
@@ -171,6 +201,11 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
       root = node.expression.expression;
     const base = ts.isPropertyAccessExpression(root) ? root.expression : root;
     const reference: Reference = { text: textOf };
+    // requireRole('admin'), authorize(['admin']): the arguments say which check it is.
+    if (ts.isCallExpression(node)) {
+      const args = node.arguments.map((a) => a.getText(source)).join(', ');
+      if (/['"`]/.test(args)) reference.args = args.slice(0, 80);
+    }
     if (isRequire(root) && ts.isCallExpression(root)) {
       const specifier = root.arguments[0];
       if (specifier && ts.isStringLiteralLike(specifier)) reference.module = specifier.text;
@@ -219,7 +254,11 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
     else if (handler && ts.isIdentifier(handler)) body = functions.get(handler.text);
     const handlerText = body?.getText(source) ?? '';
     const key = receiverKey(receiver);
+    const facts = handlerFacts(handlerText);
     inventory.routes.push({
+      ...(body === undefined && handler && !ts.isObjectLiteralExpression(handler)
+        ? { handlerRef: reference(handler) }
+        : {}),
       receiver: key,
       method: method === 'del' ? 'DELETE' : method.toUpperCase(),
       path: (routers.get(key) ?? '') + path,
@@ -227,10 +266,7 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
       evidence: evidenceOf(node),
       chain,
       handlerVisible: body !== undefined,
-      inlineAuth: body !== undefined && guardKindOf(handlerText) !== 'none',
-      inlineRole: body !== undefined && guardKindOf(handlerText) === 'role',
-      // Deleting or listing one's own records is not an administrative action.
-      adminAction: adminAction.test(handlerText) && !identityRead.test(handlerText),
+      ...facts,
     });
   };
 
@@ -403,7 +439,9 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
   };
   visit(source);
   if (inventory.routes.length === 0 && inventory.mounts.length === 0 && inventory.serverSet.length === 0)
-    return Object.keys(inventory.guards).length > 0 ? inventory : undefined;
+    return Object.keys(inventory.guards).length > 0 || Object.keys(inventory.handlers).length > 0
+      ? inventory
+      : undefined;
   return inventory;
 }
 
