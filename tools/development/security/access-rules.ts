@@ -16,8 +16,9 @@ const roleName = /role|admin|permission|acl|rbac|policy|ability|staff|superuser|
 const roleArgument = /admin|role|staff|manager|owner|superuser|moderator/i;
 const authName =
   /auth(?!or)|authori[sz]ed?|login|loggedin|jwt|passport|protect|guard|verify|ensure|signedin|requireUser|currentUser|isUser|bearer|apiKey|token/i;
+// Words that open a public path segment (/forgotpw, /resetPassword, /registerUser) or name one exactly.
 const publicPath =
-  /(^|\/)(login|logout|signin|sign-in|signout|signup|sign-up|register|forgot|reset|password-reset|verify|confirm|activate|health|healthz|ping|ready|readiness|liveness|metrics|webhooks?|callback|oauth|auth|sessions?|refresh|public|static|assets|docs|swagger|openapi|api-docs|contact|newsletter|subscribe|feedback|csp-report|favicon\.ico|robots\.txt|sitemap)(\/|$|\.|:)/i;
+  /(^|\/)((login|logout|signin|sign-in|signout|signup|sign-up|register|forgot|reset|password-reset|verify|confirm|activate|oauth|callback|webhook|unsubscribe)[\w.-]*|(health|healthz|ping|ready|readiness|liveness|metrics|auth|sessions?|refresh|public|static|assets|docs|swagger|openapi|api-docs|contact|newsletter|subscribe|feedback|csp-report|favicon\.ico|robots\.txt|sitemap(\.xml)?))(\/|$)/i;
 const sensitivePath =
   /(^|\/)(admin|users?|accounts?|profile|me|orders?|invoices?|billing|payments?|settings|dashboard|export|reports?|secrets?|keys|api-keys|private|internal|messages|transactions|balances?|wallets?|cards|payouts|transfers|customers|employees|salar(y|ies)|audit|logs)(\/|$)/i;
 const adminPath = /(^|\/)(admin|administrator|manage|management|staff|superuser)(\/|$)/i;
@@ -30,6 +31,11 @@ function sensitiveRead(path: string): boolean {
     .filter((segment) => segment && !segment.startsWith(':') && !segment.startsWith('*'))
     .pop();
   return resource !== undefined && sensitivePath.test(`/${resource}`);
+}
+
+function joinPath(prefix: string, path: string): string {
+  if (!prefix || prefix === '/') return path;
+  return `${prefix.replace(/\/$/, '')}${path.startsWith('/') || path === '' ? '' : '/'}${path}`;
 }
 
 interface Judged {
@@ -122,7 +128,7 @@ export function accessFindings(files: readonly FileAnalysis[], resolvedImports: 
     const parents = (edges.get(node) ?? []).filter((edge) => !seen.has(edge.parent));
     let best: Judged | undefined;
     for (const edge of parents) {
-      const above = judge(edge.parent, edge.line, edge.path + path, new Set([...seen, node]));
+      const above = judge(edge.parent, edge.line, joinPath(edge.path, path), new Set([...seen, node]));
       if (!above) continue;
       const judged = {
         auth: auth || above.auth || edge.chain.some((k) => k !== 'none'),

@@ -112,7 +112,9 @@ export function guardKindOf(text: string): GuardKind {
 export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInventory | undefined {
   const text = source.text;
   if (
-    !/\.(get|post|put|patch|delete|del|all|route|use|register|addHook)\s*\(|\b40[13]\b|ctx\.throw|jwtVerify/.test(text)
+    !/\.(get|post|put|patch|delete|del|all|route|use|register|addHook)\s*\(|\b40[13]\b|ctx\.throw|jwtVerify|\(\s*(req|request|ctx)\b/.test(
+      text,
+    )
   )
     return undefined;
   const imports = buildImportMap(ts, source);
@@ -270,6 +272,20 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
     });
   };
 
+  // module.exports = function () { router.get(…); return router }: the module exports that router.
+  const returnedRouter = (fn: TS.Node): string | undefined => {
+    let found: string | undefined;
+    const look = (node: TS.Node): void => {
+      if (found || (node !== fn && ts.isFunctionLike(node))) return;
+      if (ts.isReturnStatement(node) && node.expression && ts.isIdentifier(node.expression)) {
+        const key = receiverKey(node.expression);
+        if (routers.has(key)) found = key;
+      }
+      ts.forEachChild(node, look);
+    };
+    look(fn);
+    return found;
+  };
   const visit = (node: TS.Node): void => {
     // Receivers: const app = express(); const router = express.Router(); new Router({ prefix }).
     if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) {
@@ -309,8 +325,10 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
         /^(fp|fastifyPlugin)$/.test(exported.expression.getText(source))
       )
         exported = exported.arguments[0]!;
-      if (ts.isIdentifier(exported)) {
-        const fn = functions.get(exported.text);
+      const fn = ts.isIdentifier(exported) ? functions.get(exported.text) : exported;
+      const returned = fn && ts.isFunctionLike(fn) ? returnedRouter(fn) : undefined;
+      if (returned) inventory.exported = returned;
+      else if (ts.isIdentifier(exported)) {
         if (fn && ts.isFunctionLike(fn) && fn.parameters[0])
           inventory.exported = `${lineOf(fn)}:${fn.parameters[0].name.getText(source)}`;
         else if (inventory.guards[exported.text]) inventory.guards.default = inventory.guards[exported.text]!;
