@@ -33,6 +33,10 @@ function sensitiveRead(path: string): boolean {
   return resource !== undefined && sensitivePath.test(`/${resource}`);
 }
 
+function guardKind(route: RouteFact): GuardKind {
+  return route.inlineRole ? 'role' : route.inlineAuth ? 'auth' : 'none';
+}
+
 function joinPath(prefix: string, path: string): string {
   if (!prefix || prefix === '/') return path;
   return `${prefix.replace(/\/$/, '')}${path.startsWith('/') || path === '' ? '' : '/'}${path}`;
@@ -140,6 +144,21 @@ export function accessFindings(files: readonly FileAnalysis[], resolvedImports: 
     return best;
   };
 
+  // app.get('/api/Users', security.isAuthorized()): a guard registered as a route guards that path
+  // for the routes after it; the registration itself is not a route to judge.
+  const registrations = new Set<RouteFact>();
+  for (const [file, inventory] of inventories)
+    for (const route of inventory.routes) {
+      if (route.passThrough) registrations.add(route);
+      const kind = route.handlerRef ? classify(file, route.handlerRef) : route.passThrough ? guardKind(route) : 'none';
+      if (kind === 'none') continue;
+      registrations.add(route);
+      const node = `${file}#${route.receiver}`;
+      const list = guards.get(node) ?? [];
+      list.push({ line: route.line, path: route.path, kind });
+      guards.set(node, list);
+    }
+
   // One application per group of files that import each other.
   const group = components(files, resolvedImports);
   const verdicts: {
@@ -152,6 +171,7 @@ export function accessFindings(files: readonly FileAnalysis[], resolvedImports: 
   const guardedGroups = new Set<number>();
   for (const [file, inventory] of inventories) {
     for (const route of inventory.routes) {
+      if (registrations.has(route)) continue;
       const node = `${file}#${route.receiver}`;
       const chainKinds = route.chain.map((ref) => classify(file, ref));
       const above = judge(node, route.line, route.path, new Set());

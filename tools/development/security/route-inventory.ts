@@ -39,6 +39,8 @@ export interface RouteFact extends HandlerFacts {
   chain: Reference[];
   /** The handler's body is in this file, so its own checks can be read. */
   handlerVisible: boolean;
+  /** The last function calls next(): a middleware for this path, the real handler comes later. */
+  passThrough?: boolean;
   /** A handler defined elsewhere (`users.remove`, an imported controller), to be read there. */
   handlerRef?: Reference;
 }
@@ -74,7 +76,7 @@ export interface RouteInventory {
 
 const verbs = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all']);
 const identityRead =
-  /\b(req|request|ctx)\.(user|session|isAuthenticated|state\.user|auth)\b|jwtVerify|jwt\.verify|\bverifyToken\(/;
+  /\b(req|request|ctx)\.(user|session|isAuthenticated|state\.user|auth)\b|jwtVerify|jwt\.verify|\bverifyToken\(|headers\.authorization|headers\[['"]authorization|jwtFrom|[bB]earer /;
 const denial = /\b40[13]\b|Unauthori[sz]ed|Forbidden|redirect\(\s*['"`][^'"`]*(login|signin)|ctx\.throw\(/;
 const roleRead = /\.(role|roles|isAdmin|admin|permissions)\b|hasRole|hasPermission|isAdmin\(/;
 const adminAction =
@@ -268,6 +270,10 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
       evidence: evidenceOf(node),
       chain,
       handlerVisible: body !== undefined,
+      // app.post('/x', (req, res, next) => { …; next() }): a middleware registered for one route, not its handler.
+      ...(body && ts.isFunctionLike(body) && body.parameters.length >= 3 && /\bnext\(\s*\)/.test(handlerText)
+        ? { passThrough: true }
+        : {}),
       ...facts,
     });
   };
@@ -345,7 +351,9 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
       node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
       ts.isPropertyAccessExpression(node.left) &&
       /^(req|request|ctx\.request)\.(body|query|params)\.\w+$/.test(node.left.getText(source)) &&
-      /\b(req|request|ctx)\.(session|user|auth|state)\b|\bres\.locals\b/.test(node.right.getText(source))
+      /\b(req|request|ctx)\.(session|user|auth|state)\b|\bres\.locals\b|token|jwt|claims|decoded|authenticated/i.test(
+        node.right.getText(source),
+      )
     ) {
       const [, part, key] = /\.(body|query|params)\.(\w+)$/.exec(node.left.getText(source))!;
       inventory.serverSet.push(`${part}.${key}`);
