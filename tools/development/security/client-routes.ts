@@ -10,8 +10,9 @@ import type { PatternHit } from './config-rules.js';
 
 type Typescript = typeof TS;
 
+// /profile and /users are private as pages of the caller; /profile/:username is someone's public page.
 const privatePath =
-  /(^|\/)(admin|administration|account|accounts|settings|profile|dashboard|billing|orders|users|me|checkout|payments|manage|management|console|wallet)(\/|$)/i;
+  /(^|\/)(admin\w*|account|accounts|settings|dashboard|billing|orders|checkout|payments|manage|management|console|wallet)(\/|$)|(^|\/)(profile|me|users)\/?$/i;
 const publicPath = /(^|\/)(login|signin|sign-in|signup|sign-up|register|forgot|reset|public|about|help)(\/|$)/i;
 const angularGuards = new Set(['canActivate', 'canActivateChild', 'canMatch', 'canLoad']);
 const wrapper =
