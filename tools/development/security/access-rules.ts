@@ -33,6 +33,12 @@ function sensitiveRead(path: string): boolean {
   return resource !== undefined && sensitivePath.test(`/${resource}`);
 }
 
+/** Does a guard mounted at `prefix` (app.use('/api', …), app.all('/api/*', …)) run for `path`? */
+function covers(prefix: string, path: string): boolean {
+  const base = prefix.replace(/(\/?\*|\(\.\*\))$/, '').replace(/\/$/, '');
+  return base === '' || path === base || path.startsWith(`${base}/`);
+}
+
 function guardKind(route: RouteFact): GuardKind {
   return route.inlineRole ? 'role' : route.inlineAuth ? 'auth' : 'none';
 }
@@ -124,7 +130,7 @@ export function accessFindings(files: readonly FileAnalysis[], resolvedImports: 
     let auth = false;
     let role = false;
     for (const guard of guards.get(node) ?? [])
-      if (guard.line < line && (guard.path === '' || path.startsWith(guard.path))) {
+      if (guard.line < line && covers(guard.path, path)) {
         auth ||= guard.kind !== 'none';
         role ||= guard.kind === 'role';
       }
