@@ -15,6 +15,9 @@ const echoCallee =
   /^(console|logger|log|winston|pino|debug|res|response|reply|ctx|h)(\.|$)|\.(log|info|warn|error|debug|trace|json|send|render|write|end|status|set|header|cookie|jsonp)$|^(String|JSON\.stringify|util\.format|format|debug|log)$/;
 const callerMember =
   /^(user|userId|session|sessionId|authInfo|auth|principal|currentUser|tenant|tenantId|claims|identity)$/;
+const callerHelper = /user|caller|session|principal|identity|owner|tenant|account/i;
+// CASL-style abilities and permission sets attached to the request are authorization state too.
+const policyMember = /^(ability|abilities|permissions|roles|acl)$/;
 const roleMember = /\b(isAdmin|admin|role|roles|permissions?|scopes?|can|owns|isOwner)\b/;
 
 export function checksOwnership(
@@ -44,6 +47,13 @@ export function checksOwnership(
   /** `req.user…`, `req.session…`, `ctx.state.user…`, `res.locals…`, or an alias of one. */
   const isIdentity = (node: TS.Node): boolean => {
     if (ts.isIdentifier(node)) return aliases.has(node.text);
+    // getUserId(req), auth.currentUser(req): a helper that reads the caller from the request.
+    if (
+      ts.isCallExpression(node) &&
+      callerHelper.test(node.expression.getText(source)) &&
+      node.arguments.some((a) => ts.isIdentifier(a) && a.text === requestName)
+    )
+      return true;
     if (!ts.isPropertyAccessExpression(node)) return false;
     const chain: string[] = [];
     let cursor: TS.Expression = node;
@@ -55,7 +65,7 @@ export function checksOwnership(
     if (/^(res|response)$/.test(cursor.text) && chain[0] === 'locals') return true;
     if (aliases.has(cursor.text)) return true;
     if (cursor.text === requestName)
-      return chain.slice(0, 2).some((part) => identityParts.has(part) && part !== 'token');
+      return chain.slice(0, 2).some((part) => (identityParts.has(part) && part !== 'token') || policyMember.test(part));
     // Another parameter of the handler that carries the caller: extra.sessionId, context.authInfo.
     return otherParameters.has(cursor.text) && chain.some((part) => callerMember.test(part));
   };
