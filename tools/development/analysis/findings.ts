@@ -10,7 +10,7 @@ import type { Origin } from '../security/taint-value.js';
 import type { PatternHit } from '../security/config-rules.js';
 import { replacementPatch } from './patches.js';
 import { redactLine } from '../security/secret-patterns.js';
-import { accessFindings, serverSetFields } from '../security/access-rules.js';
+import { accessReview, serverSetFields } from '../security/access-rules.js';
 
 export interface ProjectContext {
   /** Major versions of dependencies declared in package.json, for version-dependent rules. */
@@ -159,10 +159,17 @@ export function securityFindings(project: ProjectAnalysis, context: ProjectConte
   const findings: Finding[] = [];
   const byFile = new Map(project.files.map((f) => [f.file, f]));
   const serverSet = serverSetFields(project.files);
+  const access = accessReview(project.files, project.resolvedImports);
+  const adminOnly = (file: string, line: number) =>
+    access.adminHandlers.some((h) => h.file === file && h.lines[0] <= line && line <= h.lines[1]);
   for (const file of project.files) {
     for (const hit of file.taintHits) {
       // An id that a middleware copied from the session is the caller's own, not a lookup by input.
-      if (hit.variant === 'idor' && serverSet.has(`${hit.origin.part}.${hit.origin.key}`)) continue;
+      if (
+        hit.variant === 'idor' &&
+        (serverSet.has(`${hit.origin.part}.${hit.origin.key}`) || adminOnly(file.file, hit.line))
+      )
+        continue;
       findings.push(
         taintFinding(file.file, hit, [
           { file: file.file, line: hit.origin.line, note: `source: ${sourceText(hit.origin)}` },
@@ -224,7 +231,7 @@ export function securityFindings(project: ProjectAnalysis, context: ProjectConte
       !(f.rule === 'unsafe-deserialization' && /js-yaml/.test(f.message) && yamlMajor !== undefined && yamlMajor >= 4),
   );
   kept.push(...appFindings(project.files));
-  kept.push(...accessFindings(project.files, project.resolvedImports));
+  kept.push(...access.findings);
   return dedupe(kept);
 }
 

@@ -61,10 +61,17 @@ interface Edge {
   chain: GuardKind[];
 }
 
-export function accessFindings(files: readonly FileAnalysis[], resolvedImports: Map<string, string[]>): Finding[] {
+export interface AccessReview {
+  findings: Finding[];
+  /** Handler bodies that only administrators reach: a lookup by any id is their job, not an IDOR. */
+  adminHandlers: { file: string; lines: [number, number] }[];
+}
+
+export function accessReview(files: readonly FileAnalysis[], resolvedImports: Map<string, string[]>): AccessReview {
   const inventories = new Map<string, RouteInventory>();
   for (const file of files) if (file.access) inventories.set(file.file, file.access);
-  if (inventories.size === 0) return [];
+  const adminHandlers: AccessReview['adminHandlers'] = [];
+  if (inventories.size === 0) return { findings: [], adminHandlers };
   const known = new Set(files.map((f) => f.file));
   const moduleFile = (from: string, specifier?: string) =>
     specifier ? resolveSpecifier(from, specifier, known) : undefined;
@@ -83,12 +90,15 @@ export function accessFindings(files: readonly FileAnalysis[], resolvedImports: 
     return authName.test(name) ? 'auth' : 'none';
   };
   /** A controller function in another file (or a method of an imported module), read there. */
-  const handlerElsewhere = (file: string, ref: Reference | undefined): HandlerFacts | undefined => {
+  const handlerElsewhere = (
+    file: string,
+    ref: Reference | undefined,
+  ): (HandlerFacts & { file: string }) | undefined => {
     if (!ref) return undefined;
-    const target = moduleFile(file, ref.module);
-    const handlers = target ? inventories.get(target)?.handlers : inventories.get(file)?.handlers;
+    const where = moduleFile(file, ref.module) ?? file;
     const member = ref.member && ref.member !== '*' ? ref.member : ref.text.split('.').pop();
-    return member ? handlers?.[member] : undefined;
+    const facts = member ? inventories.get(where)?.handlers[member] : undefined;
+    return facts ? { ...facts, file: where } : undefined;
   };
   const targetOf = (file: string, ref: Reference): string | undefined => {
     if (ref.receiver) return `${file}#${ref.receiver}`;
@@ -182,7 +192,7 @@ export function accessFindings(files: readonly FileAnalysis[], resolvedImports: 
       const chainKinds = route.chain.map((ref) => classify(file, ref));
       const above = judge(node, route.line, route.path, new Set());
       if (!above) continue; // a receiver we cannot place in any application
-      const handler = route.handlerVisible ? route : handlerElsewhere(file, route.handlerRef);
+      const handler = route.handlerVisible ? { ...route, file } : handlerElsewhere(file, route.handlerRef);
       const judged = {
         auth: above.auth || chainKinds.some((k) => k !== 'none') || (handler?.inlineAuth ?? false),
         role: above.role || chainKinds.includes('role') || (handler?.inlineRole ?? false),
@@ -197,6 +207,7 @@ export function accessFindings(files: readonly FileAnalysis[], resolvedImports: 
           other.path === route.path &&
           other.chain.some((ref) => classify(file, ref) !== 'none'),
       );
+      if (judged.role && handler?.lines) adminHandlers.push({ file: handler.file, lines: handler.lines });
       verdicts.push({ file, route, judged, sibling, handler });
     }
   }
@@ -227,7 +238,7 @@ export function accessFindings(files: readonly FileAnalysis[], resolvedImports: 
         }),
       );
   }
-  return findings;
+  return { findings, adminHandlers };
 }
 
 function finding(

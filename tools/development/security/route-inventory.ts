@@ -28,6 +28,8 @@ export interface HandlerFacts {
   inlineAuth: boolean;
   inlineRole: boolean;
   adminAction: boolean;
+  /** First and last line of the handler's body, where it is in this file. */
+  lines?: [number, number];
 }
 
 export interface RouteFact extends HandlerFacts {
@@ -132,6 +134,10 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
   const routers = new Map<string, string>(); // receiver key -> prefix
   const functions = new Map<string, TS.Node>(); // local function name -> node
   const lineOf = (node: TS.Node) => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
+  const linesOf = (node: TS.Node): [number, number] => [
+    lineOf(node),
+    source.getLineAndCharacterOfPosition(node.getEnd()).line + 1,
+  ];
   const evidenceOf = (node: TS.Node) => {
     const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
     const starts = source.getLineStarts();
@@ -174,7 +180,8 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
       const kind = guardOf(ts, fn, source);
       if (kind !== 'none') inventory.guards[name] = kind;
       const first = ts.isFunctionLike(fn) ? (fn.parameters[0]?.name.getText(source) ?? '') : '';
-      if (requestLike.test(first)) inventory.handlers[name] = handlerFacts(fn.getText(source));
+      if (requestLike.test(first))
+        inventory.handlers[name] = { ...handlerFacts(fn.getText(source)), lines: linesOf(fn) };
     }
     ts.forEachChild(node, collect);
   };
@@ -258,7 +265,7 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
     else if (handler && ts.isIdentifier(handler)) body = functions.get(handler.text);
     const handlerText = body?.getText(source) ?? '';
     const key = receiverKey(receiver);
-    const facts = handlerFacts(handlerText);
+    const facts = body ? { ...handlerFacts(handlerText), lines: linesOf(body) } : handlerFacts(handlerText);
     inventory.routes.push({
       ...(body === undefined && handler && !ts.isObjectLiteralExpression(handler)
         ? { handlerRef: reference(handler) }
