@@ -393,10 +393,11 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
     if (method === 'use' && args.length > 0) {
       const path = first && ts.isStringLiteralLike(first) ? first.text : '';
       const rest = path || (first && ts.isStringLiteralLike(first)) ? args.slice(1) : args;
+      // A Koa router's prefix applies to what it mounts too: new Router({ prefix: '/admin' }).use('/reports', …).
       inventory.mounts.push({
         receiver: receiverKey(receiver),
         line: lineOf(node),
-        path,
+        path: (routers.get(receiverKey(receiver)) ?? '') + path,
         chain: chainOf(rest),
         targets: [],
       });
