@@ -5,7 +5,10 @@
 // defines; and the request fields a middleware fills in from the session. access-rules.ts joins
 // the files into mount trees and judges the guards.
 import type TS from 'typescript';
-import { buildImportMap, type ImportMap } from './import-map.js';
+import { buildImportMap } from './import-map.js';
+import { guardOf, handlerFacts, requestLike, type GuardKind, type HandlerFacts } from './guard-shapes.js';
+
+export type { GuardKind, HandlerFacts };
 
 type Typescript = typeof TS;
 
@@ -20,16 +23,6 @@ export interface Reference {
   args?: string;
   /** A router or plugin defined in this file: its receiver key. */
   receiver?: string;
-}
-
-export type GuardKind = 'auth' | 'role' | 'none';
-
-export interface HandlerFacts {
-  inlineAuth: boolean;
-  inlineRole: boolean;
-  adminAction: boolean;
-  /** First and last line of the handler's body, where it is in this file. */
-  lines?: [number, number];
 }
 
 export interface RouteFact extends HandlerFacts {
@@ -77,42 +70,6 @@ export interface RouteInventory {
 }
 
 const verbs = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all']);
-const identityRead =
-  /\b(req|request|ctx)\.(user|session|isAuthenticated|state\.user|auth)\b|jwtVerify|jwt\.verify|\bverifyToken\(|headers\.authorization|headers\[['"]authorization|jwtFrom|[bB]earer /;
-const denial = /\b40[13]\b|Unauthori[sz]ed|Forbidden|redirect\(\s*['"`][^'"`]*(login|signin)|ctx\.throw\(/;
-const roleRead = /\.(role|roles|isAdmin|admin|permissions)\b|hasRole|hasPermission|isAdmin\(/;
-const adminAction =
-  /\b(delete|remove|destroy|ban|block)(User|Account|Member)s?\b|\b(set|change|update|assign|grant)(Role|Roles|Admin|Permissions?)\b|\.(role|isAdmin)\s*=[^=]|\b(role|isAdmin)\s*:\s*[^,}]*\b(req|ctx|request)\.|\b(User|Users|users|userModel|UserModel)\.(findByIdAndDelete|findByIdAndRemove|deleteOne|deleteMany|destroy|remove)\(|\b(User|Users|userModel|UserModel)\.(find|findAll)\(\s*(\{\s*\})?\s*\)/;
-
-const requestLike = /^(req|request|ctx|context|_req)$/;
-const returnsHandler = /return\s+(async\s+)?(function\s*\w*\s*)?\(\s*(req|request|ctx)\b/;
-
-/** What a function does as a middleware: a guard takes the request (or returns a function that does). */
-function guardOf(ts: Typescript, fn: TS.Node, source: TS.SourceFile): GuardKind {
-  if (!ts.isFunctionLike(fn)) return 'none';
-  const first = fn.parameters[0]?.name.getText(source) ?? '';
-  const text = fn.getText(source);
-  if (!requestLike.test(first) && fn.parameters.length !== 3 && !returnsHandler.test(text)) return 'none';
-  return guardKindOf(text);
-}
-
-/** What a handler's own body checks, and whether it does something only administrators should. */
-export function handlerFacts(text: string): HandlerFacts {
-  const kind = text ? guardKindOf(text) : 'none';
-  return {
-    inlineAuth: kind !== 'none',
-    inlineRole: kind === 'role',
-    // Deleting or listing one's own records is not an administrative action.
-    adminAction: adminAction.test(text) && !identityRead.test(text),
-  };
-}
-
-export function guardKindOf(text: string): GuardKind {
-  if (!identityRead.test(text) && !roleRead.test(text)) return 'none';
-  if (!denial.test(text)) return 'none';
-  return roleRead.test(text) ? 'role' : 'auth';
-}
-
 export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInventory | undefined {
   const text = source.text;
   if (
@@ -479,4 +436,3 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
   return inventory;
 }
 
-export type { ImportMap };
