@@ -368,7 +368,12 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
         line: lineOf(node),
         path: prefix && ts.isStringLiteralLike(prefix) ? prefix.text : '',
         chain: [],
-        targets: [reference(first)],
+        // fastify.register(async (instance) => { … }): the plugin's routes are on its parameter.
+        targets: [
+          (ts.isArrowFunction(first) || ts.isFunctionExpression(first)) && first.parameters[0]
+            ? { text: '(plugin)', receiver: `${lineOf(first)}:${first.parameters[0].name.getText(source)}` }
+            : reference(first),
+        ],
       });
       return;
     }
@@ -435,4 +440,3 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
       : undefined;
   return inventory;
 }
-
