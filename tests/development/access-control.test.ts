@@ -103,3 +103,28 @@ test('IDOR: logging the caller does not silence the finding, comparing the owner
     ['notes.js:4 CWE-639'],
   );
 });
+
+test('a login route authenticated by passport does not make the rest of the app look guarded', async (t) => {
+  const findings = await findingsFor(t, {
+    'server.js': `const express = require('express');
+const passport = require('passport');
+const app = express();
+app.post('/login', passport.authenticate('local'), (req, res) => res.json({ ok: true }));
+app.post('/api/notes', async (req, res) => { res.json(await notes.add(String(req.body.text))); });
+app.post('/api/orders', passport.authenticate('jwt'), async (req, res) => { res.json(await orders.add(req.user.id)); });
+`,
+  });
+  assert.deepEqual(
+    findings.map((f) => `${f.file}:${f.line} ${f.rule}`),
+    ['server.js:5 missing-authentication'],
+  );
+  const loginOnly = await findingsFor(t, {
+    'server.js': `const express = require('express');
+const passport = require('passport');
+const app = express();
+app.post('/login', passport.authenticate('local'), (req, res) => res.json({ ok: true }));
+app.post('/api/notes', async (req, res) => { res.json(await notes.add(String(req.body.text))); });
+`,
+  });
+  assert.deepEqual(loginOnly, []);
+});

@@ -11,7 +11,7 @@ import { findingId, type Finding } from './finding.js';
 import type { GuardKind, HandlerFacts, MountFact, Reference, RouteFact, RouteInventory } from './route-inventory.js';
 
 const notGuard =
-  /csrf|xsrf|rateLimit|ratelimit|limiter|slowDown|cors|helmet|^validate(Body|Query|Params|Request|Input)|celebrate|validator|json|urlencoded|multer|upload|static|bodyParser|cookieParser|compress|morgan|logger|^(express|cookie)?[sS]ession$|passport\.(initialize|session)|serveIndex|favicon|i18n|timeout/;
+  /(Routes|Router|Controller|Api)$|csrf|xsrf|rateLimit|ratelimit|limiter|slowDown|cors|helmet|^validate(Body|Query|Params|Request|Input)|celebrate|validator|json|urlencoded|multer|upload|static|bodyParser|cookieParser|compress|morgan|logger|^(express|cookie)?[sS]ession$|passport\.(initialize|session)|serveIndex|favicon|i18n|timeout/;
 const roleName = /role|admin|permission|acl|rbac|policy|ability|staff|superuser|scope|owner/i;
 const roleArgument = /admin|role|staff|manager|owner|superuser|moderator/i;
 const authName =
@@ -198,7 +198,8 @@ export function accessReview(files: readonly FileAnalysis[], resolvedImports: Ma
         role: above.role || chainKinds.includes('role') || (handler?.inlineRole ?? false),
         path: above.path,
       };
-      if (judged.auth) guardedGroups.add(group.get(file)!);
+      // passport.authenticate('local') on POST /login logs in; it protects nothing.
+      if (judged.auth && !publicPath.test(judged.path)) guardedGroups.add(group.get(file)!);
       // The same URL guarded for another method (POST /x guarded, GET /x not).
       const sibling = inventory.routes.some(
         (other) =>
