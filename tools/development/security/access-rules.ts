@@ -219,6 +219,15 @@ export function accessReview(files: readonly FileAnalysis[], resolvedImports: Ma
     const where = `${route.method} ${judged.path || '/'}`;
     if (!judged.auth) {
       if (publicPath.test(judged.path)) continue;
+      // if (useAuth) app.post('/x', auth, h) else app.post('/x', h): the same route registered guarded elsewhere.
+      const twin = verdicts.some(
+        (other) =>
+          other.judged.auth &&
+          other.file === file &&
+          other.route.method === route.method &&
+          other.judged.path === judged.path,
+      );
+      if (twin) continue;
       const changes = !['GET', 'HEAD', 'OPTIONS', 'ALL'].includes(route.method);
       if (!changes && !sensitiveRead(judged.path) && !sibling) continue;
       findings.push(
