@@ -128,3 +128,25 @@ app.post('/api/notes', async (req, res) => { res.json(await notes.add(String(req
   });
   assert.deepEqual(loginOnly, []);
 });
+
+test('guards installed by a setup function handed the app guard the routes declared after the call', async (t) => {
+  const findings = await findingsFor(t, {
+    'server.js': `const express = require('express');
+const setupAuth = require('./setup-auth');
+const app = express();
+app.post('/api/early', async (req, res) => { res.json(await jobs.run('early')); });
+setupAuth(app);
+app.post('/api/late', async (req, res) => { res.json(await jobs.run('late')); });
+`,
+    'setup-auth.js': `const passport = require('passport');
+module.exports = function setupAuth(app) {
+  app.use(passport.initialize());
+  app.use(passport.authenticate('jwt', { session: false }));
+};
+`,
+  });
+  assert.deepEqual(
+    findings.map((f) => `${f.file}:${f.line} ${f.rule}`),
+    ['server.js:4 missing-authentication'],
+  );
+});

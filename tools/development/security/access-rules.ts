@@ -111,6 +111,8 @@ export function accessReview(files: readonly FileAnalysis[], resolvedImports: Ma
   const edges = new Map<string, Edge[]>();
   const guards = new Map<string, { line: number; path: string; kind: GuardKind }[]>();
   const roots = new Set<string>();
+  /** Functions handed the receiver itself (setupAuth(app)): the same object under another name. */
+  const aliases = new Map<string, { child: string; line: number }[]>();
   for (const [file, inventory] of inventories) {
     for (const app of inventory.apps) roots.add(`${file}#${app}`);
     for (const mount of inventory.mounts) addMount(file, mount);
@@ -124,6 +126,7 @@ export function accessReview(files: readonly FileAnalysis[], resolvedImports: Ma
         const list = edges.get(child) ?? [];
         list.push({ parent, line: mount.line, path: mount.path, chain: [...before] });
         edges.set(child, list);
+        if (mount.call) aliases.set(parent, [...(aliases.get(parent) ?? []), { child, line: mount.line }]);
         continue;
       }
       if (mount.call) continue;
@@ -144,6 +147,14 @@ export function accessReview(files: readonly FileAnalysis[], resolvedImports: Ma
         auth ||= guard.kind !== 'none';
         role ||= guard.kind === 'role';
       }
+    // require('./auth')(app) before the route: what that function mounts on the app guards it too.
+    for (const alias of aliases.get(node) ?? [])
+      if (alias.line < line)
+        for (const guard of guards.get(alias.child) ?? [])
+          if (covers(guard.path, path)) {
+            auth ||= guard.kind !== 'none';
+            role ||= guard.kind === 'role';
+          }
     if (roots.has(node)) return { auth, role, path };
     const parents = (edges.get(node) ?? []).filter((edge) => !seen.has(edge.parent));
     let best: Judged | undefined;
