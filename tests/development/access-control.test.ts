@@ -150,3 +150,16 @@ module.exports = function setupAuth(app) {
     ['server.js:4 missing-authentication'],
   );
 });
+
+test('an app created with require("fastify")() is an application root', async (t) => {
+  const findings = await findingsFor(t, {
+    'server.js': `const app = require('fastify')();
+app.post('/api/orders', { preHandler: [app.authenticate] }, async (request) => orders.add(request.user.sub));
+app.post('/api/refunds', async (request) => orders.refund(String(request.body.id)));
+`,
+  });
+  assert.deepEqual(
+    findings.map((f) => `${f.file}:${f.line} ${f.rule}`),
+    ['server.js:3 missing-authentication'],
+  );
+});

@@ -264,7 +264,12 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
       if (ts.isCallExpression(init) || ts.isNewExpression(init)) {
         const callee = init.expression.getText(source);
         const key = receiverKey(node.name);
-        if (/^(express|koa|Koa|fastify|Fastify|polka|restify\.createServer)$/.test(callee)) inventory.apps.push(key);
+        if (
+          /^(express|koa|Koa|fastify|Fastify|polka|Hono|restify\.createServer|require\(['"](express|koa|fastify)['"]\))$/.test(
+            callee,
+          )
+        )
+          inventory.apps.push(key);
         else if (/(^|\.)Router$|^(KoaRouter|koaRouter|createRouter)$/.test(callee)) {
           const first = init.arguments?.[0];
           const prefix = first && ts.isObjectLiteralExpression(first) ? option(first, 'prefix') : undefined;
