@@ -196,6 +196,12 @@ export function accessReview(files: readonly FileAnalysis[], resolvedImports: Ma
     handler: HandlerFacts | undefined;
   }[] = [];
   const guardedGroups = new Set<number>();
+  const byPath = new Map<string, RouteFact[]>();
+  for (const [file, inventory] of inventories)
+    for (const route of inventory.routes) {
+      const key = `${file}#${route.receiver} ${route.path}`;
+      byPath.set(key, [...(byPath.get(key) ?? []), route]);
+    }
   for (const [file, inventory] of inventories) {
     for (const route of inventory.routes) {
       if (registrations.has(route)) continue;
@@ -212,18 +218,17 @@ export function accessReview(files: readonly FileAnalysis[], resolvedImports: Ma
       // passport.authenticate('local') on POST /login logs in; it protects nothing.
       if (judged.auth && !publicPath.test(judged.path)) guardedGroups.add(group.get(file)!);
       // The same URL guarded for another method (POST /x guarded, GET /x not).
-      const sibling = inventory.routes.some(
-        (other) =>
-          other !== route &&
-          other.receiver === route.receiver &&
-          other.path === route.path &&
-          other.chain.some((ref) => classify(file, ref) !== 'none'),
+      const sibling = (byPath.get(`${file}#${route.receiver} ${route.path}`) ?? []).some(
+        (other) => other !== route && other.chain.some((ref) => classify(file, ref) !== 'none'),
       );
       if (judged.role && handler?.lines) adminHandlers.push({ file: handler.file, lines: handler.lines });
       verdicts.push({ file, route, judged, sibling, handler });
     }
   }
 
+  const guardedUrls = new Set(
+    verdicts.filter((v) => v.judged.auth).map((v) => `${v.file} ${v.route.method} ${v.judged.path}`),
+  );
   const findings: Finding[] = [];
   for (const { file, route, judged, sibling, handler } of verdicts) {
     if (!guardedGroups.has(group.get(file)!)) continue;
@@ -231,14 +236,7 @@ export function accessReview(files: readonly FileAnalysis[], resolvedImports: Ma
     if (!judged.auth) {
       if (publicPath.test(judged.path)) continue;
       // if (useAuth) app.post('/x', auth, h) else app.post('/x', h): the same route registered guarded elsewhere.
-      const twin = verdicts.some(
-        (other) =>
-          other.judged.auth &&
-          other.file === file &&
-          other.route.method === route.method &&
-          other.judged.path === judged.path,
-      );
-      if (twin) continue;
+      if (guardedUrls.has(`${file} ${route.method} ${judged.path}`)) continue;
       const changes = !['GET', 'HEAD', 'OPTIONS', 'ALL'].includes(route.method);
       if (!changes && !sensitiveRead(judged.path) && !sibling) continue;
       findings.push(
