@@ -104,6 +104,8 @@ test('sink classes are all covered by the fixture (one positive per class at lea
     'CWE-307',
     'CWE-613',
     'CWE-640',
+    'CWE-306',
+    'CWE-862',
   ]) {
     assert.ok(cwes.has(cwe), `no positive case for ${cwe}`);
   }

@@ -14,11 +14,13 @@ import { checkExposure } from '../security/exposure-rules.js';
 import { checkXmlParsers } from '../security/xml-rules.js';
 import { checkInlineScripts } from '../security/inline-scripts.js';
 import { moduleReferences } from './module-references.js';
+import { routeInventory, type RouteInventory } from '../security/route-inventory.js';
+import { clientRouteHits } from '../security/client-routes.js';
 
 type Typescript = typeof TS;
 
 /** Bump when the analysis changes, so cached results are recomputed. */
-export const analysisVersion = 13;
+export const analysisVersion = 14;
 
 export interface TodoItem {
   line: number;
@@ -42,6 +44,8 @@ export interface FileAnalysis {
   app?: AppFacts;
   /** Authentication facts judged for the whole project (rate limiters, hashing hooks, pending hits). */
   auth?: AuthFacts;
+  /** Routes, mounts and guards, for the project's access-control judgement. */
+  access?: RouteInventory;
   todos: TodoItem[];
   /** Module specifiers imported or required, as written. */
   imports: string[];
@@ -201,6 +205,7 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
   const { imports: assetImports, exports } = importsAndExports(ts, source);
   const references = moduleReferences(ts, source);
   const imports = [...new Set([...references.imports, ...assetImports])];
+  const access = isTestPath(relative) ? undefined : routeInventory(ts, source);
   const extension = path.extname(relative).toLowerCase();
   return {
     file: relative,
@@ -218,6 +223,7 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
       ...checkExposure(ts, source, { isTestFile: isTestPath(relative) }),
       ...checkXmlParsers(ts, source),
       ...auth.hits,
+      ...(isTestPath(relative) ? [] : clientRouteHits(ts, source)),
     ],
     ...(auth.facts ? { auth: auth.facts } : {}),
     ...(patterns.app.expressApps.length > 0 ||
@@ -228,6 +234,7 @@ export function analyzeScript(ts: Typescript, relative: string, text: string): F
     patterns.app.usesSession
       ? { app: patterns.app }
       : {}),
+    ...(access ? { access } : {}),
     todos: counted.todos,
     imports,
     exports,

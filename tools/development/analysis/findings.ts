@@ -15,6 +15,7 @@ import { appFindings } from './app-findings.js';
 import { nameTemplateEngine } from '../security/template-rules.js';
 import { linkPython } from '../python/python-linker.js';
 import { authProjectHits } from '../security/auth-project.js';
+import { accessReview, serverSetFields } from '../security/access-rules.js';
 
 export interface ProjectContext {
   /** Major versions of dependencies declared in package.json, for version-dependent rules. */
@@ -125,11 +126,21 @@ export function securityFindings(project: ProjectAnalysis, context: ProjectConte
       importsOf: (file) => project.resolvedImports.get(file) ?? [],
     },
   );
+  const serverSet = serverSetFields(project.files);
+  const access = accessReview(project.files, project.resolvedImports);
+  const adminOnly = (file: string, line: number) =>
+    access.adminHandlers.some((h) => h.file === file && h.lines[0] <= line && line <= h.lines[1]);
   for (const file of project.files) {
     for (const hit of file.taintHits) {
       // Through a helper of another module: only if that helper returns its argument.
       const via = hit.origin.via;
       if (via !== undefined && !linker.returnsTaint(file.file, via, sinkClasses[hit.cls].bit, hit.variant === 'where'))
+        continue;
+      // An id that a middleware copied from the session is the caller's own, not a lookup by input.
+      if (
+        hit.variant === 'idor' &&
+        (serverSet.has(`${hit.origin.part}.${hit.origin.key}`) || adminOnly(file.file, hit.line))
+      )
         continue;
       const helper = via !== undefined ? file.calls[via] : undefined;
       findings.push(
@@ -191,6 +202,7 @@ export function securityFindings(project: ProjectAnalysis, context: ProjectConte
     ...appFindings(project, (file, line) => context.readText?.(file)?.split('\n')[line - 1]?.trim().slice(0, 240)),
   );
   for (const { file, hit } of authProjectHits(project.files)) kept.push(patternFinding(file, hit, context));
+  kept.push(...access.findings);
   return dedupe(kept);
 }
 

@@ -32,7 +32,22 @@ export function authRoutes(ts: typeof TS, source: TS.SourceFile): AuthRoutes {
   const text = (node: TS.Node) => node.getText(source);
   // A limiter by name (loginLimiter, bruteforce.prevent) or by its factory (rateLimit({...})); not
   // express.json({ limit }), whose option merely mentions the word.
+  // Variables holding a limiter whatever their name: const tries = rateLimit({ ... }).
+  const limiterVariables = new Set<string>();
+  const collect = (node: TS.Node): void => {
+    if (
+      ts.isVariableDeclaration(node) &&
+      ts.isIdentifier(node.name) &&
+      node.initializer &&
+      ts.isCallExpression(node.initializer) &&
+      limiterName.test(text(node.initializer.expression))
+    )
+      limiterVariables.add(node.name.text);
+    ts.forEachChild(node, collect);
+  };
+  if (limiterName.test(source.text)) collect(source);
   const isLimiter = (node: TS.Node): boolean => {
+    if (ts.isIdentifier(node) && limiterVariables.has(node.text)) return true;
     if (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node)) return limiterName.test(text(node));
     if (ts.isCallExpression(node)) return limiterName.test(text(node.expression));
     if (ts.isArrayLiteralExpression(node)) return node.elements.some(isLimiter);

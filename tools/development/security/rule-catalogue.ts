@@ -335,6 +335,36 @@ const patternRules: RuleEntry[] = [
     fix: 'Upgrade to the first fixed version the advisory names, or replace the package.',
   },
   {
+    rule: 'missing-authentication',
+    cwe: 'CWE-306',
+    title: 'Route without authentication',
+    kind: 'project',
+    languages: ['ts', 'js'],
+    detects:
+      'a state-changing route, or a route returning account/admin/order-style data, that no authentication guard runs before (route middleware, router.use, app.use before the mount, mount chains across files, Fastify onRequest/preHandler hooks and register prefixes, Koa router.use), in an app whose other routes are guarded; public paths (login, sign-up, password reset, health, webhooks, docs) are exempt',
+    fix: 'Put the authentication middleware in front of the route, or mount it before the router.',
+  },
+  {
+    rule: 'missing-role-check',
+    cwe: 'CWE-862',
+    title: 'Administrative route without a role check',
+    kind: 'project',
+    languages: ['ts', 'js'],
+    detects:
+      'a route under /admin (or /staff, /manage) or whose handler deletes users, changes roles or lists all users, guarded by authentication only: no role guard (requireRole, authorize, isAdmin) and no role test in the handler',
+    fix: "Add a role check (requireRole('admin'), or req.user.role === 'admin' with a 403).",
+  },
+  {
+    rule: 'unguarded-client-route',
+    cwe: 'CWE-862',
+    title: 'Private front-end route without a guard',
+    kind: 'pattern',
+    languages: ['ts', 'js'],
+    detects:
+      'an Angular route (no canActivate/canMatch/canActivateChild/canLoad on it or a parent) or a React Router route (no <RequireAuth>-style wrapper element and no loader that redirects anonymous users, on it or a parent) whose path looks private (admin, account, settings, profile, orders...), in a file that guards other routes',
+    fix: 'Guard it like the other routes; the server must still check every request.',
+  },
+  {
     rule: 'complex-function',
     title: 'Complex function',
     severity: 'low',

@@ -40,6 +40,7 @@ import {
   recordReturn,
   whereMask,
 } from './module-flow.js';
+import { checksOwnership } from './ownership.js';
 
 type Typescript = typeof TS;
 
@@ -315,7 +316,8 @@ export class TaintEngine {
       this.returnValue(state, value);
     }
     if (summary) this.summaries.push(summary);
-    if (request && handler && !handler.identityUsed && handler.candidates.length > 0) {
+    // Mentioning req.user is not enough: the caller's identity must be compared or put in the query.
+    if (request && handler && handler.candidates.length > 0 && !checksOwnership(ts, fn, request.index)) {
       const first = handler.candidates[0]!;
       this.hit({
         cls: 'idor',
