@@ -6,7 +6,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', 'bench/results/', 'bench/blind-apps/', 'tests/**/fixtures/', '.caelum/', '.scratch/'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'bench/results/',
+      'bench/blind-apps/',
+      'tests/**/fixtures/',
+      '.caelum/',
+      '.scratch/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -198,6 +198,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'sensitive-data-in-response',
     cwe: 'CWE-200',
+    severity: 'high',
     title: 'Secret field in a response',
     kind: 'pattern',
     languages: ['ts', 'js'],
@@ -208,6 +209,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'sensitive-data-in-log',
     cwe: 'CWE-532',
+    severity: 'medium',
     title: 'Secret written to a log',
     kind: 'pattern',
     languages: ['ts', 'js'],
@@ -218,6 +220,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'cleartext-transport',
     cwe: 'CWE-319',
+    severity: 'medium',
     title: 'Cleartext HTTP',
     kind: 'pattern',
     languages: ['ts', 'js'],
@@ -228,6 +231,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'cleartext-storage',
     cwe: 'CWE-312',
+    severity: 'high',
     title: 'Sensitive data stored in clear',
     kind: 'pattern',
     languages: ['ts', 'js'],
@@ -238,6 +242,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'plaintext-password',
     cwe: 'CWE-256',
+    severity: 'high',
     title: 'Password stored in plain text',
     kind: 'pattern',
     languages: ['ts', 'js'],
@@ -248,6 +253,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'no-password-policy',
     cwe: 'CWE-521',
+    severity: 'medium',
     title: 'No password policy on sign-up',
     kind: 'pattern',
     languages: ['ts', 'js'],
@@ -258,6 +264,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'session-fixation',
     cwe: 'CWE-384',
+    severity: 'medium',
     title: 'Session id kept at login',
     kind: 'pattern',
     languages: ['ts', 'js'],
@@ -268,6 +275,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'user-enumeration',
     cwe: 'CWE-204',
+    severity: 'medium',
     title: 'User enumeration',
     kind: 'pattern',
     languages: ['ts', 'js'],
@@ -278,6 +286,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'missing-rate-limit',
     cwe: 'CWE-307',
+    severity: 'medium',
     title: 'No rate limit on login, reset or OTP',
     kind: 'project',
     languages: ['ts', 'js'],
@@ -288,6 +297,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'jwt-no-expiry',
     cwe: 'CWE-613',
+    severity: 'medium',
     title: 'JWT without expiry',
     kind: 'pattern',
     languages: ['ts', 'js'],
@@ -297,6 +307,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'jwt-algorithm-confusion',
     cwe: 'CWE-347',
+    severity: 'high',
     title: 'JWT algorithm confusion',
     kind: 'pattern',
     languages: ['ts', 'js'],
@@ -307,6 +318,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'guessable-reset-token',
     cwe: 'CWE-640',
+    severity: 'high',
     title: 'Guessable password reset token',
     kind: 'pattern',
     languages: ['ts', 'js'],
@@ -317,6 +329,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'reset-token-no-expiry',
     cwe: 'CWE-640',
+    severity: 'medium',
     title: 'Password reset token never expires',
     kind: 'pattern',
     languages: ['ts', 'js'],
@@ -327,6 +340,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'vulnerable-dependency',
     cwe: 'CWE-1395',
+    severity: 'critical',
     title: 'Known-vulnerable dependency',
     kind: 'project',
     languages: ['ts', 'js'],
@@ -337,6 +351,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'missing-authentication',
     cwe: 'CWE-306',
+    severity: 'high',
     title: 'Route without authentication',
     kind: 'project',
     languages: ['ts', 'js'],
@@ -347,6 +362,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'missing-role-check',
     cwe: 'CWE-862',
+    severity: 'high',
     title: 'Administrative route without a role check',
     kind: 'project',
     languages: ['ts', 'js'],
@@ -357,6 +373,7 @@ const patternRules: RuleEntry[] = [
   {
     rule: 'unguarded-client-route',
     cwe: 'CWE-862',
+    severity: 'medium',
     title: 'Private front-end route without a guard',
     kind: 'pattern',
     languages: ['ts', 'js'],
