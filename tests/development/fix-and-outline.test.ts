@@ -102,7 +102,11 @@ test('the rule catalogue explains rules by id or CWE and refuses unknown ones', 
   const byCwe = (await run(client, 'development_explain_rule', { cwe: 'CWE-347' })).structuredContent as {
     result: { rules: { rule: string }[] };
   };
-  assert.deepEqual(byCwe.result.rules.map((r) => r.rule).sort(), ['jwt-none-algorithm', 'jwt-unverified']);
+  assert.deepEqual(byCwe.result.rules.map((r) => r.rule).sort(), [
+    'jwt-algorithm-confusion',
+    'jwt-none-algorithm',
+    'jwt-unverified',
+  ]);
   const all = (await run(client, 'development_explain_rule', {})).structuredContent as {
     result: { rules: { rule: string }[] };
   };

@@ -431,12 +431,12 @@ export function checkAuth(
   const visit = (node: TS.Node): void => {
     if (ts.isImportDeclaration(node) || ts.isCallExpression(node)) noteSessionModule(node);
     if (ts.isObjectLiteralExpression(node)) objectChecks(node);
-    // process.env.JWT_SECRET || 'dev-secret': the fallback ships to production when the variable is unset.
+    // An environment variable with a literal fallback (JWT_SECRET || 'dev-secret'): the fallback ships to production when the variable is unset.
     if (
       ts.isBinaryExpression(node) &&
       (node.operatorToken.kind === ts.SyntaxKind.BarBarToken ||
         node.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) &&
-      /^process\.env\.\w*(SECRET|KEY|TOKEN|PASSWORD)\w*$/i.test(text(node.left)) &&
+      /^process\.(?:env)\.\w*(SECRET|KEY|TOKEN|PASSWORD)\w*$/i.test(text(node.left)) &&
       ts.isStringLiteralLike(node.right) &&
       node.right.text.length > 0
     )

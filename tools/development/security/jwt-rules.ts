@@ -1,7 +1,7 @@
 // JWT checks for one file: tokens signed without an expiry (jsonwebtoken sign, jose SignJWT),
 // algorithm confusion (a public key verified with no algorithms allow-list, or an allow-list that
 // mixes HMAC and public-key algorithms), and signing keys held in a literal constant. The "none"
-// algorithm and inline literal keys are config-rules.ts's; process.env fallbacks are auth-rules.ts's.
+// algorithm and inline literal keys are config-rules.ts's; environment-variable fallbacks are auth-rules.ts's.
 import type TS from 'typescript';
 import type { PatternHit } from './config-rules.js';
 

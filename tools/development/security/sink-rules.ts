@@ -132,7 +132,7 @@ export const fixedUrlStart = (shape: ValueShape) =>
   shape.prefix !== undefined && /^([/?#.]|https?:\/\/|mailto:)/i.test(shape.prefix);
 // Fastify's request.log / fastify.log are pino: JSON lines, which escape CR/LF.
 const logReceiver = /^(console|logger|log|this\.logger|this\.log|winston)$/;
-/** console.log(req.query): an object is printed with its strings quoted and escaped. */
+/** Logging req.query as an object (console or a logger): an object is printed with its strings quoted and escaped. */
 const wholeRequestPart = (shape: ValueShape) => {
   const origin = (shape as { taint?: { origin?: { key?: string; part: string; text: string } } }).taint?.origin;
   return (
