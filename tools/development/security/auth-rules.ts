@@ -26,6 +26,11 @@ export interface AuthFacts extends AuthRouteFacts {
 
 type Context = 'login' | 'register' | 'reset' | 'otp';
 
+// A file that names none of these (passwords, sessions, JWTs, login/reset/OTP flows, limiters,
+// expiries, secret-named variables) has nothing for these checks: it is not walked at all.
+const authWords =
+  /pass|pwd|\bpw\b|jwt|jose|jsonwebtoken|session|secret|login|log-?_?in|sign-?_?in|sign-?_?up|authenticat|reset|forgot|recover|otp|2fa|mfa|totp|two-?_?factor|one-?_?time|verify-?_?code|\/token|bcrypt|argon|scrypt|pbkdf|limit|throttl|brute|slow-?down|expir|\bttl\b|process\.env\.\w*(key|token)/i;
+
 const contexts: [Context, RegExp][] = [
   ['register', /regist|sign-?_?up|create-?_?account|new-?_?user/i],
   ['reset', /forgot|reset|recover|lost-?_?password/i],
@@ -57,7 +62,7 @@ export function checkAuth(
   source: TS.SourceFile,
   options: { isTestFile: boolean },
 ): { hits: PatternHit[]; facts?: AuthFacts } {
-  if (options.isTestFile) return { hits: [] };
+  if (options.isTestFile || !authWords.test(source.text)) return { hits: [] };
   const hits: PatternHit[] = [];
   const pending: AuthFacts['pending'] = [];
   const text = (node: TS.Node | undefined) => (node ? node.getText(source) : '');
