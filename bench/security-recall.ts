@@ -108,7 +108,7 @@ interface Reported {
   rule: string;
 }
 
-async function caelum(dir: string): Promise<{ reported: Reported[]; ms: number }> {
+async function caelum(dir: string): Promise<{ reported: Reported[]; ms: number; parseErrors?: number }> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'caelum-recall-'));
   const started = performance.now();
   try {
@@ -137,8 +137,15 @@ async function caelum(dir: string): Promise<{ reported: Reported[]; ms: number }
   }
 }
 
-async function eslintPeer(dir: string, full: boolean): Promise<{ reported: Reported[]; ms: number }> {
+async function eslintPeer(
+  dir: string,
+  full: boolean,
+): Promise<{ reported: Reported[]; ms: number; parseErrors: number }> {
   const started = performance.now();
+  // .js is CommonJS unless the app's package.json says "type": "module" (as Node reads it).
+  const esm = await readFile(path.join(dir, 'package.json'), 'utf8')
+    .then((text) => (JSON.parse(text) as { type?: string }).type === 'module')
+    .catch(() => false);
   const plugins = full
     ? [
         security.configs.recommended,
@@ -162,7 +169,7 @@ async function eslintPeer(dir: string, full: boolean): Promise<{ reported: Repor
           parserOptions: { ecmaFeatures: { jsx: true } },
         },
       },
-      { files: ['**/*.js', '**/*.cjs'], languageOptions: { sourceType: 'commonjs' } },
+      { files: esm ? ['**/*.cjs'] : ['**/*.js', '**/*.cjs'], languageOptions: { sourceType: 'commonjs' } },
       { files: ['**/*.ts', '**/*.tsx'], languageOptions: { parser: tseslint.parser } },
     ] as ConstructorParameters<typeof ESLint>[0] extends infer O
       ? O extends { overrideConfig?: infer C }
@@ -172,38 +179,51 @@ async function eslintPeer(dir: string, full: boolean): Promise<{ reported: Repor
   });
   const results = await eslint.lintFiles(['.']);
   const reported: Reported[] = [];
+  let parseErrors = 0;
   for (const result of results)
     for (const message of result.messages)
       if (message.ruleId)
         reported.push({ key: `${path.relative(dir, result.filePath)}:${message.line}`, rule: message.ruleId });
-  return { reported, ms: performance.now() - started };
+      else if (message.fatal) parseErrors++;
+  return { reported, ms: performance.now() - started, parseErrors };
 }
 
-function score(marked: Marked[], reported: Reported[], strict: boolean, jsOnly: boolean) {
+// slack: a finding within this many lines of a marker, in the same file, counts as on it (a
+// statement spanning lines may be reported at its first line and marked at another); applied the
+// same way to every tool.
+function score(marked: Marked[], reported: Reported[], strict: boolean, jsOnly: boolean, slack = 0) {
   const pool = jsOnly ? marked.filter((m) => m.js) : marked;
-  const byLine = new Map<string, Reported[]>();
-  for (const r of reported) byLine.set(r.key, [...(byLine.get(r.key) ?? []), r]);
-  const wanted = new Map(marked.map((m) => [m.key, m]));
+  const split = (key: string) => {
+    const at = key.lastIndexOf(':');
+    return { file: key.slice(0, at), line: Number(key.slice(at + 1)) };
+  };
+  const near = (a: string, b: string) => {
+    const x = split(a);
+    const y = split(b);
+    return x.file === y.file && Math.abs(x.line - y.line) <= slack;
+  };
   let found = 0;
   let total = 0;
   for (const m of pool)
     for (const cwe of m.cwes) {
       total++;
-      const here = byLine.get(m.key) ?? [];
+      const here = reported.filter((r) => near(r.key, m.key));
       if (strict ? here.some((r) => r.cwe === cwe) : here.length > 0) found++;
     }
-  const lines = new Set(reported.filter((r) => !jsOnly || scriptFile.test(r.key.split(':')[0]!)).map((r) => r.key));
-  const hits = [...lines].filter((key) => {
-    const m = wanted.get(key);
-    if (!m) return false;
-    if (!strict) return true;
-    return reported.some((r) => r.key === key && r.cwe !== undefined && m.cwes.includes(r.cwe));
-  }).length;
+  const lines = new Set(reported.filter((r) => !jsOnly || scriptFile.test(split(r.key).file)).map((r) => r.key));
+  const hits = [...lines].filter((key) =>
+    marked.some(
+      (m) =>
+        near(key, m.key) &&
+        (!strict || reported.some((r) => r.key === key && r.cwe !== undefined && m.cwes.includes(r.cwe))),
+    ),
+  ).length;
   return {
     recall: total === 0 ? 0 : found / total,
     found,
     total,
     precision: lines.size === 0 ? 0 : hits / lines.size,
+    hits,
     reportedLines: lines.size,
   };
 }
@@ -221,6 +241,8 @@ for (const entry of await readdir(blindRoot, { withFileTypes: true }).catch(() =
     corpora.push({ name: `${entry.name} (held out)`, dir: path.join(blindRoot, entry.name), tuned: false });
 
 const rows: Record<string, string | number>[] = [];
+type Score = ReturnType<typeof score>;
+const heldOut: Record<string, { exact: Score[]; near: Score[]; strictExact: Score[]; strictNear: Score[] }> = {};
 const json: unknown[] = [];
 const misses: Record<string, string[]> = {};
 const extras: Record<string, string[]> = {};
@@ -250,9 +272,19 @@ for (const corpus of corpora) {
       precision: pct(lenient.precision),
       'recall JS/TS': pct(lenientJs.recall),
       'reported lines': lenient.reportedLines,
+      'parse errors': run.parseErrors ?? 0,
       ms: run.ms.toFixed(0),
     });
     json.push({ corpus: corpus.name, tuned: corpus.tuned, tool, strict, lenient, lenientJs, ms: run.ms });
+    if (!corpus.tuned) {
+      const sum = (heldOut[tool] ??= { exact: [], near: [], strictExact: [], strictNear: [] });
+      sum.exact.push(lenient);
+      sum.near.push(score(marked, run.reported, false, false, 2));
+      if (cwe) {
+        sum.strictExact.push(strict!);
+        sum.strictNear.push(score(marked, run.reported, true, false, 2));
+      }
+    }
     if (tool === 'Caelum') {
       const at = new Map<string, Reported[]>();
       for (const r of run.reported) at.set(r.key, [...(at.get(r.key) ?? []), r]);
@@ -273,6 +305,32 @@ for (const corpus of corpora) {
   await rm(work, { recursive: true, force: true });
 }
 console.log(table('Security recall and precision on vulnerable applications (same run)', rows));
+const pooled = (list: Score[]) => {
+  const found = list.reduce((a, x) => a + x.found, 0);
+  const total = list.reduce((a, x) => a + x.total, 0);
+  const hits = list.reduce((a, x) => a + x.hits, 0);
+  const lines = list.reduce((a, x) => a + x.reportedLines, 0);
+  return { recall: total ? found / total : 0, precision: lines ? hits / lines : 0, found, total, hits, lines };
+};
+const heldRows = Object.entries(heldOut).map(([tool, sums]) => {
+  const exact = pooled(sums.exact);
+  const near = pooled(sums.near);
+  const strictExact = sums.strictExact.length ? pooled(sums.strictExact) : undefined;
+  const strictNear = sums.strictNear.length ? pooled(sums.strictNear) : undefined;
+  return {
+    tool,
+    marked: exact.total,
+    'recall (CWE)': strictExact ? `${pct(strictExact.recall)} (${strictExact.found})` : '—',
+    'precision (CWE)': strictExact ? `${pct(strictExact.precision)} (${strictExact.hits}/${strictExact.lines})` : '—',
+    'recall (CWE, ±2 lines)': strictNear ? pct(strictNear.recall) : '—',
+    'precision (CWE, ±2 lines)': strictNear ? pct(strictNear.precision) : '—',
+    recall: `${pct(exact.recall)} (${exact.found})`,
+    precision: `${pct(exact.precision)} (${exact.hits}/${exact.lines})`,
+    'recall ±2': pct(near.recall),
+    'precision ±2': pct(near.precision),
+  };
+});
+if (heldRows.length > 0) console.log(table('Held-out apps pooled (no rule was tuned to them)', heldRows));
 for (const [name, list] of Object.entries(misses)) {
   if (list.length === 0) continue;
   console.log(`Caelum missed on ${name} (${list.length}):\n  ${list.join('\n  ')}\n`);
@@ -285,6 +343,6 @@ await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
 const file = path.join(root, 'bench', 'results', 'security-recall.json');
 await writeFile(
   `${file}.tmp`,
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, sonarSecurityRules, results: json, misses, extras }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, sonarSecurityRules, results: json, heldOut: heldRows, misses, extras }, null, 2)}\n`,
 );
 await rename(`${file}.tmp`, file);
