@@ -72,15 +72,7 @@ export interface AdvisoryCheck {
   vulnerable: VulnerableDependency[];
 }
 
-interface Query {
-  name: string;
-  version: string;
-  versionFrom: 'lockfile' | 'range minimum';
-  declared: string;
-  kind: string;
-  line: number;
-  via?: string[];
-}
+type Query = Omit<VulnerableDependency, 'advisories'>;
 
 const sections = new Set(['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies']);
 

@@ -8,6 +8,7 @@ import type TS from 'typescript';
 import type { PatternHit } from './config-rules.js';
 import { authRoutes, type AuthRouteFacts } from './auth-routes.js';
 import { checkJwt } from './jwt-rules.js';
+import { lineTextAt } from './line-text.js';
 
 type Typescript = typeof TS;
 
@@ -69,11 +70,7 @@ export function checkAuth(
   const lineOf = (position: number) => source.getLineAndCharacterOfPosition(position).line + 1;
   const make = (node: TS.Node, hit: Omit<PatternHit, 'line' | 'endLine' | 'evidence'>): PatternHit => {
     const line = lineOf(node.getStart(source));
-    const starts = source.getLineStarts();
-    const evidence = source.text
-      .slice(starts[line - 1], starts[line] ?? source.text.length)
-      .trim()
-      .slice(0, 240);
+    const evidence = lineTextAt(source, line - 1);
     return { ...hit, line, endLine: lineOf(node.end), evidence };
   };
   const push = (node: TS.Node, hit: Omit<PatternHit, 'line' | 'endLine' | 'evidence'>, unless?: Mitigation) => {

@@ -7,6 +7,7 @@
 // A client-side guard is not a security boundary, so these are medium severity, low confidence.
 import type TS from 'typescript';
 import type { PatternHit } from './config-rules.js';
+import { nodeLineText } from './line-text.js';
 
 type Typescript = typeof TS;
 
@@ -33,14 +34,7 @@ export function clientRouteHits(ts: Typescript, source: TS.SourceFile): PatternH
   const react = /react-router/.test(text);
   if (!angular && !react) return [];
   const lineOf = (node: TS.Node) => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
-  const evidenceOf = (node: TS.Node) => {
-    const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
-    const starts = source.getLineStarts();
-    return text
-      .slice(starts[line], starts[line + 1] ?? text.length)
-      .trim()
-      .slice(0, 200);
-  };
+  const evidenceOf = (node: TS.Node) => nodeLineText(source, node, 200);
   const property = (object: TS.ObjectLiteralExpression, key: string) =>
     object.properties.find(
       (p): p is TS.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText(source) === key,

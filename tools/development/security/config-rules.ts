@@ -8,6 +8,7 @@ import { hasSafeStarHeight } from './star-height.js';
 import { hasRiskyNesting } from './regex-nesting.js';
 import { looksLikeSecretAssignment, passwordContext, tokenContext, tokenPatterns } from './secret-patterns.js';
 import type { Severity } from './finding.js';
+import { nodeLineText } from './line-text.js';
 
 type Typescript = typeof TS;
 
@@ -52,19 +53,21 @@ export function checkPatterns(
     usesSession: false,
   };
   const lineOf = (position: number) => source.getLineAndCharacterOfPosition(position).line + 1;
-  const lineText = (node: TS.Node) => {
-    const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
-    const starts = source.getLineStarts();
-    return source.text
-      .slice(starts[line], starts[line + 1] ?? source.text.length)
-      .trim()
-      .slice(0, 240);
-  };
+  const lineText = (node: TS.Node) => nodeLineText(source, node);
   const push = (node: TS.Node, hit: Omit<PatternHit, 'line' | 'endLine' | 'evidence'>) => {
     const line = lineOf(node.getStart(source));
     if (hits.some((h) => h.rule === hit.rule && h.line === line)) return;
     hits.push({ ...hit, line, endLine: lineOf(node.end), evidence: lineText(node) });
   };
+  const pushStackTrace = (node: TS.Node, exposed: string) =>
+    push(node, {
+      rule: 'stack-trace-exposure',
+      cwe: 'CWE-209',
+      severity: 'medium',
+      confidence: 'high',
+      message: `${exposed} is sent to the client, exposing file paths, code and library versions`,
+      fix: { description: 'Log the error on the server and send a generic message with an error id.' },
+    });
   const text = (node: TS.Node | undefined) => (node ? node.getText(source) : '');
   const propertyOf = (object: TS.Expression | undefined, key: string): TS.Expression | undefined => {
     if (!object || !ts.isObjectLiteralExpression(object)) return undefined;
@@ -240,15 +243,7 @@ export function checkPatterns(
       const exposed = /^(ctx|this|ctx\.response|this\.response)\.body$/.test(left)
         ? exposesStack(ts, source, node.right)
         : undefined;
-      if (exposed)
-        push(node, {
-          rule: 'stack-trace-exposure',
-          cwe: 'CWE-209',
-          severity: 'medium',
-          confidence: 'high',
-          message: `${exposed} is sent to the client, exposing file paths, code and library versions`,
-          fix: { description: 'Log the error on the server and send a generic message with an error id.' },
-        });
+      if (exposed) pushStackTrace(node, exposed);
       if (/NODE_TLS_REJECT_UNAUTHORIZED/.test(left) && /['"]?0['"]?/.test(text(node.right)))
         push(node, {
           rule: 'tls-verification-disabled',
@@ -510,15 +505,7 @@ export function checkPatterns(
       /^(res|response|reply)(\.(status|code|type|set|header|contentType)\(.*\))*$/.test(receiver.replace(/\s+/g, ''))
     ) {
       const exposed = exposesStack(ts, source, name === 'render' ? args[1] : first);
-      if (exposed)
-        push(node, {
-          rule: 'stack-trace-exposure',
-          cwe: 'CWE-209',
-          severity: 'medium',
-          confidence: 'high',
-          message: `${exposed} is sent to the client, exposing file paths, code and library versions`,
-          fix: { description: 'Log the error on the server and send a generic message with an error id.' },
-        });
+      if (exposed) pushStackTrace(node, exposed);
     }
     if (!receiver && errorhandlerNames.has(name))
       push(node, {

@@ -5,6 +5,7 @@
 // well-written code that never touches one stays quiet.
 import type TS from 'typescript';
 import type { PatternHit } from './config-rules.js';
+import { lineTextAt } from './line-text.js';
 
 type Typescript = typeof TS;
 
@@ -48,11 +49,7 @@ export function checkExposure(ts: Typescript, source: TS.SourceFile, options: { 
   const push = (node: TS.Node, hit: Omit<PatternHit, 'line' | 'endLine' | 'evidence'>) => {
     const line = lineOf(node.getStart(source));
     if (hits.some((h) => h.rule === hit.rule && h.line === line)) return;
-    const starts = source.getLineStarts();
-    const evidence = source.text
-      .slice(starts[line - 1], starts[line] ?? source.text.length)
-      .trim()
-      .slice(0, 240);
+    const evidence = lineTextAt(source, line - 1);
     hits.push({ ...hit, line, endLine: lineOf(node.end), evidence });
   };
   const enclosingFunction = (node: TS.Node): TS.Node => {

@@ -7,6 +7,7 @@
 import type TS from 'typescript';
 import { buildImportMap } from './import-map.js';
 import { guardOf, handlerFacts, requestLike, type GuardKind, type HandlerFacts } from './guard-shapes.js';
+import { nodeLineText } from './line-text.js';
 
 export type { GuardKind, HandlerFacts };
 
@@ -95,14 +96,7 @@ export function routeInventory(ts: Typescript, source: TS.SourceFile): RouteInve
     lineOf(node),
     source.getLineAndCharacterOfPosition(node.getEnd()).line + 1,
   ];
-  const evidenceOf = (node: TS.Node) => {
-    const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
-    const starts = source.getLineStarts();
-    return text
-      .slice(starts[line], starts[line + 1] ?? text.length)
-      .trim()
-      .slice(0, 200);
-  };
+  const evidenceOf = (node: TS.Node) => nodeLineText(source, node, 200);
 
   // Local functions, and the guards among them.
   const collect = (node: TS.Node): void => {
