@@ -157,11 +157,21 @@ export function checkAuth(
       /\b(compare|compareSync|verify|verifyPassword|checkPassword)\(/.test(text(fn)),
     );
   };
-  const outerText = (node: TS.Node) => functionsOf(node).map(text).pop() ?? '';
+  const outerText = (node: TS.Node) => text(functionsOf(node).pop());
   // The code of the outermost function without its string literals (messages say "expired" too).
   // A backslash is only ever taken with the character after it: `(?:\\.|(?!\1).)*` could also take
   // it alone, and a comment with 40 backslashes after a quote took minutes.
-  const outerCode = (node: TS.Node) => outerText(node).replace(/(['"`])(?:\\.|(?!\1)[^\\\n])*\1/g, "''");
+  // Kept per function: asked once per object literal or call, it re-read a large handler each time.
+  const outerCodes = new Map<TS.Node | undefined, string>();
+  const outerCode = (node: TS.Node) => {
+    const outer = functionsOf(node).pop();
+    let code = outerCodes.get(outer);
+    if (code === undefined) {
+      code = text(outer).replace(/(['"`])(?:\\.|(?!\1)[^\\\n])*\1/g, "''");
+      outerCodes.set(outer, code);
+    }
+    return code;
+  };
   const innerText = (node: TS.Node) => text(functionOf(node));
   const isRawPassword = (expression: TS.Node | undefined): boolean => {
     if (!expression) return false;
