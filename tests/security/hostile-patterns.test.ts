@@ -29,6 +29,19 @@ test('a reset handler with a quote and a run of backslashes in a comment, and a 
   timed('the reset handler', () => analyzeScript(ts, 'src/reset.js', code));
 });
 
+test('a long identifier in a missing-record check and in a secret fallback', () => {
+  const code = [
+    "app.post('/login', async (req, res) => {",
+    `  if (${'row'.repeat(100_000)} === 1) return res.send('no');`,
+    `  const k = process.env.${'KEY'.repeat(100_000)}[0] || 'fallback';`,
+    '  const user = await User.findOne({ email: req.body.email });',
+    "  if (!user) return res.status(401).send('unknown user');",
+    '  await bcrypt.compare(req.body.password, user.hash);',
+    '});',
+  ].join('\n');
+  timed('the login handler', () => analyzeScript(ts, 'src/login.js', code));
+});
+
 test('a long chain of response calls before send', () => {
   const chain = `res${'.set(a)'.repeat(40)}.x`;
   const code = `app.get('/a', (req, res) => { ${chain}.send(err.stack); res.status(code(err)).send(err.stack); });\n`;

@@ -470,7 +470,7 @@ export function checkAuth(
       ts.isBinaryExpression(node) &&
       (node.operatorToken.kind === ts.SyntaxKind.BarBarToken ||
         node.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) &&
-      /^process\.(?:env)\.\w*(SECRET|KEY|TOKEN|PASSWORD)\w*$/i.test(text(node.left)) &&
+      /SECRET|KEY|TOKEN|PASSWORD/i.test(/^process\.env\.(\w+)$/.exec(text(node.left))?.[1] ?? '') &&
       ts.isStringLiteralLike(node.right) &&
       node.right.text.length > 0
     )
@@ -564,8 +564,13 @@ export function checkAuth(
     ts.forEachChild(node, visit);
   };
   // Timing: `if (!user) return ...` before the hash comparison answers unknown accounts fast.
-  const missingRecord =
-    /^!\s*\w*(user|account|member|customer|record|row)\w*$|^\w*(user|account|member|customer|record|row)\w*\s*(===?|==)\s*(null|undefined)$/i;
+  // The name is taken whole, then searched: \w* on both sides of the words backtracked
+  // quadratically on a long identifier.
+  const recordName = /user|account|member|customer|record|row/i;
+  const missingRecord = {
+    test: (condition: string) =>
+      recordName.test(/^!\s*(\w+)$|^(\w+)\s*(?:===?)\s*(?:null|undefined)$/.exec(condition)?.slice(1).join('') ?? ''),
+  };
   const compares = (node: TS.Node): TS.CallExpression[] => {
     const found: TS.CallExpression[] = [];
     const walk = (n: TS.Node): void => {
