@@ -69,11 +69,18 @@ test('templates with tags that never close', () => {
     '<a href=<%=' + ' '.repeat(200_000),
     '<a href={{' + ' '.repeat(200_000),
     '<script>eval(1)</script>\n'.repeat(20_000),
+    '<%-'.repeat(50_000),
+    '{{{'.repeat(50_000),
+    '{{&'.repeat(50_000),
+    '{{ a '.repeat(50_000),
+    '<%- ' + ' '.repeat(200_000),
   ];
   for (const [index, text] of hostile.entries())
     timed(`template ${index}`, () => analyzeTemplate('views/a.ejs', text, ts));
   timed('pug blank lines', () => analyzeTemplate('views/a.pug', '\n'.repeat(200_000) + '('.repeat(1000), ts));
   timed('pug open parentheses', () => analyzeTemplate('views/a.pug', '(\n'.repeat(100_000), ts));
+  timed('pug unclosed !{', () => analyzeTemplate('views/a.pug', '!{'.repeat(100_000), ts));
+  timed('velocity unclosed $!{', () => analyzeTemplate('views/a.vm', '$!{'.repeat(100_000), ts));
 });
 
 test('the template checks still find their flaws', () => {

@@ -53,17 +53,20 @@ export function nameTemplateEngine(message: string, file: string, dependencies: 
     : message;
 }
 
+// Each tag's body stops at the next opening brace or template tag, and whitespace is trimmed after
+// the match rather than matched on both sides of a lazy body: an unclosed tag repeated through a
+// file was otherwise scanned to the end from each one (quadratic).
 const patterns: Pattern[] = [
   {
     extensions: new Set(['.ejs', '.html', '.htm']),
-    regex: /<%-\s*([\s\S]*?)\s*-?%>/g,
+    regex: /<%-((?:[^<%]|<(?!%)|%(?!>))*?)-?%>/g,
     describe: 'EJS <%- %> outputs raw HTML',
     expression: (m) => m[1]!,
     escaped: 'EJS <%= %>',
   },
   {
     extensions: new Set(['.pug', '.jade']),
-    regex: /!\{([^}]*)\}/g,
+    regex: /!\{([^{}]*)\}/g,
     describe: 'Pug !{} outputs raw HTML',
     expression: (m) => m[1]!,
     escaped: 'Pug #{}',
@@ -77,28 +80,28 @@ const patterns: Pattern[] = [
   },
   {
     extensions: new Set(['.hbs', '.handlebars', '.mustache', '.html', '.htm']),
-    regex: /\{\{\{\s*([^}]*?)\s*\}\}\}/g,
+    regex: /\{\{\{([^{}]*?)\}\}\}/g,
     describe: '{{{ }}} outputs raw HTML',
     expression: (m) => m[1]!,
     escaped: '{{ }}',
   },
   {
     extensions: new Set(['.hbs', '.handlebars', '.mustache']),
-    regex: /\{\{&\s*([^}]*?)\s*\}\}/g,
+    regex: /\{\{&([^{}]*?)\}\}/g,
     describe: '{{& }} outputs raw HTML',
     expression: (m) => m[1]!,
     escaped: '{{ }}',
   },
   {
     extensions: new Set(['.marko']),
-    regex: /\$!\{([^}]*)\}/g,
+    regex: /\$!\{([^{}]*)\}/g,
     describe: 'Marko $!{} outputs raw HTML',
     expression: (m) => m[1]!,
     escaped: 'Marko ${}',
   },
   {
     extensions: new Set(['.njk', '.nunjucks', '.swig', '.html', '.htm', '.twig', '.liquid']),
-    regex: /\{\{\s*([^}|]*?)\s*\|\s*safe\s*\}\}/g,
+    regex: /\{\{([^{}|]*?)\|\s*safe\s*\}\}/g,
     describe: 'the | safe filter outputs raw HTML',
     expression: (m) => m[1]!,
     escaped: '{{ }} without | safe',
