@@ -10,9 +10,9 @@ interface ProjectShape {
   resolvedImports: ReadonlyMap<string, readonly string[]>;
 }
 
-function closure(start: string, imports: ReadonlyMap<string, readonly string[]>): Set<string> {
-  const seen = new Set([start]);
-  const queue = [start];
+function closure(starts: Iterable<string>, imports: ReadonlyMap<string, readonly string[]>): Set<string> {
+  const seen = new Set(starts);
+  const queue = [...seen];
   while (queue.length > 0) {
     for (const next of imports.get(queue.pop()!) ?? [])
       if (!seen.has(next)) {
@@ -23,11 +23,20 @@ function closure(start: string, imports: ReadonlyMap<string, readonly string[]>)
   return seen;
 }
 
-/** The files that run with this app: every program (an entry point's import closure) that holds it. */
-function scopeOf(file: string, programs: readonly Set<string>[], project: ProjectShape): Set<string> {
-  const scope = new Set<string>();
-  for (const program of programs) if (program.has(file)) for (const f of program) scope.add(f);
-  return scope.size > 0 ? scope : closure(file, project.resolvedImports);
+/**
+ * The files that run with this app: every program (an entry point's import closure) that holds it.
+ * The entry points are found from the app backwards, so only the programs that hold it are walked:
+ * the closures of all entry points at once (every script of a repository importing one large
+ * library) grew with entry points × library files.
+ */
+function scopeOf(
+  file: string,
+  imports: ReadonlyMap<string, readonly string[]>,
+  importers: ReadonlyMap<string, readonly string[]>,
+  isFile: (file: string) => boolean,
+): Set<string> {
+  const entries = [...closure([file], importers)].filter((f) => isFile(f) && !importers.has(f));
+  return closure(entries.length > 0 ? entries : [file], imports);
 }
 
 export function appFindings(
@@ -36,10 +45,13 @@ export function appFindings(
 ): Finding[] {
   const creators = project.files.filter((f) => (f.app?.expressApps.length ?? 0) > 0);
   if (creators.length === 0) return [];
-  const imported = new Set([...project.resolvedImports.values()].flat());
-  const programs = project.files
-    .filter((f) => !imported.has(f.file))
-    .map((f) => closure(f.file, project.resolvedImports));
+  const importers = new Map<string, string[]>();
+  for (const [from, targets] of project.resolvedImports)
+    for (const to of targets) {
+      const list = importers.get(to) ?? [];
+      list.push(from);
+      importers.set(to, list);
+    }
   const byFile = new Map(project.files.map((f) => [f.file, f]));
   const findings: Finding[] = [];
   const covered = new Set<string>();
@@ -47,7 +59,7 @@ export function appFindings(
   const ordered = [...creators].sort((a, b) => Number(b.app!.listens) - Number(a.app!.listens));
   for (const anchor of ordered) {
     if (covered.has(anchor.file)) continue;
-    const scope = scopeOf(anchor.file, programs, project);
+    const scope = scopeOf(anchor.file, project.resolvedImports, importers, (f) => byFile.has(f));
     for (const f of scope) covered.add(f);
     const facts = [...scope].flatMap((f) => (byFile.get(f)?.app ? [byFile.get(f)!.app!] : []));
     const any = (key: 'usesHelmet' | 'usesCsrf' | 'disablesPoweredBy' | 'usesSession') => facts.some((f) => f[key]);

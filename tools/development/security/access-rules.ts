@@ -287,10 +287,16 @@ function finding(
 /** Groups of files connected by imports, numbered. */
 function components(files: readonly FileAnalysis[], resolvedImports: Map<string, string[]>): Map<string, number> {
   const parent = new Map<string, string>();
+  // Every node on the way points at the root afterwards: compressing only the first one left a chain
+  // of imports (a → b → c …) a chain here, walked from each file in turn (quadratic in files).
   const find = (x: string): string => {
     let root = x;
     while (parent.get(root) !== undefined && parent.get(root) !== root) root = parent.get(root)!;
-    parent.set(x, root);
+    for (let node = x; node !== root;) {
+      const next = parent.get(node)!;
+      parent.set(node, root);
+      node = next;
+    }
     return root;
   };
   for (const file of files) parent.set(file.file, file.file);

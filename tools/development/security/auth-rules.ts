@@ -56,7 +56,27 @@ const notFoundMessage =
 const sessionUserKey = /user|uid|account|auth|logged|login|admin|role|member|identity|principal|email/i;
 const expiryWords = /expir|expires|ttl|valid_?until|validUntil|\bexp\b|maxAge|\bEX\b|\bPX\b|setex/i;
 // A model method that checks the token (verifyTokenAndIp, isTokenValid) is trusted to check its age.
-const tokenCheck = /\.\w*(verify|valid|check)\w*Token\w*\(|\.\w*Token\w*(Valid|Expired)\w*\(|isExpired\(/i;
+const calledMethod = /\.(\w+)\(/g;
+const tokenVerbs = ['verify', 'valid', 'check'];
+/**
+ * Whether code calls a token check: .verifyResetToken(, .isTokenExpired(, isExpired(. Each method
+ * name is looked at on its own (a regex with \w* on both sides of the words took minutes on a
+ * long identifier).
+ */
+const checksToken = (code: string): boolean =>
+  /isExpired\(/i.test(code) ||
+  [...code.matchAll(calledMethod)].some(([, method]) => {
+    const name = method!.toLowerCase();
+    const token = name.indexOf('token');
+    if (token < 0) return false;
+    const lastToken = name.lastIndexOf('token');
+    const verbBefore = tokenVerbs.some((verb) => {
+      const at = name.indexOf(verb);
+      return at >= 0 && at + verb.length <= lastToken;
+    });
+    const after = Math.max(name.lastIndexOf('valid'), name.lastIndexOf('expired'));
+    return verbBefore || after >= token + 'token'.length;
+  });
 
 export function checkAuth(
   ts: Typescript,
@@ -137,16 +157,28 @@ export function checkAuth(
       /\b(compare|compareSync|verify|verifyPassword|checkPassword)\(/.test(text(fn)),
     );
   };
-  const outerText = (node: TS.Node) => functionsOf(node).map(text).pop() ?? '';
+  const outerText = (node: TS.Node) => text(functionsOf(node).pop());
   // The code of the outermost function without its string literals (messages say "expired" too).
-  const outerCode = (node: TS.Node) => outerText(node).replace(/(['"`])(?:\\.|(?!\1).)*\1/g, "''");
+  // A backslash is only ever taken with the character after it: `(?:\\.|(?!\1).)*` could also take
+  // it alone, and a comment with 40 backslashes after a quote took minutes.
+  // Kept per function: asked once per object literal or call, it re-read a large handler each time.
+  const outerCodes = new Map<TS.Node | undefined, string>();
+  const outerCode = (node: TS.Node) => {
+    const outer = functionsOf(node).pop();
+    let code = outerCodes.get(outer);
+    if (code === undefined) {
+      code = text(outer).replace(/(['"`])(?:\\.|(?!\1)[^\\\n])*\1/g, "''");
+      outerCodes.set(outer, code);
+    }
+    return code;
+  };
   const innerText = (node: TS.Node) => text(functionOf(node));
   const isRawPassword = (expression: TS.Node | undefined): boolean => {
     if (!expression) return false;
     if (ts.isPropertyAccessExpression(expression)) return rawPasswordAccess.test(text(expression));
     if (!ts.isIdentifier(expression) || !rawPasswordName.test(expression.text)) return false;
     const hashed = new RegExp(
-      `\\b${expression.text}\\s*=\\s*(await\\s+)?[\\w.]*(hash|crypt|argon|scrypt|pbkdf|digest)`,
+      `\\b${expression.text.replace(/\$/g, '\\$')}\\s*=\\s*(await\\s+)?[\\w.]*(hash|crypt|argon|scrypt|pbkdf|digest)`,
       'i',
     );
     return !hashed.test(outerText(expression));
@@ -246,7 +278,7 @@ export function checkAuth(
       // Reset tokens stored with no expiry.
       if (/^(reset_?(password_?)?token|password_?reset_?token|reset_?code|reset_?hash|token)$/i.test(key) && call) {
         const name = calleeName(call);
-        if (contextOf(object) !== 'reset' || expiryWords.test(outerCode(object)) || tokenCheck.test(outerCode(object)))
+        if (contextOf(object) !== 'reset' || expiryWords.test(outerCode(object)) || checksToken(outerCode(object)))
           continue;
         if (persist.test(name) || ts.isNewExpression(call))
           push(
@@ -438,7 +470,7 @@ export function checkAuth(
       ts.isBinaryExpression(node) &&
       (node.operatorToken.kind === ts.SyntaxKind.BarBarToken ||
         node.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) &&
-      /^process\.(?:env)\.\w*(SECRET|KEY|TOKEN|PASSWORD)\w*$/i.test(text(node.left)) &&
+      /SECRET|KEY|TOKEN|PASSWORD/i.test(/^process\.env\.(\w+)$/.exec(text(node.left))?.[1] ?? '') &&
       ts.isStringLiteralLike(node.right) &&
       node.right.text.length > 0
     )
@@ -532,8 +564,13 @@ export function checkAuth(
     ts.forEachChild(node, visit);
   };
   // Timing: `if (!user) return ...` before the hash comparison answers unknown accounts fast.
-  const missingRecord =
-    /^!\s*\w*(user|account|member|customer|record|row)\w*$|^\w*(user|account|member|customer|record|row)\w*\s*(===?|==)\s*(null|undefined)$/i;
+  // The name is taken whole, then searched: \w* on both sides of the words backtracked
+  // quadratically on a long identifier.
+  const recordName = /user|account|member|customer|record|row/i;
+  const missingRecord = {
+    test: (condition: string) =>
+      recordName.test(/^!\s*(\w+)$|^(\w+)\s*(?:===?)\s*(?:null|undefined)$/.exec(condition)?.slice(1).join('') ?? ''),
+  };
   const compares = (node: TS.Node): TS.CallExpression[] => {
     const found: TS.CallExpression[] = [];
     const walk = (n: TS.Node): void => {

@@ -10,6 +10,10 @@ import { looksLikeSecretAssignment, passwordContext, tokenContext, tokenPatterns
 import type { Severity } from './finding.js';
 import { nodeLineText } from './line-text.js';
 
+// res, res.status(500), res.status(code(err)).type('json'): arguments nest one level deep. `\(.*\)`
+// in the repeated group could end at any later `)`, so a long chain took seconds per call.
+const responseChain = /^(res|response|reply)(\.(status|code|type|set|header|contentType)\((?:[^()]|\([^()]*\))*\))*$/;
+
 type Typescript = typeof TS;
 
 export interface PatternHit {
@@ -500,10 +504,7 @@ export function checkPatterns(
     // res.json(err) serialise it with JSON.stringify (message and stack are not enumerable, so
     // "{}"), and Fastify's reply.send(err) goes through the error handler, which sends
     // { statusCode, error, message } and no stack.
-    if (
-      /^(send|json|end|write|render)$/.test(name) &&
-      /^(res|response|reply)(\.(status|code|type|set|header|contentType)\(.*\))*$/.test(receiver.replace(/\s+/g, ''))
-    ) {
+    if (/^(send|json|end|write|render)$/.test(name) && responseChain.test(receiver.replace(/\s+/g, ''))) {
       const exposed = exposesStack(ts, source, name === 'render' ? args[1] : first);
       if (exposed) pushStackTrace(node, exposed);
     }

@@ -21,7 +21,7 @@ const identityRead =
 const denial = /\b40[13]\b|Unauthori[sz]ed|Forbidden|redirect\(\s*['"`][^'"`]*(login|signin)|ctx\.throw\(/;
 const roleRead = /\.(role|roles|isAdmin|admin|permissions)\b|hasRole|hasPermission|isAdmin\(/;
 const adminAction =
-  /\b(delete|remove|destroy|ban|block)(User|Account|Member)s?\b|\b(set|change|update|assign|grant)(Role|Roles|Admin|Permissions?)\b|\.(role|isAdmin)\s*=[^=]|\b(role|isAdmin)\s*:\s*[^,}]*\b(req|ctx|request)\.|\b(User|Users|users|userModel|UserModel)\.(findByIdAndDelete|findByIdAndRemove|deleteOne|deleteMany|destroy|remove)\(|\b(User|Users|userModel|UserModel)\.(find|findAll)\(\s*(\{\s*\})?\s*\)/;
+  /\b(delete|remove|destroy|ban|block)(User|Account|Member)s?\b|\b(set|change|update|assign|grant)(Role|Roles|Admin|Permissions?)\b|\.(role|isAdmin)\s*=[^=]|\b(role|isAdmin)\s*:[^,}:]*\b(req|ctx|request)\.|\b(User|Users|users|userModel|UserModel)\.(findByIdAndDelete|findByIdAndRemove|deleteOne|deleteMany|destroy|remove)\(|\b(User|Users|userModel|UserModel)\.(find|findAll)\(\s*(\{\s*\})?\s*\)/;
 
 export const requestLike = /^(req|request|ctx|context|_req)$/;
 const returnsHandler = /return\s+(async\s+)?(function\s*\w*\s*)?\(\s*(req|request|ctx)\b/;

@@ -11,8 +11,12 @@ import { parseScript } from '../cyclomatic.js';
 
 type Typescript = typeof TS;
 
-const scriptBlock = /<script\b((?:<%[\s\S]*?%>|\{\{[\s\S]*?\}\}|[^>])*)>([\s\S]*?)<\/script\s*>/gi;
-const interpolation = /<%([=-]?)([\s\S]*?)-?%>|\{\{(\{?)([\s\S]*?)\}?\}\}/g;
+// Every scan below is linear in the template: a tag's body cannot run past the next opening of
+// its kind, and the script blocks are found by hand (a regex over `<script` openings that never
+// close, or `<%` that never ends, went back over the rest of the file from each one).
+const scriptOpen = /<script\b/gi;
+const scriptClose = /<\/script\s*>/gi;
+const interpolation = /<%([=-]?)((?:[^%<]|%(?!>)|<(?!%))*?)-?%>|\{\{(\{?)((?:[^{}]|\{(?!\{)|\}(?!\}))*?)\}?\}\}/y;
 const javascriptType = /^\s*$|type\s*=\s*["']?(text\/javascript|application\/javascript|module)["']?/i;
 const SOURCE = 'window.name';
 
@@ -20,31 +24,32 @@ export function checkInlineScripts(ts: Typescript, extension: string, text: stri
   if (!['.ejs', '.html', '.htm', '.hbs', '.handlebars', '.mustache', '.njk', '.nunjucks'].includes(extension))
     return [];
   const hits: PatternHit[] = [];
+  const lines = text.split('\n');
+  let counted = 0;
+  let countedLine = 1;
   const lineAt = (offset: number) => {
-    let line = 1;
-    for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) line++;
-    return line;
+    for (; counted < offset; counted++) if (text.charCodeAt(counted) === 10) countedLine++;
+    return countedLine;
   };
-  scriptBlock.lastIndex = 0;
-  for (let block = scriptBlock.exec(text); block; block = scriptBlock.exec(text)) {
-    const attributes = block[1]!.replace(/<%[\s\S]*?%>|\{\{[\s\S]*?\}\}/g, 'x');
+  for (const block of scriptBlocks(text)) {
+    const attributes = block.attributes.replace(/<%[\s\S]*?%>|\{\{[\s\S]*?\}\}/g, 'x');
     if (
       /\bsrc\s*=/.test(attributes) ||
       !javascriptType.test(attributes.replace(/\b(nonce|defer|async|id|class)(=("[^"]*"|'[^']*'|\S+))?/g, ''))
     )
       continue;
-    const closing = /<\/script\s*>$/i.exec(block[0])![0].length;
-    const bodyStart = block.index + block[0].length - closing - block[2]!.length;
-    const firstLine = lineAt(bodyStart);
-    const { code, origins } = translate(block[2]!, firstLine);
+    const firstLine = lineAt(block.bodyStart);
+    const { code, origins } = translate(block.body);
     if (
       !/innerHTML|outerHTML|document\.write|insertAdjacentHTML|location|eval|Function|setTimeout|setInterval|\.href|\.src|window\.open|\.html\(/.test(
         code,
       )
     )
       continue;
-    const source = parseScript(ts, 'inline.js', '\n'.repeat(firstLine - 1) + code);
-    const lines = text.split('\n');
+    // Parsed on its own and its lines shifted after: padding each script with the lines above it
+    // made a template of many scripts quadratic.
+    const source = parseScript(ts, 'inline.js', code);
+    const shift = firstLine - 1;
     for (const hit of new TaintEngine(ts, source).run().hits) {
       if (hit.cls === 'log') continue; // the browser console is not a log anyone parses
       const cls = sinkClasses[hit.cls];
@@ -56,9 +61,9 @@ export function checkInlineScripts(ts: Typescript, extension: string, text: stri
         cwe: cls.cwe,
         severity: cls.severity,
         confidence: 'medium',
-        line: hit.line,
-        endLine: hit.endLine,
-        evidence: (lines[hit.line - 1] ?? '').trim().slice(0, 240),
+        line: hit.line + shift,
+        endLine: hit.endLine + shift,
+        evidence: (lines[hit.line + shift - 1] ?? '').trim().slice(0, 240),
         message: `in an inline script, ${from} reaches a sink: ${hit.what}`,
         fix: { description: cls.advice },
       });
@@ -67,16 +72,61 @@ export function checkInlineScripts(ts: Typescript, extension: string, text: stri
   return hits;
 }
 
-/** The script with each template tag replaced by a source expression, line for line. */
-function translate(body: string, firstLine: number): { code: string; origins: Map<number, string> } {
+interface ScriptBlock {
+  attributes: string;
+  body: string;
+  bodyStart: number;
+}
+
+/**
+ * The <script> blocks of a template: the attributes (template tags in them may hold `>`) and the
+ * body up to </script>. One pass: once no `</script>`, `%>` or `}}` is left, none is looked for again.
+ */
+function* scriptBlocks(text: string): Generator<ScriptBlock> {
+  let ejsCloses = true;
+  let mustacheCloses = true;
+  scriptOpen.lastIndex = 0;
+  for (let open = scriptOpen.exec(text); open; open = scriptOpen.exec(text)) {
+    let i = open.index + open[0].length;
+    while (i < text.length && text[i] !== '>') {
+      const pair = text.slice(i, i + 2);
+      const end =
+        pair === '<%' && ejsCloses
+          ? text.indexOf('%>', i + 2)
+          : pair === '{{' && mustacheCloses
+            ? text.indexOf('}}', i + 2)
+            : -1;
+      if (end >= 0) {
+        i = end + 2;
+        continue;
+      }
+      if (pair === '<%') ejsCloses = false;
+      if (pair === '{{') mustacheCloses = false;
+      i++;
+    }
+    if (i >= text.length) return;
+    scriptClose.lastIndex = i + 1;
+    const close = scriptClose.exec(text);
+    if (!close) return;
+    yield {
+      attributes: text.slice(open.index + open[0].length, i),
+      body: text.slice(i + 1, close.index),
+      bodyStart: i + 1,
+    };
+    scriptOpen.lastIndex = close.index + close[0].length;
+  }
+}
+
+/** The script with each template tag replaced by a source expression, line for line (from 1). */
+function translate(body: string): { code: string; origins: Map<number, string> } {
   const origins = new Map<number, string>();
   let code = '';
   let quote: string | undefined;
-  let line = firstLine;
+  let line = 1;
   for (let i = 0; i < body.length;) {
     interpolation.lastIndex = i;
     const match = body[i] === '<' || body[i] === '{' ? interpolation.exec(body) : null;
-    if (match && match.index === i) {
+    if (match) {
       const ejs = match[2] !== undefined;
       const kind = ejs ? match[1] : match[3] ? '-' : /^\s*[#/^!>]|^\s*else\b/.test(match[4]!) ? '' : '=';
       const newlines = (match[0].match(/\n/g) ?? []).length;

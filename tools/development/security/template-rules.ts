@@ -53,52 +53,55 @@ export function nameTemplateEngine(message: string, file: string, dependencies: 
     : message;
 }
 
+// Each tag's body stops at the next opening brace or template tag, and whitespace is trimmed after
+// the match rather than matched on both sides of a lazy body: an unclosed tag repeated through a
+// file was otherwise scanned to the end from each one (quadratic).
 const patterns: Pattern[] = [
   {
     extensions: new Set(['.ejs', '.html', '.htm']),
-    regex: /<%-\s*([\s\S]*?)\s*-?%>/g,
+    regex: /<%-((?:[^<%]|<(?!%)|%(?!>))*?)-?%>/g,
     describe: 'EJS <%- %> outputs raw HTML',
     expression: (m) => m[1]!,
     escaped: 'EJS <%= %>',
   },
   {
     extensions: new Set(['.pug', '.jade']),
-    regex: /!\{([^}]*)\}/g,
+    regex: /!\{([^{}]*)\}/g,
     describe: 'Pug !{} outputs raw HTML',
     expression: (m) => m[1]!,
     escaped: 'Pug #{}',
   },
   {
     extensions: new Set(['.pug', '.jade']),
-    regex: /^\s*[\w.#-]*(?:\([^)]*\))?!=\s*(.+)$/gm,
+    regex: /^[ \t]*[\w.#-]*(?:\([^()]*\))?!=[ \t]*(.+)$/gm,
     describe: 'Pug != outputs raw HTML',
     expression: (m) => m[1]!,
     escaped: 'Pug =',
   },
   {
     extensions: new Set(['.hbs', '.handlebars', '.mustache', '.html', '.htm']),
-    regex: /\{\{\{\s*([^}]*?)\s*\}\}\}/g,
+    regex: /\{\{\{([^{}]*?)\}\}\}/g,
     describe: '{{{ }}} outputs raw HTML',
     expression: (m) => m[1]!,
     escaped: '{{ }}',
   },
   {
     extensions: new Set(['.hbs', '.handlebars', '.mustache']),
-    regex: /\{\{&\s*([^}]*?)\s*\}\}/g,
+    regex: /\{\{&([^{}]*?)\}\}/g,
     describe: '{{& }} outputs raw HTML',
     expression: (m) => m[1]!,
     escaped: '{{ }}',
   },
   {
     extensions: new Set(['.marko']),
-    regex: /\$!\{([^}]*)\}/g,
+    regex: /\$!\{([^{}]*)\}/g,
     describe: 'Marko $!{} outputs raw HTML',
     expression: (m) => m[1]!,
     escaped: 'Marko ${}',
   },
   {
     extensions: new Set(['.njk', '.nunjucks', '.swig', '.html', '.htm', '.twig', '.liquid']),
-    regex: /\{\{\s*([^}|]*?)\s*\|\s*safe\s*\}\}/g,
+    regex: /\{\{([^{}|]*?)\|\s*safe\s*\}\}/g,
     describe: 'the | safe filter outputs raw HTML',
     expression: (m) => m[1]!,
     escaped: '{{ }} without | safe',
@@ -131,16 +134,23 @@ const urlAttributes: { extensions: Set<string>; regex: RegExp }[] = [
       '.liquid',
     ]),
     regex:
-      /<(\w+)\b[^>]*?\s(href|action|formaction|src)\s*=\s*["']?\s*(?:<%=\s*([\s\S]*?)\s*-?%>|\{\{(?!\{)\s*([^}]*?)\s*\}\})/gi,
+      // Linear: the tag's attributes stop at the next `<` or `>` (a template tag aside), the value
+      // at the next `<%` or `{`, and no whitespace is matched on both sides of it (it is trimmed).
+      /<(\w+)\b(?:[^<>]|<%[^<>]*%>)*?\s(href|action|formaction|src)\s*=\s*["']?\s*(?:<%=((?:[^<%]|<(?!%)|%(?!>))*?)-?%>|\{\{(?!\{)([^{}]*?)\}\})/gi,
   },
   {
     extensions: new Set(['.pug', '.jade']),
-    regex: /^\s*(\w+)\b[^(\n]*\([^)\n]*?\b(href|action|formaction|src)\s*=\s*(?!['"`])([\w.$[\]]+)()/gim,
+    regex: /^[ \t]*(\w+)\b[^(\n]*\([^)\n]*?\b(href|action|formaction|src)\s*=\s*(?!['"`])([\w.$[\]]+)()/gim,
   },
 ];
 
 /** Escaped output in a URL attribute still runs `javascript:` URLs when the value is the user's. */
-function checkUrlAttributes(extension: string, text: string, lineOf: (offset: number) => number): PatternHit[] {
+function checkUrlAttributes(
+  extension: string,
+  text: string,
+  lineOf: (offset: number) => number,
+  lineText: (line: number) => string,
+): PatternHit[] {
   const hits: PatternHit[] = [];
   for (const { extensions, regex } of urlAttributes) {
     if (!extensions.has(extension)) continue;
@@ -159,7 +169,7 @@ function checkUrlAttributes(extension: string, text: string, lineOf: (offset: nu
         confidence: 'medium',
         line,
         endLine: line,
-        evidence: (text.split('\n')[line - 1] ?? '').trim().slice(0, 240),
+        evidence: lineText(line).trim().slice(0, 240),
         message: `"${expression.slice(0, 60)}" opens the ${attribute} attribute: HTML escaping leaves a javascript: URL intact`,
         fix: {
           description:
@@ -171,12 +181,17 @@ function checkUrlAttributes(extension: string, text: string, lineOf: (offset: nu
   return hits;
 }
 
-const cleartextResource = /<(script|form|iframe)\b[^>]*?\s(src|action)\s*=\s*["']?(http|ws):\/\/([^/"'\s:?#>]+)/gi;
+const cleartextResource =
+  /<(script|form|iframe)\b(?:[^<>]|<%[^<>]*%>)*?\s(src|action)\s*=\s*["']?(http|ws):\/\/([^/"'\s:?#>]+)/gi;
 const localHost =
   /^(localhost|127\.|10\.|192\.168\.|0\.0\.0\.0)|(^|\.)(local|internal|test|example|example\.(com|org|net)|invalid)$/i;
 
 /** <script src="http://...">, <form action="http://...">: code or credentials over plain HTTP. */
-function checkCleartextResources(text: string, lineOf: (offset: number) => number): PatternHit[] {
+function checkCleartextResources(
+  text: string,
+  lineOf: (offset: number) => number,
+  lineText: (line: number) => string,
+): PatternHit[] {
   const hits: PatternHit[] = [];
   cleartextResource.lastIndex = 0;
   for (let match = cleartextResource.exec(text); match; match = cleartextResource.exec(text)) {
@@ -191,7 +206,7 @@ function checkCleartextResources(text: string, lineOf: (offset: number) => numbe
       confidence: 'high',
       line,
       endLine: line,
-      evidence: (text.split('\n')[line - 1] ?? '').trim().slice(0, 240),
+      evidence: lineText(line).trim().slice(0, 240),
       message:
         tag === 'form'
           ? `the form posts to http://${host}: what is typed into it crosses the network in clear`
@@ -216,6 +231,7 @@ export function checkTemplate(extension: string, text: string): PatternHit[] {
     }
     return low + 1;
   };
+  const lineText = (line: number) => text.slice(lineStarts[line - 1], (lineStarts[line] ?? text.length + 1) - 1);
   for (const pattern of patterns) {
     if (!pattern.extensions.has(extension)) continue;
     pattern.regex.lastIndex = 0;
@@ -225,10 +241,7 @@ export function checkTemplate(extension: string, text: string): PatternHit[] {
       const line = lineOf(match.index);
       // {{{ }}} and {{& }} belong to the mustache family: name the engine by the extension.
       const engine = pattern.describe.startsWith('{{') ? `${mustacheEngine(extension)} ` : '';
-      const evidence = text
-        .slice(lineStarts[line - 1], lineStarts[line] ?? text.length)
-        .trim()
-        .slice(0, 240);
+      const evidence = lineText(line).trim().slice(0, 240);
       hits.push({
         rule: 'xss-template',
         cwe: 'CWE-79',
@@ -244,7 +257,7 @@ export function checkTemplate(extension: string, text: string): PatternHit[] {
       });
     }
   }
-  hits.push(...checkUrlAttributes(extension, text, lineOf));
-  if (!['.pug', '.jade'].includes(extension)) hits.push(...checkCleartextResources(text, lineOf));
+  hits.push(...checkUrlAttributes(extension, text, lineOf, lineText));
+  if (!['.pug', '.jade'].includes(extension)) hits.push(...checkCleartextResources(text, lineOf, lineText));
   return hits;
 }
