@@ -19,6 +19,9 @@ const scriptClose = /<\/script\s*>/gi;
 const interpolation = /<%([=-]?)((?:[^%<]|%(?!>)|<(?!%))*?)-?%>|\{\{(\{?)((?:[^{}]|\{(?!\{)|\}(?!\}))*?)\}?\}\}/y;
 const javascriptType = /^\s*$|type\s*=\s*["']?(text\/javascript|application\/javascript|module)["']?/i;
 const SOURCE = 'window.name';
+// A budget: each block is parsed on its own, so a template made of thousands of blocks would cost
+// thousands of parses. Real templates have a handful; past this many the rest are not analysed.
+const maxScriptBlocks = 500;
 
 export function checkInlineScripts(ts: Typescript, extension: string, text: string): PatternHit[] {
   if (!['.ejs', '.html', '.htm', '.hbs', '.handlebars', '.mustache', '.njk', '.nunjucks'].includes(extension))
@@ -31,7 +34,9 @@ export function checkInlineScripts(ts: Typescript, extension: string, text: stri
     for (; counted < offset; counted++) if (text.charCodeAt(counted) === 10) countedLine++;
     return countedLine;
   };
+  let analysed = 0;
   for (const block of scriptBlocks(text)) {
+    if (++analysed > maxScriptBlocks) break;
     const attributes = block.attributes.replace(/<%[\s\S]*?%>|\{\{[\s\S]*?\}\}/g, 'x');
     if (
       /\bsrc\s*=/.test(attributes) ||
