@@ -27,6 +27,15 @@ export interface AuthFacts extends AuthRouteFacts {
 
 type Context = 'login' | 'register' | 'reset' | 'otp';
 
+const resetTokenNoExpiry = (fix: string): Omit<PatternHit, 'line' | 'endLine' | 'evidence'> => ({
+  rule: 'reset-token-no-expiry',
+  cwe: 'CWE-640',
+  severity: 'medium',
+  confidence: 'medium',
+  message: 'the password reset token is stored with no expiry: a leaked or old link resets the password forever',
+  fix: { description: fix },
+});
+
 // A file that names none of these (passwords, sessions, JWTs, login/reset/OTP flows, limiters,
 // expiries, secret-named variables) has nothing for these checks: it is not walked at all.
 const authWords =
@@ -283,17 +292,7 @@ export function checkAuth(
         if (persist.test(name) || ts.isNewExpression(call))
           push(
             property,
-            {
-              rule: 'reset-token-no-expiry',
-              cwe: 'CWE-640',
-              severity: 'medium',
-              confidence: 'medium',
-              message:
-                'the password reset token is stored with no expiry: a leaked or old link resets the password forever',
-              fix: {
-                description: 'Store an expiry (e.g. resetExpires: Date.now() + 15 * 60_000) and check it on use.',
-              },
-            },
+            resetTokenNoExpiry('Store an expiry (e.g. resetExpires: Date.now() + 15 * 60_000) and check it on use.'),
             'ttl',
           );
         else if (lookup.test(name))
@@ -507,19 +506,7 @@ export function checkAuth(
         contextOf(node) === 'reset' &&
         !expiryWords.test(outerCode(node))
       )
-        push(
-          node,
-          {
-            rule: 'reset-token-no-expiry',
-            cwe: 'CWE-640',
-            severity: 'medium',
-            confidence: 'medium',
-            message:
-              'the password reset token is stored with no expiry: a leaked or old link resets the password forever',
-            fix: { description: 'Store an expiry next to the token and check it on use.' },
-          },
-          'ttl',
-        );
+        push(node, resetTokenNoExpiry('Store an expiry next to the token and check it on use.'), 'ttl');
       // Session fixation: the login writes the user into the session it was handed.
       if (/^(req|request)\.session$/.test(owner) && sessionUserKey.test(key) && !renewed(node) && signsIn(node))
         push(
