@@ -14,6 +14,8 @@ export interface Place {
   dataDir: string;
   cwd: string;
   env: Record<string, string>;
+  /** Sessions opened on this place; closed before its service stops and its files go. */
+  sessions?: Client[];
 }
 
 export interface ServiceStatusJson {
@@ -31,17 +33,20 @@ export async function place(t: After, extraEnv: Record<string, string> = {}): Pr
   const dir = await mkdtemp(path.join(os.tmpdir(), 'caelum-service-'));
   const cwd = path.join(dir, 'project');
   await mkdir(cwd);
-  const where = {
+  const where: Place = {
     dataDir: path.join(dir, 'data'),
     cwd,
     env: { PATH: process.env.PATH!, HOME: dir, CAELUM_LOG_LEVEL: 'warn', ...extraEnv },
+    sessions: [],
   };
-  // The service goes before its data dir does.
+  // The front-ends go first (one serving in-process may still be writing its first snapshot
+  // build), then the service, then the data dir.
   t.after(async () => {
+    await Promise.all(where.sessions!.map((client) => client.close().catch(() => undefined)));
     const status = serviceStatus(where);
     cli(where, ['service', 'stop', '--force']);
     if (status.pid && !(await gone(status.pid))) process.kill(status.pid, 'SIGKILL');
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
   return where;
 }
@@ -90,6 +95,7 @@ export async function session(t: After, where: Place, env: Record<string, string
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const client = new Client({ name: 'service-test', version: '1.0.0' });
   await client.connect(transport);
+  where.sessions?.push(client);
   t.after(() => client.close().catch(() => undefined));
   return { client, stderr: () => stderr };
 }
