@@ -99,6 +99,7 @@ export function environmentOf(config: CaelumConfig): SuiteEnvironment {
     allowedRoots: config.allowedRoots,
     testRunsAllowed: config.testRunsAllowed,
     advisories: config.development.advisories,
+    trading: config.trading,
     confidenceThreshold: config.confidenceThreshold,
     thresholds: config.thresholds,
     services: {

@@ -336,6 +336,82 @@ export const configSchema = z
       .strict()
       .default({ advisories: { source: 'auto', timeoutMs: 15_000 } })
       .describe('analyzeAndImproveCode: the dependency advisory source'),
+    trading: z
+      .object({
+        predictionService: z
+          .object({
+            baseUrl: z
+              .url({ protocol: /^https?$/, error: 'expected an http(s) URL of a prediction service' })
+              .describe('serves POST {baseUrl}/api/v1/inference/predict/{symbol}'),
+            apiKey: z.string().min(1).optional().describe('sent as a Bearer token; never reported'),
+            timeoutMs: z.number().int().min(100).max(120_000).default(5_000).describe('per request'),
+            retries: z.number().int().min(0).max(5).default(2).describe('retries on 5xx and network errors'),
+          })
+          .strict()
+          .optional()
+          .describe('a remote prediction service; absent: local ONNX models only'),
+        marketData: z
+          .object({
+            directory: z
+              .string()
+              .min(1)
+              .optional()
+              .describe('where bars are kept by symbol (SYMBOL.csv or .json); default <dataDir>/trading/market'),
+            providerUrl: z
+              .url({ protocol: /^https?$/, error: 'expected an http(s) URL of a bars provider' })
+              .optional()
+              .describe('GET {providerUrl}/bars/{symbol} answers JSON bars; answers are cached in the directory'),
+            cacheHours: z
+              .number()
+              .min(0)
+              .max(24 * 365)
+              .default(12)
+              .describe('refetch cached bars after this long'),
+            timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+          })
+          .strict()
+          .default({ cacheHours: 12, timeoutMs: 10_000 }),
+        committee: z
+          .object({
+            proposalConfidence: z
+              .number()
+              .min(0)
+              .max(1)
+              .default(0.65)
+              .describe('a prediction above this confidence goes to the committee'),
+            consensus: z
+              .number()
+              .min(0)
+              .max(1)
+              .default(0.7)
+              .describe('a signal is issued when the weighted consensus is above this'),
+            weights: z
+              .object({
+                model: z.number().min(0).default(0.4),
+                technical: z.number().min(0).default(0.25),
+                macro: z.number().min(0).default(0.15),
+                analyst: z.number().min(0).default(0.2),
+              })
+              .strict()
+              .default({ model: 0.4, technical: 0.25, macro: 0.15, analyst: 0.2 }),
+          })
+          .strict()
+          .default({
+            proposalConfidence: 0.65,
+            consensus: 0.7,
+            weights: { model: 0.4, technical: 0.25, macro: 0.15, analyst: 0.2 },
+          }),
+      })
+      .strict()
+      .default({
+        marketData: { cacheHours: 12, timeoutMs: 10_000 },
+        committee: {
+          proposalConfidence: 0.65,
+          consensus: 0.7,
+          weights: { model: 0.4, technical: 0.25, macro: 0.15, analyst: 0.2 },
+        },
+      })
+      .describe('the trading supervisor: prediction service, market data, committee thresholds'),
   })
   .strict()
   .superRefine((config, issues) => {
@@ -479,6 +555,14 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
     set('development', 'CAELUM_ADVISORIES / CAELUM_OSV_FILE / CAELUM_OSV_URL / CAELUM_ADVISORIES_TIMEOUT_MS', {
       advisories,
     });
+  const trading: Record<string, unknown> = {};
+  const predictionService: Record<string, unknown> = {};
+  if (env.CAELUM_PREDICTION_URL) predictionService.baseUrl = env.CAELUM_PREDICTION_URL;
+  if (env.CAELUM_PREDICTION_API_KEY) predictionService.apiKey = env.CAELUM_PREDICTION_API_KEY;
+  if (Object.keys(predictionService).length > 0) trading.predictionService = predictionService;
+  if (env.CAELUM_MARKET_DATA_URL) trading.marketData = { providerUrl: env.CAELUM_MARKET_DATA_URL };
+  if (Object.keys(trading).length > 0)
+    set('trading', 'CAELUM_PREDICTION_URL / CAELUM_PREDICTION_API_KEY / CAELUM_MARKET_DATA_URL', trading);
   const claude: Record<string, unknown> = {};
   if (env.ANTHROPIC_API_KEY) claude.apiKey = env.ANTHROPIC_API_KEY;
   if (env.ANTHROPIC_BASE_URL) claude.baseUrl = env.ANTHROPIC_BASE_URL;
@@ -598,6 +682,8 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
   config.testRunsAllowed = config.testRunsAllowed.map((directory) => path.resolve(cwd, directory));
   if (config.development.advisories.osvFile)
     config.development.advisories.osvFile = path.resolve(cwd, config.development.advisories.osvFile);
+  if (config.trading.marketData.directory)
+    config.trading.marketData.directory = path.resolve(cwd, config.trading.marketData.directory);
   for (const [index, root] of config.allowedRoots.entries()) {
     if (!existsSync(root) || !statSync(root).isDirectory()) {
       throw new ConfigError(

@@ -36,6 +36,23 @@ export interface SnapshotSource {
   enabled: boolean;
 }
 
+/** Config `trading`: where predictions and bars come from, and the committee's thresholds. */
+export interface TradingSettings {
+  /** A remote prediction service; the key is for requests only, never reported. */
+  predictionService?: { baseUrl: string; apiKey?: string | undefined; timeoutMs: number; retries: number } | undefined;
+  marketData: {
+    directory?: string | undefined;
+    providerUrl?: string | undefined;
+    cacheHours: number;
+    timeoutMs: number;
+  };
+  committee: {
+    proposalConfidence: number;
+    consensus: number;
+    weights: { model: number; technical: number; macro: number; analyst: number };
+  };
+}
+
 /** How the suite is being served, for getSystemStatus. */
 export interface RuntimeView {
   mode: 'service' | 'in-process';
@@ -69,6 +86,8 @@ export interface SuiteEnvironment {
     registry?: string;
     timeoutMs: number;
   };
+  /** The trading supervisor's settings (config `trading`). */
+  trading?: TradingSettings;
   services: ServicesView;
   confidenceThreshold: number;
   /** Overrides of the threshold by supervisor and by tool name. */
