@@ -196,6 +196,7 @@ export class Dispatcher {
         if (!outcome.ok) throw new StepFailure(outcome.error);
         return outcome;
       },
+      decide: (decision) => recorder.decisions.push(decision),
     };
     try {
       const input = parseArguments(tool.input, rawArguments, '', tool.examples[0]);

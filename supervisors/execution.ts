@@ -53,12 +53,24 @@ export const executionSchema = z.object({
       }),
     )
     .describe('LLM steps; empty when no model was used'),
+  decisions: z
+    .array(
+      z.object({
+        by: z.string().describe('what decided, e.g. committee'),
+        subject: z.string(),
+        decision: z.string(),
+        detail: z.record(z.string(), z.unknown()).describe('the inputs of the decision: votes, weights, thresholds'),
+      }),
+    )
+    .optional()
+    .describe('decisions the supervisor made from the steps, with what they rested on'),
 });
 export type Execution = z.infer<typeof executionSchema>;
 
 export class ExecutionRecorder {
   readonly steps: Execution['steps'] = [];
   readonly llm: Execution['llm'] = [];
+  readonly decisions: NonNullable<Execution['decisions']> = [];
 
   record(outcome: ToolOutcome): void {
     this.steps.push({
@@ -70,6 +82,13 @@ export class ExecutionRecorder {
   }
 
   finish(supervisor: string, tool: string, durationMs: number): Execution {
-    return { supervisor, tool, durationMs: Number(durationMs.toFixed(3)), steps: this.steps, llm: this.llm };
+    return {
+      supervisor,
+      tool,
+      durationMs: Number(durationMs.toFixed(3)),
+      steps: this.steps,
+      llm: this.llm,
+      ...(this.decisions.length > 0 ? { decisions: this.decisions } : {}),
+    };
   }
 }

@@ -27,6 +27,8 @@ export interface SupervisorCall {
   run(name: string, args: unknown, options?: InvokeOptions): Promise<ToolOutcome>;
   /** Like `run`, but a failed step becomes the call's failure (thrown as StepFailure). */
   runOrFail(name: string, args: unknown, options?: InvokeOptions): Promise<Extract<ToolOutcome, { ok: true }>>;
+  /** Records a decision made from the steps (a committee's vote) in the execution block. */
+  decide(decision: { by: string; subject: string; decision: string; detail: Record<string, unknown> }): void;
 }
 
 export interface HighLevelTool<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {

@@ -2,7 +2,8 @@
 // threshold alerts) for a snapshot against the one before it.
 import { z } from 'zod';
 import { listSnapshots, snapshotIndex, type SnapshotInfo } from '../../knowledge/snapshot/snapshot-archive.js';
-import { dailyOutputs, scannerSignalsSchema } from '../../knowledge/snapshot/daily-outputs.js';
+import { dailyOutputs, scannerSignalsSchema, type ScannerSignals } from '../../knowledge/snapshot/daily-outputs.js';
+import type { ToolContext } from '../context.js';
 import { snapshotsDirectory } from '../../knowledge/snapshot/build-state.js';
 import { defaultMinCoverage } from '../../knowledge/snapshot/coverage.js';
 import { previousUsable, snapshotCoverage } from '../../knowledge/snapshot/snapshot-coverage.js';
@@ -71,6 +72,25 @@ export const generateSignals = defineTool({
   },
   summarize: (o) => o.report,
 });
+
+/**
+ * The newest usable snapshot's signals (for the committee's macro voter), or why there are none.
+ * Never throws for a missing or partial snapshot: the voter abstains instead.
+ */
+export async function latestSignals(
+  environment: ToolContext['environment'],
+  now: string,
+): Promise<{ signals: ScannerSignals } | { reason: string }> {
+  const all = await listSnapshots(snapshotsDirectory(environment.dataDir));
+  if (all.length === 0) return { reason: 'there is no knowledge snapshot yet (buildKnowledgeSnapshot makes one)' };
+  const minimum = environment.knowledgeBase?.minCoverage ?? defaultMinCoverage;
+  const current = await previousUsable(all, minimum);
+  if (!current) return { reason: `no snapshot meets the coverage minimum of ${(minimum * 100).toFixed(0)}%` };
+  const index = snapshotIndex(all, current.name);
+  const previous = await previousUsable(all.slice(0, index), minimum);
+  const outputs = await dailyOutputs(current.file, previous?.file, now);
+  return { signals: outputs.signals };
+}
 
 async function refuseBelowCoverage(snapshot: SnapshotInfo, minimum: number, field: string): Promise<void> {
   const coverage = await snapshotCoverage(snapshot.file, minimum);
