@@ -167,7 +167,7 @@ export class PaperBroker implements Broker {
   ): Promise<{ orders: Order[]; settled: Order[]; sizing: { symbol: string; current: number; target: number }[] }> {
     const { value, settled } = await this.transact(async (step) => {
       for (const [index, target] of targets.entries()) await step.barsFor(target.symbol, `${field}.${index}.symbol`);
-      const marks = prices(await step.marks());
+      const marks = prices(await step.marks(targets.map((target) => target.symbol)));
       const projected = projectPending(step.state, marks);
       const equity = equityAt(projected, marks);
       const sizing = targets.map((target) => {
