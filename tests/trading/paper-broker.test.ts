@@ -176,7 +176,11 @@ test('target weights size whole units from equity at the last close, counting pe
   const close = rows[29]!.close;
   const first = await broker.submitTargets([{ symbol: 'SPX', weight: 0.5 }]);
   assert.equal(first.orders.length, 1);
-  assert.equal(first.orders[0]!.quantity, Math.trunc(50_000 / close));
+  assert.equal(
+    first.orders[0]!.quantity,
+    Math.trunc(50_000 / (close * 1.0002)),
+    'sized at close + 1 bp slippage + 1 bp commission',
+  );
   const again = await broker.submitTargets([{ symbol: 'SPX', weight: 0.5 }]);
   assert.equal(again.orders.length, 0, 'the pending order already reaches the target');
   const flat = await broker.submitTargets([{ symbol: 'SPX', weight: 0 }]);
@@ -187,6 +191,37 @@ test('target weights size whole units from equity at the last close, counting pe
   const account = await broker.account();
   assert.equal(account.positions[0]!.quantity, 0);
   assert.ok(account.commissions > 0);
+});
+
+test('weights adding up to 1 (long and short) fit the cash and the 1x limit after costs', async (t) => {
+  const dataDir = await tempDir(t);
+  await writeBars(dataDir, 'AAA', rowsOf([[10, 10]]));
+  await writeBars(dataDir, 'BBB', rowsOf([[20, 20]]));
+  const broker = brokerOn(dataDir);
+  const result = await broker.submitTargets([
+    { symbol: 'AAA', weight: 0.7 },
+    { symbol: 'BBB', weight: -0.3, allowShort: true },
+  ]);
+  // 70,000 / (10 x 1.0002) = 6998.6 units; at the bare close it would be 7,000 and not fit after costs.
+  assert.deepEqual(
+    result.orders.map((o) => [o.symbol, o.side, o.quantity, o.status]),
+    [
+      ['AAA', 'buy', 6998, 'pending'],
+      ['BBB', 'sell', 1499, 'pending'],
+    ],
+  );
+  const whole = await broker.submitTargets([
+    { symbol: 'AAA', weight: 1 },
+    { symbol: 'BBB', weight: 0 },
+  ]);
+  assert.deepEqual(
+    whole.orders.map((o) => [o.symbol, o.side, o.status]),
+    [
+      ['BBB', 'buy', 'pending'],
+      ['AAA', 'buy', 'pending'],
+    ],
+    'the reducing order goes first, and all of the equity in one symbol fits',
+  );
 });
 
 test('cancelAll cancels pending orders but fills those whose next bar has arrived', async (t) => {

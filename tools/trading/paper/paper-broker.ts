@@ -157,8 +157,9 @@ export class PaperBroker implements Broker {
 
   /**
    * Orders that move each symbol to its target weight of equity, sized in whole units at the last
-   * close from the position plus what is pending. Orders that reduce exposure go first, so that
-   * their cash is there when the others fill.
+   * close plus slippage and commission (so that weights adding up to 1 still fit the cash), from the
+   * position plus what is pending. Orders that reduce exposure go first, so that their cash is there
+   * when the others fill.
    */
   async submitTargets(
     targets: TargetWeight[],
@@ -172,7 +173,8 @@ export class PaperBroker implements Broker {
       const equity = equityAt(projected, marks);
       const sizing = targets.map((target) => {
         const current = projected.positions.get(target.symbol)?.quantity ?? 0;
-        const goal = equity > 0 ? Math.trunc((target.weight * equity) / marks.get(target.symbol)!) : 0;
+        const price = sizingPrice(marks.get(target.symbol)!, step.state.costs);
+        const goal = equity > 0 ? Math.trunc((target.weight * equity) / price) : 0;
         return { ...target, current, target: goal, delta: goal - current };
       });
       const reducing = (s: (typeof sizing)[number]) => Math.abs(s.target) < Math.abs(s.current);
@@ -319,6 +321,11 @@ export class PaperBroker implements Broker {
       : step.emit({ type: 'order_placed', ...common, placedBarTime: bars.time[last]!, lastClose });
     return step.state.orders.get((event as { orderId: string }).orderId)!;
   }
+}
+
+/** The last close with the costs of trading it added: what one unit is sized at. */
+export function sizingPrice(close: number, costs: CostModel): number {
+  return close * (1 + (costs.slippageBps + costs.commissionBps) / 10_000);
 }
 
 function firstAfter(times: Float64Array, time: number): number | undefined {

@@ -49,7 +49,7 @@ export const paperOrder = defineTool({
   ],
   title: 'Place a paper market order',
   description:
-    'Places a simulated market order on the paper account, for units (side + quantity) or for a target weight of equity (targetWeight, converted to whole units at the last close, counting pending orders). It fills at the open of the symbol\'s next bar, moved against the order by the slippage, and pays commission on the notional: the backtests\' cost model. No margin: a buy that cash cannot pay for, or a sell below zero without allowShort, is rejected with its reason in the ledger. Never reaches a live broker. Example: {"symbol":"SPX","side":"buy","quantity":10}',
+    'Places a simulated market order on the paper account, for units (side + quantity) or for a target weight of equity (targetWeight, converted to whole units at the last close plus slippage and commission, counting pending orders). It fills at the open of the symbol\'s next bar, moved against the order by the slippage, and pays commission on the notional: the backtests\' cost model. No margin: a buy that cash cannot pay for, or a sell below zero without allowShort, is rejected with its reason in the ledger. Never reaches a live broker. Example: {"symbol":"SPX","side":"buy","quantity":10}',
   kind: { effect: 'action' },
   input: z.object({
     symbol: symbolSchema.describe('Symbol with bars in the market data directory, e.g. "SPX".'),
@@ -113,7 +113,7 @@ export const paperFollowSignals = defineTool({
   ],
   title: 'Turn signals into paper orders',
   description:
-    'Turns signals (what the committee issues: symbol, LONG/SHORT/FLAT, optional weight) into the paper market orders that move each symbol to its target: weight x equity in whole units at the last close, counting the position and pending orders; SHORT is a negative weight, FLAT zero. Symbols not listed are left alone. Weights add up to at most 1 (no leverage). Orders that reduce exposure are placed first. Fills come at each symbol\'s next bar, as with trading_paper_order. Example: {"signals":[{"symbol":"SPX","direction":"LONG","weight":0.5}]}',
+    'Turns signals (what the committee issues: symbol, LONG/SHORT/FLAT, optional weight) into the paper market orders that move each symbol to its target: weight x equity in whole units at the last close plus slippage and commission, counting the position and pending orders; SHORT is a negative weight, FLAT zero. Symbols not listed are left alone. Weights add up to at most 1 (no leverage). Orders that reduce exposure are placed first. Fills come at each symbol\'s next bar, as with trading_paper_order. Example: {"signals":[{"symbol":"SPX","direction":"LONG","weight":0.5}]}',
   kind: { effect: 'action' },
   input: z.object({
     signals: z.array(signalSchema).min(1).max(50).describe('Up to 50 signals, one per symbol.'),
