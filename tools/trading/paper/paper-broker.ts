@@ -11,6 +11,7 @@ import type { PaperEvent, PaperEventInput } from './paper-events.js';
 import { paperLedgerFile, PaperLedger, type LedgerRead } from './paper-ledger.js';
 import { equityAt, limitProblem, projectPending } from './paper-limits.js';
 import { applyEvent, replay, type OrderState, type PaperState } from './paper-state.js';
+import { accountOf, orderView } from './paper-views.js';
 
 export const defaultInitialCash = 100_000;
 /** Per order; larger is a typo, not a paper trade. */
@@ -245,7 +246,11 @@ export class PaperBroker implements Broker {
   private async settleDue(step: Step): Promise<void> {
     for (const order of [...step.state.orders.values()]) {
       if (order.status !== 'pending' || order.placedBarTime === undefined) continue;
-      const bars = await step.barsFor(order.symbol, 'symbol').catch(() => undefined);
+      // An order whose symbol lost its data waits; any other failure (an abort) goes up.
+      const bars = await step.barsFor(order.symbol, 'symbol').catch((error: unknown) => {
+        if (error instanceof InputError) return undefined;
+        throw error;
+      });
       if (!bars) continue;
       const next = firstAfter(bars.time, order.placedBarTime);
       if (next === undefined) continue;
@@ -345,61 +350,4 @@ function prices(marks: Map<string, { price: number }>): Map<string, number> {
 
 function ledgerInfo(file: string, read: LedgerRead): PaperView['ledger'] {
   return { file, events: read.events.length, skippedLines: read.skippedLines, tornBytes: read.tornBytes };
-}
-
-export function orderView(order: OrderState): Order {
-  return {
-    id: order.id,
-    symbol: order.symbol,
-    side: order.quantity > 0 ? 'buy' : 'sell',
-    quantity: Math.abs(order.quantity),
-    status: order.status,
-    placedAt: order.placedAt,
-    placedBar: order.placedBarTime === undefined ? undefined : barDate(order.placedBarTime),
-    allowShort: order.allowShort,
-    targetWeight: order.targetWeight,
-    note: order.note,
-    fill: order.fill && {
-      bar: barDate(order.fill.barTime),
-      open: order.fill.open,
-      price: order.fill.price,
-      commission: order.fill.commission,
-    },
-    reason: order.reason,
-  };
-}
-
-export function accountOf(view: Pick<PaperView, 'state' | 'marks'>): Account {
-  const { state, marks } = view;
-  const positions: Position[] = [];
-  let realizedPnl = 0;
-  for (const position of state.positions.values()) {
-    realizedPnl += position.realizedPnl;
-    const mark = marks.get(position.symbol) ?? { price: position.averageCost, bar: 'no bars' };
-    if (position.quantity === 0 && position.realizedPnl === 0) continue;
-    positions.push({
-      symbol: position.symbol,
-      quantity: position.quantity,
-      averageCost: position.averageCost,
-      lastPrice: mark.price,
-      lastBar: mark.bar,
-      marketValue: position.quantity * mark.price,
-      unrealizedPnl: position.quantity * (mark.price - position.averageCost),
-      realizedPnl: position.realizedPnl,
-      commissions: position.commissions,
-    });
-  }
-  const marketValue = positions.reduce((sum, p) => sum + p.marketValue, 0);
-  const unrealizedPnl = positions.reduce((sum, p) => sum + p.unrealizedPnl, 0);
-  const equity = state.cash + marketValue;
-  return {
-    initialCash: state.initialCash,
-    cash: state.cash,
-    equity,
-    realizedPnl,
-    unrealizedPnl,
-    commissions: state.commissions,
-    netPnl: equity - state.initialCash,
-    positions,
-  };
 }

@@ -6,7 +6,8 @@ import type { ToolContext } from '../../context.js';
 import { defineTool } from '../../define-tool.js';
 import { InputError } from '../../errors.js';
 import { createBarSource } from '../market/market-store.js';
-import { PaperBroker, accountOf, orderView } from './paper-broker.js';
+import { PaperBroker } from './paper-broker.js';
+import { accountOf, orderView } from './paper-views.js';
 import { balanceSchema, describeOrder, orderSchema, positionSchema, symbolSchema } from './paper-schemas.js';
 
 export function paperBroker(context: ToolContext): PaperBroker {
