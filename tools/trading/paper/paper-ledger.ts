@@ -91,7 +91,8 @@ export class PaperLedger {
         await handle.close();
       }
     }
-    return { events: cached.events, skippedLines: cached.skippedLines, tornBytes: size - cached.offset };
+    // A copy: the cache grows with later reads, and a caller's view of the ledger must not.
+    return { events: cached.events.slice(), skippedLines: cached.skippedLines, tornBytes: size - cached.offset };
   }
 
   /**

@@ -3,6 +3,7 @@
 // - no margin: cash may not go below zero after a trade's price and commission;
 // - a sell may take a position below zero only when the order allows a short;
 // - gross exposure (the sum of |units| x price over positions) may not exceed equity (1x);
+// - at a fill, the other positions are marked at their last close (what is known at settlement);
 // - a trade that only reduces a position (sell part of a long, buy back part of a short, close it)
 //   is always allowed: refusing to cut risk would be worse than the breach it avoids.
 import { commission, fillPrice } from '../costs.js';
