@@ -50,7 +50,7 @@ export const paperOrder = defineTool({
   ],
   title: 'Place a paper market order',
   description:
-    'Places a simulated market order on the paper account, for units (side + quantity) or for a target weight of equity (targetWeight, converted to whole units at the last close plus slippage and commission, counting pending orders). It fills at the open of the symbol\'s next bar, moved against the order by the slippage, and pays commission on the notional: the backtests\' cost model. No margin: a buy that cash cannot pay for, or a sell below zero without allowShort, is rejected with its reason in the ledger. Never reaches a live broker. Example: {"symbol":"SPX","side":"buy","quantity":10}',
+    'Places a simulated market order on the paper account, for units (side + quantity) or for a target weight of equity (targetWeight, converted to whole units at the last close plus slippage and commission, counting pending orders). It fills at the open of the symbol\'s next bar, moved against the order by the slippage, and pays commission on the notional (one cost model for every simulated fill). No margin: a buy that cash cannot pay for, or a sell below zero without allowShort, is rejected with its reason in the ledger. Never reaches a live broker. Example: {"symbol":"SPX","side":"buy","quantity":10}',
   kind: { effect: 'action' },
   input: z.object({
     symbol: symbolSchema.describe('Symbol with bars in the market data directory, e.g. "SPX".'),
