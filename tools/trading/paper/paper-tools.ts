@@ -41,7 +41,7 @@ function summarizeAction(output: z.output<typeof actionOutput>): string {
 export const paperOrder = defineTool({
   name: 'trading_paper_order',
   domain: 'trading',
-  tags: ['paper trading', 'order', 'buy', 'sell', 'market order', 'simulated', 'position'],
+  tags: ['paper trading', 'buy', 'sell', 'simulated trade', 'position', 'units', 'target weight'],
   requests: [
     'buy 10 units of SPX on paper',
     'paper trade: sell my position',
@@ -105,16 +105,16 @@ const signalSchema = z.object({
 export const paperFollowSignals = defineTool({
   name: 'trading_paper_follow_signals',
   domain: 'trading',
-  tags: ['paper trading', 'signals', 'committee', 'rebalance', 'target positions', 'orders'],
+  tags: ['paper trading', 'trading signals', 'committee', 'rebalance', 'target weights', 'simulated'],
   requests: [
     'trade the committee signals on paper',
     'turn these signals into paper orders',
     'rebalance the paper account to LONG SPX',
-    'go flat on paper',
+    'move the paper account to the target positions',
   ],
-  title: 'Turn signals into paper orders',
+  title: 'Turn trading signals into simulated paper orders',
   description:
-    'Turns signals (what the committee issues: symbol, LONG/SHORT/FLAT, optional weight) into the paper market orders that move each symbol to its target: weight x equity in whole units at the last close plus slippage and commission, counting the position and pending orders; SHORT is a negative weight, FLAT zero. Symbols not listed are left alone. Weights add up to at most 1 (no leverage). Orders that reduce exposure are placed first. Fills come at each symbol\'s next bar, as with trading_paper_order. Example: {"signals":[{"symbol":"SPX","direction":"LONG","weight":0.5}]}',
+    'Turns signals (what the committee issues: symbol, LONG/SHORT/FLAT, optional weight) into the paper market orders that move each symbol to its target: weight x equity in whole units at the last close plus slippage and commission, counting the position and pending orders; a SHORT target is a negative weight. Symbols not listed are left alone. Weights add up to at most 1 (no leverage). Orders that reduce exposure are placed first. Fills come at each symbol\'s next bar, as with trading_paper_order. Example: {"signals":[{"symbol":"SPX","direction":"LONG","weight":0.5}]}',
   kind: { effect: 'action' },
   input: z.object({
     signals: z.array(signalSchema).min(1).max(50).describe('Up to 50 signals, one per symbol.'),
@@ -245,11 +245,11 @@ export const paperAccount = defineTool({
 export const paperCancelAll = defineTool({
   name: 'trading_paper_cancel_all',
   domain: 'trading',
-  tags: ['paper trading', 'cancel', 'orders', 'pending'],
+  tags: ['paper trading', 'cancel', 'withdraw', 'pending', 'simulated'],
   requests: ['cancel all paper orders', 'cancel pending paper orders for SPX'],
   title: 'Cancel every pending paper order',
   description:
-    'Cancels every pending paper order (of one symbol when given). Orders whose next bar has already arrived are filled first, as they would have been at that open; only those still waiting are cancelled. Positions are not closed: use trading_paper_follow_signals with FLAT for that. Destructive: needs confirm: true. Example: {}',
+    'Cancels every pending (simulated) paper order, of one symbol when given. Orders whose next bar has already arrived are filled first, as they would have been at that open; only those still waiting are cancelled. Positions are not closed: use trading_paper_follow_signals with FLAT for that. Destructive: needs confirm: true. Example: {}',
   kind: { effect: 'destructive' },
   input: z.object({
     symbol: symbolSchema.optional().describe('Only cancel orders for this symbol; default all.'),
