@@ -75,7 +75,7 @@ export interface Assessment {
 
 /**
  * Below this confidence (the best hit's score, everyday words counting half, over what the query
- * could score) the answer is "no good match". Calibrated on the on-topic and off-topic requests of
+ * could score), or when only everyday words matched, the answer is "no good match". Calibrated on the on-topic and off-topic requests of
  * tests/tools/find-tools-eval.json: the lowest on-topic confidence there is 0.0888, and unseen
  * requests sit lower (one of 96 written apart scored 0.0853), so it keeps a margin below that. It
  * turns away most off-topic requests, not all: some share a word with a tool. bench/find-tools.ts
@@ -129,12 +129,15 @@ export class ToolSearchIndex {
     const attainable = groups.reduce((sum, group) => sum + this.attainable(group.term), 0);
     // The best hit's score again, with everyday words counting only their share.
     let score = 0;
+    // A match on everyday words alone ("order" in "order a pizza") is no good match, however strong.
+    let specific = false;
     for (const group of groups) {
       const hit = this.groupScore(doc, group);
+      if (hit > 0 && !everyday.has(group.term)) specific = true;
       score += everyday.has(group.term) ? tuning.everydayWordShare * hit : hit;
     }
     const confidence = attainable > 0 ? Math.min(1, score / attainable) : 0;
-    return { confident: confidence >= minimumConfidence, confidence: Number(confidence.toFixed(4)) };
+    return { confident: specific && confidence >= minimumConfidence, confidence: Number(confidence.toFixed(4)) };
   }
 
   /** A query word's score in one tool: its best variant, discounted. */

@@ -31,6 +31,7 @@ const fsLayer: Record<string, string> = {
   'tools/development/dependencies/npm-audit.ts': 'writes the copies npm audit reads into a private scratch directory',
   'tools/development/dependencies/advisories.ts':
     "reads the OSV advisory file named in Caelum's configuration (not project content)",
+  'tools/trading/paper/paper-ledger.ts': "appends to and reads the paper trading ledger in Caelum's data dir",
 };
 
 async function sources(dir: string): Promise<string[]> {

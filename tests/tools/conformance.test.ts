@@ -7,13 +7,15 @@ import { annotationsFor, definitionProblems } from '../../tools/define-tool.js';
 import { listTools } from '../../servers/mcp-server.js';
 import { jsonSchema } from '../../tools/json-schema.js';
 import { execFileSync } from 'node:child_process';
-import { pgUrl, postgresAvailable, testSuite } from '../helpers.js';
+import { pgUrl, postgresAvailable, repoRoot, testSuite } from '../helpers.js';
 import { OllamaPeer } from '../peers/ollama-peer.js';
 import { financialGraph } from '../knowledge/financial-fixture.js';
 import { ingestFinancial } from '../../knowledge/financial.js';
 import { SourcesPeer } from '../peers/kb-sources-peer.js';
 import { buildSnapshot } from '../../knowledge/snapshot/build.js';
 import { providers } from '../../knowledge/snapshot/catalogue/statistics.js';
+import { copyFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
 
 /**
  * The PostgreSQL table the import tool's example names (8-d vectors, one bad row), in a schema of
@@ -95,6 +97,10 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
   git('init', '-q');
   git('add', '.');
   git('commit', '-qm', 'fixture');
+  // The trading tools' examples name SPX: the S&P 500 bars of vega-datasets in the market directory.
+  const market = path.join(suite.dataDir, 'trading', 'market');
+  await mkdir(market, { recursive: true });
+  await copyFile(path.join(repoRoot, 'node_modules/vega-datasets/data/sp500-2000.csv'), path.join(market, 'SPX.csv'));
   t.after(async () => {
     await suite.close();
     await peer.stop();

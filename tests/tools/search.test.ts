@@ -69,6 +69,16 @@ test('assess: an everyday word counts half, so one shared "create" is no good ma
   assert.ok(assessment.confidence * 2 >= minimumConfidence, 'at full weight the shared word would pass');
 });
 
+test('assess: a match on everyday words alone is no good match, however strong', () => {
+  const index = new ToolSearchIndex(all);
+  const query = 'order a pizza for tonight';
+  const best = index.search(query, { limit: 1 })[0];
+  assert.deepEqual(best?.matched, ['order'], 'the paper trading tools share the word "order"');
+  const assessment = index.assess(query, best);
+  assert.ok(assessment.confidence >= minimumConfidence, 'by score alone it would pass');
+  assert.equal(assessment.confident, false);
+});
+
 test('a name hit outranks a description hit', () => {
   const index = new ToolSearchIndex(all);
   const hits = index.search('complexity', { limit: 5 });
