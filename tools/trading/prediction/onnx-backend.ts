@@ -8,7 +8,7 @@ import path from 'node:path';
 import type * as ortTypes from 'onnxruntime-node';
 import type { Clock } from '../../context.js';
 import { InputError, ToolError } from '../../errors.js';
-import { barCount, barDate, type BarSource, type Bars } from '../market/bars.js';
+import { barCount, type BarSource, type Bars } from '../market/bars.js';
 import { featureLookback, fillWindow } from './features.js';
 import { checkContract, type TensorInfo } from './model-contract.js';
 import type { Checkpoint, ModelRegistry, ResolvedModel } from './model-registry.js';
