@@ -104,7 +104,7 @@ test('ONNX backend: a checkpoint file changed after registration is refused at l
   const file = path.join(registry.directory, checkpoint.file);
   const bytes = await readFile(file);
   // One weight byte flipped: still a valid model, but not the registered one.
-  bytes[bytes.length - 3] ^= 0x01;
+  bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0x01;
   await writeFile(file, bytes);
   await assert.rejects(
     backend.predict({ symbol: 'SPX' }),
