@@ -155,3 +155,25 @@ export async function writeModel(directory: string, shape: ModelShape, name = 'o
   await writeFile(file, buildPredictionModel(shape));
   return file;
 }
+
+/**
+ * What the prediction tools' examples need in a fresh suite: the model file the register example
+ * names (models/ohlc-mlp.onnx in the project), the SPX bars in the default market directory, and
+ * that model registered as ohlc-mlp@production (so trading_predict_symbols' example answers).
+ */
+export async function seedPredictionExamples(project: string, dataDir: string): Promise<void> {
+  const { ModelRegistry } = await import('../../tools/trading/prediction/model-registry.js');
+  const shape: ModelShape = { window: 30, features: defaultFeatures };
+  await writeModel(path.join(project, 'models'), shape);
+  await writeSp500(path.join(dataDir, 'trading', 'market'), 'SPX');
+  await new ModelRegistry(dataDir).register({
+    name: 'ohlc-mlp',
+    bytes: buildPredictionModel(shape),
+    source: path.join(project, 'models', 'ohlc-mlp.onnx'),
+    trainedAt: '2020-04-17',
+    registeredAt: new Date().toISOString(),
+    contract: testContract(shape),
+    output: testOutput(),
+    alias: 'production',
+  });
+}

@@ -1,5 +1,13 @@
 // The trading domain's internal tools, listed explicitly.
 import type { AnyTool } from '../define-tool.js';
 import { generateSignals } from './signal-tools.js';
+import { registerModel, setModelAlias } from './prediction/model-tools.js';
+import { listModels, predictSymbols } from './prediction/prediction-tools.js';
 
-export const tradingTools: readonly AnyTool[] = [generateSignals] as unknown as AnyTool[];
+export const tradingTools: readonly AnyTool[] = [
+  generateSignals,
+  predictSymbols,
+  registerModel,
+  setModelAlias,
+  listModels,
+] as unknown as AnyTool[];

@@ -117,7 +117,10 @@ export class ModelRegistry {
     const registry = await this.read();
     const model = registry.models[name];
     if (!model) throw new InputError('name', `no model "${name}"; ${known(registry)}`);
-    const target = findCheckpoint(model.checkpoints, checkpoint, 'checkpoint');
+    // `checkpoint` may name another alias: promoting the candidate is { alias: production, checkpoint: candidate }.
+    const aliased = (aliasNames as readonly string[]).includes(checkpoint) ? model.aliases[checkpoint] : checkpoint;
+    if (!aliased) throw new InputError('checkpoint', `model "${name}" has no alias "${checkpoint}" to copy`);
+    const target = findCheckpoint(model.checkpoints, aliased, 'checkpoint');
     const previous = model.aliases[alias];
     model.aliases[alias] = target.sha256;
     await writeFileAtomic(this.file, JSON.stringify(registry, null, 2));
