@@ -3,12 +3,14 @@
 // aliases (`production`, `candidate`) that point at a checkpoint by sha256. Versions live here, in
 // metadata and aliases, never in a name.
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { readJson, writeFileAtomic } from '../../../knowledge/snapshot/atomic-file.js';
 import { InputError } from '../../errors.js';
 import { dataContractHash, inputContractSchema, outputMappingSchema } from './model-contract.js';
+
+/** The largest checkpoint read (the seed system's was 977 MB). */
+export const maxModelBytes = 1024 * 1024 * 1024;
 
 export const aliasNames = ['production', 'candidate'] as const;
 export type AliasName = (typeof aliasNames)[number];
@@ -86,7 +88,6 @@ export class ModelRegistry {
     checkModelName(entry.name);
     const sha256 = createHash('sha256').update(entry.bytes).digest('hex');
     const file = `${sha256}.onnx`;
-    await mkdir(this.directory, { recursive: true });
     const target = path.join(this.directory, file);
     // Always written: a file of that name that was altered since would otherwise be kept.
     await writeFileAtomic(target, entry.bytes);

@@ -9,11 +9,8 @@ import { InputError } from '../../errors.js';
 import { resolveInsideRoots } from '../../roots.js';
 import { predictionBackends } from './backends.js';
 import { inputContractSchema, outputMappingSchema } from './model-contract.js';
-import { aliasNames, checkModelName } from './model-registry.js';
+import { aliasNames, checkModelName, maxModelBytes } from './model-registry.js';
 import { checkModelFile } from './onnx-backend.js';
-
-/** The largest checkpoint read (the seed system's was 977 MB). */
-export const maxModelBytes = 1024 * 1024 * 1024;
 
 const tensorSchema = z.object({
   name: z.string(),

@@ -3,15 +3,15 @@
 // its contract is checked against the model's own input/output metadata before any prediction.
 // Status says what is loaded, since when, how many predictions and the last error.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as ortTypes from 'onnxruntime-node';
 import type { Clock } from '../../context.js';
+import { Confinement, readConfined } from '../../confined-fs.js';
 import { InputError, ToolError } from '../../errors.js';
 import { barCount, type BarSource, type Bars } from '../market/bars.js';
 import { featureLookback, fillWindow } from './features.js';
 import { checkContract, type TensorInfo } from './model-contract.js';
-import type { Checkpoint, ModelRegistry, ResolvedModel } from './model-registry.js';
+import { maxModelBytes, type Checkpoint, type ModelRegistry, type ResolvedModel } from './model-registry.js';
 import { toPrediction } from './onnx-outputs.js';
 import type { BackendStatus, Prediction, PredictionBackend, PredictionRequest } from './prediction.js';
 
@@ -109,7 +109,9 @@ export class OnnxBackend implements PredictionBackend {
   private async open(resolved: ResolvedModel): Promise<LoadedModel> {
     const { checkpoint } = resolved;
     const file = path.join(this.registry.directory, checkpoint.file);
-    const bytes = await readFile(file).catch((error: unknown) => {
+    // Read through the confined layer: a model file swapped for a link out of the registry is not followed.
+    const confinement = await Confinement.of([this.registry.directory], 'the model registry');
+    const bytes = await readConfined(file, confinement, { maxBytes: maxModelBytes }).catch((error: unknown) => {
       throw new ToolError(
         'UNAVAILABLE',
         `checkpoint ${checkpoint.file} of ${resolved.name} cannot be read: ${(error as Error).message}; register the model again`,
