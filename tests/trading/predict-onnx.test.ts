@@ -203,3 +203,28 @@ test('predictSeries: the batched causal run equals a prediction from bars[0..t] 
   }
   assert.equal(backend.loads, 1);
 });
+
+test('registry: concurrent registrations both land, files are named by sha256, alias names are not model names', async (t) => {
+  const dataDir = await tempDir(t);
+  const registry = new ModelRegistry(dataDir);
+  const entry = (name: string, seed: number) => ({
+    name,
+    bytes: buildPredictionModel({ ...shape, seed }),
+    source: 'test',
+    trainedAt: '2020-04-17',
+    registeredAt: '2026-12-03T00:00:00Z',
+    contract: testContract(shape),
+    output: testOutput(),
+  });
+  const [a, b] = await Promise.all([registry.register(entry('ohlc-mlp', 1)), registry.register(entry('ohlc-wide', 2))]);
+  const file = await registry.read();
+  assert.deepEqual(Object.keys(file.models).sort(), ['ohlc-mlp', 'ohlc-wide']);
+  assert.equal(a.checkpoint.file, `${a.checkpoint.sha256}.onnx`);
+  assert.notEqual(a.checkpoint.sha256, b.checkpoint.sha256);
+  // No model holds production yet, and a name alone falls back to its newest checkpoint.
+  await assert.rejects(registry.resolve(), /no model has the alias "production"/);
+  assert.equal((await registry.resolve('ohlc-wide')).checkpoint.sha256, b.checkpoint.sha256);
+  await assert.rejects(registry.register(entry('production', 3)), /"production" is an alias name/);
+  const again = await registry.register(entry('ohlc-mlp', 1));
+  assert.equal(again.created, false);
+});

@@ -53,6 +53,8 @@ const versionPattern = /(^|-)v?\d+(\.\d+)*(-|$)/;
 export function checkModelName(name: string, field = 'name'): void {
   if (!modelNamePattern.test(name))
     throw new InputError(field, `"${name}" is not a model name; use lowercase letters, digits and dashes`);
+  if ((aliasNames as readonly string[]).includes(name))
+    throw new InputError(field, `"${name}" is an alias name; name the model for what it does (e.g. ohlc-mlp)`);
   if (versionPattern.test(name))
     throw new InputError(
       field,
@@ -63,6 +65,8 @@ export function checkModelName(name: string, field = 'name'): void {
 export class ModelRegistry {
   readonly directory: string;
   readonly file: string;
+  /** Registry writes run one at a time, so two registrations cannot lose each other's entry. */
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(dataDir: string) {
     this.directory = path.join(dataDir, 'trading', 'models');
@@ -75,7 +79,21 @@ export class ModelRegistry {
   }
 
   /** Copies the bytes in as <sha256>.onnx and records the checkpoint; registering a file twice is a no-op. */
-  async register(entry: {
+  register(entry: Parameters<ModelRegistry['registerNow']>[0]): ReturnType<ModelRegistry['registerNow']> {
+    return this.serialised(() => this.registerNow(entry));
+  }
+
+  setAlias(name: string, alias: AliasName, checkpoint: string): ReturnType<ModelRegistry['setAliasNow']> {
+    return this.serialised(() => this.setAliasNow(name, alias, checkpoint));
+  }
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(work, work);
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  private async registerNow(entry: {
     name: string;
     bytes: Uint8Array;
     source: string;
@@ -114,7 +132,11 @@ export class ModelRegistry {
     return { checkpoint, created };
   }
 
-  async setAlias(name: string, alias: AliasName, checkpoint: string): Promise<{ previous?: string; sha256: string }> {
+  private async setAliasNow(
+    name: string,
+    alias: AliasName,
+    checkpoint: string,
+  ): Promise<{ previous?: string; sha256: string }> {
     const registry = await this.read();
     const model = registry.models[name];
     if (!model) throw new InputError('name', `no model "${name}"; ${known(registry)}`);
