@@ -14,6 +14,7 @@ import { predictSeries } from '../tools/trading/prediction/predict-series.js';
 import { RemoteBackend } from '../tools/trading/prediction/remote-backend.js';
 import {
   buildPredictionModel,
+  marketEnvironment,
   defaultFeatures,
   modelWeights,
   referenceForward,
@@ -38,9 +39,7 @@ async function timeMany(n: number, run: () => Promise<unknown> | unknown): Promi
   return times;
 }
 
-export async function measurePredictionLatency(
-  options: { n?: number } = {},
-): Promise<{
+export async function measurePredictionLatency(options: { n?: number } = {}): Promise<{
   p50Ms: number;
   p95Ms: number;
   n: number;
@@ -65,7 +64,7 @@ export async function measurePredictionLatency(
       output: testOutput(),
       alias: 'production',
     });
-    const source = createBarSource({ dataDir } as Parameters<typeof createBarSource>[0]);
+    const source = createBarSource(marketEnvironment(dataDir));
     const bars = await source('SPX');
     // Bars held in memory: the figure is the model path, not CSV parsing.
     const backend = new OnnxBackend({ registry, bars: async () => bars });

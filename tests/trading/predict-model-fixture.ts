@@ -6,6 +6,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
+import type { SuiteEnvironment } from '../../tools/context.js';
 import type { FeatureName } from '../../tools/trading/prediction/features.js';
 import type { InputContract, OutputMapping } from '../../tools/trading/prediction/model-contract.js';
 
@@ -146,6 +147,29 @@ export async function writeSp500(directory: string, symbol = 'SPX'): Promise<str
   const file = path.join(directory, `${symbol}.csv`);
   await copyFile(sp500File, file);
   return file;
+}
+
+/** A suite environment with the trading defaults, for a bar source over `<dataDir>/trading/market`. */
+export function marketEnvironment(dataDir: string): SuiteEnvironment {
+  return {
+    dataDir,
+    allowedRoots: [],
+    services: {
+      ollamaHosts: [],
+      databaseUrl: undefined,
+      claude: { keyConfigured: false, baseUrl: undefined, model: '' },
+    },
+    confidenceThreshold: 0.7,
+    thresholds: { supervisors: {}, tools: {} },
+    trading: {
+      marketData: { cacheHours: 12, timeoutMs: 10_000 },
+      committee: {
+        proposalConfidence: 0.65,
+        consensus: 0.7,
+        weights: { model: 0.4, technical: 0.25, macro: 0.15, analyst: 0.2 },
+      },
+    },
+  };
 }
 
 /** Writes the model into `directory` and returns its path. */

@@ -17,6 +17,7 @@ import { predictSeries } from '../../tools/trading/prediction/predict-series.js'
 import { tempDir } from '../helpers.js';
 import {
   buildPredictionModel,
+  marketEnvironment,
   defaultFeatures,
   modelWeights,
   referenceForward,
@@ -32,7 +33,7 @@ async function setup(t: Parameters<typeof tempDir>[0], wrap: (base: BarSource) =
   const dataDir = await tempDir(t);
   const market = path.join(dataDir, 'trading', 'market');
   await writeSp500(market, 'SPX');
-  const base = createBarSource({ dataDir } as Parameters<typeof createBarSource>[0]);
+  const base = createBarSource(marketEnvironment(dataDir));
   const bars = wrap(base);
   const registry = new ModelRegistry(dataDir);
   const { checkpoint } = await registry.register({

@@ -12,6 +12,7 @@ import { testSuite } from '../helpers.js';
 import { PredictionPeer } from '../peers/prediction-peer.js';
 import {
   defaultFeatures,
+  marketEnvironment,
   modelWeights,
   referenceForward,
   seedPredictionExamples,
@@ -76,7 +77,7 @@ test('tools: register → predict the S&P 500 → register a candidate → promo
   assert.equal(answer.predictions.length, 1);
   assert.equal(answer.failed[0].symbol, 'NOPE');
   const prediction = answer.predictions[0];
-  const bars = await createBarSource({ dataDir: suite.dataDir } as never)('SPX');
+  const bars = await createBarSource(marketEnvironment(suite.dataDir))('SPX');
   const input = new Float32Array(150);
   fillWindow(bars, shape.features, 30, { kind: 'window-zscore' }, bars.close.length - 1, input, 0);
   const expected = referenceForward(modelWeights(shape), input);
