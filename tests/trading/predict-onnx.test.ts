@@ -229,3 +229,38 @@ test('registry: concurrent registrations both land, files are named by sha256, a
   const again = await registry.register(entry('ohlc-mlp', 1));
   assert.equal(again.created, false);
 });
+
+test('ONNX backend: a zero close is refused with the bar it sits on, not predicted as NaN', async (t) => {
+  const rows = Array.from({ length: 40 }, (_, i) => ({
+    time: Date.UTC(2020, 0, 1 + i),
+    open: 100 + i,
+    high: 102 + i,
+    low: 99 + i,
+    close: i === 35 ? 0 : 101 + i,
+    volume: 1000 + i,
+  }));
+  const broken = barsFromRows('BROKEN', 'memory', rows);
+  const { backend, registry } = await setup(
+    t,
+    (base) => async (symbol) => (symbol === 'BROKEN' ? broken : base(symbol)),
+  );
+  await assert.rejects(
+    backend.predict({ symbol: 'BROKEN' }),
+    (e: InputError) =>
+      e.field === 'symbols' &&
+      /feature log_return is not finite in the window ending 2020-02-09 \(bar 35, 2020-02-05; close 0/.test(e.message),
+  );
+  // One file, one contract: the same bytes with another contract are refused.
+  await assert.rejects(
+    registry.register({
+      name: 'ohlc-mlp',
+      bytes: buildPredictionModel(shape),
+      source: 'test',
+      trainedAt: '2020-04-17',
+      registeredAt: '2026-12-03T00:00:00Z',
+      contract: { ...testContract(shape), normalisation: { kind: 'none' } },
+      output: testOutput(),
+    }),
+    /is already registered with data contract [0-9a-f]{12} \(window 30/,
+  );
+});

@@ -57,7 +57,8 @@ export function firstWindowEnd(window: number): number {
 /**
  * Writes the [window, features] block for the window ending at bar `end` into `out` at `offset`,
  * normalised as the contract says. Values are computed in float64 and stored as float32, as the
- * model reads them.
+ * model reads them. Returns the position (row × features + feature) of the first raw value that is not
+ * finite (a zero price, a gap), or -1: normalising would spread it over the whole column.
  */
 export function fillWindow(
   bars: Bars,
@@ -68,11 +69,16 @@ export function fillWindow(
   out: Float32Array,
   offset: number,
   scratch: Float64Array = new Float64Array(window * features.length),
-): void {
+): number {
   const width = features.length;
   const start = end - window + 1;
+  let bad = -1;
   for (let row = 0; row < window; row++) {
-    for (let f = 0; f < width; f++) scratch[row * width + f] = featureValue(bars, features[f]!, start + row);
+    for (let f = 0; f < width; f++) {
+      const value = featureValue(bars, features[f]!, start + row);
+      if (bad < 0 && !Number.isFinite(value)) bad = row * width + f;
+      scratch[row * width + f] = value;
+    }
   }
   for (let f = 0; f < width; f++) {
     let mean = 0;
@@ -88,6 +94,7 @@ export function fillWindow(
       out[offset + index] = (scratch[index]! - mean) / std;
     }
   }
+  return bad;
 }
 
 /** Mean and population standard deviation of one feature over the window; std 1 when it is flat. */

@@ -112,6 +112,11 @@ export class ModelRegistry {
     const registry = await this.read();
     const model = (registry.models[entry.name] ??= { checkpoints: [], aliases: {} });
     let checkpoint = model.checkpoints.find((c) => c.sha256 === sha256);
+    if (checkpoint && checkpoint.dataContractHash !== dataContractHash(entry.contract))
+      throw new InputError(
+        'contract',
+        `checkpoint ${sha256.slice(0, 12)} of ${entry.name} is already registered with data contract ${checkpoint.dataContractHash.slice(0, 12)} (window ${checkpoint.contract.window} × ${checkpoint.contract.features.join(', ')}); one file has one contract: register it with that contract, or under another name if it really was trained on another`,
+      );
     const created = !checkpoint;
     if (!checkpoint) {
       checkpoint = {

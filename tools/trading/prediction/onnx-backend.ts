@@ -8,8 +8,8 @@ import type * as ortTypes from 'onnxruntime-node';
 import type { Clock } from '../../context.js';
 import { Confinement, readConfined } from '../../confined-fs.js';
 import { InputError, ToolError } from '../../errors.js';
-import { barCount, type BarSource, type Bars } from '../market/bars.js';
-import { featureLookback, fillWindow } from './features.js';
+import { barCount, barDate, type BarSource, type Bars } from '../market/bars.js';
+import { featureLookback, fillWindow, type FeatureName } from './features.js';
 import { checkContract, type TensorInfo } from './model-contract.js';
 import { maxModelBytes, type Checkpoint, type ModelRegistry, type ResolvedModel } from './model-registry.js';
 import { toPrediction } from './onnx-outputs.js';
@@ -83,7 +83,9 @@ export class OnnxBackend implements PredictionBackend {
     const input = new Float32Array(ends.length * block);
     const scratch = new Float64Array(block);
     ends.forEach((end, b) => {
-      fillWindow(bars, contract.features, contract.window, contract.normalisation, end, input, b * block, scratch);
+      const { features, window, normalisation } = contract;
+      const bad = fillWindow(bars, features, window, normalisation, end, input, b * block, scratch);
+      if (bad >= 0) refuseNonFinite(bars, end, bad, window, features);
     });
     const tensor = new ort.Tensor('float32', input, [ends.length, contract.window, contract.features.length]);
     model.lastUsed = this.clock.now();
@@ -244,4 +246,15 @@ export async function checkModelFile(
   } finally {
     await session.release();
   }
+}
+
+/** A zero price or a gap in the bars gives an infinite or NaN feature: say where, instead of predicting NaN. */
+function refuseNonFinite(bars: Bars, end: number, position: number, window: number, features: readonly FeatureName[]) {
+  const row = Math.floor(position / features.length);
+  const feature = features[position % features.length]!;
+  const bar = end - window + 1 + row;
+  throw new InputError(
+    'symbols',
+    `${bars.symbol}: feature ${feature} is not finite in the window ending ${barDate(bars.time[end]!)} (bar ${bar}, ${barDate(bars.time[bar]!)}; close ${bars.close[bar]}, previous close ${bars.close[bar - 1]}); fix the bars (zero or missing prices)`,
+  );
 }
