@@ -33,6 +33,7 @@ export function testContract(shape: ModelShape): InputContract {
     window: shape.window,
     normalisation: { kind: 'window-zscore' },
     inputName: shape.inputName ?? 'features',
+    layout: 'batch-window-features',
   };
 }
 

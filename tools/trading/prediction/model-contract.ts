@@ -25,6 +25,10 @@ export const inputContractSchema = z
       ])
       .describe('none; window-zscore (each feature over its window, population std); fixed mean/std per feature.'),
     inputName: z.string().min(1).max(200).describe('The ONNX input tensor, float32 [batch, window, features].'),
+    layout: z
+      .enum(['batch-window-features'])
+      .default('batch-window-features')
+      .describe('Axis order of the input tensor: [batch, window, features], oldest bar first.'),
   })
   .refine((c) => c.normalisation.kind !== 'fixed' || c.normalisation.mean.length === c.features.length, {
     message: 'normalisation.mean needs one value per feature',
