@@ -16,6 +16,7 @@ import { buildSnapshot } from '../../knowledge/snapshot/build.js';
 import { providers } from '../../knowledge/snapshot/catalogue/statistics.js';
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { seedPredictionExamples } from '../trading/predict-model-fixture.js';
 
 /**
  * The PostgreSQL table the import tool's example names (8-d vectors, one bad row), in a schema of
@@ -76,6 +77,7 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
     files: { 'src/index.ts': 'export const x = 1;\n', 'kb/financial_kg.json': graphFile },
   });
   await ingestFinancial(await suite.knowledge.graph(), financialGraph({ points: 3 }));
+  await seedPredictionExamples(suite.project, suite.dataDir);
   await buildSnapshot({
     dataDir: suite.dataDir,
     providers: Object.fromEntries(providers.map((p) => [p, { baseUrl: sources.url, apiKey: 'k' }])),

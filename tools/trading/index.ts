@@ -3,5 +3,15 @@ import type { AnyTool } from '../define-tool.js';
 import { committeeTool } from './committee/committee-tool.js';
 import { paperTools } from './paper/paper-tools.js';
 import { generateSignals } from './signal-tools.js';
+import { registerModel, setModelAlias } from './prediction/model-tools.js';
+import { listModels, predictSymbols } from './prediction/prediction-tools.js';
 
-export const tradingTools: readonly AnyTool[] = [generateSignals, committeeTool, ...paperTools] as unknown as AnyTool[];
+export const tradingTools: readonly AnyTool[] = [
+  generateSignals,
+  predictSymbols,
+  registerModel,
+  setModelAlias,
+  listModels,
+  committeeTool,
+  ...paperTools,
+] as unknown as AnyTool[];
