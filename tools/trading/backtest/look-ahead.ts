@@ -1,0 +1,90 @@
+// The prefix-invariance check that runs in every backtest: signals recomputed on bars[0..t] must
+// equal the full run's signals up to t at a few sampled t. A strategy (or an indicator) that reads a
+// later bar gives different values once the later bars are cut away, and is flagged.
+import { barDate, sliceBars, type Bars } from '../market/bars.js';
+import { computeSignals, IndicatorCache, ruleSignals, type AnyStrategy, type SignalOptions } from './signals.js';
+
+export interface LookAheadViolation {
+  /** The first bar where the prefix run's signal differs from the full run's. */
+  t: number;
+  date: string;
+  /** Length of the prefix (bars[0..prefixEnd]) that showed it. */
+  prefixEnd: number;
+  full: number;
+  prefix: number;
+}
+
+export interface LookAheadReport {
+  checked: number[];
+  ok: boolean;
+  violations: LookAheadViolation[];
+}
+
+/**
+ * Deterministic sample of prefix ends: the last two bars (where peeking changes most) and evenly
+ * spaced points from the first bar after warm-up; at most `count`, distinct, ascending.
+ */
+export function samplePrefixEnds(n: number, warmup: number, count = 5): number[] {
+  if (n < 2) return [];
+  const first = Math.min(n - 1, Math.max(1, warmup));
+  const ends = new Set<number>([n - 1, Math.max(0, n - 2)]);
+  const spaced = Math.max(1, count - 2);
+  for (let k = 0; k < spaced && ends.size < count; k++) ends.add(first + Math.floor(((n - 1 - first) * k) / spaced));
+  return [...ends].filter((t) => t >= 0).sort((a, b) => a - b);
+}
+
+/** Prefix caches by prefix end, shared by every combination of a grid (each window's series once per prefix). */
+export class PrefixCaches {
+  private readonly caches = new Map<number, IndicatorCache>();
+  constructor(readonly bars: Bars) {}
+  get(end: number): IndicatorCache {
+    let cache = this.caches.get(end);
+    if (!cache) {
+      cache = new IndicatorCache(sliceBars(this.bars, 0, end + 1));
+      this.caches.set(end, cache);
+    }
+    return cache;
+  }
+}
+
+export async function checkLookAhead(
+  strategy: AnyStrategy,
+  bars: Bars,
+  full: Int8Array,
+  ends: readonly number[],
+  options: SignalOptions & { prefixes?: PrefixCaches } = {},
+): Promise<LookAheadReport> {
+  const prefixes = options.prefixes ?? new PrefixCaches(bars);
+  const violations: LookAheadViolation[] = [];
+  for (const end of ends) {
+    const cache = prefixes.get(end);
+    const prefix = await computeSignals(strategy, cache.bars, { ...options, cache });
+    const violation = firstDifference(full, prefix, end, bars);
+    if (violation) violations.push(violation);
+  }
+  return { checked: [...ends], ok: violations.length === 0, violations };
+}
+
+/** The same check for rule strategies, synchronously, reusing the scratch array: a grid's inner loop. */
+export function checkRuleLookAhead(
+  strategy: Parameters<typeof ruleSignals>[0],
+  full: Int8Array,
+  ends: readonly number[],
+  prefixes: PrefixCaches,
+): LookAheadReport {
+  const violations: LookAheadViolation[] = [];
+  for (const end of ends) {
+    const prefix = ruleSignals(strategy, prefixes.get(end));
+    const violation = firstDifference(full, prefix, end, prefixes.bars);
+    if (violation) violations.push(violation);
+  }
+  return { checked: [...ends], ok: violations.length === 0, violations };
+}
+
+function firstDifference(full: Int8Array, prefix: Int8Array, end: number, bars: Bars): LookAheadViolation | undefined {
+  for (let t = 0; t <= end; t++) {
+    if (full[t] !== prefix[t])
+      return { t, date: barDate(bars.time[t]!), prefixEnd: end, full: full[t]!, prefix: prefix[t]! };
+  }
+  return undefined;
+}
