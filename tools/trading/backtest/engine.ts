@@ -23,6 +23,8 @@ export interface EngineOptions {
   from?: number;
   /** End of the run (exclusive). Default bars.length. */
   to?: number;
+  /** Keep each trade as an object (default true); a grid only needs the counts. */
+  recordTrades?: boolean;
 }
 
 export interface Trade {
@@ -51,7 +53,11 @@ export interface EngineRun {
   units: Float64Array;
   /** Σ |units × fill price| traded at each bar's open, from..to − 1. */
   traded: Float64Array;
+  /** Every trade when recordTrades, else empty. */
   trades: Trade[];
+  /** Closed trades, and those with pnl > 0 (counted whether or not trades are recorded). */
+  closedTrades: number;
+  winningTrades: number;
 }
 
 export const defaultCapital = 100_000;
@@ -70,6 +76,9 @@ export function runEngine(bars: Bars, target: Int8Array, options: EngineOptions)
   const held = new Float64Array(length);
   const traded = new Float64Array(length);
   const trades: Trade[] = [];
+  const record = options.recordTrades ?? true;
+  let closedTrades = 0;
+  let winningTrades = 0;
   let cash = options.initialCapital ?? defaultCapital;
   let units = 0;
   let side = 0;
@@ -88,18 +97,21 @@ export function runEngine(bars: Bars, target: Int8Array, options: EngineOptions)
         cash -= quantity * price + fee;
         volume += Math.abs(quantity * price);
         const pnl = (price - entryPrice) * units - entryFee - fee;
-        trades.push({
-          entryIndex,
-          exitIndex: t,
-          side: side as 1 | -1,
-          units,
-          entryPrice,
-          exitPrice: price,
-          pnl,
-          return: pnl / Math.abs(units * entryPrice),
-          barsHeld: t - entryIndex,
-          open: false,
-        });
+        closedTrades++;
+        if (pnl > 0) winningTrades++;
+        if (record)
+          trades.push({
+            entryIndex,
+            exitIndex: t,
+            side: side as 1 | -1,
+            units,
+            entryPrice,
+            exitPrice: price,
+            pnl,
+            return: pnl / Math.abs(units * entryPrice),
+            barsHeld: t - entryIndex,
+            open: false,
+          });
         units = 0;
         side = 0;
       }
@@ -121,7 +133,7 @@ export function runEngine(bars: Bars, target: Int8Array, options: EngineOptions)
     held[t - from] = units;
     equity[t - from + 1] = cash + units * close[t]!;
   }
-  if (side !== 0) {
+  if (side !== 0 && record) {
     const price = close[to - 1]!;
     const pnl = (price - entryPrice) * units - entryFee;
     trades.push({
@@ -137,7 +149,7 @@ export function runEngine(bars: Bars, target: Int8Array, options: EngineOptions)
       open: true,
     });
   }
-  return { from, to, equity, units: held, traded, trades };
+  return { from, to, equity, units: held, traded, trades, closedTrades, winningTrades };
 }
 
 /**

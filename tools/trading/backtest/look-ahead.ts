@@ -36,7 +36,17 @@ export function samplePrefixEnds(n: number, warmup: number, count = 5): number[]
 /** Prefix caches by prefix end, shared by every combination of a grid (each window's series once per prefix). */
 export class PrefixCaches {
   private readonly caches = new Map<number, IndicatorCache>();
+  private readonly scratch = new Map<number, Int8Array>();
   constructor(readonly bars: Bars) {}
+  /** A reusable target array for the prefix ending at `end`. */
+  buffer(end: number): Int8Array {
+    let buffer = this.scratch.get(end);
+    if (!buffer) {
+      buffer = new Int8Array(end + 1);
+      this.scratch.set(end, buffer);
+    }
+    return buffer;
+  }
   get(end: number): IndicatorCache {
     let cache = this.caches.get(end);
     if (!cache) {
@@ -74,7 +84,7 @@ export function checkRuleLookAhead(
 ): LookAheadReport {
   const violations: LookAheadViolation[] = [];
   for (const end of ends) {
-    const prefix = ruleSignals(strategy, prefixes.get(end));
+    const prefix = ruleSignals(strategy, prefixes.get(end), prefixes.buffer(end));
     const violation = firstDifference(full, prefix, end, prefixes.bars);
     if (violation) violations.push(violation);
   }

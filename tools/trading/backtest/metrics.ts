@@ -2,7 +2,7 @@
 // sample standard deviation (ddof 1), annualisation 252 and √252, a risk-free rate of 0 per period.
 // A metric that is undefined (too few returns, zero deviation, no drawdown) is null with a reason,
 // never NaN, so results stay JSON-safe.
-import type { EngineRun, Trade } from './engine.js';
+import type { EngineRun } from './engine.js';
 
 export const annualization = 252;
 
@@ -128,21 +128,18 @@ export function runMetrics(run: EngineRun): Metrics {
   const base = returnMetrics(equityReturns(run.equity));
   return {
     ...base,
-    ...tradeMetrics(run.trades, base.undefinedBecause),
+    ...tradeMetrics(run.closedTrades, run.winningTrades, base.undefinedBecause),
     ...positionMetrics(run, base.undefinedBecause),
   };
 }
 
 export function tradeMetrics(
-  trades: readonly Trade[],
+  closed: number,
+  winning: number,
   because: Record<string, string>,
 ): Pick<Metrics, 'winRate' | 'tradeCount'> {
-  const closed = trades.filter((t) => !t.open);
-  if (closed.length === 0) because.winRate = 'no closed trade';
-  return {
-    winRate: closed.length === 0 ? null : closed.filter((t) => t.pnl > 0).length / closed.length,
-    tradeCount: closed.length,
-  };
+  if (closed === 0) because.winRate = 'no closed trade';
+  return { winRate: closed === 0 ? null : winning / closed, tradeCount: closed };
 }
 
 function positionMetrics(run: EngineRun, because: Record<string, string>): Pick<Metrics, 'exposure' | 'turnover'> {
