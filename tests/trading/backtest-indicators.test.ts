@@ -36,12 +36,12 @@ function assertSeries(ours: Float64Array, theirs: (number | null)[], name: strin
 }
 
 function stream(
-  make: () => { update(v: number): unknown; isStable: boolean; getResult(): unknown },
+  make: () => { update(v: number, replace: boolean): unknown; isStable: boolean; getResult(): unknown },
   values: Float64Array,
 ) {
   const indicator = make();
   return Array.from(values, (v) => {
-    indicator.update(v);
+    indicator.update(v, false);
     return indicator.isStable ? (indicator.getResult() as number) : null;
   });
 }
@@ -88,7 +88,7 @@ test('macd line, signal and histogram equal trading-signals MACD with first-valu
   const signal: (number | null)[] = [];
   const histogram: (number | null)[] = [];
   closes.forEach((close, i) => {
-    const result = indicator.update(close) as { macd: number; signal: number; histogram: number } | null;
+    const result = indicator.update(close, false) as { macd: number; signal: number; histogram: number } | null;
     // trading-signals reports the signal line from the first MACD value; ours waits for 9 of them.
     const signalReady = result !== null && i >= 26 + 9 - 2;
     line.push(result ? result.macd : null);
@@ -105,7 +105,7 @@ test('atr with the first true range as high − low equals trading-signals ATR; 
   for (const period of [14, 20]) {
     const indicator = new ATR(period);
     const theirs = candles.map((candle) => {
-      indicator.update(candle);
+      indicator.update(candle, false);
       return indicator.isStable ? (indicator.getResult() as number) : null;
     });
     assertSeries(atr(bars.high, bars.low, closes, period, { firstTrueRange: 'high_low' }), theirs, `atr${period}`);
@@ -118,7 +118,7 @@ test('bollinger bands use the population standard deviation and equal trading-si
   const indicator = new BollingerBands(20, 2);
   const results = Array.from(
     closes,
-    (close) => indicator.update(close) as { upper: number; middle: number; lower: number } | null,
+    (close) => indicator.update(close, false) as { upper: number; middle: number; lower: number } | null,
   );
   const ours = bollinger(closes, 20, 2);
   assertSeries(

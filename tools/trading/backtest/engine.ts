@@ -25,6 +25,8 @@ export interface EngineOptions {
   to?: number;
   /** Keep each trade as an object (default true); a grid only needs the counts. */
   recordTrades?: boolean;
+  /** Reusable output arrays of at least to − from + 1 values (a grid's loop); the run's arrays are views on them. */
+  buffers?: { equity: Float64Array; units: Float64Array; traded: Float64Array };
 }
 
 export interface Trade {
@@ -72,9 +74,10 @@ export function runEngine(bars: Bars, target: Int8Array, options: EngineOptions)
   const volatility = options.sizing?.volatilityTarget;
   const sigma = volatility ? rollingVolatility(close, volatility.lookback) : undefined;
   const length = Math.max(0, to - from);
-  const equity = new Float64Array(length + 1);
-  const held = new Float64Array(length);
-  const traded = new Float64Array(length);
+  const buffers = options.buffers;
+  const equity = buffers ? buffers.equity.subarray(0, length + 1) : new Float64Array(length + 1);
+  const held = buffers ? buffers.units.subarray(0, length) : new Float64Array(length);
+  const traded = buffers ? buffers.traded.subarray(0, length) : new Float64Array(length);
   const trades: Trade[] = [];
   const record = options.recordTrades ?? true;
   let closedTrades = 0;
@@ -88,6 +91,7 @@ export function runEngine(bars: Bars, target: Int8Array, options: EngineOptions)
   equity[0] = cash;
   for (let t = from; t < to; t++) {
     const want = target[t - 1]!;
+    traded[t - from] = 0;
     if (want !== side) {
       let volume = 0;
       if (side !== 0) {

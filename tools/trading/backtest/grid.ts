@@ -151,6 +151,8 @@ export async function runGrid(
   const cache = new IndicatorCache(bars);
   const prefixes = new PrefixCaches(bars);
   const scratch = new Int8Array(n);
+  const buffers = { equity: new Float64Array(n + 1), units: new Float64Array(n), traded: new Float64Array(n) };
+  const returns = new Float64Array(n);
   const engine = {
     costs: options.costs ?? defaultCosts,
     sizing: options.sizing,
@@ -158,6 +160,7 @@ export async function runGrid(
     from: options.from,
     to,
     recordTrades: false,
+    buffers,
   };
   const top: GridEntry[] = [];
   let violations = 0;
@@ -170,7 +173,7 @@ export async function runGrid(
     }
     const rule = strategy as Parameters<typeof ruleSignals>[0];
     const targets = ruleSignals(rule, cache, scratch);
-    const metrics = runMetrics(runEngine(bars, targets, engine));
+    const metrics = runMetrics(runEngine(bars, targets, engine), returns);
     const check = checkRuleLookAhead(rule, targets, samplePrefixEnds(to, warmup(strategy)), prefixes);
     if (!check.ok) violations++;
     const value = check.ok ? objectiveValue(metrics, spec.objective) : null;

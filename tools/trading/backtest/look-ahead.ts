@@ -75,7 +75,11 @@ export async function checkLookAhead(
   return { checked: [...ends], ok: violations.length === 0, violations };
 }
 
-/** The same check for rule strategies, synchronously, reusing the scratch array: a grid's inner loop. */
+/**
+ * The same check for rule strategies, synchronously, reusing scratch arrays: a grid's inner loop. It
+ * compares the signal at each prefix's last bar (the check's definition), which lets a stateless rule
+ * compute that one value from the prefix's own indicators.
+ */
 export function checkRuleLookAhead(
   strategy: Parameters<typeof ruleSignals>[0],
   full: Int8Array,
@@ -84,9 +88,11 @@ export function checkRuleLookAhead(
 ): LookAheadReport {
   const violations: LookAheadViolation[] = [];
   for (const end of ends) {
-    const prefix = ruleSignals(strategy, prefixes.get(end), prefixes.buffer(end));
-    const violation = firstDifference(full, prefix, end, prefixes.bars);
-    if (violation) violations.push(violation);
+    const prefix = ruleSignals(strategy, prefixes.get(end), prefixes.buffer(end), end);
+    if (prefix[end] !== full[end]) {
+      const date = barDate(prefixes.bars.time[end]!);
+      violations.push({ t: end, date, prefixEnd: end, full: full[end]!, prefix: prefix[end]! });
+    }
   }
   return { checked: [...ends], ok: violations.length === 0, violations };
 }

@@ -117,15 +117,16 @@ function finite<T extends { undefinedBecause: Record<string, string> }>(metrics:
 }
 
 /** Periodic simple returns of an equity curve (one fewer than its points). */
-export function equityReturns(equity: Float64Array): Float64Array {
-  const returns = new Float64Array(Math.max(0, equity.length - 1));
+export function equityReturns(equity: Float64Array, buffer?: Float64Array): Float64Array {
+  const count = Math.max(0, equity.length - 1);
+  const returns = buffer ? buffer.subarray(0, count) : new Float64Array(count);
   for (let i = 1; i < equity.length; i++) returns[i - 1] = equity[i]! / equity[i - 1]! - 1;
   return returns;
 }
 
 /** All metrics of one engine run. */
-export function runMetrics(run: EngineRun): Metrics {
-  const base = returnMetrics(equityReturns(run.equity));
+export function runMetrics(run: EngineRun, buffer?: Float64Array): Metrics {
+  const base = returnMetrics(equityReturns(run.equity, buffer));
   return {
     ...base,
     ...tradeMetrics(run.closedTrades, run.winningTrades, base.undefinedBecause),

@@ -100,20 +100,25 @@ export async function computeSignals(
   return ruleSignals(strategy, cache);
 }
 
-/** Signals of a rule strategy (no provider), synchronously: what grids call in their inner loop. */
+/**
+ * Signals of a rule strategy (no provider), synchronously: what grids call in their inner loop.
+ * `from` lets a caller that needs only the last values skip the rest where the rule has no state
+ * (the crossovers); rules with state always run from the first bar.
+ */
 export function ruleSignals(
   strategy: Exclude<LeafStrategy, { type: 'follow_model' | 'follow_committee' }> | PeekingStrategy,
   cache: IndicatorCache,
   out?: Int8Array,
+  from = 0,
 ): Int8Array {
   const n = cache.bars.close.length;
   const target = out ?? new Int8Array(n);
   switch (strategy.type) {
     case 'sma_crossover':
-      crossover(cache.sma(strategy.fast), cache.sma(strategy.slow), strategy.allowShort, target);
+      crossover(cache.sma(strategy.fast), cache.sma(strategy.slow), strategy.allowShort, target, from);
       break;
     case 'ema_crossover':
-      crossover(cache.ema(strategy.fast), cache.ema(strategy.slow), strategy.allowShort, target);
+      crossover(cache.ema(strategy.fast), cache.ema(strategy.slow), strategy.allowShort, target, from);
       break;
     case 'rsi_reversion':
       reversion(cache.rsi(strategy.period), strategy.lower, strategy.upper, strategy.allowShort, target);
@@ -132,9 +137,15 @@ export function ruleSignals(
 }
 
 /** Long while fast > slow; short (or flat) while fast < slow; flat while either is warming up. */
-export function crossover(fast: Float64Array, slow: Float64Array, allowShort: boolean, target: Int8Array): void {
+export function crossover(
+  fast: Float64Array,
+  slow: Float64Array,
+  allowShort: boolean,
+  target: Int8Array,
+  from = 0,
+): void {
   const below = allowShort ? -1 : 0;
-  for (let t = 0; t < target.length; t++) {
+  for (let t = from; t < target.length; t++) {
     const f = fast[t]!;
     const s = slow[t]!;
     target[t] = f > s ? 1 : f < s ? below : 0;
