@@ -49,13 +49,17 @@ test('every built-in rule passes the check, combinations included', async () => 
   }
 });
 
-test('sampled prefix ends are deterministic, distinct, past warm-up and include the last two bars', () => {
+test('sampled prefix ends are deterministic, distinct, past warm-up, include the next-to-last bar and never the last', () => {
   const ends = samplePrefixEnds(5105, 199);
   assert.deepEqual(ends, samplePrefixEnds(5105, 199));
   assert.equal(new Set(ends).size, ends.length);
-  assert.ok(ends.includes(5104) && ends.includes(5103));
-  assert.ok(ends.every((t) => t >= 199));
-  assert.deepEqual(samplePrefixEnds(1, 0), []);
+  assert.equal(ends.length, 5);
+  assert.ok(ends.includes(5103), 'the next-to-last bar');
+  assert.ok(
+    ends.every((t) => t >= 199 && t < 5104),
+    'past warm-up, and never the full run itself',
+  );
+  assert.deepEqual(samplePrefixEnds(2, 0), []);
 });
 
 test('a model provider that peeks at the next bar is flagged; an honest one passes', async () => {
@@ -67,8 +71,9 @@ test('a model provider that peeks at the next bar is flagged; an honest one pass
       const direction = new Int8Array(n);
       const confidence = new Float64Array(n).fill(0.9);
       for (let t = 1; t < n; t++) {
-        const next = peek && t + 1 < n ? bars.close[t + 1]! : bars.close[t]!;
-        direction[t] = next > bars.close[t - 1]! ? 1 : -1;
+        // The cheat trades tomorrow's move; on the last bar it has no tomorrow and stays flat.
+        if (peek) direction[t] = t + 1 < n ? (bars.close[t + 1]! > bars.close[t]! ? 1 : -1) : 0;
+        else direction[t] = bars.close[t]! > bars.close[t - 1]! ? 1 : -1;
       }
       return { direction, confidence };
     },

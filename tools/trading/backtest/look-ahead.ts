@@ -21,16 +21,18 @@ export interface LookAheadReport {
 }
 
 /**
- * Deterministic sample of prefix ends: the last two bars (where peeking changes most) and evenly
- * spaced points from the first bar after warm-up; at most `count`, distinct, ascending.
+ * Deterministic sample of prefix ends: the next-to-last bar (the prefix ending at the last bar is the
+ * full run, so it can show nothing) and evenly spaced bars from the first one after warm-up; at most
+ * `count`, distinct, ascending.
  */
 export function samplePrefixEnds(n: number, warmup: number, count = 5): number[] {
-  if (n < 2) return [];
-  const first = Math.min(n - 1, Math.max(1, warmup));
-  const ends = new Set<number>([n - 1, Math.max(0, n - 2)]);
-  const spaced = Math.max(1, count - 2);
-  for (let k = 0; k < spaced && ends.size < count; k++) ends.add(first + Math.floor(((n - 1 - first) * k) / spaced));
-  return [...ends].filter((t) => t >= 0).sort((a, b) => a - b);
+  if (n < 3) return [];
+  const last = n - 2;
+  const first = Math.min(last, Math.max(1, warmup));
+  const ends = new Set<number>([last]);
+  for (let k = 0; k < count - 1 && ends.size < count; k++)
+    ends.add(first + Math.floor(((last - first) * k) / (count - 1)));
+  return [...ends].sort((a, b) => a - b);
 }
 
 /** Prefix caches by prefix end, shared by every combination of a grid (each window's series once per prefix). */
