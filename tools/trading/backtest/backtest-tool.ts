@@ -20,6 +20,7 @@ const inlineBar = z.object({
 });
 
 const nullableNumber = z.number().nullable();
+/** Metrics as they appear in results: null (with a reason in undefinedBecause) where undefined. */
 const metricsOutput = z.object({
   totalReturn: nullableNumber,
   annualReturn: nullableNumber,
@@ -34,6 +35,29 @@ const metricsOutput = z.object({
   tradeCount: z.number().int().optional(),
   returnCount: z.number().int(),
   undefinedBecause: z.record(z.string(), z.string()),
+});
+
+/** The compact, JSON-safe result of a backtest request (shared with the high-level backtestStrategy). */
+export const backtestOutputSchema = z.object({
+  symbol: z.string(),
+  start: z.string(),
+  end: z.string(),
+  bars: z.number().int(),
+  strategy: z.unknown(),
+  finalEquity: z.number(),
+  metrics: metricsOutput,
+  benchmark: metricsOutput,
+  conventions: z.record(z.string(), z.union([z.string(), z.number()])),
+  equity: z.array(z.object({ date: z.string(), equity: z.number(), drawdown: z.number() })),
+  trades: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+  tradesTotal: z.number().int(),
+  lookAhead: z.object({
+    checked: z.array(z.number().int()),
+    ok: z.boolean(),
+    violations: z.array(z.record(z.string(), z.union([z.string(), z.number()]))),
+  }),
+  grid: z.record(z.string(), z.unknown()).optional(),
+  walkForward: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const backtestTool = defineTool({
@@ -65,27 +89,7 @@ export const backtestTool = defineTool({
       .describe(`Bars given inline instead of a symbol (oldest first, at most ${maxInlineBars}).`),
     ...backtestRequestShape,
   }),
-  output: z.object({
-    symbol: z.string(),
-    start: z.string(),
-    end: z.string(),
-    bars: z.number().int(),
-    strategy: z.unknown(),
-    finalEquity: z.number(),
-    metrics: metricsOutput,
-    benchmark: metricsOutput,
-    conventions: z.record(z.string(), z.union([z.string(), z.number()])),
-    equity: z.array(z.object({ date: z.string(), equity: z.number(), drawdown: z.number() })),
-    trades: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
-    tradesTotal: z.number().int(),
-    lookAhead: z.object({
-      checked: z.array(z.number().int()),
-      ok: z.boolean(),
-      violations: z.array(z.record(z.string(), z.union([z.string(), z.number()]))),
-    }),
-    grid: z.record(z.string(), z.unknown()).optional(),
-    walkForward: z.record(z.string(), z.unknown()).optional(),
-  }),
+  output: backtestOutputSchema,
   examples: [
     {
       bars: exampleBars(40),
@@ -96,7 +100,7 @@ export const backtestTool = defineTool({
   async handler(input, context) {
     const bars = await loadBars(input, context.environment);
     const outcome = await runBacktestRequest(bars, input, { signal: context.signal });
-    return compact(outcome, input.strategy);
+    return compactOutcome(outcome, input.strategy);
   },
   summarize: (o) => {
     const m = o.metrics;
@@ -105,7 +109,8 @@ export const backtestTool = defineTool({
   },
 });
 
-async function loadBars(
+/** Bars for a request: a symbol's from the market data directory, or the inline rows checked. */
+export async function loadBars(
   input: { symbol?: string; bars?: z.output<typeof inlineBar>[] },
   environment: Parameters<typeof createBarSource>[0],
 ): Promise<Bars> {
@@ -127,7 +132,8 @@ async function loadBars(
   return barsFromRows('inline', 'memory', rows);
 }
 
-function compact(outcome: BacktestOutcome, requested: unknown) {
+/** A backtest outcome in the shape of backtestOutputSchema. */
+export function compactOutcome(outcome: BacktestOutcome, requested: unknown): z.input<typeof backtestOutputSchema> {
   const { backtest, grid, walkForward } = outcome;
   return {
     symbol: backtest.symbol,
