@@ -2,7 +2,7 @@
 """Reference values for the backtest engine and its metrics, computed independently with numpy.
 
 Reads the S&P 500 daily bars of the npm package vega-datasets (node_modules/vega-datasets/data/
-sp500-2000.csv, 5,104 bars, 2000-01-03..2020-04-17) and writes
+sp500-2000.csv: 5,105 bars, 2000-01-03..2020-04-17, so 5,104 daily returns) and writes
 tests/trading/fixtures/sp500-reference.json. Run from the repository root:
 
     python3 scripts/trading-reference.py
@@ -42,6 +42,17 @@ def sma(x, n):
     out = np.full(len(x), np.nan)
     c = np.cumsum(np.insert(x, 0, 0.0))
     out[n - 1:] = (c[n:] - c[:-n]) / n
+    return out
+
+
+def ema_sma_seeded(x, n):
+    out = np.full(len(x), np.nan)
+    alpha = 2 / (n + 1)
+    value = x[:n].mean()
+    out[n - 1] = value
+    for i in range(n, len(x)):
+        value = x[i] * alpha + value * (1 - alpha)
+        out[i] = value
     return out
 
 
@@ -101,7 +112,17 @@ def breakout_targets(close, high, low, lookback, exit_lookback, allow_short):
     return t
 
 
-def simulate(opens, closes, targets, commission_bps, slippage_bps, fraction):
+def volatility_share(closes, t, target):
+    """min(maxLeverage, annual / sigma) from the lookback returns ending at bar t's close; None before."""
+    lookback = target['lookback']
+    if t < lookback:
+        return None
+    window = closes[t - lookback:t + 1]
+    sigma = np.std(window[1:] / window[:-1] - 1, ddof=1) * math.sqrt(ANN)
+    return min(target['maxLeverage'], target['annual'] / sigma)
+
+
+def simulate(opens, closes, targets, commission_bps, slippage_bps, fraction, vol_target=None):
     rate, slip = commission_bps / 1e4, slippage_bps / 1e4
     n = len(closes)
     cash, units, side = CAPITAL, 0.0, 0
@@ -119,9 +140,10 @@ def simulate(opens, closes, targets, commission_bps, slippage_bps, fraction):
                 volume += abs(q * price)
                 trades.append((price - entry[0]) * units - entry[1] - fee)
                 units, side = 0.0, 0
-            if want != 0 and cash > 0:
+            share = fraction if vol_target is None else volatility_share(closes, t - 1, vol_target)
+            if want != 0 and cash > 0 and share is not None and share > 0:
                 price = opens[t] * (1 + slip) if want > 0 else opens[t] * (1 - slip)
-                q = want * fraction * cash / (price * (1 + rate))
+                q = want * share * cash / (price * (1 + rate))
                 fee = abs(q * price) * rate
                 cash -= q * price + fee
                 volume += abs(q * price)
@@ -156,9 +178,10 @@ def return_metrics(r):
     }
 
 
-def backtest(bars, targets, commission_bps, slippage_bps, fraction=1.0):
+def backtest(bars, targets, commission_bps, slippage_bps, fraction=1.0, vol_target=None):
     dates, opens, highs, lows, closes = bars
-    equity, held, traded, pnls, open_trade = simulate(opens, closes, targets, commission_bps, slippage_bps, fraction)
+    equity, held, traded, pnls, open_trade = simulate(
+        opens, closes, targets, commission_bps, slippage_bps, fraction, vol_target)
     r = equity[1:] / equity[:-1] - 1
     metrics = return_metrics(r)
     metrics.update({
@@ -175,9 +198,10 @@ def main():
     dates, opens, highs, lows, closes = bars
     cases = []
 
-    def case(name, strategy, costs, fraction, targets):
-        result = backtest(bars, targets, costs['commissionBps'], costs['slippageBps'], fraction)
-        cases.append({'name': name, 'strategy': strategy, 'costs': costs, 'sizing': {'fraction': fraction}, **result})
+    def case(name, strategy, costs, fraction, targets, vol_target=None):
+        result = backtest(bars, targets, costs['commissionBps'], costs['slippageBps'], fraction, vol_target)
+        sizing = {'fraction': fraction, **({'volatilityTarget': vol_target} if vol_target else {})}
+        cases.append({'name': name, 'strategy': strategy, 'costs': costs, 'sizing': sizing, **result})
 
     case('sma_crossover 50/200 long-only with costs', {'type': 'sma_crossover', 'fast': 50, 'slow': 200},
          {'commissionBps': 5, 'slippageBps': 2}, 1.0, crossover_targets(sma(closes, 50), sma(closes, 200), False))
@@ -187,6 +211,13 @@ def main():
          {'commissionBps': 2, 'slippageBps': 3}, 1.0, reversion_targets(wilder_rsi(closes, 14), 30, 70, True))
     case('breakout 55/20 with shorts', {'type': 'breakout', 'lookback': 55, 'exitLookback': 20, 'allowShort': True},
          {'commissionBps': 1, 'slippageBps': 1}, 1.0, breakout_targets(closes, highs, lows, 55, 20, True))
+    case('ema_crossover 12/26 long-short', {'type': 'ema_crossover', 'fast': 12, 'slow': 26, 'allowShort': True},
+         {'commissionBps': 1, 'slippageBps': 1}, 1.0,
+         crossover_targets(ema_sma_seeded(closes, 12), ema_sma_seeded(closes, 26), True))
+    case('sma_crossover 50/200 with volatility targeting (15%, 20 bars, leverage ≤ 1.5)',
+         {'type': 'sma_crossover', 'fast': 50, 'slow': 200}, {'commissionBps': 5, 'slippageBps': 2}, 1.0,
+         crossover_targets(sma(closes, 50), sma(closes, 200), False),
+         {'annual': 0.15, 'lookback': 20, 'maxLeverage': 1.5})
     buy_and_hold = return_metrics(closes[1:] / closes[:-1] - 1)
     document = {
         'generator': 'scripts/trading-reference.py',
