@@ -36,11 +36,6 @@ export function ema(values: Float64Array, period: number, options: EmaOptions = 
   return exponential(values, period, 2 / (period + 1), options.seed ?? 'sma');
 }
 
-/** Wilder's smoothing (α = 1 / period), seeded with the mean of the first period values. */
-export function wilder(values: Float64Array, period: number): Float64Array {
-  return exponential(values, period, 1 / period, 'sma');
-}
-
 function exponential(values: Float64Array, period: number, alpha: number, seed: 'sma' | 'first'): Float64Array {
   checkPeriod(period);
   const n = values.length;
