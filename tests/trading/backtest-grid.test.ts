@@ -61,6 +61,30 @@ test('a grid beyond its budget is refused with the budget named', () => {
   );
 });
 
+test('a grid over too many bars is refused with its work and memory budgets named', async () => {
+  const long = sp500();
+  const n = 100_000;
+  const repeat = (values: Float64Array) => Float64Array.from({ length: n }, (_, i) => values[i % values.length]!);
+  const bars = {
+    ...long,
+    time: Float64Array.from({ length: n }, (_, i) => i * 86_400_000),
+    open: repeat(long.open),
+    high: repeat(long.high),
+    low: repeat(long.low),
+    close: repeat(long.close),
+    volume: repeat(long.volume),
+  };
+  await assert.rejects(
+    runGrid(bars, base, vectorbtGrid),
+    /grid: 4851 combinations × 100000 bars = .* exceed the budget of 250000000/,
+  );
+  const narrow = gridSchema.parse({ parameters: { fast: [2], slow: { from: 12, to: 400 } } });
+  await assert.rejects(
+    runGrid(bars, base, narrow),
+    /grid: about \d+ MB of indicator series .* exceed the budget of 1024 MB/,
+  );
+});
+
 test('a grid yields to the event loop and stops when its signal is aborted', async () => {
   const controller = new AbortController();
   let ticks = 0;

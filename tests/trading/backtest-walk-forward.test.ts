@@ -73,3 +73,13 @@ test('parameters are chosen on the train window only: changing the test-window b
   assert.equal(after.folds[0]!.inSampleObjective, before.folds[0]!.inSampleObjective);
   assert.notEqual(after.folds[0]!.outOfSample.sharpe, before.folds[0]!.outOfSample.sharpe);
 });
+
+test('a walk-forward whose grids together exceed the work budget is refused before it starts', async () => {
+  const big = gridSchema.parse({ parameters: { fast: { from: 2, to: 99 }, slow: { from: 3, to: 100 } } });
+  await assert.rejects(
+    runWalkForward(sp500(), strategy, walkForwardSchema.parse({ mode: 'expanding', train: 500, test: 100 }), {
+      grid: big,
+    }),
+    /walkForward: 46 folds × 4851 combinations = \d+ bar evaluations exceed the budget of 500000000/,
+  );
+});

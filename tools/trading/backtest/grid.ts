@@ -133,6 +133,31 @@ function expand(range: { from: number; to: number; step: number }, name: string)
   return Array.from({ length: count }, (_, i) => Number((range.from + i * range.step).toPrecision(12)));
 }
 
+/** Bar evaluations a grid may run (4,851 combinations × 5,105 bars is about 25 million). */
+export const maxGridWork = 250_000_000;
+/** Memory for the indicator series a grid keeps: one per distinct parameter value, for the bars and each look-ahead prefix. */
+export const maxGridSeriesBytes = 1024 * 1024 * 1024;
+
+function checkGridBudget(combinations: number, bars: number, spec: Pick<GridSpec, 'parameters'>): void {
+  const work = combinations * bars;
+  if (work > maxGridWork)
+    throw new InputError(
+      'grid',
+      `${combinations} combinations × ${bars} bars = ${work} bar evaluations exceed the budget of ${maxGridWork}; narrow the ranges or shorten the period (start/end)`,
+    );
+  const series = Object.values(spec.parameters).reduce(
+    (sum, values) =>
+      sum + (Array.isArray(values) ? values.length : Math.floor((values.to - values.from) / values.step) + 1),
+    0,
+  );
+  const bytes = series * bars * 8 * 6;
+  if (bytes > maxGridSeriesBytes)
+    throw new InputError(
+      'grid',
+      `about ${Math.round(bytes / 1024 / 1024)} MB of indicator series (${series} series × ${bars} bars, with the look-ahead prefixes) exceed the budget of ${maxGridSeriesBytes / 1024 / 1024} MB; narrow the ranges or shorten the period`,
+    );
+}
+
 export function objectiveValue(metrics: Metrics, objective: Objective): number | null {
   return objective === 'total_return' ? metrics.totalReturn : metrics[objective];
 }
@@ -147,6 +172,7 @@ export async function runGrid(
   const started = now();
   const { strategies, skipped } = gridCombinations(base, spec);
   const n = bars.close.length;
+  checkGridBudget(strategies.length, n, spec);
   const to = options.to ?? n;
   const cache = new IndicatorCache(bars);
   const prefixes = new PrefixCaches(bars);

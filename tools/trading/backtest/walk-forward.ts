@@ -7,7 +7,7 @@ import { barDate, sliceBars, type Bars } from '../market/bars.js';
 import { defaultCosts, type CostModel } from '../costs.js';
 import { InputError } from '../../errors.js';
 import { defaultCapital, runEngine, type Sizing } from './engine.js';
-import { gridSchema, runGrid, type GridSpec } from './grid.js';
+import { gridCombinations, gridSchema, runGrid, type GridSpec } from './grid.js';
 import { checkLookAhead, samplePrefixEnds, type LookAheadReport } from './look-ahead.js';
 import { equityReturns, returnMetrics, runMetrics, tradeMetrics, type Metrics } from './metrics.js';
 import { computeSignals, type SignalProviders } from './signals.js';
@@ -102,7 +102,9 @@ export async function runWalkForward(
   let winning = 0;
   let invested = 0;
   let turnover = 0;
-  for (const [index, range] of foldRanges(bars.close.length, spec).entries()) {
+  const ranges = foldRanges(bars.close.length, spec);
+  if (options.grid) checkWalkForwardBudget(strategy, options.grid, ranges);
+  for (const [index, range] of ranges.entries()) {
     options.signal?.throwIfAborted();
     let chosen = strategy;
     let parameters: Record<string, number> = {};
@@ -153,6 +155,19 @@ export async function runWalkForward(
     turnover: turnover / all.length,
   };
   return { mode: spec.mode, folds, aggregate, meanOfFolds: meanOfFolds(folds) };
+}
+
+/** Bar evaluations all folds' grids may run together (about 20 of the 4,851-combination S&P grids). */
+export const maxWalkForwardWork = 500_000_000;
+
+function checkWalkForwardBudget(strategy: Strategy, grid: GridSpec, ranges: readonly { trainEnd: number }[]): void {
+  const combinations = gridCombinations(strategy, gridSchema.parse(grid)).strategies.length;
+  const work = ranges.reduce((sum, range) => sum + combinations * range.trainEnd, 0);
+  if (work > maxWalkForwardWork)
+    throw new InputError(
+      'walkForward',
+      `${ranges.length} folds × ${combinations} combinations = ${work} bar evaluations exceed the budget of ${maxWalkForwardWork}; use fewer folds (a longer test window), a rolling mode or a smaller grid`,
+    );
 }
 
 function span(bars: Bars, start: number, end: number) {
