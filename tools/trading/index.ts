@@ -1,10 +1,11 @@
 // The trading domain's internal tools, listed explicitly.
 import type { AnyTool } from '../define-tool.js';
+import { backtestTool } from './backtest/backtest-tool.js';
 import { committeeTool } from './committee/committee-tool.js';
 import { paperTools } from './paper/paper-tools.js';
-import { generateSignals } from './signal-tools.js';
 import { registerModel, setModelAlias } from './prediction/model-tools.js';
 import { listModels, predictSymbols } from './prediction/prediction-tools.js';
+import { generateSignals } from './signal-tools.js';
 
 export const tradingTools: readonly AnyTool[] = [
   generateSignals,
@@ -12,6 +13,7 @@ export const tradingTools: readonly AnyTool[] = [
   registerModel,
   setModelAlias,
   listModels,
+  backtestTool,
   committeeTool,
   ...paperTools,
 ] as unknown as AnyTool[];
