@@ -1,33 +1,179 @@
-// The trading supervisor: market signals from the knowledge snapshots.
+// The trading supervisor: model predictions, declarative backtests, and market signals from the
+// knowledge snapshots and the committee. Paper trading and the model registry are internal tools,
+// reached through runTool.
 import { z } from 'zod';
+import { backtestTool } from '../tools/trading/backtest/backtest-tool.js';
+import { committeeTool } from '../tools/trading/committee/committee-tool.js';
+import { predictSymbols } from '../tools/trading/prediction/prediction-tools.js';
 import { generateSignals } from '../tools/trading/signal-tools.js';
-import { defineHighLevelTool, type Supervisor } from './high-level-tool.js';
+import type { ToolOutcome } from '../tools/router.js';
+import { defineHighLevelTool, StepFailure, type Supervisor, type SupervisorCall } from './high-level-tool.js';
+
+type Predictions = z.output<typeof predictSymbols.output>;
+type Committee = z.output<typeof committeeTool.output>;
+
+const predictSymbol = defineHighLevelTool({
+  name: 'predictSymbol',
+  owner: 'trading',
+  title: 'Model predictions for symbols',
+  description:
+    'Direction, confidence, expected 1/5/20-day returns, volatility, risk score and price for one symbol or a list, with the model\'s identity (registry name, alias, checkpoint, sha256, trained-at, data contract, backend). Example: {"symbols":"SPX"}',
+  kind: { effect: 'readOnly', openWorld: true },
+  input: predictSymbols.input,
+  output: z.object({
+    backend: z.string(),
+    predictions: z.array(z.record(z.string(), z.unknown())),
+    failed: z.array(z.object({ symbol: z.string(), error: z.string() })),
+  }),
+  examples: [{ symbols: 'SPX' }],
+  async handler(input, call) {
+    const outcome = await call.runOrFail(predictSymbols.name, input);
+    return { result: outcome.output as Predictions, text: outcome.text };
+  },
+});
+
+const backtestStrategy = defineHighLevelTool({
+  name: 'backtestStrategy',
+  owner: 'trading',
+  title: 'Backtest a declarative strategy',
+  description:
+    'Runs a strategy given as data (sma_crossover, ema_crossover, rsi_reversion, breakout, follow_model, follow_committee, combine) on daily bars: signals at a close fill at the next open, with costs. Returns empyrical-convention metrics with their conventions, buy-and-hold, equity curve, trades, a look-ahead check; optional grid search and walk-forward. Example: {"symbol":"SPX","strategy":{"type":"sma_crossover","fast":50,"slow":200}}',
+  kind: { effect: 'readOnly' },
+  input: backtestTool.input,
+  output: z
+    .object({
+      symbol: z.string(),
+      start: z.string(),
+      end: z.string(),
+      metrics: z.record(z.string(), z.unknown()),
+      benchmark: z.record(z.string(), z.unknown()),
+      conventions: z.record(z.string(), z.unknown()),
+      equity: z.array(z.unknown()),
+      trades: z.array(z.unknown()),
+      lookAhead: z.object({ ok: z.boolean() }).loose(),
+      grid: z.record(z.string(), z.unknown()).optional(),
+      walkForward: z.record(z.string(), z.unknown()).optional(),
+    })
+    .loose(),
+  examples: [{ symbol: 'SPX', strategy: { type: 'sma_crossover', fast: 50, slow: 200 } }],
+  async handler(input, call) {
+    const outcome = await call.runOrFail(backtestTool.name, input);
+    return { result: outcome.output as z.output<typeof backtestTool.output>, text: outcome.text };
+  },
+});
 
 const generateMarketSignals = defineHighLevelTool({
   name: 'generateMarketSignals',
   owner: 'trading',
   title: 'Generate daily market signals',
   description:
-    'Daily signals from two knowledge snapshots: per country regime, probabilities, position size, crisis odds and change; a risk report; alerts (scenario Δ > 5 pp, regime change). Refuses a snapshot below coverage. Example: {}',
-  kind: { effect: 'readOnly' },
-  input: generateSignals.input,
+    'Daily signals from the knowledge snapshots (per-country regime, crisis odds, risk report, alerts) and, for the symbols given, model predictions reviewed by the committee (model, technical, macro, LLM analyst): every vote, weight, rationale and the decision. Example: {"symbols":["SPX"]}',
+  kind: { effect: 'readOnly', openWorld: true },
+  input: generateSignals.input.extend({
+    symbols: z
+      .array(z.string().min(1).max(20))
+      .min(1)
+      .max(20)
+      .optional()
+      .describe('symbols to predict and put to the committee; omitted: snapshot signals only'),
+    model: z.string().max(200).optional().describe('model name or alias for the predictions; default production'),
+    country: z.string().max(60).optional().describe("the macro voter's country (ISO3), default USA"),
+    analyst: z.boolean().optional().describe('ask the LLM analyst (default true)'),
+  }),
   // The signals' full schema is trading_generate_signals' (and in the README); tools/list stays small.
   output: z.object({
-    snapshot: z.string(),
+    snapshot: z.string().nullable(),
     previous: z.string().nullable(),
-    signals: z.record(z.string(), z.unknown()),
+    signals: z.record(z.string(), z.unknown()).nullable(),
     report: z.string(),
     alerts: z.number().int(),
+    committee: z
+      .object({ decisions: z.array(z.record(z.string(), z.unknown())), signals: z.array(z.unknown()) })
+      .loose()
+      .optional(),
   }),
   examples: [{}],
   async handler(input, call) {
-    const outcome = await call.runOrFail(generateSignals.name, input);
-    return { result: outcome.output as z.output<typeof generateSignals.output>, text: outcome.text };
+    const { symbols, model, country, analyst, ...snapshotArgs } = input;
+    if (!symbols) {
+      const outcome = await call.runOrFail(generateSignals.name, snapshotArgs);
+      return { result: outcome.output as z.output<typeof generateSignals.output>, text: outcome.text };
+    }
+    // With symbols, a missing snapshot is not a failure: the committee's macro voter abstains.
+    const snapshot = await call.run(generateSignals.name, snapshotArgs);
+    if (!snapshot.ok && (snapshotArgs.snapshot || snapshotArgs.previous)) return failWith(snapshot);
+    const committee = await runCommittee(call, { symbols, model, country, analyst });
+    const base = snapshot.ok
+      ? (snapshot.output as z.output<typeof generateSignals.output>)
+      : {
+          snapshot: null,
+          previous: null,
+          signals: null,
+          report: `No snapshot signals: ${snapshot.error.message}`,
+          alerts: 0,
+        };
+    return {
+      result: { ...base, committee },
+      text: `${committee.text}\n\n${snapshot.ok ? snapshot.text : base.report}`,
+    };
   },
 });
 
+function failWith(outcome: Extract<ToolOutcome, { ok: false }>): never {
+  throw new StepFailure(outcome.error);
+}
+
+async function runCommittee(
+  call: SupervisorCall,
+  input: { symbols: string[]; model?: string | undefined; country?: string | undefined; analyst?: boolean | undefined },
+): Promise<Committee & { failed: Predictions['failed']; text: string }> {
+  const predicted = await call.runOrFail(predictSymbols.name, {
+    symbols: input.symbols,
+    ...(input.model ? { model: input.model } : {}),
+  });
+  const predictions = (predicted.output as Predictions).predictions;
+  const failed = (predicted.output as Predictions).failed;
+  if (predictions.length === 0) {
+    return {
+      decisions: [],
+      signals: [],
+      macro: 'not asked: no prediction',
+      failed,
+      text: `No prediction: ${failed.map((f) => `${f.symbol}: ${f.error}`).join('; ')}`,
+    };
+  }
+  const voted = await call.runOrFail(committeeTool.name, {
+    predictions,
+    ...(input.country ? { country: input.country } : {}),
+    ...(input.analyst === undefined ? {} : { analyst: input.analyst }),
+  });
+  const committee = voted.output as Committee;
+  for (const decision of committee.decisions)
+    call.decide({
+      by: 'committee',
+      subject: decision.symbol,
+      decision: decision.decision,
+      detail: {
+        direction: decision.direction,
+        proposed: decision.proposed,
+        consensus: decision.consensus,
+        thresholds: decision.thresholds,
+        signal: decision.signal,
+        votes: decision.votes.map((v) => ({
+          voter: v.voter,
+          direction: v.direction,
+          confidence: v.confidence,
+          weight: v.weight,
+          ...(v.abstained ? { abstained: v.abstained } : {}),
+        })),
+      },
+    });
+  return { ...committee, failed, text: voted.text };
+}
+
 export const tradingSupervisor: Supervisor = {
   name: 'trading',
-  description: 'Market signals, regimes and risk reports from the knowledge snapshots.',
-  tools: [generateMarketSignals],
+  description:
+    'Model predictions, declarative backtests, the committee, and market signals from the knowledge snapshots; paper trading through runTool.',
+  tools: [predictSymbol, backtestStrategy, generateMarketSignals],
 };

@@ -7,6 +7,7 @@ import { createBarSource } from '../market/market-store.js';
 import { defineTool } from '../../define-tool.js';
 import { InputError } from '../../errors.js';
 import { backtestRequestShape, runBacktestRequest, type BacktestOutcome } from './request.js';
+import { signalProviders } from '../signal-providers.js';
 
 export const maxInlineBars = 20_000;
 
@@ -99,7 +100,10 @@ export const backtestTool = defineTool({
   ],
   async handler(input, context) {
     const bars = await loadBars(input, context.environment);
-    const outcome = await runBacktestRequest(bars, input, { signal: context.signal });
+    const outcome = await runBacktestRequest(bars, input, {
+      signal: context.signal,
+      providers: signalProviders(context),
+    });
     return compactOutcome(outcome, input.strategy);
   },
   summarize: (o) => {

@@ -16,7 +16,11 @@ export interface SignalProviders {
     spec: { model?: string },
     signal?: AbortSignal,
   ): Promise<{ direction: Int8Array; confidence: Float64Array }>;
-  committee?(bars: Bars, signal?: AbortSignal): Promise<{ direction: Int8Array; consensus: Float64Array }>;
+  committee?(
+    bars: Bars,
+    spec: { model?: string },
+    signal?: AbortSignal,
+  ): Promise<{ direction: Int8Array; consensus: Float64Array }>;
 }
 
 /**
@@ -94,7 +98,11 @@ export async function computeSignals(
         'strategy.type',
         'follow_committee needs the committee; it is not available here, use a rule strategy',
       );
-    const { direction, consensus } = await committee(bars, options.signal);
+    const { direction, consensus } = await committee(
+      bars,
+      { ...(strategy.model ? { model: strategy.model } : {}) },
+      options.signal,
+    );
     return gated(direction, consensus, strategy.minConsensus, strategy.allowShort, bars);
   }
   return ruleSignals(strategy, cache);

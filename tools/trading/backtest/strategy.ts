@@ -65,6 +65,12 @@ const followModel = z.object({
 
 const followCommittee = z.object({
   type: z.literal('follow_committee').describe("Trade the committee's decision."),
+  model: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('The model whose predictions the committee reviews; default the production model.'),
   minConsensus: z
     .number()
     .min(0)

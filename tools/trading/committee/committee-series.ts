@@ -16,9 +16,13 @@ export type ModelSeries = (
 export const committeeHistoryNote =
   'backtest committee: model and technical voters only (macro abstains: snapshots hold no point-in-time regimes; analyst abstains: no LLM call per bar)';
 
-export function committeeProvider(model: ModelSeries, settings: TradingSettings['committee'], modelRef?: string) {
-  return async (bars: Bars, signal?: AbortSignal): Promise<{ direction: Int8Array; consensus: Float64Array }> => {
-    const predicted = await model(bars, modelRef ? { model: modelRef } : {}, signal);
+export function committeeProvider(model: ModelSeries, settings: TradingSettings['committee']) {
+  return async (
+    bars: Bars,
+    spec: { model?: string } = {},
+    signal?: AbortSignal,
+  ): Promise<{ direction: Int8Array; consensus: Float64Array }> => {
+    const predicted = await model(bars, spec, signal);
     const technical = technicalSeries(bars).score;
     const n = bars.close.length;
     const direction = new Int8Array(n);

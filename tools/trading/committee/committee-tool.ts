@@ -7,7 +7,7 @@ import { createBarSource } from '../market/market-store.js';
 import type { Bars } from '../market/bars.js';
 import { latestSignals } from '../signal-tools.js';
 import { decide, type CommitteeDecision } from './committee.js';
-import { predictionSchema } from './prediction-schema.js';
+import { predictionInputSchema } from './prediction-schema.js';
 
 const defaultCommittee = {
   proposalConfidence: 0.65,
@@ -53,7 +53,7 @@ export const committeeTool = defineTool({
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     predictions: z
-      .array(predictionSchema)
+      .array(predictionInputSchema)
       .min(1)
       .max(20)
       .describe('predictions to review, as trading_predict returns them'),
