@@ -15,6 +15,7 @@ import type { Clock, Logger, RuntimeView, SuiteEnvironment } from '../tools/cont
 import { runningJob } from '../tools/knowledge-base/snapshot-jobs.js';
 import { registerSecrets } from '../tools/secrets.js';
 import { childEnvironment } from '../tools/child-environment.js';
+import { closePredictionBackends } from '../tools/trading/prediction/backends.js';
 import type { AnyTool } from '../tools/define-tool.js';
 import { Dispatcher } from '../supervisors/dispatcher.js';
 import { highLevelTools } from '../supervisors/index.js';
@@ -216,6 +217,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
       for (const task of background.values()) task.controller.abort();
       await Promise.all([...background.values()].map((task) => task.done));
       await knowledge.close();
+      await closePredictionBackends(config.dataDir);
       await pool.close();
       if (ledger instanceof PgLedger) await ledger.close();
     },
