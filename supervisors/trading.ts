@@ -39,7 +39,38 @@ const backtestStrategy = defineHighLevelTool({
   description:
     'Runs a strategy given as data (sma_crossover, ema_crossover, rsi_reversion, breakout, follow_model, follow_committee, combine) on daily bars: signals at a close fill at the next open, with costs. Returns empyrical-convention metrics with their conventions, buy-and-hold, equity curve, trades, a look-ahead check; optional grid search and walk-forward. Example: {"symbol":"SPX","strategy":{"type":"sma_crossover","fast":50,"slow":200}}',
   kind: { effect: 'readOnly' },
-  input: backtestTool.input,
+  // A compact published schema (the full one is trading_run_backtest's, checked on every call).
+  input: z.object({
+    symbol: z.string().max(40).optional().describe('bars from the market data directory, e.g. SPX'),
+    bars: z
+      .array(z.record(z.string(), z.unknown()))
+      .optional()
+      .describe('or inline bars {date, open, high, low, close, volume}, oldest first'),
+    strategy: z
+      .record(z.string(), z.unknown())
+      .describe(
+        '{type, ...}: sma_crossover|ema_crossover {fast, slow}, rsi_reversion {period, lower, upper}, breakout {lookback, exitLookback}, follow_model {model, minConfidence}, follow_committee {minConsensus}, combine {mode: all|any|majority|weighted, members, weights}; allowShort',
+      ),
+    costs: z.record(z.string(), z.number()).optional().describe('{commissionBps, slippageBps}; default 1 and 1'),
+    sizing: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('{fraction} of equity (default 1), or {volatilityTarget: {annual, lookback}}'),
+    initialCapital: z.number().optional().describe('default 100000'),
+    start: z.string().optional().describe('first date evaluated, YYYY-MM-DD'),
+    end: z.string().optional().describe('last date evaluated'),
+    grid: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe(
+        '{parameters: {fast: {from: 2, to: 99}, slow: [50, 100, 200]}, objective: sharpe|total_return|sortino|calmar}',
+      ),
+    walkForward: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('{mode: rolling|expanding, train, test, purge} in bars; the grid runs on each train window'),
+    maxTrades: z.number().optional().describe('trades listed, default 50'),
+  }),
   output: z
     .object({
       symbol: z.string(),
@@ -67,18 +98,13 @@ const generateMarketSignals = defineHighLevelTool({
   owner: 'trading',
   title: 'Generate daily market signals',
   description:
-    'Daily signals from the knowledge snapshots (per-country regime, crisis odds, risk report, alerts) and, for the symbols given, model predictions reviewed by the committee (model, technical, macro, LLM analyst): every vote, weight, rationale and the decision. Example: {"symbols":["SPX"]}',
+    'Snapshot signals (regimes, crisis odds, risk report, alerts); with symbols, the committee (model, technical, macro, LLM analyst) votes on predictions: votes, weights, decision. Example: {"symbols":["SPX"]}',
   kind: { effect: 'readOnly', openWorld: true },
   input: generateSignals.input.extend({
-    symbols: z
-      .array(z.string().min(1).max(20))
-      .min(1)
-      .max(20)
-      .optional()
-      .describe('symbols to predict and put to the committee; omitted: snapshot signals only'),
-    model: z.string().max(200).optional().describe('model name or alias for the predictions; default production'),
-    country: z.string().max(60).optional().describe("the macro voter's country (ISO3), default USA"),
-    analyst: z.boolean().optional().describe('ask the LLM analyst (default true)'),
+    symbols: z.array(z.string().min(1).max(20)).min(1).max(20).optional().describe('symbols for the committee'),
+    model: z.string().max(200).optional().describe('model or alias'),
+    country: z.string().max(60).optional().describe('macro country, default USA'),
+    analyst: z.boolean().optional().describe('ask the LLM analyst; default true'),
   }),
   // The signals' full schema is trading_generate_signals' (and in the README); tools/list stays small.
   output: z.object({
@@ -88,7 +114,7 @@ const generateMarketSignals = defineHighLevelTool({
     report: z.string(),
     alerts: z.number().int(),
     committee: z
-      .object({ decisions: z.array(z.record(z.string(), z.unknown())), signals: z.array(z.unknown()) })
+      .object({ decisions: z.array(z.unknown()), signals: z.array(z.unknown()) })
       .loose()
       .optional(),
   }),

@@ -46,7 +46,8 @@ test('tools/list is deterministic, small, and every tool has annotations and an 
   const bytes = JSON.stringify(first).length;
   assert.ok(bytes <= 20 * 1024, `tools/list is ${bytes} bytes`);
   const today = JSON.stringify({ tools: first.tools.filter((tool) => todaysTools.includes(tool.name)) }).length;
-  assert.ok(today <= 15 * 1024, `today's fifteen tools take ${today} bytes`);
+  // 15.5 KB since generateMarketSignals takes symbols for the trading committee (issue 17).
+  assert.ok(today <= 15.5 * 1024, `today's fifteen tools take ${today} bytes`);
   for (const tool of first.tools) {
     assert.equal(tool.inputSchema.type, 'object', tool.name);
     assert.equal(tool.outputSchema?.type, 'object', tool.name);
