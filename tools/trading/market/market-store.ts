@@ -9,7 +9,7 @@ import type { SuiteEnvironment } from '../../context.js';
 import { Confinement, ConfinedError, asInputError, readConfinedText, writeConfined } from '../../confined-fs.js';
 import { InputError, ToolError } from '../../errors.js';
 import { resolveInsideRoots } from '../../roots.js';
-import type { Bars, BarSource } from './bars.js';
+import { barDate, type Bars, type BarSource } from './bars.js';
 import { barLimits, parseBars, type ParsedBars } from './parse-bars.js';
 import { describeErrors, validateBars, type BarValidation } from './validate-bars.js';
 import { cacheJson, cachedAt, fetchProviderText, providerLabel, type FetchLike } from './market-provider.js';
@@ -89,17 +89,17 @@ export async function loadSymbol(
   if (local) {
     const text = await readMarketFile(environment, local.file);
     const fetchedAt = local.format === 'json' ? cachedAt(text.slice(0, 512)) : undefined;
-    if (!fetchedAt) return { ...(await checked(text, local, 'symbol', options.signal)), origin: 'file' };
+    if (!fetchedAt) return { ...(await loadBarsText(text, local, 'symbol', options.signal)), origin: 'file' };
     const ageHours = (now() - Date.parse(fetchedAt)) / 3_600_000;
     const expired = !(ageHours <= (marketData?.cacheHours ?? 12));
     if (!expired || !marketData?.providerUrl) {
-      return { ...(await checked(text, local, 'symbol', options.signal)), origin: 'cache', fetchedAt };
+      return { ...(await loadBarsText(text, local, 'symbol', options.signal)), origin: 'cache', fetchedAt };
     }
     try {
       return await fetchAndCache(environment, local.symbol, options);
     } catch (error) {
       if (!(error instanceof ToolError) || error.code !== 'UNAVAILABLE') throw error;
-      const loaded = await checked(text, local, 'symbol', options.signal);
+      const loaded = await loadBarsText(text, local, 'symbol', options.signal);
       const stale = `cache from ${fetchedAt} (${ageHours.toFixed(1)} h old, over cacheHours ${marketData.cacheHours}) used: ${error.message}`;
       loaded.bars.source = `${loaded.bars.source} (stale ${stale})`;
       return { ...loaded, origin: 'cache', fetchedAt, stale };
@@ -130,12 +130,12 @@ export async function loadBarsFile(
     throw asInputError(error, field, file);
   }
   const format = /\.json$/i.test(file) ? 'json' : /\.(csv|txt)$/i.test(file) ? 'csv' : undefined;
-  const loaded = await checked(text, { symbol, file: absolute, format, shown: file }, field, options.signal);
+  const loaded = await loadBarsText(text, { symbol, file: absolute, format, shown: file }, field, options.signal);
   return { ...loaded, origin: 'file' };
 }
 
 /** Parses and validates; bars with errors are refused, naming the first problems and their rows. */
-async function checked(
+export async function loadBarsText(
   text: string,
   from: { symbol: string; file: string; format?: 'csv' | 'json' | undefined; shown?: string },
   field: string,
@@ -172,7 +172,7 @@ async function fetchAndCache(
   const source = `${providerLabel(providerUrl)}/bars/${symbol}`;
   let loaded: { bars: Bars; validation: BarValidation };
   try {
-    loaded = await checked(text, { symbol, file: source, format: 'json' }, 'symbol', options.signal);
+    loaded = await loadBarsText(text, { symbol, file: source, format: 'json' }, 'symbol', options.signal);
   } catch (error) {
     // Bad bars from the provider are not the caller's fault, and not ours either.
     if (error instanceof InputError)
@@ -182,6 +182,19 @@ async function fetchAndCache(
   const fetchedAt = new Date((options.now ?? Date.now)()).toISOString();
   await writeMarketFile(environment, `${symbol}.json`, cacheJson(loaded.bars, fetchedAt, source));
   return { ...loaded, origin: 'provider', fetchedAt };
+}
+
+/** A symbol's bars as the store's CSV (date,open,high,low,close,volume), written atomically; returns the file. */
+export async function saveBars(environment: SuiteEnvironment, bars: Bars): Promise<string> {
+  // An existing file of the symbol in another case keeps its name, so that one symbol has one file.
+  const existing = (await listSymbols(environment)).find((f) => f.symbol.toUpperCase() === bars.symbol.toUpperCase());
+  const name = existing?.format === 'csv' ? existing.symbol : bars.symbol.toUpperCase();
+  const lines = ['date,open,high,low,close,volume'];
+  for (let i = 0; i < bars.time.length; i++)
+    lines.push(
+      `${barDate(bars.time[i]!)},${bars.open[i]},${bars.high[i]},${bars.low[i]},${bars.close[i]},${bars.volume[i]}`,
+    );
+  return writeMarketFile(environment, `${name}.csv`, `${lines.join('\n')}\n`);
 }
 
 /** Reads a file of the market directory; a link out of it, or a file over the budget, is refused. */

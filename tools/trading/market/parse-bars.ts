@@ -137,7 +137,7 @@ async function parseCsvBars(text: string, options: ParseOptions): Promise<Parsed
 }
 
 function addCsvRow(builder: ColumnBuilder, cells: string[], columns: number[], line: number, options: ParseOptions) {
-  const need = columns[7]!;
+  const need = columns[6]!;
   if (cells.length < need)
     throw new InputError(
       options.field,

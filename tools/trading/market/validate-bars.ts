@@ -156,14 +156,14 @@ function findDistantDuplicates(bars: ParsedBars, report: Report) {
   }
 }
 
-/** Daily (or finer) bars: the median step of the first thousand is at most two days. */
+/** Daily (or finer) bars: the median step of the first thousand is under four days (weekly bars: seven). */
 function isDaily(time: Float64Array): boolean {
   const steps: number[] = [];
   for (let i = 1; i < Math.min(time.length, 1001); i++)
     if (time[i]! > time[i - 1]!) steps.push(time[i]! - time[i - 1]!);
   if (steps.length === 0) return false;
   steps.sort((a, b) => a - b);
-  return steps[Math.floor(steps.length / 2)]! <= 2 * dayMs;
+  return steps[Math.floor(steps.length / 2)]! < 4 * dayMs;
 }
 
 function finish(
