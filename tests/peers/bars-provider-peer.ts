@@ -49,7 +49,7 @@ export class BarsProviderPeer {
       response.end(JSON.stringify({ error: 'provider failure' }));
       return;
     }
-    const match = /^\/bars\/([^/]+)$/.exec(path);
+    const match = /\/bars\/([^/]+)$/.exec(path);
     const bars = match ? this.symbols.get(match[1]!) : undefined;
     if (request.method !== 'GET' || !bars) {
       response.writeHead(404, { 'content-type': 'application/json' });

@@ -48,7 +48,7 @@ export function checkSymbol(symbol: string, field = 'symbol'): string {
   if (!symbolPattern.test(symbol))
     throw new InputError(
       field,
-      `"${symbol.slice(0, 40)}" is not a symbol; use 1-20 letters, digits and . ^ = _ - starting with a letter or digit (SPX, BRK.B, ^GSPC)`,
+      `"${symbol.slice(0, 40)}" is not a symbol; use 1-20 letters, digits and . ^ = _ - starting with a letter or digit (SPX, BRK.B, EURUSD=X)`,
     );
   return symbol;
 }

@@ -44,8 +44,8 @@ export const importBars = defineTool({
   input: z.object({
     symbol: z
       .string()
-      .regex(symbolPattern, 'a symbol is 1-20 letters, digits and . ^ = _ - (SPX, BRK.B, ^GSPC)')
-      .describe('Symbol to store the bars under, e.g. SPX; stored upper-case; 1-20 of A-Z a-z 0-9 . ^ = _ -.'),
+      .regex(symbolPattern, 'a symbol is 1-20 letters, digits and . ^ = _ - (SPX, BRK.B, EURUSD=X)')
+      .describe('Symbol to store the bars under, e.g. SPX; stored upper-case; 1-20 of A-Z a-z 0-9 . ^ = _ -, starting with a letter or digit.'),
     file: z
       .string()
       .min(1)
