@@ -31,6 +31,8 @@ const fsLayer: Record<string, string> = {
   'tools/development/dependencies/npm-audit.ts': 'writes the copies npm audit reads into a private scratch directory',
   'tools/development/dependencies/advisories.ts':
     "reads the OSV advisory file named in Caelum's configuration (not project content)",
+  'tools/trading/market/market-store.ts':
+    "lists and creates the market data directory in Caelum's data dir (file content goes through the confined layer)",
 };
 
 async function sources(dir: string): Promise<string[]> {
