@@ -29,23 +29,25 @@ const span = (bars: Bars) => {
 export const importBars = defineTool({
   name: 'trading_import_bars',
   domain: 'trading',
-  tags: ['market data', 'bars', 'ohlcv', 'import', 'csv', 'json', 'prices', 'history'],
+  tags: ['market data', 'ohlcv', 'candles', 'import', 'csv', 'ticker', 'history'],
   requests: [
-    'import price history from a CSV file',
-    'load OHLCV bars for a symbol',
-    'add daily bars for SPX from a file',
-    'use my own price data for backtests',
-    'check a bars file for gaps and bad rows',
+    'import daily OHLCV history from a CSV file',
+    'load open high low close volume data for a ticker',
+    'add daily candles for SPX from a file',
+    'check an OHLCV file for gaps and bad rows',
+    'store my own market data under a ticker symbol',
   ],
-  title: 'Import a symbol’s OHLCV bars',
+  title: 'Import a symbol’s OHLCV history',
   description:
-    'Reads a CSV or JSON file of daily (or intraday) OHLCV bars under an allowed root, or up to 10,000 inline bars, validates them (order, duplicates, missing values, non-positive prices, high < low, open/close outside the range, negative volume; gaps of more than 5 calendar days are warnings) and writes them as SYMBOL.csv into the market data directory, where backtests and predictions find them. Refuses bars with errors, naming the rows to fix. CSV needs a header with date (or time, timestamp), open, high, low, close, volume; JSON is an array of such objects, {bars: [...]} or {symbol, bars}. Replaces an earlier import of the symbol. Example: {"symbol": "SPX", "file": "data/sp500.csv"}',
+    'Reads a CSV or JSON file of daily (or intraday) OHLCV candles under an allowed root, or up to 10,000 inline ones, validates them (order, duplicates, missing values, open, high, low or close ≤ 0, high < low, open/close outside the range, negative volume; gaps of more than 5 calendar days are warnings) and writes them as SYMBOL.csv into the market data directory, where the trading tools find them. Refuses data with errors, naming the rows to fix. CSV needs a header with date (or time, timestamp), open, high, low, close, volume; JSON is an array of such objects, or that array under a "bars" key. Replaces an earlier import of the symbol. Example: {"symbol": "SPX", "file": "data/sp500.csv"}',
   kind: { effect: 'action', idempotent: true },
   input: z.object({
     symbol: z
       .string()
       .regex(symbolPattern, 'a symbol is 1-20 letters, digits and . ^ = _ - (SPX, BRK.B, EURUSD=X)')
-      .describe('Symbol to store the bars under, e.g. SPX; stored upper-case; 1-20 of A-Z a-z 0-9 . ^ = _ -, starting with a letter or digit.'),
+      .describe(
+        'Symbol to store the bars under, e.g. SPX; stored upper-case; 1-20 of A-Z a-z 0-9 . ^ = _ -, starting with a letter or digit.',
+      ),
     file: z
       .string()
       .min(1)
@@ -143,16 +145,16 @@ const maxListed = 200;
 export const listSymbolsTool = defineTool({
   name: 'trading_list_symbols',
   domain: 'trading',
-  tags: ['market data', 'bars', 'symbols', 'ohlcv', 'list', 'cache', 'inventory'],
+  tags: ['market data', 'symbols', 'ohlcv', 'tickers', 'list', 'cache', 'inventory'],
   requests: [
-    'which symbols have price data',
-    'list available market data',
-    'what date range do we have for SPX',
-    'is the cached provider data stale',
+    'which ticker symbols have OHLCV data',
+    'list the market data we hold',
+    'what date range of candles do we have for SPX',
+    'is the cached market data provider answer stale',
   ],
   title: 'List symbols with market data',
   description:
-    'Lists the symbols in the market data directory (imported files and cached provider answers) with their bar count, first and last date, origin, and for a provider cache when it was fetched and how old it is; a file that fails to parse or validate is listed with the problem. Reads local files only: it never calls the provider. Use it before a backtest to see which symbols and dates exist. Example: {}',
+    'Lists the symbols in the market data directory (imported files and cached provider answers) with their row count, first and last date, origin, and for a provider cache when it was fetched and how old it is; a file that fails to parse or validate is listed with the problem. Reads local files only: it never calls the provider. Use it to see which symbols and date ranges the trading tools can use. Example: {}',
   kind: { effect: 'readOnly' },
   input: z.object({}),
   output: z.object({
