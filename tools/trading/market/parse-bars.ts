@@ -255,8 +255,9 @@ async function parseJsonBars(text: string, options: ParseOptions): Promise<Parse
     );
   rowBudget(options, list.length);
   const builder = new ColumnBuilder();
+  const keys: KeyFields = new Map();
   for (let index = 0; index < list.length; index++) {
-    addJsonBar(builder, list[index], index, options);
+    addJsonBar(builder, list[index], index, options, keys);
     if (index % chunkRows === chunkRows - 1) {
       await yieldNow();
       options.signal?.throwIfAborted();
@@ -268,33 +269,63 @@ async function parseJsonBars(text: string, options: ParseOptions): Promise<Parse
   return parsed;
 }
 
-function addJsonBar(builder: ColumnBuilder, bar: unknown, index: number, options: ParseOptions): void {
-  const at = `${options.name} bars[${index}]`;
+/** A bar object's keys by canonical field (0 time, 1-5 open..volume, -1 other), cached per key string. */
+type KeyFields = Map<string, number>;
+
+function keyField(keys: KeyFields, key: string): number {
+  let field = keys.get(key);
+  if (field === undefined) {
+    const lower = key.toLowerCase();
+    field = timeNames.has(lower) ? 0 : (fields as readonly string[]).indexOf(lower) + 1 || -1;
+    keys.set(key, field);
+  }
+  return field;
+}
+
+function addJsonBar(builder: ColumnBuilder, bar: unknown, index: number, options: ParseOptions, keys: KeyFields): void {
   if (bar === null || typeof bar !== 'object' || Array.isArray(bar))
     throw new InputError(
       options.field,
-      `${at} is not an object; each bar is {"date", "open", "high", "low", "close", "volume"}`,
+      `${where(options, index)} is not an object; each bar is {"date", "open", "high", "low", "close", "volume"}`,
     );
-  const lower = new Map(Object.entries(bar).map(([k, v]) => [k.toLowerCase(), v]));
-  const rawTime = [...timeNames].map((n) => lower.get(n)).find((v) => v !== undefined);
+  // Keys matched case-insensitively; absent values stay undefined (a missing value, NaN, for validation).
+  const raw: unknown[] = [undefined, undefined, undefined, undefined, undefined, undefined];
+  for (const key in bar) {
+    const field = keyField(keys, key);
+    if (field >= 0 && raw[field] === undefined) raw[field] = (bar as Record<string, unknown>)[key];
+  }
+  const rawTime = raw[0];
   const time =
     typeof rawTime === 'number' ? parseTime(String(rawTime)) : typeof rawTime === 'string' ? parseTime(rawTime) : NaN;
   if (Number.isNaN(time))
     throw new InputError(
       options.field,
-      `${at}: ${rawTime === undefined ? 'no date field' : `date ${JSON.stringify(rawTime).slice(0, 40)} is not a date`}; give "date" as YYYY-MM-DD, an ISO time or epoch seconds/ms`,
+      `${where(options, index)}: ${rawTime === undefined ? 'no date field' : `date ${JSON.stringify(rawTime).slice(0, 40)} is not a date`}; give "date" as YYYY-MM-DD, an ISO time or epoch seconds/ms`,
     );
-  const value = (field: (typeof fields)[number]) => {
-    const raw = lower.get(field);
-    // An absent or null value is a missing value: validation reports it with the others.
-    if (raw === undefined || raw === null) return NaN;
-    const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? toNumber(raw) : undefined;
-    if (n === undefined)
-      throw new InputError(
-        options.field,
-        `${at}: ${field} ${JSON.stringify(raw).slice(0, 40)} is not a number; write a number`,
-      );
-    return n;
-  };
-  builder.push(index, time, value('open'), value('high'), value('low'), value('close'), value('volume'));
+  builder.push(
+    index,
+    time,
+    jsonNumber(raw[1], 1, index, options),
+    jsonNumber(raw[2], 2, index, options),
+    jsonNumber(raw[3], 3, index, options),
+    jsonNumber(raw[4], 4, index, options),
+    jsonNumber(raw[5], 5, index, options),
+  );
+}
+
+/** How an error names a JSON bar; built only when there is an error. */
+function where(options: ParseOptions, index: number): string {
+  return `${options.name} bars[${index}]`;
+}
+
+function jsonNumber(raw: unknown, k: number, index: number, options: ParseOptions): number {
+  if (typeof raw === 'number') return raw;
+  // An absent or null value is a missing value: validation reports it with the others.
+  if (raw === undefined || raw === null) return NaN;
+  const n = typeof raw === 'string' ? toNumber(raw) : undefined;
+  if (n !== undefined) return n;
+  throw new InputError(
+    options.field,
+    `${where(options, index)}: ${fields[k - 1]} ${JSON.stringify(raw).slice(0, 40)} is not a number; write a number`,
+  );
 }
