@@ -149,3 +149,22 @@ test('the row budget is named when hit', async () => {
   assert.ok(error instanceof InputError);
   assert.match(error.message, /big\.csv has more than 10 rows, the limit/);
 });
+
+test('a long parse yields to the event loop and stops when its signal is aborted', async () => {
+  const lines = ['date,open,high,low,close,volume'];
+  for (let i = 0; i < 250_000; i++)
+    lines.push(`${new Date(Date.UTC(1900, 0, 1 + i)).toISOString().slice(0, 10)},1,2,0.5,1.5,10`);
+  const controller = new AbortController();
+  let ticks = 0;
+  const timer = setInterval(() => {
+    ticks++;
+    controller.abort();
+  }, 0);
+  const error = await parseBars(lines.join('\n'), { name: 'long.csv', field: 'file', signal: controller.signal }).then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  clearInterval(timer);
+  assert.ok(ticks > 0, 'a timer ran during the parse');
+  assert.equal(error?.name, 'AbortError');
+});

@@ -2,7 +2,7 @@
 // S&P 500 file imported and listed, refusals as clean input errors, a provider cache listed by age.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { testSuite } from '../helpers.js';
 import { createBarSource, marketDirectory } from '../../tools/trading/market/market-store.js';
@@ -36,6 +36,7 @@ test('the S&P 500 file imports as SPX, is written normalised, listed, and read b
   ]);
   const file = path.join(marketDirectory(context.environment), 'SPX.csv');
   assert.equal(imported.output.file, file);
+  assert.deepEqual(await readdir(marketDirectory(context.environment)), ['SPX.csv'], 'no temporary file is left');
   const written = (await readFile(file, 'utf8')).split('\n');
   assert.equal(written[0], 'date,open,high,low,close,volume');
   assert.equal(written[1], '2000-01-03,1469.25,1478,1438.359985,1455.219971,931800000');
@@ -112,7 +113,6 @@ test('a broken file in the market directory is listed with its problem', async (
   const market = marketDirectory(context.environment);
   await mkdir(market, { recursive: true });
   await copyFile(path.join(path.dirname(sp500File), 'sp500-2000.csv'), path.join(market, 'OK.csv'));
-  const { writeFile } = await import('node:fs/promises');
   await writeFile(path.join(market, 'BROKEN.csv'), 'date,open,high,low,close,volume\n2024-01-02,10,8,9,9,1\n');
   const listed = await invoke('trading_list_symbols', {});
   assert.ok(listed.ok);
