@@ -6,9 +6,12 @@ import { paperTools } from './paper/paper-tools.js';
 import { registerModel, setModelAlias } from './prediction/model-tools.js';
 import { listModels, predictSymbols } from './prediction/prediction-tools.js';
 import { generateSignals } from './signal-tools.js';
+import { importBars, listSymbolsTool } from './market/market-tools.js';
 
 export const tradingTools: readonly AnyTool[] = [
   generateSignals,
+  importBars,
+  listSymbolsTool,
   predictSymbols,
   registerModel,
   setModelAlias,
