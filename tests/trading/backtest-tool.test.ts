@@ -78,7 +78,7 @@ test('bad input is a clean isError naming the field: unknown symbol, bad strateg
     ],
     [
       { symbol: 'SP500', strategy: { type: 'follow_model' } },
-      /strategy\.type: follow_model needs a prediction backend/,
+      /strategy\.model: no model has the alias "production"; the registry is empty; register one with trading_register_model/,
     ],
     [{ strategy: sma }, /symbol: name a symbol/],
     [

@@ -2,6 +2,7 @@
 // causally over the bars (a remote service answers only for today, so it cannot replay history),
 // and the committee's history built on it.
 import type { ToolContext } from '../context.js';
+import { InputError } from '../errors.js';
 import type { SignalProviders } from './backtest/signals.js';
 import { committeeProvider, type ModelSeries } from './committee/committee-series.js';
 import { predictionBackends } from './prediction/backends.js';
@@ -16,8 +17,15 @@ const defaultCommittee = {
 export function signalProviders(context: ToolContext): SignalProviders {
   const model: ModelSeries = async (bars, spec, signal) => {
     const backend = predictionBackends(context.environment).onnx;
-    const series = await predictSeries(bars, spec.model, backend, signal ? { signal } : {});
-    return { direction: series.direction, confidence: series.confidence };
+    try {
+      const series = await predictSeries(bars, spec.model, backend, signal ? { signal } : {});
+      return { direction: series.direction, confidence: series.confidence };
+    } catch (error) {
+      // The model is named by the strategy here, so the message points at strategy.model.
+      if (error instanceof InputError && error.field === 'model')
+        throw new InputError('strategy.model', error.message.slice('model: '.length));
+      throw error;
+    }
   };
   return { model, committee: committeeProvider(model, context.environment.trading?.committee ?? defaultCommittee) };
 }
