@@ -23,7 +23,7 @@ test('caelum tools shows every supervisor, "no tools yet" where none exist, and 
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /infrastructure: getSystemStatus/);
   assert.match(run.stdout, /ml-training: no tools yet/);
-  assert.match(run.stdout, /trading: generateMarketSignals/);
+  assert.match(run.stdout, /trading: predictSymbol, backtestStrategy, generateMarketSignals/);
   assert.match(run.stdout, /development_analyze_complexity\s+readOnly/);
   const json = await cli(t, ['tools', '--domain', 'development', '--json']);
   const parsed = JSON.parse(json.stdout);

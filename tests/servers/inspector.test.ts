@@ -43,6 +43,7 @@ test('Inspector CLI over stdio: tools/list and tools/call', async (t) => {
     list.tools.map((tool: { name: string }) => tool.name),
     [
       'analyzeAndImproveCode',
+      'backtestStrategy',
       'buildKnowledgeSnapshot',
       'findTools',
       'generateMarketSignals',
@@ -51,6 +52,7 @@ test('Inspector CLI over stdio: tools/list and tools/call', async (t) => {
       'getSnapshotStatus',
       'getSystemStatus',
       'managePool',
+      'predictSymbol',
       'queryKnowledgeGraph',
       'recallFacts',
       'rememberFacts',
@@ -87,7 +89,7 @@ test('Inspector CLI over Streamable HTTP: tools/list and tools/call', async (t) 
     });
   });
   const list = await inspect([url, '--transport', 'http', '--method', 'tools/list'], env);
-  assert.equal(list.tools.length, 15);
+  assert.equal(list.tools.length, 17);
   const call = await inspect(
     [
       url,
