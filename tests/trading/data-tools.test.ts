@@ -93,7 +93,7 @@ test('a provider answer is listed as a provider cache with its age, without call
   await peer.start();
   t.after(() => peer.stop());
   const { context, invoke } = await suiteWithFiles(t, { CAELUM_MARKET_DATA_URL: peer.url });
-  const fetchedAt = context.clock.now() - 3 * 3_600_000;
+  const fetchedAt = Date.now() - 3 * 3_600_000;
   await createBarSource(context.environment, { now: () => fetchedAt })('SPY');
   assert.equal(peer.requests.length, 1);
   const listed = await invoke('trading_list_symbols', {});

@@ -82,6 +82,11 @@ test('predictSymbol over MCP returns the registered model’s prediction and its
   assert.match(prediction!.model.sha256, /^[0-9a-f]{64}$/);
   assert.match(prediction!.model.dataContractHash, /^[0-9a-f]{64}$/);
   assert.doesNotMatch(JSON.stringify(prediction), /\bv\d+\b/, 'no version in any name');
+  // Status says since when the model is loaded, in wall-clock time (not the suite's monotonic clock).
+  const listed = await call('runTool', { name: 'trading_list_models', arguments: {} });
+  const loaded = listed.structuredContent!.result.models[0].checkpoints[0].loaded;
+  assert.equal(loaded.predictions, 1);
+  assert.ok(Math.abs(Date.parse(loaded.since) - Date.now()) < 10 * 60_000, `loaded since ${loaded.since}`);
 });
 
 test('generateMarketSignals with symbols: predictions go to the committee; votes, weights and the decision are in the result and the execution block', async (t) => {
@@ -176,4 +181,27 @@ test('bad input gets isError with the field and the fix: unknown symbol, a strat
   const predicted = await call('predictSymbol', { symbols: ['../etc'] });
   assert.equal(predicted.isError, true);
   assert.match(predicted.text, /^symbols\[0\]: a ticker such as SPX/);
+});
+
+test('paper trading over MCP: an order is an action, the ledger line carries the wall-clock time, cancelling everything needs confirm', async (t) => {
+  const { suite, call } = await setup(t);
+  const placed = await call('runTool', {
+    name: 'trading_paper_order',
+    arguments: { symbol: 'SPX', side: 'buy', quantity: 3 },
+  });
+  assert.equal(placed.isError, undefined, placed.text);
+  assert.match(placed.text, /pending, fills at the open of the bar after 2020-04-17/);
+  const ledger = await readFile(path.join(suite.dataDir, 'trading', 'paper', 'ledger.jsonl'), 'utf8');
+  const events = ledger
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { time: string; type: string });
+  assert.ok(events.some((e) => e.type === 'order_placed'));
+  for (const event of events) assert.ok(Math.abs(Date.parse(event.time) - Date.now()) < 10 * 60_000, event.time);
+  const refused = await call('runTool', { name: 'trading_paper_cancel_all', arguments: {} });
+  assert.equal(refused.isError, true);
+  assert.match(refused.text, /^confirm: /);
+  const cancelled = await call('runTool', { name: 'trading_paper_cancel_all', arguments: {}, confirm: true });
+  assert.equal(cancelled.isError, undefined, cancelled.text);
+  assert.match(cancelled.text, /cancelled 1 pending order/);
 });

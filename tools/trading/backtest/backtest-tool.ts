@@ -91,7 +91,9 @@ export const backtestTool = defineTool({
     ...backtestRequestShape,
   }),
   output: backtestOutputSchema,
+  // The first example is the one an input error shows: the short symbol form.
   examples: [
+    { symbol: 'SPX', strategy: { type: 'sma_crossover', fast: 50, slow: 200 } },
     {
       bars: exampleBars(40),
       strategy: { type: 'sma_crossover', fast: 5, slow: 20 },

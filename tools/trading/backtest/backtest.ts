@@ -117,7 +117,7 @@ export function dateRange(bars: Bars, start?: string, end?: string): { first: nu
   if (first >= n || last < 0 || first > last)
     throw new InputError(
       start ? 'start' : 'end',
-      `no bars of ${bars.symbol} in ${start ?? '…'}..${end ?? '…'}; the data runs ${barDate(bars.time[0]!)}..${barDate(bars.time[n - 1]!)}`,
+      `no bars of ${bars.symbol} ${start && end ? `from ${start} to ${end}` : start ? `from ${start} on` : `up to ${end}`}; the data runs ${barDate(bars.time[0]!)}..${barDate(bars.time[n - 1]!)}; pick dates inside it`,
     );
   return { first, last };
 }

@@ -104,7 +104,7 @@ export const committeeTool = defineTool({
   async handler(input, context) {
     const settings = context.environment.trading?.committee ?? defaultCommittee;
     const source = createBarSource(context.environment);
-    const macro = await latestSignals(context.environment, new Date(context.clock.now()).toISOString());
+    const macro = await latestSignals(context.environment, new Date().toISOString());
     const decisions: CommitteeDecision[] = [];
     for (const prediction of input.predictions) {
       context.signal.throwIfAborted();

@@ -167,7 +167,7 @@ export const listSymbolsTool = defineTool({
   async handler(_input, context) {
     const environment = context.environment;
     const files = await listSymbols(environment);
-    const now = context.clock.now();
+    const now = Date.now();
     const symbols: z.input<typeof symbolEntry>[] = [];
     for (const entry of files.slice(0, maxListed)) {
       context.signal.throwIfAborted();

@@ -14,7 +14,6 @@ export function paperBroker(context: ToolContext): PaperBroker {
   return new PaperBroker({
     dataDir: context.environment.dataDir,
     bars: createBarSource(context.environment),
-    clock: context.clock,
     signal: context.signal,
   });
 }

@@ -92,13 +92,13 @@ export const registerModel = defineTool({
     );
     const label = `${input.name} (${path.basename(input.file)})`;
     const { inputs, outputs } = await checkModelFile(bytes, label, input.contract, input.output);
-    const { registry } = predictionBackends(context.environment, context.clock);
+    const { registry } = predictionBackends(context.environment);
     const { checkpoint, created } = await registry.register({
       name: input.name,
       bytes,
       source: target.absolute,
       trainedAt: input.trainedAt,
-      registeredAt: new Date(context.clock.now()).toISOString(),
+      registeredAt: new Date().toISOString(),
       contract: input.contract,
       output: input.output,
       alias: input.alias,
@@ -150,7 +150,7 @@ export const setModelAlias = defineTool({
   output: z.object({ name: z.string(), alias: z.string(), sha256: z.string(), previous: z.string().nullable() }),
   examples: [{ name: 'ohlc-mlp', alias: 'candidate', checkpoint: 'production' }],
   async handler(input, context) {
-    const { registry } = predictionBackends(context.environment, context.clock);
+    const { registry } = predictionBackends(context.environment);
     const moved = await registry.setAlias(input.name, input.alias, input.checkpoint);
     return { name: input.name, alias: input.alias, sha256: moved.sha256, previous: moved.previous ?? null };
   },

@@ -55,7 +55,7 @@ export const predictSymbols = defineTool({
   }),
   examples: [{ symbols: 'SPX' }],
   async handler(input, context) {
-    const backends = predictionBackends(context.environment, context.clock);
+    const backends = predictionBackends(context.environment);
     const backend = await chooseBackend(backends, input.backend, input.model);
     const symbols = [...new Set(typeof input.symbols === 'string' ? [input.symbols] : input.symbols)];
     const predictions: Prediction[] = [];
@@ -152,7 +152,7 @@ export const listModels = defineTool({
   }),
   examples: [{}],
   async handler(input, context) {
-    const backends = predictionBackends(context.environment, context.clock);
+    const backends = predictionBackends(context.environment);
     const registry = await backends.registry.read();
     if (input.name && !registry.models[input.name])
       throw new InputError(
