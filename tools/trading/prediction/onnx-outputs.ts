@@ -3,7 +3,7 @@
 // own when the mapping names one, else derived from volatility by the formula stated in the result.
 import { barDate, type Bars } from '../market/bars.js';
 import type { ResolvedModel } from './model-registry.js';
-import type { Prediction } from './prediction.js';
+import type { ModelIdentity, Prediction } from './prediction.js';
 
 /** The ceiling of annualised volatility at which the derived risk score reaches 1. */
 export const riskVolatilityCeiling = 0.8;
@@ -16,6 +16,20 @@ export function sigmoid(x: number): number {
 export function directionOf(logit: number): { direction: 'LONG' | 'SHORT'; confidence: number; upProbability: number } {
   const up = sigmoid(logit);
   return { direction: up >= 0.5 ? 'LONG' : 'SHORT', confidence: Math.max(up, 1 - up), upProbability: up };
+}
+
+/** Which model answered: what every ONNX prediction and prediction series carries. */
+export function identityOf(resolved: ResolvedModel): ModelIdentity {
+  const { checkpoint } = resolved;
+  return {
+    name: resolved.name,
+    ...(resolved.alias ? { alias: resolved.alias } : {}),
+    checkpoint: checkpoint.file,
+    sha256: checkpoint.sha256,
+    trainedAt: checkpoint.trainedAt,
+    dataContractHash: checkpoint.dataContractHash,
+    backend: 'onnx',
+  };
 }
 
 export function toPrediction(
@@ -51,15 +65,7 @@ export function toPrediction(
     ...risk,
     currentPrice: bars.close[end]!,
     asOf: barDate(bars.time[end]!),
-    model: {
-      name: resolved.name,
-      ...(resolved.alias ? { alias: resolved.alias } : {}),
-      checkpoint: checkpoint.file,
-      sha256: checkpoint.sha256,
-      trainedAt: checkpoint.trainedAt,
-      dataContractHash: checkpoint.dataContractHash,
-      backend: 'onnx',
-    },
+    model: identityOf(resolved),
     latencyMs,
   };
 }

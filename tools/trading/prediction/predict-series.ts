@@ -5,7 +5,7 @@ import { InputError } from '../../errors.js';
 import { barCount, type Bars } from '../market/bars.js';
 import { firstWindowEnd } from './features.js';
 import type { OnnxBackend } from './onnx-backend.js';
-import { directionOf } from './onnx-outputs.js';
+import { directionOf, identityOf } from './onnx-outputs.js';
 import type { ModelIdentity } from './prediction.js';
 
 export interface PredictionSeries {
@@ -61,14 +61,6 @@ export async function predictSeries(
     confidence,
     expected1d,
     warmUp: Math.min(warmUp, n),
-    model: {
-      name: resolved.name,
-      ...(resolved.alias ? { alias: resolved.alias } : {}),
-      checkpoint: checkpoint.file,
-      sha256: checkpoint.sha256,
-      trainedAt: checkpoint.trainedAt,
-      dataContractHash: checkpoint.dataContractHash,
-      backend: 'onnx',
-    },
+    model: identityOf(resolved),
   };
 }
