@@ -128,7 +128,7 @@ const generateMarketSignals = defineHighLevelTool({
     // With symbols, a missing snapshot is not a failure: the committee's macro voter abstains.
     const snapshot = await call.run(generateSignals.name, snapshotArgs);
     if (!snapshot.ok && (snapshotArgs.snapshot || snapshotArgs.previous)) return failWith(snapshot);
-    const committee = await runCommittee(call, { symbols, model, country, analyst });
+    const committee = await runCommittee(call, { symbols, model, country, analyst, snapshot: snapshotArgs.snapshot });
     const base = snapshot.ok
       ? (snapshot.output as z.output<typeof generateSignals.output>)
       : {
@@ -151,7 +151,13 @@ function failWith(outcome: Extract<ToolOutcome, { ok: false }>): never {
 
 async function runCommittee(
   call: SupervisorCall,
-  input: { symbols: string[]; model?: string | undefined; country?: string | undefined; analyst?: boolean | undefined },
+  input: {
+    symbols: string[];
+    model?: string | undefined;
+    country?: string | undefined;
+    analyst?: boolean | undefined;
+    snapshot?: string | undefined;
+  },
 ): Promise<Committee & { failed: Predictions['failed']; text: string }> {
   const predicted = await call.runOrFail(predictSymbols.name, {
     symbols: input.symbols,
@@ -172,6 +178,7 @@ async function runCommittee(
     predictions,
     ...(input.country ? { country: input.country } : {}),
     ...(input.analyst === undefined ? {} : { analyst: input.analyst }),
+    ...(input.snapshot ? { snapshot: input.snapshot } : {}),
   });
   const committee = voted.output as Committee;
   for (const decision of committee.decisions)
@@ -190,7 +197,7 @@ async function runCommittee(
           direction: v.direction,
           confidence: v.confidence,
           weight: v.weight,
-          ...(v.abstained ? { abstained: v.abstained } : {}),
+          ...(v.abstained ? { abstained: v.abstained } : { rationale: v.rationale.slice(0, 400) }),
         })),
       },
     });

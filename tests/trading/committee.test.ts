@@ -9,6 +9,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { MACD, EMA, RSI, SMA } from 'trading-signals';
 import { OllamaPeer } from '../peers/ollama-peer.js';
+import { PredictionPeer } from '../peers/prediction-peer.js';
 import { repoRoot, testSuite, type TestSuite } from '../helpers.js';
 import { barsFromRows, sliceBars } from '../../tools/trading/market/bars.js';
 import { createBarSource } from '../../tools/trading/market/market-store.js';
@@ -283,4 +284,48 @@ test('the committee over history decides at each bar exactly as the live committ
   );
   const again = await committeeProvider(model, settings)(rebuilt);
   assert.deepEqual(again.consensus, history.consensus);
+});
+
+test('a prediction is judged on the bars up to its own date, and bars that end long before it do not vote', async (t) => {
+  const suite = await suiteWithSp500(t);
+  const historical = { ...prediction('SPX', 'LONG', 0.9), asOf: '2010-06-01' };
+  const stale = { ...prediction('SPX', 'LONG', 0.9), asOf: '2026-12-03' };
+  const { result } = await committee(suite, { predictions: [historical, stale], analyst: false });
+  const bars = await createBarSource(suite.environment)('SPX');
+  let end = 0;
+  while (end < bars.time.length && bars.time[end]! <= Date.parse('2010-06-01T23:59:59Z')) end++;
+  const cut = sliceBars(bars, 0, end);
+  const score = expectedTechnical([...cut.close], [...cut.high], [...cut.low]);
+  const technical = result.decisions[0]!.votes.find((v) => v.voter === 'technical')!;
+  assert.equal(technical.abstained, undefined);
+  assert.ok(
+    Math.abs(technical.confidence - Math.abs(score)) < 1e-9,
+    `${technical.confidence} vs ${score} on bars to 2010-06-01`,
+  );
+  const late = result.decisions[1]!.votes.find((v) => v.voter === 'technical')!;
+  assert.match(late.abstained!, /end 2020-04-17, \d+ days before the prediction \(2026-12-03\): too old to vote/);
+});
+
+test('generateMarketSignals with a remote prediction service: the decision, with every vote’s weight and rationale, is in the execution block', async (t) => {
+  const service = await new PredictionPeer().start();
+  t.after(() => service.stop());
+  const suite = await suiteWithSp500(t, { CAELUM_PREDICTION_URL: service.url });
+  const result = await suite.dispatcher.call('generateMarketSignals', { symbols: ['SPX'], analyst: false });
+  assert.equal(result.isError, false, result.text);
+  const out = result.structuredContent as {
+    committee: { decisions: Decision[] };
+    execution: {
+      decisions: { by: string; subject: string; decision: string; detail: { votes: Record<string, unknown>[] } }[];
+    };
+  };
+  const decision = out.committee.decisions[0]!;
+  assert.equal(decision.proposed, true, 'the service answers confidence 72.5 (0.725 > 0.65)');
+  const [recorded] = out.execution.decisions;
+  assert.equal(recorded!.subject, 'SPX');
+  assert.equal(recorded!.decision, decision.decision);
+  const votes = Object.fromEntries(recorded!.detail.votes.map((v) => [v.voter, v]));
+  assert.equal(votes.model!.weight, 0.4);
+  assert.match(String(votes.model!.rationale), /ohlc-transformer via remote/);
+  assert.match(String(votes.technical!.rationale), /SMA200/);
+  assert.match(String(votes.analyst!.abstained), /not asked/);
 });

@@ -74,21 +74,39 @@ export const generateSignals = defineTool({
 });
 
 /**
- * The newest usable snapshot's signals (for the committee's macro voter), or why there are none.
- * Never throws for a missing or partial snapshot: the voter abstains instead.
+ * The signals the committee's macro voter reads: those of the snapshot named, else of the newest
+ * usable snapshot dated on or before `asOf` (a prediction is not judged with a later regime), or
+ * why there are none. Never throws for a missing or partial snapshot: the voter abstains instead.
  */
 export async function latestSignals(
   environment: ToolContext['environment'],
   now: string,
+  options: { snapshot?: string | undefined; asOf?: string | undefined } = {},
 ): Promise<{ signals: ScannerSignals } | { reason: string }> {
   const all = await listSnapshots(snapshotsDirectory(environment.dataDir));
   if (all.length === 0) return { reason: 'there is no knowledge snapshot yet (buildKnowledgeSnapshot makes one)' };
   const minimum = environment.knowledgeBase?.minCoverage ?? defaultMinCoverage;
-  const current = await previousUsable(all, minimum);
-  if (!current) return { reason: `no snapshot meets the coverage minimum of ${(minimum * 100).toFixed(0)}%` };
-  const index = snapshotIndex(all, current.name);
+  let current: SnapshotInfo | undefined;
+  if (options.snapshot) {
+    const index = snapshotIndex(all, options.snapshot);
+    if (index < 0) return { reason: `no snapshot "${options.snapshot}"` };
+    const coverage = await snapshotCoverage(all[index]!.file, minimum);
+    if (coverage.status !== 'done') return { reason: `snapshot ${all[index]!.name} is below coverage` };
+    current = all[index];
+  } else {
+    const day = options.asOf?.slice(0, 10);
+    const candidates = day ? all.filter((s) => s.date <= day) : all;
+    current = await previousUsable(candidates, minimum);
+    if (!current)
+      return {
+        reason: day
+          ? `no snapshot dated on or before ${day} meets the coverage minimum of ${(minimum * 100).toFixed(0)}%`
+          : `no snapshot meets the coverage minimum of ${(minimum * 100).toFixed(0)}%`,
+      };
+  }
+  const index = snapshotIndex(all, current!.name);
   const previous = await previousUsable(all.slice(0, index), minimum);
-  const outputs = await dailyOutputs(current.file, previous?.file, now);
+  const outputs = await dailyOutputs(current!.file, previous?.file, now);
   return { signals: outputs.signals };
 }
 

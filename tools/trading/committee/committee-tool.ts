@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { defineTool } from '../../define-tool.js';
 import { InputError } from '../../errors.js';
 import { createBarSource } from '../market/market-store.js';
-import type { Bars } from '../market/bars.js';
+import { barDate, sliceBars, type BarSource, type Bars } from '../market/bars.js';
 import { latestSignals } from '../signal-tools.js';
 import { decide, type CommitteeDecision } from './committee.js';
 import { predictionInputSchema } from './prediction-schema.js';
@@ -37,6 +37,40 @@ export const decisionSchema = z.object({
   votes: z.array(voteSchema),
 });
 
+/** Bars older than this before a prediction's date are too stale to vote on it. */
+const staleDays = 5;
+
+/**
+ * The symbol's local bars up to the prediction's date: a vote on a prediction made at t reads
+ * nothing after t, and bars that end long before t do not vote at all.
+ */
+async function barsAsOf(
+  source: BarSource,
+  symbol: string,
+  asOf: string,
+  signal: AbortSignal,
+): Promise<{ bars?: Bars; missing?: string }> {
+  let bars: Bars;
+  try {
+    bars = await source(symbol, signal);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return { missing: `no local bars for ${symbol}: ${error.message}` };
+  }
+  const cut = Date.parse(asOf.length === 10 ? `${asOf}T23:59:59.999Z` : asOf);
+  if (Number.isNaN(cut)) return { bars };
+  let end = bars.time.length;
+  while (end > 0 && bars.time[end - 1]! > cut) end--;
+  if (end === 0) return { missing: `the local bars of ${symbol} start after the prediction's date ${asOf}` };
+  const last = bars.time[end - 1]!;
+  const days = (cut - last) / 86_400_000;
+  if (days > staleDays + 1)
+    return {
+      missing: `the local bars of ${symbol} end ${barDate(last)}, ${Math.floor(days)} days before the prediction (${asOf}): too old to vote on it; import recent bars with trading_import_bars`,
+    };
+  return { bars: end === bars.time.length ? bars : sliceBars(bars, 0, end) };
+}
+
 export const committeeTool = defineTool({
   name: 'trading_run_committee',
   domain: 'trading',
@@ -68,6 +102,13 @@ export const committeeTool = defineTool({
       .optional()
       .describe('per-symbol country overrides, e.g. {"DAX": "DEU"}'),
     analyst: z.boolean().default(true).describe('ask the LLM analyst (false: vote without it)'),
+    snapshot: z
+      .string()
+      .max(200)
+      .optional()
+      .describe(
+        'the knowledge snapshot the macro voter reads; default the newest usable one dated on or before the prediction',
+      ),
   }),
   output: z.object({
     decisions: z.array(decisionSchema),
@@ -104,35 +145,39 @@ export const committeeTool = defineTool({
   async handler(input, context) {
     const settings = context.environment.trading?.committee ?? defaultCommittee;
     const source = createBarSource(context.environment);
-    const macro = await latestSignals(context.environment, new Date().toISOString());
+    const now = new Date().toISOString();
+    const macroByDay = new Map<string, Awaited<ReturnType<typeof latestSignals>>>();
     const decisions: CommitteeDecision[] = [];
     for (const prediction of input.predictions) {
       context.signal.throwIfAborted();
-      let bars: Bars | undefined;
-      let barsMissing: string | undefined;
-      try {
-        bars = await source(prediction.symbol, context.signal);
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        barsMissing = `no local bars for ${prediction.symbol}: ${error.message}`;
+      const local = await barsAsOf(source, prediction.symbol, prediction.asOf, context.signal);
+      const day = prediction.asOf.slice(0, 10);
+      let macro = macroByDay.get(day);
+      if (!macro) {
+        macro = await latestSignals(context.environment, now, { snapshot: input.snapshot, asOf: prediction.asOf });
+        macroByDay.set(day, macro);
       }
       decisions.push(
         await decide(context, settings, {
           prediction,
-          bars,
-          ...(barsMissing ? { barsMissing } : {}),
+          bars: local.bars,
+          ...(local.missing ? { barsMissing: local.missing } : {}),
           macro,
           country: input.countries?.[prediction.symbol] ?? input.country,
           analyst: input.analyst,
         }),
       );
     }
+    const read = [...macroByDay.values()];
     return {
       decisions,
       signals: decisions
         .filter((d) => d.signal)
         .map((d) => ({ symbol: d.symbol, direction: d.direction, consensus: d.consensus ?? 0 })),
-      macro: 'signals' in macro ? `snapshot ${macro.signals.snapshot.name}` : `abstained: ${macro.reason}`,
+      macro: read
+        .map((m) => ('signals' in m ? `snapshot ${m.signals.snapshot.name}` : `abstained: ${m.reason}`))
+        .filter((line, i, all) => all.indexOf(line) === i)
+        .join('; '),
     };
   },
   summarize: (o) =>
