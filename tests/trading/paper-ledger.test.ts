@@ -7,10 +7,9 @@ import { appendFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/pr
 import path from 'node:path';
 import { createBarSource } from '../../tools/trading/market/market-store.js';
 import { PaperBroker } from '../../tools/trading/paper/paper-broker.js';
-import { PaperLedger, paperLedgerFile } from '../../tools/trading/paper/paper-ledger.js';
+import { isStale, PaperLedger, paperLedgerFile, startTime } from '../../tools/trading/paper/paper-ledger.js';
 import type { SuiteEnvironment } from '../../tools/context.js';
 import { repoRoot, tempDir } from '../helpers.js';
-import { isStale, startTime } from '../../tools/trading/paper/paper-lock.js';
 import { appendBar, sp500Rows, writeBars } from './paper-fixtures.js';
 
 function brokerOn(dataDir: string, initialCash?: number): PaperBroker {
