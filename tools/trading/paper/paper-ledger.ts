@@ -5,9 +5,9 @@
 // - An update appends its events as one write() of whole lines on an O_APPEND handle and returns
 //   only after fsync, so an acknowledged event survives a crash or power loss.
 // - Updates serialise: within a process through a promise queue per file, across processes through
-//   a lock file (ledger.jsonl.lock, created O_EXCL; see the lock section below for when a lock
-//   counts as left by a dead writer and is taken over). An update reads, decides and appends under both, so
-//   two writers never decide on the same state.
+//   a lock file (ledger.jsonl.lock, created O_EXCL; the lock section below says when a lock counts
+//   as left by a dead writer and is taken over). An update reads, decides and appends under both,
+//   so two writers never decide on the same state.
 // - A writer killed mid-write leaves at most a torn last line (no newline). Readers ignore it; the
 //   next writer, holding the lock, cuts it off before it appends, so no later line is glued to it.
 //   A batch torn this way keeps a prefix of its events: each event is complete on its own.
