@@ -2,7 +2,7 @@
 // backtests' cost model, book P&L at average cost, survive a restart, and respect the limits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { commission, defaultCosts, fillPrice } from '../../tools/trading/costs.js';
 import { createBarSource } from '../../tools/trading/market/market-store.js';
 import { PaperBroker } from '../../tools/trading/paper/paper-broker.js';
@@ -243,4 +243,26 @@ test('cancelAll cancels pending orders but fills those whose next bar has arrive
     [['NDX', 'cancelled']],
   );
   assert.deepEqual(await broker.orders({ status: 'pending' }), []);
+});
+
+test('a ledger written before symbols were upper-cased replays spx and SPX as one position', async (t) => {
+  const dataDir = await tempDir(t);
+  const rows = sp500Rows();
+  await writeBars(dataDir, 'SPX', rows.slice(0, 10));
+  const broker = brokerOn(dataDir);
+  await broker.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 2 });
+  await broker.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 3 });
+  await appendBar(dataDir, 'SPX', rows[10]!);
+  await broker.settle();
+  // As the old broker wrote it: the second order (events 3 and 5) in lower case.
+  const file = paperLedgerFile(dataDir);
+  const lines = (await readFile(file, 'utf8')).split('\n');
+  for (const index of [2, 4]) lines[index] = lines[index]!.replace('"symbol":"SPX"', '"symbol":"spx"');
+  await writeFile(file, lines.join('\n'));
+  assert.equal((await readFile(file, 'utf8')).match(/"spx"/g)?.length, 2);
+  const positions = await brokerOn(dataDir).positions();
+  assert.deepEqual(
+    positions.map((p) => [p.symbol, p.quantity]),
+    [['SPX', 5]],
+  );
 });

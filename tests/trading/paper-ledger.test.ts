@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createBarSource } from '../../tools/trading/market/market-store.js';
 import { PaperBroker } from '../../tools/trading/paper/paper-broker.js';
-import { PaperLedger, paperLedgerFile } from '../../tools/trading/paper/paper-ledger.js';
+import { isStale, PaperLedger, paperLedgerFile, startTime } from '../../tools/trading/paper/paper-ledger.js';
 import type { SuiteEnvironment } from '../../tools/context.js';
 import { repoRoot, tempDir } from '../helpers.js';
-import { sp500Rows, writeBars } from './paper-fixtures.js';
+import { appendBar, sp500Rows, writeBars } from './paper-fixtures.js';
 
 function brokerOn(dataDir: string, initialCash?: number): PaperBroker {
   return new PaperBroker({ dataDir, bars: createBarSource({ dataDir } as SuiteEnvironment), initialCash });
@@ -58,14 +58,66 @@ test('a torn last line is ignored on replay and cut off before the next append',
   assert.equal((await brokerOn(dataDir).orders({ status: 'pending' })).length, 2);
 });
 
-test('a damaged complete line is skipped and counted, not guessed at', async (t) => {
+test('a damaged line in the middle fails closed: reads and appends name the line, nothing is written, no id is reused', async (t) => {
+  const dataDir = await tempDir(t);
+  const rows = sp500Rows();
+  await writeBars(dataDir, 'SPX', rows.slice(0, 100));
+  const broker = brokerOn(dataDir);
+  await broker.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 10 });
+  await appendBar(dataDir, 'SPX', rows[100]!);
+  await broker.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 5 });
+  await appendBar(dataDir, 'SPX', rows[101]!);
+  await broker.settle();
+  const file = paperLedgerFile(dataDir);
+  const good = await readFile(file, 'utf8');
+  assert.equal(good.split('\n').length - 1, 5);
+
+  // One damaged byte in line 2; written by rename, as an editor would, so the cache sees a new file.
+  const damaged = good.replace('"seq":2,', '"seq":2x,');
+  await writeFile(`${file}.tmp`, damaged);
+  await rename(`${file}.tmp`, file);
+
+  const read = await new PaperLedger(file).read();
+  assert.equal(read.events.length, 1, 'the events before the damage are kept');
+  assert.equal(read.damage?.line, 2);
+  assert.match(read.damage!.problem, /not JSON/);
+  const restarted = brokerOn(dataDir);
+  await assert.rejects(restarted.account(), /paper ledger .*ledger\.jsonl is damaged at line 2 \(not JSON/);
+  await assert.rejects(
+    restarted.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 1 }),
+    /damaged at line 2 .*nothing was written.*1 events before that line are intact.*numbered 2.*move the file aside/,
+  );
+  assert.equal(await readFile(file, 'utf8'), damaged, 'no append to a damaged ledger');
+
+  // Repaired by hand: the whole history is back and numbering runs on after it.
+  await writeFile(file, good);
+  const after = brokerOn(dataDir);
+  assert.deepEqual(
+    (await after.account()).positions.map((p) => p.quantity),
+    [15],
+  );
+  const order = await after.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 1 });
+  assert.equal(order.id, 'order-6');
+});
+
+test('a complete line that breaks the sequence fails closed too', async (t) => {
   const dataDir = await tempDir(t);
   await writeBars(dataDir, 'SPX', sp500Rows().slice(0, 5));
-  await brokerOn(dataDir).placeOrder({ symbol: 'SPX', side: 'buy', quantity: 2 });
-  await appendFile(paperLedgerFile(dataDir), '{"seq":3,"type":"order_filled"}\n');
-  const read = await new PaperLedger(paperLedgerFile(dataDir)).read();
-  assert.equal(read.events.length, 2);
-  assert.equal(read.skippedLines, 1);
+  const broker = brokerOn(dataDir);
+  await broker.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 2 });
+  const file = paperLedgerFile(dataDir);
+  const [, second] = await ledgerLines(dataDir);
+  // A valid event, but numbered 2 again (e.g. a line pasted twice).
+  await appendFile(file, `${second}\n`);
+  const read = await broker.ledger.read();
+  assert.deepEqual(read.damage, { line: 3, problem: 'event numbered 2, expected 3' });
+  await assert.rejects(broker.placeOrder({ symbol: 'SPX', side: 'buy', quantity: 1 }), /damaged at line 3/);
+  assert.equal((await ledgerLines(dataDir)).length, 4, 'nothing appended');
+  // A line that is JSON but not an event names the field.
+  await writeFile(file, (await ledgerLines(dataDir)).slice(0, 2).join('\n') + '\n{"seq":3,"type":"order_filled"}\n');
+  const bad = await new PaperLedger(file).read();
+  assert.equal(bad.damage?.line, 3);
+  assert.match(bad.damage!.problem, /not a paper event/);
 });
 
 test('concurrent orders in one process serialise: distinct ids, one sequence, cash checked in turn', async (t) => {
@@ -125,7 +177,7 @@ test('writers killed with SIGKILL while appending leave a ledger that replays an
   const pids = new Set(notes.filter(Boolean).map((n) => n!.split(' ')[1]));
   assert.equal(pids.size, 2, 'both writers appended');
   const read = await new PaperLedger(file).read();
-  assert.equal(read.skippedLines, 0);
+  assert.equal(read.damage, undefined);
   assert.equal(read.events.length, events);
 
   // A writer may have died holding the lock; its pid is dead, so the lock is taken over.
@@ -146,4 +198,34 @@ test('a lock file left by a dead process is taken over', async (t) => {
   assert.equal(order.status, 'pending');
   assert.ok(Date.now() - started < 5_000);
   await assert.rejects(stat(`${paperLedgerFile(dataDir)}.lock`), /ENOENT/, 'released after the append');
+});
+
+test('a lock holding our own pid that this process does not hold is taken over (a restarted container as pid 1)', async (t) => {
+  const dataDir = await tempDir(t);
+  await writeBars(dataDir, 'SPX', sp500Rows().slice(0, 5));
+  const lock = `${paperLedgerFile(dataDir)}.lock`;
+  await mkdir(path.dirname(lock), { recursive: true });
+  for (const content of [String(process.pid), `${process.pid} 1 0123456789abcdef`]) {
+    await writeFile(lock, content);
+    const started = Date.now();
+    const order = await brokerOn(dataDir).placeOrder({ symbol: 'SPX', side: 'buy', quantity: 1 });
+    assert.equal(order.status, 'pending');
+    assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+  }
+});
+
+test('a live pid holds the lock only with the start time it recorded (where /proc tells)', async (t) => {
+  const dataDir = await tempDir(t);
+  const lock = path.join(dataDir, 'ledger.jsonl.lock');
+  const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+  t.after(() => live.kill('SIGKILL'));
+  await new Promise((resolve) => live.on('spawn', resolve));
+  const start = await startTime(live.pid!);
+  await writeFile(lock, `${live.pid} - token`);
+  assert.equal(await isStale(lock), false, 'a live pid with no start time holds it');
+  if (start === undefined) return t.skip('no /proc here: a live pid always counts as the holder');
+  await writeFile(lock, `${live.pid} ${start} token`);
+  assert.equal(await isStale(lock), false, 'the same process still holds it');
+  await writeFile(lock, `${live.pid} ${Number(start) - 1} token`);
+  assert.equal(await isStale(lock), true, 'the pid now belongs to a process started later: reused');
 });

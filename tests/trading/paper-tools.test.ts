@@ -216,3 +216,34 @@ test('the account tool reports due fills without writing the ledger; the next ac
   assert.deepEqual(after.output.positions, view.output.positions);
   assert.equal(after.output.cash, view.output.cash);
 });
+
+test('symbols are one instrument whatever their case: spx and SPX share a position, orders and a cancel', async (t) => {
+  const { call, dataDir } = await paperSuite(t);
+  const rows = sp500Rows();
+  await writeBars(dataDir, 'SPX', rows.slice(0, 10));
+  const lower = await call('trading_paper_order', { symbol: 'spx', side: 'buy', quantity: 2 });
+  assert.equal(lower.ok && lower.output.orders[0].symbol, 'SPX');
+  await call('trading_paper_order', { symbol: 'SPX', side: 'buy', quantity: 3 });
+  const cancelled = await call('trading_paper_cancel_all', { symbol: 'Spx' }, true);
+  assert.equal(cancelled.ok && cancelled.output.cancelled.length, 2);
+
+  await call('trading_paper_order', { symbol: 'spx', side: 'buy', quantity: 2 });
+  await call('trading_paper_order', { symbol: 'SPX', side: 'buy', quantity: 3 });
+  await appendBar(dataDir, 'SPX', rows[10]!);
+  const account = await call('trading_paper_account', {});
+  assert.deepEqual(
+    account.ok && account.output.positions.map((p: { symbol: string; quantity: number }) => [p.symbol, p.quantity]),
+    [['SPX', 5]],
+  );
+  const twice = await call('trading_paper_follow_signals', {
+    signals: [
+      { symbol: 'spx', direction: 'LONG', weight: 0.2 },
+      { symbol: 'SPX', direction: 'FLAT' },
+    ],
+  });
+  assert.equal(twice.ok, false);
+  assert.match(twice.ok ? '' : twice.message, /signals\.1\.symbol: SPX appears twice/);
+  const follow = await call('trading_paper_follow_signals', { signals: [{ symbol: 'spx', direction: 'FLAT' }] });
+  assert.equal(follow.ok && follow.output.targets[0].symbol, 'SPX');
+  assert.equal(follow.ok && follow.output.orders[0].quantity, 5, 'FLAT sells the whole merged position');
+});

@@ -8,7 +8,7 @@ import { commission, defaultCosts, fillPrice, type CostModel } from '../costs.js
 import { barCount, barDate, type Bars, type BarSource } from '../market/bars.js';
 import type { Account, Broker, Order, OrderRequest, OrderStatus, Position } from './broker.js';
 import type { PaperEvent, PaperEventInput } from './paper-events.js';
-import { paperLedgerFile, PaperLedger, type LedgerRead } from './paper-ledger.js';
+import { ledgerDamaged, paperLedgerFile, PaperLedger, type LedgerRead } from './paper-ledger.js';
 import { equityAt, limitProblem, projectPending } from './paper-limits.js';
 import { applyEvent, replay, type OrderState, type PaperState } from './paper-state.js';
 import { accountOf, orderView } from './paper-views.js';
@@ -27,6 +27,14 @@ export interface PaperBrokerOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The paper account's spelling of a symbol: upper case. Bar files match symbols case-insensitively,
+ * so "spx" and "SPX" are one instrument and must be one position.
+ */
+export function paperSymbol(symbol: string): string {
+  return symbol.toUpperCase();
+}
+
 /** A target position as a signed share of equity: 0.5 is long half the equity, -0.2 short a fifth. */
 export interface TargetWeight {
   symbol: string;
@@ -39,7 +47,7 @@ export interface PaperView {
   marks: Map<string, { price: number; bar: string }>;
   /** Fills and rejections due (their next bar exists) that the next action will book. */
   unbooked: Order[];
-  ledger: { file: string; events: number; skippedLines: number; tornBytes: number };
+  ledger: { file: string; events: number; tornBytes: number };
 }
 
 /** One read-decide-append step: the state with this step's events applied, and the bars it read. */
@@ -150,7 +158,8 @@ export class PaperBroker implements Broker {
   async submit(requests: OrderRequest[], field = 'symbol'): Promise<{ orders: Order[]; settled: Order[] }> {
     const { value, settled } = await this.transact(async (step) => {
       const placed: OrderState[] = [];
-      for (const request of requests) placed.push(await this.place(step, request, field));
+      for (const request of requests)
+        placed.push(await this.place(step, { ...request, symbol: paperSymbol(request.symbol) }, field));
       return placed;
     });
     return { orders: value.map(orderView), settled };
@@ -167,6 +176,7 @@ export class PaperBroker implements Broker {
     note?: string,
     field = 'signals',
   ): Promise<{ orders: Order[]; settled: Order[]; sizing: { symbol: string; current: number; target: number }[] }> {
+    targets = targets.map((target) => ({ ...target, symbol: paperSymbol(target.symbol) }));
     const { value, settled } = await this.transact(async (step) => {
       for (const [index, target] of targets.entries()) await step.barsFor(target.symbol, `${field}.${index}.symbol`);
       const marks = prices(await step.marks(targets.map((target) => target.symbol)));
@@ -192,6 +202,7 @@ export class PaperBroker implements Broker {
   }
 
   async cancelPending(symbol?: string): Promise<{ cancelled: Order[]; settled: Order[] }> {
+    if (symbol) symbol = paperSymbol(symbol);
     const { value, settled } = await this.transact(async (step) => {
       const cancelled: OrderState[] = [];
       for (const order of step.state.orders.values()) {
@@ -212,6 +223,8 @@ export class PaperBroker implements Broker {
   /** The ledger's state with due fills applied in memory only: what a read-only tool reports. */
   async view(): Promise<PaperView> {
     const read = await this.ledger.read(this.options.signal);
+    // Fail closed: an account replayed from the events before the damage would be a wrong account.
+    if (read.damage) throw ledgerDamaged(this.ledger.file, read);
     const step = this.step(read);
     await this.settleDue(step);
     return {
@@ -349,5 +362,5 @@ function prices(marks: Map<string, { price: number }>): Map<string, number> {
 }
 
 function ledgerInfo(file: string, read: LedgerRead): PaperView['ledger'] {
-  return { file, events: read.events.length, skippedLines: read.skippedLines, tornBytes: read.tornBytes };
+  return { file, events: read.events.length, tornBytes: read.tornBytes };
 }

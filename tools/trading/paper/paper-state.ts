@@ -72,6 +72,8 @@ export function replay(events: readonly PaperEvent[], initialCash: number, costs
 
 export function applyEvent(state: PaperState, event: PaperEvent): void {
   state.lastSeq = event.seq;
+  // Ledgers written before symbols were upper-cased may hold "spx" and "SPX": one instrument.
+  if ('symbol' in event) event = { ...event, symbol: event.symbol.toUpperCase() };
   switch (event.type) {
     case 'account_opened':
       // Only the first opening counts: a second one (two writers racing before the lock existed) is ignored.

@@ -6,7 +6,7 @@ import type { ToolContext } from '../../context.js';
 import { defineTool } from '../../define-tool.js';
 import { InputError } from '../../errors.js';
 import { createBarSource } from '../market/market-store.js';
-import { PaperBroker } from './paper-broker.js';
+import { PaperBroker, paperSymbol } from './paper-broker.js';
 import { accountOf, orderView } from './paper-views.js';
 import { balanceSchema, describeOrder, orderSchema, positionSchema, symbolSchema } from './paper-schemas.js';
 
@@ -76,13 +76,13 @@ export const paperOrder = defineTool({
     let result;
     if (input.quantity !== undefined) {
       if (!input.side) throw new InputError('side', 'say buy or sell with a quantity');
-      const request = { symbol: input.symbol, side: input.side, quantity: input.quantity };
+      const request = { symbol: paperSymbol(input.symbol), side: input.side, quantity: input.quantity };
       result = await broker.submit([{ ...request, allowShort: input.allowShort, note: input.note }]);
     } else {
       if (input.side) throw new InputError('side', 'omit side with targetWeight; the side follows from the target');
       if (input.targetWeight! < 0 && !input.allowShort)
         throw new InputError('allowShort', 'a negative targetWeight is a short; pass allowShort: true');
-      const target = { symbol: input.symbol, weight: input.targetWeight!, allowShort: input.allowShort };
+      const target = { symbol: paperSymbol(input.symbol), weight: input.targetWeight!, allowShort: input.allowShort };
       result = await broker.submitTargets([target], input.note, 'symbol');
     }
     return { orders: result.orders, settled: result.settled, ...(await balances(broker)) };
@@ -132,8 +132,9 @@ export const paperFollowSignals = defineTool({
   }),
   examples: [{ signals: [{ symbol: 'SPX', direction: 'LONG', weight: 0.5 }] }],
   async handler(input, context) {
-    const weights = targetWeights(input.signals);
-    const targets = input.signals.map((signal, index) => ({
+    const signals = input.signals.map((signal) => ({ ...signal, symbol: paperSymbol(signal.symbol) }));
+    const weights = targetWeights(signals);
+    const targets = signals.map((signal, index) => ({
       symbol: signal.symbol,
       weight: weights[index]!,
       allowShort: signal.direction === 'SHORT',
@@ -145,7 +146,7 @@ export const paperFollowSignals = defineTool({
       orders: result.orders,
       settled: result.settled,
       ...(await balances(broker)),
-      targets: input.signals.map((signal, index) => ({
+      targets: signals.map((signal, index) => ({
         symbol: signal.symbol,
         direction: signal.direction,
         weight: weights[index]!,
@@ -209,7 +210,6 @@ export const paperAccount = defineTool({
     ledger: z.object({
       file: z.string(),
       events: z.number().int(),
-      skippedLines: z.number().int().describe('damaged complete lines that were skipped'),
       tornBytes: z.number().int().describe('bytes of a torn last line, ignored and cut off at the next write'),
     }),
   }),
@@ -259,7 +259,7 @@ export const paperCancelAll = defineTool({
   }),
   examples: [{}],
   async handler(input, context) {
-    return paperBroker(context).cancelPending(input.symbol);
+    return paperBroker(context).cancelPending(input.symbol && paperSymbol(input.symbol));
   },
   summarize: (o) =>
     [
