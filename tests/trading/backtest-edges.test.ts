@@ -18,7 +18,14 @@ function series(prices: number[]): Bars {
   return barsFromRows(
     'X',
     'memory',
-    prices.map((p, i) => ({ time: Date.UTC(2020, 0, 1 + i), open: p, high: p * 1.001, low: p * 0.999, close: p, volume: 1 })),
+    prices.map((p, i) => ({
+      time: Date.UTC(2020, 0, 1 + i),
+      open: p,
+      high: p * 1.001,
+      low: p * 0.999,
+      close: p,
+      volume: 1,
+    })),
   );
 }
 
@@ -42,9 +49,15 @@ test('ruin: a levered short through a rally stops at equity 0 with the date, and
   }
   const run = runEngine(squeeze(), new Int8Array(140).fill(-1), { costs: noCosts, sizing: { fraction: 10 } });
   assert.ok(run.ruinedAt !== null);
-  assert.ok(Array.from(run.equity).every((v) => v >= 0), 'never negative');
+  assert.ok(
+    Array.from(run.equity).every((v) => v >= 0),
+    'never negative',
+  );
   assert.ok(Array.from(run.equity.subarray(run.ruinedAt! - run.from + 1)).every((v) => v === 0));
-  assert.ok(Array.from(run.units.subarray(run.ruinedAt! - run.from)).every((u) => u === 0), 'liquidated');
+  assert.ok(
+    Array.from(run.units.subarray(run.ruinedAt! - run.from)).every((u) => u === 0),
+    'liquidated',
+  );
   assert.equal(run.trades.filter((t) => t.open).length, 0);
 });
 
@@ -74,7 +87,11 @@ test('a window longer than the data is an input error naming the field, the bars
   );
   // Each walk-forward fold checks its own bars up to the test window's end.
   await assert.rejects(
-    runWalkForward(small, parseStrategy({ type: 'sma_crossover', fast: 5, slow: 120 }), walkForwardSchema.parse({ train: 40, test: 20 })),
+    runWalkForward(
+      small,
+      parseStrategy({ type: 'sma_crossover', fast: 5, slow: 120 }),
+      walkForwardSchema.parse({ train: 40, test: 20 }),
+    ),
     /strategy\.slow: .*fold 1 .*has only 60 bars/,
   );
 });
@@ -103,7 +120,11 @@ test('model and committee thresholds are strict, and default to the providers th
     (await runBacktest(bars, parseStrategy(strategy), { providers })).metrics.exposure;
   assert.equal(await exposure({ type: 'follow_model' }, constant(0.65)), 0, 'confidence equal to 0.65 is not above it');
   assert.ok((await exposure({ type: 'follow_model' }, constant(0.66)))! > 0);
-  assert.equal(await exposure({ type: 'follow_committee' }, constant(0.7)), 0, 'consensus equal to 0.7 is not above it');
+  assert.equal(
+    await exposure({ type: 'follow_committee' }, constant(0.7)),
+    0,
+    'consensus equal to 0.7 is not above it',
+  );
   assert.ok((await exposure({ type: 'follow_committee' }, constant(0.71)))! > 0);
   const configured = (value: number) => ({
     ...constant(value),
@@ -133,7 +154,8 @@ test('volatility σ: rolling sums match the direct definition, are cached per lo
     const slow = naiveVolatility(close, lookback);
     for (let t = 0; t < close.length; t++) {
       if (t < lookback) assert.ok(Number.isNaN(fast[t]!));
-      else assert.ok(Math.abs(fast[t]! - slow[t]!) <= 1e-10 * Math.max(slow[t]!, 0.01), `lookback ${lookback} bar ${t}`);
+      else
+        assert.ok(Math.abs(fast[t]! - slow[t]!) <= 1e-10 * Math.max(slow[t]!, 0.01), `lookback ${lookback} bar ${t}`);
     }
   }
   const cache = new IndicatorCache(sp500());
@@ -154,7 +176,10 @@ test('a huge grid is refused before any parsing; a grid over budget stops early;
   const base = parseStrategy({ type: 'sma_crossover', fast: 10, slow: 50 });
   let started = performance.now();
   await assert.rejects(
-    gridCombinations(base, gridSchema.parse({ parameters: { fast: { from: 2, to: 1001 }, slow: { from: 2, to: 1001 } } })),
+    gridCombinations(
+      base,
+      gridSchema.parse({ parameters: { fast: { from: 2, to: 1001 }, slow: { from: 2, to: 1001 } } }),
+    ),
     /grid\.parameters: 1000000 combinations before validation; at most 80000/,
   );
   assert.ok(performance.now() - started < 200, 'refused without enumerating');
@@ -173,10 +198,14 @@ test('a huge grid is refused before any parsing; a grid over budget stops early;
   controller.abort();
   started = 0;
   await assert.rejects(
-    gridCombinations(base, gridSchema.parse({ parameters: { fast: { from: 2, to: 99 }, slow: { from: 3, to: 100 } } }), {
-      signal: controller.signal,
-      now: () => (started += 25),
-    }),
+    gridCombinations(
+      base,
+      gridSchema.parse({ parameters: { fast: { from: 2, to: 99 }, slow: { from: 3, to: 100 } } }),
+      {
+        signal: controller.signal,
+        now: () => (started += 25),
+      },
+    ),
     { name: 'AbortError' },
   );
 });

@@ -53,9 +53,9 @@ test('a grid beyond its budget is refused with the budget named', async () => {
   );
   await assert.rejects(
     gridCombinations(
-        parseStrategy({ type: 'follow_model' }),
-        gridSchema.parse({ parameters: { minConfidence: [0.5] } }),
-      ),
+      parseStrategy({ type: 'follow_model' }),
+      gridSchema.parse({ parameters: { minConfidence: [0.5] } }),
+    ),
     /strategy\.type: grid search works on/,
   );
 });

@@ -58,8 +58,7 @@ export async function runBacktest(
       'start',
       `the range ${barDate(bars.time[first]!)}..${barDate(bars.time[last]!)} has ${last - first + 1} bar; a backtest needs at least 2`,
     );
-  if (strategy.type !== 'peek_ahead')
-    checkWarmup(strategy, last + 1, `the data up to ${barDate(bars.time[last]!)}`);
+  if (strategy.type !== 'peek_ahead') checkWarmup(strategy, last + 1, `the data up to ${barDate(bars.time[last]!)}`);
   const costs = options.costs ?? defaultCosts;
   const sizing = options.sizing ?? { fraction: 1 };
   const initialCapital = options.initialCapital ?? defaultCapital;

@@ -190,8 +190,18 @@ export function runEngine(bars: Bars, target: Int8Array, options: EngineOptions)
       open: true,
     });
   }
-  return { from, to, equity, units: held, traded, trades, closedTrades, winningTrades, ruinedAt,
-    ruinedOn: ruinedAt === null ? null : barDate(bars.time[ruinedAt]!) };
+  return {
+    from,
+    to,
+    equity,
+    units: held,
+    traded,
+    trades,
+    closedTrades,
+    winningTrades,
+    ruinedAt,
+    ruinedOn: ruinedAt === null ? null : barDate(bars.time[ruinedAt]!),
+  };
 }
 
 /**

@@ -129,7 +129,13 @@ function ruinedMetrics(
     calmar: null,
     returnCount: n,
     ruined,
-    undefinedBecause: { annualReturn: ruined, annualVolatility: ruined, sharpe: ruined, sortino: ruined, calmar: ruined },
+    undefinedBecause: {
+      annualReturn: ruined,
+      annualVolatility: ruined,
+      sharpe: ruined,
+      sortino: ruined,
+      calmar: ruined,
+    },
   };
 }
 
