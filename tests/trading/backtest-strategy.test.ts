@@ -39,15 +39,15 @@ test('invalid strategies are input errors that name the field and the fix', () =
   assert.doesNotThrow(() => parseStrategy(nest(nest(nest(leaf)))), 'three levels are allowed');
 });
 
-test('defaults are filled: allowShort false, minConfidence 0.65, minConsensus 0.7, threshold 0.5', () => {
+test('defaults are filled: allowShort false, threshold 0.5; minConfidence and minConsensus stay unset (the config decides)', () => {
   assert.deepEqual(parseStrategy({ type: 'sma_crossover', fast: 2, slow: 3 }), {
     type: 'sma_crossover',
     fast: 2,
     slow: 3,
     allowShort: false,
   });
-  assert.equal((parseStrategy({ type: 'follow_model' }) as { minConfidence: number }).minConfidence, 0.65);
-  assert.equal((parseStrategy({ type: 'follow_committee' }) as { minConsensus: number }).minConsensus, 0.7);
+  assert.equal('minConfidence' in parseStrategy({ type: 'follow_model' }), false);
+  assert.equal('minConsensus' in parseStrategy({ type: 'follow_committee' }), false);
 });
 
 test('combine modes: all, any, majority and weighted, with shorts only when allowed', () => {

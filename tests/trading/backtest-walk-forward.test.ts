@@ -46,6 +46,7 @@ test('the aggregate is the metrics of the concatenated out-of-sample returns; ea
       costs: { commissionBps: 1, slippageBps: 1 },
       from: range.testStart,
       to: range.testEnd,
+      closeAtEnd: true,
     });
     returns.push(equityReturns(run.equity));
   }

@@ -35,6 +35,7 @@ const metricsOutput = z.object({
   turnover: nullableNumber.optional(),
   tradeCount: z.number().int().optional(),
   returnCount: z.number().int(),
+  ruined: z.string().optional(),
   undefinedBecause: z.record(z.string(), z.string()),
 });
 
@@ -111,7 +112,8 @@ export const backtestTool = defineTool({
   summarize: (o) => {
     const m = o.metrics;
     const pct = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : `${(v * 100).toFixed(2)}%`);
-    return `${o.symbol} ${o.start}..${o.end} (${o.bars} bars): total ${pct(m.totalReturn)}, CAGR ${pct(m.annualReturn)}, Sharpe ${m.sharpe?.toFixed(3) ?? 'n/a'}, max drawdown ${pct(m.maxDrawdown)}, ${m.tradeCount ?? 0} trades; buy and hold ${pct(o.benchmark.totalReturn)}; look-ahead check ${o.lookAhead.ok ? 'passed' : 'FAILED'}`;
+    const ruined = m.ruined ? `${m.ruined}; ` : '';
+    return `${ruined}${o.symbol} ${o.start}..${o.end} (${o.bars} bars): total ${pct(m.totalReturn)}, CAGR ${pct(m.annualReturn)}, Sharpe ${m.sharpe?.toFixed(3) ?? 'n/a'}, max drawdown ${pct(m.maxDrawdown)}, ${m.tradeCount ?? 0} trades; buy and hold ${pct(o.benchmark.totalReturn)}; look-ahead check ${o.lookAhead.ok ? 'passed' : 'FAILED'}`;
   },
 });
 
@@ -161,6 +163,9 @@ export function compactOutcome(outcome: BacktestOutcome, requested: unknown): z.
     },
     grid: grid && {
       objective: grid.objective,
+      inSample: grid.inSample,
+      definedObjectives: grid.definedObjectives,
+      note: grid.note,
       combinations: grid.combinations,
       skipped: grid.skipped,
       lookAheadViolations: grid.lookAheadViolations,
@@ -173,6 +178,7 @@ export function compactOutcome(outcome: BacktestOutcome, requested: unknown): z.
     },
     walkForward: walkForward && {
       mode: walkForward.mode,
+      foldBoundaries: walkForward.foldBoundaries,
       aggregate: walkForward.aggregate,
       meanOfFolds: walkForward.meanOfFolds,
       folds: walkForward.folds.map((f) => ({

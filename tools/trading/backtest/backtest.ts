@@ -8,7 +8,7 @@ import { checkLookAhead, samplePrefixEnds, type LookAheadReport } from './look-a
 import { conventions, returnMetrics, runMetrics, type Conventions, type Metrics } from './metrics.js';
 import { downsampleEquity, tradeRows, type EquityPoint, type TradeRow } from './report.js';
 import { computeSignals, IndicatorCache, type AnyStrategy, type SignalProviders } from './signals.js';
-import { warmup } from './strategy.js';
+import { checkWarmup, warmup } from './strategy.js';
 
 export interface BacktestOptions {
   costs?: CostModel;
@@ -58,6 +58,7 @@ export async function runBacktest(
       'start',
       `the range ${barDate(bars.time[first]!)}..${barDate(bars.time[last]!)} has ${last - first + 1} bar; a backtest needs at least 2`,
     );
+  if (strategy.type !== 'peek_ahead') checkWarmup(strategy, last + 1, `the data up to ${barDate(bars.time[last]!)}`);
   const costs = options.costs ?? defaultCosts;
   const sizing = options.sizing ?? { fraction: 1 };
   const initialCapital = options.initialCapital ?? defaultCapital;
@@ -67,7 +68,8 @@ export async function runBacktest(
     cache,
     signal: options.signal,
   });
-  const run = runEngine(usable, targets, { costs, sizing, initialCapital, from: first + 1, to: last + 1 });
+  const sigma = sizing.volatilityTarget ? cache.volatility(sizing.volatilityTarget.lookback) : undefined;
+  const run = runEngine(usable, targets, { costs, sizing, initialCapital, from: first + 1, to: last + 1, sigma });
   const ends = samplePrefixEnds(last + 1, Math.max(first, strategy.type === 'peek_ahead' ? 0 : warmup(strategy)));
   const lookAhead = await checkLookAhead(strategy, usable, targets, ends, {
     providers: options.providers,

@@ -55,6 +55,12 @@ export interface GridEntry {
 
 export interface GridResult {
   objective: Objective;
+  /** Always true: every metric here is in-sample (chosen and measured on the same bars); use walkForward for out-of-sample figures. */
+  inSample: true;
+  /** Combinations whose objective is a number (not null). */
+  definedObjectives: number;
+  /** What the metrics mean, and why best is what it is when no objective was defined. */
+  note: string;
   combinations: number;
   skipped: number;
   best: GridEntry;
@@ -78,14 +84,24 @@ export interface GridOptions {
 
 const searchable = new Set(['sma_crossover', 'ema_crossover', 'rsi_reversion', 'breakout']);
 
-/** Every valid strategy of the grid, or an InputError naming the field and the budget. */
-export function gridCombinations(
+/** How many raw combinations (before validation) a grid may enumerate per valid one in its budget. */
+export const rawCombinationFactor = 4;
+/** ... but always at least this many (a few tens of ms of parsing), so a small budget can still search a square grid. */
+export const minRawCombinations = 10_000;
+
+/**
+ * Every valid strategy of the grid, or an InputError naming the field and the budget. Refuses before
+ * any parsing when the raw product exceeds rawCombinationFactor × maxCombinations, stops as soon as
+ * the valid count passes maxCombinations, and yields to the event loop every ~20 ms.
+ */
+export async function gridCombinations(
   base: Strategy,
   spec: Pick<GridSpec, 'parameters' | 'maxCombinations'>,
-): {
+  options: { signal?: AbortSignal; now?: () => number } = {},
+): Promise<{
   strategies: { parameters: Record<string, number>; strategy: Strategy }[];
   skipped: number;
-} {
+}> {
   if (!searchable.has(base.type))
     throw new InputError('strategy.type', `grid search works on ${[...searchable].join(', ')}, not ${base.type}`);
   const fields = Object.entries(spec.parameters);
@@ -97,30 +113,38 @@ export function gridCombinations(
     return { name, values: Array.isArray(values) ? values : expand(values, name) };
   });
   const product = axes.reduce((p, axis) => p * axis.values.length, 1);
-  if (product > 50 * maxGridCombinations)
+  const rawBudget = Math.max(rawCombinationFactor * spec.maxCombinations, minRawCombinations);
+  if (product > rawBudget)
     throw new InputError(
       'grid.parameters',
-      `${product} combinations before validation; the budget is ${spec.maxCombinations}, narrow the ranges`,
+      `${product} combinations before validation; at most ${rawBudget} (${rawCombinationFactor} × the budget of ${spec.maxCombinations} valid ones, at least ${minRawCombinations}), narrow the ranges`,
     );
+  const now = options.now ?? (() => performance.now());
+  let lastYield = now();
   const strategies: { parameters: Record<string, number>; strategy: Strategy }[] = [];
   let skipped = 0;
   const index = axes.map(() => 0);
   for (let k = 0; k < product; k++) {
+    if (now() - lastYield > 20) {
+      await new Promise((resolve) => setImmediate(resolve));
+      options.signal?.throwIfAborted();
+      lastYield = now();
+    }
     const parameters: Record<string, number> = {};
     axes.forEach((axis, i) => (parameters[axis.name] = axis.values[index[i]!]!));
     const parsed = strategySchema.safeParse({ ...base, ...parameters });
     if (parsed.success) strategies.push({ parameters, strategy: parsed.data });
     else skipped++;
+    if (strategies.length > spec.maxCombinations)
+      throw new InputError(
+        'grid.maxCombinations',
+        `more than ${spec.maxCombinations} valid combinations (the budget) among ${product}; narrow the ranges`,
+      );
     for (let i = axes.length - 1; i >= 0; i--) {
       if (++index[i]! < axes[i]!.values.length) break;
       index[i] = 0;
     }
   }
-  if (strategies.length > spec.maxCombinations)
-    throw new InputError(
-      'grid.maxCombinations',
-      `${strategies.length} valid combinations exceed the budget of ${spec.maxCombinations}; narrow the ranges`,
-    );
   if (strategies.length === 0)
     throw new InputError('grid.parameters', `none of the ${product} combinations is a valid ${base.type} strategy`);
   return { strategies, skipped };
@@ -170,7 +194,7 @@ export async function runGrid(
 ): Promise<GridResult> {
   const now = options.now ?? (() => performance.now());
   const started = now();
-  const { strategies, skipped } = gridCombinations(base, spec);
+  const { strategies, skipped } = await gridCombinations(base, spec, { signal: options.signal, now });
   const n = bars.close.length;
   checkGridBudget(strategies.length, n, spec);
   const to = options.to ?? n;
@@ -187,9 +211,12 @@ export async function runGrid(
     to,
     recordTrades: false,
     buffers,
+    // σ of the volatility target once for all combinations (it depends on the bars and lookback only).
+    sigma: options.sizing?.volatilityTarget ? cache.volatility(options.sizing.volatilityTarget.lookback) : undefined,
   };
   const top: GridEntry[] = [];
   let violations = 0;
+  let defined = 0;
   let lastYield = now();
   for (const { parameters, strategy } of strategies) {
     if (now() - lastYield > 20) {
@@ -203,11 +230,20 @@ export async function runGrid(
     const check = checkRuleLookAhead(rule, targets, samplePrefixEnds(to, warmup(strategy)), prefixes);
     if (!check.ok) violations++;
     const value = check.ok ? objectiveValue(metrics, spec.objective) : null;
+    if (value !== null) defined++;
     insertTop(top, { parameters, strategy, objective: value, metrics }, spec.top);
   }
   options.signal?.throwIfAborted();
+  const inSampleNote =
+    "in-sample: the best combination's metrics are measured on the bars it was chosen on, so they overstate what it would do on new data; use walkForward for out-of-sample metrics";
   return {
     objective: spec.objective,
+    inSample: true,
+    definedObjectives: defined,
+    note:
+      defined === 0
+        ? `no combination had a defined ${spec.objective} (see each entry's metrics.undefinedBecause); best is only the first combination, not a choice. ${inSampleNote}`
+        : inSampleNote,
     combinations: strategies.length,
     skipped,
     best: top[0]!,

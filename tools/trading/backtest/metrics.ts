@@ -20,6 +20,7 @@ export const conventions = {
   exposure: 'share of bars (return periods) that closed with a position',
   turnover:
     "pyfolio's get_turnover with denominator portfolio_value: (Σ |traded value| / 2) / equity at that bar's close, averaged over all periods",
+  ruin: 'when equity reaches ≤ 0 at a close the position is liquidated at that close, equity is floored at 0 and the run trades no more; totalReturn and maxDrawdown are then −1 and every other return-based metric and turnover is null ("ruined on <date>")',
   fills: "signal at bar t's close, filled at bar t+1's open ± slippage; commission on the filled notional",
 } as const;
 
@@ -38,6 +39,8 @@ export interface Metrics {
   turnover: number | null;
   tradeCount: number;
   returnCount: number;
+  /** Set when the equity reached 0: "ruined on <date>: equity reached 0". */
+  ruined?: string;
   /** Why a metric is null, by name. */
   undefinedBecause: Record<string, string>;
 }
@@ -48,7 +51,9 @@ type ReturnMetricName =
 /** The return-based metrics of a series of periodic simple returns. */
 export function returnMetrics(
   returns: Float64Array,
-): Pick<Metrics, ReturnMetricName | 'returnCount' | 'undefinedBecause'> {
+  ruinedOn?: string | null,
+): Pick<Metrics, ReturnMetricName | 'returnCount' | 'undefinedBecause' | 'ruined'> {
+  if (ruinedOn) return ruinedMetrics(returns.length, ruinedOn);
   const n = returns.length;
   const because: Record<string, string> = {};
   const missing = (name: string, reason: string) => {
@@ -105,6 +110,39 @@ export function returnMetrics(
   });
 }
 
+/**
+ * After ruin growth rates mean nothing: the total return and the drawdown are exactly −1 (the equity
+ * went to 0), every other return-based metric is null with the reason.
+ */
+function ruinedMetrics(
+  n: number,
+  ruinedOn: string,
+): Pick<Metrics, ReturnMetricName | 'returnCount' | 'undefinedBecause' | 'ruined'> {
+  const ruined = ruinReason(ruinedOn);
+  return {
+    totalReturn: -1,
+    annualReturn: null,
+    annualVolatility: null,
+    sharpe: null,
+    sortino: null,
+    maxDrawdown: -1,
+    calmar: null,
+    returnCount: n,
+    ruined,
+    undefinedBecause: {
+      annualReturn: ruined,
+      annualVolatility: ruined,
+      sharpe: ruined,
+      sortino: ruined,
+      calmar: ruined,
+    },
+  };
+}
+
+export function ruinReason(date: string): string {
+  return `ruined on ${date}: equity reached 0`;
+}
+
 /** An equity that reaches zero or below makes growth rates meaningless: null, with the reason. */
 function finite<T extends { undefinedBecause: Record<string, string> }>(metrics: T): T {
   for (const [name, value] of Object.entries(metrics)) {
@@ -120,13 +158,14 @@ function finite<T extends { undefinedBecause: Record<string, string> }>(metrics:
 export function equityReturns(equity: Float64Array, buffer?: Float64Array): Float64Array {
   const count = Math.max(0, equity.length - 1);
   const returns = buffer ? buffer.subarray(0, count) : new Float64Array(count);
-  for (let i = 1; i < equity.length; i++) returns[i - 1] = equity[i]! / equity[i - 1]! - 1;
+  // After ruin the equity stays 0: those periods return 0, not 0/0.
+  for (let i = 1; i < equity.length; i++) returns[i - 1] = equity[i - 1]! > 0 ? equity[i]! / equity[i - 1]! - 1 : 0;
   return returns;
 }
 
 /** All metrics of one engine run. */
 export function runMetrics(run: EngineRun, buffer?: Float64Array): Metrics {
-  const base = returnMetrics(equityReturns(run.equity, buffer));
+  const base = returnMetrics(equityReturns(run.equity, buffer), run.ruinedOn);
   return {
     ...base,
     ...tradeMetrics(run.closedTrades, run.winningTrades, base.undefinedBecause),
@@ -151,9 +190,10 @@ function positionMetrics(run: EngineRun, because: Record<string, string>): Pick<
   }
   let invested = 0;
   let turnover = 0;
+  if (run.ruinedOn) because.turnover = ruinReason(run.ruinedOn);
   for (let i = 0; i < n; i++) {
     if (run.units[i] !== 0) invested++;
-    if (run.traded[i] !== 0) turnover += run.traded[i]! / 2 / run.equity[i + 1]!;
+    if (run.traded[i] !== 0 && run.equity[i + 1]! > 0) turnover += run.traded[i]! / 2 / run.equity[i + 1]!;
   }
-  return { exposure: invested / n, turnover: turnover / n };
+  return { exposure: invested / n, turnover: run.ruinedOn ? null : turnover / n };
 }

@@ -4,6 +4,7 @@
 import type { Bars } from '../market/bars.js';
 import { InputError } from '../../errors.js';
 import { ema, rollingHighest, rollingLowest, rsi, sma } from '../indicators/index.js';
+import { rollingVolatility } from './engine.js';
 import type { CombineStrategy, LeafStrategy, Strategy } from './strategy.js';
 
 /**
@@ -21,7 +22,15 @@ export interface SignalProviders {
     spec: { model?: string },
     signal?: AbortSignal,
   ): Promise<{ direction: Int8Array; consensus: Float64Array }>;
+  /**
+   * The live committee's thresholds (config trading.committee.proposalConfidence and .consensus),
+   * used when a strategy leaves minConfidence / minConsensus out.
+   */
+  thresholds?: { proposalConfidence: number; consensus: number };
 }
+
+/** Used when neither the strategy nor the providers give a threshold (the committee's defaults). */
+export const defaultThresholds = { proposalConfidence: 0.65, consensus: 0.7 } as const;
 
 /**
  * A strategy that reads the next bar's close. Not reachable from the zod schema: it exists so that
@@ -61,6 +70,10 @@ export class IndicatorCache {
   lowest(period: number) {
     return this.get(`lowest:${period}`, () => rollingLowest(this.bars.low, period));
   }
+  /** σ of volatility targeting (engine.ts rollingVolatility). */
+  volatility(lookback: number) {
+    return this.get(`volatility:${lookback}`, () => rollingVolatility(this.bars.close, lookback));
+  }
 }
 
 export interface SignalOptions {
@@ -89,7 +102,11 @@ export async function computeSignals(
         'follow_model needs a prediction backend; configure trading.prediction or use a rule strategy',
       );
     const { direction, confidence } = await model(bars, { model: strategy.model }, options.signal);
-    return gated(direction, confidence, strategy.minConfidence, strategy.allowShort, bars);
+    const minimum =
+      strategy.minConfidence ??
+      options.providers?.thresholds?.proposalConfidence ??
+      defaultThresholds.proposalConfidence;
+    return gated(direction, confidence, minimum, strategy.allowShort, bars);
   }
   if (strategy.type === 'follow_committee') {
     const committee = options.providers?.committee;
@@ -103,7 +120,8 @@ export async function computeSignals(
       { ...(strategy.model ? { model: strategy.model } : {}) },
       options.signal,
     );
-    return gated(direction, consensus, strategy.minConsensus, strategy.allowShort, bars);
+    const minimum = strategy.minConsensus ?? options.providers?.thresholds?.consensus ?? defaultThresholds.consensus;
+    return gated(direction, consensus, minimum, strategy.allowShort, bars);
   }
   return ruleSignals(strategy, cache);
 }
@@ -198,6 +216,7 @@ function channelBreakout(
   }
 }
 
+/** A position only where the strength is strictly above the minimum, as the live committee decides. */
 function gated(
   direction: Int8Array,
   strength: Float64Array,
@@ -211,7 +230,7 @@ function gated(
   const target = new Int8Array(n);
   for (let t = 0; t < n; t++) {
     const d = Math.sign(direction[t]!);
-    target[t] = strength[t]! >= minimum && (d > 0 || allowShort) ? d : 0;
+    target[t] = strength[t]! > minimum && (d > 0 || allowShort) ? d : 0;
   }
   return target;
 }

@@ -58,8 +58,10 @@ const followModel = z.object({
     .number()
     .min(0)
     .max(1)
-    .default(0.65)
-    .describe('Take a position only when the prediction confidence is at least this (0..1).'),
+    .optional()
+    .describe(
+      'Take a position only when the prediction confidence is above this (strictly, 0..1); default the committee config trading.committee.proposalConfidence (0.65).',
+    ),
   allowShort,
 });
 
@@ -75,8 +77,10 @@ const followCommittee = z.object({
     .number()
     .min(0)
     .max(1)
-    .default(0.7)
-    .describe('Take a position only when the weighted consensus is at least this (0..1).'),
+    .optional()
+    .describe(
+      'Take a position only when the weighted consensus is above this (strictly, 0..1); default the committee config trading.committee.consensus (0.7).',
+    ),
   allowShort,
 });
 
@@ -210,4 +214,40 @@ export function warmup(strategy: Strategy): number {
     default:
       return 0;
   }
+}
+
+/** The field that sets a strategy's warm-up (the longest window), as a path from `prefix`, and its value. */
+export function warmupField(strategy: Strategy, prefix = 'strategy'): { field: string; window: number } {
+  switch (strategy.type) {
+    case 'sma_crossover':
+    case 'ema_crossover':
+      return { field: `${prefix}.slow`, window: strategy.slow };
+    case 'rsi_reversion':
+      return { field: `${prefix}.period`, window: strategy.period };
+    case 'breakout':
+      return strategy.exitLookback > strategy.lookback
+        ? { field: `${prefix}.exitLookback`, window: strategy.exitLookback }
+        : { field: `${prefix}.lookback`, window: strategy.lookback };
+    case 'combine': {
+      const warmups = strategy.members.map(warmup);
+      const longest = warmups.indexOf(Math.max(...warmups));
+      return warmupField(strategy.members[longest]!, `${prefix}.members.${longest}`);
+    }
+    default:
+      return { field: prefix, window: 0 };
+  }
+}
+
+/**
+ * Refuses a strategy whose warm-up leaves no tradable bar: its first signal must come before the
+ * last of the `available` bars (up to the evaluated end), or the run could never trade.
+ */
+export function checkWarmup(strategy: Strategy, available: number, where: string): void {
+  const bars = warmup(strategy);
+  if (bars < available - 1) return;
+  const { field, window } = warmupField(strategy);
+  throw new InputError(
+    field,
+    `a window of ${window} bars needs ${bars} bars of warm-up, but ${where} has only ${available} bars, so no signal could ever trade; shorten ${field} (warm-up under ${available - 1} bars) or use more data`,
+  );
 }

@@ -9,9 +9,9 @@ import { InputError } from '../../errors.js';
 import { defaultCapital, runEngine, type Sizing } from './engine.js';
 import { gridCombinations, gridSchema, runGrid, type GridSpec } from './grid.js';
 import { checkLookAhead, samplePrefixEnds, type LookAheadReport } from './look-ahead.js';
-import { equityReturns, returnMetrics, runMetrics, tradeMetrics, type Metrics } from './metrics.js';
+import { equityReturns, returnMetrics, ruinReason, runMetrics, tradeMetrics, type Metrics } from './metrics.js';
 import { computeSignals, type SignalProviders } from './signals.js';
-import { warmup, type Strategy } from './strategy.js';
+import { checkWarmup, warmup, type Strategy } from './strategy.js';
 
 export const maxFolds = 200;
 
@@ -45,10 +45,15 @@ export interface Fold {
   lookAhead: LookAheadReport;
 }
 
+/** How folds meet: stated in every walk-forward result. */
+export const foldBoundaries =
+  "each fold starts flat with the initial capital and closes any position at its last bar's close with slippage and commission, so every fold pays its exit costs; the gap from that close to the next fold's first open is not held";
+
 export interface WalkForwardResult {
   mode: 'rolling' | 'expanding';
+  foldBoundaries: typeof foldBoundaries;
   folds: Fold[];
-  /** Metrics of all out-of-sample returns concatenated (each fold starts flat). */
+  /** Metrics of all out-of-sample returns concatenated (each fold starts flat and ends flat). If a fold was ruined, the aggregate is too. */
   aggregate: Metrics;
   /** Mean of each metric over the folds where it is defined. */
   meanOfFolds: Record<string, number | null>;
@@ -102,8 +107,9 @@ export async function runWalkForward(
   let winning = 0;
   let invested = 0;
   let turnover = 0;
+  let ruinedOn: string | null = null;
   const ranges = foldRanges(bars.close.length, spec);
-  if (options.grid) checkWalkForwardBudget(strategy, options.grid, ranges);
+  if (options.grid) await checkWalkForwardBudget(strategy, options.grid, ranges, options.signal);
   for (const [index, range] of ranges.entries()) {
     options.signal?.throwIfAborted();
     let chosen = strategy;
@@ -121,9 +127,12 @@ export async function runWalkForward(
       parameters = grid.best.parameters;
       inSampleObjective = grid.best.objective;
     }
+    const test = span(bars, range.testStart, range.testEnd);
+    checkWarmup(chosen, range.testEnd, `fold ${index + 1} (data up to ${test.end})`);
     const visible = sliceBars(bars, 0, range.testEnd);
     const targets = await computeSignals(chosen, visible, { providers: options.providers, signal: options.signal });
-    const run = runEngine(visible, targets, { ...engine, from: range.testStart, to: range.testEnd });
+    const run = runEngine(visible, targets, { ...engine, from: range.testStart, to: range.testEnd, closeAtEnd: true });
+    ruinedOn ??= run.ruinedOn;
     const outOfSample = runMetrics(run);
     const ends = samplePrefixEnds(range.testEnd, Math.max(range.testStart - 1, warmup(chosen)));
     const lookAhead = await checkLookAhead(chosen, visible, targets, ends, {
@@ -134,11 +143,11 @@ export async function runWalkForward(
     closed += run.closedTrades;
     winning += run.winningTrades;
     invested += outOfSample.exposure! * run.units.length;
-    turnover += outOfSample.turnover! * run.units.length;
+    turnover += (outOfSample.turnover ?? 0) * run.units.length;
     folds.push({
       fold: index + 1,
       train: span(bars, range.trainStart, range.trainEnd),
-      test: span(bars, range.testStart, range.testEnd),
+      test,
       strategy: chosen,
       parameters,
       inSampleObjective,
@@ -147,21 +156,27 @@ export async function runWalkForward(
     });
   }
   const all = concat(returns);
-  const base = returnMetrics(all);
+  const base = returnMetrics(all, ruinedOn);
+  if (ruinedOn) base.undefinedBecause.turnover = ruinReason(ruinedOn);
   const aggregate: Metrics = {
     ...base,
     ...tradeMetrics(closed, winning, base.undefinedBecause),
     exposure: invested / all.length,
-    turnover: turnover / all.length,
+    turnover: ruinedOn ? null : turnover / all.length,
   };
-  return { mode: spec.mode, folds, aggregate, meanOfFolds: meanOfFolds(folds) };
+  return { mode: spec.mode, foldBoundaries, folds, aggregate, meanOfFolds: meanOfFolds(folds) };
 }
 
 /** Bar evaluations all folds' grids may run together (about 20 of the 4,851-combination S&P grids). */
 export const maxWalkForwardWork = 500_000_000;
 
-function checkWalkForwardBudget(strategy: Strategy, grid: GridSpec, ranges: readonly { trainEnd: number }[]): void {
-  const combinations = gridCombinations(strategy, gridSchema.parse(grid)).strategies.length;
+async function checkWalkForwardBudget(
+  strategy: Strategy,
+  grid: GridSpec,
+  ranges: readonly { trainEnd: number }[],
+  signal?: AbortSignal,
+): Promise<void> {
+  const combinations = (await gridCombinations(strategy, gridSchema.parse(grid), { signal })).strategies.length;
   const work = ranges.reduce((sum, range) => sum + combinations * range.trainEnd, 0);
   if (work > maxWalkForwardWork)
     throw new InputError(
