@@ -5,12 +5,13 @@
 // abstaining, and saying so, with no LLM backend or with an answer that does not fit the schema.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MACD, EMA, RSI, SMA } from 'trading-signals';
 import { OllamaPeer } from '../peers/ollama-peer.js';
 import { PredictionPeer } from '../peers/prediction-peer.js';
-import { repoRoot, testSuite, type TestSuite } from '../helpers.js';
+import { repoRoot, tempDir, testSuite, type TestSuite } from '../helpers.js';
+import { signalProviders } from '../../tools/trading/signal-providers.js';
 import { barsFromRows, sliceBars } from '../../tools/trading/market/bars.js';
 import { createBarSource } from '../../tools/trading/market/market-store.js';
 import { macroVote } from '../../tools/trading/committee/macro-voter.js';
@@ -328,4 +329,20 @@ test('generateMarketSignals with a remote prediction service: the decision, with
   assert.match(String(votes.model!.rationale), /ohlc-transformer via remote/);
   assert.match(String(votes.technical!.rationale), /SMA200/);
   assert.match(String(votes.analyst!.abstained), /not asked/);
+});
+
+test('backtests that name no threshold use the configured committee thresholds (trading.committee)', async (t) => {
+  const dir = await tempDir(t);
+  const config = path.join(dir, 'caelum.json');
+  await writeFile(config, JSON.stringify({ trading: { committee: { proposalConfidence: 0.8, consensus: 0.9 } } }));
+  const suite = await testSuite(t, { flags: { config } });
+  t.after(() => suite.close());
+  const providers = signalProviders(suite.dispatcher.context({}));
+  assert.deepEqual(providers.thresholds, { proposalConfidence: 0.8, consensus: 0.9 });
+  const plain = await testSuite(t);
+  t.after(() => plain.close());
+  assert.deepEqual(signalProviders(plain.dispatcher.context({})).thresholds, {
+    proposalConfidence: 0.65,
+    consensus: 0.7,
+  });
 });

@@ -27,5 +27,11 @@ export function signalProviders(context: ToolContext): SignalProviders {
       throw error;
     }
   };
-  return { model, committee: committeeProvider(model, context.environment.trading?.committee ?? defaultCommittee) };
+  const settings = context.environment.trading?.committee ?? defaultCommittee;
+  // A strategy that names no threshold trades as the live committee decides: the configured ones.
+  return {
+    model,
+    committee: committeeProvider(model, settings),
+    thresholds: { proposalConfidence: settings.proposalConfidence, consensus: settings.consensus },
+  };
 }
