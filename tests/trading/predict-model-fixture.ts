@@ -22,6 +22,13 @@ export interface ModelShape {
   outputName?: string;
   /** Changes the weights, hence the bytes and the sha256. */
   seed?: number;
+  /**
+   * An output width onnxruntime cannot know before a run ([batch, n]): the last Add is sliced up to
+   * an end read from the input's shape at run time (the window, more than 5, so all 5 stay).
+   */
+  dynamicWidth?: boolean;
+  /** Overrides of the output bias by index (e.g. NaN, to make a broken model). */
+  outputBias?: Record<number, number>;
 }
 
 export const defaultFeatures: FeatureName[] = ['log_return', 'gap', 'high_low_range', 'close_open', 'volume_change'];
@@ -68,7 +75,7 @@ export function modelWeights(shape: ModelShape): ModelWeights {
     w1: weights(inputs * hidden, seed, 0.2),
     b1: weights(hidden, seed + 1, 0.1),
     w2: weights(hidden * outputCount, seed + 2, 0.2),
-    b2: weights(outputCount, seed + 3, 0.02),
+    b2: Object.assign(weights(outputCount, seed + 3, 0.02), shape.outputBias ?? {}),
   };
 }
 
@@ -78,6 +85,15 @@ function tensor(name: string, dims: number[], data: Float32Array) {
     dims,
     dataType: onnx.TensorProto.DataType.FLOAT,
     rawData: new Uint8Array(data.buffer.slice(0)),
+  });
+}
+
+function int64(name: string, values: number[]) {
+  return onnx.TensorProto.create({
+    name,
+    dims: [values.length],
+    dataType: onnx.TensorProto.DataType.INT64,
+    rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer),
   });
 }
 
@@ -107,16 +123,24 @@ export function buildPredictionModel(shape: ModelShape): Uint8Array {
       node('Add', ['hidden_linear', 'b1'], 'hidden_biased'),
       node('Tanh', ['hidden_biased'], 'hidden'),
       node('MatMul', ['hidden', 'w2'], 'output_linear'),
-      node('Add', ['output_linear', 'b2'], output),
+      ...(shape.dynamicWidth
+        ? [
+            node('Add', ['output_linear', 'b2'], 'output_full'),
+            node('Shape', [input], 'input_shape'),
+            node('Slice', ['input_shape', 'one', 'two'], 'window_dim'),
+            node('Slice', ['output_full', 'zero', 'window_dim', 'one'], output),
+          ]
+        : [node('Add', ['output_linear', 'b2'], output)]),
     ],
     initializer: [
+      ...(shape.dynamicWidth ? [int64('zero', [0]), int64('one', [1]), int64('two', [2])] : []),
       tensor('w1', [w.inputs, w.hidden], w.w1),
       tensor('b1', [w.hidden], w.b1),
       tensor('w2', [w.hidden, outputCount], w.w2),
       tensor('b2', [outputCount], w.b2),
     ],
     input: [valueInfo(input, ['batch', shape.window, shape.features.length])],
-    output: [valueInfo(output, ['batch', outputCount])],
+    output: [valueInfo(output, shape.dynamicWidth ? ['batch', 'n'] : ['batch', outputCount])],
   });
   const model = onnx.ModelProto.create({
     irVersion: 8,

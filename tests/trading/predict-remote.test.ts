@@ -4,6 +4,7 @@
 // and malformed answers named by field. The API key goes out as a bearer token and nowhere else.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { InputError, ToolError } from '../../tools/errors.js';
 import { RemoteBackend, type RemoteBackendOptions } from '../../tools/trading/prediction/remote-backend.js';
 import { PredictionPeer, seedAnswer } from '../peers/prediction-peer.js';
@@ -143,4 +144,41 @@ test('remote: a malformed answer is a clear error naming the field, and is not r
     (e: InputError) => e instanceof InputError && e.field === 'symbols',
   );
   assert.equal(peer.requests.length, 6);
+});
+
+test('remote: malformed answers count towards the breaker: a service that cannot form an answer is opened on', async (t) => {
+  const { peer, backend } = await setup(t, { breaker: { failures: 2, coolDownMs: 30_000 } });
+  peer.fallback = { kind: 'malformed', body: '<html>gateway</html>' };
+  for (let i = 0; i < 2; i++) await assert.rejects(backend.predict({ symbol: 'SPX' }), /a body that is not JSON/);
+  assert.equal(peer.requests.length, 2);
+  assert.equal(backend.status().breaker, 'open');
+  await assert.rejects(backend.predict({ symbol: 'SPX' }), /the breaker is open after 2 consecutive failures/);
+  assert.equal(peer.requests.length, 2);
+});
+
+test('remote: the backoff wait leaves no abort listener behind on the caller signal', async (t) => {
+  // The real wait, not the injected one: each retry used to leave a listener on a long-lived signal.
+  const { peer, backend } = await setup(t, { sleep: undefined, backoffMs: 1, retries: 3 });
+  const controller = new AbortController();
+  peer.script = [{ kind: 'status', status: 503 }, { kind: 'status', status: 503 }, { kind: 'ok' }];
+  await backend.predict({ symbol: 'SPX', signal: controller.signal });
+  assert.equal(peer.requests.length, 3);
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+  // An abort during a wait still ends it at once.
+  peer.script = [{ kind: 'status', status: 503 }];
+  const slow = new RemoteBackend({ baseUrl: peer.url, timeoutMs: 2000, retries: 1, backoffMs: 60_000 });
+  const waiting = slow.predict({ symbol: 'SPX', signal: controller.signal });
+  setTimeout(() => controller.abort(new Error('stopped by the caller')), 50);
+  await assert.rejects(waiting, /stopped by the caller/);
+});
+
+test('remote: a symbol holding a dot segment is refused before any request', async (t) => {
+  const { peer, backend } = await setup(t);
+  for (const symbol of ['..', '.', 'A..B'])
+    await assert.rejects(
+      backend.predict({ symbol }),
+      (e: InputError) => e instanceof InputError && e.field === 'symbols' && /dot segment/.test(e.message),
+    );
+  assert.equal(peer.requests.length, 0);
+  assert.equal((await backend.predict({ symbol: 'BRK.B' })).symbol, 'BRK.B');
 });

@@ -203,3 +203,28 @@ test('tools: every prediction tool runs on its examples in a seeded suite and it
     }
   }
 });
+
+test('tools: a prototype key as model, a ".." symbol, and every symbol failing are each answered clearly', async (t) => {
+  const peer = await new PredictionPeer().start();
+  t.after(() => peer.stop());
+  const { suite, ok, refused } = await suiteFor(t, { CAELUM_PREDICTION_URL: peer.url });
+  await writeModel(path.join(suite.project, 'models'), shape);
+  await ok('trading_register_model', { ...registration('models/ohlc-mlp.onnx'), alias: 'production' });
+  for (const model of ['constructor', 'toString', '__proto__', 'hasOwnProperty@production']) {
+    const error = await refused('trading_predict_symbols', { symbols: 'SPX', model });
+    assert.equal(error.kind, 'input', `${model}: ${error.message}`);
+    assert.match(error.message, /^model: (no model "constructor"|"\w+" is not a model name)/);
+  }
+  const dots = await refused('trading_predict_symbols', { symbols: '..', backend: 'remote' });
+  assert.equal(dots.kind, 'input');
+  assert.match(dots.message, /without "\.\."/);
+  assert.equal(peer.requests.length, 0);
+  // Several symbols, all failing: every one is named, in the order asked.
+  const none = await refused('trading_predict_symbols', { symbols: ['NOPE', 'GONE'] });
+  assert.equal(none.kind, 'input');
+  assert.match(none.message, /all 2 symbols failed: NOPE: .*NOPE.* \| GONE: .*GONE/);
+  peer.fallback = { kind: 'status', status: 503 };
+  const down = await refused('trading_predict_symbols', { symbols: ['SPX', 'NDX'], backend: 'remote' });
+  assert.notEqual(down.kind, 'input');
+  assert.match(down.message, /SPX: .*HTTP 503.* \| NDX: .*HTTP 503/);
+});

@@ -73,9 +73,12 @@ export class ModelRegistry {
     this.file = path.join(this.directory, 'registry.json');
   }
 
+  /** The registry with `models` as a null-prototype map: a name such as `constructor` finds no inherited entry. */
   async read(): Promise<RegistryFile> {
     const raw = await readJson<unknown>(this.file);
-    return raw === undefined ? { models: {} } : registrySchema.parse(raw);
+    const models: RegistryFile['models'] = Object.create(null) as RegistryFile['models'];
+    if (raw !== undefined) Object.assign(models, registrySchema.parse(raw).models);
+    return { models };
   }
 
   /** Copies the bytes in as <sha256>.onnx and records the checkpoint; registering a file twice is a no-op. */
@@ -110,7 +113,7 @@ export class ModelRegistry {
     // Always written: a file of that name that was altered since would otherwise be kept.
     await writeFileAtomic(target, entry.bytes);
     const registry = await this.read();
-    const model = (registry.models[entry.name] ??= { checkpoints: [], aliases: {} });
+    const model = modelEntry(registry, entry.name) ?? (registry.models[entry.name] = { checkpoints: [], aliases: {} });
     let checkpoint = model.checkpoints.find((c) => c.sha256 === sha256);
     if (checkpoint && checkpoint.dataContractHash !== dataContractHash(entry.contract))
       throw new InputError(
@@ -143,7 +146,7 @@ export class ModelRegistry {
     checkpoint: string,
   ): Promise<{ previous?: string; sha256: string }> {
     const registry = await this.read();
-    const model = registry.models[name];
+    const model = modelEntry(registry, name);
     if (!model) throw new InputError('name', `no model "${name}"; ${known(registry)}`);
     // `checkpoint` may name another alias: promoting the candidate is { alias: production, checkpoint: candidate }.
     const aliased = (aliasNames as readonly string[]).includes(checkpoint) ? model.aliases[checkpoint] : checkpoint;
@@ -178,13 +181,24 @@ export class ModelRegistry {
       const [name, model] = holders[0]!;
       return { name, alias, checkpoint: findCheckpoint(model.checkpoints, model.aliases[alias]!, field) };
     }
-    const model = registry.models[head];
+    if (!modelNamePattern.test(head))
+      throw new InputError(
+        field,
+        `"${head}" is not a model name (lowercase letters, digits and dashes); pass production, candidate, name, name@alias or name@<sha256 prefix>; ${known(registry)}`,
+      );
+    const model = modelEntry(registry, head);
     if (!model) throw new InputError(field, `no model "${head}"; ${known(registry)}`);
     if (tail === undefined) {
       const production = model.aliases.production;
       if (production)
         return { name: head, alias: 'production', checkpoint: findCheckpoint(model.checkpoints, production, field) };
-      return { name: head, checkpoint: model.checkpoints.at(-1)! };
+      const newest = model.checkpoints.at(-1);
+      if (!newest)
+        throw new InputError(
+          field,
+          `model "${head}" has no checkpoint registered; register one with trading_register_model or pick another model`,
+        );
+      return { name: head, checkpoint: newest };
     }
     if ((aliasNames as readonly string[]).includes(tail)) {
       const sha = model.aliases[tail];
@@ -194,6 +208,11 @@ export class ModelRegistry {
     }
     return { name: head, checkpoint: findCheckpoint(model.checkpoints, tail, field) };
   }
+}
+
+/** The model registered under `name`, own entries only (never one inherited from Object.prototype). */
+export function modelEntry(registry: RegistryFile, name: string): RegistryFile['models'][string] | undefined {
+  return Object.hasOwn(registry.models, name) ? registry.models[name] : undefined;
 }
 
 function findCheckpoint(checkpoints: readonly Checkpoint[], reference: string, field: string): Checkpoint {

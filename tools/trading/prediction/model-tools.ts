@@ -9,7 +9,7 @@ import { InputError } from '../../errors.js';
 import { resolveInsideRoots } from '../../roots.js';
 import { predictionBackends } from './backends.js';
 import { inputContractSchema, outputMappingSchema } from './model-contract.js';
-import { aliasNames, checkModelName, maxModelBytes } from './model-registry.js';
+import { aliasNames, checkModelName, maxModelBytes, modelEntry } from './model-registry.js';
 import { checkModelFile } from './onnx-backend.js';
 
 const tensorSchema = z.object({
@@ -103,7 +103,7 @@ export const registerModel = defineTool({
       output: input.output,
       alias: input.alias,
     });
-    const model = (await registry.read()).models[input.name]!;
+    const model = modelEntry(await registry.read(), input.name)!;
     return {
       name: input.name,
       checkpoint: checkpoint.file,

@@ -1,7 +1,9 @@
-// Local ONNX models from the registry, run with onnxruntime-node. A checkpoint is loaded once per
-// sha256 and reused: its bytes are hashed against the registry first (a changed file is refused) and
-// its contract is checked against the model's own input/output metadata before any prediction.
-// Status says what is loaded, since when, how many predictions and the last error.
+// Local ONNX models from the registry, run with onnxruntime-node. A session is loaded once per
+// sha256 and reused: its bytes are hashed against the registry first (a changed file is refused).
+// Only the session is shared: the same bytes may be registered under several names, each with its
+// own contract and output mapping, so every run reads the requested checkpoint's contract (checked
+// against the session's metadata before its first use) and checks what the model gave back.
+// Status says what is loaded under which names, since when, how many predictions and the last error.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type * as ortTypes from 'onnxruntime-node';
@@ -10,18 +12,22 @@ import { Confinement, readConfined } from '../../confined-fs.js';
 import { InputError, ToolError } from '../../errors.js';
 import { barCount, barDate, type BarSource, type Bars } from '../market/bars.js';
 import { featureLookback, fillWindow, type FeatureName } from './features.js';
-import { checkContract, type TensorInfo } from './model-contract.js';
+import { canonicalJson, checkContract, type TensorInfo } from './model-contract.js';
 import { maxModelBytes, type Checkpoint, type ModelRegistry, type ResolvedModel } from './model-registry.js';
 import { toPrediction } from './onnx-outputs.js';
 import type { BackendStatus, Prediction, PredictionBackend, PredictionRequest } from './prediction.js';
 
 type Ort = typeof ortTypes;
 
+/** A loaded session: one per sha256, whatever names and contracts the registry gives those bytes. */
 export interface LoadedModel {
-  /** The registry name it was first loaded under; the same bytes may carry other names too. */
-  name: string;
-  checkpoint: Checkpoint;
+  /** The registry names that have used this session, first loader first. */
+  names: string[];
+  sha256: string;
+  file: string;
   session: ortTypes.InferenceSession;
+  /** Contract and output mappings already checked against this session's metadata. */
+  checked: Set<string>;
   since: string;
   predictions: number;
   errors: number;
@@ -64,7 +70,7 @@ export class OnnxBackend implements PredictionBackend {
       const bars = await this.options.bars(request.symbol, request.signal);
       const n = barCount(bars);
       requireBars(resolved, bars, n);
-      const outputs = await this.run(model, bars, [n - 1]);
+      const outputs = await this.run(model, resolved, bars, [n - 1]);
       const prediction = toPrediction(resolved, bars, n - 1, outputs, 0, performance.now() - started);
       model.predictions++;
       this.predictions++;
@@ -75,10 +81,19 @@ export class OnnxBackend implements PredictionBackend {
     }
   }
 
-  /** The model's raw output rows [ends.length, outputs] for windows ending at each index in `ends`. */
-  async run(model: LoadedModel, bars: Bars, ends: readonly number[]): Promise<{ data: Float32Array; width: number }> {
+  /**
+   * The model's raw output rows [ends.length, outputs] for windows ending at each index in `ends`,
+   * fed and read by `resolved`'s own contract and mapping (not those of whoever loaded the session).
+   * Every mapped value is checked: in range of the row the model actually gave, and finite.
+   */
+  async run(
+    model: LoadedModel,
+    resolved: ResolvedModel,
+    bars: Bars,
+    ends: readonly number[],
+  ): Promise<{ data: Float32Array; width: number }> {
     const ort = (await import('onnxruntime-node')) as unknown as Ort;
-    const { contract, output } = model.checkpoint;
+    const { contract, output } = resolved.checkpoint;
     const block = contract.window * contract.features.length;
     const input = new Float32Array(ends.length * block);
     const scratch = new Float64Array(block);
@@ -90,13 +105,24 @@ export class OnnxBackend implements PredictionBackend {
     const tensor = new ort.Tensor('float32', input, [ends.length, contract.window, contract.features.length]);
     model.lastUsed = this.clock.now();
     const results = await model.session.run({ [contract.inputName]: tensor });
-    const result = results[output.outputName]!;
-    const data = Float32Array.from(result.data as Float32Array);
+    const result = results[output.outputName];
+    const dims = result ? [...result.dims] : [];
+    const data = Float32Array.from((result?.data ?? []) as Float32Array);
     for (const value of Object.values(results)) value.dispose?.();
-    return { data, width: data.length / ends.length };
+    const width = dims.length === 2 && dims[0] === ends.length ? dims[1]! : 0;
+    if (width <= 0 || data.length !== ends.length * width)
+      throw new ToolError(
+        'TOOL_FAILED',
+        `output '${output.outputName}' of ${describe(resolved)} came back as [${dims.join(', ')}] for ${ends.length} window(s); the mapping reads [batch, outputs]: the model is broken, register a working checkpoint`,
+      );
+    checkOutputs(resolved, bars, ends, data, width);
+    return { data, width };
   }
 
-  /** The loaded session for a resolved checkpoint: created once per sha256, then reused. */
+  /**
+   * The loaded session for a resolved checkpoint: created once per sha256, then reused; the
+   * checkpoint's own contract and mapping are checked against the session before its first use.
+   */
   async load(resolved: ResolvedModel): Promise<LoadedModel> {
     const key = resolved.checkpoint.sha256;
     let entry = this.sessions.get(key);
@@ -105,7 +131,21 @@ export class OnnxBackend implements PredictionBackend {
       this.sessions.set(key, entry);
       entry.catch(() => this.sessions.delete(key));
     }
-    return entry;
+    const model = await entry;
+    const { checkpoint } = resolved;
+    const check = `${checkpoint.dataContractHash} ${canonicalJson(checkpoint.output)}`;
+    if (!model.checked.has(check)) {
+      checkContract(
+        `${resolved.name} (${checkpoint.file})`,
+        checkpoint.contract,
+        checkpoint.output,
+        tensorInfos(model.session, 'input'),
+        tensorInfos(model.session, 'output'),
+      );
+      model.checked.add(check);
+    }
+    if (!model.names.includes(resolved.name)) model.names.push(resolved.name);
+    return model;
   }
 
   private async open(resolved: ResolvedModel): Promise<LoadedModel> {
@@ -127,23 +167,13 @@ export class OnnxBackend implements PredictionBackend {
         `checkpoint ${checkpoint.file} of ${resolved.name} has sha256 ${actual}, the registry recorded ${checkpoint.sha256}: the file changed after registration and is not loaded; register the intended file again`,
       );
     const session = await createSession(bytes, `${resolved.name} (${checkpoint.file})`, this.options.threads ?? 1);
-    try {
-      checkContract(
-        `${resolved.name} (${checkpoint.file})`,
-        checkpoint.contract,
-        checkpoint.output,
-        tensorInfos(session, 'input'),
-        tensorInfos(session, 'output'),
-      );
-    } catch (error) {
-      await session.release();
-      throw error;
-    }
     this.loads++;
     const model: LoadedModel = {
-      name: resolved.name,
-      checkpoint,
+      names: [],
+      sha256: checkpoint.sha256,
+      file: checkpoint.file,
       session,
+      checked: new Set(),
       since: new Date(this.clock.now()).toISOString(),
       predictions: 0,
       errors: 0,
@@ -182,7 +212,8 @@ export class OnnxBackend implements PredictionBackend {
   status(): BackendStatus {
     return {
       backend: 'onnx',
-      loaded: this.loadedModels().map((m) => ({ name: m.name, sha256: m.checkpoint.sha256, since: m.since })),
+      // One row per name a session served: the same bytes under two names are two models to the agent.
+      loaded: this.loadedModels().flatMap((m) => m.names.map((name) => ({ name, sha256: m.sha256, since: m.since }))),
       predictions: this.predictions,
       errors: this.errors,
       ...(this.lastError ? { lastError: this.lastError } : {}),
@@ -246,6 +277,34 @@ export async function checkModelFile(
   } finally {
     await session.release();
   }
+}
+
+const describe = (resolved: ResolvedModel) => `checkpoint ${resolved.checkpoint.file} of ${resolved.name}`;
+
+/**
+ * Each mapped output index against the width the model actually gave (a dynamic [batch, n] output
+ * is not checked at registration), and each mapped value for finiteness: reading past the row would
+ * take the next window's values, and a NaN logit would be called SHORT with NaN confidence.
+ */
+function checkOutputs(resolved: ResolvedModel, bars: Bars, ends: readonly number[], data: Float32Array, width: number) {
+  const { output } = resolved.checkpoint;
+  const mapped = Object.entries(output).filter((e): e is [string, number] => typeof e[1] === 'number');
+  for (const [key, index] of mapped)
+    if (index >= width)
+      throw new ToolError(
+        'TOOL_FAILED',
+        `output '${output.outputName}' of ${describe(resolved)} gives ${width} values per row, the mapping reads index ${index} for ${key}: the model and its mapping disagree; register the checkpoint again with ${key} below ${width}`,
+      );
+  ends.forEach((end, row) => {
+    for (const [key, index] of mapped) {
+      const value = data[row * width + index]!;
+      if (!Number.isFinite(value))
+        throw new ToolError(
+          'TOOL_FAILED',
+          `output '${output.outputName}' of ${describe(resolved)} gave ${value} at index ${index} (${key}) of ${width} for ${bars.symbol}, window ending ${barDate(bars.time[end]!)}: the model produced a non-finite value and no prediction is made from it; check the checkpoint`,
+        );
+    }
+  });
 }
 
 /** A zero price or a gap in the bars gives an infinite or NaN feature: say where, instead of predicting NaN. */

@@ -46,7 +46,7 @@ export async function predictSeries(
   for (let start = warmUp; start < n; start += batchSize) {
     options.signal?.throwIfAborted();
     const ends = Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
-    const outputs = await backend.run(loaded, bars, ends);
+    const outputs = await backend.run(loaded, resolved, bars, ends);
     ends.forEach((t, row) => {
       const value = (index: number) => outputs.data[row * outputs.width + index]!;
       const call = directionOf(value(checkpoint.output.directionLogit));

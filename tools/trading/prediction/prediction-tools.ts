@@ -3,13 +3,17 @@
 // answered (registry name, alias, checkpoint, sha256, trained-at, data-contract hash, backend).
 import { z } from 'zod';
 import { defineTool } from '../../define-tool.js';
-import { InputError } from '../../errors.js';
+import { InputError, ToolError } from '../../errors.js';
 import { predictionBackends, type PredictionBackends } from './backends.js';
-import { aliasNames } from './model-registry.js';
+import { aliasNames, modelEntry } from './model-registry.js';
 import { backendStatusSchema, checkpointViewSchema, predictionSchema } from './prediction-schemas.js';
 import type { Prediction, PredictionBackend } from './prediction.js';
 
-const symbol = z.string().regex(/^[A-Za-z0-9.^=_-]{1,20}$/, 'a ticker such as SPX, BRK.B or ^GSPC');
+const symbol = z
+  .string()
+  .regex(/^[A-Za-z0-9.^=_-]{1,20}$/, 'a ticker such as SPX, BRK.B or ^GSPC')
+  // A symbol becomes a URL path segment for the remote service: `.` or `..` there would be a dot segment.
+  .refine((s) => !s.includes('..') && s !== '.', 'a ticker such as SPX, BRK.B or ^GSPC, without ".."');
 /** Symbols one call may ask for: each is a model run or a request to the service. */
 export const maxSymbols = 50;
 const concurrency = 4;
@@ -74,8 +78,7 @@ export const predictSymbols = defineTool({
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, symbols.length) }, worker));
-    // One symbol asked and it failed: the error itself, with its channel, is the answer.
-    if (predictions.length === 0) throw failed[0]!.error;
+    if (predictions.length === 0) throw allFailed(symbols, failed);
     const order = (s: string) => symbols.indexOf(s);
     predictions.sort((a, b) => order(a.symbol) - order(b.symbol));
     return {
@@ -93,6 +96,20 @@ export const predictSymbols = defineTool({
       ...o.failed.map((f) => `${f.symbol}: ${f.error}`),
     ].join('\n'),
 });
+
+/**
+ * Every symbol failed. One symbol: its error itself, with its channel. Several: every symbol's
+ * error in the asked order, as an input error if each was one, else as the first fault's ToolError.
+ */
+function allFailed(symbols: readonly string[], failed: { symbol: string; error: unknown }[]): Error {
+  if (failed.length === 1) return failed[0]!.error as Error;
+  failed.sort((a, b) => symbols.indexOf(a.symbol) - symbols.indexOf(b.symbol));
+  const each = failed.map((f) => `${f.symbol}: ${(f.error as Error).message.slice(0, 400)}`).join(' | ');
+  const fault = failed.find((f) => !(f.error instanceof InputError));
+  if (!fault) return new InputError('symbols', `all ${failed.length} symbols failed: ${each}`);
+  const code = fault.error instanceof ToolError ? fault.error.code : 'TOOL_FAILED';
+  return new ToolError(code, `all ${failed.length} symbols failed: ${each}`, { cause: fault.error });
+}
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
@@ -154,12 +171,12 @@ export const listModels = defineTool({
   async handler(input, context) {
     const backends = predictionBackends(context.environment);
     const registry = await backends.registry.read();
-    if (input.name && !registry.models[input.name])
+    if (input.name && !modelEntry(registry, input.name))
       throw new InputError(
         'name',
         `no model "${input.name}"; registered: ${Object.keys(registry.models).join(', ') || 'none'}`,
       );
-    const loaded = new Map(backends.onnx.loadedModels().map((m) => [m.checkpoint.sha256, m]));
+    const loaded = new Map(backends.onnx.loadedModels().map((m) => [m.sha256, m]));
     const models = Object.entries(registry.models)
       .filter(([name]) => !input.name || name === input.name)
       .map(([name, model]) => ({

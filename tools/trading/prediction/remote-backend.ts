@@ -23,7 +23,11 @@ export interface RemoteBackendOptions {
   dispatcher?: Dispatcher;
 }
 
-/** A failed attempt: `retryable` ones are tried again and count towards the breaker. */
+/**
+ * A failed attempt: `retryable` ones (5xx, 429, timeouts, network) are tried again; others (a
+ * malformed or oversized answer) end the call at once. Either way a call that ends in one counts
+ * towards the breaker: an answer the service cannot form is its fault as much as a 503 is.
+ */
 class AttemptError extends Error {
   constructor(
     message: string,
@@ -63,6 +67,12 @@ export class RemoteBackend implements PredictionBackend {
   }
 
   async predict(request: PredictionRequest): Promise<Prediction & { identityMissing: string[] }> {
+    // `.` and `..` are dot segments: the URL would climb out of /predict/ (encoding does not help, %2E%2E is one too).
+    if (request.symbol.includes('..') || request.symbol === '.')
+      throw new InputError(
+        'symbols',
+        `"${request.symbol}" is not a symbol (it holds a dot segment); pass a ticker such as SPX`,
+      );
     try {
       const prediction = await this.call(request);
       this.predictions++;
@@ -186,8 +196,11 @@ export class RemoteBackend implements PredictionBackend {
   private wait(ms: number, signal?: AbortSignal): Promise<void> {
     if (this.options.sleep) return this.options.sleep(ms, signal);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason as Error)), { once: true });
+      if (signal?.aborted) return reject(signal.reason as Error);
+      const onAbort = () => (clearTimeout(timer), reject(signal!.reason as Error));
+      // The listener goes when the wait ends: a long-lived signal would otherwise gather one per retry.
+      const timer = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
