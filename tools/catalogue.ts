@@ -3,6 +3,7 @@ import type { AnyTool, Domain } from './define-tool.js';
 import { developmentTools } from './development/index.js';
 import { infrastructureTools } from './infrastructure/index.js';
 import { knowledgeBaseTools } from './knowledge-base/index.js';
+import { mlTrainingTools } from './ml-training/index.js';
 import { monitoringTools } from './monitoring/index.js';
 import { tradingTools } from './trading/index.js';
 
@@ -11,6 +12,6 @@ export const toolsByDomain: Record<Domain, readonly AnyTool[]> = {
   infrastructure: infrastructureTools,
   'knowledge-base': knowledgeBaseTools,
   trading: tradingTools,
-  'ml-training': [],
+  'ml-training': mlTrainingTools,
   monitoring: monitoringTools,
 };
