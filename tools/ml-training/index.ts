@@ -1,4 +1,5 @@
 // The ml-training domain's internal tools, listed explicitly.
 import type { AnyTool } from '../define-tool.js';
+import { planPlacement } from './placement/placement-tool.js';
 
-export const mlTrainingTools: readonly AnyTool[] = [] as unknown as AnyTool[];
+export const mlTrainingTools: readonly AnyTool[] = [planPlacement] as unknown as AnyTool[];
