@@ -1,6 +1,7 @@
 // Runs nvidia-smi (no shell, with a timeout) and turns its output into placement candidates: whole
 // GPUs, or the MIG instances of a MIG-enabled GPU (whose parent cannot take a job of its own).
-import { execFile } from 'node:child_process';
+import os from 'node:os';
+import { runProcess } from '../../development/run-process.js';
 import { parseMigList, parseQueryGpu, queryFields, type GpuRow, type MigInstance } from './nvidia-smi-parse.js';
 
 export interface Device {
@@ -32,25 +33,27 @@ export const defaultTimeoutMs = 10_000;
 
 type Outcome = { ok: true; stdout: string } | { ok: false; reason: string };
 
-function run(binary: string, args: string[], options: RunOptions): Promise<Outcome> {
+async function run(binary: string, args: string[], options: RunOptions): Promise<Outcome> {
   const timeout = options.timeoutMs ?? defaultTimeoutMs;
-  return new Promise((resolve) => {
-    execFile(
-      binary,
-      args,
-      { timeout, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, signal: options.signal, windowsHide: true },
-      (error, stdout, stderr) => {
-        if (!error) return resolve({ ok: true, stdout });
-        const failure = error as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
-        if (failure.code === 'ENOENT') return resolve({ ok: false, reason: `${binary} not found (ENOENT)` });
-        if (failure.code === 'ABORT_ERR') return resolve({ ok: false, reason: `${binary} was cancelled` });
-        if (failure.killed) return resolve({ ok: false, reason: `${binary} did not answer within ${timeout} ms` });
-        // The driver failure is printed on stdout with exit status 9; keep its first line.
-        const text = `${stdout}\n${stderr}`.trim().split(/\r?\n/)[0] ?? '';
-        resolve({ ok: false, reason: `${binary} failed (exit ${String(failure.code)})${text ? `: ${text}` : ''}` });
-      },
-    );
+  // The process runner: no shell, own process group killed at the deadline, output capped.
+  const result = await runProcess(binary, args, {
+    cwd: os.tmpdir(),
+    timeoutMs: timeout,
+    maxOutputBytes: 1024 * 1024,
+    ...(options.signal ? { signal: options.signal } : {}),
   });
+  if (result.spawnError)
+    return {
+      ok: false,
+      reason: result.spawnError.endsWith('ENOENT') ? `${binary} not found (ENOENT)` : result.spawnError,
+    };
+  if (result.cancelled) return { ok: false, reason: `${binary} was cancelled` };
+  if (result.timedOut) return { ok: false, reason: `${binary} did not answer within ${timeout} ms` };
+  if (result.exitCode === 0) return { ok: true, stdout: result.stdout };
+  // The driver failure is printed on stdout with exit status 9; keep its first line.
+  const text = `${result.stdout}\n${result.stderr}`.trim().split(/\r?\n/)[0] ?? '';
+  const status = result.exitCode ?? result.signal;
+  return { ok: false, reason: `${binary} failed (exit ${String(status)})${text ? `: ${text}` : ''}` };
 }
 
 /** Combines the query rows and the MIG listing into placement candidates. */
