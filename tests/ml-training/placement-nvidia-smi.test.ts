@@ -72,6 +72,17 @@ test('MIG instances come from nvidia-smi -L with memory from the profile name', 
     ],
   );
   assert.equal(mig[0]!.uuid, 'MIG-c6d4f1ef-42e4-5de3-91c7-45d71c87eb3f');
+  // Media-engine and H100/H200 profiles, as other drivers print them.
+  const other = parseMigList(
+    'GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-1)\n  MIG 1g.10gb+me   Device  0: (UUID: MIG-a)\n  MIG 1g.20gb     Device  1: (UUID: MIG-b)\n',
+  );
+  assert.deepEqual(
+    other.map((m) => [m.profile, m.memoryMiB]),
+    [
+      ['1g.10gb+me', 9728],
+      ['1g.20gb', 19456],
+    ],
+  );
 });
 
 test('a MIG machine: the MIG parent is replaced by its instances, the plain GPU stays whole', async (t) => {

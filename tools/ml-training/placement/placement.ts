@@ -33,7 +33,7 @@ export function placeTraining(
   if (!inventory.ok) {
     const cpu = `no GPU: ${inventory.reason}; the job would run on CPU`;
     return options.allowCpu
-      ? { decision: 'cpu', needBytes, message: `${cpu}, which the request allows (${need}, in host memory)` }
+      ? { decision: 'cpu', needBytes, message: `${cpu}, which the request allows; on a GPU it would ${need}` }
       : {
           decision: 'refused',
           needBytes,
