@@ -1,4 +1,5 @@
 // The ml-training domain's internal tools, listed explicitly.
 import type { AnyTool } from '../define-tool.js';
+import { evaluatePredictions } from './evaluation/evaluation-tool.js';
 
-export const mlTrainingTools: readonly AnyTool[] = [] as unknown as AnyTool[];
+export const mlTrainingTools: readonly AnyTool[] = [evaluatePredictions] as unknown as AnyTool[];
