@@ -50,7 +50,12 @@ export const evaluatePredictions = defineTool({
   kind: { effect: 'readOnly' },
   input: z.object({
     train: vectors('The train split, one sequence of vectors'),
-    validation: vectors('The validation split (optional; chooses the ridge λ)').optional(),
+    validation: z
+      .union([z.array(z.array(z.number())), z.string()])
+      .optional()
+      .describe(
+        'The validation split (optional; chooses the ridge λ): inline rows or a .npy path inside the allowed roots.',
+      ),
     test: vectors('The test split the predictions are for'),
     predictions: vectors('The model predictions, one per test example (test[context…])'),
     context: z.number().int().min(1).max(64).default(1).describe('How many previous vectors form the context (1–64).'),

@@ -57,10 +57,12 @@ export async function choleskySolveInPlace(
     for (let k = 0; k < i; k++) {
       const lik = l[ri + k]!;
       if (lik === 0) continue;
-      for (let c = 0; c < m; c++) b[i * m + c]! -= lik * b[k * m + c]!;
+      const bi = i * m;
+      const bk = k * m;
+      for (let c = 0; c < m; c++) b[bi + c]! -= lik * b[bk + c]!;
     }
     const lii = l[ri + i]!;
-    for (let c = 0; c < m; c++) b[i * m + c]! /= lii;
+    for (let c = 0, bi = i * m; c < m; c++) b[bi + c]! /= lii;
     mark = await breathe(mark, signal);
   }
   // Backward: Lᵀ X = Z.
@@ -68,10 +70,12 @@ export async function choleskySolveInPlace(
     for (let k = i + 1; k < n; k++) {
       const lki = l[k * n + i]!;
       if (lki === 0) continue;
-      for (let c = 0; c < m; c++) b[i * m + c]! -= lki * b[k * m + c]!;
+      const bi = i * m;
+      const bk = k * m;
+      for (let c = 0; c < m; c++) b[bi + c]! -= lki * b[bk + c]!;
     }
     const lii = l[i * n + i]!;
-    for (let c = 0; c < m; c++) b[i * m + c]! /= lii;
+    for (let c = 0, bi = i * m; c < m; c++) b[bi + c]! /= lii;
     mark = await breathe(mark, signal);
   }
 }
