@@ -4,6 +4,7 @@ import { InputError } from '../../errors.js';
 import { copyLastBaseline, nearestNeighbourBaseline, randomBaseline, ridgeBaseline, targetsOf } from './baselines.js';
 import { vectorMetrics, type Row, type VectorMetrics } from './metrics.js';
 import { verdict, type Verdict } from './verdict.js';
+import { breathe } from './ridge.js';
 
 export interface NextVectorSplit {
   train: readonly Row[];
@@ -33,9 +34,10 @@ export interface NextVectorEvaluation {
 }
 
 /** Checks shapes and values up front so every error names the field that is wrong. */
-export function checkSplit(split: NextVectorSplit, context: number): number {
+export async function checkSplit(split: NextVectorSplit, context: number, signal?: AbortSignal): Promise<number> {
   if (!Number.isInteger(context) || context < 1) throw new InputError('context', `is ${context}; give an integer ≥ 1`);
   const d = split.train[0]?.length ?? 0;
+  let mark = Date.now();
   for (const [name, rows] of Object.entries(split) as [string, readonly Row[] | undefined][]) {
     if (rows === undefined) continue;
     if (name !== 'validation' && rows.length <= context)
@@ -43,13 +45,15 @@ export function checkSplit(split: NextVectorSplit, context: number): number {
         name,
         `has ${rows.length} vectors; it needs more than context (${context}) to make one example`,
       );
-    rows.forEach((row, i) => {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
       if (row.length !== d || d === 0)
         throw new InputError(`${name}[${i}]`, `has ${row.length} dimensions, expected ${d} like train[0]`);
       for (let k = 0; k < row.length; k++)
         if (!Number.isFinite(row[k]))
           throw new InputError(`${name}[${i}][${k}]`, `is ${row[k]}; every value must be a finite number`);
-    });
+      mark = await breathe(mark, signal);
+    }
   }
   return d;
 }
@@ -60,7 +64,7 @@ export async function evaluateNextVector(
   options: EvaluationOptions,
 ): Promise<NextVectorEvaluation> {
   const { context, signal } = options;
-  const d = checkSplit(split, context);
+  const d = await checkSplit(split, context, signal);
   const targets = targetsOf(split.test, context);
   if (predictions.length !== targets.length)
     throw new InputError(
