@@ -29,7 +29,10 @@ export interface Verdict {
 }
 
 function percent(relative: number | null): string {
-  return relative === null ? 'n/a' : `${(Math.abs(relative) * 100).toFixed(1)}%`;
+  if (relative === null) return 'n/a';
+  // Small differences keep two significant digits, so a near-tie does not read as "0.0%".
+  const value = Math.abs(relative) * 100;
+  return `${value >= 10 ? value.toFixed(1) : value.toPrecision(2)}%`;
 }
 
 export function verdict(model: VectorMetrics, baselines: Record<string, VectorMetrics>): Verdict {
