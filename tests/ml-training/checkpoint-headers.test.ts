@@ -10,6 +10,7 @@ import onnxProto from 'onnx-proto';
 import { Confinement } from '../../tools/confined-fs.js';
 import { InputError } from '../../tools/errors.js';
 import { inspectCheckpointFile, readCheckpointHeader } from '../../tools/ml-training/checkpoints/read-checkpoint.js';
+import { readOnnxHeader } from '../../tools/ml-training/checkpoints/onnx-header.js';
 import { tempDir } from '../helpers.js';
 import { profileTensors, safetensorsBytes } from './checkpoint-fixture.js';
 
@@ -120,6 +121,40 @@ test('an ONNX model gives initializers, metadata_props and graph inputs/outputs;
   });
 });
 
+test('an ONNX model with 8 MiB of inline weights is described from a few KiB of reads', async () => {
+  const weights = 2 * 1024 * 1024;
+  const bytes = Buffer.from(
+    onnx.ModelProto.encode(
+      onnx.ModelProto.create({
+        irVersion: 8,
+        metadataProps: [{ key: 'note', value: 'inline' }],
+        graph: onnx.GraphProto.create({
+          name: 'big',
+          initializer: [
+            onnx.TensorProto.create({ name: 'a', dims: [weights], dataType: 1, rawData: new Uint8Array(weights * 4) }),
+            onnx.TensorProto.create({ name: 'b', dims: [3], dataType: 1, floatData: [1, 2, 3] }),
+          ],
+        }),
+      }),
+    ).finish(),
+  );
+  let read = 0;
+  const header = await readOnnxHeader({
+    size: bytes.length,
+    read: async (offset, length) => {
+      const slice = bytes.subarray(offset, Math.min(bytes.length, offset + length));
+      read += slice.length;
+      return slice;
+    },
+  });
+  assert.deepEqual(header.tensors, [
+    { name: 'a', dtype: 'F32', shape: [weights], bytes: weights * 4 },
+    { name: 'b', dtype: 'F32', shape: [3], bytes: 12 },
+  ]);
+  assert.deepEqual(header.metadata, { note: 'inline' });
+  assert.ok(read < 256 * 1024, `read ${read} of ${bytes.length} bytes`);
+});
+
 test('.npy and .npz (stored and deflated) headers written by numpy', async (t) => {
   const missing = numpyMissing();
   if (missing) return t.skip(missing);
@@ -186,7 +221,7 @@ test('refusals are InputErrors naming the field: outside the roots, not a checkp
   await expect('cut.safetensors', /header.*truncated/);
   await expect('short-data.safetensors', /data_offsets.*outside.*truncated/);
   await expect('bad.npy', /truncated \.npy header/);
-  await expect('bad.onnx', /not a decodable ONNX model/);
+  await expect('bad.onnx', /not an ONNX model/);
   await expect('nothing.npz', /does not exist/);
   await expect('.', /directory/);
 });

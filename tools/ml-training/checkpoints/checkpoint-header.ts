@@ -26,8 +26,8 @@ export type CheckpointHeader = z.infer<typeof checkpointHeaderSchema>;
 export const checkpointBudgets = {
   /** A safetensors JSON header larger than this is refused (the format's own reference limit is 100 MB). */
   safetensorsHeaderBytes: 100 * 1000 * 1000,
-  /** ONNX has no separate header: the protobuf is decoded whole, so the file is capped. */
-  onnxFileBytes: 512 * 1024 * 1024,
+  /** One ONNX description read whole (a metadata entry, a graph input, an initializer without its data). */
+  onnxMessageBytes: 16 * 1024 * 1024,
   /** An .npy header dict is at most this long (numpy writes < 4 KiB; the v2 format allows 4 GiB). */
   npyHeaderBytes: 1024 * 1024,
   /** Members of one .npz listed at most. */

@@ -1,10 +1,11 @@
 // An ONNX model's initializers (name, data type, dims), metadata_props and graph inputs/outputs.
-// ONNX has no header to read apart: the protobuf is decoded whole (under a file budget), but the
-// weight bytes are never copied or converted (the decoder's raw_data fields are views of the read
-// buffer) and external data files are never opened: their tensors report the length the model names.
+// ONNX has no separate header, so the protobuf is walked field by field with positioned reads:
+// initializer data fields (raw_data, float_data, ...) are stepped over by their length and never read,
+// nodes are skipped, and external data files are never opened: their tensors report the named length.
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import type { ConfinedReader } from '../../confined-fs.js';
+import { WindowedReader, wireFields, type WireField } from './protobuf-walk.js';
 import {
   CheckpointFormatError,
   checkpointBudgets,
@@ -62,28 +63,73 @@ function tensorBytes(t: OnnxTypes.ITensorProto, dtype: string, shape: number[]):
   return width === undefined ? null : elementCount(shape) * width;
 }
 
-export async function readOnnxHeader(reader: ConfinedReader): Promise<OnnxHeader> {
-  if (reader.size > checkpointBudgets.onnxFileBytes)
+/** TensorProto fields that hold the weights themselves: stepped over, never read. */
+const tensorDataFields = new Set([4, 5, 6, 7, 9, 10, 11]);
+const rawDataField = 9;
+
+/** Reads a small message (metadata, value info, a tensor's description) under the budget. */
+async function smallMessage(r: WindowedReader, f: WireField, what: string): Promise<Buffer> {
+  const length = f.end - f.valueStart;
+  if (length > checkpointBudgets.onnxMessageBytes)
     throw new CheckpointFormatError(
-      `is ${reader.size} bytes, over the ${checkpointBudgets.onnxFileBytes} byte budget for decoding an ONNX model (its weights are inline; export them as external data)`,
+      `has a ${length} byte ${what}, over the ${checkpointBudgets.onnxMessageBytes} byte budget for one description`,
     );
-  const bytes = await reader.read(0, reader.size);
-  let model: OnnxTypes.ModelProto;
+  return r.bytes(f.valueStart, length);
+}
+
+/** An initializer's description without its data: the data fields are skipped, raw_data's length kept. */
+async function initializer(r: WindowedReader, f: WireField): Promise<TensorHeader> {
+  const kept: Buffer[] = [];
+  let rawBytes: number | undefined;
+  for await (const t of wireFields(r, f.valueStart, f.end)) {
+    if (tensorDataFields.has(t.field)) {
+      if (t.field === rawDataField) rawBytes = t.end - t.valueStart;
+      continue;
+    }
+    if (t.end - t.tagStart > checkpointBudgets.onnxMessageBytes)
+      throw new CheckpointFormatError(
+        `has an initializer field of ${t.end - t.tagStart} bytes, over the ${checkpointBudgets.onnxMessageBytes} byte budget`,
+      );
+    kept.push(await r.bytes(t.tagStart, t.end - t.tagStart));
+  }
+  const t = onnx.TensorProto.decode(Buffer.concat(kept));
+  const dtype = dtypeName(t.dataType);
+  const shape = (t.dims ?? []).map(Number);
+  return { name: t.name ?? '', dtype, shape, bytes: rawBytes ?? tensorBytes(t, dtype, shape) };
+}
+
+export async function readOnnxHeader(reader: ConfinedReader): Promise<OnnxHeader> {
+  const r = new WindowedReader(reader);
+  const tensors: TensorHeader[] = [];
+  const metadata: Record<string, string> = {};
+  const inputs: OnnxTypes.ValueInfoProto[] = [];
+  const outputs: OnnxTypes.ValueInfoProto[] = [];
+  let graphs = 0;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    // ModelProto: graph is field 7, metadata_props field 14; GraphProto: initializer 5, input 11, output 12.
+    for await (const m of wireFields(r, 0, r.size)) {
+      if (m.wire !== 2) continue;
+      if (m.field === 14) {
+        const entry = onnx.StringStringEntryProto.decode(await smallMessage(r, m, 'metadata entry'));
+        if (entry.key) metadata[entry.key] = entry.value ?? '';
+      } else if (m.field === 7) {
+        graphs++;
+        for await (const g of wireFields(r, m.valueStart, m.end)) {
+          if (g.wire !== 2) continue;
+          if (g.field === 5) tensors.push(await initializer(r, g));
+          else if (g.field === 11) inputs.push(onnx.ValueInfoProto.decode(await smallMessage(r, g, 'graph input')));
+          else if (g.field === 12) outputs.push(onnx.ValueInfoProto.decode(await smallMessage(r, g, 'graph output')));
+        }
+      }
+    }
   } catch (error) {
+    if (error instanceof CheckpointFormatError) throw error;
     throw new CheckpointFormatError(
       `is not a decodable ONNX model (${(error as Error).message.slice(0, 80)}): corrupt or truncated`,
     );
   }
-  if (!model.graph) throw new CheckpointFormatError('is an ONNX model without a graph: not an ONNX model or truncated');
-  const tensors = (model.graph.initializer ?? []).map((t) => {
-    const dtype = dtypeName(t.dataType);
-    const shape = (t.dims ?? []).map(Number);
-    return { name: t.name ?? '', dtype, shape, bytes: tensorBytes(t, dtype, shape) };
-  });
-  const metadata: Record<string, string> = {};
-  for (const entry of model.metadataProps ?? []) if (entry.key) metadata[entry.key] = entry.value ?? '';
+  if (graphs === 0)
+    throw new CheckpointFormatError('is not a decodable ONNX model: it has no graph (not an ONNX model or truncated)');
   const value = (v: OnnxTypes.IValueInfoProto): GraphValue => ({
     name: v.name ?? '',
     dtype: dtypeName(v.type?.tensorType?.elemType),
@@ -96,7 +142,7 @@ export async function readOnnxHeader(reader: ConfinedReader): Promise<OnnxHeader
   return {
     tensors,
     metadata,
-    inputs: (model.graph.input ?? []).filter((v) => !initializerNames.has(v.name ?? '')).map(value),
-    outputs: (model.graph.output ?? []).map(value),
+    inputs: inputs.filter((v) => !initializerNames.has(v.name ?? '')).map(value),
+    outputs: outputs.map(value),
   };
 }
