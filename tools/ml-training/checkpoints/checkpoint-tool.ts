@@ -63,7 +63,7 @@ export const inspectCheckpoint = defineTool({
   async handler(input, context) {
     // Parsed before the file is opened: a bad contract is the agent's to fix whatever the file holds.
     const contract = input.contract === undefined ? undefined : parseCheckpointContract(input.contract);
-    const header = await inspectCheckpointFile(input.path, context.environment.allowedRoots, 'path');
+    const header = await inspectCheckpointFile(input.path, context.environment.allowedRoots, 'path', context.signal);
     return { path: input.path, ...header, ...(contract ? { report: checkContract(header.tensors, contract) } : {}) };
   },
   summarize: (o) => {

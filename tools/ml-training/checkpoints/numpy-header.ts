@@ -92,9 +92,10 @@ export async function readNpyHeader(
   return { ...npyTensor(name, header, reader.size - header.headerBytes), fortranOrder: header.fortranOrder };
 }
 
-export async function readNpzHeaders(reader: ConfinedReader): Promise<TensorHeader[]> {
+export async function readNpzHeaders(reader: ConfinedReader, signal?: AbortSignal): Promise<TensorHeader[]> {
   const tensors: TensorHeader[] = [];
   for (const member of await readZipDirectory(reader)) {
+    signal?.throwIfAborted();
     if (!member.name.endsWith('.npy')) continue;
     const start = await memberDataOffset(reader, member);
     let head: Buffer;

@@ -98,7 +98,7 @@ async function initializer(r: WindowedReader, f: WireField): Promise<TensorHeade
   return { name: t.name ?? '', dtype, shape, bytes: rawBytes ?? tensorBytes(t, dtype, shape) };
 }
 
-export async function readOnnxHeader(reader: ConfinedReader): Promise<OnnxHeader> {
+export async function readOnnxHeader(reader: ConfinedReader, signal?: AbortSignal): Promise<OnnxHeader> {
   const r = new WindowedReader(reader);
   const tensors: TensorHeader[] = [];
   const metadata: Record<string, string> = {};
@@ -115,6 +115,7 @@ export async function readOnnxHeader(reader: ConfinedReader): Promise<OnnxHeader
       } else if (m.field === 7) {
         graphs++;
         for await (const g of wireFields(r, m.valueStart, m.end)) {
+          signal?.throwIfAborted();
           if (g.wire !== 2) continue;
           if (g.field === 5) tensors.push(await initializer(r, g));
           else if (g.field === 11) inputs.push(onnx.ValueInfoProto.decode(await smallMessage(r, g, 'graph input')));
@@ -123,7 +124,7 @@ export async function readOnnxHeader(reader: ConfinedReader): Promise<OnnxHeader
       }
     }
   } catch (error) {
-    if (error instanceof CheckpointFormatError) throw error;
+    if (error instanceof CheckpointFormatError || signal?.aborted) throw error;
     throw new CheckpointFormatError(
       `is not a decodable ONNX model (${(error as Error).message.slice(0, 80)}): corrupt or truncated`,
     );

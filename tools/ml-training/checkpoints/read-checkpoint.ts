@@ -38,7 +38,11 @@ async function formatOf(reader: ConfinedReader, file: string): Promise<Checkpoin
 }
 
 /** Reads the header of `file` (absolute) inside `confinement`; a malformed file throws CheckpointFormatError. */
-export async function readCheckpointHeader(file: string, confinement: Confinement): Promise<CheckpointInspection> {
+export async function readCheckpointHeader(
+  file: string,
+  confinement: Confinement,
+  signal?: AbortSignal,
+): Promise<CheckpointInspection> {
   const started = performance.now();
   return withConfinedReader(file, confinement, async (reader) => {
     const format = await formatOf(reader, file);
@@ -53,8 +57,8 @@ export async function readCheckpointHeader(file: string, confinement: Confinemen
       const { fortranOrder, ...tensor } = await readNpyHeader(reader, path.basename(file, path.extname(file)));
       return done({ tensors: [tensor], metadata: { fortran_order: String(fortranOrder) } });
     }
-    if (format === 'npz') return done({ tensors: await readNpzHeaders(reader), metadata: {} });
-    const onnx = await readOnnxHeader(reader);
+    if (format === 'npz') return done({ tensors: await readNpzHeaders(reader, signal), metadata: {} });
+    const onnx = await readOnnxHeader(reader, signal);
     return done({
       tensors: onnx.tensors,
       metadata: onnx.metadata,
@@ -71,6 +75,7 @@ export async function inspectCheckpointFile(
   requested: string,
   allowedRoots: readonly string[],
   field = 'path',
+  signal?: AbortSignal,
 ): Promise<CheckpointInspection> {
   const target = await resolveInsideRoots(requested, allowedRoots, field);
   if (target.isDirectory)
@@ -79,7 +84,7 @@ export async function inspectCheckpointFile(
       `${requested} is a directory; pass a checkpoint file (.safetensors, .onnx, .npy or .npz)`,
     );
   try {
-    return await readCheckpointHeader(target.absolute, await Confinement.of(allowedRoots));
+    return await readCheckpointHeader(target.absolute, await Confinement.of(allowedRoots), signal);
   } catch (error) {
     if (error instanceof CheckpointFormatError) throw new InputError(field, `${requested} ${error.message}`);
     throw asInputError(error, field, requested);
