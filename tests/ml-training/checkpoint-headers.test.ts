@@ -153,6 +153,10 @@ test('an ONNX model with 8 MiB of inline weights is described from a few KiB of 
   ]);
   assert.deepEqual(header.metadata, { note: 'inline' });
   assert.ok(read < 256 * 1024, `read ${read} of ${bytes.length} bytes`);
+  await assert.rejects(
+    readOnnxHeader({ size: bytes.length, read: async (o, n) => bytes.subarray(o, o + n) }, AbortSignal.abort()),
+    { name: 'AbortError' },
+  );
 });
 
 test('.npy and .npz (stored and deflated) headers written by numpy', async (t) => {
@@ -202,6 +206,25 @@ test('refusals are InputErrors naming the field: outside the roots, not a checkp
   await writeFile(path.join(root, 'cut.safetensors'), whole.subarray(0, 40));
   await writeFile(path.join(root, 'short-data.safetensors'), whole.subarray(0, whole.length - 10));
   await writeFile(path.join(root, 'notes.txt'), 'not a checkpoint at all\n');
+  const header = (json: object, dataBytes: number) => {
+    const body = Buffer.from(JSON.stringify(json));
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(body.length));
+    return Buffer.concat([prefix, body, Buffer.alloc(dataBytes)]);
+  };
+  await writeFile(
+    path.join(root, 'overlap.safetensors'),
+    header(
+      {
+        a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+        b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+      },
+      12,
+    ),
+  );
+  const huge = Buffer.alloc(16);
+  huge.writeBigUInt64LE(BigInt(2 ** 40));
+  await writeFile(path.join(root, 'huge.safetensors'), huge);
   await writeFile(
     path.join(root, 'bad.npy'),
     Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), Buffer.from([200, 0])]),
@@ -220,6 +243,8 @@ test('refusals are InputErrors naming the field: outside the roots, not a checkp
   await expect('notes.txt', /not a checkpoint.*\.safetensors, \.onnx, \.npy or \.npz/);
   await expect('cut.safetensors', /header.*truncated/);
   await expect('short-data.safetensors', /data_offsets.*outside.*truncated/);
+  await expect('overlap.safetensors', /"a" and "b" whose data overlap/);
+  await expect('huge.safetensors', /over the 100000000 byte budget/);
   await expect('bad.npy', /truncated \.npy header/);
   await expect('bad.onnx', /not an ONNX model/);
   await expect('nothing.npz', /does not exist/);
