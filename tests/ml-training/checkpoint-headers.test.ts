@@ -39,6 +39,35 @@ test('a safetensors header gives names, dtypes, shapes, bytes and metadata', asy
   assert.equal(header.fileBytes, (await readFile(file)).length);
 });
 
+test('a safetensors file written by python per the format spec (the safetensors package is not installed)', async (t) => {
+  const missing = numpyMissing();
+  if (missing) return t.skip(missing);
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'py.safetensors');
+  execFileSync('python3', [
+    '-c',
+    [
+      'import json, struct, sys, numpy as np',
+      "arrays = {'profile.weight': np.ones((8, 5), '<f4'), 'step': np.array([3], '<i8'), 'half': np.zeros((2, 3), '<f2')}",
+      "names = {'<f4': 'F32', '<i8': 'I64', '<f2': 'F16'}",
+      "header, data = {'__metadata__': {'epoch': '12'}}, b''",
+      'for k, a in arrays.items():',
+      "    header[k] = {'dtype': names[a.dtype.str], 'shape': list(a.shape), 'data_offsets': [len(data), len(data) + a.nbytes]}",
+      '    data += a.tobytes()',
+      "h = json.dumps(header).encode(); h += b' ' * (-len(h) % 8)",
+      "open(sys.argv[1], 'wb').write(struct.pack('<Q', len(h)) + h + data)",
+    ].join('\n'),
+    file,
+  ]);
+  const header = await readCheckpointHeader(file, await Confinement.of([dir]));
+  assert.deepEqual(header.tensors, [
+    { name: 'profile.weight', dtype: 'F32', shape: [8, 5], bytes: 160 },
+    { name: 'step', dtype: 'I64', shape: [1], bytes: 8 },
+    { name: 'half', dtype: 'F16', shape: [2, 3], bytes: 12 },
+  ]);
+  assert.deepEqual(header.metadata, { epoch: '12' });
+});
+
 test('a 1 GiB sparse safetensors file has its header read in well under a second', async (t) => {
   const dir = await tempDir(t);
   const file = path.join(dir, 'large.safetensors');
