@@ -255,6 +255,39 @@ export async function readConfinedHead(
   }
 }
 
+/** Reads byte ranges of one verified file (a checkpoint's header, a zip's central directory) without the rest. */
+export interface ConfinedReader {
+  readonly size: number;
+  /** Up to `length` bytes from `offset`; fewer only at the end of the file. */
+  read(offset: number, length: number): Promise<Buffer>;
+}
+
+/** Opens `file` once inside the confinement, hands `use` positioned reads on that descriptor, then closes it. */
+export async function withConfinedReader<T>(
+  file: string,
+  confinement: Confinement,
+  use: (reader: ConfinedReader) => Promise<T>,
+): Promise<T> {
+  const { handle, size } = await openVerified(file, confinement, { maxBytes: Number.MAX_SAFE_INTEGER });
+  try {
+    return await use({
+      size,
+      async read(offset, length) {
+        const buffer = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - offset)));
+        let filled = 0;
+        while (filled < buffer.length) {
+          const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, offset + filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        return buffer.subarray(0, filled);
+      },
+    });
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The same checks for the synchronous callers (TypeScript's config host). */
 export function readConfinedSync(file: string, confinement: Confinement, limits: ReadLimits): Buffer {
   if (!path.isAbsolute(file) || file.includes('\0'))

@@ -1,6 +1,11 @@
 // The ml-training domain's internal tools, listed explicitly.
 import type { AnyTool } from '../define-tool.js';
+import { inspectCheckpoint } from './checkpoints/checkpoint-tool.js';
 import { evaluatePredictions } from './evaluation/evaluation-tool.js';
 import { planPlacement } from './placement/placement-tool.js';
 
-export const mlTrainingTools: readonly AnyTool[] = [evaluatePredictions, planPlacement] as unknown as AnyTool[];
+export const mlTrainingTools: readonly AnyTool[] = [
+  inspectCheckpoint,
+  evaluatePredictions,
+  planPlacement,
+] as unknown as AnyTool[];
