@@ -24,7 +24,7 @@ export async function tempDir(
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   t.after(async () => {
     await stopServicesUnder(dir);
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
   return dir;
 }
@@ -97,7 +97,7 @@ export async function testSuite(
     suite?: SuiteOptions;
   } = {},
 ): Promise<TestSuite> {
-  const base = await tempDir(t);
+  const base = await mkdtemp(path.join(os.tmpdir(), 'caelum-test-'));
   const project = path.join(base, 'project');
   const dataDir = path.join(base, 'data');
   await mkdir(project, { recursive: true });
@@ -110,7 +110,16 @@ export async function testSuite(
   const env = { HOME: base, CAELUM_DATA_DIR: dataDir, CAELUM_ALLOWED_ROOTS: project, ...options.env };
   const { config } = loadConfig(options.flags ?? {}, env, project);
   const log = captureLogger();
-  const suite = createSuite(config, { logger: log.logger, ...options.suite });
+  const created = createSuite(config, { logger: log.logger, ...options.suite });
+  // close() may be called by the test and again here; the suite is closed once.
+  let closing: Promise<void> | undefined;
+  const suite = { ...created, close: () => (closing ??= created.close()) };
+  // The suite goes before its files do: its first-start sample load may still be writing the data dir.
+  t.after(async () => {
+    await suite.close();
+    await stopServicesUnder(base);
+    await rm(base, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  });
   return { ...suite, log, project, dataDir };
 }
 
