@@ -95,7 +95,7 @@ test('findTools answers "no good match" for an off-topic request, with no hits a
   assert.equal(out.match, 'none');
   assert.deepEqual(out.results, []);
   const listed = out.suggestions.map((s) => s.domain).sort();
-  assert.deepEqual(listed, ['development', 'infrastructure', 'knowledge-base', 'monitoring', 'trading']);
+  assert.deepEqual(listed, ['development', 'infrastructure', 'knowledge-base', 'ml-training', 'monitoring', 'trading']);
   assert.ok(out.suggestions.every((s) => s.tools > 0 && s.topics.length > 0));
   const text = result.text;
   assert.match(text, /^No good match for "play some relaxing music"/);
