@@ -291,11 +291,17 @@ export async function listSnapshots(directory: string): Promise<SnapshotInfo[]> 
     const match = snapshotPattern.exec(name);
     if (!match) continue;
     const file = path.join(directory, name);
+    // A snapshot removed between readdir and stat (pruned, or its data dir deleted) is not listed.
+    const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (!info) continue;
     found.push({
       name,
       file,
       date: `${match[1]!.slice(0, 4)}-${match[1]!.slice(4, 6)}-${match[1]!.slice(6)}`,
-      bytes: (await stat(file)).size,
+      bytes: info.size,
       sequence: Number(match[2] ?? 1),
     });
   }
