@@ -101,6 +101,7 @@ export function environmentOf(config: CaelumConfig): SuiteEnvironment {
     testRunsAllowed: config.testRunsAllowed,
     advisories: config.development.advisories,
     trading: config.trading,
+    mlTraining: config.mlTraining,
     confidenceThreshold: config.confidenceThreshold,
     thresholds: config.thresholds,
     services: {

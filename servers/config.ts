@@ -412,6 +412,58 @@ export const configSchema = z
         },
       })
       .describe('the trading supervisor: prediction service, market data, committee thresholds'),
+    mlTraining: z
+      .object({
+        jobs: z
+          .object({
+            heartbeatMs: z
+              .number()
+              .int()
+              .min(100)
+              .max(60_000)
+              .default(1_000)
+              .describe('how often a local job writes its heartbeat and the service checks it'),
+            stopGraceMs: z
+              .number()
+              .int()
+              .min(0)
+              .max(60_000)
+              .default(2_000)
+              .describe('after SIGTERM, how long a stopped job has before SIGKILL'),
+            logTailLines: z.number().int().min(1).max(10_000).default(40).describe('log lines shown by default'),
+          })
+          .strict()
+          .default({ heartbeatMs: 1_000, stopGraceMs: 2_000, logTailLines: 40 }),
+        ray: z
+          .object({
+            address: z
+              .url({
+                protocol: /^https?$/,
+                error: 'expected the http(s) URL of a Ray head node, e.g. http://head:8265',
+              })
+              .describe("the Ray Jobs REST API (the head node's dashboard port, 8265)"),
+            timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('per request'),
+            token: z.string().min(1).optional().describe('sent as a Bearer token; never reported'),
+          })
+          .strict()
+          .optional()
+          .describe('a Ray cluster for jobs that need more than this machine; absent: local jobs only'),
+        mlflow: z
+          .object({
+            trackingUri: z
+              .url({ protocol: /^https?$/, error: 'expected the http(s) URL of an MLflow tracking server' })
+              .describe('runs and models are also logged there through its REST API (/api/2.0/mlflow)'),
+            experiment: z.string().min(1).max(200).default('caelum').describe('experiment name runs are logged under'),
+            timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('per request'),
+            token: z.string().min(1).optional().describe('sent as a Bearer token; never reported'),
+          })
+          .strict()
+          .optional()
+          .describe('an MLflow tracking server; absent: runs are kept in the data dir only'),
+      })
+      .strict()
+      .default({ jobs: { heartbeatMs: 1_000, stopGraceMs: 2_000, logTailLines: 40 } })
+      .describe('the ml-training supervisor: job heartbeat and stop grace, Ray cluster, MLflow tracking'),
   })
   .strict()
   .superRefine((config, issues) => {
@@ -563,6 +615,21 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
   if (env.CAELUM_MARKET_DATA_URL) trading.marketData = { providerUrl: env.CAELUM_MARKET_DATA_URL };
   if (Object.keys(trading).length > 0)
     set('trading', 'CAELUM_PREDICTION_URL / CAELUM_PREDICTION_API_KEY / CAELUM_MARKET_DATA_URL', trading);
+  const mlTraining: Record<string, unknown> = {};
+  if (env.CAELUM_RAY_ADDRESS) mlTraining.ray = { address: env.CAELUM_RAY_ADDRESS };
+  const mlflowUri = env.CAELUM_MLFLOW_URI ?? env.MLFLOW_TRACKING_URI;
+  if (mlflowUri)
+    mlTraining.mlflow = {
+      trackingUri: mlflowUri,
+      ...(env.MLFLOW_TRACKING_TOKEN ? { token: env.MLFLOW_TRACKING_TOKEN } : {}),
+      ...(env.MLFLOW_EXPERIMENT_NAME ? { experiment: env.MLFLOW_EXPERIMENT_NAME } : {}),
+    };
+  if (Object.keys(mlTraining).length > 0)
+    set(
+      'mlTraining',
+      'CAELUM_RAY_ADDRESS / CAELUM_MLFLOW_URI / MLFLOW_TRACKING_URI / MLFLOW_TRACKING_TOKEN',
+      mlTraining,
+    );
   const claude: Record<string, unknown> = {};
   if (env.ANTHROPIC_API_KEY) claude.apiKey = env.ANTHROPIC_API_KEY;
   if (env.ANTHROPIC_BASE_URL) claude.baseUrl = env.ANTHROPIC_BASE_URL;

@@ -53,6 +53,13 @@ export interface TradingSettings {
   };
 }
 
+/** Config `mlTraining`: the job heartbeat, a Ray cluster and an MLflow server (tokens for requests only). */
+export interface MlTrainingSettings {
+  jobs: { heartbeatMs: number; stopGraceMs: number; logTailLines: number };
+  ray?: { address: string; timeoutMs: number; token?: string | undefined } | undefined;
+  mlflow?: { trackingUri: string; experiment: string; timeoutMs: number; token?: string | undefined } | undefined;
+}
+
 /** How the suite is being served, for getSystemStatus. */
 export interface RuntimeView {
   mode: 'service' | 'in-process';
@@ -88,6 +95,8 @@ export interface SuiteEnvironment {
   };
   /** The trading supervisor's settings (config `trading`). */
   trading?: TradingSettings;
+  /** The ml-training supervisor's settings (config `mlTraining`). */
+  mlTraining?: MlTrainingSettings;
   services: ServicesView;
   confidenceThreshold: number;
   /** Overrides of the threshold by supervisor and by tool name. */
