@@ -324,3 +324,39 @@ test('list maps every submission job and leaves out DRIVER jobs', async (t) => {
     assert.ok(listed.every((r) => r.backend === 'ray'));
   }
 });
+
+test('an answer over the byte budget is refused with the budget named, not read whole', async (t) => {
+  const ray = await peer(t);
+  const dir = await tempDir(t);
+  const spec = contractSpec(dir, [
+    '/bin/sh',
+    '-c',
+    'i=0; while [ $i -lt 2000 ]; do echo "row $i of a long log"; i=$((i+1)); done',
+  ]);
+  const small = new RayExecutor({ address: ray.url, timeoutMs: 5000 }, { maxAnswerBytes: 16 * 1024 });
+  await small.submit(spec);
+  await until(small, spec.jobId, (r) => r.state === 'SUCCEEDED');
+  await assert.rejects(small.logs(spec.jobId, { tailLines: 5 }), (error: Error) => {
+    assert.ok(error instanceof RayClusterError);
+    assert.match(error.message, /answered GET \/api\/jobs\/.*\/logs with more than 16384 bytes \(the answer budget\)/);
+    return true;
+  });
+  const tail = await executor(ray.url).logs(spec.jobId, { tailLines: 1 });
+  assert.equal(tail.text, 'row 1999 of a long log\n');
+});
+
+test('a bad address or an empty command is refused before anything is sent', async (t) => {
+  assert.throws(
+    () => new RayExecutor({ address: 'http://user:pw@[::bad', timeoutMs: 1000 }),
+    (error: Error) => {
+      assert.ok(error instanceof ToolError && error.code === 'NOT_CONFIGURED');
+      assert.match(error.message, /mlTraining\.ray\.address/);
+      assert.ok(!error.message.includes('pw'), 'credentials in the address are not echoed');
+      return true;
+    },
+  );
+  const ray = await peer(t);
+  const dir = await tempDir(t);
+  await assert.rejects(executor(ray.url).submit(contractSpec(dir, [])), { name: 'InputError', field: 'command' });
+  assert.equal(ray.requests.length, 0);
+});

@@ -27,6 +27,8 @@ export interface RayExecutorOptions {
   pollMs?: number;
   /** Further attempts of a GET after a 502, 503 or 504. */
   retries?: number;
+  /** Largest answer read, in bytes (default 64 MiB): Ray answers a whole log at once. */
+  maxAnswerBytes?: number;
   /** Log lines kept with a FAILED job's record, as evidence. */
   evidenceLines?: number;
 }
@@ -58,9 +60,18 @@ export class RayExecutor implements Executor {
     private readonly settings: RaySettings,
     private readonly options: RayExecutorOptions = {},
   ) {
-    const url = new URL(
-      /^[a-z][a-z0-9+.-]*:\/\//i.test(settings.address) ? settings.address : `http://${settings.address}`,
-    );
+    const given = /^[a-z][a-z0-9+.-]*:\/\//i.test(settings.address) ? settings.address : `http://${settings.address}`;
+    let url: URL;
+    try {
+      url = new URL(given);
+    } catch (error) {
+      const shown = settings.address.replace(/\/\/[^/@]*@/, '//…@');
+      throw new ToolError(
+        'NOT_CONFIGURED',
+        `mlTraining.ray.address "${shown}" is not a URL; set it to the head node's dashboard, e.g. http://ray-head:8265`,
+        { cause: error },
+      );
+    }
     url.username = '';
     url.password = '';
     this.address = url.toString().replace(/\/+$/, '');
@@ -68,6 +79,8 @@ export class RayExecutor implements Executor {
   }
 
   async submit(spec: JobSpec): Promise<JobRecord> {
+    if (spec.command.length === 0)
+      throw new InputError('command', 'is empty; give the program and its arguments, e.g. ["python", "train.py"]');
     const answer = await this.call('POST', '/api/jobs/', submitBody(spec, this.options.hostEnvironment));
     if (answer.status === 400) {
       const reason = lastLine(answer.body);
@@ -186,10 +199,16 @@ export class RayExecutor implements Executor {
     return details.data;
   }
 
+  /** The last log lines of a FAILED job; best effort: the state is the answer, the lines are extra. */
   private async evidence(jobId: string): Promise<string[] | undefined> {
-    const answer = await this.call('GET', `/api/jobs/${encodeURIComponent(jobId)}/logs`);
-    if (answer.status !== 200) return undefined;
-    const logs = (JSON.parse(answer.body) as { logs?: unknown }).logs;
+    let logs: unknown;
+    try {
+      const answer = await this.call('GET', `/api/jobs/${encodeURIComponent(jobId)}/logs`);
+      if (answer.status !== 200) return undefined;
+      logs = (JSON.parse(answer.body) as { logs?: unknown }).logs;
+    } catch {
+      return undefined; // Too large, or gone between the two requests.
+    }
     if (typeof logs !== 'string') return undefined;
     const chunk = logChunk(logs, { tailLines: this.options.evidenceLines ?? 20 }, true);
     return chunk.text === '' ? [] : chunk.text.replace(/\n$/, '').split('\n');
@@ -201,7 +220,14 @@ export class RayExecutor implements Executor {
     for (;;) {
       const record = await this.status(jobId);
       if (!record) throw this.unknown(jobId);
-      if (record.endedAt !== undefined || Date.now() >= deadline) return record;
+      if (record.endedAt !== undefined) return record;
+      if (Date.now() >= deadline) {
+        const waited = this.options.stopWaitMs ?? 10_000;
+        return {
+          ...record,
+          message: `stop requested; Ray has not reported the end after ${waited} ms (${record.state})`,
+        };
+      }
       await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 100));
     }
   }
@@ -268,10 +294,32 @@ export class RayExecutor implements Executor {
         signal: AbortSignal.timeout(this.settings.timeoutMs),
         redirect: 'error',
       });
-      return { status: response.status, body: await response.text() };
+      return { status: response.status, body: await this.read(response, `${method} ${path}`) };
     } catch (error) {
+      if (error instanceof RayClusterError) throw error;
       throw this.unreachable(method, path, error);
     }
+  }
+
+  /** The body, up to maxAnswerBytes: Ray's logs endpoint answers a job's whole log at once. */
+  private async read(response: Response, what: string): Promise<string> {
+    const limit = this.options.maxAnswerBytes ?? 64 * 1024 * 1024;
+    if (!response.body) return '';
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += chunk.byteLength;
+      if (size > limit) {
+        await response.body.cancel().catch(() => undefined);
+        throw new RayClusterError(
+          this.address,
+          `Ray at ${this.address} answered ${what} with more than ${limit} bytes (the answer budget); read the job's logs on the cluster instead`,
+          response.status,
+        );
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   private unreachable(method: string, path: string, error: unknown): RayClusterError {
