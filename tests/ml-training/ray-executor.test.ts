@@ -360,3 +360,21 @@ test('a bad address or an empty command is refused before anything is sent', asy
   await assert.rejects(executor(ray.url).submit(contractSpec(dir, [])), { name: 'InputError', field: 'command' });
   assert.equal(ray.requests.length, 0);
 });
+
+test("a driver job's id is the caller's mistake (HTTP 400), a 500 is the cluster's", async () => {
+  const answers = [
+    new Response('Can only stop submission type jobs', { status: 400 }),
+    new Response('Traceback (most recent call last):\nRuntimeError: GCS unavailable\n', { status: 500 }),
+  ];
+  const subject = new RayExecutor(
+    { address: 'http://ray.test:8265', timeoutMs: 1000 },
+    { fetch: async () => answers.shift()! },
+  );
+  await assert.rejects(subject.stop('01000000'), { name: 'InputError', field: 'jobId' });
+  await assert.rejects(subject.stop('01000000'), (error: Error) => {
+    assert.ok(error instanceof RayClusterError);
+    assert.equal(error.status, 500);
+    assert.match(error.message, /HTTP 500: RuntimeError: GCS unavailable/);
+    return true;
+  });
+});

@@ -242,6 +242,9 @@ export class RayExecutor implements Executor {
   private expectOk(answer: Answer, what: string): void {
     if (answer.status >= 200 && answer.status < 300) return;
     const reason = lastLine(answer.body);
+    // Ray's 400s after submit are about the id: "Can only stop submission type jobs" for a driver's id.
+    if (answer.status === 400)
+      throw new InputError('jobId', `Ray at ${this.address} refused the ${what} (HTTP 400: ${reason})`);
     if (answer.status === 401 || answer.status === 403)
       throw new ToolError(
         'NOT_CONFIGURED',
