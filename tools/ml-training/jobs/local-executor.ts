@@ -23,6 +23,7 @@ import {
 import {
   isSameProcessAlive,
   jobProcesses,
+  readProcess,
   signalJob,
   startWrapper,
   type ProcessInfo,
@@ -291,7 +292,10 @@ export class LocalExecutor implements Executor {
   private async lose(record: JobRecord, paths: JobPaths): Promise<void> {
     const beat = await readJson<{ at?: string }>(paths.heartbeat);
     // Whatever is left of its group (a child orphaned by a killed wrapper) would keep writing to the output.
-    const leftovers = record.pid === undefined ? [] : await jobProcesses(record.pid);
+    // A live process with the wrapper's pid (a different start time) means the pid was reused; the
+    // kernel never reuses a pid while a group of that id has members, so then there is nothing left.
+    const reused = record.pid !== undefined && ((await readProcess(record.pid))?.state ?? 'Z') !== 'Z';
+    const leftovers = record.pid === undefined || reused ? [] : await jobProcesses(record.pid);
     const stray = leftovers.filter((p) => p.pgid === record.pid);
     if (stray.length > 0) signalJob(record.pid!, stray, 'SIGKILL');
     const tail = await tailLines(paths.output, evidenceLines);
