@@ -6,6 +6,12 @@ import assert from 'node:assert/strict';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { jobPaths } from '../../tools/ml-training/jobs/job-files.js';
+import {
+  busyLocalJobs,
+  closeLocalJobs,
+  localJobStore,
+  openLocalJobs,
+} from '../../tools/ml-training/jobs/local-executor.js';
 import { tempDir } from '../helpers.js';
 import { fastJobs, isAlive, nodeJob, openStore, survivors, trackJobs, waitFor } from './jobs-fixture.js';
 
@@ -239,4 +245,49 @@ test('at most one active job per output directory (by real path); another direct
   await store.stop(first.jobId);
   const third = track(await store.submit(nodeJob('console.log(1)', out)));
   assert.equal(third.state, 'RUNNING');
+});
+
+test('a process the job left in its group when it exited is terminated, so an ended job writes nothing more', async (t) => {
+  const { dataDir, output, track } = await setup(t);
+  const store = openStore(t, dataDir);
+  const out = await output('straggler');
+  const pidFile = path.join(out, 'sleep.pid');
+  const script = `
+    const child = require('child_process').spawn('sleep', ['60'], { stdio: 'ignore' });
+    require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(child.pid));
+    child.unref();`;
+  const spec = nodeJob(script, out);
+  const record = track(await store.submit(spec));
+  const done = await waitFor('SUCCEEDED', async () => {
+    const r = await store.status(spec.jobId);
+    return r?.state === 'SUCCEEDED' ? r : undefined;
+  });
+  assert.equal(done.exitCode, 0);
+  const sleepPid = Number(await readFile(pidFile, 'utf8'));
+  await waitFor('the sleep to be gone', async () => ((await isAlive(sleepPid)) ? undefined : true), 5_000);
+  assert.deepEqual(await survivors([sleepPid], record.pid!), []);
+});
+
+test('the composition root opens a data dir once, lists its busy jobs, and closing leaves the jobs running', async (t) => {
+  const { dataDir, output, track } = await setup(t);
+  t.after(() => closeLocalJobs(dataDir));
+  const store = localJobStore(dataDir, fastJobs);
+  assert.equal(localJobStore(dataDir, fastJobs), store, 'one store per data dir');
+  const spec = nodeJob('setInterval(() => {}, 1000)', await output('busy'));
+  const record = track(await store.submit(spec));
+  assert.deepEqual(
+    busyLocalJobs(dataDir).map((r) => r.jobId),
+    [spec.jobId],
+  );
+  closeLocalJobs(dataDir);
+  assert.deepEqual(busyLocalJobs(dataDir), [], 'a closed store reports nothing');
+  assert.equal(await isAlive(record.pid!), true, 'closing the store does not stop its jobs');
+  const reopened = await openLocalJobs(dataDir, fastJobs);
+  assert.deepEqual(
+    reopened.map((r) => [r.jobId, r.state]),
+    [[spec.jobId, 'RUNNING']],
+  );
+  assert.notEqual(localJobStore(dataDir, fastJobs), store);
+  await localJobStore(dataDir, fastJobs).stop(spec.jobId);
+  assert.deepEqual(busyLocalJobs(dataDir), []);
 });

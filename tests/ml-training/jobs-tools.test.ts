@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { access, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { jobTools } from '../../tools/ml-training/jobs/job-tools.js';
+import { estimateTrainingMemory } from '../../tools/ml-training/placement/memory-estimate.js';
+import { planPlacement } from '../../tools/ml-training/placement/placement-tool.js';
 import { closeLocalJobs } from '../../tools/ml-training/jobs/local-executor.js';
 import { testSuite } from '../helpers.js';
 import { isAlive, seedJobExamples, trackJobs, waitFor } from './jobs-fixture.js';
@@ -44,6 +46,17 @@ async function jobSuite(t: Parameters<typeof testSuite>[0] & { after(fn: () => P
   return { suite, call, ok, fails, finished };
 }
 
+const placement = {
+  parameters: 10_000_000,
+  dtype: 'fp32',
+  optimizer: 'adamw',
+  batchSize: 4,
+  sequenceLength: 128,
+  hiddenSize: 256,
+  layers: 4,
+  allowCpu: true,
+};
+
 test('without confirm nothing starts: a plan with the command, data, resources and "no history"', async (t) => {
   const { suite, ok } = await jobSuite(t);
   const marker = path.join(suite.project, 'started');
@@ -66,8 +79,14 @@ test('without confirm nothing starts: a plan with the command, data, resources a
     dataset: 'data/concepts',
     resources: { cpus: 2, memoryMiB: 2048 },
     env: { SECRET_TOKEN: 'value-never-shown' },
+    placement,
   });
   assert.equal(output.started, false);
+  assert.equal(
+    output.plan.estimatedMemoryBytes,
+    estimateTrainingMemory(planPlacement.input.parse(placement)).totalBytes,
+  );
+  assert.ok(output.plan.placement.formulas.length > 0);
   assert.equal(output.job, undefined);
   assert.match(output.message, /nothing was started.*confirm: true/i);
   assert.equal(output.plan.outputDir, path.join(suite.project, 'runs', 'first'));
@@ -83,6 +102,17 @@ test('without confirm nothing starts: a plan with the command, data, resources a
   await assert.rejects(access(marker), 'the command did not run');
   await assert.rejects(access(path.join(suite.project, 'runs')), 'the output directory was not created');
   assert.deepEqual(await readdir(path.join(suite.dataDir, 'ml-training', 'jobs')).catch(() => []), []);
+  // A dataset prepared into the data dir is named by its name.
+  const named = path.join(suite.dataDir, 'ml-training', 'datasets', 'fleet');
+  await mkdir(named, { recursive: true });
+  await writeFile(path.join(named, 'manifest.json'), JSON.stringify({ name: 'fleet', rows: 42, dimension: 16 }));
+  const byName = await ok('ml_training_submit_job', {
+    command: ['node', 'train.js'],
+    outputDir: 'runs/x',
+    dataset: 'fleet',
+  });
+  assert.equal(byName.output.plan.data.directory, named);
+  assert.equal(byName.output.plan.data.rows, 42);
 });
 
 test('with confirm the job runs to SUCCEEDED; the next plan of that name estimates from its duration', async (t) => {

@@ -110,6 +110,14 @@ function finish(code, signal) {
   closeSync(combined);
   const exitCode = failedToStart ? 127 : code;
   writeAtomically('exit.json', { exitCode, signal, startedAt, endedAt: new Date().toISOString() });
+  // The job is over: whatever it left behind in its group (a worker that outlived the main process)
+  // gets SIGTERM, so that an ended job no longer writes to its output directory.
+  forwarding = true;
+  try {
+    process.kill(-process.pid, 'SIGTERM');
+  } catch {
+    // Nothing left.
+  }
   process.exit(exitCode ?? 1);
 }
 // 'close' comes once the output pipes are drained; a grandchild that keeps them open must not delay

@@ -305,8 +305,10 @@ export class LocalExecutor implements Executor {
       heartbeatAt: beat?.at,
       lastLogLines: tail.lines,
       message:
-        `the job's wrapper process ${record.pid} is gone and left no exit record; last heartbeat ${beat?.at ?? 'never'}` +
-        ' (killed with SIGKILL, by the OOM killer, or the machine restarted)' +
+        (record.pid === undefined
+          ? 'the job never started: the service stopped between recording it and starting its wrapper'
+          : `the job's wrapper process ${record.pid} is gone and left no exit record; last heartbeat ${beat?.at ?? 'never'}` +
+            ' (killed with SIGKILL, by the OOM killer, or the machine restarted)') +
         (stray.length > 0 ? `; ${stray.length} leftover process(es) of its group were killed` : ''),
     });
     await this.save(record);
