@@ -143,6 +143,15 @@ test('with confirm the job runs to SUCCEEDED; the next plan of that name estimat
     listed.output.jobs.map((j: any) => j.jobId),
     [job.jobId],
   );
+  // A bare program name is found on the PATH of the child environment; cwd defaults to the first root.
+  const plain = await ok('ml_training_submit_job', {
+    command: ['node', 'train.js'],
+    outputDir: 'runs/plain',
+    confirm: true,
+  });
+  assert.equal(plain.output.job.cwd, suite.project);
+  assert.equal((await finished(plain.output.job.jobId)).state, 'SUCCEEDED');
+  assert.equal((await ok('ml_training_read_job_logs', { jobId: plain.output.job.jobId })).output.text, 'trained\n');
   const plan = await ok('ml_training_submit_job', {
     command: ['node', 'train.js'],
     outputDir: 'runs/ridge',

@@ -328,9 +328,15 @@ export class LocalExecutor implements Executor {
       const wrapper = await readJson<WrapperStart>(this.paths(jobId).wrapper);
       if (wrapper) this.wrappers.set(jobId, wrapper);
       if (record.pid === undefined) {
-        // Never started: the service died between the record and the wrapper.
-        await this.lose(record, this.paths(jobId));
-        continue;
+        // The service died during the submit: the wrapper's heartbeat, if any, names its pid.
+        const beat = await readJson<{ pid?: number }>(this.paths(jobId).heartbeat);
+        const started = beat?.pid !== undefined && (await isSameProcessAlive(beat.pid, undefined));
+        if (!started && !(await fileExists(this.paths(jobId).exit))) {
+          await this.lose(record, this.paths(jobId));
+          continue;
+        }
+        Object.assign(record, { state: 'RUNNING', pid: beat?.pid, startedAt: record.submittedAt });
+        await this.save(record);
       }
       await this.check(record);
       if (isActive(record)) this.logger?.info('job_reattached', { jobId, pid: record.pid });
