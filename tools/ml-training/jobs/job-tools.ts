@@ -12,7 +12,11 @@ export const getJob = defineTool({
   name: 'ml_training_get_job',
   domain: 'ml-training',
   tags: ['training', 'job', 'status', 'state', 'exit code', 'heartbeat'],
-  requests: ['is my training job still running', 'why did the training job fail', 'status of job'],
+  requests: [
+    'is my training job still running',
+    'why did the training job fail',
+    'state and exit code of a training job',
+  ],
   title: 'Get a training job',
   description:
     'Returns one job\'s record as the executor sees it now: state (PENDING, RUNNING, SUCCEEDED, FAILED, STOPPED, LOST), times, exit code or signal, the last heartbeat, and for FAILED and LOST jobs the last log lines and why. Use ml_training_read_job_logs for the output itself. Example: {"jobId": "job-example"}',
@@ -39,7 +43,11 @@ export const readJobLogs = defineTool({
   name: 'ml_training_read_job_logs',
   domain: 'ml-training',
   tags: ['training', 'job', 'logs', 'output', 'tail', 'follow', 'stderr'],
-  requests: ['show the training log', 'tail the job output', 'what did the job print since last time'],
+  requests: [
+    'show the training log',
+    'tail the training job output',
+    'what did the training job print since last time',
+  ],
   title: "Read a training job's logs",
   description:
     'Reads a job\'s output, stdout and stderr interleaved by line with stderr lines marked "[stderr] ". Without offset: the last tailLines lines. With offset (the nextOffset of an earlier call): only what was written since. followMs waits up to that long for new output or the job\'s end, returning as soon as either comes. Logs stay readable after the job ends. Example: {"jobId": "job-example", "tailLines": 20}',
@@ -99,7 +107,11 @@ export const stopJob = defineTool({
   name: 'ml_training_stop_job',
   domain: 'ml-training',
   tags: ['training', 'job', 'stop', 'kill', 'cancel', 'terminate'],
-  requests: ['stop the training job', 'kill my training run and everything it started', 'cancel the running job'],
+  requests: [
+    'stop the training job',
+    'kill my training run and everything it started',
+    'cancel the running training job',
+  ],
   title: 'Stop a training job',
   description:
     'Stops a running job: SIGTERM to its process group and every descendant, SIGKILL to whatever is left after the grace period, then STOPPED. Without confirm: true it only says what would be stopped (the processes). Stopping a job that already ended is refused. Example: {"jobId": "job-example", "confirm": true}',
@@ -147,7 +159,7 @@ export const listJobs = defineTool({
   name: 'ml_training_list_jobs',
   domain: 'ml-training',
   tags: ['training', 'jobs', 'list', 'running', 'history'],
-  requests: ['which training jobs are running', 'list recent training jobs', 'show failed jobs'],
+  requests: ['which training jobs are running', 'list recent training jobs', 'show failed training jobs'],
   title: 'List training jobs',
   description:
     'Lists jobs, newest first, from the local executor (and the Ray cluster when configured), optionally only those in one state. Example: {"state": "RUNNING"}',
