@@ -58,6 +58,8 @@ export class LocalExecutor implements Executor {
   private readonly records = new Map<string, JobRecord>();
   private readonly wrappers = new Map<string, WrapperStart>();
   private readonly stopping = new Set<string>();
+  /** Jobs between their record and their RUNNING state: the monitor leaves them to submit(). */
+  private readonly starting = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   readonly ready: Promise<void>;
@@ -110,6 +112,7 @@ export class LocalExecutor implements Executor {
       ...(spec.metadata.runId ? { runId: spec.metadata.runId } : {}),
     };
     this.records.set(spec.jobId, record);
+    this.starting.add(spec.jobId);
     try {
       await createJobDirectory(paths);
       await this.save(record);
@@ -136,6 +139,8 @@ export class LocalExecutor implements Executor {
       });
       await this.save(record).catch(() => undefined);
       throw error;
+    } finally {
+      this.starting.delete(spec.jobId);
     }
   }
 
@@ -196,7 +201,7 @@ export class LocalExecutor implements Executor {
         state: 'STOPPED',
         endedAt: new Date().toISOString(),
         exitCode: exit?.exitCode ?? null,
-        signal: exit?.signal ?? 'SIGTERM',
+        signal: exit?.signal ?? (outcome.killed > 0 ? 'SIGKILL' : 'SIGTERM'),
         message:
           `stopped on request: SIGTERM to ${outcome.processes} process(es)` +
           (outcome.killed > 0
@@ -257,6 +262,7 @@ export class LocalExecutor implements Executor {
 
   /** Brings one active record up to date with its files and its wrapper process. */
   private async check(record: JobRecord): Promise<void> {
+    if (this.starting.has(record.jobId)) return;
     const paths = this.paths(record.jobId);
     const exit = await readJson<ExitRecord>(paths.exit);
     if (exit) return this.finish(record, exit);
