@@ -292,3 +292,27 @@ test('the composition root opens a data dir once, lists its busy jobs, and closi
   await localJobStore(dataDir, fastJobs).stop(spec.jobId);
   assert.deepEqual(busyLocalJobs(dataDir), []);
 });
+
+test('a job recorded but never started (the service died during the submit) is LOST with that reason', async (t) => {
+  const { dataDir, output } = await setup(t);
+  const spec = nodeJob('console.log(1)', await output('never'));
+  const paths = jobPaths(dataDir, spec.jobId);
+  await mkdir(paths.directory, { recursive: true });
+  const pending = {
+    jobId: spec.jobId,
+    backend: 'local',
+    name: 'test',
+    state: 'PENDING',
+    command: spec.command,
+    cwd: spec.cwd,
+    outputDir: spec.outputDir,
+    resources: {},
+    metadata: {},
+    submittedAt: new Date().toISOString(),
+  };
+  await writeFile(paths.record, JSON.stringify(pending));
+  const store = openStore(t, dataDir);
+  const lost = await store.status(spec.jobId);
+  assert.equal(lost?.state, 'LOST');
+  assert.match(lost?.message ?? '', /never started: the service stopped between recording it and starting its wrapper/);
+});

@@ -316,3 +316,32 @@ test('every job tool example succeeds on the seeded example job', async (t) => {
   const logs = await ok('ml_training_read_job_logs', { jobId: 'job-example', tailLines: 2 });
   assert.equal(logs.output.text, '[stderr] warning: slow disk\nepoch 2 loss 0.31\n');
 });
+
+test('a log follow reports progress and ends at once when the call is cancelled', async (t) => {
+  const { suite, ok } = await jobSuite(t);
+  const { output } = await ok('ml_training_submit_job', {
+    command: [process.execPath, '-e', "console.log('one line'); setInterval(() => {}, 1000)"],
+    outputDir: 'runs/cancel',
+    confirm: true,
+  });
+  const jobId = output.job.jobId;
+  const head = await waitFor('the line', async () => {
+    const r = await ok('ml_training_read_job_logs', { jobId });
+    return r.output.text === 'one line\n' ? r.output : undefined;
+  });
+  const controller = new AbortController();
+  const progress: number[] = [];
+  const context = suite.dispatcher.context({ signal: controller.signal, progress: (done) => progress.push(done) });
+  setTimeout(() => controller.abort(), 300);
+  const started = Date.now();
+  const outcome = await suite.dispatcher.router.invoke(
+    'ml_training_read_job_logs',
+    { jobId, offset: head.nextOffset, followMs: 20_000 },
+    context,
+  );
+  assert.equal(outcome.ok, false);
+  assert.equal(outcome.ok ? '' : outcome.error.kind, 'cancelled');
+  assert.ok(Date.now() - started < 5_000, 'the follow did not wait out its 20 s');
+  assert.ok(progress.length > 0, 'the wait reported progress');
+  await ok('ml_training_stop_job', { jobId, confirm: true }, true);
+});
