@@ -75,6 +75,10 @@ export async function readJson<T>(file: string): Promise<T | undefined> {
   }
 }
 
+export async function removeFile(file: string): Promise<void> {
+  await rm(file, { force: true }).catch(() => undefined);
+}
+
 export async function fileExists(file: string): Promise<boolean> {
   return stat(file).then(
     () => true,

@@ -16,6 +16,7 @@ import {
   listJobIds,
   readFrom,
   readJson,
+  removeFile,
   tailLines,
   writeJsonAtomically,
   type JobPaths,
@@ -138,6 +139,8 @@ export class LocalExecutor implements Executor {
         message: `the job could not be started: ${(error as Error).message}`,
       });
       await this.save(record).catch(() => undefined);
+      // The launch file holds the job's environment: it must not outlive a wrapper that never read it.
+      await removeFile(paths.launch);
       throw error;
     } finally {
       this.starting.delete(spec.jobId);
