@@ -11,7 +11,7 @@ import {
   closeLocalJobs,
   localJobStore,
   openLocalJobs,
-} from '../../tools/ml-training/jobs/local-executor.js';
+} from '../../tools/ml-training/jobs/local-job-store.js';
 import { tempDir } from '../helpers.js';
 import { fastJobs, isAlive, nodeJob, openStore, survivors, trackJobs, waitFor } from './jobs-fixture.js';
 

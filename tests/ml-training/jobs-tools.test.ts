@@ -8,7 +8,7 @@ import path from 'node:path';
 import { jobTools } from '../../tools/ml-training/jobs/job-tools.js';
 import { estimateTrainingMemory } from '../../tools/ml-training/placement/memory-estimate.js';
 import { planPlacement } from '../../tools/ml-training/placement/placement-tool.js';
-import { closeLocalJobs } from '../../tools/ml-training/jobs/local-executor.js';
+import { closeLocalJobs } from '../../tools/ml-training/jobs/local-job-store.js';
 import { testSuite } from '../helpers.js';
 import { isAlive, seedJobExamples, trackJobs, waitFor } from './jobs-fixture.js';
 

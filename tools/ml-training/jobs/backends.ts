@@ -3,7 +3,8 @@
 import type { MlTrainingSettings, ToolContext } from '../../context.js';
 import { InputError, ToolError } from '../../errors.js';
 import type { BackendName, Executor, JobRecord } from './executor.js';
-import { localJobStore, type LocalExecutor, type LocalJobSettings } from './local-executor.js';
+import type { LocalExecutor, LocalJobSettings } from './local-executor.js';
+import { localJobStore } from './local-job-store.js';
 
 const defaultJobSettings: LocalJobSettings = { heartbeatMs: 1_000, stopGraceMs: 2_000, logTailLines: 40 };
 

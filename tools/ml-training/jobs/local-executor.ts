@@ -4,7 +4,6 @@
 // vanished without one makes it LOST with the evidence. Opening a store reconciles what an earlier
 // service left: live wrappers (same pid and start time) are re-attached, vanished ones are LOST.
 // Jobs outlive the service: closing a store stops its monitor, never its jobs.
-import path from 'node:path';
 import type { Logger } from '../../context.js';
 import { InputError } from '../../errors.js';
 import { terminalStates, type Executor, type JobRecord, type JobSpec, type LogChunk } from './executor.js';
@@ -376,40 +375,4 @@ function outputInUse(outputDir: string, holder: JobRecord): InputError {
     'outputDir',
     `${outputDir} is the output of job ${holder.jobId} (${holder.name}, ${holder.state}); at most one job writes to an output directory: wait for it to end, stop it, or choose another outputDir`,
   );
-}
-
-const stores = new Map<string, LocalExecutor>();
-
-/** The one store of a data dir in this process, opened (and reconciled) on first use. */
-export function localJobStore(dataDir: string, settings: LocalJobSettings, logger?: Logger): LocalExecutor {
-  const key = path.resolve(dataDir);
-  let store = stores.get(key);
-  if (!store) {
-    store = new LocalExecutor(key, settings, logger);
-    stores.set(key, store);
-  }
-  return store;
-}
-
-/** For the composition root at service start: opens the store and waits for its reconcile. */
-export async function openLocalJobs(
-  dataDir: string,
-  settings: LocalJobSettings,
-  logger?: Logger,
-): Promise<JobRecord[]> {
-  const store = localJobStore(dataDir, settings, logger);
-  await store.ready;
-  return store.active().map((r) => ({ ...r }));
-}
-
-/** The running (and pending) local jobs of a data dir's open store; none when it is not open. */
-export function busyLocalJobs(dataDir: string): JobRecord[] {
-  return (stores.get(path.resolve(dataDir))?.active() ?? []).map((r) => ({ ...r }));
-}
-
-/** Stops the monitor of a data dir's store (the jobs keep running); the next use opens a new one. */
-export function closeLocalJobs(dataDir: string): void {
-  const key = path.resolve(dataDir);
-  stores.get(key)?.close();
-  stores.delete(key);
 }
