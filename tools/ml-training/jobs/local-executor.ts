@@ -148,6 +148,7 @@ export class LocalExecutor implements Executor {
 
   async status(jobId: string): Promise<JobRecord | undefined> {
     await this.ready;
+    if (!this.records.has(jobId) && jobIdPattern.test(jobId)) await this.adopt(jobId);
     const record = this.records.get(jobId);
     if (!record) return undefined;
     if (isActive(record) && !this.stopping.has(jobId)) await this.check(record);
@@ -160,6 +161,7 @@ export class LocalExecutor implements Executor {
 
   async list(): Promise<JobRecord[]> {
     await this.ready;
+    await this.adopt();
     return [...this.records.values()].map((r) => ({ ...r })).sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
   }
 
@@ -184,6 +186,7 @@ export class LocalExecutor implements Executor {
 
   async stop(jobId: string): Promise<JobRecord> {
     await this.ready;
+    if (!this.records.has(jobId) && jobIdPattern.test(jobId)) await this.adopt(jobId);
     const record = this.records.get(jobId);
     if (!record) throw unknownJob(jobId);
     if (!isActive(record) || this.stopping.has(jobId)) {
@@ -328,11 +331,24 @@ export class LocalExecutor implements Executor {
   }
 
   private async reconcile(): Promise<void> {
-    for (const jobId of await listJobIds(this.dataDir)) {
+    for (const jobId of await listJobIds(this.dataDir)) await this.load(jobId);
+  }
+
+  /**
+   * Jobs this store has not seen: written by another process on the same data dir (a CLI that ran
+   * in-process, an earlier service), read from disk and reconciled like those found at open.
+   */
+  private async adopt(jobId?: string): Promise<void> {
+    const ids = jobId === undefined ? await listJobIds(this.dataDir) : [jobId];
+    for (const id of ids) if (!this.records.has(id) && !this.starting.has(id)) await this.load(id);
+  }
+
+  private async load(jobId: string): Promise<void> {
+    {
       const record = await readJson<JobRecord>(this.paths(jobId).record);
-      if (!record || record.jobId !== jobId) continue;
+      if (!record || record.jobId !== jobId) return;
       this.records.set(jobId, record);
-      if (!isActive(record)) continue;
+      if (!isActive(record)) return;
       const wrapper = await readJson<WrapperStart>(this.paths(jobId).wrapper);
       if (wrapper) this.wrappers.set(jobId, wrapper);
       if (record.pid === undefined) {
@@ -341,7 +357,7 @@ export class LocalExecutor implements Executor {
         const started = beat?.pid !== undefined && (await isSameProcessAlive(beat.pid, undefined));
         if (!started && !(await fileExists(this.paths(jobId).exit))) {
           await this.lose(record, this.paths(jobId));
-          continue;
+          return;
         }
         Object.assign(record, { state: 'RUNNING', pid: beat?.pid, startedAt: record.submittedAt });
         await this.save(record);
