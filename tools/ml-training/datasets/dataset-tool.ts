@@ -35,13 +35,12 @@ async function targetDirectory(
     return path.join(context.environment.dataDir, 'ml-training', 'datasets', input.name);
   const roots = context.environment.allowedRoots;
   const requested = path.resolve(roots[0] ?? '.', input.outputDir);
-  const parent = await resolveInsideRoots(path.dirname(requested), roots, 'outputDir');
+  const parent = await resolveInsideRoots(path.dirname(input.outputDir), roots, 'outputDir');
   if (!parent.isDirectory) throw new InputError('outputDir', `${path.dirname(input.outputDir)} is not a directory`);
   const base = path.basename(requested);
   if (base === '' || base === '.' || base === '..')
     throw new InputError('outputDir', 'name a new directory for the dataset, not a root itself');
   const target = path.join(parent.absolute, base);
-  if (roots.length > 0 && parent.absolute === target) throw new InputError('outputDir', 'name a new directory');
   return target;
 }
 
@@ -66,7 +65,9 @@ export const prepareDataset = defineTool({
       .string()
       .regex(datasetName, 'letters, digits, "_", "." and "-", up to 64 characters')
       .optional()
-      .describe('Dataset name (the directory under <dataDir>/ml-training/datasets); default the table or collection name.'),
+      .describe(
+        'Dataset name (the directory under <dataDir>/ml-training/datasets); default the table or collection name.',
+      ),
     table: z
       .string()
       .min(1)
@@ -127,7 +128,7 @@ export const prepareDataset = defineTool({
     labelFrom: z
       .enum(['type', 'namespace'])
       .optional()
-      .describe('For a collection: store each item\'s type or namespace as its label.'),
+      .describe("For a collection: store each item's type or namespace as its label."),
     dimension: z
       .number()
       .int()
@@ -165,10 +166,12 @@ export const prepareDataset = defineTool({
     parameters: z.array(z.unknown()).optional(),
     rowsRead: z.number().int(),
     rows: z.number().int(),
-    skipped: z.object(Object.fromEntries(skipReasons.map((r) => [r, z.number().int()])) as Record<
-      (typeof skipReasons)[number],
-      z.ZodNumber
-    >),
+    skipped: z.object(
+      Object.fromEntries(skipReasons.map((r) => [r, z.number().int()])) as Record<
+        (typeof skipReasons)[number],
+        z.ZodNumber
+      >,
+    ),
     skippedExamples: z.array(z.object({ id: z.string(), reason: z.string() })),
     dimension: z.number().int(),
     codeDimension: z.number().int().optional(),
@@ -192,7 +195,10 @@ export const prepareDataset = defineTool({
   async handler(input, context) {
     const started = Date.now();
     if ((input.table === undefined) === (input.collection === undefined))
-      throw new InputError('table', 'give either table (PostgreSQL) or collection (knowledge store), not both or neither');
+      throw new InputError(
+        'table',
+        'give either table (PostgreSQL) or collection (knowledge store), not both or neither',
+      );
     const databaseUrl = context.environment.services.databaseUrl;
     if (input.table !== undefined) {
       if (!input.vectorColumn) throw new InputError('vectorColumn', 'name the column that holds the vectors');
@@ -202,7 +208,12 @@ export const prepareDataset = defineTool({
           'PostgreSQL is not configured; set databaseUrl in the Caelum config (or DATABASE_URL in its environment)',
         );
     }
-    const name = input.name ?? (input.table ?? input.collection!).split('.').pop()!.replace(/[^A-Za-z0-9_.-]/g, '_');
+    const name =
+      input.name ??
+      (input.table ?? input.collection!)
+        .split('.')
+        .pop()!
+        .replace(/[^A-Za-z0-9_.-]/g, '_');
     if (!datasetName.test(name)) throw new InputError('name', `"${name}" cannot name a dataset; pass name`);
     const target = await targetDirectory({ outputDir: input.outputDir, name }, context);
     const writer = await DatasetWriter.create({

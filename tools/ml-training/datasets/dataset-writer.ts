@@ -122,7 +122,7 @@ async function* readRange(file: string, start: number, end: number, unit: number
   const size = Math.max(unit, Math.floor(chunkBytes / unit) * unit);
   const handle = await open(file, 'r');
   try {
-    for (let at = start; at < end; ) {
+    for (let at = start; at < end;) {
       signal.throwIfAborted();
       const length = Math.min(size, end - at);
       const buffer = Buffer.allocUnsafe(length);
@@ -240,7 +240,11 @@ function arrayBytes(array: ArraySource): number {
 }
 
 /** Pipes `source` into `file`, returning the sha256 and size of what was written. */
-async function writeHashed(source: Readable, file: string, signal: AbortSignal): Promise<{ sha256: string; bytes: number }> {
+async function writeHashed(
+  source: Readable,
+  file: string,
+  signal: AbortSignal,
+): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
   let bytes = 0;
   const tap = new Transform({
@@ -406,11 +410,17 @@ export class DatasetWriter {
     const createdAt = new Date();
     const rowBytes = d * 4;
     const vectorFile = this.vectors.file;
-    const rowsOf = (first: number, end: number) => () => readRange(vectorFile, first * rowBytes, end * rowBytes, rowBytes, signal);
+    const rowsOf = (first: number, end: number) => () =>
+      readRange(vectorFile, first * rowBytes, end * rowBytes, rowBytes, signal);
 
     const datasetArrays: ArraySource[] = [];
     const idType = this.ids.dtype(true);
-    datasetArrays.push({ name: 'ids', dtype: idType, shape: [n], body: () => batched(this.ids.encoded(idType, signal)) });
+    datasetArrays.push({
+      name: 'ids',
+      dtype: idType,
+      shape: [n],
+      body: () => batched(this.ids.encoded(idType, signal)),
+    });
     datasetArrays.push({ name: 'vectors', dtype: '<f4', shape: [n, d], body: rowsOf(0, n) });
     if (this.codes) {
       const codes = this.codes;
@@ -469,9 +479,19 @@ export class DatasetWriter {
         shape: [m, N, d],
         body: () => batched(slidingWindows(rowsOf(first, end)(), rowBytes, N)),
       });
-      sequenceArrays.push({ name: `y_${suffix}`, dtype: '<f4', shape: [m, d], body: rowsOf(Math.min(first + N, end), end) });
+      sequenceArrays.push({
+        name: `y_${suffix}`,
+        dtype: '<f4',
+        shape: [m, d],
+        body: rowsOf(Math.min(first + N, end), end),
+      });
     }
-    members['sequences.npz'] = await writeNpz(path.join(this.temporary, 'sequences.npz'), sequenceArrays, createdAt, signal);
+    members['sequences.npz'] = await writeNpz(
+      path.join(this.temporary, 'sequences.npz'),
+      sequenceArrays,
+      createdAt,
+      signal,
+    );
 
     const manifest: Record<string, unknown> = {
       name: this.options.name,

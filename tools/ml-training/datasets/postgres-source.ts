@@ -51,8 +51,10 @@ function tableParts(table: string): string[] {
 }
 
 /** The SELECT for `query`, with every value as a parameter. Needs the columns already checked. */
-export function buildQuery(query: PostgresDatasetQuery, quote: (name: string) => string): BuiltQuery {
-  const table = tableParts(query.table).map(quote).join('.');
+export function buildQuery(query: PostgresDatasetQuery, escape: (name: string) => string): BuiltQuery {
+  const table = tableParts(query.table).map(escape).join('.');
+  // Columns are qualified by the table's alias: ORDER BY "id" would otherwise mean the output column id.
+  const quote = (name: string) => `src.${escape(name)}`;
   const parameters: unknown[] = [];
   const bind = (value: unknown) => {
     parameters.push(value);
@@ -87,7 +89,7 @@ export function buildQuery(query: PostgresDatasetQuery, quote: (name: string) =>
   const order = query.orderBy ?? { column: query.idColumn, direction: 'asc' as const };
   const orderSql = [`${quote(order.column)} ${order.direction === 'desc' ? 'DESC' : 'ASC'}`];
   if (order.column !== query.idColumn) orderSql.push(`${quote(query.idColumn)} ASC`);
-  let text = `SELECT ${columns.join(', ')} FROM ${table}`;
+  let text = `SELECT ${columns.join(', ')} FROM ${table} AS src`;
   if (conditions.length) text += ` WHERE ${conditions.join(' AND ')}`;
   text += ` ORDER BY ${orderSql.join(', ')}`;
   if (query.limit !== undefined) text += ` LIMIT ${bind(query.limit)}`;
@@ -128,8 +130,7 @@ async function checkColumns(
   const need = (field: string, name: string | undefined): ColumnInfo | undefined => {
     if (name === undefined) return undefined;
     const column = byName.get(name);
-    if (!column)
-      throw new InputError(field, `column "${name}" is not in ${query.table}; its columns are: ${listed}`);
+    if (!column) throw new InputError(field, `column "${name}" is not in ${query.table}; its columns are: ${listed}`);
     return column;
   };
   need('idColumn', query.idColumn);
@@ -208,7 +209,10 @@ export async function readPostgresRows(
     const built = buildQuery(query, quote);
     let total: number;
     try {
-      const counted = await client.query<{ n: string }>(`SELECT count(*) AS n FROM (${built.text}) AS q`, built.parameters);
+      const counted = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM (${built.text}) AS q`,
+        built.parameters,
+      );
       total = Number(counted.rows[0]!.n);
     } catch (error) {
       if (isFilterFault(error)) throw new InputError('where', (error as Error).message);
