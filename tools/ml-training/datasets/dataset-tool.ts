@@ -7,7 +7,7 @@ import { defineTool } from '../../define-tool.js';
 import { InputError } from '../../errors.js';
 import { resolveInsideRoots } from '../../roots.js';
 import type { ToolContext } from '../../context.js';
-import { DatasetWriter, skipReasons, type WrittenDataset } from './dataset-writer.js';
+import { DatasetWriter, skipReasons, writeSteps, type WrittenDataset } from './dataset-writer.js';
 import { readPostgresRows, whereOperators, type PostgresDatasetQuery } from './postgres-source.js';
 import { readCollectionRows } from './collection-source.js';
 
@@ -227,9 +227,16 @@ export const prepareDataset = defineTool({
       dimension: input.dimension,
       context: input.context,
       signal: context.signal,
+      // After the read, one step per file: the total grows by the write steps so progress only increases.
+      onWrite: (file, step) =>
+        context.progress(writer.rowsRead + step, writer.rowsRead + writeSteps.length, `writing ${file}`),
     });
     const progress = (rows: number, total: number | undefined) =>
-      context.progress(rows, total, `${rows}${total !== undefined ? ` of ${total}` : ''} rows read`);
+      context.progress(
+        rows,
+        total === undefined ? undefined : total + writeSteps.length,
+        `${rows}${total !== undefined ? ` of ${total}` : ''} rows read`,
+      );
     try {
       let source: Record<string, unknown>;
       let query: { text: string; parameters: unknown[] } | undefined;

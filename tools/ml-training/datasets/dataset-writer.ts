@@ -254,13 +254,30 @@ async function writeHashed(
       callback(null, chunk);
     },
   });
-  await pipeline(source, tap, createWriteStream(file, { flags: 'wx' }), { signal });
+  // The pipeline gets a signal of its own, unlinked when it ends: a cancel that comes after this file
+  // is done must not reach its (finished) streams, whose listeners Node does not always remove.
+  // Already cancelled: the pipeline still starts (and stops at once), so every stream is destroyed.
+  const local = new AbortController();
+  const onAbort = () => local.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await pipeline(source, tap, createWriteStream(file, { flags: 'wx' }), { signal: local.signal });
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
   return { sha256: hash.digest('hex'), bytes };
 }
 
 /** An .npz of stored (uncompressed) .npy entries, streamed with yazl. */
 async function writeNpz(file: string, arrays: ArraySource[], mtime: Date, signal: AbortSignal): Promise<FileEntry> {
+  signal.throwIfAborted();
   const zip = new yazl.ZipFile();
+  const output = zip.outputStream as Readable;
+  // yazl reports its own errors on the ZipFile and leaves a lazy entry's stream errors unheard: both
+  // are routed into the output stream, so the pipeline below fails with them.
+  const fail = (error: Error) => output.destroy(error);
+  zip.on('error', fail);
   const entries: Record<string, ArrayEntry> = {};
   for (const array of arrays) {
     const name = `${array.name}.npy`;
@@ -269,12 +286,12 @@ async function writeNpz(file: string, arrays: ArraySource[], mtime: Date, signal
         null,
         arrayStream(array, signal, (entry) => {
           entries[name] = entry;
-        }),
+        }).on('error', fail),
       ),
     );
   }
   zip.end();
-  const written = await writeHashed(zip.outputStream as Readable, file, signal);
+  const written = await writeHashed(output, file, signal);
   return { ...written, entries };
 }
 
@@ -291,7 +308,12 @@ export interface DatasetWriterOptions {
   dimension?: number | undefined;
   context: number;
   signal: AbortSignal;
+  /** Called before each file is written (6 in all), for progress. */
+  onWrite?: (file: string, step: number) => void;
 }
+
+/** Files written after the read, in order: the progress steps of the write phase. */
+export const writeSteps = ['dataset.npz', 'train.npy', 'validation.npy', 'test.npy', 'sequences.npz', 'manifest.json'];
 
 export class DatasetWriter {
   readonly skipped: SkipCounts = { null: 0, wrongDimension: 0, nonFinite: 0, unparseable: 0, nullId: 0, badCode: 0 };
@@ -441,6 +463,11 @@ export class DatasetWriter {
       datasetArrays.push({ name, dtype, shape: [n], body: () => batched(column.encoded(dtype, signal)) });
     }
     const members: Record<string, FileEntry> = {};
+    const step = (file: string) => {
+      signal.throwIfAborted();
+      this.options.onWrite?.(file, writeSteps.indexOf(file) + 1);
+    };
+    step('dataset.npz');
     members['dataset.npz'] = await writeNpz(path.join(this.temporary, 'dataset.npz'), datasetArrays, createdAt, signal);
 
     const splits = splitRows(n);
@@ -450,6 +477,7 @@ export class DatasetWriter {
       test: [splits.train + splits.validation, n],
     } as const;
     for (const split of ['train', 'validation', 'test'] as const) {
+      step(`${split}.npy`);
       const [first, end] = bounds[split];
       const array: ArraySource = { name: split, dtype: '<f4', shape: [end - first, d], body: rowsOf(first, end) };
       let entry: ArrayEntry | undefined;
@@ -486,6 +514,7 @@ export class DatasetWriter {
         body: rowsOf(Math.min(first + N, end), end),
       });
     }
+    step('sequences.npz');
     members['sequences.npz'] = await writeNpz(
       path.join(this.temporary, 'sequences.npz'),
       sequenceArrays,
@@ -514,7 +543,7 @@ export class DatasetWriter {
       createdAt: createdAt.toISOString(),
       codeVersion: describe.codeVersion,
     };
-    signal.throwIfAborted();
+    step('manifest.json');
     await rm(path.join(this.temporary, 'work'), { recursive: true, force: true });
     await writeFile(path.join(this.temporary, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n', {
       flag: 'wx',
