@@ -235,3 +235,38 @@ test('text vectors ("[…]" and "{…}") with a filter, an order and a limit; st
   );
   assert.ok(view.windowsOk && view.splitsConcatenate);
 });
+
+test('"in", "like", "<=" and is_null filters bind their values; the statement timeout stops a slow read', async (t) => {
+  const pg = await schemaOrSkip(t, 'caelum_ds_ops');
+  if (!pg) return;
+  const { admin, schema } = pg;
+  await admin.query(
+    `CREATE TABLE ${schema}.v AS SELECT i AS id, ARRAY[i, -i]::double precision[] AS vec, 'tag' || (i % 4) AS tag, CASE WHEN i % 5 = 0 THEN NULL ELSE i END AS maybe FROM generate_series(1, 40) i`,
+  );
+  await admin.query(`CREATE VIEW ${schema}.slow AS SELECT v.*, pg_sleep(0.05)::text AS nap FROM ${schema}.v`);
+  const suite = await datasetSuite(t);
+  const context = suite.dispatcher.context({});
+  const run = (input: Record<string, unknown>) =>
+    suite.dispatcher.router.invoke(toolName, { vectorColumn: 'vec', overwrite: true, ...input }, context);
+  const filtered = await run({
+    table: `${schema}.v`,
+    where: [
+      { column: 'tag', op: 'in', value: ['tag1', 'tag2'] },
+      { column: 'tag', op: 'like', value: 'tag%' },
+      { column: 'id', op: '<=', value: 20 },
+      { column: 'maybe', op: 'not_null' },
+    ],
+  });
+  assert.ok(filtered.ok, filtered.ok ? '' : filtered.error.message);
+  const output = filtered.output as { rows: number; directory: string; dimension: number };
+  // ids 1..20 with id % 4 in {1, 2}, less the multiples of 5 (maybe is NULL): 1 2 6 9 13 14 17 18.
+  assert.equal(output.rows, 8);
+  assert.equal(output.dimension, 2);
+  const nulls = await run({ table: `${schema}.v`, where: [{ column: 'maybe', op: 'is_null' }] });
+  assert.ok(nulls.ok && (nulls.output as { rows: number }).rows === 8);
+
+  const slow = await run({ table: `${schema}.slow`, statementTimeoutMs: 300 });
+  assert.ok(!slow.ok);
+  assert.match(slow.error.message, /statement timeout/);
+  assert.deepEqual(await readdir(path.dirname(output.directory)), ['v'], 'the failed read left nothing');
+});
