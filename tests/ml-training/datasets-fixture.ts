@@ -40,6 +40,12 @@ const reader = `
 import hashlib, json, sys, zipfile
 import numpy as np
 d, context = sys.argv[1], int(sys.argv[2])
+def extra_ids(extra):
+    ids, at = [], 0
+    while at + 4 <= len(extra):
+        ids.append(int.from_bytes(extra[at:at + 2], 'little'))
+        at += 4 + int.from_bytes(extra[at + 2:at + 4], 'little')
+    return ids
 out = {'arrays': {}, 'inner': {}, 'files': {}}
 ds = np.load(d + '/dataset.npz', allow_pickle=False)
 seq = np.load(d + '/sequences.npz', allow_pickle=False)
@@ -70,6 +76,7 @@ for f in ('dataset.npz', 'sequences.npz'):
     with zipfile.ZipFile(d + '/' + f) as z:
         out['inner'][f] = {i.filename: hashlib.sha256(z.read(i.filename)).hexdigest() for i in z.infolist()}
         out['stored'] = all(i.compress_type == zipfile.ZIP_STORED for i in z.infolist())
+        out['zip64'] = all(1 in extra_ids(i.extra) for i in z.infolist())
 for f in ('dataset.npz', 'sequences.npz', 'train.npy', 'validation.npy', 'test.npy'):
     out['files'][f] = hashlib.sha256(open(d + '/' + f, 'rb').read()).hexdigest()
 print(json.dumps(out))
@@ -87,6 +94,7 @@ export interface NumpyView {
   splitsConcatenate: boolean;
   windowsOk: boolean;
   stored: boolean;
+  zip64: boolean;
 }
 
 export function readWithNumpy(directory: string, context: number): NumpyView {

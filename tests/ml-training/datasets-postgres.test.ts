@@ -139,6 +139,7 @@ test('a cpe_entry table (768-d real[], 16-d code, label) becomes a dataset numpy
   assert.ok(view.splitsConcatenate, 'train + validation + test = vectors, in order');
   assert.ok(view.windowsOk, 'every window is the N rows before its target, inside its split');
   assert.ok(view.stored, 'entries are stored, not deflated');
+  assert.ok(view.zip64, 'every entry carries its ZIP64 record, as numpy writes them');
   for (const file of ['dataset.npz', 'sequences.npz'] as const) {
     const entries = manifest.members[file].entries as Record<string, { sha256: string }>;
     assert.deepEqual(Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, v.sha256])), view.inner[file]);

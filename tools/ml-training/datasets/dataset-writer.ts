@@ -281,13 +281,17 @@ async function writeNpz(file: string, arrays: ArraySource[], mtime: Date, signal
   const entries: Record<string, ArrayEntry> = {};
   for (const array of arrays) {
     const name = `${array.name}.npy`;
-    zip.addReadStreamLazy(name, { compress: false, size: arrayBytes(array), mtime }, (callback) =>
-      callback(
-        null,
-        arrayStream(array, signal, (entry) => {
-          entries[name] = entry;
-        }).on('error', fail),
-      ),
+    // ZIP64 records on every entry, as numpy's savez writes them: an array over 4 GiB takes the same path as the tested ones.
+    zip.addReadStreamLazy(
+      name,
+      { compress: false, forceZip64Format: true, size: arrayBytes(array), mtime },
+      (callback) =>
+        callback(
+          null,
+          arrayStream(array, signal, (entry) => {
+            entries[name] = entry;
+          }).on('error', fail),
+        ),
     );
   }
   zip.end();
