@@ -131,7 +131,7 @@ test('every internal tool runs on each example and its output validates against 
   const suite = await suiteWithHost(t);
   const context = suite.dispatcher.context({});
   for (const tool of suite.registry.all()) {
-    if (tool.name === 'knowledge_base_import_postgres' && !suite.pg) {
+    if ((tool.name === 'knowledge_base_import_postgres' || tool.name === 'ml_training_prepare_dataset') && !suite.pg) {
       t.diagnostic("PostgreSQL is not reachable: the import tool's example was not run");
       continue;
     }
@@ -150,6 +150,10 @@ test('every high-level tool runs on its examples; structuredContent validates ag
   const ajv = new Ajv2020({ strict: false });
   const published = new Map(listTools(suite).map((tool) => [tool.name, tool]));
   for (const tool of suite.dispatcher.tools()) {
+    if (tool.name === 'prepareDataset' && !suite.pg) {
+      t.diagnostic("PostgreSQL is not reachable: prepareDataset's example was not run");
+      continue;
+    }
     const validate = ajv.compile(published.get(tool.name)!.outputSchema!);
     const validateFull = ajv.compile(jsonSchema(suite.dispatcher.outputSchema(tool), 'full'));
     for (const example of tool.examples) {

@@ -4,10 +4,12 @@ import { inspectCheckpoint } from './checkpoints/checkpoint-tool.js';
 import { evaluatePredictions } from './evaluation/evaluation-tool.js';
 import { planPlacement } from './placement/placement-tool.js';
 import { jobTools } from './jobs/job-tools.js';
+import { prepareDataset } from './datasets/dataset-tool.js';
 
 export const mlTrainingTools: readonly AnyTool[] = [
   inspectCheckpoint,
   evaluatePredictions,
   planPlacement,
   ...jobTools,
+  prepareDataset,
 ] as unknown as AnyTool[];

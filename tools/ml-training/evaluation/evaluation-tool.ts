@@ -8,6 +8,7 @@ import { InputError } from '../../errors.js';
 import { evaluateNextVector } from './evaluate.js';
 import type { Row } from './metrics.js';
 import { readNpy } from './npy.js';
+import { datasetSummary } from '../jobs/job-plan.js';
 
 /** Inline budget: vectors across all fields and their dimension. Larger data goes through .npy. */
 export const inlineBudget = { vectors: 2000, dimension: 1024 } as const;
@@ -17,6 +18,14 @@ export const fileBudget = { bytes: 256 * 1024 * 1024, ridgeInputs: 2048 } as con
 const vectors = (what: string) =>
   z
     .union([z.array(z.array(z.number())), z.string()])
+    .describe(
+      `${what}: inline rows (arrays of numbers), or the path of a 2-D float32/float64 .npy file inside the allowed roots.`,
+    );
+
+const optionalVectors = (what: string) =>
+  z
+    .union([z.array(z.array(z.number())), z.string()])
+    .optional()
     .describe(
       `${what}: inline rows (arrays of numbers), or the path of a 2-D float32/float64 .npy file inside the allowed roots.`,
     );
@@ -49,16 +58,29 @@ export const evaluatePredictions = defineTool({
     "Scores a model that predicts the next vector from the previous `context` vectors. MSE is the mean over all elements of (pred − true)²; cosine is the mean per-pair cosine (both vectors zero counts 1, one zero counts 0). Baselines on the same split: random (seeded Gaussian with the train mean/std per dimension), copy_last, nearest_neighbour (HNSW over train context-last vectors; predicts that example's successor) and closed-form ridge (λ chosen on validation when given). predictions has one row per test example: test length − context rows, for test[context…]. Returns metrics, the per-baseline improvements and a verdict.",
   kind: { effect: 'readOnly' },
   input: z.object({
-    train: vectors('The train split, one sequence of vectors'),
+    dataset: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "A dataset made by prepareDataset (its directory, or its name in the data dir): train, validation and test are its .npy splits, and context its manifest's unless given.",
+      ),
+    train: optionalVectors('The train split, one sequence of vectors (or from dataset)'),
     validation: z
       .union([z.array(z.array(z.number())), z.string()])
       .optional()
       .describe(
         'The validation split (optional; chooses the ridge λ): inline rows or a .npy path inside the allowed roots.',
       ),
-    test: vectors('The test split the predictions are for'),
+    test: optionalVectors('The test split the predictions are for (or from dataset)'),
     predictions: vectors('The model predictions, one per test example (test[context…])'),
-    context: z.number().int().min(1).max(64).default(1).describe('How many previous vectors form the context (1–64).'),
+    context: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe("How many previous vectors form the context (1–64); default the dataset's, else 1."),
     ridgeFeatures: z
       .enum(['last', 'flat'])
       .default('last')
@@ -100,7 +122,21 @@ export const evaluatePredictions = defineTool({
     },
   ],
   async handler(input, context) {
-    const roots = context.environment.allowedRoots;
+    let roots = context.environment.allowedRoots;
+    let fromDataset: { directory: string; context: number } | undefined;
+    if (input.dataset !== undefined) {
+      const summary = await datasetSummary(input.dataset, roots, context.environment.dataDir);
+      fromDataset = { directory: summary.directory, context: summary.context ?? 1 };
+      // A dataset prepared into Caelum's data dir is readable here too (and only that directory).
+      roots = [...roots, summary.directory];
+    }
+    const splitFile = (name: string) => (fromDataset ? path.join(fromDataset.directory, `${name}.npy`) : undefined);
+    const train = input.train ?? splitFile('train');
+    const test = input.test ?? splitFile('test');
+    const validation = input.validation ?? splitFile('validation');
+    if (train === undefined) throw new InputError('train', 'pass train (rows or a .npy path) or a dataset');
+    if (test === undefined) throw new InputError('test', 'pass test (rows or a .npy path) or a dataset');
+    const window = input.context ?? fromDataset?.context ?? 1;
     let inlineRows = 0;
     const load = async (value: number[][] | string, field: string): Promise<readonly Row[]> => {
       if (typeof value !== 'string') {
@@ -123,19 +159,19 @@ export const evaluatePredictions = defineTool({
       return (await readNpy(file, roots, field, fileBudget.bytes)).rows;
     };
     const split = {
-      train: await load(input.train, 'train'),
-      validation: input.validation === undefined ? undefined : await load(input.validation, 'validation'),
-      test: await load(input.test, 'test'),
+      train: await load(train, 'train'),
+      validation: validation === undefined ? undefined : await load(validation, 'validation'),
+      test: await load(test, 'test'),
     };
     const predictions = await load(input.predictions, 'predictions');
     const d = split.train[0]?.length ?? 0;
-    if (input.ridgeFeatures === 'flat' && input.context * d > fileBudget.ridgeInputs)
+    if (input.ridgeFeatures === 'flat' && window * d > fileBudget.ridgeInputs)
       throw new InputError(
         'ridgeFeatures',
-        `flat context of ${input.context}×${d} exceeds ${fileBudget.ridgeInputs} ridge inputs; use "last" or a shorter context`,
+        `flat context of ${window}×${d} exceeds ${fileBudget.ridgeInputs} ridge inputs; use "last" or a shorter context`,
       );
     return evaluateNextVector(split, predictions, {
-      context: input.context,
+      context: window,
       ridgeFeatures: input.ridgeFeatures,
       lambda: input.lambda,
       seed: input.seed,
