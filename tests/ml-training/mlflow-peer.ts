@@ -67,15 +67,21 @@ export class MlflowPeer {
     { name: string; creation_timestamp: number; versions: PeerModelVersion[]; aliases: Map<string, string> }
   >();
   private server: http.Server | undefined;
-  private readonly failures: { endpoint: string; status: number; code: string; message: string }[] = [];
+  private readonly failures: { endpoint: string; skip: number; status: number; code: string; message: string }[] = [];
   private nextId = 1;
   url = '';
 
   constructor(readonly options: { token?: string } = {}) {}
 
-  /** The next request to `endpoint` fails with this status and error code. */
-  failNext(endpoint: string, status = 503, code = 'TEMPORARILY_UNAVAILABLE', message = 'try again later'): void {
-    this.failures.push({ endpoint, status, code, message });
+  /** A later request to `endpoint` (after `skip` that succeed) fails with this status and error code. */
+  failNext(endpoint: string, options: { skip?: number; status?: number; code?: string; message?: string } = {}): void {
+    this.failures.push({
+      endpoint,
+      skip: options.skip ?? 0,
+      status: options.status ?? 503,
+      code: options.code ?? 'TEMPORARILY_UNAVAILABLE',
+      message: options.message ?? 'try again later',
+    });
   }
 
   /** Requests to one endpoint (e.g. runs/log-batch). */
@@ -116,7 +122,8 @@ export class MlflowPeer {
         if (this.options.token && request.authorization !== `Bearer ${this.options.token}`)
           return send(401, { error_code: 'UNAUTHENTICATED', message: 'credentials required' });
         const failure = this.failures.findIndex((f) => f.endpoint === request.endpoint);
-        if (failure >= 0) {
+        if (failure >= 0 && this.failures[failure]!.skip > 0) this.failures[failure]!.skip -= 1;
+        else if (failure >= 0) {
           const [f] = this.failures.splice(failure, 1);
           return send(f!.status, { error_code: f!.code, message: f!.message });
         }
