@@ -18,6 +18,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { seedPredictionExamples } from '../trading/predict-model-fixture.js';
 import { seedCheckpointExamples } from '../ml-training/checkpoint-fixture.js';
+import { seedRegistryExamples } from '../ml-training/registry-fixture.js';
 
 /**
  * The PostgreSQL table the import tool's example names (8-d vectors, one bad row), in a schema of
@@ -80,6 +81,7 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
   await ingestFinancial(await suite.knowledge.graph(), financialGraph({ points: 3 }));
   await seedPredictionExamples(suite.project, suite.dataDir);
   await seedCheckpointExamples(suite.project);
+  await seedRegistryExamples(suite.dataDir, suite.project);
   await buildSnapshot({
     dataDir: suite.dataDir,
     providers: Object.fromEntries(providers.map((p) => [p, { baseUrl: sources.url, apiKey: 'k' }])),
