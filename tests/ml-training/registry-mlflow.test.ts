@@ -125,8 +125,8 @@ test('a run is mirrored with the exact documented requests; metrics chunk at 100
   );
 });
 
-test('a stopped job becomes KILLED in MLflow; only new job metric lines are sent', async (t) => {
-  const { env, peer } = await setUp(t);
+test('a stopped job becomes KILLED in MLflow; only new job metric lines and tags are sent', async (t) => {
+  const { env, peer, project } = await setUp(t);
   await writeJobFiles(env.dataDir, 'job-1', { state: 'RUNNING' }, '{"step":0,"loss":0.9}\n{"step":1,"loss":0.7}\n');
   const { run, mlflow } = await createRun(env, { name: 'linked', jobId: 'job-1' });
   assert.equal(mlflow?.sent.metrics, 2);
@@ -139,17 +139,30 @@ test('a stopped job becomes KILLED in MLflow; only new job metric lines are sent
     path.join(env.dataDir, 'ml-training', 'jobs', 'job-1', 'metrics.jsonl'),
     '{"step":2,"loss":0.5,"timestamp":1700000000}\n',
   );
-  await writeJobFiles(env.dataDir, 'job-1', { state: 'STOPPED', endedAt: '2026-12-03T12:00:00.000Z' });
+  // The job's record now names a working directory inside the roots with a git checkout (packed refs).
+  const commit = 'a'.repeat(40);
+  await mkdir(path.join(project, '.git'), { recursive: true });
+  await writeFile(path.join(project, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+  await writeFile(path.join(project, '.git', 'packed-refs'), `# pack-refs with: peeled\n${commit} refs/heads/main\n`);
+  await writeJobFiles(env.dataDir, 'job-1', { state: 'STOPPED', endedAt: '2026-12-03T12:00:00.000Z', cwd: project });
   const mark = peer.requests.length;
   const got = await getRun(env, run.runId);
   assert.equal(got.run.status, 'KILLED');
+  assert.equal(got.run.gitCommit, commit);
   const sent = peer.requests.slice(mark);
   assert.deepEqual(
     sent.map((r) => r.endpoint),
-    ['runs/log-batch', 'runs/update'],
+    ['runs/log-batch', 'runs/log-batch', 'runs/update'],
   );
-  assert.deepEqual(sent[0]!.body.metrics, [{ key: 'loss', value: 0.5, step: 2, timestamp: 1_700_000_000_000 }]);
-  assert.deepEqual(sent[1]!.body, {
+  // Only the new tag, then only the new metric line.
+  assert.deepEqual(sent[0]!.body, {
+    run_id: mlflow!.runId,
+    metrics: [],
+    params: [],
+    tags: [{ key: 'mlflow.source.git.commit', value: commit }],
+  });
+  assert.deepEqual(sent[1]!.body.metrics, [{ key: 'loss', value: 0.5, step: 2, timestamp: 1_700_000_000_000 }]);
+  assert.deepEqual(sent[2]!.body, {
     run_id: mlflow!.runId,
     status: 'KILLED',
     end_time: Date.parse('2026-12-03T12:00:00.000Z'),

@@ -105,6 +105,11 @@ test('aliases move: candidate freely, production only with confirm, never to a m
     setModelAlias(env, { name: 'nothing', alias: 'candidate', version: 1 }),
     /name: no model "nothing"; registered: ranker/,
   );
+  // A name is never a path into the registry.
+  await assert.rejects(
+    setModelAlias(env, { name: '../models/ranker', alias: 'candidate', version: 1 }),
+    /name: no model "\.\.\/models\/ranker"/,
+  );
   await assert.rejects(
     setModelAlias(env, { name: 'ranker', alias: 'Prod!', version: 1 }),
     /alias: "Prod!" is not an alias/,

@@ -137,6 +137,14 @@ test("a job-linked run takes each job state's status and the job's metrics, tole
       /reports from job/,
     );
   }
+  // A dataset prepared into the data dir is found by its name.
+  const prepared = path.join(env.dataDir, 'ml-training', 'datasets', 'concepts');
+  await mkdir(prepared, { recursive: true });
+  await writeFile(path.join(prepared, 'manifest.json'), '{"name":"concepts","rows":2}');
+  const named = await createRun(env, { name: 'from-data-dir', dataset: 'concepts' });
+  assert.deepEqual(named.run.dataManifest?.manifest, { name: 'concepts', rows: 2 });
+  assert.equal(named.run.dataManifest?.path, prepared);
+
   // Listing folds the job state too.
   assert.equal((await listRuns(env, { status: 'KILLED' })).runs[0]!.jobId, 'job-stopped');
 

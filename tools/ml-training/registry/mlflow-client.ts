@@ -47,10 +47,11 @@ export class MlflowClient {
 
   async call<T>(method: 'GET' | 'POST' | 'DELETE', endpoint: string, body?: Record<string, unknown>): Promise<T> {
     const url = new URL(`api/2.0/mlflow/${endpoint}`, this.settings.trackingUri.replace(/\/?$/, '/'));
-    if (method !== 'POST' && body)
-      for (const [key, value] of Object.entries(body)) url.searchParams.set(key, String(value));
+    // GET carries its fields in the query; POST and DELETE in a JSON body, as MLflow's own client sends them.
+    const json = method !== 'GET';
+    if (!json && body) for (const [key, value] of Object.entries(body)) url.searchParams.set(key, String(value));
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (method === 'POST') headers['content-type'] = 'application/json';
+    if (json) headers['content-type'] = 'application/json';
     if (this.settings.token) headers.authorization = `Bearer ${this.settings.token}`;
     const timeout = AbortSignal.timeout(this.settings.timeoutMs);
     const signal = this.signal ? AbortSignal.any([this.signal, timeout]) : timeout;
@@ -61,7 +62,7 @@ export class MlflowClient {
         method,
         headers,
         signal,
-        ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}),
+        ...(json ? { body: JSON.stringify(body ?? {}) } : {}),
       });
     } catch (error) {
       if (this.signal?.aborted) throw error;

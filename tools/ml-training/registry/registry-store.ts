@@ -44,7 +44,8 @@ export interface MlflowRunState {
   experimentId: string;
   runId: string;
   paramsSent: boolean;
-  tagsSent: boolean;
+  /** Tag key → the value MLflow holds; a tag whose value changed (or that is new) is sent again. */
+  tagsSent: Record<string, string>;
   /** Flattened metric entries (one per key per point) sent, from the run's own log and from the job's file. */
   localMetricsSent: number;
   jobMetricsSent: number;
@@ -102,6 +103,8 @@ export interface JobMetrics {
 }
 
 export const runIdPattern = /^[a-z0-9][a-z0-9_-]{7,63}$/;
+/** What a model's file may be called: the shape model-names.ts allows, so a name is never a path. */
+const modelFilePattern = /^[a-z][a-z0-9_-]{0,62}$/;
 export const jobIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 export class RegistryStore {
@@ -170,10 +173,13 @@ export class RegistryStore {
   }
 
   private modelFile(name: string): string {
+    if (!modelFilePattern.test(name)) throw new Error(`invalid model name ${JSON.stringify(name)}`);
     return path.join(this.directory, 'models', `${name}.json`);
   }
 
+  /** Undefined for a name that is not registered, and for one that could not be (never a path). */
   async readModel(name: string): Promise<ModelRecord | undefined> {
+    if (!modelFilePattern.test(name)) return undefined;
     return readJson<ModelRecord>(this.modelFile(name));
   }
 
@@ -189,6 +195,7 @@ export class RegistryStore {
     return entries
       .filter((e) => e.endsWith('.json'))
       .map((e) => e.slice(0, -5))
+      .filter((name) => modelFilePattern.test(name))
       .sort();
   }
 

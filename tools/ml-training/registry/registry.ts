@@ -288,6 +288,13 @@ async function foldAndSync(
     const metrics = await store.readJobMetrics(run.jobId);
     jobPoints = metrics.points;
     skipped = metrics.skippedLines;
+    if (job && run.gitCommit === undefined && job.cwd) {
+      const commit = await gitCommitOf(job.cwd, env.allowedRoots);
+      if (commit) {
+        run.gitCommit = commit;
+        await store.writeRun(run);
+      }
+    }
     if (job) {
       const status = jobStateToRunStatus[job.state];
       if (status !== run.status) {
@@ -402,7 +409,7 @@ async function syncRun(
         experimentId,
         runId: mlflowRunId,
         paramsSent: false,
-        tagsSent: false,
+        tagsSent: {},
         localMetricsSent: 0,
         jobMetricsSent: 0,
         artifactsSent: 0,
@@ -411,17 +418,22 @@ async function syncRun(
       await save();
     }
     const current = state;
-    if (!current.paramsSent || !current.tagsSent) {
-      const params = Object.entries(run.params).map(([key, value]) => ({ key, value: String(value) }));
+    const params = current.paramsSent
+      ? []
+      : Object.entries(run.params).map(([key, value]) => ({ key, value: String(value) }));
+    const tags = runTags(run).filter((tag) => current.tagsSent[tag.key] !== tag.value);
+    if (params.length > 0 || tags.length > 0) {
       const paramChunks = chunks(params, logBatchLimits.params);
-      const tagChunks = chunks(runTags(run), logBatchLimits.tags);
+      const tagChunks = chunks(tags, logBatchLimits.tags);
       for (let i = 0; i < Math.max(paramChunks.length, tagChunks.length); i += 1) {
         await client.logBatch(current.runId, { params: paramChunks[i] ?? [], tags: tagChunks[i] ?? [] });
         sent.params += paramChunks[i]?.length ?? 0;
         sent.tags += tagChunks[i]?.length ?? 0;
+        for (const tag of tagChunks[i] ?? []) current.tagsSent[tag.key] = tag.value;
       }
+    }
+    if (!current.paramsSent || tags.length > 0) {
       current.paramsSent = true;
-      current.tagsSent = true;
       await save();
     }
     const artifactTags = run.artifacts.slice(current.artifactsSent).map((a, i) => ({
@@ -751,6 +763,32 @@ async function readDataset(env: RegistryEnvironment, dataset: string): Promise<D
     throw new InputError('dataset', `${dataset}/manifest.json is not JSON; prepare the dataset again`);
   }
   return { path: directory, sha256: createHash('sha256').update(text).digest('hex'), manifest };
+}
+
+/**
+ * The commit checked out in `directory` (a job's working directory), when it is inside the allowed
+ * roots and has its own .git directory: HEAD, then the loose ref, then packed-refs. Undefined otherwise.
+ */
+export async function gitCommitOf(directory: string, roots: readonly string[]): Promise<string | undefined> {
+  const sha = /^[0-9a-f]{40}$/;
+  try {
+    const confinement = await Confinement.of(roots);
+    const read = (relative: string) =>
+      readConfinedText(path.join(directory, '.git', relative), confinement, { maxBytes: 4 * 1024 * 1024 });
+    const head = (await read('HEAD')).trim();
+    if (sha.test(head)) return head;
+    const ref = /^ref: (refs\/[\w./-]+)$/.exec(head)?.[1];
+    if (!ref || ref.includes('..')) return undefined;
+    const loose = (await read(ref).catch(() => '')).trim();
+    if (sha.test(loose)) return loose;
+    for (const line of (await read('packed-refs').catch(() => '')).split('\n')) {
+      const [commit, name] = line.trim().split(' ');
+      if (name === ref && commit && sha.test(commit)) return commit;
+    }
+  } catch {
+    // No repository there, or outside the roots: the commit is optional.
+  }
+  return undefined;
 }
 
 const hashChunk = 8 * 1024 * 1024;
