@@ -2,6 +2,9 @@
 // job (each job state), and what survives on disk: a reopened store reads the same run, and a torn
 // last line in a log (a kill -9 mid-append) neither hides earlier points nor spoils later ones.
 import { test } from 'node:test';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { pathToFileURL } from 'node:url';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -12,10 +15,11 @@ import {
   getRun,
   listRuns,
   logRun,
+  registerModel,
   type RegistryEnvironment,
 } from '../../tools/ml-training/registry/registry.js';
 import { RegistryStore } from '../../tools/ml-training/registry/registry-store.js';
-import { tempDir } from '../helpers.js';
+import { repoRoot, tempDir } from '../helpers.js';
 import { writeJobFiles } from './registry-fixture.js';
 
 async function environment(t: Parameters<typeof tempDir>[0]): Promise<RegistryEnvironment & { project: string }> {
@@ -184,4 +188,70 @@ test('runs persist across a reopen, and a torn line in the metric log spoils not
   );
   // No temporary files are left beside the records.
   assert.deepEqual((await readdir(path.dirname(file))).sort(), ['metrics.jsonl', 'run.json']);
+});
+
+test('concurrent writers to one run or one model lose nothing', async (t) => {
+  const env = await environment(t);
+  for (let i = 0; i < 12; i += 1) await writeFile(path.join(env.project, `a${i}.bin`), `artifact ${i}`);
+  const { run } = await createRun(env, { name: 'busy' });
+  await Promise.all(
+    Array.from({ length: 12 }, (_, i) =>
+      logRun(env, { runId: run.runId, artifacts: [`a${i}.bin`], metrics: [{ step: i, values: { loss: i } }] }),
+    ),
+  );
+  const { run: after } = await getRun(env, run.runId);
+  assert.equal(after.artifacts.length, 12);
+  assert.deepEqual(
+    after.metrics.map((p) => p.step).sort((a, b) => a - b),
+    Array.from({ length: 12 }, (_, i) => i),
+  );
+  const versions = await Promise.all(
+    Array.from({ length: 8 }, (_, i) => registerModel(env, { name: 'busy-model', artifact: `a${i}.bin` })),
+  );
+  assert.deepEqual(
+    versions.map((v) => v.version.version).sort((a, b) => a - b),
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  );
+});
+
+test('a writer killed with SIGKILL mid-stream leaves a readable run that takes further points', async (t) => {
+  const env = await environment(t);
+  const { run } = await createRun(env, { name: 'killed-writer' });
+  const script = path.join(env.project, 'writer.mjs');
+  const registryModule = pathToFileURL(path.join(repoRoot, 'tools/ml-training/registry/registry.ts')).href;
+  await writeFile(
+    script,
+    `import { logRun } from ${JSON.stringify(registryModule)};\n` +
+      `const [env, runId] = [JSON.parse(process.argv[2]), process.argv[3]];\n` +
+      `for (let step = 0; ; step += 1) await logRun(env, { runId, metrics: [{ step, values: { loss: step, pad: Math.random() } }] });\n`,
+  );
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', script, JSON.stringify({ dataDir: env.dataDir, allowedRoots: env.allowedRoots }), run.runId],
+    { cwd: repoRoot, stdio: 'ignore' },
+  );
+  const exited = once(child, 'exit');
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const store = new RegistryStore(env.dataDir);
+  while ((await store.readMetrics(run.runId)).length < 40) {
+    if (child.exitCode !== null) assert.fail(`the writer exited early with ${child.exitCode}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  child.kill('SIGKILL');
+  const [, signal] = await exited;
+  assert.equal(signal, 'SIGKILL');
+
+  const steps = (await store.readMetrics(run.runId)).map((p) => p.step);
+  assert.ok(steps.length >= 40);
+  assert.deepEqual(
+    steps,
+    Array.from({ length: steps.length }, (_, i) => i),
+    'every whole line is a point, in order',
+  );
+  await logRun(env, { runId: run.runId, metrics: [{ step: 100_000, values: { loss: 0 } }] });
+  const { run: after } = await getRun(env, run.runId);
+  assert.equal(after.metrics.at(-1)!.step, 100_000);
+  assert.equal(after.status, 'RUNNING');
 });
