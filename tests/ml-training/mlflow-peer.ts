@@ -71,7 +71,8 @@ export class MlflowPeer {
   private nextId = 1;
   url = '';
 
-  constructor(readonly options: { token?: string } = {}) {}
+  /** `token`: Bearer auth required; `basic`: user:password for HTTP Basic auth required. */
+  constructor(readonly options: { token?: string; basic?: string } = {}) {}
 
   /** A later request to `endpoint` (after `skip` that succeed) fails with this status and error code. */
   failNext(endpoint: string, options: { skip?: number; status?: number; code?: string; message?: string } = {}): void {
@@ -119,7 +120,12 @@ export class MlflowPeer {
           authorization: req.headers.authorization,
         };
         this.requests.push(request);
-        if (this.options.token && request.authorization !== `Bearer ${this.options.token}`)
+        const expected = this.options.token
+          ? `Bearer ${this.options.token}`
+          : this.options.basic
+            ? `Basic ${Buffer.from(this.options.basic).toString('base64')}`
+            : undefined;
+        if (expected && request.authorization !== expected)
           return send(401, { error_code: 'UNAUTHENTICATED', message: 'credentials required' });
         const failure = this.failures.findIndex((f) => f.endpoint === request.endpoint);
         if (failure >= 0 && this.failures[failure]!.skip > 0) this.failures[failure]!.skip -= 1;

@@ -4,7 +4,7 @@
 // stopped job), model versions and aliases, and MLflow down or failing part-way with local data kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   createRun,
@@ -221,7 +221,7 @@ test('MLflow down: the run is saved locally, the result says why, and a later sy
   await peer.stop();
   const created = await createRun(env, { name: 'offline', params: { seed: 1 } });
   assert.equal(created.mlflow?.synced, false);
-  assert.match(created.mlflow!.error!, /MLflow at http:\/\/127\.0\.0\.1:\d+ is unreachable .*saved locally/);
+  assert.match(created.mlflow!.error!, /MLflow at http:\/\/127\.0\.0\.1:\d+\/ is unreachable .*saved locally/);
   assert.ok(!created.mlflow!.error!.includes(token));
   const local = await new RegistryStore(env.dataDir).readRun(created.run.runId);
   assert.equal(local?.name, 'offline');
@@ -262,4 +262,32 @@ test('a failure part-way resends nothing already accepted; a rejected token is n
   assert.equal(wrong.mlflow?.synced, false);
   assert.match(wrong.mlflow!.error!, /answered 401 UNAUTHENTICATED/);
   assert.ok(!wrong.mlflow!.error!.includes('not-the-token-xyz'));
+});
+
+test('credentials in the tracking URI become Basic auth and never reach a result or the data dir', async (t) => {
+  const { env } = await setUp(t);
+  const peer = new MlflowPeer({ basic: 'alice:s3cret-pw' });
+  await peer.start();
+  t.after(() => peer.stop());
+  const withUser = {
+    ...env,
+    mlflow: { trackingUri: peer.url.replace('http://', 'http://alice:s3cret-pw@'), experiment: 'e', timeoutMs: 3000 },
+  };
+  const { run, mlflow } = await createRun(withUser, { name: 'basic-auth' });
+  assert.equal(mlflow?.synced, true, mlflow?.error);
+  assert.equal(peer.requests[0]!.authorization, `Basic ${Buffer.from('alice:s3cret-pw').toString('base64')}`);
+  assert.ok(!JSON.stringify(mlflow).includes('s3cret-pw'));
+  const stored = await readFile(
+    path.join(env.dataDir, 'ml-training', 'registry', 'runs', run.runId, 'run.json'),
+    'utf8',
+  );
+  assert.ok(!stored.includes('s3cret-pw'));
+  // The same server again: the stored (redacted) URI still matches, so nothing is created twice.
+  assert.equal((await getRun(withUser, run.runId)).mlflow?.requests, 0);
+  await peer.stop();
+  const down = await getRun(withUser, run.runId);
+  assert.equal(down.mlflow?.synced, true, 'nothing new to send needs no request');
+  const offline = await logRun(withUser, { runId: run.runId, metrics: [{ step: 0, values: { loss: 1 } }] });
+  assert.equal(offline.mlflow?.synced, false);
+  assert.ok(!offline.mlflow!.error!.includes('s3cret-pw'), offline.mlflow!.error);
 });

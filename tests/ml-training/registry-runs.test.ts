@@ -141,6 +141,11 @@ test("a job-linked run takes each job state's status and the job's metrics, tole
       /reports from job/,
     );
   }
+  // A state this registry does not know (a newer executor's) leaves the status as it was.
+  await writeJobFiles(env.dataDir, 'job-new-state', { state: 'PREEMPTED' });
+  const { run: odd } = await createRun(env, { name: 'odd', jobId: 'job-new-state' });
+  assert.equal((await getRun(env, odd.runId)).run.status, 'RUNNING');
+
   // A dataset prepared into the data dir is found by its name.
   const prepared = path.join(env.dataDir, 'ml-training', 'datasets', 'concepts');
   await mkdir(prepared, { recursive: true });

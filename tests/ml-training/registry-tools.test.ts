@@ -92,7 +92,7 @@ test('CAELUM_MLFLOW_URI in the configuration turns the mirror on for the tools',
   const output = created.output as { mlflow: { synced: boolean; runId: string } };
   assert.equal(output.mlflow.synced, true);
   assert.ok(peer.experiments.has('from-config'));
-  assert.match(created.ok ? created.text : '', /MLflow http:\/\/127\.0\.0\.1:\d+: synced/);
+  assert.match(created.ok ? created.text : '', /MLflow http:\/\/127\.0\.0\.1:\d+\/: synced/);
   // The seeded run (made before MLflow was configured) is mirrored on its first read.
   const seeded = await invoke('ml_training_get_run', { runId: 'example-run-0001' });
   assert.ok(seeded.ok);

@@ -2,6 +2,7 @@
 // when configured, a per-request timeout joined to the caller's signal. Errors carry MLflow's
 // error_code (RESOURCE_DOES_NOT_EXIST, INVALID_PARAMETER_VALUE, RESOURCE_ALREADY_EXISTS) and never the token.
 import type { MlTrainingSettings } from '../../context.js';
+import { redactText, redactUrl } from '../../redact.js';
 
 export type MlflowSettings = NonNullable<MlTrainingSettings['mlflow']>;
 
@@ -38,11 +39,16 @@ export class MlflowClient {
   constructor(
     private readonly settings: MlflowSettings,
     private readonly signal?: AbortSignal,
-  ) {}
+  ) {
+    this.shownUri = redactUrl(settings.trackingUri);
+  }
+
+  /** The tracking URI as it may be shown and stored: credentials in it replaced by ***. */
+  readonly shownUri: string;
 
   private redact(text: string): string {
     const token = this.settings.token;
-    return token ? text.split(token).join('***') : text;
+    return redactText(token ? text.split(token).join('***') : text);
   }
 
   async call<T>(method: 'GET' | 'POST' | 'DELETE', endpoint: string, body?: Record<string, unknown>): Promise<T> {
@@ -52,6 +58,13 @@ export class MlflowClient {
     if (!json && body) for (const [key, value] of Object.entries(body)) url.searchParams.set(key, String(value));
     const headers: Record<string, string> = { accept: 'application/json' };
     if (json) headers['content-type'] = 'application/json';
+    // fetch refuses a URL with credentials in it: user:password@ becomes HTTP Basic auth (MLflow's basic-auth app).
+    if (url.username || url.password) {
+      const basic = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      url.username = '';
+      url.password = '';
+      if (!this.settings.token) headers.authorization = `Basic ${Buffer.from(basic).toString('base64')}`;
+    }
     if (this.settings.token) headers.authorization = `Bearer ${this.settings.token}`;
     const timeout = AbortSignal.timeout(this.settings.timeoutMs);
     const signal = this.signal ? AbortSignal.any([this.signal, timeout]) : timeout;
@@ -70,7 +83,7 @@ export class MlflowClient {
         ? `no answer within ${this.settings.timeoutMs} ms`
         : ((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message);
       throw new MlflowError(
-        this.redact(`MLflow at ${this.settings.trackingUri} is unreachable (${method} ${endpoint}: ${reason})`),
+        this.redact(`MLflow at ${this.shownUri} is unreachable (${method} ${endpoint}: ${reason})`),
         0,
       );
     }

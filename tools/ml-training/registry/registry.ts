@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { ToolContext } from '../../context.js';
 import { asInputError, Confinement, isInside, readConfinedText, withConfinedReader } from '../../confined-fs.js';
 import { InputError } from '../../errors.js';
+import { redactUrl } from '../../redact.js';
 import { resolveInsideRoots } from '../../roots.js';
 import type { JobRecord, JobState } from '../jobs/executor.js';
 import { checkAlias, checkModelName } from './model-names.js';
@@ -237,7 +238,7 @@ export async function listRuns(
     if (!run) continue;
     if (filter.name !== undefined && run.name !== filter.name) continue;
     const job = run.jobId ? await store.readJob(run.jobId) : undefined;
-    const status = job ? jobStateToRunStatus[job.state] : run.status;
+    const status = (job ? jobStateToRunStatus[job.state] : undefined) ?? run.status;
     if (filter.status !== undefined && status !== filter.status) continue;
     runs.push({
       runId: run.runId,
@@ -295,11 +296,13 @@ async function foldAndSync(
         await store.writeRun(run);
       }
     }
-    if (job) {
-      const status = jobStateToRunStatus[job.state];
+    // A state this registry does not know (a newer executor) leaves the run's status as it was.
+    const status = job ? jobStateToRunStatus[job.state] : undefined;
+    if (job && status !== undefined) {
       if (status !== run.status) {
         run.status = status;
         if (status !== 'RUNNING') run.endedAt = job.endedAt ?? new Date().toISOString();
+        else delete run.endedAt;
         await store.writeRun(run);
         if (status !== 'RUNNING')
           await store.appendEvent({
@@ -389,8 +392,9 @@ async function syncRun(
 ): Promise<MlflowSyncResult> {
   const settings = env.mlflow!;
   const client = new MlflowClient(settings, env.signal);
+  const trackingUri = client.shownUri;
   const sent = emptySent();
-  let state = run.mlflow?.trackingUri === settings.trackingUri ? run.mlflow : undefined;
+  let state = run.mlflow?.trackingUri === trackingUri ? run.mlflow : undefined;
   const save = async () => {
     run.mlflow = state;
     await store.writeRun(run);
@@ -405,7 +409,7 @@ async function syncRun(
         tags: [],
       });
       state = {
-        trackingUri: settings.trackingUri,
+        trackingUri,
         experimentId,
         runId: mlflowRunId,
         paramsSent: false,
@@ -470,7 +474,7 @@ async function syncRun(
     }
     return {
       synced: true,
-      trackingUri: settings.trackingUri,
+      trackingUri,
       experimentId: current.experimentId,
       runId: current.runId,
       sent,
@@ -480,7 +484,7 @@ async function syncRun(
     if (!(error instanceof MlflowError)) throw error;
     return {
       synced: false,
-      trackingUri: settings.trackingUri,
+      trackingUri,
       ...(state ? { experimentId: state.experimentId, runId: state.runId } : {}),
       sent,
       requests: client.requests,
@@ -657,11 +661,12 @@ async function syncModel(
 ): Promise<MlflowSyncResult> {
   const settings = env.mlflow!;
   const client = new MlflowClient(settings, env.signal);
+  const trackingUri = client.shownUri;
   const sent = emptySent();
   const state: MlflowModelState =
-    model.mlflow?.trackingUri === settings.trackingUri
+    model.mlflow?.trackingUri === trackingUri
       ? model.mlflow
-      : { trackingUri: settings.trackingUri, created: false, versions: {}, aliases: {} };
+      : { trackingUri, created: false, versions: {}, aliases: {} };
   const save = async () => {
     model.mlflow = state;
     await store.writeModel(model);
@@ -675,7 +680,7 @@ async function syncModel(
     for (const version of model.versions) {
       if (state.versions[version.version] !== undefined) continue;
       const run = version.runId ? await store.readRun(version.runId) : undefined;
-      const mlflowRunId = run?.mlflow?.trackingUri === settings.trackingUri ? run.mlflow.runId : undefined;
+      const mlflowRunId = run?.mlflow?.trackingUri === trackingUri ? run.mlflow.runId : undefined;
       state.versions[version.version] = await client.createModelVersion({
         name: model.name,
         source: pathToFileURL(version.source.path).href,
@@ -703,12 +708,12 @@ async function syncModel(
       sent.aliases += 1;
       await save();
     }
-    return { synced: true, trackingUri: settings.trackingUri, sent, requests: client.requests };
+    return { synced: true, trackingUri, sent, requests: client.requests };
   } catch (error) {
     if (!(error instanceof MlflowError)) throw error;
     return {
       synced: false,
-      trackingUri: settings.trackingUri,
+      trackingUri,
       sent,
       requests: client.requests,
       error: `${error.message}; the model is saved locally and the rest is sent on the next sync`,
