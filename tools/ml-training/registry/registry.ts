@@ -9,7 +9,6 @@ import { pathToFileURL } from 'node:url';
 import type { ToolContext } from '../../context.js';
 import { asInputError, Confinement, isInside, readConfinedText, withConfinedReader } from '../../confined-fs.js';
 import { InputError } from '../../errors.js';
-import { redactUrl } from '../../redact.js';
 import { resolveInsideRoots } from '../../roots.js';
 import type { JobRecord, JobState } from '../jobs/executor.js';
 import { checkAlias, checkModelName } from './model-names.js';
