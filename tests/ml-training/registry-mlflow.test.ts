@@ -11,6 +11,7 @@ import {
   getRun,
   logRun,
   registerModel,
+  removeModelAlias,
   setModelAlias,
   type RegistryEnvironment,
 } from '../../tools/ml-training/registry/registry.js';
@@ -213,6 +214,20 @@ test('a model version and its aliases are registered in MLflow, linked to the ru
   const quiet = peer.requests.length;
   await setModelAlias(env, { name: 'profile-mlp', alias: 'production', version: 1 });
   assert.equal(peer.requests.length, quiet);
+
+  // Removing an alias deletes it in MLflow (DELETE with a JSON body, as MLflow's client sends it).
+  await assert.rejects(
+    removeModelAlias(env, { name: 'profile-mlp', alias: 'production' }),
+    /confirm: removing production/,
+  );
+  const removed = await removeModelAlias(env, { name: 'profile-mlp', alias: 'candidate' });
+  assert.equal(removed.previous, 2);
+  assert.deepEqual(removed.model.aliases, { production: 1 });
+  const deletion = peer.requests.at(-1)!;
+  assert.equal(deletion.method, 'DELETE');
+  assert.equal(deletion.endpoint, 'registered-models/alias');
+  assert.deepEqual(deletion.body, { name: 'profile-mlp', alias: 'candidate' });
+  assert.deepEqual(Object.fromEntries(model.aliases), { production: '1' });
 });
 
 test('MLflow down: the run is saved locally, the result says why, and a later sync catches up', async (t) => {

@@ -621,6 +621,35 @@ export async function setModelAlias(
   });
 }
 
+/** Removes an alias (removing production needs confirm); MLflow's alias is deleted too when configured. */
+export async function removeModelAlias(
+  env: RegistryEnvironment,
+  input: { name: string; alias: string; confirm?: boolean | undefined },
+): Promise<{ model: ModelView; previous?: number | undefined; mlflow?: MlflowSyncResult | undefined }> {
+  const store = registryStore(env.dataDir);
+  return store.serialised(`model:${input.name}`, async () => {
+    const model = await store.readModel(input.name).catch(() => undefined);
+    if (!model) throw new InputError('name', `no model "${input.name}"; ${await knownModels(store)}`);
+    const previous = model.aliases[input.alias];
+    if (previous === undefined)
+      throw new InputError(
+        'alias',
+        `model ${model.name} has no alias "${input.alias}"; its aliases are ${Object.keys(model.aliases).join(', ') || 'none'}`,
+      );
+    if (input.alias === 'production' && input.confirm !== true)
+      throw new InputError(
+        'confirm',
+        `removing production of ${model.name} (version ${previous}) leaves nothing answering in production: pass confirm: true`,
+      );
+    delete model.aliases[input.alias];
+    model.updatedAt = new Date().toISOString();
+    await store.writeModel(model);
+    await store.appendEvent({ event: 'alias_removed', model: model.name, alias: input.alias, from: previous });
+    const mlflow = env.mlflow ? await syncModel(env, store, model) : undefined;
+    return { model: modelView(model), previous, ...(mlflow ? { mlflow } : {}) };
+  });
+}
+
 export async function listModels(env: RegistryEnvironment, filter: { name?: string | undefined } = {}) {
   const store = registryStore(env.dataDir);
   const names = filter.name === undefined ? await store.listModelNames() : [filter.name];
