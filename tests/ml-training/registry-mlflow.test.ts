@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import {
   createRun,
@@ -305,4 +306,22 @@ test('credentials in the tracking URI become Basic auth and never reach a result
   const offline = await logRun(withUser, { runId: run.runId, metrics: [{ step: 0, values: { loss: 1 } }] });
   assert.equal(offline.mlflow?.synced, false);
   assert.ok(!offline.mlflow!.error!.includes('s3cret-pw'), offline.mlflow!.error);
+});
+
+test('an MLflow server that never answers is given up after timeoutMs; the run is kept', async (t) => {
+  const { env } = await setUp(t);
+  const sockets = new Set<import('node:net').Socket>();
+  const silent = http.createServer(() => undefined);
+  silent.on('connection', (socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+  const port = (silent.address() as import('node:net').AddressInfo).port;
+  const hanging = { ...env, mlflow: { trackingUri: `http://127.0.0.1:${port}`, experiment: 'e', timeoutMs: 300 } };
+  const { run, mlflow } = await createRun(hanging, { name: 'patient' });
+  assert.equal(mlflow?.synced, false);
+  assert.match(mlflow!.error!, /unreachable \(GET experiments\/get-by-name: no answer within 300 ms\)/);
+  assert.equal((await new RegistryStore(env.dataDir).readRun(run.runId))?.name, 'patient');
 });
