@@ -13,6 +13,7 @@ import { InputError } from '../../tools/errors.js';
 import {
   createRun,
   getRun,
+  linkRunToJob,
   listRuns,
   logRun,
   registerModel,
@@ -141,6 +142,15 @@ test("a job-linked run takes each job state's status and the job's metrics, tole
       /reports from job/,
     );
   }
+  // A run created before its job is linked afterwards; it keeps its first job.
+  const { run: first } = await createRun(env, { name: 'linked-later' });
+  const linked = await linkRunToJob(env, first.runId, 'job-stopped');
+  assert.equal(linked.run.status, 'KILLED');
+  await assert.rejects(
+    linkRunToJob(env, first.runId, 'job-failed'),
+    /jobId: run .* already reports from job job-stopped/,
+  );
+
   // A state this registry does not know (a newer executor's) leaves the status as it was.
   await writeJobFiles(env.dataDir, 'job-new-state', { state: 'PREEMPTED' });
   const { run: odd } = await createRun(env, { name: 'odd', jobId: 'job-new-state' });

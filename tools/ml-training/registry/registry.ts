@@ -216,6 +216,37 @@ export async function logRun(
   });
 }
 
+/**
+ * Links a run to the job that reports to it (for a supervisor that creates the run before it knows
+ * the job id): from then on the job's state sets the run's status. A run keeps its first job.
+ */
+export async function linkRunToJob(
+  env: RegistryEnvironment,
+  runId: string,
+  jobId: string,
+): Promise<{ run: RunView; mlflow?: MlflowSyncResult | undefined }> {
+  if (!jobIdPattern.test(jobId) || jobId.includes('..'))
+    throw new InputError('jobId', `"${jobId}" is not a job id; pass the jobId a job submit returned`);
+  const store = registryStore(env.dataDir);
+  await existingRun(store, runId);
+  return store.serialised(`run:${runId}`, async () => {
+    const run = await existingRun(store, runId);
+    if (run.jobId !== undefined && run.jobId !== jobId)
+      throw new InputError(
+        'jobId',
+        `run ${runId} already reports from job ${run.jobId}; create a new run for job ${jobId}`,
+      );
+    if (run.jobId === undefined) {
+      if (run.status !== 'RUNNING')
+        throw new InputError('runId', `run ${runId} has ended (${run.status}); create a new run for job ${jobId}`);
+      run.jobId = jobId;
+      await store.writeRun(run);
+      await store.appendEvent({ event: 'run_linked', runId, jobId });
+    }
+    return foldAndSync(env, store, run);
+  });
+}
+
 /** A run with its status and metrics folded from its job when it has one; syncs MLflow when configured. */
 export async function getRun(
   env: RegistryEnvironment,
