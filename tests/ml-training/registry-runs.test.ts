@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../tools/errors.js';
+import type { JobRecord } from '../../tools/ml-training/jobs/executor.js';
 import {
   createRun,
   getRun,
@@ -150,6 +151,21 @@ test("a job-linked run takes each job state's status and the job's metrics, tole
     linkRunToJob(env, first.runId, 'job-failed'),
     /jobId: run .* already reports from job job-stopped/,
   );
+
+  // A job kept elsewhere (a Ray job) is read through the supervisor's lookup instead of the data dir.
+  const { run: remote } = await createRun(env, { name: 'on-ray', jobId: 'raysubmit_abc' });
+  const viaRay = await getRun(
+    {
+      ...env,
+      readJob: async (jobId) =>
+        jobId === 'raysubmit_abc'
+          ? ({ jobId, state: 'SUCCEEDED', endedAt: '2026-12-03T13:00:00.000Z' } as JobRecord)
+          : undefined,
+    },
+    remote.runId,
+  );
+  assert.equal(viaRay.run.status, 'FINISHED');
+  assert.equal(viaRay.run.endedAt, '2026-12-03T13:00:00.000Z');
 
   // A state this registry does not know (a newer executor's) leaves the status as it was.
   await writeJobFiles(env.dataDir, 'job-new-state', { state: 'PREEMPTED' });

@@ -41,6 +41,11 @@ export interface RegistryEnvironment {
   mlflow?: MlflowSettings | undefined;
   codeVersion?: string | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * Where a linked job's record comes from; default: <dataDir>/ml-training/jobs/<jobId>/job.json, which
+   * the local executor writes. A supervisor with jobs elsewhere (Ray) passes its executor's status here.
+   */
+  readJob?: ((jobId: string) => Promise<JobRecord | undefined>) | undefined;
 }
 
 export function registryEnvironment(context: ToolContext): RegistryEnvironment {
@@ -267,7 +272,7 @@ export async function listRuns(
     const run = await store.readRun(runId).catch(() => undefined);
     if (!run) continue;
     if (filter.name !== undefined && run.name !== filter.name) continue;
-    const job = run.jobId ? await store.readJob(run.jobId) : undefined;
+    const job = run.jobId ? ((await env.readJob?.(run.jobId)) ?? (await store.readJob(run.jobId))) : undefined;
     const status = (job ? jobStateToRunStatus[job.state] : undefined) ?? run.status;
     if (filter.status !== undefined && status !== filter.status) continue;
     runs.push({
@@ -315,7 +320,7 @@ async function foldAndSync(
   let jobPoints: { step: number; timestamp?: number | undefined; values: Record<string, number> }[] = [];
   let skipped = 0;
   if (run.jobId) {
-    job = await store.readJob(run.jobId);
+    job = (await env.readJob?.(run.jobId)) ?? (await store.readJob(run.jobId));
     const metrics = await store.readJobMetrics(run.jobId);
     jobPoints = metrics.points;
     skipped = metrics.skippedLines;
