@@ -2,6 +2,7 @@
 // which takes about a quarter off the cold start over stdio (measured by `npm run bench`).
 // typescript, pg and undici stay external (they load only when a tool needs them), and so do the
 // native addons (hnswlib-node, kuzu, onnxruntime-node), which cannot be bundled.
+import { copyFile, mkdir } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 await build({
@@ -29,3 +30,11 @@ await build({
   },
   logLevel: 'warning',
 });
+
+// The local job wrapper runs as its own process (node job-wrapper.mjs), so it is not bundled: it is
+// copied next to the chunks, where the job executor looks for it (new URL('./job-wrapper.mjs', ...)),
+// and next to tsc's output of the executor for runs from dist/.
+for (const directory of ['dist/bundle', 'dist/tools/ml-training/jobs']) {
+  await mkdir(directory, { recursive: true });
+  await copyFile('tools/ml-training/jobs/job-wrapper.mjs', `${directory}/job-wrapper.mjs`);
+}

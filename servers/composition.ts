@@ -13,6 +13,7 @@ import { ToolRegistry } from '../tools/registry.js';
 import { toolsByDomain } from '../tools/catalogue.js';
 import type { Clock, Logger, RuntimeView, SuiteEnvironment } from '../tools/context.js';
 import { runningJob } from '../tools/knowledge-base/snapshot-jobs.js';
+import { busyLocalJobs, closeLocalJobs, openLocalJobs } from '../tools/ml-training/jobs/local-job-store.js';
 import { registerSecrets } from '../tools/secrets.js';
 import { childEnvironment } from '../tools/child-environment.js';
 import { closePredictionBackends } from '../tools/trading/prediction/backends.js';
@@ -194,6 +195,13 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     config.budgets.toolResultBytes,
   );
   const background = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  // Training jobs left by an earlier run are reconciled now: a live one is re-attached (its heartbeat
+  // watched again), a vanished one becomes LOST with its evidence.
+  openLocalJobs(config.dataDir, config.mlTraining.jobs, logger)
+    .then((active) => {
+      if (active.length > 0) logger.info('training_jobs_reattached', { jobs: active.map((job) => job.jobId) });
+    })
+    .catch((error: unknown) => logger.warn('training_jobs_reconcile_failed', { error: (error as Error).message }));
   return {
     config,
     logger,
@@ -205,7 +213,11 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     busy: () => {
       const job = runningJob(knowledge);
       // Background work (the sample load) is cheap to redo, so it never holds a stop: close() cancels it.
-      return job ? [`snapshot build job ${job.jobId}`] : [];
+      // Training jobs outlive the service, but while one runs the service watches its heartbeat.
+      return [
+        ...(job ? [`snapshot build job ${job.jobId}`] : []),
+        ...busyLocalJobs(config.dataDir).map((training) => `training job ${training.jobId} (${training.name})`),
+      ];
     },
     background: (name, work) => {
       const controller = new AbortController();
@@ -218,6 +230,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
       for (const task of background.values()) task.controller.abort();
       await Promise.all([...background.values()].map((task) => task.done));
       await knowledge.close();
+      closeLocalJobs(config.dataDir);
       await closePredictionBackends(config.dataDir);
       await pool.close();
       if (ledger instanceof PgLedger) await ledger.close();

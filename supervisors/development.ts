@@ -184,7 +184,7 @@ const analyzeAndImproveCode = defineHighLevelTool({
   owner: 'development',
   title: 'Analyze and improve code',
   description:
-    'Static analysis of a repository (never runs it): taint flows from input to sinks across files (CWE, evidence, fix, patch), config/crypto issues, complexity hotspots by git churn, LLM review of the riskiest functions. format "sarif" returns a SARIF 2.1.0 log for GitHub code scanning (CLI: caelum call ... --output sarif > x.sarif). Example: {"task": "security_scan"}',
+    'Static analysis of a repository (never runs it): cross-file taint flows (CWE, evidence, fix, patch), config/crypto issues, complexity hotspots by git churn, LLM review of the riskiest functions; format sarif for code scanning. Example: {"task": "security_scan"}',
   // openWorld: the dependency advisory check asks npm's registry or the configured OSV server.
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
@@ -196,15 +196,11 @@ const analyzeAndImproveCode = defineHighLevelTool({
     format: z
       .enum(['json', 'sarif'])
       .default('json')
-      .describe(
-        "sarif: the text is a SARIF 2.1.0 log (for GitHub code scanning and other CI viewers), also in the report's sarif field. From a shell, `caelum call <tool> '{...}' --output sarif > x.sarif` writes only the log.",
-      ),
+      .describe('sarif: the text is a SARIF 2.1.0 log (also in the sarif field).'),
     includeTests: z
       .boolean()
       .default(false)
-      .describe(
-        'Also analyse test files (test dirs, fixtures, mocks, *.test.*, *.spec.*). Default false: they are left out and counted in the notes.',
-      ),
+      .describe('Also analyse tests, fixtures and mocks (default: skipped, counted in notes).'),
     aiReview: z
       .number()
       .int()
@@ -279,9 +275,7 @@ const reviewChanges = defineHighLevelTool({
     format: z
       .enum(['json', 'sarif'])
       .default('json')
-      .describe(
-        "sarif: the text is a SARIF 2.1.0 log (for GitHub code scanning and other CI viewers), also in the report's sarif field. From a shell, `caelum call <tool> '{...}' --output sarif > x.sarif` writes only the log.",
-      ),
+      .describe('sarif: the text is a SARIF 2.1.0 log (also in the sarif field).'),
     aiReview: z
       .number()
       .int()

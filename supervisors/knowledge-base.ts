@@ -166,7 +166,7 @@ const buildKnowledgeSnapshot = defineHighLevelTool({
   owner: 'knowledge-base',
   title: 'Build a knowledge snapshot',
   description:
-    'Builds the macro-financial snapshot (six data providers, 20 countries, LLM-inferred stats and contagion, regimes, graph, daily outputs). background: true returns a job id for getSnapshotStatus; publish: true loads it into the live graph (needs confirm: true). Below minimum coverage it is an error naming each failing provider. Example: {"background": true}',
+    'Builds the macro-financial snapshot (six providers, 20 countries, LLM-inferred stats and contagion, regimes, graph). background: true returns a job id for getSnapshotStatus; publish loads it into the live graph (confirm: true). Below minimum coverage it fails, naming each provider. Example: {"background": true}',
   kind: { effect: 'action', openWorld: true },
   input: buildSnapshotTool.input,
   // The full build summary schema is knowledge_base_build_snapshot's (findTools shows it); tools/list stays small.

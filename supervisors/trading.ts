@@ -17,9 +17,14 @@ const predictSymbol = defineHighLevelTool({
   owner: 'trading',
   title: 'Model predictions for symbols',
   description:
-    'Direction, confidence, expected 1/5/20-day returns, volatility, risk score and price for one symbol or a list, with the model\'s identity (registry name, alias, checkpoint, sha256, trained-at, data contract, backend). Example: {"symbols":"SPX"}',
+    'Direction, confidence, expected 1/5/20-day returns, volatility, risk and price per symbol, with the model\'s identity (name, alias, sha256, trained-at, contract, backend). Example: {"symbols":"SPX"}',
   kind: { effect: 'readOnly', openWorld: true },
-  input: predictSymbols.input,
+  // A compact published schema; trading_predict_symbols' own checks every call.
+  input: z.object({
+    symbols: z.union([z.string(), z.array(z.string())]).describe('e.g. "SPX" or ["SPX", "NDX"], up to 50'),
+    model: z.string().optional().describe('name or alias, default production'),
+    backend: z.enum(['auto', 'onnx', 'remote']).optional().describe('default auto'),
+  }),
   output: z.object({
     backend: z.string(),
     predictions: z.array(z.record(z.string(), z.unknown())),
@@ -37,7 +42,7 @@ const backtestStrategy = defineHighLevelTool({
   owner: 'trading',
   title: 'Backtest a declarative strategy',
   description:
-    'Runs a strategy given as data (sma_crossover, ema_crossover, rsi_reversion, breakout, follow_model, follow_committee, combine) on daily bars: signals at a close fill at the next open, with costs. Returns empyrical-convention metrics with their conventions, buy-and-hold, equity curve, trades, a look-ahead check; optional grid search and walk-forward. Example: {"symbol":"SPX","strategy":{"type":"sma_crossover","fast":50,"slow":200}}',
+    'Runs a strategy given as data on daily bars: signals at a close fill at the next open, with costs. Returns empyrical-convention metrics, buy-and-hold, equity, trades, a look-ahead check; optional grid search and walk-forward. Example: {"symbol":"SPX","strategy":{"type":"sma_crossover","fast":50,"slow":200}}',
   kind: { effect: 'readOnly' },
   // A compact published schema (the full one is trading_run_backtest's, checked on every call).
   input: z.object({
@@ -45,30 +50,30 @@ const backtestStrategy = defineHighLevelTool({
     bars: z
       .array(z.record(z.string(), z.unknown()))
       .optional()
-      .describe('or inline bars {date, open, high, low, close, volume}, oldest first'),
+      .describe('or inline bars {date, open, high, low, close, volume}'),
     strategy: z
       .record(z.string(), z.unknown())
       .describe(
-        '{type, ...}: sma_crossover|ema_crossover {fast, slow}, rsi_reversion {period, lower, upper}, breakout {lookback, exitLookback}, follow_model {model, minConfidence}, follow_committee {minConsensus}, combine {mode: all|any|majority|weighted, members, weights}; allowShort',
+        '{type, ...}: sma_crossover|ema_crossover {fast, slow}, rsi_reversion {period, lower, upper}, breakout {lookback, exitLookback}, follow_model {model}, follow_committee, combine {mode, members}',
       ),
     costs: z.record(z.string(), z.number()).optional().describe('{commissionBps, slippageBps}; default 1 and 1'),
     sizing: z
       .record(z.string(), z.unknown())
       .optional()
-      .describe('{fraction} of equity (default 1), or {volatilityTarget: {annual, lookback}}'),
+      .describe('{fraction} or {volatilityTarget: {annual, lookback}}'),
     initialCapital: z.number().optional().describe('default 100000'),
-    start: z.string().optional().describe('first date evaluated, YYYY-MM-DD'),
-    end: z.string().optional().describe('last date evaluated'),
+    start: z.string().optional().describe('YYYY-MM-DD'),
+    end: z.string().optional().describe('YYYY-MM-DD'),
     grid: z
       .record(z.string(), z.unknown())
       .optional()
       .describe(
-        '{parameters: {fast: {from: 2, to: 99}, slow: [50, 100, 200]}, objective: sharpe|total_return|sortino|calmar}',
+        '{parameters: {fast: {from: 2, to: 99}, slow: [50, 200]}, objective: sharpe|total_return|sortino|calmar}',
       ),
     walkForward: z
       .record(z.string(), z.unknown())
       .optional()
-      .describe('{mode: rolling|expanding, train, test, purge} in bars; the grid runs on each train window'),
+      .describe('{mode: rolling|expanding, train, test, purge} in bars'),
     maxTrades: z.number().optional().describe('trades listed, default 50'),
   }),
   output: z

@@ -17,6 +17,8 @@ const processLayer: Record<string, string> = {
   'tools/development/git.ts': 'the git runner: hardened config, environment and roots',
   'tools/development/run-process.ts':
     'the process runner: allow-listed environment, deadline, output cap, process group',
+  'tools/ml-training/jobs/job-processes.ts':
+    'starts the detached wrapper of a confirmed training job (argv, no shell, own process group) and reads /proc to find and stop its processes',
 };
 
 /** The only files in tools/ and supervisors/ that may use the file system directly. */
@@ -32,10 +34,16 @@ const fsLayer: Record<string, string> = {
   'tools/development/dependencies/advisories.ts':
     "reads the OSV advisory file named in Caelum's configuration (not project content)",
   'tools/trading/paper/paper-ledger.ts': "appends to and reads the paper trading ledger in Caelum's data dir",
+  'tools/ml-training/datasets/dataset-writer.ts':
+    'writes a dataset directory (data dir, or a directory inside the roots resolved by roots.ts) through a temp dir and a rename',
   'tools/ml-training/registry/registry-store.ts':
     "reads and writes the runs and models registry in Caelum's data dir, and reads the job records and metrics files the job executor keeps there",
   'tools/trading/market/market-store.ts':
     "lists and creates the market data directory in Caelum's data dir (file content goes through the confined layer)",
+  'tools/ml-training/jobs/job-files.ts':
+    "reads and writes the job records and logs in Caelum's data dir, and creates a job's output directory (checked inside the roots by roots.ts)",
+  'tools/ml-training/jobs/job-processes.ts':
+    "opens the job's log files in Caelum's data dir for the wrapper and reads /proc/<pid>/stat",
 };
 
 async function sources(dir: string): Promise<string[]> {

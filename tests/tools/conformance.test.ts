@@ -18,6 +18,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { seedPredictionExamples } from '../trading/predict-model-fixture.js';
 import { seedCheckpointExamples } from '../ml-training/checkpoint-fixture.js';
+import { seedJobExamples } from '../ml-training/jobs-fixture.js';
 import { seedRegistryExamples } from '../ml-training/registry-fixture.js';
 
 /**
@@ -81,6 +82,7 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
   await ingestFinancial(await suite.knowledge.graph(), financialGraph({ points: 3 }));
   await seedPredictionExamples(suite.project, suite.dataDir);
   await seedCheckpointExamples(suite.project);
+  await seedJobExamples(suite.dataDir, suite.project);
   await seedRegistryExamples(suite.dataDir, suite.project);
   await buildSnapshot({
     dataDir: suite.dataDir,

@@ -8,9 +8,9 @@ import { knowledge } from './common.js';
 
 const name = z.string().trim().min(1).max(300);
 const relation = z.object({
-  from: name.describe('Source entity name.'),
-  to: name.describe('Target entity name.'),
-  relationType: z.string().trim().min(1).max(100).describe('Active-voice relation, e.g. "works_on".'),
+  from: name,
+  to: name,
+  relationType: z.string().trim().min(1).max(100).describe('e.g. "works_on"'),
 });
 
 export const embeddingUsage = z
@@ -58,8 +58,8 @@ export const rememberFacts = defineTool({
     entities: z
       .array(
         z.object({
-          name: name.describe('Unique name.'),
-          entityType: z.string().trim().min(1).max(100).optional().describe('e.g. "person", "service".'),
+          name,
+          entityType: z.string().trim().min(1).max(100).optional().describe('e.g. "person"'),
           observations: z
             .array(z.string().trim().min(1).max(4_000))
             .max(200)

@@ -3,9 +3,11 @@ import type { AnyTool } from '../define-tool.js';
 import { inspectCheckpoint } from './checkpoints/checkpoint-tool.js';
 import { evaluatePredictions } from './evaluation/evaluation-tool.js';
 import { planPlacement } from './placement/placement-tool.js';
+import { jobTools } from './jobs/job-tools.js';
 
 export const mlTrainingTools: readonly AnyTool[] = [
   inspectCheckpoint,
   evaluatePredictions,
   planPlacement,
+  ...jobTools,
 ] as unknown as AnyTool[];
