@@ -36,6 +36,8 @@ const fsLayer: Record<string, string> = {
   'tools/trading/paper/paper-ledger.ts': "appends to and reads the paper trading ledger in Caelum's data dir",
   'tools/ml-training/datasets/dataset-writer.ts':
     'writes a dataset directory (data dir, or a directory inside the roots resolved by roots.ts) through a temp dir and a rename',
+  'tools/ml-training/registry/registry-store.ts':
+    "reads and writes the runs and models registry in Caelum's data dir, and reads the job records and metrics files the job executor keeps there",
   'tools/trading/market/market-store.ts':
     "lists and creates the market data directory in Caelum's data dir (file content goes through the confined layer)",
   'tools/ml-training/jobs/job-files.ts':

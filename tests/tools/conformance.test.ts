@@ -19,6 +19,7 @@ import path from 'node:path';
 import { seedPredictionExamples } from '../trading/predict-model-fixture.js';
 import { seedCheckpointExamples } from '../ml-training/checkpoint-fixture.js';
 import { seedJobExamples } from '../ml-training/jobs-fixture.js';
+import { seedRegistryExamples } from '../ml-training/registry-fixture.js';
 
 /**
  * The PostgreSQL table the import tool's example names (8-d vectors, one bad row), in a schema of
@@ -82,6 +83,7 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
   await seedPredictionExamples(suite.project, suite.dataDir);
   await seedCheckpointExamples(suite.project);
   await seedJobExamples(suite.dataDir, suite.project);
+  await seedRegistryExamples(suite.dataDir, suite.project);
   await buildSnapshot({
     dataDir: suite.dataDir,
     providers: Object.fromEntries(providers.map((p) => [p, { baseUrl: sources.url, apiKey: 'k' }])),
