@@ -43,11 +43,13 @@ const invalidating = new WeakSet<Suite>();
 
 /**
  * The four hints, less the two the spec calls meaningful only when readOnlyHint is false
- * (destructiveHint, idempotentHint) on read-only tools.
+ * (destructiveHint, idempotentHint) on read-only tools, and less idempotentHint where it is false,
+ * the spec's default (22 bytes of tools/list per tool that changes state).
  */
 function publishedAnnotations(kind: ToolKind): ToolAnnotations {
   const { destructiveHint, idempotentHint, ...always } = annotationsFor(kind);
-  return always.readOnlyHint ? always : { ...always, destructiveHint, idempotentHint };
+  if (always.readOnlyHint) return always;
+  return idempotentHint ? { ...always, destructiveHint, idempotentHint } : { ...always, destructiveHint };
 }
 
 /** The tools/list payload, built once per catalogue version. */

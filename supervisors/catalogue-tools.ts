@@ -113,24 +113,17 @@ export const findTools = defineHighLevelTool({
   owner: 'suite',
   title: 'Find internal tools',
   description:
-    'Finds internal tools for a request in plain words, ranked, with argument schemas and runTool examples; says "no good match" when nothing fits. Example: {"query": "which functions are too complex", "limit": 5}',
+    'Finds internal tools for a request in plain words, ranked, with argument schemas and runTool examples; says "no good match" when nothing fits. Example: {"query": "which functions are too complex"}',
   kind: { effect: 'readOnly' },
   liveDescription(registry) {
     const counts = domains.map((domain) => `${domain} ${registry.byDomain(domain).length}`).join(', ');
     return `Catalogue: ${registry.size} tools (${counts}).`;
   },
   input: z.object({
-    query: z
-      .string()
-      .max(500)
-      .optional()
-      .describe('What you want to do, e.g. "project structure languages"; omit to list `domain`.'),
+    query: z.string().max(500).optional().describe('What you want to do; omit to list `domain`.'),
     domain: z.enum(domains).optional().describe('Only search this domain.'),
     limit: z.number().int().min(1).max(50).default(10).describe('Most results.'),
-    rerank: z
-      .boolean()
-      .default(false)
-      .describe('Let a small local model through the pool reorder the top 5 (one LLM call; needs a model host).'),
+    rerank: z.boolean().default(false).describe('A small local model reorders the top 5 (one LLM call).'),
   }),
   output: z.object({
     query: z.string().optional(),

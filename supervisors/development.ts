@@ -265,7 +265,7 @@ const reviewChanges = defineHighLevelTool({
   owner: 'development',
   title: 'Review changes',
   description:
-    'Reviews a git diff (staged, or since a ref; untracked files included) like analyzeAndImproveCode: findings on changed lines and flows through them. Example: {"against": "main"}',
+    'Reviews a git diff (staged or since a ref, untracked files too) like analyzeAndImproveCode: findings on changed lines and flows through them. Example: {"against": "main"}',
   // openWorld: the dependency advisory check asks npm's registry or the configured OSV server.
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({

@@ -5,16 +5,15 @@ import { monitoringSupervisor } from './monitoring.js';
 import { knowledgeBaseSupervisor } from './knowledge-base.js';
 import { developmentSupervisor } from './development.js';
 import { tradingSupervisor } from './trading.js';
+import { mlTrainingSupervisor } from './ml-training.js';
 import { findTools, runTool } from './catalogue-tools.js';
-
-const pending = (name: Supervisor['name'], description: string): Supervisor => ({ name, description, tools: [] });
 
 export const supervisors: readonly Supervisor[] = [
   developmentSupervisor,
   infrastructureSupervisor,
   knowledgeBaseSupervisor,
   tradingSupervisor,
-  pending('ml-training', 'Model training jobs.'),
+  mlTrainingSupervisor,
   monitoringSupervisor,
 ];
 

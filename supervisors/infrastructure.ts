@@ -125,7 +125,7 @@ const getSystemStatus = defineHighLevelTool({
   owner: 'infrastructure',
   title: 'System status',
   description:
-    'Health of this installation (CPU, memory, disk, Node; Ollama, PostgreSQL, Claude API with latency; pool, knowledge, catalogue), then what is missing and how to fix it. Example: {}',
+    'Health of this installation (resources; Ollama, PostgreSQL, Claude API with latency; pool, knowledge, catalogue) and what is missing, with fixes. Example: {}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     timeoutMs: z.number().int().min(100).max(30000).default(2000).describe('Deadline per service probe, ms.'),
@@ -248,7 +248,7 @@ const getPoolStatus = defineHighLevelTool({
   owner: 'infrastructure',
   title: 'GPU pool status',
   description:
-    'The LLM pool: per host health, models (installed; resident, VRAM), load, breaker, latency; each tier\'s model and hosts, or that none serves it; the Claude fallback. Example: {"probe": true}',
+    'The LLM pool: each host\'s health, models (resident, VRAM), load, breaker, latency; each tier\'s model and hosts; the Claude fallback. Example: {"probe": true}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     probe: z.boolean().default(false).describe('Probe the hosts first.'),

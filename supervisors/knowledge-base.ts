@@ -17,7 +17,7 @@ const queryKnowledgeGraph = defineHighLevelTool({
   owner: 'knowledge-base',
   title: 'Query the knowledge graph',
   description:
-    'Reads the knowledge graph (countries, statistics, regimes, trade and contagion edges, memory) with read-only Cypher, or a question the LLM pool turns into Cypher. Schema: caelum://kb/schema. Example: {"question": "Which countries depend most on China?"}',
+    'Reads the knowledge graph (countries, statistics, regimes, trade and contagion edges, memory) with read-only Cypher, or a question the pool turns into Cypher. Schema: caelum://kb/schema. Example: {"question": "Which countries depend most on China?"}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     cypher: z.string().min(1).max(10_000).optional().describe('One read-only Cypher statement (Kuzu dialect).'),
@@ -99,7 +99,7 @@ const searchKnowledge = defineHighLevelTool({
     query: z.string().min(1).max(8_000).describe('What to look for.'),
     k: z.number().int().min(1).max(100).default(10).describe('Number of hits.'),
     collection: z.string().max(64).optional().describe('Collection; default "knowledge".'),
-    namespace: z.string().max(200).optional().describe('Only this namespace, e.g. "memory".'),
+    namespace: z.string().max(200).optional().describe('e.g. "memory"'),
     expandHops: z
       .union([z.literal(0), z.literal(1), z.literal(2)])
       .default(0)
@@ -125,7 +125,7 @@ const rememberFacts = defineHighLevelTool({
   owner: 'knowledge-base',
   title: 'Remember facts',
   description:
-    'Stores entities (type, observations) and relations in agent memory, in one transaction, without duplicates. Example: {"entities": [{"name": "Ada", "entityType": "person", "observations": ["owns the GPU pool"]}]}',
+    'Stores entities (type, observations) and relations in agent memory, in one transaction, without duplicates. Example: {"entities": [{"name": "Ada", "observations": ["owns the GPU pool"]}]}',
   kind: { effect: 'action', idempotent: true },
   input: rememberTool.input,
   output: rememberTool.output,

@@ -46,7 +46,7 @@ const backtestStrategy = defineHighLevelTool({
   kind: { effect: 'readOnly' },
   // A compact published schema (the full one is trading_run_backtest's, checked on every call).
   input: z.object({
-    symbol: z.string().max(40).optional().describe('bars from the market data directory, e.g. SPX'),
+    symbol: z.string().max(40).optional().describe('e.g. SPX'),
     bars: z
       .array(z.record(z.string(), z.unknown()))
       .optional()
@@ -54,9 +54,9 @@ const backtestStrategy = defineHighLevelTool({
     strategy: z
       .record(z.string(), z.unknown())
       .describe(
-        '{type, ...}: sma_crossover|ema_crossover {fast, slow}, rsi_reversion {period, lower, upper}, breakout {lookback, exitLookback}, follow_model {model}, follow_committee, combine {mode, members}',
+        '{type, ...}: sma_crossover, ema_crossover, rsi_reversion, breakout, follow_model, follow_committee, combine',
       ),
-    costs: z.record(z.string(), z.number()).optional().describe('{commissionBps, slippageBps}; default 1 and 1'),
+    costs: z.record(z.string(), z.unknown()).optional().describe('{commissionBps, slippageBps}'),
     sizing: z
       .record(z.string(), z.unknown())
       .optional()
@@ -64,17 +64,9 @@ const backtestStrategy = defineHighLevelTool({
     initialCapital: z.number().optional().describe('default 100000'),
     start: z.string().optional().describe('YYYY-MM-DD'),
     end: z.string().optional().describe('YYYY-MM-DD'),
-    grid: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .describe(
-        '{parameters: {fast: {from: 2, to: 99}, slow: [50, 200]}, objective: sharpe|total_return|sortino|calmar}',
-      ),
-    walkForward: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .describe('{mode: rolling|expanding, train, test, purge} in bars'),
-    maxTrades: z.number().optional().describe('trades listed, default 50'),
+    grid: z.record(z.string(), z.unknown()).optional().describe('{parameters: {fast: {from: 2, to: 99}}, objective}'),
+    walkForward: z.record(z.string(), z.unknown()).optional().describe('{mode, train, test, purge}'),
+    maxTrades: z.number().optional().describe('default 50'),
   }),
   output: z
     .object({

@@ -64,7 +64,6 @@ test('tools/list is deterministic, small, and every tool has annotations and an 
     readOnlyHint: false,
     openWorldHint: true,
     destructiveHint: true,
-    idempotentHint: false,
   });
 });
 

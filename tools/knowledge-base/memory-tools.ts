@@ -60,11 +60,7 @@ export const rememberFacts = defineTool({
         z.object({
           name,
           entityType: z.string().trim().min(1).max(100).optional().describe('e.g. "person"'),
-          observations: z
-            .array(z.string().trim().min(1).max(4_000))
-            .max(200)
-            .optional()
-            .describe('Facts about the entity.'),
+          observations: z.array(z.string().trim().min(1).max(4_000)).max(200).optional(),
         }),
       )
       .max(500)
@@ -74,7 +70,7 @@ export const rememberFacts = defineTool({
       .array(
         z.object({
           entity: name.describe('Entity name.'),
-          contents: z.array(z.string().trim().min(1).max(4_000)).min(1).max(200).describe('Facts to add.'),
+          contents: z.array(z.string().trim().min(1).max(4_000)).min(1).max(200),
         }),
       )
       .max(500)
@@ -126,7 +122,7 @@ export const recallFacts = defineTool({
   kind: { effect: 'readOnly' },
   input: z.object({
     query: z.string().trim().min(1).max(2_000).optional().describe('Question or keywords.'),
-    names: z.array(name).max(100).optional().describe('Exact entity names to fetch.'),
+    names: z.array(name).max(100).optional().describe('Exact entity names.'),
     entityType: z.string().max(100).optional().describe('Only entities of this type.'),
     k: z.number().int().min(1).max(100).default(10).describe('Most entities.'),
   }),

@@ -148,14 +148,8 @@ const buildInput = z.object({
   skipIngestion: z.boolean().default(false).describe('Use cached observations, however old.'),
   background: z.boolean().default(false).describe('Return a job id at once.'),
   startYear: z.number().int().min(1960).max(2100).optional().describe('First year to ingest (default 8 years back).'),
-  publish: z
-    .boolean()
-    .default(false)
-    .describe('Also load the snapshot into the live graph, overwriting its values; needs confirm: true.'),
-  confirm: z
-    .boolean()
-    .default(false)
-    .describe('Must be true with publish: true, which replaces values in the shared live graph.'),
+  publish: z.boolean().default(false).describe('Also load it into the live graph, overwriting values (confirm).'),
+  confirm: z.boolean().default(false).describe('Must be true with publish.'),
 });
 
 export const buildSnapshotTool = defineTool({
@@ -299,7 +293,7 @@ export const snapshotStatusTool = defineTool({
   kind: { effect: 'readOnly' },
   input: z.object({
     jobId: z.string().optional().describe("A background build's job id; omit for all."),
-    limit: z.number().int().min(1).max(100).default(10).describe('Builds on disk to list, newest first.'),
+    limit: z.number().int().min(1).max(100).default(10).describe('Builds listed, newest first.'),
   }),
   output: z.object({
     jobs: z.array(

@@ -5,6 +5,7 @@ import { evaluatePredictions } from './evaluation/evaluation-tool.js';
 import { planPlacement } from './placement/placement-tool.js';
 import { jobTools } from './jobs/job-tools.js';
 import { prepareDataset } from './datasets/dataset-tool.js';
+import { registryTools } from './registry/registry-tools.js';
 
 export const mlTrainingTools: readonly AnyTool[] = [
   inspectCheckpoint,
@@ -12,4 +13,5 @@ export const mlTrainingTools: readonly AnyTool[] = [
   planPlacement,
   ...jobTools,
   prepareDataset,
+  ...registryTools,
 ] as unknown as AnyTool[];

@@ -94,7 +94,7 @@ export const summarizeCosts = defineTool({
   kind: { effect: 'readOnly' },
   input: z.object({
     groupBy: z.enum(groupings).default('model').describe('How to group the rows.'),
-    since: z.string().optional().describe('Only calls from this ISO date(-time) on, e.g. "2026-11-01".'),
+    since: z.string().optional().describe('ISO date(-time), e.g. "2026-11-01"'),
   }),
   output: costSummarySchema,
   examples: [{ groupBy: 'model' }, { groupBy: 'day', since: '2026-01-01' }],

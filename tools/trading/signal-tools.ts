@@ -28,8 +28,8 @@ export const generateSignals = defineTool({
     'Compares the newest knowledge snapshot with the one before it (or two named ones) and returns scanner_signals.json (regime, probabilities, position-size multiplier, crisis probability and its change per country, top movers), daily_risk_report.md, and threshold alerts: a scenario probability that moved more than 5 percentage points or a regime change. Refuses a snapshot below coverage (a partial build) and says why. Example: {}',
   kind: { effect: 'readOnly' },
   input: z.object({
-    snapshot: z.string().optional().describe('Snapshot to report on; default the newest.'),
-    previous: z.string().optional().describe('Snapshot to compare with; default the one before.'),
+    snapshot: z.string().optional().describe('Default: the newest.'),
+    previous: z.string().optional().describe('Compared with; default: the one before.'),
   }),
   output: z.object({
     snapshot: z.string(),

@@ -60,13 +60,14 @@ const planSchema = z.object({
 export const submitJob = defineTool({
   name: 'ml_training_submit_job',
   domain: 'ml-training',
-  tags: ['training', 'job', 'submit', 'run', 'launch', 'ray', 'dry run', 'plan'],
+  tags: ['training', 'train', 'fine-tune', 'model', 'job', 'submit', 'run', 'launch', 'ray', 'dry run', 'plan'],
   requests: [
     'start a training run in the background',
     'launch train.py as a job',
     'plan a training job before running it',
     'submit a job to the ray cluster',
     'run my training script and keep the logs',
+    'fine-tune a model with my script',
   ],
   title: 'Plan or submit a training job',
   description:

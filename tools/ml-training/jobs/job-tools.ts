@@ -11,7 +11,7 @@ import { submitJob } from './job-submit-tool.js';
 export const getJob = defineTool({
   name: 'ml_training_get_job',
   domain: 'ml-training',
-  tags: ['training', 'job', 'status', 'state', 'exit code', 'heartbeat'],
+  tags: ['training', 'job', 'status', 'state', 'exit code', 'heartbeat', 'crashed', 'finished'],
   requests: [
     'is my training job still running',
     'why did the training job fail',
@@ -47,6 +47,7 @@ export const readJobLogs = defineTool({
     'show the training log',
     'tail the training job output',
     'what did the training job print since last time',
+    'follow the output of a job as it is written',
   ],
   title: "Read a training job's logs",
   description:

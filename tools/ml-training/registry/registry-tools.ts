@@ -239,7 +239,7 @@ export const logRunTool = defineTool({
 export const getRunTool = defineTool({
   name: 'ml_training_get_run',
   domain: 'ml-training',
-  tags: ['run', 'metrics', 'status', 'history', 'mlflow', 'job', 'tracking'],
+  tags: ['run', 'metrics', 'status', 'history', 'mlflow', 'job', 'tracking', 'parameters'],
   requests: [
     'how is my training run doing',
     'show the loss curve of this run',
@@ -272,7 +272,7 @@ export const getRunTool = defineTool({
 export const listRunsTool = defineTool({
   name: 'ml_training_list_runs',
   domain: 'ml-training',
-  tags: ['runs', 'experiments', 'history', 'status', 'tracking'],
+  tags: ['runs', 'experiments', 'history', 'status', 'tracking', 'compare', 'finished'],
   requests: ['list my training runs', 'which runs failed', 'show recent experiments named profile-mlp'],
   title: 'List runs in the registry',
   description:
@@ -388,7 +388,7 @@ export const setModelAliasTool = defineTool({
 export const listModelsTool = defineTool({
   name: 'ml_training_list_models',
   domain: 'ml-training',
-  tags: ['models', 'registry', 'versions', 'aliases', 'production'],
+  tags: ['models', 'registry', 'versions', 'version', 'aliases', 'production'],
   requests: ['which models are registered', 'what version is in production', 'list the versions of profile-mlp'],
   title: 'List registered models, versions and aliases',
   description:

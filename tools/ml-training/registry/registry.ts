@@ -3,6 +3,7 @@
 // aliases such as production and candidate). Local files are the source of truth; when MLflow is
 // configured every run and model is mirrored there, and a failed mirror never loses local data.
 // These functions are what the internal tools call, and what the supervisor may call directly.
+import { findJob } from '../jobs/backends.js';
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -55,6 +56,15 @@ export function registryEnvironment(context: ToolContext): RegistryEnvironment {
     mlflow: context.environment.mlTraining?.mlflow,
     codeVersion: context.environment.codeVersion,
     signal: context.signal,
+    // The job's live state from its executor (a local job checked now, a Ray job from its cluster);
+    // the job.json on disk is the fallback.
+    readJob: async (jobId) => {
+      try {
+        return (await findJob(context, jobId)).record;
+      } catch {
+        return undefined;
+      }
+    },
   };
 }
 
