@@ -283,7 +283,11 @@ const assessModel = defineHighLevelTool({
       if (!report && input.register) reasons.push('no contract was given to check the checkpoint against');
     }
     if (input.predictions !== undefined) {
-      needs({ action: 'evaluation' }, 'dataset', input.dataset, '"predictions": "preds.npy", "dataset": "datasets/x"');
+      if (input.dataset === undefined)
+        throw new InputError(
+          'dataset',
+          'evaluating predictions needs the dataset they are for; e.g. {"predictions": "runs/a/predictions.npy", "dataset": "datasets/x"}',
+        );
       const outcome = await call.runOrFail(tool.evaluate, {
         dataset: input.dataset,
         predictions: input.predictions,

@@ -62,7 +62,7 @@ test('a job that exits 0 becomes SUCCEEDED, with its environment, logs and metri
 test('a crash becomes FAILED within one heartbeat, with the exit code and the last log lines', async (t) => {
   const { dataDir, output, track } = await setup(t);
   // A heartbeat long enough that the bound below is about the monitor, not about a busy machine.
-  const store = openStore(t, dataDir, { ...fastJobs, heartbeatMs: 500 });
+  const store = openStore(t, dataDir, { ...fastJobs, heartbeatMs: 1000 });
   const spec = nodeJob(
     "console.log('epoch 1'); console.error('RuntimeError: CUDA out of memory'); setTimeout(() => process.exit(3), 300)",
     await output('crash'),
@@ -73,7 +73,8 @@ test('a crash becomes FAILED within one heartbeat, with the exit code and the la
   const noticedAt = Date.now();
   const exit = JSON.parse(await readFile(jobPaths(dataDir, spec.jobId).exit, 'utf8'));
   assert.ok(
-    noticedAt - Date.parse(exit.endedAt) <= 500 + 500,
+    // One heartbeat, plus slack for a loaded two-core machine running the suite in parallel.
+    noticedAt - Date.parse(exit.endedAt) <= 1000 + 1000,
     `noticed ${noticedAt - Date.parse(exit.endedAt)} ms after the exit`,
   );
   assert.equal(failed.exitCode, 3);

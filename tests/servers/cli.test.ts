@@ -18,11 +18,11 @@ async function cli(t: { after(fn: () => Promise<void>): void }, args: string[], 
   });
 }
 
-test('caelum tools shows every supervisor, "no tools yet" where none exist, and the internal catalogue', async (t) => {
+test('caelum tools shows every supervisor with its tools, and the internal catalogue', async (t) => {
   const run = await cli(t, ['tools']);
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /infrastructure: getSystemStatus/);
-  assert.match(run.stdout, /ml-training: no tools yet/);
+  assert.match(run.stdout, /ml-training: manageTrainingJob, prepareDataset, assessModel/);
   assert.match(run.stdout, /trading: predictSymbol, backtestStrategy, generateMarketSignals/);
   assert.match(run.stdout, /development_analyze_complexity\s+readOnly/);
   const json = await cli(t, ['tools', '--domain', 'development', '--json']);

@@ -43,6 +43,7 @@ test('Inspector CLI over stdio: tools/list and tools/call', async (t) => {
     list.tools.map((tool: { name: string }) => tool.name),
     [
       'analyzeAndImproveCode',
+      'assessModel',
       'backtestStrategy',
       'buildKnowledgeSnapshot',
       'findTools',
@@ -52,7 +53,9 @@ test('Inspector CLI over stdio: tools/list and tools/call', async (t) => {
       'getSnapshotStatus',
       'getSystemStatus',
       'managePool',
+      'manageTrainingJob',
       'predictSymbol',
+      'prepareDataset',
       'queryKnowledgeGraph',
       'recallFacts',
       'rememberFacts',
@@ -89,7 +92,7 @@ test('Inspector CLI over Streamable HTTP: tools/list and tools/call', async (t) 
     });
   });
   const list = await inspect([url, '--transport', 'http', '--method', 'tools/list'], env);
-  assert.equal(list.tools.length, 17);
+  assert.equal(list.tools.length, 20);
   const call = await inspect(
     [
       url,

@@ -60,6 +60,8 @@ export interface JobRecord {
   heartbeatAt?: string | undefined;
   /** Where the local job's logs are (inside the data dir). */
   logFiles?: { stdout: string; stderr: string } | undefined;
+  /** Pids of a stopped job that survived SIGKILL (stuck in the kernel); its output stays reserved while they live. */
+  survivors?: number[] | undefined;
   /** The run in the registry this job reports to, if any. */
   runId?: string | undefined;
   /** The placement chosen at submit (a GPU index, a MIG instance, cpu), if any. */

@@ -64,6 +64,15 @@ export function startWrapper(options: {
   }
 }
 
+/** This boot's id: a pid recorded in another boot names nothing of ours. Undefined where /proc lacks it. */
+export async function currentBootId(): Promise<string | undefined> {
+  try {
+    return (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+}
+
 function parseStat(pid: number, text: string): ProcessInfo | undefined {
   // The command name (field 2) may hold spaces and parentheses: the fields after it follow the last ')'.
   const close = text.lastIndexOf(')');

@@ -36,6 +36,7 @@ export const jobRecordSchema = z.object({
   signal: z.string().nullable().optional(),
   message: z.string().optional(),
   lastLogLines: z.array(z.string()).optional(),
+  survivors: z.array(z.number().int()).optional().describe('pids that survived SIGKILL after a stop'),
   pid: z.number().optional(),
   heartbeatAt: z.string().optional(),
   logFiles: z.object({ stdout: z.string(), stderr: z.string() }).optional(),

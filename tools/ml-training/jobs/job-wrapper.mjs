@@ -9,7 +9,7 @@
 // Usage: node job-wrapper.mjs <jobDir>; <jobDir>/launch.json holds {command, cwd, env, heartbeatMs}
 // and is removed once read (it carries the job's environment).
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 const jobDir = process.argv[2];
@@ -118,7 +118,40 @@ function finish(code, signal) {
   } catch {
     // Nothing left.
   }
-  process.exit(exitCode ?? 1);
+  // What ignores SIGTERM gets SIGKILL after the grace period; the wrapper exits only when its group
+  // is empty (the service reports the job ended once the wrapper is gone), or after the SIGKILL wait.
+  const graceEnds = Date.now() + (launch.stopGraceMs ?? 2000);
+  const killEnds = graceEnds + 2000;
+  const sweep = () => {
+    const left = groupMembers();
+    if (left.length === 0 || Date.now() > killEnds) process.exit(exitCode ?? 1);
+    if (Date.now() > graceEnds)
+      for (const pid of left) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      }
+    setTimeout(sweep, 50);
+  };
+  sweep();
+}
+
+/** Live processes of this wrapper's group other than itself, from /proc. */
+function groupMembers() {
+  const members = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z' && Number(fields[2]) === process.pid) members.push(Number(entry));
+    } catch {
+      // Exited while listing.
+    }
+  }
+  return members;
 }
 // 'close' comes once the output pipes are drained; a grandchild that keeps them open must not delay
 // the exit record, so 'exit' finishes on its own shortly after.

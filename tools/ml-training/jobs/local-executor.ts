@@ -21,6 +21,7 @@ import {
   type JobPaths,
 } from './job-files.js';
 import {
+  currentBootId,
   isSameProcessAlive,
   jobProcesses,
   readProcess,
@@ -60,6 +61,8 @@ export class LocalExecutor implements Executor {
   private readonly stopping = new Set<string>();
   /** Jobs between their record and their RUNNING state: the monitor leaves them to submit(). */
   private readonly starting = new Set<string>();
+  /** A submit's start in flight, so that a stop arriving meanwhile waits for it instead of racing it. */
+  private readonly starts = new Map<string, Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   readonly ready: Promise<void>;
@@ -93,6 +96,14 @@ export class LocalExecutor implements Executor {
     await this.ready;
     if (!jobIdPattern.test(spec.jobId)) throw new InputError('jobId', `${spec.jobId} is not a valid job id`);
     if (this.records.has(spec.jobId)) throw new InputError('jobId', `a job ${spec.jobId} already exists`);
+    // A stopped job whose processes survived SIGKILL still holds its output directory while they live.
+    for (const r of this.records.values())
+      if (r.survivors && r.outputDir === spec.outputDir) {
+        const alive = (await Promise.all(r.survivors.map((pid) => readProcess(pid)))).filter(
+          (p) => p !== undefined && p.state !== 'Z' && p.pgid === r.pid,
+        );
+        if (alive.length > 0) throw outputInUse(spec.outputDir, r);
+      }
     // Checked and reserved with no await in between, so two submits cannot both pass.
     const holder = this.active().find((r) => r.outputDir === spec.outputDir);
     if (holder) throw outputInUse(spec.outputDir, holder);
@@ -113,25 +124,44 @@ export class LocalExecutor implements Executor {
     };
     this.records.set(spec.jobId, record);
     this.starting.add(spec.jobId);
+    const started = this.start(spec, record, paths);
+    this.starts.set(spec.jobId, started);
+    try {
+      return await started;
+    } finally {
+      this.starts.delete(spec.jobId);
+    }
+  }
+
+  private async start(spec: JobSpec, record: JobRecord, paths: JobPaths): Promise<JobRecord> {
+    let wrapper: WrapperStart | undefined;
     try {
       await createJobDirectory(paths);
       await this.save(record);
       // The environment travels in a file the wrapper removes once read, never on a command line.
-      const launch = { command: spec.command, cwd: spec.cwd, env: spec.env, heartbeatMs: this.settings.heartbeatMs };
+      const launch = {
+        command: spec.command,
+        cwd: spec.cwd,
+        env: spec.env,
+        heartbeatMs: this.settings.heartbeatMs,
+        stopGraceMs: this.settings.stopGraceMs,
+      };
       await writeJsonAtomically(paths.launch, launch, 0o600);
-      const wrapper = await startWrapper({
+      wrapper = await startWrapper({
         jobDirectory: paths.directory,
         stdoutFile: paths.stdout,
         stderrFile: paths.stderr,
         env: wrapperEnvironment(spec.env),
       });
       this.wrappers.set(spec.jobId, wrapper);
-      await writeJsonAtomically(paths.wrapper, wrapper);
+      await writeJsonAtomically(paths.wrapper, { ...wrapper, bootId: await currentBootId() });
       Object.assign(record, { state: 'RUNNING', pid: wrapper.pid, startedAt: new Date().toISOString() });
       await this.save(record);
       this.logger?.info('job_started', { jobId: spec.jobId, pid: wrapper.pid, name: spec.name });
       return { ...record };
     } catch (error) {
+      // A wrapper that did start must not run on unsupervised once its job is recorded as FAILED.
+      if (wrapper) signalJob(wrapper.pid, await jobProcesses(wrapper.pid), 'SIGKILL');
       Object.assign(record, {
         state: 'FAILED',
         endedAt: new Date().toISOString(),
@@ -187,6 +217,7 @@ export class LocalExecutor implements Executor {
   async stop(jobId: string): Promise<JobRecord> {
     await this.ready;
     if (!this.records.has(jobId) && jobIdPattern.test(jobId)) await this.adopt(jobId);
+    await this.starts.get(jobId)?.catch(() => undefined);
     const record = this.records.get(jobId);
     if (!record) throw unknownJob(jobId);
     if (!isActive(record) || this.stopping.has(jobId)) {
@@ -199,8 +230,15 @@ export class LocalExecutor implements Executor {
     try {
       const paths = this.paths(jobId);
       await writeJsonAtomically(paths.stopRequested, { at: new Date().toISOString() });
-      const outcome = record.pid === undefined ? { processes: 0, killed: 0 } : await this.terminate(record.pid);
+      const requestedAt = new Date().toISOString();
+      const outcome =
+        record.pid === undefined ? { processes: 0, killed: 0, left: [] } : await this.terminate(record.pid);
       const exit = await readJson<ExitRecord>(paths.exit);
+      if (exit && exit.endedAt < requestedAt && outcome.left.length === 0) {
+        // It ended on its own before the stop reached it: that end is what it did.
+        await this.finish(record, exit);
+        return { ...record };
+      }
       const tail = await tailLines(paths.output, evidenceLines);
       Object.assign(record, {
         state: 'STOPPED',
@@ -211,7 +249,11 @@ export class LocalExecutor implements Executor {
           `stopped on request: SIGTERM to ${outcome.processes} process(es)` +
           (outcome.killed > 0
             ? `, ${outcome.killed} still alive after ${this.settings.stopGraceMs} ms got SIGKILL`
+            : '') +
+          (outcome.left.length > 0
+            ? `; ${outcome.left.length} process(es) survived SIGKILL (pids ${outcome.left.join(', ')}, e.g. stuck in the kernel); the output directory stays reserved until they are gone`
             : ''),
+        survivors: outcome.left.length > 0 ? outcome.left : undefined,
         lastLogLines: tail.lines,
       });
       await this.save(record);
@@ -230,7 +272,7 @@ export class LocalExecutor implements Executor {
   }
 
   /** SIGTERM to the whole tree, SIGKILL to what is left after the grace, and wait until none is left. */
-  private async terminate(wrapperPid: number): Promise<{ processes: number; killed: number }> {
+  private async terminate(wrapperPid: number): Promise<{ processes: number; killed: number; left: number[] }> {
     let known: ProcessInfo[] = await jobProcesses(wrapperPid);
     const processes = known.length;
     signalJob(wrapperPid, known, 'SIGTERM');
@@ -247,7 +289,7 @@ export class LocalExecutor implements Executor {
       known = await jobProcesses(wrapperPid, known);
     }
     if (known.length > 0) this.logger?.warn('job_processes_left', { pids: known.map((p) => p.pid) });
-    return { processes, killed };
+    return { processes, killed, left: known.map((p) => p.pid) };
   }
 
   private async tick(): Promise<void> {
@@ -270,9 +312,19 @@ export class LocalExecutor implements Executor {
     if (this.starting.has(record.jobId)) return;
     const paths = this.paths(record.jobId);
     const exit = await readJson<ExitRecord>(paths.exit);
-    if (exit) return this.finish(record, exit);
-    if (record.pid === undefined) return;
     const wrapper = this.wrappers.get(record.jobId) ?? (await readJson<WrapperStart>(paths.wrapper));
+    if (exit) {
+      // The wrapper exits once the job's group is empty (stragglers get SIGKILL after the grace), so
+      // while it lives the job still has processes: it has not ended yet. Normally that is milliseconds.
+      if (record.pid !== undefined) {
+        const waitEnds = Date.now() + 300;
+        while ((await isSameProcessAlive(record.pid, wrapper?.startTime)) && Date.now() < waitEnds) await sleep(25);
+        const sweeping = await isSameProcessAlive(record.pid, wrapper?.startTime);
+        if (sweeping && Date.now() - Date.parse(exit.endedAt) < this.settings.stopGraceMs + 5_000) return;
+      }
+      return this.finish(record, exit);
+    }
+    if (record.pid === undefined) return;
     if (await isSameProcessAlive(record.pid, wrapper?.startTime)) return;
     // The wrapper may have written its exit record and exited between the two reads.
     const late = await readJson<ExitRecord>(paths.exit);
@@ -282,7 +334,9 @@ export class LocalExecutor implements Executor {
 
   private async finish(record: JobRecord, exit: ExitRecord): Promise<void> {
     const paths = this.paths(record.jobId);
-    const stopped = await fileExists(paths.stopRequested);
+    // A stop that came after the job had already ended does not make it STOPPED.
+    const request = await readJson<{ at?: string }>(paths.stopRequested);
+    const stopped = request !== undefined && (request.at === undefined || request.at <= exit.endedAt);
     const succeeded = exit.exitCode === 0 && !stopped;
     const tail = await tailLines(paths.output, evidenceLines);
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
@@ -305,7 +359,10 @@ export class LocalExecutor implements Executor {
     // Whatever is left of its group (a child orphaned by a killed wrapper) would keep writing to the output.
     // A live process with the wrapper's pid (a different start time) means the pid was reused; the
     // kernel never reuses a pid while a group of that id has members, so then there is nothing left.
-    const reused = record.pid !== undefined && ((await readProcess(record.pid))?.state ?? 'Z') !== 'Z';
+    // After a reboot the recorded pid means nothing: never signal anything then.
+    const started = await readJson<{ bootId?: string }>(paths.wrapper);
+    const rebooted = started?.bootId !== undefined && started.bootId !== (await currentBootId());
+    const reused = rebooted || (record.pid !== undefined && ((await readProcess(record.pid))?.state ?? 'Z') !== 'Z');
     const leftovers = record.pid === undefined || reused ? [] : await jobProcesses(record.pid);
     const stray = leftovers.filter((p) => p.pgid === record.pid);
     if (stray.length > 0) signalJob(record.pid!, stray, 'SIGKILL');
