@@ -4,7 +4,7 @@
 // the internal tools' full schemas check every call.
 import { z } from 'zod';
 import { InputError } from '../tools/errors.js';
-import { defineHighLevelTool, type Supervisor, type SupervisorCall } from './high-level-tool.js';
+import { defineHighLevelTool, StepFailure, type Supervisor, type SupervisorCall } from './high-level-tool.js';
 
 const tool = {
   submit: 'ml_training_submit_job',
@@ -51,6 +51,44 @@ async function runOfJob(call: SupervisorCall, jobId: string): Promise<Row | unde
   const run = await call.run(tool.getRun, { runId: listed.runId });
   return run.ok ? ((run.output as Row).run as Row) : listed;
 }
+
+/**
+ * Runs an internal step; a fault in the agent's input is reported under the field names of the
+ * high-level tool (checkpoint, not the inspector's path), without the internal tool's own example.
+ */
+async function step(call: SupervisorCall, name: string, args: unknown, fields: Record<string, string> = {}) {
+  const outcome = await call.run(name, args);
+  if (outcome.ok) return outcome;
+  let message = outcome.error.message;
+  if (outcome.error.kind === 'input') {
+    message = message.replace(/ Valid fields: [\s\S]*$/, '');
+    for (const [from, to] of Object.entries(fields))
+      if (message.startsWith(`${from}:`) || message.startsWith(`${from}.`)) {
+        message = to + message.slice(from.length);
+        break;
+      }
+  }
+  throw new StepFailure({ ...outcome.error, message });
+}
+
+/** Option fields of manageTrainingJob as the internal job tools name them. */
+const jobFields = Object.fromEntries(
+  [
+    'name',
+    'cwd',
+    'backend',
+    'env',
+    'resources',
+    'placement',
+    'dataset',
+    'runtimeEnv',
+    'tailLines',
+    'offset',
+    'followMs',
+    'state',
+    'limit',
+  ].map((key) => [key, `options.${key}`]),
+);
 
 const manageTrainingJob = defineHighLevelTool({
   name: 'manageTrainingJob',
@@ -99,7 +137,7 @@ const manageTrainingJob = defineHighLevelTool({
           ...options,
           confirm: confirmed,
         };
-        const outcome = await call.runOrFail(tool.submit, args);
+        const outcome = await step(call, tool.submit, args, jobFields);
         const output = outcome.output as Row;
         if (!confirmed) {
           const text =
@@ -132,7 +170,7 @@ const manageTrainingJob = defineHighLevelTool({
       }
       case 'status': {
         needs(input, 'jobId', input.jobId, '"jobId": "…"');
-        const outcome = await call.runOrFail(tool.get, { jobId: input.jobId });
+        const outcome = await step(call, tool.get, { jobId: input.jobId });
         const run = await runOfJob(call, input.jobId!);
         return {
           result: { action: 'status' as const, job: (outcome.output as Row).job as Row, ...(run ? { run } : {}) },
@@ -141,13 +179,13 @@ const manageTrainingJob = defineHighLevelTool({
       }
       case 'logs': {
         needs(input, 'jobId', input.jobId, '"jobId": "…", "options": {"tailLines": 50}');
-        const outcome = await call.runOrFail(tool.logs, { jobId: input.jobId, ...options });
+        const outcome = await step(call, tool.logs, { jobId: input.jobId, ...options }, jobFields);
         return { result: { action: 'logs' as const, logs: outcome.output as Row }, text: outcome.text };
       }
       case 'stop': {
         needs(input, 'jobId', input.jobId, '"jobId": "…", "confirm": true');
         if (!input.confirm) {
-          const job = await call.runOrFail(tool.get, { jobId: input.jobId });
+          const job = await step(call, tool.get, { jobId: input.jobId });
           return {
             result: { action: 'stop' as const, job: (job.output as Row).job as Row },
             text: `${job.text}\nNothing was stopped: pass confirm: true to stop this job (its whole process group).`,
@@ -158,7 +196,7 @@ const manageTrainingJob = defineHighLevelTool({
         return { result: { action: 'stop' as const, job: (output.job ?? output) as Row }, text: outcome.text };
       }
       case 'list': {
-        const outcome = await call.runOrFail(tool.list, options);
+        const outcome = await step(call, tool.list, options, jobFields);
         const output = outcome.output as Row;
         return { result: { action: 'list' as const, jobs: (output.jobs ?? []) as unknown[] }, text: outcome.text };
       }
@@ -212,7 +250,14 @@ const prepareDataset = defineHighLevelTool({
       ...(input.outputDir ? { outputDir: input.outputDir } : {}),
       ...(input.overwrite ? { overwrite: input.overwrite } : {}),
     };
-    const outcome = await call.runOrFail(tool.prepare, args);
+    const outcome = await step(call, tool.prepare, args, {
+      idColumn: 'columns.id',
+      vectorColumn: 'columns.vector',
+      codeColumn: 'columns.code',
+      labelColumn: 'columns.label',
+      textColumn: 'columns.text',
+      'orderBy.column': 'orderBy',
+    });
     return {
       result: outcome.output as {
         directory: string;
@@ -272,10 +317,15 @@ const assessModel = defineHighLevelTool({
     let checkpoint: Row | undefined;
     let evaluation: Row | undefined;
     if (input.checkpoint !== undefined) {
-      const outcome = await call.runOrFail(tool.inspect, {
-        path: input.checkpoint,
-        ...(input.contract ? { contract: input.contract } : {}),
-      });
+      const outcome = await step(
+        call,
+        tool.inspect,
+        {
+          path: input.checkpoint,
+          ...(input.contract ? { contract: input.contract } : {}),
+        },
+        { path: 'checkpoint' },
+      );
       checkpoint = outcome.output as Row;
       texts.push(outcome.text);
       const report = checkpoint.report as { compatible: boolean } | undefined;
@@ -288,7 +338,7 @@ const assessModel = defineHighLevelTool({
           'dataset',
           'evaluating predictions needs the dataset they are for; e.g. {"predictions": "runs/a/predictions.npy", "dataset": "datasets/x"}',
         );
-      const outcome = await call.runOrFail(tool.evaluate, {
+      const outcome = await step(call, tool.evaluate, {
         dataset: input.dataset,
         predictions: input.predictions,
         ...(input.context ? { context: input.context } : {}),
