@@ -3,9 +3,12 @@
 // the running jobs every heartbeat: an exit record ends the job as SUCCEEDED or FAILED, a wrapper that
 // vanished without one makes it LOST with the evidence. Opening a store reconciles what an earlier
 // service left: live wrappers (same pid and start time) are re-attached, vanished ones are LOST.
-// Jobs outlive the service: closing a store stops its monitor, never its jobs.
+// Jobs outlive the service: closing a store stops its monitor, never its jobs. With a JobMirror
+// (databaseUrl configured) every saved record is also upserted in PostgreSQL, and the jobs other data
+// dirs recorded there are listed and shown, read-only.
 import type { Logger } from '../../context.js';
 import { InputError } from '../../errors.js';
+import type { ForeignJob, JobMirror } from './job-mirror.js';
 import { terminalStates, type Executor, type JobRecord, type JobSpec, type LogChunk } from './executor.js';
 import {
   createJobDirectory,
@@ -68,16 +71,40 @@ export class LocalExecutor implements Executor {
     readonly dataDir: string,
     readonly settings: LocalJobSettings,
     private readonly logger?: Logger,
+    private mirror?: JobMirror,
   ) {
     this.ready = this.reconcile();
     this.timer = setInterval(() => void this.tick(), settings.heartbeatMs);
     this.timer.unref();
   }
 
-  /** Stops the monitor; the jobs keep running and a later store re-attaches them. */
-  close(): void {
+  /** Stops the monitor and closes the database pool; the jobs keep running and a later store re-attaches them. */
+  async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.mirror?.close();
+  }
+
+  /** The PostgreSQL copy in use, if any. */
+  get database(): JobMirror | undefined {
+    return this.mirror;
+  }
+
+  /**
+   * Copies the records to PostgreSQL from now on (a store opened before the configuration was read
+   * gets it late): once the reconcile is done, every record is written, the reconciled states included.
+   */
+  async attachMirror(mirror: JobMirror): Promise<void> {
+    const previous = this.mirror;
+    this.mirror = mirror;
+    if (previous && previous !== mirror) await previous.close();
+    await this.ready;
+    for (const record of this.records.values()) mirror.write(record);
+  }
+
+  /** One line on the database's trouble (stale copies, other data dirs unreadable), while there is any. */
+  databaseProblem(): string | undefined {
+    return this.mirror?.problem();
   }
 
   paths(jobId: string): JobPaths {
@@ -130,7 +157,7 @@ export class LocalExecutor implements Executor {
       Object.assign(record, { state: 'RUNNING', pid: wrapper.pid, startedAt: new Date().toISOString() });
       await this.save(record);
       this.logger?.info('job_started', { jobId: spec.jobId, pid: wrapper.pid, name: spec.name });
-      return { ...record };
+      return await this.view(record);
     } catch (error) {
       Object.assign(record, {
         state: 'FAILED',
@@ -150,24 +177,30 @@ export class LocalExecutor implements Executor {
     await this.ready;
     if (!this.records.has(jobId) && jobIdPattern.test(jobId)) await this.adopt(jobId);
     const record = this.records.get(jobId);
-    if (!record) return undefined;
+    if (!record) return this.foreign(jobId);
     if (isActive(record) && !this.stopping.has(jobId)) await this.check(record);
     if (isActive(record)) {
       const beat = await readJson<{ at?: string }>(this.paths(jobId).heartbeat);
       if (beat?.at) record.heartbeatAt = beat.at;
     }
-    return { ...record };
+    return this.view(record);
   }
 
+  /** This data dir's jobs, then (with PostgreSQL) those other data dirs recorded there; newest first. */
   async list(): Promise<JobRecord[]> {
     await this.ready;
     await this.adopt();
-    return [...this.records.values()].map((r) => ({ ...r })).sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
+    await this.mirror?.settled();
+    const local = [...this.records.values()].map((r) => this.decorate(r));
+    const elsewhere = (await this.mirror?.foreignJobs()) ?? [];
+    const foreign = elsewhere.filter((f) => !this.records.has(f.record.jobId)).map(asForeign);
+    return [...local, ...foreign].sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
   }
 
   async logs(jobId: string, options: { tailLines?: number; offset?: number }): Promise<LogChunk> {
     const record = await this.status(jobId);
     if (!record) throw unknownJob(jobId);
+    if (record.recordedElsewhere) throw notHere(record, 'its logs are in that data dir');
     const file = this.paths(jobId).output;
     const ended = !isActive(record);
     if (options.offset !== undefined) {
@@ -188,7 +221,11 @@ export class LocalExecutor implements Executor {
     await this.ready;
     if (!this.records.has(jobId) && jobIdPattern.test(jobId)) await this.adopt(jobId);
     const record = this.records.get(jobId);
-    if (!record) throw unknownJob(jobId);
+    if (!record) {
+      const elsewhere = await this.foreign(jobId);
+      if (elsewhere) throw notHere(elsewhere, 'it can only be stopped by the Caelum service there');
+      throw unknownJob(jobId);
+    }
     if (!isActive(record) || this.stopping.has(jobId)) {
       if (isActive(record)) throw new InputError('jobId', `job ${jobId} is already being stopped`);
       throw alreadyEnded(record);
@@ -216,7 +253,7 @@ export class LocalExecutor implements Executor {
       });
       await this.save(record);
       this.logger?.info('job_stopped', { jobId, ...outcome });
-      return { ...record };
+      return await this.view(record);
     } finally {
       this.stopping.delete(jobId);
     }
@@ -225,7 +262,8 @@ export class LocalExecutor implements Executor {
   /** The live processes a stop would signal (empty for an ended job). */
   async processesOf(jobId: string): Promise<ProcessInfo[]> {
     const record = await this.status(jobId);
-    if (!record || !isActive(record) || record.pid === undefined) return [];
+    // A pid recorded on another host means nothing here.
+    if (!record || record.recordedElsewhere || !isActive(record) || record.pid === undefined) return [];
     return jobProcesses(record.pid);
   }
 
@@ -326,12 +364,34 @@ export class LocalExecutor implements Executor {
     this.logger?.warn('job_lost', { jobId: record.jobId, pid: record.pid, heartbeatAt: beat?.at });
   }
 
+  /** The file first (the source of truth), then the database copy, which never holds the job up. */
   private async save(record: JobRecord): Promise<void> {
     await writeJsonAtomically(this.paths(record.jobId).record, record);
+    this.mirror?.write(record);
   }
 
+  /** A copy of the record as reported, once its database write (if any) has been tried. */
+  private async view(record: JobRecord): Promise<JobRecord> {
+    await this.mirror?.settled();
+    return this.decorate(record);
+  }
+
+  private decorate(record: JobRecord): JobRecord {
+    const copy = this.mirror?.copyOf(record.jobId);
+    return copy ? { ...record, database: copy } : { ...record };
+  }
+
+  /** A job another data dir or host recorded in PostgreSQL, marked as such. */
+  private async foreign(jobId: string): Promise<JobRecord | undefined> {
+    if (!this.mirror || !jobIdPattern.test(jobId)) return undefined;
+    const found = await this.mirror.foreignJob(jobId);
+    return found && asForeign(found);
+  }
+
+  /** Loads and reconciles the files; with PostgreSQL, every reconciled record is then written there. */
   private async reconcile(): Promise<void> {
     for (const jobId of await listJobIds(this.dataDir)) await this.load(jobId);
+    for (const record of this.records.values()) this.mirror?.write(record);
   }
 
   /**
@@ -373,6 +433,20 @@ function wrapperEnvironment(env: Record<string, string>): Record<string, string>
   const kept: Record<string, string> = {};
   for (const name of ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR']) if (env[name] !== undefined) kept[name] = env[name];
   return kept;
+}
+
+function asForeign(found: ForeignJob): JobRecord {
+  const { database: _database, ...record } = found.record;
+  return { ...record, recordedElsewhere: { host: found.host, dataDir: found.dataDir, updatedAt: found.updatedAt } };
+}
+
+/** The refusal for a job of another data dir or host. */
+export function notHere(record: JobRecord, what: string): InputError {
+  const where = record.recordedElsewhere;
+  return new InputError(
+    'jobId',
+    `job ${record.jobId} was recorded (in PostgreSQL) by host ${where?.host} in data dir ${where?.dataDir}, not by this service: it is read-only here, and ${what}`,
+  );
 }
 
 export function unknownJob(jobId: string): InputError {
