@@ -11,7 +11,7 @@ import type pg from 'pg';
 import { jobTools } from '../../tools/ml-training/jobs/job-tools.js';
 import { jobTable } from '../../tools/ml-training/jobs/job-mirror.js';
 import { closeLocalJobs, localJobStore, openLocalJobs } from '../../tools/ml-training/jobs/local-job-store.js';
-import { pgUrl, postgresAvailable, tempDir, testSuite } from '../helpers.js';
+import { pgSchemaUrl, pgUrl, postgresAvailable, tempDir, testSuite } from '../helpers.js';
 import { fastJobs, isAlive, nodeJob, trackJobs, waitFor } from './jobs-fixture.js';
 
 type T = Parameters<typeof tempDir>[0] & {
@@ -35,11 +35,9 @@ async function jobDatabase(t: T): Promise<{ url: string; admin: pg.Client; schem
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.end();
   });
-  const url = new URL(pgUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
   // The admin client reads the test's table unqualified, like the store writes it.
   await admin.query(`SET search_path = ${schema}`);
-  return { url: url.toString(), admin, schema };
+  return { url: pgSchemaUrl(schema), admin, schema };
 }
 
 interface Row {
@@ -185,7 +183,9 @@ test('jobs another data dir recorded are listed and shown read-only; stopping on
     assert.equal(stop.ok, false);
     assert.match(
       stop.ok ? '' : stop.error.message,
-      new RegExp(`recorded \\(in PostgreSQL\\) by host gpu-box-2 in data dir ${path.resolve(otherDir)}.*can only be stopped by the Caelum service there`),
+      new RegExp(
+        `recorded \\(in PostgreSQL\\) by host gpu-box-2 in data dir ${path.resolve(otherDir)}.*can only be stopped by the Caelum service there`,
+      ),
     );
   }
   const logs = await call('ml_training_read_job_logs', { jobId: remote.jobId });

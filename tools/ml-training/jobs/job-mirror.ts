@@ -59,6 +59,12 @@ on conflict (job_id) do update
 /** At most this many rows of other data dirs are read for a list. */
 export const foreignListLimit = 1000;
 
+/**
+ * After a failure, reads wait this long before trying the database again, so that listing jobs while it
+ * is down does not pay a connect timeout each time. Writes are always tried (with the next transition).
+ */
+const readPauseMs = 5_000;
+
 interface ForeignRow {
   job_id: string;
   data_dir: string;
@@ -194,6 +200,7 @@ export class JobMirror {
 
   private async read<Row extends pg.QueryResultRow>(sql: string, parameters: unknown[]): Promise<Row[]> {
     if (this.closed) return [];
+    if (this.lastError && Date.now() - Date.parse(this.lastError.at) < readPauseMs) return [];
     try {
       await this.ensure();
       const result = await (await this.connection()).query<Row>(sql, parameters);
