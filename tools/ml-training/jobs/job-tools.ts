@@ -164,7 +164,7 @@ export const listJobs = defineTool({
   requests: ['which training jobs are running', 'list recent training jobs', 'show failed training jobs'],
   title: 'List training jobs',
   description:
-    'Lists jobs, newest first, from the local executor (and the Ray cluster when configured), optionally only those in one state. With PostgreSQL configured, jobs other data dirs or hosts recorded there are listed too, marked recordedElsewhere (read-only here). Example: {"state": "RUNNING"}',
+    'Lists jobs, newest first, from the local executor (and the Ray cluster when configured), optionally only those in one state. Example: {"state": "RUNNING"}',
   kind: { effect: 'readOnly' },
   input: z.object({
     state: z.enum(jobStates).optional().describe('Only jobs in this state.'),
