@@ -163,6 +163,10 @@ test('jobs another data dir recorded are listed and shown read-only; stopping on
   const call = (name: string, args: unknown, confirm = false) =>
     suite.dispatcher.router.invoke(name, args, context, { confirm });
 
+  // A row of another shape (another Caelum version, a hand edit) is skipped, never fails the list.
+  await db.admin.query(
+    `insert into ${jobTable} (job_id, data_dir, host, state, record) values ('job-odd', '/srv/x', 'y', 'RUNNING', '{"jobId": "job-odd"}')`,
+  );
   const listed = await call('ml_training_list_jobs', {});
   assert.ok(listed.ok, listed.ok ? '' : listed.error.message);
   const output_ = listed.output as { jobs: any[]; database?: string };
@@ -172,6 +176,10 @@ test('jobs another data dir recorded are listed and shown read-only; stopping on
     { state: 'RUNNING', host: 'gpu-box-2', dataDir: path.resolve(otherDir) },
   );
   assert.equal(output_.database, undefined);
+  assert.equal(
+    output_.jobs.find((j) => j.jobId === 'job-odd'),
+    undefined,
+  );
   assert.match(listed.text, /recorded by host gpu-box-2 .* read-only here/);
 
   const got = await call('ml_training_get_job', { jobId: remote.jobId });
@@ -263,4 +271,31 @@ test('a copy left stale by an outage is written with the next transition once Po
   assert.equal(done.record.exitCode, 0);
   assert.equal((await store.status(spec.jobId))?.database?.copy, 'current');
   assert.equal(store.databaseProblem(), undefined);
+});
+
+test('a job id another data dir already holds in PostgreSQL is never overwritten there; the local copy says why it is stale', async (t) => {
+  const db = await jobDatabase(t);
+  if (!db) return;
+  const { base, output, track } = await setup(t);
+  const dataDir = path.join(base, 'data');
+  const store = localJobStore(dataDir, fastJobs, undefined, { url: db.url });
+  t.after(() => closeLocalJobs(dataDir));
+  await store.list(); // creates the table
+  const spec = nodeJob("console.log('mine')", await output('clash'));
+  const theirs = { jobId: spec.jobId, state: 'RUNNING', name: 'theirs', submittedAt: new Date().toISOString() };
+  await db.admin.query(
+    `insert into ${jobTable} (job_id, data_dir, host, state, record) values ($1, '/srv/other', 'elsewhere', 'RUNNING', $2)`,
+    [spec.jobId, JSON.stringify(theirs)],
+  );
+  const started = track(await store.submit(spec));
+  assert.equal(started.database?.copy, 'stale');
+  assert.match(started.database?.error ?? '', /already recorded in caelum_ml_jobs by another data dir or host/);
+  const kept = await row(db.admin, spec.jobId);
+  assert.deepEqual([kept?.data_dir, kept?.record.name], ['/srv/other', 'theirs']);
+  // The list shows the local job once: this data dir's record wins over the row.
+  const listed = (await store.list()).filter((j) => j.jobId === spec.jobId);
+  assert.deepEqual(
+    listed.map((j) => [j.name, j.recordedElsewhere]),
+    [['test', undefined]],
+  );
 });

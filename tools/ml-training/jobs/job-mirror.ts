@@ -7,6 +7,7 @@ import os from 'node:os';
 import type pg from 'pg';
 import type { Logger } from '../../context.js';
 import type { JobRecord } from './executor.js';
+import { jobRecordSchema } from './job-schemas.js';
 
 export const jobTable = 'caelum_ml_jobs';
 
@@ -137,7 +138,7 @@ export class JobMirror {
        where not (data_dir = $1 and host = $2) order by updated_at desc limit ${foreignListLimit}`,
       [this.dataDir, this.host],
     );
-    return rows.map(foreign);
+    return rows.flatMap((row) => this.foreign(row));
   }
 
   /** One job of another data dir or host, if the table has it. */
@@ -147,7 +148,7 @@ export class JobMirror {
        where job_id = $1 and not (data_dir = $2 and host = $3)`,
       [jobId, this.dataDir, this.host],
     );
-    return rows[0] && foreign(rows[0]);
+    return rows.flatMap((row) => this.foreign(row))[0];
   }
 
   async close(): Promise<void> {
@@ -239,14 +240,23 @@ export class JobMirror {
     }
   }
 
+  /** A row of another data dir, if its record has a job's shape (another Caelum version may write others). */
+  private foreign(row: ForeignRow): ForeignJob[] {
+    const parsed = jobRecordSchema.safeParse(row.record);
+    if (!parsed.success || parsed.data.jobId !== row.job_id) {
+      this.logger?.warn('job_database_row_skipped', { jobId: row.job_id, host: row.host, dataDir: row.data_dir });
+      return [];
+    }
+    const { database: _database, recordedElsewhere: _elsewhere, ...record } = parsed.data;
+    return [
+      { record: record as JobRecord, host: row.host, dataDir: row.data_dir, updatedAt: row.updated_at.toISOString() },
+    ];
+  }
+
   private failed(error: unknown): string {
     const message = (error as Error).message || String(error);
     this.lastError = { message, at: new Date().toISOString() };
     this.logger?.warn('job_database_unavailable', { target: this.target, error: message, pending: this.pending.size });
     return message;
   }
-}
-
-function foreign(row: ForeignRow): ForeignJob {
-  return { record: row.record, host: row.host, dataDir: row.data_dir, updatedAt: row.updated_at.toISOString() };
 }

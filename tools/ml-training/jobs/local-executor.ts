@@ -436,8 +436,10 @@ function wrapperEnvironment(env: Record<string, string>): Record<string, string>
 }
 
 function asForeign(found: ForeignJob): JobRecord {
-  const { database: _database, ...record } = found.record;
-  return { ...record, recordedElsewhere: { host: found.host, dataDir: found.dataDir, updatedAt: found.updatedAt } };
+  return {
+    ...found.record,
+    recordedElsewhere: { host: found.host, dataDir: found.dataDir, updatedAt: found.updatedAt },
+  };
 }
 
 /** The refusal for a job of another data dir or host. */
