@@ -154,8 +154,7 @@ export class LocalExecutor implements Executor {
       });
       this.wrappers.set(spec.jobId, wrapper);
       await writeJsonAtomically(paths.wrapper, wrapper);
-      Object.assign(record, { state: 'RUNNING', pid: wrapper.pid, startedAt: new Date().toISOString() });
-      await this.save(record);
+      await this.update(record, { state: 'RUNNING', pid: wrapper.pid, startedAt: new Date().toISOString() });
       this.logger?.info('job_started', { jobId: spec.jobId, pid: wrapper.pid, name: spec.name });
       return await this.view(record);
     } catch (error) {
@@ -239,7 +238,7 @@ export class LocalExecutor implements Executor {
       const outcome = record.pid === undefined ? { processes: 0, killed: 0 } : await this.terminate(record.pid);
       const exit = await readJson<ExitRecord>(paths.exit);
       const tail = await tailLines(paths.output, evidenceLines);
-      Object.assign(record, {
+      await this.update(record, {
         state: 'STOPPED',
         endedAt: new Date().toISOString(),
         exitCode: exit?.exitCode ?? null,
@@ -251,7 +250,6 @@ export class LocalExecutor implements Executor {
             : ''),
         lastLogLines: tail.lines,
       });
-      await this.save(record);
       this.logger?.info('job_stopped', { jobId, ...outcome });
       return await this.view(record);
     } finally {
@@ -324,17 +322,16 @@ export class LocalExecutor implements Executor {
     const succeeded = exit.exitCode === 0 && !stopped;
     const tail = await tailLines(paths.output, evidenceLines);
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
-    Object.assign(record, {
+    const beat = await readJson<{ at?: string }>(paths.heartbeat);
+    await this.update(record, {
       state: stopped ? 'STOPPED' : succeeded ? 'SUCCEEDED' : 'FAILED',
       exitCode: exit.exitCode,
       signal: exit.signal,
       endedAt: exit.endedAt,
       message: stopped ? `stopped on request; the job ${how}` : `the job ${how}`,
       ...(succeeded ? {} : { lastLogLines: tail.lines }),
+      ...(beat?.at ? { heartbeatAt: beat.at } : {}),
     });
-    const beat = await readJson<{ at?: string }>(paths.heartbeat);
-    if (beat?.at) record.heartbeatAt = beat.at;
-    await this.save(record);
     this.logger?.info('job_ended', { jobId: record.jobId, state: record.state, exitCode: exit.exitCode });
   }
 
@@ -348,7 +345,7 @@ export class LocalExecutor implements Executor {
     const stray = leftovers.filter((p) => p.pgid === record.pid);
     if (stray.length > 0) signalJob(record.pid!, stray, 'SIGKILL');
     const tail = await tailLines(paths.output, evidenceLines);
-    Object.assign(record, {
+    await this.update(record, {
       state: 'LOST',
       endedAt: new Date().toISOString(),
       heartbeatAt: beat?.at,
@@ -360,8 +357,16 @@ export class LocalExecutor implements Executor {
             ' (killed with SIGKILL, by the OOM killer, or the machine restarted)') +
         (stray.length > 0 ? `; ${stray.length} leftover process(es) of its group were killed` : ''),
     });
-    await this.save(record);
     this.logger?.warn('job_lost', { jobId: record.jobId, pid: record.pid, heartbeatAt: beat?.at });
+  }
+
+  /**
+   * A transition: the file is replaced first, and only then does the record in memory change, so that
+   * whoever sees the new state (a list, a status) finds it in job.json too.
+   */
+  private async update(record: JobRecord, changes: Partial<JobRecord>): Promise<void> {
+    await this.save({ ...record, ...changes });
+    Object.assign(record, changes);
   }
 
   /** The file first (the source of truth), then the database copy, which never holds the job up. */
@@ -419,8 +424,7 @@ export class LocalExecutor implements Executor {
           await this.lose(record, this.paths(jobId));
           return;
         }
-        Object.assign(record, { state: 'RUNNING', pid: beat?.pid, startedAt: record.submittedAt });
-        await this.save(record);
+        await this.update(record, { state: 'RUNNING', pid: beat?.pid, startedAt: record.submittedAt });
       }
       await this.check(record);
       if (isActive(record)) this.logger?.info('job_reattached', { jobId, pid: record.pid });
