@@ -126,24 +126,36 @@ test('a crash becomes a FAILED row with the exit code and the last log lines', a
   assert.ok(failed.record.lastLogLines.includes('[stderr] RuntimeError: boom'), failed.record.lastLogLines.join('|'));
 });
 
-test('a restart reconciles from the files and writes the reconciled states to PostgreSQL (a store opened before the URL was known included)', async (t) => {
+test('a restart reconciles from the files and writes the reconciled states to PostgreSQL: LOST, re-attached RUNNING, and an exit seen at open', async (t) => {
   const db = await jobDatabase(t);
   if (!db) return;
   const { base, output, track } = await setup(t);
   const dataDir = path.join(base, 'data');
-  // The first service has no database: the job's record is in the data dir only.
+  // The first service has no database: the records are in the data dir only.
   const first = localJobStore(dataDir, fastJobs);
-  const job = track(await first.submit(nodeJob('setInterval(() => {}, 1000)', await output('lost'))));
+  const vanished = track(await first.submit(nodeJob('setInterval(() => {}, 1000)', await output('lost'))));
+  const liveOut = await output('live');
+  const live = track(await first.submit(nodeJob(waitsForGo(0), liveOut)));
   await closeLocalJobs(dataDir);
-  process.kill(-job.pid!, 'SIGKILL');
-  await waitFor('the wrapper to vanish', async () => !(await isAlive(job.pid!)));
+  process.kill(-vanished.pid!, 'SIGKILL');
+  await waitFor('the wrapper to vanish', async () => !(await isAlive(vanished.pid!)));
   // The restarted service opens its store the way the composition root does, then learns the URL.
   t.after(() => closeLocalJobs(dataDir));
   await openLocalJobs(dataDir, fastJobs);
-  assert.equal(await row(db.admin, job.jobId), undefined, 'nothing is written without a URL');
+  assert.equal(await row(db.admin, vanished.jobId), undefined, 'nothing is written without a URL');
   localJobStore(dataDir, fastJobs, undefined, { url: db.url });
-  const lost = await rowIn(db.admin, job.jobId, 'LOST');
+  const lost = await rowIn(db.admin, vanished.jobId, 'LOST');
   assert.match(lost.record.message, /left no exit record/);
+  const attached = await rowIn(db.admin, live.jobId, 'RUNNING');
+  assert.equal(attached.record.pid, live.pid);
+  // The live job ends while no service runs; a store opened with the URL writes what it finds.
+  await closeLocalJobs(dataDir);
+  await writeFile(path.join(liveOut, 'go'), '');
+  await waitFor('the job to exit', async () => !(await isAlive(live.pid!)));
+  const reopened = await openLocalJobs(dataDir, fastJobs, undefined, { url: db.url });
+  assert.deepEqual(reopened, []);
+  const ended = await rowIn(db.admin, live.jobId, 'SUCCEEDED');
+  assert.equal(ended.record.exitCode, 0);
 });
 
 test('jobs another data dir recorded are listed and shown read-only; stopping one is refused with where it runs', async (t) => {
