@@ -63,6 +63,7 @@ export class LocalExecutor implements Executor {
   private readonly stopping = new Set<string>();
   /** Jobs between their record and their RUNNING state: the monitor leaves them to submit(). */
   private readonly starting = new Set<string>();
+  private readonly checks = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   readonly ready: Promise<void>;
@@ -301,8 +302,20 @@ export class LocalExecutor implements Executor {
     }
   }
 
-  /** Brings one active record up to date with its files and its wrapper process. */
-  private async check(record: JobRecord): Promise<void> {
+  /**
+   * Brings one active record up to date with its files and its wrapper process. The monitor and a
+   * status call may both ask at once: they share one check, so a job ends (and is written) once.
+   */
+  private check(record: JobRecord): Promise<void> {
+    let running = this.checks.get(record.jobId);
+    if (!running) {
+      running = this.checkNow(record).finally(() => this.checks.delete(record.jobId));
+      this.checks.set(record.jobId, running);
+    }
+    return running;
+  }
+
+  private async checkNow(record: JobRecord): Promise<void> {
     if (this.starting.has(record.jobId)) return;
     const paths = this.paths(record.jobId);
     const exit = await readJson<ExitRecord>(paths.exit);
