@@ -197,7 +197,12 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
   const background = new Map<string, { controller: AbortController; done: Promise<void> }>();
   // Training jobs left by an earlier run are reconciled now: a live one is re-attached (its heartbeat
   // watched again), a vanished one becomes LOST with its evidence.
-  openLocalJobs(config.dataDir, config.mlTraining.jobs, logger)
+  openLocalJobs(
+    config.dataDir,
+    config.mlTraining.jobs,
+    logger,
+    config.databaseUrl ? { url: config.databaseUrl } : undefined,
+  )
     .then((active) => {
       if (active.length > 0) logger.info('training_jobs_reattached', { jobs: active.map((job) => job.jobId) });
     })
@@ -230,7 +235,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
       for (const task of background.values()) task.controller.abort();
       await Promise.all([...background.values()].map((task) => task.done));
       await knowledge.close();
-      closeLocalJobs(config.dataDir);
+      await closeLocalJobs(config.dataDir);
       await closePredictionBackends(config.dataDir);
       await pool.close();
       if (ledger instanceof PgLedger) await ledger.close();

@@ -146,6 +146,13 @@ export function textOf(result: object): string {
 
 export const pgUrl = process.env.CAELUM_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/** pgUrl with `schema` first on the search path, so what the code under test creates unqualified lands there. */
+export function pgSchemaUrl(schema: string): string {
+  const url = new URL(pgUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
 /** Resolves whether PostgreSQL answers; CI sets CAELUM_REQUIRE_PG=1 so a missing server fails instead of skipping. */
 export async function postgresAvailable(): Promise<{ ok: true } | { ok: false; reason: string }> {
   const pg = (await import('pg')).default;

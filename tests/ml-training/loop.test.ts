@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { connectClient, pgSchema, pgUrl, repoRoot, testSuite, textOf } from '../helpers.js';
+import { connectClient, pgSchema, pgSchemaUrl, repoRoot, testSuite, textOf } from '../helpers.js';
 
 const trainScript = path.join(repoRoot, 'tests/ml-training/fixtures/train-ridge.mjs');
 const dimension = 16;
@@ -96,7 +96,8 @@ test('PostgreSQL → prepareDataset → training job → assessModel → registe
   await pg.admin.query(`INSERT INTO ${pg.schema}.cpe_entry VALUES ${values.join(',')}`);
 
   const suite = await testSuite(t, {
-    env: { DATABASE_URL: pgUrl },
+    // The test's schema first on the search path: the job records kept in PostgreSQL land there too.
+    env: { DATABASE_URL: pgSchemaUrl(pg.schema) },
     files: { 'README.md': 'training project\n', 'datasets/README.md': 'prepared datasets\n' },
   });
   const client = await connectClient(t, suite);

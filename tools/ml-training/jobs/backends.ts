@@ -13,8 +13,10 @@ export function jobSettings(context: ToolContext): LocalJobSettings {
   return context.environment.mlTraining?.jobs ?? defaultJobSettings;
 }
 
+/** The data dir's store; with databaseUrl configured, its records are also kept in PostgreSQL. */
 export function localExecutor(context: ToolContext): LocalExecutor {
-  return localJobStore(context.environment.dataDir, jobSettings(context), context.logger);
+  const url = context.environment.services.databaseUrl;
+  return localJobStore(context.environment.dataDir, jobSettings(context), context.logger, url ? { url } : undefined);
 }
 
 function raySettings(context: ToolContext): NonNullable<MlTrainingSettings['ray']> | undefined {
@@ -67,5 +69,8 @@ export async function findJob(context: ToolContext, jobId: string): Promise<{ ex
   }
   if (unreachable.length > 0)
     throw new ToolError('UNAVAILABLE', `job ${jobId} is not a local job, and ${unreachable.join('; ')}`);
+  // With the database down, the id may be another data dir's job: say so rather than "no job".
+  const problem = localExecutor(context).databaseProblem();
+  if (problem) throw new ToolError('UNAVAILABLE', `job ${jobId} is not in this data dir, and ${problem}`);
   throw new InputError('jobId', `no job ${jobId}; ml_training_list_jobs lists the jobs there are`);
 }

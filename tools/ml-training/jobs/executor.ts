@@ -66,6 +66,10 @@ export interface JobRecord {
   runId?: string | undefined;
   /** The placement chosen at submit (a GPU index, a MIG instance, cpu), if any. */
   placement?: Record<string, unknown> | undefined;
+  /** Local jobs when PostgreSQL is configured: whether the database copy is current or stale (and why). */
+  database?: { copy: 'current' | 'stale'; at: string; error?: string | undefined } | undefined;
+  /** A job recorded in PostgreSQL by another data dir or host: listed here, read-only, managed only there. */
+  recordedElsewhere?: { host: string; dataDir: string; updatedAt: string } | undefined;
 }
 
 export interface LogChunk {

@@ -42,6 +42,8 @@ export const jobRecordSchema = z.object({
   logFiles: z.object({ stdout: z.string(), stderr: z.string() }).optional(),
   runId: z.string().optional(),
   placement: z.record(z.string(), z.unknown()).optional(),
+  database: z.object({ copy: z.enum(['current', 'stale']), at: z.string(), error: z.string().optional() }).optional(),
+  recordedElsewhere: z.object({ host: z.string(), dataDir: z.string(), updatedAt: z.string() }).optional(),
 });
 
 /** A record without undefined-valued keys (JSON drops them anyway; the schema wants them absent). */
@@ -63,5 +65,12 @@ export function describeJob(job: z.output<typeof jobRecordSchema>): string {
       : job.signal
         ? `, signal ${job.signal}`
         : '';
-  return `${job.jobId} ${job.state} (${job.backend}) ${job.name}: ${when}${exit}`;
+  const where = job.recordedElsewhere
+    ? ` [recorded by host ${job.recordedElsewhere.host} in ${job.recordedElsewhere.dataDir}; read-only here]`
+    : '';
+  const copy =
+    job.database?.copy === 'stale'
+      ? ` [database copy stale since ${job.database.at}: ${job.database.error ?? 'not written'}]`
+      : '';
+  return `${job.jobId} ${job.state} (${job.backend}) ${job.name}: ${when}${exit}${where}${copy}`;
 }

@@ -167,9 +167,11 @@ export const submitJob = defineTool({
         }
       : null;
     const executor = executorFor(context, input.backend);
-    const history = durationFromHistory(await executor.list(), name);
-    const blocker = (await executor.list()).find(
-      (j) => (j.state === 'PENDING' || j.state === 'RUNNING') && j.outputDir === outputDir,
+    const jobs = await executor.list();
+    const history = durationFromHistory(jobs, name);
+    // The rule the executor enforces: jobs of other data dirs (PostgreSQL) write elsewhere.
+    const blocker = jobs.find(
+      (j) => (j.state === 'PENDING' || j.state === 'RUNNING') && j.outputDir === outputDir && !j.recordedElsewhere,
     );
     const plan = {
       backend: input.backend,

@@ -2,10 +2,10 @@
 import { z } from 'zod';
 import { defineTool } from '../../define-tool.js';
 import { ToolError } from '../../errors.js';
-import { executorsToSearch, findJob, jobSettings } from './backends.js';
+import { executorsToSearch, findJob, jobSettings, localExecutor } from './backends.js';
 import { jobStates, terminalStates, type JobRecord } from './executor.js';
 import { describeJob, jobIdField, jobRecordSchema, reported } from './job-schemas.js';
-import { LocalExecutor } from './local-executor.js';
+import { LocalExecutor, notHere } from './local-executor.js';
 import { submitJob } from './job-submit-tool.js';
 
 export const getJob = defineTool({
@@ -130,6 +130,7 @@ export const stopJob = defineTool({
   examples: [{ jobId: 'job-example', confirm: false }],
   async handler(input, context) {
     const { executor, record } = await findJob(context, input.jobId);
+    if (record.recordedElsewhere) throw notHere(record, 'it can only be stopped by the Caelum service there');
     const processes =
       executor instanceof LocalExecutor
         ? (await executor.processesOf(input.jobId)).map(({ pid, ppid, pgid }) => ({ pid, ppid, pgid }))
@@ -169,7 +170,14 @@ export const listJobs = defineTool({
     state: z.enum(jobStates).optional().describe('Only jobs in this state.'),
     limit: z.number().int().min(1).max(1000).default(50).describe('At most this many jobs; default 50.'),
   }),
-  output: z.object({ jobs: z.array(jobRecordSchema), total: z.number().int() }),
+  output: z.object({
+    jobs: z.array(jobRecordSchema),
+    total: z.number().int(),
+    database: z
+      .string()
+      .optional()
+      .describe('Present while the PostgreSQL job table cannot be reached: what that means.'),
+  }),
   examples: [{}, { state: 'SUCCEEDED', limit: 10 }],
   async handler(input, context) {
     const all: JobRecord[] = [];
@@ -177,10 +185,18 @@ export const listJobs = defineTool({
     const matching = all
       .filter((j) => input.state === undefined || j.state === input.state)
       .sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
-    return { jobs: matching.slice(0, input.limit).map(reported), total: matching.length };
+    const problem = localExecutor(context).databaseProblem();
+    return {
+      jobs: matching.slice(0, input.limit).map(reported),
+      total: matching.length,
+      ...(problem ? { database: problem } : {}),
+    };
   },
   summarize: (o) =>
-    o.jobs.length === 0 ? 'no jobs' : [`${o.total} job(s)`, ...o.jobs.map((j) => describeJob(j))].join('\n'),
+    [
+      ...(o.database ? [`warning: ${o.database}`] : []),
+      ...(o.jobs.length === 0 ? ['no jobs'] : [`${o.total} job(s)`, ...o.jobs.map((j) => describeJob(j))]),
+    ].join('\n'),
 });
 
 /** The job tools, for the ml-training tool list. */

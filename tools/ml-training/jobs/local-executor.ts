@@ -3,9 +3,12 @@
 // the running jobs every heartbeat: an exit record ends the job as SUCCEEDED or FAILED, a wrapper that
 // vanished without one makes it LOST with the evidence. Opening a store reconciles what an earlier
 // service left: live wrappers (same pid and start time) are re-attached, vanished ones are LOST.
-// Jobs outlive the service: closing a store stops its monitor, never its jobs.
+// Jobs outlive the service: closing a store stops its monitor, never its jobs. With a JobMirror
+// (databaseUrl configured) every saved record is also upserted in PostgreSQL, and the jobs other data
+// dirs recorded there are listed and shown, read-only.
 import type { Logger } from '../../context.js';
 import { InputError } from '../../errors.js';
+import type { ForeignJob, JobMirror } from './job-mirror.js';
 import { terminalStates, type Executor, type JobRecord, type JobSpec, type LogChunk } from './executor.js';
 import {
   createJobDirectory,
@@ -63,6 +66,7 @@ export class LocalExecutor implements Executor {
   private readonly starting = new Set<string>();
   /** A submit's start in flight, so that a stop arriving meanwhile waits for it instead of racing it. */
   private readonly starts = new Map<string, Promise<unknown>>();
+  private readonly checks = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   readonly ready: Promise<void>;
@@ -71,16 +75,40 @@ export class LocalExecutor implements Executor {
     readonly dataDir: string,
     readonly settings: LocalJobSettings,
     private readonly logger?: Logger,
+    private mirror?: JobMirror,
   ) {
     this.ready = this.reconcile();
     this.timer = setInterval(() => void this.tick(), settings.heartbeatMs);
     this.timer.unref();
   }
 
-  /** Stops the monitor; the jobs keep running and a later store re-attaches them. */
-  close(): void {
+  /** Stops the monitor and closes the database pool; the jobs keep running and a later store re-attaches them. */
+  async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.mirror?.close();
+  }
+
+  /** The PostgreSQL copy in use, if any. */
+  get database(): JobMirror | undefined {
+    return this.mirror;
+  }
+
+  /**
+   * Copies the records to PostgreSQL from now on (a store opened before the configuration was read
+   * gets it late): once the reconcile is done, every record is written, the reconciled states included.
+   */
+  async attachMirror(mirror: JobMirror): Promise<void> {
+    const previous = this.mirror;
+    this.mirror = mirror;
+    if (previous && previous !== mirror) await previous.close();
+    await this.ready;
+    for (const record of this.records.values()) mirror.write(record);
+  }
+
+  /** One line on the database's trouble (stale copies, other data dirs unreadable), while there is any. */
+  databaseProblem(): string | undefined {
+    return this.mirror?.problem();
   }
 
   paths(jobId: string): JobPaths {
@@ -155,10 +183,9 @@ export class LocalExecutor implements Executor {
       });
       this.wrappers.set(spec.jobId, wrapper);
       await writeJsonAtomically(paths.wrapper, { ...wrapper, bootId: await currentBootId() });
-      Object.assign(record, { state: 'RUNNING', pid: wrapper.pid, startedAt: new Date().toISOString() });
-      await this.save(record);
+      await this.update(record, { state: 'RUNNING', pid: wrapper.pid, startedAt: new Date().toISOString() });
       this.logger?.info('job_started', { jobId: spec.jobId, pid: wrapper.pid, name: spec.name });
-      return { ...record };
+      return await this.view(record);
     } catch (error) {
       // A wrapper that did start must not run on unsupervised once its job is recorded as FAILED.
       if (wrapper) signalJob(wrapper.pid, await jobProcesses(wrapper.pid), 'SIGKILL');
@@ -180,24 +207,30 @@ export class LocalExecutor implements Executor {
     await this.ready;
     if (!this.records.has(jobId) && jobIdPattern.test(jobId)) await this.adopt(jobId);
     const record = this.records.get(jobId);
-    if (!record) return undefined;
+    if (!record) return this.foreign(jobId);
     if (isActive(record) && !this.stopping.has(jobId)) await this.check(record);
     if (isActive(record)) {
       const beat = await readJson<{ at?: string }>(this.paths(jobId).heartbeat);
       if (beat?.at) record.heartbeatAt = beat.at;
     }
-    return { ...record };
+    return this.view(record);
   }
 
+  /** This data dir's jobs, then (with PostgreSQL) those other data dirs recorded there; newest first. */
   async list(): Promise<JobRecord[]> {
     await this.ready;
     await this.adopt();
-    return [...this.records.values()].map((r) => ({ ...r })).sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
+    await this.mirror?.settled();
+    const local = [...this.records.values()].map((r) => this.decorate(r));
+    const elsewhere = (await this.mirror?.foreignJobs()) ?? [];
+    const foreign = elsewhere.filter((f) => !this.records.has(f.record.jobId)).map(asForeign);
+    return [...local, ...foreign].sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
   }
 
   async logs(jobId: string, options: { tailLines?: number; offset?: number }): Promise<LogChunk> {
     const record = await this.status(jobId);
     if (!record) throw unknownJob(jobId);
+    if (record.recordedElsewhere) throw notHere(record, 'its logs are in that data dir');
     const file = this.paths(jobId).output;
     const ended = !isActive(record);
     if (options.offset !== undefined) {
@@ -219,7 +252,11 @@ export class LocalExecutor implements Executor {
     if (!this.records.has(jobId) && jobIdPattern.test(jobId)) await this.adopt(jobId);
     await this.starts.get(jobId)?.catch(() => undefined);
     const record = this.records.get(jobId);
-    if (!record) throw unknownJob(jobId);
+    if (!record) {
+      const elsewhere = await this.foreign(jobId);
+      if (elsewhere) throw notHere(elsewhere, 'it can only be stopped by the Caelum service there');
+      throw unknownJob(jobId);
+    }
     if (!isActive(record) || this.stopping.has(jobId)) {
       if (isActive(record)) throw new InputError('jobId', `job ${jobId} is already being stopped`);
       throw alreadyEnded(record);
@@ -229,18 +266,18 @@ export class LocalExecutor implements Executor {
     this.stopping.add(jobId);
     try {
       const paths = this.paths(jobId);
-      await writeJsonAtomically(paths.stopRequested, { at: new Date().toISOString() });
       const requestedAt = new Date().toISOString();
+      await writeJsonAtomically(paths.stopRequested, { at: requestedAt });
       const outcome =
         record.pid === undefined ? { processes: 0, killed: 0, left: [] } : await this.terminate(record.pid);
       const exit = await readJson<ExitRecord>(paths.exit);
       if (exit && exit.endedAt < requestedAt && outcome.left.length === 0) {
         // It ended on its own before the stop reached it: that end is what it did.
         await this.finish(record, exit);
-        return { ...record };
+        return await this.view(record);
       }
       const tail = await tailLines(paths.output, evidenceLines);
-      Object.assign(record, {
+      await this.update(record, {
         state: 'STOPPED',
         endedAt: new Date().toISOString(),
         exitCode: exit?.exitCode ?? null,
@@ -256,9 +293,8 @@ export class LocalExecutor implements Executor {
         survivors: outcome.left.length > 0 ? outcome.left : undefined,
         lastLogLines: tail.lines,
       });
-      await this.save(record);
       this.logger?.info('job_stopped', { jobId, ...outcome });
-      return { ...record };
+      return await this.view(record);
     } finally {
       this.stopping.delete(jobId);
     }
@@ -267,7 +303,8 @@ export class LocalExecutor implements Executor {
   /** The live processes a stop would signal (empty for an ended job). */
   async processesOf(jobId: string): Promise<ProcessInfo[]> {
     const record = await this.status(jobId);
-    if (!record || !isActive(record) || record.pid === undefined) return [];
+    // A pid recorded on another host means nothing here.
+    if (!record || record.recordedElsewhere || !isActive(record) || record.pid === undefined) return [];
     return jobProcesses(record.pid);
   }
 
@@ -307,8 +344,20 @@ export class LocalExecutor implements Executor {
     }
   }
 
-  /** Brings one active record up to date with its files and its wrapper process. */
-  private async check(record: JobRecord): Promise<void> {
+  /**
+   * Brings one active record up to date with its files and its wrapper process. The monitor and a
+   * status call may both ask at once: they share one check, so a job ends (and is written) once.
+   */
+  private check(record: JobRecord): Promise<void> {
+    let running = this.checks.get(record.jobId);
+    if (!running) {
+      running = this.checkNow(record).finally(() => this.checks.delete(record.jobId));
+      this.checks.set(record.jobId, running);
+    }
+    return running;
+  }
+
+  private async checkNow(record: JobRecord): Promise<void> {
     if (this.starting.has(record.jobId)) return;
     const paths = this.paths(record.jobId);
     const exit = await readJson<ExitRecord>(paths.exit);
@@ -340,17 +389,16 @@ export class LocalExecutor implements Executor {
     const succeeded = exit.exitCode === 0 && !stopped;
     const tail = await tailLines(paths.output, evidenceLines);
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
-    Object.assign(record, {
+    const beat = await readJson<{ at?: string }>(paths.heartbeat);
+    await this.update(record, {
       state: stopped ? 'STOPPED' : succeeded ? 'SUCCEEDED' : 'FAILED',
       exitCode: exit.exitCode,
       signal: exit.signal,
       endedAt: exit.endedAt,
       message: stopped ? `stopped on request; the job ${how}` : `the job ${how}`,
       ...(succeeded ? {} : { lastLogLines: tail.lines }),
+      ...(beat?.at ? { heartbeatAt: beat.at } : {}),
     });
-    const beat = await readJson<{ at?: string }>(paths.heartbeat);
-    if (beat?.at) record.heartbeatAt = beat.at;
-    await this.save(record);
     this.logger?.info('job_ended', { jobId: record.jobId, state: record.state, exitCode: exit.exitCode });
   }
 
@@ -367,7 +415,7 @@ export class LocalExecutor implements Executor {
     const stray = leftovers.filter((p) => p.pgid === record.pid);
     if (stray.length > 0) signalJob(record.pid!, stray, 'SIGKILL');
     const tail = await tailLines(paths.output, evidenceLines);
-    Object.assign(record, {
+    await this.update(record, {
       state: 'LOST',
       endedAt: new Date().toISOString(),
       heartbeatAt: beat?.at,
@@ -379,16 +427,46 @@ export class LocalExecutor implements Executor {
             ' (killed with SIGKILL, by the OOM killer, or the machine restarted)') +
         (stray.length > 0 ? `; ${stray.length} leftover process(es) of its group were killed` : ''),
     });
-    await this.save(record);
     this.logger?.warn('job_lost', { jobId: record.jobId, pid: record.pid, heartbeatAt: beat?.at });
   }
 
-  private async save(record: JobRecord): Promise<void> {
-    await writeJsonAtomically(this.paths(record.jobId).record, record);
+  /**
+   * A transition: the file is replaced first, and only then does the record in memory change, so that
+   * whoever sees the new state (a list, a status) finds it in job.json too.
+   */
+  private async update(record: JobRecord, changes: Partial<JobRecord>): Promise<void> {
+    await this.save({ ...record, ...changes });
+    Object.assign(record, changes);
   }
 
+  /** The file first (the source of truth), then the database copy, which never holds the job up. */
+  private async save(record: JobRecord): Promise<void> {
+    await writeJsonAtomically(this.paths(record.jobId).record, record);
+    this.mirror?.write(record);
+  }
+
+  /** A copy of the record as reported, once its database write (if any) has been tried. */
+  private async view(record: JobRecord): Promise<JobRecord> {
+    await this.mirror?.settled();
+    return this.decorate(record);
+  }
+
+  private decorate(record: JobRecord): JobRecord {
+    const copy = this.mirror?.copyOf(record.jobId);
+    return copy ? { ...record, database: copy } : { ...record };
+  }
+
+  /** A job another data dir or host recorded in PostgreSQL, marked as such. */
+  private async foreign(jobId: string): Promise<JobRecord | undefined> {
+    if (!this.mirror || !jobIdPattern.test(jobId)) return undefined;
+    const found = await this.mirror.foreignJob(jobId);
+    return found && asForeign(found);
+  }
+
+  /** Loads and reconciles the files; with PostgreSQL, every reconciled record is then written there. */
   private async reconcile(): Promise<void> {
     for (const jobId of await listJobIds(this.dataDir)) await this.load(jobId);
+    for (const record of this.records.values()) this.mirror?.write(record);
   }
 
   /**
@@ -416,8 +494,7 @@ export class LocalExecutor implements Executor {
           await this.lose(record, this.paths(jobId));
           return;
         }
-        Object.assign(record, { state: 'RUNNING', pid: beat?.pid, startedAt: record.submittedAt });
-        await this.save(record);
+        await this.update(record, { state: 'RUNNING', pid: beat?.pid, startedAt: record.submittedAt });
       }
       await this.check(record);
       if (isActive(record)) this.logger?.info('job_reattached', { jobId, pid: record.pid });
@@ -430,6 +507,22 @@ function wrapperEnvironment(env: Record<string, string>): Record<string, string>
   const kept: Record<string, string> = {};
   for (const name of ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR']) if (env[name] !== undefined) kept[name] = env[name];
   return kept;
+}
+
+function asForeign(found: ForeignJob): JobRecord {
+  return {
+    ...found.record,
+    recordedElsewhere: { host: found.host, dataDir: found.dataDir, updatedAt: found.updatedAt },
+  };
+}
+
+/** The refusal for a job of another data dir or host. */
+export function notHere(record: JobRecord, what: string): InputError {
+  const where = record.recordedElsewhere;
+  return new InputError(
+    'jobId',
+    `job ${record.jobId} was recorded (in PostgreSQL) by host ${where?.host} in data dir ${where?.dataDir}, not by this service: it is read-only here, and ${what}`,
+  );
 }
 
 export function unknownJob(jobId: string): InputError {
