@@ -8,10 +8,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ToolContext } from '../../context.js';
-import { asInputError, Confinement, isInside, readConfinedText, withConfinedReader } from '../../confined-fs.js';
+import { asInputError, Confinement, readConfinedText, withConfinedReader } from '../../confined-fs.js';
 import { InputError } from '../../errors.js';
 import { resolveInsideRoots } from '../../roots.js';
 import type { JobRecord, JobState } from '../jobs/executor.js';
+import { resolveDataset } from '../datasets/dataset-ref.js';
 import { checkAlias, checkModelName } from './model-names.js';
 import {
   MlflowClient,
@@ -810,38 +811,14 @@ function checkParams(params: Record<string, ParamValue>): Record<string, ParamVa
   return params;
 }
 
-const maxManifestBytes = 16 * 1024 * 1024;
-
 async function readDataset(env: RegistryEnvironment, dataset: string): Promise<DataManifestRecord> {
-  const datasets = path.join(env.dataDir, 'ml-training', 'datasets');
-  let directory: string;
-  if (/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(dataset) && !dataset.includes('..') && !dataset.includes('/')) {
-    // A bare name: a dataset prepared into the data dir, else a directory in the first root.
-    const inData = path.join(datasets, dataset);
-    const resolved = await resolveInsideRoots(dataset, env.allowedRoots, 'dataset').catch(() => undefined);
-    directory = resolved?.isDirectory ? resolved.absolute : inData;
-  } else if (path.isAbsolute(dataset) && isInside(path.resolve(dataset), datasets)) {
-    directory = path.resolve(dataset);
-  } else {
-    const resolved = await resolveInsideRoots(dataset, env.allowedRoots, 'dataset');
-    directory = resolved.isDirectory ? resolved.absolute : path.dirname(resolved.absolute);
-  }
-  const file = path.join(directory, 'manifest.json');
-  let text: string;
-  try {
-    text = await readConfinedText(file, await Confinement.of([...env.allowedRoots, datasets]), {
-      maxBytes: maxManifestBytes,
-    });
-  } catch (error) {
-    throw asInputError(error, 'dataset', `${dataset}/manifest.json`);
-  }
-  let manifest: unknown;
-  try {
-    manifest = JSON.parse(text);
-  } catch {
-    throw new InputError('dataset', `${dataset}/manifest.json is not JSON; prepare the dataset again`);
-  }
-  return { path: directory, sha256: createHash('sha256').update(text).digest('hex'), manifest };
+  // The same resolution as the job submit and the evaluation: a bare name is the data-dir dataset first.
+  const found = await resolveDataset(dataset, env);
+  return {
+    path: found.directory,
+    sha256: createHash('sha256').update(found.text).digest('hex'),
+    manifest: found.manifest,
+  };
 }
 
 /**
