@@ -169,18 +169,41 @@ export const listJobs = defineTool({
     state: z.enum(jobStates).optional().describe('Only jobs in this state.'),
     limit: z.number().int().min(1).max(1000).default(50).describe('At most this many jobs; default 50.'),
   }),
-  output: z.object({ jobs: z.array(jobRecordSchema), total: z.number().int() }),
+  output: z.object({
+    jobs: z.array(jobRecordSchema),
+    total: z.number().int(),
+    unreachable: z
+      .array(z.string())
+      .optional()
+      .describe('backends that did not answer (a Ray cluster that is down): their jobs are not listed'),
+  }),
   examples: [{}, { state: 'SUCCEEDED', limit: 10 }],
   async handler(input, context) {
     const all: JobRecord[] = [];
-    for (const executor of executorsToSearch(context)) all.push(...(await executor.list()));
+    const unreachable: string[] = [];
+    for (const executor of executorsToSearch(context)) {
+      try {
+        all.push(...(await executor.list()));
+      } catch (error) {
+        // The local jobs are still worth listing when the Ray cluster is down.
+        if (executor.backend === 'local') throw error;
+        unreachable.push((error as Error).message);
+      }
+    }
     const matching = all
       .filter((j) => input.state === undefined || j.state === input.state)
       .sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
-    return { jobs: matching.slice(0, input.limit).map(reported), total: matching.length };
+    return {
+      jobs: matching.slice(0, input.limit).map(reported),
+      total: matching.length,
+      ...(unreachable.length > 0 ? { unreachable } : {}),
+    };
   },
   summarize: (o) =>
-    o.jobs.length === 0 ? 'no jobs' : [`${o.total} job(s)`, ...o.jobs.map((j) => describeJob(j))].join('\n'),
+    [
+      ...(o.jobs.length === 0 ? ['no jobs'] : [`${o.total} job(s)`, ...o.jobs.map((j) => describeJob(j))]),
+      ...(o.unreachable ?? []).map((message) => `not listed (unreachable): ${message}`),
+    ].join('\n'),
 });
 
 /** The job tools, for the ml-training tool list. */
