@@ -273,20 +273,35 @@ export async function getRun(
   return store.serialised(`run:${runId}`, async () => foldAndSync(env, store, await existingRun(store, runId)));
 }
 
+/**
+ * Runs, newest first. The name and jobId filters select from the stored records before any job is
+ * read; without a status filter only the runs shown (the first `limit`) read their job (for Ray an
+ * HTTP request each); a status filter needs every candidate's folded status, so those all read theirs.
+ */
 export async function listRuns(
   env: RegistryEnvironment,
-  filter: { name?: string | undefined; status?: RunStatus | undefined; limit?: number | undefined } = {},
+  filter: {
+    name?: string | undefined;
+    status?: RunStatus | undefined;
+    jobId?: string | undefined;
+    limit?: number | undefined;
+  } = {},
 ): Promise<{ runs: RunSummary[]; total: number }> {
   const store = registryStore(env.dataDir);
-  const runs: RunSummary[] = [];
+  const limit = filter.limit ?? 50;
+  const candidates: RunRecord[] = [];
   for (const runId of await store.listRunIds()) {
     const run = await store.readRun(runId).catch(() => undefined);
     if (!run) continue;
     if (filter.name !== undefined && run.name !== filter.name) continue;
+    if (filter.jobId !== undefined && run.jobId !== filter.jobId) continue;
+    candidates.push(run);
+  }
+  candidates.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.runId.localeCompare(b.runId));
+  const summarise = async (run: RunRecord): Promise<RunSummary> => {
     const job = run.jobId ? ((await env.readJob?.(run.jobId)) ?? (await store.readJob(run.jobId))) : undefined;
     const status = (job ? jobStateToRunStatus[job.state] : undefined) ?? run.status;
-    if (filter.status !== undefined && status !== filter.status) continue;
-    runs.push({
+    return {
       runId: run.runId,
       name: run.name,
       status,
@@ -294,10 +309,19 @@ export async function listRuns(
       ...(run.endedAt || job?.endedAt ? { endedAt: run.endedAt ?? job?.endedAt } : {}),
       ...(run.jobId ? { jobId: run.jobId } : {}),
       ...(run.mlflow ? { mlflowRunId: run.mlflow.runId } : {}),
-    });
+    };
+  };
+  if (filter.status === undefined) {
+    const runs: RunSummary[] = [];
+    for (const run of candidates.slice(0, limit)) runs.push(await summarise(run));
+    return { runs, total: candidates.length };
   }
-  runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.runId.localeCompare(b.runId));
-  return { runs: runs.slice(0, filter.limit ?? 50), total: runs.length };
+  const runs: RunSummary[] = [];
+  for (const run of candidates) {
+    const summary = await summarise(run);
+    if (summary.status === filter.status) runs.push(summary);
+  }
+  return { runs: runs.slice(0, limit), total: runs.length };
 }
 
 export interface RunSummary {
