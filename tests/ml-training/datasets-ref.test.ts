@@ -9,6 +9,10 @@ import { resolveDataset } from '../../tools/ml-training/datasets/dataset-ref.js'
 import { datasetSummary } from '../../tools/ml-training/jobs/job-plan.js';
 import { createRun } from '../../tools/ml-training/registry/registry.js';
 import { tempDir } from '../helpers.js';
+import type { AnyTool } from '../../tools/define-tool.js';
+import { evaluatePredictions } from '../../tools/ml-training/evaluation/evaluation-tool.js';
+import { submitJob } from '../../tools/ml-training/jobs/job-submit-tool.js';
+import { datasetSuite, toolName, vectorOf } from './datasets-fixture.js';
 
 async function layout(t: Parameters<typeof tempDir>[0]) {
   const base = await realpath(await tempDir(t));
@@ -67,4 +71,43 @@ test('outside the roots and the data-dir datasets, or through a link out of them
   await assert.rejects(resolveDataset(path.join(datasets, 'empty'), env), (error: Error) =>
     /^dataset: .*empty has no manifest\.json; pass a directory made by prepareDataset/.test(error.message),
   );
+});
+
+test('prepareDataset → its directory → evaluate_predictions and the submit plan, through the router', async (t) => {
+  const suite = await datasetSuite(t, { database: false });
+  for (const tool of [evaluatePredictions, submitJob] as unknown as AnyTool[])
+    if (!suite.registry.get(tool.name)) suite.registry.add(tool);
+  const ids = Array.from({ length: 40 }, (_, i) => `item-${String(i).padStart(2, '0')}`);
+  const vectors = new Float32Array(40 * 4);
+  ids.forEach((_, i) => vectors.set(vectorOf(i, 4), i * 4));
+  await suite.knowledge.replaceCollection(
+    'round',
+    { space: 'l2', dimension: 4, embedder: 'fixture' },
+    { ids, namespaces: ids.map(() => 'ns'), types: ids.map(() => 't'), vectors },
+  );
+  const context = suite.dispatcher.context({});
+  const invoke = async (name: string, input: unknown) => {
+    const outcome = await suite.dispatcher.router.invoke(name, input, context);
+    assert.ok(outcome.ok, outcome.ok ? '' : `${name}: ${outcome.error.message}`);
+    return outcome.output as Record<string, any>;
+  };
+  const prepared = await invoke(toolName, { collection: 'round' });
+  const directory = prepared.directory as string;
+  assert.equal(directory, path.join(suite.dataDir, 'ml-training', 'datasets', 'round'));
+  const testRows = prepared.splits.test as number;
+  const evaluated = await invoke('ml_training_evaluate_predictions', {
+    dataset: directory,
+    predictions: Array.from({ length: testRows - 1 }, (_, i) =>
+      vectorOf(prepared.splits.train + prepared.splits.validation + i + 1, 4),
+    ),
+  });
+  assert.equal(evaluated.examples.test, testRows - 1);
+  assert.equal(evaluated.model.mse, 0, 'the exact next vectors score MSE 0');
+  const plan = await invoke('ml_training_submit_job', {
+    command: ['node', 'train.js'],
+    outputDir: 'runs/round',
+    dataset: directory,
+  });
+  assert.equal(plan.plan.data.directory, directory);
+  assert.equal(plan.plan.data.rows, 40);
 });
