@@ -15,7 +15,7 @@ import type { Clock, Logger, RuntimeView, SuiteEnvironment } from '../tools/cont
 import { runningJob } from '../tools/knowledge-base/snapshot-jobs.js';
 import { busyLocalJobs, closeLocalJobs, openLocalJobs } from '../tools/ml-training/jobs/local-job-store.js';
 import { registerSecrets } from '../tools/secrets.js';
-import { childEnvironment } from '../tools/child-environment.js';
+import { childEnvironment, trainingJobEnvironment } from '../tools/child-environment.js';
 import { closePredictionBackends } from '../tools/trading/prediction/backends.js';
 import type { AnyTool } from '../tools/define-tool.js';
 import { Dispatcher } from '../supervisors/dispatcher.js';
@@ -89,6 +89,7 @@ export { childEnvironment };
 export function environmentOf(config: CaelumConfig): SuiteEnvironment {
   return {
     childEnvironment: childEnvironment(process.env),
+    jobEnvironment: trainingJobEnvironment(process.env),
     dataDir: config.dataDir,
     codeVersion: caelumVersion,
     knowledgeBase: {

@@ -617,7 +617,12 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
     set('trading', 'CAELUM_PREDICTION_URL / CAELUM_PREDICTION_API_KEY / CAELUM_MARKET_DATA_URL', trading);
   const mlTraining: Record<string, unknown> = {};
   if (env.CAELUM_RAY_ADDRESS) mlTraining.ray = { address: env.CAELUM_RAY_ADDRESS };
-  const mlflowUri = env.CAELUM_MLFLOW_URI ?? env.MLFLOW_TRACKING_URI;
+  // MLFLOW_TRACKING_URI is MLflow's own variable and may name what Caelum does not speak (databricks,
+  // file:///…/mlruns, sqlite:///…): only an http(s) server is adopted; anything else is left to MLflow's
+  // own clients. CAELUM_MLFLOW_URI is Caelum's, and is checked strictly.
+  const mlflowTracking = env.MLFLOW_TRACKING_URI?.trim();
+  const mlflowUri =
+    env.CAELUM_MLFLOW_URI ?? (mlflowTracking && /^https?:\/\//i.test(mlflowTracking) ? mlflowTracking : undefined);
   if (mlflowUri)
     mlTraining.mlflow = {
       trackingUri: mlflowUri,

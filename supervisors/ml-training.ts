@@ -42,7 +42,7 @@ function needs(input: { action: string }, field: string, value: unknown, example
 
 /** The run a job reports to, found by its job id; undefined when none was created. */
 async function runOfJob(call: SupervisorCall, jobId: string): Promise<Row | undefined> {
-  const outcome = await call.run(tool.listRuns, { limit: 200 });
+  const outcome = await call.run(tool.listRuns, { jobId, limit: 1 });
   if (!outcome.ok) return undefined;
   const runs = ((outcome.output as Row).runs ?? []) as Row[];
   const listed = runs.find((run) => run.jobId === jobId);

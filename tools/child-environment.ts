@@ -75,3 +75,29 @@ export function childEnvironment(env: Record<string, string | undefined>): Recor
   }
   return out;
 }
+
+/**
+ * For training jobs only (never project test runs): the host's accelerator selection and the library
+ * path the CUDA/ROCm runtimes load from, so a job sees the GPUs Caelum was started with. A placement
+ * still sets CUDA_VISIBLE_DEVICES over this.
+ */
+const trainingNames = new Set([
+  'CUDA_VISIBLE_DEVICES',
+  'CUDA_DEVICE_ORDER',
+  'CUDA_HOME',
+  'NVIDIA_VISIBLE_DEVICES',
+  'NVIDIA_DRIVER_CAPABILITIES',
+  'HIP_VISIBLE_DEVICES',
+  'ROCR_VISIBLE_DEVICES',
+  'LD_LIBRARY_PATH',
+]);
+
+export function trainingJobEnvironment(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || !trainingNames.has(name)) continue;
+    if (forbidden.test(name) || secretNamePattern.test(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}

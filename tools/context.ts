@@ -83,6 +83,8 @@ export interface SuiteEnvironment {
   allowedRoots: string[];
   /** Environment for child processes run on a project's behalf (tests, npm), without Caelum's secrets. */
   childEnvironment?: Record<string, string>;
+  /** Extra variables for training jobs only: the host's GPU selection and CUDA library path (CUDA_VISIBLE_DEVICES…). */
+  jobEnvironment?: Record<string, string>;
   /** Project directories where the test-running tool may run without confirm: true. */
   testRunsAllowed?: string[];
   /** Where known-vulnerable dependency versions come from (development.advisories). */

@@ -34,12 +34,17 @@ async function targetDirectory(
   if (input.outputDir === undefined)
     return path.join(context.environment.dataDir, 'ml-training', 'datasets', input.name);
   const roots = context.environment.allowedRoots;
+  // Resolve first (so "a/b/.." is "a"), then split into the parent, checked inside the roots, and the name.
   const requested = path.resolve(roots[0] ?? '.', input.outputDir);
-  const parent = await resolveInsideRoots(path.dirname(input.outputDir), roots, 'outputDir');
-  if (!parent.isDirectory) throw new InputError('outputDir', `${path.dirname(input.outputDir)} is not a directory`);
   const base = path.basename(requested);
-  if (base === '' || base === '.' || base === '..')
+  if (base === '' || roots.some((root) => path.resolve(root) === requested))
     throw new InputError('outputDir', 'name a new directory for the dataset, not a root itself');
+  // The parent of the resolved path, written as given (relative to the first root, or absolute).
+  const parentDir = path.isAbsolute(input.outputDir)
+    ? path.dirname(requested)
+    : path.relative(path.resolve(roots[0] ?? '.'), path.dirname(requested)) || '.';
+  const parent = await resolveInsideRoots(parentDir, roots, 'outputDir');
+  if (!parent.isDirectory) throw new InputError('outputDir', `${parentDir} is not a directory`);
   const target = path.join(parent.absolute, base);
   return target;
 }
@@ -148,7 +153,10 @@ export const prepareDataset = defineTool({
       .min(1)
       .optional()
       .describe('Directory to create inside the allowed roots (its parent must exist); default in the data dir.'),
-    overwrite: z.boolean().default(false).describe('Replace an existing dataset directory; default false.'),
+    overwrite: z
+      .boolean()
+      .default(false)
+      .describe('Replace an existing dataset directory this tool wrote (never any other directory); default false.'),
     batchSize: z.number().int().min(10).max(20_000).default(1_000).describe('Rows fetched per batch; default 1000.'),
     statementTimeoutMs: z
       .number()

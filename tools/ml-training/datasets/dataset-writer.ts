@@ -6,7 +6,7 @@
 // the temporary directory, and the target is replaced only by a complete one.
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -319,6 +319,40 @@ export interface DatasetWriterOptions {
 /** Files written after the read, in order: the progress steps of the write phase. */
 export const writeSteps = ['dataset.npz', 'train.npy', 'validation.npy', 'test.npy', 'sequences.npz', 'manifest.json'];
 
+/** The manifest's `generator`: marks a directory this tool wrote, the only kind `overwrite` may replace. */
+export const datasetGenerator = 'caelum prepareDataset';
+
+/**
+ * Refuses to replace `target` unless it is a dataset this tool wrote: a real directory (no link) whose
+ * manifest.json parses and carries the generator marker (or, for a dataset written before the marker,
+ * the split rule and members), and that holds only the files the tool writes.
+ */
+export async function checkReplaceable(target: string): Promise<void> {
+  const refuse = (why: string): never => {
+    throw new InputError(
+      'outputDir',
+      `${target} ${why}; overwrite replaces only a dataset this tool wrote, choose another directory`,
+    );
+  };
+  const info = await lstat(target);
+  if (!info.isDirectory()) refuse('exists and is not a directory');
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(await readFile(path.join(target, 'manifest.json'), 'utf8'));
+  } catch {
+    refuse('has no readable manifest.json, so it is not a dataset');
+  }
+  const m = (typeof manifest === 'object' && manifest !== null ? manifest : {}) as Record<string, unknown>;
+  const legacy = typeof m['splitRule'] === 'string' && typeof m['members'] === 'object' && m['members'] !== null;
+  if (m['generator'] !== datasetGenerator && !legacy)
+    refuse(`has a manifest.json without "generator": "${datasetGenerator}", so it is not a dataset`);
+  const foreign = (await readdir(target)).filter((entry) => !writeSteps.includes(entry));
+  if (foreign.length > 0)
+    refuse(
+      `holds files the dataset tool does not write (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''})`,
+    );
+}
+
 export class DatasetWriter {
   readonly skipped: SkipCounts = { null: 0, wrongDimension: 0, nonFinite: 0, unparseable: 0, nullId: 0, badCode: 0 };
   /** The first few skipped rows and why, for the report. */
@@ -352,8 +386,7 @@ export class DatasetWriter {
         'outputDir',
         `${options.target} already exists; pass overwrite: true to replace it, or choose another name`,
       );
-    if (existing && !existing.isDirectory())
-      throw new InputError('outputDir', `${options.target} exists and is not a directory; it is not replaced`);
+    if (existing) await checkReplaceable(options.target);
     const temporary = path.join(parent, `.${path.basename(options.target)}.caelum-${randomUUID()}.tmp`);
     await mkdir(path.join(temporary, 'work'), { recursive: true });
     const spill = (name: string) => Spill.create(path.join(temporary, 'work', name));
@@ -527,6 +560,7 @@ export class DatasetWriter {
     );
 
     const manifest: Record<string, unknown> = {
+      generator: datasetGenerator,
       name: this.options.name,
       source: describe.source,
       rows: n,
@@ -579,6 +613,7 @@ export class DatasetWriter {
       await rename(this.temporary, target);
       return;
     }
+    await checkReplaceable(target);
     const aside = path.join(path.dirname(target), `.${path.basename(target)}.caelum-${randomUUID()}.old`);
     await rename(target, aside);
     try {

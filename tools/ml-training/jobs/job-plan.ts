@@ -2,11 +2,10 @@
 // writes (inside the allowed roots), the dataset it reads (its manifest, summarised), and how long
 // earlier runs of the same name took. Nothing here starts a process or writes a file.
 import path from 'node:path';
-import { Confinement, asInputError, parseJsonFile, readConfinedText } from '../../confined-fs.js';
 import { InputError } from '../../errors.js';
 import { resolveInsideRoots } from '../../roots.js';
 import type { JobRecord } from './executor.js';
-import { readJson } from './job-files.js';
+import { resolveDataset } from '../datasets/dataset-ref.js';
 
 /**
  * An output directory inside the roots; it need not exist yet. Its nearest existing ancestor is
@@ -67,36 +66,18 @@ interface Manifest {
 }
 
 /**
- * The manifest of a dataset: a directory inside the roots, or a bare name under
- * <dataDir>/ml-training/datasets/ (where prepared datasets land by default).
+ * The manifest of a dataset, summarised: a bare name (prepared into <dataDir>/ml-training/datasets,
+ * else a directory in the first root), a directory inside the roots, or the absolute directory
+ * prepareDataset returned (see resolveDataset).
  */
 export async function datasetSummary(
   requested: string,
   roots: readonly string[],
   dataDir: string,
 ): Promise<DatasetSummary> {
-  let directory: string;
-  let manifest: Manifest | undefined;
-  const named = /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(requested)
-    ? path.join(dataDir, 'ml-training', 'datasets', requested)
-    : undefined;
-  manifest = named ? await readJson<Manifest>(path.join(named, 'manifest.json')) : undefined;
-  if (manifest && named) {
-    directory = named;
-  } else {
-    const resolved = await resolveInsideRoots(requested, roots, 'dataset');
-    directory = resolved.isDirectory ? resolved.absolute : path.dirname(resolved.absolute);
-    const file = path.join(directory, 'manifest.json');
-    try {
-      const text = await readConfinedText(file, await Confinement.of(roots), { maxBytes: 4 * 1024 * 1024 });
-      manifest = parseJsonFile<Manifest>(text, file);
-    } catch (error) {
-      const refused = asInputError(error, 'dataset', `${requested}/manifest.json`);
-      if (refused instanceof InputError && refused.message.includes('does not exist'))
-        throw new InputError('dataset', `${requested} has no manifest.json; pass a directory made by prepareDataset`);
-      throw refused;
-    }
-  }
+  const found = await resolveDataset(requested, { allowedRoots: roots, dataDir });
+  const directory = found.directory;
+  const manifest = found.manifest as Manifest;
   return {
     directory,
     name: manifest.name,

@@ -3,13 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { childEnvironment } from '../../child-environment.js';
+import { childEnvironment, trainingJobEnvironment } from '../../child-environment.js';
 import type { ToolContext } from '../../context.js';
 import { defineTool } from '../../define-tool.js';
 import { InputError } from '../../errors.js';
 import { planPlacement } from '../placement/placement-tool.js';
-import { executorFor } from './backends.js';
-import type { JobSpec } from './executor.js';
+import { executorFor, executorsToSearch } from './backends.js';
+import type { JobRecord, JobSpec } from './executor.js';
 import { jobPaths, prepareOutputDirectory, realDirectory } from './job-files.js';
 import {
   datasetSummary,
@@ -54,7 +54,8 @@ const planSchema = z.object({
   estimatedMemoryBytes: z.number().nullable(),
   estimatedDurationMs: z.number().nullable(),
   estimatedDuration: z.string(),
-  blockedBy: z.string().nullable().describe('the active job already writing to outputDir, if any'),
+  blockedBy: z.string().nullable().describe('the active job (any backend) already writing to outputDir, if any'),
+  notes: z.array(z.string()).optional().describe('what could not be checked (a Ray cluster that did not answer)'),
 });
 
 export const submitJob = defineTool({
@@ -120,6 +121,12 @@ export const submitJob = defineTool({
       .regex(/^[A-Za-z0-9._-]+$/)
       .optional()
       .describe('The registry run this job reports to; passed as CAELUM_RUN_ID.'),
+    runtimeEnv: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe(
+        'Ray only: the runtime_env passed as given (working_dir, pip, conda, env_vars…), e.g. {"pip": ["torch"]}.',
+      ),
     confirm: z.boolean().default(false).describe('Must be true to start the job; false returns the plan only.'),
   }),
   output: z.object({
@@ -153,6 +160,11 @@ export const submitJob = defineTool({
       if (/^CAELUM_/i.test(name))
         throw new InputError(`env.${name}`, 'CAELUM_* variables are set by Caelum for the job; use another name');
     }
+    if (input.runtimeEnv !== undefined && input.backend !== 'ray')
+      throw new InputError(
+        'runtimeEnv',
+        'is for backend "ray" (Ray\'s runtime_env); a local job runs in this machine\'s environment: pass variables in env, or set backend: "ray"',
+      );
     const cwd = await resolveWorkingDirectory(input.cwd, roots);
     const outputDir = await realDirectory(await resolveOutputDirectory(input.outputDir, roots));
     const name = input.name ?? path.basename(outputDir);
@@ -167,12 +179,8 @@ export const submitJob = defineTool({
         }
       : null;
     const executor = executorFor(context, input.backend);
-    const jobs = await executor.list();
-    const history = durationFromHistory(jobs, name);
-    // The rule the executor enforces: jobs of other data dirs (PostgreSQL) write elsewhere.
-    const blocker = jobs.find(
-      (j) => (j.state === 'PENDING' || j.state === 'RUNNING') && j.outputDir === outputDir && !j.recordedElsewhere,
-    );
+    const history = durationFromHistory(await executor.list(), name);
+    const { blocker, notes } = await activeJobAt(context, outputDir);
     const plan = {
       backend: input.backend,
       name,
@@ -189,15 +197,23 @@ export const submitJob = defineTool({
         ? `${formatDuration(history.medianMs)} (median of ${history.runs} earlier successful run(s) named ${name})`
         : `no history: no earlier successful job named ${name}`,
       blockedBy: blocker?.jobId ?? null,
+      ...(notes.length > 0 ? { notes } : {}),
     };
+    const noted = notes.length > 0 ? ` Not checked: ${notes.join('; ')}.` : '';
     if (!input.confirm) {
       const blocked = blocker ? ` It would be refused now: job ${blocker.jobId} is writing to ${outputDir}.` : '';
       return {
         started: false,
         plan,
-        message: `Dry run: nothing was started.${blocked} Pass confirm: true to start the job.`,
+        message: `Dry run: nothing was started.${blocked}${noted} Pass confirm: true to start the job.`,
       };
     }
+    // One active job per output directory, whichever backend runs it (the local executor checks its own too).
+    if (blocker)
+      throw new InputError(
+        'outputDir',
+        `${outputDir} is the output of job ${blocker.jobId} (${blocker.name}, ${blocker.state}) on the ${blocker.backend} backend; at most one job writes to an output directory: wait for it to end, stop it, or choose another outputDir`,
+      );
     if (placed?.decision === 'refused') throw new InputError('placement', placed.message);
     const spec = jobSpec(input, context, { cwd, outputDir: await prepareOutputDirectory(outputDir), name });
     if (placed?.decision === 'gpu' && placed.device && spec.env.CUDA_VISIBLE_DEVICES === undefined)
@@ -208,7 +224,7 @@ export const submitJob = defineTool({
       started: true,
       plan,
       job: reported(record),
-      message: `Started job ${record.jobId} (${record.backend}); follow it with ml_training_get_job and ml_training_read_job_logs.`,
+      message: `Started job ${record.jobId} (${record.backend}); follow it with ml_training_get_job and ml_training_read_job_logs.${noted}`,
     };
   },
   summarize: (o) => {
@@ -238,6 +254,7 @@ function jobSpec(
     runId?: string | undefined;
     dataset?: string | undefined;
     backend: string;
+    runtimeEnv?: Record<string, unknown> | undefined;
   },
   context: ToolContext,
   where: { cwd: string; outputDir: string; name: string },
@@ -246,6 +263,9 @@ function jobSpec(
   const jobId = `job-${stamp}-${randomBytes(3).toString('hex')}`;
   const env: Record<string, string> = {
     ...childEnvironment(context.environment.childEnvironment ?? {}),
+    // A local job sees the host's GPU selection and libraries (CUDA_VISIBLE_DEVICES…); a Ray job runs
+    // on a cluster node, whose own settings these would override. A placement overrides the GPU below.
+    ...(input.backend === 'local' ? trainingJobEnvironment(context.environment.jobEnvironment ?? {}) : {}),
     ...input.env,
     CAELUM_JOB_ID: jobId,
     CAELUM_OUTPUT_DIR: where.outputDir,
@@ -264,7 +284,39 @@ function jobSpec(
       ...(input.runId ? { runId: input.runId } : {}),
       ...(input.dataset ? { dataset: input.dataset } : {}),
     },
+    ...(input.runtimeEnv ? { runtimeEnv: input.runtimeEnv } : {}),
   };
+}
+
+/**
+ * The active (PENDING or RUNNING) job writing to `outputDir` on any backend: local, and Ray when it
+ * is configured. A Ray cluster that does not answer is noted, not fatal (local jobs are still checked).
+ */
+async function activeJobAt(
+  context: ToolContext,
+  outputDir: string,
+): Promise<{ blocker: JobRecord | undefined; notes: string[] }> {
+  const notes: string[] = [];
+  for (const executor of executorsToSearch(context)) {
+    let jobs: JobRecord[];
+    try {
+      jobs = await executor.list();
+    } catch (error) {
+      if (executor.backend === 'local') throw error;
+      notes.push(`${executor.backend} jobs writing to the output directory (${(error as Error).message})`);
+      continue;
+    }
+    const blocker = jobs.find(
+      (j) =>
+        (j.state === 'PENDING' || j.state === 'RUNNING') &&
+        // Jobs of other data dirs or hosts (listed from PostgreSQL) write to their own machines' paths.
+        !j.recordedElsewhere &&
+        j.outputDir !== '' &&
+        path.resolve(j.outputDir) === path.resolve(outputDir),
+    );
+    if (blocker) return { blocker, notes };
+  }
+  return { blocker: undefined, notes };
 }
 
 function stripUndefined<T extends object>(value: T): T {

@@ -177,11 +177,24 @@ export const listJobs = defineTool({
       .string()
       .optional()
       .describe('Present while the PostgreSQL job table cannot be reached: what that means.'),
+    unreachable: z
+      .array(z.string())
+      .optional()
+      .describe('backends that did not answer (a Ray cluster that is down): their jobs are not listed'),
   }),
   examples: [{}, { state: 'SUCCEEDED', limit: 10 }],
   async handler(input, context) {
     const all: JobRecord[] = [];
-    for (const executor of executorsToSearch(context)) all.push(...(await executor.list()));
+    const unreachable: string[] = [];
+    for (const executor of executorsToSearch(context)) {
+      try {
+        all.push(...(await executor.list()));
+      } catch (error) {
+        // The local jobs are still worth listing when the Ray cluster is down.
+        if (executor.backend === 'local') throw error;
+        unreachable.push((error as Error).message);
+      }
+    }
     const matching = all
       .filter((j) => input.state === undefined || j.state === input.state)
       .sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
@@ -190,12 +203,14 @@ export const listJobs = defineTool({
       jobs: matching.slice(0, input.limit).map(reported),
       total: matching.length,
       ...(problem ? { database: problem } : {}),
+      ...(unreachable.length > 0 ? { unreachable } : {}),
     };
   },
   summarize: (o) =>
     [
       ...(o.database ? [`warning: ${o.database}`] : []),
       ...(o.jobs.length === 0 ? ['no jobs'] : [`${o.total} job(s)`, ...o.jobs.map((j) => describeJob(j))]),
+      ...(o.unreachable ?? []).map((message) => `not listed (unreachable): ${message}`),
     ].join('\n'),
 });
 

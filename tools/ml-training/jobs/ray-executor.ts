@@ -81,7 +81,24 @@ export class RayExecutor implements Executor {
   async submit(spec: JobSpec): Promise<JobRecord> {
     if (spec.command.length === 0)
       throw new InputError('command', 'is empty; give the program and its arguments, e.g. ["python", "train.py"]');
-    const answer = await this.call('POST', '/api/jobs/', submitBody(spec, this.options.hostEnvironment));
+    let answer: Answer;
+    try {
+      answer = await this.call('POST', '/api/jobs/', submitBody(spec, this.options.hostEnvironment));
+    } catch (error) {
+      // A timeout after the request was sent: Ray may have accepted the job all the same.
+      const cause = (error as { cause?: { name?: string } }).cause;
+      if (error instanceof RayClusterError && (cause?.name === 'TimeoutError' || cause?.name === 'AbortError'))
+        throw new RayClusterError(this.address, `${error.message}. ${this.maybeAccepted(spec.jobId)}`, undefined, {
+          cause: error,
+        });
+      throw error;
+    }
+    if (answer.status === 502 || answer.status === 504)
+      throw new RayClusterError(
+        this.address,
+        `a proxy in front of Ray at ${this.address} answered the submit of ${spec.jobId} with HTTP ${answer.status}. ${this.maybeAccepted(spec.jobId)}`,
+        answer.status,
+      );
     if (answer.status === 400) {
       const reason = lastLine(answer.body);
       if (/already exists/i.test(reason))
@@ -255,6 +272,11 @@ export class RayExecutor implements Executor {
       `Ray at ${this.address} failed the ${what} (HTTP ${answer.status}${reason ? `: ${reason}` : ''})`,
       answer.status,
     );
+  }
+
+  /** What to do after a submit whose answer was lost: look before submitting again. */
+  private maybeAccepted(jobId: string): string {
+    return `Ray may have accepted submission ${jobId} before the answer was lost: check its status (ml_training_get_job {"jobId": "${jobId}"}, or \`ray job status ${jobId}\`) before submitting again, or the job may run twice`;
   }
 
   private json<T>(answer: Answer, check: (value: unknown) => value is T): T {

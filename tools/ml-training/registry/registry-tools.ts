@@ -276,11 +276,17 @@ export const listRunsTool = defineTool({
   requests: ['list my training runs', 'which runs failed', 'show recent experiments named profile-mlp'],
   title: 'List runs in the registry',
   description:
-    'Lists runs, newest first, with status (job-linked runs read their job), creation and end time, job and MLflow ids; filter by name and status. Use ml_training_get_run for one run\'s metrics and parameters. Example: {"status": "FAILED", "limit": 10}',
+    'Lists runs, newest first, with status (job-linked runs read their job), creation and end time, job and MLflow ids; filter by name, status or jobId (the runs a job reports to). Use ml_training_get_run for one run\'s metrics and parameters. Example: {"status": "FAILED", "limit": 10}',
   kind: { effect: 'readOnly' },
   input: z.object({
     name: z.string().min(1).max(250).optional().describe('Only runs of this name.'),
     status: z.enum(runStatuses).optional().describe('Only runs in this status.'),
+    jobId: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe('Only the runs linked to this job (the job id ml_training_submit_job returned).'),
     limit: z.number().int().min(1).max(500).default(20).describe('At most this many runs.'),
   }),
   output: z.object({

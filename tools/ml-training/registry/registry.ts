@@ -8,10 +8,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ToolContext } from '../../context.js';
-import { asInputError, Confinement, isInside, readConfinedText, withConfinedReader } from '../../confined-fs.js';
+import { asInputError, Confinement, readConfinedText, withConfinedReader } from '../../confined-fs.js';
 import { InputError } from '../../errors.js';
 import { resolveInsideRoots } from '../../roots.js';
 import type { JobRecord, JobState } from '../jobs/executor.js';
+import { resolveDataset } from '../datasets/dataset-ref.js';
 import { checkAlias, checkModelName } from './model-names.js';
 import {
   MlflowClient,
@@ -272,20 +273,35 @@ export async function getRun(
   return store.serialised(`run:${runId}`, async () => foldAndSync(env, store, await existingRun(store, runId)));
 }
 
+/**
+ * Runs, newest first. The name and jobId filters select from the stored records before any job is
+ * read; without a status filter only the runs shown (the first `limit`) read their job (for Ray an
+ * HTTP request each); a status filter needs every candidate's folded status, so those all read theirs.
+ */
 export async function listRuns(
   env: RegistryEnvironment,
-  filter: { name?: string | undefined; status?: RunStatus | undefined; limit?: number | undefined } = {},
+  filter: {
+    name?: string | undefined;
+    status?: RunStatus | undefined;
+    jobId?: string | undefined;
+    limit?: number | undefined;
+  } = {},
 ): Promise<{ runs: RunSummary[]; total: number }> {
   const store = registryStore(env.dataDir);
-  const runs: RunSummary[] = [];
+  const limit = filter.limit ?? 50;
+  const candidates: RunRecord[] = [];
   for (const runId of await store.listRunIds()) {
     const run = await store.readRun(runId).catch(() => undefined);
     if (!run) continue;
     if (filter.name !== undefined && run.name !== filter.name) continue;
+    if (filter.jobId !== undefined && run.jobId !== filter.jobId) continue;
+    candidates.push(run);
+  }
+  candidates.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.runId.localeCompare(b.runId));
+  const summarise = async (run: RunRecord): Promise<RunSummary> => {
     const job = run.jobId ? ((await env.readJob?.(run.jobId)) ?? (await store.readJob(run.jobId))) : undefined;
     const status = (job ? jobStateToRunStatus[job.state] : undefined) ?? run.status;
-    if (filter.status !== undefined && status !== filter.status) continue;
-    runs.push({
+    return {
       runId: run.runId,
       name: run.name,
       status,
@@ -293,10 +309,19 @@ export async function listRuns(
       ...(run.endedAt || job?.endedAt ? { endedAt: run.endedAt ?? job?.endedAt } : {}),
       ...(run.jobId ? { jobId: run.jobId } : {}),
       ...(run.mlflow ? { mlflowRunId: run.mlflow.runId } : {}),
-    });
+    };
+  };
+  if (filter.status === undefined) {
+    const runs: RunSummary[] = [];
+    for (const run of candidates.slice(0, limit)) runs.push(await summarise(run));
+    return { runs, total: candidates.length };
   }
-  runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.runId.localeCompare(b.runId));
-  return { runs: runs.slice(0, filter.limit ?? 50), total: runs.length };
+  const runs: RunSummary[] = [];
+  for (const run of candidates) {
+    const summary = await summarise(run);
+    if (summary.status === filter.status) runs.push(summary);
+  }
+  return { runs: runs.slice(0, limit), total: runs.length };
 }
 
 export interface RunSummary {
@@ -810,38 +835,14 @@ function checkParams(params: Record<string, ParamValue>): Record<string, ParamVa
   return params;
 }
 
-const maxManifestBytes = 16 * 1024 * 1024;
-
 async function readDataset(env: RegistryEnvironment, dataset: string): Promise<DataManifestRecord> {
-  const datasets = path.join(env.dataDir, 'ml-training', 'datasets');
-  let directory: string;
-  if (/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(dataset) && !dataset.includes('..') && !dataset.includes('/')) {
-    // A bare name: a dataset prepared into the data dir, else a directory in the first root.
-    const inData = path.join(datasets, dataset);
-    const resolved = await resolveInsideRoots(dataset, env.allowedRoots, 'dataset').catch(() => undefined);
-    directory = resolved?.isDirectory ? resolved.absolute : inData;
-  } else if (path.isAbsolute(dataset) && isInside(path.resolve(dataset), datasets)) {
-    directory = path.resolve(dataset);
-  } else {
-    const resolved = await resolveInsideRoots(dataset, env.allowedRoots, 'dataset');
-    directory = resolved.isDirectory ? resolved.absolute : path.dirname(resolved.absolute);
-  }
-  const file = path.join(directory, 'manifest.json');
-  let text: string;
-  try {
-    text = await readConfinedText(file, await Confinement.of([...env.allowedRoots, datasets]), {
-      maxBytes: maxManifestBytes,
-    });
-  } catch (error) {
-    throw asInputError(error, 'dataset', `${dataset}/manifest.json`);
-  }
-  let manifest: unknown;
-  try {
-    manifest = JSON.parse(text);
-  } catch {
-    throw new InputError('dataset', `${dataset}/manifest.json is not JSON; prepare the dataset again`);
-  }
-  return { path: directory, sha256: createHash('sha256').update(text).digest('hex'), manifest };
+  // The same resolution as the job submit and the evaluation: a bare name is the data-dir dataset first.
+  const found = await resolveDataset(dataset, env);
+  return {
+    path: found.directory,
+    sha256: createHash('sha256').update(found.text).digest('hex'),
+    manifest: found.manifest,
+  };
 }
 
 /**
