@@ -71,3 +71,35 @@ test('a process that ignores SIGTERM after the main one exited is killed before 
   // Nothing of its group is alive once it is reported ended.
   assert.deepEqual(await survivors([started.pid!], started.pid!), []);
 });
+
+test('a live job whose heartbeat stopped stays RUNNING, and its status says so', async (t) => {
+  const { dataDir, out, track } = await setup(t);
+  const store = openStore(t, dataDir, { heartbeatMs: 200, stopGraceMs: 500, logTailLines: 40 });
+  const spec = nodeJob('setInterval(() => {}, 1000)', out);
+  const started = track(await store.submit(spec));
+  await waitFor('a first heartbeat', async () => ((await store.status(spec.jobId))?.heartbeatAt ? true : undefined));
+  // The wrapper is frozen: alive, but it no longer beats.
+  process.kill(started.pid!, 'SIGSTOP');
+  t.after(() => {
+    try {
+      process.kill(started.pid!, 'SIGCONT');
+    } catch {
+      // Gone.
+    }
+  });
+  const silent = await waitFor(
+    'the stale heartbeat to show',
+    async () => {
+      const r = await store.status(spec.jobId);
+      return r?.message?.startsWith('no heartbeat') ? r : undefined;
+    },
+    10_000,
+  );
+  assert.equal(silent.state, 'RUNNING');
+  assert.match(silent.message!, /alive but not progressing/);
+  process.kill(started.pid!, 'SIGCONT');
+  await waitFor('the heartbeat back', async () => {
+    const r = await store.status(spec.jobId);
+    return r && !r.message ? r : undefined;
+  });
+});

@@ -212,6 +212,14 @@ export class LocalExecutor implements Executor {
     if (isActive(record)) {
       const beat = await readJson<{ at?: string }>(this.paths(jobId).heartbeat);
       if (beat?.at) record.heartbeatAt = beat.at;
+      // A live wrapper whose heartbeat stopped (SIGSTOP, a hung disk) is still RUNNING, but not silently.
+      const since = Date.parse(record.heartbeatAt ?? record.startedAt ?? record.submittedAt);
+      const silentMs = Date.now() - since;
+      if (record.state === 'RUNNING' && silentMs > 3 * this.settings.heartbeatMs + 2_000)
+        return {
+          ...(await this.view(record)),
+          message: `no heartbeat for ${Math.round(silentMs / 1000)} s (last ${record.heartbeatAt ?? 'never'}): its wrapper is alive but not progressing (stopped or hung?)`,
+        };
     }
     return this.view(record);
   }
