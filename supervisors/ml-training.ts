@@ -61,12 +61,17 @@ async function step(call: SupervisorCall, name: string, args: unknown, fields: R
   if (outcome.ok) return outcome;
   let message = outcome.error.message;
   if (outcome.error.kind === 'input') {
-    message = message.replace(/ Valid fields: [\s\S]*$/, '');
-    for (const [from, to] of Object.entries(fields))
-      if (message.startsWith(`${from}:`) || message.startsWith(`${from}.`)) {
-        message = to + message.slice(from.length);
-        break;
-      }
+    // Each "field: problem" part of the message (zod joins several with "; ") under the caller's name.
+    message = message
+      .replace(/ Valid fields: [\s\S]*$/, '')
+      .split('; ')
+      .map((part) => {
+        for (const [from, to] of Object.entries(fields))
+          if (part.startsWith(`${from}:`) || part.startsWith(`${from}.`)) return to + part.slice(from.length);
+        return part;
+      })
+      .join('; ')
+      .replace('ml_training_list_jobs lists the jobs there are', 'manageTrainingJob {"action": "list"} lists them');
   }
   throw new StepFailure({ ...outcome.error, message });
 }
@@ -257,6 +262,7 @@ const prepareDataset = defineHighLevelTool({
       labelColumn: 'columns.label',
       textColumn: 'columns.text',
       'orderBy.column': 'orderBy',
+      'orderBy.direction': 'orderBy',
     });
     return {
       result: outcome.output as {

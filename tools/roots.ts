@@ -28,6 +28,16 @@ export async function resolveInsideRoots(
   if (requested.includes('\0')) throw new InputError(field, 'path contains a NUL byte');
   const base = roots[0]!;
   const candidate = path.resolve(base, requested);
+  const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => path.resolve(root))));
+  // A path that is outside the roots as written is refused before the file system is asked, so the
+  // answer never tells whether something outside exists.
+  const outside = () =>
+    new InputError(
+      field,
+      `${requested} is outside the allowed roots (${roots.join(', ')}); pass a path inside them, or add its directory to CAELUM_ALLOWED_ROOTS`,
+    );
+  if (!roots.some((root, i) => inside(candidate, path.resolve(root)) || inside(candidate, realRoots[i]!)))
+    throw outside();
   let real: string;
   try {
     real = await realpath(candidate);
@@ -37,14 +47,8 @@ export async function resolveInsideRoots(
       throw new InputError(field, `${requested} does not exist; pass an existing path inside ${roots.join(', ')}`);
     throw new InputError(field, `${requested} cannot be read (${code ?? 'error'})`);
   }
-  const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => path.resolve(root))));
   const root = realRoots.find((r) => inside(real, r));
-  if (!root) {
-    throw new InputError(
-      field,
-      `${requested} is outside the allowed roots (${roots.join(', ')}); pass a path inside them, or add its directory to CAELUM_ALLOWED_ROOTS`,
-    );
-  }
+  if (!root) throw outside();
   const info = await stat(real);
   return { absolute: real, root, isDirectory: info.isDirectory() };
 }

@@ -86,7 +86,11 @@ export class SecretSet {
     }
   }
 
-  /** The credentials inside a URL: its password (or a bare username, as in https://TOKEN@host) and secret query values. */
+  /**
+   * The credentials inside a URL: its password (or a bare username, as in https://TOKEN@host) and
+   * secret query values. A database URL's bare username is a role name (postgres://postgres@host),
+   * not a credential: registering it would blank that word out of every result.
+   */
   addUrl(value: string | undefined): void {
     if (typeof value !== 'string') return;
     let url: URL;
@@ -98,7 +102,7 @@ export class SecretSet {
       return;
     }
     if (url.password) this.add(url.password);
-    else if (url.username) this.add(url.username);
+    else if (url.username && usernameMayBeToken(url)) this.add(url.username);
     for (const [key, parameter] of url.searchParams) if (secretQueryPattern.test(key)) this.add(parameter);
   }
 
@@ -237,4 +241,9 @@ export function scrubText(text: string): string {
 
 export function scrubDeep<T>(value: T): T {
   return secrets.scrubDeep(value);
+}
+
+/** Whether a URL's bare username can be a credential (https://TOKEN@host), not a database role name. */
+export function usernameMayBeToken(url: URL): boolean {
+  return !/^(postgres|postgresql|mysql|mariadb|mongodb|mongodb\+srv|redis|rediss|amqp|amqps):$/.test(url.protocol);
 }

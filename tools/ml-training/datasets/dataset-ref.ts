@@ -76,7 +76,12 @@ export async function resolveDataset(
       );
       if (found) return found;
     }
-  } else if (path.isAbsolute(requested) && isInside(path.resolve(requested), path.resolve(datasets))) {
+  } else if (
+    path.isAbsolute(requested) &&
+    // As configured, or with links resolved (the form prepareDataset and the plan report it in).
+    (isInside(path.resolve(requested), path.resolve(datasets)) ||
+      isInside(path.resolve(requested), await realDirectory(datasets)))
+  ) {
     const directory = await inDataDir(requested, datasets);
     if (!directory)
       throw new InputError(
@@ -88,4 +93,13 @@ export async function resolveDataset(
   const resolved = await resolveInsideRoots(requested, environment.allowedRoots, field);
   const directory = resolved.isDirectory ? resolved.absolute : path.dirname(resolved.absolute);
   return readManifest(directory, await Confinement.of(environment.allowedRoots), requested, field);
+}
+
+/** The datasets directory with links resolved; itself when it does not exist yet. */
+async function realDirectory(directory: string): Promise<string> {
+  try {
+    return (await Confinement.of([directory])).directories[0] ?? path.resolve(directory);
+  } catch {
+    return path.resolve(directory);
+  }
 }

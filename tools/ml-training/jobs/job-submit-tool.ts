@@ -1,5 +1,6 @@
 // ml_training_submit_job: the dry-run plan of a training job, and with confirm: true the job itself,
 // started by the local executor (the default) or on a Ray cluster. Nothing starts without confirm.
+import { readGpuInventory } from '../placement/nvidia-smi-run.js';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
@@ -215,8 +216,18 @@ export const submitJob = defineTool({
         `${outputDir} is the output of job ${blocker.jobId} (${blocker.name}, ${blocker.state}) on the ${blocker.backend} backend; at most one job writes to an output directory: wait for it to end, stop it, or choose another outputDir`,
       );
     if (placed?.decision === 'refused') throw new InputError('placement', placed.message);
+    // GPUs asked for on this machine must exist here; a job must not quietly run on the CPU instead.
+    if (input.backend === 'local' && (input.resources?.gpus ?? 0) > 0 && !placed) {
+      const inventory = await readGpuInventory({ signal: context.signal });
+      const count = inventory.ok ? inventory.devices.length : 0;
+      if (count < input.resources!.gpus!)
+        throw new InputError(
+          'resources.gpus',
+          `${input.resources!.gpus} GPU(s) requested but this machine has ${count}${inventory.ok ? '' : ` (${inventory.reason})`}; drop gpus to run on the CPU, or use backend "ray"`,
+        );
+    }
     const spec = jobSpec(input, context, { cwd, outputDir: await prepareOutputDirectory(outputDir), name });
-    if (placed?.decision === 'gpu' && placed.device && spec.env.CUDA_VISIBLE_DEVICES === undefined)
+    if (placed?.decision === 'gpu' && placed.device && input.env?.CUDA_VISIBLE_DEVICES === undefined)
       spec.env.CUDA_VISIBLE_DEVICES = placed.device.uuid;
     const record = await executor.submit(spec);
     if (placed) record.placement = placement ?? undefined;
@@ -224,7 +235,7 @@ export const submitJob = defineTool({
       started: true,
       plan,
       job: reported(record),
-      message: `Started job ${record.jobId} (${record.backend}); follow it with ml_training_get_job and ml_training_read_job_logs.${noted}`,
+      message: `Started job ${record.jobId} (${record.backend}); follow it with ml_training_get_job and ml_training_read_job_logs (manageTrainingJob status and logs).${noted}`,
     };
   },
   summarize: (o) => {

@@ -147,7 +147,13 @@ export const stopJob = defineTool({
       };
     }
     const stopped = await executor.stop(input.jobId);
-    return { stopped: true, job: reported(stopped), processes, message: stopped.message ?? 'stopped' };
+    // A job that ended on its own just before the stop keeps that end: it was not stopped.
+    return {
+      stopped: stopped.state === 'STOPPED',
+      job: reported(stopped),
+      processes,
+      message: stopped.message ?? 'stopped',
+    };
   },
   summarize: (o) =>
     [

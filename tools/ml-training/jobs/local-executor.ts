@@ -378,6 +378,13 @@ export class LocalExecutor implements Executor {
         while ((await isSameProcessAlive(record.pid, wrapper?.startTime)) && Date.now() < waitEnds) await sleep(25);
         const sweeping = await isSameProcessAlive(record.pid, wrapper?.startTime);
         if (sweeping && Date.now() - Date.parse(exit.endedAt) < this.settings.stopGraceMs + 5_000) return;
+        // Past the wrapper's SIGKILL wait and still not empty: what is left survived SIGKILL.
+        if (sweeping)
+          return this.finish(
+            record,
+            exit,
+            (await jobProcesses(record.pid)).filter((p) => p.pid !== record.pid).map((p) => p.pid),
+          );
       }
       return this.finish(record, exit);
     }
@@ -389,7 +396,7 @@ export class LocalExecutor implements Executor {
     await this.lose(record, paths);
   }
 
-  private async finish(record: JobRecord, exit: ExitRecord): Promise<void> {
+  private async finish(record: JobRecord, exit: ExitRecord, survivors: number[] = []): Promise<void> {
     const paths = this.paths(record.jobId);
     // A stop that came after the job had already ended does not make it STOPPED.
     const request = await readJson<{ at?: string }>(paths.stopRequested);
@@ -403,7 +410,12 @@ export class LocalExecutor implements Executor {
       exitCode: exit.exitCode,
       signal: exit.signal,
       endedAt: exit.endedAt,
-      message: stopped ? `stopped on request; the job ${how}` : `the job ${how}`,
+      message:
+        (stopped ? `stopped on request; the job ${how}` : `the job ${how}`) +
+        (survivors.length > 0
+          ? `; ${survivors.length} process(es) of its group survived SIGKILL (pids ${survivors.join(', ')}); the output directory stays reserved until they are gone`
+          : ''),
+      ...(survivors.length > 0 ? { survivors } : {}),
       ...(succeeded ? {} : { lastLogLines: tail.lines }),
       ...(beat?.at ? { heartbeatAt: beat.at } : {}),
     });
