@@ -239,7 +239,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         reply(socket, {
           caelum: 'reply',
           ok: false,
-          message: `not stopping: ${running.join(', ')} still running; wait for it, cancel it, or pass --force (builds are checkpointed and resume with --resume)`,
+          message: `not stopping: ${running.join(', ')} still running; wait for it, cancel it, or pass --force (snapshot builds are checkpointed and resume with --resume; training jobs keep running and the next service re-attaches them)`,
         });
         socket.end();
         return;

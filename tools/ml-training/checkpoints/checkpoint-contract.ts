@@ -7,13 +7,19 @@ import { InputError } from '../../errors.js';
 import type { TensorHeader } from './checkpoint-header.js';
 
 const dimension = z.union([z.string().min(1), z.number().int().nonnegative()]);
-const expectedTensor = z.union([
-  z.array(dimension),
-  z.object({
-    shape: z.array(dimension).describe("Dimension names from `dimensions`, sizes, or '*' for any."),
-    dtype: z.string().optional().describe('Expected dtype, e.g. F32, float32, BF16; any if absent.'),
-  }),
-]);
+const expectedTensor = z.union(
+  [
+    z.array(dimension),
+    z.object({
+      shape: z.array(dimension).describe("Dimension names from `dimensions`, sizes, or '*' for any."),
+      dtype: z.string().optional().describe('Expected dtype, e.g. F32, float32, BF16; any if absent.'),
+    }),
+  ],
+  {
+    error:
+      'expected a shape: a list of dimension names or sizes such as ["profiles", 5], or {"shape": [...], "dtype": "F32"}',
+  },
+);
 
 export const checkpointContractSchema = z.object({
   dimensions: z
