@@ -224,10 +224,11 @@ export class JobMirror {
   /** One line on the database's trouble, while the last attempt failed. */
   problem(): string | undefined {
     if (!this.lastError) return undefined;
-    const stale = [...this.copies.values()].filter((c) => c.copy === 'stale').length;
+    const staleIds = [...this.copies].filter(([, c]) => c.copy === 'stale').map(([id]) => id);
+    const stale = new Set([...staleIds, ...this.pending.keys()]).size;
     return (
       `the PostgreSQL job table (${this.target}) could not be reached at ${this.lastError.at}: ${this.lastError.message}; ` +
-      `${stale} job record(s) are stale there (the data dir copy is current; retried every ${Math.round(this.pauseMs / 1000)} s), ` +
+      `${stale} job record(s) are stale there (the data dir copy is current; retried every ${this.pauseMs / 1000} s), ` +
       'and jobs of other data dirs may be missing from this answer'
     );
   }
@@ -313,6 +314,7 @@ export class JobMirror {
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
+      this.pausedUntil = 0; // a timer may fire a millisecond before Date.now() reaches the end of the pause
       if (!this.closed && this.pending.size > 0) this.schedule();
     }, this.pauseMs);
     this.retryTimer.unref();
