@@ -42,6 +42,8 @@ const fsLayer: Record<string, string> = {
     "lists and creates the market data directory in Caelum's data dir (file content goes through the confined layer)",
   'tools/ml-training/jobs/job-files.ts':
     "reads and writes the job records and logs in Caelum's data dir, and creates a job's output directory (checked inside the roots by roots.ts)",
+  'tools/ml-training/jobs/job-mirror.ts':
+    "creates and reads the data dir's instance id (<dataDir>/ml-training/instance-id), the owner of its job rows in PostgreSQL",
   'tools/ml-training/jobs/job-processes.ts':
     "opens the job's log files in Caelum's data dir for the wrapper and reads /proc/<pid>/stat",
 };

@@ -249,7 +249,7 @@ test('with PostgreSQL unreachable a job still runs and succeeds; its record and 
   assert.match(listed.text, /database copy stale since/);
 });
 
-test('a copy left stale by an outage is written with the next transition once PostgreSQL is back', async (t) => {
+test('a copy left stale by an outage is written once PostgreSQL is back (by the retry after the pause)', async (t) => {
   const db = await jobDatabase(t);
   if (!db) return;
   const { base, output, track } = await setup(t);
@@ -271,7 +271,7 @@ test('a copy left stale by an outage is written with the next transition once Po
   const url = new URL(closed);
   url.search = new URL(db.url).search;
   const dataDir = path.join(base, 'data');
-  const store = localJobStore(dataDir, fastJobs, undefined, { url: url.toString() });
+  const store = localJobStore(dataDir, fastJobs, undefined, { url: url.toString(), retryPauseMs: 300 });
   t.after(() => closeLocalJobs(dataDir));
   const out = await output('retry');
   const spec = nodeJob(waitsForGo(0), out);

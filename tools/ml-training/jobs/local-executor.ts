@@ -185,6 +185,7 @@ export class LocalExecutor implements Executor {
       await writeJsonAtomically(paths.wrapper, { ...wrapper, bootId: await currentBootId() });
       await this.update(record, { state: 'RUNNING', pid: wrapper.pid, startedAt: new Date().toISOString() });
       this.logger?.info('job_started', { jobId: spec.jobId, pid: wrapper.pid, name: spec.name });
+      this.starting.delete(spec.jobId); // the monitor takes the job over now, not once the database answered
       return await this.view(record);
     } catch (error) {
       // A wrapper that did start must not run on unsupervised once its job is recorded as FAILED.
