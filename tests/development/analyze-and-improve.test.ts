@@ -145,7 +145,9 @@ test('reviewChanges reports findings on changed lines only, including untracked 
 test('bad project paths get a message naming the field and the fix', async (t) => {
   const { suite, client } = await setup(t);
   const cases: [unknown, RegExp][] = [
-    ['/definitely/not/here', /project: .*does not exist/],
+    ['not/here', /project: .*does not exist/],
+    // Outside the roots is refused as such, whether it exists or not: the answer says nothing of what is there.
+    ['/definitely/not/here', /project: .*outside the allowed roots/],
     ['/etc', /outside the allowed roots/],
     ['app.js', /is a file; pass the project directory/],
     [42, /project/],
