@@ -101,6 +101,27 @@ test('an active Ray job holds its output directory against a local submit; runti
   assert.equal(started.output.job.backend, 'local');
 });
 
+test('two confirmed Ray submits to one output directory at once: one starts, the other is refused', async (t) => {
+  const ray = await new RayPeer({ hold: true }).start();
+  t.after(() => ray.close());
+  const { suite } = await jobSuite(t, ray.url);
+  const context = suite.dispatcher.context({});
+  const submit = () =>
+    suite.dispatcher.router.invoke(
+      'ml_training_submit_job',
+      { command: ['sleep', '30'], outputDir: 'runs/shared', backend: 'ray', confirm: true },
+      context,
+    );
+  const outcomes = await Promise.all([submit(), submit(), submit()]);
+  assert.equal(
+    outcomes.filter((o) => o.ok).length,
+    1,
+    JSON.stringify(outcomes.map((o) => (o.ok ? 'ok' : o.error.message))),
+  );
+  for (const refused of outcomes.filter((o) => !o.ok))
+    assert.match(refused.ok ? '' : refused.error.message, /^outputDir: .* is the output of job /);
+});
+
 test('runtimeEnv is refused for a local job, naming the field and the fix', async (t) => {
   const ray = await new RayPeer({ hold: true }).start();
   t.after(() => ray.close());

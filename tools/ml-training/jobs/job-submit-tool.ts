@@ -210,11 +210,7 @@ export const submitJob = defineTool({
       };
     }
     // One active job per output directory, whichever backend runs it (the local executor checks its own too).
-    if (blocker)
-      throw new InputError(
-        'outputDir',
-        `${outputDir} is the output of job ${blocker.jobId} (${blocker.name}, ${blocker.state}) on the ${blocker.backend} backend; at most one job writes to an output directory: wait for it to end, stop it, or choose another outputDir`,
-      );
+    if (blocker) throw outputTaken(outputDir, blocker);
     if (placed?.decision === 'refused') throw new InputError('placement', placed.message);
     // GPUs asked for on this machine must exist here; a job must not quietly run on the CPU instead.
     if (input.backend === 'local' && (input.resources?.gpus ?? 0) > 0 && !placed) {
@@ -229,7 +225,13 @@ export const submitJob = defineTool({
     const spec = jobSpec(input, context, { cwd, outputDir: await prepareOutputDirectory(outputDir), name });
     if (placed?.decision === 'gpu' && placed.device && input.env?.CUDA_VISIBLE_DEVICES === undefined)
       spec.env.CUDA_VISIBLE_DEVICES = placed.device.uuid;
-    const record = await executor.submit(spec);
+    // Checked again under a per-directory lock, so two submits racing here (to Ray, where no executor
+    // check is atomic) cannot both start: the second sees the first's job.
+    const record = await withOutputLock(outputDir, async () => {
+      const again = await activeJobAt(context, outputDir);
+      if (again.blocker) throw outputTaken(outputDir, again.blocker);
+      return executor.submit(spec);
+    });
     if (placed) record.placement = placement ?? undefined;
     return {
       started: true,
@@ -303,6 +305,28 @@ function jobSpec(
  * The active (PENDING or RUNNING) job writing to `outputDir` on any backend: local, and Ray when it
  * is configured. A Ray cluster that does not answer is noted, not fatal (local jobs are still checked).
  */
+function outputTaken(outputDir: string, blocker: JobRecord): InputError {
+  return new InputError(
+    'outputDir',
+    `${outputDir} is the output of job ${blocker.jobId} (${blocker.name}, ${blocker.state}) on the ${blocker.backend} backend; at most one job writes to an output directory: wait for it to end, stop it, or choose another outputDir`,
+  );
+}
+
+/** Submits to one output directory, one at a time in this process. */
+const outputLocks = new Map<string, Promise<unknown>>();
+async function withOutputLock<T>(outputDir: string, work: () => Promise<T>): Promise<T> {
+  const key = path.resolve(outputDir);
+  const previous = outputLocks.get(key) ?? Promise.resolve();
+  const mine = previous.catch(() => undefined).then(work);
+  const tail = mine.catch(() => undefined);
+  outputLocks.set(key, tail);
+  try {
+    return await mine;
+  } finally {
+    if (outputLocks.get(key) === tail) outputLocks.delete(key);
+  }
+}
+
 async function activeJobAt(
   context: ToolContext,
   outputDir: string,
