@@ -4,6 +4,7 @@
 // the internal tools' full schemas check every call.
 import { z } from 'zod';
 import { InputError } from '../tools/errors.js';
+import type { InvokeOptions } from '../tools/router.js';
 import { defineHighLevelTool, StepFailure, type Supervisor, type SupervisorCall } from './high-level-tool.js';
 
 const tool = {
@@ -56,8 +57,14 @@ async function runOfJob(call: SupervisorCall, jobId: string): Promise<Row | unde
  * Runs an internal step; a fault in the agent's input is reported under the field names of the
  * high-level tool (checkpoint, not the inspector's path), without the internal tool's own example.
  */
-async function step(call: SupervisorCall, name: string, args: unknown, fields: Record<string, string> = {}) {
-  const outcome = await call.run(name, args);
+async function step(
+  call: SupervisorCall,
+  name: string,
+  args: unknown,
+  fields: Record<string, string> = {},
+  options: InvokeOptions = {},
+) {
+  const outcome = await call.run(name, args, options);
   if (outcome.ok) return outcome;
   let message = outcome.error.message;
   if (outcome.error.kind === 'input') {
@@ -191,12 +198,18 @@ const manageTrainingJob = defineHighLevelTool({
         needs(input, 'jobId', input.jobId, '"jobId": "…", "confirm": true');
         if (!input.confirm) {
           const job = await step(call, tool.get, { jobId: input.jobId });
+          const record = (job.output as Row).job as Row;
+          const advice = ['PENDING', 'RUNNING'].includes(String(record.state))
+            ? record.recordedElsewhere
+              ? 'it runs under another data dir or host, and only the Caelum there can stop it.'
+              : 'pass confirm: true to stop this job (its whole process group).'
+            : `it already ended (${String(record.state)}).`;
           return {
-            result: { action: 'stop' as const, job: (job.output as Row).job as Row },
-            text: `${job.text}\nNothing was stopped: pass confirm: true to stop this job (its whole process group).`,
+            result: { action: 'stop' as const, job: record },
+            text: `${job.text}\nNothing was stopped: ${advice}`,
           };
         }
-        const outcome = await call.runOrFail(tool.stop, { jobId: input.jobId, confirm: true }, { confirm: true });
+        const outcome = await step(call, tool.stop, { jobId: input.jobId, confirm: true }, {}, { confirm: true });
         const output = outcome.output as Row;
         return { result: { action: 'stop' as const, job: (output.job ?? output) as Row }, text: outcome.text };
       }
@@ -359,7 +372,8 @@ const assessModel = defineHighLevelTool({
     if (input.register) {
       if (!passed) registered = null;
       else {
-        const outcome = await call.runOrFail(
+        const outcome = await step(
+          call,
           tool.register,
           {
             name: input.register.name,
@@ -368,7 +382,13 @@ const assessModel = defineHighLevelTool({
             ...(input.contract ? { contract: input.contract } : {}),
             ...(input.register.alias ? { alias: input.register.alias } : {}),
           },
-          { confirm: true },
+          {
+            name: 'register.name',
+            alias: 'register.alias',
+            runId: 'register.runId',
+            artifact: 'checkpoint',
+            confirm: 'register.alias',
+          },
         );
         registered = outcome.output as Row;
         texts.push(outcome.text);
