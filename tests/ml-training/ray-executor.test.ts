@@ -147,6 +147,9 @@ test('stop ends the whole process group and the job is STOPPED', async (t) => {
   await subject.submit(spec);
   await until(subject, spec.jobId, (r) => r.state === 'RUNNING');
   const pid = ray.pidOf(spec.jobId)!;
+  // RUNNING comes at the spawn; the shell forks its sleep a moment later (on a loaded machine, later still).
+  const deadline = Date.now() + 5_000;
+  while (groupMembers(pid).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   assert.ok(groupMembers(pid).length >= 2, 'the driver shell and its sleep run');
   const stopped = await subject.stop(spec.jobId);
   assert.equal(stopped.state, 'STOPPED');
