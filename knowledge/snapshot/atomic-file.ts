@@ -4,10 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+/** `mode`: the new file's permissions (0o600 for a file that holds secrets); 0o666 less the umask by default. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, mode?: number): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(temp, 'w');
+  const handle = await open(temp, 'wx', mode);
   try {
     await handle.writeFile(data);
     await handle.sync();

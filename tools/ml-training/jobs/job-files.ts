@@ -2,9 +2,9 @@
 // (the record; the run registry reads it, so its path is a contract), exit.json and heartbeat.json
 // (written by the wrapper), the logs, and metrics.jsonl (written by the training script). JSON is
 // replaced atomically (a temporary file, then a rename), so a reader never sees half a record.
-import { mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../../knowledge/snapshot/atomic-file.js';
+import { mkdir, open, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 
 /** A job id that is safe as one path component (Caelum's ids and Ray submission ids both fit). */
 export const jobIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -54,16 +54,9 @@ export async function createJobDirectory(paths: JobPaths): Promise<void> {
   await mkdir(paths.directory, { recursive: true, mode: 0o700 });
 }
 
-/** Writes JSON to a temporary file in the same directory and renames it over `file`. */
+/** Writes JSON to a temporary file in the same directory, fsyncs it and renames it over `file`. */
 export async function writeJsonAtomically(file: string, value: unknown, mode = 0o644): Promise<void> {
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomUUID()}.tmp`);
-  try {
-    await writeFile(temporary, JSON.stringify(value, null, 2) + '\n', { mode, flag: 'wx' });
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true }).catch(() => undefined);
-    throw error;
-  }
+  await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n', mode);
 }
 
 /** The parsed file, or undefined when it does not exist or is not JSON (a crash mid-write cannot leave one). */
