@@ -14,6 +14,8 @@ import { toolsByDomain } from '../tools/catalogue.js';
 import type { Clock, Logger, RuntimeView, SuiteEnvironment } from '../tools/context.js';
 import { runningJob } from '../tools/knowledge-base/snapshot-jobs.js';
 import { busyLocalJobs, closeLocalJobs, openLocalJobs } from '../tools/ml-training/jobs/local-job-store.js';
+import { closeAlertService, openAlertService } from '../tools/monitoring/alerts/alert-service.js';
+import { monitoringEnvironment } from './monitoring-config.js';
 import { registerSecrets } from '../tools/secrets.js';
 import { childEnvironment, trainingJobEnvironment } from '../tools/child-environment.js';
 import { closePredictionBackends } from '../tools/trading/prediction/backends.js';
@@ -104,6 +106,7 @@ export function environmentOf(config: CaelumConfig): SuiteEnvironment {
     advisories: config.development.advisories,
     trading: config.trading,
     mlTraining: config.mlTraining,
+    monitoring: monitoringEnvironment(config.monitoring),
     confidenceThreshold: config.confidenceThreshold,
     thresholds: config.thresholds,
     services: {
@@ -198,6 +201,20 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
   const background = new Map<string, { controller: AbortController; done: Promise<void> }>();
   // Training jobs left by an earlier run are reconciled now: a live one is re-attached (its heartbeat
   // watched again), a vanished one becomes LOST with its evidence.
+  // Alerts, silences, acks and group timing come back from the data dir's logs; groups flush every tickMs.
+  const alerting = environment.monitoring!.alerting;
+  openAlertService(
+    config.dataDir,
+    {
+      config: alerting.config,
+      configSource: alerting.configSource,
+      escalation: alerting.escalation,
+      alertmanagerUrl: alerting.alertmanagerUrl,
+      externalUrl: alerting.externalUrl,
+      tickMs: alerting.tickMs,
+    },
+    logger,
+  ).catch((error: unknown) => logger.warn('alert_service_open_failed', { error: (error as Error).message }));
   openLocalJobs(
     config.dataDir,
     config.mlTraining.jobs,
@@ -237,6 +254,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
       await Promise.all([...background.values()].map((task) => task.done));
       await knowledge.close();
       await closeLocalJobs(config.dataDir);
+      await closeAlertService(config.dataDir);
       await closePredictionBackends(config.dataDir);
       await pool.close();
       if (ledger instanceof PgLedger) await ledger.close();

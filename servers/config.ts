@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { defaultClaudeModel } from '../gpu-pool/prices.js';
 import { registerSecrets } from '../tools/secrets.js';
 import { defaultDataDir } from './session-config.js';
+import { ConfigError } from './config-error.js';
+import { monitoringConfigSchema, monitoringEnvironment } from './monitoring-config.js';
 
 const hostSchema = z.object({
   name: z
@@ -464,6 +466,7 @@ export const configSchema = z
       .strict()
       .default({ jobs: { heartbeatMs: 1_000, stopGraceMs: 2_000, logTailLines: 40 } })
       .describe('the ml-training supervisor: job heartbeat and stop grace, Ray cluster, MLflow tracking'),
+    monitoring: monitoringConfigSchema,
   })
   .strict()
   .superRefine((config, issues) => {
@@ -479,9 +482,7 @@ export const configSchema = z
 export type CaelumConfig = z.output<typeof configSchema>;
 export type HostConfig = CaelumConfig['ollamaHosts'][number];
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 /** Flags the CLI understands that feed configuration. */
 export interface ConfigFlags {
@@ -635,6 +636,22 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
       'CAELUM_RAY_ADDRESS / CAELUM_MLFLOW_URI / MLFLOW_TRACKING_URI / MLFLOW_TRACKING_TOKEN',
       mlTraining,
     );
+  const monitoring: Record<string, unknown> = {};
+  if (env.CAELUM_PROMETHEUS_URL)
+    monitoring.prometheus = {
+      url: env.CAELUM_PROMETHEUS_URL,
+      ...(env.CAELUM_PROMETHEUS_TOKEN ? { bearerToken: env.CAELUM_PROMETHEUS_TOKEN } : {}),
+    };
+  const alerting: Record<string, unknown> = {};
+  if (env.CAELUM_ALERTMANAGER_CONFIG) alerting.configFile = env.CAELUM_ALERTMANAGER_CONFIG;
+  if (env.CAELUM_ALERTMANAGER_URL) alerting.alertmanagerUrl = env.CAELUM_ALERTMANAGER_URL;
+  if (Object.keys(alerting).length > 0) monitoring.alerting = alerting;
+  if (Object.keys(monitoring).length > 0)
+    set(
+      'monitoring',
+      'CAELUM_PROMETHEUS_URL / CAELUM_PROMETHEUS_TOKEN / CAELUM_ALERTMANAGER_CONFIG / CAELUM_ALERTMANAGER_URL',
+      monitoring,
+    );
   const claude: Record<string, unknown> = {};
   if (env.ANTHROPIC_API_KEY) claude.apiKey = env.ANTHROPIC_API_KEY;
   if (env.ANTHROPIC_BASE_URL) claude.baseUrl = env.ANTHROPIC_BASE_URL;
@@ -756,6 +773,10 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     config.development.advisories.osvFile = path.resolve(cwd, config.development.advisories.osvFile);
   if (config.trading.marketData.directory)
     config.trading.marketData.directory = path.resolve(cwd, config.trading.marketData.directory);
+  if (config.monitoring.alerting.configFile)
+    config.monitoring.alerting.configFile = path.resolve(cwd, config.monitoring.alerting.configFile);
+  // The Alertmanager YAML, fleet profiles and escalation receivers are checked now, not at first use.
+  monitoringEnvironment(config.monitoring);
   for (const [index, root] of config.allowedRoots.entries()) {
     if (!existsSync(root) || !statSync(root).isDirectory()) {
       throw new ConfigError(

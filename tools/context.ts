@@ -3,6 +3,7 @@
 import type { ModelPool } from '../gpu-pool/model-pool.js';
 import type { CostLedger } from '../gpu-pool/ledger.js';
 import type { KnowledgeStore } from '../knowledge/knowledge-store.js';
+import type { MonitoringSettings } from './monitoring/settings.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -99,6 +100,8 @@ export interface SuiteEnvironment {
   trading?: TradingSettings;
   /** The ml-training supervisor's settings (config `mlTraining`). */
   mlTraining?: MlTrainingSettings;
+  /** The monitoring supervisor's settings (config `monitoring`, with the Alertmanager YAML parsed). */
+  monitoring?: MonitoringSettings;
   services: ServicesView;
   confidenceThreshold: number;
   /** Overrides of the threshold by supervisor and by tool name. */

@@ -24,6 +24,7 @@ test('caelum tools shows every supervisor with its tools, and the internal catal
   assert.match(run.stdout, /infrastructure: getSystemStatus/);
   assert.match(run.stdout, /ml-training: manageTrainingJob, prepareDataset, assessModel/);
   assert.match(run.stdout, /trading: predictSymbol, backtestStrategy, generateMarketSignals/);
+  assert.match(run.stdout, /monitoring: getFleetHealth, manageAlerts, runRemediation, getCostReport/);
   assert.match(run.stdout, /development_analyze_complexity\s+readOnly/);
   const json = await cli(t, ['tools', '--domain', 'development', '--json']);
   const parsed = JSON.parse(json.stdout);

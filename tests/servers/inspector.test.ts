@@ -49,9 +49,11 @@ test('Inspector CLI over stdio: tools/list and tools/call', async (t) => {
       'findTools',
       'generateMarketSignals',
       'getCostReport',
+      'getFleetHealth',
       'getPoolStatus',
       'getSnapshotStatus',
       'getSystemStatus',
+      'manageAlerts',
       'managePool',
       'manageTrainingJob',
       'predictSymbol',
@@ -60,6 +62,7 @@ test('Inspector CLI over stdio: tools/list and tools/call', async (t) => {
       'recallFacts',
       'rememberFacts',
       'reviewChanges',
+      'runRemediation',
       'runTool',
       'searchKnowledge',
     ],
@@ -92,7 +95,7 @@ test('Inspector CLI over Streamable HTTP: tools/list and tools/call', async (t) 
     });
   });
   const list = await inspect([url, '--transport', 'http', '--method', 'tools/list'], env);
-  assert.equal(list.tools.length, 20);
+  assert.equal(list.tools.length, 23);
   const call = await inspect(
     [
       url,

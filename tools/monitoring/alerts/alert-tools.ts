@@ -1,0 +1,371 @@
+// The stateful alert tools over the service's AlertService: fire or resolve alerts (a preview unless
+// confirm: true, because a fired alert pages people), list alerts with their groups, escalation,
+// silences and recent deliveries, acknowledge an escalating alert, and add or expire silences.
+import { z } from 'zod';
+import type { ToolContext } from '../../context.js';
+import { defineTool } from '../../define-tool.js';
+import { InputError } from '../../errors.js';
+import { monitoringSettings } from '../settings.js';
+import { alertServiceOf, openAlertService, type AlertService } from './alert-service.js';
+import { fingerprint } from './routing/fingerprint.js';
+import { MatcherError, parseMatcher } from './routing/matchers.js';
+
+/** The data dir's alert service: opened by the suite at start, or here on first use. */
+export async function alertService(context: ToolContext): Promise<AlertService> {
+  const running = alertServiceOf(context.environment.dataDir);
+  if (running) return running;
+  const settings = monitoringSettings(context);
+  if (!settings)
+    throw new InputError('', 'monitoring is not configured in this process; run the tools through a Caelum service');
+  const { alerting } = settings;
+  return openAlertService(
+    context.environment.dataDir,
+    {
+      config: alerting.config,
+      configSource: alerting.configSource,
+      escalation: alerting.escalation,
+      alertmanagerUrl: alerting.alertmanagerUrl,
+      externalUrl: alerting.externalUrl,
+      tickMs: alerting.tickMs,
+    },
+    context.logger,
+  );
+}
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+const labelsSchema = z.record(z.string(), z.string().max(4096));
+
+const alertRow = z.object({
+  fingerprint: z.string(),
+  labels: labelsSchema,
+  annotations: z.record(z.string(), z.string()),
+  startsAt: z.string(),
+  endsAt: z.string().nullable(),
+  state: z.string(),
+  receivers: z.array(z.string()),
+  silencedBy: z.array(z.string()),
+  inhibitedBy: z.array(z.string()),
+});
+
+function rows(service: AlertService) {
+  return service.engine.listAlerts().map((view) => ({
+    fingerprint: view.alert.fingerprint,
+    labels: view.alert.labels,
+    annotations: view.alert.annotations,
+    startsAt: iso(view.alert.startsAt)!,
+    endsAt: iso(view.alert.endsAt),
+    state: view.state,
+    receivers: view.receivers,
+    silencedBy: view.silencedBy,
+    inhibitedBy: view.inhibitedBy,
+  }));
+}
+
+function escalationRows(service: AlertService) {
+  return service.escalation.list().map((state) => ({
+    fingerprint: state.fingerprint,
+    alertname: state.alertname ?? null,
+    profile: state.profile,
+    state: state.state,
+    tierReached: state.tierReached,
+    tiers: state.tiers.map((tier) => `${tier.receiver} after ${Math.round(tier.afterMs / 60_000)} min`),
+    nextDueAt: iso(state.nextDueAt),
+    nextReceiver: state.nextReceiver,
+    ack: state.ack ? { by: state.ack.by, comment: state.ack.comment, until: iso(state.ack.until)! } : null,
+  }));
+}
+
+const escalationRow = z.object({
+  fingerprint: z.string(),
+  alertname: z.string().nullable(),
+  profile: z.string(),
+  state: z.string(),
+  tierReached: z.number(),
+  tiers: z.array(z.string()),
+  nextDueAt: z.string().nullable(),
+  nextReceiver: z.string().nullable(),
+  ack: z.object({ by: z.string(), comment: z.string(), until: z.string() }).nullable(),
+});
+
+export const fireAlerts = defineTool({
+  name: 'monitoring_fire_alerts',
+  domain: 'monitoring',
+  tags: ['alert', 'fire', 'resolve', 'notify', 'page', 'alertmanager', 'escalation'],
+  requests: [
+    'raise an alert that the database disk is full',
+    'page the on-call about a critical incident',
+    'mark the disk alert as resolved',
+  ],
+  title: 'Fire or resolve alerts',
+  description:
+    'Fires alerts into Caelum\'s Alertmanager-compatible engine (grouped, routed by the configured route tree, sent to its receivers after group_wait, repeated per repeat_interval), starts escalation for critical ones, and forwards them to a configured Alertmanager. Without confirm: true it only shows where each alert would go and when. resolve: true resolves them. Example: {"alerts": [{"labels": {"alertname": "DiskFull", "severity": "critical"}}]}',
+  kind: { effect: 'action', openWorld: true },
+  input: z.object({
+    alerts: z
+      .array(
+        z.object({
+          labels: labelsSchema.describe('Alert labels, e.g. {"alertname": "DiskFull", "severity": "critical"}.'),
+          annotations: z.record(z.string(), z.string().max(16_384)).optional().describe('e.g. summary, description.'),
+        }),
+      )
+      .min(1)
+      .max(500)
+      .describe('The alerts (at most 500).'),
+    resolve: z.boolean().default(false).describe('Resolve these alerts (matched by their labels) instead of firing.'),
+    confirm: z.boolean().default(false).describe('true to fire or resolve for real; otherwise a preview.'),
+  }),
+  output: z.object({
+    fired: z.boolean(),
+    alerts: z.array(
+      z.object({
+        fingerprint: z.string(),
+        labels: labelsSchema,
+        receivers: z.array(z.string()),
+        firstNotificationAt: z.string().nullable(),
+        escalates: z.boolean(),
+      }),
+    ),
+    forwarded: z.object({ ok: z.boolean(), detail: z.string() }).optional(),
+    config: z.string(),
+  }),
+  examples: [{ alerts: [{ labels: { alertname: 'DiskFull', severity: 'critical', profile: 'database' } }] }],
+  async handler(input, context) {
+    const service = await alertService(context);
+    const now = Date.now();
+    const preview = (labels: Record<string, string>) => {
+      const route = service.engine.testRoute(labels);
+      const first = route.matches.length > 0 ? Math.min(...route.matches.map((m) => m.groupWaitMs)) : null;
+      const escalates = service.escalation.escalates({
+        labels,
+        annotations: {},
+        startsAt: now,
+        fingerprint: fingerprint(labels),
+      });
+      return { receivers: route.receivers, firstNotificationAt: first === null ? null : iso(now + first), escalates };
+    };
+    if (!input.confirm)
+      return {
+        fired: false,
+        alerts: input.alerts.map((alert) => ({
+          fingerprint: fingerprint(alert.labels),
+          labels: alert.labels,
+          ...preview(alert.labels),
+        })),
+        config: service.settings.configSource,
+      };
+    const { alerts, forwarded } = await service.fire(input.alerts, input.resolve);
+    return {
+      fired: true,
+      alerts: alerts.map((alert) => ({
+        fingerprint: alert.fingerprint,
+        labels: alert.labels,
+        ...preview(alert.labels),
+        ...(input.resolve ? { firstNotificationAt: null } : {}),
+      })),
+      ...(forwarded ? { forwarded } : {}),
+      config: service.settings.configSource,
+    };
+  },
+  summarize: (output) =>
+    [
+      output.fired
+        ? `${output.alerts.length} alert(s) sent to the engine.`
+        : 'Preview only: nothing was fired (pass confirm: true).',
+      ...output.alerts.map(
+        (alert) =>
+          `${alert.labels.alertname ?? alert.fingerprint}: → ${alert.receivers.join(', ') || 'no receiver'}${alert.firstNotificationAt ? `, first notification at ${alert.firstNotificationAt}` : ''}${alert.escalates ? ', escalates until acked' : ''}`,
+      ),
+      ...(output.forwarded ? [`Alertmanager: ${output.forwarded.detail}`] : []),
+      `routing config: ${output.config}`,
+    ].join('\n'),
+});
+
+export const listAlerts = defineTool({
+  name: 'monitoring_list_alerts',
+  domain: 'monitoring',
+  tags: ['alert', 'list', 'silence', 'escalation', 'group', 'notification', 'repeat'],
+  requests: [
+    'which alerts are firing right now',
+    'when will the next alert notification be repeated',
+    'show escalations and silences',
+  ],
+  title: 'List alerts, groups, escalation and silences',
+  description:
+    "Lists firing alerts (active or suppressed, and by which silence or inhibition), the aggregation groups with their next flush and next repeat, each escalation with its tier and next due time, silences, and the latest deliveries with each integration's result. Example: {}",
+  kind: { effect: 'readOnly' },
+  input: z.object({
+    deliveries: z.number().int().min(0).max(200).default(20).describe('How many recent deliveries to show.'),
+  }),
+  output: z.object({
+    alerts: z.array(alertRow),
+    groups: z.array(z.record(z.string(), z.unknown())),
+    escalation: z.array(escalationRow),
+    silences: z.array(z.record(z.string(), z.unknown())),
+    deliveries: z.array(z.record(z.string(), z.unknown())),
+    config: z.string(),
+  }),
+  examples: [{}],
+  async handler(input, context) {
+    const service = await alertService(context);
+    return {
+      alerts: rows(service),
+      groups: service.engine.groups().map((group) => ({
+        ...group,
+        nextFlushAt: iso(group.nextFlushAt),
+        lastSentAt: iso(group.lastSentAt),
+        nextRepeatAt: iso(group.nextRepeatAt),
+      })),
+      escalation: escalationRows(service),
+      silences: service.engine.listSilences().map((silence) => ({
+        ...silence,
+        startsAt: iso(silence.startsAt),
+        endsAt: iso(silence.endsAt),
+      })),
+      deliveries: service.recentDeliveries(input.deliveries).map((record) => ({
+        ...record,
+        at: iso(record.at),
+        nextRepeatAt: iso(record.nextRepeatAt),
+      })),
+      config: service.settings.configSource,
+    };
+  },
+  summarize: (output) => {
+    const lines = [`${output.alerts.length} firing alert(s); routing config: ${output.config}.`];
+    for (const alert of output.alerts.slice(0, 30))
+      lines.push(`${alert.labels.alertname ?? alert.fingerprint} [${alert.state}] → ${alert.receivers.join(', ')}`);
+    for (const group of output.groups.slice(0, 30))
+      lines.push(
+        `group ${String(group.groupKey)} → ${String(group.receiver)}: next flush ${String(group.nextFlushAt)}, next repeat ${String(group.nextRepeatAt)}`,
+      );
+    for (const step of output.escalation.slice(0, 30))
+      lines.push(
+        `escalation ${step.alertname ?? step.fingerprint}: ${step.state}, tier ${step.tierReached}/${step.tiers.length}${step.nextDueAt ? `, next ${step.nextReceiver} at ${step.nextDueAt}` : ''}`,
+      );
+    for (const record of output.deliveries.slice(-10))
+      lines.push(
+        `sent ${String(record.at)} to ${String(record.receiver)} (${String(record.reason)}): ${JSON.stringify(record.results)}`,
+      );
+    return lines.join('\n');
+  },
+});
+
+export const ackAlert = defineTool({
+  name: 'monitoring_ack_alert',
+  domain: 'monitoring',
+  tags: ['alert', 'ack', 'acknowledge', 'escalation', 'on-call'],
+  requests: ['acknowledge the disk alert so it stops escalating', 'ack the critical alert for two hours'],
+  title: 'Acknowledge an escalating alert',
+  description:
+    'Acknowledges an escalating alert (by fingerprint or alertname) so no further tier is notified until the ack expires; an expired ack re-arms escalation. Example: {"alert": "DiskFull", "minutes": 60, "comment": "on it"}',
+  kind: { effect: 'action', idempotent: true },
+  input: z.object({
+    alert: z.string().min(1).max(300).describe('The fingerprint, or an alertname that one escalation has.'),
+    minutes: z.number().positive().max(43_200).optional().describe("How long the ack holds; default the policy's."),
+    comment: z.string().max(1000).optional().describe('Why, for the log.'),
+    by: z.string().min(1).max(200).default('agent').describe('Who acknowledges.'),
+  }),
+  output: z.object({ escalation: z.array(escalationRow) }),
+  examples: [{ alert: 'DiskFull', minutes: 60 }],
+  async handler(input, context) {
+    const service = await alertService(context);
+    const running = service.escalation.list();
+    let target = running.find((state) => state.fingerprint === input.alert);
+    if (!target) {
+      const named = running.filter((state) => state.alertname === input.alert);
+      if (named.length > 1)
+        throw new InputError(
+          'alert',
+          `${named.length} escalations are for ${input.alert}; pass one fingerprint: ${named.map((s) => s.fingerprint).join(', ')}`,
+        );
+      target = named[0];
+    }
+    if (!target)
+      throw new InputError(
+        'alert',
+        `no escalation is running for ${input.alert}${
+          running.length > 0
+            ? `; running: ${running
+                .map((s) => s.alertname ?? s.fingerprint)
+                .slice(0, 10)
+                .join(', ')}`
+            : ' (none is running)'
+        }`,
+      );
+    service.escalation.ack(target.fingerprint, {
+      by: input.by,
+      ...(input.comment !== undefined ? { comment: input.comment } : {}),
+      ...(input.minutes !== undefined ? { ttlMs: Math.round(input.minutes * 60_000) } : {}),
+    });
+    await service.flush();
+    return { escalation: escalationRows(service).filter((row) => row.fingerprint === target.fingerprint) };
+  },
+  summarize: (output) =>
+    output.escalation
+      .map((row) => `${row.alertname ?? row.fingerprint}: acked by ${row.ack?.by} until ${row.ack?.until}`)
+      .join('\n'),
+});
+
+export const silenceAlerts = defineTool({
+  name: 'monitoring_silence_alerts',
+  domain: 'monitoring',
+  tags: ['alert', 'silence', 'mute', 'maintenance', 'expire'],
+  requests: ['silence alerts from db-1 during maintenance', 'mute the disk alerts for an hour', 'remove the silence'],
+  title: 'Add or expire a silence',
+  description:
+    'Adds an Alertmanager-style silence (matchers such as job="db" or instance=~"db-.*", all must match; regexes anchored) for some minutes, or expires one by id. Silenced alerts are not sent. Example: {"matchers": ["alertname=\\"DiskFull\\""], "minutes": 60}',
+  kind: { effect: 'action' },
+  input: z.object({
+    matchers: z
+      .array(z.string().min(1).max(1000))
+      .max(50)
+      .optional()
+      .describe('Matchers name op "value", op one of = != =~ !~.'),
+    minutes: z.number().positive().max(525_600).default(60).describe('How long the silence lasts.'),
+    comment: z.string().max(1000).default('').describe('Why.'),
+    createdBy: z.string().min(1).max(200).default('agent').describe('Who silences.'),
+    expire: z.string().min(1).max(100).optional().describe('A silence id to expire instead.'),
+  }),
+  output: z.object({ silence: z.record(z.string(), z.unknown()), suppressed: z.array(z.string()) }),
+  examples: [{ matchers: ['alertname="DiskFull"', 'instance=~"db-.*"'], minutes: 30, comment: 'disk swap' }],
+  async handler(input, context) {
+    const service = await alertService(context);
+    if (input.expire !== undefined) {
+      const silence = service.engine.expireSilence(input.expire);
+      await service.flush();
+      return { silence: { ...silence, startsAt: iso(silence.startsAt), endsAt: iso(silence.endsAt) }, suppressed: [] };
+    }
+    if (!input.matchers || input.matchers.length === 0)
+      throw new InputError('matchers', 'give at least one matcher, e.g. ["alertname=\\"DiskFull\\""], or expire: <id>');
+    const matchers = input.matchers.map((text, index) => {
+      try {
+        const matcher = parseMatcher(text);
+        return {
+          name: matcher.name,
+          value: matcher.value,
+          isRegex: matcher.type === '=~' || matcher.type === '!~',
+          isEqual: matcher.type === '=' || matcher.type === '=~',
+        };
+      } catch (error) {
+        if (error instanceof MatcherError) throw new InputError(`matchers.${index}`, error.message);
+        throw error;
+      }
+    });
+    const now = Date.now();
+    const silence = service.engine.addSilence({
+      matchers,
+      endsAt: now + Math.round(input.minutes * 60_000),
+      createdBy: input.createdBy,
+      comment: input.comment,
+    });
+    await service.flush();
+    const suppressed = service.engine
+      .listAlerts()
+      .filter((view) => view.silencedBy.includes(silence.id))
+      .map((view) => view.alert.labels.alertname ?? view.alert.fingerprint);
+    return { silence: { ...silence, startsAt: iso(silence.startsAt), endsAt: iso(silence.endsAt) }, suppressed };
+  },
+  summarize: (output) =>
+    `silence ${String(output.silence.id)} until ${String(output.silence.endsAt)}; it mutes ${output.suppressed.length} firing alert(s)${output.suppressed.length ? `: ${output.suppressed.join(', ')}` : ''}`,
+});
+
+export const alertTools = [fireAlerts, listAlerts, ackAlert, silenceAlerts] as const;

@@ -1,0 +1,343 @@
+// monitoring_get_fleet_health: the fleet's servers (config, plus Prometheus targets when discovery is
+// on), each classified under the contract from its metric history (Prometheus range queries, or two
+// scrapes of its exposition endpoint), with the rule evidence and a forecast per metric: Holt-Winters
+// with Brutlag bands once two days of history exist, EWMA bands before; the first step at which the
+// forecast's upper band crosses the profile's critical threshold is called out.
+import { z } from 'zod';
+import { defineTool } from '../../define-tool.js';
+import { InputError, ToolError } from '../../errors.js';
+import type { ToolContext } from '../../context.js';
+import { classify, type Classification, type MetricHistory } from '../fleet/classify.js';
+import { contractSummary, checkProfile, metrics, serverId, type Metric, type Profile } from '../fleet/contract.js';
+import { forecastSeries } from '../fleet/forecast.js';
+import { rulesWithOverrides, type FleetRules } from '../fleet/rules.js';
+import { PrometheusClient } from '../metrics/prometheus-api.js';
+import {
+  discoverServers,
+  readNodeHistoryFromPrometheus,
+  readNodeMetricsFromEndpoint,
+  type ServerHistory,
+} from '../metrics/node-metrics.js';
+import { monitoringSettings, type FleetServerConfig, type MonitoringSettings } from '../settings.js';
+
+/** Past this many servers a call must name the ones it wants. */
+export const maxFleetServers = 5_000;
+
+const criticalKey: Partial<Record<Metric, 'criticalCpu' | 'criticalMemory' | 'criticalDisk' | 'criticalNetErrors'>> = {
+  cpu: 'criticalCpu',
+  memory: 'criticalMemory',
+  disk: 'criticalDisk',
+  netErrors: 'criticalNetErrors',
+};
+
+const forecastSchema = z.object({
+  method: z.string(),
+  reason: z.string(),
+  /** The forecast at the end of the horizon with its band. */
+  end: z.object({ value: z.number(), lower: z.number(), upper: z.number() }),
+  peak: z.object({ value: z.number(), atMs: z.number() }),
+  /** When the upper band first reaches the profile's critical threshold, if it does. */
+  breach: z.object({ atMs: z.number(), threshold: z.number() }).nullable(),
+});
+
+const serverSchema = z.object({
+  name: z.string(),
+  id: z.string(),
+  profile: z.string(),
+  state: z.string(),
+  source: z.string(),
+  evidence: z.array(z.record(z.string(), z.unknown())),
+  latest: z.record(z.string(), z.number()),
+  lastSampleAt: z.string().nullable(),
+  forecast: z.record(z.string(), forecastSchema),
+  missing: z.record(z.string(), z.string()),
+});
+
+const outputSchema = z.object({
+  contract: z.record(z.string(), z.unknown()),
+  source: z.string(),
+  at: z.string(),
+  states: z.record(z.string(), z.number()),
+  servers: z.array(serverSchema),
+  notes: z.array(z.string()),
+});
+
+interface FleetServer extends FleetServerConfig {
+  profile: Profile;
+  up?: boolean;
+}
+
+function configured(settings: MonitoringSettings | undefined): MonitoringSettings {
+  if (settings?.prometheus || settings?.fleet.servers.some((server) => server.scrapeUrl)) return settings;
+  throw new ToolError(
+    'NOT_CONFIGURED',
+    'no metrics source is configured: set monitoring.prometheus.url (or CAELUM_PROMETHEUS_URL), or give fleet servers a scrapeUrl (node_exporter /metrics) in monitoring.fleet.servers',
+  );
+}
+
+async function fleetServers(
+  settings: MonitoringSettings,
+  client: PrometheusClient | undefined,
+  notes: string[],
+): Promise<FleetServer[]> {
+  const servers = new Map<string, FleetServer>();
+  settings.fleet.servers.forEach((server, index) =>
+    servers.set(server.name, {
+      ...server,
+      profile: checkProfile(server.profile, `monitoring.fleet.servers.${index}.profile`),
+    }),
+  );
+  if (client && settings.fleet.discover) {
+    const byInstance = new Map([...servers.values()].map((server) => [server.instance ?? server.name, server]));
+    const discovered = await discoverServers(client);
+    let defaulted = 0;
+    for (const target of discovered) {
+      const known = byInstance.get(target.name);
+      if (known) {
+        known.up = target.health !== 'down';
+        continue;
+      }
+      if (target.profile === undefined) defaulted++;
+      servers.set(target.name, {
+        name: target.name,
+        instance: target.name,
+        profile: checkProfile(target.profile ?? settings.fleet.defaultProfile, `target ${target.name} label profile`),
+        up: target.health !== 'down',
+      });
+    }
+    if (defaulted > 0)
+      notes.push(
+        `${defaulted} Prometheus target(s) have no profile label and count as ${settings.fleet.defaultProfile} (monitoring.fleet.defaultProfile)`,
+      );
+  }
+  return [...servers.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function columnar(history: ServerHistory | undefined): MetricHistory {
+  if (!history) return { t: [] };
+  // One time axis: the union of the metrics' timestamps; a metric missing at a step carries its last value.
+  const times = [...new Set(metrics.flatMap((metric) => history.series[metric].map((point) => point.at)))].sort(
+    (a, b) => a - b,
+  );
+  const result: MetricHistory = { t: times };
+  for (const metric of metrics) {
+    const points = history.series[metric];
+    if (points.length === 0) continue;
+    const values = new Array<number>(times.length);
+    let j = 0;
+    let last = points[0]!.value;
+    for (let i = 0; i < times.length; i++) {
+      while (j < points.length && points[j]!.at <= times[i]!) last = points[j++]!.value;
+      values[i] = last;
+    }
+    (result as unknown as Record<string, number[]>)[metric] = values;
+  }
+  return result;
+}
+
+function forecastOf(
+  values: number[],
+  times: number[],
+  stepMs: number,
+  horizonSteps: number,
+  threshold: number | undefined,
+): z.input<typeof forecastSchema> | undefined {
+  if (values.length < 3 || horizonSteps < 1) return undefined;
+  const period = Math.max(2, Math.round(86_400_000 / stepMs));
+  const result = forecastSeries(values, { period, horizon: horizonSteps, method: 'auto' });
+  const last = times[times.length - 1]!;
+  let peak = 0;
+  let breach: { atMs: number; threshold: number } | null = null;
+  for (let h = 0; h < result.point.length; h++) {
+    if (result.point[h]! > result.point[peak]!) peak = h;
+    if (!breach && threshold !== undefined && result.upper[h]! >= threshold)
+      breach = { atMs: last + (h + 1) * stepMs, threshold };
+  }
+  const end = result.point.length - 1;
+  return {
+    method: result.method,
+    reason: result.reason,
+    end: { value: result.point[end]!, lower: result.lower[end]!, upper: result.upper[end]! },
+    peak: { value: result.point[peak]!, atMs: last + (peak + 1) * stepMs },
+    breach,
+  };
+}
+
+export async function fleetHealth(
+  input: { servers?: string[] | undefined; forecastHours: number },
+  context: ToolContext,
+  options: { rules?: FleetRules } = {},
+): Promise<z.input<typeof outputSchema>> {
+  const settings = configured(monitoringSettings(context));
+  const notes: string[] = [];
+  const rules = options.rules ?? rulesWithOverrides(settings.fleet.thresholds);
+  const client = settings.prometheus
+    ? new PrometheusClient(settings.prometheus, { signal: context.signal })
+    : undefined;
+  let servers = await fleetServers(settings, client, notes);
+  if (input.servers) {
+    const known = new Set(servers.map((server) => server.name));
+    const unknown = input.servers.filter((name) => !known.has(name));
+    if (unknown.length > 0)
+      throw new InputError(
+        'servers',
+        `${unknown.slice(0, 5).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the fleet; it has ${servers.length} server(s)${
+          servers.length > 0
+            ? `, e.g. ${servers
+                .slice(0, 5)
+                .map((s) => s.name)
+                .join(', ')}`
+            : ''
+        }`,
+      );
+    const wanted = new Set(input.servers);
+    servers = servers.filter((server) => wanted.has(server.name));
+  }
+  if (servers.length > maxFleetServers)
+    throw new InputError(
+      'servers',
+      `the fleet has ${servers.length} servers, over ${maxFleetServers}; name the ones to read`,
+    );
+  const now = Date.now();
+  const stepMs = settings.fleet.stepSeconds * 1000;
+  const horizonSteps = Math.round((input.forecastHours * 3_600_000) / stepMs);
+  const histories = new Map<string, ServerHistory>();
+  const fromPrometheus = servers.filter((server) => !server.scrapeUrl);
+  if (client && fromPrometheus.length > 0) {
+    const read = await readNodeHistoryFromPrometheus(client, {
+      startMs: now - settings.fleet.historyHours * 3_600_000,
+      endMs: now,
+      stepS: settings.fleet.stepSeconds,
+      servers: fromPrometheus.map((server) => server.instance ?? server.name),
+    });
+    for (const history of read) histories.set(history.server, history);
+  } else if (fromPrometheus.length > 0)
+    notes.push(`${fromPrometheus.length} server(s) have no scrapeUrl and no Prometheus is configured: no metrics`);
+  const scraped = new Map<string, { source: string; missing: Record<string, string> }>();
+  await Promise.all(
+    servers
+      .filter((server) => server.scrapeUrl)
+      .map(async (server) => {
+        try {
+          const reading = await readNodeMetricsFromEndpoint(server.name, server.scrapeUrl!, {
+            signal: context.signal,
+            intervalMs: 1_000,
+          });
+          const series = Object.fromEntries(
+            metrics.map((metric) => [
+              metric,
+              reading.metrics[metric] === null ? [] : [{ at: reading.at, value: reading.metrics[metric]! }],
+            ]),
+          ) as ServerHistory['series'];
+          histories.set(server.instance ?? server.name, {
+            server: server.name,
+            source: 'prometheus',
+            startMs: reading.at,
+            endMs: reading.at,
+            stepS: reading.intervalS ?? 1,
+            series,
+            missing: reading.missing,
+            evidence: reading.evidence,
+          });
+          scraped.set(server.name, { source: 'exposition', missing: reading.missing as Record<string, string> });
+        } catch (error) {
+          server.up = false;
+          scraped.set(server.name, { source: 'exposition', missing: { all: (error as Error).message } });
+        }
+      }),
+  );
+  if (scraped.size > 0)
+    notes.push(
+      'servers read from an exposition endpoint have one reading (two scrapes 1 s apart): duration rules need Prometheus history, and they get no forecast',
+    );
+  const states: Record<string, number> = {};
+  const rows = servers.map((server) => {
+    const history = histories.get(server.instance ?? server.name);
+    const series = columnar(history);
+    const classification: Classification = classify(server, series, now, {
+      rules,
+      timezoneOffsetMinutes: settings.fleet.timezoneOffsetMinutes,
+      maintenance: settings.fleet.maintenance,
+      ...(server.up !== undefined ? { up: server.up } : {}),
+    });
+    states[classification.state] = (states[classification.state] ?? 0) + 1;
+    const forecast: Record<string, z.input<typeof forecastSchema>> = {};
+    if (!scraped.has(server.name) && horizonSteps > 0)
+      for (const metric of metrics) {
+        const values = (series as unknown as Record<string, number[] | undefined>)[metric];
+        if (!values) continue;
+        const key = criticalKey[metric];
+        const threshold = key ? rules.profiles[server.profile][key] : undefined;
+        const predicted = forecastOf(values, series.t as number[], stepMs, horizonSteps, threshold);
+        if (predicted) forecast[metric] = predicted;
+      }
+    return {
+      name: server.name,
+      id: serverId(server.name),
+      profile: server.profile,
+      state: classification.state,
+      source: scraped.get(server.name)?.source ?? (client ? 'prometheus' : 'none'),
+      evidence: classification.evidence as unknown as Record<string, unknown>[],
+      latest: classification.latest as Record<string, number>,
+      lastSampleAt: classification.lastSampleAt === null ? null : new Date(classification.lastSampleAt).toISOString(),
+      forecast,
+      missing: scraped.get(server.name)?.missing ?? ((history?.missing ?? {}) as Record<string, string>),
+    };
+  });
+  if (servers.length === 0) notes.push('the fleet is empty: no servers configured and no Prometheus targets found');
+  return {
+    contract: contractSummary(),
+    source: client ? `prometheus ${client.shownUrl}` : 'exposition endpoints',
+    at: new Date(now).toISOString(),
+    states,
+    servers: rows,
+    notes,
+  };
+}
+
+export const getFleetHealth = defineTool({
+  name: 'monitoring_get_fleet_health',
+  domain: 'monitoring',
+  tags: ['fleet', 'health', 'servers', 'state', 'forecast', 'prometheus', 'node_exporter', 'holt-winters'],
+  requests: [
+    'which servers in the fleet are unhealthy right now',
+    'forecast cpu and memory for my servers for the next hours',
+    'is any database server about to run out of disk',
+    'fleet status from prometheus by server profile',
+  ],
+  title: 'Fleet health with forecasts',
+  description:
+    'Classifies every fleet server into one of the contract\'s 8 states (critical_issue, heavy_load, morning_spike, maintenance, offline, recovery, idle, healthy) from its Prometheus history or node_exporter endpoint by per-profile rules, with the evidence, and forecasts each metric (Holt-Winters with Brutlag bands, EWMA before two days of history), flagging when the upper band reaches the profile\'s critical threshold. Example: {"forecastHours": 6}',
+  kind: { effect: 'readOnly', openWorld: true },
+  input: z.object({
+    servers: z
+      .array(z.string().min(1).max(200))
+      .max(maxFleetServers)
+      .optional()
+      .describe('Server names; default: the whole fleet.'),
+    forecastHours: z.number().min(0).max(48).default(6).describe('Forecast horizon in hours; 0 skips forecasting.'),
+  }),
+  output: outputSchema,
+  examples: [{ forecastHours: 6 }],
+  handler: (input, context) => fleetHealth(input, context),
+  summarize: (output) => {
+    const counts = Object.entries(output.states)
+      .map(([state, count]) => `${count} ${state}`)
+      .join(', ');
+    const lines = [`${output.servers.length} server(s) from ${output.source}: ${counts || 'none'}.`];
+    for (const server of output.servers.filter((s) => s.state !== 'healthy' && s.state !== 'idle').slice(0, 20)) {
+      const why = server.evidence[0] as
+        { rule?: string; metric?: string; value?: number; threshold?: number } | undefined;
+      lines.push(
+        `${server.name} (${server.profile}): ${server.state}${why?.rule ? `: ${why.rule} ${why.metric ?? ''} ${why.value ?? ''} vs ${why.threshold ?? ''}` : ''}`,
+      );
+    }
+    for (const server of output.servers)
+      for (const [metric, forecast] of Object.entries(server.forecast))
+        if (forecast.breach)
+          lines.push(
+            `${server.name}: ${metric} may reach ${forecast.breach.threshold} by ${new Date(forecast.breach.atMs).toISOString()} (${forecast.method} upper band)`,
+          );
+    return [...lines, ...output.notes].join('\n');
+  },
+});
