@@ -77,7 +77,8 @@ export async function httpGet(rawUrl: string, options: HttpSourceOptions, keepEr
   } catch (error) {
     if (options.signal?.aborted) throw new ToolError('CANCELLED', `request to ${shownUrl} was cancelled`);
     if (timeout.aborted) throw new ToolError('TIMEOUT', `${shownUrl} gave no answer within ${options.timeoutMs} ms`);
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    const inner = (error as { cause?: { code?: string; message?: string } }).cause;
+    const cause = inner?.code ?? inner?.message ?? (error as Error).message;
     throw new ToolError('UNAVAILABLE', hide(`${shownUrl} is unreachable (${cause})`, secrets), { cause: error });
   }
   const contentType = response.headers.get('content-type') ?? '';
