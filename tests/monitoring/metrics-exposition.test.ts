@@ -133,3 +133,12 @@ test('a malformed line is named by its line number, and the budgets name their c
     /more than 1 samples \(maxSamples\)/,
   );
 });
+
+test('label names that are also Object properties stay plain labels', () => {
+  const [family] = parseExposition('odd{__proto__="p",constructor="c",toString="t"} 1\n');
+  const labels = family?.samples[0]?.labels ?? {};
+  assert.deepEqual(Object.keys(labels), ['__proto__', 'constructor', 'toString']);
+  assert.equal(Object.getPrototypeOf(labels), Object.prototype);
+  assert.equal(labels.constructor, 'c');
+  assert.throws(() => parseExposition('odd{a="1",a="2"} 1\n'), /label a appears twice/);
+});

@@ -81,12 +81,12 @@ const COMMA = 44;
 
 /** A sample value or bucket bound: Go's float text, with NaN, +Inf and -Inf. */
 export function parseFloatText(text: string): number {
-  if (text === '+Inf' || text === 'Inf' || text === '+inf') return Infinity;
+  // Number() reads every ordinary value; only the spellings of infinity and NaN need a second look.
+  const value = text.length === 0 ? NaN : Number(text);
+  if (value === value) return value;
+  if (text === '+Inf' || text === 'Inf' || text === '+inf' || text === 'inf') return Infinity;
   if (text === '-Inf' || text === '-inf') return -Infinity;
-  if (text === 'NaN' || text === 'nan') return NaN;
-  if (text.length === 0) return NaN;
-  const value = Number(text);
-  return value;
+  return NaN;
 }
 
 function isNameStart(code: number): boolean {
@@ -291,7 +291,10 @@ class Parser {
         raw = unescape(text.slice(valueStart, i), false);
       }
       if (Object.hasOwn(labels, labelName)) this.fail(`label ${labelName} appears twice`);
-      labels[labelName] = raw;
+      // A label called __proto__ would set the object's prototype instead of a property.
+      if (labelName === '__proto__')
+        Object.defineProperty(labels, labelName, { value: raw, enumerable: true, writable: true, configurable: true });
+      else labels[labelName] = raw;
       i = skipBlanks(text, i + 1, end);
       const code = text.charCodeAt(i);
       if (code === COMMA) i++;
@@ -339,7 +342,12 @@ function seriesKey(labels: Labels, without: string): string {
 
 function withoutLabel(labels: Labels, without: string): Labels {
   const copy: Labels = {};
-  for (const [name, value] of Object.entries(labels)) if (name !== without) copy[name] = value;
+  for (const [name, value] of Object.entries(labels)) {
+    if (name === without) continue;
+    if (name === '__proto__')
+      Object.defineProperty(copy, name, { value, enumerable: true, writable: true, configurable: true });
+    else copy[name] = value;
+  }
   return copy;
 }
 
