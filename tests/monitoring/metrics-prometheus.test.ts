@@ -25,20 +25,73 @@ function toolError(code: string, pattern: RegExp) {
   };
 }
 
+/**
+ * A loopback exporter for an old kernel (no MemAvailable) whose counters move at known rates: each of
+ * 2 CPUs idles 0.25 s per second (cpu use 0.75), eth0 counts 1.5 receive and 0.5 transmit errors per
+ * second; / is 40% used, a tmpfs 99% (it must not count).
+ */
+async function startSyntheticExporter(t: { after(fn: () => void): void }) {
+  const started = Date.now();
+  const server = http.createServer((_request, response) => {
+    const seconds = (Date.now() - started) / 1000 + 1000;
+    const body = [
+      '# TYPE node_cpu_seconds_total counter',
+      ...['0', '1'].flatMap((cpu) => [
+        `node_cpu_seconds_total{cpu="${cpu}",mode="idle"} ${0.25 * seconds}`,
+        `node_cpu_seconds_total{cpu="${cpu}",mode="user"} ${0.75 * seconds}`,
+      ]),
+      '# TYPE node_load1 gauge',
+      'node_load1 3',
+      '# TYPE node_memory_MemTotal_bytes gauge',
+      'node_memory_MemTotal_bytes 1000',
+      '# TYPE node_memory_MemFree_bytes gauge',
+      'node_memory_MemFree_bytes 100',
+      '# TYPE node_memory_Buffers_bytes gauge',
+      'node_memory_Buffers_bytes 50',
+      '# TYPE node_memory_Cached_bytes gauge',
+      'node_memory_Cached_bytes 250',
+      '# TYPE node_filesystem_avail_bytes gauge',
+      'node_filesystem_avail_bytes{device="/dev/sda1",fstype="ext4",mountpoint="/"} 600',
+      'node_filesystem_avail_bytes{device="tmpfs",fstype="tmpfs",mountpoint="/run"} 1',
+      '# TYPE node_filesystem_size_bytes gauge',
+      'node_filesystem_size_bytes{device="/dev/sda1",fstype="ext4",mountpoint="/"} 1000',
+      'node_filesystem_size_bytes{device="tmpfs",fstype="tmpfs",mountpoint="/run"} 100',
+      '# TYPE node_network_receive_errs_total counter',
+      `node_network_receive_errs_total{device="eth0"} ${1.5 * seconds}`,
+      '# TYPE node_network_transmit_errs_total counter',
+      `node_network_transmit_errs_total{device="eth0"} ${0.5 * seconds}`,
+      '',
+    ].join('\n');
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { address, metricsUrl: `http://${address}/metrics` };
+}
+
 test('against a real Prometheus scraping a real node_exporter', async (t) => {
   const exporter = await startNodeExporter(t);
+  const legacy = await startSyntheticExporter(t);
   const prometheus = await startPrometheus(t, {
     scrapeTargets: [
       { address: exporter.address, labels: { instance: 'web-1', profile: 'web' } },
       { address: exporter.address, labels: { instance: 'db-1' } },
+      { address: legacy.address, labels: { instance: 'legacy-1', profile: 'database' } },
     ],
+    // rate() divides by its whole window: the 10 s window below needs that much history stored.
+    minSamples: 12,
   });
+  const window = '10s';
   const client = new PrometheusClient({ url: prometheus.url, timeoutMs: 10_000 });
 
   await t.test('an instant query returns each target with its labels and value', async () => {
     const result = await client.instantQuery('up');
     assert.equal(result.resultType, 'vector');
-    assert.deepEqual(result.series.map((series) => series.labels.instance).sort(), ['db-1', 'web-1']);
+    assert.deepEqual(result.series.map((series) => series.labels.instance).sort(), ['db-1', 'legacy-1', 'web-1']);
     assert.ok(result.series.every((series) => series.value === 1 && series.at > Date.now() - 60_000));
     const scalar = await client.instantQuery('1 / 0');
     assert.equal(scalar.resultType, 'scalar');
@@ -72,16 +125,17 @@ test('against a real Prometheus scraping a real node_exporter', async (t) => {
       servers.map((server) => [server.name, server.profile, server.health, server.job]),
       [
         ['db-1', undefined, 'up', 'node'],
+        ['legacy-1', 'database', 'up', 'node'],
         ['web-1', 'web', 'up', 'node'],
       ],
     );
   });
 
   await t.test('node metrics from Prometheus and from two direct scrapes of the same box agree', async () => {
-    const fromPrometheus = await readNodeMetricsFromPrometheus(client, { servers: ['db-1', 'web-1', 'ghost'] });
+    const fromPrometheus = await readNodeMetricsFromPrometheus(client, { window, servers: ['db-1', 'web-1', 'ghost'] });
     assert.deepEqual(
       fromPrometheus.map((reading) => reading.server),
-      ['db-1', 'ghost', 'web-1'],
+      ['db-1', 'ghost', 'legacy-1', 'web-1'],
     );
     const web = fromPrometheus.find((reading) => reading.server === 'web-1');
     assert.ok(web);
@@ -92,7 +146,7 @@ test('against a real Prometheus scraping a real node_exporter', async (t) => {
       assert.ok(value >= 0 && value <= 1, `${name} = ${value}`);
     }
     assert.match(web.evidence.memory ?? '', /basis MemAvailable/);
-    assert.match(web.evidence.cpu ?? '', /rate\(node_cpu_seconds_total\{mode="idle"\}\[5m\]\)/);
+    assert.match(web.evidence.cpu ?? '', /rate\(node_cpu_seconds_total\{mode="idle"\}\[10s\]\)/);
     const ghost = fromPrometheus.find((reading) => reading.server === 'ghost');
     assert.equal(ghost?.metrics.cpu, null);
     assert.match(ghost?.missing.cpu ?? '', /node_cpu_seconds_total/);
@@ -105,16 +159,41 @@ test('against a real Prometheus scraping a real node_exporter', async (t) => {
     assert.ok(Math.abs((direct.metrics.memory as number) - (web.metrics.memory as number)) < 0.1);
     assert.ok(Math.abs((direct.metrics.disk as number) - (web.metrics.disk as number)) < 0.02);
     assert.ok(Math.abs((direct.metrics.load as number) - (web.metrics.load as number)) < 1);
-    assert.ok(Math.abs((direct.metrics.cpu as number) - (web.metrics.cpu as number)) < 0.6);
+    assert.ok(Math.abs((direct.metrics.cpu as number) - (web.metrics.cpu as number)) < 0.5);
     assert.match(
       direct.evidence.cpu ?? '',
       /CPUs of Δnode_cpu_seconds_total\{mode="idle"\} \/ 1\.\d\d s between scrapes/,
     );
   });
 
+  await t.test(
+    'the derivations give the known rates of a synthetic box, by PromQL and by two scrapes alike',
+    async () => {
+      const [byPromql] = (await readNodeMetricsFromPrometheus(client, { window })).filter(
+        (reading) => reading.server === 'legacy-1',
+      );
+      const byScrapes = await readNodeMetricsFromEndpoint('legacy-1', legacy.metricsUrl, { intervalMs: 1_000 });
+      for (const reading of [byPromql, byScrapes]) {
+        assert.ok(reading);
+        const { metrics } = reading;
+        assert.ok(Math.abs((metrics.cpu as number) - 0.75) < 0.05, `${reading.source} cpu ${metrics.cpu}`);
+        assert.ok(
+          Math.abs((metrics.netErrors as number) - 2) < 0.2,
+          `${reading.source} netErrors ${metrics.netErrors}`,
+        );
+        assert.equal(metrics.memory, 0.6); // 1 - (100 + 50 + 250) / 1000: no MemAvailable on this kernel
+        assert.equal(metrics.disk, 0.4); // the 99%-full tmpfs does not count
+        assert.equal(metrics.load, 1.5); // load1 3 over 2 CPUs
+      }
+      assert.match(byPromql?.evidence.memory ?? '', /basis MemFree\+Buffers\+Cached/);
+      assert.match(byScrapes.evidence.memory ?? '', /MemFree_bytes \+ node_memory_Buffers_bytes/);
+      assert.match(byScrapes.evidence.disk ?? '', /over 1 filesystems .*fullest: \/\)/);
+    },
+  );
+
   await t.test('history at a step has points per server for forecasting', async () => {
     const endMs = Date.now();
-    const histories = await readNodeHistoryFromPrometheus(client, { startMs: endMs - 30_000, endMs, stepS: 2 });
+    const histories = await readNodeHistoryFromPrometheus(client, { startMs: endMs - 30_000, endMs, stepS: 2, window });
     const web = histories.find((history) => history.server === 'web-1');
     assert.ok(web);
     assert.ok(web.series.memory.length >= 2, `memory has ${web.series.memory.length} points`);

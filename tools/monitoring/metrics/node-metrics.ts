@@ -77,8 +77,9 @@ function finish(reading: ServerReading): ServerReading {
 }
 
 /**
- * Every server's metrics now (or at `timeMs`) from Prometheus, one entry per `instance` seen in any
- * answer, plus one for each name in `servers` that has none (all null, with reasons).
+ * Every server's metrics now (or at `timeMs`) from Prometheus. rate() divides by its whole `window`
+ * (default 5m), so a Prometheus holding less history than the window reads rates low: pass a shorter
+ * one. One entry per `instance` seen in any answer, plus one for each name in `servers` that has none (all null, with reasons).
  */
 export async function readNodeMetricsFromPrometheus(
   client: PrometheusClient,
