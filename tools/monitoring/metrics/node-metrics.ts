@@ -83,7 +83,7 @@ function finish(reading: ServerReading): ServerReading {
  */
 export async function readNodeMetricsFromPrometheus(
   client: PrometheusClient,
-  options: { timeMs?: number; window?: string; servers?: string[] } = {},
+  options: { timeMs?: number; window?: string; servers?: string[]; now?: () => number } = {},
 ): Promise<ServerReading[]> {
   const queries = nodeQueries(options.window);
   const answers = await Promise.all(nodeMetricNames.map((name) => client.instantQuery(queries[name], options.timeMs)));
@@ -106,7 +106,9 @@ export async function readNodeMetricsFromPrometheus(
       entry.evidence[name] = name === 'memory' ? `${queries[name]} (basis ${series.labels.basis})` : queries[name];
     }
   });
-  const at = answers[0]?.series[0]?.at ?? options.timeMs ?? Date.now();
+  // Servers with no answer at all hold at the query's time: Prometheus's, else the caller's clock.
+  const at =
+    answers.find((answer) => answer.series.length > 0)?.series[0]?.at ?? options.timeMs ?? (options.now ?? Date.now)();
   for (const server of options.servers ?? []) reading(server, at);
   for (const entry of readings.values())
     for (const name of nodeMetricNames)
