@@ -306,7 +306,10 @@ export interface DiscoveredServer {
 }
 
 /** The fleet as Prometheus scrapes it: one server per `instance` (optionally of one `job`), up if any of its targets is. */
-export async function discoverServers(client: PrometheusClient, options: { job?: string } = {}) {
+export async function discoverServers(
+  client: PrometheusClient,
+  options: { job?: string } = {},
+): Promise<DiscoveredServer[]> {
   const servers = new Map<string, DiscoveredServer>();
   for (const target of await client.targets()) {
     if (options.job !== undefined && target.job !== options.job) continue;
