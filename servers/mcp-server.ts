@@ -56,16 +56,16 @@ function publishedAnnotations(kind: ToolKind): ToolAnnotations {
 export function listTools(suite: Suite): Tool[] {
   let tools = toolListCache.get(suite);
   if (!tools) {
+    // No title: a client shows the camelCase name instead, and an agent calls by name (the titles
+    // were ~630 bytes of tools/list); caelum://catalog still lists them.
     tools = suite.dispatcher.tools().map((tool) => ({
       name: tool.name,
-      title: tool.title,
       description: suite.dispatcher.description(tool),
       inputSchema: jsonSchema(tool.input, 'input'),
       // The result's own fields. Every result also carries the execution block, which the
       // server instructions describe once instead of fifteen times; the published schema does
       // not forbid extra fields, so results still validate against it.
       outputSchema: jsonSchema(tool.output, 'output'),
-      // The title is on the tool itself; repeating it in the annotations only adds bytes.
       annotations: publishedAnnotations(tool.kind),
     }));
     toolListCache.set(suite, tools);

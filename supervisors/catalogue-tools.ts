@@ -113,17 +113,16 @@ export const findTools = defineHighLevelTool({
   owner: 'suite',
   title: 'Find internal tools',
   description:
-    'Finds internal tools for a request in plain words, ranked, with argument schemas and runTool examples; says "no good match" when nothing fits. Example: {"query": "which functions are too complex"}',
+    'Finds internal tools for a plain-words request, with argument schemas and runTool examples. Example: {"query":"find complex functions"}',
   kind: { effect: 'readOnly' },
   liveDescription(registry) {
-    const counts = domains.map((domain) => `${domain} ${registry.byDomain(domain).length}`).join(', ');
-    return `Catalogue: ${registry.size} tools (${counts}).`;
+    return `Catalogue: ${domains.map((domain) => `${domain} ${registry.byDomain(domain).length}`).join(', ')}.`;
   },
   input: z.object({
-    query: z.string().max(500).optional().describe('What you want to do; omit to list `domain`.'),
-    domain: z.enum(domains).optional().describe('Only search this domain.'),
+    query: z.string().max(500).optional().describe('What to do; omit to list domain.'),
+    domain: z.enum(domains).optional().describe('Only this domain.'),
     limit: z.number().int().min(1).max(50).default(10).describe('Most results.'),
-    rerank: z.boolean().default(false).describe('A small local model reorders the top 5 (one LLM call).'),
+    rerank: z.boolean().default(false).describe('An LLM reorders the top 5.'),
   }),
   output: z.object({
     query: z.string().optional(),
@@ -222,16 +221,13 @@ export const runTool = defineHighLevelTool({
   owner: 'suite',
   title: 'Run an internal tool',
   description:
-    'Runs an internal tool found with findTools, arguments checked against its schema; destructive ones need confirm: true. Example: {"name": "development_get_project_structure", "arguments": {"path": "."}}',
+    'Runs an internal tool found with findTools. Example: {"name":"development_get_project_structure","arguments":{"path":"."}}',
   // It can run any internal tool, including ones that reach the network.
   kind: { effect: 'action', openWorld: true },
   input: z.object({
-    name: z.string().min(1).max(64).describe('Internal tool name from findTools.'),
-    arguments: z
-      .record(z.string(), z.unknown())
-      .default({})
-      .describe("The tool's arguments (its inputSchema in findTools)."),
-    confirm: z.boolean().default(false).describe('Must be true to run a destructive tool.'),
+    name: z.string().min(1).max(64).describe('Internal tool name.'),
+    arguments: z.record(z.string(), z.unknown()).default({}).describe('Per its findTools inputSchema.'),
+    confirm: z.boolean().default(false).describe('true for a destructive tool.'),
   }),
   output: z.object({ tool: z.string(), domain: z.string(), result: z.record(z.string(), z.unknown()) }),
   examples: [{ name: 'infrastructure_get_host_resources', arguments: {} }],

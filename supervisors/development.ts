@@ -184,30 +184,18 @@ const analyzeAndImproveCode = defineHighLevelTool({
   owner: 'development',
   title: 'Analyze and improve code',
   description:
-    'Static analysis of a repository (never runs it): cross-file taint flows (CWE, evidence, fix, patch), config/crypto issues, complexity hotspots by git churn, LLM review of the riskiest functions; format sarif for code scanning. Example: {"task": "security_scan"}',
+    'Static analysis of a repo (never runs it): cross-file taint flows with fixes, config/crypto issues, complexity hotspots by churn, LLM review of risky functions. Example: {"task":"security_scan"}',
   // openWorld: the dependency advisory check asks npm's registry or the configured OSV server.
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
-    project: z.string().default('.').describe('Directory inside the allowed roots.'),
-    task: z.enum(tasks).default('comprehensive').describe('What to look for.'),
-    paths: globListField().optional().describe('Globs, e.g. ["src/**"].'),
-    changedSince: z.string().min(1).max(200).optional().describe('Only lines changed since this git ref.'),
-    maxFindings: z.number().int().min(1).max(5000).default(100).describe('Most findings returned.'),
-    format: z
-      .enum(['json', 'sarif'])
-      .default('json')
-      .describe('sarif: the text is a SARIF 2.1.0 log (also in the sarif field).'),
-    includeTests: z
-      .boolean()
-      .default(false)
-      .describe('Also analyse tests, fixtures and mocks (default: skipped, counted in notes).'),
-    aiReview: z
-      .number()
-      .int()
-      .min(0)
-      .max(50)
-      .default(8)
-      .describe('Riskiest functions an LLM also reviews; 0: static only.'),
+    project: z.string().default('.').describe('In the allowed roots.'),
+    task: z.enum(tasks).default('comprehensive').describe('Focus.'),
+    paths: globListField().optional().describe('Globs, e.g. src/**'),
+    changedSince: z.string().min(1).max(200).optional().describe('Only lines changed since this ref.'),
+    maxFindings: z.number().int().min(1).max(5000).default(100).describe('Findings cap.'),
+    format: z.enum(['json', 'sarif']).default('json').describe('sarif: a SARIF 2.1.0 log.'),
+    includeTests: z.boolean().default(false).describe('Also tests, fixtures, mocks.'),
+    aiReview: z.number().int().min(0).max(50).default(8).describe('Riskiest functions an LLM reviews; 0: none.'),
   }),
   output: reportSchema,
   examples: [{ project: '.', task: 'security_scan', maxFindings: 20 }],
@@ -265,24 +253,15 @@ const reviewChanges = defineHighLevelTool({
   owner: 'development',
   title: 'Review changes',
   description:
-    'Reviews a git diff (staged or since a ref, untracked files too) like analyzeAndImproveCode: findings on changed lines and flows through them. Example: {"against": "main"}',
+    'analyzeAndImproveCode on a git diff (untracked files too): findings on changed lines and flows through them. Example: {"against":"main"}',
   // openWorld: the dependency advisory check asks npm's registry or the configured OSV server.
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
-    project: z.string().default('.').describe('Directory inside the allowed roots.'),
-    against: z.string().min(1).max(200).default('HEAD').describe('Git ref, or "staged". HEAD: uncommitted work.'),
-    maxFindings: z.number().int().min(1).max(5000).default(100).describe('Most findings returned.'),
-    format: z
-      .enum(['json', 'sarif'])
-      .default('json')
-      .describe('sarif: the text is a SARIF 2.1.0 log (also in the sarif field).'),
-    aiReview: z
-      .number()
-      .int()
-      .min(0)
-      .max(50)
-      .default(5)
-      .describe('Riskiest changed functions an LLM also reviews; 0: static only.'),
+    project: z.string().default('.').describe('In the allowed roots.'),
+    against: z.string().min(1).max(200).default('HEAD').describe('Git ref or `staged`; HEAD: uncommitted work.'),
+    maxFindings: z.number().int().min(1).max(5000).default(100).describe('Findings cap.'),
+    format: z.enum(['json', 'sarif']).default('json').describe('sarif: a SARIF 2.1.0 log.'),
+    aiReview: z.number().int().min(0).max(50).default(5).describe('Changed functions an LLM reviews; 0: none.'),
   }),
   output: reportSchema,
   examples: [{ project: '.', against: 'HEAD' }],

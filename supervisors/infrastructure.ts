@@ -124,11 +124,10 @@ const getSystemStatus = defineHighLevelTool({
   name: 'getSystemStatus',
   owner: 'infrastructure',
   title: 'System status',
-  description:
-    'Health of this installation (resources; Ollama, PostgreSQL, Claude API with latency; pool, knowledge, catalogue) and what is missing, with fixes. Example: {}',
+  description: 'Health of this installation (services, pool, knowledge) and what is missing, with fixes. Example: {}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
-    timeoutMs: z.number().int().min(100).max(30000).default(2000).describe('Deadline per service probe, ms.'),
+    timeoutMs: z.number().int().min(100).max(30000).default(2000).describe('Per service probe.'),
   }),
   output: z.object({
     healthy: z.boolean().describe('true when nothing is at error severity'),
@@ -247,11 +246,10 @@ const getPoolStatus = defineHighLevelTool({
   name: 'getPoolStatus',
   owner: 'infrastructure',
   title: 'GPU pool status',
-  description:
-    'The LLM pool: each host\'s health, models (resident, VRAM), load, breaker, latency; each tier\'s model and hosts; the Claude fallback. Example: {"probe": true}',
+  description: 'LLM pool hosts (health, models, VRAM, load, latency), tiers, Claude fallback. Example: {"probe":true}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
-    probe: z.boolean().default(false).describe('Probe the hosts first.'),
+    probe: z.boolean().default(false).describe('Probe hosts first.'),
   }),
   output: poolStatusSchema,
   examples: [{}, { probe: true }],
@@ -277,13 +275,13 @@ const managePool = defineHighLevelTool({
   owner: 'infrastructure',
   title: 'Manage the GPU pool',
   description:
-    'Changes the LLM pool: enable or disable a host, pull or unload a model, re-probe hosts; disable and unload need confirm: true. Example: {"operation": "pull", "host": "gpu1", "model": "qwen3:4b"}',
+    'Enables or disables pool hosts, pulls or unloads models, re-probes hosts. Example: {"operation":"pull","host":"gpu1","model":"qwen3:4b"}',
   kind: { effect: 'destructive', openWorld: true },
   input: z.object({
     operation: z.enum(['enable', 'disable', 'pull', 'unload', 'reprobe']).describe('What to do.'),
-    host: z.string().min(1).optional().describe('Host name (not for reprobe).'),
-    model: z.string().min(1).optional().describe('Model, for pull and unload.'),
-    confirm: z.boolean().default(false).describe('Must be true for disable and unload.'),
+    host: z.string().min(1).optional().describe('Not for reprobe.'),
+    model: z.string().min(1).optional().describe('For pull and unload.'),
+    confirm: z.boolean().default(false).describe('true to disable or unload.'),
   }),
   output: z.object({ operation: z.string(), detail: z.record(z.string(), z.unknown()) }),
   examples: [{ operation: 'reprobe' }, { operation: 'enable', host: 'gpu1' }],

@@ -17,12 +17,12 @@ const queryKnowledgeGraph = defineHighLevelTool({
   owner: 'knowledge-base',
   title: 'Query the knowledge graph',
   description:
-    'Reads the knowledge graph (countries, statistics, regimes, trade and contagion edges, memory) with read-only Cypher, or a question the pool turns into Cypher. Schema: caelum://kb/schema. Example: {"question": "Which countries depend most on China?"}',
+    'Reads the knowledge graph (countries, stats, regimes, trade and contagion edges, memory) by read-only Cypher or a question. Schema: caelum://kb/schema. Example: {"question":"Who depends most on China?"}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
-    cypher: z.string().min(1).max(10_000).optional().describe('One read-only Cypher statement (Kuzu dialect).'),
-    question: z.string().min(3).max(2_000).optional().describe('Plain-language question, instead of cypher.'),
-    params: z.record(z.string(), z.unknown()).default({}).describe('Parameters for cypher ($name).'),
+    cypher: z.string().min(1).max(10_000).optional().describe('Read-only Cypher (Kuzu).'),
+    question: z.string().min(3).max(2_000).optional().describe('Instead of cypher.'),
+    params: z.record(z.string(), z.unknown()).default({}).describe('Cypher $parameters.'),
     maxRows: z.number().int().min(1).max(10_000).default(200).describe('Row cap.'),
   }),
   output: z.object({
@@ -93,17 +93,17 @@ const searchKnowledge = defineHighLevelTool({
   owner: 'knowledge-base',
   title: 'Search the knowledge base',
   description:
-    'Semantic search over memory, documents and imported collections, optionally 1–2 graph hops around each hit. Example: {"query": "oil supply shock", "k": 5, "expandHops": 1}',
+    'Semantic search over memory, documents and collections, with optional graph hops. Example: {"query":"oil supply shock","expandHops":1}',
   kind: { effect: 'readOnly' },
   input: z.object({
     query: z.string().min(1).max(8_000).describe('What to look for.'),
-    k: z.number().int().min(1).max(100).default(10).describe('Number of hits.'),
-    collection: z.string().max(64).optional().describe('Collection; default "knowledge".'),
-    namespace: z.string().max(200).optional().describe('e.g. "memory"'),
+    k: z.number().int().min(1).max(100).default(10).describe('Hits.'),
+    collection: z.string().max(64).optional().describe('Default: knowledge.'),
+    namespace: z.string().max(200).optional().describe('e.g. memory'),
     expandHops: z
       .union([z.literal(0), z.literal(1), z.literal(2)])
       .default(0)
-      .describe('Graph hops around each hit.'),
+      .describe('Graph hops around hits.'),
   }),
   output: z.object({ collection: z.string(), embedder: z.string(), hits: z.array(row) }),
   examples: [{ query: 'GPU pool maintainer', k: 3 }],
@@ -125,7 +125,7 @@ const rememberFacts = defineHighLevelTool({
   owner: 'knowledge-base',
   title: 'Remember facts',
   description:
-    'Stores entities (type, observations) and relations in agent memory, in one transaction, without duplicates. Example: {"entities": [{"name": "Ada", "observations": ["owns the GPU pool"]}]}',
+    'Stores entities, observations and relations in agent memory. Example: {"entities":[{"name":"Ada","observations":["owns the GPU pool"]}]}',
   kind: { effect: 'action', idempotent: true },
   input: rememberTool.input,
   output: rememberTool.output,
@@ -145,7 +145,7 @@ const recallFacts = defineHighLevelTool({
   owner: 'knowledge-base',
   title: 'Recall facts',
   description:
-    'Recalls agent memory by question or entity names: entities with observations and relations. Example: {"query": "who owns the GPU pool?"}',
+    'Recalls agent memory (entities, observations, relations) by question or names. Example: {"query":"who owns the GPU pool?"}',
   kind: { effect: 'readOnly' },
   input: recallTool.input,
   output: recallTool.output,
@@ -166,7 +166,7 @@ const buildKnowledgeSnapshot = defineHighLevelTool({
   owner: 'knowledge-base',
   title: 'Build a knowledge snapshot',
   description:
-    'Builds the macro-financial snapshot (six providers, 20 countries, LLM-inferred stats and contagion, regimes, graph). background: true returns a job id for getSnapshotStatus; publish loads it into the live graph (confirm: true). Below minimum coverage it fails, naming each provider. Example: {"background": true}',
+    'Builds the macro-financial snapshot (20 countries, LLM-inferred stats and contagion, regimes). Example: {"background":true}',
   kind: { effect: 'action', openWorld: true },
   input: buildSnapshotTool.input,
   // The full build summary schema is knowledge_base_build_snapshot's (findTools shows it); tools/list stays small.
@@ -185,8 +185,7 @@ const getSnapshotStatus = defineHighLevelTool({
   name: 'getSnapshotStatus',
   owner: 'knowledge-base',
   title: 'Snapshot build status',
-  description:
-    'Snapshot build jobs (phase, progress, result) and builds on disk, with which are resumable. Example: {}',
+  description: 'Snapshot build jobs (progress, result) and builds on disk, resumable ones marked. Example: {}',
   kind: { effect: 'readOnly' },
   input: snapshotStatusTool.input,
   output: z.object({ jobs: z.array(row), builds: z.array(row) }),

@@ -107,13 +107,13 @@ const manageTrainingJob = defineHighLevelTool({
   owner: 'ml-training',
   title: 'Manage training jobs',
   description:
-    'Training jobs (own process group, logs, heartbeat; backend ray: a Ray cluster). plan is a dry run with placement and estimates; submit (confirm: true) records a run; status, logs, stop (confirm), list. Example: {"action": "plan", "command": ["node", "t.mjs"], "outputDir": "out"}',
+    'Training jobs, local or on Ray; plan is a dry run with placement and estimates. Example: {"action":"plan","command":["node","t.mjs"],"outputDir":"out"}',
   kind: { effect: 'destructive' },
   input: z.object({
-    action: z.enum(actions).describe('plan starts nothing'),
+    action: z.enum(actions).describe('What to do.'),
     jobId: z.string().min(1).max(200).optional().describe('for status, logs, stop'),
     command: z.array(z.string()).optional().describe('argv, no shell'),
-    outputDir: z.string().optional().describe('one active job per output dir'),
+    outputDir: z.string().optional().describe('one active job per dir'),
     options: z
       .record(z.string(), z.unknown())
       .optional()
@@ -227,15 +227,15 @@ const prepareDataset = defineHighLevelTool({
   owner: 'ml-training',
   title: 'Prepare a training dataset',
   description:
-    'Streams vectors from a PostgreSQL table or a knowledge collection into a dataset: npz, 80/10/10 splits in order, next-vector sequences, a manifest with sha256s; bad rows are counted and skipped. Example: {"table": "cpe_entry", "columns": {"id": "cpe_id", "vector": "concept_vec"}}',
+    'Streams vectors from a PostgreSQL table or knowledge collection into an npz dataset with 80/10/10 splits. Example: {"table":"cpe_entry","columns":{"id":"cpe_id","vector":"concept_vec"}}',
   kind: { effect: 'action' },
   input: z.object({
     table: z.string().optional().describe('schema.table'),
     columns: z.record(z.string(), z.string()).optional().describe('{id, vector, code, label}'),
     where: z.array(z.record(z.string(), z.unknown())).optional().describe('[{column, op, value}]'),
-    orderBy: z.string().optional().describe('e.g. "id desc"'),
+    orderBy: z.string().optional().describe('e.g. id desc'),
     limit: z.number().int().min(1).optional().describe('rows'),
-    collection: z.string().optional().describe('or a knowledge collection'),
+    collection: z.string().optional().describe('instead of table'),
     context: z.number().int().min(1).max(64).optional().describe('window, default 1'),
     outputDir: z.string().optional().describe('dataset dir'),
     overwrite: z.boolean().optional().describe('replace it'),
@@ -295,15 +295,15 @@ const assessModel = defineHighLevelTool({
   owner: 'ml-training',
   title: 'Assess a model',
   description:
-    'Checks a checkpoint header (safetensors, ONNX, npy, npz) against a data contract before any load; scores next-vector predictions against random, copy-last, nearest-neighbour and ridge baselines; registers it under an alias only if it passes. Example: {"checkpoint": "m.safetensors", "predictions": "p.npy", "dataset": "d"}',
+    'Checks a checkpoint (safetensors, ONNX, npy, npz) against a data contract before loading, scores predictions against baselines, registers it if it passes. Example: {"checkpoint":"m.onnx","predictions":"p.npy","dataset":"d"}',
   kind: { effect: 'action' },
   input: z.object({
-    checkpoint: z.string().optional().describe('checkpoint path'),
-    contract: z.record(z.string(), z.unknown()).optional().describe('named dimensions, tensor shapes'),
+    checkpoint: z.string().optional().describe('path'),
+    contract: z.record(z.string(), z.unknown()).optional().describe('{dimensions, tensors}'),
     predictions: z.string().optional().describe('.npy path'),
-    dataset: z.string().optional().describe('dataset dir or name'),
+    dataset: z.string().optional().describe('dir or name'),
     context: z.number().int().min(1).max(64).optional().describe('window length'),
-    register: z.record(z.string(), z.string()).optional().describe('{name, alias, runId}, if it passes'),
+    register: z.record(z.string(), z.string()).optional().describe('{name, alias, runId}'),
   }),
   output: z.object({
     checkpoint: z.record(z.string(), z.unknown()).optional(),

@@ -17,11 +17,11 @@ const predictSymbol = defineHighLevelTool({
   owner: 'trading',
   title: 'Model predictions for symbols',
   description:
-    'Direction, confidence, expected 1/5/20-day returns, volatility, risk and price per symbol, with the model\'s identity (name, alias, sha256, trained-at, contract, backend). Example: {"symbols":"SPX"}',
+    'Per symbol: direction, confidence, 1/5/20-day expected returns, volatility, risk, price. Example: {"symbols":"SPX"}',
   kind: { effect: 'readOnly', openWorld: true },
   // A compact published schema; trading_predict_symbols' own checks every call.
   input: z.object({
-    symbols: z.union([z.string(), z.array(z.string())]).describe('e.g. "SPX" or ["SPX", "NDX"], up to 50'),
+    symbols: z.union([z.string(), z.array(z.string())]).describe('Up to 50.'),
     model: z.string().optional().describe('name or alias, default production'),
     backend: z.enum(['auto', 'onnx', 'remote']).optional().describe('default auto'),
   }),
@@ -42,7 +42,7 @@ const backtestStrategy = defineHighLevelTool({
   owner: 'trading',
   title: 'Backtest a declarative strategy',
   description:
-    'Runs a strategy given as data on daily bars: signals at a close fill at the next open, with costs. Returns empyrical-convention metrics, buy-and-hold, equity, trades, a look-ahead check; optional grid search and walk-forward. Example: {"symbol":"SPX","strategy":{"type":"sma_crossover","fast":50,"slow":200}}',
+    'Backtests a strategy given as data on daily bars (next-open fills, costs) with a look-ahead check; optional grid search, walk-forward. Example: {"symbol":"SPX","strategy":{"type":"sma_crossover","fast":50,"slow":200}}',
   kind: { effect: 'readOnly' },
   // A compact published schema (the full one is trading_run_backtest's, checked on every call).
   input: z.object({
@@ -50,7 +50,7 @@ const backtestStrategy = defineHighLevelTool({
     bars: z
       .array(z.record(z.string(), z.unknown()))
       .optional()
-      .describe('or inline bars {date, open, high, low, close, volume}'),
+      .describe('or inline {date, open, high, low, close, volume}'),
     strategy: z
       .record(z.string(), z.unknown())
       .describe(
@@ -95,10 +95,10 @@ const generateMarketSignals = defineHighLevelTool({
   owner: 'trading',
   title: 'Generate daily market signals',
   description:
-    'Snapshot signals (regimes, crisis odds, risk report, alerts); with symbols, the committee (model, technical, macro, LLM analyst) votes on predictions: votes, weights, decision. Example: {"symbols":["SPX"]}',
+    'Snapshot signals (regimes, crisis odds, risk report, alerts); with symbols, a committee (model, technical, macro, LLM) votes on each. Example: {"symbols":["SPX"]}',
   kind: { effect: 'readOnly', openWorld: true },
   input: generateSignals.input.extend({
-    symbols: z.array(z.string().min(1).max(20)).min(1).max(20).optional().describe('symbols for the committee'),
+    symbols: z.array(z.string().min(1).max(20)).min(1).max(20).optional().describe('for the committee'),
     model: z.string().max(200).optional().describe('model or alias'),
     country: z.string().max(60).optional().describe('macro country, default USA'),
     analyst: z.boolean().optional().describe('ask the LLM analyst; default true'),

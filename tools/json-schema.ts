@@ -2,8 +2,6 @@
 // publish.
 import { z } from 'zod';
 
-const safeInteger = Number.MAX_SAFE_INTEGER;
-
 /** `anyOf` of same-typed constants (zod's union of literals), as the shorter `enum`. */
 function constants(value: unknown): { type: unknown; enum: unknown[] } | undefined {
   if (!Array.isArray(value) || value.length === 0) return undefined;
@@ -19,10 +17,10 @@ function constants(value: unknown): { type: unknown; enum: unknown[] } | undefin
 }
 
 /**
- * Drops what only costs the agent tokens: the dialect (2020-12 is MCP's default), the safe-integer
- * bounds zod puts on every int, string-typed propertyNames, string length and array size bounds (a
- * value past one is rejected with a message that names the limit; they were ~700 bytes of
- * tools/list), `additionalProperties: {}`, defaults of false and {}, and, in output schemas, additionalProperties: false
+ * Drops what only costs the agent tokens: the dialect (2020-12 is MCP's default), string-typed
+ * propertyNames, string length, array size and numeric bounds (a value past one is rejected with a
+ * message that names the limit; they were ~700 and then ~360 bytes of tools/list),
+ * `additionalProperties: {}`, defaults of false and {}, and, in output schemas, additionalProperties: false
  * (clients then accept fields added later). A union of literals becomes an enum.
  */
 function compact(node: unknown, io: 'input' | 'output'): unknown {
@@ -31,9 +29,9 @@ function compact(node: unknown, io: 'input' | 'output'): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === '$schema') continue;
-    if ((key === 'minimum' && value === -safeInteger) || (key === 'maximum' && value === safeInteger)) continue;
     if (key === 'propertyNames' && JSON.stringify(value) === '{"type":"string"}') continue;
     if (key === 'minLength' || key === 'maxLength' || key === 'minItems' || key === 'maxItems') continue;
+    if (key === 'minimum' || key === 'maximum') continue;
     // additionalProperties: {} (any value) is what JSON Schema assumes anyway, and a flag that is
     // off or an object that is empty unless given needs no default.
     if (key === 'additionalProperties' && JSON.stringify(value) === '{}') continue;
@@ -52,15 +50,20 @@ function compact(node: unknown, io: 'input' | 'output'): unknown {
 }
 
 /**
- * The published output schema names the result's top-level fields and nothing more: each is `{}`
- * (any value). Types, nested structure, enums, descriptions and `required` stay out. With one
+ * The published output schema names the top-level fields every result carries and nothing more:
+ * each is `{}` (any value). Types, nested structure, enums, descriptions and `required` stay out,
+ * and so do optional fields (set only by some inputs or outcomes; the result shows them). With one
  * level of types and descriptions, fifteen high-level tools spent ~4 KB of tools/list on output
- * schemas, which a client uses to check structuredContent and a model does not read (it reads the
- * result). The full schema still validates every result inside Caelum, and what is published is a
- * relaxation of it, so structuredContent always validates against it.
+ * schemas, and the optional names were ~450 bytes more; a client uses them to check
+ * structuredContent and a model does not read them (it reads the result). The full schema still
+ * validates every result inside Caelum, and what is published is a relaxation of it, so
+ * structuredContent always validates against it.
  */
 function published(full: Record<string, unknown>): JsonSchemaObject {
-  const fields = Object.keys((full.properties ?? {}) as Record<string, unknown>);
+  const all = Object.keys((full.properties ?? {}) as Record<string, unknown>);
+  const required = (full.required ?? []) as string[];
+  const always = all.filter((field) => required.includes(field));
+  const fields = always.length > 0 ? always : all;
   return { type: 'object', properties: Object.fromEntries(fields.map((field) => [field, {}])) };
 }
 

@@ -10,7 +10,7 @@ const name = z.string().trim().min(1).max(300);
 const relation = z.object({
   from: name,
   to: name,
-  relationType: z.string().trim().min(1).max(100).describe('e.g. "works_on"'),
+  relationType: z.string().trim().min(1).max(100).describe('e.g. works_on'),
 });
 
 export const embeddingUsage = z
@@ -59,13 +59,13 @@ export const rememberFacts = defineTool({
       .array(
         z.object({
           name,
-          entityType: z.string().trim().min(1).max(100).optional().describe('e.g. "person"'),
+          entityType: z.string().trim().min(1).max(100).optional().describe('e.g. person'),
           observations: z.array(z.string().trim().min(1).max(4_000)).max(200).optional(),
         }),
       )
       .max(500)
       .optional()
-      .describe('Entities to create or update.'),
+      .describe('Created or updated.'),
     observations: z
       .array(
         z.object({
@@ -75,8 +75,8 @@ export const rememberFacts = defineTool({
       )
       .max(500)
       .optional()
-      .describe('Observations for entities (created if missing).'),
-    relations: z.array(relation).max(1_000).optional().describe('Relations to add (endpoints created if missing).'),
+      .describe('For entities (created if missing).'),
+    relations: z.array(relation).max(1_000).optional().describe('Endpoints created if missing.'),
   }),
   output: z.object({
     entities: z.number().int(),
@@ -123,7 +123,7 @@ export const recallFacts = defineTool({
   input: z.object({
     query: z.string().trim().min(1).max(2_000).optional().describe('Question or keywords.'),
     names: z.array(name).max(100).optional().describe('Exact entity names.'),
-    entityType: z.string().max(100).optional().describe('Only entities of this type.'),
+    entityType: z.string().max(100).optional().describe('Only this type.'),
     k: z.number().int().min(1).max(100).default(10).describe('Most entities.'),
   }),
   output: z.object({

@@ -142,14 +142,14 @@ function completeThroughPool(context: ToolContext): CompleteJson {
 }
 
 const buildInput = z.object({
-  resume: z.boolean().default(false).describe('Continue the newest unfinished build (after a kill).'),
-  skipLlm: z.boolean().default(false).describe('API data alone, no LLM phases.'),
-  offline: z.boolean().default(false).describe('No network: cached data and LLM answers.'),
-  skipIngestion: z.boolean().default(false).describe('Use cached observations, however old.'),
-  background: z.boolean().default(false).describe('Return a job id at once.'),
-  startYear: z.number().int().min(1960).max(2100).optional().describe('First year to ingest (default 8 years back).'),
-  publish: z.boolean().default(false).describe('Also load it into the live graph, overwriting values (confirm).'),
-  confirm: z.boolean().default(false).describe('Must be true with publish.'),
+  resume: z.boolean().default(false).describe('Continue the last unfinished build.'),
+  skipLlm: z.boolean().default(false).describe('No LLM phases.'),
+  offline: z.boolean().default(false).describe('Cached data and LLM answers only.'),
+  skipIngestion: z.boolean().default(false).describe('Cached observations, however old.'),
+  background: z.boolean().default(false).describe('Return a job id for getSnapshotStatus.'),
+  startYear: z.number().int().min(1960).max(2100).optional().describe('Default: 8 years back.'),
+  publish: z.boolean().default(false).describe('Load into the live graph (overwrites).'),
+  confirm: z.boolean().default(false).describe('true with publish.'),
 });
 
 export const buildSnapshotTool = defineTool({
@@ -292,8 +292,8 @@ export const snapshotStatusTool = defineTool({
     'Reports snapshot build jobs started by this server (progress by phase, result, error) and every build on disk with the phases it finished, so a killed or cancelled build shows as resumable. Example: {"jobId": "…"} or {}',
   kind: { effect: 'readOnly' },
   input: z.object({
-    jobId: z.string().optional().describe("A background build's job id; omit for all."),
-    limit: z.number().int().min(1).max(100).default(10).describe('Builds listed, newest first.'),
+    jobId: z.string().optional().describe('Omit for all.'),
+    limit: z.number().int().min(1).max(100).default(10).describe('Builds, newest first.'),
   }),
   output: z.object({
     jobs: z.array(

@@ -93,8 +93,8 @@ export const summarizeCosts = defineTool({
     'Reads the append-only cost ledger and totals LLM calls by outcome (accepted locally, escalated to a larger tier or Claude, failed): attempts, tokens, actual cost (local model time at the configured rate, plus Claude), the all-Claude baseline, and the saving, booked only for accepted local answers, with and without local compute cost; grouped by model, backend, day, tool, supervisor or host, optionally since a date, with the local success rate, failure rates and average latency per host. Says when local compute is priced at $0 because no rate is set. Use it to see what LLM work cost and what local models really saved. It does not estimate future costs. Example: {"groupBy": "model", "since": "2026-11-01"}',
   kind: { effect: 'readOnly' },
   input: z.object({
-    groupBy: z.enum(groupings).default('model').describe('How to group the rows.'),
-    since: z.string().optional().describe('ISO date(-time), e.g. "2026-11-01"'),
+    groupBy: z.enum(groupings).default('model').describe('Row grouping.'),
+    since: z.string().optional().describe('ISO date(-time), e.g. 2026-11-01'),
   }),
   output: costSummarySchema,
   examples: [{ groupBy: 'model' }, { groupBy: 'day', since: '2026-01-01' }],
