@@ -38,9 +38,10 @@ export async function httpCall(request: HttpRequest, deps: HttpDependencies): Pr
   const signal = deps.signal ? AbortSignal.any([deps.signal, deadline]) : deadline;
   const elapsed = () => Math.max(0, deps.now() - started);
   try {
-    const response = await deps.fetch(request.url, {
+    const { url, headers } = withoutUserInfo(request.url, request.headers ?? {});
+    const response = await deps.fetch(url, {
       method: request.method,
-      headers: request.headers ?? {},
+      headers,
       ...(request.body !== undefined ? { body: request.body } : {}),
       redirect: 'manual',
       signal,
@@ -63,6 +64,21 @@ export async function httpCall(request: HttpRequest, deps: HttpDependencies): Pr
       cancelled,
     };
   }
+}
+
+/** fetch refuses URLs with user:password@; they become a Basic Authorization header instead. */
+function withoutUserInfo(
+  raw: string,
+  headers: Record<string, string>,
+): { url: string; headers: Record<string, string> } {
+  const url = new URL(raw);
+  if (!url.username && !url.password) return { url: raw, headers };
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  url.username = '';
+  url.password = '';
+  const hasAuthorization = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+  const authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  return { url: url.toString(), headers: hasAuthorization ? headers : { ...headers, authorization } };
 }
 
 async function readCapped(response: Response): Promise<{ text: string; truncated: boolean }> {

@@ -82,7 +82,12 @@ export function planRemediation(
       };
       const expectStatus = step.expectStatus ?? null;
       const expecting = expectStatus === null ? 'a 2xx answer' : `status ${expectStatus}`;
-      const action = `${step.method} ${redactUrl(url)}, expecting ${expecting} within ${step.timeoutMs} ms`;
+      const extras = [
+        step.headers ? `headers ${Object.keys(step.headers).join(', ')} (values not shown)` : '',
+        step.body !== undefined ? `a ${Buffer.byteLength(step.body)}-byte body` : '',
+      ].filter(Boolean);
+      const sending = extras.length > 0 ? ` with ${extras.join(' and ')}` : '';
+      const action = `${step.method} ${redactUrl(url)}${sending}, expecting ${expecting} within ${step.timeoutMs} ms`;
       return { kind: 'http', index, description, action, missing: [], request, expectStatus };
     }
     if (step.kind === 'command') {
