@@ -110,7 +110,8 @@ export async function touchScript(dir: string): Promise<{ script: string; marker
  * and the restart program an operator would allow-list: it stops the pid in the pid file (if alive)
  * and starts a fresh server, detached, then exits.
  */
-export async function processService(t: After, dir: string) {
+export async function processService(t: After) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'caelum-remediation-service-'));
   const port = await freePort();
   const serverScript = path.join(dir, 'service.mjs');
   const restartScript = path.join(dir, 'restart.mjs');
@@ -152,7 +153,11 @@ export async function processService(t: After, dir: string) {
       }
     }
   };
-  t.after(stop);
+  // One hook, in order: the service goes before the directory holding its pid file does.
+  t.after(async () => {
+    await stop();
+    await rm(dir, { recursive: true, force: true });
+  });
   return {
     port,
     healthUrl: `http://127.0.0.1:${port}/health`,
