@@ -347,3 +347,38 @@ test('tokens in step URLs and headers are redacted in the plan, the results and 
   assert.equal(shown.includes(basic), false, shown);
   assert.match(result.steps[0]!.action, /token=\*\*\*/);
 });
+
+test('cancelling a run stops it mid-step and skips the rest', async (t) => {
+  const { service, touch, config } = await webSetup(t);
+  const h = harness();
+  const controller = new AbortController();
+  const port = new URL(service.base).port;
+  const plan = planRemediation(
+    server,
+    playbook([
+      { kind: 'http', method: 'GET', url: `http://{host}:${port}/slow`, timeoutMs: 30_000 },
+      { kind: 'command', command: 'touch_marker' },
+    ]),
+    config,
+  );
+  const running = runRemediation(plan, {
+    confirm: true,
+    now: h.now,
+    signal: controller.signal,
+    rateLimiter: h.limiter,
+    log: h.sink,
+  });
+  await service.slowArrived;
+  controller.abort();
+  const result = await running;
+  assert.equal(result.status, 'cancelled');
+  assert.deepEqual(
+    result.steps.map((s) => s.status),
+    ['failed', 'skipped'],
+  );
+  assert.match(result.steps[0]!.detail, /cancelled/);
+  assert.match(result.steps[1]!.detail, /skipped: the run was cancelled/);
+  assert.equal(await fileExists(touch.marker), false);
+  // The slot is released: the next run is admitted.
+  assert.equal(h.limiter.admit('web-01', h.now()).ok, true);
+});

@@ -165,6 +165,7 @@ test('the settings schema refuses agent-style arguments, unknown placeholders an
   assert.ok(refused(playbook({ kind: 'restart', service: 'Web API' })));
   assert.ok(refused(playbook({ kind: 'restart', service: 'web-api' }, ['gpu_farm'])));
   assert.ok(refused({ services: { x: { healthUrl: 'ftp://host/health' } } }));
+  assert.ok(refused(playbook({ kind: 'http', method: 'GET', url: 'http://{host}/x', body: 'data' })));
   assert.ok(!refused(playbook({ kind: 'http', method: 'GET', url: 'https://{host}:8443/status/{server}' })));
 });
 

@@ -62,7 +62,17 @@ export const playbookSchema = z
     description: z.string().max(1000).describe('What the playbook remediates.'),
     steps: z.array(stepSchema).min(1).max(20).describe('Steps, run in order; the first failure stops the run.'),
   })
-  .strict();
+  .strict()
+  .superRefine((playbook, context) => {
+    playbook.steps.forEach((step, index) => {
+      if (step.kind === 'http' && step.body !== undefined && (step.method === 'GET' || step.method === 'HEAD'))
+        context.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'body'],
+          message: `a ${step.method} request has no body; use POST or drop body`,
+        });
+    });
+  });
 export type Playbook = z.output<typeof playbookSchema>;
 
 const restartIfDown = (service: string) => ({
