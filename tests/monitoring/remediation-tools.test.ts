@@ -115,8 +115,15 @@ test('the run tool executes a configured playbook only with confirm, logs it, an
     rateLimit: { maxRuns: 1, windowMs: 600_000 },
   };
   const log: RemediationLogEntry[] = [];
-  const { run, check } = tools(log);
+  const { plan, run, check } = tools(log);
   const ctx = context(settings);
+  const planned = await call(plan, { server: 'web-01', profile: 'web_api' }, ctx);
+  assert.equal(planned.ready, true);
+  assert.equal(planned.steps[0].service, 'web-api');
+  assert.equal(planned.steps[0].healthUrl, `${service.base}/health`);
+  assert.equal(planned.steps[0].runner, `POST ${service.base}/restart`);
+  assert.equal(planned.steps[1].program, process.execPath);
+  assert.deepEqual(planned.steps[1].args, [touch.script, touch.marker, 'smoke']);
   const dry = await call(run, { server: 'web-01', profile: 'web_api' }, ctx);
   assert.equal(dry.status, 'dry_run');
   assert.deepEqual(service.requests, []);

@@ -88,9 +88,7 @@ export function planRemediation(
       const command = config.commands[step.command] ?? null;
       const missing = command ? [] : [missingCommand(step.command)];
       const action = command
-        ? redactText(
-            `run ${[command.program, ...command.args].join(' ')} (command "${step.command}", ${command.timeoutMs} ms)`,
-          )
+        ? redactText(`run ${commandLine(command)} (command "${step.command}", ${command.timeoutMs} ms)`)
         : `run command "${step.command}" (not configured)`;
       return { kind: 'command', index, description, action, missing, name: step.command, command };
     }
@@ -126,6 +124,47 @@ export function planRemediation(
     ready: missing.length === 0,
     commands: config.commands,
   };
+}
+
+/** program and arguments as one line; an argument with spaces or quotes is shown JSON-quoted. */
+export function commandLine(command: AllowedCommand): string {
+  const quote = (part: string) => (/^[\w@%+=:,./-]+$/.test(part) ? part : JSON.stringify(part));
+  return [command.program, ...command.args].map(quote).join(' ');
+}
+
+/** What a planned step will do, as fields, secrets redacted: for results an agent reads. */
+export interface PlannedStepView {
+  index: number;
+  kind: PlannedStep['kind'];
+  description: string;
+  action: string;
+  missing: string[];
+  method?: string;
+  url?: string;
+  program?: string;
+  args?: string[];
+  service?: string;
+  healthUrl?: string;
+  runner?: string;
+}
+
+export function viewStep(step: PlannedStep, commands: Record<string, AllowedCommand>): PlannedStepView {
+  const { index, kind, description, action, missing } = step;
+  const view: PlannedStepView = { index, kind, description, action, missing };
+  if (step.kind === 'http') {
+    view.method = step.request.method;
+    view.url = redactUrl(step.request.url);
+  } else if (step.kind === 'command') {
+    if (step.command) {
+      view.program = step.command.program;
+      view.args = step.command.args.map(redactText);
+    }
+  } else {
+    view.service = step.service;
+    if (step.config) view.healthUrl = redactUrl(step.config.healthUrl);
+    if (step.config?.restart) view.runner = describeRunner(step.config.restart, commands);
+  }
+  return view;
 }
 
 function missingCommand(name: string): string {

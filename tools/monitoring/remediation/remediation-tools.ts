@@ -15,6 +15,7 @@ import {
   emptyRemediationSettings,
   RemediationSettings,
 } from './remediation-settings.js';
+import { viewStep } from './plan.js';
 import { planRemediation, runRemediation, type RemediationLog, type RemediationPlan } from './runner.js';
 import { checkServices } from './service-registry.js';
 
@@ -122,6 +123,13 @@ const planTool = defineTool({
         description: z.string(),
         action: z.string(),
         missing: z.array(z.string()),
+        method: z.string().optional(),
+        url: z.string().optional(),
+        program: z.string().optional(),
+        args: z.array(z.string()).optional(),
+        service: z.string().optional(),
+        healthUrl: z.string().optional(),
+        runner: z.string().optional(),
       }),
     ),
     otherPlaybooks: z.array(z.string()),
@@ -141,13 +149,7 @@ const planTool = defineTool({
       description: resolved.playbook.description,
       ready: resolved.ready,
       missing: resolved.missing,
-      steps: resolved.steps.map(({ index, kind, description, action, missing }) => ({
-        index,
-        kind,
-        description,
-        action,
-        missing,
-      })),
+      steps: resolved.steps.map((step) => viewStep(step, resolved.commands)),
       otherPlaybooks: others,
       message: resolved.ready
         ? `Nothing was executed. ${resolved.steps.length} step(s) would run in order, stopping at the first failure; run it with monitoring_run_remediation and confirm: true.`

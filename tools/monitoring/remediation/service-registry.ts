@@ -137,7 +137,8 @@ export function describeRunner(runner: RestartRunner, commands: Record<string, A
   if ('http' in runner) return `${runner.http.method} ${redactUrl(runner.http.url)}`;
   const command = commands[runner.command];
   if (!command) return `command "${runner.command}" (not in the commands allow-list)`;
-  return redactText(`command "${runner.command}": ${[command.program, ...command.args].join(' ')}`);
+  const quote = (part: string) => (/^[\w@%+=:,./-]+$/.test(part) ? part : JSON.stringify(part));
+  return redactText(`command "${runner.command}": ${[command.program, ...command.args].map(quote).join(' ')}`);
 }
 
 export interface RestartOutcome {
