@@ -21,6 +21,11 @@ export const monitoringConfigSchema = z
         url: httpUrl('a Prometheus server, e.g. http://127.0.0.1:9090').describe('its HTTP API root'),
         timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('per request'),
         bearerToken: z.string().min(1).optional().describe('sent as a Bearer token; never reported'),
+        rateWindow: z
+          .string()
+          .regex(/^[1-9][0-9]*(s|m|h)$/, 'expected a PromQL duration such as 5m')
+          .default('5m')
+          .describe('rate() window for CPU and network errors; shorter for a Prometheus with little history'),
       })
       .strict()
       .optional()

@@ -17,7 +17,7 @@ export interface FleetServerConfig {
 }
 
 export interface MonitoringSettings {
-  prometheus?: { url: string; timeoutMs: number; bearerToken?: string | undefined } | undefined;
+  prometheus?: { url: string; timeoutMs: number; bearerToken?: string | undefined; rateWindow: string } | undefined;
   fleet: {
     servers: FleetServerConfig[];
     discover: boolean;

@@ -208,6 +208,7 @@ export async function fleetHealth(
       startMs: now - settings.fleet.historyHours * 3_600_000,
       endMs: now,
       stepS: settings.fleet.stepSeconds,
+      window: settings.prometheus!.rateWindow,
       servers: fromPrometheus.map((server) => server.instance ?? server.name),
     });
     for (const history of read) histories.set(history.server, history);

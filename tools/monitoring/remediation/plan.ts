@@ -5,7 +5,7 @@ import { redactText, redactUrl } from '../../redact.js';
 import type { AllowedCommand } from './allowed-commands.js';
 import type { HttpRequest } from './http-call.js';
 import type { Playbook } from './playbooks.js';
-import type { Profile } from './remediation-profiles.js';
+import type { Profile } from '../fleet/contract.js';
 import type { RemediationSettings } from './remediation-settings.js';
 import { describeRunner, type Service } from './service-registry.js';
 import { checkHostValue, fillUrl } from './url-template.js';

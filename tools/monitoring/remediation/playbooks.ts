@@ -4,7 +4,7 @@
 // until then; a plan says exactly what is missing.
 import { z } from 'zod';
 import { referenceNameSchema } from './allowed-commands.js';
-import { profileSchema } from './remediation-profiles.js';
+import { profileSchema } from '../fleet/contract.js';
 import { urlTemplateSchema } from './url-template.js';
 
 export const httpMethods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

@@ -6,7 +6,7 @@ import { InputError, ToolError } from '../../errors.js';
 import { allowedCommandSchema, referenceNameSchema } from './allowed-commands.js';
 import { playbookSchema, shippedPlaybooks, type Playbook } from './playbooks.js';
 import { rateLimitSchema } from './rate-limiter.js';
-import type { Profile } from './remediation-profiles.js';
+import type { Profile } from '../fleet/contract.js';
 import { serviceSchema } from './service-registry.js';
 
 export const RemediationSettings = z

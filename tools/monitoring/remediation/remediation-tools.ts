@@ -8,7 +8,10 @@ import type { ToolContext } from '../../context.js';
 import { defineTool, type AnyTool } from '../../define-tool.js';
 import { InputError, ToolError } from '../../errors.js';
 import { RemediationRateLimiter } from './rate-limiter.js';
-import { profileSchema, type Profile } from './remediation-profiles.js';
+import { profileSchema, type Profile } from '../fleet/contract.js';
+import { checkProfile } from '../fleet/contract.js';
+import { EventLog, monitoringLogFile } from '../state/event-log.js';
+import { monitoringSettings } from '../settings.js';
 import {
   availablePlaybooks,
   choosePlaybook,
@@ -16,7 +19,7 @@ import {
   RemediationSettings,
 } from './remediation-settings.js';
 import { viewStep } from './plan.js';
-import { planRemediation, runRemediation, type RemediationLog, type RemediationPlan } from './runner.js';
+import { planRemediation, runRemediation, type RemediationLog, type RemediationLogEntry, type RemediationPlan } from './runner.js';
 import { checkServices } from './service-registry.js';
 
 export interface RemediationToolOptions {
@@ -57,7 +60,9 @@ function defaultLimiter(context: ToolContext, settings: RemediationSettings): Re
 
 const serverFields = {
   server: z.string().min(1).max(253).describe('Server name as the fleet lists it (a plain host name), e.g. "web-01".'),
-  profile: profileSchema.describe('The server\'s profile under the fleet contract, e.g. "web_api".'),
+  profile: profileSchema
+    .optional()
+    .describe('The server\'s profile under the fleet contract, e.g. "web_api"; default: its profile in monitoring.fleet.servers.'),
   host: z
     .string()
     .min(1)
@@ -74,11 +79,24 @@ const serverFields = {
 
 function plan(
   context: ToolContext,
-  input: { server: string; profile: Profile; host?: string | undefined; playbook?: string | undefined },
+  input: { server: string; profile?: Profile | undefined; host?: string | undefined; playbook?: string | undefined },
 ): RemediationPlan {
   const settings = remediationSettings(context);
-  const playbook = choosePlaybook(settings, input.profile, input.playbook);
-  return planRemediation({ name: input.server, profile: input.profile, host: input.host }, playbook, settings);
+  const profile = input.profile ?? configuredProfile(context, input.server);
+  const playbook = choosePlaybook(settings, profile, input.playbook);
+  return planRemediation({ name: input.server, profile, host: input.host }, playbook, settings);
+}
+
+/** The profile the fleet config gives a server; a server it does not list needs its profile passed. */
+function configuredProfile(context: ToolContext, server: string): Profile {
+  const servers = monitoringSettings(context)?.fleet.servers ?? [];
+  const listed = servers.find((candidate) => candidate.name === server);
+  if (!listed)
+    throw new InputError(
+      'server',
+      `${server} is not in monitoring.fleet.servers${servers.length > 0 ? ` (${servers.slice(0, 5).map((s) => s.name).join(', ')}${servers.length > 5 ? ', …' : ''})` : ' (none are configured)'}; pass its profile too`,
+    );
+  return checkProfile(listed.profile, 'monitoring.fleet.servers.profile');
 }
 
 const stepView = z.object({
@@ -139,7 +157,7 @@ const planTool = defineTool({
   async handler(input, context) {
     const resolved = plan(context, input);
     const others = availablePlaybooks(remediationSettings(context))
-      .filter((p) => p.profiles.includes(input.profile) && p.name !== resolved.playbook.name)
+      .filter((p) => p.profiles.includes(resolved.server.profile) && p.name !== resolved.playbook.name)
       .map((p) => p.name);
     return {
       server: resolved.server.name,
@@ -205,7 +223,14 @@ export function createRemediationTools(options: RemediationToolOptions = {}): An
     async handler(input, context) {
       const settings = remediationSettings(context);
       const resolved = plan(context, input);
-      const log = options.log?.(context) ?? ((entry) => context.logger.info('monitoring_remediation', { ...entry }));
+      // Each step is on disk (<dataDir>/monitoring/remediation.jsonl, fsynced) before the run goes on.
+      const journal = new EventLog<RemediationLogEntry>(monitoringLogFile(context.environment.dataDir, 'remediation'));
+      const log =
+        options.log?.(context) ??
+        (async (entry: RemediationLogEntry) => {
+          context.logger.info('monitoring_remediation', { ...entry });
+          await journal.append(entry);
+        });
       const limiter = options.rateLimiter?.(context, settings) ?? defaultLimiter(context, settings);
       return runRemediation(resolved, {
         confirm: input.confirm,

@@ -8,7 +8,7 @@ import { excerpt, runAllowedCommand, type RunCommand } from './allowed-commands.
 import { httpCall } from './http-call.js';
 import type { PlannedStep, RemediationPlan } from './plan.js';
 import type { RemediationRateLimiter } from './rate-limiter.js';
-import type { Profile } from './remediation-profiles.js';
+import type { Profile } from '../fleet/contract.js';
 import { checkService, restartService, type Sleep } from './service-registry.js';
 
 export { planRemediation } from './plan.js';
