@@ -19,7 +19,11 @@ function alert(labels: Record<string, string>): Alert {
 function harness(policy: Parameters<typeof escalationPolicySchema.parse>[0] = {}) {
   let clock = t0;
   const log: EscalationEvent[] = [];
-  const engine = new EscalationEngine({ policy: policy as never, sink: (e) => log.push(structuredClone(e)), now: () => clock });
+  const engine = new EscalationEngine({
+    policy: policy as never,
+    sink: (e) => log.push(structuredClone(e)),
+    now: () => clock,
+  });
   /** Ticks every 30 s until `until`, returning what was written. */
   const runUntil = (until: number) => {
     const written: EscalationEvent[] = [];
@@ -38,7 +42,14 @@ const policy = {
     { receiver: 'slack', afterMs: 10 * minute },
     { receiver: 'mail', afterMs: 30 * minute },
   ],
-  profiles: { database: { tiers: [{ receiver: 'pd-db', afterMs: 0 }, { receiver: 'slack-db', afterMs: 2 * minute }] } },
+  profiles: {
+    database: {
+      tiers: [
+        { receiver: 'pd-db', afterMs: 0 },
+        { receiver: 'slack-db', afterMs: 2 * minute },
+      ],
+    },
+  },
 };
 
 test('an unacked critical alert escalates tier by tier within one tick of each due time', () => {
@@ -76,7 +87,9 @@ test('per-profile tiers replace the default; non-critical alerts do not escalate
     () => h.engine.observe(alert({ alertname: 'X', severity: 'critical', profile: 'mainframe' })),
     (error: unknown) => error instanceof InputError && /labels\.profile.*ml_compute.*generic/.test(error.message),
   );
-  assert.throws(() => escalationPolicySchema.parse({ profiles: { mainframe: { tiers: [{ receiver: 'x', afterMs: 0 }] } } }));
+  assert.throws(() =>
+    escalationPolicySchema.parse({ profiles: { mainframe: { tiers: [{ receiver: 'x', afterMs: 0 }] } } }),
+  );
 });
 
 test('an ack stops escalation; its expiry re-arms and the next tier hears at once', () => {

@@ -52,7 +52,10 @@ export const escalationPolicySchema = z.object({
     ])
     .describe('Default tiers: PagerDuty at once, Slack after 15 min, email after 45 min unacked.'),
   profiles: z
-    .partialRecord(profileSchema, z.object({ tiers: tiersSchema.describe('Tiers replacing the default for this profile.') }))
+    .partialRecord(
+      profileSchema,
+      z.object({ tiers: tiersSchema.describe('Tiers replacing the default for this profile.') }),
+    )
     .default({})
     .describe('Per-profile tiers, e.g. database escalating faster than generic.'),
   ackTtlMs: z

@@ -165,7 +165,10 @@ export class EscalationEngine {
   ack(fingerprint: string, ack: { by: string; comment?: string; ttlMs?: number }, at = this.now()): EscalationEvent {
     const episode = this.episodes.get(fingerprint);
     if (!episode)
-      throw new InputError('fingerprint', `no escalation is running for ${fingerprint}; list the escalations to find it`);
+      throw new InputError(
+        'fingerprint',
+        `no escalation is running for ${fingerprint}; list the escalations to find it`,
+      );
     const ttl = ack.ttlMs ?? this.policy.ackTtlMs;
     if (!(ttl > 0) || ttl > this.policy.maxAckTtlMs)
       throw new InputError('ttlMs', `${ttl} ms; an ack lasts more than 0 and at most ${this.policy.maxAckTtlMs} ms`);
@@ -187,7 +190,14 @@ export class EscalationEngine {
   resolve(fingerprint: string, at = this.now()): EscalationEvent | null {
     const episode = this.episodes.get(fingerprint);
     if (!episode) return null;
-    return this.emit({ at, fingerprint, step: 'resolved', tier: episode.reached, receiver: null, profile: episode.profile });
+    return this.emit({
+      at,
+      fingerprint,
+      step: 'resolved',
+      tier: episode.reached,
+      receiver: null,
+      profile: episode.profile,
+    });
   }
 
   state(fingerprint: string): EscalationState | undefined {

@@ -58,7 +58,10 @@ export async function forwardAlerts(
 ): Promise<ForwardResult> {
   if (alerts.length === 0) throw new InputError('alerts', 'no alerts to forward; pass at least one');
   if (alerts.length > maxForwardAlerts)
-    throw new InputError('alerts', `${alerts.length} alerts; the cap is ${maxForwardAlerts} a call; send them in batches`);
+    throw new InputError(
+      'alerts',
+      `${alerts.length} alerts; the cap is ${maxForwardAlerts} a call; send them in batches`,
+    );
   let endpoint: string;
   try {
     endpoint = alertsEndpoint(alertmanagerUrl);
@@ -66,16 +69,24 @@ export async function forwardAlerts(
     throw new InputError('alertmanagerUrl', `"${redactUrl(alertmanagerUrl)}" is not a URL; pass http://host:9093`);
   }
   const target = redactUrl(endpoint);
-  const outcome = await postJson(endpoint, JSON.stringify(alerts.map(postableAlert)), {}, {
-    fetch: options.fetch,
-    signal: options.signal,
-    timeoutMs: options.timeoutMs ?? 10_000,
-    retries: options.retries ?? 1,
-    backoffMs: 300,
-    sleep: options.sleep ?? defaultSleep,
-  });
+  const outcome = await postJson(
+    endpoint,
+    JSON.stringify(alerts.map(postableAlert)),
+    {},
+    {
+      fetch: options.fetch,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      retries: options.retries ?? 1,
+      backoffMs: 300,
+      sleep: options.sleep ?? defaultSleep,
+    },
+  );
   if (outcome.ok) return { target, posted: alerts.length, httpStatus: outcome.httpStatus, attempts: outcome.attempts };
   if (outcome.httpStatus === 400)
-    throw new InputError('alerts', `Alertmanager at ${target} rejected the alerts (${outcome.error}); fix the alerts it names`);
+    throw new InputError(
+      'alerts',
+      `Alertmanager at ${target} rejected the alerts (${outcome.error}); fix the alerts it names`,
+    );
   throw new ToolError('UNAVAILABLE', `Alertmanager at ${target}: ${outcome.error}`);
 }

@@ -15,8 +15,7 @@ export interface InlineAlert {
 function common(maps: Record<string, string>[]): Record<string, string> {
   if (maps.length === 0) return {};
   const out: Record<string, string> = { ...maps[0] };
-  for (const map of maps.slice(1))
-    for (const key of Object.keys(out)) if (map[key] !== out[key]) delete out[key];
+  for (const map of maps.slice(1)) for (const key of Object.keys(out)) if (map[key] !== out[key]) delete out[key];
   return out;
 }
 

@@ -110,7 +110,11 @@ export function buildPagerDutyEvent(
     dropped.push('custom_details');
   }
   // Still too big (a huge summary or source under a small cap): halve both until it fits.
-  for (let runes: number = pagerDutyLimits.summaryRunes; size(event) > maxBytes && runes > 1; runes = Math.floor(runes / 2)) {
+  for (
+    let runes: number = pagerDutyLimits.summaryRunes;
+    size(event) > maxBytes && runes > 1;
+    runes = Math.floor(runes / 2)
+  ) {
     event.payload!.summary = truncateRunes(event.payload!.summary, runes).text;
     event.payload!.source = truncateRunes(event.payload!.source, runes).text;
     if (!dropped.includes('summary')) dropped.push('summary', 'source');

@@ -8,7 +8,12 @@ import nodemailer from 'nodemailer';
 import type { Notification, ReceiverConfig } from '../alert-types.js';
 import { SecretSet } from '../../../secrets.js';
 import { redactText } from '../../../redact.js';
-import { buildEmailMessage, smtpTransportOptions, type EmailMessage, type SmtpTransportOptions } from './email-message.js';
+import {
+  buildEmailMessage,
+  smtpTransportOptions,
+  type EmailMessage,
+  type SmtpTransportOptions,
+} from './email-message.js';
 import { postJson, type FetchLike, type PostOptions, type PostOutcome } from './http-post.js';
 import { buildPagerDutyEvent } from './pagerduty-payload.js';
 import { slackRateLimiter, type TokenBucket } from './rate-limiter.js';
@@ -115,7 +120,9 @@ function forIntegration(n: Notification, sendResolved: boolean): Notification | 
   return alerts.length === 0 ? undefined : { ...n, status: 'firing', alerts };
 }
 
-function fromOutcome(outcome: PostOutcome): Pick<IntegrationResult, 'status' | 'httpStatus' | 'error' | 'attempts' | 'retryAfterMs'> {
+function fromOutcome(
+  outcome: PostOutcome,
+): Pick<IntegrationResult, 'status' | 'httpStatus' | 'error' | 'attempts' | 'retryAfterMs'> {
   if (outcome.ok) return { status: 'sent', httpStatus: outcome.httpStatus, attempts: outcome.attempts };
   return {
     status: outcome.rateLimited ? 'rate_limited' : 'failed',
@@ -233,7 +240,12 @@ export async function sendNotification(
     ];
     const base = { integration: 'pagerduty' as const, index, target, payloadBytes: built.bytes, notes };
     if (options.dryRun) {
-      results.push({ ...base, status: 'dry_run', attempts: 0, payload: { ...built.event, routing_key: redactedMarker } });
+      results.push({
+        ...base,
+        status: 'dry_run',
+        attempts: 0,
+        payload: { ...built.event, routing_key: redactedMarker },
+      });
       continue;
     }
     const result = { ...base, ...fromOutcome(await postJson(config.url, body, {}, post)) };

@@ -80,7 +80,9 @@ export function buildSlackPayload(n: Notification, config: ReceiverConfig['slack
   if (current) blocks.push(section(current));
   const alertsLeftOut = n.alerts.length - shown;
   if (alertsLeftOut > 0)
-    blocks.push(section(`… ${alertsLeftOut} more alert${alertsLeftOut === 1 ? '' : 's'} left out (message size limit)`));
+    blocks.push(
+      section(`… ${alertsLeftOut} more alert${alertsLeftOut === 1 ? '' : 's'} left out (message size limit)`),
+    );
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeSlack(nextRepeatLine(n)) }] });
   const payload: SlackPayload = { text: `${title} (${nextRepeatLine(n)})`, blocks };
   if (runeLength(payload.text) > slackLimits.titleRunes) payload.text = title;

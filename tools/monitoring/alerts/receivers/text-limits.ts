@@ -36,5 +36,8 @@ export function utf8Bytes(text: string): number {
 /** ISO time as Go's RFC3339Nano writes it (what Alertmanager sends): no trailing zero fraction. */
 export function goTime(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '0001-01-01T00:00:00Z';
-  return new Date(ms).toISOString().replace(/\.?0+Z$/, 'Z').replace(/\.Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace(/\.?0+Z$/, 'Z')
+    .replace(/\.Z$/, 'Z');
 }
