@@ -8,7 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import type { ReceiverConfig } from '../../tools/monitoring/alerts/alert-types.js';
 import { inlineNotification, type InlineAlert } from '../../tools/monitoring/alerts/receivers/inline-notification.js';
-import { sendNotification, type SendOptions } from '../../tools/monitoring/alerts/receivers/send.js';
+import {
+  registerReceiverSecrets,
+  sendNotification,
+  type SendOptions,
+} from '../../tools/monitoring/alerts/receivers/send.js';
+import { SecretSet } from '../../tools/secrets.js';
 import { buildSlackPayload } from '../../tools/monitoring/alerts/receivers/slack-payload.js';
 import { buildPagerDutyEvent } from '../../tools/monitoring/alerts/receivers/pagerduty-payload.js';
 import { buildWebhookPayload } from '../../tools/monitoring/alerts/receivers/webhook-payload.js';
@@ -396,4 +401,32 @@ test('SMTP with auth: the right password sends; a wrong one fails without showin
   assert.equal(noTls!.status, 'failed');
   assert.match(noTls!.error!, /STARTTLS/i);
   assert.equal(server.messages.length, 1);
+});
+
+test('registerReceiverSecrets puts webhook paths, routing keys and SMTP passwords into a secret set', () => {
+  const set = new SecretSet();
+  registerReceiverSecrets(
+    [
+      {
+        ...emptyReceiver(),
+        slack: [{ apiUrl: `https://hooks.slack.test${slackPath}`, sendResolved: true }],
+        pagerduty: [{ routingKey, url: 'https://events.pagerduty.test/v2/enqueue', sendResolved: true }],
+        email: [
+          {
+            to: 'a@b',
+            from: 'c@d',
+            smarthost: 'h:25',
+            authPassword: 'SMTPPASSWORD99',
+            requireTls: true,
+            sendResolved: true,
+          },
+        ],
+      },
+    ],
+    set,
+  );
+  assert.equal(
+    set.scrub(`posting to ${slackPath} with ${routingKey} and SMTPPASSWORD99`),
+    'posting to *** with *** and ***',
+  );
 });

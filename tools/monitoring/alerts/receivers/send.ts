@@ -101,15 +101,31 @@ export function targetOf(url: string): string {
   }
 }
 
+/**
+ * Adds a receiver's credentials to a secret set: Slack webhook URLs and their paths, PagerDuty
+ * routing keys, webhook URL credentials and SMTP passwords. The composition root should call it
+ * with the process-wide `secrets` (tools/secrets.ts) for every configured receiver, so logs and
+ * every other result are scrubbed of them too; send uses its own set per call as well.
+ */
+export function registerReceiverSecrets(receivers: ReceiverConfig[], set: SecretSet): void {
+  for (const receiver of receivers) {
+    for (const slack of receiver.slack) {
+      set.add(slack.apiUrl);
+      try {
+        set.add(new URL(slack.apiUrl).pathname);
+      } catch {
+        // Not a URL: the whole value is registered above.
+      }
+    }
+    for (const pagerduty of receiver.pagerduty) set.add(pagerduty.routingKey);
+    for (const webhook of receiver.webhook) set.addUrl(webhook.url);
+    for (const email of receiver.email) set.add(email.authPassword);
+  }
+}
+
 function secretsOf(receiver: ReceiverConfig): SecretSet {
   const set = new SecretSet();
-  for (const slack of receiver.slack) {
-    set.add(slack.apiUrl);
-    set.add(new URL(slack.apiUrl, 'http://x').pathname);
-  }
-  for (const pagerduty of receiver.pagerduty) set.add(pagerduty.routingKey);
-  for (const webhook of receiver.webhook) set.addUrl(webhook.url);
-  for (const email of receiver.email) set.add(email.authPassword);
+  registerReceiverSecrets([receiver], set);
   return set;
 }
 
