@@ -204,3 +204,16 @@ test('ack input is checked, and an escalation notification says when the next ti
   assert.equal(n.reason, 'escalation');
   assert.equal(n.nextRepeatAt, t0 + 10 * minute);
 });
+
+test('an alert whose endsAt passes is resolved at the next tick', () => {
+  const h = harness(policy);
+  const a = { ...alert({ alertname: 'DiskFull', severity: 'critical' }), endsAt: t0 + 5 * minute };
+  h.engine.observe(a);
+  const written = h.runUntil(t0 + 30 * minute);
+  assert.deepEqual(
+    written.map((e) => e.step),
+    ['escalated', 'resolved'],
+  );
+  assert.ok(written[1]!.at >= t0 + 5 * minute && written[1]!.at - (t0 + 5 * minute) <= tickEvery);
+  assert.equal(h.engine.list().length, 0);
+});

@@ -146,11 +146,16 @@ export class EscalationEngine {
     });
   }
 
-  /** Writes every step due at `now`: expired acks, then tiers whose delay has passed. */
+  /** Writes every step due at `now`: alerts past their endsAt resolved, expired acks, then tiers whose delay has passed. */
   tick(now = this.now()): EscalationEvent[] {
     const written: EscalationEvent[] = [];
     for (const [fingerprint, episode] of this.episodes) {
       const base = { at: now, fingerprint, profile: episode.profile };
+      // An alert whose endsAt has passed (resolved, or expired as Alertmanager's resolve_timeout does) ends.
+      if (episode.alert.endsAt !== undefined && episode.alert.endsAt <= now) {
+        written.push(this.emit({ ...base, step: 'resolved', tier: episode.reached, receiver: null }));
+        continue;
+      }
       if (episode.ack && now >= episode.ack.until)
         written.push(this.emit({ ...base, step: 'ack_expired', tier: episode.reached, receiver: null }));
       if (episode.ack) continue;
