@@ -10,6 +10,7 @@ import { fleetModelConfigSchema } from '../tools/monitoring/fleet/fleet-model.js
 import { fleetRulesOverrideSchema, rulesWithOverrides } from '../tools/monitoring/fleet/rules.js';
 import type { MonitoringSettings } from '../tools/monitoring/settings.js';
 import { secrets } from '../tools/secrets.js';
+import { registerReceiverSecrets } from '../tools/monitoring/alerts/receivers/send.js';
 import { ConfigError } from './config-error.js';
 
 const httpUrl = (what: string) => z.url({ protocol: /^https?$/, error: `expected the http(s) URL of ${what}` });
@@ -139,12 +140,7 @@ export function monitoringEnvironment(monitoring: MonitoringConfig): MonitoringS
   } catch (error) {
     throw new ConfigError(`invalid configuration:\n  monitoring.alerting.configFile: ${(error as Error).message}`);
   }
-  for (const receiver of parsed.config.receivers) {
-    for (const slack of receiver.slack) secrets.add(slack.apiUrl);
-    for (const pagerduty of receiver.pagerduty) secrets.add(pagerduty.routingKey);
-    for (const webhook of receiver.webhook) secrets.addUrl(webhook.url);
-    for (const email of receiver.email) secrets.add(email.authPassword);
-  }
+  registerReceiverSecrets(parsed.config.receivers, secrets);
   const receiverNames = new Set(parsed.config.receivers.map((receiver) => receiver.name));
   const escalation = monitoring.alerting.escalation;
   if (escalation && escalation.enabled !== false) {

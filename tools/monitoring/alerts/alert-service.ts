@@ -203,7 +203,7 @@ export class AlertService {
     if (this.settings.alertmanagerUrl) {
       try {
         const result = await forwardAlerts(this.settings.alertmanagerUrl, changed, { signal: this.controller.signal });
-        forwarded = { ok: true, detail: `forwarded ${result.count} to ${result.target}` };
+        forwarded = { ok: true, detail: `forwarded ${result.posted} to ${result.target} (HTTP ${result.httpStatus})` };
       } catch (error) {
         forwarded = { ok: false, detail: (error as Error).message };
       }

@@ -14,6 +14,7 @@
 //   its tiers, so a replayed episode keeps the tiers it began with even if the policy changed.
 import type { Alert, Notification } from '../alert-types.js';
 import { InputError } from '../../../errors.js';
+import { checkProfile } from '../../fleet/contract.js';
 import {
   escalationPolicySchema,
   escalationProfiles,
@@ -104,13 +105,7 @@ export class EscalationEngine {
   profileOf(alert: Alert): EscalationProfile {
     const value = alert.labels[this.policy.profileLabel];
     if (value === undefined || value === '') return 'generic';
-    const parsed = profileSchema.safeParse(value);
-    if (!parsed.success)
-      throw new InputError(
-        `labels.${this.policy.profileLabel}`,
-        `unknown profile "${value}"; use one of ${escalationProfiles.join(', ')}`,
-      );
-    return parsed.data;
+    return checkProfile(value, `labels.${this.policy.profileLabel}`);
   }
 
   /** Whether this alert escalates at all (its severity is one of the policy's). */
