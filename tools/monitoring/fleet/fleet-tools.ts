@@ -15,6 +15,7 @@ import {
 } from './contract.js';
 import { costAvoidanceInputSchema, costAvoidanceSchema, estimateCostAvoidance } from './cost-avoidance.js';
 import { forecastSeries, mase, seasonalNaive, type HoltWintersParams } from './forecast.js';
+import { checkMaintenanceWindows } from './fleet-config.js';
 import { fleetRulesOverrideSchema, rulesWithOverrides } from './rules.js';
 
 export const classifyBudgets = { maxServers: 5000, maxSamplesPerServer: 20_000, maxSamplesTotal: 2_000_000 };
@@ -148,9 +149,7 @@ export const classifyServers = defineTool({
   async handler(input, context) {
     const rules = rulesWithOverrides(input.thresholds, 'thresholds');
     const now = input.now === undefined ? context.clock.now() : toMs(input.now, 'now');
-    input.maintenance?.forEach((w, i) =>
-      w.profiles?.forEach((p, j) => checkProfile(p, `maintenance.${i}.profiles.${j}`)),
-    );
+    checkMaintenanceWindows(input.maintenance ?? [], 'maintenance');
     let total = 0;
     const servers = input.servers.map((server, i) => {
       total += server.samples.length;
