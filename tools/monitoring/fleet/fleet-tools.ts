@@ -5,14 +5,7 @@ import { z } from 'zod';
 import { defineTool, type AnyTool } from '../../define-tool.js';
 import { InputError } from '../../errors.js';
 import { classify, maintenanceWindowSchema, type MetricHistory } from './classify.js';
-import {
-  checkProfile,
-  contractSummary,
-  contractSummarySchema,
-  fleetContract,
-  profileSchema,
-  stateSchema,
-} from './contract.js';
+import { contractSummary, contractSummarySchema, fleetContract, profileSchema, stateSchema } from './contract.js';
 import { costAvoidanceInputSchema, costAvoidanceSchema, estimateCostAvoidance } from './cost-avoidance.js';
 import { forecastSeries, mase, seasonalNaive, type HoltWintersParams } from './forecast.js';
 import { checkMaintenanceWindows } from './fleet-config.js';
