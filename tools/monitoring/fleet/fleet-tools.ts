@@ -314,7 +314,7 @@ export const forecastMetric = defineTool({
   summarize: (o) => {
     const last = o.forecast[o.forecast.length - 1]!;
     const accuracy = o.holdout
-      ? `; holdout MASE ${o.holdout.mase?.toFixed(3)} (seasonal naive ${o.holdout.seasonalNaiveMase?.toFixed(3)})`
+      ? `; holdout MASE ${o.holdout.mase?.toFixed(3) ?? 'n/a'} (seasonal naive ${o.holdout.seasonalNaiveMase?.toFixed(3) ?? 'n/a'})`
       : '';
     return `${o.method} (${o.reason}): step ${last.step} → ${last.value.toFixed(4)} [${last.lower.toFixed(4)}, ${last.upper.toFixed(4)}]${accuracy}`;
   },
