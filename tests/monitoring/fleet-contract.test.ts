@@ -14,6 +14,7 @@ import {
   stateSchema,
 } from '../../tools/monitoring/fleet/contract.js';
 import { defaultFleetRules, rulesWithOverrides, validateRules } from '../../tools/monitoring/fleet/rules.js';
+import { classifyOptionsFromConfig, fleetConfigSchema } from '../../tools/monitoring/fleet/fleet-config.js';
 
 const short = contractHash.slice(0, 12);
 /** `printf web-api-01 | sha256sum` */
@@ -95,5 +96,41 @@ test('rules are validated against the contract, and so are overrides', () => {
   assert.throws(
     () => validateRules({ ...defaultFleetRules, contractHash: 'cd'.repeat(32), contractVersion: '0.9.0' }),
     /declared for contract v0\.9\.0 \(hash cdcdcdcdcdcd\) but this is contract v1\.0\.0/,
+  );
+});
+
+test('the fleet config is checked against the contract at load: overrides and maintenance profiles', () => {
+  const config = fleetConfigSchema.parse({
+    timezoneOffsetMinutes: 60,
+    thresholds: { database: { criticalDisk: 0.8 } },
+    maintenance: [{ name: 'db patching', profiles: ['database'], daily: { from: '02:00', to: '03:00' } }],
+    model: { path: '/models/fleet.onnx' },
+  });
+  assert.equal(config.forecast.horizonHours, 6);
+  assert.equal(config.model!.profileEmbedding, 'profile_embedding');
+  const options = classifyOptionsFromConfig(config);
+  assert.equal(options.rules!.profiles.database.criticalDisk, 0.8);
+  assert.equal(options.timezoneOffsetMinutes, 60);
+  assert.throws(
+    () => classifyOptionsFromConfig(fleetConfigSchema.parse({ thresholds: { gpu_box: { heavyCpu: 0.5 } } })),
+    new RegExp(
+      `monitoring\\.fleet\\.thresholds\\.gpu_box: "gpu_box" is not a profile of the fleet contract v1\\.0\\.0 \\(hash ${short}\\)`,
+    ),
+  );
+  assert.throws(
+    () =>
+      classifyOptionsFromConfig(
+        fleetConfigSchema.parse({
+          maintenance: [{ name: 'x', profiles: ['gpu'], daily: { from: '01:00', to: '02:00' } }],
+        }),
+      ),
+    /monitoring\.fleet\.maintenance\.0\.profiles\.0/,
+  );
+  assert.throws(
+    () =>
+      classifyOptionsFromConfig(
+        fleetConfigSchema.parse({ maintenance: [{ name: 'x', startsAt: '2026-12-03T00:00:00Z' }] }),
+      ),
+    /monitoring\.fleet\.maintenance\.0: give startsAt and endsAt/,
   );
 });

@@ -16,6 +16,7 @@ import {
   seasonalNaive,
 } from '../../tools/monitoring/fleet/forecast.js';
 import { generateFleet, seededRandom } from '../../tools/monitoring/fleet/synthetic-fleet.js';
+import { assessFleet, HoltWintersParamsCache } from '../../tools/monitoring/fleet/assess-fleet.js';
 
 /** Hyndman's additive Holt-Winters with explicit l, b, s arrays indexed by time (s[t − m]). */
 function textbook(y: number[], m: number, a: number, b: number, g: number, h: number) {
@@ -185,4 +186,31 @@ test('Brutlag bands hold most of the next day and flag an injected spike', () =>
     assert.ok(spiked > f.upper[100]!, 'a +0.4 spike is outside the band');
   }
   assert.ok(inside / total > 0.9, `coverage ${(inside / total).toFixed(3)}`);
+});
+
+test('assessFleet classifies every server and forecasts its metrics, fitting once per profile and metric', () => {
+  const fleet = generateFleet({ servers: 14, days: 3, seed: 21 });
+  const servers = fleet.servers.map((s) => ({
+    name: s.name,
+    profile: s.profile,
+    history: { t: fleet.t, cpu: s.cpu, memory: s.memory, disk: s.disk, load: s.load },
+  }));
+  const cache = new HoltWintersParamsCache();
+  const now = fleet.t[fleet.t.length - 1]! + 60_000;
+  const health = assessFleet(servers, now, { cache, horizonHours: 2 });
+  assert.equal(health.length, 14);
+  assert.equal(cache.fits, 7 * 4, 'two servers per profile, one fit per profile × metric');
+  for (const h of health) {
+    assert.ok(h.evidence.length > 0);
+    assert.deepEqual(Object.keys(h.forecasts), ['cpu', 'memory', 'disk', 'load']);
+    assert.equal(h.forecasts.cpu!.method, 'holt-winters');
+    assert.equal(h.forecasts.cpu!.point.length, 24);
+  }
+  assessFleet(servers, now, { cache, horizonHours: 2 });
+  assert.equal(cache.fits, 28, 'a second pass reuses the cached parameters');
+  const shortHistory = servers.map((s) => ({
+    ...s,
+    history: { t: fleet.t.subarray(0, 100), cpu: s.history.cpu.subarray(0, 100) },
+  }));
+  assert.equal(assessFleet(shortHistory, now, { cache })[0]!.forecasts.cpu!.method, 'ewma');
 });

@@ -5,16 +5,10 @@ import { z } from 'zod';
 import { defineTool, type AnyTool } from '../../define-tool.js';
 import { InputError } from '../../errors.js';
 import { classify, maintenanceWindowSchema, type MetricHistory } from './classify.js';
-import {
-  checkProfile,
-  contractSummary,
-  contractSummarySchema,
-  fleetContract,
-  profileSchema,
-  stateSchema,
-} from './contract.js';
+import { contractSummary, contractSummarySchema, fleetContract, profileSchema, stateSchema } from './contract.js';
 import { costAvoidanceInputSchema, costAvoidanceSchema, estimateCostAvoidance } from './cost-avoidance.js';
 import { forecastSeries, mase, seasonalNaive, type HoltWintersParams } from './forecast.js';
+import { checkMaintenanceWindows } from './fleet-config.js';
 import { fleetRulesOverrideSchema, rulesWithOverrides } from './rules.js';
 
 export const classifyBudgets = { maxServers: 5000, maxSamplesPerServer: 20_000, maxSamplesTotal: 2_000_000 };
@@ -148,9 +142,7 @@ export const classifyServers = defineTool({
   async handler(input, context) {
     const rules = rulesWithOverrides(input.thresholds, 'thresholds');
     const now = input.now === undefined ? context.clock.now() : toMs(input.now, 'now');
-    input.maintenance?.forEach((w, i) =>
-      w.profiles?.forEach((p, j) => checkProfile(p, `maintenance.${i}.profiles.${j}`)),
-    );
+    checkMaintenanceWindows(input.maintenance ?? [], 'maintenance');
     let total = 0;
     const servers = input.servers.map((server, i) => {
       total += server.samples.length;
@@ -322,7 +314,7 @@ export const forecastMetric = defineTool({
   summarize: (o) => {
     const last = o.forecast[o.forecast.length - 1]!;
     const accuracy = o.holdout
-      ? `; holdout MASE ${o.holdout.mase?.toFixed(3)} (seasonal naive ${o.holdout.seasonalNaiveMase?.toFixed(3)})`
+      ? `; holdout MASE ${o.holdout.mase?.toFixed(3) ?? 'n/a'} (seasonal naive ${o.holdout.seasonalNaiveMase?.toFixed(3) ?? 'n/a'})`
       : '';
     return `${o.method} (${o.reason}): step ${last.step} → ${last.value.toFixed(4)} [${last.lower.toFixed(4)}, ${last.upper.toFixed(4)}]${accuracy}`;
   },
