@@ -4,16 +4,23 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { alertConfigFrom } from '../tools/monitoring/alerts/alert-service.js';
 import { escalationPolicySchema } from '../tools/monitoring/alerts/escalation/escalation-config.js';
-import { maintenanceWindowSchema } from '../tools/monitoring/fleet/classify.js';
 import { checkProfile } from '../tools/monitoring/fleet/contract.js';
-import { fleetModelConfigSchema } from '../tools/monitoring/fleet/fleet-model.js';
-import { fleetRulesOverrideSchema, rulesWithOverrides } from '../tools/monitoring/fleet/rules.js';
+import { classifyOptionsFromConfig, fleetConfigSchema } from '../tools/monitoring/fleet/fleet-config.js';
 import type { MonitoringSettings } from '../tools/monitoring/settings.js';
 import { secrets } from '../tools/secrets.js';
 import { registerReceiverSecrets } from '../tools/monitoring/alerts/receivers/send.js';
 import { ConfigError } from './config-error.js';
 
 const httpUrl = (what: string) => z.url({ protocol: /^https?$/, error: `expected the http(s) URL of ${what}` });
+
+const fleetDefaults = {
+  servers: [],
+  discover: true,
+  defaultProfile: 'generic',
+  timezoneOffsetMinutes: 0,
+  maintenance: [],
+  forecast: { horizonHours: 6, seasonHours: 24, stepMinutes: 5, historyDays: 7, delta: 3 },
+};
 
 export const monitoringConfigSchema = z
   .object({
@@ -31,8 +38,8 @@ export const monitoringConfigSchema = z
       .strict()
       .optional()
       .describe('a Prometheus server: instant and range queries, and its targets as the fleet'),
-    fleet: z
-      .object({
+    fleet: fleetConfigSchema
+      .extend({
         servers: z
           .array(
             z
@@ -54,36 +61,9 @@ export const monitoringConfigSchema = z
           .default(true)
           .describe("add Prometheus targets (profile from the target's profile label)"),
         defaultProfile: z.string().min(1).default('generic').describe('profile of a discovered target without one'),
-        historyHours: z
-          .number()
-          .min(1)
-          .max(24 * 35)
-          .default(72)
-          .describe('metric history read per server; Holt-Winters needs two days'),
-        stepSeconds: z.number().int().min(10).max(3600).default(300).describe('resolution of that history'),
-        timezoneOffsetMinutes: z
-          .number()
-          .int()
-          .min(-720)
-          .max(840)
-          .default(0)
-          .describe('minutes east of UTC for the morning spike and daily maintenance windows'),
-        maintenance: z.array(maintenanceWindowSchema).max(1000).default([]).describe('maintenance windows'),
-        thresholds: fleetRulesOverrideSchema.optional(),
-        model: fleetModelConfigSchema
-          .optional()
-          .describe('a fleet model exported to ONNX, checked against the contract'),
       })
       .strict()
-      .default({
-        servers: [],
-        discover: true,
-        defaultProfile: 'generic',
-        historyHours: 72,
-        stepSeconds: 300,
-        timezoneOffsetMinutes: 0,
-        maintenance: [],
-      }),
+      .default(fleetDefaults),
     alerting: z
       .object({
         configFile: z.string().min(1).optional().describe("Alertmanager's YAML: route tree, inhibit rules, receivers"),
@@ -102,15 +82,7 @@ export const monitoringConfigSchema = z
   })
   .strict()
   .default({
-    fleet: {
-      servers: [],
-      discover: true,
-      defaultProfile: 'generic',
-      historyHours: 72,
-      stepSeconds: 300,
-      timezoneOffsetMinutes: 0,
-      maintenance: [],
-    },
+    fleet: fleetDefaults,
     alerting: { externalUrl: 'http://caelum.local', tickMs: 1_000 },
   })
   .describe('the monitoring supervisor: Prometheus, the fleet, alert routing, escalation, remediation');
@@ -163,7 +135,7 @@ export function monitoringEnvironment(monitoring: MonitoringConfig): MonitoringS
   });
   try {
     checkProfile(monitoring.fleet.defaultProfile, 'monitoring.fleet.defaultProfile');
-    rulesWithOverrides(monitoring.fleet.thresholds);
+    classifyOptionsFromConfig(monitoring.fleet);
   } catch (error) {
     throw new ConfigError(`invalid configuration:\n  ${(error as Error).message}`);
   }

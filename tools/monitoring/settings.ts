@@ -2,9 +2,7 @@
 // composition root): Prometheus, the fleet, the parsed Alertmanager configuration, escalation,
 // remediation and the cost-avoidance inputs. Secrets here are for requests only, never reported.
 import type { ToolContext } from '../context.js';
-import type { MaintenanceWindow } from './fleet/classify.js';
-import type { FleetRulesOverride } from './fleet/rules.js';
-import type { FleetModelConfig } from './fleet/fleet-model.js';
+import type { FleetConfig } from './fleet/fleet-config.js';
 import type { ReceiverConfig } from './alerts/alert-types.js';
 import type { AlertmanagerConfig } from './alerts/routing/am-config.js';
 import type { EscalationPolicyInput } from './alerts/escalation/escalation-config.js';
@@ -18,17 +16,7 @@ export interface FleetServerConfig {
 
 export interface MonitoringSettings {
   prometheus?: { url: string; timeoutMs: number; bearerToken?: string | undefined; rateWindow: string } | undefined;
-  fleet: {
-    servers: FleetServerConfig[];
-    discover: boolean;
-    defaultProfile: string;
-    historyHours: number;
-    stepSeconds: number;
-    timezoneOffsetMinutes: number;
-    maintenance: MaintenanceWindow[];
-    thresholds?: FleetRulesOverride | undefined;
-    model?: FleetModelConfig | undefined;
-  };
+  fleet: FleetConfig & { servers: FleetServerConfig[]; discover: boolean; defaultProfile: string };
   alerting: {
     configFile?: string | undefined;
     /** The parsed Alertmanager YAML (or the fallback when none is configured) and where it came from. */

@@ -7,10 +7,11 @@ import { z } from 'zod';
 import { defineTool } from '../../define-tool.js';
 import { InputError, ToolError } from '../../errors.js';
 import type { ToolContext } from '../../context.js';
-import { classify, type Classification, type MetricHistory } from '../fleet/classify.js';
-import { contractSummary, checkProfile, metrics, serverId, type Metric, type Profile } from '../fleet/contract.js';
-import { forecastSeries } from '../fleet/forecast.js';
-import { rulesWithOverrides, type FleetRules } from '../fleet/rules.js';
+import { assessFleet, HoltWintersParamsCache } from '../fleet/assess-fleet.js';
+import type { MetricHistory } from '../fleet/classify.js';
+import { contractSummary, checkProfile, metrics, type Metric, type Profile } from '../fleet/contract.js';
+import { classifyOptionsFromConfig } from '../fleet/fleet-config.js';
+import type { ForecastResult } from '../fleet/forecast.js';
 import { PrometheusClient } from '../metrics/prometheus-api.js';
 import {
   discoverServers,
@@ -135,42 +136,41 @@ function columnar(history: ServerHistory | undefined): MetricHistory {
   return result;
 }
 
-function forecastOf(
-  values: number[],
-  times: number[],
+/** A forecast as the agent needs it: the end of the horizon with its band, the peak, and the first breach. */
+function summarise(
+  result: ForecastResult,
+  lastAt: number,
   stepMs: number,
-  horizonSteps: number,
   threshold: number | undefined,
-): z.input<typeof forecastSchema> | undefined {
-  if (values.length < 3 || horizonSteps < 1) return undefined;
-  const period = Math.max(2, Math.round(86_400_000 / stepMs));
-  const result = forecastSeries(values, { period, horizon: horizonSteps, method: 'auto' });
-  const last = times[times.length - 1]!;
+): z.input<typeof forecastSchema> {
   let peak = 0;
   let breach: { atMs: number; threshold: number } | null = null;
   for (let h = 0; h < result.point.length; h++) {
     if (result.point[h]! > result.point[peak]!) peak = h;
     if (!breach && threshold !== undefined && result.upper[h]! >= threshold)
-      breach = { atMs: last + (h + 1) * stepMs, threshold };
+      breach = { atMs: lastAt + (h + 1) * stepMs, threshold };
   }
   const end = result.point.length - 1;
   return {
     method: result.method,
     reason: result.reason,
     end: { value: result.point[end]!, lower: result.lower[end]!, upper: result.upper[end]! },
-    peak: { value: result.point[peak]!, atMs: last + (peak + 1) * stepMs },
+    peak: { value: result.point[peak]!, atMs: lastAt + (peak + 1) * stepMs },
     breach,
   };
 }
 
+/** Holt-Winters parameters fitted once per profile and metric, kept for the life of the process. */
+const fittedParams = new HoltWintersParamsCache();
+
 export async function fleetHealth(
   input: { servers?: string[] | undefined; forecastHours: number },
   context: ToolContext,
-  options: { rules?: FleetRules } = {},
 ): Promise<z.input<typeof outputSchema>> {
   const settings = configured(monitoringSettings(context));
   const notes: string[] = [];
-  const rules = options.rules ?? rulesWithOverrides(settings.fleet.thresholds);
+  const classifyOptions = classifyOptionsFromConfig(settings.fleet);
+  const rules = classifyOptions.rules!;
   const client = settings.prometheus
     ? new PrometheusClient(settings.prometheus, { signal: context.signal })
     : undefined;
@@ -199,15 +199,15 @@ export async function fleetHealth(
       `the fleet has ${servers.length} servers, over ${maxFleetServers}; name the ones to read`,
     );
   const now = Date.now();
-  const stepMs = settings.fleet.stepSeconds * 1000;
-  const horizonSteps = Math.round((input.forecastHours * 3_600_000) / stepMs);
+  const { forecast } = settings.fleet;
+  const stepMs = forecast.stepMinutes * 60_000;
   const histories = new Map<string, ServerHistory>();
   const fromPrometheus = servers.filter((server) => !server.scrapeUrl);
   if (client && fromPrometheus.length > 0) {
     const read = await readNodeHistoryFromPrometheus(client, {
-      startMs: now - settings.fleet.historyHours * 3_600_000,
+      startMs: now - forecast.historyDays * 86_400_000,
       endMs: now,
-      stepS: settings.fleet.stepSeconds,
+      stepS: Math.round(forecast.stepMinutes * 60),
       window: settings.prometheus!.rateWindow,
       servers: fromPrometheus.map((server) => server.instance ?? server.name),
     });
@@ -252,36 +252,44 @@ export async function fleetHealth(
       'servers read from an exposition endpoint have one reading (two scrapes 1 s apart): duration rules need Prometheus history, and they get no forecast',
     );
   const states: Record<string, number> = {};
-  const rows = servers.map((server) => {
+  const inputs = servers.map((server) => ({
+    name: server.name,
+    profile: server.profile,
+    history: columnar(histories.get(server.instance ?? server.name)),
+    ...(server.up !== undefined ? { up: server.up } : {}),
+  }));
+  // Scraped servers have one reading: they are classified but not forecast.
+  const assessed = assessFleet(inputs, now, {
+    ...classifyOptions,
+    stepMinutes: forecast.stepMinutes,
+    horizonHours: input.forecastHours > 0 ? input.forecastHours : 1,
+    seasonHours: forecast.seasonHours,
+    delta: forecast.delta,
+    metrics: input.forecastHours > 0 ? metrics : [],
+    cache: fittedParams,
+  });
+  const rows = assessed.map((health, index) => {
+    const server = servers[index]!;
     const history = histories.get(server.instance ?? server.name);
-    const series = columnar(history);
-    const classification: Classification = classify(server, series, now, {
-      rules,
-      timezoneOffsetMinutes: settings.fleet.timezoneOffsetMinutes,
-      maintenance: settings.fleet.maintenance,
-      ...(server.up !== undefined ? { up: server.up } : {}),
-    });
-    states[classification.state] = (states[classification.state] ?? 0) + 1;
-    const forecast: Record<string, z.input<typeof forecastSchema>> = {};
-    if (!scraped.has(server.name) && horizonSteps > 0)
-      for (const metric of metrics) {
-        const values = (series as unknown as Record<string, number[] | undefined>)[metric];
-        if (!values) continue;
+    states[health.state] = (states[health.state] ?? 0) + 1;
+    const times = inputs[index]!.history.t;
+    const lastAt = times.length > 0 ? times[times.length - 1]! : now;
+    const forecasts: Record<string, z.input<typeof forecastSchema>> = {};
+    if (!scraped.has(server.name))
+      for (const [metric, result] of Object.entries(health.forecasts) as [Metric, ForecastResult][]) {
         const key = criticalKey[metric];
-        const threshold = key ? rules.profiles[server.profile][key] : undefined;
-        const predicted = forecastOf(values, series.t as number[], stepMs, horizonSteps, threshold);
-        if (predicted) forecast[metric] = predicted;
+        forecasts[metric] = summarise(result, lastAt, stepMs, key ? rules.profiles[health.profile][key] : undefined);
       }
     return {
-      name: server.name,
-      id: serverId(server.name),
-      profile: server.profile,
-      state: classification.state,
+      name: health.name,
+      id: health.serverId,
+      profile: health.profile,
+      state: health.state,
       source: scraped.get(server.name)?.source ?? (client ? 'prometheus' : 'none'),
-      evidence: classification.evidence as unknown as Record<string, unknown>[],
-      latest: classification.latest as Record<string, number>,
-      lastSampleAt: classification.lastSampleAt === null ? null : new Date(classification.lastSampleAt).toISOString(),
-      forecast,
+      evidence: health.evidence as unknown as Record<string, unknown>[],
+      latest: health.latest as Record<string, number>,
+      lastSampleAt: health.lastSampleAt === null ? null : new Date(health.lastSampleAt).toISOString(),
+      forecast: forecasts,
       missing: scraped.get(server.name)?.missing ?? ((history?.missing ?? {}) as Record<string, string>),
     };
   });

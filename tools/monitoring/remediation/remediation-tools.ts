@@ -19,7 +19,13 @@ import {
   RemediationSettings,
 } from './remediation-settings.js';
 import { viewStep } from './plan.js';
-import { planRemediation, runRemediation, type RemediationLog, type RemediationLogEntry, type RemediationPlan } from './runner.js';
+import {
+  planRemediation,
+  runRemediation,
+  type RemediationLog,
+  type RemediationLogEntry,
+  type RemediationPlan,
+} from './runner.js';
 import { checkServices } from './service-registry.js';
 
 export interface RemediationToolOptions {
@@ -62,7 +68,9 @@ const serverFields = {
   server: z.string().min(1).max(253).describe('Server name as the fleet lists it (a plain host name), e.g. "web-01".'),
   profile: profileSchema
     .optional()
-    .describe('The server\'s profile under the fleet contract, e.g. "web_api"; default: its profile in monitoring.fleet.servers.'),
+    .describe(
+      'The server\'s profile under the fleet contract, e.g. "web_api"; default: its profile in monitoring.fleet.servers.',
+    ),
   host: z
     .string()
     .min(1)
@@ -94,7 +102,14 @@ function configuredProfile(context: ToolContext, server: string): Profile {
   if (!listed)
     throw new InputError(
       'server',
-      `${server} is not in monitoring.fleet.servers${servers.length > 0 ? ` (${servers.slice(0, 5).map((s) => s.name).join(', ')}${servers.length > 5 ? ', …' : ''})` : ' (none are configured)'}; pass its profile too`,
+      `${server} is not in monitoring.fleet.servers${
+        servers.length > 0
+          ? ` (${servers
+              .slice(0, 5)
+              .map((s) => s.name)
+              .join(', ')}${servers.length > 5 ? ', …' : ''})`
+          : ' (none are configured)'
+      }; pass its profile too`,
     );
   return checkProfile(listed.profile, 'monitoring.fleet.servers.profile');
 }
