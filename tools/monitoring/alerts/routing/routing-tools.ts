@@ -14,6 +14,7 @@ import { defaultMaxConfigBytes, parseAlertmanagerConfig, type AlertmanagerConfig
 import { testRoute } from './alert-engine.js';
 import { formatDuration } from './duration.js';
 import { buildRouteTree, drawRouteTree, walkRoutes } from './route.js';
+import { manageSilenceTool } from './silence-tool.js';
 
 /** Where the configured Alertmanager config is found on the tool context's environment. */
 export interface AlertingEnvironment {
@@ -241,4 +242,4 @@ export const checkAlertConfigTool = defineTool({
       : `invalid: ${o.error ?? ''}`,
 });
 
-export const routingTools = [testRouteTool, checkAlertConfigTool];
+export const routingTools = [testRouteTool, checkAlertConfigTool, manageSilenceTool];
