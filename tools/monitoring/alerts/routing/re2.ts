@@ -2,7 +2,10 @@
 // what JS accepts but RE2 rejects (lookarounds, backreferences) is refused, so a pattern that works
 // here also works in Alertmanager, and the few RE2 spellings JS lacks are translated:
 // `(?P<name>…)` → `(?<name>…)`, `\A` → `^`, `\z` → `$`, POSIX classes `[[:alpha:]]`, and a leading
-// flag group `(?i)` / `(?s)` / `(?m)` → RegExp flags. Anchoring follows Alertmanager: `^(?:re)$`.
+// flag group `(?i)` / `(?s)` / `(?m)` → RegExp flags; `.` and `\s` get RE2's meaning (JS's differ on
+// \r and Unicode spaces). Without the `u` flag (JS would then refuse escapes RE2 accepts) a `.`
+// matches one UTF-16 unit, so a single astral character needs `..`: the one known difference left.
+// Anchoring follows Alertmanager: `^(?:re)$`.
 
 const posixClasses: Record<string, string> = {
   alnum: '0-9A-Za-z',
@@ -47,6 +50,9 @@ export function translateRe2(pattern: string): { source: string; flags: string }
       if (!inClass && next === 'A') out += '^';
       else if (!inClass && next === 'z') out += '$';
       else if (next === 'Z') throw new Re2Error('\\Z is not RE2 syntax; use \\z or $');
+      // RE2's \s is ASCII whitespace without \v; JS's also takes Unicode spaces.
+      else if (next === 's') out += inClass ? '\\t\\n\\f\\r ' : '[\\t\\n\\f\\r ]';
+      else if (next === 'S' && !inClass) out += '[^\\t\\n\\f\\r ]';
       else {
         if (next === 'p' || next === 'P') flags += flags.includes('u') ? '' : 'u';
         out += c + next;
@@ -94,6 +100,11 @@ export function translateRe2(pattern: string): { source: string; flags: string }
       if (head.startsWith('(?<')) throw new Re2Error('named group (?<name>…) needs the RE2 spelling (?P<name>…)');
       if (!head.startsWith('(?:'))
         throw new Re2Error('flag groups inside a pattern are not supported here; put (?i) at the very start');
+    }
+    // RE2's . excludes only \n (JS's also excludes \r, \u2028, \u2029); with (?s) it takes all.
+    if (c === '.') {
+      out += flags.includes('s') ? '[\\s\\S]' : '[^\\n]';
+      continue;
     }
     out += c;
   }
