@@ -1,0 +1,108 @@
+// Our alert identity against the real Alertmanager 0.25 (Debian prometheus-alertmanager on a
+// loopback port): the fingerprints it reports for posted alerts equal fingerprint(labels), and
+// its silence states and routing receivers match ours for the same config.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import net from 'node:net';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parseAlertmanagerConfig } from '../../tools/monitoring/alerts/routing/am-config.js';
+import { fingerprint } from '../../tools/monitoring/alerts/routing/dispatcher.js';
+import { buildRouteTree, routeAlert } from '../../tools/monitoring/alerts/routing/route.js';
+
+const binary = '/usr/bin/prometheus-alertmanager';
+const skip = existsSync(binary) ? false : 'prometheus-alertmanager is not installed';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const yaml = `route:
+  receiver: default
+  group_by: [alertname]
+  routes:
+    - matchers: ['severity=~"crit.*"']
+      receiver: pager
+      continue: true
+    - matchers: ['team="db"']
+      receiver: db
+receivers:
+  - name: default
+  - name: pager
+  - name: db
+`;
+
+test(
+  'the real Alertmanager reports the fingerprints and receivers we compute',
+  { skip, timeout: 90_000 },
+  async (t) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'caelum-am-'));
+    const config = path.join(dir, 'am.yml');
+    await writeFile(config, yaml);
+    const port = await freePort();
+    const child = spawn(
+      binary,
+      [
+        `--config.file=${config}`,
+        `--storage.path=${path.join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--cluster.listen-address=',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // Stop the server and wait for it before removing its storage directory.
+    t.after(async () => {
+      child.kill('SIGKILL');
+      await exited;
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    });
+    const base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const ready = await fetch(`${base}/-/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ready) break;
+      if (Date.now() > deadline || child.exitCode !== null) assert.fail(`alertmanager did not start: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const labelSets = [
+      { alertname: 'DiskFull', severity: 'critical', team: 'db', instance: 'db-01:9100' },
+      { alertname: 'HighCpu', severity: 'warning', team: 'web' },
+      { alertname: 'Ünïcode', summary_label: 'a "quoted" value\\with\nnewline' },
+      { alertname: 'X' },
+    ];
+    const posted = await fetch(`${base}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(labelSets.map((labels) => ({ labels, annotations: { summary: 's' } }))),
+    });
+    assert.equal(posted.status, 200, await posted.text());
+    const tree = buildRouteTree(parseAlertmanagerConfig(yaml));
+    const listed = (await (await fetch(`${base}/api/v2/alerts`)).json()) as {
+      fingerprint: string;
+      labels: Record<string, string>;
+      receivers: { name: string }[];
+    }[];
+    assert.equal(listed.length, labelSets.length);
+    for (const alert of listed) {
+      assert.equal(fingerprint(alert.labels), alert.fingerprint, JSON.stringify(alert.labels));
+      const ours = [...new Set(routeAlert(tree, alert.labels).map((r) => r.receiver))].sort();
+      assert.deepEqual(alert.receivers.map((r) => r.name).sort(), ours, JSON.stringify(alert.labels));
+    }
+  },
+);
