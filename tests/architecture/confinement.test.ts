@@ -46,6 +46,8 @@ const fsLayer: Record<string, string> = {
     "creates and reads the data dir's instance id (<dataDir>/ml-training/instance-id), the owner of its job rows in PostgreSQL",
   'tools/ml-training/jobs/job-processes.ts':
     "opens the job's log files in Caelum's data dir for the wrapper and reads /proc/<pid>/stat",
+  'tools/monitoring/state/event-log.ts':
+    "appends to and reads the monitoring event logs (alerts, escalation, deliveries, remediation) in Caelum's data dir",
 };
 
 async function sources(dir: string): Promise<string[]> {

@@ -117,6 +117,18 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
   return Object.assign(suite, { pg: pg !== undefined });
 }
 
+/**
+ * Tools whose examples read a Prometheus server or a node_exporter endpoint: this suite has neither, so
+ * tests/monitoring/supervisor.test.ts runs them (and checks their output schemas) against the real
+ * Debian binaries instead.
+ */
+const needsMetricsSource = new Set([
+  'monitoring_query_prometheus',
+  'monitoring_scrape_metrics',
+  'monitoring_get_fleet_health',
+  'getFleetHealth',
+]);
+
 test('every internal tool is well-formed and its annotations follow its kind', async (t) => {
   const suite = await testSuite(t);
   assert.ok(suite.registry.size >= 5);
@@ -137,6 +149,7 @@ test('every internal tool runs on each example and its output validates against 
       t.diagnostic("PostgreSQL is not reachable: the import tool's example was not run");
       continue;
     }
+    if (needsMetricsSource.has(tool.name)) continue;
     for (const example of tool.examples) {
       const outcome = await suite.dispatcher.router.invoke(tool.name, example, context, { confirm: true });
       assert.ok(outcome.ok, `${tool.name} ${JSON.stringify(example)}: ${outcome.ok ? '' : outcome.error.message}`);
@@ -156,6 +169,7 @@ test('every high-level tool runs on its examples; structuredContent validates ag
       t.diagnostic("PostgreSQL is not reachable: prepareDataset's example was not run");
       continue;
     }
+    if (needsMetricsSource.has(tool.name)) continue;
     const validate = ajv.compile(published.get(tool.name)!.outputSchema!);
     const validateFull = ajv.compile(jsonSchema(suite.dispatcher.outputSchema(tool), 'full'));
     for (const example of tool.examples) {

@@ -1,5 +1,22 @@
 // The monitoring domain's internal tools, listed explicitly.
 import type { AnyTool } from '../define-tool.js';
+import { alertTools } from './alerts/alert-tools.js';
+import { notifyTools } from './alerts/receivers/notify-tools.js';
+import { checkAlertConfigTool, testRouteTool } from './alerts/routing/routing-tools.js';
+import { getFleetHealth } from './fleet-health/fleet-health-tool.js';
+import { fleetTools } from './fleet/fleet-tools.js';
+import { metricsTools } from './metrics/metrics-tools.js';
+import { remediationTools } from './remediation/remediation-tools.js';
 import { summarizeCosts } from './summarize-costs.js';
 
-export const monitoringTools: readonly AnyTool[] = [summarizeCosts] as unknown as AnyTool[];
+export const monitoringTools: readonly AnyTool[] = [
+  summarizeCosts,
+  getFleetHealth,
+  ...metricsTools,
+  ...fleetTools,
+  testRouteTool,
+  checkAlertConfigTool,
+  ...alertTools,
+  ...notifyTools,
+  ...remediationTools,
+] as unknown as AnyTool[];

@@ -90,7 +90,7 @@ const escalationRow = z.object({
 export const fireAlerts = defineTool({
   name: 'monitoring_fire_alerts',
   domain: 'monitoring',
-  tags: ['alert', 'fire', 'resolve', 'notify', 'page', 'alertmanager', 'escalation'],
+  tags: ['alert', 'fire', 'resolve', 'notify', 'page'],
   requests: [
     'raise an alert that the database disk is full',
     'page the on-call about a critical incident',
@@ -183,7 +183,7 @@ export const fireAlerts = defineTool({
 export const listAlerts = defineTool({
   name: 'monitoring_list_alerts',
   domain: 'monitoring',
-  tags: ['alert', 'list', 'silence', 'escalation', 'group', 'notification', 'repeat'],
+  tags: ['alert', 'list', 'status', 'silence', 'escalation', 'group', 'notification', 'repeat'],
   requests: [
     'which alerts are firing right now',
     'when will the next alert notification be repeated',
@@ -252,7 +252,7 @@ export const listAlerts = defineTool({
 export const ackAlert = defineTool({
   name: 'monitoring_ack_alert',
   domain: 'monitoring',
-  tags: ['alert', 'ack', 'acknowledge', 'escalation', 'on-call'],
+  tags: ['alert', 'ack', 'acknowledge', 'escalation', 'on-call', 'paging'],
   requests: ['acknowledge the disk alert so it stops escalating', 'ack the critical alert for two hours'],
   title: 'Acknowledge an escalating alert',
   description:

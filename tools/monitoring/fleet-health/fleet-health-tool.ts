@@ -307,7 +307,7 @@ export async function fleetHealth(
 export const getFleetHealth = defineTool({
   name: 'monitoring_get_fleet_health',
   domain: 'monitoring',
-  tags: ['fleet', 'health', 'servers', 'state', 'forecast', 'prometheus', 'node_exporter', 'holt-winters'],
+  tags: ['fleet', 'health', 'servers', 'hosts', 'state', 'contract', 'forecast', 'prometheus', 'node_exporter'],
   requests: [
     'which servers in the fleet are unhealthy right now',
     'forecast cpu and memory for my servers for the next hours',

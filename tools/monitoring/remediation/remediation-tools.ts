@@ -129,7 +129,7 @@ const stepView = z.object({
 const planTool = defineTool({
   name: 'monitoring_plan_remediation',
   domain: 'monitoring',
-  tags: ['remediation', 'playbook', 'dry-run', 'restart', 'runbook', 'auto-remediation'],
+  tags: ['remediation', 'playbook', 'dry-run', 'plan', 'runbook'],
   requests: [
     'what would remediation do for web-01',
     'show the playbook for a database server',
@@ -209,7 +209,7 @@ export function createRemediationTools(options: RemediationToolOptions = {}): An
     ],
     title: 'Run a remediation playbook',
     description:
-      'Runs a remediation playbook on one server: HTTP calls, allow-listed commands with fixed arguments, service restarts through the configured runner followed by a bounded wait for health. Without confirm: true it is a dry run that executes nothing and returns the plan. With confirm it runs the steps in order, logs each, stops at the first failure (the rest are reported as skipped), and is refused when the server is rate-limited (the answer says when the next run is allowed) or already has a run in progress. Example: {"server": "web-01", "profile": "web_api", "confirm": false}',
+      'Runs a remediation playbook on one server: HTTP requests, allow-listed commands with fixed arguments, service restarts through the configured runner followed by a bounded wait for health. Without confirm: true it is a dry run that executes nothing and returns the plan. With confirm it runs the steps in order, journals each, stops at the first failure (the rest are reported as skipped), and is refused when the server is rate-limited (the answer says when the next run is allowed) or already has a run in progress. Example: {"server": "web-01", "profile": "web_api", "confirm": false}',
     kind: { effect: 'action', openWorld: true },
     input: z.object({
       ...serverFields,
@@ -263,16 +263,16 @@ export function createRemediationTools(options: RemediationToolOptions = {}): An
   const checkTool = defineTool({
     name: 'monitoring_check_services',
     domain: 'monitoring',
-    tags: ['services', 'health', 'health-check', 'registry', 'remediation', 'latency'],
+    tags: ['health-check', 'health', 'endpoint', 'registry', 'latency', 'up', 'down'],
     requests: [
-      'are the local services up',
+      'are the local health endpoints answering',
       'check the health endpoints',
-      'which services are down',
-      'service health and latency',
+      'which registered services are down',
+      'health check latency per service',
     ],
     title: 'Check the registered services',
     description:
-      'Checks every service in the remediation service registry (config monitoring.remediation.services) in parallel: GET its health endpoint within its timeout and report up or down, HTTP status, latency and why it is down. Restarts nothing; restarts go through monitoring_run_remediation. With no services configured it says how to add one. Example: {}',
+      'Checks each entry of the remediation registry (config monitoring.remediation.services) in parallel: GETs its health endpoint within its timeout and reports up or down, HTTP status, latency and why it is down. Restarts nothing; restarts go through monitoring_run_remediation. With no services configured it says how to add one. Example: {}',
     kind: { effect: 'readOnly', openWorld: true },
     input: z.object({
       services: z

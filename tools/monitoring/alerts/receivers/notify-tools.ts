@@ -121,9 +121,9 @@ export const sendNotificationTool = defineTool({
   requests: [
     'send this alert to the on-call pagerduty receiver',
     'preview the slack message for these alerts',
-    'notify the team receiver about the disk alert',
-    'what would the webhook payload look like',
-    'test my email receiver',
+    'notify the database receiver about the disk alert',
+    'preview the webhook payload of an alert group',
+    'dry run the email receiver',
   ],
   title: 'Send alerts to a receiver',
   description:
@@ -241,7 +241,7 @@ export const sendNotificationTool = defineTool({
 export const forwardAlertsTool = defineTool({
   name: 'monitoring_forward_alerts',
   domain: 'monitoring',
-  tags: ['alerts', 'alertmanager', 'forward', 'api', 'dry-run'],
+  tags: ['alerts', 'alertmanager', 'forward', 'push', 'api', 'dry-run'],
   requests: [
     'forward these alerts to alertmanager',
     'fire an alert in our alertmanager',

@@ -162,7 +162,7 @@ export const checkAlertConfigTool = defineTool({
   ],
   title: 'Check an Alertmanager config',
   description:
-    'Validates Alertmanager YAML the way `amtool check-config` does (strict fields, known receivers, matchers, RE2 regexes, Prometheus durations) and, when valid, draws the route tree with each node\'s effective receiver, group_by and timings, and lists the receivers by integration (URLs shown as origins only; keys and passwords never). An invalid config is a result with valid: false and the error with its line and column, not a failure. Example: {"yaml":"route:\\n  receiver: a\\nreceivers:\\n  - name: a\\n"}',
+    'Validates Alertmanager YAML the way `amtool check-config` does (strict fields, known receivers, matchers, RE2 regexes, Prometheus durations) and, when valid, shows the route tree with each node\'s effective receiver, group_by and timings, and lists the receivers by integration (URLs shown as origins only; keys and passwords never). An invalid config is a result with valid: false and the error with its line and column, not a failure. Example: {"yaml":"route:\\n  receiver: a\\nreceivers:\\n  - name: a\\n"}',
   kind: { effect: 'readOnly', openWorld: false },
   input: z.object({ yaml: yamlField }),
   output: z.object({
