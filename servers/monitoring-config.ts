@@ -8,6 +8,7 @@ import { checkProfile } from '../tools/monitoring/fleet/contract.js';
 import { classifyOptionsFromConfig, fleetConfigSchema } from '../tools/monitoring/fleet/fleet-config.js';
 import type { MonitoringSettings } from '../tools/monitoring/settings.js';
 import { secrets } from '../tools/secrets.js';
+import { remediationSettingsSchema } from '../tools/monitoring/remediation/remediation-settings.js';
 import { registerReceiverSecrets } from '../tools/monitoring/alerts/receivers/send.js';
 import { ConfigError } from './config-error.js';
 
@@ -79,6 +80,9 @@ export const monitoringConfigSchema = z
       })
       .strict()
       .default({ externalUrl: 'http://caelum.local', tickMs: 1_000 }),
+    remediation: remediationSettingsSchema
+      .optional()
+      .describe('playbooks per profile, the allow-listed commands, the service registry and the rate limit'),
   })
   .strict()
   .default({
@@ -141,6 +145,7 @@ export function monitoringEnvironment(monitoring: MonitoringConfig): MonitoringS
   }
   return {
     ...(monitoring.prometheus ? { prometheus: monitoring.prometheus } : {}),
+    ...(monitoring.remediation ? { remediation: monitoring.remediation } : {}),
     fleet: monitoring.fleet,
     alerting: {
       ...monitoring.alerting,

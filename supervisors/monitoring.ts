@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { InputError } from '../tools/errors.js';
 import { costSummarySchema, summarizeCosts } from '../tools/monitoring/summarize-costs.js';
-import { defineHighLevelTool, type Supervisor } from './high-level-tool.js';
+import { costAvoidanceSchema } from '../tools/monitoring/fleet/cost-avoidance.js';
+import { defineHighLevelTool, StepFailure, type Supervisor } from './high-level-tool.js';
 
 type Row = Record<string, unknown>;
 
@@ -209,19 +210,51 @@ const getCostReport = defineHighLevelTool({
   owner: 'monitoring',
   title: 'LLM cost report',
   description:
-    'LLM cost from the ledger: calls by outcome (accepted locally, escalated, failed), tokens, cost, and the saving against an all-Claude baseline. Example: {"groupBy": "model"}',
+    'LLM cost from the ledger: calls by outcome, tokens, cost, saving against all-Claude; with avoidance, the cost avoided by monitoring (formula and inputs echoed; running cost = the last 30 days of LLM cost). Example: {"groupBy":"model"}',
   kind: { effect: 'readOnly' },
-  input: summarizeCosts.input,
-  output: costSummarySchema,
-  examples: [{ groupBy: 'model' }, { groupBy: 'day', since: '2026-11-01' }],
+  input: summarizeCosts.input.extend({
+    avoidance: z
+      .record(z.string(), z.number())
+      .optional()
+      .describe(
+        'incidentCostPerHour, minutesSavedPerIncident, incidentsPerMonth, falsePositivesPerMonth, falsePositiveCost, implementationCost',
+      ),
+  }),
+  output: costSummarySchema.extend({ avoidance: costAvoidanceSchema.optional() }),
+  examples: [
+    { groupBy: 'model' },
+    { groupBy: 'day', since: '2026-11-01' },
+    {
+      groupBy: 'model',
+      avoidance: {
+        incidentCostPerHour: 5000,
+        minutesSavedPerIncident: 20,
+        incidentsPerMonth: 4,
+        falsePositivesPerMonth: 8,
+        falsePositiveCost: 30,
+      },
+    },
+  ],
   async handler(input, call) {
-    const outcome = await call.runOrFail(summarizeCosts.name, input);
+    const { avoidance, ...costInput } = input;
+    const outcome = await call.runOrFail(summarizeCosts.name, costInput);
     const summary = outcome.output as z.output<typeof costSummarySchema>;
-    const text =
+    let text =
       summary.totals.calls === 0 && !summary.legacy
         ? `No LLM calls recorded in the ledger at ${summary.source}${summary.since ? ` since ${summary.since}` : ''}: cost $0, saving $0.`
         : outcome.text;
-    return { result: summary, text };
+    if (!avoidance) return { result: summary, text };
+    // The monitoring's running cost is what its LLM work really cost over the last 30 days.
+    const since = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    const month = await call.runOrFail(summarizeCosts.name, { groupBy: costInput.groupBy, since });
+    const monthlyRunningCost = (month.output as z.output<typeof costSummarySchema>).totals.costUsd;
+    const estimate = await call.run(tool.avoidance, { monthlyRunningCost, ...avoidance });
+    if (!estimate.ok) {
+      const message = estimate.error.message.replace(/^([A-Za-z]+):/, 'avoidance.$1:');
+      throw new StepFailure({ ...estimate.error, message });
+    }
+    text += `\n${estimate.text}`;
+    return { result: { ...summary, avoidance: estimate.output as z.output<typeof costAvoidanceSchema> }, text };
   },
 });
 

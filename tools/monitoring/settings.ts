@@ -3,6 +3,7 @@
 // remediation and the cost-avoidance inputs. Secrets here are for requests only, never reported.
 import type { ToolContext } from '../context.js';
 import type { FleetConfig } from './fleet/fleet-config.js';
+import type { RemediationSettings } from './remediation/remediation-settings.js';
 import type { ReceiverConfig } from './alerts/alert-types.js';
 import type { AlertmanagerConfig } from './alerts/routing/am-config.js';
 import type { EscalationPolicyInput } from './alerts/escalation/escalation-config.js';
@@ -17,6 +18,7 @@ export interface FleetServerConfig {
 export interface MonitoringSettings {
   prometheus?: { url: string; timeoutMs: number; bearerToken?: string | undefined; rateWindow: string } | undefined;
   fleet: FleetConfig & { servers: FleetServerConfig[]; discover: boolean; defaultProfile: string };
+  remediation?: RemediationSettings | undefined;
   alerting: {
     configFile?: string | undefined;
     /** The parsed Alertmanager YAML (or the fallback when none is configured) and where it came from. */

@@ -122,7 +122,9 @@ export class AlertService {
   /** One flush: due groups and due escalation tiers are delivered. Ticks never overlap. */
   tick(): Promise<void> {
     if (this.ticking) return this.ticking;
-    this.ticking = this.runTick().finally(() => (this.ticking = undefined));
+    this.ticking = this.runTick()
+      .catch((error: unknown) => this.logger.error('alert_tick_failed', { error: (error as Error).message }))
+      .finally(() => (this.ticking = undefined));
     return this.ticking;
   }
 

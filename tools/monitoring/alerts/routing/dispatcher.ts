@@ -25,7 +25,10 @@ interface LogEntry {
 }
 
 interface Group {
+  /** Alertmanager's group key (shown, and sent in payloads); sibling routes with equal matchers share it. */
   key: string;
+  /** Unique per route and group labels: groups and the notification log are kept by it, as Alertmanager keeps them per route. */
+  id: string;
   route: RouteNode;
   labels: LabelSet;
   alerts: Map<string, Alert>;
@@ -119,10 +122,11 @@ export class Dispatcher {
     for (const route of routeAlert(this.options.tree, alert.labels)) {
       const labels = groupLabelsFor(route, alert.labels);
       const key = `${route.key}:${labelSetToString(labels)}`;
-      let group = this.groups.get(key);
+      const id = `${route.id}:${labelSetToString(labels)}`;
+      let group = this.groups.get(id);
       if (!group) {
-        group = { key, route, labels, alerts: new Map(), nextFlushAt: now + route.groupWaitMs, hasFlushed: false };
-        this.groups.set(key, group);
+        group = { key, id, route, labels, alerts: new Map(), nextFlushAt: now + route.groupWaitMs, hasFlushed: false };
+        this.groups.set(id, group);
       }
       group.alerts.set(alert.fingerprint, alert);
       // An alert that started more than group_wait ago does not wait again (dispatch.go insert).
@@ -141,8 +145,8 @@ export class Dispatcher {
       const notification = this.flush(group, now, reason);
       if (notification) out.push(notification);
       if (group.alerts.size === 0) {
-        this.groups.delete(group.key);
-        if (this.log.get(group.key)?.firing.size === 0) this.log.delete(group.key);
+        this.groups.delete(group.id);
+        if (this.log.get(group.id)?.firing.size === 0) this.log.delete(group.id);
       }
     }
     return out;
@@ -157,7 +161,7 @@ export class Dispatcher {
 
   views(): GroupView[] {
     return [...this.groups.values()].map((group) => {
-      const entry = this.log.get(group.key);
+      const entry = this.log.get(group.id);
       return {
         groupKey: group.key,
         routeId: group.route.id,
@@ -180,7 +184,7 @@ export class Dispatcher {
     if (visible.length === 0) return null;
     const firing = new Set(visible.filter((a) => !isResolved(a, now)).map((a) => a.fingerprint));
     const resolved = new Set(visible.filter((a) => isResolved(a, now)).map((a) => a.fingerprint));
-    const entry = this.log.get(group.key);
+    const entry = this.log.get(group.id);
     const sendResolved = this.sendResolved.get(group.route.receiver) ?? false;
     let why: Notification['reason'] | null = null;
     if (!entry) why = firing.size > 0 ? reason : null;
@@ -189,7 +193,7 @@ export class Dispatcher {
     else if (sendResolved && !isSubset(resolved, entry.resolved)) why = reason;
     else if (now - entry.at >= group.route.repeatIntervalMs) why = 'repeat_interval';
     if (why === null) return null;
-    this.log.set(group.key, { at: now, firing, resolved });
+    this.log.set(group.id, { at: now, firing, resolved });
     const sent = visible.filter((a) => sendResolved || firing.has(a.fingerprint));
     // Without send_resolved, an all-resolved flush only clears the log (RetryStage sends nothing).
     if (sent.length === 0) return null;
