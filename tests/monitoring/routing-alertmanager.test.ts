@@ -97,7 +97,7 @@ test(
       if (Date.now() > deadline || child.exitCode !== null) assert.fail(`alertmanager did not start: ${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const labelSets = [
+    const labelSets: Record<string, string>[] = [
       { alertname: 'DiskFull', severity: 'critical', team: 'db', instance: 'db-01:9100' },
       { alertname: 'HighCpu', severity: 'warning', team: 'web' },
       { alertname: 'Ünïcode', summary_label: 'a "quoted" value\\with\nnewline' },
