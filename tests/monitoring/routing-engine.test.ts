@@ -78,11 +78,11 @@ test('testRoute gives receivers, the matching path, the group key and effective 
     '{}/{env!="dev",severity=~"crit.*"}/{team="db"}:{alertname="Down", env="prod", severity="critical", team="db"}',
   );
   assert.equal(db!.groupBy, '...');
-  assert.deepEqual([db!.repeatIntervalMs, db!.effectiveRepeatMs], [3_600_000, 3_600_000]);
+  assert.deepEqual([db!.repeatIntervalMs, db!.effectiveRepeatMs], [3_600_000, 3_900_000]);
   const [hook] = engine.testRoute({ alertname: 'Down', severity: 'warning' }).matches;
   assert.deepEqual(hook!.path, ['default-route']);
   assert.equal(hook!.groupKey, '{}:{alertname="Down"}');
-  assert.equal(hook!.effectiveRepeatMs, 4 * 3_600_000);
+  assert.equal(hook!.effectiveRepeatMs, 4 * 3_600_000 + 5 * m, 'Alertmanager repeats 4h/5m at 4h05m');
   assert.deepEqual(engine.testRoute({ severity: 'critical', env: 'dev' }).receivers, ['hook']);
 });
 

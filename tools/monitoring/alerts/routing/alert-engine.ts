@@ -65,7 +65,7 @@ export interface RouteMatch {
   groupWaitMs: number;
   groupIntervalMs: number;
   repeatIntervalMs: number;
-  /** repeat_interval rounded up to a multiple of group_interval: when repeats really come. */
+  /** When repeats really come: the first group_interval flush strictly after repeat_interval (4h with 5m → 4h5m). */
   effectiveRepeatMs: number;
 }
 
