@@ -52,7 +52,7 @@ function setup() {
   return { clock, engine, advance };
 }
 
-test('group_wait holds the first notification; it says when the repeat is due (rounded to group_interval)', () => {
+test('group_wait holds the first notification; it says when the repeat is due (the next group_interval flush after it)', () => {
   const { engine, advance } = setup();
   engine.fire({ labels: { alertname: 'HighCpu', instance: 'a' } });
   assert.deepEqual(advance(t0 + 29 * s), []);
@@ -68,6 +68,25 @@ test('group_wait holds the first notification; it says when the repeat is due (r
   const [repeat] = advance(t0 + 30 * s + 10 * m);
   assert.equal(repeat!.reason, 'repeat_interval');
   assert.equal(repeat!.nextRepeatAt, t0 + 30 * s + 20 * m);
+});
+
+test('a repeat_interval that divides group_interval exactly repeats one group_interval later, as Alertmanager does', () => {
+  const clock = { now: t0 };
+  const exact = yaml.replace('repeat_interval: 7m', 'repeat_interval: 10m');
+  const engine = new AlertEngine({ config: parseAlertmanagerConfig(exact), now: () => clock.now });
+  engine.fire({ labels: { alertname: 'HighCpu', instance: 'a' } });
+  const sent: Notification[] = [];
+  for (; clock.now < t0 + 40 * m; clock.now += s) sent.push(...engine.tick(clock.now));
+  // Sent at 30s; flushes every 5m; `last < now − 10m` first holds at 15m30s, then at 30m30s.
+  assert.deepEqual(
+    sent.map((n) => [(n.at - t0) / s, n.reason]),
+    [
+      [30, 'group_wait'],
+      [930, 'repeat_interval'],
+      [1830, 'repeat_interval'],
+    ],
+  );
+  assert.equal(sent[0]!.nextRepeatAt, sent[1]!.at);
 });
 
 test('a new alert joining a group waits for the next group_interval tick, not a new group_wait', () => {

@@ -6,6 +6,7 @@ import { parseAlertmanagerConfig } from '../../tools/monitoring/alerts/routing/a
 import { AlertEngine, memoryEventLog } from '../../tools/monitoring/alerts/routing/alert-engine.js';
 import { fingerprint } from '../../tools/monitoring/alerts/routing/dispatcher.js';
 import { InputError } from '../../tools/errors.js';
+import { eventsFromLines, eventToLine } from '../../tools/monitoring/alerts/routing/event-lines.js';
 
 const s = 1000;
 const m = 60 * s;
@@ -78,11 +79,11 @@ test('testRoute gives receivers, the matching path, the group key and effective 
     '{}/{env!="dev",severity=~"crit.*"}/{team="db"}:{alertname="Down", env="prod", severity="critical", team="db"}',
   );
   assert.equal(db!.groupBy, '...');
-  assert.deepEqual([db!.repeatIntervalMs, db!.effectiveRepeatMs], [3_600_000, 3_600_000]);
+  assert.deepEqual([db!.repeatIntervalMs, db!.effectiveRepeatMs], [3_600_000, 3_900_000]);
   const [hook] = engine.testRoute({ alertname: 'Down', severity: 'warning' }).matches;
   assert.deepEqual(hook!.path, ['default-route']);
   assert.equal(hook!.groupKey, '{}:{alertname="Down"}');
-  assert.equal(hook!.effectiveRepeatMs, 4 * 3_600_000);
+  assert.equal(hook!.effectiveRepeatMs, 4 * 3_600_000 + 5 * m, 'Alertmanager repeats 4h/5m at 4h05m');
   assert.deepEqual(engine.testRoute({ severity: 'critical', env: 'dev' }).receivers, ['hook']);
 });
 
@@ -101,4 +102,26 @@ test('fingerprints are stable over label order and differ by value; bad alerts a
   );
   const lookahead = [{ name: 'a', value: '(?=x)', isRegex: true, isEqual: true }];
   assert.throws(() => engine.addSilence({ matchers: lookahead, endsAt: t0 + m, createdBy: 'x', comment: '' }), /RE2/);
+});
+
+test('the event log round-trips as JSON Lines and a cut-off last line is skipped, not fatal', () => {
+  const config = parseAlertmanagerConfig(yaml);
+  const clock = { now: t0 };
+  const log = memoryEventLog();
+  const engine = new AlertEngine({ config, now: () => clock.now, events: log, newId: () => 'sil' });
+  engine.fire({ labels: { alertname: 'Down', severity: 'critical' } });
+  engine.addSilence({
+    matchers: [{ name: 'alertname', value: 'Down', isRegex: false, isEqual: true }],
+    endsAt: t0 + m,
+    createdBy: 'me',
+    comment: 'x',
+  });
+  const text = log.events.map(eventToLine).join('') + '{"type":"fire","at":1,"ale';
+  const { events, skipped } = eventsFromLines(text);
+  assert.equal(skipped, 1);
+  const json = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+  assert.deepEqual(events, json(log.events));
+  const restored = new AlertEngine({ config, now: () => clock.now, events: memoryEventLog(events) });
+  assert.deepEqual(json(restored.listAlerts()), json(engine.listAlerts()));
+  assert.equal(restored.listAlerts()[0]!.state, 'suppressed');
 });

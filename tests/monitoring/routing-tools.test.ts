@@ -45,7 +45,7 @@ test('every routing tool runs its examples offline and validates against its sch
   assert.ok(routedExample.ok);
   const output = routedExample.output as { receivers: string[]; matches: { effectiveRepeat: { text: string } }[] };
   assert.deepEqual(output.receivers, ['pagerduty-oncall', 'slack-db-ml']);
-  assert.equal(output.matches[0]!.effectiveRepeat.text, '1h');
+  assert.equal(output.matches[0]!.effectiveRepeat.text, '1h5m');
   const invalid = await invoke('monitoring_check_alert_config', routingTools[1]!.examples[1]);
   assert.ok(invalid.ok);
   assert.match(String((invalid.output as { error: string }).error), /line 4, column 18: .*lookahead/);

@@ -8,7 +8,7 @@ import type { Alert, LabelSet, Notification } from '../alert-types.js';
 import type { AlertmanagerConfig } from './am-config.js';
 import { Dispatcher, groupKeyFor, isResolved, repeatDueAt, type GroupView } from './dispatcher.js';
 import { fingerprint } from './fingerprint.js';
-import { Inhibitor } from './inhibit.js';
+import { Inhibitor, type InhibitionIndex } from './inhibit.js';
 import { MatcherError } from './matchers.js';
 import { buildRouteTree, routeAlert, routeChain, type RouteNode } from './route.js';
 import { CompiledSilence, silencedBy, type Silence, type SilenceMatcher, type SilenceState } from './silences.js';
@@ -65,7 +65,7 @@ export interface RouteMatch {
   groupWaitMs: number;
   groupIntervalMs: number;
   repeatIntervalMs: number;
-  /** repeat_interval rounded up to a multiple of group_interval: when repeats really come. */
+  /** When repeats really come: the first group_interval flush strictly after repeat_interval (4h with 5m → 4h5m). */
   effectiveRepeatMs: number;
 }
 
@@ -101,6 +101,9 @@ export class AlertEngine {
   private readonly alerts = new Map<string, Alert>();
   private readonly silences = new Map<string, CompiledSilence>();
   private replaying = false;
+  /** Bumped on every alert change, so the inhibition index is rebuilt only when state or time moved. */
+  private version = 0;
+  private inhibition: { version: number; now: number; index: InhibitionIndex } | null = null;
 
   constructor(private readonly options: AlertEngineOptions) {
     this.setConfig(options.config);
@@ -118,6 +121,7 @@ export class AlertEngine {
     this.config = config;
     this.tree = buildRouteTree(config);
     this.inhibitor = new Inhibitor(config.inhibitRules);
+    this.inhibition = null;
     this.dispatcher = new Dispatcher({
       tree: this.tree,
       receivers: config.receivers,
@@ -256,15 +260,22 @@ export class AlertEngine {
   }
 
   private inhibitedBy(alert: Alert, now: number): string | null {
-    return this.inhibitor.inhibitedBy(alert.labels, [...this.alerts.values()], (a) => !isResolved(a, now));
+    const cached = this.inhibition;
+    if (!cached || cached.version !== this.version || cached.now !== now) {
+      const firing = [...this.alerts.values()].filter((a) => !isResolved(a, now));
+      this.inhibition = { version: this.version, now, index: this.inhibitor.index(firing) };
+    }
+    return this.inhibitor.inhibitedBy(alert.labels, this.inhibition!.index);
   }
 
   private dropResolved(now: number): void {
+    // Resolved alerts never inhibit, so dropping them leaves the inhibition index valid.
     for (const [fp, alert] of this.alerts) if (isResolved(alert, now)) this.alerts.delete(fp);
   }
 
   private apply(event: EngineEvent): Notification[] {
     if (!this.replaying) this.options.events?.append(event);
+    this.version++;
     switch (event.type) {
       case 'fire':
         this.alerts.set(event.alert.fingerprint, event.alert);

@@ -111,7 +111,10 @@ const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 class ConfigParser {
   private readonly notes: string[] = [];
 
-  constructor(private readonly reader: YamlReader) {}
+  constructor(
+    private readonly reader: YamlReader,
+    private readonly lines: LineCounter,
+  ) {}
 
   duration(node: Node | null | undefined, what: string): number | undefined {
     if (node === undefined || node === null) return undefined;
@@ -206,8 +209,6 @@ class ConfigParser {
   private position(node: Node | null): { line: number; col: number } | undefined {
     return node?.range ? this.lines.linePos(node.range[0]) : undefined;
   }
-
-  lines!: LineCounter;
 
   global(node: Node | null | undefined): GlobalConfig {
     const e = node ? this.reader.map(node, 'global', globalKeys) : new Map<string, { key: Node; value: Node | null }>();
@@ -314,7 +315,6 @@ export function parseAlertmanagerConfig(text: string, options: ParseOptions = {}
       `line ${position.line}, column ${position.col}: malformed YAML: ${message}; fix the syntax there`,
     );
   }
-  const parser = new ConfigParser(new YamlReader(doc, lines, field, 200_000));
-  parser.lines = lines;
+  const parser = new ConfigParser(new YamlReader(doc, lines, field, 200_000), lines);
   return parser.config(doc.contents as Node | null);
 }

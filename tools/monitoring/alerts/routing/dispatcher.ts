@@ -6,12 +6,15 @@
 //   more than group_wait ago), later flushes every group_interval;
 // - a flush sends only when the firing set grew, when alerts resolved (sent once if the receiver
 //   has send_resolved), or when repeat_interval has passed since the last send; repeat is checked
-//   only at group_interval flushes, so it is rounded up to a multiple of group_interval;
+//   only at group_interval flushes, with Alertmanager's strict `last send < now − repeat`
+//   (notify.go DedupStage), so a repeat comes at the first flush MORE than repeat_interval after the
+//   last send: rounded up to a multiple of group_interval (7m with 5m → 10m). When it divides
+//   exactly, Alertmanager's answer depends on whether the send took longer than the flush timer was
+//   late; with real receivers it usually did, giving one more group_interval (4h with 5m → 4h05m),
+//   which is what this follows and what nextRepeatAt promises (seen on Alertmanager 0.25 here: with
+//   a loopback webhook it went either way);
 // - nothing is sent for alerts that resolved before anything about them was sent;
 // - muted (silenced or inhibited) alerts are left out; resolved alerts are dropped after a flush.
-// Alertmanager compares the repeat with `last + repeat < now` against a log entry written just after
-// the send, which in practice adds one group_interval when repeat is an exact multiple; the docs'
-// rule (rounded up to a multiple) is what this follows and what nextRepeatAt promises.
 import type { Alert, LabelSet, Notification, NotificationStatus, ReceiverConfig } from '../alert-types.js';
 import { labelSetToString } from './matchers.js';
 import { routeAlert, type RouteNode } from './route.js';
@@ -71,9 +74,9 @@ export function groupKeyFor(route: RouteNode, labels: LabelSet): string {
   return `${route.key}:${labelSetToString(groupLabelsFor(route, labels))}`;
 }
 
-/** The first group_interval tick at or after repeat_interval, from a send at `sentAt`. */
+/** The first group_interval flush strictly after repeat_interval has passed, from a send at `sentAt`. */
 export function repeatDueAt(route: RouteNode, sentAt: number): number {
-  return sentAt + Math.ceil(route.repeatIntervalMs / route.groupIntervalMs) * route.groupIntervalMs;
+  return sentAt + (Math.floor(route.repeatIntervalMs / route.groupIntervalMs) + 1) * route.groupIntervalMs;
 }
 
 function compareAlerts(a: Alert, b: Alert): number {
@@ -191,7 +194,7 @@ export class Dispatcher {
     else if (!isSubset(firing, entry.firing)) why = reason;
     else if (firing.size === 0) why = entry.firing.size > 0 ? reason : null;
     else if (sendResolved && !isSubset(resolved, entry.resolved)) why = reason;
-    else if (now - entry.at >= group.route.repeatIntervalMs) why = 'repeat_interval';
+    else if (now - entry.at > group.route.repeatIntervalMs) why = 'repeat_interval';
     if (why === null) return null;
     this.log.set(group.id, { at: now, firing, resolved });
     const sent = visible.filter((a) => sendResolved || firing.has(a.fingerprint));

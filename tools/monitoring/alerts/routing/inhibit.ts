@@ -12,6 +12,13 @@ interface CompiledRule {
   equal: string[];
 }
 
+/** Per rule, the firing source alerts keyed by their `equal` label values: built once per state. */
+export type InhibitionIndex = Map<string, Alert[]>[];
+
+function equalKey(names: readonly string[], labels: LabelSet): string {
+  return JSON.stringify(names.map((name) => labels[name] ?? ''));
+}
+
 export class Inhibitor {
   private readonly rules: CompiledRule[];
 
@@ -23,17 +30,30 @@ export class Inhibitor {
     }));
   }
 
-  /**
-   * The fingerprint of the firing alert that inhibits `labels`, or null. `firing` are the alerts
-   * firing now (resolved ones are skipped by the caller or by `isFiring`).
-   */
-  inhibitedBy(labels: LabelSet, firing: readonly Alert[], isFiring: (alert: Alert) => boolean): string | null {
-    for (const rule of this.rules) {
+  /** Indexes the firing alerts that match each rule's source side (resolved ones are left out by the caller). */
+  index(firing: Iterable<Alert>): InhibitionIndex {
+    const index: InhibitionIndex = this.rules.map(() => new Map());
+    for (const alert of firing) {
+      this.rules.forEach((rule, i) => {
+        if (!matchesAll(rule.source, alert.labels)) return;
+        const key = equalKey(rule.equal, alert.labels);
+        const list = index[i]!.get(key);
+        if (list) list.push(alert);
+        else index[i]!.set(key, [alert]);
+      });
+    }
+    return index;
+  }
+
+  /** The fingerprint of the firing alert that inhibits `labels`, or null. */
+  inhibitedBy(labels: LabelSet, index: InhibitionIndex): string | null {
+    for (let i = 0; i < this.rules.length; i++) {
+      const rule = this.rules[i]!;
       if (!matchesAll(rule.target, labels)) continue;
+      const sources = index[i]!.get(equalKey(rule.equal, labels));
+      if (!sources) continue;
       const targetIsSource = matchesAll(rule.source, labels);
-      for (const source of firing) {
-        if (!isFiring(source) || !matchesAll(rule.source, source.labels)) continue;
-        if (!rule.equal.every((name) => (source.labels[name] ?? '') === (labels[name] ?? ''))) continue;
+      for (const source of sources) {
         if (targetIsSource && matchesAll(rule.target, source.labels)) continue;
         return source.fingerprint;
       }

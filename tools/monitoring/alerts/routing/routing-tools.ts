@@ -79,7 +79,7 @@ export const testRouteTool = defineTool({
   ],
   title: 'Test where an alert is routed',
   description:
-    'Routes a label set through an Alertmanager route tree with Alertmanager\'s own semantics (depth-first, first matching child unless continue, anchored RE2 regexes, inherited settings) and returns the receivers in order, like `amtool config routes test`, plus for each match the path of matchers from the root (amtool --tree), the group key, group_by and the timings, with repeat_interval rounded up to group_interval as it really behaves. Sends nothing. Uses inline YAML or the configured file. Example: {"labels":{"severity":"critical","profile":"database"},"yaml":"route: …"}',
+    'Routes a label set through an Alertmanager route tree with Alertmanager\'s own semantics (depth-first, first matching child unless continue, anchored RE2 regexes, inherited settings) and returns the receivers in order, like `amtool config routes test`, plus for each match the path of matchers from the root (amtool --tree), the group key, group_by and the timings, with the effective repeat (the first group_interval flush strictly after repeat_interval, e.g. 4h with 5m → 4h5m) as Alertmanager really behaves. Sends nothing. Uses inline YAML or the configured file. Example: {"labels":{"severity":"critical","profile":"database"},"yaml":"route: …"}',
   kind: { effect: 'readOnly', openWorld: false },
   input: z.object({
     labels: z
