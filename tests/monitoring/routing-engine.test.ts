@@ -6,7 +6,11 @@ import { parseAlertmanagerConfig } from '../../tools/monitoring/alerts/routing/a
 import { AlertEngine, memoryEventLog } from '../../tools/monitoring/alerts/routing/alert-engine.js';
 import { fingerprint } from '../../tools/monitoring/alerts/routing/dispatcher.js';
 import { InputError } from '../../tools/errors.js';
-import { eventsFromLines, eventToLine } from '../../tools/monitoring/alerts/routing/event-lines.js';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { EventLog } from '../../tools/monitoring/state/event-log.js';
+import type { EngineEvent } from '../../tools/monitoring/alerts/routing/alert-engine.js';
 
 const s = 1000;
 const m = 60 * s;
@@ -104,7 +108,10 @@ test('fingerprints are stable over label order and differ by value; bad alerts a
   assert.throws(() => engine.addSilence({ matchers: lookahead, endsAt: t0 + m, createdBy: 'x', comment: '' }), /RE2/);
 });
 
-test('the event log round-trips as JSON Lines and a cut-off last line is skipped, not fatal', () => {
+test('the event log round-trips through the data dir JSONL; a cut-off last line is skipped, then cut before the next append', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'caelum-engine-log-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = new EventLog<EngineEvent>(path.join(dir, 'monitoring', 'alerts.jsonl'));
   const config = parseAlertmanagerConfig(yaml);
   const clock = { now: t0 };
   const log = memoryEventLog();
@@ -116,12 +123,20 @@ test('the event log round-trips as JSON Lines and a cut-off last line is skipped
     createdBy: 'me',
     comment: 'x',
   });
-  const text = log.events.map(eventToLine).join('') + '{"type":"fire","at":1,"ale';
-  const { events, skipped } = eventsFromLines(text);
-  assert.equal(skipped, 1);
+  await file.append(...log.events);
+  await appendFile(file.file, '{"type":"fire","at":1,"ale');
+  const read = await file.read();
+  assert.ok(read.tornBytes > 0);
+  assert.deepEqual(read.damagedLines, []);
   const json = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
-  assert.deepEqual(events, json(log.events));
-  const restored = new AlertEngine({ config, now: () => clock.now, events: memoryEventLog(events) });
+  assert.deepEqual(read.events, json(log.events));
+  const restored = new AlertEngine({ config, now: () => clock.now, events: memoryEventLog(read.events) });
   assert.deepEqual(json(restored.listAlerts()), json(engine.listAlerts()));
   assert.equal(restored.listAlerts()[0]!.state, 'suppressed');
+  // The next append cuts the torn line first, so no event is glued to it.
+  await file.append({ type: 'tick', at: t0 + 1 });
+  const again = await file.read();
+  assert.equal(again.tornBytes, 0);
+  assert.deepEqual(again.damagedLines, []);
+  assert.equal(again.events.length, log.events.length + 1);
 });

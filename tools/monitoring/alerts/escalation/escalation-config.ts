@@ -2,11 +2,8 @@
 // overrides for the seed contract's 7 profiles, the ack time-to-live, and what an expired ack does.
 // The lead puts `escalationPolicySchema` under config `monitoring.alerting.escalation`.
 import { z } from 'zod';
-import { fleetContract, profileSchema } from '../../fleet/contract.js';
+import { profileSchema } from '../../fleet/contract.js';
 
-/** The seed contract's server profiles (data contract v1.0.0), from the contract module. */
-export const escalationProfiles = fleetContract.profiles;
-export { profileSchema };
 export type EscalationProfile = z.infer<typeof profileSchema>;
 
 export const escalationTierSchema = z.object({

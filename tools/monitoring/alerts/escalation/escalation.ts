@@ -17,8 +17,6 @@ import { InputError } from '../../../errors.js';
 import { checkProfile } from '../../fleet/contract.js';
 import {
   escalationPolicySchema,
-  escalationProfiles,
-  profileSchema,
   tiersFor,
   type EscalationPolicy,
   type EscalationPolicyInput,

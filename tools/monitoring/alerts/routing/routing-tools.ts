@@ -14,7 +14,6 @@ import { defaultMaxConfigBytes, parseAlertmanagerConfig, type AlertmanagerConfig
 import { testRoute } from './alert-engine.js';
 import { formatDuration } from './duration.js';
 import { buildRouteTree, drawRouteTree, walkRoutes } from './route.js';
-import { manageSilenceTool } from './silence-tool.js';
 
 /** Where the configured Alertmanager config is found on the tool context's environment. */
 export interface AlertingEnvironment {
@@ -242,4 +241,4 @@ export const checkAlertConfigTool = defineTool({
       : `invalid: ${o.error ?? ''}`,
 });
 
-export const routingTools = [testRouteTool, checkAlertConfigTool, manageSilenceTool];
+export const routingTools = [testRouteTool, checkAlertConfigTool];
