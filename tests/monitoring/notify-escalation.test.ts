@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Alert } from '../../tools/monitoring/alerts/alert-types.js';
 import { EscalationEngine, type EscalationEvent } from '../../tools/monitoring/alerts/escalation/escalation.js';
 import { escalationPolicySchema } from '../../tools/monitoring/alerts/escalation/escalation-config.js';
-import { alertFingerprint } from '../../tools/monitoring/alerts/receivers/alert-fingerprint.js';
+import { fingerprint as alertFingerprint } from '../../tools/monitoring/alerts/routing/fingerprint.js';
 import { InputError } from '../../tools/errors.js';
 
 const minute = 60_000;

@@ -2,7 +2,7 @@
 // dispatcher: one group, its labels the `groupBy` labels the alerts share, common labels and
 // annotations those every alert has with the same value, the next repeat `repeatIntervalMs` away.
 import type { Alert, LabelSet, Notification } from '../alert-types.js';
-import { alertFingerprint } from './alert-fingerprint.js';
+import { fingerprint } from '../routing/fingerprint.js';
 
 export interface InlineAlert {
   labels: LabelSet;
@@ -33,7 +33,7 @@ export function toAlert(inline: InlineAlert, now: number): Alert {
     startsAt: inline.startsAt ?? now,
     endsAt: inline.endsAt,
     generatorURL: inline.generatorURL,
-    fingerprint: alertFingerprint(inline.labels),
+    fingerprint: fingerprint(inline.labels),
   };
 }
 
