@@ -127,6 +127,8 @@ const needsMetricsSource = new Set([
   'monitoring_scrape_metrics',
   'monitoring_get_fleet_health',
   'getFleetHealth',
+  // An ack needs an escalation running; tests/monitoring/supervisor.test.ts acks a fired critical alert.
+  'monitoring_ack_alert',
 ]);
 
 test('every internal tool is well-formed and its annotations follow its kind', async (t) => {

@@ -312,7 +312,7 @@ export const silenceAlerts = defineTool({
   requests: ['silence alerts from db-1 during maintenance', 'mute the disk alerts for an hour', 'remove the silence'],
   title: 'Add or expire a silence',
   description:
-    'Adds an Alertmanager-style silence (matchers such as job="db" or instance=~"db-.*", all must match; regexes anchored) for some minutes, or expires one by id. Silenced alerts are not sent. Example: {"matchers": ["alertname=\\"DiskFull\\""], "minutes": 60}',
+    'Adds an Alertmanager-style silence (matchers such as job="db" or instance=~"db-.*", all must match; =~ is an anchored RE2 match) for some minutes, or expires one by id. Silenced alerts are not sent. Example: {"matchers": ["alertname=\\"DiskFull\\""], "minutes": 60}',
   kind: { effect: 'action' },
   input: z.object({
     matchers: z

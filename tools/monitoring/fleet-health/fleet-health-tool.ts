@@ -316,7 +316,7 @@ export const getFleetHealth = defineTool({
   ],
   title: 'Fleet health with forecasts',
   description:
-    'Classifies every fleet server into one of the contract\'s 8 states (critical_issue, heavy_load, morning_spike, maintenance, offline, recovery, idle, healthy) from its Prometheus history or node_exporter endpoint by per-profile rules, with the evidence, and forecasts each metric (Holt-Winters with Brutlag bands, EWMA before two days of history), flagging when the upper band reaches the profile\'s critical threshold. Example: {"forecastHours": 6}',
+    'Classifies every fleet server into one of the contract\'s 8 states (critical_issue, heavy_load, morning_spike, maintenance, offline, recovery, idle, healthy) from its Prometheus history or node_exporter endpoint by per-profile rules, with the evidence, and forecasts each metric (Holt-Winters with Brutlag bands, EWMA before two days of history), flagging when the upper band reaches the profile\'s critical threshold. Use it to see which servers are in trouble now or about to be. Example: {"forecastHours": 6}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     servers: z

@@ -68,12 +68,12 @@ export const classifyServers = defineTool({
     'classify these metric samples into fleet states',
     'state of a server from its cpu and memory history',
     'why is this database marked critical',
-    'is the web api server in its morning_spike state',
+    'which rule put this host into heavy_load',
     'which servers are idle',
   ],
   title: 'Classify servers under the fleet contract',
   description:
-    'Classifies each server into one of the fleet contract\'s 8 states (critical_issue, healthy, heavy_load, idle, maintenance, morning_spike, offline, recovery) from its recent metric samples, by the declared per-profile rules (thresholds held for a duration, the morning window, maintenance windows, staleness), and returns the evidence: rule, metric, value, threshold, minutes required and held. Profiles must be one of the 7 contract profiles; an unknown one is refused with the contract hash. Does not fetch metrics: pass the samples. Example: {"servers":[{"name":"db-1","profile":"database","samples":[{"t":"2026-12-03T08:00:00Z","cpu":0.4,"disk":0.9}]}],"now":"2026-12-03T08:05:00Z"}',
+    'Classifies each server into one of the fleet contract\'s 8 states (critical_issue, healthy, heavy_load, idle, maintenance, morning_spike, offline, recovery) from its recent metric samples, by the declared per-profile rules (thresholds held for a duration, the daily spike window, maintenance windows, staleness), and returns the evidence: rule, metric, value, threshold, minutes required and held. Profiles must be one of the 7 contract profiles; an unknown one is refused with the contract hash. Does not fetch metrics: pass the samples. Example: {"servers":[{"name":"db-1","profile":"database","samples":[{"t":"2026-12-03T08:00:00Z","cpu":0.4,"disk":0.9}]}],"now":"2026-12-03T08:05:00Z"}',
   kind: { effect: 'readOnly', openWorld: false },
   input: z.object({
     servers: z
@@ -204,17 +204,17 @@ const forecastPointSchema = z.object({
 export const forecastMetric = defineTool({
   name: 'monitoring_forecast_metric',
   domain: 'monitoring',
-  tags: ['forecast', 'holt-winters', 'ewma', 'seasonal', 'bands', 'mase', 'capacity'],
+  tags: ['forecast', 'extrapolate', 'holt-winters', 'ewma', 'seasonal', 'bands', 'mase', 'capacity'],
   requests: [
     'forecast CPU for the next hours',
     'will this disk fill up',
-    'predict memory use of this series over the next day',
+    'extrapolate memory usage of this series over the next day',
     'expected range of this metric',
     'how accurate is the forecast',
   ],
   title: 'Forecast one metric with bands',
   description:
-    'Forecasts one evenly spaced metric series for the next hours: additive seasonal Holt-Winters with Brutlag deviation bands when the history covers two seasons (default season 24 h), otherwise an EWMA with control-limit bands; says which method ran and why. Parameters are fitted on a small grid unless given. With enough history (two seasons plus the horizon) it also reports MASE on a holdout of the last horizon, against seasonal naive\'s. Does not fetch metrics. Example: {"values":[0.2,0.5,0.8,0.4,0.2,0.5,0.8,0.4,0.2,0.5,0.8,0.4],"stepMinutes":60,"seasonHours":4,"horizonHours":4}',
+    'Forecasts (extrapolates) one evenly spaced metric series, such as CPU, memory or disk usage, for the next hours: additive seasonal Holt-Winters with Brutlag deviation bands when the history covers two seasons (default season 24 h), otherwise an EWMA with control-limit bands; says which method ran and why. Parameters are fitted on a small grid unless given. With enough history (two seasons plus the horizon) it also reports MASE on a holdout of the last horizon, against seasonal naive\'s. Does not fetch metrics. Example: {"values":[0.2,0.5,0.8,0.4,0.2,0.5,0.8,0.4,0.2,0.5,0.8,0.4],"stepMinutes":60,"seasonHours":4,"horizonHours":4}',
   kind: { effect: 'readOnly', openWorld: false },
   input: z.object({
     values: z.array(z.number()).min(1).max(100_000).describe('The series, oldest first, one value per step, no gaps.'),

@@ -272,7 +272,7 @@ export function createRemediationTools(options: RemediationToolOptions = {}): An
     ],
     title: 'Check the registered services',
     description:
-      'Checks each entry of the remediation registry (config monitoring.remediation.services) in parallel: GETs its health endpoint within its timeout and reports up or down, HTTP status, latency and why it is down. Restarts nothing; restarts go through monitoring_run_remediation. With no services configured it says how to add one. Example: {}',
+      'Checks each entry of the remediation registry (config monitoring.remediation.services) in parallel: requests its health endpoint (HTTP GET) within its timeout and reports up or down, HTTP status, latency and why it is down. Restarts nothing; restarts go through monitoring_run_remediation. With no services configured it says how to add one. Example: {}',
     kind: { effect: 'readOnly', openWorld: true },
     input: z.object({
       services: z

@@ -241,7 +241,7 @@ export const sendNotificationTool = defineTool({
 export const forwardAlertsTool = defineTool({
   name: 'monitoring_forward_alerts',
   domain: 'monitoring',
-  tags: ['alerts', 'alertmanager', 'forward', 'push', 'api', 'dry-run'],
+  tags: ['alerts', 'alertmanager', 'forward', 'dry-run'],
   requests: [
     'forward these alerts to alertmanager',
     'fire an alert in our alertmanager',
@@ -250,7 +250,7 @@ export const forwardAlertsTool = defineTool({
   ],
   title: 'Forward alerts to Alertmanager',
   description:
-    'Posts alerts to an Alertmanager\'s POST /api/v2/alerts (labels, annotations, startsAt, endsAt, generatorURL), so that its own routing, silences and receivers take over. A past endsAt resolves an alert. Without confirm: true it is a DRY RUN showing the exact JSON body. The URL comes from the input or from config monitoring.alerting.alertmanagerUrl. Alertmanager\'s 400 message is quoted; an unreachable Alertmanager is UNAVAILABLE. Example: {"alertmanagerUrl":"http://127.0.0.1:9093","alerts":[{"labels":{"alertname":"DiskFull","severity":"critical"}}]}',
+    'Pushes alerts to an Alertmanager\'s POST /api/v2/alerts (labels, annotations, startsAt, endsAt, generatorURL), so that its own routing, silences and receivers take over. A past endsAt resolves an alert. Without confirm: true it is a DRY RUN showing the exact JSON body. The URL comes from the input or from config monitoring.alerting.alertmanagerUrl. Alertmanager\'s 400 message is quoted; an unreachable Alertmanager is UNAVAILABLE. Example: {"alertmanagerUrl":"http://127.0.0.1:9093","alerts":[{"labels":{"alertname":"DiskFull","severity":"critical"}}]}',
   kind: { effect: 'action', openWorld: true, idempotent: true },
   input: z.object({
     alertmanagerUrl: z

@@ -70,15 +70,16 @@ export const testRouteTool = defineTool({
   domain: 'monitoring',
   tags: ['alertmanager', 'routing', 'route', 'receiver', 'matchers', 'amtool', 'alerts', 'group_by'],
   requests: [
-    'which receiver gets an alert with severity=critical',
-    'test my alertmanager route for these labels',
-    'who gets paged for a database alert',
+    'which receiver would an alert with severity=critical reach',
+    'test these labels against the alertmanager route tree',
+    'who is paged for a database alert',
+    'check which route an alert with these labels takes',
     'why did this alert go to slack',
     'when will this alert repeat',
   ],
   title: 'Test where an alert is routed',
   description:
-    'Routes a label set through an Alertmanager route tree with Alertmanager\'s own semantics (depth-first, first matching child unless continue, anchored RE2 regexes, inherited settings) and returns the receivers in order, like `amtool config routes test`, plus for each match the path of matchers from the root (amtool --tree), the group key, group_by and the timings, with the effective repeat (the first group_interval flush strictly after repeat_interval, e.g. 4h with 5m → 4h5m) as Alertmanager really behaves. Sends nothing. Uses inline YAML or the configured file. Example: {"labels":{"severity":"critical","profile":"database"},"yaml":"route: …"}',
+    'Routes a label set through an Alertmanager route tree with Alertmanager\'s own semantics (depth-first, first matching child unless continue, anchored RE2 for =~ matchers, inherited settings) and returns the receivers in order, like `amtool config routes test`, plus for each match the path of matchers from the root (amtool --tree), the group key, group_by and the timings, with the effective repeat (the first group_interval flush strictly after repeat_interval, e.g. 4h with 5m → 4h5m) as Alertmanager really behaves. Sends nothing. Uses inline YAML or the configured file. Example: {"labels":{"severity":"critical","profile":"database"},"yaml":"route: …"}',
   kind: { effect: 'readOnly', openWorld: false },
   input: z.object({
     labels: z
@@ -156,12 +157,12 @@ export const checkAlertConfigTool = defineTool({
   requests: [
     'check my alertmanager config',
     'is this alertmanager yaml valid',
-    'show the alert routing tree',
+    'list every route and its receiver in the config',
     'which receivers are configured for alerts',
   ],
   title: 'Check an Alertmanager config',
   description:
-    'Validates Alertmanager YAML the way `amtool check-config` does (strict fields, known receivers, matchers, RE2 regexes, Prometheus durations) and, when valid, shows the route tree with each node\'s effective receiver, group_by and timings, and lists the receivers by integration (URLs shown as origins only; keys and passwords never). An invalid config is a result with valid: false and the error with its line and column, not a failure. Example: {"yaml":"route:\\n  receiver: a\\nreceivers:\\n  - name: a\\n"}',
+    'Validates Alertmanager YAML the way `amtool check-config` does (strict fields, known receivers, matchers and their RE2 syntax, Prometheus durations) and, when valid, shows the route tree with each node\'s effective receiver, group_by and timings, and lists the receivers by integration (URLs shown as origins only; keys and passwords never). An invalid config is a result with valid: false and the error with its line and column, not a failure. Example: {"yaml":"route:\\n  receiver: a\\nreceivers:\\n  - name: a\\n"}',
   kind: { effect: 'readOnly', openWorld: false },
   input: z.object({ yaml: yamlField }),
   output: z.object({
