@@ -775,6 +775,8 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     config.trading.marketData.directory = path.resolve(cwd, config.trading.marketData.directory);
   if (config.monitoring.alerting.configFile)
     config.monitoring.alerting.configFile = path.resolve(cwd, config.monitoring.alerting.configFile);
+  if (config.monitoring.fleet.model)
+    config.monitoring.fleet.model.path = path.resolve(cwd, config.monitoring.fleet.model.path);
   // The Alertmanager YAML, fleet profiles and escalation receivers are checked now, not at first use.
   monitoringEnvironment(config.monitoring);
   for (const [index, root] of config.allowedRoots.entries()) {

@@ -118,6 +118,12 @@ export function monitoringEnvironment(monitoring: MonitoringConfig): MonitoringS
   }
   registerReceiverSecrets(parsed.config.receivers, secrets);
   const receiverNames = new Set(parsed.config.receivers.map((receiver) => receiver.name));
+  const ackTtl = monitoring.alerting.escalation?.ackTtlMs ?? 4 * 3_600_000;
+  const maxAckTtl = monitoring.alerting.escalation?.maxAckTtlMs ?? 86_400_000;
+  if (ackTtl > maxAckTtl)
+    throw new ConfigError(
+      `invalid configuration:\n  monitoring.alerting.escalation.ackTtlMs: ${ackTtl} is over maxAckTtlMs ${maxAckTtl}; lower it or raise maxAckTtlMs`,
+    );
   const escalation = monitoring.alerting.escalation;
   if (escalation && escalation.enabled !== false) {
     const tiers = [

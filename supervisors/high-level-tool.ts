@@ -75,3 +75,32 @@ export class StepFailure extends Error {
     super(failure.message);
   }
 }
+
+/**
+ * Runs an internal step; a fault in the agent's input is reported under the high-level tool's field
+ * names (`fields` maps the internal name to the caller's), without the internal tool's field list.
+ */
+export async function runStep(
+  call: SupervisorCall,
+  name: string,
+  args: unknown,
+  fields: Record<string, string> = {},
+  options: InvokeOptions = {},
+): Promise<Extract<ToolOutcome, { ok: true }>> {
+  const outcome = await call.run(name, args, options);
+  if (outcome.ok) return outcome;
+  let message = outcome.error.message;
+  if (outcome.error.kind === 'input') {
+    // Each "field: problem" part of the message (zod joins several with "; ") under the caller's name.
+    message = message
+      .replace(/ Valid fields: [\s\S]*$/, '')
+      .split('; ')
+      .map((part) => {
+        for (const [from, to] of Object.entries(fields))
+          if (part.startsWith(`${from}:`) || part.startsWith(`${from}.`)) return to + part.slice(from.length);
+        return part;
+      })
+      .join('; ');
+  }
+  throw new StepFailure({ ...outcome.error, message });
+}

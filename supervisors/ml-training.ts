@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { InputError } from '../tools/errors.js';
 import type { InvokeOptions } from '../tools/router.js';
-import { defineHighLevelTool, StepFailure, type Supervisor, type SupervisorCall } from './high-level-tool.js';
+import { defineHighLevelTool, runStep, StepFailure, type Supervisor, type SupervisorCall } from './high-level-tool.js';
 
 const tool = {
   submit: 'ml_training_submit_job',
@@ -53,10 +53,7 @@ async function runOfJob(call: SupervisorCall, jobId: string): Promise<Row | unde
   return run.ok ? ((run.output as Row).run as Row) : listed;
 }
 
-/**
- * Runs an internal step; a fault in the agent's input is reported under the field names of the
- * high-level tool (checkpoint, not the inspector's path), without the internal tool's own example.
- */
+/** runStep, with the job tools' own advice pointed at manageTrainingJob. */
 async function step(
   call: SupervisorCall,
   name: string,
@@ -64,23 +61,16 @@ async function step(
   fields: Record<string, string> = {},
   options: InvokeOptions = {},
 ) {
-  const outcome = await call.run(name, args, options);
-  if (outcome.ok) return outcome;
-  let message = outcome.error.message;
-  if (outcome.error.kind === 'input') {
-    // Each "field: problem" part of the message (zod joins several with "; ") under the caller's name.
-    message = message
-      .replace(/ Valid fields: [\s\S]*$/, '')
-      .split('; ')
-      .map((part) => {
-        for (const [from, to] of Object.entries(fields))
-          if (part.startsWith(`${from}:`) || part.startsWith(`${from}.`)) return to + part.slice(from.length);
-        return part;
-      })
-      .join('; ')
-      .replace('ml_training_list_jobs lists the jobs there are', 'manageTrainingJob {"action": "list"} lists them');
+  try {
+    return await runStep(call, name, args, fields, options);
+  } catch (error) {
+    if (!(error instanceof StepFailure)) throw error;
+    const message = error.failure.message.replace(
+      'ml_training_list_jobs lists the jobs there are',
+      'manageTrainingJob {"action": "list"} lists them',
+    );
+    throw new StepFailure({ ...error.failure, message });
   }
-  throw new StepFailure({ ...outcome.error, message });
 }
 
 /** Option fields of manageTrainingJob as the internal job tools name them. */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { InputError } from '../tools/errors.js';
 import { costSummarySchema, summarizeCosts } from '../tools/monitoring/summarize-costs.js';
 import { costAvoidanceSchema } from '../tools/monitoring/fleet/cost-avoidance.js';
-import { defineHighLevelTool, StepFailure, type Supervisor } from './high-level-tool.js';
+import { defineHighLevelTool, runStep, StepFailure, type Supervisor } from './high-level-tool.js';
 
 type Row = Record<string, unknown>;
 
@@ -91,11 +91,11 @@ const manageAlerts = defineHighLevelTool({
     switch (input.action) {
       case 'test': {
         needs('test', 'labels', input.labels, '"labels": {"severity": "critical"}');
-        const outcome = await call.runOrFail(tool.testRoute, { labels: input.labels, ...config });
+        const outcome = await runStep(call, tool.testRoute, { labels: input.labels, ...config }, { yaml: 'config' });
         return { result: { action: 'test' as const, route: outcome.output as Row }, text: outcome.text };
       }
       case 'check': {
-        const outcome = await call.runOrFail(tool.checkConfig, config);
+        const outcome = await runStep(call, tool.checkConfig, config, { yaml: 'config' });
         return { result: { action: 'check' as const, detail: outcome.output as Row }, text: outcome.text };
       }
       case 'fire':
@@ -106,7 +106,13 @@ const manageAlerts = defineHighLevelTool({
           resolve: input.action === 'resolve',
           confirm: input.confirm,
         };
-        const outcome = await call.runOrFail(tool.fire, args, input.confirm ? { confirm: true } : {});
+        const outcome = await runStep(
+          call,
+          tool.fire,
+          args,
+          { 'alerts.0.labels': 'labels', 'alerts.0.annotations': 'annotations', alerts: 'labels' },
+          input.confirm ? { confirm: true } : {},
+        );
         const output = outcome.output as Row;
         return {
           result: { action: input.action, alerts: (output.alerts ?? []) as unknown[], detail: output },
@@ -128,11 +134,16 @@ const manageAlerts = defineHighLevelTool({
       }
       case 'ack': {
         needs(input.action, 'id', input.id, '"id": "DiskFull", "minutes": 60');
-        const outcome = await call.runOrFail(tool.ack, {
-          alert: input.id,
-          ...(input.minutes !== undefined ? { minutes: input.minutes } : {}),
-          ...(input.comment !== undefined ? { comment: input.comment } : {}),
-        });
+        const outcome = await runStep(
+          call,
+          tool.ack,
+          {
+            alert: input.id,
+            ...(input.minutes !== undefined ? { minutes: input.minutes } : {}),
+            ...(input.comment !== undefined ? { comment: input.comment } : {}),
+          },
+          { alert: 'id', ttlMs: 'minutes' },
+        );
         const output = outcome.output as Row;
         return {
           result: { action: input.action, escalation: (output.escalation ?? []) as unknown[], detail: output },
@@ -144,12 +155,17 @@ const manageAlerts = defineHighLevelTool({
         if (input.action === 'silence')
           needs('silence', 'matchers', input.matchers, '"matchers": ["alertname=\\"DiskFull\\""], "minutes": 60');
         else needs('expire', 'id', input.id, '"id": "<silence id>"');
-        const outcome = await call.runOrFail(tool.silence, {
-          ...(input.action === 'silence'
-            ? { matchers: input.matchers, ...(input.minutes !== undefined ? { minutes: input.minutes } : {}) }
-            : { expire: input.id }),
-          ...(input.comment !== undefined ? { comment: input.comment } : {}),
-        });
+        const outcome = await runStep(
+          call,
+          tool.silence,
+          {
+            ...(input.action === 'silence'
+              ? { matchers: input.matchers, ...(input.minutes !== undefined ? { minutes: input.minutes } : {}) }
+              : { expire: input.id }),
+            ...(input.comment !== undefined ? { comment: input.comment } : {}),
+          },
+          { expire: 'id' },
+        );
         const output = outcome.output as Row;
         return {
           result: { action: input.action, silence: (output.silence ?? output) as Row },
@@ -248,7 +264,7 @@ const getCostReport = defineHighLevelTool({
     const since = new Date(Date.now() - 30 * 86_400_000).toISOString();
     const month = await call.runOrFail(summarizeCosts.name, { groupBy: costInput.groupBy, since });
     const monthlyRunningCost = (month.output as z.output<typeof costSummarySchema>).totals.costUsd;
-    const estimate = await call.run(tool.avoidance, { monthlyRunningCost, ...avoidance });
+    const estimate = await call.run(tool.avoidance, { ...avoidance, monthlyRunningCost });
     if (!estimate.ok) {
       const message = estimate.error.message.replace(/^([A-Za-z]+):/, 'avoidance.$1:');
       throw new StepFailure({ ...estimate.error, message });

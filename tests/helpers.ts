@@ -93,7 +93,7 @@ export async function testSuite(
   options: {
     env?: Record<string, string>;
     flags?: ConfigFlags;
-    files?: Record<string, string>;
+    files?: Record<string, string | Buffer>;
     suite?: SuiteOptions;
   } = {},
 ): Promise<TestSuite> {

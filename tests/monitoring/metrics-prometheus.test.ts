@@ -156,9 +156,11 @@ test('against a real Prometheus scraping a real node_exporter', async (t) => {
     assert.ok((direct.intervalS ?? 0) >= 1.4, `interval ${direct.intervalS}`);
     for (const name of nodeMetricNames)
       assert.equal(typeof direct.metrics[name], 'number', `${name}: ${direct.missing[name]}`);
-    assert.ok(Math.abs((direct.metrics.memory as number) - (web.metrics.memory as number)) < 0.1);
+    // The same box read twice a few seconds apart: other test processes come and go meanwhile, so
+    // memory and load agree only roughly (the synthetic exporter below checks the derivations exactly).
+    assert.ok(Math.abs((direct.metrics.memory as number) - (web.metrics.memory as number)) < 0.25);
     assert.ok(Math.abs((direct.metrics.disk as number) - (web.metrics.disk as number)) < 0.02);
-    assert.ok(Math.abs((direct.metrics.load as number) - (web.metrics.load as number)) < 1);
+    assert.ok(Math.abs((direct.metrics.load as number) - (web.metrics.load as number)) < 3);
     assert.ok(Math.abs((direct.metrics.cpu as number) - (web.metrics.cpu as number)) < 0.5);
     assert.match(
       direct.evidence.cpu ?? '',

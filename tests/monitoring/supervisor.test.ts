@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectClient, testSuite, textOf } from '../helpers.js';
 import { startNodeExporter, startPrometheus } from './prometheus-peer.js';
+import { buildFleetModel } from './fleet-model-fixture.js';
 import { fleetContract, contractHash } from '../../tools/monitoring/fleet/contract.js';
 
 type Row = Record<string, unknown>;
@@ -68,7 +69,14 @@ test('getFleetHealth through MCP: servers from a real Prometheus (targets, range
       },
     },
   };
-  const suite = await testSuite(t, { files: { 'caelum.config.json': JSON.stringify(config) } });
+  // A fleet model exported for this contract ([7, 5] profile embedding, 8 state scores) runs beside the rules.
+  const model = Buffer.from(buildFleetModel({ profiles: 7, embedding: 5, states: 8 }));
+  const withModel = {
+    monitoring: { ...config.monitoring, fleet: { ...config.monitoring.fleet, model: { path: 'fleet.onnx' } } },
+  };
+  const suite = await testSuite(t, {
+    files: { 'caelum.config.json': JSON.stringify(withModel), 'fleet.onnx': model },
+  });
   const client = await connectClient(t, suite);
   const health = await call(client, 'getFleetHealth', { forecastHours: 0.05 });
   assert.equal(health.isError, false, health.text);
@@ -90,10 +98,33 @@ test('getFleetHealth through MCP: servers from a real Prometheus (targets, range
   assert.equal(db.source, 'exposition');
   assert.equal(db.profile, 'database');
   assert.ok((db.latest as Record<string, number>).disk! > 0);
+  for (const server of servers) {
+    const predicted = server.model as { state: string; score: number };
+    assert.ok((fleetContract.states as readonly string[]).includes(predicted.state), JSON.stringify(server.model));
+    assert.ok(predicted.score >= 0 && predicted.score <= 1);
+  }
   const counts = health.data.states as Record<string, number>;
   assert.equal(
     Object.values(counts).reduce((a, b) => a + b, 0),
     2,
+  );
+
+  // The seed's failure: a model from an older contract ([8, 5]) is refused before it is loaded, and says why.
+  const stale = await testSuite(t, {
+    files: {
+      'caelum.config.json': JSON.stringify(withModel),
+      'fleet.onnx': Buffer.from(buildFleetModel({ profiles: 8, embedding: 5, states: 9 })),
+    },
+  });
+  const staleClient = await connectClient(t, stale);
+  const refused = await call(staleClient, 'getFleetHealth', { forecastHours: 0 });
+  assert.equal(refused.isError, false, refused.text);
+  assert.ok((refused.data.servers as Row[]).every((server) => server.model === undefined));
+  assert.match(
+    (refused.data.notes as string[]).join('\n'),
+    new RegExp(
+      `fleet model was not used: .*\\[8, 5\\] but contract v1\\.0\\.0 \\(hash ${contractHash.slice(0, 12)}\\) has 7 profiles`,
+    ),
   );
 
   const one = await call(client, 'getFleetHealth', { servers: ['web-1'], forecastHours: 0 });
@@ -199,6 +230,13 @@ test('manageAlerts through MCP: routes with the configured YAML, sends after gro
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   assert.equal(receivers.seen.length, 0, 'a preview sends nothing');
 
+  // The team receiver fails its first three requests (one send and its two retries): the notification
+  // stays in the outbox and goes out on a later attempt.
+  let teamFailures = 3;
+  receivers.handlers.set('/team', () => {
+    if (--teamFailures <= 0) receivers.handlers.delete('/team');
+    return { status: 500, body: 'try later' };
+  });
   const fired = await call(client, 'manageAlerts', {
     action: 'fire',
     labels: { alertname: 'DiskFull', severity: 'critical', instance: 'db-1', profile: 'database' },
@@ -216,12 +254,12 @@ test('manageAlerts through MCP: routes with the configured YAML, sends after gro
     15_000,
     () => JSON.stringify({ seen: receivers.seen, log: suite.log.entries.filter((e) => e.level !== 'debug') }),
   );
-  const team = receivers.seen.find((r) => r.path === '/team')!.body;
-  assert.equal(team.version, '4');
-  assert.equal(team.status, 'firing');
-  assert.equal(team.receiver, 'team');
-  assert.deepEqual((team.groupLabels as Row).alertname, 'DiskFull');
-  const alert = (team.alerts as Row[])[0]!;
+  const teamBody = receivers.seen.find((r) => r.path === '/team')!.body;
+  assert.equal(teamBody.version, '4');
+  assert.equal(teamBody.status, 'firing');
+  assert.equal(teamBody.receiver, 'team');
+  assert.deepEqual((teamBody.groupLabels as Row).alertname, 'DiskFull');
+  const alert = (teamBody.alerts as Row[])[0]!;
   assert.equal((alert.annotations as Row).summary, 'disk 97% full');
 
   // A second critical alert is not acked: after 3 s its tier 2 hears; the acked one never reaches tier 2.
@@ -252,7 +290,8 @@ test('manageAlerts through MCP: routes with the configured YAML, sends after gro
     'each group says when it repeats',
   );
   const deliveries = detail.deliveries as Row[];
-  assert.ok(deliveries.some((d) => (d.results as Row[]).some((r) => r.status === 'sent')));
+  const team = deliveries.filter((d) => d.receiver === 'team' && d.status === 'firing').map((d) => d.outcome);
+  assert.deepEqual(team.slice(0, 2), ['retrying', 'sent'], JSON.stringify(deliveries));
 
   const silenced = await call(client, 'manageAlerts', {
     action: 'silence',

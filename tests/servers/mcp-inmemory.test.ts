@@ -47,8 +47,9 @@ test('tools/list is deterministic, small, and every tool has annotations and an 
   assert.ok(bytes <= 20 * 1024, `tools/list is ${bytes} bytes`);
   const today = JSON.stringify({ tools: first.tools.filter((tool) => todaysTools.includes(tool.name)) }).length;
   // 14.0 KB after issue 17; 11.5 KB once titles, numeric bounds and optional output field names left
-  // tools/list and descriptions lost repeats, to make room for the monitoring tools (issue 19).
-  assert.ok(today <= 11.75 * 1024, `today's fifteen tools take ${today} bytes`);
+  // tools/list and descriptions lost repeats, to make room for the monitoring tools (issue 19); 11.8 KB
+  // since getCostReport takes cost-avoidance inputs (issue 19).
+  assert.ok(today <= 12 * 1024, `today's fifteen tools take ${today} bytes`);
   for (const tool of first.tools) {
     assert.equal(tool.inputSchema.type, 'object', tool.name);
     assert.equal(tool.outputSchema?.type, 'object', tool.name);

@@ -4,7 +4,10 @@
 // SMTP); every engine event, escalation step and delivery is appended to JSONL logs in
 // <dataDir>/monitoring/ and replayed when the service starts again, so alerts, silences, acks and the
 // groups' timing survive a restart or kill -9.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { Logger } from '../../context.js';
+import { InputError, ToolError } from '../../errors.js';
 import type { Alert, Notification, ReceiverConfig } from './alert-types.js';
 import { EventLog, monitoringLogFile } from '../state/event-log.js';
 import { AlertEngine, type EngineEvent } from './routing/alert-engine.js';
@@ -28,8 +31,17 @@ export interface AlertServiceSettings {
   tickMs: number;
 }
 
+/** A notification put in the outbox before any send: replayed and retried if no final record follows. */
+export interface QueuedRecord {
+  type: 'queued';
+  id: string;
+  at: number;
+  notification: Notification;
+}
+
 export interface DeliveryRecord {
   type: 'delivery';
+  id: string;
   at: number;
   receiver: string;
   groupKey: string;
@@ -37,34 +49,62 @@ export interface DeliveryRecord {
   reason: Notification['reason'];
   alerts: string[];
   nextRepeatAt: number | null;
+  /** sent: at least one integration took it; retrying: none did, another attempt is due at retryAt;
+   * failed: given up after the last attempt; muted: an escalation step for a silenced or inhibited alert;
+   * no_integrations: the receiver has none (the fallback config), nothing to send to. */
+  outcome: 'sent' | 'retrying' | 'failed' | 'muted' | 'no_integrations' | 'superseded';
+  attempt: number;
+  retryAt?: number;
   results: Pick<IntegrationResult, 'integration' | 'target' | 'status' | 'httpStatus' | 'error' | 'attempts'>[];
 }
 
-/** Appends through a queue and remembers the last write, so a tool can wait until its events are on disk. */
+type OutboxRecord = QueuedRecord | DeliveryRecord;
+
+/** Attempts per notification before it is given up (with backoff 1 s, 2 s, 4 s … up to 5 min). */
+export const maxDeliveryAttempts = 8;
+
+/** Appends through a queue; flush() waits until the events are on disk and fails if one could not be written. */
 class Appender<E extends object> {
   private last: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
   constructor(
     readonly log: EventLog<E>,
     private readonly logger: Logger,
   ) {}
   append(event: E): void {
-    this.last = this.log
-      .append(event)
-      .catch((error: unknown) =>
-        this.logger.error('monitoring_log_append_failed', { file: this.log.file, error: (error as Error).message }),
+    this.last = this.log.append(event).catch((error: unknown) => {
+      this.failure = error as Error;
+      this.logger.error('monitoring_log_append_failed', { file: this.log.file, error: (error as Error).message });
+    });
+  }
+  async flush(): Promise<void> {
+    await this.last;
+    const failure = this.failure;
+    this.failure = undefined;
+    if (failure)
+      throw new ToolError(
+        'TOOL_FAILED',
+        `the change holds in memory but could not be written to ${path.basename(this.log.file)} in the data dir (${failure.message}); it is lost on restart`,
+        { cause: failure },
       );
   }
-  flush(): Promise<void> {
-    return this.last;
-  }
+}
+
+interface Pending {
+  id: string;
+  notification: Notification;
+  attempts: number;
+  dueAt: number;
 }
 
 export class AlertService {
   readonly engine: AlertEngine;
   readonly escalation: EscalationEngine;
   private readonly deliveries: DeliveryRecord[];
+  private readonly outbox = new Map<string, Pending>();
+  private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | undefined;
+  private ticking = false;
   private readonly controller = new AbortController();
 
   private constructor(
@@ -72,9 +112,9 @@ export class AlertService {
     private readonly logs: {
       alerts: Appender<EngineEvent>;
       escalation: Appender<EscalationEvent>;
-      deliveries: Appender<DeliveryRecord>;
+      deliveries: Appender<OutboxRecord>;
     },
-    events: { alerts: EngineEvent[]; escalation: EscalationEvent[]; deliveries: DeliveryRecord[] },
+    events: { alerts: EngineEvent[]; escalation: EscalationEvent[]; deliveries: OutboxRecord[] },
     private readonly logger: Logger,
   ) {
     this.engine = new AlertEngine({
@@ -87,14 +127,43 @@ export class AlertService {
       sink: (event) => logs.escalation.append(event),
       now: Date.now,
     });
-    this.deliveries = events.deliveries.slice(-200);
+    // The outbox: a queued notification without a final record was not delivered before the stop.
+    const queued = new Map<string, QueuedRecord>();
+    const attempts = new Map<string, number>();
+    for (const record of events.deliveries) {
+      if (record.type === 'queued') queued.set(record.id, record);
+      else if (record.outcome === 'retrying') attempts.set(record.id, record.attempt);
+      else queued.delete(record.id);
+    }
+    const now = Date.now();
+    for (const record of queued.values())
+      this.outbox.set(record.id, {
+        id: record.id,
+        notification: record.notification,
+        attempts: attempts.get(record.id) ?? 0,
+        dueAt: now,
+      });
+    this.deliveries = events.deliveries.filter((r): r is DeliveryRecord => r.type === 'delivery').slice(-200);
+    // A crash between the engine's log and the escalation log can leave a firing critical alert
+    // without its escalation: start it now.
+    for (const view of this.engine.listAlerts())
+      if (this.escalation.escalates(view.alert) && !this.escalation.state(view.alert.fingerprint)) {
+        try {
+          this.escalation.observe(view.alert);
+        } catch (error) {
+          logger.warn('alert_escalation_not_started', {
+            alert: view.alert.fingerprint,
+            error: (error as Error).message,
+          });
+        }
+      }
   }
 
   static async open(dataDir: string, settings: AlertServiceSettings, logger: Logger): Promise<AlertService> {
     const logs = {
       alerts: new Appender(new EventLog<EngineEvent>(monitoringLogFile(dataDir, 'alerts')), logger),
       escalation: new Appender(new EventLog<EscalationEvent>(monitoringLogFile(dataDir, 'escalation')), logger),
-      deliveries: new Appender(new EventLog<DeliveryRecord>(monitoringLogFile(dataDir, 'notifications')), logger),
+      deliveries: new Appender(new EventLog<OutboxRecord>(monitoringLogFile(dataDir, 'notifications')), logger),
     };
     const [alerts, escalation, deliveries] = await Promise.all([
       logs.alerts.log.read(),
@@ -115,56 +184,122 @@ export class AlertService {
   /** Ticks every tickMs until closed; the timer never holds the process open. */
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.settings.tickMs);
+    this.timer = setInterval(() => this.tick(), this.settings.tickMs);
     this.timer.unref();
   }
 
-  /** One flush: due groups and due escalation tiers are delivered. Ticks never overlap. */
-  tick(): Promise<void> {
-    if (this.ticking) return this.ticking;
-    this.ticking = this.runTick()
-      .catch((error: unknown) => this.logger.error('alert_tick_failed', { error: (error as Error).message }))
-      .finally(() => (this.ticking = undefined));
-    return this.ticking;
+  /**
+   * One flush: due groups and due escalation tiers go into the outbox (on disk first), and every due
+   * outbox entry is sent. Sends run in the background, so a slow receiver never holds up the next tick.
+   */
+  tick(): void {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const now = Date.now();
+      const due: Notification[] = [...this.engine.tick(now)];
+      for (const step of this.escalation.tick(now)) {
+        if (step.step !== 'escalated') continue;
+        const notification = this.escalation.notificationFor(step);
+        const alert = notification.alerts[0]!.alert;
+        if (this.engine.isMuted(alert, now)) this.record(notification, randomUUID(), 1, 'muted', []);
+        else due.push(notification);
+      }
+      for (const notification of due) this.enqueue(notification);
+      for (const pending of this.outbox.values())
+        if (pending.dueAt <= now && !this.inFlight.has(pending.id)) {
+          const sending = this.send(pending).finally(() => this.inFlight.delete(pending.id));
+          this.inFlight.set(pending.id, sending);
+        }
+    } catch (error) {
+      this.logger.error('alert_tick_failed', { error: (error as Error).message });
+    } finally {
+      this.ticking = false;
+    }
   }
 
-  private async runTick(): Promise<void> {
-    const now = Date.now();
-    const due: Notification[] = [...this.engine.tick(now)];
-    for (const step of this.escalation.tick(now))
-      if (step.step === 'escalated') due.push(this.escalation.notificationFor(step));
-    await Promise.all(due.map((notification) => this.deliver(notification)));
+  /** Waits for the sends in flight (tests and close). */
+  async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight.values());
+  }
+
+  private enqueue(notification: Notification): void {
+    // A newer flush of the same group to the same receiver replaces one still waiting for a retry.
+    for (const pending of this.outbox.values())
+      if (
+        !this.inFlight.has(pending.id) &&
+        pending.notification.receiver === notification.receiver &&
+        pending.notification.groupKey === notification.groupKey
+      ) {
+        this.outbox.delete(pending.id);
+        this.record(pending.notification, pending.id, pending.attempts, 'superseded', []);
+      }
+    const id = randomUUID();
+    this.logs.deliveries.append({ type: 'queued', id, at: notification.at, notification });
+    this.outbox.set(id, { id, notification, attempts: 0, dueAt: notification.at });
   }
 
   private receiver(name: string): ReceiverConfig | undefined {
     return this.settings.config.receivers.find((receiver) => receiver.name === name);
   }
 
-  private async deliver(notification: Notification): Promise<void> {
+  private async send(pending: Pending): Promise<void> {
+    const { notification } = pending;
     const receiver = this.receiver(notification.receiver);
-    let results: IntegrationResult[] = [];
-    if (receiver) {
-      try {
-        results = await sendNotification(receiver, notification, {
-          externalUrl: this.settings.externalUrl,
-          signal: this.controller.signal,
-        });
-      } catch (error) {
-        this.logger.error('alert_delivery_failed', {
-          receiver: notification.receiver,
-          error: (error as Error).message,
-        });
-      }
+    const integrations = receiver
+      ? receiver.slack.length + receiver.pagerduty.length + receiver.webhook.length + receiver.email.length
+      : 0;
+    pending.attempts++;
+    if (!receiver || integrations === 0) {
+      this.outbox.delete(pending.id);
+      this.record(notification, pending.id, pending.attempts, 'no_integrations', []);
+      return;
     }
+    let results: IntegrationResult[] = [];
+    try {
+      results = await sendNotification(receiver, notification, {
+        externalUrl: this.settings.externalUrl,
+        signal: this.controller.signal,
+      });
+    } catch (error) {
+      this.logger.error('alert_delivery_failed', { receiver: notification.receiver, error: (error as Error).message });
+    }
+    if (this.controller.signal.aborted) return; // closing: the outbox entry stays queued for the next start
+    const sent = results.some((result) => result.status === 'sent');
+    if (sent || pending.attempts >= maxDeliveryAttempts) {
+      this.outbox.delete(pending.id);
+      this.record(notification, pending.id, pending.attempts, sent ? 'sent' : 'failed', results);
+      if (!sent)
+        this.logger.error('alert_delivery_given_up', { receiver: notification.receiver, attempts: pending.attempts });
+      return;
+    }
+    // Nothing took it (failures, Slack's rate limit): try again with backoff, or when the limit says.
+    const retryAfter = Math.max(0, ...results.map((result) => result.retryAfterMs ?? 0));
+    pending.dueAt = Date.now() + Math.max(retryAfter, Math.min(300_000, 1_000 * 2 ** (pending.attempts - 1)));
+    this.record(notification, pending.id, pending.attempts, 'retrying', results, pending.dueAt);
+  }
+
+  private record(
+    notification: Notification,
+    id: string,
+    attempt: number,
+    outcome: DeliveryRecord['outcome'],
+    results: IntegrationResult[],
+    retryAt?: number,
+  ): void {
     const record: DeliveryRecord = {
       type: 'delivery',
-      at: notification.at,
+      id,
+      at: Date.now(),
       receiver: notification.receiver,
       groupKey: notification.groupKey,
       status: notification.status,
       reason: notification.reason,
       alerts: notification.alerts.map((entry) => entry.alert.fingerprint),
       nextRepeatAt: notification.nextRepeatAt,
+      outcome,
+      attempt,
+      ...(retryAt !== undefined ? { retryAt } : {}),
       results: results.map(({ integration, target, status, httpStatus, error, attempts }) => ({
         integration,
         target,
@@ -177,22 +312,49 @@ export class AlertService {
     this.deliveries.push(record);
     if (this.deliveries.length > 200) this.deliveries.shift();
     this.logs.deliveries.append(record);
-    const failed = record.results.filter((result) => result.status === 'failed');
-    if (failed.length > 0 || !receiver)
+    if (outcome === 'retrying' || outcome === 'failed')
       this.logger.warn('alert_delivery_incomplete', {
         receiver: record.receiver,
-        missing: !receiver,
-        failed: failed.map((result) => `${result.integration} ${result.target}: ${result.error ?? result.status}`),
+        outcome,
+        attempt,
+        failed: record.results.map(
+          (result) => `${result.integration} ${result.target}: ${result.error ?? result.status}`,
+        ),
       });
   }
 
-  /** Fires (or resolves) alerts, starts escalation for those that escalate, and forwards them when configured. */
+  /**
+   * Fires (or resolves) a batch of alerts, checked as a whole first so a bad one changes nothing;
+   * starts escalation for those that escalate, and forwards them when an Alertmanager is configured.
+   */
   async fire(alerts: { labels: Record<string, string>; annotations?: Record<string, string> }[], resolve: boolean) {
+    const now = Date.now();
+    const firing = new Set(this.engine.listAlerts().map((view) => view.alert.fingerprint));
+    const prepared = alerts.map((input, index) => {
+      const field = `alerts.${index}.labels`;
+      const labels = Object.fromEntries(Object.entries(input.labels).filter(([, value]) => value !== ''));
+      for (const name of Object.keys(labels))
+        if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name))
+          throw new InputError(field, `"${name}" is not a valid label name; use [a-zA-Z_][a-zA-Z0-9_]*`);
+      if (Object.keys(labels).length === 0)
+        throw new InputError(field, 'an alert needs at least one non-empty label, e.g. alertname');
+      const fp = fingerprint(labels);
+      if (resolve && !firing.has(fp))
+        throw new InputError(field, `no firing alert has exactly these labels (fingerprint ${fp}); list the alerts`);
+      const candidate: Alert = { labels, annotations: input.annotations ?? {}, startsAt: now, fingerprint: fp };
+      if (!resolve && this.escalation.escalates(candidate)) {
+        try {
+          this.escalation.profileOf(candidate);
+        } catch (error) {
+          throw new InputError(field, (error as Error).message.replace(/^labels\.[a-z_]+: /, ''));
+        }
+      }
+      return { input: { ...input, labels }, fp };
+    });
     const changed: Alert[] = [];
-    for (const input of alerts) {
+    for (const { input, fp } of prepared) {
       if (resolve) {
-        const labels = Object.fromEntries(Object.entries(input.labels).filter(([, value]) => value !== ''));
-        const alert = this.engine.resolve(fingerprint(labels));
+        const alert = this.engine.resolve(fp);
         this.escalation.resolve(alert.fingerprint);
         changed.push(alert);
       } else {
@@ -218,6 +380,16 @@ export class AlertService {
     return this.deliveries.slice(-limit);
   }
 
+  /** Notifications waiting in the outbox (queued, or failed and due again). */
+  pendingDeliveries(): { receiver: string; groupKey: string; attempts: number; dueAt: number }[] {
+    return [...this.outbox.values()].map((p) => ({
+      receiver: p.notification.receiver,
+      groupKey: p.notification.groupKey,
+      attempts: p.attempts,
+      dueAt: p.dueAt,
+    }));
+  }
+
   async flush(): Promise<void> {
     await Promise.all([this.logs.alerts.flush(), this.logs.escalation.flush(), this.logs.deliveries.flush()]);
   }
@@ -225,9 +397,9 @@ export class AlertService {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.ticking;
     this.controller.abort();
-    await this.flush();
+    await this.settle();
+    await this.flush().catch(() => undefined);
   }
 }
 

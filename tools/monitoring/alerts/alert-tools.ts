@@ -123,6 +123,7 @@ export const fireAlerts = defineTool({
         receivers: z.array(z.string()),
         firstNotificationAt: z.string().nullable(),
         escalates: z.boolean(),
+        muted: z.boolean().optional(),
       }),
     ),
     forwarded: z.object({ ok: z.boolean(), detail: z.string() }).optional(),
@@ -132,36 +133,37 @@ export const fireAlerts = defineTool({
   async handler(input, context) {
     const service = await alertService(context);
     const now = Date.now();
-    const preview = (labels: Record<string, string>) => {
+    const groups = service.engine.groups();
+    // When the first notification would go: the alert's group's next flush if the group exists, else
+    // group_wait from now; never while a silence or inhibition mutes it or for a resolve.
+    const preview = (raw: Record<string, string>) => {
+      const labels = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== ''));
+      const alert = { labels, annotations: {}, startsAt: now, fingerprint: fingerprint(labels) };
       const route = service.engine.testRoute(labels);
-      const first = route.matches.length > 0 ? Math.min(...route.matches.map((m) => m.groupWaitMs)) : null;
-      const escalates = service.escalation.escalates({
-        labels,
-        annotations: {},
-        startsAt: now,
-        fingerprint: fingerprint(labels),
+      const times = route.matches.map((match) => {
+        const group = groups.find((g) => g.groupKey === match.groupKey && g.receiver === match.receiver);
+        return group ? group.nextFlushAt : now + match.groupWaitMs;
       });
-      return { receivers: route.receivers, firstNotificationAt: first === null ? null : iso(now + first), escalates };
+      const muted = service.engine.isMuted(alert, now);
+      const first = input.resolve || muted || times.length === 0 ? null : Math.min(...times);
+      return {
+        fingerprint: alert.fingerprint,
+        receivers: route.receivers,
+        firstNotificationAt: iso(first),
+        escalates: !input.resolve && !muted && service.escalation.escalates(alert),
+        ...(muted ? { muted: true } : {}),
+      };
     };
     if (!input.confirm)
       return {
         fired: false,
-        alerts: input.alerts.map((alert) => ({
-          fingerprint: fingerprint(alert.labels),
-          labels: alert.labels,
-          ...preview(alert.labels),
-        })),
+        alerts: input.alerts.map((alert) => ({ labels: alert.labels, ...preview(alert.labels) })),
         config: service.settings.configSource,
       };
     const { alerts, forwarded } = await service.fire(input.alerts, input.resolve);
     return {
       fired: true,
-      alerts: alerts.map((alert) => ({
-        fingerprint: alert.fingerprint,
-        labels: alert.labels,
-        ...preview(alert.labels),
-        ...(input.resolve ? { firstNotificationAt: null } : {}),
-      })),
+      alerts: alerts.map((alert) => ({ labels: alert.labels, ...preview(alert.labels) })),
       ...(forwarded ? { forwarded } : {}),
       config: service.settings.configSource,
     };
@@ -202,6 +204,7 @@ export const listAlerts = defineTool({
     escalation: z.array(escalationRow),
     silences: z.array(z.record(z.string(), z.unknown())),
     deliveries: z.array(z.record(z.string(), z.unknown())),
+    outbox: z.array(z.record(z.string(), z.unknown())),
     config: z.string(),
   }),
   examples: [{}],
@@ -225,7 +228,9 @@ export const listAlerts = defineTool({
         ...record,
         at: iso(record.at),
         nextRepeatAt: iso(record.nextRepeatAt),
+        ...(record.retryAt !== undefined ? { retryAt: iso(record.retryAt) } : {}),
       })),
+      outbox: service.pendingDeliveries().map((entry) => ({ ...entry, dueAt: iso(entry.dueAt) })),
       config: service.settings.configSource,
     };
   },
@@ -291,6 +296,12 @@ export const ackAlert = defineTool({
             : ' (none is running)'
         }`,
       );
+    const maxMinutes = service.escalation.policy.maxAckTtlMs / 60_000;
+    if (input.minutes !== undefined && input.minutes > maxMinutes)
+      throw new InputError(
+        'minutes',
+        `${input.minutes}; an ack lasts at most ${maxMinutes} minutes (escalation.maxAckTtlMs)`,
+      );
     service.escalation.ack(target.fingerprint, {
       by: input.by,
       ...(input.comment !== undefined ? { comment: input.comment } : {}),
@@ -329,6 +340,8 @@ export const silenceAlerts = defineTool({
   examples: [{ matchers: ['alertname="DiskFull"', 'instance=~"db-.*"'], minutes: 30, comment: 'disk swap' }],
   async handler(input, context) {
     const service = await alertService(context);
+    if (input.expire !== undefined && input.matchers !== undefined)
+      throw new InputError('matchers', 'give matchers to add a silence, or expire to end one, not both');
     if (input.expire !== undefined) {
       const silence = service.engine.expireSilence(input.expire);
       await service.flush();

@@ -3,6 +3,7 @@
 // scrapes of its exposition endpoint), with the rule evidence and a forecast per metric: Holt-Winters
 // with Brutlag bands once two days of history exist, EWMA bands before; the first step at which the
 // forecast's upper band crosses the profile's critical threshold is called out.
+import path from 'node:path';
 import { z } from 'zod';
 import { defineTool } from '../../define-tool.js';
 import { InputError, ToolError } from '../../errors.js';
@@ -12,6 +13,7 @@ import type { MetricHistory } from '../fleet/classify.js';
 import { contractSummary, checkProfile, metrics, type Metric, type Profile } from '../fleet/contract.js';
 import { classifyOptionsFromConfig } from '../fleet/fleet-config.js';
 import type { ForecastResult } from '../fleet/forecast.js';
+import { loadFleetModel, type FleetModel, type FleetModelConfig } from '../fleet/fleet-model.js';
 import { PrometheusClient } from '../metrics/prometheus-api.js';
 import {
   discoverServers,
@@ -23,6 +25,9 @@ import { monitoringSettings, type FleetServerConfig, type MonitoringSettings } f
 
 /** Past this many servers a call must name the ones it wants. */
 export const maxFleetServers = 5_000;
+
+/** Points of history per range query (servers × steps), about 1,000 servers at the default week of 5-minute steps. */
+export const maxHistoryPoints = 2_500_000;
 
 const criticalKey: Partial<Record<Metric, 'criticalCpu' | 'criticalMemory' | 'criticalDisk' | 'criticalNetErrors'>> = {
   cpu: 'criticalCpu',
@@ -36,12 +41,14 @@ const forecastSchema = z.object({
   reason: z.string(),
   /** The forecast at the end of the horizon with its band. */
   end: z.object({ value: z.number(), lower: z.number(), upper: z.number() }),
-  peak: z.object({ value: z.number(), atMs: z.number() }),
+  peak: z.object({ value: z.number(), at: z.string() }),
   /** When the upper band first reaches the profile's critical threshold, if it does. */
-  breach: z.object({ atMs: z.number(), threshold: z.number() }).nullable(),
+  breach: z.object({ at: z.string(), threshold: z.number() }).nullable(),
 });
 
 const serverSchema = z.object({
+  /** The configured ONNX fleet model's state for the server and its score, beside the rules' state. */
+  model: z.object({ state: z.string(), score: z.number() }).optional(),
   name: z.string(),
   id: z.string(),
   profile: z.string(),
@@ -66,6 +73,8 @@ const outputSchema = z.object({
 interface FleetServer extends FleetServerConfig {
   profile: Profile;
   up?: boolean;
+  /** Found among Prometheus targets rather than configured. */
+  discovered?: boolean;
 }
 
 function configured(settings: MonitoringSettings | undefined): MonitoringSettings {
@@ -104,6 +113,7 @@ async function fleetServers(
         instance: target.name,
         profile: checkProfile(target.profile ?? settings.fleet.defaultProfile, `target ${target.name} label profile`),
         up: target.health !== 'down',
+        discovered: true,
       });
     }
     if (defaulted > 0)
@@ -144,24 +154,56 @@ function summarise(
   threshold: number | undefined,
 ): z.input<typeof forecastSchema> {
   let peak = 0;
-  let breach: { atMs: number; threshold: number } | null = null;
+  let breach: { at: string; threshold: number } | null = null;
   for (let h = 0; h < result.point.length; h++) {
     if (result.point[h]! > result.point[peak]!) peak = h;
     if (!breach && threshold !== undefined && result.upper[h]! >= threshold)
-      breach = { atMs: lastAt + (h + 1) * stepMs, threshold };
+      breach = { at: new Date(lastAt + (h + 1) * stepMs).toISOString(), threshold };
   }
   const end = result.point.length - 1;
   return {
     method: result.method,
     reason: result.reason,
     end: { value: result.point[end]!, lower: result.lower[end]!, upper: result.upper[end]! },
-    peak: { value: result.point[peak]!, atMs: lastAt + (peak + 1) * stepMs },
+    peak: { value: result.point[peak]!, at: new Date(lastAt + (peak + 1) * stepMs).toISOString() },
     breach,
   };
 }
 
 /** Holt-Winters parameters fitted once per profile and metric, kept for the life of the process. */
 const fittedParams = new HoltWintersParamsCache();
+
+/** Loaded fleet models by path: checked against the contract and loaded once per process. */
+const fleetModels = new Map<string, Promise<FleetModel>>();
+
+/**
+ * The configured fleet model's state per server, from the latest metrics; undefined (with a note)
+ * when none is configured or it does not fit the contract: the rules' states stand either way.
+ */
+async function modelStates(
+  config: FleetModelConfig | undefined,
+  rows: { profile: string; latest: Partial<Record<Metric, number>> }[],
+  notes: string[],
+): Promise<({ state: string; score: number } | undefined)[] | undefined> {
+  if (!config || rows.length === 0) return undefined;
+  let loading = fleetModels.get(config.path);
+  if (!loading) {
+    // The model file is the operator's configuration, not agent input: it is read where it is.
+    loading = loadFleetModel(config, [path.dirname(path.resolve(config.path))]);
+    fleetModels.set(config.path, loading);
+    loading.catch(() => fleetModels.delete(config.path));
+  }
+  try {
+    const model = await loading;
+    const predictions = await model.run(
+      rows.map((row) => ({ profile: row.profile, features: metrics.map((metric) => row.latest[metric] ?? 0) })),
+    );
+    return predictions.map((prediction) => ({ state: prediction.state, score: prediction.scores[prediction.state] }));
+  } catch (error) {
+    notes.push(`the fleet model was not used: ${(error as Error).message}`);
+    return undefined;
+  }
+}
 
 export async function fleetHealth(
   input: { servers?: string[] | undefined; forecastHours: number },
@@ -172,7 +214,7 @@ export async function fleetHealth(
   const classifyOptions = classifyOptionsFromConfig(settings.fleet);
   const rules = classifyOptions.rules!;
   const client = settings.prometheus
-    ? new PrometheusClient(settings.prometheus, { signal: context.signal })
+    ? new PrometheusClient(settings.prometheus, { signal: context.signal, maxPoints: maxHistoryPoints })
     : undefined;
   let servers = await fleetServers(settings, client, notes);
   if (input.servers) {
@@ -205,6 +247,7 @@ export async function fleetHealth(
   const fromPrometheus = servers.filter((server) => !server.scrapeUrl);
   if (client && fromPrometheus.length > 0) {
     const read = await readNodeHistoryFromPrometheus(client, {
+      only: input.servers !== undefined,
       startMs: now - forecast.historyDays * 86_400_000,
       endMs: now,
       stepS: Math.round(forecast.stepMinutes * 60),
@@ -212,6 +255,24 @@ export async function fleetHealth(
       servers: fromPrometheus.map((server) => server.instance ?? server.name),
     });
     for (const history of read) histories.set(history.server, history);
+    // Targets that are not node_exporters (Prometheus itself, Alertmanager, blackbox) have no node
+    // metrics: they are left out rather than reported offline.
+    const withoutMetrics = servers.filter(
+      (server) =>
+        server.discovered === true &&
+        server.up !== false &&
+        metrics.every((metric) => (histories.get(server.instance ?? server.name)?.series[metric].length ?? 0) === 0),
+    );
+    if (withoutMetrics.length > 0) {
+      const left = new Set(withoutMetrics);
+      servers = servers.filter((server) => !left.has(server));
+      notes.push(
+        `${withoutMetrics.length} Prometheus target(s) without node_exporter metrics left out: ${withoutMetrics
+          .slice(0, 5)
+          .map((server) => server.name)
+          .join(', ')}${withoutMetrics.length > 5 ? ', …' : ''}`,
+      );
+    }
   } else if (fromPrometheus.length > 0)
     notes.push(`${fromPrometheus.length} server(s) have no scrapeUrl and no Prometheus is configured: no metrics`);
   const scraped = new Map<string, { source: string; missing: Record<string, string> }>();
@@ -268,6 +329,7 @@ export async function fleetHealth(
     metrics: input.forecastHours > 0 ? metrics : [],
     cache: fittedParams,
   });
+  const predicted = await modelStates(settings.fleet.model, assessed, notes);
   const rows = assessed.map((health, index) => {
     const server = servers[index]!;
     const history = histories.get(server.instance ?? server.name);
@@ -281,6 +343,7 @@ export async function fleetHealth(
         forecasts[metric] = summarise(result, lastAt, stepMs, key ? rules.profiles[health.profile][key] : undefined);
       }
     return {
+      ...(predicted?.[index] ? { model: predicted[index] } : {}),
       name: health.name,
       id: health.serverId,
       profile: health.profile,
@@ -345,7 +408,7 @@ export const getFleetHealth = defineTool({
       for (const [metric, forecast] of Object.entries(server.forecast))
         if (forecast.breach)
           lines.push(
-            `${server.name}: ${metric} may reach ${forecast.breach.threshold} by ${new Date(forecast.breach.atMs).toISOString()} (${forecast.method} upper band)`,
+            `${server.name}: ${metric} may reach ${forecast.breach.threshold} by ${forecast.breach.at} (${forecast.method} upper band)`,
           );
     return [...lines, ...output.notes].join('\n');
   },

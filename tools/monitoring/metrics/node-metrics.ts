@@ -116,15 +116,29 @@ export async function readNodeMetricsFromPrometheus(
   return [...readings.values()].map(finish).sort((a, b) => a.server.localeCompare(b.server));
 }
 
+/** A literal for an RE2 alternative inside a PromQL double-quoted string. */
+function escapeRegex(text: string): string {
+  return text.replace(/[\\.^$|?*+()[\]{}]/g, (c) => `\\\\${c}`).replace(/"/g, '\\"');
+}
+
 /** Every server's metric history from `startMs` to `endMs` every `stepS` seconds, for forecasting. */
 export async function readNodeHistoryFromPrometheus(
   client: PrometheusClient,
-  range: { startMs: number; endMs: number; stepS: number; window?: string; servers?: string[] },
+  range: { startMs: number; endMs: number; stepS: number; window?: string; servers?: string[]; only?: boolean },
 ): Promise<ServerHistory[]> {
   const queries = nodeQueries(range.window);
+  // With `only`, Prometheus returns the named instances' series alone (the rest of a large fleet stays there).
+  const filter =
+    range.only && range.servers && range.servers.length > 0
+      ? ` and on (instance) up{instance=~"${range.servers.map(escapeRegex).join('|')}"}`
+      : '';
   const answers = await Promise.all(
     nodeMetricNames.map((name) =>
-      client.rangeQuery(queries[name], { startMs: range.startMs, endMs: range.endMs, stepS: range.stepS }),
+      client.rangeQuery(filter ? `(${queries[name]})${filter}` : queries[name], {
+        startMs: range.startMs,
+        endMs: range.endMs,
+        stepS: range.stepS,
+      }),
     ),
   );
   const histories = new Map<string, ServerHistory>();

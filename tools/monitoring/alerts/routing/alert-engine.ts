@@ -255,6 +255,11 @@ export class AlertEngine {
     return testRoute(this.tree, labels);
   }
 
+  /** Whether a silence or an inhibition rule mutes the alert now. */
+  isMuted(alert: Alert, now: number = this.options.now()): boolean {
+    return this.silencedBy(alert, now).length > 0 || this.inhibitedBy(alert, now) !== null;
+  }
+
   private silencedBy(alert: Alert, now: number): string[] {
     return silencedBy(this.silences.values(), alert.labels, now);
   }
@@ -282,7 +287,10 @@ export class AlertEngine {
         this.dispatcher.insert(event.alert, event.at);
         return [];
       case 'resolve': {
-        const alert = { ...this.alerts.get(event.fingerprint)!, endsAt: event.at };
+        // A replayed log whose fire line was damaged (and skipped) may resolve an alert it never saw.
+        const known = this.alerts.get(event.fingerprint);
+        if (!known) return [];
+        const alert = { ...known, endsAt: event.at };
         this.alerts.set(event.fingerprint, alert);
         this.dispatcher.insert(alert, event.at);
         return [];
@@ -291,7 +299,9 @@ export class AlertEngine {
         this.silences.set(event.silence.id, new CompiledSilence(event.silence));
         return [];
       case 'silence_expire': {
-        const silence = this.silences.get(event.id)!.silence;
+        const known = this.silences.get(event.id);
+        if (!known) return [];
+        const silence = known.silence;
         this.silences.set(event.id, new CompiledSilence({ ...silence, endsAt: event.at }));
         return [];
       }

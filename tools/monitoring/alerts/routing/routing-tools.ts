@@ -3,7 +3,7 @@
 // check-config`, drawing the tree). Both take the YAML inline or use the configured one, which the
 // composition root places on the environment as
 // `environment.monitoring.alerting.config` (an AlertmanagerConfig parsed from config
-// `monitoring.alertmanager.configFile`). Receiver URLs are shown as their origin only: the paths of
+// `monitoring.alerting.configFile`). Receiver URLs are shown as their origin only: the paths of
 // webhook and Slack URLs are secrets, as are routing keys and SMTP passwords.
 import { z } from 'zod';
 import { defineTool } from '../../../define-tool.js';
@@ -33,7 +33,7 @@ function resolveConfig(
   if (!config)
     throw new InputError(
       'yaml',
-      'no Alertmanager config is configured (monitoring.alertmanager.configFile); pass the YAML inline in yaml',
+      'no Alertmanager config is configured (monitoring.alerting.configFile); pass the YAML inline in yaml',
     );
   return { config, source: 'configured' };
 }
@@ -43,7 +43,7 @@ const yamlField = z
   .max(defaultMaxConfigBytes)
   .optional()
   .describe(
-    'Alertmanager config YAML (route:, receivers:, inhibit_rules:), as amtool reads it; omit to use the configured monitoring.alertmanager.configFile. Example: "route:\\n  receiver: default\\n  routes:\\n    - matchers: [\'severity=\\"critical\\"\']\\n      receiver: pager\\nreceivers:\\n  - name: default\\n  - name: pager\\n"',
+    'Alertmanager config YAML (route:, receivers:, inhibit_rules:), as amtool reads it; omit to use the configured monitoring.alerting.configFile. Example: "route:\\n  receiver: default\\n  routes:\\n    - matchers: [\'severity=\\"critical\\"\']\\n      receiver: pager\\nreceivers:\\n  - name: default\\n  - name: pager\\n"',
   );
 
 const exampleYaml = `route:
