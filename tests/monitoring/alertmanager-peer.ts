@@ -11,6 +11,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './prometheus-peer.js';
 
 export const alertmanagerBinary = '/usr/bin/prometheus-alertmanager';
 
@@ -26,18 +27,6 @@ export interface AlertmanagerPeer {
 interface TestLike {
   after(fn: () => Promise<void> | void): void;
   skip(message?: string): void;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** undefined when the binary is not installed and the test was skipped. */

@@ -13,6 +13,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectClient, testSuite, textOf } from '../helpers.js';
 import { startNodeExporter, startPrometheus } from './prometheus-peer.js';
 import { buildFleetModel } from './fleet-model-fixture.js';
+import { startAlertmanager } from './alertmanager-peer.js';
 import { fleetContract, contractHash } from '../../tools/monitoring/fleet/contract.js';
 
 type Row = Record<string, unknown>;
@@ -437,4 +438,23 @@ test('getCostReport adds cost avoidance with every input echoed; a bad input nam
   const bad = await call(client, 'getCostReport', { avoidance: { ...inputs, incidentCostPerHour: -5 } });
   assert.equal(bad.isError, true);
   assert.match(bad.text, /avoidance\.incidentCostPerHour/);
+});
+
+test('fired alerts are forwarded to a real Alertmanager, which lists them with our labels and fingerprint', async (t) => {
+  const alertmanager = await startAlertmanager(t, 'route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n');
+  if (!alertmanager) return;
+  const suite = await testSuite(t, { env: { CAELUM_ALERTMANAGER_URL: alertmanager.url } });
+  const client = await connectClient(t, suite);
+  const fired = await call(client, 'manageAlerts', {
+    action: 'fire',
+    labels: { alertname: 'ForwardMe', severity: 'warning', instance: 'db-3' },
+    confirm: true,
+  });
+  assert.equal(fired.isError, false, fired.text);
+  assert.equal(((fired.data.detail as Row).forwarded as Row).ok, true, fired.text);
+  const listed = (await (await fetch(`${alertmanager.url}/api/v2/alerts`)).json()) as Row[];
+  const ours = listed.find((alert) => (alert.labels as Row).alertname === 'ForwardMe');
+  assert.ok(ours, JSON.stringify(listed));
+  assert.equal(ours.fingerprint, (fired.data.alerts as Row[])[0]!.fingerprint);
+  assert.equal((ours.status as Row).state, 'active');
 });

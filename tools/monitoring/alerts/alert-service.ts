@@ -63,6 +63,9 @@ type OutboxRecord = QueuedRecord | DeliveryRecord;
 /** Attempts per notification before it is given up (with backoff 1 s, 2 s, 4 s … up to 5 min). */
 export const maxDeliveryAttempts = 8;
 
+/** How often firing alerts are posted to a configured Alertmanager again (below its 5 min resolve_timeout). */
+export const reforwardMs = 60_000;
+
 /** Appends through a queue; flush() waits until the events are on disk and fails if one could not be written. */
 class Appender<E extends object> {
   private last: Promise<void> = Promise.resolve();
@@ -105,6 +108,8 @@ export class AlertService {
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  private lastForwardAt = Date.now();
+  private forwarding: Promise<void> | undefined;
   private readonly controller = new AbortController();
 
   private constructor(
@@ -206,6 +211,7 @@ export class AlertService {
         else due.push(notification);
       }
       for (const notification of due) this.enqueue(notification);
+      this.reforward(now);
       for (const pending of this.outbox.values())
         if (pending.dueAt <= now && !this.inFlight.has(pending.id)) {
           const sending = this.send(pending).finally(() => this.inFlight.delete(pending.id));
@@ -216,6 +222,23 @@ export class AlertService {
     } finally {
       this.ticking = false;
     }
+  }
+
+  /**
+   * Alertmanager resolves an alert nobody re-sends within its resolve_timeout (5 min by default), as
+   * Prometheus re-sends firing alerts on every evaluation; the firing alerts go again every minute.
+   */
+  private reforward(now: number): void {
+    if (!this.settings.alertmanagerUrl || this.forwarding || now - this.lastForwardAt < reforwardMs) return;
+    const firing = this.engine.listAlerts().map((view) => view.alert);
+    this.lastForwardAt = now;
+    if (firing.length === 0) return;
+    this.forwarding = forwardAlerts(this.settings.alertmanagerUrl, firing.slice(0, 1000), {
+      signal: this.controller.signal,
+    })
+      .then(() => undefined)
+      .catch((error: unknown) => this.logger.warn('alert_forward_failed', { error: (error as Error).message }))
+      .finally(() => (this.forwarding = undefined));
   }
 
   /** Waits for the sends in flight (tests and close). */
@@ -399,6 +422,7 @@ export class AlertService {
     this.timer = undefined;
     this.controller.abort();
     await this.settle();
+    await this.forwarding;
     await this.flush().catch(() => undefined);
   }
 }
