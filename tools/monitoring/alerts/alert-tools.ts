@@ -33,7 +33,9 @@ export async function alertService(context: ToolContext): Promise<AlertService> 
 }
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
-const labelsSchema = z.record(z.string(), z.string().max(4096));
+const labelsSchema = z
+  .record(z.string().max(256), z.string().max(4096))
+  .refine((labels) => Object.keys(labels).length <= 64, 'at most 64 labels');
 
 const alertRow = z.object({
   fingerprint: z.string(),
@@ -105,7 +107,11 @@ export const fireAlerts = defineTool({
       .array(
         z.object({
           labels: labelsSchema.describe('Alert labels, e.g. {"alertname": "DiskFull", "severity": "critical"}.'),
-          annotations: z.record(z.string(), z.string().max(16_384)).optional().describe('e.g. summary, description.'),
+          annotations: z
+            .record(z.string().max(256), z.string().max(16_384))
+            .refine((annotations) => Object.keys(annotations).length <= 64, 'at most 64 annotations')
+            .optional()
+            .describe('e.g. summary, description.'),
         }),
       )
       .min(1)
