@@ -14,7 +14,7 @@ import { toolsByDomain } from '../tools/catalogue.js';
 import type { Clock, Logger, RuntimeView, SuiteEnvironment } from '../tools/context.js';
 import { runningJob } from '../tools/knowledge-base/snapshot-jobs.js';
 import { busyLocalJobs, closeLocalJobs, openLocalJobs } from '../tools/ml-training/jobs/local-job-store.js';
-import { closeAlertService, openAlertService } from '../tools/monitoring/alerts/alert-service.js';
+import { alertServiceSettings, closeAlertService, openAlertService } from '../tools/monitoring/alerts/alert-service.js';
 import { monitoringEnvironment } from './monitoring-config.js';
 import { registerSecrets } from '../tools/secrets.js';
 import { childEnvironment, trainingJobEnvironment } from '../tools/child-environment.js';
@@ -202,19 +202,9 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
   // Training jobs left by an earlier run are reconciled now: a live one is re-attached (its heartbeat
   // watched again), a vanished one becomes LOST with its evidence.
   // Alerts, silences, acks and group timing come back from the data dir's logs; groups flush every tickMs.
-  const alerting = environment.monitoring!.alerting;
-  openAlertService(
-    config.dataDir,
-    {
-      config: alerting.config,
-      configSource: alerting.configSource,
-      escalation: alerting.escalation,
-      alertmanagerUrl: alerting.alertmanagerUrl,
-      externalUrl: alerting.externalUrl,
-      tickMs: alerting.tickMs,
-    },
-    logger,
-  ).catch((error: unknown) => logger.warn('alert_service_open_failed', { error: (error as Error).message }));
+  openAlertService(config.dataDir, alertServiceSettings(environment.monitoring!.alerting), logger).catch(
+    (error: unknown) => logger.warn('alert_service_open_failed', { error: (error as Error).message }),
+  );
   openLocalJobs(
     config.dataDir,
     config.mlTraining.jobs,

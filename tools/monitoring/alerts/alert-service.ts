@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '../../context.js';
+import type { MonitoringSettings } from '../settings.js';
 import { InputError, ToolError } from '../../errors.js';
 import type { Alert, Notification, ReceiverConfig } from './alert-types.js';
 import { EventLog, monitoringLogFile } from '../state/event-log.js';
@@ -441,6 +442,18 @@ export function alertConfigFrom(
         'none: every alert goes to receiver "unrouted", which has no integrations (set monitoring.alerting.configFile)',
     };
   return { config: parseAlertmanagerConfig(yaml, { field: source }), source };
+}
+
+/** The service's settings from the suite's monitoring settings. */
+export function alertServiceSettings(alerting: MonitoringSettings['alerting']): AlertServiceSettings {
+  return {
+    config: alerting.config,
+    configSource: alerting.configSource,
+    escalation: alerting.escalation,
+    alertmanagerUrl: alerting.alertmanagerUrl,
+    externalUrl: alerting.externalUrl,
+    tickMs: alerting.tickMs,
+  };
 }
 
 /** Opens (once per data dir) and starts the service; concurrent callers share one opening. */

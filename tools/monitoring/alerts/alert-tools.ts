@@ -4,9 +4,9 @@
 import { z } from 'zod';
 import type { ToolContext } from '../../context.js';
 import { defineTool } from '../../define-tool.js';
-import { InputError } from '../../errors.js';
+import { InputError, ToolError } from '../../errors.js';
 import { monitoringSettings } from '../settings.js';
-import { alertServiceOf, openAlertService, type AlertService } from './alert-service.js';
+import { alertServiceOf, alertServiceSettings, openAlertService, type AlertService } from './alert-service.js';
 import { fingerprint } from './routing/fingerprint.js';
 import { MatcherError, parseMatcher } from './routing/matchers.js';
 
@@ -16,20 +16,11 @@ export async function alertService(context: ToolContext): Promise<AlertService> 
   if (running) return running;
   const settings = monitoringSettings(context);
   if (!settings)
-    throw new InputError('', 'monitoring is not configured in this process; run the tools through a Caelum service');
-  const { alerting } = settings;
-  return openAlertService(
-    context.environment.dataDir,
-    {
-      config: alerting.config,
-      configSource: alerting.configSource,
-      escalation: alerting.escalation,
-      alertmanagerUrl: alerting.alertmanagerUrl,
-      externalUrl: alerting.externalUrl,
-      tickMs: alerting.tickMs,
-    },
-    context.logger,
-  );
+    throw new ToolError(
+      'NOT_CONFIGURED',
+      'monitoring is not configured in this process; run the tools through a Caelum service',
+    );
+  return openAlertService(context.environment.dataDir, alertServiceSettings(settings.alerting), context.logger);
 }
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
