@@ -161,7 +161,7 @@ test('against a real Prometheus scraping a real node_exporter', async (t) => {
     assert.ok(Math.abs((direct.metrics.memory as number) - (web.metrics.memory as number)) < 0.25);
     assert.ok(Math.abs((direct.metrics.disk as number) - (web.metrics.disk as number)) < 0.02);
     assert.ok(Math.abs((direct.metrics.load as number) - (web.metrics.load as number)) < 3);
-    assert.ok(Math.abs((direct.metrics.cpu as number) - (web.metrics.cpu as number)) < 0.5);
+    assert.ok(Math.abs((direct.metrics.cpu as number) - (web.metrics.cpu as number)) < 0.9);
     assert.match(
       direct.evidence.cpu ?? '',
       /CPUs of Δnode_cpu_seconds_total\{mode="idle"\} \/ 1\.\d\d s between scrapes/,

@@ -61,7 +61,7 @@ test('a malformed inline route YAML is an input error with line and column', asy
   assert.match(outcome.error.message, /^yaml: line \d+, column \d+: malformed YAML/);
   const none = await invoke('monitoring_test_route', { labels: { a: 'b' } });
   assert.ok(!none.ok && none.error.kind === 'input');
-  assert.match(none.error.message, /monitoring\.alertmanager\.configFile/);
+  assert.match(none.error.message, /monitoring\.alerting\.configFile/);
 });
 
 test('the configured config is used without YAML, and no secret reaches the result', async (t) => {

@@ -141,7 +141,7 @@ export const classifyServers = defineTool({
   ],
   async handler(input, context) {
     const rules = rulesWithOverrides(input.thresholds, 'thresholds');
-    const now = input.now === undefined ? context.clock.now() : toMs(input.now, 'now');
+    const now = input.now === undefined ? Date.now() : toMs(input.now, 'now');
     checkMaintenanceWindows(input.maintenance ?? [], 'maintenance');
     let total = 0;
     const servers = input.servers.map((server, i) => {

@@ -130,7 +130,7 @@ export const queryPrometheus = defineTool({
         'no Prometheus configured: set monitoring.prometheus.url in the config or CAELUM_PROMETHEUS_URL, or pass url',
       );
     const client = new PrometheusClient(settings, { signal: context.signal });
-    const now = context.clock.now();
+    const now = Date.now();
     const base = { prometheus: client.shownUrl, query: input.query, mode: input.mode, at: new Date(now).toISOString() };
     if (input.mode === 'instant') {
       const result = await client.instantQuery(input.query, now);
@@ -235,7 +235,7 @@ export const scrapeMetrics = defineTool({
     const scrape = await scrapeExposition(input.url, {
       timeoutMs: input.timeoutMs,
       signal: context.signal,
-      now: () => context.clock.now(),
+      now: () => Date.now(),
     });
     const prefix = input.prefix ?? '';
     const matching = scrape.families.filter((family) => family.name.startsWith(prefix));

@@ -249,7 +249,7 @@ export function createRemediationTools(options: RemediationToolOptions = {}): An
       const limiter = options.rateLimiter?.(context, settings) ?? defaultLimiter(context, settings);
       return runRemediation(resolved, {
         confirm: input.confirm,
-        now: () => context.clock.now(),
+        now: () => Date.now(),
         signal: context.signal,
         rateLimiter: limiter,
         log,
@@ -317,7 +317,7 @@ export function createRemediationTools(options: RemediationToolOptions = {}): An
       const selected = Object.fromEntries(names.map((name) => [name, registry[name]!]));
       const services = await checkServices(selected, {
         fetch: options.fetch ?? fetch,
-        now: () => context.clock.now(),
+        now: () => Date.now(),
         signal: context.signal,
       });
       const up = services.filter((s) => s.status === 'up').length;

@@ -200,7 +200,7 @@ export const sendNotificationTool = defineTool({
         );
       receiver = found;
     }
-    const now = context.clock.now();
+    const now = Date.now();
     const n = inlineNotification(receiver.name, toInline(input.alerts), {
       now,
       groupBy: input.groupBy,
@@ -208,7 +208,7 @@ export const sendNotificationTool = defineTool({
     });
     const results = await sendNotification(receiver, n, {
       dryRun: !input.confirm,
-      now: () => context.clock.now(),
+      now: () => Date.now(),
       signal: context.signal,
       timeoutMs: 10_000,
     });
@@ -281,7 +281,7 @@ export const forwardAlertsTool = defineTool({
         'NOT_CONFIGURED',
         'no Alertmanager URL: pass alertmanagerUrl or configure monitoring.alerting.alertmanagerUrl',
       );
-    const now = context.clock.now();
+    const now = Date.now();
     const alerts = toInline(input.alerts).map((a) => toAlert(a, now));
     const fingerprints = alerts.map((a) => a.fingerprint);
     if (!input.confirm) {
