@@ -216,7 +216,9 @@ const runRemediation = defineHighLevelTool({
         steps: (output.steps ?? []) as unknown[],
         detail: output,
       },
-      text: input.confirm ? outcome.text : `${outcome.text}\nNothing ran: pass confirm: true to run it.`,
+      text: input.confirm
+        ? outcome.text
+        : `${outcome.text.replace('run it with monitoring_run_remediation and confirm: true', 'run it with runRemediation and confirm: true')}\nNothing ran: pass confirm: true to run it.`,
     };
   },
 });

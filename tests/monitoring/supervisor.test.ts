@@ -128,12 +128,39 @@ test('getFleetHealth through MCP: servers from a real Prometheus (targets, range
     ),
   );
 
+  // Prometheus down: the server read straight from its node_exporter is still assessed, and the note says why web-1 is not.
+  const half = await testSuite(t, {
+    files: {
+      'caelum.config.json': JSON.stringify({
+        monitoring: { ...config.monitoring, prometheus: { url: 'http://127.0.0.1:9/', rateWindow: '10s' } },
+      }),
+    },
+  });
+  const halfClient = await connectClient(t, half);
+  const partial = await call(halfClient, 'getFleetHealth', { forecastHours: 0 });
+  assert.equal(partial.isError, false, partial.text);
+  assert.deepEqual(
+    (partial.data.servers as Row[]).map((server) => server.name),
+    ['db-1'],
+  );
+  assert.match((partial.data.notes as string[]).join('\n'), /Prometheus targets were not read: .*unreachable/);
+
   const one = await call(client, 'getFleetHealth', { servers: ['web-1'], forecastHours: 0 });
   assert.equal(one.isError, false, one.text);
   assert.deepEqual(
     (one.data.servers as Row[]).map((server) => server.forecast),
     [{}],
   );
+
+  // Through the MCP dispatcher (whose tool clock is monotonic), the query is for now, not 1970.
+  const query = await call(client, 'runTool', {
+    name: 'monitoring_query_prometheus',
+    arguments: { query: 'node_load1' },
+  });
+  assert.equal(query.isError, false, query.text);
+  const answer = query.data.result as { at: string; series: unknown[] };
+  assert.ok(answer.series.length >= 1, query.text);
+  assert.ok(Math.abs(Date.parse(answer.at) - Date.now()) < 120_000, answer.at);
 
   const unknown = await call(client, 'getFleetHealth', { servers: ['nope-9'] });
   assert.equal(unknown.isError, true);

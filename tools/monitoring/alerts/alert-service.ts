@@ -52,8 +52,9 @@ export interface DeliveryRecord {
   nextRepeatAt: number | null;
   /** sent: at least one integration took it; retrying: none did, another attempt is due at retryAt;
    * failed: given up after the last attempt; muted: an escalation step for a silenced or inhibited alert;
-   * no_integrations: the receiver has none (the fallback config), nothing to send to. */
-  outcome: 'sent' | 'retrying' | 'failed' | 'muted' | 'no_integrations' | 'superseded';
+   * no_integrations: the receiver has none (the fallback config), nothing to send to; routed: an
+   * escalation tier whose receiver the alert's route already notifies. */
+  outcome: 'sent' | 'retrying' | 'failed' | 'muted' | 'no_integrations' | 'superseded' | 'routed';
   attempt: number;
   retryAt?: number;
   results: Pick<IntegrationResult, 'integration' | 'target' | 'status' | 'httpStatus' | 'error' | 'attempts'>[];
@@ -209,6 +210,9 @@ export class AlertService {
         const notification = this.escalation.notificationFor(step);
         const alert = notification.alerts[0]!.alert;
         if (this.engine.isMuted(alert, now)) this.record(notification, randomUUID(), 1, 'muted', []);
+        // A tier whose receiver the alert's own route already notifies (and repeats to) is not paged twice.
+        else if (this.engine.testRoute(alert.labels).receivers.includes(notification.receiver))
+          this.record(notification, randomUUID(), 1, 'routed', []);
         else due.push(notification);
       }
       for (const notification of due) this.enqueue(notification);

@@ -8,6 +8,7 @@ import { InputError, ToolError } from '../../errors.js';
 import { monitoringSettings } from '../settings.js';
 import { alertServiceOf, alertServiceSettings, openAlertService, type AlertService } from './alert-service.js';
 import { fingerprint } from './routing/fingerprint.js';
+import { formatDuration } from './routing/duration.js';
 import { MatcherError, parseMatcher } from './routing/matchers.js';
 
 /** The data dir's alert service: opened by the suite at start, or here on first use. */
@@ -61,7 +62,7 @@ function escalationRows(service: AlertService) {
     profile: state.profile,
     state: state.state,
     tierReached: state.tierReached,
-    tiers: state.tiers.map((tier) => `${tier.receiver} after ${Math.round(tier.afterMs / 60_000)} min`),
+    tiers: state.tiers.map((tier) => `${tier.receiver} after ${formatDuration(tier.afterMs)}`),
     nextDueAt: iso(state.nextDueAt),
     nextReceiver: state.nextReceiver,
     ack: state.ack ? { by: state.ack.by, comment: state.ack.comment, until: iso(state.ack.until)! } : null,
@@ -133,6 +134,17 @@ export const fireAlerts = defineTool({
     const groups = service.engine.groups();
     // When the first notification would go: the alert's group's next flush if the group exists, else
     // group_wait from now; never while a silence or inhibition mutes it or for a resolve.
+    input.alerts.forEach((alert, index) => {
+      const names = Object.keys(alert.labels).filter((name) => alert.labels[name] !== '');
+      if (names.length === 0)
+        throw new InputError(`alerts.${index}.labels`, 'an alert needs at least one non-empty label, e.g. alertname');
+      const bad = names.find((name) => !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name));
+      if (bad !== undefined)
+        throw new InputError(
+          `alerts.${index}.labels`,
+          `"${bad}" is not a valid label name; use [a-zA-Z_][a-zA-Z0-9_]*`,
+        );
+    });
     const preview = (raw: Record<string, string>) => {
       const labels = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== ''));
       const alert = { labels, annotations: {}, startsAt: now, fingerprint: fingerprint(labels) };

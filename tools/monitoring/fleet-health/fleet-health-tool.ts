@@ -99,7 +99,12 @@ async function fleetServers(
   );
   if (client && settings.fleet.discover) {
     const byInstance = new Map([...servers.values()].map((server) => [server.instance ?? server.name, server]));
-    const discovered = await discoverServers(client);
+    const discovered = await discoverServers(client).catch((error: unknown) => {
+      // Servers read straight from their node_exporter are still assessed when Prometheus is down.
+      if (!settings.fleet.servers.some((server) => server.scrapeUrl) || !unreachable(error)) throw error;
+      notes.push(`Prometheus targets were not read: ${(error as Error).message}`);
+      return [];
+    });
     let defaulted = 0;
     for (const target of discovered) {
       const known = byInstance.get(target.name);
@@ -173,6 +178,11 @@ function summarise(
 /** Holt-Winters parameters fitted once per profile and metric, kept for the life of the process. */
 const fittedParams = new HoltWintersParamsCache();
 
+/** Prometheus could not be reached (as opposed to refusing a query). */
+function unreachable(error: unknown): boolean {
+  return error instanceof ToolError && (error.code === 'UNAVAILABLE' || error.code === 'TIMEOUT');
+}
+
 /** Loaded fleet models by path: checked against the contract and loaded once per process. */
 const fleetModels = new Map<string, Promise<FleetModel>>();
 
@@ -245,6 +255,7 @@ export async function fleetHealth(
   const stepMs = forecast.stepMinutes * 60_000;
   const histories = new Map<string, ServerHistory>();
   const fromPrometheus = servers.filter((server) => !server.scrapeUrl);
+  let prometheusDown: string | undefined;
   if (client && fromPrometheus.length > 0) {
     const read = await readNodeHistoryFromPrometheus(client, {
       only: input.servers !== undefined,
@@ -253,6 +264,10 @@ export async function fleetHealth(
       stepS: Math.round(forecast.stepMinutes * 60),
       window: settings.prometheus!.rateWindow,
       servers: fromPrometheus.map((server) => server.instance ?? server.name),
+    }).catch((error: unknown) => {
+      if (fromPrometheus.length === servers.length || !unreachable(error)) throw error;
+      prometheusDown = (error as Error).message;
+      return [];
     });
     for (const history of read) histories.set(history.server, history);
     // Targets that are not node_exporters (Prometheus itself, Alertmanager, blackbox) have no node
@@ -271,6 +286,13 @@ export async function fleetHealth(
           .slice(0, 5)
           .map((server) => server.name)
           .join(', ')}${withoutMetrics.length > 5 ? ', …' : ''}`,
+      );
+    }
+    if (prometheusDown !== undefined) {
+      const skipped = new Set(fromPrometheus);
+      servers = servers.filter((server) => !skipped.has(server));
+      notes.push(
+        `${fromPrometheus.length} server(s) read through Prometheus were not assessed (${prometheusDown}); only servers with a scrapeUrl are shown`,
       );
     }
   } else if (fromPrometheus.length > 0)
@@ -359,7 +381,11 @@ export async function fleetHealth(
   if (servers.length === 0) notes.push('the fleet is empty: no servers configured and no Prometheus targets found');
   return {
     contract: contractSummary(),
-    source: client ? `prometheus ${client.shownUrl}` : 'exposition endpoints',
+    source:
+      [
+        ...(client ? [`prometheus ${client.shownUrl}`] : []),
+        ...(scraped.size > 0 ? ['node_exporter endpoints'] : []),
+      ].join(' and ') || 'none',
     at: new Date(now).toISOString(),
     states,
     servers: rows,

@@ -139,7 +139,7 @@ export const classifyServers = defineTool({
       ],
     },
   ],
-  async handler(input, context) {
+  async handler(input) {
     const rules = rulesWithOverrides(input.thresholds, 'thresholds');
     const now = input.now === undefined ? Date.now() : toMs(input.now, 'now');
     checkMaintenanceWindows(input.maintenance ?? [], 'maintenance');

@@ -109,7 +109,7 @@ function configuredProfile(context: ToolContext, server: string): Profile {
               .map((s) => s.name)
               .join(', ')}${servers.length > 5 ? ', …' : ''})`
           : ' (none are configured)'
-      }; pass its profile too`,
+      }; add it there with its profile (or pass profile to the internal remediation tools)`,
     );
   return checkProfile(listed.profile, 'monitoring.fleet.servers.profile');
 }

@@ -83,7 +83,10 @@ export const testRouteTool = defineTool({
   kind: { effect: 'readOnly', openWorld: false },
   input: z.object({
     labels: z
-      .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string().max(4096))
+      .record(
+        z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a label name is [a-zA-Z_][a-zA-Z0-9_]*'),
+        z.string().max(4096),
+      )
       .refine((labels) => Object.keys(labels).length <= 64, 'at most 64 labels')
       .describe('The alert labels to route, e.g. {"alertname":"DiskFull","severity":"critical","profile":"database"}.'),
     yaml: yamlField,
