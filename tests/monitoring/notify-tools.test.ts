@@ -90,12 +90,15 @@ test('send: dry run by default with the payloads shown; nothing reaches the rece
   assert.equal(result!.status, 'dry_run');
   assert.equal(result!.payload.version, '4');
   assert.equal(result!.payload.alerts[0]!.startsAt, '2026-12-03T11:00:00Z');
-  assert.match(preview.message as string, /next repeat at 2026-12-03T16:00:00.000Z/);
+  // The notification is made now (the wall clock): the next repeat is repeat_interval (4 h) later.
+  const notification = preview.notification as { nextRepeatAt: string };
+  assert.ok(Math.abs(Date.parse(notification.nextRepeatAt) - (Date.now() + 4 * 3_600_000)) < 60_000);
+  assert.match(preview.message as string, new RegExp(`next repeat at ${notification.nextRepeatAt}`));
   assert.deepEqual(preview.notification, {
     groupKey: '{}:{alertname="DiskFull"}',
     status: 'firing',
     alerts: 1,
-    nextRepeatAt: '2026-12-03T16:00:00.000Z',
+    nextRepeatAt: notification.nextRepeatAt,
   });
 
   const sent = await run(
@@ -161,8 +164,11 @@ test('forward: dry run shows the exact body and fingerprints; no URL anywhere is
     context(),
   );
   assert.equal(output.target, 'http://user:***@127.0.0.1:9093/api/v2/alerts');
+  // An alert given without startsAt starts now (the wall clock).
+  const body = output.body as { startsAt: string }[];
+  assert.ok(Math.abs(Date.parse(body[0]!.startsAt) - Date.now()) < 60_000, body[0]!.startsAt);
   assert.deepEqual(output.body, [
-    { labels: { alertname: 'A', severity: 'critical' }, annotations: {}, startsAt: new Date(now).toISOString() },
+    { labels: { alertname: 'A', severity: 'critical' }, annotations: {}, startsAt: body[0]!.startsAt },
   ]);
   assert.deepEqual(output.fingerprints, ['b807e636403824b5']);
   await assert.rejects(

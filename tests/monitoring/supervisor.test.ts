@@ -102,7 +102,7 @@ test('getFleetHealth through MCP: servers from a real Prometheus (targets, range
   for (const server of servers) {
     const predicted = server.model as { state: string; score: number };
     assert.ok((fleetContract.states as readonly string[]).includes(predicted.state), JSON.stringify(server.model));
-    assert.ok(predicted.score >= 0 && predicted.score <= 1);
+    assert.ok(Number.isFinite(predicted.score), "the model's own score for the state it picked");
   }
   const counts = health.data.states as Record<string, number>;
   assert.equal(
