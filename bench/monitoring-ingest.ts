@@ -6,27 +6,16 @@
 // parser library used alone (parse-prometheus-text-format, which also leaves values as strings).
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { parseExposition } from '../tools/monitoring/metrics/exposition.js';
 import { round, summary, table } from './stats.js';
+import { freePort } from '../tests/monitoring/prometheus-peer.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const targetSamples = 200_000;
 const reps = 5;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One /metrics answer from the real node_exporter. */
 async function captureNodeExporter(): Promise<string> {

@@ -2,32 +2,14 @@
 // loopback port): the fingerprints it reports for posted alerts equal fingerprint(labels), and
 // the receivers, the webhooks' group keys and the repeat timing match ours for the same config.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 import { test } from 'node:test';
 import { parseAlertmanagerConfig } from '../../tools/monitoring/alerts/routing/am-config.js';
 import { AlertEngine } from '../../tools/monitoring/alerts/routing/alert-engine.js';
 import { fingerprint, groupKeyFor } from '../../tools/monitoring/alerts/routing/dispatcher.js';
 import { buildRouteTree, routeAlert } from '../../tools/monitoring/alerts/routing/route.js';
-
-const binary = '/usr/bin/prometheus-alertmanager';
-const skip = existsSync(binary) ? false : 'prometheus-alertmanager is not installed';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { startAlertmanager } from './alertmanager-peer.js';
 
 const configYaml = (hook: string) => `route:
   receiver: default
@@ -56,7 +38,7 @@ receivers:
 
 test(
   'the real Alertmanager reports the fingerprints, receivers, group keys and repeat timing we compute',
-  { skip, timeout: 90_000 },
+  { timeout: 90_000 },
   async (t) => {
     const received: { path: string; at: number; body: { groupKey: string; receiver: string } }[] = [];
     const hook = http.createServer((request, response) => {
@@ -74,40 +56,9 @@ test(
     await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
     t.after(() => new Promise<void>((resolve) => hook.close(() => resolve())));
     const yaml = configYaml(`http://127.0.0.1:${(hook.address() as net.AddressInfo).port}`);
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'caelum-am-'));
-    const config = path.join(dir, 'am.yml');
-    await writeFile(config, yaml);
-    const port = await freePort();
-    const child = spawn(
-      binary,
-      [
-        `--config.file=${config}`,
-        `--storage.path=${path.join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--cluster.listen-address=',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    // Stop the server and wait for it before removing its storage directory.
-    t.after(async () => {
-      child.kill('SIGKILL');
-      await exited;
-      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-    });
-    const base = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const ready = await fetch(`${base}/-/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ready) break;
-      if (Date.now() > deadline || child.exitCode !== null) assert.fail(`alertmanager did not start: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const alertmanager = await startAlertmanager(t, yaml);
+    if (!alertmanager) return;
+    const base = alertmanager.url;
     const labelSets: Record<string, string>[] = [
       { alertname: 'DiskFull', severity: 'critical', team: 'db', instance: 'db-01:9100' },
       { alertname: 'HighCpu', severity: 'warning', team: 'web' },
