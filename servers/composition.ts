@@ -26,6 +26,8 @@ import type { CaelumConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { sampleDirectory } from './sample-data.js';
 import { caelumVersion } from './version.js';
+import { resolveMounts } from './mounts/mount-config.js';
+import { MountManager } from './mounts/mount-manager.js';
 
 export interface Suite {
   config: CaelumConfig;
@@ -35,6 +37,8 @@ export interface Suite {
   environment: SuiteEnvironment;
   pool: ModelPool;
   knowledge: KnowledgeStore;
+  /** The mounted MCP servers (config mcpServers and the defaults). */
+  mounts: MountManager;
   /** Long work in progress (background jobs); the service never idles out while it is not empty. */
   busy(): string[];
   /**
@@ -185,6 +189,17 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     },
     onWarning: (event, fields) => logger.warn(event, fields),
   });
+  const mounts = new MountManager(
+    resolveMounts(config.mcpServers, config.allowedRoots, config.dataDir, process.env, config.mountDefaultServers),
+    {
+      registry,
+      logger,
+      dataDir: config.dataDir,
+      cwd: config.allowedRoots[0]!,
+      baseEnv: environment.childEnvironment ?? {},
+    },
+  );
+  environment.mounts = mounts;
   const dispatcher = new Dispatcher(
     registry,
     {
@@ -198,6 +213,8 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     highLevelTools(),
     config.budgets.toolResultBytes,
   );
+  void mounts.start();
+  dispatcher.waitForCatalogue(() => mounts.ready());
   const background = new Map<string, { controller: AbortController; done: Promise<void> }>();
   // Training jobs left by an earlier run are reconciled now: a live one is re-attached (its heartbeat
   // watched again), a vanished one becomes LOST with its evidence.
@@ -223,6 +240,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     environment,
     pool,
     knowledge,
+    mounts,
     busy: () => {
       const job = runningJob(knowledge);
       // Background work (the sample load) is cheap to redo, so it never holds a stop: close() cancels it.
@@ -242,6 +260,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     close: async () => {
       for (const task of background.values()) task.controller.abort();
       await Promise.all([...background.values()].map((task) => task.done));
+      await mounts.close();
       await knowledge.close();
       await closeLocalJobs(config.dataDir);
       await closeAlertService(config.dataDir);

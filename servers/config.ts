@@ -8,6 +8,7 @@ import { defaultClaudeModel } from '../gpu-pool/prices.js';
 import { registerSecrets } from '../tools/secrets.js';
 import { defaultDataDir } from './session-config.js';
 import { ConfigError } from './config-error.js';
+import { defaultMounts, mountOverrideSchema, mountSchema, serverNamePattern } from './mounts/mount-config.js';
 import { monitoringConfigSchema, monitoringEnvironment } from './monitoring-config.js';
 
 const hostSchema = z.object({
@@ -467,6 +468,19 @@ export const configSchema = z
       .default({ jobs: { heartbeatMs: 1_000, stopGraceMs: 2_000, logTailLines: 40 } })
       .describe('the ml-training supervisor: job heartbeat and stop grace, Ray cluster, MLflow tracking'),
     monitoring: monitoringConfigSchema,
+    mcpServers: z
+      .record(
+        z.string().regex(serverNamePattern, { error: 'a server name is 1-40 of [A-Za-z0-9_.-]' }),
+        z.record(z.string(), z.unknown()),
+      )
+      .default({})
+      .describe(
+        'MCP servers mounted behind the supervisors, as Claude Code writes them (command, args, env; or url), plus supervisor, enabled, timeoutMs, allow, deny. A default mount (filesystem, thinking, memory, playwright) is changed or turned off by naming it',
+      ),
+    mountDefaultServers: z
+      .boolean()
+      .default(true)
+      .describe('mount the default servers Caelum ships (CAELUM_MOUNT_DEFAULTS=0 turns them off)'),
   })
   .strict()
   .superRefine((config, issues) => {
@@ -544,6 +558,8 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
   if (env.CAELUM_CONFIDENCE_THRESHOLD !== undefined)
     set('confidenceThreshold', 'CAELUM_CONFIDENCE_THRESHOLD', numberOrRaw(env.CAELUM_CONFIDENCE_THRESHOLD));
   if (env.CAELUM_LOG_LEVEL) set('logLevel', 'CAELUM_LOG_LEVEL', env.CAELUM_LOG_LEVEL);
+  if (env.CAELUM_MOUNT_DEFAULTS !== undefined)
+    set('mountDefaultServers', 'CAELUM_MOUNT_DEFAULTS', !/^(0|off|false|no)$/i.test(env.CAELUM_MOUNT_DEFAULTS.trim()));
   const service: Record<string, unknown> = {};
   if (env.CAELUM_SERVICE !== undefined) service.enabled = !/^(0|off|false|no)$/i.test(env.CAELUM_SERVICE.trim());
   if (env.CAELUM_SERVICE_IDLE_MINUTES !== undefined) service.idleMinutes = numberOrRaw(env.CAELUM_SERVICE_IDLE_MINUTES);
@@ -779,6 +795,7 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     config.monitoring.fleet.model.path = path.resolve(cwd, config.monitoring.fleet.model.path);
   // The Alertmanager YAML, fleet profiles and escalation receivers are checked now, not at first use.
   monitoringEnvironment(config.monitoring);
+  checkMounts(config, origin.mcpServers ?? 'default', env);
   for (const [index, root] of config.allowedRoots.entries()) {
     if (!existsSync(root) || !statSync(root).isDirectory()) {
       throw new ConfigError(
@@ -813,4 +830,26 @@ export function loadConfigOrReport(
     }
     throw error;
   }
+}
+
+/** Checks every mcpServers entry (a partial entry only for a default mount) now, not at first use. */
+function checkMounts(config: CaelumConfig, from: string, env: Record<string, string | undefined>): void {
+  const defaults = new Set(
+    config.mountDefaultServers ? defaultMounts(config.allowedRoots, config.dataDir, env).map((m) => m.name) : [],
+  );
+  const lines: string[] = [];
+  for (const [name, entry] of Object.entries(config.mcpServers)) {
+    const partial = defaults.has(name) && !('command' in entry) && !('url' in entry);
+    const checked = partial ? mountOverrideSchema.safeParse(entry) : mountSchema.safeParse(entry);
+    if (checked.success) continue;
+    for (const issue of checked.error.issues) {
+      const key = ['mcpServers', name, ...issue.path.map(String)].join('.');
+      const valid =
+        issue.code === 'invalid_value' && 'values' in issue
+          ? ` Valid values: ${(issue.values as unknown[]).join(', ')}.`
+          : '';
+      lines.push(`  ${key} (from ${from}): ${issue.message}.${valid}`);
+    }
+  }
+  if (lines.length > 0) throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
 }

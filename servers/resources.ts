@@ -7,7 +7,7 @@ import { listSnapshots, readSnapshotManifest, snapshotIndex } from '../knowledge
 import { graphSource } from '../knowledge/snapshot/publish.js';
 import { schemaText } from '../tools/knowledge-base/common.js';
 import { sourceLine, sourceView } from '../tools/knowledge-base/sample-tools.js';
-import { jsonSchema } from '../tools/json-schema.js';
+import { toolInputSchema } from '../tools/json-schema.js';
 import { summarizeCosts } from '../tools/monitoring/summarize-costs.js';
 import type { Suite } from './composition.js';
 import { ProtocolError, invalidParams } from './strict-server.js';
@@ -202,7 +202,7 @@ export function catalogueDocument(suite: Suite): Record<string, unknown> {
       effect: tool.kind.effect,
       openWorld: tool.kind.openWorld === true,
       description: tool.description,
-      inputSchema: jsonSchema(tool.input, 'input'),
+      inputSchema: toolInputSchema(tool),
     })),
   };
 }

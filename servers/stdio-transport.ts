@@ -22,6 +22,11 @@ export class LineStdioTransport implements Transport {
     private readonly input: Readable = process.stdin,
     private readonly output: Writable = process.stdout,
     private readonly maxLineBytes = defaultMaxLineBytes,
+    /**
+     * Client side (a mounted server's stdout): a bad line is reported here instead of answered,
+     * since a server does not expect error replies to its own noise.
+     */
+    private readonly malformed?: (problem: string) => void,
   ) {}
 
   private readonly onData = (chunk: Buffer) => {
@@ -82,6 +87,7 @@ export class LineStdioTransport implements Transport {
   }
 
   private reply(id: string | number | null, code: number, message: string): void {
+    if (this.malformed) return this.malformed(message);
     this.write(`${JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } })}\n`);
   }
 

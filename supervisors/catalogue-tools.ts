@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { AnyTool, Domain } from '../tools/define-tool.js';
 import { domains } from '../tools/define-tool.js';
 import { InputError } from '../tools/errors.js';
-import { jsonSchema } from '../tools/json-schema.js';
+import { toolInputSchema } from '../tools/json-schema.js';
 import { HybridToolSearch } from '../tools/hybrid-search.js';
 import type { SearchHit, ToolSearchIndex } from '../tools/search.js';
 import type { SupervisorCall } from './high-level-tool.js';
@@ -184,7 +184,7 @@ export const findTools = defineHighLevelTool({
       effect: tool.kind.effect,
       score,
       description: tool.description,
-      inputSchema: jsonSchema(tool.input, 'input'),
+      inputSchema: toolInputSchema(tool),
       example: tool.examples[0],
     }));
     const lines = results.map(

@@ -42,6 +42,8 @@ export class Dispatcher {
   private readonly byName: Map<string, AnyHighLevelTool>;
   private readonly outputSchemas = new Map<string, z.ZodObject>();
   private index: ToolSearchIndex | undefined;
+  /** Resolves when the catalogue is whole (mounted servers' tools listed); calls wait for it. */
+  private catalogueReady: (() => Promise<void>) | undefined;
 
   constructor(
     readonly registry: ToolRegistry,
@@ -53,6 +55,11 @@ export class Dispatcher {
     this.router = new ToolRouter(registry);
     this.byName = new Map(tools.map((tool) => [tool.name, tool]));
     registry.onChange(() => (this.index = undefined));
+  }
+
+  /** Calls wait for this (bounded by its own timeout) before they search or run internal tools. */
+  waitForCatalogue(ready: () => Promise<void>): void {
+    this.catalogueReady = ready;
   }
 
   /** High-level tools in deterministic (name) order. */
@@ -179,6 +186,8 @@ export class Dispatcher {
         `name: no tool named "${name}".${near.length ? ` Did you mean "${near[0]}"?` : ''} Call tools/list for the tools, or runTool for an internal tool.`,
       );
     }
+    // Only the catalogue tools (findTools, runTool, delegateTask) reach mounted servers' tools.
+    if (this.catalogueReady && tool.owner === 'suite') await this.catalogueReady();
     const recorder = new ExecutionRecorder();
     const context = this.recordingContext(baseContext, recorder, tool.owner, tool.name);
     const run: SupervisorCall['run'] = async (internal, args, invokeOptions) => {

@@ -107,7 +107,14 @@ export async function testSuite(
       'src/index.ts': 'export function add(a: number, b: number) {\n  return a > 0 ? a + b : b;\n}\n',
     },
   );
-  const env = { HOME: base, CAELUM_DATA_DIR: dataDir, CAELUM_ALLOWED_ROOTS: project, ...options.env };
+  // The default mounted servers are off unless a test turns them on (tests/mounts covers them).
+  const env = {
+    HOME: base,
+    CAELUM_DATA_DIR: dataDir,
+    CAELUM_ALLOWED_ROOTS: project,
+    CAELUM_MOUNT_DEFAULTS: '0',
+    ...options.env,
+  };
   const { config } = loadConfig(options.flags ?? {}, env, project);
   const log = captureLogger();
   const created = createSuite(config, { logger: log.logger, ...options.suite });

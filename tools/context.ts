@@ -4,6 +4,7 @@ import type { ModelPool } from '../gpu-pool/model-pool.js';
 import type { CostLedger } from '../gpu-pool/ledger.js';
 import type { KnowledgeStore } from '../knowledge/knowledge-store.js';
 import type { MonitoringSettings } from './monitoring/settings.js';
+import type { MountStatus } from './mounted/mounted-tool.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -67,6 +68,12 @@ export interface RuntimeView {
   detail: string;
 }
 
+/** The mounted MCP servers: their state, and a restart that clears a server's breaker. */
+export interface MountsView {
+  list(): MountStatus[];
+  restart(name: string): Promise<MountStatus>;
+}
+
 export interface SuiteEnvironment {
   dataDir: string;
   /** Caelum's version, recorded in snapshot manifests. */
@@ -106,6 +113,8 @@ export interface SuiteEnvironment {
   confidenceThreshold: number;
   /** Overrides of the threshold by supervisor and by tool name. */
   thresholds: { supervisors: Record<string, number>; tools: Record<string, number> };
+  /** The mounted MCP servers (config mcpServers); absent when none are configured. */
+  mounts?: MountsView;
   /** Live: the shared service (with its sessions) or an in-process server and why. */
   runtime?: () => RuntimeView;
 }

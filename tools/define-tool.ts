@@ -44,6 +44,10 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   handler: (input: z.output<I>, context: ToolContext) => Promise<z.input<O>>;
   /** Readable text for the result; defaults to a compact JSON rendering. */
   summarize?: (output: z.output<O>) => string;
+  /** A mounted server's tool: its JSON Schema as the server publishes it (findTools shows this one). */
+  inputJsonSchema?: Record<string, unknown>;
+  /** Set for a tool of a mounted MCP server: the server's name and its own name for the tool. */
+  mounted?: { server: string; tool: string };
 }
 
 export type AnyTool = ToolDefinition<z.ZodObject, z.ZodObject>;
@@ -69,9 +73,11 @@ export function definitionProblems(tool: AnyTool): string[] {
   if (tool.description.trim().length < 40)
     problems.push('description must tell a model what the tool does and when to use it');
   if (tool.examples.length === 0) problems.push('at least one example input is required');
-  for (const [key, field] of Object.entries(tool.input.shape)) {
-    if (!(field as z.ZodType).description) problems.push(`input field "${key}" has no .describe()`);
-  }
+  // A mounted server's fields are described (or not) by that server.
+  if (!tool.mounted)
+    for (const [key, field] of Object.entries(tool.input.shape)) {
+      if (!(field as z.ZodType).description) problems.push(`input field "${key}" has no .describe()`);
+    }
   return problems;
 }
 

@@ -99,3 +99,13 @@ export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' | 'full'): 
   }
   return converted;
 }
+
+/** The input schema of an internal tool as findTools and the catalogue publish it. */
+export function toolInputSchema(tool: {
+  input: z.ZodType;
+  inputJsonSchema?: Record<string, unknown> | undefined;
+}): JsonSchemaObject {
+  if (!tool.inputJsonSchema) return jsonSchema(tool.input, 'input');
+  const { $schema: _dialect, ...rest } = tool.inputJsonSchema;
+  return { ...rest, type: 'object' } as JsonSchemaObject;
+}

@@ -1,0 +1,251 @@
+// The mounted MCP servers of one suite: their tools in the internal catalogue as
+// `<domain>_<server>_<tool>`, kept in step with the servers (a start or a list_changed refreshes
+// them, and the registry's change event reaches clients as list_changed), a record of each server's
+// tools in the data dir so the catalogue is whole at start-up without starting anything, and the
+// status and restart that the infrastructure tools expose.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AnyTool } from '../../tools/define-tool.js';
+import type { Logger, MountsView } from '../../tools/context.js';
+import type { ToolRegistry } from '../../tools/registry.js';
+import {
+  mountedTool,
+  mountedToolName,
+  type MountedToolHints,
+  type RemoteTool,
+} from '../../tools/mounted/mounted-tool.js';
+import { secrets } from '../../tools/secrets.js';
+import { MountedServer, type MountStatus } from './mounted-server.js';
+import type { ResolvedMount } from './mount-config.js';
+
+interface CatalogueRecord {
+  fingerprint: string;
+  listedAt: string;
+  tools: RemoteTool[];
+}
+
+let hintsFile: Record<string, Record<string, MountedToolHints>> | undefined;
+
+/** data/mounts/default-tools.json: example requests, tags and a harmless example per default tool. */
+function defaultHints(): Record<string, Record<string, MountedToolHints>> {
+  if (hintsFile) return hintsFile;
+  let directory = path.dirname(fileURLToPath(import.meta.url));
+  hintsFile = {};
+  for (let up = 0; up < 5; up++) {
+    const candidate = path.join(directory, 'data', 'mounts', 'default-tools.json');
+    if (existsSync(candidate)) {
+      hintsFile = JSON.parse(readFileSync(candidate, 'utf8')) as typeof hintsFile;
+      break;
+    }
+    directory = path.dirname(directory);
+  }
+  return hintsFile;
+}
+
+/** Registers a mount's env and header values as secrets: none appears in results, logs or listings. */
+export function registerMountSecrets(mounts: readonly ResolvedMount[]): void {
+  for (const mount of mounts) {
+    for (const [key, value] of Object.entries(mount.config.env)) {
+      // A default's own settings (a memory file path, a flag) are not secrets; a user's env values are.
+      if (mount.origin === 'default' && (key === 'MEMORY_FILE_PATH' || key === 'DISABLE_THOUGHT_LOGGING')) continue;
+      secrets.add(value, true);
+    }
+    for (const value of Object.values(mount.config.headers)) {
+      secrets.add(value, true);
+      const bearer = /^(?:bearer|basic|token)\s+(.+)$/i.exec(value);
+      if (bearer) secrets.add(bearer[1], true);
+    }
+    if (mount.config.url) secrets.addUrl(mount.config.url);
+  }
+}
+
+function fingerprintOf(mount: ResolvedMount): string {
+  const c = mount.config;
+  return createHash('sha256')
+    .update(
+      JSON.stringify({
+        command: c.command,
+        args: c.args,
+        url: c.url,
+        envKeys: Object.keys(c.env).sort(),
+        allow: c.allow,
+        deny: c.deny,
+        package: mount.package,
+      }),
+    )
+    .digest('hex')
+    .slice(0, 16);
+}
+
+export interface MountManagerOptions {
+  registry: ToolRegistry;
+  logger: Logger;
+  dataDir: string;
+  cwd: string;
+  baseEnv: Record<string, string>;
+  idleMs?: number;
+  breakerAfter?: number;
+  breakerCooldownMs?: number;
+  backoffBaseMs?: number;
+}
+
+export class MountManager implements MountsView {
+  private readonly servers = new Map<string, MountedServer>();
+  /** Per server: the server's tool name → the internal tool registered for it. */
+  private readonly registered = new Map<string, Map<string, AnyTool>>();
+  private readonly recordFile: string;
+  private records: Record<string, CatalogueRecord> = {};
+  private discovery: Promise<void> = Promise.resolve();
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    mounts: readonly ResolvedMount[],
+    private readonly options: MountManagerOptions,
+  ) {
+    this.recordFile = path.join(options.dataDir, 'mounts', 'catalogue.json');
+    registerMountSecrets(mounts);
+    for (const mount of mounts) {
+      this.servers.set(
+        mount.name,
+        new MountedServer(mount, {
+          logger: options.logger.child({ mount: mount.name }),
+          cwd: options.cwd,
+          baseEnv: options.baseEnv,
+          onTools: (tools) => this.onTools(mount, tools),
+          ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
+          ...(options.breakerAfter !== undefined ? { breakerAfter: options.breakerAfter } : {}),
+          ...(options.breakerCooldownMs !== undefined ? { breakerCooldownMs: options.breakerCooldownMs } : {}),
+          ...(options.backoffBaseMs !== undefined ? { backoffBaseMs: options.backoffBaseMs } : {}),
+        }),
+      );
+    }
+  }
+
+  /**
+   * Puts every enabled server's tools in the catalogue: from the data dir's record when the server's
+   * configuration is unchanged (nothing starts), otherwise by starting it to list them (it stops
+   * again at once; the first call starts it for good).
+   */
+  start(): Promise<void> {
+    this.discovery = (async () => {
+      try {
+        this.records = JSON.parse(await readFile(this.recordFile, 'utf8')) as Record<string, CatalogueRecord>;
+      } catch {
+        this.records = {};
+      }
+      await Promise.all(
+        [...this.servers.values()].map(async (server) => {
+          const mount = server.mount;
+          if (!mount.config.enabled) return;
+          const record = this.records[mount.name];
+          if (record && record.fingerprint === fingerprintOf(mount)) {
+            this.register(mount, record.tools, server);
+            return;
+          }
+          try {
+            await server.listTools();
+            await server.park();
+          } catch (error) {
+            this.options.logger.warn('mounted_server_discovery_failed', {
+              server: mount.name,
+              error: (error as Error).message,
+            });
+          }
+        }),
+      );
+    })();
+    return this.discovery;
+  }
+
+  /** Resolves when start-up discovery is done (or `timeoutMs` has passed). */
+  async ready(timeoutMs = 20_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.discovery,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private onTools(mount: ResolvedMount, tools: RemoteTool[]): void {
+    const server = this.servers.get(mount.name);
+    if (!server) return;
+    this.register(mount, tools, server);
+    this.records[mount.name] = { fingerprint: fingerprintOf(mount), listedAt: new Date().toISOString(), tools };
+    this.writing = this.writing.then(() => this.saveRecords()).catch(() => undefined);
+  }
+
+  private async saveRecords(): Promise<void> {
+    try {
+      await mkdir(path.dirname(this.recordFile), { recursive: true });
+      const temporary = `${this.recordFile}.${process.pid}.tmp`;
+      await writeFile(temporary, JSON.stringify(this.records));
+      await rename(temporary, this.recordFile);
+    } catch (error) {
+      this.options.logger.warn('mount_catalogue_write_failed', { error: (error as Error).message });
+    }
+  }
+
+  /** Brings the registry in step with a server's tool list: removed, changed and new tools. */
+  private register(mount: ResolvedMount, tools: readonly RemoteTool[], server: MountedServer): void {
+    const registry = this.options.registry;
+    const current = this.registered.get(mount.name) ?? new Map<string, AnyTool>();
+    const next = new Map<string, AnyTool>();
+    const hints = mount.origin === 'default' ? (defaultHints()[mount.name] ?? {}) : {};
+    const incoming = new Map(tools.map((tool) => [tool.name, tool]));
+    for (const [remoteName, tool] of current) {
+      const fresh = incoming.get(remoteName);
+      if (!fresh || JSON.stringify(fresh) !== JSON.stringify((tool as { remote?: RemoteTool }).remote)) {
+        registry.remove(tool.name);
+      } else next.set(remoteName, tool);
+    }
+    for (const remote of tools) {
+      if (next.has(remote.name)) continue;
+      const taken = new Set(registry.all().map((t) => t.name));
+      const name = mountedToolName(mount.config.supervisor, mount.name, remote.name, taken);
+      const tool = mountedTool(server, mount.config.supervisor, remote, name, hints[remote.name] ?? {});
+      (tool as { remote?: RemoteTool }).remote = remote;
+      try {
+        registry.add(tool);
+        next.set(remote.name, tool);
+      } catch (error) {
+        this.options.logger.warn('mounted_tool_rejected', {
+          server: mount.name,
+          tool: remote.name,
+          error: (error as Error).message,
+        });
+      }
+    }
+    this.registered.set(mount.name, next);
+  }
+
+  list(): MountStatus[] {
+    return [...this.servers.values()].map((server) => server.status());
+  }
+
+  get(name: string): MountedServer | undefined {
+    return this.servers.get(name);
+  }
+
+  names(): string[] {
+    return [...this.servers.keys()];
+  }
+
+  async restart(name: string): Promise<MountStatus> {
+    const server = this.servers.get(name);
+    if (!server) throw new Error(`no mounted server named "${name}"`);
+    return server.restart();
+  }
+
+  async close(): Promise<void> {
+    await this.discovery.catch(() => undefined);
+    await Promise.all([...this.servers.values()].map((server) => server.close()));
+    await this.writing;
+  }
+}
