@@ -195,15 +195,15 @@ export class MountedServer implements RemoteCaller {
       );
     if (this.state === 'backoff' && wait > 0) {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, wait);
-        signal?.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-          },
-          { once: true },
-        );
+        const onAbort = () => {
+          clearTimeout(timer);
+          reject(signal!.reason instanceof Error ? signal!.reason : new Error('aborted'));
+        };
+        const timer = setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }, wait);
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
     }
     this.starting = this.start().finally(() => (this.starting = undefined));
