@@ -58,6 +58,8 @@ export interface DefaultMount {
   version: string;
   why: string;
   config: MountConfig;
+  /** Directories in the data dir it writes to, made before it starts. */
+  directories: string[];
 }
 
 const require = createRequire(import.meta.url);
@@ -104,6 +106,7 @@ export function defaultMounts(
     why: string,
     args: string[],
     extra: Partial<MountConfig> = {},
+    directories: string[] = [],
   ) => {
     const found = packageEntry(pkg, bin);
     if (!found) return;
@@ -112,6 +115,7 @@ export function defaultMounts(
       package: pkg,
       version: found.version,
       why,
+      directories,
       config: mountSchema.parse({
         command: node,
         args: [found.entry, ...args],
@@ -146,6 +150,7 @@ export function defaultMounts(
     "an agent's persistent entity/relation memory, kept in the data dir",
     [],
     { env: { MEMORY_FILE_PATH: path.join(dataDir, 'mounts', 'memory', 'memory.jsonl') } },
+    [path.join(dataDir, 'mounts', 'memory')],
   );
   const chromium = findChromium(env);
   add(
@@ -165,6 +170,8 @@ export function defaultMounts(
       '--output-dir',
       path.join(dataDir, 'mounts', 'playwright'),
     ],
+    {},
+    [path.join(dataDir, 'mounts', 'playwright')],
   );
   return mounts;
 }
@@ -175,6 +182,8 @@ export interface ResolvedMount {
   /** Set for a default mount: its package and version. */
   package?: { name: string; version: string };
   origin: 'default' | 'config';
+  /** Directories made before it starts (a default's files in the data dir). */
+  directories?: string[];
 }
 
 /**
@@ -196,6 +205,7 @@ export function resolveMounts(
         config: mount.config,
         package: { name: mount.package, version: mount.version },
         origin: 'default',
+        directories: mount.directories,
       });
   for (const [name, raw] of Object.entries(configured)) {
     const base = out.get(name);

@@ -5,6 +5,7 @@
 // failures in a row its breaker opens and calls fail at once until the cool-down ends. A call that
 // times out is followed by a ping: a server that does not answer that is hung, and is stopped. An
 // idle server is stopped after `idleMs`. Nothing it starts outlives stop().
+import { mkdir } from 'node:fs/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -241,6 +242,7 @@ export class MountedServer implements RemoteCaller {
       });
     transport.onclose = undefined;
     try {
+      for (const directory of this.mount.directories ?? []) await mkdir(directory, { recursive: true });
       await client.connect(transport, { timeout: this.mount.config.startTimeoutMs });
       const tools = await this.fetchTools(client);
       // Only now is it the live one: a close from here on is a crash (or a stop).
