@@ -19,6 +19,14 @@ interface EvalSet {
 
 const evalSet = JSON.parse(await readFile(path.join(import.meta.dirname, 'find-tools-eval.json'), 'utf8')) as EvalSet;
 
+/** The catalogue as a user has it: Caelum's own tools and the default mounts' (listed at start-up). */
+async function mountedSuite(t: Parameters<typeof testSuite>[0]) {
+  const suite = await testSuite(t, { env: { CAELUM_MOUNT_DEFAULTS: '1' } });
+  t.after(() => suite.close());
+  await suite.mounts.ready();
+  return suite;
+}
+
 interface Found {
   match: string;
   ranking: string;
@@ -26,8 +34,7 @@ interface Found {
 }
 
 test('the evaluation set covers every registered internal tool, and its labels name real tools', async (t) => {
-  const suite = await testSuite(t);
-  t.after(() => suite.close());
+  const suite = await mountedSuite(t);
   const names = suite.registry.all().map((tool) => tool.name);
   const labelled = new Set(evalSet.requests.flatMap((r) => r.expected));
   assert.ok(evalSet.requests.length >= 300, `${evalSet.requests.length} requests`);
@@ -45,8 +52,7 @@ test('the evaluation set covers every registered internal tool, and its labels n
 });
 
 test('every internal tool declares 2-8 example requests, none copied from the evaluation set', async (t) => {
-  const suite = await testSuite(t);
-  t.after(() => suite.close());
+  const suite = await mountedSuite(t);
   const held = new Set(evalSet.requests.map((r) => tokenize(r.query).join(' ')));
   for (const tool of suite.registry.all()) {
     const requests = tool.requests ?? [];
@@ -56,8 +62,7 @@ test('every internal tool declares 2-8 example requests, none copied from the ev
 });
 
 test('findTools on the embedded default: top-1, recall@5 and MRR@10 on the held-out requests; off-topic ones get "no good match"', async (t) => {
-  const suite = await testSuite(t);
-  t.after(() => suite.close());
+  const suite = await mountedSuite(t);
   let top1 = 0;
   let recall5 = 0;
   let reciprocal = 0;
