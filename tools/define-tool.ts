@@ -47,7 +47,16 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   /** A mounted server's tool: its JSON Schema as the server publishes it (findTools shows this one). */
   inputJsonSchema?: Record<string, unknown>;
   /** Set for a tool of a mounted MCP server: the server's name and its own name for the tool. */
-  mounted?: { server: string; tool: string };
+  mounted?: {
+    server: string;
+    tool: string;
+    /**
+     * What findTools indexes in place of the description: its lead sentence. Upstream descriptions
+     * go on with usage notes ("only works within allowed directories", "use X instead") whose
+     * words are not what the tool is for.
+     */
+    summary: string;
+  };
 }
 
 export type AnyTool = ToolDefinition<z.ZodObject, z.ZodObject>;

@@ -207,7 +207,7 @@ function indexTool(tool: AnyTool): IndexedTool {
     title: tool.title,
     tags: tool.tags.join(' '),
     requests: (tool.requests ?? []).join(' '),
-    description: tool.description,
+    description: tool.mounted?.summary ?? tool.description,
     domain: tool.domain,
   };
   const counts = {} as Record<Field, Map<string, number>>;

@@ -38,7 +38,7 @@ function mountsOf(context: ToolContext) {
 export const listMcpServers = defineTool({
   name: 'infrastructure_list_mcp_servers',
   domain: 'infrastructure',
-  tags: ['mcp', 'mounted', 'servers', 'status'],
+  tags: ['mcp', 'servers', 'status'],
   requests: [
     'which external MCP servers are plugged into caelum',
     'is the filesystem mcp server running or crashed',
@@ -77,7 +77,7 @@ export const listMcpServers = defineTool({
 export const restartMcpServer = defineTool({
   name: 'infrastructure_restart_mcp_server',
   domain: 'infrastructure',
-  tags: ['mcp', 'mounted', 'servers', 'restart'],
+  tags: ['mcp', 'servers', 'restart'],
   requests: [
     'restart the mounted playwright server',
     'the memory mcp server is stuck, kick it',

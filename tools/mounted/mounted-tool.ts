@@ -179,6 +179,13 @@ export function contentText(content: readonly Record<string, unknown>[]): string
     .join('\n');
 }
 
+/** The first sentence (or line) of a description. */
+export function leadSentence(description: string): string {
+  const line = description.split(/\n/)[0] ?? '';
+  const end = line.search(/[.!?](\s|$)/);
+  return (end === -1 ? line : line.slice(0, end + 1)).trim().slice(0, 300);
+}
+
 /** First line of a description, or the whole of it when short, for the title. */
 function titleOf(remote: RemoteTool, server: string): string {
   const title = remote.title ?? remote.annotations?.title;
@@ -198,7 +205,7 @@ export function mountedTool(
   return {
     name,
     domain,
-    tags: ['mounted', caller.server, ...(hints.tags ?? [])],
+    tags: [caller.server, ...(hints.tags ?? [])],
     requests: hints.requests ?? [],
     title: titleOf(remote, caller.server),
     description:
@@ -208,7 +215,7 @@ export function mountedTool(
     kind: kindFromAnnotations(remote.annotations),
     input,
     inputJsonSchema: remote.inputSchema,
-    mounted: { server: caller.server, tool: remote.name },
+    mounted: { server: caller.server, tool: remote.name, summary: leadSentence(description) || remote.name },
     output: outputSchema,
     examples: [example],
     async handler(args, context) {
