@@ -20,7 +20,7 @@ const barRow = z.object({
 export const getBars = defineTool({
   name: 'trading_get_bars',
   domain: 'trading',
-  tags: ['market data', 'ohlcv', 'candles', 'prices', 'closing prices', 'history', 'quotes', 'read'],
+  tags: ['market data', 'ohlcv', 'candles', 'prices', 'closing prices', 'quotes', 'read'],
   requests: [
     'show the OHLCV candles of a ticker between two dates',
     'read the stored daily prices of SPX',

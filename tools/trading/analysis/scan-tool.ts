@@ -55,10 +55,10 @@ export const scanSymbols = defineTool({
     'moving average',
   ],
   requests: [
-    'which symbols have RSI under 30',
+    'which symbols look oversold on RSI',
     'find tickers trading above their 200-day moving average',
     'screen for MACD crossing above its signal line',
-    'which stocks closed at a 52-week high',
+    'find symbols making a new Donchian channel high',
   ],
   title: 'Screen symbols with indicator rules',
   description:
