@@ -282,6 +282,9 @@ test('size_position: 1% risk with a 2-ATR stop on SPX, a given stop, the cap, an
   ).output;
   close(vol.annualVolatility, 0.6045499841319454, 1e-12, 'sigma');
   assert.equal(vol.units, Math.floor(((0.1 / 0.6045499841319454) * 100000) / 2874.560059));
+  const paper = (await invoke('trading_size_position', { usePaperEquity: true, entry: 100, stop: 90 })).output;
+  assert.equal(paper.equity, 100000, 'an untouched paper account has its opening cash');
+  assert.equal(paper.units, 100);
   assert.match(
     await refuse('trading_size_position', { equity: 1000, entry: 100, stop: 101 }),
     /^stop: a long stop must be below the entry 100/,

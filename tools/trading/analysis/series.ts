@@ -101,9 +101,3 @@ export function sampleStd(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) squares += (values[i]! - m) ** 2;
   return Math.sqrt(squares / (values.length - 1));
 }
-
-/** Rounds for display in outputs (figures keep full precision in computations). */
-export function round(value: number, digits = 6): number {
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
-}
