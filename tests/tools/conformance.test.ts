@@ -7,16 +7,15 @@ import { annotationsFor, definitionProblems } from '../../tools/define-tool.js';
 import { listTools } from '../../servers/mcp-server.js';
 import { jsonSchema } from '../../tools/json-schema.js';
 import { execFileSync } from 'node:child_process';
-import { pgUrl, postgresAvailable, repoRoot, testSuite } from '../helpers.js';
+import { pgUrl, postgresAvailable, testSuite } from '../helpers.js';
 import { OllamaPeer } from '../peers/ollama-peer.js';
 import { financialGraph } from '../knowledge/financial-fixture.js';
 import { ingestFinancial } from '../../knowledge/financial.js';
 import { SourcesPeer } from '../peers/kb-sources-peer.js';
 import { buildSnapshot } from '../../knowledge/snapshot/build.js';
 import { providers } from '../../knowledge/snapshot/catalogue/statistics.js';
-import { copyFile, mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { seedPredictionExamples } from '../trading/predict-model-fixture.js';
+import { seedAnalysisExamples } from '../trading/analysis-fixture.js';
 import { seedCheckpointExamples } from '../ml-training/checkpoint-fixture.js';
 import { seedJobExamples } from '../ml-training/jobs-fixture.js';
 import { seedRegistryExamples } from '../ml-training/registry-fixture.js';
@@ -105,10 +104,9 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
   git('init', '-q');
   git('add', '.');
   git('commit', '-qm', 'fixture');
-  // The trading tools' examples name SPX: the S&P 500 bars of vega-datasets in the market directory.
-  const market = path.join(suite.dataDir, 'trading', 'market');
-  await mkdir(market, { recursive: true });
-  await copyFile(path.join(repoRoot, 'node_modules/vega-datasets/data/sp500-2000.csv'), path.join(market, 'SPX.csv'));
+  // The trading tools' examples name SPX (the S&P 500 bars of vega-datasets) and, for the correlation
+  // example, VIX (its June-July 2009 VIX file) in the market directory.
+  await seedAnalysisExamples(suite.dataDir);
   t.after(async () => {
     await suite.close();
     await peer.stop();

@@ -7,6 +7,14 @@ import { registerModel, setModelAlias } from './prediction/model-tools.js';
 import { listModels, predictSymbols } from './prediction/prediction-tools.js';
 import { generateSignals } from './signal-tools.js';
 import { importBars, listSymbolsTool } from './market/market-tools.js';
+import { getBars } from './analysis/bars-tool.js';
+import { computeIndicators } from './analysis/indicators-tool.js';
+import { analyzeReturns } from './analysis/returns-tool.js';
+import { findDrawdowns } from './analysis/drawdowns-tool.js';
+import { correlateSymbols } from './analysis/correlate-tool.js';
+import { sizePosition } from './analysis/sizing-tool.js';
+import { estimateVar } from './analysis/var-tool.js';
+import { scanSymbols } from './analysis/scan-tool.js';
 
 export const tradingTools: readonly AnyTool[] = [
   generateSignals,
@@ -19,4 +27,12 @@ export const tradingTools: readonly AnyTool[] = [
   backtestTool,
   committeeTool,
   ...paperTools,
+  getBars,
+  computeIndicators,
+  analyzeReturns,
+  findDrawdowns,
+  correlateSymbols,
+  sizePosition,
+  estimateVar,
+  scanSymbols,
 ] as unknown as AnyTool[];
