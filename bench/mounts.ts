@@ -81,7 +81,7 @@ const cases = [
 ];
 
 // 1. Overhead per call.
-const overhead: Record<string, unknown>[] = [];
+const overhead: Record<string, string | number>[] = [];
 const json: Record<string, unknown> = { calls, coldRounds, node: process.version, cpus: os.cpus().length };
 {
   const viaCaelum = await caelum(mounts);
@@ -124,7 +124,7 @@ const json: Record<string, unknown> = { calls, coldRounds, node: process.version
 console.log(table(`Mounted tool call overhead (${calls} alternating calls per path)`, overhead));
 
 // 2. Cold start on the first call.
-const cold: Record<string, unknown>[] = [];
+const cold: Record<string, string | number>[] = [];
 for (const c of cases) {
   const first: number[] = [];
   const peer: number[] = [];

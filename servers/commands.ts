@@ -32,12 +32,22 @@ export function configurationSummary(loaded: LoadedConfig): string {
   ].join('\n');
 }
 
-export function tools(loaded: LoadedConfig, args: ParsedArgs): number {
+export async function tools(loaded: LoadedConfig, args: ParsedArgs): Promise<number> {
   if (args.domain !== undefined && !domains.includes(args.domain as Domain)) {
     printError(`caelum: --domain: unknown domain "${args.domain}"; valid domains: ${domains.join(', ')}`);
     return 2;
   }
   const suite = createSuite(loaded.config);
+  try {
+    // The mounted servers' tools: from the data dir's record, or listed now (each server starts and stops).
+    await suite.mounts.ready();
+    return listCatalogue(suite, args);
+  } finally {
+    await suite.close();
+  }
+}
+
+function listCatalogue(suite: Suite, args: ParsedArgs): number {
   const domain = args.domain as Domain | undefined;
   const chosen = supervisors.filter((s) => !domain || s.name === domain);
   const internal = domain ? suite.registry.byDomain(domain) : suite.registry.all();
@@ -54,7 +64,9 @@ export function tools(loaded: LoadedConfig, args: ParsedArgs): number {
         title: t.title,
         effect: t.kind.effect,
         description: t.description,
+        ...(t.mounted ? { mounted: { server: t.mounted.server, tool: t.mounted.tool } } : {}),
       })),
+      mounts: suite.mounts.list(),
     });
     return 0;
   }
@@ -76,6 +88,14 @@ export function tools(loaded: LoadedConfig, args: ParsedArgs): number {
     const list = suite.registry.byDomain(name);
     lines.push(`  ${name}: ${list.length ? '' : 'none yet'}`);
     for (const tool of list) lines.push(`    ${tool.name.padEnd(44)} ${tool.kind.effect.padEnd(11)} ${tool.title}`);
+  }
+  const mounts = suite.mounts.list();
+  if (mounts.length > 0) {
+    lines.push('', 'Mounted MCP servers (config mcpServers; their tools are listed above):');
+    for (const m of mounts)
+      lines.push(
+        `  ${m.name.padEnd(12)} ${m.supervisor.padEnd(15)} ${m.enabled ? `${m.tools} tools` : 'disabled'}${m.package ? `  ${m.package}` : ''}${m.lastError ? `  last error: ${m.lastError}` : ''}`,
+      );
   }
   print(lines.join('\n'));
   return 0;
