@@ -10,9 +10,16 @@ import { scannerSignalsSchema } from '../knowledge/snapshot/daily-outputs.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const readmePath = path.join(root, 'README.md');
-const { config } = loadConfig({ dataDir: path.join(root, '.caelum') }, { HOME: process.env.HOME }, root);
+// The default mounts are listed too: each server starts once to list its tools.
+const { config } = loadConfig(
+  { dataDir: path.join(root, '.caelum') },
+  { HOME: process.env.HOME, CAELUM_MOUNT_DEFAULTS: '1' },
+  root,
+);
 const suite = createSuite(config, { logger: createLogger({ level: 'error' }) });
+await suite.mounts.ready();
 const updated = replaceCatalogue(await readFile(readmePath, 'utf8'), renderCatalogue(suite));
+await suite.close();
 await writeFile(`${readmePath}.tmp`, updated);
 await rename(`${readmePath}.tmp`, readmePath);
 // The scanner signals' documented schema, generated from the zod schema the outputs are checked against.

@@ -52,9 +52,14 @@ export function renderCatalogue(suite: Suite): string {
     out.push(
       `| ${supervisor.name} | ${supervisor.tools.length ? supervisor.tools.map((t) => `\`${t.name}\``).join(', ') : 'no tools yet'} |`,
     );
-  out.push('', `### Internal tools (${suite.registry.size}, reached through \`runTool\`)`, '');
+  const mounted = suite.registry.all().filter((tool) => tool.mounted);
+  out.push(
+    '',
+    `### Internal tools (${suite.registry.size}, reached through \`runTool\`: ${suite.registry.size - mounted.length} of Caelum's own, ${mounted.length} of the default mounted servers)`,
+    '',
+  );
   for (const domain of domains) {
-    const tools = suite.registry.byDomain(domain);
+    const tools = suite.registry.byDomain(domain).filter((tool) => !tool.mounted);
     if (tools.length === 0) continue;
     out.push(`#### ${domain}`, '');
     for (const tool of tools)
@@ -64,6 +69,20 @@ export function renderCatalogue(suite: Suite): string {
         tool.description,
         '',
         parameters(tool.input),
+      );
+  }
+  if (mounted.length > 0) {
+    out.push(
+      '#### Tools of the default mounted servers',
+      '',
+      "Their schemas and full descriptions are the servers' own (findTools shows them); the effect comes from their annotations.",
+      '',
+      '| tool | effect | server | its description, first sentence |',
+      '|---|---|---|---|',
+    );
+    for (const tool of mounted)
+      out.push(
+        `| \`${tool.name}\` | ${tool.kind.effect}${tool.kind.openWorld ? ', open world' : ''} | ${tool.mounted!.server} | ${escape(tool.mounted!.summary)} |`,
       );
   }
   return out.join('\n').trimEnd() + '\n';

@@ -7,7 +7,8 @@ import { renderCatalogue, replaceCatalogue } from '../servers/catalogue-markdown
 import { repoRoot, testSuite } from './helpers.js';
 
 test('the README tool catalogue matches the tool schemas (run `npm run docs` to update)', async (t) => {
-  const suite = await testSuite(t);
+  const suite = await testSuite(t, { env: { CAELUM_MOUNT_DEFAULTS: '1' } });
+  await suite.mounts.ready();
   const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
   assert.equal(replaceCatalogue(readme, renderCatalogue(suite)), readme);
   for (const tool of suite.registry.all()) assert.ok(readme.includes(`\`${tool.name}\``), tool.name);
