@@ -12,6 +12,24 @@ import { listTools } from './mcp-server.js';
 import { supervisors } from '../supervisors/index.js';
 import { domains, type Domain } from '../tools/define-tool.js';
 import { redactUrl } from '../tools/redact.js';
+import { resolveMounts } from './mounts/mount-config.js';
+
+/** The mounted MCP servers, as configured (none is started for this). */
+function mountLines(loaded: LoadedConfig): string[] {
+  const { config } = loaded;
+  const mounts = resolveMounts(
+    config.mcpServers,
+    config.allowedRoots,
+    config.dataDir,
+    process.env,
+    config.mountDefaultServers,
+  );
+  if (mounts.length === 0) return ['  MCP servers          none mounted'];
+  return [
+    `  MCP servers          ${mounts.map((m) => `${m.name}${m.config.enabled ? '' : ' (disabled)'}`).join(', ')}  (${loaded.origin.mcpServers ?? 'default'})`,
+    ...mounts.filter((m) => m.note && m.config.enabled).map((m) => `    ${m.name}: ${m.note}`),
+  ];
+}
 
 export function configurationSummary(loaded: LoadedConfig): string {
   const { config, origin } = loaded;
@@ -28,6 +46,7 @@ export function configurationSummary(loaded: LoadedConfig): string {
     `  Claude               ${config.claude.apiKey ? `key set, model ${config.claude.model}${config.claude.baseUrl ? `, base URL ${redactUrl(config.claude.baseUrl)}` : ''}` : 'no key'}`,
     `  PostgreSQL           ${config.databaseUrl ? redactUrl(config.databaseUrl) : 'not set (embedded JSONL ledger)'}`,
     `  confidence threshold ${config.confidenceThreshold}  (${from('confidenceThreshold')})`,
+    ...mountLines(loaded),
     '',
   ].join('\n');
 }

@@ -60,6 +60,8 @@ export interface DefaultMount {
   config: MountConfig;
   /** Directories in the data dir it writes to, made before it starts. */
   directories: string[];
+  /** Something the user should know about it here (a missing browser). */
+  note?: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -107,6 +109,7 @@ export function defaultMounts(
     args: string[],
     extra: Partial<MountConfig> = {},
     directories: string[] = [],
+    note?: string,
   ) => {
     const found = packageEntry(pkg, bin);
     if (!found) return;
@@ -116,6 +119,7 @@ export function defaultMounts(
       version: found.version,
       why,
       directories,
+      ...(note ? { note } : {}),
       config: mountSchema.parse({
         command: node,
         args: [found.entry, ...args],
@@ -172,6 +176,9 @@ export function defaultMounts(
     ],
     {},
     [path.join(dataDir, 'mounts', 'playwright')],
+    chromium
+      ? undefined
+      : 'no system Chromium found (/usr/bin/chromium); its browser tools fail until one is installed (apt install chromium) or CAELUM_CHROMIUM names one',
   );
   return mounts;
 }
@@ -184,6 +191,7 @@ export interface ResolvedMount {
   origin: 'default' | 'config';
   /** Directories made before it starts (a default's files in the data dir). */
   directories?: string[];
+  note?: string;
 }
 
 /**
@@ -206,6 +214,7 @@ export function resolveMounts(
         package: { name: mount.package, version: mount.version },
         origin: 'default',
         directories: mount.directories,
+        ...(mount.note ? { note: mount.note } : {}),
       });
   for (const [name, raw] of Object.entries(configured)) {
     const base = out.get(name);

@@ -100,6 +100,7 @@ export class MountedServer implements RemoteCaller {
       ...(this.lastTail.length > 0 ? { stderrTail: this.lastTail } : {}),
       malformedLines: this.malformed + (child?.malformedLines ?? 0),
       ...(this.coldStartMs !== undefined ? { coldStartMs: this.coldStartMs } : {}),
+      ...(this.mount.note ? { note: this.mount.note } : {}),
     };
   }
 

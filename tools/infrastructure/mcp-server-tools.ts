@@ -27,6 +27,7 @@ const mountRow = z.object({
   stderrTail: z.array(z.string()).optional().describe("the last lines of the server's stderr, secrets removed"),
   malformedLines: z.number().int().describe('stdout lines that were not JSON-RPC'),
   coldStartMs: z.number().optional().describe('its first start: spawn, initialize and tools/list'),
+  note: z.string().optional().describe('something to know about it here, e.g. a missing browser'),
 });
 
 function mountsOf(context: ToolContext) {
@@ -69,7 +70,7 @@ export const listMcpServers = defineTool({
       : output.servers
           .map(
             (s) =>
-              `${s.name} [${s.supervisor}, ${s.transport}] ${s.state}${s.pid ? ` pid ${s.pid}` : ''}: ${s.tools} tools, ${s.calls} calls, ${s.crashes} crashes${s.lastError ? `; last error: ${s.lastError}` : ''}${s.retryAt ? `; retry at ${s.retryAt}` : ''}`,
+              `${s.name} [${s.supervisor}, ${s.transport}] ${s.state}${s.pid ? ` pid ${s.pid}` : ''}: ${s.tools} tools, ${s.calls} calls, ${s.crashes} crashes${s.lastError ? `; last error: ${s.lastError}` : ''}${s.retryAt ? `; retry at ${s.retryAt}` : ''}${s.note ? `; note: ${s.note}` : ''}`,
           )
           .join('\n'),
 });

@@ -68,6 +68,8 @@ export interface MountStatus {
   lastError?: string;
   stderrTail?: string[];
   malformedLines: number;
+  /** Something to know about it here, e.g. a missing browser. */
+  note?: string;
   /** The first start's time to ready (spawn, initialize, tools/list), ms. */
   coldStartMs?: number;
 }
