@@ -150,6 +150,8 @@ export const delegateTask = defineHighLevelTool({
     let reason: string | undefined;
     let pending: { tool: string; arguments: Record<string, unknown> } | undefined;
     let executed = 0;
+    // Progress in steps, always rising (MCP drops a value that does not): planning, running, done.
+    const report = (value: number, message: string) => context.progress(value, input.maxSteps + 1, message);
     const cancelled = () => {
       status = 'cancelled';
       reason = `cancelled after ${executed} step${executed === 1 ? '' : 's'}; no further step was run`;
@@ -160,7 +162,7 @@ export const delegateTask = defineHighLevelTool({
         cancelled();
         break;
       }
-      context.progress(executed, input.maxSteps, `planning step ${executed + 1}`);
+      report(executed + 0.1, `planning step ${executed + 1}`);
       let planned;
       try {
         planned = await context.pool.complete({
@@ -226,8 +228,18 @@ export const delegateTask = defineHighLevelTool({
           skip('NEEDS_CONFIRM', 'destructive: not run without confirm: true');
           break plan;
         }
-        context.progress(executed, input.maxSteps, `step ${executed + 1}: ${next.name}`);
-        const outcome = await call.run(next.name, next.arguments, { confirm: input.confirm }, detail);
+        const label = `step ${executed + 1}: ${next.name}`;
+        report(executed + 0.5, label);
+        // The tool's own progress (files read, rows scanned) maps into its step's share.
+        const at = executed;
+        const stepProgress = (value: number, total?: number, message?: string) =>
+          report(at + 0.5 + 0.4 * Math.min(1, total ? value / total : 0), message ? `${label}: ${message}` : label);
+        const outcome = await call.run(
+          next.name,
+          next.arguments,
+          { confirm: input.confirm, progress: stepProgress },
+          detail,
+        );
         executed++;
         const result = outcome.ok ? outcome.text : `error ${outcome.error.code}: ${outcome.error.message}`;
         steps.push({
@@ -250,7 +262,7 @@ export const delegateTask = defineHighLevelTool({
         });
       }
     }
-    context.progress(executed, input.maxSteps, `done: ${status}`);
+    report(input.maxSteps + 1, `done: ${status}`);
 
     const lines = steps.map(
       (s, i) => `${i + 1}. ${s.tool} ${JSON.stringify(s.arguments)} → ${s.ok ? 'ok' : s.error}: ${clip(s.result, 200)}`,
