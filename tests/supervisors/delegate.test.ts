@@ -269,7 +269,7 @@ test('cancellation mid-plan: no further step runs and the result says cancelled'
       progress: (_done, _total, message) => {
         progress.push(message ?? '');
         // The agent cancels as the second step starts.
-        if (message?.startsWith('step 2')) controller.abort();
+        if (message === 'step 2: development_list_todos') controller.abort();
       },
     },
   );
@@ -295,6 +295,29 @@ test('cancellation mid-plan: no further step runs and the result says cancelled'
     ],
   );
   assert.ok(progress.includes('step 1: development_list_todos: 1/1 files'), "the tool's own progress, within its step");
+});
+
+test('cancellation while a tool runs: the plan stops after it', async (t) => {
+  const { suite, chats } = await rig(t, {
+    ollama: () => ({ toolCalls: [{ name: 'development_list_todos', arguments: { path: '.' } }] }),
+  });
+  const controller = new AbortController();
+  const result = await suite.dispatcher.call(
+    'delegateTask',
+    { supervisor: 'development', task: 'list the TODO comments' },
+    {
+      signal: controller.signal,
+      // The tool reports the files it has read: the agent cancels then, while it runs.
+      progress: (_done, _total, message) => {
+        if (message?.startsWith('step 1: development_list_todos: ')) controller.abort();
+      },
+    },
+  );
+  const out = result.structuredContent as unknown as Delegated;
+  assert.equal(out.status, 'cancelled', result.text);
+  assert.equal(out.steps.length, 1);
+  assert.match(out.reason!, /cancelled after 1 step;/);
+  assert.equal(chats().length, 1, 'no model call after the cancel');
 });
 
 test('cancellation inside a model call stops the plan', async (t) => {
