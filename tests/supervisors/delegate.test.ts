@@ -342,6 +342,46 @@ test('cancellation inside a model call stops the plan', async (t) => {
   assert.equal(chats().length, 2);
 });
 
+test('a failing step goes back to the model as an error result, and the model answers', async (t) => {
+  let seen = '';
+  const { suite } = await rig(t, {
+    ollama: (messages) => {
+      const result = messages.find((m) => m.role === 'tool');
+      if (!result) return { toolCalls: [{ name: 'development_list_todos', arguments: { path: '/etc' } }] };
+      seen = result.content;
+      return { content: 'That path is outside the allowed roots.' };
+    },
+  });
+  const result = await suite.dispatcher.call('delegateTask', {
+    supervisor: 'development',
+    task: 'list the TODO comments',
+  });
+  const out = result.structuredContent as unknown as Delegated;
+  assert.equal(out.status, 'answered', result.text);
+  assert.deepEqual(
+    out.steps.map((s) => [s.ok, s.error]),
+    [[false, 'INVALID_INPUT']],
+  );
+  assert.match(seen, /^error INVALID_INPUT: /);
+  assert.equal(out.execution.steps[0]!.error, 'INVALID_INPUT');
+});
+
+test('when no tier gives a valid step and there is no Claude, the result says why and runs nothing', async (t) => {
+  const { suite } = await rig(t, {
+    ollama: () => ({ toolCalls: [{ name: 'development_list_todos', arguments: { path: '.', depth: 'deep' } }] }),
+  });
+  const result = await suite.dispatcher.call('delegateTask', {
+    supervisor: 'development',
+    task: 'list the TODO comments',
+  });
+  assert.equal(result.isError, false);
+  const out = result.structuredContent as unknown as Delegated;
+  assert.equal(out.status, 'no_plan');
+  assert.match(out.reason!, /no model gave a valid next step: .*arguments\.depth: unknown field/);
+  assert.deepEqual(out.steps, []);
+  assert.ok(out.execution.llm.every((s) => s.outcome !== 'accepted'));
+});
+
 test('with no LLM backend, the ranked tools and how to call them with runTool are the answer', async (t) => {
   const { suite } = await rig(t, {});
   const result = await suite.dispatcher.call('delegateTask', {
