@@ -7,9 +7,15 @@ import path from 'node:path';
 import { Cascade } from '../../gpu-pool/cascade.js';
 import { ClaudeBackend } from '../../gpu-pool/claude-backend.js';
 import { JsonlLedger } from '../../gpu-pool/ledger.js';
+import { OllamaHost } from '../../gpu-pool/ollama-host.js';
 import { OllamaPool } from '../../gpu-pool/ollama-pool.js';
 import { priceCall } from '../../gpu-pool/prices.js';
-import type { ConversationMessage, ToolCall, ToolDefinition } from '../../gpu-pool/tool-calls.js';
+import {
+  toOllamaTools,
+  type ConversationMessage,
+  type ToolCall,
+  type ToolDefinition,
+} from '../../gpu-pool/tool-calls.js';
 import { AnthropicPeer } from '../peers/anthropic-peer.js';
 import { OllamaPeer, countTokens, type PeerToolTurn } from '../peers/ollama-peer.js';
 import { tempDir } from '../helpers.js';
@@ -196,4 +202,41 @@ test('bad arguments everywhere locally escalate to Claude, which gets Anthropic 
     { role: 'assistant', content: [{ type: 'tool_use', id: call.id, name: 'get_weather', input: { city: 'Bergen' } }] },
     { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: '{"sky":"rain"}' }] },
   ]);
+});
+
+test('a streamed chat with tools collects the tool calls Ollama sends in a chunk', async (t) => {
+  const peer = new OllamaPeer({
+    toolTurn: () => ({ toolCalls: [{ name: 'get_weather', arguments: '{"city":"Rome"}' }] }),
+  });
+  await peer.start();
+  const host = new OllamaHost({
+    name: 'gpu1',
+    url: peer.url,
+    weight: 1,
+    maxConcurrent: 2,
+    tags: [],
+    access: 'localhost',
+  });
+  t.after(async () => {
+    await host.close();
+    await peer.stop();
+  });
+  const tokens: string[] = [];
+  const result = await host.chat(
+    {
+      model: 'qwen3:4b',
+      messages: [{ role: 'user', content: 'weather in Rome?' }],
+      tools: toOllamaTools([weather]),
+      onToken: (text) => tokens.push(text),
+    },
+    { deadlineMs: 2000 },
+  );
+  assert.equal((peer.requests.at(-1)!.body as { stream?: boolean }).stream, true);
+  // Arguments a model sent as a JSON string are parsed into the object Ollama's format promises.
+  assert.deepEqual(
+    result.toolCalls?.map((c) => [c.name, c.arguments]),
+    [['get_weather', { city: 'Rome' }]],
+  );
+  assert.deepEqual(tokens, []);
+  assert.ok(result.outputTokens > 0);
 });
