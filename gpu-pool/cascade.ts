@@ -5,7 +5,6 @@
 // execution block; the attempts of one call are written to the ledger together, with the call's
 // outcome (accepted locally, escalated, failed) and the saving it really made.
 import { randomUUID } from 'node:crypto';
-import type { Message } from 'ollama';
 import type { z } from 'zod';
 import type { ClaudeBackend } from './claude-backend.js';
 import { agreement, combineConfidence, judge, logprobSignal } from './confidence.js';
@@ -15,6 +14,13 @@ import { localCostUsd, type LocalRate } from './local-cost.js';
 import type { OllamaPool, PoolEvents, Tier, TierSubstitution } from './ollama-pool.js';
 import { PoolError } from './pool-error.js';
 import { priceCall, priceTableVersion, type TokenUsage } from './prices.js';
+import {
+  toOllamaMessages,
+  toOllamaTools,
+  type ConversationMessage,
+  type ToolCall,
+  type ToolDefinition,
+} from './tool-calls.js';
 
 export interface LlmStep {
   backend: 'ollama' | 'claude';
@@ -49,8 +55,19 @@ export interface LlmStep {
 
 export interface CompleteRequest<T> {
   prompt?: string;
-  messages?: { role: 'user' | 'assistant'; content: string }[];
+  /** A conversation; with `tools`, it may hold the assistant's tool calls and the tools' results. */
+  messages?: ConversationMessage[];
   system?: string;
+  /**
+   * Tools the model may call, sent natively (Ollama's `tools`, Anthropic's `tools`). A reply that
+   * calls tools comes back as `toolCalls`; one that answers in words, as `text`.
+   */
+  tools?: ToolDefinition[];
+  /**
+   * Checks a reply's tool calls (an unknown tool, arguments that fail its schema): a reason makes
+   * the attempt `rejected`, so the cascade escalates as it does for invalid structured output.
+   */
+  validateToolCalls?: (calls: ToolCall[]) => string | undefined;
   tier?: Tier;
   schema?: z.ZodType<T>;
   threshold?: number;
@@ -66,6 +83,8 @@ export interface CompleteRequest<T> {
 export interface CompleteResult<T> {
   value: T | undefined;
   text: string;
+  /** The chosen answer's tool calls, when the request offered tools and the model called some. */
+  toolCalls?: ToolCall[];
   confidence: number;
   threshold: number;
   lowConfidence: boolean;
@@ -331,10 +350,12 @@ export class Cascade {
     const deadlineMs = request.deadlineMs ?? 120_000;
     const started = performance.now();
     const remaining = () => Math.max(1, deadlineMs - (performance.now() - started));
-    const messages: Message[] = [
+    const conversation: ConversationMessage[] = request.messages ?? [{ role: 'user', content: request.prompt ?? '' }];
+    const messages = [
       ...(request.system ? [{ role: 'system', content: request.system }] : []),
-      ...(request.messages ?? [{ role: 'user' as const, content: request.prompt ?? '' }]),
+      ...toOllamaMessages(conversation),
     ];
+    const tools = request.tools?.length ? toOllamaTools(request.tools) : undefined;
     let best: (Candidate<T> & { step: LlmStep; usage: TokenUsage }) | undefined;
     const failures: string[] = [];
     const samples = Math.max(1, Math.min(9, request.samples ?? 1));
@@ -370,6 +391,7 @@ export class Cascade {
       return {
         value: candidate.value,
         text: candidate.text,
+        ...(candidate.toolCalls ? { toolCalls: candidate.toolCalls } : {}),
         confidence: candidate.confidence,
         answeredBy: candidate.answeredBy,
         threshold,
@@ -392,7 +414,8 @@ export class Cascade {
               {
                 tier,
                 messages,
-                ...(request.schema ? { format: 'json' } : {}),
+                ...(tools ? { tools } : {}),
+                ...(request.schema && !tools ? { format: 'json' } : {}),
                 logprobs: true,
                 options: {
                   temperature: samples > 1 ? 0.7 : 0,
@@ -410,6 +433,7 @@ export class Cascade {
       const judged: {
         text: string;
         value: T | undefined;
+        toolCalls?: ToolCall[];
         valid: boolean;
         self?: number;
         logprob?: number;
@@ -445,7 +469,7 @@ export class Cascade {
         }
         firstSentTier ??= tier;
         const { result } = attempt;
-        const verdict = judge(result.content, request.schema);
+        const verdict = judgeReply(result.content, result.toolCalls, request);
         const logprob = logprobSignal(result.logprobs);
         const signals = { ...verdict.signals, ...(logprob !== undefined ? { logprob } : {}) };
         const confidence = combineConfidence(signals);
@@ -472,6 +496,7 @@ export class Cascade {
         judged.push({
           text: result.content,
           value: verdict.value,
+          ...(result.toolCalls ? { toolCalls: result.toolCalls } : {}),
           valid: verdict.signals.validity === 1,
           ...(verdict.signals.self !== undefined ? { self: verdict.signals.self } : {}),
           ...(logprob !== undefined ? { logprob } : {}),
@@ -486,7 +511,12 @@ export class Cascade {
       let chosen = judged[0]!;
       let confidence = 0;
       if (valid.length > 0) {
-        const { share, modal } = agreement(valid.map((v) => v.value));
+        // Samples agree when they call the same tools with the same arguments (ids aside).
+        const { share, modal } = agreement(
+          valid.map((v) =>
+            v.toolCalls ? v.toolCalls.map((c) => ({ name: c.name, arguments: c.arguments })) : v.value,
+          ),
+        );
         chosen = valid[modal]!;
         confidence = combineConfidence({
           validity: 1,
@@ -498,6 +528,7 @@ export class Cascade {
       const candidate = {
         value: valid.length ? chosen.value : undefined,
         text: chosen.text,
+        ...(chosen.toolCalls ? { toolCalls: chosen.toolCalls } : {}),
         confidence,
         answeredBy: { backend: 'ollama' as const, host: chosen.host, model: chosen.model },
         step: chosen.step,
@@ -537,12 +568,13 @@ export class Cascade {
         const result = await this.options.claude.complete(
           {
             ...(request.system ? { system: request.system } : {}),
-            messages: request.messages ?? [{ role: 'user', content: request.prompt ?? '' }],
+            messages: conversation,
             maxTokens: request.maxTokens ?? 1024,
+            ...(request.tools?.length ? { tools: request.tools } : {}),
           },
           { signal: request.signal, deadlineMs: remaining() },
         );
-        const verdict = judge(result.content, request.schema);
+        const verdict = judgeReply(result.content, result.toolCalls, request);
         const confidence = combineConfidence(verdict.signals);
         const usage: TokenUsage = {
           inputTokens: result.inputTokens,
@@ -576,6 +608,7 @@ export class Cascade {
         const candidate = {
           value: refused ? undefined : verdict.value,
           text: result.content,
+          ...(result.toolCalls && !refused ? { toolCalls: result.toolCalls } : {}),
           confidence: refused ? 0 : confidence,
           answeredBy: { backend: 'claude' as const, model: result.model },
           step,
@@ -608,9 +641,25 @@ export class Cascade {
   }
 }
 
+/**
+ * A reply to a request that offered tools is judged by its tool calls when it made some (the
+ * caller's validation decides), and as text otherwise; any other reply as before.
+ */
+function judgeReply<T>(text: string, toolCalls: ToolCall[] | undefined, request: CompleteRequest<T>) {
+  if (!request.tools?.length || !toolCalls?.length)
+    return judge(text, request.tools?.length ? undefined : request.schema);
+  const problem = toolCalls.some((call) => !call.name)
+    ? 'a tool call has no tool name'
+    : request.validateToolCalls?.(toolCalls);
+  return problem
+    ? { value: undefined, text, signals: { validity: 0 as const }, error: `tool calls: ${problem}` }
+    : { value: undefined, text, signals: { validity: 1 as const } };
+}
+
 interface Candidate<T> {
   value: T | undefined;
   text: string;
+  toolCalls?: ToolCall[];
   confidence: number;
   answeredBy: CompleteResult<T>['answeredBy'];
 }

@@ -3,6 +3,14 @@
 // the ledger prices separately.
 import type Anthropic from '@anthropic-ai/sdk';
 import { PoolError } from './pool-error.js';
+import {
+  fromAnthropicContent,
+  toAnthropicMessages,
+  toAnthropicTools,
+  type ConversationMessage,
+  type ToolCall,
+  type ToolDefinition,
+} from './tool-calls.js';
 
 export interface ClaudeConfig {
   apiKey: string;
@@ -22,12 +30,16 @@ export interface ClaudeResult {
   cacheReadTokens: number;
   stopReason: string | null;
   latencyMs: number;
+  /** The reply's `tool_use` blocks, when the request offered tools and Claude called some. */
+  toolCalls?: ToolCall[];
 }
 
 export interface ClaudeRequest {
   system?: string;
-  messages: { role: 'user' | 'assistant'; content: string }[];
+  messages: ConversationMessage[];
   maxTokens: number;
+  /** Tools Claude may call; the reply's tool_use blocks come back as `toolCalls`. */
+  tools?: ToolDefinition[];
   model?: string;
 }
 
@@ -99,8 +111,9 @@ export class ClaudeBackend {
           {
             model,
             max_tokens: request.maxTokens,
-            messages: request.messages,
+            messages: toAnthropicMessages(request.messages) as Anthropic.MessageParam[],
             ...(request.system ? { system: request.system } : {}),
+            ...(request.tools?.length ? { tools: toAnthropicTools(request.tools) as Anthropic.Tool[] } : {}),
           },
           { signal: limits.signal, timeout: Math.max(1, Math.ceil(limits.deadlineMs)) },
         ),
@@ -112,9 +125,10 @@ export class ClaudeBackend {
       const write5m =
         usage.cache_creation?.ephemeral_5m_input_tokens ??
         Math.max(0, (usage.cache_creation_input_tokens ?? 0) - write1h);
+      const { text, toolCalls } = fromAnthropicContent(message.content);
       return {
         model: message.model,
-        content: message.content.map((block) => (block.type === 'text' ? block.text : '')).join(''),
+        content: text,
         inputTokens: usage.input_tokens,
         outputTokens: usage.output_tokens,
         cacheWrite5mTokens: write5m,
@@ -122,6 +136,7 @@ export class ClaudeBackend {
         cacheReadTokens: usage.cache_read_input_tokens ?? 0,
         stopReason: message.stop_reason,
         latencyMs: performance.now() - started,
+        ...(toolCalls.length ? { toolCalls } : {}),
       };
     } catch (error) {
       throw this.classify(Sdk, error, limits.signal);

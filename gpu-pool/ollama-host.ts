@@ -1,10 +1,11 @@
 // One Ollama host, reached through the official `ollama` client over undici with a keep-alive
 // connection pool. Every call carries a deadline and the caller's AbortSignal; failures become
 // PoolErrors that say whether another host could do better.
-import type { Message, Ollama } from 'ollama';
+import type { Message, Ollama, Tool } from 'ollama';
 import type { Agent } from 'undici';
 import type { PoolHostConfig } from './model-pool.js';
 import { PoolError } from './pool-error.js';
+import { fromOllamaToolCalls, type ToolCall } from './tool-calls.js';
 
 export interface DiscoveredModel {
   name: string;
@@ -33,6 +34,8 @@ export interface ChatRequest {
   options?: Record<string, unknown>;
   /** Ask for token logprobs; a host that does not support them ignores the field and returns none. */
   logprobs?: boolean;
+  /** Tools the model may call (Ollama's /api/chat `tools`). */
+  tools?: Tool[];
   /** Called with each streamed piece; when set, the call streams. */
   onToken?: (text: string) => void;
 }
@@ -47,6 +50,8 @@ export interface ChatResult {
   latencyMs: number;
   /** The log-probability of each generated token, when the host returned them. */
   logprobs?: number[];
+  /** The model's `message.tool_calls`, when the request offered tools and it called some. */
+  toolCalls?: ToolCall[];
 }
 
 /** Token logprobs from Ollama's `logprobs: [{token, logprob, ...}]`, dropping anything malformed. */
@@ -220,18 +225,20 @@ export class OllamaHost {
         ...(request.format ? { format: request.format } : {}),
         ...(request.options ? { options: request.options } : {}),
         ...(request.logprobs ? { logprobs: true } : {}),
+        ...(request.tools?.length ? { tools: request.tools } : {}),
       };
       if (!request.onToken) {
         const response = await client.chat({ ...base, stream: false } as never);
         const r = response as unknown as {
           model: string;
-          message: { content: string };
+          message: { content: string; tool_calls?: unknown };
           prompt_eval_count?: number;
           eval_count?: number;
           done_reason?: string;
           logprobs?: unknown;
         };
         const logprobs = tokenLogprobs(r.logprobs);
+        const toolCalls = fromOllamaToolCalls(r.message.tool_calls);
         return {
           host: this.name,
           model: r.model,
@@ -241,17 +248,19 @@ export class OllamaHost {
           doneReason: r.done_reason,
           latencyMs: performance.now() - started,
           ...(logprobs.length ? { logprobs } : {}),
+          ...(toolCalls.length ? { toolCalls } : {}),
         };
       }
       const stream = await client.chat({ ...base, stream: true } as never);
       let content = '';
       const logprobs: number[] = [];
+      const toolCalls: ToolCall[] = [];
       let last:
         | { model: string; prompt_eval_count?: number; eval_count?: number; done_reason?: string; done: boolean }
         | undefined;
       for await (const part of stream as unknown as AsyncIterable<{
         model: string;
-        message: { content: string };
+        message: { content: string; tool_calls?: unknown };
         done: boolean;
         prompt_eval_count?: number;
         eval_count?: number;
@@ -259,6 +268,7 @@ export class OllamaHost {
         logprobs?: unknown;
       }>) {
         logprobs.push(...tokenLogprobs(part.logprobs));
+        toolCalls.push(...fromOllamaToolCalls(part.message.tool_calls));
         if (part.message.content) {
           content += part.message.content;
           request.onToken(part.message.content);
@@ -275,6 +285,7 @@ export class OllamaHost {
         doneReason: last.done_reason,
         latencyMs: performance.now() - started,
         ...(logprobs.length ? { logprobs } : {}),
+        ...(toolCalls.length ? { toolCalls } : {}),
       };
     });
   }

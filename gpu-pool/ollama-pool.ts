@@ -7,7 +7,7 @@ import type { Message } from 'ollama';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
 import { HostSlots } from './host-slots.js';
 import type { PoolHostConfig } from './model-pool.js';
-import { OllamaHost, type ChatResult } from './ollama-host.js';
+import { OllamaHost, type ChatRequest, type ChatResult } from './ollama-host.js';
 import { PoolError } from './pool-error.js';
 import { ewma, selectHost, type HostView } from './select-host.js';
 import { modelKind, rankForTier, tierNote, type ModelInfo } from './tier-resolution.js';
@@ -109,6 +109,7 @@ export interface PoolChatRequest {
   format?: string | object;
   options?: Record<string, unknown>;
   logprobs?: boolean;
+  tools?: ChatRequest['tools'];
   onToken?: (text: string) => void;
 }
 

@@ -190,9 +190,9 @@ export class Dispatcher {
     if (this.catalogueReady && tool.owner === 'suite') await this.catalogueReady();
     const recorder = new ExecutionRecorder();
     const context = this.recordingContext(baseContext, recorder, tool.owner, tool.name);
-    const run: SupervisorCall['run'] = async (internal, args, invokeOptions) => {
+    const run: SupervisorCall['run'] = async (internal, args, invokeOptions, detail) => {
       const outcome = await this.router.invoke(internal, args, context, invokeOptions);
-      recorder.record(outcome);
+      recorder.record(outcome, detail);
       return outcome;
     };
     const supervisorCall: SupervisorCall = {
@@ -206,6 +206,7 @@ export class Dispatcher {
         return outcome;
       },
       decide: (decision) => recorder.decisions.push(decision),
+      skip: (step) => recorder.steps.push(step),
     };
     try {
       const input = parseArguments(tool.input, rawArguments, '', tool.examples[0]);

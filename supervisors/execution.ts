@@ -13,6 +13,13 @@ export const executionSchema = z.object({
       durationMs: z.number(),
       ok: z.boolean(),
       error: z.string().optional().describe('error code when the step failed'),
+      arguments: z.record(z.string(), z.unknown()).optional().describe('the arguments a planned step was given'),
+      model: z.string().optional().describe('the model that planned the step'),
+      inputTokens: z.number().int().optional(),
+      outputTokens: z.number().int().optional(),
+      costUsd: z.number().optional().describe('what planning the step cost, every attempt included'),
+      savingUsd: z.number().optional().describe('the saving booked for planning the step'),
+      note: z.string().optional().describe('why a planned step was not run'),
     }),
   ),
   llm: z
@@ -67,17 +74,22 @@ export const executionSchema = z.object({
 });
 export type Execution = z.infer<typeof executionSchema>;
 
+export type ExecutionStep = Execution['steps'][number];
+/** What a planned step adds to the router's record: its arguments and the model call that planned it. */
+export type StepDetail = Omit<ExecutionStep, 'tool' | 'durationMs' | 'ok' | 'error'>;
+
 export class ExecutionRecorder {
   readonly steps: Execution['steps'] = [];
   readonly llm: Execution['llm'] = [];
   readonly decisions: NonNullable<Execution['decisions']> = [];
 
-  record(outcome: ToolOutcome): void {
+  record(outcome: ToolOutcome, detail?: StepDetail): void {
     this.steps.push({
       tool: outcome.tool,
       durationMs: Number(outcome.durationMs.toFixed(3)),
       ok: outcome.ok,
       ...(outcome.ok ? {} : { error: outcome.error.code }),
+      ...detail,
     });
   }
 

@@ -6,6 +6,7 @@ import type { ToolContext } from '../tools/context.js';
 import type { InvokeOptions, ToolFailure, ToolOutcome } from '../tools/router.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { ToolSearchIndex } from '../tools/search.js';
+import type { ExecutionStep, StepDetail } from './execution.js';
 
 export const supervisorNames = [
   'development',
@@ -23,8 +24,10 @@ export interface SupervisorCall {
   context: ToolContext;
   registry: ToolRegistry;
   search: () => ToolSearchIndex;
-  /** Runs an internal tool and records it as a step. */
-  run(name: string, args: unknown, options?: InvokeOptions): Promise<ToolOutcome>;
+  /** Runs an internal tool and records it as a step (with `detail`, e.g. the model that planned it). */
+  run(name: string, args: unknown, options?: InvokeOptions, detail?: StepDetail): Promise<ToolOutcome>;
+  /** Records a step that was planned but not run (a destructive step awaiting confirm). */
+  skip(step: ExecutionStep): void;
   /** Like `run`, but a failed step becomes the call's failure (thrown as StepFailure). */
   runOrFail(name: string, args: unknown, options?: InvokeOptions): Promise<Extract<ToolOutcome, { ok: true }>>;
   /** Records a decision made from the steps (a committee's vote) in the execution block. */

@@ -7,6 +7,7 @@ import { developmentSupervisor } from './development.js';
 import { tradingSupervisor } from './trading.js';
 import { mlTrainingSupervisor } from './ml-training.js';
 import { findTools, runTool } from './catalogue-tools.js';
+import { delegateTask } from './delegate.js';
 
 export const supervisors: readonly Supervisor[] = [
   developmentSupervisor,
@@ -17,7 +18,7 @@ export const supervisors: readonly Supervisor[] = [
   monitoringSupervisor,
 ];
 
-export const suiteTools: readonly AnyHighLevelTool[] = [findTools, runTool];
+export const suiteTools: readonly AnyHighLevelTool[] = [findTools, runTool, delegateTask];
 
 /** Every high-level tool, sorted by name so tools/list is deterministic. */
 export function highLevelTools(): AnyHighLevelTool[] {

@@ -21,6 +21,8 @@ export interface InvokeOptions {
   fieldPrefix?: string;
   /** Must be true to run a destructive tool. */
   confirm?: boolean;
+  /** Where the tool's progress goes instead of the call's: a step of a longer call maps it into its own. */
+  progress?: ToolContext['progress'];
 }
 
 export function summarizeOutput(output: unknown): string {
@@ -64,8 +66,11 @@ export class ToolRouter {
     }
     // The handler logs with its tool's name, and its LLM calls are booked to it in the ledger.
     const toolName = tool.name;
-    const handlerContext = new ScopedContext(context, { tool: toolName }, (pool) =>
-      interceptPool(pool, (request) => ({ ...request, tool: request.tool ?? toolName })),
+    const handlerContext = new ScopedContext(
+      context,
+      { tool: toolName },
+      (pool) => interceptPool(pool, (request) => ({ ...request, tool: request.tool ?? toolName })),
+      options.progress,
     );
     try {
       context.signal.throwIfAborted();

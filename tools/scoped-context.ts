@@ -2,7 +2,7 @@
 // fields, the pool's bookkeeping) is built only if the handler uses it: most calls never log or
 // call a model, and the dispatch hot path should not allocate for them.
 import type { ModelPool } from '../gpu-pool/model-pool.js';
-import type { ToolContext, Logger } from './context.js';
+import type { ToolContext, Logger, ProgressReporter } from './context.js';
 
 export class ScopedContext implements ToolContext {
   private scopedLogger: Logger | undefined;
@@ -12,6 +12,8 @@ export class ScopedContext implements ToolContext {
     private readonly parent: ToolContext,
     private readonly fields: { tool: string },
     private readonly wrapPool: (pool: ModelPool) => ModelPool,
+    /** Where this tool's progress goes instead of the parent's (a step of a longer call). */
+    private readonly progressTo?: ProgressReporter,
   ) {}
 
   get logger(): Logger {
@@ -27,7 +29,7 @@ export class ScopedContext implements ToolContext {
     return this.parent.signal;
   }
   get progress() {
-    return this.parent.progress;
+    return this.progressTo ?? this.parent.progress;
   }
   get ledger() {
     return this.parent.ledger;

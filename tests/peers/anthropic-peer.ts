@@ -16,6 +16,15 @@ export interface AnthropicPeerOptions {
   usage?: AnthropicUsageScript;
   /** The stop reason of a reply, e.g. "refusal" or "max_tokens". Default "end_turn". */
   stopReason?: (prompt: string) => string;
+  /**
+   * The reply to a request that carries `tools`: tool_use blocks (stop_reason "tool_use") or
+   * words. It sees the request's messages, tool_result blocks included. Unset, `reply` answers.
+   */
+  toolTurn?: (
+    messages: { role: string; content: unknown }[],
+    tools: string[],
+    model: string,
+  ) => { text?: string; toolCalls?: { name: string; input: unknown }[] };
 }
 
 export interface AnthropicRequestLog {
@@ -70,11 +79,31 @@ export class AnthropicPeer {
     if (failure) return this.error(res, failure.status, failure.type, failure.message);
     if (typeof body.model !== 'string' || !Array.isArray(body.messages) || typeof body.max_tokens !== 'number')
       return this.error(res, 400, 'invalid_request_error', 'model, messages and max_tokens are required');
+    if (Array.isArray(body.tools) && this.options.toolTurn) {
+      const problem = toolRequestProblem(body);
+      if (problem) return this.error(res, 400, 'invalid_request_error', problem);
+    }
     const prompt = body.messages
       .map((m: { content: unknown }) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)))
       .join(' ');
     const system = typeof body.system === 'string' ? body.system : '';
-    const text = (this.options.reply ?? ((p) => `Claude says: ${p}`))(body.messages.at(-1)?.content ?? '', body.model);
+    const turn =
+      Array.isArray(body.tools) && this.options.toolTurn
+        ? this.options.toolTurn(
+            body.messages,
+            body.tools.map((t: { name: string }) => t.name),
+            body.model,
+          )
+        : undefined;
+    const text = turn
+      ? (turn.text ?? '')
+      : (this.options.reply ?? ((p) => `Claude says: ${p}`))(body.messages.at(-1)?.content ?? '', body.model);
+    const toolUses = (turn?.toolCalls ?? []).map((call, i) => ({
+      type: 'tool_use',
+      id: `toolu_peer${this.requests.length}_${i}`,
+      name: call.name,
+      input: call.input,
+    }));
     const script = this.options.usage ?? {};
     const usage = {
       input_tokens: words(`${system} ${prompt}`),
@@ -84,7 +113,7 @@ export class AnthropicPeer {
         ephemeral_5m_input_tokens: script.cacheCreation5m ?? 0,
         ephemeral_1h_input_tokens: script.cacheCreation1h ?? 0,
       },
-      output_tokens: words(text),
+      output_tokens: words(text) + (toolUses.length ? words(JSON.stringify(toolUses)) : 0),
       service_tier: 'standard',
     };
     const message = {
@@ -92,8 +121,10 @@ export class AnthropicPeer {
       type: 'message',
       role: 'assistant',
       model: body.model,
-      content: [{ type: 'text', text }],
-      stop_reason: this.options.stopReason?.(body.messages.at(-1)?.content ?? '') ?? 'end_turn',
+      content: [...(text || !toolUses.length ? [{ type: 'text', text }] : []), ...toolUses],
+      stop_reason: toolUses.length
+        ? 'tool_use'
+        : (this.options.stopReason?.(body.messages.at(-1)?.content ?? '') ?? 'end_turn'),
       stop_sequence: null,
       usage,
     };
@@ -123,4 +154,31 @@ export class AnthropicPeer {
     send('message_stop', { type: 'message_stop' });
     res.end();
   }
+}
+
+/**
+ * What the Messages API refuses in a request with tools: a tool without a name or an object
+ * input_schema, and a tool_result that does not answer a tool_use of the assistant turn before it.
+ */
+function toolRequestProblem(body: Record<string, any>): string | undefined {
+  for (const tool of body.tools) {
+    if (typeof tool?.name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(tool.name))
+      return `tools: invalid tool name ${JSON.stringify(tool?.name)}`;
+    if (tool.input_schema?.type !== 'object') return `tools.${tool.name}.input_schema: type must be "object"`;
+  }
+  for (const [index, message] of body.messages.entries()) {
+    if (!Array.isArray(message.content)) continue;
+    const results = message.content.filter((b: { type: string }) => b.type === 'tool_result');
+    if (!results.length) continue;
+    const previous = body.messages[index - 1];
+    const uses = new Set(
+      (Array.isArray(previous?.content) ? previous.content : [])
+        .filter((b: { type: string }) => b.type === 'tool_use')
+        .map((b: { id: string }) => b.id),
+    );
+    for (const result of results)
+      if (message.role !== 'user' || !uses.has(result.tool_use_id))
+        return `messages.${index}: tool_result ${result.tool_use_id} has no matching tool_use in the previous message`;
+  }
+  return undefined;
 }

@@ -17,6 +17,13 @@ export type Fault =
   | { kind: 'stall' }
   | { kind: 'reset-mid-stream'; afterChunks: number };
 
+/** A scripted turn of a chat that offered tools: tool calls, or words. */
+export interface PeerToolTurn {
+  content?: string;
+  /** Sent as Ollama sends them: `message.tool_calls[].function.{name, arguments}`, arguments an object. */
+  toolCalls?: { name: string; arguments: unknown }[];
+}
+
 export interface OllamaPeerOptions {
   version?: string;
   models?: PeerModel[];
@@ -33,6 +40,15 @@ export interface OllamaPeerOptions {
    * streaming. Unset, the peer is an older host that ignores the field.
    */
   logprob?: (token: string, index: number, model: string) => number;
+  /**
+   * The reply to a chat whose request carries `tools`: the request's messages (role "tool" ones
+   * with `tool_name`, as Ollama takes tool results) and tool names. Unset, such a chat gets `reply`.
+   */
+  toolTurn?: (
+    messages: { role: string; content: string; tool_calls?: unknown; tool_name?: string }[],
+    tools: string[],
+    model: string,
+  ) => PeerToolTurn;
 }
 
 export interface RequestLog {
@@ -201,6 +217,7 @@ export class OllamaPeer {
     if (fault?.kind === 'stall') return; // never answers; the client's deadline must save it
     const model = this.findModel(body.model);
     if (!model) return this.error(res, 404, `model "${body.model}" not found, try pulling it first`);
+    if (chat && Array.isArray(body.tools) && this.options.toolTurn) return this.toolChat(res, body, model);
     if (!chat && body.keep_alive === 0 && !body.prompt) {
       this.resident.delete(model.name);
       return this.json(res, {
@@ -268,6 +285,52 @@ export class OllamaPeer {
       if (this.options.chunkDelayMs) await sleep(this.options.chunkDelayMs);
     }
     res.end(`${JSON.stringify({ ...piece('', true), done_reason: doneReason, ...usage })}\n`);
+  }
+
+  /** A chat with `tools`, answered as Ollama does: tool calls in `message.tool_calls`, content empty. */
+  private async toolChat(res: http.ServerResponse, body: Record<string, any>, model: PeerModel): Promise<void> {
+    const tools: unknown[] = body.tools;
+    const malformed = tools.find(
+      (t: any) =>
+        t?.type !== 'function' || typeof t.function?.name !== 'string' || typeof t.function.parameters !== 'object',
+    );
+    if (malformed) return this.error(res, 400, `invalid tool definition: ${JSON.stringify(malformed).slice(0, 200)}`);
+    const messages = body.messages ?? [];
+    const badMessage = messages.find(
+      (m: any) => !['system', 'user', 'assistant', 'tool'].includes(m?.role) || typeof m.content !== 'string',
+    );
+    if (badMessage) return this.error(res, 400, `invalid message: ${JSON.stringify(badMessage).slice(0, 200)}`);
+    const turn = this.options.toolTurn!(
+      messages,
+      tools.map((t: any) => t.function.name),
+      model.name,
+    );
+    const content = turn.content ?? '';
+    const toolCalls = (turn.toolCalls ?? []).map((call) => ({
+      function: { name: call.name, arguments: call.arguments },
+    }));
+    const message = { role: 'assistant', content, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) };
+    this.resident.add(model.name);
+    const prompt = messages
+      .map((m: any) => `${m.content} ${m.tool_calls ? JSON.stringify(m.tool_calls) : ''}`)
+      .join(' ');
+    const usage = {
+      total_duration: 5_000_000,
+      load_duration: 1_000_000,
+      prompt_eval_count: countTokens(`${prompt} ${JSON.stringify(tools)}`),
+      prompt_eval_duration: 1_000_000,
+      eval_count: countTokens(content) + countTokens(toolCalls.length ? JSON.stringify(toolCalls) : ''),
+      eval_duration: 1_000_000,
+    };
+    const created_at = new Date().toISOString();
+    if (body.stream === false)
+      return this.json(res, { model: model.name, created_at, message, done: true, done_reason: 'stop', ...usage });
+    // Streaming, Ollama sends the calls whole in one chunk, then the done chunk with the counters.
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    res.write(`${JSON.stringify({ model: model.name, created_at, message, done: false })}\n`);
+    res.end(
+      `${JSON.stringify({ model: model.name, created_at, message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', ...usage })}\n`,
+    );
   }
 
   private embed(res: http.ServerResponse, body: Record<string, any>): void {

@@ -46,6 +46,7 @@ test('Inspector CLI over stdio: tools/list and tools/call', async (t) => {
       'assessModel',
       'backtestStrategy',
       'buildKnowledgeSnapshot',
+      'delegateTask',
       'findTools',
       'generateMarketSignals',
       'getCostReport',
@@ -95,7 +96,7 @@ test('Inspector CLI over Streamable HTTP: tools/list and tools/call', async (t) 
     });
   });
   const list = await inspect([url, '--transport', 'http', '--method', 'tools/list'], env);
-  assert.equal(list.tools.length, 23);
+  assert.equal(list.tools.length, 24);
   const call = await inspect(
     [
       url,
