@@ -6,6 +6,7 @@ import { planPlacement } from './placement/placement-tool.js';
 import { jobTools } from './jobs/job-tools.js';
 import { prepareDataset } from './datasets/dataset-tool.js';
 import { registryTools } from './registry/registry-tools.js';
+import { registryReportTools } from './registry/registry-report-tools.js';
 
 export const mlTrainingTools: readonly AnyTool[] = [
   inspectCheckpoint,
@@ -14,4 +15,5 @@ export const mlTrainingTools: readonly AnyTool[] = [
   ...jobTools,
   prepareDataset,
   ...registryTools,
+  ...registryReportTools,
 ] as unknown as AnyTool[];
