@@ -20,6 +20,7 @@ import { seedPredictionExamples } from '../trading/predict-model-fixture.js';
 import { seedCheckpointExamples } from '../ml-training/checkpoint-fixture.js';
 import { seedJobExamples } from '../ml-training/jobs-fixture.js';
 import { seedRegistryExamples } from '../ml-training/registry-fixture.js';
+import { seedDatasetExamples } from '../ml-training/datasets-fixture.js';
 
 /**
  * The PostgreSQL table the import tool's example names (8-d vectors, one bad row), in a schema of
@@ -84,6 +85,7 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
   await seedCheckpointExamples(suite.project);
   await seedJobExamples(suite.dataDir, suite.project);
   await seedRegistryExamples(suite.dataDir, suite.project);
+  await seedDatasetExamples(suite);
   await buildSnapshot({
     dataDir: suite.dataDir,
     providers: Object.fromEntries(providers.map((p) => [p, { baseUrl: sources.url, apiKey: 'k' }])),
