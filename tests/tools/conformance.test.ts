@@ -127,6 +127,7 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
 const needsMetricsSource = new Set([
   'monitoring_query_prometheus',
   'monitoring_scrape_metrics',
+  'monitoring_list_scrape_targets',
   'monitoring_get_fleet_health',
   'getFleetHealth',
   // An ack needs an escalation running; tests/monitoring/supervisor.test.ts acks a fired critical alert.

@@ -60,6 +60,12 @@ export interface PrometheusTarget {
   lastError: string;
   lastScrape: string;
   scrapeUrl: string;
+  /** The scrape config (job_name) it came from. */
+  scrapePool: string;
+  /** Seconds the last scrape took. */
+  lastScrapeDurationS: number;
+  /** As configured, e.g. "15s"; empty from a server too old to say. */
+  scrapeInterval: string;
 }
 
 /** Prometheus refuses a range query of more than 11,000 points per series. */
@@ -217,6 +223,9 @@ export class PrometheusClient {
         lastError: string;
         lastScrape: string;
         scrapeUrl: string;
+        scrapePool?: string;
+        lastScrapeDuration?: number;
+        scrapeInterval?: string;
       }[];
     };
     return (data.activeTargets ?? []).map((target) => ({
@@ -227,6 +236,9 @@ export class PrometheusClient {
       lastError: target.lastError ?? '',
       lastScrape: target.lastScrape ?? '',
       scrapeUrl: redactScrapeUrl(target.scrapeUrl ?? ''),
+      scrapePool: target.scrapePool ?? '',
+      lastScrapeDurationS: typeof target.lastScrapeDuration === 'number' ? target.lastScrapeDuration : 0,
+      scrapeInterval: target.scrapeInterval ?? '',
     }));
   }
 }
