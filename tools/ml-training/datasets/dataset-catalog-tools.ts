@@ -62,12 +62,12 @@ export const listDatasets = defineTool({
   tags: ['dataset', 'datasets', 'list', 'npz', 'manifest', 'rows', 'splits', 'data dir'],
   requests: [
     'which datasets have I prepared',
-    'list the training datasets and their sizes',
+    'list the datasets and their sizes',
     'how many rows does each dataset have',
   ],
   title: 'List the prepared datasets',
   description:
-    "Lists the datasets ml_training_prepare_dataset wrote into the data dir (<dataDir>/ml-training/datasets): for each its name, rows, vector dimension, sequence context, train/validation/test counts, where it came from (a PostgreSQL table or a collection), when it was made, and its files' total size, all from its manifest.json. A directory whose manifest is missing or unreadable is listed with the problem. Datasets written to an outputDir inside the roots are not listed (pass their path to ml_training_verify_dataset). Example: {}",
+    "Lists the datasets available in the data dir (<dataDir>/ml-training/datasets), as ml_training_prepare_dataset exported them: for each its name, rows, vector dimension, sequence context, split sizes, where it came from (a PostgreSQL table or a collection), when it was made, and its files' total size, all from its manifest.json. A directory whose manifest is missing or unreadable is listed with the problem. Datasets written to an outputDir inside the roots are not listed (pass their path to ml_training_verify_dataset). Example: {}",
   kind: { effect: 'readOnly' },
   input: z.object({
     limit: z.number().int().min(1).max(1000).default(100).describe('At most this many datasets, by name.'),
@@ -157,7 +157,7 @@ export const verifyDataset = defineTool({
   tags: ['dataset', 'verify', 'integrity', 'sha256', 'checksum', 'manifest', 'corruption', 'hash'],
   requests: [
     'check that the dataset files are not corrupted',
-    'verify the checksums of my training data',
+    'verify the checksums of my dataset files',
     'has anything in the concepts dataset changed since it was prepared',
   ],
   title: "Verify a dataset's files against its manifest",

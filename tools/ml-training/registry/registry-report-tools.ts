@@ -104,11 +104,11 @@ export const compareRunsTool = defineTool({
 export const getModelHistoryTool = defineTool({
   name: 'ml_training_get_model_history',
   domain: 'ml-training',
-  tags: ['model', 'history', 'alias', 'production', 'promotion', 'rollback', 'audit', 'versions', 'registry'],
+  tags: ['model', 'history', 'alias', 'promotion', 'rollback', 'audit', 'versions', 'registry', 'past'],
   requests: [
     'when was production of profile-mlp last changed',
     'show the promotion history of this model',
-    'which versions were in production before',
+    'which versions were promoted and rolled back before',
     'audit the alias moves of a model',
   ],
   title: "A model's history: versions and alias moves",
@@ -174,9 +174,9 @@ export const deleteRunTool = defineTool({
     'remove the test run from the registry',
     'clean up an experiment I no longer need',
   ],
-  title: 'Delete a run from the registry',
+  title: 'Delete a training run from the registry',
   description:
-    'Deletes a run\'s record and its own metric points from the registry. Refused (naming them) while a model version was built from the run, since a version keeps the run it came from, and while the run is still RUNNING. Without confirm: true it only says what would be deleted and what stands in the way. Artifact files, the job\'s files and the MLflow run are left as they are. Example: {"runId": "example-run-0002", "confirm": true}',
+    'Deletes a run\'s record and its own metric points from the registry. Refused (naming them) when a model version was registered from the run, since a version keeps the run it came from, and when the run is still RUNNING. Without confirm: true it only says what would be deleted and what stands in the way. Artifact files, the job\'s files and the MLflow run are left as they are. Example: {"runId": "example-run-0002", "confirm": true}',
   kind: { effect: 'destructive' },
   input: z.object({
     runId: runIdField,
@@ -189,7 +189,7 @@ export const deleteRunTool = defineTool({
     status: z.enum(runStatuses),
     metricPoints: z.number().int(),
     artifacts: z.number().int(),
-    referencedBy: z.array(z.string()).describe('model versions built from the run ("name version n")'),
+    referencedBy: z.array(z.string()).describe('model versions registered from the run ("name version n")'),
     message: z.string(),
   }),
   examples: [{ runId: 'example-run-0001', confirm: false }],

@@ -27,16 +27,16 @@ const damagedSchema = z.record(z.string(), z.number().int()).describe('unreadabl
 export const getAlertHistory = defineTool({
   name: 'monitoring_get_alert_history',
   domain: 'monitoring',
-  tags: ['alert', 'history', 'timeline', 'incident', 'postmortem', 'escalation', 'ack', 'resolved', 'audit'],
+  tags: ['alert', 'history', 'timeline', 'postmortem', 'audit', 'past', 'log', 'acknowledged'],
   requests: [
     'what happened with the DiskFull alert',
-    'show the timeline of this incident: when it fired, who acked it, when it resolved',
-    'how many times did this alert fire this week',
+    'show the timeline of this alert: when it fired, who acked it, when it resolved',
+    'how often has this alert fired lately',
     'who was paged for the database alert',
   ],
   title: "An alert's timeline from the logs",
   description:
-    'Returns the timeline of one alert (by fingerprint, or every alert with that alertname) from the monitoring event logs, oldest first: fired, updated (fired again while firing), resolved, silences that matched it added and expired, escalation steps (started, escalated to a tier\'s receiver, acked by whom and until when, ack expired, resolved), and every notification that carried it with its outcome (sent, retrying, failed, muted…) and the integration errors. Also a summary per alert: firing or resolved, first fired, notifications sent. For what is firing now use monitoring_list_alerts. Example: {"alert": "DiskFull", "sinceHours": 24}',
+    'Returns the timeline of one alert (by fingerprint, or every alert with that alertname) from the monitoring event logs, oldest first: fired, updated (fired again when already firing), resolved, silences that matched it added and expired, escalation steps (started, escalated to a tier\'s receiver, acked by whom and until when, ack expired, resolved), and every notification that carried it with its outcome (sent, retrying, failed, muted…) and the integration errors. Also a summary per alert: firing or resolved, first fired, notifications sent. For what is firing now use monitoring_list_alerts. Example: {"alert": "DiskFull", "sinceHours": 24}',
   kind: { effect: 'readOnly' },
   input: z.object({
     alert: z.string().min(1).max(300).describe('An alertname (e.g. DiskFull) or an alert fingerprint.'),
@@ -100,7 +100,7 @@ const notificationStates = [
 export const listNotifications = defineTool({
   name: 'monitoring_list_notifications',
   domain: 'monitoring',
-  tags: ['notification', 'delivery', 'outbox', 'failed', 'retry', 'slack', 'pagerduty', 'webhook', 'email'],
+  tags: ['notification', 'delivery', 'outbox', 'failed', 'retry', 'slack', 'pagerduty', 'pages', 'webhook', 'email'],
   requests: [
     'which alert notifications failed to deliver',
     'did the slack notification go out',
@@ -180,9 +180,9 @@ export const getRemediationHistory = defineTool({
     'did the last auto-remediation succeed',
     'show the history of playbook runs',
   ],
-  title: 'Past remediation runs from the journal',
+  title: 'Remediation playbooks executed in the past',
   description:
-    'Lists past remediation runs from the journal monitoring_run_remediation writes (<dataDir>/monitoring/remediation.jsonl), newest first: server, playbook, start and end, status (succeeded, failed, cancelled, unfinished) and every step with its status, duration and detail, plus the refused runs (rate limited, in progress, not configured). Filter by server or the last hours. It runs nothing; monitoring_plan_remediation shows what a run would do. Example: {"server": "web-01", "limit": 5}',
+    'Lists the remediation playbooks executed in the past, from the journal monitoring_run_remediation writes (<dataDir>/monitoring/remediation.jsonl), newest first: server, playbook, start and end, status (succeeded, failed, cancelled, unfinished) and every step with its status, duration and detail, plus the refused runs (rate limited, in progress, not configured). Filter by server or the last hours. It runs nothing; monitoring_plan_remediation shows what a run would do. Example: {"server": "web-01", "limit": 5}',
   kind: { effect: 'readOnly' },
   input: z.object({
     server: z.string().min(1).max(253).optional().describe('Only runs on this server.'),
