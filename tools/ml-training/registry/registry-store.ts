@@ -2,7 +2,8 @@
 //   runs/<runId>/run.json        the run's record, rewritten atomically (temp file, fsync, rename)
 //   runs/<runId>/metrics.jsonl   metric points, append-only, one JSON line each
 //   models/<name>.json           a model's versions and aliases, rewritten atomically
-//   events.jsonl                 append-only history: runs created and ended, versions, alias moves
+//   events.jsonl                 append-only history: runs created, ended and deleted, versions, alias moves
+//   runs/.<runId>.deleting-<id>  a run being deleted: set aside in one rename, never listed, then removed
 // A kill -9 leaves either the old or the new JSON file, and at worst a torn last line in a log, which
 // readers skip and the next append starts after. It also reads, never writes, what the job executor
 // keeps in <dataDir>/ml-training/jobs/<jobId>/ (job.json and the job's metrics.jsonl).
