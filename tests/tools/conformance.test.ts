@@ -128,6 +128,7 @@ const needsMetricsSource = new Set([
   'monitoring_query_prometheus',
   'monitoring_scrape_metrics',
   'monitoring_list_scrape_targets',
+  'monitoring_list_prometheus_rules',
   'monitoring_get_fleet_health',
   'getFleetHealth',
   // An ack needs an escalation running; tests/monitoring/supervisor.test.ts acks a fired critical alert.

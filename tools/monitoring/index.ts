@@ -7,6 +7,7 @@ import { getFleetHealth } from './fleet-health/fleet-health-tool.js';
 import { fleetTools } from './fleet/fleet-tools.js';
 import { metricsTools } from './metrics/metrics-tools.js';
 import { listScrapeTargets } from './metrics/targets-tool.js';
+import { listPrometheusRules } from './metrics/rules-tool.js';
 import { historyTools } from './history/history-tools.js';
 import { remediationTools } from './remediation/remediation-tools.js';
 import { summarizeCosts } from './summarize-costs.js';
@@ -16,6 +17,7 @@ export const monitoringTools: readonly AnyTool[] = [
   getFleetHealth,
   ...metricsTools,
   listScrapeTargets,
+  listPrometheusRules,
   ...fleetTools,
   testRouteTool,
   checkAlertConfigTool,
