@@ -122,7 +122,7 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
 /**
  * Tools whose examples read a Prometheus server or a node_exporter endpoint: this suite has neither, so
  * tests/monitoring/supervisor.test.ts runs them (and checks their output schemas) against the real
- * Debian binaries instead.
+ * Debian binaries instead (the target and rule lists: scrape-targets.test.ts and prometheus-rules.test.ts).
  */
 const needsMetricsSource = new Set([
   'monitoring_query_prometheus',
