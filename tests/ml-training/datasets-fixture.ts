@@ -104,3 +104,31 @@ export function readWithNumpy(directory: string, context: number): NumpyView {
   });
   return JSON.parse(text) as NumpyView;
 }
+
+/**
+ * The dataset the catalogue tools' examples name (example-vectors): a 40-item knowledge-store
+ * collection of 4-d vectors prepared into the data dir by ml_training_prepare_dataset itself, so no
+ * PostgreSQL is needed. Returns the tool's output (directory, splits, members).
+ */
+export async function seedDatasetExamples(suite: Awaited<ReturnType<typeof testSuite>>, name = 'example-vectors') {
+  const ids = Array.from({ length: 40 }, (_, i) => `item-${String(i).padStart(2, '0')}`);
+  const vectors = new Float32Array(40 * 4);
+  ids.forEach((_, i) => vectors.set(vectorOf(i, 4), i * 4));
+  await suite.knowledge.replaceCollection(
+    name,
+    { space: 'l2', dimension: 4, embedder: 'fixture' },
+    { ids, namespaces: ids.map(() => 'ns'), types: ids.map(() => 't'), vectors },
+  );
+  if (!suite.registry.get(toolName)) suite.registry.add(prepareDataset as unknown as AnyTool);
+  const outcome = await suite.dispatcher.router.invoke(
+    toolName,
+    { collection: name, name, overwrite: true, context: 2 },
+    suite.dispatcher.context({}),
+  );
+  if (!outcome.ok) throw new Error(`seeding ${name}: ${outcome.error.message}`);
+  return outcome.output as {
+    directory: string;
+    rows: number;
+    members: Record<string, { sha256: string; bytes: number }>;
+  };
+}

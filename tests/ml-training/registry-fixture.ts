@@ -1,5 +1,6 @@
 // State the registry tools' examples name, for the registry tests and the conformance suite: the run
-// example-run-0001 (profile-mlp) with one metric point, and version 1 of the model profile-mlp from
+// example-run-0001 (profile-mlp) with one metric point, example-run-0002 (profile-mlp, another learning
+// rate, two points, FINISHED) for the comparison, and version 1 of the model profile-mlp from
 // models/profile.safetensors (seedCheckpointExamples writes that file first).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,6 +17,15 @@ export async function seedRegistryExamples(dataDir: string, project: string): Pr
   await seedCheckpointExamples(project);
   await createRun(env, { name: 'profile-mlp', runId: 'example-run-0001', params: { learning_rate: 0.01 } });
   await logRun(env, { runId: 'example-run-0001', metrics: [{ step: 0, values: { loss: 0.9 } }] });
+  await createRun(env, { name: 'profile-mlp', runId: 'example-run-0002', params: { learning_rate: 0.001 } });
+  await logRun(env, {
+    runId: 'example-run-0002',
+    metrics: [
+      { step: 0, values: { loss: 0.8 } },
+      { step: 1, values: { loss: 0.5 } },
+    ],
+    status: 'FINISHED',
+  });
   await registerModel(env, { name: 'profile-mlp', artifact: 'models/profile.safetensors', runId: 'example-run-0001' });
 }
 

@@ -19,6 +19,7 @@ import { seedAnalysisExamples } from '../trading/analysis-fixture.js';
 import { seedCheckpointExamples } from '../ml-training/checkpoint-fixture.js';
 import { seedJobExamples } from '../ml-training/jobs-fixture.js';
 import { seedRegistryExamples } from '../ml-training/registry-fixture.js';
+import { seedDatasetExamples } from '../ml-training/datasets-fixture.js';
 
 /**
  * The PostgreSQL table the import tool's example names (8-d vectors, one bad row), in a schema of
@@ -83,6 +84,7 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
   await seedCheckpointExamples(suite.project);
   await seedJobExamples(suite.dataDir, suite.project);
   await seedRegistryExamples(suite.dataDir, suite.project);
+  await seedDatasetExamples(suite);
   await buildSnapshot({
     dataDir: suite.dataDir,
     providers: Object.fromEntries(providers.map((p) => [p, { baseUrl: sources.url, apiKey: 'k' }])),
@@ -118,11 +120,13 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
 /**
  * Tools whose examples read a Prometheus server or a node_exporter endpoint: this suite has neither, so
  * tests/monitoring/supervisor.test.ts runs them (and checks their output schemas) against the real
- * Debian binaries instead.
+ * Debian binaries instead (the target and rule lists: scrape-targets.test.ts and prometheus-rules.test.ts).
  */
 const needsMetricsSource = new Set([
   'monitoring_query_prometheus',
   'monitoring_scrape_metrics',
+  'monitoring_list_scrape_targets',
+  'monitoring_list_prometheus_rules',
   'monitoring_get_fleet_health',
   'getFleetHealth',
   // An ack needs an escalation running; tests/monitoring/supervisor.test.ts acks a fired critical alert.

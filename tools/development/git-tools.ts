@@ -164,7 +164,7 @@ export const gitDiff = defineTool({
 export const gitLog = defineTool({
   name: 'development_git_log',
   domain: 'development',
-  tags: ['git', 'log', 'history', 'commits', 'authors', 'blame'],
+  tags: ['git', 'log', 'history', 'commits', 'merges', 'authors', 'blame'],
   requests: [
     'show the commit history',
     'commits affecting one path',

@@ -5,7 +5,9 @@ import { evaluatePredictions } from './evaluation/evaluation-tool.js';
 import { planPlacement } from './placement/placement-tool.js';
 import { jobTools } from './jobs/job-tools.js';
 import { prepareDataset } from './datasets/dataset-tool.js';
+import { datasetCatalogTools } from './datasets/dataset-catalog-tools.js';
 import { registryTools } from './registry/registry-tools.js';
+import { registryReportTools } from './registry/registry-report-tools.js';
 
 export const mlTrainingTools: readonly AnyTool[] = [
   inspectCheckpoint,
@@ -13,5 +15,7 @@ export const mlTrainingTools: readonly AnyTool[] = [
   planPlacement,
   ...jobTools,
   prepareDataset,
+  ...datasetCatalogTools,
   ...registryTools,
+  ...registryReportTools,
 ] as unknown as AnyTool[];

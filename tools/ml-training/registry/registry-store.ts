@@ -2,11 +2,13 @@
 //   runs/<runId>/run.json        the run's record, rewritten atomically (temp file, fsync, rename)
 //   runs/<runId>/metrics.jsonl   metric points, append-only, one JSON line each
 //   models/<name>.json           a model's versions and aliases, rewritten atomically
-//   events.jsonl                 append-only history: runs created and ended, versions, alias moves
+//   events.jsonl                 append-only history: runs created, ended and deleted, versions, alias moves
+//   runs/.<runId>.deleting-<id>  a run being deleted: set aside in one rename, never listed, then removed
 // A kill -9 leaves either the old or the new JSON file, and at worst a torn last line in a log, which
 // readers skip and the next append starts after. It also reads, never writes, what the job executor
 // keeps in <dataDir>/ml-training/jobs/<jobId>/ (job.json and the job's metrics.jsonl).
-import { mkdir, open, readFile, readdir } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { readJson, writeFileAtomic } from '../../../knowledge/snapshot/atomic-file.js';
 import type { JobRecord } from '../jobs/executor.js';
@@ -151,6 +153,21 @@ export class RegistryStore {
       },
     );
     return entries.filter((e) => e.isDirectory() && runIdPattern.test(e.name)).map((e) => e.name);
+  }
+
+  /**
+   * Takes a run's directory out of the registry in one rename (to a dot-name that listRunIds and
+   * readRun never see), so readers see the whole run or none of it. `restore` puts it back; `remove`
+   * deletes what was set aside. A crash between the two leaves only an unlisted dot-directory.
+   */
+  async setRunAside(runId: string): Promise<{ restore(): Promise<void>; remove(): Promise<void> }> {
+    const directory = this.runDirectory(runId);
+    const aside = path.join(path.dirname(directory), `.${runId}.deleting-${randomUUID()}`);
+    await rename(directory, aside);
+    return {
+      restore: () => rename(aside, directory),
+      remove: () => rm(aside, { recursive: true, force: true }),
+    };
   }
 
   async appendMetrics(runId: string, points: readonly MetricPoint[]): Promise<void> {

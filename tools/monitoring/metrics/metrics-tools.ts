@@ -29,7 +29,7 @@ function jsonValue(value: number): JsonValue {
   return value;
 }
 
-function checkUrl(url: string): void {
+export function checkUrl(url: string): void {
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -1,7 +1,8 @@
 // A client for a real Prometheus server's HTTP API (/api/v1): instant queries, range queries with a
-// points cap, and the active scrape targets. Values come back as numbers (NaN and ±Inf kept), times as
-// wall ms. Bad PromQL is the caller's to fix (InputError on `query` with Prometheus's own words);
-// an unreachable server, a timeout or an odd answer is a ToolError naming the URL without credentials.
+// points cap, the active scrape targets and the rules it evaluates. Values come back as numbers (NaN
+// and ±Inf kept), times as wall ms. Bad PromQL is the caller's to fix (InputError on `query` with
+// Prometheus's own words); an unreachable server, a timeout or an odd answer is a ToolError naming
+// the URL without credentials.
 import { InputError, ToolError } from '../../errors.js';
 import { parseFloatText, type Labels } from './exposition.js';
 import { httpGet, type FetchFunction } from './http-source.js';
@@ -60,6 +61,31 @@ export interface PrometheusTarget {
   lastError: string;
   lastScrape: string;
   scrapeUrl: string;
+  /** The scrape config (job_name) it came from. */
+  scrapePool: string;
+  /** Seconds the last scrape took. */
+  lastScrapeDurationS: number;
+  /** As configured, e.g. "15s"; empty from a server too old to say. */
+  scrapeInterval: string;
+}
+
+export interface PrometheusRule {
+  group: string;
+  file: string;
+  name: string;
+  type: 'alerting' | 'recording';
+  query: string;
+  health: 'ok' | 'err' | 'unknown';
+  lastError: string;
+  /** RFC 3339, as Prometheus gives it. */
+  lastEvaluation: string;
+  evaluationTimeS: number;
+  labels: Labels;
+  /** Alerting rules only: inactive, pending or firing. */
+  state?: 'inactive' | 'pending' | 'firing';
+  /** Alerting rules only: the `for` duration in seconds. */
+  forS?: number;
+  alerts: { labels: Labels; state: string; activeAt: string; value: string }[];
 }
 
 /** Prometheus refuses a range query of more than 11,000 points per series. */
@@ -217,6 +243,9 @@ export class PrometheusClient {
         lastError: string;
         lastScrape: string;
         scrapeUrl: string;
+        scrapePool?: string;
+        lastScrapeDuration?: number;
+        scrapeInterval?: string;
       }[];
     };
     return (data.activeTargets ?? []).map((target) => ({
@@ -227,8 +256,56 @@ export class PrometheusClient {
       lastError: target.lastError ?? '',
       lastScrape: target.lastScrape ?? '',
       scrapeUrl: redactScrapeUrl(target.scrapeUrl ?? ''),
+      scrapePool: target.scrapePool ?? '',
+      lastScrapeDurationS: typeof target.lastScrapeDuration === 'number' ? target.lastScrapeDuration : 0,
+      scrapeInterval: target.scrapeInterval ?? '',
     }));
   }
+
+  /** The recording and alerting rules Prometheus evaluates, group by group, with their health and alerts. */
+  async rules(): Promise<PrometheusRule[]> {
+    const envelope = await this.call('api/v1/rules', {});
+    const data = envelope.data as { groups?: { name?: string; file?: string; rules?: RawRule[] }[] };
+    return (data.groups ?? []).flatMap((group) => (group.rules ?? []).map((rule) => ruleOf(group, rule)));
+  }
+}
+
+interface RawRule {
+  name?: string;
+  query?: string;
+  type?: string;
+  health?: string;
+  lastError?: string;
+  lastEvaluation?: string;
+  evaluationTime?: number;
+  labels?: Labels;
+  state?: string;
+  duration?: number;
+  alerts?: { labels?: Labels; state?: string; activeAt?: string; value?: string }[];
+}
+
+function ruleOf(group: { name?: string; file?: string }, rule: RawRule): PrometheusRule {
+  const alerting = rule.type === 'alerting';
+  const state = rule.state === 'firing' || rule.state === 'pending' ? rule.state : 'inactive';
+  return {
+    group: group.name ?? '',
+    file: group.file ?? '',
+    name: rule.name ?? '',
+    type: alerting ? 'alerting' : 'recording',
+    query: rule.query ?? '',
+    health: rule.health === 'ok' || rule.health === 'err' ? rule.health : 'unknown',
+    lastError: rule.lastError ?? '',
+    lastEvaluation: rule.lastEvaluation ?? '',
+    evaluationTimeS: typeof rule.evaluationTime === 'number' ? rule.evaluationTime : 0,
+    labels: rule.labels ?? {},
+    ...(alerting ? { state, forS: typeof rule.duration === 'number' ? rule.duration : 0 } : {}),
+    alerts: (rule.alerts ?? []).map((alert) => ({
+      labels: alert.labels ?? {},
+      state: alert.state ?? '',
+      activeAt: alert.activeAt ?? '',
+      value: alert.value ?? '',
+    })),
+  };
 }
 
 function redactScrapeUrl(value: string): string {
