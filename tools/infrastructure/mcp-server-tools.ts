@@ -80,9 +80,9 @@ export const restartMcpServer = defineTool({
   domain: 'infrastructure',
   tags: ['mcp', 'servers', 'restart'],
   requests: [
-    'restart the mounted playwright server',
-    'the memory mcp server is stuck, kick it',
-    'reset the circuit breaker of a crashed mcp server',
+    'restart the mounted playwright mcp server',
+    'the memory mcp server is stuck, restart it',
+    'start a crashed mounted mcp server again',
   ],
   title: 'Restart a mounted MCP server',
   description:
