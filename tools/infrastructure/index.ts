@@ -2,6 +2,7 @@
 import type { AnyTool } from '../define-tool.js';
 import { getHostResources } from './host-resources.js';
 import { checkServices } from './check-services.js';
+import { deleteModel, listModels, showModel } from './model-tools.js';
 import { getPoolStatus, probeHosts, pullModel, runCompletion, setHostEnabled, unloadModel } from './pool-tools.js';
 
 export const infrastructureTools: readonly AnyTool[] = [
@@ -13,4 +14,7 @@ export const infrastructureTools: readonly AnyTool[] = [
   pullModel,
   unloadModel,
   runCompletion,
+  listModels,
+  showModel,
+  deleteModel,
 ] as unknown as AnyTool[];
