@@ -3,6 +3,7 @@ import type { AnyTool } from '../define-tool.js';
 import { getHostResources } from './host-resources.js';
 import { checkServices } from './check-services.js';
 import { deleteModel, listModels, showModel } from './model-tools.js';
+import { checkDiskSpace, listListeningPorts, listProcesses } from './system-tools.js';
 import { getPoolStatus, probeHosts, pullModel, runCompletion, setHostEnabled, unloadModel } from './pool-tools.js';
 
 export const infrastructureTools: readonly AnyTool[] = [
@@ -17,4 +18,7 @@ export const infrastructureTools: readonly AnyTool[] = [
   listModels,
   showModel,
   deleteModel,
+  listProcesses,
+  listListeningPorts,
+  checkDiskSpace,
 ] as unknown as AnyTool[];
