@@ -17,6 +17,7 @@ import { checkRegex, listRoutes, scanSecrets } from './security-tools.js';
 import { reviewWithAi } from './ai-review-tool.js';
 import { applyFix } from './fix-tools.js';
 import { explainRule, outlineFile } from './file-tools.js';
+import { countLinesTool } from './count-lines.js';
 
 export const developmentTools: readonly AnyTool[] = [
   getProjectStructure,
@@ -59,4 +60,5 @@ export const developmentTools: readonly AnyTool[] = [
   applyFix,
   outlineFile,
   explainRule,
+  countLinesTool,
 ] as unknown as AnyTool[];
