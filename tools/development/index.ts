@@ -18,6 +18,7 @@ import { reviewWithAi } from './ai-review-tool.js';
 import { applyFix } from './fix-tools.js';
 import { explainRule, outlineFile } from './file-tools.js';
 import { countLinesTool } from './count-lines.js';
+import { findLargeFiles } from './large-files.js';
 
 export const developmentTools: readonly AnyTool[] = [
   getProjectStructure,
@@ -61,4 +62,5 @@ export const developmentTools: readonly AnyTool[] = [
   outlineFile,
   explainRule,
   countLinesTool,
+  findLargeFiles,
 ] as unknown as AnyTool[];
