@@ -30,13 +30,13 @@ export const countLinesTool = defineTool({
     'cloc for this project',
     'how many source lines of code without comments and blanks',
     'comment density per language',
-    'count code lines in src only',
+    'count code lines in the src folder',
     'how well commented is the code',
     'sloc per language for the tests folder',
   ],
   title: 'Count lines of code',
   description:
-    'Counts code, comment and blank lines per language over a project, like cloc: a line with any code is code, a line with only a comment is a comment (strings are followed, Python docstrings are comments). Honours .gitignore, skips dependency and build folders; only files of languages with a known comment syntax are counted, the rest are listed as skipped. Filter with globs; set byFile for the files with the most code. Use it to size a codebase or measure comment density; for the file tree use development_get_project_structure. Example: {"path": ".", "paths": ["src/**"]}',
+    'Counts code, comment and blank lines per language over a project, like cloc: a line with any code is code, a line of nothing but a comment is a comment (strings are followed, Python docstrings are comments). Honours .gitignore, skips dependency and build folders; files of languages with a known comment syntax are counted, the rest are listed as skipped. Filter with globs; set byFile for the files with the most code. Use it to size a codebase or measure comment density. Example: {"path": ".", "paths": ["src/**"]}',
   kind: { effect: 'readOnly' },
   input: z.object({
     path: z

@@ -50,7 +50,7 @@ const hostModels = z.object({
 export const listModels = defineTool({
   name: 'infrastructure_list_models',
   domain: 'infrastructure',
-  tags: ['ollama', 'models', 'installed', 'loaded', 'quantization', 'size', 'vram', 'disk', 'gpu'],
+  tags: ['ollama', 'models', 'installed', 'loaded', 'quantization', 'size', 'disk'],
   requests: [
     'list the models installed on each Ollama host with their sizes',
     'which quantisation does each local model use',
@@ -60,7 +60,7 @@ export const listModels = defineTool({
   ],
   title: 'List models on the hosts',
   description:
-    'Asks each Ollama host now (/api/tags and /api/ps) for its installed models: size on disk, family, parameter size, quantisation, modification date, and whether each is loaded in memory with its VRAM, expiry and context length. Use it to choose a model or find what takes disk or VRAM; filter by host, by a name fragment, or to loaded models only. It does not probe generation or change anything; infrastructure_get_pool_status gives health and tiers. Example: {"host": "gpu1", "loadedOnly": false}',
+    'Asks each Ollama host now (/api/tags and /api/ps) for its installed models: size on disk, family, parameter size, quantisation, modification date, and whether each is loaded in memory with its VRAM, expiry and context length. Use it to choose a model or find what takes disk or VRAM; filter by host, by a name fragment, or to the loaded ones. It does not probe generation or change anything; infrastructure_get_pool_status gives health and tiers. Example: {"host": "gpu1", "loadedOnly": false}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     host: z.string().min(1).optional().describe('One host by its configured name; default every host.'),
@@ -143,7 +143,18 @@ export const listModels = defineTool({
 export const showModel = defineTool({
   name: 'infrastructure_show_model',
   domain: 'infrastructure',
-  tags: ['ollama', 'model', 'details', 'context', 'template', 'parameters', 'capabilities', 'license'],
+  tags: [
+    'ollama',
+    'model',
+    'details',
+    'context',
+    'template',
+    'parameters',
+    'capabilities',
+    'tools',
+    'vision',
+    'license',
+  ],
   requests: [
     'what context length does this local model support',
     'show the prompt template and parameters of an Ollama model',
@@ -153,7 +164,7 @@ export const showModel = defineTool({
   ],
   title: 'Show a model',
   description:
-    'Asks an Ollama host for one model\'s details (/api/show): family, parameter count, quantisation, context length, capabilities (completion, tools, vision, embedding, thinking), default parameters (stop, temperature...), prompt template, system prompt and the license\'s first lines. Use it before relying on a model for tools, long contexts or images. It does not load the model. Example: {"host": "gpu1", "model": "qwen3:4b"}',
+    'Asks an Ollama host for one model\'s details (/api/show): family, parameter count, quantisation, context length, capabilities (completion, tools for tool calling, vision, embedding, thinking), default parameters (stop, temperature...), prompt template, system prompt and the license\'s first lines. Use it before relying on a model for tools, long contexts or images. It does not load the model. Example: {"host": "gpu1", "model": "qwen3:4b"}',
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     host: z.string().min(1).describe('Host name as configured, e.g. "gpu1".'),
@@ -226,7 +237,7 @@ export const showModel = defineTool({
 export const deleteModel = defineTool({
   name: 'infrastructure_delete_model',
   domain: 'infrastructure',
-  tags: ['ollama', 'model', 'delete', 'remove', 'disk', 'cleanup'],
+  tags: ['ollama', 'model', 'delete', 'remove', 'uninstall', 'disk', 'cleanup'],
   requests: [
     'delete a model from an Ollama host to free disk',
     'remove an old model from the GPU server',

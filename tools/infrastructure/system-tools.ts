@@ -64,7 +64,7 @@ const processRow = z.object({
 export const listProcesses = defineTool({
   name: 'infrastructure_list_processes',
   domain: 'infrastructure',
-  tags: ['processes', 'top', 'cpu', 'memory', 'rss', 'pid', 'host', 'load'],
+  tags: ['processes', 'top', 'cpu', 'memory', 'rss', 'pid', 'host'],
   requests: [
     'which processes use the most CPU',
     'top memory hogs on this host',
@@ -74,7 +74,7 @@ export const listProcesses = defineTool({
   ],
   title: 'Top processes',
   description:
-    'Lists this machine\'s busiest processes, like top: pid, parent, name, command line (secret-looking values hidden), user id, state, CPU percent measured over a short sample window, resident memory and its share, threads. Sort by CPU or memory, filter by name. Use it to find what loads the host; it does not stop processes. For totals (load average, free memory) use infrastructure_get_host_resources. Linux only (/proc). Example: {"sortBy": "memory", "limit": 10}',
+    'Lists this machine\'s busiest processes, like top: pid, parent, name, command line (secret-looking values hidden), user id, state, CPU percent measured over a short sample window, resident memory and its share, threads. Sort by CPU or memory, filter by name. Use it to find which program is busy or holds memory; it does not stop processes. For machine totals use infrastructure_get_host_resources. It reads Linux /proc. Example: {"sortBy": "memory", "limit": 10}',
   kind: { effect: 'readOnly' },
   input: z.object({
     sortBy: z.enum(['cpu', 'memory']).default('cpu').describe('"cpu" (default) or "memory" (resident size).'),
@@ -181,11 +181,11 @@ export const listListeningPorts = defineTool({
     'what process is using port 11434',
     'list listening TCP sockets',
     'is anything bound to port 5432',
-    'netstat of listening services',
+    'netstat -l on this box',
   ],
   title: 'Listening ports',
   description:
-    'Lists this machine\'s listening sockets, like ss -ltnup: TCP sockets in LISTEN and unconnected UDP sockets, over IPv4 and IPv6, with the local address and port, the owning user, and the processes holding them (pid and name) where this user may inspect them. Filter by protocol or port. Use it to find what occupies a port or whether a service is up locally; it does not probe remote hosts (infrastructure_check_services does). Linux only (/proc/net). Example: {"protocol": "tcp", "port": 11434}',
+    'Lists this machine\'s listening sockets, like ss -ltnup: TCP sockets in LISTEN and unconnected UDP sockets, over IPv4 and IPv6, with the local address and port, the owning user, and the processes holding them (pid and name) where this user may inspect them. Filter by protocol or port. Use it to find what occupies a port or whether something already listens locally; it does not probe remote hosts. It reads Linux /proc/net. Example: {"protocol": "tcp", "port": 11434}',
   kind: { effect: 'readOnly' },
   input: z.object({
     protocol: z.enum(['tcp', 'udp', 'all']).default('all').describe('"tcp", "udp" or "all" (default).'),
@@ -276,7 +276,7 @@ export const checkDiskSpace = defineTool({
   ],
   title: 'Check disk space',
   description:
-    'Reports the file systems holding Caelum\'s data directory and the allowed project roots (or the paths given), like df: mount point, type, size, space available, share used and share of inodes used, with a warning for each one over the threshold or under the free-space floor. Use it before a large download, build, dataset or model pull. It does not find what takes the space. Example: {"warnAtShare": 0.9, "minFreeGiB": 5}',
+    'Reports the file systems holding Caelum\'s data directory and the allowed project roots (or the paths given), like df: where each file system is attached, its type, size, space available, share used and share of inodes used, with a warning for each one over the threshold or under the free-space floor. Use it before a large download, build, dataset or model pull. It does not find what takes the space. Example: {"warnAtShare": 0.9, "minFreeGiB": 5}',
   kind: { effect: 'readOnly' },
   input: z.object({
     paths: z

@@ -15,17 +15,17 @@ const maxFileBytes = 256 * 1024 * 1024;
 export const exportGraph = defineTool({
   name: 'knowledge_base_export_graph',
   domain: 'knowledge-base',
-  tags: ['export', 'graph', 'json', 'csv', 'backup', 'dump', 'spreadsheet', 'edges', 'nodes'],
+  tags: ['export', 'graph', 'json', 'csv', 'backup', 'dump', 'spreadsheet', 'file'],
   requests: [
     'export the knowledge graph to a JSON file',
-    'dump the trade corridors as CSV for a spreadsheet',
+    'dump the edges as CSV for a spreadsheet',
     'save the graph so I can import it into another instance',
     'write the countries and statistics out to a file',
-    'export nodes and edges of the financial graph',
+    'dump the financial graph for a backup',
   ],
   title: 'Export the graph to a file',
   description:
-    'Writes the financial knowledge graph to a new file inside the allowed roots: "json" (countries, statistics, series points, trade corridors, contagion, regimes, scenarios), the shape knowledge_base_import_graph reads back (it does not read scenarios); "csv-edges" (corridors and contagion: from, to, weight, mechanism, lag, confidence); or "csv-nodes" (countries, statistics, regimes, scenarios). Choose sections; at most maxRows rows are written and a cut section is named. It refuses to replace an existing file unless overwrite is true. It does not export agent memory or vector collections, and it changes nothing in the graph; for a full restorable copy use knowledge_base_build_snapshot. Example: {"path": "exports/graph.json"}',
+    'Writes the financial knowledge graph to a new file inside the allowed roots: "json" (countries, statistics, series points, trade corridors, contagion, regimes, scenarios), the shape the graph import tool reads back (scenarios aside); "csv-edges" (the edges: from, to, weight, mechanism, lag, confidence); or "csv-nodes" (countries, statistics, regimes, scenarios). Choose sections; at most maxRows rows are written and a cut section is named. It refuses to replace an existing file unless overwrite is true. It does not export agent memory or vector collections, and it changes nothing in the graph. Example: {"path": "exports/graph.json"}',
   kind: { effect: 'action', idempotent: true },
   input: z.object({
     path: z
