@@ -153,12 +153,20 @@ export async function readSocketTable(protocol: SocketEntry['protocol']): Promis
 export async function socketOwners(
   inodes: ReadonlySet<number>,
   signal: AbortSignal,
+  deadlineMs: number,
 ): Promise<{ owners: Map<number, number[]>; unreadable: number; truncated: boolean }> {
   const owners = new Map<number, number[]>();
   let unreadable = 0;
-  const { pids, truncated } = await listPids();
-  for (const pid of pids) {
+  const listed = await listPids();
+  let truncated = listed.truncated;
+  const stopAt = performance.now() + deadlineMs;
+  for (const pid of listed.pids) {
     signal.throwIfAborted();
+    // A machine with many processes and descriptors could take long; what was found so far is kept.
+    if (performance.now() > stopAt) {
+      truncated = true;
+      break;
+    }
     let descriptors: string[];
     try {
       descriptors = (await readdir(`/proc/${pid}/fd`)).slice(0, maxDescriptorsPerProcess);

@@ -20,6 +20,9 @@ import {
   type SocketEntry,
 } from './system-probe.js';
 
+/** The most time spent reading descriptor tables to find socket owners. */
+const ownerSearchMs = 5_000;
+
 const mib = (bytes: number) => Number((bytes / 1024 ** 2).toFixed(1));
 const gib = (bytes: number) => Number((bytes / 1024 ** 3).toFixed(2));
 
@@ -201,6 +204,11 @@ export const listListeningPorts = defineTool({
     total: z.number().int().describe('listening sockets that passed the filter'),
     truncated: z.boolean(),
     uninspectable: z.number().int().describe('processes whose descriptors could not be read (other users)'),
+    ownersComplete: z
+      .boolean()
+      .describe(
+        `false when owners were not asked for, or the search for them passed ${ownerSearchMs / 1000} s or the process limit`,
+      ),
   }),
   examples: [{ protocol: 'tcp' }],
   async handler(input, context) {
@@ -219,10 +227,12 @@ export const listListeningPorts = defineTool({
     const kept = entries.slice(0, input.limit);
     let owners = new Map<number, number[]>();
     let uninspectable = 0;
+    let ownersComplete = input.owners;
     if (input.owners && kept.length > 0) {
-      const found = await socketOwners(new Set(kept.map((e) => e.inode)), context.signal);
+      const found = await socketOwners(new Set(kept.map((e) => e.inode)), context.signal, ownerSearchMs);
       owners = found.owners;
       uninspectable = found.unreadable;
+      ownersComplete = !found.truncated;
     }
     const names = new Map<number, string>();
     for (const pid of new Set([...owners.values()].flat())) names.set(pid, (await readProcess(pid))?.name ?? '?');
@@ -238,11 +248,12 @@ export const listListeningPorts = defineTool({
       total: entries.length,
       truncated: entries.length > kept.length,
       uninspectable,
+      ownersComplete,
     };
   },
   summarize: (o) =>
     [
-      `${o.total} listening socket(s)${o.truncated ? `, first ${o.sockets.length} shown` : ''}:`,
+      `${o.total} listening socket(s)${o.truncated ? `, first ${o.sockets.length} shown` : ''}${o.ownersComplete ? '' : ' (owners not all looked up)'}:`,
       ...o.sockets.map(
         (s) =>
           `  ${s.protocol} ${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port} ${
