@@ -122,9 +122,14 @@ export const listProcesses = defineTool({
       const ticks = sample.cpuTicks - (before.get(sample.pid)?.cpuTicks ?? 0);
       rows.push({ sample, cpuPercent: Number(((Math.max(0, ticks) / totalTicks) * cpuAfter.cpus * 100).toFixed(1)) });
     }
-    const withCommands = await Promise.all(
-      rows.map(async (row) => ({ ...row, argv: await readCommandLine(row.sample.pid, 4096) })),
-    );
+    // Command lines are read a batch at a time, like the samples, so a busy machine keeps its descriptors.
+    const withCommands: ((typeof rows)[number] & { argv: string[] })[] = [];
+    for (let i = 0; i < rows.length; i += 64)
+      withCommands.push(
+        ...(await Promise.all(
+          rows.slice(i, i + 64).map(async (row) => ({ ...row, argv: await readCommandLine(row.sample.pid, 4096) })),
+        )),
+      );
     const matched = withCommands.filter(
       (row) =>
         !match || row.sample.name.toLowerCase().includes(match) || row.argv.join(' ').toLowerCase().includes(match),
