@@ -8,6 +8,7 @@ import type { CostLedger, LedgerEntry } from './ledger.js';
 import { randomUUID } from 'node:crypto';
 import { OllamaPool, type HostHealth, type PoolEvents, type Tier, type TierResolution } from './ollama-pool.js';
 import { PoolError } from './pool-error.js';
+import type { InstalledModel, LoadedModel, ModelDetails } from './ollama-host.js';
 import { EventEmitter } from 'node:events';
 import { localCostUsd, localRate, type LocalCostSetting, type LocalRate } from './local-cost.js';
 import { priceTableVersion } from './prices.js';
@@ -99,6 +100,12 @@ export interface ModelPool {
     signal?: AbortSignal,
   ): Promise<void>;
   unload(host: string, model: string, signal?: AbortSignal): Promise<void>;
+  /** A host's installed models and the ones loaded in memory, asked now (not the last probe). */
+  listModels(host: string, signal?: AbortSignal): Promise<{ installed: InstalledModel[]; loaded: LoadedModel[] }>;
+  /** A model's details on a host: parameters, template, context length, capabilities. */
+  showModel(host: string, model: string, signal?: AbortSignal): Promise<ModelDetails>;
+  /** Deletes a model from a host's disk; the host is re-probed so routing stops sending it there. */
+  deleteModel(host: string, model: string, signal?: AbortSignal): Promise<void>;
   on<E extends keyof PoolEvents>(event: E, listener: (...args: PoolEvents[E]) => void): void;
   /** Starts the periodic deep probes (60 s by default); the first runs at once. */
   start(): Promise<void>;
@@ -241,6 +248,13 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
     async unload(name, model, signal) {
       const host = hostNamed(name);
       await host.client.unload(model, { signal, deadlineMs: 30_000 });
+      await ollama!.probe(host);
+    },
+    listModels: (name, signal) => hostNamed(name).client.inventory({ signal, deadlineMs: 15_000 }),
+    showModel: (name, model, signal) => hostNamed(name).client.show(model, { signal, deadlineMs: 15_000 }),
+    async deleteModel(name, model, signal) {
+      const host = hostNamed(name);
+      await host.client.remove(model, { signal, deadlineMs: 60_000 });
       await ollama!.probe(host);
     },
     on(event, listener) {

@@ -26,6 +26,45 @@ export interface HostDiscovery {
   resident: ResidentModel[];
 }
 
+/** An installed model as /api/tags lists it, with its residency from /api/ps when it is loaded. */
+export interface InstalledModel {
+  name: string;
+  sizeBytes: number;
+  digest: string;
+  modifiedAt: string;
+  family: string;
+  parameterSize: string;
+  quantization: string;
+  format: string;
+}
+
+/** A model loaded in memory now, as /api/ps reports it. */
+export interface LoadedModel {
+  name: string;
+  sizeBytes: number;
+  vramBytes: number;
+  expiresAt: string;
+  contextLength: number | undefined;
+}
+
+/** A model's details from /api/show. */
+export interface ModelDetails {
+  name: string;
+  family: string;
+  parameterSize: string;
+  quantization: string;
+  format: string;
+  parameters: string;
+  template: string;
+  system: string;
+  license: string;
+  capabilities: string[];
+  contextLength: number | undefined;
+  parameterCount: number | undefined;
+  architecture: string | undefined;
+  modifiedAt: string | undefined;
+}
+
 export interface ChatRequest {
   model: string;
   messages: Message[];
@@ -60,6 +99,10 @@ function tokenLogprobs(list: unknown): number[] {
   return list
     .map((item) => (item as { logprob?: unknown } | null)?.logprob)
     .filter((value): value is number => typeof value === 'number' && Number.isFinite(value));
+}
+
+function numberOr(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 export interface CallLimits {
@@ -213,6 +256,65 @@ export class OllamaHost {
         })),
         resident: ps.models.map((m) => ({ name: m.name, vramBytes: m.size_vram, expiresAt: String(m.expires_at) })),
       };
+    });
+  }
+
+  /** Installed models (/api/tags) and the ones loaded in memory now (/api/ps), live. */
+  inventory(limits: CallLimits): Promise<{ installed: InstalledModel[]; loaded: LoadedModel[] }> {
+    return this.run('model listing', limits, async (client) => {
+      const [tags, ps] = await Promise.all([client.list(), client.ps()]);
+      return {
+        installed: tags.models.map((m) => ({
+          name: m.name,
+          sizeBytes: m.size,
+          digest: m.digest ?? '',
+          modifiedAt: String(m.modified_at ?? ''),
+          family: m.details?.family ?? '',
+          parameterSize: m.details?.parameter_size ?? '',
+          quantization: m.details?.quantization_level ?? '',
+          format: m.details?.format ?? '',
+        })),
+        loaded: ps.models.map((m) => ({
+          name: m.name,
+          sizeBytes: m.size,
+          vramBytes: m.size_vram,
+          expiresAt: String(m.expires_at),
+          contextLength: numberOr((m as { context_length?: unknown }).context_length),
+        })),
+      };
+    });
+  }
+
+  /** A model's details: parameters, template, context length and capabilities (/api/show). */
+  show(model: string, limits: CallLimits): Promise<ModelDetails> {
+    return this.run(`details of ${model}`, limits, async (client) => {
+      const r = await client.show({ model });
+      // model_info is a plain JSON object on the wire, keyed "<architecture>.context_length" etc.
+      const info = (r.model_info ?? {}) as unknown as Record<string, unknown>;
+      const architecture = typeof info['general.architecture'] === 'string' ? info['general.architecture'] : undefined;
+      return {
+        name: model,
+        family: r.details?.family ?? '',
+        parameterSize: r.details?.parameter_size ?? '',
+        quantization: r.details?.quantization_level ?? '',
+        format: r.details?.format ?? '',
+        parameters: r.parameters ?? '',
+        template: r.template ?? '',
+        system: r.system ?? '',
+        license: r.license ?? '',
+        capabilities: Array.isArray(r.capabilities) ? r.capabilities : [],
+        contextLength: numberOr(architecture ? info[`${architecture}.context_length`] : undefined),
+        parameterCount: numberOr(info['general.parameter_count']),
+        architecture,
+        modifiedAt: r.modified_at ? String(r.modified_at) : undefined,
+      };
+    });
+  }
+
+  /** Deletes a model from the host's disk (/api/delete); a loaded copy is unloaded by Ollama. */
+  remove(model: string, limits: CallLimits): Promise<void> {
+    return this.run(`deletion of ${model}`, limits, async (client) => {
+      await client.delete({ model });
     });
   }
 

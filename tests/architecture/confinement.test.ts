@@ -30,6 +30,8 @@ const fsLayer: Record<string, string> = {
   'tools/development/analysis/analysis-cache.ts': "reads and writes the analysis cache in Caelum's data dir",
   'tools/infrastructure/check-services.ts': "probes that Caelum's data dir is writable",
   'tools/infrastructure/host-resources.ts': "measures free space of Caelum's data dir",
+  'tools/infrastructure/system-probe.ts':
+    'reads the kernel views in /proc (processes, sockets and their owners, mounts) and statfs of the data dir and allowed roots; never project content',
   'tools/development/dependencies/npm-audit.ts': 'writes the copies npm audit reads into a private scratch directory',
   'tools/development/dependencies/advisories.ts':
     "reads the OSV advisory file named in Caelum's configuration (not project content)",

@@ -17,6 +17,8 @@ import { checkRegex, listRoutes, scanSecrets } from './security-tools.js';
 import { reviewWithAi } from './ai-review-tool.js';
 import { applyFix } from './fix-tools.js';
 import { explainRule, outlineFile } from './file-tools.js';
+import { countLinesTool } from './count-lines.js';
+import { findLargeFiles } from './large-files.js';
 
 export const developmentTools: readonly AnyTool[] = [
   getProjectStructure,
@@ -59,4 +61,6 @@ export const developmentTools: readonly AnyTool[] = [
   applyFix,
   outlineFile,
   explainRule,
+  countLinesTool,
+  findLargeFiles,
 ] as unknown as AnyTool[];

@@ -15,6 +15,8 @@ export interface WalkedFile {
   absolute: string;
   /** The walk's confinement: read the file through it (readConfined), never with plain fs. */
   confinement: Confinement;
+  /** Set when .gitignore rules exclude the file (only yielded with `includeIgnored`). */
+  ignored?: boolean;
 }
 
 export interface WalkStats {
@@ -90,17 +92,19 @@ export interface WalkOptions {
   skipDirectories?: ReadonlySet<string>;
   /** Where listing may go; the walk's root when not given. */
   confinement?: Confinement;
+  /** Also yield files .gitignore excludes (marked `ignored`), e.g. to find what takes disk space. */
+  includeIgnored?: boolean;
 }
 
 export async function* walkFiles(root: string, options: WalkOptions): AsyncGenerator<WalkedFile> {
   const confinement = options.confinement ?? (await Confinement.of([root], 'the project'));
   const rootRules = await loadRules(root, '', confinement, options.onSkip);
-  const stack: { directory: string; relative: string; rules: Rules[] }[] = [
-    { directory: root, relative: '', rules: rootRules ? [rootRules] : [] },
+  const stack: { directory: string; relative: string; rules: Rules[]; ignored: boolean }[] = [
+    { directory: root, relative: '', rules: rootRules ? [rootRules] : [], ignored: false },
   ];
   while (stack.length > 0) {
     options.signal.throwIfAborted();
-    const { directory, relative, rules } = stack.pop()!;
+    const { directory, relative, rules, ignored: insideIgnored } = stack.pop()!;
     let entries;
     try {
       entries = await readConfinedDirectory(directory, confinement);
@@ -123,19 +127,31 @@ export async function* walkFiles(root: string, options: WalkOptions): AsyncGener
           options.onSkip?.(childRelative, `${entry.name} is not analysed`);
           continue;
         }
-        if (entry.name === '.git' || isIgnored(rules, childRelative, true)) {
+        const ignoredDirectory = insideIgnored || isIgnored(rules, childRelative, true);
+        if (entry.name === '.git' || (ignoredDirectory && !options.includeIgnored)) {
           if (options.stats) options.stats.ignored += 1;
           continue;
         }
         const absolute = path.join(directory, entry.name);
         const own = await loadRules(absolute, childRelative, confinement, options.onSkip);
-        subdirectories.push({ directory: absolute, relative: childRelative, rules: own ? [...rules, own] : rules });
+        subdirectories.push({
+          directory: absolute,
+          relative: childRelative,
+          rules: own ? [...rules, own] : rules,
+          ignored: ignoredDirectory,
+        });
       } else if (entry.isFile()) {
-        if (isIgnored(rules, childRelative, false)) {
+        const ignoredFile = insideIgnored || isIgnored(rules, childRelative, false);
+        if (ignoredFile && !options.includeIgnored) {
           if (options.stats) options.stats.ignored += 1;
           continue;
         }
-        yield { relative: childRelative, absolute: path.join(directory, entry.name), confinement };
+        yield {
+          relative: childRelative,
+          absolute: path.join(directory, entry.name),
+          confinement,
+          ...(ignoredFile ? { ignored: true } : {}),
+        };
       } else if (entry.isSymbolicLink()) {
         if (!isIgnored(rules, childRelative, false)) options.onSkip?.(childRelative, 'symbolic link, not followed');
       }

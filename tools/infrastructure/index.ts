@@ -3,6 +3,8 @@ import type { AnyTool } from '../define-tool.js';
 import { getHostResources } from './host-resources.js';
 import { checkServices } from './check-services.js';
 import { listMcpServers, restartMcpServer } from './mcp-server-tools.js';
+import { deleteModel, listModels, showModel } from './model-tools.js';
+import { checkDiskSpace, listListeningPorts, listProcesses } from './system-tools.js';
 import { getPoolStatus, probeHosts, pullModel, runCompletion, setHostEnabled, unloadModel } from './pool-tools.js';
 
 export const infrastructureTools: readonly AnyTool[] = [
@@ -16,4 +18,10 @@ export const infrastructureTools: readonly AnyTool[] = [
   runCompletion,
   listMcpServers,
   restartMcpServer,
+  listModels,
+  showModel,
+  deleteModel,
+  listProcesses,
+  listListeningPorts,
+  checkDiskSpace,
 ] as unknown as AnyTool[];

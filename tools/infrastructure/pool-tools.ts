@@ -70,7 +70,7 @@ function hostsOf(context: { pool: { status(): z.input<typeof poolStatusSchema> }
   };
 }
 
-function requireHost(context: { pool: { status(): z.input<typeof poolStatusSchema> } }, host: string): void {
+export function requireHost(context: { pool: { status(): z.input<typeof poolStatusSchema> } }, host: string): void {
   const names = context.pool.status().hosts.map((h) => h.name);
   if (!names.includes(host))
     throw new InputError(

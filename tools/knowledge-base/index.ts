@@ -1,6 +1,7 @@
 // The knowledge-base domain's internal tools, listed explicitly.
 import type { AnyTool } from '../define-tool.js';
 import { askGraph } from './ask-graph.js';
+import { exportGraph } from './export-tools.js';
 import {
   aggregateStatistic,
   findTradePaths,
@@ -70,4 +71,5 @@ export const knowledgeBaseTools: readonly AnyTool[] = [
   verifyIndex,
   dropCollection,
   importPostgres,
+  exportGraph,
 ] as unknown as AnyTool[];

@@ -22,7 +22,8 @@ export interface CandidateFile {
   kind: 'script' | 'template' | 'python';
 }
 
-const neverEntered = new Set([
+/** Dependency, build and cache folders that analyses never enter. */
+export const neverEntered = new Set([
   'node_modules',
   'bower_components',
   'jspm_packages',
