@@ -46,7 +46,7 @@ const synonymGroups: readonly string[][] = [
   ['llm', 'ai', 'model', 'gpt', 'claude', 'ollama'],
   ['project', 'repo', 'repository', 'codebase', 'workspace', 'monorepo'],
   ['function', 'func', 'method', 'routine'],
-  ['delete', 'remove', 'erase', 'drop', 'purge', 'forget'],
+  ['delete', 'remove', 'erase', 'drop', 'purge', 'forget', 'rid'],
   ['secret', 'credential', 'password', 'leak'],
   ['cost', 'spend', 'spent', 'money', 'bill', 'price', 'usd', 'dollar'],
   ['cycle', 'circular', 'loop'],
@@ -90,9 +90,9 @@ const synonymGroups: readonly string[][] = [
   ['signal', 'alert', 'scanner'],
   ['risk', 'risky', 'danger', 'dangerous'],
   ['shock', 'stress', 'scenario'],
-  ['change', 'modify', 'modified', 'edit', 'edited', 'alter', 'touch', 'touched'],
+  ['change', 'modify', 'modified', 'edit', 'edited', 'alter', 'touch', 'touched', 'rewrite', 'rewritten'],
   ['frequency', 'often', 'frequently'],
-  ['run', 'execute', 'launch', 'start'],
+  ['run', 'execute', 'launch', 'start', 'kick'],
   ['size', 'big', 'large', 'largest'],
   ['summary', 'summarise', 'summarize', 'overview', 'profile'],
   ['failure', 'fail', 'failed', 'failing', 'broken', 'error'],
@@ -118,6 +118,16 @@ const synonymGroups: readonly string[][] = [
   ['propagate', 'propagation', 'downstream', 'ripple'],
   ['probe', 'recheck', 'refresh'],
   ['endpoint', 'api'],
+  // Files and browsers: the mounted servers' vocabulary (issue 20).
+  ['folder', 'directory', 'dir'],
+  ['rename', 'move', 'mv'],
+  ['browser', 'chromium', 'chrome', 'website', 'webpage'],
+  ['navigate', 'visit', 'browse', 'goto'],
+  ['screenshot', 'capture', 'screengrab'],
+  ['click', 'press', 'tap'],
+  ['relation', 'relationship', 'link'],
+  ['observation', 'fact'],
+  ['disable', 'drain', 'cordon'],
 ];
 
 /** Stemmed word -> stemmed synonyms (not including itself), built once by the caller's stemmer. */
