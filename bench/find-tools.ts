@@ -7,14 +7,17 @@
 //     before the second round and never tuned against: the blind check);
 //  2. "no good match": how many off-topic requests are turned away, and how many on-topic ones are
 //     (the threshold's two sides), with a calibration set of off-topic requests the test never sees;
-//  3. latency per query at the real catalogue size and padded to 200 tools. The padding repeats real
-//     tools under distinct names (name_replica_k), so the index holds 200 documents of real length;
+//  3. latency per query at the real catalogue size (with the default mounts' tools) and padded to 400
+//     tools. The padding repeats real tools under distinct names (name_replica_k), so the index holds
+//     400 documents of real length;
 //     accuracy is not measured on it, since a replica ties with its original.
 // All three rankings are loaded the same way (TypeScript through tsx), so their latencies compare.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { toolsByDomain } from '../tools/catalogue.js';
+import { loadConfig } from '../servers/config.js';
+import { createSuite } from '../servers/composition.js';
+import { createLogger } from '../servers/logger.js';
 import type { AnyTool } from '../tools/define-tool.js';
 import { ToolSearchIndex, minimumConfidence } from '../tools/search.js';
 import { LexicalEmbedder } from '../knowledge/vector/lexical-embedder.js';
@@ -51,9 +54,23 @@ const calibrationOffTopic = [
   'design a database schema for a blog',
 ];
 const latencyRounds = 5;
-const padTo = 200;
+const padTo = 400;
 
-const tools = Object.values(toolsByDomain).flat() as AnyTool[];
+// The catalogue as a user has it: Caelum's own tools and the default mounted servers' tools
+// (listed once from the real servers, which are then stopped).
+const catalogueBase = await mkdtemp(path.join(os.tmpdir(), 'caelum-bench-catalogue-'));
+const suite = createSuite(
+  loadConfig(
+    {},
+    { HOME: catalogueBase, CAELUM_DATA_DIR: path.join(catalogueBase, 'data'), CAELUM_MOUNT_DEFAULTS: '1' },
+    root,
+  ).config,
+  { logger: createLogger({ level: 'error', sink: () => undefined }) },
+);
+await suite.mounts.ready();
+const tools = [...suite.registry.all()] as AnyTool[];
+await suite.close();
+await rm(catalogueBase, { recursive: true, force: true });
 const padded = [...tools];
 for (let k = 1; padded.length < padTo; k++)
   for (const tool of tools) {
