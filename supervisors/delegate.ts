@@ -265,15 +265,16 @@ export const delegateTask = defineHighLevelTool({
     report(input.maxSteps + 1, `done: ${status}`);
 
     const lines = steps.map(
-      (s, i) => `${i + 1}. ${s.tool} ${JSON.stringify(s.arguments)} → ${s.ok ? 'ok' : s.error}: ${clip(s.result, 200)}`,
+      (s, i) =>
+        `${i + 1}. ${s.tool} ${clip(JSON.stringify(s.arguments), 300)} → ${s.ok ? 'ok' : s.error}: ${clip(s.result, 200)}`,
     );
     const ending =
       status === 'answered'
         ? `Answer: ${answer}`
         : status === 'needs_confirmation'
-          ? `Not run: ${pending!.tool} ${JSON.stringify(pending!.arguments)} is destructive. Re-call delegateTask with the same task and confirm: true to run it.`
+          ? `Not run: ${pending!.tool} ${clip(JSON.stringify(pending!.arguments), 300)} is destructive. Re-call delegateTask with the same task and confirm: true to run it.`
           : status === 'step_limit'
-            ? `Stopped: ${reason} (${pending!.tool} ${JSON.stringify(pending!.arguments)}). Re-call with a larger maxSteps (up to 10) or a narrower task.`
+            ? `Stopped: ${reason} (${pending!.tool} ${clip(JSON.stringify(pending!.arguments), 300)}). Re-call with a larger maxSteps (up to 10) or a narrower task.`
             : `Stopped: ${reason}.`;
     return {
       result: {

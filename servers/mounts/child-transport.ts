@@ -91,10 +91,11 @@ export class ChildProcessTransport implements Transport {
   private takeStderr(chunk: string): void {
     const text = this.stderrRest + chunk;
     const parts = text.split('\n');
-    this.stderrRest = parts.pop()!.slice(-4096);
+    // Scrubbed before it is cut, so a cut cannot leave part of a secret.
+    this.stderrRest = parts.pop()!.slice(-65536);
     for (const line of parts) {
       if (!line.trim()) continue;
-      this.tail.push(scrubText(line.slice(0, 500)));
+      this.tail.push(scrubText(line).slice(0, 500));
       if (this.tail.length > stderrTailLines) this.tail.shift();
     }
   }

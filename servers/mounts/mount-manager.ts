@@ -5,7 +5,7 @@
 // status and restart that the infrastructure tools expose.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AnyTool } from '../../tools/define-tool.js';
@@ -17,14 +17,39 @@ import {
   type MountedToolHints,
   type RemoteTool,
 } from '../../tools/mounted/mounted-tool.js';
-import { secrets } from '../../tools/secrets.js';
+import { secretNamePattern, secrets } from '../../tools/secrets.js';
+import { z } from 'zod';
 import { MountedServer, type MountStatus } from './mounted-server.js';
 import type { ResolvedMount } from './mount-config.js';
 
-interface CatalogueRecord {
-  fingerprint: string;
-  listedAt: string;
-  tools: RemoteTool[];
+const recordSchema = z.record(
+  z.string(),
+  z.object({
+    fingerprint: z.string(),
+    listedAt: z.string(),
+    tools: z.array(
+      z
+        .object({
+          name: z.string().min(1),
+          inputSchema: z.record(z.string(), z.unknown()),
+        })
+        .loose(),
+    ),
+  }),
+);
+type CatalogueRecord = { fingerprint: string; listedAt: string; tools: RemoteTool[] };
+
+/** The data dir's record of the servers' tools; a missing, unreadable or malformed one is no record. */
+function readRecords(file: string, logger: Logger): Record<string, CatalogueRecord> {
+  if (!existsSync(file)) return {};
+  try {
+    const parsed = recordSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (parsed.success) return parsed.data as Record<string, CatalogueRecord>;
+    logger.warn('mount_catalogue_malformed', { file, problem: parsed.error.issues[0]?.message });
+  } catch (error) {
+    logger.warn('mount_catalogue_unreadable', { file, error: (error as Error).message });
+  }
+  return {};
 }
 
 let hintsFile: Record<string, Record<string, MountedToolHints>> | undefined;
@@ -45,13 +70,19 @@ function defaultHints(): Record<string, Record<string, MountedToolHints>> {
   return hintsFile;
 }
 
-/** Registers a mount's env and header values as secrets: none appears in results, logs or listings. */
+/** A value that looks like a credential whatever its variable is called: long, and letters with digits. */
+const tokenShape = /^(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9_\-.~+/=:]{20,}$/;
+
+/**
+ * Registers a mount's secrets: env values under names that look secret (API_KEY, TOKEN, SECRET,
+ * PASSWORD...) or shaped like a token, every header value, and a URL's credentials. None appears in
+ * results, logs or listings. Other env values (NODE_ENV=production, a path) stay readable.
+ */
 export function registerMountSecrets(mounts: readonly ResolvedMount[]): void {
   for (const mount of mounts) {
     for (const [key, value] of Object.entries(mount.config.env)) {
-      // A default's own settings (a memory file path, a flag) are not secrets; a user's env values are.
-      if (mount.origin === 'default' && (key === 'MEMORY_FILE_PATH' || key === 'DISABLE_THOUGHT_LOGGING')) continue;
-      secrets.add(value, true);
+      if (secretNamePattern.test(key)) secrets.add(value, true);
+      else if (tokenShape.test(value.trim())) secrets.add(value, true);
     }
     for (const value of Object.values(mount.config.headers)) {
       secrets.add(value, true);
@@ -130,33 +161,32 @@ export class MountManager implements MountsView {
    * again at once; the first call starts it for good).
    */
   start(): Promise<void> {
-    this.discovery = (async () => {
-      try {
-        this.records = JSON.parse(await readFile(this.recordFile, 'utf8')) as Record<string, CatalogueRecord>;
-      } catch {
-        this.records = {};
-      }
-      await Promise.all(
-        [...this.servers.values()].map(async (server) => {
-          const mount = server.mount;
-          if (!mount.config.enabled) return;
-          const record = this.records[mount.name];
-          if (record && record.fingerprint === fingerprintOf(mount)) {
-            this.register(mount, record.tools, server);
-            return;
-          }
-          try {
-            await server.listTools();
-            await server.park();
-          } catch (error) {
-            this.options.logger.warn('mounted_server_discovery_failed', {
-              server: mount.name,
-              error: (error as Error).message,
-            });
-          }
-        }),
-      );
-    })();
+    // Recorded servers are registered now, synchronously: the catalogue is whole before any client
+    // connects, so nothing changes under it (no list_changed) on a start with a record.
+    this.records = readRecords(this.recordFile, this.options.logger);
+    const unrecorded: MountedServer[] = [];
+    for (const server of this.servers.values()) {
+      const mount = server.mount;
+      if (!mount.config.enabled) continue;
+      const record = this.records[mount.name];
+      if (record && record.fingerprint === fingerprintOf(mount)) {
+        server.adoptTools(record.tools);
+        this.register(mount, record.tools, server);
+      } else unrecorded.push(server);
+    }
+    this.discovery = Promise.all(
+      unrecorded.map(async (server) => {
+        try {
+          await server.listTools();
+          await server.park();
+        } catch (error) {
+          this.options.logger.warn('mounted_server_discovery_failed', {
+            server: server.mount.name,
+            error: (error as Error).message,
+          });
+        }
+      }),
+    ).then(() => undefined);
     return this.discovery;
   }
 
@@ -209,9 +239,9 @@ export class MountManager implements MountsView {
       if (next.has(remote.name)) continue;
       const taken = new Set(registry.all().map((t) => t.name));
       const name = mountedToolName(mount.config.supervisor, mount.name, remote.name, taken);
-      const tool = mountedTool(server, mount.config.supervisor, remote, name, hints[remote.name] ?? {});
-      (tool as { remote?: RemoteTool }).remote = remote;
       try {
+        const tool = mountedTool(server, mount.config.supervisor, remote, name, hints[remote.name] ?? {});
+        (tool as { remote?: RemoteTool }).remote = remote;
         registry.add(tool);
         next.set(remote.name, tool);
       } catch (error) {

@@ -67,6 +67,8 @@ export class MountedServer implements RemoteCaller {
   private coldStartMs: number | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private refreshing = false;
+  private refreshAgain = false;
   private closed = false;
   private readonly now: () => number;
 
@@ -160,9 +162,14 @@ export class MountedServer implements RemoteCaller {
         `mounted server "${this.server}" failed ${tool}: ${scrubText(error.message)}`,
       );
     }
+    // Not an MCP answer at all: the connection failed (an HTTP server gone, its session expired).
+    // The client is dropped and the failure counted, so the next call reconnects or the breaker opens.
+    this.lastError = `connection failed: ${scrubText(String((error as Error)?.message ?? error))}`;
+    await this.stopProcess();
+    this.noteFailure();
     return new ToolError(
       'UNAVAILABLE',
-      `mounted server "${this.server}" failed ${tool}: ${scrubText(String((error as Error)?.message ?? error))}`,
+      `mounted server "${this.server}" failed ${tool}: ${this.lastError}; it reconnects on the next call`,
     );
   }
 
@@ -181,35 +188,40 @@ export class MountedServer implements RemoteCaller {
   }
 
   private async ensureStarted(signal?: AbortSignal): Promise<Client> {
-    if (this.closed) throw new ToolError('UNAVAILABLE', `mounted server "${this.server}" is shut down`);
-    if (!this.mount.config.enabled)
-      throw new ToolError(
-        'UNAVAILABLE',
-        `mounted server "${this.server}" is disabled (mcpServers.${this.server}.enabled)`,
-      );
-    if (this.client && this.state === 'ready') return this.client;
-    if (this.starting) return this.starting;
-    const wait = this.retryAt - this.now();
-    if (this.state === 'broken' && wait > 0)
-      throw new ToolError(
-        'UNAVAILABLE',
-        `mounted server "${this.server}" failed ${this.failuresInARow} times in a row (${this.lastError ?? 'unknown'}); it is tried again at ${new Date(this.retryAt).toISOString()}, or now with infrastructure_restart_mcp_server`,
-      );
-    if (this.state === 'backoff' && wait > 0) {
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          clearTimeout(timer);
-          reject(signal!.reason instanceof Error ? signal!.reason : new Error('aborted'));
-        };
-        const timer = setTimeout(() => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }, wait);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
+    // A loop: after a backoff wait, another call may have started it, or close() may have run.
+    for (;;) {
+      if (this.closed) throw new ToolError('UNAVAILABLE', `mounted server "${this.server}" is shut down`);
+      if (!this.mount.config.enabled)
+        throw new ToolError(
+          'UNAVAILABLE',
+          `mounted server "${this.server}" is disabled (mcpServers.${this.server}.enabled)`,
+        );
+      signal?.throwIfAborted();
+      if (this.client && this.state === 'ready') return this.client;
+      if (this.starting) return this.starting;
+      const wait = this.retryAt - this.now();
+      if (this.state === 'broken' && wait > 0)
+        throw new ToolError(
+          'UNAVAILABLE',
+          `mounted server "${this.server}" failed ${this.failuresInARow} times in a row (${this.lastError ?? 'unknown'}); it is tried again at ${new Date(this.retryAt).toISOString()}, or now with infrastructure_restart_mcp_server`,
+        );
+      if (this.state === 'backoff' && wait > 0) {
+        await new Promise<void>((resolve, reject) => {
+          const onAbort = () => {
+            clearTimeout(timer);
+            reject(signal!.reason instanceof Error ? signal!.reason : new Error('aborted'));
+          };
+          const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          }, wait);
+          signal?.addEventListener('abort', onAbort, { once: true });
+        });
+        continue;
+      }
+      this.starting = this.start().finally(() => (this.starting = undefined));
+      return this.starting;
     }
-    this.starting = this.start().finally(() => (this.starting = undefined));
-    return this.starting;
   }
 
   private makeTransport(): Transport {
@@ -254,16 +266,7 @@ export class MountedServer implements RemoteCaller {
         previous?.();
         this.onExit(client, transport);
       };
-      client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
-        try {
-          this.publish(await this.fetchTools(client));
-        } catch (error) {
-          this.options.logger.warn('mounted_server_list_failed', {
-            server: this.server,
-            error: scrubText((error as Error).message),
-          });
-        }
-      });
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.refreshTools(client));
       this.state = 'ready';
       this.coldStartMs ??= Number((performance.now() - started).toFixed(1));
       this.options.logger.info('mounted_server_started', {
@@ -294,6 +297,34 @@ export class MountedServer implements RemoteCaller {
         'UNAVAILABLE',
         `mounted server "${this.server}" could not start: ${reason}${this.lastTail.length ? ` (stderr: ${this.lastTail.slice(-2).join(' | ')})` : ''}`,
       );
+    }
+  }
+
+  /**
+   * notifications/tools/list_changed: one refresh at a time; notifications that arrive during one
+   * make one more afterwards, so a server that sends them in a loop costs one list at a time.
+   */
+  private async refreshTools(client: Client): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = true;
+    try {
+      do {
+        this.refreshAgain = false;
+        if (this.client !== client) return;
+        try {
+          this.publish(await this.fetchTools(client));
+        } catch (error) {
+          this.options.logger.warn('mounted_server_list_failed', {
+            server: this.server,
+            error: scrubText((error as Error).message),
+          });
+        }
+      } while (this.refreshAgain);
+    } finally {
+      this.refreshing = false;
     }
   }
 
@@ -329,6 +360,8 @@ export class MountedServer implements RemoteCaller {
       this.state = this.mount.config.enabled ? 'stopped' : 'disabled';
       return;
     }
+    // The leader is gone; what it started in its group goes too (Chromium under Playwright).
+    void transport.close().catch(() => undefined);
     this.crashes++;
     this.lastError =
       transport instanceof ChildProcessTransport ? (transport.endReason ?? 'exited') : 'closed the connection';
@@ -373,17 +406,24 @@ export class MountedServer implements RemoteCaller {
   private async stopProcess(): Promise<void> {
     this.stopping = true;
     this.clearIdle();
+    // A start in progress finishes first, so the process it makes is the one stopped here.
+    if (this.starting) await this.starting.catch(() => undefined);
+    this.stopping = true;
+    // Detached at once: a call that arrives while the process is being stopped starts a new one
+    // instead of using a client that is closing.
     const client = this.client;
     const transport = this.transport;
-    if (this.starting) await this.starting.catch(() => undefined);
-    if (client) await client.close().catch(() => undefined);
-    if (transport) await transport.close().catch(() => undefined);
-    if (this.client === client) {
-      this.client = undefined;
-      this.transport = undefined;
-    }
+    this.client = undefined;
+    this.transport = undefined;
     if (this.state === 'ready' || this.state === 'starting')
       this.state = this.mount.config.enabled ? 'stopped' : 'disabled';
+    if (client) await client.close().catch(() => undefined);
+    if (transport) await transport.close().catch(() => undefined);
+  }
+
+  /** The tools recorded in the data dir, before the server has started this time. */
+  adoptTools(tools: RemoteTool[]): void {
+    this.tools = tools;
   }
 
   /** Stops the process after start-up discovery; the next call starts it again. */

@@ -32,7 +32,7 @@ const textOf = (result: unknown) => (result as CallResult).content.map((block) =
 
 async function defaultSuite(t: Parameters<typeof testSuite>[0], config: Record<string, unknown> = {}) {
   const suite = await testSuite(t, {
-    env: { CAELUM_MOUNT_DEFAULTS: '1' },
+    env: { CAELUM_MOUNT_DEFAULTS: config.mountDefaultServers === false ? '0' : '1' },
     files: {
       'README.md': '# Demo project\n',
       'src/app.ts': 'export const answer = 42;\n',
@@ -185,3 +185,82 @@ test(
     assert.match(textOf(snapshot), /button "Go"/);
   },
 );
+
+test(
+  'Playwright MCP over Streamable HTTP, mounted by url',
+  { skip: !chromium && process.env.CAELUM_REQUIRE_CHROMIUM !== '1' ? 'no system Chromium here' : false },
+  async (t) => {
+    const port = await freePort();
+    const cli = path.join(path.dirname(require.resolve('@playwright/mcp/package.json')), 'cli.js');
+    const server = spawn(
+      process.execPath,
+      [
+        cli,
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+        '--headless',
+        '--isolated',
+        '--browser',
+        'chromium',
+        ...(chromium ? ['--executable-path', chromium] : []),
+        ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    t.after(() => server.kill('SIGKILL'));
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => chunk.toString().includes(String(port)) && resolve();
+      server.stdout.on('data', onData);
+      server.stderr.on('data', onData);
+      server.once('exit', (code) => reject(new Error(`playwright-mcp exited with ${code}`)));
+    });
+    const { suite, run } = await defaultSuite(t, {
+      mountDefaultServers: false,
+      mcpServers: { browser: { url: `http://127.0.0.1:${port}/mcp`, supervisor: 'development' } },
+    });
+    assert.deepEqual(
+      suite.mounts.list().map((m) => [m.name, m.transport]),
+      [['browser', 'http']],
+    );
+    const page = 'data:text/html,<h1>Over HTTP</h1>';
+    const navigated = await run('development_browser_browser_navigate', { url: page }, true);
+    assert.equal(navigated.isError, undefined, textOf(navigated));
+    assert.match(textOf(await run('development_browser_browser_snapshot')), /heading "Over HTTP"/);
+  },
+);
+
+test('a Streamable HTTP mount whose server goes away reports it, and reconnects when the server is back', async (t) => {
+  const port = await freePort();
+  const startEverything = async () => {
+    const child = spawn(process.execPath, [everything, 'streamableHttp'], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    t.after(() => child.kill('SIGKILL'));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
+      child.once('exit', (code) => reject(new Error(`server-everything exited with ${code}`)));
+    });
+    return child;
+  };
+  let http = await startEverything();
+  const { run } = await defaultSuite(t, {
+    mountDefaultServers: false,
+    mcpServers: { remote: { url: `http://127.0.0.1:${port}/mcp`, supervisor: 'monitoring' } },
+  });
+  assert.match(textOf(await run('monitoring_remote_get_sum', { a: 1, b: 2 })), /3/);
+  http.kill('SIGKILL');
+  await new Promise((resolve) => http.once('exit', resolve));
+  const down = await run('monitoring_remote_get_sum', { a: 1, b: 2 });
+  assert.equal(down.isError, true);
+  assert.match(
+    textOf(down),
+    /mounted server "remote" failed get-sum: connection failed.*it reconnects on the next call/,
+  );
+  http = await startEverything();
+  // Its backoff (200 ms) passes, and the next call opens a new session.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.match(textOf(await run('monitoring_remote_get_sum', { a: 2, b: 3 })), /5/);
+});

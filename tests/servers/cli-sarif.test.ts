@@ -21,7 +21,7 @@ async function cli(t: { after(fn: () => Promise<void>): void }, args: string[]) 
   });
   return spawnSync(process.execPath, [cliPath, ...args], {
     cwd: dir,
-    env: { PATH: process.env.PATH, HOME: dir, CAELUM_DATA_DIR: path.join(dir, '.data') },
+    env: { PATH: process.env.PATH, CAELUM_MOUNT_DEFAULTS: '0', HOME: dir, CAELUM_DATA_DIR: path.join(dir, '.data') },
     encoding: 'utf8',
     timeout: 60_000,
   });

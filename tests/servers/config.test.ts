@@ -71,7 +71,7 @@ test('the CLI exits non-zero on a bad value and says which key', async (t) => {
   const dir = await tempDir(t);
   const run = spawnSync(process.execPath, [cliPath, 'doctor'], {
     cwd: dir,
-    env: { PATH: process.env.PATH, HOME: dir, CAELUM_CONFIDENCE_THRESHOLD: '7' },
+    env: { PATH: process.env.PATH, CAELUM_MOUNT_DEFAULTS: '0', HOME: dir, CAELUM_CONFIDENCE_THRESHOLD: '7' },
     encoding: 'utf8',
   });
   assert.equal(run.status, 2);

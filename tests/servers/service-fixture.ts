@@ -36,7 +36,7 @@ export async function place(t: After, extraEnv: Record<string, string> = {}): Pr
   const where: Place = {
     dataDir: path.join(dir, 'data'),
     cwd,
-    env: { PATH: process.env.PATH!, HOME: dir, CAELUM_LOG_LEVEL: 'warn', ...extraEnv },
+    env: { PATH: process.env.PATH!, CAELUM_MOUNT_DEFAULTS: '0', HOME: dir, CAELUM_LOG_LEVEL: 'warn', ...extraEnv },
     sessions: [],
   };
   // The front-ends go first (one serving in-process may still be writing its first snapshot

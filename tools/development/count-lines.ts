@@ -89,7 +89,7 @@ export const countLinesTool = defineTool({
         .number()
         .int()
         .describe(`files over ${maxFileBytes / 1024 ** 2} MiB`),
-      overLimit: z.number().int().describe('files past maxFiles'),
+      overLimit: z.number().int().describe('files past maxFiles (the walk stops after 10,000 of them)'),
     }),
   }),
   examples: [{ path: '.' }, { path: '.', paths: ['src/**'], byFile: 5 }],
@@ -118,6 +118,8 @@ export const countLinesTool = defineTool({
       }
       if (counted >= input.maxFiles) {
         skipped.overLimit++;
+        // Past the limit the walk only counts what it skips, and not for ever on a huge root.
+        if (skipped.overLimit >= 10_000) break;
         continue;
       }
       const { head, size } = await readConfinedHead(file.absolute, file.confinement, maxFileBytes + 1).catch(() => ({

@@ -132,7 +132,10 @@ export const listProcesses = defineTool({
       );
     const matched = withCommands.filter(
       (row) =>
-        !match || row.sample.name.toLowerCase().includes(match) || row.argv.join(' ').toLowerCase().includes(match),
+        // Matched against the redacted command line: a filter must not reveal a hidden value by probing.
+        !match ||
+        row.sample.name.toLowerCase().includes(match) ||
+        redactArguments(row.argv, 4096).toLowerCase().includes(match),
     );
     matched.sort((a, b) =>
       input.sortBy === 'memory'
