@@ -76,9 +76,27 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
   const pg = await conceptTable(t);
   const graphFile = JSON.stringify(financialGraph({ statistics: 12 }));
   const suite = await testSuite(t, {
-    env: { CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}`, ...(pg ? { DATABASE_URL: pg } : {}) },
-    files: { 'src/index.ts': 'export const x = 1;\n', 'kb/financial_kg.json': graphFile },
+    env: {
+      CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}`,
+      ...(pg ? { DATABASE_URL: pg } : {}),
+      // One real mount (the filesystem server, narrowed to one tool), so the mount tools' examples
+      // have a server to list and restart; tests/mounts runs the mounted tools themselves.
+      CAELUM_MOUNT_DEFAULTS: '1',
+    },
+    files: {
+      'src/index.ts': 'export const x = 1;\n',
+      'kb/financial_kg.json': graphFile,
+      'caelum.config.json': JSON.stringify({
+        mcpServers: {
+          filesystem: { allow: ['list_allowed_directories'] },
+          thinking: { enabled: false },
+          memory: { enabled: false },
+          playwright: { enabled: false },
+        },
+      }),
+    },
   });
+  await suite.mounts.ready();
   await ingestFinancial(await suite.knowledge.graph(), financialGraph({ points: 3 }));
   await seedPredictionExamples(suite.project, suite.dataDir);
   await seedCheckpointExamples(suite.project);
