@@ -196,6 +196,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
       logger,
       dataDir: config.dataDir,
       cwd: config.allowedRoots[0]!,
+      roots: config.allowedRoots,
       baseEnv: environment.childEnvironment ?? {},
     },
   );

@@ -75,7 +75,7 @@ export class ChildProcessTransport implements Transport {
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (error) => {
-        this.endReason ??= `could not start ${command}: ${error.message}`;
+        this.endReason ??= `${command}: ${error.message}`;
         reject(error);
       });
     });

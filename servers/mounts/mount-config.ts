@@ -19,7 +19,8 @@ const mountObject = z
     url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL of a Streamable HTTP MCP endpoint' }).optional(),
     headers: z.record(z.string(), z.string()).default({}).describe('HTTP headers for url; values are secrets'),
     supervisor: z.enum(domains, {
-      error: `expected one of ${domains.join(', ')}`,
+      error: (issue) =>
+        issue.input === undefined ? 'required: the domain whose supervisor owns its tools' : 'not a domain',
     }),
     enabled: z.boolean().default(true),
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
@@ -29,6 +30,10 @@ const mountObject = z
       .optional()
       .describe("only these of the server's tools (names as the server gives them)"),
     deny: z.array(z.string().min(1)).default([]).describe("never these of the server's tools"),
+    rootsAsArgs: z
+      .boolean()
+      .default(false)
+      .describe("one process per session's allowed roots, started with the roots appended to args"),
   })
   .strict();
 
@@ -135,7 +140,8 @@ export function defaultMounts(
     'dist/index.js',
     'development',
     'read, write, edit and search files, confined to the allowed roots',
-    [...allowedRoots],
+    [],
+    { rootsAsArgs: true },
   );
   add(
     'thinking',

@@ -19,7 +19,8 @@ import {
 } from '../../tools/mounted/mounted-tool.js';
 import { secretNamePattern, secrets } from '../../tools/secrets.js';
 import { z } from 'zod';
-import { MountedServer, type MountStatus } from './mounted-server.js';
+import { MountedServer, type MountStatus, type MountedServerOptions } from './mounted-server.js';
+import { RootsScopedServer } from './roots-scoped-server.js';
 import type { ResolvedMount } from './mount-config.js';
 
 const recordSchema = z.record(
@@ -116,6 +117,8 @@ export interface MountManagerOptions {
   logger: Logger;
   dataDir: string;
   cwd: string;
+  /** The suite's allowed roots: a rootsAsArgs mount's process for calls without session roots. */
+  roots: readonly string[];
   baseEnv: Record<string, string>;
   idleMs?: number;
   breakerAfter?: number;
@@ -124,7 +127,7 @@ export interface MountManagerOptions {
 }
 
 export class MountManager implements MountsView {
-  private readonly servers = new Map<string, MountedServer>();
+  private readonly servers = new Map<string, MountedServer | RootsScopedServer>();
   /** Per server: the server's tool name → the internal tool registered for it. */
   private readonly registered = new Map<string, Map<string, AnyTool>>();
   private readonly recordFile: string;
@@ -139,18 +142,21 @@ export class MountManager implements MountsView {
     this.recordFile = path.join(options.dataDir, 'mounts', 'catalogue.json');
     registerMountSecrets(mounts);
     for (const mount of mounts) {
+      const serverOptions: MountedServerOptions = {
+        logger: options.logger.child({ mount: mount.name }),
+        cwd: options.cwd,
+        baseEnv: options.baseEnv,
+        onTools: (tools) => this.onTools(mount, tools),
+        ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
+        ...(options.breakerAfter !== undefined ? { breakerAfter: options.breakerAfter } : {}),
+        ...(options.breakerCooldownMs !== undefined ? { breakerCooldownMs: options.breakerCooldownMs } : {}),
+        ...(options.backoffBaseMs !== undefined ? { backoffBaseMs: options.backoffBaseMs } : {}),
+      };
       this.servers.set(
         mount.name,
-        new MountedServer(mount, {
-          logger: options.logger.child({ mount: mount.name }),
-          cwd: options.cwd,
-          baseEnv: options.baseEnv,
-          onTools: (tools) => this.onTools(mount, tools),
-          ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
-          ...(options.breakerAfter !== undefined ? { breakerAfter: options.breakerAfter } : {}),
-          ...(options.breakerCooldownMs !== undefined ? { breakerCooldownMs: options.breakerCooldownMs } : {}),
-          ...(options.backoffBaseMs !== undefined ? { backoffBaseMs: options.backoffBaseMs } : {}),
-        }),
+        mount.config.rootsAsArgs
+          ? new RootsScopedServer(mount, serverOptions, options.roots)
+          : new MountedServer(mount, serverOptions),
       );
     }
   }
@@ -164,7 +170,7 @@ export class MountManager implements MountsView {
     // Recorded servers are registered now, synchronously: the catalogue is whole before any client
     // connects, so nothing changes under it (no list_changed) on a start with a record.
     this.records = readRecords(this.recordFile, this.options.logger);
-    const unrecorded: MountedServer[] = [];
+    const unrecorded: (MountedServer | RootsScopedServer)[] = [];
     for (const server of this.servers.values()) {
       const mount = server.mount;
       if (!mount.config.enabled) continue;
@@ -223,7 +229,11 @@ export class MountManager implements MountsView {
   }
 
   /** Brings the registry in step with a server's tool list: removed, changed and new tools. */
-  private register(mount: ResolvedMount, tools: readonly RemoteTool[], server: MountedServer): void {
+  private register(
+    mount: ResolvedMount,
+    tools: readonly RemoteTool[],
+    server: MountedServer | RootsScopedServer,
+  ): void {
     const registry = this.options.registry;
     const current = this.registered.get(mount.name) ?? new Map<string, AnyTool>();
     const next = new Map<string, AnyTool>();
@@ -259,7 +269,7 @@ export class MountManager implements MountsView {
     return [...this.servers.values()].map((server) => server.status());
   }
 
-  get(name: string): MountedServer | undefined {
+  get(name: string): MountedServer | RootsScopedServer | undefined {
     return this.servers.get(name);
   }
 

@@ -68,6 +68,7 @@ export class MountedServer implements RemoteCaller {
   private idleTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private refreshing = false;
+  private writes: Promise<void> = Promise.resolve();
   private refreshAgain = false;
   private closed = false;
   private readonly now: () => number;
@@ -113,6 +114,25 @@ export class MountedServer implements RemoteCaller {
   }
 
   async call(tool: string, args: Record<string, unknown>, options: RemoteCallOptions): Promise<RemoteResult> {
+    if (!options.exclusive) return this.callNow(tool, args, options);
+    // Calls that may write go one at a time, in arrival order.
+    const previous = this.writes;
+    let release!: () => void;
+    this.writes = new Promise<void>((resolve) => (release = resolve));
+    try {
+      await previous;
+      options.signal.throwIfAborted();
+      return await this.callNow(tool, args, options);
+    } finally {
+      release();
+    }
+  }
+
+  private async callNow(
+    tool: string,
+    args: Record<string, unknown>,
+    options: RemoteCallOptions,
+  ): Promise<RemoteResult> {
     const timeout = this.mount.config.timeoutMs;
     const client = await this.ensureStarted(options.signal);
     this.calls++;

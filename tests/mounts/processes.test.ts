@@ -76,6 +76,7 @@ test('100 start–crash–restart cycles leave no process behind', async (t) => 
       logger: captureLogger().logger,
       dataDir: path.join(import.meta.dirname, `.data-${process.pid}`),
       cwd: import.meta.dirname,
+      roots: [import.meta.dirname],
       baseEnv: { PATH: process.env.PATH ?? '' },
       backoffBaseMs: 0,
       breakerAfter: 1000,

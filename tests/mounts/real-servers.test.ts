@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { findChromium } from '../../servers/mounts/mount-config.js';
@@ -263,4 +264,38 @@ test('a Streamable HTTP mount whose server goes away reports it, and reconnects 
   // Its backoff (200 ms) passes, and the next call opens a new session.
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.match(textOf(await run('monitoring_remote_get_sum', { a: 2, b: 3 })), /5/);
+});
+
+test("each session's filesystem calls run in a server confined to that session's roots; concurrent memory writes all land", async (t) => {
+  const { suite } = await defaultSuite(t, {
+    mcpServers: { playwright: { enabled: false }, thinking: { enabled: false } },
+  });
+  const other = await mkdtemp(path.join(os.tmpdir(), 'caelum-other-project-'));
+  t.after(() => rm(other, { recursive: true, force: true }));
+  await writeFile(path.join(other, 'OTHER.md'), 'the other project\n');
+  const asOther = { environment: { ...suite.environment, allowedRoots: [other] } };
+  const run = (name: string, args: Record<string, unknown>, options = {}) =>
+    suite.dispatcher.call('runTool', { name, arguments: args }, options);
+  const mine = await run('development_filesystem_list_allowed_directories', {});
+  assert.ok(mine.text.includes(suite.project) && !mine.text.includes(other), mine.text);
+  const theirs = await run('development_filesystem_list_allowed_directories', {}, asOther);
+  assert.ok(theirs.text.includes(other) && !theirs.text.includes(suite.project), theirs.text);
+  assert.match((await run('development_filesystem_list_directory', { path: other }, asOther)).text, /OTHER\.md/);
+  const crossing = await run(
+    'development_filesystem_read_text_file',
+    { path: path.join(suite.project, 'README.md') },
+    asOther,
+  );
+  assert.equal(crossing.isError, true, 'the other session cannot read this project');
+  assert.equal(suite.mounts.list().find((m) => m.name === 'filesystem')!.instances, 2);
+
+  const names = Array.from({ length: 8 }, (_, i) => `Race${i}`);
+  const results = await Promise.all(
+    names.map((name) =>
+      run('knowledge_base_memory_create_entities', { entities: [{ name, entityType: 'test', observations: [] }] }),
+    ),
+  );
+  assert.ok(results.every((r) => !r.isError));
+  const graph = await run('knowledge_base_memory_read_graph', {});
+  for (const name of names) assert.ok(graph.text.includes(`"${name}"`), `${name} was kept`);
 });

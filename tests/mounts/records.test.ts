@@ -31,6 +31,7 @@ async function manager(t: { after(fn: () => Promise<void>): void }, dataDir: str
       logger: log.logger,
       dataDir,
       cwd: import.meta.dirname,
+      roots: [import.meta.dirname],
       baseEnv: { PATH: process.env.PATH ?? '' },
       backoffBaseMs: 300,
     },

@@ -31,6 +31,13 @@ export interface RemoteResult {
 
 export interface RemoteCallOptions {
   signal: AbortSignal;
+  /** The calling session's allowed roots (a mount with rootsAsArgs runs a process per set). */
+  roots?: readonly string[];
+  /**
+   * A call that may write (the tool is not read-only): such calls to one server run one at a time,
+   * since a server may read, change and write back its state (the memory server's file) unlocked.
+   */
+  exclusive?: boolean;
   onProgress: (progress: number, total?: number, message?: string) => void;
 }
 
@@ -68,6 +75,8 @@ export interface MountStatus {
   lastError?: string;
   stderrTail?: string[];
   malformedLines: number;
+  /** With rootsAsArgs: how many processes it has, one per session's set of allowed roots. */
+  instances?: number;
   /** Something to know about it here, e.g. a missing browser. */
   note?: string;
   /** The first start's time to ready (spawn, initialize, tools/list), ms. */
@@ -204,6 +213,7 @@ export function mountedTool(
   const input = inputSchemaFor(remote.inputSchema);
   const description = (remote.description ?? '').trim();
   const example = hints.example ?? exampleFor(remote.inputSchema);
+  const kind = kindFromAnnotations(remote.annotations);
   return {
     name,
     domain,
@@ -214,7 +224,7 @@ export function mountedTool(
       description.length >= 40
         ? `${description} (Mounted MCP server "${caller.server}", tool ${remote.name}.)`
         : `${description || remote.name}: tool ${remote.name} of the mounted MCP server "${caller.server}".`,
-    kind: kindFromAnnotations(remote.annotations),
+    kind,
     input,
     inputJsonSchema: remote.inputSchema,
     mounted: { server: caller.server, tool: remote.name, summary: leadSentence(description) || remote.name },
@@ -223,6 +233,8 @@ export function mountedTool(
     async handler(args, context) {
       const result = await caller.call(remote.name, args, {
         signal: context.signal,
+        roots: context.environment.allowedRoots,
+        exclusive: kind.effect !== 'readOnly',
         onProgress: (progress, total, message) => context.progress(progress, total, message),
       });
       const text = contentText(result.content);
