@@ -196,6 +196,23 @@ const getSystemStatus = defineHighLevelTool({
         impact: `statistics have values only where a recording was shipped (${(source.recordings ?? []).map((r) => `${r.stat} ${r.countries.join('/')}`).join(', ') || 'none'}); the rest is the catalogue's structure`,
         fix: 'build and publish a snapshot: caelum kb build --publish (needs network; FRED_API_KEY and EIA_API_KEY for those providers)',
       });
+    // Mounted MCP servers that failed (read from their state; nothing is started for this).
+    for (const mount of call.context.environment.mounts?.list() ?? []) {
+      if (mount.state === 'broken' || mount.state === 'backoff')
+        missing.push({
+          severity: 'warning',
+          what: `mounted MCP server "${mount.name}" is ${mount.state === 'broken' ? 'broken (its breaker is open)' : 'restarting after a failure'}: ${mount.lastError ?? 'unknown error'}`,
+          impact: `its ${mount.tools} tools fail until it starts`,
+          fix: `fix mcpServers.${mount.name} in caelum.config.json (infrastructure_list_mcp_servers shows its stderr), then infrastructure_restart_mcp_server {"name":"${mount.name}"}`,
+        });
+      else if (mount.note && mount.enabled)
+        missing.push({
+          severity: 'info',
+          what: `mounted MCP server "${mount.name}": ${mount.note}`,
+          impact: 'some of its tools fail',
+          fix: 'see the note',
+        });
+    }
     const byDomain: Record<string, number> = {};
     for (const tool of call.registry.all()) byDomain[tool.domain] = (byDomain[tool.domain] ?? 0) + 1;
     const result = {

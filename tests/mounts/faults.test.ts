@@ -163,7 +163,7 @@ test("a mounted server's list_changed refreshes the catalogue and reaches the cl
 test('a mounted server that cannot start says why, backs off, opens its breaker, and recovers after a restart; Caelum goes on', async (t) => {
   const flag = path.join(import.meta.dirname, `.exit-${process.pid}`);
   t.after(() => rm(flag, { force: true }));
-  const { run } = await faultSuite(t, {
+  const { run, client } = await faultSuite(t, {
     broken: {
       command: process.execPath,
       args: [faultServer],
@@ -181,6 +181,8 @@ test('a mounted server that cannot start says why, backs off, opens its breaker,
     messages[5]!,
     /failed 5 times in a row .* it is tried again at .*, or now with infrastructure_restart_mcp_server/,
   );
+  const status = await client.callTool({ name: 'getSystemStatus', arguments: {} });
+  assert.match(textOf(status), /mounted MCP server "broken" is broken \(its breaker is open\): could not start/);
   assert.match(
     textOf(await run('infrastructure_list_mcp_servers', { name: 'broken' })),
     /broken \[monitoring, stdio\] broken/,
