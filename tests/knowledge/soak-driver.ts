@@ -40,7 +40,8 @@ function connect(options: SoakOptions, dataDir: string, project: string) {
     command: process.execPath,
     args: [options.cliPath, 'serve'],
     env: {
-      PATH: process.env.PATH ?? '', CAELUM_MOUNT_DEFAULTS: '0',
+      PATH: process.env.PATH ?? '',
+      CAELUM_MOUNT_DEFAULTS: '0',
       HOME: options.workDir,
       CAELUM_DATA_DIR: dataDir,
       CAELUM_ALLOWED_ROOTS: project,

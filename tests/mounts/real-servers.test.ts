@@ -192,6 +192,8 @@ test(
   { skip: !chromium && process.env.CAELUM_REQUIRE_CHROMIUM !== '1' ? 'no system Chromium here' : false },
   async (t) => {
     const port = await freePort();
+    const outputDir = await mkdtemp(path.join(os.tmpdir(), 'caelum-playwright-'));
+    t.after(() => rm(outputDir, { recursive: true, force: true }));
     const cli = path.join(path.dirname(require.resolve('@playwright/mcp/package.json')), 'cli.js');
     const server = spawn(
       process.execPath,
@@ -205,6 +207,9 @@ test(
         '--isolated',
         '--browser',
         'chromium',
+        // Its snapshots go to a scratch directory, not the working directory.
+        '--output-dir',
+        outputDir,
         ...(chromium ? ['--executable-path', chromium] : []),
         ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
       ],

@@ -21,7 +21,8 @@ test('huge test reports over stdio give capped results, and the client connectio
     args: [cliPath, 'serve'],
     cwd: project,
     env: {
-      PATH: process.env.PATH!, CAELUM_MOUNT_DEFAULTS: '0',
+      PATH: process.env.PATH!,
+      CAELUM_MOUNT_DEFAULTS: '0',
       HOME: dir,
       CAELUM_SERVICE: 'off',
       CAELUM_DATA_DIR: path.join(dir, 'data'),

@@ -138,7 +138,11 @@ test('every development tool over a hostile project: no outside byte, no program
   await outsideTree(outside);
   await hostileProject(project, outside);
   const dataDir = path.join(base, 'data');
-  const { config } = loadConfig({}, { HOME: base, CAELUM_MOUNT_DEFAULTS: '0', CAELUM_DATA_DIR: dataDir, CAELUM_ALLOWED_ROOTS: project }, project);
+  const { config } = loadConfig(
+    {},
+    { HOME: base, CAELUM_MOUNT_DEFAULTS: '0', CAELUM_DATA_DIR: dataDir, CAELUM_ALLOWED_ROOTS: project },
+    project,
+  );
   const suite = createSuite(config, { logger: captureLogger().logger });
   t.after(() => suite.close());
   const client = await connectClient(t, suite);
@@ -310,7 +314,11 @@ async function raceAgainst(
 
   // apply_fix through the real tool, with the same swapping going on.
   const dataDir = path.join(base, 'data');
-  const { config } = loadConfig({}, { HOME: base, CAELUM_MOUNT_DEFAULTS: '0', CAELUM_DATA_DIR: dataDir, CAELUM_ALLOWED_ROOTS: project }, project);
+  const { config } = loadConfig(
+    {},
+    { HOME: base, CAELUM_MOUNT_DEFAULTS: '0', CAELUM_DATA_DIR: dataDir, CAELUM_ALLOWED_ROOTS: project },
+    project,
+  );
   const suite = createSuite(config, { logger: captureLogger().logger });
   t.after(() => suite.close());
   const context = suite.dispatcher.context({});

@@ -30,7 +30,11 @@ import {
 type Client = Awaited<ReturnType<typeof connectClient>>;
 
 async function clientFor(t: Parameters<typeof tempDir>[0], root: string, dataDir: string): Promise<Client> {
-  const { config } = loadConfig({}, { HOME: dataDir, CAELUM_MOUNT_DEFAULTS: '0', CAELUM_DATA_DIR: dataDir, CAELUM_ALLOWED_ROOTS: root }, root);
+  const { config } = loadConfig(
+    {},
+    { HOME: dataDir, CAELUM_MOUNT_DEFAULTS: '0', CAELUM_DATA_DIR: dataDir, CAELUM_ALLOWED_ROOTS: root },
+    root,
+  );
   const suite = createSuite(config, { logger: captureLogger().logger });
   return connectClient(t, suite);
 }

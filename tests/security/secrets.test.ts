@@ -373,7 +373,8 @@ async function cliSetup(t: { after(fn: () => Promise<void>): void }) {
   const dir = await tempDir(t);
   await writeTree(dir, { 'src/a.ts': 'export const f = (x: number) => x;\n' });
   const env = {
-    PATH: process.env.PATH!, CAELUM_MOUNT_DEFAULTS: '0',
+    PATH: process.env.PATH!,
+    CAELUM_MOUNT_DEFAULTS: '0',
     HOME: dir,
     CAELUM_DATA_DIR: path.join(dir, '.data'),
     ...(await canaryEnvironment(port)),

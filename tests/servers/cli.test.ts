@@ -12,7 +12,13 @@ async function cli(t: { after(fn: () => Promise<void>): void }, args: string[], 
   await writeTree(dir, { 'src/a.ts': 'export const f = (x: number) => (x > 1 ? x : 0);\n' });
   return spawnSync(process.execPath, [cliPath, ...args], {
     cwd: dir,
-    env: { PATH: process.env.PATH, CAELUM_MOUNT_DEFAULTS: '0', HOME: dir, CAELUM_DATA_DIR: path.join(dir, '.data'), ...env },
+    env: {
+      PATH: process.env.PATH,
+      CAELUM_MOUNT_DEFAULTS: '0',
+      HOME: dir,
+      CAELUM_DATA_DIR: path.join(dir, '.data'),
+      ...env,
+    },
     encoding: 'utf8',
     timeout: 30_000,
   });
@@ -117,7 +123,13 @@ test('caelum ledger migrate counts v1 rows without --confirm and rewrites them w
   const run = (args: string[]) =>
     spawnSync(process.execPath, [cliPath, 'ledger', ...args], {
       cwd: dir,
-      env: { PATH: process.env.PATH, CAELUM_MOUNT_DEFAULTS: '0', HOME: dir, CAELUM_DATA_DIR: dataDir, CAELUM_SERVICE: 'off' },
+      env: {
+        PATH: process.env.PATH,
+        CAELUM_MOUNT_DEFAULTS: '0',
+        HOME: dir,
+        CAELUM_DATA_DIR: dataDir,
+        CAELUM_SERVICE: 'off',
+      },
       encoding: 'utf8',
       timeout: 30_000,
     });

@@ -29,7 +29,8 @@ test('doctor shows every tier, the substitutes and the unserved embed tier', asy
   const run = await promisify(execFile)(process.execPath, [cliPath, 'doctor'], {
     cwd: dir,
     env: {
-      PATH: process.env.PATH, CAELUM_MOUNT_DEFAULTS: '0',
+      PATH: process.env.PATH,
+      CAELUM_MOUNT_DEFAULTS: '0',
       HOME: dir,
       CAELUM_DATA_DIR: path.join(dir, '.data'),
       CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}`,
@@ -56,7 +57,8 @@ test('the start banner of serve --http lists the tiers and warns about the unser
   const child = spawn(process.execPath, [cliPath, 'serve', '--http', '0'], {
     cwd: dir,
     env: {
-      PATH: process.env.PATH, CAELUM_MOUNT_DEFAULTS: '0',
+      PATH: process.env.PATH,
+      CAELUM_MOUNT_DEFAULTS: '0',
       HOME: dir,
       CAELUM_DATA_DIR: path.join(dir, '.data'),
       CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}`,

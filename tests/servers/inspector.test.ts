@@ -15,7 +15,13 @@ async function environment(t: { after(fn: () => Promise<void>): void }) {
   // knowledge base), and the project's structure must not count those files.
   const project = path.join(dir, 'project');
   await writeTree(project, { 'src/a.ts': 'export const f = (x: number) => (x ? 1 : 2);\n' });
-  return { PATH: process.env.PATH!, CAELUM_MOUNT_DEFAULTS: '0', HOME: dir, CAELUM_DATA_DIR: path.join(dir, 'data'), CAELUM_ALLOWED_ROOTS: project };
+  return {
+    PATH: process.env.PATH!,
+    CAELUM_MOUNT_DEFAULTS: '0',
+    HOME: dir,
+    CAELUM_DATA_DIR: path.join(dir, 'data'),
+    CAELUM_ALLOWED_ROOTS: project,
+  };
 }
 
 async function inspect(args: string[], env: Record<string, string>): Promise<any> {

@@ -51,7 +51,12 @@ async function unrelatedDir(t: { after(fn: () => Promise<void>): void }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'caelum-setup-'));
   const cwd = path.join(dir, 'some project');
   await mkdir(cwd);
-  const env = { PATH: process.env.PATH!, CAELUM_MOUNT_DEFAULTS: '0', HOME: dir, CAELUM_DATA_DIR: path.join(dir, 'data') };
+  const env = {
+    PATH: process.env.PATH!,
+    CAELUM_MOUNT_DEFAULTS: '0',
+    HOME: dir,
+    CAELUM_DATA_DIR: path.join(dir, 'data'),
+  };
   t.after(async () => {
     // `caelum serve` may leave a shared service per data dir running: stop it (where that command
     // exists) before its data dir goes.

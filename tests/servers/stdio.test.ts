@@ -17,7 +17,8 @@ async function environment(t: { after(fn: () => Promise<void>): void }) {
   return {
     cwd: path.join(dir, 'project'),
     env: {
-      PATH: process.env.PATH!, CAELUM_MOUNT_DEFAULTS: '0',
+      PATH: process.env.PATH!,
+      CAELUM_MOUNT_DEFAULTS: '0',
       HOME: dir,
       CAELUM_DATA_DIR: path.join(dir, 'data'),
       CAELUM_ALLOWED_ROOTS: path.join(dir, 'project'),

@@ -304,7 +304,12 @@ test('failure messages are classified as a person would act on them', () => {
 test('caelum kb build --offline with no cache exits non-zero with the per-provider lines on stderr', async (t) => {
   const base = await tempDir(t);
   const child = spawn(process.execPath, [cliPath, 'kb', 'build', '--offline', '--skip-llm'], {
-    env: { PATH: process.env.PATH ?? '', CAELUM_MOUNT_DEFAULTS: '0', HOME: base, CAELUM_DATA_DIR: path.join(base, 'data') },
+    env: {
+      PATH: process.env.PATH ?? '',
+      CAELUM_MOUNT_DEFAULTS: '0',
+      HOME: base,
+      CAELUM_DATA_DIR: path.join(base, 'data'),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
