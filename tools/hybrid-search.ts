@@ -7,7 +7,6 @@
 // and fusing them made the keyword ranking worse. If embedding fails, BM25F alone answers and the
 // result says why.
 import type { Embedder } from '../knowledge/vector/embedder.js';
-import { VectorIndex } from '../knowledge/vector/vector-index.js';
 import type { AnyTool, Domain } from './define-tool.js';
 import type { SearchHit, ToolSearchIndex } from './search.js';
 
@@ -25,28 +24,42 @@ export function toolText(tool: AnyTool): string {
   return `${tool.name.replaceAll('_', ' ')}. ${tool.title}. ${tool.tags.join(', ')}. ${requests}. ${tool.description}`;
 }
 
+/** A tool's unit vector, for an exact cosine search. */
+interface ToolVector {
+  tool: AnyTool;
+  unit: Float32Array;
+}
+
+function unit(vector: readonly number[]): Float32Array {
+  let norm = 0;
+  for (const x of vector) norm += x * x;
+  norm = Math.sqrt(norm) || 1;
+  return Float32Array.from(vector, (x) => x / norm);
+}
+
+/**
+ * The vector side is an exact cosine scan, not an HNSW graph: a catalogue is a few hundred tools, a
+ * scan of them is well under a millisecond, and an approximate graph can miss the few tools that
+ * share a concept with the query when many others have near-identical vectors (it did, at 159 tools).
+ */
 export class HybridToolSearch {
   private constructor(
     private readonly bm25: ToolSearchIndex,
     private readonly tools: Map<string, AnyTool>,
-    private readonly index: VectorIndex,
+    private readonly vectors: readonly ToolVector[],
     private readonly embedder: Embedder,
   ) {}
 
   static async build(bm25: ToolSearchIndex, tools: readonly AnyTool[], embedder: Embedder): Promise<HybridToolSearch> {
     if (!embedder.semantic)
       throw new Error(`embedder ${embedder.name} is lexical, not semantic; fusing it would dilute the keyword ranking`);
-    const index = VectorIndex.create({
-      space: 'cosine',
-      dimension: embedder.dimension,
-      embedder: embedder.name,
-      capacity: Math.max(64, tools.length),
-    });
     const vectors = await embedder.embed(tools.map(toolText));
-    tools.forEach((tool, i) =>
-      index.upsert(tool.name, vectors[i]!, { namespace: tool.domain, type: tool.kind.effect }),
+    return new HybridToolSearch(
+      bm25,
+      new Map(tools.map((t) => [t.name, t])),
+      tools.map((tool, i) => ({ tool, unit: unit(vectors[i]!) })),
+      embedder,
     );
-    return new HybridToolSearch(bm25, new Map(tools.map((t) => [t.name, t])), index, embedder);
   }
 
   get embedderName(): string {
@@ -57,10 +70,16 @@ export class HybridToolSearch {
     const depth = Math.max(options.limit * 3, 20);
     const lexical = this.bm25.search(query, { ...(options.domain ? { domain: options.domain } : {}), limit: depth });
     const [vector] = await this.embedder.embed([query], options.signal ? { signal: options.signal } : {});
-    const semantic = this.index.search(vector!, Math.min(depth, this.index.count), {
-      embedder: this.embedder.name,
-      ...(options.domain ? { filter: { namespace: options.domain } } : {}),
-    });
+    const target = unit(vector!);
+    const semantic = this.vectors
+      .filter((entry) => !options.domain || entry.tool.domain === options.domain)
+      .map((entry) => {
+        let dot = 0;
+        for (let i = 0; i < target.length; i++) dot += target[i]! * (entry.unit[i] ?? 0);
+        return { id: entry.tool.name, score: dot };
+      })
+      .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id))
+      .slice(0, depth);
     const fused = new Map<string, HybridHit>();
     lexical.forEach((hit, rank) =>
       fused.set(hit.tool.name, { ...hit, score: 1 / (rrfK + rank + 1), bm25Rank: rank + 1 }),

@@ -62,8 +62,12 @@ test('assess: an on-topic request is a good match, an off-topic one is not', () 
 test('assess: an everyday word counts half, so one shared "create" is no good match', () => {
   const index = new ToolSearchIndex(all);
   const query = 'create an S3 bucket on AWS';
-  const best = index.search(query, { limit: 1 })[0];
-  assert.deepEqual(best?.matched, ['creat'], 'a tool shares the word "create"');
+  const hits = index.search(query, { limit: 10 });
+  const best = hits.find((hit) => hit.matched.join() === 'creat');
+  assert.ok(best, 'a tool shares the word "create"');
+  // It scores highest, but a hit on a word of the request's own subject ranks above it.
+  assert.ok(hits.every((hit) => hit.score <= best.score || hit.matched.join() !== 'creat'));
+  assert.ok(!hits[0]!.matched.includes('creat'), JSON.stringify(hits[0]!.matched));
   const assessment = index.assess(query, best);
   assert.equal(assessment.confident, false);
   assert.ok(assessment.confidence * 2 >= minimumConfidence, 'at full weight the shared word would pass');
@@ -71,7 +75,7 @@ test('assess: an everyday word counts half, so one shared "create" is no good ma
 
 test('assess: a match on everyday words alone is no good match, however strong', () => {
   const index = new ToolSearchIndex(all);
-  const query = 'order a pizza for tonight';
+  const query = 'order a pizza';
   const best = index.search(query, { limit: 1 })[0];
   assert.deepEqual(best?.matched, ['order'], 'the paper trading tools share the word "order"');
   const assessment = index.assess(query, best);

@@ -29,6 +29,21 @@ function jsonValue(value: number): JsonValue {
   return value;
 }
 
+/** The Prometheus a tool asks: the `url` the agent passed (checked), or the configured one. */
+export function prometheusClient(context: ToolContext, url: string | undefined): PrometheusClient {
+  const configured = configuredPrometheus(context);
+  if (url) checkUrl(url);
+  const settings: PrometheusSettings | undefined = url
+    ? { url, timeoutMs: configured?.timeoutMs ?? defaultQueryTimeoutMs }
+    : configured;
+  if (!settings)
+    throw new ToolError(
+      'NOT_CONFIGURED',
+      'no Prometheus configured: set monitoring.prometheus.url in the config or CAELUM_PROMETHEUS_URL, or pass url',
+    );
+  return new PrometheusClient(settings, { signal: context.signal });
+}
+
 export function checkUrl(url: string): void {
   let parsed: URL;
   try {
@@ -119,17 +134,7 @@ export const queryPrometheus = defineTool({
     },
   ],
   async handler(input, context) {
-    const configured = configuredPrometheus(context);
-    if (input.url) checkUrl(input.url);
-    const settings: PrometheusSettings | undefined = input.url
-      ? { url: input.url, timeoutMs: configured?.timeoutMs ?? defaultQueryTimeoutMs }
-      : configured;
-    if (!settings)
-      throw new ToolError(
-        'NOT_CONFIGURED',
-        'no Prometheus configured: set monitoring.prometheus.url in the config or CAELUM_PROMETHEUS_URL, or pass url',
-      );
-    const client = new PrometheusClient(settings, { signal: context.signal });
+    const client = prometheusClient(context, input.url);
     const now = Date.now();
     const base = { prometheus: client.shownUrl, query: input.query, mode: input.mode, at: new Date(now).toISOString() };
     if (input.mode === 'instant') {

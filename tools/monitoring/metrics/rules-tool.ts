@@ -3,11 +3,8 @@
 // are inactive, pending or firing with the alerts they hold. Read only.
 import { z } from 'zod';
 import { defineTool } from '../../define-tool.js';
-import { ToolError } from '../../errors.js';
-import { checkUrl, configuredPrometheus } from './metrics-tools.js';
-import { PrometheusClient, type PrometheusSettings } from './prometheus-api.js';
+import { prometheusClient } from './metrics-tools.js';
 
-const defaultTimeoutMs = 10_000;
 const maxAlertsPerRule = 20;
 
 export const listPrometheusRules = defineTool({
@@ -73,17 +70,7 @@ export const listPrometheusRules = defineTool({
   }),
   examples: [{}, { state: 'firing' }],
   async handler(input, context) {
-    const configured = configuredPrometheus(context);
-    if (input.url) checkUrl(input.url);
-    const settings: PrometheusSettings | undefined = input.url
-      ? { url: input.url, timeoutMs: configured?.timeoutMs ?? defaultTimeoutMs }
-      : configured;
-    if (!settings)
-      throw new ToolError(
-        'NOT_CONFIGURED',
-        'no Prometheus configured: set monitoring.prometheus.url in the config or CAELUM_PROMETHEUS_URL, or pass url',
-      );
-    const client = new PrometheusClient(settings, { signal: context.signal });
+    const client = prometheusClient(context, input.url);
     const all = await client.rules();
     const counts = {
       rules: all.length,

@@ -2,11 +2,7 @@
 // /api/v1/targets: health, the last error, when it last scraped and how long it took. Read only.
 import { z } from 'zod';
 import { defineTool } from '../../define-tool.js';
-import { ToolError } from '../../errors.js';
-import { checkUrl, configuredPrometheus } from './metrics-tools.js';
-import { PrometheusClient, type PrometheusSettings } from './prometheus-api.js';
-
-const defaultTimeoutMs = 10_000;
+import { prometheusClient } from './metrics-tools.js';
 
 export const listScrapeTargets = defineTool({
   name: 'monitoring_list_scrape_targets',
@@ -52,17 +48,7 @@ export const listScrapeTargets = defineTool({
   }),
   examples: [{}, { health: 'down' }],
   async handler(input, context) {
-    const configured = configuredPrometheus(context);
-    if (input.url) checkUrl(input.url);
-    const settings: PrometheusSettings | undefined = input.url
-      ? { url: input.url, timeoutMs: configured?.timeoutMs ?? defaultTimeoutMs }
-      : configured;
-    if (!settings)
-      throw new ToolError(
-        'NOT_CONFIGURED',
-        'no Prometheus configured: set monitoring.prometheus.url in the config or CAELUM_PROMETHEUS_URL, or pass url',
-      );
-    const client = new PrometheusClient(settings, { signal: context.signal });
+    const client = prometheusClient(context, input.url);
     const all = await client.targets();
     const counts = { up: 0, down: 0, unknown: 0 };
     for (const target of all) counts[target.health] += 1;

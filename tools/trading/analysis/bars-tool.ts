@@ -3,8 +3,7 @@
 import { z } from 'zod';
 import { defineTool } from '../../define-tool.js';
 import { barDate } from '../market/bars.js';
-import { symbolPattern } from '../market/market-store.js';
-import { dateField, rangeOf, symbolBars } from './series.js';
+import { symbolRangeFields, rangeOf, symbolBars } from './series.js';
 
 export const maxBarRows = 5_000;
 
@@ -32,12 +31,7 @@ export const getBars = defineTool({
     'Returns the stored daily bars (date, open, high, low, close, volume) of one symbol from the market data directory for a date range, oldest first, at most `limit` rows (default 250, ≤ 5000). When the range holds more, it keeps the most recent rows (or the earliest with keep: "first") and says how many were left out, so narrow start/end to page. Reads data only; for indicators use trading_compute_indicators, for statistics trading_analyze_returns, to add data trading_import_bars. Example: {"symbol": "SPX", "start": "2020-03-02", "end": "2020-03-31"}',
   kind: { effect: 'readOnly' },
   input: z.object({
-    symbol: z
-      .string()
-      .regex(symbolPattern, 'a symbol is 1-20 letters, digits and . ^ = _ -')
-      .describe('Symbol with bars in the market data directory, e.g. "SPX".'),
-    start: z.string().max(30).optional().describe(dateField('First')),
-    end: z.string().max(30).optional().describe(dateField('Last')),
+    ...symbolRangeFields,
     limit: z
       .number()
       .int()

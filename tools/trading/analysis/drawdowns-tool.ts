@@ -3,9 +3,8 @@
 import { z } from 'zod';
 import { defineTool } from '../../define-tool.js';
 import { barDate } from '../market/bars.js';
-import { symbolPattern } from '../market/market-store.js';
 import { drawdownEpisodes } from './drawdowns.js';
-import { dateField, rangeOf, symbolBars } from './series.js';
+import { symbolRangeFields, rangeOf, symbolBars } from './series.js';
 
 const episode = z.object({
   rank: z.number().int().describe('1 = deepest'),
@@ -35,12 +34,7 @@ export const findDrawdowns = defineTool({
     'Finds the drawdown episodes of a symbol’s daily closes in a date range: each from a peak through its trough to the first close back at the peak (or still open at the end), with depth, dates, closes, bars to the trough, bars to recover and calendar length, deepest first (at most `top`, ≤ 100; minDepth drops shallow ones). Also says how far the last close is below the running peak. For one summary figure with returns and Sharpe use trading_analyze_returns. Example: {"symbol": "SPX", "top": 5}',
   kind: { effect: 'readOnly' },
   input: z.object({
-    symbol: z
-      .string()
-      .regex(symbolPattern, 'a symbol is 1-20 letters, digits and . ^ = _ -')
-      .describe('Symbol with bars in the market data directory, e.g. "SPX".'),
-    start: z.string().max(30).optional().describe(dateField('First')),
-    end: z.string().max(30).optional().describe(dateField('Last')),
+    ...symbolRangeFields,
     top: z.number().int().min(1).max(100).default(5).describe('Episodes listed, deepest first (1-100); default 5.'),
     minDepth: z
       .number()

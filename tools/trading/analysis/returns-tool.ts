@@ -4,9 +4,8 @@ import { z } from 'zod';
 import { defineTool } from '../../define-tool.js';
 import { conventions, returnMetrics } from '../backtest/metrics.js';
 import { barDate } from '../market/bars.js';
-import { symbolPattern } from '../market/market-store.js';
 import { drawdownEpisodes } from './drawdowns.js';
-import { closeReturns, dateField, rangeOf, symbolBars } from './series.js';
+import { closeReturns, symbolRangeFields, rangeOf, symbolBars } from './series.js';
 
 const nullable = z.number().nullable();
 
@@ -36,12 +35,7 @@ export const analyzeReturns = defineTool({
     'Statistics of holding one symbol over a date range, from its daily closes (close-to-close simple returns, empyrical conventions: 252 periods a year, sample σ): total return, CAGR (by bars and by calendar days), annualised volatility, Sharpe and Sortino (with an optional annual risk-free rate), max drawdown with its peak, trough and recovery dates, Calmar, best and worst day, share of up days, and each calendar year’s return. For a strategy’s performance use trading_run_backtest; for every drawdown episode trading_find_drawdowns. Example: {"symbol": "SPX", "start": "2010-01-01", "end": "2019-12-31"}',
   kind: { effect: 'readOnly' },
   input: z.object({
-    symbol: z
-      .string()
-      .regex(symbolPattern, 'a symbol is 1-20 letters, digits and . ^ = _ -')
-      .describe('Symbol with bars in the market data directory, e.g. "SPX".'),
-    start: z.string().max(30).optional().describe(dateField('First')),
-    end: z.string().max(30).optional().describe(dateField('Last')),
+    ...symbolRangeFields,
     riskFreeRate: z
       .number()
       .min(-0.5)

@@ -1,10 +1,11 @@
 // What the analysis tools share: a symbol's bars cut to a date range (earlier bars kept for indicator
 // warm-up when asked), close-to-close returns, and returns of several symbols on their common dates.
+import { z } from 'zod';
 import type { ToolContext } from '../../context.js';
 import { InputError } from '../../errors.js';
 import { dateRange } from '../backtest/backtest.js';
 import { barDate, sliceBars, type Bars } from '../market/bars.js';
-import { createBarSource } from '../market/market-store.js';
+import { createBarSource, symbolPattern } from '../market/market-store.js';
 
 export const dateField = (what: string) =>
   `${what} date, YYYY-MM-DD (inclusive); default the ${what === 'First' ? 'first' : 'last'} bar held.`;
@@ -101,3 +102,13 @@ export function sampleStd(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) squares += (values[i]! - m) ** 2;
   return Math.sqrt(squares / (values.length - 1));
 }
+
+/** The input fields of a tool over one symbol's bars in a date range. */
+export const symbolRangeFields = {
+  symbol: z
+    .string()
+    .regex(symbolPattern, 'a symbol is 1-20 letters, digits and . ^ = _ -')
+    .describe('Symbol with bars in the market data directory, e.g. "SPX".'),
+  start: z.string().max(30).optional().describe(dateField('First')),
+  end: z.string().max(30).optional().describe(dateField('Last')),
+};
