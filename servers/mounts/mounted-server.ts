@@ -68,6 +68,7 @@ export class MountedServer implements RemoteCaller {
   private idleTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private refreshing = false;
+  private unknownAllow: string[] = [];
   private writes: Promise<void> = Promise.resolve();
   private refreshAgain = false;
   private closed = false;
@@ -103,7 +104,18 @@ export class MountedServer implements RemoteCaller {
       ...(this.lastTail.length > 0 ? { stderrTail: this.lastTail } : {}),
       malformedLines: this.malformed + (child?.malformedLines ?? 0),
       ...(this.coldStartMs !== undefined ? { coldStartMs: this.coldStartMs } : {}),
-      ...(this.mount.note ? { note: this.mount.note } : {}),
+      ...(this.mount.note || this.unknownAllow.length > 0
+        ? {
+            note: [
+              this.mount.note,
+              this.unknownAllow.length > 0
+                ? `mcpServers.${this.server}.allow names tools it does not have: ${this.unknownAllow.join(', ')}`
+                : undefined,
+            ]
+              .filter(Boolean)
+              .join('; '),
+          }
+        : {}),
     };
   }
 
@@ -358,6 +370,11 @@ export class MountedServer implements RemoteCaller {
       if (!cursor) break;
     }
     const { allow, deny } = this.mount.config;
+    // A name in allow that the server does not have is a typo the user should hear about.
+    const unknown = (allow ?? []).filter((name) => !all.some((tool) => tool.name === name));
+    if (unknown.length > 0 && unknown.join() !== this.unknownAllow.join())
+      this.options.logger.warn('mounted_server_unknown_allow', { server: this.server, names: unknown });
+    this.unknownAllow = unknown;
     // An explicit allow wins over a deny (a default's deny list included).
     return all.filter((tool) => (allow ? allow.includes(tool.name) : !deny.includes(tool.name)));
   }

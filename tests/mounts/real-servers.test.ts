@@ -119,8 +119,13 @@ test('the default mounts: their tools are in the catalogue with their schemas, a
 
 test('a default mount is turned off, or narrowed with allow, from the config', async (t) => {
   const { suite } = await defaultSuite(t, {
-    mcpServers: { playwright: { enabled: false }, filesystem: { allow: ['read_text_file', 'list_directory'] } },
+    mcpServers: {
+      playwright: { enabled: false },
+      filesystem: { allow: ['read_text_file', 'list_directory', 'rm_rf'] },
+    },
   });
+  const filesystem = suite.mounts.list().find((m) => m.name === 'filesystem')!;
+  assert.match(filesystem.note ?? '', /mcpServers\.filesystem\.allow names tools it does not have: rm_rf/);
   const servers = groupByServer(suite.registry.all());
   assert.equal(servers.playwright, undefined);
   assert.deepEqual(servers.filesystem?.map((tool) => tool.name).sort(), [
