@@ -40,6 +40,24 @@ const recordSchema = z.record(
 );
 type CatalogueRecord = { fingerprint: string; listedAt: string; tools: RemoteTool[] };
 
+const failureSchema = z.record(
+  z.string(),
+  z.object({ fingerprint: z.string(), failedAt: z.number(), error: z.string() }),
+);
+type FailureRecord = z.infer<typeof failureSchema>[string];
+/** A server whose tools could not be listed is not tried again at start-up for this long. */
+const failureQuietMs = 10 * 60_000;
+
+function readFailures(file: string): Record<string, FailureRecord> {
+  try {
+    if (!existsSync(file)) return {};
+    const parsed = failureSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
+}
+
 /** The data dir's record of the servers' tools; a missing, unreadable or malformed one is no record. */
 function readRecords(file: string, logger: Logger): Record<string, CatalogueRecord> {
   if (!existsSync(file)) return {};
@@ -132,6 +150,8 @@ export class MountManager implements MountsView {
   private readonly registered = new Map<string, Map<string, AnyTool>>();
   private readonly recordFile: string;
   private records: Record<string, CatalogueRecord> = {};
+  private failures: Record<string, FailureRecord> = {};
+  private readonly failureFile: string;
   private discovery: Promise<void> = Promise.resolve();
   private writing: Promise<void> = Promise.resolve();
 
@@ -140,6 +160,7 @@ export class MountManager implements MountsView {
     private readonly options: MountManagerOptions,
   ) {
     this.recordFile = path.join(options.dataDir, 'mounts', 'catalogue.json');
+    this.failureFile = path.join(options.dataDir, 'mounts', 'failures.json');
     registerMountSecrets(mounts);
     for (const mount of mounts) {
       const serverOptions: MountedServerOptions = {
@@ -180,8 +201,19 @@ export class MountManager implements MountsView {
         this.register(mount, record.tools, server);
       } else unrecorded.push(server);
     }
+    // A server whose listing failed a moment ago (same configuration) is not started again at every
+    // start-up (each `caelum tools` or `caelum call` would wait for it); a call or a restart tries it.
+    this.failures = readFailures(this.failureFile);
+    const now = Date.now();
     this.discovery = Promise.all(
       unrecorded.map(async (server) => {
+        const failed = this.failures[server.mount.name];
+        if (failed && failed.fingerprint === fingerprintOf(server.mount) && now - failed.failedAt < failureQuietMs) {
+          server.noteEarlierFailure(
+            `listing its tools failed at ${new Date(failed.failedAt).toISOString()} (${failed.error}); not tried again at start-up until ${new Date(failed.failedAt + failureQuietMs).toISOString()}: infrastructure_restart_mcp_server tries it now`,
+          );
+          return;
+        }
         try {
           await server.listTools();
           await server.park();
@@ -190,6 +222,12 @@ export class MountManager implements MountsView {
             server: server.mount.name,
             error: (error as Error).message,
           });
+          this.failures[server.mount.name] = {
+            fingerprint: fingerprintOf(server.mount),
+            failedAt: Date.now(),
+            error: (error as Error).message.slice(0, 300),
+          };
+          this.writing = this.writing.then(() => this.saveJson(this.failureFile, this.failures)).catch(() => undefined);
         }
       }),
     ).then(() => undefined);
@@ -214,17 +252,22 @@ export class MountManager implements MountsView {
     if (!server) return;
     this.register(mount, tools, server);
     this.records[mount.name] = { fingerprint: fingerprintOf(mount), listedAt: new Date().toISOString(), tools };
-    this.writing = this.writing.then(() => this.saveRecords()).catch(() => undefined);
+    this.writing = this.writing.then(() => this.saveJson(this.recordFile, this.records)).catch(() => undefined);
+    if (this.failures[mount.name]) {
+      delete this.failures[mount.name];
+      this.writing = this.writing.then(() => this.saveJson(this.failureFile, this.failures)).catch(() => undefined);
+    }
   }
 
-  private async saveRecords(): Promise<void> {
+  /** Writes one of the data dir's mount files atomically (a temporary file, then a rename). */
+  private async saveJson(file: string, value: unknown): Promise<void> {
     try {
-      await mkdir(path.dirname(this.recordFile), { recursive: true });
-      const temporary = `${this.recordFile}.${process.pid}.tmp`;
-      await writeFile(temporary, JSON.stringify(this.records));
-      await rename(temporary, this.recordFile);
+      await mkdir(path.dirname(file), { recursive: true });
+      const temporary = `${file}.${process.pid}.tmp`;
+      await writeFile(temporary, JSON.stringify(value));
+      await rename(temporary, file);
     } catch (error) {
-      this.options.logger.warn('mount_catalogue_write_failed', { error: (error as Error).message });
+      this.options.logger.warn('mount_catalogue_write_failed', { file, error: (error as Error).message });
     }
   }
 

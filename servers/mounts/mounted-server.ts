@@ -458,6 +458,11 @@ export class MountedServer implements RemoteCaller {
     if (transport) await transport.close().catch(() => undefined);
   }
 
+  /** Start-up skipped listing its tools because that failed a moment ago: the status says so. */
+  noteEarlierFailure(message: string): void {
+    this.lastError = message;
+  }
+
   /** The tools recorded in the data dir, before the server has started this time. */
   adoptTools(tools: RemoteTool[]): void {
     this.tools = tools;

@@ -51,6 +51,10 @@ export class RootsScopedServer implements RemoteCaller {
     this.instance(undefined).adoptTools(tools);
   }
 
+  noteEarlierFailure(message: string): void {
+    this.instance(undefined).noteEarlierFailure(message);
+  }
+
   async park(): Promise<void> {
     await this.instance(undefined).park();
   }

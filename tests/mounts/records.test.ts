@@ -13,7 +13,7 @@ import { captureLogger } from '../helpers.js';
 
 const faultServer = path.join(import.meta.dirname, 'fault-server.mjs');
 
-async function manager(t: { after(fn: () => Promise<void>): void }, dataDir: string) {
+async function manager(t: { after(fn: () => Promise<void>): void }, dataDir: string, env: Record<string, string> = {}) {
   const registry = new ToolRegistry();
   const log = captureLogger();
   let changes = 0;
@@ -23,7 +23,7 @@ async function manager(t: { after(fn: () => Promise<void>): void }, dataDir: str
       {
         name: 'fault',
         origin: 'config',
-        config: mountSchema.parse({ command: process.execPath, args: [faultServer], supervisor: 'development' }),
+        config: mountSchema.parse({ command: process.execPath, args: [faultServer], supervisor: 'development', env }),
       },
     ],
     {
@@ -93,4 +93,27 @@ test('calls that arrive together after a crash start one new process', async (t)
     ['b0', 'b1', 'b2', 'b3', 'b4'],
   );
   assert.equal(server.status().starts, 3, 'discovery, the first call, one restart');
+});
+
+test('a server whose tools could not be listed is not started again at the next start-up, and says so', async (t) => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'caelum-mount-records-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const failing = { FAULT_EXIT_ON_START: '1' };
+  const first = await manager(t, dataDir, failing);
+  await first.mounts.start();
+  assert.equal(first.mounts.list()[0]!.starts, 1);
+  assert.equal(first.registry.size, 0);
+  await first.mounts.close();
+  const second = await manager(t, dataDir, failing);
+  await second.mounts.start();
+  const status = second.mounts.list()[0]!;
+  assert.equal(status.starts, 0, 'not tried again at start-up');
+  assert.match(
+    status.lastError ?? '',
+    /listing its tools failed at .*exited with code 3.*infrastructure_restart_mcp_server tries it now/,
+  );
+  // Fixed (another configuration): listed again at once.
+  const third = await manager(t, dataDir);
+  await third.mounts.start();
+  assert.equal(third.registry.size, 11);
 });
