@@ -4,10 +4,11 @@
 // Then the same job is stopped halfway, and no process is left behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectClient, pgSchema, pgSchemaUrl, repoRoot, testSuite, textOf } from '../helpers.js';
+import { processTable, withDescendants } from '../proc-table.js';
 
 const trainScript = path.join(repoRoot, 'tests/ml-training/fixtures/train-ridge.mjs');
 const dimension = 16;
@@ -54,28 +55,13 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 
 /** Pids whose process group is `pgid`, or that descend from `pid`, read from /proc. */
 async function processesOf(pid: number): Promise<number[]> {
-  const table: { pid: number; ppid: number; pgid: number }[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] === 'Z') continue;
-      table.push({ pid: Number(entry), ppid: Number(fields[1]), pgid: Number(fields[2]) });
-    } catch {
-      // gone while listing
-    }
-  }
-  const found = new Set(table.filter((p) => p.pgid === pid || p.pid === pid).map((p) => p.pid));
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of table)
-      if (found.has(p.ppid) && !found.has(p.pid)) {
-        found.add(p.pid);
-        grew = true;
-      }
-  }
-  return [...found];
+  const table = await processTable();
+  return [
+    ...withDescendants(
+      table,
+      table.filter((p) => p.pgid === pid || p.pid === pid).map((p) => p.pid),
+    ),
+  ];
 }
 
 test('PostgreSQL → prepareDataset → training job → assessModel → registered; a second job stopped halfway', async (t) => {

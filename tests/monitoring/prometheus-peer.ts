@@ -11,6 +11,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { ToolContext } from '../../tools/context.js';
+import type { AnyTool } from '../../tools/define-tool.js';
+import { ToolRegistry } from '../../tools/registry.js';
+import { ToolRouter } from '../../tools/router.js';
 
 export const nodeExporterBinary = '/usr/bin/prometheus-node-exporter';
 export const prometheusBinary = '/usr/bin/prometheus';
@@ -163,4 +167,27 @@ export async function startPrometheus(
     peer.log,
   );
   return { address: peer.address, url: peer.url, dataDir, configFile, log: peer.log, stop: peer.stop };
+}
+
+const quiet = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child() {
+    return quiet;
+  },
+};
+
+/** Calls one Prometheus-reading tool through the router, with this Prometheus configured (or none). */
+export function routeTool(tool: AnyTool, prometheus?: { url: string; timeoutMs: number }) {
+  const context = {
+    logger: quiet,
+    clock: { now: () => Date.now() },
+    signal: new AbortController().signal,
+    progress: () => undefined,
+    environment: { dataDir: '/nonexistent', allowedRoots: [], ...(prometheus ? { monitoring: { prometheus } } : {}) },
+  } as unknown as ToolContext;
+  const routed = new ToolRouter(new ToolRegistry([[tool]]));
+  return (input: unknown) => routed.invoke(tool.name, input, context);
 }

@@ -5,35 +5,12 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { ToolContext } from '../../tools/context.js';
+import type { AnyTool } from '../../tools/define-tool.js';
 import { listPrometheusRules } from '../../tools/monitoring/metrics/rules-tool.js';
-import { ToolRegistry } from '../../tools/registry.js';
-import { ToolRouter } from '../../tools/router.js';
-import { startNodeExporter, startPrometheus } from './prometheus-peer.js';
-
-const quiet = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  child() {
-    return quiet;
-  },
-};
+import { routeTool, startNodeExporter, startPrometheus } from './prometheus-peer.js';
 
 function router(prometheus?: { url: string; timeoutMs: number }) {
-  const context = {
-    logger: quiet,
-    clock: { now: () => Date.now() },
-    signal: new AbortController().signal,
-    progress: () => undefined,
-    environment: { dataDir: '/nonexistent', allowedRoots: [], ...(prometheus ? { monitoring: { prometheus } } : {}) },
-  } as unknown as ToolContext;
-  const routed = new ToolRouter(new ToolRegistry([[listPrometheusRules] as never]));
-  return async (input: unknown) => {
-    const outcome = await routed.invoke('monitoring_list_prometheus_rules', input, context);
-    return outcome;
-  };
+  return routeTool(listPrometheusRules as unknown as AnyTool, prometheus);
 }
 
 const rules = {

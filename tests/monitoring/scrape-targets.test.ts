@@ -3,32 +3,12 @@
 // error, and the tool puts it first and filters by health. With nothing configured it says how.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ToolContext } from '../../tools/context.js';
+import type { AnyTool } from '../../tools/define-tool.js';
 import { listScrapeTargets } from '../../tools/monitoring/metrics/targets-tool.js';
-import { ToolRegistry } from '../../tools/registry.js';
-import { ToolRouter } from '../../tools/router.js';
-import { startNodeExporter, startPrometheus } from './prometheus-peer.js';
-
-const quiet = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  child() {
-    return quiet;
-  },
-};
+import { routeTool, startNodeExporter, startPrometheus } from './prometheus-peer.js';
 
 function router(prometheus?: { url: string; timeoutMs: number }) {
-  const context = {
-    logger: quiet,
-    clock: { now: () => Date.now() },
-    signal: new AbortController().signal,
-    progress: () => undefined,
-    environment: { dataDir: '/nonexistent', allowedRoots: [], ...(prometheus ? { monitoring: { prometheus } } : {}) },
-  } as unknown as ToolContext;
-  const routed = new ToolRouter(new ToolRegistry([[listScrapeTargets] as never]));
-  return (input: unknown) => routed.invoke('monitoring_list_scrape_targets', input, context);
+  return routeTool(listScrapeTargets as unknown as AnyTool, prometheus);
 }
 
 test('with no Prometheus configured it says how to configure one; a bad url is the caller’s to fix', async () => {

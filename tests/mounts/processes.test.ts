@@ -4,56 +4,24 @@
 // Checked through /proc.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ToolRegistry } from '../../tools/registry.js';
 import { MountManager } from '../../servers/mounts/mount-manager.js';
 import { mountSchema } from '../../servers/mounts/mount-config.js';
 import { captureLogger, testSuite } from '../helpers.js';
+import { processTable, withDescendants, type Proc } from '../proc-table.js';
 
 const faultServer = path.join(import.meta.dirname, 'fault-server.mjs');
 
-interface Proc {
-  pid: number;
-  ppid: number;
-  pgid: number;
-}
-
-async function processes(): Promise<Proc[]> {
-  const out: Proc[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so split after the last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] === 'Z') continue;
-      out.push({ pid: Number(entry), ppid: Number(fields[1]), pgid: Number(fields[2]) });
-    } catch {
-      // It exited while we looked.
-    }
-  }
-  return out;
-}
-
 /** This process's descendants (children, their children, ...). */
 async function descendants(): Promise<number[]> {
-  const all = await processes();
-  const found = new Set([process.pid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of all)
-      if (found.has(p.ppid) && !found.has(p.pid)) {
-        found.add(p.pid);
-        grew = true;
-      }
-  }
+  const found = withDescendants(await processTable(), [process.pid]);
   found.delete(process.pid);
   return [...found].sort((a, b) => a - b);
 }
 
 async function inGroups(groups: ReadonlySet<number>): Promise<Proc[]> {
-  return (await processes()).filter((p) => groups.has(p.pgid));
+  return (await processTable()).filter((p) => groups.has(p.pgid));
 }
 
 async function settle(check: () => Promise<boolean>): Promise<void> {
@@ -122,7 +90,7 @@ test('stopping the suite stops its mounted servers and the helpers they started'
   const helper = Number(result.text);
   const group = suite.mounts.list()[0]!.pid!;
   assert.ok(
-    (await processes()).some((p) => p.pid === helper && p.pgid === group),
+    (await processTable()).some((p) => p.pid === helper && p.pgid === group),
     'the helper runs in the server group',
   );
   await suite.close();

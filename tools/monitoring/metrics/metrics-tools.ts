@@ -29,6 +29,13 @@ function jsonValue(value: number): JsonValue {
   return value;
 }
 
+/** The `url` input of the tools that ask Prometheus. */
+export const prometheusUrlField = z
+  .string()
+  .max(2000)
+  .optional()
+  .describe('Prometheus base URL, e.g. http://prometheus:9090; default: the configured one.');
+
 /** The Prometheus a tool asks: the `url` the agent passed (checked), or the configured one. */
 export function prometheusClient(context: ToolContext, url: string | undefined): PrometheusClient {
   const configured = configuredPrometheus(context);
@@ -101,11 +108,7 @@ export const queryPrometheus = defineTool({
       .max(1000)
       .default(50)
       .describe('Most series shown; the total is always reported.'),
-    url: z
-      .string()
-      .max(2000)
-      .optional()
-      .describe('Prometheus base URL, e.g. http://prometheus:9090; default: the configured one.'),
+    url: prometheusUrlField,
   }),
   output: z.object({
     prometheus: z.string(),

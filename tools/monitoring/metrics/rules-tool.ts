@@ -3,7 +3,7 @@
 // are inactive, pending or firing with the alerts they hold. Read only.
 import { z } from 'zod';
 import { defineTool } from '../../define-tool.js';
-import { prometheusClient } from './metrics-tools.js';
+import { prometheusClient, prometheusUrlField } from './metrics-tools.js';
 
 const maxAlertsPerRule = 20;
 
@@ -27,11 +27,7 @@ export const listPrometheusRules = defineTool({
     health: z.enum(['ok', 'err', 'unknown']).optional().describe('Only rules whose last evaluation had this health.'),
     group: z.string().min(1).max(200).optional().describe('Only rules of this rule group.'),
     limit: z.number().int().min(1).max(2000).default(200).describe('At most this many rules; the counts cover all.'),
-    url: z
-      .string()
-      .max(2000)
-      .optional()
-      .describe('Prometheus base URL, e.g. http://prometheus:9090; default: the configured one.'),
+    url: prometheusUrlField,
   }),
   output: z.object({
     prometheus: z.string(),

@@ -2,7 +2,7 @@
 // /api/v1/targets: health, the last error, when it last scraped and how long it took. Read only.
 import { z } from 'zod';
 import { defineTool } from '../../define-tool.js';
-import { prometheusClient } from './metrics-tools.js';
+import { prometheusClient, prometheusUrlField } from './metrics-tools.js';
 
 export const listScrapeTargets = defineTool({
   name: 'monitoring_list_scrape_targets',
@@ -22,11 +22,7 @@ export const listScrapeTargets = defineTool({
     health: z.enum(['up', 'down', 'unknown']).optional().describe('Only targets in this health.'),
     job: z.string().min(1).max(200).optional().describe('Only targets of this job (scrape config), e.g. node.'),
     limit: z.number().int().min(1).max(2000).default(200).describe('At most this many targets; the counts cover all.'),
-    url: z
-      .string()
-      .max(2000)
-      .optional()
-      .describe('Prometheus base URL, e.g. http://prometheus:9090; default: the configured one.'),
+    url: prometheusUrlField,
   }),
   output: z.object({
     prometheus: z.string(),
