@@ -133,7 +133,7 @@ export interface CostBreakdown {
   hosts: HostStats[];
 }
 
-export type GroupBy = 'model' | 'backend' | 'day' | 'tool' | 'supervisor' | 'host';
+export type GroupBy = 'model' | 'backend' | 'day' | 'week' | 'month' | 'tool' | 'supervisor' | 'host';
 
 /** Rows written before outcome tracking, shown as they were booked and counted apart. */
 export interface LegacySummary {
@@ -191,6 +191,14 @@ function add(totals: CostTotals, entry: LedgerRow): void {
   totals.savingUsd += entry.savingUsd;
 }
 
+/** The ISO week (Monday to Sunday, UTC) a time falls in, named by its Monday: 2026-11-30. */
+export function weekOf(ts: string): string {
+  const date = new Date(ts);
+  if (Number.isNaN(date.getTime())) return ts.slice(0, 10);
+  const day = (date.getUTCDay() + 6) % 7; // Monday 0
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() - day)).toISOString().slice(0, 10);
+}
+
 function groupKey(entry: LedgerRow, groupBy: GroupBy): string {
   switch (groupBy) {
     case 'supervisor':
@@ -203,6 +211,10 @@ function groupKey(entry: LedgerRow, groupBy: GroupBy): string {
       return entry.backend;
     case 'day':
       return entry.ts.slice(0, 10);
+    case 'week':
+      return weekOf(entry.ts);
+    case 'month':
+      return entry.ts.slice(0, 7);
     case 'tool':
       return entry.tool ?? '(none)';
   }

@@ -28,6 +28,7 @@ import { sampleDirectory } from './sample-data.js';
 import { caelumVersion } from './version.js';
 import { resolveMounts } from './mounts/mount-config.js';
 import { MountManager } from './mounts/mount-manager.js';
+import { ExecutionLog } from './dashboard/execution-log.js';
 
 export interface Suite {
   config: CaelumConfig;
@@ -39,6 +40,8 @@ export interface Suite {
   knowledge: KnowledgeStore;
   /** The mounted MCP servers (config mcpServers and the defaults). */
   mounts: MountManager;
+  /** Every high-level call an agent made, with its steps (the dashboard's Executions view). */
+  executions: ExecutionLog;
   /** Long work in progress (background jobs); the service never idles out while it is not empty. */
   busy(): string[];
   /**
@@ -214,6 +217,10 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     highLevelTools(),
     config.budgets.toolResultBytes,
   );
+  const executions = new ExecutionLog(config.dataDir, (error) =>
+    logger.warn('execution_log_failed', { error: error.message }),
+  );
+  dispatcher.onCall((record) => executions.record(record));
   void mounts.start();
   dispatcher.waitForCatalogue(() => mounts.ready());
   const background = new Map<string, { controller: AbortController; done: Promise<void> }>();
@@ -242,6 +249,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     pool,
     knowledge,
     mounts,
+    executions,
     busy: () => {
       const job = runningJob(knowledge);
       // Background work (the sample load) is cheap to redo, so it never holds a stop: close() cancels it.
@@ -262,6 +270,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
       for (const task of background.values()) task.controller.abort();
       await Promise.all([...background.values()].map((task) => task.done));
       await mounts.close();
+      await executions.flush();
       await knowledge.close();
       await closeLocalJobs(config.dataDir);
       await closeAlertService(config.dataDir);

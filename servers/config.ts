@@ -132,9 +132,23 @@ export const configSchema = z
           .array(z.string())
           .default([])
           .describe('extra Origin values accepted besides localhost forms'),
+        dashboard: z.boolean().default(true).describe('serve the web dashboard at / beside /mcp'),
+        dashboardActions: z
+          .boolean()
+          .default(false)
+          .describe(
+            "let the dashboard act (pool enable/disable, ack an alert), each with confirm and a CSRF token; off: read-only (CAELUM_DASHBOARD_ACTIONS=1 turns it on)",
+          ),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8765, allowedHosts: [], allowedOrigins: [] }),
+      .default({
+        host: '127.0.0.1',
+        port: 8765,
+        allowedHosts: [],
+        allowedOrigins: [],
+        dashboard: true,
+        dashboardActions: false,
+      }),
     logLevel: z.enum(logLevels).default('info'),
     testRunsAllowed: z
       .array(z.string().min(1))
@@ -560,6 +574,10 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
   if (env.CAELUM_LOG_LEVEL) set('logLevel', 'CAELUM_LOG_LEVEL', env.CAELUM_LOG_LEVEL);
   if (env.CAELUM_MOUNT_DEFAULTS !== undefined)
     set('mountDefaultServers', 'CAELUM_MOUNT_DEFAULTS', !/^(0|off|false|no)$/i.test(env.CAELUM_MOUNT_DEFAULTS.trim()));
+  if (env.CAELUM_DASHBOARD_ACTIONS !== undefined)
+    set('http', 'CAELUM_DASHBOARD_ACTIONS', {
+      dashboardActions: !/^(0|off|false|no)$/i.test(env.CAELUM_DASHBOARD_ACTIONS.trim()),
+    });
   const service: Record<string, unknown> = {};
   if (env.CAELUM_SERVICE !== undefined) service.enabled = !/^(0|off|false|no)$/i.test(env.CAELUM_SERVICE.trim());
   if (env.CAELUM_SERVICE_IDLE_MINUTES !== undefined) service.idleMinutes = numberOrRaw(env.CAELUM_SERVICE_IDLE_MINUTES);

@@ -33,6 +33,18 @@ export interface HighLevelResult {
   errorCode?: string;
 }
 
+/** One finished high-level call, as it left the dispatcher (the result already scrubbed). */
+export interface CallRecord {
+  name: string;
+  /** The supervisor that owns the tool; undefined for an unknown name. */
+  owner: string | undefined;
+  arguments: unknown;
+  result: HighLevelResult;
+  /** Wall-clock start (epoch ms) and duration (ms). */
+  startedAt: number;
+  durationMs: number;
+}
+
 const noProgress: ProgressReporter = () => undefined;
 /** Shared by calls that bring no signal of their own; it is never aborted. */
 const neverAborted = new AbortController().signal;
@@ -44,6 +56,7 @@ export class Dispatcher {
   private index: ToolSearchIndex | undefined;
   /** Resolves when the catalogue is whole (mounted servers' tools listed); calls wait for it. */
   private catalogueReady: (() => Promise<void>) | undefined;
+  private readonly callListeners: ((record: CallRecord) => void)[] = [];
 
   constructor(
     readonly registry: ToolRegistry,
@@ -60,6 +73,11 @@ export class Dispatcher {
   /** Calls wait for this (bounded by its own timeout) before they search or run internal tools. */
   waitForCatalogue(ready: () => Promise<void>): void {
     this.catalogueReady = ready;
+  }
+
+  /** Told of every finished high-level call (the execution log); a listener that throws is ignored. */
+  onCall(listener: (record: CallRecord) => void): void {
+    this.callListeners.push(listener);
   }
 
   /** High-level tools in deterministic (name) order. */
@@ -166,14 +184,35 @@ export class Dispatcher {
    * scrubbed from the text and the structured content, errors included.
    */
   async call(name: string, rawArguments: unknown, options: CallOptions = {}): Promise<HighLevelResult> {
-    const result = await this.callWithinBudget(name, rawArguments, options);
-    if (!result.isError) return result; // scrubbed before the budget was applied, below
-    // Error texts can quote the caller's input or a failing service; scrubbed, and within the budget too.
-    const text = scrubText(result.text);
-    return {
-      ...result,
-      text: Buffer.byteLength(text) > this.maxResultBytes ? cutErrorText(text, this.maxResultBytes) : text,
-    };
+    const startedAt = Date.now();
+    const started = performance.now();
+    let result = await this.callWithinBudget(name, rawArguments, options);
+    if (result.isError) {
+      // Error texts can quote the caller's input or a failing service; scrubbed, and within the budget too.
+      const text = scrubText(result.text);
+      result = {
+        ...result,
+        text: Buffer.byteLength(text) > this.maxResultBytes ? cutErrorText(text, this.maxResultBytes) : text,
+      };
+    } // a success was scrubbed before the budget was applied
+    if (this.callListeners.length > 0) {
+      const record: CallRecord = {
+        name,
+        owner: this.byName.get(name)?.owner,
+        arguments: rawArguments,
+        result,
+        startedAt,
+        durationMs: performance.now() - started,
+      };
+      for (const listener of this.callListeners) {
+        try {
+          listener(record);
+        } catch (error) {
+          this.base.logger.warn('call_listener_failed', { error: (error as Error).message });
+        }
+      }
+    }
+    return result;
   }
 
   private async callWithinBudget(name: string, rawArguments: unknown, options: CallOptions): Promise<HighLevelResult> {

@@ -15,7 +15,7 @@ const totals = {
   savingUsd: z.number().describe('booked only for accepted local answers: their baseline minus the cost of the call'),
 };
 
-const groupings = ['model', 'backend', 'day', 'tool', 'supervisor', 'host'] as const;
+const groupings = ['model', 'backend', 'day', 'week', 'month', 'tool', 'supervisor', 'host'] as const;
 
 export const costSummarySchema = z.object({
   totals: z.object(totals),
@@ -90,7 +90,7 @@ export const summarizeCosts = defineTool({
   ],
   title: 'Summarise LLM costs',
   description:
-    'Reads the append-only cost ledger and totals LLM calls by outcome (accepted locally, escalated to a larger tier or Claude, failed): attempts, tokens, actual cost (local model time at the configured rate, plus Claude), the all-Claude baseline, and the saving, booked only for accepted local answers, with and without local compute cost; grouped by model, backend, day, tool, supervisor or host, optionally since a date, with the local success rate, failure rates and average latency per host. Says when local compute is priced at $0 because no rate is set. Use it to see what LLM work cost and what local models really saved. It does not estimate future costs. Example: {"groupBy": "model", "since": "2026-11-01"}',
+    'Reads the append-only cost ledger and totals LLM calls by outcome (accepted locally, escalated to a larger tier or Claude, failed): attempts, tokens, actual cost (local model time at the configured rate, plus Claude), the all-Claude baseline, and the saving, booked only for accepted local answers, with and without local compute cost; grouped by model, backend, day, week (named by its Monday), month, tool, supervisor or host, optionally since a date, with the local success rate, failure rates and average latency per host. Says when local compute is priced at $0 because no rate is set. Use it to see what LLM work cost and what local models really saved. It does not estimate future costs. Example: {"groupBy": "model", "since": "2026-11-01"}',
   kind: { effect: 'readOnly' },
   input: z.object({
     groupBy: z.enum(groupings).default('model').describe('Row grouping.'),
