@@ -196,7 +196,9 @@ export function weekOf(ts: string): string {
   const date = new Date(ts);
   if (Number.isNaN(date.getTime())) return ts.slice(0, 10);
   const day = (date.getUTCDay() + 6) % 7; // Monday 0
-  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() - day)).toISOString().slice(0, 10);
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() - day))
+    .toISOString()
+    .slice(0, 10);
 }
 
 function groupKey(entry: LedgerRow, groupBy: GroupBy): string {

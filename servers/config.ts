@@ -137,7 +137,7 @@ export const configSchema = z
           .boolean()
           .default(false)
           .describe(
-            "let the dashboard act (pool enable/disable, ack an alert), each with confirm and a CSRF token; off: read-only (CAELUM_DASHBOARD_ACTIONS=1 turns it on)",
+            'let the dashboard act (pool enable/disable, ack an alert), each with confirm and a CSRF token; off: read-only (CAELUM_DASHBOARD_ACTIONS=1 turns it on)',
           ),
       })
       .strict()

@@ -8,12 +8,15 @@ import type { Suite } from './composition.js';
 import { createServer, type ServerOptions } from './mcp-server.js';
 import { promptsWith } from './prompts.js';
 import { caelumVersion } from './version.js';
+import { createDashboard } from './dashboard/dashboard-http.js';
 
 const maxBodyBytes = 32 * 1024 * 1024;
 const loopbackNames = ['localhost', '127.0.0.1', '[::1]'];
 
 export interface HttpEndpoint {
   url: string;
+  /** The web dashboard's address (same listener), when it is on. */
+  dashboardUrl?: string;
   port: number;
   close(): Promise<void>;
 }
@@ -77,6 +80,7 @@ export async function serveHttp(suite: Suite, options: HttpOptions): Promise<Htt
   promptsWith(options.extraPrompts);
   let hosts = new Set<string>();
   let port = options.port;
+  const dashboard = suite.config.http.dashboard ? createDashboard(suite) : undefined;
 
   const server = http.createServer(async (req, res) => {
     try {
@@ -93,7 +97,10 @@ export async function serveHttp(suite: Suite, options: HttpOptions): Promise<Htt
           .end(JSON.stringify({ ok: true, name: 'caelum', version: caelumVersion }));
         return;
       }
-      if (url.pathname !== '/mcp') return jsonRpcError(res, 404, -32000, `Not found: the MCP endpoint is /mcp`);
+      if (url.pathname !== '/mcp') {
+        if (dashboard && (await dashboard.handle(req, res, url))) return;
+        return jsonRpcError(res, 404, -32000, `Not found: the MCP endpoint is /mcp`);
+      }
       if (req.method !== 'POST') {
         res.setHeader('allow', 'POST');
         return jsonRpcError(
@@ -143,6 +150,7 @@ export async function serveHttp(suite: Suite, options: HttpOptions): Promise<Htt
   const display = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${display}:${port}/mcp`,
+    ...(dashboard ? { dashboardUrl: `http://${display}:${port}/` } : {}),
     port,
     close: () =>
       new Promise<void>((resolve) => {
