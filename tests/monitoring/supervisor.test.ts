@@ -200,6 +200,132 @@ test('getFleetHealth: an unreachable Prometheus, no metrics source, and an unkno
   );
 });
 
+/**
+ * A loopback server speaking the Prometheus HTTP API (targets, range queries) with a constructed history:
+ * every instance at cpu 0.3, memory 0.5, disk 0.4, load 0.3, no network errors, except web-1, whose CPU is
+ * 0.99 from 5.5 h before the end of each range query on (critical under the generic profile after 5 min).
+ */
+async function constructedPrometheus(t: { after(fn: () => Promise<void> | void): void }, instances: string[]) {
+  const switchBeforeEndMs = 5.5 * 3_600_000;
+  const server: Server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const reply = (data: unknown) =>
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data }));
+    if (url.pathname === '/api/v1/targets')
+      return reply({
+        activeTargets: instances.map((instance) => ({
+          labels: { instance, job: 'node', profile: 'generic' },
+          health: 'up',
+          lastError: '',
+          lastScrape: new Date().toISOString(),
+          scrapeUrl: `http://${instance}:9100/metrics`,
+        })),
+      });
+    if (url.pathname !== '/api/v1/query_range') return response.writeHead(404).end('not found');
+    const query = url.searchParams.get('query') ?? '';
+    const start = Number(url.searchParams.get('start'));
+    const end = Number(url.searchParams.get('end'));
+    const step = Number(url.searchParams.get('step'));
+    const metric = query.includes('node_load1')
+      ? 'load'
+      : query.includes('MemAvailable')
+        ? 'memory'
+        : query.includes('node_filesystem')
+          ? 'disk'
+          : query.includes('node_network')
+            ? 'netErrors'
+            : 'cpu';
+    const normal = { cpu: 0.3, memory: 0.5, disk: 0.4, load: 0.3, netErrors: 0 }[metric];
+    const switchAt = end - switchBeforeEndMs / 1000;
+    return reply({
+      resultType: 'matrix',
+      result: instances.map((instance) => {
+        const values: [number, string][] = [];
+        for (let at = start; at <= end + 1e-6; at += step)
+          values.push([at, String(instance === 'web-1' && metric === 'cpu' && at >= switchAt ? 0.99 : normal)]);
+        return { metric: { instance }, values };
+      }),
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+test('monitoring_get_fleet_health timeline: each server classified at past times, the switch to critical where it happened, the last column the states', async (t) => {
+  const others = Array.from({ length: 148 }, (_, i) => `node-${String(i).padStart(3, '0')}`);
+  const url = await constructedPrometheus(t, ['db-1', 'web-1', ...others]);
+  // 0.3 days (7.2 h) of 5-minute history: a 12 h timeline starts before it.
+  const config = {
+    monitoring: {
+      prometheus: { url, rateWindow: '5m' },
+      fleet: { forecast: { stepMinutes: 5, historyDays: 0.3, horizonHours: 6, seasonHours: 24, delta: 3 } },
+    },
+  };
+  const suite = await testSuite(t, { files: { 'caelum.config.json': JSON.stringify(config) } });
+  const client = await connectClient(t, suite);
+  const fleetHealth = (args: Row) => call(client, 'runTool', { name: 'monitoring_get_fleet_health', arguments: args });
+
+  const health = await fleetHealth({ servers: ['web-1', 'db-1'], forecastHours: 0, timelineHours: 12 });
+  assert.equal(health.isError, false, health.text);
+  const result = health.data.result as {
+    at: string;
+    servers: { name: string; state: string }[];
+    timeline: { times: string[]; servers: { name: string; states: (string | null)[] }[] };
+    notes: string[];
+  };
+  const { times, servers } = result.timeline;
+  // Every hour from 12 h before the evaluation time to it, both ends included.
+  assert.equal(times.length, 13);
+  assert.equal(times.at(-1), result.at);
+  times.forEach((time, k) => assert.equal(Date.parse(result.at) - Date.parse(time), (12 - k) * 3_600_000));
+  assert.deepEqual(
+    servers.map((row) => row.name),
+    result.servers.map((server) => server.name),
+  );
+  const row = (name: string) => servers.find((server) => server.name === name)!.states;
+  // No history before 7.2 h ago; web-1 healthy until its CPU went to 0.99 5.5 h ago, critical from the next hour on.
+  const none = Array<null>(5).fill(null);
+  assert.deepEqual(row('web-1'), [...none, 'healthy', 'healthy', ...Array<string>(6).fill('critical_issue')]);
+  assert.deepEqual(row('db-1'), [...none, ...Array<string>(8).fill('healthy')]);
+  for (const server of result.servers) assert.equal(row(server.name).at(-1), server.state, server.name);
+  assert.equal(result.servers.find((server) => server.name === 'web-1')!.state, 'critical_issue');
+  assert.match(result.notes.join('\n'), /the timeline reaches back 12 h but 7\.2 h of history is read/);
+
+  const without = await fleetHealth({ servers: ['web-1'], forecastHours: 0 });
+  assert.equal(without.isError, false, without.text);
+  assert.equal((without.data.result as Row).timeline, undefined, 'no timeline unless asked');
+});
+
+test('monitoring_get_fleet_health timeline: over the classification budget is refused naming the field and a step that fits', async (t) => {
+  const instances = Array.from({ length: 150 }, (_, i) => `node-${String(i).padStart(3, '0')}`);
+  const url = await constructedPrometheus(t, instances);
+  const config = { monitoring: { prometheus: { url, rateWindow: '5m' }, fleet: { forecast: { historyDays: 0.3 } } } };
+  const suite = await testSuite(t, { files: { 'caelum.config.json': JSON.stringify(config) } });
+  const client = await connectClient(t, suite);
+  const fleetHealth = (args: Row) => call(client, 'runTool', { name: 'monitoring_get_fleet_health', arguments: args });
+
+  // A week every 5 minutes is 2017 points; × 150 servers is over 200,000.
+  const over = await fleetHealth({ forecastHours: 0, timelineHours: 168, timelineStepMinutes: 5 });
+  assert.equal(over.isError, true, over.text);
+  assert.match(
+    over.text,
+    /timelineHours: 168 h every 5 min is 2017 points × 150 servers = 302550 classifications, over the budget of 200000; set timelineStepMinutes to 8 or more, shorten timelineHours, or name fewer servers/,
+  );
+  // The step it names passes the budget (1261 points × 150 servers); its result is over the dispatcher's
+  // 1 MiB result budget, which shortens the arrays and says so.
+  const fits = await fleetHealth({ forecastHours: 0, timelineHours: 168, timelineStepMinutes: 8 });
+  assert.equal(fits.isError, false, fits.text);
+  assert.ok((fits.data.result as Row).timeline !== undefined);
+
+  const outOfRange = await fleetHealth({ timelineHours: 200 });
+  assert.equal(outOfRange.isError, true);
+  assert.match(outOfRange.text, /timelineHours/);
+  const offStep = await fleetHealth({ timelineHours: 24, timelineStepMinutes: 1 });
+  assert.equal(offStep.isError, true);
+  assert.match(offStep.text, /timelineStepMinutes/);
+});
+
 test('manageAlerts through MCP: routes with the configured YAML, sends after group_wait, escalates until acked, silences, and survives a restart', async (t) => {
   const receivers = await recorder(t);
   const yaml = [

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { defineTool } from '../../define-tool.js';
 import { InputError, ToolError } from '../../errors.js';
 import type { ToolContext } from '../../context.js';
-import { assessFleet, HoltWintersParamsCache } from '../fleet/assess-fleet.js';
+import { assessFleet, fleetTimeline, HoltWintersParamsCache } from '../fleet/assess-fleet.js';
 import type { MetricHistory } from '../fleet/classify.js';
 import { contractSummary, checkProfile, metrics, type Metric, type Profile } from '../fleet/contract.js';
 import { classifyOptionsFromConfig } from '../fleet/fleet-config.js';
@@ -28,6 +28,14 @@ export const maxFleetServers = 5_000;
 
 /** Points of history per range query (servers × steps), about 1,000 servers at the default week of 5-minute steps. */
 export const maxHistoryPoints = 2_500_000;
+
+/** Past this many classifications (servers × timeline points) a timeline is refused. */
+export const maxTimelineClassifications = 200_000;
+
+/** The timeline's points: every `stepMinutes` from `hours` before `now` to `now`, both ends included. */
+export function timelinePoints(hours: number, stepMinutes: number): number {
+  return Math.floor((hours * 60) / stepMinutes) + 1;
+}
 
 const criticalKey: Partial<Record<Metric, 'criticalCpu' | 'criticalMemory' | 'criticalDisk' | 'criticalNetErrors'>> = {
   cpu: 'criticalCpu',
@@ -68,6 +76,24 @@ const outputSchema = z.object({
   states: z.record(z.string(), z.number()),
   servers: z.array(serverSchema),
   notes: z.array(z.string()),
+  timeline: z
+    .object({
+      times: z.array(z.string()).describe('ISO times of the points, oldest first; the last is `at`.'),
+      servers: z
+        .array(
+          z.object({
+            name: z.string().describe('The server, in the order of `servers`.'),
+            states: z
+              .array(z.string().nullable())
+              .describe('Its state at each time (same rules, history up to then); null before its history starts.'),
+          }),
+        )
+        .describe('One row per server; the last state of each row is its `state`.'),
+    })
+    .optional()
+    .describe(
+      'With timelineHours > 0: each server classified at past times from the history up to each (a target being down is known for `at` only).',
+    ),
 });
 
 interface FleetServer extends FleetServerConfig {
@@ -216,7 +242,12 @@ async function modelStates(
 }
 
 export async function fleetHealth(
-  input: { servers?: string[] | undefined; forecastHours: number },
+  input: {
+    servers?: string[] | undefined;
+    forecastHours: number;
+    timelineHours?: number;
+    timelineStepMinutes?: number;
+  },
   context: ToolContext,
 ): Promise<z.input<typeof outputSchema>> {
   const settings = configured(monitoringSettings(context));
@@ -250,6 +281,17 @@ export async function fleetHealth(
       'servers',
       `the fleet has ${servers.length} servers, over ${maxFleetServers}; name the ones to read`,
     );
+  const timelineHours = input.timelineHours ?? 0;
+  const timelineStep = input.timelineStepMinutes ?? 60;
+  const points = timelineHours > 0 ? timelinePoints(timelineHours, timelineStep) : 0;
+  if (servers.length * points > maxTimelineClassifications) {
+    const fits = Math.floor(maxTimelineClassifications / servers.length);
+    const step = Math.floor((timelineHours * 60) / fits) + 1;
+    throw new InputError(
+      'timelineHours',
+      `${timelineHours} h every ${timelineStep} min is ${points} points × ${servers.length} servers = ${servers.length * points} classifications, over the budget of ${maxTimelineClassifications}; ${step <= 1440 ? `set timelineStepMinutes to ${step} or more, ` : ''}shorten timelineHours, or name fewer servers`,
+    );
+  }
   const now = Date.now();
   const { forecast } = settings.fleet;
   const stepMs = forecast.stepMinutes * 60_000;
@@ -379,6 +421,20 @@ export async function fleetHealth(
     };
   });
   if (servers.length === 0) notes.push('the fleet is empty: no servers configured and no Prometheus targets found');
+  let timeline: z.input<typeof outputSchema>['timeline'];
+  if (points > 0) {
+    const timelineStepMs = timelineStep * 60_000;
+    const times = Array.from({ length: points }, (_, k) => now - (points - 1 - k) * timelineStepMs);
+    const grid = fleetTimeline(inputs, times, classifyOptions);
+    timeline = {
+      times: times.map((time) => new Date(time).toISOString()),
+      servers: inputs.map((server, index) => ({ name: server.name, states: grid[index]! })),
+    };
+    if (client && timelineHours > forecast.historyDays * 24)
+      notes.push(
+        `the timeline reaches back ${timelineHours} h but ${Number((forecast.historyDays * 24).toFixed(2))} h of history is read (monitoring.fleet.forecast.historyDays): earlier points are null`,
+      );
+  }
   return {
     contract: contractSummary(),
     source:
@@ -390,6 +446,7 @@ export async function fleetHealth(
     states,
     servers: rows,
     notes,
+    ...(timeline ? { timeline } : {}),
   };
 }
 
@@ -405,7 +462,7 @@ export const getFleetHealth = defineTool({
   ],
   title: 'Fleet health with forecasts',
   description:
-    'Classifies every fleet server into one of the contract\'s 8 states (critical_issue, heavy_load, morning_spike, maintenance, offline, recovery, idle, healthy) from its Prometheus history or node_exporter endpoint by per-profile rules, with the evidence, and forecasts each metric (Holt-Winters with Brutlag bands, EWMA before two days of history), flagging when the upper band reaches the profile\'s critical threshold. Use it to see which servers are in trouble now or about to be. Example: {"forecastHours": 6}',
+    "Classifies every fleet server into one of the contract's 8 states (critical_issue, heavy_load, morning_spike, maintenance, offline, recovery, idle, healthy) from its Prometheus history or node_exporter endpoint by per-profile rules, with the evidence, and forecasts each metric (Holt-Winters with Brutlag bands, EWMA before two days of history), flagging when the upper band reaches the profile's critical threshold. timelineHours adds each server's state at past times (a servers × time grid). Use it to see which servers are in trouble now or about to be. Example: {\"forecastHours\": 6}",
   kind: { effect: 'readOnly', openWorld: true },
   input: z.object({
     servers: z
@@ -414,6 +471,22 @@ export const getFleetHealth = defineTool({
       .optional()
       .describe('Server names; default: the whole fleet.'),
     forecastHours: z.number().min(0).max(48).default(6).describe('Forecast horizon in hours; 0 skips forecasting.'),
+    timelineHours: z
+      .number()
+      .int()
+      .min(0)
+      .max(168)
+      .default(0)
+      .describe(
+        `Hours of past states per server, ending now; 0 (default) gives none. Servers × points is capped at ${maxTimelineClassifications}.`,
+      ),
+    timelineStepMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(1440)
+      .default(60)
+      .describe('Minutes between timeline points, e.g. 60.'),
   }),
   output: outputSchema,
   examples: [{ forecastHours: 6 }],

@@ -76,3 +76,51 @@ export function assessFleet(servers: readonly FleetServer[], now: number, option
     return { ...health, forecasts };
   });
 }
+
+/**
+ * Each server's state at each of `times` (ascending, the last one the evaluation time): the same
+ * `classify` at each time, from the history up to that time (zero-copy views of it), null where there
+ * is none yet. The last point is classified exactly as assessFleet does (the whole history, and the
+ * target's `up`, which is known for now only), so it equals the server's state.
+ */
+export function fleetTimeline(
+  servers: readonly FleetServer[],
+  times: readonly number[],
+  options: ClassifyOptions = {},
+): (Classification['state'] | null)[][] {
+  const last = times.length - 1;
+  const metricKeys = ['cpu', 'memory', 'disk', 'load', 'netErrors'] as const;
+  return servers.map((server, i) => {
+    const h = server.history;
+    const t = h.t instanceof Float64Array ? h.t : Float64Array.from(h.t);
+    const columns = metricKeys.flatMap((metric) => {
+      const values = h[metric];
+      if (values === undefined) return [];
+      return [[metric, values instanceof Float64Array ? values : Float64Array.from(values)] as const];
+    });
+    const states = new Array<Classification['state'] | null>(times.length);
+    let m = 0;
+    for (let k = 0; k < times.length; k++) {
+      if (k === last) {
+        const now = classify(
+          server,
+          h,
+          times[k]!,
+          { ...options, ...(server.up === undefined ? {} : { up: server.up }) },
+          `servers.${i}`,
+        );
+        states[k] = now.state;
+        break;
+      }
+      while (m < t.length && t[m]! <= times[k]!) m++;
+      if (m === 0) {
+        states[k] = null;
+        continue;
+      }
+      const view: MetricHistory = { t: t.subarray(0, m) };
+      for (const [metric, values] of columns) view[metric] = values.subarray(0, m);
+      states[k] = classify(server, view, times[k]!, options, `servers.${i}`).state;
+    }
+    return states;
+  });
+}
