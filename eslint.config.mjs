@@ -34,6 +34,11 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's browser code (bundled by scripts/bundle.mjs) runs in the page, not in Node.
+    files: ['dashboard/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // Tests and loopback peers read wire JSON whose shape is the thing under test; typing every
     // probe into it would add casts, not safety.
     files: ['tests/**/*.ts'],

@@ -31,6 +31,23 @@ await build({
   logLevel: 'warning',
 });
 
+// The web dashboard: one minified browser bundle (the views and uPlot), its CSS and page, served by
+// the service from dist/dashboard; nothing is fetched from elsewhere at run time.
+await build({
+  entryPoints: { app: 'dashboard/app.ts' },
+  outdir: 'dist/dashboard',
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['chrome110', 'firefox110', 'safari16'],
+  sourcemap: false,
+  logLevel: 'warning',
+});
+await copyFile('dashboard/index.html', 'dist/dashboard/index.html');
+await copyFile('dashboard/style.css', 'dist/dashboard/app.css');
+await copyFile('node_modules/uplot/dist/uPlot.min.css', 'dist/dashboard/uPlot.min.css');
+
 // The local job wrapper runs as its own process (node job-wrapper.mjs), so it is not bundled: it is
 // copied next to the chunks, where the job executor looks for it (new URL('./job-wrapper.mjs', ...)),
 // and next to tsc's output of the executor for runs from dist/.

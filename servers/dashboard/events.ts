@@ -6,6 +6,7 @@ import type http from 'node:http';
 import type { Suite } from '../composition.js';
 import type { ExecutionEntry } from './execution-log.js';
 import { tool } from './api.js';
+import { dashboardWatchers } from './views/index.js';
 
 export const maxSubscribers = 32;
 const heartbeatMs = 20_000;
@@ -64,6 +65,7 @@ export class DashboardEvents {
     });
     for (const event of ['host-up', 'host-down', 'tiers', 'failover'] as const)
       suite.pool.on(event, () => void this.refresh('pool'));
+    for (const register of dashboardWatchers) register(this, suite);
   }
 
   get size(): number {

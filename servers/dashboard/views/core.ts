@@ -2,6 +2,7 @@
 // as the MCP tools (monitoring_summarize_costs, infrastructure_get_pool_status), so the page shows
 // their numbers; Executions reads the execution log every high-level call is written to.
 import { z } from 'zod';
+import { priceTableVersion } from '../../../gpu-pool/prices.js';
 import { params, tool, ApiError, type ApiContext, type ApiRoute, type ToolAnswer } from '../api.js';
 
 const period = z.enum(['day', 'week', 'month']);
@@ -32,6 +33,7 @@ async function savings(context: ApiContext) {
     text: time!.text,
     by: { model: groups(model), host: groups(host), supervisor: groups(supervisor), tool: groups(toolGroups) },
     costSettings: context.suite.pool.costSettings(),
+    priceTable: priceTableVersion,
   };
 }
 

@@ -1,0 +1,7 @@
+// The dashboard's views, in tab order.
+import type { View } from '../lib/app-context.js';
+import { savingsView } from './savings.js';
+import { poolView } from './pool.js';
+import { executionsView } from './executions.js';
+
+export const views: View[] = [savingsView, poolView, executionsView];
