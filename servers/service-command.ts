@@ -233,13 +233,18 @@ async function printBanner(
   suiteLoading: Promise<import('./composition.js').Suite> | undefined,
 ): Promise<void> {
   const { configurationSummary } = await import('./commands.js');
-  print(`Caelum is serving MCP (Streamable HTTP, stateless) at ${url}\n`);
+  print(`Caelum is serving MCP (Streamable HTTP, stateless) at ${url}`);
+  print(
+    loaded.config.http.dashboard
+      ? `Dashboard: ${url.replace(/\/mcp$/, '/')} (${loaded.config.http.dashboardActions ? 'actions on, each with confirmation' : 'read-only'})\n`
+      : 'Dashboard: off (http.dashboard: false)\n',
+  );
   print(configurationSummary(loaded));
   if (suiteLoading) {
     const suite = await suiteLoading;
     // Joins the start-up probes (a probe in flight is shared), so that the tiers are resolved.
     await suite.pool.reprobe();
-    const status = await suite.dispatcher.call('getSystemStatus', { timeoutMs: 1500 });
+    const status = await suite.dispatcher.call('getSystemStatus', { timeoutMs: 1500 }, { record: false });
     const missing = (status.structuredContent?.missing ?? []) as {
       severity: string;
       what: string;

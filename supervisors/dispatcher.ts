@@ -23,6 +23,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   progress?: ProgressReporter;
   logger?: Logger;
+  /** false: Caelum's own call (the start-up banner's status), left out of the execution log. */
+  record?: boolean;
 }
 
 export interface HighLevelResult {
@@ -195,7 +197,7 @@ export class Dispatcher {
         text: Buffer.byteLength(text) > this.maxResultBytes ? cutErrorText(text, this.maxResultBytes) : text,
       };
     } // a success was scrubbed before the budget was applied
-    if (this.callListeners.length > 0) {
+    if (this.callListeners.length > 0 && options.record !== false) {
       const record: CallRecord = {
         name,
         owner: this.byName.get(name)?.owner,
