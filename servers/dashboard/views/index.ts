@@ -3,8 +3,9 @@ import type { Suite } from '../../composition.js';
 import type { ApiRoute } from '../api.js';
 import type { DashboardEvents } from '../events.js';
 import { coreRoutes } from './core.js';
+import { knowledgeRoutes } from './knowledge.js';
 
-export const dashboardRoutes: ApiRoute[] = [...coreRoutes];
+export const dashboardRoutes: ApiRoute[] = [...coreRoutes, ...knowledgeRoutes];
 
 /**
  * Live parts of views: each registers watchers (events.watch(name, intervalMs, compute)) that run
