@@ -62,6 +62,8 @@ let root: HTMLElement | undefined;
 let context: AppContext | undefined;
 let snapshotsHolder: HTMLElement | undefined;
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+/** The diff on show, kept when the snapshot list is redrawn (live refresh, another country). */
+let shownDiff: { from: string; to: string } | undefined;
 
 const str = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
 const num = (value: unknown, digits = 3): string =>
@@ -368,10 +370,12 @@ function snapshotsSection(overview: Overview): HTMLElement {
         void renderDiff(diffHolder, from, to);
       },
     },
-    pick('kb-diff-from', 'From (older)', names.at(-2)),
-    pick('kb-diff-to', 'To (newer)', names.at(-1)),
+    pick('kb-diff-from', 'From (older)', shownDiff?.from ?? names.at(-2)),
+    pick('kb-diff-to', 'To (newer)', shownDiff?.to ?? names.at(-1)),
     h('button', { type: 'submit' }, 'Compare'),
   );
+  if (shownDiff && names.includes(shownDiff.from) && names.includes(shownDiff.to))
+    void renderDiff(diffHolder, shownDiff.from, shownDiff.to);
   return section(
     'Snapshots',
     overview.missing.snapshots ? empty('No knowledge snapshot on disk yet.', overview.missing.snapshots) : null,
@@ -420,6 +424,7 @@ function snapshotsSection(overview: Overview): HTMLElement {
 async function renderDiff(holder: HTMLElement, from: string, to: string): Promise<void> {
   if (!context) return;
   clear(holder);
+  shownDiff = { from, to };
   let diff: Diff;
   try {
     diff = await context.api<Diff>('knowledge-diff', { from, to });
@@ -546,7 +551,7 @@ export const knowledgeView: View = {
     }
   },
   onEvent(name, data) {
-    // A finished snapshot build (or status poll) can add a snapshot: refresh that list, debounced.
+    // Event `knowledge` (snapshot jobs and builds changed) or a snapshot tool ran: refresh the list, debounced.
     const tool = (data as { tool?: string } | null)?.tool ?? '';
     if (name !== 'knowledge' && !(name === 'execution' && /snapshot/i.test(tool))) return;
     clearTimeout(refreshTimer);
@@ -554,6 +559,7 @@ export const knowledgeView: View = {
   },
   unmount() {
     clearTimeout(refreshTimer);
+    shownDiff = undefined;
     root = undefined;
     snapshotsHolder = undefined;
   },

@@ -2,6 +2,8 @@
 // contagion edges, series and regime history) and the snapshots with their coverage and diffs.
 // Every figure comes from the knowledge_base_* internal tools, run as an MCP call would run them.
 import { z } from 'zod';
+import type { Suite } from '../../composition.js';
+import type { DashboardEvents } from '../events.js';
 import { params, tool, ApiError, type ApiContext, type ApiRoute, type ToolAnswer } from '../api.js';
 
 const iso3 = z
@@ -123,3 +125,24 @@ export const knowledgeRoutes: ApiRoute[] = [
   { path: 'knowledge-series', handler: series },
   { path: 'knowledge-diff', handler: diff },
 ];
+
+/**
+ * Live: snapshot build jobs and builds on disk (knowledge_base_get_snapshot_status, which reads only
+ * the build states), sent as event `knowledge` when they change, so the page refreshes its
+ * snapshot list when a build starts, moves a phase or ends.
+ */
+export function knowledgeWatcher(events: DashboardEvents, suite: Suite): void {
+  const signal = new AbortController().signal;
+  events.watch('knowledge', 10_000, async () => {
+    const status = await tool({ suite, params: new URLSearchParams(), signal }, 'knowledge_base_get_snapshot_status', {
+      limit: 5,
+    });
+    if (!status.ok) return { error: status.message };
+    const jobs = status.output.jobs as { jobId: string; status: string; progress?: { phase: string } }[];
+    const builds = status.output.builds as { buildId: string; status: string; snapshot?: string }[];
+    return {
+      jobs: jobs.map((j) => ({ jobId: j.jobId, status: j.status, phase: j.progress?.phase })),
+      builds: builds.map((b) => ({ buildId: b.buildId, status: b.status, snapshot: b.snapshot })),
+    };
+  });
+}
