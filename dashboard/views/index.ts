@@ -3,5 +3,6 @@ import type { View } from '../lib/app-context.js';
 import { savingsView } from './savings.js';
 import { poolView } from './pool.js';
 import { executionsView } from './executions.js';
+import { fleetView } from './fleet.js';
 
-export const views: View[] = [savingsView, poolView, executionsView];
+export const views: View[] = [savingsView, poolView, executionsView, fleetView];
