@@ -4,5 +4,6 @@ import { savingsView } from './savings.js';
 import { poolView } from './pool.js';
 import { executionsView } from './executions.js';
 import { knowledgeView } from './knowledge.js';
+import { fleetView } from './fleet.js';
 
-export const views: View[] = [savingsView, poolView, executionsView, knowledgeView];
+export const views: View[] = [savingsView, poolView, executionsView, knowledgeView, fleetView];

@@ -7,6 +7,7 @@
 //     scrapeTargets: [{ address: exporter.address, labels: { instance: 'web-1', profile: 'web' } }],
 //   });                                                          // prometheus.url
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -190,4 +191,56 @@ export function routeTool(tool: AnyTool, prometheus?: { url: string; timeoutMs: 
   } as unknown as ToolContext;
   const routed = new ToolRouter(new ToolRegistry([[tool]]));
   return (input: unknown) => routed.invoke(tool.name, input, context);
+}
+
+/**
+ * A loopback server speaking the Prometheus HTTP API (targets, range queries) with a constructed history:
+ * every instance at cpu 0.3, memory 0.5, disk 0.4, load 0.3, no network errors, except web-1, whose CPU is
+ * 0.99 from 5.5 h before the end of each range query on (critical under the generic profile after 5 min).
+ */
+export async function constructedPrometheus(t: TestContext, instances: string[]): Promise<string> {
+  const switchBeforeEndMs = 5.5 * 3_600_000;
+  const server: Server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const reply = (data: unknown) =>
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data }));
+    if (url.pathname === '/api/v1/targets')
+      return reply({
+        activeTargets: instances.map((instance) => ({
+          labels: { instance, job: 'node', profile: 'generic' },
+          health: 'up',
+          lastError: '',
+          lastScrape: new Date().toISOString(),
+          scrapeUrl: `http://${instance}:9100/metrics`,
+        })),
+      });
+    if (url.pathname !== '/api/v1/query_range') return response.writeHead(404).end('not found');
+    const query = url.searchParams.get('query') ?? '';
+    const start = Number(url.searchParams.get('start'));
+    const end = Number(url.searchParams.get('end'));
+    const step = Number(url.searchParams.get('step'));
+    const metric = query.includes('node_load1')
+      ? 'load'
+      : query.includes('MemAvailable')
+        ? 'memory'
+        : query.includes('node_filesystem')
+          ? 'disk'
+          : query.includes('node_network')
+            ? 'netErrors'
+            : 'cpu';
+    const normal = { cpu: 0.3, memory: 0.5, disk: 0.4, load: 0.3, netErrors: 0 }[metric];
+    const switchAt = end - switchBeforeEndMs / 1000;
+    return reply({
+      resultType: 'matrix',
+      result: instances.map((instance) => {
+        const values: [number, string][] = [];
+        for (let at = start; at <= end + 1e-6; at += step)
+          values.push([at, String(instance === 'web-1' && metric === 'cpu' && at >= switchAt ? 0.99 : normal)]);
+        return { metric: { instance }, values };
+      }),
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 }

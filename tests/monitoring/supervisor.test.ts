@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectClient, testSuite, textOf } from '../helpers.js';
-import { startNodeExporter, startPrometheus } from './prometheus-peer.js';
+import { constructedPrometheus, startNodeExporter, startPrometheus } from './prometheus-peer.js';
 import { buildFleetModel } from './fleet-model-fixture.js';
 import { startAlertmanager } from './alertmanager-peer.js';
 import { fleetContract, contractHash } from '../../tools/monitoring/fleet/contract.js';
@@ -199,58 +199,6 @@ test('getFleetHealth: an unreachable Prometheus, no metrics source, and an unkno
       error.message.includes(contractHash.slice(0, 12)),
   );
 });
-
-/**
- * A loopback server speaking the Prometheus HTTP API (targets, range queries) with a constructed history:
- * every instance at cpu 0.3, memory 0.5, disk 0.4, load 0.3, no network errors, except web-1, whose CPU is
- * 0.99 from 5.5 h before the end of each range query on (critical under the generic profile after 5 min).
- */
-async function constructedPrometheus(t: { after(fn: () => Promise<void> | void): void }, instances: string[]) {
-  const switchBeforeEndMs = 5.5 * 3_600_000;
-  const server: Server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const reply = (data: unknown) =>
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data }));
-    if (url.pathname === '/api/v1/targets')
-      return reply({
-        activeTargets: instances.map((instance) => ({
-          labels: { instance, job: 'node', profile: 'generic' },
-          health: 'up',
-          lastError: '',
-          lastScrape: new Date().toISOString(),
-          scrapeUrl: `http://${instance}:9100/metrics`,
-        })),
-      });
-    if (url.pathname !== '/api/v1/query_range') return response.writeHead(404).end('not found');
-    const query = url.searchParams.get('query') ?? '';
-    const start = Number(url.searchParams.get('start'));
-    const end = Number(url.searchParams.get('end'));
-    const step = Number(url.searchParams.get('step'));
-    const metric = query.includes('node_load1')
-      ? 'load'
-      : query.includes('MemAvailable')
-        ? 'memory'
-        : query.includes('node_filesystem')
-          ? 'disk'
-          : query.includes('node_network')
-            ? 'netErrors'
-            : 'cpu';
-    const normal = { cpu: 0.3, memory: 0.5, disk: 0.4, load: 0.3, netErrors: 0 }[metric];
-    const switchAt = end - switchBeforeEndMs / 1000;
-    return reply({
-      resultType: 'matrix',
-      result: instances.map((instance) => {
-        const values: [number, string][] = [];
-        for (let at = start; at <= end + 1e-6; at += step)
-          values.push([at, String(instance === 'web-1' && metric === 'cpu' && at >= switchAt ? 0.99 : normal)]);
-        return { metric: { instance }, values };
-      }),
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-}
 
 test('monitoring_get_fleet_health timeline: each server classified at past times, the switch to critical where it happened, the last column the states', async (t) => {
   const others = Array.from({ length: 148 }, (_, i) => `node-${String(i).padStart(3, '0')}`);

@@ -4,11 +4,15 @@ import type { ApiRoute } from '../api.js';
 import type { DashboardEvents } from '../events.js';
 import { coreRoutes } from './core.js';
 import { knowledgeRoutes, knowledgeWatcher } from './knowledge.js';
+import { fleetRoutes, fleetWatchers } from './fleet.js';
 
-export const dashboardRoutes: ApiRoute[] = [...coreRoutes, ...knowledgeRoutes];
+export const dashboardRoutes: ApiRoute[] = [...coreRoutes, ...knowledgeRoutes, ...fleetRoutes];
 
 /**
  * Live parts of views: each registers watchers (events.watch(name, intervalMs, compute)) that run
  * only while a page is open and send event `name` when the value changed.
  */
-export const dashboardWatchers: ((events: DashboardEvents, suite: Suite) => void)[] = [knowledgeWatcher];
+export const dashboardWatchers: ((events: DashboardEvents, suite: Suite) => void)[] = [
+  knowledgeWatcher,
+  fleetWatchers,
+];
