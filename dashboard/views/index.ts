@@ -3,5 +3,7 @@ import type { View } from '../lib/app-context.js';
 import { savingsView } from './savings.js';
 import { poolView } from './pool.js';
 import { executionsView } from './executions.js';
+import { tradingView } from './trading.js';
+import { trainingView } from './training.js';
 
-export const views: View[] = [savingsView, poolView, executionsView];
+export const views: View[] = [savingsView, poolView, executionsView, tradingView, trainingView];
