@@ -27,7 +27,10 @@ for (let i = 0; i < 500; i++) await suite.dispatcher.call('getPoolStatus', {});
 await suite.executions.flush();
 const endpoint = await serveHttp(suite, { host: '127.0.0.1', port: 0 });
 const base = `http://127.0.0.1:${endpoint.port}/`;
-const browser = await chromium.launch({ executablePath: findChromium(process.env) ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+const browser = await chromium.launch({
+  executablePath: findChromium(process.env) ?? '/usr/bin/chromium',
+  args: ['--no-sandbox'],
+});
 const client = new Client({ name: 'bench', version: '1' });
 await client.connect(new StreamableHTTPClientTransport(new URL(endpoint.url)));
 
@@ -86,7 +89,9 @@ for (const spec of views) {
   });
   json[spec.view] = { render: a, peer: { tool: spec.peer[0], ...b }, pageBytes: Math.max(...weights) };
 }
-console.log(table(`Dashboard first render in Chromium (${ledgerRows} ledger rows, ${rounds} rounds, cold context)`, rows));
+console.log(
+  table(`Dashboard first render in Chromium (${ledgerRows} ledger rows, ${rounds} rounds, cold context)`, rows),
+);
 console.log('goals: first render ≤ 1,000 ms; page weight ≤ 500 KB');
 
 await client.close();

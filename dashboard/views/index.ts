@@ -5,5 +5,15 @@ import { poolView } from './pool.js';
 import { executionsView } from './executions.js';
 import { knowledgeView } from './knowledge.js';
 import { fleetView } from './fleet.js';
+import { tradingView } from './trading.js';
+import { trainingView } from './training.js';
 
-export const views: View[] = [savingsView, poolView, executionsView, knowledgeView, fleetView];
+export const views: View[] = [
+  savingsView,
+  poolView,
+  executionsView,
+  knowledgeView,
+  fleetView,
+  tradingView,
+  trainingView,
+];

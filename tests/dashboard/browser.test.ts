@@ -52,7 +52,9 @@ export async function openView(page: Page, base: string, hash: string): Promise<
   return performance.now() - started;
 }
 
-export async function axeViolations(page: Page): Promise<{ id: string; impact: string; nodes: number; help: string }[]> {
+export async function axeViolations(
+  page: Page,
+): Promise<{ id: string; impact: string; nodes: number; help: string }[]> {
   // Evaluated through the DevTools protocol, which the page's CSP does not govern (a <script> would be refused).
   await page.evaluate(await axeSource());
   return page.evaluate(async () => {
@@ -192,13 +194,18 @@ describe('the dashboard in Chromium on a fresh install', { skip }, () => {
     const suite = await testSuite(t);
     const endpoint = await serveHttp(suite, { host: '127.0.0.1', port: 0 });
     t.after(() => endpoint.close());
-    const browser = await chromium.launch({ executablePath: executable ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+    const browser = await chromium.launch({
+      executablePath: executable ?? '/usr/bin/chromium',
+      args: ['--no-sandbox'],
+    });
     t.after(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const base = `http://127.0.0.1:${endpoint.port}/`;
     const watch = watchPage(page, base.slice(0, -1));
     await page.goto(base);
-    const views = await page.locator('#nav a').evaluateAll((links) => links.map((a) => a.getAttribute('href')!.slice(1)));
+    const views = await page
+      .locator('#nav a')
+      .evaluateAll((links) => links.map((a) => a.getAttribute('href')!.slice(1)));
     assert.ok(views.length >= 3);
     for (const view of views) {
       await openView(page, base, view);

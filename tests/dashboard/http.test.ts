@@ -179,7 +179,10 @@ test('Executions lists the calls agents made with the execution block they got, 
   assert.deepEqual(detail.result, status.structuredContent);
   // Filters.
   assert.equal(json(await request(port, '/api/executions?ok=false')).total, 1);
-  assert.equal(json(await request(port, '/api/executions?supervisor=infrastructure')).entries[0].tool, 'getSystemStatus');
+  assert.equal(
+    json(await request(port, '/api/executions?supervisor=infrastructure')).entries[0].tool,
+    'getSystemStatus',
+  );
   assert.equal(json(await request(port, '/api/executions?q=fortnightly')).total, 1);
   // The secret an agent passed is not on the page, nor in the log on disk.
   assert.doesNotMatch(JSON.stringify(list), new RegExp(secret));

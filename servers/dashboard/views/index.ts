@@ -5,8 +5,16 @@ import type { DashboardEvents } from '../events.js';
 import { coreRoutes } from './core.js';
 import { knowledgeRoutes, knowledgeWatcher } from './knowledge.js';
 import { fleetRoutes, fleetWatchers } from './fleet.js';
+import { tradingRoutes } from './trading.js';
+import { trainingRoutes, trainingWatcher } from './training.js';
 
-export const dashboardRoutes: ApiRoute[] = [...coreRoutes, ...knowledgeRoutes, ...fleetRoutes];
+export const dashboardRoutes: ApiRoute[] = [
+  ...coreRoutes,
+  ...knowledgeRoutes,
+  ...fleetRoutes,
+  ...tradingRoutes,
+  ...trainingRoutes,
+];
 
 /**
  * Live parts of views: each registers watchers (events.watch(name, intervalMs, compute)) that run
@@ -15,4 +23,5 @@ export const dashboardRoutes: ApiRoute[] = [...coreRoutes, ...knowledgeRoutes, .
 export const dashboardWatchers: ((events: DashboardEvents, suite: Suite) => void)[] = [
   knowledgeWatcher,
   fleetWatchers,
+  trainingWatcher,
 ];
