@@ -264,7 +264,9 @@ export async function doctor(loaded: LoadedConfig): Promise<number> {
   else {
     const suite = createSuite(loaded.config);
     await suite.pool.reprobe();
-    status = await suite.dispatcher.call('getSystemStatus', { timeoutMs: 3000 }, { record: false }).finally(() => suite.close());
+    status = await suite.dispatcher
+      .call('getSystemStatus', { timeoutMs: 3000 }, { record: false })
+      .finally(() => suite.close());
   }
   if (status.isError) {
     printError(`caelum doctor: ${status.text}`);

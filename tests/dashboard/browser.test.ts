@@ -59,7 +59,7 @@ export async function axeViolations(
   await page.evaluate(await axeSource());
   return page.evaluate(async () => {
     const axe = (globalThis as any).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
+    const result = await axe.run((globalThis as any).document, { resultTypes: ['violations'] });
     return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }));
   });
 }
@@ -123,7 +123,7 @@ describe('the dashboard in Chromium on a seeded data dir', { skip }, () => {
     await page.getByRole('button', { name: 'month' }).click();
     const months = (await seeded.suite.dispatcher.call('getCostReport', { groupBy: 'month' })).structuredContent as any;
     await page.waitForFunction(
-      (n) => document.querySelectorAll('[data-testid="savings-periods"] tbody tr').length === n,
+      (n) => (globalThis as any).document.querySelectorAll('[data-testid="savings-periods"] tbody tr').length === n,
       months.groups.length,
     );
     assert.match(await testText(page, 'savings-pricing'), /Price table: prices-/);
@@ -158,9 +158,13 @@ describe('the dashboard in Chromium on a seeded data dir', { skip }, () => {
     const before = await rows.count();
     await seeded.suite.dispatcher.call('getPoolStatus', { probe: false });
     await page.waitForFunction(
-      (n) =>
-        document.querySelector('[data-testid="executions-table"] tbody tr')?.textContent?.includes('getPoolStatus') &&
-        document.querySelectorAll('[data-testid="executions-table"] tbody tr').length >= n,
+      (n) => {
+        const doc = (globalThis as any).document;
+        return (
+          doc.querySelector('[data-testid="executions-table"] tbody tr')?.textContent?.includes('getPoolStatus') &&
+          doc.querySelectorAll('[data-testid="executions-table"] tbody tr').length >= n
+        );
+      },
       Math.min(before, 100),
       { timeout: 5000 },
     );
