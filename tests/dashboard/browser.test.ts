@@ -187,6 +187,123 @@ describe('the dashboard in Chromium on a seeded data dir', { skip }, () => {
     await shoot(page, 'executions');
   });
 
+  /** An internal tool's output, as an agent gets it through runTool. */
+  const internal = async (name: string, args: Record<string, unknown>) => {
+    const result = await seeded.suite.dispatcher.call('runTool', { name, arguments: args });
+    assert.equal(result.isError, false, result.text);
+    return (result.structuredContent as { result: any }).result;
+  };
+  const tileValue = async (id: string) => (await page.getByTestId(id).locator('.tile-value').innerText()).trim();
+
+  test('Knowledge: the graph, a country with its neighbours, series and regimes, and the snapshots', async () => {
+    await openView(page, base, 'knowledge');
+    const stats = await internal('knowledge_base_get_graph_stats', {});
+    assert.equal(await tileValue('kb-nodes'), stats.nodes.toLocaleString('en-US'));
+    assert.equal(await tileValue('kb-relationships'), stats.relationships.toLocaleString('en-US'));
+    const snapshots = await internal('knowledge_base_list_snapshots', {});
+    assert.equal(Number(await tileValue('kb-snapshot-count')), snapshots.snapshots.length);
+    assert.equal(await page.getByTestId('kb-snapshots').locator('tbody tr').count(), snapshots.snapshots.length);
+    await checkAccessible(page, 'knowledge');
+    await shoot(page, 'knowledge');
+    await openView(page, base, 'knowledge/USA');
+    await page.getByTestId('kb-neighbours').waitFor();
+    const both = await internal('knowledge_base_get_neighbours', { country: 'USA', direction: 'both', limit: 200 });
+    assert.ok(both.neighbours.length > 0, 'USA has trade neighbours in the sample');
+    assert.equal(await page.getByTestId('kb-neighbours').locator('tbody tr').count(), both.neighbours.length);
+    assert.ok(await page.getByTestId('kb-series-chart').locator('canvas').count(), 'a series is drawn');
+    assert.ok((await page.getByTestId('kb-regimes').locator('tbody tr').count()) > 0, 'USA has a regime history');
+    await checkAccessible(page, 'knowledge country');
+    await shoot(page, 'knowledge-country');
+  });
+
+  test('Fleet: the heatmap and states are getFleetHealth’s, the alerts are the alert list, and a new alert arrives live', async (t) => {
+    await openView(page, base, 'fleet');
+    const alerts = await internal('monitoring_list_alerts', {});
+    const firing = (alerts.alerts as any[]).filter((a) => a.status !== 'resolved' && a.state !== 'resolved');
+    const alertRows = await page.getByTestId('fleet-alerts').locator('tbody tr').allInnerTexts();
+    for (const name of seeded.seeded.alerts)
+      assert.ok(
+        alertRows.some((row) => row.includes(name)),
+        name,
+      );
+    assert.ok(firing.length >= seeded.seeded.alerts.length);
+    if ('skipped' in seeded.seeded.fleet) {
+      t.diagnostic(`fleet not seeded: ${seeded.seeded.fleet.skipped}`);
+      assert.equal(await page.getByTestId('fleet-missing').count(), 1);
+    } else {
+      const health = await internal('monitoring_get_fleet_health', { forecastHours: 0, timelineHours: 24 });
+      assert.equal(Number(await tileValue('fleet-total')), health.servers.length);
+      const states = await page.getByTestId('fleet-states').locator('tbody tr').allInnerTexts();
+      for (const [state, n] of Object.entries(health.states as Record<string, number>))
+        assert.ok(
+          states.some((row) => row.startsWith(state) && row.includes(String(n))),
+          `${state} ${n}`,
+        );
+      const heatmap = page.getByTestId('fleet-heatmap');
+      assert.equal(Number(await heatmap.getAttribute('data-rows')), health.timeline.servers.length);
+      assert.equal(Number(await heatmap.getAttribute('data-cols')), health.timeline.times.length);
+    }
+    await checkAccessible(page, 'fleet');
+    await shoot(page, 'fleet');
+    // Live: an alert fired now shows up without a reload (the alerts watcher runs every 10 s).
+    const fired = await seeded.suite.dispatcher.call('manageAlerts', {
+      action: 'fire',
+      labels: { alertname: 'DashboardLiveCheck', severity: 'warning', instance: 'web-1' },
+      confirm: true,
+    });
+    assert.equal(fired.isError, false, fired.text);
+    await page
+      .getByTestId('fleet-alerts')
+      .locator('tbody tr', { hasText: 'DashboardLiveCheck' })
+      .waitFor({ timeout: 20_000 });
+  });
+
+  test('Trading: the newest backtest’s metrics and equity curve, and the committee’s votes', async () => {
+    await openView(page, base, 'trading');
+    await page.getByTestId('trading-backtest').waitFor();
+    const newest = (await seeded.suite.executions.list({ tool: 'backtestStrategy', ok: true })).entries[0]!;
+    const result = (await seeded.suite.executions.result(newest.id)) as any;
+    assert.equal(await tileValue('trading-sharpe'), result.metrics.sharpe.toFixed(3));
+    assert.equal(await tileValue('trading-trades'), String(result.metrics.tradeCount));
+    assert.match(
+      await page.getByTestId('trading-equity-points').innerText(),
+      new RegExp(`^${result.equity.length} equity points`),
+    );
+    assert.ok(await page.getByTestId('trading-equity-chart').locator('canvas').count());
+    assert.ok(await page.getByTestId('trading-drawdown-chart').locator('canvas').count());
+    const votes = page.locator('[data-testid^="trading-votes-"] tbody tr');
+    assert.ok((await votes.count()) > 0, 'committee votes are shown');
+    await checkAccessible(page, 'trading');
+    await shoot(page, 'trading');
+  });
+
+  test('Training: the job, its log tail and metrics, and the model alias', async () => {
+    await openView(page, base, 'training');
+    const jobs = await internal('ml_training_list_jobs', {});
+    assert.equal(Number(await tileValue('training-job-count')), jobs.total ?? jobs.jobs.length);
+    const jobRows = await page.getByTestId('training-jobs').locator('tbody tr').allInnerTexts();
+    assert.ok(jobRows.some((row) => row.includes(seeded.seeded.jobId) && row.includes('SUCCEEDED')));
+    const models = await page.getByTestId('training-models').locator('tbody tr').allInnerTexts();
+    const model = seeded.seeded.model;
+    assert.ok(
+      models.some((row) => row.includes(model.name) && row.includes(model.alias)),
+      'the alias is shown',
+    );
+    await checkAccessible(page, 'training');
+    await shoot(page, 'training');
+    await openView(page, base, `training/${seeded.seeded.jobId}`);
+    await page.getByTestId('training-log').waitFor();
+    assert.equal((await page.getByTestId('training-job-state').innerText()).trim(), 'SUCCEEDED');
+    const logs = await internal('ml_training_read_job_logs', { jobId: seeded.seeded.jobId, tailLines: 200 });
+    const logText = await page.getByTestId('training-log').innerText();
+    const lastLines = (logs.text as string).trim().split('\n').slice(-3);
+    assert.ok(lastLines.length > 0 && lastLines[0]!.length > 0, 'the job wrote a log');
+    for (const line of lastLines) assert.ok(logText.includes(line.trim()), line);
+    assert.ok((await page.locator('[data-testid^="training-metric-"] canvas').count()) > 0, 'metrics are drawn');
+    await checkAccessible(page, 'training job');
+    await shoot(page, 'training-job');
+  });
+
   test('no console error and no request to another origin on any view', () => {
     assert.deepEqual(watch.errors, []);
     assert.deepEqual(watch.foreign, []);
