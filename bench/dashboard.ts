@@ -46,12 +46,15 @@ async function render(view: string, ready: string): Promise<{ ms: number; bytes:
   let bytes = 0;
   const pending: Promise<void>[] = [];
   page.on('response', (response) =>
-    pending.push(
-      response
-        .body()
-        .then((body) => void (bytes += body.length))
-        .catch(() => undefined),
-    ),
+    // The event stream never ends; its bytes are live updates, not page weight.
+    response.url().endsWith('/api/events')
+      ? undefined
+      : pending.push(
+          response
+            .body()
+            .then((body) => void (bytes += body.length))
+            .catch(() => undefined),
+        ),
   );
   const started = performance.now();
   await page.goto(`${base}#${view}`);

@@ -57,7 +57,12 @@ async function show(app: AppContext): Promise<void> {
   }
 }
 
-function connectEvents(): void {
+/**
+ * One event stream for the page. EventSource retries a dropped connection itself, but gives up for
+ * good on an answer that is not a stream (the service restarting, or too many pages open: 503), so
+ * then the page opens a new one, waiting longer each time, and says so.
+ */
+function connectEvents(attempt = 0): void {
   const live = document.getElementById('live')!;
   const source = new EventSource('/api/events');
   const deliver = (name: string) => (event: MessageEvent<string>) => {
@@ -68,11 +73,21 @@ function connectEvents(): void {
     } catch {
       return;
     }
-    document.dispatchEvent(new CustomEvent('caelum-event', { detail: { name, data } }));
     current?.view.onEvent?.(name, data);
   };
-  source.addEventListener('open', () => (live.textContent = 'live'));
-  source.addEventListener('error', () => (live.textContent = 'live updates lost; reconnecting…'));
+  source.addEventListener('open', () => {
+    attempt = 0;
+    live.textContent = 'live';
+  });
+  source.addEventListener('error', () => {
+    if (source.readyState !== EventSource.CLOSED) {
+      live.textContent = 'live updates lost; reconnecting…';
+      return;
+    }
+    const delay = Math.min(60, 2 ** attempt * 2);
+    live.textContent = `live updates refused or lost; trying again in ${delay} s (reload to try now)`;
+    window.setTimeout(() => connectEvents(attempt + 1), delay * 1000);
+  });
   for (const name of ['hello', 'execution', 'pool', 'fleet', 'training', 'alerts', 'knowledge', 'trading'])
     source.addEventListener(name, deliver(name) as EventListener);
 }

@@ -213,7 +213,11 @@ export async function serveHttpCommand(loaded: LoadedConfig): Promise<number> {
   print(
     `Attached to the running Caelum service (pid ${status?.reply.status?.pid ?? '?'}); its HTTP endpoint stays open while this command runs.`,
   );
-  await printBanner(loaded, attached.reply.url!, undefined);
+  // The endpoint is the service's: its dashboard settings apply, not this command's environment.
+  const meta = (await fetch(attached.reply.url!.replace(/\/mcp$/, '/api/meta'), { signal: AbortSignal.timeout(2000) })
+    .then((response) => (response.ok ? response.json() : undefined))
+    .catch(() => undefined)) as { actions?: boolean } | undefined;
+  await printBanner(loaded, attached.reply.url!, undefined, meta ? { actions: meta.actions === true } : 'off');
   const stop = () => {
     attached.socket.destroy();
     process.exit(0);
@@ -231,12 +235,15 @@ async function printBanner(
   loaded: LoadedConfig,
   url: string,
   suiteLoading: Promise<import('./composition.js').Suite> | undefined,
+  /** The running service's dashboard, when attached to it. */
+  dashboard?: { actions: boolean } | 'off',
 ): Promise<void> {
+  const board = dashboard ?? (loaded.config.http.dashboard ? { actions: loaded.config.http.dashboardActions } : 'off');
   const { configurationSummary } = await import('./commands.js');
   print(`Caelum is serving MCP (Streamable HTTP, stateless) at ${url}`);
   print(
-    loaded.config.http.dashboard
-      ? `Dashboard: ${url.replace(/\/mcp$/, '/')} (${loaded.config.http.dashboardActions ? 'actions on, each with confirmation' : 'read-only'})\n`
+    board !== 'off'
+      ? `Dashboard: ${url.replace(/\/mcp$/, '/')} (${board.actions ? 'actions on, each with confirmation' : 'read-only'})\n`
       : 'Dashboard: off (http.dashboard: false)\n',
   );
   print(configurationSummary(loaded));

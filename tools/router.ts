@@ -111,7 +111,10 @@ function classify(error: unknown, context: ToolContext, tool: string): ToolFailu
     return { kind: 'internal', code: error.code, message: `${tool}: ${error.message}` };
   }
   const code = error instanceof ToolError ? error.code : 'TOOL_FAILED';
-  context.logger.error('tool_failed', { tool, code, error: describeError(error) });
+  // A tool whose service is not set up says so to its caller; that is the install's state, not a fault.
+  if (code === 'NOT_CONFIGURED')
+    context.logger.info('tool_not_configured', { tool, message: (error as Error).message });
+  else context.logger.error('tool_failed', { tool, code, error: describeError(error) });
   const detail = error instanceof ToolError && error.code !== 'OUTPUT_INVALID' ? `: ${error.message}` : '';
   return {
     kind: 'internal',

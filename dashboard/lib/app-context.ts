@@ -54,3 +54,31 @@ export async function getJson<T>(
   if (!response.ok) throw new ApiFailure(response.status, body.error ?? `${response.status} ${response.statusText}`);
   return body;
 }
+
+/**
+ * Runs `run` once a burst of events has been quiet for `waitMs`, and at least every `maxWaitMs`
+ * while events keep coming, so a busy service still updates the page.
+ */
+export function throttle(run: () => void, waitMs: number, maxWaitMs: number): { schedule(): void; cancel(): void } {
+  let timer: number | undefined;
+  let firstAt: number | undefined;
+  const fire = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    firstAt = undefined;
+    run();
+  };
+  return {
+    schedule() {
+      const now = Date.now();
+      firstAt ??= now;
+      clearTimeout(timer);
+      timer = window.setTimeout(fire, Math.max(0, Math.min(waitMs, firstAt + maxWaitMs - now)));
+    },
+    cancel() {
+      clearTimeout(timer);
+      timer = undefined;
+      firstAt = undefined;
+    },
+  };
+}

@@ -2,7 +2,7 @@
 // LLM steps (model, tokens, cost, saving) as the tool returned them in its execution block.
 import { h, clear, section, table, empty, errorBox } from '../lib/dom.js';
 import { usd, int, ms, when } from '../lib/format.js';
-import type { AppContext, View } from '../lib/app-context.js';
+import { throttle, type AppContext, type View } from '../lib/app-context.js';
 
 interface Step {
   tool: string;
@@ -60,7 +60,13 @@ const filters: Filters = { tool: '', supervisor: '', ok: '', model: '', q: '' };
 let listHolder: HTMLElement | undefined;
 let context: AppContext | undefined;
 let detailId = '';
-let refreshTimer: number | undefined;
+const refresh = throttle(() => void renderList().catch(() => undefined), 300, 3000);
+
+/** runTool and delegateTask calls name what they ran. */
+function toolLabel(entry: Entry): string {
+  const args = entry.arguments as { name?: unknown } | null;
+  return entry.tool === 'runTool' && args && typeof args.name === 'string' ? `runTool → ${args.name}` : entry.tool;
+}
 
 const costOf = (entry: Entry) => (entry.execution?.llm ?? []).reduce((sum, step) => sum + step.costUsd, 0);
 const savingOf = (entry: Entry) => (entry.execution?.llm ?? []).reduce((sum, step) => sum + step.savingUsd, 0);
@@ -68,11 +74,18 @@ const savingOf = (entry: Entry) => (entry.execution?.llm ?? []).reduce((sum, ste
 async function renderList(): Promise<void> {
   if (!listHolder || !context) return;
   const holder = listHolder;
-  const answer = await context.api<{ entries: Entry[]; total: number; skippedLines: number }>('executions', {
+  const answer = await context.api<{
+    entries: Entry[];
+    total: number;
+    window: number;
+    skippedLines: number;
+    loadError?: string;
+  }>('executions', {
     limit: 100,
     ...filters,
   });
   clear(holder);
+  if (answer.loadError) holder.appendChild(errorBox(`${answer.loadError}; only calls made since are listed.`));
   const filtered = Object.values(filters).some(Boolean);
   if (answer.entries.length === 0) {
     holder.appendChild(
@@ -80,7 +93,7 @@ async function renderList(): Promise<void> {
         ? empty('No call matches these filters.', 'Clear a filter to see more.')
         : empty(
             'No high-level calls recorded yet.',
-            'Every call an agent makes (from Claude Code, `npm start` clients or `caelum call`) is written here with its steps. Connect an MCP client to /mcp and call a tool, e.g. `caelum call getSystemStatus`.',
+            'Every call an agent makes (from Claude Code, `npm start` clients or `npx caelum call`) is written here with its steps. Connect an MCP client to /mcp and call a tool, e.g. `npx caelum call getSystemStatus` in the Caelum checkout.',
           ),
     );
     return;
@@ -89,7 +102,7 @@ async function renderList(): Promise<void> {
     h(
       'p',
       { class: 'muted', 'data-testid': 'executions-count' },
-      `${int(answer.total)} call(s) match; the newest ${answer.entries.length} shown.`,
+      `${int(answer.total)} of the newest ${int(answer.window)} recorded call(s) match; the newest ${answer.entries.length} shown.${answer.skippedLines ? ` ${int(answer.skippedLines)} unreadable log line(s) skipped.` : ''}`,
     ),
   );
   holder.appendChild(
@@ -97,7 +110,7 @@ async function renderList(): Promise<void> {
       'Recent calls (newest first); select one for its steps',
       [
         { label: 'Started', value: (e) => when(e.ts) },
-        { label: 'Tool', value: (e) => e.tool },
+        { label: 'Tool', value: (e) => toolLabel(e) },
         { label: 'Supervisor', value: (e) => e.supervisor ?? '' },
         {
           label: 'Outcome',
@@ -122,7 +135,7 @@ async function renderList(): Promise<void> {
 
 function filterBar(tools: { name: string; supervisor: string }[]): HTMLElement {
   const supervisors = [...new Set(tools.map((t) => t.supervisor))].sort();
-  const select = (label: string, key: keyof Filters, options: string[]) =>
+  const select = (label: string, key: keyof Filters, options: string[], labels: Record<string, string> = {}) =>
     h(
       'label',
       {},
@@ -138,7 +151,11 @@ function filterBar(tools: { name: string; supervisor: string }[]): HTMLElement {
         },
         h('option', { value: '' }, 'any'),
         options.map((option) =>
-          h('option', { value: option, ...(filters[key] === option ? { selected: true } : {}) }, option),
+          h(
+            'option',
+            { value: option, ...(filters[key] === option ? { selected: true } : {}) },
+            labels[option] ?? option,
+          ),
         ),
       ),
     );
@@ -168,20 +185,23 @@ function filterBar(tools: { name: string; supervisor: string }[]): HTMLElement {
     },
     select('Tool', 'tool', tools.map((t) => t.name).sort()),
     select('Supervisor', 'supervisor', supervisors),
-    select('Outcome', 'ok', ['true', 'false']),
+    select('Outcome', 'ok', ['true', 'false'], { true: 'ok', false: 'error' }),
     input('Model', 'model', 'e.g. qwen3:4b'),
     input('Text', 'q', 'in tool, arguments, answer'),
   );
 }
 
 async function renderDetail(element: HTMLElement, app: AppContext, id: string): Promise<void> {
-  const answer = await app.api<{ entry: Entry; result?: Record<string, unknown> }>('execution', { id });
+  const answer = await app.api<{ entry: Entry; result?: Record<string, unknown>; resultPruned?: boolean }>(
+    'execution',
+    { id },
+  );
   const e = answer.entry;
   const x = e.execution;
   element.appendChild(h('p', {}, h('a', { href: '#executions' }, '← all calls')));
   element.appendChild(
     section(
-      `${e.tool} · ${when(e.ts)}`,
+      `${toolLabel(e)} · ${when(e.ts)}`,
       h(
         'dl',
         { class: 'facts', 'data-testid': 'execution-facts' },
@@ -197,7 +217,9 @@ async function renderDetail(element: HTMLElement, app: AppContext, id: string): 
         h(
           'dd',
           {},
-          e.resultBytes === undefined ? 'none' : `${int(e.resultBytes)} bytes${e.resultKept ? '' : ' (not kept)'}`,
+          e.resultBytes === undefined
+            ? 'none'
+            : `${int(e.resultBytes)} bytes${!e.resultKept ? ' (not kept: over 2 MB)' : answer.resultPruned ? ' (no longer kept: the newest 30 of each tool are)' : ''}`,
         ),
       ),
       h('h3', {}, 'Arguments'),
@@ -272,7 +294,10 @@ export const executionsView: View = {
       try {
         await renderDetail(element, app, route);
       } catch (error) {
-        element.appendChild(errorBox((error as Error).message));
+        element.appendChild(h('p', {}, h('a', { href: '#executions' }, '← all calls')));
+        element.appendChild(
+          errorBox(`${(error as Error).message} (ids look like 0mx9g5g54-681d14082a; pick a call from the list)`),
+        );
       }
       return;
     }
@@ -284,11 +309,10 @@ export const executionsView: View = {
   },
   onEvent(name) {
     if (name !== 'execution' || detailId) return;
-    clearTimeout(refreshTimer);
-    refreshTimer = window.setTimeout(() => void renderList().catch(() => undefined), 300);
+    refresh.schedule();
   },
   unmount() {
-    clearTimeout(refreshTimer);
+    refresh.cancel();
     listHolder = undefined;
   },
 };

@@ -457,7 +457,11 @@ function renderAlerts(app: AppContext, answer: AlertsAnswer): void {
                         },
                         'Ack…',
                       )
-                    : '',
+                    : h(
+                        'span',
+                        { class: 'muted' },
+                        a.escalation ? '' : 'no escalation policy pages this alert: nothing to ack',
+                      ),
               },
             ]
           : []),

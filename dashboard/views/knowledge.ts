@@ -4,7 +4,7 @@
 import { h, clear, section, table, tile, empty, errorBox, type Child } from '../lib/dom.js';
 import { chart } from '../lib/charts.js';
 import { bytes, epochSeconds, int, pct, when } from '../lib/format.js';
-import type { AppContext, View } from '../lib/app-context.js';
+import { throttle, type AppContext, type View } from '../lib/app-context.js';
 
 type Row = Record<string, unknown>;
 interface Snapshot {
@@ -61,7 +61,7 @@ interface Diff {
 let root: HTMLElement | undefined;
 let context: AppContext | undefined;
 let snapshotsHolder: HTMLElement | undefined;
-let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+const refresh = throttle(() => void refreshSnapshots().catch(() => undefined), 1000, 5000);
 /** The diff on show, kept when the snapshot list is redrawn (live refresh, another country). */
 let shownDiff: { from: string; to: string } | undefined;
 
@@ -252,7 +252,7 @@ async function renderCountry(holder: HTMLElement, app: AppContext, code: string)
       valued.length === 0
         ? empty(
             `No statistic of ${answer.code} has a value in the graph.`,
-            'Values come from a snapshot build published into the graph: buildKnowledgeSnapshot with {"background": true, "publish": true, "confirm": true} (or `caelum kb build --publish`); the sample holds only its recorded series.',
+            'Values come from a snapshot build published into the graph: buildKnowledgeSnapshot with {"background": true, "publish": true, "confirm": true} (or `npx caelum kb build --publish`); the sample holds only its recorded series.',
           )
         : [
             h(
@@ -415,7 +415,7 @@ function snapshotsSection(overview: Overview): HTMLElement {
     names.length < 2
       ? empty(
           `A diff needs two snapshots; there ${names.length === 1 ? 'is one' : 'are none'}.`,
-          'Build another with buildKnowledgeSnapshot ({"background": true}) or `caelum kb build`.',
+          'Build another with buildKnowledgeSnapshot ({"background": true}) or `npx caelum kb build`.',
         )
       : [form, diffHolder],
   );
@@ -554,11 +554,10 @@ export const knowledgeView: View = {
     // Event `knowledge` (snapshot jobs and builds changed) or a snapshot tool ran: refresh the list, debounced.
     const tool = (data as { tool?: string } | null)?.tool ?? '';
     if (name !== 'knowledge' && !(name === 'execution' && /snapshot/i.test(tool))) return;
-    clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(() => void refreshSnapshots().catch(() => undefined), 1000);
+    refresh.schedule();
   },
   unmount() {
-    clearTimeout(refreshTimer);
+    refresh.cancel();
     shownDiff = undefined;
     root = undefined;
     snapshotsHolder = undefined;

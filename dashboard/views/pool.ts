@@ -43,7 +43,10 @@ function render(status: Status): void {
   if (!root || !context) return;
   const app = context;
   clear(root);
-  const healthy = status.hosts.filter((host) => host.health === 'healthy').length;
+  // Routable as the pool decides it: enabled, not down, and its breaker not open.
+  const usable = status.hosts.filter((host) => host.enabled && host.health !== 'down' && host.breaker !== 'open');
+  const degraded = usable.filter((host) => host.health === 'degraded').length;
+  const disabled = status.hosts.filter((host) => !host.enabled).length;
   root.appendChild(
     h(
       'div',
@@ -54,7 +57,12 @@ function render(status: Status): void {
         status.claudeConfigured ? 'Claude fallback configured' : 'no Claude key: no fallback',
         'pool-mode',
       ),
-      tile('Hosts healthy', `${healthy} / ${status.hosts.length}`, undefined, 'pool-healthy'),
+      tile(
+        'Hosts taking calls',
+        `${usable.length} / ${status.hosts.length}`,
+        `${degraded} degraded · ${disabled} disabled`,
+        'pool-healthy',
+      ),
       tile(
         'In flight',
         int(status.hosts.reduce((n, host) => n + host.inFlight, 0)),

@@ -3,7 +3,7 @@
 import { h, clear, section, table, tile, empty, bar, errorBox } from '../lib/dom.js';
 import { chart } from '../lib/charts.js';
 import { usd, pct, int, epochSeconds } from '../lib/format.js';
-import type { AppContext, View } from '../lib/app-context.js';
+import { throttle, type AppContext, type View } from '../lib/app-context.js';
 
 interface Totals {
   calls: number;
@@ -48,17 +48,18 @@ interface SavingsAnswer {
   error?: string;
   period: 'day' | 'week' | 'month';
   summary: Summary;
-  by: Record<'model' | 'host' | 'supervisor' | 'tool', Group[]>;
+  by: Record<'model' | 'host' | 'supervisor' | 'tool', Group[] | { error: string }>;
   priceTable: string;
 }
 
 const periods = ['day', 'week', 'month'] as const;
 let period: (typeof periods)[number] = 'day';
-let refreshTimer: number | undefined;
+const refresh = throttle(() => void render().catch(() => undefined), 1000, 5000);
 let root: HTMLElement | undefined;
 let context: AppContext | undefined;
 
-function groupTable(title: string, rows: Group[], testId: string): HTMLElement {
+function groupTable(title: string, rows: Group[] | { error: string }, testId: string): HTMLElement {
+  if (!Array.isArray(rows)) return section(title, errorBox(`${title} could not be computed: ${rows.error}`));
   return table(
     title,
     [
@@ -253,11 +254,10 @@ export const savingsView: View = {
   onEvent(name, data) {
     // A finished call with LLM steps changed the ledger: refresh once the burst is over.
     if (name !== 'execution' || !((data as { llmSteps?: number }).llmSteps ?? 0)) return;
-    clearTimeout(refreshTimer);
-    refreshTimer = window.setTimeout(() => void render().catch(() => undefined), 1000);
+    refresh.schedule();
   },
   unmount() {
-    clearTimeout(refreshTimer);
+    refresh.cancel();
     root = undefined;
   },
 };

@@ -5,7 +5,7 @@
 import { h, clear, section, table, tile, empty, errorBox } from '../lib/dom.js';
 import { chart } from '../lib/charts.js';
 import { int, ms, pct, when, epochSeconds } from '../lib/format.js';
-import type { AppContext, View } from '../lib/app-context.js';
+import { throttle, type AppContext, type View } from '../lib/app-context.js';
 
 interface SymbolRow {
   symbol: string;
@@ -119,7 +119,7 @@ interface Backtest {
 let root: HTMLElement | undefined;
 let context: AppContext | undefined;
 let selected = '';
-let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+const refresh = throttle(() => void render().catch(() => undefined), 1000, 5000);
 
 const num = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 const pct2 = (value: unknown) => pct(num(value), 2);
@@ -430,11 +430,10 @@ export const tradingView: View = {
     const tool = data && typeof data === 'object' ? (data as { tool?: unknown }).tool : undefined;
     if (name !== 'execution' || typeof tool !== 'string' || !relevant.has(tool)) return;
     // A new backtest or signal call: redraw once the burst of calls is over.
-    clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(() => void render().catch(() => undefined), 1000);
+    refresh.schedule();
   },
   unmount() {
-    clearTimeout(refreshTimer);
+    refresh.cancel();
     root = undefined;
   },
 };

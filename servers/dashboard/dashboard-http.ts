@@ -170,7 +170,11 @@ export function createDashboard(suite: Suite): Dashboard {
             ...(input.minutes ? { minutes: input.minutes } : {}),
             ...(input.comment ? { comment: input.comment } : {}),
           });
-    send(res, result.isError ? 400 : 200, { ok: !result.isError, text: result.text });
+    send(
+      res,
+      result.isError ? 400 : 200,
+      result.isError ? { ok: false, error: result.text } : { ok: true, text: result.text },
+    );
   }
 
   async function api(req: http.IncomingMessage, res: http.ServerResponse, url: URL, name: string): Promise<void> {

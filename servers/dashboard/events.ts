@@ -9,6 +9,10 @@ import { tool } from './api.js';
 import { dashboardWatchers } from './views/index.js';
 
 export const maxSubscribers = 32;
+/** A page that stops reading is dropped once this much is waiting for it, rather than buffered forever. */
+export const maxPendingBytes = 1024 * 1024;
+/** A watcher's value that takes longer than this is given up (and tried at the next tick). */
+export const watchTimeoutMs = 15_000;
 const heartbeatMs = 20_000;
 
 interface Watcher {
@@ -36,6 +40,15 @@ export function compactEntry(entry: ExecutionEntry) {
     costUsd: llm.reduce((sum, step) => sum + step.costUsd, 0),
     savingUsd: llm.reduce((sum, step) => sum + step.savingUsd, 0),
   };
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, name: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${name} took over ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 const bySuite = new WeakMap<Suite, DashboardEvents>();
@@ -85,8 +98,21 @@ export class DashboardEvents {
 
   publish(event: string, data: unknown): void {
     if (this.subscribers.size === 0) return;
-    const frame = `id: ${++this.sequence}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-    for (const res of this.subscribers) res.write(frame);
+    this.broadcast(`id: ${++this.sequence}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  private broadcast(frame: string): void {
+    for (const res of this.subscribers) this.send(res, frame);
+  }
+
+  /** Writes a frame, or drops a page that is not reading (its reconnect starts afresh). */
+  private send(res: http.ServerResponse, frame: string): void {
+    if (res.writableLength > maxPendingBytes) {
+      this.unsubscribe(res);
+      res.destroy();
+      return;
+    }
+    res.write(frame);
   }
 
   subscribe(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -106,15 +132,17 @@ export class DashboardEvents {
     const first = this.subscribers.size === 0;
     this.subscribers.add(res);
     req.socket.setTimeout(0);
+    // A peer that vanished without closing is found by TCP keep-alive, not after hours.
+    req.socket.setKeepAlive(true, 30_000);
     req.on('close', () => this.unsubscribe(res));
     res.on('error', () => this.unsubscribe(res));
     // The new page gets each watched value now; the others only when it changes.
     for (const watcher of this.watchers)
-      if (watcher.last !== undefined) res.write(`event: ${watcher.name}\ndata: ${watcher.last}\n\n`);
+      if (watcher.last !== undefined) this.send(res, `event: ${watcher.name}\ndata: ${watcher.last}\n\n`);
     if (first) {
       for (const watcher of this.watchers) this.startWatcher(watcher);
       this.heartbeat = setInterval(() => {
-        for (const subscriber of this.subscribers) subscriber.write(': keep-alive\n\n');
+        this.broadcast(': keep-alive\n\n');
       }, heartbeatMs);
       this.heartbeat.unref();
     }
@@ -165,13 +193,11 @@ export class DashboardEvents {
     if (watcher.running) return;
     watcher.running = true;
     try {
-      const text = JSON.stringify(await watcher.compute());
+      const text = JSON.stringify(await withTimeout(watcher.compute(), watchTimeoutMs, watcher.name));
       if (text !== watcher.last) {
         watcher.last = text;
-        if (this.subscribers.size > 0) {
-          const frame = `id: ${++this.sequence}\nevent: ${watcher.name}\ndata: ${text}\n\n`;
-          for (const res of this.subscribers) res.write(frame);
-        }
+        if (this.subscribers.size > 0)
+          this.broadcast(`id: ${++this.sequence}\nevent: ${watcher.name}\ndata: ${text}\n\n`);
       }
     } catch (error) {
       this.suite.logger.warn('dashboard_watch_failed', { watch: watcher.name, error: (error as Error).message });

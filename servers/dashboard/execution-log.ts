@@ -3,11 +3,16 @@
 // show what the agents asked for and what ran. Append-only, one file a month under
 // <dataDir>/executions, each append fsync'd; a torn last line (kill -9 mid-write) is skipped on
 // read and cut off before the next append. The structured result of a successful call is kept
-// beside it (results/<id>.json, written atomically, the newest 300 kept) for the views that draw
-// it: backtest equity curves, committee votes. Arguments and results are scrubbed of secrets
-// before they are written; arguments over 4 KB are kept as a preview.
+// beside it (results/<tool>/<id>.json, written atomically, the newest 30 of each tool kept, so that
+// frequent calls of one tool never push out another's) for the views that draw it: backtest equity
+// curves, committee votes. Arguments and results are scrubbed of secrets before they are written;
+// arguments over 4 KB are kept as a preview. The log is bounded: past 256 MiB of month files the
+// oldest months are removed (never the current one). Only the newest 5,000 entries are held in
+// memory, read from the files' ends without blocking the event loop.
 import { EventEmitter } from 'node:events';
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
@@ -19,7 +24,10 @@ export const maxArgumentBytes = 4096;
 export const maxSummaryChars = 2000;
 /** Results larger than this are not kept (the entry says how large the result was). */
 export const maxKeptResultBytes = 2 * 1024 * 1024;
-export const keptResults = 300;
+/** Kept results per tool (runTool counts per internal tool). */
+export const keptResultsPerTool = 30;
+/** Month files past this total are removed, oldest first (never the current month). */
+export const maxLogBytes = 256 * 1024 * 1024;
 /** Entries held in memory for listing; older ones stay on disk. */
 export const recentEntries = 5000;
 
@@ -94,6 +102,16 @@ export function entryOf(record: CallRecord): { entry: ExecutionEntry; result: st
   return { entry, result: keep ? resultText : undefined };
 }
 
+/** The directory a call's result is kept in: its tool, or runTool's internal tool. */
+export function resultFolder(entry: Pick<ExecutionEntry, 'tool' | 'arguments'>): string {
+  const inner =
+    entry.tool === 'runTool' && entry.arguments && typeof entry.arguments === 'object'
+      ? (entry.arguments as { name?: unknown }).name
+      : undefined;
+  const name = typeof inner === 'string' ? `runTool.${inner}` : entry.tool;
+  return name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 120) || 'unknown';
+}
+
 function matches(entry: ExecutionEntry, query: ExecutionQuery): boolean {
   if (query.tool && entry.tool !== query.tool) return false;
   if (query.supervisor && entry.supervisor !== query.supervisor) return false;
@@ -112,9 +130,10 @@ export class ExecutionLog extends EventEmitter<{ entry: [ExecutionEntry] }> {
   private readonly resultsDirectory: string;
   private recent: ExecutionEntry[] = [];
   private loading: Promise<void> | undefined;
+  private loadError: string | undefined;
   private writes: Promise<void> = Promise.resolve();
   private skippedLines = 0;
-  private resultWrites = 0;
+  private readonly resultWrites = new Map<string, number>();
 
   constructor(
     dataDir: string,
@@ -131,10 +150,9 @@ export class ExecutionLog extends EventEmitter<{ entry: [ExecutionEntry] }> {
     this.writes = this.writes
       .then(() => this.write(entry, result))
       .catch((error: unknown) => this.onError(error as Error));
-    void this.load().then(() => {
-      this.remember(entry);
-      this.emit('entry', entry);
-    });
+    // Held in memory at once (the files are read only when someone lists: a page, not a call).
+    this.remember(entry);
+    this.emit('entry', entry);
     return entry;
   }
 
@@ -143,7 +161,14 @@ export class ExecutionLog extends EventEmitter<{ entry: [ExecutionEntry] }> {
     return this.writes;
   }
 
-  async list(query: ExecutionQuery = {}): Promise<{ entries: ExecutionEntry[]; total: number; skippedLines: number }> {
+  async list(query: ExecutionQuery = {}): Promise<{
+    entries: ExecutionEntry[];
+    total: number;
+    /** Entries held in memory, the newest of the log; `total` counts matches among them. */
+    window: number;
+    skippedLines: number;
+    loadError?: string;
+  }> {
     await this.load();
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
     let end = this.recent.length;
@@ -159,7 +184,13 @@ export class ExecutionLog extends EventEmitter<{ entry: [ExecutionEntry] }> {
       total++;
       if (entries.length < limit) entries.push(entry);
     }
-    return { entries, total, skippedLines: this.skippedLines };
+    return {
+      entries,
+      total,
+      window: this.recent.length,
+      skippedLines: this.skippedLines,
+      ...(this.loadError ? { loadError: this.loadError } : {}),
+    };
   }
 
   async get(id: string): Promise<ExecutionEntry | undefined> {
@@ -167,14 +198,14 @@ export class ExecutionLog extends EventEmitter<{ entry: [ExecutionEntry] }> {
     return this.recent.find((entry) => entry.id === id);
   }
 
-  /** The kept structured result of a call, or undefined when it was not kept (error, too large, pruned). */
+  /** The kept structured result of a call, or undefined when it was not kept (error, too large) or pruned. */
   async result(id: string): Promise<Record<string, unknown> | undefined> {
     if (!/^[0-9a-z]{9}-[0-9a-f]{10}$/.test(id)) return undefined;
+    const entry = await this.get(id);
+    if (!entry?.resultKept) return undefined;
     try {
-      return JSON.parse(await readFile(path.join(this.resultsDirectory, `${id}.json`), 'utf8')) as Record<
-        string,
-        unknown
-      >;
+      const file = path.join(this.resultsDirectory, resultFolder(entry), `${id}.json`);
+      return JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
     } catch {
       return undefined;
     }
@@ -182,11 +213,16 @@ export class ExecutionLog extends EventEmitter<{ entry: [ExecutionEntry] }> {
 
   private remember(entry: ExecutionEntry): void {
     this.recent.push(entry);
-    if (this.recent.length > recentEntries * 1.2) this.recent = this.recent.slice(-recentEntries);
+    if (this.recent.length > recentEntries) this.recent.splice(0, this.recent.length - recentEntries);
   }
 
   private load(): Promise<void> {
-    this.loading ??= this.readRecent().catch((error: unknown) => this.onError(error as Error));
+    this.loading ??= this.readRecent().catch((error: unknown) => {
+      this.loadError = `the execution log could not be read: ${(error as Error).message}`;
+      this.onError(error as Error);
+      // The next list tries again.
+      this.loading = undefined;
+    });
     return this.loading;
   }
 
@@ -202,37 +238,61 @@ export class ExecutionLog extends EventEmitter<{ entry: [ExecutionEntry] }> {
     }
   }
 
+  /** The newest entries of the month files, newest file first, streamed: memory holds only the kept lines. */
   private async readRecent(): Promise<void> {
-    const loaded: ExecutionEntry[] = [];
+    const files = await this.monthFiles();
+    await this.applyRetention(files);
+    const kept: string[] = [];
     for (const file of (await this.monthFiles()).reverse()) {
-      const text = await readFile(file, 'utf8');
-      const end = text.lastIndexOf('\n') + 1;
-      const month: ExecutionEntry[] = [];
-      for (const line of text.slice(0, end).split('\n')) {
+      const need = recentEntries - kept.length;
+      if (need <= 0) break;
+      const lines: string[] = [];
+      const reader = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+      for await (const line of reader) {
         if (line.trim() === '') continue;
-        try {
-          const parsed = executionEntrySchema.safeParse(JSON.parse(line));
-          if (parsed.success) month.push(parsed.data);
-          else this.skippedLines++;
-        } catch {
-          this.skippedLines++;
-        }
+        lines.push(line);
+        if (lines.length > need * 2) lines.splice(0, lines.length - need);
       }
-      loaded.unshift(...month);
-      if (loaded.length >= recentEntries) break;
+      kept.unshift(...lines.slice(-need));
     }
-    // Entries recorded while the files were read are already in `recent`; they come after.
-    this.recent = [...loaded.slice(-recentEntries), ...this.recent];
+    const loaded: ExecutionEntry[] = [];
+    for (const line of kept) {
+      try {
+        const parsed = executionEntrySchema.safeParse(JSON.parse(line));
+        if (parsed.success) loaded.push(parsed.data);
+        else this.skippedLines++;
+      } catch {
+        this.skippedLines++;
+      }
+    }
+    // Entries recorded while the files were read are already in `recent` (and may be in the files too).
+    const known = new Set(loaded.map((entry) => entry.id));
+    this.recent = [...loaded, ...this.recent.filter((entry) => !known.has(entry.id))].slice(-recentEntries);
+    this.loadError = undefined;
+  }
+
+  /** Removes the oldest month files while the log is over maxLogBytes; the current month stays. */
+  private async applyRetention(files: string[]): Promise<void> {
+    const sizes = await Promise.all(files.map(async (file) => (await stat(file)).size));
+    let total = sizes.reduce((sum, size) => sum + size, 0);
+    for (let index = 0; index < files.length - 1 && total > maxLogBytes; index++) {
+      await rm(files[index]!, { force: true });
+      total -= sizes[index]!;
+    }
   }
 
   private async write(entry: ExecutionEntry, result: string | undefined): Promise<void> {
-    await mkdir(this.resultsDirectory, { recursive: true });
+    await mkdir(this.directory, { recursive: true });
     if (result !== undefined) {
-      const file = path.join(this.resultsDirectory, `${entry.id}.json`);
+      const folder = path.join(this.resultsDirectory, resultFolder(entry));
+      await mkdir(folder, { recursive: true });
+      const file = path.join(folder, `${entry.id}.json`);
       const temporary = `${file}.tmp-${process.pid}`;
       await writeFile(temporary, result);
       await rename(temporary, file);
-      if (++this.resultWrites % 25 === 1) await this.pruneResults();
+      const writes = (this.resultWrites.get(folder) ?? 0) + 1;
+      this.resultWrites.set(folder, writes);
+      if (writes % 5 === 1) await this.pruneResults(folder);
     }
     const handle = await open(path.join(this.directory, `executions-${entry.ts.slice(0, 7)}.jsonl`), 'a+');
     try {
@@ -247,10 +307,10 @@ export class ExecutionLog extends EventEmitter<{ entry: [ExecutionEntry] }> {
     }
   }
 
-  private async pruneResults(): Promise<void> {
-    const names = (await readdir(this.resultsDirectory)).filter((name) => name.endsWith('.json')).sort();
+  private async pruneResults(folder: string): Promise<void> {
+    const names = (await readdir(folder)).filter((name) => name.endsWith('.json')).sort();
     // Ids start with the start time in base 36 (fixed width), so name order is time order.
-    for (const name of names.slice(0, Math.max(0, names.length - keptResults)))
-      await rm(path.join(this.resultsDirectory, name), { force: true });
+    for (const name of names.slice(0, Math.max(0, names.length - keptResultsPerTool)))
+      await rm(path.join(folder, name), { force: true });
   }
 }

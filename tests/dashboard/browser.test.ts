@@ -150,7 +150,10 @@ describe('the dashboard in Chromium on a seeded data dir', { skip }, () => {
   test('Executions: the calls agents made, a detail with its steps, and a new call arriving live', async () => {
     await openView(page, base, 'executions');
     const listed = await seeded.suite.executions.list({ limit: 100 });
-    assert.match(await testText(page, 'executions-count'), new RegExp(`^${listed.total} call`));
+    assert.match(
+      await testText(page, 'executions-count'),
+      new RegExp(`^${listed.total} of the newest ${listed.window} recorded call`),
+    );
     const first = listed.entries[0]!;
     const rows = page.getByTestId('executions-table').locator('tbody tr');
     assert.match(await rows.first().innerText(), new RegExp(first.tool));

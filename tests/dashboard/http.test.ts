@@ -4,9 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { serveHttp } from '../../servers/http.js';
+import { DashboardEvents, maxSubscribers } from '../../servers/dashboard/events.js';
 import { JsonlLedger, type LedgerEntry } from '../../gpu-pool/ledger.js';
 import { testSuite } from '../helpers.js';
 
@@ -276,7 +278,7 @@ test('actions are off unless configured; when on they need the CSRF token, JSON 
   // Disabling a host is destructive: as through MCP, it needs confirm.
   const unconfirmed = await post({ action: 'pool-host', host: 'gpu1', enabled: false });
   assert.equal(unconfirmed.status, 400);
-  assert.match(json(unconfirmed).text, /confirm/);
+  assert.match(json(unconfirmed).error, /confirm/);
   assert.equal(on.suite.pool.status().hosts[0]!.enabled, true);
   const confirmed = await post({ action: 'pool-host', host: 'gpu1', enabled: false, confirm: true });
   assert.equal(confirmed.status, 200, confirmed.body);
@@ -285,4 +287,33 @@ test('actions are off unless configured; when on they need the CSRF token, JSON 
   await on.suite.executions.flush();
   const logged = json(await request(on.port, '/api/executions?tool=managePool'));
   assert.equal(logged.total, 2);
+});
+
+test('live updates are bounded: at most 32 open pages, and a page that stops reading is dropped', async (t) => {
+  const { suite, port } = await served(t);
+  const events = DashboardEvents.of(suite);
+  const sockets: net.Socket[] = [];
+  t.after(() => sockets.forEach((socket) => socket.destroy()));
+  const open = () =>
+    new Promise<string>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () =>
+        socket.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`),
+      );
+      sockets.push(socket);
+      // The status line is all we read; after it the socket is paused (a page that stopped reading).
+      socket.once('data', (chunk: Buffer) => {
+        socket.pause();
+        resolve(chunk.toString('latin1').split('\r\n')[0]!);
+      });
+    });
+  for (let i = 0; i < maxSubscribers; i++) assert.match(await open(), / 200 /);
+  assert.match(await open(), / 503 /);
+  assert.equal(events.size, maxSubscribers);
+  // Nobody reads: once more than maxPendingBytes wait for a page, it is dropped instead of buffered.
+  const frame = { text: 'x'.repeat(4096) };
+  for (let i = 0; i < 20_000 && events.size > 0; i++) {
+    events.publish('execution', frame);
+    if (i % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.equal(events.size, 0, 'stalled pages were dropped');
 });

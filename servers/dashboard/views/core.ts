@@ -25,7 +25,9 @@ async function savings(context: ApiContext) {
     ),
   );
   if (!time!.ok) return { ok: false, error: time!.message };
-  const groups = (answer: ToolAnswer | undefined) => (answer?.ok ? answer.output.groups : []);
+  // A grouping that failed says so on the page; it is not shown as empty.
+  const groups = (answer: ToolAnswer | undefined) =>
+    answer?.ok ? answer.output.groups : { error: answer?.message ?? 'not computed' };
   return {
     ok: true,
     period: query.period,
@@ -87,7 +89,7 @@ async function execution(context: ApiContext) {
   const entry = await context.suite.executions.get(id);
   if (!entry) throw new ApiError(404, `id: no execution ${id} in the recent log`);
   const result = entry.resultKept ? await context.suite.executions.result(id) : undefined;
-  return { ok: true, entry, ...(result ? { result } : {}) };
+  return { ok: true, entry, ...(result ? { result } : entry.resultKept ? { resultPruned: true } : {}) };
 }
 
 export const coreRoutes: ApiRoute[] = [

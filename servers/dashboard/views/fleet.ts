@@ -224,4 +224,8 @@ export function fleetWatchers(events: DashboardEvents, suite: Suite): void {
     // Deliveries carry their own timestamps; the page refreshes on a change of the alerts themselves.
     return { ...data, deliveries: undefined };
   });
+  // An alert tool that ran changes the list now, not at the next tick.
+  suite.executions.on('entry', (entry) => {
+    if (entry.supervisor === 'monitoring' || /alert/i.test(entry.tool)) void events.refresh('alerts');
+  });
 }

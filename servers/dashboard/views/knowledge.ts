@@ -24,11 +24,11 @@ function answer(result: ToolAnswer, notFound = 404): Record<string, unknown> {
 /** What the Knowledge view says when something is missing, with the call that fills it. */
 const fill = {
   graph:
-    'Load the bundled sample with the knowledge_base_load_sample tool ({}) or `caelum kb sample`, or build from the live providers and publish: buildKnowledgeSnapshot with {"background": true, "publish": true, "confirm": true} (or `caelum kb build --publish`).',
+    'Load the bundled sample with the knowledge_base_load_sample tool ({}) or `npx caelum kb sample`, or build from the live providers and publish: buildKnowledgeSnapshot with {"background": true, "publish": true, "confirm": true} (or `npx caelum kb build --publish`).',
   sample:
-    'The graph holds the SAMPLE knowledge base (recorded answers, not live data). Replace it with a build from the live providers: `caelum kb build --publish`, or buildKnowledgeSnapshot with {"background": true, "publish": true, "confirm": true}.',
+    'The graph holds the SAMPLE knowledge base (recorded answers, not live data). Replace it with a build from the live providers: `npx caelum kb build --publish`, or buildKnowledgeSnapshot with {"background": true, "publish": true, "confirm": true}.',
   snapshots:
-    'No snapshot has been built in this data directory yet. Build one with buildKnowledgeSnapshot ({"background": true}) or `caelum kb build`; the sample load does not write one. A diff needs two.',
+    'No snapshot has been built in this data directory yet. Build one with buildKnowledgeSnapshot ({"background": true}) or `npx caelum kb build`; the sample load does not write one. A diff needs two.',
 };
 
 async function overview(context: ApiContext) {

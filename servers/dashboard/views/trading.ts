@@ -41,6 +41,36 @@ function toolArguments(entry: ExecutionEntry): Record<string, unknown> {
   return entry.tool === 'runTool' ? record(args.arguments) : args;
 }
 
+/**
+ * A row is read from the call's kept result once: results never change, and an open page asks again
+ * after every relevant call. The cache holds the rows (headline figures), not the results.
+ */
+const rowCache = new Map<string, unknown>();
+const rowCacheSize = 500;
+
+async function cachedRow<R>(key: string, compute: () => Promise<R>): Promise<R> {
+  if (rowCache.has(key)) return rowCache.get(key) as R;
+  const row = await compute();
+  rowCache.set(key, row);
+  if (rowCache.size > rowCacheSize) rowCache.delete(rowCache.keys().next().value!);
+  return row;
+}
+
+const backtestRow = (context: ApiContext, entry: ExecutionEntry, via: string) =>
+  cachedRow(`b:${entry.id}`, () => backtestRowUncached(context, entry, via));
+const signalRow = (context: ApiContext, entry: ExecutionEntry, via: string) =>
+  cachedRow(`s:${entry.id}`, () => signalRowUncached(context, entry, via));
+
+/** Reads the rows one at a time, so at most one kept result is being parsed at once. */
+async function rowsOf<R>(
+  items: { entry: ExecutionEntry; via: string }[],
+  read: (entry: ExecutionEntry, via: string) => Promise<R>,
+): Promise<R[]> {
+  const rows: R[] = [];
+  for (const { entry, via } of items) rows.push(await read(entry, via));
+  return rows;
+}
+
 /** Entries of the high-level tools and of runTool calls of the internal ones, newest first. */
 async function entriesOf(
   context: ApiContext,
@@ -55,6 +85,8 @@ async function entriesOf(
   const found: { entry: ExecutionEntry; via: string }[] = [];
   lists.forEach((listed, index) => {
     for (const entry of listed.entries) {
+      // A call refused for its input ran nothing: it is in Executions, not a backtest or a signal.
+      if (entry.errorCode === 'INVALID_INPUT') continue;
       if (index < tools.highLevel.length) found.push({ entry, via: entry.tool });
       else {
         const name = runToolName(entry);
@@ -92,7 +124,7 @@ function pickMetrics(value: unknown): Record<string, unknown> {
 }
 
 /** A short view of a backtest entry for the list: what was tested and its headline metrics. */
-async function backtestRow(context: ApiContext, entry: ExecutionEntry, via: string) {
+async function backtestRowUncached(context: ApiContext, entry: ExecutionEntry, via: string) {
   const args = toolArguments(entry);
   const base = {
     id: entry.id,
@@ -143,7 +175,7 @@ function signalsOf(entry: ExecutionEntry, via: string, out: Record<string, unkno
   };
 }
 
-async function signalRow(context: ApiContext, entry: ExecutionEntry, via: string) {
+async function signalRowUncached(context: ApiContext, entry: ExecutionEntry, via: string) {
   const base = {
     id: entry.id,
     ts: entry.ts,
@@ -160,13 +192,13 @@ async function signalRow(context: ApiContext, entry: ExecutionEntry, via: string
 }
 
 export const tradingExample = {
-  importBars: { symbol: 'SPX', file: 'data/sp500.csv' },
+  importBars: { symbol: 'SPX', file: 'node_modules/vega-datasets/data/sp500-2000.csv' },
   backtest: { symbol: 'SPX', strategy: { type: 'sma_crossover', fast: 50, slow: 200 } },
   signals: { symbols: ['SPX'] },
 };
 
 async function trading(context: ApiContext) {
-  const query = params(context, z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }));
+  const query = params(context, z.object({ limit: z.coerce.number().int().min(1).max(50).default(20) }));
   const [symbols, backtests, signals] = await Promise.all([
     tool(context, 'trading_list_symbols', {}),
     entriesOf(context, backtestTools, query.limit),
@@ -188,8 +220,8 @@ async function trading(context: ApiContext) {
   return {
     ok: true,
     market,
-    backtests: await Promise.all(backtests.map(({ entry, via }) => backtestRow(context, entry, via))),
-    signals: await Promise.all(signals.map(({ entry, via }) => signalRow(context, entry, via))),
+    backtests: await rowsOf(backtests, (entry, via) => backtestRow(context, entry, via)),
+    signals: await rowsOf(signals, (entry, via) => signalRow(context, entry, via)),
     ...(Object.keys(missing).length > 0 ? { missing } : {}),
   };
 }
