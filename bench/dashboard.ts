@@ -86,7 +86,8 @@ for (const spec of views) {
     view: spec.view,
     'first render p50 ms': a.p50,
     'first render max ms': round(Math.max(...page), 1),
-    [`MCP ${spec.peer[0]} p50 ms`]: b.p50,
+    'peer: MCP call': spec.peer[0],
+    'peer p50 ms': b.p50,
     ratio: round(a.p50 / b.p50, 2),
     'page weight KB': round(Math.max(...weights) / 1024, 1),
   });

@@ -145,7 +145,16 @@ export interface LegacySummary {
   note: string;
 }
 
+export interface SummarizeOptions {
+  since?: Date;
+  groupBy: GroupBy;
+  alsoGroupBy?: readonly GroupBy[];
+  signal?: AbortSignal;
+}
+
 export interface CostSummary {
+  /** The groups of each of `alsoGroupBy`, when asked. */
+  also?: Partial<Record<GroupBy, (CostTotals & { key: string })[]>>;
   totals: CostTotals;
   groups: (CostTotals & { key: string })[];
   breakdown: CostBreakdown;
@@ -161,7 +170,11 @@ export interface CostLedger {
   append(entry: LedgerEntry): Promise<void>;
   /** Every row of one call, written together. */
   appendAll(entries: readonly LedgerEntry[]): Promise<void>;
-  summarize(options: { since?: Date; groupBy: GroupBy; signal?: AbortSignal }): Promise<CostSummary>;
+  /**
+   * Totals grouped by `groupBy`; `alsoGroupBy` adds other groupings of the same rows in the same pass
+   * (`also`), so a page that shows several does not read the ledger once for each.
+   */
+  summarize(options: SummarizeOptions): Promise<CostSummary>;
   /** Reclassifies v1 rows explicitly (`caelum ledger migrate`); dry-run by default. */
   migrate(options: { threshold: number; dryRun: boolean; signal?: AbortSignal }): Promise<MigrationReport>;
 }
@@ -225,6 +238,15 @@ function groupKey(entry: LedgerRow, groupBy: GroupBy): string {
 const legacyNote = (rows: number) =>
   `${rows} ledger row(s) from before outcome tracking are shown apart, as they were booked, and not counted in the figures above; run \`caelum ledger migrate\` to reclassify them`;
 
+/** Adds the other groupings' groups to a summary (summarize's alsoGroupBy). */
+export function withAlso(summary: CostSummary, also: readonly SummaryBuilder[]): CostSummary {
+  if (also.length === 0) return summary;
+  const groups: NonNullable<CostSummary['also']> = {};
+  for (const builder of also)
+    groups[builder.groupBy] = builder.build({ since: summary.since, skippedLines: 0, source: summary.source }).groups;
+  return { ...summary, also: groups };
+}
+
 /** Folds ledger rows into a summary; shared by every ledger store. */
 export class SummaryBuilder {
   private readonly totals = emptyTotals();
@@ -246,7 +268,7 @@ export class SummaryBuilder {
   private unpriced = 0;
   private legacy = { rows: 0, costUsd: 0, claudeUsd: 0, claimedSavingUsd: 0 };
 
-  constructor(private readonly groupBy: GroupBy) {}
+  constructor(readonly groupBy: GroupBy) {}
 
   add(entry: LedgerRow): void {
     if (entry.v !== 2) {
@@ -411,8 +433,9 @@ export class JsonlLedger implements CostLedger {
     return report;
   }
 
-  async summarize(options: { since?: Date; groupBy: GroupBy; signal?: AbortSignal }): Promise<CostSummary> {
+  async summarize(options: SummarizeOptions): Promise<CostSummary> {
     const builder = new SummaryBuilder(options.groupBy);
+    const also = (options.alsoGroupBy ?? []).map((groupBy) => new SummaryBuilder(groupBy));
     let skippedLines = 0;
     const sinceIso = options.since?.toISOString();
     for (const file of await this.files(options.since)) {
@@ -427,9 +450,10 @@ export class JsonlLedger implements CostLedger {
         }
         if (sinceIso && entry.ts < sinceIso) continue;
         builder.add(entry);
+        for (const other of also) other.add(entry);
       }
     }
-    return builder.build({ since: sinceIso, skippedLines, source: this.directory });
+    return withAlso(builder.build({ since: sinceIso, skippedLines, source: this.directory }), also);
   }
 
   private async files(since: Date | undefined): Promise<string[]> {

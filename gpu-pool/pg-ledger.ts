@@ -4,6 +4,8 @@
 import type pg from 'pg';
 import {
   SummaryBuilder,
+  withAlso,
+  type SummarizeOptions,
   countMigration,
   emptyMigrationReport,
   ledgerEntrySchema,
@@ -11,7 +13,6 @@ import {
   type MigrationReport,
   type CostLedger,
   type CostSummary,
-  type GroupBy,
   type LedgerEntry,
 } from './ledger.js';
 
@@ -134,9 +135,10 @@ export class PgLedger implements CostLedger {
     }
   }
 
-  async summarize(options: { since?: Date; groupBy: GroupBy; signal?: AbortSignal }): Promise<CostSummary> {
+  async summarize(options: SummarizeOptions): Promise<CostSummary> {
     await this.ensure();
     const builder = new SummaryBuilder(options.groupBy);
+    const also = (options.alsoGroupBy ?? []).map((groupBy) => new SummaryBuilder(groupBy));
     let skipped = 0;
     let lastId = 0;
     for (;;) {
@@ -149,19 +151,24 @@ export class PgLedger implements CostLedger {
       );
       for (const row of rows) {
         const parsed = ledgerEntrySchema.safeParse(row.entry);
-        if (parsed.success) builder.add(parsed.data);
-        else skipped++;
+        if (parsed.success) {
+          builder.add(parsed.data);
+          for (const other of also) other.add(parsed.data);
+        } else skipped++;
       }
       if (rows.length < batchSize) break;
       lastId = Number(rows.at(-1)!.id);
     }
     const url = new URL(this.connectionString);
     if (url.password) url.password = '***';
-    return builder.build({
-      since: options.since?.toISOString(),
-      skippedLines: skipped,
-      source: `postgresql ${url.host}${url.pathname} table ${table}`,
-    });
+    return withAlso(
+      builder.build({
+        since: options.since?.toISOString(),
+        skippedLines: skipped,
+        source: `postgresql ${url.host}${url.pathname} table ${table}`,
+      }),
+      also,
+    );
   }
 
   async close(): Promise<void> {

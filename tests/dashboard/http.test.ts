@@ -146,8 +146,11 @@ test('Savings shows the numbers getCostReport returns, by day, week and month', 
     assert.deepEqual(page.summary.totals, reported.totals, period);
     assert.deepEqual(page.summary.breakdown, reported.breakdown, period);
     assert.deepEqual(page.summary.groups, reported.groups, period);
-    const byModel = (await suite.dispatcher.call('getCostReport', { groupBy: 'model' })).structuredContent as any;
-    assert.deepEqual(page.by.model, byModel.groups);
+    // The breakdowns come from one pass over the ledger; each equals the tool's own grouping.
+    for (const groupBy of ['model', 'host', 'supervisor', 'tool'] as const) {
+      const reportedBy = (await suite.dispatcher.call('getCostReport', { groupBy })).structuredContent as any;
+      assert.deepEqual(page.by[groupBy], reportedBy.groups, groupBy);
+    }
     const sum = page.summary.groups.reduce((total: number, group: any) => total + group.savingUsd, 0);
     assert.ok(Math.abs(sum - page.summary.totals.savingUsd) < 1e-9, `${period} buckets add up to the total`);
   }

@@ -3,7 +3,7 @@
 // their numbers; Executions reads the execution log every high-level call is written to.
 import { z } from 'zod';
 import { priceTableVersion } from '../../../gpu-pool/prices.js';
-import { params, tool, ApiError, type ApiContext, type ApiRoute, type ToolAnswer } from '../api.js';
+import { params, tool, ApiError, type ApiContext, type ApiRoute } from '../api.js';
 
 const period = z.enum(['day', 'week', 'month']);
 
@@ -19,21 +19,39 @@ async function savings(context: ApiContext) {
     }),
   );
   const since = query.since ? { since: query.since } : {};
-  const [time, model, host, supervisor, toolGroups] = await Promise.all(
-    ([query.period, 'model', 'host', 'supervisor', 'tool'] as const).map((groupBy) =>
-      tool(context, 'monitoring_summarize_costs', { groupBy, ...since }),
-    ),
-  );
-  if (!time!.ok) return { ok: false, error: time!.message };
-  // A grouping that failed says so on the page; it is not shown as empty.
-  const groups = (answer: ToolAnswer | undefined) =>
-    answer?.ok ? answer.output.groups : { error: answer?.message ?? 'not computed' };
+  // The period's figures through the tool itself (its text and pricing too); the four breakdowns in one
+  // more pass over the ledger by the same summary code, instead of one pass each.
+  const [time, breakdowns] = await Promise.all([
+    tool(context, 'monitoring_summarize_costs', { groupBy: query.period, ...since }),
+    context.suite.dispatcher
+      .context({ signal: context.signal })
+      .ledger.summarize({
+        groupBy: 'model',
+        alsoGroupBy: ['host', 'supervisor', 'tool'],
+        ...(query.since ? { since: new Date(query.since) } : {}),
+        signal: context.signal,
+      })
+      .then(
+        (summary) => ({ ok: true as const, summary }),
+        (error: unknown) => ({ ok: false as const, message: (error as Error).message }),
+      ),
+  ]);
+  if (!time.ok) return { ok: false, error: time.message };
+  // A breakdown that failed says so on the page; it is not shown as empty.
+  const by = breakdowns.ok
+    ? {
+        model: breakdowns.summary.groups,
+        host: breakdowns.summary.also?.host ?? [],
+        supervisor: breakdowns.summary.also?.supervisor ?? [],
+        tool: breakdowns.summary.also?.tool ?? [],
+      }
+    : Object.fromEntries(['model', 'host', 'supervisor', 'tool'].map((key) => [key, { error: breakdowns.message }]));
   return {
     ok: true,
     period: query.period,
-    summary: time!.output,
-    text: time!.text,
-    by: { model: groups(model), host: groups(host), supervisor: groups(supervisor), tool: groups(toolGroups) },
+    summary: time.output,
+    text: time.text,
+    by,
     costSettings: context.suite.pool.costSettings(),
     priceTable: priceTableVersion,
   };
