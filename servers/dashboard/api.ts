@@ -38,7 +38,9 @@ export function params<T extends z.ZodObject>(context: ApiContext, schema: T): z
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new ApiError(400, `${issue.path.join('.') || 'query'}: ${issue.message}`);
+    // A number parameter given text fails as "received NaN"; say what it wants instead.
+    const message = issue.message.replace(/expected number, received NaN/, 'expected a number');
+    throw new ApiError(400, `${issue.path.join('.') || 'query'}: ${message}`);
   }
   return parsed.data;
 }
