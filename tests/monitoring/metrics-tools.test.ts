@@ -6,17 +6,7 @@ import type { ToolContext } from '../../tools/context.js';
 import { metricsTools } from '../../tools/monitoring/metrics/metrics-tools.js';
 import { ToolRegistry } from '../../tools/registry.js';
 import { ToolRouter } from '../../tools/router.js';
-import { freePort, startNodeExporter, startPrometheus } from './prometheus-peer.js';
-
-const quiet = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  child() {
-    return quiet;
-  },
-};
+import { freePort, quiet, startNodeExporter, startPrometheus } from './prometheus-peer.js';
 
 function router(prometheus?: { url: string; timeoutMs: number; bearerToken?: string }) {
   const context = {

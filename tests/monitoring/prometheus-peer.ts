@@ -170,7 +170,7 @@ export async function startPrometheus(
   return { address: peer.address, url: peer.url, dataDir, configFile, log: peer.log, stop: peer.stop };
 }
 
-const quiet = {
+export const quiet = {
   debug() {},
   info() {},
   warn() {},
