@@ -22,6 +22,10 @@ export interface PoolHostConfig {
   maxConcurrent: number;
   tags: string[];
   access: 'network' | 'localhost';
+  /** The API the host speaks: Ollama's (default) or OpenAI's chat completions (vLLM, llama.cpp, LM Studio, TGI). */
+  api?: 'ollama' | 'openai' | undefined;
+  /** Bearer key for an OpenAI-compatible host started with one (vLLM --api-key); a secret. */
+  apiKey?: string | undefined;
   tierModels?: Partial<Record<Tier, string>>;
   /** This host's own price of model time, over the pool's. */
   cost?: LocalCostSetting | undefined;

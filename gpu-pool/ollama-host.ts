@@ -4,6 +4,7 @@
 import type { Message, Ollama, Tool } from 'ollama';
 import type { Agent } from 'undici';
 import type { PoolHostConfig } from './model-pool.js';
+import type { PoolBackend } from './pool-backend.js';
 import { PoolError } from './pool-error.js';
 import { fromOllamaToolCalls, type ToolCall } from './tool-calls.js';
 
@@ -149,8 +150,9 @@ function withAuthorization(headers: RequestInit['headers'], authorization: strin
   return merged;
 }
 
-export class OllamaHost {
+export class OllamaHost implements PoolBackend {
   readonly name: string;
+  readonly api = 'ollama' as const;
   /** The host's URL without credentials. */
   readonly url: string;
   private readonly authorization: string | undefined;

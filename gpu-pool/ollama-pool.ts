@@ -7,7 +7,9 @@ import type { Message } from 'ollama';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
 import { HostSlots } from './host-slots.js';
 import type { PoolHostConfig } from './model-pool.js';
-import { OllamaHost, type ChatRequest, type ChatResult } from './ollama-host.js';
+import type { ChatRequest, ChatResult } from './ollama-host.js';
+import { createBackend } from './backends.js';
+import type { PoolBackend } from './pool-backend.js';
 import { PoolError } from './pool-error.js';
 import { ewma, selectHost, type HostView } from './select-host.js';
 import { modelKind, rankForTier, tierNote, type ModelInfo } from './tier-resolution.js';
@@ -61,7 +63,7 @@ export interface PoolEvents {
 
 export interface HostRuntime {
   config: PoolHostConfig;
-  client: OllamaHost;
+  client: PoolBackend;
   enabled: boolean;
   health: HostHealth;
   version: string | undefined;
@@ -146,7 +148,7 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
   private runtime(config: OllamaPoolOptions['hosts'][number]): HostRuntime {
     const runtime = {
       config,
-      client: new OllamaHost(config),
+      client: createBackend(config),
       enabled: true,
       health: 'unknown' as HostHealth,
       version: undefined,

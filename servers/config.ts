@@ -23,6 +23,11 @@ const hostSchema = z.object({
   maxConcurrent: z.number().int().min(1).max(256).default(2),
   tags: z.array(z.string()).default([]),
   access: z.enum(['network', 'localhost']).default('network'),
+  api: z
+    .enum(['ollama', 'openai'])
+    .default('ollama')
+    .describe('"ollama", or "openai" for an OpenAI-compatible server (vLLM, llama.cpp, LM Studio, TGI)'),
+  apiKey: z.string().min(1).optional().describe('bearer key of an OpenAI-compatible host (vLLM --api-key)'),
   tierModels: z
     .partialRecord(z.enum(['micro', 'small', 'full', 'large', 'code', 'embed']), z.string().min(1))
     .optional()
@@ -566,8 +571,23 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
         .map((p) => p.trim())
         .filter(Boolean),
     );
-  if (env.CAELUM_OLLAMA_HOSTS !== undefined)
-    set('ollamaHosts', 'CAELUM_OLLAMA_HOSTS', parseHostList(env.CAELUM_OLLAMA_HOSTS));
+  // OpenAI-compatible hosts (vLLM and the like) join the same pool; CAELUM_OPENAI_API_KEY is their bearer key.
+  if (env.CAELUM_OLLAMA_HOSTS !== undefined || env.CAELUM_OPENAI_HOSTS !== undefined)
+    set(
+      'ollamaHosts',
+      [
+        ...(env.CAELUM_OLLAMA_HOSTS !== undefined ? ['CAELUM_OLLAMA_HOSTS'] : []),
+        ...(env.CAELUM_OPENAI_HOSTS !== undefined ? ['CAELUM_OPENAI_HOSTS'] : []),
+      ].join(' and '),
+      [
+        ...parseHostList(env.CAELUM_OLLAMA_HOSTS ?? ''),
+        ...parseHostList(env.CAELUM_OPENAI_HOSTS ?? '').map((host) => ({
+          ...host,
+          api: 'openai',
+          ...(env.CAELUM_OPENAI_API_KEY ? { apiKey: env.CAELUM_OPENAI_API_KEY } : {}),
+        })),
+      ],
+    );
   if (env.DATABASE_URL) set('databaseUrl', 'DATABASE_URL', env.DATABASE_URL);
   if (env.CAELUM_CONFIDENCE_THRESHOLD !== undefined)
     set('confidenceThreshold', 'CAELUM_CONFIDENCE_THRESHOLD', numberOrRaw(env.CAELUM_CONFIDENCE_THRESHOLD));
