@@ -12,6 +12,13 @@ import type { CallOutcome, CallSummary, CostLedger, LedgerEntry } from './ledger
 import type { EventEmitter } from 'node:events';
 import { localCostUsd, type LocalRate } from './local-cost.js';
 import type { OllamaPool, PoolEvents, Tier, TierSubstitution } from './ollama-pool.js';
+import {
+  claudeCostBound,
+  LocalClaudeBudget,
+  type BudgetGrant,
+  type BudgetRefusal,
+  type ClaudeBudget,
+} from './claude-budget.js';
 import { PoolError } from './pool-error.js';
 import { priceCall, priceTableVersion, type TokenUsage } from './prices.js';
 import {
@@ -111,6 +118,8 @@ export interface CascadeOptions {
   events?: EventEmitter<PoolEvents>;
   /** Claude spend allowed per UTC day; past it, escalations stop at the best local answer. */
   claudeBudgetUsdPerDay?: number;
+  /** Where the day's spend and open reservations are kept: this process, or PostgreSQL for several instances. */
+  budget?: ClaudeBudget;
 }
 
 const unconfiguredRate: LocalRate = { basis: 'unconfigured', usdPerHour: 0 };
@@ -143,11 +152,11 @@ const ladders: Record<Tier, Tier[]> = {
 
 export class Cascade {
   private readonly clock: () => Date;
-  /** Claude spend of the current UTC day, seeded from the ledger on first use. */
-  private spend: { day: string; usd: number } | undefined;
+  private readonly budget: ClaudeBudget;
 
   constructor(private readonly options: CascadeOptions) {
     this.clock = options.clock ?? (() => new Date());
+    this.budget = options.budget ?? new LocalClaudeBudget((day) => this.claudeSpentOn(day), this.clock);
   }
 
   get claudeConfigured(): boolean {
@@ -307,27 +316,47 @@ export class Cascade {
       // The answer is not thrown away because the ledger could not be written; the gap is reported.
       this.options.onWarning?.('ledger_write_failed', { error: (error as Error).message });
     }
-    if (claudeUsd > 0 && this.spend) this.spend.usd += claudeUsd;
     return call;
   }
 
-  private async claudeSpentToday(): Promise<{ day: string; usd: number }> {
-    const day = this.clock().toISOString().slice(0, 10);
-    if (this.spend?.day !== day) {
-      const summary = await this.options.ledger.summarize({ groupBy: 'backend', since: new Date(`${day}T00:00:00Z`) });
-      this.spend = { day, usd: summary.breakdown.claudeUsd + (summary.legacy?.claudeUsd ?? 0) };
-    }
-    return this.spend;
+  /** The Claude spend the ledger holds for a UTC day: the budget's starting point for that day. */
+  private async claudeSpentOn(day: string): Promise<number> {
+    const summary = await this.options.ledger.summarize({ groupBy: 'backend', since: new Date(`${day}T00:00:00Z`) });
+    return summary.breakdown.claudeUsd + (summary.legacy?.claudeUsd ?? 0);
   }
 
-  /** Whether Claude may be called now; emits a budget event when the day's budget is spent. */
-  private async withinBudget(): Promise<boolean> {
-    const budget = this.options.claudeBudgetUsdPerDay;
-    if (budget === undefined) return true;
-    const spent = await this.claudeSpentToday();
-    if (spent.usd < budget) return true;
-    this.options.events?.emit('budget', { spentUsd: spent.usd, budgetUsd: budget, day: spent.day });
-    return false;
+  private async settleClaude(grant: BudgetGrant, actualUsd: number): Promise<void> {
+    try {
+      await this.budget.settle(grant, actualUsd);
+    } catch (error) {
+      // Unsettled, the reservation counts as spent at its bound when it expires: never under.
+      this.options.onWarning?.('claude_budget_unavailable', { error: (error as Error).message });
+    }
+  }
+
+  /**
+   * Reserves this Claude call's most possible cost against the day's budget. Undefined: no budget
+   * is set, or the model has no price (it is flagged in the ledger instead). A refusal emits a
+   * budget event. A budget store that fails refuses the call: the budget is a promise to the user.
+   */
+  private async reserveClaude(
+    request: { system?: string; messages: unknown; tools?: unknown; maxTokens: number },
+    deadlineMs: number,
+  ): Promise<BudgetGrant | 'refused' | undefined> {
+    const budgetUsd = this.options.claudeBudgetUsdPerDay;
+    if (budgetUsd === undefined) return undefined;
+    const bound = claudeCostBound(this.options.claude!.config.model, request, this.clock());
+    if (bound === undefined) return undefined;
+    let answer: BudgetGrant | BudgetRefusal;
+    try {
+      answer = await this.budget.reserve(bound, budgetUsd, deadlineMs + 60_000);
+    } catch (error) {
+      this.options.onWarning?.('claude_budget_unavailable', { error: (error as Error).message });
+      return 'refused';
+    }
+    if (answer.granted) return answer;
+    this.options.events?.emit('budget', { spentUsd: answer.committedUsd, budgetUsd, day: answer.day });
+    return 'refused';
   }
 
   async complete<T = string>(request: CompleteRequest<T>): Promise<CompleteResult<T>> {
@@ -548,7 +577,16 @@ export class Cascade {
         });
     }
     let budgetExceeded = false;
-    if (this.options.claude && !(await this.withinBudget())) {
+    const claudeRequest = this.options.claude
+      ? {
+          ...(request.system ? { system: request.system } : {}),
+          messages: conversation,
+          maxTokens: request.maxTokens ?? 1024,
+          ...(request.tools?.length ? { tools: request.tools } : {}),
+        }
+      : undefined;
+    const grant = claudeRequest ? await this.reserveClaude(claudeRequest, remaining()) : undefined;
+    if (this.options.claude && grant === 'refused') {
       budgetExceeded = true;
       // Claude is skipped, not called: a step that was never sent, so the reason shows and nothing is booked.
       steps.push(
@@ -565,15 +603,10 @@ export class Cascade {
     if (this.options.claude && !budgetExceeded) {
       const at = this.clock();
       try {
-        const result = await this.options.claude.complete(
-          {
-            ...(request.system ? { system: request.system } : {}),
-            messages: conversation,
-            maxTokens: request.maxTokens ?? 1024,
-            ...(request.tools?.length ? { tools: request.tools } : {}),
-          },
-          { signal: request.signal, deadlineMs: remaining() },
-        );
+        const result = await this.options.claude.complete(claudeRequest!, {
+          signal: request.signal,
+          deadlineMs: remaining(),
+        });
         const verdict = judgeReply(result.content, result.toolCalls, request);
         const confidence = combineConfidence(verdict.signals);
         const usage: TokenUsage = {
@@ -605,6 +638,7 @@ export class Cascade {
           at,
         );
         steps.push(step);
+        if (grant && grant !== 'refused') await this.settleClaude(grant, step.costUsd);
         const candidate = {
           value: refused ? undefined : verdict.value,
           text: result.content,
@@ -618,6 +652,13 @@ export class Cascade {
           return finish(candidate);
       } catch (error) {
         const failure = error instanceof PoolError ? error : new PoolError('INTERNAL', String(error));
+        // An answer refused with an error status is not billed; one cut off by a timeout or a
+        // cancel may have been, and nobody can say how much: it keeps its whole reservation.
+        if (grant && grant !== 'refused')
+          await this.settleClaude(
+            grant,
+            failure.code === 'HOST_TIMEOUT' || failure.code === 'CANCELLED' ? grant.boundUsd : 0,
+          );
         if (failure.code === 'CANCELLED') throw failure;
         failures.push(`claude: ${failure.code}`);
         steps.push(

@@ -9,7 +9,20 @@ interface Waiter {
   onAbort: () => void;
 }
 
-export class HostSlots {
+/**
+ * A host's concurrency cap and queue as the pool uses them. HostSlots keeps them in this process;
+ * with several instances on one database, pg-coordination.ts keeps them across all of them.
+ */
+export interface Slots {
+  /** This instance's requests running on the host. */
+  readonly inFlight: number;
+  /** This instance's requests waiting for the host. */
+  readonly queued: number;
+  /** Resolves with a release function once a slot is held; QUEUE_FULL at once when the queue is full. */
+  acquire(signal?: AbortSignal): Promise<() => void>;
+}
+
+export class HostSlots implements Slots {
   private active = 0;
   private readonly waiters: Waiter[] = [];
 

@@ -12,6 +12,7 @@ import type { InstalledModel, LoadedModel, ModelDetails } from './ollama-host.js
 import { EventEmitter } from 'node:events';
 import { localCostUsd, localRate, type LocalCostSetting, type LocalRate } from './local-cost.js';
 import { priceTableVersion } from './prices.js';
+import type { CoordinationStatus, PgCoordinator } from './pg-coordination.js';
 
 export interface PoolHostConfig {
   name: string;
@@ -56,6 +57,8 @@ export interface PoolStatus {
   tiers: TierResolution[];
   /** What LLM work can use right now. */
   mode: 'local-and-claude' | 'local-only' | 'claude-only' | 'none';
+  /** Present when host limits and the Claude budget are shared with other instances through PostgreSQL. */
+  coordination?: CoordinationStatus;
 }
 
 export interface EmbedRequest {
@@ -128,6 +131,11 @@ export interface ModelPoolOptions {
   localCost?: LocalCostSetting;
   probeIntervalMs?: number;
   claudeBudgetUsdPerDay?: number;
+  /**
+   * With several instances on one database: hosts' slots and queues, host-down notices and the
+   * Claude budget shared through PostgreSQL. Without it, all of them live in this process.
+   */
+  coordination?: PgCoordinator;
   onWarning?: (event: string, fields: Record<string, unknown>) => void;
 }
 
@@ -137,6 +145,7 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
       ? new OllamaPool({
           hosts: options.hosts,
           probeIntervalMs: options.probeIntervalMs,
+          ...(options.coordination ? { slotsFor: options.coordination.slotsFor.bind(options.coordination) } : {}),
           ...(options.tierModels ? { tierModels: options.tierModels } : {}),
         })
       : undefined;
@@ -157,9 +166,30 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
     defaultThreshold: options.defaultThreshold,
     localRate: rateOf,
     claudeBudgetUsdPerDay: options.claudeBudgetUsdPerDay,
+    ...(options.coordination
+      ? {
+          budget: options.coordination.budget(async (day) => {
+            const summary = await options.ledger.summarize({
+              groupBy: 'backend',
+              since: new Date(`${day}T00:00:00Z`),
+            });
+            return summary.breakdown.claudeUsd + (summary.legacy?.claudeUsd ?? 0);
+          }),
+        }
+      : {}),
     onWarning: options.onWarning,
     events,
   });
+  const coordination = options.coordination;
+  if (coordination && ollama) {
+    // A host this instance sees die is down for every instance within a notification's delivery.
+    ollama.on('host-down', (event) => {
+      if (event.reportedBy) return;
+      const url = ollama.hosts.find((h) => h.config.name === event.host)?.client.url;
+      if (url) coordination.announceDown(event.host, url, event.reason);
+    });
+    coordination.onHostDown((notice) => ollama.markDownElsewhere(notice.url, notice.reason, notice.from));
+  }
   const hostNamed = (name: string) => {
     const host = ollama?.hosts.find((h) => h.config.name === name);
     if (!host)
@@ -185,7 +215,13 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
         : claude
           ? 'claude-only'
           : 'none';
-      return { hosts, claudeConfigured: claude !== undefined, tiers: ollama?.resolveAll() ?? [], mode };
+      return {
+        hosts,
+        claudeConfigured: claude !== undefined,
+        tiers: ollama?.resolveAll() ?? [],
+        mode,
+        ...(coordination ? { coordination: coordination.status() } : {}),
+      };
     },
     costSettings: () => ({
       baselineModel: options.baselineModel,
@@ -265,7 +301,13 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
       if (event === 'escalation' || event === 'budget') events.on(event, listener as never);
       else ollama?.on(event, listener as never);
     },
-    start: () => ollama?.start() ?? Promise.resolve(),
-    close: () => ollama?.close() ?? Promise.resolve(),
+    async start() {
+      await coordination?.start();
+      await ollama?.start();
+    },
+    async close() {
+      await ollama?.close();
+      await coordination?.close();
+    },
   };
 }

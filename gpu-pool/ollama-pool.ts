@@ -5,9 +5,9 @@
 import { EventEmitter } from 'node:events';
 import type { Message } from 'ollama';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
-import { HostSlots } from './host-slots.js';
+import { HostSlots, type Slots } from './host-slots.js';
 import type { PoolHostConfig } from './model-pool.js';
-import type { ChatRequest, ChatResult } from './ollama-host.js';
+import { splitCredentials, type ChatRequest, type ChatResult } from './ollama-host.js';
 import { createBackend } from './backends.js';
 import type { PoolBackend } from './pool-backend.js';
 import { PoolError } from './pool-error.js';
@@ -55,7 +55,8 @@ export interface PoolEvents {
   /** After probes change what a tier resolves to (and once after the first probes). */
   tiers: [{ tiers: TierResolution[]; changed: Tier[] }];
   'host-up': [{ host: string; previous: HostHealth }];
-  'host-down': [{ host: string; previous: HostHealth; reason: string }];
+  /** `reportedBy` is set when another instance saw the host die (pg-coordination.ts). */
+  'host-down': [{ host: string; previous: HostHealth; reason: string; reportedBy?: string }];
   failover: [{ from: string; code: string; model: string }];
   escalation: [{ from: Tier; to: Tier | 'claude'; confidence: number; threshold: number; tool?: string }];
   budget: [{ spentUsd: number; budgetUsd: number; day: string }];
@@ -72,7 +73,9 @@ export interface HostRuntime {
   catalog: Map<string, ModelInfo>;
   resident: Map<string, number>;
   breaker: CircuitBreaker;
-  slots: HostSlots;
+  slots: Slots;
+  /** A host that answered 429/503 with retry-after is left alone until then (performance.now()). */
+  coolUntil: number;
   ewmaLatencyMs: number | undefined;
   lastProbeAt: number | undefined;
   lastError: string | undefined;
@@ -102,6 +105,8 @@ export interface OllamaPoolOptions {
    * within the call's deadline. Default: half the call's deadline.
    */
   attemptTimeoutMs?: number;
+  /** Slots shared with other instances (pg-coordination.ts); default: this process's own. */
+  slotsFor?: (host: string, url: string, limit: number, maxQueue: number) => Slots;
 }
 
 export interface PoolChatRequest {
@@ -160,16 +165,23 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
         this.options.breakerThreshold ?? 3,
         this.options.breakerCooldownMs ?? 10_000,
       ),
-      slots: new HostSlots(config.name, config.maxConcurrent, this.options.queuePerHost ?? config.maxConcurrent * 8),
+      slots: (this.options.slotsFor ?? ((host, _url, limit, queue) => new HostSlots(host, limit, queue)))(
+        config.name,
+        splitCredentials(config.url).url,
+        config.maxConcurrent,
+        this.options.queuePerHost ?? config.maxConcurrent * 8,
+      ),
+      coolUntil: 0,
       ewmaLatencyMs: undefined,
       lastProbeAt: undefined,
       lastError: undefined,
       unreachable: false,
     } as Omit<HostRuntime, 'view'> as HostRuntime;
+    const now = this.now;
     runtime.view = {
       name: config.name,
       get usable() {
-        return runtime.enabled && runtime.health !== 'down' && runtime.breaker.allows();
+        return runtime.enabled && runtime.health !== 'down' && runtime.breaker.allows() && now() >= runtime.coolUntil;
       },
       hasModel: (model) => runtime.models.has(model),
       isResident: (model) => runtime.resident.has(model),
@@ -372,12 +384,30 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
     }
   }
 
-  private setHealth(host: HostRuntime, health: HostHealth, reason?: string): void {
+  /**
+   * Another instance saw this host die: it is down here too, at once, and this instance's next
+   * liveness check (within livenessIntervalMs) probes it again before it takes calls.
+   */
+  markDownElsewhere(url: string, reason: string, reportedBy: string): boolean {
+    const host = this.hosts.find((h) => h.client.url === url);
+    if (!host || !host.enabled || host.health === 'down') return false;
+    host.unreachable = true;
+    this.setHealth(host, 'down', `another instance saw it fail: ${reason}`, reportedBy);
+    if (this.probing.size === 0) this.announceTiers();
+    return true;
+  }
+
+  private setHealth(host: HostRuntime, health: HostHealth, reason?: string, reportedBy?: string): void {
     const previous = host.health;
     host.health = health;
     host.lastError = health === 'down' ? reason : undefined;
     if (health === 'down' && previous !== 'down')
-      this.emit('host-down', { host: host.config.name, previous, reason: reason ?? 'probe failed' });
+      this.emit('host-down', {
+        host: host.config.name,
+        previous,
+        reason: reason ?? 'probe failed',
+        ...(reportedBy ? { reportedBy } : {}),
+      });
     if (health !== 'down' && (previous === 'down' || previous === 'unknown'))
       this.emit('host-up', { host: host.config.name, previous });
   }
@@ -461,7 +491,10 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
         attempts.push({ host: host.config.name, code: failure.code });
         lastFailure = failure;
         if (failure.code === 'CANCELLED' || !failure.retryable || streamed) throw failure;
-        if (failure.code !== 'QUEUE_FULL') {
+        if (failure.retryAfterMs !== undefined) {
+          // The host asked to be left alone (429/503 with retry-after): other hosts take the call.
+          host.coolUntil = this.now() + Math.min(failure.retryAfterMs, 60_000);
+        } else if (failure.code !== 'QUEUE_FULL') {
           host.breaker.failure();
           void this.probe(host); // a host that fails is probed again at once
         }
@@ -534,7 +567,9 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
             : new PoolError('INTERNAL', (error as Error).message, host.config.name, { cause: error });
         attempts.push({ host: host.config.name, code: failure.code });
         if (failure.code === 'CANCELLED' || !failure.retryable) throw failure;
-        if (failure.code !== 'QUEUE_FULL') {
+        if (failure.retryAfterMs !== undefined) {
+          host.coolUntil = this.now() + Math.min(failure.retryAfterMs, 60_000);
+        } else if (failure.code !== 'QUEUE_FULL') {
           host.breaker.failure();
           void this.probe(host);
         }

@@ -20,6 +20,8 @@ export class PoolError extends Error {
   override readonly name = 'PoolError';
   /** The LLM steps a failed complete() made before it gave up, for the caller's execution block. */
   steps?: readonly LlmStep[];
+  /** How long the host asked to be left alone (its 429/503 `retry-after`), when it said. */
+  retryAfterMs?: number;
   constructor(
     readonly code: PoolErrorCode,
     message: string,

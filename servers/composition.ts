@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createModelPool, type ModelPool } from '../gpu-pool/model-pool.js';
 import { JsonlLedger } from '../gpu-pool/ledger.js';
 import { PgLedger } from '../gpu-pool/pg-ledger.js';
+import { PgCoordinator } from '../gpu-pool/pg-coordination.js';
 import { modelNotices } from '../gpu-pool/prices.js';
 import { createKnowledgeStore, type KnowledgeStore } from '../knowledge/knowledge-store.js';
 import type { Embedder } from '../knowledge/vector/embedder.js';
@@ -153,6 +154,15 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
       (config.localCostUsdPerGpuHour !== undefined ? { usdPerGpuHour: config.localCostUsdPerGpuHour } : undefined),
     probeIntervalMs: config.probeIntervalMs,
     claudeBudgetUsdPerDay: config.claudeBudgetUsdPerDay,
+    // Instances sharing a database share host limits, host-down notices and the Claude budget too.
+    ...(config.databaseUrl
+      ? {
+          coordination: new PgCoordinator({
+            connectionString: config.databaseUrl,
+            onWarning: (event, fields) => logger.warn(event, fields),
+          }),
+        }
+      : {}),
     onWarning: (event, fields) => logger.warn(event, fields),
   });
   // A configured model past its deprecation or end-of-life date, or with no price, is said at start-up.
