@@ -153,6 +153,11 @@ const ladders: Record<Tier, Tier[]> = {
 export class Cascade {
   private readonly clock: () => Date;
   private readonly budget: ClaudeBudget;
+  /**
+   * Each call's id, keyed by its steps: the ledger rows carry it, and every request to a host
+   * carries it as `x-request-id`, so a host's own log and the ledger can be matched call by call.
+   */
+  private readonly callIds = new WeakMap<LlmStep[], string>();
 
   constructor(private readonly options: CascadeOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -281,7 +286,7 @@ export class Cascade {
       carrier.savingUsd = call.savingUsd;
     }
     if (!carrier?.sent) return call; // nothing reached a backend: nothing was spent, nothing to book
-    const callId = randomUUID();
+    const callId = this.callIds.get(steps) ?? randomUUID();
     const entries: LedgerEntry[] = sent.map((step) => ({
       v: 2,
       ts: at.toISOString(),
@@ -362,6 +367,7 @@ export class Cascade {
   async complete<T = string>(request: CompleteRequest<T>): Promise<CompleteResult<T>> {
     const threshold = request.threshold ?? this.options.defaultThreshold;
     const steps: LlmStep[] = [];
+    this.callIds.set(steps, randomUUID());
     try {
       return await this.run(request, threshold, steps);
     } catch (error) {
@@ -443,6 +449,7 @@ export class Cascade {
               {
                 tier,
                 messages,
+                requestId: this.callIds.get(steps),
                 ...(tools ? { tools } : {}),
                 ...(request.schema && !tools ? { format: 'json' } : {}),
                 logprobs: true,
@@ -603,10 +610,10 @@ export class Cascade {
     if (this.options.claude && !budgetExceeded) {
       const at = this.clock();
       try {
-        const result = await this.options.claude.complete(claudeRequest!, {
-          signal: request.signal,
-          deadlineMs: remaining(),
-        });
+        const result = await this.options.claude.complete(
+          { ...claudeRequest!, requestId: this.callIds.get(steps) },
+          { signal: request.signal, deadlineMs: remaining() },
+        );
         const verdict = judgeReply(result.content, result.toolCalls, request);
         const confidence = combineConfidence(verdict.signals);
         const usage: TokenUsage = {

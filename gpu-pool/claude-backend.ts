@@ -41,6 +41,8 @@ export interface ClaudeRequest {
   /** Tools Claude may call; the reply's tool_use blocks come back as `toolCalls`. */
   tools?: ToolDefinition[];
   model?: string;
+  /** The Caelum call this request belongs to, sent as `x-request-id` beside the API's own id. */
+  requestId?: string | undefined;
 }
 
 export interface ClaudeBackendOptions {
@@ -115,7 +117,11 @@ export class ClaudeBackend {
             ...(request.system ? { system: request.system } : {}),
             ...(request.tools?.length ? { tools: toAnthropicTools(request.tools) as Anthropic.Tool[] } : {}),
           },
-          { signal: limits.signal, timeout: Math.max(1, Math.ceil(limits.deadlineMs)) },
+          {
+            signal: limits.signal,
+            timeout: Math.max(1, Math.ceil(limits.deadlineMs)),
+            ...(request.requestId ? { headers: { 'x-request-id': request.requestId } } : {}),
+          },
         ),
       );
       const usage = message.usage as Anthropic.Usage & {

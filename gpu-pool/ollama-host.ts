@@ -78,6 +78,8 @@ export interface ChatRequest {
   tools?: Tool[];
   /** Called with each streamed piece; when set, the call streams. */
   onToken?: (text: string) => void;
+  /** The Caelum call this request belongs to, sent as `x-request-id` (the ledger rows carry it as callId). */
+  requestId?: string | undefined;
 }
 
 export interface ChatResult {
@@ -180,24 +182,35 @@ export class OllamaHost implements PoolBackend {
   }
 
   /** A client bound to one call's deadline and signal; the `ollama` client is a thin object. */
-  private async client(signal: AbortSignal): Promise<Ollama> {
+  private async client(signal: AbortSignal, requestId?: string): Promise<Ollama> {
     const { Ollama: Client, fetch: undiciFetch, agent } = await this.loadTransport();
     const authorization = this.authorization;
+    const extra = (headers: RequestInit['headers']) => {
+      if (!authorization && !requestId) return undefined;
+      const merged = authorization ? withAuthorization(headers, authorization) : new Headers(headers);
+      if (requestId) merged.set('x-request-id', requestId);
+      return merged;
+    };
     const boundFetch = ((input: string, init: RequestInit = {}) =>
       undiciFetch(input, {
         ...(init as object),
-        ...(authorization ? { headers: withAuthorization(init.headers, authorization) } : {}),
+        ...(authorization || requestId ? { headers: extra(init.headers) } : {}),
         dispatcher: agent,
         signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal,
       } as never)) as unknown as typeof fetch;
     return new Client({ host: this.url, fetch: boundFetch });
   }
 
-  private async run<T>(what: string, limits: CallLimits, work: (client: Ollama) => Promise<T>): Promise<T> {
+  private async run<T>(
+    what: string,
+    limits: CallLimits,
+    work: (client: Ollama) => Promise<T>,
+    requestId?: string,
+  ): Promise<T> {
     const deadline = AbortSignal.timeout(Math.max(1, Math.ceil(limits.deadlineMs)));
     const signal = limits.signal ? AbortSignal.any([limits.signal, deadline]) : deadline;
     try {
-      return await work(await this.client(signal));
+      return await work(await this.client(signal, requestId));
     } catch (error) {
       throw this.classify(error, what, limits, deadline);
     }
@@ -322,76 +335,82 @@ export class OllamaHost implements PoolBackend {
 
   async chat(request: ChatRequest, limits: CallLimits): Promise<ChatResult> {
     const started = performance.now();
-    return this.run(`chat with ${request.model}`, limits, async (client) => {
-      const base = {
-        model: request.model,
-        messages: request.messages,
-        ...(request.format ? { format: request.format } : {}),
-        ...(request.options ? { options: request.options } : {}),
-        ...(request.logprobs ? { logprobs: true } : {}),
-        ...(request.tools?.length ? { tools: request.tools } : {}),
-      };
-      if (!request.onToken) {
-        const response = await client.chat({ ...base, stream: false } as never);
-        const r = response as unknown as {
+    return this.run(
+      `chat with ${request.model}`,
+      limits,
+      async (client) => {
+        const base = {
+          model: request.model,
+          messages: request.messages,
+          ...(request.format ? { format: request.format } : {}),
+          ...(request.options ? { options: request.options } : {}),
+          ...(request.logprobs ? { logprobs: true } : {}),
+          ...(request.tools?.length ? { tools: request.tools } : {}),
+        };
+        if (!request.onToken) {
+          const response = await client.chat({ ...base, stream: false } as never);
+          const r = response as unknown as {
+            model: string;
+            message: { content: string; tool_calls?: unknown };
+            prompt_eval_count?: number;
+            eval_count?: number;
+            done_reason?: string;
+            logprobs?: unknown;
+          };
+          const logprobs = tokenLogprobs(r.logprobs);
+          const toolCalls = fromOllamaToolCalls(r.message.tool_calls);
+          return {
+            host: this.name,
+            model: r.model,
+            content: r.message.content,
+            promptTokens: r.prompt_eval_count ?? 0,
+            outputTokens: r.eval_count ?? 0,
+            doneReason: r.done_reason,
+            latencyMs: performance.now() - started,
+            ...(logprobs.length ? { logprobs } : {}),
+            ...(toolCalls.length ? { toolCalls } : {}),
+          };
+        }
+        const stream = await client.chat({ ...base, stream: true } as never);
+        let content = '';
+        const logprobs: number[] = [];
+        const toolCalls: ToolCall[] = [];
+        let last:
+          | { model: string; prompt_eval_count?: number; eval_count?: number; done_reason?: string; done: boolean }
+          | undefined;
+        for await (const part of stream as unknown as AsyncIterable<{
           model: string;
           message: { content: string; tool_calls?: unknown };
+          done: boolean;
           prompt_eval_count?: number;
           eval_count?: number;
           done_reason?: string;
           logprobs?: unknown;
-        };
-        const logprobs = tokenLogprobs(r.logprobs);
-        const toolCalls = fromOllamaToolCalls(r.message.tool_calls);
+        }>) {
+          logprobs.push(...tokenLogprobs(part.logprobs));
+          toolCalls.push(...fromOllamaToolCalls(part.message.tool_calls));
+          if (part.message.content) {
+            content += part.message.content;
+            request.onToken(part.message.content);
+          }
+          last = part;
+        }
+        if (!last?.done)
+          throw new PoolError('HOST_ERROR', `${this.name} ended the stream before it was done`, this.name);
         return {
           host: this.name,
-          model: r.model,
-          content: r.message.content,
-          promptTokens: r.prompt_eval_count ?? 0,
-          outputTokens: r.eval_count ?? 0,
-          doneReason: r.done_reason,
+          model: last.model,
+          content,
+          promptTokens: last.prompt_eval_count ?? 0,
+          outputTokens: last.eval_count ?? 0,
+          doneReason: last.done_reason,
           latencyMs: performance.now() - started,
           ...(logprobs.length ? { logprobs } : {}),
           ...(toolCalls.length ? { toolCalls } : {}),
         };
-      }
-      const stream = await client.chat({ ...base, stream: true } as never);
-      let content = '';
-      const logprobs: number[] = [];
-      const toolCalls: ToolCall[] = [];
-      let last:
-        | { model: string; prompt_eval_count?: number; eval_count?: number; done_reason?: string; done: boolean }
-        | undefined;
-      for await (const part of stream as unknown as AsyncIterable<{
-        model: string;
-        message: { content: string; tool_calls?: unknown };
-        done: boolean;
-        prompt_eval_count?: number;
-        eval_count?: number;
-        done_reason?: string;
-        logprobs?: unknown;
-      }>) {
-        logprobs.push(...tokenLogprobs(part.logprobs));
-        toolCalls.push(...fromOllamaToolCalls(part.message.tool_calls));
-        if (part.message.content) {
-          content += part.message.content;
-          request.onToken(part.message.content);
-        }
-        last = part;
-      }
-      if (!last?.done) throw new PoolError('HOST_ERROR', `${this.name} ended the stream before it was done`, this.name);
-      return {
-        host: this.name,
-        model: last.model,
-        content,
-        promptTokens: last.prompt_eval_count ?? 0,
-        outputTokens: last.eval_count ?? 0,
-        doneReason: last.done_reason,
-        latencyMs: performance.now() - started,
-        ...(logprobs.length ? { logprobs } : {}),
-        ...(toolCalls.length ? { toolCalls } : {}),
-      };
-    });
+      },
+      request.requestId,
+    );
   }
 
   embed(model: string, input: string[], limits: CallLimits): Promise<{ embeddings: number[][]; promptTokens: number }> {

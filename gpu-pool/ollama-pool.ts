@@ -118,6 +118,7 @@ export interface PoolChatRequest {
   logprobs?: boolean;
   tools?: ChatRequest['tools'];
   onToken?: (text: string) => void;
+  requestId?: string | undefined;
 }
 
 export interface PoolChatResult extends ChatResult {

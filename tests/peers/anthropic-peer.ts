@@ -25,6 +25,18 @@ export interface AnthropicPeerOptions {
     tools: string[],
     model: string,
   ) => { text?: string; toolCalls?: { name: string; input: unknown }[] };
+  /** Delay before answering, in ms. */
+  latencyMs?: number;
+  /** Keep only counters, not every request (a load test sends thousands). */
+  keepRequests?: boolean;
+}
+
+/** What the peer answered in full: the usage it reported, per request id (`x-request-id`) and in all. */
+export interface AnthropicSent {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  byRequestId: Map<string, { inputTokens: number; outputTokens: number; model: string }>;
 }
 
 export interface AnthropicRequestLog {
@@ -39,6 +51,9 @@ export class AnthropicPeer {
   private server: http.Server | undefined;
   private readonly failures: { status: number; type: string; message: string }[] = [];
   url = '';
+  inFlight = 0;
+  maxInFlight = 0;
+  readonly sent: AnthropicSent = { requests: 0, inputTokens: 0, outputTokens: 0, byRequestId: new Map() };
 
   constructor(readonly options: AnthropicPeerOptions = {}) {}
 
@@ -68,7 +83,11 @@ export class AnthropicPeer {
     let raw = '';
     for await (const chunk of req) raw += chunk;
     const body = raw ? JSON.parse(raw) : {};
-    this.requests.push({ headers: req.headers, body });
+    if (this.options.keepRequests !== false) this.requests.push({ headers: req.headers, body });
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    res.once('close', () => this.inFlight--);
+    if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
     if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://x').pathname !== '/v1/messages')
       return this.error(res, 404, 'not_found_error', 'Not found');
     // The API takes the key as x-api-key or, as SDK 1.x sends it, a Bearer token.
@@ -128,6 +147,16 @@ export class AnthropicPeer {
       stop_sequence: null,
       usage,
     };
+    // Counted once the whole answer is written: a caller that vanished mid-answer was not sent it.
+    res.once('finish', () => {
+      const input = usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens;
+      this.sent.requests++;
+      this.sent.inputTokens += input;
+      this.sent.outputTokens += usage.output_tokens;
+      const id = req.headers['x-request-id'];
+      if (typeof id === 'string')
+        this.sent.byRequestId.set(id, { inputTokens: input, outputTokens: usage.output_tokens, model: body.model });
+    });
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_peer' }).end(JSON.stringify(message));
       return;
