@@ -25,6 +25,8 @@ import { fromOpenAiToolCalls } from './tool-calls.js';
 
 type OpenAiModule = typeof import('openai');
 
+const forwardedHeaders = new Set(['accept', 'content-type', 'content-length', 'user-agent', 'authorization']);
+
 /** A model as /v1/models lists it; vLLM adds max_model_len, llama.cpp and LM Studio add their own fields. */
 interface ServedModel {
   id: string;
@@ -223,15 +225,12 @@ async function normalizeError(response: Response, ResponseClass: typeof Response
   } catch {
     body = undefined;
   }
-  const error = (body as { error?: unknown } | undefined)?.error;
-  let normalized: unknown = body;
-  if (error && typeof error === 'object') normalized = body;
-  else if (typeof error === 'string') normalized = { error: { message: error } };
-  else if (typeof (body as { message?: unknown } | undefined)?.message === 'string') {
-    const { message, type, code } = body as { message: string; type?: unknown; code?: unknown };
-    normalized = { error: { message, type, code } };
-  } else if (text.trim()) normalized = { error: { message: text.trim().slice(0, 500) } };
-  return new ResponseClass(normalized === undefined ? text : JSON.stringify(normalized), {
+  const { error, message, type, code } = (body ?? {}) as Record<string, unknown>;
+  let normalized = text; // OpenAI's own shape, {"error": {...}}, and an empty body stay as they are
+  if (typeof error === 'string') normalized = JSON.stringify({ error: { message: error } });
+  else if (!error && typeof message === 'string') normalized = JSON.stringify({ error: { message, type, code } });
+  else if (!error && text.trim()) normalized = JSON.stringify({ error: { message: text.trim().slice(0, 500) } });
+  return new ResponseClass(normalized, {
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,
@@ -279,7 +278,11 @@ export class OpenAiHost implements PoolBackend {
     // the client's own Authorization header stands.
     const authorization = this.config.apiKey ? undefined : this.authorization;
     return (async (input: string, init: RequestInit = {}) => {
-      const headers = new Headers(init.headers);
+      // Only the headers the API needs go to the host: the client adds OpenAI-Organization,
+      // OpenAI-Project and OPENAI_CUSTOM_HEADERS from the environment, meant for api.openai.com.
+      const headers = new Headers();
+      for (const [name, value] of new Headers(init.headers))
+        if (forwardedHeaders.has(name) || name.startsWith('x-stainless-')) headers.set(name, value);
       if (authorization) headers.set('authorization', authorization);
       else if (!this.config.apiKey) headers.delete('authorization');
       const response = (await undiciFetch(input, {
@@ -298,8 +301,16 @@ export class OpenAiHost implements PoolBackend {
     return new sdk.OpenAI({
       baseURL: `${this.url}/v1`,
       apiKey: this.config.apiKey ?? 'none',
+      // Nothing from OPENAI_* variables (meant for api.openai.com) reaches a self-hosted server.
+      adminAPIKey: null,
+      organization: null,
+      project: null,
+      webhookSecret: null,
       maxRetries: 0,
-      timeout: Math.max(1, Math.ceil(deadlineMs)),
+      // The call's own deadline (AbortSignal.timeout) fires first and is reported as HOST_TIMEOUT.
+      timeout: Math.max(1, Math.ceil(deadlineMs)) + 1_000,
+      // Failures come back as PoolErrors; the client would also print them on the console.
+      logLevel: 'off',
       fetch: await this.boundFetch(signal),
     });
   }
@@ -344,6 +355,8 @@ export class OpenAiHost implements PoolBackend {
         { cause: error },
       );
     if (error instanceof PoolError) return error;
+    if (error instanceof sdk.APIConnectionTimeoutError)
+      return new PoolError('HOST_TIMEOUT', `${what} on ${this.name} timed out`, this.name, { cause: error });
     if (error instanceof sdk.APIError && !(error instanceof sdk.APIConnectionError)) {
       const status = error.status;
       const detail = this.redact(error.message.replace(/^\d{3} /, ''));

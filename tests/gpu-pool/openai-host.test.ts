@@ -437,6 +437,26 @@ test('a refused key is BAD_REQUEST that names no key; the right key passes as a 
   assert.equal(proxy.requests.at(-1)!.authorization, `Basic ${Buffer.from('joe:pw@x').toString('base64')}`);
 });
 
+test('OPENAI_* variables meant for api.openai.com never reach a self-hosted server', async (t) => {
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    OPENAI_ORG_ID: 'org-secret',
+    OPENAI_PROJECT_ID: 'proj-secret',
+    OPENAI_API_KEY: 'sk-openai-secret',
+    OPENAI_CUSTOM_HEADERS: 'X-Internal-Token: tok-secret',
+  });
+  t.after(() => {
+    for (const name of ['OPENAI_ORG_ID', 'OPENAI_PROJECT_ID', 'OPENAI_API_KEY', 'OPENAI_CUSTOM_HEADERS'])
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+  });
+  const { host, peer } = await setup(t);
+  await host.chat({ model: 'Qwen/Qwen3-4B', messages: [user('hi')] }, limits);
+  const sent = JSON.stringify(peer.headers.at(-1));
+  assert.doesNotMatch(sent, /secret/);
+  assert.equal(peer.headers.at(-1)!.authorization, undefined, 'no key configured: none sent');
+});
+
 test('health: ping lists models, probe asks for one token; model management is refused', async (t) => {
   const { host, peer } = await setup(t);
   await host.ping(limits);

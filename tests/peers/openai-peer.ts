@@ -62,6 +62,8 @@ const modelPaths = ['/v1/chat/completions', '/v1/embeddings'];
 
 export class OpenAiPeer {
   readonly requests: RequestLog[] = [];
+  /** Every request's headers, in the order of `requests`. */
+  readonly headers: http.IncomingHttpHeaders[] = [];
   url = '';
   /** Model requests (chat, embeddings) being answered now, and the most there ever were. */
   inFlight = 0;
@@ -126,6 +128,7 @@ export class OpenAiPeer {
       body,
       ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
     });
+    this.headers.push(req.headers);
     if (req.method === 'POST' && modelPaths.includes(path)) {
       this.inFlight++;
       this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
