@@ -491,6 +491,10 @@ test('health: ping lists models, probe asks for one token; model management is r
     );
   }
   assert.equal(peer.requests.length, before, 'nothing was sent');
+  // A host configured with the /v1 suffix, as OpenAI clients usually are, works the same.
+  const { host: suffixed, peer: other } = await setup(t, {}, { url: (u) => `${u}/v1/` });
+  await suffixed.ping(limits);
+  assert.equal(other.requests.at(-1)!.path, '/v1/models');
 });
 
 test('one pool routes to an Ollama host and an OpenAI host, fails over from a 503-ing OpenAI host, and the ledger is true', async (t) => {
