@@ -22,7 +22,8 @@ export interface ResidentModel {
 }
 
 export interface HostDiscovery {
-  version: string;
+  /** Undefined when the API has no way to say it (many OpenAI-compatible servers). */
+  version: string | undefined;
   models: DiscoveredModel[];
   resident: ResidentModel[];
 }

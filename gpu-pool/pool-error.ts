@@ -20,15 +20,16 @@ export class PoolError extends Error {
   override readonly name = 'PoolError';
   /** The LLM steps a failed complete() made before it gave up, for the caller's execution block. */
   steps?: readonly LlmStep[];
-  /** How long the host asked to be left alone (its 429/503 `retry-after`), when it said. */
-  retryAfterMs?: number;
+  /** How long the host asked to be left alone (its retry-after header), when it said. */
+  readonly retryAfterMs?: number;
   constructor(
     readonly code: PoolErrorCode,
     message: string,
     readonly host?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number | undefined },
   ) {
     super(message, options);
+    if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 
   get retryable(): boolean {

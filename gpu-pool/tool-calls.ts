@@ -79,6 +79,25 @@ export function fromOllamaToolCalls(raw: unknown): ToolCall[] {
   });
 }
 
+/**
+ * OpenAI's `tool_calls` ({id, type: "function", function: {name, arguments}}), whose arguments
+ * arrive as a JSON string. An empty string is a call with no arguments; malformed JSON never
+ * throws: it stays a string under `arguments`, so the caller's validation says why.
+ */
+export function fromOpenAiToolCalls(raw: unknown): ToolCall[] {
+  if (!Array.isArray(raw)) return [];
+  return fromOllamaToolCalls(
+    raw.map((item) => {
+      const fn = (item as { function?: { name?: unknown; arguments?: unknown } } | null)?.function;
+      const args = fn?.arguments;
+      return {
+        id: (item as { id?: unknown } | null)?.id,
+        function: { name: fn?.name, arguments: typeof args === 'string' && args.trim() === '' ? {} : args },
+      };
+    }),
+  );
+}
+
 export interface AnthropicTool {
   name: string;
   description: string;

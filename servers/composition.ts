@@ -118,7 +118,11 @@ export function environmentOf(config: CaelumConfig): SuiteEnvironment {
     confidenceThreshold: config.confidenceThreshold,
     thresholds: config.thresholds,
     services: {
-      ollamaHosts: config.ollamaHosts.map((host) => ({ name: host.name, url: host.url })),
+      ollamaHosts: config.ollamaHosts.map((host) => ({
+        name: host.name,
+        url: host.url,
+        ...(host.api ? { api: host.api } : {}),
+      })),
       databaseUrl: config.databaseUrl,
       claude: {
         keyConfigured: Boolean(config.claude.apiKey),

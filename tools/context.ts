@@ -25,7 +25,8 @@ export type ProgressReporter = (progress: number, total?: number, message?: stri
 
 /** A redacted view of the services Caelum is configured to use. Never holds secrets. */
 export interface ServicesView {
-  ollamaHosts: { name: string; url: string }[];
+  /** Every pool host; `api` says which API it speaks (Ollama's when absent). */
+  ollamaHosts: { name: string; url: string; api?: 'ollama' | 'openai' }[];
   /** Connection string for PostgreSQL; the password is kept only for connecting, never reported. */
   databaseUrl: string | undefined;
   claude: { keyConfigured: boolean; baseUrl: string | undefined; model: string };

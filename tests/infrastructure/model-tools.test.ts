@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testSuite } from '../helpers.js';
 import { OllamaPeer } from '../peers/ollama-peer.js';
+import { OpenAiPeer } from '../peers/openai-peer.js';
 import { freePort } from '../monitoring/prometheus-peer.js';
 
 async function pooled(t: { after(fn: () => Promise<void>): void }, extraHosts = '') {
@@ -156,4 +157,39 @@ test('delete_model needs confirm, deletes the model from the host and re-probes 
   assert.equal((again.output as { deleted: boolean }).deleted, false);
   assert.match(again.text, /gpu1 has no model llama3\.1:8b; nothing deleted/);
   assert.equal(peer.requests.filter((r) => r.path === '/api/delete').length, 1);
+});
+
+test('an OpenAI-compatible host: the model tools list and show what it serves and refuse to manage its models', async (t) => {
+  const vllm = new OpenAiPeer({ apiKey: 'sk-tools', models: [{ id: 'Qwen/Qwen3-4B', maxModelLen: 40_960 }] });
+  await vllm.start();
+  const suite = await testSuite(t, {
+    env: { CAELUM_OPENAI_HOSTS: `vllm1=${vllm.url}`, CAELUM_OPENAI_API_KEY: 'sk-tools' },
+  });
+  t.after(async () => {
+    await suite.close();
+    await vllm.stop();
+  });
+  const call = (name: string, args: Record<string, unknown>, confirm = false) =>
+    suite.dispatcher.router.invoke(name, args, suite.dispatcher.context({}), { confirm });
+  const listed = await call('infrastructure_list_models', {});
+  assert.ok(listed.ok, listed.ok ? '' : listed.error.message);
+  const model = (listed.output as Listed).hosts[0]!.models[0]!;
+  assert.deepEqual(
+    [model.name, model.parameterSize, model.loaded, model.contextLength],
+    ['Qwen/Qwen3-4B', '4B', true, 40_960],
+  );
+  const shown = await call('infrastructure_show_model', { host: 'vllm1', model: 'Qwen/Qwen3-4B' });
+  assert.ok(shown.ok, shown.ok ? '' : shown.error.message);
+  assert.equal((shown.output as { contextLength: number }).contextLength, 40_960);
+  for (const [name, args, verb] of [
+    ['infrastructure_unload_model', { host: 'vllm1', model: 'Qwen/Qwen3-4B' }, 'unloading'],
+    ['infrastructure_pull_model', { host: 'vllm1', model: 'qwen3:4b' }, 'pulling'],
+    ['infrastructure_delete_model', { host: 'vllm1', model: 'Qwen/Qwen3-4B' }, 'deleting'],
+  ] as const) {
+    const refused = await call(name, args, true);
+    assert.equal(refused.ok, false, name);
+    const message = refused.ok ? '' : refused.error.message;
+    assert.match(message, new RegExp(`vllm1 speaks the OpenAI API; ${verb} models is Ollama's`), name);
+    assert.equal(refused.ok ? '' : refused.error.code, 'INVALID_INPUT', name);
+  }
 });

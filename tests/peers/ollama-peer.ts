@@ -87,6 +87,11 @@ export class OllamaPeer {
   /** Model requests (chat, generate, embed) being answered now, and the most there ever were. */
   inFlight = 0;
   maxInFlight = 0;
+  /** Tokens in the usage of model responses sent whole, and how many model requests were answered whole. */
+  readonly tokensSent = { prompt: 0, completion: 0 };
+  answered = 0;
+  /** The same, per Caelum call (`x-request-id`; a call's cascade steps add up under one id). */
+  readonly sentByRequestId = new Map<string, { prompt: number; completion: number; requests: number }>();
   models: PeerModel[];
   resident: Set<string>;
 
@@ -210,6 +215,23 @@ export class OllamaPeer {
     return index === -1 ? undefined : this.faults.splice(index, 1)[0]!.fault;
   }
 
+  /** Counts a model response's tokens once it has been sent whole. */
+  private count(res: http.ServerResponse, prompt: number, completion: number): void {
+    res.once('finish', () => {
+      this.tokensSent.prompt += prompt;
+      this.tokensSent.completion += completion;
+      this.answered++;
+      const id = res.req.headers['x-request-id'];
+      if (typeof id === 'string') {
+        const seen = this.sentByRequestId.get(id) ?? { prompt: 0, completion: 0, requests: 0 };
+        seen.prompt += prompt;
+        seen.completion += completion;
+        seen.requests++;
+        this.sentByRequestId.set(id, seen);
+      }
+    });
+  }
+
   private findModel(name: unknown): PeerModel | undefined {
     const wanted = String(name ?? '');
     return this.models.find((m) => m.name === wanted || m.name === `${wanted}:latest`);
@@ -260,6 +282,7 @@ export class OllamaPeer {
         ? { model: model.name, created_at: new Date().toISOString(), message: { role: 'assistant', content }, done }
         : { model: model.name, created_at: new Date().toISOString(), response: content, done };
     const doneReason = emitted.length < chunks.length ? 'length' : 'stop';
+    this.count(res, usage.prompt_eval_count, usage.eval_count);
     const logprob = body.logprobs === true ? this.options.logprob : undefined;
     const logprobsOf = (tokens: string[], offset: number) =>
       logprob
@@ -327,6 +350,7 @@ export class OllamaPeer {
       eval_duration: 1_000_000,
     };
     const created_at = new Date().toISOString();
+    this.count(res, usage.prompt_eval_count, usage.eval_count);
     if (body.stream === false)
       return this.json(res, { model: model.name, created_at, message, done: true, done_reason: 'stop', ...usage });
     // Streaming, Ollama sends the calls whole in one chunk, then the done chunk with the counters.
@@ -348,12 +372,14 @@ export class OllamaPeer {
     // through the peer behaves like search through a real model on paraphrase-free text.
     const embeddings = inputs.map((text) => peerEmbedding(text, 768));
     this.resident.add(model.name);
+    const promptTokens = inputs.reduce((n, t) => n + countTokens(t), 0);
+    this.count(res, promptTokens, 0);
     this.json(res, {
       model: model.name,
       embeddings,
       total_duration: 5_000_000,
       load_duration: 1_000_000,
-      prompt_eval_count: inputs.reduce((n, t) => n + countTokens(t), 0),
+      prompt_eval_count: promptTokens,
     });
   }
 

@@ -121,3 +121,23 @@ test('with nothing configured, status says what is missing and how to fix it', a
   assert.deepEqual(missing.map((m) => m.what).sort(), ['no Claude API key', 'no DATABASE_URL', 'no Ollama host']);
   assert.ok(missing.every((m) => m.fix.length > 10));
 });
+
+test('an OpenAI-compatible host is probed at /v1/models, never with its key', async (t) => {
+  const { OpenAiPeer } = await import('../peers/openai-peer.js');
+  const open = new OpenAiPeer();
+  const keyed = new OpenAiPeer({ apiKey: 'sk-probe-secret' });
+  await Promise.all([open.start(), keyed.start()]);
+  t.after(() => Promise.all([open.stop(), keyed.stop()]).then(() => undefined));
+  const suite = await testSuite(t, {
+    env: { CAELUM_OPENAI_HOSTS: `vllm1=${open.url},vllm2=${keyed.url}`, CAELUM_OPENAI_API_KEY: 'sk-probe-secret' },
+  });
+  const { rows, text } = await services(suite);
+  const vllm1 = rows.find((r) => r.name === 'vllm1')!;
+  const vllm2 = rows.find((r) => r.name === 'vllm2')!;
+  assert.equal(vllm1.reachable, true);
+  assert.match(vllm1.detail, /^OpenAI-compatible API/);
+  assert.equal(vllm2.reachable, true);
+  assert.match(vllm2.detail, /HTTP 401: needs its key, not sent here/);
+  assert.ok(keyed.requests.every((r) => r.authorization === undefined));
+  assert.doesNotMatch(text, /sk-probe-secret/);
+});

@@ -1,6 +1,7 @@
 // infrastructure_check_services: can Caelum reach what it is configured to use? Ollama hosts are
-// asked for their version, PostgreSQL for `select version()`, Claude's endpoint for any HTTP answer
-// (the key is never sent). Every probe has a deadline and honours cancellation.
+// asked for their version, OpenAI-compatible hosts for their models, PostgreSQL for `select
+// version()`, Claude's endpoint for any HTTP answer (no key is ever sent). Every probe has a
+// deadline and honours cancellation.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -61,11 +62,52 @@ async function probeHttp(
   return { status: response.statusCode, body };
 }
 
-async function probeOllama(
+/**
+ * A host that speaks the OpenAI API (vLLM, llama.cpp, LM Studio) is asked GET /v1/models without
+ * its key: the key is never sent from here, so a 401 or 403 still says the server is up and
+ * speaks that API.
+ */
+async function probeOpenAi(
   host: { name: string; url: string },
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<ServiceRow> {
+  const result = await timed(() =>
+    probeHttp(
+      new URL('v1/models', `${host.url.replace(/\/v1\/?$/, '').replace(/\/?$/, '/')}`).toString(),
+      timeoutMs,
+      signal,
+    ),
+  );
+  const base = {
+    service: 'ollama' as const,
+    name: host.name,
+    target: redactUrl(host.url),
+    configured: true,
+    latencyMs: result.latencyMs,
+  };
+  if (result.error) return { ...base, reachable: false, detail: reason(result.error) };
+  const { status, body } = result.value!;
+  if (status === 401 || status === 403)
+    return { ...base, reachable: true, detail: `OpenAI-compatible API (HTTP ${status}: needs its key, not sent here)` };
+  if (status !== 200) return { ...base, reachable: false, detail: `HTTP ${status} from /v1/models` };
+  try {
+    const models = (JSON.parse(body) as { data?: unknown }).data;
+    if (!Array.isArray(models)) throw new Error('no data');
+    return { ...base, reachable: true, detail: `OpenAI-compatible API, ${models.length} models` };
+  } catch {
+    // The body is cut at 500 characters: a long list is still the API's answer.
+    if (/^\s*\{\s*"(object|data)"/.test(body)) return { ...base, reachable: true, detail: 'OpenAI-compatible API' };
+    return { ...base, reachable: false, detail: 'answered /v1/models with something that is not the OpenAI API' };
+  }
+}
+
+async function probeOllama(
+  host: { name: string; url: string; api?: 'ollama' | 'openai' },
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<ServiceRow> {
+  if (host.api === 'openai') return probeOpenAi(host, timeoutMs, signal);
   const result = await timed(() => probeHttp(new URL('/api/version', host.url).toString(), timeoutMs, signal));
   const base = {
     service: 'ollama' as const,

@@ -2,6 +2,7 @@
 // re-probe, and a completion through the confidence cascade.
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
+import { PoolError } from '../../gpu-pool/pool-error.js';
 import { InputError, ToolError } from '../errors.js';
 
 const hostRow = z.object({
@@ -77,6 +78,12 @@ export function requireHost(context: { pool: { status(): z.input<typeof poolStat
       'host',
       `no Ollama host named "${host}"; configured hosts: ${names.join(', ') || 'none (set CAELUM_OLLAMA_HOSTS)'}`,
     );
+}
+
+/** A request the host refused (a model name it rejects, or an OpenAI host asked to manage models) is the caller's to fix. */
+function refusedAsInput(error: unknown): never {
+  if (error instanceof PoolError && error.code === 'BAD_REQUEST') throw new InputError('host', error.message);
+  throw error;
 }
 
 export const getPoolStatus = defineTool({
@@ -198,15 +205,17 @@ export const pullModel = defineTool({
   async handler(input, context) {
     requireHost(context, input.host);
     let last = '';
-    await context.pool.pull(
-      input.host,
-      input.model,
-      (status, completed, total) => {
-        last = status;
-        if (completed !== undefined && total) context.progress(completed, total, status);
-      },
-      context.signal,
-    );
+    await context.pool
+      .pull(
+        input.host,
+        input.model,
+        (status, completed, total) => {
+          last = status;
+          if (completed !== undefined && total) context.progress(completed, total, status);
+        },
+        context.signal,
+      )
+      .catch(refusedAsInput);
     return { host: input.host, model: input.model, status: last };
   },
   summarize: (o) => `${o.model} pulled on ${o.host} (${o.status})`,
@@ -236,7 +245,7 @@ export const unloadModel = defineTool({
   examples: [{ host: 'gpu1', model: 'qwen3:4b' }],
   async handler(input, context) {
     requireHost(context, input.host);
-    await context.pool.unload(input.host, input.model, context.signal);
+    await context.pool.unload(input.host, input.model, context.signal).catch(refusedAsInput);
     return { host: input.host, model: input.model, unloaded: true };
   },
   summarize: (o) => `${o.model} unloaded from ${o.host}`,
