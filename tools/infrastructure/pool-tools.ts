@@ -57,9 +57,36 @@ export function tierLines(tiers: readonly z.input<typeof tierRow>[]): string[] {
   });
 }
 
-function hostsOf(context: { pool: { status(): z.input<typeof poolStatusSchema> } }) {
+/** The internal tool's output: the high-level status plus the limits shared with other instances. */
+const internalPoolStatusSchema = poolStatusSchema.extend({
+  coordination: z
+    .object({
+      mode: z.enum(['postgresql', 'local-fallback']),
+      instance: z.string(),
+      operations: z.record(z.string(), z.number()).describe('coordination statements sent, by kind'),
+      fallbacks: z.number().int().describe("acquisitions that fell back to this instance's own limits"),
+      lastError: z.string().optional(),
+    })
+    .optional()
+    .describe('present when host limits and the Claude budget are shared through PostgreSQL (DATABASE_URL)'),
+});
+
+function hostsOf(context: {
+  pool: {
+    status(): z.input<typeof poolStatusSchema> & {
+      coordination?: z.input<typeof internalPoolStatusSchema>['coordination'];
+    };
+  };
+}) {
   const status = context.pool.status();
   return {
+    ...(status.coordination
+      ? {
+          coordination: Object.fromEntries(
+            Object.entries(status.coordination).filter(([, v]) => v !== undefined),
+          ) as z.input<typeof internalPoolStatusSchema>['coordination'],
+        }
+      : {}),
     mode: status.mode,
     claudeConfigured: status.claudeConfigured,
     tiers: status.tiers.map((t) => Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined))) as z.input<
@@ -104,12 +131,19 @@ export const getPoolStatus = defineTool({
     "Lists every Ollama host of the GPU pool with its health (healthy, degraded, down), installed models, resident models and their VRAM, requests in flight and queued, circuit-breaker state and latency; each model tier (micro, small, full, large, code, embed) with the model it resolves to and the hosts that serve it, or that nothing serves it; plus whether Claude is configured. Reads the pool's last probe; it does not probe. Example: {}",
   kind: { effect: 'readOnly' },
   input: z.object({}),
-  output: poolStatusSchema,
+  output: internalPoolStatusSchema,
   examples: [{}],
   handler: async (_input, context) => hostsOf(context),
   summarize: (o) =>
     [
       `pool mode ${o.mode}; Claude ${o.claudeConfigured ? 'configured' : 'not configured'}`,
+      ...(o.coordination
+        ? [
+            o.coordination.mode === 'postgresql'
+              ? `host limits, queues and the Claude budget shared with other instances through PostgreSQL (this instance ${o.coordination.instance.slice(0, 8)})`
+              : `host limits fall back to this instance's own: PostgreSQL did not answer (${o.coordination.lastError ?? 'unknown error'})`,
+          ]
+        : []),
       ...o.hosts.map(
         (h) =>
           `  ${h.name} ${h.health}${h.enabled ? '' : ' (disabled)'} ${h.url}: ${h.models.length} models, resident ${h.resident.map((r) => r.name).join(', ') || 'none'}; ${h.inFlight} running, ${h.queued} queued; breaker ${h.breaker}${h.lastError ? `; last error: ${h.lastError}` : ''}`,
