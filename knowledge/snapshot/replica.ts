@@ -8,7 +8,7 @@
 // (publish.ts). A failed download or a bad checksum leaves the current graph serving, and is said.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -391,6 +391,7 @@ export class ReplicaPoller {
   private controller = new AbortController();
   private failed: { sha256: string; count: number; retryAt: number } | undefined;
   private checkedGraph = false;
+  private swept = false;
 
   constructor(private readonly options: ReplicaOptions) {
     this.state = { location: describeLocation(options.location), pollSeconds: options.pollMs / 1000 };
@@ -420,12 +421,13 @@ export class ReplicaPoller {
     const timeoutMs = this.options.timeoutMs ?? 300_000;
     let pointer: LatestPointer | undefined;
     this.controller = new AbortController();
+    this.state.lastPollAt = new Date().toISOString();
     try {
+      if (!this.swept) await this.sweep();
       pointer = await readLatest(this.options.location, {
         timeoutMs: Math.min(timeoutMs, 30_000),
         signal: this.controller.signal,
       });
-      this.state.lastPollAt = new Date().toISOString();
       if (!pointer) return this.clean('none');
       const graph = await this.options.graph();
       if (!this.checkedGraph) {
@@ -478,7 +480,6 @@ export class ReplicaPoller {
       const message = (error as Error).message;
       this.state.lastError = message;
       this.state.lastErrorAt = new Date().toISOString();
-      this.state.lastPollAt ??= this.state.lastErrorAt;
       if (pointer) {
         const count = this.failed?.sha256 === pointer.sha256 ? this.failed.count + 1 : 1;
         const backoff = Math.min(this.options.pollMs * 2 ** (count - 1), 600_000);
@@ -490,6 +491,16 @@ export class ReplicaPoller {
         serving: this.state.serving?.name ?? null,
       });
       return 'failed';
+    }
+  }
+
+  /** Downloads a killed process left half-written: removed once, before this poller's first download. */
+  private async sweep(): Promise<void> {
+    this.swept = true;
+    const names = await readdir(this.options.directory).catch(() => [] as string[]);
+    for (const name of names) {
+      const owner = /^\.replica-.+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name)?.[1];
+      if (owner && Number(owner) !== process.pid) await rm(path.join(this.options.directory, name), { force: true });
     }
   }
 

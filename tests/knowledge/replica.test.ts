@@ -13,7 +13,7 @@ import { financialGraph } from './financial-fixture.js';
 import { SourcesPeer } from '../peers/kb-sources-peer.js';
 import { snapshotsDirectory } from '../../knowledge/snapshot/build-state.js';
 import { sha256File, writeSnapshot } from '../../knowledge/snapshot/snapshot-archive.js';
-import { pointerName, type LatestPointer } from '../../knowledge/snapshot/replica.js';
+import { downloadSnapshot, pointerName, readLatest, type LatestPointer } from '../../knowledge/snapshot/replica.js';
 import { loadConfig } from '../../servers/config.js';
 
 /** A small snapshot whose USA real GDP growth is `value`, written into a suite's snapshots dir. */
@@ -165,6 +165,11 @@ async function exercise(
 
   // Restarted on the same data dir, B finds what its graph serves and downloads nothing again.
   await b.close();
+  // A download a killed process left behind is swept on start.
+  await writeFile(
+    path.join(snapshotsDirectory(b.dataDir), '.replica-kb_snapshot_20261203.tar.gz.999999.0a1b.tmp'),
+    'x',
+  );
   const again = await testSuite(t, {
     env: { CAELUM_KB_REPLICA_SOURCE: location, CAELUM_KB_REPLICA_POLL_SECONDS: '0.2', CAELUM_DATA_DIR: b.dataDir },
   });
@@ -322,6 +327,8 @@ test('a build published with publish: true is shared too, and a replica serves i
     return view.knowledge.source?.sha256 === pointer.sha256 ? view : undefined;
   });
   assert.equal(served.knowledge.source?.snapshot, built.snapshot);
+  const lastLoad = (served.knowledge.replica as { lastLoad?: Record<string, number> } | undefined)?.lastLoad;
+  t.diagnostic(`build snapshot (${pointer.bytes} bytes): ${JSON.stringify(lastLoad)}`);
   const count = await b.dispatcher.call('queryKnowledgeGraph', {
     cypher: 'MATCH (p:SeriesPoint) RETURN count(p) AS n',
   });
@@ -333,4 +340,34 @@ test('a build published with publish: true is shared too, and a replica serves i
     (count.structuredContent as { rows: unknown[] }).rows,
     (built_count.structuredContent as { rows: unknown[] }).rows,
   );
+});
+
+test('a hostile pointer or tarball is refused before it reaches the graph: a path for a name, over the budget, longer than announced', async (t) => {
+  const shared = await tempDir(t);
+  const local = await tempDir(t);
+  const location = { kind: 'dir' as const, path: shared };
+  const good = {
+    name: 'kb_snapshot_20261201.tar.gz',
+    sha256: 'a'.repeat(64),
+    bytes: 10,
+    createdAt: '',
+    publishedAt: new Date().toISOString(),
+    publishedBy: 'x',
+  };
+  await writeFile(
+    path.join(shared, pointerName),
+    JSON.stringify({ ...good, name: '../../etc/kb_snapshot_20261201.tar.gz' }),
+  );
+  await assert.rejects(readLatest(location), /latest\.json: name is not kb_snapshot_YYYYMMDD\[-n\]\.tar\.gz/);
+  await writeFile(path.join(shared, pointerName), '{"name": 1');
+  await assert.rejects(readLatest(location), /latest\.json is not JSON/);
+  await assert.rejects(
+    downloadSnapshot(location, { ...good, bytes: 2_000 }, local, {
+      limits: { maxMemberBytes: 1_000, maxTotalBytes: 1_000 },
+    }),
+    /2000 bytes, over the 1000-byte snapshot budget/,
+  );
+  await writeFile(path.join(shared, good.name), Buffer.alloc(50));
+  await assert.rejects(downloadSnapshot(location, good, local), /longer than the 10 bytes latest\.json says/);
+  assert.deepEqual(await readdir(local), [], 'nothing is left behind');
 });
