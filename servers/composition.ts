@@ -92,6 +92,11 @@ export interface SuiteOptions {
   extraTools?: readonly AnyTool[];
   /** How this process serves: the shared service, or in-process with the reason. */
   runtime?: () => RuntimeView;
+  /**
+   * false: do not poll knowledgeBase.replica (one-shot commands; the serving process follows the
+   * location, and a short command should neither download a snapshot nor wait for one to load).
+   */
+  followReplica?: boolean;
 }
 
 /** The environment for programs Caelum starts on a project's behalf: an allow-list (tools/child-environment.ts). */
@@ -248,7 +253,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     : undefined;
   if (replica) {
     environment.knowledgeBase!.replica = () => replica.status();
-    replica.start();
+    if (options.followReplica !== false) replica.start();
   }
   openLocalJobs(
     config.dataDir,

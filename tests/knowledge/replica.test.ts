@@ -102,6 +102,21 @@ async function exercise(
   const b = await testSuite(t, {
     env: { CAELUM_KB_REPLICA_SOURCE: location, CAELUM_KB_REPLICA_POLL_SECONDS: '0.2' },
   });
+  // The replica's financial graph comes only from the location: no import, no sample.
+  await writeFile(path.join(b.project, 'kb.json'), JSON.stringify(financialGraph({ statistics: 2 })));
+  const imported = await b.dispatcher.call('runTool', {
+    name: 'knowledge_base_import_graph',
+    arguments: { path: 'kb.json' },
+    confirm: true,
+  });
+  assert.equal(imported.isError, true);
+  assert.match(
+    imported.text,
+    /this instance is a replica of .*: its financial graph changes only through the snapshots/,
+  );
+  const sample = await b.dispatcher.call('runTool', { name: 'knowledge_base_load_sample', arguments: {} });
+  assert.equal(sample.isError, true);
+  assert.match(sample.text, /replica of .*not from the sample/);
   const first = await snapshotIn(a, 'kb_snapshot_20261201.tar.gz', 4.25);
   const shared = await share(a, first);
   assert.match(shared, /kb_snapshot_20261201/);
@@ -289,6 +304,21 @@ test('share without a configured location, and a bad location in the config, say
     timeoutSeconds: 300,
   });
   assert.equal(config.knowledgeBase.publishTo, '/mnt/kb');
+
+  // A one-shot command's suite knows it is a replica but leaves the polling to the serving process.
+  const shared = await tempDir(t);
+  await writeFile(path.join(shared, pointerName), '{}');
+  const oneShot = await testSuite(t, {
+    env: { CAELUM_KB_REPLICA_SOURCE: shared, CAELUM_KB_REPLICA_POLL_SECONDS: '0.05' },
+    suite: { followReplica: false },
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  const { view, text } = await status(oneShot);
+  assert.deepEqual(view.knowledge.replica, { location: shared, pollSeconds: 0.05 });
+  assert.match(
+    text,
+    new RegExp(`Replica of ${shared.replace(/[/.]/g, '\\$&')}: polled every 0\\.05 s, last not yet\\.`),
+  );
 });
 
 test('a build published with publish: true is shared too, and a replica serves it', async (t) => {
