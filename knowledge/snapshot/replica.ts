@@ -390,7 +390,6 @@ export class ReplicaPoller {
   /** The poll in progress, which close() stops: one per poll, so no listener piles up on a long-lived signal. */
   private controller = new AbortController();
   private failed: { sha256: string; count: number; retryAt: number } | undefined;
-  private checkedGraph = false;
   private swept = false;
 
   constructor(private readonly options: ReplicaOptions) {
@@ -429,15 +428,14 @@ export class ReplicaPoller {
         signal: this.controller.signal,
       });
       if (!pointer) return this.clean('none');
+      // The graph's own record says what it serves: after a restart nothing is downloaded again, and a
+      // snapshot restored here by hand is replaced by the shared one at the next poll.
       const graph = await this.options.graph();
-      if (!this.checkedGraph) {
-        // After a restart the graph still serves what was loaded before: no download for it.
-        const source = await graphSource(graph);
-        if (source?.sha256 && source.replicaOf)
-          this.state.serving = { name: source.snapshot, sha256: source.sha256, loadedAt: source.publishedAt };
-        this.checkedGraph = true;
+      const source = await graphSource(graph);
+      if (source?.sha256 === pointer.sha256) {
+        this.state.serving ??= { name: source.snapshot, sha256: source.sha256, loadedAt: source.publishedAt };
+        return this.clean('unchanged');
       }
-      if (this.state.serving?.sha256 === pointer.sha256) return this.clean('unchanged');
       if (this.failed?.sha256 === pointer.sha256 && Date.now() < this.failed.retryAt) return 'waiting';
       const started = performance.now();
       const file = await downloadSnapshot(this.options.location, pointer, this.options.directory, {

@@ -178,6 +178,18 @@ async function exercise(
   assert.equal(after.view.knowledge.source?.snapshot, second);
   assert.equal(after.view.knowledge.replica?.lastError, undefined);
 
+  // Rolled back by hand on B, the replica goes back to the shared snapshot at the next poll.
+  const loads = () => b.log.entries.filter((e) => e.event === 'kb_replica_loaded' && e.snapshot === second).length;
+  assert.equal(loads(), 1);
+  const rollback = await b.dispatcher.call('runTool', {
+    name: 'knowledge_base_restore_snapshot',
+    arguments: { snapshot: first },
+    confirm: true,
+  });
+  assert.equal(rollback.isError, false, rollback.text);
+  await until('B to load the shared snapshot again', async () => (loads() === 2 ? true : undefined));
+  assert.equal(await usaGrowth(b), 9.5);
+
   // Restarted on the same data dir, B finds what its graph serves and downloads nothing again.
   await b.close();
   // A download a killed process left behind is swept on start.
