@@ -56,7 +56,7 @@ export async function tools(loaded: LoadedConfig, args: ParsedArgs): Promise<num
     printError(`caelum: --domain: unknown domain "${args.domain}"; valid domains: ${domains.join(', ')}`);
     return 2;
   }
-  const suite = createSuite(loaded.config);
+  const suite = createSuite(loaded.config, { followReplica: false });
   try {
     // The mounted servers' tools: from the data dir's record, or listed now (each server starts and stops).
     await suite.mounts.ready();
@@ -168,7 +168,7 @@ export async function call(loaded: LoadedConfig, args: ParsedArgs): Promise<numb
   let result: { isError: boolean; text: string; structuredContent?: Record<string, unknown> };
   if (viaService) result = viaService;
   else {
-    const suite = createSuite(config);
+    const suite = createSuite(config, { followReplica: false });
     result = await runAny(suite, name, input, controller.signal).finally(() => suite.close());
   }
   if (result.isError) {
@@ -262,7 +262,7 @@ export async function doctor(loaded: LoadedConfig): Promise<number> {
   let status: { isError: boolean; text: string; structuredContent?: Record<string, unknown> };
   if (viaService) status = viaService;
   else {
-    const suite = createSuite(loaded.config);
+    const suite = createSuite(loaded.config, { followReplica: false });
     await suite.pool.reprobe();
     status = await suite.dispatcher
       .call('getSystemStatus', { timeoutMs: 3000 }, { record: false })

@@ -7,6 +7,8 @@ import { PgLedger } from '../gpu-pool/pg-ledger.js';
 import { PgCoordinator } from '../gpu-pool/pg-coordination.js';
 import { modelNotices } from '../gpu-pool/prices.js';
 import { createKnowledgeStore, type KnowledgeStore } from '../knowledge/knowledge-store.js';
+import { snapshotsDirectory } from '../knowledge/snapshot/build-state.js';
+import { parseLocation, ReplicaPoller } from '../knowledge/snapshot/replica.js';
 import type { Embedder } from '../knowledge/vector/embedder.js';
 import { LexicalEmbedder } from '../knowledge/vector/lexical-embedder.js';
 import { OllamaEmbedder } from '../knowledge/vector/ollama-embedder.js';
@@ -91,6 +93,11 @@ export interface SuiteOptions {
   extraTools?: readonly AnyTool[];
   /** How this process serves: the shared service, or in-process with the reason. */
   runtime?: () => RuntimeView;
+  /**
+   * false: do not poll knowledgeBase.replica (one-shot commands; the serving process follows the
+   * location, and a short command should neither download a snapshot nor wait for one to load).
+   */
+  followReplica?: boolean;
 }
 
 /** The environment for programs Caelum starts on a project's behalf: an allow-list (tools/child-environment.ts). */
@@ -108,6 +115,7 @@ export function environmentOf(config: CaelumConfig): SuiteEnvironment {
       llmCacheDays: config.knowledgeBase.llmCacheDays,
       minCoverage: config.knowledgeBase.minCoverage,
       ...(sampleDirectory() ? { sampleDirectory: sampleDirectory() } : {}),
+      ...(config.knowledgeBase.publishTo ? { publishTo: config.knowledgeBase.publishTo } : {}),
     },
     allowedRoots: config.allowedRoots,
     testRunsAllowed: config.testRunsAllowed,
@@ -244,6 +252,23 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
   openAlertService(config.dataDir, alertServiceSettings(environment.monitoring!.alerting), logger).catch(
     (error: unknown) => logger.warn('alert_service_open_failed', { error: (error as Error).message }),
   );
+  // A replica follows the snapshots another instance publishes to the shared location: polled on an
+  // unref'd timer, each new one downloaded, verified and loaded into this instance's own graph.
+  const replicaConfig = config.knowledgeBase.replica;
+  const replica = replicaConfig
+    ? new ReplicaPoller({
+        location: parseLocation(replicaConfig.source),
+        pollMs: replicaConfig.pollSeconds * 1000,
+        timeoutMs: replicaConfig.timeoutSeconds * 1000,
+        directory: snapshotsDirectory(config.dataDir),
+        graph: () => knowledge.graph(),
+        log: (level, event, fields) => logger[level](event, fields),
+      })
+    : undefined;
+  if (replica) {
+    environment.knowledgeBase!.replica = () => replica.status();
+    if (options.followReplica !== false) replica.start();
+  }
   openLocalJobs(
     config.dataDir,
     config.mlTraining.jobs,
@@ -285,6 +310,8 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
       await Promise.all([...background.values()].map((task) => task.done));
       await mounts.close();
       await executions.flush();
+      // The poller goes before the graph it writes to.
+      await replica?.close();
       await knowledge.close();
       await closeLocalJobs(config.dataDir);
       await closeAlertService(config.dataDir);

@@ -11,6 +11,18 @@ import { ConfigError } from './config-error.js';
 import { defaultMounts, mountOverrideSchema, mountSchema, serverNamePattern } from './mounts/mount-config.js';
 import { monitoringConfigSchema, monitoringEnvironment } from './monitoring-config.js';
 
+/** A shared snapshot location: an absolute directory or an http(s) base URL (plain GET and PUT). */
+const snapshotLocation = z.string().refine(
+  (value) => {
+    if (/^https?:\/\//i.test(value)) return URL.canParse(value);
+    return path.isAbsolute(value);
+  },
+  {
+    error:
+      'expected an absolute directory on a shared file system (/mnt/shared/caelum-kb) or an http(s) base URL that takes GET and PUT (http://files.internal/caelum-kb)',
+  },
+);
+
 const hostSchema = z.object({
   name: z
     .string()
@@ -182,6 +194,23 @@ export const configSchema = z
           .max(1)
           .default(0.5)
           .describe('share of each build phase that must come back for the build to be done; below: partial or failed'),
+        publishTo: snapshotLocation
+          .optional()
+          .describe('shared location a published build is also copied to, with latest.json pointing at it'),
+        replica: z
+          .object({
+            source: snapshotLocation.describe('the shared location whose latest.json this instance follows'),
+            pollSeconds: z
+              .number()
+              .min(0.05, { error: 'pollSeconds is at least 0.05' })
+              .max(86_400, { error: 'pollSeconds is at most 86400 (a day)' })
+              .default(30)
+              .describe('how often latest.json is read'),
+            timeoutSeconds: z.number().min(1).max(3_600).default(300).describe('deadline of one snapshot download'),
+          })
+          .strict()
+          .optional()
+          .describe('follow snapshots another instance publishes: each new one is downloaded, verified and loaded'),
       })
       .strict()
       .default({
@@ -641,10 +670,15 @@ function fromEnv(env: Record<string, string | undefined>): Layer {
   const knowledgeBase: Record<string, unknown> = {};
   if (Object.keys(sources).length > 0) knowledgeBase.sources = sources;
   if (env.CAELUM_KB_MIN_COVERAGE) knowledgeBase.minCoverage = numberOrRaw(env.CAELUM_KB_MIN_COVERAGE);
+  if (env.CAELUM_KB_PUBLISH_TO) knowledgeBase.publishTo = env.CAELUM_KB_PUBLISH_TO.trim();
+  const replica: Record<string, unknown> = {};
+  if (env.CAELUM_KB_REPLICA_SOURCE) replica.source = env.CAELUM_KB_REPLICA_SOURCE.trim();
+  if (env.CAELUM_KB_REPLICA_POLL_SECONDS) replica.pollSeconds = numberOrRaw(env.CAELUM_KB_REPLICA_POLL_SECONDS);
+  if (Object.keys(replica).length > 0) knowledgeBase.replica = replica;
   if (Object.keys(knowledgeBase).length > 0)
     set(
       'knowledgeBase',
-      'CAELUM_KB_SOURCES_URL / CAELUM_KB_<PROVIDER>_URL / FRED_API_KEY / EIA_API_KEY / CAELUM_KB_MIN_COVERAGE',
+      'CAELUM_KB_SOURCES_URL / CAELUM_KB_<PROVIDER>_URL / FRED_API_KEY / EIA_API_KEY / CAELUM_KB_MIN_COVERAGE / CAELUM_KB_PUBLISH_TO / CAELUM_KB_REPLICA_SOURCE / CAELUM_KB_REPLICA_POLL_SECONDS',
       knowledgeBase,
     );
   const localCost: Record<string, unknown> = {};

@@ -41,7 +41,7 @@ export async function kbCommand(loaded: LoadedConfig, args: ParsedArgs): Promise
           () => undefined,
         )
       : undefined;
-  const suite = createSuite(loaded.config);
+  const suite = createSuite(loaded.config, { followReplica: false });
   try {
     if (sub !== 'build') {
       const input: Record<string, unknown> = {};

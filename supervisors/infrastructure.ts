@@ -147,6 +147,19 @@ const getSystemStatus = defineHighLevelTool({
         .describe('how this process holds the graph; read-only or unavailable when another Caelum process holds it'),
       accessReason: z.string().optional(),
       source: graphSourceSchema.optional(),
+      replica: z
+        .object({
+          location: z.string(),
+          pollSeconds: z.number(),
+          lastPollAt: z.string().optional(),
+          lastError: z.string().optional(),
+          lastErrorAt: z.string().optional(),
+          lastLoad: z
+            .object({ name: z.string(), publishToServingMs: z.number(), downloadMs: z.number(), loadMs: z.number() })
+            .optional(),
+        })
+        .optional()
+        .describe('set when this instance follows the snapshots published to a shared location'),
     }),
     catalogue: z.object({ internalTools: z.number().int(), byDomain: z.record(z.string(), z.number().int()) }),
     runtime: z.object({ mode: z.enum(['service', 'in-process']), detail: z.string() }),
@@ -196,6 +209,24 @@ const getSystemStatus = defineHighLevelTool({
         impact: `statistics have values only where a recording was shipped (${(source.recordings ?? []).map((r) => `${r.stat} ${r.countries.join('/')}`).join(', ') || 'none'}); the rest is the catalogue's structure`,
         fix: 'build and publish a snapshot: caelum kb build --publish (needs network; FRED_API_KEY and EIA_API_KEY for those providers)',
       });
+    // What it serves is the graph's own record (source above); the poller adds where from and how it goes.
+    const polled = call.context.environment.knowledgeBase?.replica?.();
+    const replica = polled
+      ? {
+          location: polled.location,
+          pollSeconds: polled.pollSeconds,
+          ...(polled.lastPollAt ? { lastPollAt: polled.lastPollAt } : {}),
+          ...(polled.lastError ? { lastError: polled.lastError, lastErrorAt: polled.lastErrorAt } : {}),
+          ...(polled.lastLoad ? { lastLoad: polled.lastLoad } : {}),
+        }
+      : undefined;
+    if (replica?.lastError)
+      missing.push({
+        severity: 'warning',
+        what: `the knowledge replica could not load from ${replica.location}: ${replica.lastError}`,
+        impact: `the graph keeps serving ${source?.snapshot ?? 'what it held'}; newer snapshots wait`,
+        fix: 'check the shared location and its latest.json; a corrupt tarball must be published again',
+      });
     // Mounted MCP servers that failed (read from their state; nothing is started for this).
     for (const mount of call.context.environment.mounts?.list() ?? []) {
       if (mount.state === 'broken' || mount.state === 'backoff')
@@ -230,6 +261,7 @@ const getSystemStatus = defineHighLevelTool({
         access: mode.access,
         ...(mode.reason ? { accessReason: mode.reason } : {}),
         ...(source ? { source } : {}),
+        ...(replica ? { replica } : {}),
       },
       catalogue: { internalTools: call.registry.size, byDomain },
       runtime: call.context.environment.runtime?.() ?? {
@@ -250,6 +282,11 @@ const getSystemStatus = defineHighLevelTool({
       ...(tiers.length ? ['Model tiers:', ...tierLines(tiers)] : []),
       `Knowledge graph: ${mode.access}${mode.reason ? ` (${mode.reason})` : ''}.`,
       ...(source ? [`  ${sourceLine(source)}`] : []),
+      ...(replica
+        ? [
+            `  Replica of ${replica.location}: polled every ${replica.pollSeconds} s, last ${replica.lastPollAt ?? 'not yet'}${replica.lastError ? `; last error: ${replica.lastError}` : ''}.`,
+          ]
+        : []),
       `Catalogue: ${call.registry.size} internal tools.`,
       `Serving: ${result.runtime.mode}: ${result.runtime.detail}.`,
       missing.length ? 'Missing or broken:' : 'Nothing missing.',

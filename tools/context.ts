@@ -5,6 +5,7 @@ import type { CostLedger } from '../gpu-pool/ledger.js';
 import type { KnowledgeStore } from '../knowledge/knowledge-store.js';
 import type { MonitoringSettings } from './monitoring/settings.js';
 import type { MountStatus } from './mounted/mounted-tool.js';
+import type { ReplicaStatus } from '../knowledge/snapshot/replica.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -88,6 +89,10 @@ export interface SuiteEnvironment {
     minCoverage?: number;
     /** The shipped recordings the sample knowledge base is built from (data/kb-sample). */
     sampleDirectory?: string;
+    /** Shared location (directory or http(s) URL) a published build is also copied to, for replicas. */
+    publishTo?: string;
+    /** Set when this instance follows another's snapshots: where from, and how the poller is doing. */
+    replica?: () => ReplicaStatus;
   };
   allowedRoots: string[];
   /** Environment for child processes run on a project's behalf (tests, npm), without Caelum's secrets. */

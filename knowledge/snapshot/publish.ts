@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ingestFinancial, type FinancialGraphData } from '../financial.js';
 import type { GraphStore, Statement } from '../graph/graph-store.js';
 import { KnowledgeError } from '../knowledge-error.js';
-import { readSnapshot, type SnapshotManifest } from './snapshot-archive.js';
+import { readSnapshot, sha256File, type SnapshotManifest } from './snapshot-archive.js';
 
 export const sourceKey = 'kb.source';
 
@@ -25,6 +25,16 @@ export interface GraphSource {
   recordings?: { provider: string; stat: string; countries: string[]; recordedAt: string; source: string }[];
   /** Graph files imported on top since (knowledge_base_import_graph), newest last. */
   imports?: { file: string; at: string }[];
+  /** The tarball's sha256, so instances can tell whether they serve the same snapshot. */
+  sha256?: string;
+  /** Set when this graph is a replica: the shared location the snapshot was loaded from. */
+  replicaOf?: string;
+}
+
+/** Where a published snapshot came from: its sha256 (computed when not given) and, for a replica, the location. */
+export interface PublishOrigin {
+  sha256?: string;
+  replicaOf?: string;
 }
 
 export async function graphSource(graph: GraphStore): Promise<GraphSource | undefined> {
@@ -69,7 +79,7 @@ async function readGraph(file: string): Promise<{ data: FinancialGraphData; mani
   };
 }
 
-function sourceOf(manifest: SnapshotManifest, file: string, publishedAt: string): GraphSource {
+function sourceOf(manifest: SnapshotManifest, file: string, publishedAt: string, origin: PublishOrigin): GraphSource {
   const sample = manifest.sample;
   return {
     kind: sample ? 'sample' : 'snapshot',
@@ -78,6 +88,8 @@ function sourceOf(manifest: SnapshotManifest, file: string, publishedAt: string)
     createdAt: manifest.createdAt,
     publishedAt,
     window: manifest.window,
+    ...(origin.sha256 ? { sha256: origin.sha256 } : {}),
+    ...(origin.replicaOf ? { replicaOf: origin.replicaOf } : {}),
     ...(sample
       ? {
           label: sample.label,
@@ -137,9 +149,15 @@ export interface PublishResult {
 }
 
 /** Loads a snapshot's graph into the live graph and records it as the graph's source. */
-export async function publishSnapshot(graph: GraphStore, file: string, publishedAt: string): Promise<PublishResult> {
+export async function publishSnapshot(
+  graph: GraphStore,
+  file: string,
+  publishedAt: string,
+  origin: PublishOrigin = {},
+): Promise<PublishResult> {
   const { data, manifest } = await readGraph(file);
-  const source = sourceOf(manifest, file, publishedAt);
+  const sha256 = origin.sha256 ?? (await sha256File(file)).sha256;
+  const source = sourceOf(manifest, file, publishedAt, { ...origin, sha256 });
   const meta: Statement = {
     cypher: 'MERGE (m:_Meta {key: $k}) SET m.value = $v',
     params: { k: sourceKey, v: JSON.stringify(source) },

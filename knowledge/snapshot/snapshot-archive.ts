@@ -56,6 +56,17 @@ export interface SnapshotManifest {
 
 export const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
+/** A file's sha256 and size, streamed. */
+export async function sha256File(file: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
 /** Writes the files and the manifest into a tar.gz at `target` (atomically). */
 export async function writeSnapshot(
   target: string,

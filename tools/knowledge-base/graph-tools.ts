@@ -7,7 +7,7 @@ import { describeSchema } from '../../knowledge/graph/schema-text.js';
 import { findNodes, graphCounts, ingestFinancial, type FinancialGraphData } from '../../knowledge/financial.js';
 import { importNote } from '../../knowledge/snapshot/publish.js';
 import { defineTool } from '../define-tool.js';
-import { InputError } from '../errors.js';
+import { InputError, ToolError } from '../errors.js';
 import { resolveInsideRoots } from '../roots.js';
 import { agentQueryOptions, knowledge, schemaText } from './common.js';
 import { asInputError, Confinement, fileCaps, parseJsonFile, readConfinedText } from '../confined-fs.js';
@@ -339,6 +339,14 @@ export const importGraph = defineTool({
   output: z.object({ file: z.string(), rows: z.number().int(), elapsedMs: z.number(), rowsPerSecond: z.number() }),
   examples: [{ path: 'kb/financial_kg.json' }],
   async handler(input, context) {
+    // A replica's financial graph is what the publisher shared: a file imported here would diverge
+    // from every other instance, silently, until the next snapshot overwrote part of it.
+    const replica = context.environment.knowledgeBase?.replica?.();
+    if (replica)
+      throw new ToolError(
+        'UNAVAILABLE',
+        `this instance is a replica of ${replica.location}: its financial graph changes only through the snapshots published there; import on the publishing instance and publish a snapshot`,
+      );
     const file = (await resolveInsideRoots(input.path, context.environment.allowedRoots, 'path')).absolute;
     let parsed: unknown;
     try {

@@ -32,6 +32,8 @@ export const graphSourceSchema = z
       .array(z.object({ file: z.string(), at: z.string() }))
       .optional()
       .describe('graph files imported on top of it since'),
+    sha256: z.string().optional().describe("the snapshot tarball's sha256"),
+    replicaOf: z.string().optional().describe('set when it was loaded as a replica: the shared location'),
   })
   .describe("where the financial graph's data came from");
 
@@ -55,7 +57,8 @@ export async function currentSource(context: ToolContext): Promise<GraphSourceVi
 /** One line for a result's text: loud when the graph holds the sample. */
 export function sourceLine(source: GraphSourceView | undefined): string | undefined {
   if (!source) return undefined;
-  if (source.kind === 'snapshot') return `Source: snapshot ${source.snapshot}, built ${source.createdAt}.`;
+  if (source.kind === 'snapshot')
+    return `Source: snapshot ${source.snapshot}, built ${source.createdAt}${source.sha256 ? `, sha256 ${source.sha256.slice(0, 12)}…` : ''}; loaded ${source.publishedAt} ${source.replicaOf ? `as a replica of ${source.replicaOf}` : 'from a local build'}.`;
   const recorded = (source.recordings ?? []).map(
     (r) => `${r.provider} ${r.stat} ${r.countries.join('/')} recorded ${r.recordedAt.slice(0, 10)}`,
   );
@@ -78,7 +81,12 @@ const ensured = new WeakSet<KnowledgeStore>();
  */
 export async function settledSample(context: ToolContext, timeoutMs = 30_000): Promise<void> {
   let pending = loading.get(context.knowledge);
-  if (!pending && !ensured.has(context.knowledge) && context.environment.knowledgeBase?.sampleDirectory) {
+  if (
+    !pending &&
+    !ensured.has(context.knowledge) &&
+    context.environment.knowledgeBase?.sampleDirectory &&
+    !context.environment.knowledgeBase.replica
+  ) {
     ensured.add(context.knowledge);
     pending = loadSampleKnowledge(context, { onlyIfEmpty: true });
   }
@@ -105,6 +113,14 @@ export function loadSampleKnowledge(
 }
 
 async function loadSampleOnce(context: ToolContext, options: { onlyIfEmpty?: boolean }): Promise<LoadSampleResult> {
+  // A replica's financial graph comes only from the snapshots published to its location: a sample
+  // loaded meanwhile would race the first of them and then be served as if it were the shared one.
+  const replica = context.environment.knowledgeBase?.replica?.();
+  if (replica) {
+    const reason = `this instance is a replica of ${replica.location}: its graph is loaded from the snapshots published there, not from the sample`;
+    if (options.onlyIfEmpty) return { loaded: false, reason };
+    throw new ToolError('UNAVAILABLE', reason);
+  }
   const directory = context.environment.knowledgeBase?.sampleDirectory;
   if (!directory)
     throw new ToolError('UNAVAILABLE', 'this installation ships no sample recordings (data/kb-sample is missing)');

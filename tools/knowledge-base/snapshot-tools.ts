@@ -20,6 +20,7 @@ import { CoverageError, partialMessage, type Coverage } from '../../knowledge/sn
 import type { Provider } from '../../knowledge/snapshot/catalogue/statistics.js';
 import type { ProviderSettings } from '../../knowledge/snapshot/ingest.js';
 import { publishSnapshot } from '../../knowledge/snapshot/publish.js';
+import { describeLocation, parseLocation, publishToLocation } from '../../knowledge/snapshot/replica.js';
 import type { ToolContext } from '../context.js';
 import { defineTool } from '../define-tool.js';
 import { InputError, ToolError } from '../errors.js';
@@ -214,7 +215,18 @@ export const buildSnapshotTool = defineTool({
         ...(onStart ? { onStart } : {}),
       }).then(async (result) => {
         // A partial snapshot stays on disk for inspection; only a complete one goes live.
-        if (input.publish && result.coverage.status === 'done') await publish(context, result.snapshot);
+        if (input.publish && result.coverage.status === 'done') {
+          await publish(context, result.snapshot);
+          // Live here, so live for the replicas too: a failed copy is a note, the local publish stands.
+          const shared = await share(context, result.snapshot).catch((error: unknown) => {
+            context.logger.warn('kb_share_failed', {
+              snapshot: path.basename(result.snapshot),
+              error: (error as Error).message,
+            });
+            return `not shared to ${context.environment.knowledgeBase?.publishTo}: ${(error as Error).message}`;
+          });
+          if (shared) result.notes.push(shared);
+        }
         return result;
       });
     if (input.background) {
@@ -257,6 +269,23 @@ export const buildSnapshotTool = defineTool({
       ? `Snapshot build started in the background: job ${o.jobId}. Poll knowledge_base_get_snapshot_status.`
       : `Snapshot ${o.build!.snapshot}: ${o.build!.counts.observations} observations, ${o.build!.counts.llmStats} LLM stats, ${o.build!.counts.graphNodes} nodes / ${o.build!.counts.graphEdges} edges, ${o.build!.counts.hmmFitted} regimes.${o.build!.alerts.length ? ` Alerts: ${o.build!.alerts.join('; ')}` : ''}${o.build!.notes.length ? `\nNotes: ${o.build!.notes.slice(0, 6).join('; ')}` : ''}`,
 });
+
+/**
+ * Copies a published snapshot to knowledgeBase.publishTo, where replicas pick it up; a line saying
+ * so, or undefined when no shared location is configured.
+ */
+async function share(context: ToolContext, file: string): Promise<string | undefined> {
+  const target = context.environment.knowledgeBase?.publishTo;
+  if (!target) return undefined;
+  const location = parseLocation(target);
+  const pointer = await publishToLocation(file, location, { signal: context.signal });
+  context.logger.info('kb_snapshot_shared', {
+    snapshot: pointer.name,
+    sha256: pointer.sha256,
+    to: describeLocation(location),
+  });
+  return `shared to ${describeLocation(location)} (latest.json → ${pointer.name}, sha256 ${pointer.sha256.slice(0, 12)}…)`;
+}
 
 /** Loads a snapshot into the live graph and records it as the graph's source (replacing a sample). */
 async function publish(context: ToolContext, file: string): Promise<number> {
@@ -572,18 +601,40 @@ export const restoreSnapshotTool = defineTool({
   ],
   title: 'Restore a snapshot into the graph',
   description:
-    'Verifies a snapshot, then loads its graph (countries, statistics, series points, corridors, contagion, regimes, scenarios) into the live knowledge graph: nodes are merged by key and their values overwritten, edges replaced. Needs confirm: true. Example: {"snapshot": "kb_snapshot_20261122.tar.gz"}',
+    'Verifies a snapshot, then loads its graph (countries, statistics, series points, corridors, contagion, regimes, scenarios) into the live knowledge graph: nodes are merged by key and their values overwritten, edges replaced. share: true also copies it to the shared location (knowledgeBase.publishTo) so replica instances load it. Needs confirm: true. Example: {"snapshot": "kb_snapshot_20261122.tar.gz"}',
   kind: { effect: 'destructive', idempotent: true },
-  input: z.object({ snapshot: z.string().optional().describe('Snapshot file name; default the newest.') }),
-  output: z.object({ snapshot: z.string(), rows: z.number(), verified: z.boolean() }),
+  input: z.object({
+    snapshot: z.string().optional().describe('Snapshot file name; default the newest.'),
+    share: z.boolean().default(false).describe('Also publish it to knowledgeBase.publishTo, for the replicas.'),
+  }),
+  output: z.object({
+    snapshot: z.string(),
+    rows: z.number(),
+    verified: z.boolean(),
+    shared: z.string().optional().describe('where it was shared to, when share: true'),
+  }),
   examples: [{}],
   async handler(input, context) {
+    if (input.share && !context.environment.knowledgeBase?.publishTo)
+      throw new InputError(
+        'share',
+        'no shared location is configured; set knowledgeBase.publishTo (CAELUM_KB_PUBLISH_TO) to a shared directory or an http(s) URL, or restore without share',
+      );
     const found = await resolveSnapshot(context, input.snapshot, 'snapshot');
     const report = await verifySnapshot(found.file);
     if (!report.ok)
       throw new InputError('snapshot', `${found.name} failed verification: ${report.problems.slice(0, 3).join('; ')}`);
     const rows = await knowledge('snapshot', () => publish(context, found.file));
-    return { snapshot: found.name, rows, verified: true };
+    if (!input.share) return { snapshot: found.name, rows, verified: true };
+    let shared: string | undefined;
+    try {
+      shared = await share(context, found.file);
+    } catch (error) {
+      throw new ToolError('UNAVAILABLE', `${found.name} is live here but was not shared: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return { snapshot: found.name, rows, verified: true, ...(shared ? { shared } : {}) };
   },
 });
 
