@@ -114,10 +114,11 @@ function earlier(a: ScheduledEvent, b: ScheduledEvent): boolean {
 }
 
 /**
- * Time-weighted accounting of a resource's busy servers, restartable at the end of a warm-up, so
- * utilisation is measured over the steady part of a run only.
+ * The time-weighted mean of a level (a resource's busy servers, the calls in flight), restartable at
+ * the end of a warm-up, so that it covers the steady part of a run only. The caller reports the
+ * level as it was just before each change.
  */
-class BusyMeter {
+export class LevelMeter {
   private area = 0;
   private since = 0;
   private last = 0;
@@ -135,7 +136,7 @@ class BusyMeter {
     this.since = this.sim.now;
   }
 
-  /** Mean busy servers since the last reset. */
+  /** The mean level since the last reset. */
   mean(busyNow: number): number {
     this.change(busyNow);
     const span = this.sim.now - this.since;
@@ -157,7 +158,7 @@ export class Station {
   private busy = 0;
   private readonly queue: Job[] = [];
   private head = 0;
-  private readonly meter: BusyMeter;
+  private readonly meter: LevelMeter;
   /** Jobs started and total time they waited in the queue, since the last reset. */
   started = 0;
   waited = 0;
@@ -167,7 +168,7 @@ export class Station {
     readonly servers: number,
   ) {
     if (!(servers >= 1)) throw new Error(`a station needs at least one server, got ${servers}`);
-    this.meter = new BusyMeter(sim);
+    this.meter = new LevelMeter(sim);
   }
 
   /** Jobs waiting plus jobs in service: what a balancer compares. */
@@ -229,7 +230,7 @@ export class Station {
 export class GroupCommitLog {
   private flushing = false;
   private waiting: (() => void)[] = [];
-  private readonly meter: BusyMeter;
+  private readonly meter: LevelMeter;
   flushes = 0;
   commits = 0;
 
@@ -238,7 +239,7 @@ export class GroupCommitLog {
     private readonly flushMs: number,
     private readonly perCommitMs: number,
   ) {
-    this.meter = new BusyMeter(sim);
+    this.meter = new LevelMeter(sim);
   }
 
   commit(done: () => void): void {

@@ -3,7 +3,7 @@
 // what bench/scale.ts measures on the real system; the scenario (how many of each, the call mix,
 // the think time, how the ledger is written) is what the sweeps in bench/scale-sim.ts vary.
 import { z } from 'zod';
-import { GroupCommitLog, Rng, Simulation, Station } from './scale-sim-core.js';
+import { GroupCommitLog, LevelMeter, Rng, Simulation, Station } from './scale-sim-core.js';
 
 export const callKinds = ['llm', 'graph', 'deterministic'] as const;
 export type CallKind = (typeof callKinds)[number];
@@ -175,9 +175,15 @@ export interface ScaleScenario {
 
 export interface RunOptions {
   seed: number;
-  /** Completed calls before measuring starts (default: one per agent, at least 5,000). */
-  warmupCalls?: number;
+  /**
+   * The warm-up ends at the first window (default: half the think time, at least 500 ms) in which the
+   * mean number of calls in flight grew by no more than 1% over the window before, once
+   * minWarmupMs (default: two windows) has passed, or at maxWarmupMs. Past saturation the queues
+   * take many think times to fill, and measuring while they fill would overstate the throughput.
+   */
+  warmupWindowMs?: number;
   minWarmupMs?: number;
+  maxWarmupMs?: number;
   /**
    * Measuring stops once it has both this many completed calls and this much simulated time (long
    * enough for a batched ledger's flush interval to repeat many times), or at maxMeasureMs.
@@ -188,6 +194,7 @@ export interface RunOptions {
 }
 
 export interface RunResult {
+  warmupMs: number;
   measuredMs: number;
   calls: number;
   callsPerSecond: number;
@@ -228,15 +235,16 @@ export function simulate(scenario: ScaleScenario, inputs: ScaleInputs, options: 
   const hosts = Array.from({ length: scenario.hosts }, () => new Station(sim, scenario.slotsPerHost));
   const pg = new Station(sim, scenario.pgWorkers);
   const wal = new GroupCommitLog(sim, inputs.walFlushMs, inputs.walMsPerCommit);
-  const warmupCalls = options.warmupCalls ?? Math.max(scenario.agents, 5000);
-  const minWarmupMs = options.minWarmupMs ?? 2000;
+  const warmupWindowMs = options.warmupWindowMs ?? Math.max(scenario.thinkMs / 2, 500);
+  const minWarmupMs = options.minWarmupMs ?? 2 * warmupWindowMs;
+  const maxWarmupMs = options.maxWarmupMs ?? 600_000;
   const measureCalls = options.measureCalls ?? 40_000;
   const minMeasureMs = options.minMeasureMs ?? 2000;
   const maxMeasureMs = options.maxMeasureMs ?? 60_000;
 
   let phase: 'warmup' | 'measure' | 'done' = 'warmup';
-  let completed = 0;
   let measureStart = 0;
+  let warmupMs = 0;
   const latencies: number[] = [];
   const byKind = Object.fromEntries(callKinds.map((kind) => [kind, [] as number[]])) as Record<CallKind, number[]>;
   let statements = 0;
@@ -329,18 +337,33 @@ export function simulate(scenario: ScaleScenario, inputs: ScaleInputs, options: 
     wal.reset();
   }
 
-  function finish(agent: number, kind: CallKind, started: number): void {
-    completed++;
-    if (phase === 'warmup' && completed >= warmupCalls && sim.now >= minWarmupMs) {
+  const inFlight = new LevelMeter(sim);
+  let previousInFlight: number | undefined;
+  function checkWarmup(): void {
+    const level = scenario.agents - thinking.length;
+    const mean = inFlight.mean(level);
+    inFlight.reset(level);
+    const steady = previousInFlight !== undefined && mean <= previousInFlight * 1.01 + 0.5;
+    if ((steady && sim.now >= minWarmupMs) || sim.now >= maxWarmupMs) {
       phase = 'measure';
       measureStart = sim.now;
+      warmupMs = sim.now;
       resetMeters();
-    } else if (phase === 'measure') {
+      return;
+    }
+    previousInFlight = mean;
+    sim.after(warmupWindowMs, checkWarmup);
+  }
+  sim.after(warmupWindowMs, checkWarmup);
+
+  function finish(agent: number, kind: CallKind, started: number): void {
+    if (phase === 'measure') {
       latencies.push(sim.now - started);
       byKind[kind].push(sim.now - started);
       const span = sim.now - measureStart;
       if ((latencies.length >= measureCalls && span >= minMeasureMs) || span >= maxMeasureMs) phase = 'done';
     }
+    inFlight.change(scenario.agents - thinking.length);
     thinking.push(agent);
     nextArrival();
   }
@@ -359,6 +382,7 @@ export function simulate(scenario: ScaleScenario, inputs: ScaleInputs, options: 
       if (generation !== arrivalGeneration) return;
       const pick = rng.integer(thinking.length);
       const agent = thinking[pick]!;
+      inFlight.change(scenario.agents - thinking.length);
       thinking[pick] = thinking[thinking.length - 1]!;
       thinking.pop();
       call(agent);
@@ -374,6 +398,7 @@ export function simulate(scenario: ScaleScenario, inputs: ScaleInputs, options: 
   const busyCores = instances.reduce((sum, station) => sum + station.meanBusy(), 0);
   const busySlots = hosts.reduce((sum, station) => sum + station.meanBusy(), 0);
   return {
+    warmupMs,
     measuredMs,
     calls: latencies.length,
     callsPerSecond: perSecond(latencies.length),
@@ -409,37 +434,59 @@ export function simulate(scenario: ScaleScenario, inputs: ScaleInputs, options: 
 /**
  * Operational analysis (the utilisation law): the most calls per second each resource can serve,
  * its capacity over what one call demands of it. The smallest is the bound the system saturates
- * at; the simulation then shows how latency behaves on the way there. `rowsPerInsert` is the
- * batch size assumed for a batched ledger (1 when unbatched).
+ * at; the simulation then shows how latency behaves on the way there. A batched ledger's demand
+ * depends on its batch size, which depends on the rate: an instance's batch holds its first row
+ * and those that arrive in the next everyMs, up to maxRows. The PostgreSQL bound is solved for the
+ * batch size at that bound's own rate (a fixed point, found by iterating from one row).
  */
-export function throughputBounds(scenario: ScaleScenario, inputs: ScaleInputs, rowsPerInsert = 1) {
+export function throughputBounds(scenario: ScaleScenario, inputs: ScaleInputs) {
   const mix = shares(scenario.mix);
-  let cpu = 0;
-  let pg = 0;
-  let commitsPerCall = 0;
-  for (const kind of callKinds) {
-    cpu += mix[kind] * inputs.instanceCpuMsPerCall[kind];
-    for (const op of pgOpKinds) {
-      const count = inputs.pgOpsPerCall[kind][op];
-      const perRow =
-        op === 'ledgerInsert'
-          ? (inputs.pgMsPerOp.ledgerInsert + (rowsPerInsert - 1) * inputs.ledgerMsPerExtraRow) / rowsPerInsert
-          : inputs.pgMsPerOp[op];
-      pg += mix[kind] * count * perRow;
-      if (inputs.commitOps.includes(op))
-        commitsPerCall += (mix[kind] * count) / (op === 'ledgerInsert' ? rowsPerInsert : 1);
+  const demands = (rowsPerInsert: number) => {
+    let cpu = 0;
+    let pg = 0;
+    let commitsPerCall = 0;
+    let rowsPerCall = 0;
+    for (const kind of callKinds) {
+      cpu += mix[kind] * inputs.instanceCpuMsPerCall[kind];
+      rowsPerCall += mix[kind] * inputs.pgOpsPerCall[kind].ledgerInsert;
+      for (const op of pgOpKinds) {
+        const count = inputs.pgOpsPerCall[kind][op];
+        const perRow =
+          op === 'ledgerInsert'
+            ? (inputs.pgMsPerOp.ledgerInsert + (rowsPerInsert - 1) * inputs.ledgerMsPerExtraRow) / rowsPerInsert
+            : inputs.pgMsPerOp[op];
+        pg += mix[kind] * count * perRow;
+        if (inputs.commitOps.includes(op)) {
+          commitsPerCall += (mix[kind] * count) / (op === 'ledgerInsert' ? rowsPerInsert : 1);
+        }
+      }
+    }
+    return { cpu, pg, commitsPerCall, rowsPerCall };
+  };
+  const perSecond = (servers: number, demandMs: number) => (demandMs > 0 ? (servers * 1000) / demandMs : Infinity);
+  let rowsPerInsert = 1;
+  let demand = demands(rowsPerInsert);
+  const ledger = scenario.ledger;
+  if (ledger.mode === 'batched') {
+    for (let i = 0; i < 100; i++) {
+      const rowsPerInstancePerMs =
+        (perSecond(scenario.pgWorkers, demand.pg) * demand.rowsPerCall) / 1000 / scenario.instances;
+      const next = Math.min(ledger.maxRows, 1 + rowsPerInstancePerMs * ledger.everyMs);
+      if (!Number.isFinite(next) || Math.abs(next - rowsPerInsert) < 1e-6) break;
+      rowsPerInsert = next;
+      demand = demands(rowsPerInsert);
     }
   }
   const host = mix.llm * inputs.hostMsPerLlmCall;
-  const perSecond = (servers: number, demandMs: number) => (demandMs > 0 ? (servers * 1000) / demandMs : Infinity);
   return {
-    demandMs: { instanceCpu: cpu, hostSlot: host, pg },
+    demandMs: { instanceCpu: demand.cpu, hostSlot: host, pg: demand.pg },
+    rowsPerInsert,
     callsPerSecond: {
-      instances: perSecond(scenario.instances * scenario.coresPerInstance, cpu),
+      instances: perSecond(scenario.instances * scenario.coresPerInstance, demand.cpu),
       hosts: perSecond(scenario.hosts * scenario.slotsPerHost, host),
-      pg: perSecond(scenario.pgWorkers, pg),
+      pg: perSecond(scenario.pgWorkers, demand.pg),
       // Group commit leaves only the per-commit part of a flush as a hard limit.
-      wal: perSecond(1, commitsPerCall * inputs.walMsPerCommit),
+      wal: perSecond(1, demand.commitsPerCall * inputs.walMsPerCommit),
     },
   };
 }

@@ -116,7 +116,8 @@ const ledgerSettings: { name: string; ledger: LedgerWriting; durability: string 
 ];
 
 function run(scenario: ScaleScenario): RunResult {
-  return simulate(scenario, inputs, { seed, measureCalls, minMeasureMs: flags.quick ? 1000 : 2000 });
+  // A second of simulated time at least: ten flushes of the slowest batched ledger.
+  return simulate(scenario, inputs, { seed, measureCalls, minMeasureMs: 1000 });
 }
 
 const whole = (value: number) => Math.round(value);
@@ -210,12 +211,13 @@ console.log(
 );
 
 // 3. Where the shared PostgreSQL saturates. Instances and hosts are made unbounded (pure delays) so
-// that PostgreSQL is the only thing that queues, and agents grow in steps of the unbatched
-// saturation population until PostgreSQL is past 95% for two points.
+// that PostgreSQL is the only thing that queues, and agents grow in steps of the population at which
+// each ledger setting's bound says PostgreSQL saturates, until it is past 95% busy for two points.
 const pgOnly: ScaleScenario = { ...base, coresPerInstance: Infinity, slotsPerHost: Infinity };
-const saturationAgents = (bounds.callsPerSecond.pg * (base.thinkMs + unloadedMs)) / 1000;
-const steps = [0.1, 0.25, 0.5, 0.75, 0.9, 1, 1.1, 1.25, 1.5, 2, 2.5, 3, 3.5, 4];
+const steps = [0.5, 0.75, 0.9, 1, 1.1, 1.25, 1.5, 2];
 const saturation = ledgerSettings.map((setting) => {
+  const bound = throughputBounds({ ...pgOnly, ledger: setting.ledger }, inputs);
+  const saturationAgents = (bound.callsPerSecond.pg * (base.thinkMs + unloadedMs)) / 1000;
   const points: { agents: number; result: RunResult }[] = [];
   let past = 0;
   for (const step of steps) {
@@ -227,8 +229,7 @@ const saturation = ledgerSettings.map((setting) => {
   const light = points[0]!.result.pgStatementMs;
   const knee = points.find((p) => p.result.pgStatementMs >= 2 * light);
   const saturated = points.find((p) => p.result.utilisation.pg >= 0.95);
-  const rowsPerInsert = Math.max(1, ...points.map((p) => p.result.rowsPerLedgerInsert));
-  return { setting, points, knee, saturated, rowsPerInsert };
+  return { setting, points, knee, saturated, bound };
 });
 for (const { setting, points } of saturation) {
   console.log(
@@ -250,9 +251,10 @@ const describe = (point: { agents: number; result: RunResult } | undefined) =>
 console.log(
   table(
     'Where PostgreSQL saturates (knee: time per statement doubles; saturated: PostgreSQL ≥ 95% busy)',
-    saturation.map(({ setting, knee, saturated, points, rowsPerInsert }) => ({
+    saturation.map(({ setting, knee, saturated, points, bound }) => ({
       ledger: setting.name,
-      'bound calls/s': whole(throughputBounds(base, inputs, rowsPerInsert).callsPerSecond.pg),
+      'bound calls/s': whole(bound.callsPerSecond.pg),
+      'rows/insert there': round(bound.rowsPerInsert, 1),
       knee: describe(knee),
       saturated: describe(saturated),
       'peak ledger rows/s': whole(Math.max(...points.map((p) => p.result.ledgerRowsPerSecond))),
@@ -279,11 +281,12 @@ const json = {
   firstToSaturate,
   agentsSweep,
   instancesSweep,
-  pgSaturation: saturation.map(({ setting, points, knee, saturated, rowsPerInsert }) => ({
+  pgSaturation: saturation.map(({ setting, points, knee, saturated, bound }) => ({
     ledger: setting.name,
     writing: setting.ledger,
     durability: setting.durability,
-    boundCallsPerSecond: throughputBounds(base, inputs, rowsPerInsert).callsPerSecond.pg,
+    boundCallsPerSecond: bound.callsPerSecond.pg,
+    boundRowsPerInsert: bound.rowsPerInsert,
     knee: knee && { agents: knee.agents, ...knee.result },
     saturated: saturated && { agents: saturated.agents, ...saturated.result },
     points,
