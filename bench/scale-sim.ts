@@ -29,7 +29,9 @@
 //     "hostMsPerLlmCall": 800                 // one LLM call on a host, at its maxConcurrent
 //   }
 //
-// The scenario (counts, think time, mix, PostgreSQL's workers) is not measured: flags set it.
+// The scenario is not measured: flags set it (`npm run bench:scale-sim -- --think-ms 5000`):
+// --think-ms (3000), --mix llm,graph,deterministic (0.3,0.2,0.5), --pg-workers (16),
+// --cores-per-instance (4), --slots-per-host (4), --seed (22), --quick (fewer calls measured).
 // Every service time is drawn exponential (the pessimistic, CV = 1 choice); the run is seeded, so
 // the same inputs print the same tables.
 import { existsSync } from 'node:fs';
