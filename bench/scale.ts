@@ -35,7 +35,8 @@ const concurrency = 100;
 const maxConcurrent = 3;
 const hostLatencyMs = 40;
 const claudeLatencyMs = 60;
-const claudeBudgetUsd = 0.05;
+// About half of what the escalating calls would spend, so that the budget runs out mid-run.
+const claudeBudgetUsd = faultCalls * 0.000_01;
 const claudeModel = 'claude-sonnet-5-5';
 
 type Peer = OllamaPeer | OpenAiPeer;
@@ -204,15 +205,25 @@ async function drive(
   const inFlight = new Map<number, number>(); // instance index → calls in flight there
   const started = performance.now();
   const agent = async (id: number) => {
-    const clients = new Map<number, Client>();
+    const clients = new Map<number, { client: Client; broken: AbortController }>();
+    // A transport error (the instance died mid-answer) fails the calls waiting on that client at
+    // once, as a load balancer's reset would, instead of leaving them to the request timeout.
     const clientFor = async (instance: Instance) => {
-      let client = clients.get(instance.index);
-      if (!client) {
-        client = new Client({ name: `agent${id}`, version: '1.0.0' });
-        await client.connect(new StreamableHTTPClientTransport(new URL(instance.url)));
-        clients.set(instance.index, client);
+      let entry = clients.get(instance.index);
+      if (!entry) {
+        const client = new Client({ name: `agent${id}`, version: '1.0.0' });
+        const transport = new StreamableHTTPClientTransport(new URL(instance.url));
+        const broken = new AbortController();
+        await client.connect(transport);
+        const previous = transport.onerror;
+        transport.onerror = (error) => {
+          previous?.(error);
+          broken.abort(error);
+        };
+        entry = { client, broken };
+        clients.set(instance.index, entry);
       }
-      return client;
+      return entry;
     };
     for (;;) {
       const i = next++;
@@ -228,9 +239,10 @@ async function drive(
         attempts++;
         inFlight.set(instance.index, (inFlight.get(instance.index) ?? 0) + 1);
         try {
-          const client = await clientFor(instance);
+          const { client, broken } = await clientFor(instance);
           const result = (await client.callTool({ name: call.name, arguments: call.arguments }, undefined, {
             timeout: 120_000,
+            signal: broken.signal,
           })) as { isError?: boolean; content?: { text?: string }[] };
           if (result.isError) throw Object.assign(new Error(result.content?.[0]?.text ?? 'isError'), { tool: true });
           record = { kind: call.kind, ms: performance.now() - t0, attempts, ok: true };
@@ -245,7 +257,7 @@ async function drive(
       records.push(record ?? { kind: call.kind, ms: 0, attempts, ok: false, error: 'no live instance' });
       onProgress?.(++done, inFlight);
     }
-    await Promise.all([...clients.values()].map((c) => c.close().catch(() => undefined)));
+    await Promise.all([...clients.values()].map((c) => c.client.close().catch(() => undefined)));
   };
   await Promise.all(Array.from({ length: concurrency }, (_, id) => agent(id)));
   return { records, wallMs: performance.now() - started };
@@ -384,9 +396,16 @@ async function main(): Promise<void> {
     const retried = run.records.filter((r) => r.attempts > 1).length;
 
     // The ledger against what the peers sent, call by call.
-    const { rows } = await admin.query<{ entry: Record<string, any> }>(
-      `select entry from ${schema}.caelum_cost_ledger`,
-    );
+    const { rows } = await admin.query<{
+      entry: {
+        callId: string;
+        backend: string;
+        host?: string;
+        inputTokens: number;
+        outputTokens: number;
+        costUsd: number;
+      };
+    }>(`select entry from ${schema}.caelum_cost_ledger`);
     const ledger = new Map<string, { input: number; output: number; cost: number }>(); // callId|host
     let ledgerClaudeUsd = 0;
     let ledgerTotalUsd = 0;
@@ -501,6 +520,11 @@ async function main(): Promise<void> {
     );
     for (const m of mismatches.slice(0, 10)) process.stdout.write(`  mismatch: ${m}\n`);
     for (const l of lost.slice(0, 5)) process.stdout.write(`  lost: ${l.kind}: ${l.error}\n`);
+    const slow = run.records.filter((r) => r.ms > 10_000);
+    if (slow.length)
+      process.stdout.write(
+        `  ${slow.length} calls took over 10 s: ${[...new Set(slow.map((r) => `${r.kind}/${r.attempts} tries`))].join(', ')}\n`,
+      );
     process.stdout.write(`${pass ? 'PASS' : 'FAIL'}\n`);
     results.faults = {
       calls: run.records.length,

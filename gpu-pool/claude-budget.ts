@@ -35,13 +35,19 @@ export type SpendSeed = (day: string) => Promise<number>;
 
 const utcDay = (at: Date) => at.toISOString().slice(0, 10);
 
-/** Framing the API adds around the prompt (message wrappers, the tool-use system prompt). */
-const framingTokens = 1_000;
+/**
+ * What the API adds around the prompt, in tokens: a few per message (role markers), and the
+ * tool-use system prompt when tools are offered (346 tokens at most in Anthropic's table).
+ */
+const framing = { base: 64, perMessage: 8, tools: 500 };
 
 /**
  * The most one Claude request can cost: a token carries at least one byte of text, so the prompt's
- * UTF-8 length bounds its tokens; output stops at max_tokens. Undefined for a model with no price
- * (such a call is flagged in the ledger and cannot be budgeted).
+ * UTF-8 length (as JSON, which only adds bytes) plus the API's framing bounds its input tokens;
+ * output stops at max_tokens. Input is priced at the dearest input rate of the model's bands.
+ * Caelum sends no cache_control, so no cache write can be billed; a change that adds prompt caching
+ * must price the bound at the cache-write rate. Undefined for a model with no price (such a call
+ * is flagged in the ledger and cannot be budgeted).
  */
 export function claudeCostBound(
   model: string,
@@ -55,9 +61,11 @@ export function claudeCostBound(
     Buffer.byteLength(JSON.stringify(request.messages)) +
     (request.tools ? Buffer.byteLength(JSON.stringify(request.tools)) : 0);
   const rates: Rates[] = row.longPrompt ? [row, row.longPrompt] : [row];
-  const input = Math.max(...rates.flatMap((r) => [r.input, r.cacheWrite5m, r.cacheWrite1h, r.cacheRead]));
+  const input = Math.max(...rates.map((r) => r.input));
   const output = Math.max(...rates.map((r) => r.output));
-  return ((bytes + framingTokens) * input + request.maxTokens * output) / 1_000_000;
+  const messages = Array.isArray(request.messages) ? request.messages.length : 1;
+  const tokens = bytes + framing.base + framing.perMessage * messages + (request.tools ? framing.tools : 0);
+  return (tokens * input + request.maxTokens * output) / 1_000_000;
 }
 
 /** The budget of one instance with no shared database. */

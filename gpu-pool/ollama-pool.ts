@@ -375,8 +375,27 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
         this.setHealth(host, 'degraded', 'no generation model installed');
         return;
       }
-      const { latencyMs } = await host.client.probe(smallest.name, { deadlineMs });
-      this.setHealth(host, latencyMs > (this.options.degradedAfterMs ?? 2_000) ? 'degraded' : 'healthy');
+      // The one-token probe is a request like any other, so it takes one of the host's slots: a host
+      // never sees more than maxConcurrent at once. When every slot stays busy past the deadline, the
+      // host is serving calls and its health stands; calls that fail mark it down on their own.
+      let release: (() => void) | undefined;
+      try {
+        release = await host.slots.acquire(AbortSignal.timeout(deadlineMs));
+      } catch (error) {
+        if (error instanceof PoolError && (error.code === 'CANCELLED' || error.code === 'QUEUE_FULL')) {
+          if (host.health === 'unknown') this.setHealth(host, 'healthy');
+          // A down host stays down until a probe gets through: the next liveness round tries again.
+          if (host.health === 'down') host.unreachable = true;
+          return;
+        }
+        throw error;
+      }
+      try {
+        const { latencyMs } = await host.client.probe(smallest.name, { deadlineMs });
+        this.setHealth(host, latencyMs > (this.options.degradedAfterMs ?? 2_000) ? 'degraded' : 'healthy');
+      } finally {
+        release();
+      }
     } catch (error) {
       // A host that cannot be reached comes back through the liveness check; one that answers but
       // cannot generate waits for the next deep probe.
