@@ -16,6 +16,7 @@
 // `npm run bench:scale` (builds first); `--quick` runs a smaller load. Loopback only, bounded.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -36,7 +37,7 @@ const maxConcurrent = 3;
 const hostLatencyMs = 40;
 const claudeLatencyMs = 60;
 // About half of what the escalating calls would spend, so that the budget runs out mid-run.
-const claudeBudgetUsd = faultCalls * 0.000_01;
+const claudeBudgetUsd = faultCalls * 0.000_004;
 const claudeModel = 'claude-sonnet-5-5';
 
 type Peer = OllamaPeer | OpenAiPeer;
@@ -214,6 +215,7 @@ async function drive(
         const client = new Client({ name: `agent${id}`, version: '1.0.0' });
         const transport = new StreamableHTTPClientTransport(new URL(instance.url));
         const broken = new AbortController();
+        setMaxListeners(0, broken.signal); // one listener per call in flight on this client
         await client.connect(transport);
         const previous = transport.onerror;
         transport.onerror = (error) => {
@@ -286,9 +288,9 @@ async function coordinationOps(instances: Instance[]): Promise<Record<string, nu
     const result = (await client.callTool({
       name: 'runTool',
       arguments: { name: 'infrastructure_get_pool_status', arguments: {} },
-    })) as { structuredContent?: { output?: { coordination?: { operations?: Record<string, number> } } } };
+    })) as { structuredContent?: { result?: { coordination?: { operations?: Record<string, number> } } } };
     await client.close();
-    const ops = result.structuredContent?.output?.coordination?.operations ?? {};
+    const ops = result.structuredContent?.result?.coordination?.operations ?? {};
     for (const [kind, n] of Object.entries(ops)) total[kind] = (total[kind] ?? 0) + n;
   }
   return total;
@@ -307,6 +309,121 @@ function latencyRow(label: string, records: CallRecord[], wallMs: number, extra:
   };
 }
 
+type CallKindSim = 'llm' | 'graph' | 'deterministic';
+
+/**
+ * What one call costs an instance, by kind, on one instance alone: PostgreSQL statements (from the
+ * coordination counters and the ledger rows) and service CPU (kind-only loads of 100 calls).
+ */
+async function perCallCosts(instance: Instance, records: CallRecord[], ops: Record<string, number>) {
+  const llmCalls = records.filter((r) => r.kind === 'llm' || r.kind === 'escalating').length;
+  const cpu: Record<CallKindSim, number> = { llm: 0, graph: 0, deterministic: 0 };
+  for (const kind of ['llm', 'graph', 'deterministic'] as const) {
+    const only = (i: number) => (kind === 'llm' ? i * 20 : kind === 'graph' ? i * 20 + 10 : i * 20 + 15);
+    const before = await cpuMs(instance.child.pid);
+    const n = 100;
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, agent) => {
+        const client = new Client({ name: 'bench-kind', version: '1.0.0' });
+        await client.connect(new StreamableHTTPClientTransport(new URL(instance.url)));
+        for (let i = agent; i < n; i += 10) {
+          const call = callFor(only(i));
+          await client.callTool({ name: call.name, arguments: call.arguments });
+        }
+        await client.close();
+      }),
+    );
+    cpu[kind] = ((await cpuMs(instance.child.pid)) - before) / n;
+  }
+  const per = (k: string) => (ops[k] ?? 0) / Math.max(1, llmCalls);
+  return {
+    llmCalls,
+    ops: {
+      slotAcquire: per('acquire') + per('promote'),
+      slotRelease: per('release') + per('dequeue'),
+      budgetReserve: per('budgetReserve'),
+      budgetSettle: per('budgetSettle'),
+      notify: per('notify'),
+      // Every LLM call books its steps in one insert; other calls write nothing to PostgreSQL.
+      ledgerInsert: 1,
+    },
+    cpu,
+  };
+}
+
+/** Sequential round trips of each kind of statement the instances send, on a scratch schema. */
+async function statementTimes(admin: pg.Client): Promise<Record<string, number>> {
+  const schema = `caelum_scale_statements_${process.pid}`;
+  const url = await freshSchema(admin, schema);
+  const { PgCoordinator } = await import('../gpu-pool/pg-coordination.js');
+  const { PgLedger } = await import('../gpu-pool/pg-ledger.js');
+  const coordinator = new PgCoordinator({ connectionString: url });
+  const ledger = new PgLedger(url);
+  await coordinator.start();
+  const slots = coordinator.slotsFor('bench', `http://statements-${process.pid}`, 4, 16);
+  const budget = coordinator.budget(() => Promise.resolve(0));
+  const n = 300;
+  const time = async (work: () => Promise<unknown>) => {
+    await work();
+    const started = performance.now();
+    for (let i = 0; i < n; i++) await work();
+    return (performance.now() - started) / n;
+  };
+  const slotPair = await time(async () => (await slots.acquire())());
+  const budgetPair = await time(async () => {
+    const grant = await budget.reserve(0.001, 1_000_000, 60_000);
+    if (grant.granted) await budget.settle(grant, 0.0005);
+  });
+  const entry = {
+    v: 2 as const,
+    ts: new Date().toISOString(),
+    callId: '00000000-0000-4000-8000-000000000000',
+    backend: 'ollama' as const,
+    host: 'bench',
+    model: 'qwen3:4b',
+    inputTokens: 20,
+    outputTokens: 20,
+    cacheWriteTokens: 0,
+    cacheReadTokens: 0,
+    latencyMs: 40,
+    costUsd: 0,
+    baselineCostUsd: 0.0001,
+    savingUsd: 0.0001,
+    priceTable: 'bench',
+    outcome: 'accepted' as const,
+    flags: [],
+  };
+  const insert = await time(() => ledger.appendAll([entry]));
+  const notify = await time(() => coordinator.query('notify', 'select pg_notify($1, $2)', ['caelum_bench', 'x']));
+  await coordinator.close();
+  await ledger.close();
+  await admin.query(`drop schema ${schema} cascade`);
+  // A release is issued without waiting on the caller; half the pair's time is each half.
+  return {
+    slotAcquire: slotPair / 2,
+    slotRelease: slotPair / 2,
+    budgetReserve: budgetPair / 2,
+    budgetSettle: budgetPair / 2,
+    ledgerInsert: insert,
+    notify,
+  };
+}
+
+/** The simulation's inputs (bench/scale-sim-model.ts ScaleInputs) from what this run measured. */
+function simInputs(
+  measured: NonNullable<Awaited<ReturnType<typeof perCallCosts>>>,
+  statementMs: Record<string, number>,
+) {
+  const none = { budgetReserve: 0, slotAcquire: 0, slotRelease: 0, budgetSettle: 0, ledgerInsert: 0, notify: 0 };
+  return {
+    source: `bench/scale.ts on this machine (${os.cpus().length} cores), ${new Date().toISOString()}: PostgreSQL statements per call from the instances' coordination counters and ledger rows; statement times are sequential loopback round trips (an upper bound on server time); instance CPU per call from /proc on one instance; host service time is the loopback peer's ${hostLatencyMs} ms, not a GPU's`,
+    pgOpsPerCall: { llm: measured.ops, graph: none, deterministic: none },
+    pgMsPerOp: statementMs,
+    commitOps: ['ledgerInsert', 'budgetReserve', 'budgetSettle'],
+    instanceCpuMsPerCall: measured.cpu,
+  };
+}
+
 async function main(): Promise<void> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'caelum-scale-'));
   const admin = new pg.Client({ connectionString: pgUrl });
@@ -319,6 +436,7 @@ async function main(): Promise<void> {
     load: { concurrency, maxConcurrent, hostLatencyMs, claudeLatencyMs, claudeBudgetUsd, faultCalls, curveCalls },
   };
   const curve: Record<string, string | number>[] = [];
+  let measured: Awaited<ReturnType<typeof perCallCosts>> | undefined;
   const curveJson: unknown[] = [];
   try {
     // 1. The scaling curve.
@@ -329,12 +447,15 @@ async function main(): Promise<void> {
       for (let i = 0; i < count; i++) instances.push(await startInstance(i, root, databaseUrl, hosts, claude));
       // Warm-up: each instance's first calls pay for probes, the graph sample and the client.
       await drive(instances, count * 20);
+      const ops0 = await coordinationOps(instances);
       const tx0 = await pgTransactions(admin);
       const cpu0 = await Promise.all(instances.map((x) => cpuMs(x.child.pid)));
       const { records, wallMs } = await drive(instances, curveCalls);
       const tx1 = await pgTransactions(admin);
       const cpu1 = await Promise.all(instances.map((x) => cpuMs(x.child.pid)));
-      const ops = await coordinationOps(instances);
+      const ops1 = await coordinationOps(instances);
+      const ops = Object.fromEntries(Object.entries(ops1).map(([k, v]) => [k, v - (ops0[k] ?? 0)]));
+      if (count === 1) measured = await perCallCosts(instances[0]!, records, ops);
       const cpuPerCall = cpu1.reduce((s, v, i) => s + v - cpu0[i]!, 0) / records.length;
       const pgPerCall = (tx1 - tx0) / records.length;
       curve.push(
@@ -364,6 +485,13 @@ async function main(): Promise<void> {
     }
     process.stdout.write(table('Scaling curve (same load, more instances; one PostgreSQL)', curve));
     results.curve = curveJson;
+    const statementMs = await statementTimes(admin);
+    process.stdout.write(
+      table('PostgreSQL round trip per statement (sequential, loopback)', [
+        Object.fromEntries(Object.entries(statementMs).map(([k, v]) => [k, round(v, 3)])),
+      ]),
+    );
+    if (measured) results.simInputs = simInputs(measured, statementMs);
 
     // 2. The fault run.
     for (const h of hosts) {

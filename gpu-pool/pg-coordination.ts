@@ -527,7 +527,7 @@ class PgClaudeBudget implements ClaudeBudget {
     const seed = await this.seeded.usd;
     const id = randomUUID();
     const { rows } = await this.coordinator.query<{ granted: boolean; committed: string }>(
-      'budget',
+      'budgetReserve',
       'select * from caelum_claude_reserve($1, $2, $3, $4, $5, $6, $7)',
       [day, budgetUsd, boundUsd, Math.ceil(ttlMs), id, seed, this.coordinator.instanceId],
     );
@@ -538,6 +538,6 @@ class PgClaudeBudget implements ClaudeBudget {
   }
 
   async settle(grant: BudgetGrant, actualUsd: number): Promise<void> {
-    await this.coordinator.query('budget', 'select caelum_claude_settle($1, $2)', [grant.id, actualUsd]);
+    await this.coordinator.query('budgetSettle', 'select caelum_claude_settle($1, $2)', [grant.id, actualUsd]);
   }
 }
