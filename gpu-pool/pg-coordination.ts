@@ -77,7 +77,7 @@ begin
 end $$;`;
 
 /** A stable 32-bit key for a lock name (FNV-1a), so no round trip is spent hashing it. */
-function lockKey(name: string): number {
+export function lockKey(name: string): number {
   let hash = 0x811c9dc5;
   for (const byte of Buffer.from(name)) {
     hash ^= byte;
@@ -109,6 +109,8 @@ export interface CoordinationOptions {
   onWarning?: (event: string, fields: Record<string, unknown>) => void;
   /** How often a waiter tries again without a notification; default 50 ms. */
   pollMs?: number;
+  /** A statement slower than this ends the session (its locks go with it); default 2 s. */
+  statementTimeoutMs?: number;
   /** After the database fails, how long local limits are used before trying it again; default 5 s. */
   retryAfterMs?: number;
 }
@@ -123,10 +125,19 @@ interface Waiter {
   promoting?: boolean;
 }
 
+/** A statement for a session that has ended: it is not sent on another one (its locks are gone). */
+class SessionLost extends Error {
+  constructor() {
+    super('the coordination session ended');
+  }
+}
+
 export class PgCoordinator {
   readonly instanceId = randomUUID();
-  private session: Promise<pg.Client> | undefined;
-  /** Bumped when the session is lost: locks taken on an older one are gone with it. */
+  /** The live session; undefined when none is open. */
+  private client: pg.Client | undefined;
+  private connecting: Promise<pg.Client> | undefined;
+  /** Bumped when a session ends: locks taken on an older one are gone with it. */
   generation = 0;
   private readonly slots = new Map<number, SharedSlots>();
   private readonly downListeners = new Set<(notice: HostDownNotice) => void>();
@@ -140,48 +151,77 @@ export class PgCoordinator {
 
   constructor(readonly options: CoordinationOptions) {}
 
-  /** One dedicated session: it holds this instance's locks and listens for the others' notices. */
-  private connect(): Promise<pg.Client> {
-    this.session ??= (async () => {
+  /**
+   * Opens the session (it holds this instance's locks and listens for the others' notices) unless
+   * one is open. Statements have a deadline and the socket keep-alives, so a database that stops
+   * answering ends the session instead of hanging the calls behind it.
+   */
+  private openSession(): Promise<pg.Client> {
+    if (this.closed) return Promise.reject(new Error('the coordinator is closed'));
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= (async () => {
       const { default: driver } = await import('pg');
       const client = new driver.Client({
         connectionString: this.options.connectionString,
         connectionTimeoutMillis: 2_000,
+        query_timeout: this.options.statementTimeoutMs ?? 2_000,
+        keepAlive: true,
         application_name: `caelum-coordination ${this.instanceId.slice(0, 8)}`,
       });
-      const lost = (error?: Error) => {
-        if (this.session === undefined) return;
-        this.session = undefined;
-        this.generation++;
-        this.markUnavailable(error ?? new Error('the coordination session ended'));
-        for (const slots of this.slots.values()) slots.sessionLost();
-      };
-      client.on('error', lost);
-      client.on('end', () => lost());
+      client.on('error', (error) => this.sessionEnded(client, error));
+      client.on('end', () => this.sessionEnded(client, new Error('the coordination session ended')));
       client.on('notification', (message) => this.onNotification(message.payload));
-      await client.connect();
-      await client.query(`select pg_advisory_lock(hashtext('caelum_coordination_schema'))`);
       try {
-        await client.query(schemaSql);
-      } finally {
-        await client.query(`select pg_advisory_unlock(hashtext('caelum_coordination_schema'))`);
+        await client.connect();
+        await client.query(`select pg_advisory_lock(hashtext('caelum_coordination_schema'))`);
+        try {
+          await client.query(schemaSql);
+        } finally {
+          await client.query(`select pg_advisory_unlock(hashtext('caelum_coordination_schema'))`);
+        }
+        await client.query(`listen ${channel}`);
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw error;
       }
-      await client.query(`listen ${channel}`);
+      if (this.closed) {
+        await client.end().catch(() => undefined);
+        throw new Error('the coordinator is closed');
+      }
+      this.client = client;
       return client;
-    })().catch((error: unknown) => {
-      this.session = undefined;
-      throw error;
-    });
-    return this.session;
+    })().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  /**
+   * A session ended (an error, the server, or on purpose after a failed statement). Only the
+   * current session counts: a late event from an older one changes nothing. Its locks are gone
+   * with it; waiters carry on, on the next session or on this instance's own limits.
+   */
+  private sessionEnded(client: pg.Client, error: Error): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    this.generation++;
+    this.markUnavailable(error);
+    void client.end().catch(() => undefined);
+    for (const slots of this.slots.values()) slots.sessionLost();
   }
 
   /** Starts the session (and LISTEN) now, so that notices from other instances arrive from the start. */
   async start(): Promise<void> {
     try {
-      await this.connect();
+      await this.openSession();
     } catch (error) {
       this.markUnavailable(error as Error);
     }
+  }
+
+  /** The generation of an open session, opening one if the database is deemed reachable. */
+  async ready(): Promise<number> {
+    if (!this.available) throw new Error(this.lastError ?? 'PostgreSQL is unavailable');
+    await this.openSession();
+    return this.generation;
   }
 
   get available(): boolean {
@@ -200,10 +240,35 @@ export class PgCoordinator {
     }
   }
 
-  /** One statement at a time on the session, in the order they were asked for. */
-  async query<R extends pg.QueryResultRow>(kind: string, sql: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+  /**
+   * One statement at a time on the session, in the order they were asked for. With `generation`,
+   * the statement belongs to that session: if it has ended, the statement fails rather than run on
+   * a new one. Without, it opens a session only while the database is deemed reachable. A
+   * statement that fails ends the session, so that PostgreSQL frees whatever it held.
+   */
+  async query<R extends pg.QueryResultRow>(
+    kind: string,
+    sql: string,
+    values: unknown[],
+    generation?: number,
+  ): Promise<pg.QueryResult<R>> {
+    if (this.closed) throw new Error('the coordinator is closed');
     this.operations[kind] = (this.operations[kind] ?? 0) + 1;
-    const run = async () => (await this.connect()).query<R>(sql, values);
+    const run = async () => {
+      if (this.closed) throw new Error('the coordinator is closed');
+      let client: pg.Client | undefined;
+      if (generation === undefined) {
+        if (!this.available) throw new Error(this.lastError ?? 'PostgreSQL is unavailable');
+        client = await this.openSession();
+      } else if (generation === this.generation) client = this.client;
+      if (!client) throw new SessionLost();
+      try {
+        return await client.query<R>(sql, values);
+      } catch (error) {
+        this.sessionEnded(client, error as Error);
+        throw error;
+      }
+    };
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
     const result = await next;
@@ -231,10 +296,11 @@ export class PgCoordinator {
 
   /** The shared slots of one host, keyed by its URL (two instances may name one host differently). */
   slotsFor(host: string, url: string, limit: number, maxQueue: number): Slots {
-    const key = lockKey(`caelum:slot:${url}`);
+    const name = hostKey(url);
+    const key = lockKey(`caelum:slot:${name}`);
     let slots = this.slots.get(key);
     if (!slots) {
-      slots = new SharedSlots(this, host, key, lockKey(`caelum:queue:${url}`), limit, maxQueue);
+      slots = new SharedSlots(this, host, key, lockKey(`caelum:queue:${name}`), limit, maxQueue);
       this.slots.set(key, slots);
     }
     return slots;
@@ -244,9 +310,7 @@ export class PgCoordinator {
   announceDown(host: string, url: string, reason: string): void {
     if (!this.available) return;
     const payload = JSON.stringify({ t: 'down', u: url, h: host, r: reason.slice(0, 300), i: this.instanceId });
-    this.query('notify', 'select pg_notify($1, $2)', [channel, payload]).catch((error: Error) =>
-      this.markUnavailable(error),
-    );
+    this.query('notify', 'select pg_notify($1, $2)', [channel, payload]).catch(() => undefined);
   }
 
   onHostDown(listener: (notice: HostDownNotice) => void): () => void {
@@ -272,19 +336,23 @@ export class PgCoordinator {
   async close(): Promise<void> {
     this.closed = true;
     for (const slots of this.slots.values()) slots.close();
-    const session = this.session;
-    this.session = undefined;
-    if (session) await (await session.catch(() => undefined))?.end().catch(() => undefined);
+    const client = this.client ?? (await this.connecting?.catch(() => undefined));
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
   }
 }
 
 /**
- * One host's slots across instances. Requests of this instance wait in a local FIFO; only its head
- * asks the database for a slot, on each notice of a freed slot and every pollMs. Every waiter holds
- * one of the host's queue positions, so the queue's length is bounded across all instances too.
+ * One host's slots across instances. However the database fares, this instance never runs more
+ * than `limit` requests on the host: `running` counts every request it runs, with a lock or not
+ * (taken during an outage, or on a session that has since ended). Requests that cannot start wait
+ * in a local FIFO; only its head asks the database, on each notice of a freed slot and every
+ * pollMs. Each waiter holds one of the host's queue positions, so the queue is bounded across all
+ * instances too; without the database, the local FIFO holds at most maxQueue.
  */
 class SharedSlots implements Slots {
-  private active = 0;
+  private running = 0;
+  /** Slot and queue-position numbers held on the current session. */
   private readonly held = new Set<number>();
   private readonly heldPositions = new Set<number>();
   private readonly waiters: Waiter[] = [];
@@ -293,7 +361,6 @@ class SharedSlots implements Slots {
   private pumping = false;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
-  private readonly local: HostSlots;
 
   constructor(
     private readonly coordinator: PgCoordinator,
@@ -302,16 +369,14 @@ class SharedSlots implements Slots {
     private readonly queueKey: number,
     private readonly limit: number,
     private readonly maxQueue: number,
-  ) {
-    this.local = new HostSlots(host, limit, maxQueue);
-  }
+  ) {}
 
   get inFlight(): number {
-    return this.active + this.local.inFlight;
+    return this.running;
   }
 
   get queued(): number {
-    return this.waiters.length + this.local.queued;
+    return this.waiters.length;
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -320,49 +385,110 @@ class SharedSlots implements Slots {
     return next;
   }
 
+  private cancelled(): PoolError {
+    return new PoolError('CANCELLED', `request for ${this.host} was cancelled while queued`, this.host);
+  }
+
   async acquire(signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted)
-      throw new PoolError('CANCELLED', `request for ${this.host} was cancelled while queued`, this.host);
-    if (!this.coordinator.available) return this.fallback(signal);
-    const generation = this.coordinator.generation;
-    let answer: number;
+    if (signal?.aborted) throw this.cancelled();
+    // Behind local waiters, or with `limit` running here, a request only queues: first come, first served.
+    if (!this.coordinator.available)
+      return this.withoutDatabase(signal, this.waiters.length === 0 && this.running < this.limit);
+    let generation: number;
     try {
-      // Behind local waiters, a new request only takes a queue position: first come, first served.
-      const positions = this.maxQueue;
-      answer = await this.serial(async () => {
-        const { rows } = await this.coordinator.query<{ r: number }>(
-          'acquire',
-          'select caelum_acquire_slot($1, $2, $3, $4, $5, $6) as r',
-          [
-            this.key,
-            this.waiters.length > 0 ? 0 : this.limit,
-            [...this.held],
-            this.queueKey,
-            positions,
-            [...this.heldPositions],
-          ],
-        );
-        const r = rows[0]!.r;
-        if (r >= 0) this.held.add(r);
-        else if (r <= -2) this.heldPositions.add(-2 - r);
-        return r;
-      });
+      generation = await this.coordinator.ready();
     } catch (error) {
       this.coordinator.markUnavailable(error as Error);
-      return this.fallback(signal);
+      return this.withoutDatabase(signal, this.waiters.length === 0 && this.running < this.limit);
     }
-    if (generation !== this.coordinator.generation) return this.fallback(signal);
+    const start = this.waiters.length === 0 && this.running < this.limit;
+    if (start) this.running++; // the local permit, held while the statement is out
+    // If the caller gives up while the statement is out, what it got is given back in the chain.
+    const ticket = { abandoned: false };
+    const work = this.serial(async () => {
+      const { rows } = await this.coordinator.query<{ r: number }>(
+        'acquire',
+        'select caelum_acquire_slot($1, $2, $3, $4, $5, $6) as r',
+        [this.key, start ? this.limit : 0, [...this.held], this.queueKey, this.maxQueue, [...this.heldPositions]],
+        generation,
+      );
+      const r = rows[0]!.r;
+      if (r >= 0) this.held.add(r);
+      else if (r <= -2) this.heldPositions.add(-2 - r);
+      if (ticket.abandoned) await this.giveBack(r, generation);
+      return r;
+    });
+    let answer: number;
+    try {
+      answer = await raceSignal(work, signal);
+    } catch (error) {
+      if (start) this.running--;
+      if (error instanceof PoolError) {
+        ticket.abandoned = true;
+        throw error;
+      }
+      // The session ended under the statement (or it failed and ended it): this instance's own limits.
+      return this.withoutDatabase(signal, this.waiters.length === 0 && this.running < this.limit);
+    }
     if (answer >= 0) return this.releaser(answer, generation);
+    if (start) this.running--;
     if (answer === -1)
       throw new PoolError(
         'QUEUE_FULL',
         `${this.host} has every slot busy and all ${this.maxQueue} queue positions taken across the instances sharing its limits`,
         this.host,
       );
-    const position = -2 - answer;
+    return this.wait(-2 - answer, signal);
+  }
+
+  /** Gives back, in the chain, a slot or position its caller no longer wants. */
+  private async giveBack(r: number, generation: number): Promise<void> {
+    if (generation !== this.coordinator.generation || r === -1) return;
+    if (r >= 0) {
+      this.held.delete(r);
+      await this.coordinator
+        .query(
+          'release',
+          'select pg_advisory_unlock($1, $2), pg_notify($3, $4)',
+          [this.key, r, channel, this.notice()],
+          generation,
+        )
+        .catch(() => undefined);
+    } else {
+      this.heldPositions.delete(-2 - r);
+      await this.coordinator
+        .query('dequeue', 'select pg_advisory_unlock($1, $2)', [this.queueKey, -2 - r], generation)
+        .catch(() => undefined);
+    }
+  }
+
+  private notice(): string {
+    return JSON.stringify({ t: 'slot', k: this.key });
+  }
+
+  /** Without the database: this instance's own limit and a local queue of at most maxQueue. */
+  private withoutDatabase(signal: AbortSignal | undefined, mayStart: boolean): Promise<() => void> {
+    this.coordinator.fallbacks++;
+    if (mayStart && this.running < this.limit) {
+      this.running++;
+      return Promise.resolve(this.releaser(-1, -1));
+    }
+    if (this.waiters.length >= this.maxQueue)
+      return Promise.reject(
+        new PoolError(
+          'QUEUE_FULL',
+          `${this.host} has ${this.running} running and ${this.waiters.length} queued`,
+          this.host,
+        ),
+      );
+    return this.wait(-1, signal);
+  }
+
+  /** Waits in the local FIFO; `position` is the database queue position held, or -1. */
+  private wait(position: number, signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) {
       this.freePosition(position);
-      throw new PoolError('CANCELLED', `request for ${this.host} was cancelled while queued`, this.host);
+      return Promise.reject(this.cancelled());
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
@@ -374,8 +500,8 @@ class SharedSlots implements Slots {
           const index = this.waiters.indexOf(waiter);
           if (index === -1) return;
           this.waiters.splice(index, 1);
-          if (!waiter.promoting) this.freePosition(position);
-          reject(new PoolError('CANCELLED', `request for ${this.host} was cancelled while queued`, this.host));
+          if (!waiter.promoting) this.freePosition(waiter.position);
+          reject(this.cancelled());
         },
       };
       signal?.addEventListener('abort', waiter.onAbort, { once: true });
@@ -384,40 +510,53 @@ class SharedSlots implements Slots {
     });
   }
 
-  private fallback(signal?: AbortSignal): Promise<() => void> {
-    this.coordinator.fallbacks++;
-    return this.local.acquire(signal);
-  }
-
   private freePosition(position: number): void {
+    if (position < 0) return;
     const generation = this.coordinator.generation;
-    void this.serial(async () => {
-      this.heldPositions.delete(position);
-      if (generation !== this.coordinator.generation) return;
-      await this.coordinator.query('dequeue', 'select pg_advisory_unlock($1, $2)', [this.queueKey, position]);
-    }).catch(() => undefined);
+    void this.serial(() => this.giveBack(-2 - position, generation));
   }
 
+  /** The release of a running request: `slot` -1 for one that holds no lock. */
   private releaser(slot: number, generation: number): () => void {
-    this.active++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.active--;
-      void this.serial(async () => {
-        this.held.delete(slot);
-        if (generation !== this.coordinator.generation) return;
-        await this.coordinator.query('release', 'select pg_advisory_unlock($1, $2), pg_notify($3, $4)', [
-          this.key,
-          slot,
-          channel,
-          JSON.stringify({ t: 'slot', k: this.key }),
-        ]);
-      })
-        .catch((error: Error) => this.coordinator.markUnavailable(error))
-        .finally(() => void this.pump());
+      this.running--;
+      if (slot < 0) {
+        void this.pump();
+        return;
+      }
+      void this.serial(() => this.giveBack(slot, generation)).finally(() => void this.pump());
     };
+  }
+
+  /** One statement: a slot for the head, freeing its queue position (or a slot only, when it holds none). */
+  private async promote(head: Waiter, generation: number): Promise<number> {
+    const position = head.position >= 0 && this.heldPositions.has(head.position) ? head.position : -1;
+    const { rows } =
+      position >= 0
+        ? await this.coordinator.query<{ r: number }>(
+            'promote',
+            'select caelum_promote_waiter($1, $2, $3, $4, $5) as r',
+            [this.key, this.limit, [...this.held], this.queueKey, position],
+            generation,
+          )
+        : await this.coordinator.query<{ r: number }>(
+            'acquire',
+            'select caelum_acquire_slot($1, $2, $3, $4, 0, $5) as r',
+            [this.key, this.limit, [...this.held], this.queueKey, [...this.heldPositions]],
+            generation,
+          );
+    const r = rows[0]!.r;
+    if (r >= 0) {
+      this.held.add(r);
+      if (position >= 0) {
+        this.heldPositions.delete(position);
+        head.position = -1;
+      }
+    }
+    return r;
   }
 
   /** A slot may be free: the head waiter asks for it. */
@@ -434,53 +573,47 @@ class SharedSlots implements Slots {
     try {
       do {
         this.again = false;
-        while (this.waiters.length > 0) {
+        while (this.waiters.length > 0 && this.running < this.limit) {
           const head = this.waiters[0]!;
-          const generation = this.coordinator.generation;
-          head.promoting = true;
-          const slot = await this.serial(async () => {
-            const { rows } = await this.coordinator.query<{ r: number }>(
-              'promote',
-              'select caelum_promote_waiter($1, $2, $3, $4, $5) as r',
-              [this.key, this.limit, [...this.held], this.queueKey, head.position],
-            );
-            const r = rows[0]!.r;
-            if (r >= 0) {
-              this.held.add(r);
-              this.heldPositions.delete(head.position);
+          let slot = -1;
+          let generation = -1;
+          this.running++; // the local permit, held while the head asks
+          if (this.coordinator.available) {
+            let found = false;
+            try {
+              generation = await this.coordinator.ready();
+              head.promoting = true;
+              slot = await this.serial(() => this.promote(head, generation));
+              found = slot >= 0;
+              if (!found) {
+                this.running--;
+                // A head cancelled while it asked still holds its position: free it.
+                if (!this.waiters.includes(head)) this.freePosition(head.position);
+                break;
+              }
+            } catch (error) {
+              // The database failed under the head: the waiters go on without it.
+              if (!(error instanceof SessionLost)) this.coordinator.markUnavailable(error as Error);
+              slot = -1;
+              generation = -1;
+            } finally {
+              head.promoting = false;
             }
-            return r;
-          });
-          head.promoting = false;
-          const index = this.waiters.indexOf(head);
-          if (slot < 0) {
-            // A head cancelled while it asked still holds its position: free it.
-            if (index === -1) this.freePosition(head.position);
+          }
+          // The head gets the slot (or, without the database, the permit); if it was cancelled
+          // meanwhile, the next waiter does, and the slot goes back when nobody waits.
+          const next = this.waiters.includes(head) ? head : this.waiters[0];
+          if (!next) {
+            this.releaser(slot, generation)();
             break;
           }
-          if (index === -1) {
-            // The head was cancelled while its promotion was on the wire (the promotion freed its
-            // position): the slot goes to the next waiter, or back.
-            const next = this.waiters.shift();
-            if (next) {
-              next.signal?.removeEventListener('abort', next.onAbort);
-              this.freePosition(next.position);
-              next.resolve(this.releaser(slot, generation));
-            } else this.releaser(slot, generation)();
-            continue;
-          }
-          this.waiters.splice(index, 1);
-          head.signal?.removeEventListener('abort', head.onAbort);
-          head.resolve(this.releaser(slot, generation));
+          this.waiters.splice(this.waiters.indexOf(next), 1);
+          next.signal?.removeEventListener('abort', next.onAbort);
+          // The promotion freed the head's own position; any other position is freed here.
+          if (next !== head || slot < 0) this.freePosition(next.position);
+          next.resolve(this.releaser(slot, generation));
         }
       } while (this.again);
-    } catch (error) {
-      // The database stopped answering: the waiters go to this process's own limits.
-      this.coordinator.markUnavailable(error as Error);
-      for (const waiter of this.waiters.splice(0)) {
-        waiter.signal?.removeEventListener('abort', waiter.onAbort);
-        this.fallback(waiter.signal).then(waiter.resolve, waiter.reject);
-      }
     } finally {
       this.pumping = false;
       if (this.waiters.length > 0 && !this.timer) {
@@ -493,14 +626,12 @@ class SharedSlots implements Slots {
     }
   }
 
-  /** The session died, and every lock with it: waiters retry on the next session or locally. */
+  /** The session ended, and every lock with it: waiters keep their turn and ask again. */
   sessionLost(): void {
     this.held.clear();
     this.heldPositions.clear();
-    for (const waiter of this.waiters.splice(0)) {
-      waiter.signal?.removeEventListener('abort', waiter.onAbort);
-      this.acquire(waiter.signal).then(waiter.resolve, waiter.reject);
-    }
+    for (const waiter of this.waiters) waiter.position = -1;
+    if (this.waiters.length > 0) void this.pump();
   }
 
   close(): void {
@@ -509,6 +640,40 @@ class SharedSlots implements Slots {
       waiter.signal?.removeEventListener('abort', waiter.onAbort);
       waiter.reject(new PoolError('CANCELLED', `the pool closed while a request for ${this.host} was queued`));
     }
+  }
+}
+
+/** The work's answer, or CANCELLED as soon as the signal aborts (the work goes on and cleans up). */
+function raceSignal<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new PoolError('CANCELLED', 'the request was cancelled while it waited for a slot'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}
+
+/** One host, however its URL is spelled: lower-case host, default port, no trailing slash or /v1. */
+export function hostKey(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    parsed.search = '';
+    parsed.hash = '';
+    const pathname = parsed.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
+    return `${parsed.protocol}//${parsed.host}${pathname}`;
+  } catch {
+    return url;
   }
 }
 

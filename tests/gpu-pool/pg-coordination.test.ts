@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PgCoordinator } from '../../gpu-pool/pg-coordination.js';
+import { hostKey, lockKey, PgCoordinator } from '../../gpu-pool/pg-coordination.js';
 import { PoolError } from '../../gpu-pool/pool-error.js';
 import { createModelPool } from '../../gpu-pool/model-pool.js';
 import { JsonlLedger } from '../../gpu-pool/ledger.js';
@@ -15,14 +15,21 @@ import { pgSchema, pgSchemaUrl, tempDir } from '../helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-async function instances(t: Parameters<typeof pgSchema>[0] & { skip(reason: string): void }, count: number) {
+async function instances(
+  t: Parameters<typeof pgSchema>[0] & { skip(reason: string): void },
+  count: number,
+  retryAfterMs?: number,
+) {
   const db = await pgSchema(t, `coord_${randomUUID().slice(0, 8)}`);
   if (!db.ok) {
     t.skip(db.reason);
     return undefined;
   }
   const url = pgSchemaUrl(db.schema);
-  const list = Array.from({ length: count }, () => new PgCoordinator({ connectionString: url, pollMs: 20 }));
+  const list = Array.from(
+    { length: count },
+    () => new PgCoordinator({ connectionString: url, pollMs: 20, ...(retryAfterMs ? { retryAfterMs } : {}) }),
+  );
   await Promise.all(list.map((c) => c.start()));
   t.after(async () => void (await Promise.all(list.map((c) => c.close()))));
   return { list, url, admin: db.admin };
@@ -226,4 +233,61 @@ test('two pools on one database: the peer never sees more than maxConcurrent, an
   await down;
   assert.ok(performance.now() - started < 2_000);
   assert.equal(pools[1]!.status().hosts[0]!.health, 'down');
+});
+
+/** The advisory locks PostgreSQL holds now for a host's slots and queue, by any session. */
+async function locksOf(admin: import('pg').Client, url: string): Promise<number> {
+  const keys = [lockKey(`caelum:slot:${hostKey(url)}`), lockKey(`caelum:queue:${hostKey(url)}`)];
+  const { rows } = await admin.query<{ n: string }>(
+    `select count(*) as n from pg_locks where locktype = 'advisory' and objsubid = 2 and granted and classid::int = any($1)`,
+    [keys],
+  );
+  return Number(rows[0]!.n);
+}
+
+test('a coordination session ended under load (a restart, pg_terminate_backend) leaks no lock and never passes the limit', async (t) => {
+  const setup = await instances(t, 2, 50);
+  if (!setup) return;
+  for (let trial = 0; trial < 3; trial++) {
+    // After the last trial's kill, A opens a new session once its 50 ms pause is over.
+    for (let tries = 0; ; tries++) {
+      try {
+        await setup.list[0]!.ready();
+        break;
+      } catch (error) {
+        if (tries > 50) throw error;
+        await sleep(20);
+      }
+    }
+    const url = `http://gpu-${randomUUID()}:11434`;
+    const [a, b] = setup.list.map((c) => c.slotsFor('gpu', url, 2, 500));
+    let running = 0;
+    let most = 0;
+    const one = async (slots: typeof a) => {
+      const release = await slots!.acquire();
+      running++;
+      most = Math.max(most, running);
+      await sleep(3);
+      running--;
+      release();
+    };
+    const work = Array.from({ length: 120 }, (_, i) => one(i % 2 ? a : b));
+    await sleep(5 + trial * 10);
+    const { rows } = await setup.admin.query<{ killed: boolean }>(
+      `select pg_terminate_backend(pid) as killed from pg_stat_activity where application_name = $1`,
+      [`caelum-coordination ${setup.list[0]!.instanceId.slice(0, 8)}`],
+    );
+    assert.equal(rows.length, 1, 'instance A had one coordination session');
+    await Promise.all(work);
+    // Each instance stays under the limit on its own; during the outage A runs on its own limits.
+    assert.ok(most <= 4, `${most} at once across two instances of limit 2 while A's session was down`);
+    await sleep(100);
+    assert.equal(await locksOf(setup.admin, url), 0, 'every slot and queue position is free once idle');
+  }
+});
+
+test('host keys: one host however its URL is spelled', () => {
+  assert.equal(hostKey('http://GPU1:8000/v1/'), hostKey('http://gpu1:8000'));
+  assert.equal(hostKey('http://user:secret@gpu1:80/'), 'http://gpu1');
+  assert.notEqual(hostKey('http://gpu1:8000'), hostKey('http://gpu1:8001'));
 });
