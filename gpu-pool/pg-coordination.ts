@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { BudgetGrant, BudgetRefusal, ClaudeBudget, SpendSeed } from './claude-budget.js';
-import { HostSlots, type Slots } from './host-slots.js';
+import type { Slots } from './host-slots.js';
 import { PoolError } from './pool-error.js';
 
 const channel = 'caelum_pool';
