@@ -273,7 +273,7 @@ test('a coordination session ended under load (a restart, pg_terminate_backend) 
     };
     const work = Array.from({ length: 120 }, (_, i) => one(i % 2 ? a : b));
     await sleep(5 + trial * 10);
-    const { rows } = await setup.admin.query<{ killed: boolean }>(
+    const { rows }: { rows: { killed: boolean }[] } = await setup.admin.query(
       `select pg_terminate_backend(pid) as killed from pg_stat_activity where application_name = $1`,
       [`caelum-coordination ${setup.list[0]!.instanceId.slice(0, 8)}`],
     );
