@@ -274,7 +274,7 @@ test('a coordination session ended under load (a restart, pg_terminate_backend) 
     const work = Array.from({ length: 120 }, (_, i) => one(i % 2 ? a : b));
     await sleep(5 + trial * 10);
     const admin: import('pg').Client = setup.admin;
-    const terminated = await admin.query(
+    const terminated: import('pg').QueryResult = await admin.query(
       `select pg_terminate_backend(pid) as killed from pg_stat_activity where application_name = $1`,
       [`caelum-coordination ${setup.list[0]!.instanceId.slice(0, 8)}`],
     );
