@@ -341,7 +341,7 @@ export class Cascade {
 
   /**
    * Reserves this Claude call's most possible cost against the day's budget. Undefined: no budget
-   * is set, or the model has no price (it is flagged in the ledger instead). A refusal emits a
+   * is set. A refusal emits a
    * budget event. A budget store that fails refuses the call: the budget is a promise to the user.
    */
   private async reserveClaude(
@@ -351,7 +351,6 @@ export class Cascade {
     const budgetUsd = this.options.claudeBudgetUsdPerDay;
     if (budgetUsd === undefined) return undefined;
     const bound = claudeCostBound(this.options.claude!.config.model, request, this.clock());
-    if (bound === undefined) return undefined;
     let answer: BudgetGrant | BudgetRefusal;
     try {
       answer = await this.budget.reserve(bound, budgetUsd, deadlineMs + 60_000);
@@ -592,7 +591,7 @@ export class Cascade {
           ...(request.tools?.length ? { tools: request.tools } : {}),
         }
       : undefined;
-    const grant = claudeRequest ? await this.reserveClaude(claudeRequest, remaining()) : undefined;
+    let grant = claudeRequest ? await this.reserveClaude(claudeRequest, remaining()) : undefined;
     if (this.options.claude && grant === 'refused') {
       budgetExceeded = true;
       // Claude is skipped, not called: a step that was never sent, so the reason shows and nothing is booked.
@@ -614,6 +613,23 @@ export class Cascade {
           { ...claudeRequest!, requestId: this.callIds.get(steps) },
           { signal: request.signal, deadlineMs: remaining() },
         );
+        // Settled as soon as the answer is in, before anything that could throw: a billed answer is
+        // never settled at $0. An answer the price table cannot price keeps its whole reservation.
+        if (grant && grant !== 'refused') {
+          const priced = priceCall(
+            result.model,
+            {
+              inputTokens: result.inputTokens,
+              outputTokens: result.outputTokens,
+              cacheWrite5mTokens: result.cacheWrite5mTokens,
+              cacheWrite1hTokens: result.cacheWrite1hTokens,
+              cacheReadTokens: result.cacheReadTokens,
+            },
+            at,
+          );
+          await this.settleClaude(grant, priced.known ? priced.usd : grant.boundUsd);
+          grant = undefined;
+        }
         const verdict = judgeReply(result.content, result.toolCalls, request);
         const confidence = combineConfidence(verdict.signals);
         const usage: TokenUsage = {
@@ -645,7 +661,6 @@ export class Cascade {
           at,
         );
         steps.push(step);
-        if (grant && grant !== 'refused') await this.settleClaude(grant, step.costUsd);
         const candidate = {
           value: refused ? undefined : verdict.value,
           text: result.content,
@@ -659,13 +674,14 @@ export class Cascade {
           return finish(candidate);
       } catch (error) {
         const failure = error instanceof PoolError ? error : new PoolError('INTERNAL', String(error));
-        // An answer refused with an error status is not billed; one cut off by a timeout or a
-        // cancel may have been, and nobody can say how much: it keeps its whole reservation.
-        if (grant && grant !== 'refused')
-          await this.settleClaude(
-            grant,
-            failure.code === 'HOST_TIMEOUT' || failure.code === 'CANCELLED' ? grant.boundUsd : 0,
-          );
+        // A request the API refused with an error status (4xx, 5xx, 429) is not billed. Anything
+        // else (a timeout, a cancel, a connection lost after the request went out) may have been,
+        // and nobody can say how much: it keeps its whole reservation.
+        if (grant && grant !== 'refused') {
+          const notBilled = ['HOST_ERROR', 'BAD_REQUEST', 'MODEL_NOT_FOUND'].includes(failure.code);
+          await this.settleClaude(grant, notBilled ? 0 : grant.boundUsd);
+          grant = undefined;
+        }
         if (failure.code === 'CANCELLED') throw failure;
         failures.push(`claude: ${failure.code}`);
         steps.push(

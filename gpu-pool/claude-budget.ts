@@ -6,7 +6,7 @@
 // call granted while the total was still under it. Here the budget lives in this process;
 // pg-coordination.ts keeps the same state in PostgreSQL for instances that share a database.
 import { randomUUID } from 'node:crypto';
-import { priceFor, type Rates } from './prices.js';
+import { priceFor, priceTable, type Rates } from './prices.js';
 
 export interface BudgetGrant {
   granted: true;
@@ -46,21 +46,24 @@ const framing = { base: 64, perMessage: 8, tools: 500 };
  * UTF-8 length (as JSON, which only adds bytes) plus the API's framing bounds its input tokens;
  * output stops at max_tokens. Input is priced at the dearest input rate of the model's bands.
  * Caelum sends no cache_control, so no cache write can be billed; a change that adds prompt caching
- * must price the bound at the cache-write rate. Undefined for a model with no price (such a call
- * is flagged in the ledger and cannot be budgeted).
+ * must price the bound at the cache-write rate. A model the table has no price for is bounded at
+ * the dearest rates of any model in it, so an unpriced model is never unbudgeted.
  */
 export function claudeCostBound(
   model: string,
   request: { system?: string; messages: unknown; tools?: unknown; maxTokens: number },
   at: Date,
-): number | undefined {
+): number {
   const row = priceFor(model, at);
-  if (!row) return undefined;
   const bytes =
     Buffer.byteLength(request.system ?? '') +
     Buffer.byteLength(JSON.stringify(request.messages)) +
     (request.tools ? Buffer.byteLength(JSON.stringify(request.tools)) : 0);
-  const rates: Rates[] = row.longPrompt ? [row, row.longPrompt] : [row];
+  const rates: Rates[] = row
+    ? row.longPrompt
+      ? [row, row.longPrompt]
+      : [row]
+    : priceTable.flatMap((r) => (r.longPrompt ? [r, r.longPrompt] : [r]));
   const input = Math.max(...rates.map((r) => r.input));
   const output = Math.max(...rates.map((r) => r.output));
   const messages = Array.isArray(request.messages) ? request.messages.length : 1;

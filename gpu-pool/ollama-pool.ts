@@ -511,7 +511,7 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
         attempts.push({ host: host.config.name, code: failure.code });
         lastFailure = failure;
         if (failure.code === 'CANCELLED' || !failure.retryable || streamed) throw failure;
-        if (failure.retryAfterMs !== undefined) {
+        if (failure.retryAfterMs !== undefined && failure.retryAfterMs > 0) {
           // The host asked to be left alone (429/503 with retry-after): other hosts take the call.
           host.coolUntil = this.now() + Math.min(failure.retryAfterMs, 60_000);
         } else if (failure.code !== 'QUEUE_FULL') {
@@ -587,7 +587,7 @@ export class OllamaPool extends EventEmitter<PoolEvents> {
             : new PoolError('INTERNAL', (error as Error).message, host.config.name, { cause: error });
         attempts.push({ host: host.config.name, code: failure.code });
         if (failure.code === 'CANCELLED' || !failure.retryable) throw failure;
-        if (failure.retryAfterMs !== undefined) {
+        if (failure.retryAfterMs !== undefined && failure.retryAfterMs > 0) {
           host.coolUntil = this.now() + Math.min(failure.retryAfterMs, 60_000);
         } else if (failure.code !== 'QUEUE_FULL') {
           host.breaker.failure();
