@@ -11,7 +11,7 @@ import path from 'node:path';
 import { ToolError } from '../../tools/errors.js';
 import { ToolRegistry } from '../../tools/registry.js';
 import { ToolRouter } from '../../tools/router.js';
-import { PgRegistryStore } from '../../tools/ml-training/registry/pg-registry-store.js';
+import { PgRegistryStore, registryPageRows } from '../../tools/ml-training/registry/pg-registry-store.js';
 import {
   closeRegistryStores,
   createRun,
@@ -222,6 +222,15 @@ test('a cycle waits for the other instance to release the key, and a dead instan
   });
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.deepEqual(order, [], 'b must wait while a holds the key');
+  // An impatient instance gives up with a message saying why, and runs nothing.
+  const impatient = new PgRegistryStore((await instance(t, url)).dataDir, { url, lockWaitMs: 200 });
+  t.after(() => impatient.close());
+  const refused = await impatient.serialised('model:lock', async () => order.push('impatient')).catch((e) => e);
+  assert.ok(refused instanceof ToolError && refused.code === 'TIMEOUT', String(refused));
+  assert.match(
+    refused.message,
+    /^model:lock in the registry .* stayed locked by another Caelum instance's change for more than 0\.2 s/,
+  );
   release();
   await Promise.all([first, second]);
   assert.deepEqual(order, ['a', 'b']);
@@ -323,4 +332,42 @@ test('the registry tools of two suites on one database share runs, versions and 
   assert.match(refused.message, /tools-mlp version 1 was built from it/);
   for (const { suite } of suites)
     assert.equal(await exists(path.join(suite.dataDir, 'ml-training', 'registry')), false);
+});
+
+test('long metric logs and event logs are read whole, in order, a page at a time', async (t) => {
+  const pg = await schemaOrSkip(t, 'caelum_reg_pages');
+  if (!pg) return;
+  const url = pgSchemaUrl(pg.schema);
+  const a = registryStore(await instance(t, url));
+  const b = registryStore(await instance(t, url));
+  await a.writeRun({
+    runId: 'pages-run-0001',
+    name: 'pages',
+    params: {},
+    artifacts: [],
+    status: 'RUNNING',
+    createdAt: new Date().toISOString(),
+  });
+  const points = Array.from({ length: 2 * registryPageRows + 500 }, (_, i) => ({
+    step: i,
+    timestamp: 1_000 + i,
+    values: { loss: 1 / (i + 1) },
+  }));
+  await a.appendMetrics('pages-run-0001', points.slice(0, 1_000));
+  await b.appendMetrics('pages-run-0001', points.slice(1_000));
+  assert.deepEqual(await a.readMetrics('pages-run-0001'), points);
+
+  for (let i = 0; i < registryPageRows + 200; i += 1)
+    await (i % 2 === 0 ? a : b).appendEvent({ event: 'alias_set', model: i % 3 === 0 ? 'left' : 'right', to: i });
+  const all = await b.readEvents();
+  assert.equal(all.length, registryPageRows + 200);
+  assert.deepEqual(
+    all.map((e) => e.to),
+    Array.from({ length: registryPageRows + 200 }, (_, i) => i),
+  );
+  const left = await a.readEvents({ model: 'left' });
+  assert.deepEqual(
+    left.map((e) => e.to),
+    Array.from({ length: registryPageRows + 200 }, (_, i) => i).filter((i) => i % 3 === 0),
+  );
 });
