@@ -17,6 +17,7 @@ import { toolsByDomain } from '../tools/catalogue.js';
 import type { Clock, Logger, RuntimeView, SuiteEnvironment } from '../tools/context.js';
 import { runningJob } from '../tools/knowledge-base/snapshot-jobs.js';
 import { busyLocalJobs, closeLocalJobs, openLocalJobs } from '../tools/ml-training/jobs/local-job-store.js';
+import { closeRegistryStores } from '../tools/ml-training/registry/registry.js';
 import { alertServiceSettings, closeAlertService, openAlertService } from '../tools/monitoring/alerts/alert-service.js';
 import { monitoringEnvironment } from './monitoring-config.js';
 import { registerSecrets } from '../tools/secrets.js';
@@ -314,6 +315,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
       await replica?.close();
       await knowledge.close();
       await closeLocalJobs(config.dataDir);
+      await closeRegistryStores(config.dataDir);
       await closeAlertService(config.dataDir);
       await closePredictionBackends(config.dataDir);
       await pool.close();

@@ -12,8 +12,9 @@ import {
 } from '../../tools/ml-training/registry/registry.js';
 import { seedCheckpointExamples } from './checkpoint-fixture.js';
 
-export async function seedRegistryExamples(dataDir: string, project: string): Promise<void> {
-  const env: RegistryEnvironment = { dataDir, allowedRoots: [project], codeVersion: 'seed' };
+export async function seedRegistryExamples(dataDir: string, project: string, databaseUrl?: string): Promise<void> {
+  // A suite with databaseUrl keeps its registry in PostgreSQL: the examples are seeded there.
+  const env: RegistryEnvironment = { dataDir, allowedRoots: [project], codeVersion: 'seed', databaseUrl };
   await seedCheckpointExamples(project);
   await createRun(env, { name: 'profile-mlp', runId: 'example-run-0001', params: { learning_rate: 0.01 } });
   await logRun(env, { runId: 'example-run-0001', metrics: [{ step: 0, values: { loss: 0.9 } }] });

@@ -101,7 +101,7 @@ async function suiteWithHost(t: Parameters<typeof testSuite>[0] & { after(fn: ()
   await seedPredictionExamples(suite.project, suite.dataDir);
   await seedCheckpointExamples(suite.project);
   await seedJobExamples(suite.dataDir, suite.project);
-  await seedRegistryExamples(suite.dataDir, suite.project);
+  await seedRegistryExamples(suite.dataDir, suite.project, suite.environment.services.databaseUrl);
   await seedDatasetExamples(suite);
   await buildSnapshot({
     dataDir: suite.dataDir,

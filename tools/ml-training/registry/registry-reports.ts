@@ -5,7 +5,7 @@
 // without the MLflow mirror, so a comparison never writes to MLflow.
 import { InputError } from '../../errors.js';
 import { getRun, registryStore, type RegistryEnvironment, type RunView } from './registry.js';
-import type { ParamValue, RegistryStore, RunStatus } from './registry-store.js';
+import type { ParamValue, RegistryStorage, RunStatus } from './registry-store.js';
 
 export type MetricDirection = 'lower' | 'higher' | 'unknown';
 
@@ -170,7 +170,7 @@ export interface ModelHistoryEvent {
   to?: number | undefined;
 }
 
-async function knownModelNames(store: RegistryStore): Promise<string> {
+async function knownModelNames(store: RegistryStorage): Promise<string> {
   const names = await store.listModelNames();
   return names.length === 0
     ? 'no models are registered: register one with ml_training_register_model'
@@ -182,12 +182,12 @@ export async function modelHistory(
   env: RegistryEnvironment,
   input: { name: string; alias?: string | undefined; limit?: number | undefined },
 ) {
-  const store = registryStore(env.dataDir);
+  const store = registryStore(env);
   const model = await store.readModel(input.name).catch(() => undefined);
   if (!model) throw new InputError('name', `no model "${input.name}"; ${await knownModelNames(store)}`);
   const kinds = new Set(['model_version_created', 'alias_set', 'alias_removed']);
   const events: ModelHistoryEvent[] = [];
-  for (const event of await store.readEvents()) {
+  for (const event of await store.readEvents({ model: model.name })) {
     if (event.model !== model.name || typeof event.event !== 'string' || !kinds.has(event.event)) continue;
     if (input.alias !== undefined && event.alias !== input.alias) continue;
     const number = (value: unknown) => (typeof value === 'number' ? value : undefined);
@@ -223,7 +223,7 @@ export async function modelHistory(
 // -------------------------------------------------------------------------------------- delete a run
 
 /** The model versions that name `runId` as the run that produced them, as "name version n". */
-async function versionsOfRun(store: RegistryStore, runId: string): Promise<string[]> {
+async function versionsOfRun(store: RegistryStorage, runId: string): Promise<string[]> {
   const found: string[] = [];
   for (const name of await store.listModelNames()) {
     const model = await store.readModel(name).catch(() => undefined);
@@ -253,7 +253,7 @@ export async function deleteRun(
   env: RegistryEnvironment,
   input: { runId: string; confirm: boolean },
 ): Promise<DeleteRunResult> {
-  const store = registryStore(env.dataDir);
+  const store = registryStore(env);
   const run = await readRun(env, input.runId, 'runId');
   const referencedBy = await versionsOfRun(store, run.runId);
   const base = {

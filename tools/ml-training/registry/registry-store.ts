@@ -109,7 +109,50 @@ export const runIdPattern = /^[a-z0-9][a-z0-9_-]{7,63}$/;
 const modelFilePattern = /^[a-z][a-z0-9_-]{0,62}$/;
 export const jobIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
-export class RegistryStore {
+/**
+ * What the registry functions need of a store: the files in the data dir (RegistryStore) or, with
+ * databaseUrl configured, PostgreSQL (PgRegistryStore), which instances on several machines share.
+ */
+export interface RegistryStorage {
+  /** Runs `work` after every earlier piece of work on `key`, so read-modify-write cycles never interleave. */
+  serialised<T>(key: string, work: () => Promise<T>): Promise<T>;
+  readRun(runId: string): Promise<RunRecord | undefined>;
+  writeRun(run: RunRecord): Promise<void>;
+  /** The ids of the runs in the registry; with `limit`, at most that many. */
+  listRunIds(limit?: number): Promise<string[]>;
+  /** Every run's record, optionally only those with this name or job id. */
+  readRuns(filter?: { name?: string | undefined; jobId?: string | undefined }): Promise<RunRecord[]>;
+  /** Takes a run out in one step, so readers see the whole run or none; then put back or removed. */
+  setRunAside(runId: string): Promise<{ restore(): Promise<void>; remove(): Promise<void> }>;
+  appendMetrics(runId: string, points: readonly MetricPoint[]): Promise<void>;
+  readMetrics(runId: string): Promise<MetricPoint[]>;
+  readModel(name: string): Promise<ModelRecord | undefined>;
+  writeModel(model: ModelRecord): Promise<void>;
+  listModelNames(): Promise<string[]>;
+  appendEvent(event: Record<string, unknown>): Promise<void>;
+  /** The event log, oldest first; with `model`, only the events of that model. */
+  readEvents(filter?: { model?: string | undefined }): Promise<Record<string, unknown>[]>;
+  readJob(jobId: string): Promise<JobRecord | undefined>;
+  readJobMetrics(jobId: string): Promise<JobMetrics>;
+}
+
+/** Runs `work` after every earlier piece of work on `key` in `queues` (this process only). */
+export function serialisedLocally<T>(
+  queues: Map<string, Promise<unknown>>,
+  key: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const previous = queues.get(key) ?? Promise.resolve();
+  const run = previous.then(work, work);
+  const settled = run.catch(() => undefined);
+  queues.set(key, settled);
+  void settled.then(() => {
+    if (queues.get(key) === settled) queues.delete(key);
+  });
+  return run;
+}
+
+export class RegistryStore implements RegistryStorage {
   readonly directory: string;
   readonly jobsDirectory: string;
   private readonly queues = new Map<string, Promise<unknown>>();
@@ -121,14 +164,7 @@ export class RegistryStore {
 
   /** Runs `work` after every earlier piece of work on `key`, so read-modify-write cycles never interleave. */
   serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(key) ?? Promise.resolve();
-    const run = previous.then(work, work);
-    const settled = run.catch(() => undefined);
-    this.queues.set(key, settled);
-    void settled.then(() => {
-      if (this.queues.get(key) === settled) this.queues.delete(key);
-    });
-    return run;
+    return serialisedLocally(this.queues, key, work);
   }
 
   private runDirectory(runId: string): string {
@@ -145,14 +181,27 @@ export class RegistryStore {
     await writeFileAtomic(path.join(this.runDirectory(run.runId), 'run.json'), JSON.stringify(run, null, 2));
   }
 
-  async listRunIds(): Promise<string[]> {
+  async listRunIds(limit?: number): Promise<string[]> {
     const entries = await readdir(path.join(this.directory, 'runs'), { withFileTypes: true }).catch(
       (error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return [];
         throw error;
       },
     );
-    return entries.filter((e) => e.isDirectory() && runIdPattern.test(e.name)).map((e) => e.name);
+    const ids = entries.filter((e) => e.isDirectory() && runIdPattern.test(e.name)).map((e) => e.name);
+    return limit === undefined ? ids : ids.slice(0, limit);
+  }
+
+  async readRuns(filter: { name?: string | undefined; jobId?: string | undefined } = {}): Promise<RunRecord[]> {
+    const runs: RunRecord[] = [];
+    for (const runId of await this.listRunIds()) {
+      const run = await this.readRun(runId).catch(() => undefined);
+      if (!run) continue;
+      if (filter.name !== undefined && run.name !== filter.name) continue;
+      if (filter.jobId !== undefined && run.jobId !== filter.jobId) continue;
+      runs.push(run);
+    }
+    return runs;
   }
 
   /**
@@ -181,11 +230,7 @@ export class RegistryStore {
   async readMetrics(runId: string): Promise<MetricPoint[]> {
     const text = await readText(path.join(this.runDirectory(runId), 'metrics.jsonl'));
     const points: MetricPoint[] = [];
-    for (const value of jsonLines(text ?? '').values) {
-      const point = value as Partial<MetricPoint>;
-      if (typeof point.step === 'number' && typeof point.timestamp === 'number' && isRecord(point.values))
-        points.push(point as MetricPoint);
-    }
+    for (const value of jsonLines(text ?? '').values) if (isMetricPoint(value)) points.push(value);
     return points;
   }
 
@@ -222,9 +267,10 @@ export class RegistryStore {
     ]);
   }
 
-  async readEvents(): Promise<Record<string, unknown>[]> {
+  async readEvents(filter: { model?: string | undefined } = {}): Promise<Record<string, unknown>[]> {
     const text = await readText(path.join(this.directory, 'events.jsonl'));
-    return jsonLines(text ?? '').values.filter(isRecord);
+    const events = jsonLines(text ?? '').values.filter(isRecord);
+    return filter.model === undefined ? events : events.filter((e) => e.model === filter.model);
   }
 
   /** The executor's record of a job, or undefined when it has none (yet). */
@@ -266,7 +312,15 @@ function wallTime(value: unknown): number | undefined {
   return undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A metric point as appendMetrics writes it (anything else in the log is skipped). */
+export function isMetricPoint(value: unknown): value is MetricPoint {
+  const point = value as Partial<MetricPoint> | null;
+  return (
+    isRecord(point) && typeof point.step === 'number' && typeof point.timestamp === 'number' && isRecord(point.values)
+  );
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -1,7 +1,9 @@
 // The runs and models registry: runs (parameters, the data manifest, metrics over time, artifacts,
 // status, code version, the job they report from) and models (versions 1, 2, 3… from artifacts,
-// aliases such as production and candidate). Local files are the source of truth; when MLflow is
-// configured every run and model is mirrored there, and a failed mirror never loses local data.
+// aliases such as production and candidate). The registry's store is the source of truth: the files
+// in the data dir, or PostgreSQL when databaseUrl is configured (shared by every instance on that
+// database); when MLflow is configured every run and model is mirrored there, and a failed mirror
+// never loses the registry's data.
 // These functions are what the internal tools call, and what the supervisor may call directly.
 import { findJob } from '../jobs/backends.js';
 import { createHash, randomUUID } from 'node:crypto';
@@ -22,6 +24,7 @@ import {
   type MlflowSettings,
   type MlflowTag,
 } from './mlflow-client.js';
+import { PgRegistryStore } from './pg-registry-store.js';
 import {
   RegistryStore,
   jobIdPattern,
@@ -33,6 +36,7 @@ import {
   type ModelRecord,
   type ModelVersionRecord,
   type ParamValue,
+  type RegistryStorage,
   type RunRecord,
   type RunStatus,
 } from './registry-store.js';
@@ -41,6 +45,8 @@ export interface RegistryEnvironment {
   dataDir: string;
   allowedRoots: readonly string[];
   mlflow?: MlflowSettings | undefined;
+  /** PostgreSQL, when configured: the registry lives there, shared by every instance on the database. */
+  databaseUrl?: string | undefined;
   codeVersion?: string | undefined;
   signal?: AbortSignal | undefined;
   /**
@@ -55,6 +61,7 @@ export function registryEnvironment(context: ToolContext): RegistryEnvironment {
     dataDir: context.environment.dataDir,
     allowedRoots: context.environment.allowedRoots,
     mlflow: context.environment.mlTraining?.mlflow,
+    databaseUrl: context.environment.services.databaseUrl,
     codeVersion: context.environment.codeVersion,
     signal: context.signal,
     // The job's live state from its executor (a local job checked now, a Ray job from its cluster);
@@ -69,13 +76,31 @@ export function registryEnvironment(context: ToolContext): RegistryEnvironment {
   };
 }
 
-/** One store per data dir, so that writes to one run or model are serialised across calls. */
-const stores = new Map<string, RegistryStore>();
-export function registryStore(dataDir: string): RegistryStore {
-  const key = path.resolve(dataDir);
+/**
+ * One store per data dir (and database), so that writes to one run or model are serialised across
+ * calls. With databaseUrl the registry is in PostgreSQL only: when it cannot be reached the call fails
+ * naming DATABASE_URL rather than writing to the files, which would split the registry in two.
+ */
+const stores = new Map<string, RegistryStorage>();
+export function registryStore(env: Pick<RegistryEnvironment, 'dataDir' | 'databaseUrl'>): RegistryStorage {
+  const dataDir = path.resolve(env.dataDir);
+  const key = `${dataDir}\n${env.databaseUrl ?? ''}`;
   let store = stores.get(key);
-  if (!store) stores.set(key, (store = new RegistryStore(key)));
+  if (!store) {
+    store = env.databaseUrl ? new PgRegistryStore(dataDir, { url: env.databaseUrl }) : new RegistryStore(dataDir);
+    stores.set(key, store);
+  }
   return store;
+}
+
+/** Closes the database connections of a data dir's registry stores (a service shutting down). */
+export async function closeRegistryStores(dataDir: string): Promise<void> {
+  const prefix = `${path.resolve(dataDir)}\n`;
+  for (const [key, store] of [...stores]) {
+    if (!key.startsWith(prefix)) continue;
+    stores.delete(key);
+    if (store instanceof PgRegistryStore) await store.close();
+  }
 }
 
 export const jobStateToRunStatus: Record<JobState, RunStatus> = {
@@ -151,7 +176,7 @@ export async function createRun(
   env: RegistryEnvironment,
   input: CreateRunInput,
 ): Promise<{ run: RunView; mlflow?: MlflowSyncResult | undefined }> {
-  const store = registryStore(env.dataDir);
+  const store = registryStore(env);
   const params = checkParams(input.params ?? {});
   if (input.jobId !== undefined && (!jobIdPattern.test(input.jobId) || input.jobId.includes('..')))
     throw new InputError('jobId', `"${input.jobId}" is not a job id; pass the jobId a job submit returned`);
@@ -195,7 +220,7 @@ export async function logRun(
   env: RegistryEnvironment,
   input: LogRunInput,
 ): Promise<{ run: RunView; logged: { metrics: number; artifacts: number }; mlflow?: MlflowSyncResult | undefined }> {
-  const store = registryStore(env.dataDir);
+  const store = registryStore(env);
   await existingRun(store, input.runId);
   // Hashed before the run is locked: a large artifact must not hold up other writers of the run.
   const artifacts: ArtifactRecord[] = [];
@@ -243,7 +268,7 @@ export async function linkRunToJob(
 ): Promise<{ run: RunView; mlflow?: MlflowSyncResult | undefined }> {
   if (!jobIdPattern.test(jobId) || jobId.includes('..'))
     throw new InputError('jobId', `"${jobId}" is not a job id; pass the jobId a job submit returned`);
-  const store = registryStore(env.dataDir);
+  const store = registryStore(env);
   await existingRun(store, runId);
   return store.serialised(`run:${runId}`, async () => {
     const run = await existingRun(store, runId);
@@ -268,7 +293,7 @@ export async function getRun(
   env: RegistryEnvironment,
   runId: string,
 ): Promise<{ run: RunView; mlflow?: MlflowSyncResult | undefined }> {
-  const store = registryStore(env.dataDir);
+  const store = registryStore(env);
   await existingRun(store, runId);
   return store.serialised(`run:${runId}`, async () => foldAndSync(env, store, await existingRun(store, runId)));
 }
@@ -287,16 +312,9 @@ export async function listRuns(
     limit?: number | undefined;
   } = {},
 ): Promise<{ runs: RunSummary[]; total: number }> {
-  const store = registryStore(env.dataDir);
+  const store = registryStore(env);
   const limit = filter.limit ?? 50;
-  const candidates: RunRecord[] = [];
-  for (const runId of await store.listRunIds()) {
-    const run = await store.readRun(runId).catch(() => undefined);
-    if (!run) continue;
-    if (filter.name !== undefined && run.name !== filter.name) continue;
-    if (filter.jobId !== undefined && run.jobId !== filter.jobId) continue;
-    candidates.push(run);
-  }
+  const candidates = await store.readRuns({ name: filter.name, jobId: filter.jobId });
   candidates.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.runId.localeCompare(b.runId));
   const summarise = async (run: RunRecord): Promise<RunSummary> => {
     const job = run.jobId ? ((await env.readJob?.(run.jobId)) ?? (await store.readJob(run.jobId))) : undefined;
@@ -334,10 +352,10 @@ export interface RunSummary {
   mlflowRunId?: string | undefined;
 }
 
-async function existingRun(store: RegistryStore, runId: string): Promise<RunRecord> {
+async function existingRun(store: RegistryStorage, runId: string): Promise<RunRecord> {
   const run = await store.readRun(runId);
   if (run) return run;
-  const known = (await store.listRunIds()).slice(0, 5);
+  const known = await store.listRunIds(5);
   throw new InputError(
     'runId',
     `no run "${runId}" in the registry; ${known.length === 0 ? 'no runs exist yet: create one with ml_training_create_run' : `list them with ml_training_list_runs (e.g. ${known.join(', ')})`}`,
@@ -347,7 +365,7 @@ async function existingRun(store: RegistryStore, runId: string): Promise<RunReco
 /** Folds the job's state and metrics into the run (persisting a status change), then syncs MLflow. */
 async function foldAndSync(
   env: RegistryEnvironment,
-  store: RegistryStore,
+  store: RegistryStorage,
   run: RunRecord,
 ): Promise<{ run: RunView; mlflow?: MlflowSyncResult | undefined }> {
   const own = await store.readMetrics(run.runId);
@@ -455,7 +473,7 @@ function runTags(run: RunRecord): MlflowTag[] {
  */
 async function syncRun(
   env: RegistryEnvironment,
-  store: RegistryStore,
+  store: RegistryStorage,
   run: RunRecord,
   own: readonly MetricPoint[],
   jobPoints: readonly { step: number; timestamp?: number | undefined; values: Record<string, number> }[],
@@ -600,7 +618,7 @@ export async function registerModel(
 ): Promise<{ model: ModelView; version: ModelVersionRecord; mlflow?: MlflowSyncResult | undefined }> {
   checkModelName(input.name);
   if (input.alias !== undefined) checkAlias(input.alias);
-  const store = registryStore(env.dataDir);
+  const store = registryStore(env);
   // The run first: its metrics become the version's snapshot, and in MLflow the version links to it.
   let metrics: Record<string, number> | undefined;
   if (input.runId !== undefined) {
@@ -664,7 +682,7 @@ export async function setModelAlias(
   input: { name: string; alias: string; version: number; confirm?: boolean | undefined },
 ): Promise<{ model: ModelView; previous?: number | undefined; mlflow?: MlflowSyncResult | undefined }> {
   checkAlias(input.alias);
-  const store = registryStore(env.dataDir);
+  const store = registryStore(env);
   return store.serialised(`model:${input.name}`, async () => {
     const model = await store.readModel(input.name).catch(() => undefined);
     if (!model) throw new InputError('name', `no model "${input.name}"; ${await knownModels(store)}`);
@@ -697,7 +715,7 @@ export async function removeModelAlias(
   env: RegistryEnvironment,
   input: { name: string; alias: string; confirm?: boolean | undefined },
 ): Promise<{ model: ModelView; previous?: number | undefined; mlflow?: MlflowSyncResult | undefined }> {
-  const store = registryStore(env.dataDir);
+  const store = registryStore(env);
   return store.serialised(`model:${input.name}`, async () => {
     const model = await store.readModel(input.name).catch(() => undefined);
     if (!model) throw new InputError('name', `no model "${input.name}"; ${await knownModels(store)}`);
@@ -722,7 +740,7 @@ export async function removeModelAlias(
 }
 
 export async function listModels(env: RegistryEnvironment, filter: { name?: string | undefined } = {}) {
-  const store = registryStore(env.dataDir);
+  const store = registryStore(env);
   const names = filter.name === undefined ? await store.listModelNames() : [filter.name];
   const models: ModelView[] = [];
   for (const name of names) {
@@ -740,12 +758,12 @@ export async function resolveModelAlias(
   name: string,
   alias = 'production',
 ): Promise<ModelVersionRecord | undefined> {
-  const model = await registryStore(env.dataDir).readModel(name);
+  const model = await registryStore(env).readModel(name);
   const version = model?.aliases[alias];
   return version === undefined ? undefined : model?.versions.find((v) => v.version === version);
 }
 
-async function knownModels(store: RegistryStore): Promise<string> {
+async function knownModels(store: RegistryStorage): Promise<string> {
   const names = await store.listModelNames();
   return names.length === 0
     ? 'no models are registered: register one with ml_training_register_model'
@@ -755,7 +773,7 @@ async function knownModels(store: RegistryStore): Promise<string> {
 /** Mirrors the model in MLflow: the registered model, each version not yet sent, and each alias that moved. */
 async function syncModel(
   env: RegistryEnvironment,
-  store: RegistryStore,
+  store: RegistryStorage,
   model: ModelRecord,
 ): Promise<MlflowSyncResult> {
   const settings = env.mlflow!;
