@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
-import { captureLogger, pgSchema, pgSchemaUrl, repoRoot } from '../helpers.js';
+import { captureLogger, pgSchema, pgSchemaUrl, repoRoot, testSuite } from '../helpers.js';
 import { AlertService, type AlertServiceSettings } from '../../tools/monitoring/alerts/alert-service.js';
 import { parseAlertmanagerConfig } from '../../tools/monitoring/alerts/routing/am-config.js';
 import { fingerprint } from '../../tools/monitoring/alerts/routing/fingerprint.js';
@@ -234,4 +234,136 @@ test('a killed leader is replaced within a poll and its pending flushes go out o
     'the flush the old leader sent is not sent again; the pending one goes out once',
   );
   t.diagnostic(`takeover ${takeoverMs} ms after SIGKILL`);
+});
+
+test('a leader whose session is cut stops leading; the other takes over and nothing is sent twice', async (t) => {
+  const pg = await pgSchema(t, 'alerts_cut');
+  if (!pg.ok) return t.skip(pg.reason);
+  const url = pgSchemaUrl(pg.schema);
+  const hook = await webhook(t);
+  const yaml = [
+    'route:',
+    '  receiver: team',
+    '  group_by: [alertname]',
+    '  group_wait: 500ms',
+    '  group_interval: 1h',
+    '  repeat_interval: 4h',
+    '  routes:',
+    '    - matchers: [\'alertname="Later"\']',
+    '      receiver: team',
+    '      group_wait: 3s',
+    'receivers:',
+    '  - name: team',
+    `    webhook_configs: [{url: "${hook.url}/team"}]`,
+  ].join('\n');
+  const a = await instance(t, 'a', settingsFor(yaml, url));
+  await until('A to lead', () => a.leading);
+  const b = await instance(t, 'b', settingsFor(yaml, url));
+  await b.fire([{ labels: { alertname: 'Now' } }, { labels: { alertname: 'Later' } }], false);
+  await until('"Now" to be sent and recorded', async () => {
+    await b.sync();
+    return b.recentDeliveries().some((d) => d.outcome === 'sent');
+  });
+
+  // The backend that holds the leader lock of this schema is terminated, as a network cut or a
+  // restarted PostgreSQL would end it: A's process lives on, but its session and lock are gone.
+  const { rows } = await pg.admin.query<{ pid: number }>(
+    `select l.pid from pg_locks l
+      where l.locktype = 'advisory' and l.granted and l.objsubid = 1
+        and l.classid::text::bigint = (hashtext($1 || '.caelum_alert_leader')::bigint >> 32) & 4294967295
+        and l.objid::text::bigint = hashtext($1 || '.caelum_alert_leader')::bigint & 4294967295`,
+    [pg.schema],
+  );
+  assert.equal(rows.length, 1, 'one session holds the leader lock');
+  await pg.admin.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+  await until('A to notice it no longer leads', () => !a.leading, 5_000);
+  await until('one instance to lead again', () => a.leading !== b.leading, 5_000);
+
+  await until('"Later" to be flushed', () => hook.received.some((r) => r.alertnames.includes('Later')));
+  await sleep(1_500);
+  assert.deepEqual(hook.received.map((r) => r.alertnames.join(',')).sort(), ['Later', 'Now']);
+  assert.ok(a.leading !== b.leading, 'exactly one leader after the reconnect');
+  await a.sync();
+  await b.sync();
+  assert.deepEqual(
+    a.recentDeliveries().map((d) => d.id),
+    b.recentDeliveries().map((d) => d.id),
+  );
+});
+
+test('the alert tools of two suites on one database act on one alert state', async (t) => {
+  const pg = await pgSchema(t, 'alerts_tools');
+  if (!pg.ok) return t.skip(pg.reason);
+  const hook = await webhook(t);
+  const yaml = [
+    'route:',
+    '  receiver: team',
+    '  group_by: [alertname]',
+    '  group_wait: 500ms',
+    '  group_interval: 1h',
+    '  repeat_interval: 4h',
+    'receivers:',
+    '  - name: team',
+    `    webhook_configs: [{url: "${hook.url}/team"}]`,
+    '  - name: oncall',
+    `    webhook_configs: [{url: "${hook.url}/oncall"}]`,
+    '  - name: manager',
+    `    webhook_configs: [{url: "${hook.url}/manager"}]`,
+    '',
+  ].join('\n');
+  const config = {
+    monitoring: {
+      alerting: {
+        configFile: 'am.yml',
+        tickMs: 200,
+        escalation: {
+          tiers: [
+            { receiver: 'oncall', afterMs: 0 },
+            { receiver: 'manager', afterMs: 2_500 },
+          ],
+        },
+      },
+    },
+  };
+  const files = { 'caelum.config.json': JSON.stringify(config), 'am.yml': yaml };
+  const env = { DATABASE_URL: pgSchemaUrl(pg.schema) };
+  const suites = [await testSuite(t, { files, env }), await testSuite(t, { files, env })];
+  const call = async (index: number, name: string, input: unknown) => {
+    const suite = suites[index]!;
+    const outcome = await suite.dispatcher.router.invoke(name, input, suite.dispatcher.context({}), { confirm: true });
+    assert.ok(outcome.ok, `${name}: ${outcome.ok ? '' : outcome.error.message}`);
+    return outcome.output as Record<string, any>;
+  };
+
+  const labels = { alertname: 'DiskFull', severity: 'critical', instance: 'db-1' };
+  await call(0, 'monitoring_fire_alerts', { alerts: [{ labels }], confirm: true });
+  const listed = await call(1, 'monitoring_list_alerts', {});
+  assert.deepEqual(
+    listed.alerts.map((row: { labels: Record<string, string> }) => row.labels.alertname),
+    ['DiskFull'],
+  );
+  assert.equal(listed.escalation[0].state, 'escalating');
+  await until('tier 1 and the group to be notified', () =>
+    ['/oncall', '/team'].every((path) => hook.received.some((r) => r.path === path)),
+  );
+  await call(1, 'monitoring_ack_alert', { alert: 'DiskFull', minutes: 30, by: 'ana', comment: 'on it' });
+  const fromA = await call(0, 'monitoring_list_alerts', {});
+  assert.equal(fromA.escalation[0].state, 'acked');
+  assert.equal(fromA.escalation[0].ack.by, 'ana');
+  const silence = await call(0, 'monitoring_silence_alerts', { matchers: ['instance="db-1"'], minutes: 60 });
+  assert.deepEqual(silence.suppressed, ['DiskFull']);
+  const fromB = await call(1, 'monitoring_list_alerts', {});
+  assert.deepEqual(
+    fromB.silences.map((s: { id: string }) => s.id),
+    [silence.silence.id],
+  );
+  assert.equal(fromB.alerts[0].state, 'suppressed');
+
+  await sleep(3_500); // past the manager tier's due time
+  assert.deepEqual(hook.received.map((r) => r.path).sort(), ['/oncall', '/team']);
+  const history = await call(1, 'monitoring_get_alert_history', { alert: 'DiskFull' });
+  const events = history.timeline.map((entry: { event: string }) => entry.event);
+  assert.ok(events.includes('escalation_acked'), `the ack made on B is in the shared history: ${events.join(', ')}`);
+  await call(1, 'monitoring_fire_alerts', { alerts: [{ labels }], resolve: true, confirm: true });
+  assert.deepEqual((await call(0, 'monitoring_list_alerts', {})).alerts, []);
 });

@@ -276,19 +276,20 @@ export class AlertService {
     }
   }
 
+  /** Shared mode: every event of the three logs, in order, from PostgreSQL (the history tools read these). */
+  async sharedEvents(): Promise<
+    { alerts: EngineEvent[]; escalation: EscalationEvent[]; notifications: OutboxRecord[] } | undefined
+  > {
+    if (!this.shared) return undefined;
+    const rows = await unavailable(this.shared.store.all());
+    const events = split(rows);
+    return { alerts: events.alerts, escalation: events.escalation, notifications: events.deliveries };
+  }
+
   /** Rebuilds the replica from the whole shared log (at open, at takeover, after a failed write). */
   private rebuildFrom(rows: SharedEventRow[]): void {
-    const events = {
-      alerts: [] as EngineEvent[],
-      escalation: [] as EscalationEvent[],
-      deliveries: [] as OutboxRecord[],
-    };
-    for (const row of rows)
-      if (row.log === 'alerts') events.alerts.push(row.event as EngineEvent);
-      else if (row.log === 'escalation') events.escalation.push(row.event as EscalationEvent);
-      else events.deliveries.push(row.event as OutboxRecord);
     this.shared!.buffer.length = 0;
-    this.load(events);
+    this.load(split(rows));
     this.shared!.lastSeq = rows.at(-1)?.seq ?? 0;
     this.shared!.stale = false;
   }
@@ -298,7 +299,7 @@ export class AlertService {
     const shared = this.shared!;
     const run = shared.chain.then(step, step);
     shared.chain = run.catch(() => undefined);
-    return run;
+    return unavailable(run);
   }
 
   /**
@@ -790,6 +791,28 @@ export class AlertService {
       await shared.store.close();
     }
   }
+}
+
+/** The rows of the shared table, per log. */
+function split(rows: SharedEventRow[]) {
+  const events = { alerts: [] as EngineEvent[], escalation: [] as EscalationEvent[], deliveries: [] as OutboxRecord[] };
+  for (const row of rows)
+    if (row.log === 'alerts') events.alerts.push(row.event as EngineEvent);
+    else if (row.log === 'escalation') events.escalation.push(row.event as EscalationEvent);
+    else events.deliveries.push(row.event as OutboxRecord);
+  return events;
+}
+
+/** A database failure reaches a tool as UNAVAILABLE with the reason; the tools' own errors pass as they are. */
+function unavailable<T>(work: Promise<T>): Promise<T> {
+  return work.catch((error: unknown) => {
+    if (error instanceof InputError || error instanceof ToolError) throw error;
+    throw new ToolError(
+      'UNAVAILABLE',
+      `the alert log shared in PostgreSQL (databaseUrl) is unavailable: ${(error as Error).message}`,
+      { cause: error },
+    );
+  });
 }
 
 const services = new Map<string, Promise<AlertService>>();
