@@ -151,6 +151,8 @@ interface SharedState {
   leadership: AbortController;
   pollTimer: NodeJS.Timeout | undefined;
   polling: boolean;
+  /** The last poll failure reported, so an outage is logged once, not every poll. */
+  pollError: string | undefined;
 }
 
 interface Pending {
@@ -405,6 +407,7 @@ export class AlertService {
       leadership: new AbortController(),
       pollTimer: undefined,
       polling: false,
+      pollError: undefined,
     };
     const logs = {
       alerts: new BufferedSink<EngineEvent>('alerts', buffer),
@@ -469,8 +472,12 @@ export class AlertService {
         this.logger.info('alert_leader_acquired', { lastSeq: shared.lastSeq });
         this.tick();
       } else await this.sync();
+      if (shared.pollError !== undefined) this.logger.info('alert_leader_poll_recovered', {});
+      shared.pollError = undefined;
     } catch (error) {
-      this.logger.warn('alert_leader_poll_failed', { error: (error as Error).message });
+      const message = (error as Error).message;
+      if (shared.pollError !== message) this.logger.warn('alert_leader_poll_failed', { error: message });
+      shared.pollError = message;
     } finally {
       shared.polling = false;
     }
@@ -497,7 +504,7 @@ export class AlertService {
     const shared = this.shared;
     if (shared) {
       // Only the leader flushes, on its own connection, and sends only what that transaction committed.
-      if (!shared.leader) return;
+      if (!shared.leader || this.controller.signal.aborted) return;
       this.ticking = true;
       this.change(() => this.collect(Date.now()), true)
         .then(() => this.sendDue(Date.now()))
