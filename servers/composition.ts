@@ -249,10 +249,13 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
   const background = new Map<string, { controller: AbortController; done: Promise<void> }>();
   // Training jobs left by an earlier run are reconciled now: a live one is re-attached (its heartbeat
   // watched again), a vanished one becomes LOST with its evidence.
-  // Alerts, silences, acks and group timing come back from the data dir's logs; groups flush every tickMs.
-  openAlertService(config.dataDir, alertServiceSettings(environment.monitoring!.alerting), logger).catch(
-    (error: unknown) => logger.warn('alert_service_open_failed', { error: (error as Error).message }),
-  );
+  // Alerts, silences, acks and group timing come back from the data dir's logs (with databaseUrl, from
+  // the log the instances share in PostgreSQL); groups flush every tickMs.
+  openAlertService(
+    config.dataDir,
+    alertServiceSettings(environment.monitoring!.alerting, config.databaseUrl),
+    logger,
+  ).catch((error: unknown) => logger.warn('alert_service_open_failed', { error: (error as Error).message }));
   // A replica follows the snapshots another instance publishes to the shared location: polled on an
   // unref'd timer, each new one downloaded, verified and loaded into this instance's own graph.
   const replicaConfig = config.knowledgeBase.replica;

@@ -4,6 +4,21 @@
 // SMTP); every engine event, escalation step and delivery is appended to JSONL logs in
 // <dataDir>/monitoring/ and replayed when the service starts again, so alerts, silences, acks and the
 // groups' timing survive a restart or kill -9.
+//
+// With databaseUrl configured, the instances that share the database share one alert state instead:
+// the three logs are rows of one PostgreSQL table (state/pg-event-log.ts) and each instance keeps a
+// replica of the engines, brought up to date from the rows it has not applied yet. Any instance takes
+// fires, resolves, acks and silences: under the database's write lock it applies the newer rows, makes
+// the change and commits its events before the call answers, so the change is checked against the
+// shared state (a resolve of an alert another instance fired works) and is durable. Only the leader
+// (the instance holding a session advisory lock) ticks: it flushes groups and escalation tiers, puts
+// the notifications in the outbox and sends them, so each goes out once however many instances run.
+// Its writes go over the connection that holds the lock, so an instance that lost its session can
+// neither flush nor record anything. Another instance takes over within a poll (1 s) of the lock
+// freeing, rebuilding its replica from the whole log first. Delivery keeps the file design's
+// at-least-once semantics: the flush and the queued notification are committed before the send and
+// the outcome after it; a leader killed between a send and its outcome leaves the notification queued
+// and the next leader sends it again; a leader change anywhere else sends nothing twice.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '../../context.js';
@@ -11,6 +26,7 @@ import type { MonitoringSettings } from '../settings.js';
 import { InputError, ToolError } from '../../errors.js';
 import type { Alert, Notification, ReceiverConfig } from './alert-types.js';
 import { EventLog, monitoringLogFile } from '../state/event-log.js';
+import { SharedEventStore, type SharedEventRow, type SharedLogName } from '../state/pg-event-log.js';
 import { AlertEngine, type EngineEvent } from './routing/alert-engine.js';
 import { parseAlertmanagerConfig, type AlertmanagerConfig } from './routing/am-config.js';
 import { EscalationEngine, type EscalationEvent } from './escalation/escalation.js';
@@ -30,6 +46,10 @@ export interface AlertServiceSettings {
   alertmanagerUrl?: string | undefined;
   externalUrl: string;
   tickMs: number;
+  /** PostgreSQL shared by the instances; unset: the logs are the data dir's JSONL files. */
+  databaseUrl?: string | undefined;
+  /** How often an instance tries to take the leader lock (and catches up); default 1000 ms. */
+  leaderPollMs?: number | undefined;
 }
 
 /** A notification put in the outbox before any send: replayed and retried if no final record follows. */
@@ -68,8 +88,13 @@ export const maxDeliveryAttempts = 8;
 /** How often firing alerts are posted to a configured Alertmanager again (below its 5 min resolve_timeout). */
 export const reforwardMs = 60_000;
 
+interface LogSink<E extends object> {
+  append(event: E): void;
+  flush(): Promise<void>;
+}
+
 /** Appends through a queue; flush() waits until the events are on disk and fails if one could not be written. */
-class Appender<E extends object> {
+class Appender<E extends object> implements LogSink<E> {
   private last: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   constructor(
@@ -95,6 +120,41 @@ class Appender<E extends object> {
   }
 }
 
+/** Shared mode: events wait here until the write transaction that made them commits them. */
+class BufferedSink<E extends object> implements LogSink<E> {
+  constructor(
+    private readonly log: SharedLogName,
+    private readonly buffer: { log: SharedLogName; event: object }[],
+  ) {}
+  append(event: E): void {
+    this.buffer.push({ log: this.log, event: structuredClone(event) });
+  }
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+interface SharedState {
+  store: SharedEventStore;
+  /** Events made by the current write, committed at its end. */
+  buffer: { log: SharedLogName; event: object }[];
+  /** The last seq applied to this replica. */
+  lastSeq: number;
+  /** A write failed after the engines changed: the replica is rebuilt from the log before the next use. */
+  stale: boolean;
+  /** One write or catch-up at a time in this process, so no row is applied twice. */
+  chain: Promise<unknown>;
+  /** The dedicated connection: LISTEN, the leader lock, and the leader's writes. */
+  client: import('pg').Client | undefined;
+  leader: boolean;
+  /** Aborted when the leadership is lost: sends in flight stop and stay queued for the next leader. */
+  leadership: AbortController;
+  pollTimer: NodeJS.Timeout | undefined;
+  polling: boolean;
+  /** The last poll failure reported, so an outage is logged once, not every poll. */
+  pollError: string | undefined;
+}
+
 interface Pending {
   id: string;
   notification: Notification;
@@ -103,9 +163,9 @@ interface Pending {
 }
 
 export class AlertService {
-  readonly engine: AlertEngine;
-  readonly escalation: EscalationEngine;
-  private readonly deliveries: DeliveryRecord[];
+  private alertEngine!: AlertEngine;
+  private escalationEngine!: EscalationEngine;
+  private deliveries: DeliveryRecord[] = [];
   private readonly outbox = new Map<string, Pending>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -117,24 +177,59 @@ export class AlertService {
   private constructor(
     readonly settings: AlertServiceSettings,
     private readonly logs: {
-      alerts: Appender<EngineEvent>;
-      escalation: Appender<EscalationEvent>;
-      deliveries: Appender<OutboxRecord>;
+      alerts: LogSink<EngineEvent>;
+      escalation: LogSink<EscalationEvent>;
+      deliveries: LogSink<OutboxRecord>;
     },
     events: { alerts: EngineEvent[]; escalation: EscalationEvent[]; deliveries: OutboxRecord[] },
     private readonly logger: Logger,
+    private readonly shared?: SharedState,
   ) {
-    this.engine = new AlertEngine({
-      config: settings.config,
+    this.load(events);
+    // A crash between the engine's log and the escalation log can leave a firing critical alert
+    // without its escalation: start it now. (A shared log writes both in one transaction.)
+    if (!shared)
+      for (const view of this.engine.listAlerts())
+        if (this.escalation.escalates(view.alert) && !this.escalation.state(view.alert.fingerprint)) {
+          try {
+            this.escalation.observe(view.alert);
+          } catch (error) {
+            logger.warn('alert_escalation_not_started', {
+              alert: view.alert.fingerprint,
+              error: (error as Error).message,
+            });
+          }
+        }
+  }
+
+  get engine(): AlertEngine {
+    return this.alertEngine;
+  }
+
+  get escalation(): EscalationEngine {
+    return this.escalationEngine;
+  }
+
+  /** Whether this instance runs the timers and sends (always, without a shared database). */
+  get leading(): boolean {
+    return this.shared ? this.shared.leader : true;
+  }
+
+  /** Builds the engines, the outbox and the recent deliveries from the logs' events. */
+  private load(events: { alerts: EngineEvent[]; escalation: EscalationEvent[]; deliveries: OutboxRecord[] }): void {
+    const logs = this.logs;
+    this.alertEngine = new AlertEngine({
+      config: this.settings.config,
       now: Date.now,
       events: { append: (event) => logs.alerts.append(event), load: () => events.alerts },
     });
-    this.escalation = EscalationEngine.replay(events.escalation, {
-      policy: settings.escalation ?? { enabled: false },
+    this.escalationEngine = EscalationEngine.replay(events.escalation, {
+      policy: this.settings.escalation ?? { enabled: false },
       sink: (event) => logs.escalation.append(event),
       now: Date.now,
     });
     // The outbox: a queued notification without a final record was not delivered before the stop.
+    this.outbox.clear();
     const queued = new Map<string, QueuedRecord>();
     const attempts = new Map<string, number>();
     for (const record of events.deliveries) {
@@ -151,22 +246,121 @@ export class AlertService {
         dueAt: now,
       });
     this.deliveries = events.deliveries.filter((r): r is DeliveryRecord => r.type === 'delivery').slice(-200);
-    // A crash between the engine's log and the escalation log can leave a firing critical alert
-    // without its escalation: start it now.
-    for (const view of this.engine.listAlerts())
-      if (this.escalation.escalates(view.alert) && !this.escalation.state(view.alert.fingerprint)) {
-        try {
-          this.escalation.observe(view.alert);
-        } catch (error) {
-          logger.warn('alert_escalation_not_started', {
-            alert: view.alert.fingerprint,
-            error: (error as Error).message,
+  }
+
+  /** Applies rows another instance committed (shared mode), in seq order. */
+  private applyRows(rows: SharedEventRow[]): void {
+    const shared = this.shared!;
+    for (const row of rows) {
+      if (row.log === 'alerts') this.alertEngine.replay([row.event as EngineEvent]);
+      else if (row.log === 'escalation') this.escalationEngine.applyLogged(row.event as EscalationEvent);
+      else {
+        const record = row.event as OutboxRecord;
+        if (record.type === 'queued')
+          this.outbox.set(record.id, {
+            id: record.id,
+            notification: record.notification,
+            attempts: 0,
+            dueAt: record.notification.at,
           });
+        else {
+          const pending = this.outbox.get(record.id);
+          if (record.outcome !== 'retrying') this.outbox.delete(record.id);
+          else if (pending) {
+            pending.attempts = record.attempt;
+            pending.dueAt = record.retryAt ?? Date.now();
+          }
+          this.deliveries.push(record);
+          if (this.deliveries.length > 200) this.deliveries.shift();
         }
       }
+      shared.lastSeq = row.seq;
+    }
+  }
+
+  /** Shared mode: every event of the three logs, in order, from PostgreSQL (the history tools read these). */
+  async sharedEvents(): Promise<
+    { alerts: EngineEvent[]; escalation: EscalationEvent[]; notifications: OutboxRecord[] } | undefined
+  > {
+    if (!this.shared) return undefined;
+    const rows = await unavailable(this.shared.store.all());
+    const events = split(rows);
+    return { alerts: events.alerts, escalation: events.escalation, notifications: events.deliveries };
+  }
+
+  /** Rebuilds the replica from the whole shared log (at open, at takeover, after a failed write). */
+  private rebuildFrom(rows: SharedEventRow[]): void {
+    this.shared!.buffer.length = 0;
+    this.load(split(rows));
+    this.shared!.lastSeq = rows.at(-1)?.seq ?? 0;
+    this.shared!.stale = false;
+  }
+
+  /** Runs `step` after the writes and catch-ups already queued in this process. */
+  private serial<T>(step: () => Promise<T>): Promise<T> {
+    const shared = this.shared!;
+    const run = shared.chain.then(step, step);
+    shared.chain = run.catch(() => undefined);
+    return unavailable(run);
+  }
+
+  /**
+   * Brings this instance's view up to the shared log's last committed row, so reads on any instance
+   * show the same alerts, groups, silences and escalations. Without a shared database: nothing to do.
+   */
+  sync(): Promise<void> {
+    const shared = this.shared;
+    if (!shared) return Promise.resolve();
+    return this.serial(async () => {
+      if (shared.stale) this.rebuildFrom(await shared.store.all());
+      else this.applyRows(await shared.store.since(shared.lastSeq));
+    });
+  }
+
+  /**
+   * Makes a change and returns once its events are durable: on the data dir's files, or (shared) in
+   * one write transaction that first applies what other instances wrote, so `change` decides on the
+   * shared state. Events of a change that throws part-way are kept, as the files keep them.
+   */
+  async change<T>(change: () => T, onLeaderConnection = false): Promise<T> {
+    const shared = this.shared;
+    if (!shared) {
+      const result = change();
+      await this.flush();
+      return result;
+    }
+    return this.serial(async () => {
+      const client = onLeaderConnection ? shared.client : undefined;
+      if (onLeaderConnection && (!client || !shared.leader))
+        throw new ToolError('UNAVAILABLE', 'this instance is no longer the alert leader');
+      let changed = false;
+      try {
+        const outcome = await shared.store.write(client, async (write) => {
+          if (shared.stale) this.rebuildFrom(await write.since(0));
+          else this.applyRows(await write.since(shared.lastSeq));
+          changed = true;
+          let result: { value: T } | { error: unknown };
+          try {
+            result = { value: change() };
+          } catch (error) {
+            result = { error };
+          }
+          const last = await write.append(shared.buffer.splice(0));
+          if (last !== null) shared.lastSeq = last;
+          return result;
+        });
+        if ('error' in outcome) throw outcome.error;
+        return outcome.value;
+      } catch (error) {
+        // The engines may hold a change the database did not take: rebuild them from the log next time.
+        if (changed) shared.stale = true;
+        throw error;
+      }
+    });
   }
 
   static async open(dataDir: string, settings: AlertServiceSettings, logger: Logger): Promise<AlertService> {
+    if (settings.databaseUrl) return AlertService.openShared(settings, logger);
     const logs = {
       alerts: new Appender(new EventLog<EngineEvent>(monitoringLogFile(dataDir, 'alerts')), logger),
       escalation: new Appender(new EventLog<EscalationEvent>(monitoringLogFile(dataDir, 'escalation')), logger),
@@ -188,11 +382,117 @@ export class AlertService {
     );
   }
 
-  /** Ticks every tickMs until closed; the timer never holds the process open. */
+  /** Shared mode: the replica starts from the whole table; the first poll may make it the leader. */
+  private static async openShared(settings: AlertServiceSettings, logger: Logger): Promise<AlertService> {
+    const store = new SharedEventStore({ url: settings.databaseUrl! });
+    try {
+      await store.open();
+    } catch (error) {
+      await store.close();
+      throw new ToolError(
+        'UNAVAILABLE',
+        `cannot open the shared alert log in PostgreSQL (databaseUrl): ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    const buffer: { log: SharedLogName; event: object }[] = [];
+    const shared: SharedState = {
+      store,
+      buffer,
+      lastSeq: 0,
+      stale: true,
+      chain: Promise.resolve(),
+      client: undefined,
+      leader: false,
+      leadership: new AbortController(),
+      pollTimer: undefined,
+      polling: false,
+      pollError: undefined,
+    };
+    const logs = {
+      alerts: new BufferedSink<EngineEvent>('alerts', buffer),
+      escalation: new BufferedSink<EscalationEvent>('escalation', buffer),
+      deliveries: new BufferedSink<OutboxRecord>('notifications', buffer),
+    };
+    const service = new AlertService(settings, logs, { alerts: [], escalation: [], deliveries: [] }, logger, shared);
+    try {
+      await service.sync();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return service;
+  }
+
+  /** Ticks every tickMs until closed (shared: polls for the leadership too); the timers never hold the process open. */
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => this.tick(), this.settings.tickMs);
     this.timer.unref();
+    const shared = this.shared;
+    if (shared) {
+      shared.pollTimer = setInterval(() => void this.poll(), this.settings.leaderPollMs ?? 1_000);
+      shared.pollTimer.unref();
+      void this.poll();
+    }
+  }
+
+  /**
+   * Shared mode, every poll: (re)connects the dedicated connection and tries the leader lock. A new
+   * leader rebuilds its replica from the whole log before its first tick. A follower catches up.
+   */
+  private async poll(): Promise<void> {
+    const shared = this.shared!;
+    if (shared.polling || this.controller.signal.aborted) return;
+    shared.polling = true;
+    try {
+      if (!shared.client) {
+        const client = await shared.store.connect();
+        if (this.controller.signal.aborted) {
+          await client.end().catch(() => undefined);
+          return;
+        }
+        const lost = () => this.loseLeadership(client);
+        client.on('error', lost);
+        client.on('end', lost);
+        client.on('notification', () => {
+          if (shared.leader) this.tick();
+          else void this.sync().catch(() => undefined);
+        });
+        shared.client = client;
+      }
+      if (shared.leader) return;
+      const client = shared.client;
+      if (await shared.store.tryLead(client)) {
+        if (shared.client !== client) return;
+        shared.stale = true;
+        shared.leadership = new AbortController();
+        shared.leader = true;
+        await this.sync();
+        this.logger.info('alert_leader_acquired', { lastSeq: shared.lastSeq });
+        this.tick();
+      } else await this.sync();
+      if (shared.pollError !== undefined) this.logger.info('alert_leader_poll_recovered', {});
+      shared.pollError = undefined;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (shared.pollError !== message) this.logger.warn('alert_leader_poll_failed', { error: message });
+      shared.pollError = message;
+    } finally {
+      shared.polling = false;
+    }
+  }
+
+  /** The dedicated connection is gone, and the session lock with it: stop leading, reconnect at the next poll. */
+  private loseLeadership(client: import('pg').Client): void {
+    const shared = this.shared!;
+    if (shared.client !== client) return;
+    shared.client = undefined;
+    void client.end().catch(() => undefined);
+    if (!shared.leader) return;
+    shared.leader = false;
+    shared.leadership.abort();
+    if (!this.controller.signal.aborted) this.logger.warn('alert_leader_lost', {});
   }
 
   /**
@@ -201,9 +501,34 @@ export class AlertService {
    */
   tick(): void {
     if (this.ticking) return;
+    const shared = this.shared;
+    if (shared) {
+      // Only the leader flushes, on its own connection, and sends only what that transaction committed.
+      if (!shared.leader || this.controller.signal.aborted) return;
+      this.ticking = true;
+      this.change(() => this.collect(Date.now()), true)
+        .then(() => this.sendDue(Date.now()))
+        .catch((error: unknown) => {
+          if (shared.leader) this.logger.error('alert_tick_failed', { error: (error as Error).message });
+        })
+        .finally(() => (this.ticking = false));
+      return;
+    }
     this.ticking = true;
     try {
       const now = Date.now();
+      this.collect(now);
+      this.sendDue(now);
+    } catch (error) {
+      this.logger.error('alert_tick_failed', { error: (error as Error).message });
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Due groups and escalation tiers into the outbox, and the periodic re-forward. */
+  private collect(now: number): void {
+    {
       const due: Notification[] = [...this.engine.tick(now)];
       for (const step of this.escalation.tick(now)) {
         if (step.step !== 'escalated') continue;
@@ -217,16 +542,20 @@ export class AlertService {
       }
       for (const notification of due) this.enqueue(notification);
       this.reforward(now);
-      for (const pending of this.outbox.values())
-        if (pending.dueAt <= now && !this.inFlight.has(pending.id)) {
-          const sending = this.send(pending).finally(() => this.inFlight.delete(pending.id));
-          this.inFlight.set(pending.id, sending);
-        }
-    } catch (error) {
-      this.logger.error('alert_tick_failed', { error: (error as Error).message });
-    } finally {
-      this.ticking = false;
     }
+  }
+
+  /** Sends every outbox entry that is due and not already in flight. */
+  private sendDue(now: number): void {
+    for (const pending of this.outbox.values())
+      if (pending.dueAt <= now && !this.inFlight.has(pending.id)) {
+        const sending = this.send(pending)
+          .catch((error: unknown) =>
+            this.logger.error('alert_delivery_record_failed', { error: (error as Error).message }),
+          )
+          .finally(() => this.inFlight.delete(pending.id));
+        this.inFlight.set(pending.id, sending);
+      }
   }
 
   /**
@@ -277,34 +606,50 @@ export class AlertService {
     const integrations = receiver
       ? receiver.slack.length + receiver.pagerduty.length + receiver.webhook.length + receiver.email.length
       : 0;
-    pending.attempts++;
+    const attempt = pending.attempts + 1;
+    // Shared: the outcome is written over the leader's connection, or not at all once it lost the lead.
+    const commit = (step: () => void): Promise<void> =>
+      this.shared ? this.change(step, true) : (step(), Promise.resolve());
     if (!receiver || integrations === 0) {
-      this.outbox.delete(pending.id);
-      this.record(notification, pending.id, pending.attempts, 'no_integrations', []);
+      await commit(() => {
+        pending.attempts = attempt;
+        this.outbox.delete(pending.id);
+        this.record(notification, pending.id, attempt, 'no_integrations', []);
+      });
       return;
     }
+    const signal = this.shared
+      ? AbortSignal.any([this.controller.signal, this.shared.leadership.signal])
+      : this.controller.signal;
+    if (signal.aborted) return;
+    pending.attempts = attempt;
     let results: IntegrationResult[] = [];
     try {
-      results = await sendNotification(receiver, notification, {
-        externalUrl: this.settings.externalUrl,
-        signal: this.controller.signal,
-      });
+      results = await sendNotification(receiver, notification, { externalUrl: this.settings.externalUrl, signal });
     } catch (error) {
       this.logger.error('alert_delivery_failed', { receiver: notification.receiver, error: (error as Error).message });
     }
-    if (this.controller.signal.aborted) return; // closing: the outbox entry stays queued for the next start
+    // Closing, or the leadership was lost: the outbox entry stays queued for the next start or leader.
+    if (signal.aborted) return;
     const sent = results.some((result) => result.status === 'sent');
-    if (sent || pending.attempts >= maxDeliveryAttempts) {
-      this.outbox.delete(pending.id);
-      this.record(notification, pending.id, pending.attempts, sent ? 'sent' : 'failed', results);
-      if (!sent)
-        this.logger.error('alert_delivery_given_up', { receiver: notification.receiver, attempts: pending.attempts });
+    if (sent || attempt >= maxDeliveryAttempts) {
+      await commit(() => {
+        this.outbox.delete(pending.id);
+        this.record(notification, pending.id, attempt, sent ? 'sent' : 'failed', results);
+      });
+      if (!sent) this.logger.error('alert_delivery_given_up', { receiver: notification.receiver, attempts: attempt });
       return;
     }
     // Nothing took it (failures, Slack's rate limit): try again with backoff, or when the limit says.
     const retryAfter = Math.max(0, ...results.map((result) => result.retryAfterMs ?? 0));
-    pending.dueAt = Date.now() + Math.max(retryAfter, Math.min(300_000, 1_000 * 2 ** (pending.attempts - 1)));
-    this.record(notification, pending.id, pending.attempts, 'retrying', results, pending.dueAt);
+    const dueAt = Date.now() + Math.max(retryAfter, Math.min(300_000, 1_000 * 2 ** (attempt - 1)));
+    await commit(() => {
+      // A rebuild may have replaced the entry: the replica's copy is the one to update.
+      const current = this.outbox.get(pending.id) ?? pending;
+      current.attempts = attempt;
+      current.dueAt = dueAt;
+      this.record(notification, pending.id, attempt, 'retrying', results, dueAt);
+    });
   }
 
   private record(
@@ -356,6 +701,23 @@ export class AlertService {
    * starts escalation for those that escalate, and forwards them when an Alertmanager is configured.
    */
   async fire(alerts: { labels: Record<string, string>; annotations?: Record<string, string> }[], resolve: boolean) {
+    const changed = await this.change(() => this.fireNow(alerts, resolve));
+    let forwarded: { ok: boolean; detail: string } | undefined;
+    if (this.settings.alertmanagerUrl) {
+      try {
+        const result = await forwardAlerts(this.settings.alertmanagerUrl, changed, { signal: this.controller.signal });
+        forwarded = { ok: true, detail: `forwarded ${result.posted} to ${result.target} (HTTP ${result.httpStatus})` };
+      } catch (error) {
+        forwarded = { ok: false, detail: (error as Error).message };
+      }
+    }
+    return { alerts: changed, forwarded };
+  }
+
+  private fireNow(
+    alerts: { labels: Record<string, string>; annotations?: Record<string, string> }[],
+    resolve: boolean,
+  ): Alert[] {
     const now = Date.now();
     const firing = new Set(this.engine.listAlerts().map((view) => view.alert.fingerprint));
     const prepared = alerts.map((input, index) => {
@@ -391,17 +753,7 @@ export class AlertService {
         changed.push(alert);
       }
     }
-    let forwarded: { ok: boolean; detail: string } | undefined;
-    if (this.settings.alertmanagerUrl) {
-      try {
-        const result = await forwardAlerts(this.settings.alertmanagerUrl, changed, { signal: this.controller.signal });
-        forwarded = { ok: true, detail: `forwarded ${result.posted} to ${result.target} (HTTP ${result.httpStatus})` };
-      } catch (error) {
-        forwarded = { ok: false, detail: (error as Error).message };
-      }
-    }
-    await this.flush();
-    return { alerts: changed, forwarded };
+    return changed;
   }
 
   recentDeliveries(limit = 20): DeliveryRecord[] {
@@ -418,18 +770,56 @@ export class AlertService {
     }));
   }
 
+  /** Waits until the events made so far are durable (shared: commits any made outside change()). */
   async flush(): Promise<void> {
+    if (this.shared) {
+      if (this.shared.buffer.length > 0) await this.change(() => undefined);
+      return;
+    }
     await Promise.all([this.logs.alerts.flush(), this.logs.escalation.flush(), this.logs.deliveries.flush()]);
   }
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.shared?.pollTimer) clearInterval(this.shared.pollTimer);
     this.controller.abort();
     await this.settle();
     await this.forwarding;
     await this.flush().catch(() => undefined);
+    const shared = this.shared;
+    if (shared) {
+      await shared.chain;
+      // Ending the session frees the leader lock at once; the next instance's poll takes it.
+      const client = shared.client;
+      shared.client = undefined;
+      shared.leader = false;
+      await client?.end().catch(() => undefined);
+      await shared.store.close();
+    }
   }
+}
+
+/** The rows of the shared table, per log. */
+function split(rows: SharedEventRow[]) {
+  const events = { alerts: [] as EngineEvent[], escalation: [] as EscalationEvent[], deliveries: [] as OutboxRecord[] };
+  for (const row of rows)
+    if (row.log === 'alerts') events.alerts.push(row.event as EngineEvent);
+    else if (row.log === 'escalation') events.escalation.push(row.event as EscalationEvent);
+    else events.deliveries.push(row.event as OutboxRecord);
+  return events;
+}
+
+/** A database failure reaches a tool as UNAVAILABLE with the reason; the tools' own errors pass as they are. */
+function unavailable<T>(work: Promise<T>): Promise<T> {
+  return work.catch((error: unknown) => {
+    if (error instanceof InputError || error instanceof ToolError) throw error;
+    throw new ToolError(
+      'UNAVAILABLE',
+      `the alert log shared in PostgreSQL (databaseUrl) is unavailable: ${(error as Error).message}`,
+      { cause: error },
+    );
+  });
 }
 
 const services = new Map<string, Promise<AlertService>>();
@@ -449,8 +839,12 @@ export function alertConfigFrom(
 }
 
 /** The service's settings from the suite's monitoring settings. */
-export function alertServiceSettings(alerting: MonitoringSettings['alerting']): AlertServiceSettings {
+export function alertServiceSettings(
+  alerting: MonitoringSettings['alerting'],
+  databaseUrl?: string | undefined,
+): AlertServiceSettings {
   return {
+    databaseUrl,
     config: alerting.config,
     configSource: alerting.configSource,
     escalation: alerting.escalation,

@@ -21,7 +21,11 @@ export async function alertService(context: ToolContext): Promise<AlertService> 
       'NOT_CONFIGURED',
       'monitoring is not configured in this process; run the tools through a Caelum service',
     );
-  return openAlertService(context.environment.dataDir, alertServiceSettings(settings.alerting), context.logger);
+  return openAlertService(
+    context.environment.dataDir,
+    alertServiceSettings(settings.alerting, context.environment.services.databaseUrl),
+    context.logger,
+  );
 }
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
@@ -130,6 +134,7 @@ export const fireAlerts = defineTool({
   examples: [{ alerts: [{ labels: { alertname: 'DiskFull', severity: 'critical', profile: 'database' } }] }],
   async handler(input, context) {
     const service = await alertService(context);
+    await service.sync();
     const now = Date.now();
     const groups = service.engine.groups();
     // When the first notification would go: the alert's group's next flush if the group exists, else
@@ -219,6 +224,7 @@ export const listAlerts = defineTool({
   examples: [{}],
   async handler(input, context) {
     const service = await alertService(context);
+    await service.sync();
     return {
       alerts: rows(service),
       groups: service.engine.groups().map((group) => ({
@@ -282,6 +288,7 @@ export const ackAlert = defineTool({
   examples: [{ alert: 'DiskFull', minutes: 60 }],
   async handler(input, context) {
     const service = await alertService(context);
+    await service.sync();
     const running = service.escalation.list();
     let target = running.find((state) => state.fingerprint === input.alert);
     if (!target) {
@@ -311,12 +318,13 @@ export const ackAlert = defineTool({
         'minutes',
         `${input.minutes}; an ack lasts at most ${maxMinutes} minutes (escalation.maxAckTtlMs)`,
       );
-    service.escalation.ack(target.fingerprint, {
-      by: input.by,
-      ...(input.comment !== undefined ? { comment: input.comment } : {}),
-      ...(input.minutes !== undefined ? { ttlMs: Math.round(input.minutes * 60_000) } : {}),
-    });
-    await service.flush();
+    await service.change(() =>
+      service.escalation.ack(target.fingerprint, {
+        by: input.by,
+        ...(input.comment !== undefined ? { comment: input.comment } : {}),
+        ...(input.minutes !== undefined ? { ttlMs: Math.round(input.minutes * 60_000) } : {}),
+      }),
+    );
     return { escalation: escalationRows(service).filter((row) => row.fingerprint === target.fingerprint) };
   },
   summarize: (output) =>
@@ -352,8 +360,8 @@ export const silenceAlerts = defineTool({
     if (input.expire !== undefined && input.matchers !== undefined)
       throw new InputError('matchers', 'give matchers to add a silence, or expire to end one, not both');
     if (input.expire !== undefined) {
-      const silence = service.engine.expireSilence(input.expire);
-      await service.flush();
+      const id = input.expire;
+      const silence = await service.change(() => service.engine.expireSilence(id));
       return { silence: { ...silence, startsAt: iso(silence.startsAt), endsAt: iso(silence.endsAt) }, suppressed: [] };
     }
     if (!input.matchers || input.matchers.length === 0)
@@ -373,13 +381,14 @@ export const silenceAlerts = defineTool({
       }
     });
     const now = Date.now();
-    const silence = service.engine.addSilence({
-      matchers,
-      endsAt: now + Math.round(input.minutes * 60_000),
-      createdBy: input.createdBy,
-      comment: input.comment,
-    });
-    await service.flush();
+    const silence = await service.change(() =>
+      service.engine.addSilence({
+        matchers,
+        endsAt: now + Math.round(input.minutes * 60_000),
+        createdBy: input.createdBy,
+        comment: input.comment,
+      }),
+    );
     const suppressed = service.engine
       .listAlerts()
       .filter((view) => view.silencedBy.includes(silence.id))

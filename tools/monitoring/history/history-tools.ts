@@ -8,10 +8,16 @@ import { alertServiceOf } from '../alerts/alert-service.js';
 import { alertHistory, notificationRows, readAlertLogs } from './alert-history.js';
 import { readRemediationLog, remediationRuns } from './remediation-history.js';
 
-/** Waits until a running alert service has put what it holds in memory on disk, so the logs are current. */
+/**
+ * Waits until a running alert service has put what it holds in memory on disk, so the logs are current;
+ * a service sharing its logs in PostgreSQL (databaseUrl) is read from there.
+ */
 async function flushedLogs(context: ToolContext) {
   const running = alertServiceOf(context.environment.dataDir);
-  if (running) await (await running.catch(() => undefined))?.flush().catch(() => undefined);
+  const service = running ? await running.catch(() => undefined) : undefined;
+  await service?.flush().catch(() => undefined);
+  const shared = await service?.sharedEvents();
+  if (shared) return { ...shared, damaged: { alerts: 0, escalation: 0, notifications: 0 } };
   return readAlertLogs(context.environment.dataDir);
 }
 

@@ -99,6 +99,11 @@ export class EscalationEngine {
     return engine;
   }
 
+  /** Applies an event another writer logged (a shared log), without writing it again. */
+  applyLogged(event: EscalationEvent): void {
+    this.apply(event);
+  }
+
   /** The profile an alert's labels name; missing means generic, unknown is refused. */
   profileOf(alert: Alert): EscalationProfile {
     const value = alert.labels[this.policy.profileLabel];

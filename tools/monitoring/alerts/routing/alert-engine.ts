@@ -116,6 +116,16 @@ export class AlertEngine {
     }
   }
 
+  /** Applies events another writer logged (a shared log), without appending them again. */
+  replay(events: Iterable<EngineEvent>): void {
+    this.replaying = true;
+    try {
+      for (const event of events) this.apply(event);
+    } finally {
+      this.replaying = false;
+    }
+  }
+
   /** A new config resets the groups (as an Alertmanager reload does) and re-routes the active alerts. */
   setConfig(config: AlertmanagerConfig): void {
     this.config = config;
