@@ -1,0 +1,222 @@
+// Agent memory shared by instances through PostgreSQL: separate data dirs (separate graphs) on one
+// database schema. A remember through one instance is recalled through another at once, a forget too;
+// concurrent calls from both converge to the same graph; an instance started later replays the log; and
+// with the database gone a remember is refused while a recall answers from the local graph and says so.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { pgSchema, pgSchemaUrl, testSuite, type TestSuite } from '../helpers.js';
+import { appliedKey, memoryLogTable } from '../../knowledge/memory-log.js';
+import { entitiesNamed } from '../../knowledge/memory.js';
+
+interface Recalled {
+  entities: {
+    name: string;
+    entityType: string;
+    observations: string[];
+    relations: { direction: string; relationType: string; other: string }[];
+  }[];
+  sharedLog?: string;
+}
+
+type Setup = { after(fn: () => Promise<void> | void): void };
+
+async function instance(t: Setup, url: string): Promise<TestSuite> {
+  return testSuite(t, { env: { DATABASE_URL: url } });
+}
+
+async function call(suite: TestSuite, name: string, args: Record<string, unknown>) {
+  const result = await suite.dispatcher.call(name, args);
+  assert.equal(result.isError, false, result.text);
+  return result.structuredContent!;
+}
+
+async function recallNames(suite: TestSuite, names: string[]): Promise<Recalled> {
+  return (await call(suite, 'recallFacts', { names, k: 100 })) as unknown as Recalled;
+}
+
+async function forgetThrough(suite: TestSuite, args: Record<string, unknown>) {
+  const result = await suite.dispatcher.call('runTool', {
+    name: 'knowledge_base_forget_facts',
+    arguments: args,
+    confirm: true,
+  });
+  assert.equal(result.isError, false, result.text);
+}
+
+/** A TCP relay to PostgreSQL that can be cut: the database "goes down" for the suites behind it. */
+async function relay(t: Setup, port: number) {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const cut = async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  t.after(() => (server.listening ? cut() : undefined));
+  return { port: (server.address() as net.AddressInfo).port, cut };
+}
+
+test('agent memory is shared by instances through the log in PostgreSQL', async (t) => {
+  const pg = await pgSchema(t, 'caelum_memory_shared');
+  if (!pg.ok) return t.skip(pg.reason);
+  const url = pgSchemaUrl(pg.schema);
+  const a = await instance(t, url);
+  const b = await instance(t, url);
+
+  await t.test('a fact remembered through A is recalled through B at once', async () => {
+    const started = performance.now();
+    const stored = await call(a, 'rememberFacts', {
+      entities: [{ name: 'Ada', entityType: 'person', observations: ['maintains the GPU pool'] }],
+      relations: [{ from: 'Ada', to: 'Caelum', relationType: 'works_on' }],
+    });
+    const remembered = performance.now();
+    const { entities, observations, relations, indexed } = stored;
+    assert.deepEqual(
+      { entities, observations, relations, indexed },
+      {
+        entities: 2,
+        observations: 1,
+        relations: 1,
+        indexed: 3,
+      },
+    );
+    const recalled = await recallNames(b, ['Ada']);
+    const done = performance.now();
+    assert.equal(recalled.sharedLog, undefined);
+    assert.deepEqual(recalled.entities, [
+      {
+        name: 'Ada',
+        entityType: 'person',
+        observations: ['maintains the GPU pool'],
+        relations: [{ direction: 'out', relationType: 'works_on', other: 'Caelum' }],
+      },
+    ]);
+    // A search on B finds it too: the documents were indexed there as well.
+    const searched = (await call(b, 'recallFacts', { query: 'GPU pool' })) as unknown as Recalled;
+    assert.equal(searched.entities[0]?.name, 'Ada');
+    t.diagnostic(
+      `remember on A ${(remembered - started).toFixed(1)} ms, then recall on B ${(done - remembered).toFixed(1)} ms`,
+    );
+  });
+
+  await t.test('B follows A on NOTIFY without a recall', async () => {
+    const graph = await b.knowledge.graph();
+    const started = performance.now();
+    await call(a, 'rememberFacts', { observations: [{ entity: 'Ada', contents: ['reviews the ledger'] }] });
+    const remembered = performance.now();
+    for (;;) {
+      const [ada] = await entitiesNamed(b.knowledge, ['Ada']);
+      if (ada?.observations.includes('reviews the ledger')) break;
+      assert.ok(performance.now() - started < 10_000, 'B never applied the row without a recall');
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const applied = performance.now();
+    assert.equal(await graph.count('Observation'), 2);
+    t.diagnostic(
+      `remember on A ${(remembered - started).toFixed(1)} ms; in B's graph ${(applied - started).toFixed(1)} ms after the call began (NOTIFY)`,
+    );
+  });
+
+  await t.test('a forget through B is gone when recalled through A', async () => {
+    await forgetThrough(b, {
+      observations: [{ entity: 'Ada', contents: ['maintains the GPU pool'] }],
+      relations: [{ from: 'Ada', to: 'Caelum', relationType: 'works_on' }],
+    });
+    const recalled = await recallNames(a, ['Ada', 'Caelum']);
+    const ada = recalled.entities.find((e) => e.name === 'Ada')!;
+    assert.deepEqual(ada.observations, ['reviews the ledger']);
+    assert.deepEqual(ada.relations, []);
+    const searched = (await call(a, 'recallFacts', { query: 'maintains GPU pool' })) as unknown as {
+      matches: { text: string }[];
+    };
+    assert.ok(!searched.matches.some((m) => m.text.includes('maintains the GPU pool')), JSON.stringify(searched));
+    await forgetThrough(b, { entities: ['Caelum'] });
+    assert.deepEqual((await recallNames(a, ['Caelum'])).entities, []);
+  });
+
+  await t.test('2 × 20 concurrent remembers from both instances converge to the same memory', async () => {
+    const names = ['P0', 'P1', 'P2', 'P3', 'P4'];
+    const calls = [a, b].flatMap((suite, side) =>
+      Array.from({ length: 20 }, (_, i) => {
+        const name = names[i % names.length]!;
+        // Both sides retype the same entities: the log's order decides, the same way everywhere.
+        return suite.dispatcher.call('rememberFacts', {
+          entities: [{ name, entityType: `type-${side}-${i}`, observations: [`fact ${side}-${i}`, 'shared fact'] }],
+          relations: [{ from: name, to: names[(i + 1) % names.length]!, relationType: `r${side}` }],
+        });
+      }),
+    );
+    const results = await Promise.all(calls);
+    for (const result of results) assert.equal(result.isError, false, result.text);
+    const [fromA, fromB] = [await recallNames(a, names), await recallNames(b, names)];
+    assert.deepEqual(fromA.entities, fromB.entities);
+    const observations = fromA.entities.flatMap((e) => e.observations);
+    assert.equal(observations.length, 40 + names.length, 'every fact once, the shared one once per entity');
+    const [ga, gb] = [await a.knowledge.graph(), await b.knowledge.graph()];
+    for (const table of ['Entity', 'Observation', 'RELATION', 'Document'])
+      assert.equal(await ga.count(table), await gb.count(table), table);
+    // Each graph's applied mark is the log's end.
+    const { rows } = await pg.admin.query(`select max(seq)::int as end from ${pg.schema}.${memoryLogTable}`);
+    for (const graph of [ga, gb]) {
+      const mark = await graph.read('MATCH (m:_Meta {key: $k}) RETURN m.value AS v', { k: appliedKey });
+      assert.equal(Number(mark.rows[0]!.v), rows[0].end);
+    }
+  });
+
+  await t.test('an instance started later replays the whole log', async () => {
+    const c = await instance(t, url);
+    const names = ['Ada', 'Caelum', 'P0', 'P1', 'P2', 'P3', 'P4'];
+    const [fromA, fromC] = [await recallNames(a, names), await recallNames(c, names)];
+    assert.equal(fromC.entities.length, 6);
+    assert.deepEqual(fromC.entities, fromA.entities);
+    const [ga, gc] = [await a.knowledge.graph(), await c.knowledge.graph()];
+    for (const table of ['Entity', 'Observation', 'RELATION', 'Document'])
+      assert.equal(await gc.count(table), await ga.count(table), table);
+  });
+});
+
+test('with the database down a remember is refused, and a recall answers from the local graph and says so', async (t) => {
+  const pg = await pgSchema(t, 'caelum_memory_down');
+  if (!pg.ok) return t.skip(pg.reason);
+  const upstream = new URL(pgSchemaUrl(pg.schema));
+  const cuttable = await relay(t, Number(upstream.port || 5432));
+  upstream.port = String(cuttable.port);
+  const a = await instance(t, upstream.toString());
+  await call(a, 'rememberFacts', { entities: [{ name: 'Ada', observations: ['maintains the GPU pool'] }] });
+  await cuttable.cut();
+
+  const refused = await a.dispatcher.call('rememberFacts', {
+    entities: [{ name: 'Bob', observations: ['runs the trading desk'] }],
+  });
+  assert.equal(refused.isError, true);
+  assert.match(refused.text, /DATABASE_URL/);
+  assert.match(refused.text, /nothing was remembered/);
+  assert.equal(refused.text.split('\n').length, 1, refused.text);
+  assert.deepEqual(await entitiesNamed(a.knowledge, ['Bob']), [], 'nothing written only locally');
+
+  const recalled = await a.dispatcher.call('recallFacts', { names: ['Ada'] });
+  assert.equal(recalled.isError, false, recalled.text);
+  const content = recalled.structuredContent as unknown as Recalled;
+  assert.deepEqual(content.entities[0]?.observations, ['maintains the GPU pool']);
+  assert.match(content.sharedLog ?? '', /shared memory log .*could not be read/);
+  assert.match(recalled.text, /this instance's graph alone/);
+
+  const forgot = await a.dispatcher.call('runTool', {
+    name: 'knowledge_base_forget_facts',
+    arguments: { entities: ['Ada'] },
+    confirm: true,
+  });
+  assert.equal(forgot.isError, true);
+  assert.match(forgot.text, /DATABASE_URL.*nothing was forgotten/);
+  assert.equal((await entitiesNamed(a.knowledge, ['Ada'])).length, 1);
+});
