@@ -136,6 +136,7 @@ export class MemoryLog {
     if (this.closed) return;
     this.listen();
     const poll = () => {
+      if (this.closed) return;
       this.pollTimer = setTimeout(() => {
         if (this.closed) return;
         void this.toEnd()
@@ -182,7 +183,7 @@ export class MemoryLog {
       await this.through(end);
       return undefined;
     } catch (error) {
-      return this.problem(messageOf(error), new Date().toISOString());
+      return this.problem(messageOf(error), new Date().toISOString(), 'applied here');
     }
   }
 
@@ -197,8 +198,8 @@ export class MemoryLog {
     this.poolLoading = undefined;
   }
 
-  private problem(message: string, at: string): string {
-    return `the shared memory log in PostgreSQL (DATABASE_URL, ${this.target}) could not be read at ${at}: ${message}; this answer comes from this instance's graph alone and may miss facts remembered through other instances`;
+  private problem(message: string, at: string, what = 'read'): string {
+    return `the shared memory log in PostgreSQL (DATABASE_URL, ${this.target}) could not be ${what} at ${at}: ${message}; this answer comes from this instance's graph alone and may miss facts remembered through other instances`;
   }
 
   private async call(operation: MemoryOperation, onUsage?: (usage: EmbedUsage) => void) {
@@ -304,6 +305,11 @@ export class MemoryLog {
     const store = this.options.store;
     let result: RememberResult | ForgetResult;
     try {
+      if (row.op.kind !== 'remember' && row.op.kind !== 'forget')
+        throw new KnowledgeError(
+          'BAD_INPUT',
+          `a log row of kind ${JSON.stringify((row.op as { kind?: unknown }).kind)} is not one this version knows`,
+        );
       result =
         row.op.kind === 'remember'
           ? await remember(store, row.op.input, {
@@ -349,11 +355,19 @@ export class MemoryLog {
       this.listenTimer.unref();
     };
     void import('pg').then(async ({ default: driver }) => {
-      const client = new driver.Client({
-        connectionString: this.options.url,
-        application_name: 'caelum-memory-listen',
-        connectionTimeoutMillis: this.options.connectTimeoutMs ?? 2_000,
-      });
+      let client: pg.Client;
+      try {
+        client = new driver.Client({
+          connectionString: this.options.url,
+          application_name: 'caelum-memory-listen',
+          connectionTimeoutMillis: this.options.connectTimeoutMs ?? 2_000,
+        });
+      } catch (error) {
+        // pg reads files the URL names (sslrootcert=…) as it builds the client, and throws if they are missing.
+        this.failed(error);
+        retry();
+        return;
+      }
       this.listener = client;
       const dropped = () => {
         if (this.listener !== client) return;

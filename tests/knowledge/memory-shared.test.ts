@@ -6,8 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { pgSchema, pgSchemaUrl, testSuite, type TestSuite } from '../helpers.js';
-import { appliedKey, memoryLogTable } from '../../knowledge/memory-log.js';
+import { pgSchema, pgSchemaUrl, tempDir, testSuite, type TestSuite } from '../helpers.js';
+import { createKnowledgeStore } from '../../knowledge/knowledge-store.js';
+import { appliedKey, MemoryLog, memoryLogTable } from '../../knowledge/memory-log.js';
 import { entitiesNamed } from '../../knowledge/memory.js';
 
 interface Recalled {
@@ -127,6 +128,21 @@ test('agent memory is shared by instances through the log in PostgreSQL', async 
     );
   });
 
+  await t.test('remember on A, then recall on B: the latency, 20 rounds', async () => {
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      await call(a, 'rememberFacts', { entities: [{ name: `L${i}`, observations: [`round ${i}`] }] });
+      const recalled = await recallNames(b, [`L${i}`]);
+      times.push(performance.now() - started);
+      assert.deepEqual(recalled.entities[0]?.observations, [`round ${i}`]);
+    }
+    times.sort((x, y) => x - y);
+    t.diagnostic(
+      `remember on A + recall on B: median ${times[10]!.toFixed(1)} ms, p95 ${times[18]!.toFixed(1)} ms, max ${times[19]!.toFixed(1)} ms`,
+    );
+  });
+
   await t.test('a forget through B is gone when recalled through A', async () => {
     await forgetThrough(b, {
       observations: [{ entity: 'Ada', contents: ['maintains the GPU pool'] }],
@@ -165,15 +181,18 @@ test('agent memory is shared by instances through the log in PostgreSQL', async 
     const [ga, gb] = [await a.knowledge.graph(), await b.knowledge.graph()];
     for (const table of ['Entity', 'Observation', 'RELATION', 'Document'])
       assert.equal(await ga.count(table), await gb.count(table), table);
-    // Each graph's applied mark is the log's end.
-    const { rows } = await pg.admin.query(`select max(seq)::int as end from ${pg.schema}.${memoryLogTable}`);
+    // One row per call (2 + 20 remembers and 2 forgets before these 40), and each graph's applied mark is the log's end.
+    const { rows } = await pg.admin.query(
+      `select max(seq)::int as end, count(*)::int as calls from ${pg.schema}.${memoryLogTable}`,
+    );
+    assert.equal(rows[0].calls, 64);
     for (const graph of [ga, gb]) {
       const mark = await graph.read('MATCH (m:_Meta {key: $k}) RETURN m.value AS v', { k: appliedKey });
       assert.equal(Number(mark.rows[0]!.v), rows[0].end);
     }
   });
 
-  await t.test('an instance started later replays the whole log', async () => {
+  await t.test('an instance started later replays the whole log', async (st) => {
     const c = await instance(t, url);
     const names = ['Ada', 'Caelum', 'P0', 'P1', 'P2', 'P3', 'P4'];
     const [fromA, fromC] = [await recallNames(a, names), await recallNames(c, names)];
@@ -182,6 +201,17 @@ test('agent memory is shared by instances through the log in PostgreSQL', async 
     const [ga, gc] = [await a.knowledge.graph(), await c.knowledge.graph()];
     for (const table of ['Entity', 'Observation', 'RELATION', 'Document'])
       assert.equal(await gc.count(table), await ga.count(table), table);
+    // Replayed in pages of 7 rows: the same memory again.
+    const store = createKnowledgeStore({ dataDir: await tempDir(st) });
+    const log = new MemoryLog({ url, store, pageRows: 7 });
+    try {
+      assert.equal(await log.catchUp(), undefined);
+      assert.deepEqual(await entitiesNamed(store, names), await entitiesNamed(a.knowledge, names));
+      assert.equal(await (await store.graph()).count('Observation'), await ga.count('Observation'));
+    } finally {
+      await log.close();
+      await store.close();
+    }
   });
 });
 
