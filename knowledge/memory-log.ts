@@ -55,7 +55,7 @@ const maxPageBytes = 8 * 2 ** 20;
 // Rows commit in seq order: the advisory transaction lock is taken before the seq is drawn and held until
 // the commit, so a reader that sees seq n has seen every committed row below it (a gap is a failed insert
 // and stays one). clock_timestamp() is read under the lock too, so `at` grows with seq.
-const appendSql = `
+export const appendSql = `
 with turn as (select pg_advisory_xact_lock(hashtext('${memoryLogTable}.append'))),
      added as (insert into ${memoryLogTable} (instance, op, at) select $1, $2::jsonb, clock_timestamp() from turn
                returning seq, at)

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pgSchema, pgSchemaUrl, tempDir, testSuite, type TestSuite } from '../helpers.js';
 import { createKnowledgeStore } from '../../knowledge/knowledge-store.js';
-import { appliedKey, MemoryLog, memoryLogTable } from '../../knowledge/memory-log.js';
+import { appendSql, appliedKey, MemoryLog, memoryLogTable } from '../../knowledge/memory-log.js';
 import { entitiesNamed } from '../../knowledge/memory.js';
 
 interface Recalled {
@@ -249,4 +249,60 @@ test('with the database down a remember is refused, and a recall answers from th
   assert.equal(forgot.isError, true);
   assert.match(forgot.text, /DATABASE_URL.*nothing was forgotten/);
   assert.equal((await entitiesNamed(a.knowledge, ['Ada'])).length, 1);
+});
+
+test('rows become visible in seq order, so a reader that has seen seq n never finds a lower one later', async (t) => {
+  const pg = await pgSchema(t, 'caelum_memory_order');
+  if (!pg.ok) return t.skip(pg.reason);
+  const url = pgSchemaUrl(pg.schema);
+  // The table is created by a log's first read.
+  const store = createKnowledgeStore({ dataDir: await tempDir(t) });
+  const log = new MemoryLog({ url, store });
+  try {
+    assert.equal(await log.catchUp(), undefined);
+  } finally {
+    await log.close();
+    await store.close();
+  }
+  const driver = (await import('pg')).default;
+  const writers = await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      const client = new driver.Client({ connectionString: url });
+      await client.connect();
+      return client;
+    }),
+  );
+  const reader = new driver.Client({ connectionString: url });
+  await reader.connect();
+  t.after(async () => {
+    await Promise.all([...writers, reader].map((c) => c.end()));
+  });
+  const total = writers.length * 40;
+  let seen = 0;
+  let done = false;
+  // The reader pages as an instance does (rows after the last seq seen); with rows committing out of
+  // seq order it would see a gap that fills later, and the next page would start below its mark.
+  const reading = (async () => {
+    while (!done || seen < total) {
+      const { rows } = await reader.query<{ seq: string }>(
+        `select seq from ${memoryLogTable} where seq > $1 order by seq`,
+        [seen],
+      );
+      for (const row of rows) {
+        assert.equal(Number(row.seq), seen + 1, `row ${row.seq} became visible after ${seen}`);
+        seen = Number(row.seq);
+      }
+    }
+  })();
+  await Promise.all(
+    writers.map(async (client, w) => {
+      for (let i = 0; i < 40; i++) {
+        const op = { kind: 'remember', input: { entities: [{ name: `W${w}`, observations: [`n${i}`] }] } };
+        await client.query(appendSql, [`writer-${w}`, JSON.stringify(op)]);
+      }
+    }),
+  );
+  done = true;
+  await reading;
+  assert.equal(seen, total);
 });
