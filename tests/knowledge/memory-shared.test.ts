@@ -10,6 +10,7 @@ import { pgSchema, pgSchemaUrl, tempDir, testSuite, type TestSuite } from '../he
 import { createKnowledgeStore } from '../../knowledge/knowledge-store.js';
 import { appendSql, appliedKey, MemoryLog, memoryLogTable } from '../../knowledge/memory-log.js';
 import { entitiesNamed } from '../../knowledge/memory.js';
+import { OllamaPeer } from '../peers/ollama-peer.js';
 
 interface Recalled {
   entities: {
@@ -305,4 +306,45 @@ test('rows become visible in seq order, so a reader that has seen seq n never fi
   done = true;
   await reading;
   assert.equal(seen, total);
+});
+
+test('an instance that cannot apply a row (its embedder is down) says so on recall, and applies it once it can', async (t) => {
+  const pg = await pgSchema(t, 'caelum_memory_apply');
+  if (!pg.ok) return t.skip(pg.reason);
+  const url = pgSchemaUrl(pg.schema);
+  const peer = new OllamaPeer({
+    models: [{ name: 'nomic-embed-text:latest', sizeBytes: 274_302_450, parameterSize: '137M', family: 'nomic-bert' }],
+  });
+  await peer.start();
+  t.after(() => peer.stop());
+  const a = await instance(t, url);
+  const b = await testSuite(t, {
+    env: { DATABASE_URL: url, CAELUM_OLLAMA_HOSTS: `gpu1=${peer.url}`, CAELUM_EMBEDDER: 'ollama' },
+  });
+  peer.breakWith({ kind: 'status', status: 503, message: 'overloaded' }, '/api/embed');
+  await call(a, 'rememberFacts', { entities: [{ name: 'Ada', observations: ['maintains the GPU pool'] }] });
+  const blocked = await recallNames(b, ['Ada']);
+  assert.deepEqual(blocked.entities, []);
+  assert.match(blocked.sharedLog ?? '', /could not be applied here/);
+  // B's own call is in the log (A has it) even though B could not apply it yet, and B says so.
+  const own = await b.dispatcher.call('rememberFacts', { entities: [{ name: 'Bob', observations: ['trades'] }] });
+  assert.equal(own.isError, true);
+  assert.match(own.text, /in the shared memory log \(#2\) but this instance could not apply/);
+  assert.equal((await recallNames(a, ['Bob'])).entities.length, 1);
+  peer.heal();
+  // The pool's breaker keeps the host out for its cooldown (10 s); B's next recall after it catches up.
+  const started = performance.now();
+  let healed = await recallNames(b, ['Ada', 'Bob']);
+  while (healed.sharedLog && performance.now() - started < 30_000) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    healed = await recallNames(b, ['Ada', 'Bob']);
+  }
+  assert.equal(healed.sharedLog, undefined);
+  assert.deepEqual(
+    healed.entities.map((e) => [e.name, e.observations]),
+    [
+      ['Ada', ['maintains the GPU pool']],
+      ['Bob', ['trades']],
+    ],
+  );
 });
