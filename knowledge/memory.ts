@@ -4,6 +4,7 @@
 // content, and every entity and observation is also a searchable document.
 import { createHash } from 'node:crypto';
 import type { EmbedUsage } from './vector/embedder.js';
+import type { Statement } from './graph/graph-store.js';
 import type { KnowledgeStore } from './knowledge-store.js';
 import { KnowledgeError } from './knowledge-error.js';
 
@@ -24,6 +25,26 @@ export interface RememberInput {
   relations?: RelationInput[];
   /** Observations to add to entities (created with type "unspecified" when missing). */
   observations?: { entity: string; contents: string[] }[];
+}
+
+export interface ForgetInput {
+  entities?: string[];
+  observations?: { entity: string; contents: string[] }[];
+  relations?: RelationInput[];
+}
+
+export interface ForgetResult {
+  entities: number;
+  observations: number;
+  relations: number;
+}
+
+/** Options of a remember or forget applied from the shared memory log (knowledge/memory-log.ts). */
+export interface ApplyOptions {
+  /** The time recorded on what is created (the log row's, so every instance records the same). */
+  now?: string;
+  /** Graph writes committed in the same transaction (the log's applied mark). */
+  statements?: Statement[];
 }
 
 export interface RememberResult {
@@ -47,12 +68,22 @@ export function observationId(entity: string, content: string): string {
   return `obs:${createHash('sha256').update(`${entity}\u0000${content}`).digest('hex').slice(0, 24)}`;
 }
 
+/** Refuses a remember call that names nothing (checked before it goes into the shared log, too). */
+export function assertSomethingToRemember(input: RememberInput): void {
+  const named =
+    (input.entities?.length ?? 0) +
+    (input.relations?.length ?? 0) +
+    (input.observations ?? []).reduce((n, o) => n + o.contents.length, 0);
+  if (named === 0)
+    throw new KnowledgeError('BAD_INPUT', 'nothing to remember: give entities, relations or observations');
+}
+
 export async function remember(
   store: KnowledgeStore,
   input: RememberInput,
-  options: { signal?: AbortSignal; onUsage?: (usage: EmbedUsage) => void } = {},
+  options: { signal?: AbortSignal; onUsage?: (usage: EmbedUsage) => void } & ApplyOptions = {},
 ): Promise<RememberResult> {
-  const now = new Date().toISOString();
+  const now = options.now ?? new Date().toISOString();
   const entities = new Map<string, string>();
   const typed = new Map<string, string>();
   for (const e of input.entities ?? []) {
@@ -132,8 +163,9 @@ export async function remember(
   ];
   // Entities, observations, relations and their documents commit in one transaction.
   const indexed = await store.indexDocuments(documents, {
-    ...options,
-    statements: statements.filter((st) => (st.params.rows as unknown[]).length > 0),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onUsage ? { onUsage: options.onUsage } : {}),
+    statements: [...statements.filter((st) => (st.params.rows as unknown[]).length > 0), ...(options.statements ?? [])],
   });
   return {
     entities: entities.size + implicit.size,
@@ -225,12 +257,9 @@ export async function recall(
 
 export async function forget(
   store: KnowledgeStore,
-  request: {
-    entities?: string[];
-    observations?: { entity: string; contents: string[] }[];
-    relations?: RelationInput[];
-  },
-): Promise<{ entities: number; observations: number; relations: number }> {
+  request: ForgetInput,
+  options: Pick<ApplyOptions, 'statements'> = {},
+): Promise<ForgetResult> {
   const graph = await store.graph();
   const entityNames = request.entities ?? [];
   const observationIds = (request.observations ?? []).flatMap((o) => o.contents.map((c) => observationId(o.entity, c)));
@@ -267,6 +296,7 @@ export async function forget(
     ...(entityNames.length
       ? [{ cypher: 'UNWIND $names AS n MATCH (e:Entity {name: n}) DETACH DELETE e', params: { names: entityNames } }]
       : []),
+    ...(options.statements ?? []),
   ]);
   const after = await Promise.all([graph.count('Entity'), graph.count('Observation'), graph.count('RELATION')]);
   const relationDocs = (request.relations ?? []).map(

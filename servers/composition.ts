@@ -7,6 +7,7 @@ import { PgLedger } from '../gpu-pool/pg-ledger.js';
 import { PgCoordinator } from '../gpu-pool/pg-coordination.js';
 import { modelNotices } from '../gpu-pool/prices.js';
 import { createKnowledgeStore, type KnowledgeStore } from '../knowledge/knowledge-store.js';
+import { MemoryLog } from '../knowledge/memory-log.js';
 import { snapshotsDirectory } from '../knowledge/snapshot/build-state.js';
 import { parseLocation, ReplicaPoller } from '../knowledge/snapshot/replica.js';
 import type { Embedder } from '../knowledge/vector/embedder.js';
@@ -215,6 +216,19 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
     },
     onWarning: (event, fields) => logger.warn(event, fields),
   });
+  // Instances sharing a database share agent memory: the log in PostgreSQL is the truth, applied to
+  // each instance's graph. A one-shot command uses it on demand; the serving process follows it.
+  const memoryLog = config.databaseUrl
+    ? new MemoryLog({
+        url: config.databaseUrl,
+        store: knowledge,
+        onWarning: (event, fields) => logger.warn(event, fields),
+      })
+    : undefined;
+  if (memoryLog) {
+    environment.memoryLog = memoryLog;
+    if (options.followReplica !== false) memoryLog.start();
+  }
   const mounts = new MountManager(
     resolveMounts(config.mcpServers, config.allowedRoots, config.dataDir, process.env, config.mountDefaultServers),
     {
@@ -316,6 +330,7 @@ export function createSuite(config: CaelumConfig, options: SuiteOptions = {}): S
       await executions.flush();
       // The poller goes before the graph it writes to.
       await replica?.close();
+      await memoryLog?.close();
       await knowledge.close();
       await closeLocalJobs(config.dataDir);
       await closeRegistryStores(config.dataDir);

@@ -157,7 +157,8 @@ const recallFacts = defineHighLevelTool({
       (e) =>
         `${e.name} (${e.entityType}): ${e.observations.join('; ')}${e.relations.length ? ` | ${e.relations.map((r) => (r.direction === 'out' ? `${r.relationType} → ${r.other}` : `${r.other} ${r.relationType} →`)).join(', ')}` : ''}`,
     );
-    return { result: o, text: lines.length ? lines.join('\n') : 'nothing recalled' };
+    const text = lines.length ? lines.join('\n') : 'nothing recalled';
+    return { result: o, text: o.sharedLog ? `${text}\n(${o.sharedLog})` : text };
   },
 });
 

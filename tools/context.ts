@@ -3,6 +3,7 @@
 import type { ModelPool } from '../gpu-pool/model-pool.js';
 import type { CostLedger } from '../gpu-pool/ledger.js';
 import type { KnowledgeStore } from '../knowledge/knowledge-store.js';
+import type { MemoryLog } from '../knowledge/memory-log.js';
 import type { MonitoringSettings } from './monitoring/settings.js';
 import type { MountStatus } from './mounted/mounted-tool.js';
 import type { ReplicaStatus } from '../knowledge/snapshot/replica.js';
@@ -119,6 +120,8 @@ export interface SuiteEnvironment {
   confidenceThreshold: number;
   /** Overrides of the threshold by supervisor and by tool name. */
   thresholds: { supervisors: Record<string, number>; tools: Record<string, number> };
+  /** With databaseUrl: agent memory goes through the log in PostgreSQL that every instance applies. */
+  memoryLog?: MemoryLog;
   /** The mounted MCP servers (config mcpServers); absent when none are configured. */
   mounts?: MountsView;
   /** Live: the shared service (with its sessions) or an in-process server and why. */

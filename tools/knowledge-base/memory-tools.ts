@@ -88,8 +88,12 @@ export const rememberFacts = defineTool({
   examples: [{ entities: [{ name: 'Ada', entityType: 'person', observations: ['maintains the GPU pool'] }] }],
   async handler(input, context) {
     const usage = usageCollector();
+    // With a database the call goes into the shared log first, then into this instance's graph.
+    const shared = context.environment.memoryLog;
     const result = await knowledge('entities', () =>
-      remember(context.knowledge, input, { signal: context.signal, onUsage: usage.onUsage }),
+      shared
+        ? shared.remember(input, { onUsage: usage.onUsage })
+        : remember(context.knowledge, input, { signal: context.signal, onUsage: usage.onUsage }),
     );
     return { ...result, ...usage.result() };
   },
@@ -130,16 +134,24 @@ export const recallFacts = defineTool({
     entities: z.array(recalled),
     matches: z.array(z.object({ id: z.string(), text: z.string(), score: z.number() })),
     embedding: embeddingUsage.optional(),
+    sharedLog: z
+      .string()
+      .optional()
+      .describe(
+        'Set when memory is shared through PostgreSQL and its log could not be read: the answer is this instance alone.',
+      ),
   }),
   examples: [{ query: 'GPU pool maintainer' }, { names: ['Ada'] }],
   async handler(input, context) {
     if (!input.query && !input.names?.length)
       throw new InputError('query', 'give a query to search memory, or names of entities to fetch');
     const usage = usageCollector();
+    // What other instances remembered is applied here first (read-after-write across instances).
+    const problem = await context.environment.memoryLog?.catchUp();
     const result = await knowledge('query', () =>
       recall(context.knowledge, { ...input, signal: context.signal, onUsage: usage.onUsage }),
     );
-    return { ...result, ...usage.result() };
+    return { ...result, ...usage.result(), ...(problem ? { sharedLog: problem } : {}) };
   },
 });
 
@@ -165,7 +177,7 @@ export const forgetFacts = defineTool({
       .array(
         z.object({
           entity: name.describe('Entity name.'),
-          contents: z.array(z.string().min(1)).min(1).describe('Exact observation texts.'),
+          contents: z.array(z.string().min(1).max(4_000)).min(1).max(200).describe('Exact observation texts.'),
         }),
       )
       .max(500)
@@ -175,5 +187,6 @@ export const forgetFacts = defineTool({
   }),
   output: z.object({ entities: z.number().int(), observations: z.number().int(), relations: z.number().int() }),
   examples: [{ relations: [{ from: 'Ada', to: 'Caelum', relationType: 'works_on' }] }],
-  handler: (input, context) => knowledge('entities', () => forget(context.knowledge, input)),
+  handler: (input, context) =>
+    knowledge('entities', () => context.environment.memoryLog?.forget(input) ?? forget(context.knowledge, input)),
 });
