@@ -22,6 +22,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { hostKey, lockKey } from '../gpu-pool/pg-coordination.js';
 import { priceCall } from '../gpu-pool/prices.js';
 import { AnthropicPeer } from '../tests/peers/anthropic-peer.js';
 import { OllamaPeer } from '../tests/peers/ollama-peer.js';
@@ -186,6 +187,7 @@ interface CallRecord {
   ms: number;
   attempts: number;
   ok: boolean;
+  toolError?: boolean;
   error?: string;
 }
 
@@ -246,9 +248,19 @@ async function drive(
             timeout: 120_000,
             signal: broken.signal,
           })) as { isError?: boolean; content?: { text?: string }[] };
-          if (result.isError) throw Object.assign(new Error(result.content?.[0]?.text ?? 'isError'), { tool: true });
-          record = { kind: call.kind, ms: performance.now() - t0, attempts, ok: true };
+          // A tool error is an answer, not a lost call: it is counted (and fails the run), never retried.
+          record = result.isError
+            ? {
+                kind: call.kind,
+                ms: performance.now() - t0,
+                attempts,
+                ok: false,
+                toolError: true,
+                error: (result.content?.[0]?.text ?? 'isError').slice(0, 300),
+              }
+            : { kind: call.kind, ms: performance.now() - t0, attempts, ok: true };
         } catch (error) {
+          // A transport failure (refused, reset, the instance died mid-answer): another instance.
           clients.delete(instance.index);
           if (k === instances.length * 2 - 1)
             record = { kind: call.kind, ms: performance.now() - t0, attempts, ok: false, error: String(error) };
@@ -263,6 +275,19 @@ async function drive(
   };
   await Promise.all(Array.from({ length: concurrency }, (_, id) => agent(id)));
   return { records, wallMs: performance.now() - started };
+}
+
+/** Advisory locks held now on any host's slots or queue (session locks of the coordination). */
+async function hostLocks(admin: pg.Client, hosts: Host[]): Promise<number> {
+  const keys = hosts.flatMap((h) => [
+    lockKey(`caelum:slot:${hostKey(h.url)}`),
+    lockKey(`caelum:queue:${hostKey(h.url)}`),
+  ]);
+  const { rows } = await admin.query<{ n: string }>(
+    `select count(*) as n from pg_locks where locktype = 'advisory' and objsubid = 2 and granted and classid::int = any($1)`,
+    [keys],
+  );
+  return Number(rows[0]!.n);
 }
 
 async function freshSchema(admin: pg.Client, name: string): Promise<string> {
@@ -504,9 +529,32 @@ async function main(): Promise<void> {
     const claudeBefore = new Set(claude.sent.byRequestId.keys());
     const peerBefore = hosts.map((h) => new Set(h.peer.sentByRequestId.keys()));
     const killAt = Math.floor(faultCalls * 0.4);
+    const sessionAt = Math.floor(faultCalls * 0.6);
+    let sessionKilled: { atCall: number; terminated: number } | undefined;
+    let beforeCut: number[] | undefined;
+    let duringCut: number[] | undefined;
     let killed: { instance: number; host: string; inFlight: number; atMs: number } | undefined;
     const started = performance.now();
     const run = await drive(instances, faultCalls, (done, inFlight) => {
+      if (done === sessionAt && !sessionKilled) {
+        // Instance 0 keeps serving while its coordination session is cut (a PostgreSQL restart, a
+        // DBA's pg_terminate_backend): its locks go, and it carries on without passing any limit.
+        sessionKilled = { atCall: done, terminated: 0 };
+        // The peers' peaks are read in three windows: before the cut, the second after it, and after.
+        beforeCut = hosts.map((h) => h.peer.maxInFlight);
+        for (const h of hosts) h.peer.maxInFlight = h.peer.inFlight;
+        setTimeout(() => {
+          duringCut = hosts.map((h) => h.peer.maxInFlight);
+          for (const h of hosts) h.peer.maxInFlight = h.peer.inFlight;
+        }, 1_000);
+        void admin
+          .query(
+            `select pg_terminate_backend(pid) from pg_stat_activity
+             where application_name like 'caelum-coordination %' and datname = current_database()
+             and pid = (select min(pid) from pg_stat_activity where application_name like 'caelum-coordination %')`,
+          )
+          .then((r) => (sessionKilled!.terminated = r.rowCount ?? 0));
+      }
       if (done !== killAt || killed) return;
       const victim = instances[3]!;
       victim.child.kill('SIGKILL');
@@ -520,7 +568,11 @@ async function main(): Promise<void> {
         atMs: round(performance.now() - started, 1),
       };
     });
-    const lost = run.records.filter((r) => !r.ok);
+    const lost = run.records.filter((r) => !r.ok && !r.toolError);
+    const toolErrors = run.records.filter((r) => r.toolError);
+    // Once idle, no instance may hold a slot or a queue position of any host.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const leftoverLocks = await hostLocks(admin, hosts);
     const retried = run.records.filter((r) => r.attempts > 1).length;
 
     // The ledger against what the peers sent, call by call.
@@ -594,11 +646,23 @@ async function main(): Promise<void> {
     });
     for (const id of claude.sent.byRequestId.keys()) peerIds.add(`${id}|claude`);
     for (const key of ledger.keys()) if (!peerIds.has(key)) mismatches.push(`ledger ${key} was never sent by a peer`);
-    const maxSeen = hosts.map((h) => ({ host: h.name, maxInFlight: h.peer.maxInFlight }));
-    const overLimit = maxSeen.filter((h) => h.maxInFlight > maxConcurrent);
+    // A session cut frees an instance's locks while its requests still run; it takes them back on a
+    // new session at once, but another instance may take a freed slot first. That second is shown
+    // apart; before and after it, no host may pass its limit.
+    const maxSeen = hosts.map((h, i) => ({
+      host: h.name,
+      'before the cut': beforeCut?.[i] ?? h.peer.maxInFlight,
+      'the second after': duringCut?.[i] ?? 0,
+      after: beforeCut ? h.peer.maxInFlight : 0,
+    }));
+    const overLimit = maxSeen.filter((h) => h['before the cut'] > maxConcurrent || h.after > maxConcurrent);
     const budgetPassedBy = peerClaudeUsd - claudeBudgetUsd;
     const checks = {
       lost: lost.length,
+      toolErrors: toolErrors.length,
+      toolErrorSamples: [...new Set(toolErrors.map((r) => r.error))].slice(0, 5),
+      leftoverLocks,
+      sessionKilled,
       retried,
       overLimit,
       mismatches: mismatches.slice(0, 20),
@@ -616,6 +680,9 @@ async function main(): Promise<void> {
     };
     const pass =
       lost.length === 0 &&
+      toolErrors.length === 0 &&
+      leftoverLocks === 0 &&
+      (sessionKilled?.terminated ?? 0) === 1 &&
       overLimit.length === 0 &&
       mismatches.length === 0 &&
       unbooked.length <= (killed?.inFlight ?? 0) &&
@@ -625,12 +692,16 @@ async function main(): Promise<void> {
       table('Fault run: 4 instances, kill -9 one instance and stop one host mid-run', [
         latencyRow('4', run.records, run.wallMs, {
           lost: lost.length,
+          'tool errors': toolErrors.length,
           retried,
+          'locks left': leftoverLocks,
           killed: killed ? `instance${killed.instance} + ${killed.host} at ${killed.atMs} ms` : 'none',
         }),
       ]),
     );
-    process.stdout.write(table('Peak requests in flight at each host (limit 3)', maxSeen));
+    process.stdout.write(
+      table(`Peak requests in flight at each host, counted at the peer (limit ${maxConcurrent})`, maxSeen),
+    );
     process.stdout.write(
       table('Ledger against the peers', [
         {
@@ -648,6 +719,11 @@ async function main(): Promise<void> {
     );
     for (const m of mismatches.slice(0, 10)) process.stdout.write(`  mismatch: ${m}\n`);
     for (const l of lost.slice(0, 5)) process.stdout.write(`  lost: ${l.kind}: ${l.error}\n`);
+    for (const e of checks.toolErrorSamples) process.stdout.write(`  tool error: ${e}\n`);
+    if (sessionKilled)
+      process.stdout.write(
+        `  a coordination session was cut at call ${sessionKilled.atCall} (${sessionKilled.terminated} terminated)\n`,
+      );
     const slow = run.records.filter((r) => r.ms > 10_000);
     if (slow.length)
       process.stdout.write(

@@ -45,6 +45,14 @@ begin
   end loop;
   return -1;
 end $$;
+create or replace function caelum_relock(k integer, wanted integer[]) returns integer[] language plpgsql as $$
+declare i integer; got integer[] := '{}';
+begin
+  foreach i in array wanted loop
+    if pg_try_advisory_lock(k, i) then got := got || i; end if;
+  end loop;
+  return got;
+end $$;
 create table if not exists caelum_claude_budget (day date primary key, spent_usd numeric not null);
 create table if not exists caelum_claude_reservations (
   id uuid primary key, day date not null, usd numeric not null, expires_at timestamptz not null, instance text not null
@@ -148,6 +156,8 @@ export class PgCoordinator {
   private warned = false;
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
+  private peerTimer: NodeJS.Timeout | undefined;
+  private schemaReady = false;
 
   constructor(readonly options: CoordinationOptions) {}
 
@@ -173,11 +183,16 @@ export class PgCoordinator {
       client.on('notification', (message) => this.onNotification(message.payload));
       try {
         await client.connect();
-        await client.query(`select pg_advisory_lock(hashtext('caelum_coordination_schema'))`);
-        try {
-          await client.query(schemaSql);
-        } finally {
-          await client.query(`select pg_advisory_unlock(hashtext('caelum_coordination_schema'))`);
+        // The functions and tables outlive sessions: once made, a new session (after a cut) skips
+        // straight to LISTEN, so it can take back its running requests' slots within milliseconds.
+        if (!this.schemaReady) {
+          await client.query(`select pg_advisory_lock(hashtext('caelum_coordination_schema'))`);
+          try {
+            await client.query(schemaSql);
+          } finally {
+            await client.query(`select pg_advisory_unlock(hashtext('caelum_coordination_schema'))`);
+          }
+          this.schemaReady = true;
         }
         await client.query(`listen ${channel}`);
       } catch (error) {
@@ -189,6 +204,9 @@ export class PgCoordinator {
         throw new Error('the coordinator is closed');
       }
       this.client = client;
+      void this.countPeers().catch(() => undefined);
+      this.peerTimer ??= setInterval(() => void this.countPeers().catch(() => undefined), 10_000);
+      this.peerTimer.unref();
       return client;
     })().finally(() => (this.connecting = undefined));
     return this.connecting;
@@ -203,9 +221,27 @@ export class PgCoordinator {
     if (this.client !== client) return;
     this.client = undefined;
     this.generation++;
-    this.markUnavailable(error);
+    this.lastError = error.message;
     void client.end().catch(() => undefined);
+    if (this.closed) return;
+    // The database may well still answer (a restart is over, a DBA ended one session): the slots
+    // open a new session at once and take back the slots of the requests still running, before
+    // another instance's waiters (woken every pollMs) can. If it does not answer, they fall back.
+    this.options.onWarning?.('coordination_session_lost', { error: error.message, instance: this.instanceId });
     for (const slots of this.slots.values()) slots.sessionLost();
+  }
+
+  /** How many instances held a coordination session at the last count (this one included). */
+  peers = 1;
+
+  /** Counts the instances' coordination sessions, for the share each takes when the database is gone. */
+  private async countPeers(): Promise<void> {
+    const { rows } = await this.query<{ n: string }>(
+      'peers',
+      `select count(*) as n from pg_stat_activity where application_name like 'caelum-coordination %' and datname = current_database()`,
+      [],
+    );
+    this.peers = Math.max(1, Number(rows[0]!.n));
   }
 
   /** Starts the session (and LISTEN) now, so that notices from other instances arrive from the start. */
@@ -335,6 +371,7 @@ export class PgCoordinator {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.peerTimer) clearInterval(this.peerTimer);
     for (const slots of this.slots.values()) slots.close();
     const client = this.client ?? (await this.connecting?.catch(() => undefined));
     this.client = undefined;
@@ -355,6 +392,8 @@ class SharedSlots implements Slots {
   /** Slot and queue-position numbers held on the current session. */
   private readonly held = new Set<number>();
   private readonly heldPositions = new Set<number>();
+  /** The lock of each running request that has one: its slot and the session it is on. */
+  private readonly locks = new Set<{ slot: number; generation: number }>();
   private readonly waiters: Waiter[] = [];
   /** Statements for this host go one at a time, so the held sets are current when each is sent. */
   private chain: Promise<unknown> = Promise.resolve();
@@ -469,7 +508,7 @@ class SharedSlots implements Slots {
   /** Without the database: this instance's own limit and a local queue of at most maxQueue. */
   private withoutDatabase(signal: AbortSignal | undefined, mayStart: boolean): Promise<() => void> {
     this.coordinator.fallbacks++;
-    if (mayStart && this.running < this.limit) {
+    if (mayStart && this.running < this.currentLimit()) {
       this.running++;
       return Promise.resolve(this.releaser(-1, -1));
     }
@@ -518,17 +557,27 @@ class SharedSlots implements Slots {
 
   /** The release of a running request: `slot` -1 for one that holds no lock. */
   private releaser(slot: number, generation: number): () => void {
+    const lock = { slot, generation };
+    if (slot >= 0) this.locks.add(lock);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.running--;
-      if (slot < 0) {
+      if (!this.locks.delete(lock)) {
         void this.pump();
         return;
       }
-      void this.serial(() => this.giveBack(slot, generation)).finally(() => void this.pump());
+      // Read at release time: a lock taken back on a new session (relock) is given back there.
+      void this.serial(() => this.giveBack(lock.slot, lock.generation)).finally(() => void this.pump());
     };
+  }
+
+  /** This instance's limit now: all of it with the database, its share of it without. */
+  private currentLimit(): number {
+    return this.coordinator.available
+      ? this.limit
+      : Math.max(1, Math.floor(this.limit / Math.max(1, this.coordinator.peers)));
   }
 
   /** One statement: a slot for the head, freeing its queue position (or a slot only, when it holds none). */
@@ -573,7 +622,7 @@ class SharedSlots implements Slots {
     try {
       do {
         this.again = false;
-        while (this.waiters.length > 0 && this.running < this.limit) {
+        while (this.waiters.length > 0 && this.running < this.currentLimit()) {
           const head = this.waiters[0]!;
           let slot = -1;
           let generation = -1;
@@ -592,10 +641,12 @@ class SharedSlots implements Slots {
                 break;
               }
             } catch (error) {
-              // The database failed under the head: the waiters go on without it.
+              // The database failed under the head: ask again, on a new session or (if it does not
+              // answer) within this instance's share of the limit.
               if (!(error instanceof SessionLost)) this.coordinator.markUnavailable(error as Error);
-              slot = -1;
-              generation = -1;
+              head.promoting = false;
+              this.running--;
+              continue;
             } finally {
               head.promoting = false;
             }
@@ -631,7 +682,50 @@ class SharedSlots implements Slots {
     this.held.clear();
     this.heldPositions.clear();
     for (const waiter of this.waiters) waiter.position = -1;
-    if (this.waiters.length > 0) void this.pump();
+    void this.relock().finally(() => void this.pump());
+  }
+
+  /**
+   * After a session ended: a new session at once, and the slots of the requests still running
+   * taken back on it. What another instance took in between stays theirs; those requests run on
+   * without a lock (and count here until they end).
+   */
+  private async relock(): Promise<void> {
+    const orphans = [...this.locks];
+    if (orphans.length === 0) return;
+    let generation: number;
+    try {
+      generation = await this.coordinator.ready();
+    } catch (error) {
+      this.coordinator.markUnavailable(error as Error);
+      return;
+    }
+    await this.serial(async () => {
+      // A slot this session already holds again (a new request took it) is not taken twice: locks
+      // are re-entrant within a session, so that would be two requests on one slot.
+      const wanted = orphans.filter(
+        (lock) => this.locks.has(lock) && lock.generation !== generation && !this.held.has(lock.slot),
+      );
+      if (wanted.length === 0) return;
+      const { rows } = await this.coordinator.query<{ got: number[] }>(
+        'relock',
+        'select caelum_relock($1, $2) as got',
+        [this.key, wanted.map((lock) => lock.slot)],
+        generation,
+      );
+      const got = new Set(rows[0]!.got);
+      for (const lock of wanted) {
+        if (!got.has(lock.slot)) continue;
+        if (this.locks.has(lock)) {
+          lock.generation = generation;
+          this.held.add(lock.slot);
+        } else {
+          // Released while the statement was out: give it back at once.
+          this.held.add(lock.slot);
+          await this.giveBack(lock.slot, generation);
+        }
+      }
+    }).catch(() => undefined);
   }
 
   close(): void {

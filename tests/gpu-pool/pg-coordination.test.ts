@@ -245,9 +245,10 @@ async function locksOf(admin: import('pg').Client, url: string): Promise<number>
   return Number(rows[0]!.n);
 }
 
-test('a coordination session ended under load (a restart, pg_terminate_backend) leaks no lock and never passes the limit', async (t) => {
+test('a coordination session ended under load (a restart, pg_terminate_backend) leaks no lock, and each instance stays within the limit', async (t) => {
   const setup = await instances(t, 2, 50);
   if (!setup) return;
+  let overlaps = 0;
   for (let trial = 0; trial < 3; trial++) {
     // After the last trial's kill, A opens a new session once its 50 ms pause is over.
     for (let tries = 0; ; tries++) {
@@ -280,11 +281,15 @@ test('a coordination session ended under load (a restart, pg_terminate_backend) 
     );
     assert.equal(terminated.rowCount, 1, 'instance A had one coordination session');
     await Promise.all(work);
-    // Each instance stays under the limit on its own; during the outage A runs on its own limits.
-    assert.ok(most <= 4, `${most} at once across two instances of limit 2 while A's session was down`);
+    // A cut frees A's locks while its requests still run; A opens a new session at once and takes
+    // them back, but B's waiters may take a freed slot first. Each instance alone stays within the
+    // limit, so the most at once is the limit plus A's requests caught by the cut.
+    assert.ok(most <= 4, `${most} at once across two instances of limit 2 while A's session was cut`);
+    overlaps += most > 2 ? 1 : 0;
     await sleep(100);
     assert.equal(await locksOf(setup.admin, url), 0, 'every slot and queue position is free once idle');
   }
+  t.diagnostic(`${overlaps} of 3 cuts let B take a slot before A took it back`);
 });
 
 test('host keys: one host however its URL is spelled', () => {
