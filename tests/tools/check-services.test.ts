@@ -141,3 +141,19 @@ test('an OpenAI-compatible host is probed at /v1/models, never with its key', as
   assert.ok(keyed.requests.every((r) => r.authorization === undefined));
   assert.doesNotMatch(text, /sk-probe-secret/);
 });
+
+test('an OpenAI-compatible host that refuses the configured key is reported broken, not up', async (t) => {
+  const { OpenAiPeer } = await import('../peers/openai-peer.js');
+  const keyed = new OpenAiPeer({ apiKey: 'sk-right-key' });
+  await keyed.start();
+  t.after(() => keyed.stop());
+  const suite = await testSuite(t, {
+    env: { CAELUM_OPENAI_HOSTS: `vllm1=${keyed.url}`, CAELUM_OPENAI_API_KEY: 'sk-wrong-key' },
+  });
+  await suite.pool.reprobe();
+  const { rows, text } = await services(suite);
+  const vllm1 = rows.find((r) => r.name === 'vllm1')!;
+  assert.equal(vllm1.reachable, false);
+  assert.match(vllm1.detail, /refuses the configured key .*set the host's apiKey or CAELUM_OPENAI_API_KEY/);
+  assert.doesNotMatch(text, /sk-wrong-key|sk-right-key/);
+});

@@ -102,6 +102,25 @@ async function probeOpenAi(
   }
 }
 
+/**
+ * The key is never sent from here, so a 401 only says the server is up. The pool does send it:
+ * when the pool's last probe of an OpenAI-compatible host was refused for its key, the row says so.
+ */
+function keyRefused(
+  row: ServiceRow,
+  host: { name: string; api?: 'ollama' | 'openai' },
+  pool: { hosts: { name: string; lastError?: string | undefined }[] },
+): ServiceRow {
+  if (host.api !== 'openai' || !row.reachable) return row;
+  const lastError = pool.hosts.find((h) => h.name === host.name)?.lastError;
+  if (!lastError || !/refused the API key/.test(lastError)) return row;
+  return {
+    ...row,
+    reachable: false,
+    detail: `OpenAI-compatible API that refuses the configured key (${lastError}); set the host's apiKey or CAELUM_OPENAI_API_KEY`,
+  };
+}
+
 async function probeOllama(
   host: { name: string; url: string; api?: 'ollama' | 'openai' },
   timeoutMs: number,
@@ -212,7 +231,10 @@ export const checkServices = defineTool({
   async handler(input, context) {
     const { services, dataDir } = context.environment;
     const probes: Promise<ServiceRow>[] = [probeDataDir(dataDir)];
-    for (const host of services.ollamaHosts) probes.push(probeOllama(host, input.timeoutMs, context.signal));
+    for (const host of services.ollamaHosts)
+      probes.push(
+        probeOllama(host, input.timeoutMs, context.signal).then((row) => keyRefused(row, host, context.pool.status())),
+      );
     if (services.ollamaHosts.length === 0) {
       probes.push(
         Promise.resolve({
