@@ -213,6 +213,8 @@ describe('the dashboard in Chromium on a seeded data dir', { skip }, () => {
     const both = await internal('knowledge_base_get_neighbours', { country: 'USA', direction: 'both', limit: 200 });
     assert.ok(both.neighbours.length > 0, 'USA has trade neighbours in the sample');
     assert.equal(await page.getByTestId('kb-neighbours').locator('tbody tr').count(), both.neighbours.length);
+    // The series come in their own request after the neighbours: wait for the chart, not the first paint.
+    await page.getByTestId('kb-series-chart').locator('canvas').first().waitFor({ timeout: 10_000 });
     assert.ok(await page.getByTestId('kb-series-chart').locator('canvas').count(), 'a series is drawn');
     assert.ok((await page.getByTestId('kb-regimes').locator('tbody tr').count()) > 0, 'USA has a regime history');
     await checkAccessible(page, 'knowledge country');
