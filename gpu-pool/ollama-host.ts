@@ -230,9 +230,16 @@ export class OllamaHost implements PoolBackend {
       );
     const status = (error as { status_code?: unknown }).status_code;
     if (typeof status === 'number') {
-      const detail = (error as Error).message;
+      // The ollama client reports an error body it does not know (a non-Ollama server's) as "[object Object]".
+      const message = (error as Error).message;
+      const detail = message === '[object Object]' ? `HTTP ${status} in a shape Ollama does not answer` : message;
       if (status === 404)
-        return new PoolError('MODEL_NOT_FOUND', `${this.name}: ${detail}`, this.name, { cause: error });
+        return new PoolError(
+          'MODEL_NOT_FOUND',
+          `${this.name}: ${detail}${what === 'discovery' || what === 'liveness check' ? '; if this host serves the OpenAI API (vLLM, llama.cpp, LM Studio), give it api: "openai" (CAELUM_OPENAI_HOSTS)' : ''}`,
+          this.name,
+          { cause: error },
+        );
       if (status >= 500 || status === 429)
         return new PoolError('HOST_ERROR', `${this.name} answered HTTP ${status}: ${detail}`, this.name, {
           cause: error,

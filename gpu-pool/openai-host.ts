@@ -219,13 +219,34 @@ function tokenLogprobs(list: unknown): number[] {
     .filter((value): value is number => typeof value === 'number' && Number.isFinite(value));
 }
 
+/** An error body, read up to 64 KiB as it streams (a server may answer an error with anything). */
+async function errorText(response: Response): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
+      chunks.push(Buffer.from(chunk));
+      total += chunk.length;
+      if (total >= 64 * 1024) {
+        await response.body?.cancel().catch(() => undefined);
+        break;
+      }
+    }
+  } catch {
+    // a body cut off mid-way is read as far as it came
+  }
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .slice(0, 64 * 1024);
+}
+
 /**
  * An error body in OpenAI's shape, whatever shape the server used: vLLM before 0.10 answered
  * `{"object": "error", "message": ...}` and some servers answer `{"error": "text"}` or plain text,
  * which the client would otherwise report as "(no body)".
  */
 async function normalizeError(response: Response, ResponseClass: typeof Response): Promise<Response> {
-  const text = await response.text().catch(() => '');
+  const text = await errorText(response);
   let body: unknown;
   try {
     body = JSON.parse(text);

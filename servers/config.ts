@@ -12,16 +12,22 @@ import { defaultMounts, mountOverrideSchema, mountSchema, serverNamePattern } fr
 import { monitoringConfigSchema, monitoringEnvironment } from './monitoring-config.js';
 
 /** A shared snapshot location: an absolute directory or an http(s) base URL (plain GET and PUT). */
-const snapshotLocation = z.string().refine(
-  (value) => {
-    if (/^https?:\/\//i.test(value)) return URL.canParse(value);
-    return path.isAbsolute(value);
-  },
-  {
-    error:
-      'expected an absolute directory on a shared file system (/mnt/shared/caelum-kb) or an http(s) base URL that takes GET and PUT (http://files.internal/caelum-kb)',
-  },
-);
+const snapshotLocation = z
+  .string()
+  .refine(
+    (value) => {
+      if (/^https?:\/\//i.test(value)) return URL.canParse(value);
+      return path.isAbsolute(value);
+    },
+    {
+      error:
+        'expected an absolute directory on a shared file system (/mnt/shared/caelum-kb) or an http(s) base URL (GET to follow it, PUT to publish to it: http://files.internal/caelum-kb)',
+    },
+  )
+  // fetch refuses URLs with credentials, and its message would carry the password.
+  .refine((value) => !/^https?:\/\/[^/]*@/i.test(value), {
+    error: 'a shared location URL must not carry a user or password; serve it from a location that needs none',
+  });
 
 const hostSchema = z.object({
   name: z

@@ -214,6 +214,26 @@ function checkPointer(value: unknown, where: string): LatestPointer {
 
 const pointerLimit = 64 * 1024;
 
+/** A response body of at most `cap` bytes, read as it streams; undefined (and the rest left unread) past it. */
+async function readCapped(response: Response, cap: number): Promise<Buffer | undefined> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > cap) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
+    total += chunk.length;
+    if (total > cap) {
+      await response.body?.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}
+
 /** The pointer at the location, or undefined when nothing has been published there yet. */
 export async function readLatest(
   location: SnapshotLocation,
@@ -244,9 +264,8 @@ export async function readLatest(
       await response.body?.cancel();
       throw new ReplicaError(`GET ${where}: HTTP ${response.status}`);
     }
-    const raw = Buffer.from(await response.arrayBuffer());
-    if (raw.length > pointerLimit)
-      throw new ReplicaError(`${where} is ${raw.length} bytes; a pointer is a few hundred`);
+    const raw = await readCapped(response, pointerLimit);
+    if (!raw) throw new ReplicaError(`${where} is over ${pointerLimit} bytes; a pointer is a few hundred`);
     text = raw.toString('utf8');
   }
   let parsed: unknown;

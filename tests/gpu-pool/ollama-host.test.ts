@@ -172,3 +172,24 @@ test('the deep probe generates one token, so a host whose generation hangs fails
   assert.equal(await response.text(), 'Ollama is running', '/ still says running');
   await rejectsWith(host.probe('gemma3:1b', { deadlineMs: 300 }), 'HOST_TIMEOUT');
 });
+
+test('an OpenAI-compatible server listed as an Ollama host: the error says so and how to list it', async (t) => {
+  const { OpenAiPeer } = await import('../peers/openai-peer.js');
+  const peer = new OpenAiPeer();
+  await peer.start();
+  const host = new OllamaHost({
+    name: 'oops',
+    url: peer.url,
+    weight: 1,
+    maxConcurrent: 2,
+    tags: [],
+    access: 'localhost',
+  });
+  t.after(async () => {
+    await host.close();
+    await peer.stop();
+  });
+  const error = await rejectsWith(host.discover(limits), 'MODEL_NOT_FOUND');
+  assert.doesNotMatch(error.message, /\[object Object\]/);
+  assert.match(error.message, /api: "openai" \(CAELUM_OPENAI_HOSTS\)/);
+});

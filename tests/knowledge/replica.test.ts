@@ -292,6 +292,16 @@ test('share without a configured location, and a bad location in the config, say
     () => loadConfig({}, { CAELUM_KB_REPLICA_SOURCE: 'shared/kb', CAELUM_DATA_DIR: a.dataDir }, a.project),
     /knowledgeBase\.replica\.source[\s\S]*absolute directory[\s\S]*http\(s\) base URL/,
   );
+  // A password in the location would reach messages through fetch's error: refused at load.
+  assert.throws(
+    () =>
+      loadConfig(
+        {},
+        { CAELUM_KB_PUBLISH_TO: 'http://kb:s3cret-pw@files.internal/kb', CAELUM_DATA_DIR: a.dataDir },
+        a.project,
+      ),
+    (error: Error) => /must not carry a user or password/.test(error.message) && !error.message.includes('s3cret-pw'),
+  );
   assert.throws(
     () =>
       loadConfig(
