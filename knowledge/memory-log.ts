@@ -21,6 +21,7 @@ import {
   type RememberResult,
 } from './memory.js';
 import type { EmbedUsage } from './vector/embedder.js';
+import { budgetedPool } from './pg-pool.js';
 
 export const memoryLogTable = 'caelum_memory_log';
 /** The NOTIFY channel: its payload is the new row's seq (a hint; the log is read for the rows). */
@@ -394,20 +395,12 @@ export class MemoryLog {
 
   /** pg loads on first use; one small pool, with connect and statement budgets. */
   private connection(): Promise<pg.Pool> {
-    const statementMs = this.options.statementTimeoutMs ?? 5_000;
-    this.poolLoading ??= import('pg').then(({ default: driver }) => {
-      const pool = new driver.Pool({
-        connectionString: this.options.url,
-        application_name: 'caelum-memory',
-        max: 3,
-        connectionTimeoutMillis: this.options.connectTimeoutMs ?? 2_000,
-        statement_timeout: statementMs,
-        query_timeout: statementMs + 1_000,
-        idleTimeoutMillis: 10_000,
-        allowExitOnIdle: true,
-      });
-      pool.on('error', () => undefined);
-      return pool;
+    this.poolLoading ??= budgetedPool({
+      url: this.options.url,
+      applicationName: 'caelum-memory',
+      max: 3,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 2_000,
+      statementTimeoutMs: this.options.statementTimeoutMs ?? 5_000,
     });
     return this.poolLoading;
   }

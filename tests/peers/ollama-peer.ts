@@ -3,6 +3,7 @@
 // scriptable (latency, replies, token counts, 503s, stalls, resets mid-stream) so the pool can be
 // tested against the official `ollama` client with no module mocking.
 import http from 'node:http';
+import { countWhenSent } from './sent-tally.js';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface PeerModel {
@@ -215,21 +216,9 @@ export class OllamaPeer {
     return index === -1 ? undefined : this.faults.splice(index, 1)[0]!.fault;
   }
 
-  /** Counts a model response's tokens once it has been sent whole. */
+  /** Counts a response's tokens once it has been sent whole. */
   private count(res: http.ServerResponse, prompt: number, completion: number): void {
-    res.once('finish', () => {
-      this.tokensSent.prompt += prompt;
-      this.tokensSent.completion += completion;
-      this.answered++;
-      const id = res.req.headers['x-request-id'];
-      if (typeof id === 'string') {
-        const seen = this.sentByRequestId.get(id) ?? { prompt: 0, completion: 0, requests: 0 };
-        seen.prompt += prompt;
-        seen.completion += completion;
-        seen.requests++;
-        this.sentByRequestId.set(id, seen);
-      }
-    });
+    countWhenSent(this, res, prompt, completion);
   }
 
   private findModel(name: unknown): PeerModel | undefined {

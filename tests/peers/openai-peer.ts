@@ -7,6 +7,7 @@
 // does. Faults are scriptable (429 with retry-after, 503, stalls, an error event or a reset
 // mid-stream, a stream that stops with no finish_reason), and it counts what it answered.
 import http from 'node:http';
+import { countWhenSent } from './sent-tally.js';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { countTokens, peerEmbedding, type RequestLog } from './ollama-peer.js';
@@ -185,19 +186,7 @@ export class OpenAiPeer {
 
   /** Counts a response's tokens once it has been sent whole. */
   private count(res: http.ServerResponse, prompt: number, completion: number): void {
-    res.once('finish', () => {
-      this.tokensSent.prompt += prompt;
-      this.tokensSent.completion += completion;
-      this.answered++;
-      const id = res.req.headers['x-request-id'];
-      if (typeof id === 'string') {
-        const seen = this.sentByRequestId.get(id) ?? { prompt: 0, completion: 0, requests: 0 };
-        seen.prompt += prompt;
-        seen.completion += completion;
-        seen.requests++;
-        this.sentByRequestId.set(id, seen);
-      }
-    });
+    countWhenSent(this, res, prompt, completion);
   }
 
   private statusFault(res: http.ServerResponse, fault: Extract<OpenAiFault, { kind: 'status' }>): void {

@@ -14,6 +14,7 @@ import type pg from 'pg';
 import type { Logger } from '../../context.js';
 import type { JobRecord } from './executor.js';
 import { jobRecordSchema } from './job-schemas.js';
+import { budgetedPool } from '../../../knowledge/pg-pool.js';
 
 export const jobTable = 'caelum_ml_jobs';
 
@@ -261,20 +262,12 @@ export class JobMirror {
 
   /** pg loads on first use; one small pool per data dir, with connect and statement budgets. */
   private connection(): Promise<pg.Pool> {
-    const statementMs = this.options.statementTimeoutMs ?? 2_000;
-    this.poolLoading ??= import('pg').then(({ default: driver }) => {
-      const pool = new driver.Pool({
-        connectionString: this.options.url,
-        application_name: 'caelum-jobs',
-        max: 2,
-        connectionTimeoutMillis: this.options.connectTimeoutMs ?? 2_000,
-        statement_timeout: statementMs,
-        query_timeout: statementMs + 1_000,
-        idleTimeoutMillis: 10_000,
-        allowExitOnIdle: true,
-      });
-      pool.on('error', () => undefined);
-      return pool;
+    this.poolLoading ??= budgetedPool({
+      url: this.options.url,
+      applicationName: 'caelum-jobs',
+      max: 2,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 2_000,
+      statementTimeoutMs: this.options.statementTimeoutMs ?? 2_000,
     });
     return this.poolLoading;
   }

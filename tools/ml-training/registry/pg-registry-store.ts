@@ -25,6 +25,7 @@ import {
   type RunRecord,
 } from './registry-store.js';
 import type { JobRecord } from '../jobs/executor.js';
+import { budgetedPool } from '../../../knowledge/pg-pool.js';
 
 export const registryTablePrefix = 'caelum_registry_';
 const runs = `${registryTablePrefix}runs`;
@@ -341,19 +342,12 @@ export class PgRegistryStore implements RegistryStorage {
 
   /** pg loads on first use. */
   private pool(name: string, max: number, statementMs: number): Promise<pg.Pool> {
-    return import('pg').then(({ default: driver }) => {
-      const pool = new driver.Pool({
-        connectionString: this.options.url,
-        application_name: name,
-        max,
-        connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5_000,
-        statement_timeout: statementMs,
-        query_timeout: statementMs + 1_000,
-        idleTimeoutMillis: 10_000,
-        allowExitOnIdle: true,
-      });
-      pool.on('error', () => undefined);
-      return pool;
+    return budgetedPool({
+      url: this.options.url,
+      applicationName: name,
+      max,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 5_000,
+      statementTimeoutMs: statementMs,
     });
   }
 
